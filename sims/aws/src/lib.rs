@@ -1,0 +1,1 @@
+//! sim-aws: the AWS simulator.

@@ -1,0 +1,235 @@
+//! simkit: what every Sockerless simulator and hub shares.
+//!
+//! A server is a [`Kit`] (its name, clock, IDs, store, faults, runner and TLS authority, built
+//! from a [`KitConfig`]) plus an axum `Router` of its own, started with [`server::serve`]. The
+//! kit adds the admin API, request IDs, host routing, body limits and TLS; the simulator brings
+//! only its protocol and services.
+//!
+//! | module | gives |
+//! |---|---|
+//! | [`server`] | bind, `READY` line, HTTP + TLS on one port, graceful shutdown, middleware |
+//! | [`tls`] | the CA and per-name server certificates |
+//! | [`context`] | request ID, host name (absolute-form URIs too), scheme |
+//! | [`admin`] | `/_sockerless/health`, `reset`, `state`, `faults` |
+//! | [`store`] | typed collections, durable with a state directory |
+//! | [`clock`], [`ids`] | injected time and identifiers |
+//! | [`runner`] | the `Runner` trait and the `process` runner |
+//! | [`operations`] | long-running operations |
+//! | [`logs`] | the sink workload output flows into |
+//! | [`faults`] | injected errors, throttles, outages and latency |
+//! | [`body`] | reading bodies under the limit |
+//!
+//! What this crate must not know: any provider's wire format or error shape. Providers render
+//! the kit's errors themselves through [`server::ErrorRenderer`].
+
+pub mod admin;
+pub mod body;
+pub mod clock;
+pub mod context;
+pub mod faults;
+pub mod ids;
+pub mod logs;
+pub mod operations;
+pub mod runner;
+pub mod server;
+pub mod store;
+pub mod tls;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use clock::{Clock, SystemClock};
+use faults::Faults;
+use ids::{IdGen, RandomIds};
+use runner::{ProcessRunner, Runner};
+use store::{Durability, Store, StoreError};
+use tls::{Authority, TlsError};
+
+/// The default request-body limit: large enough for any JSON or XML API call.
+pub const DEFAULT_BODY_LIMIT: usize = 32 << 20;
+
+/// How to build a [`Kit`].
+#[derive(Clone)]
+pub struct KitConfig {
+    /// The server's short name (`aws`, `gcp`, `github`), used in `READY` lines and logs.
+    pub name: String,
+    /// Where state is kept; in memory only when absent.
+    pub state_dir: Option<PathBuf>,
+    pub durability: Durability,
+    /// The CA to serve TLS with; loaded from (or made in) the state directory, else generated.
+    pub authority: Option<Arc<Authority>>,
+    /// Where to write the CA certificate for clients. Defaults to `ca.pem` in the state
+    /// directory or in the kit's temporary directory.
+    pub ca_out: Option<PathBuf>,
+    pub body_limit: usize,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+    /// The workload runner; a process runner when absent.
+    pub runner: Option<Arc<dyn Runner>>,
+}
+
+impl std::fmt::Debug for KitConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KitConfig")
+            .field("name", &self.name)
+            .field("state_dir", &self.state_dir)
+            .field("ca_out", &self.ca_out)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KitConfig {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            state_dir: None,
+            durability: Durability::default(),
+            authority: None,
+            ca_out: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds::default()),
+            runner: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KitError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("temporary directory: {0}")]
+    TempDir(std::io::Error),
+}
+
+type ResetHook = Box<dyn Fn() + Send + Sync>;
+
+/// The shared machinery of one server. Cheap to clone.
+#[derive(Clone)]
+pub struct Kit {
+    inner: Arc<KitInner>,
+}
+
+struct KitInner {
+    name: String,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    store: Store,
+    faults: Faults,
+    runner: Arc<dyn Runner>,
+    authority: Arc<Authority>,
+    ca_path: PathBuf,
+    body_limit: usize,
+    started: Instant,
+    reset_hooks: Mutex<Vec<ResetHook>>,
+    /// Holds the scratch directory (and the default CA file) until the kit is dropped.
+    _temp: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Kit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kit").field("name", &self.inner.name).finish_non_exhaustive()
+    }
+}
+
+impl Kit {
+    pub fn new(config: KitConfig) -> Result<Self, KitError> {
+        let temp = tempfile::Builder::new()
+            .prefix(&format!("sockerless-{}-", config.name))
+            .tempdir()
+            .map_err(KitError::TempDir)?;
+        let store = match &config.state_dir {
+            Some(dir) => Store::open(dir, config.durability)?,
+            None => Store::memory(),
+        };
+        let authority = match (&config.authority, &config.state_dir) {
+            (Some(authority), _) => authority.clone(),
+            (None, Some(dir)) => Arc::new(Authority::load_or_generate(dir)?),
+            (None, None) => Arc::new(Authority::generate()?),
+        };
+        let ca_path = match (&config.ca_out, &config.state_dir) {
+            (Some(path), _) => path.clone(),
+            (None, Some(dir)) => dir.join("ca.pem"),
+            (None, None) => temp.path().join("ca.pem"),
+        };
+        authority.write_ca(&ca_path)?;
+        let runner = config.runner.clone().unwrap_or_else(|| {
+            Arc::new(ProcessRunner::new(config.clock.clone(), temp.path().join("workloads")))
+        });
+        Ok(Self {
+            inner: Arc::new(KitInner {
+                name: config.name,
+                started: config.clock.monotonic(),
+                clock: config.clock,
+                faults: Faults::new(config.ids.clone()),
+                ids: config.ids,
+                store,
+                runner,
+                authority,
+                ca_path,
+                body_limit: config.body_limit,
+                reset_hooks: Mutex::default(),
+                _temp: temp,
+            }),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    pub fn ids(&self) -> &Arc<dyn IdGen> {
+        &self.inner.ids
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    pub fn runner(&self) -> &Arc<dyn Runner> {
+        &self.inner.runner
+    }
+
+    pub fn authority(&self) -> &Arc<Authority> {
+        &self.inner.authority
+    }
+
+    /// Where the CA certificate clients must trust was written.
+    pub fn ca_path(&self) -> &Path {
+        &self.inner.ca_path
+    }
+
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// When the kit was built, on its clock's monotonic scale.
+    pub fn started(&self) -> Instant {
+        self.inner.started
+    }
+
+    /// Runs `hook` at every reset, before the store is emptied (to stop workloads, say).
+    pub fn on_reset(&self, hook: impl Fn() + Send + Sync + 'static) {
+        self.inner.reset_hooks.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(hook));
+    }
+
+    /// What `POST /_sockerless/reset` does.
+    pub fn reset(&self) -> Result<(), StoreError> {
+        for hook in self.inner.reset_hooks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            hook();
+        }
+        self.inner.faults.clear();
+        self.inner.store.reset()
+    }
+}

@@ -1,0 +1,143 @@
+//! Running user workloads. A simulator describes what to run in a [`WorkloadSpec`] and hands it
+//! to a [`Runner`]; it gets back a [`Workload`] handle to wait on or stop, and the output flows
+//! into the [`LogSink`](crate::logs::LogSink) it gave. Status comes back as a real
+//! [`ExitStatus`]: the code the process exited with, or Docker's `128 + signal`.
+//!
+//! Runners: [`process`] (a host process in a scratch directory). Runners that honour the image
+//! (rootfs, docker, sandbox) come behind the same trait.
+
+pub mod process;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::logs::LogSink;
+
+pub use process::ProcessRunner;
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadSpec {
+    /// A name for logs and tracing, such as `task/abc/web`.
+    pub name: String,
+    /// Entrypoint followed by command. Empty means the command is not known (an image's default
+    /// command without a registry to read it from): the workload then idles until stopped.
+    pub argv: Vec<String>,
+    /// The container's environment, laid over a minimal inherited one.
+    pub env: BTreeMap<String, String>,
+    /// Stopped with [`ExitReason::TimedOut`] after this long.
+    pub timeout: Option<Duration>,
+    /// How long a timed-out workload gets between SIGTERM and SIGKILL.
+    pub stop_grace: Duration,
+}
+
+/// Why a workload ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExitReason {
+    /// The process exited by itself (or was killed by a signal nobody here sent).
+    Exited,
+    /// Stopped on request, with SIGTERM and, after the grace period, SIGKILL.
+    Stopped,
+    /// Stopped because it ran past its timeout.
+    TimedOut,
+    /// The process could not be started at all.
+    SpawnFailed { message: String },
+}
+
+/// How a workload ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExitStatus {
+    /// The exit code, or `128 + signal` when a signal ended it (143 for SIGTERM, 137 for
+    /// SIGKILL), or 127/126 when the command could not be found/executed.
+    pub code: i32,
+    pub reason: ExitReason,
+    pub started_at: SystemTime,
+    pub finished_at: SystemTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("could not prepare the workload's scratch directory: {0}")]
+    Scratch(std::io::Error),
+}
+
+/// Something that runs workloads.
+#[async_trait::async_trait]
+pub trait Runner: Send + Sync + 'static {
+    /// Starts `spec`, writing its output to `sink`. A command that cannot be started is not an
+    /// error here: it is a workload that has already ended with [`ExitReason::SpawnFailed`],
+    /// which is how clouds report it.
+    async fn start(&self, spec: WorkloadSpec, sink: Arc<dyn LogSink>) -> Result<Workload, RunnerError>;
+
+    /// Ends every workload still running (server shutdown).
+    fn shutdown(&self);
+}
+
+#[derive(Debug)]
+pub(crate) enum Control {
+    Stop { grace: Duration },
+    Kill,
+}
+
+/// A handle on a running (or finished) workload. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    inner: Arc<WorkloadInner>,
+}
+
+#[derive(Debug)]
+struct WorkloadInner {
+    pid: Option<u32>,
+    started_at: SystemTime,
+    control: mpsc::UnboundedSender<Control>,
+    exit: watch::Receiver<Option<ExitStatus>>,
+}
+
+impl Workload {
+    pub(crate) fn new(
+        pid: Option<u32>,
+        started_at: SystemTime,
+        control: mpsc::UnboundedSender<Control>,
+        exit: watch::Receiver<Option<ExitStatus>>,
+    ) -> Self {
+        Self { inner: Arc::new(WorkloadInner { pid, started_at, control, exit }) }
+    }
+
+    /// The host process ID, if there is a process.
+    pub fn pid(&self) -> Option<u32> {
+        self.inner.pid
+    }
+
+    pub fn started_at(&self) -> SystemTime {
+        self.inner.started_at
+    }
+
+    /// How it ended, if it has.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.inner.exit.borrow().clone()
+    }
+
+    /// Waits until it has ended and all its output has reached the sink.
+    pub async fn wait(&self) -> ExitStatus {
+        let mut exit = self.inner.exit.clone();
+        match exit.wait_for(Option::is_some).await {
+            Ok(status) => status.clone().unwrap_or_else(|| unreachable!("waited for Some")),
+            // The supervisor only drops its sender after publishing the exit status.
+            Err(_) => self.exit_status().unwrap_or_else(|| unreachable!("supervisor published no exit")),
+        }
+    }
+
+    /// Sends SIGTERM, then SIGKILL if it is still running after `grace`.
+    pub fn stop(&self, grace: Duration) {
+        let _ = self.inner.control.send(Control::Stop { grace });
+    }
+
+    /// Sends SIGKILL now.
+    pub fn kill(&self) {
+        let _ = self.inner.control.send(Control::Kill);
+    }
+}

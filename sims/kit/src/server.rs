@@ -1,0 +1,372 @@
+//! Server bootstrap: bind (`--port 0` for any free port), announce one `READY <name> <url>` line
+//! on stdout once listening, serve plain HTTP and TLS on the same port (HTTP/1.1 and HTTP/2,
+//! upgrades included), and shut down gracefully, letting requests in flight finish.
+//!
+//! Every request passes the kit's middleware before the simulator's router: a request ID and
+//! [`RequestContext`], a tracing span, the body-size limit (413 in the provider's shape) and a
+//! panic guard (the provider's internal error, never a dropped connection).
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+use tracing::Instrument;
+
+use crate::Kit;
+use crate::body::BodyLimit;
+use crate::context::{ConnectionInfo, RequestContext, Scheme, split_authority};
+use crate::tls::TLS_HANDSHAKE_BYTE;
+
+/// Errors the kit itself answers, rendered by the simulator in its provider's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KitError {
+    /// The body is over the server's limit (HTTP 413).
+    PayloadTooLarge { limit: usize },
+    /// A handler panicked: our bug, answered as the provider's internal error (HTTP 500).
+    Internal,
+}
+
+/// Renders [`KitError`]s in a provider's error shape.
+pub trait ErrorRenderer: Send + Sync + 'static {
+    fn render(&self, error: &KitError, request: &RequestContext) -> Response;
+}
+
+/// The renderer for servers without a provider shape of their own: a small JSON body.
+#[derive(Debug, Default)]
+pub struct JsonErrors;
+
+impl ErrorRenderer for JsonErrors {
+    fn render(&self, error: &KitError, request: &RequestContext) -> Response {
+        let (status, code, message) = match error {
+            KitError::PayloadTooLarge { limit } => (
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "PayloadTooLarge",
+                format!("the request body is larger than the limit of {limit} bytes"),
+            ),
+            KitError::Internal => (
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "the simulator failed while handling this request".to_string(),
+            ),
+        };
+        json_error(status, code, &message, &request.id)
+    }
+}
+
+/// `{"error":{"code","message","requestId"}}`: the kit's own error shape (admin API, defaults).
+pub fn json_error(status: http::StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+    let body = serde_json::json!({"error": {"code": code, "message": message, "requestId": request_id}});
+    (status, axum::Json(body)).into_response()
+}
+
+/// Where and how a server listens.
+#[derive(Debug, Clone)]
+pub struct Listen {
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Print `READY <name> <url>` on stdout once listening.
+    pub announce: bool,
+    /// How long in-flight requests get to finish at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Listen {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            announce: false,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A server that is listening. Dropping it starts a shutdown; [`RunningServer::shutdown`]
+/// waits for it.
+pub struct RunningServer {
+    name: String,
+    addr: SocketAddr,
+    url: String,
+    kit: Kit,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer").field("name", &self.name).field("url", &self.url).finish()
+    }
+}
+
+impl RunningServer {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`; the same port answers `https://`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The same endpoint over TLS, verified with the CA at [`Kit::ca_path`].
+    pub fn https_url(&self) -> String {
+        self.url.replacen("http://", "https://", 1)
+    }
+
+    pub fn kit(&self) -> &Kit {
+        &self.kit
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to the grace period), then ends
+    /// every workload still running.
+    pub async fn shutdown(mut self) {
+        self.begin_shutdown();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Runs until the process gets SIGTERM or SIGINT, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        wait_for_signal().await;
+        self.shutdown().await;
+    }
+
+    fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.begin_shutdown();
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C).
+pub async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        // Without signal handlers, Ctrl-C still ends the process the default way.
+        _ => std::future::pending().await,
+    }
+}
+
+#[derive(Clone)]
+struct MiddlewareState {
+    kit: Kit,
+    errors: Arc<dyn ErrorRenderer>,
+}
+
+/// Serves `app` (plus the admin API under `/_sockerless/`) for `kit` until shut down.
+pub async fn serve(
+    kit: Kit,
+    listen: Listen,
+    app: Router,
+    errors: Arc<dyn ErrorRenderer>,
+) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind((listen.bind, listen.port)).await?;
+    let addr = listener.local_addr()?;
+    let advertised = match addr.ip() {
+        ip if ip.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+        ip => ip,
+    };
+    let url = match advertised {
+        IpAddr::V4(ip) => format!("http://{ip}:{}", addr.port()),
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}", addr.port()),
+    };
+    let tls = kit
+        .authority()
+        .server_config()
+        .map(TlsAcceptor::from)
+        .map_err(std::io::Error::other)?;
+    let name = kit.name().to_string();
+
+    let state = MiddlewareState { kit: kit.clone(), errors };
+    let app = app
+        .merge(crate::admin::router(kit.clone()))
+        .layer(axum::middleware::from_fn_with_state(state, middleware));
+
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let task = tokio::spawn(accept_loop(listener, tls, app, stop_rx, listen.shutdown_grace, kit.clone()));
+    if listen.announce {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "READY {name} {url}");
+        let _ = stdout.flush();
+    }
+    tracing::info!(server = %name, %url, "listening");
+    Ok(RunningServer { name, addr, url, kit, stop: Some(stop_tx), task: Some(task) })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    tls: TlsAcceptor,
+    app: Router,
+    mut stop: oneshot::Receiver<()>,
+    grace: Duration,
+    kit: Kit,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let local = stream.local_addr().unwrap_or(peer);
+                    let (tls, app) = (tls.clone(), app.clone());
+                    let watcher = graceful.watcher();
+                    tokio::spawn(async move {
+                        serve_connection(stream, peer, local, tls, app, watcher).await;
+                    });
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(server = kit.name(), "requests still in flight after the grace period");
+    }
+    kit.runner().shutdown();
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    tls: TlsAcceptor,
+    app: Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let mut first = [0u8; 1];
+    // A client that connects and says nothing for this long is dropped.
+    let scheme = match tokio::time::timeout(Duration::from_secs(30), stream.peek(&mut first)).await {
+        Ok(Ok(1)) if first[0] == TLS_HANDSHAKE_BYTE => Scheme::Https,
+        Ok(Ok(1)) => Scheme::Http,
+        _ => return,
+    };
+    let info = ConnectionInfo { peer, local, scheme };
+    match scheme {
+        Scheme::Http => serve_io(TokioIo::new(stream), info, app, watcher).await,
+        Scheme::Https => match tls.accept(stream).await {
+            Ok(stream) => serve_io(TokioIo::new(stream), info, app, watcher).await,
+            Err(error) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+        },
+    }
+}
+
+async fn serve_io<I>(io: I, info: ConnectionInfo, app: Router, watcher: hyper_util::server::graceful::Watcher)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(info.clone());
+        let app = app.clone();
+        async move { app.oneshot(request.map(Body::new)).await.map_err(|never: Infallible| match never {}) }
+    });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection_with_upgrades(io, service).into_owned();
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+async fn middleware(State(state): State<MiddlewareState>, mut request: Request, next: Next) -> Response {
+    let connection = request.extensions().get::<ConnectionInfo>().cloned();
+    let via_proxy = request.uri().authority().is_some();
+    let authority = request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str().to_string())
+        .or_else(|| {
+            request.headers().get(http::header::HOST).and_then(|host| host.to_str().ok()).map(String::from)
+        });
+    let (host, port) = match authority {
+        Some(authority) => {
+            let (host, port) = split_authority(&authority);
+            (Some(host), port)
+        }
+        None => (None, None),
+    };
+    let context = RequestContext {
+        id: state.kit.ids().uuid(),
+        host,
+        port,
+        via_proxy,
+        scheme: connection.as_ref().map_or(Scheme::Http, |c| c.scheme),
+        peer: connection.map(|c| c.peer),
+    };
+    let span = tracing::debug_span!(
+        "request",
+        server = state.kit.name(),
+        id = %context.id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        operation = tracing::field::Empty,
+    );
+    let limit = state.kit.body_limit();
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        tracing::debug!(parent: &span, ?declared, limit, "body over the limit");
+        return state.errors.render(&KitError::PayloadTooLarge { limit }, &context);
+    }
+    request.extensions_mut().insert(BodyLimit(limit));
+    request.extensions_mut().insert(context.clone());
+    let started = state.kit.clock().monotonic();
+    let outcome = std::panic::AssertUnwindSafe(next.run(request).instrument(span.clone()))
+        .catch_unwind()
+        .await;
+    let response = match outcome {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(parent: &span, %message, "handler panicked");
+            state.errors.render(&KitError::Internal, &context)
+        }
+    };
+    let elapsed = state.kit.clock().monotonic().saturating_duration_since(started);
+    tracing::debug!(parent: &span, status = response.status().as_u16(), ?elapsed, "answered");
+    response
+}
