@@ -1,1 +1,302 @@
-fn main() {}
+//! The `sockerless` binary: command-line parsing and wiring, nothing else. Every server is a
+//! library (`sim_aws::Simulator`, ...); this file starts the ones asked for and waits for
+//! Ctrl-C or SIGTERM.
+//!
+//! - `sockerless up` starts every server that exists, on its default port.
+//! - `sockerless sim aws|gcp|azure` and `sockerless hub github|gitlab` start one.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use simkit::store::Durability;
+use simkit::tls::Authority;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sockerless",
+    version,
+    about = "Cloud simulators, forge fakes and a Docker engine in one binary"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start every server that exists, each on its default port.
+    Up(UpArgs),
+    /// Start one cloud simulator.
+    Sim {
+        #[arg(value_enum)]
+        cloud: Cloud,
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Start one forge fake.
+    Hub {
+        #[arg(value_enum)]
+        forge: Forge,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Cloud {
+    Aws,
+    Gcp,
+    Azure,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Forge {
+    Github,
+    Gitlab,
+}
+
+/// Settings every server takes.
+#[derive(Args, Debug, Clone)]
+struct ServerArgs {
+    /// Port to listen on; 0 picks a free one (read it from the READY line).
+    #[arg(long, env = "SOCKERLESS_PORT")]
+    port: Option<u16>,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1", env = "SOCKERLESS_BIND")]
+    bind: IpAddr,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+struct CommonArgs {
+    /// Keep state here: every acknowledged write survives a crash and is reloaded on start.
+    #[arg(long, env = "SOCKERLESS_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+    /// Also fsync every write (survives power loss, not only a killed process).
+    #[arg(long)]
+    fsync: bool,
+    /// Write the CA certificate clients must trust for HTTPS here.
+    #[arg(long, env = "SOCKERLESS_CA_OUT")]
+    ca_out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct AwsArgs {
+    /// The AWS account ID of callers whose key the simulator did not issue.
+    #[arg(long, default_value = sim_aws::DEFAULT_ACCOUNT_ID, env = "SOCKERLESS_AWS_ACCOUNT_ID")]
+    account_id: String,
+    /// The region of requests that do not name one in their signature.
+    #[arg(long, default_value = sim_aws::DEFAULT_REGION, env = "SOCKERLESS_AWS_REGION")]
+    region: String,
+    /// Verify SigV4 signatures: only --access-key keys and issued temporary credentials pass.
+    #[arg(long)]
+    strict_auth: bool,
+    /// An access key as ID:SECRET or ID:SECRET:ACCOUNT (repeatable).
+    #[arg(long = "access-key", value_name = "ID:SECRET[:ACCOUNT]")]
+    access_keys: Vec<sim_aws::AccessKey>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct UpArgs {
+    /// Address to bind every server to.
+    #[arg(long, default_value = "127.0.0.1", env = "SOCKERLESS_BIND")]
+    bind: IpAddr,
+    /// Move every port: AWS on BASE, GCP BASE+1, Azure BASE+2, GitHub BASE+3, GitLab BASE+4.
+    /// 0 gives each server a free port.
+    #[arg(long)]
+    port_base: Option<u16>,
+    #[arg(long, env = "SOCKERLESS_AWS_PORT")]
+    aws_port: Option<u16>,
+    #[arg(long, env = "SOCKERLESS_GCP_PORT")]
+    gcp_port: Option<u16>,
+    #[arg(long, env = "SOCKERLESS_AZURE_PORT")]
+    azure_port: Option<u16>,
+    #[arg(long, env = "SOCKERLESS_GITHUB_PORT")]
+    github_port: Option<u16>,
+    #[arg(long, env = "SOCKERLESS_GITLAB_PORT")]
+    gitlab_port: Option<u16>,
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// Every server `up` knows of, with its default port.
+const SERVERS: [(&str, u16, u16); 5] = [
+    // (name, default port, offset from --port-base)
+    ("aws", 4566, 0),
+    ("gcp", 4567, 1),
+    ("azure", 4568, 2),
+    ("github", 5555, 3),
+    ("gitlab", 5556, 4),
+];
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(run(cli))
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("SOCKERLESS_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Up(args) => up(args).await,
+        Command::Sim {
+            cloud: Cloud::Aws,
+            server,
+            aws,
+        } => {
+            let port = server.port.unwrap_or(sim_aws::DEFAULT_PORT);
+            let simulator = aws_builder(server.bind, port, &server.common, &aws, None, None)
+                .start()
+                .await
+                .context("starting the AWS simulator")?;
+            simulator.run_until_signal().await;
+            Ok(())
+        }
+        Command::Sim { cloud, .. } => not_built(match cloud {
+            Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+            Cloud::Aws => unreachable!("handled above"),
+        }),
+        Command::Hub { forge, .. } => not_built(match forge {
+            Forge::Github => "github",
+            Forge::Gitlab => "gitlab",
+        }),
+    }
+}
+
+fn not_built(name: &str) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "the {name} server is not built yet; `sockerless up` starts the servers that exist"
+    )
+}
+
+fn aws_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    aws: &AwsArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> sim_aws::Builder {
+    let mut builder = sim_aws::Simulator::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true)
+        .account_id(aws.account_id.clone())
+        .region(aws.region.clone())
+        .strict_auth(aws.strict_auth);
+    for key in &aws.access_keys {
+        builder = builder.access_key(key.clone());
+    }
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let port_of = |name: &str, explicit: Option<u16>| -> u16 {
+        let (_, default, offset) = SERVERS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .copied()
+            .unwrap_or((name, 0, 0));
+        explicit.unwrap_or(match args.port_base {
+            Some(0) => 0,
+            Some(base) => base.saturating_add(offset),
+            None => default,
+        })
+    };
+    // One CA for every server, so a client trusts one file.
+    let (authority, ca_path) = match &args.common.state_dir {
+        Some(dir) => (
+            Authority::load_or_generate(dir).context("loading the CA")?,
+            dir.join("ca.pem"),
+        ),
+        None => {
+            let path = args.common.ca_out.clone().unwrap_or_else(|| {
+                std::env::temp_dir()
+                    .join(format!("sockerless-{}", std::process::id()))
+                    .join("ca.pem")
+            });
+            (Authority::generate().context("generating the CA")?, path)
+        }
+    };
+    let ca_path = args.common.ca_out.clone().unwrap_or(ca_path);
+    let authority = Arc::new(authority);
+    authority
+        .write_ca(&ca_path)
+        .context("writing the CA certificate")?;
+
+    let aws_state = args.common.state_dir.as_ref().map(|dir| dir.join("aws"));
+    let aws = aws_builder(
+        args.bind,
+        port_of("aws", args.aws_port),
+        &args.common,
+        &args.aws,
+        aws_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the AWS simulator")?;
+
+    let missing: Vec<String> = [
+        ("gcp", args.gcp_port),
+        ("azure", args.azure_port),
+        ("github", args.github_port),
+        ("gitlab", args.gitlab_port),
+    ]
+    .iter()
+    .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
+    .collect();
+    println!("# Sockerless is up. Point your clients at it:");
+    println!("export AWS_ENDPOINT_URL={}", aws.url());
+    println!(
+        "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={}",
+        args.aws.region
+    );
+    println!("export SOCKERLESS_CA={}", ca_path.display());
+    println!(
+        "# HTTPS on the same ports trusts $SOCKERLESS_CA (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, curl --cacert)."
+    );
+    println!("# Not built yet: {}", missing.join(", "));
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    simkit::server::wait_for_signal().await;
+    aws.shutdown().await;
+    Ok(())
+}

@@ -1,1 +1,289 @@
-//! sim-aws: the AWS simulator.
+//! sim-aws: the AWS simulator. One endpoint serves every implemented service, as
+//! `AWS_ENDPOINT_URL` users expect; requests are routed by `X-Amz-Target`, by `Action`, or by
+//! method and path with the service from the SigV4 scope.
+//!
+//! ```text
+//! HTTP ─► protocol (route, decode + validate from botocore models) ─► services (typed handlers)
+//!                                                                      └─► workloads (simkit runner)
+//! ```
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`model`] | the vendored botocore models, parsed on first use |
+//! | [`protocol`] | routing, the five wire protocols, SigV4 |
+//! | [`dispatch`] | the HTTP handler joining protocol and services |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
+//! | [`error`] | the error type handlers return |
+//!
+//! A library first: `Simulator::builder().port(0).start().await` gives a running simulator
+//! whose URL tests can point clients at; it shuts down when dropped.
+
+pub mod dispatch;
+pub mod error;
+pub mod model;
+pub mod protocol;
+pub mod services;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use simkit::server::{Listen, RunningServer};
+use simkit::{Kit, KitConfig};
+
+use crate::error::AwsError;
+use crate::protocol::route::Catalog;
+use crate::services::Service;
+use crate::services::iam::Iam;
+use crate::services::sts::Sts;
+
+pub const DEFAULT_PORT: u16 = 4566;
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// An access key the simulator knows (required under `--strict-auth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+    /// The account the key belongs to; the default account when absent.
+    pub account_id: Option<String>,
+}
+
+impl std::str::FromStr for AccessKey {
+    type Err = String;
+
+    /// `ID:SECRET` or `ID:SECRET:ACCOUNT`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut parts = text.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(id), Some(secret), account) if !id.is_empty() && !secret.is_empty() => Ok(Self {
+                id: id.to_string(),
+                secret: secret.to_string(),
+                account_id: account.map(str::to_string),
+            }),
+            _ => Err(format!(
+                "expected ID:SECRET or ID:SECRET:ACCOUNT, got {text:?}"
+            )),
+        }
+    }
+}
+
+/// AWS-specific settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub account_id: String,
+    pub region: String,
+    /// Verify SigV4 signatures against `access_keys` (and issued temporary credentials).
+    pub strict_auth: bool,
+    pub access_keys: Vec<AccessKey>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            account_id: DEFAULT_ACCOUNT_ID.to_string(),
+            region: DEFAULT_REGION.to_string(),
+            strict_auth: false,
+            access_keys: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Kit(#[from] simkit::KitError),
+    #[error(transparent)]
+    Store(#[from] simkit::store::StoreError),
+    #[error("binding: {0}")]
+    Bind(#[from] std::io::Error),
+}
+
+/// The simulator's shared state: the kit, the services and the routing catalog.
+pub struct Aws {
+    pub(crate) kit: Kit,
+    pub(crate) config: Config,
+    pub(crate) catalog: Catalog,
+    pub(crate) sts: Arc<Sts>,
+    services: HashMap<&'static str, Arc<dyn Service>>,
+}
+
+impl Aws {
+    fn new(kit: Kit, config: Config) -> Result<Self, StartError> {
+        let iam = Arc::new(Iam::new(kit.clone())?);
+        let sts = Arc::new(Sts::new(kit.clone(), iam.clone())?);
+        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam];
+        let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
+        let services = services
+            .into_iter()
+            .map(|s| (s.model().metadata.signing_name(), s))
+            .collect();
+        Ok(Self {
+            kit,
+            config,
+            catalog,
+            sts,
+            services,
+        })
+    }
+
+    pub(crate) fn service(&self, signing_name: &str) -> Option<&Arc<dyn Service>> {
+        self.services.get(signing_name)
+    }
+}
+
+/// Builds and starts the simulator.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    kit: KitConfig,
+    listen: Listen,
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            kit: KitConfig::new("aws"),
+            listen: Listen::default(),
+            config: Config::default(),
+        }
+    }
+}
+
+impl Builder {
+    pub fn port(mut self, port: u16) -> Self {
+        self.listen.port = port;
+        self
+    }
+
+    pub fn bind(mut self, address: IpAddr) -> Self {
+        self.listen.bind = address;
+        self
+    }
+
+    /// Print `READY aws <url>` once listening.
+    pub fn announce(mut self, announce: bool) -> Self {
+        self.listen.announce = announce;
+        self
+    }
+
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.kit.state_dir = Some(dir.into());
+        self
+    }
+
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.config.account_id = account_id.into();
+        self
+    }
+
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.config.region = region.into();
+        self
+    }
+
+    pub fn strict_auth(mut self, strict: bool) -> Self {
+        self.config.strict_auth = strict;
+        self
+    }
+
+    pub fn access_key(mut self, key: AccessKey) -> Self {
+        self.config.access_keys.push(key);
+        self
+    }
+
+    /// Replaces the kit settings wholesale (clock, IDs, CA, runner, limits).
+    pub fn kit(mut self, kit: KitConfig) -> Self {
+        self.kit = kit;
+        self
+    }
+
+    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    pub fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    pub async fn start(self) -> Result<Simulator, StartError> {
+        let kit = Kit::new(self.kit)?;
+        let aws = Arc::new(Aws::new(kit.clone(), self.config)?);
+        let server = simkit::server::serve(
+            kit,
+            self.listen,
+            router(aws.clone()),
+            Arc::new(AwsKitErrors),
+        )
+        .await?;
+        Ok(Simulator { server })
+    }
+}
+
+fn router(aws: Arc<Aws>) -> Router {
+    Router::new().fallback(dispatch::handle).with_state(aws)
+}
+
+/// Renders the kit's own errors (oversize bodies, panics) as AWS does, in json shape.
+struct AwsKitErrors;
+
+impl simkit::server::ErrorRenderer for AwsKitErrors {
+    fn render(
+        &self,
+        error: &simkit::server::KitError,
+        request: &simkit::context::RequestContext,
+    ) -> axum::response::Response {
+        let error = match error {
+            simkit::server::KitError::PayloadTooLarge { limit } => {
+                AwsError::request_too_large(*limit)
+            }
+            simkit::server::KitError::Internal => AwsError::internal(),
+        };
+        let body = serde_json::json!({"__type": error.code, "message": error.message});
+        protocol::WireResponse::new(
+            error.status.unwrap_or(500),
+            "application/x-amz-json-1.1".into(),
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )
+        .into_http(&request.id)
+    }
+}
+
+/// A running simulator. Shuts down when dropped.
+#[derive(Debug)]
+pub struct Simulator {
+    server: RunningServer,
+}
+
+impl Simulator {
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    pub fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    pub fn kit(&self) -> &Kit {
+        self.server.kit()
+    }
+
+    pub fn server(&self) -> &RunningServer {
+        &self.server
+    }
+
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+
+    pub async fn run_until_signal(self) {
+        self.server.run_until_signal().await;
+    }
+}

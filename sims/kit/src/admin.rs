@@ -28,13 +28,19 @@ pub fn router(kit: Kit) -> Router {
         .route("/_sockerless/health", get(health))
         .route("/_sockerless/reset", post(reset))
         .route("/_sockerless/state", get(state))
-        .route("/_sockerless/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/_sockerless/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/_sockerless/faults/{id}", delete(remove_fault))
         .with_state(kit)
 }
 
 async fn health(State(kit): State<Kit>) -> Response {
-    let uptime = kit.clock().monotonic().saturating_duration_since(kit.started());
+    let uptime = kit
+        .clock()
+        .monotonic()
+        .saturating_duration_since(kit.started());
     axum::Json(json!({
         "status": "ok",
         "server": kit.name(),
@@ -50,7 +56,12 @@ async fn reset(State(kit): State<Kit>, Extension(request): Extension<RequestCont
         Ok(()) => axum::Json(json!({"reset": true})).into_response(),
         Err(error) => {
             tracing::error!(%error, "reset failed");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "ResetFailed", &error.to_string(), &request.id)
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ResetFailed",
+                &error.to_string(),
+                &request.id,
+            )
         }
     }
 }
@@ -71,12 +82,22 @@ async fn add_fault(
     let rule: FaultRule = match serde_json::from_slice(&body) {
         Ok(rule) => rule,
         Err(error) => {
-            return json_error(StatusCode::BAD_REQUEST, "InvalidFault", &error.to_string(), &request.id);
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidFault",
+                &error.to_string(),
+                &request.id,
+            );
         }
     };
     match kit.faults().add(rule) {
         Ok(rule) => (StatusCode::CREATED, axum::Json(rule)).into_response(),
-        Err(error) => json_error(StatusCode::BAD_REQUEST, "InvalidFault", &error.to_string(), &request.id),
+        Err(error) => json_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidFault",
+            &error.to_string(),
+            &request.id,
+        ),
     }
 }
 
@@ -93,6 +114,11 @@ async fn remove_fault(
     if kit.faults().remove(&id) {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        json_error(StatusCode::NOT_FOUND, "FaultNotFound", &format!("no fault {id}"), &request.id)
+        json_error(
+            StatusCode::NOT_FOUND,
+            "FaultNotFound",
+            &format!("no fault {id}"),
+            &request.id,
+        )
     }
 }

@@ -21,7 +21,9 @@ pub async fn collect(body: axum::body::Body, limit: usize) -> Result<Bytes, Body
     let limited = http_body_util::Limited::new(body, limit);
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge { limit }),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(BodyError::TooLarge { limit })
+        }
         Err(error) => {
             // The kit's own limit wraps the body too; its error travels inside axum's.
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error.as_ref());

@@ -66,7 +66,9 @@ impl ManualClock {
         // The monotonic base is arbitrary; only differences between readings mean anything.
         #[allow(clippy::disallowed_methods)]
         let base = Instant::now();
-        Self { state: Mutex::new((start, base)) }
+        Self {
+            state: Mutex::new((start, base)),
+        }
     }
 
     /// A clock frozen at `millis` since the epoch.
@@ -76,7 +78,10 @@ impl ManualClock {
 
     /// Moves both readings forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         state.0 += by;
         state.1 += by;
     }
@@ -84,11 +89,17 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).0
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .0
     }
 
     fn monotonic(&self) -> Instant {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).1
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .1
     }
 }
 

@@ -53,9 +53,7 @@ pub fn split_authority(authority: &str) -> (String, Option<u16>) {
         }
     }
     match authority.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => {
-            (host.to_ascii_lowercase(), port.parse().ok())
-        }
+        Some((host, port)) if !host.contains(':') => (host.to_ascii_lowercase(), port.parse().ok()),
         _ => (authority.to_ascii_lowercase(), None),
     }
 }

@@ -81,13 +81,18 @@ pub struct Faults {
 
 impl std::fmt::Debug for Faults {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Faults").field("rules", &self.list()).finish()
+        f.debug_struct("Faults")
+            .field("rules", &self.list())
+            .finish()
     }
 }
 
 impl Faults {
     pub fn new(ids: Arc<dyn IdGen>) -> Self {
-        Self { rules: Mutex::new(Vec::new()), ids }
+        Self {
+            rules: Mutex::new(Vec::new()),
+            ids,
+        }
     }
 
     fn rules(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
@@ -142,7 +147,9 @@ impl Faults {
             return injected;
         }
         let matches = |wanted: &Option<String>, actual: &str| {
-            wanted.as_deref().is_none_or(|wanted| wanted.eq_ignore_ascii_case(actual))
+            wanted
+                .as_deref()
+                .is_none_or(|wanted| wanted.eq_ignore_ascii_case(actual))
         };
         for rule in rules.iter_mut() {
             if !matches(&rule.service, service) || !matches(&rule.operation, operation) {
@@ -162,7 +169,8 @@ impl Faults {
             }
             match &rule.action {
                 FaultAction::Latency { millis } => {
-                    let total = injected.latency.unwrap_or_default() + Duration::from_millis(*millis);
+                    let total =
+                        injected.latency.unwrap_or_default() + Duration::from_millis(*millis);
                     injected.latency = Some(total);
                 }
                 failure => injected.failure = Some(failure.clone()),
@@ -201,8 +209,14 @@ mod tests {
         faults.add(error).unwrap();
         assert_eq!(faults.check("ecs", "DescribeTasks"), Injected::default());
         assert_eq!(faults.check("logs", "RunTask"), Injected::default());
-        assert_eq!(faults.check("ECS", "runtask").failure, Some(FaultAction::Throttle));
-        assert_eq!(faults.check("ecs", "RunTask").failure, Some(FaultAction::Throttle));
+        assert_eq!(
+            faults.check("ECS", "runtask").failure,
+            Some(FaultAction::Throttle)
+        );
+        assert_eq!(
+            faults.check("ecs", "RunTask").failure,
+            Some(FaultAction::Throttle)
+        );
         assert_eq!(faults.check("ecs", "RunTask"), Injected::default());
         assert!(faults.list().is_empty());
     }
@@ -210,9 +224,15 @@ mod tests {
     #[test]
     fn latency_adds_up_and_combines_with_an_error() {
         let faults = faults();
-        faults.add(rule(None, None, FaultAction::Latency { millis: 30 })).unwrap();
-        faults.add(rule(Some("sts"), None, FaultAction::Latency { millis: 20 })).unwrap();
-        faults.add(rule(Some("sts"), None, FaultAction::Unavailable)).unwrap();
+        faults
+            .add(rule(None, None, FaultAction::Latency { millis: 30 }))
+            .unwrap();
+        faults
+            .add(rule(Some("sts"), None, FaultAction::Latency { millis: 20 }))
+            .unwrap();
+        faults
+            .add(rule(Some("sts"), None, FaultAction::Unavailable))
+            .unwrap();
         let injected = faults.check("sts", "GetCallerIdentity");
         assert_eq!(injected.latency, Some(Duration::from_millis(50)));
         assert_eq!(injected.failure, Some(FaultAction::Unavailable));
@@ -237,10 +257,24 @@ mod tests {
         let mut bad = rule(None, None, FaultAction::Throttle);
         bad.probability = Some(1.5);
         assert_eq!(faults.add(bad), Err(FaultError::Probability(1.5)));
-        let error = FaultAction::Error { status: 200, code: "X".into(), message: None };
-        assert_eq!(faults.add(rule(None, None, error)), Err(FaultError::Status(200)));
-        let error = FaultAction::Error { status: 400, code: String::new(), message: None };
-        assert_eq!(faults.add(rule(None, None, error)), Err(FaultError::EmptyCode));
+        let error = FaultAction::Error {
+            status: 200,
+            code: "X".into(),
+            message: None,
+        };
+        assert_eq!(
+            faults.add(rule(None, None, error)),
+            Err(FaultError::Status(200))
+        );
+        let error = FaultAction::Error {
+            status: 400,
+            code: String::new(),
+            message: None,
+        };
+        assert_eq!(
+            faults.add(rule(None, None, error)),
+            Err(FaultError::EmptyCode)
+        );
     }
 
     #[test]
@@ -250,7 +284,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rule.count, Some(1));
-        assert!(matches!(rule.action, FaultAction::Error { status: 400, .. }));
+        assert!(matches!(
+            rule.action,
+            FaultAction::Error { status: 400, .. }
+        ));
         let added = faults().add(rule).unwrap();
         assert!(added.id.starts_with("fault-"));
         assert!(faults().remove("nope") == false);

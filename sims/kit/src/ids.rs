@@ -18,7 +18,10 @@ pub trait IdGen: Send + Sync + 'static {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&self.next_u64().to_le_bytes());
         bytes[8..].copy_from_slice(&self.next_u64().to_le_bytes());
-        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .hyphenated()
+            .to_string()
     }
 
     /// `len` random lower-case hexadecimal digits.
@@ -46,7 +49,8 @@ pub trait IdGen: Send + Sync + 'static {
 
 /// SplitMix64: tiny, fast, and good enough for identifiers (not for secrets).
 fn splitmix64(state: &AtomicU64) -> u64 {
-    let mut z = state.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+    let mut z = state
+        .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
         .wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -64,7 +68,9 @@ impl Default for RandomIds {
         // The standard library seeds `RandomState` from the operating system's entropy source.
         let mut hasher = RandomState::new().build_hasher();
         hasher.write_u64(std::process::id() as u64);
-        Self { state: AtomicU64::new(hasher.finish()) }
+        Self {
+            state: AtomicU64::new(hasher.finish()),
+        }
     }
 }
 
@@ -82,7 +88,9 @@ pub struct SequentialIds {
 
 impl SequentialIds {
     pub fn new(seed: u64) -> Self {
-        Self { state: AtomicU64::new(seed) }
+        Self {
+            state: AtomicU64::new(seed),
+        }
     }
 }
 

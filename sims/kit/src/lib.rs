@@ -131,7 +131,9 @@ struct KitInner {
 
 impl std::fmt::Debug for Kit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kit").field("name", &self.inner.name).finish_non_exhaustive()
+        f.debug_struct("Kit")
+            .field("name", &self.inner.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -157,7 +159,10 @@ impl Kit {
         };
         authority.write_ca(&ca_path)?;
         let runner = config.runner.clone().unwrap_or_else(|| {
-            Arc::new(ProcessRunner::new(config.clock.clone(), temp.path().join("workloads")))
+            Arc::new(ProcessRunner::new(
+                config.clock.clone(),
+                temp.path().join("workloads"),
+            ))
         });
         Ok(Self {
             inner: Arc::new(KitInner {
@@ -221,12 +226,22 @@ impl Kit {
 
     /// Runs `hook` at every reset, before the store is emptied (to stop workloads, say).
     pub fn on_reset(&self, hook: impl Fn() + Send + Sync + 'static) {
-        self.inner.reset_hooks.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(hook));
+        self.inner
+            .reset_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(hook));
     }
 
     /// What `POST /_sockerless/reset` does.
     pub fn reset(&self) -> Result<(), StoreError> {
-        for hook in self.inner.reset_hooks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for hook in self
+            .inner
+            .reset_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             hook();
         }
         self.inner.faults.clear();

@@ -40,13 +40,20 @@ impl MemorySink {
 
     /// The text of every line from `stream`, in order.
     pub fn texts(&self, stream: Stream) -> Vec<String> {
-        self.lines().into_iter().filter(|l| l.stream == stream).map(|l| l.text).collect()
+        self.lines()
+            .into_iter()
+            .filter(|l| l.stream == stream)
+            .map(|l| l.text)
+            .collect()
     }
 }
 
 impl LogSink for MemorySink {
     fn line(&self, line: LogLine) {
-        self.lines.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line);
     }
 }
 

@@ -57,13 +57,19 @@ pub struct Operations {
 
 impl std::fmt::Debug for Operations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Operations").field("count", &self.records.len()).finish()
+        f.debug_struct("Operations")
+            .field("count", &self.records.len())
+            .finish()
     }
 }
 
 impl Operations {
     /// Opens the operations kept in `collection` of `store`.
-    pub fn open(store: &Store, collection: &str, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    pub fn open(
+        store: &Store,
+        collection: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
         let records = store.collection::<Operation>(collection)?;
         let now = clock.now_millis();
         for (name, operation) in records.all() {
@@ -78,7 +84,11 @@ impl Operations {
                 })?;
             }
         }
-        Ok(Self { records, clock, finished: Arc::new(Notify::new()) })
+        Ok(Self {
+            records,
+            clock,
+            finished: Arc::new(Notify::new()),
+        })
     }
 
     /// Records a new, unfinished operation.
@@ -118,12 +128,18 @@ impl Operations {
     }
 
     pub fn get(&self, name: &str) -> Result<Operation, OperationError> {
-        self.records.get(name).ok_or_else(|| OperationError::NotFound(name.to_string()))
+        self.records
+            .get(name)
+            .ok_or_else(|| OperationError::NotFound(name.to_string()))
     }
 
     /// Every operation whose name starts with `prefix`.
     pub fn list(&self, prefix: &str) -> Vec<Operation> {
-        self.records.scan_prefix(prefix).into_iter().map(|(_, op)| op).collect()
+        self.records
+            .scan_prefix(prefix)
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect()
     }
 
     /// Begins `name` and spawns `work`; the operation finishes with whatever `work` returns.
@@ -177,11 +193,17 @@ mod tests {
             })
             .unwrap();
         assert!(!started.done);
-        assert!(!ops.get("op/1").unwrap().done, "not done before the work finishes");
+        assert!(
+            !ops.get("op/1").unwrap().done,
+            "not done before the work finishes"
+        );
         release.send(()).unwrap();
         let done = ops.wait("op/1").await.unwrap();
         assert!(done.done);
-        assert_eq!(done.outcome, Some(Outcome::Response(serde_json::json!({"name": "thing"}))));
+        assert_eq!(
+            done.outcome,
+            Some(Outcome::Response(serde_json::json!({"name": "thing"})))
+        );
         assert_eq!(done.finished_ms, Some(1000));
     }
 
@@ -195,7 +217,10 @@ mod tests {
             Err(OperationError::NotFound(_))
         ));
         ops.begin("a", Value::Null).unwrap();
-        assert!(matches!(ops.begin("a", Value::Null), Err(OperationError::Exists(_))));
+        assert!(matches!(
+            ops.begin("a", Value::Null),
+            Err(OperationError::Exists(_))
+        ));
         ops.begin("b", Value::Null).unwrap();
         assert_eq!(ops.list("").len(), 2);
     }

@@ -69,8 +69,14 @@ impl ErrorRenderer for JsonErrors {
 }
 
 /// `{"error":{"code","message","requestId"}}`: the kit's own error shape (admin API, defaults).
-pub fn json_error(status: http::StatusCode, code: &str, message: &str, request_id: &str) -> Response {
-    let body = serde_json::json!({"error": {"code": code, "message": message, "requestId": request_id}});
+pub fn json_error(
+    status: http::StatusCode,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> Response {
+    let body =
+        serde_json::json!({"error": {"code": code, "message": message, "requestId": request_id}});
     (status, axum::Json(body)).into_response()
 }
 
@@ -110,7 +116,10 @@ pub struct RunningServer {
 
 impl std::fmt::Debug for RunningServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningServer").field("name", &self.name).field("url", &self.url).finish()
+        f.debug_struct("RunningServer")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .finish()
     }
 }
 
@@ -168,7 +177,10 @@ impl Drop for RunningServer {
 /// Waits for SIGTERM or SIGINT (Ctrl-C).
 pub async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
         (Ok(mut term), Ok(mut int)) => {
             tokio::select! {
                 _ = term.recv() => {}
@@ -210,13 +222,23 @@ pub async fn serve(
         .map_err(std::io::Error::other)?;
     let name = kit.name().to_string();
 
-    let state = MiddlewareState { kit: kit.clone(), errors };
+    let state = MiddlewareState {
+        kit: kit.clone(),
+        errors,
+    };
     let app = app
         .merge(crate::admin::router(kit.clone()))
         .layer(axum::middleware::from_fn_with_state(state, middleware));
 
     let (stop_tx, stop_rx) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, tls, app, stop_rx, listen.shutdown_grace, kit.clone()));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        tls,
+        app,
+        stop_rx,
+        listen.shutdown_grace,
+        kit.clone(),
+    ));
     if listen.announce {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
@@ -224,7 +246,14 @@ pub async fn serve(
         let _ = stdout.flush();
     }
     tracing::info!(server = %name, %url, "listening");
-    Ok(RunningServer { name, addr, url, kit, stop: Some(stop_tx), task: Some(task) })
+    Ok(RunningServer {
+        name,
+        addr,
+        url,
+        kit,
+        stop: Some(stop_tx),
+        task: Some(task),
+    })
 }
 
 async fn accept_loop(
@@ -258,8 +287,14 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
-        tracing::warn!(server = kit.name(), "requests still in flight after the grace period");
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            server = kit.name(),
+            "requests still in flight after the grace period"
+        );
     }
     kit.runner().shutdown();
 }
@@ -274,12 +309,17 @@ async fn serve_connection(
 ) {
     let mut first = [0u8; 1];
     // A client that connects and says nothing for this long is dropped.
-    let scheme = match tokio::time::timeout(Duration::from_secs(30), stream.peek(&mut first)).await {
+    let scheme = match tokio::time::timeout(Duration::from_secs(30), stream.peek(&mut first)).await
+    {
         Ok(Ok(1)) if first[0] == TLS_HANDSHAKE_BYTE => Scheme::Https,
         Ok(Ok(1)) => Scheme::Http,
         _ => return,
     };
-    let info = ConnectionInfo { peer, local, scheme };
+    let info = ConnectionInfo {
+        peer,
+        local,
+        scheme,
+    };
     match scheme {
         Scheme::Http => serve_io(TokioIo::new(stream), info, app, watcher).await,
         Scheme::Https => match tls.accept(stream).await {
@@ -289,23 +329,38 @@ async fn serve_connection(
     }
 }
 
-async fn serve_io<I>(io: I, info: ConnectionInfo, app: Router, watcher: hyper_util::server::graceful::Watcher)
-where
+async fn serve_io<I>(
+    io: I,
+    info: ConnectionInfo,
+    app: Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(info.clone());
-        let app = app.clone();
-        async move { app.oneshot(request.map(Body::new)).await.map_err(|never: Infallible| match never {}) }
-    });
+    let service =
+        hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(info.clone());
+            let app = app.clone();
+            async move {
+                app.oneshot(request.map(Body::new))
+                    .await
+                    .map_err(|never: Infallible| match never {})
+            }
+        });
     let builder = auto::Builder::new(TokioExecutor::new());
-    let connection = builder.serve_connection_with_upgrades(io, service).into_owned();
+    let connection = builder
+        .serve_connection_with_upgrades(io, service)
+        .into_owned();
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
     }
 }
 
-async fn middleware(State(state): State<MiddlewareState>, mut request: Request, next: Next) -> Response {
+async fn middleware(
+    State(state): State<MiddlewareState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let connection = request.extensions().get::<ConnectionInfo>().cloned();
     let via_proxy = request.uri().authority().is_some();
     let authority = request
@@ -313,7 +368,11 @@ async fn middleware(State(state): State<MiddlewareState>, mut request: Request, 
         .authority()
         .map(|authority| authority.as_str().to_string())
         .or_else(|| {
-            request.headers().get(http::header::HOST).and_then(|host| host.to_str().ok()).map(String::from)
+            request
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|host| host.to_str().ok())
+                .map(String::from)
         });
     let (host, port) = match authority {
         Some(authority) => {
@@ -346,7 +405,9 @@ async fn middleware(State(state): State<MiddlewareState>, mut request: Request, 
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         tracing::debug!(parent: &span, ?declared, limit, "body over the limit");
-        return state.errors.render(&KitError::PayloadTooLarge { limit }, &context);
+        return state
+            .errors
+            .render(&KitError::PayloadTooLarge { limit }, &context);
     }
     request.extensions_mut().insert(BodyLimit(limit));
     request.extensions_mut().insert(context.clone());
@@ -366,7 +427,11 @@ async fn middleware(State(state): State<MiddlewareState>, mut request: Request, 
             state.errors.render(&KitError::Internal, &context)
         }
     };
-    let elapsed = state.kit.clock().monotonic().saturating_duration_since(started);
+    let elapsed = state
+        .kit
+        .clock()
+        .monotonic()
+        .saturating_duration_since(started);
     tracing::debug!(parent: &span, status = response.status().as_u16(), ?elapsed, "answered");
     response
 }

@@ -33,11 +33,18 @@ const LOCK: &str = "lock";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("state directory {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("state directory {0} is in use by another process")]
     Locked(PathBuf),
     #[error("state file {path} is corrupt at line {line}: {message}")]
-    Corrupt { path: PathBuf, line: usize, message: String },
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("collection {collection} holds a record that does not fit its type: {message}")]
     Schema { collection: String, message: String },
     #[error("could not encode a record of {collection}: {message}")]
@@ -87,7 +94,9 @@ impl Journal {
     fn append(&mut self, line: &[u8]) -> Result<(), StoreError> {
         // One `write_all` of a whole line: a kill can lose the line being written, never tear
         // an earlier one, and a torn last line is dropped on replay.
-        self.file.write_all(line).map_err(|source| self.io(source))?;
+        self.file
+            .write_all(line)
+            .map_err(|source| self.io(source))?;
         if self.durability == Durability::Fsync {
             self.file.sync_data().map_err(|source| self.io(source))?;
         }
@@ -96,7 +105,10 @@ impl Journal {
     }
 
     fn io(&self, source: std::io::Error) -> StoreError {
-        StoreError::Io { path: self.dir.join(JOURNAL), source }
+        StoreError::Io {
+            path: self.dir.join(JOURNAL),
+            source,
+        }
     }
 
     /// Writes `snapshot` atomically and empties the journal.
@@ -135,7 +147,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("durable", &self.shared.journal.is_some()).finish()
+        f.debug_struct("Store")
+            .field("durable", &self.shared.journal.is_some())
+            .finish()
     }
 }
 
@@ -176,7 +190,13 @@ impl Store {
             .open(&journal_path)
             .map_err(io(&journal_path))?;
         file.set_len(0).map_err(io(&journal_path))?;
-        let journal = Journal { dir: dir.to_path_buf(), file, bytes: 0, durability, _lock: lock };
+        let journal = Journal {
+            dir: dir.to_path_buf(),
+            file,
+            bytes: 0,
+            durability,
+            _lock: lock,
+        };
         Ok(Self::with(Some(journal), snapshot.collections))
     }
 
@@ -232,11 +252,17 @@ impl Store {
     pub fn dump(&self) -> Value {
         let mut out = serde_json::Map::new();
         for (name, records) in lock(&self.shared.unopened).iter() {
-            out.insert(name.clone(), serde_json::to_value(records).unwrap_or(Value::Null));
+            out.insert(
+                name.clone(),
+                serde_json::to_value(records).unwrap_or(Value::Null),
+            );
         }
         for (name, collection) in lock(&self.shared.collections).iter() {
             let records = collection.dump();
-            out.insert(name.clone(), serde_json::to_value(records).unwrap_or(Value::Null));
+            out.insert(
+                name.clone(),
+                serde_json::to_value(records).unwrap_or(Value::Null),
+            );
         }
         Value::Object(out)
     }
@@ -249,7 +275,10 @@ impl Store {
             collection.clear();
         }
         if let Some(journal) = &self.shared.journal {
-            lock(journal).replace_snapshot(&Snapshot { version: 1, ..Snapshot::default() })?;
+            lock(journal).replace_snapshot(&Snapshot {
+                version: 1,
+                ..Snapshot::default()
+            })?;
         }
         Ok(())
     }
@@ -262,9 +291,14 @@ impl Store {
 
 impl Shared {
     fn compact(&self) -> Result<(), StoreError> {
-        let Some(journal) = &self.journal else { return Ok(()) };
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
         let _exclusive = self.gate.write().unwrap_or_else(|p| p.into_inner());
-        let mut snapshot = Snapshot { version: 1, collections: lock(&self.unopened).clone() };
+        let mut snapshot = Snapshot {
+            version: 1,
+            collections: lock(&self.unopened).clone(),
+        };
         for (name, collection) in lock(&self.collections).iter() {
             snapshot.collections.insert(name.clone(), collection.dump());
         }
@@ -272,7 +306,9 @@ impl Shared {
     }
 
     fn journal_len(&self) -> u64 {
-        self.journal.as_ref().map_or(0, |journal| lock(journal).bytes)
+        self.journal
+            .as_ref()
+            .map_or(0, |journal| lock(journal).bytes)
     }
 }
 
@@ -285,7 +321,9 @@ pub struct Collection<V> {
 
 impl<V> std::fmt::Debug for Collection<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Collection").field("name", &self.name).finish()
+        f.debug_struct("Collection")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -293,12 +331,20 @@ impl<V: Record> ErasedCollection for Collection<V> {
     fn dump(&self) -> BTreeMap<String, Value> {
         self.read()
             .iter()
-            .map(|(key, value)| (key.clone(), serde_json::to_value(value).unwrap_or(Value::Null)))
+            .map(|(key, value)| {
+                (
+                    key.clone(),
+                    serde_json::to_value(value).unwrap_or(Value::Null),
+                )
+            })
             .collect()
     }
 
     fn clear(&self) {
-        self.records.write().unwrap_or_else(|p| p.into_inner()).clear();
+        self.records
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
@@ -339,7 +385,10 @@ impl<V: Record> Collection<V> {
 
     /// Every record, in key order.
     pub fn all(&self) -> Vec<(String, V)> {
-        self.read().iter().map(|(key, value)| (key.clone(), value.clone())).collect()
+        self.read()
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
     }
 
     /// Stores `value` under `key`, replacing what was there; returns the old record.
@@ -353,7 +402,11 @@ impl<V: Record> Collection<V> {
     }
 
     /// Changes the record under `key` in place if it exists; returns what `change` returned.
-    pub fn update<R>(&self, key: &str, change: impl FnOnce(&mut V) -> R) -> Result<Option<R>, StoreError> {
+    pub fn update<R>(
+        &self,
+        key: &str,
+        change: impl FnOnce(&mut V) -> R,
+    ) -> Result<Option<R>, StoreError> {
         self.modify(key, |slot| Ok::<_, StoreError>(slot.as_mut().map(change)))
     }
 
@@ -414,7 +467,9 @@ impl<V: Record> Collection<V> {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn read_snapshot(dir: &Path) -> Result<Snapshot, StoreError> {
@@ -425,9 +480,10 @@ fn read_snapshot(dir: &Path) -> Result<Snapshot, StoreError> {
             line: error.line(),
             message: error.to_string(),
         }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Ok(Snapshot { version: 1, ..Snapshot::default() })
-        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Snapshot {
+            version: 1,
+            ..Snapshot::default()
+        }),
         Err(source) => Err(StoreError::Io { path, source }),
     }
 }
@@ -441,7 +497,10 @@ fn replay_journal(dir: &Path, snapshot: &mut Snapshot) -> Result<(), StoreError>
     };
     let mut lines = BufReader::new(file).split(b'\n').enumerate().peekable();
     while let Some((index, line)) = lines.next() {
-        let line = line.map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        let line = line.map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
         let is_last = lines.peek().is_none();
         match serde_json::from_slice::<JournalEntry>(&line) {
             Ok(entry) => {
@@ -468,7 +527,10 @@ fn replay_journal(dir: &Path, snapshot: &mut Snapshot) -> Result<(), StoreError>
 
 fn write_snapshot(dir: &Path, snapshot: &Snapshot) -> Result<(), StoreError> {
     let path = dir.join(SNAPSHOT);
-    let io = |source| StoreError::Io { path: path.clone(), source };
+    let io = |source| StoreError::Io {
+        path: path.clone(),
+        source,
+    };
     let bytes = serde_json::to_vec(snapshot).map_err(|error| StoreError::Encode {
         collection: "*".into(),
         message: error.to_string(),
@@ -477,7 +539,9 @@ fn write_snapshot(dir: &Path, snapshot: &Snapshot) -> Result<(), StoreError> {
     temp.write_all(&bytes).map_err(io)?;
     temp.as_file().sync_all().map_err(io)?;
     temp.persist(&path).map_err(|error| io(error.error))?;
-    File::open(dir).and_then(|directory| directory.sync_all()).map_err(io)?;
+    File::open(dir)
+        .and_then(|directory| directory.sync_all())
+        .map_err(io)?;
     Ok(())
 }
 

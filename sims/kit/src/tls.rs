@@ -13,8 +13,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -34,7 +34,10 @@ pub enum TlsError {
     #[error("generating a certificate: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("CA file {path}: {source}")]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("building the TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
 }
@@ -61,7 +64,11 @@ fn ca_params() -> Result<CertificateParams, TlsError> {
     name.push(DnType::OrganizationName, "Sockerless");
     params.distinguished_name = name;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     Ok(params)
 }
 
@@ -81,14 +88,16 @@ impl Authority {
             let path = path.to_path_buf();
             move |source| TlsError::Io { path, source }
         };
-        if let (Ok(ca_pem), Ok(key_pem)) =
-            (std::fs::read_to_string(&cert_path), std::fs::read_to_string(&key_path))
-        {
+        if let (Ok(ca_pem), Ok(key_pem)) = (
+            std::fs::read_to_string(&cert_path),
+            std::fs::read_to_string(&key_path),
+        ) {
             return Self::from_parts(ca_pem, KeyPair::from_pem(&key_pem)?);
         }
         let authority = Self::generate()?;
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        write_private(&key_path, authority.issuer.key().serialize_pem().as_bytes()).map_err(io(&key_path))?;
+        write_private(&key_path, authority.issuer.key().serialize_pem().as_bytes())
+            .map_err(io(&key_path))?;
         std::fs::write(&cert_path, &authority.ca_pem).map_err(io(&cert_path))?;
         Ok(authority)
     }
@@ -97,7 +106,12 @@ impl Authority {
         // The issuer's name and key are all a signature needs; the CA certificate a client
         // trusts carries the same name and key.
         let issuer = Issuer::new(ca_params()?, key);
-        Ok(Self { ca_pem, issuer, leaf_key: KeyPair::generate()?, issued: Mutex::default() })
+        Ok(Self {
+            ca_pem,
+            issuer,
+            leaf_key: KeyPair::generate()?,
+            issued: Mutex::default(),
+        })
     }
 
     /// The CA certificate, PEM-encoded: what clients must trust.
@@ -107,7 +121,10 @@ impl Authority {
 
     /// Writes the CA certificate to `path` (creating its directory).
     pub fn write_ca(&self, path: &Path) -> Result<(), TlsError> {
-        let io = |source| TlsError::Io { path: path.to_path_buf(), source };
+        let io = |source| TlsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
@@ -126,13 +143,19 @@ impl Authority {
         }
         let mut params = CertificateParams::new(names)?;
         params.distinguished_name = DistinguishedName::new();
-        params.distinguished_name.push(DnType::CommonName, if name.is_empty() { "localhost" } else { name });
+        params.distinguished_name.push(
+            DnType::CommonName,
+            if name.is_empty() { "localhost" } else { name },
+        );
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = true;
         let cert = params.signed_by(&self.leaf_key, &self.issuer)?;
         let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.leaf_key.serialize_der()));
         let signing_key = rustls::crypto::ring::sign::any_supported_type(&key_der)?;
-        let chain = vec![cert.der().clone(), CertificateDer::from(pem_to_der(&self.ca_pem))];
+        let chain = vec![
+            cert.der().clone(),
+            CertificateDer::from(pem_to_der(&self.ca_pem)),
+        ];
         let certified = Arc::new(CertifiedKey::new(chain, signing_key));
         if issued.len() < MAX_CACHED_NAMES {
             issued.insert(name.to_string(), certified.clone());
@@ -156,15 +179,25 @@ impl Authority {
 
 fn pem_to_der(pem: &str) -> Vec<u8> {
     use base64::Engine;
-    let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+    let body: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
     // The PEM is our own CA's, written by rcgen: it always decodes.
-    base64::engine::general_purpose::STANDARD.decode(body.trim()).unwrap_or_default()
+    base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .unwrap_or_default()
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(bytes)
 }
 
@@ -198,7 +231,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = Arc::new(Authority::load_or_generate(dir.path()).unwrap());
         let second = Authority::load_or_generate(dir.path()).unwrap();
-        assert_eq!(first.ca_pem(), second.ca_pem(), "a restart keeps the CA clients trust");
+        assert_eq!(
+            first.ca_pem(),
+            second.ca_pem(),
+            "a restart keeps the CA clients trust"
+        );
         assert!(first.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
         let a = first.certified_key("sts.amazonaws.com").unwrap();
         let b = first.certified_key("sts.amazonaws.com").unwrap();

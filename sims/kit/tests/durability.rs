@@ -28,13 +28,26 @@ fn run_child(dir: &str) -> ! {
     let counters = store.collection::<u64>("counters").expect("collection");
     let mut stdout = std::io::stdout().lock();
     for seq in 0.. {
-        items.insert(&format!("item/{seq:08}"), Item { seq, payload: payload(seq) }).expect("insert");
-        counters.update("total", |n| *n += 1).expect("update").or_else(|| {
-            counters.insert("total", 1).expect("insert");
-            Some(())
-        });
+        items
+            .insert(
+                &format!("item/{seq:08}"),
+                Item {
+                    seq,
+                    payload: payload(seq),
+                },
+            )
+            .expect("insert");
+        counters
+            .update("total", |n| *n += 1)
+            .expect("update")
+            .or_else(|| {
+                counters.insert("total", 1).expect("insert");
+                Some(())
+            });
         if seq % 7 == 3 {
-            items.remove(&format!("item/{:08}", seq - 1)).expect("remove");
+            items
+                .remove(&format!("item/{:08}", seq - 1))
+                .expect("remove");
         }
         use std::io::Write;
         writeln!(stdout, "{seq}").expect("stdout");
@@ -50,7 +63,12 @@ fn acknowledged_writes_survive_sigkill() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["acknowledged_writes_survive_sigkill", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "acknowledged_writes_survive_sigkill",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -65,8 +83,11 @@ fn acknowledged_writes_survive_sigkill() {
             acknowledged.push(seq);
         }
     }
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::SIGKILL)
-        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::SIGKILL,
+    )
+    .unwrap();
     child.wait().unwrap();
     // Anything still in the pipe was acknowledged too.
     for line in lines.map_while(Result::ok) {
@@ -87,9 +108,23 @@ fn acknowledged_writes_survive_sigkill() {
         if seq % 7 == 2 {
             assert_eq!(stored, None, "item {seq} was removed and acknowledged");
         } else {
-            assert_eq!(stored, Some(Item { seq, payload: payload(seq) }), "acknowledged item {seq} lost");
+            assert_eq!(
+                stored,
+                Some(Item {
+                    seq,
+                    payload: payload(seq)
+                }),
+                "acknowledged item {seq} lost"
+            );
         }
     }
-    let total = store.collection::<u64>("counters").unwrap().get("total").unwrap();
-    assert!(total >= last + 1, "counter {total} behind acknowledged {last}");
+    let total = store
+        .collection::<u64>("counters")
+        .unwrap()
+        .get("total")
+        .unwrap();
+    assert!(
+        total >= last + 1,
+        "counter {total} behind acknowledged {last}"
+    );
 }

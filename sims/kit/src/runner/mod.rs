@@ -71,7 +71,11 @@ pub trait Runner: Send + Sync + 'static {
     /// Starts `spec`, writing its output to `sink`. A command that cannot be started is not an
     /// error here: it is a workload that has already ended with [`ExitReason::SpawnFailed`],
     /// which is how clouds report it.
-    async fn start(&self, spec: WorkloadSpec, sink: Arc<dyn LogSink>) -> Result<Workload, RunnerError>;
+    async fn start(
+        &self,
+        spec: WorkloadSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError>;
 
     /// Ends every workload still running (server shutdown).
     fn shutdown(&self);
@@ -104,7 +108,14 @@ impl Workload {
         control: mpsc::UnboundedSender<Control>,
         exit: watch::Receiver<Option<ExitStatus>>,
     ) -> Self {
-        Self { inner: Arc::new(WorkloadInner { pid, started_at, control, exit }) }
+        Self {
+            inner: Arc::new(WorkloadInner {
+                pid,
+                started_at,
+                control,
+                exit,
+            }),
+        }
     }
 
     /// The host process ID, if there is a process.
@@ -125,9 +136,13 @@ impl Workload {
     pub async fn wait(&self) -> ExitStatus {
         let mut exit = self.inner.exit.clone();
         match exit.wait_for(Option::is_some).await {
-            Ok(status) => status.clone().unwrap_or_else(|| unreachable!("waited for Some")),
+            Ok(status) => status
+                .clone()
+                .unwrap_or_else(|| unreachable!("waited for Some")),
             // The supervisor only drops its sender after publishing the exit status.
-            Err(_) => self.exit_status().unwrap_or_else(|| unreachable!("supervisor published no exit")),
+            Err(_) => self
+                .exit_status()
+                .unwrap_or_else(|| unreachable!("supervisor published no exit")),
         }
     }
 

@@ -46,20 +46,32 @@ pub struct ProcessRunner {
 
 impl std::fmt::Debug for ProcessRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessRunner").field("scratch_root", &self.scratch_root).finish()
+        f.debug_struct("ProcessRunner")
+            .field("scratch_root", &self.scratch_root)
+            .finish()
     }
 }
 
 impl ProcessRunner {
     /// A runner whose workloads get scratch directories under `scratch_root`.
     pub fn new(clock: Arc<dyn Clock>, scratch_root: PathBuf) -> Self {
-        Self { clock, scratch_root, next_id: AtomicU64::new(0), live: Arc::default() }
+        Self {
+            clock,
+            scratch_root,
+            next_id: AtomicU64::new(0),
+            live: Arc::default(),
+        }
     }
 
     fn finished(&self, code: i32, reason: ExitReason) -> Workload {
         let now = self.clock.now();
         let (control, _) = mpsc::unbounded_channel();
-        let (_, exit) = watch::channel(Some(ExitStatus { code, reason, started_at: now, finished_at: now }));
+        let (_, exit) = watch::channel(Some(ExitStatus {
+            code,
+            reason,
+            started_at: now,
+            finished_at: now,
+        }));
         Workload::new(None, now, control, exit)
     }
 
@@ -85,7 +97,12 @@ impl ProcessRunner {
                 },
                 () = timed_out => (143, ExitReason::TimedOut),
             };
-            let _ = exit_tx.send(Some(ExitStatus { code, reason, started_at, finished_at: clock.now() }));
+            let _ = exit_tx.send(Some(ExitStatus {
+                code,
+                reason,
+                started_at,
+                finished_at: clock.now(),
+            }));
         });
         Workload::new(None, started_at, control_tx, exit)
     }
@@ -99,20 +116,32 @@ impl Drop for ProcessRunner {
 
 #[async_trait::async_trait]
 impl Runner for ProcessRunner {
-    async fn start(&self, spec: WorkloadSpec, sink: Arc<dyn LogSink>) -> Result<Workload, RunnerError> {
+    async fn start(
+        &self,
+        spec: WorkloadSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
         let Some((program, args)) = spec.argv.split_first() else {
             return Ok(self.idle(&spec));
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let scratch = self.scratch_root.join(format!("w{}-{id}", std::process::id()));
-        tokio::fs::create_dir_all(&scratch).await.map_err(RunnerError::Scratch)?;
+        let scratch = self
+            .scratch_root
+            .join(format!("w{}-{id}", std::process::id()));
+        tokio::fs::create_dir_all(&scratch)
+            .await
+            .map_err(RunnerError::Scratch)?;
 
         let mut command = tokio::process::Command::new(program);
         command
             .args(args)
             .env_clear()
             .env("PATH", DEFAULT_PATH)
-            .envs(INHERITED.iter().filter_map(|name| Some((*name, std::env::var_os(name)?))))
+            .envs(
+                INHERITED
+                    .iter()
+                    .filter_map(|name| Some((*name, std::env::var_os(name)?))),
+            )
             .envs(&spec.env)
             .current_dir(&scratch)
             .stdin(Stdio::null())
@@ -144,11 +173,20 @@ impl Runner for ProcessRunner {
         let pid = child.id();
         let group = pid.map(|pid| pid as i32);
         if let Some(group) = group {
-            self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(id, group);
+            self.live
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id, group);
         }
         let readers = [
-            child.stdout.take().map(|out| spawn_reader(out, Stream::Stdout, sink.clone(), self.clock.clone())),
-            child.stderr.take().map(|err| spawn_reader(err, Stream::Stderr, sink, self.clock.clone())),
+            child
+                .stdout
+                .take()
+                .map(|out| spawn_reader(out, Stream::Stdout, sink.clone(), self.clock.clone())),
+            child
+                .stderr
+                .take()
+                .map(|err| spawn_reader(err, Stream::Stderr, sink, self.clock.clone())),
         ];
 
         let (control_tx, mut control) = mpsc::unbounded_channel();
@@ -163,8 +201,9 @@ impl Runner for ProcessRunner {
                     let _ = killpg(Pid::from_raw(group), signal);
                 }
             };
-            let mut timeout: Option<Pin<Box<tokio::time::Sleep>>> =
-                spec.timeout.map(|limit| Box::pin(tokio::time::sleep(limit)));
+            let mut timeout: Option<Pin<Box<tokio::time::Sleep>>> = spec
+                .timeout
+                .map(|limit| Box::pin(tokio::time::sleep(limit)));
             let mut kill_at: Option<Pin<Box<tokio::time::Sleep>>> = None;
             let mut reason = ExitReason::Exited;
             let status = loop {
@@ -199,7 +238,9 @@ impl Runner for ProcessRunner {
                 let _ = tokio::time::timeout(DRAIN_LIMIT, reader).await;
             }
             let code = match &status {
-                Ok(status) => status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+                Ok(status) => status
+                    .code()
+                    .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
                 Err(error) => {
                     tracing::error!(workload = %name, %error, "waiting for a workload failed");
                     137
@@ -208,7 +249,12 @@ impl Runner for ProcessRunner {
             live.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             let _ = tokio::fs::remove_dir_all(&scratch).await;
             tracing::debug!(workload = %name, code, ?reason, "workload ended");
-            let _ = exit_tx.send(Some(ExitStatus { code, reason, started_at, finished_at: clock.now() }));
+            let _ = exit_tx.send(Some(ExitStatus {
+                code,
+                reason,
+                started_at,
+                finished_at: clock.now(),
+            }));
         });
         Ok(Workload::new(pid, started_at, control_tx, exit))
     }
@@ -240,7 +286,11 @@ fn spawn_reader(
                         line.pop();
                     }
                     let text = String::from_utf8_lossy(&line).into_owned();
-                    sink.line(LogLine { stream, time: clock.now(), text });
+                    sink.line(LogLine {
+                        stream,
+                        time: clock.now(),
+                        text,
+                    });
                 }
             }
         }

@@ -8,7 +8,10 @@ struct Cluster {
 }
 
 fn cluster(name: &str, tasks: u32) -> Cluster {
-    Cluster { name: name.into(), tasks }
+    Cluster {
+        name: name.into(),
+        tasks,
+    }
 }
 
 #[test]
@@ -20,7 +23,11 @@ fn memory_store_crud_and_prefix_scan() {
     clusters.insert("b/1", cluster("other", 0)).unwrap();
     assert_eq!(clusters.update("a/1", |c| c.tasks += 2).unwrap(), Some(()));
     assert_eq!(clusters.update("missing", |c| c.tasks += 2).unwrap(), None);
-    let names: Vec<_> = clusters.scan_prefix("a/").into_iter().map(|(k, _)| k).collect();
+    let names: Vec<_> = clusters
+        .scan_prefix("a/")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(names, ["a/1", "a/2"]);
     assert_eq!(clusters.get("a/1"), Some(cluster("one", 2)));
     assert_eq!(clusters.remove("a/2").unwrap(), Some(cluster("two", 0)));
@@ -61,11 +68,18 @@ fn durable_store_reloads_writes_and_deletes() {
         clusters.remove("gone").unwrap();
         clusters.update("keep", |c| c.tasks = 5).unwrap();
         // A collection nobody reopens must survive too.
-        store.collection::<Cluster>("untouched").unwrap().insert("x", cluster("x", 0)).unwrap();
+        store
+            .collection::<Cluster>("untouched")
+            .unwrap()
+            .insert("x", cluster("x", 0))
+            .unwrap();
     }
     let store = Store::open(dir.path(), Durability::Process).unwrap();
     let clusters = store.collection::<Cluster>("c").unwrap();
-    assert_eq!(clusters.all(), vec![("keep".to_string(), cluster("keep", 5))]);
+    assert_eq!(
+        clusters.all(),
+        vec![("keep".to_string(), cluster("keep", 5))]
+    );
     drop(store);
     let store = Store::open(dir.path(), Durability::Fsync).unwrap();
     assert_eq!(store.dump()["untouched"]["x"]["name"], "x");
@@ -75,14 +89,21 @@ fn durable_store_reloads_writes_and_deletes() {
 fn a_second_process_cannot_open_the_same_directory() {
     let dir = tempfile::tempdir().unwrap();
     let _first = Store::open(dir.path(), Durability::Process).unwrap();
-    assert!(matches!(Store::open(dir.path(), Durability::Process), Err(StoreError::Locked(_))));
+    assert!(matches!(
+        Store::open(dir.path(), Durability::Process),
+        Err(StoreError::Locked(_))
+    ));
 }
 
 #[test]
 fn torn_last_line_is_dropped_but_corruption_in_the_middle_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let good = r#"{"c":"c","k":"a","v":{"name":"a","tasks":1}}"#;
-    fs::write(dir.path().join(JOURNAL), format!("{good}\n{{\"c\":\"c\",\"k\":\"b\",\"v\":{{\"na")).unwrap();
+    fs::write(
+        dir.path().join(JOURNAL),
+        format!("{good}\n{{\"c\":\"c\",\"k\":\"b\",\"v\":{{\"na"),
+    )
+    .unwrap();
     {
         let store = Store::open(dir.path(), Durability::Process).unwrap();
         let clusters = store.collection::<Cluster>("c").unwrap();
@@ -107,7 +128,13 @@ fn reset_empties_memory_and_disk() {
         clusters.insert("b", cluster("b", 1)).unwrap();
     }
     let store = Store::open(dir.path(), Durability::Process).unwrap();
-    let keys: Vec<_> = store.collection::<Cluster>("c").unwrap().all().into_iter().map(|(k, _)| k).collect();
+    let keys: Vec<_> = store
+        .collection::<Cluster>("c")
+        .unwrap()
+        .all()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(keys, ["b"]);
 }
 
@@ -118,7 +145,9 @@ fn compaction_keeps_everything() {
         let store = Store::open(dir.path(), Durability::Process).unwrap();
         let clusters = store.collection::<Cluster>("c").unwrap();
         for i in 0..100 {
-            clusters.insert(&format!("k{i:03}"), cluster("x", i)).unwrap();
+            clusters
+                .insert(&format!("k{i:03}"), cluster("x", i))
+                .unwrap();
         }
         store.compact().unwrap();
         assert_eq!(fs::metadata(dir.path().join(JOURNAL)).unwrap().len(), 0);
@@ -131,7 +160,14 @@ fn compaction_keeps_everything() {
 #[test]
 fn a_record_of_the_wrong_shape_is_a_schema_error() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join(JOURNAL), "{\"c\":\"c\",\"k\":\"a\",\"v\":{\"name\":3}}\n").unwrap();
+    fs::write(
+        dir.path().join(JOURNAL),
+        "{\"c\":\"c\",\"k\":\"a\",\"v\":{\"name\":3}}\n",
+    )
+    .unwrap();
     let store = Store::open(dir.path(), Durability::Process).unwrap();
-    assert!(matches!(store.collection::<Cluster>("c"), Err(StoreError::Schema { .. })));
+    assert!(matches!(
+        store.collection::<Cluster>("c"),
+        Err(StoreError::Schema { .. })
+    ));
 }

@@ -28,7 +28,10 @@ async fn run(spec: WorkloadSpec) -> (ExitStatus, Arc<MemorySink>) {
 
 #[tokio::test]
 async fn exit_code_and_separate_streams() {
-    let (exit, sink) = run(sh("echo out1; echo err1 >&2; echo out2; printf 'no newline' >&2; exit 3")).await;
+    let (exit, sink) = run(sh(
+        "echo out1; echo err1 >&2; echo out2; printf 'no newline' >&2; exit 3",
+    ))
+    .await;
     assert_eq!(exit.code, 3);
     assert_eq!(exit.reason, ExitReason::Exited);
     assert_eq!(sink.texts(Stream::Stdout), ["out1", "out2"]);
@@ -52,7 +55,8 @@ async fn one_mebibyte_lines_arrive_whole() {
 
 #[tokio::test]
 async fn environment_is_the_containers_over_a_minimal_one() {
-    let mut spec = sh("echo \"$GREETING\"; echo \"${SOCKERLESS_LEAK_CHECK-unset}\"; test -n \"$PATH\" && pwd");
+    let mut spec =
+        sh("echo \"$GREETING\"; echo \"${SOCKERLESS_LEAK_CHECK-unset}\"; test -n \"$PATH\" && pwd");
     spec.env.insert("GREETING".into(), "hello world".into());
     // A variable the test process has (nextest sets it) must not leak into the workload.
     spec.argv[2].push_str("; echo \"${NEXTEST_RUN_ID-unset}\"");
@@ -61,7 +65,11 @@ async fn environment_is_the_containers_over_a_minimal_one() {
     let out = sink.texts(Stream::Stdout);
     assert_eq!(out[0], "hello world");
     assert_eq!(out[1], "unset");
-    assert!(out[2].contains("/w"), "runs in its scratch directory: {}", out[2]);
+    assert!(
+        out[2].contains("/w"),
+        "runs in its scratch directory: {}",
+        out[2]
+    );
     assert_eq!(out[3], "unset");
 }
 
@@ -74,7 +82,9 @@ async fn missing_command_is_127_and_says_so() {
     .await;
     assert_eq!(exit.code, 127);
     match exit.reason {
-        ExitReason::SpawnFailed { message } => assert!(message.contains("executable file not found")),
+        ExitReason::SpawnFailed { message } => {
+            assert!(message.contains("executable file not found"))
+        }
         other => panic!("expected a spawn failure, got {other:?}"),
     }
     assert!(sink.lines().is_empty());
@@ -85,7 +95,11 @@ async fn not_executable_is_126() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("script");
     std::fs::write(&path, "echo hi").unwrap();
-    let (exit, _) = run(WorkloadSpec { argv: vec![path.display().to_string()], ..WorkloadSpec::default() }).await;
+    let (exit, _) = run(WorkloadSpec {
+        argv: vec![path.display().to_string()],
+        ..WorkloadSpec::default()
+    })
+    .await;
     assert_eq!(exit.code, 126);
 }
 
@@ -95,7 +109,10 @@ async fn stop_sends_sigterm_first() {
     let sink = Arc::new(MemorySink::default());
     let runner = runner(&dir);
     let workload = runner
-        .start(sh("trap 'echo got-term; exit 0' TERM; echo ready; while :; do sleep 0.05; done"), sink.clone())
+        .start(
+            sh("trap 'echo got-term; exit 0' TERM; echo ready; while :; do sleep 0.05; done"),
+            sink.clone(),
+        )
         .await
         .unwrap();
     wait_for_line(&sink, "ready").await;
@@ -111,7 +128,10 @@ async fn stop_of_a_process_that_ignores_nothing_is_143() {
     let dir = tempfile::tempdir().unwrap();
     let sink = Arc::new(MemorySink::default());
     let runner = runner(&dir);
-    let workload = runner.start(sh("echo ready; exec sleep 60"), sink.clone()).await.unwrap();
+    let workload = runner
+        .start(sh("echo ready; exec sleep 60"), sink.clone())
+        .await
+        .unwrap();
     wait_for_line(&sink, "ready").await;
     workload.stop(Duration::from_secs(10));
     let exit = workload.wait().await;
@@ -124,7 +144,10 @@ async fn sigterm_ignored_means_sigkill_after_grace_137() {
     let sink = Arc::new(MemorySink::default());
     let runner = runner(&dir);
     let workload = runner
-        .start(sh("trap '' TERM; echo ready; while :; do sleep 0.05; done"), sink.clone())
+        .start(
+            sh("trap '' TERM; echo ready; while :; do sleep 0.05; done"),
+            sink.clone(),
+        )
         .await
         .unwrap();
     wait_for_line(&sink, "ready").await;

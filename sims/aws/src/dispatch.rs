@@ -1,0 +1,356 @@
+//! From an HTTP request to a handler and back: route, authenticate, apply injected faults,
+//! decode and validate, call, encode. The one place that joins the protocol layer to the
+//! services; it holds no service logic.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+use simkit::body::{BodyError, BodyLimit};
+use simkit::context::RequestContext;
+use simkit::faults::FaultAction;
+
+use crate::Aws;
+use crate::error::AwsError;
+use crate::model::{Model, Protocol};
+use crate::protocol::route::{Unroutable, is_form, parse_pairs};
+use crate::protocol::sigv4::{self, SignedRequest};
+use crate::protocol::{self, Input, WireResponse, json, query};
+use crate::services::{Caller, Ctx};
+
+/// The axum handler for every AWS API request.
+pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
+    let context = request.extensions().get::<RequestContext>().cloned();
+    let request_id = context
+        .as_ref()
+        .map_or_else(|| aws.kit.ids().uuid(), |c| c.id.clone());
+    let limit = request
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(simkit::DEFAULT_BODY_LIMIT, |l| l.0);
+    let (parts, body) = request.into_parts();
+    let query_pairs = parts
+        .uri
+        .query()
+        .map(|q| parse_pairs(q.as_bytes()))
+        .unwrap_or_default();
+    let body = match simkit::body::collect(body, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge { limit }) => {
+            return unrouted_error(
+                &parts.headers,
+                &AwsError::request_too_large(limit),
+                &request_id,
+            );
+        }
+        Err(BodyError::Read(message)) => {
+            return unrouted_error(
+                &parts.headers,
+                &AwsError::serialization(message),
+                &request_id,
+            );
+        }
+    };
+    let signature = sigv4::signature(&parts.headers, &query_pairs);
+    let form = is_form(&parts.method, &parts.headers, &query_pairs).then(|| {
+        let mut params = if parts.method == http::Method::POST {
+            parse_pairs(&body)
+        } else {
+            Vec::new()
+        };
+        params.extend(query_pairs.iter().cloned());
+        params
+    });
+    let routed = match aws.catalog.route(
+        &parts.method,
+        parts.uri.path(),
+        &query_pairs,
+        &parts.headers,
+        form,
+        signature.as_ref().map(|s| &s.scope),
+    ) {
+        Ok(routed) => routed,
+        Err(unroutable) => {
+            return unroutable_response(unroutable, &request_id).into_http(&request_id);
+        }
+    };
+    let model = routed.model;
+    let operation = routed.operation;
+    let service_name = model.metadata.signing_name();
+    tracing::Span::current().record("operation", format!("{service_name}:{}", operation.name));
+
+    let fail =
+        |error: AwsError| protocol::encode_error(model, &error, &request_id).into_http(&request_id);
+
+    let signed = SignedRequest {
+        method: &parts.method,
+        raw_path: parts.uri.path(),
+        query: &query_pairs,
+        headers: &parts.headers,
+        body: &body,
+    };
+    let ctx = match aws.authenticate(model, &signed, signature.as_ref(), &request_id) {
+        Ok(ctx) => ctx,
+        Err(error) => return fail(error),
+    };
+
+    let injected = aws.kit.faults().check(service_name, &operation.name);
+    if let Some(latency) = injected.latency {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(failure) = injected.failure {
+        return fail(fault_error(model.metadata.protocol, failure));
+    }
+
+    let Some(service) = aws.service(service_name) else {
+        return fail(AwsError::not_implemented(service_name, &operation.name));
+    };
+    let input = match model.metadata.protocol {
+        Protocol::Json => Input::Json { body: &body },
+        Protocol::Query | Protocol::Ec2 => Input::Query {
+            params: &routed.params,
+        },
+        Protocol::RestJson | Protocol::RestXml => Input::Rest {
+            labels: &routed.labels,
+            query: &query_pairs,
+            headers: &parts.headers,
+            body: &body,
+        },
+    };
+    let decoded = match protocol::decode(model, operation, input, service.validation_code()) {
+        Ok(value) => value,
+        Err(error) => {
+            tracing::debug!(%error, "input rejected");
+            return fail(error);
+        }
+    };
+    match service.call(&ctx, &operation.name, decoded).await {
+        Ok(output) => {
+            protocol::encode(model, operation, &output, &request_id).into_http(&request_id)
+        }
+        Err(error) => {
+            if error.status.is_some_and(|s| s >= 500) {
+                tracing::warn!(%error, operation = %operation.name, "answered with a server error");
+            } else {
+                tracing::debug!(%error, "answered with an error");
+            }
+            fail(error)
+        }
+    }
+}
+
+fn fault_error(protocol: Protocol, failure: FaultAction) -> AwsError {
+    match failure {
+        FaultAction::Throttle => protocol::throttling(protocol),
+        FaultAction::Unavailable => AwsError::service_unavailable(),
+        FaultAction::Error {
+            status,
+            code,
+            message,
+        } => AwsError::with_status(
+            code,
+            status,
+            message.unwrap_or_else(|| "Injected fault".into()),
+        ),
+        // Latency never arrives here: it is applied, not answered.
+        FaultAction::Latency { .. } => AwsError::internal(),
+    }
+}
+
+/// An error for a request whose service is unknown: in json shape if it looks like a json
+/// call, else in query's XML shape.
+fn unrouted_error(headers: &http::HeaderMap, error: &AwsError, request_id: &str) -> Response {
+    let response = if headers.contains_key("x-amz-target") {
+        generic_json_error(error)
+    } else {
+        generic_query_error(error, request_id)
+    };
+    response.into_http(request_id)
+}
+
+fn generic_json_error(error: &AwsError) -> WireResponse {
+    let status = error.status.unwrap_or(400);
+    let body = serde_json::json!({"__type": error.code, "message": error.message});
+    let mut response = WireResponse::new(
+        status,
+        "application/x-amz-json-1.1".into(),
+        serde_json::to_vec(&body).unwrap_or_default(),
+    );
+    response
+        .headers
+        .push(("x-amzn-ErrorType".into(), error.code.clone()));
+    response
+}
+
+fn generic_query_error(error: &AwsError, request_id: &str) -> WireResponse {
+    let mut writer = protocol::xml::XmlWriter::new();
+    writer.open("ErrorResponse", &[]);
+    writer.open("Error", &[]);
+    writer.element(
+        "Type",
+        if error.status.unwrap_or(400) >= 500 {
+            "Receiver"
+        } else {
+            "Sender"
+        },
+    );
+    writer.element("Code", &error.code);
+    writer.element("Message", &error.message);
+    writer.close("Error");
+    writer.element("RequestId", request_id);
+    writer.close("ErrorResponse");
+    WireResponse::new(
+        error.status.unwrap_or(400),
+        query::CONTENT_TYPE.into(),
+        writer.finish().into_bytes(),
+    )
+}
+
+fn unroutable_response(unroutable: Unroutable, request_id: &str) -> WireResponse {
+    match unroutable {
+        Unroutable::UnknownTarget { target, model } => {
+            let error =
+                AwsError::unknown_operation(format!("Operation {target} is not recognized"));
+            match model {
+                Some(model) => json::error(model, &error),
+                None => generic_json_error(&error),
+            }
+        }
+        Unroutable::MissingAction { model } => {
+            let error = AwsError::with_status("MissingAction", 400, "Missing Action");
+            query_error(model, &error, request_id)
+        }
+        Unroutable::UnknownAction { action, model } => {
+            let version = model.map_or("", |m| m.metadata.api_version.as_str());
+            let error = AwsError::with_status(
+                "InvalidAction",
+                400,
+                format!("Could not find operation {action} for version {version}"),
+            );
+            query_error(model, &error, request_id)
+        }
+        Unroutable::NoRoute => generic_json_error(&AwsError::with_status(
+            "UnknownOperationException",
+            404,
+            "The request does not match any operation of any service Sockerless serves",
+        )),
+    }
+}
+
+fn query_error(model: Option<&'static Model>, error: &AwsError, request_id: &str) -> WireResponse {
+    match model {
+        Some(model) => protocol::encode_error(model, error, request_id),
+        None => generic_query_error(error, request_id),
+    }
+}
+
+impl Aws {
+    /// Finds the caller behind a request and, under `--strict-auth`, checks its signature.
+    fn authenticate(
+        &self,
+        model: &Model,
+        request: &SignedRequest<'_>,
+        signature: Option<&sigv4::Signature>,
+        request_id: &str,
+    ) -> Result<Ctx, AwsError> {
+        let protocol = model.metadata.protocol;
+        let json_family = !matches!(protocol, Protocol::Query | Protocol::Ec2);
+        let region =
+            signature.map_or_else(|| self.config.region.clone(), |s| s.scope.region.clone());
+        let access_key = signature
+            .map(|s| s.scope.access_key_id.clone())
+            .or_else(|| sigv4::access_key(request.headers, request.query))
+            .unwrap_or_default();
+        let issued = self.sts.credentials(&access_key);
+        if self.config.strict_auth {
+            let Some(signature) = signature else {
+                let code = if json_family {
+                    "MissingAuthenticationTokenException"
+                } else {
+                    "MissingAuthenticationToken"
+                };
+                return Err(AwsError::with_status(
+                    code,
+                    403,
+                    "Request is missing Authentication Token",
+                ));
+            };
+            let invalid_token = || {
+                let code = if json_family {
+                    "UnrecognizedClientException"
+                } else {
+                    "InvalidClientTokenId"
+                };
+                AwsError::with_status(
+                    code,
+                    403,
+                    "The security token included in the request is invalid.",
+                )
+            };
+            let secret = match (
+                &issued,
+                self.config.access_keys.iter().find(|k| k.id == access_key),
+            ) {
+                (Some(issued), _) => {
+                    let token = request
+                        .headers
+                        .get("x-amz-security-token")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                        .or_else(|| {
+                            request
+                                .query
+                                .iter()
+                                .find(|(k, _)| k == "X-Amz-Security-Token")
+                                .map(|(_, v)| v.clone())
+                        });
+                    if token.as_deref() != Some(issued.session_token.as_str()) {
+                        return Err(invalid_token());
+                    }
+                    if issued.expiration_ms <= self.kit.clock().now_millis() {
+                        let code = if json_family {
+                            "ExpiredTokenException"
+                        } else {
+                            "ExpiredToken"
+                        };
+                        return Err(AwsError::with_status(
+                            code,
+                            400,
+                            "The security token included in the request is expired",
+                        ));
+                    }
+                    issued.secret_access_key.clone()
+                }
+                (None, Some(key)) => key.secret.clone(),
+                (None, None) => return Err(invalid_token()),
+            };
+            if !sigv4::verify(request, signature, &secret) {
+                tracing::debug!(request_id, "signature mismatch");
+                return Err(AwsError::with_status(
+                    "SignatureDoesNotMatch",
+                    403,
+                    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+                ));
+            }
+        }
+        let caller = match issued {
+            Some(issued) => issued.caller,
+            None => {
+                let account = self
+                    .config
+                    .access_keys
+                    .iter()
+                    .find(|k| k.id == access_key)
+                    .and_then(|k| k.account_id.clone())
+                    .unwrap_or_else(|| self.config.account_id.clone());
+                Caller::root(&account, &access_key)
+            }
+        };
+        Ok(Ctx {
+            request_id: request_id.to_string(),
+            account_id: caller.account_id.clone(),
+            region,
+            caller,
+        })
+    }
+}

@@ -1,0 +1,514 @@
+//! Walking values along model shapes: decoding JSON input into the simulator's normal form,
+//! converting text (query strings, XML, headers) into typed scalars, validating constraints,
+//! and preparing output for JSON bodies.
+//!
+//! The normal form is plain JSON keyed by *member names*: structures are objects, lists arrays,
+//! maps objects, timestamps numbers of epoch seconds, blobs base64 strings. Handlers see it only
+//! through their typed inputs and outputs.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use super::timestamp;
+use crate::error::AwsError;
+use crate::model::{Member, Model, Shape, ShapeType, TimestampFormat};
+
+/// The path to a value, for error messages (`containerDefinitions.1.member.name`).
+#[derive(Debug, Default, Clone)]
+pub struct Path(Vec<String>);
+
+impl Path {
+    pub fn push(&mut self, part: impl Into<String>) {
+        self.0.push(part.into());
+    }
+
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    fn member(&self, name: &str) -> String {
+        let mut parts = self.0.clone();
+        parts.push(lower_first(name));
+        parts.join(".")
+    }
+}
+
+impl std::fmt::Display for Path {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("."))
+    }
+}
+
+/// Coral names members with a lower-case first letter in its messages.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn found(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NULL_VALUE",
+        Value::Bool(_) => "BOOLEAN_VALUE",
+        Value::Number(_) => "NUMBER_VALUE",
+        Value::String(_) => "STRING_VALUE",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
+    }
+}
+
+fn type_name(kind: ShapeType) -> &'static str {
+    match kind {
+        ShapeType::Structure => "a Structure",
+        ShapeType::List => "a List",
+        ShapeType::Map => "a Map",
+        ShapeType::String => "a String",
+        ShapeType::Integer => "an Integer",
+        ShapeType::Long => "a Long",
+        ShapeType::Float => "a Float",
+        ShapeType::Double => "a Double",
+        ShapeType::Boolean => "a Boolean",
+        ShapeType::Timestamp => "a Timestamp",
+        ShapeType::Blob => "a Blob",
+        ShapeType::BigDecimal => "a BigDecimal",
+        ShapeType::BigInteger => "a BigInteger",
+    }
+}
+
+fn mismatch(value: &Value, kind: ShapeType) -> AwsError {
+    AwsError::serialization(format!(
+        "{} can not be converted to {}",
+        found(value),
+        type_name(kind)
+    ))
+}
+
+fn shape<'m>(model: &'m Model, name: &str) -> Result<&'m Shape, AwsError> {
+    model.shape(name).map_err(|error| {
+        tracing::error!(%error, "broken model");
+        AwsError::internal()
+    })
+}
+
+/// Decodes a JSON value (a json-protocol body, a rest-json payload) of shape `name` into the
+/// normal form. Unknown members are dropped, as AWS ignores them; nulls count as absent.
+pub fn from_json(model: &Model, name: &str, value: &Value) -> Result<Value, AwsError> {
+    let target = shape(model, name)?;
+    match target.kind {
+        ShapeType::Structure => {
+            let Value::Object(object) = value else {
+                return Err(mismatch(value, target.kind));
+            };
+            let mut out = Map::new();
+            for (member_name, member) in &target.members {
+                match object.get(member_name) {
+                    None | Some(Value::Null) => {}
+                    Some(inner) => {
+                        out.insert(member_name.clone(), from_json(model, &member.shape, inner)?);
+                    }
+                }
+            }
+            if target.union && out.len() > 1 {
+                return Err(AwsError::serialization(format!(
+                    "Union {name} must have exactly one member set, got {}",
+                    out.len()
+                )));
+            }
+            Ok(Value::Object(out))
+        }
+        ShapeType::List => {
+            let Value::Array(items) = value else {
+                return Err(mismatch(value, target.kind));
+            };
+            let element = list_member(target)?;
+            items
+                .iter()
+                .filter(|item| !item.is_null())
+                .map(|item| from_json(model, &element.shape, item))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        ShapeType::Map => {
+            let Value::Object(object) = value else {
+                return Err(mismatch(value, target.kind));
+            };
+            let value_member = target.value.as_ref().ok_or_else(AwsError::internal)?;
+            let mut out = Map::new();
+            for (key, inner) in object {
+                if !inner.is_null() {
+                    out.insert(key.clone(), from_json(model, &value_member.shape, inner)?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        _ if target.document => Ok(value.clone()),
+        ShapeType::String => match value {
+            Value::String(_) => Ok(value.clone()),
+            _ => Err(mismatch(value, target.kind)),
+        },
+        ShapeType::Boolean => match value {
+            Value::Bool(_) => Ok(value.clone()),
+            _ => Err(mismatch(value, target.kind)),
+        },
+        ShapeType::Integer | ShapeType::Long | ShapeType::BigInteger => match value {
+            Value::Number(number) if number.is_i64() || number.is_u64() => {
+                let fits = target.kind != ShapeType::Integer
+                    || number.as_i64().is_some_and(|n| i32::try_from(n).is_ok());
+                if fits {
+                    Ok(value.clone())
+                } else {
+                    Err(mismatch(value, target.kind))
+                }
+            }
+            _ => Err(mismatch(value, target.kind)),
+        },
+        ShapeType::Float | ShapeType::Double | ShapeType::BigDecimal => match value {
+            Value::Number(_) => Ok(value.clone()),
+            // AWS accepts the special values as strings.
+            Value::String(text) if matches!(text.as_str(), "NaN" | "Infinity" | "-Infinity") => {
+                Ok(value.clone())
+            }
+            _ => Err(mismatch(value, target.kind)),
+        },
+        ShapeType::Timestamp => match value {
+            Value::Number(number) => Ok(timestamp::epoch_json(number.as_f64().unwrap_or(0.0))),
+            Value::String(text) => timestamp::parse(text)
+                .map(timestamp::epoch_json)
+                .ok_or_else(|| {
+                    AwsError::serialization(format!("'{text}' can not be converted to a Timestamp"))
+                }),
+            _ => Err(mismatch(value, target.kind)),
+        },
+        ShapeType::Blob => match value {
+            Value::String(text) => {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| AwsError::serialization("Base64 encoded blob is malformed"))?;
+                Ok(value.clone())
+            }
+            _ => Err(mismatch(value, target.kind)),
+        },
+    }
+}
+
+pub fn list_member(shape: &Shape) -> Result<&Member, AwsError> {
+    shape.member.as_ref().ok_or_else(|| {
+        tracing::error!("list shape without a member");
+        AwsError::internal()
+    })
+}
+
+/// Converts text (a query parameter, XML text, a header) to a scalar of `target`'s type.
+/// `invalid` builds the protocol's error for text that is not of the type.
+pub fn scalar_from_text(
+    target: &Shape,
+    text: &str,
+    invalid: &dyn Fn(String) -> AwsError,
+) -> Result<Value, AwsError> {
+    let bad = |kind| {
+        invalid(format!(
+            "Value '{text}' can not be converted to {}",
+            type_name(kind)
+        ))
+    };
+    Ok(match target.kind {
+        ShapeType::String => Value::String(text.to_string()),
+        ShapeType::Boolean => match text.trim() {
+            "true" | "True" | "TRUE" => Value::Bool(true),
+            "false" | "False" | "FALSE" => Value::Bool(false),
+            _ => return Err(bad(target.kind)),
+        },
+        ShapeType::Integer => {
+            Value::from(text.trim().parse::<i32>().map_err(|_| bad(target.kind))?)
+        }
+        ShapeType::Long | ShapeType::BigInteger => {
+            Value::from(text.trim().parse::<i64>().map_err(|_| bad(target.kind))?)
+        }
+        ShapeType::Float | ShapeType::Double | ShapeType::BigDecimal => match text.trim() {
+            special @ ("NaN" | "Infinity" | "-Infinity") => Value::String(special.to_string()),
+            number => {
+                let parsed = number.parse::<f64>().map_err(|_| bad(target.kind))?;
+                serde_json::Number::from_f64(parsed)
+                    .map(Value::Number)
+                    .ok_or_else(|| bad(target.kind))?
+            }
+        },
+        ShapeType::Timestamp => {
+            timestamp::epoch_json(timestamp::parse(text).ok_or_else(|| bad(target.kind))?)
+        }
+        ShapeType::Blob => {
+            let compact: String = text.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(&compact)
+                .map_err(|_| bad(target.kind))?;
+            Value::String(compact)
+        }
+        ShapeType::Structure | ShapeType::List | ShapeType::Map => return Err(bad(target.kind)),
+    })
+}
+
+/// Checks `value` (normal form, shape `name`) against the model's constraints: required
+/// members, enums, lengths, ranges and patterns. All violations are reported together, in
+/// Coral's words, under the service's validation error `code`.
+pub fn validate(model: &Model, name: &str, value: &Value, code: &str) -> Result<(), AwsError> {
+    let mut violations = Vec::new();
+    let mut path = Path::default();
+    check(model, name, value, &mut path, &mut violations);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let count = violations.len();
+    let noun = if count == 1 {
+        "validation error"
+    } else {
+        "validation errors"
+    };
+    Err(AwsError::with_status(
+        code,
+        400,
+        format!("{count} {noun} detected: {}", violations.join("; ")),
+    ))
+}
+
+fn check(model: &Model, name: &str, value: &Value, path: &mut Path, out: &mut Vec<String>) {
+    let Ok(target) = model.shape(name) else {
+        return;
+    };
+    match (target.kind, value) {
+        (ShapeType::Structure, Value::Object(object)) => {
+            for required in &target.required {
+                if object.get(required).is_none_or(Value::is_null) {
+                    out.push(format!(
+                        "Value null at '{}' failed to satisfy constraint: Member must not be null",
+                        path.member(required)
+                    ));
+                }
+            }
+            for (member_name, member) in &target.members {
+                if let Some(inner) = object.get(member_name) {
+                    path.push(lower_first(member_name));
+                    check(model, &member.shape, inner, path, out);
+                    path.pop();
+                }
+            }
+        }
+        (ShapeType::List, Value::Array(items)) => {
+            length(target, items.len(), || render(value), path, out);
+            if let Some(element) = &target.member {
+                for (index, item) in items.iter().enumerate() {
+                    path.push(format!("{}.member", index + 1));
+                    check(model, &element.shape, item, path, out);
+                    path.pop();
+                }
+            }
+        }
+        (ShapeType::Map, Value::Object(entries)) => {
+            length(target, entries.len(), || render(value), path, out);
+            for (key, inner) in entries {
+                if let Some(key_member) = &target.key {
+                    check(
+                        model,
+                        &key_member.shape,
+                        &Value::String(key.clone()),
+                        path,
+                        out,
+                    );
+                }
+                if let Some(value_member) = &target.value {
+                    path.push(key.clone());
+                    check(model, &value_member.shape, inner, path, out);
+                    path.pop();
+                }
+            }
+        }
+        (ShapeType::String, Value::String(text)) => {
+            let here = path.to_string();
+            if let Some(allowed) = &target.enum_values
+                && !allowed.iter().any(|v| v == text)
+            {
+                out.push(format!(
+                    "Value '{text}' at '{here}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ));
+                return;
+            }
+            length(target, text.chars().count(), || text.clone(), path, out);
+            if let Some(pattern) = &target.pattern
+                && !matches_pattern(pattern, text)
+            {
+                out.push(format!(
+                    "Value '{text}' at '{here}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+                ));
+            }
+        }
+        (ShapeType::Blob, Value::String(encoded)) => {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_or(0, |b| b.len());
+            length(
+                target,
+                decoded,
+                || "java.nio.HeapByteBuffer".into(),
+                path,
+                out,
+            );
+        }
+        (
+            ShapeType::Integer | ShapeType::Long | ShapeType::Float | ShapeType::Double,
+            Value::Number(number),
+        ) => {
+            let n = number.as_f64().unwrap_or(0.0);
+            let here = path.to_string();
+            if let Some(min) = target.min
+                && n < min
+            {
+                out.push(format!(
+                    "Value '{number}' at '{here}' failed to satisfy constraint: Member must have value greater than or equal to {}",
+                    plain(min)
+                ));
+            }
+            if let Some(max) = target.max
+                && n > max
+            {
+                out.push(format!(
+                    "Value '{number}' at '{here}' failed to satisfy constraint: Member must have value less than or equal to {}",
+                    plain(max)
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn length(
+    target: &Shape,
+    len: usize,
+    shown: impl Fn() -> String,
+    path: &Path,
+    out: &mut Vec<String>,
+) {
+    if let Some(min) = target.min
+        && (len as f64) < min
+    {
+        out.push(format!(
+            "Value '{}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to {}",
+            shown(),
+            plain(min)
+        ));
+    }
+    if let Some(max) = target.max
+        && (len as f64) > max
+    {
+        out.push(format!(
+            "Value '{}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {}",
+            shown(),
+            plain(max)
+        ));
+    }
+}
+
+fn plain(number: f64) -> String {
+    if number.fract() == 0.0 {
+        format!("{}", number as i64)
+    } else {
+        number.to_string()
+    }
+}
+
+fn render(value: &Value) -> String {
+    match value {
+        Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(render).collect::<Vec<_>>().join(", ")
+            )
+        }
+        Value::Object(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{k}={}", render(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether `text` matches the model's (Java-flavoured) pattern as a whole. A pattern the regex
+/// engine cannot compile is not enforced, rather than failing every request.
+fn matches_pattern(pattern: &str, text: &str) -> bool {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let compiled = cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok());
+    compiled.as_ref().is_none_or(|regex| regex.is_match(text))
+}
+
+/// Prepares handler output (normal form) for a JSON body: applies `timestampFormat` overrides
+/// and drops what the shape does not declare.
+pub fn to_json(model: &Model, name: &str, value: &Value, format: Option<TimestampFormat>) -> Value {
+    let Ok(target) = model.shape(name) else {
+        return Value::Null;
+    };
+    match (target.kind, value) {
+        (ShapeType::Structure, Value::Object(object)) => {
+            let mut out = Map::new();
+            for (member_name, member) in &target.members {
+                if let Some(inner) = object.get(member_name).filter(|v| !v.is_null()) {
+                    let format = member.timestamp_format.or(target.timestamp_format);
+                    out.insert(
+                        member_name.clone(),
+                        to_json(model, &member.shape, inner, format),
+                    );
+                }
+            }
+            Value::Object(out)
+        }
+        (ShapeType::List, Value::Array(items)) => match &target.member {
+            Some(element) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| to_json(model, &element.shape, item, element.timestamp_format))
+                    .collect(),
+            ),
+            None => Value::Array(Vec::new()),
+        },
+        (ShapeType::Map, Value::Object(entries)) => match &target.value {
+            Some(value_member) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            to_json(model, &value_member.shape, v, value_member.timestamp_format),
+                        )
+                    })
+                    .collect(),
+            ),
+            None => Value::Object(Map::new()),
+        },
+        (ShapeType::Timestamp, Value::Number(number)) => {
+            let seconds = number.as_f64().unwrap_or(0.0);
+            match format.or(target.timestamp_format) {
+                Some(TimestampFormat::Iso8601) => Value::String(timestamp::iso8601(seconds)),
+                Some(TimestampFormat::Rfc822) => Value::String(timestamp::http_date(seconds)),
+                _ => timestamp::epoch_json(seconds),
+            }
+        }
+        _ => value.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

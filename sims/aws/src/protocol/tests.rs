@@ -1,0 +1,1 @@
+//! Protocol corner cases, with small hand-written models.
