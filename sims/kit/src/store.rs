@@ -383,6 +383,24 @@ impl<V: Record> Collection<V> {
             .collect()
     }
 
+    /// Records with keys in `range`, in key order, at most `limit` of them (from the end when
+    /// `reverse`). For paging through large collections without copying all of them.
+    pub fn range(
+        &self,
+        range: impl std::ops::RangeBounds<String>,
+        limit: usize,
+        reverse: bool,
+    ) -> Vec<(String, V)> {
+        let records = self.read();
+        let selected = records.range(range);
+        let clone = |(key, value): (&String, &V)| (key.clone(), value.clone());
+        if reverse {
+            selected.rev().take(limit).map(clone).collect()
+        } else {
+            selected.take(limit).map(clone).collect()
+        }
+    }
+
     /// Every record, in key order.
     pub fn all(&self) -> Vec<(String, V)> {
         self.read()
