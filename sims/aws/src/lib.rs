@@ -37,6 +37,7 @@ use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::iam::Iam;
+use crate::services::logs::Logs;
 use crate::services::sts::Sts;
 
 pub const DEFAULT_PORT: u16 = 4566;
@@ -115,7 +116,8 @@ impl Aws {
     fn new(kit: Kit, config: Config) -> Result<Self, StartError> {
         let iam = Arc::new(Iam::new(kit.clone())?);
         let sts = Arc::new(Sts::new(kit.clone(), iam.clone())?);
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam];
+        let logs = Arc::new(Logs::new(kit.clone())?);
+        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam, logs];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

@@ -9,6 +9,7 @@
 //! by `account/...`).
 
 pub mod iam;
+pub mod logs;
 pub mod sts;
 
 use serde::Serialize;
