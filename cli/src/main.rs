@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use simkit::server::Signals;
 use simkit::store::Durability;
 use simkit::tls::Authority;
 
@@ -84,6 +85,9 @@ struct CommonArgs {
     /// Write the CA certificate clients must trust for HTTPS here.
     #[arg(long, env = "SOCKERLESS_CA_OUT")]
     ca_out: Option<PathBuf>,
+    /// The largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, default_value_t = simkit::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -158,8 +162,9 @@ fn init_tracing() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut signals = Signals::install();
     match cli.command {
-        Command::Up(args) => up(args).await,
+        Command::Up(args) => up(args, &mut signals).await,
         Command::Sim {
             cloud: Cloud::Aws,
             server,
@@ -170,7 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .start()
                 .await
                 .context("starting the AWS simulator")?;
-            simulator.run_until_signal().await;
+            simulator.run_until(&mut signals).await;
             Ok(())
         }
         Command::Sim { cloud, .. } => not_built(match cloud {
@@ -216,6 +221,7 @@ fn aws_builder(
     } else {
         Durability::Process
     };
+    kit.body_limit = common.body_limit;
     match authority {
         Some((authority, path)) => {
             kit.authority = Some(authority);
@@ -226,7 +232,7 @@ fn aws_builder(
     builder
 }
 
-async fn up(args: UpArgs) -> anyhow::Result<()> {
+async fn up(args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     let port_of = |name: &str, explicit: Option<u16>| -> u16 {
         let (_, default, offset) = SERVERS
             .iter()
@@ -296,7 +302,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    simkit::server::wait_for_signal().await;
+    signals.recv().await;
     aws.shutdown().await;
     Ok(())
 }

@@ -285,7 +285,8 @@ impl Simulator {
         self.server.shutdown().await;
     }
 
-    pub async fn run_until_signal(self) {
-        self.server.run_until_signal().await;
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    pub async fn run_until(self, signals: &mut simkit::server::Signals) {
+        self.server.run_until(signals).await;
     }
 }

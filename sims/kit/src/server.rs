@@ -155,9 +155,9 @@ impl RunningServer {
         }
     }
 
-    /// Runs until the process gets SIGTERM or SIGINT, then shuts down gracefully.
-    pub async fn run_until_signal(self) {
-        wait_for_signal().await;
+    /// Runs until `signals` reports SIGTERM or SIGINT, then shuts down gracefully.
+    pub async fn run_until(self, signals: &mut Signals) {
+        signals.recv().await;
         self.shutdown().await;
     }
 
@@ -174,21 +174,47 @@ impl Drop for RunningServer {
     }
 }
 
-/// Waits for SIGTERM or SIGINT (Ctrl-C).
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
+/// SIGTERM and SIGINT (Ctrl-C), caught from the moment [`Signals::install`] runs. Install it
+/// before the first server announces itself: a supervisor may signal as soon as it reads the
+/// READY line, and a signal that arrives before the handler kills the process uncleanly.
+pub struct Signals {
+    terminate: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl std::fmt::Debug for Signals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signals")
+    }
+}
+
+impl Signals {
+    pub fn install() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        Self {
+            terminate: signal(SignalKind::terminate()).ok(),
+            interrupt: signal(SignalKind::interrupt()).ok(),
         }
-        // Without signal handlers, Ctrl-C still ends the process the default way.
-        _ => std::future::pending().await,
+    }
+
+    /// Waits for the next SIGTERM or SIGINT.
+    pub async fn recv(&mut self) {
+        let terminate = async {
+            match &mut self.terminate {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let interrupt = async {
+            match &mut self.interrupt {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = terminate => {}
+            _ = interrupt => {}
+        }
     }
 }
 

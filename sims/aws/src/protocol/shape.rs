@@ -449,10 +449,56 @@ fn matches_pattern(pattern: &str, text: &str) -> bool {
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    let compiled = cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok());
+    let compiled = cache.entry(pattern.to_string()).or_insert_with(|| {
+        regex::Regex::new(&format!("^(?:{})$", java_classes_as_ascii(pattern))).ok()
+    });
     compiled.as_ref().is_none_or(|regex| regex.is_match(text))
+}
+
+/// Java's `\w`, `\d` and `\s` are ASCII-only, where the regex crate's are Unicode: spell them
+/// out so `[\w+=,.@-]+` refuses `é` as IAM does.
+fn java_classes_as_ascii(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let ascii = match next {
+                    'w' => Some("0-9A-Za-z_"),
+                    'd' => Some("0-9"),
+                    's' => Some("\\t\\n\\x0B\\x0C\\r "),
+                    _ => None,
+                };
+                match ascii {
+                    Some(class) if in_class => out.push_str(class),
+                    Some(class) => {
+                        out.push('[');
+                        out.push_str(class);
+                        out.push(']');
+                    }
+                    None => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+            }
+            '[' => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Prepares handler output (normal form) for a JSON body: applies `timestampFormat` overrides

@@ -1,0 +1,62 @@
+//! Finding the real clients. Every lookup either returns a working client or panics with
+//! `client X missing: run scripts/setup`, so a missing tool fails its cell instead of skipping
+//! it. Clients come from PATH or from the clients root (`$SOCKERLESS_CLIENTS`, default
+//! `/opt/sockerless-clients`) where scripts/setup installs venvs and npm prefixes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where scripts/setup puts venvs and npm prefixes.
+pub fn root() -> PathBuf {
+    std::env::var_os("SOCKERLESS_CLIENTS").map_or_else(|| PathBuf::from("/opt/sockerless-clients"), PathBuf::from)
+}
+
+fn missing(name: &str) -> ! {
+    panic!("client {name} missing: run scripts/setup")
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// A client executable: on PATH, or in one of the clients root's venvs (`<root>/*/bin/NAME`).
+pub fn find(name: &str) -> PathBuf {
+    if let Some(found) = on_path(name) {
+        return found;
+    }
+    if let Ok(entries) = std::fs::read_dir(root()) {
+        for entry in entries.flatten() {
+            let candidate = entry.path().join("bin").join(name);
+            if is_executable(&candidate) {
+                return candidate;
+            }
+        }
+    }
+    missing(name)
+}
+
+/// The aws CLI (v1, from the image: it honours `AWS_ENDPOINT_URL`).
+pub fn aws() -> PathBuf {
+    find("aws")
+}
+
+pub fn curl() -> PathBuf {
+    find("curl")
+}
+
+/// A python3 that can import every module in `modules`.
+pub fn python_with(modules: &[&str]) -> PathBuf {
+    let python = find("python3");
+    let probe = modules.iter().map(|m| format!("import {m}")).collect::<Vec<_>>().join("; ");
+    let ok = Command::new(&python).args(["-c", &probe]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        missing(&format!("python3 modules {}", modules.join(", ")));
+    }
+    python
+}

@@ -1,0 +1,6 @@
+//! The conformance matrix: one test binary, one module per area. Every test is a cell.
+//! `cargo nextest run --profile matrix` runs them all and leaves the table under
+//! `target/nextest/matrix/`.
+
+mod aws;
+mod foundation;
