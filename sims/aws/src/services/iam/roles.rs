@@ -1,8 +1,15 @@
-//! IAM roles.
+//! IAM roles: create, read, list, update, delete; their trust policies, tags and permissions
+//! boundaries. What a role is granted (attached and inline policies) lives in
+//! [`super::role_policies`], but is stored in the [`Role`] record so a role and its grants
+//! change atomically.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Iam, IamError, Tag, check_document, encode_document};
+use super::paging::paginate;
+use super::{Iam, IamError, Tag, check_document, encode_document, key, merge_tags, page_tags};
+use super::{policy_size, remove_tags};
 use crate::services::Ctx;
 use crate::services::wire::epoch_seconds;
 
@@ -20,11 +27,29 @@ pub struct Role {
     pub max_session_duration: i64,
     pub permissions_boundary: Option<String>,
     pub tags: Vec<Tag>,
+    /// ARNs of the managed policies attached, in attachment order.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// Inline policies: name to document as given.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
 }
 
-/// The store key of a role: role names are unique per account, whatever their path.
-pub(crate) fn key(account_id: &str, role_name: &str) -> String {
-    format!("{account_id}/{}", role_name.to_ascii_lowercase())
+/// IAM's default quota on a trust policy's size (`ACLSizePerRole`).
+const MAX_TRUST_POLICY_SIZE: usize = 2048;
+
+fn check_trust_policy(document: &str) -> Result<(), IamError> {
+    check_document(document)?;
+    if policy_size(document) > MAX_TRUST_POLICY_SIZE {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn no_such_role(role_name: &str) -> IamError {
+    IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found."))
 }
 
 #[derive(Debug, Serialize)]
@@ -33,6 +58,10 @@ pub struct AttachedPermissionsBoundary {
     pub permissions_boundary_type: String,
     pub permissions_boundary_arn: String,
 }
+
+/// IAM's `RoleLastUsed`: empty, as for a role never used (the simulator does not track use).
+#[derive(Debug, Serialize)]
+pub struct RoleLastUsed {}
 
 /// IAM's `Role` shape.
 #[derive(Debug, Serialize)]
@@ -52,9 +81,12 @@ pub struct RoleOutput {
     pub permissions_boundary: Option<AttachedPermissionsBoundary>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_last_used: Option<RoleLastUsed>,
 }
 
 impl Role {
+    /// The role with everything IAM returns for a single role.
     pub fn output(&self) -> RoleOutput {
         RoleOutput {
             path: self.path.clone(),
@@ -67,11 +99,22 @@ impl Role {
             max_session_duration: self.max_session_duration,
             permissions_boundary: self.permissions_boundary.clone().map(|arn| {
                 AttachedPermissionsBoundary {
-                    permissions_boundary_type: "Policy".into(),
+                    permissions_boundary_type: "PermissionsBoundaryPolicy".into(),
                     permissions_boundary_arn: arn,
                 }
             }),
             tags: self.tags.clone(),
+            role_last_used: None,
+        }
+    }
+
+    /// The role as list operations return it: IAM leaves out `Tags`, `PermissionsBoundary` and
+    /// `RoleLastUsed` there (clients must call GetRole for them).
+    pub fn listed(&self) -> RoleOutput {
+        RoleOutput {
+            permissions_boundary: None,
+            tags: Vec::new(),
+            ..self.output()
         }
     }
 }
@@ -111,14 +154,150 @@ pub struct GetRoleResponse {
     pub role: RoleOutput,
 }
 
-const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRolesRequest {
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    #[serde(default)]
+    pub marker: Option<String>,
+    #[serde(default)]
+    pub max_items: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRolesResponse {
+    pub roles: Vec<RoleOutput>,
+    pub is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateRoleRequest {
+    pub role_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub max_session_duration: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UpdateRoleResponse {}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateRoleDescriptionRequest {
+    pub role_name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateRoleDescriptionResponse {
+    pub role: RoleOutput,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateAssumeRolePolicyRequest {
+    pub role_name: String,
+    pub policy_document: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteRoleRequest {
+    pub role_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutRolePermissionsBoundaryRequest {
+    pub role_name: String,
+    pub permissions_boundary: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteRolePermissionsBoundaryRequest {
+    pub role_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagRoleRequest {
+    pub role_name: String,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UntagRoleRequest {
+    pub role_name: String,
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRoleTagsRequest {
+    pub role_name: String,
+    #[serde(default)]
+    pub marker: Option<String>,
+    #[serde(default)]
+    pub max_items: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRoleTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
 
 impl Iam {
     pub(crate) fn role(&self, ctx: &Ctx, role_name: &str) -> Result<Role, IamError> {
         self.roles
             .get(&key(&ctx.account_id, role_name))
-            .ok_or_else(|| {
-                IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found."))
+            .ok_or_else(|| no_such_role(role_name))
+    }
+
+    /// Changes an existing role atomically; `NoSuchEntity` if it is missing.
+    pub(crate) fn modify_role<R>(
+        &self,
+        ctx: &Ctx,
+        role_name: &str,
+        change: impl FnOnce(&mut Role) -> Result<R, IamError>,
+    ) -> Result<R, IamError> {
+        self.roles
+            .modify(&key(&ctx.account_id, role_name), |slot| match slot {
+                Some(role) => change(role),
+                None => Err(no_such_role(role_name)),
+            })
+    }
+
+    /// Every role of the caller's account, in name order.
+    pub(crate) fn account_roles(&self, ctx: &Ctx) -> Vec<Role> {
+        self.roles
+            .scan_prefix(&format!("{}/", ctx.account_id))
+            .into_iter()
+            .map(|(_, role)| role)
+            .collect()
+    }
+
+    /// Checks that a permissions boundary names a managed policy that exists.
+    fn check_boundary(&self, ctx: &Ctx, arn: &str) -> Result<(), IamError> {
+        self.policy(ctx, arn)
+            .map(|_| ())
+            .map_err(|error| match error {
+                IamError::NoSuchEntity(_) => IamError::NoSuchEntity(format!(
+                    "Scope ARN: {arn} does not exist or is not attachable."
+                )),
+                other => other,
             })
     }
 
@@ -127,7 +306,13 @@ impl Iam {
         ctx: &Ctx,
         input: CreateRoleRequest,
     ) -> Result<CreateRoleResponse, IamError> {
-        check_document(&input.assume_role_policy_document)?;
+        check_trust_policy(&input.assume_role_policy_document)?;
+        let mut tags = Vec::new();
+        merge_tags(&mut tags, input.tags, "TagsPerRole")?;
+        let _relations = self.relations();
+        if let Some(boundary) = &input.permissions_boundary {
+            self.check_boundary(ctx, boundary)?;
+        }
         let path = input.path.unwrap_or_else(|| "/".into());
         let role = Role {
             account_id: ctx.account_id.clone(),
@@ -137,13 +322,15 @@ impl Iam {
             ),
             path,
             role_name: input.role_name.clone(),
-            role_id: format!("AROA{}", self.kit.ids().from_alphabet(ID_ALPHABET, 17)),
-            create_date_ms: self.kit.clock().now_millis(),
+            role_id: self.unique_id("AROA"),
+            create_date_ms: self.now_millis(),
             assume_role_policy_document: input.assume_role_policy_document,
             description: input.description,
             max_session_duration: input.max_session_duration.unwrap_or(3600),
             permissions_boundary: input.permissions_boundary,
-            tags: input.tags,
+            tags,
+            attached_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
         };
         self.roles
             .modify(&key(&ctx.account_id, &input.role_name), |slot| {
@@ -167,7 +354,166 @@ impl Iam {
         input: GetRoleRequest,
     ) -> Result<GetRoleResponse, IamError> {
         Ok(GetRoleResponse {
-            role: self.role(ctx, &input.role_name)?.output(),
+            role: RoleOutput {
+                role_last_used: Some(RoleLastUsed {}),
+                ..self.role(ctx, &input.role_name)?.output()
+            },
+        })
+    }
+
+    pub(super) async fn list_roles(
+        &self,
+        ctx: &Ctx,
+        input: ListRolesRequest,
+    ) -> Result<ListRolesResponse, IamError> {
+        let prefix = input.path_prefix.unwrap_or_else(|| "/".into());
+        let entries = self
+            .account_roles(ctx)
+            .into_iter()
+            .filter(|role| role.path.starts_with(&prefix))
+            .map(|role| (role.role_name.to_ascii_lowercase(), role.listed()))
+            .collect();
+        let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
+        Ok(ListRolesResponse {
+            roles: page.items,
+            is_truncated: page.is_truncated,
+            marker: page.marker,
+        })
+    }
+
+    pub(super) async fn update_role(
+        &self,
+        ctx: &Ctx,
+        input: UpdateRoleRequest,
+    ) -> Result<UpdateRoleResponse, IamError> {
+        self.modify_role(ctx, &input.role_name, |role| {
+            if let Some(description) = input.description {
+                role.description = Some(description);
+            }
+            if let Some(duration) = input.max_session_duration {
+                role.max_session_duration = duration;
+            }
+            Ok(())
+        })?;
+        Ok(UpdateRoleResponse {})
+    }
+
+    pub(super) async fn update_role_description(
+        &self,
+        ctx: &Ctx,
+        input: UpdateRoleDescriptionRequest,
+    ) -> Result<UpdateRoleDescriptionResponse, IamError> {
+        let role = self.modify_role(ctx, &input.role_name, |role| {
+            role.description = Some(input.description);
+            Ok(role.clone())
+        })?;
+        Ok(UpdateRoleDescriptionResponse {
+            role: role.output(),
+        })
+    }
+
+    pub(super) async fn update_assume_role_policy(
+        &self,
+        ctx: &Ctx,
+        input: UpdateAssumeRolePolicyRequest,
+    ) -> Result<(), IamError> {
+        check_trust_policy(&input.policy_document)?;
+        self.modify_role(ctx, &input.role_name, |role| {
+            role.assume_role_policy_document = input.policy_document;
+            Ok(())
+        })
+    }
+
+    pub(super) async fn delete_role(
+        &self,
+        ctx: &Ctx,
+        input: DeleteRoleRequest,
+    ) -> Result<(), IamError> {
+        let _relations = self.relations();
+        // Checked first, as IAM does: a role in a profile cannot go whatever else it holds.
+        let in_profile = self
+            .account_instance_profiles(ctx)
+            .iter()
+            .any(|profile| profile.holds(&input.role_name));
+        self.roles
+            .modify(&key(&ctx.account_id, &input.role_name), |slot| {
+                let Some(role) = slot else {
+                    return Err(no_such_role(&input.role_name));
+                };
+                if in_profile {
+                    return Err(IamError::DeleteConflict(
+                        "Cannot delete entity, must remove roles from instance profile first."
+                            .into(),
+                    ));
+                }
+                if !role.attached_policies.is_empty() {
+                    return Err(IamError::DeleteConflict(
+                        "Cannot delete entity, must detach all policies first.".into(),
+                    ));
+                }
+                if !role.inline_policies.is_empty() {
+                    return Err(IamError::DeleteConflict(
+                        "Cannot delete entity, must delete policies first.".into(),
+                    ));
+                }
+                *slot = None;
+                Ok(())
+            })
+    }
+
+    pub(super) async fn put_role_permissions_boundary(
+        &self,
+        ctx: &Ctx,
+        input: PutRolePermissionsBoundaryRequest,
+    ) -> Result<(), IamError> {
+        let _relations = self.relations();
+        self.role(ctx, &input.role_name)?;
+        self.check_boundary(ctx, &input.permissions_boundary)?;
+        self.modify_role(ctx, &input.role_name, |role| {
+            role.permissions_boundary = Some(input.permissions_boundary);
+            Ok(())
+        })
+    }
+
+    pub(super) async fn delete_role_permissions_boundary(
+        &self,
+        ctx: &Ctx,
+        input: DeleteRolePermissionsBoundaryRequest,
+    ) -> Result<(), IamError> {
+        self.modify_role(ctx, &input.role_name, |role| {
+            role.permissions_boundary = None;
+            Ok(())
+        })
+    }
+
+    pub(super) async fn tag_role(&self, ctx: &Ctx, input: TagRoleRequest) -> Result<(), IamError> {
+        self.modify_role(ctx, &input.role_name, |role| {
+            merge_tags(&mut role.tags, input.tags, "TagsPerRole")
+        })
+    }
+
+    pub(super) async fn untag_role(
+        &self,
+        ctx: &Ctx,
+        input: UntagRoleRequest,
+    ) -> Result<(), IamError> {
+        self.modify_role(ctx, &input.role_name, |role| {
+            remove_tags(&mut role.tags, &input.tag_keys);
+            Ok(())
+        })
+    }
+
+    pub(super) async fn list_role_tags(
+        &self,
+        ctx: &Ctx,
+        input: ListRoleTagsRequest,
+    ) -> Result<ListRoleTagsResponse, IamError> {
+        let role = self.role(ctx, &input.role_name)?;
+        let page = page_tags(role.tags, input.marker.as_deref(), input.max_items)?;
+        Ok(ListRoleTagsResponse {
+            tags: page.items,
+            is_truncated: page.is_truncated,
+            marker: page.marker,
         })
     }
 }

@@ -1,0 +1,582 @@
+//! IAM's semantics, driven through the operations table with normal-form input, as the
+//! dispatcher calls it (so the typed structs' member names are checked too).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use simkit::clock::ManualClock;
+use simkit::ids::SequentialIds;
+use simkit::{Kit, KitConfig};
+
+use super::Iam;
+use crate::services::{Caller, Ctx, Service};
+
+const ACCOUNT: &str = "123456789012";
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const DOCUMENT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+
+struct Harness {
+    iam: Iam,
+    ctx: Ctx,
+}
+
+fn harness() -> Harness {
+    let mut config = KitConfig::new("aws");
+    config.clock = Arc::new(ManualClock::at_millis(1_700_000_000_000));
+    config.ids = Arc::new(SequentialIds::new(7));
+    let kit = Kit::new(config).unwrap_or_else(|error| panic!("kit: {error}"));
+    Harness {
+        iam: Iam::new(kit).unwrap_or_else(|error| panic!("iam: {error}")),
+        ctx: Ctx {
+            request_id: "request".into(),
+            account_id: ACCOUNT.into(),
+            region: "us-east-1".into(),
+            caller: Caller::root(ACCOUNT, "AKIDEXAMPLE"),
+        },
+    }
+}
+
+impl Harness {
+    /// Calls `operation`, which must succeed.
+    async fn ok(&self, operation: &str, input: Value) -> Value {
+        self.iam
+            .call(&self.ctx, operation, input)
+            .await
+            .unwrap_or_else(|error| panic!("{operation}: {error}"))
+    }
+
+    /// Calls `operation`, which must fail; returns the error shape and message.
+    async fn err(&self, operation: &str, input: Value) -> (String, String) {
+        match self.iam.call(&self.ctx, operation, input).await {
+            Ok(output) => panic!("{operation} succeeded: {output}"),
+            Err(error) => (error.code, error.message),
+        }
+    }
+
+    async fn role(&self, name: &str, path: &str) {
+        self.ok(
+            "CreateRole",
+            json!({"RoleName": name, "Path": path, "AssumeRolePolicyDocument": TRUST}),
+        )
+        .await;
+    }
+
+    async fn policy(&self, name: &str) -> String {
+        let created = self
+            .ok(
+                "CreatePolicy",
+                json!({"PolicyName": name, "PolicyDocument": DOCUMENT}),
+            )
+            .await;
+        text(&created["Policy"]["Arn"])
+    }
+
+    /// Every page of a list operation, following markers.
+    async fn pages(
+        &self,
+        operation: &str,
+        input: Value,
+        field: &str,
+        key: &str,
+    ) -> Vec<Vec<String>> {
+        let mut pages = Vec::new();
+        let mut request = input;
+        loop {
+            let page = self.ok(operation, request.clone()).await;
+            let items = page[field]
+                .as_array()
+                .map(|items| items.iter().map(|item| text(&item[key])).collect())
+                .unwrap_or_default();
+            pages.push(items);
+            match page.get("Marker") {
+                Some(marker) => {
+                    assert_eq!(page["IsTruncated"], true);
+                    request["Marker"] = marker.clone();
+                }
+                None => {
+                    assert_eq!(page["IsTruncated"], false);
+                    return pages;
+                }
+            }
+        }
+    }
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn list_roles_pages_by_name_within_path_prefix() {
+    let h = harness();
+    for name in ["e-role", "C-role", "a-role", "d-role", "b-role"] {
+        h.role(name, "/team/").await;
+    }
+    h.role("outsider", "/other/").await;
+    let pages = h
+        .pages(
+            "ListRoles",
+            json!({"PathPrefix": "/team/", "MaxItems": 2}),
+            "Roles",
+            "RoleName",
+        )
+        .await;
+    assert_eq!(
+        pages,
+        [
+            vec!["a-role", "b-role"],
+            vec!["C-role", "d-role"],
+            vec!["e-role"]
+        ]
+    );
+    let all = h.ok("ListRoles", json!({})).await;
+    assert_eq!(all["Roles"].as_array().map(Vec::len), Some(6));
+}
+
+#[tokio::test]
+async fn list_roles_leaves_out_tags_and_boundary_but_get_role_has_them() {
+    let h = harness();
+    let boundary = h.policy("boundary").await;
+    h.ok(
+        "CreateRole",
+        json!({
+            "RoleName": "tagged", "AssumeRolePolicyDocument": TRUST,
+            "Tags": [{"Key": "team", "Value": "a"}], "PermissionsBoundary": boundary,
+        }),
+    )
+    .await;
+    let listed = &h.ok("ListRoles", json!({})).await["Roles"][0];
+    assert!(listed.get("Tags").is_none() && listed.get("PermissionsBoundary").is_none());
+    let got = &h.ok("GetRole", json!({"RoleName": "tagged"})).await["Role"];
+    assert_eq!(got["Tags"], json!([{"Key": "team", "Value": "a"}]));
+    assert_eq!(
+        got["PermissionsBoundary"]["PermissionsBoundaryArn"],
+        json!(boundary)
+    );
+    assert_eq!(got["RoleLastUsed"], json!({}));
+}
+
+#[tokio::test]
+async fn delete_role_refuses_while_anything_holds_it() {
+    let h = harness();
+    h.role("worker", "/").await;
+    let arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+    h.ok(
+        "AttachRolePolicy",
+        json!({"RoleName": "worker", "PolicyArn": arn}),
+    )
+    .await;
+    h.ok(
+        "PutRolePolicy",
+        json!({"RoleName": "worker", "PolicyName": "inline", "PolicyDocument": DOCUMENT}),
+    )
+    .await;
+    h.ok("CreateInstanceProfile", json!({"InstanceProfileName": "p"}))
+        .await;
+    h.ok(
+        "AddRoleToInstanceProfile",
+        json!({"InstanceProfileName": "p", "RoleName": "worker"}),
+    )
+    .await;
+
+    let delete = json!({"RoleName": "worker"});
+    let conflict = |message: &str| ("DeleteConflictException".to_string(), message.to_string());
+    assert_eq!(
+        h.err("DeleteRole", delete.clone()).await,
+        conflict("Cannot delete entity, must remove roles from instance profile first.")
+    );
+    h.ok(
+        "RemoveRoleFromInstanceProfile",
+        json!({"InstanceProfileName": "p", "RoleName": "worker"}),
+    )
+    .await;
+    assert_eq!(
+        h.err("DeleteRole", delete.clone()).await,
+        conflict("Cannot delete entity, must detach all policies first.")
+    );
+    h.ok(
+        "DetachRolePolicy",
+        json!({"RoleName": "worker", "PolicyArn": arn}),
+    )
+    .await;
+    assert_eq!(
+        h.err("DeleteRole", delete.clone()).await,
+        conflict("Cannot delete entity, must delete policies first.")
+    );
+    h.ok(
+        "DeleteRolePolicy",
+        json!({"RoleName": "worker", "PolicyName": "inline"}),
+    )
+    .await;
+    h.ok("DeleteRole", delete.clone()).await;
+    assert_eq!(
+        h.err("DeleteRole", delete).await,
+        (
+            "NoSuchEntityException".to_string(),
+            "The role with name worker cannot be found.".to_string()
+        )
+    );
+}
+
+#[tokio::test]
+async fn attachment_counts_follow_the_roles() {
+    let h = harness();
+    let arn = h.policy("shared").await;
+    for name in ["r1", "r2"] {
+        h.role(name, "/").await;
+        h.ok(
+            "AttachRolePolicy",
+            json!({"RoleName": name, "PolicyArn": arn}),
+        )
+        .await;
+    }
+    // Attaching twice is not an error and does not count twice.
+    h.ok(
+        "AttachRolePolicy",
+        json!({"RoleName": "r1", "PolicyArn": arn}),
+    )
+    .await;
+    let count = |policy: Value| policy["Policy"]["AttachmentCount"].clone();
+    assert_eq!(count(h.ok("GetPolicy", json!({"PolicyArn": arn})).await), 2);
+    assert_eq!(
+        h.err("DeletePolicy", json!({"PolicyArn": arn})).await,
+        (
+            "DeleteConflictException".into(),
+            "Cannot delete a policy attached to entities.".into()
+        )
+    );
+    let entities = h
+        .ok("ListEntitiesForPolicy", json!({"PolicyArn": arn}))
+        .await;
+    assert_eq!(entities["PolicyRoles"].as_array().map(Vec::len), Some(2));
+    assert_eq!(entities["PolicyUsers"], json!([]));
+    for name in ["r1", "r2"] {
+        h.ok(
+            "DetachRolePolicy",
+            json!({"RoleName": name, "PolicyArn": arn}),
+        )
+        .await;
+    }
+    assert_eq!(count(h.ok("GetPolicy", json!({"PolicyArn": arn})).await), 0);
+    assert_eq!(
+        h.err(
+            "DetachRolePolicy",
+            json!({"RoleName": "r1", "PolicyArn": arn})
+        )
+        .await,
+        (
+            "NoSuchEntityException".into(),
+            format!("Policy {arn} was not found.")
+        )
+    );
+    h.ok("DeletePolicy", json!({"PolicyArn": arn})).await;
+}
+
+#[tokio::test]
+async fn unknown_policy_arns_are_not_attachable() {
+    let h = harness();
+    h.role("r", "/").await;
+    for arn in [
+        "arn:aws:iam::aws:policy/NoSuchThing",
+        "arn:aws:iam::123456789012:policy/missing",
+        "arn:aws:iam::999999999999:policy/elsewhere",
+    ] {
+        assert_eq!(
+            h.err(
+                "AttachRolePolicy",
+                json!({"RoleName": "r", "PolicyArn": arn})
+            )
+            .await,
+            (
+                "NoSuchEntityException".to_string(),
+                format!("Policy {arn} does not exist or is not attachable.")
+            )
+        );
+    }
+    assert_eq!(
+        h.err(
+            "AttachRolePolicy",
+            json!({"RoleName": "r", "PolicyArn": "nonsense"})
+        )
+        .await
+        .0,
+        "InvalidInputException"
+    );
+}
+
+#[tokio::test]
+async fn policy_versions_cap_at_five_and_switch_default() {
+    let h = harness();
+    let arn = h.policy("versioned").await;
+    for n in 2..=5 {
+        let created = h
+            .ok(
+                "CreatePolicyVersion",
+                json!({"PolicyArn": arn, "PolicyDocument": DOCUMENT, "SetAsDefault": n == 3}),
+            )
+            .await;
+        assert_eq!(created["PolicyVersion"]["VersionId"], format!("v{n}"));
+    }
+    let sixth = h
+        .err(
+            "CreatePolicyVersion",
+            json!({"PolicyArn": arn, "PolicyDocument": DOCUMENT}),
+        )
+        .await;
+    assert_eq!(sixth.0, "LimitExceededException");
+    let policy = h.ok("GetPolicy", json!({"PolicyArn": arn})).await;
+    assert_eq!(policy["Policy"]["DefaultVersionId"], "v3");
+
+    let versions = h
+        .pages(
+            "ListPolicyVersions",
+            json!({"PolicyArn": arn, "MaxItems": 2}),
+            "Versions",
+            "VersionId",
+        )
+        .await;
+    assert_eq!(versions, [vec!["v5", "v4"], vec!["v3", "v2"], vec!["v1"]]);
+
+    assert_eq!(
+        h.err(
+            "DeletePolicyVersion",
+            json!({"PolicyArn": arn, "VersionId": "v3"})
+        )
+        .await,
+        (
+            "DeleteConflictException".into(),
+            "Cannot delete the default version of a policy.".into()
+        )
+    );
+    assert_eq!(
+        h.err("DeletePolicy", json!({"PolicyArn": arn})).await.0,
+        "DeleteConflictException"
+    );
+    for version in ["v1", "v2", "v4", "v5"] {
+        h.ok(
+            "DeletePolicyVersion",
+            json!({"PolicyArn": arn, "VersionId": version}),
+        )
+        .await;
+    }
+    // Version numbers are never reused.
+    let next = h
+        .ok(
+            "CreatePolicyVersion",
+            json!({"PolicyArn": arn, "PolicyDocument": DOCUMENT}),
+        )
+        .await;
+    assert_eq!(next["PolicyVersion"]["VersionId"], "v6");
+    h.ok(
+        "SetDefaultPolicyVersion",
+        json!({"PolicyArn": arn, "VersionId": "v6"}),
+    )
+    .await;
+    let got = h
+        .ok(
+            "GetPolicyVersion",
+            json!({"PolicyArn": arn, "VersionId": "v6"}),
+        )
+        .await;
+    assert_eq!(got["PolicyVersion"]["IsDefaultVersion"], true);
+    assert_eq!(
+        got["PolicyVersion"]["Document"],
+        json!(super::encode_document(DOCUMENT))
+    );
+}
+
+#[tokio::test]
+async fn aws_managed_policies_are_listed_and_read_only() {
+    let h = harness();
+    let names = h
+        .pages(
+            "ListPolicies",
+            json!({"Scope": "AWS", "PathPrefix": "/service-role/"}),
+            "Policies",
+            "PolicyName",
+        )
+        .await;
+    assert_eq!(
+        names,
+        [vec![
+            "AmazonECSTaskExecutionRolePolicy",
+            "AWSLambdaBasicExecutionRole"
+        ]]
+    );
+    let local = h.policy("mine").await;
+    let local_only = h.ok("ListPolicies", json!({"Scope": "Local"})).await;
+    assert_eq!(local_only["Policies"][0]["Arn"], json!(local));
+    assert!(local_only["Policies"][0].get("Description").is_none());
+
+    let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let version = h
+        .ok(
+            "GetPolicyVersion",
+            json!({"PolicyArn": admin, "VersionId": "v1"}),
+        )
+        .await;
+    let document =
+        percent_encoding::percent_decode_str(&text(&version["PolicyVersion"]["Document"]))
+            .decode_utf8()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string();
+    let document: Value = serde_json::from_str(&document).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        document["Statement"],
+        json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+    );
+    assert_eq!(
+        h.err(
+            "CreatePolicyVersion",
+            json!({"PolicyArn": admin, "PolicyDocument": DOCUMENT})
+        )
+        .await
+        .0,
+        "AccessDenied"
+    );
+    h.role("admin", "/").await;
+    h.ok(
+        "AttachRolePolicy",
+        json!({"RoleName": "admin", "PolicyArn": admin}),
+    )
+    .await;
+    let attached = h.ok("ListPolicies", json!({"OnlyAttached": true})).await;
+    assert_eq!(attached["Policies"][0]["PolicyName"], "AdministratorAccess");
+    assert_eq!(attached["Policies"][0]["AttachmentCount"], 1);
+}
+
+#[tokio::test]
+async fn documents_are_checked() {
+    let h = harness();
+    let malformed = |document: &str| json!({"RoleName": "r", "AssumeRolePolicyDocument": document});
+    for document in ["not json", "[1]", r#"{"Version":"2012-10-17"}"#] {
+        assert_eq!(
+            h.err("CreateRole", malformed(document)).await.0,
+            "MalformedPolicyDocumentException",
+            "{document}"
+        );
+    }
+    let huge = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":["{}"]}}]}}"#,
+        "a".repeat(7000)
+    );
+    assert_eq!(
+        h.err(
+            "CreatePolicy",
+            json!({"PolicyName": "huge", "PolicyDocument": huge})
+        )
+        .await,
+        (
+            "LimitExceededException".into(),
+            "Cannot exceed quota for PolicySize: 6144".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn tags_are_case_insensitive_and_capped() {
+    let h = harness();
+    h.role("r", "/").await;
+    h.ok(
+        "TagRole",
+        json!({"RoleName": "r", "Tags": [{"Key": "Team", "Value": "a"}]}),
+    )
+    .await;
+    h.ok(
+        "TagRole",
+        json!({"RoleName": "r", "Tags": [{"Key": "team", "Value": "b"}]}),
+    )
+    .await;
+    let tags = h.ok("ListRoleTags", json!({"RoleName": "r"})).await;
+    assert_eq!(tags["Tags"], json!([{"Key": "team", "Value": "b"}]));
+
+    let many: Vec<Value> = (0..50)
+        .map(|n| json!({"Key": format!("k{n:02}"), "Value": "v"}))
+        .collect();
+    assert_eq!(
+        h.err("TagRole", json!({"RoleName": "r", "Tags": many}))
+            .await,
+        (
+            "LimitExceededException".into(),
+            "Cannot exceed quota for TagsPerRole: 50".into()
+        )
+    );
+    h.ok("UntagRole", json!({"RoleName": "r", "TagKeys": ["TEAM"]}))
+        .await;
+    let tags = h.ok("ListRoleTags", json!({"RoleName": "r"})).await;
+    assert_eq!(tags["Tags"], json!([]));
+}
+
+#[tokio::test]
+async fn instance_profiles_hold_one_role() {
+    let h = harness();
+    h.role("r1", "/").await;
+    h.role("r2", "/").await;
+    let created = h
+        .ok(
+            "CreateInstanceProfile",
+            json!({"InstanceProfileName": "web", "Path": "/app/"}),
+        )
+        .await;
+    let profile = &created["InstanceProfile"];
+    assert_eq!(
+        profile["Arn"],
+        format!("arn:aws:iam::{ACCOUNT}:instance-profile/app/web")
+    );
+    assert!(text(&profile["InstanceProfileId"]).starts_with("AIPA"));
+    assert_eq!(
+        h.err(
+            "CreateInstanceProfile",
+            json!({"InstanceProfileName": "WEB"})
+        )
+        .await
+        .0,
+        "EntityAlreadyExistsException"
+    );
+    let add = |role: &str| json!({"InstanceProfileName": "web", "RoleName": role});
+    h.ok("AddRoleToInstanceProfile", add("r1")).await;
+    assert_eq!(
+        h.err("AddRoleToInstanceProfile", add("r2")).await,
+        (
+            "LimitExceededException".into(),
+            "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1".into()
+        )
+    );
+    let got = h
+        .ok("GetInstanceProfile", json!({"InstanceProfileName": "web"}))
+        .await;
+    assert_eq!(got["InstanceProfile"]["Roles"][0]["RoleName"], "r1");
+    let for_role = h
+        .ok("ListInstanceProfilesForRole", json!({"RoleName": "r1"}))
+        .await;
+    assert_eq!(
+        for_role["InstanceProfiles"][0]["InstanceProfileName"],
+        "web"
+    );
+    assert_eq!(
+        h.err(
+            "DeleteInstanceProfile",
+            json!({"InstanceProfileName": "web"})
+        )
+        .await
+        .0,
+        "DeleteConflictException"
+    );
+    h.ok("RemoveRoleFromInstanceProfile", add("r1")).await;
+    h.ok(
+        "DeleteInstanceProfile",
+        json!({"InstanceProfileName": "web"}),
+    )
+    .await;
+    assert_eq!(
+        h.err("GetInstanceProfile", json!({"InstanceProfileName": "web"}))
+            .await,
+        (
+            "NoSuchEntityException".into(),
+            "Instance Profile web cannot be found.".into()
+        )
+    );
+}
