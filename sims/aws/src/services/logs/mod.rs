@@ -1,19 +1,65 @@
-//! Amazon CloudWatch Logs: log groups and streams, events in and out, filters, retention and
-//! tags. Also the sink ECS's `awslogs` driver writes task output into (see [`Logs::append`]).
+//! Amazon CloudWatch Logs: log groups and streams, events in and out, filter patterns,
+//! retention and tags. Also the sink ECS's `awslogs` driver writes task output into (see
+//! [`Logs::append`]).
 //!
-//! (Being written: only the internal API ECS uses exists so far.)
+//! | module | holds |
+//! |---|---|
+//! | [`groups`] | CreateLogGroup, DeleteLogGroup, DescribeLogGroups, retention, deletion protection, tags |
+//! | [`streams`] | CreateLogStream, DeleteLogStream, DescribeLogStreams |
+//! | [`events`] | PutLogEvents, GetLogEvents, FilterLogEvents, and the shared write path |
+//! | [`pattern`] | the filter pattern parser and matcher (pure; fuzzed) |
+//! | [`token`] | pagination tokens, which encode positions and so survive restarts |
+//!
+//! State: three collections keyed under `account/region/`. Groups by `group`; streams by
+//! `group\0stream`; events one record each by `group\0stream\0<position>`, where the position
+//! (32 digits: timestamp, then a per-stream sequence) sorts events by timestamp and then by
+//! ingestion order. An append writes only its own events plus the stream's and group's small
+//! metadata records, and reads page through key ranges.
+//!
+//! Limits: retention is recorded but events are not expired (AWS takes up to 72 hours to do it
+//! anyway); `storedBytes` counts message bytes, uncompressed; KMS keys are recorded, not used;
+//! cross-account identifiers are not followed; metric filters, subscriptions, queries, exports,
+//! deliveries and the other newer APIs answer `NotImplemented`.
 
+mod events;
+mod groups;
+pub mod pattern;
+mod streams;
+pub mod token;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
 use simkit::Kit;
-use simkit::store::StoreError;
+use simkit::store::{Collection, Record, StoreError};
 
 use super::{Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
 
+pub use pattern::{FilterPattern, FilterPatternError, parse_filter_pattern};
+
+/// CloudWatch Logs' documented errors.
 #[derive(Debug, thiserror::Error)]
 pub enum LogsError {
     #[error("{0}")]
     ResourceNotFound(String),
+    #[error("{0}")]
+    ResourceAlreadyExists(String),
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("{message}")]
+    TooManyTags {
+        message: String,
+        resource_name: String,
+    },
+    #[error("{0}")]
+    Validation(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -21,47 +67,420 @@ pub enum LogsError {
 impl From<LogsError> for AwsError {
     fn from(error: LogsError) -> Self {
         match error {
-            LogsError::ResourceNotFound(message) => AwsError::new("ResourceNotFoundException", message),
+            LogsError::ResourceNotFound(message) => {
+                AwsError::new("ResourceNotFoundException", message)
+            }
+            LogsError::ResourceAlreadyExists(message) => {
+                AwsError::new("ResourceAlreadyExistsException", message)
+            }
+            LogsError::InvalidParameter(message) => {
+                AwsError::new("InvalidParameterException", message)
+            }
+            LogsError::TooManyTags {
+                message,
+                resource_name,
+            } => {
+                AwsError::new("TooManyTagsException", message).field("resourceName", resource_name)
+            }
+            LogsError::Validation(message) => AwsError::new("ValidationException", message),
             LogsError::Store(error) => error.into(),
         }
     }
 }
 
+pub(crate) fn group_not_found() -> LogsError {
+    LogsError::ResourceNotFound("The specified log group does not exist.".into())
+}
+
+pub(crate) fn stream_not_found() -> LogsError {
+    LogsError::ResourceNotFound("The specified log stream does not exist.".into())
+}
+
+/// What deleting from a group with deletion protection answers.
+pub(crate) fn protected() -> LogsError {
+    LogsError::Validation(
+        "Cannot delete log group with deletion protection enabled. Disable deletion protection first."
+            .into(),
+    )
+}
+
+/// A stored log group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub name: String,
+    pub creation_time: i64,
+    pub retention_in_days: Option<i32>,
+    pub kms_key_id: Option<String>,
+    pub log_group_class: String,
+    pub deletion_protection_enabled: bool,
+    pub tags: BTreeMap<String, String>,
+    /// Message bytes of the group's events.
+    pub stored_bytes: i64,
+}
+
+/// A stored log stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamRecord {
+    pub name: String,
+    /// A random number that tells this stream's event IDs from other streams'.
+    pub id: u64,
+    pub creation_time: i64,
+    pub first_event_timestamp: Option<i64>,
+    pub last_event_timestamp: Option<i64>,
+    pub last_ingestion_time: Option<i64>,
+    pub stored_bytes: i64,
+    /// The sequence the next stored event gets; orders events of equal timestamp.
+    pub next_sequence: u64,
+}
+
+impl StreamRecord {
+    /// The sequence token PutLogEvents answers and DescribeLogStreams shows. AWS ignores
+    /// sequence tokens now, so it only has to look like one.
+    pub fn upload_sequence_token(&self) -> String {
+        format!("{:020}{:036}", self.id, self.next_sequence)
+    }
+}
+
+/// A stored event; its timestamp and sequence are in its key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub ingestion_time: i64,
+    pub message: String,
+}
+
+/// One account and region's slice of the state, and the keys and ARNs in it.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    pub account_id: String,
+    pub region: String,
+    prefix: String,
+}
+
+impl Scope {
+    pub fn new(account_id: &str, region: &str) -> Self {
+        Self {
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            prefix: format!("{account_id}/{region}/"),
+        }
+    }
+
+    pub fn of(ctx: &Ctx) -> Self {
+        Self::new(&ctx.account_id, &ctx.region)
+    }
+
+    pub fn group_key(&self, group: &str) -> String {
+        format!("{}{group}", self.prefix)
+    }
+
+    /// The key prefix of a group's streams, and of its events.
+    pub fn group_children(&self, group: &str) -> String {
+        format!("{}{group}\0", self.prefix)
+    }
+
+    pub fn stream_key(&self, group: &str, stream: &str) -> String {
+        format!("{}{group}\0{stream}", self.prefix)
+    }
+
+    /// The key prefix of a stream's events.
+    pub fn events_prefix(&self, group: &str, stream: &str) -> String {
+        format!("{}{group}\0{stream}\0", self.prefix)
+    }
+
+    /// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME` (the `logGroupArn` form, without `:*`).
+    pub fn group_arn(&self, group: &str) -> String {
+        format!(
+            "arn:aws:logs:{}:{}:log-group:{group}",
+            self.region, self.account_id
+        )
+    }
+
+    pub fn stream_arn(&self, group: &str, stream: &str) -> String {
+        format!("{}:log-stream:{stream}", self.group_arn(group))
+    }
+
+    /// The group a log-group ARN names (with or without the trailing `:*`). A logs ARN of
+    /// another account or region, or of another kind of resource, names nothing here.
+    pub fn group_in_arn(&self, arn: &str) -> Result<String, LogsError> {
+        let parts: Vec<&str> = arn.splitn(7, ':').collect();
+        let [
+            "arn",
+            _partition,
+            "logs",
+            region,
+            account_id,
+            resource_type,
+            resource,
+        ] = parts.as_slice()
+        else {
+            return Err(LogsError::InvalidParameter(format!("Invalid ARN: {arn}")));
+        };
+        if *resource_type != "log-group" {
+            return Err(LogsError::ResourceNotFound(
+                "The specified resource does not exist.".into(),
+            ));
+        }
+        let name = match resource.split_once(':') {
+            None => *resource,
+            Some((name, "*")) => name,
+            Some(_) => {
+                return Err(LogsError::ResourceNotFound(
+                    "The specified resource does not exist.".into(),
+                ));
+            }
+        };
+        if *region != self.region || *account_id != self.account_id || name.is_empty() {
+            return Err(group_not_found());
+        }
+        Ok(name.to_string())
+    }
+
+    /// The group a request names by `logGroupName` or `logGroupIdentifier` (a name or an ARN):
+    /// exactly one of them, as AWS requires.
+    pub fn group_named(
+        &self,
+        name: Option<String>,
+        identifier: Option<String>,
+    ) -> Result<String, LogsError> {
+        match (name, identifier) {
+            (Some(name), None) => Ok(name),
+            (None, Some(identifier)) if identifier.starts_with("arn:") => {
+                self.group_in_arn(&identifier)
+            }
+            (None, Some(identifier)) => Ok(identifier),
+            _ => Err(LogsError::InvalidParameter(
+                "Exactly one of logGroupName and logGroupIdentifier must be specified.".into(),
+            )),
+        }
+    }
+}
+
+/// Checks a group name as the model's constraints would (for the internal API).
+fn check_group_name(group: &str) -> Result<(), LogsError> {
+    let valid = !group.is_empty()
+        && group.len() <= 512
+        && group
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_/#".contains(&b));
+    if valid {
+        Ok(())
+    } else {
+        Err(LogsError::InvalidParameter(format!(
+            "1 validation error detected: Value '{group}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"
+        )))
+    }
+}
+
+/// Checks a stream name: the model forbids `:` and `*`; a NUL would break the key layout.
+fn check_stream_name(stream: &str) -> Result<(), LogsError> {
+    let valid =
+        !stream.is_empty() && stream.chars().count() <= 512 && !stream.contains([':', '*', '\0']);
+    if valid {
+        Ok(())
+    } else {
+        Err(LogsError::InvalidParameter(format!(
+            "1 validation error detected: Value '{stream}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*"
+        )))
+    }
+}
+
+/// How many records a walk reads from a collection at a time.
+const WALK_CHUNK: usize = 256;
+
+/// Visits the records whose keys start with `prefix`, in key order (reversed when `reverse`),
+/// strictly after (before, when reversed) `resume` if given, until `visit` returns false. Reads
+/// in chunks, so a walk that stops early copies little.
+fn walk<V: Record>(
+    collection: &Collection<V>,
+    prefix: &str,
+    resume: Option<String>,
+    reverse: bool,
+    mut visit: impl FnMut(String, V) -> bool,
+) {
+    let mut lower = Bound::Included(prefix.to_string());
+    let mut upper = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+    match (resume, reverse) {
+        (Some(key), false) => lower = Bound::Excluded(key),
+        (Some(key), true) => upper = Bound::Excluded(key),
+        (None, _) => {}
+    }
+    loop {
+        let chunk = range(
+            collection,
+            lower.clone(),
+            upper.clone(),
+            WALK_CHUNK,
+            reverse,
+        );
+        let full = chunk.len() == WALK_CHUNK;
+        let mut last = None;
+        for (key, value) in chunk {
+            if !key.starts_with(prefix) {
+                return;
+            }
+            last = Some(key.clone());
+            if !visit(key, value) {
+                return;
+            }
+        }
+        match last {
+            Some(key) if full => {
+                if reverse {
+                    upper = Bound::Excluded(key);
+                } else {
+                    lower = Bound::Excluded(key);
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// [`Collection::range`] that answers nothing for an empty or inverted range (which a forged
+/// token can ask for) instead of panicking as `BTreeMap::range` does.
+fn range<V: Record>(
+    collection: &Collection<V>,
+    lower: Bound<String>,
+    upper: Bound<String>,
+    limit: usize,
+    reverse: bool,
+) -> Vec<(String, V)> {
+    let empty = match (&lower, &upper) {
+        (Bound::Unbounded, _) | (_, Bound::Unbounded) => false,
+        (Bound::Included(low), Bound::Included(high)) => low > high,
+        (Bound::Included(low) | Bound::Excluded(low), Bound::Excluded(high))
+        | (Bound::Excluded(low), Bound::Included(high)) => low >= high,
+    };
+    if empty || limit == 0 {
+        return Vec::new();
+    }
+    collection.range((lower, upper), limit, reverse)
+}
+
+/// The smallest string greater than every string starting with `prefix`, if there is one.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last as u32 + 1 {
+            0xD800 => Some('\u{E000}'),
+            code => char::from_u32(code),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Removes every record whose key starts with `prefix`.
+fn remove_prefix<V: Record>(collection: &Collection<V>, prefix: &str) -> Result<(), StoreError> {
+    loop {
+        let mut keys = Vec::new();
+        walk(collection, prefix, None, false, |key, _| {
+            keys.push(key);
+            keys.len() < WALK_CHUNK
+        });
+        if keys.is_empty() {
+            return Ok(());
+        }
+        for key in keys {
+            collection.remove(&key)?;
+        }
+    }
+}
+
 pub struct Logs {
-    #[allow(dead_code)]
     kit: Kit,
+    groups: Arc<Collection<GroupRecord>>,
+    streams: Arc<Collection<StreamRecord>>,
+    events: Arc<Collection<EventRecord>>,
+    /// Held while events are written or a stream's events deleted, so a deletion never races
+    /// an append into leaving orphaned events, and sequences are stored in the order they were
+    /// handed out (a reader following a stream never skips an event being written).
+    writer: Mutex<()>,
 }
 
 impl Logs {
     pub fn new(kit: Kit) -> Result<Self, StoreError> {
-        Ok(Self { kit })
+        let store = kit.store();
+        Ok(Self {
+            groups: store.collection("logs.groups")?,
+            streams: store.collection("logs.streams")?,
+            events: store.collection("logs.events")?,
+            writer: Mutex::new(()),
+            kit,
+        })
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now(&self) -> i64 {
+        self.kit.clock().now_millis()
+    }
+
+    fn group(&self, scope: &Scope, group: &str) -> Result<GroupRecord, LogsError> {
+        self.groups
+            .get(&scope.group_key(group))
+            .ok_or_else(group_not_found)
     }
 
     /// Whether the log group exists.
-    pub fn group_exists(&self, _account_id: &str, _region: &str, _group: &str) -> bool {
-        false
+    pub fn group_exists(&self, account_id: &str, region: &str, group: &str) -> bool {
+        self.groups
+            .contains(&Scope::new(account_id, region).group_key(group))
     }
 
     /// Creates the group if it is missing (the `awslogs-create-group` option).
-    pub fn ensure_group(&self, _account_id: &str, _region: &str, group: &str) -> Result<(), LogsError> {
-        Err(LogsError::ResourceNotFound(format!("log group {group} cannot be created yet")))
+    pub fn ensure_group(
+        &self,
+        account_id: &str,
+        region: &str,
+        group: &str,
+    ) -> Result<(), LogsError> {
+        check_group_name(group)?;
+        let scope = Scope::new(account_id, region);
+        match self.create_group(&scope, groups::NewGroup::named(group)) {
+            Ok(()) | Err(LogsError::ResourceAlreadyExists(_)) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Creates the stream if it is missing; `ResourceNotFound` if the group is missing.
-    pub fn ensure_stream(&self, _account_id: &str, _region: &str, group: &str, _stream: &str) -> Result<(), LogsError> {
-        Err(LogsError::ResourceNotFound(format!("The specified log group does not exist: {group}")))
+    pub fn ensure_stream(
+        &self,
+        account_id: &str,
+        region: &str,
+        group: &str,
+        stream: &str,
+    ) -> Result<(), LogsError> {
+        check_stream_name(stream)?;
+        let scope = Scope::new(account_id, region);
+        match self.create_stream(&scope, group, stream) {
+            Ok(()) | Err(LogsError::ResourceAlreadyExists(_)) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Appends events `(timestamp in ms, message)` to a stream, as PutLogEvents stores them.
+    /// Unlike PutLogEvents it takes events in any order (they are sorted) and of any age: the
+    /// caller is the simulator itself, reporting what a workload printed.
     pub fn append(
         &self,
-        _account_id: &str,
-        _region: &str,
+        account_id: &str,
+        region: &str,
         group: &str,
-        _stream: &str,
-        _events: Vec<(i64, String)>,
+        stream: &str,
+        mut events: Vec<(i64, String)>,
     ) -> Result<(), LogsError> {
-        Err(LogsError::ResourceNotFound(format!("The specified log group does not exist: {group}")))
+        events.sort_by_key(|(timestamp, _)| *timestamp);
+        let scope = Scope::new(account_id, region);
+        self.store_events(&scope, group, stream, events)?;
+        Ok(())
     }
 }
 
@@ -75,7 +494,31 @@ impl Service for Logs {
         "InvalidParameterException"
     }
 
-    async fn call(&self, _ctx: &Ctx, operation: &str, _input: serde_json::Value) -> Result<serde_json::Value, AwsError> {
-        Err(AwsError::not_implemented("logs", operation))
+    async fn call(
+        &self,
+        ctx: &Ctx,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, AwsError> {
+        crate::operations!("logs", self, ctx, operation, input;
+            "CreateLogGroup" => create_log_group,
+            "DeleteLogGroup" => delete_log_group,
+            "DescribeLogGroups" => describe_log_groups,
+            "PutRetentionPolicy" => put_retention_policy,
+            "DeleteRetentionPolicy" => delete_retention_policy,
+            "PutLogGroupDeletionProtection" => put_log_group_deletion_protection,
+            "TagResource" => tag_resource,
+            "UntagResource" => untag_resource,
+            "ListTagsForResource" => list_tags_for_resource,
+            "TagLogGroup" => tag_log_group,
+            "UntagLogGroup" => untag_log_group,
+            "ListTagsLogGroup" => list_tags_log_group,
+            "CreateLogStream" => create_log_stream,
+            "DeleteLogStream" => delete_log_stream,
+            "DescribeLogStreams" => describe_log_streams,
+            "PutLogEvents" => put_log_events,
+            "GetLogEvents" => get_log_events,
+            "FilterLogEvents" => filter_log_events,
+        )
     }
 }

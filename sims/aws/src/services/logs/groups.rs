@@ -1,0 +1,494 @@
+//! Log groups: create, delete, describe (with prefix, pattern and identifier filters and
+//! paging), retention, deletion protection, and tags by name and by ARN.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::token::{opaque, parse_opaque};
+use super::{GroupRecord, Logs, LogsError, Scope, group_not_found, protected, remove_prefix, walk};
+use crate::services::Ctx;
+
+/// The retention periods AWS accepts, in days.
+const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Tags a resource can carry.
+const MAX_TAGS: usize = 50;
+
+/// Describe pages hold at most this many groups, and this many by default.
+const MAX_DESCRIBE: usize = 50;
+
+/// What creating a group takes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewGroup {
+    pub name: String,
+    pub kms_key_id: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub log_group_class: Option<String>,
+    pub deletion_protection_enabled: bool,
+}
+
+impl NewGroup {
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            ..Self::default()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLogGroupRequest {
+    pub log_group_name: String,
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub log_group_class: Option<String>,
+    #[serde(default)]
+    pub deletion_protection_enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteLogGroupRequest {
+    pub log_group_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeLogGroupsRequest {
+    #[serde(default)]
+    pub log_group_name_prefix: Option<String>,
+    #[serde(default)]
+    pub log_group_name_pattern: Option<String>,
+    #[serde(default)]
+    pub next_token: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i32>,
+    #[serde(default)]
+    pub log_group_class: Option<String>,
+    #[serde(default)]
+    pub log_group_identifiers: Option<Vec<String>>,
+}
+
+/// The `LogGroup` shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogGroup {
+    pub log_group_name: String,
+    pub creation_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_in_days: Option<i32>,
+    pub metric_filter_count: i32,
+    pub arn: String,
+    pub stored_bytes: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    pub log_group_class: String,
+    pub log_group_arn: String,
+    pub deletion_protection_enabled: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeLogGroupsResponse {
+    pub log_groups: Vec<LogGroup>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutRetentionPolicyRequest {
+    pub log_group_name: String,
+    pub retention_in_days: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteRetentionPolicyRequest {
+    pub log_group_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutLogGroupDeletionProtectionRequest {
+    pub log_group_identifier: String,
+    pub deletion_protection_enabled: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagResourceRequest {
+    pub resource_arn: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UntagResourceRequest {
+    pub resource_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListTagsForResourceRequest {
+    pub resource_arn: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagLogGroupRequest {
+    pub log_group_name: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UntagLogGroupRequest {
+    pub log_group_name: String,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListTagsLogGroupRequest {
+    pub log_group_name: String,
+}
+
+/// The answer of both tag listings.
+#[derive(Debug, Serialize)]
+pub struct TagsResponse {
+    pub tags: BTreeMap<String, String>,
+}
+
+impl GroupRecord {
+    pub(crate) fn output(&self, scope: &Scope) -> LogGroup {
+        let log_group_arn = scope.group_arn(&self.name);
+        LogGroup {
+            log_group_name: self.name.clone(),
+            creation_time: self.creation_time,
+            retention_in_days: self.retention_in_days,
+            metric_filter_count: 0,
+            arn: format!("{log_group_arn}:*"),
+            stored_bytes: self.stored_bytes,
+            kms_key_id: self.kms_key_id.clone(),
+            log_group_class: self.log_group_class.clone(),
+            log_group_arn,
+            deletion_protection_enabled: self.deletion_protection_enabled,
+        }
+    }
+}
+
+/// How a tag change reports too many tags: TagResource has its own error, TagLogGroup does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagApi {
+    ByArn,
+    ByName,
+}
+
+impl Logs {
+    pub(crate) fn create_group(&self, scope: &Scope, new: NewGroup) -> Result<(), LogsError> {
+        // AWS keeps `aws/` for its own groups (theirs start with `/aws/`, which is allowed).
+        if new.name.starts_with("aws/") {
+            return Err(LogsError::InvalidParameter(
+                "Log group names can't start with the string aws/".into(),
+            ));
+        }
+        if new.tags.len() > MAX_TAGS {
+            return Err(LogsError::InvalidParameter(format!(
+                "A resource can have no more than {MAX_TAGS} tags."
+            )));
+        }
+        let record = GroupRecord {
+            name: new.name.clone(),
+            creation_time: self.now(),
+            retention_in_days: None,
+            kms_key_id: new.kms_key_id,
+            log_group_class: new.log_group_class.unwrap_or_else(|| "STANDARD".into()),
+            deletion_protection_enabled: new.deletion_protection_enabled,
+            tags: new.tags,
+            stored_bytes: 0,
+        };
+        self.groups.modify(&scope.group_key(&new.name), |slot| {
+            if slot.is_some() {
+                return Err(LogsError::ResourceAlreadyExists(
+                    "The specified log group already exists".into(),
+                ));
+            }
+            *slot = Some(record);
+            Ok(())
+        })
+    }
+
+    /// Changes a group in place; `ResourceNotFound` if it is missing.
+    fn change_group<R>(
+        &self,
+        scope: &Scope,
+        group: &str,
+        change: impl FnOnce(&mut GroupRecord) -> Result<R, LogsError>,
+    ) -> Result<R, LogsError> {
+        self.groups
+            .modify(&scope.group_key(group), |slot| match slot.as_mut() {
+                Some(record) => change(record),
+                None => Err(group_not_found()),
+            })
+    }
+
+    fn add_tags(
+        &self,
+        scope: &Scope,
+        group: &str,
+        tags: BTreeMap<String, String>,
+        api: TagApi,
+    ) -> Result<(), LogsError> {
+        self.change_group(scope, group, |record| {
+            let mut merged = record.tags.clone();
+            merged.extend(tags);
+            if merged.len() > MAX_TAGS {
+                let message = format!("A resource can have no more than {MAX_TAGS} tags.");
+                return Err(match api {
+                    TagApi::ByArn => LogsError::TooManyTags {
+                        message,
+                        resource_name: scope.group_arn(group),
+                    },
+                    TagApi::ByName => LogsError::InvalidParameter(message),
+                });
+            }
+            record.tags = merged;
+            Ok(())
+        })
+    }
+
+    fn remove_tags(&self, scope: &Scope, group: &str, keys: &[String]) -> Result<(), LogsError> {
+        self.change_group(scope, group, |record| {
+            for key in keys {
+                record.tags.remove(key);
+            }
+            Ok(())
+        })
+    }
+
+    fn tags(&self, scope: &Scope, group: &str) -> Result<TagsResponse, LogsError> {
+        Ok(TagsResponse {
+            tags: self.group(scope, group)?.tags,
+        })
+    }
+
+    pub(super) async fn create_log_group(
+        &self,
+        ctx: &Ctx,
+        input: CreateLogGroupRequest,
+    ) -> Result<(), LogsError> {
+        self.create_group(
+            &Scope::of(ctx),
+            NewGroup {
+                name: input.log_group_name,
+                kms_key_id: input.kms_key_id,
+                tags: input.tags,
+                log_group_class: input.log_group_class,
+                deletion_protection_enabled: input.deletion_protection_enabled.unwrap_or(false),
+            },
+        )
+    }
+
+    pub(super) async fn delete_log_group(
+        &self,
+        ctx: &Ctx,
+        input: DeleteLogGroupRequest,
+    ) -> Result<(), LogsError> {
+        let scope = Scope::of(ctx);
+        let _writer = self.write_lock();
+        self.groups
+            .modify(&scope.group_key(&input.log_group_name), |slot| {
+                let record = slot.as_ref().ok_or_else(group_not_found)?;
+                if record.deletion_protection_enabled {
+                    return Err(protected());
+                }
+                *slot = None;
+                Ok(())
+            })?;
+        let children = scope.group_children(&input.log_group_name);
+        remove_prefix(&self.streams, &children)?;
+        remove_prefix(&self.events, &children)?;
+        Ok(())
+    }
+
+    pub(super) async fn describe_log_groups(
+        &self,
+        ctx: &Ctx,
+        input: DescribeLogGroupsRequest,
+    ) -> Result<DescribeLogGroupsResponse, LogsError> {
+        let scope = Scope::of(ctx);
+        if input.log_group_name_prefix.is_some() && input.log_group_name_pattern.is_some() {
+            return Err(LogsError::InvalidParameter(
+                "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+                    .into(),
+            ));
+        }
+        if input.log_group_identifiers.is_some()
+            && (input.log_group_name_prefix.is_some() || input.log_group_name_pattern.is_some())
+        {
+            return Err(LogsError::InvalidParameter(
+                "logGroupIdentifiers cannot be used with logGroupNamePrefix or logGroupNamePattern."
+                    .into(),
+            ));
+        }
+        // Identifiers of other accounts or regions name nothing here, so they match nothing.
+        let wanted: Option<BTreeSet<String>> = input.log_group_identifiers.map(|identifiers| {
+            identifiers
+                .into_iter()
+                .filter_map(|identifier| scope.group_named(None, Some(identifier)).ok())
+                .collect()
+        });
+        let limit = input
+            .limit
+            .map_or(MAX_DESCRIBE, |limit| limit.clamp(1, 50) as usize);
+        let resume = match &input.next_token {
+            Some(token) => Some(scope.group_key(&parse_opaque("groups", token)?)),
+            None => None,
+        };
+        let prefix = scope.group_key(input.log_group_name_prefix.as_deref().unwrap_or(""));
+        let mut page = Vec::new();
+        let mut more = false;
+        walk(&self.groups, &prefix, resume, false, |_, group| {
+            let fits = input
+                .log_group_name_pattern
+                .as_deref()
+                .is_none_or(|pattern| group.name.contains(pattern))
+                && input
+                    .log_group_class
+                    .as_deref()
+                    .is_none_or(|class| group.log_group_class == class)
+                && wanted
+                    .as_ref()
+                    .is_none_or(|names| names.contains(&group.name));
+            if !fits {
+                return true;
+            }
+            if page.len() == limit {
+                more = true;
+                return false;
+            }
+            page.push(group);
+            true
+        });
+        let next_token = match page.last() {
+            Some(last) if more => Some(opaque("groups", &last.name)),
+            _ => None,
+        };
+        Ok(DescribeLogGroupsResponse {
+            log_groups: page.iter().map(|group| group.output(&scope)).collect(),
+            next_token,
+        })
+    }
+
+    pub(super) async fn put_retention_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutRetentionPolicyRequest,
+    ) -> Result<(), LogsError> {
+        let days = input.retention_in_days;
+        if !RETENTION_DAYS.contains(&days) {
+            let allowed: Vec<String> = RETENTION_DAYS.iter().map(i32::to_string).collect();
+            return Err(LogsError::InvalidParameter(format!(
+                "1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                allowed.join(", ")
+            )));
+        }
+        self.change_group(&Scope::of(ctx), &input.log_group_name, |record| {
+            record.retention_in_days = Some(days);
+            Ok(())
+        })
+    }
+
+    pub(super) async fn delete_retention_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteRetentionPolicyRequest,
+    ) -> Result<(), LogsError> {
+        self.change_group(&Scope::of(ctx), &input.log_group_name, |record| {
+            record.retention_in_days = None;
+            Ok(())
+        })
+    }
+
+    pub(super) async fn put_log_group_deletion_protection(
+        &self,
+        ctx: &Ctx,
+        input: PutLogGroupDeletionProtectionRequest,
+    ) -> Result<(), LogsError> {
+        let scope = Scope::of(ctx);
+        let group = scope.group_named(None, Some(input.log_group_identifier))?;
+        self.change_group(&scope, &group, |record| {
+            record.deletion_protection_enabled = input.deletion_protection_enabled;
+            Ok(())
+        })
+    }
+
+    pub(super) async fn tag_resource(
+        &self,
+        ctx: &Ctx,
+        input: TagResourceRequest,
+    ) -> Result<(), LogsError> {
+        let scope = Scope::of(ctx);
+        let group = scope.group_in_arn(&input.resource_arn)?;
+        self.add_tags(&scope, &group, input.tags, TagApi::ByArn)
+    }
+
+    pub(super) async fn untag_resource(
+        &self,
+        ctx: &Ctx,
+        input: UntagResourceRequest,
+    ) -> Result<(), LogsError> {
+        let scope = Scope::of(ctx);
+        let group = scope.group_in_arn(&input.resource_arn)?;
+        self.remove_tags(&scope, &group, &input.tag_keys)
+    }
+
+    pub(super) async fn list_tags_for_resource(
+        &self,
+        ctx: &Ctx,
+        input: ListTagsForResourceRequest,
+    ) -> Result<TagsResponse, LogsError> {
+        let scope = Scope::of(ctx);
+        let group = scope.group_in_arn(&input.resource_arn)?;
+        self.tags(&scope, &group)
+    }
+
+    pub(super) async fn tag_log_group(
+        &self,
+        ctx: &Ctx,
+        input: TagLogGroupRequest,
+    ) -> Result<(), LogsError> {
+        self.add_tags(
+            &Scope::of(ctx),
+            &input.log_group_name,
+            input.tags,
+            TagApi::ByName,
+        )
+    }
+
+    pub(super) async fn untag_log_group(
+        &self,
+        ctx: &Ctx,
+        input: UntagLogGroupRequest,
+    ) -> Result<(), LogsError> {
+        self.remove_tags(&Scope::of(ctx), &input.log_group_name, &input.tags)
+    }
+
+    pub(super) async fn list_tags_log_group(
+        &self,
+        ctx: &Ctx,
+        input: ListTagsLogGroupRequest,
+    ) -> Result<TagsResponse, LogsError> {
+        self.tags(&Scope::of(ctx), &input.log_group_name)
+    }
+}
