@@ -19,6 +19,7 @@
 //! whose URL tests can point clients at; it shuts down when dropped.
 
 pub mod dispatch;
+pub mod endpoints;
 pub mod error;
 pub mod model;
 pub mod protocol;
@@ -37,6 +38,7 @@ use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::iam::Iam;
+use crate::services::ecs::Ecs;
 use crate::services::logs::Logs;
 use crate::services::sts::Sts;
 
@@ -109,6 +111,7 @@ pub struct Aws {
     pub(crate) config: Config,
     pub(crate) catalog: Catalog,
     pub(crate) sts: Arc<Sts>,
+    pub(crate) ecs: Arc<Ecs>,
     services: HashMap<&'static str, Arc<dyn Service>>,
 }
 
@@ -117,7 +120,8 @@ impl Aws {
         let iam = Arc::new(Iam::new(kit.clone())?);
         let sts = Arc::new(Sts::new(kit.clone(), iam.clone())?);
         let logs = Arc::new(Logs::new(kit.clone())?);
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam, logs];
+        let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
+        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam, logs, ecs.clone()];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
@@ -128,6 +132,7 @@ impl Aws {
             config,
             catalog,
             sts,
+            ecs,
             services,
         })
     }
@@ -225,12 +230,13 @@ impl Builder {
             Arc::new(AwsKitErrors),
         )
         .await?;
+        aws.ecs.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }
 
 fn router(aws: Arc<Aws>) -> Router {
-    Router::new().fallback(dispatch::handle).with_state(aws)
+    endpoints::router(aws.ecs.clone()).merge(Router::new().fallback(dispatch::handle).with_state(aws))
 }
 
 /// Renders the kit's own errors (oversize bodies, panics) as AWS does, in json shape.

@@ -8,6 +8,7 @@
 //! State lives in `simkit` store collections keyed by `account/region/...` (IAM, being global,
 //! by `account/...`).
 
+pub mod ecs;
 pub mod iam;
 pub mod logs;
 pub mod sts;

@@ -179,6 +179,32 @@ impl Sts {
         })
     }
 
+    /// Whether `arn` names a role that exists.
+    pub fn role_exists(&self, arn: &str) -> bool {
+        self.iam.role_by_arn(arn).is_some()
+    }
+
+    /// Credentials for a role a service assumes on a caller's behalf (ECS's task role): the
+    /// session is named `session_name`, as ECS names it after the task.
+    pub fn credentials_for_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        duration_seconds: i64,
+    ) -> Result<Credentials, StsError> {
+        let role = self
+            .iam
+            .role_by_arn(role_arn)
+            .ok_or_else(|| StsError::AccessDenied(format!("Role {role_arn} does not exist")))?;
+        let caller = Caller {
+            access_key_id: String::new(),
+            account_id: role.account_id.clone(),
+            arn: format!("arn:aws:sts::{}:assumed-role/{}/{session_name}", role.account_id, role.role_name),
+            user_id: format!("{}:{session_name}", role.role_id),
+        };
+        self.issue(caller, duration_seconds)
+    }
+
     async fn get_caller_identity(
         &self,
         ctx: &Ctx,

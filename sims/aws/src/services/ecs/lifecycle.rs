@@ -1,0 +1,404 @@
+//! Running a task: preflight (log groups, unsupported features, task role credentials), one
+//! workload per container through the kit's runner, the status a real task goes through, and
+//! the stop rules: an essential container's exit stops the task; a stop sends SIGTERM, then
+//! SIGKILL after the container's `stopTimeout`.
+//!
+//! Every transition is written to the store when it happens, with the clock's time, so
+//! DescribeTasks (and the SDK waiters polling it) see the task move.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use simkit::logs::{DiscardSink, LogLine, LogSink};
+use simkit::runner::{ExitReason, ExitStatus, Workload, WorkloadSpec};
+use tokio::sync::watch;
+
+use super::types::{LogConfiguration, Task};
+use super::{Ecs, EcsError, lock};
+use crate::services::logs::Logs;
+
+/// What lives only while a task runs: the signal that stops it.
+pub struct TaskRuntime {
+    stop: watch::Sender<bool>,
+}
+
+/// Why a task is being stopped.
+#[derive(Debug, Clone)]
+pub(super) struct StopRequest {
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct ContainerPlan {
+    pub name: String,
+    pub argv: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub essential: bool,
+    pub stop_grace: Duration,
+    pub log_configuration: Option<LogConfiguration>,
+    /// A feature the simulator cannot provide: the task fails to start with this reason.
+    pub unsupported: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct TaskPlan {
+    pub key: String,
+    pub task_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub containers: Vec<ContainerPlan>,
+    pub role_arn: Option<String>,
+    pub service: Option<String>,
+}
+
+/// How long a task role's credentials last: ECS rotates them every few hours.
+const TASK_CREDENTIALS_SECONDS: i64 = 6 * 3600;
+
+/// The awslogs driver: each line a container prints becomes one event in its stream.
+struct AwsLogsSink {
+    logs: Arc<Logs>,
+    account_id: String,
+    region: String,
+    group: String,
+    stream: String,
+}
+
+impl LogSink for AwsLogsSink {
+    fn line(&self, line: LogLine) {
+        // CloudWatch refuses empty messages, and the awslogs driver skips empty lines.
+        if line.text.is_empty() {
+            return;
+        }
+        let millis = simkit::clock::millis_since_epoch(line.time);
+        if let Err(error) =
+            self.logs.append(&self.account_id, &self.region, &self.group, &self.stream, vec![(millis, line.text)])
+        {
+            tracing::debug!(%error, group = %self.group, stream = %self.stream, "awslogs could not deliver a line");
+        }
+    }
+}
+
+impl Ecs {
+    /// Registers the task's stop signal and runs its lifecycle in the background.
+    pub(super) fn start_lifecycle(&self, plan: TaskPlan) {
+        let (stop, stopped) = watch::channel(false);
+        lock(&self.runtime).insert(plan.key.clone(), TaskRuntime { stop });
+        if let Some(ecs) = self.arc() {
+            tokio::spawn(async move { ecs.run_lifecycle(plan, stopped).await });
+        }
+    }
+
+    /// Records why a task is stopping and tells its lifecycle. Idempotent: the first reason
+    /// given is the one the task keeps.
+    pub(super) fn request_stop(&self, key: &str, request: StopRequest) -> Result<Task, EcsError> {
+        let now = self.now();
+        let task = self
+            .tasks
+            .update(key, |record| {
+                let task = &mut record.task;
+                if task.desired_status != "STOPPED" {
+                    task.desired_status = "STOPPED".into();
+                    task.stop_code = Some(request.code.clone());
+                    task.stopped_reason = Some(request.reason.clone());
+                    task.stopping_at = Some(now);
+                    task.version += 1;
+                }
+                task.clone()
+            })?
+            .ok_or_else(|| EcsError::InvalidParameter("The referenced task was not found.".into()))?;
+        if let Some(runtime) = lock(&self.runtime).get(key) {
+            runtime.stop.send_replace(true);
+        }
+        Ok(task)
+    }
+
+    /// Applies `change` to a task and bumps its version.
+    fn update_task(&self, key: &str, change: impl FnOnce(&mut Task)) {
+        let result = self.tasks.update(key, |record| {
+            change(&mut record.task);
+            record.task.version += 1;
+        });
+        if let Err(error) = result {
+            tracing::error!(%error, task = key, "could not record a task transition");
+        }
+    }
+
+    async fn run_lifecycle(self: Arc<Self>, plan: TaskPlan, mut stop: watch::Receiver<bool>) {
+        let now = self.now();
+        self.update_task(&plan.key, |task| {
+            task.last_status = "PENDING".into();
+            task.connectivity = Some("CONNECTED".into());
+            task.connectivity_at = Some(now);
+            task.pull_started_at = Some(now);
+        });
+        // The process runner has no image to pull: the pull ends as soon as it starts.
+        let now = self.now();
+        self.update_task(&plan.key, |task| task.pull_stopped_at = Some(now));
+        if *stop.borrow_and_update() {
+            return self.finish(&plan, &[]);
+        }
+
+        if let Some((name, reason)) =
+            plan.containers.iter().find_map(|c| c.unsupported.clone().map(|r| (c.name.clone(), r)))
+        {
+            return self.fail_to_start(&plan, Some(&name), &reason);
+        }
+        let mut sinks: Vec<Arc<dyn LogSink>> = Vec::new();
+        for container in &plan.containers {
+            match self.log_sink(&plan, container) {
+                Ok(sink) => sinks.push(sink),
+                Err(reason) => return self.fail_to_start(&plan, Some(&container.name), &reason),
+            }
+        }
+        let mut role_env = BTreeMap::new();
+        if let Some(role) = &plan.role_arn {
+            match self.sts.credentials_for_role(role, &plan.task_id, TASK_CREDENTIALS_SECONDS) {
+                Ok(credentials) => {
+                    let id = self.kit.ids().uuid();
+                    lock(&self.credential_ids).insert(id.clone(), (credentials.access_key_id.clone(), role.clone()));
+                    role_env.insert("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".to_string(), format!("/v2/credentials/{id}"));
+                    role_env.insert("AWS_ACCESS_KEY_ID".to_string(), credentials.access_key_id);
+                    role_env.insert("AWS_SECRET_ACCESS_KEY".to_string(), credentials.secret_access_key);
+                    role_env.insert("AWS_SESSION_TOKEN".to_string(), credentials.session_token);
+                }
+                Err(error) => {
+                    let reason = format!("ResourceInitializationError: unable to assume the task role {role}: {error}");
+                    return self.fail_to_start(&plan, None, &reason);
+                }
+            }
+        }
+
+        let mut workloads: Vec<Workload> = Vec::new();
+        for (container, sink) in plan.containers.iter().zip(sinks) {
+            let mut env = role_env.clone();
+            env.extend(container.env.clone());
+            let spec = WorkloadSpec {
+                name: format!("ecs/{}/{}", plan.task_id, container.name),
+                argv: container.argv.clone(),
+                env,
+                timeout: None,
+                stop_grace: container.stop_grace,
+            };
+            let failure = match self.kit.runner().start(spec, sink).await {
+                Ok(workload) => match workload.exit_status() {
+                    Some(ExitStatus { reason: ExitReason::SpawnFailed { message }, .. }) => Some(format!(
+                        "CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {message}: unknown"
+                    )),
+                    _ => {
+                        workloads.push(workload);
+                        None
+                    }
+                },
+                Err(error) => Some(format!("ResourceInitializationError: {error}")),
+            };
+            if let Some(reason) = failure {
+                for started in &workloads {
+                    started.kill();
+                }
+                for started in &workloads {
+                    started.wait().await;
+                }
+                return self.fail_to_start(&plan, Some(&container.name), &reason);
+            }
+        }
+
+        let now = self.now();
+        let runtime_ids: Vec<String> = workloads.iter().map(|_| self.kit.ids().hex(64)).collect();
+        self.update_task(&plan.key, |task| {
+            task.last_status = "RUNNING".into();
+            task.started_at = Some(now);
+            for (container, runtime_id) in task.containers.iter_mut().zip(&runtime_ids) {
+                container.last_status = "RUNNING".into();
+                container.runtime_id = Some(runtime_id.clone());
+            }
+            for attachment in &mut task.attachments {
+                attachment.status = "ATTACHED".into();
+            }
+        });
+
+        let mut exits: Vec<Option<ExitStatus>> = vec![None; workloads.len()];
+        let mut pending: FuturesUnordered<_> = workloads
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(index, workload)| async move { (index, workload.wait().await) })
+            .collect();
+        let mut stopping = false;
+        if *stop.borrow_and_update() {
+            stopping = true;
+            self.stop_workloads(&plan, &workloads);
+        }
+        while let Some(next) = tokio::select! {
+            exit = pending.next() => exit.map(Some),
+            changed = stop.changed(), if !stopping => {
+                if changed.is_err() || *stop.borrow() {
+                    stopping = true;
+                    self.stop_workloads(&plan, &workloads);
+                }
+                Some(None)
+            }
+        } {
+            let Some((index, status)) = next else { continue };
+            exits[index] = Some(status.clone());
+            self.update_task(&plan.key, |task| {
+                if let Some(container) = task.containers.get_mut(index) {
+                    container.last_status = "STOPPED".into();
+                    container.exit_code = Some(status.code);
+                }
+            });
+            if plan.containers[index].essential && !stopping {
+                stopping = true;
+                let request = StopRequest {
+                    code: "EssentialContainerExited".into(),
+                    reason: "Essential container in task exited".into(),
+                };
+                if let Err(error) = self.request_stop(&plan.key, request) {
+                    tracing::error!(%error, "could not record a task's stop");
+                }
+                self.stop_workloads(&plan, &workloads);
+            }
+        }
+        self.finish(&plan, &exits);
+    }
+
+    fn stop_workloads(&self, plan: &TaskPlan, workloads: &[Workload]) {
+        self.update_task(&plan.key, |task| {
+            if task.last_status == "RUNNING" {
+                task.last_status = "STOPPING".into();
+            }
+        });
+        for (workload, container) in workloads.iter().zip(&plan.containers) {
+            if workload.exit_status().is_none() {
+                workload.stop(container.stop_grace);
+            }
+        }
+    }
+
+    /// The sink for a container's output: its awslogs stream (created now, as the driver does
+    /// when the container starts), or nowhere.
+    fn log_sink(&self, plan: &TaskPlan, container: &ContainerPlan) -> Result<Arc<dyn LogSink>, String> {
+        let Some(config) = container.log_configuration.as_ref().filter(|c| c.log_driver == "awslogs") else {
+            return Ok(Arc::new(DiscardSink));
+        };
+        let option = |name: &str| config.options.get(name).cloned();
+        let Some(group) = option("awslogs-group") else {
+            return Err("ResourceInitializationError: failed to validate logger args: awslogs-group is required".into());
+        };
+        let region = option("awslogs-region").unwrap_or_else(|| plan.region.clone());
+        let stream = match option("awslogs-stream-prefix") {
+            Some(prefix) => format!("{prefix}/{}/{}", container.name, plan.task_id),
+            None => plan.task_id.clone(),
+        };
+        let create = option("awslogs-create-group").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if create {
+            self.logs
+                .ensure_group(&plan.account_id, &region, &group)
+                .map_err(|error| format!("ResourceInitializationError: failed to create log group {group}: {error}"))?;
+        } else if !self.logs.group_exists(&plan.account_id, &region, &group) {
+            return Err("ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1".into());
+        }
+        self.logs
+            .ensure_stream(&plan.account_id, &region, &group, &stream)
+            .map_err(|error| format!("ResourceInitializationError: failed to create Cloudwatch log stream: {error}"))?;
+        Ok(Arc::new(AwsLogsSink {
+            logs: self.logs.clone(),
+            account_id: plan.account_id.clone(),
+            region,
+            group,
+            stream,
+        }))
+    }
+
+    fn fail_to_start(&self, plan: &TaskPlan, culprit: Option<&str>, reason: &str) {
+        let now = self.now();
+        self.update_task(&plan.key, |task| {
+            if task.desired_status != "STOPPED" {
+                task.desired_status = "STOPPED".into();
+                task.stop_code = Some("TaskFailedToStart".into());
+                task.stopped_reason = Some(reason.to_string());
+                task.stopping_at = Some(now);
+            }
+            for container in &mut task.containers {
+                if Some(container.name.as_str()) == culprit {
+                    container.reason = Some(reason.to_string());
+                }
+            }
+        });
+        self.finish(plan, &[]);
+    }
+
+    /// DEPROVISIONING, then STOPPED; containers that never ran have no exit code.
+    fn finish(&self, plan: &TaskPlan, exits: &[Option<ExitStatus>]) {
+        let now = self.now();
+        self.update_task(&plan.key, |task| {
+            task.last_status = "DEPROVISIONING".into();
+            task.execution_stopped_at = Some(now);
+            if task.desired_status != "STOPPED" {
+                // Every container ended on its own.
+                task.desired_status = "STOPPED".into();
+                task.stop_code = Some("EssentialContainerExited".into());
+                task.stopped_reason = Some("Essential container in task exited".into());
+                task.stopping_at = Some(now);
+            }
+            for (index, container) in task.containers.iter_mut().enumerate() {
+                container.last_status = "STOPPED".into();
+                if let Some(Some(exit)) = exits.get(index) {
+                    container.exit_code = Some(exit.code);
+                }
+            }
+        });
+        let now = self.now();
+        self.update_task(&plan.key, |task| {
+            task.last_status = "STOPPED".into();
+            task.stopped_at = Some(now);
+            for attachment in &mut task.attachments {
+                attachment.status = "DELETED".into();
+            }
+        });
+        lock(&self.runtime).remove(&plan.key);
+        lock(&self.metadata_tokens).retain(|_, (key, _)| key != &plan.key);
+        if let Some(service) = &plan.service {
+            self.task_of_service_stopped(&plan.key, service);
+        }
+    }
+
+    /// Tasks a previous run of the simulator left running lost their processes with it.
+    pub(super) fn abandon_tasks_of_a_previous_run(&self) -> Result<(), simkit::store::StoreError> {
+        let now = self.now();
+        for (key, record) in self.tasks.all() {
+            if record.task.last_status != "STOPPED" {
+                self.tasks.update(&key, |record| {
+                    let task = &mut record.task;
+                    task.desired_status = "STOPPED".into();
+                    task.last_status = "STOPPED".into();
+                    task.stop_code.get_or_insert_with(|| "TerminationNotice".into());
+                    task.stopped_reason
+                        .get_or_insert_with(|| "The simulator restarted while the task was running".into());
+                    task.stopping_at.get_or_insert(now);
+                    task.execution_stopped_at.get_or_insert(now);
+                    task.stopped_at = Some(now);
+                    for container in &mut task.containers {
+                        container.last_status = "STOPPED".into();
+                    }
+                    task.version += 1;
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A reset ends every task at once.
+    pub(super) fn kill_everything(&self) {
+        for runtime in lock(&self.runtime).values() {
+            runtime.stop.send_replace(true);
+        }
+        self.kit.runner().shutdown();
+        lock(&self.runtime).clear();
+        lock(&self.metadata_tokens).clear();
+        lock(&self.credential_ids).clear();
+    }
+}
