@@ -309,7 +309,11 @@ impl Iam {
         check_trust_policy(&input.assume_role_policy_document)?;
         let mut tags = Vec::new();
         merge_tags(&mut tags, input.tags, "TagsPerRole")?;
-        let _relations = self.relations();
+        // Only a boundary ties the new role to another record; plain creates need no lock.
+        let _relations = input
+            .permissions_boundary
+            .is_some()
+            .then(|| self.relations());
         if let Some(boundary) = &input.permissions_boundary {
             self.check_boundary(ctx, boundary)?;
         }
