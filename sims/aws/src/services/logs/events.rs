@@ -200,10 +200,10 @@ fn rejections(
     let mut info = RejectedLogEventsInfo::default();
     for (index, event) in events.iter().enumerate() {
         let index = index as i32;
+        // Each event is rejected for one reason: too old first, then past the retention.
         if event.timestamp < too_old {
             info.too_old_log_event_end_index = Some(index);
-        }
-        if expired.is_some_and(|expired| event.timestamp < expired) {
+        } else if expired.is_some_and(|expired| event.timestamp < expired) {
             info.expired_log_event_end_index = Some(index);
         }
         if event.timestamp > too_new && info.too_new_log_event_start_index.is_none() {
