@@ -27,3 +27,33 @@ fn sts_sdk() {
 fn protocol_errors() {
     scenario("protocol", "bad-input", "python http.client", "aws/protocol_errors.py");
 }
+
+#[test]
+fn iam_cli() {
+    scenario("cloud-cli", "iam", "aws CLI", "aws/iam_cli.py");
+}
+
+#[test]
+fn iam_sdk() {
+    scenario("cloud-sdk", "iam", "boto3", "aws/iam_sdk.py");
+}
+
+#[test]
+fn logs_cli() {
+    scenario("cloud-cli", "logs", "aws CLI", "aws/logs_cli.py");
+}
+
+#[test]
+fn logs_sdk() {
+    scenario("cloud-sdk", "logs", "boto3", "aws/logs_sdk.py");
+}
+
+#[test]
+fn ecs_cli() {
+    scenario("cloud-cli", "ecs", "aws CLI", "aws/ecs_cli.py");
+}
+
+#[test]
+fn ecs_sdk() {
+    scenario("cloud-sdk", "ecs", "boto3", "aws/ecs_sdk.py");
+}

@@ -6,7 +6,8 @@
 //! host's file system; the working directory is the scratch directory whatever the container
 //! asked for; there are no resource limits.
 //!
-//! Stopping follows Docker: SIGTERM to the whole process group, SIGKILL after the grace period.
+//! Stopping follows Docker: SIGTERM to the first process, SIGKILL to the whole process group after
+//! the grace period.
 //! When the first process exits, anything it left running in its group is killed, as a container
 //! ends with its init process.
 
@@ -195,10 +196,16 @@ impl Runner for ProcessRunner {
         let live = self.live.clone();
         let name = spec.name.clone();
         tokio::spawn(async move {
+            // As `docker stop` does: SIGTERM to the first process only (a shell decides what
+            // its children get), SIGKILL to the whole group. ESRCH means the target is already
+            // gone, which is what we wanted.
             let signal = |signal: Signal| {
                 if let Some(group) = group {
-                    // ESRCH means the group is already gone, which is what we wanted.
-                    let _ = killpg(Pid::from_raw(group), signal);
+                    let _ = if signal == Signal::SIGKILL {
+                        killpg(Pid::from_raw(group), signal)
+                    } else {
+                        nix::sys::signal::kill(Pid::from_raw(group), signal)
+                    };
                 }
             };
             let mut timeout: Option<Pin<Box<tokio::time::Sleep>>> = spec

@@ -74,12 +74,32 @@ impl LogSink for AwsLogsSink {
             return;
         }
         let millis = simkit::clock::millis_since_epoch(line.time);
-        if let Err(error) =
-            self.logs.append(&self.account_id, &self.region, &self.group, &self.stream, vec![(millis, line.text)])
-        {
+        let events = split_event(&line.text).into_iter().map(|part| (millis, part.to_string())).collect();
+        if let Err(error) = self.logs.append(&self.account_id, &self.region, &self.group, &self.stream, events) {
             tracing::debug!(%error, group = %self.group, stream = %self.stream, "awslogs could not deliver a line");
         }
     }
+}
+
+/// CloudWatch's largest event, less the 26 bytes of overhead it counts per event.
+const MAX_EVENT_BYTES: usize = 262_144 - 26;
+
+/// Splits a line the way the awslogs driver does: into events of at most [`MAX_EVENT_BYTES`],
+/// never inside a UTF-8 character.
+fn split_event(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while rest.len() > MAX_EVENT_BYTES {
+        let mut cut = MAX_EVENT_BYTES;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (head, tail) = rest.split_at(cut);
+        parts.push(head);
+        rest = tail;
+    }
+    parts.push(rest);
+    parts
 }
 
 impl Ecs {
@@ -109,7 +129,9 @@ impl Ecs {
                 }
                 task.clone()
             })?
-            .ok_or_else(|| EcsError::InvalidParameter("The referenced task was not found.".into()))?;
+            .ok_or_else(|| {
+                EcsError::InvalidParameter("The referenced task was not found.".into())
+            })?;
         if let Some(runtime) = lock(&self.runtime).get(key) {
             runtime.stop.send_replace(true);
         }
@@ -142,8 +164,10 @@ impl Ecs {
             return self.finish(&plan, &[]);
         }
 
-        if let Some((name, reason)) =
-            plan.containers.iter().find_map(|c| c.unsupported.clone().map(|r| (c.name.clone(), r)))
+        if let Some((name, reason)) = plan
+            .containers
+            .iter()
+            .find_map(|c| c.unsupported.clone().map(|r| (c.name.clone(), r)))
         {
             return self.fail_to_start(&plan, Some(&name), &reason);
         }
@@ -156,17 +180,31 @@ impl Ecs {
         }
         let mut role_env = BTreeMap::new();
         if let Some(role) = &plan.role_arn {
-            match self.sts.credentials_for_role(role, &plan.task_id, TASK_CREDENTIALS_SECONDS) {
+            match self
+                .sts
+                .credentials_for_role(role, &plan.task_id, TASK_CREDENTIALS_SECONDS)
+            {
                 Ok(credentials) => {
                     let id = self.kit.ids().uuid();
-                    lock(&self.credential_ids).insert(id.clone(), (credentials.access_key_id.clone(), role.clone()));
-                    role_env.insert("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".to_string(), format!("/v2/credentials/{id}"));
+                    lock(&self.credential_ids).insert(
+                        id.clone(),
+                        (credentials.access_key_id.clone(), role.clone()),
+                    );
+                    role_env.insert(
+                        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI".to_string(),
+                        format!("/v2/credentials/{id}"),
+                    );
                     role_env.insert("AWS_ACCESS_KEY_ID".to_string(), credentials.access_key_id);
-                    role_env.insert("AWS_SECRET_ACCESS_KEY".to_string(), credentials.secret_access_key);
+                    role_env.insert(
+                        "AWS_SECRET_ACCESS_KEY".to_string(),
+                        credentials.secret_access_key,
+                    );
                     role_env.insert("AWS_SESSION_TOKEN".to_string(), credentials.session_token);
                 }
                 Err(error) => {
-                    let reason = format!("ResourceInitializationError: unable to assume the task role {role}: {error}");
+                    let reason = format!(
+                        "ResourceInitializationError: unable to assume the task role {role}: {error}"
+                    );
                     return self.fail_to_start(&plan, None, &reason);
                 }
             }
@@ -185,7 +223,10 @@ impl Ecs {
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => match workload.exit_status() {
-                    Some(ExitStatus { reason: ExitReason::SpawnFailed { message }, .. }) => Some(format!(
+                    Some(ExitStatus {
+                        reason: ExitReason::SpawnFailed { message },
+                        ..
+                    }) => Some(format!(
                         "CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {message}: unknown"
                     )),
                     _ => {
@@ -219,6 +260,9 @@ impl Ecs {
                 attachment.status = "ATTACHED".into();
             }
         });
+        if let Some(service) = &plan.service {
+            self.task_of_service_running(&plan.key, service);
+        }
 
         let mut exits: Vec<Option<ExitStatus>> = vec![None; workloads.len()];
         let mut pending: FuturesUnordered<_> = workloads
@@ -242,7 +286,9 @@ impl Ecs {
                 Some(None)
             }
         } {
-            let Some((index, status)) = next else { continue };
+            let Some((index, status)) = next else {
+                continue;
+            };
             exits[index] = Some(status.clone());
             self.update_task(&plan.key, |task| {
                 if let Some(container) = task.containers.get_mut(index) {
@@ -280,8 +326,16 @@ impl Ecs {
 
     /// The sink for a container's output: its awslogs stream (created now, as the driver does
     /// when the container starts), or nowhere.
-    fn log_sink(&self, plan: &TaskPlan, container: &ContainerPlan) -> Result<Arc<dyn LogSink>, String> {
-        let Some(config) = container.log_configuration.as_ref().filter(|c| c.log_driver == "awslogs") else {
+    fn log_sink(
+        &self,
+        plan: &TaskPlan,
+        container: &ContainerPlan,
+    ) -> Result<Arc<dyn LogSink>, String> {
+        let Some(config) = container
+            .log_configuration
+            .as_ref()
+            .filter(|c| c.log_driver == "awslogs")
+        else {
             return Ok(Arc::new(DiscardSink));
         };
         let option = |name: &str| config.options.get(name).cloned();
@@ -297,13 +351,21 @@ impl Ecs {
         if create {
             self.logs
                 .ensure_group(&plan.account_id, &region, &group)
-                .map_err(|error| format!("ResourceInitializationError: failed to create log group {group}: {error}"))?;
+                .map_err(|error| {
+                    format!(
+                        "ResourceInitializationError: failed to create log group {group}: {error}"
+                    )
+                })?;
         } else if !self.logs.group_exists(&plan.account_id, &region, &group) {
             return Err("ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. : exit status 1".into());
         }
         self.logs
             .ensure_stream(&plan.account_id, &region, &group, &stream)
-            .map_err(|error| format!("ResourceInitializationError: failed to create Cloudwatch log stream: {error}"))?;
+            .map_err(|error| {
+                format!(
+                    "ResourceInitializationError: failed to create Cloudwatch log stream: {error}"
+                )
+            })?;
         Ok(Arc::new(AwsLogsSink {
             logs: self.logs.clone(),
             account_id: plan.account_id.clone(),
@@ -375,9 +437,11 @@ impl Ecs {
                     let task = &mut record.task;
                     task.desired_status = "STOPPED".into();
                     task.last_status = "STOPPED".into();
-                    task.stop_code.get_or_insert_with(|| "TerminationNotice".into());
-                    task.stopped_reason
-                        .get_or_insert_with(|| "The simulator restarted while the task was running".into());
+                    task.stop_code
+                        .get_or_insert_with(|| "TerminationNotice".into());
+                    task.stopped_reason.get_or_insert_with(|| {
+                        "The simulator restarted while the task was running".into()
+                    });
                     task.stopping_at.get_or_insert(now);
                     task.execution_stopped_at.get_or_insert(now);
                     task.stopped_at = Some(now);
@@ -400,5 +464,20 @@ impl Ecs {
         lock(&self.runtime).clear();
         lock(&self.metadata_tokens).clear();
         lock(&self.credential_ids).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_split_into_cloudwatch_sized_events() {
+        let line = "é".repeat(200_000);
+        let parts = split_event(&line);
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.len() <= MAX_EVENT_BYTES));
+        assert_eq!(parts.concat(), line);
+        assert_eq!(split_event("short"), ["short"]);
     }
 }

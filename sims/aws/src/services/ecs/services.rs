@@ -464,6 +464,15 @@ impl Ecs {
         Ok(ListServicesResponse { service_arns, next_token })
     }
 
+    /// Called by the lifecycle when a service's task is running: a deployment may now retire
+    /// older tasks, and the service may have reached a steady state.
+    pub(super) fn task_of_service_running(&self, task_key: &str, service: &str) {
+        let Some(task) = self.tasks.get(task_key) else { return };
+        let key = service_key(&format!("{}/{}/", task.account_id, task.region), &task.cluster_name, service);
+        let Some(ecs) = self.arc() else { return };
+        tokio::spawn(async move { ecs.reconcile(&key).await });
+    }
+
     /// Called by the lifecycle when a service's task has stopped.
     pub(super) fn task_of_service_stopped(&self, task_key: &str, service: &str) {
         let Some(task) = self.tasks.get(task_key) else { return };
@@ -564,9 +573,11 @@ impl Ecs {
                 None => events.push(format!("(service {name}) was unable to place a task because its task definition is gone.")),
             }
         }
-        // Old deployments go once the primary has its tasks; surplus tasks of the primary go now.
+        // Old deployments go once the primary's tasks are running (ECS's default minimum healthy
+        // percent of 100); surplus tasks of the primary go now.
+        let current_running = current.iter().filter(|(_, t)| t.task.last_status == "RUNNING").count();
         let mut to_stop: Vec<String> = Vec::new();
-        if current.len() >= desired {
+        if current_running >= desired {
             to_stop.extend(outdated.iter().map(|(key, _)| key.clone()));
         }
         if current.len() > desired {
@@ -585,7 +596,7 @@ impl Ecs {
         }
 
         let now = self.now();
-        let steady = current.len() == desired && outdated.is_empty() && to_stop.is_empty();
+        let steady = current_running == desired && current.len() == desired && outdated.is_empty() && to_stop.is_empty();
         let ids: Vec<String> = events.iter().map(|_| self.kit.ids().uuid()).collect();
         let steady_id = self.kit.ids().uuid();
         let _ = self.services.update(key, |record| {
