@@ -5,19 +5,19 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`roles`] | roles, their tags, trust policies and permissions boundaries |
-//! | [`role_policies`] | what a role is granted: attached managed policies and inline policies |
-//! | [`policies`] | customer managed policies, their versions and tags; `ListEntitiesForPolicy` |
-//! | [`managed`] | the built-in AWS managed policies (`arn:aws:iam::aws:policy/...`) |
-//! | [`instance_profiles`] | instance profiles and the role each holds |
-//! | [`paging`] | `Marker`/`MaxItems` pagination shared by every list operation |
+//! | `roles` | roles, their tags, trust policies and permissions boundaries |
+//! | `role_policies` | what a role is granted: attached managed policies and inline policies |
+//! | `policies` | customer managed policies, their versions and tags; `ListEntitiesForPolicy` |
+//! | `managed` | the built-in AWS managed policies (`arn:aws:iam::aws:policy/...`) |
+//! | `instance_profiles` | instance profiles and the role each holds |
+//! | `paging` | `Marker`/`MaxItems` pagination shared by every list operation |
 //!
 //! Policy documents are stored as given and answered URL-encoded, as IAM does (botocore decodes
 //! them). They are checked to be JSON objects and to fit IAM's size quotas; their statements
 //! are neither validated nor evaluated, and nothing is authorised against them.
 //!
 //! Relations between records of different collections (a role's attached policies, a profile's
-//! role) are changed under one lock, [`Iam::relations`], so that a delete and an attach racing
+//! role) are changed under one lock, `Iam::relations`, so that a delete and an attach racing
 //! each other cannot leave an attachment to something that no longer exists.
 //!
 //! Limits: users, groups, OIDC/SAML providers, service-linked roles, access keys and the

@@ -1,11 +1,17 @@
 //! Managed policies: customer managed ones (create, read, list, delete, up to five versions,
-//! tags) and the AWS managed ones of [`super::managed`], resolved by ARN alike. Also
+//! tags) and the AWS managed ones of `managed`, resolved by ARN alike. Also
 //! `ListEntitiesForPolicy`.
 //!
 //! A policy's `AttachmentCount` and `PermissionsBoundaryUsageCount` are not stored: they are
 //! counted from the account's roles whenever a policy is answered, so they are always true.
 //! `UpdateDate` follows IAM's definition: the creation date while the policy has one version,
 //! else the creation date of its newest version.
+//!
+//! Limits: `ListPolicies` with `PolicyUsageFilter=PermissionsBoundary` keeps the policies some
+//! role uses as its boundary, and with `PermissionsPolicy` keeps every policy (any managed
+//! policy can be one). `ListEntitiesForPolicy` finds roles only, as the simulator has no users
+//! or groups. AWS managed policies have their default version only, and refuse changes with
+//! `AccessDenied`.
 
 use std::collections::HashMap;
 

@@ -1,6 +1,6 @@
 //! IAM roles: create, read, list, update, delete; their trust policies, tags and permissions
 //! boundaries. What a role is granted (attached and inline policies) lives in
-//! [`super::role_policies`], but is stored in the [`Role`] record so a role and its grants
+//! `role_policies`, but is stored in the [`Role`] record so a role and its grants
 //! change atomically.
 
 use std::collections::BTreeMap;

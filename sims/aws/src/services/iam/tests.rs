@@ -586,3 +586,111 @@ async fn instance_profiles_hold_one_role() {
         )
     );
 }
+
+#[tokio::test]
+async fn boundaries_count_separately_from_attachments() {
+    let h = harness();
+    let arn = h.policy("guard").await;
+    h.role("bounded", "/").await;
+    h.role("attached", "/").await;
+    let missing = format!("arn:aws:iam::{ACCOUNT}:policy/missing");
+    assert_eq!(
+        h.err(
+            "PutRolePermissionsBoundary",
+            json!({"RoleName": "bounded", "PermissionsBoundary": missing}),
+        )
+        .await,
+        (
+            "NoSuchEntityException".into(),
+            format!("Scope ARN: {missing} does not exist or is not attachable.")
+        )
+    );
+    h.ok(
+        "PutRolePermissionsBoundary",
+        json!({"RoleName": "bounded", "PermissionsBoundary": arn}),
+    )
+    .await;
+    h.ok(
+        "AttachRolePolicy",
+        json!({"RoleName": "attached", "PolicyArn": arn}),
+    )
+    .await;
+    let policy = h.ok("GetPolicy", json!({"PolicyArn": arn})).await;
+    assert_eq!(policy["Policy"]["AttachmentCount"], 1);
+    assert_eq!(policy["Policy"]["PermissionsBoundaryUsageCount"], 1);
+
+    let cases = [
+        (json!(null), vec!["attached", "bounded"]),
+        (json!("PermissionsPolicy"), vec!["attached"]),
+        (json!("PermissionsBoundary"), vec!["bounded"]),
+    ];
+    for (filter, expected) in cases {
+        let mut input = json!({"PolicyArn": arn});
+        if !filter.is_null() {
+            input["PolicyUsageFilter"] = filter.clone();
+        }
+        let pages = h
+            .pages("ListEntitiesForPolicy", input, "PolicyRoles", "RoleName")
+            .await;
+        assert_eq!(pages, [expected], "{filter}");
+    }
+    let boundaries = h
+        .ok(
+            "ListPolicies",
+            json!({"Scope": "Local", "PolicyUsageFilter": "PermissionsBoundary"}),
+        )
+        .await;
+    assert_eq!(boundaries["Policies"][0]["Arn"], json!(arn));
+    assert_eq!(
+        h.err("DeletePolicy", json!({"PolicyArn": arn})).await.0,
+        "DeleteConflictException"
+    );
+    h.ok(
+        "DeleteRolePermissionsBoundary",
+        json!({"RoleName": "bounded"}),
+    )
+    .await;
+    let role = h.ok("GetRole", json!({"RoleName": "bounded"})).await;
+    assert!(role["Role"].get("PermissionsBoundary").is_none());
+}
+
+#[tokio::test]
+async fn updates_change_only_what_they_name() {
+    let h = harness();
+    h.role("r", "/").await;
+    h.ok(
+        "UpdateRole",
+        json!({"RoleName": "r", "MaxSessionDuration": 7200}),
+    )
+    .await;
+    h.ok("UpdateRole", json!({"RoleName": "r", "Description": "d"}))
+        .await;
+    let role = &h.ok("GetRole", json!({"RoleName": "r"})).await["Role"];
+    assert_eq!(
+        (
+            role["MaxSessionDuration"].clone(),
+            role["Description"].clone()
+        ),
+        (json!(7200), json!("d"))
+    );
+    let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    h.ok(
+        "UpdateAssumeRolePolicy",
+        json!({"RoleName": "r", "PolicyDocument": trust}),
+    )
+    .await;
+    let role = &h.ok("GetRole", json!({"RoleName": "r"})).await["Role"];
+    assert_eq!(
+        role["AssumeRolePolicyDocument"],
+        json!(super::encode_document(trust))
+    );
+    assert_eq!(
+        h.err(
+            "UpdateRoleDescription",
+            json!({"RoleName": "nobody", "Description": "x"})
+        )
+        .await
+        .0,
+        "NoSuchEntityException"
+    );
+}
