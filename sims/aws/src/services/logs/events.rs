@@ -521,8 +521,11 @@ impl Logs {
             .map_or(MAX_POSITION, |end| gap_before(end.saturating_add(1)));
 
         let streams: Vec<StreamRecord> = match &input.log_stream_names {
+            // A name given twice is searched once; names of missing streams find nothing.
             Some(names) => names
                 .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .filter_map(|name| self.streams.get(&scope.stream_key(&group, name)))
                 .collect(),
             None => {

@@ -106,11 +106,14 @@ pub enum Step {
     Index(usize),
 }
 
-/// A JSON pattern's expression.
+/// A JSON pattern's expression. `&&` and `||` chains are flat lists, so only parentheses
+/// (bounded by [`MAX_DEPTH`]) make the tree deeper, however long the pattern.
 #[derive(Debug, Clone)]
 pub enum JsonExpr {
-    And(Box<JsonExpr>, Box<JsonExpr>),
-    Or(Box<JsonExpr>, Box<JsonExpr>),
+    /// `a && b && ...`
+    All(Vec<JsonExpr>),
+    /// `a || b || ...`
+    Any(Vec<JsonExpr>),
     Compare {
         selector: Vec<Step>,
         op: Op,
@@ -133,11 +136,11 @@ pub enum SpacedField {
     },
 }
 
-/// A condition on one space-delimited field.
+/// A condition on one space-delimited field; chains are flat, as in [`JsonExpr`].
 #[derive(Debug, Clone)]
 pub enum FieldCondition {
-    And(Box<FieldCondition>, Box<FieldCondition>),
-    Or(Box<FieldCondition>, Box<FieldCondition>),
+    All(Vec<FieldCondition>),
+    Any(Vec<FieldCondition>),
     Compare { op: Op, operand: Operand },
 }
 
@@ -233,8 +236,8 @@ fn select<'v>(document: &'v Value, selector: &[Step]) -> Option<&'v Value> {
 
 fn json_match(expr: &JsonExpr, document: &Value) -> bool {
     match expr {
-        JsonExpr::And(left, right) => json_match(left, document) && json_match(right, document),
-        JsonExpr::Or(left, right) => json_match(left, document) || json_match(right, document),
+        JsonExpr::All(all) => all.iter().all(|expr| json_match(expr, document)),
+        JsonExpr::Any(any) => any.iter().any(|expr| json_match(expr, document)),
         JsonExpr::IsNull(selector) => select(document, selector).is_some_and(Value::is_null),
         JsonExpr::IsTrue(selector) => select(document, selector) == Some(&Value::Bool(true)),
         JsonExpr::IsFalse(selector) => select(document, selector) == Some(&Value::Bool(false)),
@@ -284,12 +287,12 @@ fn compare(field: &str, op: Op, operand: &Operand) -> bool {
 
 fn condition_match(condition: &FieldCondition, field: &str) -> bool {
     match condition {
-        FieldCondition::And(left, right) => {
-            condition_match(left, field) && condition_match(right, field)
-        }
-        FieldCondition::Or(left, right) => {
-            condition_match(left, field) || condition_match(right, field)
-        }
+        FieldCondition::All(all) => all
+            .iter()
+            .all(|condition| condition_match(condition, field)),
+        FieldCondition::Any(any) => any
+            .iter()
+            .any(|condition| condition_match(condition, field)),
         FieldCondition::Compare { op, operand } => compare(field, *op, operand),
     }
 }
@@ -546,28 +549,33 @@ fn parse_json(scanner: &mut Scanner<'_>) -> Result<JsonExpr, FilterPatternError>
     Ok(expr)
 }
 
-fn json_or(scanner: &mut Scanner<'_>, depth: usize) -> Result<JsonExpr, FilterPatternError> {
-    let mut left = json_and(scanner, depth)?;
+/// Parses `item (separator item)*`, flattening the chain into one list.
+fn chain<T>(
+    scanner: &mut Scanner<'_>,
+    separator: &str,
+    mut item: impl FnMut(&mut Scanner<'_>) -> Result<T, FilterPatternError>,
+    wrap: impl FnOnce(Vec<T>) -> T,
+) -> Result<T, FilterPatternError> {
+    let mut items = vec![item(scanner)?];
     loop {
         scanner.skip_whitespace();
-        if !scanner.eat("||") {
-            return Ok(left);
+        if !scanner.eat(separator) {
+            break;
         }
-        let right = json_and(scanner, depth)?;
-        left = JsonExpr::Or(Box::new(left), Box::new(right));
+        items.push(item(scanner)?);
     }
+    Ok(match items.len() {
+        1 => items.remove(0),
+        _ => wrap(items),
+    })
+}
+
+fn json_or(scanner: &mut Scanner<'_>, depth: usize) -> Result<JsonExpr, FilterPatternError> {
+    chain(scanner, "||", |s| json_and(s, depth), JsonExpr::Any)
 }
 
 fn json_and(scanner: &mut Scanner<'_>, depth: usize) -> Result<JsonExpr, FilterPatternError> {
-    let mut left = json_atom(scanner, depth)?;
-    loop {
-        scanner.skip_whitespace();
-        if !scanner.eat("&&") {
-            return Ok(left);
-        }
-        let right = json_atom(scanner, depth)?;
-        left = JsonExpr::And(Box::new(left), Box::new(right));
-    }
+    chain(scanner, "&&", |s| json_atom(s, depth), JsonExpr::All)
 }
 
 fn json_atom(scanner: &mut Scanner<'_>, depth: usize) -> Result<JsonExpr, FilterPatternError> {
@@ -751,15 +759,12 @@ fn field_or(
     name: &str,
     depth: usize,
 ) -> Result<FieldCondition, FilterPatternError> {
-    let mut left = field_and(scanner, name, depth)?;
-    loop {
-        scanner.skip_whitespace();
-        if !scanner.eat("||") {
-            return Ok(left);
-        }
-        let right = field_and(scanner, name, depth)?;
-        left = FieldCondition::Or(Box::new(left), Box::new(right));
-    }
+    chain(
+        scanner,
+        "||",
+        |s| field_and(s, name, depth),
+        FieldCondition::Any,
+    )
 }
 
 fn field_and(
@@ -767,15 +772,12 @@ fn field_and(
     name: &str,
     depth: usize,
 ) -> Result<FieldCondition, FilterPatternError> {
-    let mut left = field_atom(scanner, name, depth)?;
-    loop {
-        scanner.skip_whitespace();
-        if !scanner.eat("&&") {
-            return Ok(left);
-        }
-        let right = field_atom(scanner, name, depth)?;
-        left = FieldCondition::And(Box::new(left), Box::new(right));
-    }
+    chain(
+        scanner,
+        "&&",
+        |s| field_atom(s, name, depth),
+        FieldCondition::All,
+    )
 }
 
 /// `(condition)`, or `[name] op value` where a repeated name must be the field's own.

@@ -371,6 +371,13 @@ async fn filter_log_events_merges_streams_by_time_and_pages_exactly_once() {
     let page = fixture
         .ok(
             "FilterLogEvents",
+            json!({"logGroupName": "g", "logStreamNames": ["b", "b", "missing"], "endTime": NOW + 1}),
+        )
+        .await;
+    assert_eq!(messages(&page, "events"), ["b00", "b01"]);
+    let page = fixture
+        .ok(
+            "FilterLogEvents",
             json!({"logGroupName": "g", "logStreamNamePrefix": "c", "limit": 2}),
         )
         .await;

@@ -229,6 +229,17 @@ fn deep_nesting_is_refused_rather_than_overflowing() {
 }
 
 #[test]
+fn long_chains_stay_shallow() {
+    // A hundred thousand conditions must neither overflow the stack when matched nor when
+    // dropped.
+    let conditions = vec!["$.a = 1"; 100_000];
+    let all = format!("{{ {} }}", conditions.join(" && "));
+    check(&all, &[(r#"{"a":1}"#, true), (r#"{"a":2}"#, false)]);
+    let any = format!("[a = 2 {}]", " || a = 1".repeat(100_000));
+    check(&any, &[("1", true), ("3", false)]);
+}
+
+#[test]
 fn arbitrary_bytes_never_panic() {
     // A poor man's fuzz pass: every prefix of a mix of the syntax's characters.
     let soup = "{[( $.a[0] = \"x*\" && ?-%a% || ... , IS NOT NULL EXISTS > 1e3 )]} é\\\"";
