@@ -306,18 +306,19 @@ impl Logs {
     ) -> Result<(), LogsError> {
         let scope = Scope::of(ctx);
         let _writer = self.write_lock();
-        self.groups
-            .modify(&scope.group_key(&input.log_group_name), |slot| {
-                let record = slot.as_ref().ok_or_else(group_not_found)?;
-                if record.deletion_protection_enabled {
-                    return Err(protected());
-                }
-                *slot = None;
-                Ok(())
-            })?;
+        if self
+            .group(&scope, &input.log_group_name)?
+            .deletion_protection_enabled
+        {
+            return Err(protected());
+        }
+        // Contents first, the group last: a deletion cut short by a crash leaves a group that
+        // is still there (and can be deleted again), never contents without their group.
         let children = scope.group_children(&input.log_group_name);
-        remove_prefix(&self.streams, &children)?;
         remove_prefix(&self.events, &children)?;
+        remove_prefix(&self.streams, &children)?;
+        self.groups
+            .remove(&scope.group_key(&input.log_group_name))?;
         Ok(())
     }
 

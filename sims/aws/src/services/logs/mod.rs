@@ -297,12 +297,17 @@ fn walk<V: Record>(
     reverse: bool,
     mut visit: impl FnMut(String, V) -> bool,
 ) {
+    let end = prefix_end(prefix);
     let mut lower = Bound::Included(prefix.to_string());
-    let mut upper = prefix_end(prefix).map_or(Bound::Unbounded, Bound::Excluded);
-    match (resume, reverse) {
-        (Some(key), false) => lower = Bound::Excluded(key),
-        (Some(key), true) => upper = Bound::Excluded(key),
-        (None, _) => {}
+    let mut upper = end.clone().map_or(Bound::Unbounded, Bound::Excluded);
+    // A resume key outside the prefix's range (a token from another listing) must not widen
+    // the walk: it only narrows it from inside.
+    if let Some(key) = resume {
+        if !reverse && key.as_str() >= prefix {
+            lower = Bound::Excluded(key);
+        } else if reverse && end.is_none_or(|end| key < end) {
+            upper = Bound::Excluded(key);
+        }
     }
     loop {
         let chunk = range(
@@ -315,6 +320,7 @@ fn walk<V: Record>(
         let full = chunk.len() == WALK_CHUNK;
         let mut last = None;
         for (key, value) in chunk {
+            // Keys with the prefix are contiguous: the first one without it ends the walk.
             if !key.starts_with(prefix) {
                 return;
             }

@@ -152,14 +152,19 @@ impl Logs {
         if self.group(&scope, group)?.deletion_protection_enabled {
             return Err(protected());
         }
-        let removed = self
-            .streams
-            .remove(&scope.stream_key(group, &input.log_stream_name))?
-            .ok_or_else(stream_not_found)?;
+        let stream_key = scope.stream_key(group, &input.log_stream_name);
+        if !self.streams.contains(&stream_key) {
+            return Err(stream_not_found());
+        }
+        // Events first, as DeleteLogGroup does, so no crash leaves events without a stream.
         remove_prefix(
             &self.events,
             &scope.events_prefix(group, &input.log_stream_name),
         )?;
+        let removed = self
+            .streams
+            .remove(&stream_key)?
+            .ok_or_else(stream_not_found)?;
         self.groups.update(&scope.group_key(group), |record| {
             record.stored_bytes = (record.stored_bytes - removed.stored_bytes).max(0);
         })?;

@@ -293,6 +293,18 @@ async fn bad_tokens_are_invalid_parameters_not_crashes() {
         )
         .await;
     assert_eq!(page["logGroups"], json!([]));
+    // A token from before the prefix's range does not skip the range.
+    fixture
+        .ok("CreateLogGroup", json!({"logGroupName": "b1"}))
+        .await;
+    let early = token::opaque("groups", "a");
+    let page = fixture
+        .ok(
+            "DescribeLogGroups",
+            json!({"logGroupNamePrefix": "b", "nextToken": early}),
+        )
+        .await;
+    assert_eq!(page["logGroups"][0]["logGroupName"], "b1");
     let before = token::opaque("streams", "");
     let page = fixture
         .ok(
