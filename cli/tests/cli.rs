@@ -4,7 +4,10 @@
 use std::process::Command;
 
 fn sockerless(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sockerless")).args(args).output().expect("run sockerless")
+    Command::new(env!("CARGO_BIN_EXE_sockerless"))
+        .args(args)
+        .output()
+        .expect("run sockerless")
 }
 
 #[test]
@@ -13,13 +16,21 @@ fn help_lists_the_commands() {
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     for command in ["up", "sim", "hub"] {
-        assert!(text.contains(command), "{command} missing from --help:\n{text}");
+        assert!(
+            text.contains(command),
+            "{command} missing from --help:\n{text}"
+        );
     }
 }
 
 #[test]
 fn servers_not_built_yet_fail_with_a_clear_message() {
-    for args in [["sim", "gcp"], ["sim", "azure"], ["hub", "github"], ["hub", "gitlab"]] {
+    for args in [
+        ["sim", "gcp"],
+        ["sim", "azure"],
+        ["hub", "github"],
+        ["hub", "gitlab"],
+    ] {
         let output = sockerless(&args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -8,7 +8,8 @@ use std::process::Command;
 
 /// Where scripts/setup puts venvs and npm prefixes.
 pub fn root() -> PathBuf {
-    std::env::var_os("SOCKERLESS_CLIENTS").map_or_else(|| PathBuf::from("/opt/sockerless-clients"), PathBuf::from)
+    std::env::var_os("SOCKERLESS_CLIENTS")
+        .map_or_else(|| PathBuf::from("/opt/sockerless-clients"), PathBuf::from)
 }
 
 fn missing(name: &str) -> ! {
@@ -17,12 +18,15 @@ fn missing(name: &str) -> ! {
 
 fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// A client executable: on PATH, or in one of the clients root's venvs (`<root>/*/bin/NAME`).
@@ -53,8 +57,15 @@ pub fn curl() -> PathBuf {
 /// A python3 that can import every module in `modules`.
 pub fn python_with(modules: &[&str]) -> PathBuf {
     let python = find("python3");
-    let probe = modules.iter().map(|m| format!("import {m}")).collect::<Vec<_>>().join("; ");
-    let ok = Command::new(&python).args(["-c", &probe]).output().is_ok_and(|o| o.status.success());
+    let probe = modules
+        .iter()
+        .map(|m| format!("import {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let ok = Command::new(&python)
+        .args(["-c", &probe])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         missing(&format!("python3 modules {}", modules.join(", ")));
     }

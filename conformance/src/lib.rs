@@ -34,9 +34,16 @@ pub fn sockerless_bin() -> PathBuf {
     }
     // Test binaries live in target/<profile>/deps; the binary in target/<profile>.
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("test binary in target/<profile>/deps");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary in target/<profile>/deps");
     let bin = profile_dir.join("sockerless");
-    assert!(bin.exists(), "sockerless binary missing at {}: run `cargo build -p sockerless` (scripts/test does)", bin.display());
+    assert!(
+        bin.exists(),
+        "sockerless binary missing at {}: run `cargo build -p sockerless` (scripts/test does)",
+        bin.display()
+    );
     bin
 }
 
@@ -60,7 +67,11 @@ impl Sockerless {
         let stderr_path = stderr_dir.path().join("stderr.log");
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
         let mut command = Command::new(sockerless_bin());
-        command.args(args).stdout(Stdio::piped()).stderr(stderr).stdin(Stdio::null());
+        command
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .stdin(Stdio::null());
         for (key, value) in env {
             command.env(key, value);
         }
@@ -91,24 +102,40 @@ impl Sockerless {
                 Err(_) => {
                     let _ = child.kill();
                     let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-                    panic!("sockerless {args:?} did not announce {servers:?} (got {urls:?}); stderr:\n{stderr}");
+                    panic!(
+                        "sockerless {args:?} did not announce {servers:?} (got {urls:?}); stderr:\n{stderr}"
+                    );
                 }
             }
         }
         for server in servers {
-            assert!(urls.contains_key(*server), "no READY line for {server}: {urls:?}");
+            assert!(
+                urls.contains_key(*server),
+                "no READY line for {server}: {urls:?}"
+            );
         }
-        Self { child, urls, stdout: lines, stderr_path, _stderr_dir: stderr_dir }
+        Self {
+            child,
+            urls,
+            stdout: lines,
+            stderr_path,
+            _stderr_dir: stderr_dir,
+        }
     }
 
     /// The URL a server announced.
     pub fn url(&self, server: &str) -> &str {
-        self.urls.get(server).unwrap_or_else(|| panic!("{server} did not announce itself: {:?}", self.urls))
+        self.urls
+            .get(server)
+            .unwrap_or_else(|| panic!("{server} did not announce itself: {:?}", self.urls))
     }
 
     pub fn port(&self, server: &str) -> u16 {
         let url = self.url(server);
-        url.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()).expect("URL with a port")
+        url.rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches('/').parse().ok())
+            .expect("URL with a port")
     }
 
     pub fn pid(&self) -> u32 {
@@ -117,7 +144,10 @@ impl Sockerless {
 
     /// Every stdout line so far.
     pub fn stdout(&self) -> Vec<String> {
-        self.stdout.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.stdout
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn stderr(&self) -> String {
@@ -125,7 +155,11 @@ impl Sockerless {
     }
 
     /// Sends `signal` and waits (up to `limit`) for the process to exit.
-    pub fn signal_and_wait(&mut self, signal: nix::sys::signal::Signal, limit: Duration) -> Option<ExitStatus> {
+    pub fn signal_and_wait(
+        &mut self,
+        signal: nix::sys::signal::Signal,
+        limit: Duration,
+    ) -> Option<ExitStatus> {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         let _ = nix::sys::signal::kill(pid, signal);
         wait_until(limit, || self.child.try_wait().ok().flatten())
@@ -181,7 +215,10 @@ impl Sandbox {
         env.insert("XDG_CACHE_HOME".into(), path("cache"));
         env.insert("TMPDIR".into(), dir.path().display().to_string());
         env.insert("AWS_CONFIG_FILE".into(), path("aws-config"));
-        env.insert("AWS_SHARED_CREDENTIALS_FILE".into(), path("aws-credentials"));
+        env.insert(
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            path("aws-credentials"),
+        );
         // The image may set CA bundles machine-wide; a test that needs ours sets them itself.
         env.insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
         Self { dir, env }
@@ -219,10 +256,21 @@ impl Sandbox {
     /// client elsewhere are removed.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
-        for key in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"] {
+        for key in [
+            "AWS_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "ALL_PROXY",
+        ] {
             command.env_remove(key);
         }
-        command.envs(&self.env).current_dir(self.dir.path()).stdin(Stdio::null());
+        command
+            .envs(&self.env)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
         command
     }
 
@@ -231,8 +279,17 @@ impl Sandbox {
     pub fn run_script(&self, relative: &str, args: &[&str]) -> Output {
         let python = clients::python_with(&["boto3", "botocore"]);
         let script = clients_dir().join(relative);
-        assert!(script.exists(), "client script {} missing", script.display());
-        let output = self.command(python).arg(&script).args(args).output().expect("run python");
+        assert!(
+            script.exists(),
+            "client script {} missing",
+            script.display()
+        );
+        let output = self
+            .command(python)
+            .arg(&script)
+            .args(args)
+            .output()
+            .expect("run python");
         assert_success(&format!("python3 {relative}"), &output);
         output
     }

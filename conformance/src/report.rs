@@ -30,7 +30,13 @@ pub struct Record {
 /// of the workspace.
 pub fn matrix_dir() -> PathBuf {
     std::env::var_os("SOCKERLESS_MATRIX_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("nextest").join("matrix"),
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+                .join("nextest")
+                .join("matrix")
+        },
         PathBuf::from,
     )
 }
@@ -61,7 +67,12 @@ impl Cell {
 
 impl Drop for Cell {
     fn drop(&mut self) {
-        self.record.result = if std::thread::panicking() { "fail" } else { "pass" }.into();
+        self.record.result = if std::thread::panicking() {
+            "fail"
+        } else {
+            "pass"
+        }
+        .into();
         self.record.seconds = (self.started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
         if let Err(error) = write(&self.record) {
             eprintln!("could not record the matrix cell: {error}");
@@ -73,11 +84,16 @@ fn write(record: &Record) -> std::io::Result<()> {
     let dir = matrix_dir();
     let cells = dir.join("cells");
     fs::create_dir_all(&cells)?;
-    let file_name = format!("{}--{}--{}.json", record.suite, record.target, record.name).replace(['/', ' '], "_");
+    let file_name = format!("{}--{}--{}.json", record.suite, record.target, record.name)
+        .replace(['/', ' '], "_");
     fs::write(cells.join(file_name), serde_json::to_vec_pretty(record)?)?;
 
     // Held until the end of this function: the table is rebuilt by one test at a time.
-    let guard = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(".lock"))?;
+    let guard = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))?;
     guard.lock()?;
     let mut records: Vec<Record> = Vec::new();
     for entry in fs::read_dir(&cells)?.flatten() {
@@ -88,7 +104,10 @@ fn write(record: &Record) -> std::io::Result<()> {
         }
     }
     records.sort_by(|a, b| (&a.suite, &a.target, &a.name).cmp(&(&b.suite, &b.target, &b.name)));
-    fs::write(dir.join("matrix.json"), serde_json::to_vec_pretty(&records)?)?;
+    fs::write(
+        dir.join("matrix.json"),
+        serde_json::to_vec_pretty(&records)?,
+    )?;
     fs::write(dir.join("matrix.md"), markdown(&records))?;
     drop(guard);
     Ok(())
@@ -102,8 +121,15 @@ pub fn markdown(records: &[Record]) -> String {
         records.len()
     );
     for r in records {
-        let mark = if r.result == "pass" { "pass" } else { "**FAIL**" };
-        out.push_str(&format!("| {} | {} | {} | {} | {mark} | {} |\n", r.suite, r.target, r.name, r.client, r.seconds));
+        let mark = if r.result == "pass" {
+            "pass"
+        } else {
+            "**FAIL**"
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {mark} | {} |\n",
+            r.suite, r.target, r.name, r.client, r.seconds
+        ));
     }
     out
 }

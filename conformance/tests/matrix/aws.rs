@@ -25,7 +25,12 @@ fn sts_sdk() {
 
 #[test]
 fn protocol_errors() {
-    scenario("protocol", "bad-input", "python http.client", "aws/protocol_errors.py");
+    scenario(
+        "protocol",
+        "bad-input",
+        "python http.client",
+        "aws/protocol_errors.py",
+    );
 }
 
 #[test]

@@ -28,7 +28,11 @@ pub fn router(ecs: Arc<Ecs>) -> Router {
 }
 
 fn not_found(what: &str) -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"Code": "NotFound", "Message": format!("{what} not found")}))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"Code": "NotFound", "Message": format!("{what} not found")})),
+    )
+        .into_response()
 }
 
 fn seconds(millis: Option<i64>) -> Option<String> {
@@ -76,16 +80,26 @@ fn container_json(view: &ContainerView, name: &str) -> Option<Value> {
     Some(body)
 }
 
-async fn container(State(ecs): State<Arc<Ecs>>, Path((_version, token)): Path<(String, String)>) -> Response {
-    let Some(view) = ecs.metadata(&token) else { return not_found("container metadata") };
+async fn container(
+    State(ecs): State<Arc<Ecs>>,
+    Path((_version, token)): Path<(String, String)>,
+) -> Response {
+    let Some(view) = ecs.metadata(&token) else {
+        return not_found("container metadata");
+    };
     match container_json(&view, &view.container_name) {
         Some(body) => Json(body).into_response(),
         None => not_found("container"),
     }
 }
 
-async fn task(State(ecs): State<Arc<Ecs>>, Path((_version, token)): Path<(String, String)>) -> Response {
-    let Some(view) = ecs.metadata(&token) else { return not_found("task metadata") };
+async fn task(
+    State(ecs): State<Arc<Ecs>>,
+    Path((_version, token)): Path<(String, String)>,
+) -> Response {
+    let Some(view) = ecs.metadata(&token) else {
+        return not_found("task metadata");
+    };
     let task = &view.record.task;
     let (family, revision) = task
         .task_definition_arn
@@ -93,7 +107,11 @@ async fn task(State(ecs): State<Arc<Ecs>>, Path((_version, token)): Path<(String
         .next()
         .and_then(|fr| fr.rsplit_once(':'))
         .unwrap_or(("", ""));
-    let containers: Vec<Value> = task.containers.iter().filter_map(|c| container_json(&view, &c.name)).collect();
+    let containers: Vec<Value> = task
+        .containers
+        .iter()
+        .filter_map(|c| container_json(&view, &c.name))
+        .collect();
     Json(json!({
         "Cluster": task.cluster_arn,
         "TaskARN": task.task_arn,

@@ -6,7 +6,7 @@
 //! Each service also has its own error enum, one variant per documented error, converted into
 //! this type in one `From` impl.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Who is at fault, as AWS's query error bodies say (`<Type>Sender</Type>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub struct AwsError {
     pub status: Option<u16>,
     pub fault: Fault,
     /// Extra members of the error shape (`resourceName`, ...), serialized with the error.
-    pub fields: Map<String, Value>,
+    pub fields: Vec<(String, Value)>,
 }
 
 impl std::fmt::Display for AwsError {
@@ -44,7 +44,7 @@ impl AwsError {
             message: message.into(),
             status: None,
             fault: Fault::Sender,
-            fields: Map::new(),
+            fields: Vec::new(),
         }
     }
 
@@ -63,7 +63,7 @@ impl AwsError {
     }
 
     pub fn field(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.fields.insert(name.to_string(), value.into());
+        self.fields.push((name.to_string(), value.into()));
         self
     }
 

@@ -21,6 +21,7 @@
 pub mod dispatch;
 pub mod endpoints;
 pub mod error;
+pub mod fuzzing;
 pub mod model;
 pub mod protocol;
 pub mod services;
@@ -37,8 +38,8 @@ use simkit::{Kit, KitConfig};
 use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
-use crate::services::iam::Iam;
 use crate::services::ecs::Ecs;
+use crate::services::iam::Iam;
 use crate::services::logs::Logs;
 use crate::services::sts::Sts;
 
@@ -236,7 +237,8 @@ impl Builder {
 }
 
 fn router(aws: Arc<Aws>) -> Router {
-    endpoints::router(aws.ecs.clone()).merge(Router::new().fallback(dispatch::handle).with_state(aws))
+    endpoints::router(aws.ecs.clone())
+        .merge(Router::new().fallback(dispatch::handle).with_state(aws))
 }
 
 /// Renders the kit's own errors (oversize bodies, panics) as AWS does, in json shape.

@@ -46,11 +46,11 @@ pub struct RequestContext {
 /// Splits an authority (`host`, `host:port`, `[::1]:port`) into a lower-cased host and a port.
 pub fn split_authority(authority: &str) -> (String, Option<u16>) {
     let authority = authority.rsplit('@').next().unwrap_or(authority);
-    if let Some(rest) = authority.strip_prefix('[') {
-        if let Some((host, after)) = rest.split_once(']') {
-            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
-            return (host.to_ascii_lowercase(), port);
-        }
+    if let Some(rest) = authority.strip_prefix('[')
+        && let Some((host, after)) = rest.split_once(']')
+    {
+        let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+        return (host.to_ascii_lowercase(), port);
     }
     match authority.rsplit_once(':') {
         Some((host, port)) if !host.contains(':') => (host.to_ascii_lowercase(), port.parse().ok()),

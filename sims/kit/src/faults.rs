@@ -290,6 +290,6 @@ mod tests {
         ));
         let added = faults().add(rule).unwrap();
         assert!(added.id.starts_with("fault-"));
-        assert!(faults().remove("nope") == false);
+        assert!(!faults().remove("nope"));
     }
 }

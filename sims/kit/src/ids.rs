@@ -35,7 +35,7 @@ pub trait IdGen: Send + Sync + 'static {
     }
 
     /// `len` random characters from `alphabet` (which must not be empty).
-    fn from_alphabet(&self, alphabet: &[u8], len: usize) -> String {
+    fn random_word(&self, alphabet: &[u8], len: usize) -> String {
         (0..len)
             .map(|_| alphabet[(self.next_u64() % alphabet.len() as u64) as usize] as char)
             .collect()
@@ -124,7 +124,7 @@ mod tests {
         let ids = RandomIds::default();
         assert_eq!(ids.hex(5).len(), 5);
         assert_eq!(ids.hex(33).len(), 33);
-        let word = ids.from_alphabet(b"AB", 12);
+        let word = ids.random_word(b"AB", 12);
         assert!(word.len() == 12 && word.chars().all(|c| c == 'A' || c == 'B'));
         let x = ids.unit_f64();
         assert!((0.0..1.0).contains(&x));

@@ -291,7 +291,9 @@ impl Model {
             .and_then(|e| e.code.clone())
             .unwrap_or_else(|| name.to_string());
         // A fault without a declared status is the service's own failure: 500.
-        let status = error.and_then(|e| e.http_status_code).unwrap_or(if shape.fault { 500 } else { 400 });
+        let status = error
+            .and_then(|e| e.http_status_code)
+            .unwrap_or(if shape.fault { 500 } else { 400 });
         let sender = error.is_none_or(|e| e.sender_fault) && !shape.fault;
         Some((code, status, sender))
     }

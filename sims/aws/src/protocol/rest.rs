@@ -285,18 +285,18 @@ pub fn decode(
         if let Some(value) = value {
             out.insert(payload.clone(), value);
         }
-    } else if has_body_members && !request.body.iter().all(u8::is_ascii_whitespace) {
-        if let Value::Object(members) =
+    } else if has_body_members
+        && !request.body.iter().all(u8::is_ascii_whitespace)
+        && let Value::Object(members) =
             decode_body(model, protocol, &input.shape, request.body, &invalid)?
-        {
-            for (name, value) in members {
-                let is_body = target
-                    .members
-                    .get(&name)
-                    .is_some_and(|m| m.location.is_none());
-                if is_body {
-                    out.insert(name, value);
-                }
+    {
+        for (name, value) in members {
+            let is_body = target
+                .members
+                .get(&name)
+                .is_some_and(|m| m.location.is_none());
+            if is_body {
+                out.insert(name, value);
             }
         }
     }

@@ -153,10 +153,10 @@ impl Sts {
     /// Issues temporary credentials for `caller`, valid for `duration_seconds`.
     pub fn issue(&self, caller: Caller, duration_seconds: i64) -> Result<Credentials, StsError> {
         let ids = self.kit.ids();
-        let access_key_id = format!("ASIA{}", ids.from_alphabet(KEY_ALPHABET, 16));
-        let secret_access_key = ids.from_alphabet(SECRET_ALPHABET, 40);
+        let access_key_id = format!("ASIA{}", ids.random_word(KEY_ALPHABET, 16));
+        let secret_access_key = ids.random_word(SECRET_ALPHABET, 40);
         // Real session tokens are long opaque base64; length matters to some clients' buffers.
-        let session_token = format!("FwoGZXIvYXdzE{}", ids.from_alphabet(SECRET_ALPHABET, 300));
+        let session_token = format!("FwoGZXIvYXdzE{}", ids.random_word(SECRET_ALPHABET, 300));
         let expiration = self.kit.clock().now_millis() + duration_seconds * 1000;
         let caller = Caller {
             access_key_id: access_key_id.clone(),
@@ -199,7 +199,10 @@ impl Sts {
         let caller = Caller {
             access_key_id: String::new(),
             account_id: role.account_id.clone(),
-            arn: format!("arn:aws:sts::{}:assumed-role/{}/{session_name}", role.account_id, role.role_name),
+            arn: format!(
+                "arn:aws:sts::{}:assumed-role/{}/{session_name}",
+                role.account_id, role.role_name
+            ),
             user_id: format!("{}:{session_name}", role.role_id),
         };
         self.issue(caller, duration_seconds)
@@ -231,9 +234,10 @@ impl Sts {
         let role = self.iam.role_by_arn(&input.role_arn).ok_or_else(denied)?;
         let duration = input.duration_seconds.unwrap_or(3600);
         if duration > role.max_session_duration {
-            return Err(StsError::Validation(format!(
+            return Err(StsError::Validation(
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-            )));
+                    .into(),
+            ));
         }
         if let Some(policy) = &input.policy
             && serde_json::from_str::<serde_json::Value>(policy).is_err()

@@ -29,7 +29,11 @@ fn memory_store_crud_and_prefix_scan() {
         .map(|(k, _)| k)
         .collect();
     assert_eq!(names, ["a/1", "a/2"]);
-    let ranged: Vec<_> = clusters.range("a/1".to_string().."b".to_string(), 10, true).into_iter().map(|(k, _)| k).collect();
+    let ranged: Vec<_> = clusters
+        .range("a/1".to_string().."b".to_string(), 10, true)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(ranged, ["a/2", "a/1"]);
     assert_eq!(clusters.range(.., 1, false).len(), 1);
     assert_eq!(clusters.get("a/1"), Some(cluster("one", 2)));

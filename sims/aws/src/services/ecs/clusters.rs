@@ -157,7 +157,11 @@ pub(super) fn cluster_key(ctx: &Ctx, name: &str) -> String {
 
 impl Ecs {
     /// The active cluster a request names (the default cluster when it names none).
-    pub(super) fn cluster(&self, ctx: &Ctx, name_or_arn: Option<&str>) -> Result<ClusterRecord, EcsError> {
+    pub(super) fn cluster(
+        &self,
+        ctx: &Ctx,
+        name_or_arn: Option<&str>,
+    ) -> Result<ClusterRecord, EcsError> {
         let name = name_or_arn.map_or(DEFAULT_CLUSTER, name_of);
         self.clusters
             .get(&cluster_key(ctx, name))
@@ -169,15 +173,31 @@ impl Ecs {
     fn with_counts(&self, ctx: &Ctx, mut cluster: Cluster, include: &[String]) -> Cluster {
         let prefix = format!("{}{}/", ctx.scope(), cluster.cluster_name);
         let tasks = self.tasks.scan_prefix(&prefix);
-        cluster.running_tasks_count = tasks.iter().filter(|(_, t)| t.task.last_status == "RUNNING").count() as i64;
+        cluster.running_tasks_count = tasks
+            .iter()
+            .filter(|(_, t)| t.task.last_status == "RUNNING")
+            .count() as i64;
         cluster.pending_tasks_count = tasks
             .iter()
-            .filter(|(_, t)| matches!(t.task.last_status.as_str(), "PROVISIONING" | "PENDING" | "ACTIVATING"))
+            .filter(|(_, t)| {
+                matches!(
+                    t.task.last_status.as_str(),
+                    "PROVISIONING" | "PENDING" | "ACTIVATING"
+                )
+            })
             .count() as i64;
-        cluster.active_services_count =
-            self.services.scan_prefix(&prefix).iter().filter(|(_, s)| s.service.status == "ACTIVE").count() as i64;
-        cluster.registered_container_instances_count =
-            self.instances.scan_prefix(&prefix).iter().filter(|(_, i)| i.instance.status == "ACTIVE").count() as i64;
+        cluster.active_services_count = self
+            .services
+            .scan_prefix(&prefix)
+            .iter()
+            .filter(|(_, s)| s.service.status == "ACTIVE")
+            .count() as i64;
+        cluster.registered_container_instances_count = self
+            .instances
+            .scan_prefix(&prefix)
+            .iter()
+            .filter(|(_, i)| i.instance.status == "ACTIVE")
+            .count() as i64;
         let wants = |field: &str| include.iter().any(|i| i == field);
         if !wants("TAGS") {
             cluster.tags.clear();
@@ -190,19 +210,35 @@ impl Ecs {
         }
         if wants("STATISTICS") {
             cluster.statistics = vec![
-                KeyValuePair { name: "runningFargateTasksCount".into(), value: cluster.running_tasks_count.to_string() },
-                KeyValuePair { name: "pendingFargateTasksCount".into(), value: cluster.pending_tasks_count.to_string() },
-                KeyValuePair { name: "activeFargateServiceCount".into(), value: cluster.active_services_count.to_string() },
+                KeyValuePair {
+                    name: "runningFargateTasksCount".into(),
+                    value: cluster.running_tasks_count.to_string(),
+                },
+                KeyValuePair {
+                    name: "pendingFargateTasksCount".into(),
+                    value: cluster.pending_tasks_count.to_string(),
+                },
+                KeyValuePair {
+                    name: "activeFargateServiceCount".into(),
+                    value: cluster.active_services_count.to_string(),
+                },
             ];
         }
         cluster
     }
 
-    pub(super) async fn create_cluster(&self, ctx: &Ctx, input: CreateClusterRequest) -> Result<ClusterResponse, EcsError> {
+    pub(super) async fn create_cluster(
+        &self,
+        ctx: &Ctx,
+        input: CreateClusterRequest,
+    ) -> Result<ClusterResponse, EcsError> {
         let name = input.cluster_name.unwrap_or_else(|| DEFAULT_CLUSTER.into());
         let mut settings = input.settings;
         if !settings.iter().any(|s| s.name == "containerInsights") {
-            settings.push(ClusterSetting { name: "containerInsights".into(), value: "disabled".into() });
+            settings.push(ClusterSetting {
+                name: "containerInsights".into(),
+                value: "disabled".into(),
+            });
         }
         let cluster = Cluster {
             cluster_arn: ctx.arn("ecs", &format!("cluster/{name}")),
@@ -234,8 +270,14 @@ impl Ecs {
             }
             Ok::<_, EcsError>(slot.clone().map(|r| r.cluster).unwrap_or(cluster.clone()))
         })?;
-        let include = ["TAGS".to_string(), "SETTINGS".to_string(), "CONFIGURATIONS".to_string()];
-        Ok(ClusterResponse { cluster: self.with_counts(ctx, stored, &include) })
+        let include = [
+            "TAGS".to_string(),
+            "SETTINGS".to_string(),
+            "CONFIGURATIONS".to_string(),
+        ];
+        Ok(ClusterResponse {
+            cluster: self.with_counts(ctx, stored, &include),
+        })
     }
 
     pub(super) async fn describe_clusters(
@@ -243,13 +285,19 @@ impl Ecs {
         ctx: &Ctx,
         input: DescribeClustersRequest,
     ) -> Result<DescribeClustersResponse, EcsError> {
-        let names = if input.clusters.is_empty() { vec![DEFAULT_CLUSTER.to_string()] } else { input.clusters };
+        let names = if input.clusters.is_empty() {
+            vec![DEFAULT_CLUSTER.to_string()]
+        } else {
+            input.clusters
+        };
         let mut clusters = Vec::new();
         let mut failures = Vec::new();
         for requested in names {
             let name = name_of(&requested);
             match self.clusters.get(&cluster_key(ctx, name)) {
-                Some(record) => clusters.push(self.with_counts(ctx, record.cluster, &input.include)),
+                Some(record) => {
+                    clusters.push(self.with_counts(ctx, record.cluster, &input.include))
+                }
                 None => failures.push(Failure {
                     arn: Some(ctx.arn("ecs", &format!("cluster/{name}"))),
                     reason: "MISSING".into(),
@@ -260,7 +308,11 @@ impl Ecs {
         Ok(DescribeClustersResponse { clusters, failures })
     }
 
-    pub(super) async fn list_clusters(&self, ctx: &Ctx, input: ListClustersRequest) -> Result<ListClustersResponse, EcsError> {
+    pub(super) async fn list_clusters(
+        &self,
+        ctx: &Ctx,
+        input: ListClustersRequest,
+    ) -> Result<ListClustersResponse, EcsError> {
         let active: Vec<(String, String)> = self
             .clusters
             .scan_prefix(&ctx.scope())
@@ -268,23 +320,48 @@ impl Ecs {
             .filter(|(_, r)| r.cluster.status == "ACTIVE")
             .map(|(key, r)| (key, r.cluster.cluster_arn))
             .collect();
-        let (cluster_arns, next_token) = page(active, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListClustersResponse { cluster_arns, next_token })
+        let (cluster_arns, next_token) =
+            page(active, input.next_token.as_deref(), input.max_results, 100)?;
+        Ok(ListClustersResponse {
+            cluster_arns,
+            next_token,
+        })
     }
 
-    pub(super) async fn delete_cluster(&self, ctx: &Ctx, input: DeleteClusterRequest) -> Result<ClusterResponse, EcsError> {
+    pub(super) async fn delete_cluster(
+        &self,
+        ctx: &Ctx,
+        input: DeleteClusterRequest,
+    ) -> Result<ClusterResponse, EcsError> {
         let record = self.cluster(ctx, Some(&input.cluster))?;
         let name = record.cluster.cluster_name.clone();
         let prefix = format!("{}{name}/", ctx.scope());
-        if self.services.scan_prefix(&prefix).iter().any(|(_, s)| s.service.status != "INACTIVE") {
+        if self
+            .services
+            .scan_prefix(&prefix)
+            .iter()
+            .any(|(_, s)| s.service.status != "INACTIVE")
+        {
             return Err(EcsError::ClusterContainsServices(
                 "The Cluster cannot be deleted while Services are active.".into(),
             ));
         }
-        if self.tasks.scan_prefix(&prefix).iter().any(|(_, t)| t.task.last_status != "STOPPED") {
-            return Err(EcsError::ClusterContainsTasks("The Cluster cannot be deleted while Tasks are active.".into()));
+        if self
+            .tasks
+            .scan_prefix(&prefix)
+            .iter()
+            .any(|(_, t)| t.task.last_status != "STOPPED")
+        {
+            return Err(EcsError::ClusterContainsTasks(
+                "The Cluster cannot be deleted while Tasks are active.".into(),
+            ));
         }
-        if self.instances.scan_prefix(&prefix).iter().any(|(_, i)| i.instance.status == "ACTIVE") {
+        if self
+            .instances
+            .scan_prefix(&prefix)
+            .iter()
+            .any(|(_, i)| i.instance.status == "ACTIVE")
+        {
             return Err(EcsError::ClusterContainsContainerInstances(
                 "The Cluster cannot be deleted while Container Instances are active.".into(),
             ));
@@ -296,7 +373,9 @@ impl Ecs {
                 r.cluster.clone()
             })?
             .ok_or_else(|| EcsError::ClusterNotFound("Cluster not found.".into()))?;
-        Ok(ClusterResponse { cluster: self.with_counts(ctx, deleted, &[]) })
+        Ok(ClusterResponse {
+            cluster: self.with_counts(ctx, deleted, &[]),
+        })
     }
 
     pub(super) async fn register_container_instance(
@@ -310,7 +389,11 @@ impl Ecs {
             .instance_identity_document
             .as_deref()
             .and_then(|doc| serde_json::from_str::<Value>(doc).ok())
-            .and_then(|doc| doc.get("instanceId").and_then(Value::as_str).map(str::to_string))
+            .and_then(|doc| {
+                doc.get("instanceId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| format!("i-{}", self.kit.ids().hex(17)));
         let resources = if input.total_resources.is_empty() {
             default_resources()
@@ -318,7 +401,10 @@ impl Ecs {
             input.total_resources
         };
         let instance = ContainerInstance {
-            container_instance_arn: ctx.arn("ecs", &format!("container-instance/{}/{id}", cluster.cluster.cluster_name)),
+            container_instance_arn: ctx.arn(
+                "ecs",
+                &format!("container-instance/{}/{id}", cluster.cluster.cluster_name),
+            ),
             ec2_instance_id,
             version: 1,
             version_info: input.version_info,
@@ -333,8 +419,16 @@ impl Ecs {
             tags: input.tags,
         };
         let key = format!("{}{}/{id}", ctx.scope(), cluster.cluster.cluster_name);
-        self.instances.insert(&key, InstanceRecord { cluster_name: cluster.cluster.cluster_name, instance: instance.clone() })?;
-        Ok(ContainerInstanceResponse { container_instance: instance })
+        self.instances.insert(
+            &key,
+            InstanceRecord {
+                cluster_name: cluster.cluster.cluster_name,
+                instance: instance.clone(),
+            },
+        )?;
+        Ok(ContainerInstanceResponse {
+            container_instance: instance,
+        })
     }
 
     pub(super) async fn deregister_container_instance(
@@ -343,15 +437,25 @@ impl Ecs {
         input: DeregisterContainerInstanceRequest,
     ) -> Result<ContainerInstanceResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let key = format!("{}{}/{}", ctx.scope(), cluster.cluster.cluster_name, name_of(&input.container_instance));
+        let key = format!(
+            "{}{}/{}",
+            ctx.scope(),
+            cluster.cluster.cluster_name,
+            name_of(&input.container_instance)
+        );
         let record = self
             .instances
             .get(&key)
             .ok_or_else(|| EcsError::InvalidParameter("Container instance not found.".into()))?;
-        let busy = self.tasks.scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name)).iter().any(|(_, t)| {
-            t.task.container_instance_arn.as_deref() == Some(record.instance.container_instance_arn.as_str())
-                && t.task.last_status != "STOPPED"
-        });
+        let busy = self
+            .tasks
+            .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name))
+            .iter()
+            .any(|(_, t)| {
+                t.task.container_instance_arn.as_deref()
+                    == Some(record.instance.container_instance_arn.as_str())
+                    && t.task.last_status != "STOPPED"
+            });
         if busy && !input.force.unwrap_or(false) {
             return Err(EcsError::InvalidParameter(
                 "Found running tasks on the instance. Use force to deregister it anyway.".into(),
@@ -366,7 +470,9 @@ impl Ecs {
                 r.instance.clone()
             })?
             .ok_or_else(|| EcsError::InvalidParameter("Container instance not found.".into()))?;
-        Ok(ContainerInstanceResponse { container_instance: instance })
+        Ok(ContainerInstanceResponse {
+            container_instance: instance,
+        })
     }
 
     pub(super) async fn list_container_instances(
@@ -383,8 +489,12 @@ impl Ecs {
             .filter(|(_, r)| r.instance.status == wanted)
             .map(|(key, r)| (key, r.instance.container_instance_arn))
             .collect();
-        let (container_instance_arns, next_token) = page(items, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListContainerInstancesResponse { container_instance_arns, next_token })
+        let (container_instance_arns, next_token) =
+            page(items, input.next_token.as_deref(), input.max_results, 100)?;
+        Ok(ListContainerInstancesResponse {
+            container_instance_arns,
+            next_token,
+        })
     }
 
     pub(super) async fn describe_container_instances(
@@ -396,13 +506,25 @@ impl Ecs {
         let mut container_instances = Vec::new();
         let mut failures = Vec::new();
         for requested in input.container_instances {
-            let key = format!("{}{}/{}", ctx.scope(), cluster.cluster.cluster_name, name_of(&requested));
+            let key = format!(
+                "{}{}/{}",
+                ctx.scope(),
+                cluster.cluster.cluster_name,
+                name_of(&requested)
+            );
             match self.instances.get(&key) {
                 Some(record) => container_instances.push(record.instance),
-                None => failures.push(Failure { arn: Some(requested), reason: "MISSING".into(), detail: None }),
+                None => failures.push(Failure {
+                    arn: Some(requested),
+                    reason: "MISSING".into(),
+                    detail: None,
+                }),
             }
         }
-        Ok(DescribeContainerInstancesResponse { container_instances, failures })
+        Ok(DescribeContainerInstancesResponse {
+            container_instances,
+            failures,
+        })
     }
 
     /// Active container instances of a cluster, for placing EC2 tasks.

@@ -74,8 +74,17 @@ impl LogSink for AwsLogsSink {
             return;
         }
         let millis = simkit::clock::millis_since_epoch(line.time);
-        let events = split_event(&line.text).into_iter().map(|part| (millis, part.to_string())).collect();
-        if let Err(error) = self.logs.append(&self.account_id, &self.region, &self.group, &self.stream, events) {
+        let events = split_event(&line.text)
+            .into_iter()
+            .map(|part| (millis, part.to_string()))
+            .collect();
+        if let Err(error) = self.logs.append(
+            &self.account_id,
+            &self.region,
+            &self.group,
+            &self.stream,
+            events,
+        ) {
             tracing::debug!(%error, group = %self.group, stream = %self.stream, "awslogs could not deliver a line");
         }
     }

@@ -18,7 +18,10 @@ impl Ecs {
     pub fn metadata(&self, token: &str) -> Option<ContainerView> {
         let (key, container_name) = lock(&self.metadata_tokens).get(token).cloned()?;
         let record = self.tasks.get(&key)?;
-        Some(ContainerView { record, container_name })
+        Some(ContainerView {
+            record,
+            container_name,
+        })
     }
 
     /// The role credentials behind a task's `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`.

@@ -90,7 +90,9 @@ impl From<EcsError> for AwsError {
             EcsError::ClusterNotFound(_) => "ClusterNotFoundException",
             EcsError::ClusterContainsTasks(_) => "ClusterContainsTasksException",
             EcsError::ClusterContainsServices(_) => "ClusterContainsServicesException",
-            EcsError::ClusterContainsContainerInstances(_) => "ClusterContainsContainerInstancesException",
+            EcsError::ClusterContainsContainerInstances(_) => {
+                "ClusterContainsContainerInstancesException"
+            }
             EcsError::ServiceNotFound(_) => "ServiceNotFoundException",
             EcsError::ServiceNotActive(_) => "ServiceNotActiveException",
             EcsError::Client(_) => "ClientException",
@@ -172,7 +174,10 @@ impl Ecs {
     }
 
     fn endpoint(&self) -> String {
-        self.endpoint.get().cloned().unwrap_or_else(|| "http://127.0.0.1:4566".into())
+        self.endpoint
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "http://127.0.0.1:4566".into())
     }
 
     fn arc(&self) -> Option<Arc<Ecs>> {
@@ -185,7 +190,9 @@ impl Ecs {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The last segment of an ARN or a plain name: `arn:aws:ecs:r:a:cluster/web` → `web`.
@@ -230,7 +237,9 @@ pub(crate) fn page<T>(
     let more = rest.len() > size;
     let mut taken: Vec<(String, T)> = rest.into_iter().take(size).collect();
     let token = if more {
-        taken.last().map(|(key, _)| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key))
+        taken
+            .last()
+            .map(|(key, _)| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key))
     } else {
         None
     };
@@ -247,7 +256,12 @@ impl Service for Ecs {
         "InvalidParameterException"
     }
 
-    async fn call(&self, ctx: &Ctx, operation: &str, input: serde_json::Value) -> Result<serde_json::Value, AwsError> {
+    async fn call(
+        &self,
+        ctx: &Ctx,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, AwsError> {
         crate::operations!("ecs", self, ctx, operation, input;
             "CreateCluster" => create_cluster,
             "DescribeClusters" => describe_clusters,
@@ -304,7 +318,10 @@ mod tests {
 
     #[test]
     fn names_from_arns() {
-        assert_eq!(name_of("arn:aws:ecs:us-east-1:123456789012:cluster/web"), "web");
+        assert_eq!(
+            name_of("arn:aws:ecs:us-east-1:123456789012:cluster/web"),
+            "web"
+        );
         assert_eq!(name_of("web"), "web");
     }
 }

@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use super::lifecycle::StopRequest;
 use super::tasks::Launch;
-use super::types::{Deployment, Failure, NetworkConfiguration, Service, ServiceEvent, Tag, TaskOverride};
+use super::types::{
+    Deployment, Failure, NetworkConfiguration, Service, ServiceEvent, Tag, TaskOverride,
+};
 use super::{Ecs, EcsError, name_of, page};
 use crate::services::{Caller, Ctx};
 
@@ -163,7 +165,12 @@ fn service_key(scope: &str, cluster: &str, name: &str) -> String {
 }
 
 impl Ecs {
-    fn service_record(&self, ctx: &Ctx, cluster: &str, name_or_arn: &str) -> Result<ServiceRecord, EcsError> {
+    fn service_record(
+        &self,
+        ctx: &Ctx,
+        cluster: &str,
+        name_or_arn: &str,
+    ) -> Result<ServiceRecord, EcsError> {
         self.services
             .get(&service_key(&ctx.scope(), cluster, name_of(name_or_arn)))
             .ok_or_else(|| EcsError::ServiceNotFound("Service not found.".into()))
@@ -172,10 +179,15 @@ impl Ecs {
     /// A service as DescribeServices shows it, with live counts.
     fn service_with_counts(&self, ctx: &Ctx, record: &ServiceRecord) -> Service {
         let mut service = record.service.clone();
-        let tasks = self.tasks.scan_prefix(&format!("{}{}/", ctx.scope(), record.cluster_name));
+        let tasks = self
+            .tasks
+            .scan_prefix(&format!("{}{}/", ctx.scope(), record.cluster_name));
         let mine: Vec<_> = tasks
             .iter()
-            .filter(|(_, t)| t.service.as_deref() == Some(service.service_name.as_str()) && t.task.desired_status == "RUNNING")
+            .filter(|(_, t)| {
+                t.service.as_deref() == Some(service.service_name.as_str())
+                    && t.task.desired_status == "RUNNING"
+            })
             .collect();
         let running = |definition: Option<&str>| {
             mine.iter()
@@ -198,18 +210,24 @@ impl Ecs {
         service
     }
 
-    pub(super) async fn create_service(&self, ctx: &Ctx, input: CreateServiceRequest) -> Result<ServiceResponse, EcsError> {
+    pub(super) async fn create_service(
+        &self,
+        ctx: &Ctx,
+        input: CreateServiceRequest,
+    ) -> Result<ServiceResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let cluster_name = cluster.cluster.cluster_name.clone();
-        let reference = input
-            .task_definition
-            .as_deref()
-            .ok_or_else(|| EcsError::InvalidParameter("TaskDefinition must be specified.".into()))?;
+        let reference = input.task_definition.as_deref().ok_or_else(|| {
+            EcsError::InvalidParameter("TaskDefinition must be specified.".into())
+        })?;
         let definition = self
             .definition(ctx, reference)
             .filter(|r| r.definition.status == "ACTIVE")
             .ok_or_else(|| EcsError::InvalidParameter("TaskDefinition not found.".into()))?;
-        let strategy = input.scheduling_strategy.clone().unwrap_or_else(|| "REPLICA".into());
+        let strategy = input
+            .scheduling_strategy
+            .clone()
+            .unwrap_or_else(|| "REPLICA".into());
         if strategy == "DAEMON" {
             return Err(EcsError::InvalidParameter(
                 "The DAEMON scheduling strategy needs container instances to place one task on each; Sockerless schedules REPLICA services only.".into(),
@@ -217,30 +235,47 @@ impl Ecs {
         }
         let desired_count = input.desired_count.unwrap_or(0);
         if desired_count < 0 {
-            return Err(EcsError::InvalidParameter("desiredCount must be zero or more.".into()));
+            return Err(EcsError::InvalidParameter(
+                "desiredCount must be zero or more.".into(),
+            ));
         }
         let awsvpc = definition.definition.network_mode.as_deref() == Some("awsvpc");
         if awsvpc && input.network_configuration.is_none() {
             return Err(EcsError::InvalidParameter(
-                "Network Configuration must be provided when networkMode 'awsvpc' is specified.".into(),
+                "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+                    .into(),
             ));
         }
-        let uses_fargate_provider = input
-            .capacity_provider_strategy
-            .iter()
-            .any(|item| item.get("capacityProvider").and_then(Value::as_str).is_some_and(|p| p.starts_with("FARGATE")));
+        let uses_fargate_provider = input.capacity_provider_strategy.iter().any(|item| {
+            item.get("capacityProvider")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.starts_with("FARGATE"))
+        });
         let launch_type = input
             .launch_type
             .clone()
             .or_else(|| uses_fargate_provider.then(|| "FARGATE".to_string()))
             .unwrap_or_else(|| "EC2".into());
-        if launch_type == "FARGATE" && !definition.definition.compatibilities.iter().any(|c| c == "FARGATE") {
-            return Err(EcsError::InvalidParameter("Task definition does not support launch_type FARGATE.".into()));
+        if launch_type == "FARGATE"
+            && !definition
+                .definition
+                .compatibilities
+                .iter()
+                .any(|c| c == "FARGATE")
+        {
+            return Err(EcsError::InvalidParameter(
+                "Task definition does not support launch_type FARGATE.".into(),
+            ));
         }
         let now = self.now();
-        let platform_version = (launch_type == "FARGATE").then(|| input.platform_version.clone().unwrap_or_else(|| "LATEST".into()));
+        let platform_version = (launch_type == "FARGATE").then(|| {
+            input
+                .platform_version
+                .clone()
+                .unwrap_or_else(|| "LATEST".into())
+        });
         let deployment = Deployment {
-            id: format!("ecs-svc/{}", self.kit.ids().from_alphabet(b"0123456789", 19)),
+            id: format!("ecs-svc/{}", self.kit.ids().random_word(b"0123456789", 19)),
             status: "PRIMARY".into(),
             task_definition: definition.definition.task_definition_arn.clone(),
             desired_count,
@@ -256,7 +291,10 @@ impl Ecs {
             rollout_state_reason: "ECS deployment ecs-svc in progress.".into(),
         };
         let service = Service {
-            service_arn: ctx.arn("ecs", &format!("service/{cluster_name}/{}", input.service_name)),
+            service_arn: ctx.arn(
+                "ecs",
+                &format!("service/{cluster_name}/{}", input.service_name),
+            ),
             service_name: input.service_name.clone(),
             cluster_arn: cluster.cluster.cluster_arn.clone(),
             load_balancers: input.load_balancers,
@@ -284,7 +322,11 @@ impl Ecs {
             network_configuration: input.network_configuration,
             health_check_grace_period_seconds: input.health_check_grace_period_seconds,
             scheduling_strategy: strategy,
-            deployment_controller: Some(input.deployment_controller.unwrap_or_else(|| serde_json::json!({"type": "ECS"}))),
+            deployment_controller: Some(
+                input
+                    .deployment_controller
+                    .unwrap_or_else(|| serde_json::json!({"type": "ECS"})),
+            ),
             tags: input.tags,
             created_by: ctx.caller.arn.clone(),
             enable_ecs_managed_tags: input.enable_ecs_managed_tags.unwrap_or(false),
@@ -300,14 +342,21 @@ impl Ecs {
             failures_in_a_row: 0,
         };
         self.services.modify(&key, |slot| {
-            if slot.as_ref().is_some_and(|s| s.service.status != "INACTIVE") {
-                return Err(EcsError::InvalidParameter("Creation of service was not idempotent.".into()));
+            if slot
+                .as_ref()
+                .is_some_and(|s| s.service.status != "INACTIVE")
+            {
+                return Err(EcsError::InvalidParameter(
+                    "Creation of service was not idempotent.".into(),
+                ));
             }
             *slot = Some(record.clone());
             Ok(())
         })?;
         self.reconcile(&key).await;
-        Ok(ServiceResponse { service: self.service_with_counts(ctx, &self.services.get(&key).unwrap_or(record)) })
+        Ok(ServiceResponse {
+            service: self.service_with_counts(ctx, &self.services.get(&key).unwrap_or(record)),
+        })
     }
 
     pub(super) async fn describe_services(
@@ -332,7 +381,10 @@ impl Ecs {
                     arn: Some(if requested.starts_with("arn:") {
                         requested
                     } else {
-                        ctx.arn("ecs", &format!("service/{}/{requested}", cluster.cluster.cluster_name))
+                        ctx.arn(
+                            "ecs",
+                            &format!("service/{}/{requested}", cluster.cluster.cluster_name),
+                        )
                     }),
                     reason: "MISSING".into(),
                     detail: None,
@@ -342,7 +394,11 @@ impl Ecs {
         Ok(DescribeServicesResponse { services, failures })
     }
 
-    pub(super) async fn update_service(&self, ctx: &Ctx, input: UpdateServiceRequest) -> Result<ServiceResponse, EcsError> {
+    pub(super) async fn update_service(
+        &self,
+        ctx: &Ctx,
+        input: UpdateServiceRequest,
+    ) -> Result<ServiceResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let record = self.service_record(ctx, &cluster.cluster.cluster_name, &input.service)?;
         if record.service.status != "ACTIVE" {
@@ -352,16 +408,25 @@ impl Ecs {
             Some(reference) => Some(
                 self.definition(ctx, reference)
                     .filter(|r| r.definition.status == "ACTIVE")
-                    .ok_or_else(|| EcsError::InvalidParameter("TaskDefinition not found.".into()))?,
+                    .ok_or_else(|| {
+                        EcsError::InvalidParameter("TaskDefinition not found.".into())
+                    })?,
             ),
             None => None,
         };
         if input.desired_count.is_some_and(|n| n < 0) {
-            return Err(EcsError::InvalidParameter("desiredCount must be zero or more.".into()));
+            return Err(EcsError::InvalidParameter(
+                "desiredCount must be zero or more.".into(),
+            ));
         }
         let now = self.now();
-        let new_deployment_id = format!("ecs-svc/{}", self.kit.ids().from_alphabet(b"0123456789", 19));
-        let key = service_key(&ctx.scope(), &cluster.cluster.cluster_name, &record.service.service_name);
+        let new_deployment_id =
+            format!("ecs-svc/{}", self.kit.ids().random_word(b"0123456789", 19));
+        let key = service_key(
+            &ctx.scope(),
+            &cluster.cluster.cluster_name,
+            &record.service.service_name,
+        );
         self.services.update(&key, |record| {
             let service = &mut record.service;
             if let Some(count) = input.desired_count {
@@ -385,10 +450,14 @@ impl Ecs {
             let changes_definition = new_definition
                 .as_ref()
                 .is_some_and(|d| d.definition.task_definition_arn != service.task_definition);
-            if changes_definition || input.force_new_deployment.unwrap_or(false) || input.network_configuration.is_some() {
-                let definition_arn = new_definition
-                    .as_ref()
-                    .map_or_else(|| service.task_definition.clone(), |d| d.definition.task_definition_arn.clone());
+            if changes_definition
+                || input.force_new_deployment.unwrap_or(false)
+                || input.network_configuration.is_some()
+            {
+                let definition_arn = new_definition.as_ref().map_or_else(
+                    || service.task_definition.clone(),
+                    |d| d.definition.task_definition_arn.clone(),
+                );
                 for deployment in &mut service.deployments {
                     deployment.status = "ACTIVE".into();
                     deployment.updated_at = now;
@@ -406,7 +475,10 @@ impl Ecs {
                         created_at: now,
                         updated_at: now,
                         launch_type: service.launch_type.clone(),
-                        platform_version: input.platform_version.clone().or_else(|| service.platform_version.clone()),
+                        platform_version: input
+                            .platform_version
+                            .clone()
+                            .or_else(|| service.platform_version.clone()),
                         network_configuration: service.network_configuration.clone(),
                         rollout_state: "IN_PROGRESS".into(),
                         rollout_state_reason: "ECS deployment ecs-svc in progress.".into(),
@@ -421,10 +493,16 @@ impl Ecs {
         })?;
         self.reconcile(&key).await;
         let record = self.service_record(ctx, &cluster.cluster.cluster_name, &input.service)?;
-        Ok(ServiceResponse { service: self.service_with_counts(ctx, &record) })
+        Ok(ServiceResponse {
+            service: self.service_with_counts(ctx, &record),
+        })
     }
 
-    pub(super) async fn delete_service(&self, ctx: &Ctx, input: DeleteServiceRequest) -> Result<ServiceResponse, EcsError> {
+    pub(super) async fn delete_service(
+        &self,
+        ctx: &Ctx,
+        input: DeleteServiceRequest,
+    ) -> Result<ServiceResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let record = self.service_record(ctx, &cluster.cluster.cluster_name, &input.service)?;
         if record.service.status == "INACTIVE" {
@@ -435,7 +513,11 @@ impl Ecs {
                 "The service cannot be stopped while it is scaled above 0.".into(),
             ));
         }
-        let key = service_key(&ctx.scope(), &cluster.cluster.cluster_name, &record.service.service_name);
+        let key = service_key(
+            &ctx.scope(),
+            &cluster.cluster.cluster_name,
+            &record.service.service_name,
+        );
         self.services.update(&key, |record| {
             record.service.status = "DRAINING".into();
             record.service.desired_count = 0;
@@ -449,37 +531,71 @@ impl Ecs {
         Ok(ServiceResponse { service: response })
     }
 
-    pub(super) async fn list_services(&self, ctx: &Ctx, input: ListServicesRequest) -> Result<ListServicesResponse, EcsError> {
+    pub(super) async fn list_services(
+        &self,
+        ctx: &Ctx,
+        input: ListServicesRequest,
+    ) -> Result<ListServicesResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let items = self
             .services
             .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name))
             .into_iter()
             .filter(|(_, r)| r.service.status != "INACTIVE")
-            .filter(|(_, r)| input.launch_type.as_deref().is_none_or(|l| r.service.launch_type.as_deref() == Some(l)))
-            .filter(|(_, r)| input.scheduling_strategy.as_deref().is_none_or(|s| r.service.scheduling_strategy == s))
+            .filter(|(_, r)| {
+                input
+                    .launch_type
+                    .as_deref()
+                    .is_none_or(|l| r.service.launch_type.as_deref() == Some(l))
+            })
+            .filter(|(_, r)| {
+                input
+                    .scheduling_strategy
+                    .as_deref()
+                    .is_none_or(|s| r.service.scheduling_strategy == s)
+            })
             .map(|(key, r)| (key, r.service.service_arn))
             .collect();
-        let (service_arns, next_token) = page(items, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListServicesResponse { service_arns, next_token })
+        let (service_arns, next_token) =
+            page(items, input.next_token.as_deref(), input.max_results, 100)?;
+        Ok(ListServicesResponse {
+            service_arns,
+            next_token,
+        })
     }
 
     /// Called by the lifecycle when a service's task is running: a deployment may now retire
     /// older tasks, and the service may have reached a steady state.
     pub(super) fn task_of_service_running(&self, task_key: &str, service: &str) {
-        let Some(task) = self.tasks.get(task_key) else { return };
-        let key = service_key(&format!("{}/{}/", task.account_id, task.region), &task.cluster_name, service);
+        let Some(task) = self.tasks.get(task_key) else {
+            return;
+        };
+        let key = service_key(
+            &format!("{}/{}/", task.account_id, task.region),
+            &task.cluster_name,
+            service,
+        );
         let Some(ecs) = self.arc() else { return };
         tokio::spawn(async move { ecs.reconcile(&key).await });
     }
 
     /// Called by the lifecycle when a service's task has stopped.
     pub(super) fn task_of_service_stopped(&self, task_key: &str, service: &str) {
-        let Some(task) = self.tasks.get(task_key) else { return };
-        let key = service_key(&format!("{}/{}/", task.account_id, task.region), &task.cluster_name, service);
+        let Some(task) = self.tasks.get(task_key) else {
+            return;
+        };
+        let key = service_key(
+            &format!("{}/{}/", task.account_id, task.region),
+            &task.cluster_name,
+            service,
+        );
         // A task that failed to start, or ran for under ten seconds, counts towards back-off.
         let failed = task.task.stop_code.as_deref() == Some("TaskFailedToStart")
-            || task.task.started_at.zip(task.task.stopped_at).is_none_or(|(start, stop)| stop - start < 10_000)
+            || task
+                .task
+                .started_at
+                .zip(task.task.stopped_at)
+                .is_none_or(|(start, stop)| stop - start < 10_000)
                 && task.task.stop_code.as_deref() == Some("EssentialContainerExited");
         let failures = self
             .services
@@ -499,7 +615,11 @@ impl Ecs {
             .unwrap_or(0);
         let Some(ecs) = self.arc() else { return };
         // ECS throttles restarts of a crash-looping service: 1 s, 2 s, 4 s ... up to 5 minutes.
-        let delay = if failures == 0 { Duration::ZERO } else { Duration::from_secs((1u64 << failures.min(9)).min(300) / 2) };
+        let delay = if failures == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs((1u64 << failures.min(9)).min(300) / 2)
+        };
         tokio::spawn(async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -511,7 +631,9 @@ impl Ecs {
     /// Moves a service towards its desired state. Idempotent; serialised by `scheduler`.
     pub(super) async fn reconcile(&self, key: &str) {
         let _one_at_a_time = self.scheduler.lock().await;
-        let Some(record) = self.services.get(key) else { return };
+        let Some(record) = self.services.get(key) else {
+            return;
+        };
         let ctx = Ctx {
             request_id: String::new(),
             account_id: record.account_id.clone(),
@@ -523,12 +645,21 @@ impl Ecs {
             .tasks
             .scan_prefix(&format!("{}{}/", ctx.scope(), record.cluster_name))
             .into_iter()
-            .filter(|(_, t)| t.service.as_deref() == Some(name.as_str()) && t.task.desired_status == "RUNNING")
+            .filter(|(_, t)| {
+                t.service.as_deref() == Some(name.as_str()) && t.task.desired_status == "RUNNING"
+            })
             .collect();
-        let Some(primary) = record.service.deployments.first().cloned() else { return };
-        let (current, outdated): (Vec<_>, Vec<_>) =
-            mine.into_iter().partition(|(_, t)| t.task.task_definition_arn == primary.task_definition);
-        let desired = if record.service.status == "ACTIVE" { record.service.desired_count.max(0) as usize } else { 0 };
+        let Some(primary) = record.service.deployments.first().cloned() else {
+            return;
+        };
+        let (current, outdated): (Vec<_>, Vec<_>) = mine
+            .into_iter()
+            .partition(|(_, t)| t.task.task_definition_arn == primary.task_definition);
+        let desired = if record.service.status == "ACTIVE" {
+            record.service.desired_count.max(0) as usize
+        } else {
+            0
+        };
         let mut events = Vec::new();
 
         if current.len() < desired {
@@ -575,34 +706,60 @@ impl Ecs {
         }
         // Old deployments go once the primary's tasks are running (ECS's default minimum healthy
         // percent of 100); surplus tasks of the primary go now.
-        let current_running = current.iter().filter(|(_, t)| t.task.last_status == "RUNNING").count();
+        let current_running = current
+            .iter()
+            .filter(|(_, t)| t.task.last_status == "RUNNING")
+            .count();
         let mut to_stop: Vec<String> = Vec::new();
         if current_running >= desired {
             to_stop.extend(outdated.iter().map(|(key, _)| key.clone()));
         }
         if current.len() > desired {
-            to_stop.extend(current.iter().rev().take(current.len() - desired).map(|(key, _)| key.clone()));
+            to_stop.extend(
+                current
+                    .iter()
+                    .rev()
+                    .take(current.len() - desired)
+                    .map(|(key, _)| key.clone()),
+            );
         }
         if !to_stop.is_empty() {
             let reason = format!("Scaling activity initiated by (deployment {})", primary.id);
             let mut stopped = Vec::new();
             for task_key in &to_stop {
-                let request = StopRequest { code: "ServiceSchedulerInitiated".into(), reason: reason.clone() };
+                let request = StopRequest {
+                    code: "ServiceSchedulerInitiated".into(),
+                    reason: reason.clone(),
+                };
                 if let Ok(task) = self.request_stop(task_key, request) {
                     stopped.push(format!("(task {})", super::name_of(&task.task_arn)));
                 }
             }
-            events.push(format!("(service {name}) has stopped {} running tasks: {}.", stopped.len(), stopped.join(" ")));
+            events.push(format!(
+                "(service {name}) has stopped {} running tasks: {}.",
+                stopped.len(),
+                stopped.join(" ")
+            ));
         }
 
         let now = self.now();
-        let steady = current_running == desired && current.len() == desired && outdated.is_empty() && to_stop.is_empty();
+        let steady = current_running == desired
+            && current.len() == desired
+            && outdated.is_empty()
+            && to_stop.is_empty();
         let ids: Vec<String> = events.iter().map(|_| self.kit.ids().uuid()).collect();
         let steady_id = self.kit.ids().uuid();
         let _ = self.services.update(key, |record| {
             let service = &mut record.service;
             for (message, id) in events.into_iter().zip(ids) {
-                service.events.insert(0, ServiceEvent { id, created_at: now, message });
+                service.events.insert(
+                    0,
+                    ServiceEvent {
+                        id,
+                        created_at: now,
+                        message,
+                    },
+                );
             }
             if steady {
                 if service.deployments.len() > 1 {
@@ -614,11 +771,17 @@ impl Ecs {
                     primary.rollout_state = "COMPLETED".into();
                     primary.rollout_state_reason = "ECS deployment ecs-svc completed.".into();
                     primary.updated_at = now;
-                    service.events.insert(0, ServiceEvent {
-                        id: steady_id,
-                        created_at: now,
-                        message: format!("(service {}) has reached a steady state.", service.service_name),
-                    });
+                    service.events.insert(
+                        0,
+                        ServiceEvent {
+                            id: steady_id,
+                            created_at: now,
+                            message: format!(
+                                "(service {}) has reached a steady state.",
+                                service.service_name
+                            ),
+                        },
+                    );
                 }
                 if service.status == "DRAINING" {
                     service.status = "INACTIVE".into();

@@ -142,7 +142,11 @@ fn definition_key(ctx: &Ctx, family: &str, revision: i64) -> String {
 pub(crate) fn normalize_cpu(text: &str) -> Option<i64> {
     let lower = text.trim().to_ascii_lowercase();
     match lower.strip_suffix("vcpu") {
-        Some(number) => number.trim().parse::<f64>().ok().map(|v| (v * 1024.0).round() as i64),
+        Some(number) => number
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|v| (v * 1024.0).round() as i64),
         None => lower.parse().ok(),
     }
 }
@@ -151,8 +155,17 @@ pub(crate) fn normalize_cpu(text: &str) -> Option<i64> {
 pub(crate) fn normalize_memory(text: &str) -> Option<i64> {
     let lower = text.trim().to_ascii_lowercase();
     match lower.strip_suffix("gb") {
-        Some(number) => number.trim().parse::<f64>().ok().map(|v| (v * 1024.0).round() as i64),
-        None => lower.trim_end_matches("mib").trim_end_matches("mb").trim().parse().ok(),
+        Some(number) => number
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|v| (v * 1024.0).round() as i64),
+        None => lower
+            .trim_end_matches("mib")
+            .trim_end_matches("mb")
+            .trim()
+            .parse()
+            .ok(),
     }
 }
 
@@ -175,7 +188,10 @@ impl Ecs {
     /// The definition a request names: `family` (its latest active revision), `family:rev`, or
     /// an ARN.
     pub(super) fn definition(&self, ctx: &Ctx, reference: &str) -> Option<DefinitionRecord> {
-        let reference = reference.rsplit("task-definition/").next().unwrap_or(reference);
+        let reference = reference
+            .rsplit("task-definition/")
+            .next()
+            .unwrap_or(reference);
         match reference.rsplit_once(':') {
             Some((family, revision)) => {
                 let revision: i64 = revision.parse().ok()?;
@@ -196,29 +212,44 @@ impl Ecs {
         ctx: &Ctx,
         input: RegisterTaskDefinitionRequest,
     ) -> Result<TaskDefinitionResponse, EcsError> {
-        let fargate = input.requires_compatibilities.iter().any(|c| c == "FARGATE");
+        let fargate = input
+            .requires_compatibilities
+            .iter()
+            .any(|c| c == "FARGATE");
         let network_mode = input.network_mode.clone();
-        let cpu = input.cpu.as_deref().map(|c| normalize_cpu(c).ok_or_else(|| invalid_size("cpu", c))).transpose()?;
-        let memory =
-            input.memory.as_deref().map(|m| normalize_memory(m).ok_or_else(|| invalid_size("memory", m))).transpose()?;
+        let cpu = input
+            .cpu
+            .as_deref()
+            .map(|c| normalize_cpu(c).ok_or_else(|| invalid_size("cpu", c)))
+            .transpose()?;
+        let memory = input
+            .memory
+            .as_deref()
+            .map(|m| normalize_memory(m).ok_or_else(|| invalid_size("memory", m)))
+            .transpose()?;
         check_containers(&input.container_definitions, memory.is_some())?;
         if fargate {
             if network_mode.as_deref() != Some("awsvpc") {
-                return Err(EcsError::Client("Fargate only supports network mode 'awsvpc'.".into()));
+                return Err(EcsError::Client(
+                    "Fargate only supports network mode 'awsvpc'.".into(),
+                ));
             }
             let (Some(cpu), Some(memory)) = (cpu, memory) else {
                 let missing = if cpu.is_none() { "cpu" } else { "memory" };
-                return Err(EcsError::Client(format!("Fargate requires that '{missing}' be defined at the task level.")));
+                return Err(EcsError::Client(format!(
+                    "Fargate requires that '{missing}' be defined at the task level."
+                )));
             };
             if !fargate_size_is_valid(cpu, memory) {
                 return Err(EcsError::Client(format!(
                     "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS documentation for the valid values."
                 )));
             }
-            let uses_awslogs = input
-                .container_definitions
-                .iter()
-                .any(|c| c.log_configuration.as_ref().is_some_and(|l| l.log_driver == "awslogs"));
+            let uses_awslogs = input.container_definitions.iter().any(|c| {
+                c.log_configuration
+                    .as_ref()
+                    .is_some_and(|l| l.log_driver == "awslogs")
+            });
             if uses_awslogs && input.execution_role_arn.is_none() {
                 return Err(EcsError::Client(
                     "Fargate requires task definition to have execution role ARN to support log driver awslogs.".into(),
@@ -232,14 +263,20 @@ impl Ecs {
             compatibilities.push("FARGATE".into());
         }
         let requires_attributes = required_attributes(&input);
-        let containers = input.container_definitions.into_iter().map(|c| with_defaults(c, network_mode.as_deref())).collect();
+        let containers = input
+            .container_definitions
+            .into_iter()
+            .map(|c| with_defaults(c, network_mode.as_deref()))
+            .collect();
 
         let family = input.family.clone();
-        let revision = self.families.modify(&format!("{}{family}", ctx.scope()), |last| {
-            let next = last.unwrap_or(0) + 1;
-            *last = Some(next);
-            Ok::<_, EcsError>(next)
-        })?;
+        let revision = self
+            .families
+            .modify(&format!("{}{family}", ctx.scope()), |last| {
+                let next = last.unwrap_or(0) + 1;
+                *last = Some(next);
+                Ok::<_, EcsError>(next)
+            })?;
         let definition = TaskDefinition {
             task_definition_arn: ctx.arn("ecs", &format!("task-definition/{family}:{revision}")),
             container_definitions: containers,
@@ -270,9 +307,15 @@ impl Ecs {
         let tags = input.tags;
         self.definitions.insert(
             &definition_key(ctx, &family, revision),
-            DefinitionRecord { definition: definition.clone(), tags: tags.clone() },
+            DefinitionRecord {
+                definition: definition.clone(),
+                tags: tags.clone(),
+            },
         )?;
-        Ok(TaskDefinitionResponse { task_definition: definition, tags: (!tags.is_empty()).then_some(tags) })
+        Ok(TaskDefinitionResponse {
+            task_definition: definition,
+            tags: (!tags.is_empty()).then_some(tags),
+        })
     }
 
     pub(super) async fn describe_task_definition(
@@ -283,8 +326,15 @@ impl Ecs {
         let record = self
             .definition(ctx, &input.task_definition)
             .ok_or_else(|| EcsError::Client("Unable to describe task definition.".into()))?;
-        let tags = input.include.iter().any(|i| i == "TAGS").then_some(record.tags);
-        Ok(TaskDefinitionResponse { task_definition: record.definition, tags })
+        let tags = input
+            .include
+            .iter()
+            .any(|i| i == "TAGS")
+            .then_some(record.tags);
+        Ok(TaskDefinitionResponse {
+            task_definition: record.definition,
+            tags,
+        })
     }
 
     pub(super) async fn deregister_task_definition(
@@ -295,7 +345,9 @@ impl Ecs {
         let record = self
             .definition(ctx, &input.task_definition)
             .filter(|_| input.task_definition.contains(':'))
-            .ok_or_else(|| EcsError::Client("The specified task definition does not exist.".into()))?;
+            .ok_or_else(|| {
+                EcsError::Client("The specified task definition does not exist.".into())
+            })?;
         let now = self.now();
         let key = definition_key(ctx, &record.definition.family, record.definition.revision);
         let definition = self
@@ -307,8 +359,13 @@ impl Ecs {
                 }
                 r.definition.clone()
             })?
-            .ok_or_else(|| EcsError::Client("The specified task definition does not exist.".into()))?;
-        Ok(TaskDefinitionResponse { task_definition: definition, tags: None })
+            .ok_or_else(|| {
+                EcsError::Client("The specified task definition does not exist.".into())
+            })?;
+        Ok(TaskDefinitionResponse {
+            task_definition: definition,
+            tags: None,
+        })
     }
 
     pub(super) async fn delete_task_definitions(
@@ -320,7 +377,10 @@ impl Ecs {
         let mut task_definitions = Vec::new();
         let mut failures = Vec::new();
         for reference in input.task_definitions {
-            let Some(record) = self.definition(ctx, &reference).filter(|_| reference.contains(':')) else {
+            let Some(record) = self
+                .definition(ctx, &reference)
+                .filter(|_| reference.contains(':'))
+            else {
                 failures.push(Failure {
                     arn: Some(reference),
                     reason: "The specified task definition does not exist.".into(),
@@ -345,7 +405,10 @@ impl Ecs {
                 task_definitions.push(definition);
             }
         }
-        Ok(DeleteTaskDefinitionsResponse { task_definitions, failures })
+        Ok(DeleteTaskDefinitionsResponse {
+            task_definitions,
+            failures,
+        })
     }
 
     pub(super) async fn list_task_definitions(
@@ -360,7 +423,9 @@ impl Ecs {
             .definitions
             .scan_prefix(&ctx.scope())
             .into_iter()
-            .filter(|(_, r)| r.definition.status == status && r.definition.family.starts_with(&prefix))
+            .filter(|(_, r)| {
+                r.definition.status == status && r.definition.family.starts_with(&prefix)
+            })
             .map(|(_, r)| {
                 // Sort by family, then revision; descending flips both, as ECS does.
                 let order = format!("{}\u{0}{:010}", r.definition.family, r.definition.revision);
@@ -368,8 +433,12 @@ impl Ecs {
                 (order, r.definition.task_definition_arn)
             })
             .collect();
-        let (task_definition_arns, next_token) = page(items, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListTaskDefinitionsResponse { task_definition_arns, next_token })
+        let (task_definition_arns, next_token) =
+            page(items, input.next_token.as_deref(), input.max_results, 100)?;
+        Ok(ListTaskDefinitionsResponse {
+            task_definition_arns,
+            next_token,
+        })
     }
 
     pub(super) async fn list_task_definition_families(
@@ -398,14 +467,24 @@ impl Ecs {
             })
             .map(|family| (family.clone(), family))
             .collect();
-        let (families, next_token) = page(selected, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListTaskDefinitionFamiliesResponse { families, next_token })
+        let (families, next_token) = page(
+            selected,
+            input.next_token.as_deref(),
+            input.max_results,
+            100,
+        )?;
+        Ok(ListTaskDefinitionFamiliesResponse {
+            families,
+            next_token,
+        })
     }
 }
 
 /// Inverts a sort key so ascending order of the result is descending order of the input.
 fn invert(key: &str) -> String {
-    key.chars().map(|c| char::from_u32(0x10FFFF - c as u32).unwrap_or(c)).collect()
+    key.chars()
+        .map(|c| char::from_u32(0x10FFFF - c as u32).unwrap_or(c))
+        .collect()
 }
 
 fn invalid_size(what: &str, value: &str) -> EcsError {
@@ -419,10 +498,14 @@ fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Re
     let mut names = BTreeSet::new();
     for container in containers {
         if container.name.is_empty() {
-            return Err(EcsError::Client("Container.name should not be null or empty.".into()));
+            return Err(EcsError::Client(
+                "Container.name should not be null or empty.".into(),
+            ));
         }
         if container.image.is_empty() {
-            return Err(EcsError::Client("Container.image should not be null or empty.".into()));
+            return Err(EcsError::Client(
+                "Container.image should not be null or empty.".into(),
+            ));
         }
         if !names.insert(container.name.as_str()) {
             return Err(EcsError::Client(format!(
@@ -438,13 +521,18 @@ fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Re
         }
     }
     if !containers.iter().any(ContainerDefinition::is_essential) {
-        return Err(EcsError::Client("Task definition does not have any essential container.".into()));
+        return Err(EcsError::Client(
+            "Task definition does not have any essential container.".into(),
+        ));
     }
     Ok(())
 }
 
 /// ECS's defaults, as DescribeTaskDefinition shows them.
-fn with_defaults(mut container: ContainerDefinition, network_mode: Option<&str>) -> ContainerDefinition {
+fn with_defaults(
+    mut container: ContainerDefinition,
+    network_mode: Option<&str>,
+) -> ContainerDefinition {
     container.essential.get_or_insert(true);
     if network_mode == Some("awsvpc") {
         for mapping in &mut container.port_mappings {
@@ -480,7 +568,10 @@ fn required_attributes(input: &RegisterTaskDefinitionRequest) -> Vec<Value> {
             }
         }
     }
-    names.into_iter().map(|name| serde_json::json!({"name": name})).collect()
+    names
+        .into_iter()
+        .map(|name| serde_json::json!({"name": name}))
+        .collect()
 }
 
 #[cfg(test)]
@@ -510,7 +601,11 @@ mod tests {
 
     #[test]
     fn inverted_keys_sort_backwards() {
-        let mut keys = vec![invert("a\u{0}0000000001"), invert("a\u{0}0000000002"), invert("b\u{0}0000000001")];
+        let mut keys = [
+            invert("a\u{0}0000000001"),
+            invert("a\u{0}0000000002"),
+            invert("b\u{0}0000000001"),
+        ];
         keys.sort();
         assert_eq!(keys[0], invert("b\u{0}0000000001"));
         assert_eq!(keys[2], invert("a\u{0}0000000001"));

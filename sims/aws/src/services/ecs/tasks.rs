@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::lifecycle::{ContainerPlan, StopRequest, TaskPlan};
 use super::task_definitions::DefinitionRecord;
 use super::types::{
-    Attachment, AttachmentDetail, Container, Failure, NetworkConfiguration, NetworkInterface, Tag, Task,
-    TaskOverride,
+    Attachment, AttachmentDetail, Container, Failure, NetworkConfiguration, NetworkInterface, Tag,
+    Task, TaskOverride,
 };
 use super::{Ecs, EcsError, lock, name_of, page};
 use crate::services::Ctx;
@@ -166,24 +166,36 @@ pub(super) fn task_key(ctx_scope: &str, cluster: &str, task_id: &str) -> String 
 }
 
 impl Ecs {
-    pub(super) async fn run_task(&self, ctx: &Ctx, input: RunTaskRequest) -> Result<RunTaskResponse, EcsError> {
+    pub(super) async fn run_task(
+        &self,
+        ctx: &Ctx,
+        input: RunTaskRequest,
+    ) -> Result<RunTaskResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let definition = self.runnable_definition(ctx, &input.task_definition)?;
         let count = input.count.unwrap_or(1);
         if !(1..=10).contains(&count) {
-            return Err(EcsError::InvalidParameter("Task count must be between 1 and 10.".into()));
+            return Err(EcsError::InvalidParameter(
+                "Task count must be between 1 and 10.".into(),
+            ));
         }
-        let uses_fargate_provider = input
-            .capacity_provider_strategy
-            .iter()
-            .any(|item| item.get("capacityProvider").and_then(Value::as_str).is_some_and(|p| p.starts_with("FARGATE")));
-        let launch_type = input
-            .launch_type
-            .clone()
-            .unwrap_or_else(|| if uses_fargate_provider { "FARGATE".into() } else { "EC2".into() });
+        let uses_fargate_provider = input.capacity_provider_strategy.iter().any(|item| {
+            item.get("capacityProvider")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.starts_with("FARGATE"))
+        });
+        let launch_type = input.launch_type.clone().unwrap_or_else(|| {
+            if uses_fargate_provider {
+                "FARGATE".into()
+            } else {
+                "EC2".into()
+            }
+        });
         let instances = if launch_type == "EC2" {
             let active = self.active_instances(ctx, &cluster.cluster.cluster_name);
-            (0..count as usize).filter_map(|i| active.get(i % active.len().max(1)).cloned()).collect()
+            (0..count as usize)
+                .filter_map(|i| active.get(i % active.len().max(1)).cloned())
+                .collect()
         } else {
             Vec::new()
         };
@@ -201,14 +213,23 @@ impl Ecs {
             service: None,
         };
         let tasks = self.launch(ctx, &cluster.cluster.cluster_name, &definition, launch)?;
-        Ok(RunTaskResponse { tasks, failures: Vec::new() })
+        Ok(RunTaskResponse {
+            tasks,
+            failures: Vec::new(),
+        })
     }
 
-    pub(super) async fn start_task(&self, ctx: &Ctx, input: StartTaskRequest) -> Result<RunTaskResponse, EcsError> {
+    pub(super) async fn start_task(
+        &self,
+        ctx: &Ctx,
+        input: StartTaskRequest,
+    ) -> Result<RunTaskResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let definition = self.runnable_definition(ctx, &input.task_definition)?;
         if input.container_instances.is_empty() || input.container_instances.len() > 10 {
-            return Err(EcsError::InvalidParameter("containerInstances must name between 1 and 10 instances.".into()));
+            return Err(EcsError::InvalidParameter(
+                "containerInstances must name between 1 and 10 instances.".into(),
+            ));
         }
         let active = self.active_instances(ctx, &cluster.cluster.cluster_name);
         let mut placed = Vec::new();
@@ -217,11 +238,18 @@ impl Ecs {
             let id = name_of(requested);
             match active.iter().find(|arn| arn.ends_with(&format!("/{id}"))) {
                 Some(arn) => placed.push(arn.clone()),
-                None => failures.push(Failure { arn: Some(requested.clone()), reason: "MISSING".into(), detail: None }),
+                None => failures.push(Failure {
+                    arn: Some(requested.clone()),
+                    reason: "MISSING".into(),
+                    detail: None,
+                }),
             }
         }
         if placed.is_empty() {
-            return Ok(RunTaskResponse { tasks: Vec::new(), failures });
+            return Ok(RunTaskResponse {
+                tasks: Vec::new(),
+                failures,
+            });
         }
         let launch = Launch {
             count: placed.len(),
@@ -240,9 +268,14 @@ impl Ecs {
         Ok(RunTaskResponse { tasks, failures })
     }
 
-    fn runnable_definition(&self, ctx: &Ctx, reference: &str) -> Result<DefinitionRecord, EcsError> {
-        let record =
-            self.definition(ctx, reference).ok_or_else(|| EcsError::Client("TaskDefinition not found.".into()))?;
+    fn runnable_definition(
+        &self,
+        ctx: &Ctx,
+        reference: &str,
+    ) -> Result<DefinitionRecord, EcsError> {
+        let record = self
+            .definition(ctx, reference)
+            .ok_or_else(|| EcsError::Client("TaskDefinition not found.".into()))?;
         if record.definition.status != "ACTIVE" {
             return Err(EcsError::Client("TaskDefinition is inactive".into()));
         }
@@ -259,12 +292,27 @@ impl Ecs {
     ) -> Result<Vec<Task>, EcsError> {
         let definition = &record.definition;
         let awsvpc = definition.network_mode.as_deref() == Some("awsvpc");
-        if launch.launch_type == "FARGATE" && !definition.compatibilities.iter().any(|c| c == "FARGATE") {
-            return Err(EcsError::InvalidParameter("Task definition does not support launch_type FARGATE.".into()));
+        if launch.launch_type == "FARGATE"
+            && !definition.compatibilities.iter().any(|c| c == "FARGATE")
+        {
+            return Err(EcsError::InvalidParameter(
+                "Task definition does not support launch_type FARGATE.".into(),
+            ));
         }
         let subnets = match (&launch.network_configuration, awsvpc) {
-            (Some(NetworkConfiguration { awsvpc_configuration: Some(vpc) }), true) => vpc.subnets.clone(),
-            (None | Some(NetworkConfiguration { awsvpc_configuration: None }), true) => {
+            (
+                Some(NetworkConfiguration {
+                    awsvpc_configuration: Some(vpc),
+                }),
+                true,
+            ) => vpc.subnets.clone(),
+            (
+                None
+                | Some(NetworkConfiguration {
+                    awsvpc_configuration: None,
+                }),
+                true,
+            ) => {
                 return Err(EcsError::InvalidParameter(
                     "Network Configuration must be provided when networkMode 'awsvpc' is specified.".into(),
                 ));
@@ -278,15 +326,28 @@ impl Ecs {
         };
         for container_override in &launch.overrides.container_overrides {
             if let Some(name) = &container_override.name
-                && !definition.container_definitions.iter().any(|c| &c.name == name)
+                && !definition
+                    .container_definitions
+                    .iter()
+                    .any(|c| &c.name == name)
             {
                 return Err(EcsError::InvalidParameter(format!(
                     "Override for container named {name} is not a container in the TaskDefinition."
                 )));
             }
         }
-        let role = launch.overrides.task_role_arn.clone().or_else(|| definition.task_role_arn.clone());
-        for arn in role.iter().chain(launch.overrides.execution_role_arn.as_ref().or(definition.execution_role_arn.as_ref())) {
+        let role = launch
+            .overrides
+            .task_role_arn
+            .clone()
+            .or_else(|| definition.task_role_arn.clone());
+        for arn in role.iter().chain(
+            launch
+                .overrides
+                .execution_role_arn
+                .as_ref()
+                .or(definition.execution_role_arn.as_ref()),
+        ) {
             if !self.sts.role_exists(arn) {
                 return Err(EcsError::Client(format!(
                     "ECS was unable to assume the role '{arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
@@ -333,14 +394,20 @@ impl Ecs {
         let attachments = if subnets.is_empty() {
             Vec::new()
         } else {
-            let detail = |name: &str, value: String| AttachmentDetail { name: name.into(), value };
+            let detail = |name: &str, value: String| AttachmentDetail {
+                name: name.into(),
+                value,
+            };
             vec![Attachment {
                 id: attachment_id.clone(),
                 kind: "ElasticNetworkInterface".into(),
                 status: "PRECREATED".into(),
                 details: vec![
                     detail("subnetId", subnets[0].clone()),
-                    detail("networkInterfaceId", format!("eni-{}", self.kit.ids().hex(17))),
+                    detail(
+                        "networkInterfaceId",
+                        format!("eni-{}", self.kit.ids().hex(17)),
+                    ),
                     detail("macAddress", "02:00:00:00:00:01".into()),
                     // The task's processes share the host's loopback.
                     detail("privateIPv4Address", "127.0.0.1".into()),
@@ -351,7 +418,10 @@ impl Ecs {
             .container_definitions
             .iter()
             .map(|container| Container {
-                container_arn: ctx.arn("ecs", &format!("container/{cluster}/{task_id}/{}", self.kit.ids().uuid())),
+                container_arn: ctx.arn(
+                    "ecs",
+                    &format!("container/{cluster}/{task_id}/{}", self.kit.ids().uuid()),
+                ),
                 task_arn: task_arn.clone(),
                 name: container.name.clone(),
                 image: container.image.clone(),
@@ -363,7 +433,10 @@ impl Ecs {
                 network_interfaces: if subnets.is_empty() {
                     Vec::new()
                 } else {
-                    vec![NetworkInterface { attachment_id: attachment_id.clone(), private_ipv4_address: "127.0.0.1".into() }]
+                    vec![NetworkInterface {
+                        attachment_id: attachment_id.clone(),
+                        private_ipv4_address: "127.0.0.1".into(),
+                    }]
                 },
                 health_status: "UNKNOWN".into(),
                 cpu: container.cpu.to_string(),
@@ -372,7 +445,12 @@ impl Ecs {
             })
             .collect();
         let sum = |f: fn(&super::types::ContainerDefinition) -> i64| {
-            definition.container_definitions.iter().map(f).sum::<i64>().to_string()
+            definition
+                .container_definitions
+                .iter()
+                .map(f)
+                .sum::<i64>()
+                .to_string()
         };
         let fargate = launch.launch_type == "FARGATE";
         Task {
@@ -384,12 +462,22 @@ impl Ecs {
             connectivity_at: None,
             container_instance_arn: launch.container_instances.get(index).cloned(),
             containers,
-            cpu: launch.overrides.cpu.clone().or_else(|| definition.cpu.clone()).unwrap_or_else(|| sum(|c| c.cpu)),
+            cpu: launch
+                .overrides
+                .cpu
+                .clone()
+                .or_else(|| definition.cpu.clone())
+                .unwrap_or_else(|| sum(|c| c.cpu)),
             created_at: self.now(),
             desired_status: "RUNNING".into(),
             enable_execute_command: launch.enable_execute_command,
             execution_stopped_at: None,
-            group: Some(launch.group.clone().unwrap_or_else(|| format!("family:{}", definition.family))),
+            group: Some(
+                launch
+                    .group
+                    .clone()
+                    .unwrap_or_else(|| format!("family:{}", definition.family)),
+            ),
             health_status: "UNKNOWN".into(),
             last_status: "PROVISIONING".into(),
             launch_type: launch.launch_type.clone(),
@@ -491,13 +579,21 @@ impl Ecs {
         }
     }
 
-    pub(super) async fn describe_tasks(&self, ctx: &Ctx, input: DescribeTasksRequest) -> Result<DescribeTasksResponse, EcsError> {
+    pub(super) async fn describe_tasks(
+        &self,
+        ctx: &Ctx,
+        input: DescribeTasksRequest,
+    ) -> Result<DescribeTasksResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let with_tags = input.include.iter().any(|i| i == "TAGS");
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for requested in input.tasks {
-            let key = task_key(&ctx.scope(), &cluster.cluster.cluster_name, name_of(&requested));
+            let key = task_key(
+                &ctx.scope(),
+                &cluster.cluster.cluster_name,
+                name_of(&requested),
+            );
             match self.tasks.get(&key) {
                 Some(record) => {
                     let mut task = record.task;
@@ -510,7 +606,10 @@ impl Ecs {
                     arn: Some(if requested.starts_with("arn:") {
                         requested
                     } else {
-                        ctx.arn("ecs", &format!("task/{}/{requested}", cluster.cluster.cluster_name))
+                        ctx.arn(
+                            "ecs",
+                            &format!("task/{}/{requested}", cluster.cluster.cluster_name),
+                        )
                     }),
                     reason: "MISSING".into(),
                     detail: None,
@@ -520,41 +619,93 @@ impl Ecs {
         Ok(DescribeTasksResponse { tasks, failures })
     }
 
-    pub(super) async fn list_tasks(&self, ctx: &Ctx, input: ListTasksRequest) -> Result<ListTasksResponse, EcsError> {
+    pub(super) async fn list_tasks(
+        &self,
+        ctx: &Ctx,
+        input: ListTasksRequest,
+    ) -> Result<ListTasksResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         if input.family.is_some() && input.service_name.is_some() {
-            return Err(EcsError::InvalidParameter("Family and serviceName cannot both be specified.".into()));
+            return Err(EcsError::InvalidParameter(
+                "Family and serviceName cannot both be specified.".into(),
+            ));
         }
         let desired = input.desired_status.unwrap_or_else(|| "RUNNING".into());
-        let family_prefix = input.family.map(|family| format!("task-definition/{family}:"));
+        let family_prefix = input
+            .family
+            .map(|family| format!("task-definition/{family}:"));
         let items = self
             .tasks
             .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name))
             .into_iter()
             .filter(|(_, r)| r.task.desired_status == desired)
-            .filter(|(_, r)| input.service_name.as_deref().is_none_or(|s| r.service.as_deref() == Some(name_of(s))))
-            .filter(|(_, r)| family_prefix.as_deref().is_none_or(|f| r.task.task_definition_arn.contains(f)))
-            .filter(|(_, r)| input.started_by.as_deref().is_none_or(|s| r.task.started_by.as_deref() == Some(s)))
-            .filter(|(_, r)| input.launch_type.as_deref().is_none_or(|l| r.task.launch_type == l))
+            .filter(|(_, r)| {
+                input
+                    .service_name
+                    .as_deref()
+                    .is_none_or(|s| r.service.as_deref() == Some(name_of(s)))
+            })
+            .filter(|(_, r)| {
+                family_prefix
+                    .as_deref()
+                    .is_none_or(|f| r.task.task_definition_arn.contains(f))
+            })
+            .filter(|(_, r)| {
+                input
+                    .started_by
+                    .as_deref()
+                    .is_none_or(|s| r.task.started_by.as_deref() == Some(s))
+            })
+            .filter(|(_, r)| {
+                input
+                    .launch_type
+                    .as_deref()
+                    .is_none_or(|l| r.task.launch_type == l)
+            })
             .filter(|(_, r)| {
                 input.container_instance.as_deref().is_none_or(|i| {
-                    r.task.container_instance_arn.as_deref().is_some_and(|arn| name_of(arn) == name_of(i))
+                    r.task
+                        .container_instance_arn
+                        .as_deref()
+                        .is_some_and(|arn| name_of(arn) == name_of(i))
                 })
             })
             .map(|(key, r)| (key, r.task.task_arn))
             .collect();
-        let (task_arns, next_token) = page(items, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListTasksResponse { task_arns, next_token })
+        let (task_arns, next_token) =
+            page(items, input.next_token.as_deref(), input.max_results, 100)?;
+        Ok(ListTasksResponse {
+            task_arns,
+            next_token,
+        })
     }
 
-    pub(super) async fn stop_task(&self, ctx: &Ctx, input: StopTaskRequest) -> Result<StopTaskResponse, EcsError> {
+    pub(super) async fn stop_task(
+        &self,
+        ctx: &Ctx,
+        input: StopTaskRequest,
+    ) -> Result<StopTaskResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let key = task_key(&ctx.scope(), &cluster.cluster.cluster_name, name_of(&input.task));
+        let key = task_key(
+            &ctx.scope(),
+            &cluster.cluster.cluster_name,
+            name_of(&input.task),
+        );
         if !self.tasks.contains(&key) {
-            return Err(EcsError::InvalidParameter("The referenced task was not found.".into()));
+            return Err(EcsError::InvalidParameter(
+                "The referenced task was not found.".into(),
+            ));
         }
-        let reason = input.reason.unwrap_or_else(|| "Task stopped by user".into());
-        let task = self.request_stop(&key, StopRequest { code: "UserInitiated".into(), reason })?;
+        let reason = input
+            .reason
+            .unwrap_or_else(|| "Task stopped by user".into());
+        let task = self.request_stop(
+            &key,
+            StopRequest {
+                code: "UserInitiated".into(),
+                reason,
+            },
+        )?;
         Ok(StopTaskResponse { task })
     }
 }

@@ -161,9 +161,17 @@ pub struct TaskDefinition {
     pub proxy_configuration: Option<Value>,
     #[serde(with = "epoch_seconds")]
     pub registered_at: i64,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deregistered_at: Option<i64>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delete_requested_at: Option<i64>,
     pub registered_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,7 +279,11 @@ pub struct Task {
     pub cluster_arn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connectivity: Option<String>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connectivity_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_instance_arn: Option<String>,
@@ -281,7 +293,11 @@ pub struct Task {
     pub created_at: i64,
     pub desired_status: String,
     pub enable_execute_command: bool,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub execution_stopped_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
@@ -294,21 +310,41 @@ pub struct Task {
     pub platform_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_family: Option<String>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pull_started_at: Option<i64>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pull_stopped_at: Option<i64>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub started_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_code: Option<String>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stopped_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_reason: Option<String>,
-    #[serde(default, with = "epoch_seconds_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "epoch_seconds_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stopping_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,

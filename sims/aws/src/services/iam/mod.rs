@@ -211,7 +211,7 @@ impl Iam {
 
     /// A new unique ID such as `AROA` + 17 characters.
     pub(crate) fn unique_id(&self, prefix: &str) -> String {
-        format!("{prefix}{}", self.kit.ids().from_alphabet(ID_ALPHABET, 17))
+        format!("{prefix}{}", self.kit.ids().random_word(ID_ALPHABET, 17))
     }
 
     pub(crate) fn now_millis(&self) -> i64 {
