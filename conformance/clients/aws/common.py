@@ -42,8 +42,9 @@ def aws(*args, expect_error=None, env=None):
 
 
 def client(service, **overrides):
-    """A boto3 client for the simulator (endpoint from AWS_ENDPOINT_URL)."""
-    config = overrides.pop("config", None) or botocore.config.Config(retries={"max_attempts": 1})
+    """A boto3 client for the simulator (endpoint from AWS_ENDPOINT_URL), without retries: a
+    scenario must see the first answer, not a retried one."""
+    config = overrides.pop("config", None) or botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
     return boto3.client(service, endpoint_url=os.environ["AWS_ENDPOINT_URL"], config=config, **overrides)
 
 

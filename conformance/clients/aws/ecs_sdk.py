@@ -115,7 +115,7 @@ ecs.delete_service(cluster=cluster, service=service, force=True)
 ecs.get_waiter("services_inactive").wait(cluster=cluster, services=[service], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
 # Server-side checks with boto3's own validation turned off.
-unchecked = client("ecs", config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}))
+unchecked = client("ecs", config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"}))
 check(error_code(unchecked.list_tasks, cluster=cluster, maxResults="many") == "SerializationException", "wrong type")
 check(error_code(unchecked.list_clusters, maxResults=1000) == "InvalidParameterException", "out of range")
 check(error_code(unchecked.run_task, cluster=cluster) == "InvalidParameterException", "missing required member")

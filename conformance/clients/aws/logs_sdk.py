@@ -198,6 +198,6 @@ expect_code("ResourceNotFoundException", logs.describe_log_streams, logGroupName
 check(logs.describe_log_groups(logGroupNamePrefix=f"{base}/")["logGroups"] == [], "all groups deleted")
 
 # A wrong-typed parameter, sent as is, is refused by the server's deserializer.
-raw = client("logs", config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}))
+raw = client("logs", config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"}))
 expect_code("SerializationException", raw.describe_log_groups, limit="abc")
 done("logs sdk")

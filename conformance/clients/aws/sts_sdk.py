@@ -46,7 +46,7 @@ expect_code("AccessDenied", sts.assume_role, RoleArn="arn:aws:iam::123456789012:
 expect_code("ValidationError", sts.assume_role, RoleArn=created["Arn"], RoleSessionName="ss", DurationSeconds=7200)
 
 # Server-side validation: boto3's own checks are off, so the simulator sees the bad input.
-unchecked = client("sts", config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}))
+unchecked = client("sts", config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"}))
 expect_code("ValidationError", unchecked.assume_role, RoleArn=created["Arn"], RoleSessionName="ss", DurationSeconds="soon")
 expect_code("ValidationError", unchecked.assume_role, RoleArn=created["Arn"])
 done("sts sdk")

@@ -62,3 +62,30 @@ fn ecs_cli() {
 fn ecs_sdk() {
     scenario("cloud-sdk", "ecs", "boto3", "aws/ecs_sdk.py");
 }
+
+#[test]
+fn faults_in_each_protocols_shape() {
+    scenario("faults", "faults", "boto3", "aws/faults_aws.py");
+}
+
+#[test]
+fn strict_auth_verifies_signatures() {
+    let _cell = Cell::new("auth", "aws", "strict-sigv4", "aws CLI + boto3");
+    let aws_cli = clients::aws();
+    let server = Sockerless::start(
+        &["sim", "aws", "--port", "0", "--strict-auth", "--access-key", "STRICTKEY:strictsecret"],
+        &["aws"],
+    );
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
+    sandbox.run_script("aws/strict_auth.py", &[]);
+}
+
+#[test]
+fn state_survives_a_restart() {
+    let _cell = Cell::new("durability", "aws", "ecs-logs-iam-restart", "boto3");
+    let sandbox = Sandbox::aws("http://replaced-by-the-script");
+    let state = sandbox.path().join("state");
+    let bin = conformance::sockerless_bin();
+    sandbox.run_script("aws/restart.py", &[bin.to_str().unwrap(), state.to_str().unwrap()]);
+}

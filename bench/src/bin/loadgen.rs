@@ -1,0 +1,107 @@
+//! Keep-alive HTTP/1.1 load: `loadgen URL --connections N --seconds S [--header 'K: V'] [--body B]`.
+//! Each connection sends the request back to back; the output is one JSON object with requests
+//! per second, latency percentiles in microseconds, and the count of non-2xx answers.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+struct Options {
+    url: hyper::Uri,
+    connections: usize,
+    seconds: f64,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+fn parse() -> anyhow::Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let mut options = Options {
+        url: args.next().ok_or_else(|| anyhow::anyhow!("usage: loadgen URL [options]"))?.parse()?,
+        connections: 16,
+        seconds: 5.0,
+        headers: Vec::new(),
+        body: String::new(),
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--connections" => options.connections = value.parse()?,
+            "--seconds" => options.seconds = value.parse()?,
+            "--body" => options.body = value,
+            "--header" => {
+                let (name, header_value) = value.split_once(':').ok_or_else(|| anyhow::anyhow!("header K: V"))?;
+                options.headers.push((name.trim().to_string(), header_value.trim().to_string()));
+            }
+            other => anyhow::bail!("unknown option {other}"),
+        }
+    }
+    Ok(options)
+}
+
+#[allow(clippy::disallowed_methods)] // A benchmark measures wall time.
+fn now() -> Instant {
+    Instant::now()
+}
+
+async fn connection(options: std::sync::Arc<Options>, until: Instant) -> anyhow::Result<(Vec<u32>, u64)> {
+    let authority = options.url.authority().ok_or_else(|| anyhow::anyhow!("URL without host"))?.clone();
+    let stream = tokio::net::TcpStream::connect(authority.as_str()).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(driver);
+    let mut latencies = Vec::with_capacity(100_000);
+    let mut failures = 0;
+    let method = if options.body.is_empty() { hyper::Method::GET } else { hyper::Method::POST };
+    while now() < until {
+        let mut request = hyper::Request::builder().method(method.clone()).uri(options.url.path()).header("host", authority.as_str());
+        for (name, value) in &options.headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(Full::new(Bytes::from(options.body.clone())))?;
+        let started = now();
+        let response = sender.send_request(request).await?;
+        let ok = response.status().is_success();
+        response.into_body().collect().await?;
+        latencies.push(started.elapsed().as_micros() as u32);
+        if !ok {
+            failures += 1;
+        }
+    }
+    Ok((latencies, failures))
+}
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = std::sync::Arc::new(parse()?);
+    let started = now();
+    let until = started + Duration::from_secs_f64(options.seconds);
+    let workers: Vec<_> = (0..options.connections).map(|_| tokio::spawn(connection(options.clone(), until))).collect();
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    for worker in workers {
+        let (mine, failed) = worker.await??;
+        latencies.extend(mine);
+        failures += failed;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let output = serde_json::json!({
+        "requests": latencies.len(),
+        "rps": latencies.len() as f64 / elapsed,
+        "p50_us": percentile(&latencies, 0.50),
+        "p99_us": percentile(&latencies, 0.99),
+        "failures": failures,
+    });
+    println!("{output}");
+    Ok(())
+}

@@ -1,0 +1,65 @@
+"""State survives a restart with --state-dir: a STOPPED task is still STOPPED with its exit code
+and its awslogs lines; a task that was running when the simulator stopped is reported STOPPED
+(its process died with the simulator); IAM roles, clusters and task definitions are all there.
+
+    python3 restart.py SOCKERLESS_BIN STATE_DIR
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from common import check, client, done, unique
+
+binary, state_dir = sys.argv[1], sys.argv[2]
+
+
+def start():
+    process = subprocess.Popen([binary, "sim", "aws", "--port", "0", "--state-dir", state_dir],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in process.stdout:
+        if line.startswith("READY aws "):
+            os.environ["AWS_ENDPOINT_URL"] = line.split()[2]
+            return process
+    sys.exit("the simulator never announced itself")
+
+
+process = start()
+ecs, logs, iam = client("ecs"), client("logs"), client("iam")
+role = iam.create_role(RoleName=unique("restart"), AssumeRolePolicyDocument="{}")["Role"]
+ecs.create_cluster(clusterName="restart")
+logs.create_log_group(logGroupName="/restart")
+awslogs = {"logDriver": "awslogs", "options": {"awslogs-group": "/restart", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "r"}}
+ecs.register_task_definition(family="done", containerDefinitions=[{"name": "app", "image": "busybox", "memory": 16,
+                             "command": ["sh", "-c", "echo before restart; exit 7"], "logConfiguration": awslogs}])
+ecs.register_task_definition(family="forever", containerDefinitions=[{"name": "app", "image": "busybox", "memory": 16,
+                             "command": ["sleep", "600"]}])
+finished = ecs.run_task(cluster="restart", taskDefinition="done")["tasks"][0]["taskArn"]
+ecs.get_waiter("tasks_stopped").wait(cluster="restart", tasks=[finished], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+running = ecs.run_task(cluster="restart", taskDefinition="forever")["tasks"][0]["taskArn"]
+ecs.get_waiter("tasks_running").wait(cluster="restart", tasks=[running], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+before = ecs.describe_tasks(cluster="restart", tasks=[finished])["tasks"][0]
+process.send_signal(signal.SIGKILL)
+process.wait()
+
+process = start()
+try:
+    ecs, logs, iam = client("ecs"), client("logs"), client("iam")
+    after = ecs.describe_tasks(cluster="restart", tasks=[finished])["tasks"][0]
+    check(after["lastStatus"] == "STOPPED" and after["containers"][0]["exitCode"] == 7, f"{after}")
+    check(after["stoppedAt"] == before["stoppedAt"] and after["stopCode"] == "EssentialContainerExited", "unchanged by the restart")
+    stream = f"r/app/{finished.rsplit('/', 1)[1]}"
+    events = logs.get_log_events(logGroupName="/restart", logStreamName=stream, startFromHead=True)["events"]
+    check([e["message"] for e in events] == ["before restart"], f"{events}")
+    orphan = ecs.describe_tasks(cluster="restart", tasks=[running])["tasks"][0]
+    check(orphan["lastStatus"] == "STOPPED" and orphan["desiredStatus"] == "STOPPED", f"{orphan}")
+    check("restarted" in orphan["stoppedReason"], f"{orphan['stoppedReason']}")
+    check(iam.get_role(RoleName=role["RoleName"])["Role"]["RoleId"] == role["RoleId"], "the role survived")
+    check(ecs.describe_task_definition(taskDefinition="done")["taskDefinition"]["revision"] == 1, "definitions survived")
+    check(ecs.register_task_definition(family="done", containerDefinitions=[{"name": "a", "image": "b", "memory": 16}])["taskDefinition"]["revision"] == 2,
+          "revisions keep counting after a restart")
+finally:
+    process.terminate()
+    process.wait()
+done("state survives a restart")
