@@ -246,19 +246,20 @@ async fn up(args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         })
     };
     // One CA for every server, so a client trusts one file.
+    // Without a state directory the CA lives in a temporary directory removed at exit.
+    let temp = tempfile::Builder::new()
+        .prefix("sockerless-")
+        .tempdir()
+        .context("creating a temporary directory")?;
     let (authority, ca_path) = match &args.common.state_dir {
         Some(dir) => (
             Authority::load_or_generate(dir).context("loading the CA")?,
             dir.join("ca.pem"),
         ),
-        None => {
-            let path = args.common.ca_out.clone().unwrap_or_else(|| {
-                std::env::temp_dir()
-                    .join(format!("sockerless-{}", std::process::id()))
-                    .join("ca.pem")
-            });
-            (Authority::generate().context("generating the CA")?, path)
-        }
+        None => (
+            Authority::generate().context("generating the CA")?,
+            temp.path().join("ca.pem"),
+        ),
     };
     let ca_path = args.common.ca_out.clone().unwrap_or(ca_path);
     let authority = Arc::new(authority);
@@ -304,5 +305,6 @@ async fn up(args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
 
     signals.recv().await;
     aws.shutdown().await;
+    drop(temp);
     Ok(())
 }

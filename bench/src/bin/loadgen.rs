@@ -19,21 +19,30 @@ struct Options {
 fn parse() -> anyhow::Result<Options> {
     let mut args = std::env::args().skip(1);
     let mut options = Options {
-        url: args.next().ok_or_else(|| anyhow::anyhow!("usage: loadgen URL [options]"))?.parse()?,
+        url: args
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("usage: loadgen URL [options]"))?
+            .parse()?,
         connections: 16,
         seconds: 5.0,
         headers: Vec::new(),
         body: String::new(),
     };
     while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))?;
+        let value = args
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))?;
         match flag.as_str() {
             "--connections" => options.connections = value.parse()?,
             "--seconds" => options.seconds = value.parse()?,
             "--body" => options.body = value,
             "--header" => {
-                let (name, header_value) = value.split_once(':').ok_or_else(|| anyhow::anyhow!("header K: V"))?;
-                options.headers.push((name.trim().to_string(), header_value.trim().to_string()));
+                let (name, header_value) = value
+                    .split_once(':')
+                    .ok_or_else(|| anyhow::anyhow!("header K: V"))?;
+                options
+                    .headers
+                    .push((name.trim().to_string(), header_value.trim().to_string()));
             }
             other => anyhow::bail!("unknown option {other}"),
         }
@@ -46,17 +55,31 @@ fn now() -> Instant {
     Instant::now()
 }
 
-async fn connection(options: std::sync::Arc<Options>, until: Instant) -> anyhow::Result<(Vec<u32>, u64)> {
-    let authority = options.url.authority().ok_or_else(|| anyhow::anyhow!("URL without host"))?.clone();
+async fn connection(
+    options: std::sync::Arc<Options>,
+    until: Instant,
+) -> anyhow::Result<(Vec<u32>, u64)> {
+    let authority = options
+        .url
+        .authority()
+        .ok_or_else(|| anyhow::anyhow!("URL without host"))?
+        .clone();
     let stream = tokio::net::TcpStream::connect(authority.as_str()).await?;
     stream.set_nodelay(true)?;
     let (mut sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(driver);
     let mut latencies = Vec::with_capacity(100_000);
     let mut failures = 0;
-    let method = if options.body.is_empty() { hyper::Method::GET } else { hyper::Method::POST };
+    let method = if options.body.is_empty() {
+        hyper::Method::GET
+    } else {
+        hyper::Method::POST
+    };
     while now() < until {
-        let mut request = hyper::Request::builder().method(method.clone()).uri(options.url.path()).header("host", authority.as_str());
+        let mut request = hyper::Request::builder()
+            .method(method.clone())
+            .uri(options.url.path())
+            .header("host", authority.as_str());
         for (name, value) in &options.headers {
             request = request.header(name, value);
         }
@@ -85,7 +108,9 @@ async fn main() -> anyhow::Result<()> {
     let options = std::sync::Arc::new(parse()?);
     let started = now();
     let until = started + Duration::from_secs_f64(options.seconds);
-    let workers: Vec<_> = (0..options.connections).map(|_| tokio::spawn(connection(options.clone(), until))).collect();
+    let workers: Vec<_> = (0..options.connections)
+        .map(|_| tokio::spawn(connection(options.clone(), until)))
+        .collect();
     let mut latencies = Vec::new();
     let mut failures = 0;
     for worker in workers {

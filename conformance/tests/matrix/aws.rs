@@ -73,7 +73,15 @@ fn strict_auth_verifies_signatures() {
     let _cell = Cell::new("auth", "aws", "strict-sigv4", "aws CLI + boto3");
     let aws_cli = clients::aws();
     let server = Sockerless::start(
-        &["sim", "aws", "--port", "0", "--strict-auth", "--access-key", "STRICTKEY:strictsecret"],
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--strict-auth",
+            "--access-key",
+            "STRICTKEY:strictsecret",
+        ],
         &["aws"],
     );
     let mut sandbox = Sandbox::aws(server.url("aws"));
@@ -87,5 +95,8 @@ fn state_survives_a_restart() {
     let sandbox = Sandbox::aws("http://replaced-by-the-script");
     let state = sandbox.path().join("state");
     let bin = conformance::sockerless_bin();
-    sandbox.run_script("aws/restart.py", &[bin.to_str().unwrap(), state.to_str().unwrap()]);
+    sandbox.run_script(
+        "aws/restart.py",
+        &[bin.to_str().unwrap(), state.to_str().unwrap()],
+    );
 }
