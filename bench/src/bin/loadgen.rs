@@ -55,6 +55,18 @@ fn now() -> Instant {
     Instant::now()
 }
 
+async fn connect(
+    authority: &str,
+) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(authority).await?;
+    stream.set_nodelay(true)?;
+    let (sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(driver);
+    Ok(sender)
+}
+
+/// One client: requests back to back on a kept-alive connection, reconnecting whenever the
+/// server closes it (moto's server answers one request per connection).
 async fn connection(
     options: std::sync::Arc<Options>,
     until: Instant,
@@ -63,11 +75,7 @@ async fn connection(
         .url
         .authority()
         .ok_or_else(|| anyhow::anyhow!("URL without host"))?
-        .clone();
-    let stream = tokio::net::TcpStream::connect(authority.as_str()).await?;
-    stream.set_nodelay(true)?;
-    let (mut sender, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(driver);
+        .to_string();
     let mut latencies = Vec::with_capacity(100_000);
     let mut failures = 0;
     let method = if options.body.is_empty() {
@@ -75,7 +83,16 @@ async fn connection(
     } else {
         hyper::Method::POST
     };
+    let mut sender = None;
     while now() < until {
+        let started = now();
+        let mut current = match sender.take() {
+            Some(current) => current,
+            None => connect(&authority).await?,
+        };
+        if current.ready().await.is_err() {
+            current = connect(&authority).await?;
+        }
         let mut request = hyper::Request::builder()
             .method(method.clone())
             .uri(options.url.path())
@@ -84,14 +101,19 @@ async fn connection(
             request = request.header(name, value);
         }
         let request = request.body(Full::new(Bytes::from(options.body.clone())))?;
-        let started = now();
-        let response = sender.send_request(request).await?;
+        let response = match current.send_request(request).await {
+            Ok(response) => response,
+            // The server closed the connection between the readiness check and the send.
+            Err(error) if error.is_canceled() || error.is_closed() => continue,
+            Err(error) => return Err(error.into()),
+        };
         let ok = response.status().is_success();
         response.into_body().collect().await?;
         latencies.push(started.elapsed().as_micros() as u32);
         if !ok {
             failures += 1;
         }
+        sender = Some(current);
     }
     Ok((latencies, failures))
 }

@@ -77,7 +77,10 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
     let model = routed.model;
     let operation = routed.operation;
     let service_name = model.metadata.signing_name();
-    tracing::Span::current().record("operation", format!("{service_name}:{}", operation.name));
+    let span = tracing::Span::current();
+    if !span.is_disabled() {
+        span.record("operation", format!("{service_name}:{}", operation.name));
+    }
 
     let fail =
         |error: AwsError| protocol::encode_error(model, &error, &request_id).into_http(&request_id);

@@ -26,7 +26,8 @@ pub enum Dialect {
     Ec2,
 }
 
-type Params = BTreeMap<String, String>;
+/// Borrowed from the request: decoding copies only what it keeps.
+type Params<'a> = BTreeMap<&'a str, &'a str>;
 
 /// Decodes form parameters (body and URL query together) into the operation's input.
 pub fn decode(
@@ -36,7 +37,10 @@ pub fn decode(
     dialect: Dialect,
     validation_code: &str,
 ) -> Result<Value, AwsError> {
-    let params: Params = params.iter().cloned().collect();
+    let params: Params = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let invalid = |message: String| AwsError::with_status(validation_code, 400, message);
     match &operation.input {
         Some(input) => read_struct(model, &input.shape, "", &params, dialect, &invalid),
@@ -54,7 +58,7 @@ fn join(prefix: &str, name: &str) -> String {
 
 fn has_prefix(params: &Params, prefix: &str) -> bool {
     params
-        .range(prefix.to_string()..)
+        .range(prefix..)
         .next()
         .is_some_and(|(key, _)| key.starts_with(prefix))
 }
@@ -175,7 +179,7 @@ fn read_member(
                 if !has_prefix(params, &format!("{entry}.")) {
                     break;
                 }
-                let Some(entry_key) = params.get(&join(&entry, key_name)) else {
+                let Some(entry_key) = params.get(join(&entry, key_name).as_str()) else {
                     continue;
                 };
                 let entry_value = read_member(
@@ -187,7 +191,7 @@ fn read_member(
                     dialect,
                     invalid,
                 )?;
-                entries.insert(entry_key.clone(), entry_value.unwrap_or(Value::Null));
+                entries.insert(entry_key.to_string(), entry_value.unwrap_or(Value::Null));
             }
             Ok(Some(Value::Object(entries)))
         }

@@ -19,6 +19,16 @@ const MAX_DEPTH: usize = 64;
 /// Escapes text for element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` to `out`, escaped; the common case (nothing to escape) is one copy.
+pub fn escape_into(out: &mut String, text: &str) {
+    if !text.contains(['&', '<', '>', '"', '\'', '\r']) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -31,7 +41,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Builds an XML document.
@@ -59,7 +68,7 @@ impl XmlWriter {
             self.out.push(' ');
             self.out.push_str(key);
             self.out.push_str("=\"");
-            self.out.push_str(&escape(value));
+            escape_into(&mut self.out, value);
             self.out.push('"');
         }
         self.out.push('>');
@@ -73,7 +82,7 @@ impl XmlWriter {
 
     pub fn element(&mut self, name: &str, text: &str) {
         self.open(name, &[]);
-        self.out.push_str(&escape(text));
+        escape_into(&mut self.out, text);
         self.close(name);
     }
 
@@ -171,8 +180,10 @@ impl XmlWriter {
             }
             _ => {
                 self.open(name, &attributes);
-                self.out
-                    .push_str(&escape(&scalar_text(model, shape_name, member, value)));
+                escape_into(
+                    &mut self.out,
+                    &scalar_text(model, shape_name, member, value),
+                );
                 self.close(name);
             }
         }
