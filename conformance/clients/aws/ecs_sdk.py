@@ -18,6 +18,15 @@ check(described["clusters"][0]["tags"] == [{"key": "owner", "value": "sdk"}], f"
 check(described["clusters"][0]["settings"] == [{"name": "containerInsights", "value": "disabled"}], f"{described}")
 check(described["failures"][0]["reason"] == "MISSING", f"{described}")
 
+# State is partitioned by region: a cluster made in us-west-2 is not in us-east-1.
+west = client("ecs", region_name="us-west-2")
+west_cluster = unique("west")
+west_arn = west.create_cluster(clusterName=west_cluster)["cluster"]["clusterArn"]
+check(west_arn.startswith("arn:aws:ecs:us-west-2:123456789012:cluster/"), f"{west_arn}")
+check(west_arn in west.list_clusters()["clusterArns"], "listed in its region")
+check(west_arn not in ecs.list_clusters()["clusterArns"], "not listed in another region")
+check(ecs.describe_clusters(clusters=[west_cluster])["failures"][0]["reason"] == "MISSING", "missing in another region")
+
 group = unique("/ecs/sdk")
 logs.create_log_group(logGroupName=group)
 role = iam.create_role(RoleName=unique("task-role"), AssumeRolePolicyDocument=json.dumps({
