@@ -15,6 +15,9 @@ use simkit::server::Signals;
 use simkit::store::Durability;
 use simkit::tls::Authority;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "sockerless",
