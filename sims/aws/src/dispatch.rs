@@ -129,7 +129,7 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
     };
     match service.call(&ctx, &operation.name, decoded).await {
         Ok(output) => {
-            protocol::encode(model, operation, &output, &request_id).into_http(&request_id)
+            protocol::encode(model, operation, output, &request_id).into_http(&request_id)
         }
         Err(error) => {
             if error.status.is_some_and(|s| s >= 500) {

@@ -7,7 +7,7 @@
 //! bindings, member names and locations, list and map encodings, timestamp formats, validation
 //! constraints, and each error's code and status.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use indexmap::IndexMap;
@@ -17,8 +17,8 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 pub struct Model {
     pub metadata: Metadata,
-    pub operations: HashMap<String, Operation>,
-    pub shapes: HashMap<String, Shape>,
+    pub operations: FxHashMap<String, Operation>,
+    pub shapes: FxHashMap<String, Shape>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -25,7 +25,7 @@ pub fn decode(model: &Model, operation: &Operation, body: &[u8]) -> Result<Value
             .map_err(|error| AwsError::serialization(json_error_message(&error)))?
     };
     match &operation.input {
-        Some(input) => shape::from_json(model, &input.shape, &parsed),
+        Some(input) => shape::from_json(model, &input.shape, parsed),
         None => Ok(Value::Object(Map::new())),
     }
 }
@@ -41,7 +41,7 @@ pub fn json_error_message(error: &serde_json::Error) -> String {
     }
 }
 
-pub fn encode(model: &Model, operation: &Operation, output: &Value) -> WireResponse {
+pub fn encode(model: &Model, operation: &Operation, output: Value) -> WireResponse {
     let body = match &operation.output {
         Some(shape_ref) => shape::to_json(model, &shape_ref.shape, output, None),
         None => Value::Object(Map::new()),

@@ -165,16 +165,16 @@ pub fn decode(
 pub fn encode(
     model: &Model,
     operation: &Operation,
-    output: &Value,
+    output: Value,
     request_id: &str,
 ) -> WireResponse {
     match model.metadata.protocol {
         Protocol::Json => json::encode(model, operation, output),
         Protocol::Query => {
-            query::encode(model, operation, output, request_id, query::Dialect::Query)
+            query::encode(model, operation, &output, request_id, query::Dialect::Query)
         }
-        Protocol::Ec2 => query::encode(model, operation, output, request_id, query::Dialect::Ec2),
-        Protocol::RestJson | Protocol::RestXml => rest::encode(model, operation, output),
+        Protocol::Ec2 => query::encode(model, operation, &output, request_id, query::Dialect::Ec2),
+        Protocol::RestJson | Protocol::RestXml => rest::encode(model, operation, &output),
     }
 }
 

@@ -318,7 +318,7 @@ fn decode_body(
     } else {
         let parsed: Value = serde_json::from_slice(body)
             .map_err(|error| AwsError::serialization(super::json::json_error_message(&error)))?;
-        shape::from_json(model, shape_name, &parsed)
+        shape::from_json(model, shape_name, parsed)
     }
 }
 
@@ -487,7 +487,8 @@ fn encode_body(
         }
         writer.finish().into_bytes()
     } else {
-        serde_json::to_vec(&shape::to_json(model, shape_name, value, None)).unwrap_or_default()
+        serde_json::to_vec(&shape::to_json(model, shape_name, value.clone(), None))
+            .unwrap_or_default()
     }
 }
 

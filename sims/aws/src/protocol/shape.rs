@@ -96,17 +96,18 @@ fn shape<'m>(model: &'m Model, name: &str) -> Result<&'m Shape, AwsError> {
 }
 
 /// Decodes a JSON value (a json-protocol body, a rest-json payload) of shape `name` into the
-/// normal form. Unknown members are dropped, as AWS ignores them; nulls count as absent.
-pub fn from_json(model: &Model, name: &str, value: &Value) -> Result<Value, AwsError> {
+/// normal form. Unknown members are dropped, as AWS ignores them; nulls count as absent. The
+/// value is consumed: what is kept is moved, not copied.
+pub fn from_json(model: &Model, name: &str, value: Value) -> Result<Value, AwsError> {
     let target = shape(model, name)?;
     match target.kind {
         ShapeType::Structure => {
-            let Value::Object(object) = value else {
-                return Err(mismatch(value, target.kind));
+            let Value::Object(mut object) = value else {
+                return Err(mismatch(&value, target.kind));
             };
             let mut out = Map::new();
             for (member_name, member) in &target.members {
-                match object.get(member_name) {
+                match object.remove(member_name) {
                     None | Some(Value::Null) => {}
                     Some(inner) => {
                         out.insert(member_name.clone(), from_json(model, &member.shape, inner)?);
@@ -123,11 +124,11 @@ pub fn from_json(model: &Model, name: &str, value: &Value) -> Result<Value, AwsE
         }
         ShapeType::List => {
             let Value::Array(items) = value else {
-                return Err(mismatch(value, target.kind));
+                return Err(mismatch(&value, target.kind));
             };
             let element = list_member(target)?;
             items
-                .iter()
+                .into_iter()
                 .filter(|item| !item.is_null())
                 .map(|item| from_json(model, &element.shape, item))
                 .collect::<Result<Vec<_>, _>>()
@@ -135,63 +136,63 @@ pub fn from_json(model: &Model, name: &str, value: &Value) -> Result<Value, AwsE
         }
         ShapeType::Map => {
             let Value::Object(object) = value else {
-                return Err(mismatch(value, target.kind));
+                return Err(mismatch(&value, target.kind));
             };
             let value_member = target.value.as_ref().ok_or_else(AwsError::internal)?;
             let mut out = Map::new();
             for (key, inner) in object {
                 if !inner.is_null() {
-                    out.insert(key.clone(), from_json(model, &value_member.shape, inner)?);
+                    out.insert(key, from_json(model, &value_member.shape, inner)?);
                 }
             }
             Ok(Value::Object(out))
         }
-        _ if target.document => Ok(value.clone()),
+        _ if target.document => Ok(value),
         ShapeType::String => match value {
-            Value::String(_) => Ok(value.clone()),
-            _ => Err(mismatch(value, target.kind)),
+            Value::String(_) => Ok(value),
+            _ => Err(mismatch(&value, target.kind)),
         },
         ShapeType::Boolean => match value {
-            Value::Bool(_) => Ok(value.clone()),
-            _ => Err(mismatch(value, target.kind)),
+            Value::Bool(_) => Ok(value),
+            _ => Err(mismatch(&value, target.kind)),
         },
-        ShapeType::Integer | ShapeType::Long | ShapeType::BigInteger => match value {
+        ShapeType::Integer | ShapeType::Long | ShapeType::BigInteger => match &value {
             Value::Number(number) if number.is_i64() || number.is_u64() => {
                 let fits = target.kind != ShapeType::Integer
                     || number.as_i64().is_some_and(|n| i32::try_from(n).is_ok());
                 if fits {
-                    Ok(value.clone())
+                    Ok(value)
                 } else {
-                    Err(mismatch(value, target.kind))
+                    Err(mismatch(&value, target.kind))
                 }
             }
-            _ => Err(mismatch(value, target.kind)),
+            _ => Err(mismatch(&value, target.kind)),
         },
-        ShapeType::Float | ShapeType::Double | ShapeType::BigDecimal => match value {
-            Value::Number(_) => Ok(value.clone()),
+        ShapeType::Float | ShapeType::Double | ShapeType::BigDecimal => match &value {
+            Value::Number(_) => Ok(value),
             // AWS accepts the special values as strings.
             Value::String(text) if matches!(text.as_str(), "NaN" | "Infinity" | "-Infinity") => {
-                Ok(value.clone())
+                Ok(value)
             }
-            _ => Err(mismatch(value, target.kind)),
+            _ => Err(mismatch(&value, target.kind)),
         },
-        ShapeType::Timestamp => match value {
+        ShapeType::Timestamp => match &value {
             Value::Number(number) => Ok(timestamp::epoch_json(number.as_f64().unwrap_or(0.0))),
             Value::String(text) => timestamp::parse(text)
                 .map(timestamp::epoch_json)
                 .ok_or_else(|| {
                     AwsError::serialization(format!("'{text}' can not be converted to a Timestamp"))
                 }),
-            _ => Err(mismatch(value, target.kind)),
+            _ => Err(mismatch(&value, target.kind)),
         },
-        ShapeType::Blob => match value {
+        ShapeType::Blob => match &value {
             Value::String(text) => {
                 base64::engine::general_purpose::STANDARD
                     .decode(text)
                     .map_err(|_| AwsError::serialization("Base64 encoded blob is malformed"))?;
-                Ok(value.clone())
+                Ok(value)
             }
-            _ => Err(mismatch(value, target.kind)),
+            _ => Err(mismatch(&value, target.kind)),
         },
     }
 }
@@ -503,15 +504,15 @@ fn java_classes_as_ascii(pattern: &str) -> String {
 
 /// Prepares handler output (normal form) for a JSON body: applies `timestampFormat` overrides
 /// and drops what the shape does not declare.
-pub fn to_json(model: &Model, name: &str, value: &Value, format: Option<TimestampFormat>) -> Value {
+pub fn to_json(model: &Model, name: &str, value: Value, format: Option<TimestampFormat>) -> Value {
     let Ok(target) = model.shape(name) else {
         return Value::Null;
     };
     match (target.kind, value) {
-        (ShapeType::Structure, Value::Object(object)) => {
+        (ShapeType::Structure, Value::Object(mut object)) => {
             let mut out = Map::new();
             for (member_name, member) in &target.members {
-                if let Some(inner) = object.get(member_name).filter(|v| !v.is_null()) {
+                if let Some(inner) = object.remove(member_name).filter(|v| !v.is_null()) {
                     let format = member.timestamp_format.or(target.timestamp_format);
                     out.insert(
                         member_name.clone(),
@@ -524,7 +525,7 @@ pub fn to_json(model: &Model, name: &str, value: &Value, format: Option<Timestam
         (ShapeType::List, Value::Array(items)) => match &target.member {
             Some(element) => Value::Array(
                 items
-                    .iter()
+                    .into_iter()
                     .map(|item| to_json(model, &element.shape, item, element.timestamp_format))
                     .collect(),
             ),
@@ -533,10 +534,10 @@ pub fn to_json(model: &Model, name: &str, value: &Value, format: Option<Timestam
         (ShapeType::Map, Value::Object(entries)) => match &target.value {
             Some(value_member) => Value::Object(
                 entries
-                    .iter()
+                    .into_iter()
                     .map(|(k, v)| {
                         (
-                            k.clone(),
+                            k,
                             to_json(model, &value_member.shape, v, value_member.timestamp_format),
                         )
                     })
@@ -552,7 +553,7 @@ pub fn to_json(model: &Model, name: &str, value: &Value, format: Option<Timestam
                 _ => timestamp::epoch_json(seconds),
             }
         }
-        _ => value.clone(),
+        (_, value) => value,
     }
 }
 

@@ -93,7 +93,7 @@ fn json_protocol_round_trip() {
     )
     .unwrap();
     assert_eq!(input, json!({"Name": "n", "Items": [], "When": 1704164645}));
-    let response = encode(model, operation, &output(), "rid");
+    let response = encode(model, operation, output(), "rid");
     assert_eq!(response.content_type, "application/x-amz-json-1.1");
     let parsed: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(parsed["When"], json!(1704164645.5));
@@ -105,7 +105,7 @@ fn json_protocol_round_trip() {
         serde_json::from_slice::<serde_json::Value>(&error.body).unwrap(),
         json!({"__type": "NoSuchThing", "message": "gone"})
     );
-    let empty = encode(model, model.operation("Empty").unwrap(), &json!({}), "rid");
+    let empty = encode(model, model.operation("Empty").unwrap(), json!({}), "rid");
     assert_eq!(body(&empty), "{}");
 }
 
@@ -186,7 +186,7 @@ fn query_protocol_decodes_flattened_paths_and_encodes_xml() {
             .contains("greater than or equal to 0")
     );
 
-    let xml = body(&encode(model, operation, &output(), "rid-1"));
+    let xml = body(&encode(model, operation, output(), "rid-1"));
     assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><OpResponse xmlns="https://demo.amazonaws.com/doc/2020-01-01/"><OpResult>"#), "{xml}");
     assert!(
         xml.contains("<Name>a&lt;b&gt;&amp;&quot;c&quot; é ☃</Name>"),
@@ -279,7 +279,7 @@ fn ec2_protocol_names_and_shapes() {
     let xml = body(&encode(
         model,
         operation,
-        &json!({"Things": [{"ThingId": "t-1"}]}),
+        json!({"Things": [{"ThingId": "t-1"}]}),
         "rid",
     ));
     assert_eq!(
@@ -422,7 +422,7 @@ fn rest_json_binds_uri_query_headers_and_body() {
     let response = encode(
         model,
         operation,
-        &json!({"Name": "fn-1", "Tags": ["a"], "Updated": 1704164645, "ETag": "\"abc\"", "Meta": {"color": "blue"}}),
+        json!({"Name": "fn-1", "Tags": ["a"], "Updated": 1704164645, "ETag": "\"abc\"", "Meta": {"color": "blue"}}),
         "rid",
     );
     assert_eq!(response.status, 200);
@@ -531,7 +531,7 @@ fn rest_xml_payloads_and_errors() {
     let xml = body(&encode(
         model,
         list,
-        &json!({"Things": [{"Name": "one"}, {"Name": "two"}]}),
+        json!({"Things": [{"Name": "one"}, {"Name": "two"}]}),
         "rid",
     ));
     assert_eq!(

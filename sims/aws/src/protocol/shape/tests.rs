@@ -30,7 +30,7 @@ fn model() -> Model {
 fn json_decoding_keeps_known_members_and_normalizes_timestamps() {
     let model = model();
     let input = serde_json::json!({"name": "a", "unknown": 1, "when": "2024-01-02T03:04:05Z", "count": null, "data": "aGk="});
-    let decoded = from_json(&model, "Input", &input).unwrap();
+    let decoded = from_json(&model, "Input", input).unwrap();
     assert_eq!(
         decoded,
         serde_json::json!({"name": "a", "when": 1704164645, "data": "aGk="})
@@ -74,7 +74,7 @@ fn json_type_mismatches_are_serialization_errors() {
             "START_ARRAY can not be converted to a Structure",
         ),
     ] {
-        let error = from_json(&model, "Input", &input).unwrap_err();
+        let error = from_json(&model, "Input", input.clone()).unwrap_err();
         assert_eq!(error.code, "SerializationException");
         assert_eq!(error.message, message, "{input}");
     }
