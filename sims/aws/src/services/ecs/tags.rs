@@ -35,6 +35,15 @@ pub struct ListTagsForResourceResponse {
     pub tags: Vec<Tag>,
 }
 
+/// The kinds of resource that carry tags.
+enum Tagged {
+    Cluster,
+    Service,
+    Task,
+    ContainerInstance,
+    TaskDefinition,
+}
+
 /// ECS allows 50 tags per resource.
 const MAX_TAGS: usize = 50;
 
@@ -48,6 +57,32 @@ fn merge(existing: &mut Vec<Tag>, added: Vec<Tag>) {
 }
 
 impl Ecs {
+    /// Which collection holds the resource `arn` names, and its key there.
+    fn tagged(&self, ctx: &Ctx, arn: &str) -> Result<(Tagged, String), EcsError> {
+        let not_found =
+            || EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"));
+        let prefix = format!("arn:aws:ecs:{}:{}:", ctx.region, ctx.account_id);
+        let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
+        let (kind, path) = resource.split_once('/').ok_or_else(not_found)?;
+        let scope = ctx.scope();
+        let tagged = match kind {
+            "cluster" => Tagged::Cluster,
+            "service" => Tagged::Service,
+            "task" => Tagged::Task,
+            "container-instance" => Tagged::ContainerInstance,
+            "task-definition" => {
+                let (family, revision) = path.rsplit_once(':').ok_or_else(not_found)?;
+                let revision: i64 = revision.parse().map_err(|_| not_found())?;
+                return Ok((
+                    Tagged::TaskDefinition,
+                    format!("{scope}{family}:{revision:010}"),
+                ));
+            }
+            _ => return Err(not_found()),
+        };
+        Ok((tagged, format!("{scope}{path}")))
+    }
+
     /// Applies `change` to the tags of the resource `arn` names.
     fn with_tags<R>(
         &self,
@@ -55,74 +90,38 @@ impl Ecs {
         arn: &str,
         change: impl FnOnce(&mut Vec<Tag>) -> R,
     ) -> Result<R, EcsError> {
-        let not_found =
-            || EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"));
-        let prefix = format!("arn:aws:ecs:{}:{}:", ctx.region, ctx.account_id);
-        let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
-        let (kind, path) = resource.split_once('/').ok_or_else(not_found)?;
-        let scope = ctx.scope();
-        let outcome = match kind {
-            "cluster" => self
+        let (tagged, key) = self.tagged(ctx, arn)?;
+        let outcome = match tagged {
+            Tagged::Cluster => self
                 .clusters
-                .update(&format!("{scope}{path}"), |r| change(&mut r.cluster.tags))?,
-            "service" => self
+                .update(&key, |r| change(&mut r.cluster.tags))?,
+            Tagged::Service => self
                 .services
-                .update(&format!("{scope}{path}"), |r| change(&mut r.service.tags))?,
-            "task" => self
-                .tasks
-                .update(&format!("{scope}{path}"), |r| change(&mut r.task.tags))?,
-            "container-instance" => self
+                .update(&key, |r| change(&mut r.service.tags))?,
+            Tagged::Task => self.tasks.update(&key, |r| change(&mut r.task.tags))?,
+            Tagged::ContainerInstance => self
                 .instances
-                .update(&format!("{scope}{path}"), |r| change(&mut r.instance.tags))?,
-            "task-definition" => {
-                let (family, revision) = path.rsplit_once(':').ok_or_else(not_found)?;
-                let revision: i64 = revision.parse().map_err(|_| not_found())?;
-                self.definitions
-                    .update(&format!("{scope}{family}:{revision:010}"), |r| {
-                        change(&mut r.tags)
-                    })?
-            }
-            _ => None,
+                .update(&key, |r| change(&mut r.instance.tags))?,
+            Tagged::TaskDefinition => self.definitions.update(&key, |r| change(&mut r.tags))?,
         };
-        outcome.ok_or_else(not_found)
+        outcome.ok_or_else(|| {
+            EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
+        })
     }
 
     /// The tags of the resource `arn` names, read without writing.
     fn tags_of(&self, ctx: &Ctx, arn: &str) -> Result<Vec<Tag>, EcsError> {
-        let not_found =
-            || EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"));
-        let prefix = format!("arn:aws:ecs:{}:{}:", ctx.region, ctx.account_id);
-        let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
-        let (kind, path) = resource.split_once('/').ok_or_else(not_found)?;
-        let scope = ctx.scope();
-        let tags = match kind {
-            "cluster" => self
-                .clusters
-                .get(&format!("{scope}{path}"))
-                .map(|r| r.cluster.tags),
-            "service" => self
-                .services
-                .get(&format!("{scope}{path}"))
-                .map(|r| r.service.tags),
-            "task" => self
-                .tasks
-                .get(&format!("{scope}{path}"))
-                .map(|r| r.task.tags),
-            "container-instance" => self
-                .instances
-                .get(&format!("{scope}{path}"))
-                .map(|r| r.instance.tags),
-            "task-definition" => path
-                .rsplit_once(':')
-                .and_then(|(family, revision)| Some((family, revision.parse::<i64>().ok()?)))
-                .and_then(|(family, revision)| {
-                    self.definitions
-                        .get(&format!("{scope}{family}:{revision:010}"))
-                })
-                .map(|r| r.tags),
-            _ => None,
+        let (tagged, key) = self.tagged(ctx, arn)?;
+        let tags = match tagged {
+            Tagged::Cluster => self.clusters.get(&key).map(|r| r.cluster.tags),
+            Tagged::Service => self.services.get(&key).map(|r| r.service.tags),
+            Tagged::Task => self.tasks.get(&key).map(|r| r.task.tags),
+            Tagged::ContainerInstance => self.instances.get(&key).map(|r| r.instance.tags),
+            Tagged::TaskDefinition => self.definitions.get(&key).map(|r| r.tags),
         };
-        tags.ok_or_else(not_found)
+        tags.ok_or_else(|| {
+            EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
+        })
     }
 
     pub(super) async fn tag_resource(
