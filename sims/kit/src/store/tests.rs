@@ -1,5 +1,6 @@
 use super::*;
 use serde::{Deserialize, Serialize};
+use std::fs;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Cluster {
@@ -103,24 +104,138 @@ fn a_second_process_cannot_open_the_same_directory() {
 }
 
 #[test]
-fn torn_last_line_is_dropped_but_corruption_in_the_middle_is_an_error() {
+fn a_journal_directory_is_migrated_once_dropping_a_torn_last_line() {
     let dir = tempfile::tempdir().unwrap();
     let good = r#"{"c":"c","k":"a","v":{"name":"a","tasks":1}}"#;
     fs::write(
-        dir.path().join(JOURNAL),
+        dir.path().join("snapshot.json"),
+        r#"{"version":1,"collections":{"c":{"z":{"name":"z","tasks":9}}}}"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("journal.jsonl"),
         format!("{good}\n{{\"c\":\"c\",\"k\":\"b\",\"v\":{{\"na"),
     )
     .unwrap();
+    fs::write(dir.path().join(".tmpLeftover"), "half a snapshot").unwrap();
     {
         let store = Store::open(dir.path(), Durability::Process).unwrap();
         let clusters = store.collection::<Cluster>("c").unwrap();
-        assert_eq!(clusters.all(), vec![("a".to_string(), cluster("a", 1))]);
+        assert_eq!(
+            clusters.all(),
+            vec![
+                ("a".to_string(), cluster("a", 1)),
+                ("z".to_string(), cluster("z", 9))
+            ]
+        );
+        clusters.remove("z").unwrap();
     }
-    fs::write(dir.path().join(JOURNAL), format!("garbage\n{good}\n")).unwrap();
+    for gone in ["snapshot.json", "journal.jsonl", ".tmpLeftover"] {
+        assert!(!dir.path().join(gone).exists(), "{gone} left behind");
+    }
+    // Reopening does not migrate again (which would bring `z` back).
+    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let keys: Vec<_> = store
+        .collection::<Cluster>("c")
+        .unwrap()
+        .all()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["a"]);
+}
+
+#[test]
+fn a_journal_corrupt_in_the_middle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"c":"c","k":"a","v":{"name":"a","tasks":1}}"#;
+    fs::write(
+        dir.path().join("journal.jsonl"),
+        format!("garbage\n{good}\n"),
+    )
+    .unwrap();
     assert!(matches!(
         Store::open(dir.path(), Durability::Process),
         Err(StoreError::Corrupt { line: 1, .. })
     ));
+}
+
+#[test]
+fn the_state_directory_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("state");
+    let _store = Store::open(&dir, Durability::Process).unwrap();
+    let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("state.db")), 0o600);
+}
+
+#[test]
+fn a_transaction_commits_everything_or_nothing() {
+    for durable in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = if durable {
+            Store::open(dir.path(), Durability::Process).unwrap()
+        } else {
+            Store::memory()
+        };
+        let clusters = store.collection::<Cluster>("c").unwrap();
+        let counts = store.collection::<u64>("n").unwrap();
+        clusters.insert("keep", cluster("keep", 1)).unwrap();
+        let failed: Result<(), StoreError> = store.transaction(|txn| {
+            txn.insert(&clusters, "new", cluster("new", 0))?;
+            txn.remove(&clusters, "keep")?;
+            txn.insert(&counts, "total", 7)?;
+            // Reads inside see the transaction's own writes.
+            assert_eq!(txn.get(&clusters, "new")?, Some(cluster("new", 0)));
+            assert_eq!(txn.get(&clusters, "keep")?, None);
+            assert_eq!(txn.scan_prefix(&clusters, "")?.len(), 1);
+            Err(StoreError::Closed)
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            clusters.all(),
+            vec![("keep".to_string(), cluster("keep", 1))]
+        );
+        assert_eq!(counts.get("total"), None);
+
+        let total = store
+            .transaction(|txn| {
+                txn.insert(&clusters, "new", cluster("new", 0))?;
+                txn.update(&clusters, "keep", |c| c.tasks = 2)?;
+                txn.modify(&counts, "total", |slot| {
+                    *slot = Some(slot.unwrap_or(0) + 5);
+                    Ok::<_, StoreError>(slot.unwrap_or(0))
+                })
+            })
+            .unwrap();
+        assert_eq!(total, 5);
+        assert_eq!(clusters.len(), 2);
+        assert_eq!(clusters.get("keep"), Some(cluster("keep", 2)));
+        assert_eq!(counts.get("total"), Some(5));
+    }
+}
+
+#[test]
+fn a_write_inside_a_write_is_a_clear_programming_error() {
+    let store = Store::memory();
+    let clusters = store.collection::<Cluster>("c").unwrap();
+    let nested = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = clusters.modify("a", |_| {
+            clusters.insert("b", cluster("b", 0))?;
+            Ok::<_, StoreError>(())
+        });
+    }));
+    let message = nested.unwrap_err();
+    let message = message
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| message.downcast_ref::<String>().cloned())
+        .unwrap();
+    assert!(message.contains("inside another write"), "{message}");
+    // The thread can write again afterwards.
+    clusters.insert("c", cluster("c", 0)).unwrap();
 }
 
 #[test]
@@ -146,7 +261,7 @@ fn reset_empties_memory_and_disk() {
 }
 
 #[test]
-fn compaction_keeps_everything() {
+fn reads_page_through_a_durable_collection() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path(), Durability::Process).unwrap();
@@ -156,22 +271,44 @@ fn compaction_keeps_everything() {
                 .insert(&format!("k{i:03}"), cluster("x", i))
                 .unwrap();
         }
-        store.compact().unwrap();
-        assert_eq!(fs::metadata(dir.path().join(JOURNAL)).unwrap().len(), 0);
+        store.checkpoint().unwrap();
         clusters.insert("k100", cluster("x", 100)).unwrap();
+        clusters.insert("other", cluster("y", 0)).unwrap();
     }
     let store = Store::open(dir.path(), Durability::Process).unwrap();
-    assert_eq!(store.collection::<Cluster>("c").unwrap().len(), 101);
+    let clusters = store.collection::<Cluster>("c").unwrap();
+    assert_eq!(clusters.len(), 102);
+    assert_eq!(clusters.scan_prefix("k").len(), 101);
+    assert_eq!(clusters.scan_prefix("k09").len(), 10);
+    let page: Vec<_> = clusters
+        .range(
+            (
+                Bound::Excluded("k050".to_string()),
+                Bound::Included("k053".to_string()),
+            ),
+            10,
+            true,
+        )
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(page, ["k053", "k052", "k051"]);
+    assert!(
+        clusters
+            .range("k2".to_string().."k1".to_string(), 5, false)
+            .is_empty()
+    );
+    assert!(clusters.contains("other") && !clusters.contains("nope"));
 }
 
 #[test]
 fn a_record_of_the_wrong_shape_is_a_schema_error() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join(JOURNAL),
-        "{\"c\":\"c\",\"k\":\"a\",\"v\":{\"name\":3}}\n",
-    )
-    .unwrap();
+    {
+        let store = Store::open(dir.path(), Durability::Process).unwrap();
+        let other = store.collection::<serde_json::Value>("c").unwrap();
+        other.insert("a", serde_json::json!({"name": 3})).unwrap();
+    }
     let store = Store::open(dir.path(), Durability::Process).unwrap();
     assert!(matches!(
         store.collection::<Cluster>("c"),

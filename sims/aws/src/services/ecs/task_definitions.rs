@@ -270,48 +270,57 @@ impl Ecs {
             .collect();
 
         let family = input.family.clone();
-        let revision = self
-            .families
-            .modify(&format!("{}{family}", ctx.scope()), |last| {
-                let next = last.unwrap_or(0) + 1;
-                *last = Some(next);
-                Ok::<_, EcsError>(next)
-            })?;
-        let definition = TaskDefinition {
-            task_definition_arn: ctx.arn("ecs", &format!("task-definition/{family}:{revision}")),
-            container_definitions: containers,
-            family: family.clone(),
-            task_role_arn: input.task_role_arn,
-            execution_role_arn: input.execution_role_arn,
-            network_mode,
-            revision,
-            volumes: input.volumes,
-            status: "ACTIVE".into(),
-            requires_attributes,
-            placement_constraints: input.placement_constraints,
-            compatibilities,
-            runtime_platform: input.runtime_platform,
-            requires_compatibilities: input.requires_compatibilities,
-            cpu: cpu.map(|c| c.to_string()),
-            memory: memory.map(|m| m.to_string()),
-            pid_mode: input.pid_mode,
-            ipc_mode: input.ipc_mode,
-            proxy_configuration: input.proxy_configuration,
-            registered_at: self.now(),
-            deregistered_at: None,
-            delete_requested_at: None,
-            registered_by: ctx.caller.arn.clone(),
-            ephemeral_storage: input.ephemeral_storage,
-            enable_fault_injection: input.enable_fault_injection,
-        };
-        let tags = input.tags;
-        self.definitions.insert(
-            &definition_key(ctx, &family, revision),
-            DefinitionRecord {
-                definition: definition.clone(),
-                tags: tags.clone(),
-            },
-        )?;
+        // The revision and the definition are written in one transaction, so a crash between
+        // them never leaves a revision number taken by no definition.
+        let (definition, tags) = self.kit.store().transaction(|txn| {
+            let revision = txn.modify(
+                &self.families,
+                &format!("{}{family}", ctx.scope()),
+                |last| {
+                    let next = last.unwrap_or(0) + 1;
+                    *last = Some(next);
+                    Ok::<_, EcsError>(next)
+                },
+            )?;
+            let definition = TaskDefinition {
+                task_definition_arn: ctx
+                    .arn("ecs", &format!("task-definition/{family}:{revision}")),
+                container_definitions: containers,
+                family: family.clone(),
+                task_role_arn: input.task_role_arn,
+                execution_role_arn: input.execution_role_arn,
+                network_mode,
+                revision,
+                volumes: input.volumes,
+                status: "ACTIVE".into(),
+                requires_attributes,
+                placement_constraints: input.placement_constraints,
+                compatibilities,
+                runtime_platform: input.runtime_platform,
+                requires_compatibilities: input.requires_compatibilities,
+                cpu: cpu.map(|c| c.to_string()),
+                memory: memory.map(|m| m.to_string()),
+                pid_mode: input.pid_mode,
+                ipc_mode: input.ipc_mode,
+                proxy_configuration: input.proxy_configuration,
+                registered_at: self.now(),
+                deregistered_at: None,
+                delete_requested_at: None,
+                registered_by: ctx.caller.arn.clone(),
+                ephemeral_storage: input.ephemeral_storage,
+                enable_fault_injection: input.enable_fault_injection,
+            };
+            let tags = input.tags;
+            txn.insert(
+                &self.definitions,
+                &definition_key(ctx, &family, revision),
+                DefinitionRecord {
+                    definition: definition.clone(),
+                    tags: tags.clone(),
+                },
+            )?;
+            Ok::<_, EcsError>((definition, tags))
+        })?;
         Ok(TaskDefinitionResponse {
             task_definition: definition,
             tags: (!tags.is_empty()).then_some(tags),

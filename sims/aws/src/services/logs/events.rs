@@ -368,40 +368,46 @@ impl Logs {
         let now = self.now();
         let count = events.len() as u64;
         let bytes: i64 = events.iter().map(|(_, message)| message.len() as i64).sum();
-        let updated = self.streams.modify(&stream_key, |slot| {
-            let record = slot.as_mut().ok_or_else(stream_not_found)?;
-            record.first_event_timestamp = Some(
-                record
-                    .first_event_timestamp
-                    .map_or(first_timestamp, |t| t.min(first_timestamp)),
-            );
-            record.last_event_timestamp = Some(
-                record
-                    .last_event_timestamp
-                    .map_or(last_timestamp, |t| t.max(last_timestamp)),
-            );
-            record.last_ingestion_time = Some(now);
-            record.stored_bytes += bytes;
-            record.next_sequence += count;
-            Ok::<_, LogsError>(record.clone())
-        })?;
-        let first_sequence = updated.next_sequence - count;
         let prefix = scope.events_prefix(group, stream);
-        for (offset, (timestamp, message)) in events.into_iter().enumerate() {
-            let key = format!(
-                "{prefix}{}",
-                digits(position(timestamp, first_sequence + offset as u64))
-            );
-            self.events.insert(
-                &key,
-                EventRecord {
-                    ingestion_time: now,
-                    message,
-                },
-            )?;
-        }
-        self.groups.update(&scope.group_key(group), |record| {
-            record.stored_bytes += bytes;
+        // One transaction: a batch is stored entirely or, if the process dies first, not at
+        // all, so a client's retry of an unacknowledged batch never duplicates events.
+        let updated = self.kit.store().transaction(|txn| {
+            let updated = txn.modify(&self.streams, &stream_key, |slot| {
+                let record = slot.as_mut().ok_or_else(stream_not_found)?;
+                record.first_event_timestamp = Some(
+                    record
+                        .first_event_timestamp
+                        .map_or(first_timestamp, |t| t.min(first_timestamp)),
+                );
+                record.last_event_timestamp = Some(
+                    record
+                        .last_event_timestamp
+                        .map_or(last_timestamp, |t| t.max(last_timestamp)),
+                );
+                record.last_ingestion_time = Some(now);
+                record.stored_bytes += bytes;
+                record.next_sequence += count;
+                Ok::<_, LogsError>(record.clone())
+            })?;
+            let first_sequence = updated.next_sequence - count;
+            for (offset, (timestamp, message)) in events.into_iter().enumerate() {
+                let key = format!(
+                    "{prefix}{}",
+                    digits(position(timestamp, first_sequence + offset as u64))
+                );
+                txn.insert(
+                    &self.events,
+                    &key,
+                    EventRecord {
+                        ingestion_time: now,
+                        message,
+                    },
+                )?;
+            }
+            txn.update(&self.groups, &scope.group_key(group), |record| {
+                record.stored_bytes += bytes;
+            })?;
+            Ok::<_, LogsError>(updated)
         })?;
         Ok(updated)
     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::token::{opaque, parse_opaque};
-use super::{GroupRecord, Logs, LogsError, Scope, group_not_found, protected, remove_prefix, walk};
+use super::{GroupRecord, Logs, LogsError, Scope, group_not_found, protected, walk};
 use crate::services::Ctx;
 
 /// The retention periods AWS accepts, in days.
@@ -312,14 +312,14 @@ impl Logs {
         {
             return Err(protected());
         }
-        // Contents first, the group last: a deletion cut short by a crash leaves a group that
-        // is still there (and can be deleted again), never contents without their group.
+        // One transaction: a deletion cut short by a crash leaves the group whole.
         let children = scope.group_children(&input.log_group_name);
-        remove_prefix(&self.events, &children)?;
-        remove_prefix(&self.streams, &children)?;
-        self.groups
-            .remove(&scope.group_key(&input.log_group_name))?;
-        Ok(())
+        self.kit.store().transaction(|txn| {
+            txn.remove_prefix(&self.events, &children)?;
+            txn.remove_prefix(&self.streams, &children)?;
+            txn.remove(&self.groups, &scope.group_key(&input.log_group_name))?;
+            Ok::<_, LogsError>(())
+        })
     }
 
     pub(super) async fn describe_log_groups(

@@ -379,23 +379,6 @@ fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-/// Removes every record whose key starts with `prefix`.
-fn remove_prefix<V: Record>(collection: &Collection<V>, prefix: &str) -> Result<(), StoreError> {
-    loop {
-        let mut keys = Vec::new();
-        walk(collection, prefix, None, false, |key, _| {
-            keys.push(key);
-            keys.len() < WALK_CHUNK
-        });
-        if keys.is_empty() {
-            return Ok(());
-        }
-        for key in keys {
-            collection.remove(&key)?;
-        }
-    }
-}
-
 pub struct Logs {
     kit: Kit,
     groups: Arc<Collection<GroupRecord>>,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::token::{opaque, parse_opaque};
 use super::{
     Logs, LogsError, Scope, StreamRecord, check_stream_name, group_not_found, protected,
-    remove_prefix, stream_not_found, walk,
+    stream_not_found, walk,
 };
 use crate::services::Ctx;
 
@@ -156,19 +156,20 @@ impl Logs {
         if !self.streams.contains(&stream_key) {
             return Err(stream_not_found());
         }
-        // Events first, as DeleteLogGroup does, so no crash leaves events without a stream.
-        remove_prefix(
-            &self.events,
-            &scope.events_prefix(group, &input.log_stream_name),
-        )?;
-        let removed = self
-            .streams
-            .remove(&stream_key)?
-            .ok_or_else(stream_not_found)?;
-        self.groups.update(&scope.group_key(group), |record| {
-            record.stored_bytes = (record.stored_bytes - removed.stored_bytes).max(0);
-        })?;
-        Ok(())
+        // One transaction, as DeleteLogGroup: all of the stream goes, or none of it.
+        self.kit.store().transaction(|txn| {
+            txn.remove_prefix(
+                &self.events,
+                &scope.events_prefix(group, &input.log_stream_name),
+            )?;
+            let removed = txn
+                .remove(&self.streams, &stream_key)?
+                .ok_or_else(stream_not_found)?;
+            txn.update(&self.groups, &scope.group_key(group), |record| {
+                record.stored_bytes = (record.stored_bytes - removed.stored_bytes).max(0);
+            })?;
+            Ok(())
+        })
     }
 
     pub(super) async fn describe_log_streams(
