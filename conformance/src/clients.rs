@@ -71,3 +71,13 @@ pub fn python_with(modules: &[&str]) -> PathBuf {
     }
     python
 }
+
+/// `PATH` for workloads that need Python with boto3: the world-readable venv scripts/setup
+/// builds on Debian's python3 (tasks run as an unprivileged user and cannot use root's pyenv).
+pub fn workload_path() -> String {
+    let bin = root().join("workload-python").join("bin");
+    if !is_executable(&bin.join("python3")) {
+        missing("workload-python (python3 with boto3 for tasks)");
+    }
+    format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display())
+}

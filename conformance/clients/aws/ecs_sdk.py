@@ -2,6 +2,7 @@
 simulator back through its metadata endpoint and its role, a 1 MiB line through awslogs,
 service deployments and scaling, and server-side type checks."""
 import json
+import os
 
 import botocore.config
 
@@ -64,7 +65,11 @@ expect_code("InvalidParameterException", ecs.run_task, cluster=cluster, taskDefi
 network = {"awsvpcConfiguration": {"subnets": ["subnet-12345"], "assignPublicIp": "DISABLED"}}
 run = ecs.run_task(
     cluster=cluster, taskDefinition=family, launchType="FARGATE", networkConfiguration=network,
-    overrides={"containerOverrides": [{"name": "app", "command": ["sh", "-c", script], "environment": [{"name": "GREETING", "value": "hello from overrides"}]}]},
+    overrides={"containerOverrides": [{"name": "app", "command": ["sh", "-c", script], "environment": [
+        {"name": "GREETING", "value": "hello from overrides"},
+        # The Python an image would bring: tasks do not run as root, so not root's pyenv.
+        {"name": "PATH", "value": os.environ["SOCKERLESS_WORKLOAD_PATH"]},
+    ]}]},
 )
 task_arn = run["tasks"][0]["taskArn"]
 task_id = task_arn.rsplit("/", 1)[1]
@@ -122,6 +127,41 @@ check(len(live) == 2 and all(t["taskDefinitionArn"] == second["taskDefinitionArn
 check(all(t["group"] == f"service:{service}" for t in live), "service tasks are grouped by service")
 ecs.delete_service(cluster=cluster, service=service, force=True)
 ecs.get_waiter("services_inactive").wait(cluster=cluster, services=[service], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+# Isolation under the process runner. As root (as here in CI) the simulator runs a task as its
+# container's user, or nobody, never as root; a task cannot read what only root can, and
+# readonlyRootFilesystem gives it a root file system it cannot write.
+secret = f"/tmp/{unique('secret')}"
+with open(secret, "w") as f:
+    f.write("root only")
+os.chmod(secret, 0o600)
+probe = f'id -u; cat {secret} 2>/dev/null || echo unreadable; touch "$HOME/file" 2>/dev/null && echo writable || echo read-only'
+# One task per case: containers of one task would race its essential container's exit.
+cases = {
+    "default": {},
+    "numbered": {"user": "4242"},
+    "locked": {"readonlyRootFilesystem": True},
+}
+isolated = {}
+for name, settings in cases.items():
+    isolation_family = unique(f"sdk-isolation-{name}")
+    ecs.register_task_definition(family=isolation_family, containerDefinitions=[
+        {"name": name, "image": "busybox", "memory": 16, "command": ["sh", "-c", probe], "logConfiguration": awslogs, **settings}])
+    isolated[name] = ecs.run_task(cluster=cluster, taskDefinition=isolation_family)["tasks"][0]["taskArn"]
+ecs.get_waiter("tasks_stopped").wait(cluster=cluster, tasks=list(isolated.values()), WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+seen_by = {}
+for name, arn in isolated.items():
+    stream = f"sdk/{name}/{arn.rsplit('/', 1)[1]}"
+    seen_by[name] = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]]
+os.remove(secret)
+if os.geteuid() == 0:
+    check(seen_by["default"] == ["65534", "unreadable", "writable"], f"a task runs as nobody by default: {seen_by}")
+    check(seen_by["numbered"] == ["4242", "unreadable", "writable"], f"a task runs as its container's user: {seen_by}")
+    check(seen_by["locked"] == ["65534", "unreadable", "read-only"], f"readonlyRootFilesystem is honoured: {seen_by}")
+else:
+    for name in ("numbered", "locked"):
+        described = ecs.describe_tasks(cluster=cluster, tasks=[isolated[name]])["tasks"][0]
+        check(described["stopCode"] == "TaskFailedToStart", f"not root: {name} is refused, not faked: {described}")
 
 # Server-side checks with boto3's own validation turned off.
 unchecked = client("ecs", config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"}))

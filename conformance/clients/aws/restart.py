@@ -1,14 +1,18 @@
 """State survives a restart with --state-dir: a STOPPED task is still STOPPED with its exit code
-and its awslogs lines; a task that was running when the simulator stopped is reported STOPPED
-(its process died with the simulator); IAM roles, clusters and task definitions are all there.
+and its awslogs lines; a task that was running when the simulator was killed is reported STOPPED
+and its process, and a `setsid` child of it, died with the simulator; IAM roles, clusters and
+task definitions are all there. A graceful shutdown (SIGTERM) stops running tasks as StopTask
+does, and after the next start they show the exit code their containers really returned.
 
     python3 restart.py SOCKERLESS_BIN STATE_DIR
 """
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
+import time
 
 from common import check, client, done, unique
 
@@ -33,8 +37,11 @@ logs.create_log_group(logGroupName="/restart")
 awslogs = {"logDriver": "awslogs", "options": {"awslogs-group": "/restart", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "r"}}
 ecs.register_task_definition(family="done", containerDefinitions=[{"name": "app", "image": "busybox", "memory": 16,
                              "command": ["sh", "-c", "echo before restart; exit 7"], "logConfiguration": awslogs}])
+# Durations no other process uses, to find these processes on the host afterwards.
+marker = f"{random.randint(600, 900)}.{random.randint(1, 99999)}"
+escaped_marker = f"{random.randint(600, 900)}.{random.randint(1, 99999)}"
 ecs.register_task_definition(family="forever", containerDefinitions=[{"name": "app", "image": "busybox", "memory": 16,
-                             "command": ["sleep", "600"]}])
+                             "command": ["sh", "-c", f"setsid sleep {escaped_marker} & exec sleep {marker}"]}])
 finished = ecs.run_task(cluster="restart", taskDefinition="done")["tasks"][0]["taskArn"]
 ecs.get_waiter("tasks_stopped").wait(cluster="restart", tasks=[finished], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
 running = ecs.run_task(cluster="restart", taskDefinition="forever")["tasks"][0]["taskArn"]
@@ -42,6 +49,28 @@ ecs.get_waiter("tasks_running").wait(cluster="restart", tasks=[running], WaiterC
 before = ecs.describe_tasks(cluster="restart", tasks=[finished])["tasks"][0]
 process.send_signal(signal.SIGKILL)
 process.wait()
+
+
+
+def sleeping(duration):
+    """Whether a `sleep DURATION` process is alive on this host."""
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[:2] == [b"sleep", duration.encode()]:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        if stat.read().rsplit(")", 1)[1].split()[0] != "Z":
+                            return True
+        except OSError:
+            pass
+    return False
+
+
+deadline = time.time() + 10
+while (sleeping(marker) or sleeping(escaped_marker)) and time.time() < deadline:
+    time.sleep(0.05)
+check(not sleeping(marker), "the task's process died with the killed simulator")
+check(not sleeping(escaped_marker), "so did its setsid child")
 
 process = start()
 try:
@@ -59,6 +88,25 @@ try:
     check(ecs.describe_task_definition(taskDefinition="done")["taskDefinition"]["revision"] == 1, "definitions survived")
     check(ecs.register_task_definition(family="done", containerDefinitions=[{"name": "a", "image": "b", "memory": 16}])["taskDefinition"]["revision"] == 2,
           "revisions keep counting after a restart")
+    ecs.register_task_definition(family="graceful", containerDefinitions=[{
+        "name": "app", "image": "busybox", "memory": 16, "stopTimeout": 10, "logConfiguration": awslogs,
+        "command": ["sh", "-c", "trap 'echo got TERM; exit 7' TERM; echo ready; while :; do sleep 0.1; done"]}])
+    graceful = ecs.run_task(cluster="restart", taskDefinition="graceful")["tasks"][0]["taskArn"]
+    ecs.get_waiter("tasks_running").wait(cluster="restart", tasks=[graceful], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+finally:
+    process.terminate()
+    process.wait()
+
+process = start()
+try:
+    ecs, logs = client("ecs"), client("logs")
+    stopped = ecs.describe_tasks(cluster="restart", tasks=[graceful])["tasks"][0]
+    check(stopped["lastStatus"] == "STOPPED" and stopped["containers"][0].get("exitCode") == 7,
+          f"the shutdown stopped the task with SIGTERM and recorded its real exit code: {stopped}")
+    check(stopped["stopCode"] == "TerminationNotice" and stopped["stoppedReason"] == "The simulator shut down", f"{stopped}")
+    stream = f"r/app/{graceful.rsplit('/', 1)[1]}"
+    events = logs.get_log_events(logGroupName="/restart", logStreamName=stream, startFromHead=True)["events"]
+    check([e["message"] for e in events] == ["ready", "got TERM"], f"{events}")
 finally:
     process.terminate()
     process.wait()

@@ -10,6 +10,7 @@ fn scenario(suite: &str, name: &str, client: &str, script: &str) {
     let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
     sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
     sandbox.run_script(script, &[]);
 }
 

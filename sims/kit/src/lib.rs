@@ -15,6 +15,7 @@
 //! | [`clock`], [`ids`] | injected time and identifiers |
 //! | [`runner`] | the `Runner` trait and the `process` runner |
 //! | [`operations`] | long-running operations |
+//! | [`owner`] | tags that name a process, to find what a dead one left behind |
 //! | [`logs`] | the sink workload output flows into |
 //! | [`faults`] | injected errors, throttles, outages and latency |
 //! | [`body`] | reading bodies under the limit |
@@ -30,11 +31,13 @@ pub mod faults;
 pub mod ids;
 pub mod logs;
 pub mod operations;
+pub mod owner;
 pub mod runner;
 pub mod server;
 pub mod store;
 pub mod tls;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -106,6 +109,32 @@ pub enum KitError {
 }
 
 type ResetHook = Box<dyn Fn() + Send + Sync>;
+type ShutdownHook =
+    Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Kits' temporary directories are `sockerless-PID-START-NAME-XXXXXX` in the system's.
+const TEMP_PREFIX: &str = "sockerless-";
+
+/// Removes the temporary directories (default CA, workload scratch) of kits whose process died
+/// without cleaning up, SIGKILL for instance.
+fn remove_temporary_directories_of_dead_processes() {
+    let temp = std::env::temp_dir();
+    let Ok(entries) = std::fs::read_dir(&temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((pid, start)) = name.strip_prefix(TEMP_PREFIX).and_then(owner::parse_tag) else {
+            continue;
+        };
+        if !owner::owner_alive(pid, start)
+            && entry.path().is_dir()
+            && let Err(error) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::debug!(%error, dir = %entry.path().display(), "left-over directory not removed");
+        }
+    }
+}
 
 /// The shared machinery of one server. Cheap to clone.
 #[derive(Clone)]
@@ -125,6 +154,7 @@ struct KitInner {
     body_limit: usize,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
+    shutdown_hooks: Mutex<Vec<ShutdownHook>>,
     /// Holds the scratch directory (and the default CA file) until the kit is dropped.
     _temp: tempfile::TempDir,
 }
@@ -139,8 +169,17 @@ impl std::fmt::Debug for Kit {
 
 impl Kit {
     pub fn new(config: KitConfig) -> Result<Self, KitError> {
+        remove_temporary_directories_of_dead_processes();
+        // Named after this process, so a later one can tell it is left over once we are gone;
+        // traversable by the unprivileged users workloads run as, who need their scratch
+        // directories below it, but not listable.
         let temp = tempfile::Builder::new()
-            .prefix(&format!("sockerless-{}-", config.name))
+            .prefix(&format!(
+                "{TEMP_PREFIX}{}-{}-",
+                owner::own_tag(),
+                config.name
+            ))
+            .permissions(std::fs::Permissions::from_mode(0o711))
             .tempdir()
             .map_err(KitError::TempDir)?;
         let store = match &config.state_dir {
@@ -177,6 +216,7 @@ impl Kit {
                 ca_path,
                 body_limit: config.body_limit,
                 reset_hooks: Mutex::default(),
+                shutdown_hooks: Mutex::default(),
                 _temp: temp,
             }),
         })
@@ -231,6 +271,36 @@ impl Kit {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Box::new(hook));
+    }
+
+    /// Runs `hook` when the server shuts down gracefully, after requests in flight have
+    /// finished and before the runner kills what is left: a service stops its workloads there
+    /// as the cloud would (SIGTERM, then SIGKILL after their stop timeout) and records how they
+    /// really ended.
+    pub fn on_shutdown<F>(&self, hook: impl Fn() -> F + Send + Sync + 'static)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.inner
+            .shutdown_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(move || Box::pin(hook())));
+    }
+
+    /// Stops every workload gracefully through the services' shutdown hooks, then kills
+    /// whatever is still running.
+    pub async fn shut_down_workloads(&self) {
+        let stops: Vec<_> = self
+            .inner
+            .shutdown_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|hook| hook())
+            .collect();
+        futures_util::future::join_all(stops).await;
+        self.inner.runner.shutdown();
     }
 
     /// What `POST /_sockerless/reset` does.

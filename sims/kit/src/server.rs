@@ -322,7 +322,7 @@ async fn accept_loop(
             "requests still in flight after the grace period"
         );
     }
-    kit.runner().shutdown();
+    kit.shut_down_workloads().await;
 }
 
 async fn serve_connection(

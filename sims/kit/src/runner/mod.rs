@@ -3,8 +3,9 @@
 //! into the [`LogSink`](crate::logs::LogSink) it gave. Status comes back as a real
 //! [`ExitStatus`]: the code the process exited with, or Docker's `128 + signal`.
 //!
-//! Runners: [`process`] (a host process in a scratch directory). Runners that honour the image
-//! (rootfs, docker, sandbox) come behind the same trait.
+//! Runners: [`process`] (a host process in a scratch directory, confined as far as the machine
+//! allows: see its docs and [`Runner::isolation`]). Runners that honour the image (oci, wasm)
+//! come behind the same trait.
 
 pub mod process;
 
@@ -32,6 +33,28 @@ pub struct WorkloadSpec {
     pub timeout: Option<Duration>,
     /// How long a timed-out workload gets between SIGTERM and SIGKILL.
     pub stop_grace: Duration,
+    /// The container's user (`UID[:GID]` or `NAME[:GROUP]`); the runner's default when absent.
+    pub user: Option<String>,
+    /// The container asked for a read-only root file system. A runner that cannot give one
+    /// refuses to start the workload rather than run it writable.
+    pub read_only_root: bool,
+}
+
+/// What a runner does to keep workloads from the simulator, from each other and from
+/// outliving it, in words for records and docs (each runner's module says more).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Isolation {
+    /// Which runner: `process`, later `oci` and `wasm`.
+    pub runner: String,
+    /// What ends a workload's descendants: `cgroup` or `process-group`.
+    pub process_tree: String,
+    /// Who workloads run as.
+    pub user: String,
+    /// Whether `read_only_root` can be honoured.
+    pub read_only_root: bool,
+    /// What of a workload dies when the simulator does.
+    pub dies_with_simulator: String,
 }
 
 /// Why a workload ended.
@@ -63,6 +86,8 @@ pub struct ExitStatus {
 pub enum RunnerError {
     #[error("could not prepare the workload's scratch directory: {0}")]
     Scratch(std::io::Error),
+    #[error("could not make the workload's cgroup: {0}")]
+    Cgroup(std::io::Error),
 }
 
 /// Something that runs workloads.
@@ -77,8 +102,12 @@ pub trait Runner: Send + Sync + 'static {
         sink: Arc<dyn LogSink>,
     ) -> Result<Workload, RunnerError>;
 
-    /// Ends every workload still running (server shutdown).
+    /// Kills every workload still running, with its whole process tree (reset, and the end of
+    /// a shutdown). The runner stays usable.
     fn shutdown(&self);
+
+    /// What this runner's isolation amounts to on this machine.
+    fn isolation(&self) -> Isolation;
 }
 
 #[derive(Debug)]

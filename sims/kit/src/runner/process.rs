@@ -1,17 +1,39 @@
 //! The `process` runner: a workload is a host process (entrypoint + command) in its own scratch
-//! directory and process group, with the container's environment over a minimal inherited one
-//! (`PATH`, `HOME`, `TMPDIR`).
+//! directory, with the container's environment over a minimal inherited one (`PATH`), `HOME` and
+//! `TMPDIR` pointing at the scratch directory unless the container sets them.
+//!
+//! Isolation, stated per guarantee (see [`ProcessRunner::isolation`] for what a given machine
+//! gets):
+//! - **Process tree.** With a writable cgroup2 hierarchy (root on Linux), each workload runs in
+//!   a cgroup of its own ([`cgroup`]): when its first process exits or it is stopped, every
+//!   descendant is killed, `setsid` and double-forked ones included. Elsewhere it runs in a
+//!   process group, which a `setsid` child escapes.
+//! - **Death with the simulator.** The first process gets SIGKILL when the simulator dies
+//!   (`PR_SET_PDEATHSIG`), and a [`watchdog`] process kills the runner's whole cgroup and removes
+//!   its scratch directories when the simulator's end closes its pipe, SIGKILL included. A new
+//!   runner also kills the cgroups left by runners whose process is gone.
+//! - **User.** As root, workloads run as the container's user or `nobody`, never UID 0, with
+//!   no capabilities and `no_new_privs`; the state directory and CA key (mode 0700/0600, owned
+//!   by root) are out of their reach, as is signalling the simulator. Not as root, they run as
+//!   the simulator's user and can read what it can ([`confine`] says exactly).
+//! - **Read-only root.** As root, `read_only_root` gives the workload a mount namespace whose
+//!   root is remounted read-only (other mounts, such as `/proc` or a separate `/tmp`, stay as
+//!   they are). Not as root the runner cannot, and such a workload fails to start, saying so.
 //!
 //! Limits, stated openly: the image's files are not unpacked, so the command runs against the
 //! host's file system; the working directory is the scratch directory whatever the container
-//! asked for; there are no resource limits.
+//! asked for; there are no resource limits; the network is the host's.
 //!
-//! Stopping follows Docker: SIGTERM to the first process, SIGKILL to the whole process group after
-//! the grace period.
-//! When the first process exits, anything it left running in its group is killed, as a container
-//! ends with its init process.
+//! Stopping follows Docker: SIGTERM to the first process, SIGKILL to the whole tree after the
+//! grace period. When the first process exits, anything it left running is killed, as a
+//! container ends with its init process.
+
+mod cgroup;
+mod confine;
+mod watchdog;
 
 use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -21,45 +43,72 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use nix::unistd::{Pid, chown};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::{mpsc, watch};
 
-use super::{Control, ExitReason, ExitStatus, Runner, RunnerError, Workload, WorkloadSpec};
+use super::{
+    Control, ExitReason, ExitStatus, Isolation, Runner, RunnerError, Workload, WorkloadSpec,
+};
 use crate::clock::Clock;
 use crate::logs::{LogLine, LogSink, Stream};
+use cgroup::{RunnerCgroup, WorkloadCgroup};
+use confine::Confinement;
+use watchdog::Watchdog;
 
-/// Variables a workload inherits from the simulator's own environment.
-const INHERITED: [&str; 3] = ["PATH", "HOME", "TMPDIR"];
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /// After the first process exits, how long its output readers get to drain. A descendant that
-/// escaped the process group could hold a pipe open forever.
+/// escaped the process group (where there is no cgroup) could hold a pipe open forever.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// A workload that is running, as shutdown and reset need to find it.
+struct Live {
+    group: i32,
+    cgroup: Option<PathBuf>,
+}
 
 /// Runs workloads as host processes.
 pub struct ProcessRunner {
     clock: Arc<dyn Clock>,
     scratch_root: PathBuf,
     next_id: AtomicU64,
-    /// Process groups still running, so shutdown can end them.
-    live: Arc<Mutex<HashMap<u64, i32>>>,
+    as_root: bool,
+    cgroup: Option<Arc<RunnerCgroup>>,
+    /// Dropped last: its pipe closing starts the watchdog's cleanup.
+    _watchdog: Option<Watchdog>,
+    /// Workloads still running, so shutdown can end them.
+    live: Arc<Mutex<HashMap<u64, Live>>>,
 }
 
 impl std::fmt::Debug for ProcessRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProcessRunner")
             .field("scratch_root", &self.scratch_root)
+            .field("isolation", &self.isolation())
             .finish()
     }
 }
 
 impl ProcessRunner {
-    /// A runner whose workloads get scratch directories under `scratch_root`.
+    /// A runner whose workloads get scratch directories under `scratch_root`. The directory is
+    /// made traversable (not listable) by the users workloads run as, and removed, with every
+    /// workload still running, when the runner is dropped or the process dies.
     pub fn new(clock: Arc<dyn Clock>, scratch_root: PathBuf) -> Self {
+        if let Err(error) = std::fs::create_dir_all(&scratch_root).and_then(|()| {
+            std::fs::set_permissions(&scratch_root, std::fs::Permissions::from_mode(0o711))
+        }) {
+            tracing::warn!(%error, dir = %scratch_root.display(), "scratch root not prepared");
+        }
+        let as_root = confine::running_as_root();
+        let cgroup = RunnerCgroup::create().map(Arc::new);
+        let watchdog = Watchdog::start(cgroup.as_ref().map(|c| c.dir()), &scratch_root);
         Self {
             clock,
             scratch_root,
             next_id: AtomicU64::new(0),
+            as_root,
+            cgroup,
+            _watchdog: watchdog,
             live: Arc::default(),
         }
     }
@@ -74,6 +123,10 @@ impl ProcessRunner {
             finished_at: now,
         }));
         Workload::new(None, now, control, exit)
+    }
+
+    fn refused(&self, message: String) -> Workload {
+        self.finished(126, ExitReason::SpawnFailed { message })
     }
 
     /// A workload with no known command: it has no process and ends only when stopped.
@@ -125,6 +178,15 @@ impl Runner for ProcessRunner {
         let Some((program, args)) = spec.argv.split_first() else {
             return Ok(self.idle(&spec));
         };
+        let user = match confine::resolve_user(spec.user.as_deref(), self.as_root) {
+            Ok(user) => user,
+            Err(message) => return Ok(self.refused(message)),
+        };
+        if spec.read_only_root && !self.as_root {
+            return Ok(self.refused(
+                "the process runner can give a container a read-only root file system only when the simulator runs as root".into(),
+            ));
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let scratch = self
             .scratch_root
@@ -132,17 +194,31 @@ impl Runner for ProcessRunner {
         tokio::fs::create_dir_all(&scratch)
             .await
             .map_err(RunnerError::Scratch)?;
+        tokio::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o700))
+            .await
+            .map_err(RunnerError::Scratch)?;
+        if let Some((uid, gid)) = user {
+            chown(&scratch, Some(uid), Some(gid))
+                .map_err(|errno| RunnerError::Scratch(errno.into()))?;
+        }
+        let cgroup: Option<WorkloadCgroup> = match &self.cgroup {
+            Some(runner_cgroup) => match runner_cgroup.workload(id) {
+                Ok(cgroup) => Some(cgroup),
+                Err(error) => {
+                    let _ = tokio::fs::remove_dir_all(&scratch).await;
+                    return Err(RunnerError::Cgroup(error));
+                }
+            },
+            None => None,
+        };
 
         let mut command = tokio::process::Command::new(program);
         command
             .args(args)
             .env_clear()
             .env("PATH", DEFAULT_PATH)
-            .envs(
-                INHERITED
-                    .iter()
-                    .filter_map(|name| Some((*name, std::env::var_os(name)?))),
-            )
+            .env("HOME", &scratch)
+            .env("TMPDIR", &scratch)
             .envs(&spec.env)
             .current_dir(&scratch)
             .stdin(Stdio::null())
@@ -150,9 +226,21 @@ impl Runner for ProcessRunner {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        confine::apply(
+            &mut command,
+            Confinement {
+                cgroup_procs: cgroup.as_ref().map(WorkloadCgroup::procs_fd),
+                read_only_root: spec.read_only_root,
+                user,
+                parent: Pid::this(),
+            },
+        );
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(error) => {
+                if let Some(cgroup) = cgroup {
+                    cgroup.end().await;
+                }
                 let _ = tokio::fs::remove_dir_all(&scratch).await;
                 // Docker's convention: 127 when the command is not found, 126 when it is found
                 // but cannot be executed.
@@ -174,10 +262,13 @@ impl Runner for ProcessRunner {
         let pid = child.id();
         let group = pid.map(|pid| pid as i32);
         if let Some(group) = group {
-            self.live
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id, group);
+            self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(
+                id,
+                Live {
+                    group,
+                    cgroup: cgroup.as_ref().map(|c| c.dir().to_path_buf()),
+                },
+            );
         }
         let readers = [
             child
@@ -195,17 +286,24 @@ impl Runner for ProcessRunner {
         let clock = self.clock.clone();
         let live = self.live.clone();
         let name = spec.name.clone();
+        let kill_tree = {
+            let cgroup_dir = cgroup.as_ref().map(|c| c.dir().to_path_buf());
+            move || {
+                if let Some(dir) = &cgroup_dir {
+                    cgroup::kill_tree(dir);
+                }
+                if let Some(group) = group {
+                    let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+                }
+            }
+        };
         tokio::spawn(async move {
             // As `docker stop` does: SIGTERM to the first process only (a shell decides what
-            // its children get), SIGKILL to the whole group. ESRCH means the target is already
+            // its children get), SIGKILL to the whole tree. ESRCH means the target is already
             // gone, which is what we wanted.
-            let signal = |signal: Signal| {
+            let terminate = || {
                 if let Some(group) = group {
-                    let _ = if signal == Signal::SIGKILL {
-                        killpg(Pid::from_raw(group), signal)
-                    } else {
-                        nix::sys::signal::kill(Pid::from_raw(group), signal)
-                    };
+                    let _ = nix::sys::signal::kill(Pid::from_raw(group), Signal::SIGTERM);
                 }
             };
             let mut timeout: Option<Pin<Box<tokio::time::Sleep>>> = spec
@@ -219,28 +317,28 @@ impl Runner for ProcessRunner {
                     Some(command) = control.recv() => match command {
                         Control::Stop { grace } => {
                             reason = ExitReason::Stopped;
-                            signal(Signal::SIGTERM);
+                            terminate();
                             kill_at.get_or_insert_with(|| Box::pin(tokio::time::sleep(grace)));
                         }
                         Control::Kill => {
                             reason = ExitReason::Stopped;
-                            signal(Signal::SIGKILL);
+                            kill_tree();
                         }
                     },
                     () = async { timeout.as_mut().expect("guarded").await }, if timeout.is_some() => {
                         timeout = None;
                         reason = ExitReason::TimedOut;
-                        signal(Signal::SIGTERM);
+                        terminate();
                         kill_at.get_or_insert_with(|| Box::pin(tokio::time::sleep(spec.stop_grace)));
                     }
                     () = async { kill_at.as_mut().expect("guarded").await }, if kill_at.is_some() => {
                         kill_at = None;
-                        signal(Signal::SIGKILL);
+                        kill_tree();
                     }
                 }
             };
             // The workload ends with its first process.
-            signal(Signal::SIGKILL);
+            kill_tree();
             for reader in readers.into_iter().flatten() {
                 let _ = tokio::time::timeout(DRAIN_LIMIT, reader).await;
             }
@@ -253,6 +351,9 @@ impl Runner for ProcessRunner {
                     137
                 }
             };
+            if let Some(cgroup) = cgroup {
+                cgroup.end().await;
+            }
             live.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             let _ = tokio::fs::remove_dir_all(&scratch).await;
             tracing::debug!(workload = %name, code, ?reason, "workload ended");
@@ -267,8 +368,36 @@ impl Runner for ProcessRunner {
     }
 
     fn shutdown(&self) {
-        for (_, group) in self.live.lock().unwrap_or_else(|p| p.into_inner()).drain() {
-            let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+        for (_, live) in self.live.lock().unwrap_or_else(|p| p.into_inner()).drain() {
+            if let Some(dir) = &live.cgroup {
+                cgroup::kill_tree(dir);
+            }
+            let _ = killpg(Pid::from_raw(live.group), Signal::SIGKILL);
+        }
+    }
+
+    fn isolation(&self) -> Isolation {
+        Isolation {
+            runner: "process".into(),
+            process_tree: if self.cgroup.is_some() {
+                "cgroup"
+            } else {
+                "process-group"
+            }
+            .into(),
+            user: if self.as_root {
+                "the container's user, never root (nobody by default)"
+            } else {
+                "the simulator's user"
+            }
+            .into(),
+            read_only_root: self.as_root,
+            dies_with_simulator: if self.cgroup.is_some() {
+                "every process"
+            } else {
+                "the first process"
+            }
+            .into(),
         }
     }
 }

@@ -40,6 +40,10 @@ pub(super) struct ContainerPlan {
     pub essential: bool,
     pub stop_grace: Duration,
     pub log_configuration: Option<LogConfiguration>,
+    /// The container's `user`.
+    pub user: Option<String>,
+    /// The container's `readonlyRootFilesystem`.
+    pub read_only_root: bool,
     /// A feature the simulator cannot provide: the task fails to start with this reason.
     pub unsupported: Option<String>,
 }
@@ -229,6 +233,8 @@ impl Ecs {
                 env,
                 timeout: None,
                 stop_grace: container.stop_grace,
+                user: container.user.clone(),
+                read_only_root: container.read_only_root,
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => match workload.exit_status() {
@@ -434,6 +440,41 @@ impl Ecs {
         lock(&self.metadata_tokens).retain(|_, (key, _)| key != &plan.key);
         if let Some(service) = &plan.service {
             self.task_of_service_stopped(&plan.key, service);
+        }
+        self.lifecycle_ended.notify_waiters();
+    }
+
+    /// A graceful shutdown stops every running task as StopTask would (SIGTERM, then SIGKILL
+    /// after each container's stop timeout) and waits until each has recorded how its
+    /// containers really ended.
+    pub(super) async fn stop_every_task(&self) {
+        self.shutting_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let running: Vec<String> = lock(&self.runtime).keys().cloned().collect();
+        for key in &running {
+            let request = StopRequest {
+                code: "TerminationNotice".into(),
+                reason: "The simulator shut down".into(),
+            };
+            if let Err(error) = self.request_stop(key, request) {
+                tracing::warn!(%error, task = key, "could not stop a task at shutdown");
+            }
+        }
+        // Longer than the longest stop timeout ECS allows (120 s), so SIGKILL has come first.
+        let all_ended = async {
+            loop {
+                let ended = self.lifecycle_ended.notified();
+                if lock(&self.runtime).is_empty() {
+                    return;
+                }
+                ended.await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(130), all_ended)
+            .await
+            .is_err()
+        {
+            tracing::warn!("tasks still running after the stop timeout at shutdown");
         }
     }
 

@@ -130,6 +130,10 @@ pub struct Ecs {
     scheduler: tokio::sync::Mutex<()>,
     /// The simulator's own URL, for the endpoints tasks call back.
     endpoint: OnceLock<String>,
+    /// Set when the simulator shuts down: the scheduler starts nothing new.
+    shutting_down: std::sync::atomic::AtomicBool,
+    /// Told whenever a task's lifecycle ends.
+    lifecycle_ended: tokio::sync::Notify,
 }
 
 impl Ecs {
@@ -157,12 +161,23 @@ impl Ecs {
             credential_ids: Mutex::default(),
             scheduler: tokio::sync::Mutex::new(()),
             endpoint: OnceLock::new(),
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
+            lifecycle_ended: tokio::sync::Notify::new(),
         });
         ecs.abandon_tasks_of_a_previous_run()?;
         let weak = Arc::downgrade(&ecs);
         kit.on_reset(move || {
             if let Some(ecs) = weak.upgrade() {
                 ecs.kill_everything();
+            }
+        });
+        let weak = Arc::downgrade(&ecs);
+        kit.on_shutdown(move || {
+            let ecs = weak.upgrade();
+            async move {
+                if let Some(ecs) = ecs {
+                    ecs.stop_every_task().await;
+                }
             }
         });
         Ok(ecs)

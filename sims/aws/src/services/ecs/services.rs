@@ -631,6 +631,9 @@ impl Ecs {
     /// Moves a service towards its desired state. Idempotent; serialised by `scheduler`.
     pub(super) async fn reconcile(&self, key: &str) {
         let _one_at_a_time = self.scheduler.lock().await;
+        if self.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let Some(record) = self.services.get(key) else {
             return;
         };

@@ -553,6 +553,19 @@ impl Ecs {
                     || container_override.is_some_and(|o| !o.environment_files.is_empty())
                 {
                     Some("ResourceInitializationError: failed to download env files: Sockerless does not simulate S3 yet".into())
+                } else if let Some(added) = definition
+                    .passthrough
+                    .get("linuxParameters")
+                    .and_then(|p| p.get("capabilities"))
+                    .and_then(|c| c.get("add"))
+                    .and_then(|a| a.as_array())
+                    .filter(|added| !added.is_empty())
+                {
+                    let names: Vec<&str> = added.iter().filter_map(|a| a.as_str()).collect();
+                    Some(format!(
+                        "CannotStartContainerError: the simulator's workload runner gives containers no Linux capabilities, so linuxParameters.capabilities.add ({}) cannot be granted",
+                        names.join(", ")
+                    ))
                 } else {
                     None
                 };
@@ -564,6 +577,16 @@ impl Ecs {
                     // ECS's default stop timeout is 30 seconds.
                     stop_grace: std::time::Duration::from_secs(definition.stop_timeout.unwrap_or(30).clamp(0, 120) as u64),
                     log_configuration: definition.log_configuration.clone(),
+                    user: definition
+                        .passthrough
+                        .get("user")
+                        .and_then(|u| u.as_str())
+                        .map(String::from),
+                    read_only_root: definition
+                        .passthrough
+                        .get("readonlyRootFilesystem")
+                        .and_then(|r| r.as_bool())
+                        .unwrap_or(false),
                     unsupported,
                 }
             })
