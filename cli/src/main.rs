@@ -91,6 +91,10 @@ struct CommonArgs {
     /// The largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, default_value_t = simkit::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Require this token (`Authorization: Bearer TOKEN`) for the admin API under
+    /// /_sockerless/ (all but health). Generated and printed when --strict-auth is on.
+    #[arg(long, env = "SOCKERLESS_ADMIN_TOKEN")]
+    admin_token: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -147,6 +151,7 @@ const SERVERS: [(&str, u16, u16); 5] = [
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing();
+    simkit::server::raise_open_file_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -178,6 +183,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .start()
                 .await
                 .context("starting the AWS simulator")?;
+            if server.common.admin_token.is_none()
+                && let Some(token) = simulator.admin_token()
+            {
+                println!("# admin API token: export SOCKERLESS_ADMIN_TOKEN={token}");
+            }
             simulator.run_until(&mut signals).await;
             Ok(())
         }
@@ -225,6 +235,7 @@ fn aws_builder(
         Durability::Process
     };
     kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
     match authority {
         Some((authority, path)) => {
             kit.authority = Some(authority);
@@ -235,7 +246,12 @@ fn aws_builder(
     builder
 }
 
-async fn up(args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
+async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
+    // One admin token for every server, so one variable reaches them all.
+    if args.aws.strict_auth && args.common.admin_token.is_none() {
+        use simkit::ids::IdGen;
+        args.common.admin_token = Some(simkit::ids::RandomIds::default().hex(32));
+    }
     let port_of = |name: &str, explicit: Option<u16>| -> u16 {
         let (_, default, offset) = SERVERS
             .iter()
@@ -299,6 +315,12 @@ async fn up(args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         args.aws.region
     );
     println!("export SOCKERLESS_CA={}", ca_path.display());
+    if let Some(token) = aws.admin_token() {
+        println!("export SOCKERLESS_ADMIN_TOKEN={token}");
+        println!(
+            "# The admin API (/_sockerless/, all but health) requires: Authorization: Bearer $SOCKERLESS_ADMIN_TOKEN"
+        );
+    }
     println!(
         "# HTTPS on the same ports trusts $SOCKERLESS_CA (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, curl --cacert)."
     );

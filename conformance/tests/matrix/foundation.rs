@@ -301,3 +301,92 @@ fn acknowledged_writes_survive_sigkill() {
         &[bin.to_str().unwrap(), state.to_str().unwrap()],
     );
 }
+
+#[test]
+fn strict_auth_guards_the_admin_api_with_a_token_and_redacts_secrets() {
+    let _cell = Cell::new(SUITE, TARGET, "admin-token-and-redaction", "curl + aws CLI");
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--strict-auth",
+            "--access-key",
+            "ADMINTESTKEY:admintestsecret",
+        ],
+        &["aws"],
+    );
+    let url = server.url("aws");
+    let token = conformance::wait_until(Duration::from_secs(10), || {
+        server.stdout().iter().find_map(|line| {
+            line.strip_prefix("# admin API token: export SOCKERLESS_ADMIN_TOKEN=")
+                .map(String::from)
+        })
+    })
+    .expect("a generated admin token is printed");
+    let mut sandbox = Sandbox::aws(url);
+    sandbox.set("AWS_ACCESS_KEY_ID", "ADMINTESTKEY");
+    sandbox.set("AWS_SECRET_ACCESS_KEY", "admintestsecret");
+    // Issue temporary credentials, whose secret the state then holds.
+    let issued = sandbox
+        .command(clients::aws())
+        .args(["sts", "get-session-token", "--output", "json"])
+        .output()
+        .expect("run aws");
+    assert_success("aws sts get-session-token", &issued);
+    let issued: serde_json::Value = serde_json::from_slice(&issued.stdout).unwrap();
+    let secret = issued["Credentials"]["SecretAccessKey"].as_str().unwrap();
+
+    let status = |args: &[&str]| {
+        let output = curl(
+            &sandbox,
+            &[&["-o", "/dev/null", "-w", "%{http_code}"], args].concat(),
+        );
+        stdout(&output)
+    };
+    let bearer = format!("Authorization: Bearer {token}");
+    assert_eq!(status(&[&format!("{url}/_sockerless/health")]), "200");
+    for (method, path) in [
+        ("GET", "/_sockerless/state"),
+        ("POST", "/_sockerless/reset"),
+        ("GET", "/_sockerless/faults"),
+        ("DELETE", "/_sockerless/faults"),
+    ] {
+        let target = format!("{url}{path}");
+        assert_eq!(
+            status(&["-X", method, &target]),
+            "401",
+            "{method} {path} without the token"
+        );
+        assert_eq!(
+            status(&[
+                "-X",
+                method,
+                &target,
+                "-H",
+                "Authorization: Bearer wrong-token"
+            ]),
+            "401",
+            "{method} {path} with a wrong token"
+        );
+    }
+    let state = stdout(&curl(
+        &sandbox,
+        &[&format!("{url}/_sockerless/state"), "-H", &bearer],
+    ));
+    assert!(state.contains("***redacted***"), "{state}");
+    assert!(!state.contains(secret), "the secret leaked: {state}");
+    let revealed = stdout(&curl(
+        &sandbox,
+        &[
+            &format!("{url}/_sockerless/state?secrets=true"),
+            "-H",
+            &bearer,
+        ],
+    ));
+    assert!(
+        revealed.contains(secret),
+        "asked with the token: {revealed}"
+    );
+}

@@ -221,7 +221,17 @@ impl Builder {
         &mut self.config
     }
 
-    pub async fn start(self) -> Result<Simulator, StartError> {
+    /// Require this token for the admin API (`/_sockerless/` but `health`).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.kit.admin_token = Some(token.into());
+        self
+    }
+
+    pub async fn start(mut self) -> Result<Simulator, StartError> {
+        // Under strict authentication the admin API must not be the way around it.
+        if self.config.strict_auth && self.kit.admin_token.is_none() {
+            self.kit.admin_token = Some(self.kit.ids.hex(32));
+        }
         let kit = Kit::new(self.kit)?;
         let aws = Arc::new(Aws::new(kit.clone(), self.config)?);
         let server = simkit::server::serve(
@@ -283,6 +293,11 @@ impl Simulator {
 
     pub fn kit(&self) -> &Kit {
         self.server.kit()
+    }
+
+    /// The token the admin API requires, if it requires one.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.server.kit().admin_token()
     }
 
     pub fn server(&self) -> &RunningServer {

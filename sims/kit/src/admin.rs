@@ -4,8 +4,15 @@
 //! |---|---|
 //! | `GET /_sockerless/health` | `{"status":"ok","server":..,"version":..,"uptimeMs":..}` |
 //! | `POST /_sockerless/reset` | stops workloads, empties the store (on disk too) and the faults |
-//! | `GET /_sockerless/state` | every collection of the store as JSON |
+//! | `GET /_sockerless/state` | every collection of the store as JSON, secrets redacted |
+//! | `GET /_sockerless/state?secrets=true` | the same with secrets, for a caller with the token |
 //! | `GET/POST/DELETE /_sockerless/faults`, `DELETE /_sockerless/faults/{id}` | injected faults |
+//!
+//! When the kit has an admin token (`--admin-token`, or one generated under `--strict-auth`),
+//! every route but `health` requires it, as `Authorization: Bearer TOKEN` or
+//! `X-Sockerless-Admin-Token: TOKEN`; without it they answer 401. Secrets in `state` (secret
+//! keys, session tokens, passwords, private keys: any member whose name says it is one) are
+//! always redacted unless the caller presents the token and asks for them.
 //!
 //! Bad input gets the kit's JSON error with status 400, never a 500.
 
@@ -24,8 +31,7 @@ use crate::server::json_error;
 
 /// The admin routes, bound to `kit`.
 pub fn router(kit: Kit) -> Router {
-    Router::new()
-        .route("/_sockerless/health", get(health))
+    let guarded = Router::new()
         .route("/_sockerless/reset", post(reset))
         .route("/_sockerless/state", get(state))
         .route(
@@ -33,7 +39,63 @@ pub fn router(kit: Kit) -> Router {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/_sockerless/faults/{id}", delete(remove_fault))
+        .route_layer(axum::middleware::from_fn_with_state(
+            kit.clone(),
+            require_token,
+        ));
+    Router::new()
+        .route("/_sockerless/health", get(health))
+        .merge(guarded)
         .with_state(kit)
+}
+
+/// The token a request presents, if any.
+fn presented_token(headers: &http::HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    bearer.or_else(|| {
+        headers
+            .get("x-sockerless-admin-token")
+            .and_then(|value| value.to_str().ok())
+    })
+}
+
+/// Whether the request carries the kit's admin token. Compared in constant time.
+pub fn has_admin_token(kit: &Kit, headers: &http::HeaderMap) -> bool {
+    match (kit.admin_token(), presented_token(headers)) {
+        (Some(expected), Some(given)) => {
+            expected.len() == given.len()
+                && expected
+                    .bytes()
+                    .zip(given.bytes())
+                    .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                    == 0
+        }
+        _ => false,
+    }
+}
+
+async fn require_token(
+    State(kit): State<Kit>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if kit.admin_token().is_none() || has_admin_token(&kit, request.headers()) {
+        return next.run(request).await;
+    }
+    let id = request
+        .extensions()
+        .get::<RequestContext>()
+        .map(|context| context.id.clone())
+        .unwrap_or_default();
+    json_error(
+        StatusCode::UNAUTHORIZED,
+        "AdminTokenRequired",
+        "this server requires its admin token (Authorization: Bearer TOKEN) for the admin API",
+        &id,
+    )
 }
 
 async fn health(State(kit): State<Kit>) -> Response {
@@ -66,8 +128,51 @@ async fn reset(State(kit): State<Kit>, Extension(request): Extension<RequestCont
     }
 }
 
-async fn state(State(kit): State<Kit>) -> Response {
-    axum::Json(kit.store().dump()).into_response()
+async fn state(
+    State(kit): State<Kit>,
+    headers: http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let mut dump = kit.store().dump();
+    let asked = query.is_some_and(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .any(|(key, value)| key == "secrets" && value == "true")
+    });
+    let reveal = asked && has_admin_token(&kit, &headers);
+    if !reveal {
+        redact(&mut dump);
+    }
+    axum::Json(dump).into_response()
+}
+
+/// Whether a member called `name` holds a secret: secret keys, session tokens, passwords,
+/// private keys, whatever a provider calls them (`secretAccessKey`, `session_token`, ...).
+fn is_secret(name: &str) -> bool {
+    let plain: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    ["secret", "sessiontoken", "password", "privatekey"]
+        .iter()
+        .any(|word| plain.contains(word))
+}
+
+/// Replaces every secret in `value` with a marker.
+pub fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                if is_secret(name) && !member.is_null() && !member.is_object() {
+                    *member = serde_json::Value::String("***redacted***".into());
+                } else {
+                    redact(member);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
 }
 
 async fn list_faults(State(kit): State<Kit>) -> Response {
@@ -120,5 +225,40 @@ async fn remove_fault(
             &format!("no fault {id}"),
             &request.id,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_wherever_they_are() {
+        let mut state = json!({
+            "sts.credentials": {"AKIA1": {"secret_access_key": "s3cr3t", "session_token": "tok",
+                "caller": {"arn": "arn:aws:iam::1:root"}}},
+            "users": [{"Password": "hunter2", "name": "bob", "privateKeyPem": "-----BEGIN"}],
+            "secrets": {"kept": "as a map of secrets, its entries are walked"}
+        });
+        redact(&mut state);
+        assert_eq!(
+            state["sts.credentials"]["AKIA1"]["secret_access_key"],
+            "***redacted***"
+        );
+        assert_eq!(
+            state["sts.credentials"]["AKIA1"]["session_token"],
+            "***redacted***"
+        );
+        assert_eq!(
+            state["sts.credentials"]["AKIA1"]["caller"]["arn"],
+            "arn:aws:iam::1:root"
+        );
+        assert_eq!(state["users"][0]["Password"], "***redacted***");
+        assert_eq!(state["users"][0]["privateKeyPem"], "***redacted***");
+        assert_eq!(state["users"][0]["name"], "bob");
+        assert_eq!(
+            state["secrets"]["kept"],
+            "as a map of secrets, its entries are walked"
+        );
     }
 }

@@ -70,6 +70,8 @@ pub struct KitConfig {
     pub ids: Arc<dyn IdGen>,
     /// The workload runner; a process runner when absent.
     pub runner: Option<Arc<dyn Runner>>,
+    /// When set, the admin API (all but `health`) requires this token.
+    pub admin_token: Option<String>,
 }
 
 impl std::fmt::Debug for KitConfig {
@@ -94,6 +96,7 @@ impl KitConfig {
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds::default()),
             runner: None,
+            admin_token: None,
         }
     }
 }
@@ -152,6 +155,7 @@ struct KitInner {
     authority: Arc<Authority>,
     ca_path: PathBuf,
     body_limit: usize,
+    admin_token: Option<String>,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
@@ -215,6 +219,7 @@ impl Kit {
                 authority,
                 ca_path,
                 body_limit: config.body_limit,
+                admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
                 _temp: temp,
@@ -257,6 +262,11 @@ impl Kit {
 
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// The token the admin API requires, if it requires one.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.inner.admin_token.as_deref()
     }
 
     /// When the kit was built, on its clock's monotonic scale.

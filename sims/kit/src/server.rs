@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
@@ -90,6 +90,15 @@ pub struct Listen {
     pub announce: bool,
     /// How long in-flight requests get to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// How long a connection may take to send a request's head (its first byte, the TLS
+    /// handshake, then the request line and headers). The clock starts whenever a connection
+    /// waits for a request, so it is also how long an idle keep-alive connection stays open.
+    /// It does not apply once a request is being answered: long-polls, streamed responses
+    /// and long uploads take as long as they take.
+    pub request_head_timeout: Duration,
+    /// The most connections served at once. Past it the server stops accepting until one
+    /// closes, and new connections wait in the kernel's backlog (backpressure, not refusal).
+    pub max_connections: usize,
 }
 
 impl Default for Listen {
@@ -99,8 +108,35 @@ impl Default for Listen {
             port: 0,
             announce: false,
             shutdown_grace: Duration::from_secs(10),
+            request_head_timeout: Duration::from_secs(30),
+            max_connections: default_max_connections(),
         }
     }
+}
+
+/// Raises this process's open-file limit to its hard limit (a server holds one descriptor per
+/// connection, and workloads hold pipes) and returns the new soft limit.
+pub fn raise_open_file_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) => {
+            if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+                hard
+            } else {
+                soft
+            }
+        }
+        Err(_) => 1024,
+    }
+}
+
+/// Connections a server may hold: most of the open-file limit, leaving room for the store,
+/// workloads and other servers in the process, and at most 10,000.
+fn default_max_connections() -> usize {
+    use nix::sys::resource::{Resource, getrlimit};
+    let soft = getrlimit(Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft);
+    let usable = soft.saturating_sub(512) / 2;
+    usable.clamp(64, 10_000) as usize
 }
 
 /// A server that is listening. Dropping it starts a shutdown; [`RunningServer::shutdown`]
@@ -262,7 +298,7 @@ pub async fn serve(
         tls,
         app,
         stop_rx,
-        listen.shutdown_grace,
+        listen.clone(),
         kit.clone(),
     ));
     if listen.announce {
@@ -287,11 +323,22 @@ async fn accept_loop(
     tls: TlsAcceptor,
     app: Router,
     mut stop: oneshot::Receiver<()>,
-    grace: Duration,
+    listen: Listen,
     kit: Kit,
 ) {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(listen.max_connections));
+    let head_timeout = listen.request_head_timeout;
     loop {
+        // A slot first: when every one is taken the server stops accepting, and clients wait
+        // in the backlog until a connection closes.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = &mut stop => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
@@ -300,7 +347,8 @@ async fn accept_loop(
                     let (tls, app) = (tls.clone(), app.clone());
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
-                        serve_connection(stream, peer, local, tls, app, watcher).await;
+                        serve_connection(stream, peer, local, tls, app, watcher, head_timeout).await;
+                        drop(slot);
                     });
                 }
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -313,7 +361,7 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
+    if tokio::time::timeout(listen.shutdown_grace, graceful.shutdown())
         .await
         .is_err()
     {
@@ -332,11 +380,11 @@ async fn serve_connection(
     tls: TlsAcceptor,
     app: Router,
     watcher: hyper_util::server::graceful::Watcher,
+    head_timeout: Duration,
 ) {
     let mut first = [0u8; 1];
     // A client that connects and says nothing for this long is dropped.
-    let scheme = match tokio::time::timeout(Duration::from_secs(30), stream.peek(&mut first)).await
-    {
+    let scheme = match tokio::time::timeout(head_timeout, stream.peek(&mut first)).await {
         Ok(Ok(1)) if first[0] == TLS_HANDSHAKE_BYTE => Scheme::Https,
         Ok(Ok(1)) => Scheme::Http,
         _ => return,
@@ -347,10 +395,13 @@ async fn serve_connection(
         scheme,
     };
     match scheme {
-        Scheme::Http => serve_io(TokioIo::new(stream), info, app, watcher).await,
-        Scheme::Https => match tls.accept(stream).await {
-            Ok(stream) => serve_io(TokioIo::new(stream), info, app, watcher).await,
-            Err(error) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+        Scheme::Http => serve_io(TokioIo::new(stream), info, app, watcher, head_timeout).await,
+        Scheme::Https => match tokio::time::timeout(head_timeout, tls.accept(stream)).await {
+            Ok(Ok(stream)) => {
+                serve_io(TokioIo::new(stream), info, app, watcher, head_timeout).await
+            }
+            Ok(Err(error)) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
         },
     }
 }
@@ -360,6 +411,7 @@ async fn serve_io<I>(
     info: ConnectionInfo,
     app: Router,
     watcher: hyper_util::server::graceful::Watcher,
+    head_timeout: Duration,
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -373,7 +425,17 @@ async fn serve_io<I>(
                     .map_err(|never: Infallible| match never {})
             }
         });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout);
+    // HTTP/2 connections are idle-checked with pings: a peer that stops answering is dropped.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(head_timeout))
+        .keep_alive_timeout(Duration::from_secs(20));
     let connection = builder
         .serve_connection_with_upgrades(io, service)
         .into_owned();
