@@ -3,6 +3,7 @@ simulator back through its metadata endpoint and its role, a 1 MiB line through 
 service deployments and scaling, and server-side type checks."""
 import json
 import os
+import time
 
 import botocore.config
 
@@ -120,8 +121,16 @@ second = ecs.register_task_definition(family=loop_family, containerDefinitions=[
 updated = ecs.update_service(cluster=cluster, service=service, taskDefinition=second["taskDefinitionArn"], desiredCount=2)["service"]
 check(len(updated["deployments"]) == 2 and updated["deployments"][0]["status"] == "PRIMARY", f"{updated['deployments']}")
 ecs.get_waiter("services_stable").wait(cluster=cluster, services=[service], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-final = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+# The deployment completes once its tasks have kept running for a while.
+deadline = time.time() + 30
+while True:
+    final = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+    if final["deployments"][0]["rolloutState"] == "COMPLETED" or time.time() > deadline:
+        break
+    time.sleep(0.5)
 check(len(final["deployments"]) == 1 and final["deployments"][0]["rolloutState"] == "COMPLETED", f"{final['deployments']}")
+messages = [e["message"] for e in final["events"]]
+check(f"(service {service}) has reached a steady state." in messages, f"{messages}")
 live = ecs.describe_tasks(cluster=cluster, tasks=ecs.list_tasks(cluster=cluster, serviceName=service)["taskArns"])["tasks"]
 check(len(live) == 2 and all(t["taskDefinitionArn"] == second["taskDefinitionArn"] for t in live), "old revision replaced")
 check(all(t["group"] == f"service:{service}" for t in live), "service tasks are grouped by service")
@@ -162,6 +171,24 @@ else:
     for name in ("numbered", "locked"):
         described = ecs.describe_tasks(cluster=cluster, tasks=[isolated[name]])["tasks"][0]
         check(described["stopCode"] == "TaskFailedToStart", f"not root: {name} is refused, not faked: {described}")
+
+# A service whose tasks crash as soon as they start never reaches a steady state: ECS keeps
+# restarting them (backing off) and the deployment stays IN_PROGRESS.
+crashing = unique("sdk-crash")
+ecs.register_task_definition(family=crashing, containerDefinitions=[{"name": "app", "image": "busybox", "memory": 16, "command": ["sh", "-c", "exit 3"]}])
+crash_service = unique("sdk-crash-svc")
+ecs.create_service(cluster=cluster, serviceName=crash_service, taskDefinition=crashing, desiredCount=1)
+deadline = time.time() + 30
+while time.time() < deadline:
+    looping = ecs.describe_services(cluster=cluster, services=[crash_service])["services"][0]
+    if sum("has started 1 tasks" in e["message"] for e in looping["events"]) >= 3:
+        break
+    time.sleep(0.5)
+messages = [e["message"] for e in looping["events"]]
+check(sum("has started 1 tasks" in m for m in messages) >= 3, f"the scheduler restarts crashing tasks: {messages}")
+check(not any("steady state" in m for m in messages), f"a crash loop is not a steady state: {messages}")
+check(looping["deployments"][0]["rolloutState"] == "IN_PROGRESS", f"{looping['deployments']}")
+ecs.delete_service(cluster=cluster, service=crash_service, force=True)
 
 # Server-side checks with boto3's own validation turned off.
 unchecked = client("ecs", config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"}))

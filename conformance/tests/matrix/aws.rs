@@ -35,6 +35,11 @@ fn protocol_errors() {
 }
 
 #[test]
+fn name_and_quota_rules() {
+    scenario("protocol", "name-rules", "boto3", "aws/name_rules.py");
+}
+
+#[test]
 fn iam_cli() {
     scenario("cloud-cli", "iam", "aws CLI", "aws/iam_cli.py");
 }

@@ -120,7 +120,7 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             body: &body,
         },
     };
-    let decoded = match protocol::decode(model, operation, input, service.validation_code()) {
+    let decoded = match protocol::decode(model, operation, input, &service.validation()) {
         Ok(value) => value,
         Err(error) => {
             tracing::debug!(%error, "input rejected");

@@ -23,7 +23,7 @@ pub fn json_request(data: &[u8]) {
                 model,
                 operation,
                 Input::Json { body: data },
-                "InvalidParameterException",
+                &crate::protocol::shape::Validation::standard("InvalidParameterException"),
             );
         }
     }
@@ -54,7 +54,7 @@ pub fn query_request(data: &[u8]) {
                 model,
                 operation,
                 Input::Query { params: &params },
-                "ValidationError",
+                &crate::protocol::shape::Validation::standard("ValidationError"),
             );
             // The ec2 dialect reads the same shapes with its own names and flattening.
             let _ = query::decode(
@@ -201,7 +201,12 @@ pub fn rest_request(data: &[u8]) {
                 headers: &headers,
                 body: body.as_bytes(),
             };
-            let _ = protocol::decode(model, routed.operation, input, "ValidationException");
+            let _ = protocol::decode(
+                model,
+                routed.operation,
+                input,
+                &crate::protocol::shape::Validation::standard("ValidationException"),
+            );
         }
     }
 }

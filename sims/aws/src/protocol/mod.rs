@@ -116,8 +116,9 @@ pub fn decode(
     model: &Model,
     operation: &Operation,
     input: Input<'_>,
-    validation_code: &str,
+    validation: &shape::Validation,
 ) -> Result<Value, AwsError> {
+    let validation_code = validation.code;
     let value = match (model.metadata.protocol, input) {
         (Protocol::Json, Input::Json { body }) => json::decode(model, operation, body)?,
         (Protocol::Query, Input::Query { params }) => query::decode(
@@ -156,7 +157,7 @@ pub fn decode(
         _ => return Err(AwsError::internal()),
     };
     if let Some(input) = &operation.input {
-        shape::validate(model, &input.shape, &value, validation_code)?;
+        shape::validate(model, &input.shape, &value, validation)?;
     }
     Ok(value)
 }

@@ -253,30 +253,154 @@ pub fn scalar_from_text(
     })
 }
 
+/// A constraint of the model that an input breaks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constraint {
+    Required,
+    Enum(Vec<String>),
+    MinLength(f64),
+    MaxLength(f64),
+    Pattern(String),
+    MinValue(f64),
+    MaxValue(f64),
+}
+
+/// One broken constraint: where (Coral's path, `containerDefinitions.1.member.name`), the
+/// value as Coral shows it, and which constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub path: String,
+    pub value: Option<String>,
+    pub constraint: Constraint,
+}
+
+impl Violation {
+    /// The member's name: the last segment of its path.
+    pub fn member(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
+
+    /// Coral's sentence for it; `echo` says whether the value is quoted in it (IAM no longer
+    /// quotes values, other services still do).
+    pub fn render(&self, echo: bool) -> String {
+        let value = match (&self.value, echo) {
+            (None, _) => "Value null".to_string(),
+            (Some(value), true) => format!("Value '{value}'"),
+            (Some(_), false) => "Value".to_string(),
+        };
+        let rule = match &self.constraint {
+            Constraint::Required => "Member must not be null".to_string(),
+            Constraint::Enum(allowed) => {
+                format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                )
+            }
+            Constraint::MinLength(min) => {
+                format!(
+                    "Member must have length greater than or equal to {}",
+                    plain(*min)
+                )
+            }
+            Constraint::MaxLength(max) => {
+                format!(
+                    "Member must have length less than or equal to {}",
+                    plain(*max)
+                )
+            }
+            Constraint::Pattern(pattern) => {
+                format!("Member must satisfy regular expression pattern: {pattern}")
+            }
+            Constraint::MinValue(min) => {
+                format!(
+                    "Member must have value greater than or equal to {}",
+                    plain(*min)
+                )
+            }
+            Constraint::MaxValue(max) => {
+                format!(
+                    "Member must have value less than or equal to {}",
+                    plain(*max)
+                )
+            }
+        };
+        format!(
+            "{value} at '{}' failed to satisfy constraint: {rule}",
+            self.path
+        )
+    }
+}
+
+/// How a service reports input that breaks its model's constraints.
+#[derive(Debug, Clone, Copy)]
+pub struct Validation {
+    /// The error code (`ValidationException`, `InvalidParameterException`, `ValidationError`).
+    pub code: &'static str,
+    /// Whether messages quote the offending value.
+    pub echo_values: bool,
+    /// A message of the service's own that replaces the whole report when a violation is of a
+    /// kind it words itself (IAM's name and path messages, say).
+    pub special: fn(&Violation) -> Option<String>,
+}
+
+impl Validation {
+    /// Coral's standard report under `code`.
+    pub const fn standard(code: &'static str) -> Self {
+        Self {
+            code,
+            echo_values: true,
+            special: |_| None,
+        }
+    }
+
+    /// The error for `violations` (at least one).
+    pub fn error(&self, violations: &[Violation]) -> AwsError {
+        if let Some(message) = violations.iter().find_map(self.special) {
+            return AwsError::with_status(self.code, 400, message);
+        }
+        let count = violations.len();
+        let noun = if count == 1 {
+            "validation error"
+        } else {
+            "validation errors"
+        };
+        let rendered: Vec<String> = violations
+            .iter()
+            .map(|violation| violation.render(self.echo_values))
+            .collect();
+        AwsError::with_status(
+            self.code,
+            400,
+            format!("{count} {noun} detected: {}", rendered.join("; ")),
+        )
+    }
+}
+
 /// Checks `value` (normal form, shape `name`) against the model's constraints: required
-/// members, enums, lengths, ranges and patterns. All violations are reported together, in
-/// Coral's words, under the service's validation error `code`.
-pub fn validate(model: &Model, name: &str, value: &Value, code: &str) -> Result<(), AwsError> {
+/// members, enums, lengths, ranges and patterns. Every violation is reported.
+pub fn violations(model: &Model, name: &str, value: &Value) -> Vec<Violation> {
     let mut violations = Vec::new();
     let mut path = Path::default();
     check(model, name, value, &mut path, &mut violations);
-    if violations.is_empty() {
-        return Ok(());
-    }
-    let count = violations.len();
-    let noun = if count == 1 {
-        "validation error"
-    } else {
-        "validation errors"
-    };
-    Err(AwsError::with_status(
-        code,
-        400,
-        format!("{count} {noun} detected: {}", violations.join("; ")),
-    ))
+    violations
 }
 
-fn check(model: &Model, name: &str, value: &Value, path: &mut Path, out: &mut Vec<String>) {
+/// [`violations`], as the error `validation` words.
+pub fn validate(
+    model: &Model,
+    name: &str,
+    value: &Value,
+    validation: &Validation,
+) -> Result<(), AwsError> {
+    let found = violations(model, name, value);
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(validation.error(&found))
+    }
+}
+
+fn check(model: &Model, name: &str, value: &Value, path: &mut Path, out: &mut Vec<Violation>) {
     let Ok(target) = model.shape(name) else {
         return;
     };
@@ -284,10 +408,11 @@ fn check(model: &Model, name: &str, value: &Value, path: &mut Path, out: &mut Ve
         (ShapeType::Structure, Value::Object(object)) => {
             for required in &target.required {
                 if object.get(required).is_none_or(Value::is_null) {
-                    out.push(format!(
-                        "Value null at '{}' failed to satisfy constraint: Member must not be null",
-                        path.member(required)
-                    ));
+                    out.push(Violation {
+                        path: path.member(required),
+                        value: None,
+                        constraint: Constraint::Required,
+                    });
                 }
             }
             for (member_name, member) in &target.members {
@@ -328,23 +453,25 @@ fn check(model: &Model, name: &str, value: &Value, path: &mut Path, out: &mut Ve
             }
         }
         (ShapeType::String, Value::String(text)) => {
-            let here = path.to_string();
             if let Some(allowed) = &target.enum_values
                 && !allowed.iter().any(|v| v == text)
             {
-                out.push(format!(
-                    "Value '{text}' at '{here}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                    allowed.join(", ")
-                ));
+                out.push(Violation {
+                    path: path.to_string(),
+                    value: Some(text.clone()),
+                    constraint: Constraint::Enum(allowed.clone()),
+                });
                 return;
             }
             length(target, text.chars().count(), || text.clone(), path, out);
             if let Some(pattern) = &target.pattern
                 && !matches_pattern(pattern, text)
             {
-                out.push(format!(
-                    "Value '{text}' at '{here}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
-                ));
+                out.push(Violation {
+                    path: path.to_string(),
+                    value: Some(text.clone()),
+                    constraint: Constraint::Pattern(pattern.clone()),
+                });
             }
         }
         (ShapeType::Blob, Value::String(encoded)) => {
@@ -364,22 +491,23 @@ fn check(model: &Model, name: &str, value: &Value, path: &mut Path, out: &mut Ve
             Value::Number(number),
         ) => {
             let n = number.as_f64().unwrap_or(0.0);
-            let here = path.to_string();
             if let Some(min) = target.min
                 && n < min
             {
-                out.push(format!(
-                    "Value '{number}' at '{here}' failed to satisfy constraint: Member must have value greater than or equal to {}",
-                    plain(min)
-                ));
+                out.push(Violation {
+                    path: path.to_string(),
+                    value: Some(number.to_string()),
+                    constraint: Constraint::MinValue(min),
+                });
             }
             if let Some(max) = target.max
                 && n > max
             {
-                out.push(format!(
-                    "Value '{number}' at '{here}' failed to satisfy constraint: Member must have value less than or equal to {}",
-                    plain(max)
-                ));
+                out.push(Violation {
+                    path: path.to_string(),
+                    value: Some(number.to_string()),
+                    constraint: Constraint::MaxValue(max),
+                });
             }
         }
         _ => {}
@@ -391,25 +519,25 @@ fn length(
     len: usize,
     shown: impl Fn() -> String,
     path: &Path,
-    out: &mut Vec<String>,
+    out: &mut Vec<Violation>,
 ) {
     if let Some(min) = target.min
         && (len as f64) < min
     {
-        out.push(format!(
-            "Value '{}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to {}",
-            shown(),
-            plain(min)
-        ));
+        out.push(Violation {
+            path: path.to_string(),
+            value: Some(shown()),
+            constraint: Constraint::MinLength(min),
+        });
     }
     if let Some(max) = target.max
         && (len as f64) > max
     {
-        out.push(format!(
-            "Value '{}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {}",
-            shown(),
-            plain(max)
-        ));
+        out.push(Violation {
+            path: path.to_string(),
+            value: Some(shown()),
+            constraint: Constraint::MaxLength(max),
+        });
     }
 }
 

@@ -8,6 +8,7 @@ use http::{HeaderMap, Method};
 use serde_json::json;
 
 use super::route::Catalog;
+use super::shape::Validation;
 use super::*;
 use crate::model::Model;
 
@@ -89,7 +90,7 @@ fn json_protocol_round_trip() {
         Input::Json {
             body: br#"{"Name":"n","When":"2024-01-02T03:04:05Z","Items":[]}"#,
         },
-        "V",
+        &Validation::standard("V"),
     )
     .unwrap();
     assert_eq!(input, json!({"Name": "n", "Items": [], "When": 1704164645}));
@@ -140,7 +141,7 @@ fn query_protocol_decodes_flattened_paths_and_encodes_xml() {
         model,
         operation,
         Input::Query { params: &params },
-        "ValidationError",
+        &Validation::standard("ValidationError"),
     )
     .unwrap();
     assert_eq!(
@@ -157,7 +158,7 @@ fn query_protocol_decodes_flattened_paths_and_encodes_xml() {
             Input::Query {
                 params: &empty_list
             },
-            "V"
+            &Validation::standard("V"),
         )
         .unwrap()["Items"],
         json!([])
@@ -170,7 +171,7 @@ fn query_protocol_decodes_flattened_paths_and_encodes_xml() {
         model,
         operation,
         Input::Query { params: &bad },
-        "ValidationError",
+        &Validation::standard("ValidationError"),
     )
     .unwrap_err();
     assert_eq!(
@@ -180,10 +181,15 @@ fn query_protocol_decodes_flattened_paths_and_encodes_xml() {
     let negative: Vec<(String, String)> =
         vec![("Name".into(), "n".into()), ("Count".into(), "-1".into())];
     assert!(
-        decode(model, operation, Input::Query { params: &negative }, "V")
-            .unwrap_err()
-            .message
-            .contains("greater than or equal to 0")
+        decode(
+            model,
+            operation,
+            Input::Query { params: &negative },
+            &Validation::standard("V")
+        )
+        .unwrap_err()
+        .message
+        .contains("greater than or equal to 0")
     );
 
     let xml = body(&encode(model, operation, output(), "rid-1"));
@@ -269,7 +275,7 @@ fn ec2_protocol_names_and_shapes() {
         model,
         operation,
         Input::Query { params: &params },
-        "InvalidParameterValue",
+        &Validation::standard("InvalidParameterValue"),
     )
     .unwrap();
     assert_eq!(
@@ -412,7 +418,7 @@ fn rest_json_binds_uri_query_headers_and_body() {
             headers: &headers,
             body: b"",
         },
-        "V",
+        &Validation::standard("V"),
     )
     .unwrap();
     assert_eq!(
@@ -472,7 +478,7 @@ fn rest_xml_payloads_and_errors() {
             headers: &headers,
             body: b"\x00\x01binary",
         },
-        "V",
+        &Validation::standard("V"),
     )
     .unwrap();
     assert_eq!(input["Body"], "AAFiaW5hcnk=");
@@ -489,7 +495,7 @@ fn rest_xml_payloads_and_errors() {
             headers: &HeaderMap::new(),
             body: document,
         },
-        "V",
+        &Validation::standard("V"),
     )
     .unwrap();
     assert_eq!(
@@ -505,7 +511,7 @@ fn rest_xml_payloads_and_errors() {
             headers: &HeaderMap::new(),
             body: b"<Tagging><TagSet>",
         },
-        "V",
+        &Validation::standard("V"),
     )
     .unwrap_err();
     assert_eq!(malformed.code, "MalformedXML");
@@ -520,7 +526,7 @@ fn rest_xml_payloads_and_errors() {
                 headers: &HeaderMap::new(),
                 body: doctype
             },
-            "V"
+            &Validation::standard("V"),
         )
         .unwrap_err()
         .code,

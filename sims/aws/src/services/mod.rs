@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::error::AwsError;
 use crate::model::Model;
+use crate::protocol::shape::Validation;
 
 /// Who is calling, and where.
 #[derive(Debug, Clone)]
@@ -70,8 +71,8 @@ impl Caller {
 pub trait Service: Send + Sync + 'static {
     fn model(&self) -> &'static Model;
 
-    /// The code this service answers for input that fails the model's constraints.
-    fn validation_code(&self) -> &'static str;
+    /// How this service reports input that fails the model's constraints.
+    fn validation(&self) -> Validation;
 
     /// Calls `operation` with its decoded, validated input (normal form).
     async fn call(&self, ctx: &Ctx, operation: &str, input: Value) -> Result<Value, AwsError>;

@@ -19,6 +19,7 @@ use super::iam::Iam;
 use super::{Caller, Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
+use crate::protocol::shape::Validation;
 
 /// Temporary credentials the simulator issued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,8 +305,8 @@ impl Service for Sts {
         model::sts()
     }
 
-    fn validation_code(&self) -> &'static str {
-        "ValidationError"
+    fn validation(&self) -> Validation {
+        Validation::standard("ValidationError")
     }
 
     async fn call(

@@ -81,8 +81,13 @@ fn json_type_mismatches_are_serialization_errors() {
 }
 
 fn violations(value: serde_json::Value) -> String {
-    validate(&model(), "Input", &value, "ValidationException")
-        .map_or_else(|e| e.message, |()| String::new())
+    validate(
+        &model(),
+        "Input",
+        &value,
+        &Validation::standard("ValidationException"),
+    )
+    .map_or_else(|e| e.message, |()| String::new())
 }
 
 #[test]

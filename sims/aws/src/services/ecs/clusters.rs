@@ -233,6 +233,7 @@ impl Ecs {
         input: CreateClusterRequest,
     ) -> Result<ClusterResponse, EcsError> {
         let name = input.cluster_name.unwrap_or_else(|| DEFAULT_CLUSTER.into());
+        super::names::check_cluster_name(&name)?;
         let mut settings = input.settings;
         if !settings.iter().any(|s| s.name == "containerInsights") {
             settings.push(ClusterSetting {

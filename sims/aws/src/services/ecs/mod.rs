@@ -36,6 +36,7 @@
 mod clusters;
 mod lifecycle;
 pub mod metadata;
+mod names;
 mod services;
 mod tags;
 mod task_definitions;
@@ -54,6 +55,7 @@ use super::sts::Sts;
 use super::{Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
+use crate::protocol::shape::Validation;
 
 pub use lifecycle::TaskRuntime;
 
@@ -267,8 +269,8 @@ impl Service for Ecs {
         model::ecs()
     }
 
-    fn validation_code(&self) -> &'static str {
-        "InvalidParameterException"
+    fn validation(&self) -> Validation {
+        Validation::standard("InvalidParameterException")
     }
 
     async fn call(

@@ -159,6 +159,10 @@ pub struct ListServicesResponse {
 
 /// ECS keeps at most this many events per service, newest first.
 const MAX_EVENTS: usize = 100;
+/// How long every task of a deployment must have been running, with none failing meanwhile,
+/// before the deployment counts as completed and the service as steady. A task that crashes
+/// sooner keeps the deployment IN_PROGRESS, as a crash-looping service is on ECS.
+const STABLE_AFTER_MS: i64 = 2_000;
 
 fn service_key(scope: &str, cluster: &str, name: &str) -> String {
     format!("{scope}{cluster}/{name}")
@@ -215,6 +219,7 @@ impl Ecs {
         ctx: &Ctx,
         input: CreateServiceRequest,
     ) -> Result<ServiceResponse, EcsError> {
+        super::names::check_service_name(&input.service_name)?;
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let cluster_name = cluster.cluster.cluster_name.clone();
         let reference = input.task_definition.as_deref().ok_or_else(|| {
@@ -274,8 +279,10 @@ impl Ecs {
                 .clone()
                 .unwrap_or_else(|| "LATEST".into())
         });
+        let deployment_id = format!("ecs-svc/{}", self.kit.ids().random_word(b"0123456789", 19));
         let deployment = Deployment {
-            id: format!("ecs-svc/{}", self.kit.ids().random_word(b"0123456789", 19)),
+            rollout_state_reason: format!("ECS deployment {deployment_id} in progress."),
+            id: deployment_id,
             status: "PRIMARY".into(),
             task_definition: definition.definition.task_definition_arn.clone(),
             desired_count,
@@ -288,7 +295,6 @@ impl Ecs {
             platform_version: platform_version.clone(),
             network_configuration: input.network_configuration.clone(),
             rollout_state: "IN_PROGRESS".into(),
-            rollout_state_reason: "ECS deployment ecs-svc in progress.".into(),
         };
         let service = Service {
             service_arn: ctx.arn(
@@ -481,7 +487,9 @@ impl Ecs {
                             .or_else(|| service.platform_version.clone()),
                         network_configuration: service.network_configuration.clone(),
                         rollout_state: "IN_PROGRESS".into(),
-                        rollout_state_reason: "ECS deployment ecs-svc in progress.".into(),
+                        rollout_state_reason: format!(
+                            "ECS deployment {new_deployment_id} in progress."
+                        ),
                     },
                 );
                 service.task_definition = definition_arn;
@@ -613,13 +621,19 @@ impl Ecs {
             .ok()
             .flatten()
             .unwrap_or(0);
-        let Some(ecs) = self.arc() else { return };
         // ECS throttles restarts of a crash-looping service: 1 s, 2 s, 4 s ... up to 5 minutes.
         let delay = if failures == 0 {
             Duration::ZERO
         } else {
             Duration::from_secs((1u64 << failures.min(9)).min(300) / 2)
         };
+        self.reconcile_later(&key, delay);
+    }
+
+    /// Reconciles the service `key` after `delay`, in the background.
+    fn reconcile_later(&self, key: &str, delay: Duration) {
+        let Some(ecs) = self.arc() else { return };
+        let key = key.to_string();
         tokio::spawn(async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
@@ -746,11 +760,21 @@ impl Ecs {
         }
 
         let now = self.now();
-        let steady = current_running == desired
+        // Every task is the primary's and running: old deployments are gone.
+        let drained = current_running == desired
             && current.len() == desired
             && outdated.is_empty()
             && to_stop.is_empty();
+        // ... and has been for a while, with no task failing since: the service is steady.
+        let youngest_start = current.iter().filter_map(|(_, t)| t.task.started_at).max();
+        let settled_at = youngest_start.map_or(now, |start| start + STABLE_AFTER_MS);
+        let steady = drained && record.failures_in_a_row == 0 && settled_at <= now;
+        if drained && record.failures_in_a_row == 0 && settled_at > now {
+            // Look again once it has been running long enough.
+            self.reconcile_later(key, Duration::from_millis((settled_at - now) as u64));
+        }
         let ids: Vec<String> = events.iter().map(|_| self.kit.ids().uuid()).collect();
+        let completed_id = self.kit.ids().uuid();
         let steady_id = self.kit.ids().uuid();
         let _ = self.services.update(key, |record| {
             let service = &mut record.service;
@@ -764,30 +788,46 @@ impl Ecs {
                     },
                 );
             }
-            if steady {
+            if drained {
                 if service.deployments.len() > 1 {
                     service.deployments.truncate(1);
                 }
-                if let Some(primary) = service.deployments.first_mut()
-                    && primary.rollout_state != "COMPLETED"
-                {
-                    primary.rollout_state = "COMPLETED".into();
-                    primary.rollout_state_reason = "ECS deployment ecs-svc completed.".into();
-                    primary.updated_at = now;
+                if service.status == "DRAINING" {
+                    service.status = "INACTIVE".into();
+                }
+            }
+            if steady
+                && let Some(primary) = service.deployments.first_mut()
+                && primary.rollout_state != "COMPLETED"
+            {
+                primary.rollout_state = "COMPLETED".into();
+                primary.rollout_state_reason = format!("ECS deployment {} completed.", primary.id);
+                primary.updated_at = now;
+                let deployment = primary.id.clone();
+                for (id, message) in [
+                    (
+                        completed_id,
+                        format!(
+                            "(service {}) (deployment {deployment}) deployment completed.",
+                            service.service_name
+                        ),
+                    ),
+                    (
+                        steady_id,
+                        format!(
+                            "(service {}) has reached a steady state.",
+                            service.service_name
+                        ),
+                    ),
+                ] {
                     service.events.insert(
                         0,
                         ServiceEvent {
-                            id: steady_id,
+                            id,
                             created_at: now,
-                            message: format!(
-                                "(service {}) has reached a steady state.",
-                                service.service_name
-                            ),
+                            message,
                         },
                     );
-                }
-                if service.status == "DRAINING" {
-                    service.status = "INACTIVE".into();
                 }
             }
             service.events.truncate(MAX_EVENTS);

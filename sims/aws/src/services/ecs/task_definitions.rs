@@ -18,7 +18,7 @@ pub struct DefinitionRecord {
     pub tags: Vec<Tag>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterTaskDefinitionRequest {
     pub family: String,
@@ -227,7 +227,11 @@ impl Ecs {
             .as_deref()
             .map(|m| normalize_memory(m).ok_or_else(|| invalid_size("memory", m)))
             .transpose()?;
+        super::names::check_family(&input.family)?;
         check_containers(&input.container_definitions, memory.is_some())?;
+        super::names::check_definition_size(
+            serde_json::to_vec(&input).map_or(0, |json| json.len()),
+        )?;
         if fargate {
             if network_mode.as_deref() != Some("awsvpc") {
                 return Err(EcsError::Client(
@@ -504,6 +508,9 @@ fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Re
     if containers.is_empty() {
         return Err(EcsError::Client("Container list cannot be empty.".into()));
     }
+    if containers.len() > super::names::MAX_CONTAINERS {
+        return Err(EcsError::Client("Too many containers.".into()));
+    }
     let mut names = BTreeSet::new();
     for container in containers {
         if container.name.is_empty() {
@@ -511,6 +518,7 @@ fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Re
                 "Container.name should not be null or empty.".into(),
             ));
         }
+        super::names::check_container_name(&container.name)?;
         if container.image.is_empty() {
             return Err(EcsError::Client(
                 "Container.image should not be null or empty.".into(),

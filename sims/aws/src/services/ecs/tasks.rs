@@ -174,10 +174,23 @@ impl Ecs {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let definition = self.runnable_definition(ctx, &input.task_definition)?;
         let count = input.count.unwrap_or(1);
-        if !(1..=10).contains(&count) {
+        if !(1..=i64::from(super::names::MAX_RUN_TASK_COUNT)).contains(&count) {
             return Err(EcsError::InvalidParameter(
                 "Task count must be between 1 and 10.".into(),
             ));
+        }
+        if let Some(started_by) = &input.started_by
+            && started_by.chars().count() > super::names::MAX_STARTED_BY
+        {
+            return Err(EcsError::InvalidParameter(format!(
+                "startedBy longer than {}.",
+                super::names::MAX_STARTED_BY
+            )));
+        }
+        if let Some(overrides) = &input.overrides {
+            let characters =
+                serde_json::to_string(overrides).map_or(0, |json| json.chars().count());
+            super::names::check_overrides_size(characters)?;
         }
         let uses_fargate_provider = input.capacity_provider_strategy.iter().any(|item| {
             item.get("capacityProvider")

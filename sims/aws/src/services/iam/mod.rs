@@ -40,6 +40,7 @@ use simkit::store::{Collection, StoreError};
 use super::{Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
+use crate::protocol::shape::{Constraint, Validation, Violation};
 
 pub use instance_profiles::InstanceProfile;
 pub use policies::ManagedPolicy;
@@ -255,14 +256,44 @@ pub(crate) fn policy_size(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// IAM's own wording for names and paths that break the model's patterns (seen in AWS's
+/// answers), used instead of Coral's generic report.
+fn iam_validation_message(violation: &Violation) -> Option<String> {
+    if !matches!(violation.constraint, Constraint::Pattern(_)) {
+        return None;
+    }
+    let member = violation.member();
+    match member {
+        "path" => Some(
+            "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
+                .into(),
+        ),
+        "pathPrefix" => Some(
+            "The specified value for pathPrefix is invalid. It must begin with the / character and contain only alphanumeric characters and/or / characters."
+                .into(),
+        ),
+        "roleName" | "userName" | "groupName" | "policyName" | "instanceProfileName"
+        | "newUserName" | "newGroupName" | "roleSessionName" => Some(format!(
+            "The specified value for {member} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"
+        )),
+        _ => None,
+    }
+}
+
 #[async_trait::async_trait]
 impl Service for Iam {
     fn model(&self) -> &'static Model {
         model::iam()
     }
 
-    fn validation_code(&self) -> &'static str {
-        "ValidationError"
+    fn validation(&self) -> Validation {
+        // IAM stopped quoting the offending value in its messages, and words bad names and
+        // paths itself.
+        Validation {
+            code: "ValidationError",
+            echo_values: false,
+            special: iam_validation_message,
+        }
     }
 
     async fn call(

@@ -287,6 +287,16 @@ impl Logs {
         ctx: &Ctx,
         input: CreateLogGroupRequest,
     ) -> Result<(), LogsError> {
+        // AWS keeps `aws/...` for its own services' groups, whatever the case.
+        if input
+            .log_group_name
+            .to_ascii_lowercase()
+            .starts_with("aws/")
+        {
+            return Err(LogsError::InvalidParameter(
+                "Log groups starting with AWS/ are reserved for AWS.".into(),
+            ));
+        }
         self.create_group(
             &Scope::of(ctx),
             NewGroup {

@@ -41,6 +41,7 @@ use simkit::store::{Collection, Record, StoreError};
 use super::{Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
+use crate::protocol::shape::{Constraint, Validation, Violation};
 
 pub use pattern::{FilterPattern, FilterPatternError, parse_filter_pattern};
 
@@ -473,14 +474,26 @@ impl Logs {
     }
 }
 
+/// CloudWatch Logs words an over-long group or stream name itself.
+fn logs_validation_message(violation: &Violation) -> Option<String> {
+    let name = matches!(violation.member(), "logGroupName" | "logStreamName");
+    (name && matches!(violation.constraint, Constraint::MaxLength(_))).then(|| {
+        "Invalid LogGroup or LogStream, both must have length less than or equal to 512.".into()
+    })
+}
+
 #[async_trait::async_trait]
 impl Service for Logs {
     fn model(&self) -> &'static Model {
         model::logs()
     }
 
-    fn validation_code(&self) -> &'static str {
-        "InvalidParameterException"
+    fn validation(&self) -> Validation {
+        Validation {
+            code: "InvalidParameterException",
+            echo_values: true,
+            special: logs_validation_message,
+        }
     }
 
     async fn call(
