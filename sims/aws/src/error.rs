@@ -117,3 +117,9 @@ impl From<simkit::store::StoreError> for AwsError {
         AwsError::internal()
     }
 }
+
+impl From<sim_aws_shapes::normal::Unimplemented> for AwsError {
+    fn from(unimplemented: sim_aws_shapes::normal::Unimplemented) -> Self {
+        AwsError::not_implemented(unimplemented.service, unimplemented.operation)
+    }
+}

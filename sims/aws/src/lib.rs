@@ -13,6 +13,7 @@
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
 //! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
+//! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`error`] | the error type handlers return |
 //!
 //! A library first: `Simulator::builder().port(0).start().await` gives a running simulator
@@ -23,6 +24,7 @@ pub mod endpoints;
 pub mod error;
 pub mod fuzzing;
 pub mod model;
+pub mod policy;
 pub mod protocol;
 pub mod services;
 

@@ -11,11 +11,14 @@
 pub mod ecs;
 pub mod iam;
 pub mod logs;
+pub mod paging;
 pub mod sts;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use sim_aws_shapes::normal::Dispatched;
 
 use crate::error::AwsError;
 use crate::model::Model;
@@ -76,6 +79,25 @@ pub trait Service: Send + Sync + 'static {
 
     /// Calls `operation` with its decoded, validated input (normal form).
     async fn call(&self, ctx: &Ctx, operation: &str, input: Value) -> Result<Value, AwsError>;
+}
+
+/// The answer of a generated `dispatch`: its output, or the service's error as AWS renders it.
+/// An input that does not convert means the shapes and the protocol disagree: our bug, logged.
+pub fn dispatched<E: Into<AwsError>>(
+    outcome: Result<Value, Dispatched<E>>,
+) -> Result<Value, AwsError> {
+    match outcome {
+        Ok(output) => Ok(output),
+        Err(Dispatched::Handler(error)) => Err(error.into()),
+        Err(Dispatched::Input(error)) => {
+            tracing::error!(%error, "validated input does not fit its generated shape");
+            Err(AwsError::serialization(format!(
+                "Could not read the request: {error}"
+            )))
+        }
+        // Routing found the operation in the model the shapes were generated from.
+        Err(Dispatched::UnknownOperation) => Err(AwsError::internal()),
+    }
 }
 
 /// Converts validated input into a handler's typed input. A failure here means the typed

@@ -12,6 +12,12 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use sim_aws_shapes::normal::{Timestamp, Unimplemented};
+use sim_aws_shapes::sts::{
+    Api, AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials,
+    GetAccessKeyInfoRequest, GetAccessKeyInfoResponse, GetCallerIdentityResponse,
+    GetSessionTokenRequest, GetSessionTokenResponse,
+};
 use simkit::Kit;
 use simkit::store::Collection;
 
@@ -32,6 +38,8 @@ pub struct IssuedCredentials {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StsError {
+    #[error(transparent)]
+    Unimplemented(#[from] Unimplemented),
     #[error("{0}")]
     AccessDenied(String),
     #[error("{0}")]
@@ -51,6 +59,7 @@ impl From<StsError> for AwsError {
                 AwsError::new("MalformedPolicyDocumentException", message)
             }
             StsError::Store(error) => error.into(),
+            StsError::Unimplemented(unimplemented) => unimplemented.into(),
         }
     }
 }
@@ -59,82 +68,6 @@ pub struct Sts {
     kit: Kit,
     iam: Arc<Iam>,
     issued: Arc<Collection<IssuedCredentials>>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct GetCallerIdentityRequest {}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetCallerIdentityResponse {
-    pub user_id: String,
-    pub account: String,
-    pub arn: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AssumeRoleRequest {
-    pub role_arn: String,
-    pub role_session_name: String,
-    #[serde(default)]
-    pub policy: Option<String>,
-    #[serde(default)]
-    pub duration_seconds: Option<i64>,
-    #[serde(default)]
-    pub source_identity: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    #[serde(with = "super::wire::epoch_seconds")]
-    pub expiration: i64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AssumedRoleUser {
-    pub assumed_role_id: String,
-    pub arn: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AssumeRoleResponse {
-    pub credentials: Credentials,
-    pub assumed_role_user: AssumedRoleUser,
-    pub packed_policy_size: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_identity: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetSessionTokenRequest {
-    #[serde(default)]
-    pub duration_seconds: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetSessionTokenResponse {
-    pub credentials: Credentials,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetAccessKeyInfoRequest {
-    pub access_key_id: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetAccessKeyInfoResponse {
-    pub account: String,
 }
 
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -176,7 +109,7 @@ impl Sts {
             access_key_id,
             secret_access_key,
             session_token,
-            expiration,
+            expiration: Timestamp::from_millis(expiration),
         })
     }
 
@@ -208,16 +141,42 @@ impl Sts {
         };
         self.issue(caller, duration_seconds)
     }
+}
+
+#[async_trait::async_trait]
+impl Service for Sts {
+    fn model(&self) -> &'static Model {
+        model::sts()
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::standard("ValidationError")
+    }
+
+    async fn call(
+        &self,
+        ctx: &Ctx,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, AwsError> {
+        super::dispatched(sim_aws_shapes::sts::dispatch(self, ctx, operation, input).await)
+    }
+}
+
+#[async_trait::async_trait]
+impl Api for Sts {
+    type Ctx = Ctx;
+    type Error = StsError;
 
     async fn get_caller_identity(
         &self,
         ctx: &Ctx,
-        _input: GetCallerIdentityRequest,
+        _input: sim_aws_shapes::sts::GetCallerIdentityRequest,
     ) -> Result<GetCallerIdentityResponse, StsError> {
         Ok(GetCallerIdentityResponse {
-            user_id: ctx.caller.user_id.clone(),
-            account: ctx.caller.account_id.clone(),
-            arn: ctx.caller.arn.clone(),
+            user_id: Some(ctx.caller.user_id.clone()),
+            account: Some(ctx.caller.account_id.clone()),
+            arn: Some(ctx.caller.arn.clone()),
         })
     }
 
@@ -233,7 +192,7 @@ impl Sts {
             ))
         };
         let role = self.iam.role_by_arn(&input.role_arn).ok_or_else(denied)?;
-        let duration = input.duration_seconds.unwrap_or(3600);
+        let duration = i64::from(input.duration_seconds.unwrap_or(3600));
         if duration > role.max_session_duration {
             return Err(StsError::Validation(
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
@@ -260,12 +219,12 @@ impl Sts {
         };
         let credentials = self.issue(caller, duration)?;
         Ok(AssumeRoleResponse {
-            credentials,
-            assumed_role_user: AssumedRoleUser {
+            credentials: Some(credentials),
+            assumed_role_user: Some(AssumedRoleUser {
                 assumed_role_id,
                 arn,
-            },
-            packed_policy_size: if input.policy.is_some() { 6 } else { 0 },
+            }),
+            packed_policy_size: Some(if input.policy.is_some() { 6 } else { 0 }),
             source_identity: input.source_identity,
         })
     }
@@ -282,9 +241,11 @@ impl Sts {
                 "Cannot call GetSessionToken with session credentials".into(),
             ));
         }
-        let duration = input.duration_seconds.unwrap_or(43_200);
+        let duration = i64::from(input.duration_seconds.unwrap_or(43_200));
         let credentials = self.issue(ctx.caller.clone(), duration)?;
-        Ok(GetSessionTokenResponse { credentials })
+        Ok(GetSessionTokenResponse {
+            credentials: Some(credentials),
+        })
     }
 
     async fn get_access_key_info(
@@ -295,31 +256,8 @@ impl Sts {
         let account = self
             .credentials(&input.access_key_id)
             .map_or_else(|| ctx.account_id.clone(), |issued| issued.caller.account_id);
-        Ok(GetAccessKeyInfoResponse { account })
-    }
-}
-
-#[async_trait::async_trait]
-impl Service for Sts {
-    fn model(&self) -> &'static Model {
-        model::sts()
-    }
-
-    fn validation(&self) -> Validation {
-        Validation::standard("ValidationError")
-    }
-
-    async fn call(
-        &self,
-        ctx: &Ctx,
-        operation: &str,
-        input: serde_json::Value,
-    ) -> Result<serde_json::Value, AwsError> {
-        crate::operations!("sts", self, ctx, operation, input;
-            "GetCallerIdentity" => get_caller_identity,
-            "AssumeRole" => assume_role,
-            "GetSessionToken" => get_session_token,
-            "GetAccessKeyInfo" => get_access_key_info,
-        )
+        Ok(GetAccessKeyInfoResponse {
+            account: Some(account),
+        })
     }
 }

@@ -46,7 +46,6 @@ pub mod types;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use base64::Engine;
 use simkit::Kit;
 use simkit::store::{Collection, StoreError};
 
@@ -224,23 +223,11 @@ pub(crate) fn name_of(name_or_arn: &str) -> &str {
 /// Pagination tokens: the key of the last item returned, base64-encoded, so a token survives a
 /// restart and every item is returned exactly once.
 pub(crate) fn page<T>(
-    mut items: Vec<(String, T)>,
+    items: Vec<(String, T)>,
     next_token: Option<&str>,
     max_results: Option<i64>,
     limit: usize,
 ) -> Result<(Vec<T>, Option<String>), EcsError> {
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    let start = match next_token {
-        Some(token) => {
-            let after = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(token)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| EcsError::InvalidParameter("Invalid nextToken".into()))?;
-            items.partition_point(|(key, _)| key.as_str() <= after.as_str())
-        }
-        None => 0,
-    };
     let size = match max_results {
         Some(n) if n < 1 || n as usize > limit => {
             return Err(EcsError::InvalidParameter(format!(
@@ -250,17 +237,9 @@ pub(crate) fn page<T>(
         Some(n) => n as usize,
         None => limit,
     };
-    let rest: Vec<(String, T)> = items.into_iter().skip(start).collect();
-    let more = rest.len() > size;
-    let mut taken: Vec<(String, T)> = rest.into_iter().take(size).collect();
-    let token = if more {
-        taken
-            .last()
-            .map(|(key, _)| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key))
-    } else {
-        None
-    };
-    Ok((taken.drain(..).map(|(_, item)| item).collect(), token))
+    let page = super::paging::page(items, next_token, size)
+        .map_err(|_| EcsError::InvalidParameter("Invalid nextToken".into()))?;
+    Ok((page.items, page.next))
 }
 
 #[async_trait::async_trait]

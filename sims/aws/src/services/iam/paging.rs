@@ -10,9 +10,6 @@
 //! Markers are opaque to clients (base64url of the key); a marker this module did not make is
 //! refused with `InvalidInput`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::IamError;
 
 /// IAM's page size when `MaxItems` is absent.
@@ -29,42 +26,19 @@ pub(crate) struct Page<T> {
 
 /// The page of `entries` (position key, item; in any order) that follows `marker`.
 pub(crate) fn paginate<T>(
-    mut entries: Vec<(String, T)>,
+    entries: Vec<(String, T)>,
     marker: Option<&str>,
     max_items: Option<i64>,
 ) -> Result<Page<T>, IamError> {
-    let after = marker.map(decode_marker).transpose()?;
-    // The model bounds MaxItems to 1..=1000 before a handler runs; the clamp keeps a direct
-    // caller from asking for an empty page that could never advance.
+    // The model bounds MaxItems to 1..=1000 before a handler runs.
     let limit = max_items.map_or(DEFAULT_MAX_ITEMS, |max| max.max(1) as usize);
-    entries.sort_by(|left, right| left.0.cmp(&right.0));
-    let mut remaining = entries
-        .into_iter()
-        .filter(|(key, _)| after.as_ref().is_none_or(|after| key > after));
-    let mut items = Vec::new();
-    let mut last_key = None;
-    for (key, item) in remaining.by_ref().take(limit) {
-        items.push(item);
-        last_key = Some(key);
-    }
-    let is_truncated = remaining.next().is_some();
+    let page = crate::services::paging::page(entries, marker, limit)
+        .map_err(|_| IamError::InvalidInput("Invalid value for parameter Marker.".into()))?;
     Ok(Page {
-        items,
-        is_truncated,
-        marker: if is_truncated {
-            last_key.map(|key| URL_SAFE_NO_PAD.encode(key))
-        } else {
-            None
-        },
+        is_truncated: page.is_truncated(),
+        marker: page.next,
+        items: page.items,
     })
-}
-
-fn decode_marker(marker: &str) -> Result<String, IamError> {
-    URL_SAFE_NO_PAD
-        .decode(marker)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| IamError::InvalidInput("Invalid value for parameter Marker.".into()))
 }
 
 #[cfg(test)]
