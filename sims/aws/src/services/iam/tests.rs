@@ -296,14 +296,17 @@ async fn unknown_policy_arns_are_not_attachable() {
             )
         );
     }
+    // AWS answers a string that is no policy ARN with ValidationError (recorded).
     assert_eq!(
         h.err(
             "AttachRolePolicy",
             json!({"RoleName": "r", "PolicyArn": "nonsense"})
         )
-        .await
-        .0,
-        "InvalidInputException"
+        .await,
+        (
+            "ValidationError".to_string(),
+            "ARN nonsense is not valid.".to_string()
+        )
     );
 }
 
@@ -507,7 +510,7 @@ async fn tags_are_case_insensitive_and_capped() {
             .await,
         (
             "LimitExceededException".into(),
-            "Cannot exceed quota for TagsPerRole: 50".into()
+            "The number of tags has reached the maximum limit.".into()
         )
     );
     h.ok("UntagRole", json!({"RoleName": "r", "TagKeys": ["TEAM"]}))
