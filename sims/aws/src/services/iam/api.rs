@@ -19,12 +19,52 @@ impl Api for Iam {
         Iam::add_role_to_instance_profile(self, ctx, input).await
     }
 
+    async fn add_user_to_group(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AddUserToGroupRequest,
+    ) -> Result<(), IamError> {
+        Iam::add_user_to_group(self, ctx, input).await
+    }
+
+    async fn attach_group_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AttachGroupPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::attach_group_policy(self, ctx, input).await
+    }
+
     async fn attach_role_policy(
         &self,
         ctx: &Ctx,
         input: shapes::AttachRolePolicyRequest,
     ) -> Result<(), IamError> {
         Iam::attach_role_policy(self, ctx, input).await
+    }
+
+    async fn attach_user_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AttachUserPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::attach_user_policy(self, ctx, input).await
+    }
+
+    async fn create_access_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateAccessKeyRequest,
+    ) -> Result<shapes::CreateAccessKeyResponse, IamError> {
+        Iam::create_access_key(self, ctx, input).await
+    }
+
+    async fn create_group(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateGroupRequest,
+    ) -> Result<shapes::CreateGroupResponse, IamError> {
+        Iam::create_group(self, ctx, input).await
     }
 
     async fn create_instance_profile(
@@ -57,6 +97,38 @@ impl Api for Iam {
         input: shapes::CreateRoleRequest,
     ) -> Result<shapes::CreateRoleResponse, IamError> {
         Iam::create_role(self, ctx, input).await
+    }
+
+    async fn create_user(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateUserRequest,
+    ) -> Result<shapes::CreateUserResponse, IamError> {
+        Iam::create_user(self, ctx, input).await
+    }
+
+    async fn delete_access_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteAccessKeyRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_access_key(self, ctx, input).await
+    }
+
+    async fn delete_group(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteGroupRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_group(self, ctx, input).await
+    }
+
+    async fn delete_group_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteGroupPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_group_policy(self, ctx, input).await
     }
 
     async fn delete_instance_profile(
@@ -107,12 +179,76 @@ impl Api for Iam {
         Iam::delete_role_policy(self, ctx, input).await
     }
 
+    async fn delete_user(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteUserRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_user(self, ctx, input).await
+    }
+
+    async fn delete_user_permissions_boundary(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteUserPermissionsBoundaryRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_user_permissions_boundary(self, ctx, input).await
+    }
+
+    async fn delete_user_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteUserPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_user_policy(self, ctx, input).await
+    }
+
+    async fn detach_group_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DetachGroupPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::detach_group_policy(self, ctx, input).await
+    }
+
     async fn detach_role_policy(
         &self,
         ctx: &Ctx,
         input: shapes::DetachRolePolicyRequest,
     ) -> Result<(), IamError> {
         Iam::detach_role_policy(self, ctx, input).await
+    }
+
+    async fn detach_user_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DetachUserPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::detach_user_policy(self, ctx, input).await
+    }
+
+    async fn get_access_key_last_used(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetAccessKeyLastUsedRequest,
+    ) -> Result<shapes::GetAccessKeyLastUsedResponse, IamError> {
+        Iam::get_access_key_last_used(self, ctx, input).await
+    }
+
+    async fn get_group(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetGroupRequest,
+    ) -> Result<shapes::GetGroupResponse, IamError> {
+        Iam::get_group(self, ctx, input).await
+    }
+
+    async fn get_group_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetGroupPolicyRequest,
+    ) -> Result<shapes::GetGroupPolicyResponse, IamError> {
+        Iam::get_group_policy(self, ctx, input).await
     }
 
     async fn get_instance_profile(
@@ -155,6 +291,38 @@ impl Api for Iam {
         Iam::get_role_policy(self, ctx, input).await
     }
 
+    async fn get_user(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetUserRequest,
+    ) -> Result<shapes::GetUserResponse, IamError> {
+        Iam::get_user(self, ctx, input).await
+    }
+
+    async fn get_user_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetUserPolicyRequest,
+    ) -> Result<shapes::GetUserPolicyResponse, IamError> {
+        Iam::get_user_policy(self, ctx, input).await
+    }
+
+    async fn list_access_keys(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListAccessKeysRequest,
+    ) -> Result<shapes::ListAccessKeysResponse, IamError> {
+        Iam::list_access_keys(self, ctx, input).await
+    }
+
+    async fn list_attached_group_policies(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListAttachedGroupPoliciesRequest,
+    ) -> Result<shapes::ListAttachedGroupPoliciesResponse, IamError> {
+        Iam::list_attached_group_policies(self, ctx, input).await
+    }
+
     async fn list_attached_role_policies(
         &self,
         ctx: &Ctx,
@@ -163,12 +331,44 @@ impl Api for Iam {
         Iam::list_attached_role_policies(self, ctx, input).await
     }
 
+    async fn list_attached_user_policies(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListAttachedUserPoliciesRequest,
+    ) -> Result<shapes::ListAttachedUserPoliciesResponse, IamError> {
+        Iam::list_attached_user_policies(self, ctx, input).await
+    }
+
     async fn list_entities_for_policy(
         &self,
         ctx: &Ctx,
         input: shapes::ListEntitiesForPolicyRequest,
     ) -> Result<shapes::ListEntitiesForPolicyResponse, IamError> {
         Iam::list_entities_for_policy(self, ctx, input).await
+    }
+
+    async fn list_group_policies(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListGroupPoliciesRequest,
+    ) -> Result<shapes::ListGroupPoliciesResponse, IamError> {
+        Iam::list_group_policies(self, ctx, input).await
+    }
+
+    async fn list_groups(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListGroupsRequest,
+    ) -> Result<shapes::ListGroupsResponse, IamError> {
+        Iam::list_groups(self, ctx, input).await
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListGroupsForUserRequest,
+    ) -> Result<shapes::ListGroupsForUserResponse, IamError> {
+        Iam::list_groups_for_user(self, ctx, input).await
     }
 
     async fn list_instance_profile_tags(
@@ -243,6 +443,38 @@ impl Api for Iam {
         Iam::list_roles(self, ctx, input).await
     }
 
+    async fn list_user_policies(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListUserPoliciesRequest,
+    ) -> Result<shapes::ListUserPoliciesResponse, IamError> {
+        Iam::list_user_policies(self, ctx, input).await
+    }
+
+    async fn list_user_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListUserTagsRequest,
+    ) -> Result<shapes::ListUserTagsResponse, IamError> {
+        Iam::list_user_tags(self, ctx, input).await
+    }
+
+    async fn list_users(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListUsersRequest,
+    ) -> Result<shapes::ListUsersResponse, IamError> {
+        Iam::list_users(self, ctx, input).await
+    }
+
+    async fn put_group_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::PutGroupPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::put_group_policy(self, ctx, input).await
+    }
+
     async fn put_role_permissions_boundary(
         &self,
         ctx: &Ctx,
@@ -259,12 +491,36 @@ impl Api for Iam {
         Iam::put_role_policy(self, ctx, input).await
     }
 
+    async fn put_user_permissions_boundary(
+        &self,
+        ctx: &Ctx,
+        input: shapes::PutUserPermissionsBoundaryRequest,
+    ) -> Result<(), IamError> {
+        Iam::put_user_permissions_boundary(self, ctx, input).await
+    }
+
+    async fn put_user_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::PutUserPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::put_user_policy(self, ctx, input).await
+    }
+
     async fn remove_role_from_instance_profile(
         &self,
         ctx: &Ctx,
         input: shapes::RemoveRoleFromInstanceProfileRequest,
     ) -> Result<(), IamError> {
         Iam::remove_role_from_instance_profile(self, ctx, input).await
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        ctx: &Ctx,
+        input: shapes::RemoveUserFromGroupRequest,
+    ) -> Result<(), IamError> {
+        Iam::remove_user_from_group(self, ctx, input).await
     }
 
     async fn set_default_policy_version(
@@ -291,6 +547,10 @@ impl Api for Iam {
         Iam::tag_role(self, ctx, input).await
     }
 
+    async fn tag_user(&self, ctx: &Ctx, input: shapes::TagUserRequest) -> Result<(), IamError> {
+        Iam::tag_user(self, ctx, input).await
+    }
+
     async fn untag_instance_profile(
         &self,
         ctx: &Ctx,
@@ -311,12 +571,32 @@ impl Api for Iam {
         Iam::untag_role(self, ctx, input).await
     }
 
+    async fn untag_user(&self, ctx: &Ctx, input: shapes::UntagUserRequest) -> Result<(), IamError> {
+        Iam::untag_user(self, ctx, input).await
+    }
+
+    async fn update_access_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateAccessKeyRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_access_key(self, ctx, input).await
+    }
+
     async fn update_assume_role_policy(
         &self,
         ctx: &Ctx,
         input: shapes::UpdateAssumeRolePolicyRequest,
     ) -> Result<(), IamError> {
         Iam::update_assume_role_policy(self, ctx, input).await
+    }
+
+    async fn update_group(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateGroupRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_group(self, ctx, input).await
     }
 
     async fn update_role(
@@ -333,5 +613,13 @@ impl Api for Iam {
         input: shapes::UpdateRoleDescriptionRequest,
     ) -> Result<shapes::UpdateRoleDescriptionResponse, IamError> {
         Iam::update_role_description(self, ctx, input).await
+    }
+
+    async fn update_user(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateUserRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_user(self, ctx, input).await
     }
 }

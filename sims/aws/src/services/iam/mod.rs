@@ -10,6 +10,14 @@
 //! | `policies` | customer managed policies, their versions and tags; `ListEntitiesForPolicy` |
 //! | `managed` | the built-in AWS managed policies (`arn:aws:iam::aws:policy/...`) |
 //! | `instance_profiles` | instance profiles and the role each holds |
+//! | `users` | users, their tags and boundaries; what belongs to a user alone lives in its record |
+//! | `user_policies`, `group_policies` | what users and groups are granted, through `grants` |
+//! | `grants` | attached and inline policies, once for users, groups and roles |
+//! | `groups` | groups and membership |
+//! | `access_keys` | users' and the root user's access keys, and their last use |
+//! | `login_profiles` | console passwords and `ChangePassword` |
+//! | `account` | what IAM keeps about the account itself |
+//! | `principals` | the read API authorization and STS use: key owners, policies, boundaries, tags |
 //! | `tags` | how tag sets change and list, shared by every taggable entity |
 //! | `paging` | `Marker`/`MaxItems` over the shared pager, for every list operation |
 //!
@@ -20,15 +28,23 @@
 //! change in one store transaction, which also serialises the checks that precede the change:
 //! a delete and an attach racing each other cannot leave an attachment to something gone.
 
+mod access_keys;
+mod account;
 mod api;
 mod grants;
+mod group_policies;
+mod groups;
 mod instance_profiles;
+mod login_profiles;
 mod managed;
 mod paging;
 mod policies;
+pub mod principals;
 mod role_policies;
 mod roles;
 mod tags;
+mod user_policies;
+mod users;
 
 use std::sync::Arc;
 
@@ -42,9 +58,13 @@ use crate::model::{self, Model};
 use crate::policy::{self, PolicyKind};
 use crate::protocol::shape::{Constraint, Validation, Violation};
 
+pub use access_keys::StoredAccessKey;
+pub use account::AccountSettings;
+pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
 pub use policies::ManagedPolicy;
 pub use roles::Role;
+pub use users::User;
 
 /// What STS needs to know about a role it is asked to assume.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,13 +156,19 @@ pub(crate) fn account_prefix(account_id: &str) -> String {
 }
 
 /// The characters of IAM's unique IDs after their four-letter type prefix.
-const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+pub(crate) const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub struct Iam {
     pub(crate) kit: Kit,
     pub(crate) roles: Arc<Collection<Role>>,
     pub(crate) policies: Arc<Collection<ManagedPolicy>>,
     pub(crate) instance_profiles: Arc<Collection<InstanceProfile>>,
+    pub(crate) users: Arc<Collection<User>>,
+    pub(crate) groups: Arc<Collection<Group>>,
+    /// By access key ID (IDs are unique across accounts).
+    pub(crate) access_keys: Arc<Collection<StoredAccessKey>>,
+    /// Per account: what IAM keeps about the account itself.
+    pub(crate) accounts: Arc<Collection<AccountSettings>>,
 }
 
 impl Iam {
@@ -152,6 +178,10 @@ impl Iam {
             roles: store.collection("iam.roles")?,
             policies: store.collection("iam.policies")?,
             instance_profiles: store.collection("iam.instance_profiles")?,
+            users: store.collection("iam.users")?,
+            groups: store.collection("iam.groups")?,
+            access_keys: store.collection("iam.access_keys")?,
+            accounts: store.collection("iam.accounts")?,
             kit,
         })
     }

@@ -27,6 +27,7 @@ use sim_aws_shapes::iam::{
 
 use super::managed::{self, AWS_MANAGED, AwsManagedPolicy};
 use super::paging::paginate;
+use super::principals::HolderKind;
 use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
 use super::{
     Iam, IamError, account_prefix, check_document, encode_document, key, timestamp, under,
@@ -162,14 +163,6 @@ pub(crate) struct Usage {
     pub boundaries: i32,
 }
 
-/// The kinds of entity a managed policy can be attached to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum HolderKind {
-    Group,
-    User,
-    Role,
-}
-
 /// An entity that may use managed policies, as the usage counts and `ListEntitiesForPolicy`
 /// see it.
 #[derive(Debug, Clone)]
@@ -203,7 +196,7 @@ impl Policy {
         }
     }
 
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Policy::Aws(policy) => policy.name,
             Policy::Local(policy) => &policy.policy_name,
@@ -314,6 +307,14 @@ impl Policy {
             Policy::Local(policy) => &policy.default_version_id,
         }
     }
+
+    /// The default version's document, as stored.
+    pub(crate) fn default_document(&self) -> Option<String> {
+        match self {
+            Policy::Aws(policy) => Some(policy.document.to_string()),
+            Policy::Local(policy) => policy.default_document().map(str::to_string),
+        }
+    }
 }
 
 /// Why a change to an AWS managed policy is refused, by operation (AWS's words).
@@ -347,6 +348,18 @@ impl Iam {
             .filter(|policy| policy.arn == arn)
             .map(|policy| Policy::Local(Box::new(policy)))
             .ok_or_else(|| no_such_policy(arn))
+    }
+
+    /// The policy an ARN names, in whichever account the ARN says (for `principals`).
+    pub(crate) fn policy_by_arn(&self, arn: &str) -> Option<Policy> {
+        let parsed = PolicyArn::parse(arn).ok()?;
+        if parsed.is_aws() {
+            return managed::by_arn(arn).map(Policy::Aws);
+        }
+        self.policies
+            .get(&key(parsed.account, parsed.name))
+            .filter(|policy| policy.arn == arn)
+            .map(|policy| Policy::Local(Box::new(policy)))
     }
 
     /// Changes one of the caller's customer managed policies atomically. An AWS managed policy
@@ -384,7 +397,30 @@ impl Iam {
 
     /// Every entity of the caller's account that can use managed policies.
     pub(crate) fn policy_holders(&self, ctx: &Ctx) -> Vec<PolicyHolder> {
-        self.account_roles(ctx)
+        let groups = self
+            .account_groups(ctx)
+            .into_iter()
+            .map(|group| PolicyHolder {
+                kind: HolderKind::Group,
+                name: group.group_name,
+                id: group.group_id,
+                path: group.path,
+                attached: group.attached_policies,
+                boundary: None,
+            });
+        let users = self
+            .account_users(ctx)
+            .into_iter()
+            .map(|user| PolicyHolder {
+                kind: HolderKind::User,
+                name: user.user_name,
+                id: user.user_id,
+                path: user.path,
+                attached: user.attached_policies,
+                boundary: user.permissions_boundary,
+            });
+        let roles = self
+            .account_roles(ctx)
             .into_iter()
             .map(|role| PolicyHolder {
                 kind: HolderKind::Role,
@@ -393,8 +429,8 @@ impl Iam {
                 path: role.path,
                 attached: role.attached_policies,
                 boundary: role.permissions_boundary,
-            })
-            .collect()
+            });
+        groups.chain(users).chain(roles).collect()
     }
 
     /// How each policy is used by the caller's entities, by ARN.
@@ -821,11 +857,8 @@ impl Iam {
                     && holder.uses(&input.policy_arn, input.policy_usage_filter.as_deref())
             })
             .map(|holder| {
-                let position = format!(
-                    "{:?}/{}",
-                    holder.kind as u8,
-                    holder.name.to_ascii_lowercase()
-                );
+                let position =
+                    format!("{}/{}", holder.kind as u8, holder.name.to_ascii_lowercase());
                 (position, holder)
             })
             .collect();
