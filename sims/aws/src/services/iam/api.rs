@@ -51,12 +51,28 @@ impl Api for Iam {
         Iam::attach_user_policy(self, ctx, input).await
     }
 
+    async fn change_password(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ChangePasswordRequest,
+    ) -> Result<(), IamError> {
+        Iam::change_password(self, ctx, input).await
+    }
+
     async fn create_access_key(
         &self,
         ctx: &Ctx,
         input: shapes::CreateAccessKeyRequest,
     ) -> Result<shapes::CreateAccessKeyResponse, IamError> {
         Iam::create_access_key(self, ctx, input).await
+    }
+
+    async fn create_account_alias(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateAccountAliasRequest,
+    ) -> Result<(), IamError> {
+        Iam::create_account_alias(self, ctx, input).await
     }
 
     async fn create_group(
@@ -73,6 +89,14 @@ impl Api for Iam {
         input: shapes::CreateInstanceProfileRequest,
     ) -> Result<shapes::CreateInstanceProfileResponse, IamError> {
         Iam::create_instance_profile(self, ctx, input).await
+    }
+
+    async fn create_login_profile(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateLoginProfileRequest,
+    ) -> Result<shapes::CreateLoginProfileResponse, IamError> {
+        Iam::create_login_profile(self, ctx, input).await
     }
 
     async fn create_policy(
@@ -115,6 +139,18 @@ impl Api for Iam {
         Iam::delete_access_key(self, ctx, input).await
     }
 
+    async fn delete_account_alias(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteAccountAliasRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_account_alias(self, ctx, input).await
+    }
+
+    async fn delete_account_password_policy(&self, ctx: &Ctx, input: ()) -> Result<(), IamError> {
+        Iam::delete_account_password_policy(self, ctx, input).await
+    }
+
     async fn delete_group(
         &self,
         ctx: &Ctx,
@@ -137,6 +173,14 @@ impl Api for Iam {
         input: shapes::DeleteInstanceProfileRequest,
     ) -> Result<(), IamError> {
         Iam::delete_instance_profile(self, ctx, input).await
+    }
+
+    async fn delete_login_profile(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteLoginProfileRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_login_profile(self, ctx, input).await
     }
 
     async fn delete_policy(
@@ -235,6 +279,14 @@ impl Api for Iam {
         Iam::get_access_key_last_used(self, ctx, input).await
     }
 
+    async fn get_account_password_policy(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetAccountPasswordPolicyResponse, IamError> {
+        Iam::get_account_password_policy(self, ctx, input).await
+    }
+
     async fn get_group(
         &self,
         ctx: &Ctx,
@@ -257,6 +309,14 @@ impl Api for Iam {
         input: shapes::GetInstanceProfileRequest,
     ) -> Result<shapes::GetInstanceProfileResponse, IamError> {
         Iam::get_instance_profile(self, ctx, input).await
+    }
+
+    async fn get_login_profile(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetLoginProfileRequest,
+    ) -> Result<shapes::GetLoginProfileResponse, IamError> {
+        Iam::get_login_profile(self, ctx, input).await
     }
 
     async fn get_policy(
@@ -313,6 +373,14 @@ impl Api for Iam {
         input: shapes::ListAccessKeysRequest,
     ) -> Result<shapes::ListAccessKeysResponse, IamError> {
         Iam::list_access_keys(self, ctx, input).await
+    }
+
+    async fn list_account_aliases(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListAccountAliasesRequest,
+    ) -> Result<shapes::ListAccountAliasesResponse, IamError> {
+        Iam::list_account_aliases(self, ctx, input).await
     }
 
     async fn list_attached_group_policies(
@@ -531,6 +599,14 @@ impl Api for Iam {
         Iam::set_default_policy_version(self, ctx, input).await
     }
 
+    async fn set_security_token_service_preferences(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SetSecurityTokenServicePreferencesRequest,
+    ) -> Result<(), IamError> {
+        Iam::set_security_token_service_preferences(self, ctx, input).await
+    }
+
     async fn tag_instance_profile(
         &self,
         ctx: &Ctx,
@@ -583,6 +659,14 @@ impl Api for Iam {
         Iam::update_access_key(self, ctx, input).await
     }
 
+    async fn update_account_password_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateAccountPasswordPolicyRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_account_password_policy(self, ctx, input).await
+    }
+
     async fn update_assume_role_policy(
         &self,
         ctx: &Ctx,
@@ -597,6 +681,14 @@ impl Api for Iam {
         input: shapes::UpdateGroupRequest,
     ) -> Result<(), IamError> {
         Iam::update_group(self, ctx, input).await
+    }
+
+    async fn update_login_profile(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateLoginProfileRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_login_profile(self, ctx, input).await
     }
 
     async fn update_role(

@@ -38,6 +38,7 @@ mod instance_profiles;
 mod login_profiles;
 mod managed;
 mod paging;
+mod passwords;
 mod policies;
 pub mod principals;
 mod role_policies;
@@ -93,6 +94,54 @@ pub enum IamError {
     InvalidInput(String),
     #[error("{0}")]
     UnmodifiableEntity(String),
+    #[error("{0}")]
+    PasswordPolicyViolation(String),
+    #[error("{0}")]
+    InvalidUserType(String),
+    #[error("{0}")]
+    EntityTemporarilyUnmodifiable(String),
+    #[error("{0}")]
+    InvalidAuthenticationCode(String),
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    #[error("{0}")]
+    DuplicateSshPublicKey(String),
+    #[error("{0}")]
+    UnrecognizedPublicKeyEncoding(String),
+    #[error("{0}")]
+    MalformedCertificate(String),
+    #[error("{0}")]
+    DuplicateCertificate(String),
+    #[error("{0}")]
+    InvalidCertificate(String),
+    #[error("{0}")]
+    KeyPairMismatch(String),
+    #[error("{0}")]
+    CredentialReportNotPresent(String),
+    #[error("{0}")]
+    CredentialReportExpired(String),
+    #[error("{0}")]
+    CredentialReportNotReady(String),
+    #[error("{0}")]
+    ReportGenerationLimitExceeded(String),
+    #[error("{0}")]
+    ServiceNotSupported(String),
+    #[error("{0}")]
+    ConcurrentModification(String),
+    #[error("{0}")]
+    FeatureDisabled(String),
+    #[error("{0}")]
+    FeatureEnabled(String),
+    #[error("{0}")]
+    OrganizationNotFound(String),
+    #[error("{0}")]
+    AccountNotManagementOrDelegatedAdministrator(String),
+    #[error("{0}")]
+    ServiceAccessNotEnabled(String),
+    #[error("{0}")]
+    CallerIsNotManagementAccount(String),
+    #[error("{0}")]
+    OrganizationNotInAllFeaturesMode(String),
     /// Not an error shape of IAM's model: the common `ValidationError` IAM answers for checks
     /// beyond the model's constraints (a policy ARN that is not one, a bad marker).
     #[error("{0}")]
@@ -118,6 +167,34 @@ impl IamError {
             IamError::LimitExceeded(_) => "LimitExceededException",
             IamError::InvalidInput(_) => "InvalidInputException",
             IamError::UnmodifiableEntity(_) => "UnmodifiableEntityException",
+            IamError::PasswordPolicyViolation(_) => "PasswordPolicyViolationException",
+            IamError::InvalidUserType(_) => "InvalidUserTypeException",
+            IamError::EntityTemporarilyUnmodifiable(_) => "EntityTemporarilyUnmodifiableException",
+            IamError::InvalidAuthenticationCode(_) => "InvalidAuthenticationCodeException",
+            IamError::InvalidPublicKey(_) => "InvalidPublicKeyException",
+            IamError::DuplicateSshPublicKey(_) => "DuplicateSSHPublicKeyException",
+            IamError::UnrecognizedPublicKeyEncoding(_) => "UnrecognizedPublicKeyEncodingException",
+            IamError::MalformedCertificate(_) => "MalformedCertificateException",
+            IamError::DuplicateCertificate(_) => "DuplicateCertificateException",
+            IamError::InvalidCertificate(_) => "InvalidCertificateException",
+            IamError::KeyPairMismatch(_) => "KeyPairMismatchException",
+            IamError::CredentialReportNotPresent(_) => "CredentialReportNotPresentException",
+            IamError::CredentialReportExpired(_) => "CredentialReportExpiredException",
+            IamError::CredentialReportNotReady(_) => "CredentialReportNotReadyException",
+            IamError::ReportGenerationLimitExceeded(_) => "ReportGenerationLimitExceededException",
+            IamError::ServiceNotSupported(_) => "ServiceNotSupportedException",
+            IamError::ConcurrentModification(_) => "ConcurrentModificationException",
+            IamError::FeatureDisabled(_) => "FeatureDisabledException",
+            IamError::FeatureEnabled(_) => "FeatureEnabledException",
+            IamError::OrganizationNotFound(_) => "OrganizationNotFoundException",
+            IamError::AccountNotManagementOrDelegatedAdministrator(_) => {
+                "AccountNotManagementOrDelegatedAdministratorException"
+            }
+            IamError::ServiceAccessNotEnabled(_) => "ServiceAccessNotEnabledException",
+            IamError::CallerIsNotManagementAccount(_) => "CallerIsNotManagementAccountException",
+            IamError::OrganizationNotInAllFeaturesMode(_) => {
+                "OrganizationNotInAllFeaturesModeException"
+            }
             IamError::Validation(_)
             | IamError::AccessDenied(_)
             | IamError::Unimplemented(_)
@@ -169,6 +246,8 @@ pub struct Iam {
     pub(crate) access_keys: Arc<Collection<StoredAccessKey>>,
     /// Per account: what IAM keeps about the account itself.
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
+    /// Account alias to account ID (aliases are unique across accounts).
+    pub(crate) account_aliases: Arc<Collection<String>>,
 }
 
 impl Iam {
@@ -182,6 +261,7 @@ impl Iam {
             groups: store.collection("iam.groups")?,
             access_keys: store.collection("iam.access_keys")?,
             accounts: store.collection("iam.accounts")?,
+            account_aliases: store.collection("iam.account_aliases")?,
             kit,
         })
     }
