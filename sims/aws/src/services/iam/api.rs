@@ -131,6 +131,22 @@ impl Api for Iam {
         Iam::create_user(self, ctx, input).await
     }
 
+    async fn create_virtual_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateVirtualMFADeviceRequest,
+    ) -> Result<shapes::CreateVirtualMFADeviceResponse, IamError> {
+        Iam::create_virtual_mfa_device(self, ctx, input).await
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeactivateMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::deactivate_mfa_device(self, ctx, input).await
+    }
+
     async fn delete_access_key(
         &self,
         ctx: &Ctx,
@@ -247,6 +263,14 @@ impl Api for Iam {
         Iam::delete_user_policy(self, ctx, input).await
     }
 
+    async fn delete_virtual_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteVirtualMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_virtual_mfa_device(self, ctx, input).await
+    }
+
     async fn detach_group_policy(
         &self,
         ctx: &Ctx,
@@ -269,6 +293,14 @@ impl Api for Iam {
         input: shapes::DetachUserPolicyRequest,
     ) -> Result<(), IamError> {
         Iam::detach_user_policy(self, ctx, input).await
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::EnableMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::enable_mfa_device(self, ctx, input).await
     }
 
     async fn get_access_key_last_used(
@@ -317,6 +349,14 @@ impl Api for Iam {
         input: shapes::GetLoginProfileRequest,
     ) -> Result<shapes::GetLoginProfileResponse, IamError> {
         Iam::get_login_profile(self, ctx, input).await
+    }
+
+    async fn get_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetMFADeviceRequest,
+    ) -> Result<shapes::GetMFADeviceResponse, IamError> {
+        Iam::get_mfa_device(self, ctx, input).await
     }
 
     async fn get_policy(
@@ -463,6 +503,22 @@ impl Api for Iam {
         Iam::list_instance_profiles_for_role(self, ctx, input).await
     }
 
+    async fn list_mfa_device_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListMFADeviceTagsRequest,
+    ) -> Result<shapes::ListMFADeviceTagsResponse, IamError> {
+        Iam::list_mfa_device_tags(self, ctx, input).await
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListMFADevicesRequest,
+    ) -> Result<shapes::ListMFADevicesResponse, IamError> {
+        Iam::list_mfa_devices(self, ctx, input).await
+    }
+
     async fn list_policies(
         &self,
         ctx: &Ctx,
@@ -535,6 +591,14 @@ impl Api for Iam {
         Iam::list_users(self, ctx, input).await
     }
 
+    async fn list_virtual_mfa_devices(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListVirtualMFADevicesRequest,
+    ) -> Result<shapes::ListVirtualMFADevicesResponse, IamError> {
+        Iam::list_virtual_mfa_devices(self, ctx, input).await
+    }
+
     async fn put_group_policy(
         &self,
         ctx: &Ctx,
@@ -591,6 +655,14 @@ impl Api for Iam {
         Iam::remove_user_from_group(self, ctx, input).await
     }
 
+    async fn resync_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ResyncMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::resync_mfa_device(self, ctx, input).await
+    }
+
     async fn set_default_policy_version(
         &self,
         ctx: &Ctx,
@@ -615,6 +687,14 @@ impl Api for Iam {
         Iam::tag_instance_profile(self, ctx, input).await
     }
 
+    async fn tag_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_mfa_device(self, ctx, input).await
+    }
+
     async fn tag_policy(&self, ctx: &Ctx, input: shapes::TagPolicyRequest) -> Result<(), IamError> {
         Iam::tag_policy(self, ctx, input).await
     }
@@ -633,6 +713,14 @@ impl Api for Iam {
         input: shapes::UntagInstanceProfileRequest,
     ) -> Result<(), IamError> {
         Iam::untag_instance_profile(self, ctx, input).await
+    }
+
+    async fn untag_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_mfa_device(self, ctx, input).await
     }
 
     async fn untag_policy(

@@ -16,7 +16,9 @@
 //! | `groups` | groups and membership |
 //! | `access_keys` | users' and the root user's access keys, and their last use |
 //! | `login_profiles` | console passwords and `ChangePassword` |
-//! | `account` | what IAM keeps about the account itself |
+//! | `account` | what IAM keeps about the account itself: password policy, alias, STS preferences |
+//! | `passwords` | password rules and salted digests |
+//! | `mfa`, `totp` | virtual MFA devices; TOTP codes and QR codes as authenticator apps use them |
 //! | `principals` | the read API authorization and STS use: key owners, policies, boundaries, tags |
 //! | `tags` | how tag sets change and list, shared by every taggable entity |
 //! | `paging` | `Marker`/`MaxItems` over the shared pager, for every list operation |
@@ -37,6 +39,7 @@ mod groups;
 mod instance_profiles;
 mod login_profiles;
 mod managed;
+mod mfa;
 mod paging;
 mod passwords;
 mod policies;
@@ -44,6 +47,7 @@ pub mod principals;
 mod role_policies;
 mod roles;
 mod tags;
+mod totp;
 mod user_policies;
 mod users;
 
@@ -63,6 +67,7 @@ pub use access_keys::StoredAccessKey;
 pub use account::AccountSettings;
 pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
+pub use mfa::StoredMfaDevice;
 pub use policies::ManagedPolicy;
 pub use roles::Role;
 pub use users::User;
@@ -150,6 +155,9 @@ pub enum IamError {
     /// something only AWS may change (an AWS managed policy).
     #[error("{0}")]
     AccessDenied(String),
+    /// IAM's own internal failure (`ServiceFailure`, 500): our bug, logged where it happens.
+    #[error("{0}")]
+    ServiceFailure(String),
     #[error(transparent)]
     Unimplemented(#[from] Unimplemented),
     #[error(transparent)]
@@ -167,6 +175,7 @@ impl IamError {
             IamError::LimitExceeded(_) => "LimitExceededException",
             IamError::InvalidInput(_) => "InvalidInputException",
             IamError::UnmodifiableEntity(_) => "UnmodifiableEntityException",
+            IamError::ServiceFailure(_) => "ServiceFailureException",
             IamError::PasswordPolicyViolation(_) => "PasswordPolicyViolationException",
             IamError::InvalidUserType(_) => "InvalidUserTypeException",
             IamError::EntityTemporarilyUnmodifiable(_) => "EntityTemporarilyUnmodifiableException",
@@ -246,6 +255,7 @@ pub struct Iam {
     pub(crate) access_keys: Arc<Collection<StoredAccessKey>>,
     /// Per account: what IAM keeps about the account itself.
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
+    pub(crate) mfa_devices: Arc<Collection<StoredMfaDevice>>,
     /// Account alias to account ID (aliases are unique across accounts).
     pub(crate) account_aliases: Arc<Collection<String>>,
 }
@@ -262,6 +272,7 @@ impl Iam {
             access_keys: store.collection("iam.access_keys")?,
             accounts: store.collection("iam.accounts")?,
             account_aliases: store.collection("iam.account_aliases")?,
+            mfa_devices: store.collection("iam.mfa_devices")?,
             kit,
         })
     }

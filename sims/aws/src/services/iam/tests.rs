@@ -946,3 +946,71 @@ async fn principals_see_policies_through_groups_and_boundaries() {
     let counted = h.ok("GetPolicy", json!({"PolicyArn": boundary})).await;
     assert_eq!(counted["Policy"]["PermissionsBoundaryUsageCount"], 1);
 }
+
+#[tokio::test]
+async fn virtual_mfa_devices_enable_with_real_totp_codes() {
+    use super::totp::{code_at, decode_base32, step_of};
+    use base64::Engine;
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "m"})).await;
+    let created = h
+        .ok(
+            "CreateVirtualMFADevice",
+            json!({"VirtualMFADeviceName": "m-device"}),
+        )
+        .await;
+    let device = &created["VirtualMFADevice"];
+    let serial = text(&device["SerialNumber"]);
+    assert_eq!(serial, "arn:aws:iam::123456789012:mfa/m-device");
+    let seed = base64::engine::general_purpose::STANDARD
+        .decode(text(&device["Base32StringSeed"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secret = decode_base32(std::str::from_utf8(&seed).unwrap_or_default())
+        .unwrap_or_else(|| panic!("seed is not Base32"));
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(text(&device["QRCodePNG"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&png[..4], b"\x89PNG");
+    let now = step_of(1_700_000_000);
+    let enable = |first: String, second: String| json!({"UserName": "m", "SerialNumber": serial, "AuthenticationCode1": first, "AuthenticationCode2": second});
+    assert_eq!(
+        h.err("EnableMFADevice", enable("000000".into(), "000000".into()))
+            .await,
+        (
+            "InvalidAuthenticationCodeException".into(),
+            "Authentication code for device is not valid.".into()
+        )
+    );
+    h.ok(
+        "EnableMFADevice",
+        enable(code_at(&secret, now - 1), code_at(&secret, now)),
+    )
+    .await;
+    let listed = h.ok("ListMFADevices", json!({"UserName": "m"})).await;
+    assert_eq!(listed["MFADevices"][0]["SerialNumber"], json!(serial));
+    let assigned = h
+        .ok(
+            "ListVirtualMFADevices",
+            json!({"AssignmentStatus": "Assigned"}),
+        )
+        .await;
+    assert_eq!(assigned["VirtualMFADevices"][0]["User"]["UserName"], "m");
+    assert_eq!(
+        h.err("DeleteVirtualMFADevice", json!({"SerialNumber": serial}))
+            .await
+            .0,
+        "DeleteConflictException"
+    );
+    assert_eq!(
+        h.err("DeleteUser", json!({"UserName": "m"})).await.1,
+        "Cannot delete entity, must delete MFA device first."
+    );
+    h.ok(
+        "DeactivateMFADevice",
+        json!({"UserName": "m", "SerialNumber": serial}),
+    )
+    .await;
+    h.ok("DeleteVirtualMFADevice", json!({"SerialNumber": serial}))
+        .await;
+    h.ok("DeleteUser", json!({"UserName": "m"})).await;
+}

@@ -286,7 +286,7 @@ impl Iam {
                     )));
                 }
                 user.user_name = new_name.clone();
-                self.rename_user_references(txn, new_name, &user)?;
+                self.rename_user_references(txn, ctx, &input.user_name, new_name, &user)?;
             }
             user.arn = format!(
                 "arn:aws:iam::{}:user{}{}",
@@ -302,6 +302,8 @@ impl Iam {
     fn rename_user_references(
         &self,
         txn: &mut Txn<'_>,
+        ctx: &Ctx,
+        old_name: &str,
         new_name: &str,
         user: &User,
     ) -> Result<(), IamError> {
@@ -310,7 +312,7 @@ impl Iam {
                 access_key.user_name = Some(new_name.to_string());
             })?;
         }
-        Ok(())
+        self.rename_mfa_owner(txn, ctx, old_name, new_name)
     }
 
     pub(super) async fn delete_user(
@@ -336,6 +338,9 @@ impl Iam {
             }
             if !user.access_key_ids.is_empty() {
                 return conflict("delete access keys");
+            }
+            if self.has_mfa_devices(txn, ctx, &user.user_name)? {
+                return conflict("delete MFA device");
             }
             if !user.groups.is_empty() {
                 return conflict("remove users from group");
