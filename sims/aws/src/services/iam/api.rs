@@ -123,6 +123,14 @@ impl Api for Iam {
         Iam::create_role(self, ctx, input).await
     }
 
+    async fn create_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateServiceSpecificCredentialRequest,
+    ) -> Result<shapes::CreateServiceSpecificCredentialResponse, IamError> {
+        Iam::create_service_specific_credential(self, ctx, input).await
+    }
+
     async fn create_user(
         &self,
         ctx: &Ctx,
@@ -237,6 +245,38 @@ impl Api for Iam {
         input: shapes::DeleteRolePolicyRequest,
     ) -> Result<(), IamError> {
         Iam::delete_role_policy(self, ctx, input).await
+    }
+
+    async fn delete_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_server_certificate(self, ctx, input).await
+    }
+
+    async fn delete_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteServiceSpecificCredentialRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_service_specific_credential(self, ctx, input).await
+    }
+
+    async fn delete_signing_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteSigningCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_signing_certificate(self, ctx, input).await
+    }
+
+    async fn delete_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteSSHPublicKeyRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_ssh_public_key(self, ctx, input).await
     }
 
     async fn delete_user(
@@ -389,6 +429,22 @@ impl Api for Iam {
         input: shapes::GetRolePolicyRequest,
     ) -> Result<shapes::GetRolePolicyResponse, IamError> {
         Iam::get_role_policy(self, ctx, input).await
+    }
+
+    async fn get_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServerCertificateRequest,
+    ) -> Result<shapes::GetServerCertificateResponse, IamError> {
+        Iam::get_server_certificate(self, ctx, input).await
+    }
+
+    async fn get_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetSSHPublicKeyRequest,
+    ) -> Result<shapes::GetSSHPublicKeyResponse, IamError> {
+        Iam::get_ssh_public_key(self, ctx, input).await
     }
 
     async fn get_user(
@@ -567,6 +623,46 @@ impl Api for Iam {
         Iam::list_roles(self, ctx, input).await
     }
 
+    async fn list_server_certificate_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListServerCertificateTagsRequest,
+    ) -> Result<shapes::ListServerCertificateTagsResponse, IamError> {
+        Iam::list_server_certificate_tags(self, ctx, input).await
+    }
+
+    async fn list_server_certificates(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListServerCertificatesRequest,
+    ) -> Result<shapes::ListServerCertificatesResponse, IamError> {
+        Iam::list_server_certificates(self, ctx, input).await
+    }
+
+    async fn list_service_specific_credentials(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListServiceSpecificCredentialsRequest,
+    ) -> Result<shapes::ListServiceSpecificCredentialsResponse, IamError> {
+        Iam::list_service_specific_credentials(self, ctx, input).await
+    }
+
+    async fn list_signing_certificates(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSigningCertificatesRequest,
+    ) -> Result<shapes::ListSigningCertificatesResponse, IamError> {
+        Iam::list_signing_certificates(self, ctx, input).await
+    }
+
+    async fn list_ssh_public_keys(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSSHPublicKeysRequest,
+    ) -> Result<shapes::ListSSHPublicKeysResponse, IamError> {
+        Iam::list_ssh_public_keys(self, ctx, input).await
+    }
+
     async fn list_user_policies(
         &self,
         ctx: &Ctx,
@@ -655,6 +751,14 @@ impl Api for Iam {
         Iam::remove_user_from_group(self, ctx, input).await
     }
 
+    async fn reset_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ResetServiceSpecificCredentialRequest,
+    ) -> Result<shapes::ResetServiceSpecificCredentialResponse, IamError> {
+        Iam::reset_service_specific_credential(self, ctx, input).await
+    }
+
     async fn resync_mfa_device(
         &self,
         ctx: &Ctx,
@@ -703,6 +807,14 @@ impl Api for Iam {
         Iam::tag_role(self, ctx, input).await
     }
 
+    async fn tag_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_server_certificate(self, ctx, input).await
+    }
+
     async fn tag_user(&self, ctx: &Ctx, input: shapes::TagUserRequest) -> Result<(), IamError> {
         Iam::tag_user(self, ctx, input).await
     }
@@ -733,6 +845,14 @@ impl Api for Iam {
 
     async fn untag_role(&self, ctx: &Ctx, input: shapes::UntagRoleRequest) -> Result<(), IamError> {
         Iam::untag_role(self, ctx, input).await
+    }
+
+    async fn untag_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_server_certificate(self, ctx, input).await
     }
 
     async fn untag_user(&self, ctx: &Ctx, input: shapes::UntagUserRequest) -> Result<(), IamError> {
@@ -795,11 +915,67 @@ impl Api for Iam {
         Iam::update_role_description(self, ctx, input).await
     }
 
+    async fn update_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_server_certificate(self, ctx, input).await
+    }
+
+    async fn update_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateServiceSpecificCredentialRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_service_specific_credential(self, ctx, input).await
+    }
+
+    async fn update_signing_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateSigningCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_signing_certificate(self, ctx, input).await
+    }
+
+    async fn update_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateSSHPublicKeyRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_ssh_public_key(self, ctx, input).await
+    }
+
     async fn update_user(
         &self,
         ctx: &Ctx,
         input: shapes::UpdateUserRequest,
     ) -> Result<(), IamError> {
         Iam::update_user(self, ctx, input).await
+    }
+
+    async fn upload_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UploadServerCertificateRequest,
+    ) -> Result<shapes::UploadServerCertificateResponse, IamError> {
+        Iam::upload_server_certificate(self, ctx, input).await
+    }
+
+    async fn upload_signing_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UploadSigningCertificateRequest,
+    ) -> Result<shapes::UploadSigningCertificateResponse, IamError> {
+        Iam::upload_signing_certificate(self, ctx, input).await
+    }
+
+    async fn upload_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UploadSSHPublicKeyRequest,
+    ) -> Result<shapes::UploadSSHPublicKeyResponse, IamError> {
+        Iam::upload_ssh_public_key(self, ctx, input).await
     }
 }

@@ -15,6 +15,9 @@
 //! | `grants` | attached and inline policies, once for users, groups and roles |
 //! | `groups` | groups and membership |
 //! | `access_keys` | users' and the root user's access keys, and their last use |
+//! | `credentials` | users' SSH public keys, signing certificates, service-specific credentials |
+//! | `server_certificates` | server certificates (body, chain, tags; checked against their key) |
+//! | `keys` | parsing SSH keys, certificates and private keys as IAM checks them |
 //! | `login_profiles` | console passwords and `ChangePassword` |
 //! | `account` | what IAM keeps about the account itself: password policy, alias, STS preferences |
 //! | `passwords` | password rules and salted digests |
@@ -33,10 +36,12 @@
 mod access_keys;
 mod account;
 mod api;
+mod credentials;
 mod grants;
 mod group_policies;
 mod groups;
 mod instance_profiles;
+mod keys;
 mod login_profiles;
 mod managed;
 mod mfa;
@@ -46,6 +51,7 @@ mod policies;
 pub mod principals;
 mod role_policies;
 mod roles;
+mod server_certificates;
 mod tags;
 mod totp;
 mod user_policies;
@@ -70,6 +76,7 @@ pub use instance_profiles::InstanceProfile;
 pub use mfa::StoredMfaDevice;
 pub use policies::ManagedPolicy;
 pub use roles::Role;
+pub use server_certificates::StoredServerCertificate;
 pub use users::User;
 
 /// What STS needs to know about a role it is asked to assume.
@@ -256,6 +263,7 @@ pub struct Iam {
     /// Per account: what IAM keeps about the account itself.
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
     pub(crate) mfa_devices: Arc<Collection<StoredMfaDevice>>,
+    pub(crate) server_certificates: Arc<Collection<StoredServerCertificate>>,
     /// Account alias to account ID (aliases are unique across accounts).
     pub(crate) account_aliases: Arc<Collection<String>>,
 }
@@ -273,6 +281,7 @@ impl Iam {
             accounts: store.collection("iam.accounts")?,
             account_aliases: store.collection("iam.account_aliases")?,
             mfa_devices: store.collection("iam.mfa_devices")?,
+            server_certificates: store.collection("iam.server_certificates")?,
             kit,
         })
     }

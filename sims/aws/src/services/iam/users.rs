@@ -23,6 +23,7 @@ use sim_aws_shapes::iam::{
 };
 use simkit::store::Txn;
 
+use super::credentials::{StoredServiceCredential, StoredSigningCertificate, StoredSshKey};
 use super::grants::Grantee;
 use super::grants::no_such_entity;
 use super::login_profiles::LoginProfile;
@@ -63,6 +64,12 @@ pub struct User {
     /// IDs of the user's access keys (the keys live in their own collection, by ID).
     #[serde(default)]
     pub access_key_ids: Vec<String>,
+    #[serde(default)]
+    pub ssh_public_keys: Vec<StoredSshKey>,
+    #[serde(default)]
+    pub signing_certificates: Vec<StoredSigningCertificate>,
+    #[serde(default)]
+    pub service_credentials: Vec<StoredServiceCredential>,
 }
 
 impl User {
@@ -201,6 +208,9 @@ impl Iam {
             login_profile: None,
             password_last_used_ms: None,
             access_key_ids: Vec::new(),
+            ssh_public_keys: Vec::new(),
+            signing_certificates: Vec::new(),
+            service_credentials: Vec::new(),
         };
         self.transaction(|txn| {
             if let Some(boundary) = &user.permissions_boundary {
@@ -338,6 +348,9 @@ impl Iam {
             }
             if !user.access_key_ids.is_empty() {
                 return conflict("delete access keys");
+            }
+            if user.holds_other_credentials() {
+                return conflict("remove referenced objects");
             }
             if self.has_mfa_devices(txn, ctx, &user.user_name)? {
                 return conflict("delete MFA device");
