@@ -49,7 +49,7 @@ fn ssh_keys_iam_does_not_take_are_refused() {
 #[test]
 fn certificates_parse_with_expiry_and_key() {
     let cert = parse_certificate(RSA_CERT).unwrap_or_else(|| panic!("certificate"));
-    assert_eq!(cert.not_after_ms, 2111957065_000);
+    assert_eq!(cert.not_after_ms, 2_111_957_065_000);
     let key = private_key_public_part(RSA_KEY).unwrap_or_else(|| panic!("key"));
     assert_eq!(cert.public_part, key);
     assert_eq!(private_key_public_part(RSA_PKCS8), Some(key));
