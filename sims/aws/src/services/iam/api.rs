@@ -343,6 +343,14 @@ impl Api for Iam {
         Iam::enable_mfa_device(self, ctx, input).await
     }
 
+    async fn generate_credential_report(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GenerateCredentialReportResponse, IamError> {
+        Iam::generate_credential_report(self, ctx, input).await
+    }
+
     async fn get_access_key_last_used(
         &self,
         ctx: &Ctx,
@@ -351,12 +359,36 @@ impl Api for Iam {
         Iam::get_access_key_last_used(self, ctx, input).await
     }
 
+    async fn get_account_authorization_details(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetAccountAuthorizationDetailsRequest,
+    ) -> Result<shapes::GetAccountAuthorizationDetailsResponse, IamError> {
+        Iam::get_account_authorization_details(self, ctx, input).await
+    }
+
     async fn get_account_password_policy(
         &self,
         ctx: &Ctx,
         input: (),
     ) -> Result<shapes::GetAccountPasswordPolicyResponse, IamError> {
         Iam::get_account_password_policy(self, ctx, input).await
+    }
+
+    async fn get_account_summary(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetAccountSummaryResponse, IamError> {
+        Iam::get_account_summary(self, ctx, input).await
+    }
+
+    async fn get_credential_report(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetCredentialReportResponse, IamError> {
+        Iam::get_credential_report(self, ctx, input).await
     }
 
     async fn get_group(

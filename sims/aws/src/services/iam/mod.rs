@@ -17,6 +17,7 @@
 //! | `access_keys` | users' and the root user's access keys, and their last use |
 //! | `credentials` | users' SSH public keys, signing certificates, service-specific credentials |
 //! | `server_certificates` | server certificates (body, chain, tags; checked against their key) |
+//! | `reports` | the account summary, the credential report, the authorization details |
 //! | `keys` | parsing SSH keys, certificates and private keys as IAM checks them |
 //! | `login_profiles` | console passwords and `ChangePassword` |
 //! | `account` | what IAM keeps about the account itself: password policy, alias, STS preferences |
@@ -49,6 +50,7 @@ mod paging;
 mod passwords;
 mod policies;
 pub mod principals;
+mod reports;
 mod role_policies;
 mod roles;
 mod server_certificates;
@@ -75,6 +77,7 @@ pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
 pub use mfa::StoredMfaDevice;
 pub use policies::ManagedPolicy;
+pub use reports::CredentialReport;
 pub use roles::Role;
 pub use server_certificates::StoredServerCertificate;
 pub use users::User;
@@ -264,6 +267,8 @@ pub struct Iam {
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
     pub(crate) mfa_devices: Arc<Collection<StoredMfaDevice>>,
     pub(crate) server_certificates: Arc<Collection<StoredServerCertificate>>,
+    /// Per account: the latest credential report.
+    pub(crate) credential_reports: Arc<Collection<CredentialReport>>,
     /// Account alias to account ID (aliases are unique across accounts).
     pub(crate) account_aliases: Arc<Collection<String>>,
 }
@@ -282,6 +287,7 @@ impl Iam {
             account_aliases: store.collection("iam.account_aliases")?,
             mfa_devices: store.collection("iam.mfa_devices")?,
             server_certificates: store.collection("iam.server_certificates")?,
+            credential_reports: store.collection("iam.credential_reports")?,
             kit,
         })
     }

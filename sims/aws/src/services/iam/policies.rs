@@ -210,7 +210,7 @@ impl Policy {
         }
     }
 
-    fn position(&self) -> String {
+    pub(crate) fn position(&self) -> String {
         policy_position(self.name(), matches!(self, Policy::Aws(_)))
     }
 
@@ -279,7 +279,7 @@ impl Policy {
     }
 
     /// Every version, newest first, as (version ID, document, create date).
-    fn versions(&self) -> Vec<(String, String, i64)> {
+    pub(crate) fn versions(&self) -> Vec<(String, String, i64)> {
         match self {
             Policy::Aws(policy) => vec![(
                 policy.default_version_id.to_string(),
@@ -301,7 +301,7 @@ impl Policy {
         }
     }
 
-    fn default_version_id(&self) -> &str {
+    pub(crate) fn default_version_id(&self) -> &str {
         match self {
             Policy::Aws(policy) => policy.default_version_id,
             Policy::Local(policy) => &policy.default_version_id,

@@ -1014,3 +1014,111 @@ async fn virtual_mfa_devices_enable_with_real_totp_codes() {
         .await;
     h.ok("DeleteUser", json!({"UserName": "m"})).await;
 }
+
+#[tokio::test]
+async fn credential_report_lists_root_and_users_with_their_credentials() {
+    use base64::Engine;
+    let h = harness();
+    assert_eq!(
+        h.err("GetCredentialReport", json!({})).await.0,
+        "CredentialReportNotPresentException"
+    );
+    h.ok("CreateUser", json!({"UserName": "reported"})).await;
+    h.ok(
+        "CreateLoginProfile",
+        json!({"UserName": "reported", "Password": "Sockerless-1!"}),
+    )
+    .await;
+    h.ok("CreateAccessKey", json!({"UserName": "reported"}))
+        .await;
+    let started = h.ok("GenerateCredentialReport", json!({})).await;
+    assert_eq!(started["State"], "STARTED");
+    assert_eq!(
+        h.ok("GenerateCredentialReport", json!({})).await["State"],
+        "COMPLETE"
+    );
+    let report = h.ok("GetCredentialReport", json!({})).await;
+    let csv = base64::engine::general_purpose::STANDARD
+        .decode(text(&report["Content"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let csv = String::from_utf8(csv).unwrap_or_default();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("user,arn,user_creation_time,password_enabled,"));
+    assert!(lines[1].starts_with("<root_account>,arn:aws:iam::123456789012:root,"));
+    let user: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(user.len(), 22);
+    assert_eq!(
+        (user[0], user[3], user[4], user[8], user[13]),
+        ("reported", "true", "no_information", "true", "false")
+    );
+    assert_eq!(user[2], "2023-11-14T22:13:20+00:00");
+}
+
+#[tokio::test]
+async fn summary_and_authorization_details_follow_what_exists() {
+    let h = harness();
+    let arn = h.policy("detail-policy").await;
+    h.ok("CreateUser", json!({"UserName": "du"})).await;
+    h.ok("CreateGroup", json!({"GroupName": "dg"})).await;
+    h.ok(
+        "AddUserToGroup",
+        json!({"UserName": "du", "GroupName": "dg"}),
+    )
+    .await;
+    h.role("dr", "/").await;
+    h.ok(
+        "AttachRolePolicy",
+        json!({"RoleName": "dr", "PolicyArn": arn}),
+    )
+    .await;
+    let summary = h.ok("GetAccountSummary", json!({})).await;
+    let map = &summary["SummaryMap"];
+    assert_eq!(
+        (
+            &map["Users"],
+            &map["Groups"],
+            &map["Roles"],
+            &map["Policies"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1))
+    );
+    let all = h.ok("GetAccountAuthorizationDetails", json!({})).await;
+    assert_eq!(all["UserDetailList"][0]["GroupList"], json!(["dg"]));
+    assert_eq!(
+        all["RoleDetailList"][0]["AttachedManagedPolicies"][0]["PolicyArn"],
+        json!(arn)
+    );
+    assert_eq!(all["Policies"][0]["AttachmentCount"], 1);
+    let mut seen = Vec::new();
+    let mut request = json!({"MaxItems": 1});
+    loop {
+        let page = h
+            .ok("GetAccountAuthorizationDetails", request.clone())
+            .await;
+        for list in [
+            "UserDetailList",
+            "GroupDetailList",
+            "RoleDetailList",
+            "Policies",
+        ] {
+            seen.extend(page[list].as_array().cloned().unwrap_or_default());
+        }
+        match page.get("Marker") {
+            Some(marker) => request["Marker"] = marker.clone(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4);
+    let roles_only = h
+        .ok(
+            "GetAccountAuthorizationDetails",
+            json!({"Filter": ["Role"]}),
+        )
+        .await;
+    assert_eq!(roles_only["UserDetailList"], json!([]));
+    assert_eq!(
+        roles_only["RoleDetailList"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
