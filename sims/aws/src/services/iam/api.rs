@@ -123,6 +123,14 @@ impl Api for Iam {
         Iam::create_role(self, ctx, input).await
     }
 
+    async fn create_service_linked_role(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateServiceLinkedRoleRequest,
+    ) -> Result<shapes::CreateServiceLinkedRoleResponse, IamError> {
+        Iam::create_service_linked_role(self, ctx, input).await
+    }
+
     async fn create_service_specific_credential(
         &self,
         ctx: &Ctx,
@@ -253,6 +261,14 @@ impl Api for Iam {
         input: shapes::DeleteServerCertificateRequest,
     ) -> Result<(), IamError> {
         Iam::delete_server_certificate(self, ctx, input).await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteServiceLinkedRoleRequest,
+    ) -> Result<shapes::DeleteServiceLinkedRoleResponse, IamError> {
+        Iam::delete_service_linked_role(self, ctx, input).await
     }
 
     async fn delete_service_specific_credential(
@@ -469,6 +485,14 @@ impl Api for Iam {
         input: shapes::GetServerCertificateRequest,
     ) -> Result<shapes::GetServerCertificateResponse, IamError> {
         Iam::get_server_certificate(self, ctx, input).await
+    }
+
+    async fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Result<shapes::GetServiceLinkedRoleDeletionStatusResponse, IamError> {
+        Iam::get_service_linked_role_deletion_status(self, ctx, input).await
     }
 
     async fn get_ssh_public_key(

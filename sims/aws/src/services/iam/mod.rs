@@ -17,6 +17,7 @@
 //! | `access_keys` | users' and the root user's access keys, and their last use |
 //! | `credentials` | users' SSH public keys, signing certificates, service-specific credentials |
 //! | `server_certificates` | server certificates (body, chain, tags; checked against their key) |
+//! | `service_linked_roles` | roles services create for themselves, with AWS's names and policies |
 //! | `reports` | the account summary, the credential report, the authorization details |
 //! | `keys` | parsing SSH keys, certificates and private keys as IAM checks them |
 //! | `login_profiles` | console passwords and `ChangePassword` |
@@ -54,6 +55,7 @@ mod reports;
 mod role_policies;
 mod roles;
 mod server_certificates;
+mod service_linked_roles;
 mod tags;
 mod totp;
 mod user_policies;
@@ -80,6 +82,7 @@ pub use policies::ManagedPolicy;
 pub use reports::CredentialReport;
 pub use roles::Role;
 pub use server_certificates::StoredServerCertificate;
+pub use service_linked_roles::DeletionTask;
 pub use users::User;
 
 /// What STS needs to know about a role it is asked to assume.
@@ -267,6 +270,8 @@ pub struct Iam {
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
     pub(crate) mfa_devices: Arc<Collection<StoredMfaDevice>>,
     pub(crate) server_certificates: Arc<Collection<StoredServerCertificate>>,
+    /// Service-linked role deletion tasks, by account and task ID.
+    pub(crate) deletion_tasks: Arc<Collection<DeletionTask>>,
     /// Per account: the latest credential report.
     pub(crate) credential_reports: Arc<Collection<CredentialReport>>,
     /// Account alias to account ID (aliases are unique across accounts).
@@ -288,6 +293,7 @@ impl Iam {
             mfa_devices: store.collection("iam.mfa_devices")?,
             server_certificates: store.collection("iam.server_certificates")?,
             credential_reports: store.collection("iam.credential_reports")?,
+            deletion_tasks: store.collection("iam.deletion_tasks")?,
             kit,
         })
     }

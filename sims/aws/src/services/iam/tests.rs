@@ -1122,3 +1122,93 @@ async fn summary_and_authorization_details_follow_what_exists() {
         Some(1)
     );
 }
+
+#[tokio::test]
+async fn service_linked_roles_take_aws_names_and_refuse_changes() {
+    let h = harness();
+    let created = h
+        .ok(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        .await;
+    assert_eq!(created["Role"]["RoleName"], "AWSServiceRoleForECS");
+    assert_eq!(
+        created["Role"]["Path"],
+        "/aws-service-role/ecs.amazonaws.com/"
+    );
+    assert_eq!(
+        h.err(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "ecs.amazonaws.com"})
+        )
+        .await
+        .1,
+        "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
+    );
+    assert_eq!(
+        h.err(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "ecs.amazonaws.com", "CustomSuffix": "x"})
+        )
+        .await
+        .1,
+        "Custom suffix is not allowed for ecs.amazonaws.com"
+    );
+    let suffixed = h
+        .ok(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "autoscaling.amazonaws.com", "CustomSuffix": "team"}),
+        )
+        .await;
+    assert_eq!(
+        suffixed["Role"]["RoleName"],
+        "AWSServiceRoleForAutoScaling_team"
+    );
+    assert_eq!(
+        h.err(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "nothing.amazonaws.com"})
+        )
+        .await
+        .0,
+        "InvalidInputException"
+    );
+    let attached = h
+        .ok(
+            "ListAttachedRolePolicies",
+            json!({"RoleName": "AWSServiceRoleForECS"}),
+        )
+        .await;
+    assert_eq!(
+        attached["AttachedPolicies"][0]["PolicyArn"],
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy"
+    );
+    assert_eq!(
+        h.err("DeleteRole", json!({"RoleName": "AWSServiceRoleForECS"}))
+            .await
+            .0,
+        "UnmodifiableEntityException"
+    );
+    let task = h
+        .ok(
+            "DeleteServiceLinkedRole",
+            json!({"RoleName": "AWSServiceRoleForECS"}),
+        )
+        .await;
+    let task_id = text(&task["DeletionTaskId"]);
+    assert!(task_id.starts_with("task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/"));
+    let status = h
+        .ok(
+            "GetServiceLinkedRoleDeletionStatus",
+            json!({"DeletionTaskId": task_id}),
+        )
+        .await;
+    assert_eq!(status["Status"], "SUCCEEDED");
+    assert_eq!(
+        h.err("GetRole", json!({"RoleName": "AWSServiceRoleForECS"}))
+            .await
+            .0,
+        "NoSuchEntityException"
+    );
+}
