@@ -11,6 +11,14 @@ impl Api for Iam {
     type Ctx = Ctx;
     type Error = IamError;
 
+    async fn accept_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AcceptDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::accept_delegation_request(self, ctx, input).await
+    }
+
     async fn add_role_to_instance_profile(
         &self,
         ctx: &Ctx,
@@ -25,6 +33,14 @@ impl Api for Iam {
         input: shapes::AddUserToGroupRequest,
     ) -> Result<(), IamError> {
         Iam::add_user_to_group(self, ctx, input).await
+    }
+
+    async fn associate_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AssociateDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::associate_delegation_request(self, ctx, input).await
     }
 
     async fn attach_group_policy(
@@ -73,6 +89,14 @@ impl Api for Iam {
         input: shapes::CreateAccountAliasRequest,
     ) -> Result<(), IamError> {
         Iam::create_account_alias(self, ctx, input).await
+    }
+
+    async fn create_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateDelegationRequestRequest,
+    ) -> Result<shapes::CreateDelegationRequestResponse, IamError> {
+        Iam::create_delegation_request(self, ctx, input).await
     }
 
     async fn create_group(
@@ -351,6 +375,30 @@ impl Api for Iam {
         Iam::detach_user_policy(self, ctx, input).await
     }
 
+    async fn disable_organizations_root_credentials_management(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DisableOrganizationsRootCredentialsManagementRequest,
+    ) -> Result<shapes::DisableOrganizationsRootCredentialsManagementResponse, IamError> {
+        Iam::disable_organizations_root_credentials_management(self, ctx, input).await
+    }
+
+    async fn disable_organizations_root_sessions(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DisableOrganizationsRootSessionsRequest,
+    ) -> Result<shapes::DisableOrganizationsRootSessionsResponse, IamError> {
+        Iam::disable_organizations_root_sessions(self, ctx, input).await
+    }
+
+    async fn disable_outbound_web_identity_federation(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<(), IamError> {
+        Iam::disable_outbound_web_identity_federation(self, ctx, input).await
+    }
+
     async fn enable_mfa_device(
         &self,
         ctx: &Ctx,
@@ -359,12 +407,52 @@ impl Api for Iam {
         Iam::enable_mfa_device(self, ctx, input).await
     }
 
+    async fn enable_organizations_root_credentials_management(
+        &self,
+        ctx: &Ctx,
+        input: shapes::EnableOrganizationsRootCredentialsManagementRequest,
+    ) -> Result<shapes::EnableOrganizationsRootCredentialsManagementResponse, IamError> {
+        Iam::enable_organizations_root_credentials_management(self, ctx, input).await
+    }
+
+    async fn enable_organizations_root_sessions(
+        &self,
+        ctx: &Ctx,
+        input: shapes::EnableOrganizationsRootSessionsRequest,
+    ) -> Result<shapes::EnableOrganizationsRootSessionsResponse, IamError> {
+        Iam::enable_organizations_root_sessions(self, ctx, input).await
+    }
+
+    async fn enable_outbound_web_identity_federation(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::EnableOutboundWebIdentityFederationResponse, IamError> {
+        Iam::enable_outbound_web_identity_federation(self, ctx, input).await
+    }
+
     async fn generate_credential_report(
         &self,
         ctx: &Ctx,
         input: (),
     ) -> Result<shapes::GenerateCredentialReportResponse, IamError> {
         Iam::generate_credential_report(self, ctx, input).await
+    }
+
+    async fn generate_organizations_access_report(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GenerateOrganizationsAccessReportRequest,
+    ) -> Result<shapes::GenerateOrganizationsAccessReportResponse, IamError> {
+        Iam::generate_organizations_access_report(self, ctx, input).await
+    }
+
+    async fn generate_service_last_accessed_details(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GenerateServiceLastAccessedDetailsRequest,
+    ) -> Result<shapes::GenerateServiceLastAccessedDetailsResponse, IamError> {
+        Iam::generate_service_last_accessed_details(self, ctx, input).await
     }
 
     async fn get_access_key_last_used(
@@ -407,6 +495,14 @@ impl Api for Iam {
         Iam::get_credential_report(self, ctx, input).await
     }
 
+    async fn get_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetDelegationRequestRequest,
+    ) -> Result<shapes::GetDelegationRequestResponse, IamError> {
+        Iam::get_delegation_request(self, ctx, input).await
+    }
+
     async fn get_group(
         &self,
         ctx: &Ctx,
@@ -421,6 +517,14 @@ impl Api for Iam {
         input: shapes::GetGroupPolicyRequest,
     ) -> Result<shapes::GetGroupPolicyResponse, IamError> {
         Iam::get_group_policy(self, ctx, input).await
+    }
+
+    async fn get_human_readable_summary(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetHumanReadableSummaryRequest,
+    ) -> Result<shapes::GetHumanReadableSummaryResponse, IamError> {
+        Iam::get_human_readable_summary(self, ctx, input).await
     }
 
     async fn get_instance_profile(
@@ -445,6 +549,22 @@ impl Api for Iam {
         input: shapes::GetMFADeviceRequest,
     ) -> Result<shapes::GetMFADeviceResponse, IamError> {
         Iam::get_mfa_device(self, ctx, input).await
+    }
+
+    async fn get_organizations_access_report(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetOrganizationsAccessReportRequest,
+    ) -> Result<shapes::GetOrganizationsAccessReportResponse, IamError> {
+        Iam::get_organizations_access_report(self, ctx, input).await
+    }
+
+    async fn get_outbound_web_identity_federation_info(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetOutboundWebIdentityFederationInfoResponse, IamError> {
+        Iam::get_outbound_web_identity_federation_info(self, ctx, input).await
     }
 
     async fn get_policy(
@@ -485,6 +605,22 @@ impl Api for Iam {
         input: shapes::GetServerCertificateRequest,
     ) -> Result<shapes::GetServerCertificateResponse, IamError> {
         Iam::get_server_certificate(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServiceLastAccessedDetailsRequest,
+    ) -> Result<shapes::GetServiceLastAccessedDetailsResponse, IamError> {
+        Iam::get_service_last_accessed_details(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details_with_entities(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> Result<shapes::GetServiceLastAccessedDetailsWithEntitiesResponse, IamError> {
+        Iam::get_service_last_accessed_details_with_entities(self, ctx, input).await
     }
 
     async fn get_service_linked_role_deletion_status(
@@ -559,6 +695,14 @@ impl Api for Iam {
         Iam::list_attached_user_policies(self, ctx, input).await
     }
 
+    async fn list_delegation_requests(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListDelegationRequestsRequest,
+    ) -> Result<shapes::ListDelegationRequestsResponse, IamError> {
+        Iam::list_delegation_requests(self, ctx, input).await
+    }
+
     async fn list_entities_for_policy(
         &self,
         ctx: &Ctx,
@@ -631,12 +775,28 @@ impl Api for Iam {
         Iam::list_mfa_devices(self, ctx, input).await
     }
 
+    async fn list_organizations_features(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListOrganizationsFeaturesRequest,
+    ) -> Result<shapes::ListOrganizationsFeaturesResponse, IamError> {
+        Iam::list_organizations_features(self, ctx, input).await
+    }
+
     async fn list_policies(
         &self,
         ctx: &Ctx,
         input: shapes::ListPoliciesRequest,
     ) -> Result<shapes::ListPoliciesResponse, IamError> {
         Iam::list_policies(self, ctx, input).await
+    }
+
+    async fn list_policies_granting_service_access(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListPoliciesGrantingServiceAccessRequest,
+    ) -> Result<shapes::ListPoliciesGrantingServiceAccessResponse, IamError> {
+        Iam::list_policies_granting_service_access(self, ctx, input).await
     }
 
     async fn list_policy_tags(
@@ -791,6 +951,14 @@ impl Api for Iam {
         Iam::put_user_policy(self, ctx, input).await
     }
 
+    async fn reject_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::RejectDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::reject_delegation_request(self, ctx, input).await
+    }
+
     async fn remove_role_from_instance_profile(
         &self,
         ctx: &Ctx,
@@ -821,6 +989,14 @@ impl Api for Iam {
         input: shapes::ResyncMFADeviceRequest,
     ) -> Result<(), IamError> {
         Iam::resync_mfa_device(self, ctx, input).await
+    }
+
+    async fn send_delegation_token(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SendDelegationTokenRequest,
+    ) -> Result<(), IamError> {
+        Iam::send_delegation_token(self, ctx, input).await
     }
 
     async fn set_default_policy_version(
@@ -937,6 +1113,14 @@ impl Api for Iam {
         input: shapes::UpdateAssumeRolePolicyRequest,
     ) -> Result<(), IamError> {
         Iam::update_assume_role_policy(self, ctx, input).await
+    }
+
+    async fn update_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_delegation_request(self, ctx, input).await
     }
 
     async fn update_group(

@@ -18,6 +18,8 @@
 //! | `credentials` | users' SSH public keys, signing certificates, service-specific credentials |
 //! | `server_certificates` | server certificates (body, chain, tags; checked against their key) |
 //! | `service_linked_roles` | roles services create for themselves, with AWS's names and policies |
+//! | `access_reports` | service last accessed reports, policies granting service access |
+//! | `organizations` | Organizations-dependent operations, delegation requests, outbound federation |
 //! | `reports` | the account summary, the credential report, the authorization details |
 //! | `keys` | parsing SSH keys, certificates and private keys as IAM checks them |
 //! | `login_profiles` | console passwords and `ChangePassword` |
@@ -36,6 +38,7 @@
 //! a delete and an attach racing each other cannot leave an attachment to something gone.
 
 mod access_keys;
+mod access_reports;
 mod account;
 mod api;
 mod credentials;
@@ -47,6 +50,7 @@ mod keys;
 mod login_profiles;
 mod managed;
 mod mfa;
+mod organizations;
 mod paging;
 mod passwords;
 mod policies;
@@ -74,6 +78,7 @@ use crate::policy::{self, PolicyKind};
 use crate::protocol::shape::{Constraint, Validation, Violation};
 
 pub use access_keys::StoredAccessKey;
+pub use access_reports::AccessJob;
 pub use account::AccountSettings;
 pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
@@ -270,6 +275,8 @@ pub struct Iam {
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
     pub(crate) mfa_devices: Arc<Collection<StoredMfaDevice>>,
     pub(crate) server_certificates: Arc<Collection<StoredServerCertificate>>,
+    /// Access report jobs, by account and job ID.
+    pub(crate) access_jobs: Arc<Collection<AccessJob>>,
     /// Service-linked role deletion tasks, by account and task ID.
     pub(crate) deletion_tasks: Arc<Collection<DeletionTask>>,
     /// Per account: the latest credential report.
@@ -294,6 +301,7 @@ impl Iam {
             server_certificates: store.collection("iam.server_certificates")?,
             credential_reports: store.collection("iam.credential_reports")?,
             deletion_tasks: store.collection("iam.deletion_tasks")?,
+            access_jobs: store.collection("iam.access_jobs")?,
             kit,
         })
     }

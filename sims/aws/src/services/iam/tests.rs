@@ -1212,3 +1212,92 @@ async fn service_linked_roles_take_aws_names_and_refuse_changes() {
         "NoSuchEntityException"
     );
 }
+
+#[tokio::test]
+async fn service_access_reports_name_what_policies_allow_and_keys_used() {
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "reader"})).await;
+    h.ok(
+        "PutUserPolicy",
+        json!({"UserName": "reader", "PolicyName": "p", "PolicyDocument": DOCUMENT}),
+    )
+    .await;
+    let key = h.ok("CreateAccessKey", json!({"UserName": "reader"})).await;
+    h.iam
+        .note_access_key_use(&text(&key["AccessKey"]["AccessKeyId"]), "s3", "us-east-1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let job = h
+        .ok(
+            "GenerateServiceLastAccessedDetails",
+            json!({"Arn": "arn:aws:iam::123456789012:user/reader"}),
+        )
+        .await;
+    let details = h
+        .ok(
+            "GetServiceLastAccessedDetails",
+            json!({"JobId": job["JobId"]}),
+        )
+        .await;
+    assert_eq!(details["JobStatus"], "COMPLETED");
+    let services = &details["ServicesLastAccessed"];
+    assert_eq!(services.as_array().map(Vec::len), Some(1));
+    assert_eq!(services[0]["ServiceNamespace"], "s3");
+    assert_eq!(services[0]["TotalAuthenticatedEntities"], 1);
+    assert_eq!(
+        services[0]["LastAuthenticatedEntity"],
+        "arn:aws:iam::123456789012:user/reader"
+    );
+    let granting = h
+        .ok(
+            "ListPoliciesGrantingServiceAccess",
+            json!({"Arn": "arn:aws:iam::123456789012:user/reader", "ServiceNamespaces": ["s3", "ec2"]}),
+        )
+        .await;
+    let entries = &granting["PoliciesGrantingServiceAccess"];
+    assert_eq!(entries[0]["ServiceNamespace"], "ec2");
+    assert_eq!(entries[0]["Policies"], json!([]));
+    assert_eq!(entries[1]["Policies"][0]["PolicyType"], "INLINE");
+    assert_eq!(entries[1]["Policies"][0]["EntityName"], "reader");
+}
+
+#[tokio::test]
+async fn outbound_federation_and_organizations_answer_as_aws() {
+    let h = harness();
+    assert_eq!(
+        h.err("GetOutboundWebIdentityFederationInfo", json!({}))
+            .await
+            .0,
+        "FeatureDisabledException"
+    );
+    let enabled = h.ok("EnableOutboundWebIdentityFederation", json!({})).await;
+    let issuer = text(&enabled["IssuerIdentifier"]);
+    assert!(issuer.starts_with("https://") && issuer.ends_with(".tokens.sts.global.api.aws"));
+    assert_eq!(
+        h.err("EnableOutboundWebIdentityFederation", json!({}))
+            .await
+            .0,
+        "FeatureEnabledException"
+    );
+    assert_eq!(
+        h.iam.outbound_federation_issuer(ACCOUNT),
+        Some(issuer.clone())
+    );
+    h.ok("DisableOutboundWebIdentityFederation", json!({}))
+        .await;
+    assert_eq!(h.iam.outbound_federation_issuer(ACCOUNT), None);
+    let again = h.ok("EnableOutboundWebIdentityFederation", json!({})).await;
+    assert_eq!(text(&again["IssuerIdentifier"]), issuer);
+    assert_eq!(
+        h.err("ListOrganizationsFeatures", json!({})).await.0,
+        "OrganizationNotFoundException"
+    );
+    assert_eq!(
+        h.err(
+            "GetDelegationRequest",
+            json!({"DelegationRequestId": "abc"})
+        )
+        .await
+        .0,
+        "NoSuchEntityException"
+    );
+}
