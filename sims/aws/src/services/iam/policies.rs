@@ -857,8 +857,13 @@ impl Iam {
                     && holder.uses(&input.policy_arn, input.policy_usage_filter.as_deref())
             })
             .map(|holder| {
-                let position =
-                    format!("{}/{}", holder.kind as u8, holder.name.to_ascii_lowercase());
+                // Groups, then users, then roles, each by name.
+                let rank = match holder.kind {
+                    HolderKind::Group => 0,
+                    HolderKind::User => 1,
+                    HolderKind::Role => 2,
+                };
+                let position = format!("{rank}/{}", holder.name.to_ascii_lowercase());
                 (position, holder)
             })
             .collect();
