@@ -5,6 +5,7 @@
 //! cargo run -p conformance-rust --example embedded_ecs
 //! ```
 
+use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::ContainerDefinition;
 
 #[tokio::main]
@@ -48,7 +49,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .tasks(&task)
         .wait(std::time::Duration::from_secs(60))
         .await?;
-    let exit_code = stopped.as_result()?.tasks()[0].containers()[0].exit_code();
+    let described = stopped
+        .as_result()
+        .map_err(|error| format!("the waiter ended without the task stopping: {error:?}"))?;
+    let exit_code = described.tasks()[0].containers()[0].exit_code();
     println!("task {task} exited with {exit_code:?}");
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
 use conformance::{Cell, Sockerless};
 
@@ -90,7 +91,9 @@ async fn sts_iam_logs_and_ecs_through_the_rust_sdk() {
         .await
         .unwrap_err();
     assert!(
-        missing.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()),
+        missing
+            .as_service_error()
+            .is_some_and(|e| e.is_no_such_entity_exception()),
         "{missing:?}"
     );
 
@@ -134,7 +137,10 @@ async fn sts_iam_logs_and_ecs_through_the_rust_sdk() {
         .await
         .unwrap();
     let messages: Vec<_> = read.events().iter().filter_map(|e| e.message()).collect();
-    assert_eq!(messages, ["event 0", "event 1", "event 2", "event 3", "event 4"]);
+    assert_eq!(
+        messages,
+        ["event 0", "event 1", "event 2", "event 3", "event 4"]
+    );
     let filtered = logs
         .filter_log_events()
         .log_group_name(&group)
@@ -194,7 +200,10 @@ async fn sts_iam_logs_and_ecs_through_the_rust_sdk() {
         .unwrap();
     let task = &stopped.as_result().unwrap().tasks()[0];
     assert_eq!(task.containers()[0].exit_code(), Some(4));
-    assert_eq!(task.stop_code().map(|c| c.as_str()), Some("EssentialContainerExited"));
+    assert_eq!(
+        task.stop_code().map(|c| c.as_str()),
+        Some("EssentialContainerExited")
+    );
     let task_id = task_arn.rsplit('/').next().unwrap();
     let output = logs
         .get_log_events()
@@ -215,7 +224,8 @@ async fn sts_iam_logs_and_ecs_through_the_rust_sdk() {
         .await
         .unwrap_err();
     assert!(
-        gone.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()),
+        gone.as_service_error()
+            .is_some_and(|e| e.is_cluster_not_found_exception()),
         "{gone:?}"
     );
 }
@@ -272,7 +282,11 @@ async fn strict_sigv4_accepts_the_rust_sdks_signatures_and_refuses_a_wrong_secre
         .as_service_error()
         .and_then(aws_sdk_ecs::error::ProvideErrorMetadata::code);
     assert_eq!(code, Some("InvalidSignatureException"), "{refused:?}");
-    assert!(refused.raw_response().is_some_and(|r| r.status().as_u16() == 400));
+    assert!(
+        refused
+            .raw_response()
+            .is_some_and(|r| r.status().as_u16() == 400)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
