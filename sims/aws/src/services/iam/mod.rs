@@ -332,6 +332,49 @@ impl Iam {
         self.kit.clock().now_millis().div_euclid(1000) * 1000
     }
 
+    /// Refuses a new entity when the account already holds `quota.1` of its kind, in AWS's
+    /// words (`Cannot exceed quota for RolesPerAccount: 1000`).
+    pub(crate) fn check_account_quota<V: simkit::store::Record>(
+        &self,
+        txn: &Txn<'_>,
+        collection: &Collection<V>,
+        ctx: &Ctx,
+        (name, limit): (&str, usize),
+    ) -> Result<(), IamError> {
+        if txn
+            .scan_prefix(collection, &account_prefix(&ctx.account_id))?
+            .len()
+            >= limit
+        {
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for {name}: {limit}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Stores a new named entity of the caller's account in one transaction: refused with
+    /// `taken()` when its name is in use (in any case), and when the account's quota is full.
+    pub(crate) fn insert_new<V: simkit::store::Record>(
+        &self,
+        collection: &Collection<V>,
+        ctx: &Ctx,
+        name: &str,
+        value: V,
+        quota: (&str, usize),
+        taken: impl FnOnce() -> IamError,
+    ) -> Result<(), IamError> {
+        self.transaction(|txn| {
+            let entity_key = key(&ctx.account_id, name);
+            if txn.contains(collection, &entity_key)? {
+                return Err(taken());
+            }
+            self.check_account_quota(txn, collection, ctx, quota)?;
+            txn.insert(collection, &entity_key, value)?;
+            Ok(())
+        })
+    }
+
     /// Runs `body` as one atomic change of IAM's records (see the module docs).
     pub(crate) fn transaction<R>(
         &self,

@@ -38,6 +38,9 @@ use crate::services::Ctx;
 /// IAM's quota on a managed policy document's size (`PolicySize`).
 const POLICY_SIZE_QUOTA: (&str, usize) = ("PolicySize", 6144);
 
+/// IAM's default quota of customer managed policies per account.
+const POLICIES_QUOTA: (&str, usize) = ("PoliciesPerAccount", 1500);
+
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
 
@@ -493,17 +496,19 @@ impl Iam {
             next_version: 2,
             tags,
         };
-        self.policies
-            .modify(&key(&ctx.account_id, &input.policy_name), |slot| {
-                if slot.is_some() {
-                    return Err(IamError::EntityAlreadyExists(format!(
-                        "A policy called {} already exists. Duplicate names are not allowed.",
-                        input.policy_name
-                    )));
-                }
-                *slot = Some(policy.clone());
-                Ok(())
-            })?;
+        self.insert_new(
+            &self.policies,
+            ctx,
+            &input.policy_name,
+            policy.clone(),
+            POLICIES_QUOTA,
+            || {
+                IamError::EntityAlreadyExists(format!(
+                    "A policy called {} already exists. Duplicate names are not allowed.",
+                    input.policy_name
+                ))
+            },
+        )?;
         Ok(CreatePolicyResponse {
             policy: Some(Policy::Local(Box::new(policy)).created()),
         })

@@ -52,6 +52,9 @@ pub struct Role {
 /// IAM's default quota on a trust policy's size (`ACLSizePerRole`).
 const TRUST_POLICY_QUOTA: (&str, usize) = ("ACLSizePerRole", 2048);
 
+/// IAM's default quota of roles per account.
+const ROLES_QUOTA: (&str, usize) = ("RolesPerAccount", 1000);
+
 /// How roles treat tag keys.
 pub(crate) const ROLE_TAGS: TagKeys = TagKeys::CaseInsensitive;
 
@@ -203,6 +206,7 @@ impl Iam {
                     role.role_name
                 )));
             }
+            self.check_account_quota(txn, &self.roles, ctx, ROLES_QUOTA)?;
             txn.insert(&self.roles, &role_key, role)?;
             Ok(())
         })

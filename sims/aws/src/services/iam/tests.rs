@@ -1301,3 +1301,55 @@ async fn outbound_federation_and_organizations_answer_as_aws() {
         "NoSuchEntityException"
     );
 }
+
+#[tokio::test]
+async fn users_change_their_own_password_within_the_policy() {
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "pat"})).await;
+    h.ok(
+        "CreateLoginProfile",
+        json!({"UserName": "pat", "Password": "First-pass-1!", "PasswordResetRequired": true}),
+    )
+    .await;
+    h.ok(
+        "UpdateAccountPasswordPolicy",
+        json!({"MinimumPasswordLength": 10, "PasswordReusePrevention": 2}),
+    )
+    .await;
+    let as_pat = Ctx {
+        caller: Caller {
+            access_key_id: "AKIAPAT".into(),
+            account_id: ACCOUNT.into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/pat"),
+            user_id: "AIDAPAT".into(),
+        },
+        ..h.ctx.clone()
+    };
+    let change = |old: &str, new: &str| json!({"OldPassword": old, "NewPassword": new});
+    let call = |input: Value| {
+        let iam = &h.iam;
+        let ctx = as_pat.clone();
+        async move { iam.call(&ctx, "ChangePassword", input).await }
+    };
+    let wrong = call(change("not-it", "Second-pass-2!")).await;
+    assert_eq!(wrong.map_err(|e| e.code), Err("AccessDenied".to_string()));
+    let reused = call(change("First-pass-1!", "First-pass-1!")).await;
+    assert_eq!(
+        reused.map_err(|e| (e.code, e.message)),
+        Err((
+            "PasswordPolicyViolationException".to_string(),
+            "Password should not be one of your 2 previous passwords".to_string()
+        ))
+    );
+    call(change("First-pass-1!", "Second-pass-2!"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let profile = h.ok("GetLoginProfile", json!({"UserName": "pat"})).await;
+    assert_eq!(profile["LoginProfile"]["PasswordResetRequired"], false);
+    assert_eq!(
+        h.err("ChangePassword", change("Second-pass-2!", "Third-pass-3!"))
+            .await
+            .0,
+        "InvalidUserTypeException"
+    );
+}

@@ -33,6 +33,9 @@ use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_
 use super::{Iam, IamError, account_prefix, key, timestamp, under};
 use crate::services::Ctx;
 
+/// IAM's quota of users per account.
+const USERS_QUOTA: (&str, usize) = ("UsersPerAccount", 5000);
+
 /// How users treat tag keys.
 const USER_TAGS: TagKeys = TagKeys::CaseInsensitive;
 
@@ -223,6 +226,7 @@ impl Iam {
                     user.user_name
                 )));
             }
+            self.check_account_quota(txn, &self.users, ctx, USERS_QUOTA)?;
             txn.insert(&self.users, &user_key, user.clone())?;
             Ok(())
         })?;
