@@ -7,10 +7,11 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use simkit::body::{BodyError, BodyLimit};
-use simkit::context::RequestContext;
+use simkit::context::{RequestContext, Scheme};
 use simkit::faults::FaultAction;
 
 use crate::Aws;
+use crate::access::Connection;
 use crate::error::AwsError;
 use crate::model::{Model, Protocol};
 use crate::protocol::route::{Unroutable, is_form, parse_pairs};
@@ -127,6 +128,23 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             return fail(error);
         }
     };
+    if aws.config.enforce_iam {
+        let connection = Connection {
+            source_ip: context.as_ref().and_then(|c| c.peer).map(|peer| peer.ip()),
+            secure: context.as_ref().is_some_and(|c| c.scheme == Scheme::Https),
+        };
+        if let Err(error) = aws.access.authorize(
+            &ctx,
+            service_name,
+            model.metadata.protocol,
+            &operation.name,
+            &decoded,
+            &connection,
+        ) {
+            tracing::debug!(%error, "denied");
+            return fail(error);
+        }
+    }
     match service.call(&ctx, &operation.name, decoded).await {
         Ok(output) => {
             protocol::encode(model, operation, output, &request_id).into_http(&request_id)
@@ -339,13 +357,7 @@ impl Aws {
         let caller = match issued {
             Some(issued) => issued.caller,
             None => {
-                let account = self
-                    .config
-                    .access_keys
-                    .iter()
-                    .find(|k| k.id == access_key)
-                    .and_then(|k| k.account_id.clone())
-                    .unwrap_or_else(|| self.config.account_id.clone());
+                let account = self.account_of_key(&access_key);
                 Caller::root(&account, &access_key)
             }
         };
@@ -355,5 +367,21 @@ impl Aws {
             region,
             caller,
         })
+    }
+
+    /// The account a long-term key stands for: a configured key's account, the key itself when
+    /// it is twelve digits (LocalStack's convention, so tests can act in several accounts), or
+    /// the default account.
+    fn account_of_key(&self, access_key: &str) -> String {
+        if let Some(key) = self.config.access_keys.iter().find(|k| k.id == access_key) {
+            return key
+                .account_id
+                .clone()
+                .unwrap_or_else(|| self.config.account_id.clone());
+        }
+        if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
+            return access_key.to_string();
+        }
+        self.config.account_id.clone()
     }
 }

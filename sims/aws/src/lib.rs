@@ -14,11 +14,13 @@
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
 //! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
+//! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
 //!
 //! A library first: `Simulator::builder().port(0).start().await` gives a running simulator
 //! whose URL tests can point clients at; it shuts down when dropped.
 
+pub mod access;
 pub mod dispatch;
 pub mod endpoints;
 pub mod error;
@@ -85,6 +87,8 @@ pub struct Config {
     /// Verify SigV4 signatures against `access_keys` (and issued temporary credentials).
     pub strict_auth: bool,
     pub access_keys: Vec<AccessKey>,
+    /// Authorize every request with IAM's policy evaluation (implies `strict_auth`).
+    pub enforce_iam: bool,
 }
 
 impl Default for Config {
@@ -94,6 +98,7 @@ impl Default for Config {
             region: DEFAULT_REGION.to_string(),
             strict_auth: false,
             access_keys: Vec::new(),
+            enforce_iam: false,
         }
     }
 }
@@ -115,13 +120,32 @@ pub struct Aws {
     pub(crate) catalog: Catalog,
     pub(crate) sts: Arc<Sts>,
     pub(crate) ecs: Arc<Ecs>,
+    pub(crate) access: Arc<access::Access>,
     services: HashMap<&'static str, Arc<dyn Service>>,
 }
 
 impl Aws {
     fn new(kit: Kit, config: Config) -> Result<Self, StartError> {
         let iam = Arc::new(Iam::new(kit.clone())?);
-        let sts = Arc::new(Sts::new(kit.clone(), iam.clone())?);
+        let access = Arc::new(access::Access::new(kit.clone(), iam.clone()));
+        let configured_accounts = config
+            .access_keys
+            .iter()
+            .map(|key| {
+                let account = key
+                    .account_id
+                    .clone()
+                    .unwrap_or_else(|| config.account_id.clone());
+                (key.id.clone(), account)
+            })
+            .collect();
+        let sts = Arc::new(Sts::new(
+            kit.clone(),
+            iam.clone(),
+            access.clone(),
+            config.enforce_iam,
+            configured_accounts,
+        )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
         let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam, logs, ecs.clone()];
@@ -136,6 +160,7 @@ impl Aws {
             catalog,
             sts,
             ecs,
+            access,
             services,
         })
     }
@@ -200,6 +225,15 @@ impl Builder {
         self
     }
 
+    /// Authorize every request with IAM's policy evaluation; implies strict authentication.
+    pub fn enforce_iam(mut self, enforce: bool) -> Self {
+        self.config.enforce_iam = enforce;
+        if enforce {
+            self.config.strict_auth = true;
+        }
+        self
+    }
+
     pub fn access_key(mut self, key: AccessKey) -> Self {
         self.config.access_keys.push(key);
         self
@@ -230,6 +264,9 @@ impl Builder {
     }
 
     pub async fn start(mut self) -> Result<Simulator, StartError> {
+        if self.config.enforce_iam {
+            self.config.strict_auth = true;
+        }
         // Under strict authentication the admin API must not be the way around it.
         if self.config.strict_auth && self.kit.admin_token.is_none() {
             self.kit.admin_token = Some(self.kit.ids.hex(32));

@@ -24,12 +24,15 @@
 //! account-level reports are not implemented (they answer `NotImplemented`). AWS managed
 //! policies are a small table of the common ones, each with its current default version only.
 
+mod directory;
+mod federation;
 mod instance_profiles;
 mod managed;
 mod paging;
 mod policies;
 mod role_policies;
 mod roles;
+mod simulation;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -42,6 +45,8 @@ use crate::error::AwsError;
 use crate::model::{self, Model};
 use crate::protocol::shape::{Constraint, Validation, Violation};
 
+pub use directory::RoleFacts;
+pub use federation::{OidcProvider, SamlProvider, saml_metadata};
 pub use instance_profiles::InstanceProfile;
 pub use policies::ManagedPolicy;
 pub use roles::Role;
@@ -178,6 +183,8 @@ pub struct Iam {
     pub(crate) roles: Arc<Collection<Role>>,
     pub(crate) policies: Arc<Collection<ManagedPolicy>>,
     pub(crate) instance_profiles: Arc<Collection<InstanceProfile>>,
+    pub(crate) oidc_providers: Arc<Collection<OidcProvider>>,
+    pub(crate) saml_providers: Arc<Collection<SamlProvider>>,
     /// Held while a change depends on records of another collection (see the module docs).
     relations: Mutex<()>,
 }
@@ -189,6 +196,8 @@ impl Iam {
             roles: store.collection("iam.roles")?,
             policies: store.collection("iam.policies")?,
             instance_profiles: store.collection("iam.instance_profiles")?,
+            oidc_providers: store.collection("iam.oidc_providers")?,
+            saml_providers: store.collection("iam.saml_providers")?,
             relations: Mutex::new(()),
             kit,
         })
@@ -345,6 +354,30 @@ impl Service for Iam {
             "TagInstanceProfile" => tag_instance_profile,
             "UntagInstanceProfile" => untag_instance_profile,
             "ListInstanceProfileTags" => list_instance_profile_tags,
+            // Identity providers, the policy simulator and context keys (federation.rs,
+            // simulation.rs).
+            "AddClientIDToOpenIDConnectProvider" => add_client_id_to_open_id_connect_provider,
+            "CreateOpenIDConnectProvider" => create_open_id_connect_provider,
+            "CreateSAMLProvider" => create_saml_provider,
+            "DeleteOpenIDConnectProvider" => delete_open_id_connect_provider,
+            "DeleteSAMLProvider" => delete_saml_provider,
+            "GetContextKeysForCustomPolicy" => get_context_keys_for_custom_policy,
+            "GetContextKeysForPrincipalPolicy" => get_context_keys_for_principal_policy,
+            "GetOpenIDConnectProvider" => get_open_id_connect_provider,
+            "GetSAMLProvider" => get_saml_provider,
+            "ListOpenIDConnectProviderTags" => list_open_id_connect_provider_tags,
+            "ListOpenIDConnectProviders" => list_open_id_connect_providers,
+            "ListSAMLProviderTags" => list_saml_provider_tags,
+            "ListSAMLProviders" => list_saml_providers,
+            "RemoveClientIDFromOpenIDConnectProvider" => remove_client_id_from_open_id_connect_provider,
+            "SimulateCustomPolicy" => simulate_custom_policy,
+            "SimulatePrincipalPolicy" => simulate_principal_policy,
+            "TagOpenIDConnectProvider" => tag_open_id_connect_provider,
+            "TagSAMLProvider" => tag_saml_provider,
+            "UntagOpenIDConnectProvider" => untag_open_id_connect_provider,
+            "UntagSAMLProvider" => untag_saml_provider,
+            "UpdateOpenIDConnectProviderThumbprint" => update_open_id_connect_provider_thumbprint,
+            "UpdateSAMLProvider" => update_saml_provider,
         )
     }
 }
