@@ -93,7 +93,13 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
         headers: &parts.headers,
         body: &body,
     };
-    let ctx = match aws.authenticate(model, &signed, signature.as_ref(), &request_id) {
+    // moto's reset-auth turns authentication and authorization on after a number of requests.
+    // Operations made without credentials (web identity and SAML federation) are decided by
+    // their handlers, not by the caller's signature or policies.
+    let anonymous = operation.authtype.as_deref() == Some("none");
+    let enforce = !anonymous && (aws.config.enforce_iam || aws.moto_auth.enforce_now());
+    let strict = !anonymous && (aws.config.strict_auth || enforce);
+    let ctx = match aws.authenticate(model, &signed, signature.as_ref(), &request_id, strict) {
         Ok(ctx) => ctx,
         Err(error) => return fail(error),
     };
@@ -128,7 +134,7 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             return fail(error);
         }
     };
-    if aws.config.enforce_iam {
+    if enforce {
         let connection = Connection {
             source_ip: context.as_ref().and_then(|c| c.peer).map(|peer| peer.ip()),
             secure: context.as_ref().is_some_and(|c| c.scheme == Scheme::Https),
@@ -273,6 +279,7 @@ impl Aws {
         request: &SignedRequest<'_>,
         signature: Option<&sigv4::Signature>,
         request_id: &str,
+        strict: bool,
     ) -> Result<Ctx, AwsError> {
         let protocol = model.metadata.protocol;
         let json_family = !matches!(protocol, Protocol::Query | Protocol::Ec2);
@@ -283,7 +290,7 @@ impl Aws {
             .or_else(|| sigv4::access_key(request.headers, request.query))
             .unwrap_or_default();
         let issued = self.sts.credentials(&access_key);
-        if self.config.strict_auth {
+        if strict {
             let Some(signature) = signature else {
                 let code = if json_family {
                     "MissingAuthenticationTokenException"

@@ -26,6 +26,7 @@ pub mod endpoints;
 pub mod error;
 pub mod fuzzing;
 pub mod model;
+pub mod moto_api;
 pub mod policy;
 pub mod protocol;
 pub mod services;
@@ -121,6 +122,8 @@ pub struct Aws {
     pub(crate) sts: Arc<Sts>,
     pub(crate) ecs: Arc<Ecs>,
     pub(crate) access: Arc<access::Access>,
+    /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
+    pub(crate) moto_auth: moto_api::AuthSwitch,
     services: HashMap<&'static str, Arc<dyn Service>>,
 }
 
@@ -161,6 +164,7 @@ impl Aws {
             sts,
             ecs,
             access,
+            moto_auth: moto_api::AuthSwitch::default(),
             services,
         })
     }
@@ -287,6 +291,7 @@ impl Builder {
 
 fn router(aws: Arc<Aws>) -> Router {
     endpoints::router(aws.ecs.clone())
+        .merge(moto_api::router(aws.clone()))
         .merge(Router::new().fallback(dispatch::handle).with_state(aws))
 }
 
