@@ -248,16 +248,12 @@ pub(crate) fn encode_document(document: &str) -> String {
     percent_encoding::utf8_percent_encode(document, SAFE).to_string()
 }
 
-/// Checks that a policy document is a JSON object, as IAM's parser does first. The grammar
-/// inside (`Statement` and its elements) is not checked: clients and tests send trust policies
-/// such as `{}` that only need to be stored.
-pub(crate) fn check_document(document: &str) -> Result<(), IamError> {
-    match serde_json::from_str::<serde_json::Value>(document) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(IamError::MalformedPolicyDocument(
-            "This policy contains invalid Json".into(),
-        )),
-    }
+/// Checks a policy document with IAM's grammar (`crate::policy`).
+pub(crate) fn check_document(
+    document: &str,
+    kind: crate::policy::PolicyKind,
+) -> Result<(), IamError> {
+    crate::policy::check(document, kind).map_err(|error| IamError::MalformedPolicyDocument(error.0))
 }
 
 /// A policy's size as IAM's quotas count it: characters other than white space.

@@ -942,7 +942,7 @@ impl Iam {
 
 /// Checks a managed policy document: JSON, and within IAM's size quota.
 fn check_policy_document(document: &str) -> Result<(), IamError> {
-    check_document(document)?;
+    check_document(document, crate::policy::PolicyKind::Identity)?;
     if policy_size(document) > MAX_POLICY_SIZE {
         return Err(IamError::LimitExceeded(format!(
             "Cannot exceed quota for PolicySize: {MAX_POLICY_SIZE}"

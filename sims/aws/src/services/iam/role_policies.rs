@@ -193,7 +193,7 @@ impl Iam {
         ctx: &Ctx,
         input: PutRolePolicyRequest,
     ) -> Result<(), IamError> {
-        check_document(&input.policy_document)?;
+        check_document(&input.policy_document, crate::policy::PolicyKind::Identity)?;
         self.modify_role(ctx, &input.role_name, |role| {
             let others: usize = role
                 .inline_policies

@@ -39,7 +39,7 @@ pub struct Role {
 const MAX_TRUST_POLICY_SIZE: usize = 2048;
 
 fn check_trust_policy(document: &str) -> Result<(), IamError> {
-    check_document(document)?;
+    check_document(document, crate::policy::PolicyKind::Trust)?;
     if policy_size(document) > MAX_TRUST_POLICY_SIZE {
         return Err(IamError::LimitExceeded(format!(
             "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
