@@ -276,6 +276,11 @@ impl Access {
         {
             return Ok(());
         }
+        // AWS documents that no permission is needed to ask who one is, and no policy can
+        // deny it.
+        if service == "sts" && operation == "GetCallerIdentity" {
+            return Ok(());
+        }
         let (action, resource) =
             self.catalog
                 .resolve(service, operation, input, &ctx.region, &ctx.account_id);
