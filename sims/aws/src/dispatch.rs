@@ -290,6 +290,11 @@ impl Aws {
             .or_else(|| sigv4::access_key(request.headers, request.query))
             .unwrap_or_default();
         let issued = self.sts.credentials(&access_key);
+        // A long-term key IAM issued (to a user, or to an account's root user).
+        let iam_key = issued
+            .is_none()
+            .then(|| self.iam.access_key_identity(&access_key))
+            .flatten();
         if strict {
             let Some(signature) = signature else {
                 let code = if json_family {
@@ -350,7 +355,10 @@ impl Aws {
                     issued.secret_access_key.clone()
                 }
                 (None, Some(key)) => key.secret.clone(),
-                (None, None) => return Err(invalid_token()),
+                (None, None) => match &iam_key {
+                    Some(key) if key.active => key.secret_access_key.clone(),
+                    _ => return Err(invalid_token()),
+                },
             };
             if !sigv4::verify(request, signature, &secret) {
                 tracing::debug!(request_id, "signature mismatch");
@@ -368,9 +376,28 @@ impl Aws {
                 ));
             }
         }
-        let caller = match issued {
-            Some(issued) => issued.caller,
-            None => {
+        let caller = match (issued, iam_key) {
+            (Some(issued), _) => issued.caller,
+            (None, Some(key)) => {
+                if let Err(error) = self.iam.note_access_key_use(
+                    &access_key,
+                    model.metadata.endpoint_prefix.as_str(),
+                    &region,
+                ) {
+                    tracing::warn!(%error, "recording an access key's last use failed");
+                }
+                match key.user {
+                    Some(user) => Caller {
+                        access_key_id: access_key.clone(),
+                        account_id: user.account_id,
+                        arn: user.arn,
+                        user_id: user.user_id,
+                        session: None,
+                    },
+                    None => Caller::root(&key.account_id, &access_key),
+                }
+            }
+            (None, None) => {
                 let account = self.account_of_key(&access_key);
                 Caller::root(&account, &access_key)
             }

@@ -120,6 +120,7 @@ pub struct Aws {
     pub(crate) config: Config,
     pub(crate) catalog: Catalog,
     pub(crate) sts: Arc<Sts>,
+    pub(crate) iam: Arc<Iam>,
     pub(crate) ecs: Arc<Ecs>,
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
@@ -151,7 +152,7 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam, logs, ecs.clone()];
+        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
@@ -162,6 +163,7 @@ impl Aws {
             config,
             catalog,
             sts,
+            iam,
             ecs,
             access,
             moto_auth: moto_api::AuthSwitch::default(),

@@ -188,14 +188,36 @@ impl Access {
                     principal.role_arn = Some(role.arn);
                 }
             }
-            // A federated user's permissions are its session policies cut from the IAM user's
-            // that asked for it; the account root's federated users have the session
-            // policies alone.
+            PrincipalType::User => {
+                if let Some(user) = self.iam.principal_facts(&caller.arn) {
+                    loaded.identity = self.documents(&user.policies);
+                    loaded.boundary = user
+                        .boundary
+                        .as_deref()
+                        .and_then(|text| self.document(text, PolicyKind::Identity));
+                    loaded.tags = user.tags;
+                }
+            }
+            // A federated user's permissions are its session policies cut from those of the
+            // IAM user that asked for it (the account root's: everything); with no session
+            // policy it may do nothing.
             PrincipalType::FederatedUser => {
                 let parent = session.and_then(|s| s.parent_user_arn.as_deref());
-                loaded.unrestricted = parent.is_some_and(|arn| arn.ends_with(":root"));
+                if parent.is_some_and(|arn| arn.ends_with(":root")) {
+                    loaded.unrestricted = true;
+                } else if let Some(user) = parent.and_then(|arn| self.iam.principal_facts(arn)) {
+                    loaded.identity = self.documents(&user.policies);
+                    loaded.boundary = user
+                        .boundary
+                        .as_deref()
+                        .and_then(|text| self.document(text, PolicyKind::Identity));
+                }
+                if loaded.session.is_empty() {
+                    loaded.unrestricted = false;
+                    loaded.identity.clear();
+                }
             }
-            PrincipalType::Account | PrincipalType::User => {}
+            PrincipalType::Account => {}
         }
         if let Some(session) = session {
             for (key, value) in &session.tags {

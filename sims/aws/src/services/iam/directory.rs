@@ -1,15 +1,29 @@
-//! What authorization, STS and the policy simulator read from IAM: a role's trust policy,
-//! permission policies, boundary and tags, and the documents behind managed policy ARNs.
+//! What authorization, STS and the policy simulator read from IAM about a principal, in one
+//! piece: its identity, its identity policies (a user's with its groups'), its boundary, its
+//! tags, and for a role its trust policy and session limit. Built on the read API in
+//! `principals`.
 //!
 //! Reads only; every answer is a copy taken at the time of the call, so a request is decided on
 //! one consistent view of the principal.
-//!
-//! Users, groups and access keys are not read here yet: they arrive with IAM's users (the
-//! `principals` read API); until then only the account root, configured keys and sessions call.
 
-use super::{Iam, key, managed};
+use super::Iam;
+use super::principals::{PrincipalKind, PrincipalRef};
 
-/// A role as authorization sees it.
+/// A user or role as authorization sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalFacts {
+    pub arn: String,
+    pub account_id: String,
+    pub name: String,
+    /// `AIDA...` or `AROA...`.
+    pub id: String,
+    /// Inline policies (the principal's, then its groups'), then attached managed policies.
+    pub policies: Vec<String>,
+    pub boundary: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// A role as `AssumeRole` sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleFacts {
     pub arn: String,
@@ -18,65 +32,64 @@ pub struct RoleFacts {
     pub role_id: String,
     pub trust_policy: String,
     pub max_session_duration: i64,
-    /// Inline policies, then attached managed policies' default versions.
     pub policies: Vec<String>,
     pub boundary: Option<String>,
     pub tags: Vec<(String, String)>,
 }
 
 impl Iam {
-    /// The role an ARN names (`arn:aws:iam::ACCOUNT:role/PATH/NAME`), in any account.
-    pub fn role_facts(&self, arn: &str) -> Option<RoleFacts> {
-        let rest = arn.strip_prefix("arn:aws:iam::")?;
-        let (account, resource) = rest.split_once(':')?;
-        let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
-        let role = self.roles.get(&key(account, name))?;
-        if role.arn != arn {
-            return None;
-        }
-        let mut policies: Vec<String> = role.inline_policies.values().cloned().collect();
-        policies.extend(
-            role.attached_policies
-                .iter()
-                .filter_map(|arn| self.managed_policy_document(arn)),
-        );
-        Some(RoleFacts {
-            arn: role.arn.clone(),
-            account_id: role.account_id.clone(),
-            role_name: role.role_name.clone(),
-            role_id: role.role_id.clone(),
-            trust_policy: role.assume_role_policy_document.clone(),
-            max_session_duration: role.max_session_duration,
-            policies,
-            boundary: role
-                .permissions_boundary
-                .as_deref()
-                .and_then(|arn| self.managed_policy_document(arn)),
-            tags: role
-                .tags
-                .iter()
-                .map(|tag| (tag.key.clone(), tag.value.clone()))
+    /// The user or role an ARN names (a role session's ARN names its role), in any account.
+    pub fn principal_facts(&self, arn: &str) -> Option<PrincipalFacts> {
+        let principal = PrincipalRef::from_arn(arn)?;
+        let (arn, id) = match principal.kind {
+            PrincipalKind::User => {
+                let user = self.user_identity(&principal.account_id, &principal.name)?;
+                (user.arn, user.user_id)
+            }
+            PrincipalKind::Role => {
+                let role = self.role_identity(&principal.account_id, &principal.name)?;
+                (role.arn, role.role_id)
+            }
+        };
+        Some(PrincipalFacts {
+            arn,
+            account_id: principal.account_id.clone(),
+            name: principal.name.clone(),
+            id,
+            policies: self
+                .identity_policies(&principal)?
+                .into_iter()
+                .map(|policy| policy.document)
                 .collect(),
+            boundary: self
+                .permissions_boundary(&principal)
+                .map(|boundary| boundary.document),
+            tags: self.principal_tags(&principal).unwrap_or_default(),
         })
     }
 
-    /// The default version's document of a managed policy: an AWS managed one, or a customer
-    /// managed one in any account.
-    pub fn managed_policy_document(&self, arn: &str) -> Option<String> {
-        if let Some(policy) = managed::by_arn(arn) {
-            return Some(policy.document.to_string());
-        }
-        let rest = arn.strip_prefix("arn:aws:iam::")?;
-        let (account, resource) = rest.split_once(':')?;
-        let name = resource.strip_prefix("policy/")?.rsplit('/').next()?;
-        let policy = self.policies.get(&key(account, name))?;
-        if policy.arn != arn {
+    /// The role an ARN names (`arn:aws:iam::ACCOUNT:role/PATH/NAME`, path included), in any
+    /// account.
+    pub fn role_facts(&self, arn: &str) -> Option<RoleFacts> {
+        let principal = PrincipalRef::from_arn(arn)?;
+        if principal.kind != PrincipalKind::Role || !arn.starts_with("arn:aws:iam::") {
             return None;
         }
-        policy
-            .versions
-            .iter()
-            .find(|version| version.version_id == policy.default_version_id)
-            .map(|version| version.document.clone())
+        let role = self.role_identity(&principal.account_id, &principal.name)?;
+        if role.arn != arn {
+            return None;
+        }
+        let facts = self.principal_facts(arn)?;
+        Some(RoleFacts {
+            arn: role.arn,
+            account_id: role.account_id,
+            role_name: role.role_name,
+            role_id: role.role_id,
+            trust_policy: role.trust_policy,
+            max_session_duration: role.max_session_duration,
+            policies: facts.policies,
+            boundary: facts.boundary,
+            tags: facts.tags,
+        })
     }
 }

@@ -25,6 +25,7 @@ use sim_aws_shapes::iam::{
 };
 use sim_aws_shapes::normal::Timestamp;
 
+use super::tags::TagKeys;
 use super::{Iam, IamError};
 use crate::services::Ctx;
 
@@ -108,23 +109,12 @@ fn add_unique(list: &mut Vec<String>, value: String) {
     }
 }
 
-/// Tags as IAM's shared helpers take them, and back.
-fn merge(tags: &mut Vec<Tag>, new: Vec<Tag>, quota: &str) -> Result<(), IamError> {
-    let convert = |tag: Tag| super::Tag {
-        key: tag.key,
-        value: tag.value,
-    };
-    let mut merged: Vec<super::Tag> = tags.drain(..).map(convert).collect();
-    let result = super::merge_tags(&mut merged, new.into_iter().map(convert).collect(), quota);
-    tags.extend(merged.into_iter().map(|tag| Tag {
-        key: tag.key,
-        value: tag.value,
-    }));
-    result
+fn merge(tags: &mut Vec<Tag>, new: Vec<Tag>) -> Result<(), IamError> {
+    super::tags::merge_tags(tags, new, TagKeys::CaseInsensitive)
 }
 
 fn remove(tags: &mut Vec<Tag>, keys: &[String]) {
-    tags.retain(|tag| !keys.iter().any(|key| key.eq_ignore_ascii_case(&tag.key)));
+    super::tags::remove_tags(tags, keys, TagKeys::CaseInsensitive);
 }
 
 /// One page of tags, ordered by key.
@@ -133,18 +123,8 @@ fn tag_page(
     marker: Option<&str>,
     max_items: Option<i32>,
 ) -> Result<(Vec<Tag>, Option<bool>, Option<String>), IamError> {
-    let limit = max_items.map_or(100, |max| max.max(1) as usize);
-    let entries = tags
-        .into_iter()
-        .map(|tag| (tag.key.to_ascii_lowercase(), tag))
-        .collect();
-    let page = crate::services::paging::page(entries, marker, limit)
-        .map_err(|_| IamError::InvalidInput("Invalid value for parameter Marker.".into()))?;
-    Ok((
-        page.items.clone(),
-        Some(page.is_truncated()),
-        page.next.clone(),
-    ))
+    let page = super::tags::page_tags(tags, TagKeys::CaseInsensitive, marker, max_items)?;
+    Ok((page.items, Some(page.is_truncated), page.marker))
 }
 
 impl Iam {
@@ -189,13 +169,13 @@ impl Iam {
         input: CreateOpenIDConnectProviderRequest,
     ) -> Result<CreateOpenIDConnectProviderResponse, IamError> {
         let Some(url) = input.url.strip_prefix("https://") else {
-            return Err(IamError::InvalidInput(
+            return Err(IamError::Validation(
                 "Invalid Open ID Connect Provider URL".into(),
             ));
         };
         let url = url.trim_end_matches('/').to_string();
         if url.is_empty() || url.contains(['?', '#']) {
-            return Err(IamError::InvalidInput(
+            return Err(IamError::Validation(
                 "Invalid Open ID Connect Provider URL".into(),
             ));
         }
@@ -209,11 +189,7 @@ impl Iam {
             )));
         }
         let mut tags = Vec::new();
-        merge(
-            &mut tags,
-            input.tags.unwrap_or_default(),
-            "TagsPerOpenIdConnectProvider",
-        )?;
+        merge(&mut tags, input.tags.unwrap_or_default())?;
         let key = oidc_key(&ctx.account_id, &url);
         if self.oidc_providers.contains(&key) {
             return Err(IamError::EntityAlreadyExists(format!(
@@ -331,11 +307,7 @@ impl Iam {
         input: TagOpenIDConnectProviderRequest,
     ) -> Result<(), IamError> {
         self.modify_oidc(ctx, &input.open_id_connect_provider_arn, |provider| {
-            merge(
-                &mut provider.tags,
-                input.tags,
-                "TagsPerOpenIdConnectProvider",
-            )
+            merge(&mut provider.tags, input.tags)
         })
     }
 
@@ -397,11 +369,7 @@ impl Iam {
     ) -> Result<CreateSAMLProviderResponse, IamError> {
         let metadata = saml_metadata(&input.saml_metadata_document)?;
         let mut tags = Vec::new();
-        merge(
-            &mut tags,
-            input.tags.unwrap_or_default(),
-            "TagsPerSamlProvider",
-        )?;
+        merge(&mut tags, input.tags.unwrap_or_default())?;
         let key = super::key(&ctx.account_id, &input.name);
         if self.saml_providers.contains(&key) {
             return Err(IamError::EntityAlreadyExists(format!(
@@ -513,7 +481,7 @@ impl Iam {
         input: TagSAMLProviderRequest,
     ) -> Result<(), IamError> {
         self.modify_saml(ctx, &input.saml_provider_arn, |provider| {
-            merge(&mut provider.tags, input.tags, "TagsPerSamlProvider")
+            merge(&mut provider.tags, input.tags)
         })
         .map(|_| ())
     }

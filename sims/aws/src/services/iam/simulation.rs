@@ -19,6 +19,7 @@ use sim_aws_shapes::iam::{
     SimulatePolicyResponse, SimulatePrincipalPolicyRequest, Statement,
 };
 
+use super::principals::{HolderKind, PrincipalKind, PrincipalRef};
 use super::{Iam, IamError};
 use crate::policy::evaluate::{self, Denial, Policies, Request, RequestPrincipal};
 use crate::policy::{Context, Document, PolicyKind};
@@ -204,18 +205,16 @@ fn page(
     marker: Option<&str>,
     max_items: Option<i32>,
 ) -> Result<SimulatePolicyResponse, IamError> {
-    let limit = max_items.map_or(100, |max| max.max(1) as usize);
     let entries = results
         .into_iter()
         .enumerate()
         .map(|(index, result)| (format!("{index:08}"), result))
         .collect();
-    let page = crate::services::paging::page(entries, marker, limit)
-        .map_err(|_| IamError::InvalidInput("Invalid value for parameter Marker.".into()))?;
+    let page = super::paging::paginate(entries, marker, max_items)?;
     Ok(SimulatePolicyResponse {
-        is_truncated: Some(page.is_truncated()),
-        marker: page.next.clone(),
-        evaluation_results: Some(page.items.clone()),
+        is_truncated: Some(page.is_truncated),
+        marker: page.marker,
+        evaluation_results: Some(page.items),
     })
 }
 
@@ -239,64 +238,68 @@ fn custom_sources(
 }
 
 impl Iam {
-    /// The policies of the principal an ARN names, as simulation sources.
+    /// The policies of the user or role an ARN names, as simulation sources: identity
+    /// policies (a user's groups' included), and its permissions boundary.
     fn principal_sources(
         &self,
         arn: &str,
     ) -> Result<(RequestPrincipal, Vec<Source>, Vec<Source>), IamError> {
-        let not_found = || IamError::NoSuchEntity(format!("Principal {arn} does not exist."));
-        let role = self.role_facts(arn).ok_or_else(not_found)?;
-        let stored = self
-            .roles
-            .get(&super::key(&role.account_id, &role.role_name))
-            .ok_or_else(not_found)?;
-        let mut identity = Vec::new();
-        for (name, text) in &stored.inline_policies {
-            identity.push(Source::new(
-                name.clone(),
-                "role",
-                text,
-                PolicyKind::Identity,
-            )?);
-        }
-        for policy_arn in &stored.attached_policies {
-            if let Some(text) = self.managed_policy_document(policy_arn) {
-                let kind = if policy_arn.starts_with("arn:aws:iam::aws:") {
-                    "aws-managed"
-                } else {
-                    "user-managed"
-                };
-                identity.push(Source::new(
-                    policy_arn.clone(),
-                    kind,
-                    &text,
-                    PolicyKind::Identity,
-                )?);
-            }
-        }
-        let mut boundary = Vec::new();
-        if let Some(boundary_arn) = &stored.permissions_boundary
-            && let Some(text) = self.managed_policy_document(boundary_arn)
-        {
-            let kind = if boundary_arn.starts_with("arn:aws:iam::aws:") {
+        let principal = PrincipalRef::from_arn(arn)
+            .filter(|_| arn.starts_with("arn:aws:iam::"))
+            .ok_or_else(|| IamError::InvalidInput(format!("Invalid ARN: {arn}")))?;
+        let facts = self.principal_facts(arn).ok_or_else(|| {
+            let kind = match principal.kind {
+                PrincipalKind::User => "user",
+                PrincipalKind::Role => "role",
+            };
+            IamError::NoSuchEntity(format!(
+                "The {kind} with name {} cannot be found.",
+                principal.name
+            ))
+        })?;
+        let managed_kind = |arn: &str| {
+            if arn.starts_with("arn:aws:iam::aws:") {
                 "aws-managed"
             } else {
                 "user-managed"
+            }
+        };
+        let mut identity = Vec::new();
+        for policy in self.identity_policies(&principal).unwrap_or_default() {
+            let (id, kind) = match &policy.arn {
+                Some(arn) => (arn.clone(), managed_kind(arn)),
+                None => (
+                    policy.name.clone(),
+                    match policy.holder_kind {
+                        HolderKind::User => "user",
+                        HolderKind::Group => "group",
+                        HolderKind::Role => "role",
+                    },
+                ),
             };
-            boundary.push(Source::new(
-                boundary_arn.clone(),
+            identity.push(Source::new(
+                id,
                 kind,
-                &text,
+                &policy.document,
                 PolicyKind::Identity,
             )?);
         }
-        let principal = RequestPrincipal {
-            arn: role.arn.clone(),
-            account: role.account_id.clone(),
-            role_arn: Some(role.arn),
+        let mut boundary = Vec::new();
+        if let Some(found) = self.permissions_boundary(&principal) {
+            boundary.push(Source::new(
+                found.arn.clone(),
+                managed_kind(&found.arn),
+                &found.document,
+                PolicyKind::Identity,
+            )?);
+        }
+        let request = RequestPrincipal {
+            arn: facts.arn.clone(),
+            account: facts.account_id,
+            role_arn: (principal.kind == PrincipalKind::Role).then_some(facts.arn),
             ..RequestPrincipal::default()
         };
-        Ok((principal, identity, boundary))
+        Ok((request, identity, boundary))
     }
 
     pub(crate) async fn simulate_principal_policy(
@@ -316,6 +319,10 @@ impl Iam {
         }
         let mut context = context(input.context_entries);
         context.set("aws:PrincipalArn", principal.arn.as_str());
+        if principal.role_arn.is_none() {
+            let name = principal.arn.rsplit('/').next().unwrap_or_default();
+            context.set("aws:username", name);
+        }
         let simulation = Simulation {
             identity,
             boundary,
