@@ -55,6 +55,43 @@ def denied(call, code, message, **kwargs):
 check(sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:root", "the admin key is the account root")
 admin.client("logs", endpoint_url=endpoint, config=config).create_log_group(logGroupName=unique("/admin"))
 
+# A user whose only policy allows logs:Describe*, through a group: its access key signs its
+# requests (strict authentication), and it lists log groups but may create none.
+user_name = unique("alice")
+iam.create_user(UserName=user_name)
+group_name = unique("readers")
+iam.create_group(GroupName=group_name)
+iam.put_group_policy(GroupName=group_name, PolicyName="describe",
+                     PolicyDocument=policy({"Effect": "Allow", "Action": "logs:Describe*", "Resource": "*"}))
+iam.add_user_to_group(GroupName=group_name, UserName=user_name)
+key = iam.create_access_key(UserName=user_name)["AccessKey"]
+alice = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1")
+alice_arn = f"arn:aws:iam::{ACCOUNT}:user/{user_name}"
+check(alice.client("sts", endpoint_url=endpoint, config=config).get_caller_identity()["Arn"] == alice_arn, "the key is the user's")
+alice_logs = alice.client("logs", endpoint_url=endpoint, config=config)
+alice_logs.describe_log_groups()
+group = unique("/app/alice")
+denied(alice_logs.create_log_group, "AccessDeniedException",
+       f"User: {alice_arn} is not authorized to perform: logs:CreateLogGroup on resource: "
+       f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{group}:log-stream: "
+       f"because no identity-based policy allows the logs:CreateLogGroup action",
+       logGroupName=group)
+# The user's own policy may allow more; an explicit deny in it wins over the group's allow.
+iam.put_user_policy(UserName=user_name, PolicyName="own", PolicyDocument=policy(
+    {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": f"arn:aws:logs:*:*:log-group:/home/${{aws:username}}/*"},
+    {"Effect": "Deny", "Action": "logs:DescribeLogStreams", "Resource": "*"}))
+alice_logs.create_log_group(logGroupName=f"/home/{user_name}/notes")
+denied(alice_logs.describe_log_streams, "AccessDeniedException",
+       f"User: {alice_arn} is not authorized to perform: logs:DescribeLogStreams on resource: "
+       f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/home/{user_name}/notes:log-stream: with an explicit deny in an identity-based policy",
+       logGroupName=f"/home/{user_name}/notes")
+wrong = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key="not-the-secret", region_name="us-east-1")
+try:
+    wrong.client("logs", endpoint_url=endpoint, config=config).describe_log_groups()
+    fail("a wrong secret was accepted")
+except botocore.exceptions.ClientError as error:
+    check(error.response["Error"]["Code"] == "InvalidSignatureException", f"wrong secret: {error.response['Error']}")
+
 # A role whose only policy allows logs:Describe*: it lists log groups, and nothing else.
 reader_name = unique("reader")
 reader = session(role(reader_name, {"Effect": "Allow", "Action": "logs:Describe*", "Resource": "*"}), "alice")
