@@ -750,11 +750,9 @@ pub fn aws_principal(value: &str) -> bool {
                         .is_some_and(|name| name_characters(name) && !name.ends_with('/'))
                 })
         }
-        _ => ["assumed-role/", "federated-user/"].iter().any(|prefix| {
-            resource
-                .strip_prefix(prefix)
-                .is_some_and(|name| name_characters(name))
-        }),
+        _ => ["assumed-role/", "federated-user/"]
+            .iter()
+            .any(|prefix| resource.strip_prefix(prefix).is_some_and(name_characters)),
     }
 }
 

@@ -122,9 +122,8 @@ fn tag_page(
     tags: Vec<Tag>,
     marker: Option<&str>,
     max_items: Option<i32>,
-) -> Result<(Vec<Tag>, Option<bool>, Option<String>), IamError> {
-    let page = super::tags::page_tags(tags, TagKeys::CaseInsensitive, marker, max_items)?;
-    Ok((page.items, Some(page.is_truncated), page.marker))
+) -> Result<super::paging::Page<Tag>, IamError> {
+    super::tags::page_tags(tags, TagKeys::CaseInsensitive, marker, max_items)
 }
 
 impl Iam {
@@ -328,12 +327,11 @@ impl Iam {
         input: ListOpenIDConnectProviderTagsRequest,
     ) -> Result<ListOpenIDConnectProviderTagsResponse, IamError> {
         let provider = self.oidc_by_arn(ctx, &input.open_id_connect_provider_arn)?;
-        let (tags, is_truncated, marker) =
-            tag_page(provider.tags, input.marker.as_deref(), input.max_items)?;
+        let page = tag_page(provider.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListOpenIDConnectProviderTagsResponse {
-            tags,
-            is_truncated,
-            marker,
+            tags: page.items,
+            is_truncated: Some(page.is_truncated),
+            marker: page.marker,
         })
     }
 
@@ -504,12 +502,11 @@ impl Iam {
         input: ListSAMLProviderTagsRequest,
     ) -> Result<ListSAMLProviderTagsResponse, IamError> {
         let provider = self.saml_by_arn(ctx, &input.saml_provider_arn)?;
-        let (tags, is_truncated, marker) =
-            tag_page(provider.tags, input.marker.as_deref(), input.max_items)?;
+        let page = tag_page(provider.tags, input.marker.as_deref(), input.max_items)?;
         Ok(ListSAMLProviderTagsResponse {
-            tags,
-            is_truncated,
-            marker,
+            tags: page.items,
+            is_truncated: Some(page.is_truncated),
+            marker: page.marker,
         })
     }
 }
