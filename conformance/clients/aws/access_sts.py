@@ -117,4 +117,27 @@ check(error_of(sts_a.assume_root, TargetPrincipal=B, TaskPolicyArn={"arn": "arn:
       == "AccessDenied", "AssumeRoot outside an organization")
 check(error_of(sts_a.decode_authorization_message, EncodedMessage="garbage")[0] == "InvalidAuthorizationMessageException",
       "DecodeAuthorizationMessage of a message the simulator did not encode")
+
+# moto's control API: reset-auth switches authentication on after N requests; reset empties.
+import http.client
+import urllib.parse
+
+url = urllib.parse.urlparse(endpoint)
+
+
+def post(path, body):
+    connection = http.client.HTTPConnection(url.hostname, url.port)
+    connection.request("POST", path, body=body)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
+
+
+check(post("/moto-api/reset-auth", "2") == (200, {"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": "inf"}), "reset-auth answers as moto")
+sts_a.get_caller_identity()
+sts_a.get_caller_identity()
+check(error_of(sts_a.get_caller_identity)[0] == "InvalidClientTokenId", "after the count, unknown keys are refused")
+check(post("/moto-api/reset-auth", "inf") == (200, {"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": "2.0"}), "reset-auth back to inf")
+sts_a.get_caller_identity()
+check(post("/moto-api/reset", "") == (200, {"status": "ok"}), "moto reset")
+check(error_of(iam_a.get_role, RoleName=shared["RoleName"])[0] == "NoSuchEntity", "reset emptied IAM")
 done("sts and accounts")
