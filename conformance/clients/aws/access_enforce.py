@@ -92,6 +92,21 @@ try:
 except botocore.exceptions.ClientError as error:
     check(error.response["Error"]["Code"] == "InvalidSignatureException", f"wrong secret: {error.response['Error']}")
 
+# AssumeRole weighs the trust policy with the caller's own policies: a trust policy naming the
+# user lets it in without an identity policy; one naming only the account delegates to the
+# user's policies, which grant nothing here.
+alice_sts = alice.client("sts", endpoint_url=endpoint, config=config)
+named = iam.create_role(RoleName=unique("names-alice"), AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": alice_arn}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+alice_sts.assume_role(RoleArn=named, RoleSessionName="named")
+delegated = iam.create_role(RoleName=unique("delegates"), AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+denied(alice_sts.assume_role, "AccessDenied",
+       f"User: {alice_arn} is not authorized to perform: sts:AssumeRole on resource: {delegated}",
+       RoleArn=delegated, RoleSessionName="delegated")
+iam.put_user_policy(UserName=user_name, PolicyName="assume", PolicyDocument=policy(
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": delegated}))
+alice_sts.assume_role(RoleArn=delegated, RoleSessionName="delegated")
+
 # A role whose only policy allows logs:Describe*: it lists log groups, and nothing else.
 reader_name = unique("reader")
 reader = session(role(reader_name, {"Effect": "Allow", "Action": "logs:Describe*", "Resource": "*"}), "alice")

@@ -298,9 +298,20 @@ impl Access {
         {
             return Ok(());
         }
-        // AWS documents that no permission is needed to ask who one is, and no policy can
-        // deny it.
-        if service == "sts" && operation == "GetCallerIdentity" {
+        // AWS documents that asking who one is, and asking for a session token, need no
+        // permission. The AssumeRole family is decided by its handler, which weighs the trust
+        // policy and the caller's own policies together (a trust policy naming the caller
+        // grants without an identity policy).
+        if service == "sts"
+            && matches!(
+                operation,
+                "GetCallerIdentity"
+                    | "GetSessionToken"
+                    | "AssumeRole"
+                    | "AssumeRoleWithWebIdentity"
+                    | "AssumeRoleWithSAML"
+            )
+        {
             return Ok(());
         }
         let (action, resource) =
