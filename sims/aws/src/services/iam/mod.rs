@@ -42,6 +42,8 @@ mod access_reports;
 mod account;
 mod api;
 mod credentials;
+mod directory;
+mod federation;
 mod grants;
 mod group_policies;
 mod groups;
@@ -60,6 +62,7 @@ mod role_policies;
 mod roles;
 mod server_certificates;
 mod service_linked_roles;
+mod simulation;
 mod tags;
 mod totp;
 mod user_policies;
@@ -80,6 +83,8 @@ use crate::protocol::shape::{Constraint, Validation, Violation};
 pub use access_keys::StoredAccessKey;
 pub use access_reports::AccessJob;
 pub use account::AccountSettings;
+pub use directory::{PrincipalFacts, RoleFacts};
+pub use federation::{OidcProvider, SamlProvider, saml_metadata};
 pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
 pub use mfa::StoredMfaDevice;
@@ -267,6 +272,8 @@ pub struct Iam {
     pub(crate) roles: Arc<Collection<Role>>,
     pub(crate) policies: Arc<Collection<ManagedPolicy>>,
     pub(crate) instance_profiles: Arc<Collection<InstanceProfile>>,
+    pub(crate) oidc_providers: Arc<Collection<OidcProvider>>,
+    pub(crate) saml_providers: Arc<Collection<SamlProvider>>,
     pub(crate) users: Arc<Collection<User>>,
     pub(crate) groups: Arc<Collection<Group>>,
     /// By access key ID (IDs are unique across accounts).
@@ -292,6 +299,8 @@ impl Iam {
             roles: store.collection("iam.roles")?,
             policies: store.collection("iam.policies")?,
             instance_profiles: store.collection("iam.instance_profiles")?,
+            oidc_providers: store.collection("iam.oidc_providers")?,
+            saml_providers: store.collection("iam.saml_providers")?,
             users: store.collection("iam.users")?,
             groups: store.collection("iam.groups")?,
             access_keys: store.collection("iam.access_keys")?,

@@ -8,9 +8,7 @@
 //! it; the first `GenerateCredentialReport` answers `STARTED` (AWS's answer when no report
 //! exists), later ones `COMPLETE` until the report is four hours old.
 //!
-//! Limits: `Providers` in the summary counts nothing until the OpenID Connect and SAML providers
-//! (another part of the simulator) are counted here; the root user has no password, MFA or
-//! signing certificates in the simulator.
+//! Limits: the root user has no password, MFA or signing certificates in the simulator.
 
 use std::collections::BTreeMap;
 
@@ -275,6 +273,7 @@ impl Iam {
         let devices = self.account_mfa_devices(ctx);
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let root_keys = self.report_keys(ctx, None).len();
+        let prefix = super::account_prefix(&ctx.account_id);
         let summary: BTreeMap<String, i32> = [
             ("AccessKeysPerUserQuota", 2),
             ("AccountAccessKeysPresent", i32::from(root_keys > 0)),
@@ -308,7 +307,13 @@ impl Iam {
                 count(policies.iter().map(|policy| policy.versions.len()).sum()),
             ),
             ("PolicyVersionsInUseQuota", 10000),
-            ("Providers", 0),
+            (
+                "Providers",
+                count(
+                    self.oidc_providers.scan_prefix(&prefix).len()
+                        + self.saml_providers.scan_prefix(&prefix).len(),
+                ),
+            ),
             ("RolePolicySizeQuota", 10240),
             ("Roles", count(self.account_roles(ctx).len())),
             ("RolesQuota", 1000),
