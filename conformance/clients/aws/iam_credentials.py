@@ -36,6 +36,18 @@ unused = iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])
 check(unused["UserName"] == user and unused["AccessKeyLastUsed"] == {"ServiceName": "N/A", "Region": "N/A"}, f"never used: {unused}")
 expect("NoSuchEntity", iam.update_access_key, "The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found.", 404, UserName=user, AccessKeyId="AKIAIOSFODNN7EXAMPLE", Status="Active")
 expect("AccessDenied", iam.get_access_key_last_used, None, 403, AccessKeyId="AKIAIOSFODNN7EXAMPLE")
+
+# Calls signed with the user's own key act as the user: GetUser and ListAccessKeys without a
+# name answer for it, ChangePassword changes its password, and the key's use is recorded.
+as_user = client("iam", aws_access_key_id=second["AccessKeyId"], aws_secret_access_key=second["SecretAccessKey"])
+check(as_user.get_user()["User"]["UserName"] == user, "GetUser without a name answers the caller")
+check({k["AccessKeyId"] for k in as_user.list_access_keys()["AccessKeyMetadata"]} == {first["AccessKeyId"], second["AccessKeyId"]}, "ListAccessKeys without a name")
+used = iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])["AccessKeyLastUsed"]
+check((used["ServiceName"], used["Region"]) == ("iam", "us-east-1") and "LastUsedDate" in used, f"last use recorded: {used}")
+iam.create_login_profile(UserName=user, Password="Sockerless-old-1!")
+as_user.change_password(OldPassword="Sockerless-old-1!", NewPassword="Sockerless-new-2!")
+expect("AccessDenied", as_user.change_password, None, 403, OldPassword="Sockerless-old-1!", NewPassword="Sockerless-new-3!")
+iam.delete_login_profile(UserName=user)
 for key in (first, second):
     iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
 
