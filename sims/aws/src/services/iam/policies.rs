@@ -25,7 +25,7 @@ use sim_aws_shapes::iam::{
     SetDefaultPolicyVersionRequest, Tag, TagPolicyRequest, UntagPolicyRequest,
 };
 
-use super::managed::{self, AWS_MANAGED, AwsManagedPolicy};
+use super::managed::{self, AwsManagedPolicy};
 use super::paging::paginate;
 use super::principals::HolderKind;
 use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
@@ -251,7 +251,9 @@ impl Policy {
 
     fn description(&self) -> Option<String> {
         match self {
-            Policy::Aws(policy) => Some(policy.description.to_string()),
+            Policy::Aws(policy) => {
+                (!policy.description.is_empty()).then(|| policy.description.to_string())
+            }
             Policy::Local(policy) => policy.description.clone(),
         }
     }
@@ -538,7 +540,7 @@ impl Iam {
         let scope = scope.unwrap_or("All");
         let mut candidates = Vec::new();
         if matches!(scope, "All" | "AWS") {
-            candidates.extend(AWS_MANAGED.iter().map(Policy::Aws));
+            candidates.extend(managed::all().iter().map(Policy::Aws));
         }
         if matches!(scope, "All" | "Local") {
             candidates.extend(

@@ -402,13 +402,16 @@ async fn aws_managed_policies_are_listed_and_read_only() {
             "PolicyName",
         )
         .await;
-    assert_eq!(
-        names,
-        [vec![
-            "AmazonECSTaskExecutionRolePolicy",
-            "AWSLambdaBasicExecutionRole"
-        ]]
-    );
+    // Every AWS managed policy under the path, in pages of 100, each once and in order.
+    let all: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
+    assert!(names.len() > 1 && names.iter().all(|page| page.len() <= 100));
+    assert!(all.contains(&"AmazonECSTaskExecutionRolePolicy"));
+    assert!(all.contains(&"AWSLambdaBasicExecutionRole"));
+    assert!(!all.contains(&"AdministratorAccess"), "its path is /");
+    let mut unique = all.clone();
+    unique.sort_unstable_by_key(|name| name.to_lowercase());
+    unique.dedup();
+    assert_eq!(unique.len(), all.len());
     let local = h.policy("mine").await;
     let local_only = h.ok("ListPolicies", json!({"Scope": "Local"})).await;
     assert_eq!(local_only["Policies"][0]["Arn"], json!(local));
