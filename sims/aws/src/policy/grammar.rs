@@ -563,7 +563,7 @@ fn resource_error(resource: &str) -> Option<String> {
         }
         // Buckets and objects have no region (nor account); access points, access grants and
         // batch jobs are regional and carry both.
-        "s3" if region_given && after_service.splitn(3, ':').nth(1).unwrap_or("").is_empty() => {
+        "s3" if region_given && after_service.split(':').nth(1).unwrap_or("").is_empty() => {
             return Some(format!(
                 "Resource {resource} can not contain region information."
             ));
