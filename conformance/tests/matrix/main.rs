@@ -6,3 +6,4 @@ mod aws;
 mod aws_access;
 mod aws_iam;
 mod foundation;
+mod terraform;
