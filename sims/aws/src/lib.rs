@@ -31,7 +31,6 @@ pub mod policy;
 pub mod protocol;
 pub mod services;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -125,7 +124,8 @@ pub struct Aws {
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
     pub(crate) moto_auth: moto_api::AuthSwitch,
-    services: HashMap<&'static str, Arc<dyn Service>>,
+    /// By signing name; looked up on every request, so hashed with FxHash (trusted keys).
+    services: rustc_hash::FxHashMap<&'static str, Arc<dyn Service>>,
 }
 
 impl Aws {

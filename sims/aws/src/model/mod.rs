@@ -19,6 +19,10 @@ pub struct Model {
     pub metadata: Metadata,
     pub operations: FxHashMap<String, Operation>,
     pub shapes: FxHashMap<String, Shape>,
+    /// Shapes whose values need rewriting between the normal form and a JSON body (computed on
+    /// first use; see [`Model::json_body_differs`]).
+    #[serde(skip)]
+    json_rewritten: OnceLock<rustc_hash::FxHashSet<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,6 +287,73 @@ impl Model {
         self.operations.get(name)
     }
 
+    /// Whether a value of shape `name` in the normal form differs from its JSON body: it
+    /// contains (at any depth) a timestamp whose format is not epoch seconds, the form both
+    /// share. Outputs of shapes that do not can be written as they are.
+    pub fn json_body_differs(&self, name: &str) -> bool {
+        self.json_rewritten
+            .get_or_init(|| {
+                let mut differs = rustc_hash::FxHashSet::default();
+                let mut visiting = rustc_hash::FxHashSet::default();
+                for shape in self.shapes.keys() {
+                    if self.differs(shape, &mut visiting, &mut differs) {
+                        differs.insert(shape.clone());
+                    }
+                }
+                differs
+            })
+            .contains(name)
+    }
+
+    fn differs(
+        &self,
+        name: &str,
+        visiting: &mut rustc_hash::FxHashSet<String>,
+        known: &mut rustc_hash::FxHashSet<String>,
+    ) -> bool {
+        if known.contains(name) {
+            return true;
+        }
+        // A shape being visited further up refers back to itself: its answer is decided there.
+        if !visiting.insert(name.to_string()) {
+            return false;
+        }
+        let Some(shape) = self.shapes.get(name) else {
+            visiting.remove(name);
+            return false;
+        };
+        let non_epoch = |format: Option<TimestampFormat>| {
+            format.is_some_and(|f| f != TimestampFormat::UnixTimestamp)
+        };
+        let member_differs = |member: &Member, visiting: &mut _, known: &mut _| {
+            non_epoch(member.timestamp_format) || self.differs(&member.shape, visiting, known)
+        };
+        let result = match shape.kind {
+            ShapeType::Timestamp => non_epoch(shape.timestamp_format),
+            ShapeType::Structure => {
+                non_epoch(shape.timestamp_format)
+                    || shape
+                        .members
+                        .values()
+                        .any(|member| member_differs(member, visiting, known))
+            }
+            ShapeType::List => shape
+                .member
+                .as_ref()
+                .is_some_and(|member| member_differs(member, visiting, known)),
+            ShapeType::Map => shape
+                .value
+                .as_ref()
+                .is_some_and(|member| member_differs(member, visiting, known)),
+            _ => false,
+        };
+        visiting.remove(name);
+        if result {
+            known.insert(name.to_string());
+        }
+        result
+    }
+
     /// The wire code and HTTP status of the error shape `name`, if the model declares it.
     pub fn error_code(&self, name: &str) -> Option<(String, u16, bool)> {
         let shape = self.shapes.get(name)?;
@@ -365,6 +436,28 @@ mod tests {
             ecs().metadata.target_prefix.as_deref(),
             Some("AmazonEC2ContainerServiceV20141113")
         );
+    }
+
+    #[test]
+    fn json_bodies_differ_only_where_timestamps_are_not_epoch_seconds() {
+        let model = Model::parse(
+            r#"{"metadata":{"apiVersion":"1","endpointPrefix":"t","protocol":"json"},
+                "operations":{},
+                "shapes":{
+                  "Plain":{"type":"structure","members":{"When":{"shape":"Epoch"},"Items":{"shape":"Plains"}}},
+                  "Plains":{"type":"list","member":{"shape":"Plain"}},
+                  "Epoch":{"type":"timestamp"},
+                  "Iso":{"type":"timestamp","timestampFormat":"iso8601"},
+                  "Deep":{"type":"structure","members":{"Inner":{"shape":"Holder"}}},
+                  "Holder":{"type":"structure","members":{"At":{"shape":"Iso"},"Back":{"shape":"Deep"}}},
+                  "Override":{"type":"structure","members":{"At":{"shape":"Epoch","timestampFormat":"rfc822"}}}
+                }}"#,
+        )
+        .unwrap();
+        assert!(!model.json_body_differs("Plain"), "self-referencing through a list");
+        assert!(model.json_body_differs("Deep") && model.json_body_differs("Holder"));
+        assert!(model.json_body_differs("Override"));
+        assert!(!model.json_body_differs("Epoch"));
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub fn json_error_message(error: &serde_json::Error) -> String {
 
 pub fn encode(model: &Model, operation: &Operation, output: Value) -> WireResponse {
     let body = match &operation.output {
+        // Handlers answer generated shapes, which hold only the shape's members: the walk is
+        // needed only to reformat timestamps that are not epoch seconds.
+        Some(shape_ref) if !model.json_body_differs(&shape_ref.shape) && output.is_object() => {
+            output
+        }
         Some(shape_ref) => shape::to_json(model, &shape_ref.shape, output, None),
         None => Value::Object(Map::new()),
     };

@@ -18,8 +18,8 @@ use crate::model::{Model, Operation, Protocol};
 /// The models a simulator serves, indexed for routing.
 pub struct Catalog {
     models: Vec<&'static Model>,
-    by_target: HashMap<String, usize>,
-    by_signing_name: HashMap<String, usize>,
+    by_target: rustc_hash::FxHashMap<String, usize>,
+    by_signing_name: rustc_hash::FxHashMap<String, usize>,
     templates: Vec<(usize, &'static Operation, UriTemplate)>,
 }
 
@@ -63,8 +63,8 @@ pub enum Unroutable {
 
 impl Catalog {
     pub fn new(models: Vec<&'static Model>) -> Self {
-        let mut by_target = HashMap::new();
-        let mut by_signing_name = HashMap::new();
+        let mut by_target = rustc_hash::FxHashMap::default();
+        let mut by_signing_name = rustc_hash::FxHashMap::default();
         let mut templates = Vec::new();
         for (index, model) in models.iter().enumerate() {
             if let Some(prefix) = &model.metadata.target_prefix {
