@@ -40,3 +40,18 @@ fn ecs_task_sets_and_task_protection() {
 fn ecs_container_instances_agent_and_daemons() {
     scenario("ecs-instances", "aws/ecs_instances.py");
 }
+
+/// terraform's AWS provider compares what it wrote with what Describe* returns: a second plan
+/// is empty only when every attribute reads back as written.
+#[test]
+fn ecs_terraform_plan_converges() {
+    let _cell = Cell::new("terraform", "aws", "ecs-service", "terraform");
+    let terraform = clients::find("terraform");
+    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set(
+        "SOCKERLESS_TERRAFORM",
+        terraform.to_str().expect("UTF-8 path"),
+    );
+    sandbox.run_script("aws/ecs_terraform.py", &[]);
+}
