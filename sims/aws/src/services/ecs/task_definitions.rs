@@ -187,6 +187,13 @@ impl Ecs {
                     "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS documentation for the valid values."
                 )));
             }
+            if let Some(pid_mode) = input.pid_mode.as_deref()
+                && pid_mode != "task"
+            {
+                return Err(EcsError::Client(format!(
+                    "Tasks using the Fargate launch type do not support pidMode '{pid_mode}'. The supported value for pidMode is 'task'."
+                )));
+            }
             if uses_awslogs && input.execution_role_arn.is_none() {
                 return Err(EcsError::Client(
                     "Fargate requires task definition to have execution role ARN to support log driver awslogs.".into(),
@@ -297,10 +304,23 @@ impl Ecs {
         ctx: &Ctx,
         input: DeregisterTaskDefinitionRequest,
     ) -> Result<DeregisterTaskDefinitionResponse, EcsError> {
-        let not_found = || EcsError::Client("The specified task definition does not exist.".into());
+        let not_found = || EcsError::Client("Unable to describe task definition.".into());
+        let reference = input
+            .task_definition
+            .rsplit("task-definition/")
+            .next()
+            .unwrap_or(&input.task_definition);
+        // Deregistering needs a revision: the family alone names no particular one.
+        let Some((_, revision)) = reference.rsplit_once(':') else {
+            return Err(EcsError::Client("Revision is missing.".into()));
+        };
+        if revision.parse::<i64>().is_err() {
+            return Err(EcsError::InvalidParameter(format!(
+                "Invalid revision number. Number: {revision}"
+            )));
+        }
         let record = self
             .definition(ctx, &input.task_definition)
-            .filter(|_| input.task_definition.contains(':'))
             .ok_or_else(not_found)?;
         let now = self.timestamp();
         let key = definition_key(ctx, record.family(), record.revision());
@@ -324,9 +344,14 @@ impl Ecs {
         ctx: &Ctx,
         input: DeleteTaskDefinitionsRequest,
     ) -> Result<DeleteTaskDefinitionsResponse, EcsError> {
+        if input.task_definitions.is_empty() {
+            return Err(EcsError::InvalidParameter(
+                "size of TaskDefinition references list must be greater than 0".into(),
+            ));
+        }
         if input.task_definitions.len() > 10 {
             return Err(EcsError::InvalidParameter(
-                "You can specify up to 10 task definitions.".into(),
+                "Size of TaskDefinition references list cannot exceed 10".into(),
             ));
         }
         let now = self.timestamp();
