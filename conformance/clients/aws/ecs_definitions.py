@@ -120,8 +120,8 @@ check(extra == set(), f"app gained members: {extra}")
 for key, value in sidecar.items():
     check(got_sidecar[key] == value, f"sidecar.{key}: wrote {value!r}, read {got_sidecar.get(key)!r}")
 defaults = {k: got_sidecar[k] for k in set(got_sidecar) - set(sidecar)}
-check(defaults == {"cpu": 0, "portMappings": [], "environment": [], "mountPoints": [], "volumesFrom": [],
-                   "systemControls": []}, f"the defaults ECS fills in: {defaults}")
+check(defaults == {"cpu": 0, "portMappings": [], "environment": [], "mountPoints": [], "volumesFrom": []},
+      f"the defaults ECS fills in: {defaults}")
 check(definition["revision"] == 1 and definition["status"] == "ACTIVE", f"{definition['revision']}")
 check(definition["taskDefinitionArn"] == f"arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:1", definition["taskDefinitionArn"])
 check(definition["compatibilities"] == ["EXTERNAL", "EC2"], f"{definition['compatibilities']}")

@@ -586,7 +586,8 @@ impl Ecs {
                     arn: Some(if requested.starts_with("arn:") {
                         requested
                     } else {
-                        ctx.arn("ecs", &format!("service/{}/{requested}", cluster.name()))
+                        // ECS names a missing service without its cluster.
+                        ctx.arn("ecs", &format!("service/{requested}"))
                     }),
                     reason: Some("MISSING".into()),
                     detail: None,
