@@ -90,7 +90,8 @@ window = logs.get_log_events(logGroupName=group, logStreamName="s", startFromHea
 check([e["message"] for e in window["events"]] == ["event 010", "event 011", "event 012"], f"window: {window['events']}")
 expect_code("InvalidParameterException", logs.get_log_events, logGroupName=group, logStreamName="s", nextToken="not-a-token")
 expect_code("ResourceNotFoundException", logs.get_log_events, logGroupName=group, logStreamName="missing")
-expect_code("InvalidParameterException", logs.get_log_events, logGroupName=group, logGroupIdentifier=group, logStreamName="s")
+# A name and an identifier together: AWS answers a ValidationException.
+expect_code("ValidationException", logs.get_log_events, logGroupName=group, logGroupIdentifier=group, logStreamName="s")
 # Identifiers take the ARN without the describe-style `:*` (the model's pattern leaves out `*`).
 expect_code("InvalidParameterException", logs.get_log_events, logGroupIdentifier=group_arn + ":*", logStreamName="s")
 

@@ -7,7 +7,11 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::ops::Bound;
 
-use serde::{Deserialize, Serialize};
+use sim_aws_shapes::logs::{
+    FilterLogEventsRequest, FilterLogEventsResponse, FilteredLogEvent, GetLogEventsRequest,
+    GetLogEventsResponse, InputLogEvent, OutputLogEvent, PutLogEventsRequest, PutLogEventsResponse,
+    RejectedLogEventsInfo,
+};
 
 use super::pattern::parse_filter_pattern;
 use super::token::{
@@ -34,119 +38,6 @@ const MAX_READ_BYTES: usize = 1_048_576;
 const MAX_READ_EVENTS: usize = 10_000;
 /// How many events a FilterLogEvents stream cursor reads at a time.
 const CURSOR_CHUNK: usize = 256;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InputLogEvent {
-    pub timestamp: i64,
-    pub message: String,
-}
-
-/// `sequenceToken` is left out: AWS ignores it now, and accepts any.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PutLogEventsRequest {
-    pub log_group_name: String,
-    pub log_stream_name: String,
-    pub log_events: Vec<InputLogEvent>,
-}
-
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RejectedLogEventsInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub too_new_log_event_start_index: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub too_old_log_event_end_index: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expired_log_event_end_index: Option<i32>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PutLogEventsResponse {
-    pub next_sequence_token: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_log_events_info: Option<RejectedLogEventsInfo>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GetLogEventsRequest {
-    #[serde(default)]
-    pub log_group_name: Option<String>,
-    #[serde(default)]
-    pub log_group_identifier: Option<String>,
-    pub log_stream_name: String,
-    #[serde(default)]
-    pub start_time: Option<i64>,
-    #[serde(default)]
-    pub end_time: Option<i64>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub limit: Option<i32>,
-    #[serde(default)]
-    pub start_from_head: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutputLogEvent {
-    pub timestamp: i64,
-    pub message: String,
-    pub ingestion_time: i64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GetLogEventsResponse {
-    pub events: Vec<OutputLogEvent>,
-    pub next_forward_token: String,
-    pub next_backward_token: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FilterLogEventsRequest {
-    #[serde(default)]
-    pub log_group_name: Option<String>,
-    #[serde(default)]
-    pub log_group_identifier: Option<String>,
-    #[serde(default)]
-    pub log_stream_names: Option<Vec<String>>,
-    #[serde(default)]
-    pub log_stream_name_prefix: Option<String>,
-    #[serde(default)]
-    pub start_time: Option<i64>,
-    #[serde(default)]
-    pub end_time: Option<i64>,
-    #[serde(default)]
-    pub filter_pattern: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub limit: Option<i32>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FilteredLogEvent {
-    pub log_stream_name: String,
-    pub timestamp: i64,
-    pub message: String,
-    pub ingestion_time: i64,
-    pub event_id: String,
-}
-
-/// `searchedLogStreams` is deprecated and left out, as the model allows.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FilterLogEventsResponse {
-    pub events: Vec<FilteredLogEvent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
 
 /// The bytes an event counts for in batches and reads.
 fn event_size(message: &str) -> usize {
@@ -189,15 +80,11 @@ fn check_batch(events: &[InputLogEvent]) -> Result<(), LogsError> {
 }
 
 /// Which events of a chronological batch AWS refuses to store, relative to `now`.
-fn rejections(
-    events: &[InputLogEvent],
-    now: i64,
-    retention_in_days: Option<i32>,
-) -> RejectedLogEventsInfo {
+fn rejections(events: &[InputLogEvent], now: i64, retention_in_days: Option<i32>) -> Rejections {
     let too_old = now - 14 * DAY_MS;
     let too_new = now + 2 * HOUR_MS;
     let expired = retention_in_days.map(|days| now - i64::from(days) * DAY_MS);
-    let mut info = RejectedLogEventsInfo::default();
+    let mut info = Rejections::default();
     for (index, event) in events.iter().enumerate() {
         let index = index as i32;
         // Each event is rejected for one reason: too old first, then past the retention.
@@ -213,7 +100,23 @@ fn rejections(
     info
 }
 
-impl RejectedLogEventsInfo {
+/// Which events of a batch are refused, as `RejectedLogEventsInfo` reports them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Rejections {
+    too_new_log_event_start_index: Option<i32>,
+    too_old_log_event_end_index: Option<i32>,
+    expired_log_event_end_index: Option<i32>,
+}
+
+impl Rejections {
+    fn info(self) -> Option<RejectedLogEventsInfo> {
+        (!self.is_empty()).then_some(RejectedLogEventsInfo {
+            too_new_log_event_start_index: self.too_new_log_event_start_index,
+            too_old_log_event_end_index: self.too_old_log_event_end_index,
+            expired_log_event_end_index: self.expired_log_event_end_index,
+        })
+    }
+
     fn is_empty(&self) -> bool {
         self.too_new_log_event_start_index.is_none()
             && self.too_old_log_event_end_index.is_none()
@@ -412,7 +315,7 @@ impl Logs {
         Ok(updated)
     }
 
-    pub(super) async fn put_log_events(
+    pub(crate) async fn put_log_events(
         &self,
         ctx: &Ctx,
         input: PutLogEventsRequest,
@@ -435,12 +338,13 @@ impl Logs {
             accepted,
         )?;
         Ok(PutLogEventsResponse {
-            next_sequence_token: stream.upload_sequence_token(),
-            rejected_log_events_info: (!rejected.is_empty()).then_some(rejected),
+            next_sequence_token: Some(stream.upload_sequence_token()),
+            rejected_log_events_info: rejected.info(),
+            rejected_entity_info: None,
         })
     }
 
-    pub(super) async fn get_log_events(
+    pub(crate) async fn get_log_events(
         &self,
         ctx: &Ctx,
         input: GetLogEventsRequest,
@@ -480,20 +384,22 @@ impl Logs {
             _ => (low, low),
         };
         Ok(GetLogEventsResponse {
-            events: events
-                .into_iter()
-                .map(|(position, event)| OutputLogEvent {
-                    timestamp: split(position).0,
-                    message: event.message,
-                    ingestion_time: event.ingestion_time,
-                })
-                .collect(),
-            next_forward_token: stream_token(Direction::Forward, forward),
-            next_backward_token: stream_token(Direction::Backward, backward),
+            events: Some(
+                events
+                    .into_iter()
+                    .map(|(position, event)| OutputLogEvent {
+                        timestamp: Some(split(position).0),
+                        message: Some(event.message),
+                        ingestion_time: Some(event.ingestion_time),
+                    })
+                    .collect(),
+            ),
+            next_forward_token: Some(stream_token(Direction::Forward, forward)),
+            next_backward_token: Some(stream_token(Direction::Backward, backward)),
         })
     }
 
-    pub(super) async fn filter_log_events(
+    pub(crate) async fn filter_log_events(
         &self,
         ctx: &Ctx,
         input: FilterLogEventsRequest,
@@ -611,11 +517,11 @@ impl Logs {
                 stream: name.clone(),
             });
             page.push(FilteredLogEvent {
-                event_id: format!("{timestamp:020}{stream_id:020}{sequence:016}"),
-                log_stream_name: name,
-                timestamp,
-                message: event.message,
-                ingestion_time: event.ingestion_time,
+                event_id: Some(format!("{timestamp:020}{stream_id:020}{sequence:016}")),
+                log_stream_name: Some(name),
+                timestamp: Some(timestamp),
+                message: Some(event.message),
+                ingestion_time: Some(event.ingestion_time),
             });
             if page.len() == limit {
                 more = !heap.is_empty();
@@ -623,8 +529,10 @@ impl Logs {
             }
         }
         let next_token = last_mark.filter(|_| more).map(|mark| mark.token());
+        // `searchedLogStreams` is deprecated and left out, as AWS now does.
         Ok(FilterLogEventsResponse {
-            events: page,
+            events: Some(page),
+            searched_log_streams: None,
             next_token,
         })
     }

@@ -3,7 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use sim_aws_shapes::logs::{
+    CreateLogGroupRequest, DeleteLogGroupRequest, DeleteRetentionPolicyRequest,
+    DescribeLogGroupsRequest, DescribeLogGroupsResponse, ListTagsForResourceRequest,
+    ListTagsForResourceResponse, ListTagsLogGroupRequest, ListTagsLogGroupResponse, LogGroup,
+    PutLogGroupDeletionProtectionRequest, PutRetentionPolicyRequest, TagLogGroupRequest,
+    TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest,
+};
 
 use super::token::{opaque, parse_opaque};
 use super::{GroupRecord, Logs, LogsError, Scope, group_not_found, protected, walk};
@@ -40,149 +46,30 @@ impl NewGroup {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateLogGroupRequest {
-    pub log_group_name: String,
-    #[serde(default)]
-    pub kms_key_id: Option<String>,
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    #[serde(default)]
-    pub log_group_class: Option<String>,
-    #[serde(default)]
-    pub deletion_protection_enabled: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteLogGroupRequest {
-    pub log_group_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeLogGroupsRequest {
-    #[serde(default)]
-    pub log_group_name_prefix: Option<String>,
-    #[serde(default)]
-    pub log_group_name_pattern: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub limit: Option<i32>,
-    #[serde(default)]
-    pub log_group_class: Option<String>,
-    #[serde(default)]
-    pub log_group_identifiers: Option<Vec<String>>,
-}
-
-/// The `LogGroup` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogGroup {
-    pub log_group_name: String,
-    pub creation_time: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retention_in_days: Option<i32>,
-    pub metric_filter_count: i32,
-    pub arn: String,
-    pub stored_bytes: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kms_key_id: Option<String>,
-    pub log_group_class: String,
-    pub log_group_arn: String,
-    pub deletion_protection_enabled: bool,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeLogGroupsResponse {
-    pub log_groups: Vec<LogGroup>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PutRetentionPolicyRequest {
-    pub log_group_name: String,
-    pub retention_in_days: i32,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteRetentionPolicyRequest {
-    pub log_group_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PutLogGroupDeletionProtectionRequest {
-    pub log_group_identifier: String,
-    pub deletion_protection_enabled: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TagResourceRequest {
-    pub resource_arn: String,
-    pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UntagResourceRequest {
-    pub resource_arn: String,
-    pub tag_keys: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTagsForResourceRequest {
-    pub resource_arn: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TagLogGroupRequest {
-    pub log_group_name: String,
-    pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UntagLogGroupRequest {
-    pub log_group_name: String,
-    pub tags: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTagsLogGroupRequest {
-    pub log_group_name: String,
-}
-
-/// The answer of both tag listings.
-#[derive(Debug, Serialize)]
-pub struct TagsResponse {
-    pub tags: BTreeMap<String, String>,
+/// Which members a described group carries: a listing by `logGroupNamePattern` leaves out
+/// `storedBytes` and `deletionProtectionEnabled`, as AWS does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupView {
+    Full,
+    ByPattern,
 }
 
 impl GroupRecord {
-    pub(crate) fn output(&self, scope: &Scope) -> LogGroup {
+    pub(crate) fn output(&self, scope: &Scope, view: GroupView) -> LogGroup {
         let log_group_arn = scope.group_arn(&self.name);
+        let full = view == GroupView::Full;
         LogGroup {
-            log_group_name: self.name.clone(),
-            creation_time: self.creation_time,
+            log_group_name: Some(self.name.clone()),
+            creation_time: Some(self.creation_time),
             retention_in_days: self.retention_in_days,
-            metric_filter_count: 0,
-            arn: format!("{log_group_arn}:*"),
-            stored_bytes: self.stored_bytes,
+            metric_filter_count: Some(0),
+            arn: Some(format!("{log_group_arn}:*")),
+            stored_bytes: full.then_some(self.stored_bytes),
             kms_key_id: self.kms_key_id.clone(),
-            log_group_class: self.log_group_class.clone(),
-            log_group_arn,
-            deletion_protection_enabled: self.deletion_protection_enabled,
+            log_group_class: Some(self.log_group_class.clone()),
+            log_group_arn: Some(log_group_arn),
+            deletion_protection_enabled: full.then_some(self.deletion_protection_enabled),
+            ..LogGroup::default()
         }
     }
 }
@@ -276,13 +163,11 @@ impl Logs {
         })
     }
 
-    fn tags(&self, scope: &Scope, group: &str) -> Result<TagsResponse, LogsError> {
-        Ok(TagsResponse {
-            tags: self.group(scope, group)?.tags,
-        })
+    fn tags(&self, scope: &Scope, group: &str) -> Result<BTreeMap<String, String>, LogsError> {
+        Ok(self.group(scope, group)?.tags)
     }
 
-    pub(super) async fn create_log_group(
+    pub(crate) async fn create_log_group(
         &self,
         ctx: &Ctx,
         input: CreateLogGroupRequest,
@@ -302,14 +187,14 @@ impl Logs {
             NewGroup {
                 name: input.log_group_name,
                 kms_key_id: input.kms_key_id,
-                tags: input.tags,
+                tags: input.tags.unwrap_or_default(),
                 log_group_class: input.log_group_class,
                 deletion_protection_enabled: input.deletion_protection_enabled.unwrap_or(false),
             },
         )
     }
 
-    pub(super) async fn delete_log_group(
+    pub(crate) async fn delete_log_group(
         &self,
         ctx: &Ctx,
         input: DeleteLogGroupRequest,
@@ -332,7 +217,7 @@ impl Logs {
         })
     }
 
-    pub(super) async fn describe_log_groups(
+    pub(crate) async fn describe_log_groups(
         &self,
         ctx: &Ctx,
         input: DescribeLogGroupsRequest,
@@ -395,13 +280,22 @@ impl Logs {
             Some(last) if more => Some(opaque("groups", &last.name)),
             _ => None,
         };
+        let view = if input.log_group_name_pattern.is_some() {
+            GroupView::ByPattern
+        } else {
+            GroupView::Full
+        };
         Ok(DescribeLogGroupsResponse {
-            log_groups: page.iter().map(|group| group.output(&scope)).collect(),
+            log_groups: Some(
+                page.iter()
+                    .map(|group| group.output(&scope, view))
+                    .collect(),
+            ),
             next_token,
         })
     }
 
-    pub(super) async fn put_retention_policy(
+    pub(crate) async fn put_retention_policy(
         &self,
         ctx: &Ctx,
         input: PutRetentionPolicyRequest,
@@ -420,7 +314,7 @@ impl Logs {
         })
     }
 
-    pub(super) async fn delete_retention_policy(
+    pub(crate) async fn delete_retention_policy(
         &self,
         ctx: &Ctx,
         input: DeleteRetentionPolicyRequest,
@@ -431,7 +325,7 @@ impl Logs {
         })
     }
 
-    pub(super) async fn put_log_group_deletion_protection(
+    pub(crate) async fn put_log_group_deletion_protection(
         &self,
         ctx: &Ctx,
         input: PutLogGroupDeletionProtectionRequest,
@@ -444,7 +338,7 @@ impl Logs {
         })
     }
 
-    pub(super) async fn tag_resource(
+    pub(crate) async fn tag_resource(
         &self,
         ctx: &Ctx,
         input: TagResourceRequest,
@@ -454,7 +348,7 @@ impl Logs {
         self.add_tags(&scope, &group, input.tags, TagApi::ByArn)
     }
 
-    pub(super) async fn untag_resource(
+    pub(crate) async fn untag_resource(
         &self,
         ctx: &Ctx,
         input: UntagResourceRequest,
@@ -464,17 +358,19 @@ impl Logs {
         self.remove_tags(&scope, &group, &input.tag_keys)
     }
 
-    pub(super) async fn list_tags_for_resource(
+    pub(crate) async fn list_tags_for_resource(
         &self,
         ctx: &Ctx,
         input: ListTagsForResourceRequest,
-    ) -> Result<TagsResponse, LogsError> {
+    ) -> Result<ListTagsForResourceResponse, LogsError> {
         let scope = Scope::of(ctx);
         let group = scope.group_in_arn(&input.resource_arn)?;
-        self.tags(&scope, &group)
+        Ok(ListTagsForResourceResponse {
+            tags: Some(self.tags(&scope, &group)?),
+        })
     }
 
-    pub(super) async fn tag_log_group(
+    pub(crate) async fn tag_log_group(
         &self,
         ctx: &Ctx,
         input: TagLogGroupRequest,
@@ -487,7 +383,7 @@ impl Logs {
         )
     }
 
-    pub(super) async fn untag_log_group(
+    pub(crate) async fn untag_log_group(
         &self,
         ctx: &Ctx,
         input: UntagLogGroupRequest,
@@ -495,11 +391,13 @@ impl Logs {
         self.remove_tags(&Scope::of(ctx), &input.log_group_name, &input.tags)
     }
 
-    pub(super) async fn list_tags_log_group(
+    pub(crate) async fn list_tags_log_group(
         &self,
         ctx: &Ctx,
         input: ListTagsLogGroupRequest,
-    ) -> Result<TagsResponse, LogsError> {
-        self.tags(&Scope::of(ctx), &input.log_group_name)
+    ) -> Result<ListTagsLogGroupResponse, LogsError> {
+        Ok(ListTagsLogGroupResponse {
+            tags: Some(self.tags(&Scope::of(ctx), &input.log_group_name)?),
+        })
     }
 }

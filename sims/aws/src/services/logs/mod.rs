@@ -4,11 +4,12 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`api`] | the generated `Api` trait's table: one delegating line per operation |
 //! | [`groups`] | CreateLogGroup, DeleteLogGroup, DescribeLogGroups, retention, deletion protection, tags |
 //! | [`streams`] | CreateLogStream, DeleteLogStream, DescribeLogStreams |
 //! | [`events`] | PutLogEvents, GetLogEvents, FilterLogEvents, and the shared write path |
 //! | [`pattern`] | the filter pattern parser and matcher (pure; fuzzed) |
-//! | [`token`] | pagination tokens, which encode positions and so survive restarts |
+//! | [`token`] | pagination tokens (the shared pager's, tagged per listing), which encode positions and so survive restarts |
 //!
 //! State: three collections keyed under `account/region/`. Groups by `group`; streams by
 //! `group\0stream`; events one record each by `group\0stream\0<position>`, where the position
@@ -21,6 +22,7 @@
 //! cross-account identifiers are not followed; metric filters, subscriptions, queries, exports,
 //! deliveries and the other newer APIs answer `NotImplemented`.
 
+mod api;
 mod events;
 mod groups;
 pub mod pattern;
@@ -35,6 +37,7 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
+use sim_aws_shapes::normal::Unimplemented;
 use simkit::Kit;
 use simkit::store::{Collection, Record, StoreError};
 
@@ -45,15 +48,29 @@ use crate::protocol::shape::{Constraint, Validation, Violation};
 
 pub use pattern::{FilterPattern, FilterPatternError, parse_filter_pattern};
 
-/// CloudWatch Logs' documented errors.
+/// CloudWatch Logs' documented errors, one variant per error shape its operations answer.
 #[derive(Debug, thiserror::Error)]
 pub enum LogsError {
+    #[error(transparent)]
+    Unimplemented(#[from] Unimplemented),
     #[error("{0}")]
     ResourceNotFound(String),
     #[error("{0}")]
     ResourceAlreadyExists(String),
     #[error("{0}")]
     InvalidParameter(String),
+    #[error("{0}")]
+    InvalidOperation(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    OperationAborted(String),
+    #[error("{0}")]
+    AccessDenied(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    ServiceQuotaExceeded(String),
     #[error("{message}")]
     TooManyTags {
         message: String,
@@ -61,6 +78,13 @@ pub enum LogsError {
     },
     #[error("{0}")]
     Validation(String),
+    /// A Logs Insights query that does not compile, with where (character offsets).
+    #[error("{message}")]
+    MalformedQuery {
+        message: String,
+        start: usize,
+        end: usize,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -68,6 +92,7 @@ pub enum LogsError {
 impl From<LogsError> for AwsError {
     fn from(error: LogsError) -> Self {
         match error {
+            LogsError::Unimplemented(unimplemented) => unimplemented.into(),
             LogsError::ResourceNotFound(message) => {
                 AwsError::new("ResourceNotFoundException", message)
             }
@@ -77,6 +102,18 @@ impl From<LogsError> for AwsError {
             LogsError::InvalidParameter(message) => {
                 AwsError::new("InvalidParameterException", message)
             }
+            LogsError::InvalidOperation(message) => {
+                AwsError::new("InvalidOperationException", message)
+            }
+            LogsError::LimitExceeded(message) => AwsError::new("LimitExceededException", message),
+            LogsError::OperationAborted(message) => {
+                AwsError::new("OperationAbortedException", message)
+            }
+            LogsError::AccessDenied(message) => AwsError::new("AccessDeniedException", message),
+            LogsError::Conflict(message) => AwsError::new("ConflictException", message),
+            LogsError::ServiceQuotaExceeded(message) => {
+                AwsError::new("ServiceQuotaExceededException", message)
+            }
             LogsError::TooManyTags {
                 message,
                 resource_name,
@@ -84,6 +121,17 @@ impl From<LogsError> for AwsError {
                 AwsError::new("TooManyTagsException", message).field("resourceName", resource_name)
             }
             LogsError::Validation(message) => AwsError::new("ValidationException", message),
+            LogsError::MalformedQuery {
+                message,
+                start,
+                end,
+            } => AwsError::new("MalformedQueryException", message.clone()).field(
+                "queryCompileError",
+                serde_json::json!({
+                    "location": {"startCharOffset": start, "endCharOffset": end},
+                    "message": message,
+                }),
+            ),
             LogsError::Store(error) => error.into(),
         }
     }
@@ -249,7 +297,10 @@ impl Scope {
                 self.group_in_arn(&identifier)
             }
             (None, Some(identifier)) => Ok(identifier),
-            _ => Err(LogsError::InvalidParameter(
+            (Some(_), Some(_)) => Err(LogsError::Validation(
+                "LogGroup name and LogGroup ARN are mutually exclusive parameters.".into(),
+            )),
+            (None, None) => Err(LogsError::InvalidParameter(
                 "Exactly one of logGroupName and logGroupIdentifier must be specified.".into(),
             )),
         }
@@ -502,25 +553,6 @@ impl Service for Logs {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        crate::operations!("logs", self, ctx, operation, input;
-            "CreateLogGroup" => create_log_group,
-            "DeleteLogGroup" => delete_log_group,
-            "DescribeLogGroups" => describe_log_groups,
-            "PutRetentionPolicy" => put_retention_policy,
-            "DeleteRetentionPolicy" => delete_retention_policy,
-            "PutLogGroupDeletionProtection" => put_log_group_deletion_protection,
-            "TagResource" => tag_resource,
-            "UntagResource" => untag_resource,
-            "ListTagsForResource" => list_tags_for_resource,
-            "TagLogGroup" => tag_log_group,
-            "UntagLogGroup" => untag_log_group,
-            "ListTagsLogGroup" => list_tags_log_group,
-            "CreateLogStream" => create_log_stream,
-            "DeleteLogStream" => delete_log_stream,
-            "DescribeLogStreams" => describe_log_streams,
-            "PutLogEvents" => put_log_events,
-            "GetLogEvents" => get_log_events,
-            "FilterLogEvents" => filter_log_events,
-        )
+        super::dispatched(sim_aws_shapes::logs::dispatch(self, ctx, operation, input).await)
     }
 }

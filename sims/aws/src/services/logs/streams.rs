@@ -1,7 +1,10 @@
 //! Log streams: create, delete (with their events), describe (by name or by last event time,
 //! either way round, paged).
 
-use serde::{Deserialize, Serialize};
+use sim_aws_shapes::logs::{
+    CreateLogStreamRequest, DeleteLogStreamRequest, DescribeLogStreamsRequest,
+    DescribeLogStreamsResponse, LogStream,
+};
 
 use super::token::{opaque, parse_opaque};
 use super::{
@@ -13,78 +16,19 @@ use crate::services::Ctx;
 /// Describe pages hold at most this many streams, and this many by default.
 const MAX_DESCRIBE: usize = 50;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateLogStreamRequest {
-    pub log_group_name: String,
-    pub log_stream_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteLogStreamRequest {
-    pub log_group_name: String,
-    pub log_stream_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeLogStreamsRequest {
-    #[serde(default)]
-    pub log_group_name: Option<String>,
-    #[serde(default)]
-    pub log_group_identifier: Option<String>,
-    #[serde(default)]
-    pub log_stream_name_prefix: Option<String>,
-    #[serde(default)]
-    pub order_by: Option<String>,
-    #[serde(default)]
-    pub descending: Option<bool>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub limit: Option<i32>,
-}
-
-/// The `LogStream` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogStream {
-    pub log_stream_name: String,
-    pub creation_time: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_event_timestamp: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_event_timestamp: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_ingestion_time: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub upload_sequence_token: Option<String>,
-    pub arn: String,
-    /// Deprecated for streams in 2019: AWS reports zero (groups still count bytes).
-    pub stored_bytes: i64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeLogStreamsResponse {
-    pub log_streams: Vec<LogStream>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
 impl StreamRecord {
     pub(crate) fn output(&self, scope: &Scope, group: &str) -> LogStream {
         let has_events = self.last_ingestion_time.is_some();
         LogStream {
-            log_stream_name: self.name.clone(),
-            creation_time: self.creation_time,
+            log_stream_name: Some(self.name.clone()),
+            creation_time: Some(self.creation_time),
             first_event_timestamp: self.first_event_timestamp,
             last_event_timestamp: self.last_event_timestamp,
             last_ingestion_time: self.last_ingestion_time,
             upload_sequence_token: has_events.then(|| self.upload_sequence_token()),
-            arn: scope.stream_arn(group, &self.name),
-            stored_bytes: 0,
+            arn: Some(scope.stream_arn(group, &self.name)),
+            // Deprecated for streams in 2019: AWS reports zero (groups still count bytes).
+            stored_bytes: Some(0),
         }
     }
 
@@ -128,7 +72,7 @@ impl Logs {
             })
     }
 
-    pub(super) async fn create_log_stream(
+    pub(crate) async fn create_log_stream(
         &self,
         ctx: &Ctx,
         input: CreateLogStreamRequest,
@@ -141,7 +85,7 @@ impl Logs {
         )
     }
 
-    pub(super) async fn delete_log_stream(
+    pub(crate) async fn delete_log_stream(
         &self,
         ctx: &Ctx,
         input: DeleteLogStreamRequest,
@@ -172,7 +116,7 @@ impl Logs {
         })
     }
 
-    pub(super) async fn describe_log_streams(
+    pub(crate) async fn describe_log_streams(
         &self,
         ctx: &Ctx,
         input: DescribeLogStreamsRequest,
@@ -245,10 +189,11 @@ impl Logs {
             _ => None,
         };
         Ok(DescribeLogStreamsResponse {
-            log_streams: page
-                .iter()
-                .map(|stream| stream.output(&scope, &group))
-                .collect(),
+            log_streams: Some(
+                page.iter()
+                    .map(|stream| stream.output(&scope, &group))
+                    .collect(),
+            ),
             next_token,
         })
     }

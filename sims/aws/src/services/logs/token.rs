@@ -1,14 +1,14 @@
 //! Pagination tokens. Every token encodes a *position* (the last item a page returned), never an
 //! in-memory cursor, so a token stays valid across restarts of a durable simulator.
 //!
-//! - `Describe*` and `FilterLogEvents` tokens are opaque: URL-safe base64 of a tagged text.
+//! - `Describe*`, `List*` and `FilterLogEvents` tokens are the shared pager's
+//!   ([`crate::services::paging`]) position tokens over a key tagged with the listing's kind
+//!   (`groups:NAME`), so a token of one listing is refused by another.
 //! - `GetLogEvents` tokens are AWS's `f/<56 digits>` and `b/<56 digits>`: the digits are a gap
 //!   between two events of a stream (see [`Position`]).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::LogsError;
+use crate::services::paging::{self, Page};
 
 /// Where an event sits in its stream: `timestamp * 10^12 + sequence`. Event keys end with it in
 /// 32 zero-padded digits, so numeric order is key order. Sequences start at 1, so the gap just
@@ -83,22 +83,40 @@ pub fn parse_stream_token(token: &str) -> Result<(Direction, Position), LogsErro
     Ok((direction, gap.min(MAX_POSITION)))
 }
 
-/// An opaque token for `kind` (a short tag naming the operation) carrying `body`.
+/// An opaque token for `kind` (a short tag naming the listing) resuming after `body`.
 pub fn opaque(kind: &str, body: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{kind}:{body}"))
+    paging::token_after(&format!("{kind}:{body}"))
 }
 
-/// The body of an opaque token of `kind`.
+/// The position (body) of an opaque token of `kind`.
 pub fn parse_opaque(kind: &str, token: &str) -> Result<String, LogsError> {
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix(kind)
+    let key = paging::key_of(token).map_err(|_| invalid())?;
+    key.strip_prefix(kind)
         .and_then(|rest| rest.strip_prefix(':'))
         .map(str::to_string)
         .ok_or_else(invalid)
 }
 
-fn invalid() -> LogsError {
+/// The page of `entries` (position key, item) of listing `kind` that follows `token`, at most
+/// `size` items: the shared pager, with tokens tagged by `kind`.
+pub fn page<T>(
+    kind: &str,
+    entries: Vec<(String, T)>,
+    token: Option<&str>,
+    size: usize,
+) -> Result<Page<T>, LogsError> {
+    if let Some(token) = token {
+        parse_opaque(kind, token)?;
+    }
+    let tagged = entries
+        .into_iter()
+        .map(|(key, item)| (format!("{kind}:{key}"), item))
+        .collect();
+    paging::page(tagged, token, size).map_err(|_| invalid())
+}
+
+/// AWS's answer to a token it did not make.
+pub(crate) fn invalid() -> LogsError {
     LogsError::InvalidParameter("The specified nextToken is invalid.".into())
 }
 
