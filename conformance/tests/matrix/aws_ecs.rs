@@ -46,7 +46,7 @@ fn ecs_container_instances_agent_and_daemons() {
 #[test]
 fn ecs_terraform_plan_converges() {
     let _cell = Cell::new("terraform", "aws", "ecs-service", "terraform");
-    let terraform = clients::find("terraform");
+    let terraform = clients::terraform();
     let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
     sandbox.set(

@@ -3,5 +3,6 @@
 //! `target/nextest/matrix/`.
 
 mod aws;
+mod aws_access;
 mod aws_ecs;
 mod foundation;

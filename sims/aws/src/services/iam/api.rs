@@ -714,4 +714,183 @@ impl Api for Iam {
     ) -> Result<(), IamError> {
         Iam::update_user(self, ctx, input).await
     }
+
+    // Identity providers, the policy simulator and context keys (federation.rs,
+    // simulation.rs): one contiguous block, kept apart for merges.
+
+    async fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AddClientIDToOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::add_client_id_to_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn create_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateOpenIDConnectProviderRequest,
+    ) -> Result<shapes::CreateOpenIDConnectProviderResponse, IamError> {
+        Iam::create_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn create_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateSAMLProviderRequest,
+    ) -> Result<shapes::CreateSAMLProviderResponse, IamError> {
+        Iam::create_saml_provider(self, ctx, input).await
+    }
+
+    async fn delete_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn delete_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteSAMLProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_saml_provider(self, ctx, input).await
+    }
+
+    async fn get_context_keys_for_custom_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetContextKeysForCustomPolicyRequest,
+    ) -> Result<shapes::GetContextKeysForPolicyResponse, IamError> {
+        Iam::get_context_keys_for_custom_policy(self, ctx, input).await
+    }
+
+    async fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetContextKeysForPrincipalPolicyRequest,
+    ) -> Result<shapes::GetContextKeysForPolicyResponse, IamError> {
+        Iam::get_context_keys_for_principal_policy(self, ctx, input).await
+    }
+
+    async fn get_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetOpenIDConnectProviderRequest,
+    ) -> Result<shapes::GetOpenIDConnectProviderResponse, IamError> {
+        Iam::get_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn get_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetSAMLProviderRequest,
+    ) -> Result<shapes::GetSAMLProviderResponse, IamError> {
+        Iam::get_saml_provider(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListOpenIDConnectProviderTagsRequest,
+    ) -> Result<shapes::ListOpenIDConnectProviderTagsResponse, IamError> {
+        Iam::list_open_id_connect_provider_tags(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_providers(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListOpenIDConnectProvidersRequest,
+    ) -> Result<shapes::ListOpenIDConnectProvidersResponse, IamError> {
+        Iam::list_open_id_connect_providers(self, ctx, input).await
+    }
+
+    async fn list_saml_provider_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSAMLProviderTagsRequest,
+    ) -> Result<shapes::ListSAMLProviderTagsResponse, IamError> {
+        Iam::list_saml_provider_tags(self, ctx, input).await
+    }
+
+    async fn list_saml_providers(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSAMLProvidersRequest,
+    ) -> Result<shapes::ListSAMLProvidersResponse, IamError> {
+        Iam::list_saml_providers(self, ctx, input).await
+    }
+
+    async fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::remove_client_id_from_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn simulate_custom_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SimulateCustomPolicyRequest,
+    ) -> Result<shapes::SimulatePolicyResponse, IamError> {
+        Iam::simulate_custom_policy(self, ctx, input).await
+    }
+
+    async fn simulate_principal_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SimulatePrincipalPolicyRequest,
+    ) -> Result<shapes::SimulatePolicyResponse, IamError> {
+        Iam::simulate_principal_policy(self, ctx, input).await
+    }
+
+    async fn tag_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn tag_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagSAMLProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_saml_provider(self, ctx, input).await
+    }
+
+    async fn untag_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn untag_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagSAMLProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_saml_provider(self, ctx, input).await
+    }
+
+    async fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_open_id_connect_provider_thumbprint(self, ctx, input).await
+    }
+
+    async fn update_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateSAMLProviderRequest,
+    ) -> Result<shapes::UpdateSAMLProviderResponse, IamError> {
+        Iam::update_saml_provider(self, ctx, input).await
+    }
 }

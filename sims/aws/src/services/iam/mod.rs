@@ -31,6 +31,8 @@
 mod access_keys;
 mod account;
 mod api;
+mod directory;
+mod federation;
 mod grants;
 mod group_policies;
 mod groups;
@@ -43,6 +45,7 @@ mod policies;
 pub mod principals;
 mod role_policies;
 mod roles;
+mod simulation;
 mod tags;
 mod user_policies;
 mod users;
@@ -61,6 +64,8 @@ use crate::protocol::shape::{Constraint, Validation, Violation};
 
 pub use access_keys::StoredAccessKey;
 pub use account::AccountSettings;
+pub use directory::{PrincipalFacts, RoleFacts};
+pub use federation::{OidcProvider, SamlProvider, saml_metadata};
 pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
 pub use policies::ManagedPolicy;
@@ -240,6 +245,8 @@ pub struct Iam {
     pub(crate) roles: Arc<Collection<Role>>,
     pub(crate) policies: Arc<Collection<ManagedPolicy>>,
     pub(crate) instance_profiles: Arc<Collection<InstanceProfile>>,
+    pub(crate) oidc_providers: Arc<Collection<OidcProvider>>,
+    pub(crate) saml_providers: Arc<Collection<SamlProvider>>,
     pub(crate) users: Arc<Collection<User>>,
     pub(crate) groups: Arc<Collection<Group>>,
     /// By access key ID (IDs are unique across accounts).
@@ -257,6 +264,8 @@ impl Iam {
             roles: store.collection("iam.roles")?,
             policies: store.collection("iam.policies")?,
             instance_profiles: store.collection("iam.instance_profiles")?,
+            oidc_providers: store.collection("iam.oidc_providers")?,
+            saml_providers: store.collection("iam.saml_providers")?,
             users: store.collection("iam.users")?,
             groups: store.collection("iam.groups")?,
             access_keys: store.collection("iam.access_keys")?,

@@ -462,14 +462,13 @@ async fn documents_are_checked() {
             "{document}"
         );
     }
-    // Only JSON-ness is checked: the durability scenario stores roles with a `{}` trust policy.
-    h.ok(
-        "CreateRole",
-        json!({"RoleName": "bare", "AssumeRolePolicyDocument": "{}"}),
-    )
-    .await;
+    // The trust policy grammar refuses a document without statements.
+    assert_eq!(
+        h.err("CreateRole", malformed("{}")).await.1,
+        "Missing required field Statement"
+    );
     let huge = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":["{}"]}}]}}"#,
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::{}"]}}]}}"#,
         "a".repeat(7000)
     );
     assert_eq!(
@@ -676,7 +675,7 @@ async fn updates_change_only_what_they_name() {
         ),
         (json!(7200), json!("d"))
     );
-    let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]}"#;
     h.ok(
         "UpdateAssumeRolePolicy",
         json!({"RoleName": "r", "PolicyDocument": trust}),
