@@ -2,13 +2,16 @@
 is described back exactly as registered (plus only the defaults ECS fills in), revisions and
 families page with maxResults=1 returning each once, tags read back, and ECS's own errors."""
 import copy
+import json
 
 from common import check, client, done, fail, unique
 
 ecs = client("ecs")
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 iam = client("iam")
 
-role = iam.create_role(RoleName=unique("td-role"), AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+role = iam.create_role(RoleName=unique("td-role"), AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
 family = unique("rich")
 app = {
     "name": "app",

@@ -7,6 +7,8 @@ import json
 from common import check, client, done, expect_code, fail, unique
 
 ecs = client("ecs")
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 iam = client("iam")
 cluster = unique("instances")
 ecs.create_cluster(clusterName=cluster)
@@ -113,7 +115,7 @@ check(gone["status"] == "INACTIVE", f"{gone}")
 check(bare not in ecs.list_container_instances(cluster=cluster)["containerInstanceArns"], "INACTIVE instances are not listed")
 
 # Daemon task definitions and daemons (Managed Instances only).
-role = iam.create_role(RoleName=unique("infra"), AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+role = iam.create_role(RoleName=unique("infra"), AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
 daemon_family = unique("agentd")
 first_definition = ecs.register_daemon_task_definition(family=daemon_family, cpu="256", memory="512", containerDefinitions=[
     {"name": "agent", "image": "public.ecr.aws/agent:1", "essential": True, "environment": [{"name": "A", "value": "1"}]}],
