@@ -5,4 +5,5 @@
 mod aws;
 mod aws_access;
 mod aws_ecs;
+mod aws_iam;
 mod foundation;

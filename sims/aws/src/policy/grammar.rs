@@ -517,7 +517,19 @@ fn resource_error(resource: &str) -> Option<String> {
         Some((partition, after)) => (partition, Some(after)),
         None => (rest, None),
     };
-    if partition != "aws" {
+    // AWS's partitions, and wildcards over them (AWS's own managed policies write `arn:*:`).
+    let known_partition = matches!(
+        partition,
+        "aws"
+            | "aws-cn"
+            | "aws-us-gov"
+            | "aws-iso"
+            | "aws-iso-b"
+            | "aws-iso-e"
+            | "aws-iso-f"
+            | "aws-eusc"
+    ) || partition.contains(['*', '?']);
+    if !known_partition {
         // IAM rebuilds the value as a six-part ARN to name it, filling missing parts with `*`.
         let parts: Vec<&str> = after.map_or_else(|| vec![""], |a| a.split(':').collect());
         let part = |index: usize| parts.get(index).copied().unwrap_or("*");
@@ -549,7 +561,9 @@ fn resource_error(resource: &str) -> Option<String> {
                 "IAM resource {resource} cannot contain region information."
             ));
         }
-        "s3" if region_given => {
+        // Buckets and objects have no region (nor account); access points, access grants and
+        // batch jobs are regional and carry both.
+        "s3" if region_given && after_service.split(':').nth(1).unwrap_or("").is_empty() => {
             return Some(format!(
                 "Resource {resource} can not contain region information."
             ));
@@ -558,7 +572,9 @@ fn resource_error(resource: &str) -> Option<String> {
     }
     if service == "iam" {
         let resource_part = after_service.splitn(3, ':').nth(2).unwrap_or("");
+        // The account's root user is a resource too (AWS's own managed policies name it).
         if resource_part != "*"
+            && resource_part != "root"
             && !IAM_RESOURCE_TYPES
                 .iter()
                 .any(|prefix| resource_part.starts_with(prefix))
