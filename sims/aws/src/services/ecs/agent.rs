@@ -122,16 +122,8 @@ impl Ecs {
         ctx: &Ctx,
         input: DiscoverPollEndpointRequest,
     ) -> Result<DiscoverPollEndpointResponse, EcsError> {
-        if let Some(cluster) = input.cluster.as_deref() {
-            let cluster = self.cluster(ctx, Some(cluster))?;
-            if let Some(instance) = input.container_instance.as_deref()
-                && self.instance(ctx, &cluster, instance).is_none()
-            {
-                return Err(EcsError::InvalidParameter(
-                    "The referenced container instance was not found.".into(),
-                ));
-            }
-        }
+        // The endpoints are the region's: ECS answers them whatever the agent names.
+        let _ = input;
         let region = &ctx.region;
         Ok(DiscoverPollEndpointResponse {
             endpoint: Some(format!("https://ecs-a-1.{region}.amazonaws.com/")),

@@ -561,7 +561,7 @@ impl Ecs {
             .into_iter()
             .map(|(key, mut provider)| {
                 if !with_tags {
-                    provider.tags = None;
+                    provider.tags = Some(Vec::new());
                 }
                 (key, provider)
             })

@@ -350,6 +350,11 @@ impl Ecs {
         input: DescribeContainerInstancesRequest,
     ) -> Result<DescribeContainerInstancesResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
+        if input.container_instances.is_empty() {
+            return Err(EcsError::Client(
+                "Container Instances cannot be empty.".into(),
+            ));
+        }
         let with_tags = input
             .include
             .unwrap_or_default()
@@ -382,10 +387,9 @@ impl Ecs {
     ) -> Result<UpdateContainerInstancesStateResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         if !matches!(input.status.as_str(), "ACTIVE" | "DRAINING") {
-            return Err(EcsError::InvalidParameter(format!(
-                "Container instances cannot be set to {}. Only ACTIVE and DRAINING are allowed.",
-                input.status
-            )));
+            return Err(EcsError::InvalidParameter(
+                "Container instance status should be one of [ACTIVE, DRAINING]".into(),
+            ));
         }
         let mut container_instances = Vec::new();
         let mut failures = Vec::new();

@@ -45,6 +45,8 @@ pub struct ServiceRecord {
     pub failures_in_a_row: u32,
     /// Deployment or task set ID → its service deployment and revision.
     pub rollouts: BTreeMap<String, Rollout>,
+    /// The `clientToken` it was created with: a retry with the same token gets the same service.
+    pub client_token: Option<String>,
 }
 
 impl ServiceRecord {
@@ -410,6 +412,7 @@ impl Ecs {
             service,
             failures_in_a_row: 0,
             rollouts: BTreeMap::new(),
+            client_token: input.client_token.clone(),
         };
         match controller.r#type.as_str() {
             "ECS" => {
@@ -436,18 +439,26 @@ impl Ecs {
             deployment.vpc_lattice_configurations = input.vpc_lattice_configurations.clone();
         }
         let stored = record.clone();
-        self.kit.store().transaction(|txn| {
-            txn.modify(&self.services, &key, |slot| {
-                if slot.as_ref().is_some_and(|s| s.status() != "INACTIVE") {
-                    return Err(EcsError::InvalidParameter(
-                        "Creation of service was not idempotent.".into(),
-                    ));
+        let retried = self.services.modify(&key, |slot| {
+            if let Some(existing) = slot.as_ref().filter(|s| s.status() != "INACTIVE") {
+                // A retry of the same request (same client token) gets the service it made.
+                if existing.client_token.is_some() && existing.client_token == stored.client_token {
+                    return Ok(Some(existing.clone()));
                 }
-                *slot = Some(stored.clone());
-                Ok(())
-            })?;
-            Ok::<_, EcsError>(())
+                return Err(EcsError::InvalidParameter(
+                    "Creation of service was not idempotent.".into(),
+                ));
+            }
+            *slot = Some(stored.clone());
+            Ok(None)
         })?;
+        if let Some(existing) = retried {
+            let mut shown = self.service_view(ctx, &existing);
+            shown.tags = existing.service.tags.clone();
+            return Ok(CreateServiceResponse {
+                service: Some(shown),
+            });
+        }
         if let Some(id) = record.deployments().first().and_then(|d| d.id.clone()) {
             self.start_service_deployment(ctx, &key, &id, None)?;
         }
@@ -575,7 +586,8 @@ impl Ecs {
                     arn: Some(if requested.starts_with("arn:") {
                         requested
                     } else {
-                        ctx.arn("ecs", &format!("service/{}/{requested}", cluster.name()))
+                        // ECS names a missing service without its cluster.
+                        ctx.arn("ecs", &format!("service/{requested}"))
                     }),
                     reason: Some("MISSING".into()),
                     detail: None,

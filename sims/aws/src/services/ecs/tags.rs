@@ -31,8 +31,21 @@ enum Tagged {
 /// ECS allows 50 tags per resource.
 const MAX_TAGS: usize = 50;
 
+/// ECS's answer for a resource that is not there: the error of its kind, read from the ARN.
 fn not_found(arn: &str) -> EcsError {
-    EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
+    let kind = arn
+        .splitn(6, ':')
+        .nth(5)
+        .and_then(|resource| resource.split('/').next());
+    match kind {
+        Some("cluster") => EcsError::cluster_not_found(),
+        Some("service") => EcsError::service_not_found(),
+        Some("task-definition") => EcsError::Client("Unable to describe task definition.".into()),
+        Some(_) => {
+            EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
+        }
+        None => EcsError::InvalidParameter("The ARN provided is invalid.".into()),
+    }
 }
 
 fn check_tags(tags: &[Tag]) -> Result<(), EcsError> {
@@ -211,8 +224,9 @@ impl Ecs {
         ctx: &Ctx,
         input: ListTagsForResourceRequest,
     ) -> Result<ListTagsForResourceResponse, EcsError> {
-        Ok(ListTagsForResourceResponse {
-            tags: Some(self.tags_of(ctx, &input.resource_arn)?),
-        })
+        // Tags come back ordered by key, as ECS keeps them.
+        let mut tags = self.tags_of(ctx, &input.resource_arn)?;
+        tags.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(ListTagsForResourceResponse { tags: Some(tags) })
     }
 }

@@ -12,7 +12,7 @@ use sim_aws_shapes::ecs::{
     DescribeTaskDefinitionRequest, DescribeTaskDefinitionResponse, Failure, HealthCheck,
     ListTaskDefinitionFamiliesRequest, ListTaskDefinitionFamiliesResponse,
     ListTaskDefinitionsRequest, ListTaskDefinitionsResponse, RegisterTaskDefinitionRequest,
-    RegisterTaskDefinitionResponse, Tag, TaskDefinition,
+    RegisterTaskDefinitionResponse, Tag, TaskDefinition, Volume,
 };
 use sim_aws_shapes::normal::ToNormal;
 
@@ -187,6 +187,13 @@ impl Ecs {
                     "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS documentation for the valid values."
                 )));
             }
+            if let Some(pid_mode) = input.pid_mode.as_deref()
+                && pid_mode != "task"
+            {
+                return Err(EcsError::Client(format!(
+                    "Tasks using the Fargate launch type do not support pidMode '{pid_mode}'. The supported value for pidMode is 'task'."
+                )));
+            }
             if uses_awslogs && input.execution_role_arn.is_none() {
                 return Err(EcsError::Client(
                     "Fargate requires task definition to have execution role ARN to support log driver awslogs.".into(),
@@ -236,7 +243,7 @@ impl Ecs {
                 execution_role_arn: input.execution_role_arn,
                 network_mode,
                 revision: Some(revision as i32),
-                volumes: Some(input.volumes.unwrap_or_default()),
+                volumes: Some(volumes_with_defaults(input.volumes.unwrap_or_default())),
                 status: Some("ACTIVE".into()),
                 requires_attributes: Some(requires_attributes),
                 placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
@@ -297,10 +304,23 @@ impl Ecs {
         ctx: &Ctx,
         input: DeregisterTaskDefinitionRequest,
     ) -> Result<DeregisterTaskDefinitionResponse, EcsError> {
-        let not_found = || EcsError::Client("The specified task definition does not exist.".into());
+        let not_found = || EcsError::Client("Unable to describe task definition.".into());
+        let reference = input
+            .task_definition
+            .rsplit("task-definition/")
+            .next()
+            .unwrap_or(&input.task_definition);
+        // Deregistering needs a revision: the family alone names no particular one.
+        let Some((_, revision)) = reference.rsplit_once(':') else {
+            return Err(EcsError::Client("Revision is missing.".into()));
+        };
+        if revision.parse::<i64>().is_err() {
+            return Err(EcsError::InvalidParameter(format!(
+                "Invalid revision number. Number: {revision}"
+            )));
+        }
         let record = self
             .definition(ctx, &input.task_definition)
-            .filter(|_| input.task_definition.contains(':'))
             .ok_or_else(not_found)?;
         let now = self.timestamp();
         let key = definition_key(ctx, record.family(), record.revision());
@@ -324,22 +344,35 @@ impl Ecs {
         ctx: &Ctx,
         input: DeleteTaskDefinitionsRequest,
     ) -> Result<DeleteTaskDefinitionsResponse, EcsError> {
+        if input.task_definitions.is_empty() {
+            return Err(EcsError::InvalidParameter(
+                "size of TaskDefinition references list must be greater than 0".into(),
+            ));
+        }
         if input.task_definitions.len() > 10 {
             return Err(EcsError::InvalidParameter(
-                "You can specify up to 10 task definitions.".into(),
+                "Size of TaskDefinition references list cannot exceed 10".into(),
             ));
         }
         let now = self.timestamp();
         let mut task_definitions = Vec::new();
         let mut failures = Vec::new();
         for reference in input.task_definitions {
-            let Some(record) = self
-                .definition(ctx, &reference)
-                .filter(|_| reference.contains(':'))
-            else {
+            let revision = reference
+                .rsplit("task-definition/")
+                .next()
+                .and_then(|r| r.rsplit_once(':'))
+                .map(|(_, revision)| revision);
+            let reason = if revision.is_none_or(|r| r.parse::<i64>().is_err()) {
+                // Deleting needs a revision: a family alone names none.
+                "The specified task definition identifier is invalid. Specify a valid name or ARN and try again."
+            } else {
+                "The specified task definition does not exist. Specify a valid account, family, revision and try again."
+            };
+            let Some(record) = revision.and_then(|_| self.definition(ctx, &reference)) else {
                 failures.push(Failure {
                     arn: Some(reference),
-                    reason: Some("The specified task definition does not exist.".into()),
+                    reason: Some(reason.into()),
                     detail: None,
                 });
                 continue;
@@ -373,13 +406,17 @@ impl Ecs {
         input: ListTaskDefinitionsRequest,
     ) -> Result<ListTaskDefinitionsResponse, EcsError> {
         let status = input.status.unwrap_or_else(|| "ACTIVE".into());
-        let prefix = input.family_prefix.unwrap_or_default();
+        // ListTaskDefinitions' `familyPrefix` is a whole family name, unlike the families
+        // listing's, which is a prefix.
+        let family = input.family_prefix;
         let descending = input.sort.as_deref() == Some("DESC");
         let items = self
             .definitions
             .scan_prefix(&ctx.scope())
             .into_iter()
-            .filter(|(_, r)| r.status() == status && r.family().starts_with(&prefix))
+            .filter(|(_, r)| {
+                r.status() == status && family.as_deref().is_none_or(|f| r.family() == f)
+            })
             .map(|(_, r)| {
                 // Sort by family, then revision; descending flips both, as ECS does.
                 let order = format!("{}\u{0}{:010}", r.family(), r.revision());
@@ -517,7 +554,6 @@ pub(super) fn with_defaults(
     container.environment.get_or_insert_with(Vec::new);
     container.mount_points.get_or_insert_with(Vec::new);
     container.volumes_from.get_or_insert_with(Vec::new);
-    container.system_controls.get_or_insert_with(Vec::new);
     let host_port_is_container_port = matches!(network_mode, Some("awsvpc" | "host"));
     for mapping in container.port_mappings.get_or_insert_with(Vec::new) {
         if host_port_is_container_port
@@ -538,6 +574,16 @@ pub(super) fn with_defaults(
         };
     }
     container
+}
+
+/// ECS's defaults in volumes: an EFS volume without a root directory mounts the root.
+fn volumes_with_defaults(mut volumes: Vec<Volume>) -> Vec<Volume> {
+    for volume in &mut volumes {
+        if let Some(efs) = volume.efs_volume_configuration.as_mut() {
+            efs.root_directory.get_or_insert_with(|| "/".into());
+        }
+    }
+    volumes
 }
 
 /// The capabilities ECS records a task definition as needing.

@@ -228,7 +228,12 @@ impl Ecs {
     ) -> Result<StartTaskResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let definition = self.runnable_definition(ctx, &input.task_definition)?;
-        if input.container_instances.is_empty() || input.container_instances.len() > 10 {
+        if input.container_instances.is_empty() {
+            return Err(EcsError::Client(
+                "Container Instances cannot be empty.".into(),
+            ));
+        }
+        if input.container_instances.len() > 10 {
             return Err(EcsError::InvalidParameter(
                 "containerInstances must name between 1 and 10 instances.".into(),
             ));
@@ -344,6 +349,16 @@ impl Ecs {
             ));
         }
         let subnets = match (&launch.network_configuration, awsvpc) {
+            (
+                Some(NetworkConfiguration {
+                    awsvpc_configuration: Some(vpc),
+                }),
+                true,
+            ) if vpc.subnets.is_empty() => {
+                return Err(EcsError::InvalidParameter(
+                    "subnets can not be empty.".into(),
+                ));
+            }
             (
                 Some(NetworkConfiguration {
                     awsvpc_configuration: Some(vpc),
@@ -710,6 +725,9 @@ impl Ecs {
         input: DescribeTasksRequest,
     ) -> Result<DescribeTasksResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
+        if input.tasks.is_empty() {
+            return Err(EcsError::InvalidParameter("Tasks cannot be empty.".into()));
+        }
         if input.tasks.len() > 100 {
             return Err(EcsError::InvalidParameter(
                 "Tasks cannot be more than 100.".into(),
