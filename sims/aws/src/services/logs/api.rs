@@ -3,14 +3,48 @@
 //! `NotImplemented` through the generated defaults. This file holds no logic.
 
 use sim_aws_shapes::logs::{
-    Api, CreateLogGroupRequest, CreateLogStreamRequest, DeleteLogGroupRequest,
-    DeleteLogStreamRequest, DeleteRetentionPolicyRequest, DescribeLogGroupsRequest,
-    DescribeLogGroupsResponse, DescribeLogStreamsRequest, DescribeLogStreamsResponse,
-    FilterLogEventsRequest, FilterLogEventsResponse, GetLogEventsRequest, GetLogEventsResponse,
+    Api, CreateDeliveryRequest, CreateDeliveryResponse, CreateLogAnomalyDetectorRequest,
+    CreateLogAnomalyDetectorResponse, CreateLogGroupRequest, CreateLogStreamRequest,
+    CreateLookupTableRequest, CreateLookupTableResponse, CreateScheduledQueryRequest,
+    CreateScheduledQueryResponse, DeleteDeliveryDestinationPolicyRequest,
+    DeleteDeliveryDestinationRequest, DeleteDeliveryRequest, DeleteDeliverySourceRequest,
+    DeleteDestinationRequest, DeleteLogAnomalyDetectorRequest, DeleteLogGroupRequest,
+    DeleteLogStreamRequest, DeleteLookupTableRequest, DeleteMetricFilterRequest,
+    DeleteQueryDefinitionRequest, DeleteQueryDefinitionResponse, DeleteRetentionPolicyRequest,
+    DeleteScheduledQueryRequest, DeleteScheduledQueryResponse, DeleteSubscriptionFilterRequest,
+    DescribeConfigurationTemplatesRequest, DescribeConfigurationTemplatesResponse,
+    DescribeDeliveriesRequest, DescribeDeliveriesResponse, DescribeDeliveryDestinationsRequest,
+    DescribeDeliveryDestinationsResponse, DescribeDeliverySourcesRequest,
+    DescribeDeliverySourcesResponse, DescribeDestinationsRequest, DescribeDestinationsResponse,
+    DescribeLogGroupsRequest, DescribeLogGroupsResponse, DescribeLogStreamsRequest,
+    DescribeLogStreamsResponse, DescribeLookupTablesRequest, DescribeLookupTablesResponse,
+    DescribeMetricFiltersRequest, DescribeMetricFiltersResponse, DescribeQueriesRequest,
+    DescribeQueriesResponse, DescribeQueryDefinitionsRequest, DescribeQueryDefinitionsResponse,
+    DescribeSubscriptionFiltersRequest, DescribeSubscriptionFiltersResponse,
+    FilterLogEventsRequest, FilterLogEventsResponse, GetDeliveryDestinationPolicyRequest,
+    GetDeliveryDestinationPolicyResponse, GetDeliveryDestinationRequest,
+    GetDeliveryDestinationResponse, GetDeliveryRequest, GetDeliveryResponse,
+    GetDeliverySourceRequest, GetDeliverySourceResponse, GetLogAnomalyDetectorRequest,
+    GetLogAnomalyDetectorResponse, GetLogEventsRequest, GetLogEventsResponse,
+    GetLogGroupFieldsRequest, GetLogGroupFieldsResponse, GetLogRecordRequest, GetLogRecordResponse,
+    GetLookupTableRequest, GetLookupTableResponse, GetQueryResultsRequest, GetQueryResultsResponse,
+    GetScheduledQueryHistoryRequest, GetScheduledQueryHistoryResponse, GetScheduledQueryRequest,
+    GetScheduledQueryResponse, ListAnomaliesRequest, ListAnomaliesResponse,
+    ListLogAnomalyDetectorsRequest, ListLogAnomalyDetectorsResponse, ListLogGroupsForQueryRequest,
+    ListLogGroupsForQueryResponse, ListScheduledQueriesRequest, ListScheduledQueriesResponse,
     ListTagsForResourceRequest, ListTagsForResourceResponse, ListTagsLogGroupRequest,
-    ListTagsLogGroupResponse, PutLogEventsRequest, PutLogEventsResponse,
-    PutLogGroupDeletionProtectionRequest, PutRetentionPolicyRequest, TagLogGroupRequest,
-    TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest,
+    ListTagsLogGroupResponse, PutDeliveryDestinationPolicyRequest,
+    PutDeliveryDestinationPolicyResponse, PutDeliveryDestinationRequest,
+    PutDeliveryDestinationResponse, PutDeliverySourceRequest, PutDeliverySourceResponse,
+    PutDestinationPolicyRequest, PutDestinationRequest, PutDestinationResponse,
+    PutLogEventsRequest, PutLogEventsResponse, PutLogGroupDeletionProtectionRequest,
+    PutMetricFilterRequest, PutQueryDefinitionRequest, PutQueryDefinitionResponse,
+    PutRetentionPolicyRequest, PutSubscriptionFilterRequest, StartQueryRequest, StartQueryResponse,
+    StopQueryRequest, StopQueryResponse, TagLogGroupRequest, TagResourceRequest,
+    TestMetricFilterRequest, TestMetricFilterResponse, UntagLogGroupRequest, UntagResourceRequest,
+    UpdateAnomalyRequest, UpdateDeliveryConfigurationRequest, UpdateDeliveryConfigurationResponse,
+    UpdateLogAnomalyDetectorRequest, UpdateLookupTableRequest, UpdateLookupTableResponse,
+    UpdateScheduledQueryRequest, UpdateScheduledQueryResponse,
 };
 
 use super::{Logs, LogsError};
@@ -20,6 +54,22 @@ use crate::services::Ctx;
 impl Api for Logs {
     type Ctx = Ctx;
     type Error = LogsError;
+
+    async fn create_delivery(
+        &self,
+        ctx: &Ctx,
+        input: CreateDeliveryRequest,
+    ) -> Result<CreateDeliveryResponse, LogsError> {
+        Logs::create_delivery(self, ctx, input).await
+    }
+
+    async fn create_log_anomaly_detector(
+        &self,
+        ctx: &Ctx,
+        input: CreateLogAnomalyDetectorRequest,
+    ) -> Result<CreateLogAnomalyDetectorResponse, LogsError> {
+        Logs::create_log_anomaly_detector(self, ctx, input).await
+    }
 
     async fn create_log_group(
         &self,
@@ -35,6 +85,70 @@ impl Api for Logs {
         input: CreateLogStreamRequest,
     ) -> Result<(), LogsError> {
         Logs::create_log_stream(self, ctx, input).await
+    }
+
+    async fn create_lookup_table(
+        &self,
+        ctx: &Ctx,
+        input: CreateLookupTableRequest,
+    ) -> Result<CreateLookupTableResponse, LogsError> {
+        Logs::create_lookup_table(self, ctx, input).await
+    }
+
+    async fn create_scheduled_query(
+        &self,
+        ctx: &Ctx,
+        input: CreateScheduledQueryRequest,
+    ) -> Result<CreateScheduledQueryResponse, LogsError> {
+        Logs::create_scheduled_query(self, ctx, input).await
+    }
+
+    async fn delete_delivery(
+        &self,
+        ctx: &Ctx,
+        input: DeleteDeliveryRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_delivery(self, ctx, input).await
+    }
+
+    async fn delete_delivery_destination(
+        &self,
+        ctx: &Ctx,
+        input: DeleteDeliveryDestinationRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_delivery_destination(self, ctx, input).await
+    }
+
+    async fn delete_delivery_destination_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteDeliveryDestinationPolicyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_delivery_destination_policy(self, ctx, input).await
+    }
+
+    async fn delete_delivery_source(
+        &self,
+        ctx: &Ctx,
+        input: DeleteDeliverySourceRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_delivery_source(self, ctx, input).await
+    }
+
+    async fn delete_destination(
+        &self,
+        ctx: &Ctx,
+        input: DeleteDestinationRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_destination(self, ctx, input).await
+    }
+
+    async fn delete_log_anomaly_detector(
+        &self,
+        ctx: &Ctx,
+        input: DeleteLogAnomalyDetectorRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_log_anomaly_detector(self, ctx, input).await
     }
 
     async fn delete_log_group(
@@ -53,12 +167,92 @@ impl Api for Logs {
         Logs::delete_log_stream(self, ctx, input).await
     }
 
+    async fn delete_lookup_table(
+        &self,
+        ctx: &Ctx,
+        input: DeleteLookupTableRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_lookup_table(self, ctx, input).await
+    }
+
+    async fn delete_metric_filter(
+        &self,
+        ctx: &Ctx,
+        input: DeleteMetricFilterRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_metric_filter(self, ctx, input).await
+    }
+
+    async fn delete_query_definition(
+        &self,
+        ctx: &Ctx,
+        input: DeleteQueryDefinitionRequest,
+    ) -> Result<DeleteQueryDefinitionResponse, LogsError> {
+        Logs::delete_query_definition(self, ctx, input).await
+    }
+
     async fn delete_retention_policy(
         &self,
         ctx: &Ctx,
         input: DeleteRetentionPolicyRequest,
     ) -> Result<(), LogsError> {
         Logs::delete_retention_policy(self, ctx, input).await
+    }
+
+    async fn delete_scheduled_query(
+        &self,
+        ctx: &Ctx,
+        input: DeleteScheduledQueryRequest,
+    ) -> Result<DeleteScheduledQueryResponse, LogsError> {
+        Logs::delete_scheduled_query(self, ctx, input).await
+    }
+
+    async fn delete_subscription_filter(
+        &self,
+        ctx: &Ctx,
+        input: DeleteSubscriptionFilterRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_subscription_filter(self, ctx, input).await
+    }
+
+    async fn describe_configuration_templates(
+        &self,
+        ctx: &Ctx,
+        input: DescribeConfigurationTemplatesRequest,
+    ) -> Result<DescribeConfigurationTemplatesResponse, LogsError> {
+        Logs::describe_configuration_templates(self, ctx, input).await
+    }
+
+    async fn describe_deliveries(
+        &self,
+        ctx: &Ctx,
+        input: DescribeDeliveriesRequest,
+    ) -> Result<DescribeDeliveriesResponse, LogsError> {
+        Logs::describe_deliveries(self, ctx, input).await
+    }
+
+    async fn describe_delivery_destinations(
+        &self,
+        ctx: &Ctx,
+        input: DescribeDeliveryDestinationsRequest,
+    ) -> Result<DescribeDeliveryDestinationsResponse, LogsError> {
+        Logs::describe_delivery_destinations(self, ctx, input).await
+    }
+
+    async fn describe_delivery_sources(
+        &self,
+        ctx: &Ctx,
+        input: DescribeDeliverySourcesRequest,
+    ) -> Result<DescribeDeliverySourcesResponse, LogsError> {
+        Logs::describe_delivery_sources(self, ctx, input).await
+    }
+
+    async fn describe_destinations(
+        &self,
+        ctx: &Ctx,
+        input: DescribeDestinationsRequest,
+    ) -> Result<DescribeDestinationsResponse, LogsError> {
+        Logs::describe_destinations(self, ctx, input).await
     }
 
     async fn describe_log_groups(
@@ -77,6 +271,46 @@ impl Api for Logs {
         Logs::describe_log_streams(self, ctx, input).await
     }
 
+    async fn describe_lookup_tables(
+        &self,
+        ctx: &Ctx,
+        input: DescribeLookupTablesRequest,
+    ) -> Result<DescribeLookupTablesResponse, LogsError> {
+        Logs::describe_lookup_tables(self, ctx, input).await
+    }
+
+    async fn describe_metric_filters(
+        &self,
+        ctx: &Ctx,
+        input: DescribeMetricFiltersRequest,
+    ) -> Result<DescribeMetricFiltersResponse, LogsError> {
+        Logs::describe_metric_filters(self, ctx, input).await
+    }
+
+    async fn describe_queries(
+        &self,
+        ctx: &Ctx,
+        input: DescribeQueriesRequest,
+    ) -> Result<DescribeQueriesResponse, LogsError> {
+        Logs::describe_queries(self, ctx, input).await
+    }
+
+    async fn describe_query_definitions(
+        &self,
+        ctx: &Ctx,
+        input: DescribeQueryDefinitionsRequest,
+    ) -> Result<DescribeQueryDefinitionsResponse, LogsError> {
+        Logs::describe_query_definitions(self, ctx, input).await
+    }
+
+    async fn describe_subscription_filters(
+        &self,
+        ctx: &Ctx,
+        input: DescribeSubscriptionFiltersRequest,
+    ) -> Result<DescribeSubscriptionFiltersResponse, LogsError> {
+        Logs::describe_subscription_filters(self, ctx, input).await
+    }
+
     async fn filter_log_events(
         &self,
         ctx: &Ctx,
@@ -85,12 +319,132 @@ impl Api for Logs {
         Logs::filter_log_events(self, ctx, input).await
     }
 
+    async fn get_delivery(
+        &self,
+        ctx: &Ctx,
+        input: GetDeliveryRequest,
+    ) -> Result<GetDeliveryResponse, LogsError> {
+        Logs::get_delivery(self, ctx, input).await
+    }
+
+    async fn get_delivery_destination(
+        &self,
+        ctx: &Ctx,
+        input: GetDeliveryDestinationRequest,
+    ) -> Result<GetDeliveryDestinationResponse, LogsError> {
+        Logs::get_delivery_destination(self, ctx, input).await
+    }
+
+    async fn get_delivery_destination_policy(
+        &self,
+        ctx: &Ctx,
+        input: GetDeliveryDestinationPolicyRequest,
+    ) -> Result<GetDeliveryDestinationPolicyResponse, LogsError> {
+        Logs::get_delivery_destination_policy(self, ctx, input).await
+    }
+
+    async fn get_delivery_source(
+        &self,
+        ctx: &Ctx,
+        input: GetDeliverySourceRequest,
+    ) -> Result<GetDeliverySourceResponse, LogsError> {
+        Logs::get_delivery_source(self, ctx, input).await
+    }
+
+    async fn get_log_anomaly_detector(
+        &self,
+        ctx: &Ctx,
+        input: GetLogAnomalyDetectorRequest,
+    ) -> Result<GetLogAnomalyDetectorResponse, LogsError> {
+        Logs::get_log_anomaly_detector(self, ctx, input).await
+    }
+
     async fn get_log_events(
         &self,
         ctx: &Ctx,
         input: GetLogEventsRequest,
     ) -> Result<GetLogEventsResponse, LogsError> {
         Logs::get_log_events(self, ctx, input).await
+    }
+
+    async fn get_log_group_fields(
+        &self,
+        ctx: &Ctx,
+        input: GetLogGroupFieldsRequest,
+    ) -> Result<GetLogGroupFieldsResponse, LogsError> {
+        Logs::get_log_group_fields(self, ctx, input).await
+    }
+
+    async fn get_log_record(
+        &self,
+        ctx: &Ctx,
+        input: GetLogRecordRequest,
+    ) -> Result<GetLogRecordResponse, LogsError> {
+        Logs::get_log_record(self, ctx, input).await
+    }
+
+    async fn get_lookup_table(
+        &self,
+        ctx: &Ctx,
+        input: GetLookupTableRequest,
+    ) -> Result<GetLookupTableResponse, LogsError> {
+        Logs::get_lookup_table(self, ctx, input).await
+    }
+
+    async fn get_query_results(
+        &self,
+        ctx: &Ctx,
+        input: GetQueryResultsRequest,
+    ) -> Result<GetQueryResultsResponse, LogsError> {
+        Logs::get_query_results(self, ctx, input).await
+    }
+
+    async fn get_scheduled_query(
+        &self,
+        ctx: &Ctx,
+        input: GetScheduledQueryRequest,
+    ) -> Result<GetScheduledQueryResponse, LogsError> {
+        Logs::get_scheduled_query(self, ctx, input).await
+    }
+
+    async fn get_scheduled_query_history(
+        &self,
+        ctx: &Ctx,
+        input: GetScheduledQueryHistoryRequest,
+    ) -> Result<GetScheduledQueryHistoryResponse, LogsError> {
+        Logs::get_scheduled_query_history(self, ctx, input).await
+    }
+
+    async fn list_anomalies(
+        &self,
+        ctx: &Ctx,
+        input: ListAnomaliesRequest,
+    ) -> Result<ListAnomaliesResponse, LogsError> {
+        Logs::list_anomalies(self, ctx, input).await
+    }
+
+    async fn list_log_anomaly_detectors(
+        &self,
+        ctx: &Ctx,
+        input: ListLogAnomalyDetectorsRequest,
+    ) -> Result<ListLogAnomalyDetectorsResponse, LogsError> {
+        Logs::list_log_anomaly_detectors(self, ctx, input).await
+    }
+
+    async fn list_log_groups_for_query(
+        &self,
+        ctx: &Ctx,
+        input: ListLogGroupsForQueryRequest,
+    ) -> Result<ListLogGroupsForQueryResponse, LogsError> {
+        Logs::list_log_groups_for_query(self, ctx, input).await
+    }
+
+    async fn list_scheduled_queries(
+        &self,
+        ctx: &Ctx,
+        input: ListScheduledQueriesRequest,
+    ) -> Result<ListScheduledQueriesResponse, LogsError> {
+        Logs::list_scheduled_queries(self, ctx, input).await
     }
 
     async fn list_tags_for_resource(
@@ -109,6 +463,46 @@ impl Api for Logs {
         Logs::list_tags_log_group(self, ctx, input).await
     }
 
+    async fn put_delivery_destination(
+        &self,
+        ctx: &Ctx,
+        input: PutDeliveryDestinationRequest,
+    ) -> Result<PutDeliveryDestinationResponse, LogsError> {
+        Logs::put_delivery_destination(self, ctx, input).await
+    }
+
+    async fn put_delivery_destination_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutDeliveryDestinationPolicyRequest,
+    ) -> Result<PutDeliveryDestinationPolicyResponse, LogsError> {
+        Logs::put_delivery_destination_policy(self, ctx, input).await
+    }
+
+    async fn put_delivery_source(
+        &self,
+        ctx: &Ctx,
+        input: PutDeliverySourceRequest,
+    ) -> Result<PutDeliverySourceResponse, LogsError> {
+        Logs::put_delivery_source(self, ctx, input).await
+    }
+
+    async fn put_destination(
+        &self,
+        ctx: &Ctx,
+        input: PutDestinationRequest,
+    ) -> Result<PutDestinationResponse, LogsError> {
+        Logs::put_destination(self, ctx, input).await
+    }
+
+    async fn put_destination_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutDestinationPolicyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::put_destination_policy(self, ctx, input).await
+    }
+
     async fn put_log_events(
         &self,
         ctx: &Ctx,
@@ -125,6 +519,22 @@ impl Api for Logs {
         Logs::put_log_group_deletion_protection(self, ctx, input).await
     }
 
+    async fn put_metric_filter(
+        &self,
+        ctx: &Ctx,
+        input: PutMetricFilterRequest,
+    ) -> Result<(), LogsError> {
+        Logs::put_metric_filter(self, ctx, input).await
+    }
+
+    async fn put_query_definition(
+        &self,
+        ctx: &Ctx,
+        input: PutQueryDefinitionRequest,
+    ) -> Result<PutQueryDefinitionResponse, LogsError> {
+        Logs::put_query_definition(self, ctx, input).await
+    }
+
     async fn put_retention_policy(
         &self,
         ctx: &Ctx,
@@ -133,12 +543,44 @@ impl Api for Logs {
         Logs::put_retention_policy(self, ctx, input).await
     }
 
+    async fn put_subscription_filter(
+        &self,
+        ctx: &Ctx,
+        input: PutSubscriptionFilterRequest,
+    ) -> Result<(), LogsError> {
+        Logs::put_subscription_filter(self, ctx, input).await
+    }
+
+    async fn start_query(
+        &self,
+        ctx: &Ctx,
+        input: StartQueryRequest,
+    ) -> Result<StartQueryResponse, LogsError> {
+        Logs::start_query(self, ctx, input).await
+    }
+
+    async fn stop_query(
+        &self,
+        ctx: &Ctx,
+        input: StopQueryRequest,
+    ) -> Result<StopQueryResponse, LogsError> {
+        Logs::stop_query(self, ctx, input).await
+    }
+
     async fn tag_log_group(&self, ctx: &Ctx, input: TagLogGroupRequest) -> Result<(), LogsError> {
         Logs::tag_log_group(self, ctx, input).await
     }
 
     async fn tag_resource(&self, ctx: &Ctx, input: TagResourceRequest) -> Result<(), LogsError> {
         Logs::tag_resource(self, ctx, input).await
+    }
+
+    async fn test_metric_filter(
+        &self,
+        ctx: &Ctx,
+        input: TestMetricFilterRequest,
+    ) -> Result<TestMetricFilterResponse, LogsError> {
+        Logs::test_metric_filter(self, ctx, input).await
     }
 
     async fn untag_log_group(
@@ -155,5 +597,45 @@ impl Api for Logs {
         input: UntagResourceRequest,
     ) -> Result<(), LogsError> {
         Logs::untag_resource(self, ctx, input).await
+    }
+
+    async fn update_anomaly(
+        &self,
+        ctx: &Ctx,
+        input: UpdateAnomalyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::update_anomaly(self, ctx, input).await
+    }
+
+    async fn update_delivery_configuration(
+        &self,
+        ctx: &Ctx,
+        input: UpdateDeliveryConfigurationRequest,
+    ) -> Result<UpdateDeliveryConfigurationResponse, LogsError> {
+        Logs::update_delivery_configuration(self, ctx, input).await
+    }
+
+    async fn update_log_anomaly_detector(
+        &self,
+        ctx: &Ctx,
+        input: UpdateLogAnomalyDetectorRequest,
+    ) -> Result<(), LogsError> {
+        Logs::update_log_anomaly_detector(self, ctx, input).await
+    }
+
+    async fn update_lookup_table(
+        &self,
+        ctx: &Ctx,
+        input: UpdateLookupTableRequest,
+    ) -> Result<UpdateLookupTableResponse, LogsError> {
+        Logs::update_lookup_table(self, ctx, input).await
+    }
+
+    async fn update_scheduled_query(
+        &self,
+        ctx: &Ctx,
+        input: UpdateScheduledQueryRequest,
+    ) -> Result<UpdateScheduledQueryResponse, LogsError> {
+        Logs::update_scheduled_query(self, ctx, input).await
     }
 }

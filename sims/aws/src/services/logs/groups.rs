@@ -1,16 +1,16 @@
 //! Log groups: create, delete, describe (with prefix, pattern and identifier filters and
-//! paging), retention, deletion protection, and tags by name and by ARN.
+//! paging), retention, deletion protection, and tags by name (TagLogGroup and friends).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sim_aws_shapes::logs::{
     CreateLogGroupRequest, DeleteLogGroupRequest, DeleteRetentionPolicyRequest,
-    DescribeLogGroupsRequest, DescribeLogGroupsResponse, ListTagsForResourceRequest,
-    ListTagsForResourceResponse, ListTagsLogGroupRequest, ListTagsLogGroupResponse, LogGroup,
-    PutLogGroupDeletionProtectionRequest, PutRetentionPolicyRequest, TagLogGroupRequest,
-    TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest,
+    DescribeLogGroupsRequest, DescribeLogGroupsResponse, ListTagsLogGroupRequest,
+    ListTagsLogGroupResponse, LogGroup, PutLogGroupDeletionProtectionRequest,
+    PutRetentionPolicyRequest, TagLogGroupRequest, UntagLogGroupRequest,
 };
 
+use super::tags::{MAX_TAGS, Tagged, add_tags};
 use super::token::{opaque, parse_opaque};
 use super::{GroupRecord, Logs, LogsError, Scope, group_not_found, protected, walk};
 use crate::services::Ctx;
@@ -20,9 +20,6 @@ const RETENTION_DAYS: [i32; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
-
-/// Tags a resource can carry.
-const MAX_TAGS: usize = 50;
 
 /// Describe pages hold at most this many groups, and this many by default.
 const MAX_DESCRIBE: usize = 50;
@@ -54,15 +51,21 @@ pub(crate) enum GroupView {
     ByPattern,
 }
 
+impl super::tags::HasTags for GroupRecord {
+    fn tags_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.tags
+    }
+}
+
 impl GroupRecord {
-    pub(crate) fn output(&self, scope: &Scope, view: GroupView) -> LogGroup {
+    pub(crate) fn output(&self, scope: &Scope, view: GroupView, metric_filters: i32) -> LogGroup {
         let log_group_arn = scope.group_arn(&self.name);
         let full = view == GroupView::Full;
         LogGroup {
             log_group_name: Some(self.name.clone()),
             creation_time: Some(self.creation_time),
             retention_in_days: self.retention_in_days,
-            metric_filter_count: Some(0),
+            metric_filter_count: Some(metric_filters),
             arn: Some(format!("{log_group_arn}:*")),
             stored_bytes: full.then_some(self.stored_bytes),
             kms_key_id: self.kms_key_id.clone(),
@@ -72,13 +75,6 @@ impl GroupRecord {
             ..LogGroup::default()
         }
     }
-}
-
-/// How a tag change reports too many tags: TagResource has its own error, TagLogGroup does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TagApi {
-    ByArn,
-    ByName,
 }
 
 impl Logs {
@@ -116,7 +112,7 @@ impl Logs {
     }
 
     /// Changes a group in place; `ResourceNotFound` if it is missing.
-    fn change_group<R>(
+    pub(crate) fn change_group<R>(
         &self,
         scope: &Scope,
         group: &str,
@@ -127,44 +123,6 @@ impl Logs {
                 Some(record) => change(record),
                 None => Err(group_not_found()),
             })
-    }
-
-    fn add_tags(
-        &self,
-        scope: &Scope,
-        group: &str,
-        tags: BTreeMap<String, String>,
-        api: TagApi,
-    ) -> Result<(), LogsError> {
-        self.change_group(scope, group, |record| {
-            let mut merged = record.tags.clone();
-            merged.extend(tags);
-            if merged.len() > MAX_TAGS {
-                let message = format!("A resource can have no more than {MAX_TAGS} tags.");
-                return Err(match api {
-                    TagApi::ByArn => LogsError::TooManyTags {
-                        message,
-                        resource_name: scope.group_arn(group),
-                    },
-                    TagApi::ByName => LogsError::InvalidParameter(message),
-                });
-            }
-            record.tags = merged;
-            Ok(())
-        })
-    }
-
-    fn remove_tags(&self, scope: &Scope, group: &str, keys: &[String]) -> Result<(), LogsError> {
-        self.change_group(scope, group, |record| {
-            for key in keys {
-                record.tags.remove(key);
-            }
-            Ok(())
-        })
-    }
-
-    fn tags(&self, scope: &Scope, group: &str) -> Result<BTreeMap<String, String>, LogsError> {
-        Ok(self.group(scope, group)?.tags)
     }
 
     pub(crate) async fn create_log_group(
@@ -212,6 +170,8 @@ impl Logs {
         self.kit.store().transaction(|txn| {
             txn.remove_prefix(&self.events, &children)?;
             txn.remove_prefix(&self.streams, &children)?;
+            txn.remove_prefix(&self.metric_filters, &children)?;
+            txn.remove_prefix(&self.subscription_filters, &children)?;
             txn.remove(&self.groups, &scope.group_key(&input.log_group_name))?;
             Ok::<_, LogsError>(())
         })
@@ -288,7 +248,10 @@ impl Logs {
         Ok(DescribeLogGroupsResponse {
             log_groups: Some(
                 page.iter()
-                    .map(|group| group.output(&scope, view))
+                    .map(|group| {
+                        let count = self.metric_filter_count(&scope, &group.name);
+                        group.output(&scope, view, count)
+                    })
                     .collect(),
             ),
             next_token,
@@ -338,49 +301,17 @@ impl Logs {
         })
     }
 
-    pub(crate) async fn tag_resource(
-        &self,
-        ctx: &Ctx,
-        input: TagResourceRequest,
-    ) -> Result<(), LogsError> {
-        let scope = Scope::of(ctx);
-        let group = scope.group_in_arn(&input.resource_arn)?;
-        self.add_tags(&scope, &group, input.tags, TagApi::ByArn)
-    }
-
-    pub(crate) async fn untag_resource(
-        &self,
-        ctx: &Ctx,
-        input: UntagResourceRequest,
-    ) -> Result<(), LogsError> {
-        let scope = Scope::of(ctx);
-        let group = scope.group_in_arn(&input.resource_arn)?;
-        self.remove_tags(&scope, &group, &input.tag_keys)
-    }
-
-    pub(crate) async fn list_tags_for_resource(
-        &self,
-        ctx: &Ctx,
-        input: ListTagsForResourceRequest,
-    ) -> Result<ListTagsForResourceResponse, LogsError> {
-        let scope = Scope::of(ctx);
-        let group = scope.group_in_arn(&input.resource_arn)?;
-        Ok(ListTagsForResourceResponse {
-            tags: Some(self.tags(&scope, &group)?),
-        })
-    }
-
     pub(crate) async fn tag_log_group(
         &self,
         ctx: &Ctx,
         input: TagLogGroupRequest,
     ) -> Result<(), LogsError> {
-        self.add_tags(
-            &Scope::of(ctx),
-            &input.log_group_name,
-            input.tags,
-            TagApi::ByName,
-        )
+        // TagLogGroup reports too many tags as a plain InvalidParameterException.
+        let scope = Scope::of(ctx);
+        let resource = Tagged::Group(input.log_group_name);
+        self.change_tags(&scope, &resource, |tags| {
+            add_tags(tags, input.tags).map_err(LogsError::InvalidParameter)
+        })
     }
 
     pub(crate) async fn untag_log_group(
@@ -388,7 +319,13 @@ impl Logs {
         ctx: &Ctx,
         input: UntagLogGroupRequest,
     ) -> Result<(), LogsError> {
-        self.remove_tags(&Scope::of(ctx), &input.log_group_name, &input.tags)
+        let resource = Tagged::Group(input.log_group_name);
+        self.change_tags(&Scope::of(ctx), &resource, |tags| {
+            for key in &input.tags {
+                tags.remove(key);
+            }
+            Ok(())
+        })
     }
 
     pub(crate) async fn list_tags_log_group(
@@ -396,8 +333,9 @@ impl Logs {
         ctx: &Ctx,
         input: ListTagsLogGroupRequest,
     ) -> Result<ListTagsLogGroupResponse, LogsError> {
+        let resource = Tagged::Group(input.log_group_name);
         Ok(ListTagsLogGroupResponse {
-            tags: Some(self.tags(&Scope::of(ctx), &input.log_group_name)?),
+            tags: Some(self.resource_tags(&Scope::of(ctx), &resource)?),
         })
     }
 }

@@ -22,11 +22,19 @@
 //! cross-account identifiers are not followed; metric filters, subscriptions, queries, exports,
 //! deliveries and the other newer APIs answer `NotImplemented`.
 
+mod anomalies;
 mod api;
+mod deliveries;
 mod events;
 mod groups;
+pub mod insights;
+mod lookup_tables;
+mod metric_filters;
 pub mod pattern;
+mod scheduled_queries;
 mod streams;
+mod subscriptions;
+mod tags;
 pub mod token;
 
 #[cfg(test)]
@@ -145,6 +153,11 @@ pub(crate) fn stream_not_found() -> LogsError {
     LogsError::ResourceNotFound("The specified log stream does not exist.".into())
 }
 
+/// What exceeding one of AWS's per-resource quotas answers.
+pub(crate) fn limit_exceeded() -> LogsError {
+    LogsError::LimitExceeded("Resource limit exceeded.".into())
+}
+
 /// What deleting from a group with deletion protection answers.
 pub(crate) fn protected() -> LogsError {
     LogsError::Validation(
@@ -229,6 +242,11 @@ impl Scope {
 
     pub fn stream_key(&self, group: &str, stream: &str) -> String {
         format!("{}{group}\0{stream}", self.prefix)
+    }
+
+    /// The key of a group's named child (a metric or subscription filter) in its collection.
+    pub fn child_key(&self, group: &str, name: &str) -> String {
+        self.stream_key(group, name)
     }
 
     /// The key prefix of a stream's events.
@@ -436,6 +454,18 @@ pub struct Logs {
     groups: Arc<Collection<GroupRecord>>,
     streams: Arc<Collection<StreamRecord>>,
     events: Arc<Collection<EventRecord>>,
+    metric_filters: Arc<Collection<sim_aws_shapes::logs::MetricFilter>>,
+    subscription_filters: Arc<Collection<sim_aws_shapes::logs::SubscriptionFilter>>,
+    destinations: Arc<Collection<subscriptions::DestinationRecord>>,
+    queries: Arc<Collection<insights::QueryRecord>>,
+    query_definitions: Arc<Collection<sim_aws_shapes::logs::QueryDefinition>>,
+    delivery_sources: Arc<Collection<sim_aws_shapes::logs::DeliverySource>>,
+    delivery_destinations: Arc<Collection<sim_aws_shapes::logs::DeliveryDestination>>,
+    delivery_destination_policies: Arc<Collection<String>>,
+    deliveries: Arc<Collection<sim_aws_shapes::logs::Delivery>>,
+    anomaly_detectors: Arc<Collection<anomalies::DetectorRecord>>,
+    lookup_tables: Arc<Collection<lookup_tables::LookupTableRecord>>,
+    scheduled_queries: Arc<Collection<scheduled_queries::ScheduledQueryRecord>>,
     /// Held while events are written or a stream's events deleted, so a deletion never races
     /// an append into leaving orphaned events, and sequences are stored in the order they were
     /// handed out (a reader following a stream never skips an event being written).
@@ -449,6 +479,19 @@ impl Logs {
             groups: store.collection("logs.groups")?,
             streams: store.collection("logs.streams")?,
             events: store.collection("logs.events")?,
+            metric_filters: store.collection("logs.metric_filters")?,
+            subscription_filters: store.collection("logs.subscription_filters")?,
+            destinations: store.collection("logs.destinations")?,
+            queries: store.collection("logs.queries")?,
+            query_definitions: store.collection("logs.query_definitions")?,
+            delivery_sources: store.collection("logs.delivery_sources")?,
+            delivery_destinations: store.collection("logs.delivery_destinations")?,
+            delivery_destination_policies: store
+                .collection("logs.delivery_destination_policies")?,
+            deliveries: store.collection("logs.deliveries")?,
+            anomaly_detectors: store.collection("logs.anomaly_detectors")?,
+            lookup_tables: store.collection("logs.lookup_tables")?,
+            scheduled_queries: store.collection("logs.scheduled_queries")?,
             writer: Mutex::new(()),
             kit,
         })
