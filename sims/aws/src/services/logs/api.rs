@@ -3,46 +3,72 @@
 //! `NotImplemented` through the generated defaults. This file holds no logic.
 
 use sim_aws_shapes::logs::{
-    Api, CreateDeliveryRequest, CreateDeliveryResponse, CreateLogAnomalyDetectorRequest,
-    CreateLogAnomalyDetectorResponse, CreateLogGroupRequest, CreateLogStreamRequest,
-    CreateLookupTableRequest, CreateLookupTableResponse, CreateScheduledQueryRequest,
-    CreateScheduledQueryResponse, DeleteDeliveryDestinationPolicyRequest,
-    DeleteDeliveryDestinationRequest, DeleteDeliveryRequest, DeleteDeliverySourceRequest,
-    DeleteDestinationRequest, DeleteLogAnomalyDetectorRequest, DeleteLogGroupRequest,
+    Api, AssociateKmsKeyRequest, AssociateSourceToS3TableIntegrationRequest,
+    AssociateSourceToS3TableIntegrationResponse, CancelExportTaskRequest, CancelImportTaskRequest,
+    CancelImportTaskResponse, CreateDeliveryRequest, CreateDeliveryResponse,
+    CreateExportTaskRequest, CreateExportTaskResponse, CreateImportTaskRequest,
+    CreateImportTaskResponse, CreateLogAnomalyDetectorRequest, CreateLogAnomalyDetectorResponse,
+    CreateLogGroupRequest, CreateLogStreamRequest, CreateLookupTableRequest,
+    CreateLookupTableResponse, CreateScheduledQueryRequest, CreateScheduledQueryResponse,
+    DeleteAccountPolicyRequest, DeleteDataProtectionPolicyRequest,
+    DeleteDeliveryDestinationPolicyRequest, DeleteDeliveryDestinationRequest,
+    DeleteDeliveryRequest, DeleteDeliverySourceRequest, DeleteDestinationRequest,
+    DeleteIndexPolicyRequest, DeleteIndexPolicyResponse, DeleteIntegrationRequest,
+    DeleteIntegrationResponse, DeleteLogAnomalyDetectorRequest, DeleteLogGroupRequest,
     DeleteLogStreamRequest, DeleteLookupTableRequest, DeleteMetricFilterRequest,
-    DeleteQueryDefinitionRequest, DeleteQueryDefinitionResponse, DeleteRetentionPolicyRequest,
-    DeleteScheduledQueryRequest, DeleteScheduledQueryResponse, DeleteSubscriptionFilterRequest,
-    DescribeConfigurationTemplatesRequest, DescribeConfigurationTemplatesResponse,
-    DescribeDeliveriesRequest, DescribeDeliveriesResponse, DescribeDeliveryDestinationsRequest,
-    DescribeDeliveryDestinationsResponse, DescribeDeliverySourcesRequest,
-    DescribeDeliverySourcesResponse, DescribeDestinationsRequest, DescribeDestinationsResponse,
-    DescribeLogGroupsRequest, DescribeLogGroupsResponse, DescribeLogStreamsRequest,
-    DescribeLogStreamsResponse, DescribeLookupTablesRequest, DescribeLookupTablesResponse,
-    DescribeMetricFiltersRequest, DescribeMetricFiltersResponse, DescribeQueriesRequest,
-    DescribeQueriesResponse, DescribeQueryDefinitionsRequest, DescribeQueryDefinitionsResponse,
+    DeleteQueryDefinitionRequest, DeleteQueryDefinitionResponse, DeleteResourcePolicyRequest,
+    DeleteRetentionPolicyRequest, DeleteScheduledQueryRequest, DeleteScheduledQueryResponse,
+    DeleteSubscriptionFilterRequest, DeleteTransformerRequest, DescribeAccountPoliciesRequest,
+    DescribeAccountPoliciesResponse, DescribeConfigurationTemplatesRequest,
+    DescribeConfigurationTemplatesResponse, DescribeDeliveriesRequest, DescribeDeliveriesResponse,
+    DescribeDeliveryDestinationsRequest, DescribeDeliveryDestinationsResponse,
+    DescribeDeliverySourcesRequest, DescribeDeliverySourcesResponse, DescribeDestinationsRequest,
+    DescribeDestinationsResponse, DescribeExportTasksRequest, DescribeExportTasksResponse,
+    DescribeFieldIndexesRequest, DescribeFieldIndexesResponse, DescribeImportTaskBatchesRequest,
+    DescribeImportTaskBatchesResponse, DescribeImportTasksRequest, DescribeImportTasksResponse,
+    DescribeIndexPoliciesRequest, DescribeIndexPoliciesResponse, DescribeLogGroupsRequest,
+    DescribeLogGroupsResponse, DescribeLogStreamsRequest, DescribeLogStreamsResponse,
+    DescribeLookupTablesRequest, DescribeLookupTablesResponse, DescribeMetricFiltersRequest,
+    DescribeMetricFiltersResponse, DescribeQueriesRequest, DescribeQueriesResponse,
+    DescribeQueryDefinitionsRequest, DescribeQueryDefinitionsResponse,
+    DescribeResourcePoliciesRequest, DescribeResourcePoliciesResponse,
     DescribeSubscriptionFiltersRequest, DescribeSubscriptionFiltersResponse,
-    FilterLogEventsRequest, FilterLogEventsResponse, GetDeliveryDestinationPolicyRequest,
-    GetDeliveryDestinationPolicyResponse, GetDeliveryDestinationRequest,
-    GetDeliveryDestinationResponse, GetDeliveryRequest, GetDeliveryResponse,
-    GetDeliverySourceRequest, GetDeliverySourceResponse, GetLogAnomalyDetectorRequest,
-    GetLogAnomalyDetectorResponse, GetLogEventsRequest, GetLogEventsResponse,
-    GetLogGroupFieldsRequest, GetLogGroupFieldsResponse, GetLogRecordRequest, GetLogRecordResponse,
-    GetLookupTableRequest, GetLookupTableResponse, GetQueryResultsRequest, GetQueryResultsResponse,
+    DisassociateKmsKeyRequest, DisassociateSourceFromS3TableIntegrationRequest,
+    DisassociateSourceFromS3TableIntegrationResponse, FilterLogEventsRequest,
+    FilterLogEventsResponse, GetDataProtectionPolicyRequest, GetDataProtectionPolicyResponse,
+    GetDeliveryDestinationPolicyRequest, GetDeliveryDestinationPolicyResponse,
+    GetDeliveryDestinationRequest, GetDeliveryDestinationResponse, GetDeliveryRequest,
+    GetDeliveryResponse, GetDeliverySourceRequest, GetDeliverySourceResponse,
+    GetIntegrationRequest, GetIntegrationResponse, GetLogAnomalyDetectorRequest,
+    GetLogAnomalyDetectorResponse, GetLogEventsRequest, GetLogEventsResponse, GetLogFieldsRequest,
+    GetLogFieldsResponse, GetLogGroupFieldsRequest, GetLogGroupFieldsResponse, GetLogObjectRequest,
+    GetLogObjectResponse, GetLogRecordRequest, GetLogRecordResponse, GetLookupTableRequest,
+    GetLookupTableResponse, GetQueryResultsRequest, GetQueryResultsResponse,
     GetScheduledQueryHistoryRequest, GetScheduledQueryHistoryResponse, GetScheduledQueryRequest,
-    GetScheduledQueryResponse, ListAnomaliesRequest, ListAnomaliesResponse,
+    GetScheduledQueryResponse, GetTransformerRequest, GetTransformerResponse,
+    ListAggregateLogGroupSummariesRequest, ListAggregateLogGroupSummariesResponse,
+    ListAnomaliesRequest, ListAnomaliesResponse, ListIntegrationsRequest, ListIntegrationsResponse,
     ListLogAnomalyDetectorsRequest, ListLogAnomalyDetectorsResponse, ListLogGroupsForQueryRequest,
-    ListLogGroupsForQueryResponse, ListScheduledQueriesRequest, ListScheduledQueriesResponse,
+    ListLogGroupsForQueryResponse, ListLogGroupsRequest, ListLogGroupsResponse,
+    ListScheduledQueriesRequest, ListScheduledQueriesResponse,
+    ListSourcesForS3TableIntegrationRequest, ListSourcesForS3TableIntegrationResponse,
     ListTagsForResourceRequest, ListTagsForResourceResponse, ListTagsLogGroupRequest,
-    ListTagsLogGroupResponse, PutDeliveryDestinationPolicyRequest,
+    ListTagsLogGroupResponse, PutAccountPolicyRequest, PutAccountPolicyResponse,
+    PutBearerTokenAuthenticationRequest, PutDataProtectionPolicyRequest,
+    PutDataProtectionPolicyResponse, PutDeliveryDestinationPolicyRequest,
     PutDeliveryDestinationPolicyResponse, PutDeliveryDestinationRequest,
     PutDeliveryDestinationResponse, PutDeliverySourceRequest, PutDeliverySourceResponse,
     PutDestinationPolicyRequest, PutDestinationRequest, PutDestinationResponse,
+    PutIndexPolicyRequest, PutIndexPolicyResponse, PutIntegrationRequest, PutIntegrationResponse,
     PutLogEventsRequest, PutLogEventsResponse, PutLogGroupDeletionProtectionRequest,
     PutMetricFilterRequest, PutQueryDefinitionRequest, PutQueryDefinitionResponse,
-    PutRetentionPolicyRequest, PutSubscriptionFilterRequest, StartQueryRequest, StartQueryResponse,
-    StopQueryRequest, StopQueryResponse, TagLogGroupRequest, TagResourceRequest,
-    TestMetricFilterRequest, TestMetricFilterResponse, UntagLogGroupRequest, UntagResourceRequest,
-    UpdateAnomalyRequest, UpdateDeliveryConfigurationRequest, UpdateDeliveryConfigurationResponse,
+    PutResourcePolicyRequest, PutResourcePolicyResponse, PutRetentionPolicyRequest,
+    PutSubscriptionFilterRequest, PutTransformerRequest, StartLiveTailRequest,
+    StartLiveTailResponse, StartQueryRequest, StartQueryResponse, StopQueryRequest,
+    StopQueryResponse, TagLogGroupRequest, TagResourceRequest, TestMetricFilterRequest,
+    TestMetricFilterResponse, TestTransformerRequest, TestTransformerResponse,
+    UntagLogGroupRequest, UntagResourceRequest, UpdateAnomalyRequest,
+    UpdateDeliveryConfigurationRequest, UpdateDeliveryConfigurationResponse,
     UpdateLogAnomalyDetectorRequest, UpdateLookupTableRequest, UpdateLookupTableResponse,
     UpdateScheduledQueryRequest, UpdateScheduledQueryResponse,
 };
@@ -55,12 +81,60 @@ impl Api for Logs {
     type Ctx = Ctx;
     type Error = LogsError;
 
+    async fn associate_kms_key(
+        &self,
+        ctx: &Ctx,
+        input: AssociateKmsKeyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::associate_kms_key(self, ctx, input).await
+    }
+
+    async fn associate_source_to_s3_table_integration(
+        &self,
+        ctx: &Ctx,
+        input: AssociateSourceToS3TableIntegrationRequest,
+    ) -> Result<AssociateSourceToS3TableIntegrationResponse, LogsError> {
+        Logs::associate_source_to_s3_table_integration(self, ctx, input).await
+    }
+
+    async fn cancel_export_task(
+        &self,
+        ctx: &Ctx,
+        input: CancelExportTaskRequest,
+    ) -> Result<(), LogsError> {
+        Logs::cancel_export_task(self, ctx, input).await
+    }
+
+    async fn cancel_import_task(
+        &self,
+        ctx: &Ctx,
+        input: CancelImportTaskRequest,
+    ) -> Result<CancelImportTaskResponse, LogsError> {
+        Logs::cancel_import_task(self, ctx, input).await
+    }
+
     async fn create_delivery(
         &self,
         ctx: &Ctx,
         input: CreateDeliveryRequest,
     ) -> Result<CreateDeliveryResponse, LogsError> {
         Logs::create_delivery(self, ctx, input).await
+    }
+
+    async fn create_export_task(
+        &self,
+        ctx: &Ctx,
+        input: CreateExportTaskRequest,
+    ) -> Result<CreateExportTaskResponse, LogsError> {
+        Logs::create_export_task(self, ctx, input).await
+    }
+
+    async fn create_import_task(
+        &self,
+        ctx: &Ctx,
+        input: CreateImportTaskRequest,
+    ) -> Result<CreateImportTaskResponse, LogsError> {
+        Logs::create_import_task(self, ctx, input).await
     }
 
     async fn create_log_anomaly_detector(
@@ -103,6 +177,22 @@ impl Api for Logs {
         Logs::create_scheduled_query(self, ctx, input).await
     }
 
+    async fn delete_account_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteAccountPolicyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_account_policy(self, ctx, input).await
+    }
+
+    async fn delete_data_protection_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteDataProtectionPolicyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_data_protection_policy(self, ctx, input).await
+    }
+
     async fn delete_delivery(
         &self,
         ctx: &Ctx,
@@ -141,6 +231,22 @@ impl Api for Logs {
         input: DeleteDestinationRequest,
     ) -> Result<(), LogsError> {
         Logs::delete_destination(self, ctx, input).await
+    }
+
+    async fn delete_index_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteIndexPolicyRequest,
+    ) -> Result<DeleteIndexPolicyResponse, LogsError> {
+        Logs::delete_index_policy(self, ctx, input).await
+    }
+
+    async fn delete_integration(
+        &self,
+        ctx: &Ctx,
+        input: DeleteIntegrationRequest,
+    ) -> Result<DeleteIntegrationResponse, LogsError> {
+        Logs::delete_integration(self, ctx, input).await
     }
 
     async fn delete_log_anomaly_detector(
@@ -191,6 +297,14 @@ impl Api for Logs {
         Logs::delete_query_definition(self, ctx, input).await
     }
 
+    async fn delete_resource_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteResourcePolicyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_resource_policy(self, ctx, input).await
+    }
+
     async fn delete_retention_policy(
         &self,
         ctx: &Ctx,
@@ -213,6 +327,22 @@ impl Api for Logs {
         input: DeleteSubscriptionFilterRequest,
     ) -> Result<(), LogsError> {
         Logs::delete_subscription_filter(self, ctx, input).await
+    }
+
+    async fn delete_transformer(
+        &self,
+        ctx: &Ctx,
+        input: DeleteTransformerRequest,
+    ) -> Result<(), LogsError> {
+        Logs::delete_transformer(self, ctx, input).await
+    }
+
+    async fn describe_account_policies(
+        &self,
+        ctx: &Ctx,
+        input: DescribeAccountPoliciesRequest,
+    ) -> Result<DescribeAccountPoliciesResponse, LogsError> {
+        Logs::describe_account_policies(self, ctx, input).await
     }
 
     async fn describe_configuration_templates(
@@ -253,6 +383,46 @@ impl Api for Logs {
         input: DescribeDestinationsRequest,
     ) -> Result<DescribeDestinationsResponse, LogsError> {
         Logs::describe_destinations(self, ctx, input).await
+    }
+
+    async fn describe_export_tasks(
+        &self,
+        ctx: &Ctx,
+        input: DescribeExportTasksRequest,
+    ) -> Result<DescribeExportTasksResponse, LogsError> {
+        Logs::describe_export_tasks(self, ctx, input).await
+    }
+
+    async fn describe_field_indexes(
+        &self,
+        ctx: &Ctx,
+        input: DescribeFieldIndexesRequest,
+    ) -> Result<DescribeFieldIndexesResponse, LogsError> {
+        Logs::describe_field_indexes(self, ctx, input).await
+    }
+
+    async fn describe_import_task_batches(
+        &self,
+        ctx: &Ctx,
+        input: DescribeImportTaskBatchesRequest,
+    ) -> Result<DescribeImportTaskBatchesResponse, LogsError> {
+        Logs::describe_import_task_batches(self, ctx, input).await
+    }
+
+    async fn describe_import_tasks(
+        &self,
+        ctx: &Ctx,
+        input: DescribeImportTasksRequest,
+    ) -> Result<DescribeImportTasksResponse, LogsError> {
+        Logs::describe_import_tasks(self, ctx, input).await
+    }
+
+    async fn describe_index_policies(
+        &self,
+        ctx: &Ctx,
+        input: DescribeIndexPoliciesRequest,
+    ) -> Result<DescribeIndexPoliciesResponse, LogsError> {
+        Logs::describe_index_policies(self, ctx, input).await
     }
 
     async fn describe_log_groups(
@@ -303,6 +473,14 @@ impl Api for Logs {
         Logs::describe_query_definitions(self, ctx, input).await
     }
 
+    async fn describe_resource_policies(
+        &self,
+        ctx: &Ctx,
+        input: DescribeResourcePoliciesRequest,
+    ) -> Result<DescribeResourcePoliciesResponse, LogsError> {
+        Logs::describe_resource_policies(self, ctx, input).await
+    }
+
     async fn describe_subscription_filters(
         &self,
         ctx: &Ctx,
@@ -311,12 +489,36 @@ impl Api for Logs {
         Logs::describe_subscription_filters(self, ctx, input).await
     }
 
+    async fn disassociate_kms_key(
+        &self,
+        ctx: &Ctx,
+        input: DisassociateKmsKeyRequest,
+    ) -> Result<(), LogsError> {
+        Logs::disassociate_kms_key(self, ctx, input).await
+    }
+
+    async fn disassociate_source_from_s3_table_integration(
+        &self,
+        ctx: &Ctx,
+        input: DisassociateSourceFromS3TableIntegrationRequest,
+    ) -> Result<DisassociateSourceFromS3TableIntegrationResponse, LogsError> {
+        Logs::disassociate_source_from_s3_table_integration(self, ctx, input).await
+    }
+
     async fn filter_log_events(
         &self,
         ctx: &Ctx,
         input: FilterLogEventsRequest,
     ) -> Result<FilterLogEventsResponse, LogsError> {
         Logs::filter_log_events(self, ctx, input).await
+    }
+
+    async fn get_data_protection_policy(
+        &self,
+        ctx: &Ctx,
+        input: GetDataProtectionPolicyRequest,
+    ) -> Result<GetDataProtectionPolicyResponse, LogsError> {
+        Logs::get_data_protection_policy(self, ctx, input).await
     }
 
     async fn get_delivery(
@@ -351,6 +553,14 @@ impl Api for Logs {
         Logs::get_delivery_source(self, ctx, input).await
     }
 
+    async fn get_integration(
+        &self,
+        ctx: &Ctx,
+        input: GetIntegrationRequest,
+    ) -> Result<GetIntegrationResponse, LogsError> {
+        Logs::get_integration(self, ctx, input).await
+    }
+
     async fn get_log_anomaly_detector(
         &self,
         ctx: &Ctx,
@@ -367,12 +577,28 @@ impl Api for Logs {
         Logs::get_log_events(self, ctx, input).await
     }
 
+    async fn get_log_fields(
+        &self,
+        ctx: &Ctx,
+        input: GetLogFieldsRequest,
+    ) -> Result<GetLogFieldsResponse, LogsError> {
+        Logs::get_log_fields(self, ctx, input).await
+    }
+
     async fn get_log_group_fields(
         &self,
         ctx: &Ctx,
         input: GetLogGroupFieldsRequest,
     ) -> Result<GetLogGroupFieldsResponse, LogsError> {
         Logs::get_log_group_fields(self, ctx, input).await
+    }
+
+    async fn get_log_object(
+        &self,
+        ctx: &Ctx,
+        input: GetLogObjectRequest,
+    ) -> Result<GetLogObjectResponse, LogsError> {
+        Logs::get_log_object(self, ctx, input).await
     }
 
     async fn get_log_record(
@@ -415,6 +641,22 @@ impl Api for Logs {
         Logs::get_scheduled_query_history(self, ctx, input).await
     }
 
+    async fn get_transformer(
+        &self,
+        ctx: &Ctx,
+        input: GetTransformerRequest,
+    ) -> Result<GetTransformerResponse, LogsError> {
+        Logs::get_transformer(self, ctx, input).await
+    }
+
+    async fn list_aggregate_log_group_summaries(
+        &self,
+        ctx: &Ctx,
+        input: ListAggregateLogGroupSummariesRequest,
+    ) -> Result<ListAggregateLogGroupSummariesResponse, LogsError> {
+        Logs::list_aggregate_log_group_summaries(self, ctx, input).await
+    }
+
     async fn list_anomalies(
         &self,
         ctx: &Ctx,
@@ -423,12 +665,28 @@ impl Api for Logs {
         Logs::list_anomalies(self, ctx, input).await
     }
 
+    async fn list_integrations(
+        &self,
+        ctx: &Ctx,
+        input: ListIntegrationsRequest,
+    ) -> Result<ListIntegrationsResponse, LogsError> {
+        Logs::list_integrations(self, ctx, input).await
+    }
+
     async fn list_log_anomaly_detectors(
         &self,
         ctx: &Ctx,
         input: ListLogAnomalyDetectorsRequest,
     ) -> Result<ListLogAnomalyDetectorsResponse, LogsError> {
         Logs::list_log_anomaly_detectors(self, ctx, input).await
+    }
+
+    async fn list_log_groups(
+        &self,
+        ctx: &Ctx,
+        input: ListLogGroupsRequest,
+    ) -> Result<ListLogGroupsResponse, LogsError> {
+        Logs::list_log_groups(self, ctx, input).await
     }
 
     async fn list_log_groups_for_query(
@@ -447,6 +705,14 @@ impl Api for Logs {
         Logs::list_scheduled_queries(self, ctx, input).await
     }
 
+    async fn list_sources_for_s3_table_integration(
+        &self,
+        ctx: &Ctx,
+        input: ListSourcesForS3TableIntegrationRequest,
+    ) -> Result<ListSourcesForS3TableIntegrationResponse, LogsError> {
+        Logs::list_sources_for_s3_table_integration(self, ctx, input).await
+    }
+
     async fn list_tags_for_resource(
         &self,
         ctx: &Ctx,
@@ -461,6 +727,30 @@ impl Api for Logs {
         input: ListTagsLogGroupRequest,
     ) -> Result<ListTagsLogGroupResponse, LogsError> {
         Logs::list_tags_log_group(self, ctx, input).await
+    }
+
+    async fn put_account_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutAccountPolicyRequest,
+    ) -> Result<PutAccountPolicyResponse, LogsError> {
+        Logs::put_account_policy(self, ctx, input).await
+    }
+
+    async fn put_bearer_token_authentication(
+        &self,
+        ctx: &Ctx,
+        input: PutBearerTokenAuthenticationRequest,
+    ) -> Result<(), LogsError> {
+        Logs::put_bearer_token_authentication(self, ctx, input).await
+    }
+
+    async fn put_data_protection_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutDataProtectionPolicyRequest,
+    ) -> Result<PutDataProtectionPolicyResponse, LogsError> {
+        Logs::put_data_protection_policy(self, ctx, input).await
     }
 
     async fn put_delivery_destination(
@@ -503,6 +793,22 @@ impl Api for Logs {
         Logs::put_destination_policy(self, ctx, input).await
     }
 
+    async fn put_index_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutIndexPolicyRequest,
+    ) -> Result<PutIndexPolicyResponse, LogsError> {
+        Logs::put_index_policy(self, ctx, input).await
+    }
+
+    async fn put_integration(
+        &self,
+        ctx: &Ctx,
+        input: PutIntegrationRequest,
+    ) -> Result<PutIntegrationResponse, LogsError> {
+        Logs::put_integration(self, ctx, input).await
+    }
+
     async fn put_log_events(
         &self,
         ctx: &Ctx,
@@ -535,6 +841,14 @@ impl Api for Logs {
         Logs::put_query_definition(self, ctx, input).await
     }
 
+    async fn put_resource_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutResourcePolicyRequest,
+    ) -> Result<PutResourcePolicyResponse, LogsError> {
+        Logs::put_resource_policy(self, ctx, input).await
+    }
+
     async fn put_retention_policy(
         &self,
         ctx: &Ctx,
@@ -549,6 +863,22 @@ impl Api for Logs {
         input: PutSubscriptionFilterRequest,
     ) -> Result<(), LogsError> {
         Logs::put_subscription_filter(self, ctx, input).await
+    }
+
+    async fn put_transformer(
+        &self,
+        ctx: &Ctx,
+        input: PutTransformerRequest,
+    ) -> Result<(), LogsError> {
+        Logs::put_transformer(self, ctx, input).await
+    }
+
+    async fn start_live_tail(
+        &self,
+        ctx: &Ctx,
+        input: StartLiveTailRequest,
+    ) -> Result<StartLiveTailResponse, LogsError> {
+        Logs::start_live_tail(self, ctx, input).await
     }
 
     async fn start_query(
@@ -581,6 +911,14 @@ impl Api for Logs {
         input: TestMetricFilterRequest,
     ) -> Result<TestMetricFilterResponse, LogsError> {
         Logs::test_metric_filter(self, ctx, input).await
+    }
+
+    async fn test_transformer(
+        &self,
+        ctx: &Ctx,
+        input: TestTransformerRequest,
+    ) -> Result<TestTransformerResponse, LogsError> {
+        Logs::test_transformer(self, ctx, input).await
     }
 
     async fn untag_log_group(

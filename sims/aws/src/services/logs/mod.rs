@@ -28,14 +28,19 @@ mod deliveries;
 mod events;
 mod groups;
 pub mod insights;
+mod integrations;
 mod lookup_tables;
 mod metric_filters;
 pub mod pattern;
+mod policies;
 mod scheduled_queries;
 mod streams;
 mod subscriptions;
 mod tags;
+mod tasks;
 pub mod token;
+pub mod transform;
+mod transformers;
 
 #[cfg(test)]
 mod tests;
@@ -178,6 +183,9 @@ pub struct GroupRecord {
     pub tags: BTreeMap<String, String>,
     /// Message bytes of the group's events.
     pub stored_bytes: i64,
+    /// Set by PutBearerTokenAuthentication; absent until then.
+    #[serde(default)]
+    pub bearer_token_authentication_enabled: Option<bool>,
 }
 
 /// A stored log stream.
@@ -466,6 +474,15 @@ pub struct Logs {
     anomaly_detectors: Arc<Collection<anomalies::DetectorRecord>>,
     lookup_tables: Arc<Collection<lookup_tables::LookupTableRecord>>,
     scheduled_queries: Arc<Collection<scheduled_queries::ScheduledQueryRecord>>,
+    resource_policies: Arc<Collection<sim_aws_shapes::logs::ResourcePolicy>>,
+    data_protection_policies:
+        Arc<Collection<sim_aws_shapes::logs::GetDataProtectionPolicyResponse>>,
+    account_policies: Arc<Collection<sim_aws_shapes::logs::AccountPolicy>>,
+    index_policies: Arc<Collection<sim_aws_shapes::logs::IndexPolicy>>,
+    transformers: Arc<Collection<sim_aws_shapes::logs::GetTransformerResponse>>,
+    integrations: Arc<Collection<sim_aws_shapes::logs::GetIntegrationResponse>>,
+    /// Account settings (the KMS key of query results), by `account/region/\0name`.
+    settings: Arc<Collection<String>>,
     /// Held while events are written or a stream's events deleted, so a deletion never races
     /// an append into leaving orphaned events, and sequences are stored in the order they were
     /// handed out (a reader following a stream never skips an event being written).
@@ -492,6 +509,13 @@ impl Logs {
             anomaly_detectors: store.collection("logs.anomaly_detectors")?,
             lookup_tables: store.collection("logs.lookup_tables")?,
             scheduled_queries: store.collection("logs.scheduled_queries")?,
+            resource_policies: store.collection("logs.resource_policies")?,
+            data_protection_policies: store.collection("logs.data_protection_policies")?,
+            account_policies: store.collection("logs.account_policies")?,
+            index_policies: store.collection("logs.index_policies")?,
+            transformers: store.collection("logs.transformers")?,
+            integrations: store.collection("logs.integrations")?,
+            settings: store.collection("logs.settings")?,
             writer: Mutex::new(()),
             kit,
         })

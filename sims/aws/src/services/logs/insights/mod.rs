@@ -29,11 +29,12 @@ use serde::{Deserialize, Serialize};
 use sim_aws_shapes::logs::{
     DeleteQueryDefinitionRequest, DeleteQueryDefinitionResponse, DescribeQueriesRequest,
     DescribeQueriesResponse, DescribeQueryDefinitionsRequest, DescribeQueryDefinitionsResponse,
-    GetLogGroupFieldsRequest, GetLogGroupFieldsResponse, GetLogRecordRequest, GetLogRecordResponse,
-    GetQueryResultsRequest, GetQueryResultsResponse, ListLogGroupsForQueryRequest,
-    ListLogGroupsForQueryResponse, LogGroupField, PutQueryDefinitionRequest,
-    PutQueryDefinitionResponse, QueryDefinition, QueryInfo, QueryStatistics, ResultField,
-    StartQueryRequest, StartQueryResponse, StopQueryRequest, StopQueryResponse,
+    GetLogFieldsRequest, GetLogFieldsResponse, GetLogGroupFieldsRequest, GetLogGroupFieldsResponse,
+    GetLogRecordRequest, GetLogRecordResponse, GetQueryResultsRequest, GetQueryResultsResponse,
+    ListLogGroupsForQueryRequest, ListLogGroupsForQueryResponse, LogGroupField,
+    PutQueryDefinitionRequest, PutQueryDefinitionResponse, QueryDefinition, QueryInfo,
+    QueryStatistics, ResultField, StartQueryRequest, StartQueryResponse, StopQueryRequest,
+    StopQueryResponse,
 };
 
 use self::eval::{Record, Value, discover_json};
@@ -381,7 +382,9 @@ impl Logs {
             results: Some(page.items),
             statistics: Some(record.statistics),
             status: record.info.status,
-            encryption_key: None,
+            encryption_key: self
+                .settings
+                .get(&Scope::of(ctx).group_key(super::groups::QUERY_RESULTS_KEY)),
             next_token: page.next,
         })
     }
@@ -548,6 +551,19 @@ impl Logs {
         Ok(GetLogGroupFieldsResponse {
             log_group_fields: Some(fields),
         })
+    }
+
+    pub(crate) async fn get_log_fields(
+        &self,
+        _ctx: &Ctx,
+        input: GetLogFieldsRequest,
+    ) -> Result<GetLogFieldsResponse, LogsError> {
+        // Data sources are vended log types (`amazon_vpc.flow`, ...) with known schemas; no
+        // log group of the simulator holds one.
+        Err(LogsError::ResourceNotFound(format!(
+            "The data source {} of type {} does not exist.",
+            input.data_source_name, input.data_source_type
+        )))
     }
 
     pub(crate) async fn put_query_definition(
