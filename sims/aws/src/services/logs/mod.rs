@@ -592,12 +592,29 @@ impl Logs {
     }
 }
 
-/// CloudWatch Logs words an over-long group or stream name itself.
+/// CloudWatch Logs words an over-long group or stream name itself, and leaves the value out
+/// of a log group identifier that breaks its pattern and of a list that breaks its length (as
+/// its recorded answers show).
 fn logs_validation_message(violation: &Violation) -> Option<String> {
-    let name = matches!(violation.member(), "logGroupName" | "logStreamName");
-    (name && matches!(violation.constraint, Constraint::MaxLength(_))).then(|| {
-        "Invalid LogGroup or LogStream, both must have length less than or equal to 512.".into()
-    })
+    let member = violation.member();
+    let name = matches!(member, "logGroupName" | "logStreamName");
+    if name && matches!(violation.constraint, Constraint::MaxLength(_)) {
+        return Some(
+            "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+                .into(),
+        );
+    }
+    let identifier_pattern = member.starts_with("logGroupIdentifier")
+        && matches!(violation.constraint, Constraint::Pattern(_));
+    let list_length = matches!(
+        violation.constraint,
+        Constraint::MinLength(_) | Constraint::MaxLength(_)
+    ) && violation
+        .value
+        .as_deref()
+        .is_some_and(|value| value.starts_with('[') && value.ends_with(']'));
+    (identifier_pattern || list_length)
+        .then(|| format!("1 validation error detected: {}", violation.render(false)))
 }
 
 #[async_trait::async_trait]
@@ -611,6 +628,25 @@ impl Service for Logs {
             code: "InvalidParameterException",
             echo_values: true,
             special: logs_validation_message,
+        }
+    }
+
+    /// The newer operations (deliveries, scheduled queries, integrations) declare no
+    /// `InvalidParameterException`: their invalid input is a `ValidationException`.
+    fn validation_for(&self, operation: &str) -> Validation {
+        let declares_invalid_parameter = self.model().operation(operation).is_none_or(|op| {
+            op.errors
+                .iter()
+                .any(|error| error.shape == "InvalidParameterException")
+        });
+        let code = if declares_invalid_parameter {
+            "InvalidParameterException"
+        } else {
+            "ValidationException"
+        };
+        Validation {
+            code,
+            ..self.validation()
         }
     }
 

@@ -662,6 +662,34 @@ impl Logs {
     }
 }
 
+/// Runs a parsed query over a few fixed records, as the fuzz target does: whatever the query,
+/// this must not panic. Answers how many rows came out.
+pub(crate) fn run_on_samples(query: &parse::Query) -> usize {
+    let mut execution = Execution::new(query);
+    for (offset, message) in [
+        r#"{"level":"info","latency":12.5,"user":{"id":"a"},"tags":["x","y"]}"#,
+        r#"{"level":"error","latency":-3,"@odd":true}"#,
+        "plain text 127.0.0.1 GET /index.html 200 1534",
+        "",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut record = Record::default();
+        record.set(
+            "@timestamp",
+            Some(Value::Time(1_700_000_000_000 + offset as i64 * 61_000)),
+        );
+        for (name, value) in discover_json(message) {
+            record.set(&name, Some(value));
+        }
+        record.set("@message", Some(Value::Text(message.into())));
+        record.set("@ptr", Some(Value::Text(offset.to_string())));
+        execution.accept(record);
+    }
+    execution.finish(100).rows.len()
+}
+
 /// StartQuery's answer for a group that does not exist, worded as AWS words it (with the
 /// request ID of its own internal call).
 fn group_missing(ctx: &Ctx, group: &str) -> LogsError {
