@@ -86,6 +86,8 @@ pub enum AggregateFunction {
 #[derive(Debug, Clone)]
 pub struct SortKey {
     pub expr: Expr,
+    /// The key as written: after `stats`, it names a column (`bin(1m)`, `count(*)`).
+    pub text: String,
     pub descending: bool,
 }
 
@@ -293,6 +295,9 @@ struct Parser<'a> {
     /// Byte position.
     position: usize,
     depth: usize,
+    /// Whether a `stats` command came before: later commands may name its columns, including
+    /// aggregates written as calls (`sort count(*) desc`).
+    after_stats: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -301,6 +306,7 @@ impl<'a> Parser<'a> {
             text,
             position: 0,
             depth: 0,
+            after_stats: false,
         }
     }
 
@@ -427,7 +433,11 @@ impl<'a> Parser<'a> {
             "fields" => Ok(Command::Fields(self.projections(true)?)),
             "display" => Ok(Command::Display(self.projections(false)?)),
             "filter" => Ok(Command::Filter(self.expr()?)),
-            "stats" => self.stats(),
+            "stats" => {
+                let stats = self.stats();
+                self.after_stats = true;
+                stats
+            }
             "sort" => self.sort(),
             "limit" => self.limit(),
             "parse" => self.parse_command(),
@@ -545,7 +555,10 @@ impl<'a> Parser<'a> {
     fn sort(&mut self) -> Result<Command, QueryError> {
         let mut keys = Vec::new();
         loop {
+            self.skip_blank();
+            let start = self.position;
             let expr = self.expr()?;
+            let text = self.text[start..self.position].trim().to_string();
             // AWS sorts in descending order unless told otherwise.
             let descending = if self.eat_keyword("asc") {
                 false
@@ -553,7 +566,11 @@ impl<'a> Parser<'a> {
                 self.eat_keyword("desc");
                 true
             };
-            keys.push(SortKey { expr, descending });
+            keys.push(SortKey {
+                expr,
+                text,
+                descending,
+            });
             if !self.eat(",") {
                 return Ok(Command::Sort(keys));
             }
@@ -888,6 +905,11 @@ impl<'a> Parser<'a> {
             return Ok(Expr::Field(word));
         }
         let lower = word.to_ascii_lowercase();
+        let aggregate_name = matches!(lower.as_str(), "count" | "sum" | "avg" | "min" | "max");
+        if aggregate_name && self.after_stats {
+            // A column of the stats before: its name is the call as written.
+            return self.column_reference(start);
+        }
         let Some((function, least, most)) = Function::named(&lower) else {
             let aggregate = matches!(lower.as_str(), "count" | "sum" | "avg" | "min" | "max")
                 || UNSUPPORTED_AGGREGATES
@@ -937,6 +959,24 @@ impl<'a> Parser<'a> {
             ));
         }
         Ok(Expr::Call(function, arguments))
+    }
+
+    /// A call written as text up to its closing parenthesis, naming a stats column.
+    fn column_reference(&mut self, start: usize) -> Result<Expr, QueryError> {
+        let mut depth = 0usize;
+        while let Some(c) = self.bump() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Ok(Expr::Field(self.text[start..self.position].to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(self.error_at(start, self.position, "unbalanced parentheses".into()))
     }
 
     /// A string in single or double quotes; a backslash escapes the next character.

@@ -94,7 +94,14 @@ impl<'q> Execution<'q> {
                 Command::Display(_) => note_columns(command, &mut columns, &mut display),
                 Command::Sort(keys) => rows.sort_by(|a, b| {
                     for key in keys {
-                        let ordering = match (eval(&key.expr, a), eval(&key.expr, b)) {
+                        // A key that names a column (after stats) sorts by that column.
+                        let value = |record: &Record| {
+                            record
+                                .get(&key.text)
+                                .cloned()
+                                .or_else(|| eval(&key.expr, record))
+                        };
+                        let ordering = match (value(a), value(b)) {
                             (Some(x), Some(y)) => {
                                 let ordering = natural_cmp(&x, &y);
                                 if key.descending {

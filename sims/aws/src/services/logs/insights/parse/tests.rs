@@ -32,6 +32,7 @@ fn pipelines_of_the_supported_commands_parse() {
         "# a comment\nfields @message # trailing\n| limit 5",
         "filter ispresent(a) and not isempty(b) and strlen(c) > 3",
         "FIELDS @message | SORT @timestamp ASC",
+        "stats count(*) by bin(1m) | sort count(*) desc, bin(1m) asc | filter count(*) > 1",
     ] {
         assert!(!commands(text).is_empty(), "{text}");
     }
