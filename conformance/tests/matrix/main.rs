@@ -3,4 +3,5 @@
 //! `target/nextest/matrix/`.
 
 mod aws;
+mod aws_logs;
 mod foundation;
