@@ -1,26 +1,46 @@
-//! Amazon CloudWatch Logs: log groups and streams, events in and out, filter patterns,
-//! retention and tags. Also the sink ECS's `awslogs` driver writes task output into (see
-//! [`Logs::append`]).
+//! Amazon CloudWatch Logs, every operation of the model: log groups and streams, events in and
+//! out, filter patterns, metric and subscription filters, Logs Insights, policies, transformers,
+//! deliveries and the newer APIs. Also the sink ECS's `awslogs` driver writes task output into
+//! (see [`Logs::append`]).
 //!
 //! | module | holds |
 //! |---|---|
 //! | [`api`] | the generated `Api` trait's table: one delegating line per operation |
-//! | [`groups`] | CreateLogGroup, DeleteLogGroup, DescribeLogGroups, retention, deletion protection, tags |
+//! | [`groups`] | log groups: create, delete, describe, list, retention, deletion protection, KMS keys, bearer tokens, tags by name |
 //! | [`streams`] | CreateLogStream, DeleteLogStream, DescribeLogStreams |
-//! | [`events`] | PutLogEvents, GetLogEvents, FilterLogEvents, and the shared write path |
-//! | [`pattern`] | the filter pattern parser and matcher (pure; fuzzed) |
+//! | [`events`] | PutLogEvents, GetLogEvents, FilterLogEvents, the shared write path; StartLiveTail and GetLogObject refusals |
+//! | [`pattern`] | the filter pattern parser and matcher, and the values it extracts (pure; fuzzed) |
+//! | [`metric_filters`] | metric filters and TestMetricFilter |
+//! | [`subscriptions`] | subscription filters and destinations |
+//! | [`insights`] | Logs Insights: the query language (parser fuzzed), queries, results, definitions, records, fields |
+//! | [`policies`] | resource, data protection, account and index policies; field indexes |
+//! | [`transform`] | transformer processors (pure) |
+//! | [`transformers`] | PutTransformer and friends, TestTransformer |
+//! | [`deliveries`] | delivery sources, destinations, policies, deliveries, configuration templates |
+//! | [`anomalies`] | anomaly detectors and anomalies |
+//! | [`lookup_tables`] | lookup tables |
+//! | [`scheduled_queries`] | scheduled queries, their schedules and runs |
+//! | [`integrations`] | OpenSearch and S3 table integrations |
+//! | [`tasks`] | export and import tasks |
+//! | [`tags`] | TagResource and friends over every taggable resource |
 //! | [`token`] | pagination tokens (the shared pager's, tagged per listing), which encode positions and so survive restarts |
 //!
-//! State: three collections keyed under `account/region/`. Groups by `group`; streams by
+//! State: collections keyed under `account/region/`. Groups by `group`; streams by
 //! `group\0stream`; events one record each by `group\0stream\0<position>`, where the position
 //! (32 digits: timestamp, then a per-stream sequence) sorts events by timestamp and then by
 //! ingestion order. An append writes only its own events plus the stream's and group's small
-//! metadata records, and reads page through key ranges.
+//! metadata records, and reads page through key ranges. Metric and subscription filters live
+//! under `group\0name`, a group's own policies and transformer under the group's key, so a
+//! group's deletion takes them in the same transaction. Other resources are keyed by name or ID.
 //!
 //! Limits: retention is recorded but events are not expired (AWS takes up to 72 hours to do it
 //! anyway); `storedBytes` counts message bytes, uncompressed; KMS keys are recorded, not used;
-//! cross-account identifiers are not followed; metric filters, subscriptions, queries, exports,
-//! deliveries and the other newer APIs answer `NotImplemented`.
+//! cross-account identifiers are not followed; metric filters publish no metric (there is no
+//! CloudWatch metrics service); data protection policies do not mask events; transformers do
+//! not rewrite events at ingestion. Where an operation needs a service the simulator lacks
+//! (Kinesis, Firehose, Lambda, S3, CloudTrail, OpenSearch, S3 Tables), it answers AWS's own
+//! error for that resource being missing; StartLiveTail answers `InvalidOperationException`, as
+//! the protocol layer cannot stream responses.
 
 mod anomalies;
 mod api;
