@@ -81,3 +81,18 @@ pub fn workload_path() -> String {
     }
     format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display())
 }
+
+/// terraform, with the AWS provider in the machine's filesystem mirror (CLIENTS.md).
+pub fn terraform() -> PathBuf {
+    let terraform = find("terraform");
+    let provider = Path::new("/opt/tf-plugins/registry.terraform.io/hashicorp/aws");
+    if !provider.is_dir() {
+        missing("terraform AWS provider (filesystem mirror /opt/tf-plugins)");
+    }
+    terraform
+}
+
+/// `conformance/`: where stacks and scenario scripts live.
+pub fn conformance_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

@@ -173,7 +173,7 @@ aws("iam", "delete-role", "--role-name", role, expect_error="DeleteConflict")
 # --- Permissions boundary. ------------------------------------------------------------------
 aws("iam", "put-role-permissions-boundary", "--role-name", names[1], "--permissions-boundary", policy_arn)
 boundary = aws("iam", "get-role", "--role-name", names[1])["Role"]["PermissionsBoundary"]
-check(boundary == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": policy_arn}, f"{boundary}")
+check(boundary == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": policy_arn}, f"{boundary}")
 check(aws("iam", "get-policy", "--policy-arn", policy_arn)["Policy"]["PermissionsBoundaryUsageCount"] == 1, "boundary usage count")
 aws("iam", "delete-role-permissions-boundary", "--role-name", names[1])
 check("PermissionsBoundary" not in aws("iam", "get-role", "--role-name", names[1])["Role"], "boundary removed")

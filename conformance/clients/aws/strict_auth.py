@@ -18,7 +18,7 @@ check(aws("sts", "get-caller-identity", env=GOOD)["Account"] == "123456789012", 
 aws("sts", "get-caller-identity", env=WRONG_SECRET, expect_error="SignatureDoesNotMatch")
 aws("sts", "get-caller-identity", env=UNKNOWN, expect_error="InvalidClientTokenId")
 aws("ecs", "list-clusters", env=UNKNOWN, expect_error="UnrecognizedClientException")
-aws("ecs", "list-clusters", env=WRONG_SECRET, expect_error="SignatureDoesNotMatch")
+aws("ecs", "list-clusters", env=WRONG_SECRET, expect_error="InvalidSignatureException")
 aws("sts", "get-caller-identity", "--no-sign-request", env=GOOD, expect_error="MissingAuthenticationToken")
 # Signatures cover query strings and bodies with characters that need encoding.
 path = "/strict+plus=eq,comma/"
@@ -45,5 +45,5 @@ forged = session(credentials["AccessKeyId"], credentials["SecretAccessKey"], "fo
 expect_code("InvalidClientTokenId", forged.client("sts", endpoint_url=endpoint, config=config).get_caller_identity)
 expect_code("UnrecognizedClientException", forged.client("ecs", endpoint_url=endpoint, config=config).list_clusters)
 wrong = session(credentials["AccessKeyId"], "wrong", credentials["SessionToken"])
-expect_code("SignatureDoesNotMatch", wrong.client("ecs", endpoint_url=endpoint, config=config).list_clusters)
+expect_code("InvalidSignatureException", wrong.client("ecs", endpoint_url=endpoint, config=config).list_clusters)
 done("strict auth")

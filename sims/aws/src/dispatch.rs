@@ -284,14 +284,14 @@ impl Aws {
                 ));
             };
             let invalid_token = || {
-                let code = if json_family {
-                    "UnrecognizedClientException"
+                let (code, status) = if json_family {
+                    ("UnrecognizedClientException", 400)
                 } else {
-                    "InvalidClientTokenId"
+                    ("InvalidClientTokenId", 403)
                 };
                 AwsError::with_status(
                     code,
-                    403,
+                    status,
                     "The security token included in the request is invalid.",
                 )
             };
@@ -334,9 +334,16 @@ impl Aws {
             };
             if !sigv4::verify(request, signature, &secret) {
                 tracing::debug!(request_id, "signature mismatch");
+                // JSON services answer InvalidSignatureException with 400; query services
+                // SignatureDoesNotMatch with 403.
+                let (code, status) = if json_family {
+                    ("InvalidSignatureException", 400)
+                } else {
+                    ("SignatureDoesNotMatch", 403)
+                };
                 return Err(AwsError::with_status(
-                    "SignatureDoesNotMatch",
-                    403,
+                    code,
+                    status,
                     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
                 ));
             }

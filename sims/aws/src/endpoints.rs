@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
+use sim_aws_shapes::ecs::Task;
+use sim_aws_shapes::normal::Timestamp;
 
 use crate::protocol::timestamp::iso8601;
 use crate::services::ecs::Ecs;
@@ -35,23 +37,33 @@ fn not_found(what: &str) -> Response {
         .into_response()
 }
 
-fn seconds(millis: Option<i64>) -> Option<String> {
-    millis.map(|m| iso8601(m as f64 / 1000.0))
+fn seconds(at: Option<Timestamp>) -> Option<String> {
+    at.map(|at| iso8601(at.millis() as f64 / 1000.0))
+}
+
+/// `…:task-definition/family:7` → (`family`, `7`).
+fn family_and_revision(task: &Task) -> (String, String) {
+    task.task_definition_arn
+        .as_deref()
+        .and_then(|arn| arn.rsplit('/').next())
+        .and_then(|fr| fr.rsplit_once(':'))
+        .map(|(family, revision)| (family.to_string(), revision.to_string()))
+        .unwrap_or_default()
 }
 
 fn container_json(view: &ContainerView, name: &str) -> Option<Value> {
     let task = &view.record.task;
-    let container = task.containers.iter().find(|c| c.name == name)?;
-    let (family, revision) = task
-        .task_definition_arn
-        .rsplit('/')
-        .next()
-        .and_then(|fr| fr.rsplit_once(':'))
-        .unwrap_or(("", ""));
+    let container = task
+        .containers
+        .iter()
+        .flatten()
+        .find(|c| c.name.as_deref() == Some(name))?;
+    let (family, revision) = family_and_revision(task);
+    let container_name = container.name.clone().unwrap_or_default();
     let mut body = json!({
         "DockerId": container.runtime_id,
         "Name": container.name,
-        "DockerName": format!("ecs-{family}-{revision}-{}", container.name),
+        "DockerName": format!("ecs-{family}-{revision}-{container_name}"),
         "Image": container.image,
         "Labels": {
             "com.amazonaws.ecs.cluster": task.cluster_arn,
@@ -62,8 +74,8 @@ fn container_json(view: &ContainerView, name: &str) -> Option<Value> {
         },
         "DesiredStatus": task.desired_status,
         "KnownStatus": container.last_status,
-        "Limits": {"CPU": container.cpu.parse::<i64>().unwrap_or(0), "Memory": container.memory.as_deref().and_then(|m| m.parse::<i64>().ok()).unwrap_or(0)},
-        "CreatedAt": seconds(Some(task.created_at)),
+        "Limits": {"CPU": container.cpu.as_deref().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0), "Memory": container.memory.as_deref().and_then(|m| m.parse::<i64>().ok()).unwrap_or(0)},
+        "CreatedAt": seconds(task.created_at),
         "StartedAt": seconds(task.started_at),
         "Type": "NORMAL",
         "ContainerARN": container.container_arn,
@@ -71,10 +83,11 @@ fn container_json(view: &ContainerView, name: &str) -> Option<Value> {
     if let Some(exit_code) = container.exit_code {
         body["ExitCode"] = json!(exit_code);
     }
-    if !container.network_interfaces.is_empty() {
+    let interfaces = container.network_interfaces.clone().unwrap_or_default();
+    if !interfaces.is_empty() {
         body["Networks"] = json!([{
             "NetworkMode": "awsvpc",
-            "IPv4Addresses": container.network_interfaces.iter().map(|n| n.private_ipv4_address.clone()).collect::<Vec<_>>(),
+            "IPv4Addresses": interfaces.iter().map(|n| n.private_ipv4_address.clone()).collect::<Vec<_>>(),
         }]);
     }
     Some(body)
@@ -101,16 +114,12 @@ async fn task(
         return not_found("task metadata");
     };
     let task = &view.record.task;
-    let (family, revision) = task
-        .task_definition_arn
-        .rsplit('/')
-        .next()
-        .and_then(|fr| fr.rsplit_once(':'))
-        .unwrap_or(("", ""));
+    let (family, revision) = family_and_revision(task);
     let containers: Vec<Value> = task
         .containers
         .iter()
-        .filter_map(|c| container_json(&view, &c.name))
+        .flatten()
+        .filter_map(|c| container_json(&view, c.name.as_deref().unwrap_or_default()))
         .collect();
     Json(json!({
         "Cluster": task.cluster_arn,
@@ -119,7 +128,7 @@ async fn task(
         "Revision": revision,
         "DesiredStatus": task.desired_status,
         "KnownStatus": task.last_status,
-        "Limits": {"CPU": task.cpu.parse::<f64>().map(|c| c / 1024.0).unwrap_or(0.0), "Memory": task.memory.parse::<i64>().unwrap_or(0)},
+        "Limits": {"CPU": task.cpu.as_deref().and_then(|c| c.parse::<f64>().ok()).map_or(0.0, |c| c / 1024.0), "Memory": task.memory.as_deref().and_then(|m| m.parse::<i64>().ok()).unwrap_or(0)},
         "PullStartedAt": seconds(task.pull_started_at),
         "PullStoppedAt": seconds(task.pull_stopped_at),
         "AvailabilityZone": task.availability_zone,

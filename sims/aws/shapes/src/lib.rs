@@ -14,3 +14,56 @@
 pub mod normal;
 
 include!(concat!(env!("OUT_DIR"), "/services.rs"));
+
+#[cfg(test)]
+mod tests {
+    use crate::normal::{Dispatched, Unimplemented};
+
+    /// A service that implements nothing: every operation answers `Unimplemented`, naming it.
+    struct Nothing;
+
+    #[async_trait::async_trait]
+    impl crate::sts::Api for Nothing {
+        type Ctx = ();
+        type Error = Unimplemented;
+    }
+
+    #[test]
+    fn an_operation_nobody_implemented_says_which_it_is() {
+        let outcome = futures_executor(crate::sts::dispatch(
+            &Nothing,
+            &(),
+            "GetCallerIdentity",
+            serde_json::json!({}),
+        ));
+        match outcome {
+            Err(Dispatched::Handler(error)) => assert_eq!(
+                error,
+                Unimplemented {
+                    service: "sts",
+                    operation: "GetCallerIdentity"
+                }
+            ),
+            other => panic!("expected Unimplemented, got {other:?}"),
+        }
+        assert!(matches!(
+            futures_executor(crate::sts::dispatch(
+                &Nothing,
+                &(),
+                "NoSuchThing",
+                serde_json::json!({})
+            )),
+            Err(Dispatched::UnknownOperation)
+        ));
+    }
+
+    /// Polls a future that never waits to completion (the default methods are ready at once).
+    fn futures_executor<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("the default handler should not wait"),
+        }
+    }
+}

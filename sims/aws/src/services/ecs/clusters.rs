@@ -1,13 +1,22 @@
-//! Clusters and container instances.
+//! Clusters: create (idempotent), describe, list, update, settings, delete. What a cluster
+//! shows beyond what was written (task and service counts, statistics) is computed from the
+//! tasks, services and container instances each time it is shown, so it is never stale.
+//! Capacity providers are attached here by CreateCluster and PutClusterCapacityProviders
+//! (checked in `capacity_providers`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use sim_aws_shapes::ecs::{
+    Cluster, ClusterServiceConnectDefaults, ClusterSetting, CreateClusterRequest,
+    CreateClusterResponse, DeleteClusterRequest, DeleteClusterResponse, DescribeClustersRequest,
+    DescribeClustersResponse, Failure, KeyValuePair, ListClustersRequest, ListClustersResponse,
+    UpdateClusterRequest, UpdateClusterResponse, UpdateClusterSettingsRequest,
+    UpdateClusterSettingsResponse,
+};
 
-use super::types::{Cluster, ClusterSetting, ContainerInstance, Failure, KeyValuePair, Tag};
 use super::{DEFAULT_CLUSTER, Ecs, EcsError, name_of, page};
 use crate::services::Ctx;
 
-/// A stored cluster. Counts are computed when described, from the tasks and services.
+/// A stored cluster: what was written, without counts (those are computed when shown).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterRecord {
     pub account_id: String,
@@ -15,144 +24,92 @@ pub struct ClusterRecord {
     pub cluster: Cluster,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InstanceRecord {
-    pub cluster_name: String,
-    pub instance: ContainerInstance,
-}
+impl ClusterRecord {
+    pub fn name(&self) -> &str {
+        self.cluster.cluster_name.as_deref().unwrap_or_default()
+    }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateClusterRequest {
-    #[serde(default)]
-    pub cluster_name: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-    #[serde(default)]
-    pub settings: Vec<ClusterSetting>,
-    #[serde(default)]
-    pub configuration: Option<Value>,
-    #[serde(default)]
-    pub capacity_providers: Vec<String>,
-    #[serde(default)]
-    pub default_capacity_provider_strategy: Vec<Value>,
-    #[serde(default)]
-    pub service_connect_defaults: Option<Value>,
-}
+    pub fn arn(&self) -> &str {
+        self.cluster.cluster_arn.as_deref().unwrap_or_default()
+    }
 
-#[derive(Debug, Serialize)]
-pub struct ClusterResponse {
-    pub cluster: Cluster,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeClustersRequest {
-    #[serde(default)]
-    pub clusters: Vec<String>,
-    #[serde(default)]
-    pub include: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DescribeClustersResponse {
-    pub clusters: Vec<Cluster>,
-    pub failures: Vec<Failure>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListClustersRequest {
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub max_results: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListClustersResponse {
-    pub cluster_arns: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DeleteClusterRequest {
-    pub cluster: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegisterContainerInstanceRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    #[serde(default)]
-    pub instance_identity_document: Option<String>,
-    #[serde(default)]
-    pub total_resources: Vec<Value>,
-    #[serde(default)]
-    pub version_info: Option<Value>,
-    #[serde(default)]
-    pub attributes: Vec<Value>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContainerInstanceResponse {
-    pub container_instance: ContainerInstance,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeregisterContainerInstanceRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    pub container_instance: String,
-    #[serde(default)]
-    pub force: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListContainerInstancesRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub max_results: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListContainerInstancesResponse {
-    pub container_instance_arns: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeContainerInstancesRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    pub container_instances: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeContainerInstancesResponse {
-    pub container_instances: Vec<ContainerInstance>,
-    pub failures: Vec<Failure>,
+    pub fn is_active(&self) -> bool {
+        self.cluster.status.as_deref() == Some("ACTIVE")
+    }
 }
 
 pub(super) fn cluster_key(ctx: &Ctx, name: &str) -> String {
     format!("{}{name}", ctx.scope())
+}
+
+/// Which optional parts of a cluster to show (DescribeClusters' `include`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ClusterParts {
+    pub attachments: bool,
+    pub configurations: bool,
+    pub settings: bool,
+    pub statistics: bool,
+    pub tags: bool,
+}
+
+impl ClusterParts {
+    fn from_include(include: &[String]) -> Self {
+        let wants = |field: &str| include.iter().any(|i| i == field);
+        Self {
+            attachments: wants("ATTACHMENTS"),
+            configurations: wants("CONFIGURATIONS"),
+            settings: wants("SETTINGS"),
+            statistics: wants("STATISTICS"),
+            tags: wants("TAGS"),
+        }
+    }
+
+    /// What CreateCluster, UpdateCluster and their kind answer with.
+    fn written() -> Self {
+        Self {
+            attachments: true,
+            configurations: true,
+            settings: true,
+            statistics: false,
+            tags: true,
+        }
+    }
+}
+
+/// Whether a create request asks for something other than what the cluster has.
+fn differs<T: PartialEq>(asked: &Option<Vec<T>>, has: &Option<Vec<T>>) -> bool {
+    asked.as_ref().is_some_and(|a| !a.is_empty()) && asked != has
+}
+
+/// The values `containerInsights` takes.
+const CONTAINER_INSIGHTS_VALUES: [&str; 3] = ["enabled", "disabled", "enhanced"];
+
+fn check_settings(settings: &[ClusterSetting]) -> Result<(), EcsError> {
+    for setting in settings {
+        let value = setting.value.as_deref().unwrap_or_default();
+        if setting.name.as_deref() == Some("containerInsights")
+            && !CONTAINER_INSIGHTS_VALUES.contains(&value)
+        {
+            return Err(EcsError::InvalidParameter(format!(
+                "Invalid value for containerInsights setting: {value}. Valid values are enabled, disabled and enhanced."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `settings` with each of `changes` applied (a setting named again replaces the old value).
+fn merge_settings(
+    mut settings: Vec<ClusterSetting>,
+    changes: Vec<ClusterSetting>,
+) -> Vec<ClusterSetting> {
+    for change in changes {
+        match settings.iter_mut().find(|s| s.name == change.name) {
+            Some(existing) => existing.value = change.value,
+            None => settings.push(change),
+        }
+    }
+    settings
 }
 
 impl Ecs {
@@ -165,64 +122,99 @@ impl Ecs {
         let name = name_or_arn.map_or(DEFAULT_CLUSTER, name_of);
         self.clusters
             .get(&cluster_key(ctx, name))
-            .filter(|record| record.cluster.status == "ACTIVE")
-            .ok_or_else(|| EcsError::ClusterNotFound("Cluster not found.".into()))
+            .filter(ClusterRecord::is_active)
+            .ok_or_else(EcsError::cluster_not_found)
     }
 
-    /// A cluster as DescribeClusters shows it: counts from the live tasks and services.
-    fn with_counts(&self, ctx: &Ctx, mut cluster: Cluster, include: &[String]) -> Cluster {
-        let prefix = format!("{}{}/", ctx.scope(), cluster.cluster_name);
+    /// A cluster as it is shown: live counts, and the parts asked for.
+    pub(super) fn cluster_view(
+        &self,
+        ctx: &Ctx,
+        record: &ClusterRecord,
+        parts: ClusterParts,
+    ) -> Cluster {
+        let mut cluster = record.cluster.clone();
+        let prefix = format!("{}{}/", ctx.scope(), record.name());
         let tasks = self.tasks.scan_prefix(&prefix);
-        cluster.running_tasks_count = tasks
-            .iter()
-            .filter(|(_, t)| t.task.last_status == "RUNNING")
-            .count() as i64;
-        cluster.pending_tasks_count = tasks
-            .iter()
-            .filter(|(_, t)| {
-                matches!(
-                    t.task.last_status.as_str(),
-                    "PROVISIONING" | "PENDING" | "ACTIVATING"
-                )
-            })
-            .count() as i64;
-        cluster.active_services_count = self
-            .services
-            .scan_prefix(&prefix)
-            .iter()
-            .filter(|(_, s)| s.service.status == "ACTIVE")
-            .count() as i64;
-        cluster.registered_container_instances_count = self
-            .instances
-            .scan_prefix(&prefix)
-            .iter()
-            .filter(|(_, i)| i.instance.status == "ACTIVE")
-            .count() as i64;
-        let wants = |field: &str| include.iter().any(|i| i == field);
-        if !wants("TAGS") {
-            cluster.tags.clear();
+        let services = self.services.scan_prefix(&prefix);
+        let is_fargate = |launch_type: Option<&str>| launch_type == Some("FARGATE");
+        let running = |fargate: Option<bool>| {
+            tasks
+                .iter()
+                .filter(|(_, t)| t.last_status() == "RUNNING")
+                .filter(|(_, t)| {
+                    fargate.is_none_or(|f| is_fargate(t.task.launch_type.as_deref()) == f)
+                })
+                .count()
+        };
+        let pending = |fargate: Option<bool>| {
+            tasks
+                .iter()
+                .filter(|(_, t)| {
+                    matches!(t.last_status(), "PROVISIONING" | "PENDING" | "ACTIVATING")
+                })
+                .filter(|(_, t)| {
+                    fargate.is_none_or(|f| is_fargate(t.task.launch_type.as_deref()) == f)
+                })
+                .count()
+        };
+        let services_in = |status: &str, fargate: Option<bool>| {
+            services
+                .iter()
+                .filter(|(_, s)| s.status() == status)
+                .filter(|(_, s)| {
+                    fargate.is_none_or(|f| is_fargate(s.service.launch_type.as_deref()) == f)
+                })
+                .count()
+        };
+        cluster.running_tasks_count = Some(running(None) as i32);
+        cluster.pending_tasks_count = Some(pending(None) as i32);
+        cluster.active_services_count = Some(services_in("ACTIVE", None) as i32);
+        cluster.registered_container_instances_count = Some(
+            self.instances
+                .scan_prefix(&prefix)
+                .iter()
+                .filter(|(_, i)| i.is_registered())
+                .count() as i32,
+        );
+        cluster.statistics = Some(if parts.statistics {
+            let pair = |name: &str, value: usize| KeyValuePair {
+                name: Some(name.into()),
+                value: Some(value.to_string()),
+            };
+            vec![
+                pair("runningEC2TasksCount", running(Some(false))),
+                pair("runningFargateTasksCount", running(Some(true))),
+                pair("pendingEC2TasksCount", pending(Some(false))),
+                pair("pendingFargateTasksCount", pending(Some(true))),
+                pair("activeEC2ServiceCount", services_in("ACTIVE", Some(false))),
+                pair(
+                    "activeFargateServiceCount",
+                    services_in("ACTIVE", Some(true)),
+                ),
+                pair(
+                    "drainingEC2ServiceCount",
+                    services_in("DRAINING", Some(false)),
+                ),
+                pair(
+                    "drainingFargateServiceCount",
+                    services_in("DRAINING", Some(true)),
+                ),
+            ]
+        } else {
+            Vec::new()
+        });
+        if !parts.tags {
+            cluster.tags = Some(Vec::new());
         }
-        if !wants("SETTINGS") {
-            cluster.settings.clear();
+        if !parts.settings {
+            cluster.settings = Some(Vec::new());
         }
-        if !wants("CONFIGURATIONS") {
+        if !parts.configurations {
             cluster.configuration = None;
         }
-        if wants("STATISTICS") {
-            cluster.statistics = vec![
-                KeyValuePair {
-                    name: "runningFargateTasksCount".into(),
-                    value: cluster.running_tasks_count.to_string(),
-                },
-                KeyValuePair {
-                    name: "pendingFargateTasksCount".into(),
-                    value: cluster.pending_tasks_count.to_string(),
-                },
-                KeyValuePair {
-                    name: "activeFargateServiceCount".into(),
-                    value: cluster.active_services_count.to_string(),
-                },
-            ];
+        if !parts.attachments {
+            cluster.attachments = None;
         }
         cluster
     }
@@ -231,36 +223,55 @@ impl Ecs {
         &self,
         ctx: &Ctx,
         input: CreateClusterRequest,
-    ) -> Result<ClusterResponse, EcsError> {
+    ) -> Result<CreateClusterResponse, EcsError> {
         let name = input.cluster_name.unwrap_or_else(|| DEFAULT_CLUSTER.into());
         super::names::check_cluster_name(&name)?;
-        let mut settings = input.settings;
-        if !settings.iter().any(|s| s.name == "containerInsights") {
-            settings.push(ClusterSetting {
-                name: "containerInsights".into(),
-                value: "disabled".into(),
-            });
-        }
+        let settings = input.settings.unwrap_or_default();
+        check_settings(&settings)?;
+        let insights = self.effective_setting(ctx, "containerInsights");
+        let defaults = vec![ClusterSetting {
+            name: Some("containerInsights".into()),
+            value: Some(insights),
+        }];
+        let capacity_providers = input.capacity_providers.unwrap_or_default();
+        let strategy = input.default_capacity_provider_strategy.unwrap_or_default();
+        let (attachments, attachments_status) =
+            self.check_cluster_capacity_providers(ctx, &name, &capacity_providers, &strategy)?;
         let cluster = Cluster {
-            cluster_arn: ctx.arn("ecs", &format!("cluster/{name}")),
-            cluster_name: name.clone(),
+            cluster_arn: Some(ctx.arn("ecs", &format!("cluster/{name}"))),
+            cluster_name: Some(name.clone()),
             configuration: input.configuration,
-            status: "ACTIVE".into(),
-            registered_container_instances_count: 0,
-            running_tasks_count: 0,
-            pending_tasks_count: 0,
-            active_services_count: 0,
-            statistics: Vec::new(),
-            tags: input.tags,
-            settings,
-            capacity_providers: input.capacity_providers,
-            default_capacity_provider_strategy: input.default_capacity_provider_strategy,
-            service_connect_defaults: input.service_connect_defaults,
+            status: Some("ACTIVE".into()),
+            tags: Some(super::tags_or_empty(input.tags)),
+            settings: Some(merge_settings(defaults, settings)),
+            capacity_providers: Some(capacity_providers),
+            default_capacity_provider_strategy: Some(strategy),
+            attachments,
+            attachments_status,
+            service_connect_defaults: input.service_connect_defaults.map(|defaults| {
+                // ECS answers the namespace as it was given: a name or a Cloud Map ARN.
+                ClusterServiceConnectDefaults {
+                    namespace: Some(defaults.namespace),
+                }
+            }),
+            ..Cluster::default()
         };
-        // CreateCluster is idempotent: an active cluster of that name is returned as it is.
+        // CreateCluster is idempotent: an active cluster of that name is returned as it is,
+        // unless the request asks for other capacity providers than it has.
         let stored = self.clusters.modify(&cluster_key(ctx, &name), |slot| {
             match slot {
-                Some(existing) if existing.cluster.status == "ACTIVE" => {}
+                Some(existing) if existing.is_active() => {
+                    if differs(&cluster.capacity_providers, &existing.cluster.capacity_providers)
+                        || differs(
+                            &cluster.default_capacity_provider_strategy,
+                            &existing.cluster.default_capacity_provider_strategy,
+                        )
+                    {
+                        return Err(EcsError::InvalidParameter(
+                            "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).".into(),
+                        ));
+                    }
+                }
                 _ => {
                     *slot = Some(ClusterRecord {
                         account_id: ctx.account_id.clone(),
@@ -269,15 +280,11 @@ impl Ecs {
                     })
                 }
             }
-            Ok::<_, EcsError>(slot.clone().map(|r| r.cluster).unwrap_or(cluster.clone()))
+            Ok(slot.clone())
         })?;
-        let include = [
-            "TAGS".to_string(),
-            "SETTINGS".to_string(),
-            "CONFIGURATIONS".to_string(),
-        ];
-        Ok(ClusterResponse {
-            cluster: self.with_counts(ctx, stored, &include),
+        let record = stored.ok_or_else(EcsError::cluster_not_found)?;
+        Ok(CreateClusterResponse {
+            cluster: Some(self.cluster_view(ctx, &record, ClusterParts::written())),
         })
     }
 
@@ -286,27 +293,28 @@ impl Ecs {
         ctx: &Ctx,
         input: DescribeClustersRequest,
     ) -> Result<DescribeClustersResponse, EcsError> {
-        let names = if input.clusters.is_empty() {
-            vec![DEFAULT_CLUSTER.to_string()]
-        } else {
-            input.clusters
+        let names = match input.clusters {
+            Some(names) if !names.is_empty() => names,
+            _ => vec![DEFAULT_CLUSTER.to_string()],
         };
+        let parts = ClusterParts::from_include(&input.include.unwrap_or_default());
         let mut clusters = Vec::new();
         let mut failures = Vec::new();
         for requested in names {
             let name = name_of(&requested);
             match self.clusters.get(&cluster_key(ctx, name)) {
-                Some(record) => {
-                    clusters.push(self.with_counts(ctx, record.cluster, &input.include))
-                }
+                Some(record) => clusters.push(self.cluster_view(ctx, &record, parts)),
                 None => failures.push(Failure {
                     arn: Some(ctx.arn("ecs", &format!("cluster/{name}"))),
-                    reason: "MISSING".into(),
+                    reason: Some("MISSING".into()),
                     detail: None,
                 }),
             }
         }
-        Ok(DescribeClustersResponse { clusters, failures })
+        Ok(DescribeClustersResponse {
+            clusters: Some(clusters),
+            failures: Some(failures),
+        })
     }
 
     pub(super) async fn list_clusters(
@@ -318,14 +326,77 @@ impl Ecs {
             .clusters
             .scan_prefix(&ctx.scope())
             .into_iter()
-            .filter(|(_, r)| r.cluster.status == "ACTIVE")
-            .map(|(key, r)| (key, r.cluster.cluster_arn))
+            .filter(|(_, r)| r.is_active())
+            .map(|(key, r)| (key, r.arn().to_string()))
             .collect();
         let (cluster_arns, next_token) =
             page(active, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(ListClustersResponse {
-            cluster_arns,
+            cluster_arns: Some(cluster_arns),
             next_token,
+        })
+    }
+
+    pub(super) async fn update_cluster(
+        &self,
+        ctx: &Ctx,
+        input: UpdateClusterRequest,
+    ) -> Result<UpdateClusterResponse, EcsError> {
+        let record = self.cluster(ctx, Some(&input.cluster))?;
+        let settings = input.settings.unwrap_or_default();
+        check_settings(&settings)?;
+        let namespace = input
+            .service_connect_defaults
+            .map(|defaults| defaults.namespace);
+        let updated = self
+            .clusters
+            .update(&cluster_key(ctx, record.name()), |record| {
+                let cluster = &mut record.cluster;
+                cluster.settings = Some(merge_settings(
+                    cluster.settings.take().unwrap_or_default(),
+                    settings,
+                ));
+                if let Some(configuration) = input.configuration {
+                    cluster.configuration = Some(configuration);
+                }
+                if let Some(namespace) = namespace {
+                    cluster.service_connect_defaults = Some(ClusterServiceConnectDefaults {
+                        namespace: Some(namespace),
+                    });
+                }
+                record.clone()
+            })?
+            .ok_or_else(EcsError::cluster_not_found)?;
+        Ok(UpdateClusterResponse {
+            cluster: Some(self.cluster_view(ctx, &updated, ClusterParts::written())),
+        })
+    }
+
+    pub(super) async fn update_cluster_settings(
+        &self,
+        ctx: &Ctx,
+        input: UpdateClusterSettingsRequest,
+    ) -> Result<UpdateClusterSettingsResponse, EcsError> {
+        let record = self.cluster(ctx, Some(&input.cluster))?;
+        check_settings(&input.settings)?;
+        let updated = self
+            .clusters
+            .update(&cluster_key(ctx, record.name()), |record| {
+                let cluster = &mut record.cluster;
+                cluster.settings = Some(merge_settings(
+                    cluster.settings.take().unwrap_or_default(),
+                    input.settings,
+                ));
+                record.clone()
+            })?
+            .ok_or_else(EcsError::cluster_not_found)?;
+        let parts = ClusterParts {
+            settings: true,
+            tags: true,
+            ..ClusterParts::default()
+        };
+        Ok(UpdateClusterSettingsResponse {
+            cluster: Some(self.cluster_view(ctx, &updated, parts)),
         })
     }
 
@@ -333,15 +404,15 @@ impl Ecs {
         &self,
         ctx: &Ctx,
         input: DeleteClusterRequest,
-    ) -> Result<ClusterResponse, EcsError> {
+    ) -> Result<DeleteClusterResponse, EcsError> {
         let record = self.cluster(ctx, Some(&input.cluster))?;
-        let name = record.cluster.cluster_name.clone();
+        let name = record.name().to_string();
         let prefix = format!("{}{name}/", ctx.scope());
         if self
             .services
             .scan_prefix(&prefix)
             .iter()
-            .any(|(_, s)| s.service.status != "INACTIVE")
+            .any(|(_, s)| s.status() != "INACTIVE")
         {
             return Err(EcsError::ClusterContainsServices(
                 "The Cluster cannot be deleted while Services are active.".into(),
@@ -351,7 +422,7 @@ impl Ecs {
             .tasks
             .scan_prefix(&prefix)
             .iter()
-            .any(|(_, t)| t.task.last_status != "STOPPED")
+            .any(|(_, t)| t.last_status() != "STOPPED")
         {
             return Err(EcsError::ClusterContainsTasks(
                 "The Cluster cannot be deleted while Tasks are active.".into(),
@@ -361,188 +432,43 @@ impl Ecs {
             .instances
             .scan_prefix(&prefix)
             .iter()
-            .any(|(_, i)| i.instance.status == "ACTIVE")
+            .any(|(_, i)| i.is_registered())
         {
             return Err(EcsError::ClusterContainsContainerInstances(
                 "The Cluster cannot be deleted while Container Instances are active.".into(),
             ));
         }
+        if self.cluster_owns_capacity_providers(ctx, &name) {
+            return Err(EcsError::ClusterContainsCapacityProvider(
+                "The Cluster cannot be deleted while Capacity Providers are associated with it. Delete the Managed Instances Capacity Providers first.".into(),
+            ));
+        }
         let deleted = self
             .clusters
             .update(&cluster_key(ctx, &name), |r| {
-                r.cluster.status = "INACTIVE".into();
-                r.cluster.clone()
+                r.cluster.status = Some("INACTIVE".into());
+                r.clone()
             })?
-            .ok_or_else(|| EcsError::ClusterNotFound("Cluster not found.".into()))?;
-        Ok(ClusterResponse {
-            cluster: self.with_counts(ctx, deleted, &[]),
+            .ok_or_else(EcsError::cluster_not_found)?;
+        Ok(DeleteClusterResponse {
+            cluster: Some(self.cluster_view(ctx, &deleted, ClusterParts::written())),
         })
-    }
-
-    pub(super) async fn register_container_instance(
-        &self,
-        ctx: &Ctx,
-        input: RegisterContainerInstanceRequest,
-    ) -> Result<ContainerInstanceResponse, EcsError> {
-        let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let id = self.kit.ids().hex(32);
-        let ec2_instance_id = input
-            .instance_identity_document
-            .as_deref()
-            .and_then(|doc| serde_json::from_str::<Value>(doc).ok())
-            .and_then(|doc| {
-                doc.get("instanceId")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| format!("i-{}", self.kit.ids().hex(17)));
-        let resources = if input.total_resources.is_empty() {
-            default_resources()
-        } else {
-            input.total_resources
-        };
-        let instance = ContainerInstance {
-            container_instance_arn: ctx.arn(
-                "ecs",
-                &format!("container-instance/{}/{id}", cluster.cluster.cluster_name),
-            ),
-            ec2_instance_id,
-            version: 1,
-            version_info: input.version_info,
-            remaining_resources: resources.clone(),
-            registered_resources: resources,
-            status: "ACTIVE".into(),
-            agent_connected: true,
-            running_tasks_count: 0,
-            pending_tasks_count: 0,
-            attributes: input.attributes,
-            registered_at: self.now(),
-            tags: input.tags,
-        };
-        let key = format!("{}{}/{id}", ctx.scope(), cluster.cluster.cluster_name);
-        self.instances.insert(
-            &key,
-            InstanceRecord {
-                cluster_name: cluster.cluster.cluster_name,
-                instance: instance.clone(),
-            },
-        )?;
-        Ok(ContainerInstanceResponse {
-            container_instance: instance,
-        })
-    }
-
-    pub(super) async fn deregister_container_instance(
-        &self,
-        ctx: &Ctx,
-        input: DeregisterContainerInstanceRequest,
-    ) -> Result<ContainerInstanceResponse, EcsError> {
-        let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let key = format!(
-            "{}{}/{}",
-            ctx.scope(),
-            cluster.cluster.cluster_name,
-            name_of(&input.container_instance)
-        );
-        let record = self
-            .instances
-            .get(&key)
-            .ok_or_else(|| EcsError::InvalidParameter("Container instance not found.".into()))?;
-        let busy = self
-            .tasks
-            .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name))
-            .iter()
-            .any(|(_, t)| {
-                t.task.container_instance_arn.as_deref()
-                    == Some(record.instance.container_instance_arn.as_str())
-                    && t.task.last_status != "STOPPED"
-            });
-        if busy && !input.force.unwrap_or(false) {
-            return Err(EcsError::InvalidParameter(
-                "Found running tasks on the instance. Use force to deregister it anyway.".into(),
-            ));
-        }
-        let instance = self
-            .instances
-            .update(&key, |r| {
-                r.instance.status = "INACTIVE".into();
-                r.instance.agent_connected = false;
-                r.instance.version += 1;
-                r.instance.clone()
-            })?
-            .ok_or_else(|| EcsError::InvalidParameter("Container instance not found.".into()))?;
-        Ok(ContainerInstanceResponse {
-            container_instance: instance,
-        })
-    }
-
-    pub(super) async fn list_container_instances(
-        &self,
-        ctx: &Ctx,
-        input: ListContainerInstancesRequest,
-    ) -> Result<ListContainerInstancesResponse, EcsError> {
-        let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let wanted = input.status.unwrap_or_else(|| "ACTIVE".into());
-        let items = self
-            .instances
-            .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name))
-            .into_iter()
-            .filter(|(_, r)| r.instance.status == wanted)
-            .map(|(key, r)| (key, r.instance.container_instance_arn))
-            .collect();
-        let (container_instance_arns, next_token) =
-            page(items, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListContainerInstancesResponse {
-            container_instance_arns,
-            next_token,
-        })
-    }
-
-    pub(super) async fn describe_container_instances(
-        &self,
-        ctx: &Ctx,
-        input: DescribeContainerInstancesRequest,
-    ) -> Result<DescribeContainerInstancesResponse, EcsError> {
-        let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let mut container_instances = Vec::new();
-        let mut failures = Vec::new();
-        for requested in input.container_instances {
-            let key = format!(
-                "{}{}/{}",
-                ctx.scope(),
-                cluster.cluster.cluster_name,
-                name_of(&requested)
-            );
-            match self.instances.get(&key) {
-                Some(record) => container_instances.push(record.instance),
-                None => failures.push(Failure {
-                    arn: Some(requested),
-                    reason: "MISSING".into(),
-                    detail: None,
-                }),
-            }
-        }
-        Ok(DescribeContainerInstancesResponse {
-            container_instances,
-            failures,
-        })
-    }
-
-    /// Active container instances of a cluster, for placing EC2 tasks.
-    pub(super) fn active_instances(&self, ctx: &Ctx, cluster: &str) -> Vec<String> {
-        self.instances
-            .scan_prefix(&format!("{}{cluster}/", ctx.scope()))
-            .into_iter()
-            .filter(|(_, r)| r.instance.status == "ACTIVE")
-            .map(|(_, r)| r.instance.container_instance_arn)
-            .collect()
     }
 }
 
-/// What a container instance registers when the agent reports nothing: a small host.
-fn default_resources() -> Vec<Value> {
-    vec![
-        serde_json::json!({"name": "CPU", "type": "INTEGER", "integerValue": 2048, "doubleValue": 0.0, "longValue": 0}),
-        serde_json::json!({"name": "MEMORY", "type": "INTEGER", "integerValue": 3943, "doubleValue": 0.0, "longValue": 0}),
-    ]
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_named_again_replace_the_old_value() {
+        let setting = |value: &str| ClusterSetting {
+            name: Some("containerInsights".into()),
+            value: Some(value.into()),
+        };
+        let merged = merge_settings(vec![setting("disabled")], vec![setting("enhanced")]);
+        assert_eq!(merged, vec![setting("enhanced")]);
+        assert!(check_settings(&[setting("sometimes")]).is_err());
+        assert!(check_settings(&[setting("enabled")]).is_ok());
+    }
 }

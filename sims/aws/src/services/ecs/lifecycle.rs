@@ -16,9 +16,9 @@ use simkit::logs::{DiscardSink, LogLine, LogSink};
 use simkit::runner::{ExitReason, ExitStatus, Workload, WorkloadSpec};
 use tokio::sync::watch;
 
-use super::types::{LogConfiguration, Task};
 use super::{Ecs, EcsError, lock};
 use crate::services::logs::Logs;
+use sim_aws_shapes::ecs::{LogConfiguration, Task};
 
 /// What lives only while a task runs: the signal that stops it.
 pub struct TaskRuntime {
@@ -57,6 +57,15 @@ pub(super) struct TaskPlan {
     pub containers: Vec<ContainerPlan>,
     pub role_arn: Option<String>,
     pub service: Option<String>,
+}
+
+/// Why a task's ExecuteCommandAgent never runs.
+const NO_EXEC_AGENT: &str =
+    "The simulator runs no SSM agent beside containers, so ECS Exec is not available";
+
+/// A task's version counts its changes.
+fn bump(task: &mut Task) {
+    task.version = Some(task.version.unwrap_or(0) + 1);
 }
 
 /// How long a task role's credentials last: ECS rotates them every few hours.
@@ -128,17 +137,17 @@ impl Ecs {
     /// Records why a task is stopping and tells its lifecycle. Idempotent: the first reason
     /// given is the one the task keeps.
     pub(super) fn request_stop(&self, key: &str, request: StopRequest) -> Result<Task, EcsError> {
-        let now = self.now();
+        let now = self.timestamp();
         let task = self
             .tasks
             .update(key, |record| {
                 let task = &mut record.task;
-                if task.desired_status != "STOPPED" {
-                    task.desired_status = "STOPPED".into();
+                if task.desired_status.as_deref() != Some("STOPPED") {
+                    task.desired_status = Some("STOPPED".into());
                     task.stop_code = Some(request.code.clone());
                     task.stopped_reason = Some(request.reason.clone());
                     task.stopping_at = Some(now);
-                    task.version += 1;
+                    bump(task);
                 }
                 task.clone()
             })?
@@ -155,7 +164,7 @@ impl Ecs {
     fn update_task(&self, key: &str, change: impl FnOnce(&mut Task)) {
         let result = self.tasks.update(key, |record| {
             change(&mut record.task);
-            record.task.version += 1;
+            bump(&mut record.task);
         });
         if let Err(error) = result {
             tracing::error!(%error, task = key, "could not record a task transition");
@@ -163,15 +172,15 @@ impl Ecs {
     }
 
     async fn run_lifecycle(self: Arc<Self>, plan: TaskPlan, mut stop: watch::Receiver<bool>) {
-        let now = self.now();
+        let now = self.timestamp();
         self.update_task(&plan.key, |task| {
-            task.last_status = "PENDING".into();
+            task.last_status = Some("PENDING".into());
             task.connectivity = Some("CONNECTED".into());
             task.connectivity_at = Some(now);
             task.pull_started_at = Some(now);
         });
         // The process runner has no image to pull: the pull ends as soon as it starts.
-        let now = self.now();
+        let now = self.timestamp();
         self.update_task(&plan.key, |task| task.pull_stopped_at = Some(now));
         if *stop.borrow_and_update() {
             return self.finish(&plan, &[]);
@@ -262,17 +271,22 @@ impl Ecs {
             }
         }
 
-        let now = self.now();
+        let now = self.timestamp();
         let runtime_ids: Vec<String> = workloads.iter().map(|_| self.kit.ids().hex(64)).collect();
         self.update_task(&plan.key, |task| {
-            task.last_status = "RUNNING".into();
+            task.last_status = Some("RUNNING".into());
             task.started_at = Some(now);
-            for (container, runtime_id) in task.containers.iter_mut().zip(&runtime_ids) {
-                container.last_status = "RUNNING".into();
+            for (container, runtime_id) in task.containers.iter_mut().flatten().zip(&runtime_ids) {
+                container.last_status = Some("RUNNING".into());
                 container.runtime_id = Some(runtime_id.clone());
+                // ECS Exec's agent is SSM's, which the simulator does not run.
+                for agent in container.managed_agents.iter_mut().flatten() {
+                    agent.last_status = Some("STOPPED".into());
+                    agent.reason = Some(NO_EXEC_AGENT.into());
+                }
             }
-            for attachment in &mut task.attachments {
-                attachment.status = "ATTACHED".into();
+            for attachment in task.attachments.iter_mut().flatten() {
+                attachment.status = Some("ATTACHED".into());
             }
         });
         if let Some(service) = &plan.service {
@@ -306,8 +320,8 @@ impl Ecs {
             };
             exits[index] = Some(status.clone());
             self.update_task(&plan.key, |task| {
-                if let Some(container) = task.containers.get_mut(index) {
-                    container.last_status = "STOPPED".into();
+                if let Some(container) = task.containers.iter_mut().flatten().nth(index) {
+                    container.last_status = Some("STOPPED".into());
                     container.exit_code = Some(status.code);
                 }
             });
@@ -328,8 +342,8 @@ impl Ecs {
 
     fn stop_workloads(&self, plan: &TaskPlan, workloads: &[Workload]) {
         self.update_task(&plan.key, |task| {
-            if task.last_status == "RUNNING" {
-                task.last_status = "STOPPING".into();
+            if task.last_status.as_deref() == Some("RUNNING") {
+                task.last_status = Some("STOPPING".into());
             }
         });
         for (workload, container) in workloads.iter().zip(&plan.containers) {
@@ -353,7 +367,7 @@ impl Ecs {
         else {
             return Ok(Arc::new(DiscardSink));
         };
-        let option = |name: &str| config.options.get(name).cloned();
+        let option = |name: &str| config.options.as_ref().and_then(|o| o.get(name)).cloned();
         let Some(group) = option("awslogs-group") else {
             return Err("ResourceInitializationError: failed to validate logger args: awslogs-group is required".into());
         };
@@ -391,16 +405,16 @@ impl Ecs {
     }
 
     fn fail_to_start(&self, plan: &TaskPlan, culprit: Option<&str>, reason: &str) {
-        let now = self.now();
+        let now = self.timestamp();
         self.update_task(&plan.key, |task| {
-            if task.desired_status != "STOPPED" {
-                task.desired_status = "STOPPED".into();
+            if task.desired_status.as_deref() != Some("STOPPED") {
+                task.desired_status = Some("STOPPED".into());
                 task.stop_code = Some("TaskFailedToStart".into());
                 task.stopped_reason = Some(reason.to_string());
                 task.stopping_at = Some(now);
             }
-            for container in &mut task.containers {
-                if Some(container.name.as_str()) == culprit {
+            for container in task.containers.iter_mut().flatten() {
+                if container.name.as_deref() == culprit {
                     container.reason = Some(reason.to_string());
                 }
             }
@@ -410,30 +424,30 @@ impl Ecs {
 
     /// DEPROVISIONING, then STOPPED; containers that never ran have no exit code.
     fn finish(&self, plan: &TaskPlan, exits: &[Option<ExitStatus>]) {
-        let now = self.now();
+        let now = self.timestamp();
         self.update_task(&plan.key, |task| {
-            task.last_status = "DEPROVISIONING".into();
+            task.last_status = Some("DEPROVISIONING".into());
             task.execution_stopped_at = Some(now);
-            if task.desired_status != "STOPPED" {
+            if task.desired_status.as_deref() != Some("STOPPED") {
                 // Every container ended on its own.
-                task.desired_status = "STOPPED".into();
+                task.desired_status = Some("STOPPED".into());
                 task.stop_code = Some("EssentialContainerExited".into());
                 task.stopped_reason = Some("Essential container in task exited".into());
                 task.stopping_at = Some(now);
             }
-            for (index, container) in task.containers.iter_mut().enumerate() {
-                container.last_status = "STOPPED".into();
+            for (index, container) in task.containers.iter_mut().flatten().enumerate() {
+                container.last_status = Some("STOPPED".into());
                 if let Some(Some(exit)) = exits.get(index) {
                     container.exit_code = Some(exit.code);
                 }
             }
         });
-        let now = self.now();
+        let now = self.timestamp();
         self.update_task(&plan.key, |task| {
-            task.last_status = "STOPPED".into();
+            task.last_status = Some("STOPPED".into());
             task.stopped_at = Some(now);
-            for attachment in &mut task.attachments {
-                attachment.status = "DELETED".into();
+            for attachment in task.attachments.iter_mut().flatten() {
+                attachment.status = Some("DELETED".into());
             }
         });
         lock(&self.runtime).remove(&plan.key);
@@ -480,13 +494,13 @@ impl Ecs {
 
     /// Tasks a previous run of the simulator left running lost their processes with it.
     pub(super) fn abandon_tasks_of_a_previous_run(&self) -> Result<(), simkit::store::StoreError> {
-        let now = self.now();
+        let now = self.timestamp();
         for (key, record) in self.tasks.all() {
-            if record.task.last_status != "STOPPED" {
+            if record.last_status() != "STOPPED" {
                 self.tasks.update(&key, |record| {
                     let task = &mut record.task;
-                    task.desired_status = "STOPPED".into();
-                    task.last_status = "STOPPED".into();
+                    task.desired_status = Some("STOPPED".into());
+                    task.last_status = Some("STOPPED".into());
                     task.stop_code
                         .get_or_insert_with(|| "TerminationNotice".into());
                     task.stopped_reason.get_or_insert_with(|| {
@@ -495,10 +509,10 @@ impl Ecs {
                     task.stopping_at.get_or_insert(now);
                     task.execution_stopped_at.get_or_insert(now);
                     task.stopped_at = Some(now);
-                    for container in &mut task.containers {
-                        container.last_status = "STOPPED".into();
+                    for container in task.containers.iter_mut().flatten() {
+                        container.last_status = Some("STOPPED".into());
                     }
-                    task.version += 1;
+                    bump(task);
                 })?;
             }
         }

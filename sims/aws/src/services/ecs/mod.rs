@@ -1,16 +1,31 @@
-//! Amazon Elastic Container Service: clusters, task definitions, tasks that really run,
-//! services that keep their desired count, container instances, and tags.
+//! Amazon Elastic Container Service: clusters, capacity providers, task definitions, tasks that
+//! really run, services that keep their desired count (with deployments, revisions and task
+//! sets), container instances and what their agent reports, account settings, daemons, and tags.
+//!
+//! Handlers take and return the generated shapes of `sim_aws_shapes::ecs`, and records store
+//! them as they are, so every member a client writes reads back exactly as written.
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`types`] | the shapes handlers take and return |
-//! | `clusters` | clusters and container instances |
+//! | `api` | the `impl Api` table: one delegating line per operation |
+//! | `clusters` | clusters, their settings and statistics |
+//! | `capacity_providers` | capacity providers (FARGATE and FARGATE_SPOT built in) and strategies |
+//! | `container_instances` | container instances, their attributes and draining |
+//! | `agent` | what the container agent calls: poll endpoint, state changes, agent updates |
+//! | `account_settings` | account settings per principal, defaults and effective values |
 //! | `task_definitions` | families and revisions |
-//! | `tasks` | RunTask, StartTask, DescribeTasks, ListTasks, StopTask |
+//! | `tasks` | RunTask, StartTask, DescribeTasks, ListTasks, StopTask, ExecuteCommand |
+//! | `protection` | task scale-in protection |
 //! | `lifecycle` | running a task: containers through `simkit::runner`, states, awslogs |
-//! | `services` | services and the scheduler that keeps their desired count |
+//! | `services` | CreateService, UpdateService, DeleteService, DescribeServices, ListServices |
+//! | `scheduler` | what keeps a service at its desired state: deployments, task sets, daemons |
+//! | `deployments` | service deployments and service revisions |
+//! | `task_sets` | task sets of services with the EXTERNAL deployment controller |
+//! | `daemons` | daemon task definitions and daemons |
+//! | `express` | Express gateway services |
 //! | `metadata` | what the task metadata and credentials endpoints answer |
 //! | `tags` | TagResource, UntagResource, ListTagsForResource |
+//! | `names` | ECS's name rules and the quotas its API enforces |
 //!
 //! How a task runs, and its limits (stated openly):
 //! - Every essential and non-essential container's `entryPoint` + `command` runs as a host
@@ -28,24 +43,37 @@
 //!   `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, with `AWS_ENDPOINT_URL`, so
 //!   code in a task calls the simulator back as its role.
 //! - The EC2 launch type runs without registered container instances, as if the cluster had
-//!   capacity; with registered instances, tasks are placed on them in turn.
+//!   capacity; with registered instances, tasks are placed on the ACTIVE ones in turn.
 //! - `secrets` and `environmentFiles` need Secrets Manager, SSM and S3, which are not simulated
 //!   yet: such a task fails to start with `ResourceInitializationError`, as ECS reports an
 //!   unreachable secret.
+//! - ECS Exec needs an SSM session the simulator cannot open: ExecuteCommand answers the errors
+//!   ECS gives when exec is not enabled for a task, or its agent is not connected.
 
+mod account_settings;
+mod agent;
+mod api;
+mod capacity_providers;
 mod clusters;
+mod container_instances;
+mod daemons;
+mod deployments;
+mod express;
 mod lifecycle;
 pub mod metadata;
 mod names;
+mod protection;
+mod scheduler;
 mod services;
 mod tags;
 mod task_definitions;
+mod task_sets;
 mod tasks;
-pub mod types;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use sim_aws_shapes::normal::Unimplemented;
 use simkit::Kit;
 use simkit::store::{Collection, StoreError};
 
@@ -58,29 +86,72 @@ use crate::protocol::shape::Validation;
 
 pub use lifecycle::TaskRuntime;
 
-/// ECS's documented errors.
+/// ECS's documented errors: one variant per error shape its operations answer.
 #[derive(Debug, thiserror::Error)]
 pub enum EcsError {
+    #[error(transparent)]
+    Unimplemented(#[from] Unimplemented),
     #[error("{0}")]
-    ClusterNotFound(String),
+    AccessDenied(String),
     #[error("{0}")]
-    ClusterContainsTasks(String),
-    #[error("{0}")]
-    ClusterContainsServices(String),
-    #[error("{0}")]
-    ClusterContainsContainerInstances(String),
-    #[error("{0}")]
-    ServiceNotFound(String),
-    #[error("{0}")]
-    ServiceNotActive(String),
+    AttributeLimitExceeded(String),
     #[error("{0}")]
     Client(String),
     #[error("{0}")]
+    ClusterContainsCapacityProvider(String),
+    #[error("{0}")]
+    ClusterContainsContainerInstances(String),
+    #[error("{0}")]
+    ClusterContainsServices(String),
+    #[error("{0}")]
+    ClusterContainsTasks(String),
+    #[error("{0}")]
+    ClusterNotFound(String),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        resource_ids: Vec<String>,
+    },
+    #[error("{0}")]
+    DaemonNotActive(String),
+    #[error("{0}")]
+    DaemonNotFound(String),
+    #[error("{0}")]
     InvalidParameter(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    MissingVersion(String),
+    #[error("{0}")]
+    NamespaceNotFound(String),
+    #[error("{0}")]
+    NoUpdateAvailable(String),
+    #[error("{0}")]
+    PlatformTaskDefinitionIncompatibility(String),
+    #[error("{0}")]
+    PlatformUnknown(String),
+    #[error("{0}")]
+    ResourceInUse(String),
     #[error("{0}")]
     ResourceNotFound(String),
     #[error("{0}")]
     Server(String),
+    #[error("{0}")]
+    ServiceDeploymentNotFound(String),
+    #[error("{0}")]
+    ServiceNotActive(String),
+    #[error("{0}")]
+    ServiceNotFound(String),
+    #[error("{0}")]
+    TargetNotConnected(String),
+    #[error("{0}")]
+    TargetNotFound(String),
+    #[error("{0}")]
+    TaskSetNotFound(String),
+    #[error("{0}")]
+    UnsupportedFeature(String),
+    #[error("{0}")]
+    UpdateInProgress(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -88,21 +159,62 @@ pub enum EcsError {
 impl From<EcsError> for AwsError {
     fn from(error: EcsError) -> Self {
         let shape = match &error {
-            EcsError::ClusterNotFound(_) => "ClusterNotFoundException",
-            EcsError::ClusterContainsTasks(_) => "ClusterContainsTasksException",
-            EcsError::ClusterContainsServices(_) => "ClusterContainsServicesException",
+            EcsError::Unimplemented(unimplemented) => return (*unimplemented).into(),
+            EcsError::Store(_) => return AwsError::internal(),
+            EcsError::Conflict {
+                message,
+                resource_ids,
+            } => {
+                return AwsError::new("ConflictException", message.clone())
+                    .field("resourceIds", resource_ids.clone());
+            }
+            EcsError::AccessDenied(_) => "AccessDeniedException",
+            EcsError::AttributeLimitExceeded(_) => "AttributeLimitExceededException",
+            EcsError::Client(_) => "ClientException",
+            EcsError::ClusterContainsCapacityProvider(_) => {
+                "ClusterContainsCapacityProviderException"
+            }
             EcsError::ClusterContainsContainerInstances(_) => {
                 "ClusterContainsContainerInstancesException"
             }
-            EcsError::ServiceNotFound(_) => "ServiceNotFoundException",
-            EcsError::ServiceNotActive(_) => "ServiceNotActiveException",
-            EcsError::Client(_) => "ClientException",
+            EcsError::ClusterContainsServices(_) => "ClusterContainsServicesException",
+            EcsError::ClusterContainsTasks(_) => "ClusterContainsTasksException",
+            EcsError::ClusterNotFound(_) => "ClusterNotFoundException",
+            EcsError::DaemonNotActive(_) => "DaemonNotActiveException",
+            EcsError::DaemonNotFound(_) => "DaemonNotFoundException",
             EcsError::InvalidParameter(_) => "InvalidParameterException",
+            EcsError::LimitExceeded(_) => "LimitExceededException",
+            EcsError::MissingVersion(_) => "MissingVersionException",
+            EcsError::NamespaceNotFound(_) => "NamespaceNotFoundException",
+            EcsError::NoUpdateAvailable(_) => "NoUpdateAvailableException",
+            EcsError::PlatformTaskDefinitionIncompatibility(_) => {
+                "PlatformTaskDefinitionIncompatibilityException"
+            }
+            EcsError::PlatformUnknown(_) => "PlatformUnknownException",
+            EcsError::ResourceInUse(_) => "ResourceInUseException",
             EcsError::ResourceNotFound(_) => "ResourceNotFoundException",
             EcsError::Server(_) => "ServerException",
-            EcsError::Store(_) => return AwsError::internal(),
+            EcsError::ServiceDeploymentNotFound(_) => "ServiceDeploymentNotFoundException",
+            EcsError::ServiceNotActive(_) => "ServiceNotActiveException",
+            EcsError::ServiceNotFound(_) => "ServiceNotFoundException",
+            EcsError::TargetNotConnected(_) => "TargetNotConnectedException",
+            EcsError::TargetNotFound(_) => "TargetNotFoundException",
+            EcsError::TaskSetNotFound(_) => "TaskSetNotFoundException",
+            EcsError::UnsupportedFeature(_) => "UnsupportedFeatureException",
+            EcsError::UpdateInProgress(_) => "UpdateInProgressException",
         };
         AwsError::new(shape, error.to_string())
+    }
+}
+
+impl EcsError {
+    /// ECS's answer for a cluster that does not exist or is no longer active.
+    pub(crate) fn cluster_not_found() -> Self {
+        EcsError::ClusterNotFound("Cluster not found.".into())
+    }
+
+    pub(crate) fn service_not_found() -> Self {
+        EcsError::ServiceNotFound("Service not found.".into())
     }
 }
 
@@ -115,11 +227,19 @@ pub struct Ecs {
     sts: Arc<Sts>,
     this: Weak<Ecs>,
     clusters: Arc<Collection<clusters::ClusterRecord>>,
-    instances: Arc<Collection<clusters::InstanceRecord>>,
+    instances: Arc<Collection<container_instances::InstanceRecord>>,
     definitions: Arc<Collection<task_definitions::DefinitionRecord>>,
+    /// The last revision number given out in each task definition family.
     families: Arc<Collection<i64>>,
     tasks: Arc<Collection<tasks::TaskRecord>>,
     services: Arc<Collection<services::ServiceRecord>>,
+    capacity_providers: Arc<Collection<capacity_providers::CapacityProviderRecord>>,
+    settings: Arc<Collection<account_settings::SettingRecord>>,
+    service_deployments: Arc<Collection<deployments::ServiceDeploymentRecord>>,
+    service_revisions: Arc<Collection<deployments::ServiceRevisionRecord>>,
+    daemon_definitions: Arc<Collection<daemons::DaemonDefinitionRecord>>,
+    daemon_families: Arc<Collection<i64>>,
+    daemons: Arc<Collection<daemons::DaemonRecord>>,
     /// What only lives while the simulator runs: workload handles, stop signals, metadata
     /// tokens and credentials of running tasks.
     runtime: Mutex<HashMap<String, TaskRuntime>>,
@@ -140,12 +260,21 @@ pub struct Ecs {
 impl Ecs {
     pub fn new(kit: Kit, logs: Arc<Logs>, sts: Arc<Sts>) -> Result<Arc<Self>, StoreError> {
         let store = kit.store().clone();
-        let clusters = store.collection("ecs.clusters")?;
-        let instances = store.collection("ecs.container-instances")?;
-        let definitions = store.collection("ecs.task-definitions")?;
-        let families = store.collection("ecs.families")?;
-        let tasks = store.collection("ecs.tasks")?;
-        let services = store.collection("ecs.services")?;
+        // Records are the generated shapes; the `.v2` collections hold them (the hand-written
+        // records of earlier versions lived in the unsuffixed ones and are left alone).
+        let clusters = store.collection("ecs.clusters.v2")?;
+        let instances = store.collection("ecs.container-instances.v2")?;
+        let definitions = store.collection("ecs.task-definitions.v2")?;
+        let families = store.collection("ecs.families.v2")?;
+        let tasks = store.collection("ecs.tasks.v2")?;
+        let services = store.collection("ecs.services.v2")?;
+        let capacity_providers = store.collection("ecs.capacity-providers")?;
+        let settings = store.collection("ecs.account-settings")?;
+        let service_deployments = store.collection("ecs.service-deployments")?;
+        let service_revisions = store.collection("ecs.service-revisions")?;
+        let daemon_definitions = store.collection("ecs.daemon-task-definitions")?;
+        let daemon_families = store.collection("ecs.daemon-families")?;
+        let daemons = store.collection("ecs.daemons")?;
         let ecs = Arc::new_cyclic(|this| Self {
             kit: kit.clone(),
             logs,
@@ -157,6 +286,13 @@ impl Ecs {
             families,
             tasks,
             services,
+            capacity_providers,
+            settings,
+            service_deployments,
+            service_revisions,
+            daemon_definitions,
+            daemon_families,
+            daemons,
             runtime: Mutex::default(),
             metadata_tokens: Mutex::default(),
             credential_ids: Mutex::default(),
@@ -203,6 +339,10 @@ impl Ecs {
     fn now(&self) -> i64 {
         self.kit.clock().now_millis()
     }
+
+    fn timestamp(&self) -> sim_aws_shapes::normal::Timestamp {
+        sim_aws_shapes::normal::Timestamp::from_millis(self.now())
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -220,12 +360,12 @@ pub(crate) fn name_of(name_or_arn: &str) -> &str {
     }
 }
 
-/// Pagination tokens: the key of the last item returned, base64-encoded, so a token survives a
-/// restart and every item is returned exactly once.
+/// One page of a listing, with ECS's bounds on `maxResults` (1 to `limit`) and its answer to a
+/// token it did not make.
 pub(crate) fn page<T>(
     items: Vec<(String, T)>,
     next_token: Option<&str>,
-    max_results: Option<i64>,
+    max_results: Option<i32>,
     limit: usize,
 ) -> Result<(Vec<T>, Option<String>), EcsError> {
     let size = match max_results {
@@ -240,6 +380,26 @@ pub(crate) fn page<T>(
     let page = super::paging::page(items, next_token, size)
         .map_err(|_| EcsError::InvalidParameter("Invalid nextToken".into()))?;
     Ok((page.items, page.next))
+}
+
+/// Tags as a request gave them: absent means none.
+pub(crate) fn tags_or_empty(
+    tags: Option<Vec<sim_aws_shapes::ecs::Tag>>,
+) -> Vec<sim_aws_shapes::ecs::Tag> {
+    tags.unwrap_or_default()
+}
+
+/// Converts between two generated shapes with the same members (a request's configuration and
+/// the record's). A failure means the two shapes disagree: our bug, logged.
+pub(crate) fn reshape<A, B>(value: A) -> Result<B, EcsError>
+where
+    A: sim_aws_shapes::normal::ToNormal,
+    B: sim_aws_shapes::normal::FromNormal,
+{
+    B::from_normal(value.into_normal()).map_err(|error| {
+        tracing::error!(%error, "two shapes thought alike are not");
+        EcsError::Server("The request could not be processed.".into())
+    })
 }
 
 #[async_trait::async_trait]
@@ -258,35 +418,7 @@ impl Service for Ecs {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        crate::operations!("ecs", self, ctx, operation, input;
-            "CreateCluster" => create_cluster,
-            "DescribeClusters" => describe_clusters,
-            "ListClusters" => list_clusters,
-            "DeleteCluster" => delete_cluster,
-            "RegisterContainerInstance" => register_container_instance,
-            "DeregisterContainerInstance" => deregister_container_instance,
-            "ListContainerInstances" => list_container_instances,
-            "DescribeContainerInstances" => describe_container_instances,
-            "RegisterTaskDefinition" => register_task_definition,
-            "DescribeTaskDefinition" => describe_task_definition,
-            "DeregisterTaskDefinition" => deregister_task_definition,
-            "DeleteTaskDefinitions" => delete_task_definitions,
-            "ListTaskDefinitions" => list_task_definitions,
-            "ListTaskDefinitionFamilies" => list_task_definition_families,
-            "RunTask" => run_task,
-            "StartTask" => start_task,
-            "DescribeTasks" => describe_tasks,
-            "ListTasks" => list_tasks,
-            "StopTask" => stop_task,
-            "CreateService" => create_service,
-            "DescribeServices" => describe_services,
-            "UpdateService" => update_service,
-            "DeleteService" => delete_service,
-            "ListServices" => list_services,
-            "TagResource" => tag_resource,
-            "UntagResource" => untag_resource,
-            "ListTagsForResource" => list_tags_for_resource,
-        )
+        super::dispatched(sim_aws_shapes::ecs::dispatch(self, ctx, operation, input).await)
     }
 }
 

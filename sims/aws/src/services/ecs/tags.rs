@@ -1,52 +1,53 @@
-//! Tags on clusters, task definitions, tasks, services and container instances, addressed by
-//! ARN.
+//! Tags on every ECS resource that has them (clusters, services, tasks, task sets, container
+//! instances, task definitions, capacity providers, daemons, daemon task definitions),
+//! addressed by ARN. One resolver maps an ARN to the record that holds its tags, for reads and
+//! writes alike.
 
-use serde::{Deserialize, Serialize};
+use sim_aws_shapes::ecs::{
+    ListTagsForResourceRequest, ListTagsForResourceResponse, Tag, TagResourceRequest,
+    TagResourceResponse, UntagResourceRequest, UntagResourceResponse,
+};
 
-use super::types::Tag;
 use super::{Ecs, EcsError};
 use crate::services::Ctx;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TagResourceRequest {
-    pub resource_arn: String,
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UntagResourceRequest {
-    pub resource_arn: String,
-    pub tag_keys: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTagsForResourceRequest {
-    pub resource_arn: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Empty {}
-
-#[derive(Debug, Serialize)]
-pub struct ListTagsForResourceResponse {
-    pub tags: Vec<Tag>,
-}
-
-/// The kinds of resource that carry tags.
+/// The kinds of resource that carry tags, with the key of the record that holds them.
 enum Tagged {
-    Cluster,
-    Service,
-    Task,
-    ContainerInstance,
-    TaskDefinition,
+    Cluster(String),
+    Service(String),
+    /// A task set, kept in its service's record.
+    TaskSet {
+        service: String,
+        arn: String,
+    },
+    Task(String),
+    ContainerInstance(String),
+    TaskDefinition(String),
+    CapacityProvider(String),
+    Daemon(String),
+    DaemonTaskDefinition(String),
 }
 
 /// ECS allows 50 tags per resource.
 const MAX_TAGS: usize = 50;
 
+fn not_found(arn: &str) -> EcsError {
+    EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
+}
+
+fn check_tags(tags: &[Tag]) -> Result<(), EcsError> {
+    for tag in tags {
+        let key = tag.key.as_deref().unwrap_or_default();
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(EcsError::InvalidParameter(
+                "Tag keys starting with 'aws:' are reserved for use by AWS.".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Adds `added` to `existing`; a key already there takes the new value.
 fn merge(existing: &mut Vec<Tag>, added: Vec<Tag>) {
     for tag in added {
         match existing.iter_mut().find(|t| t.key == tag.key) {
@@ -57,30 +58,40 @@ fn merge(existing: &mut Vec<Tag>, added: Vec<Tag>) {
 }
 
 impl Ecs {
-    /// Which collection holds the resource `arn` names, and its key there.
-    fn tagged(&self, ctx: &Ctx, arn: &str) -> Result<(Tagged, String), EcsError> {
-        let not_found =
-            || EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"));
+    /// Which record holds the tags of the resource `arn` names.
+    fn tagged(&self, ctx: &Ctx, arn: &str) -> Result<Tagged, EcsError> {
         let prefix = format!("arn:aws:ecs:{}:{}:", ctx.region, ctx.account_id);
-        let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
-        let (kind, path) = resource.split_once('/').ok_or_else(not_found)?;
+        let resource = arn.strip_prefix(&prefix).ok_or_else(|| not_found(arn))?;
+        let (kind, path) = resource.split_once('/').ok_or_else(|| not_found(arn))?;
         let scope = ctx.scope();
-        let tagged = match kind {
-            "cluster" => Tagged::Cluster,
-            "service" => Tagged::Service,
-            "task" => Tagged::Task,
-            "container-instance" => Tagged::ContainerInstance,
-            "task-definition" => {
-                let (family, revision) = path.rsplit_once(':').ok_or_else(not_found)?;
-                let revision: i64 = revision.parse().map_err(|_| not_found())?;
-                return Ok((
-                    Tagged::TaskDefinition,
-                    format!("{scope}{family}:{revision:010}"),
-                ));
-            }
-            _ => return Err(not_found()),
+        let revision_key = |path: &str| -> Result<String, EcsError> {
+            let (family, revision) = path.rsplit_once(':').ok_or_else(|| not_found(arn))?;
+            let revision: i64 = revision.parse().map_err(|_| not_found(arn))?;
+            Ok(format!("{scope}{family}:{revision:010}"))
         };
-        Ok((tagged, format!("{scope}{path}")))
+        Ok(match kind {
+            "cluster" => Tagged::Cluster(format!("{scope}{path}")),
+            "service" => Tagged::Service(format!("{scope}{path}")),
+            "task" => Tagged::Task(format!("{scope}{path}")),
+            "container-instance" => Tagged::ContainerInstance(format!("{scope}{path}")),
+            "capacity-provider" => Tagged::CapacityProvider(format!("{scope}{path}")),
+            "task-definition" => Tagged::TaskDefinition(revision_key(path)?),
+            "daemon-task-definition" => Tagged::DaemonTaskDefinition(revision_key(path)?),
+            "daemon" => Tagged::Daemon(format!("{scope}{path}")),
+            "task-set" => {
+                let mut parts = path.splitn(3, '/');
+                let (Some(cluster), Some(service), Some(_)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(not_found(arn));
+                };
+                Tagged::TaskSet {
+                    service: format!("{scope}{cluster}/{service}"),
+                    arn: arn.to_string(),
+                }
+            }
+            _ => return Err(not_found(arn)),
+        })
     }
 
     /// Applies `change` to the tags of the resource `arn` names.
@@ -90,46 +101,80 @@ impl Ecs {
         arn: &str,
         change: impl FnOnce(&mut Vec<Tag>) -> R,
     ) -> Result<R, EcsError> {
-        let (tagged, key) = self.tagged(ctx, arn)?;
-        let outcome = match tagged {
-            Tagged::Cluster => self
-                .clusters
-                .update(&key, |r| change(&mut r.cluster.tags))?,
-            Tagged::Service => self
+        let outcome = match self.tagged(ctx, arn)? {
+            Tagged::Cluster(key) => self.clusters.update(&key, |r| {
+                change(r.cluster.tags.get_or_insert_with(Vec::new))
+            })?,
+            Tagged::Service(key) => self.services.update(&key, |r| {
+                change(r.service.tags.get_or_insert_with(Vec::new))
+            })?,
+            Tagged::TaskSet { service, arn } => self
                 .services
-                .update(&key, |r| change(&mut r.service.tags))?,
-            Tagged::Task => self.tasks.update(&key, |r| change(&mut r.task.tags))?,
-            Tagged::ContainerInstance => self
-                .instances
-                .update(&key, |r| change(&mut r.instance.tags))?,
-            Tagged::TaskDefinition => self.definitions.update(&key, |r| change(&mut r.tags))?,
+                .update(&service, |r| {
+                    r.service
+                        .task_sets
+                        .iter_mut()
+                        .flatten()
+                        .find(|t| t.task_set_arn.as_deref() == Some(arn.as_str()))
+                        .map(|t| change(t.tags.get_or_insert_with(Vec::new)))
+                })?
+                .flatten(),
+            Tagged::Task(key) => self
+                .tasks
+                .update(&key, |r| change(r.task.tags.get_or_insert_with(Vec::new)))?,
+            Tagged::ContainerInstance(key) => self.instances.update(&key, |r| {
+                change(r.instance.tags.get_or_insert_with(Vec::new))
+            })?,
+            Tagged::TaskDefinition(key) => {
+                self.definitions.update(&key, |r| change(&mut r.tags))?
+            }
+            Tagged::CapacityProvider(key) => self.capacity_providers.update(&key, |r| {
+                change(r.capacity_provider.tags.get_or_insert_with(Vec::new))
+            })?,
+            Tagged::Daemon(key) => self.daemons.update(&key, |r| change(&mut r.tags))?,
+            Tagged::DaemonTaskDefinition(key) => self
+                .daemon_definitions
+                .update(&key, |r| change(&mut r.tags))?,
         };
-        outcome.ok_or_else(|| {
-            EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
-        })
+        outcome.ok_or_else(|| not_found(arn))
     }
 
     /// The tags of the resource `arn` names, read without writing.
     fn tags_of(&self, ctx: &Ctx, arn: &str) -> Result<Vec<Tag>, EcsError> {
-        let (tagged, key) = self.tagged(ctx, arn)?;
-        let tags = match tagged {
-            Tagged::Cluster => self.clusters.get(&key).map(|r| r.cluster.tags),
-            Tagged::Service => self.services.get(&key).map(|r| r.service.tags),
-            Tagged::Task => self.tasks.get(&key).map(|r| r.task.tags),
-            Tagged::ContainerInstance => self.instances.get(&key).map(|r| r.instance.tags),
-            Tagged::TaskDefinition => self.definitions.get(&key).map(|r| r.tags),
+        let tags = match self.tagged(ctx, arn)? {
+            Tagged::Cluster(key) => self.clusters.get(&key).map(|r| r.cluster.tags),
+            Tagged::Service(key) => self.services.get(&key).map(|r| r.service.tags),
+            Tagged::TaskSet { service, arn } => self.services.get(&service).and_then(|r| {
+                r.service
+                    .task_sets
+                    .into_iter()
+                    .flatten()
+                    .find(|t| t.task_set_arn.as_deref() == Some(arn.as_str()))
+                    .map(|t| t.tags)
+            }),
+            Tagged::Task(key) => self.tasks.get(&key).map(|r| r.task.tags),
+            Tagged::ContainerInstance(key) => self.instances.get(&key).map(|r| r.instance.tags),
+            Tagged::TaskDefinition(key) => self.definitions.get(&key).map(|r| Some(r.tags)),
+            Tagged::CapacityProvider(key) => self
+                .capacity_providers
+                .get(&key)
+                .map(|r| r.capacity_provider.tags),
+            Tagged::Daemon(key) => self.daemons.get(&key).map(|r| Some(r.tags)),
+            Tagged::DaemonTaskDefinition(key) => {
+                self.daemon_definitions.get(&key).map(|r| Some(r.tags))
+            }
         };
-        tags.ok_or_else(|| {
-            EcsError::InvalidParameter(format!("The specified resource is not found: {arn}"))
-        })
+        tags.map(Option::unwrap_or_default)
+            .ok_or_else(|| not_found(arn))
     }
 
     pub(super) async fn tag_resource(
         &self,
         ctx: &Ctx,
         input: TagResourceRequest,
-    ) -> Result<Empty, EcsError> {
-        let outcome = self.with_tags(ctx, &input.resource_arn, |tags| {
+    ) -> Result<TagResourceResponse, EcsError> {
+        check_tags(&input.tags)?;
+        let fits = self.with_tags(ctx, &input.resource_arn, |tags| {
             let mut merged = tags.clone();
             merge(&mut merged, input.tags);
             if merged.len() > MAX_TAGS {
@@ -138,23 +183,27 @@ impl Ecs {
             *tags = merged;
             true
         })?;
-        if !outcome {
+        if !fits {
             return Err(EcsError::InvalidParameter(format!(
                 "A resource can have at most {MAX_TAGS} tags."
             )));
         }
-        Ok(Empty {})
+        Ok(TagResourceResponse {})
     }
 
     pub(super) async fn untag_resource(
         &self,
         ctx: &Ctx,
         input: UntagResourceRequest,
-    ) -> Result<Empty, EcsError> {
+    ) -> Result<UntagResourceResponse, EcsError> {
         self.with_tags(ctx, &input.resource_arn, |tags| {
-            tags.retain(|t| !input.tag_keys.contains(&t.key))
+            tags.retain(|t| {
+                t.key
+                    .as_ref()
+                    .is_none_or(|key| !input.tag_keys.contains(key))
+            })
         })?;
-        Ok(Empty {})
+        Ok(UntagResourceResponse {})
     }
 
     pub(super) async fn list_tags_for_resource(
@@ -163,7 +212,7 @@ impl Ecs {
         input: ListTagsForResourceRequest,
     ) -> Result<ListTagsForResourceResponse, EcsError> {
         Ok(ListTagsForResourceResponse {
-            tags: self.tags_of(ctx, &input.resource_arn)?,
+            tags: Some(self.tags_of(ctx, &input.resource_arn)?),
         })
     }
 }

@@ -1,137 +1,73 @@
 //! Task definitions: families of numbered revisions. Registration checks what ECS checks
 //! (container names and images, an essential container, Fargate's network mode, sizes and
-//! execution role, memory for EC2) and fills in ECS's defaults.
+//! execution role, memory for EC2) and fills in ECS's defaults; every member a client writes is
+//! stored, and described back, as written.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use sim_aws_shapes::ecs::{
+    Attribute, ContainerDefinition, DeleteTaskDefinitionsRequest, DeleteTaskDefinitionsResponse,
+    DeregisterTaskDefinitionRequest, DeregisterTaskDefinitionResponse,
+    DescribeTaskDefinitionRequest, DescribeTaskDefinitionResponse, Failure, HealthCheck,
+    ListTaskDefinitionFamiliesRequest, ListTaskDefinitionFamiliesResponse,
+    ListTaskDefinitionsRequest, ListTaskDefinitionsResponse, RegisterTaskDefinitionRequest,
+    RegisterTaskDefinitionResponse, Tag, TaskDefinition,
+};
+use sim_aws_shapes::normal::ToNormal;
 
-use super::types::{ContainerDefinition, Failure, Tag, TaskDefinition};
 use super::{Ecs, EcsError, page};
 use crate::services::Ctx;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefinitionRecord {
     pub definition: TaskDefinition,
-    #[serde(default)]
     pub tags: Vec<Tag>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegisterTaskDefinitionRequest {
-    pub family: String,
-    #[serde(default)]
-    pub task_role_arn: Option<String>,
-    #[serde(default)]
-    pub execution_role_arn: Option<String>,
-    #[serde(default)]
-    pub network_mode: Option<String>,
-    pub container_definitions: Vec<ContainerDefinition>,
-    #[serde(default)]
-    pub volumes: Vec<Value>,
-    #[serde(default)]
-    pub placement_constraints: Vec<Value>,
-    #[serde(default)]
-    pub requires_compatibilities: Vec<String>,
-    #[serde(default)]
-    pub cpu: Option<String>,
-    #[serde(default)]
-    pub memory: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-    #[serde(default)]
-    pub pid_mode: Option<String>,
-    #[serde(default)]
-    pub ipc_mode: Option<String>,
-    #[serde(default)]
-    pub proxy_configuration: Option<Value>,
-    #[serde(default)]
-    pub ephemeral_storage: Option<Value>,
-    #[serde(default)]
-    pub runtime_platform: Option<Value>,
-    #[serde(default)]
-    pub enable_fault_injection: Option<bool>,
+impl DefinitionRecord {
+    pub fn arn(&self) -> &str {
+        self.definition
+            .task_definition_arn
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    pub fn family(&self) -> &str {
+        self.definition.family.as_deref().unwrap_or_default()
+    }
+
+    pub fn revision(&self) -> i64 {
+        i64::from(self.definition.revision.unwrap_or(0))
+    }
+
+    pub fn status(&self) -> &str {
+        self.definition.status.as_deref().unwrap_or_default()
+    }
+
+    pub fn containers(&self) -> &[ContainerDefinition] {
+        self.definition
+            .container_definitions
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    pub fn network_mode(&self) -> Option<&str> {
+        self.definition.network_mode.as_deref()
+    }
+
+    pub fn is_compatible_with(&self, launch_type: &str) -> bool {
+        self.definition
+            .compatibilities
+            .iter()
+            .flatten()
+            .any(|c| c == launch_type)
+    }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TaskDefinitionResponse {
-    pub task_definition: TaskDefinition,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<Tag>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeTaskDefinitionRequest {
-    pub task_definition: String,
-    #[serde(default)]
-    pub include: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeregisterTaskDefinitionRequest {
-    pub task_definition: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteTaskDefinitionsRequest {
-    pub task_definitions: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteTaskDefinitionsResponse {
-    pub task_definitions: Vec<TaskDefinition>,
-    pub failures: Vec<Failure>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTaskDefinitionsRequest {
-    #[serde(default)]
-    pub family_prefix: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub sort: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub max_results: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTaskDefinitionsResponse {
-    pub task_definition_arns: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTaskDefinitionFamiliesRequest {
-    #[serde(default)]
-    pub family_prefix: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub max_results: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTaskDefinitionFamiliesResponse {
-    pub families: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+/// A container is essential unless it says otherwise.
+pub(super) fn is_essential(container: &ContainerDefinition) -> bool {
+    container.essential.unwrap_or(true)
 }
 
 fn definition_key(ctx: &Ctx, family: &str, revision: i64) -> String {
@@ -203,7 +139,7 @@ impl Ecs {
                 .into_iter()
                 .rev()
                 .map(|(_, record)| record)
-                .find(|record| record.definition.status == "ACTIVE"),
+                .find(|record| record.status() == "ACTIVE"),
         }
     }
 
@@ -211,11 +147,9 @@ impl Ecs {
         &self,
         ctx: &Ctx,
         input: RegisterTaskDefinitionRequest,
-    ) -> Result<TaskDefinitionResponse, EcsError> {
-        let fargate = input
-            .requires_compatibilities
-            .iter()
-            .any(|c| c == "FARGATE");
+    ) -> Result<RegisterTaskDefinitionResponse, EcsError> {
+        let requires = input.requires_compatibilities.clone().unwrap_or_default();
+        let fargate = requires.iter().any(|c| c == "FARGATE");
         let network_mode = input.network_mode.clone();
         let cpu = input
             .cpu
@@ -229,9 +163,13 @@ impl Ecs {
             .transpose()?;
         super::names::check_family(&input.family)?;
         check_containers(&input.container_definitions, memory.is_some())?;
-        super::names::check_definition_size(
-            serde_json::to_vec(&input).map_or(0, |json| json.len()),
-        )?;
+        let size = serde_json::to_vec(&input.clone().into_normal()).map_or(0, |json| json.len());
+        super::names::check_definition_size(size)?;
+        let uses_awslogs = input.container_definitions.iter().any(|c| {
+            c.log_configuration
+                .as_ref()
+                .is_some_and(|l| l.log_driver == "awslogs")
+        });
         if fargate {
             if network_mode.as_deref() != Some("awsvpc") {
                 return Err(EcsError::Client(
@@ -249,34 +187,36 @@ impl Ecs {
                     "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. See the Amazon ECS documentation for the valid values."
                 )));
             }
-            let uses_awslogs = input.container_definitions.iter().any(|c| {
-                c.log_configuration
-                    .as_ref()
-                    .is_some_and(|l| l.log_driver == "awslogs")
-            });
             if uses_awslogs && input.execution_role_arn.is_none() {
                 return Err(EcsError::Client(
                     "Fargate requires task definition to have execution role ARN to support log driver awslogs.".into(),
                 ));
             }
         }
-        let fargate_compatible = network_mode.as_deref() == Some("awsvpc")
-            && matches!((cpu, memory), (Some(c), Some(m)) if fargate_size_is_valid(c, m));
-        let mut compatibilities = vec!["EC2".to_string()];
+        let awsvpc = network_mode.as_deref() == Some("awsvpc");
+        let fargate_compatible =
+            awsvpc && matches!((cpu, memory), (Some(c), Some(m)) if fargate_size_is_valid(c, m));
+        let mut compatibilities = Vec::new();
+        if !awsvpc {
+            // ECS Anywhere runs what needs no task ENI.
+            compatibilities.push("EXTERNAL".to_string());
+        }
+        compatibilities.push("EC2".to_string());
         if fargate_compatible {
             compatibilities.push("FARGATE".into());
         }
-        let requires_attributes = required_attributes(&input);
-        let containers = input
+        let requires_attributes = required_attributes(&input, uses_awslogs);
+        let containers: Vec<ContainerDefinition> = input
             .container_definitions
             .into_iter()
             .map(|c| with_defaults(c, network_mode.as_deref()))
             .collect();
 
         let family = input.family.clone();
+        let now = self.timestamp();
         // The revision and the definition are written in one transaction, so a crash between
         // them never leaves a revision number taken by no definition.
-        let (definition, tags) = self.kit.store().transaction(|txn| {
+        let record = self.kit.store().transaction(|txn| {
             let revision = txn.modify(
                 &self.families,
                 &format!("{}{family}", ctx.scope()),
@@ -287,47 +227,49 @@ impl Ecs {
                 },
             )?;
             let definition = TaskDefinition {
-                task_definition_arn: ctx
-                    .arn("ecs", &format!("task-definition/{family}:{revision}")),
-                container_definitions: containers,
-                family: family.clone(),
+                task_definition_arn: Some(
+                    ctx.arn("ecs", &format!("task-definition/{family}:{revision}")),
+                ),
+                container_definitions: Some(containers),
+                family: Some(family.clone()),
                 task_role_arn: input.task_role_arn,
                 execution_role_arn: input.execution_role_arn,
                 network_mode,
-                revision,
-                volumes: input.volumes,
-                status: "ACTIVE".into(),
-                requires_attributes,
-                placement_constraints: input.placement_constraints,
-                compatibilities,
+                revision: Some(revision as i32),
+                volumes: Some(input.volumes.unwrap_or_default()),
+                status: Some("ACTIVE".into()),
+                requires_attributes: Some(requires_attributes),
+                placement_constraints: Some(input.placement_constraints.unwrap_or_default()),
+                compatibilities: Some(compatibilities),
                 runtime_platform: input.runtime_platform,
                 requires_compatibilities: input.requires_compatibilities,
                 cpu: cpu.map(|c| c.to_string()),
                 memory: memory.map(|m| m.to_string()),
+                inference_accelerators: input.inference_accelerators,
                 pid_mode: input.pid_mode,
                 ipc_mode: input.ipc_mode,
                 proxy_configuration: input.proxy_configuration,
-                registered_at: self.now(),
+                registered_at: Some(now),
                 deregistered_at: None,
                 delete_requested_at: None,
-                registered_by: ctx.caller.arn.clone(),
+                registered_by: Some(ctx.caller.arn.clone()),
                 ephemeral_storage: input.ephemeral_storage,
                 enable_fault_injection: input.enable_fault_injection,
             };
-            let tags = input.tags;
+            let record = DefinitionRecord {
+                definition,
+                tags: super::tags_or_empty(input.tags),
+            };
             txn.insert(
                 &self.definitions,
                 &definition_key(ctx, &family, revision),
-                DefinitionRecord {
-                    definition: definition.clone(),
-                    tags: tags.clone(),
-                },
+                record.clone(),
             )?;
-            Ok::<_, EcsError>((definition, tags))
+            Ok::<_, EcsError>(record)
         })?;
-        Ok(TaskDefinitionResponse {
-            task_definition: definition,
-            tags: (!tags.is_empty()).then_some(tags),
+        Ok(RegisterTaskDefinitionResponse {
+            task_definition: Some(record.definition),
+            tags: Some(record.tags),
         })
     }
 
@@ -335,18 +277,18 @@ impl Ecs {
         &self,
         ctx: &Ctx,
         input: DescribeTaskDefinitionRequest,
-    ) -> Result<TaskDefinitionResponse, EcsError> {
+    ) -> Result<DescribeTaskDefinitionResponse, EcsError> {
         let record = self
             .definition(ctx, &input.task_definition)
             .ok_or_else(|| EcsError::Client("Unable to describe task definition.".into()))?;
-        let tags = input
+        let with_tags = input
             .include
+            .unwrap_or_default()
             .iter()
-            .any(|i| i == "TAGS")
-            .then_some(record.tags);
-        Ok(TaskDefinitionResponse {
-            task_definition: record.definition,
-            tags,
+            .any(|i| i == "TAGS");
+        Ok(DescribeTaskDefinitionResponse {
+            task_definition: Some(record.definition),
+            tags: Some(if with_tags { record.tags } else { Vec::new() }),
         })
     }
 
@@ -354,30 +296,26 @@ impl Ecs {
         &self,
         ctx: &Ctx,
         input: DeregisterTaskDefinitionRequest,
-    ) -> Result<TaskDefinitionResponse, EcsError> {
+    ) -> Result<DeregisterTaskDefinitionResponse, EcsError> {
+        let not_found = || EcsError::Client("The specified task definition does not exist.".into());
         let record = self
             .definition(ctx, &input.task_definition)
             .filter(|_| input.task_definition.contains(':'))
-            .ok_or_else(|| {
-                EcsError::Client("The specified task definition does not exist.".into())
-            })?;
-        let now = self.now();
-        let key = definition_key(ctx, &record.definition.family, record.definition.revision);
+            .ok_or_else(not_found)?;
+        let now = self.timestamp();
+        let key = definition_key(ctx, record.family(), record.revision());
         let definition = self
             .definitions
             .update(&key, |r| {
-                if r.definition.status == "ACTIVE" {
-                    r.definition.status = "INACTIVE".into();
+                if r.status() == "ACTIVE" {
+                    r.definition.status = Some("INACTIVE".into());
                     r.definition.deregistered_at = Some(now);
                 }
                 r.definition.clone()
             })?
-            .ok_or_else(|| {
-                EcsError::Client("The specified task definition does not exist.".into())
-            })?;
-        Ok(TaskDefinitionResponse {
-            task_definition: definition,
-            tags: None,
+            .ok_or_else(not_found)?;
+        Ok(DeregisterTaskDefinitionResponse {
+            task_definition: Some(definition),
         })
     }
 
@@ -386,7 +324,12 @@ impl Ecs {
         ctx: &Ctx,
         input: DeleteTaskDefinitionsRequest,
     ) -> Result<DeleteTaskDefinitionsResponse, EcsError> {
-        let now = self.now();
+        if input.task_definitions.len() > 10 {
+            return Err(EcsError::InvalidParameter(
+                "You can specify up to 10 task definitions.".into(),
+            ));
+        }
+        let now = self.timestamp();
         let mut task_definitions = Vec::new();
         let mut failures = Vec::new();
         for reference in input.task_definitions {
@@ -396,22 +339,22 @@ impl Ecs {
             else {
                 failures.push(Failure {
                     arn: Some(reference),
-                    reason: "The specified task definition does not exist.".into(),
+                    reason: Some("The specified task definition does not exist.".into()),
                     detail: None,
                 });
                 continue;
             };
-            if record.definition.status == "ACTIVE" {
+            if record.status() == "ACTIVE" {
                 failures.push(Failure {
-                    arn: Some(record.definition.task_definition_arn),
-                    reason: "The specified task definition is still in ACTIVE status. Please deregister the target and try again.".into(),
+                    arn: Some(record.arn().to_string()),
+                    reason: Some("The specified task definition is still in ACTIVE status. Please deregister the target and try again.".into()),
                     detail: None,
                 });
                 continue;
             }
-            let key = definition_key(ctx, &record.definition.family, record.definition.revision);
+            let key = definition_key(ctx, record.family(), record.revision());
             if let Some(definition) = self.definitions.update(&key, |r| {
-                r.definition.status = "DELETE_IN_PROGRESS".into();
+                r.definition.status = Some("DELETE_IN_PROGRESS".into());
                 r.definition.delete_requested_at.get_or_insert(now);
                 r.definition.clone()
             })? {
@@ -419,8 +362,8 @@ impl Ecs {
             }
         }
         Ok(DeleteTaskDefinitionsResponse {
-            task_definitions,
-            failures,
+            task_definitions: Some(task_definitions),
+            failures: Some(failures),
         })
     }
 
@@ -436,20 +379,18 @@ impl Ecs {
             .definitions
             .scan_prefix(&ctx.scope())
             .into_iter()
-            .filter(|(_, r)| {
-                r.definition.status == status && r.definition.family.starts_with(&prefix)
-            })
+            .filter(|(_, r)| r.status() == status && r.family().starts_with(&prefix))
             .map(|(_, r)| {
                 // Sort by family, then revision; descending flips both, as ECS does.
-                let order = format!("{}\u{0}{:010}", r.definition.family, r.definition.revision);
+                let order = format!("{}\u{0}{:010}", r.family(), r.revision());
                 let order = if descending { invert(&order) } else { order };
-                (order, r.definition.task_definition_arn)
+                (order, r.arn().to_string())
             })
             .collect();
         let (task_definition_arns, next_token) =
             page(items, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(ListTaskDefinitionsResponse {
-            task_definition_arns,
+            task_definition_arns: Some(task_definition_arns),
             next_token,
         })
     }
@@ -464,10 +405,10 @@ impl Ecs {
         let mut all = BTreeSet::new();
         let mut active = BTreeSet::new();
         for (_, record) in self.definitions.scan_prefix(&ctx.scope()) {
-            if record.definition.family.starts_with(&prefix) {
-                all.insert(record.definition.family.clone());
-                if record.definition.status == "ACTIVE" {
-                    active.insert(record.definition.family.clone());
+            if record.family().starts_with(&prefix) {
+                all.insert(record.family().to_string());
+                if record.status() == "ACTIVE" {
+                    active.insert(record.family().to_string());
                 }
             }
         }
@@ -487,14 +428,14 @@ impl Ecs {
             100,
         )?;
         Ok(ListTaskDefinitionFamiliesResponse {
-            families,
+            families: Some(families),
             next_token,
         })
     }
 }
 
 /// Inverts a sort key so ascending order of the result is descending order of the input.
-fn invert(key: &str) -> String {
+pub(super) fn invert(key: &str) -> String {
     key.chars()
         .map(|c| char::from_u32(0x10FFFF - c as u32).unwrap_or(c))
         .collect()
@@ -504,7 +445,10 @@ fn invalid_size(what: &str, value: &str) -> EcsError {
     EcsError::Client(format!("Invalid '{what}' setting for task: {value}"))
 }
 
-fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Result<(), EcsError> {
+pub(super) fn check_containers(
+    containers: &[ContainerDefinition],
+    task_memory: bool,
+) -> Result<(), EcsError> {
     if containers.is_empty() {
         return Err(EcsError::Client("Container list cannot be empty.".into()));
     }
@@ -513,31 +457,48 @@ fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Re
     }
     let mut names = BTreeSet::new();
     for container in containers {
-        if container.name.is_empty() {
+        let name = container.name.as_deref().unwrap_or_default();
+        if name.is_empty() {
             return Err(EcsError::Client(
                 "Container.name should not be null or empty.".into(),
             ));
         }
-        super::names::check_container_name(&container.name)?;
-        if container.image.is_empty() {
+        super::names::check_container_name(name)?;
+        if container.image.as_deref().unwrap_or_default().is_empty() {
             return Err(EcsError::Client(
                 "Container.image should not be null or empty.".into(),
             ));
         }
-        if !names.insert(container.name.as_str()) {
+        if !names.insert(name) {
             return Err(EcsError::Client(format!(
-                "Duplicate container name {} is not allowed in a task definition.",
-                container.name
+                "Duplicate container name {name} is not allowed in a task definition."
             )));
         }
         if !task_memory && container.memory.is_none() && container.memory_reservation.is_none() {
             return Err(EcsError::Client(format!(
-                "Invalid setting for container '{}'. At least one of 'memory' or 'memoryReservation' must be specified.",
-                container.name
+                "Invalid setting for container '{name}'. At least one of 'memory' or 'memoryReservation' must be specified."
             )));
         }
+        if let (Some(memory), Some(reservation)) = (container.memory, container.memory_reservation)
+            && reservation > memory
+        {
+            return Err(EcsError::Client(format!(
+                "Invalid setting for container '{name}'. The value for 'memoryReservation' must be less than or equal to the value for 'memory'."
+            )));
+        }
+        for dependency in container.depends_on.iter().flatten() {
+            if !containers
+                .iter()
+                .any(|c| c.name.as_deref() == Some(dependency.container_name.as_str()))
+            {
+                return Err(EcsError::Client(format!(
+                    "Container '{name}' depends on container '{}', which is not in the task definition.",
+                    dependency.container_name
+                )));
+            }
+        }
     }
-    if !containers.iter().any(ContainerDefinition::is_essential) {
+    if !containers.iter().any(is_essential) {
         return Err(EcsError::Client(
             "Task definition does not have any essential container.".into(),
         ));
@@ -545,27 +506,45 @@ fn check_containers(containers: &[ContainerDefinition], task_memory: bool) -> Re
     Ok(())
 }
 
-/// ECS's defaults, as DescribeTaskDefinition shows them.
-fn with_defaults(
+/// ECS's defaults, as DescribeTaskDefinition shows them: what the client wrote is kept, and
+/// members it left out that ECS always answers are filled in.
+pub(super) fn with_defaults(
     mut container: ContainerDefinition,
     network_mode: Option<&str>,
 ) -> ContainerDefinition {
+    container.cpu.get_or_insert(0);
     container.essential.get_or_insert(true);
-    if network_mode == Some("awsvpc") {
-        for mapping in &mut container.port_mappings {
-            if let Some(object) = mapping.as_object_mut() {
-                if let Some(port) = object.get("containerPort").cloned() {
-                    object.entry("hostPort").or_insert(port);
-                }
-                object.entry("protocol").or_insert(Value::from("tcp"));
-            }
+    container.environment.get_or_insert_with(Vec::new);
+    container.mount_points.get_or_insert_with(Vec::new);
+    container.volumes_from.get_or_insert_with(Vec::new);
+    container.system_controls.get_or_insert_with(Vec::new);
+    let host_port_is_container_port = matches!(network_mode, Some("awsvpc" | "host"));
+    for mapping in container.port_mappings.get_or_insert_with(Vec::new) {
+        if host_port_is_container_port
+            && mapping.host_port.is_none()
+            && mapping.container_port_range.is_none()
+        {
+            mapping.host_port = mapping.container_port;
         }
+        mapping.protocol.get_or_insert_with(|| "tcp".into());
+    }
+    if let Some(check) = container.health_check.as_mut() {
+        *check = HealthCheck {
+            command: std::mem::take(&mut check.command),
+            interval: check.interval.or(Some(30)),
+            timeout: check.timeout.or(Some(5)),
+            retries: check.retries.or(Some(3)),
+            start_period: check.start_period,
+        };
     }
     container
 }
 
 /// The capabilities ECS records a task definition as needing.
-fn required_attributes(input: &RegisterTaskDefinitionRequest) -> Vec<Value> {
+fn required_attributes(
+    input: &RegisterTaskDefinitionRequest,
+    uses_awslogs: bool,
+) -> Vec<Attribute> {
     let mut names = BTreeSet::new();
     names.insert("com.amazonaws.ecs.capability.docker-remote-api.1.18");
     if input.network_mode.as_deref() == Some("awsvpc") {
@@ -574,20 +553,42 @@ fn required_attributes(input: &RegisterTaskDefinitionRequest) -> Vec<Value> {
     if input.task_role_arn.is_some() {
         names.insert("com.amazonaws.ecs.capability.task-iam-role");
     }
+    if uses_awslogs {
+        names.insert("com.amazonaws.ecs.capability.logging-driver.awslogs");
+        names.insert("com.amazonaws.ecs.capability.docker-remote-api.1.19");
+        if input.execution_role_arn.is_some() {
+            names.insert("ecs.capability.execution-role-awslogs");
+        }
+    }
     for container in &input.container_definitions {
-        if let Some(log) = &container.log_configuration
-            && log.log_driver == "awslogs"
-        {
-            names.insert("com.amazonaws.ecs.capability.logging-driver.awslogs");
-            names.insert("com.amazonaws.ecs.capability.docker-remote-api.1.19");
-            if input.execution_role_arn.is_some() {
-                names.insert("ecs.capability.execution-role-awslogs");
-            }
+        if container.health_check.is_some() {
+            names.insert("ecs.capability.container-health-check");
+        }
+        if container.depends_on.as_ref().is_some_and(|d| !d.is_empty()) {
+            names.insert("ecs.capability.container-ordering");
+        }
+        if container.secrets.as_ref().is_some_and(|s| !s.is_empty()) {
+            names.insert("ecs.capability.secrets.asm.environment-variables");
+        }
+        if container.repository_credentials.is_some() {
+            names.insert(
+                "com.amazonaws.ecs.capability.private-registry-authentication.secretsmanager",
+            );
+        }
+        if let Some(firelens) = &container.firelens_configuration {
+            names.insert(if firelens.r#type == "fluentbit" {
+                "ecs.capability.firelens.fluentbit"
+            } else {
+                "ecs.capability.firelens.fluentd"
+            });
         }
     }
     names
         .into_iter()
-        .map(|name| serde_json::json!({"name": name}))
+        .map(|name| Attribute {
+            name: name.to_string(),
+            ..Attribute::default()
+        })
         .collect()
 }
 
@@ -626,5 +627,37 @@ mod tests {
         keys.sort();
         assert_eq!(keys[0], invert("b\u{0}0000000001"));
         assert_eq!(keys[2], invert("a\u{0}0000000001"));
+    }
+
+    #[test]
+    fn defaults_fill_only_what_was_left_out() {
+        let container = ContainerDefinition {
+            name: Some("app".into()),
+            image: Some("busybox".into()),
+            cpu: Some(7),
+            port_mappings: Some(vec![sim_aws_shapes::ecs::PortMapping {
+                container_port: Some(80),
+                ..Default::default()
+            }]),
+            health_check: Some(HealthCheck {
+                command: vec!["CMD".into()],
+                interval: Some(10),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let filled = with_defaults(container, Some("awsvpc"));
+        assert_eq!(filled.cpu, Some(7));
+        assert_eq!(filled.essential, Some(true));
+        let mapping = &filled.port_mappings.as_ref().unwrap()[0];
+        assert_eq!(
+            (mapping.host_port, mapping.protocol.as_deref()),
+            (Some(80), Some("tcp"))
+        );
+        let check = filled.health_check.unwrap();
+        assert_eq!(
+            (check.interval, check.timeout, check.retries),
+            (Some(10), Some(5), Some(3))
+        );
     }
 }

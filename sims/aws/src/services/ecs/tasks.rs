@@ -1,17 +1,23 @@
 //! The task API: RunTask and StartTask (which hand tasks to [`super::lifecycle`]),
-//! DescribeTasks, ListTasks and StopTask.
+//! DescribeTasks, ListTasks, StopTask and ExecuteCommand; and `launch`, which services, task
+//! sets and RunTask share to record tasks and start them.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use super::lifecycle::{ContainerPlan, StopRequest, TaskPlan};
-use super::task_definitions::DefinitionRecord;
-use super::types::{
-    Attachment, AttachmentDetail, Container, Failure, NetworkConfiguration, NetworkInterface, Tag,
-    Task, TaskOverride,
+use sim_aws_shapes::ecs::{
+    Attachment, Attribute, Container, ContainerOverride, DescribeTasksRequest,
+    DescribeTasksResponse, EphemeralStorage, ExecuteCommandRequest, ExecuteCommandResponse,
+    Failure, KeyValuePair, ListTasksRequest, ListTasksResponse, ManagedAgent, NetworkConfiguration,
+    NetworkInterface, RunTaskRequest, RunTaskResponse, StartTaskRequest, StartTaskResponse,
+    StopTaskRequest, StopTaskResponse, Tag, Task, TaskOverride,
 };
+use sim_aws_shapes::normal::ToNormal;
+
+use super::capacity_providers::{Capacity, providers_for};
+use super::clusters::ClusterRecord;
+use super::lifecycle::{ContainerPlan, StopRequest, TaskPlan};
+use super::task_definitions::{DefinitionRecord, is_essential};
 use super::{Ecs, EcsError, lock, name_of, page};
 use crate::services::Ctx;
 
@@ -22,133 +28,41 @@ pub struct TaskRecord {
     pub region: String,
     pub cluster_name: String,
     /// The service that launched it, if any.
-    #[serde(default)]
     pub service: Option<String>,
+    /// Until when scale-in protection holds (milliseconds), if it was turned on.
+    pub protected_until: Option<i64>,
     pub task: Task,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunTaskRequest {
-    #[serde(default)]
-    pub capacity_provider_strategy: Vec<Value>,
-    #[serde(default)]
-    pub cluster: Option<String>,
-    #[serde(default)]
-    pub count: Option<i64>,
-    #[serde(default)]
-    pub enable_execute_command: Option<bool>,
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub launch_type: Option<String>,
-    #[serde(default)]
-    pub network_configuration: Option<NetworkConfiguration>,
-    #[serde(default)]
-    pub overrides: Option<TaskOverride>,
-    #[serde(default)]
-    pub platform_version: Option<String>,
-    #[serde(default)]
-    pub started_by: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-    pub task_definition: String,
+impl TaskRecord {
+    pub fn arn(&self) -> &str {
+        self.task.task_arn.as_deref().unwrap_or_default()
+    }
+
+    pub fn last_status(&self) -> &str {
+        self.task.last_status.as_deref().unwrap_or_default()
+    }
+
+    pub fn desired_status(&self) -> &str {
+        self.task.desired_status.as_deref().unwrap_or_default()
+    }
+
+    pub fn started_by(&self) -> Option<&str> {
+        self.task.started_by.as_deref()
+    }
+
+    pub fn is_protected(&self, now: i64) -> bool {
+        self.protected_until.is_some_and(|until| until > now)
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartTaskRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    pub container_instances: Vec<String>,
-    #[serde(default)]
-    pub enable_execute_command: Option<bool>,
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub network_configuration: Option<NetworkConfiguration>,
-    #[serde(default)]
-    pub overrides: Option<TaskOverride>,
-    #[serde(default)]
-    pub started_by: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-    pub task_definition: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RunTaskResponse {
-    pub tasks: Vec<Task>,
-    pub failures: Vec<Failure>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DescribeTasksRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    pub tasks: Vec<String>,
-    #[serde(default)]
-    pub include: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DescribeTasksResponse {
-    pub tasks: Vec<Task>,
-    pub failures: Vec<Failure>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTasksRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    #[serde(default)]
-    pub container_instance: Option<String>,
-    #[serde(default)]
-    pub family: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub max_results: Option<i64>,
-    #[serde(default)]
-    pub started_by: Option<String>,
-    #[serde(default)]
-    pub service_name: Option<String>,
-    #[serde(default)]
-    pub desired_status: Option<String>,
-    #[serde(default)]
-    pub launch_type: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListTasksResponse {
-    pub task_arns: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StopTaskRequest {
-    #[serde(default)]
-    pub cluster: Option<String>,
-    pub task: String,
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct StopTaskResponse {
-    pub task: Task,
-}
-
-/// What a launch asks for, whoever asks (RunTask, StartTask, a service).
+/// What a launch asks for, whoever asks (RunTask, StartTask, a service, a task set).
 #[derive(Debug, Clone)]
 pub(super) struct Launch {
     pub count: usize,
-    pub launch_type: String,
+    pub capacity: Capacity,
+    /// The capacity provider of each task, when a strategy placed them.
+    pub capacity_providers: Vec<String>,
     pub group: Option<String>,
     pub started_by: Option<String>,
     pub overrides: TaskOverride,
@@ -161,11 +75,82 @@ pub(super) struct Launch {
     pub service: Option<String>,
 }
 
+/// The Fargate platform versions that can be asked for by number.
+const FARGATE_PLATFORM_VERSIONS: [&str; 2] = ["1.4.0", "1.3.0"];
+/// What `LATEST` means on Fargate for Linux.
+const LATEST_FARGATE_PLATFORM: &str = "1.4.0";
+/// What ECS answers ExecuteCommand with when exec cannot reach the container.
+const EXEC_NOT_POSSIBLE: &str = "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn't running. Wait and try again or run a new task with execute command enabled and try again.";
+
 pub(super) fn task_key(ctx_scope: &str, cluster: &str, task_id: &str) -> String {
     format!("{ctx_scope}{cluster}/{task_id}")
 }
 
+/// Checks a platform version against the launch type it goes with.
+pub(super) fn check_platform_version(
+    launch_type: &str,
+    platform_version: Option<&str>,
+) -> Result<(), EcsError> {
+    match (launch_type, platform_version) {
+        (_, None) => Ok(()),
+        ("FARGATE", Some(version)) => {
+            if version == "LATEST" || FARGATE_PLATFORM_VERSIONS.contains(&version) {
+                Ok(())
+            } else {
+                Err(EcsError::PlatformUnknown(
+                    "The specified platform version does not exist.".into(),
+                ))
+            }
+        }
+        (launch_type, Some(_)) => Err(EcsError::InvalidParameter(format!(
+            "The platform version must be null when specifying an {launch_type} launch type."
+        ))),
+    }
+}
+
+/// The overrides a task shows: one entry per container, the request's where it gave one.
+fn overrides_shown(overrides: &TaskOverride, definition: &DefinitionRecord) -> TaskOverride {
+    let given = overrides.container_overrides.clone().unwrap_or_default();
+    let mut shown: Vec<ContainerOverride> = definition
+        .containers()
+        .iter()
+        .map(|container| {
+            given
+                .iter()
+                .find(|o| o.name == container.name)
+                .cloned()
+                .unwrap_or_else(|| ContainerOverride {
+                    name: container.name.clone(),
+                    ..ContainerOverride::default()
+                })
+        })
+        .collect();
+    // Overrides that name no container (checked before) or carry no name stay as given.
+    shown.extend(given.into_iter().filter(|o| o.name.is_none()));
+    TaskOverride {
+        container_overrides: Some(shown),
+        inference_accelerator_overrides: Some(
+            overrides
+                .inference_accelerator_overrides
+                .clone()
+                .unwrap_or_default(),
+        ),
+        ..overrides.clone()
+    }
+}
+
 impl Ecs {
+    /// The task a request names in `cluster` (by ARN or ID).
+    pub(super) fn task_in(
+        &self,
+        ctx: &Ctx,
+        cluster: &ClusterRecord,
+        task: &str,
+    ) -> Option<(String, TaskRecord)> {
+        let key = task_key(&ctx.scope(), cluster.name(), name_of(task));
+        self.tasks.get(&key).map(|record| (key, record))
+    }
+
     pub(super) async fn run_task(
         &self,
         ctx: &Ctx,
@@ -174,7 +159,7 @@ impl Ecs {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let definition = self.runnable_definition(ctx, &input.task_definition)?;
         let count = input.count.unwrap_or(1);
-        if !(1..=i64::from(super::names::MAX_RUN_TASK_COUNT)).contains(&count) {
+        if !(1..=super::names::MAX_RUN_TASK_COUNT).contains(&count) {
             return Err(EcsError::InvalidParameter(
                 "Task count must be between 1 and 10.".into(),
             ));
@@ -188,47 +173,51 @@ impl Ecs {
             )));
         }
         if let Some(overrides) = &input.overrides {
-            let characters =
-                serde_json::to_string(overrides).map_or(0, |json| json.chars().count());
-            super::names::check_overrides_size(characters)?;
+            let json = serde_json::to_string(&overrides.clone().into_normal()).unwrap_or_default();
+            super::names::check_overrides_size(json.chars().count())?;
         }
-        let uses_fargate_provider = input.capacity_provider_strategy.iter().any(|item| {
-            item.get("capacityProvider")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p.starts_with("FARGATE"))
-        });
-        let launch_type = input.launch_type.clone().unwrap_or_else(|| {
-            if uses_fargate_provider {
-                "FARGATE".into()
-            } else {
-                "EC2".into()
-            }
-        });
-        let instances = if launch_type == "EC2" {
-            let active = self.active_instances(ctx, &cluster.cluster.cluster_name);
-            (0..count as usize)
-                .filter_map(|i| active.get(i % active.len().max(1)).cloned())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let capacity = self.resolve_capacity(
+            ctx,
+            &cluster,
+            input.launch_type.as_deref(),
+            input.capacity_provider_strategy.as_deref(),
+        )?;
+        check_platform_version(&capacity.launch_type, input.platform_version.as_deref())?;
+        let count = count as usize;
+        let capacity_providers = capacity
+            .strategy
+            .as_deref()
+            .map(|strategy| providers_for(strategy, &[], count))
+            .unwrap_or_default();
+        let instances = self.placement(ctx, &cluster, &capacity, count);
+        let mut tags = super::tags_or_empty(input.tags);
+        if input.propagate_tags.as_deref() == Some("TASK_DEFINITION") {
+            merge_tags(&mut tags, definition.tags.clone());
+        }
+        if input.enable_ecs_managed_tags.unwrap_or(false) {
+            merge_tags(
+                &mut tags,
+                vec![managed_tag("aws:ecs:clusterName", cluster.name())],
+            );
+        }
         let launch = Launch {
-            count: count as usize,
-            launch_type,
+            count,
+            capacity,
+            capacity_providers,
             group: input.group,
             started_by: input.started_by,
             overrides: input.overrides.unwrap_or_default(),
             network_configuration: input.network_configuration,
-            tags: input.tags,
+            tags,
             enable_execute_command: input.enable_execute_command.unwrap_or(false),
             platform_version: input.platform_version,
             container_instances: instances,
             service: None,
         };
-        let tasks = self.launch(ctx, &cluster.cluster.cluster_name, &definition, launch)?;
+        let tasks = self.launch(ctx, &cluster, &definition, launch)?;
         Ok(RunTaskResponse {
-            tasks,
-            failures: Vec::new(),
+            tasks: Some(tasks),
+            failures: Some(Vec::new()),
         })
     }
 
@@ -236,7 +225,7 @@ impl Ecs {
         &self,
         ctx: &Ctx,
         input: StartTaskRequest,
-    ) -> Result<RunTaskResponse, EcsError> {
+    ) -> Result<StartTaskResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
         let definition = self.runnable_definition(ctx, &input.task_definition)?;
         if input.container_instances.is_empty() || input.container_instances.len() > 10 {
@@ -244,7 +233,7 @@ impl Ecs {
                 "containerInstances must name between 1 and 10 instances.".into(),
             ));
         }
-        let active = self.active_instances(ctx, &cluster.cluster.cluster_name);
+        let active = self.active_instances(ctx, cluster.name());
         let mut placed = Vec::new();
         let mut failures = Vec::new();
         for requested in &input.container_instances {
@@ -253,35 +242,53 @@ impl Ecs {
                 Some(arn) => placed.push(arn.clone()),
                 None => failures.push(Failure {
                     arn: Some(requested.clone()),
-                    reason: "MISSING".into(),
+                    reason: Some("MISSING".into()),
                     detail: None,
                 }),
             }
         }
         if placed.is_empty() {
-            return Ok(RunTaskResponse {
-                tasks: Vec::new(),
-                failures,
+            return Ok(StartTaskResponse {
+                tasks: Some(Vec::new()),
+                failures: Some(failures),
             });
+        }
+        let mut tags = super::tags_or_empty(input.tags);
+        if input.propagate_tags.as_deref() == Some("TASK_DEFINITION") {
+            merge_tags(&mut tags, definition.tags.clone());
+        }
+        if input.enable_ecs_managed_tags.unwrap_or(false) {
+            merge_tags(
+                &mut tags,
+                vec![managed_tag("aws:ecs:clusterName", cluster.name())],
+            );
         }
         let launch = Launch {
             count: placed.len(),
-            launch_type: "EC2".into(),
+            capacity: Capacity {
+                launch_type: "EC2".into(),
+                strategy: None,
+                explicit_launch_type: true,
+            },
+            capacity_providers: Vec::new(),
             group: input.group,
             started_by: input.started_by,
             overrides: input.overrides.unwrap_or_default(),
             network_configuration: input.network_configuration,
-            tags: input.tags,
+            tags,
             enable_execute_command: input.enable_execute_command.unwrap_or(false),
             platform_version: None,
             container_instances: placed,
             service: None,
         };
-        let tasks = self.launch(ctx, &cluster.cluster.cluster_name, &definition, launch)?;
-        Ok(RunTaskResponse { tasks, failures })
+        let tasks = self.launch(ctx, &cluster, &definition, launch)?;
+        Ok(StartTaskResponse {
+            tasks: Some(tasks),
+            failures: Some(failures),
+        })
     }
 
-    fn runnable_definition(
+    pub(super) fn runnable_definition(
         &self,
         ctx: &Ctx,
         reference: &str,
@@ -289,27 +296,51 @@ impl Ecs {
         let record = self
             .definition(ctx, reference)
             .ok_or_else(|| EcsError::Client("TaskDefinition not found.".into()))?;
-        if record.definition.status != "ACTIVE" {
+        if record.status() != "ACTIVE" {
             return Err(EcsError::Client("TaskDefinition is inactive".into()));
         }
         Ok(record)
+    }
+
+    /// The container instance of each of `count` EC2 tasks: the cluster's ACTIVE instances in
+    /// turn, or none when it has none (the simulator then runs them as if it had capacity).
+    pub(super) fn placement(
+        &self,
+        ctx: &Ctx,
+        cluster: &ClusterRecord,
+        capacity: &Capacity,
+        count: usize,
+    ) -> Vec<String> {
+        if capacity.launch_type != "EC2" {
+            return Vec::new();
+        }
+        let active = self.active_instances(ctx, cluster.name());
+        if active.is_empty() {
+            return Vec::new();
+        }
+        (0..count)
+            .map(|i| active[i % active.len()].clone())
+            .collect()
     }
 
     /// Checks a launch, records its tasks as PROVISIONING and hands each to the lifecycle.
     pub(super) fn launch(
         &self,
         ctx: &Ctx,
-        cluster: &str,
+        cluster: &ClusterRecord,
         record: &DefinitionRecord,
         launch: Launch,
     ) -> Result<Vec<Task>, EcsError> {
-        let definition = &record.definition;
-        let awsvpc = definition.network_mode.as_deref() == Some("awsvpc");
-        if launch.launch_type == "FARGATE"
-            && !definition.compatibilities.iter().any(|c| c == "FARGATE")
-        {
+        let awsvpc = record.network_mode() == Some("awsvpc");
+        let launch_type = launch.capacity.launch_type.as_str();
+        if launch_type == "FARGATE" && !record.is_compatible_with("FARGATE") {
             return Err(EcsError::InvalidParameter(
                 "Task definition does not support launch_type FARGATE.".into(),
+            ));
+        }
+        if launch_type == "EXTERNAL" && !record.is_compatible_with("EXTERNAL") {
+            return Err(EcsError::InvalidParameter(
+                "Task definition does not support launch_type EXTERNAL.".into(),
             ));
         }
         let subnets = match (&launch.network_configuration, awsvpc) {
@@ -337,12 +368,12 @@ impl Ecs {
             }
             (None, false) => Vec::new(),
         };
-        for container_override in &launch.overrides.container_overrides {
+        for container_override in launch.overrides.container_overrides.iter().flatten() {
             if let Some(name) = &container_override.name
-                && !definition
-                    .container_definitions
+                && !record
+                    .containers()
                     .iter()
-                    .any(|c| &c.name == name)
+                    .any(|c| c.name.as_ref() == Some(name))
             {
                 return Err(EcsError::InvalidParameter(format!(
                     "Override for container named {name} is not a container in the TaskDefinition."
@@ -353,13 +384,13 @@ impl Ecs {
             .overrides
             .task_role_arn
             .clone()
-            .or_else(|| definition.task_role_arn.clone());
+            .or_else(|| record.definition.task_role_arn.clone());
         for arn in role.iter().chain(
             launch
                 .overrides
                 .execution_role_arn
                 .as_ref()
-                .or(definition.execution_role_arn.as_ref()),
+                .or(record.definition.execution_role_arn.as_ref()),
         ) {
             if !self.sts.role_exists(arn) {
                 return Err(EcsError::Client(format!(
@@ -372,15 +403,16 @@ impl Ecs {
         for index in 0..launch.count {
             let task_id = self.kit.ids().hex(32);
             let task = self.new_task(ctx, cluster, &task_id, record, &launch, &subnets, index);
-            let key = task_key(&ctx.scope(), cluster, &task_id);
+            let key = task_key(&ctx.scope(), cluster.name(), &task_id);
             let plan = self.plan(ctx, &key, &task_id, record, &launch, role.clone());
             self.tasks.insert(
                 &key,
-                super::tasks::TaskRecord {
+                TaskRecord {
                     account_id: ctx.account_id.clone(),
                     region: ctx.region.clone(),
-                    cluster_name: cluster.to_string(),
+                    cluster_name: cluster.name().to_string(),
                     service: launch.service.clone(),
+                    protected_until: None,
                     task: task.clone(),
                 },
             )?;
@@ -394,7 +426,7 @@ impl Ecs {
     fn new_task(
         &self,
         ctx: &Ctx,
-        cluster: &str,
+        cluster: &ClusterRecord,
         task_id: &str,
         record: &DefinitionRecord,
         launch: &Launch,
@@ -402,20 +434,21 @@ impl Ecs {
         index: usize,
     ) -> Task {
         let definition = &record.definition;
-        let task_arn = ctx.arn("ecs", &format!("task/{cluster}/{task_id}"));
+        let cluster_name = cluster.name();
+        let task_arn = ctx.arn("ecs", &format!("task/{cluster_name}/{task_id}"));
         let attachment_id = self.kit.ids().uuid();
         let attachments = if subnets.is_empty() {
             Vec::new()
         } else {
-            let detail = |name: &str, value: String| AttachmentDetail {
-                name: name.into(),
-                value,
+            let detail = |name: &str, value: String| KeyValuePair {
+                name: Some(name.into()),
+                value: Some(value),
             };
             vec![Attachment {
-                id: attachment_id.clone(),
-                kind: "ElasticNetworkInterface".into(),
-                status: "PRECREATED".into(),
-                details: vec![
+                id: Some(attachment_id.clone()),
+                r#type: Some("ElasticNetworkInterface".into()),
+                status: Some("PRECREATED".into()),
+                details: Some(vec![
                     detail("subnetId", subnets[0].clone()),
                     detail(
                         "networkInterfaceId",
@@ -424,100 +457,143 @@ impl Ecs {
                     detail("macAddress", "02:00:00:00:00:01".into()),
                     // The task's processes share the host's loopback.
                     detail("privateIPv4Address", "127.0.0.1".into()),
-                ],
+                ]),
             }]
         };
-        let containers = definition
-            .container_definitions
+        let container_overrides = launch
+            .overrides
+            .container_overrides
+            .clone()
+            .unwrap_or_default();
+        let containers = record
+            .containers()
             .iter()
-            .map(|container| Container {
-                container_arn: ctx.arn(
-                    "ecs",
-                    &format!("container/{cluster}/{task_id}/{}", self.kit.ids().uuid()),
-                ),
-                task_arn: task_arn.clone(),
-                name: container.name.clone(),
-                image: container.image.clone(),
-                runtime_id: None,
-                last_status: "PENDING".into(),
-                exit_code: None,
-                reason: None,
-                network_bindings: Vec::new(),
-                network_interfaces: if subnets.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![NetworkInterface {
-                        attachment_id: attachment_id.clone(),
-                        private_ipv4_address: "127.0.0.1".into(),
-                    }]
-                },
-                health_status: "UNKNOWN".into(),
-                cpu: container.cpu.to_string(),
-                memory: container.memory.map(|m| m.to_string()),
-                memory_reservation: container.memory_reservation.map(|m| m.to_string()),
+            .map(|container| {
+                let container_override = container_overrides
+                    .iter()
+                    .find(|o| o.name.is_some() && o.name == container.name);
+                Container {
+                    container_arn: Some(ctx.arn(
+                        "ecs",
+                        &format!(
+                            "container/{cluster_name}/{task_id}/{}",
+                            self.kit.ids().uuid()
+                        ),
+                    )),
+                    task_arn: Some(task_arn.clone()),
+                    name: container.name.clone(),
+                    image: container.image.clone(),
+                    last_status: Some("PENDING".into()),
+                    network_bindings: Some(Vec::new()),
+                    network_interfaces: Some(if subnets.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![NetworkInterface {
+                            attachment_id: Some(attachment_id.clone()),
+                            private_ipv4_address: Some("127.0.0.1".into()),
+                            ipv6_address: None,
+                        }]
+                    }),
+                    health_status: Some("UNKNOWN".into()),
+                    managed_agents: launch.enable_execute_command.then(|| {
+                        vec![ManagedAgent {
+                            name: Some("ExecuteCommandAgent".into()),
+                            last_status: Some("PENDING".into()),
+                            ..ManagedAgent::default()
+                        }]
+                    }),
+                    cpu: Some(
+                        container_override
+                            .and_then(|o| o.cpu)
+                            .or(container.cpu)
+                            .unwrap_or(0)
+                            .to_string(),
+                    ),
+                    memory: container_override
+                        .and_then(|o| o.memory)
+                        .or(container.memory)
+                        .map(|m| m.to_string()),
+                    memory_reservation: container_override
+                        .and_then(|o| o.memory_reservation)
+                        .or(container.memory_reservation)
+                        .map(|m| m.to_string()),
+                    ..Container::default()
+                }
             })
             .collect();
-        let sum = |f: fn(&super::types::ContainerDefinition) -> i64| {
-            definition
-                .container_definitions
-                .iter()
-                .map(f)
-                .sum::<i64>()
-                .to_string()
+        let sum = |f: fn(&sim_aws_shapes::ecs::ContainerDefinition) -> i64| {
+            record.containers().iter().map(f).sum::<i64>().to_string()
         };
-        let fargate = launch.launch_type == "FARGATE";
+        let fargate = launch.capacity.launch_type == "FARGATE";
+        let container_instance_arn = launch.container_instances.get(index).cloned();
         Task {
-            attachments,
-            attributes: Vec::new(),
-            availability_zone: format!("{}a", ctx.region),
-            cluster_arn: ctx.arn("ecs", &format!("cluster/{cluster}")),
-            connectivity: None,
-            connectivity_at: None,
-            container_instance_arn: launch.container_instances.get(index).cloned(),
-            containers,
-            cpu: launch
-                .overrides
-                .cpu
-                .clone()
-                .or_else(|| definition.cpu.clone())
-                .unwrap_or_else(|| sum(|c| c.cpu)),
-            created_at: self.now(),
-            desired_status: "RUNNING".into(),
-            enable_execute_command: launch.enable_execute_command,
-            execution_stopped_at: None,
+            attachments: Some(attachments),
+            attributes: Some(vec![Attribute {
+                name: "ecs.cpu-architecture".into(),
+                value: Some(
+                    definition
+                        .runtime_platform
+                        .as_ref()
+                        .and_then(|p| p.cpu_architecture.clone())
+                        .map_or_else(|| "x86_64".into(), |a| a.to_ascii_lowercase()),
+                ),
+                ..Attribute::default()
+            }]),
+            availability_zone: Some(format!("{}a", ctx.region)),
+            capacity_provider_name: launch.capacity_providers.get(index).cloned(),
+            cluster_arn: Some(cluster.arn().to_string()),
+            container_instance_arn,
+            containers: Some(containers),
+            cpu: Some(
+                launch
+                    .overrides
+                    .cpu
+                    .clone()
+                    .or_else(|| definition.cpu.clone())
+                    .unwrap_or_else(|| sum(|c| i64::from(c.cpu.unwrap_or(0)))),
+            ),
+            created_at: Some(self.timestamp()),
+            desired_status: Some("RUNNING".into()),
+            enable_execute_command: Some(launch.enable_execute_command),
             group: Some(
                 launch
                     .group
                     .clone()
-                    .unwrap_or_else(|| format!("family:{}", definition.family)),
+                    .unwrap_or_else(|| format!("family:{}", record.family())),
             ),
-            health_status: "UNKNOWN".into(),
-            last_status: "PROVISIONING".into(),
-            launch_type: launch.launch_type.clone(),
-            memory: launch
-                .overrides
-                .memory
-                .clone()
-                .or_else(|| definition.memory.clone())
-                .unwrap_or_else(|| sum(|c| c.memory.or(c.memory_reservation).unwrap_or(0))),
-            overrides: launch.overrides.clone(),
+            health_status: Some("UNKNOWN".into()),
+            last_status: Some("PROVISIONING".into()),
+            launch_type: Some(launch.capacity.launch_type.clone()),
+            memory: Some(
+                launch
+                    .overrides
+                    .memory
+                    .clone()
+                    .or_else(|| definition.memory.clone())
+                    .unwrap_or_else(|| {
+                        sum(|c| i64::from(c.memory.or(c.memory_reservation).unwrap_or(0)))
+                    }),
+            ),
+            overrides: Some(overrides_shown(&launch.overrides, record)),
             platform_version: fargate.then(|| match launch.platform_version.as_deref() {
-                None | Some("LATEST") => "1.4.0".to_string(),
+                None | Some("LATEST") => LATEST_FARGATE_PLATFORM.to_string(),
                 Some(version) => version.to_string(),
             }),
             platform_family: fargate.then(|| "Linux".to_string()),
-            pull_started_at: None,
-            pull_stopped_at: None,
-            started_at: None,
             started_by: launch.started_by.clone(),
-            stop_code: None,
-            stopped_at: None,
-            stopped_reason: None,
-            stopping_at: None,
-            tags: launch.tags.clone(),
-            task_arn,
-            task_definition_arn: definition.task_definition_arn.clone(),
-            version: 1,
+            tags: Some(launch.tags.clone()),
+            task_arn: Some(task_arn),
+            task_definition_arn: Some(record.arn().to_string()),
+            version: Some(1),
+            ephemeral_storage: fargate.then(|| EphemeralStorage {
+                size_in_gi_b: launch
+                    .overrides
+                    .ephemeral_storage
+                    .as_ref()
+                    .or(definition.ephemeral_storage.as_ref())
+                    .map_or(20, |e| e.size_in_gi_b),
+            }),
+            ..Task::default()
         }
     }
 
@@ -533,73 +609,86 @@ impl Ecs {
         role: Option<String>,
     ) -> TaskPlan {
         let endpoint = self.endpoint();
+        let overrides = launch
+            .overrides
+            .container_overrides
+            .clone()
+            .unwrap_or_default();
         let containers = record
-            .definition
-            .container_definitions
+            .containers()
             .iter()
             .map(|definition| {
-                let container_override =
-                    launch.overrides.container_overrides.iter().find(|o| o.name.as_deref() == Some(&definition.name));
-                let command = container_override.and_then(|o| o.command.clone()).unwrap_or_else(|| definition.command.clone());
-                let argv: Vec<String> = definition.entry_point.iter().cloned().chain(command).collect();
+                let name = definition.name.clone().unwrap_or_default();
+                let container_override = overrides.iter().find(|o| o.name.as_deref() == Some(name.as_str()));
+                let command = container_override
+                    .and_then(|o| o.command.clone())
+                    .or_else(|| definition.command.clone())
+                    .unwrap_or_default();
+                let argv: Vec<String> = definition
+                    .entry_point
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(command)
+                    .collect();
                 let token = format!("{task_id}-{}", self.kit.ids().hex(8));
-                lock(&self.metadata_tokens).insert(token.clone(), (key.to_string(), definition.name.clone()));
+                lock(&self.metadata_tokens).insert(token.clone(), (key.to_string(), name.clone()));
                 let mut env = BTreeMap::new();
                 env.insert("ECS_CONTAINER_METADATA_URI_V4".to_string(), format!("{endpoint}/_sockerless/ecs/v4/{token}"));
                 env.insert("ECS_CONTAINER_METADATA_URI".to_string(), format!("{endpoint}/_sockerless/ecs/v3/{token}"));
-                env.insert("AWS_EXECUTION_ENV".to_string(), format!("AWS_ECS_{}", launch.launch_type));
+                env.insert("AWS_EXECUTION_ENV".to_string(), format!("AWS_ECS_{}", launch.capacity.launch_type));
                 env.insert("AWS_REGION".to_string(), ctx.region.clone());
                 env.insert("AWS_DEFAULT_REGION".to_string(), ctx.region.clone());
                 env.insert("AWS_ENDPOINT_URL".to_string(), endpoint.clone());
-                for variable in &definition.environment {
-                    env.insert(variable.name.clone(), variable.value.clone());
+                let given = definition
+                    .environment
+                    .iter()
+                    .flatten()
+                    .chain(container_override.and_then(|o| o.environment.as_ref()).into_iter().flatten());
+                for variable in given {
+                    if let Some(variable_name) = &variable.name {
+                        env.insert(variable_name.clone(), variable.value.clone().unwrap_or_default());
+                    }
                 }
-                for variable in container_override.map(|o| o.environment.as_slice()).unwrap_or_default() {
-                    env.insert(variable.name.clone(), variable.value.clone());
-                }
-                let unsupported = if !definition.secrets.is_empty() {
+                let secrets = definition.secrets.clone().unwrap_or_default();
+                let env_files = definition.environment_files.iter().flatten().count()
+                    + container_override.and_then(|o| o.environment_files.as_ref()).map_or(0, Vec::len);
+                let capabilities: Vec<String> = definition
+                    .linux_parameters
+                    .as_ref()
+                    .and_then(|p| p.capabilities.as_ref())
+                    .and_then(|c| c.add.clone())
+                    .unwrap_or_default();
+                let unsupported = if let Some(secret) = secrets.first() {
                     Some(format!(
                         "ResourceInitializationError: unable to pull secrets or registry auth: secret {} cannot be retrieved: Sockerless does not simulate Secrets Manager or SSM Parameter Store yet",
-                        definition.secrets[0].value_from
+                        secret.value_from
                     ))
-                } else if !definition.environment_files.is_empty()
-                    || container_override.is_some_and(|o| !o.environment_files.is_empty())
-                {
+                } else if let Some(credentials) = &definition.repository_credentials {
+                    Some(format!(
+                        "ResourceInitializationError: unable to pull secrets or registry auth: registry credentials {} cannot be retrieved: Sockerless does not simulate Secrets Manager yet",
+                        credentials.credentials_parameter
+                    ))
+                } else if env_files > 0 {
                     Some("ResourceInitializationError: failed to download env files: Sockerless does not simulate S3 yet".into())
-                } else if let Some(added) = definition
-                    .passthrough
-                    .get("linuxParameters")
-                    .and_then(|p| p.get("capabilities"))
-                    .and_then(|c| c.get("add"))
-                    .and_then(|a| a.as_array())
-                    .filter(|added| !added.is_empty())
-                {
-                    let names: Vec<&str> = added.iter().filter_map(|a| a.as_str()).collect();
+                } else if !capabilities.is_empty() {
                     Some(format!(
                         "CannotStartContainerError: the simulator's workload runner gives containers no Linux capabilities, so linuxParameters.capabilities.add ({}) cannot be granted",
-                        names.join(", ")
+                        capabilities.join(", ")
                     ))
                 } else {
                     None
                 };
                 ContainerPlan {
-                    name: definition.name.clone(),
+                    name,
                     argv,
                     env,
-                    essential: definition.is_essential(),
+                    essential: is_essential(definition),
                     // ECS's default stop timeout is 30 seconds.
                     stop_grace: std::time::Duration::from_secs(definition.stop_timeout.unwrap_or(30).clamp(0, 120) as u64),
                     log_configuration: definition.log_configuration.clone(),
-                    user: definition
-                        .passthrough
-                        .get("user")
-                        .and_then(|u| u.as_str())
-                        .map(String::from),
-                    read_only_root: definition
-                        .passthrough
-                        .get("readonlyRootFilesystem")
-                        .and_then(|r| r.as_bool())
-                        .unwrap_or(false),
+                    user: definition.user.clone(),
+                    read_only_root: definition.readonly_root_filesystem.unwrap_or(false),
                     unsupported,
                 }
             })
@@ -621,20 +710,24 @@ impl Ecs {
         input: DescribeTasksRequest,
     ) -> Result<DescribeTasksResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let with_tags = input.include.iter().any(|i| i == "TAGS");
+        if input.tasks.len() > 100 {
+            return Err(EcsError::InvalidParameter(
+                "Tasks cannot be more than 100.".into(),
+            ));
+        }
+        let with_tags = input
+            .include
+            .unwrap_or_default()
+            .iter()
+            .any(|i| i == "TAGS");
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for requested in input.tasks {
-            let key = task_key(
-                &ctx.scope(),
-                &cluster.cluster.cluster_name,
-                name_of(&requested),
-            );
-            match self.tasks.get(&key) {
-                Some(record) => {
+            match self.task_in(ctx, &cluster, &requested) {
+                Some((_, record)) => {
                     let mut task = record.task;
                     if !with_tags {
-                        task.tags.clear();
+                        task.tags = Some(Vec::new());
                     }
                     tasks.push(task);
                 }
@@ -642,17 +735,17 @@ impl Ecs {
                     arn: Some(if requested.starts_with("arn:") {
                         requested
                     } else {
-                        ctx.arn(
-                            "ecs",
-                            &format!("task/{}/{requested}", cluster.cluster.cluster_name),
-                        )
+                        ctx.arn("ecs", &format!("task/{}/{requested}", cluster.name()))
                     }),
-                    reason: "MISSING".into(),
+                    reason: Some("MISSING".into()),
                     detail: None,
                 }),
             }
         }
-        Ok(DescribeTasksResponse { tasks, failures })
+        Ok(DescribeTasksResponse {
+            tasks: Some(tasks),
+            failures: Some(failures),
+        })
     }
 
     pub(super) async fn list_tasks(
@@ -666,15 +759,18 @@ impl Ecs {
                 "Family and serviceName cannot both be specified.".into(),
             ));
         }
+        if let Some(service) = &input.service_name {
+            self.service_record(ctx, cluster.name(), service)?;
+        }
         let desired = input.desired_status.unwrap_or_else(|| "RUNNING".into());
         let family_prefix = input
             .family
             .map(|family| format!("task-definition/{family}:"));
         let items = self
             .tasks
-            .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.cluster.cluster_name))
+            .scan_prefix(&format!("{}{}/", ctx.scope(), cluster.name()))
             .into_iter()
-            .filter(|(_, r)| r.task.desired_status == desired)
+            .filter(|(_, r)| r.desired_status() == desired)
             .filter(|(_, r)| {
                 input
                     .service_name
@@ -682,21 +778,24 @@ impl Ecs {
                     .is_none_or(|s| r.service.as_deref() == Some(name_of(s)))
             })
             .filter(|(_, r)| {
-                family_prefix
-                    .as_deref()
-                    .is_none_or(|f| r.task.task_definition_arn.contains(f))
+                family_prefix.as_deref().is_none_or(|f| {
+                    r.task
+                        .task_definition_arn
+                        .as_deref()
+                        .is_some_and(|arn| arn.contains(f))
+                })
             })
             .filter(|(_, r)| {
                 input
                     .started_by
                     .as_deref()
-                    .is_none_or(|s| r.task.started_by.as_deref() == Some(s))
+                    .is_none_or(|s| r.started_by() == Some(s))
             })
             .filter(|(_, r)| {
                 input
                     .launch_type
                     .as_deref()
-                    .is_none_or(|l| r.task.launch_type == l)
+                    .is_none_or(|l| r.task.launch_type.as_deref() == Some(l))
             })
             .filter(|(_, r)| {
                 input.container_instance.as_deref().is_none_or(|i| {
@@ -706,12 +805,18 @@ impl Ecs {
                         .is_some_and(|arn| name_of(arn) == name_of(i))
                 })
             })
-            .map(|(key, r)| (key, r.task.task_arn))
+            .filter(|(_, r)| {
+                input
+                    .daemon_name
+                    .as_deref()
+                    .is_none_or(|d| r.task.group.as_deref() == Some(&format!("daemon:{d}")))
+            })
+            .map(|(key, r)| (key, r.arn().to_string()))
             .collect();
         let (task_arns, next_token) =
             page(items, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(ListTasksResponse {
-            task_arns,
+            task_arns: Some(task_arns),
             next_token,
         })
     }
@@ -722,16 +827,9 @@ impl Ecs {
         input: StopTaskRequest,
     ) -> Result<StopTaskResponse, EcsError> {
         let cluster = self.cluster(ctx, input.cluster.as_deref())?;
-        let key = task_key(
-            &ctx.scope(),
-            &cluster.cluster.cluster_name,
-            name_of(&input.task),
-        );
-        if !self.tasks.contains(&key) {
-            return Err(EcsError::InvalidParameter(
-                "The referenced task was not found.".into(),
-            ));
-        }
+        let (key, _) = self.task_in(ctx, &cluster, &input.task).ok_or_else(|| {
+            EcsError::InvalidParameter("The referenced task was not found.".into())
+        })?;
         let reason = input
             .reason
             .unwrap_or_else(|| "Task stopped by user".into());
@@ -742,6 +840,79 @@ impl Ecs {
                 reason,
             },
         )?;
-        Ok(StopTaskResponse { task })
+        Ok(StopTaskResponse { task: Some(task) })
+    }
+
+    pub(super) async fn execute_command(
+        &self,
+        ctx: &Ctx,
+        input: ExecuteCommandRequest,
+    ) -> Result<ExecuteCommandResponse, EcsError> {
+        let cluster = self.cluster(ctx, input.cluster.as_deref())?;
+        if !input.interactive {
+            return Err(EcsError::InvalidParameter(
+                "Interactive is the only mode supported currently.".into(),
+            ));
+        }
+        let (_, record) = self.task_in(ctx, &cluster, &input.task).ok_or_else(|| {
+            EcsError::InvalidParameter("The referenced task was not found.".into())
+        })?;
+        let containers = record.task.containers.clone().unwrap_or_default();
+        match input.container.as_deref() {
+            Some(name) if !containers.iter().any(|c| c.name.as_deref() == Some(name)) => {
+                return Err(EcsError::InvalidParameter(format!(
+                    "The container {name} does not exist in the task."
+                )));
+            }
+            Some(_) => {}
+            None if containers.len() > 1 => {
+                return Err(EcsError::InvalidParameter(
+                    "The task has more than one container. Specify the container to run the command in.".into(),
+                ));
+            }
+            None => {}
+        }
+        // ECS Exec reaches the container through the SSM agent ECS runs beside it. The
+        // simulator runs no SSM agent, so exec is never possible: ECS's own answer for a task
+        // whose execute command agent is not running, whether or not exec was enabled.
+        Err(EcsError::InvalidParameter(EXEC_NOT_POSSIBLE.into()))
+    }
+}
+
+/// Adds `added` to `tags`; a key already there keeps its value.
+pub(super) fn merge_tags(tags: &mut Vec<Tag>, added: Vec<Tag>) {
+    for tag in added {
+        if !tags.iter().any(|t| t.key == tag.key) {
+            tags.push(tag);
+        }
+    }
+}
+
+pub(super) fn managed_tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: Some(key.into()),
+        value: Some(value.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_versions_go_with_fargate() {
+        assert!(check_platform_version("FARGATE", Some("LATEST")).is_ok());
+        assert!(check_platform_version("FARGATE", Some("1.4.0")).is_ok());
+        assert!(matches!(
+            check_platform_version("FARGATE", Some("9.9.9")),
+            Err(EcsError::PlatformUnknown(_))
+        ));
+        assert_eq!(
+            check_platform_version("EC2", Some("1.4.0"))
+                .unwrap_err()
+                .to_string(),
+            "The platform version must be null when specifying an EC2 launch type."
+        );
+        assert!(check_platform_version("EC2", None).is_ok());
     }
 }

@@ -3,17 +3,32 @@
 //! A profile stores its role by name; answers resolve the name to the role as it is now, the
 //! way IAM answers with the current role. `DeleteRole` refuses a role that is still in a
 //! profile, so a profile never names a role that does not exist.
+//!
+//! `GetInstanceProfile` always answers `Tags` (empty when there are none); `CreateInstanceProfile`
+//! only when some were given; the list operations never (recorded from AWS).
 
 use serde::{Deserialize, Serialize};
+use sim_aws_shapes::iam::{
+    self as shapes, AddRoleToInstanceProfileRequest, CreateInstanceProfileRequest,
+    CreateInstanceProfileResponse, DeleteInstanceProfileRequest, GetInstanceProfileRequest,
+    GetInstanceProfileResponse, ListInstanceProfileTagsRequest, ListInstanceProfileTagsResponse,
+    ListInstanceProfilesForRoleRequest, ListInstanceProfilesForRoleResponse,
+    ListInstanceProfilesRequest, ListInstanceProfilesResponse,
+    RemoveRoleFromInstanceProfileRequest, Tag, TagInstanceProfileRequest,
+    UntagInstanceProfileRequest,
+};
 
 use super::paging::paginate;
-use super::roles::{RoleOutput, no_such_role};
-use super::{Iam, IamError, Tag, key, merge_tags, page_tags, remove_tags};
+use super::roles::no_such_role;
+use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
+use super::{Iam, IamError, account_prefix, key, timestamp, under};
 use crate::services::Ctx;
-use crate::services::wire::epoch_seconds;
 
 /// IAM's quota of roles per instance profile (`InstanceSessionsPerInstanceProfile`).
 const MAX_ROLES: usize = 1;
+
+/// How instance profiles treat tag keys.
+const PROFILE_TAGS: TagKeys = TagKeys::CaseInsensitive;
 
 /// A stored instance profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,146 +57,22 @@ fn no_such_profile(name: &str) -> IamError {
     IamError::NoSuchEntity(format!("Instance Profile {name} cannot be found."))
 }
 
-/// IAM's `InstanceProfile` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct InstanceProfileOutput {
-    pub path: String,
-    pub instance_profile_name: String,
-    pub instance_profile_id: String,
-    pub arn: String,
-    #[serde(with = "epoch_seconds")]
-    pub create_date: i64,
-    pub roles: Vec<RoleOutput>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateInstanceProfileRequest {
-    pub instance_profile_name: String,
-    #[serde(default)]
-    pub path: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateInstanceProfileResponse {
-    pub instance_profile: InstanceProfileOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetInstanceProfileRequest {
-    pub instance_profile_name: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetInstanceProfileResponse {
-    pub instance_profile: InstanceProfileOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteInstanceProfileRequest {
-    pub instance_profile_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AddRoleToInstanceProfileRequest {
-    pub instance_profile_name: String,
-    pub role_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RemoveRoleFromInstanceProfileRequest {
-    pub instance_profile_name: String,
-    pub role_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInstanceProfilesRequest {
-    #[serde(default)]
-    pub path_prefix: Option<String>,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInstanceProfilesResponse {
-    pub instance_profiles: Vec<InstanceProfileOutput>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInstanceProfilesForRoleRequest {
-    pub role_name: String,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInstanceProfilesForRoleResponse {
-    pub instance_profiles: Vec<InstanceProfileOutput>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagInstanceProfileRequest {
-    pub instance_profile_name: String,
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UntagInstanceProfileRequest {
-    pub instance_profile_name: String,
-    pub tag_keys: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInstanceProfileTagsRequest {
-    pub instance_profile_name: String,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInstanceProfileTagsResponse {
-    pub tags: Vec<Tag>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
+/// Which `Tags` an answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProfileTags {
+    /// None (the list operations).
+    Absent,
+    /// Only when there are some (`CreateInstanceProfile`).
+    WhenPresent,
+    /// Always, possibly empty (`GetInstanceProfile`).
+    Always,
 }
 
 impl Iam {
     /// Every instance profile of the caller's account, in name order.
     pub(crate) fn account_instance_profiles(&self, ctx: &Ctx) -> Vec<InstanceProfile> {
         self.instance_profiles
-            .scan_prefix(&format!("{}/", ctx.account_id))
+            .scan_prefix(&account_prefix(&ctx.account_id))
             .into_iter()
             .map(|(_, profile)| profile)
             .collect()
@@ -208,22 +99,31 @@ impl Iam {
             })
     }
 
-    /// The profile as IAM answers it, with its roles as they are now (without their tags and
-    /// boundaries, as in IAM's listings).
-    fn profile_output(&self, ctx: &Ctx, profile: InstanceProfile) -> InstanceProfileOutput {
-        InstanceProfileOutput {
+    /// The profile as IAM answers it, with its roles as they are now (their basic members only,
+    /// as IAM answers them inside a profile).
+    pub(crate) fn profile_output(
+        &self,
+        ctx: &Ctx,
+        profile: InstanceProfile,
+        tags: ProfileTags,
+    ) -> shapes::InstanceProfile {
+        shapes::InstanceProfile {
             roles: profile
                 .roles
                 .iter()
                 .filter_map(|name| self.roles.get(&key(&ctx.account_id, name)))
-                .map(|role| role.listed())
+                .map(|role| role.basic())
                 .collect(),
             path: profile.path,
             instance_profile_name: profile.instance_profile_name,
             instance_profile_id: profile.instance_profile_id,
             arn: profile.arn,
-            create_date: profile.create_date_ms,
-            tags: profile.tags,
+            create_date: timestamp(profile.create_date_ms),
+            tags: match tags {
+                ProfileTags::Absent => None,
+                ProfileTags::WhenPresent => present(&profile.tags),
+                ProfileTags::Always => Some(profile.tags),
+            },
         }
     }
 
@@ -232,8 +132,7 @@ impl Iam {
         ctx: &Ctx,
         input: CreateInstanceProfileRequest,
     ) -> Result<CreateInstanceProfileResponse, IamError> {
-        let mut tags = Vec::new();
-        merge_tags(&mut tags, input.tags, "TagsPerInstanceProfile")?;
+        let tags = initial_tags(input.tags, PROFILE_TAGS)?;
         let path = input.path.unwrap_or_else(|| "/".into());
         let profile = InstanceProfile {
             account_id: ctx.account_id.clone(),
@@ -262,7 +161,7 @@ impl Iam {
             },
         )?;
         Ok(CreateInstanceProfileResponse {
-            instance_profile: self.profile_output(ctx, profile),
+            instance_profile: self.profile_output(ctx, profile, ProfileTags::WhenPresent),
         })
     }
 
@@ -273,7 +172,7 @@ impl Iam {
     ) -> Result<GetInstanceProfileResponse, IamError> {
         let profile = self.instance_profile(ctx, &input.instance_profile_name)?;
         Ok(GetInstanceProfileResponse {
-            instance_profile: self.profile_output(ctx, profile),
+            instance_profile: self.profile_output(ctx, profile, ProfileTags::Always),
         })
     }
 
@@ -301,19 +200,21 @@ impl Iam {
         ctx: &Ctx,
         input: AddRoleToInstanceProfileRequest,
     ) -> Result<(), IamError> {
-        let _relations = self.relations();
-        self.instance_profile(ctx, &input.instance_profile_name)?;
-        let role = self.role(ctx, &input.role_name)?;
-        self.modify_instance_profile(ctx, &input.instance_profile_name, |slot| {
-            let Some(profile) = slot else {
-                return Err(no_such_profile(&input.instance_profile_name));
-            };
+        self.transaction(|txn| {
+            let profile_key = key(&ctx.account_id, &input.instance_profile_name);
+            let mut profile = txn
+                .get(&self.instance_profiles, &profile_key)?
+                .ok_or_else(|| no_such_profile(&input.instance_profile_name))?;
+            let role = txn
+                .get(&self.roles, &key(&ctx.account_id, &input.role_name))?
+                .ok_or_else(|| no_such_role(&input.role_name))?;
             if profile.roles.len() >= MAX_ROLES {
                 return Err(IamError::LimitExceeded(format!(
                     "Cannot exceed quota for InstanceSessionsPerInstanceProfile: {MAX_ROLES}"
                 )));
             }
             profile.roles.push(role.role_name);
+            txn.insert(&self.instance_profiles, &profile_key, profile)?;
             Ok(())
         })
     }
@@ -331,7 +232,7 @@ impl Iam {
             };
             if !profile.holds(&input.role_name) {
                 return Err(IamError::NoSuchEntity(format!(
-                    "The role with name {} cannot be found in instance profile {}.",
+                    "Role {} in Instance Profile {} cannot be found.",
                     input.role_name, input.instance_profile_name
                 )));
             }
@@ -347,11 +248,10 @@ impl Iam {
         ctx: &Ctx,
         input: ListInstanceProfilesRequest,
     ) -> Result<ListInstanceProfilesResponse, IamError> {
-        let prefix = input.path_prefix.unwrap_or_else(|| "/".into());
         let entries = self
             .account_instance_profiles(ctx)
             .into_iter()
-            .filter(|profile| profile.path.starts_with(&prefix))
+            .filter(|profile| under(&profile.path, input.path_prefix.as_deref()))
             .map(|profile| (profile.instance_profile_name.to_ascii_lowercase(), profile))
             .collect();
         let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
@@ -359,9 +259,9 @@ impl Iam {
             instance_profiles: page
                 .items
                 .into_iter()
-                .map(|profile| self.profile_output(ctx, profile))
+                .map(|profile| self.profile_output(ctx, profile, ProfileTags::Absent))
                 .collect(),
-            is_truncated: page.is_truncated,
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
@@ -385,9 +285,9 @@ impl Iam {
             instance_profiles: page
                 .items
                 .into_iter()
-                .map(|profile| self.profile_output(ctx, profile))
+                .map(|profile| self.profile_output(ctx, profile, ProfileTags::Absent))
                 .collect(),
-            is_truncated: page.is_truncated,
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
@@ -398,7 +298,7 @@ impl Iam {
         input: TagInstanceProfileRequest,
     ) -> Result<(), IamError> {
         self.modify_instance_profile(ctx, &input.instance_profile_name, |slot| match slot {
-            Some(profile) => merge_tags(&mut profile.tags, input.tags, "TagsPerInstanceProfile"),
+            Some(profile) => merge_tags(&mut profile.tags, input.tags, PROFILE_TAGS),
             None => Err(no_such_profile(&input.instance_profile_name)),
         })
     }
@@ -410,7 +310,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         self.modify_instance_profile(ctx, &input.instance_profile_name, |slot| match slot {
             Some(profile) => {
-                remove_tags(&mut profile.tags, &input.tag_keys);
+                remove_tags(&mut profile.tags, &input.tag_keys, PROFILE_TAGS);
                 Ok(())
             }
             None => Err(no_such_profile(&input.instance_profile_name)),
@@ -423,10 +323,15 @@ impl Iam {
         input: ListInstanceProfileTagsRequest,
     ) -> Result<ListInstanceProfileTagsResponse, IamError> {
         let profile = self.instance_profile(ctx, &input.instance_profile_name)?;
-        let page = page_tags(profile.tags, input.marker.as_deref(), input.max_items)?;
+        let page = page_tags(
+            profile.tags,
+            PROFILE_TAGS,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListInstanceProfileTagsResponse {
             tags: page.items,
-            is_truncated: page.is_truncated,
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }

@@ -1,50 +1,71 @@
-//! AWS Identity and Access Management: roles (with trust policies, paths, tags, session limits
-//! and permissions boundaries), customer managed policies with versions, a table of common AWS
-//! managed policies, inline role policies, attachments, and instance profiles. IAM is global:
-//! state is keyed by account only (`123456789012/...`).
+//! AWS Identity and Access Management. IAM is global: state is keyed by account only
+//! (`123456789012/...`). Handlers take and return the generated `sim_aws_shapes::iam` types;
+//! `api` is the table that joins them to the `Api` trait.
 //!
 //! | module | holds |
 //! |---|---|
-//! | `roles` | roles, their tags, trust policies and permissions boundaries |
+//! | `api` | `impl Api for Iam`: one delegating line per operation |
+//! | `roles` | roles, their trust policies, tags and permissions boundaries |
 //! | `role_policies` | what a role is granted: attached managed policies and inline policies |
 //! | `policies` | customer managed policies, their versions and tags; `ListEntitiesForPolicy` |
 //! | `managed` | the built-in AWS managed policies (`arn:aws:iam::aws:policy/...`) |
 //! | `instance_profiles` | instance profiles and the role each holds |
-//! | `paging` | `Marker`/`MaxItems` pagination shared by every list operation |
+//! | `users` | users, their tags and boundaries; what belongs to a user alone lives in its record |
+//! | `user_policies`, `group_policies` | what users and groups are granted, through `grants` |
+//! | `grants` | attached and inline policies, once for users, groups and roles |
+//! | `groups` | groups and membership |
+//! | `access_keys` | users' and the root user's access keys, and their last use |
+//! | `login_profiles` | console passwords and `ChangePassword` |
+//! | `account` | what IAM keeps about the account itself |
+//! | `principals` | the read API authorization and STS use: key owners, policies, boundaries, tags |
+//! | `tags` | how tag sets change and list, shared by every taggable entity |
+//! | `paging` | `Marker`/`MaxItems` over the shared pager, for every list operation |
 //!
 //! Policy documents are stored as given and answered URL-encoded, as IAM does (botocore decodes
-//! them). They are checked to be JSON objects and to fit IAM's size quotas; their statements
-//! are neither validated nor evaluated, and nothing is authorised against them.
+//! them). Every document is checked by `crate::policy::check` and against IAM's size quotas.
 //!
-//! Relations between records of different collections (a role's attached policies, a profile's
-//! role) are changed under one lock, `Iam::relations`, so that a delete and an attach racing
-//! each other cannot leave an attachment to something that no longer exists.
-//!
-//! Limits: users, groups, OIDC/SAML providers, service-linked roles, access keys and the
-//! account-level reports are not implemented (they answer `NotImplemented`). AWS managed
-//! policies are a small table of the common ones, each with its current default version only.
+//! Records that change together (a role and the policy it attaches, a profile and its role)
+//! change in one store transaction, which also serialises the checks that precede the change:
+//! a delete and an attach racing each other cannot leave an attachment to something gone.
 
+mod access_keys;
+mod account;
+mod api;
+mod grants;
+mod group_policies;
+mod groups;
 mod instance_profiles;
+mod login_profiles;
 mod managed;
 mod paging;
+mod passwords;
 mod policies;
+pub mod principals;
 mod role_policies;
 mod roles;
+mod tags;
+mod user_policies;
+mod users;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use sim_aws_shapes::normal::{Timestamp, Unimplemented};
 use simkit::Kit;
-use simkit::store::{Collection, StoreError};
+use simkit::store::{Collection, StoreError, Txn};
 
 use super::{Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
+use crate::policy::{self, PolicyKind};
 use crate::protocol::shape::{Constraint, Validation, Violation};
 
+pub use access_keys::StoredAccessKey;
+pub use account::AccountSettings;
+pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
 pub use policies::ManagedPolicy;
 pub use roles::Role;
+pub use users::User;
 
 /// What STS needs to know about a role it is asked to assume.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +77,7 @@ pub struct RoleSummary {
     pub max_session_duration: i64,
 }
 
-/// IAM's documented errors.
+/// IAM's errors, one variant per error shape its operations answer.
 #[derive(Debug, thiserror::Error)]
 pub enum IamError {
     #[error("{0}")]
@@ -73,17 +94,72 @@ pub enum IamError {
     InvalidInput(String),
     #[error("{0}")]
     UnmodifiableEntity(String),
-    /// Not in IAM's model: the common error IAM answers when a caller acts on something only
-    /// AWS may change (an AWS managed policy).
+    #[error("{0}")]
+    PasswordPolicyViolation(String),
+    #[error("{0}")]
+    InvalidUserType(String),
+    #[error("{0}")]
+    EntityTemporarilyUnmodifiable(String),
+    #[error("{0}")]
+    InvalidAuthenticationCode(String),
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    #[error("{0}")]
+    DuplicateSshPublicKey(String),
+    #[error("{0}")]
+    UnrecognizedPublicKeyEncoding(String),
+    #[error("{0}")]
+    MalformedCertificate(String),
+    #[error("{0}")]
+    DuplicateCertificate(String),
+    #[error("{0}")]
+    InvalidCertificate(String),
+    #[error("{0}")]
+    KeyPairMismatch(String),
+    #[error("{0}")]
+    CredentialReportNotPresent(String),
+    #[error("{0}")]
+    CredentialReportExpired(String),
+    #[error("{0}")]
+    CredentialReportNotReady(String),
+    #[error("{0}")]
+    ReportGenerationLimitExceeded(String),
+    #[error("{0}")]
+    ServiceNotSupported(String),
+    #[error("{0}")]
+    ConcurrentModification(String),
+    #[error("{0}")]
+    FeatureDisabled(String),
+    #[error("{0}")]
+    FeatureEnabled(String),
+    #[error("{0}")]
+    OrganizationNotFound(String),
+    #[error("{0}")]
+    AccountNotManagementOrDelegatedAdministrator(String),
+    #[error("{0}")]
+    ServiceAccessNotEnabled(String),
+    #[error("{0}")]
+    CallerIsNotManagementAccount(String),
+    #[error("{0}")]
+    OrganizationNotInAllFeaturesMode(String),
+    /// Not an error shape of IAM's model: the common `ValidationError` IAM answers for checks
+    /// beyond the model's constraints (a policy ARN that is not one, a bad marker).
+    #[error("{0}")]
+    Validation(String),
+    /// Not an error shape of IAM's model: the common error IAM answers when a caller acts on
+    /// something only AWS may change (an AWS managed policy).
     #[error("{0}")]
     AccessDenied(String),
+    #[error(transparent)]
+    Unimplemented(#[from] Unimplemented),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<IamError> for AwsError {
-    fn from(error: IamError) -> Self {
-        let shape = match &error {
+impl IamError {
+    /// The model's error shape for the errors IAM's model declares.
+    fn shape(&self) -> Option<&'static str> {
+        Some(match self {
             IamError::NoSuchEntity(_) => "NoSuchEntityException",
             IamError::EntityAlreadyExists(_) => "EntityAlreadyExistsException",
             IamError::DeleteConflict(_) => "DeleteConflictException",
@@ -91,78 +167,59 @@ impl From<IamError> for AwsError {
             IamError::LimitExceeded(_) => "LimitExceededException",
             IamError::InvalidInput(_) => "InvalidInputException",
             IamError::UnmodifiableEntity(_) => "UnmodifiableEntityException",
-            IamError::AccessDenied(message) => {
-                return AwsError::with_status("AccessDenied", 403, message.clone());
+            IamError::PasswordPolicyViolation(_) => "PasswordPolicyViolationException",
+            IamError::InvalidUserType(_) => "InvalidUserTypeException",
+            IamError::EntityTemporarilyUnmodifiable(_) => "EntityTemporarilyUnmodifiableException",
+            IamError::InvalidAuthenticationCode(_) => "InvalidAuthenticationCodeException",
+            IamError::InvalidPublicKey(_) => "InvalidPublicKeyException",
+            IamError::DuplicateSshPublicKey(_) => "DuplicateSSHPublicKeyException",
+            IamError::UnrecognizedPublicKeyEncoding(_) => "UnrecognizedPublicKeyEncodingException",
+            IamError::MalformedCertificate(_) => "MalformedCertificateException",
+            IamError::DuplicateCertificate(_) => "DuplicateCertificateException",
+            IamError::InvalidCertificate(_) => "InvalidCertificateException",
+            IamError::KeyPairMismatch(_) => "KeyPairMismatchException",
+            IamError::CredentialReportNotPresent(_) => "CredentialReportNotPresentException",
+            IamError::CredentialReportExpired(_) => "CredentialReportExpiredException",
+            IamError::CredentialReportNotReady(_) => "CredentialReportNotReadyException",
+            IamError::ReportGenerationLimitExceeded(_) => "ReportGenerationLimitExceededException",
+            IamError::ServiceNotSupported(_) => "ServiceNotSupportedException",
+            IamError::ConcurrentModification(_) => "ConcurrentModificationException",
+            IamError::FeatureDisabled(_) => "FeatureDisabledException",
+            IamError::FeatureEnabled(_) => "FeatureEnabledException",
+            IamError::OrganizationNotFound(_) => "OrganizationNotFoundException",
+            IamError::AccountNotManagementOrDelegatedAdministrator(_) => {
+                "AccountNotManagementOrDelegatedAdministratorException"
             }
-            IamError::Store(_) => return AwsError::internal(),
-        };
-        AwsError::new(shape, error.to_string())
+            IamError::ServiceAccessNotEnabled(_) => "ServiceAccessNotEnabledException",
+            IamError::CallerIsNotManagementAccount(_) => "CallerIsNotManagementAccountException",
+            IamError::OrganizationNotInAllFeaturesMode(_) => {
+                "OrganizationNotInAllFeaturesModeException"
+            }
+            IamError::Validation(_)
+            | IamError::AccessDenied(_)
+            | IamError::Unimplemented(_)
+            | IamError::Store(_) => return None,
+        })
     }
 }
 
-/// A tag, as IAM's shapes name its members.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Tag {
-    pub key: String,
-    pub value: String,
-}
-
-/// The most tags an IAM resource may carry.
-const MAX_TAGS: usize = 50;
-
-/// Adds `new` to `tags` as IAM does: keys match case-insensitively (keeping the new spelling),
-/// a tag already present gets the new value, and the result may hold at most 50 tags. `quota`
-/// names the quota in the error (`TagsPerRole`).
-pub(crate) fn merge_tags(tags: &mut Vec<Tag>, new: Vec<Tag>, quota: &str) -> Result<(), IamError> {
-    for (index, tag) in new.iter().enumerate() {
-        if new[..index]
-            .iter()
-            .any(|earlier| earlier.key.eq_ignore_ascii_case(&tag.key))
-        {
-            return Err(IamError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".into(),
-            ));
+impl From<IamError> for AwsError {
+    fn from(error: IamError) -> Self {
+        if let Some(shape) = error.shape() {
+            return AwsError::new(shape, error.to_string());
+        }
+        match error {
+            IamError::Validation(message) => AwsError::with_status("ValidationError", 400, message),
+            IamError::AccessDenied(message) => AwsError::with_status("AccessDenied", 403, message),
+            IamError::Unimplemented(unimplemented) => unimplemented.into(),
+            IamError::Store(store) => {
+                tracing::error!(error = %store, "IAM store failure");
+                AwsError::internal()
+            }
+            // Every other variant has a shape, answered above.
+            other => AwsError::new("ServiceFailureException", other.to_string()),
         }
     }
-    let mut merged = tags.clone();
-    for tag in new {
-        match merged
-            .iter_mut()
-            .find(|existing| existing.key.eq_ignore_ascii_case(&tag.key))
-        {
-            Some(existing) => *existing = tag,
-            None => merged.push(tag),
-        }
-    }
-    if merged.len() > MAX_TAGS {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for {quota}: {MAX_TAGS}"
-        )));
-    }
-    *tags = merged;
-    Ok(())
-}
-
-/// Removes the tags with these keys (matched case-insensitively); absent keys are ignored, as in
-/// IAM.
-pub(crate) fn remove_tags(tags: &mut Vec<Tag>, keys: &[String]) {
-    tags.retain(|tag| !keys.iter().any(|key| key.eq_ignore_ascii_case(&tag.key)));
-}
-
-/// One page of a resource's tags, ordered by key.
-pub(crate) fn page_tags(
-    tags: Vec<Tag>,
-    marker: Option<&str>,
-    max_items: Option<i64>,
-) -> Result<paging::Page<Tag>, IamError> {
-    paging::paginate(
-        tags.into_iter()
-            .map(|tag| (tag.key.to_ascii_lowercase(), tag))
-            .collect(),
-        marker,
-        max_items,
-    )
 }
 
 /// The store key of a named entity: names are unique per account whatever their case or path.
@@ -170,16 +227,27 @@ pub(crate) fn key(account_id: &str, name: &str) -> String {
     format!("{account_id}/{}", name.to_ascii_lowercase())
 }
 
+/// The key prefix of everything an account holds in one collection.
+pub(crate) fn account_prefix(account_id: &str) -> String {
+    format!("{account_id}/")
+}
+
 /// The characters of IAM's unique IDs after their four-letter type prefix.
-const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+pub(crate) const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub struct Iam {
     pub(crate) kit: Kit,
     pub(crate) roles: Arc<Collection<Role>>,
     pub(crate) policies: Arc<Collection<ManagedPolicy>>,
     pub(crate) instance_profiles: Arc<Collection<InstanceProfile>>,
-    /// Held while a change depends on records of another collection (see the module docs).
-    relations: Mutex<()>,
+    pub(crate) users: Arc<Collection<User>>,
+    pub(crate) groups: Arc<Collection<Group>>,
+    /// By access key ID (IDs are unique across accounts).
+    pub(crate) access_keys: Arc<Collection<StoredAccessKey>>,
+    /// Per account: what IAM keeps about the account itself.
+    pub(crate) accounts: Arc<Collection<AccountSettings>>,
+    /// Account alias to account ID (aliases are unique across accounts).
+    pub(crate) account_aliases: Arc<Collection<String>>,
 }
 
 impl Iam {
@@ -189,7 +257,11 @@ impl Iam {
             roles: store.collection("iam.roles")?,
             policies: store.collection("iam.policies")?,
             instance_profiles: store.collection("iam.instance_profiles")?,
-            relations: Mutex::new(()),
+            users: store.collection("iam.users")?,
+            groups: store.collection("iam.groups")?,
+            access_keys: store.collection("iam.access_keys")?,
+            accounts: store.collection("iam.accounts")?,
+            account_aliases: store.collection("iam.account_aliases")?,
             kit,
         })
     }
@@ -215,18 +287,23 @@ impl Iam {
         format!("{prefix}{}", self.kit.ids().random_word(ID_ALPHABET, 17))
     }
 
+    /// Now, to the second: IAM's dates carry no fractions.
     pub(crate) fn now_millis(&self) -> i64 {
-        self.kit.clock().now_millis()
+        self.kit.clock().now_millis().div_euclid(1000) * 1000
     }
 
-    /// The lock for changes spanning collections. Never held across an `.await` (handlers do
-    /// not await while holding it); a poisoned lock only means another handler panicked, and
-    /// the records it guards are each written atomically, so it is still usable.
-    pub(crate) fn relations(&self) -> MutexGuard<'_, ()> {
-        self.relations
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `body` as one atomic change of IAM's records (see the module docs).
+    pub(crate) fn transaction<R>(
+        &self,
+        body: impl FnOnce(&mut Txn<'_>) -> Result<R, IamError>,
+    ) -> Result<R, IamError> {
+        self.kit.store().transaction(body)
     }
+}
+
+/// A stored time as the shapes carry it.
+pub(crate) fn timestamp(millis: i64) -> Timestamp {
+    Timestamp::from_millis(millis)
 }
 
 /// IAM answers policy documents URL-encoded.
@@ -239,21 +316,34 @@ pub(crate) fn encode_document(document: &str) -> String {
     percent_encoding::utf8_percent_encode(document, SAFE).to_string()
 }
 
-/// Checks that a policy document is a JSON object, as IAM's parser does first. The grammar
-/// inside (`Statement` and its elements) is not checked: clients and tests send trust policies
-/// such as `{}` that only need to be stored.
-pub(crate) fn check_document(document: &str) -> Result<(), IamError> {
-    match serde_json::from_str::<serde_json::Value>(document) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(IamError::MalformedPolicyDocument(
-            "This policy contains invalid Json".into(),
-        )),
+/// Checks a policy document of `kind` as IAM does, then its size against `quota` (characters
+/// other than white space, as IAM counts them), naming the quota as IAM does when it is
+/// exceeded (`PolicySize`, `ACLSizePerRole`).
+pub(crate) fn check_document(
+    document: &str,
+    kind: PolicyKind,
+    quota: Option<(&str, usize)>,
+) -> Result<(), IamError> {
+    policy::check(document, kind)
+        .map_err(|malformed| IamError::MalformedPolicyDocument(malformed.0))?;
+    if let Some((name, limit)) = quota
+        && policy_size(document) > limit
+    {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for {name}: {limit}"
+        )));
     }
+    Ok(())
 }
 
 /// A policy's size as IAM's quotas count it: characters other than white space.
 pub(crate) fn policy_size(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Whether an entity's path falls under a `PathPrefix` filter (`/` when absent).
+pub(crate) fn under(path: &str, prefix: Option<&str>) -> bool {
+    path.starts_with(prefix.unwrap_or("/"))
 }
 
 /// IAM's own wording for names and paths that break the model's patterns (seen in AWS's
@@ -302,50 +392,7 @@ impl Service for Iam {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        crate::operations!("iam", self, ctx, operation, input;
-            "CreateRole" => create_role,
-            "GetRole" => get_role,
-            "ListRoles" => list_roles,
-            "UpdateRole" => update_role,
-            "UpdateRoleDescription" => update_role_description,
-            "UpdateAssumeRolePolicy" => update_assume_role_policy,
-            "DeleteRole" => delete_role,
-            "PutRolePermissionsBoundary" => put_role_permissions_boundary,
-            "DeleteRolePermissionsBoundary" => delete_role_permissions_boundary,
-            "TagRole" => tag_role,
-            "UntagRole" => untag_role,
-            "ListRoleTags" => list_role_tags,
-            "AttachRolePolicy" => attach_role_policy,
-            "DetachRolePolicy" => detach_role_policy,
-            "ListAttachedRolePolicies" => list_attached_role_policies,
-            "PutRolePolicy" => put_role_policy,
-            "GetRolePolicy" => get_role_policy,
-            "DeleteRolePolicy" => delete_role_policy,
-            "ListRolePolicies" => list_role_policies,
-            "CreatePolicy" => create_policy,
-            "GetPolicy" => get_policy,
-            "ListPolicies" => list_policies,
-            "DeletePolicy" => delete_policy,
-            "CreatePolicyVersion" => create_policy_version,
-            "GetPolicyVersion" => get_policy_version,
-            "ListPolicyVersions" => list_policy_versions,
-            "DeletePolicyVersion" => delete_policy_version,
-            "SetDefaultPolicyVersion" => set_default_policy_version,
-            "TagPolicy" => tag_policy,
-            "UntagPolicy" => untag_policy,
-            "ListPolicyTags" => list_policy_tags,
-            "ListEntitiesForPolicy" => list_entities_for_policy,
-            "CreateInstanceProfile" => create_instance_profile,
-            "GetInstanceProfile" => get_instance_profile,
-            "DeleteInstanceProfile" => delete_instance_profile,
-            "AddRoleToInstanceProfile" => add_role_to_instance_profile,
-            "RemoveRoleFromInstanceProfile" => remove_role_from_instance_profile,
-            "ListInstanceProfiles" => list_instance_profiles,
-            "ListInstanceProfilesForRole" => list_instance_profiles_for_role,
-            "TagInstanceProfile" => tag_instance_profile,
-            "UntagInstanceProfile" => untag_instance_profile,
-            "ListInstanceProfileTags" => list_instance_profile_tags,
-        )
+        super::dispatched(sim_aws_shapes::iam::dispatch(self, ctx, operation, input).await)
     }
 }
 

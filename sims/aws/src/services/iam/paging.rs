@@ -8,7 +8,7 @@
 //! or created meanwhile is returned at most once.
 //!
 //! Markers are opaque to clients (base64url of the key); a marker this module did not make is
-//! refused with `InvalidInput`.
+//! refused as AWS refuses it: `ValidationError`, `Invalid Marker.`
 
 use super::IamError;
 
@@ -28,12 +28,12 @@ pub(crate) struct Page<T> {
 pub(crate) fn paginate<T>(
     entries: Vec<(String, T)>,
     marker: Option<&str>,
-    max_items: Option<i64>,
+    max_items: Option<i32>,
 ) -> Result<Page<T>, IamError> {
     // The model bounds MaxItems to 1..=1000 before a handler runs.
     let limit = max_items.map_or(DEFAULT_MAX_ITEMS, |max| max.max(1) as usize);
     let page = crate::services::paging::page(entries, marker, limit)
-        .map_err(|_| IamError::InvalidInput("Invalid value for parameter Marker.".into()))?;
+        .map_err(|_| IamError::Validation("Invalid Marker.".into()))?;
     Ok(Page {
         is_truncated: page.is_truncated(),
         marker: page.next,
@@ -53,7 +53,7 @@ mod tests {
     }
 
     /// Walks every page of `names` at `max_items` per page, returning the pages.
-    fn walk(names: &[&str], max_items: i64) -> Vec<Vec<String>> {
+    fn walk(names: &[&str], max_items: i32) -> Vec<Vec<String>> {
         let mut pages = Vec::new();
         let mut marker = None;
         loop {
@@ -71,7 +71,7 @@ mod tests {
     /// Entries, page size, and the pages expected.
     type Case = (
         &'static [&'static str],
-        i64,
+        i32,
         &'static [&'static [&'static str]],
     );
 
@@ -129,8 +129,8 @@ mod tests {
     }
 
     #[test]
-    fn foreign_marker_is_invalid_input() {
+    fn foreign_marker_is_a_validation_error() {
         let result = paginate(entries(&["a"]), Some("not a marker!"), None);
-        assert!(matches!(result, Err(IamError::InvalidInput(_))));
+        assert!(matches!(result, Err(IamError::Validation(m)) if m == "Invalid Marker."));
     }
 }

@@ -3,33 +3,46 @@
 //! `ListEntitiesForPolicy`.
 //!
 //! A policy's `AttachmentCount` and `PermissionsBoundaryUsageCount` are not stored: they are
-//! counted from the account's roles whenever a policy is answered, so they are always true.
-//! `UpdateDate` follows IAM's definition: the creation date while the policy has one version,
-//! else the creation date of its newest version.
+//! counted from the account's users, groups and roles whenever a policy is answered, so they are
+//! always true. `UpdateDate` follows IAM's definition: the creation date while the policy has
+//! one version, else the creation date of its newest version.
 //!
 //! Limits: `ListPolicies` with `PolicyUsageFilter=PermissionsBoundary` keeps the policies some
-//! role uses as its boundary, and with `PermissionsPolicy` keeps every policy (any managed
-//! policy can be one). `ListEntitiesForPolicy` finds roles only, as the simulator has no users
-//! or groups. AWS managed policies have their default version only, and refuse changes with
-//! `AccessDenied`.
+//! entity uses as its boundary, and with `PermissionsPolicy` keeps every policy (any managed
+//! policy can be one). AWS managed policies have their default version only, and refuse changes
+//! with `AccessDenied`.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use sim_aws_shapes::iam::{
+    self as shapes, CreatePolicyRequest, CreatePolicyResponse, CreatePolicyVersionRequest,
+    CreatePolicyVersionResponse, DeletePolicyRequest, DeletePolicyVersionRequest, GetPolicyRequest,
+    GetPolicyResponse, GetPolicyVersionRequest, GetPolicyVersionResponse,
+    ListEntitiesForPolicyRequest, ListEntitiesForPolicyResponse, ListPoliciesRequest,
+    ListPoliciesResponse, ListPolicyTagsRequest, ListPolicyTagsResponse, ListPolicyVersionsRequest,
+    ListPolicyVersionsResponse, PolicyGroup, PolicyRole, PolicyUser, PolicyVersion,
+    SetDefaultPolicyVersionRequest, Tag, TagPolicyRequest, UntagPolicyRequest,
+};
 
 use super::managed::{self, AWS_MANAGED, AwsManagedPolicy};
 use super::paging::paginate;
-use super::roles::Role;
-use super::{Iam, IamError, Tag, check_document, encode_document, key, merge_tags, page_tags};
-use super::{policy_size, remove_tags};
+use super::principals::HolderKind;
+use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
+use super::{
+    Iam, IamError, account_prefix, check_document, encode_document, key, timestamp, under,
+};
+use crate::policy::PolicyKind;
 use crate::services::Ctx;
-use crate::services::wire::epoch_seconds;
 
 /// IAM's quota on a managed policy document's size (`PolicySize`).
-const MAX_POLICY_SIZE: usize = 6144;
+const POLICY_SIZE_QUOTA: (&str, usize) = ("PolicySize", 6144);
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
+
+/// Customer managed policies keep tag keys case-sensitively (recorded from AWS).
+const POLICY_TAGS: TagKeys = TagKeys::CaseSensitive;
 
 /// A stored customer managed policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +80,14 @@ impl ManagedPolicy {
             .max()
             .unwrap_or(self.create_date_ms)
     }
+
+    /// The document of the default version.
+    pub fn default_document(&self) -> Option<&str> {
+        self.versions
+            .iter()
+            .find(|version| version.version_id == self.default_version_id)
+            .map(|version| version.document.as_str())
+    }
 }
 
 /// A policy ARN taken apart: `arn:aws:iam::ACCOUNT:policy{path}{name}`.
@@ -79,8 +100,9 @@ pub(crate) struct PolicyArn<'a> {
 }
 
 impl<'a> PolicyArn<'a> {
+    /// `ValidationError` (`ARN x is not valid.`) for anything that is not a policy ARN.
     pub fn parse(arn: &'a str) -> Result<Self, IamError> {
-        let invalid = || IamError::InvalidInput(format!("ARN {arn} is not valid."));
+        let invalid = || IamError::Validation(format!("ARN {arn} is not valid."));
         let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
         let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
         let path_and_name = resource.strip_prefix("policy").ok_or_else(invalid)?;
@@ -116,6 +138,11 @@ fn no_such_policy(arn: &str) -> IamError {
     IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
+/// What IAM answers when a change names a policy that is not there.
+fn policy_not_found(arn: &str) -> IamError {
+    IamError::NoSuchEntity(format!("Policy {arn} was not found."))
+}
+
 fn no_such_version(arn: &str, version_id: &str) -> IamError {
     IamError::NoSuchEntity(format!(
         "Policy {arn} version {version_id} does not exist or is not attachable."
@@ -129,44 +156,47 @@ pub(crate) enum Policy {
     Local(Box<ManagedPolicy>),
 }
 
-/// How many roles of an account use a policy.
+/// How many entities of an account use a policy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Usage {
     pub attachments: i32,
     pub boundaries: i32,
 }
 
-/// IAM's `Policy` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyOutput {
-    pub policy_name: String,
-    pub policy_id: String,
-    pub arn: String,
+/// An entity that may use managed policies, as the usage counts and `ListEntitiesForPolicy`
+/// see it.
+#[derive(Debug, Clone)]
+pub(crate) struct PolicyHolder {
+    pub kind: HolderKind,
+    pub name: String,
+    pub id: String,
     pub path: String,
-    pub default_version_id: String,
-    pub attachment_count: i32,
-    pub permissions_boundary_usage_count: i32,
-    pub is_attachable: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(with = "epoch_seconds")]
-    pub create_date: i64,
-    #[serde(with = "epoch_seconds")]
-    pub update_date: i64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<Tag>,
+    pub attached: Vec<String>,
+    pub boundary: Option<String>,
+}
+
+impl PolicyHolder {
+    /// Whether it uses the policy `arn` in the way `filter` asks (either way when absent).
+    fn uses(&self, arn: &str, filter: Option<&str>) -> bool {
+        let attached = self.attached.iter().any(|attached| attached == arn);
+        let boundary = self.boundary.as_deref() == Some(arn);
+        match filter {
+            Some("PermissionsPolicy") => attached,
+            Some("PermissionsBoundary") => boundary,
+            _ => attached || boundary,
+        }
+    }
 }
 
 impl Policy {
-    fn arn(&self) -> String {
+    pub(crate) fn arn(&self) -> String {
         match self {
             Policy::Aws(policy) => policy.arn(),
             Policy::Local(policy) => policy.arn.clone(),
         }
     }
 
-    fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Policy::Aws(policy) => policy.name,
             Policy::Local(policy) => &policy.policy_name,
@@ -184,46 +214,67 @@ impl Policy {
         policy_position(self.name(), matches!(self, Policy::Aws(_)))
     }
 
-    /// The policy with everything GetPolicy returns.
-    fn output(&self, usage: Usage) -> PolicyOutput {
-        match self {
-            Policy::Aws(policy) => PolicyOutput {
-                policy_name: policy.name.into(),
-                policy_id: policy.policy_id.into(),
-                arn: policy.arn(),
-                path: policy.path.into(),
-                default_version_id: policy.default_version_id.into(),
-                attachment_count: usage.attachments,
-                permissions_boundary_usage_count: usage.boundaries,
-                is_attachable: true,
-                description: Some(policy.description.into()),
-                create_date: policy.create_date_ms,
-                update_date: policy.update_date_ms,
-                tags: Vec::new(),
-            },
-            Policy::Local(policy) => PolicyOutput {
-                policy_name: policy.policy_name.clone(),
-                policy_id: policy.policy_id.clone(),
-                arn: policy.arn.clone(),
-                path: policy.path.clone(),
-                default_version_id: policy.default_version_id.clone(),
-                attachment_count: usage.attachments,
-                permissions_boundary_usage_count: usage.boundaries,
-                is_attachable: true,
-                description: policy.description.clone(),
-                create_date: policy.create_date_ms,
-                update_date: policy.update_date_ms(),
-                tags: policy.tags.clone(),
-            },
+    /// The policy as `ListPolicies` answers it: no `Description` or `Tags`.
+    pub(crate) fn listed(&self, usage: Usage) -> shapes::Policy {
+        let (policy_id, default_version_id, create_date, update_date) = match self {
+            Policy::Aws(policy) => (
+                policy.policy_id.to_string(),
+                policy.default_version_id.to_string(),
+                policy.create_date_ms,
+                policy.update_date_ms,
+            ),
+            Policy::Local(policy) => (
+                policy.policy_id.clone(),
+                policy.default_version_id.clone(),
+                policy.create_date_ms,
+                policy.update_date_ms(),
+            ),
+        };
+        shapes::Policy {
+            policy_name: Some(self.name().to_string()),
+            policy_id: Some(policy_id),
+            arn: Some(self.arn()),
+            path: Some(self.path().to_string()),
+            default_version_id: Some(default_version_id),
+            attachment_count: Some(usage.attachments),
+            permissions_boundary_usage_count: Some(usage.boundaries),
+            is_attachable: Some(true),
+            description: None,
+            create_date: Some(timestamp(create_date)),
+            update_date: Some(timestamp(update_date)),
+            tags: None,
         }
     }
 
-    /// The policy as ListPolicies returns it: IAM leaves out `Description` and `Tags` there.
-    fn listed(&self, usage: Usage) -> PolicyOutput {
-        PolicyOutput {
-            description: None,
-            tags: Vec::new(),
-            ..self.output(usage)
+    fn description(&self) -> Option<String> {
+        match self {
+            Policy::Aws(policy) => Some(policy.description.to_string()),
+            Policy::Local(policy) => policy.description.clone(),
+        }
+    }
+
+    fn tags(&self) -> Vec<Tag> {
+        match self {
+            Policy::Aws(_) => Vec::new(),
+            Policy::Local(policy) => policy.tags.clone(),
+        }
+    }
+
+    /// The policy as `GetPolicy` answers it: with its description and (possibly empty) tags.
+    fn full(&self, usage: Usage) -> shapes::Policy {
+        shapes::Policy {
+            description: self.description(),
+            tags: Some(self.tags()),
+            ..self.listed(usage)
+        }
+    }
+
+    /// The policy as `CreatePolicy` answers it: tags only when it has some.
+    fn created(&self) -> shapes::Policy {
+        shapes::Policy {
+            description: self.description(),
+            tags: present(&self.tags()),
+            ..self.listed(Usage::default())
         }
     }
 
@@ -256,264 +307,28 @@ impl Policy {
             Policy::Local(policy) => &policy.default_version_id,
         }
     }
-}
 
-/// IAM's `PolicyVersion` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyVersionOutput {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub document: Option<String>,
-    pub version_id: String,
-    pub is_default_version: bool,
-    #[serde(with = "epoch_seconds")]
-    pub create_date: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreatePolicyRequest {
-    pub policy_name: String,
-    #[serde(default)]
-    pub path: Option<String>,
-    pub policy_document: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreatePolicyResponse {
-    pub policy: PolicyOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPolicyRequest {
-    pub policy_arn: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPolicyResponse {
-    pub policy: PolicyOutput,
-}
-
-#[derive(Debug, Deserialize)]
-pub enum PolicyScopeType {
-    All,
-    #[serde(rename = "AWS")]
-    Aws,
-    Local,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum PolicyUsageType {
-    PermissionsPolicy,
-    PermissionsBoundary,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListPoliciesRequest {
-    #[serde(default)]
-    pub scope: Option<PolicyScopeType>,
-    #[serde(default)]
-    pub only_attached: Option<bool>,
-    #[serde(default)]
-    pub path_prefix: Option<String>,
-    #[serde(default)]
-    pub policy_usage_filter: Option<PolicyUsageType>,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListPoliciesResponse {
-    pub policies: Vec<PolicyOutput>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeletePolicyRequest {
-    pub policy_arn: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreatePolicyVersionRequest {
-    pub policy_arn: String,
-    pub policy_document: String,
-    #[serde(default)]
-    pub set_as_default: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreatePolicyVersionResponse {
-    pub policy_version: PolicyVersionOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPolicyVersionRequest {
-    pub policy_arn: String,
-    pub version_id: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPolicyVersionResponse {
-    pub policy_version: PolicyVersionOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListPolicyVersionsRequest {
-    pub policy_arn: String,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListPolicyVersionsResponse {
-    pub versions: Vec<PolicyVersionOutput>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeletePolicyVersionRequest {
-    pub policy_arn: String,
-    pub version_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SetDefaultPolicyVersionRequest {
-    pub policy_arn: String,
-    pub version_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagPolicyRequest {
-    pub policy_arn: String,
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UntagPolicyRequest {
-    pub policy_arn: String,
-    pub tag_keys: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListPolicyTagsRequest {
-    pub policy_arn: String,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListPolicyTagsResponse {
-    pub tags: Vec<Tag>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub enum EntityType {
-    User,
-    Role,
-    Group,
-    LocalManagedPolicy,
-    #[serde(rename = "AWSManagedPolicy")]
-    AwsManagedPolicy,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListEntitiesForPolicyRequest {
-    pub policy_arn: String,
-    #[serde(default)]
-    pub entity_filter: Option<EntityType>,
-    #[serde(default)]
-    pub path_prefix: Option<String>,
-    #[serde(default)]
-    pub policy_usage_filter: Option<PolicyUsageType>,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-/// IAM's `PolicyRole` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyRole {
-    pub role_name: String,
-    pub role_id: String,
-}
-
-/// IAM's `PolicyUser` shape; the simulator has no users, so lists of it are always empty.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyUser {
-    pub user_name: String,
-    pub user_id: String,
-}
-
-/// IAM's `PolicyGroup` shape; the simulator has no groups, so lists of it are always empty.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyGroup {
-    pub group_name: String,
-    pub group_id: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListEntitiesForPolicyResponse {
-    pub policy_groups: Vec<PolicyGroup>,
-    pub policy_users: Vec<PolicyUser>,
-    pub policy_roles: Vec<PolicyRole>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-/// Whether `role` uses the policy `arn` in the way `filter` asks (either way when absent).
-fn role_uses(role: &Role, arn: &str, filter: Option<PolicyUsageType>) -> bool {
-    let attached = role
-        .attached_policies
-        .iter()
-        .any(|attached| attached == arn);
-    let boundary = role.permissions_boundary.as_deref() == Some(arn);
-    match filter {
-        Some(PolicyUsageType::PermissionsPolicy) => attached,
-        Some(PolicyUsageType::PermissionsBoundary) => boundary,
-        None => attached || boundary,
+    /// The default version's document, as stored.
+    pub(crate) fn default_document(&self) -> Option<String> {
+        match self {
+            Policy::Aws(policy) => Some(policy.document.to_string()),
+            Policy::Local(policy) => policy.default_document().map(str::to_string),
+        }
     }
+}
+
+/// Why a change to an AWS managed policy is refused, by operation (AWS's words).
+fn aws_policy_refusal(operation: &str) -> IamError {
+    IamError::AccessDenied(
+        match operation {
+            "DeletePolicy" => "Cannot delete policies outside your own account.",
+            "DeletePolicyVersion" => {
+                "Cannot delete policy versions for policies outside your own account."
+            }
+            _ => "Cannot update policies outside your own account.",
+        }
+        .into(),
+    )
 }
 
 impl Iam {
@@ -535,42 +350,97 @@ impl Iam {
             .ok_or_else(|| no_such_policy(arn))
     }
 
+    /// The policy an ARN names, in whichever account the ARN says (for `principals`).
+    pub(crate) fn policy_by_arn(&self, arn: &str) -> Option<Policy> {
+        let parsed = PolicyArn::parse(arn).ok()?;
+        if parsed.is_aws() {
+            return managed::by_arn(arn).map(Policy::Aws);
+        }
+        self.policies
+            .get(&key(parsed.account, parsed.name))
+            .filter(|policy| policy.arn == arn)
+            .map(|policy| Policy::Local(Box::new(policy)))
+    }
+
     /// Changes one of the caller's customer managed policies atomically. An AWS managed policy
-    /// is refused as IAM refuses it: only AWS may change those.
+    /// is refused as IAM refuses it: only AWS may change those. `missing` is the error for a
+    /// policy that is not there.
     fn modify_policy<R>(
         &self,
         ctx: &Ctx,
         operation: &str,
         arn: &str,
+        missing: fn(&str) -> IamError,
         change: impl FnOnce(&mut Option<ManagedPolicy>) -> Result<R, IamError>,
     ) -> Result<R, IamError> {
         let parsed = PolicyArn::parse(arn)?;
         if parsed.is_aws() {
-            return Err(IamError::AccessDenied(format!(
-                "User: {} is not authorized to perform: iam:{operation} on resource: policy {arn}",
-                ctx.caller.arn
-            )));
+            return match managed::by_arn(arn) {
+                Some(_) => Err(aws_policy_refusal(operation)),
+                None => Err(missing(arn)),
+            };
         }
         if parsed.account != ctx.account_id {
-            return Err(no_such_policy(arn));
+            return Err(missing(arn));
         }
-        self.policies
-            .modify(&key(parsed.account, parsed.name), |slot| {
+        // A transaction rather than `Collection::modify`: `change` may read other collections
+        // (usage counts), and must see them as of this write.
+        self.transaction(|txn| {
+            txn.modify(&self.policies, &key(parsed.account, parsed.name), |slot| {
                 if slot.as_ref().is_none_or(|policy| policy.arn != arn) {
-                    return Err(no_such_policy(arn));
+                    return Err(missing(arn));
                 }
                 change(slot)
             })
+        })
     }
 
-    /// How each policy is used by the caller's roles, by ARN.
-    fn usage(&self, ctx: &Ctx) -> HashMap<String, Usage> {
+    /// Every entity of the caller's account that can use managed policies.
+    pub(crate) fn policy_holders(&self, ctx: &Ctx) -> Vec<PolicyHolder> {
+        let groups = self
+            .account_groups(ctx)
+            .into_iter()
+            .map(|group| PolicyHolder {
+                kind: HolderKind::Group,
+                name: group.group_name,
+                id: group.group_id,
+                path: group.path,
+                attached: group.attached_policies,
+                boundary: None,
+            });
+        let users = self
+            .account_users(ctx)
+            .into_iter()
+            .map(|user| PolicyHolder {
+                kind: HolderKind::User,
+                name: user.user_name,
+                id: user.user_id,
+                path: user.path,
+                attached: user.attached_policies,
+                boundary: user.permissions_boundary,
+            });
+        let roles = self
+            .account_roles(ctx)
+            .into_iter()
+            .map(|role| PolicyHolder {
+                kind: HolderKind::Role,
+                name: role.role_name,
+                id: role.role_id,
+                path: role.path,
+                attached: role.attached_policies,
+                boundary: role.permissions_boundary,
+            });
+        groups.chain(users).chain(roles).collect()
+    }
+
+    /// How each policy is used by the caller's entities, by ARN.
+    pub(crate) fn usage(&self, ctx: &Ctx) -> HashMap<String, Usage> {
         let mut usage: HashMap<String, Usage> = HashMap::new();
-        for role in self.account_roles(ctx) {
-            for arn in role.attached_policies {
+        for holder in self.policy_holders(ctx) {
+            for arn in holder.attached {
                 usage.entry(arn).or_default().attachments += 1;
             }
-            if let Some(arn) = role.permissions_boundary {
+            if let Some(arn) = holder.boundary {
                 usage.entry(arn).or_default().boundaries += 1;
             }
         }
@@ -581,14 +451,26 @@ impl Iam {
         self.usage(ctx).get(arn).copied().unwrap_or_default()
     }
 
+    /// The caller's customer managed policies, in name order.
+    pub(crate) fn account_policies(&self, ctx: &Ctx) -> Vec<ManagedPolicy> {
+        self.policies
+            .scan_prefix(&account_prefix(&ctx.account_id))
+            .into_iter()
+            .map(|(_, policy)| policy)
+            .collect()
+    }
+
     pub(super) async fn create_policy(
         &self,
         ctx: &Ctx,
         input: CreatePolicyRequest,
     ) -> Result<CreatePolicyResponse, IamError> {
-        check_policy_document(&input.policy_document)?;
-        let mut tags = Vec::new();
-        merge_tags(&mut tags, input.tags, "TagsPerPolicy")?;
+        check_document(
+            &input.policy_document,
+            PolicyKind::Identity,
+            Some(POLICY_SIZE_QUOTA),
+        )?;
+        let tags = initial_tags(input.tags, POLICY_TAGS)?;
         let path = input.path.unwrap_or_else(|| "/".into());
         let now = self.now_millis();
         let policy = ManagedPolicy {
@@ -623,7 +505,7 @@ impl Iam {
                 Ok(())
             })?;
         Ok(CreatePolicyResponse {
-            policy: Policy::Local(Box::new(policy)).output(Usage::default()),
+            policy: Some(Policy::Local(Box::new(policy)).created()),
         })
     }
 
@@ -634,8 +516,45 @@ impl Iam {
     ) -> Result<GetPolicyResponse, IamError> {
         let policy = self.policy(ctx, &input.policy_arn)?;
         Ok(GetPolicyResponse {
-            policy: policy.output(self.usage_of(ctx, &input.policy_arn)),
+            policy: Some(policy.full(self.usage_of(ctx, &input.policy_arn))),
         })
+    }
+
+    /// The policies a `ListPolicies`-style request selects, with their usage, in listing
+    /// order's keys.
+    pub(crate) fn select_policies(
+        &self,
+        ctx: &Ctx,
+        scope: Option<&str>,
+        only_attached: bool,
+        path_prefix: Option<&str>,
+        usage_filter: Option<&str>,
+    ) -> Vec<(String, Policy, Usage)> {
+        let scope = scope.unwrap_or("All");
+        let mut candidates = Vec::new();
+        if matches!(scope, "All" | "AWS") {
+            candidates.extend(AWS_MANAGED.iter().map(Policy::Aws));
+        }
+        if matches!(scope, "All" | "Local") {
+            candidates.extend(
+                self.account_policies(ctx)
+                    .into_iter()
+                    .map(|policy| Policy::Local(Box::new(policy))),
+            );
+        }
+        let usage = self.usage(ctx);
+        candidates
+            .into_iter()
+            .filter_map(|policy| {
+                let counts = usage.get(&policy.arn()).copied().unwrap_or_default();
+                let keep = under(policy.path(), path_prefix)
+                    && (!only_attached || counts.attachments > 0)
+                    // Every managed policy can serve as a permissions policy; only the ones some
+                    // entity uses as its boundary count as boundaries.
+                    && (usage_filter != Some("PermissionsBoundary") || counts.boundaries > 0);
+                keep.then(|| (policy.position(), policy, counts))
+            })
+            .collect()
     }
 
     pub(super) async fn list_policies(
@@ -643,39 +562,21 @@ impl Iam {
         ctx: &Ctx,
         input: ListPoliciesRequest,
     ) -> Result<ListPoliciesResponse, IamError> {
-        let scope = input.scope.unwrap_or(PolicyScopeType::All);
-        let mut candidates = Vec::new();
-        if matches!(scope, PolicyScopeType::All | PolicyScopeType::Aws) {
-            candidates.extend(AWS_MANAGED.iter().map(Policy::Aws));
-        }
-        if matches!(scope, PolicyScopeType::All | PolicyScopeType::Local) {
-            candidates.extend(
-                self.policies
-                    .scan_prefix(&format!("{}/", ctx.account_id))
-                    .into_iter()
-                    .map(|(_, policy)| Policy::Local(Box::new(policy))),
-            );
-        }
-        let usage = self.usage(ctx);
-        let prefix = input.path_prefix.unwrap_or_else(|| "/".into());
-        let only_attached = input.only_attached.unwrap_or(false);
-        let entries = candidates
+        let entries = self
+            .select_policies(
+                ctx,
+                input.scope.as_deref(),
+                input.only_attached.unwrap_or(false),
+                input.path_prefix.as_deref(),
+                input.policy_usage_filter.as_deref(),
+            )
             .into_iter()
-            .filter_map(|policy| {
-                let counts = usage.get(&policy.arn()).copied().unwrap_or_default();
-                let keep = policy.path().starts_with(&prefix)
-                    && (!only_attached || counts.attachments > 0)
-                    // Every managed policy can serve as a permissions policy; only the ones some
-                    // role uses as its boundary count as boundaries.
-                    && (input.policy_usage_filter != Some(PolicyUsageType::PermissionsBoundary)
-                        || counts.boundaries > 0);
-                keep.then(|| (policy.position(), policy.listed(counts)))
-            })
+            .map(|(position, policy, usage)| (position, policy.listed(usage)))
             .collect();
         let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
         Ok(ListPoliciesResponse {
-            policies: page.items,
-            is_truncated: page.is_truncated,
+            policies: Some(page.items),
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
@@ -685,28 +586,34 @@ impl Iam {
         ctx: &Ctx,
         input: DeletePolicyRequest,
     ) -> Result<(), IamError> {
-        let _relations = self.relations();
-        let usage = self.usage_of(ctx, &input.policy_arn);
-        self.modify_policy(ctx, "DeletePolicy", &input.policy_arn, |slot| {
-            if usage.attachments > 0 || usage.boundaries > 0 {
-                return Err(IamError::DeleteConflict(
-                    "Cannot delete a policy attached to entities.".into(),
-                ));
-            }
-            if slot
-                .as_ref()
-                .is_some_and(|policy| policy.versions.len() > 1)
-            {
-                return Err(IamError::DeleteConflict(
-                    "This policy has more than one version. Before you delete a policy, you \
-                     must delete the policy's versions. The default version is deleted with the \
-                     policy."
-                        .into(),
-                ));
-            }
-            *slot = None;
-            Ok(())
-        })
+        // The usage is read inside the write, so an attachment racing the delete is seen.
+        self.modify_policy(
+            ctx,
+            "DeletePolicy",
+            &input.policy_arn,
+            policy_not_found,
+            |slot| {
+                let usage = self.usage_of(ctx, &input.policy_arn);
+                if usage.attachments > 0 || usage.boundaries > 0 {
+                    return Err(IamError::DeleteConflict(
+                        "Cannot delete a policy attached to entities.".into(),
+                    ));
+                }
+                if slot
+                    .as_ref()
+                    .is_some_and(|policy| policy.versions.len() > 1)
+                {
+                    return Err(IamError::DeleteConflict(
+                        "This policy has more than one version. Before you delete a policy, \
+                             you must delete the policy's versions. The default version is \
+                             deleted with the policy."
+                            .into(),
+                    ));
+                }
+                *slot = None;
+                Ok(())
+            },
+        )
     }
 
     pub(super) async fn create_policy_version(
@@ -714,40 +621,45 @@ impl Iam {
         ctx: &Ctx,
         input: CreatePolicyVersionRequest,
     ) -> Result<CreatePolicyVersionResponse, IamError> {
-        check_policy_document(&input.policy_document)?;
+        check_document(
+            &input.policy_document,
+            PolicyKind::Identity,
+            Some(POLICY_SIZE_QUOTA),
+        )?;
         let now = self.now_millis();
         let set_as_default = input.set_as_default.unwrap_or(false);
         let arn = input.policy_arn.clone();
-        let version_id = self.modify_policy(ctx, "CreatePolicyVersion", &arn, |slot| {
-            let Some(policy) = slot else {
-                return Err(no_such_policy(&input.policy_arn));
-            };
-            if policy.versions.len() >= MAX_VERSIONS {
-                return Err(IamError::LimitExceeded(
-                    "A managed policy can have up to 5 versions. Before you create a new \
-                     version, you must delete an existing version."
-                        .into(),
-                ));
-            }
-            let version_id = format!("v{}", policy.next_version);
-            policy.next_version += 1;
-            policy.versions.push(StoredPolicyVersion {
-                version_id: version_id.clone(),
-                document: input.policy_document,
-                create_date_ms: now,
-            });
-            if set_as_default {
-                policy.default_version_id = version_id.clone();
-            }
-            Ok(version_id)
-        })?;
+        let version_id =
+            self.modify_policy(ctx, "CreatePolicyVersion", &arn, no_such_policy, |slot| {
+                let Some(policy) = slot else {
+                    return Err(no_such_policy(&input.policy_arn));
+                };
+                if policy.versions.len() >= MAX_VERSIONS {
+                    return Err(IamError::LimitExceeded(
+                        "A managed policy can have up to 5 versions. Before you create a new \
+                         version, you must delete an existing version."
+                            .into(),
+                    ));
+                }
+                let version_id = format!("v{}", policy.next_version);
+                policy.next_version += 1;
+                policy.versions.push(StoredPolicyVersion {
+                    version_id: version_id.clone(),
+                    document: input.policy_document,
+                    create_date_ms: now,
+                });
+                if set_as_default {
+                    policy.default_version_id = version_id.clone();
+                }
+                Ok(version_id)
+            })?;
         Ok(CreatePolicyVersionResponse {
-            policy_version: PolicyVersionOutput {
+            policy_version: Some(PolicyVersion {
                 document: None,
-                version_id,
-                is_default_version: set_as_default,
-                create_date: now,
-            },
+                version_id: Some(version_id),
+                is_default_version: Some(set_as_default),
+                create_date: Some(timestamp(now)),
+            }),
         })
     }
 
@@ -764,12 +676,12 @@ impl Iam {
             .find(|(version_id, _, _)| *version_id == input.version_id)
             .ok_or_else(|| no_such_version(&input.policy_arn, &input.version_id))?;
         Ok(GetPolicyVersionResponse {
-            policy_version: PolicyVersionOutput {
+            policy_version: Some(PolicyVersion {
                 document: Some(encode_document(&document)),
-                is_default_version: version_id == default,
-                version_id,
-                create_date,
-            },
+                is_default_version: Some(version_id == default),
+                version_id: Some(version_id),
+                create_date: Some(timestamp(create_date)),
+            }),
         })
     }
 
@@ -793,19 +705,19 @@ impl Iam {
                     .unwrap_or(0);
                 (
                     format!("{:010}", u32::MAX - number),
-                    PolicyVersionOutput {
+                    PolicyVersion {
                         document: None,
-                        is_default_version: version_id == default,
-                        version_id,
-                        create_date,
+                        is_default_version: Some(version_id == default),
+                        version_id: Some(version_id),
+                        create_date: Some(timestamp(create_date)),
                     },
                 )
             })
             .collect();
         let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
         Ok(ListPolicyVersionsResponse {
-            versions: page.items,
-            is_truncated: page.is_truncated,
+            versions: Some(page.items),
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
@@ -816,7 +728,7 @@ impl Iam {
         input: DeletePolicyVersionRequest,
     ) -> Result<(), IamError> {
         let arn = input.policy_arn.clone();
-        self.modify_policy(ctx, "DeletePolicyVersion", &arn, |slot| {
+        self.modify_policy(ctx, "DeletePolicyVersion", &arn, no_such_policy, |slot| {
             let Some(policy) = slot else {
                 return Err(no_such_policy(&input.policy_arn));
             };
@@ -841,20 +753,26 @@ impl Iam {
         input: SetDefaultPolicyVersionRequest,
     ) -> Result<(), IamError> {
         let arn = input.policy_arn.clone();
-        self.modify_policy(ctx, "SetDefaultPolicyVersion", &arn, |slot| {
-            let Some(policy) = slot else {
-                return Err(no_such_policy(&input.policy_arn));
-            };
-            if !policy
-                .versions
-                .iter()
-                .any(|version| version.version_id == input.version_id)
-            {
-                return Err(no_such_version(&input.policy_arn, &input.version_id));
-            }
-            policy.default_version_id = input.version_id;
-            Ok(())
-        })
+        self.modify_policy(
+            ctx,
+            "SetDefaultPolicyVersion",
+            &arn,
+            no_such_policy,
+            |slot| {
+                let Some(policy) = slot else {
+                    return Err(no_such_policy(&input.policy_arn));
+                };
+                if !policy
+                    .versions
+                    .iter()
+                    .any(|version| version.version_id == input.version_id)
+                {
+                    return Err(no_such_version(&input.policy_arn, &input.version_id));
+                }
+                policy.default_version_id = input.version_id;
+                Ok(())
+            },
+        )
     }
 
     pub(super) async fn tag_policy(
@@ -863,10 +781,16 @@ impl Iam {
         input: TagPolicyRequest,
     ) -> Result<(), IamError> {
         let arn = input.policy_arn.clone();
-        self.modify_policy(ctx, "TagPolicy", &arn, |slot| match slot {
-            Some(policy) => merge_tags(&mut policy.tags, input.tags, "TagsPerPolicy"),
-            None => Err(no_such_policy(&input.policy_arn)),
-        })
+        self.modify_policy(
+            ctx,
+            "TagPolicy",
+            &arn,
+            policy_not_found,
+            |slot| match slot {
+                Some(policy) => merge_tags(&mut policy.tags, input.tags, POLICY_TAGS),
+                None => Err(policy_not_found(&input.policy_arn)),
+            },
+        )
     }
 
     pub(super) async fn untag_policy(
@@ -875,13 +799,19 @@ impl Iam {
         input: UntagPolicyRequest,
     ) -> Result<(), IamError> {
         let arn = input.policy_arn.clone();
-        self.modify_policy(ctx, "UntagPolicy", &arn, |slot| match slot {
-            Some(policy) => {
-                remove_tags(&mut policy.tags, &input.tag_keys);
-                Ok(())
-            }
-            None => Err(no_such_policy(&input.policy_arn)),
-        })
+        self.modify_policy(
+            ctx,
+            "UntagPolicy",
+            &arn,
+            policy_not_found,
+            |slot| match slot {
+                Some(policy) => {
+                    remove_tags(&mut policy.tags, &input.tag_keys, POLICY_TAGS);
+                    Ok(())
+                }
+                None => Err(policy_not_found(&input.policy_arn)),
+            },
+        )
     }
 
     pub(super) async fn list_policy_tags(
@@ -889,14 +819,17 @@ impl Iam {
         ctx: &Ctx,
         input: ListPolicyTagsRequest,
     ) -> Result<ListPolicyTagsResponse, IamError> {
-        let tags = match self.policy(ctx, &input.policy_arn)? {
-            Policy::Aws(_) => Vec::new(),
-            Policy::Local(policy) => policy.tags,
-        };
-        let page = page_tags(tags, input.marker.as_deref(), input.max_items)?;
+        let tags = self
+            .policy(ctx, &input.policy_arn)
+            .map_err(|error| match error {
+                IamError::NoSuchEntity(_) => policy_not_found(&input.policy_arn),
+                other => other,
+            })?
+            .tags();
+        let page = page_tags(tags, POLICY_TAGS, input.marker.as_deref(), input.max_items)?;
         Ok(ListPolicyTagsResponse {
             tags: page.items,
-            is_truncated: page.is_truncated,
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
@@ -907,48 +840,54 @@ impl Iam {
         input: ListEntitiesForPolicyRequest,
     ) -> Result<ListEntitiesForPolicyResponse, IamError> {
         self.policy(ctx, &input.policy_arn)?;
-        // Roles are the only entities the simulator has; asking for users or groups finds none.
-        let roles = match input.entity_filter {
-            None | Some(EntityType::Role) => self.account_roles(ctx),
-            Some(_) => Vec::new(),
+        let wanted = |kind: HolderKind| match input.entity_filter.as_deref() {
+            Some("User") => kind == HolderKind::User,
+            Some("Group") => kind == HolderKind::Group,
+            Some("Role") => kind == HolderKind::Role,
+            // `LocalManagedPolicy` and `AWSManagedPolicy` select no entity.
+            Some(_) => false,
+            None => true,
         };
-        let prefix = input.path_prefix.unwrap_or_else(|| "/".into());
-        let entries = roles
+        let entries = self
+            .policy_holders(ctx)
             .into_iter()
-            .filter(|role| {
-                role.path.starts_with(&prefix)
-                    && role_uses(role, &input.policy_arn, input.policy_usage_filter)
+            .filter(|holder| {
+                wanted(holder.kind)
+                    && under(&holder.path, input.path_prefix.as_deref())
+                    && holder.uses(&input.policy_arn, input.policy_usage_filter.as_deref())
             })
-            .map(|role| {
-                (
-                    role.role_name.to_ascii_lowercase(),
-                    PolicyRole {
-                        role_name: role.role_name,
-                        role_id: role.role_id,
-                    },
-                )
+            .map(|holder| {
+                let position =
+                    format!("{}/{}", holder.kind as u8, holder.name.to_ascii_lowercase());
+                (position, holder)
             })
             .collect();
         let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
+        let (mut groups, mut users, mut roles) = (Vec::new(), Vec::new(), Vec::new());
+        for holder in page.items {
+            match holder.kind {
+                HolderKind::Group => groups.push(PolicyGroup {
+                    group_name: Some(holder.name),
+                    group_id: Some(holder.id),
+                }),
+                HolderKind::User => users.push(PolicyUser {
+                    user_name: Some(holder.name),
+                    user_id: Some(holder.id),
+                }),
+                HolderKind::Role => roles.push(PolicyRole {
+                    role_name: Some(holder.name),
+                    role_id: Some(holder.id),
+                }),
+            }
+        }
         Ok(ListEntitiesForPolicyResponse {
-            policy_groups: Vec::new(),
-            policy_users: Vec::new(),
-            policy_roles: page.items,
-            is_truncated: page.is_truncated,
+            policy_groups: Some(groups),
+            policy_users: Some(users),
+            policy_roles: Some(roles),
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
-}
-
-/// Checks a managed policy document: JSON, and within IAM's size quota.
-fn check_policy_document(document: &str) -> Result<(), IamError> {
-    check_document(document)?;
-    if policy_size(document) > MAX_POLICY_SIZE {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for PolicySize: {MAX_POLICY_SIZE}"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,17 +1,31 @@
 //! IAM roles: create, read, list, update, delete; their trust policies, tags and permissions
-//! boundaries. What a role is granted (attached and inline policies) lives in
-//! `role_policies`, but is stored in the [`Role`] record so a role and its grants
-//! change atomically.
+//! boundaries. What a role is granted (attached and inline policies) lives in `role_policies`,
+//! but is stored in the [`Role`] record so a role and its grants change atomically.
+//!
+//! AWS answers a role with different members per operation, and so does this module:
+//! `CreateRole` and `UpdateRoleDescription` leave out `MaxSessionDuration` and `RoleLastUsed`;
+//! `GetRole` has everything; `ListRoles` leaves out tags, the boundary and `RoleLastUsed`;
+//! roles inside an instance profile carry only the basic members.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sim_aws_shapes::iam::{
+    self as shapes, AttachedPermissionsBoundary, CreateRoleRequest, CreateRoleResponse,
+    DeleteRolePermissionsBoundaryRequest, DeleteRoleRequest, GetRoleRequest, GetRoleResponse,
+    ListRoleTagsRequest, ListRoleTagsResponse, ListRolesRequest, ListRolesResponse,
+    PutRolePermissionsBoundaryRequest, RoleLastUsed, Tag, TagRoleRequest, UntagRoleRequest,
+    UpdateAssumeRolePolicyRequest, UpdateRoleDescriptionRequest, UpdateRoleDescriptionResponse,
+    UpdateRoleRequest, UpdateRoleResponse,
+};
 
 use super::paging::paginate;
-use super::{Iam, IamError, Tag, check_document, encode_document, key, merge_tags, page_tags};
-use super::{policy_size, remove_tags};
+use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
+use super::{
+    Iam, IamError, account_prefix, check_document, encode_document, key, timestamp, under,
+};
+use crate::policy::PolicyKind;
 use crate::services::Ctx;
-use crate::services::wire::epoch_seconds;
 
 /// A stored role.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,227 +50,68 @@ pub struct Role {
 }
 
 /// IAM's default quota on a trust policy's size (`ACLSizePerRole`).
-const MAX_TRUST_POLICY_SIZE: usize = 2048;
+const TRUST_POLICY_QUOTA: (&str, usize) = ("ACLSizePerRole", 2048);
+
+/// How roles treat tag keys.
+pub(crate) const ROLE_TAGS: TagKeys = TagKeys::CaseInsensitive;
 
 fn check_trust_policy(document: &str) -> Result<(), IamError> {
-    check_document(document)?;
-    if policy_size(document) > MAX_TRUST_POLICY_SIZE {
-        return Err(IamError::LimitExceeded(format!(
-            "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
-        )));
-    }
-    Ok(())
+    check_document(document, PolicyKind::Trust, Some(TRUST_POLICY_QUOTA))
 }
 
 pub(crate) fn no_such_role(role_name: &str) -> IamError {
     IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found."))
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AttachedPermissionsBoundary {
-    pub permissions_boundary_type: String,
-    pub permissions_boundary_arn: String,
-}
-
-/// IAM's `RoleLastUsed`: empty, as for a role never used (the simulator does not track use).
-#[derive(Debug, Serialize)]
-pub struct RoleLastUsed {}
-
-/// IAM's `Role` shape.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RoleOutput {
-    pub path: String,
-    pub role_name: String,
-    pub role_id: String,
-    pub arn: String,
-    #[serde(with = "epoch_seconds")]
-    pub create_date: i64,
-    pub assume_role_policy_document: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub max_session_duration: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<Tag>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role_last_used: Option<RoleLastUsed>,
+/// A permissions boundary as IAM answers it.
+pub(crate) fn boundary(arn: &Option<String>) -> Option<AttachedPermissionsBoundary> {
+    arn.as_ref().map(|arn| AttachedPermissionsBoundary {
+        // AWS answers `Policy`, although the model's enum names `PermissionsBoundaryPolicy`.
+        permissions_boundary_type: Some("Policy".into()),
+        permissions_boundary_arn: Some(arn.clone()),
+    })
 }
 
 impl Role {
-    /// The role with everything IAM returns for a single role.
-    pub fn output(&self) -> RoleOutput {
-        RoleOutput {
+    /// The members every answer carries (roles inside instance profiles have only these).
+    pub fn basic(&self) -> shapes::Role {
+        shapes::Role {
             path: self.path.clone(),
             role_name: self.role_name.clone(),
             role_id: self.role_id.clone(),
             arn: self.arn.clone(),
-            create_date: self.create_date_ms,
-            assume_role_policy_document: encode_document(&self.assume_role_policy_document),
+            create_date: timestamp(self.create_date_ms),
+            assume_role_policy_document: Some(encode_document(&self.assume_role_policy_document)),
             description: self.description.clone(),
-            max_session_duration: self.max_session_duration,
-            permissions_boundary: self.permissions_boundary.clone().map(|arn| {
-                AttachedPermissionsBoundary {
-                    permissions_boundary_type: "PermissionsBoundaryPolicy".into(),
-                    permissions_boundary_arn: arn,
-                }
-            }),
-            tags: self.tags.clone(),
-            role_last_used: None,
+            ..Default::default()
         }
     }
 
-    /// The role as list operations return it: IAM leaves out `Tags`, `PermissionsBoundary` and
-    /// `RoleLastUsed` there (clients must call GetRole for them).
-    pub fn listed(&self) -> RoleOutput {
-        RoleOutput {
-            permissions_boundary: None,
-            tags: Vec::new(),
-            ..self.output()
+    /// As `CreateRole` and `UpdateRoleDescription` answer it.
+    pub fn created(&self) -> shapes::Role {
+        shapes::Role {
+            permissions_boundary: boundary(&self.permissions_boundary),
+            tags: present(&self.tags),
+            ..self.basic()
         }
     }
-}
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateRoleRequest {
-    #[serde(default)]
-    pub path: Option<String>,
-    pub role_name: String,
-    pub assume_role_policy_document: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub max_session_duration: Option<i64>,
-    #[serde(default)]
-    pub permissions_boundary: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
+    /// As `GetRole` answers it: everything.
+    pub fn full(&self) -> shapes::Role {
+        shapes::Role {
+            max_session_duration: Some(self.max_session_duration as i32),
+            role_last_used: Some(RoleLastUsed::default()),
+            ..self.created()
+        }
+    }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateRoleResponse {
-    pub role: RoleOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetRoleRequest {
-    pub role_name: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetRoleResponse {
-    pub role: RoleOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListRolesRequest {
-    #[serde(default)]
-    pub path_prefix: Option<String>,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListRolesResponse {
-    pub roles: Vec<RoleOutput>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateRoleRequest {
-    pub role_name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub max_session_duration: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct UpdateRoleResponse {}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateRoleDescriptionRequest {
-    pub role_name: String,
-    pub description: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateRoleDescriptionResponse {
-    pub role: RoleOutput,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateAssumeRolePolicyRequest {
-    pub role_name: String,
-    pub policy_document: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteRoleRequest {
-    pub role_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PutRolePermissionsBoundaryRequest {
-    pub role_name: String,
-    pub permissions_boundary: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteRolePermissionsBoundaryRequest {
-    pub role_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagRoleRequest {
-    pub role_name: String,
-    pub tags: Vec<Tag>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UntagRoleRequest {
-    pub role_name: String,
-    pub tag_keys: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListRoleTagsRequest {
-    pub role_name: String,
-    #[serde(default)]
-    pub marker: Option<String>,
-    #[serde(default)]
-    pub max_items: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListRoleTagsResponse {
-    pub tags: Vec<Tag>,
-    pub is_truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
+    /// As `ListRoles` answers it: no tags, boundary or `RoleLastUsed`.
+    pub fn listed(&self) -> shapes::Role {
+        shapes::Role {
+            max_session_duration: Some(self.max_session_duration as i32),
+            ..self.basic()
+        }
+    }
 }
 
 impl Iam {
@@ -283,20 +138,21 @@ impl Iam {
     /// Every role of the caller's account, in name order.
     pub(crate) fn account_roles(&self, ctx: &Ctx) -> Vec<Role> {
         self.roles
-            .scan_prefix(&format!("{}/", ctx.account_id))
+            .scan_prefix(&account_prefix(&ctx.account_id))
             .into_iter()
             .map(|(_, role)| role)
             .collect()
     }
 
     /// Checks that a permissions boundary names a managed policy that exists.
-    fn check_boundary(&self, ctx: &Ctx, arn: &str) -> Result<(), IamError> {
+    pub(crate) fn check_boundary(&self, ctx: &Ctx, arn: &str) -> Result<(), IamError> {
         self.policy(ctx, arn)
             .map(|_| ())
             .map_err(|error| match error {
                 IamError::NoSuchEntity(_) => IamError::NoSuchEntity(format!(
                     "Scope ARN: {arn} does not exist or is not attachable."
                 )),
+                IamError::Validation(message) => IamError::InvalidInput(message),
                 other => other,
             })
     }
@@ -307,16 +163,7 @@ impl Iam {
         input: CreateRoleRequest,
     ) -> Result<CreateRoleResponse, IamError> {
         check_trust_policy(&input.assume_role_policy_document)?;
-        let mut tags = Vec::new();
-        merge_tags(&mut tags, input.tags, "TagsPerRole")?;
-        // Only a boundary ties the new role to another record; plain creates need no lock.
-        let _relations = input
-            .permissions_boundary
-            .is_some()
-            .then(|| self.relations());
-        if let Some(boundary) = &input.permissions_boundary {
-            self.check_boundary(ctx, boundary)?;
-        }
+        let tags = initial_tags(input.tags, ROLE_TAGS)?;
         let path = input.path.unwrap_or_else(|| "/".into());
         let role = Role {
             account_id: ctx.account_id.clone(),
@@ -330,25 +177,34 @@ impl Iam {
             create_date_ms: self.now_millis(),
             assume_role_policy_document: input.assume_role_policy_document,
             description: input.description,
-            max_session_duration: input.max_session_duration.unwrap_or(3600),
+            max_session_duration: input.max_session_duration.map_or(3600, i64::from),
             permissions_boundary: input.permissions_boundary,
             tags,
             attached_policies: Vec::new(),
             inline_policies: BTreeMap::new(),
         };
-        self.roles
-            .modify(&key(&ctx.account_id, &input.role_name), |slot| {
-                if slot.is_some() {
-                    return Err(IamError::EntityAlreadyExists(format!(
-                        "Role with name {} already exists.",
-                        input.role_name
-                    )));
-                }
-                *slot = Some(role.clone());
-                Ok(())
-            })?;
+        self.insert_role(ctx, role.clone())?;
         Ok(CreateRoleResponse {
-            role: role.output(),
+            role: role.created(),
+        })
+    }
+
+    /// Stores a new role, refusing a name taken in any case and a boundary that does not exist
+    /// (checked in the same transaction, so the boundary cannot vanish meanwhile).
+    pub(crate) fn insert_role(&self, ctx: &Ctx, role: Role) -> Result<(), IamError> {
+        self.transaction(|txn| {
+            if let Some(boundary) = &role.permissions_boundary {
+                self.check_boundary(ctx, boundary)?;
+            }
+            let role_key = key(&ctx.account_id, &role.role_name);
+            if txn.contains(&self.roles, &role_key)? {
+                return Err(IamError::EntityAlreadyExists(format!(
+                    "Role with name {} already exists.",
+                    role.role_name
+                )));
+            }
+            txn.insert(&self.roles, &role_key, role)?;
+            Ok(())
         })
     }
 
@@ -358,10 +214,7 @@ impl Iam {
         input: GetRoleRequest,
     ) -> Result<GetRoleResponse, IamError> {
         Ok(GetRoleResponse {
-            role: RoleOutput {
-                role_last_used: Some(RoleLastUsed {}),
-                ..self.role(ctx, &input.role_name)?.output()
-            },
+            role: self.role(ctx, &input.role_name)?.full(),
         })
     }
 
@@ -370,17 +223,16 @@ impl Iam {
         ctx: &Ctx,
         input: ListRolesRequest,
     ) -> Result<ListRolesResponse, IamError> {
-        let prefix = input.path_prefix.unwrap_or_else(|| "/".into());
         let entries = self
             .account_roles(ctx)
             .into_iter()
-            .filter(|role| role.path.starts_with(&prefix))
+            .filter(|role| under(&role.path, input.path_prefix.as_deref()))
             .map(|role| (role.role_name.to_ascii_lowercase(), role.listed()))
             .collect();
         let page = paginate(entries, input.marker.as_deref(), input.max_items)?;
         Ok(ListRolesResponse {
             roles: page.items,
-            is_truncated: page.is_truncated,
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }
@@ -395,7 +247,7 @@ impl Iam {
                 role.description = Some(description);
             }
             if let Some(duration) = input.max_session_duration {
-                role.max_session_duration = duration;
+                role.max_session_duration = i64::from(duration);
             }
             Ok(())
         })?;
@@ -412,7 +264,7 @@ impl Iam {
             Ok(role.clone())
         })?;
         Ok(UpdateRoleDescriptionResponse {
-            role: role.output(),
+            role: Some(role.created()),
         })
     }
 
@@ -433,36 +285,34 @@ impl Iam {
         ctx: &Ctx,
         input: DeleteRoleRequest,
     ) -> Result<(), IamError> {
-        let _relations = self.relations();
-        // Checked first, as IAM does: a role in a profile cannot go whatever else it holds.
-        let in_profile = self
-            .account_instance_profiles(ctx)
-            .iter()
-            .any(|profile| profile.holds(&input.role_name));
-        self.roles
-            .modify(&key(&ctx.account_id, &input.role_name), |slot| {
-                let Some(role) = slot else {
-                    return Err(no_such_role(&input.role_name));
-                };
-                if in_profile {
-                    return Err(IamError::DeleteConflict(
-                        "Cannot delete entity, must remove roles from instance profile first."
-                            .into(),
-                    ));
-                }
-                if !role.attached_policies.is_empty() {
-                    return Err(IamError::DeleteConflict(
-                        "Cannot delete entity, must detach all policies first.".into(),
-                    ));
-                }
-                if !role.inline_policies.is_empty() {
-                    return Err(IamError::DeleteConflict(
-                        "Cannot delete entity, must delete policies first.".into(),
-                    ));
-                }
-                *slot = None;
-                Ok(())
-            })
+        self.transaction(|txn| {
+            let role_key = key(&ctx.account_id, &input.role_name);
+            let role = txn
+                .get(&self.roles, &role_key)?
+                .ok_or_else(|| no_such_role(&input.role_name))?;
+            // Checked first, as IAM does: a role in a profile cannot go whatever else it holds.
+            let in_profile = txn
+                .scan_prefix(&self.instance_profiles, &account_prefix(&ctx.account_id))?
+                .iter()
+                .any(|(_, profile)| profile.holds(&input.role_name));
+            if in_profile {
+                return Err(IamError::DeleteConflict(
+                    "Cannot delete entity, must remove roles from instance profile first.".into(),
+                ));
+            }
+            if !role.attached_policies.is_empty() {
+                return Err(IamError::DeleteConflict(
+                    "Cannot delete entity, must detach all policies first.".into(),
+                ));
+            }
+            if !role.inline_policies.is_empty() {
+                return Err(IamError::DeleteConflict(
+                    "Cannot delete entity, must delete policies first.".into(),
+                ));
+            }
+            txn.remove(&self.roles, &role_key)?;
+            Ok(())
+        })
     }
 
     pub(super) async fn put_role_permissions_boundary(
@@ -470,11 +320,14 @@ impl Iam {
         ctx: &Ctx,
         input: PutRolePermissionsBoundaryRequest,
     ) -> Result<(), IamError> {
-        let _relations = self.relations();
-        self.role(ctx, &input.role_name)?;
-        self.check_boundary(ctx, &input.permissions_boundary)?;
-        self.modify_role(ctx, &input.role_name, |role| {
+        self.transaction(|txn| {
+            let role_key = key(&ctx.account_id, &input.role_name);
+            let mut role = txn
+                .get(&self.roles, &role_key)?
+                .ok_or_else(|| no_such_role(&input.role_name))?;
+            self.check_boundary(ctx, &input.permissions_boundary)?;
             role.permissions_boundary = Some(input.permissions_boundary);
+            txn.insert(&self.roles, &role_key, role)?;
             Ok(())
         })
     }
@@ -492,7 +345,7 @@ impl Iam {
 
     pub(super) async fn tag_role(&self, ctx: &Ctx, input: TagRoleRequest) -> Result<(), IamError> {
         self.modify_role(ctx, &input.role_name, |role| {
-            merge_tags(&mut role.tags, input.tags, "TagsPerRole")
+            merge_tags(&mut role.tags, input.tags, ROLE_TAGS)
         })
     }
 
@@ -502,7 +355,7 @@ impl Iam {
         input: UntagRoleRequest,
     ) -> Result<(), IamError> {
         self.modify_role(ctx, &input.role_name, |role| {
-            remove_tags(&mut role.tags, &input.tag_keys);
+            remove_tags(&mut role.tags, &input.tag_keys, ROLE_TAGS);
             Ok(())
         })
     }
@@ -513,10 +366,15 @@ impl Iam {
         input: ListRoleTagsRequest,
     ) -> Result<ListRoleTagsResponse, IamError> {
         let role = self.role(ctx, &input.role_name)?;
-        let page = page_tags(role.tags, input.marker.as_deref(), input.max_items)?;
+        let page = page_tags(
+            role.tags,
+            ROLE_TAGS,
+            input.marker.as_deref(),
+            input.max_items,
+        )?;
         Ok(ListRoleTagsResponse {
             tags: page.items,
-            is_truncated: page.is_truncated,
+            is_truncated: Some(page.is_truncated),
             marker: page.marker,
         })
     }

@@ -296,14 +296,17 @@ async fn unknown_policy_arns_are_not_attachable() {
             )
         );
     }
+    // AWS answers a string that is no policy ARN with ValidationError (recorded).
     assert_eq!(
         h.err(
             "AttachRolePolicy",
             json!({"RoleName": "r", "PolicyArn": "nonsense"})
         )
-        .await
-        .0,
-        "InvalidInputException"
+        .await,
+        (
+            "ValidationError".to_string(),
+            "ARN nonsense is not valid.".to_string()
+        )
     );
 }
 
@@ -507,7 +510,7 @@ async fn tags_are_case_insensitive_and_capped() {
             .await,
         (
             "LimitExceededException".into(),
-            "Cannot exceed quota for TagsPerRole: 50".into()
+            "The number of tags has reached the maximum limit.".into()
         )
     );
     h.ok("UntagRole", json!({"RoleName": "r", "TagKeys": ["TEAM"]}))
@@ -693,4 +696,253 @@ async fn updates_change_only_what_they_name() {
         .0,
         "NoSuchEntityException"
     );
+}
+
+#[tokio::test]
+async fn users_delete_only_once_nothing_holds_them() {
+    let h = harness();
+    let created = h
+        .ok("CreateUser", json!({"UserName": "alice", "Path": "/team/"}))
+        .await;
+    assert_eq!(
+        created["User"]["Arn"],
+        "arn:aws:iam::123456789012:user/team/alice"
+    );
+    assert!(text(&created["User"]["UserId"]).starts_with("AIDA"));
+    assert_eq!(
+        h.err("CreateUser", json!({"UserName": "ALICE"})).await,
+        (
+            "EntityAlreadyExistsException".into(),
+            "User with name ALICE already exists.".into()
+        )
+    );
+    let arn = h.policy("p").await;
+    h.ok(
+        "AttachUserPolicy",
+        json!({"UserName": "alice", "PolicyArn": arn}),
+    )
+    .await;
+    h.ok("CreateGroup", json!({"GroupName": "devs"})).await;
+    h.ok(
+        "AddUserToGroup",
+        json!({"UserName": "alice", "GroupName": "devs"}),
+    )
+    .await;
+    let key = h.ok("CreateAccessKey", json!({"UserName": "alice"})).await;
+    let conflict = |message: &str| ("DeleteConflictException".to_string(), message.to_string());
+    assert_eq!(
+        h.err("DeleteUser", json!({"UserName": "alice"})).await,
+        conflict("Cannot delete entity, must detach all policies first.")
+    );
+    h.ok(
+        "DetachUserPolicy",
+        json!({"UserName": "alice", "PolicyArn": arn}),
+    )
+    .await;
+    assert_eq!(
+        h.err("DeleteUser", json!({"UserName": "alice"})).await,
+        conflict("Cannot delete entity, must delete access keys first.")
+    );
+    h.ok(
+        "DeleteAccessKey",
+        json!({"UserName": "alice", "AccessKeyId": key["AccessKey"]["AccessKeyId"]}),
+    )
+    .await;
+    assert_eq!(
+        h.err("DeleteGroup", json!({"GroupName": "devs"})).await,
+        conflict("Cannot delete entity, must remove users from group first.")
+    );
+    assert_eq!(
+        h.err("DeleteUser", json!({"UserName": "alice"})).await,
+        conflict("Cannot delete entity, must remove users from group first.")
+    );
+    h.ok(
+        "RemoveUserFromGroup",
+        json!({"UserName": "alice", "GroupName": "devs"}),
+    )
+    .await;
+    h.ok("DeleteUser", json!({"UserName": "alice"})).await;
+    h.ok("DeleteGroup", json!({"GroupName": "devs"})).await;
+    assert_eq!(
+        h.err("GetUser", json!({"UserName": "alice"})).await,
+        (
+            "NoSuchEntityException".into(),
+            "The user with name alice cannot be found.".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn renames_carry_memberships_and_keys() {
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "u1"})).await;
+    h.ok("CreateGroup", json!({"GroupName": "g1"})).await;
+    h.ok(
+        "AddUserToGroup",
+        json!({"UserName": "u1", "GroupName": "g1"}),
+    )
+    .await;
+    let key = h.ok("CreateAccessKey", json!({"UserName": "u1"})).await;
+    let key_id = text(&key["AccessKey"]["AccessKeyId"]);
+    h.ok(
+        "UpdateUser",
+        json!({"UserName": "u1", "NewUserName": "u2", "NewPath": "/p/"}),
+    )
+    .await;
+    h.ok(
+        "UpdateGroup",
+        json!({"GroupName": "g1", "NewGroupName": "g2"}),
+    )
+    .await;
+    let group = h.ok("GetGroup", json!({"GroupName": "g2"})).await;
+    assert_eq!(group["Users"][0]["UserName"], "u2");
+    assert_eq!(
+        group["Users"][0]["Arn"],
+        "arn:aws:iam::123456789012:user/p/u2"
+    );
+    let groups = h.ok("ListGroupsForUser", json!({"UserName": "u2"})).await;
+    assert_eq!(groups["Groups"][0]["GroupName"], "g2");
+    let keys = h.ok("ListAccessKeys", json!({"UserName": "u2"})).await;
+    assert_eq!(keys["AccessKeyMetadata"][0]["UserName"], "u2");
+    let owner = h
+        .iam
+        .access_key_identity(&key_id)
+        .unwrap_or_else(|| panic!("key"));
+    assert_eq!(
+        owner.user.map(|user| user.user_name),
+        Some("u2".to_string())
+    );
+    assert!(owner.active);
+    assert_eq!(owner.secret_access_key.len(), 40);
+}
+
+#[tokio::test]
+async fn access_keys_are_two_at_most_and_switch_status() {
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "k"})).await;
+    let first = h.ok("CreateAccessKey", json!({"UserName": "k"})).await;
+    let id = text(&first["AccessKey"]["AccessKeyId"]);
+    assert!(id.starts_with("AKIA") && id.len() == 20, "{id}");
+    h.ok("CreateAccessKey", json!({"UserName": "k"})).await;
+    assert_eq!(
+        h.err("CreateAccessKey", json!({"UserName": "k"})).await,
+        (
+            "LimitExceededException".into(),
+            "Cannot exceed quota for AccessKeysPerUser: 2".into()
+        )
+    );
+    h.ok(
+        "UpdateAccessKey",
+        json!({"UserName": "k", "AccessKeyId": id, "Status": "Inactive"}),
+    )
+    .await;
+    assert!(
+        !h.iam
+            .access_key_identity(&id)
+            .unwrap_or_else(|| panic!("key"))
+            .active
+    );
+    let unused = h
+        .ok("GetAccessKeyLastUsed", json!({"AccessKeyId": id}))
+        .await;
+    assert_eq!(
+        unused["AccessKeyLastUsed"],
+        json!({"ServiceName": "N/A", "Region": "N/A"})
+    );
+    h.iam
+        .note_access_key_use(&id, "logs", "eu-west-1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let used = h
+        .ok("GetAccessKeyLastUsed", json!({"AccessKeyId": id}))
+        .await;
+    assert_eq!(used["AccessKeyLastUsed"]["ServiceName"], "logs");
+    assert_eq!(used["UserName"], "k");
+    assert_eq!(
+        h.err(
+            "GetAccessKeyLastUsed",
+            json!({"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"})
+        )
+        .await
+        .0,
+        "AccessDenied"
+    );
+}
+
+#[tokio::test]
+async fn principals_see_policies_through_groups_and_boundaries() {
+    use super::principals::{HolderKind, PrincipalRef};
+    let h = harness();
+    let boundary = h.policy("boundary").await;
+    let attached = h.policy("attached").await;
+    h.ok(
+        "CreateUser",
+        json!({"UserName": "u", "PermissionsBoundary": boundary, "Tags": [{"Key": "team", "Value": "x"}]}),
+    )
+    .await;
+    h.ok(
+        "PutUserPolicy",
+        json!({"UserName": "u", "PolicyName": "own", "PolicyDocument": DOCUMENT}),
+    )
+    .await;
+    h.ok("CreateGroup", json!({"GroupName": "g"})).await;
+    h.ok(
+        "AttachGroupPolicy",
+        json!({"GroupName": "g", "PolicyArn": attached}),
+    )
+    .await;
+    h.ok(
+        "AttachGroupPolicy",
+        json!({"GroupName": "g", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+    )
+    .await;
+    h.ok("AddUserToGroup", json!({"UserName": "u", "GroupName": "g"}))
+        .await;
+    let user =
+        PrincipalRef::from_arn("arn:aws:iam::123456789012:user/u").unwrap_or_else(|| panic!("arn"));
+    let policies = h
+        .iam
+        .identity_policies(&user)
+        .unwrap_or_else(|| panic!("user"));
+    let summary: Vec<(&str, HolderKind, bool)> = policies
+        .iter()
+        .map(|policy| (policy.name.as_str(), policy.holder_kind, policy.aws_managed))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("own", HolderKind::User, false),
+            ("attached", HolderKind::Group, false),
+            ("ReadOnlyAccess", HolderKind::Group, true)
+        ]
+    );
+    assert_eq!(policies[1].document, DOCUMENT);
+    let found = h
+        .iam
+        .permissions_boundary(&user)
+        .unwrap_or_else(|| panic!("boundary"));
+    assert_eq!(
+        (found.arn.as_str(), found.document.as_str()),
+        (boundary.as_str(), DOCUMENT)
+    );
+    assert_eq!(
+        h.iam.principal_tags(&user),
+        Some(vec![("team".to_string(), "x".to_string())])
+    );
+    h.role("r", "/").await;
+    let role = h
+        .iam
+        .role_identity(ACCOUNT, "R")
+        .unwrap_or_else(|| panic!("role"));
+    assert_eq!(role.trust_policy, TRUST);
+    assert!(
+        h.iam
+            .identity_policies(&PrincipalRef::user(ACCOUNT, "nobody"))
+            .is_none()
+    );
+    let entities = h
+        .ok("ListEntitiesForPolicy", json!({"PolicyArn": attached}))
+        .await;
+    assert_eq!(entities["PolicyGroups"][0]["GroupName"], "g");
+    let counted = h.ok("GetPolicy", json!({"PolicyArn": boundary})).await;
+    assert_eq!(counted["Policy"]["PermissionsBoundaryUsageCount"], 1);
 }
