@@ -151,7 +151,10 @@ fn cron_field(text: &str, low: u32, high: u32) -> Option<Vec<bool>> {
         let mut value = start;
         while value <= end {
             allowed[(value - low) as usize] = true;
-            value += step;
+            let Some(next) = value.checked_add(step) else {
+                break;
+            };
+            value = next;
         }
     }
     Some(allowed)
@@ -447,7 +450,7 @@ impl Logs {
             &parsed,
             &text,
             &groups,
-            (trigger - offset * 1000, trigger),
+            (trigger.saturating_sub(offset.saturating_mul(1000)), trigger),
             10_000,
         );
         let query_id = ran.info.query_id.clone().unwrap_or_default();
@@ -724,6 +727,12 @@ mod tests {
         assert_eq!(
             february.next_after(NEW_YEAR, NEW_YEAR),
             Some(NEW_YEAR + 31 * 24 * HOUR)
+        );
+        // A step past the field's end takes the first value only, without overflowing.
+        let once_an_hour = parse_schedule("cron(1/4294967295 * * * ? *)").unwrap();
+        assert_eq!(
+            once_an_hour.next_after(NEW_YEAR, NEW_YEAR),
+            Some(NEW_YEAR + MINUTE_MS)
         );
         for bad in [
             "cron(0 12 * * * *)",

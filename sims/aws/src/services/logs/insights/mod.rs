@@ -522,7 +522,7 @@ impl Logs {
         self.group(&scope, &group)?;
         let end = input
             .time
-            .map_or_else(|| self.now(), |seconds| seconds * 1000);
+            .map_or_else(|| self.now(), |seconds| seconds.saturating_mul(1000));
         let mut total = 0u64;
         let mut counts: indexmap::IndexMap<String, u64> = indexmap::IndexMap::new();
         self.scan_group(
