@@ -111,6 +111,10 @@ struct AwsArgs {
     /// An access key as ID:SECRET or ID:SECRET:ACCOUNT (repeatable).
     #[arg(long = "access-key", value_name = "ID:SECRET[:ACCOUNT]")]
     access_keys: Vec<sim_aws::AccessKey>,
+    /// Authorize every request with IAM policy evaluation (implies --strict-auth): callers
+    /// other than the account root and --access-key keys need policies that allow them.
+    #[arg(long)]
+    enforce_iam: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -223,7 +227,8 @@ fn aws_builder(
         .announce(true)
         .account_id(aws.account_id.clone())
         .region(aws.region.clone())
-        .strict_auth(aws.strict_auth);
+        .strict_auth(aws.strict_auth || aws.enforce_iam)
+        .enforce_iam(aws.enforce_iam);
     for key in &aws.access_keys {
         builder = builder.access_key(key.clone());
     }
@@ -248,7 +253,7 @@ fn aws_builder(
 
 async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     // One admin token for every server, so one variable reaches them all.
-    if args.aws.strict_auth && args.common.admin_token.is_none() {
+    if (args.aws.strict_auth || args.aws.enforce_iam) && args.common.admin_token.is_none() {
         use simkit::ids::IdGen;
         args.common.admin_token = Some(simkit::ids::RandomIds::default().hex(32));
     }

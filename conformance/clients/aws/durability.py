@@ -4,6 +4,7 @@ directory, and every role whose CreateRole was answered 200 must be there.
 
     python3 durability.py SOCKERLESS_BIN STATE_DIR
 """
+import json
 import http.client
 import os
 import signal
@@ -44,7 +45,7 @@ def writer(worker):
     for i in range(100000):
         name = f"durable-{worker}-{i}"
         try:
-            status, _ = call(connection, Action="CreateRole", RoleName=name, AssumeRolePolicyDocument="{}")
+            status, _ = call(connection, Action="CreateRole", RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
         except (OSError, http.client.HTTPException):
             return
         if status == 200:

@@ -33,7 +33,7 @@ group = unique("/ecs/sdk")
 logs.create_log_group(logGroupName=group)
 role = iam.create_role(RoleName=unique("task-role"), AssumeRolePolicyDocument=json.dumps({
     "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]
-execution_role = iam.create_role(RoleName=unique("exec-role"), AssumeRolePolicyDocument="{}")["Role"]
+execution_role = iam.create_role(RoleName=unique("exec-role"), AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]
 awslogs = {"logDriver": "awslogs", "options": {"awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "sdk"}}
 
 # Fargate: sizes, network mode and execution role are checked as ECS checks them.

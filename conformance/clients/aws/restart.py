@@ -31,7 +31,7 @@ def start():
 
 process = start()
 ecs, logs, iam = client("ecs"), client("logs"), client("iam")
-role = iam.create_role(RoleName=unique("restart"), AssumeRolePolicyDocument="{}")["Role"]
+role = iam.create_role(RoleName=unique("restart"), AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]
 ecs.create_cluster(clusterName="restart")
 logs.create_log_group(logGroupName="/restart")
 awslogs = {"logDriver": "awslogs", "options": {"awslogs-group": "/restart", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "r"}}

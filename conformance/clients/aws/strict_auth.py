@@ -23,7 +23,7 @@ aws("sts", "get-caller-identity", "--no-sign-request", env=GOOD, expect_error="M
 # Signatures cover query strings and bodies with characters that need encoding.
 path = "/strict+plus=eq,comma/"
 aws("iam", "list-roles", "--path-prefix", path, env=GOOD)
-aws("iam", "create-role", "--role-name", unique("strict-unicode"), "--assume-role-policy-document", "{}",
+aws("iam", "create-role", "--role-name", unique("strict-unicode"), "--assume-role-policy-document", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
     "--description", "café ünïcode & <chars>", env=GOOD)
 aws("ecs", "create-cluster", "--cluster-name", unique("strict"), "--tags", "key=team,value=ünï café", env=GOOD)
 
@@ -36,7 +36,7 @@ config = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "stand
 endpoint = os.environ["AWS_ENDPOINT_URL"]
 good = session("STRICTKEY", "strictsecret")
 iam = good.client("iam", endpoint_url=endpoint, config=config)
-role = iam.create_role(RoleName=unique("strict"), AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))["Role"]
+role = iam.create_role(RoleName=unique("strict"), AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]
 credentials = good.client("sts", endpoint_url=endpoint, config=config).assume_role(RoleArn=role["Arn"], RoleSessionName="strict")["Credentials"]
 temporary = session(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
 check(temporary.client("sts", endpoint_url=endpoint, config=config).get_caller_identity()["Arn"].endswith("/strict"), "temporary credentials are accepted")

@@ -4,7 +4,7 @@
 
 use conformance::{Cell, Sandbox, Sockerless, clients};
 
-fn scenario(suite: &str, name: &str, client: &str, script: &str) {
+pub(crate) fn scenario(suite: &str, name: &str, client: &str, script: &str) {
     let _cell = Cell::new(suite, "aws", name, client);
     let aws_cli = clients::aws();
     let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);

@@ -3,5 +3,8 @@
 //! `target/nextest/matrix/`.
 
 mod aws;
+mod aws_access;
+mod aws_iam;
 mod aws_logs;
 mod foundation;
+mod terraform;

@@ -51,10 +51,20 @@ fn an_ecs_stack_applies_converges_and_destroys() {
             .expect("run terraform")
     };
 
-    assert_success("terraform init", &run(&["init", "-input=false", "-no-color"]));
+    assert_success(
+        "terraform init",
+        &run(&["init", "-input=false", "-no-color"]),
+    );
     assert_success(
         "terraform apply",
-        &run(&["apply", "-auto-approve", "-input=false", "-no-color", "-var", &endpoint]),
+        &run(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            &endpoint,
+        ]),
     );
     let plan = run(&[
         "plan",
@@ -73,7 +83,14 @@ fn an_ecs_stack_applies_converges_and_destroys() {
     );
     assert_success(
         "terraform destroy",
-        &run(&["destroy", "-auto-approve", "-input=false", "-no-color", "-var", &endpoint]),
+        &run(&[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            &endpoint,
+        ]),
     );
     let state = run(&["state", "list"]);
     assert_success("terraform state list", &state);

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use simkit::body::{BodyError, BodyLimit};
-use simkit::context::RequestContext;
+use simkit::context::{RequestContext, Scheme};
 use simkit::faults::FaultAction;
 
 use crate::Aws;
+use crate::access::Connection;
 use crate::error::AwsError;
 use crate::model::{Model, Protocol};
 use crate::protocol::route::{Unroutable, is_form, parse_pairs};
@@ -92,7 +93,13 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
         headers: &parts.headers,
         body: &body,
     };
-    let ctx = match aws.authenticate(model, &signed, signature.as_ref(), &request_id) {
+    // moto's reset-auth turns authentication and authorization on after a number of requests.
+    // Operations made without credentials (web identity and SAML federation) are decided by
+    // their handlers, not by the caller's signature or policies.
+    let anonymous = operation.authtype.as_deref() == Some("none");
+    let enforce = !anonymous && (aws.config.enforce_iam || aws.moto_auth.enforce_now());
+    let strict = !anonymous && (aws.config.strict_auth || enforce);
+    let ctx = match aws.authenticate(model, &signed, signature.as_ref(), &request_id, strict) {
         Ok(ctx) => ctx,
         Err(error) => return fail(error),
     };
@@ -132,6 +139,23 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             return fail(error);
         }
     };
+    if enforce {
+        let connection = Connection {
+            source_ip: context.as_ref().and_then(|c| c.peer).map(|peer| peer.ip()),
+            secure: context.as_ref().is_some_and(|c| c.scheme == Scheme::Https),
+        };
+        if let Err(error) = aws.access.authorize(
+            &ctx,
+            service_name,
+            model.metadata.protocol,
+            &operation.name,
+            &decoded,
+            &connection,
+        ) {
+            tracing::debug!(%error, "denied");
+            return fail(error);
+        }
+    }
     match service.call(&ctx, &operation.name, decoded).await {
         Ok(output) => {
             protocol::encode(model, operation, output, &request_id).into_http(&request_id)
@@ -260,6 +284,7 @@ impl Aws {
         request: &SignedRequest<'_>,
         signature: Option<&sigv4::Signature>,
         request_id: &str,
+        strict: bool,
     ) -> Result<Ctx, AwsError> {
         let protocol = model.metadata.protocol;
         let json_family = !matches!(protocol, Protocol::Query | Protocol::Ec2);
@@ -270,7 +295,12 @@ impl Aws {
             .or_else(|| sigv4::access_key(request.headers, request.query))
             .unwrap_or_default();
         let issued = self.sts.credentials(&access_key);
-        if self.config.strict_auth {
+        // A long-term key IAM issued (to a user, or to an account's root user).
+        let iam_key = issued
+            .is_none()
+            .then(|| self.iam.access_key_identity(&access_key))
+            .flatten();
+        if strict {
             let Some(signature) = signature else {
                 let code = if json_family {
                     "MissingAuthenticationTokenException"
@@ -330,7 +360,10 @@ impl Aws {
                     issued.secret_access_key.clone()
                 }
                 (None, Some(key)) => key.secret.clone(),
-                (None, None) => return Err(invalid_token()),
+                (None, None) => match &iam_key {
+                    Some(key) if key.active => key.secret_access_key.clone(),
+                    _ => return Err(invalid_token()),
+                },
             };
             if !sigv4::verify(request, signature, &secret) {
                 tracing::debug!(request_id, "signature mismatch");
@@ -348,16 +381,29 @@ impl Aws {
                 ));
             }
         }
-        let caller = match issued {
-            Some(issued) => issued.caller,
-            None => {
-                let account = self
-                    .config
-                    .access_keys
-                    .iter()
-                    .find(|k| k.id == access_key)
-                    .and_then(|k| k.account_id.clone())
-                    .unwrap_or_else(|| self.config.account_id.clone());
+        let caller = match (issued, iam_key) {
+            (Some(issued), _) => issued.caller,
+            (None, Some(key)) => {
+                if let Err(error) = self.iam.note_access_key_use(
+                    &access_key,
+                    model.metadata.endpoint_prefix.as_str(),
+                    &region,
+                ) {
+                    tracing::warn!(%error, "recording an access key's last use failed");
+                }
+                match key.user {
+                    Some(user) => Caller {
+                        access_key_id: access_key.clone(),
+                        account_id: user.account_id,
+                        arn: user.arn,
+                        user_id: user.user_id,
+                        session: None,
+                    },
+                    None => Caller::root(&key.account_id, &access_key),
+                }
+            }
+            (None, None) => {
+                let account = self.account_of_key(&access_key);
                 Caller::root(&account, &access_key)
             }
         };
@@ -367,5 +413,21 @@ impl Aws {
             region,
             caller,
         })
+    }
+
+    /// The account a long-term key stands for: a configured key's account, the key itself when
+    /// it is twelve digits (LocalStack's convention, so tests can act in several accounts), or
+    /// the default account.
+    fn account_of_key(&self, access_key: &str) -> String {
+        if let Some(key) = self.config.access_keys.iter().find(|k| k.id == access_key) {
+            return key
+                .account_id
+                .clone()
+                .unwrap_or_else(|| self.config.account_id.clone());
+        }
+        if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
+            return access_key.to_string();
+        }
+        self.config.account_id.clone()
     }
 }

@@ -14,16 +14,19 @@
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
 //! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
+//! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
 //!
 //! A library first: `Simulator::builder().port(0).start().await` gives a running simulator
 //! whose URL tests can point clients at; it shuts down when dropped.
 
+pub mod access;
 pub mod dispatch;
 pub mod endpoints;
 pub mod error;
 pub mod fuzzing;
 pub mod model;
+pub mod moto_api;
 pub mod policy;
 pub mod protocol;
 pub mod services;
@@ -85,6 +88,8 @@ pub struct Config {
     /// Verify SigV4 signatures against `access_keys` (and issued temporary credentials).
     pub strict_auth: bool,
     pub access_keys: Vec<AccessKey>,
+    /// Authorize every request with IAM's policy evaluation (implies `strict_auth`).
+    pub enforce_iam: bool,
 }
 
 impl Default for Config {
@@ -94,6 +99,7 @@ impl Default for Config {
             region: DEFAULT_REGION.to_string(),
             strict_auth: false,
             access_keys: Vec::new(),
+            enforce_iam: false,
         }
     }
 }
@@ -114,17 +120,39 @@ pub struct Aws {
     pub(crate) config: Config,
     pub(crate) catalog: Catalog,
     pub(crate) sts: Arc<Sts>,
+    pub(crate) iam: Arc<Iam>,
     pub(crate) ecs: Arc<Ecs>,
+    pub(crate) access: Arc<access::Access>,
+    /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
+    pub(crate) moto_auth: moto_api::AuthSwitch,
     services: HashMap<&'static str, Arc<dyn Service>>,
 }
 
 impl Aws {
     fn new(kit: Kit, config: Config) -> Result<Self, StartError> {
         let iam = Arc::new(Iam::new(kit.clone())?);
-        let sts = Arc::new(Sts::new(kit.clone(), iam.clone())?);
+        let access = Arc::new(access::Access::new(kit.clone(), iam.clone()));
+        let configured_accounts = config
+            .access_keys
+            .iter()
+            .map(|key| {
+                let account = key
+                    .account_id
+                    .clone()
+                    .unwrap_or_else(|| config.account_id.clone());
+                (key.id.clone(), account)
+            })
+            .collect();
+        let sts = Arc::new(Sts::new(
+            kit.clone(),
+            iam.clone(),
+            access.clone(),
+            config.enforce_iam,
+            configured_accounts,
+        )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam, logs, ecs.clone()];
+        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
@@ -135,7 +163,10 @@ impl Aws {
             config,
             catalog,
             sts,
+            iam,
             ecs,
+            access,
+            moto_auth: moto_api::AuthSwitch::default(),
             services,
         })
     }
@@ -200,6 +231,15 @@ impl Builder {
         self
     }
 
+    /// Authorize every request with IAM's policy evaluation; implies strict authentication.
+    pub fn enforce_iam(mut self, enforce: bool) -> Self {
+        self.config.enforce_iam = enforce;
+        if enforce {
+            self.config.strict_auth = true;
+        }
+        self
+    }
+
     pub fn access_key(mut self, key: AccessKey) -> Self {
         self.config.access_keys.push(key);
         self
@@ -230,6 +270,9 @@ impl Builder {
     }
 
     pub async fn start(mut self) -> Result<Simulator, StartError> {
+        if self.config.enforce_iam {
+            self.config.strict_auth = true;
+        }
         // Under strict authentication the admin API must not be the way around it.
         if self.config.strict_auth && self.kit.admin_token.is_none() {
             self.kit.admin_token = Some(self.kit.ids.hex(32));
@@ -250,6 +293,7 @@ impl Builder {
 
 fn router(aws: Arc<Aws>) -> Router {
     endpoints::router(aws.ecs.clone())
+        .merge(moto_api::router(aws.clone()))
         .merge(Router::new().fallback(dispatch::handle).with_state(aws))
 }
 

@@ -76,6 +76,9 @@ pub struct Operation {
     pub output: Option<ShapeRef>,
     #[serde(default)]
     pub errors: Vec<ShapeRef>,
+    /// `none` for operations callers make without credentials (`AssumeRoleWithWebIdentity`).
+    #[serde(default)]
+    pub authtype: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -55,6 +55,10 @@ pub struct Caller {
     pub account_id: String,
     pub arn: String,
     pub user_id: String,
+    /// For temporary credentials: what the session carries (its role, session policies, tags,
+    /// source identity). Absent for long-term keys.
+    #[serde(default)]
+    pub session: Option<sts::Session>,
 }
 
 impl Caller {
@@ -65,6 +69,7 @@ impl Caller {
             account_id: account_id.to_string(),
             arn: format!("arn:aws:iam::{account_id}:root"),
             user_id: account_id.to_string(),
+            session: None,
         }
     }
 }

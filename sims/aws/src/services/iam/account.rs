@@ -1,6 +1,6 @@
 //! What IAM keeps about the account itself (one record per account): when the account came to
-//! be (the root user's `CreateDate`), its password policy, its alias, and its STS preferences
-//! (`SetSecurityTokenServicePreferences`).
+//! be (the root user's `CreateDate`), its password policy, its alias, its STS preferences
+//! (`SetSecurityTokenServicePreferences`) and its outbound web identity federation settings.
 //!
 //! An account alias is unique across all accounts, as in AWS: a second collection maps each
 //! alias to its account, changed in the same transaction as the account's record. An account
@@ -31,6 +31,12 @@ pub struct AccountSettings {
     /// `v1Token` or `v2Token`, once set; AWS's default is version 1.
     #[serde(default)]
     pub global_endpoint_token_version: Option<String>,
+    /// Whether outbound web identity federation (STS `GetWebIdentityToken`) is on.
+    #[serde(default)]
+    pub outbound_federation_enabled: bool,
+    /// The account's issuer URL for outbound federation, minted when first enabled.
+    #[serde(default)]
+    pub outbound_federation_issuer: Option<String>,
 }
 
 impl AccountSettings {
@@ -71,7 +77,7 @@ impl Iam {
     }
 
     /// Changes the account's record inside `txn` (creating it first if needed).
-    fn modify_account<R>(
+    pub(crate) fn modify_account<R>(
         &self,
         txn: &mut Txn<'_>,
         ctx: &Ctx,

@@ -11,6 +11,14 @@ impl Api for Iam {
     type Ctx = Ctx;
     type Error = IamError;
 
+    async fn accept_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AcceptDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::accept_delegation_request(self, ctx, input).await
+    }
+
     async fn add_role_to_instance_profile(
         &self,
         ctx: &Ctx,
@@ -25,6 +33,14 @@ impl Api for Iam {
         input: shapes::AddUserToGroupRequest,
     ) -> Result<(), IamError> {
         Iam::add_user_to_group(self, ctx, input).await
+    }
+
+    async fn associate_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AssociateDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::associate_delegation_request(self, ctx, input).await
     }
 
     async fn attach_group_policy(
@@ -75,6 +91,14 @@ impl Api for Iam {
         Iam::create_account_alias(self, ctx, input).await
     }
 
+    async fn create_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateDelegationRequestRequest,
+    ) -> Result<shapes::CreateDelegationRequestResponse, IamError> {
+        Iam::create_delegation_request(self, ctx, input).await
+    }
+
     async fn create_group(
         &self,
         ctx: &Ctx,
@@ -123,12 +147,44 @@ impl Api for Iam {
         Iam::create_role(self, ctx, input).await
     }
 
+    async fn create_service_linked_role(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateServiceLinkedRoleRequest,
+    ) -> Result<shapes::CreateServiceLinkedRoleResponse, IamError> {
+        Iam::create_service_linked_role(self, ctx, input).await
+    }
+
+    async fn create_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateServiceSpecificCredentialRequest,
+    ) -> Result<shapes::CreateServiceSpecificCredentialResponse, IamError> {
+        Iam::create_service_specific_credential(self, ctx, input).await
+    }
+
     async fn create_user(
         &self,
         ctx: &Ctx,
         input: shapes::CreateUserRequest,
     ) -> Result<shapes::CreateUserResponse, IamError> {
         Iam::create_user(self, ctx, input).await
+    }
+
+    async fn create_virtual_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateVirtualMFADeviceRequest,
+    ) -> Result<shapes::CreateVirtualMFADeviceResponse, IamError> {
+        Iam::create_virtual_mfa_device(self, ctx, input).await
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeactivateMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::deactivate_mfa_device(self, ctx, input).await
     }
 
     async fn delete_access_key(
@@ -223,6 +279,46 @@ impl Api for Iam {
         Iam::delete_role_policy(self, ctx, input).await
     }
 
+    async fn delete_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_server_certificate(self, ctx, input).await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteServiceLinkedRoleRequest,
+    ) -> Result<shapes::DeleteServiceLinkedRoleResponse, IamError> {
+        Iam::delete_service_linked_role(self, ctx, input).await
+    }
+
+    async fn delete_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteServiceSpecificCredentialRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_service_specific_credential(self, ctx, input).await
+    }
+
+    async fn delete_signing_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteSigningCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_signing_certificate(self, ctx, input).await
+    }
+
+    async fn delete_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteSSHPublicKeyRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_ssh_public_key(self, ctx, input).await
+    }
+
     async fn delete_user(
         &self,
         ctx: &Ctx,
@@ -245,6 +341,14 @@ impl Api for Iam {
         input: shapes::DeleteUserPolicyRequest,
     ) -> Result<(), IamError> {
         Iam::delete_user_policy(self, ctx, input).await
+    }
+
+    async fn delete_virtual_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteVirtualMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_virtual_mfa_device(self, ctx, input).await
     }
 
     async fn detach_group_policy(
@@ -271,6 +375,86 @@ impl Api for Iam {
         Iam::detach_user_policy(self, ctx, input).await
     }
 
+    async fn disable_organizations_root_credentials_management(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DisableOrganizationsRootCredentialsManagementRequest,
+    ) -> Result<shapes::DisableOrganizationsRootCredentialsManagementResponse, IamError> {
+        Iam::disable_organizations_root_credentials_management(self, ctx, input).await
+    }
+
+    async fn disable_organizations_root_sessions(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DisableOrganizationsRootSessionsRequest,
+    ) -> Result<shapes::DisableOrganizationsRootSessionsResponse, IamError> {
+        Iam::disable_organizations_root_sessions(self, ctx, input).await
+    }
+
+    async fn disable_outbound_web_identity_federation(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<(), IamError> {
+        Iam::disable_outbound_web_identity_federation(self, ctx, input).await
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::EnableMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::enable_mfa_device(self, ctx, input).await
+    }
+
+    async fn enable_organizations_root_credentials_management(
+        &self,
+        ctx: &Ctx,
+        input: shapes::EnableOrganizationsRootCredentialsManagementRequest,
+    ) -> Result<shapes::EnableOrganizationsRootCredentialsManagementResponse, IamError> {
+        Iam::enable_organizations_root_credentials_management(self, ctx, input).await
+    }
+
+    async fn enable_organizations_root_sessions(
+        &self,
+        ctx: &Ctx,
+        input: shapes::EnableOrganizationsRootSessionsRequest,
+    ) -> Result<shapes::EnableOrganizationsRootSessionsResponse, IamError> {
+        Iam::enable_organizations_root_sessions(self, ctx, input).await
+    }
+
+    async fn enable_outbound_web_identity_federation(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::EnableOutboundWebIdentityFederationResponse, IamError> {
+        Iam::enable_outbound_web_identity_federation(self, ctx, input).await
+    }
+
+    async fn generate_credential_report(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GenerateCredentialReportResponse, IamError> {
+        Iam::generate_credential_report(self, ctx, input).await
+    }
+
+    async fn generate_organizations_access_report(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GenerateOrganizationsAccessReportRequest,
+    ) -> Result<shapes::GenerateOrganizationsAccessReportResponse, IamError> {
+        Iam::generate_organizations_access_report(self, ctx, input).await
+    }
+
+    async fn generate_service_last_accessed_details(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GenerateServiceLastAccessedDetailsRequest,
+    ) -> Result<shapes::GenerateServiceLastAccessedDetailsResponse, IamError> {
+        Iam::generate_service_last_accessed_details(self, ctx, input).await
+    }
+
     async fn get_access_key_last_used(
         &self,
         ctx: &Ctx,
@@ -279,12 +463,44 @@ impl Api for Iam {
         Iam::get_access_key_last_used(self, ctx, input).await
     }
 
+    async fn get_account_authorization_details(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetAccountAuthorizationDetailsRequest,
+    ) -> Result<shapes::GetAccountAuthorizationDetailsResponse, IamError> {
+        Iam::get_account_authorization_details(self, ctx, input).await
+    }
+
     async fn get_account_password_policy(
         &self,
         ctx: &Ctx,
         input: (),
     ) -> Result<shapes::GetAccountPasswordPolicyResponse, IamError> {
         Iam::get_account_password_policy(self, ctx, input).await
+    }
+
+    async fn get_account_summary(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetAccountSummaryResponse, IamError> {
+        Iam::get_account_summary(self, ctx, input).await
+    }
+
+    async fn get_credential_report(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetCredentialReportResponse, IamError> {
+        Iam::get_credential_report(self, ctx, input).await
+    }
+
+    async fn get_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetDelegationRequestRequest,
+    ) -> Result<shapes::GetDelegationRequestResponse, IamError> {
+        Iam::get_delegation_request(self, ctx, input).await
     }
 
     async fn get_group(
@@ -303,6 +519,14 @@ impl Api for Iam {
         Iam::get_group_policy(self, ctx, input).await
     }
 
+    async fn get_human_readable_summary(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetHumanReadableSummaryRequest,
+    ) -> Result<shapes::GetHumanReadableSummaryResponse, IamError> {
+        Iam::get_human_readable_summary(self, ctx, input).await
+    }
+
     async fn get_instance_profile(
         &self,
         ctx: &Ctx,
@@ -317,6 +541,30 @@ impl Api for Iam {
         input: shapes::GetLoginProfileRequest,
     ) -> Result<shapes::GetLoginProfileResponse, IamError> {
         Iam::get_login_profile(self, ctx, input).await
+    }
+
+    async fn get_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetMFADeviceRequest,
+    ) -> Result<shapes::GetMFADeviceResponse, IamError> {
+        Iam::get_mfa_device(self, ctx, input).await
+    }
+
+    async fn get_organizations_access_report(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetOrganizationsAccessReportRequest,
+    ) -> Result<shapes::GetOrganizationsAccessReportResponse, IamError> {
+        Iam::get_organizations_access_report(self, ctx, input).await
+    }
+
+    async fn get_outbound_web_identity_federation_info(
+        &self,
+        ctx: &Ctx,
+        input: (),
+    ) -> Result<shapes::GetOutboundWebIdentityFederationInfoResponse, IamError> {
+        Iam::get_outbound_web_identity_federation_info(self, ctx, input).await
     }
 
     async fn get_policy(
@@ -349,6 +597,46 @@ impl Api for Iam {
         input: shapes::GetRolePolicyRequest,
     ) -> Result<shapes::GetRolePolicyResponse, IamError> {
         Iam::get_role_policy(self, ctx, input).await
+    }
+
+    async fn get_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServerCertificateRequest,
+    ) -> Result<shapes::GetServerCertificateResponse, IamError> {
+        Iam::get_server_certificate(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServiceLastAccessedDetailsRequest,
+    ) -> Result<shapes::GetServiceLastAccessedDetailsResponse, IamError> {
+        Iam::get_service_last_accessed_details(self, ctx, input).await
+    }
+
+    async fn get_service_last_accessed_details_with_entities(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServiceLastAccessedDetailsWithEntitiesRequest,
+    ) -> Result<shapes::GetServiceLastAccessedDetailsWithEntitiesResponse, IamError> {
+        Iam::get_service_last_accessed_details_with_entities(self, ctx, input).await
+    }
+
+    async fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Result<shapes::GetServiceLinkedRoleDeletionStatusResponse, IamError> {
+        Iam::get_service_linked_role_deletion_status(self, ctx, input).await
+    }
+
+    async fn get_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetSSHPublicKeyRequest,
+    ) -> Result<shapes::GetSSHPublicKeyResponse, IamError> {
+        Iam::get_ssh_public_key(self, ctx, input).await
     }
 
     async fn get_user(
@@ -407,6 +695,14 @@ impl Api for Iam {
         Iam::list_attached_user_policies(self, ctx, input).await
     }
 
+    async fn list_delegation_requests(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListDelegationRequestsRequest,
+    ) -> Result<shapes::ListDelegationRequestsResponse, IamError> {
+        Iam::list_delegation_requests(self, ctx, input).await
+    }
+
     async fn list_entities_for_policy(
         &self,
         ctx: &Ctx,
@@ -463,12 +759,44 @@ impl Api for Iam {
         Iam::list_instance_profiles_for_role(self, ctx, input).await
     }
 
+    async fn list_mfa_device_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListMFADeviceTagsRequest,
+    ) -> Result<shapes::ListMFADeviceTagsResponse, IamError> {
+        Iam::list_mfa_device_tags(self, ctx, input).await
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListMFADevicesRequest,
+    ) -> Result<shapes::ListMFADevicesResponse, IamError> {
+        Iam::list_mfa_devices(self, ctx, input).await
+    }
+
+    async fn list_organizations_features(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListOrganizationsFeaturesRequest,
+    ) -> Result<shapes::ListOrganizationsFeaturesResponse, IamError> {
+        Iam::list_organizations_features(self, ctx, input).await
+    }
+
     async fn list_policies(
         &self,
         ctx: &Ctx,
         input: shapes::ListPoliciesRequest,
     ) -> Result<shapes::ListPoliciesResponse, IamError> {
         Iam::list_policies(self, ctx, input).await
+    }
+
+    async fn list_policies_granting_service_access(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListPoliciesGrantingServiceAccessRequest,
+    ) -> Result<shapes::ListPoliciesGrantingServiceAccessResponse, IamError> {
+        Iam::list_policies_granting_service_access(self, ctx, input).await
     }
 
     async fn list_policy_tags(
@@ -511,6 +839,46 @@ impl Api for Iam {
         Iam::list_roles(self, ctx, input).await
     }
 
+    async fn list_server_certificate_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListServerCertificateTagsRequest,
+    ) -> Result<shapes::ListServerCertificateTagsResponse, IamError> {
+        Iam::list_server_certificate_tags(self, ctx, input).await
+    }
+
+    async fn list_server_certificates(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListServerCertificatesRequest,
+    ) -> Result<shapes::ListServerCertificatesResponse, IamError> {
+        Iam::list_server_certificates(self, ctx, input).await
+    }
+
+    async fn list_service_specific_credentials(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListServiceSpecificCredentialsRequest,
+    ) -> Result<shapes::ListServiceSpecificCredentialsResponse, IamError> {
+        Iam::list_service_specific_credentials(self, ctx, input).await
+    }
+
+    async fn list_signing_certificates(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSigningCertificatesRequest,
+    ) -> Result<shapes::ListSigningCertificatesResponse, IamError> {
+        Iam::list_signing_certificates(self, ctx, input).await
+    }
+
+    async fn list_ssh_public_keys(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSSHPublicKeysRequest,
+    ) -> Result<shapes::ListSSHPublicKeysResponse, IamError> {
+        Iam::list_ssh_public_keys(self, ctx, input).await
+    }
+
     async fn list_user_policies(
         &self,
         ctx: &Ctx,
@@ -533,6 +901,14 @@ impl Api for Iam {
         input: shapes::ListUsersRequest,
     ) -> Result<shapes::ListUsersResponse, IamError> {
         Iam::list_users(self, ctx, input).await
+    }
+
+    async fn list_virtual_mfa_devices(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListVirtualMFADevicesRequest,
+    ) -> Result<shapes::ListVirtualMFADevicesResponse, IamError> {
+        Iam::list_virtual_mfa_devices(self, ctx, input).await
     }
 
     async fn put_group_policy(
@@ -575,6 +951,14 @@ impl Api for Iam {
         Iam::put_user_policy(self, ctx, input).await
     }
 
+    async fn reject_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::RejectDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::reject_delegation_request(self, ctx, input).await
+    }
+
     async fn remove_role_from_instance_profile(
         &self,
         ctx: &Ctx,
@@ -589,6 +973,30 @@ impl Api for Iam {
         input: shapes::RemoveUserFromGroupRequest,
     ) -> Result<(), IamError> {
         Iam::remove_user_from_group(self, ctx, input).await
+    }
+
+    async fn reset_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ResetServiceSpecificCredentialRequest,
+    ) -> Result<shapes::ResetServiceSpecificCredentialResponse, IamError> {
+        Iam::reset_service_specific_credential(self, ctx, input).await
+    }
+
+    async fn resync_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ResyncMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::resync_mfa_device(self, ctx, input).await
+    }
+
+    async fn send_delegation_token(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SendDelegationTokenRequest,
+    ) -> Result<(), IamError> {
+        Iam::send_delegation_token(self, ctx, input).await
     }
 
     async fn set_default_policy_version(
@@ -615,12 +1023,28 @@ impl Api for Iam {
         Iam::tag_instance_profile(self, ctx, input).await
     }
 
+    async fn tag_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_mfa_device(self, ctx, input).await
+    }
+
     async fn tag_policy(&self, ctx: &Ctx, input: shapes::TagPolicyRequest) -> Result<(), IamError> {
         Iam::tag_policy(self, ctx, input).await
     }
 
     async fn tag_role(&self, ctx: &Ctx, input: shapes::TagRoleRequest) -> Result<(), IamError> {
         Iam::tag_role(self, ctx, input).await
+    }
+
+    async fn tag_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_server_certificate(self, ctx, input).await
     }
 
     async fn tag_user(&self, ctx: &Ctx, input: shapes::TagUserRequest) -> Result<(), IamError> {
@@ -635,6 +1059,14 @@ impl Api for Iam {
         Iam::untag_instance_profile(self, ctx, input).await
     }
 
+    async fn untag_mfa_device(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagMFADeviceRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_mfa_device(self, ctx, input).await
+    }
+
     async fn untag_policy(
         &self,
         ctx: &Ctx,
@@ -645,6 +1077,14 @@ impl Api for Iam {
 
     async fn untag_role(&self, ctx: &Ctx, input: shapes::UntagRoleRequest) -> Result<(), IamError> {
         Iam::untag_role(self, ctx, input).await
+    }
+
+    async fn untag_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_server_certificate(self, ctx, input).await
     }
 
     async fn untag_user(&self, ctx: &Ctx, input: shapes::UntagUserRequest) -> Result<(), IamError> {
@@ -673,6 +1113,14 @@ impl Api for Iam {
         input: shapes::UpdateAssumeRolePolicyRequest,
     ) -> Result<(), IamError> {
         Iam::update_assume_role_policy(self, ctx, input).await
+    }
+
+    async fn update_delegation_request(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateDelegationRequestRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_delegation_request(self, ctx, input).await
     }
 
     async fn update_group(
@@ -707,11 +1155,246 @@ impl Api for Iam {
         Iam::update_role_description(self, ctx, input).await
     }
 
+    async fn update_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateServerCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_server_certificate(self, ctx, input).await
+    }
+
+    async fn update_service_specific_credential(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateServiceSpecificCredentialRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_service_specific_credential(self, ctx, input).await
+    }
+
+    async fn update_signing_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateSigningCertificateRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_signing_certificate(self, ctx, input).await
+    }
+
+    async fn update_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateSSHPublicKeyRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_ssh_public_key(self, ctx, input).await
+    }
+
     async fn update_user(
         &self,
         ctx: &Ctx,
         input: shapes::UpdateUserRequest,
     ) -> Result<(), IamError> {
         Iam::update_user(self, ctx, input).await
+    }
+
+    async fn upload_server_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UploadServerCertificateRequest,
+    ) -> Result<shapes::UploadServerCertificateResponse, IamError> {
+        Iam::upload_server_certificate(self, ctx, input).await
+    }
+
+    async fn upload_signing_certificate(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UploadSigningCertificateRequest,
+    ) -> Result<shapes::UploadSigningCertificateResponse, IamError> {
+        Iam::upload_signing_certificate(self, ctx, input).await
+    }
+
+    async fn upload_ssh_public_key(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UploadSSHPublicKeyRequest,
+    ) -> Result<shapes::UploadSSHPublicKeyResponse, IamError> {
+        Iam::upload_ssh_public_key(self, ctx, input).await
+    }
+
+    // Identity providers, the policy simulator and context keys (federation.rs,
+    // simulation.rs): one contiguous block, kept apart for merges.
+
+    async fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::AddClientIDToOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::add_client_id_to_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn create_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateOpenIDConnectProviderRequest,
+    ) -> Result<shapes::CreateOpenIDConnectProviderResponse, IamError> {
+        Iam::create_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn create_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::CreateSAMLProviderRequest,
+    ) -> Result<shapes::CreateSAMLProviderResponse, IamError> {
+        Iam::create_saml_provider(self, ctx, input).await
+    }
+
+    async fn delete_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn delete_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::DeleteSAMLProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::delete_saml_provider(self, ctx, input).await
+    }
+
+    async fn get_context_keys_for_custom_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetContextKeysForCustomPolicyRequest,
+    ) -> Result<shapes::GetContextKeysForPolicyResponse, IamError> {
+        Iam::get_context_keys_for_custom_policy(self, ctx, input).await
+    }
+
+    async fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetContextKeysForPrincipalPolicyRequest,
+    ) -> Result<shapes::GetContextKeysForPolicyResponse, IamError> {
+        Iam::get_context_keys_for_principal_policy(self, ctx, input).await
+    }
+
+    async fn get_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetOpenIDConnectProviderRequest,
+    ) -> Result<shapes::GetOpenIDConnectProviderResponse, IamError> {
+        Iam::get_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn get_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::GetSAMLProviderRequest,
+    ) -> Result<shapes::GetSAMLProviderResponse, IamError> {
+        Iam::get_saml_provider(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListOpenIDConnectProviderTagsRequest,
+    ) -> Result<shapes::ListOpenIDConnectProviderTagsResponse, IamError> {
+        Iam::list_open_id_connect_provider_tags(self, ctx, input).await
+    }
+
+    async fn list_open_id_connect_providers(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListOpenIDConnectProvidersRequest,
+    ) -> Result<shapes::ListOpenIDConnectProvidersResponse, IamError> {
+        Iam::list_open_id_connect_providers(self, ctx, input).await
+    }
+
+    async fn list_saml_provider_tags(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSAMLProviderTagsRequest,
+    ) -> Result<shapes::ListSAMLProviderTagsResponse, IamError> {
+        Iam::list_saml_provider_tags(self, ctx, input).await
+    }
+
+    async fn list_saml_providers(
+        &self,
+        ctx: &Ctx,
+        input: shapes::ListSAMLProvidersRequest,
+    ) -> Result<shapes::ListSAMLProvidersResponse, IamError> {
+        Iam::list_saml_providers(self, ctx, input).await
+    }
+
+    async fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::RemoveClientIDFromOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::remove_client_id_from_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn simulate_custom_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SimulateCustomPolicyRequest,
+    ) -> Result<shapes::SimulatePolicyResponse, IamError> {
+        Iam::simulate_custom_policy(self, ctx, input).await
+    }
+
+    async fn simulate_principal_policy(
+        &self,
+        ctx: &Ctx,
+        input: shapes::SimulatePrincipalPolicyRequest,
+    ) -> Result<shapes::SimulatePolicyResponse, IamError> {
+        Iam::simulate_principal_policy(self, ctx, input).await
+    }
+
+    async fn tag_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn tag_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::TagSAMLProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::tag_saml_provider(self, ctx, input).await
+    }
+
+    async fn untag_open_id_connect_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagOpenIDConnectProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_open_id_connect_provider(self, ctx, input).await
+    }
+
+    async fn untag_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UntagSAMLProviderRequest,
+    ) -> Result<(), IamError> {
+        Iam::untag_saml_provider(self, ctx, input).await
+    }
+
+    async fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateOpenIDConnectProviderThumbprintRequest,
+    ) -> Result<(), IamError> {
+        Iam::update_open_id_connect_provider_thumbprint(self, ctx, input).await
+    }
+
+    async fn update_saml_provider(
+        &self,
+        ctx: &Ctx,
+        input: shapes::UpdateSAMLProviderRequest,
+    ) -> Result<shapes::UpdateSAMLProviderResponse, IamError> {
+        Iam::update_saml_provider(self, ctx, input).await
     }
 }

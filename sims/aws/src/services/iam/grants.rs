@@ -43,6 +43,10 @@ pub(crate) trait Grantee: Record {
     fn attached(&mut self) -> &mut Vec<String>;
     /// Inline policies: name to document as given.
     fn inline(&mut self) -> &mut BTreeMap<String, String>;
+    /// Refuses changes to an entity only AWS may change (a service-linked role).
+    fn check_modifiable(&self) -> Result<(), IamError> {
+        Ok(())
+    }
 }
 
 /// `NoSuchEntity` for an entity of `kind` that does not exist.
@@ -101,6 +105,7 @@ impl Iam {
             let mut entity: G = txn
                 .get(G::collection(self), &entity_key)?
                 .ok_or_else(|| no_such_entity(&G::KIND, name))?;
+            entity.check_modifiable()?;
             self.policy(ctx, &arn)?;
             let attached = entity.attached();
             if attached.contains(&arn) {
@@ -126,6 +131,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         PolicyArn::parse(arn)?;
         self.modify_grantee::<G, _>(ctx, name, |entity| {
+            entity.check_modifiable()?;
             let attached = entity.attached();
             let before = attached.len();
             attached.retain(|attached| attached != arn);
@@ -176,6 +182,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         check_document(&document, PolicyKind::Identity, None)?;
         self.modify_grantee::<G, _>(ctx, name, |entity| {
+            entity.check_modifiable()?;
             let entity_name = entity.name().to_string();
             let inline = entity.inline();
             let others: usize = inline
@@ -221,6 +228,7 @@ impl Iam {
         policy_name: &str,
     ) -> Result<(), IamError> {
         self.modify_grantee::<G, _>(ctx, name, |entity| {
+            entity.check_modifiable()?;
             entity
                 .inline()
                 .remove(policy_name)

@@ -21,6 +21,9 @@ use super::paging::paginate;
 use super::{Iam, IamError, account_prefix, key, timestamp, under};
 use crate::services::Ctx;
 
+/// IAM's default quota of groups per account.
+const GROUPS_QUOTA: (&str, usize) = ("GroupsPerAccount", 300);
+
 /// The most groups a user may belong to (`GroupsPerUser`, not adjustable).
 const GROUPS_PER_USER: usize = 10;
 
@@ -105,17 +108,19 @@ impl Iam {
             attached_policies: Vec::new(),
             inline_policies: BTreeMap::new(),
         };
-        self.groups
-            .modify(&key(&ctx.account_id, &input.group_name), |slot| {
-                if slot.is_some() {
-                    return Err(IamError::EntityAlreadyExists(format!(
-                        "Group with name {} already exists.",
-                        input.group_name
-                    )));
-                }
-                *slot = Some(group.clone());
-                Ok(())
-            })?;
+        self.insert_new(
+            &self.groups,
+            ctx,
+            &input.group_name,
+            group.clone(),
+            GROUPS_QUOTA,
+            || {
+                IamError::EntityAlreadyExists(format!(
+                    "Group with name {} already exists.",
+                    input.group_name
+                ))
+            },
+        )?;
         Ok(CreateGroupResponse {
             group: group.output(),
         })

@@ -24,6 +24,9 @@ use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_
 use super::{Iam, IamError, account_prefix, key, timestamp, under};
 use crate::services::Ctx;
 
+/// IAM's default quota of instance profiles per account.
+const PROFILES_QUOTA: (&str, usize) = ("InstanceProfilesPerAccount", 1000);
+
 /// IAM's quota of roles per instance profile (`InstanceSessionsPerInstanceProfile`).
 const MAX_ROLES: usize = 1;
 
@@ -147,17 +150,17 @@ impl Iam {
             roles: Vec::new(),
             tags,
         };
-        self.instance_profiles.modify(
-            &key(&ctx.account_id, &input.instance_profile_name),
-            |slot| {
-                if slot.is_some() {
-                    return Err(IamError::EntityAlreadyExists(format!(
-                        "Instance Profile {} already exists.",
-                        input.instance_profile_name
-                    )));
-                }
-                *slot = Some(profile.clone());
-                Ok(())
+        self.insert_new(
+            &self.instance_profiles,
+            ctx,
+            &input.instance_profile_name,
+            profile.clone(),
+            PROFILES_QUOTA,
+            || {
+                IamError::EntityAlreadyExists(format!(
+                    "Instance Profile {} already exists.",
+                    input.instance_profile_name
+                ))
             },
         )?;
         Ok(CreateInstanceProfileResponse {

@@ -35,9 +35,17 @@ pub struct LoginProfile {
     /// Digests of earlier passwords, newest first.
     #[serde(default)]
     pub previous_digests: Vec<String>,
+    /// When the password was last set (creation, update or change).
+    #[serde(default)]
+    pub password_changed_ms: Option<i64>,
 }
 
 impl LoginProfile {
+    /// When the current password was set.
+    pub fn last_changed_ms(&self) -> i64 {
+        self.password_changed_ms.unwrap_or(self.create_date_ms)
+    }
+
     fn output(&self, user_name: &str) -> shapes::LoginProfile {
         shapes::LoginProfile {
             user_name: user_name.to_string(),
@@ -125,6 +133,7 @@ impl Iam {
             password_reset_required: input.password_reset_required.unwrap_or(false),
             password_digest: self.password_digest(&password),
             previous_digests: Vec::new(),
+            password_changed_ms: None,
         };
         let user_name = self.modify_user(ctx, &user_name, |user| {
             if user.login_profile.is_some() {
@@ -166,6 +175,7 @@ impl Iam {
         let profile = user
             .login_profile
             .ok_or_else(|| no_such_profile(&user.user_name))?;
+        let now = self.now_millis();
         let new_digest = match &input.password {
             Some(password) => {
                 self.check_password(ctx, password, Some(&profile))?;
@@ -180,7 +190,7 @@ impl Iam {
                 .as_mut()
                 .ok_or_else(|| no_such_profile(&name))?;
             if let Some(new_digest) = new_digest {
-                replace_password(profile, new_digest);
+                replace_password(profile, new_digest, now);
             }
             if let Some(required) = input.password_reset_required {
                 profile.password_reset_required = required;
@@ -225,13 +235,14 @@ impl Iam {
         }
         self.check_password(ctx, &input.new_password, Some(&profile))?;
         let new_digest = self.password_digest(&input.new_password);
+        let now = self.now_millis();
         self.modify_user(ctx, &user_name, |user| {
             let name = user.user_name.clone();
             let profile = user
                 .login_profile
                 .as_mut()
                 .ok_or_else(|| no_such_profile(&name))?;
-            replace_password(profile, new_digest);
+            replace_password(profile, new_digest, now);
             profile.password_reset_required = false;
             Ok(())
         })
@@ -239,7 +250,8 @@ impl Iam {
 }
 
 /// Makes `new_digest` the current password, remembering the old one for the reuse rule.
-fn replace_password(profile: &mut LoginProfile, new_digest: String) {
+fn replace_password(profile: &mut LoginProfile, new_digest: String, now_ms: i64) {
+    profile.password_changed_ms = Some(now_ms);
     let old = std::mem::replace(&mut profile.password_digest, new_digest);
     profile.previous_digests.insert(0, old);
     profile.previous_digests.truncate(REMEMBERED_PASSWORDS);

@@ -1,16 +1,12 @@
-//! The AWS managed policies the simulator knows: the ones terraform modules, CloudFormation
-//! templates and tutorials attach most (`AdministratorAccess`, the ECS task execution and Lambda
-//! basic execution service roles, S3, CloudWatch Logs, ECR and ECS access, ...).
+//! Every AWS managed policy (1,485 of them as of the vendored data): name, path, default
+//! version, dates and the default version's document as AWS publishes it, from
+//! `managed/aws-managed-policies.json` (`scripts/refresh-iam-managed-policies`), parsed on
+//! first use. They are visible to `GetPolicy`, `GetPolicyVersion` (default version only),
+//! `ListPolicyVersions` and `ListPolicies`, and attachable to users, groups and roles. Any other
+//! `arn:aws:iam::aws:policy/...` does not exist.
 //!
-//! Each entry carries AWS's name, path, policy ID, default version, dates and description, and
-//! its document as AWS publishes it (the files under `managed/`, taken from AWS's
-//! `GetPolicyVersion` answers as of early 2026, with `Version` and `Statement` in AWS's usual
-//! order). They are visible to `GetPolicy`, `GetPolicyVersion` (default version only),
-//! `ListPolicyVersions` and `ListPolicies` with `Scope=AWS`, and attachable to roles. Any other
-//! `arn:aws:iam::aws:policy/...` does not exist here.
-//!
-//! One deviation: `AmazonECS_FullAccess`'s real policy ID is not known to us, so it carries an
-//! obviously synthetic one (`ANPASOCKERLESSECSFULL`).
+//! Deviations: the data carries no policy IDs or descriptions. The most used policies get AWS's
+//! real ones from [`KNOWN`]; the others get a stable ID of AWS's form and no description.
 //!
 //! What this module must not hold: anything per account (attachment counts are derived from
 //! the roles that attach a policy).
@@ -22,6 +18,7 @@ pub(crate) struct AwsManagedPolicy {
     pub path: &'static str,
     pub policy_id: &'static str,
     pub default_version_id: &'static str,
+    /// Empty where AWS's description is not in the vendored data.
     pub description: &'static str,
     pub create_date_ms: i64,
     pub update_date_ms: i64,
@@ -35,118 +32,136 @@ impl AwsManagedPolicy {
     }
 }
 
-/// Every AWS managed policy the simulator knows, by name.
-pub(crate) static AWS_MANAGED: &[AwsManagedPolicy] = &[
-    AwsManagedPolicy {
-        name: "AdministratorAccess",
-        path: "/",
-        policy_id: "ANPAIWMBCKSKIEE64ZLYK",
-        default_version_id: "v1",
-        description: "Provides full access to AWS services and resources.",
-        create_date_ms: 1_423_247_986_000,
-        update_date_ms: 1_423_247_986_000,
-        document: include_str!("managed/AdministratorAccess.json"),
-    },
-    AwsManagedPolicy {
-        name: "AmazonEC2ContainerRegistryReadOnly",
-        path: "/",
-        policy_id: "ANPAIFYZPA37OOHVIH7KQ",
-        default_version_id: "v3",
-        description: "Provides read-only access to Amazon EC2 Container Registry repositories.",
-        create_date_ms: 1_450_717_455_000,
-        update_date_ms: 1_576_011_392_000,
-        document: include_str!("managed/AmazonEC2ContainerRegistryReadOnly.json"),
-    },
-    AwsManagedPolicy {
-        name: "AmazonECSTaskExecutionRolePolicy",
-        path: "/service-role/",
-        policy_id: "ANPAJG4T4G4PV56DE72PY",
-        default_version_id: "v1",
-        description: "Provides access to other AWS service resources that are required to run \
+/// Policy IDs and descriptions AWS gives the most used managed policies (the vendored data
+/// carries neither). `AmazonECS_FullAccess`'s real ID is not known: it carries a synthetic one.
+const KNOWN: &[(&str, &str, &str)] = &[
+    (
+        "AdministratorAccess",
+        "ANPAIWMBCKSKIEE64ZLYK",
+        "Provides full access to AWS services and resources.",
+    ),
+    (
+        "AmazonEC2ContainerRegistryReadOnly",
+        "ANPAIFYZPA37OOHVIH7KQ",
+        "Provides read-only access to Amazon EC2 Container Registry repositories.",
+    ),
+    (
+        "AmazonECSTaskExecutionRolePolicy",
+        "ANPAJG4T4G4PV56DE72PY",
+        "Provides access to other AWS service resources that are required to run \
                       Amazon ECS tasks",
-        create_date_ms: 1_510_858_102_000,
-        update_date_ms: 1_510_858_102_000,
-        document: include_str!("managed/AmazonECSTaskExecutionRolePolicy.json"),
-    },
-    AwsManagedPolicy {
-        name: "AmazonECS_FullAccess",
-        path: "/",
-        policy_id: "ANPASOCKERLESSECSFULL",
-        default_version_id: "v21",
-        description: "Provides administrative access to Amazon ECS resources and enables ECS \
+    ),
+    (
+        "AmazonECS_FullAccess",
+        "ANPASOCKERLESSECSFULL",
+        "Provides administrative access to Amazon ECS resources and enables ECS \
                       features through access to other AWS service resources, including VPCs, \
                       Auto Scaling groups, and CloudFormation stacks.",
-        create_date_ms: 1_510_090_614_000,
-        update_date_ms: 1_723_577_977_000,
-        document: include_str!("managed/AmazonECS_FullAccess.json"),
-    },
-    AwsManagedPolicy {
-        name: "AmazonS3FullAccess",
-        path: "/",
-        policy_id: "ANPAIFIR6V6BVTRAHWINE",
-        default_version_id: "v2",
-        description: "Provides full access to all buckets via the AWS Management Console.",
-        create_date_ms: 1_423_248_058_000,
-        update_date_ms: 1_632_773_797_000,
-        document: include_str!("managed/AmazonS3FullAccess.json"),
-    },
-    AwsManagedPolicy {
-        name: "AmazonS3ReadOnlyAccess",
-        path: "/",
-        policy_id: "ANPAIZTJ4DXE7G6AGAE6M",
-        default_version_id: "v3",
-        description: "Provides read only access to all buckets via the AWS Management Console.",
-        create_date_ms: 1_423_248_059_000,
-        update_date_ms: 1_691_703_099_000,
-        document: include_str!("managed/AmazonS3ReadOnlyAccess.json"),
-    },
-    AwsManagedPolicy {
-        name: "AWSLambdaBasicExecutionRole",
-        path: "/service-role/",
-        policy_id: "ANPAJNCQGXC42545SKXIK",
-        default_version_id: "v1",
-        description: "Provides write permissions to CloudWatch Logs.",
-        create_date_ms: 1_428_591_823_000,
-        update_date_ms: 1_428_591_823_000,
-        document: include_str!("managed/AWSLambdaBasicExecutionRole.json"),
-    },
-    AwsManagedPolicy {
-        name: "CloudWatchLogsFullAccess",
-        path: "/",
-        policy_id: "ANPAJ3ZGNWK2R5HW5BQFO",
-        default_version_id: "v8",
-        description: "Provides full access to CloudWatch Logs",
-        create_date_ms: 1_423_248_002_000,
-        update_date_ms: 1_770_919_233_000,
-        document: include_str!("managed/CloudWatchLogsFullAccess.json"),
-    },
-    AwsManagedPolicy {
-        name: "PowerUserAccess",
-        path: "/",
-        policy_id: "ANPAJYRXTHIB4FOVS3ZXS",
-        default_version_id: "v12",
-        description: "Provides full access to AWS services and resources, but does not allow \
+    ),
+    (
+        "AmazonS3FullAccess",
+        "ANPAIFIR6V6BVTRAHWINE",
+        "Provides full access to all buckets via the AWS Management Console.",
+    ),
+    (
+        "AmazonS3ReadOnlyAccess",
+        "ANPAIZTJ4DXE7G6AGAE6M",
+        "Provides read only access to all buckets via the AWS Management Console.",
+    ),
+    (
+        "AWSLambdaBasicExecutionRole",
+        "ANPAJNCQGXC42545SKXIK",
+        "Provides write permissions to CloudWatch Logs.",
+    ),
+    (
+        "CloudWatchLogsFullAccess",
+        "ANPAJ3ZGNWK2R5HW5BQFO",
+        "Provides full access to CloudWatch Logs",
+    ),
+    (
+        "PowerUserAccess",
+        "ANPAJYRXTHIB4FOVS3ZXS",
+        "Provides full access to AWS services and resources, but does not allow \
                       management of Users and groups.",
-        create_date_ms: 1_423_247_987_000,
-        update_date_ms: 1_770_919_154_000,
-        document: include_str!("managed/PowerUserAccess.json"),
-    },
-    AwsManagedPolicy {
-        name: "ReadOnlyAccess",
-        path: "/",
-        policy_id: "ANPAILL3HVNFSB6DCOWYQ",
-        default_version_id: "v182",
-        description: "Provides read-only access to AWS services and resources.",
-        create_date_ms: 1_423_247_988_000,
-        update_date_ms: 1_775_230_032_000,
-        document: include_str!("managed/ReadOnlyAccess.json"),
-    },
+    ),
+    (
+        "ReadOnlyAccess",
+        "ANPAILL3HVNFSB6DCOWYQ",
+        "Provides read-only access to AWS services and resources.",
+    ),
 ];
 
-/// The AWS managed policy an ARN names, if the simulator knows it. The path is part of the ARN:
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Vendored {
+    path: String,
+    default_version_id: String,
+    create_date: String,
+    update_date: String,
+    document: String,
+}
+
+/// Every AWS managed policy, from `managed/aws-managed-policies.json`, parsed on first use.
+pub(crate) fn all() -> &'static [AwsManagedPolicy] {
+    static ALL: std::sync::OnceLock<Vec<AwsManagedPolicy>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        // A vendored file that does not parse is a build defect the tests below catch.
+        let vendored: std::collections::BTreeMap<String, Vendored> =
+            serde_json::from_str(include_str!("managed/aws-managed-policies.json"))
+                .unwrap_or_else(|error| panic!("vendored AWS managed policies: {error}"));
+        vendored
+            .into_iter()
+            .map(|(name, policy)| {
+                let known = KNOWN.iter().find(|(known, _, _)| *known == name);
+                // Loaded once and kept for the life of the process, as `&'static` data.
+                let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+                AwsManagedPolicy {
+                    policy_id: known.map_or_else(|| leak(synthetic_id(&name)), |k| k.1),
+                    description: known.map_or("", |k| k.2),
+                    path: leak(policy.path),
+                    default_version_id: leak(policy.default_version_id),
+                    create_date_ms: millis(&policy.create_date),
+                    update_date_ms: millis(&policy.update_date),
+                    document: leak(policy.document),
+                    name: leak(name),
+                }
+            })
+            .collect()
+    })
+}
+
+/// A stable policy ID of AWS's form (`ANPA` and 17 base32 characters) for a policy whose real
+/// ID the data lacks.
+fn synthetic_id(name: &str) -> String {
+    use sha2::Digest;
+    const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let tail: String = digest
+        .iter()
+        .take(17)
+        .map(|byte| BASE32[usize::from(byte % 32)] as char)
+        .collect();
+    format!("ANPA{tail}")
+}
+
+fn millis(date: &str) -> i64 {
+    time::OffsetDateTime::parse(date, &time::format_description::well_known::Rfc3339)
+        .map_or(0, |at| (at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// The AWS managed policy an ARN names, if AWS has it. The path is part of the ARN:
 /// `arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole` (without `service-role/`) is not it.
 pub(crate) fn by_arn(arn: &str) -> Option<&'static AwsManagedPolicy> {
-    AWS_MANAGED.iter().find(|policy| policy.arn() == arn)
+    static BY_ARN: std::sync::OnceLock<std::collections::HashMap<String, usize>> =
+        std::sync::OnceLock::new();
+    let index = BY_ARN.get_or_init(|| {
+        all()
+            .iter()
+            .enumerate()
+            .map(|(position, policy)| (policy.arn(), position))
+            .collect()
+    });
+    index.get(arn).map(|&position| &all()[position])
 }
 
 #[cfg(test)]
@@ -210,7 +225,8 @@ mod tests {
     #[test]
     fn entries_are_well_formed() {
         let mut ids = std::collections::HashSet::new();
-        for policy in AWS_MANAGED {
+        assert!(all().len() > 1000, "every AWS managed policy is vendored");
+        for policy in all() {
             assert!(
                 policy.policy_id.len() == 21 && policy.policy_id.starts_with("ANPA"),
                 "{}: policy ID {}",
@@ -229,14 +245,27 @@ mod tests {
                 "{}",
                 policy.name
             );
-            assert!(!policy.description.is_empty());
             let document: serde_json::Value = serde_json::from_str(policy.document)
                 .unwrap_or_else(|error| panic!("{}: document: {error}", policy.name));
-            assert_eq!(document["Version"], "2012-10-17", "{}", policy.name);
-            assert!(document["Statement"].is_array(), "{}", policy.name);
             assert!(
-                crate::policy::check(policy.document, crate::policy::PolicyKind::Identity).is_ok()
+                ["2012-10-17", "2008-10-17"].contains(&document["Version"].as_str().unwrap_or("")),
+                "{}",
+                policy.name
             );
+            // Every policy AWS publishes passes IAM's grammar.
+            if let Err(error) =
+                crate::policy::check(policy.document, crate::policy::PolicyKind::Identity)
+            {
+                panic!("{}: {error}", policy.name);
+            }
+        }
+        for (name, _, description) in KNOWN {
+            let arn = all()
+                .iter()
+                .find(|policy| policy.name == *name)
+                .map(|policy| policy.arn());
+            let known = arn.as_deref().and_then(by_arn);
+            assert_eq!(known.map(|policy| policy.description), Some(*description));
         }
     }
 

@@ -15,8 +15,17 @@
 //! | `grants` | attached and inline policies, once for users, groups and roles |
 //! | `groups` | groups and membership |
 //! | `access_keys` | users' and the root user's access keys, and their last use |
+//! | `credentials` | users' SSH public keys, signing certificates, service-specific credentials |
+//! | `server_certificates` | server certificates (body, chain, tags; checked against their key) |
+//! | `service_linked_roles` | roles services create for themselves, with AWS's names and policies |
+//! | `access_reports` | service last accessed reports, policies granting service access |
+//! | `organizations` | Organizations-dependent operations, delegation requests, outbound federation |
+//! | `reports` | the account summary, the credential report, the authorization details |
+//! | `keys` | parsing SSH keys, certificates and private keys as IAM checks them |
 //! | `login_profiles` | console passwords and `ChangePassword` |
-//! | `account` | what IAM keeps about the account itself |
+//! | `account` | what IAM keeps about the account itself: password policy, alias, STS preferences |
+//! | `passwords` | password rules and salted digests |
+//! | `mfa`, `totp` | virtual MFA devices; TOTP codes and QR codes as authenticator apps use them |
 //! | `principals` | the read API authorization and STS use: key owners, policies, boundaries, tags |
 //! | `tags` | how tag sets change and list, shared by every taggable entity |
 //! | `paging` | `Marker`/`MaxItems` over the shared pager, for every list operation |
@@ -29,21 +38,33 @@
 //! a delete and an attach racing each other cannot leave an attachment to something gone.
 
 mod access_keys;
+mod access_reports;
 mod account;
 mod api;
+mod credentials;
+mod directory;
+mod federation;
 mod grants;
 mod group_policies;
 mod groups;
 mod instance_profiles;
+mod keys;
 mod login_profiles;
 mod managed;
+mod mfa;
+mod organizations;
 mod paging;
 mod passwords;
 mod policies;
 pub mod principals;
+mod reports;
 mod role_policies;
 mod roles;
+mod server_certificates;
+mod service_linked_roles;
+mod simulation;
 mod tags;
+mod totp;
 mod user_policies;
 mod users;
 
@@ -60,11 +81,18 @@ use crate::policy::{self, PolicyKind};
 use crate::protocol::shape::{Constraint, Validation, Violation};
 
 pub use access_keys::StoredAccessKey;
+pub use access_reports::AccessJob;
 pub use account::AccountSettings;
+pub use directory::{PrincipalFacts, RoleFacts};
+pub use federation::{OidcProvider, SamlProvider, saml_metadata};
 pub use groups::Group;
 pub use instance_profiles::InstanceProfile;
+pub use mfa::StoredMfaDevice;
 pub use policies::ManagedPolicy;
+pub use reports::CredentialReport;
 pub use roles::Role;
+pub use server_certificates::StoredServerCertificate;
+pub use service_linked_roles::DeletionTask;
 pub use users::User;
 
 /// What STS needs to know about a role it is asked to assume.
@@ -150,6 +178,9 @@ pub enum IamError {
     /// something only AWS may change (an AWS managed policy).
     #[error("{0}")]
     AccessDenied(String),
+    /// IAM's own internal failure (`ServiceFailure`, 500): our bug, logged where it happens.
+    #[error("{0}")]
+    ServiceFailure(String),
     #[error(transparent)]
     Unimplemented(#[from] Unimplemented),
     #[error(transparent)]
@@ -167,6 +198,7 @@ impl IamError {
             IamError::LimitExceeded(_) => "LimitExceededException",
             IamError::InvalidInput(_) => "InvalidInputException",
             IamError::UnmodifiableEntity(_) => "UnmodifiableEntityException",
+            IamError::ServiceFailure(_) => "ServiceFailureException",
             IamError::PasswordPolicyViolation(_) => "PasswordPolicyViolationException",
             IamError::InvalidUserType(_) => "InvalidUserTypeException",
             IamError::EntityTemporarilyUnmodifiable(_) => "EntityTemporarilyUnmodifiableException",
@@ -240,12 +272,22 @@ pub struct Iam {
     pub(crate) roles: Arc<Collection<Role>>,
     pub(crate) policies: Arc<Collection<ManagedPolicy>>,
     pub(crate) instance_profiles: Arc<Collection<InstanceProfile>>,
+    pub(crate) oidc_providers: Arc<Collection<OidcProvider>>,
+    pub(crate) saml_providers: Arc<Collection<SamlProvider>>,
     pub(crate) users: Arc<Collection<User>>,
     pub(crate) groups: Arc<Collection<Group>>,
     /// By access key ID (IDs are unique across accounts).
     pub(crate) access_keys: Arc<Collection<StoredAccessKey>>,
     /// Per account: what IAM keeps about the account itself.
     pub(crate) accounts: Arc<Collection<AccountSettings>>,
+    pub(crate) mfa_devices: Arc<Collection<StoredMfaDevice>>,
+    pub(crate) server_certificates: Arc<Collection<StoredServerCertificate>>,
+    /// Access report jobs, by account and job ID.
+    pub(crate) access_jobs: Arc<Collection<AccessJob>>,
+    /// Service-linked role deletion tasks, by account and task ID.
+    pub(crate) deletion_tasks: Arc<Collection<DeletionTask>>,
+    /// Per account: the latest credential report.
+    pub(crate) credential_reports: Arc<Collection<CredentialReport>>,
     /// Account alias to account ID (aliases are unique across accounts).
     pub(crate) account_aliases: Arc<Collection<String>>,
 }
@@ -257,11 +299,18 @@ impl Iam {
             roles: store.collection("iam.roles")?,
             policies: store.collection("iam.policies")?,
             instance_profiles: store.collection("iam.instance_profiles")?,
+            oidc_providers: store.collection("iam.oidc_providers")?,
+            saml_providers: store.collection("iam.saml_providers")?,
             users: store.collection("iam.users")?,
             groups: store.collection("iam.groups")?,
             access_keys: store.collection("iam.access_keys")?,
             accounts: store.collection("iam.accounts")?,
             account_aliases: store.collection("iam.account_aliases")?,
+            mfa_devices: store.collection("iam.mfa_devices")?,
+            server_certificates: store.collection("iam.server_certificates")?,
+            credential_reports: store.collection("iam.credential_reports")?,
+            deletion_tasks: store.collection("iam.deletion_tasks")?,
+            access_jobs: store.collection("iam.access_jobs")?,
             kit,
         })
     }
@@ -290,6 +339,49 @@ impl Iam {
     /// Now, to the second: IAM's dates carry no fractions.
     pub(crate) fn now_millis(&self) -> i64 {
         self.kit.clock().now_millis().div_euclid(1000) * 1000
+    }
+
+    /// Refuses a new entity when the account already holds `quota.1` of its kind, in AWS's
+    /// words (`Cannot exceed quota for RolesPerAccount: 1000`).
+    pub(crate) fn check_account_quota<V: simkit::store::Record>(
+        &self,
+        txn: &Txn<'_>,
+        collection: &Collection<V>,
+        ctx: &Ctx,
+        (name, limit): (&str, usize),
+    ) -> Result<(), IamError> {
+        if txn
+            .scan_prefix(collection, &account_prefix(&ctx.account_id))?
+            .len()
+            >= limit
+        {
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for {name}: {limit}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Stores a new named entity of the caller's account in one transaction: refused with
+    /// `taken()` when its name is in use (in any case), and when the account's quota is full.
+    pub(crate) fn insert_new<V: simkit::store::Record>(
+        &self,
+        collection: &Collection<V>,
+        ctx: &Ctx,
+        name: &str,
+        value: V,
+        quota: (&str, usize),
+        taken: impl FnOnce() -> IamError,
+    ) -> Result<(), IamError> {
+        self.transaction(|txn| {
+            let entity_key = key(&ctx.account_id, name);
+            if txn.contains(collection, &entity_key)? {
+                return Err(taken());
+            }
+            self.check_account_quota(txn, collection, ctx, quota)?;
+            txn.insert(collection, &entity_key, value)?;
+            Ok(())
+        })
     }
 
     /// Runs `body` as one atomic change of IAM's records (see the module docs).

@@ -25,7 +25,7 @@ use sim_aws_shapes::iam::{
     SetDefaultPolicyVersionRequest, Tag, TagPolicyRequest, UntagPolicyRequest,
 };
 
-use super::managed::{self, AWS_MANAGED, AwsManagedPolicy};
+use super::managed::{self, AwsManagedPolicy};
 use super::paging::paginate;
 use super::principals::HolderKind;
 use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
@@ -37,6 +37,9 @@ use crate::services::Ctx;
 
 /// IAM's quota on a managed policy document's size (`PolicySize`).
 const POLICY_SIZE_QUOTA: (&str, usize) = ("PolicySize", 6144);
+
+/// IAM's default quota of customer managed policies per account.
+const POLICIES_QUOTA: (&str, usize) = ("PoliciesPerAccount", 1500);
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
@@ -210,7 +213,7 @@ impl Policy {
         }
     }
 
-    fn position(&self) -> String {
+    pub(crate) fn position(&self) -> String {
         policy_position(self.name(), matches!(self, Policy::Aws(_)))
     }
 
@@ -248,7 +251,9 @@ impl Policy {
 
     fn description(&self) -> Option<String> {
         match self {
-            Policy::Aws(policy) => Some(policy.description.to_string()),
+            Policy::Aws(policy) => {
+                (!policy.description.is_empty()).then(|| policy.description.to_string())
+            }
             Policy::Local(policy) => policy.description.clone(),
         }
     }
@@ -279,7 +284,7 @@ impl Policy {
     }
 
     /// Every version, newest first, as (version ID, document, create date).
-    fn versions(&self) -> Vec<(String, String, i64)> {
+    pub(crate) fn versions(&self) -> Vec<(String, String, i64)> {
         match self {
             Policy::Aws(policy) => vec![(
                 policy.default_version_id.to_string(),
@@ -301,7 +306,7 @@ impl Policy {
         }
     }
 
-    fn default_version_id(&self) -> &str {
+    pub(crate) fn default_version_id(&self) -> &str {
         match self {
             Policy::Aws(policy) => policy.default_version_id,
             Policy::Local(policy) => &policy.default_version_id,
@@ -493,17 +498,19 @@ impl Iam {
             next_version: 2,
             tags,
         };
-        self.policies
-            .modify(&key(&ctx.account_id, &input.policy_name), |slot| {
-                if slot.is_some() {
-                    return Err(IamError::EntityAlreadyExists(format!(
-                        "A policy called {} already exists. Duplicate names are not allowed.",
-                        input.policy_name
-                    )));
-                }
-                *slot = Some(policy.clone());
-                Ok(())
-            })?;
+        self.insert_new(
+            &self.policies,
+            ctx,
+            &input.policy_name,
+            policy.clone(),
+            POLICIES_QUOTA,
+            || {
+                IamError::EntityAlreadyExists(format!(
+                    "A policy called {} already exists. Duplicate names are not allowed.",
+                    input.policy_name
+                ))
+            },
+        )?;
         Ok(CreatePolicyResponse {
             policy: Some(Policy::Local(Box::new(policy)).created()),
         })
@@ -533,7 +540,7 @@ impl Iam {
         let scope = scope.unwrap_or("All");
         let mut candidates = Vec::new();
         if matches!(scope, "All" | "AWS") {
-            candidates.extend(AWS_MANAGED.iter().map(Policy::Aws));
+            candidates.extend(managed::all().iter().map(Policy::Aws));
         }
         if matches!(scope, "All" | "Local") {
             candidates.extend(
@@ -857,8 +864,13 @@ impl Iam {
                     && holder.uses(&input.policy_arn, input.policy_usage_filter.as_deref())
             })
             .map(|holder| {
-                let position =
-                    format!("{}/{}", holder.kind as u8, holder.name.to_ascii_lowercase());
+                // Groups, then users, then roles, each by name.
+                let rank = match holder.kind {
+                    HolderKind::Group => 0,
+                    HolderKind::User => 1,
+                    HolderKind::Role => 2,
+                };
+                let position = format!("{rank}/{}", holder.name.to_ascii_lowercase());
                 (position, holder)
             })
             .collect();

@@ -11,6 +11,7 @@
 //! | [`Iam::principal_tags`] | the principal's tags (`aws:PrincipalTag/...`) |
 //! | [`Iam::managed_policy_document`] | a managed policy's default version, by ARN (AWS managed or customer managed) |
 //! | [`Iam::note_access_key_use`] | records a key's use, for `GetAccessKeyLastUsed` (the one write here) |
+//! | [`Iam::outbound_federation_issuer`] | the account's issuer URL while outbound web identity federation is enabled (STS `GetWebIdentityToken`) |
 //!
 //! Everything comes out as plain owned data read from the store at the time of the call; no
 //! lock is held after a call returns, and nothing here changes what it reads. Documents are the
@@ -332,6 +333,18 @@ impl Iam {
             });
         })?;
         Ok(())
+    }
+}
+
+impl Iam {
+    /// The account's issuer URL while outbound web identity federation is enabled
+    /// (`EnableOutboundWebIdentityFederation`); `None` while it is disabled.
+    pub fn outbound_federation_issuer(&self, account_id: &str) -> Option<String> {
+        let settings = self.accounts.get(account_id)?;
+        settings
+            .outbound_federation_enabled
+            .then_some(settings.outbound_federation_issuer)
+            .flatten()
     }
 }
 

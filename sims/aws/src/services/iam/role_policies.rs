@@ -39,6 +39,10 @@ impl Grantee for Role {
     fn inline(&mut self) -> &mut BTreeMap<String, String> {
         &mut self.inline_policies
     }
+
+    fn check_modifiable(&self) -> Result<(), IamError> {
+        Role::check_modifiable(self)
+    }
 }
 
 impl Iam {

@@ -52,6 +52,9 @@ pub struct Role {
 /// IAM's default quota on a trust policy's size (`ACLSizePerRole`).
 const TRUST_POLICY_QUOTA: (&str, usize) = ("ACLSizePerRole", 2048);
 
+/// IAM's default quota of roles per account.
+const ROLES_QUOTA: (&str, usize) = ("RolesPerAccount", 1000);
+
 /// How roles treat tag keys.
 pub(crate) const ROLE_TAGS: TagKeys = TagKeys::CaseInsensitive;
 
@@ -203,6 +206,7 @@ impl Iam {
                     role.role_name
                 )));
             }
+            self.check_account_quota(txn, &self.roles, ctx, ROLES_QUOTA)?;
             txn.insert(&self.roles, &role_key, role)?;
             Ok(())
         })
@@ -275,6 +279,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         check_trust_policy(&input.policy_document)?;
         self.modify_role(ctx, &input.role_name, |role| {
+            role.check_modifiable()?;
             role.assume_role_policy_document = input.policy_document;
             Ok(())
         })
@@ -290,6 +295,7 @@ impl Iam {
             let role = txn
                 .get(&self.roles, &role_key)?
                 .ok_or_else(|| no_such_role(&input.role_name))?;
+            role.check_modifiable()?;
             // Checked first, as IAM does: a role in a profile cannot go whatever else it holds.
             let in_profile = txn
                 .scan_prefix(&self.instance_profiles, &account_prefix(&ctx.account_id))?
@@ -325,6 +331,7 @@ impl Iam {
             let mut role = txn
                 .get(&self.roles, &role_key)?
                 .ok_or_else(|| no_such_role(&input.role_name))?;
+            role.check_modifiable()?;
             self.check_boundary(ctx, &input.permissions_boundary)?;
             role.permissions_boundary = Some(input.permissions_boundary);
             txn.insert(&self.roles, &role_key, role)?;
@@ -338,6 +345,7 @@ impl Iam {
         input: DeleteRolePermissionsBoundaryRequest,
     ) -> Result<(), IamError> {
         self.modify_role(ctx, &input.role_name, |role| {
+            role.check_modifiable()?;
             role.permissions_boundary = None;
             Ok(())
         })

@@ -402,13 +402,16 @@ async fn aws_managed_policies_are_listed_and_read_only() {
             "PolicyName",
         )
         .await;
-    assert_eq!(
-        names,
-        [vec![
-            "AmazonECSTaskExecutionRolePolicy",
-            "AWSLambdaBasicExecutionRole"
-        ]]
-    );
+    // Every AWS managed policy under the path, in pages of 100, each once and in order.
+    let all: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
+    assert!(names.len() > 1 && names.iter().all(|page| page.len() <= 100));
+    assert!(all.contains(&"AmazonECSTaskExecutionRolePolicy"));
+    assert!(all.contains(&"AWSLambdaBasicExecutionRole"));
+    assert!(!all.contains(&"AdministratorAccess"), "its path is /");
+    let mut unique = all.clone();
+    unique.sort_unstable_by_key(|name| name.to_lowercase());
+    unique.dedup();
+    assert_eq!(unique.len(), all.len());
     let local = h.policy("mine").await;
     let local_only = h.ok("ListPolicies", json!({"Scope": "Local"})).await;
     assert_eq!(local_only["Policies"][0]["Arn"], json!(local));
@@ -462,14 +465,13 @@ async fn documents_are_checked() {
             "{document}"
         );
     }
-    // Only JSON-ness is checked: the durability scenario stores roles with a `{}` trust policy.
-    h.ok(
-        "CreateRole",
-        json!({"RoleName": "bare", "AssumeRolePolicyDocument": "{}"}),
-    )
-    .await;
+    // The trust policy grammar refuses a document without statements.
+    assert_eq!(
+        h.err("CreateRole", malformed("{}")).await.1,
+        "Missing required field Statement"
+    );
     let huge = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":["{}"]}}]}}"#,
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::{}"]}}]}}"#,
         "a".repeat(7000)
     );
     assert_eq!(
@@ -676,7 +678,7 @@ async fn updates_change_only_what_they_name() {
         ),
         (json!(7200), json!("d"))
     );
-    let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]}"#;
     h.ok(
         "UpdateAssumeRolePolicy",
         json!({"RoleName": "r", "PolicyDocument": trust}),
@@ -945,4 +947,412 @@ async fn principals_see_policies_through_groups_and_boundaries() {
     assert_eq!(entities["PolicyGroups"][0]["GroupName"], "g");
     let counted = h.ok("GetPolicy", json!({"PolicyArn": boundary})).await;
     assert_eq!(counted["Policy"]["PermissionsBoundaryUsageCount"], 1);
+}
+
+#[tokio::test]
+async fn virtual_mfa_devices_enable_with_real_totp_codes() {
+    use super::totp::{code_at, decode_base32, step_of};
+    use base64::Engine;
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "m"})).await;
+    let created = h
+        .ok(
+            "CreateVirtualMFADevice",
+            json!({"VirtualMFADeviceName": "m-device"}),
+        )
+        .await;
+    let device = &created["VirtualMFADevice"];
+    let serial = text(&device["SerialNumber"]);
+    assert_eq!(serial, "arn:aws:iam::123456789012:mfa/m-device");
+    let seed = base64::engine::general_purpose::STANDARD
+        .decode(text(&device["Base32StringSeed"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secret = decode_base32(std::str::from_utf8(&seed).unwrap_or_default())
+        .unwrap_or_else(|| panic!("seed is not Base32"));
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(text(&device["QRCodePNG"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(&png[..4], b"\x89PNG");
+    let now = step_of(1_700_000_000);
+    let enable = |first: String, second: String| json!({"UserName": "m", "SerialNumber": serial, "AuthenticationCode1": first, "AuthenticationCode2": second});
+    assert_eq!(
+        h.err("EnableMFADevice", enable("000000".into(), "000000".into()))
+            .await,
+        (
+            "InvalidAuthenticationCodeException".into(),
+            "Authentication code for device is not valid.".into()
+        )
+    );
+    h.ok(
+        "EnableMFADevice",
+        enable(code_at(&secret, now - 1), code_at(&secret, now)),
+    )
+    .await;
+    let listed = h.ok("ListMFADevices", json!({"UserName": "m"})).await;
+    assert_eq!(listed["MFADevices"][0]["SerialNumber"], json!(serial));
+    let assigned = h
+        .ok(
+            "ListVirtualMFADevices",
+            json!({"AssignmentStatus": "Assigned"}),
+        )
+        .await;
+    assert_eq!(assigned["VirtualMFADevices"][0]["User"]["UserName"], "m");
+    assert_eq!(
+        h.err("DeleteVirtualMFADevice", json!({"SerialNumber": serial}))
+            .await
+            .0,
+        "DeleteConflictException"
+    );
+    assert_eq!(
+        h.err("DeleteUser", json!({"UserName": "m"})).await.1,
+        "Cannot delete entity, must delete MFA device first."
+    );
+    h.ok(
+        "DeactivateMFADevice",
+        json!({"UserName": "m", "SerialNumber": serial}),
+    )
+    .await;
+    h.ok("DeleteVirtualMFADevice", json!({"SerialNumber": serial}))
+        .await;
+    h.ok("DeleteUser", json!({"UserName": "m"})).await;
+}
+
+#[tokio::test]
+async fn credential_report_lists_root_and_users_with_their_credentials() {
+    use base64::Engine;
+    let h = harness();
+    assert_eq!(
+        h.err("GetCredentialReport", json!({})).await.0,
+        "CredentialReportNotPresentException"
+    );
+    h.ok("CreateUser", json!({"UserName": "reported"})).await;
+    h.ok(
+        "CreateLoginProfile",
+        json!({"UserName": "reported", "Password": "Sockerless-1!"}),
+    )
+    .await;
+    h.ok("CreateAccessKey", json!({"UserName": "reported"}))
+        .await;
+    let started = h.ok("GenerateCredentialReport", json!({})).await;
+    assert_eq!(started["State"], "STARTED");
+    assert_eq!(
+        h.ok("GenerateCredentialReport", json!({})).await["State"],
+        "COMPLETE"
+    );
+    let report = h.ok("GetCredentialReport", json!({})).await;
+    let csv = base64::engine::general_purpose::STANDARD
+        .decode(text(&report["Content"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let csv = String::from_utf8(csv).unwrap_or_default();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("user,arn,user_creation_time,password_enabled,"));
+    assert!(lines[1].starts_with("<root_account>,arn:aws:iam::123456789012:root,"));
+    let user: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(user.len(), 22);
+    assert_eq!(
+        (user[0], user[3], user[4], user[8], user[13]),
+        ("reported", "true", "no_information", "true", "false")
+    );
+    assert_eq!(user[2], "2023-11-14T22:13:20+00:00");
+}
+
+#[tokio::test]
+async fn summary_and_authorization_details_follow_what_exists() {
+    let h = harness();
+    let arn = h.policy("detail-policy").await;
+    h.ok("CreateUser", json!({"UserName": "du"})).await;
+    h.ok("CreateGroup", json!({"GroupName": "dg"})).await;
+    h.ok(
+        "AddUserToGroup",
+        json!({"UserName": "du", "GroupName": "dg"}),
+    )
+    .await;
+    h.role("dr", "/").await;
+    h.ok(
+        "AttachRolePolicy",
+        json!({"RoleName": "dr", "PolicyArn": arn}),
+    )
+    .await;
+    let summary = h.ok("GetAccountSummary", json!({})).await;
+    let map = &summary["SummaryMap"];
+    assert_eq!(
+        (
+            &map["Users"],
+            &map["Groups"],
+            &map["Roles"],
+            &map["Policies"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1))
+    );
+    let all = h.ok("GetAccountAuthorizationDetails", json!({})).await;
+    assert_eq!(all["UserDetailList"][0]["GroupList"], json!(["dg"]));
+    assert_eq!(
+        all["RoleDetailList"][0]["AttachedManagedPolicies"][0]["PolicyArn"],
+        json!(arn)
+    );
+    assert_eq!(all["Policies"][0]["AttachmentCount"], 1);
+    let mut seen = Vec::new();
+    let mut request = json!({"MaxItems": 1});
+    loop {
+        let page = h
+            .ok("GetAccountAuthorizationDetails", request.clone())
+            .await;
+        for list in [
+            "UserDetailList",
+            "GroupDetailList",
+            "RoleDetailList",
+            "Policies",
+        ] {
+            seen.extend(page[list].as_array().cloned().unwrap_or_default());
+        }
+        match page.get("Marker") {
+            Some(marker) => request["Marker"] = marker.clone(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4);
+    let roles_only = h
+        .ok(
+            "GetAccountAuthorizationDetails",
+            json!({"Filter": ["Role"]}),
+        )
+        .await;
+    assert_eq!(roles_only["UserDetailList"], json!([]));
+    assert_eq!(
+        roles_only["RoleDetailList"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn service_linked_roles_take_aws_names_and_refuse_changes() {
+    let h = harness();
+    let created = h
+        .ok(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "ecs.amazonaws.com"}),
+        )
+        .await;
+    assert_eq!(created["Role"]["RoleName"], "AWSServiceRoleForECS");
+    assert_eq!(
+        created["Role"]["Path"],
+        "/aws-service-role/ecs.amazonaws.com/"
+    );
+    assert_eq!(
+        h.err(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "ecs.amazonaws.com"})
+        )
+        .await
+        .1,
+        "Service role name AWSServiceRoleForECS has been taken in this account, please try a different suffix."
+    );
+    assert_eq!(
+        h.err(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "ecs.amazonaws.com", "CustomSuffix": "x"})
+        )
+        .await
+        .1,
+        "Custom suffix is not allowed for ecs.amazonaws.com"
+    );
+    let suffixed = h
+        .ok(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "autoscaling.amazonaws.com", "CustomSuffix": "team"}),
+        )
+        .await;
+    assert_eq!(
+        suffixed["Role"]["RoleName"],
+        "AWSServiceRoleForAutoScaling_team"
+    );
+    assert_eq!(
+        h.err(
+            "CreateServiceLinkedRole",
+            json!({"AWSServiceName": "nothing.amazonaws.com"})
+        )
+        .await
+        .0,
+        "InvalidInputException"
+    );
+    let attached = h
+        .ok(
+            "ListAttachedRolePolicies",
+            json!({"RoleName": "AWSServiceRoleForECS"}),
+        )
+        .await;
+    assert_eq!(
+        attached["AttachedPolicies"][0]["PolicyArn"],
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy"
+    );
+    assert_eq!(
+        h.err("DeleteRole", json!({"RoleName": "AWSServiceRoleForECS"}))
+            .await
+            .0,
+        "UnmodifiableEntityException"
+    );
+    let task = h
+        .ok(
+            "DeleteServiceLinkedRole",
+            json!({"RoleName": "AWSServiceRoleForECS"}),
+        )
+        .await;
+    let task_id = text(&task["DeletionTaskId"]);
+    assert!(task_id.starts_with("task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/"));
+    let status = h
+        .ok(
+            "GetServiceLinkedRoleDeletionStatus",
+            json!({"DeletionTaskId": task_id}),
+        )
+        .await;
+    assert_eq!(status["Status"], "SUCCEEDED");
+    assert_eq!(
+        h.err("GetRole", json!({"RoleName": "AWSServiceRoleForECS"}))
+            .await
+            .0,
+        "NoSuchEntityException"
+    );
+}
+
+#[tokio::test]
+async fn service_access_reports_name_what_policies_allow_and_keys_used() {
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "reader"})).await;
+    h.ok(
+        "PutUserPolicy",
+        json!({"UserName": "reader", "PolicyName": "p", "PolicyDocument": DOCUMENT}),
+    )
+    .await;
+    let key = h.ok("CreateAccessKey", json!({"UserName": "reader"})).await;
+    h.iam
+        .note_access_key_use(&text(&key["AccessKey"]["AccessKeyId"]), "s3", "us-east-1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let job = h
+        .ok(
+            "GenerateServiceLastAccessedDetails",
+            json!({"Arn": "arn:aws:iam::123456789012:user/reader"}),
+        )
+        .await;
+    let details = h
+        .ok(
+            "GetServiceLastAccessedDetails",
+            json!({"JobId": job["JobId"]}),
+        )
+        .await;
+    assert_eq!(details["JobStatus"], "COMPLETED");
+    let services = &details["ServicesLastAccessed"];
+    assert_eq!(services.as_array().map(Vec::len), Some(1));
+    assert_eq!(services[0]["ServiceNamespace"], "s3");
+    assert_eq!(services[0]["TotalAuthenticatedEntities"], 1);
+    assert_eq!(
+        services[0]["LastAuthenticatedEntity"],
+        "arn:aws:iam::123456789012:user/reader"
+    );
+    let granting = h
+        .ok(
+            "ListPoliciesGrantingServiceAccess",
+            json!({"Arn": "arn:aws:iam::123456789012:user/reader", "ServiceNamespaces": ["s3", "ec2"]}),
+        )
+        .await;
+    let entries = &granting["PoliciesGrantingServiceAccess"];
+    assert_eq!(entries[0]["ServiceNamespace"], "ec2");
+    assert_eq!(entries[0]["Policies"], json!([]));
+    assert_eq!(entries[1]["Policies"][0]["PolicyType"], "INLINE");
+    assert_eq!(entries[1]["Policies"][0]["EntityName"], "reader");
+}
+
+#[tokio::test]
+async fn outbound_federation_and_organizations_answer_as_aws() {
+    let h = harness();
+    assert_eq!(
+        h.err("GetOutboundWebIdentityFederationInfo", json!({}))
+            .await
+            .0,
+        "FeatureDisabledException"
+    );
+    let enabled = h.ok("EnableOutboundWebIdentityFederation", json!({})).await;
+    let issuer = text(&enabled["IssuerIdentifier"]);
+    assert!(issuer.starts_with("https://") && issuer.ends_with(".tokens.sts.global.api.aws"));
+    assert_eq!(
+        h.err("EnableOutboundWebIdentityFederation", json!({}))
+            .await
+            .0,
+        "FeatureEnabledException"
+    );
+    assert_eq!(
+        h.iam.outbound_federation_issuer(ACCOUNT),
+        Some(issuer.clone())
+    );
+    h.ok("DisableOutboundWebIdentityFederation", json!({}))
+        .await;
+    assert_eq!(h.iam.outbound_federation_issuer(ACCOUNT), None);
+    let again = h.ok("EnableOutboundWebIdentityFederation", json!({})).await;
+    assert_eq!(text(&again["IssuerIdentifier"]), issuer);
+    assert_eq!(
+        h.err("ListOrganizationsFeatures", json!({})).await.0,
+        "OrganizationNotFoundException"
+    );
+    assert_eq!(
+        h.err(
+            "GetDelegationRequest",
+            json!({"DelegationRequestId": "abc"})
+        )
+        .await
+        .0,
+        "NoSuchEntityException"
+    );
+}
+
+#[tokio::test]
+async fn users_change_their_own_password_within_the_policy() {
+    let h = harness();
+    h.ok("CreateUser", json!({"UserName": "pat"})).await;
+    h.ok(
+        "CreateLoginProfile",
+        json!({"UserName": "pat", "Password": "First-pass-1!", "PasswordResetRequired": true}),
+    )
+    .await;
+    h.ok(
+        "UpdateAccountPasswordPolicy",
+        json!({"MinimumPasswordLength": 10, "PasswordReusePrevention": 2}),
+    )
+    .await;
+    let as_pat = Ctx {
+        caller: Caller {
+            access_key_id: "AKIAPAT".into(),
+            account_id: ACCOUNT.into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/pat"),
+            user_id: "AIDAPAT".into(),
+            session: None,
+        },
+        ..h.ctx.clone()
+    };
+    let change = |old: &str, new: &str| json!({"OldPassword": old, "NewPassword": new});
+    let call = |input: Value| {
+        let iam = &h.iam;
+        let ctx = as_pat.clone();
+        async move { iam.call(&ctx, "ChangePassword", input).await }
+    };
+    let wrong = call(change("not-it", "Second-pass-2!")).await;
+    assert_eq!(wrong.map_err(|e| e.code), Err("AccessDenied".to_string()));
+    let reused = call(change("First-pass-1!", "First-pass-1!")).await;
+    assert_eq!(
+        reused.map_err(|e| (e.code, e.message)),
+        Err((
+            "PasswordPolicyViolationException".to_string(),
+            "Password should not be one of your 2 previous passwords".to_string()
+        ))
+    );
+    call(change("First-pass-1!", "Second-pass-2!"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let profile = h.ok("GetLoginProfile", json!({"UserName": "pat"})).await;
+    assert_eq!(profile["LoginProfile"]["PasswordResetRequired"], false);
+    assert_eq!(
+        h.err("ChangePassword", change("Second-pass-2!", "Third-pass-3!"))
+            .await
+            .0,
+        "InvalidUserTypeException"
+    );
 }

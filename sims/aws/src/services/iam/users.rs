@@ -23,6 +23,7 @@ use sim_aws_shapes::iam::{
 };
 use simkit::store::Txn;
 
+use super::credentials::{StoredServiceCredential, StoredSigningCertificate, StoredSshKey};
 use super::grants::Grantee;
 use super::grants::no_such_entity;
 use super::login_profiles::LoginProfile;
@@ -31,6 +32,9 @@ use super::roles::boundary;
 use super::tags::{TagKeys, initial_tags, merge_tags, page_tags, present, remove_tags};
 use super::{Iam, IamError, account_prefix, key, timestamp, under};
 use crate::services::Ctx;
+
+/// IAM's quota of users per account.
+const USERS_QUOTA: (&str, usize) = ("UsersPerAccount", 5000);
 
 /// How users treat tag keys.
 const USER_TAGS: TagKeys = TagKeys::CaseInsensitive;
@@ -63,6 +67,12 @@ pub struct User {
     /// IDs of the user's access keys (the keys live in their own collection, by ID).
     #[serde(default)]
     pub access_key_ids: Vec<String>,
+    #[serde(default)]
+    pub ssh_public_keys: Vec<StoredSshKey>,
+    #[serde(default)]
+    pub signing_certificates: Vec<StoredSigningCertificate>,
+    #[serde(default)]
+    pub service_credentials: Vec<StoredServiceCredential>,
 }
 
 impl User {
@@ -201,6 +211,9 @@ impl Iam {
             login_profile: None,
             password_last_used_ms: None,
             access_key_ids: Vec::new(),
+            ssh_public_keys: Vec::new(),
+            signing_certificates: Vec::new(),
+            service_credentials: Vec::new(),
         };
         self.transaction(|txn| {
             if let Some(boundary) = &user.permissions_boundary {
@@ -213,6 +226,7 @@ impl Iam {
                     user.user_name
                 )));
             }
+            self.check_account_quota(txn, &self.users, ctx, USERS_QUOTA)?;
             txn.insert(&self.users, &user_key, user.clone())?;
             Ok(())
         })?;
@@ -286,7 +300,7 @@ impl Iam {
                     )));
                 }
                 user.user_name = new_name.clone();
-                self.rename_user_references(txn, new_name, &user)?;
+                self.rename_user_references(txn, ctx, &input.user_name, new_name, &user)?;
             }
             user.arn = format!(
                 "arn:aws:iam::{}:user{}{}",
@@ -302,6 +316,8 @@ impl Iam {
     fn rename_user_references(
         &self,
         txn: &mut Txn<'_>,
+        ctx: &Ctx,
+        old_name: &str,
         new_name: &str,
         user: &User,
     ) -> Result<(), IamError> {
@@ -310,7 +326,7 @@ impl Iam {
                 access_key.user_name = Some(new_name.to_string());
             })?;
         }
-        Ok(())
+        self.rename_mfa_owner(txn, ctx, old_name, new_name)
     }
 
     pub(super) async fn delete_user(
@@ -336,6 +352,12 @@ impl Iam {
             }
             if !user.access_key_ids.is_empty() {
                 return conflict("delete access keys");
+            }
+            if user.holds_other_credentials() {
+                return conflict("remove referenced objects");
+            }
+            if self.has_mfa_devices(txn, ctx, &user.user_name)? {
+                return conflict("delete MFA device");
             }
             if !user.groups.is_empty() {
                 return conflict("remove users from group");
