@@ -127,7 +127,12 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             body: &body,
         },
     };
-    let decoded = match protocol::decode(model, operation, input, &service.validation()) {
+    let decoded = match protocol::decode(
+        model,
+        operation,
+        input,
+        &service.validation_for(&operation.name),
+    ) {
         Ok(value) => value,
         Err(error) => {
             tracing::debug!(%error, "input rejected");

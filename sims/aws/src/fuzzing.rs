@@ -110,6 +110,14 @@ pub fn filter_pattern(data: &[u8]) {
     }
 }
 
+/// A Logs Insights query, run over a few fixed records when it parses.
+pub fn insights_query(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(query) = crate::services::logs::insights::parse::parse_query(&text) {
+        let _ = crate::services::logs::insights::run_on_samples(&query);
+    }
+}
+
 /// A small model with rest-json and rest-xml bindings of every kind: URI labels (greedy too),
 /// query strings, headers, header maps, raw and structured payloads.
 fn rest_models() -> &'static [Model; 2] {

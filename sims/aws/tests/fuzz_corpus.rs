@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 6] = [
+const TARGETS: [(&str, Target); 7] = [
     ("json_request", sim_aws::fuzzing::json_request),
     ("query_request", sim_aws::fuzzing::query_request),
     ("xml_document", sim_aws::fuzzing::xml_document),
     ("signature", sim_aws::fuzzing::signature),
     ("filter_pattern", sim_aws::fuzzing::filter_pattern),
     ("rest_request", sim_aws::fuzzing::rest_request),
+    ("insights_query", sim_aws::fuzzing::insights_query),
 ];
 
 #[test]

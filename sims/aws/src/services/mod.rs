@@ -82,6 +82,15 @@ pub trait Service: Send + Sync + 'static {
     /// How this service reports input that fails the model's constraints.
     fn validation(&self) -> Validation;
 
+    /// How this service reports input of `operation` that fails the model's constraints: as
+    /// [`Service::validation`] unless the service's operations differ (CloudWatch Logs' newer
+    /// operations answer `ValidationException` where its older ones answer
+    /// `InvalidParameterException`).
+    fn validation_for(&self, operation: &str) -> Validation {
+        let _ = operation;
+        self.validation()
+    }
+
     /// Calls `operation` with its decoded, validated input (normal form).
     async fn call(&self, ctx: &Ctx, operation: &str, input: Value) -> Result<Value, AwsError>;
 }

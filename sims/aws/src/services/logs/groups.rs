@@ -1,17 +1,22 @@
 //! Log groups: create, delete, describe (with prefix, pattern and identifier filters and
-//! paging), retention, deletion protection, and tags by name and by ARN.
+//! paging), ListLogGroups (by name pattern, class, tags and indexed fields), retention,
+//! deletion protection, KMS keys (recorded, not used), bearer token authentication, and tags by
+//! name (TagLogGroup and friends).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sim_aws_shapes::logs::{
-    CreateLogGroupRequest, DeleteLogGroupRequest, DeleteRetentionPolicyRequest,
-    DescribeLogGroupsRequest, DescribeLogGroupsResponse, ListTagsForResourceRequest,
-    ListTagsForResourceResponse, ListTagsLogGroupRequest, ListTagsLogGroupResponse, LogGroup,
-    PutLogGroupDeletionProtectionRequest, PutRetentionPolicyRequest, TagLogGroupRequest,
-    TagResourceRequest, UntagLogGroupRequest, UntagResourceRequest,
+    AssociateKmsKeyRequest, CreateLogGroupRequest, DeleteLogGroupRequest,
+    DeleteRetentionPolicyRequest, DescribeLogGroupsRequest, DescribeLogGroupsResponse,
+    DisassociateKmsKeyRequest, ListAggregateLogGroupSummariesRequest,
+    ListAggregateLogGroupSummariesResponse, ListLogGroupsRequest, ListLogGroupsResponse,
+    ListTagsLogGroupRequest, ListTagsLogGroupResponse, LogGroup, LogGroupSummary,
+    PutBearerTokenAuthenticationRequest, PutLogGroupDeletionProtectionRequest,
+    PutRetentionPolicyRequest, TagFilter, TagLogGroupRequest, UntagLogGroupRequest,
 };
 
-use super::token::{opaque, parse_opaque};
+use super::tags::{MAX_TAGS, Tagged, add_tags};
+use super::token::{self, opaque, parse_opaque};
 use super::{GroupRecord, Logs, LogsError, Scope, group_not_found, protected, walk};
 use crate::services::Ctx;
 
@@ -21,11 +26,14 @@ const RETENTION_DAYS: [i32; 22] = [
     3288, 3653,
 ];
 
-/// Tags a resource can carry.
-const MAX_TAGS: usize = 50;
-
 /// Describe pages hold at most this many groups, and this many by default.
 const MAX_DESCRIBE: usize = 50;
+
+/// ListLogGroups pages hold this many groups by default.
+const MAX_LIST: usize = 50;
+
+/// The setting that holds the KMS key of the account's query results.
+pub(crate) const QUERY_RESULTS_KEY: &str = "\0query-results-kms-key";
 
 /// What creating a group takes.
 #[derive(Debug, Clone, Default)]
@@ -54,31 +62,40 @@ pub(crate) enum GroupView {
     ByPattern,
 }
 
-impl GroupRecord {
-    pub(crate) fn output(&self, scope: &Scope, view: GroupView) -> LogGroup {
-        let log_group_arn = scope.group_arn(&self.name);
-        let full = view == GroupView::Full;
-        LogGroup {
-            log_group_name: Some(self.name.clone()),
-            creation_time: Some(self.creation_time),
-            retention_in_days: self.retention_in_days,
-            metric_filter_count: Some(0),
-            arn: Some(format!("{log_group_arn}:*")),
-            stored_bytes: full.then_some(self.stored_bytes),
-            kms_key_id: self.kms_key_id.clone(),
-            log_group_class: Some(self.log_group_class.clone()),
-            log_group_arn: Some(log_group_arn),
-            deletion_protection_enabled: full.then_some(self.deletion_protection_enabled),
-            ..LogGroup::default()
-        }
+impl super::tags::HasTags for GroupRecord {
+    fn tags_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.tags
     }
 }
 
-/// How a tag change reports too many tags: TagResource has its own error, TagLogGroup does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TagApi {
-    ByArn,
-    ByName,
+impl Logs {
+    /// A group as DescribeLogGroups shows it, with the members other records decide.
+    pub(crate) fn describe_group(
+        &self,
+        scope: &Scope,
+        group: &GroupRecord,
+        view: GroupView,
+    ) -> LogGroup {
+        let log_group_arn = scope.group_arn(&group.name);
+        let full = view == GroupView::Full;
+        let (data_protection_status, inherited_properties) =
+            self.data_protection_of(scope, &group.name);
+        LogGroup {
+            log_group_name: Some(group.name.clone()),
+            creation_time: Some(group.creation_time),
+            retention_in_days: group.retention_in_days,
+            metric_filter_count: Some(self.metric_filter_count(scope, &group.name)),
+            arn: Some(format!("{log_group_arn}:*")),
+            stored_bytes: full.then_some(group.stored_bytes),
+            kms_key_id: group.kms_key_id.clone(),
+            data_protection_status,
+            inherited_properties,
+            log_group_class: Some(group.log_group_class.clone()),
+            log_group_arn: Some(log_group_arn),
+            deletion_protection_enabled: full.then_some(group.deletion_protection_enabled),
+            bearer_token_authentication_enabled: group.bearer_token_authentication_enabled,
+        }
+    }
 }
 
 impl Logs {
@@ -103,6 +120,7 @@ impl Logs {
             deletion_protection_enabled: new.deletion_protection_enabled,
             tags: new.tags,
             stored_bytes: 0,
+            bearer_token_authentication_enabled: None,
         };
         self.groups.modify(&scope.group_key(&new.name), |slot| {
             if slot.is_some() {
@@ -116,7 +134,7 @@ impl Logs {
     }
 
     /// Changes a group in place; `ResourceNotFound` if it is missing.
-    fn change_group<R>(
+    pub(crate) fn change_group<R>(
         &self,
         scope: &Scope,
         group: &str,
@@ -127,44 +145,6 @@ impl Logs {
                 Some(record) => change(record),
                 None => Err(group_not_found()),
             })
-    }
-
-    fn add_tags(
-        &self,
-        scope: &Scope,
-        group: &str,
-        tags: BTreeMap<String, String>,
-        api: TagApi,
-    ) -> Result<(), LogsError> {
-        self.change_group(scope, group, |record| {
-            let mut merged = record.tags.clone();
-            merged.extend(tags);
-            if merged.len() > MAX_TAGS {
-                let message = format!("A resource can have no more than {MAX_TAGS} tags.");
-                return Err(match api {
-                    TagApi::ByArn => LogsError::TooManyTags {
-                        message,
-                        resource_name: scope.group_arn(group),
-                    },
-                    TagApi::ByName => LogsError::InvalidParameter(message),
-                });
-            }
-            record.tags = merged;
-            Ok(())
-        })
-    }
-
-    fn remove_tags(&self, scope: &Scope, group: &str, keys: &[String]) -> Result<(), LogsError> {
-        self.change_group(scope, group, |record| {
-            for key in keys {
-                record.tags.remove(key);
-            }
-            Ok(())
-        })
-    }
-
-    fn tags(&self, scope: &Scope, group: &str) -> Result<BTreeMap<String, String>, LogsError> {
-        Ok(self.group(scope, group)?.tags)
     }
 
     pub(crate) async fn create_log_group(
@@ -212,6 +192,17 @@ impl Logs {
         self.kit.store().transaction(|txn| {
             txn.remove_prefix(&self.events, &children)?;
             txn.remove_prefix(&self.streams, &children)?;
+            txn.remove_prefix(&self.metric_filters, &children)?;
+            txn.remove_prefix(&self.subscription_filters, &children)?;
+            // The group's own policies and transformer are keyed by the group itself.
+            let own = scope.group_key(&input.log_group_name);
+            txn.remove(&self.data_protection_policies, &own)?;
+            txn.remove(&self.index_policies, &own)?;
+            txn.remove(&self.transformers, &own)?;
+            txn.remove(
+                &self.resource_policies,
+                &scope.group_key(&format!("resource\0{}", input.log_group_name)),
+            )?;
             txn.remove(&self.groups, &scope.group_key(&input.log_group_name))?;
             Ok::<_, LogsError>(())
         })
@@ -288,7 +279,7 @@ impl Logs {
         Ok(DescribeLogGroupsResponse {
             log_groups: Some(
                 page.iter()
-                    .map(|group| group.output(&scope, view))
+                    .map(|group| self.describe_group(&scope, group, view))
                     .collect(),
             ),
             next_token,
@@ -338,49 +329,17 @@ impl Logs {
         })
     }
 
-    pub(crate) async fn tag_resource(
-        &self,
-        ctx: &Ctx,
-        input: TagResourceRequest,
-    ) -> Result<(), LogsError> {
-        let scope = Scope::of(ctx);
-        let group = scope.group_in_arn(&input.resource_arn)?;
-        self.add_tags(&scope, &group, input.tags, TagApi::ByArn)
-    }
-
-    pub(crate) async fn untag_resource(
-        &self,
-        ctx: &Ctx,
-        input: UntagResourceRequest,
-    ) -> Result<(), LogsError> {
-        let scope = Scope::of(ctx);
-        let group = scope.group_in_arn(&input.resource_arn)?;
-        self.remove_tags(&scope, &group, &input.tag_keys)
-    }
-
-    pub(crate) async fn list_tags_for_resource(
-        &self,
-        ctx: &Ctx,
-        input: ListTagsForResourceRequest,
-    ) -> Result<ListTagsForResourceResponse, LogsError> {
-        let scope = Scope::of(ctx);
-        let group = scope.group_in_arn(&input.resource_arn)?;
-        Ok(ListTagsForResourceResponse {
-            tags: Some(self.tags(&scope, &group)?),
-        })
-    }
-
     pub(crate) async fn tag_log_group(
         &self,
         ctx: &Ctx,
         input: TagLogGroupRequest,
     ) -> Result<(), LogsError> {
-        self.add_tags(
-            &Scope::of(ctx),
-            &input.log_group_name,
-            input.tags,
-            TagApi::ByName,
-        )
+        // TagLogGroup reports too many tags as a plain InvalidParameterException.
+        let scope = Scope::of(ctx);
+        let resource = Tagged::Group(input.log_group_name);
+        self.change_tags(&scope, &resource, |tags| {
+            add_tags(tags, input.tags).map_err(LogsError::InvalidParameter)
+        })
     }
 
     pub(crate) async fn untag_log_group(
@@ -388,7 +347,13 @@ impl Logs {
         ctx: &Ctx,
         input: UntagLogGroupRequest,
     ) -> Result<(), LogsError> {
-        self.remove_tags(&Scope::of(ctx), &input.log_group_name, &input.tags)
+        let resource = Tagged::Group(input.log_group_name);
+        self.change_tags(&Scope::of(ctx), &resource, |tags| {
+            for key in &input.tags {
+                tags.remove(key);
+            }
+            Ok(())
+        })
     }
 
     pub(crate) async fn list_tags_log_group(
@@ -396,8 +361,239 @@ impl Logs {
         ctx: &Ctx,
         input: ListTagsLogGroupRequest,
     ) -> Result<ListTagsLogGroupResponse, LogsError> {
+        let resource = Tagged::Group(input.log_group_name);
         Ok(ListTagsLogGroupResponse {
-            tags: Some(self.tags(&Scope::of(ctx), &input.log_group_name)?),
+            tags: Some(self.resource_tags(&Scope::of(ctx), &resource)?),
         })
+    }
+
+    pub(crate) async fn list_log_groups(
+        &self,
+        ctx: &Ctx,
+        input: ListLogGroupsRequest,
+    ) -> Result<ListLogGroupsResponse, LogsError> {
+        let scope = Scope::of(ctx);
+        let mut entries = Vec::new();
+        walk(
+            &self.groups,
+            &scope.group_key(""),
+            None,
+            false,
+            |_, group| {
+                let wanted = input
+                .log_group_name_pattern
+                .as_deref()
+                .is_none_or(|pattern| name_pattern_matches(pattern, &group.name))
+                && input
+                    .log_group_class
+                    .as_deref()
+                    .is_none_or(|class| group.log_group_class == class)
+                && input
+                    .log_group_tags
+                    .iter()
+                    .flatten()
+                    .all(|filter| tag_filter_matches(filter, &group.tags))
+                // The simulator's groups come from no vended data source.
+                && input.data_sources.as_ref().is_none_or(Vec::is_empty)
+                && input.field_index_names.as_ref().is_none_or(|names| {
+                    self.indexes_any_field(&scope, &group.name, names)
+                });
+                if wanted {
+                    entries.push((
+                        group.name.clone(),
+                        LogGroupSummary {
+                            log_group_arn: Some(scope.group_arn(&group.name)),
+                            log_group_class: Some(group.log_group_class.clone()),
+                            log_group_name: Some(group.name),
+                        },
+                    ));
+                }
+                true
+            },
+        );
+        let page = token::page(
+            "list-groups",
+            entries,
+            input.next_token.as_deref(),
+            input.limit.map_or(MAX_LIST, |limit| limit as usize),
+        )?;
+        Ok(ListLogGroupsResponse {
+            log_groups: Some(page.items),
+            next_token: page.next,
+        })
+    }
+
+    pub(crate) async fn list_aggregate_log_group_summaries(
+        &self,
+        _ctx: &Ctx,
+        input: ListAggregateLogGroupSummariesRequest,
+    ) -> Result<ListAggregateLogGroupSummariesResponse, LogsError> {
+        // Summaries group log groups by the data source (a vended log type) they hold; no
+        // group of the simulator holds one, so there is nothing to summarise.
+        token::page::<()>(
+            "aggregate-summaries",
+            Vec::new(),
+            input.next_token.as_deref(),
+            1,
+        )?;
+        Ok(ListAggregateLogGroupSummariesResponse {
+            aggregate_log_group_summaries: Some(Vec::new()),
+            next_token: None,
+        })
+    }
+
+    pub(crate) async fn associate_kms_key(
+        &self,
+        ctx: &Ctx,
+        input: AssociateKmsKeyRequest,
+    ) -> Result<(), LogsError> {
+        self.set_kms_key(
+            ctx,
+            input.log_group_name,
+            input.resource_identifier,
+            Some(input.kms_key_id),
+        )
+    }
+
+    pub(crate) async fn disassociate_kms_key(
+        &self,
+        ctx: &Ctx,
+        input: DisassociateKmsKeyRequest,
+    ) -> Result<(), LogsError> {
+        self.set_kms_key(ctx, input.log_group_name, input.resource_identifier, None)
+    }
+
+    /// Records (or clears) the KMS key of a group, or of the account's query results
+    /// (`arn:aws:logs:REGION:ACCOUNT:query-result:*`). Keys are recorded, not used.
+    fn set_kms_key(
+        &self,
+        ctx: &Ctx,
+        name: Option<String>,
+        resource: Option<String>,
+        key: Option<String>,
+    ) -> Result<(), LogsError> {
+        let scope = Scope::of(ctx);
+        let query_results = ctx.arn("logs", "query-result:*");
+        let group = match (name, resource) {
+            (Some(name), None) => name,
+            (None, Some(resource)) if resource == query_results => {
+                let setting = scope.group_key(QUERY_RESULTS_KEY);
+                match key {
+                    Some(key) => {
+                        self.settings.insert(&setting, key)?;
+                    }
+                    None => {
+                        self.settings.remove(&setting)?.ok_or_else(|| {
+                            LogsError::ResourceNotFound(
+                                "No KMS key is associated with query results.".into(),
+                            )
+                        })?;
+                    }
+                }
+                return Ok(());
+            }
+            (None, Some(resource)) => scope.group_in_arn(&resource)?,
+            _ => {
+                return Err(LogsError::InvalidParameter(
+                    "Exactly one of logGroupName and resourceIdentifier must be specified.".into(),
+                ));
+            }
+        };
+        self.change_group(&scope, &group, |record| {
+            record.kms_key_id = key;
+            Ok(())
+        })
+    }
+
+    pub(crate) async fn put_bearer_token_authentication(
+        &self,
+        ctx: &Ctx,
+        input: PutBearerTokenAuthenticationRequest,
+    ) -> Result<(), LogsError> {
+        let scope = Scope::of(ctx);
+        let group = scope.group_named(None, Some(input.log_group_identifier))?;
+        self.change_group(&scope, &group, |record| {
+            record.bearer_token_authentication_enabled =
+                Some(input.bearer_token_authentication_enabled);
+            Ok(())
+        })
+    }
+}
+
+/// ListLogGroups' `logGroupNamePattern`: alternatives separated by `|`, each a substring of
+/// the name, or its prefix when it starts with `^`. Case-sensitive, as AWS documents.
+fn name_pattern_matches(pattern: &str, name: &str) -> bool {
+    pattern
+        .split('|')
+        .any(|alternative| match alternative.strip_prefix('^') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name.contains(alternative),
+        })
+}
+
+/// A tag filter: the group has the key and, when values are given, a value matching one of
+/// them (`*` at either end is a wildcard, a leading `!` negates).
+fn tag_filter_matches(filter: &TagFilter, tags: &BTreeMap<String, String>) -> bool {
+    let Some(value) = tags.get(&filter.key) else {
+        return false;
+    };
+    let Some(values) = filter.values.as_ref().filter(|values| !values.is_empty()) else {
+        return true;
+    };
+    values.iter().any(|wanted| {
+        let (negated, wanted) = match wanted.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, wanted.as_str()),
+        };
+        let (starts, wanted) = match wanted.strip_prefix('*') {
+            Some(rest) => (true, rest),
+            None => (false, wanted),
+        };
+        let (ends, wanted) = match wanted.strip_suffix('*') {
+            Some(rest) => (true, rest),
+            None => (false, wanted),
+        };
+        let found = match (starts, ends) {
+            (true, true) => value.contains(wanted),
+            (true, false) => value.ends_with(wanted),
+            (false, true) => value.starts_with(wanted),
+            (false, false) => value == wanted,
+        };
+        found != negated
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_patterns_match_prefixes_and_substrings() {
+        assert!(name_pattern_matches(
+            "^/aws/lambda|discovery",
+            "/aws/lambda/f"
+        ));
+        assert!(name_pattern_matches(
+            "^/aws/lambda|discovery",
+            "/x/discovery/y"
+        ));
+        assert!(!name_pattern_matches("^/aws/lambda|discovery", "/x/lambda"));
+        assert!(!name_pattern_matches("^lambda", "/aws/lambda"));
+        assert!(!name_pattern_matches("Discovery", "discovery"));
+    }
+
+    #[test]
+    fn tag_filters_match_keys_values_wildcards_and_negations() {
+        let tags: BTreeMap<String, String> = [("env".to_string(), "production".to_string())].into();
+        let filter = |key: &str, values: &[&str]| TagFilter {
+            key: key.into(),
+            values: Some(values.iter().map(|v| v.to_string()).collect()),
+        };
+        assert!(tag_filter_matches(&filter("env", &[]), &tags));
+        assert!(tag_filter_matches(&filter("env", &["prod*"]), &tags));
+        assert!(tag_filter_matches(&filter("env", &["*duct*"]), &tags));
+        assert!(!tag_filter_matches(&filter("env", &["dev"]), &tags));
+        assert!(tag_filter_matches(&filter("env", &["!dev"]), &tags));
+        assert!(!tag_filter_matches(&filter("team", &[]), &tags));
     }
 }

@@ -1,33 +1,66 @@
-//! Amazon CloudWatch Logs: log groups and streams, events in and out, filter patterns,
-//! retention and tags. Also the sink ECS's `awslogs` driver writes task output into (see
-//! [`Logs::append`]).
+//! Amazon CloudWatch Logs, every operation of the model: log groups and streams, events in and
+//! out, filter patterns, metric and subscription filters, Logs Insights, policies, transformers,
+//! deliveries and the newer APIs. Also the sink ECS's `awslogs` driver writes task output into
+//! (see [`Logs::append`]).
 //!
 //! | module | holds |
 //! |---|---|
 //! | [`api`] | the generated `Api` trait's table: one delegating line per operation |
-//! | [`groups`] | CreateLogGroup, DeleteLogGroup, DescribeLogGroups, retention, deletion protection, tags |
+//! | [`groups`] | log groups: create, delete, describe, list, retention, deletion protection, KMS keys, bearer tokens, tags by name |
 //! | [`streams`] | CreateLogStream, DeleteLogStream, DescribeLogStreams |
-//! | [`events`] | PutLogEvents, GetLogEvents, FilterLogEvents, and the shared write path |
-//! | [`pattern`] | the filter pattern parser and matcher (pure; fuzzed) |
+//! | [`events`] | PutLogEvents, GetLogEvents, FilterLogEvents, the shared write path; StartLiveTail and GetLogObject refusals |
+//! | [`pattern`] | the filter pattern parser and matcher, and the values it extracts (pure; fuzzed) |
+//! | [`metric_filters`] | metric filters and TestMetricFilter |
+//! | [`subscriptions`] | subscription filters and destinations |
+//! | [`insights`] | Logs Insights: the query language (parser fuzzed), queries, results, definitions, records, fields |
+//! | [`policies`] | resource, data protection, account and index policies; field indexes |
+//! | [`transform`] | transformer processors (pure) |
+//! | [`transformers`] | PutTransformer and friends, TestTransformer |
+//! | [`deliveries`] | delivery sources, destinations, policies, deliveries, configuration templates |
+//! | [`anomalies`] | anomaly detectors and anomalies |
+//! | [`lookup_tables`] | lookup tables |
+//! | [`scheduled_queries`] | scheduled queries, their schedules and runs |
+//! | [`integrations`] | OpenSearch and S3 table integrations |
+//! | [`tasks`] | export and import tasks |
+//! | [`tags`] | TagResource and friends over every taggable resource |
 //! | [`token`] | pagination tokens (the shared pager's, tagged per listing), which encode positions and so survive restarts |
 //!
-//! State: three collections keyed under `account/region/`. Groups by `group`; streams by
+//! State: collections keyed under `account/region/`. Groups by `group`; streams by
 //! `group\0stream`; events one record each by `group\0stream\0<position>`, where the position
 //! (32 digits: timestamp, then a per-stream sequence) sorts events by timestamp and then by
 //! ingestion order. An append writes only its own events plus the stream's and group's small
-//! metadata records, and reads page through key ranges.
+//! metadata records, and reads page through key ranges. Metric and subscription filters live
+//! under `group\0name`, a group's own policies and transformer under the group's key, so a
+//! group's deletion takes them in the same transaction. Other resources are keyed by name or ID.
 //!
 //! Limits: retention is recorded but events are not expired (AWS takes up to 72 hours to do it
 //! anyway); `storedBytes` counts message bytes, uncompressed; KMS keys are recorded, not used;
-//! cross-account identifiers are not followed; metric filters, subscriptions, queries, exports,
-//! deliveries and the other newer APIs answer `NotImplemented`.
+//! cross-account identifiers are not followed; metric filters publish no metric (there is no
+//! CloudWatch metrics service); data protection policies do not mask events; transformers do
+//! not rewrite events at ingestion. Where an operation needs a service the simulator lacks
+//! (Kinesis, Firehose, Lambda, S3, CloudTrail, OpenSearch, S3 Tables), it answers AWS's own
+//! error for that resource being missing; StartLiveTail answers `InvalidOperationException`, as
+//! the protocol layer cannot stream responses.
 
+mod anomalies;
 mod api;
+mod deliveries;
 mod events;
 mod groups;
+pub mod insights;
+mod integrations;
+mod lookup_tables;
+mod metric_filters;
 pub mod pattern;
+mod policies;
+mod scheduled_queries;
 mod streams;
+mod subscriptions;
+mod tags;
+mod tasks;
 pub mod token;
+pub mod transform;
+mod transformers;
 
 #[cfg(test)]
 mod tests;
@@ -145,6 +178,11 @@ pub(crate) fn stream_not_found() -> LogsError {
     LogsError::ResourceNotFound("The specified log stream does not exist.".into())
 }
 
+/// What exceeding one of AWS's per-resource quotas answers.
+pub(crate) fn limit_exceeded() -> LogsError {
+    LogsError::LimitExceeded("Resource limit exceeded.".into())
+}
+
 /// What deleting from a group with deletion protection answers.
 pub(crate) fn protected() -> LogsError {
     LogsError::Validation(
@@ -165,6 +203,9 @@ pub struct GroupRecord {
     pub tags: BTreeMap<String, String>,
     /// Message bytes of the group's events.
     pub stored_bytes: i64,
+    /// Set by PutBearerTokenAuthentication; absent until then.
+    #[serde(default)]
+    pub bearer_token_authentication_enabled: Option<bool>,
 }
 
 /// A stored log stream.
@@ -229,6 +270,11 @@ impl Scope {
 
     pub fn stream_key(&self, group: &str, stream: &str) -> String {
         format!("{}{group}\0{stream}", self.prefix)
+    }
+
+    /// The key of a group's named child (a metric or subscription filter) in its collection.
+    pub fn child_key(&self, group: &str, name: &str) -> String {
+        self.stream_key(group, name)
     }
 
     /// The key prefix of a stream's events.
@@ -436,6 +482,27 @@ pub struct Logs {
     groups: Arc<Collection<GroupRecord>>,
     streams: Arc<Collection<StreamRecord>>,
     events: Arc<Collection<EventRecord>>,
+    metric_filters: Arc<Collection<sim_aws_shapes::logs::MetricFilter>>,
+    subscription_filters: Arc<Collection<sim_aws_shapes::logs::SubscriptionFilter>>,
+    destinations: Arc<Collection<subscriptions::DestinationRecord>>,
+    queries: Arc<Collection<insights::QueryRecord>>,
+    query_definitions: Arc<Collection<sim_aws_shapes::logs::QueryDefinition>>,
+    delivery_sources: Arc<Collection<sim_aws_shapes::logs::DeliverySource>>,
+    delivery_destinations: Arc<Collection<sim_aws_shapes::logs::DeliveryDestination>>,
+    delivery_destination_policies: Arc<Collection<String>>,
+    deliveries: Arc<Collection<sim_aws_shapes::logs::Delivery>>,
+    anomaly_detectors: Arc<Collection<anomalies::DetectorRecord>>,
+    lookup_tables: Arc<Collection<lookup_tables::LookupTableRecord>>,
+    scheduled_queries: Arc<Collection<scheduled_queries::ScheduledQueryRecord>>,
+    resource_policies: Arc<Collection<sim_aws_shapes::logs::ResourcePolicy>>,
+    data_protection_policies:
+        Arc<Collection<sim_aws_shapes::logs::GetDataProtectionPolicyResponse>>,
+    account_policies: Arc<Collection<sim_aws_shapes::logs::AccountPolicy>>,
+    index_policies: Arc<Collection<sim_aws_shapes::logs::IndexPolicy>>,
+    transformers: Arc<Collection<sim_aws_shapes::logs::GetTransformerResponse>>,
+    integrations: Arc<Collection<sim_aws_shapes::logs::GetIntegrationResponse>>,
+    /// Account settings (the KMS key of query results), by `account/region/\0name`.
+    settings: Arc<Collection<String>>,
     /// Held while events are written or a stream's events deleted, so a deletion never races
     /// an append into leaving orphaned events, and sequences are stored in the order they were
     /// handed out (a reader following a stream never skips an event being written).
@@ -449,6 +516,26 @@ impl Logs {
             groups: store.collection("logs.groups")?,
             streams: store.collection("logs.streams")?,
             events: store.collection("logs.events")?,
+            metric_filters: store.collection("logs.metric_filters")?,
+            subscription_filters: store.collection("logs.subscription_filters")?,
+            destinations: store.collection("logs.destinations")?,
+            queries: store.collection("logs.queries")?,
+            query_definitions: store.collection("logs.query_definitions")?,
+            delivery_sources: store.collection("logs.delivery_sources")?,
+            delivery_destinations: store.collection("logs.delivery_destinations")?,
+            delivery_destination_policies: store
+                .collection("logs.delivery_destination_policies")?,
+            deliveries: store.collection("logs.deliveries")?,
+            anomaly_detectors: store.collection("logs.anomaly_detectors")?,
+            lookup_tables: store.collection("logs.lookup_tables")?,
+            scheduled_queries: store.collection("logs.scheduled_queries")?,
+            resource_policies: store.collection("logs.resource_policies")?,
+            data_protection_policies: store.collection("logs.data_protection_policies")?,
+            account_policies: store.collection("logs.account_policies")?,
+            index_policies: store.collection("logs.index_policies")?,
+            transformers: store.collection("logs.transformers")?,
+            integrations: store.collection("logs.integrations")?,
+            settings: store.collection("logs.settings")?,
             writer: Mutex::new(()),
             kit,
         })
@@ -525,12 +612,29 @@ impl Logs {
     }
 }
 
-/// CloudWatch Logs words an over-long group or stream name itself.
+/// CloudWatch Logs words an over-long group or stream name itself, and leaves the value out
+/// of a log group identifier that breaks its pattern and of a list that breaks its length (as
+/// its recorded answers show).
 fn logs_validation_message(violation: &Violation) -> Option<String> {
-    let name = matches!(violation.member(), "logGroupName" | "logStreamName");
-    (name && matches!(violation.constraint, Constraint::MaxLength(_))).then(|| {
-        "Invalid LogGroup or LogStream, both must have length less than or equal to 512.".into()
-    })
+    let member = violation.member();
+    let name = matches!(member, "logGroupName" | "logStreamName");
+    if name && matches!(violation.constraint, Constraint::MaxLength(_)) {
+        return Some(
+            "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+                .into(),
+        );
+    }
+    let identifier_pattern = member.starts_with("logGroupIdentifier")
+        && matches!(violation.constraint, Constraint::Pattern(_));
+    let list_length = matches!(
+        violation.constraint,
+        Constraint::MinLength(_) | Constraint::MaxLength(_)
+    ) && violation
+        .value
+        .as_deref()
+        .is_some_and(|value| value.starts_with('[') && value.ends_with(']'));
+    (identifier_pattern || list_length)
+        .then(|| format!("1 validation error detected: {}", violation.render(false)))
 }
 
 #[async_trait::async_trait]
@@ -544,6 +648,25 @@ impl Service for Logs {
             code: "InvalidParameterException",
             echo_values: true,
             special: logs_validation_message,
+        }
+    }
+
+    /// The newer operations (deliveries, scheduled queries, integrations) declare no
+    /// `InvalidParameterException`: their invalid input is a `ValidationException`.
+    fn validation_for(&self, operation: &str) -> Validation {
+        let declares_invalid_parameter = self.model().operation(operation).is_none_or(|op| {
+            op.errors
+                .iter()
+                .any(|error| error.shape == "InvalidParameterException")
+        });
+        let code = if declares_invalid_parameter {
+            "InvalidParameterException"
+        } else {
+            "ValidationException"
+        };
+        Validation {
+            code,
+            ..self.validation()
         }
     }
 

@@ -19,6 +19,8 @@
 //! Limits: JSON selectors support `.key` and `[index]` steps, not `[*]` or `.*`; conditions of a
 //! space-delimited field can only test that field.
 
+use std::collections::BTreeMap;
+
 use regex::Regex;
 use serde_json::Value;
 
@@ -204,6 +206,117 @@ impl FilterPattern {
             FilterPattern::Spaced(fields) => spaced_match(fields, &split_fields(message)),
         }
     }
+
+    /// The values a matching event yields, as metric filters see them (`TestMetricFilter`'s
+    /// `extractedValues`): `$name` for each named field of a space-delimited pattern, and
+    /// `$.path` for each selector a JSON pattern reads that the event has. `None` when the
+    /// event does not match.
+    pub fn extract(&self, message: &str) -> Option<BTreeMap<String, String>> {
+        match self {
+            FilterPattern::All | FilterPattern::Terms(_) => {
+                self.matches(message).then(BTreeMap::new)
+            }
+            FilterPattern::Json(expr) => {
+                let document = serde_json::from_str::<Value>(message).ok()?;
+                if !json_match(expr, &document) {
+                    return None;
+                }
+                let mut selectors = Vec::new();
+                json_selectors(expr, &mut selectors);
+                Some(
+                    selectors
+                        .into_iter()
+                        .filter_map(|steps| {
+                            let value = scalar_text(select(&document, steps)?)?;
+                            Some((selector_text(steps), value))
+                        })
+                        .collect(),
+                )
+            }
+            FilterPattern::Spaced(pattern) => {
+                let fields = split_fields(message);
+                let assigned = spaced_assignment(pattern, &fields)?;
+                Some(
+                    assigned
+                        .into_iter()
+                        .map(|(name, value)| (format!("${name}"), value.to_string()))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// The value a metric transformation's `metricValue` names for a matching event: a number
+    /// written in the transformation, or `$name` / `$.path` read from the event. `None` when
+    /// the event does not match, or the named value is missing or not a number.
+    pub fn metric_value(&self, metric_value: &str, message: &str) -> Option<f64> {
+        let extracted = self.extract(message)?;
+        let text = if let Some(path) = metric_value.strip_prefix("$.") {
+            let steps = parse_selector(&format!("$.{path}"))?;
+            let document = serde_json::from_str::<Value>(message).ok()?;
+            scalar_text(select(&document, &steps)?)?
+        } else if metric_value.starts_with('$') {
+            extracted.get(metric_value)?.clone()
+        } else {
+            metric_value.to_string()
+        };
+        text.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|value| value.is_finite())
+    }
+}
+
+/// Parses a JSON selector on its own (`$.a.b[0]`), as metric values and dimensions name them.
+pub fn parse_selector(text: &str) -> Option<Vec<Step>> {
+    let mut scanner = Scanner::new(text.trim());
+    let steps = selector(&mut scanner).ok()?;
+    scanner.at_end().then_some(steps)
+}
+
+/// A selector written back as text: `$.a.b[0]`.
+fn selector_text(steps: &[Step]) -> String {
+    let mut text = String::from("$");
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Step::Index(index) => text.push_str(&format!("[{index}]")),
+        }
+    }
+    text
+}
+
+/// A scalar's text (strings without quotes); objects, arrays and null have none.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
+/// The selectors a JSON expression reads, each once, in the order they appear.
+fn json_selectors<'e>(expr: &'e JsonExpr, out: &mut Vec<&'e [Step]>) {
+    let mut push = |steps: &'e [Step]| {
+        if !out.contains(&steps) {
+            out.push(steps);
+        }
+    };
+    match expr {
+        JsonExpr::All(items) | JsonExpr::Any(items) => {
+            for item in items {
+                json_selectors(item, out);
+            }
+        }
+        JsonExpr::Compare { selector, .. }
+        | JsonExpr::IsNull(selector)
+        | JsonExpr::IsTrue(selector)
+        | JsonExpr::IsFalse(selector)
+        | JsonExpr::NotExists(selector) => push(selector),
+    }
 }
 
 fn terms_match(terms: &[Term], message: &str) -> bool {
@@ -365,6 +478,50 @@ fn spaced_match(pattern: &[SpacedField], fields: &[&str]) -> bool {
         reachable = next;
     }
     reachable[fields.len()]
+}
+
+/// The named fields' values of one way the fields fit the pattern (`...` taking as few fields
+/// as it can), or `None` when they do not fit.
+fn spaced_assignment<'m>(
+    pattern: &[SpacedField],
+    fields: &[&'m str],
+) -> Option<Vec<(String, &'m str)>> {
+    // reachable[i][j]: the first i pattern fields can consume exactly the first j message fields.
+    let mut reachable = vec![vec![false; fields.len() + 1]; pattern.len() + 1];
+    reachable[0][0] = true;
+    for (i, field) in pattern.iter().enumerate() {
+        for j in 0..=fields.len() {
+            reachable[i + 1][j] = match field {
+                SpacedField::Ellipsis => (0..=j).any(|k| reachable[i][k]),
+                SpacedField::Named { condition, .. } => {
+                    j > 0
+                        && reachable[i][j - 1]
+                        && condition
+                            .as_ref()
+                            .is_none_or(|condition| condition_match(condition, fields[j - 1]))
+                }
+            };
+        }
+    }
+    if !reachable[pattern.len()][fields.len()] {
+        return None;
+    }
+    let mut assigned = Vec::new();
+    let mut j = fields.len();
+    for (i, field) in pattern.iter().enumerate().rev() {
+        match field {
+            SpacedField::Ellipsis => {
+                // The latest start the earlier fields can reach leaves `...` the fewest fields.
+                j = (0..=j).rev().find(|&k| reachable[i][k])?;
+            }
+            SpacedField::Named { name, .. } => {
+                j -= 1;
+                assigned.push((name.clone(), fields[j]));
+            }
+        }
+    }
+    assigned.reverse();
+    Some(assigned)
 }
 
 /// A cursor over the pattern's text.
@@ -720,6 +877,11 @@ fn operand(
 fn parse_spaced(scanner: &mut Scanner<'_>) -> Result<Vec<SpacedField>, FilterPatternError> {
     scanner.expect("[")?;
     let mut fields = Vec::new();
+    scanner.skip_whitespace();
+    // `[]` names no field: every event matches it, as `...` alone would.
+    if scanner.eat("]") {
+        return Ok(vec![SpacedField::Ellipsis]);
+    }
     loop {
         scanner.skip_whitespace();
         if scanner.eat("...") {

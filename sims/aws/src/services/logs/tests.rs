@@ -984,3 +984,229 @@ async fn the_internal_api_creates_on_demand_and_appends_in_time_order() {
     assert_eq!(messages(&page, "events"), ["first", "second", "third"]);
     assert_eq!(page["events"][0]["ingestionTime"], NOW + 1000);
 }
+
+#[tokio::test]
+async fn insights_queries_run_over_stored_events() {
+    let fixture = fixture();
+    fixture.group_with_stream("g", "s").await;
+    let minute = 60_000;
+    let base = NOW - 10 * minute - NOW % minute;
+    let events: Vec<(i64, String)> = [(0, "a"), (1_000, "b"), (minute, "c"), (3 * minute, "d")]
+        .iter()
+        .map(|(offset, level)| {
+            (
+                base + offset,
+                format!(r#"{{"level":"{level}","ms":{}}}"#, offset / 1000),
+            )
+        })
+        .collect();
+    fixture.put("g", "s", &events).await;
+    let started = fixture
+        .ok(
+            "StartQuery",
+            json!({"logGroupName": "g", "startTime": base / 1000, "endTime": NOW / 1000,
+                   "queryString": "stats count(*) as n by bin(1m) as t | sort t asc"}),
+        )
+        .await;
+    let id = started["queryId"].as_str().unwrap();
+    let results = fixture.ok("GetQueryResults", json!({"queryId": id})).await;
+    assert_eq!(results["status"], "Complete");
+    let counts: Vec<&str> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[1]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(counts, ["2", "1", "1"]);
+    assert_eq!(results["statistics"]["recordsScanned"], 4.0);
+    assert_eq!(results["statistics"]["recordsMatched"], 4.0);
+
+    // A row's pointer reads its event back.
+    let started = fixture
+        .ok(
+            "StartQuery",
+            json!({"logGroupName": "g", "startTime": base / 1000, "endTime": NOW / 1000,
+                   "queryString": "filter level = 'c' | fields level"}),
+        )
+        .await;
+    let results = fixture
+        .ok("GetQueryResults", json!({"queryId": started["queryId"]}))
+        .await;
+    let row = results["results"][0].as_array().unwrap();
+    assert_eq!(row[0], json!({"field": "level", "value": "c"}));
+    let pointer = row[1]["value"].as_str().unwrap();
+    let record = fixture
+        .ok("GetLogRecord", json!({"logRecordPointer": pointer}))
+        .await;
+    assert_eq!(record["logRecord"]["level"], "c");
+    assert_eq!(record["logRecord"]["@logStream"], "s");
+    assert_eq!(record["logRecord"]["@log"], format!("{ACCOUNT}:g"));
+
+    let (code, message) = fixture
+        .fails(
+            "StartQuery",
+            json!({"logGroupName": "g", "startTime": 0, "endTime": 1,
+                   "queryString": "fields @message | dedup @logStream"}),
+        )
+        .await;
+    assert_eq!(code, "MalformedQueryException");
+    assert!(message.contains("dedup"), "{message}");
+    let (code, message) = fixture
+        .fails(
+            "StartQuery",
+            json!({"logGroupName": "nope", "startTime": 0, "endTime": 1, "queryString": "fields a"}),
+        )
+        .await;
+    assert_eq!(code, "ResourceNotFoundException");
+    assert!(
+        message.starts_with("Log group 'nope' does not exist for account ID"),
+        "{message}"
+    );
+
+    let described = fixture
+        .ok("DescribeQueries", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(described["queries"].as_array().unwrap().len(), 2);
+    let (code, _) = fixture.fails("StopQuery", json!({"queryId": id})).await;
+    assert_eq!(code, "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn metric_filters_count_on_their_group_and_go_with_it() {
+    let fixture = fixture();
+    fixture.group_with_stream("g", "s").await;
+    for name in ["b", "a"] {
+        fixture
+            .ok(
+                "PutMetricFilter",
+                json!({"logGroupName": "g", "filterName": name, "filterPattern": "[ip, status]",
+                       "metricTransformations": [{"metricName": "m", "metricNamespace": "n",
+                                                  "metricValue": "$status"}]}),
+            )
+            .await;
+    }
+    let groups = fixture.ok("DescribeLogGroups", json!({})).await;
+    assert_eq!(groups["logGroups"][0]["metricFilterCount"], 2);
+    let page = fixture
+        .ok(
+            "DescribeMetricFilters",
+            json!({"logGroupName": "g", "limit": 1}),
+        )
+        .await;
+    assert_eq!(page["metricFilters"][0]["filterName"], "a");
+    let next = fixture
+        .ok(
+            "DescribeMetricFilters",
+            json!({"logGroupName": "g", "limit": 1, "nextToken": page["nextToken"]}),
+        )
+        .await;
+    assert_eq!(next["metricFilters"][0]["filterName"], "b");
+    assert!(next.get("nextToken").is_none());
+    let (code, message) = fixture
+        .fails(
+            "PutMetricFilter",
+            json!({"logGroupName": "g", "filterName": "bad", "filterPattern": "{ $.a = ",
+                   "metricTransformations": [{"metricName": "m", "metricNamespace": "n",
+                                              "metricValue": "1"}]}),
+        )
+        .await;
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("InvalidParameterException", "Invalid metric filter pattern")
+    );
+    fixture
+        .ok("DeleteLogGroup", json!({"logGroupName": "g"}))
+        .await;
+    fixture.group_with_stream("g", "s").await;
+    let page = fixture
+        .ok("DescribeMetricFilters", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(page["metricFilters"], json!([]));
+}
+
+#[tokio::test]
+async fn subscriptions_to_services_that_do_not_exist_fail_as_aws_fails_them() {
+    let fixture = fixture();
+    fixture.group_with_stream("g", "s").await;
+    let put = |destination: &str, role: Option<&str>| {
+        let mut input = json!({"logGroupName": "g", "filterName": "f", "filterPattern": "",
+                               "destinationArn": destination});
+        if let Some(role) = role {
+            input["roleArn"] = json!(role);
+        }
+        input
+    };
+    let stream = format!("arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/s");
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/r");
+    for (input, code, start) in [
+        (
+            put(&stream, None),
+            "InvalidParameterException",
+            "destinationArn for vendor kinesis cannot be used without roleArn",
+        ),
+        (
+            put(&stream, Some(&role)),
+            "InvalidParameterException",
+            "Could not deliver test message to specified Kinesis stream",
+        ),
+        (
+            put("arn:aws:lambda:us-east-1:999999999999:function:f", None),
+            "AccessDeniedException",
+            "Cross-account lambda invocation passing is not allowed.",
+        ),
+        (
+            put(
+                &format!("arn:aws:logs:{REGION}:{ACCOUNT}:destination:none"),
+                None,
+            ),
+            "InvalidParameterException",
+            "Could not deliver test message to specified destination.",
+        ),
+    ] {
+        let (got, message) = fixture.fails("PutSubscriptionFilter", input).await;
+        assert_eq!(got, code, "{message}");
+        assert!(message.starts_with(start), "{message}");
+    }
+
+    // A Logs destination that exists (seeded: its Kinesis target cannot exist here) takes
+    // filters, two per group.
+    let scope = Scope::new(ACCOUNT, REGION);
+    fixture
+        .logs
+        .destinations
+        .insert(
+            &scope.group_key("d"),
+            subscriptions::DestinationRecord {
+                destination: sim_aws_shapes::logs::Destination {
+                    destination_name: Some("d".into()),
+                    ..Default::default()
+                },
+                tags: Default::default(),
+            },
+        )
+        .unwrap();
+    let destination = format!("arn:aws:logs:{REGION}:{ACCOUNT}:destination:d");
+    for name in ["f1", "f2"] {
+        let mut input = put(&destination, None);
+        input["filterName"] = json!(name);
+        fixture.ok("PutSubscriptionFilter", input).await;
+    }
+    let mut third = put(&destination, None);
+    third["filterName"] = json!("f3");
+    let (code, message) = fixture.fails("PutSubscriptionFilter", third).await;
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("LimitExceededException", "Resource limit exceeded.")
+    );
+    let described = fixture
+        .ok("DescribeSubscriptionFilters", json!({"logGroupName": "g"}))
+        .await;
+    assert_eq!(
+        described["subscriptionFilters"][0]["distribution"],
+        "ByLogStream"
+    );
+    assert_eq!(
+        described["subscriptionFilters"].as_array().unwrap().len(),
+        2
+    );
+}

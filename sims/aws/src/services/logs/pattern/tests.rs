@@ -206,7 +206,6 @@ fn unparseable_patterns_are_errors() {
         "{ ($.a = 1 }",
         "{ $.a = 1 } trailing",
         "{ $.a[x] = 1 }",
-        "[]",
         "[a,]",
         "[a, b = ]",
         "[a, b = 1 || c = 2]",
@@ -275,4 +274,79 @@ fn wildcards() {
             "{wildcard:?} on {candidate:?}"
         );
     }
+}
+
+#[test]
+fn empty_brackets_match_every_event() {
+    // AWS accepts `[]` (a subscription filter of LocalStack's recorded tests uses it).
+    check("[]", &[("", true), ("a b c", true)]);
+}
+
+#[test]
+fn extracted_values_name_each_field_as_metric_filters_do() {
+    // The API reference's TestMetricFilter example.
+    let pattern =
+        parse_filter_pattern("[ip, identity, user_id, timestamp, request, status_code, size]")
+            .unwrap();
+    let message =
+        r#"127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 200 1534"#;
+    let values = pattern.extract(message).unwrap();
+    let expected: BTreeMap<String, String> = [
+        ("$ip", "127.0.0.1"),
+        ("$identity", "-"),
+        ("$user_id", "frank"),
+        ("$timestamp", "10/Oct/2000:13:25:15 -0700"),
+        ("$request", "GET /apache_pb.gif HTTP/1.0"),
+        ("$status_code", "200"),
+        ("$size", "1534"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(values, expected);
+    assert_eq!(pattern.extract("too few fields"), None);
+
+    // `...` takes what the named fields leave.
+    let pattern = parse_filter_pattern("[first, ..., last = 5*]").unwrap();
+    let values = pattern.extract("a b c d 57").unwrap();
+    assert_eq!(values["$first"], "a");
+    assert_eq!(values["$last"], "57");
+    assert_eq!(values.len(), 2);
+
+    let json = parse_filter_pattern(r#"{ $.status = 200 && $.latency > 10 }"#).unwrap();
+    let values = json
+        .extract(r#"{"status": 200, "latency": 12.5, "other": 1}"#)
+        .unwrap();
+    assert_eq!(values.len(), 2);
+    assert_eq!(values["$.status"], "200");
+    assert_eq!(values["$.latency"], "12.5");
+    assert!(json.extract(r#"{"status": 500, "latency": 12}"#).is_none());
+
+    let terms = parse_filter_pattern("ERROR").unwrap();
+    assert_eq!(terms.extract("an ERROR here"), Some(BTreeMap::new()));
+    assert_eq!(terms.extract("fine"), None);
+}
+
+#[test]
+fn metric_values_are_literals_or_read_from_the_event() {
+    let spaced = parse_filter_pattern("[ip, status, bytes]").unwrap();
+    assert_eq!(spaced.metric_value("1", "a 200 512"), Some(1.0));
+    assert_eq!(spaced.metric_value("$bytes", "a 200 512"), Some(512.0));
+    assert_eq!(spaced.metric_value("$ip", "a 200 512"), None);
+    assert_eq!(spaced.metric_value("$bytes", "too short"), None);
+    let json = parse_filter_pattern("{ $.ok IS TRUE }").unwrap();
+    assert_eq!(
+        json.metric_value("$.timing.ms", r#"{"ok": true, "timing": {"ms": 7}}"#),
+        Some(7.0)
+    );
+    assert_eq!(json.metric_value("$.missing", r#"{"ok": true}"#), None);
+    assert_eq!(
+        parse_selector("$.a[1].b"),
+        Some(vec![
+            Step::Key("a".into()),
+            Step::Index(1),
+            Step::Key("b".into()),
+        ])
+    );
+    assert_eq!(parse_selector("$.a b"), None);
 }
