@@ -92,7 +92,16 @@ pub fn terraform() -> PathBuf {
     terraform
 }
 
-/// `conformance/`: where stacks and scenario scripts live.
+/// `conformance/`: where stacks and scenario scripts live. Found from the running test's
+/// package (cargo and nextest set `CARGO_MANIFEST_DIR` at run time) rather than from where this
+/// library was compiled: clones that share a target directory share its compiled library, and
+/// the compile-time path may name a clone that is gone.
 pub fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    running
+        .iter()
+        .flat_map(|dir| dir.ancestors())
+        .map(|dir| dir.join("conformance"))
+        .find(|dir| dir.join("clients").is_dir())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -297,7 +297,7 @@ impl Sandbox {
 
 /// `conformance/clients`.
 pub fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients")
+    clients::conformance_dir().join("clients")
 }
 
 /// Panics with the command's output unless it succeeded.

@@ -31,7 +31,7 @@ pub struct Record {
 pub fn matrix_dir() -> PathBuf {
     std::env::var_os("SOCKERLESS_MATRIX_DIR").map_or_else(
         || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            crate::clients::conformance_dir()
                 .join("..")
                 .join("target")
                 .join("nextest")

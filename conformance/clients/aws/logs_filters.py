@@ -142,7 +142,7 @@ try:
 except logs.exceptions.InvalidParameterException as error:
     check(error.response["Error"]["Message"].startswith("Could not deliver test message to specified Kinesis stream."), f"{error.response['Error']}")
 check(logs.describe_destinations(DestinationNamePrefix="dest")["destinations"] == [], "no destination was stored")
-expect_code("ResourceNotFoundException", logs.put_destination_policy, destinationName="missing", accessPolicy='{"Version":"2012-10-17","Statement":[]}')
+expect_code("ResourceNotFoundException", logs.put_destination_policy, destinationName="missing", accessPolicy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"logs:PutSubscriptionFilter","Resource":"*"}]}')
 expect_code("ResourceNotFoundException", logs.delete_destination, destinationName="missing")
 
 # Deleting a group takes its filters with it.

@@ -4,8 +4,9 @@
 //! unrestricted) and the global condition keys of its request; [`Access::authorize`] decides
 //! one request under `--enforce-iam`, naming the action and resource from [`catalog`].
 //!
-//! Parsed documents are cached ([`crate::policy::Parsed`]), so a request costs lookups and
-//! matching, not parsing.
+//! Parsed documents are cached ([`crate::policy::Parsed`]), and so is each principal's set of
+//! policies, for as long as IAM's principals are unchanged ([`Iam::principals_version`]): a
+//! request costs a map lookup and matching, not reads and parsing.
 //!
 //! What this module must not do: read HTTP (the dispatcher hands it [`Connection`] facts) or
 //! write state.
@@ -13,7 +14,9 @@
 pub mod catalog;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use serde_json::Value;
 use simkit::Kit;
@@ -112,7 +115,26 @@ pub struct Access {
     iam: Arc<Iam>,
     parsed: Parsed,
     catalog: catalog::Catalog,
+    /// By user or role ARN: its policies as of an IAM principals version.
+    principals: Mutex<FxHashMap<String, CachedPrincipal>>,
 }
+
+/// A principal's policies (none if it does not exist) and the IAM version they were read at.
+type CachedPrincipal = (u64, Option<Arc<PrincipalPolicies>>);
+
+/// A user's or role's own policies, parsed, and its tags.
+#[derive(Debug)]
+struct PrincipalPolicies {
+    /// The role's ARN as IAM stores it (path included); for a user, its ARN.
+    arn: String,
+    identity: Vec<Arc<Document>>,
+    boundary: Option<Arc<Document>>,
+    tags: Vec<(String, String)>,
+}
+
+/// Past this many principals the cache starts again: enough for any test suite's principals,
+/// bounded for a long-running simulator.
+const PRINCIPALS_CACHED: usize = 4096;
 
 impl Access {
     pub fn new(kit: Kit, iam: Arc<Iam>) -> Self {
@@ -121,7 +143,47 @@ impl Access {
             iam,
             parsed: Parsed::new(),
             catalog: catalog::Catalog::vendored(),
+            principals: Mutex::default(),
         }
+    }
+
+    /// The policies of the user (`role == false`) or role an ARN names, from the cache while
+    /// IAM's principals are unchanged.
+    fn principal_policies(&self, arn: &str, role: bool) -> Option<Arc<PrincipalPolicies>> {
+        let version = self.iam.principals_version();
+        let cache = self.principals.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((cached, policies)) = cache.get(arn)
+            && *cached == version
+        {
+            return policies.clone();
+        }
+        drop(cache);
+        let policies = if role {
+            self.iam.role_facts(arn).map(|role| PrincipalPolicies {
+                identity: self.documents(&role.policies),
+                boundary: self.boundary(role.boundary.as_deref()),
+                tags: role.tags,
+                arn: role.arn,
+            })
+        } else {
+            self.iam.principal_facts(arn).map(|user| PrincipalPolicies {
+                identity: self.documents(&user.policies),
+                boundary: self.boundary(user.boundary.as_deref()),
+                tags: user.tags,
+                arn: user.arn,
+            })
+        }
+        .map(Arc::new);
+        let mut cache = self.principals.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= PRINCIPALS_CACHED {
+            cache.clear();
+        }
+        cache.insert(arn.to_string(), (version, policies.clone()));
+        policies
+    }
+
+    fn boundary(&self, text: Option<&str>) -> Option<Arc<Document>> {
+        text.and_then(|text| self.document(text, PolicyKind::Identity))
     }
 
     pub fn catalog(&self) -> &catalog::Catalog {
@@ -177,25 +239,19 @@ impl Access {
             PrincipalType::AssumedRole => {
                 let role = session
                     .and_then(|s| s.role_arn.as_deref())
-                    .and_then(|arn| self.iam.role_facts(arn));
+                    .and_then(|arn| self.principal_policies(arn, true));
                 if let Some(role) = role {
-                    loaded.identity = self.documents(&role.policies);
-                    loaded.boundary = role
-                        .boundary
-                        .as_deref()
-                        .and_then(|text| self.document(text, PolicyKind::Identity));
-                    loaded.tags = role.tags;
-                    principal.role_arn = Some(role.arn);
+                    loaded.identity = role.identity.clone();
+                    loaded.boundary = role.boundary.clone();
+                    loaded.tags = role.tags.clone();
+                    principal.role_arn = Some(role.arn.clone());
                 }
             }
             PrincipalType::User => {
-                if let Some(user) = self.iam.principal_facts(&caller.arn) {
-                    loaded.identity = self.documents(&user.policies);
-                    loaded.boundary = user
-                        .boundary
-                        .as_deref()
-                        .and_then(|text| self.document(text, PolicyKind::Identity));
-                    loaded.tags = user.tags;
+                if let Some(user) = self.principal_policies(&caller.arn, false) {
+                    loaded.identity = user.identity.clone();
+                    loaded.boundary = user.boundary.clone();
+                    loaded.tags = user.tags.clone();
                 }
             }
             // A federated user's permissions are its session policies cut from those of the
@@ -205,12 +261,11 @@ impl Access {
                 let parent = session.and_then(|s| s.parent_user_arn.as_deref());
                 if parent.is_some_and(|arn| arn.ends_with(":root")) {
                     loaded.unrestricted = true;
-                } else if let Some(user) = parent.and_then(|arn| self.iam.principal_facts(arn)) {
-                    loaded.identity = self.documents(&user.policies);
-                    loaded.boundary = user
-                        .boundary
-                        .as_deref()
-                        .and_then(|text| self.document(text, PolicyKind::Identity));
+                } else if let Some(user) =
+                    parent.and_then(|arn| self.principal_policies(arn, false))
+                {
+                    loaded.identity = user.identity.clone();
+                    loaded.boundary = user.boundary.clone();
                 }
                 if loaded.session.is_empty() {
                     loaded.unrestricted = false;
@@ -381,4 +436,94 @@ pub fn iso8601(millis: i64) -> String {
         .ok()
         .and_then(|moment| moment.format(&format).ok())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::Service;
+    use crate::services::sts::Session;
+    use serde_json::json;
+
+    const ACCOUNT: &str = "123456789012";
+
+    async fn iam_call(iam: &Iam, ctx: &Ctx, operation: &str, input: Value) {
+        iam.call(ctx, operation, input)
+            .await
+            .unwrap_or_else(|error| panic!("{operation}: {error}"));
+    }
+
+    fn allow(action: &str) -> String {
+        json!({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_changed_policy_decides_the_next_request() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut config = simkit::KitConfig::new("aws");
+        config.ca_out = Some(directory.path().join("ca.pem"));
+        let kit = Kit::new(config).unwrap();
+        let iam = Arc::new(Iam::new(kit.clone()).unwrap());
+        let access = Access::new(kit, iam.clone());
+        let admin = Ctx {
+            request_id: "test".into(),
+            account_id: ACCOUNT.into(),
+            region: "us-east-1".into(),
+            caller: Caller::root(ACCOUNT, "ADMIN"),
+        };
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}]});
+        iam_call(
+            &iam,
+            &admin,
+            "CreateRole",
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": trust.to_string()}),
+        )
+        .await;
+        let put = |action: &str| json!({"RoleName": "r", "PolicyName": "p", "PolicyDocument": allow(action)});
+        iam_call(&iam, &admin, "PutRolePolicy", put("logs:Describe*")).await;
+        let session = Ctx {
+            caller: Caller {
+                access_key_id: "ASIATEST".into(),
+                account_id: ACCOUNT.into(),
+                arn: format!("arn:aws:sts::{ACCOUNT}:assumed-role/r/s"),
+                user_id: "AROATEST:s".into(),
+                session: Some(Session {
+                    role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/r")),
+                    ..Session::default()
+                }),
+            },
+            ..admin.clone()
+        };
+        let create = |access: &Access| {
+            access.authorize(
+                &session,
+                "logs",
+                Protocol::Json,
+                "CreateLogGroup",
+                &json!({"logGroupName": "g"}),
+                &Connection::default(),
+            )
+        };
+        assert!(create(&access).is_err());
+        assert!(create(&access).is_err(), "again, from the cache");
+        iam_call(&iam, &admin, "PutRolePolicy", put("logs:*")).await;
+        assert!(
+            create(&access).is_ok(),
+            "the widened policy applies at once"
+        );
+        iam_call(
+            &iam,
+            &admin,
+            "DeleteRolePolicy",
+            json!({"RoleName": "r", "PolicyName": "p"}),
+        )
+        .await;
+        assert!(
+            create(&access).is_err(),
+            "the deleted policy no longer allows"
+        );
+    }
 }

@@ -454,7 +454,10 @@ mod tests {
                 }}"#,
         )
         .unwrap();
-        assert!(!model.json_body_differs("Plain"), "self-referencing through a list");
+        assert!(
+            !model.json_body_differs("Plain"),
+            "self-referencing through a list"
+        );
         assert!(model.json_body_differs("Deep") && model.json_body_differs("Holder"));
         assert!(model.json_body_differs("Override"));
         assert!(!model.json_body_differs("Epoch"));

@@ -3,8 +3,10 @@
 //! error. Handlers never see HTTP, never format JSON or XML, never spawn processes and never
 //! read the clock except through the kit.
 //!
-//! Each service implements [`Service`] with the [`operations!`] table, which maps the model's
-//! operation names to handlers; every other operation in the model answers `NotImplemented`.
+//! Each service implements [`Service`] by handing the operation to the `dispatch` generated
+//! for its model (`sim-aws-shapes`), which converts the input into the operation's generated
+//! type and calls the service's implementation of the generated `Api` trait; an operation the
+//! service does not implement answers `NotImplemented` from the trait's default.
 //! State lives in `simkit` store collections keyed by `account/region/...` (IAM, being global,
 //! by `account/...`).
 
@@ -15,7 +17,6 @@ pub mod paging;
 pub mod sts;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use sim_aws_shapes::normal::Dispatched;
@@ -111,80 +112,5 @@ pub fn dispatched<E: Into<AwsError>>(
         }
         // Routing found the operation in the model the shapes were generated from.
         Err(Dispatched::UnknownOperation) => Err(AwsError::internal()),
-    }
-}
-
-/// Converts validated input into a handler's typed input. A failure here means the typed
-/// struct disagrees with the model: our bug, logged and answered as a serialization error.
-pub fn input<T: DeserializeOwned>(value: Value) -> Result<T, AwsError> {
-    serde_json::from_value(value).map_err(|error| {
-        tracing::error!(%error, "typed input does not match the model");
-        AwsError::serialization(format!("Could not read the request: {error}"))
-    })
-}
-
-/// Converts a handler's typed output into the normal form.
-pub fn output<T: Serialize>(value: &T) -> Result<Value, AwsError> {
-    serde_json::to_value(value).map_err(|error| {
-        tracing::error!(%error, "typed output does not serialize");
-        AwsError::internal()
-    })
-}
-
-/// Maps operation names to handlers: `operations!(self, ctx, operation, input; "RunTask" => run_task, ...)`.
-#[macro_export]
-macro_rules! operations {
-    ($service:expr, $self:ident, $ctx:ident, $operation:ident, $input:ident; $($name:literal => $method:ident),* $(,)?) => {
-        match $operation {
-            $($name => {
-                let input = $crate::services::input($input)?;
-                let output = $self.$method($ctx, input).await.map_err($crate::error::AwsError::from)?;
-                $crate::services::output(&output)
-            })*
-            other => Err($crate::error::AwsError::not_implemented($service, other)),
-        }
-    };
-}
-
-/// Serde helpers for the normal form's timestamps (epoch seconds as a number) and blobs.
-pub mod wire {
-    /// A timestamp in milliseconds since the epoch, carried as seconds on the wire.
-    pub mod epoch_seconds {
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        pub fn serialize<S: Serializer>(millis: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-            if millis % 1000 == 0 {
-                serializer.serialize_i64(millis / 1000)
-            } else {
-                serializer.serialize_f64(*millis as f64 / 1000.0)
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-            let seconds = f64::deserialize(deserializer)?;
-            Ok((seconds * 1000.0).round() as i64)
-        }
-    }
-
-    /// An optional timestamp in milliseconds, carried as seconds.
-    pub mod epoch_seconds_opt {
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        pub fn serialize<S: Serializer>(
-            millis: &Option<i64>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match millis {
-                Some(millis) => super::epoch_seconds::serialize(millis, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<i64>, D::Error> {
-            Ok(Option::<f64>::deserialize(deserializer)?
-                .map(|seconds| (seconds * 1000.0).round() as i64))
-        }
     }
 }

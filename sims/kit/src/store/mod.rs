@@ -34,6 +34,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ops::{Bound, RangeBounds};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 
 use serde::Serialize;
@@ -120,6 +121,7 @@ trait ErasedCollection: Send + Sync {
     fn memory_clear(&self);
     /// Applies staged writes of a memory-mode transaction, all under one write lock.
     fn memory_apply(&self, writes: StagedWrites);
+    fn version(&self) -> &Arc<AtomicU64>;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
@@ -212,6 +214,7 @@ impl Store {
             name: name.into(),
             table: table.into(),
             memory: RwLock::default(),
+            version: Arc::default(),
             shared: Arc::downgrade(&self.shared),
         });
         collections.insert(name.to_string(), collection.clone());
@@ -255,7 +258,7 @@ impl Store {
     pub fn reset(&self) -> Result<(), StoreError> {
         let _scope = WriteScope::enter();
         let mut writer = self.shared.writer();
-        match (&self.shared.disk, writer.as_mut()) {
+        let cleared = match (&self.shared.disk, writer.as_mut()) {
             (Some(disk), Some(connection)) => disk.clear(connection),
             (Some(_), None) => Err(StoreError::Closed),
             (None, _) => {
@@ -264,7 +267,11 @@ impl Store {
                 }
                 Ok(())
             }
+        };
+        for collection in lock(&self.shared.collections).values() {
+            collection.version().fetch_add(1, Ordering::Release);
         }
+        cleared
     }
 
     /// Moves the database's write-ahead log into the main file now and truncates it (SQLite
@@ -293,12 +300,14 @@ impl Shared {
                 let mut txn = Txn {
                     shared: self,
                     inner: TxnInner::Disk { disk, sql },
+                    touched: Vec::new(),
                 };
                 let result = body(&mut txn)?;
                 let TxnInner::Disk { disk, sql } = txn.inner else {
                     unreachable!("a durable transaction stays durable")
                 };
                 sql.commit().map_err(|error| disk.error(error))?;
+                advance(&txn.touched);
                 Ok(result)
             }
             (Some(_), None) => Err(StoreError::Closed.into()),
@@ -306,12 +315,14 @@ impl Shared {
                 let mut txn = Txn {
                     shared: self,
                     inner: TxnInner::Memory { staged: Vec::new() },
+                    touched: Vec::new(),
                 };
                 let result = body(&mut txn)?;
                 let TxnInner::Memory { staged } = txn.inner else {
                     unreachable!("a memory transaction stays in memory")
                 };
                 self.apply_staged(staged);
+                advance(&txn.touched);
                 Ok(result)
             }
         }
@@ -332,6 +343,14 @@ impl Shared {
                 collection.memory_apply(writes);
             }
         }
+    }
+}
+
+/// Advances the versions of the collections a committed write touched. After the commit, so a
+/// reader that saw the old version before reading records learns they may have changed.
+fn advance(touched: &[Arc<AtomicU64>]) {
+    for version in touched {
+        version.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -356,6 +375,8 @@ enum TxnInner<'a> {
 pub struct Txn<'a> {
     shared: &'a Shared,
     inner: TxnInner<'a>,
+    /// The versions of the collections written, advanced once the transaction commits.
+    touched: Vec<Arc<AtomicU64>>,
 }
 
 impl std::fmt::Debug for Txn<'_> {
@@ -371,6 +392,16 @@ impl Txn<'_> {
             "collection {} used in a transaction of another store",
             collection.name
         );
+    }
+
+    fn touch<V>(&mut self, collection: &Collection<V>) {
+        if !self
+            .touched
+            .iter()
+            .any(|version| Arc::ptr_eq(version, &collection.version))
+        {
+            self.touched.push(collection.version.clone());
+        }
     }
 
     /// The record under `key`, as this transaction has left it so far.
@@ -507,6 +538,7 @@ impl Txn<'_> {
         prefix: &str,
     ) -> Result<usize, StoreError> {
         self.check(collection);
+        self.touch(collection);
         match &mut self.inner {
             TxnInner::Memory { .. } => {
                 let keys: Vec<String> = self
@@ -533,6 +565,7 @@ impl Txn<'_> {
         value: Option<V>,
     ) -> Result<(), StoreError> {
         self.check(collection);
+        self.touch(collection);
         match &mut self.inner {
             TxnInner::Memory { staged } => {
                 staged.push(Staged {
@@ -560,6 +593,8 @@ pub struct Collection<V> {
     table: Arc<str>,
     /// The records, in memory mode.
     memory: RwLock<BTreeMap<String, V>>,
+    /// Advanced after every committed write (see [`Collection::version`]).
+    version: Arc<AtomicU64>,
     shared: Weak<Shared>,
 }
 
@@ -596,6 +631,10 @@ impl<V: Record> ErasedCollection for Collection<V> {
                 None => records.remove(&key),
             };
         }
+    }
+
+    fn version(&self) -> &Arc<AtomicU64> {
+        &self.version
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
@@ -808,7 +847,16 @@ impl<V: Record> Collection<V> {
             }
             None => {}
         }
+        self.version.fetch_add(1, Ordering::Release);
         Ok(result)
+    }
+
+    /// A number that changes after every committed write to this collection (and on reset).
+    /// Read it before reading records: if it is the same later, what was read still holds, so
+    /// a reader can keep what it derived from them (as IAM enforcement keeps a principal's
+    /// policies) instead of reading again.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 }
 

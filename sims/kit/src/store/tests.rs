@@ -315,3 +315,45 @@ fn a_record_of_the_wrong_shape_is_a_schema_error() {
         Err(StoreError::Schema { .. })
     ));
 }
+
+#[test]
+fn versions_advance_on_committed_writes_only() {
+    for durable in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = if durable {
+            Store::open(dir.path(), Durability::Process).unwrap()
+        } else {
+            Store::memory()
+        };
+        let clusters = store.collection::<Cluster>("c").unwrap();
+        let others = store.collection::<Cluster>("o").unwrap();
+        let start = clusters.version();
+        clusters.insert("k", cluster("one", 1)).unwrap();
+        let after_insert = clusters.version();
+        assert_ne!(after_insert, start, "durable: {durable}");
+        assert_eq!(clusters.get("k"), Some(cluster("one", 1)));
+        assert_eq!(clusters.version(), after_insert, "reads leave it alone");
+
+        let untouched = others.version();
+        let failed: Result<(), StoreError> = store.transaction(|txn| {
+            txn.insert(&clusters, "k2", cluster("two", 2))?;
+            Err(StoreError::Closed)
+        });
+        assert!(failed.is_err());
+        assert_eq!(clusters.version(), after_insert, "a rolled-back write");
+
+        store
+            .transaction(|txn| {
+                txn.remove_prefix(&clusters, "k")?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let after_remove = clusters.version();
+        assert_ne!(after_remove, after_insert);
+        assert_eq!(others.version(), untouched, "a collection not written");
+
+        store.reset().unwrap();
+        assert_ne!(clusters.version(), after_remove);
+        assert_ne!(others.version(), untouched);
+    }
+}

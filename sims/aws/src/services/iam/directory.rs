@@ -38,6 +38,21 @@ pub struct RoleFacts {
 }
 
 impl Iam {
+    /// Changes whenever anything [`Iam::principal_facts`] and [`Iam::role_facts`] read may
+    /// have changed (users, groups, roles, managed policies), so a reader can keep what it
+    /// derived from them while it stays the same. Read it before the facts.
+    pub fn principals_version(&self) -> u64 {
+        // Each count only grows, so their sum changes when any of them does.
+        [
+            self.users.version(),
+            self.groups.version(),
+            self.roles.version(),
+            self.policies.version(),
+        ]
+        .iter()
+        .fold(0u64, |sum, version| sum.wrapping_add(*version))
+    }
+
     /// The user or role an ARN names (a role session's ARN names its role), in any account.
     pub fn principal_facts(&self, arn: &str) -> Option<PrincipalFacts> {
         let principal = PrincipalRef::from_arn(arn)?;
