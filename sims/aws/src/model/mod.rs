@@ -400,6 +400,15 @@ vendored! {
     iam => "iam.json",
     logs => "logs.json",
     ecs => "ecs.json",
+    ecr => "ecr.json",
+    lambda => "lambda.json",
+    ec2 => "ec2.json",
+    efs => "efs.json",
+    servicediscovery => "servicediscovery.json",
+    s3 => "s3.json",
+    secretsmanager => "secretsmanager.json",
+    ssm => "ssm.json",
+    kms => "kms.json",
 }
 
 #[cfg(test)]

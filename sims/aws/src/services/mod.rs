@@ -96,9 +96,12 @@ pub trait Service: Send + Sync + 'static {
     async fn call(&self, ctx: &Ctx, operation: &str, input: Value) -> Result<Value, AwsError>;
 }
 
-/// The answer of a generated `dispatch`: its output, or the service's error as AWS renders it.
-/// An input that does not convert means the shapes and the protocol disagree: our bug, logged.
+/// The answer of a generated `dispatch` for `service`'s `operation`: its output, or the
+/// service's error as AWS renders it. An input that does not convert means the shapes and the
+/// protocol disagree: our bug, logged.
 pub fn dispatched<E: Into<AwsError>>(
+    service: &str,
+    operation: &str,
     outcome: Result<Value, Dispatched<E>>,
 ) -> Result<Value, AwsError> {
     match outcome {
@@ -110,7 +113,8 @@ pub fn dispatched<E: Into<AwsError>>(
                 "Could not read the request: {error}"
             )))
         }
-        // Routing found the operation in the model the shapes were generated from.
-        Err(Dispatched::UnknownOperation) => Err(AwsError::internal()),
+        // In the model but left out of the generated shapes (a model narrowed by its
+        // `NAME.operations` list): not implemented, as an operation without a handler is.
+        Err(Dispatched::UnknownOperation) => Err(AwsError::not_implemented(service, operation)),
     }
 }

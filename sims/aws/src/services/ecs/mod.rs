@@ -418,7 +418,11 @@ impl Service for Ecs {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        super::dispatched(sim_aws_shapes::ecs::dispatch(self, ctx, operation, input).await)
+        super::dispatched(
+            "ecs",
+            operation,
+            sim_aws_shapes::ecs::dispatch(self, ctx, operation, input).await,
+        )
     }
 }
 

@@ -484,7 +484,11 @@ impl Service for Iam {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        super::dispatched(sim_aws_shapes::iam::dispatch(self, ctx, operation, input).await)
+        super::dispatched(
+            "iam",
+            operation,
+            sim_aws_shapes::iam::dispatch(self, ctx, operation, input).await,
+        )
     }
 }
 

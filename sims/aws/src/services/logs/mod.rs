@@ -676,6 +676,10 @@ impl Service for Logs {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        super::dispatched(sim_aws_shapes::logs::dispatch(self, ctx, operation, input).await)
+        super::dispatched(
+            "logs",
+            operation,
+            sim_aws_shapes::logs::dispatch(self, ctx, operation, input).await,
+        )
     }
 }

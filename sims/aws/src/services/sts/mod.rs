@@ -163,7 +163,11 @@ impl Service for Sts {
         operation: &str,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, AwsError> {
-        super::dispatched(sim_aws_shapes::sts::dispatch(self, ctx, operation, input).await)
+        super::dispatched(
+            "sts",
+            operation,
+            sim_aws_shapes::sts::dispatch(self, ctx, operation, input).await,
+        )
     }
 }
 
