@@ -14,9 +14,9 @@ use crate::Aws;
 use crate::access::Connection;
 use crate::error::AwsError;
 use crate::model::{Model, Protocol};
-use crate::protocol::route::{Unroutable, is_form, parse_pairs};
+use crate::protocol::route::{Unroutable, is_form, parse_pairs, virtual_host_path};
 use crate::protocol::sigv4::{self, SignedRequest};
-use crate::protocol::{self, Input, WireResponse, json, query};
+use crate::protocol::{self, Input, WireResponse, json, query, stream};
 use crate::services::{Caller, Ctx};
 
 /// The axum handler for every AWS API request.
@@ -35,46 +35,93 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
         .query()
         .map(|q| parse_pairs(q.as_bytes()))
         .unwrap_or_default();
-    let body = match simkit::body::collect(body, limit).await {
-        Ok(body) => body,
-        Err(BodyError::TooLarge { limit }) => {
-            return unrouted_error(
-                &parts.headers,
-                &AwsError::request_too_large(limit),
-                &request_id,
-            );
-        }
-        Err(BodyError::Read(message)) => {
-            return unrouted_error(
-                &parts.headers,
-                &AwsError::serialization(message),
-                &request_id,
-            );
-        }
-    };
     let signature = sigv4::signature(&parts.headers, &query_pairs);
-    let form = is_form(&parts.method, &parts.headers, &query_pairs).then(|| {
+    // A form body is read before routing (it names the operation); any other body after, so
+    // an operation with a streaming payload has its body spooled to disk instead.
+    let form_request = is_form(&parts.method, &parts.headers, &query_pairs);
+    let mut body = Some(body);
+    let mut collected = bytes::Bytes::new();
+    if form_request {
+        match collect_body(&mut body, limit, &parts.headers, &request_id).await {
+            Ok(bytes) => collected = bytes,
+            Err(response) => return response,
+        }
+    }
+    let form = form_request.then(|| {
         let mut params = if parts.method == http::Method::POST {
-            parse_pairs(&body)
+            parse_pairs(&collected)
         } else {
             Vec::new()
         };
         params.extend(query_pairs.iter().cloned());
         params
     });
+    let scope = signature.as_ref().map(|s| &s.scope);
+    let virtual_host = if form_request || scope.is_some_and(|s| s.service != "s3") {
+        None
+    } else {
+        parts
+            .uri
+            .host()
+            .map(str::to_string)
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(http::header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .and_then(|host| virtual_host_path(&host, parts.uri.path()))
+    };
     let routed = match aws.catalog.route(
         &parts.method,
-        parts.uri.path(),
+        virtual_host.as_deref().unwrap_or(parts.uri.path()),
         &query_pairs,
         &parts.headers,
         form,
-        signature.as_ref().map(|s| &s.scope),
+        scope,
     ) {
         Ok(routed) => routed,
         Err(unroutable) => {
             return unroutable_response(unroutable, &request_id).into_http(&request_id);
         }
     };
+    let streams = streaming_payload(routed.model, routed.operation);
+    let mut spooled = None;
+    if streams {
+        let Some(body) = body.take() else {
+            return unrouted_error(&parts.headers, &AwsError::internal(), &request_id);
+        };
+        let file_name = aws.kit.ids().hex(32);
+        match stream::spool(body, &parts.headers, &aws.spool_dir(), &file_name).await {
+            Ok(file) => spooled = Some(file),
+            Err(error) => {
+                let error = match error {
+                    stream::SpoolError::TooLarge => {
+                        AwsError::with_status("EntityTooLarge", 400, error.to_string())
+                    }
+                    stream::SpoolError::Chunked(message) => {
+                        AwsError::with_status("IncompleteBody", 400, message)
+                    }
+                    stream::SpoolError::Read(message) => {
+                        AwsError::with_status("IncompleteBody", 400, message)
+                    }
+                    stream::SpoolError::Io(io) => {
+                        tracing::error!(%io, "spooling a request body failed");
+                        AwsError::internal()
+                    }
+                };
+                return protocol::encode_error(routed.model, &error, &request_id)
+                    .into_http(&request_id);
+            }
+        }
+    } else if !form_request {
+        match collect_body(&mut body, limit, &parts.headers, &request_id).await {
+            Ok(bytes) => collected = bytes,
+            Err(response) => return response,
+        }
+    }
+    let body = collected;
     let model = routed.model;
     let operation = routed.operation;
     let service_name = model.metadata.signing_name();
@@ -156,9 +203,16 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             return fail(error);
         }
     }
-    match service.call(&ctx, &operation.name, decoded).await {
+    let (outcome, file_answer) =
+        stream::scoped(spooled, service.call(&ctx, &operation.name, decoded)).await;
+    match outcome {
         Ok(output) => {
-            protocol::encode(model, operation, output, &request_id).into_http(&request_id)
+            let response =
+                protocol::encode(model, operation, output, &request_id).into_http(&request_id);
+            match file_answer {
+                Some(answer) => with_file_body(response, answer),
+                None => response,
+            }
         }
         Err(error) => {
             if error.status.is_some_and(|s| s >= 500) {
@@ -169,6 +223,65 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             fail(error)
         }
     }
+}
+
+/// Reads the whole body under the server's small limit, or the error response.
+async fn collect_body(
+    body: &mut Option<axum::body::Body>,
+    limit: usize,
+    headers: &http::HeaderMap,
+    request_id: &str,
+) -> Result<bytes::Bytes, Response> {
+    let Some(body) = body.take() else {
+        return Ok(bytes::Bytes::new());
+    };
+    match simkit::body::collect(body, limit).await {
+        Ok(body) => Ok(body),
+        Err(BodyError::TooLarge { limit }) => Err(unrouted_error(
+            headers,
+            &AwsError::request_too_large(limit),
+            request_id,
+        )),
+        Err(BodyError::Read(message)) => Err(unrouted_error(
+            headers,
+            &AwsError::serialization(message),
+            request_id,
+        )),
+    }
+}
+
+/// Whether `operation`'s input payload is a streaming member (spooled, not collected).
+pub fn streaming_payload(model: &Model, operation: &crate::model::Operation) -> bool {
+    operation
+        .input
+        .as_ref()
+        .and_then(|input| model.shape(&input.shape).ok())
+        .and_then(|shape| {
+            let payload = shape.payload.as_ref()?;
+            shape.members.get(payload)
+        })
+        .is_some_and(|member| member.streaming)
+}
+
+/// `response` with `answer`'s bytes streamed from disk as its body.
+fn with_file_body(response: Response, answer: stream::FileAnswer) -> Response {
+    use std::io::{Seek, SeekFrom};
+    use tokio::io::AsyncReadExt;
+
+    let (mut head, _) = response.into_parts();
+    let mut file = answer.file;
+    if let Err(error) = file.seek(SeekFrom::Start(answer.offset)) {
+        tracing::error!(%error, "seeking an answer file failed");
+    }
+    let reader = tokio::fs::File::from_std(file).take(answer.len);
+    let stream = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024);
+    if let Some(status) = answer.status.and_then(|s| http::StatusCode::from_u16(s).ok()) {
+        head.status = status;
+    }
+    if let Ok(length) = http::HeaderValue::try_from(answer.len.to_string()) {
+        head.headers.insert(http::header::CONTENT_LENGTH, length);
+    }
+    Response::from_parts(head, axum::body::Body::from_stream(stream))
 }
 
 fn fault_error(protocol: Protocol, failure: FaultAction) -> AwsError {

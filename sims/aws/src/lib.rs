@@ -45,6 +45,7 @@ use crate::services::Service;
 use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
+use crate::services::s3::S3;
 use crate::services::sts::Sts;
 
 pub const DEFAULT_PORT: u16 = 4566;
@@ -152,7 +153,9 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
+        let s3 = Arc::new(S3::new(kit.clone(), &config)?);
+        let services: Vec<Arc<dyn Service>> =
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), s3];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
@@ -169,6 +172,12 @@ impl Aws {
             moto_auth: moto_api::AuthSwitch::default(),
             services,
         })
+    }
+
+    /// Where streamed request bodies are spooled: beside S3's object files, so keeping one is
+    /// a rename.
+    pub(crate) fn spool_dir(&self) -> PathBuf {
+        services::s3::data_dir(&self.kit).join("spool")
     }
 
     pub(crate) fn service(&self, signing_name: &str) -> Option<&Arc<dyn Service>> {
@@ -301,6 +310,12 @@ fn router(aws: Arc<Aws>) -> Router {
 struct AwsKitErrors;
 
 impl simkit::server::ErrorRenderer for AwsKitErrors {
+    /// S3 object uploads (PUT) stream to disk, up to S3's own limit; the dispatcher holds every
+    /// body it does not stream to the server's limit.
+    fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
+        (request.method == http::Method::PUT).then_some(protocol::stream::STREAMING_LIMIT)
+    }
+
     fn render(
         &self,
         error: &simkit::server::KitError,

@@ -155,6 +155,7 @@ struct KitInner {
     authority: Arc<Authority>,
     ca_path: PathBuf,
     body_limit: usize,
+    state_dir: Option<PathBuf>,
     admin_token: Option<String>,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
@@ -219,6 +220,7 @@ impl Kit {
                 authority,
                 ca_path,
                 body_limit: config.body_limit,
+                state_dir: config.state_dir.clone(),
                 admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
@@ -258,6 +260,16 @@ impl Kit {
     /// Where the CA certificate clients must trust was written.
     pub fn ca_path(&self) -> &Path {
         &self.inner.ca_path
+    }
+
+    /// Where durable state lives (`--state-dir`), if anywhere.
+    pub fn state_dir(&self) -> Option<&std::path::Path> {
+        self.inner.state_dir.as_deref()
+    }
+
+    /// This process's scratch directory, removed when the kit is dropped.
+    pub fn scratch_dir(&self) -> &std::path::Path {
+        self.inner._temp.path()
     }
 
     pub fn body_limit(&self) -> usize {

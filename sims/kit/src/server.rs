@@ -44,7 +44,19 @@ pub enum KitError {
 /// Renders [`KitError`]s in a provider's error shape.
 pub trait ErrorRenderer: Send + Sync + 'static {
     fn render(&self, error: &KitError, request: &RequestContext) -> Response;
+
+    /// The larger limit for a request whose body the provider streams to disk rather than
+    /// holding it (S3's object uploads, up to 5 GiB), or `None` for the server's limit. The
+    /// provider enforces the small limit itself on requests it then does not stream.
+    fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
+        let _ = request;
+        None
+    }
 }
+
+/// The limit a request may stream up to, when its provider said it streams the body.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamingLimit(pub Option<u64>);
 
 /// The renderer for servers without a provider shape of their own: a small JSON body.
 #[derive(Debug, Default)]
@@ -446,7 +458,7 @@ async fn serve_io<I>(
 
 async fn middleware(
     State(state): State<MiddlewareState>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     let connection = request.extensions().get::<ConnectionInfo>().cloned();
@@ -485,7 +497,14 @@ async fn middleware(
         path = %request.uri().path(),
         operation = tracing::field::Empty,
     );
-    let limit = state.kit.body_limit();
+    let (mut head, body) = request.into_parts();
+    let streaming_limit = state.errors.streaming_limit(&head);
+    head.extensions.insert(StreamingLimit(streaming_limit));
+    let mut request = Request::from_parts(head, body);
+    let limit = match streaming_limit {
+        Some(streaming) => usize::try_from(streaming).unwrap_or(usize::MAX),
+        None => state.kit.body_limit(),
+    };
     let declared = request
         .headers()
         .get(http::header::CONTENT_LENGTH)
@@ -497,7 +516,9 @@ async fn middleware(
             .errors
             .render(&KitError::PayloadTooLarge { limit }, &context);
     }
-    request.extensions_mut().insert(BodyLimit(limit));
+    request
+        .extensions_mut()
+        .insert(BodyLimit(state.kit.body_limit()));
     request.extensions_mut().insert(context.clone());
     let started = state.kit.clock().monotonic();
     let outcome = std::panic::AssertUnwindSafe(next.run(request).instrument(span.clone()))

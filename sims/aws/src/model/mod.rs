@@ -83,6 +83,10 @@ pub struct Operation {
     /// `none` for operations callers make without credentials (`AssumeRoleWithWebIdentity`).
     #[serde(default)]
     pub authtype: Option<String>,
+    /// Superseded by another operation on the same URI (S3's `GetBucketLifecycle`); routing
+    /// prefers the newer one.
+    #[serde(default)]
+    pub deprecated: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,6 +262,9 @@ pub struct Member {
     pub idempotency_token: bool,
     #[serde(default)]
     pub host_label: bool,
+    /// A payload sent or answered as a stream (S3 object bodies), never held whole.
+    #[serde(default)]
+    pub streaming: bool,
 }
 
 /// A model was asked for a shape it does not have: the vendored file is broken.

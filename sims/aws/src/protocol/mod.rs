@@ -20,6 +20,7 @@ pub mod rest;
 pub mod route;
 pub mod shape;
 pub mod sigv4;
+pub mod stream;
 pub mod timestamp;
 pub mod xml;
 

@@ -5,7 +5,11 @@
 //!    one named by the SigV4 credential scope, else the one whose `Version` matches, else the
 //!    only one with that action.
 //! 3. Otherwise it is a REST call: the scope names the service (else every REST service is
-//!    tried) and the operation is the most specific URI template matching method and path.
+//!    tried) and the operation is the most specific URI template matching method and path
+//!    whose required query parameters and headers the request carries (S3's `PUT
+//!    /{Bucket}/{Key+}` is UploadPart with `partNumber` and `uploadId`, CopyObject with
+//!    `x-amz-copy-source`, else PutObject). S3's virtual-host style (`bucket.s3.amazonaws.com`,
+//!    `bucket.localhost`) is turned into its path style first ([`virtual_host_path`]).
 
 use std::collections::HashMap;
 
@@ -20,7 +24,51 @@ pub struct Catalog {
     models: Vec<&'static Model>,
     by_target: rustc_hash::FxHashMap<String, usize>,
     by_signing_name: rustc_hash::FxHashMap<String, usize>,
-    templates: Vec<(usize, &'static Operation, UriTemplate)>,
+    templates: Vec<(usize, &'static Operation, UriTemplate, Required)>,
+}
+
+/// What a REST operation's input requires beyond its URI template: query parameters and headers
+/// (lower-cased) of its required members.
+#[derive(Debug, Default)]
+struct Required {
+    query: Vec<String>,
+    headers: Vec<String>,
+}
+
+impl Required {
+    fn of(model: &Model, operation: &Operation) -> Self {
+        let mut required = Self::default();
+        let Some(shape) = operation
+            .input
+            .as_ref()
+            .and_then(|input| model.shape(&input.shape).ok())
+        else {
+            return required;
+        };
+        for name in &shape.required {
+            let Some(member) = shape.members.get(name) else {
+                continue;
+            };
+            let wire = member.location_name.clone().unwrap_or_else(|| name.clone());
+            match member.location {
+                Some(crate::model::Location::Querystring) => required.query.push(wire),
+                Some(crate::model::Location::Header) => {
+                    required.headers.push(wire.to_ascii_lowercase());
+                }
+                _ => {}
+            }
+        }
+        required
+    }
+
+    fn met(&self, query: &[(String, String)], headers: &HeaderMap) -> bool {
+        self.query.iter().all(|key| query.iter().any(|(k, _)| k == key))
+            && self.headers.iter().all(|name| headers.contains_key(name.as_str()))
+    }
+
+    fn count(&self) -> usize {
+        self.query.len() + self.headers.len()
+    }
 }
 
 impl std::fmt::Debug for Catalog {
@@ -83,12 +131,28 @@ impl Catalog {
                         index,
                         operation,
                         UriTemplate::parse(&operation.http.request_uri),
+                        Required::of(model, operation),
                     ));
                 }
             }
         }
-        // Most specific first, so the first match wins.
-        templates.sort_by_key(|(_, _, template)| std::cmp::Reverse(template.specificity()));
+        // Most specific first, so the first match wins; among equals, the operation that
+        // requires more of the request, then the one not deprecated, then by name.
+        templates.sort_by(|left, right| {
+            let rank = |(_, operation, template, required): &(
+                usize,
+                &'static Operation,
+                UriTemplate,
+                Required,
+            )| {
+                (
+                    std::cmp::Reverse(template.specificity() + required.count() * 5),
+                    operation.deprecated,
+                    operation.name.clone(),
+                )
+            };
+            rank(left).cmp(&rank(right))
+        });
         Self {
             models,
             by_target,
@@ -190,12 +254,14 @@ impl Catalog {
                 }),
             };
         }
-        for (index, operation, template) in &self.templates {
+        for (index, operation, template, required) in &self.templates {
             let model = self.models[*index];
             if scoped.is_some_and(|s| !std::ptr::eq(s, model)) {
                 continue;
             }
-            if !operation.http.method.eq_ignore_ascii_case(method.as_str()) {
+            if !operation.http.method.eq_ignore_ascii_case(method.as_str())
+                || !required.met(query, headers)
+            {
                 continue;
             }
             if let Some(labels) = template.matches(path, query) {
@@ -228,4 +294,64 @@ pub fn parse_pairs(text: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(text)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+/// The path-style path of an S3 virtual-host-style request: `/bucket/key` for `Host:
+/// bucket.s3.amazonaws.com` (also `bucket.s3.REGION.amazonaws.com`, `bucket.s3-REGION...`,
+/// `bucket.localhost`, `bucket.s3.localhost.localstack.cloud`), or `None` when the host names no
+/// bucket. The signature still covers the path as sent.
+pub fn virtual_host_path(host: &str, path: &str) -> Option<String> {
+    let host = host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    });
+    let host = host.to_ascii_lowercase();
+    let bucket = if let Some(rest) = host.strip_suffix(".amazonaws.com") {
+        // rest: `bucket.s3`, `bucket.s3.us-east-2`, `bucket.s3-us-east-2`,
+        // `bucket.s3.dualstack.us-east-2`.
+        let at = rest.rfind(".s3.").or_else(|| rest.rfind(".s3-"));
+        match (rest.strip_suffix(".s3"), at) {
+            (Some(bucket), _) => bucket.to_string(),
+            (None, Some(at)) => rest[..at].to_string(),
+            (None, None) => return None,
+        }
+    } else if let Some(bucket) = host.strip_suffix(".s3.localhost.localstack.cloud") {
+        bucket.to_string()
+    } else if let Some(bucket) = host.strip_suffix(".localhost") {
+        bucket.to_string()
+    } else {
+        return None;
+    };
+    if bucket.is_empty() || bucket.starts_with("s3.") || bucket == "s3" {
+        return None;
+    }
+    Some(format!("/{bucket}{}", if path.is_empty() { "/" } else { path }))
+}
+
+#[cfg(test)]
+mod virtual_host_tests {
+    use super::virtual_host_path;
+
+    #[test]
+    fn bucket_hosts_become_paths() {
+        let check = |host: &str, path: &str, expected: Option<&str>| {
+            assert_eq!(
+                virtual_host_path(host, path).as_deref(),
+                expected,
+                "{host} {path}"
+            );
+        };
+        check("b1.s3.amazonaws.com", "/k/x", Some("/b1/k/x"));
+        check("my.bucket.s3.us-west-2.amazonaws.com", "/", Some("/my.bucket/"));
+        check("b1.s3-us-west-2.amazonaws.com", "/k", Some("/b1/k"));
+        check("b1.localhost:4566", "/k", Some("/b1/k"));
+        check("s3.amazonaws.com", "/b1/k", None);
+        check("s3.us-east-1.amazonaws.com", "/b1", None);
+        check("sts.amazonaws.com", "/", None);
+        check("localhost:4566", "/b1", None);
+        check("127.0.0.1:4566", "/b1", None);
+    }
 }

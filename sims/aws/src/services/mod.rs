@@ -14,6 +14,7 @@ pub mod ecs;
 pub mod iam;
 pub mod logs;
 pub mod paging;
+pub mod s3;
 pub mod sts;
 
 use serde::Serialize;
