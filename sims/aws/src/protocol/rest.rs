@@ -345,6 +345,27 @@ pub fn encode(model: &Model, operation: &Operation, output: &Value) -> WireRespo
     };
     let empty = Map::new();
     let object = output.as_object().unwrap_or(&empty);
+    // S3's GetBucketLocation answers the constraint as the text of a root
+    // `<LocationConstraint>` (empty for us-east-1), not inside an output element.
+    if protocol == Protocol::RestXml && operation.name == "GetBucketLocation" {
+        let mut writer = XmlWriter::new();
+        let namespace = model
+            .metadata
+            .xml_namespace
+            .iter()
+            .map(|n| ("xmlns".to_string(), n.clone()))
+            .collect::<Vec<_>>();
+        let constraint = object
+            .get("LocationConstraint")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        writer.open("LocationConstraint", &namespace);
+        writer.text(constraint);
+        writer.close("LocationConstraint");
+        response.body = writer.finish().into_bytes();
+        response.content_type = content_type(protocol).to_string();
+        return response;
+    }
     let mut body_members = Map::new();
     for (name, member) in &target.members {
         let Some(value) = object.get(name).filter(|v| !v.is_null()) else {

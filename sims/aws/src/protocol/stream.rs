@@ -437,6 +437,20 @@ mod tests {
         };
         check(ChecksumAlgorithm::Crc32, "DUoRhQ==");
         check(ChecksumAlgorithm::Crc32c, "yZRlqg==");
+        // The catalogue's check values for "123456789".
+        let check_value = |algorithm, expected: &[u8]| {
+            let mut hasher = Hasher::new(algorithm);
+            hasher.update(b"123456789");
+            assert_eq!(
+                hasher.finish(),
+                base64::engine::general_purpose::STANDARD.encode(expected)
+            );
+        };
+        check_value(ChecksumAlgorithm::Crc32c, &0xe306_9283u32.to_be_bytes());
+        check_value(
+            ChecksumAlgorithm::Crc64Nvme,
+            &0xae8b_1486_0a79_9888u64.to_be_bytes(),
+        );
         check(ChecksumAlgorithm::Sha1, "Kq5sNclPz7QV2+lfQIuc6R7oRu0=");
         check(
             ChecksumAlgorithm::Sha256,

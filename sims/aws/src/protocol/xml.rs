@@ -86,6 +86,11 @@ impl XmlWriter {
         self.close(name);
     }
 
+    /// Escaped text inside the element last opened.
+    pub fn text(&mut self, text: &str) {
+        escape_into(&mut self.out, text);
+    }
+
     pub fn finish(self) -> String {
         self.out
     }

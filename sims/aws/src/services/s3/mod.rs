@@ -302,6 +302,22 @@ impl Service for S3 {
         }
     }
 
+    /// CreateBucket's one constrained member clients get wrong is `LocationConstraint`, which S3
+    /// refuses as `InvalidLocationConstraint` (`us-east-1` is not among its values).
+    fn validation_for(&self, operation: &str) -> Validation {
+        if operation == "CreateBucket" {
+            return Validation {
+                code: "InvalidLocationConstraint",
+                echo_values: false,
+                special: |violation| {
+                    (violation.member() == "LocationConstraint")
+                        .then(|| "The specified location-constraint is not valid".to_string())
+                },
+            };
+        }
+        self.validation()
+    }
+
     async fn call(
         &self,
         ctx: &Ctx,

@@ -242,8 +242,8 @@ impl S3 {
     /// The newest version of `key` (a delete marker included), if any.
     pub(super) fn latest(&self, bucket: &str, key: &str) -> Option<(String, ObjectRecord)> {
         let prefix = key_prefix(bucket, key);
-        let mut upper = prefix.clone();
-        upper.push('\u{1}');
+        // Every version key is `prefix` followed by digits, so all sort below this bound.
+        let upper = format!("{prefix}\u{7f}");
         self.objects.range(prefix..upper, 1, false).into_iter().next()
     }
 
@@ -517,7 +517,9 @@ impl S3 {
             len,
             status: content_range.as_ref().map(|_| 206),
         });
-        let head = head_of(&object, &bucket, input.checksum_mode.as_deref());
+        // A range's bytes do not have the whole object's checksum: S3 answers none.
+        let checksum_mode = input.checksum_mode.as_deref().filter(|_| range.is_none());
+        let head = head_of(&object, &bucket, checksum_mode);
         Ok(GetObjectOutput {
             body: None,
             delete_marker: None,
@@ -799,6 +801,7 @@ impl S3 {
         self.data
             .link(source.data_id.as_deref().unwrap_or_default(), &data_id)?;
         let mut object = source.clone();
+        object.key = input.key.clone();
         object.data_id = Some(data_id);
         object.last_modified_ms = self.now();
         object.owner_account = ctx.account_id.clone();
