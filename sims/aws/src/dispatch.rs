@@ -130,8 +130,16 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
         span.record("operation", format!("{service_name}:{}", operation.name));
     }
 
-    let fail =
-        |error: AwsError| protocol::encode_error(model, &error, &request_id).into_http(&request_id);
+    let head_request = parts.method == http::Method::HEAD;
+    let fail = |error: AwsError| {
+        let mut wire = protocol::encode_error(model, &error, &request_id);
+        // HEAD answers and 304s carry no body (the status and headers say it all).
+        if head_request || wire.status == 304 {
+            wire.body.clear();
+            wire.content_type.clear();
+        }
+        wire.into_http(&request_id)
+    };
 
     let signed = SignedRequest {
         method: &parts.method,
@@ -146,6 +154,16 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
     let anonymous = operation.authtype.as_deref() == Some("none");
     let enforce = !anonymous && (aws.config.enforce_iam || aws.moto_auth.enforce_now());
     let strict = !anonymous && (aws.config.strict_auth || enforce);
+    // A presigned URL past its expiry is refused whoever signed it.
+    if let Some(expires_ms) = sigv4::presigned_expiry(&query_pairs)
+        && expires_ms <= aws.kit.clock().now_millis()
+    {
+        return fail(AwsError::with_status(
+            "AccessDenied",
+            403,
+            "Request has expired",
+        ));
+    }
     let ctx = match aws.authenticate(model, &signed, signature.as_ref(), &request_id, strict) {
         Ok(ctx) => ctx,
         Err(error) => return fail(error),

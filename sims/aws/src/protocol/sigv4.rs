@@ -288,3 +288,45 @@ mod tests {
         assert_eq!(super::signature(&headers, &[]), None);
     }
 }
+
+/// When a presigned URL stops working, in epoch milliseconds: `X-Amz-Date` plus `X-Amz-Expires`
+/// seconds (SigV4 query authentication), or `Expires` (S3's SigV2 form, which boto3 still
+/// presigns with). `None` for requests that are not presigned or do not say.
+pub fn presigned_expiry(query: &[(String, String)]) -> Option<i64> {
+    let value = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    if value("AWSAccessKeyId").is_some() && value("Signature").is_some() {
+        let expires: i64 = value("Expires")?.parse().ok()?;
+        return Some(expires.saturating_mul(1000));
+    }
+    let expires: i64 = value("X-Amz-Expires")?.parse().ok()?;
+    let date = value("X-Amz-Date")?;
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    let signed = time::PrimitiveDateTime::parse(date, &format).ok()?.assume_utc();
+    Some((signed.unix_timestamp() + expires) * 1000)
+}
+
+#[cfg(test)]
+mod presigned_tests {
+    use super::presigned_expiry;
+
+    #[test]
+    fn expiry_is_date_plus_seconds() {
+        let query = vec![
+            ("X-Amz-Date".to_string(), "20240102T030405Z".to_string()),
+            ("X-Amz-Expires".to_string(), "60".to_string()),
+        ];
+        assert_eq!(presigned_expiry(&query), Some((1_704_164_645 + 60) * 1000));
+        assert_eq!(presigned_expiry(&query[..1]), None);
+        let v2 = vec![
+            ("AWSAccessKeyId".to_string(), "test".to_string()),
+            ("Signature".to_string(), "x".to_string()),
+            ("Expires".to_string(), "1700000000".to_string()),
+        ];
+        assert_eq!(presigned_expiry(&v2), Some(1_700_000_000_000));
+    }
+}
