@@ -9,6 +9,9 @@
 //! | `listing` | ListObjects, ListObjectsV2, ListObjectVersions (prefix, delimiter, markers, url encoding) |
 //! | `multipart` | multipart uploads: create, parts, copy parts, complete, abort, list |
 //! | `configs` | versioning, tagging, policy, ACLs and the bucket configurations stored as written |
+//! | `settings` | accelerate, request payment, logging, replication, ABAC, policy status, deprecated lifecycle and notification, ID-keyed configurations (analytics, inventory, metrics, intelligent tiering) |
+//! | `object_lock` | Object Lock configuration, legal holds, retention |
+//! | `unavailable` | operations whose feature needs what the simulator lacks, answering S3's error; GetObjectAttributes |
 //! | `data` | the object files: named by ID under the S3 directory, never by key |
 //!
 //! State: buckets by name (the namespace is global across accounts); object versions by
@@ -18,8 +21,12 @@
 //! mode), so a key such as `../../etc/passwd` is only ever a string in a record.
 //!
 //! Limits: no server-side encryption is performed (the settings are recorded and echoed);
-//! replication, inventory, analytics and notifications are stored but nothing is delivered;
-//! storage classes are labels; object lock is recorded, retention is not enforced on deletes.
+//! replication, inventory, analytics and logging are stored but nothing is delivered, and
+//! notification destinations are refused (no SNS, SQS or Lambda to validate them against);
+//! storage classes are labels; object lock is recorded, retention is not enforced on deletes;
+//! bucket policies are checked and stored but not yet evaluated under `--enforce-iam`;
+//! directory buckets, S3 Select, BitTorrent, Object Lambda and S3 Metadata answer S3's errors
+//! for their absence (see `unavailable`).
 
 mod api;
 mod buckets;
@@ -27,7 +34,10 @@ mod configs;
 pub mod data;
 mod listing;
 mod multipart;
+mod object_lock;
 mod objects;
+mod settings;
+mod unavailable;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
