@@ -38,3 +38,11 @@ fn s3_cli() {
     sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
     sandbox.run_script("aws/s3_cli.py", &[state_arg]);
 }
+
+#[test]
+fn s3_configs_sdk() {
+    let _cell = Cell::new("cloud-sdk", "aws", "s3-configs", "boto3");
+    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
+    let sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.run_script("aws/s3_configs.py", &[]);
+}

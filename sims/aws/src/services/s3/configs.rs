@@ -47,6 +47,7 @@ fn user_grant(id: &str, permission: &str) -> Grant {
     Grant {
         grantee: Some(Grantee {
             id: Some(id.to_string()),
+            r#type: "CanonicalUser".to_string(),
             ..Default::default()
         }),
         permission: Some(permission.to_string()),
@@ -57,6 +58,7 @@ fn group_grant(uri: &str, permission: &str) -> Grant {
     Grant {
         grantee: Some(Grantee {
             uri: Some(uri.to_string()),
+            r#type: "Group".to_string(),
             ..Default::default()
         }),
         permission: Some(permission.to_string()),
@@ -101,9 +103,18 @@ fn header_grants(headers: &GrantHeaders) -> Result<Vec<Grant>, S3Error> {
             let value = value.trim().trim_matches('"').to_string();
             let mut target = Grantee::default();
             match kind.trim() {
-                "id" => target.id = Some(value),
-                "uri" => target.uri = Some(value),
-                "emailAddress" => target.email_address = Some(value),
+                "id" => {
+                    target.id = Some(value);
+                    target.r#type = "CanonicalUser".to_string();
+                }
+                "uri" => {
+                    target.uri = Some(value);
+                    target.r#type = "Group".to_string();
+                }
+                "emailAddress" => {
+                    target.email_address = Some(value);
+                    target.r#type = "AmazonCustomerByEmail".to_string();
+                }
                 _ => return Err(invalid_argument("Invalid argument.")),
             }
             grants.push(Grant {
