@@ -293,7 +293,10 @@ fn with_file_body(response: Response, answer: stream::FileAnswer) -> Response {
     }
     let reader = tokio::fs::File::from_std(file).take(answer.len);
     let stream = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024);
-    if let Some(status) = answer.status.and_then(|s| http::StatusCode::from_u16(s).ok()) {
+    if let Some(status) = answer
+        .status
+        .and_then(|s| http::StatusCode::from_u16(s).ok())
+    {
         head.status = status;
     }
     if let Ok(length) = http::HeaderValue::try_from(answer.len.to_string()) {

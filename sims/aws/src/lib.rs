@@ -154,8 +154,7 @@ impl Aws {
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
         let s3 = Arc::new(S3::new(kit.clone(), &config)?);
-        let services: Vec<Arc<dyn Service>> =
-            vec![sts.clone(), iam.clone(), logs, ecs.clone(), s3];
+        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone(), s3];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

@@ -62,8 +62,13 @@ impl Required {
     }
 
     fn met(&self, query: &[(String, String)], headers: &HeaderMap) -> bool {
-        self.query.iter().all(|key| query.iter().any(|(k, _)| k == key))
-            && self.headers.iter().all(|name| headers.contains_key(name.as_str()))
+        self.query
+            .iter()
+            .all(|key| query.iter().any(|(k, _)| k == key))
+            && self
+                .headers
+                .iter()
+                .all(|name| headers.contains_key(name.as_str()))
     }
 
     fn count(&self) -> usize {
@@ -328,7 +333,10 @@ pub fn virtual_host_path(host: &str, path: &str) -> Option<String> {
     if bucket.is_empty() || bucket.starts_with("s3.") || bucket == "s3" {
         return None;
     }
-    Some(format!("/{bucket}{}", if path.is_empty() { "/" } else { path }))
+    Some(format!(
+        "/{bucket}{}",
+        if path.is_empty() { "/" } else { path }
+    ))
 }
 
 #[cfg(test)]
@@ -345,7 +353,11 @@ mod virtual_host_tests {
             );
         };
         check("b1.s3.amazonaws.com", "/k/x", Some("/b1/k/x"));
-        check("my.bucket.s3.us-west-2.amazonaws.com", "/", Some("/my.bucket/"));
+        check(
+            "my.bucket.s3.us-west-2.amazonaws.com",
+            "/",
+            Some("/my.bucket/"),
+        );
         check("b1.s3-us-west-2.amazonaws.com", "/k", Some("/b1/k"));
         check("b1.localhost:4566", "/k", Some("/b1/k"));
         check("s3.amazonaws.com", "/b1/k", None);

@@ -306,7 +306,9 @@ pub fn presigned_expiry(query: &[(String, String)]) -> Option<i64> {
     let expires: i64 = value("X-Amz-Expires")?.parse().ok()?;
     let date = value("X-Amz-Date")?;
     let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    let signed = time::PrimitiveDateTime::parse(date, &format).ok()?.assume_utc();
+    let signed = time::PrimitiveDateTime::parse(date, &format)
+        .ok()?
+        .assume_utc();
     Some((signed.unix_timestamp() + expires) * 1000)
 }
 

@@ -384,7 +384,9 @@ pub async fn scoped<F: std::future::Future>(
 
 /// The spooled body of the current request, once.
 pub fn take_input() -> Option<Spooled> {
-    SLOT.try_with(|slot| lock(&slot.input).take()).ok().flatten()
+    SLOT.try_with(|slot| lock(&slot.input).take())
+        .ok()
+        .flatten()
 }
 
 /// Answers the current request with `answer`'s bytes as the payload.
@@ -403,7 +405,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    fn decode(pieces: &[&[u8]]) -> Result<(Vec<u8>, Vec<(String, String)>), SpoolError> {
+    type Decoded = (Vec<u8>, Vec<(String, String)>);
+
+    fn decode(pieces: &[&[u8]]) -> Result<Decoded, SpoolError> {
         let mut decoder = ChunkedDecoder::default();
         let mut out = Vec::new();
         for piece in pieces {

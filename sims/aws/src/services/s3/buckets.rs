@@ -42,8 +42,12 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 }
 
 fn invalid_bucket_name(name: &str) -> S3Error {
-    S3Error::new("InvalidBucketName", 400, "The specified bucket is not valid.")
-        .with("BucketName", name)
+    S3Error::new(
+        "InvalidBucketName",
+        400,
+        "The specified bucket is not valid.",
+    )
+    .with("BucketName", name)
 }
 
 impl S3 {
@@ -200,7 +204,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let has_objects = !self
             .objects
             .range(
@@ -231,7 +236,8 @@ impl S3 {
         ctx: &Ctx,
         input: HeadBucketRequest,
     ) -> Result<HeadBucketOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(HeadBucketOutput {
             bucket_region: Some(bucket.region),
             access_point_alias: Some(false),
@@ -244,7 +250,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketLocationRequest,
     ) -> Result<GetBucketLocationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketLocationOutput {
             // us-east-1 answers an empty constraint.
             location_constraint: (bucket.region != "us-east-1").then_some(bucket.region),
@@ -259,7 +266,9 @@ impl S3 {
         if let Some(max) = input.max_buckets
             && !(1..=10000).contains(&max)
         {
-            return Err(invalid_argument("Argument max-buckets must be an integer between 1 and 10000."));
+            return Err(invalid_argument(
+                "Argument max-buckets must be an integer between 1 and 10000.",
+            ));
         }
         let entries: Vec<(String, BucketRecord)> = self
             .buckets

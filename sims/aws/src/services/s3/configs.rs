@@ -7,11 +7,11 @@ use serde_json::Value;
 use sim_aws_shapes::normal::{FromNormal, ToNormal};
 use sim_aws_shapes::s3::{
     AccessControlPolicy, DeleteBucketCorsRequest, DeleteBucketEncryptionRequest,
-    DeleteBucketLifecycleRequest, DeleteBucketOwnershipControlsRequest,
-    DeleteBucketPolicyRequest, DeleteBucketTaggingRequest, DeleteBucketWebsiteRequest,
-    DeleteObjectTaggingOutput, DeleteObjectTaggingRequest, DeletePublicAccessBlockRequest,
-    GetBucketAclOutput, GetBucketAclRequest, GetBucketCorsOutput, GetBucketCorsRequest,
-    GetBucketEncryptionOutput, GetBucketEncryptionRequest, GetBucketLifecycleConfigurationOutput,
+    DeleteBucketLifecycleRequest, DeleteBucketOwnershipControlsRequest, DeleteBucketPolicyRequest,
+    DeleteBucketTaggingRequest, DeleteBucketWebsiteRequest, DeleteObjectTaggingOutput,
+    DeleteObjectTaggingRequest, DeletePublicAccessBlockRequest, GetBucketAclOutput,
+    GetBucketAclRequest, GetBucketCorsOutput, GetBucketCorsRequest, GetBucketEncryptionOutput,
+    GetBucketEncryptionRequest, GetBucketLifecycleConfigurationOutput,
     GetBucketLifecycleConfigurationRequest, GetBucketNotificationConfigurationRequest,
     GetBucketOwnershipControlsOutput, GetBucketOwnershipControlsRequest, GetBucketPolicyOutput,
     GetBucketPolicyRequest, GetBucketTaggingOutput, GetBucketTaggingRequest,
@@ -288,7 +288,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketVersioningRequest,
     ) -> Result<GetBucketVersioningOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketVersioningOutput {
             status: bucket.versioning,
             mfa_delete: bucket.mfa_delete,
@@ -300,7 +301,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketVersioningRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let status = input.versioning_configuration.status.clone();
         if bucket.object_lock_enabled && status.as_deref() == Some("Suspended") {
             return Err(invalid_bucket_state(
@@ -332,7 +334,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketTaggingRequest,
     ) -> Result<GetBucketTaggingOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let tagging: sim_aws_shapes::s3::Tagging = self.config(&bucket, "tagging", || {
             S3Error::new("NoSuchTagSet", 404, "The TagSet does not exist")
                 .with("BucketName", &bucket.name)
@@ -347,7 +350,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketTaggingRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let tags = pairs(input.tagging.tag_set.clone());
         if tags.len() > 50 {
             return Err(S3Error::new(
@@ -365,7 +369,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketTaggingRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "tagging", None)
     }
 
@@ -392,8 +397,10 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectTaggingRequest,
     ) -> Result<GetObjectTaggingOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
-        let (_, object) = self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let (_, object) =
+            self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
         Ok(GetObjectTaggingOutput {
             version_id: bucket.versioning.is_some().then_some(object.version_id),
             tag_set: tag_list(&object.tags),
@@ -405,12 +412,14 @@ impl S3 {
         ctx: &Ctx,
         input: PutObjectTaggingRequest,
     ) -> Result<PutObjectTaggingOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let tags = pairs(input.tagging.tag_set);
         check_object_tags(&tags)?;
         let (record_key, object) =
             self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
-        self.objects.update(&record_key, |record| record.tags = tags)?;
+        self.objects
+            .update(&record_key, |record| record.tags = tags)?;
         Ok(PutObjectTaggingOutput {
             version_id: bucket.versioning.is_some().then_some(object.version_id),
         })
@@ -421,7 +430,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteObjectTaggingRequest,
     ) -> Result<DeleteObjectTaggingOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let (record_key, object) =
             self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
         self.objects
@@ -436,15 +446,20 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketPolicyRequest,
     ) -> Result<GetBucketPolicyOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let policy = bucket
             .configs
             .get("policy")
             .and_then(Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| {
-                S3Error::new("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
-                    .with("BucketName", &bucket.name)
+                S3Error::new(
+                    "NoSuchBucketPolicy",
+                    404,
+                    "The bucket policy does not exist",
+                )
+                .with("BucketName", &bucket.name)
             })?;
         Ok(GetBucketPolicyOutput {
             policy: Some(policy),
@@ -456,7 +471,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketPolicyRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_bucket_policy(&input.policy, &bucket.name)?;
         self.set_config(&bucket.name, "policy", Some(Value::String(input.policy)))
     }
@@ -466,7 +482,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketPolicyRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "policy", None)
     }
 
@@ -475,7 +492,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketAclRequest,
     ) -> Result<GetBucketAclOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let acl = stored_acl(bucket.configs.get("acl"), &bucket.account_id);
         Ok(GetBucketAclOutput {
             owner: acl.owner,
@@ -488,7 +506,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketAclRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.check_acls_allowed(&bucket, input.acl.as_deref())?;
         let acl = acl_from_request(
             ctx,
@@ -515,7 +534,11 @@ impl S3 {
 
     /// With `BucketOwnerEnforced` ownership, ACLs are disabled: only `private` (or
     /// `bucket-owner-full-control`) may be set.
-    fn check_acls_allowed(&self, bucket: &BucketRecord, canned: Option<&str>) -> Result<(), S3Error> {
+    fn check_acls_allowed(
+        &self,
+        bucket: &BucketRecord,
+        canned: Option<&str>,
+    ) -> Result<(), S3Error> {
         let enforced = bucket
             .configs
             .get("ownership")
@@ -537,8 +560,10 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectAclRequest,
     ) -> Result<GetObjectAclOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
-        let (_, object) = self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let (_, object) =
+            self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
         let acl = stored_acl(object.acl.as_ref(), &object.owner_account);
         Ok(GetObjectAclOutput {
             owner: acl.owner,
@@ -552,7 +577,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutObjectAclRequest,
     ) -> Result<PutObjectAclOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.check_acls_allowed(&bucket, input.acl.as_deref())?;
         let (record_key, _) =
             self.object_version(&bucket.name, &input.key, input.version_id.as_deref())?;
@@ -568,7 +594,8 @@ impl S3 {
             },
             input.access_control_policy,
         )?;
-        self.objects.update(&record_key, |record| record.acl = acl)?;
+        self.objects
+            .update(&record_key, |record| record.acl = acl)?;
         Ok(PutObjectAclOutput::default())
     }
 
@@ -577,10 +604,15 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketCorsRequest,
     ) -> Result<GetBucketCorsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.config(&bucket, "cors", || {
-            S3Error::new("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")
-                .with("BucketName", &bucket.name)
+            S3Error::new(
+                "NoSuchCORSConfiguration",
+                404,
+                "The CORS configuration does not exist",
+            )
+            .with("BucketName", &bucket.name)
         })
     }
 
@@ -589,7 +621,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketCorsRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if input.cors_configuration.cors_rules.len() > 100 {
             return Err(invalid_request(
                 "The number of CORS rules should not exceed allowed limit of 100 rules.",
@@ -616,7 +649,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketCorsRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "cors", None)
     }
 
@@ -625,7 +659,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketLifecycleConfigurationRequest,
     ) -> Result<GetBucketLifecycleConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.config(&bucket, "lifecycle", || {
             S3Error::new(
                 "NoSuchLifecycleConfiguration",
@@ -641,7 +676,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketLifecycleConfigurationRequest,
     ) -> Result<PutBucketLifecycleConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let configuration = input.lifecycle_configuration.ok_or_else(|| {
             S3Error::new(
                 "MalformedXML",
@@ -679,7 +715,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketLifecycleRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "lifecycle", None)
     }
 
@@ -688,16 +725,21 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketEncryptionRequest,
     ) -> Result<GetBucketEncryptionOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketEncryptionOutput {
-            server_side_encryption_configuration: Some(self.config(&bucket, "encryption", || {
-                S3Error::new(
-                    "ServerSideEncryptionConfigurationNotFoundError",
-                    404,
-                    "The server side encryption configuration was not found",
-                )
-                .with("BucketName", &bucket.name)
-            })?),
+            server_side_encryption_configuration: Some(self.config(
+                &bucket,
+                "encryption",
+                || {
+                    S3Error::new(
+                        "ServerSideEncryptionConfigurationNotFoundError",
+                        404,
+                        "The server side encryption configuration was not found",
+                    )
+                    .with("BucketName", &bucket.name)
+                },
+            )?),
         })
     }
 
@@ -706,7 +748,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketEncryptionRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(
             &bucket.name,
             "encryption",
@@ -719,7 +762,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketEncryptionRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         // Since 2023 every bucket is encrypted: deleting the configuration restores SSE-S3.
         self.set_config(
             &bucket.name,
@@ -736,7 +780,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketWebsiteRequest,
     ) -> Result<GetBucketWebsiteOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.config(&bucket, "website", || {
             S3Error::new(
                 "NoSuchWebsiteConfiguration",
@@ -752,7 +797,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketWebsiteRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let website = &input.website_configuration;
         if website.redirect_all_requests_to.is_none() && website.index_document.is_none() {
             return Err(invalid_argument(
@@ -771,7 +817,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketWebsiteRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "website", None)
     }
 
@@ -780,9 +827,10 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketNotificationConfigurationRequest,
     ) -> Result<NotificationConfiguration, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         match bucket.configs.get("notification") {
-            Some(_) => self.config(&bucket, "notification", || unreachable_config()),
+            Some(_) => self.config(&bucket, "notification", unreachable_config),
             None => Ok(NotificationConfiguration::default()),
         }
     }
@@ -792,7 +840,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketNotificationConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let configuration = &input.notification_configuration;
         let has_destinations = configuration
             .topic_configurations
@@ -809,8 +858,10 @@ impl S3 {
         // No SNS, SQS or Lambda service exists here to test-deliver to: S3 refuses a
         // destination it cannot validate.
         if has_destinations && !input.skip_destination_validation.unwrap_or(false) {
-            return Err(invalid_argument("Unable to validate the following destination configurations")
-                .with("ArgumentName", "destination"));
+            return Err(invalid_argument(
+                "Unable to validate the following destination configurations",
+            )
+            .with("ArgumentName", "destination"));
         }
         self.set_config(
             &bucket.name,
@@ -824,7 +875,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketOwnershipControlsRequest,
     ) -> Result<GetBucketOwnershipControlsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketOwnershipControlsOutput {
             ownership_controls: Some(self.config(&bucket, "ownership", || {
                 S3Error::new(
@@ -842,7 +894,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketOwnershipControlsRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(
             &bucket.name,
             "ownership",
@@ -855,7 +908,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketOwnershipControlsRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "ownership", None)
     }
 
@@ -864,7 +918,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetPublicAccessBlockRequest,
     ) -> Result<GetPublicAccessBlockOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetPublicAccessBlockOutput {
             public_access_block_configuration: Some(self.config(
                 &bucket,
@@ -886,7 +941,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutPublicAccessBlockRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(
             &bucket.name,
             "public-access-block",
@@ -899,7 +955,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeletePublicAccessBlockRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.set_config(&bucket.name, "public-access-block", None)
     }
 }
@@ -919,8 +976,8 @@ fn invalid_bucket_state(message: &str) -> S3Error {
 /// A bucket policy must be a valid policy whose resources are in the bucket.
 fn check_bucket_policy(document: &str, bucket: &str) -> Result<(), S3Error> {
     let malformed = |message: &str| S3Error::new("MalformedPolicy", 400, message.to_string());
-    let parsed: Value =
-        serde_json::from_str(document).map_err(|_| malformed("Policies must be valid JSON and the first byte must be '{'"))?;
+    let parsed: Value = serde_json::from_str(document)
+        .map_err(|_| malformed("Policies must be valid JSON and the first byte must be '{'"))?;
     if !parsed.is_object() {
         return Err(malformed(
             "Policies must be valid JSON and the first byte must be '{'",

@@ -69,8 +69,9 @@ fn fold<T>(
                 }
             }
             Entry::Prefix(common) => {
-                if after.is_some_and(|after| common.as_str() <= after || after.starts_with(common.as_str()))
-                    || page.prefixes.last() == Some(common)
+                if after.is_some_and(|after| {
+                    common.as_str() <= after || after.starts_with(common.as_str())
+                }) || page.prefixes.last() == Some(common)
                 {
                     continue;
                 }
@@ -107,9 +108,11 @@ fn check_encoding(encoding: Option<&str>) -> Result<bool, S3Error> {
     match encoding {
         None => Ok(false),
         Some("url") => Ok(true),
-        Some(other) => Err(invalid_argument("Invalid Encoding Method specified in Request")
-            .with("ArgumentName", "encoding-type")
-            .with("ArgumentValue", other)),
+        Some(other) => Err(
+            invalid_argument("Invalid Encoding Method specified in Request")
+                .with("ArgumentName", "encoding-type")
+                .with("ArgumentValue", other),
+        ),
     }
 }
 
@@ -170,7 +173,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListObjectsV2Request,
     ) -> Result<ListObjectsV2Output, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let url = check_encoding(input.encoding_type.as_deref())?;
         let max = max_keys(input.max_keys)?;
         let prefix = input.prefix.clone().unwrap_or_default();
@@ -235,7 +239,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListObjectsRequest,
     ) -> Result<ListObjectsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let url = check_encoding(input.encoding_type.as_deref())?;
         let max = max_keys(input.max_keys)?;
         let prefix = input.prefix.clone().unwrap_or_default();
@@ -279,7 +284,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListObjectVersionsRequest,
     ) -> Result<ListObjectVersionsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let url = check_encoding(input.encoding_type.as_deref())?;
         let max = max_keys(input.max_keys)?;
         let prefix = input.prefix.clone().unwrap_or_default();

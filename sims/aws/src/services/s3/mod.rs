@@ -127,12 +127,8 @@ impl From<S3Error> for AwsError {
 }
 
 pub(crate) fn no_such_bucket(bucket: &str) -> S3Error {
-    S3Error::new(
-        "NoSuchBucket",
-        404,
-        "The specified bucket does not exist",
-    )
-    .with("BucketName", bucket)
+    S3Error::new("NoSuchBucket", 404, "The specified bucket does not exist")
+        .with("BucketName", bucket)
 }
 
 pub(crate) fn no_such_key(key: &str) -> S3Error {
@@ -341,4 +337,3 @@ impl Service for S3 {
         )
     }
 }
-

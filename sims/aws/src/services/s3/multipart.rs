@@ -12,7 +12,9 @@ use sim_aws_shapes::s3::{
     UploadPartRequest,
 };
 
-use super::objects::{ChecksumMembers, check_copy_conditions, parse_range, tags_of_header, verify_body};
+use super::objects::{
+    ChecksumMembers, check_copy_conditions, parse_range, tags_of_header, verify_body,
+};
 use super::{
     ObjectHeaders, ObjectRecord, PartRecord, S3, S3Error, UploadRecord, canonical_id,
     invalid_argument, part_key, upload_key,
@@ -34,9 +36,11 @@ fn no_such_upload(upload_id: &str) -> S3Error {
 
 fn check_part_number(part_number: i32) -> Result<(), S3Error> {
     if !(1..=10000).contains(&part_number) {
-        return Err(invalid_argument("Part number must be an integer between 1 and 10000, inclusive")
-            .with("ArgumentName", "partNumber")
-            .with("ArgumentValue", part_number.to_string()));
+        return Err(invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+        )
+        .with("ArgumentName", "partNumber")
+        .with("ArgumentValue", part_number.to_string()));
     }
     Ok(())
 }
@@ -69,7 +73,8 @@ impl S3 {
         ctx: &Ctx,
         input: CreateMultipartUploadRequest,
     ) -> Result<CreateMultipartUploadOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let upload_id = self.kit.ids().hex(64);
         let record = UploadRecord {
             key: input.key.clone(),
@@ -104,15 +109,19 @@ impl S3 {
             tags: tags_of_header(input.tagging.as_deref())?,
             storage_class: input.storage_class.filter(|c| c != "STANDARD"),
             checksum_algorithm: input.checksum_algorithm.clone(),
-            checksum_type: input
-                .checksum_type
-                .clone()
-                .or_else(|| input.checksum_algorithm.as_ref().map(|_| "COMPOSITE".to_string())),
+            checksum_type: input.checksum_type.clone().or_else(|| {
+                input
+                    .checksum_algorithm
+                    .as_ref()
+                    .map(|_| "COMPOSITE".to_string())
+            }),
             acl: None,
             owner_account: ctx.account_id.clone(),
         };
-        self.uploads
-            .insert(&upload_key(&bucket.name, &input.key, &upload_id), record.clone())?;
+        self.uploads.insert(
+            &upload_key(&bucket.name, &input.key, &upload_id),
+            record.clone(),
+        )?;
         Ok(CreateMultipartUploadOutput {
             bucket: Some(bucket.name),
             key: Some(input.key),
@@ -129,7 +138,8 @@ impl S3 {
         ctx: &Ctx,
         input: UploadPartRequest,
     ) -> Result<UploadPartOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_part_number(input.part_number)?;
         self.upload(&bucket.name, &input.key, &input.upload_id)?;
         let spooled = stream::take_input().ok_or_else(|| {
@@ -171,7 +181,8 @@ impl S3 {
         ctx: &Ctx,
         input: UploadPartCopyRequest,
     ) -> Result<UploadPartCopyOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_part_number(input.part_number)?;
         self.upload(&bucket.name, &input.key, &input.upload_id)?;
         let (_, source) = self.copy_source(ctx, &input.copy_source)?;
@@ -234,7 +245,8 @@ impl S3 {
         ctx: &Ctx,
         input: CompleteMultipartUploadRequest,
     ) -> Result<CompleteMultipartUploadOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let upload = self.upload(&bucket.name, &input.key, &input.upload_id)?;
         let requested = input
             .multipart_upload
@@ -355,7 +367,10 @@ impl S3 {
                 "https://{}.s3.{}.amazonaws.com/{}",
                 bucket.name,
                 bucket.region,
-                percent_encoding::utf8_percent_encode(&input.key, percent_encoding::NON_ALPHANUMERIC)
+                percent_encoding::utf8_percent_encode(
+                    &input.key,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
             )),
             bucket: Some(bucket.name),
             key: Some(input.key),
@@ -371,7 +386,8 @@ impl S3 {
         ctx: &Ctx,
         input: AbortMultipartUploadRequest,
     ) -> Result<AbortMultipartUploadOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.upload(&bucket.name, &input.key, &input.upload_id)?;
         self.discard_upload(
             &upload_key(&bucket.name, &input.key, &input.upload_id),
@@ -385,7 +401,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListPartsRequest,
     ) -> Result<ListPartsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let upload = self.upload(&bucket.name, &input.key, &input.upload_id)?;
         let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
         let after = input.part_number_marker.unwrap_or(0);
@@ -436,7 +453,11 @@ impl S3 {
                 display_name: None,
             }),
             owner: Some(owner),
-            storage_class: Some(upload.storage_class.unwrap_or_else(|| "STANDARD".to_string())),
+            storage_class: Some(
+                upload
+                    .storage_class
+                    .unwrap_or_else(|| "STANDARD".to_string()),
+            ),
             checksum_algorithm: upload.checksum_algorithm,
             checksum_type: upload.checksum_type,
             ..Default::default()
@@ -448,7 +469,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListMultipartUploadsRequest,
     ) -> Result<ListMultipartUploadsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let max = input.max_uploads.unwrap_or(1000).clamp(0, 1000) as usize;
         let prefix = input.prefix.clone().unwrap_or_default();
         let mut uploads: Vec<UploadRecord> = self
@@ -458,7 +480,9 @@ impl S3 {
             .map(|(_, u)| u)
             .collect();
         // By key, then by initiation time, as S3 lists them.
-        uploads.sort_by(|a, b| (a.key.as_str(), a.initiated_ms).cmp(&(b.key.as_str(), b.initiated_ms)));
+        uploads.sort_by(|a, b| {
+            (a.key.as_str(), a.initiated_ms).cmp(&(b.key.as_str(), b.initiated_ms))
+        });
         let mut listed = Vec::new();
         let mut prefixes: Vec<String> = Vec::new();
         let mut truncated = false;
@@ -522,7 +546,9 @@ impl S3 {
                         key: Some(u.key.clone()),
                         initiated: Some(Timestamp::from_millis(u.initiated_ms)),
                         storage_class: Some(
-                            u.storage_class.clone().unwrap_or_else(|| "STANDARD".to_string()),
+                            u.storage_class
+                                .clone()
+                                .unwrap_or_else(|| "STANDARD".to_string()),
                         ),
                         owner: Some(owner(&u.owner_account)),
                         initiator: Some(Initiator {

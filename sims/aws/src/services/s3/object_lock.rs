@@ -32,7 +32,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectLockConfigurationRequest,
     ) -> Result<GetObjectLockConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let value = bucket
             .configs
             .get("object-lock")
@@ -48,7 +49,11 @@ impl S3 {
             })?;
         let configuration = ObjectLockConfiguration::from_normal(value).map_err(|error| {
             tracing::error!(%error, "a stored object lock configuration does not read back");
-            S3Error::new("InternalError", 500, "We encountered an internal error. Please try again.")
+            S3Error::new(
+                "InternalError",
+                500,
+                "We encountered an internal error. Please try again.",
+            )
         })?;
         Ok(GetObjectLockConfigurationOutput {
             object_lock_configuration: Some(configuration),
@@ -60,7 +65,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutObjectLockConfigurationRequest,
     ) -> Result<PutObjectLockConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if !bucket.object_lock_enabled && bucket.versioning.as_deref() != Some("Enabled") {
             return Err(S3Error::new(
                 "InvalidBucketState",
@@ -93,9 +99,11 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectLegalHoldRequest,
     ) -> Result<GetObjectLegalHoldOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         require_lock(&bucket)?;
-        let (_, object) = self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let (_, object) =
+            self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
         let status = object.legal_hold.ok_or_else(|| {
             S3Error::new(
                 "NoSuchObjectLockConfiguration",
@@ -115,7 +123,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutObjectLegalHoldRequest,
     ) -> Result<PutObjectLegalHoldOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         require_lock(&bucket)?;
         let (record_key, _) =
             self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
@@ -130,9 +139,11 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectRetentionRequest,
     ) -> Result<GetObjectRetentionOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         require_lock(&bucket)?;
-        let (_, object) = self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let (_, object) =
+            self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
         let retention = object
             .retention
             .and_then(|value| ObjectLockRetention::from_normal(value).ok())
@@ -153,7 +164,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutObjectRetentionRequest,
     ) -> Result<PutObjectRetentionOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         require_lock(&bucket)?;
         let (record_key, _) =
             self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;

@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use sim_aws_shapes::normal::Timestamp;
 use sim_aws_shapes::s3::{
-    CopyObjectOutput, CopyObjectRequest, CopyObjectResult, DeleteObjectOutput,
-    DeleteObjectRequest, DeleteObjectsOutput, DeleteObjectsRequest, DeletedObject, Error,
-    GetObjectOutput, GetObjectRequest, HeadObjectOutput, HeadObjectRequest, PutObjectOutput,
-    PutObjectRequest,
+    CopyObjectOutput, CopyObjectRequest, CopyObjectResult, DeleteObjectOutput, DeleteObjectRequest,
+    DeleteObjectsOutput, DeleteObjectsRequest, DeletedObject, Error, GetObjectOutput,
+    GetObjectRequest, HeadObjectOutput, HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
 
 use super::{
@@ -244,7 +243,10 @@ impl S3 {
         let prefix = key_prefix(bucket, key);
         // Every version key is `prefix` followed by digits, so all sort below this bound.
         let upper = format!("{prefix}\u{7f}");
-        self.objects.range(prefix..upper, 1, false).into_iter().next()
+        self.objects
+            .range(prefix..upper, 1, false)
+            .into_iter()
+            .next()
     }
 
     /// The version `version_id` of `key`, or the newest when absent; errors as GET does.
@@ -333,7 +335,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutObjectRequest,
     ) -> Result<PutObjectOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let spooled = stream::take_input().ok_or_else(|| {
             S3Error::new("IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header")
         })?;
@@ -479,8 +482,10 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectRequest,
     ) -> Result<GetObjectOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
-        let (_, object) = self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let (_, object) =
+            self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
         if object.delete_marker {
             return Err(S3Error::new(
                 "MethodNotAllowed",
@@ -560,8 +565,10 @@ impl S3 {
         ctx: &Ctx,
         input: HeadObjectRequest,
     ) -> Result<HeadObjectOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
-        let (_, object) = self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let (_, object) =
+            self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
         if object.delete_marker {
             return Err(S3Error::new(
                 "MethodNotAllowed",
@@ -596,7 +603,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteObjectRequest,
     ) -> Result<DeleteObjectOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if let Some(condition) = &input.if_match {
             match self.latest(&bucket.name, &input.key) {
                 Some((_, object)) if !object.delete_marker => {
@@ -697,7 +705,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteObjectsRequest,
     ) -> Result<DeleteObjectsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if input.delete.objects.len() > 1000 {
             return Err(S3Error::new(
                 "MalformedXML",
@@ -709,8 +718,12 @@ impl S3 {
         let mut deleted = Vec::new();
         let mut errors = Vec::new();
         for identifier in input.delete.objects {
-            match self.delete_one(ctx, &bucket, &identifier.key, identifier.version_id.as_deref())
-            {
+            match self.delete_one(
+                ctx,
+                &bucket,
+                &identifier.key,
+                identifier.version_id.as_deref(),
+            ) {
                 Ok(mut result) => {
                     if result.version_id.is_none() {
                         result.version_id = identifier.version_id.clone();
@@ -769,7 +782,8 @@ impl S3 {
         ctx: &Ctx,
         input: CopyObjectRequest,
     ) -> Result<CopyObjectOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let (source_bucket, source) = self.copy_source(ctx, &input.copy_source)?;
         check_copy_conditions(
             &source,
@@ -892,7 +906,11 @@ pub(super) fn check_copy_conditions(
 }
 
 /// What HEAD (and GET) answer for `object`.
-fn head_of(object: &ObjectRecord, bucket: &BucketRecord, checksum_mode: Option<&str>) -> HeadObjectOutput {
+fn head_of(
+    object: &ObjectRecord,
+    bucket: &BucketRecord,
+    checksum_mode: Option<&str>,
+) -> HeadObjectOutput {
     let members = if checksum_mode == Some("ENABLED") {
         ChecksumMembers::of(object.checksum.as_ref())
     } else {

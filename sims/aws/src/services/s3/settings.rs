@@ -143,7 +143,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketAccelerateConfigurationRequest,
     ) -> Result<GetBucketAccelerateConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketAccelerateConfigurationOutput {
             status: bucket
                 .configs
@@ -160,7 +161,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketAccelerateConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if bucket.name.contains('.') {
             return Err(invalid_request(
                 "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names",
@@ -178,7 +180,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketRequestPaymentRequest,
     ) -> Result<GetBucketRequestPaymentOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketRequestPaymentOutput {
             payer: Some(
                 bucket
@@ -197,7 +200,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketRequestPaymentRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.store_setting(
             &bucket.name,
             "request-payment",
@@ -210,7 +214,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketLoggingRequest,
     ) -> Result<GetBucketLoggingOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         match bucket.configs.get("logging") {
             Some(value) => read(value.clone()),
             None => Ok(GetBucketLoggingOutput::default()),
@@ -222,7 +227,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketLoggingRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if let Some(enabled) = &input.bucket_logging_status.logging_enabled
             && self.buckets.get(&enabled.target_bucket).is_none()
         {
@@ -246,7 +252,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketReplicationRequest,
     ) -> Result<GetBucketReplicationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let value = bucket.configs.get("replication").cloned().ok_or_else(|| {
             S3Error::new(
                 "ReplicationConfigurationNotFoundError",
@@ -265,7 +272,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketReplicationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         if bucket.versioning.as_deref() != Some("Enabled") {
             return Err(invalid_request(
                 "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
@@ -301,7 +309,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketReplicationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.store_setting(&bucket.name, "replication", None)
     }
 
@@ -310,7 +319,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketAbacRequest,
     ) -> Result<GetBucketAbacOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let status = match bucket.configs.get("abac") {
             Some(value) => read(value.clone())?,
             None => AbacStatus {
@@ -327,7 +337,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketAbacRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.store_setting(&bucket.name, "abac", Some(input.abac_status.into_normal()))
     }
 
@@ -336,14 +347,19 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketPolicyStatusRequest,
     ) -> Result<GetBucketPolicyStatusOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let policy = bucket
             .configs
             .get("policy")
             .and_then(Value::as_str)
             .ok_or_else(|| {
-                S3Error::new("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
-                    .with("BucketName", &bucket.name)
+                S3Error::new(
+                    "NoSuchBucketPolicy",
+                    404,
+                    "The bucket policy does not exist",
+                )
+                .with("BucketName", &bucket.name)
             })?;
         Ok(GetBucketPolicyStatusOutput {
             policy_status: Some(PolicyStatus {
@@ -357,7 +373,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketLifecycleRequest,
     ) -> Result<GetBucketLifecycleOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let value = bucket.configs.get("lifecycle").cloned().ok_or_else(|| {
             S3Error::new(
                 "NoSuchLifecycleConfiguration",
@@ -385,7 +402,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketLifecycleRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let configuration = input.lifecycle_configuration.ok_or_else(|| {
             S3Error::new(
                 "MalformedXML",
@@ -401,7 +419,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketNotificationConfigurationRequest,
     ) -> Result<NotificationConfigurationDeprecated, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         match bucket.configs.get("notification-deprecated") {
             Some(value) => read(value.clone()),
             None => Ok(NotificationConfigurationDeprecated::default()),
@@ -413,7 +432,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketNotificationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let configuration = &input.notification_configuration;
         if configuration.topic_configuration.is_some()
             || configuration.queue_configuration.is_some()
@@ -436,7 +456,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketAnalyticsConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_id(&input.id, &input.analytics_configuration.id)?;
         self.put_by_id(
             &bucket.name,
@@ -451,7 +472,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketAnalyticsConfigurationRequest,
     ) -> Result<GetBucketAnalyticsConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketAnalyticsConfigurationOutput {
             analytics_configuration: Some(self.get_by_id(&bucket, "analytics", &input.id)?),
         })
@@ -462,7 +484,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketAnalyticsConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.delete_by_id(&bucket.name, "analytics", &input.id)
     }
 
@@ -471,7 +494,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListBucketAnalyticsConfigurationsRequest,
     ) -> Result<ListBucketAnalyticsConfigurationsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let (items, next) =
             self.list_by_id(&bucket, "analytics", input.continuation_token.as_deref())?;
         Ok(ListBucketAnalyticsConfigurationsOutput {
@@ -487,7 +511,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketInventoryConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_id(&input.id, &input.inventory_configuration.id)?;
         self.put_by_id(
             &bucket.name,
@@ -502,7 +527,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketInventoryConfigurationRequest,
     ) -> Result<GetBucketInventoryConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketInventoryConfigurationOutput {
             inventory_configuration: Some(self.get_by_id(&bucket, "inventory", &input.id)?),
         })
@@ -513,7 +539,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketInventoryConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.delete_by_id(&bucket.name, "inventory", &input.id)
     }
 
@@ -522,7 +549,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListBucketInventoryConfigurationsRequest,
     ) -> Result<ListBucketInventoryConfigurationsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let (items, next) =
             self.list_by_id(&bucket, "inventory", input.continuation_token.as_deref())?;
         Ok(ListBucketInventoryConfigurationsOutput {
@@ -538,7 +566,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketMetricsConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_id(&input.id, &input.metrics_configuration.id)?;
         self.put_by_id(
             &bucket.name,
@@ -553,7 +582,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketMetricsConfigurationRequest,
     ) -> Result<GetBucketMetricsConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketMetricsConfigurationOutput {
             metrics_configuration: Some(self.get_by_id(&bucket, "metrics", &input.id)?),
         })
@@ -564,7 +594,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketMetricsConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.delete_by_id(&bucket.name, "metrics", &input.id)
     }
 
@@ -573,7 +604,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListBucketMetricsConfigurationsRequest,
     ) -> Result<ListBucketMetricsConfigurationsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let (items, next) =
             self.list_by_id(&bucket, "metrics", input.continuation_token.as_deref())?;
         Ok(ListBucketMetricsConfigurationsOutput {
@@ -589,7 +621,8 @@ impl S3 {
         ctx: &Ctx,
         input: PutBucketIntelligentTieringConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         check_id(&input.id, &input.intelligent_tiering_configuration.id)?;
         self.put_by_id(
             &bucket.name,
@@ -604,7 +637,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetBucketIntelligentTieringConfigurationRequest,
     ) -> Result<GetBucketIntelligentTieringConfigurationOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         Ok(GetBucketIntelligentTieringConfigurationOutput {
             intelligent_tiering_configuration: Some(self.get_by_id(
                 &bucket,
@@ -619,7 +653,8 @@ impl S3 {
         ctx: &Ctx,
         input: DeleteBucketIntelligentTieringConfigurationRequest,
     ) -> Result<(), S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.delete_by_id(&bucket.name, "intelligent-tiering", &input.id)
     }
 
@@ -628,7 +663,8 @@ impl S3 {
         ctx: &Ctx,
         input: ListBucketIntelligentTieringConfigurationsRequest,
     ) -> Result<ListBucketIntelligentTieringConfigurationsOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         let (items, next) = self.list_by_id(
             &bucket,
             "intelligent-tiering",

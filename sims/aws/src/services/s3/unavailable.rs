@@ -175,7 +175,8 @@ impl S3 {
         ctx: &Ctx,
         input: RestoreObjectRequest,
     ) -> Result<RestoreObjectOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
         Err(S3Error::new(
             "InvalidObjectState",
@@ -189,7 +190,8 @@ impl S3 {
         ctx: &Ctx,
         input: SelectObjectContentRequest,
     ) -> Result<SelectObjectContentOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.find_object(&bucket.name, &input.key, None)?;
         Err(method_not_allowed())
     }
@@ -199,7 +201,8 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectTorrentRequest,
     ) -> Result<GetObjectTorrentOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.find_object(&bucket.name, &input.key, None)?;
         Err(method_not_allowed())
     }
@@ -209,10 +212,15 @@ impl S3 {
         ctx: &Ctx,
         input: UpdateObjectEncryptionRequest,
     ) -> Result<UpdateObjectEncryptionResponse, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
         self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
-        Err(invalid_argument("The specified KMS key does not exist.")
-            .with("ArgumentName", "x-amz-server-side-encryption-aws-kms-key-id"))
+        Err(
+            invalid_argument("The specified KMS key does not exist.").with(
+                "ArgumentName",
+                "x-amz-server-side-encryption-aws-kms-key-id",
+            ),
+        )
     }
 
     pub(super) async fn get_object_attributes(
@@ -220,14 +228,19 @@ impl S3 {
         ctx: &Ctx,
         input: GetObjectAttributesRequest,
     ) -> Result<GetObjectAttributesOutput, S3Error> {
-        let bucket = self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
-        let (_, object) = self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
+        let bucket =
+            self.owned_bucket(ctx, &input.bucket, input.expected_bucket_owner.as_deref())?;
+        let (_, object) =
+            self.find_object(&bucket.name, &input.key, input.version_id.as_deref())?;
         let wants = |name: &str| input.object_attributes.iter().any(|a| a == name);
         let members = ChecksumMembers::of(object.checksum.as_ref());
         Ok(GetObjectAttributesOutput {
             delete_marker: None,
             last_modified: Some(Timestamp::from_millis(object.last_modified_ms)),
-            version_id: bucket.versioning.is_some().then(|| object.version_id.clone()),
+            version_id: bucket
+                .versioning
+                .is_some()
+                .then(|| object.version_id.clone()),
             request_charged: None,
             e_tag: wants("ETag").then(|| object.etag.trim_matches('"').to_string()),
             checksum: (wants("Checksum") && object.checksum.is_some()).then(|| Checksum {
