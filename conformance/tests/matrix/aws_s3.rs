@@ -6,12 +6,11 @@
 
 use conformance::{Cell, Sandbox, Sockerless, clients};
 
+use crate::aws::scenario;
+
 #[test]
 fn s3_objects_sdk() {
-    let _cell = Cell::new("cloud-sdk", "aws", "s3-objects", "boto3");
-    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
-    let sandbox = Sandbox::aws(server.url("aws"));
-    sandbox.run_script("aws/s3_objects.py", &[]);
+    scenario("cloud-sdk", "s3-objects", "boto3", "aws/s3_objects.py");
 }
 
 #[test]
@@ -41,8 +40,5 @@ fn s3_cli() {
 
 #[test]
 fn s3_configs_sdk() {
-    let _cell = Cell::new("cloud-sdk", "aws", "s3-configs", "boto3");
-    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
-    let sandbox = Sandbox::aws(server.url("aws"));
-    sandbox.run_script("aws/s3_configs.py", &[]);
+    scenario("cloud-sdk", "s3-configs", "boto3", "aws/s3_configs.py");
 }
