@@ -37,11 +37,7 @@ async fn s3_through_the_rust_sdk() {
     let bucket = "sdk-rust-bucket";
     s3.create_bucket().bucket(bucket).send().await.unwrap();
     let again = s3.create_bucket().bucket(bucket).send().await.unwrap_err();
-    assert!(
-        again
-            .into_service_error()
-            .is_bucket_already_owned_by_you()
-    );
+    assert!(again.into_service_error().is_bucket_already_owned_by_you());
 
     // A body the SDK sends aws-chunked with a trailing CRC32, read back byte for byte.
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
@@ -61,7 +57,10 @@ async fn s3_through_the_rust_sdk() {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), &body[..]);
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().as_ref(),
+        &body[..]
+    );
     let ranged = s3
         .get_object()
         .bucket(bucket)
@@ -105,7 +104,11 @@ async fn s3_through_the_rust_sdk() {
     while let Some(page) = pages.next().await {
         let page = page.unwrap();
         assert!(page.contents().len() <= 1);
-        seen.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        seen.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string)),
+        );
     }
     assert_eq!(seen, ["k/a", "k/b", "k/c", "k/d"]);
 

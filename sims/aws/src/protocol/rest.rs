@@ -458,6 +458,7 @@ pub fn encode(model: &Model, operation: &Operation, output: &Value) -> WireRespo
         let root = target
             .location_name
             .clone()
+            .or_else(|| xml_root_name(model, &operation.name).map(str::to_string))
             .unwrap_or_else(|| output_ref.shape.clone());
         response.body = encode_body(
             model,
@@ -469,6 +470,70 @@ pub fn encode(model: &Model, operation: &Operation, output: &Value) -> WireRespo
         set_default_content_type(&mut response, content_type(protocol));
     }
     response
+}
+
+/// The root element of S3 outputs whose botocore model leaves it out (botocore ignores the root;
+/// other SDKs, the Rust one among them, check it). From S3's API reference (`@xmlName` in its
+/// Smithy model).
+const S3_OUTPUT_ROOTS: &[(&str, &str)] = &[
+    ("CompleteMultipartUpload", "CompleteMultipartUploadResult"),
+    ("CreateMultipartUpload", "InitiateMultipartUploadResult"),
+    ("CreateSession", "CreateSessionResult"),
+    ("DeleteObjects", "DeleteResult"),
+    (
+        "GetBucketAccelerateConfiguration",
+        "AccelerateConfiguration",
+    ),
+    ("GetBucketAcl", "AccessControlPolicy"),
+    ("GetBucketCors", "CORSConfiguration"),
+    ("GetBucketLifecycle", "LifecycleConfiguration"),
+    ("GetBucketLifecycleConfiguration", "LifecycleConfiguration"),
+    ("GetBucketLogging", "BucketLoggingStatus"),
+    ("GetBucketNotification", "NotificationConfiguration"),
+    (
+        "GetBucketNotificationConfiguration",
+        "NotificationConfiguration",
+    ),
+    ("GetBucketRequestPayment", "RequestPaymentConfiguration"),
+    ("GetBucketTagging", "Tagging"),
+    ("GetBucketVersioning", "VersioningConfiguration"),
+    ("GetBucketWebsite", "WebsiteConfiguration"),
+    ("GetObjectAcl", "AccessControlPolicy"),
+    ("GetObjectAttributes", "GetObjectAttributesResponse"),
+    ("GetObjectTagging", "Tagging"),
+    (
+        "ListBucketAnalyticsConfigurations",
+        "ListBucketAnalyticsConfigurationResult",
+    ),
+    (
+        "ListBucketIntelligentTieringConfigurations",
+        "ListBucketIntelligentTieringConfigurationsOutput",
+    ),
+    (
+        "ListBucketInventoryConfigurations",
+        "ListInventoryConfigurationsResult",
+    ),
+    (
+        "ListBucketMetricsConfigurations",
+        "ListMetricsConfigurationsResult",
+    ),
+    ("ListBuckets", "ListAllMyBucketsResult"),
+    ("ListDirectoryBuckets", "ListAllMyDirectoryBucketsResult"),
+    ("ListMultipartUploads", "ListMultipartUploadsResult"),
+    ("ListObjectVersions", "ListVersionsResult"),
+    ("ListObjects", "ListBucketResult"),
+    ("ListObjectsV2", "ListBucketResult"),
+    ("ListParts", "ListPartsResult"),
+];
+
+fn xml_root_name(model: &Model, operation: &str) -> Option<&'static str> {
+    if model.metadata.endpoint_prefix != "s3" {
+        return None;
+    }
+    S3_OUTPUT_ROOTS
+        .iter()
+        .find(|(name, _)| *name == operation)
+        .map(|(_, root)| *root)
 }
 
 fn set_default_content_type(response: &mut WireResponse, content_type: &str) {
