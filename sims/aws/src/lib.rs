@@ -44,6 +44,7 @@ use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
+use crate::services::kms::Kms;
 use crate::services::logs::Logs;
 use crate::services::sts::Sts;
 
@@ -152,7 +153,9 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
+        let kms = Arc::new(Kms::new(kit.clone())?);
+        let services: Vec<Arc<dyn Service>> =
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), kms.clone()];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
