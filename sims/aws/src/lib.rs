@@ -46,6 +46,7 @@ use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
 use crate::services::kms::Kms;
 use crate::services::logs::Logs;
+use crate::services::secretsmanager::SecretsManager;
 use crate::services::sts::Sts;
 
 pub const DEFAULT_PORT: u16 = 4566;
@@ -154,8 +155,15 @@ impl Aws {
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
         let kms = Arc::new(Kms::new(kit.clone())?);
-        let services: Vec<Arc<dyn Service>> =
-            vec![sts.clone(), iam.clone(), logs, ecs.clone(), kms.clone()];
+        let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
+        let services: Vec<Arc<dyn Service>> = vec![
+            sts.clone(),
+            iam.clone(),
+            logs,
+            ecs.clone(),
+            kms.clone(),
+            secretsmanager.clone(),
+        ];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

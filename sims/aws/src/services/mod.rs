@@ -15,6 +15,7 @@ pub mod iam;
 pub mod kms;
 pub mod logs;
 pub mod paging;
+pub mod secretsmanager;
 pub mod sts;
 
 use serde::Serialize;
