@@ -47,6 +47,7 @@ use crate::services::iam::Iam;
 use crate::services::kms::Kms;
 use crate::services::logs::Logs;
 use crate::services::secretsmanager::SecretsManager;
+use crate::services::ssm::Ssm;
 use crate::services::sts::Sts;
 
 pub const DEFAULT_PORT: u16 = 4566;
@@ -156,6 +157,7 @@ impl Aws {
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
         let kms = Arc::new(Kms::new(kit.clone())?);
         let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
+        let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
             iam.clone(),
@@ -163,6 +165,7 @@ impl Aws {
             ecs.clone(),
             kms.clone(),
             secretsmanager.clone(),
+            ssm.clone(),
         ];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services

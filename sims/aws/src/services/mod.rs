@@ -16,6 +16,7 @@ pub mod kms;
 pub mod logs;
 pub mod paging;
 pub mod secretsmanager;
+pub mod ssm;
 pub mod sts;
 
 use serde::Serialize;
