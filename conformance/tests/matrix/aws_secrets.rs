@@ -9,6 +9,7 @@ fn scenario(suite: &str, name: &str, client: &str, script: &str) {
     let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
     sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
     sandbox.run_script(script, &[]);
 }
 
@@ -30,4 +31,9 @@ fn ssm_parameters_sdk() {
 #[test]
 fn ssm_secrets_cli() {
     scenario("cloud-cli", "ssm-secrets", "aws CLI", "aws/ssm_cli.py");
+}
+
+#[test]
+fn secrets_ecs_sdk() {
+    scenario("cloud-sdk", "ecs-secrets", "boto3", "aws/secrets_ecs.py");
 }

@@ -167,6 +167,10 @@ impl Aws {
             secretsmanager.clone(),
             ssm.clone(),
         ];
+        ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
+            secrets_manager: secretsmanager,
+            ssm,
+        });
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

@@ -598,3 +598,24 @@ impl Ssm {
         })
     }
 }
+
+impl Ssm {
+    /// A parameter's latest value, decrypted, for ECS container secrets: `reference` is a name
+    /// (with an optional selector) or a parameter ARN of this account and Region.
+    pub fn value_for(
+        &self,
+        account_id: &str,
+        region: &str,
+        reference: &str,
+    ) -> Result<String, SsmError> {
+        let ctx = Ctx {
+            request_id: String::new(),
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            caller: crate::services::Caller::root(account_id, ""),
+        };
+        let name = names::name_of(reference);
+        let (record, version, _) = self.select(&ctx, &name)?;
+        self.readable_value(&ctx, &record.name, &version, true)
+    }
+}
