@@ -33,11 +33,14 @@ pub struct Catalog {
     services: FxHashMap<String, FxHashMap<String, OperationEntry>>,
 }
 
-const FILES: [&str; 4] = [
+const FILES: &[&str] = &[
     include_str!("../../authz/iam.json"),
     include_str!("../../authz/sts.json"),
     include_str!("../../authz/logs.json"),
     include_str!("../../authz/ecs.json"),
+    include_str!("../../authz/kms.json"),
+    include_str!("../../authz/secretsmanager.json"),
+    include_str!("../../authz/ssm.json"),
 ];
 
 impl Catalog {
@@ -151,6 +154,9 @@ mod tests {
             ("sts", crate::model::sts()),
             ("logs", crate::model::logs()),
             ("ecs", crate::model::ecs()),
+            ("kms", crate::model::kms()),
+            ("secretsmanager", crate::model::secretsmanager()),
+            ("ssm", crate::model::ssm()),
         ] {
             for operation in model.operations.keys() {
                 assert!(
