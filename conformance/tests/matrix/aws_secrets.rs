@@ -25,7 +25,12 @@ fn secrets_sdk() {
 
 #[test]
 fn ssm_parameters_sdk() {
-    scenario("cloud-sdk", "ssm-parameters", "boto3", "aws/ssm_parameters.py");
+    scenario(
+        "cloud-sdk",
+        "ssm-parameters",
+        "boto3",
+        "aws/ssm_parameters.py",
+    );
 }
 
 #[test]

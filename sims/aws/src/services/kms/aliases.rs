@@ -106,9 +106,11 @@ impl Kms {
         let scope = Scope::of(ctx);
         check_alias_name(&input.alias_name)?;
         self.aliases
-            .modify(&scope.alias_key(&input.alias_name), |slot| match slot.take() {
-                Some(_) => Ok(()),
-                None => Err(alias_not_found(&scope, &input.alias_name)),
+            .modify(&scope.alias_key(&input.alias_name), |slot| {
+                match slot.take() {
+                    Some(_) => Ok(()),
+                    None => Err(alias_not_found(&scope, &input.alias_name)),
+                }
             })
     }
 
@@ -156,7 +158,10 @@ mod tests {
     #[test]
     fn alias_names_need_the_prefix_and_not_aws() {
         assert!(check_alias_name("alias/my-key_1/x").is_ok());
-        assert!(matches!(check_alias_name("my-key"), Err(KmsError::Validation(_))));
+        assert!(matches!(
+            check_alias_name("my-key"),
+            Err(KmsError::Validation(_))
+        ));
         assert!(matches!(
             check_alias_name("alias/aws/s3"),
             Err(KmsError::InvalidAliasName(_))

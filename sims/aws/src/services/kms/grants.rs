@@ -2,8 +2,8 @@
 //! revoked. They are recorded, not enforced (neither are key policies).
 
 use sim_aws_shapes::kms::{
-    CreateGrantRequest, CreateGrantResponse, GrantListEntry, ListGrantsRequest,
-    ListGrantsResponse, ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
+    CreateGrantRequest, CreateGrantResponse, GrantListEntry, ListGrantsRequest, ListGrantsResponse,
+    ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
 };
 
 use super::keys::page;

@@ -125,7 +125,9 @@ fn check_policy(policy: &str) -> Result<(), KmsError> {
 fn check_tags(tags: &[Tag]) -> Result<(), KmsError> {
     for tag in tags {
         if tag.tag_key.starts_with("aws:") {
-            return Err(KmsError::Tag("Tags beginning with aws: are reserved".into()));
+            return Err(KmsError::Tag(
+                "Tags beginning with aws: are reserved".into(),
+            ));
         }
     }
     Ok(())
@@ -533,7 +535,8 @@ impl Kms {
     /// Refuses rotation for keys that cannot rotate: asymmetric keys, imported material, and
     /// keys in states that do not allow it.
     fn rotatable(record: &KeyRecord) -> Result<(), KmsError> {
-        if record.spec() != "SYMMETRIC_DEFAULT" || record.metadata.origin.as_deref() != Some("AWS_KMS")
+        if record.spec() != "SYMMETRIC_DEFAULT"
+            || record.metadata.origin.as_deref() != Some("AWS_KMS")
         {
             return Err(KmsError::UnsupportedOperation(format!(
                 "{} key does not support automatic key rotation.",
@@ -577,7 +580,9 @@ impl Kms {
         let now = self.now();
         self.change_customer_key(&Scope::of(ctx), &input.key_id, |record| {
             Self::rotatable(record)?;
-            let days = input.rotation_period_in_days.unwrap_or(DEFAULT_ROTATION_DAYS);
+            let days = input
+                .rotation_period_in_days
+                .unwrap_or(DEFAULT_ROTATION_DAYS);
             record.rotation_enabled = true;
             record.rotation_period_in_days = Some(days);
             record.next_rotation = Some(now + i64::from(days) * DAY_MS);
@@ -696,7 +701,9 @@ impl Kms {
             if record.state() == "PendingDeletion" {
                 return Err(pending_deletion(&record.arn()));
             }
-            record.tags.retain(|tag| !input.tag_keys.contains(&tag.tag_key));
+            record
+                .tags
+                .retain(|tag| !input.tag_keys.contains(&tag.tag_key));
             Ok(())
         })
     }

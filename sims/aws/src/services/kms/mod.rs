@@ -185,11 +185,17 @@ impl KeyRecord {
     }
 
     fn usage(&self) -> &str {
-        self.metadata.key_usage.as_deref().unwrap_or("ENCRYPT_DECRYPT")
+        self.metadata
+            .key_usage
+            .as_deref()
+            .unwrap_or("ENCRYPT_DECRYPT")
     }
 
     fn spec(&self) -> &str {
-        self.metadata.key_spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT")
+        self.metadata
+            .key_spec
+            .as_deref()
+            .unwrap_or("SYMMETRIC_DEFAULT")
     }
 
     /// Refuses use of a key that is not enabled, as every cryptographic operation does.
@@ -358,7 +364,10 @@ impl Kms {
     fn key_of_alias(&self, scope: &Scope, alias: &str) -> Result<KeyRecord, KmsError> {
         let not_found =
             || KmsError::NotFound(format!("Alias {} is not found.", scope.alias_arn(alias)));
-        let record = self.aliases.get(&scope.alias_key(alias)).ok_or_else(not_found)?;
+        let record = self
+            .aliases
+            .get(&scope.alias_key(alias))
+            .ok_or_else(not_found)?;
         self.keys
             .get(&scope.key_key(&record.target_key_id))
             .ok_or_else(not_found)
@@ -401,8 +410,16 @@ impl Kms {
             if let Some(existing) = txn.get(&self.aliases, &scope.alias_key(&alias))? {
                 return Ok::<_, KmsError>(existing.target_key_id);
             }
-            txn.insert(&self.keys, &scope.key_key(&key_record.metadata.key_id), key_record.clone())?;
-            txn.insert(&self.aliases, &scope.alias_key(&alias), alias_record.clone())?;
+            txn.insert(
+                &self.keys,
+                &scope.key_key(&key_record.metadata.key_id),
+                key_record.clone(),
+            )?;
+            txn.insert(
+                &self.aliases,
+                &scope.alias_key(&alias),
+                alias_record.clone(),
+            )?;
             Ok(key_record.metadata.key_id.clone())
         })?;
         self.keys

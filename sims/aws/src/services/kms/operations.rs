@@ -50,9 +50,10 @@ pub(super) fn seal_with(
     if record.spec() != "SYMMETRIC_DEFAULT" {
         return Err(wrong_usage(record, "Encrypt"));
     }
-    let index = record.materials.len().checked_sub(1).ok_or_else(|| {
-        KmsError::InvalidState(format!("{} is pending import.", record.arn()))
-    })?;
+    let index =
+        record.materials.len().checked_sub(1).ok_or_else(|| {
+            KmsError::InvalidState(format!("{} is pending import.", record.arn()))
+        })?;
     let material = &record.materials[index];
     Ok(crypto::seal(
         &record.metadata.key_id,
@@ -346,9 +347,9 @@ impl Kms {
                 "Custom key store is not found.".into(),
             ));
         }
-        let length = input.number_of_bytes.ok_or_else(|| {
-            KmsError::Validation("NumberOfBytes is required.".into())
-        })?;
+        let length = input
+            .number_of_bytes
+            .ok_or_else(|| KmsError::Validation("NumberOfBytes is required.".into()))?;
         Ok(GenerateRandomResponse {
             plaintext: Some(Blob(crypto::random_bytes(
                 usize::try_from(length).unwrap_or(0),
@@ -476,12 +477,14 @@ impl Kms {
             .mac_algorithms
             .as_ref()
             .is_some_and(|algorithms| algorithms.iter().any(|a| a == algorithm));
-        let hmac = crypto::hmac_algorithm(algorithm).filter(|_| offered).ok_or_else(|| {
-            KmsError::InvalidKeyUsage(format!(
-                "Algorithm {algorithm} is incompatible with key spec {}.",
-                record.spec()
-            ))
-        })?;
+        let hmac = crypto::hmac_algorithm(algorithm)
+            .filter(|_| offered)
+            .ok_or_else(|| {
+                KmsError::InvalidKeyUsage(format!(
+                    "Algorithm {algorithm} is incompatible with key spec {}.",
+                    record.spec()
+                ))
+            })?;
         let secret = record
             .materials
             .last()

@@ -6,13 +6,12 @@
 use sim_aws_shapes::kms::{
     ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse, CreateCustomKeyStoreRequest,
     CreateCustomKeyStoreResponse, DeleteCustomKeyStoreRequest, DeleteCustomKeyStoreResponse,
-    DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse,
-    DeriveSharedSecretRequest, DeriveSharedSecretResponse, DescribeCustomKeyStoresRequest,
-    DescribeCustomKeyStoresResponse, DisconnectCustomKeyStoreRequest,
-    DisconnectCustomKeyStoreResponse, GetParametersForImportRequest,
-    GetParametersForImportResponse, ImportKeyMaterialRequest, ImportKeyMaterialResponse,
-    MultiRegionKey, ReplicateKeyRequest, ReplicateKeyResponse, UpdateCustomKeyStoreRequest,
-    UpdateCustomKeyStoreResponse, UpdatePrimaryRegionRequest,
+    DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse, DeriveSharedSecretRequest,
+    DeriveSharedSecretResponse, DescribeCustomKeyStoresRequest, DescribeCustomKeyStoresResponse,
+    DisconnectCustomKeyStoreRequest, DisconnectCustomKeyStoreResponse,
+    GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
+    ImportKeyMaterialResponse, MultiRegionKey, ReplicateKeyRequest, ReplicateKeyResponse,
+    UpdateCustomKeyStoreRequest, UpdateCustomKeyStoreResponse, UpdatePrimaryRegionRequest,
 };
 
 use super::{Kms, KmsError, Scope};

@@ -106,9 +106,9 @@ impl From<SecretsError> for AwsError {
 fn encryption_failure(error: KmsError) -> SecretsError {
     match error {
         KmsError::Store(error) => SecretsError::Store(error),
-        KmsError::NotFound(_) | KmsError::InvalidArn(_) => {
-            SecretsError::ResourceNotFound("Secrets Manager can't find the specified KMS key.".into())
-        }
+        KmsError::NotFound(_) | KmsError::InvalidArn(_) => SecretsError::ResourceNotFound(
+            "Secrets Manager can't find the specified KMS key.".into(),
+        ),
         KmsError::Disabled(message) | KmsError::InvalidState(message) => {
             SecretsError::Encryption(format!("Access to KMS is not allowed: {message}"))
         }
@@ -122,8 +122,7 @@ fn secret_not_found() -> SecretsError {
 
 fn marked_for_deletion() -> SecretsError {
     SecretsError::InvalidRequest(
-        "You can't perform this operation on the secret because it was marked for deletion."
-            .into(),
+        "You can't perform this operation on the secret because it was marked for deletion.".into(),
     )
 }
 
@@ -312,12 +311,18 @@ impl SecretsManager {
                 .nth(4)
                 .unwrap_or(&scope.account_id)
                 .to_string(),
-            region: found.arn.split(':').nth(3).unwrap_or(&scope.region).to_string(),
+            region: found
+                .arn
+                .split(':')
+                .nth(3)
+                .unwrap_or(&scope.region)
+                .to_string(),
         };
-        self.secrets.modify(&here.key(&found.name), |slot| match slot {
-            Some(record) => change(record),
-            None => Err(secret_not_found()),
-        })
+        self.secrets
+            .modify(&here.key(&found.name), |slot| match slot {
+                Some(record) => change(record),
+                None => Err(secret_not_found()),
+            })
     }
 
     /// Seals a value for a version of `record` (the key named on the secret, or the managed

@@ -103,16 +103,17 @@ mod tests {
 
     #[test]
     fn every_required_class_appears_and_nothing_else() {
-        let classes = vec![
-            LOWER.chars().collect::<Vec<_>>(),
-            DIGITS.chars().collect(),
-        ];
+        let classes = vec![LOWER.chars().collect::<Vec<_>>(), DIGITS.chars().collect()];
         for _ in 0..50 {
             let password = generate(4, &classes, true).unwrap();
             assert_eq!(password.chars().count(), 4);
             assert!(password.chars().any(|c| c.is_ascii_lowercase()));
             assert!(password.chars().any(|c| c.is_ascii_digit()));
-            assert!(password.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            assert!(
+                password
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            );
         }
         assert!(generate(1, &classes, true).is_err());
         assert!(generate(8, &[Vec::new()], true).is_err());

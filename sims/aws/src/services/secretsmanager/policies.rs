@@ -51,8 +51,7 @@ impl SecretsManager {
         if let Some(problem) = policy_problem(&input.resource_policy) {
             return Err(SecretsError::MalformedPolicyDocument(problem));
         }
-        if input.block_public_policy == Some(true) && grants_public_access(&input.resource_policy)
-        {
+        if input.block_public_policy == Some(true) && grants_public_access(&input.resource_policy) {
             return Err(SecretsError::PublicPolicy(
                 "This resource policy contains a policy that grants public access.".into(),
             ));

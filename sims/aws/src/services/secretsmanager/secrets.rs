@@ -4,9 +4,9 @@
 use sim_aws_shapes::normal::Timestamp;
 use sim_aws_shapes::secretsmanager::{
     CreateSecretRequest, CreateSecretResponse, DeleteSecretRequest, DeleteSecretResponse,
-    DescribeSecretRequest, DescribeSecretResponse, Filter, ListSecretsRequest,
-    ListSecretsResponse, RestoreSecretRequest, RestoreSecretResponse, SecretListEntry, Tag,
-    TagResourceRequest, UntagResourceRequest, UpdateSecretRequest, UpdateSecretResponse,
+    DescribeSecretRequest, DescribeSecretResponse, Filter, ListSecretsRequest, ListSecretsResponse,
+    RestoreSecretRequest, RestoreSecretResponse, SecretListEntry, Tag, TagResourceRequest,
+    UntagResourceRequest, UpdateSecretRequest, UpdateSecretResponse,
 };
 
 use super::values::{CURRENT, Value};
@@ -36,8 +36,16 @@ fn value_matches(value: &str, candidates: &[&str]) -> bool {
 /// Whether a secret passes every filter (any of a filter's values may match).
 pub(super) fn matches_filters(record: &SecretRecord, filters: &[Filter], region: &str) -> bool {
     filters.iter().all(|filter| {
-        let keys: Vec<&str> = record.tags.iter().filter_map(|t| t.key.as_deref()).collect();
-        let values: Vec<&str> = record.tags.iter().filter_map(|t| t.value.as_deref()).collect();
+        let keys: Vec<&str> = record
+            .tags
+            .iter()
+            .filter_map(|t| t.key.as_deref())
+            .collect();
+        let values: Vec<&str> = record
+            .tags
+            .iter()
+            .filter_map(|t| t.value.as_deref())
+            .collect();
         let description = record.description.as_deref().unwrap_or_default();
         let primary = record.primary_region.as_deref().unwrap_or(region);
         let candidates: Vec<&str> = match filter.key.as_deref().unwrap_or("all") {
@@ -240,12 +248,20 @@ impl SecretsManager {
                 let order = if sort_by == "name" {
                     record.name.clone()
                 } else {
-                    let ordinal = if descending { i64::MAX - millis } else { millis };
+                    let ordinal = if descending {
+                        i64::MAX - millis
+                    } else {
+                        millis
+                    };
                     format!("{ordinal:020}")
                 };
                 // Descending names sort by their inverted bytes.
                 let order = if sort_by == "name" && descending {
-                    order.bytes().map(|b| format!("{:02x}", 255 - b)).collect::<String>() + "~"
+                    order
+                        .bytes()
+                        .map(|b| format!("{:02x}", 255 - b))
+                        .collect::<String>()
+                        + "~"
                 } else {
                     order
                 };

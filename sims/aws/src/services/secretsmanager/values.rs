@@ -7,17 +7,14 @@
 
 use sim_aws_shapes::normal::{Blob, Timestamp};
 use sim_aws_shapes::secretsmanager::{
-    APIErrorType, BatchGetSecretValueRequest, BatchGetSecretValueResponse,
-    GetSecretValueRequest, GetSecretValueResponse, ListSecretVersionIdsRequest,
-    ListSecretVersionIdsResponse, PutSecretValueRequest, PutSecretValueResponse,
-    SecretValueEntry, SecretVersionsListEntry, UpdateSecretVersionStageRequest,
-    UpdateSecretVersionStageResponse,
+    APIErrorType, BatchGetSecretValueRequest, BatchGetSecretValueResponse, GetSecretValueRequest,
+    GetSecretValueResponse, ListSecretVersionIdsRequest, ListSecretVersionIdsResponse,
+    PutSecretValueRequest, PutSecretValueResponse, SecretValueEntry, SecretVersionsListEntry,
+    UpdateSecretVersionStageRequest, UpdateSecretVersionStageResponse,
 };
 
 use super::secrets::matches_filters;
-use super::{
-    Scope, SecretRecord, SecretsError, SecretsManager, VersionRecord, day_of,
-};
+use super::{Scope, SecretRecord, SecretsError, SecretsManager, VersionRecord, day_of};
 use crate::services::Ctx;
 use crate::services::paging;
 
@@ -475,7 +472,11 @@ mod tests {
 
     #[test]
     fn current_leaves_previous_behind_and_previous_moves_on() {
-        let mut record = secret(&[("v1", &["AWSPREVIOUS"]), ("v2", &["AWSCURRENT"]), ("v3", &[])]);
+        let mut record = secret(&[
+            ("v1", &["AWSPREVIOUS"]),
+            ("v2", &["AWSCURRENT"]),
+            ("v3", &[]),
+        ]);
         move_stage(&mut record, CURRENT, "v3");
         assert_eq!(stages(&record, "v3"), ["AWSCURRENT"]);
         assert_eq!(stages(&record, "v2"), ["AWSPREVIOUS"]);
@@ -494,7 +495,12 @@ mod tests {
     fn reads_select_by_id_or_stage() {
         let record = secret(&[("v1", &["AWSPREVIOUS"]), ("v2", &["AWSCURRENT"])]);
         assert_eq!(select_version(&record, None, None).unwrap().0, "v2");
-        assert_eq!(select_version(&record, None, Some("AWSPREVIOUS")).unwrap().0, "v1");
+        assert_eq!(
+            select_version(&record, None, Some("AWSPREVIOUS"))
+                .unwrap()
+                .0,
+            "v1"
+        );
         assert!(select_version(&record, Some("v1"), Some("AWSCURRENT")).is_err());
         assert!(select_version(&record, None, Some("AWSPENDING")).is_err());
     }

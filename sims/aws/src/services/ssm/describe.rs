@@ -3,8 +3,8 @@
 
 use sim_aws_shapes::normal::Timestamp;
 use sim_aws_shapes::ssm::{
-    DescribeParametersRequest, DescribeParametersResult, ParameterMetadata,
-    ParameterStringFilter, ParametersFilter,
+    DescribeParametersRequest, DescribeParametersResult, ParameterMetadata, ParameterStringFilter,
+    ParametersFilter,
 };
 
 use super::names;
@@ -41,7 +41,10 @@ pub(super) fn check_filters(
             ));
         }
         if !key.starts_with("tag:")
-            && filter.values.as_ref().is_none_or(|values| values.is_empty())
+            && filter
+                .values
+                .as_ref()
+                .is_none_or(|values| values.is_empty())
         {
             return Err(SsmError::new(
                 "InvalidFilterValue",
@@ -86,9 +89,10 @@ pub(super) fn matches_filter(record: &ParameterRecord, filter: &ParameterStringF
             .any(|v| v.labels.iter().any(|label| any(label))),
         key => {
             let tag_key = key.strip_prefix("tag:").unwrap_or(key);
-            record.tags.iter().any(|tag| {
-                tag.key == tag_key && (values.is_empty() || values.contains(&tag.value))
-            })
+            record
+                .tags
+                .iter()
+                .any(|tag| tag.key == tag_key && (values.is_empty() || values.contains(&tag.value)))
         }
     }
 }

@@ -169,8 +169,16 @@ mod tests {
 
     #[test]
     fn labels_refused_as_aws_refuses_them() {
-        let labels = vec!["prod".to_string(), "123".into(), "aws-x".into(), "a/b".into()];
+        let labels = vec![
+            "prod".to_string(),
+            "123".into(),
+            "aws-x".into(),
+            "a/b".into(),
+        ];
         assert_eq!(invalid_labels(&labels), ["123", "aws-x", "a/b"]);
-        assert_eq!(name_of("arn:aws:ssm:us-east-1:123456789012:parameter/a/b"), "/a/b");
+        assert_eq!(
+            name_of("arn:aws:ssm:us-east-1:123456789012:parameter/a/b"),
+            "/a/b"
+        );
     }
 }

@@ -7,12 +7,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sim_aws_shapes::normal::Timestamp;
 use sim_aws_shapes::ssm::{
-    DeleteParameterRequest, DeleteParameterResult, DeleteParametersRequest,
-    DeleteParametersResult, GetParameterHistoryRequest, GetParameterHistoryResult,
-    GetParameterRequest, GetParameterResult, GetParametersByPathRequest,
-    GetParametersByPathResult, GetParametersRequest, GetParametersResult,
-    LabelParameterVersionRequest, LabelParameterVersionResult, Parameter, ParameterHistory,
-    ParameterInlinePolicy, PutParameterRequest, PutParameterResult,
+    DeleteParameterRequest, DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult,
+    GetParameterHistoryRequest, GetParameterHistoryResult, GetParameterRequest, GetParameterResult,
+    GetParametersByPathRequest, GetParametersByPathResult, GetParametersRequest,
+    GetParametersResult, LabelParameterVersionRequest, LabelParameterVersionResult, Parameter,
+    ParameterHistory, ParameterInlinePolicy, PutParameterRequest, PutParameterResult,
     UnlabelParameterVersionRequest, UnlabelParameterVersionResult,
 };
 
@@ -256,7 +255,10 @@ impl Ssm {
             ));
         }
         let needs_advanced = input.value.len() > 4096 || input.policies.is_some();
-        let tier = if advanced_asked || was_advanced || (needs_advanced && input.tier.as_deref() == Some("Intelligent-Tiering")) {
+        let tier = if advanced_asked
+            || was_advanced
+            || (needs_advanced && input.tier.as_deref() == Some("Intelligent-Tiering"))
+        {
             "Advanced"
         } else {
             "Standard"
