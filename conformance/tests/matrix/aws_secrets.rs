@@ -1,17 +1,7 @@
 //! KMS, Secrets Manager and SSM Parameter Store, driven by boto3 and the aws CLI. Each test is
 //! one cell: a scenario script from `conformance/clients/aws/` against a fresh simulator.
 
-use conformance::{Cell, Sandbox, Sockerless, clients};
-
-fn scenario(suite: &str, name: &str, client: &str, script: &str) {
-    let _cell = Cell::new(suite, "aws", name, client);
-    let aws_cli = clients::aws();
-    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
-    let mut sandbox = Sandbox::aws(server.url("aws"));
-    sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
-    sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
-    sandbox.run_script(script, &[]);
-}
+use super::aws::scenario;
 
 #[test]
 fn kms_sdk() {

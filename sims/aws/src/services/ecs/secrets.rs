@@ -133,7 +133,8 @@ mod tests {
                 version_id: None
             }
         );
-        let suffixed = secret_reference(&format!("{arn}:password:AWSPREVIOUS:")).unwrap();
+        let value_from = format!("{arn}:password:AWSPREVIOUS:");
+        let suffixed = secret_reference(&value_from).unwrap();
         assert_eq!(suffixed.arn, arn);
         assert_eq!(suffixed.json_key, Some("password"));
         assert_eq!(suffixed.stage, Some("AWSPREVIOUS"));

@@ -81,6 +81,15 @@ fn symmetric_only(algorithm: Option<&str>) -> Result<(), KmsError> {
     }
 }
 
+/// A new data key pair: the key that sealed it, the PKCS#8 private key, the DER public key and
+/// the sealed private key.
+struct DataKeyPair {
+    record: KeyRecord,
+    private: Vec<u8>,
+    public: Vec<u8>,
+    sealed_private: Vec<u8>,
+}
+
 /// A data key's length: `NumberOfBytes` or `KeySpec`, exactly one of them.
 fn data_key_length(bytes: Option<i32>, spec: Option<&str>) -> Result<usize, KmsError> {
     match (bytes, spec) {
@@ -286,7 +295,7 @@ impl Kms {
         key_id: &str,
         spec: &str,
         context: &Context,
-    ) -> Result<(KeyRecord, Vec<u8>, Vec<u8>, Vec<u8>), KmsError> {
+    ) -> Result<DataKeyPair, KmsError> {
         let scope = Scope::of(ctx);
         let record = self.symmetric_key(&scope, key_id, "GenerateDataKeyPair")?;
         let curve = Curve::of_spec(spec).ok_or_else(|| {
@@ -295,8 +304,13 @@ impl Kms {
             ))
         })?;
         let (private, public) = crypto::new_key_pair(curve);
-        let blob = seal_with(&record, &private, context)?;
-        Ok((record, private, public, blob))
+        let sealed_private = seal_with(&record, &private, context)?;
+        Ok(DataKeyPair {
+            record,
+            private,
+            public,
+            sealed_private,
+        })
     }
 
     pub(super) async fn generate_data_key_pair(
@@ -305,8 +319,12 @@ impl Kms {
         input: GenerateDataKeyPairRequest,
     ) -> Result<GenerateDataKeyPairResponse, KmsError> {
         let context = input.encryption_context.unwrap_or_default();
-        let (record, private, public, blob) =
-            self.data_key_pair(ctx, &input.key_id, &input.key_pair_spec, &context)?;
+        let DataKeyPair {
+            record,
+            private,
+            public,
+            sealed_private: blob,
+        } = self.data_key_pair(ctx, &input.key_id, &input.key_pair_spec, &context)?;
         dry_run(input.dry_run)?;
         Ok(GenerateDataKeyPairResponse {
             private_key_ciphertext_blob: Some(Blob(blob)),
@@ -325,8 +343,12 @@ impl Kms {
         input: GenerateDataKeyPairWithoutPlaintextRequest,
     ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {
         let context = input.encryption_context.unwrap_or_default();
-        let (record, _, public, blob) =
-            self.data_key_pair(ctx, &input.key_id, &input.key_pair_spec, &context)?;
+        let DataKeyPair {
+            record,
+            public,
+            sealed_private: blob,
+            ..
+        } = self.data_key_pair(ctx, &input.key_id, &input.key_pair_spec, &context)?;
         dry_run(input.dry_run)?;
         Ok(GenerateDataKeyPairWithoutPlaintextResponse {
             private_key_ciphertext_blob: Some(Blob(blob)),
