@@ -93,4 +93,9 @@ expect_code("ValidationException", ssm.put_parameter, Name=f"{root}/ow", Value="
 
 region = ssm.get_parameter(Name="/aws/service/global-infrastructure/regions/us-east-1/longName")["Parameter"]
 check(region["Value"] == "US East (N. Virginia)", f"public parameter: {region}")
+# No managed instances: Run Command and sessions answer SSM's errors, listings are empty.
+expect_code("InvalidInstanceId", ssm.send_command, InstanceIds=["i-0123456789abcdef0"], DocumentName="AWS-RunShellScript", Parameters={"commands": ["true"]})
+expect_code("TargetNotConnected", ssm.start_session, Target="i-0123456789abcdef0")
+check(ssm.describe_instance_information()["InstanceInformationList"] == [], "no managed instances")
+check(ssm.get_connection_status(Target="i-0123456789abcdef0")["Status"] == "notconnected", "not connected")
 done("ssm_parameters")

@@ -1,16 +1,21 @@
-//! The `Api` table: each Systems Manager (Parameter Store) operation of the model, delegated to its handler in the
+//! The `Api` table: each Systems Manager operation of the model, delegated to its handler in the
 //! topic module that owns it, in alphabetical order. This file holds no logic.
 
 use sim_aws_shapes::ssm::{
-    AddTagsToResourceRequest, AddTagsToResourceResult, Api, DeleteParameterRequest,
-    DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult,
-    DescribeParametersRequest, DescribeParametersResult, GetParameterHistoryRequest,
+    AddTagsToResourceRequest, AddTagsToResourceResult, Api, CancelCommandRequest,
+    CancelCommandResult, DeleteParameterRequest, DeleteParameterResult, DeleteParametersRequest,
+    DeleteParametersResult, DescribeInstanceInformationRequest, DescribeInstanceInformationResult,
+    DescribeParametersRequest, DescribeParametersResult, DescribeSessionsRequest,
+    DescribeSessionsResponse, GetCommandInvocationRequest, GetCommandInvocationResult,
+    GetConnectionStatusRequest, GetConnectionStatusResponse, GetParameterHistoryRequest,
     GetParameterHistoryResult, GetParameterRequest, GetParameterResult, GetParametersByPathRequest,
     GetParametersByPathResult, GetParametersRequest, GetParametersResult,
-    LabelParameterVersionRequest, LabelParameterVersionResult, ListTagsForResourceRequest,
-    ListTagsForResourceResult, PutParameterRequest, PutParameterResult,
-    RemoveTagsFromResourceRequest, RemoveTagsFromResourceResult, UnlabelParameterVersionRequest,
-    UnlabelParameterVersionResult,
+    LabelParameterVersionRequest, LabelParameterVersionResult, ListCommandInvocationsRequest,
+    ListCommandInvocationsResult, ListCommandsRequest, ListCommandsResult,
+    ListTagsForResourceRequest, ListTagsForResourceResult, PutParameterRequest, PutParameterResult,
+    RemoveTagsFromResourceRequest, RemoveTagsFromResourceResult, ResumeSessionRequest,
+    ResumeSessionResponse, SendCommandRequest, SendCommandResult, StartSessionRequest,
+    StartSessionResponse, UnlabelParameterVersionRequest, UnlabelParameterVersionResult,
 };
 
 use super::{Ssm, SsmError};
@@ -29,6 +34,14 @@ impl Api for Ssm {
         Ssm::add_tags_to_resource(self, ctx, input).await
     }
 
+    async fn cancel_command(
+        &self,
+        ctx: &Ctx,
+        input: CancelCommandRequest,
+    ) -> Result<CancelCommandResult, SsmError> {
+        Ssm::cancel_command(self, ctx, input).await
+    }
+
     async fn delete_parameter(
         &self,
         ctx: &Ctx,
@@ -45,12 +58,44 @@ impl Api for Ssm {
         Ssm::delete_parameters(self, ctx, input).await
     }
 
+    async fn describe_instance_information(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInstanceInformationRequest,
+    ) -> Result<DescribeInstanceInformationResult, SsmError> {
+        Ssm::describe_instance_information(self, ctx, input).await
+    }
+
     async fn describe_parameters(
         &self,
         ctx: &Ctx,
         input: DescribeParametersRequest,
     ) -> Result<DescribeParametersResult, SsmError> {
         Ssm::describe_parameters(self, ctx, input).await
+    }
+
+    async fn describe_sessions(
+        &self,
+        ctx: &Ctx,
+        input: DescribeSessionsRequest,
+    ) -> Result<DescribeSessionsResponse, SsmError> {
+        Ssm::describe_sessions(self, ctx, input).await
+    }
+
+    async fn get_command_invocation(
+        &self,
+        ctx: &Ctx,
+        input: GetCommandInvocationRequest,
+    ) -> Result<GetCommandInvocationResult, SsmError> {
+        Ssm::get_command_invocation(self, ctx, input).await
+    }
+
+    async fn get_connection_status(
+        &self,
+        ctx: &Ctx,
+        input: GetConnectionStatusRequest,
+    ) -> Result<GetConnectionStatusResponse, SsmError> {
+        Ssm::get_connection_status(self, ctx, input).await
     }
 
     async fn get_parameter(
@@ -93,6 +138,22 @@ impl Api for Ssm {
         Ssm::label_parameter_version(self, ctx, input).await
     }
 
+    async fn list_command_invocations(
+        &self,
+        ctx: &Ctx,
+        input: ListCommandInvocationsRequest,
+    ) -> Result<ListCommandInvocationsResult, SsmError> {
+        Ssm::list_command_invocations(self, ctx, input).await
+    }
+
+    async fn list_commands(
+        &self,
+        ctx: &Ctx,
+        input: ListCommandsRequest,
+    ) -> Result<ListCommandsResult, SsmError> {
+        Ssm::list_commands(self, ctx, input).await
+    }
+
     async fn list_tags_for_resource(
         &self,
         ctx: &Ctx,
@@ -115,6 +176,30 @@ impl Api for Ssm {
         input: RemoveTagsFromResourceRequest,
     ) -> Result<RemoveTagsFromResourceResult, SsmError> {
         Ssm::remove_tags_from_resource(self, ctx, input).await
+    }
+
+    async fn resume_session(
+        &self,
+        ctx: &Ctx,
+        input: ResumeSessionRequest,
+    ) -> Result<ResumeSessionResponse, SsmError> {
+        Ssm::resume_session(self, ctx, input).await
+    }
+
+    async fn send_command(
+        &self,
+        ctx: &Ctx,
+        input: SendCommandRequest,
+    ) -> Result<SendCommandResult, SsmError> {
+        Ssm::send_command(self, ctx, input).await
+    }
+
+    async fn start_session(
+        &self,
+        ctx: &Ctx,
+        input: StartSessionRequest,
+    ) -> Result<StartSessionResponse, SsmError> {
+        Ssm::start_session(self, ctx, input).await
     }
 
     async fn unlabel_parameter_version(

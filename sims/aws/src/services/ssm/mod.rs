@@ -11,15 +11,17 @@
 //! | [`names`] | parameter names, paths, selectors and ARNs (pure) |
 //! | [`public`] | the vendored `/aws/service/...` public parameters |
 //! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
+//! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
 //!
 //! State: parameters by `account/region/name`, each record holding every version.
 //!
-//! Limits: the rest of Systems Manager (documents, automation, run command, sessions,
-//! inventory, patching, OpsCenter, maintenance windows, associations) is not implemented and
-//! answers NotImplemented. Parameter policies are stored and reported, never acted on.
+//! Limits: there are no managed instances (Run Command and sessions answer as for an account
+//! without any); the rest of Systems Manager (documents, automation, inventory, patching,
+//! OpsCenter, maintenance windows, associations) is not implemented and answers NotImplemented. Parameter policies are stored and reported, never acted on.
 
 mod api;
 mod describe;
+mod instances;
 pub mod names;
 mod parameters;
 mod public;
