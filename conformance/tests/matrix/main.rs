@@ -8,5 +8,6 @@ mod aws_ecs;
 mod aws_iam;
 mod aws_logs;
 mod aws_s3;
+mod aws_secrets;
 mod foundation;
 mod terraform;

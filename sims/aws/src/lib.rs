@@ -12,7 +12,7 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, S3 |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, KMS, Secrets Manager, SSM, S3 |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -44,8 +44,11 @@ use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
+use crate::services::kms::Kms;
 use crate::services::logs::Logs;
 use crate::services::s3::S3;
+use crate::services::secretsmanager::SecretsManager;
+use crate::services::ssm::Ssm;
 use crate::services::sts::Sts;
 
 pub const DEFAULT_PORT: u16 = 4566;
@@ -153,8 +156,24 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
+        let kms = Arc::new(Kms::new(kit.clone())?);
+        let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
+        let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
         let s3 = Arc::new(S3::new(kit.clone(), &config)?);
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone(), s3];
+        let services: Vec<Arc<dyn Service>> = vec![
+            sts.clone(),
+            iam.clone(),
+            logs,
+            ecs.clone(),
+            kms.clone(),
+            secretsmanager.clone(),
+            ssm.clone(),
+            s3,
+        ];
+        ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
+            secrets_manager: secretsmanager,
+            ssm,
+        });
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

@@ -33,11 +33,14 @@ pub struct Catalog {
     services: FxHashMap<String, FxHashMap<String, OperationEntry>>,
 }
 
-const FILES: [&str; 5] = [
+const FILES: &[&str] = &[
     include_str!("../../authz/iam.json"),
     include_str!("../../authz/sts.json"),
     include_str!("../../authz/logs.json"),
     include_str!("../../authz/ecs.json"),
+    include_str!("../../authz/kms.json"),
+    include_str!("../../authz/secretsmanager.json"),
+    include_str!("../../authz/ssm.json"),
     include_str!("../../authz/s3.json"),
 ];
 
@@ -152,6 +155,9 @@ mod tests {
             ("sts", crate::model::sts()),
             ("logs", crate::model::logs()),
             ("ecs", crate::model::ecs()),
+            ("kms", crate::model::kms()),
+            ("secretsmanager", crate::model::secretsmanager()),
+            ("ssm", crate::model::ssm()),
             ("s3", crate::model::s3()),
         ] {
             for operation in model.operations.keys() {

@@ -12,9 +12,12 @@
 
 pub mod ecs;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod paging;
 pub mod s3;
+pub mod secretsmanager;
+pub mod ssm;
 pub mod sts;
 
 use serde::Serialize;

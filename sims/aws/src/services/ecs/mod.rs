@@ -44,9 +44,9 @@
 //!   code in a task calls the simulator back as its role.
 //! - The EC2 launch type runs without registered container instances, as if the cluster had
 //!   capacity; with registered instances, tasks are placed on the ACTIVE ones in turn.
-//! - `secrets` and `environmentFiles` need Secrets Manager, SSM and S3, which are not simulated
-//!   yet: such a task fails to start with `ResourceInitializationError`, as ECS reports an
-//!   unreachable secret.
+//! - Container `secrets` are read from Secrets Manager and SSM Parameter Store when the task
+//!   starts (see [`secrets`]); one that cannot be read fails the task with ECS's
+//!   `ResourceInitializationError`. `environmentFiles` need S3, which is not simulated yet.
 //! - ECS Exec needs an SSM session the simulator cannot open: ExecuteCommand answers the errors
 //!   ECS gives when exec is not enabled for a task, or its agent is not connected.
 
@@ -64,6 +64,7 @@ pub mod metadata;
 mod names;
 mod protection;
 mod scheduler;
+pub mod secrets;
 mod services;
 mod tags;
 mod task_definitions;
@@ -281,6 +282,8 @@ pub struct Ecs {
     shutting_down: std::sync::atomic::AtomicBool,
     /// Told whenever a task's lifecycle ends.
     lifecycle_ended: tokio::sync::Notify,
+    /// Where container `secrets` are read from (see [`secrets`]).
+    secret_sources: OnceLock<secrets::SecretSources>,
 }
 
 impl Ecs {
@@ -325,6 +328,7 @@ impl Ecs {
             scheduler: tokio::sync::Mutex::new(()),
             endpoint: OnceLock::new(),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
+            secret_sources: OnceLock::new(),
             lifecycle_ended: tokio::sync::Notify::new(),
         });
         ecs.abandon_tasks_of_a_previous_run()?;

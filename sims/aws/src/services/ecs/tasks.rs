@@ -670,11 +670,15 @@ impl Ecs {
                     .and_then(|p| p.capabilities.as_ref())
                     .and_then(|c| c.add.clone())
                     .unwrap_or_default();
-                let unsupported = if let Some(secret) = secrets.first() {
-                    Some(format!(
-                        "ResourceInitializationError: unable to pull secrets or registry auth: secret {} cannot be retrieved: Sockerless does not simulate Secrets Manager or SSM Parameter Store yet",
-                        secret.value_from
-                    ))
+                let secret_failure = match self.resolve_secrets(&ctx.account_id, &ctx.region, &secrets) {
+                    Ok(variables) => {
+                        env.extend(variables);
+                        None
+                    }
+                    Err(reason) => Some(reason),
+                };
+                let unsupported = if secret_failure.is_some() {
+                    secret_failure
                 } else if let Some(credentials) = &definition.repository_credentials {
                     Some(format!(
                         "ResourceInitializationError: unable to pull secrets or registry auth: registry credentials {} cannot be retrieved: Sockerless does not simulate Secrets Manager yet",

@@ -1,0 +1,162 @@
+//! AWS Systems Manager. Parameter Store in full: parameters (`String`, `StringList`, and
+//! `SecureString` sealed through KMS in-process under the given key or `alias/aws/ssm`), their
+//! versions and history, selectors (`name:version`, `name:label`), labels, tiers and policies,
+//! paths, filters and paging, tags, and AWS's public parameters under `/aws/service/`.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`api`] | the generated `Api` trait's table: one delegating line per operation |
+//! | [`parameters`] | PutParameter, GetParameter(s), GetParametersByPath, DeleteParameter(s), GetParameterHistory, labels |
+//! | [`describe`] | DescribeParameters and the filters it shares with GetParametersByPath (pure matching) |
+//! | [`names`] | parameter names, paths, selectors and ARNs (pure) |
+//! | [`public`] | the vendored `/aws/service/...` public parameters |
+//! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
+//! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
+//!
+//! State: parameters by `account/region/name`, each record holding every version.
+//!
+//! Limits: there are no managed instances (Run Command and sessions answer as for an account
+//! without any); the rest of Systems Manager (documents, automation, inventory, patching,
+//! OpsCenter, maintenance windows, associations) is not implemented and answers NotImplemented. Parameter policies are stored and reported, never acted on.
+
+mod api;
+mod describe;
+mod instances;
+pub mod names;
+mod parameters;
+mod public;
+mod tags;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sim_aws_shapes::normal::Unimplemented;
+use sim_aws_shapes::ssm::Tag;
+use simkit::Kit;
+use simkit::store::{Collection, StoreError};
+
+use super::kms::Kms;
+use super::{Ctx, Service};
+use crate::error::AwsError;
+use crate::model::{self, Model};
+use crate::protocol::shape::Validation;
+
+/// Systems Manager's errors: the code is the model's error shape name, so one variant carries
+/// every documented error this service answers.
+#[derive(Debug, thiserror::Error)]
+pub enum SsmError {
+    #[error(transparent)]
+    Unimplemented(#[from] Unimplemented),
+    #[error("{message}")]
+    Coded { code: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SsmError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Coded {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new("ValidationException", message)
+    }
+}
+
+impl From<SsmError> for AwsError {
+    fn from(error: SsmError) -> Self {
+        match error {
+            SsmError::Unimplemented(unimplemented) => unimplemented.into(),
+            SsmError::Store(error) => error.into(),
+            SsmError::Coded { code, message } => AwsError::new(code, message),
+        }
+    }
+}
+
+fn parameter_not_found() -> SsmError {
+    // AWS answers a missing parameter with no message.
+    SsmError::new("ParameterNotFound", "")
+}
+
+/// One version of a parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    pub version: i64,
+    pub parameter_type: String,
+    /// The value; for a SecureString, the KMS ciphertext in base64 (what AWS shows without
+    /// decryption).
+    pub value: String,
+    pub key_id: Option<String>,
+    pub description: Option<String>,
+    pub allowed_pattern: Option<String>,
+    pub tier: String,
+    pub policies: Option<String>,
+    pub data_type: String,
+    pub labels: Vec<String>,
+    pub modified: i64,
+    pub user: String,
+}
+
+/// A stored parameter: its versions (oldest first) and tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterRecord {
+    pub name: String,
+    pub versions: Vec<VersionRecord>,
+    pub tags: Vec<Tag>,
+}
+
+impl ParameterRecord {
+    fn latest(&self) -> &VersionRecord {
+        self.versions
+            .last()
+            .expect("a stored parameter has at least one version")
+    }
+}
+
+/// The service.
+pub struct Ssm {
+    kit: Kit,
+    kms: Arc<Kms>,
+    parameters: Arc<Collection<ParameterRecord>>,
+}
+
+impl Ssm {
+    pub fn new(kit: Kit, kms: Arc<Kms>) -> Result<Self, StoreError> {
+        Ok(Self {
+            parameters: kit.store().collection("ssm.parameters")?,
+            kms,
+            kit,
+        })
+    }
+
+    fn now(&self) -> i64 {
+        self.kit.clock().now_millis()
+    }
+}
+
+#[async_trait::async_trait]
+impl Service for Ssm {
+    fn model(&self) -> &'static Model {
+        model::ssm()
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::standard("ValidationException")
+    }
+
+    async fn call(
+        &self,
+        ctx: &Ctx,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, AwsError> {
+        super::dispatched(
+            "ssm",
+            operation,
+            sim_aws_shapes::ssm::dispatch(self, ctx, operation, input).await,
+        )
+    }
+}
