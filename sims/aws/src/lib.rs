@@ -42,6 +42,7 @@ use simkit::{Kit, KitConfig};
 use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
+use crate::services::ec2::Ec2;
 use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
@@ -151,8 +152,10 @@ impl Aws {
             configured_accounts,
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
+        let ec2 = Ec2::new(kit.clone())?;
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
+        let services: Vec<Arc<dyn Service>> =
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
