@@ -7,5 +7,6 @@ mod aws_access;
 mod aws_ecs;
 mod aws_iam;
 mod aws_logs;
+mod aws_net;
 mod foundation;
 mod terraform;

@@ -1,0 +1,20 @@
+//! EC2 networking, EFS and Cloud Map, and what ECS tasks get from them, driven by boto3. Each
+//! test is one cell: a scenario script from `conformance/clients/aws/`, against a fresh
+//! simulator on a free port.
+
+use conformance::{Cell, Sandbox, Sockerless, clients};
+
+fn scenario(name: &str, script: &str) {
+    let _cell = Cell::new("cloud-sdk", "aws", name, "boto3");
+    let aws_cli = clients::aws();
+    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
+    sandbox.run_script(script, &[]);
+}
+
+#[test]
+fn net_default_vpc_subnets_security_groups_and_paging() {
+    scenario("net-ec2", "aws/net_ec2.py");
+}
