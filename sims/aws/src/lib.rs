@@ -153,7 +153,7 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ec2 = Ec2::new(kit.clone())?;
-        let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
+        let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone(), ec2.clone())?;
         let services: Vec<Arc<dyn Service>> =
             vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());

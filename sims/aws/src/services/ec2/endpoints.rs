@@ -177,7 +177,7 @@ impl Ec2 {
                     subnet,
                     &group_ids,
                     &format!("VPC Endpoint Interface {id}"),
-                    "amazon-aws",
+                    Some("amazon-aws"),
                 )?;
                 interface_ids.push(interface.network_interface_id);
             }

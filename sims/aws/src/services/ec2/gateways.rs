@@ -359,8 +359,8 @@ impl Ec2 {
             ctx,
             &subnet_id,
             &[],
-            &format!("Interface for NAT Gateway {}", "pending"),
-            "nat_gateway",
+            "Interface for NAT Gateway",
+            Some("amazon-aws"),
         )?;
         let id = self.new_id("nat");
         self.interfaces.update(&key(ctx, &interface.network_interface_id), |eni| {

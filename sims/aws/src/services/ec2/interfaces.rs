@@ -144,7 +144,8 @@ struct NewInterface<'a> {
     description: String,
     private_ip: Option<Ipv4Addr>,
     secondary_count: usize,
-    /// `Some(requester)` for an interface another service manages.
+    /// Whether another service manages the interface, and the account it names as requester.
+    managed: bool,
     requester: Option<&'a str>,
     tags: Option<Vec<Tag>>,
 }
@@ -241,7 +242,7 @@ impl Ec2 {
             (mac_bits >> 8) as u8,
             mac_bits as u8
         );
-        let managed = new.requester.is_some();
+        let managed = new.managed;
         let interface = NetworkInterface {
             availability_zone: subnet.availability_zone.clone(),
             availability_zone_id: subnet.availability_zone_id.clone(),
@@ -268,7 +269,7 @@ impl Ec2 {
                 delete_on_termination: Some(false),
                 device_index: Some(1),
                 network_card_index: Some(0),
-                instance_owner_id: new.requester.map(str::to_string),
+                instance_owner_id: Some(new.requester.unwrap_or("amazon-aws").to_string()),
                 status: Some("attached".into()),
                 ..Default::default()
             }),
@@ -286,7 +287,7 @@ impl Ec2 {
         subnet_id: &str,
         security_groups: &[String],
         description: &str,
-        requester: &str,
+        requester: Option<&str>,
     ) -> Result<ManagedInterface, Ec2Error> {
         self.ensure_default_vpc(ctx)?;
         let interface = self.build_interface(
@@ -297,7 +298,8 @@ impl Ec2 {
                 description: description.to_string(),
                 private_ip: None,
                 secondary_count: 0,
-                requester: Some(requester),
+                managed: true,
+                requester,
                 tags: None,
             },
         )?;
@@ -312,9 +314,16 @@ impl Ec2 {
         })
     }
 
-    /// Deletes an interface a service made; one already gone is no error.
-    pub fn release_interface(&self, ctx: &Ctx, network_interface_id: &str) -> Result<(), Ec2Error> {
-        self.interfaces.remove(&key(ctx, network_interface_id))?;
+    /// Deletes an interface a service made in `account_id`'s `region`; one already gone is no
+    /// error.
+    pub fn release_interface(
+        &self,
+        account_id: &str,
+        region: &str,
+        network_interface_id: &str,
+    ) -> Result<(), Ec2Error> {
+        self.interfaces
+            .remove(&format!("{account_id}/{region}/{network_interface_id}"))?;
         Ok(())
     }
 
@@ -374,6 +383,7 @@ impl Ec2 {
                 description: input.description.unwrap_or_default(),
                 private_ip,
                 secondary_count: input.secondary_private_ip_address_count.unwrap_or(0).max(0) as usize,
+                managed: false,
                 requester: None,
                 tags: tags_for(input.tag_specifications.as_deref(), "network-interface")?,
             },

@@ -26,6 +26,7 @@
 //! | `metadata` | what the task metadata and credentials endpoints answer |
 //! | `tags` | TagResource, UntagResource, ListTagsForResource |
 //! | `names` | ECS's name rules and the quotas its API enforces |
+//! | `networking` | awsvpc tasks' network interfaces (from EC2) and Cloud Map registrations |
 //!
 //! How a task runs, and its limits (stated openly):
 //! - Every essential and non-essential container's `entryPoint` + `command` runs as a host
@@ -62,6 +63,7 @@ mod express;
 mod lifecycle;
 pub mod metadata;
 mod names;
+mod networking;
 mod protection;
 mod scheduler;
 mod services;
@@ -77,6 +79,7 @@ use sim_aws_shapes::normal::Unimplemented;
 use simkit::Kit;
 use simkit::store::{Collection, StoreError};
 
+use super::ec2::Ec2;
 use super::logs::Logs;
 use super::sts::Sts;
 use super::{Ctx, Service};
@@ -225,6 +228,8 @@ pub struct Ecs {
     kit: Kit,
     logs: Arc<Logs>,
     sts: Arc<Sts>,
+    /// Where awsvpc tasks get their network interfaces.
+    ec2: Arc<Ec2>,
     this: Weak<Ecs>,
     clusters: Arc<Collection<clusters::ClusterRecord>>,
     instances: Arc<Collection<container_instances::InstanceRecord>>,
@@ -258,7 +263,12 @@ pub struct Ecs {
 }
 
 impl Ecs {
-    pub fn new(kit: Kit, logs: Arc<Logs>, sts: Arc<Sts>) -> Result<Arc<Self>, StoreError> {
+    pub fn new(
+        kit: Kit,
+        logs: Arc<Logs>,
+        sts: Arc<Sts>,
+        ec2: Arc<Ec2>,
+    ) -> Result<Arc<Self>, StoreError> {
         let store = kit.store().clone();
         // Records are the generated shapes; the `.v2` collections hold them (the hand-written
         // records of earlier versions lived in the unsuffixed ones and are left alone).
@@ -279,6 +289,7 @@ impl Ecs {
             kit: kit.clone(),
             logs,
             sts,
+            ec2,
             this: this.clone(),
             clusters,
             instances,
