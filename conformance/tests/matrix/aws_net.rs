@@ -18,3 +18,8 @@ fn scenario(name: &str, script: &str) {
 fn net_default_vpc_subnets_security_groups_and_paging() {
     scenario("net-ec2", "aws/net_ec2.py");
 }
+
+#[test]
+fn net_awsvpc_tasks_get_interfaces_from_their_subnet() {
+    scenario("net-ecs", "aws/net_ecs.py");
+}
