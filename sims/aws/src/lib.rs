@@ -44,6 +44,7 @@ use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::ec2::Ec2;
 use crate::services::ecs::Ecs;
+use crate::services::efs::Efs;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
 use crate::services::sts::Sts;
@@ -153,9 +154,10 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ec2 = Ec2::new(kit.clone())?;
+        let efs = Efs::new(kit.clone(), ec2.clone())?;
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone(), ec2.clone())?;
         let services: Vec<Arc<dyn Service>> =
-            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2];
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2, efs];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

@@ -12,6 +12,7 @@
 
 pub mod ec2;
 pub mod ecs;
+pub mod efs;
 pub mod iam;
 pub mod logs;
 pub mod paging;

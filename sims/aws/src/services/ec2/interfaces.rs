@@ -332,6 +332,48 @@ impl Ec2 {
         self.subnets.contains(&key(ctx, subnet_id))
     }
 
+    /// The subnet `subnet_id` of the caller's account and region.
+    pub fn subnet(&self, ctx: &Ctx, subnet_id: &str) -> Option<sim_aws_shapes::ec2::Subnet> {
+        self.subnets.get(&key(ctx, subnet_id))
+    }
+
+    /// The VPC of security group `group_id`, if the group exists.
+    pub fn security_group_vpc(&self, ctx: &Ctx, group_id: &str) -> Option<String> {
+        self.security_groups
+            .get(&key(ctx, group_id))
+            .and_then(|group| group.group.vpc_id)
+    }
+
+    /// The security group IDs of interface `network_interface_id`.
+    pub fn interface_groups(&self, ctx: &Ctx, network_interface_id: &str) -> Vec<String> {
+        self.interfaces
+            .get(&key(ctx, network_interface_id))
+            .and_then(|eni| eni.groups)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|g| g.group_id)
+            .collect()
+    }
+
+    /// Sets the security groups of interface `network_interface_id` (a service's own change).
+    pub fn set_interface_groups(&self, ctx: &Ctx, network_interface_id: &str, groups: &[String]) {
+        let named: Vec<GroupIdentifier> = groups
+            .iter()
+            .map(|group_id| GroupIdentifier {
+                group_id: Some(group_id.clone()),
+                group_name: self
+                    .security_groups
+                    .get(&key(ctx, group_id))
+                    .and_then(|g| g.group.group_name),
+            })
+            .collect();
+        if let Err(error) = self.interfaces.update(&key(ctx, network_interface_id), |eni| {
+            eni.groups = Some(named);
+        }) {
+            tracing::error!(%error, "could not set an interface's security groups");
+        }
+    }
+
     /// Whether `group_id` exists in the caller's account and region.
     pub fn security_group_exists(&self, ctx: &Ctx, group_id: &str) -> bool {
         self.security_groups.contains(&key(ctx, group_id))

@@ -56,6 +56,7 @@ use crate::model::{self, Model};
 use crate::protocol::shape::Validation;
 
 pub use interfaces::ManagedInterface;
+pub use region::zone_id;
 pub use security_groups::SecurityGroupRecord;
 pub use vpcs::VpcRecord;
 

@@ -54,6 +54,14 @@ pub(super) fn zones(region: &str) -> Vec<(String, String)> {
     }
 }
 
+/// The ID of zone `name` in `region` (other services name zones too).
+pub fn zone_id(region: &str, name: &str) -> Option<String> {
+    zones(region)
+        .into_iter()
+        .find(|(zone_name, _)| zone_name == name)
+        .map(|(_, id)| id)
+}
+
 /// The zone named by name or by ID, as (name, ID).
 pub(super) fn zone(
     region: &str,
