@@ -23,3 +23,8 @@ fn net_default_vpc_subnets_security_groups_and_paging() {
 fn net_awsvpc_tasks_get_interfaces_from_their_subnet() {
     scenario("net-ecs", "aws/net_ecs.py");
 }
+
+#[test]
+fn efs_file_systems_mount_targets_access_points_and_policies() {
+    scenario("efs-api", "aws/efs_api.py");
+}
