@@ -45,6 +45,7 @@ use crate::services::Service;
 use crate::services::ec2::Ec2;
 use crate::services::ecs::Ecs;
 use crate::services::efs::Efs;
+use crate::services::servicediscovery::CloudMap;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
 use crate::services::sts::Sts;
@@ -155,9 +156,10 @@ impl Aws {
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ec2 = Ec2::new(kit.clone())?;
         let efs = Efs::new(kit.clone(), ec2.clone())?;
+        let cloud_map = CloudMap::new(kit.clone(), ec2.clone())?;
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone(), ec2.clone())?;
         let services: Vec<Arc<dyn Service>> =
-            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2, efs];
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2, efs, cloud_map];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

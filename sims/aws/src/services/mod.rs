@@ -16,6 +16,7 @@ pub mod efs;
 pub mod iam;
 pub mod logs;
 pub mod paging;
+pub mod servicediscovery;
 pub mod sts;
 
 use serde::Serialize;

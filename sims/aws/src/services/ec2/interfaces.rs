@@ -374,6 +374,11 @@ impl Ec2 {
         }
     }
 
+    /// Whether VPC `vpc_id` exists in the caller's account and region.
+    pub fn vpc_exists(&self, ctx: &Ctx, vpc_id: &str) -> bool {
+        self.ensure_default_vpc(ctx).is_ok() && self.vpcs.contains(&key(ctx, vpc_id))
+    }
+
     /// Whether `group_id` exists in the caller's account and region.
     pub fn security_group_exists(&self, ctx: &Ctx, group_id: &str) -> bool {
         self.security_groups.contains(&key(ctx, group_id))
