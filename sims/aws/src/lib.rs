@@ -157,7 +157,13 @@ impl Aws {
         let ec2 = Ec2::new(kit.clone())?;
         let efs = Efs::new(kit.clone(), ec2.clone())?;
         let cloud_map = CloudMap::new(kit.clone(), ec2.clone())?;
-        let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone(), ec2.clone())?;
+        let ecs = Ecs::new(
+            kit.clone(),
+            logs.clone(),
+            sts.clone(),
+            ec2.clone(),
+            cloud_map.clone(),
+        )?;
         let services: Vec<Arc<dyn Service>> =
             vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2, efs, cloud_map];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());

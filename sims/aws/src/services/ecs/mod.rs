@@ -81,6 +81,7 @@ use simkit::store::{Collection, StoreError};
 
 use super::ec2::Ec2;
 use super::logs::Logs;
+use super::servicediscovery::CloudMap;
 use super::sts::Sts;
 use super::{Ctx, Service};
 use crate::error::AwsError;
@@ -230,6 +231,8 @@ pub struct Ecs {
     sts: Arc<Sts>,
     /// Where awsvpc tasks get their network interfaces.
     ec2: Arc<Ec2>,
+    /// Where services' tasks are registered (`serviceRegistries`).
+    cloud_map: Arc<CloudMap>,
     this: Weak<Ecs>,
     clusters: Arc<Collection<clusters::ClusterRecord>>,
     instances: Arc<Collection<container_instances::InstanceRecord>>,
@@ -268,6 +271,7 @@ impl Ecs {
         logs: Arc<Logs>,
         sts: Arc<Sts>,
         ec2: Arc<Ec2>,
+        cloud_map: Arc<CloudMap>,
     ) -> Result<Arc<Self>, StoreError> {
         let store = kit.store().clone();
         // Records are the generated shapes; the `.v2` collections hold them (the hand-written
@@ -290,6 +294,7 @@ impl Ecs {
             logs,
             sts,
             ec2,
+            cloud_map,
             this: this.clone(),
             clusters,
             instances,

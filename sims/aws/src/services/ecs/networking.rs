@@ -4,14 +4,24 @@
 //! its `ElasticNetworkInterface` attachment and in EC2's DescribeNetworkInterfaces, and the
 //! interface is deleted when the task stops.
 //!
+//! A service's tasks are registered in the Cloud Map services of its `serviceRegistries` once
+//! they run (instance ID: the task ID; attributes as ECS sets them: `AWS_INSTANCE_IPV4`,
+//! `AWS_INIT_HEALTH_STATUS`, `AVAILABILITY_ZONE`, `REGION`, `ECS_CLUSTER_NAME`,
+//! `ECS_SERVICE_NAME`, `ECS_TASK_DEFINITION_FAMILY`, `AWS_INSTANCE_PORT`), and deregistered when
+//! they stop.
+//!
 //! Processes run on the host, so the address is the task's identity in the VPC (what Cloud Map
 //! registers and DescribeNetworkInterfaces shows), not an address the host routes.
 
+use std::collections::BTreeMap;
+
 use sim_aws_shapes::ecs::AwsVpcConfiguration;
 
+use super::services::service_key;
+use super::tasks::TaskRecord;
 use super::{Ecs, EcsError};
-use crate::services::Ctx;
 use crate::services::ec2::{Ec2Error, ManagedInterface};
+use crate::services::{Caller, Ctx};
 
 /// A task's interface and the ID of the attachment that shows it.
 #[derive(Debug, Clone)]
@@ -94,6 +104,101 @@ impl Ecs {
                 .release_interface(&record.account_id, &record.region, &interface)
             {
                 tracing::error!(%error, task = key, "could not release a task's network interface");
+            }
+        }
+    }
+}
+
+/// A detail of a task's network interface attachment.
+fn attachment_detail(task: &TaskRecord, name: &str) -> Option<String> {
+    task.task
+        .attachments
+        .iter()
+        .flatten()
+        .flat_map(|attachment| attachment.details.iter().flatten())
+        .find(|detail| detail.name.as_deref() == Some(name))
+        .and_then(|detail| detail.value.clone())
+}
+
+impl Ecs {
+    /// The Cloud Map registrations of the service `service` that task `task` belongs to, as
+    /// (registry ARN, attributes).
+    fn registrations(&self, task: &TaskRecord, service: &str) -> Vec<(String, BTreeMap<String, String>)> {
+        let key = service_key(
+            &format!("{}/{}/", task.account_id, task.region),
+            &task.cluster_name,
+            service,
+        );
+        let Some(record) = self.services.get(&key) else {
+            return Vec::new();
+        };
+        let family = task
+            .task
+            .task_definition_arn
+            .as_deref()
+            .and_then(|arn| arn.rsplit('/').next())
+            .and_then(|family_revision| family_revision.split(':').next())
+            .unwrap_or_default()
+            .to_string();
+        record
+            .service
+            .service_registries
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|registry| {
+                let arn = registry.registry_arn?;
+                let mut attributes = BTreeMap::from([
+                    ("AWS_INIT_HEALTH_STATUS".to_string(), "HEALTHY".to_string()),
+                    ("AVAILABILITY_ZONE".to_string(), task.task.availability_zone.clone().unwrap_or_default()),
+                    ("REGION".to_string(), task.region.clone()),
+                    ("ECS_CLUSTER_NAME".to_string(), task.cluster_name.clone()),
+                    ("ECS_SERVICE_NAME".to_string(), service.to_string()),
+                    ("ECS_TASK_DEFINITION_FAMILY".to_string(), family.clone()),
+                ]);
+                if let Some(address) = attachment_detail(task, "privateIPv4Address") {
+                    attributes.insert("AWS_INSTANCE_IPV4".into(), address);
+                }
+                if let Some(port) = registry.port.or(registry.container_port) {
+                    attributes.insert("AWS_INSTANCE_PORT".into(), port.to_string());
+                }
+                Some((arn, attributes))
+            })
+            .collect()
+    }
+
+    fn context_of(task: &TaskRecord) -> Ctx {
+        Ctx {
+            request_id: String::new(),
+            account_id: task.account_id.clone(),
+            region: task.region.clone(),
+            caller: Caller::root(&task.account_id, ""),
+        }
+    }
+
+    /// Registers a service's task that now runs in its Cloud Map services.
+    pub(super) fn register_in_cloud_map(&self, task_key: &str, service: &str) {
+        let Some(task) = self.tasks.get(task_key) else {
+            return;
+        };
+        let ctx = Self::context_of(&task);
+        let task_id = task.task.task_arn.as_deref().and_then(|a| a.rsplit('/').next()).unwrap_or_default().to_string();
+        for (arn, attributes) in self.registrations(&task, service) {
+            if let Err(error) = self.cloud_map.register_task(&ctx, &arn, &task_id, attributes) {
+                tracing::warn!(%error, task = task_key, "could not register a task in Cloud Map");
+            }
+        }
+    }
+
+    /// Deregisters a service's task that stopped from its Cloud Map services.
+    pub(super) fn deregister_from_cloud_map(&self, task_key: &str, service: &str) {
+        let Some(task) = self.tasks.get(task_key) else {
+            return;
+        };
+        let ctx = Self::context_of(&task);
+        let task_id = task.task.task_arn.as_deref().and_then(|a| a.rsplit('/').next()).unwrap_or_default().to_string();
+        for (arn, _) in self.registrations(&task, service) {
+            if let Err(error) = self.cloud_map.deregister_task(&ctx, &arn, &task_id) {
+                tracing::warn!(%error, task = task_key, "could not deregister a task from Cloud Map");
             }
         }
     }
