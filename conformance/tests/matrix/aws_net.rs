@@ -28,3 +28,8 @@ fn net_awsvpc_tasks_get_interfaces_from_their_subnet() {
 fn efs_file_systems_mount_targets_access_points_and_policies() {
     scenario("efs-api", "aws/efs_api.py");
 }
+
+#[test]
+fn cloudmap_namespaces_instances_and_ecs_service_registries() {
+    scenario("cloudmap-ecs", "aws/cloudmap_ecs.py");
+}
