@@ -33,3 +33,8 @@ fn efs_file_systems_mount_targets_access_points_and_policies() {
 fn cloudmap_namespaces_instances_and_ecs_service_registries() {
     scenario("cloudmap-ecs", "aws/cloudmap_ecs.py");
 }
+
+#[test]
+fn efs_volumes_are_shared_between_ecs_tasks() {
+    scenario("efs-ecs", "aws/efs_ecs.py");
+}

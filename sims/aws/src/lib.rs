@@ -163,6 +163,7 @@ impl Aws {
             sts.clone(),
             ec2.clone(),
             cloud_map.clone(),
+            efs.clone(),
         )?;
         let services: Vec<Arc<dyn Service>> =
             vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2, efs, cloud_map];

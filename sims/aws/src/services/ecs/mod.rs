@@ -26,6 +26,7 @@
 //! | `metadata` | what the task metadata and credentials endpoints answer |
 //! | `tags` | TagResource, UntagResource, ListTagsForResource |
 //! | `names` | ECS's name rules and the quotas its API enforces |
+//! | `volumes` | a task's volumes as directories (EFS file systems, host and Docker volumes) |
 //! | `networking` | awsvpc tasks' network interfaces (from EC2) and Cloud Map registrations |
 //!
 //! How a task runs, and its limits (stated openly):
@@ -71,6 +72,7 @@ mod tags;
 mod task_definitions;
 mod task_sets;
 mod tasks;
+mod volumes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -81,6 +83,7 @@ use simkit::store::{Collection, StoreError};
 
 use super::ec2::Ec2;
 use super::logs::Logs;
+use super::efs::Efs;
 use super::servicediscovery::CloudMap;
 use super::sts::Sts;
 use super::{Ctx, Service};
@@ -233,6 +236,8 @@ pub struct Ecs {
     ec2: Arc<Ec2>,
     /// Where services' tasks are registered (`serviceRegistries`).
     cloud_map: Arc<CloudMap>,
+    /// Whose file systems `efsVolumeConfiguration` volumes mount.
+    efs: Arc<Efs>,
     this: Weak<Ecs>,
     clusters: Arc<Collection<clusters::ClusterRecord>>,
     instances: Arc<Collection<container_instances::InstanceRecord>>,
@@ -272,6 +277,7 @@ impl Ecs {
         sts: Arc<Sts>,
         ec2: Arc<Ec2>,
         cloud_map: Arc<CloudMap>,
+        efs: Arc<Efs>,
     ) -> Result<Arc<Self>, StoreError> {
         let store = kit.store().clone();
         // Records are the generated shapes; the `.v2` collections hold them (the hand-written
@@ -295,6 +301,7 @@ impl Ecs {
             sts,
             ec2,
             cloud_map,
+            efs,
             this: this.clone(),
             clusters,
             instances,

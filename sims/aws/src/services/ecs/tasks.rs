@@ -650,12 +650,21 @@ impl Ecs {
             .container_overrides
             .clone()
             .unwrap_or_default();
+        let volumes = self.volume_directories(
+            ctx,
+            task_id,
+            record.definition.volumes.as_deref().unwrap_or_default(),
+        );
         let containers = record
             .containers()
             .iter()
             .map(|definition| {
                 let name = definition.name.clone().unwrap_or_default();
                 let container_override = overrides.iter().find(|o| o.name.as_deref() == Some(name.as_str()));
+                let mounts = volumes
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|directories| Ecs::mount_variables(definition, directories));
                 let command = container_override
                     .and_then(|o| o.command.clone())
                     .or_else(|| definition.command.clone())
@@ -681,6 +690,9 @@ impl Ecs {
                     .iter()
                     .flatten()
                     .chain(container_override.and_then(|o| o.environment.as_ref()).into_iter().flatten());
+                if let Ok(mounts) = &mounts {
+                    env.extend(mounts.clone());
+                }
                 for variable in given {
                     if let Some(variable_name) = &variable.name {
                         env.insert(variable_name.clone(), variable.value.clone().unwrap_or_default());
@@ -695,7 +707,9 @@ impl Ecs {
                     .and_then(|p| p.capabilities.as_ref())
                     .and_then(|c| c.add.clone())
                     .unwrap_or_default();
-                let unsupported = if let Some(secret) = secrets.first() {
+                let unsupported = if let Err(reason) = &mounts {
+                    Some(reason.clone())
+                } else if let Some(secret) = secrets.first() {
                     Some(format!(
                         "ResourceInitializationError: unable to pull secrets or registry auth: secret {} cannot be retrieved: Sockerless does not simulate Secrets Manager or SSM Parameter Store yet",
                         secret.value_from
