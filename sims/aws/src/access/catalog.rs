@@ -33,11 +33,14 @@ pub struct Catalog {
     services: FxHashMap<String, FxHashMap<String, OperationEntry>>,
 }
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 7] = [
     include_str!("../../authz/iam.json"),
     include_str!("../../authz/sts.json"),
     include_str!("../../authz/logs.json"),
     include_str!("../../authz/ecs.json"),
+    include_str!("../../authz/ec2.json"),
+    include_str!("../../authz/efs.json"),
+    include_str!("../../authz/servicediscovery.json"),
 ];
 
 impl Catalog {
