@@ -154,6 +154,8 @@ mod tests {
             ("sts", crate::model::sts()),
             ("logs", crate::model::logs()),
             ("ecs", crate::model::ecs()),
+            ("elasticfilesystem", crate::model::efs()),
+            ("servicediscovery", crate::model::servicediscovery()),
         ] {
             for operation in model.operations.keys() {
                 assert!(
