@@ -12,7 +12,7 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, EC2 networking, EFS, Cloud Map |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -45,9 +45,9 @@ use crate::services::Service;
 use crate::services::ec2::Ec2;
 use crate::services::ecs::Ecs;
 use crate::services::efs::Efs;
-use crate::services::servicediscovery::CloudMap;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
+use crate::services::servicediscovery::CloudMap;
 use crate::services::sts::Sts;
 
 pub const DEFAULT_PORT: u16 = 4566;
@@ -165,8 +165,15 @@ impl Aws {
             cloud_map.clone(),
             efs.clone(),
         )?;
-        let services: Vec<Arc<dyn Service>> =
-            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ec2, efs, cloud_map];
+        let services: Vec<Arc<dyn Service>> = vec![
+            sts.clone(),
+            iam.clone(),
+            logs,
+            ecs.clone(),
+            ec2,
+            efs,
+            cloud_map,
+        ];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()

@@ -103,7 +103,10 @@ mod tests {
         assert!(inside.overlaps(&Cidr::parse("10.0.1.128/25").unwrap()));
         assert!(!inside.overlaps(&Cidr::parse("10.0.2.0/24").unwrap()));
         assert_eq!(inside.usable_addresses(), 251);
-        assert_eq!(Cidr::parse("172.31.0.0/20").unwrap().usable_addresses(), 4091);
+        assert_eq!(
+            Cidr::parse("172.31.0.0/20").unwrap().usable_addresses(),
+            4091
+        );
     }
 
     #[test]
@@ -113,7 +116,10 @@ mod tests {
         assert_eq!(first, Ipv4Addr::new(10, 0, 1, 4));
         let second = subnet.next_free(&[first]).unwrap();
         assert_eq!(second, Ipv4Addr::new(10, 0, 1, 5));
-        assert_eq!(subnet.next_free(&[first, second]), Some(Ipv4Addr::new(10, 0, 1, 6)));
+        assert_eq!(
+            subnet.next_free(&[first, second]),
+            Some(Ipv4Addr::new(10, 0, 1, 6))
+        );
         let full = [first, second, Ipv4Addr::new(10, 0, 1, 6)];
         assert_eq!(subnet.next_free(&full), None);
     }

@@ -6,8 +6,8 @@ use sim_aws_shapes::ec2::{
     CreateVpcEndpointRequest, CreateVpcEndpointResult, DeleteVpcEndpointsRequest,
     DeleteVpcEndpointsResult, DescribePrefixListsRequest, DescribePrefixListsResult,
     DescribeVpcEndpointsRequest, DescribeVpcEndpointsResult, DnsEntry, DnsOptions,
-    ModifyVpcEndpointRequest, ModifyVpcEndpointResult, PrefixList, Route,
-    SecurityGroupIdentifier, Tag, UnsuccessfulItem, UnsuccessfulItemError, VpcEndpoint,
+    ModifyVpcEndpointRequest, ModifyVpcEndpointResult, PrefixList, Route, SecurityGroupIdentifier,
+    Tag, UnsuccessfulItem, UnsuccessfulItemError, VpcEndpoint,
 };
 
 use super::resources::{Query, Resource, flag, one, page, tag_slice, tags_for};
@@ -72,7 +72,11 @@ fn prefix_lists(region: &str) -> Vec<PrefixList> {
         .iter()
         .map(|service| PrefixList {
             cidrs: Some(match *service {
-                "s3" => vec!["3.5.0.0/19".into(), "16.182.0.0/16".into(), "52.216.0.0/15".into()],
+                "s3" => vec![
+                    "3.5.0.0/19".into(),
+                    "16.182.0.0/16".into(),
+                    "52.216.0.0/15".into(),
+                ],
                 _ => vec!["3.218.180.0/22".into(), "52.94.0.0/22".into()],
             }),
             prefix_list_id: Some(prefix_list_id(region, service)),
@@ -91,7 +95,10 @@ impl Ec2 {
         let lists = prefix_lists(&ctx.region);
         let ids = input.prefix_list_ids.unwrap_or_default();
         for id in &ids {
-            if !lists.iter().any(|l| l.prefix_list_id.as_deref() == Some(id.as_str())) {
+            if !lists
+                .iter()
+                .any(|l| l.prefix_list_id.as_deref() == Some(id.as_str()))
+            {
                 return Err(Ec2Error::new(
                     "InvalidPrefixListID.NotFound",
                     format!("The prefix list ID '{id}' does not exist"),
@@ -100,7 +107,11 @@ impl Ec2 {
         }
         let mut entries = Vec::new();
         for list in lists {
-            if !ids.is_empty() && !ids.iter().any(|id| list.prefix_list_id.as_deref() == Some(id.as_str())) {
+            if !ids.is_empty()
+                && !ids
+                    .iter()
+                    .any(|id| list.prefix_list_id.as_deref() == Some(id.as_str()))
+            {
                 continue;
             }
             let mut passes = true;
@@ -144,7 +155,11 @@ impl Ec2 {
         let prefix = format!("com.amazonaws.{}.", ctx.region);
         let service = service_name
             .strip_prefix(&prefix)
-            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+            .filter(|s| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            })
             .ok_or_else(|| {
                 Ec2Error::new(
                     "InvalidServiceName",
@@ -156,7 +171,9 @@ impl Ec2 {
         if kind == "Gateway" && !GATEWAY_SERVICES.contains(&service.as_str()) {
             return Err(Ec2Error::new(
                 "InvalidParameter",
-                format!("The Vpc Endpoint Service '{service_name}' does not support the endpoint type 'Gateway'"),
+                format!(
+                    "The Vpc Endpoint Service '{service_name}' does not support the endpoint type 'Gateway'"
+                ),
             ));
         }
         let route_table_ids = input.route_table_ids.unwrap_or_default();
@@ -199,7 +216,11 @@ impl Ec2 {
             vpc_id: Some(input.vpc_id),
             service_name: Some(service_name.clone()),
             state: Some(if interface { "pending" } else { "available" }.into()),
-            policy_document: Some(input.policy_document.unwrap_or_else(|| FULL_ACCESS_POLICY.into())),
+            policy_document: Some(
+                input
+                    .policy_document
+                    .unwrap_or_else(|| FULL_ACCESS_POLICY.into()),
+            ),
             route_table_ids: Some(route_table_ids.clone()),
             subnet_ids: Some(subnet_ids),
             groups: Some(groups),
@@ -357,7 +378,9 @@ impl Ec2 {
                 })?;
             }
             txn.update(&self.endpoints, &key(ctx, &id), |endpoint| {
-                let edit = |list: &mut Option<Vec<String>>, add: &Option<Vec<String>>, remove: &Option<Vec<String>>| {
+                let edit = |list: &mut Option<Vec<String>>,
+                            add: &Option<Vec<String>>,
+                            remove: &Option<Vec<String>>| {
                     let list = list.get_or_insert_with(Vec::new);
                     for item in add.iter().flatten() {
                         if !list.contains(item) {
@@ -366,11 +389,22 @@ impl Ec2 {
                     }
                     list.retain(|item| !remove.iter().flatten().any(|r| r == item));
                 };
-                edit(&mut endpoint.route_table_ids, &input.add_route_table_ids, &input.remove_route_table_ids);
-                edit(&mut endpoint.subnet_ids, &input.add_subnet_ids, &input.remove_subnet_ids);
+                edit(
+                    &mut endpoint.route_table_ids,
+                    &input.add_route_table_ids,
+                    &input.remove_route_table_ids,
+                );
+                edit(
+                    &mut endpoint.subnet_ids,
+                    &input.add_subnet_ids,
+                    &input.remove_subnet_ids,
+                );
                 let groups = endpoint.groups.get_or_insert_with(Vec::new);
                 for group in input.add_security_group_ids.iter().flatten() {
-                    if !groups.iter().any(|g| g.group_id.as_deref() == Some(group.as_str())) {
+                    if !groups
+                        .iter()
+                        .any(|g| g.group_id.as_deref() == Some(group.as_str()))
+                    {
                         groups.push(SecurityGroupIdentifier {
                             group_id: Some(group.clone()),
                             group_name: None,

@@ -58,7 +58,9 @@ impl Resource for EgressOnlyInternetGateway {
         ids_do_not_exist("egressOnlyInternetGateway", ids)
     }
     fn id(&self) -> &str {
-        self.egress_only_internet_gateway_id.as_deref().unwrap_or_default()
+        self.egress_only_internet_gateway_id
+            .as_deref()
+            .unwrap_or_default()
     }
     fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
         &mut self.tags
@@ -104,7 +106,11 @@ impl Resource for Address {
     const NOT_FOUND: &'static str = "InvalidAllocationID.NotFound";
 
     fn not_found_message(ids: &[String]) -> String {
-        format!("The allocation ID{} '{}' does not exist", if ids.len() == 1 { "" } else { "s" }, ids.join(", "))
+        format!(
+            "The allocation ID{} '{}' does not exist",
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        )
     }
     fn id(&self) -> &str {
         self.allocation_id.as_deref().unwrap_or_default()
@@ -166,7 +172,8 @@ impl Ec2 {
             owner_id: Some(ctx.account_id.clone()),
             tags: tags_for(input.tag_specifications.as_deref(), "internet-gateway")?,
         };
-        self.internet_gateways.insert(&key(ctx, &id), gateway.clone())?;
+        self.internet_gateways
+            .insert(&key(ctx, &id), gateway.clone())?;
         Ok(CreateInternetGatewayResult {
             internet_gateway: Some(gateway),
         })
@@ -227,17 +234,24 @@ impl Ec2 {
                 ),
             ));
         }
-        let vpc_has_one = self.internet_gateways.scan_prefix(&ctx.scope()).into_iter().any(|(_, other)| {
-            other
-                .attachments
-                .iter()
-                .flatten()
-                .any(|a| a.vpc_id.as_deref() == Some(input.vpc_id.as_str()))
-        });
+        let vpc_has_one = self
+            .internet_gateways
+            .scan_prefix(&ctx.scope())
+            .into_iter()
+            .any(|(_, other)| {
+                other
+                    .attachments
+                    .iter()
+                    .flatten()
+                    .any(|a| a.vpc_id.as_deref() == Some(input.vpc_id.as_str()))
+            });
         if vpc_has_one {
             return Err(Ec2Error::new(
                 "Resource.AlreadyAssociated",
-                format!("Network {} already has an internet gateway attached", input.vpc_id),
+                format!(
+                    "Network {} already has an internet gateway attached",
+                    input.vpc_id
+                ),
             ));
         }
         self.internet_gateways.update(&key(ctx, &id), |gateway| {
@@ -294,7 +308,8 @@ impl Ec2 {
                 "egress-only-internet-gateway",
             )?,
         };
-        self.egress_only_gateways.insert(&key(ctx, &id), gateway.clone())?;
+        self.egress_only_gateways
+            .insert(&key(ctx, &id), gateway.clone())?;
         Ok(CreateEgressOnlyInternetGatewayResult {
             client_token: input.client_token,
             egress_only_internet_gateway: Some(gateway),
@@ -363,9 +378,10 @@ impl Ec2 {
             Some("amazon-aws"),
         )?;
         let id = self.new_id("nat");
-        self.interfaces.update(&key(ctx, &interface.network_interface_id), |eni| {
-            eni.description = Some(format!("Interface for NAT Gateway {id}"));
-        })?;
+        self.interfaces
+            .update(&key(ctx, &interface.network_interface_id), |eni| {
+                eni.description = Some(format!("Interface for NAT Gateway {id}"));
+            })?;
         let created = NatGateway {
             create_time: Some(self.timestamp()),
             nat_gateway_addresses: Some(vec![NatGatewayAddress {
@@ -465,7 +481,12 @@ impl Ec2 {
             }
             None => {
                 let bits = self.kit.ids().next_u64();
-                format!("54.{}.{}.{}", (bits >> 16) as u8, (bits >> 8) as u8, bits as u8)
+                format!(
+                    "54.{}.{}.{}",
+                    (bits >> 16) as u8,
+                    (bits >> 8) as u8,
+                    bits as u8
+                )
             }
         };
         let id = self.new_id("eipalloc");
@@ -498,7 +519,10 @@ impl Ec2 {
         let public_ips = input.public_ips.unwrap_or_default();
         let all = self.addresses.scan_prefix(&ctx.scope());
         for ip in &public_ips {
-            if !all.iter().any(|(_, a)| a.public_ip.as_deref() == Some(ip.as_str())) {
+            if !all
+                .iter()
+                .any(|(_, a)| a.public_ip.as_deref() == Some(ip.as_str()))
+            {
                 return Err(Ec2Error::new(
                     "InvalidAddress.NotFound",
                     format!("Address '{ip}' not found."),
@@ -521,7 +545,9 @@ impl Ec2 {
                     .into_iter()
                     .filter(|a| {
                         public_ips.is_empty()
-                            || public_ips.iter().any(|ip| a.public_ip.as_deref() == Some(ip.as_str()))
+                            || public_ips
+                                .iter()
+                                .any(|ip| a.public_ip.as_deref() == Some(ip.as_str()))
                     })
                     .collect(),
             ),
@@ -560,7 +586,11 @@ impl Ec2 {
         input: AssociateAddressRequest,
     ) -> Result<AssociateAddressResult, Ec2Error> {
         dry_run(input.dry_run)?;
-        let address = self.address_by(ctx, input.allocation_id.as_deref(), input.public_ip.as_deref())?;
+        let address = self.address_by(
+            ctx,
+            input.allocation_id.as_deref(),
+            input.public_ip.as_deref(),
+        )?;
         if let Some(instance_id) = &input.instance_id {
             // Instances are not simulated.
             return Err(Ec2Error::new(
@@ -654,7 +684,11 @@ impl Ec2 {
         input: ReleaseAddressRequest,
     ) -> Result<(), Ec2Error> {
         dry_run(input.dry_run)?;
-        let address = self.address_by(ctx, input.allocation_id.as_deref(), input.public_ip.as_deref())?;
+        let address = self.address_by(
+            ctx,
+            input.allocation_id.as_deref(),
+            input.public_ip.as_deref(),
+        )?;
         if address.association_id.is_some() {
             return Err(Ec2Error::new(
                 "InvalidIPAddress.InUse",
@@ -664,8 +698,10 @@ impl Ec2 {
                 ),
             ));
         }
-        self.addresses
-            .remove(&key(ctx, address.allocation_id.as_deref().unwrap_or_default()))?;
+        self.addresses.remove(&key(
+            ctx,
+            address.allocation_id.as_deref().unwrap_or_default(),
+        ))?;
         Ok(())
     }
 }

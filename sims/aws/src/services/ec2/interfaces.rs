@@ -65,9 +65,9 @@ impl Resource for NetworkInterface {
             "mac-address" => one(&self.mac_address),
             "owner-id" => one(&self.owner_id),
             "private-dns-name" => one(&self.private_dns_name),
-            "private-ip-address" | "addresses.private-ip-address" => {
-                addresses().filter_map(|a| a.private_ip_address.clone()).collect()
-            }
+            "private-ip-address" | "addresses.private-ip-address" => addresses()
+                .filter_map(|a| a.private_ip_address.clone())
+                .collect(),
             "addresses.primary" => addresses().flat_map(|a| flag(a.primary)).collect(),
             "requester-id" => one(&self.requester_id),
             "requester-managed" => flag(self.requester_managed),
@@ -75,23 +75,29 @@ impl Resource for NetworkInterface {
             "status" => one(&self.status),
             "group-id" => groups().filter_map(|g| g.group_id.clone()).collect(),
             "group-name" => groups().filter_map(|g| g.group_name.clone()).collect(),
-            "attachment.attachment-id" => {
-                attachment.and_then(|a| a.attachment_id.clone()).into_iter().collect()
-            }
-            "attachment.instance-id" => {
-                attachment.and_then(|a| a.instance_id.clone()).into_iter().collect()
-            }
-            "attachment.instance-owner-id" => {
-                attachment.and_then(|a| a.instance_owner_id.clone()).into_iter().collect()
-            }
-            "attachment.status" => attachment.and_then(|a| a.status.clone()).into_iter().collect(),
+            "attachment.attachment-id" => attachment
+                .and_then(|a| a.attachment_id.clone())
+                .into_iter()
+                .collect(),
+            "attachment.instance-id" => attachment
+                .and_then(|a| a.instance_id.clone())
+                .into_iter()
+                .collect(),
+            "attachment.instance-owner-id" => attachment
+                .and_then(|a| a.instance_owner_id.clone())
+                .into_iter()
+                .collect(),
+            "attachment.status" => attachment
+                .and_then(|a| a.status.clone())
+                .into_iter()
+                .collect(),
             "attachment.device-index" => attachment
                 .and_then(|a| a.device_index.map(|i| i.to_string()))
                 .into_iter()
                 .collect(),
-            "attachment.delete-on-termination" => {
-                attachment.map(|a| flag(a.delete_on_termination)).unwrap_or_default()
-            }
+            "attachment.delete-on-termination" => attachment
+                .map(|a| flag(a.delete_on_termination))
+                .unwrap_or_default(),
             "association.public-ip" => self
                 .association
                 .as_ref()
@@ -110,9 +116,9 @@ impl Resource for NetworkInterface {
                 .and_then(|a| a.association_id.clone())
                 .into_iter()
                 .collect(),
-            "ipv6-addresses.ipv6-address" | "association.ip-owner-id" | "association.public-dns-name" => {
-                Vec::new()
-            }
+            "ipv6-addresses.ipv6-address"
+            | "association.ip-owner-id"
+            | "association.public-dns-name" => Vec::new(),
             _ => return None,
         })
     }
@@ -128,7 +134,11 @@ fn private_dns_name(region: &str, address: Ipv4Addr) -> String {
     }
 }
 
-fn private_address(region: &str, address: Ipv4Addr, primary: bool) -> NetworkInterfacePrivateIpAddress {
+fn private_address(
+    region: &str,
+    address: Ipv4Addr,
+    primary: bool,
+) -> NetworkInterfacePrivateIpAddress {
     NetworkInterfacePrivateIpAddress {
         association: None,
         primary: Some(primary),
@@ -162,13 +172,20 @@ impl Ec2 {
             .collect()
     }
 
-    fn build_interface(&self, ctx: &Ctx, new: NewInterface<'_>) -> Result<NetworkInterface, Ec2Error> {
+    fn build_interface(
+        &self,
+        ctx: &Ctx,
+        new: NewInterface<'_>,
+    ) -> Result<NetworkInterface, Ec2Error> {
         let subnet = self.find(&self.subnets, ctx, new.subnet_id)?;
         let block = subnet
             .cidr_block
             .as_deref()
             .and_then(Cidr::parse)
-            .unwrap_or(Cidr { network: 0, prefix: 32 });
+            .unwrap_or(Cidr {
+                network: 0,
+                prefix: 32,
+            });
         let vpc_id = subnet.vpc_id.clone().unwrap_or_default();
         let mut groups = Vec::new();
         if new.groups.is_empty() {
@@ -177,7 +194,10 @@ impl Ec2 {
                 .scan_prefix(&ctx.scope())
                 .into_iter()
                 .map(|(_, g)| g)
-                .find(|g| g.group.vpc_id.as_deref() == Some(vpc_id.as_str()) && g.group.group_name.as_deref() == Some("default"));
+                .find(|g| {
+                    g.group.vpc_id.as_deref() == Some(vpc_id.as_str())
+                        && g.group.group_name.as_deref() == Some("default")
+                });
             if let Some(default) = default {
                 groups.push(GroupIdentifier {
                     group_id: default.group.group_id,
@@ -367,9 +387,12 @@ impl Ec2 {
                     .and_then(|g| g.group.group_name),
             })
             .collect();
-        if let Err(error) = self.interfaces.update(&key(ctx, network_interface_id), |eni| {
-            eni.groups = Some(named);
-        }) {
+        if let Err(error) = self
+            .interfaces
+            .update(&key(ctx, network_interface_id), |eni| {
+                eni.groups = Some(named);
+            })
+        {
             tracing::error!(%error, "could not set an interface's security groups");
         }
     }
@@ -419,7 +442,11 @@ impl Ec2 {
         let mut private_ip = input.private_ip_address.as_deref().map(parse).transpose()?;
         for specification in input.private_ip_addresses.iter().flatten() {
             if specification.primary == Some(true) || private_ip.is_none() {
-                private_ip = specification.private_ip_address.as_deref().map(parse).transpose()?;
+                private_ip = specification
+                    .private_ip_address
+                    .as_deref()
+                    .map(parse)
+                    .transpose()?;
             }
         }
         let interface = self.build_interface(
@@ -429,7 +456,8 @@ impl Ec2 {
                 groups: input.groups.as_deref().unwrap_or_default(),
                 description: input.description.unwrap_or_default(),
                 private_ip,
-                secondary_count: input.secondary_private_ip_address_count.unwrap_or(0).max(0) as usize,
+                secondary_count: input.secondary_private_ip_address_count.unwrap_or(0).max(0)
+                    as usize,
                 managed: false,
                 requester: None,
                 tags: tags_for(input.tag_specifications.as_deref(), "network-interface")?,
@@ -507,10 +535,16 @@ impl Ec2 {
     ) -> Result<(), Ec2Error> {
         dry_run(input.dry_run)?;
         let attachment_id = input.attachment_id;
-        let holder = self.interfaces.scan_prefix(&ctx.scope()).into_iter().find(|(_, eni)| {
-            eni.attachment.as_ref().and_then(|a| a.attachment_id.as_deref())
-                == Some(attachment_id.as_str())
-        });
+        let holder = self
+            .interfaces
+            .scan_prefix(&ctx.scope())
+            .into_iter()
+            .find(|(_, eni)| {
+                eni.attachment
+                    .as_ref()
+                    .and_then(|a| a.attachment_id.as_deref())
+                    == Some(attachment_id.as_str())
+            });
         match holder {
             None => Err(Ec2Error::new(
                 "InvalidAttachmentID.NotFound",
@@ -594,7 +628,10 @@ impl Ec2 {
             groups = Some(named);
         }
         if let Some(changes) = &input.attachment {
-            let current = interface.attachment.as_ref().and_then(|a| a.attachment_id.clone());
+            let current = interface
+                .attachment
+                .as_ref()
+                .and_then(|a| a.attachment_id.clone());
             if changes.attachment_id.is_some() && changes.attachment_id != current {
                 return Err(Ec2Error::new(
                     "InvalidAttachmentID.NotFound",
@@ -637,13 +674,16 @@ impl Ec2 {
             .cidr_block
             .as_deref()
             .and_then(Cidr::parse)
-            .unwrap_or(Cidr { network: 0, prefix: 32 });
+            .unwrap_or(Cidr {
+                network: 0,
+                prefix: 32,
+            });
         let mut taken = self.taken_addresses(ctx, &subnet_id);
         let mut assigned = Vec::new();
         for text in input.private_ip_addresses.unwrap_or_default() {
-            let address: Ipv4Addr = text.parse().map_err(|_| {
-                Ec2Error::invalid_value(format!("Invalid IPv4 address {text}"))
-            })?;
+            let address: Ipv4Addr = text
+                .parse()
+                .map_err(|_| Ec2Error::invalid_value(format!("Invalid IPv4 address {text}")))?;
             if !block.contains(address) {
                 return Err(Ec2Error::invalid_value(format!(
                     "Address {text} does not fall within the subnet's address range"

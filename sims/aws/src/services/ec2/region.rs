@@ -20,10 +20,18 @@ pub(super) const DEFAULT_VPC_CIDR: &str = "172.31.0.0/16";
 /// The regions EC2 answers, with their zones' ID prefix and the zone letters → zone numbers
 /// AWS shows most accounts (zone IDs are per account in AWS; these are the common mapping).
 const REGIONS: &[(&str, &str, &[(char, u8)])] = &[
-    ("us-east-1", "use1", &[('a', 6), ('b', 1), ('c', 2), ('d', 4), ('e', 3), ('f', 5)]),
+    (
+        "us-east-1",
+        "use1",
+        &[('a', 6), ('b', 1), ('c', 2), ('d', 4), ('e', 3), ('f', 5)],
+    ),
     ("us-east-2", "use2", &[('a', 1), ('b', 2), ('c', 3)]),
     ("us-west-1", "usw1", &[('a', 1), ('b', 3)]),
-    ("us-west-2", "usw2", &[('a', 2), ('b', 1), ('c', 3), ('d', 4)]),
+    (
+        "us-west-2",
+        "usw2",
+        &[('a', 2), ('b', 1), ('c', 3), ('d', 4)],
+    ),
     ("ca-central-1", "cac1", &[('a', 1), ('b', 2), ('d', 4)]),
     ("eu-west-1", "euw1", &[('a', 3), ('b', 1), ('c', 2)]),
     ("eu-west-2", "euw2", &[('a', 2), ('b', 3), ('c', 1)]),
@@ -31,7 +39,11 @@ const REGIONS: &[(&str, &str, &[(char, u8)])] = &[
     ("eu-central-1", "euc1", &[('a', 2), ('b', 3), ('c', 1)]),
     ("eu-north-1", "eun1", &[('a', 1), ('b', 2), ('c', 3)]),
     ("ap-northeast-1", "apne1", &[('a', 4), ('c', 1), ('d', 2)]),
-    ("ap-northeast-2", "apne2", &[('a', 1), ('b', 2), ('c', 3), ('d', 4)]),
+    (
+        "ap-northeast-2",
+        "apne2",
+        &[('a', 1), ('b', 2), ('c', 3), ('d', 4)],
+    ),
     ("ap-northeast-3", "apne3", &[('a', 3), ('b', 1), ('c', 2)]),
     ("ap-southeast-1", "apse1", &[('a', 2), ('b', 1), ('c', 3)]),
     ("ap-southeast-2", "apse2", &[('a', 2), ('b', 1), ('c', 3)]),
@@ -49,7 +61,12 @@ pub(super) fn zones(region: &str) -> Vec<(String, String)> {
         None => ['a', 'b', 'c']
             .iter()
             .enumerate()
-            .map(|(index, letter)| (format!("{region}{letter}"), format!("{region}-az{}", index + 1)))
+            .map(|(index, letter)| {
+                (
+                    format!("{region}{letter}"),
+                    format!("{region}-az{}", index + 1),
+                )
+            })
             .collect(),
     }
 }
@@ -77,20 +94,33 @@ pub(super) fn zone(
         (None, None, None) => Ok(zones[0].clone()),
         (None, Some(name), _) => Err(Ec2Error::invalid_value(format!(
             "Value ({name}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: {}.",
-            zones.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            zones
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
         (None, None, Some(id)) => Err(Ec2Error::invalid_value(format!(
             "Value ({id}) for parameter availabilityZoneId is invalid. Subnets can currently only be created in the following availability zones: {}.",
-            zones.iter().map(|(_, i)| i.as_str()).collect::<Vec<_>>().join(", ")
+            zones
+                .iter()
+                .map(|(_, i)| i.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
 
-fn filter_passes(filters: &[Filter], values_of: impl Fn(&str) -> Option<Vec<String>>) -> Result<bool, Ec2Error> {
+fn filter_passes(
+    filters: &[Filter],
+    values_of: impl Fn(&str) -> Option<Vec<String>>,
+) -> Result<bool, Ec2Error> {
     for filter in filters {
         let name = filter.name.as_deref().unwrap_or_default();
         let Some(have) = values_of(name) else {
-            return Err(Ec2Error::invalid_value(format!("The filter '{name}' is invalid")));
+            return Err(Ec2Error::invalid_value(format!(
+                "The filter '{name}' is invalid"
+            )));
         };
         let wanted = filter.values.as_deref().unwrap_or_default();
         if !wanted.iter().any(|p| have.iter().any(|v| glob(p, v))) {
@@ -127,7 +157,10 @@ impl Ec2 {
         let filters = input.filters.unwrap_or_default();
         let mut answer = Vec::new();
         for (name, id) in zones {
-            if (!names.is_empty() || !ids.is_empty()) && !names.contains(&name) && !ids.contains(&id) {
+            if (!names.is_empty() || !ids.is_empty())
+                && !names.contains(&name)
+                && !ids.contains(&id)
+            {
                 continue;
             }
             let zone = AvailabilityZone {
@@ -323,10 +356,10 @@ impl Ec2 {
                 .into_iter()
                 .filter(|(_, subnet)| subnet.vpc_id.as_deref() == Some(vpc_id.as_str()))
                 .collect::<Vec<_>>();
-            if taken
-                .iter()
-                .any(|(_, s)| s.default_for_az == Some(true) && s.availability_zone.as_deref() == Some(zone_name.as_str()))
-            {
+            if taken.iter().any(|(_, s)| {
+                s.default_for_az == Some(true)
+                    && s.availability_zone.as_deref() == Some(zone_name.as_str())
+            }) {
                 return Err(Ec2Error::new(
                     "DefaultSubnetAlreadyExistsInAvailabilityZone",
                     format!("Default subnet already exists in availability zone {zone_name}."),
@@ -386,7 +419,10 @@ mod tests {
         assert_eq!(east[0], ("us-east-1a".to_string(), "use1-az6".to_string()));
         assert_eq!(zones("xx-test-1")[2].0, "xx-test-1c");
         assert!(zone("us-east-1", Some("us-east-1z"), None).is_err());
-        assert_eq!(zone("us-west-2", None, Some("usw2-az1")).unwrap().0, "us-west-2b");
+        assert_eq!(
+            zone("us-west-2", None, Some("usw2-az1")).unwrap().0,
+            "us-west-2b"
+        );
     }
 
     #[test]

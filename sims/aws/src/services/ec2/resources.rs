@@ -83,7 +83,13 @@ fn values_of<R: Resource>(record: &R, name: &str) -> Option<Vec<String>> {
         );
     }
     match name {
-        "tag-key" => Some(record.tag_list().iter().filter_map(|t| t.key.clone()).collect()),
+        "tag-key" => Some(
+            record
+                .tag_list()
+                .iter()
+                .filter_map(|t| t.key.clone())
+                .collect(),
+        ),
         "tag-value" => Some(
             record
                 .tag_list()
@@ -191,10 +197,7 @@ pub(super) fn page<T>(
     let page = super::super::paging::page(entries, next_token, size).map_err(|_| {
         Ec2Error::new(
             "InvalidNextToken",
-            format!(
-                "The token '{}' is invalid.",
-                next_token.unwrap_or_default()
-            ),
+            format!("The token '{}' is invalid.", next_token.unwrap_or_default()),
         )
     })?;
     Ok((page.items, page.next))

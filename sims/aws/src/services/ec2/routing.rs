@@ -48,22 +48,24 @@ impl Resource for RouteTable {
             "association.route-table-association-id" => associations()
                 .filter_map(|a| a.route_table_association_id.clone())
                 .collect(),
-            "association.route-table-id" => {
-                associations().filter_map(|a| a.route_table_id.clone()).collect()
-            }
+            "association.route-table-id" => associations()
+                .filter_map(|a| a.route_table_id.clone())
+                .collect(),
             "association.subnet-id" => associations().filter_map(|a| a.subnet_id.clone()).collect(),
-            "association.gateway-id" => associations().filter_map(|a| a.gateway_id.clone()).collect(),
-            "route.destination-cidr-block" => {
-                routes().filter_map(|r| r.destination_cidr_block.clone()).collect()
-            }
+            "association.gateway-id" => associations()
+                .filter_map(|a| a.gateway_id.clone())
+                .collect(),
+            "route.destination-cidr-block" => routes()
+                .filter_map(|r| r.destination_cidr_block.clone())
+                .collect(),
             "route.gateway-id" => routes().filter_map(|r| r.gateway_id.clone()).collect(),
             "route.nat-gateway-id" => routes().filter_map(|r| r.nat_gateway_id.clone()).collect(),
             "route.egress-only-internet-gateway-id" => routes()
                 .filter_map(|r| r.egress_only_internet_gateway_id.clone())
                 .collect(),
-            "route.network-interface-id" => {
-                routes().filter_map(|r| r.network_interface_id.clone()).collect()
-            }
+            "route.network-interface-id" => routes()
+                .filter_map(|r| r.network_interface_id.clone())
+                .collect(),
             "route.origin" => routes().filter_map(|r| r.origin.clone()).collect(),
             "route.state" => routes().filter_map(|r| r.state.clone()).collect(),
             "route.destination-ipv6-cidr-block"
@@ -103,9 +105,9 @@ impl Resource for NetworkAcl {
             "association.association-id" => associations()
                 .filter_map(|a| a.network_acl_association_id.clone())
                 .collect(),
-            "association.network-acl-id" => {
-                associations().filter_map(|a| a.network_acl_id.clone()).collect()
-            }
+            "association.network-acl-id" => associations()
+                .filter_map(|a| a.network_acl_id.clone())
+                .collect(),
             "association.subnet-id" => associations().filter_map(|a| a.subnet_id.clone()).collect(),
             "entry.cidr" => entries().filter_map(|e| e.cidr_block.clone()).collect(),
             "entry.egress" => entries().flat_map(|e| flag(e.egress)).collect(),
@@ -115,10 +117,20 @@ impl Resource for NetworkAcl {
                 .filter_map(|e| e.rule_number.map(|n| n.to_string()))
                 .collect(),
             "entry.port-range.from" => entries()
-                .filter_map(|e| e.port_range.as_ref().and_then(|p| p.from).map(|n| n.to_string()))
+                .filter_map(|e| {
+                    e.port_range
+                        .as_ref()
+                        .and_then(|p| p.from)
+                        .map(|n| n.to_string())
+                })
                 .collect(),
             "entry.port-range.to" => entries()
-                .filter_map(|e| e.port_range.as_ref().and_then(|p| p.to).map(|n| n.to_string()))
+                .filter_map(|e| {
+                    e.port_range
+                        .as_ref()
+                        .and_then(|p| p.to)
+                        .map(|n| n.to_string())
+                })
                 .collect(),
             "entry.ipv6-cidr" | "entry.icmp.code" | "entry.icmp.type" => Vec::new(),
             _ => return None,
@@ -496,9 +508,13 @@ impl Ec2 {
                     });
                 }
             })?;
-            txn.update(&self.route_tables, &key(ctx, &input.route_table_id), |table| {
-                table.associations.get_or_insert_with(Vec::new).push(moved);
-            })?;
+            txn.update(
+                &self.route_tables,
+                &key(ctx, &input.route_table_id),
+                |table| {
+                    table.associations.get_or_insert_with(Vec::new).push(moved);
+                },
+            )?;
             Ok::<_, Ec2Error>(())
         })?;
         Ok(ReplaceRouteTableAssociationResult {
@@ -610,7 +626,9 @@ impl Ec2 {
                 routes.push(route);
                 Ok(())
             })?;
-        Ok(CreateRouteResult { r#return: Some(true) })
+        Ok(CreateRouteResult {
+            r#return: Some(true),
+        })
     }
 
     pub(super) async fn replace_route(
@@ -905,15 +923,19 @@ impl Ec2 {
                     });
                 }
             })?;
-            txn.update(&self.network_acls, &key(ctx, &input.network_acl_id), |acl| {
-                acl.associations
-                    .get_or_insert_with(Vec::new)
-                    .push(NetworkAclAssociation {
-                        network_acl_association_id: Some(new_id.clone()),
-                        network_acl_id: Some(input.network_acl_id.clone()),
-                        subnet_id,
-                    });
-            })?;
+            txn.update(
+                &self.network_acls,
+                &key(ctx, &input.network_acl_id),
+                |acl| {
+                    acl.associations
+                        .get_or_insert_with(Vec::new)
+                        .push(NetworkAclAssociation {
+                            network_acl_association_id: Some(new_id.clone()),
+                            network_acl_id: Some(input.network_acl_id.clone()),
+                            subnet_id,
+                        });
+                },
+            )?;
             Ok::<_, Ec2Error>(())
         })?;
         Ok(ReplaceNetworkAclAssociationResult {
@@ -940,7 +962,11 @@ fn no_route(destination: &str, table_id: &str) -> Ec2Error {
 }
 
 fn no_acl_entry(acl_id: &str, number: i32, egress: Option<bool>) -> Ec2Error {
-    let direction = if egress == Some(true) { "egress" } else { "ingress" };
+    let direction = if egress == Some(true) {
+        "egress"
+    } else {
+        "ingress"
+    };
     Ec2Error::new(
         "InvalidNetworkAclEntry.NotFound",
         format!(

@@ -8,14 +8,13 @@ use sim_aws_shapes::ec2::{
     AuthorizeSecurityGroupEgressRequest, AuthorizeSecurityGroupEgressResult,
     AuthorizeSecurityGroupIngressRequest, AuthorizeSecurityGroupIngressResult,
     CreateSecurityGroupRequest, CreateSecurityGroupResult, DeleteSecurityGroupRequest,
-    DeleteSecurityGroupResult, DescribeSecurityGroupRulesRequest,
-    DescribeSecurityGroupRulesResult, DescribeSecurityGroupsRequest,
-    DescribeSecurityGroupsResult, IpPermission, IpRange, Ipv6Range, ModifySecurityGroupRulesRequest,
-    ModifySecurityGroupRulesResult, PrefixListId, ReferencedSecurityGroup,
-    RevokeSecurityGroupEgressRequest, RevokeSecurityGroupEgressResult,
-    RevokeSecurityGroupIngressRequest, RevokeSecurityGroupIngressResult,
-    RevokedSecurityGroupRule, SecurityGroup, SecurityGroupRule, SecurityGroupRuleDescription,
-    Tag, UpdateSecurityGroupRuleDescriptionsEgressRequest,
+    DeleteSecurityGroupResult, DescribeSecurityGroupRulesRequest, DescribeSecurityGroupRulesResult,
+    DescribeSecurityGroupsRequest, DescribeSecurityGroupsResult, IpPermission, IpRange, Ipv6Range,
+    ModifySecurityGroupRulesRequest, ModifySecurityGroupRulesResult, PrefixListId,
+    ReferencedSecurityGroup, RevokeSecurityGroupEgressRequest, RevokeSecurityGroupEgressResult,
+    RevokeSecurityGroupIngressRequest, RevokeSecurityGroupIngressResult, RevokedSecurityGroupRule,
+    SecurityGroup, SecurityGroupRule, SecurityGroupRuleDescription, Tag,
+    UpdateSecurityGroupRuleDescriptionsEgressRequest,
     UpdateSecurityGroupRuleDescriptionsEgressResult,
     UpdateSecurityGroupRuleDescriptionsIngressRequest,
     UpdateSecurityGroupRuleDescriptionsIngressResult, UserIdGroupPair,
@@ -39,9 +38,12 @@ impl SecurityGroupRecord {
     /// The group as DescribeSecurityGroups shows it.
     pub fn described(&self) -> SecurityGroup {
         let mut group = self.group.clone();
-        group.ip_permissions = Some(fold(self.rules.iter().filter(|r| r.is_egress != Some(true))));
-        group.ip_permissions_egress =
-            Some(fold(self.rules.iter().filter(|r| r.is_egress == Some(true))));
+        group.ip_permissions = Some(fold(
+            self.rules.iter().filter(|r| r.is_egress != Some(true)),
+        ));
+        group.ip_permissions_egress = Some(fold(
+            self.rules.iter().filter(|r| r.is_egress == Some(true)),
+        ));
         group
     }
 }
@@ -92,10 +94,18 @@ impl Resource for SecurityGroupRecord {
                 rules().filter_map(|r| r.prefix_list_id.clone()).collect()
             }
             "ip-permission.group-id" => rules()
-                .filter_map(|r| r.referenced_group_info.as_ref().and_then(|g| g.group_id.clone()))
+                .filter_map(|r| {
+                    r.referenced_group_info
+                        .as_ref()
+                        .and_then(|g| g.group_id.clone())
+                })
                 .collect(),
             "ip-permission.user-id" => rules()
-                .filter_map(|r| r.referenced_group_info.as_ref().and_then(|g| g.user_id.clone()))
+                .filter_map(|r| {
+                    r.referenced_group_info
+                        .as_ref()
+                        .and_then(|g| g.user_id.clone())
+                })
                 .collect(),
             "ip-permission.group-name" => Vec::new(),
             _ => return None,
@@ -184,9 +194,8 @@ fn expand(
     let mut rules = Vec::new();
     for range in permission.ip_ranges.iter().flatten() {
         let cidr = range.cidr_ip.clone().unwrap_or_default();
-        let block = Cidr::parse(&cidr).ok_or_else(|| {
-            Ec2Error::invalid_value(format!("CIDR block {cidr} is malformed"))
-        })?;
+        let block = Cidr::parse(&cidr)
+            .ok_or_else(|| Ec2Error::invalid_value(format!("CIDR block {cidr} is malformed")))?;
         rules.push(SecurityGroupRule {
             cidr_ipv4: Some(block.to_string()),
             description: range.description.clone(),
@@ -230,8 +239,14 @@ fn same_rule(left: &SecurityGroupRule, right: &SecurityGroupRule) -> bool {
         && left.cidr_ipv4 == right.cidr_ipv4
         && left.cidr_ipv6 == right.cidr_ipv6
         && left.prefix_list_id == right.prefix_list_id
-        && left.referenced_group_info.as_ref().and_then(|g| g.group_id.clone())
-            == right.referenced_group_info.as_ref().and_then(|g| g.group_id.clone())
+        && left
+            .referenced_group_info
+            .as_ref()
+            .and_then(|g| g.group_id.clone())
+            == right
+                .referenced_group_info
+                .as_ref()
+                .and_then(|g| g.group_id.clone())
 }
 
 /// Rules folded into `IpPermissions`, one per protocol and port range, in first-seen order.
@@ -261,22 +276,31 @@ fn fold<'a>(rules: impl Iterator<Item = &'a SecurityGroupRule>) -> Vec<IpPermiss
         });
         let permission = &mut permissions[position];
         if let Some(cidr) = &rule.cidr_ipv4 {
-            permission.ip_ranges.get_or_insert_with(Vec::new).push(IpRange {
-                cidr_ip: Some(cidr.clone()),
-                description: rule.description.clone(),
-            });
+            permission
+                .ip_ranges
+                .get_or_insert_with(Vec::new)
+                .push(IpRange {
+                    cidr_ip: Some(cidr.clone()),
+                    description: rule.description.clone(),
+                });
         }
         if let Some(cidr) = &rule.cidr_ipv6 {
-            permission.ipv6_ranges.get_or_insert_with(Vec::new).push(Ipv6Range {
-                cidr_ipv6: Some(cidr.clone()),
-                description: rule.description.clone(),
-            });
+            permission
+                .ipv6_ranges
+                .get_or_insert_with(Vec::new)
+                .push(Ipv6Range {
+                    cidr_ipv6: Some(cidr.clone()),
+                    description: rule.description.clone(),
+                });
         }
         if let Some(prefix) = &rule.prefix_list_id {
-            permission.prefix_list_ids.get_or_insert_with(Vec::new).push(PrefixListId {
-                prefix_list_id: Some(prefix.clone()),
-                description: rule.description.clone(),
-            });
+            permission
+                .prefix_list_ids
+                .get_or_insert_with(Vec::new)
+                .push(PrefixListId {
+                    prefix_list_id: Some(prefix.clone()),
+                    description: rule.description.clone(),
+                });
         }
         if let Some(group) = &rule.referenced_group_info {
             permission
@@ -300,7 +324,11 @@ fn describe_rule(rule: &SecurityGroupRule) -> String {
         .clone()
         .or_else(|| rule.cidr_ipv6.clone())
         .or_else(|| rule.prefix_list_id.clone())
-        .or_else(|| rule.referenced_group_info.as_ref().and_then(|g| g.group_id.clone()))
+        .or_else(|| {
+            rule.referenced_group_info
+                .as_ref()
+                .and_then(|g| g.group_id.clone())
+        })
         .unwrap_or_default();
     let protocol = match rule.ip_protocol.as_deref() {
         Some("-1") => "ALL".to_string(),
@@ -352,7 +380,14 @@ impl Ec2 {
         vpc_id: &str,
     ) -> Result<(), Ec2Error> {
         let group_id = self.new_id("sg");
-        let mut record = self.new_group(ctx, &group_id, "default", "default VPC security group", vpc_id, None);
+        let mut record = self.new_group(
+            ctx,
+            &group_id,
+            "default",
+            "default VPC security group",
+            vpc_id,
+            None,
+        );
         record.rules.insert(
             0,
             SecurityGroupRule {
@@ -372,7 +407,10 @@ impl Ec2 {
                 ..Default::default()
             },
         );
-        let rule_id = record.rules[0].security_group_rule_id.clone().unwrap_or_default();
+        let rule_id = record.rules[0]
+            .security_group_rule_id
+            .clone()
+            .unwrap_or_default();
         record.rules[0].security_group_rule_arn =
             Some(ctx.arn("ec2", &format!("security-group-rule/{rule_id}")));
         txn.insert(&self.security_groups, &key(ctx, &group_id), record)?;
@@ -402,7 +440,9 @@ impl Ec2 {
                 ..Default::default()
             },
             rules: vec![SecurityGroupRule {
-                security_group_rule_arn: Some(ctx.arn("ec2", &format!("security-group-rule/{rule_id}"))),
+                security_group_rule_arn: Some(
+                    ctx.arn("ec2", &format!("security-group-rule/{rule_id}")),
+                ),
                 security_group_rule_id: Some(rule_id),
                 group_id: Some(group_id.to_string()),
                 group_owner_id: Some(ctx.account_id.clone()),
@@ -441,7 +481,9 @@ impl Ec2 {
             .ok_or_else(|| {
                 Ec2Error::new(
                     "InvalidGroup.NotFound",
-                    format!("The security group '{name}' does not exist in default VPC '{default_vpc}'"),
+                    format!(
+                        "The security group '{name}' does not exist in default VPC '{default_vpc}'"
+                    ),
                 )
             })
     }
@@ -536,23 +578,35 @@ impl Ec2 {
         if record.group.group_name.as_deref() == Some("default") {
             return Err(Ec2Error::new(
                 "CannotDelete",
-                format!("the specified group: \"{group_id}\" name: \"default\" cannot be deleted by a user"),
+                format!(
+                    "the specified group: \"{group_id}\" name: \"default\" cannot be deleted by a user"
+                ),
             ));
         }
         let scope = ctx.scope();
-        let used_by_interface = self.interfaces.scan_prefix(&scope).into_iter().any(|(_, eni)| {
-            eni.groups
-                .iter()
-                .flatten()
-                .any(|g| g.group_id.as_deref() == Some(group_id.as_str()))
-        });
-        let referenced = self.security_groups.scan_prefix(&scope).into_iter().any(|(_, other)| {
-            other.id() != group_id
-                && other.rules.iter().any(|rule| {
-                    rule.referenced_group_info.as_ref().and_then(|g| g.group_id.as_deref())
-                        == Some(group_id.as_str())
-                })
-        });
+        let used_by_interface = self
+            .interfaces
+            .scan_prefix(&scope)
+            .into_iter()
+            .any(|(_, eni)| {
+                eni.groups
+                    .iter()
+                    .flatten()
+                    .any(|g| g.group_id.as_deref() == Some(group_id.as_str()))
+            });
+        let referenced = self
+            .security_groups
+            .scan_prefix(&scope)
+            .into_iter()
+            .any(|(_, other)| {
+                other.id() != group_id
+                    && other.rules.iter().any(|rule| {
+                        rule.referenced_group_info
+                            .as_ref()
+                            .and_then(|g| g.group_id.as_deref())
+                            == Some(group_id.as_str())
+                    })
+            });
         if used_by_interface || referenced {
             return Err(Ec2Error::new(
                 "DependencyViolation",
@@ -600,7 +654,10 @@ impl Ec2 {
                 {
                     return Err(Ec2Error::new(
                         "InvalidPermission.Duplicate",
-                        format!("the specified rule \"{}\" already exists", describe_rule(existing)),
+                        format!(
+                            "the specified rule \"{}\" already exists",
+                            describe_rule(existing)
+                        ),
                     ));
                 }
                 new_rules.push(rule);
@@ -642,12 +699,16 @@ impl Ec2 {
         }
         for permission in &permissions {
             for wanted in expand(permission, group_id, &ctx.account_id, egress)? {
-                let rule = record.rules.iter().find(|have| same_rule(have, &wanted)).ok_or_else(|| {
-                    Ec2Error::new(
-                        "InvalidPermission.NotFound",
-                        "The specified rule does not exist in this security group.",
-                    )
-                })?;
+                let rule = record
+                    .rules
+                    .iter()
+                    .find(|have| same_rule(have, &wanted))
+                    .ok_or_else(|| {
+                        Ec2Error::new(
+                            "InvalidPermission.NotFound",
+                            "The specified rule does not exist in this security group.",
+                        )
+                    })?;
                 doomed.push(rule.clone());
             }
         }
@@ -655,9 +716,11 @@ impl Ec2 {
             return Err(Ec2Error::missing_parameter("ipPermissions"));
         }
         self.security_groups.update(&key(ctx, group_id), |record| {
-            record
-                .rules
-                .retain(|rule| !doomed.iter().any(|d| d.security_group_rule_id == rule.security_group_rule_id));
+            record.rules.retain(|rule| {
+                !doomed
+                    .iter()
+                    .any(|d| d.security_group_rule_id == rule.security_group_rule_id)
+            });
         })?;
         Ok(doomed
             .into_iter()
@@ -807,8 +870,7 @@ impl Ec2 {
             .filter(|rule| matches(rule, &filters))
             .map(|rule| (rule.id().to_string(), rule))
             .collect();
-        let (rules, next_token) =
-            page(entries, input.max_results, input.next_token.as_deref())?;
+        let (rules, next_token) = page(entries, input.max_results, input.next_token.as_deref())?;
         Ok(DescribeSecurityGroupRulesResult {
             security_group_rules: Some(rules),
             next_token,
@@ -825,10 +887,9 @@ impl Ec2 {
         let record = self.find(&self.security_groups, ctx, &group_id)?;
         let mut rules = record.rules.clone();
         for update in input.security_group_rules {
-            let Some(rule) = rules
-                .iter_mut()
-                .find(|r| r.security_group_rule_id.as_deref() == Some(update.security_group_rule_id.as_str()))
-            else {
+            let Some(rule) = rules.iter_mut().find(|r| {
+                r.security_group_rule_id.as_deref() == Some(update.security_group_rule_id.as_str())
+            }) else {
                 return Err(Ec2Error::new(
                     SecurityGroupRule::NOT_FOUND,
                     SecurityGroupRule::not_found_message(&[update.security_group_rule_id]),
@@ -845,16 +906,20 @@ impl Ec2 {
             rule.cidr_ipv4 = request.cidr_ipv4;
             rule.cidr_ipv6 = request.cidr_ipv6;
             rule.prefix_list_id = request.prefix_list_id;
-            rule.referenced_group_info = request.referenced_group_id.map(|id| ReferencedSecurityGroup {
-                group_id: Some(id),
-                user_id: Some(ctx.account_id.clone()),
-                ..Default::default()
-            });
+            rule.referenced_group_info =
+                request
+                    .referenced_group_id
+                    .map(|id| ReferencedSecurityGroup {
+                        group_id: Some(id),
+                        user_id: Some(ctx.account_id.clone()),
+                        ..Default::default()
+                    });
             rule.description = request.description;
         }
-        self.security_groups.update(&key(ctx, &group_id), |record| {
-            record.rules = rules;
-        })?;
+        self.security_groups
+            .update(&key(ctx, &group_id), |record| {
+                record.rules = rules;
+            })?;
         Ok(ModifySecurityGroupRulesResult {
             r#return: Some(true),
         })
@@ -887,18 +952,22 @@ impl Ec2 {
         }
         for permission in permissions.unwrap_or_default() {
             for wanted in expand(&permission, record.id(), &ctx.account_id, egress)? {
-                let rule = rules.iter_mut().find(|have| same_rule(have, &wanted)).ok_or_else(|| {
-                    Ec2Error::new(
-                        "InvalidPermission.NotFound",
-                        "The specified rule does not exist in this security group.",
-                    )
-                })?;
+                let rule = rules
+                    .iter_mut()
+                    .find(|have| same_rule(have, &wanted))
+                    .ok_or_else(|| {
+                        Ec2Error::new(
+                            "InvalidPermission.NotFound",
+                            "The specified rule does not exist in this security group.",
+                        )
+                    })?;
                 rule.description = wanted.description;
             }
         }
-        self.security_groups.update(&key(ctx, record.id()), |record| {
-            record.rules = rules;
-        })?;
+        self.security_groups
+            .update(&key(ctx, record.id()), |record| {
+                record.rules = rules;
+            })?;
         Ok(())
     }
 

@@ -82,9 +82,12 @@ impl Ec2 {
                 format!("The CIDR '{cidr}' is invalid."),
             )
         };
-        let vpc = txn
-            .get(&self.vpcs, &key(ctx, vpc_id))?
-            .ok_or_else(|| Ec2Error::new("InvalidVpcID.NotFound", ids_do_not_exist("vpc", &[vpc_id.to_string()])))?;
+        let vpc = txn.get(&self.vpcs, &key(ctx, vpc_id))?.ok_or_else(|| {
+            Ec2Error::new(
+                "InvalidVpcID.NotFound",
+                ids_do_not_exist("vpc", &[vpc_id.to_string()]),
+            )
+        })?;
         let inside = vpc
             .vpc
             .cidr_block_association_set
@@ -181,7 +184,15 @@ impl Ec2 {
         )?;
         let tags = tags_for(input.tag_specifications.as_deref(), "subnet")?;
         let subnet = self.kit.store().transaction(|txn| {
-            self.build_subnet(txn, ctx, &input.vpc_id, &cidr, (&zone_name, &zone_id), false, tags)
+            self.build_subnet(
+                txn,
+                ctx,
+                &input.vpc_id,
+                &cidr,
+                (&zone_name, &zone_id),
+                false,
+                tags,
+            )
         })?;
         Ok(CreateSubnetResult {
             subnet: Some(subnet),
@@ -229,10 +240,14 @@ impl Ec2 {
             .scan_prefix(&scope)
             .iter()
             .any(|(_, eni)| eni.subnet_id.as_deref() == Some(subnet_id.as_str()))
-            || self.nat_gateways.scan_prefix(&scope).iter().any(|(_, nat)| {
-                nat.subnet_id.as_deref() == Some(subnet_id.as_str())
-                    && nat.state.as_deref() != Some("deleted")
-            });
+            || self
+                .nat_gateways
+                .scan_prefix(&scope)
+                .iter()
+                .any(|(_, nat)| {
+                    nat.subnet_id.as_deref() == Some(subnet_id.as_str())
+                        && nat.state.as_deref() != Some("deleted")
+                });
         if in_use {
             return Err(Ec2Error::dependency("subnet", &subnet_id));
         }

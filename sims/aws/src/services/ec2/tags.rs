@@ -48,9 +48,15 @@ impl Ec2 {
             "dopt" => self.retag_in(&self.dhcp_options, ctx, id, change),
             "eni" => self.retag_in(&self.interfaces, ctx, id, change),
             "sgr" => {
-                let holder = self.security_groups.scan_prefix(&ctx.scope()).into_iter().find(|(_, g)| {
-                    g.rules.iter().any(|r| r.security_group_rule_id.as_deref() == Some(id))
-                });
+                let holder = self
+                    .security_groups
+                    .scan_prefix(&ctx.scope())
+                    .into_iter()
+                    .find(|(_, g)| {
+                        g.rules
+                            .iter()
+                            .any(|r| r.security_group_rule_id.as_deref() == Some(id))
+                    });
                 let Some((record_key, _)) = holder else {
                     return Err(Ec2Error::new(
                         "InvalidSecurityGroupRuleId.NotFound",
@@ -61,13 +67,20 @@ impl Ec2 {
                     let Some(group) = slot.as_mut() else {
                         return Ok(());
                     };
-                    match group.rules.iter_mut().find(|r| r.security_group_rule_id.as_deref() == Some(id)) {
+                    match group
+                        .rules
+                        .iter_mut()
+                        .find(|r| r.security_group_rule_id.as_deref() == Some(id))
+                    {
                         Some(rule) => change(&mut rule.tags),
                         None => Ok(()),
                     }
                 })
             }
-            _ => Err(Ec2Error::new("InvalidID", format!("The ID '{id}' is not valid"))),
+            _ => Err(Ec2Error::new(
+                "InvalidID",
+                format!("The ID '{id}' is not valid"),
+            )),
         }
     }
 
@@ -185,8 +198,12 @@ impl Ec2 {
         let filters = input.filters.unwrap_or_default();
         for filter in &filters {
             let name = filter.name.as_deref().unwrap_or_default();
-            if !matches!(name, "key" | "resource-id" | "resource-type" | "value") && !name.starts_with("tag:") {
-                return Err(Ec2Error::invalid_value(format!("The filter '{name}' is invalid")));
+            if !matches!(name, "key" | "resource-id" | "resource-type" | "value")
+                && !name.starts_with("tag:")
+            {
+                return Err(Ec2Error::invalid_value(format!(
+                    "The filter '{name}' is invalid"
+                )));
             }
         }
         let passes = |tag: &TagDescription| {

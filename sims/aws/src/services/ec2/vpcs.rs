@@ -51,12 +51,14 @@ impl Resource for VpcRecord {
         Some(match name {
             "vpc-id" => one(&vpc.vpc_id),
             "cidr" | "cidr-block" => one(&vpc.cidr_block),
-            "cidr-block-association.cidr-block" => {
-                blocks().iter().filter_map(|b| b.cidr_block.clone()).collect()
-            }
-            "cidr-block-association.association-id" => {
-                blocks().iter().filter_map(|b| b.association_id.clone()).collect()
-            }
+            "cidr-block-association.cidr-block" => blocks()
+                .iter()
+                .filter_map(|b| b.cidr_block.clone())
+                .collect(),
+            "cidr-block-association.association-id" => blocks()
+                .iter()
+                .filter_map(|b| b.association_id.clone())
+                .collect(),
             "cidr-block-association.state" => blocks()
                 .iter()
                 .filter_map(|b| b.cidr_block_state.as_ref().and_then(|s| s.state.clone()))
@@ -274,15 +276,26 @@ impl Ec2 {
                 .security_groups
                 .scan_prefix(&scope)
                 .iter()
-                .any(|(_, g)| in_vpc(&g.group.vpc_id) && g.group.group_name.as_deref() != Some("default"))
-            || self.internet_gateways.scan_prefix(&scope).iter().any(|(_, g)| {
-                g.attachments.iter().flatten().any(|a| in_vpc(&a.vpc_id))
-            })
-            || self.egress_only_gateways.scan_prefix(&scope).iter().any(|(_, g)| {
-                g.attachments.iter().flatten().any(|a| in_vpc(&a.vpc_id))
-            })
+                .any(|(_, g)| {
+                    in_vpc(&g.group.vpc_id) && g.group.group_name.as_deref() != Some("default")
+                })
+            || self
+                .internet_gateways
+                .scan_prefix(&scope)
+                .iter()
+                .any(|(_, g)| g.attachments.iter().flatten().any(|a| in_vpc(&a.vpc_id)))
+            || self
+                .egress_only_gateways
+                .scan_prefix(&scope)
+                .iter()
+                .any(|(_, g)| g.attachments.iter().flatten().any(|a| in_vpc(&a.vpc_id)))
             || self.route_tables.scan_prefix(&scope).iter().any(|(_, t)| {
-                in_vpc(&t.vpc_id) && !t.associations.iter().flatten().any(|a| a.main == Some(true))
+                in_vpc(&t.vpc_id)
+                    && !t
+                        .associations
+                        .iter()
+                        .flatten()
+                        .any(|a| a.main == Some(true))
             })
             || self
                 .network_acls
@@ -335,18 +348,16 @@ impl Ec2 {
     ) -> Result<DescribeVpcAttributeResult, Ec2Error> {
         dry_run(input.dry_run)?;
         let record = self.find(&self.vpcs, ctx, &input.vpc_id)?;
-        let value = |value: bool| {
-            Some(AttributeBooleanValue {
-                value: Some(value),
-            })
-        };
+        let value = |value: bool| Some(AttributeBooleanValue { value: Some(value) });
         let mut answer = DescribeVpcAttributeResult {
             vpc_id: Some(input.vpc_id),
             ..Default::default()
         };
         match input.attribute.as_str() {
             "enableDnsSupport" => answer.enable_dns_support = value(record.enable_dns_support),
-            "enableDnsHostnames" => answer.enable_dns_hostnames = value(record.enable_dns_hostnames),
+            "enableDnsHostnames" => {
+                answer.enable_dns_hostnames = value(record.enable_dns_hostnames)
+            }
             "enableNetworkAddressUsageMetrics" => {
                 answer.enable_network_address_usage_metrics =
                     value(record.enable_network_address_usage_metrics)
@@ -436,18 +447,30 @@ impl Ec2 {
             let Some(record) = slot.as_mut() else {
                 return Ok(());
             };
-            let blocks = record.vpc.cidr_block_association_set.get_or_insert_with(Vec::new);
+            let blocks = record
+                .vpc
+                .cidr_block_association_set
+                .get_or_insert_with(Vec::new);
             let live: Vec<&VpcCidrBlockAssociation> = blocks
                 .iter()
-                .filter(|b| b.cidr_block_state.as_ref().and_then(|s| s.state.as_deref()) == Some("associated"))
+                .filter(|b| {
+                    b.cidr_block_state.as_ref().and_then(|s| s.state.as_deref())
+                        == Some("associated")
+                })
                 .collect();
             if live.len() >= 5 {
                 return Err(Ec2Error::new(
                     "CidrLimitExceeded",
-                    format!("This network '{vpc_id}' has met its maximum number of allowed CIDRs: 5"),
+                    format!(
+                        "This network '{vpc_id}' has met its maximum number of allowed CIDRs: 5"
+                    ),
                 ));
             }
-            if live.iter().filter_map(|b| b.cidr_block.as_deref().and_then(Cidr::parse)).any(|have| have.overlaps(&block)) {
+            if live
+                .iter()
+                .filter_map(|b| b.cidr_block.as_deref().and_then(Cidr::parse))
+                .any(|have| have.overlaps(&block))
+            {
                 return Err(Ec2Error::new(
                     "InvalidVpc.Range",
                     format!("The CIDR '{cidr}' is invalid."),
@@ -469,14 +492,18 @@ impl Ec2 {
         input: DisassociateVpcCidrBlockRequest,
     ) -> Result<DisassociateVpcCidrBlockResult, Ec2Error> {
         let association_id = input.association_id;
-        let owner = self.vpcs.scan_prefix(&ctx.scope()).into_iter().find(|(_, record)| {
-            record
-                .vpc
-                .cidr_block_association_set
-                .iter()
-                .flatten()
-                .any(|b| b.association_id.as_deref() == Some(association_id.as_str()))
-        });
+        let owner = self
+            .vpcs
+            .scan_prefix(&ctx.scope())
+            .into_iter()
+            .find(|(_, record)| {
+                record
+                    .vpc
+                    .cidr_block_association_set
+                    .iter()
+                    .flatten()
+                    .any(|b| b.association_id.as_deref() == Some(association_id.as_str()))
+            });
         let Some((record_key, record)) = owner else {
             return Err(Ec2Error::new(
                 "InvalidVpcCidrBlockAssociationID.NotFound",
@@ -502,15 +529,19 @@ impl Ec2 {
             ));
         }
         let block = target.cidr_block.as_deref().and_then(Cidr::parse);
-        let used = self.subnets.scan_prefix(&ctx.scope()).into_iter().any(|(_, subnet)| {
-            subnet.vpc_id.as_deref() == Some(vpc_id.as_str())
-                && subnet
-                    .cidr_block
-                    .as_deref()
-                    .and_then(Cidr::parse)
-                    .zip(block)
-                    .is_some_and(|(subnet, block)| block.contains_block(&subnet))
-        });
+        let used = self
+            .subnets
+            .scan_prefix(&ctx.scope())
+            .into_iter()
+            .any(|(_, subnet)| {
+                subnet.vpc_id.as_deref() == Some(vpc_id.as_str())
+                    && subnet
+                        .cidr_block
+                        .as_deref()
+                        .and_then(Cidr::parse)
+                        .zip(block)
+                        .is_some_and(|(subnet, block)| block.contains_block(&subnet))
+            });
         if used {
             return Err(Ec2Error::new(
                 "InvalidCidrBlock.InUse",

@@ -82,8 +82,8 @@ use simkit::Kit;
 use simkit::store::{Collection, StoreError};
 
 use super::ec2::Ec2;
-use super::logs::Logs;
 use super::efs::Efs;
+use super::logs::Logs;
 use super::servicediscovery::CloudMap;
 use super::sts::Sts;
 use super::{Ctx, Service};

@@ -57,7 +57,10 @@ impl Ecs {
             )));
         }
         let groups = configuration.security_groups.as_deref().unwrap_or_default();
-        if let Some(missing) = groups.iter().find(|g| !self.ec2.security_group_exists(ctx, g)) {
+        if let Some(missing) = groups
+            .iter()
+            .find(|g| !self.ec2.security_group_exists(ctx, g))
+        {
             return Err(EcsError::InvalidParameter(format!(
                 "Error retrieving security group information for [{}]: The security group '{missing}' does not exist (ErrorCode: InvalidGroup.NotFound)",
                 groups.join(", ")
@@ -99,9 +102,9 @@ impl Ecs {
             .filter(|detail| detail.name.as_deref() == Some("networkInterfaceId"))
             .filter_map(|detail| detail.value.clone());
         for interface in interfaces {
-            if let Err(error) = self
-                .ec2
-                .release_interface(&record.account_id, &record.region, &interface)
+            if let Err(error) =
+                self.ec2
+                    .release_interface(&record.account_id, &record.region, &interface)
             {
                 tracing::error!(%error, task = key, "could not release a task's network interface");
             }
@@ -123,7 +126,11 @@ fn attachment_detail(task: &TaskRecord, name: &str) -> Option<String> {
 impl Ecs {
     /// The Cloud Map registrations of the service `service` that task `task` belongs to, as
     /// (registry ARN, attributes).
-    fn registrations(&self, task: &TaskRecord, service: &str) -> Vec<(String, BTreeMap<String, String>)> {
+    fn registrations(
+        &self,
+        task: &TaskRecord,
+        service: &str,
+    ) -> Vec<(String, BTreeMap<String, String>)> {
         let key = service_key(
             &format!("{}/{}/", task.account_id, task.region),
             &task.cluster_name,
@@ -149,7 +156,10 @@ impl Ecs {
                 let arn = registry.registry_arn?;
                 let mut attributes = BTreeMap::from([
                     ("AWS_INIT_HEALTH_STATUS".to_string(), "HEALTHY".to_string()),
-                    ("AVAILABILITY_ZONE".to_string(), task.task.availability_zone.clone().unwrap_or_default()),
+                    (
+                        "AVAILABILITY_ZONE".to_string(),
+                        task.task.availability_zone.clone().unwrap_or_default(),
+                    ),
                     ("REGION".to_string(), task.region.clone()),
                     ("ECS_CLUSTER_NAME".to_string(), task.cluster_name.clone()),
                     ("ECS_SERVICE_NAME".to_string(), service.to_string()),
@@ -181,9 +191,18 @@ impl Ecs {
             return;
         };
         let ctx = Self::context_of(&task);
-        let task_id = task.task.task_arn.as_deref().and_then(|a| a.rsplit('/').next()).unwrap_or_default().to_string();
+        let task_id = task
+            .task
+            .task_arn
+            .as_deref()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
         for (arn, attributes) in self.registrations(&task, service) {
-            if let Err(error) = self.cloud_map.register_task(&ctx, &arn, &task_id, attributes) {
+            if let Err(error) = self
+                .cloud_map
+                .register_task(&ctx, &arn, &task_id, attributes)
+            {
                 tracing::warn!(%error, task = task_key, "could not register a task in Cloud Map");
             }
         }
@@ -195,7 +214,13 @@ impl Ecs {
             return;
         };
         let ctx = Self::context_of(&task);
-        let task_id = task.task.task_arn.as_deref().and_then(|a| a.rsplit('/').next()).unwrap_or_default().to_string();
+        let task_id = task
+            .task
+            .task_arn
+            .as_deref()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap_or_default()
+            .to_string();
         for (arn, _) in self.registrations(&task, service) {
             if let Err(error) = self.cloud_map.deregister_task(&ctx, &arn, &task_id) {
                 tracing::warn!(%error, task = task_key, "could not deregister a task from Cloud Map");

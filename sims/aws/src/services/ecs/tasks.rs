@@ -14,10 +14,10 @@ use sim_aws_shapes::ecs::{
 };
 use sim_aws_shapes::normal::ToNormal;
 
-use super::networking::TaskInterface;
 use super::capacity_providers::{Capacity, providers_for};
 use super::clusters::ClusterRecord;
 use super::lifecycle::{ContainerPlan, StopRequest, TaskPlan};
+use super::networking::TaskInterface;
 use super::task_definitions::{DefinitionRecord, is_essential};
 use super::{Ecs, EcsError, lock, name_of, page};
 use crate::services::Ctx;
@@ -431,7 +431,15 @@ impl Ecs {
                 Some(subnet) => Some(self.task_interface(ctx, subnet, &security_groups)?),
                 None => None,
             };
-            let task = self.new_task(ctx, cluster, &task_id, record, &launch, interface.as_ref(), index);
+            let task = self.new_task(
+                ctx,
+                cluster,
+                &task_id,
+                record,
+                &launch,
+                interface.as_ref(),
+                index,
+            );
             let key = task_key(&ctx.scope(), cluster.name(), &task_id);
             let plan = self.plan(ctx, &key, &task_id, record, &launch, role.clone());
             self.tasks.insert(

@@ -76,8 +76,12 @@ impl Ecs {
             let name = volume.name.clone().unwrap_or_default();
             let directory = if let Some(efs) = &volume.efs_volume_configuration {
                 self.efs_directory(ctx, efs)?
-            } else if let Some(source) = volume.host.as_ref().and_then(|h| h.source_path.as_deref()) {
-                let base = files.join("ecs-host").join(&ctx.account_id).join(&ctx.region);
+            } else if let Some(source) = volume.host.as_ref().and_then(|h| h.source_path.as_deref())
+            {
+                let base = files
+                    .join("ecs-host")
+                    .join(&ctx.account_id)
+                    .join(&ctx.region);
                 let path = below(&base, source).ok_or_else(|| {
                     format!("CannotCreateContainerError: invalid host source path '{source}'")
                 })?;
@@ -89,7 +93,10 @@ impl Ecs {
                 .and_then(|d| d.scope.as_deref())
                 == Some("shared")
             {
-                let base = files.join("ecs-docker").join(&ctx.account_id).join(&ctx.region);
+                let base = files
+                    .join("ecs-docker")
+                    .join(&ctx.account_id)
+                    .join(&ctx.region);
                 let path = below(&base, &name).ok_or_else(|| {
                     format!("CannotCreateContainerError: invalid volume name '{name}'")
                 })?;
@@ -146,7 +153,10 @@ impl Ecs {
                 let root = point.root_directory.unwrap_or_default();
                 (root.path.unwrap_or_else(|| "/".into()), root.creation_info)
             }
-            None => (efs.root_directory.clone().unwrap_or_else(|| "/".into()), None),
+            None => (
+                efs.root_directory.clone().unwrap_or_else(|| "/".into()),
+                None,
+            ),
         };
         let directory = below(&root, &path).ok_or_else(|| {
             format!("ResourceInitializationError: invalid EFS root directory '{path}'")
@@ -212,13 +222,19 @@ mod tests {
     #[test]
     fn container_paths_name_their_variables() {
         assert_eq!(path_variable("/mnt/efs"), "SOCKERLESS_PATH_MNT_EFS");
-        assert_eq!(path_variable("/data//shared-dir/"), "SOCKERLESS_PATH_DATA_SHARED_DIR");
+        assert_eq!(
+            path_variable("/data//shared-dir/"),
+            "SOCKERLESS_PATH_DATA_SHARED_DIR"
+        );
     }
 
     #[test]
     fn request_paths_stay_below_their_base() {
         let base = Path::new("/files/efs/fs-1");
-        assert_eq!(below(base, "/app/data"), Some(base.join("app").join("data")));
+        assert_eq!(
+            below(base, "/app/data"),
+            Some(base.join("app").join("data"))
+        );
         assert_eq!(below(base, "/"), Some(base.to_path_buf()));
         assert_eq!(below(base, "/../../etc"), None);
         assert_eq!(below(base, "a/./b"), None);

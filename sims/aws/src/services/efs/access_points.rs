@@ -80,7 +80,10 @@ impl Efs {
         let tags = input.tags.unwrap_or_default();
         let point = AccessPointDescription {
             client_token: Some(input.client_token),
-            name: tags.iter().find(|t| t.key == "Name").map(|t| t.value.clone()),
+            name: tags
+                .iter()
+                .find(|t| t.key == "Name")
+                .map(|t| t.value.clone()),
             tags: Some(tags),
             access_point_id: Some(id.clone()),
             access_point_arn: Some(ctx.arn("elasticfilesystem", &format!("access-point/{id}"))),
@@ -122,8 +125,14 @@ impl Efs {
             .into_iter()
             .map(|(_, ap)| ap)
             .filter(|ap| {
-                input.access_point_id.as_ref().is_none_or(|id| ap.access_point_id.as_ref() == Some(id))
-                    && input.file_system_id.as_ref().is_none_or(|id| ap.file_system_id.as_ref() == Some(id))
+                input
+                    .access_point_id
+                    .as_ref()
+                    .is_none_or(|id| ap.access_point_id.as_ref() == Some(id))
+                    && input
+                        .file_system_id
+                        .as_ref()
+                        .is_none_or(|id| ap.file_system_id.as_ref() == Some(id))
             })
             .map(|ap| (ap.access_point_id.clone().unwrap_or_default(), ap))
             .collect();

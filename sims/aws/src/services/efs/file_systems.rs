@@ -95,21 +95,26 @@ impl Efs {
                     .into(),
             ));
         }
-        let performance_mode = input.performance_mode.unwrap_or_else(|| "generalPurpose".into());
+        let performance_mode = input
+            .performance_mode
+            .unwrap_or_else(|| "generalPurpose".into());
         let zone = match &input.availability_zone_name {
-            Some(name) => Some(
-                crate::services::ec2::zone_id(&ctx.region, name).ok_or_else(|| {
+            Some(name) => Some(crate::services::ec2::zone_id(&ctx.region, name).ok_or_else(
+                || {
                     EfsError::UnsupportedAvailabilityZone(format!(
                         "The availability zone '{name}' is not supported."
                     ))
-                })?,
-            ),
+                },
+            )?),
             None => None,
         };
         let id = format!("fs-{}", self.kit.ids().hex(17));
         let encrypted = input.encrypted.unwrap_or(false);
         let tags = input.tags.unwrap_or_default();
-        let name = tags.iter().find(|t| t.key == "Name").map(|t| t.value.clone());
+        let name = tags
+            .iter()
+            .find(|t| t.key == "Name")
+            .map(|t| t.value.clone());
         let description = FileSystemDescription {
             owner_id: ctx.account_id.clone(),
             creation_token: token,
@@ -129,9 +134,11 @@ impl Efs {
             performance_mode,
             encrypted: Some(encrypted),
             kms_key_id: if encrypted {
-                Some(input.kms_key_id.unwrap_or_else(|| {
-                    ctx.arn("kms", "alias/aws/elasticfilesystem")
-                }))
+                Some(
+                    input
+                        .kms_key_id
+                        .unwrap_or_else(|| ctx.arn("kms", "alias/aws/elasticfilesystem")),
+                )
             } else {
                 None
             },
@@ -159,7 +166,14 @@ impl Efs {
             FileSystemRecord {
                 description: stored,
                 policy: None,
-                backup_policy: Some(if input.backup == Some(true) { "ENABLED" } else { "DISABLED" }.into()),
+                backup_policy: Some(
+                    if input.backup == Some(true) {
+                        "ENABLED"
+                    } else {
+                        "DISABLED"
+                    }
+                    .into(),
+                ),
                 lifecycle_policies: Vec::new(),
             },
         )?;
@@ -200,7 +214,12 @@ impl Efs {
             .map_err(|_| EfsError::BadRequest("Invalid Marker".into()))?;
         Ok(DescribeFileSystemsResponse {
             marker: input.marker,
-            file_systems: Some(page.items.into_iter().map(|fs| self.described(ctx, fs)).collect()),
+            file_systems: Some(
+                page.items
+                    .into_iter()
+                    .map(|fs| self.described(ctx, fs))
+                    .collect(),
+            ),
             next_marker: page.next,
         })
     }
@@ -222,9 +241,14 @@ impl Efs {
                 "File system '{id}' has mount targets and cannot be deleted."
             )));
         }
-        let replicated = self.replications.scan_prefix(&ctx.scope()).iter().any(|(_, r)| {
-            r.source_file_system_id == id || r.destinations.iter().any(|d| d.file_system_id == id)
-        });
+        let replicated = self
+            .replications
+            .scan_prefix(&ctx.scope())
+            .iter()
+            .any(|(_, r)| {
+                r.source_file_system_id == id
+                    || r.destinations.iter().any(|d| d.file_system_id == id)
+            });
         if replicated {
             return Err(EfsError::FileSystemInUse(format!(
                 "File system '{id}' is part of a replication configuration and cannot be deleted."
@@ -294,7 +318,9 @@ impl Efs {
             .file_system_protection
             .and_then(|p| p.replication_overwrite_protection)
             .unwrap_or_else(|| "ENABLED".into());
-        let wanted = input.replication_overwrite_protection.unwrap_or(current.clone());
+        let wanted = input
+            .replication_overwrite_protection
+            .unwrap_or(current.clone());
         if current == "REPLICATING" && wanted != "REPLICATING" {
             return Err(EfsError::IncorrectFileSystemLifeCycleState(format!(
                 "File system '{id}' is a replication destination; its protection cannot change while it replicates."
@@ -336,7 +362,8 @@ impl Efs {
         ctx: &Ctx,
         input: PutAccountPreferencesRequest,
     ) -> Result<PutAccountPreferencesResponse, EfsError> {
-        self.preferences.insert(&ctx.scope(), input.resource_id_type)?;
+        self.preferences
+            .insert(&ctx.scope(), input.resource_id_type)?;
         Ok(PutAccountPreferencesResponse {
             resource_id_preference: Some(self.preference(ctx)),
         })

@@ -56,11 +56,14 @@ impl Efs {
         input: CreateMountTargetRequest,
     ) -> Result<MountTargetDescription, EfsError> {
         let file_system = self.find_file_system(ctx, &input.file_system_id)?;
-        self.ec2.ensure_default_vpc(ctx).map_err(|_| {
-            EfsError::BadRequest("The account's network could not be read.".into())
-        })?;
+        self.ec2
+            .ensure_default_vpc(ctx)
+            .map_err(|_| EfsError::BadRequest("The account's network could not be read.".into()))?;
         let subnet = self.ec2.subnet(ctx, &input.subnet_id).ok_or_else(|| {
-            EfsError::SubnetNotFound(format!("The subnet ID '{}' does not exist", input.subnet_id))
+            EfsError::SubnetNotFound(format!(
+                "The subnet ID '{}' does not exist",
+                input.subnet_id
+            ))
         })?;
         let vpc_id = subnet.vpc_id.clone().unwrap_or_default();
         let zone_name = subnet.availability_zone.clone().unwrap_or_default();
@@ -79,7 +82,10 @@ impl Efs {
             .map(|(_, mt)| mt)
             .filter(|mt| mt.file_system_id == input.file_system_id)
             .collect();
-        if siblings.iter().any(|mt| mt.vpc_id.as_deref() != Some(vpc_id.as_str())) {
+        if siblings
+            .iter()
+            .any(|mt| mt.vpc_id.as_deref() != Some(vpc_id.as_str()))
+        {
             return Err(EfsError::MountTargetConflict(
                 "Mount targets of a file system must all be in the same VPC.".into(),
             ));
@@ -105,7 +111,9 @@ impl Efs {
                 Some("amazon-elasticfilesystem"),
             )
             .map_err(|error| match error {
-                Ec2Error::Client { code, message } if code == "InsufficientFreeAddressesInSubnet" => {
+                Ec2Error::Client { code, message }
+                    if code == "InsufficientFreeAddressesInSubnet" =>
+                {
                     EfsError::NoFreeAddressesInSubnet(message)
                 }
                 Ec2Error::Client { message, .. } => EfsError::BadRequest(message),
@@ -113,7 +121,8 @@ impl Efs {
                 Ec2Error::Unimplemented(unimplemented) => EfsError::Unimplemented(unimplemented),
             })?;
         let interface_groups = if groups.is_empty() {
-            self.ec2.interface_groups(ctx, &interface.network_interface_id)
+            self.ec2
+                .interface_groups(ctx, &interface.network_interface_id)
         } else {
             groups
         };
@@ -150,7 +159,9 @@ impl Efs {
                 self.access_point(ctx, id)
                     .and_then(|ap| ap.file_system_id)
                     .ok_or_else(|| {
-                        EfsError::AccessPointNotFound(format!("Access point '{id}' does not exist."))
+                        EfsError::AccessPointNotFound(format!(
+                            "Access point '{id}' does not exist."
+                        ))
                     })?,
             ),
             None => None,
@@ -176,8 +187,13 @@ impl Efs {
             .into_iter()
             .map(|(_, mt)| mt)
             .filter(|mt| {
-                file_system_id.as_ref().is_none_or(|id| *id == mt.file_system_id)
-                    && input.mount_target_id.as_ref().is_none_or(|id| *id == mt.mount_target_id)
+                file_system_id
+                    .as_ref()
+                    .is_none_or(|id| *id == mt.file_system_id)
+                    && input
+                        .mount_target_id
+                        .as_ref()
+                        .is_none_or(|id| *id == mt.mount_target_id)
             })
             .map(|mt| (mt.mount_target_id.clone(), mt))
             .collect();
@@ -198,7 +214,9 @@ impl Efs {
     ) -> Result<(), EfsError> {
         let target = self.find_mount_target(ctx, &input.mount_target_id)?;
         if let Some(interface) = &target.network_interface_id
-            && let Err(error) = self.ec2.release_interface(&ctx.account_id, &ctx.region, interface)
+            && let Err(error) = self
+                .ec2
+                .release_interface(&ctx.account_id, &ctx.region, interface)
         {
             tracing::error!(%error, "could not release a mount target's interface");
         }

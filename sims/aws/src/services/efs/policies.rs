@@ -60,7 +60,8 @@ impl Efs {
     ) -> Result<(), EfsError> {
         let id = input.file_system_id;
         self.find_file_system(ctx, &id)?;
-        self.file_systems.update(&key(ctx, &id), |fs| fs.policy = None)?;
+        self.file_systems
+            .update(&key(ctx, &id), |fs| fs.policy = None)?;
         Ok(())
     }
 
@@ -93,7 +94,9 @@ impl Efs {
         let id = input.file_system_id;
         let record = self.find_file_system(ctx, &id)?;
         let status = record.backup_policy.ok_or_else(|| {
-            EfsError::PolicyNotFound(format!("Backup policy for file system '{id}' does not exist."))
+            EfsError::PolicyNotFound(format!(
+                "Backup policy for file system '{id}' does not exist."
+            ))
         })?;
         Ok(BackupPolicyDescription {
             backup_policy: Some(BackupPolicy { status }),
@@ -152,7 +155,12 @@ impl Efs {
         }
         let destination = &input.destinations[0];
         let involved = self.replications.all().into_iter().any(|(_, r)| {
-            r.source_file_system_arn == source.description.file_system_arn.clone().unwrap_or_default()
+            r.source_file_system_arn
+                == source
+                    .description
+                    .file_system_arn
+                    .clone()
+                    .unwrap_or_default()
                 || r.destinations.iter().any(|d| d.file_system_id == source_id)
         });
         if involved {
@@ -162,7 +170,9 @@ impl Efs {
         }
         let region = match (&destination.region, &destination.availability_zone_name) {
             (Some(region), _) => region.clone(),
-            (None, Some(zone)) => zone.trim_end_matches(|c: char| c.is_ascii_lowercase()).to_string(),
+            (None, Some(zone)) => zone
+                .trim_end_matches(|c: char| c.is_ascii_lowercase())
+                .to_string(),
             (None, None) => ctx.region.clone(),
         };
         let mut remote = ctx.clone();
@@ -204,12 +214,17 @@ impl Efs {
                 replica.file_system_id
             }
         };
-        self.file_systems.update(&key(&remote, &destination_id), |fs| {
-            fs.description.file_system_protection = Some(FileSystemProtectionDescription {
-                replication_overwrite_protection: Some("REPLICATING".into()),
-            });
-        })?;
-        let source_arn = source.description.file_system_arn.clone().unwrap_or_default();
+        self.file_systems
+            .update(&key(&remote, &destination_id), |fs| {
+                fs.description.file_system_protection = Some(FileSystemProtectionDescription {
+                    replication_overwrite_protection: Some("REPLICATING".into()),
+                });
+            })?;
+        let source_arn = source
+            .description
+            .file_system_arn
+            .clone()
+            .unwrap_or_default();
         let configuration = ReplicationConfigurationDescription {
             source_file_system_id: source_id.clone(),
             source_file_system_region: ctx.region.clone(),
@@ -281,7 +296,10 @@ impl Efs {
             ))
         })?;
         for destination in &configuration.destinations {
-            let remote = format!("{}/{}/{}", ctx.account_id, destination.region, destination.file_system_id);
+            let remote = format!(
+                "{}/{}/{}",
+                ctx.account_id, destination.region, destination.file_system_id
+            );
             self.file_systems.update(&remote, |fs| {
                 fs.description.file_system_protection = Some(FileSystemProtectionDescription {
                     replication_overwrite_protection: Some("ENABLED".into()),

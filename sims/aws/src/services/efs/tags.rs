@@ -35,7 +35,9 @@ fn merge(tags: &mut Vec<Tag>, added: Vec<Tag>) -> Result<(), EfsError> {
 }
 
 fn name_of(tags: &[Tag]) -> Option<String> {
-    tags.iter().find(|t| t.key == "Name").map(|t| t.value.clone())
+    tags.iter()
+        .find(|t| t.key == "Name")
+        .map(|t| t.value.clone())
 }
 
 impl Efs {
@@ -48,7 +50,9 @@ impl Efs {
     ) -> Result<(), EfsError> {
         if resource_id.starts_with("fsap-") {
             self.access_points.modify(&key(ctx, resource_id), |slot| {
-                let point = slot.as_mut().ok_or_else(|| access_point_not_found(resource_id))?;
+                let point = slot
+                    .as_mut()
+                    .ok_or_else(|| access_point_not_found(resource_id))?;
                 let tags = point.tags.get_or_insert_with(Vec::new);
                 change(tags)?;
                 point.name = name_of(tags);
@@ -77,11 +81,19 @@ impl Efs {
         }
     }
 
-    pub(super) async fn create_tags(&self, ctx: &Ctx, input: CreateTagsRequest) -> Result<(), EfsError> {
+    pub(super) async fn create_tags(
+        &self,
+        ctx: &Ctx,
+        input: CreateTagsRequest,
+    ) -> Result<(), EfsError> {
         self.retag(ctx, &input.file_system_id, |tags| merge(tags, input.tags))
     }
 
-    pub(super) async fn delete_tags(&self, ctx: &Ctx, input: DeleteTagsRequest) -> Result<(), EfsError> {
+    pub(super) async fn delete_tags(
+        &self,
+        ctx: &Ctx,
+        input: DeleteTagsRequest,
+    ) -> Result<(), EfsError> {
         self.retag(ctx, &input.file_system_id, |tags| {
             tags.retain(|t| !input.tag_keys.contains(&t.key));
             Ok(())
@@ -93,7 +105,10 @@ impl Efs {
         ctx: &Ctx,
         input: DescribeTagsRequest,
     ) -> Result<DescribeTagsResponse, EfsError> {
-        let tags = self.find_file_system(ctx, &input.file_system_id)?.description.tags;
+        let tags = self
+            .find_file_system(ctx, &input.file_system_id)?
+            .description
+            .tags;
         let entries = tags.into_iter().map(|t| (t.key.clone(), t)).collect();
         let size = input.max_items.unwrap_or(100).max(1) as usize;
         let page = paging::page(entries, input.marker.as_deref(), size)
@@ -105,7 +120,11 @@ impl Efs {
         })
     }
 
-    pub(super) async fn tag_resource(&self, ctx: &Ctx, input: TagResourceRequest) -> Result<(), EfsError> {
+    pub(super) async fn tag_resource(
+        &self,
+        ctx: &Ctx,
+        input: TagResourceRequest,
+    ) -> Result<(), EfsError> {
         self.retag(ctx, &input.resource_id, |tags| merge(tags, input.tags))
     }
 

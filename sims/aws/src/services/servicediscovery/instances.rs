@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use sim_aws_shapes::servicediscovery::{
     DeregisterInstanceRequest, DeregisterInstanceResponse, DiscoverInstancesRequest,
-    DiscoverInstancesResponse, DiscoverInstancesRevisionRequest,
-    DiscoverInstancesRevisionResponse, GetInstanceRequest, GetInstanceResponse,
-    GetInstancesHealthStatusRequest, GetInstancesHealthStatusResponse, HttpInstanceSummary,
-    Instance, InstanceSummary, ListInstancesRequest, ListInstancesResponse,
-    RegisterInstanceRequest, RegisterInstanceResponse, UpdateInstanceCustomHealthStatusRequest,
+    DiscoverInstancesResponse, DiscoverInstancesRevisionRequest, DiscoverInstancesRevisionResponse,
+    GetInstanceRequest, GetInstanceResponse, GetInstancesHealthStatusRequest,
+    GetInstancesHealthStatusResponse, HttpInstanceSummary, Instance, InstanceSummary,
+    ListInstancesRequest, ListInstancesResponse, RegisterInstanceRequest, RegisterInstanceResponse,
+    UpdateInstanceCustomHealthStatusRequest,
 };
 
 use super::namespaces::namespace_not_found;
@@ -86,7 +86,9 @@ impl CloudMap {
                     health,
                 },
             )?;
-            txn.update(&self.services, &key(ctx, &service_id), |record| record.revision += 1)?;
+            txn.update(&self.services, &key(ctx, &service_id), |record| {
+                record.revision += 1
+            })?;
             Ok::<_, CloudMapError>(())
         })?;
         self.submit(
@@ -107,9 +109,12 @@ impl CloudMap {
         instance_id: &str,
     ) -> Result<String, CloudMapError> {
         let removed = self.kit.store().transaction(|txn| {
-            let removed = txn.remove(&self.instances, &instance_key(ctx, service_id, instance_id))?;
+            let removed =
+                txn.remove(&self.instances, &instance_key(ctx, service_id, instance_id))?;
             if removed.is_some() {
-                txn.update(&self.services, &key(ctx, service_id), |record| record.revision += 1)?;
+                txn.update(&self.services, &key(ctx, service_id), |record| {
+                    record.revision += 1
+                })?;
             }
             Ok::<_, CloudMapError>(removed)
         })?;
@@ -322,7 +327,9 @@ impl CloudMap {
             .into_iter()
             .filter(|record| {
                 let attributes = record.instance.attributes.clone().unwrap_or_default();
-                query.iter().all(|(name, value)| attributes.get(name) == Some(value))
+                query
+                    .iter()
+                    .all(|(name, value)| attributes.get(name) == Some(value))
             })
             .collect();
         let healthy = |record: &InstanceRecord| record.health != "UNHEALTHY";
@@ -335,7 +342,9 @@ impl CloudMap {
         // Optional parameters narrow the answer only when some instance matches them all.
         let optional_match = |record: &InstanceRecord| {
             let attributes = record.instance.attributes.clone().unwrap_or_default();
-            optional.iter().all(|(name, value)| attributes.get(name) == Some(value))
+            optional
+                .iter()
+                .all(|(name, value)| attributes.get(name) == Some(value))
         };
         if !optional.is_empty() && chosen.iter().any(optional_match) {
             chosen.retain(optional_match);
@@ -395,7 +404,10 @@ impl CloudMap {
         task_id: &str,
     ) -> Result<(), CloudMapError> {
         let service_id = registry_arn.rsplit('/').next().unwrap_or_default();
-        if !self.instances.contains(&instance_key(ctx, service_id, task_id)) {
+        if !self
+            .instances
+            .contains(&instance_key(ctx, service_id, task_id))
+        {
             return Ok(());
         }
         self.deregister(ctx, service_id, task_id)?;

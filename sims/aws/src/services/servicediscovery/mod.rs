@@ -26,7 +26,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sim_aws_shapes::normal::Unimplemented;
-use sim_aws_shapes::servicediscovery::{Instance, Namespace, Operation, Service as CloudMapService, Tag};
+use sim_aws_shapes::servicediscovery::{
+    Instance, Namespace, Operation, Service as CloudMapService, Tag,
+};
 use simkit::Kit;
 use simkit::store::{Collection, StoreError};
 
@@ -80,7 +82,10 @@ pub enum CloudMapError {
     #[error("{0}")]
     ServiceNotFound(String),
     #[error("{message}")]
-    TooManyTags { message: String, resource_name: String },
+    TooManyTags {
+        message: String,
+        resource_name: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

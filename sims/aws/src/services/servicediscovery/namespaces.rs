@@ -36,7 +36,11 @@ struct NewNamespace {
 }
 
 impl CloudMap {
-    pub(super) fn find_namespace(&self, ctx: &Ctx, id: &str) -> Result<NamespaceRecord, CloudMapError> {
+    pub(super) fn find_namespace(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> Result<NamespaceRecord, CloudMapError> {
         self.namespaces
             .get(&key(ctx, id))
             .ok_or_else(|| namespace_not_found(id))
@@ -64,17 +68,25 @@ impl CloudMap {
         {
             // The same request again: its operation, as Cloud Map answers a retry.
             let namespace_id = same.namespace.id.clone().unwrap_or_default();
-            if let Some((_, operation)) = self.operations.scan_prefix(&ctx.scope()).into_iter().find(|(_, op)| {
-                op.r#type.as_deref() == Some("CREATE_NAMESPACE")
-                    && op.targets.as_ref().and_then(|t| t.get("NAMESPACE")) == Some(&namespace_id)
-            }) {
+            if let Some((_, operation)) = self
+                .operations
+                .scan_prefix(&ctx.scope())
+                .into_iter()
+                .find(|(_, op)| {
+                    op.r#type.as_deref() == Some("CREATE_NAMESPACE")
+                        && op.targets.as_ref().and_then(|t| t.get("NAMESPACE"))
+                            == Some(&namespace_id)
+                })
+            {
                 return Ok(operation.id.unwrap_or_default());
             }
         }
         let clash = existing.iter().find(|(_, ns)| {
             ns.namespace.name.as_deref() == Some(new.name.as_str())
                 && match new.kind {
-                    "DNS_PRIVATE" => ns.vpc == new.vpc || ns.namespace.r#type.as_deref() == Some("HTTP"),
+                    "DNS_PRIVATE" => {
+                        ns.vpc == new.vpc || ns.namespace.r#type.as_deref() == Some("HTTP")
+                    }
                     _ => true,
                 }
         });
@@ -133,7 +145,11 @@ impl CloudMap {
                 vpc: new.vpc,
             },
         )?;
-        self.submit(ctx, "CREATE_NAMESPACE", BTreeMap::from([("NAMESPACE".to_string(), id)]))
+        self.submit(
+            ctx,
+            "CREATE_NAMESPACE",
+            BTreeMap::from([("NAMESPACE".to_string(), id)]),
+        )
     }
 
     pub(super) async fn create_http_namespace(
@@ -347,8 +363,13 @@ impl CloudMap {
         ctx: &Ctx,
         input: UpdateHttpNamespaceRequest,
     ) -> Result<UpdateHttpNamespaceResponse, CloudMapError> {
-        let operation_id =
-            self.update_namespace(ctx, &input.id, "HTTP", Some(input.namespace.description), None)?;
+        let operation_id = self.update_namespace(
+            ctx,
+            &input.id,
+            "HTTP",
+            Some(input.namespace.description),
+            None,
+        )?;
         Ok(UpdateHttpNamespaceResponse {
             operation_id: Some(operation_id),
         })
@@ -360,8 +381,13 @@ impl CloudMap {
         input: UpdatePrivateDnsNamespaceRequest,
     ) -> Result<UpdatePrivateDnsNamespaceResponse, CloudMapError> {
         let ttl = input.namespace.properties.map(|p| p.dns_properties.soa.ttl);
-        let operation_id =
-            self.update_namespace(ctx, &input.id, "DNS_PRIVATE", input.namespace.description, ttl)?;
+        let operation_id = self.update_namespace(
+            ctx,
+            &input.id,
+            "DNS_PRIVATE",
+            input.namespace.description,
+            ttl,
+        )?;
         Ok(UpdatePrivateDnsNamespaceResponse {
             operation_id: Some(operation_id),
         })
@@ -373,8 +399,13 @@ impl CloudMap {
         input: UpdatePublicDnsNamespaceRequest,
     ) -> Result<UpdatePublicDnsNamespaceResponse, CloudMapError> {
         let ttl = input.namespace.properties.map(|p| p.dns_properties.soa.ttl);
-        let operation_id =
-            self.update_namespace(ctx, &input.id, "DNS_PUBLIC", input.namespace.description, ttl)?;
+        let operation_id = self.update_namespace(
+            ctx,
+            &input.id,
+            "DNS_PUBLIC",
+            input.namespace.description,
+            ttl,
+        )?;
         Ok(UpdatePublicDnsNamespaceResponse {
             operation_id: Some(operation_id),
         })

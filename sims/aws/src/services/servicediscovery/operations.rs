@@ -175,9 +175,13 @@ impl CloudMap {
         arn: &str,
         change: impl FnOnce(&mut Vec<Tag>) -> Result<(), CloudMapError>,
     ) -> Result<(), CloudMapError> {
-        let not_found = || CloudMapError::ResourceNotFound(format!("The resource {arn} can't be found."));
+        let not_found =
+            || CloudMapError::ResourceNotFound(format!("The resource {arn} can't be found."));
         let id = arn.rsplit('/').next().unwrap_or_default();
-        if !arn.starts_with(&format!("arn:aws:servicediscovery:{}:{}:", ctx.region, ctx.account_id)) {
+        if !arn.starts_with(&format!(
+            "arn:aws:servicediscovery:{}:{}:",
+            ctx.region, ctx.account_id
+        )) {
             return Err(not_found());
         }
         if arn.contains(":namespace/") {

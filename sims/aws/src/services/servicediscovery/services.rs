@@ -50,10 +50,13 @@ impl CloudMap {
         let namespace_id = input
             .namespace_id
             .clone()
-            .or_else(|| input.dns_config.as_ref().and_then(|d| d.namespace_id.clone()))
-            .ok_or_else(|| {
-                CloudMapError::InvalidInput("NamespaceId is required.".into())
-            })?;
+            .or_else(|| {
+                input
+                    .dns_config
+                    .as_ref()
+                    .and_then(|d| d.namespace_id.clone())
+            })
+            .ok_or_else(|| CloudMapError::InvalidInput("NamespaceId is required.".into()))?;
         let namespace = self.find_namespace(ctx, &namespace_id)?;
         let http_only = namespace.namespace.r#type.as_deref() == Some("HTTP");
         if http_only && input.dns_config.is_some() {
@@ -97,7 +100,9 @@ impl CloudMap {
         let mut dns_config = input.dns_config;
         if let Some(config) = dns_config.as_mut() {
             config.namespace_id = None;
-            config.routing_policy.get_or_insert_with(|| "MULTIVALUE".into());
+            config
+                .routing_policy
+                .get_or_insert_with(|| "MULTIVALUE".into());
         }
         let service = Service {
             id: Some(id.clone()),
@@ -211,7 +216,9 @@ impl CloudMap {
                 "DnsConfig can't be added to a service that has none.".into(),
             ));
         }
-        if change.health_check_config.is_some() && record.service.health_check_custom_config.is_some() {
+        if change.health_check_config.is_some()
+            && record.service.health_check_custom_config.is_some()
+        {
             return Err(CloudMapError::InvalidInput(
                 "A service with a custom health check can't get a Route 53 health check.".into(),
             ));
@@ -220,7 +227,9 @@ impl CloudMap {
             if let Some(description) = change.description {
                 record.service.description = Some(description);
             }
-            if let (Some(dns), Some(config)) = (change.dns_config, record.service.dns_config.as_mut()) {
+            if let (Some(dns), Some(config)) =
+                (change.dns_config, record.service.dns_config.as_mut())
+            {
                 config.dns_records = dns.dns_records;
             }
             if let Some(health) = change.health_check_config {
@@ -301,11 +310,12 @@ impl CloudMap {
         input: DeleteServiceAttributesRequest,
     ) -> Result<DeleteServiceAttributesResponse, CloudMapError> {
         self.find_service(ctx, &input.service_id)?;
-        self.services.update(&key(ctx, &input.service_id), |record| {
-            for name in &input.attributes {
-                record.attributes.remove(name);
-            }
-        })?;
+        self.services
+            .update(&key(ctx, &input.service_id), |record| {
+                for name in &input.attributes {
+                    record.attributes.remove(name);
+                }
+            })?;
         Ok(DeleteServiceAttributesResponse {})
     }
 }
