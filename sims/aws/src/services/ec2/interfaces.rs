@@ -221,14 +221,14 @@ impl Ec2 {
         let primary = match new.private_ip {
             Some(address) => {
                 if !block.contains(address) {
-                    return Err(Ec2Error::invalid_value(format!(
-                        "Address does not fall within the subnet's address range"
-                    )));
+                    return Err(Ec2Error::invalid_value(
+                        "Address does not fall within the subnet's address range",
+                    ));
                 }
                 if taken.contains(&address) {
                     return Err(Ec2Error::new(
                         "InvalidIPAddress.InUse",
-                        format!("The specified address is already in use."),
+                        "The specified address is already in use.",
                     ));
                 }
                 address

@@ -769,7 +769,6 @@ impl Ec2 {
     }
 
     /// Adds (`replace` false) or replaces an ACL entry.
-    #[allow(clippy::too_many_arguments)]
     fn put_acl_entry(
         &self,
         ctx: &Ctx,
