@@ -652,10 +652,10 @@ impl Ec2 {
             if let Some(groups) = groups {
                 eni.groups = Some(groups);
             }
-            if let (Some(changes), Some(attachment)) = (input.attachment, eni.attachment.as_mut()) {
-                if let Some(delete) = changes.delete_on_termination {
-                    attachment.delete_on_termination = Some(delete);
-                }
+            if let (Some(changes), Some(attachment)) = (input.attachment, eni.attachment.as_mut())
+                && let Some(delete) = changes.delete_on_termination
+            {
+                attachment.delete_on_termination = Some(delete);
             }
         })?;
         Ok(())

@@ -19,7 +19,10 @@ pub(super) const DEFAULT_VPC_CIDR: &str = "172.31.0.0/16";
 
 /// The regions EC2 answers, with their zones' ID prefix and the zone letters → zone numbers
 /// AWS shows most accounts (zone IDs are per account in AWS; these are the common mapping).
-const REGIONS: &[(&str, &str, &[(char, u8)])] = &[
+/// A region: its name, its zone IDs' prefix, and its zone letters with their zone numbers.
+type RegionZones = (&'static str, &'static str, &'static [(char, u8)]);
+
+const REGIONS: &[RegionZones] = &[
     (
         "us-east-1",
         "use1",

@@ -945,7 +945,7 @@ impl Ec2 {
                 .ok_or_else(|| {
                     Ec2Error::new(
                         SecurityGroupRule::NOT_FOUND,
-                        SecurityGroupRule::not_found_message(&[rule_id.clone()]),
+                        SecurityGroupRule::not_found_message(std::slice::from_ref(&rule_id)),
                     )
                 })?;
             rule.description = description.description;
