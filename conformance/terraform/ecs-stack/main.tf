@@ -36,6 +36,7 @@ provider "aws" {
     sts  = var.endpoint
     logs = var.endpoint
     ecs  = var.endpoint
+    ec2  = var.endpoint
   }
 }
 
