@@ -12,7 +12,7 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, KMS, Secrets Manager, SSM |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, KMS, Secrets Manager, SSM, EC2 networking, EFS, Cloud Map |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -42,11 +42,14 @@ use simkit::{Kit, KitConfig};
 use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
+use crate::services::ec2::Ec2;
 use crate::services::ecs::Ecs;
+use crate::services::efs::Efs;
 use crate::services::iam::Iam;
 use crate::services::kms::Kms;
 use crate::services::logs::Logs;
 use crate::services::secretsmanager::SecretsManager;
+use crate::services::servicediscovery::CloudMap;
 use crate::services::ssm::Ssm;
 use crate::services::sts::Sts;
 
@@ -154,7 +157,17 @@ impl Aws {
             configured_accounts,
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
-        let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
+        let ec2 = Ec2::new(kit.clone())?;
+        let efs = Efs::new(kit.clone(), ec2.clone())?;
+        let cloud_map = CloudMap::new(kit.clone(), ec2.clone())?;
+        let ecs = Ecs::new(
+            kit.clone(),
+            logs.clone(),
+            sts.clone(),
+            ec2.clone(),
+            cloud_map.clone(),
+            efs.clone(),
+        )?;
         let kms = Arc::new(Kms::new(kit.clone())?);
         let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
         let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
@@ -166,6 +179,9 @@ impl Aws {
             kms.clone(),
             secretsmanager.clone(),
             ssm.clone(),
+            ec2,
+            efs,
+            cloud_map,
         ];
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
             secrets_manager: secretsmanager,

@@ -159,6 +159,9 @@ struct KitInner {
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
+    /// Where services keep files of their own (file system volumes): `files/` under the state
+    /// directory, or under the kit's temporary directory in memory mode.
+    files_dir: PathBuf,
     /// Holds the scratch directory (and the default CA file) until the kit is dropped.
     _temp: tempfile::TempDir,
 }
@@ -201,6 +204,10 @@ impl Kit {
             (None, None) => temp.path().join("ca.pem"),
         };
         authority.write_ca(&ca_path)?;
+        let files_dir = match &config.state_dir {
+            Some(dir) => dir.join("files"),
+            None => temp.path().join("files"),
+        };
         let runner = config.runner.clone().unwrap_or_else(|| {
             Arc::new(ProcessRunner::new(
                 config.clock.clone(),
@@ -222,6 +229,7 @@ impl Kit {
                 admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
+                files_dir,
                 _temp: temp,
             }),
         })
@@ -229,6 +237,12 @@ impl Kit {
 
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Where services keep files of their own (file system volumes): `files/` under the state
+    /// directory, so they persist with it, or under the kit's temporary directory.
+    pub fn files_dir(&self) -> &Path {
+        &self.inner.files_dir
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

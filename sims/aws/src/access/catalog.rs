@@ -41,6 +41,9 @@ const FILES: &[&str] = &[
     include_str!("../../authz/kms.json"),
     include_str!("../../authz/secretsmanager.json"),
     include_str!("../../authz/ssm.json"),
+    include_str!("../../authz/ec2.json"),
+    include_str!("../../authz/efs.json"),
+    include_str!("../../authz/servicediscovery.json"),
 ];
 
 impl Catalog {
@@ -157,6 +160,8 @@ mod tests {
             ("kms", crate::model::kms()),
             ("secretsmanager", crate::model::secretsmanager()),
             ("ssm", crate::model::ssm()),
+            ("elasticfilesystem", crate::model::efs()),
+            ("servicediscovery", crate::model::servicediscovery()),
         ] {
             for operation in model.operations.keys() {
                 assert!(
