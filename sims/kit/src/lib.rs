@@ -32,6 +32,7 @@ pub mod ids;
 pub mod logs;
 pub mod operations;
 pub mod owner;
+pub mod registry;
 pub mod runner;
 pub mod server;
 pub mod store;
@@ -155,6 +156,10 @@ struct KitInner {
     authority: Arc<Authority>,
     ca_path: PathBuf,
     body_limit: usize,
+    /// Path prefixes with a limit of their own (a registry's blob uploads), longest first.
+    route_body_limits: std::sync::RwLock<Vec<(String, usize)>>,
+    /// Where the server keeps files that are not store records (registry blobs).
+    data_dir: PathBuf,
     admin_token: Option<String>,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
@@ -219,6 +224,11 @@ impl Kit {
                 authority,
                 ca_path,
                 body_limit: config.body_limit,
+                route_body_limits: std::sync::RwLock::default(),
+                data_dir: config
+                    .state_dir
+                    .clone()
+                    .unwrap_or_else(|| temp.path().join("data")),
                 admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
@@ -262,6 +272,40 @@ impl Kit {
 
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// The body limit of a request to `path`: the limit of the longest prefix given to
+    /// [`Kit::set_body_limit`] that `path` starts with, else [`Kit::body_limit`].
+    pub fn body_limit_for(&self, path: &str) -> usize {
+        let limits = self
+            .inner
+            .route_body_limits
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        limits
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .map_or(self.inner.body_limit, |(_, limit)| *limit)
+    }
+
+    /// Gives requests whose path starts with `prefix` a body limit of their own: a registry's
+    /// blob uploads stream gigabytes where an API call needs a few megabytes.
+    pub fn set_body_limit(&self, prefix: &str, limit: usize) {
+        let mut limits = self
+            .inner
+            .route_body_limits
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        limits.retain(|(existing, _)| existing != prefix);
+        limits.push((prefix.to_string(), limit));
+        limits.sort_by(|left, right| right.0.len().cmp(&left.0.len()));
+    }
+
+    /// Where the server keeps files that are not store records (registry blobs): the state
+    /// directory, or in memory mode a directory inside the kit's temporary directory, removed
+    /// with the kit.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
     }
 
     /// The token the admin API requires, if it requires one.
