@@ -12,7 +12,7 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, ECR (and its OCI registry under `/v2/`) |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -42,6 +42,7 @@ use simkit::{Kit, KitConfig};
 use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
+use crate::services::ecr::Ecr;
 use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
@@ -109,6 +110,8 @@ pub enum StartError {
     Kit(#[from] simkit::KitError),
     #[error(transparent)]
     Store(#[from] simkit::store::StoreError),
+    #[error(transparent)]
+    Ecr(#[from] services::ecr::EcrStartError),
     #[error("binding: {0}")]
     Bind(#[from] std::io::Error),
 }
@@ -121,6 +124,8 @@ pub struct Aws {
     pub(crate) sts: Arc<Sts>,
     pub(crate) iam: Arc<Iam>,
     pub(crate) ecs: Arc<Ecs>,
+    /// Serves the registry routes and learns the endpoint for its download URLs.
+    pub(crate) ecr: Arc<Ecr>,
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
     pub(crate) moto_auth: moto_api::AuthSwitch,
@@ -152,7 +157,9 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
+        let ecr = Ecr::new(kit.clone(), &config.account_id, &config.region)?;
+        let services: Vec<Arc<dyn Service>> =
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), ecr.clone()];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
@@ -165,6 +172,7 @@ impl Aws {
             sts,
             iam,
             ecs,
+            ecr,
             access,
             moto_auth: moto_api::AuthSwitch::default(),
             services,
@@ -287,12 +295,16 @@ impl Builder {
         )
         .await?;
         aws.ecs.set_endpoint(server.url());
+        aws.ecr.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }
 
 fn router(aws: Arc<Aws>) -> Router {
-    endpoints::router(aws.ecs.clone())
+    // The ECR registry's `/v2/...` routes come before AWS protocol routing.
+    aws.ecr
+        .registry_router()
+        .merge(endpoints::router(aws.ecs.clone()))
         .merge(moto_api::router(aws.clone()))
         .merge(Router::new().fallback(dispatch::handle).with_state(aws))
 }

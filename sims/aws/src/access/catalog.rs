@@ -33,11 +33,12 @@ pub struct Catalog {
     services: FxHashMap<String, FxHashMap<String, OperationEntry>>,
 }
 
-const FILES: [&str; 4] = [
+const FILES: &[&str] = &[
     include_str!("../../authz/iam.json"),
     include_str!("../../authz/sts.json"),
     include_str!("../../authz/logs.json"),
     include_str!("../../authz/ecs.json"),
+    include_str!("../../authz/ecr.json"),
 ];
 
 impl Catalog {

@@ -10,6 +10,7 @@
 //! State lives in `simkit` store collections keyed by `account/region/...` (IAM, being global,
 //! by `account/...`).
 
+pub mod ecr;
 pub mod ecs;
 pub mod iam;
 pub mod logs;

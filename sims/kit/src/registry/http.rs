@@ -136,6 +136,7 @@ async fn serve(registry: &Registry, request: Request) -> Outcome {
         let head = RequestHead {
             host: context.and_then(|c| c.host.as_deref()),
             authorization: header_str(request.headers(), header::AUTHORIZATION),
+            query: request.uri().query(),
         };
         registry
             .provider

@@ -54,6 +54,8 @@ pub struct RequestHead<'a> {
     /// The host it was addressed to (Host header, absolute URI), lower-cased, without port.
     pub host: Option<&'a str>,
     pub authorization: Option<&'a str>,
+    /// The query string: a provider may accept signed URLs (ECR's layer download URLs).
+    pub query: Option<&'a str>,
 }
 
 /// A refusal to authenticate: the error and the `WWW-Authenticate` challenge to send.
