@@ -11,7 +11,6 @@ use sim_aws_shapes::normal::Timestamp;
 
 use super::repositories::page;
 use super::{Ecr, EcrError, Scope};
-use crate::policy::{self, PolicyKind};
 use crate::services::Ctx;
 
 /// A pull-through cache rule, as stored.
@@ -75,12 +74,10 @@ impl Ecr {
 
     pub(crate) async fn put_registry_policy(&self, ctx: &Ctx, input: PutRegistryPolicyRequest) -> Result<PutRegistryPolicyResponse, EcrError> {
         let scope = Scope::of(ctx);
-        policy::check(&input.policy_text, PolicyKind::Resource).map_err(|error| {
-            EcrError::InvalidParameter(format!(
-                "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'; {}",
-                error.0
-            ))
-        })?;
+        super::repositories::check_policy(
+            &input.policy_text,
+            &format!("arn:aws:ecr:{}:{}:repository/*", scope.region, scope.account_id),
+        )?;
         self.change_settings(&scope, |settings| {
             settings.policy = Some(input.policy_text.clone());
             Ok(())
@@ -542,9 +539,7 @@ fn account_setting(name: &str) -> Result<(&'static str, &'static [&'static str],
 
 fn check_template_policies(repository_policy: Option<&str>, lifecycle_policy: Option<&str>) -> Result<(), EcrError> {
     if let Some(text) = repository_policy {
-        policy::check(text, PolicyKind::Resource).map_err(|error| {
-            EcrError::InvalidParameter(format!("Invalid parameter at 'repositoryPolicy': {}", error.0))
-        })?;
+        super::repositories::check_policy(text, "*")?;
     }
     if let Some(text) = lifecycle_policy {
         super::lifecycle::parse(text).map_err(EcrError::InvalidParameter)?;

@@ -51,8 +51,29 @@ fn merge_tags(tags: &mut Vec<Tag>, new: Vec<Tag>) {
     }
 }
 
-fn check_policy(text: &str) -> Result<(), EcrError> {
-    policy::check(text, PolicyKind::Resource).map_err(|error| {
+/// Checks a repository (or registry) policy. Its statements may leave `Resource` out, the
+/// resource being the one the policy is on, so each is checked as if it named `resource`.
+pub(crate) fn check_policy(text: &str, resource: &str) -> Result<(), EcrError> {
+    let completed = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut document) => {
+            let statements = match document.get_mut("Statement") {
+                Some(serde_json::Value::Array(statements)) => statements.iter_mut().collect(),
+                Some(statement) => vec![statement],
+                None => Vec::new(),
+            };
+            for statement in statements {
+                if let Some(statement) = statement.as_object_mut()
+                    && !statement.contains_key("Resource")
+                    && !statement.contains_key("NotResource")
+                {
+                    statement.insert("Resource".into(), resource.into());
+                }
+            }
+            document.to_string()
+        }
+        Err(_) => text.to_string(),
+    };
+    policy::check(&completed, PolicyKind::Resource).map_err(|error| {
         EcrError::InvalidParameter(format!(
             "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'; {}",
             error.0
@@ -311,7 +332,7 @@ impl Ecr {
     ) -> Result<SetRepositoryPolicyResponse, EcrError> {
         let scope = Scope::of(ctx);
         self.repository(&scope, &input.repository_name)?;
-        check_policy(&input.policy_text)?;
+        check_policy(&input.policy_text, &scope.repository_arn(&input.repository_name))?;
         let record = self.change_repository(&scope, &input.repository_name, |record| {
             record.policy = Some(input.policy_text.clone());
             Ok(())
