@@ -2,8 +2,10 @@
 digests answered with the spec's errors, a manifest whose blobs are missing refused, chunked
 uploads with Content-Range (and one out of order refused), upload status and cancel,
 cross-repository mounts, ranged blob reads, tag paging with n/last and Link, immutable tags."""
+import base64
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -121,4 +123,26 @@ prefix = os.environ["AWS_ENDPOINT_URL"].rstrip("/")
 check(url.startswith(prefix), url)
 status, _, body = http("GET", url[len(prefix):])
 check(status == 200 and body == data, f"download URL: {status}")
+# The registry host names an account and region: over HTTPS (SNI), through a proxy, and by the
+# Host header; the path form means the default region, where the repository is not.
+eu = client("ecr", region_name="eu-west-1")
+eu.create_repository(repositoryName=name)
+eu_layer = os.urandom(1000)
+upload = eu.initiate_layer_upload(repositoryName=name)["uploadId"]
+eu.upload_layer_part(repositoryName=name, uploadId=upload, partFirstByte=0, partLastByte=999, layerPartBlob=eu_layer)
+eu.complete_layer_upload(repositoryName=name, uploadId=upload, layerDigests=[sha(eu_layer)])
+eu_secret = base64.b64decode(eu.get_authorization_token()["authorizationData"][0]["authorizationToken"]).decode().split(":", 1)[1]
+port = os.environ["AWS_ENDPOINT_URL"].rsplit(":", 1)[1].rstrip("/")
+host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+curl = os.environ.get("SOCKERLESS_CURL", "curl")
+blob_path = f"/v2/{name}/blobs/{sha(eu_layer)}"
+forms = {
+    "https with SNI": ["-k", "--resolve", f"{host}:{port}:127.0.0.1", f"https://{host}:{port}{blob_path}"],
+    "proxy": ["-x", f"http://127.0.0.1:{port}", f"http://{host}{blob_path}"],
+    "Host header": ["-H", f"Host: {host}", f"http://127.0.0.1:{port}{blob_path}"],
+}
+for form, args in forms.items():
+    result = subprocess.run([curl, "-s", "-f", "-u", f"AWS:{eu_secret}", *args], capture_output=True)
+    check(result.returncode == 0 and result.stdout == eu_layer, f"{form}: {result.returncode} {result.stderr!r}")
+check(http("GET", blob_path, eu_secret)[0] == 404, "the path form is the default region")
 done("ecr registry http")

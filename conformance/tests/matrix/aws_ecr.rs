@@ -8,9 +8,11 @@ use conformance::{Cell, Sandbox, Sockerless, clients};
 fn scenario(suite: &str, name: &str, client: &str, script: &str) {
     let _cell = Cell::new(suite, "aws", name, client);
     let skopeo = clients::find("skopeo");
+    let curl = clients::curl();
     let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
     sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_CURL", curl.to_str().expect("UTF-8 path"));
     sandbox.run_script(script, &[]);
 }
 
@@ -28,7 +30,12 @@ fn ecr_oras() {
 
 #[test]
 fn ecr_registry_http() {
-    scenario("registry", "ecr-registry-http", "python", "aws/ecr_registry_http.py");
+    scenario(
+        "registry",
+        "ecr-registry-http",
+        "python",
+        "aws/ecr_registry_http.py",
+    );
 }
 
 #[test]

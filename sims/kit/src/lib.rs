@@ -298,7 +298,7 @@ impl Kit {
             .unwrap_or_else(|p| p.into_inner());
         limits.retain(|(existing, _)| existing != prefix);
         limits.push((prefix.to_string(), limit));
-        limits.sort_by(|left, right| right.0.len().cmp(&left.0.len()));
+        limits.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
     }
 
     /// Where the server keeps files that are not store records (registry blobs): the state

@@ -232,33 +232,40 @@ async fn copy_hashing(
     Ok((size, hasher))
 }
 
+/// A `Range` header no part of the blob satisfies (or that does not parse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsatisfiable;
+
 /// Parses a `Range: bytes=START-END` request header against a blob of `size` bytes: the
-/// inclusive bounds, `None` when the header asks for no range, `Err` when unsatisfiable.
-pub fn parse_range(header: &str, size: u64) -> Result<(u64, u64), ()> {
-    let spec = header.trim().strip_prefix("bytes=").ok_or(())?;
-    let (start, end) = spec.split_once('-').ok_or(())?;
+/// inclusive bounds, or [`Unsatisfiable`].
+pub fn parse_range(header: &str, size: u64) -> Result<(u64, u64), Unsatisfiable> {
+    let spec = header.trim().strip_prefix("bytes=").ok_or(Unsatisfiable)?;
+    let (start, end) = spec.split_once('-').ok_or(Unsatisfiable)?;
     let (start, end) = match (start.trim(), end.trim()) {
         ("", suffix) => {
-            let suffix: u64 = suffix.parse().map_err(|_| ())?;
+            let suffix: u64 = suffix.parse().map_err(|_| Unsatisfiable)?;
             if suffix == 0 {
-                return Err(());
+                return Err(Unsatisfiable);
             }
-            (size.saturating_sub(suffix), size.checked_sub(1).ok_or(())?)
+            (
+                size.saturating_sub(suffix),
+                size.checked_sub(1).ok_or(Unsatisfiable)?,
+            )
         }
         (start, "") => (
-            start.parse().map_err(|_| ())?,
-            size.checked_sub(1).ok_or(())?,
+            start.parse().map_err(|_| Unsatisfiable)?,
+            size.checked_sub(1).ok_or(Unsatisfiable)?,
         ),
         (start, end) => {
-            let end: u64 = end.parse().map_err(|_| ())?;
+            let end: u64 = end.parse().map_err(|_| Unsatisfiable)?;
             (
-                start.parse().map_err(|_| ())?,
+                start.parse().map_err(|_| Unsatisfiable)?,
                 end.min(size.saturating_sub(1)),
             )
         }
     };
     if start > end || start >= size {
-        return Err(());
+        return Err(Unsatisfiable);
     }
     Ok((start, end))
 }
@@ -280,16 +287,17 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let cases: [(&str, u64, Result<(u64, u64), ()>); 9] = [
+        type Case = (&'static str, u64, Result<(u64, u64), Unsatisfiable>);
+        let cases: [Case; 9] = [
             ("bytes=0-9", 100, Ok((0, 9))),
             ("bytes=90-", 100, Ok((90, 99))),
             ("bytes=-10", 100, Ok((90, 99))),
             ("bytes=50-500", 100, Ok((50, 99))),
-            ("bytes=100-", 100, Err(())),
-            ("bytes=5-4", 100, Err(())),
-            ("items=0-1", 100, Err(())),
-            ("bytes=-0", 100, Err(())),
-            ("bytes=0-0", 0, Err(())),
+            ("bytes=100-", 100, Err(Unsatisfiable)),
+            ("bytes=5-4", 100, Err(Unsatisfiable)),
+            ("items=0-1", 100, Err(Unsatisfiable)),
+            ("bytes=-0", 100, Err(Unsatisfiable)),
+            ("bytes=0-0", 0, Err(Unsatisfiable)),
         ];
         for (header, size, expected) in cases {
             assert_eq!(parse_range(header, size), expected, "{header}");

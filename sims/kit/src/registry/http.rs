@@ -32,13 +32,13 @@ pub fn router(registry: Arc<Registry>) -> Router {
 }
 
 enum Failure {
-    Error(RegistryError),
-    Challenge(Challenge),
+    Error(Box<RegistryError>),
+    Challenge(Box<Challenge>),
 }
 
 impl From<RegistryError> for Failure {
     fn from(error: RegistryError) -> Self {
-        Failure::Error(error)
+        Failure::Error(Box::new(error))
     }
 }
 
@@ -50,7 +50,7 @@ async fn handle(State(registry): State<Arc<Registry>>, request: Request) -> Resp
         Ok(response) => response,
         Err(failure) => {
             let (error, challenge) = match failure {
-                Failure::Error(error) => (error, None),
+                Failure::Error(error) => (*error, None),
                 Failure::Challenge(challenge) => {
                     (challenge.error, Some(challenge.www_authenticate))
                 }
@@ -96,7 +96,7 @@ fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
@@ -329,7 +329,7 @@ async fn get_blob(
     let range = match range {
         Some(header) => match parse_range(header, size) {
             Ok(range) => Some(range),
-            Err(()) => {
+            Err(_) => {
                 return Ok(empty(
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     &[("Content-Range", format!("bytes */{size}"))],

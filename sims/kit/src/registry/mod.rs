@@ -68,7 +68,7 @@ pub struct Challenge {
 /// What the provider decides.
 pub trait Provider: Send + Sync + 'static {
     /// The namespace the request addresses, if its credentials are good for it.
-    fn authenticate(&self, request: &RequestHead<'_>) -> Result<String, Challenge>;
+    fn authenticate(&self, request: &RequestHead<'_>) -> Result<String, Box<Challenge>>;
 
     /// Whether repository `name` of `namespace` may be read or pushed to; the provider's
     /// NAME_UNKNOWN (or DENIED) otherwise.

@@ -69,7 +69,11 @@ impl EcrAccess {
     }
 
     /// Issues a password for `account_id`, valid for `lifetime_ms`; the password.
-    pub fn issue(&self, account_id: &str, lifetime_ms: i64) -> Result<(String, i64), simkit::store::StoreError> {
+    pub fn issue(
+        &self,
+        account_id: &str,
+        lifetime_ms: i64,
+    ) -> Result<(String, i64), simkit::store::StoreError> {
         let password = self.kit.ids().hex(64);
         let expires_at = self.kit.clock().now_millis() + lifetime_ms;
         self.tokens.insert(
@@ -94,7 +98,7 @@ fn split_namespace(namespace: &str) -> (&str, &str) {
 }
 
 impl Provider for EcrAccess {
-    fn authenticate(&self, request: &RequestHead<'_>) -> Result<String, Challenge> {
+    fn authenticate(&self, request: &RequestHead<'_>) -> Result<String, Box<Challenge>> {
         let (account, region) = request
             .host
             .and_then(parse_registry_host)
@@ -107,22 +111,22 @@ impl Provider for EcrAccess {
         });
         let password = signed.or_else(|| {
             request
-            .authorization
-            .and_then(|value| value.strip_prefix("Basic "))
-            .and_then(|encoded| STANDARD.decode(encoded.trim()).ok())
-            .and_then(|decoded| String::from_utf8(decoded).ok())
-            .and_then(|pair| pair.strip_prefix("AWS:").map(String::from))
+                .authorization
+                .and_then(|value| value.strip_prefix("Basic "))
+                .and_then(|encoded| STANDARD.decode(encoded.trim()).ok())
+                .and_then(|decoded| String::from_utf8(decoded).ok())
+                .and_then(|pair| pair.strip_prefix("AWS:").map(String::from))
         });
         match password {
             Some(password) if self.valid_password(&password, &account) => {
                 Ok(format!("{account}/{region}"))
             }
-            _ => Err(Challenge {
+            _ => Err(Box::new(Challenge {
                 www_authenticate: format!(
                     "Basic realm=\"https://{account}.dkr.ecr.{region}.amazonaws.com/\",service=\"ecr.amazonaws.com\""
                 ),
                 error: RegistryError::with_message(Code::Unauthorized, "Not Authorized"),
-            }),
+            })),
         }
     }
 
@@ -133,7 +137,9 @@ impl Provider for EcrAccess {
         let (account, _) = split_namespace(namespace);
         Err(RegistryError::with_message(
             Code::NameUnknown,
-            format!("The repository with name '{name}' does not exist in the registry with id '{account}'"),
+            format!(
+                "The repository with name '{name}' does not exist in the registry with id '{account}'"
+            ),
         ))
     }
 
@@ -168,8 +174,14 @@ mod tests {
     #[test]
     fn registry_hosts() {
         let cases = [
-            ("123456789012.dkr.ecr.us-east-1.amazonaws.com", Some(("123456789012", "us-east-1"))),
-            ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", Some(("123456789012", "cn-north-1"))),
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                Some(("123456789012", "us-east-1")),
+            ),
+            (
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+                Some(("123456789012", "cn-north-1")),
+            ),
             ("12345.dkr.ecr.us-east-1.amazonaws.com", None),
             ("127.0.0.1", None),
             ("123456789012.dkr.ecr..amazonaws.com", None),

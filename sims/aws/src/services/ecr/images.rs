@@ -24,20 +24,28 @@ fn resolve(
     let digest = match &id.image_digest {
         Some(text) => Some(
             Digest::parse(text)
-                .map_err(|_| ("InvalidImageDigest", format!("Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'")))?,
+                .map_err(|_| ("InvalidImageDigest", "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'".to_string()))?,
         ),
         None => None,
     };
     let by_tag = match &id.image_tag {
-        Some(tag) => ecr.registry.resolve(&namespace, name, &Reference::Tag(tag.clone())),
+        Some(tag) => ecr
+            .registry
+            .resolve(&namespace, name, &Reference::Tag(tag.clone())),
         None => None,
     };
     let digest = match (digest, by_tag, &id.image_tag) {
         (None, None, None) => {
-            return Err(("MissingDigestAndTag", "Invalid request parameters: both tag and digest cannot be null".into()));
+            return Err((
+                "MissingDigestAndTag",
+                "Invalid request parameters: both tag and digest cannot be null".into(),
+            ));
         }
         (Some(digest), Some(tagged), _) if digest != tagged => {
-            return Err(("ImageTagDoesNotMatchDigest", "Invalid request parameters: given tag does not map to the given digest".into()));
+            return Err((
+                "ImageTagDoesNotMatchDigest",
+                "Invalid request parameters: given tag does not map to the given digest".into(),
+            ));
         }
         (Some(_), None, Some(_)) => return Ok(None),
         (Some(digest), _, _) => digest,
@@ -70,7 +78,14 @@ fn image_size(image: &registry::Image) -> i64 {
 }
 
 impl Ecr {
-    fn image_detail(&self, scope: &Scope, name: &str, image: &registry::Image, archived: Option<i64>, scanned: Option<i64>) -> ImageDetail {
+    fn image_detail(
+        &self,
+        scope: &Scope,
+        name: &str,
+        image: &registry::Image,
+        archived: Option<i64>,
+        scanned: Option<i64>,
+    ) -> ImageDetail {
         let manifest = &image.manifest;
         ImageDetail {
             registry_id: Some(scope.account_id.clone()),
@@ -89,10 +104,20 @@ impl Ecr {
                 finding_severity_counts: Some(BTreeMap::new()),
             }),
             image_manifest_media_type: Some(manifest.media_type.clone()),
-            artifact_media_type: manifest.artifact_type.clone().or(manifest.config_media_type.clone()),
+            artifact_media_type: manifest
+                .artifact_type
+                .clone()
+                .or(manifest.config_media_type.clone()),
             last_recorded_pull_time: manifest.last_pulled_at.map(Timestamp::from_millis),
             subject_manifest_digest: manifest.subject.clone(),
-            image_status: Some(if archived.is_some() { "ARCHIVED" } else { "ACTIVE" }.into()),
+            image_status: Some(
+                if archived.is_some() {
+                    "ARCHIVED"
+                } else {
+                    "ACTIVE"
+                }
+                .into(),
+            ),
             last_archived_at: archived.map(Timestamp::from_millis),
             last_activated_at: None,
         }
@@ -145,7 +170,13 @@ impl Ecr {
                     .iter()
                     .map(|image| {
                         let digest = image.digest.as_str();
-                        self.image_detail(&scope, &name, image, record.archived.get(digest).copied(), record.scans.get(digest).copied())
+                        self.image_detail(
+                            &scope,
+                            &name,
+                            image,
+                            record.archived.get(digest).copied(),
+                            record.scans.get(digest).copied(),
+                        )
                     })
                     .collect(),
             ),
@@ -184,11 +215,20 @@ impl Ecr {
                 for tag in image.tags {
                     entries.push((
                         format!("{digest}\0{tag}"),
-                        ImageIdentifier { image_digest: Some(digest.clone()), image_tag: Some(tag) },
+                        ImageIdentifier {
+                            image_digest: Some(digest.clone()),
+                            image_tag: Some(tag),
+                        },
                     ));
                 }
             } else if !tagged && untagged {
-                entries.push((digest.clone(), ImageIdentifier { image_digest: Some(digest), image_tag: None }));
+                entries.push((
+                    digest.clone(),
+                    ImageIdentifier {
+                        image_digest: Some(digest),
+                        image_tag: None,
+                    },
+                ));
             }
         }
         let page = page(entries, input.next_token.as_deref(), input.max_results, 100)?;
@@ -224,14 +264,19 @@ impl Ecr {
             if let Some(accepted) = &input.accepted_media_types
                 && !accepted.contains(&image.manifest.media_type)
             {
-                failures.push(failure(id, "UnsupportedImageType", "Image type is not supported"));
+                failures.push(failure(
+                    id,
+                    "UnsupportedImageType",
+                    "Image type is not supported",
+                ));
                 continue;
             }
             if record.archived.contains_key(image.digest.as_str()) {
                 failures.push(failure(id, "ImageNotFound", "Requested image is archived"));
                 continue;
             }
-            self.registry.record_pull(&namespace, &name, &image.digest)?;
+            self.registry
+                .record_pull(&namespace, &name, &image.digest)?;
             images.push(Image {
                 registry_id: Some(scope.account_id.clone()),
                 repository_name: Some(name.clone()),
@@ -279,7 +324,10 @@ impl Ecr {
                 && image.tags.len() > 1
             {
                 self.registry.untag(&namespace, &name, tag)?;
-                deleted.push(ImageIdentifier { image_digest: Some(digest), image_tag: Some(tag.clone()) });
+                deleted.push(ImageIdentifier {
+                    image_digest: Some(digest),
+                    image_tag: Some(tag.clone()),
+                });
                 continue;
             }
             let tags = self
@@ -287,10 +335,16 @@ impl Ecr {
                 .delete_manifest(&namespace, &name, &image.digest)?
                 .unwrap_or_default();
             if tags.is_empty() {
-                deleted.push(ImageIdentifier { image_digest: Some(digest.clone()), image_tag: None });
+                deleted.push(ImageIdentifier {
+                    image_digest: Some(digest.clone()),
+                    image_tag: None,
+                });
             }
             for tag in tags {
-                deleted.push(ImageIdentifier { image_digest: Some(digest.clone()), image_tag: Some(tag) });
+                deleted.push(ImageIdentifier {
+                    image_digest: Some(digest.clone()),
+                    image_tag: Some(tag),
+                });
             }
         }
         Ok(BatchDeleteImageResponse {
@@ -319,9 +373,10 @@ impl Ecr {
         }
         let tag = input.image_tag.clone();
         let existing = self.registry.manifest(&namespace, &name, &digest).is_some();
-        let tag_target = tag
-            .as_ref()
-            .and_then(|tag| self.registry.resolve(&namespace, &name, &Reference::Tag(tag.clone())));
+        let tag_target = tag.as_ref().and_then(|tag| {
+            self.registry
+                .resolve(&namespace, &name, &Reference::Tag(tag.clone()))
+        });
         if existing && (tag.is_none() || tag_target.as_ref() == Some(&digest)) {
             return Err(EcrError::ImageAlreadyExists(format!(
                 "Image with digest '{digest}' and tag '{}' already exists in the repository with name '{name}' in registry with id '{}'",
@@ -364,7 +419,10 @@ impl Ecr {
             image: Some(Image {
                 registry_id: Some(scope.account_id.clone()),
                 repository_name: Some(name),
-                image_id: Some(ImageIdentifier { image_digest: Some(stored.to_string()), image_tag: tag }),
+                image_id: Some(ImageIdentifier {
+                    image_digest: Some(stored.to_string()),
+                    image_tag: tag,
+                }),
                 image_manifest: Some(input.image_manifest),
                 image_manifest_media_type: manifest.map(|m| m.media_type),
             }),
@@ -372,7 +430,12 @@ impl Ecr {
     }
 
     /// The image an ID names, or ECR's ImageNotFoundException.
-    fn find_image(&self, scope: &Scope, name: &str, id: &ImageIdentifier) -> Result<registry::Image, EcrError> {
+    fn find_image(
+        &self,
+        scope: &Scope,
+        name: &str,
+        id: &ImageIdentifier,
+    ) -> Result<registry::Image, EcrError> {
         match resolve(self, scope, name, id) {
             Ok(Some(image)) => Ok(image),
             Ok(None) => Err(scope.image_not_found(name, id)),
@@ -403,8 +466,14 @@ impl Ecr {
         Ok(StartImageScanResponse {
             registry_id: Some(scope.account_id),
             repository_name: Some(name),
-            image_id: Some(ImageIdentifier { image_digest: Some(image.digest.to_string()), image_tag: input.image_id.image_tag }),
-            image_scan_status: Some(ImageScanStatus { status: Some("IN_PROGRESS".into()), description: None }),
+            image_id: Some(ImageIdentifier {
+                image_digest: Some(image.digest.to_string()),
+                image_tag: input.image_id.image_tag,
+            }),
+            image_scan_status: Some(ImageScanStatus {
+                status: Some("IN_PROGRESS".into()),
+                description: None,
+            }),
         })
     }
 
@@ -427,7 +496,10 @@ impl Ecr {
         Ok(DescribeImageScanFindingsResponse {
             registry_id: Some(scope.account_id),
             repository_name: Some(name),
-            image_id: Some(ImageIdentifier { image_digest: Some(image.digest.to_string()), image_tag: input.image_id.image_tag }),
+            image_id: Some(ImageIdentifier {
+                image_digest: Some(image.digest.to_string()),
+                image_tag: input.image_id.image_tag,
+            }),
             image_scan_status: Some(ImageScanStatus {
                 status: Some("COMPLETE".into()),
                 description: Some("The scan was completed successfully.".into()),
@@ -461,7 +533,10 @@ impl Ecr {
             .into_iter()
             .filter_map(|image| {
                 let manifest = &image.manifest;
-                let artifact_type = manifest.artifact_type.clone().or(manifest.config_media_type.clone());
+                let artifact_type = manifest
+                    .artifact_type
+                    .clone()
+                    .or(manifest.config_media_type.clone());
                 if let Some(wanted) = &wanted
                     && !artifact_type.as_ref().is_some_and(|t| wanted.contains(t))
                 {
@@ -515,7 +590,10 @@ impl Ecr {
         Ok(UpdateImageStorageClassResponse {
             registry_id: Some(scope.account_id),
             repository_name: Some(name),
-            image_id: Some(ImageIdentifier { image_digest: Some(digest), image_tag: input.image_id.image_tag }),
+            image_id: Some(ImageIdentifier {
+                image_digest: Some(digest),
+                image_tag: input.image_id.image_tag,
+            }),
             image_status: Some(if archive { "ARCHIVED" } else { "ACTIVATING" }.into()),
         })
     }
@@ -549,7 +627,10 @@ impl Ecr {
             .collect();
         Ok(DescribeImageReplicationStatusResponse {
             repository_name: Some(name),
-            image_id: Some(ImageIdentifier { image_digest: Some(image.digest.to_string()), image_tag: input.image_id.image_tag }),
+            image_id: Some(ImageIdentifier {
+                image_digest: Some(image.digest.to_string()),
+                image_tag: input.image_id.image_tag,
+            }),
             replication_statuses: Some(statuses),
         })
     }
@@ -570,7 +651,9 @@ impl Ecr {
             .flat_map(|configuration| configuration.rules.iter())
             .filter(|rule| {
                 rule.repository_filters.as_ref().is_none_or(|filters| {
-                    filters.iter().any(|f| super::wildcard_matches(&f.filter, &name))
+                    filters
+                        .iter()
+                        .any(|f| super::wildcard_matches(&f.filter, &name))
                 })
             })
             .map(|rule| ImageSigningStatus {
@@ -582,7 +665,10 @@ impl Ecr {
             .collect();
         Ok(DescribeImageSigningStatusResponse {
             repository_name: Some(name),
-            image_id: Some(ImageIdentifier { image_digest: Some(image.digest.to_string()), image_tag: input.image_id.image_tag }),
+            image_id: Some(ImageIdentifier {
+                image_digest: Some(image.digest.to_string()),
+                image_tag: input.image_id.image_tag,
+            }),
             registry_id: Some(scope.account_id),
             signing_statuses: Some(statuses),
         })

@@ -144,10 +144,13 @@ impl Ecr {
             )));
         }
         let text = input.layer_digests.first().cloned().unwrap_or_default();
-        let digest = Digest::parse(&text).map_err(|_| {
-            EcrError::InvalidLayer(format!("Invalid layer digest '{text}'"))
-        })?;
-        if self.registry.blob_size(&namespace, &name, &digest).is_some() {
+        let digest = Digest::parse(&text)
+            .map_err(|_| EcrError::InvalidLayer(format!("Invalid layer digest '{text}'")))?;
+        if self
+            .registry
+            .blob_size(&namespace, &name, &digest)
+            .is_some()
+        {
             self.registry.cancel_upload(&id)?;
             return Err(EcrError::LayerAlreadyExists(format!(
                 "Layer with digest '{digest}' already exists in the repository with name '{name}' in registry with id '{}'",
@@ -187,7 +190,8 @@ impl Ecr {
         };
         let digest = Digest::parse(&input.layer_digest).map_err(|_| {
             EcrError::InvalidParameter(
-                "Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid digest'".into(),
+                "Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid digest'"
+                    .into(),
             )
         })?;
         self.registry

@@ -54,7 +54,11 @@ fn strings(value: Option<&Value>) -> Result<Vec<String>, String> {
         None => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| item.as_str().map(String::from).ok_or_else(|| failure("string expected")))
+            .map(|item| {
+                item.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| failure("string expected"))
+            })
             .collect(),
         Some(_) => Err(failure("array expected")),
     }
@@ -68,31 +72,46 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
         .and_then(Value::as_array)
         .ok_or_else(|| failure("object has missing required properties ([\"rules\"])"))?;
     if rules.is_empty() {
-        return Err(failure("array is too short: must have at least 1 elements but instance has 0 elements"));
+        return Err(failure(
+            "array is too short: must have at least 1 elements but instance has 0 elements",
+        ));
     }
     let mut parsed = Vec::new();
     for rule in rules {
         let priority = rule
             .get("rulePriority")
             .and_then(Value::as_i64)
-            .ok_or_else(|| failure("object has missing required properties ([\"rulePriority\"])"))?;
+            .ok_or_else(|| {
+                failure("object has missing required properties ([\"rulePriority\"])")
+            })?;
         let selection = rule
             .get("selection")
             .ok_or_else(|| failure("object has missing required properties ([\"selection\"])"))?;
-        let action = rule.get("action").and_then(|a| a.get("type")).and_then(Value::as_str);
+        let action = rule
+            .get("action")
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str);
         if action != Some("expire") {
-            return Err(failure("instance value not found in enum (possible values: [\"expire\"])"));
+            return Err(failure(
+                "instance value not found in enum (possible values: [\"expire\"])",
+            ));
         }
         let tag_status = match selection.get("tagStatus").and_then(Value::as_str) {
             Some("tagged") => TagStatus::Tagged,
             Some("untagged") => TagStatus::Untagged,
             Some("any") => TagStatus::Any,
-            _ => return Err(failure("instance value not found in enum (possible values: [\"tagged\",\"untagged\",\"any\"])")),
+            _ => {
+                return Err(failure(
+                    "instance value not found in enum (possible values: [\"tagged\",\"untagged\",\"any\"])",
+                ));
+            }
         };
         let tag_prefixes = strings(selection.get("tagPrefixList"))?;
         let tag_patterns = strings(selection.get("tagPatternList"))?;
         if tag_status == TagStatus::Tagged && tag_prefixes.is_empty() && tag_patterns.is_empty() {
-            return Err(failure("'tagPrefixList' or 'tagPatternList' is required when 'tagStatus' is 'tagged'"));
+            return Err(failure(
+                "'tagPrefixList' or 'tagPatternList' is required when 'tagStatus' is 'tagged'",
+            ));
         }
         let number = selection
             .get("countNumber")
@@ -103,16 +122,28 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
             Some("imageCountMoreThan") => Count::MoreThan(number),
             Some("sinceImagePushed") => {
                 if selection.get("countUnit").and_then(Value::as_str) != Some("days") {
-                    return Err(failure("'countUnit' must be 'days' when 'countType' is 'sinceImagePushed'"));
+                    return Err(failure(
+                        "'countUnit' must be 'days' when 'countType' is 'sinceImagePushed'",
+                    ));
                 }
                 Count::SincePushedDays(number)
             }
-            _ => return Err(failure("instance value not found in enum (possible values: [\"imageCountMoreThan\",\"sinceImagePushed\"])")),
+            _ => {
+                return Err(failure(
+                    "instance value not found in enum (possible values: [\"imageCountMoreThan\",\"sinceImagePushed\"])",
+                ));
+            }
         };
         if parsed.iter().any(|r: &Rule| r.priority == priority) {
             return Err(failure("rulePriority must be unique"));
         }
-        parsed.push(Rule { priority, tag_status, tag_prefixes, tag_patterns, count });
+        parsed.push(Rule {
+            priority,
+            tag_status,
+            tag_prefixes,
+            tag_patterns,
+            count,
+        });
     }
     parsed.sort_by_key(|rule| rule.priority);
     Ok(parsed)
@@ -124,7 +155,10 @@ fn selects(rule: &Rule, image: &Candidate) -> bool {
         TagStatus::Any => true,
         TagStatus::Tagged => {
             !image.tags.is_empty()
-                && (rule.tag_prefixes.iter().any(|p| image.tags.iter().any(|t| t.starts_with(p.as_str())))
+                && (rule
+                    .tag_prefixes
+                    .iter()
+                    .any(|p| image.tags.iter().any(|t| t.starts_with(p.as_str())))
                     || rule
                         .tag_patterns
                         .iter()
@@ -142,7 +176,7 @@ pub fn evaluate(rules: &[Rule], images: &[Candidate], now: i64) -> Vec<Expiry> {
             .iter()
             .filter(|image| !claimed.contains(&image.digest.as_str()) && selects(rule, image))
             .collect();
-        selected.sort_by(|a, b| b.pushed_at.cmp(&a.pushed_at));
+        selected.sort_by_key(|image| std::cmp::Reverse(image.pushed_at));
         let expired: Vec<&Candidate> = match rule.count {
             Count::MoreThan(keep) => selected.into_iter().skip(keep as usize).collect(),
             Count::SincePushedDays(days) => selected
@@ -155,7 +189,10 @@ pub fn evaluate(rules: &[Rule], images: &[Candidate], now: i64) -> Vec<Expiry> {
             claimed.push(&image.digest);
         }
         for image in expired {
-            expiries.push(Expiry { digest: image.digest.clone(), priority: rule.priority });
+            expiries.push(Expiry {
+                digest: image.digest.clone(),
+                priority: rule.priority,
+            });
         }
     }
     expiries
@@ -166,7 +203,11 @@ mod tests {
     use super::*;
 
     fn image(digest: &str, tags: &[&str], pushed_at: i64) -> Candidate {
-        Candidate { digest: digest.into(), tags: tags.iter().map(|t| t.to_string()).collect(), pushed_at }
+        Candidate {
+            digest: digest.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            pushed_at,
+        }
     }
 
     #[test]
@@ -188,8 +229,16 @@ mod tests {
         let rules = parse(r#"{"rules":[
             {"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["prod"],"countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}},
             {"rulePriority":2,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}"#).expect("policy");
-        let images = [image("a", &["prod-1"], 1), image("b", &["prod-2"], 2), image("c", &[], 3), image("d", &["dev"], 4)];
-        let expired: Vec<(String, i64)> = evaluate(&rules, &images, 10).into_iter().map(|e| (e.digest, e.priority)).collect();
+        let images = [
+            image("a", &["prod-1"], 1),
+            image("b", &["prod-2"], 2),
+            image("c", &[], 3),
+            image("d", &["dev"], 4),
+        ];
+        let expired: Vec<(String, i64)> = evaluate(&rules, &images, 10)
+            .into_iter()
+            .map(|e| (e.digest, e.priority))
+            .collect();
         assert_eq!(expired, vec![("a".to_string(), 1), ("c".to_string(), 2)]);
     }
 }

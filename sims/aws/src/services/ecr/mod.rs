@@ -321,7 +321,11 @@ impl Ecr {
     }
 
     /// The repository `name` of the caller's registry.
-    pub(crate) fn repository(&self, scope: &Scope, name: &str) -> Result<RepositoryRecord, EcrError> {
+    pub(crate) fn repository(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<RepositoryRecord, EcrError> {
         self.repositories
             .get(&scope.key(name))
             .ok_or_else(|| scope.repository_not_found(name))

@@ -32,7 +32,11 @@ pub struct RegistrySettings {
 
 /// The account settings ECR knows, their allowed values, and the default.
 const ACCOUNT_SETTINGS: [(&str, &[&str], &str); 3] = [
-    ("BASIC_SCAN_TYPE_VERSION", &["AWS_NATIVE", "CLAIR"], "AWS_NATIVE"),
+    (
+        "BASIC_SCAN_TYPE_VERSION",
+        &["AWS_NATIVE", "CLAIR"],
+        "AWS_NATIVE",
+    ),
     ("REGISTRY_POLICY_SCOPE", &["V1", "V2"], "V2"),
     ("BLOB_MOUNTING", &["ENABLED", "DISABLED"], "DISABLED"),
 ];
@@ -56,9 +60,7 @@ fn upstream_of(url: &str) -> Option<(&'static str, bool)> {
 
 impl Ecr {
     pub(crate) fn registry_settings(&self, scope: &Scope) -> RegistrySettings {
-        self.registries
-            .get(&scope.namespace())
-            .unwrap_or_default()
+        self.registries.get(&scope.namespace()).unwrap_or_default()
     }
 
     fn change_settings<R>(
@@ -72,17 +74,27 @@ impl Ecr {
         })
     }
 
-    pub(crate) async fn put_registry_policy(&self, ctx: &Ctx, input: PutRegistryPolicyRequest) -> Result<PutRegistryPolicyResponse, EcrError> {
+    pub(crate) async fn put_registry_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutRegistryPolicyRequest,
+    ) -> Result<PutRegistryPolicyResponse, EcrError> {
         let scope = Scope::of(ctx);
         super::repositories::check_policy(
             &input.policy_text,
-            &format!("arn:aws:ecr:{}:{}:repository/*", scope.region, scope.account_id),
+            &format!(
+                "arn:aws:ecr:{}:{}:repository/*",
+                scope.region, scope.account_id
+            ),
         )?;
         self.change_settings(&scope, |settings| {
             settings.policy = Some(input.policy_text.clone());
             Ok(())
         })?;
-        Ok(PutRegistryPolicyResponse { registry_id: Some(scope.account_id), policy_text: Some(input.policy_text) })
+        Ok(PutRegistryPolicyResponse {
+            registry_id: Some(scope.account_id),
+            policy_text: Some(input.policy_text),
+        })
     }
 
     fn registry_policy_not_found(scope: &Scope) -> EcrError {
@@ -92,34 +104,68 @@ impl Ecr {
         ))
     }
 
-    pub(crate) async fn get_registry_policy(&self, ctx: &Ctx, _input: GetRegistryPolicyRequest) -> Result<GetRegistryPolicyResponse, EcrError> {
+    pub(crate) async fn get_registry_policy(
+        &self,
+        ctx: &Ctx,
+        _input: GetRegistryPolicyRequest,
+    ) -> Result<GetRegistryPolicyResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let policy = self.registry_settings(&scope).policy.ok_or_else(|| Self::registry_policy_not_found(&scope))?;
-        Ok(GetRegistryPolicyResponse { registry_id: Some(scope.account_id), policy_text: Some(policy) })
-    }
-
-    pub(crate) async fn delete_registry_policy(&self, ctx: &Ctx, _input: DeleteRegistryPolicyRequest) -> Result<DeleteRegistryPolicyResponse, EcrError> {
-        let scope = Scope::of(ctx);
-        let policy = self.change_settings(&scope, |settings| {
-            settings.policy.take().ok_or_else(|| Self::registry_policy_not_found(&scope))
-        })?;
-        Ok(DeleteRegistryPolicyResponse { registry_id: Some(scope.account_id), policy_text: Some(policy) })
-    }
-
-    fn scanning(settings: &RegistrySettings) -> RegistryScanningConfiguration {
-        settings.scanning.clone().unwrap_or(RegistryScanningConfiguration {
-            scan_type: Some("BASIC".into()),
-            rules: Some(Vec::new()),
+        let policy = self
+            .registry_settings(&scope)
+            .policy
+            .ok_or_else(|| Self::registry_policy_not_found(&scope))?;
+        Ok(GetRegistryPolicyResponse {
+            registry_id: Some(scope.account_id),
+            policy_text: Some(policy),
         })
     }
 
-    pub(crate) async fn get_registry_scanning_configuration(&self, ctx: &Ctx, _input: GetRegistryScanningConfigurationRequest) -> Result<GetRegistryScanningConfigurationResponse, EcrError> {
+    pub(crate) async fn delete_registry_policy(
+        &self,
+        ctx: &Ctx,
+        _input: DeleteRegistryPolicyRequest,
+    ) -> Result<DeleteRegistryPolicyResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let configuration = Self::scanning(&self.registry_settings(&scope));
-        Ok(GetRegistryScanningConfigurationResponse { registry_id: Some(scope.account_id), scanning_configuration: Some(configuration) })
+        let policy = self.change_settings(&scope, |settings| {
+            settings
+                .policy
+                .take()
+                .ok_or_else(|| Self::registry_policy_not_found(&scope))
+        })?;
+        Ok(DeleteRegistryPolicyResponse {
+            registry_id: Some(scope.account_id),
+            policy_text: Some(policy),
+        })
     }
 
-    pub(crate) async fn put_registry_scanning_configuration(&self, ctx: &Ctx, input: PutRegistryScanningConfigurationRequest) -> Result<PutRegistryScanningConfigurationResponse, EcrError> {
+    fn scanning(settings: &RegistrySettings) -> RegistryScanningConfiguration {
+        settings
+            .scanning
+            .clone()
+            .unwrap_or(RegistryScanningConfiguration {
+                scan_type: Some("BASIC".into()),
+                rules: Some(Vec::new()),
+            })
+    }
+
+    pub(crate) async fn get_registry_scanning_configuration(
+        &self,
+        ctx: &Ctx,
+        _input: GetRegistryScanningConfigurationRequest,
+    ) -> Result<GetRegistryScanningConfigurationResponse, EcrError> {
+        let scope = Scope::of(ctx);
+        let configuration = Self::scanning(&self.registry_settings(&scope));
+        Ok(GetRegistryScanningConfigurationResponse {
+            registry_id: Some(scope.account_id),
+            scanning_configuration: Some(configuration),
+        })
+    }
+
+    pub(crate) async fn put_registry_scanning_configuration(
+        &self,
+        ctx: &Ctx,
+        input: PutRegistryScanningConfigurationRequest,
+    ) -> Result<PutRegistryScanningConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
         let configuration = RegistryScanningConfiguration {
             scan_type: Some(input.scan_type.unwrap_or_else(|| "BASIC".into())),
@@ -129,12 +175,20 @@ impl Ecr {
             settings.scanning = Some(configuration.clone());
             Ok(())
         })?;
-        Ok(PutRegistryScanningConfigurationResponse { registry_scanning_configuration: Some(configuration) })
+        Ok(PutRegistryScanningConfigurationResponse {
+            registry_scanning_configuration: Some(configuration),
+        })
     }
 
-    pub(crate) async fn batch_get_repository_scanning_configuration(&self, ctx: &Ctx, input: BatchGetRepositoryScanningConfigurationRequest) -> Result<BatchGetRepositoryScanningConfigurationResponse, EcrError> {
+    pub(crate) async fn batch_get_repository_scanning_configuration(
+        &self,
+        ctx: &Ctx,
+        input: BatchGetRepositoryScanningConfigurationRequest,
+    ) -> Result<BatchGetRepositoryScanningConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let registry_rules = Self::scanning(&self.registry_settings(&scope)).rules.unwrap_or_default();
+        let registry_rules = Self::scanning(&self.registry_settings(&scope))
+            .rules
+            .unwrap_or_default();
         let mut configurations = Vec::new();
         let mut failures = Vec::new();
         for name in input.repository_names {
@@ -147,7 +201,9 @@ impl Ecr {
                 continue;
             };
             let applied: Option<&RegistryScanningRule> = registry_rules.iter().find(|rule| {
-                rule.repository_filters.iter().any(|f| super::wildcard_matches(&f.filter, &name))
+                rule.repository_filters
+                    .iter()
+                    .any(|f| super::wildcard_matches(&f.filter, &name))
             });
             let (frequency, filters) = match applied {
                 Some(rule) => (rule.scan_frequency.clone(), rule.repository_filters.clone()),
@@ -162,15 +218,23 @@ impl Ecr {
                 applied_scan_filters: Some(filters),
             });
         }
-        Ok(BatchGetRepositoryScanningConfigurationResponse { scanning_configurations: Some(configurations), failures: Some(failures) })
+        Ok(BatchGetRepositoryScanningConfigurationResponse {
+            scanning_configurations: Some(configurations),
+            failures: Some(failures),
+        })
     }
 
-    pub(crate) async fn put_replication_configuration(&self, ctx: &Ctx, input: PutReplicationConfigurationRequest) -> Result<PutReplicationConfigurationResponse, EcrError> {
+    pub(crate) async fn put_replication_configuration(
+        &self,
+        ctx: &Ctx,
+        input: PutReplicationConfigurationRequest,
+    ) -> Result<PutReplicationConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
         let configuration = input.replication_configuration;
         for rule in &configuration.rules {
             for destination in &rule.destinations {
-                if destination.region == scope.region && destination.registry_id == scope.account_id {
+                if destination.region == scope.region && destination.registry_id == scope.account_id
+                {
                     return Err(EcrError::InvalidParameter(
                         "Invalid parameter at 'replicationConfiguration' failed to satisfy constraint: 'Replication destination cannot be the same as the source registry'".into(),
                     ));
@@ -181,26 +245,51 @@ impl Ecr {
             settings.replication = Some(configuration.clone());
             Ok(())
         })?;
-        Ok(PutReplicationConfigurationResponse { replication_configuration: Some(configuration) })
+        Ok(PutReplicationConfigurationResponse {
+            replication_configuration: Some(configuration),
+        })
     }
 
-    pub(crate) async fn describe_registry(&self, ctx: &Ctx, _input: DescribeRegistryRequest) -> Result<DescribeRegistryResponse, EcrError> {
+    pub(crate) async fn describe_registry(
+        &self,
+        ctx: &Ctx,
+        _input: DescribeRegistryRequest,
+    ) -> Result<DescribeRegistryResponse, EcrError> {
         let scope = Scope::of(ctx);
         let replication = self
             .registry_settings(&scope)
             .replication
             .unwrap_or(ReplicationConfiguration { rules: Vec::new() });
-        Ok(DescribeRegistryResponse { registry_id: Some(scope.account_id), replication_configuration: Some(replication) })
+        Ok(DescribeRegistryResponse {
+            registry_id: Some(scope.account_id),
+            replication_configuration: Some(replication),
+        })
     }
 
-    pub(crate) async fn get_account_setting(&self, ctx: &Ctx, input: GetAccountSettingRequest) -> Result<GetAccountSettingResponse, EcrError> {
+    pub(crate) async fn get_account_setting(
+        &self,
+        ctx: &Ctx,
+        input: GetAccountSettingRequest,
+    ) -> Result<GetAccountSettingResponse, EcrError> {
         let scope = Scope::of(ctx);
         let (name, _, default) = account_setting(&input.name)?;
-        let value = self.registry_settings(&scope).account_settings.get(name).cloned().unwrap_or_else(|| default.to_string());
-        Ok(GetAccountSettingResponse { name: Some(input.name), value: Some(value) })
+        let value = self
+            .registry_settings(&scope)
+            .account_settings
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| default.to_string());
+        Ok(GetAccountSettingResponse {
+            name: Some(input.name),
+            value: Some(value),
+        })
     }
 
-    pub(crate) async fn put_account_setting(&self, ctx: &Ctx, input: PutAccountSettingRequest) -> Result<PutAccountSettingResponse, EcrError> {
+    pub(crate) async fn put_account_setting(
+        &self,
+        ctx: &Ctx,
+        input: PutAccountSettingRequest,
+    ) -> Result<PutAccountSettingResponse, EcrError> {
         let scope = Scope::of(ctx);
         let (name, values, _) = account_setting(&input.name)?;
         if !values.contains(&input.value.as_str()) {
@@ -211,20 +300,31 @@ impl Ecr {
             )));
         }
         self.change_settings(&scope, |settings| {
-            settings.account_settings.insert(name.to_string(), input.value.clone());
+            settings
+                .account_settings
+                .insert(name.to_string(), input.value.clone());
             Ok(())
         })?;
-        Ok(PutAccountSettingResponse { name: Some(input.name), value: Some(input.value) })
+        Ok(PutAccountSettingResponse {
+            name: Some(input.name),
+            value: Some(input.value),
+        })
     }
 
-    pub(crate) async fn put_signing_configuration(&self, ctx: &Ctx, input: PutSigningConfigurationRequest) -> Result<PutSigningConfigurationResponse, EcrError> {
+    pub(crate) async fn put_signing_configuration(
+        &self,
+        ctx: &Ctx,
+        input: PutSigningConfigurationRequest,
+    ) -> Result<PutSigningConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
         let configuration = input.signing_configuration;
         self.change_settings(&scope, |settings| {
             settings.signing = Some(configuration.clone());
             Ok(())
         })?;
-        Ok(PutSigningConfigurationResponse { signing_configuration: Some(configuration) })
+        Ok(PutSigningConfigurationResponse {
+            signing_configuration: Some(configuration),
+        })
     }
 
     fn signing_not_found(scope: &Scope) -> EcrError {
@@ -234,33 +334,68 @@ impl Ecr {
         ))
     }
 
-    pub(crate) async fn get_signing_configuration(&self, ctx: &Ctx, _input: GetSigningConfigurationRequest) -> Result<GetSigningConfigurationResponse, EcrError> {
+    pub(crate) async fn get_signing_configuration(
+        &self,
+        ctx: &Ctx,
+        _input: GetSigningConfigurationRequest,
+    ) -> Result<GetSigningConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let configuration = self.registry_settings(&scope).signing.ok_or_else(|| Self::signing_not_found(&scope))?;
-        Ok(GetSigningConfigurationResponse { registry_id: Some(scope.account_id), signing_configuration: Some(configuration) })
+        let configuration = self
+            .registry_settings(&scope)
+            .signing
+            .ok_or_else(|| Self::signing_not_found(&scope))?;
+        Ok(GetSigningConfigurationResponse {
+            registry_id: Some(scope.account_id),
+            signing_configuration: Some(configuration),
+        })
     }
 
-    pub(crate) async fn delete_signing_configuration(&self, ctx: &Ctx, _input: DeleteSigningConfigurationRequest) -> Result<DeleteSigningConfigurationResponse, EcrError> {
+    pub(crate) async fn delete_signing_configuration(
+        &self,
+        ctx: &Ctx,
+        _input: DeleteSigningConfigurationRequest,
+    ) -> Result<DeleteSigningConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let configuration = self.change_settings(&scope, |settings| settings.signing.take().ok_or_else(|| Self::signing_not_found(&scope)))?;
-        Ok(DeleteSigningConfigurationResponse { registry_id: Some(scope.account_id), signing_configuration: Some(configuration) })
+        let configuration = self.change_settings(&scope, |settings| {
+            settings
+                .signing
+                .take()
+                .ok_or_else(|| Self::signing_not_found(&scope))
+        })?;
+        Ok(DeleteSigningConfigurationResponse {
+            registry_id: Some(scope.account_id),
+            signing_configuration: Some(configuration),
+        })
     }
 
-    pub(crate) async fn register_pull_time_update_exclusion(&self, ctx: &Ctx, input: RegisterPullTimeUpdateExclusionRequest) -> Result<RegisterPullTimeUpdateExclusionResponse, EcrError> {
+    pub(crate) async fn register_pull_time_update_exclusion(
+        &self,
+        ctx: &Ctx,
+        input: RegisterPullTimeUpdateExclusionRequest,
+    ) -> Result<RegisterPullTimeUpdateExclusionResponse, EcrError> {
         let scope = Scope::of(ctx);
         let now = self.now();
         let arn = input.principal_arn;
         self.change_settings(&scope, |settings| {
             if settings.pull_time_exclusions.contains_key(&arn) {
-                return Err(EcrError::ExclusionAlreadyExists(format!("The principal '{arn}' is already excluded from pull time updates.")));
+                return Err(EcrError::ExclusionAlreadyExists(format!(
+                    "The principal '{arn}' is already excluded from pull time updates."
+                )));
             }
             settings.pull_time_exclusions.insert(arn.clone(), now);
             Ok(())
         })?;
-        Ok(RegisterPullTimeUpdateExclusionResponse { principal_arn: Some(arn), created_at: Some(Timestamp::from_millis(now)) })
+        Ok(RegisterPullTimeUpdateExclusionResponse {
+            principal_arn: Some(arn),
+            created_at: Some(Timestamp::from_millis(now)),
+        })
     }
 
-    pub(crate) async fn deregister_pull_time_update_exclusion(&self, ctx: &Ctx, input: DeregisterPullTimeUpdateExclusionRequest) -> Result<DeregisterPullTimeUpdateExclusionResponse, EcrError> {
+    pub(crate) async fn deregister_pull_time_update_exclusion(
+        &self,
+        ctx: &Ctx,
+        input: DeregisterPullTimeUpdateExclusionRequest,
+    ) -> Result<DeregisterPullTimeUpdateExclusionResponse, EcrError> {
         let scope = Scope::of(ctx);
         let arn = input.principal_arn;
         self.change_settings(&scope, |settings| {
@@ -268,16 +403,34 @@ impl Ecr {
                 .pull_time_exclusions
                 .remove(&arn)
                 .map(|_| ())
-                .ok_or_else(|| EcrError::ExclusionNotFound(format!("The principal '{arn}' is not excluded from pull time updates.")))
+                .ok_or_else(|| {
+                    EcrError::ExclusionNotFound(format!(
+                        "The principal '{arn}' is not excluded from pull time updates."
+                    ))
+                })
         })?;
-        Ok(DeregisterPullTimeUpdateExclusionResponse { principal_arn: Some(arn) })
+        Ok(DeregisterPullTimeUpdateExclusionResponse {
+            principal_arn: Some(arn),
+        })
     }
 
-    pub(crate) async fn list_pull_time_update_exclusions(&self, ctx: &Ctx, input: ListPullTimeUpdateExclusionsRequest) -> Result<ListPullTimeUpdateExclusionsResponse, EcrError> {
+    pub(crate) async fn list_pull_time_update_exclusions(
+        &self,
+        ctx: &Ctx,
+        input: ListPullTimeUpdateExclusionsRequest,
+    ) -> Result<ListPullTimeUpdateExclusionsResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let entries = self.registry_settings(&scope).pull_time_exclusions.into_keys().map(|arn| (arn.clone(), arn)).collect();
+        let entries = self
+            .registry_settings(&scope)
+            .pull_time_exclusions
+            .into_keys()
+            .map(|arn| (arn.clone(), arn))
+            .collect();
         let page = page(entries, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(ListPullTimeUpdateExclusionsResponse { pull_time_update_exclusions: Some(page.items), next_token: page.next })
+        Ok(ListPullTimeUpdateExclusionsResponse {
+            pull_time_update_exclusions: Some(page.items),
+            next_token: page.next,
+        })
     }
 
     fn cache_rule_not_found(scope: &Scope, prefix: &str) -> EcrError {
@@ -287,14 +440,19 @@ impl Ecr {
         ))
     }
 
-    pub(crate) async fn create_pull_through_cache_rule(&self, ctx: &Ctx, input: CreatePullThroughCacheRuleRequest) -> Result<CreatePullThroughCacheRuleResponse, EcrError> {
+    pub(crate) async fn create_pull_through_cache_rule(
+        &self,
+        ctx: &Ctx,
+        input: CreatePullThroughCacheRuleRequest,
+    ) -> Result<CreatePullThroughCacheRuleResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let (upstream, needs_credential) = upstream_of(&input.upstream_registry_url).ok_or_else(|| {
-            EcrError::UnsupportedUpstreamRegistry(format!(
-                "The upstream registry URL '{}' is not supported.",
-                input.upstream_registry_url
-            ))
-        })?;
+        let (upstream, needs_credential) =
+            upstream_of(&input.upstream_registry_url).ok_or_else(|| {
+                EcrError::UnsupportedUpstreamRegistry(format!(
+                    "The upstream registry URL '{}' is not supported.",
+                    input.upstream_registry_url
+                ))
+            })?;
         if let Some(given) = &input.upstream_registry
             && given != upstream
         {
@@ -349,7 +507,11 @@ impl Ecr {
         })
     }
 
-    pub(crate) async fn describe_pull_through_cache_rules(&self, ctx: &Ctx, input: DescribePullThroughCacheRulesRequest) -> Result<DescribePullThroughCacheRulesResponse, EcrError> {
+    pub(crate) async fn describe_pull_through_cache_rules(
+        &self,
+        ctx: &Ctx,
+        input: DescribePullThroughCacheRulesRequest,
+    ) -> Result<DescribePullThroughCacheRulesResponse, EcrError> {
         let scope = Scope::of(ctx);
         let entries: Vec<(String, PullThroughCacheRule)> = match input.ecr_repository_prefixes {
             Some(prefixes) => prefixes
@@ -361,18 +523,20 @@ impl Ecr {
                         .ok_or_else(|| Self::cache_rule_not_found(&scope, prefix))
                 })
                 .collect::<Result<_, _>>()?,
-            None => self
-                .cache_rules
-                .scan_prefix(&scope.prefix())
-                .into_iter()
-                .map(|(key, rule)| (key, rule))
-                .collect(),
+            None => self.cache_rules.scan_prefix(&scope.prefix()),
         };
         let page = page(entries, input.next_token.as_deref(), input.max_results, 100)?;
-        Ok(DescribePullThroughCacheRulesResponse { pull_through_cache_rules: Some(page.items), next_token: page.next })
+        Ok(DescribePullThroughCacheRulesResponse {
+            pull_through_cache_rules: Some(page.items),
+            next_token: page.next,
+        })
     }
 
-    pub(crate) async fn delete_pull_through_cache_rule(&self, ctx: &Ctx, input: DeletePullThroughCacheRuleRequest) -> Result<DeletePullThroughCacheRuleResponse, EcrError> {
+    pub(crate) async fn delete_pull_through_cache_rule(
+        &self,
+        ctx: &Ctx,
+        input: DeletePullThroughCacheRuleRequest,
+    ) -> Result<DeletePullThroughCacheRuleResponse, EcrError> {
         let scope = Scope::of(ctx);
         let prefix = input.ecr_repository_prefix;
         let rule = self
@@ -390,12 +554,18 @@ impl Ecr {
         })
     }
 
-    pub(crate) async fn update_pull_through_cache_rule(&self, ctx: &Ctx, input: UpdatePullThroughCacheRuleRequest) -> Result<UpdatePullThroughCacheRuleResponse, EcrError> {
+    pub(crate) async fn update_pull_through_cache_rule(
+        &self,
+        ctx: &Ctx,
+        input: UpdatePullThroughCacheRuleRequest,
+    ) -> Result<UpdatePullThroughCacheRuleResponse, EcrError> {
         let scope = Scope::of(ctx);
         let prefix = input.ecr_repository_prefix;
         let now = Timestamp::from_millis(self.now());
         let rule = self.cache_rules.modify(&scope.key(&prefix), |slot| {
-            let rule = slot.as_mut().ok_or_else(|| Self::cache_rule_not_found(&scope, &prefix))?;
+            let rule = slot
+                .as_mut()
+                .ok_or_else(|| Self::cache_rule_not_found(&scope, &prefix))?;
             if input.credential_arn.is_some() {
                 rule.credential_arn = input.credential_arn.clone();
             }
@@ -415,7 +585,11 @@ impl Ecr {
         })
     }
 
-    pub(crate) async fn validate_pull_through_cache_rule(&self, ctx: &Ctx, input: ValidatePullThroughCacheRuleRequest) -> Result<ValidatePullThroughCacheRuleResponse, EcrError> {
+    pub(crate) async fn validate_pull_through_cache_rule(
+        &self,
+        ctx: &Ctx,
+        input: ValidatePullThroughCacheRuleRequest,
+    ) -> Result<ValidatePullThroughCacheRuleResponse, EcrError> {
         let scope = Scope::of(ctx);
         let prefix = input.ecr_repository_prefix;
         let rule = self
@@ -441,20 +615,33 @@ impl Ecr {
         ))
     }
 
-    pub(crate) async fn create_repository_creation_template(&self, ctx: &Ctx, input: CreateRepositoryCreationTemplateRequest) -> Result<CreateRepositoryCreationTemplateResponse, EcrError> {
+    pub(crate) async fn create_repository_creation_template(
+        &self,
+        ctx: &Ctx,
+        input: CreateRepositoryCreationTemplateRequest,
+    ) -> Result<CreateRepositoryCreationTemplateResponse, EcrError> {
         let scope = Scope::of(ctx);
-        check_template_policies(input.repository_policy.as_deref(), input.lifecycle_policy.as_deref())?;
+        check_template_policies(
+            input.repository_policy.as_deref(),
+            input.lifecycle_policy.as_deref(),
+        )?;
         let now = Timestamp::from_millis(self.now());
         let prefix = input.prefix;
         let template = RepositoryCreationTemplate {
             prefix: Some(prefix.clone()),
             description: input.description,
-            encryption_configuration: Some(input.encryption_configuration.unwrap_or(EncryptionConfigurationForRepositoryCreationTemplate {
-                encryption_type: "AES256".into(),
-                kms_key: None,
-            })),
+            encryption_configuration: Some(input.encryption_configuration.unwrap_or(
+                EncryptionConfigurationForRepositoryCreationTemplate {
+                    encryption_type: "AES256".into(),
+                    kms_key: None,
+                },
+            )),
             resource_tags: Some(input.resource_tags.unwrap_or_default()),
-            image_tag_mutability: Some(input.image_tag_mutability.unwrap_or_else(|| "MUTABLE".into())),
+            image_tag_mutability: Some(
+                input
+                    .image_tag_mutability
+                    .unwrap_or_else(|| "MUTABLE".into()),
+            ),
             image_tag_mutability_exclusion_filters: input.image_tag_mutability_exclusion_filters,
             repository_policy: input.repository_policy,
             lifecycle_policy: input.lifecycle_policy,
@@ -473,10 +660,17 @@ impl Ecr {
             *slot = Some(template.clone());
             Ok(())
         })?;
-        Ok(CreateRepositoryCreationTemplateResponse { registry_id: Some(scope.account_id), repository_creation_template: Some(template) })
+        Ok(CreateRepositoryCreationTemplateResponse {
+            registry_id: Some(scope.account_id),
+            repository_creation_template: Some(template),
+        })
     }
 
-    pub(crate) async fn describe_repository_creation_templates(&self, ctx: &Ctx, input: DescribeRepositoryCreationTemplatesRequest) -> Result<DescribeRepositoryCreationTemplatesResponse, EcrError> {
+    pub(crate) async fn describe_repository_creation_templates(
+        &self,
+        ctx: &Ctx,
+        input: DescribeRepositoryCreationTemplatesRequest,
+    ) -> Result<DescribeRepositoryCreationTemplatesResponse, EcrError> {
         let scope = Scope::of(ctx);
         let entries: Vec<(String, RepositoryCreationTemplate)> = match input.prefixes {
             Some(prefixes) => prefixes
@@ -498,9 +692,16 @@ impl Ecr {
         })
     }
 
-    pub(crate) async fn update_repository_creation_template(&self, ctx: &Ctx, input: UpdateRepositoryCreationTemplateRequest) -> Result<UpdateRepositoryCreationTemplateResponse, EcrError> {
+    pub(crate) async fn update_repository_creation_template(
+        &self,
+        ctx: &Ctx,
+        input: UpdateRepositoryCreationTemplateRequest,
+    ) -> Result<UpdateRepositoryCreationTemplateResponse, EcrError> {
         let scope = Scope::of(ctx);
-        check_template_policies(input.repository_policy.as_deref(), input.lifecycle_policy.as_deref())?;
+        check_template_policies(
+            input.repository_policy.as_deref(),
+            input.lifecycle_policy.as_deref(),
+        )?;
         let now = Timestamp::from_millis(self.now());
         let prefix = input.prefix.clone();
         let template = self.templates.modify(&scope.key(&prefix), |slot| {
@@ -512,20 +713,32 @@ impl Ecr {
             template.updated_at = Some(now);
             Ok::<_, EcrError>(template.clone())
         })?;
-        Ok(UpdateRepositoryCreationTemplateResponse { registry_id: Some(scope.account_id), repository_creation_template: Some(template) })
+        Ok(UpdateRepositoryCreationTemplateResponse {
+            registry_id: Some(scope.account_id),
+            repository_creation_template: Some(template),
+        })
     }
 
-    pub(crate) async fn delete_repository_creation_template(&self, ctx: &Ctx, input: DeleteRepositoryCreationTemplateRequest) -> Result<DeleteRepositoryCreationTemplateResponse, EcrError> {
+    pub(crate) async fn delete_repository_creation_template(
+        &self,
+        ctx: &Ctx,
+        input: DeleteRepositoryCreationTemplateRequest,
+    ) -> Result<DeleteRepositoryCreationTemplateResponse, EcrError> {
         let scope = Scope::of(ctx);
         let template = self
             .templates
             .remove(&scope.key(&input.prefix))?
             .ok_or_else(|| Self::template_not_found(&scope, &input.prefix))?;
-        Ok(DeleteRepositoryCreationTemplateResponse { registry_id: Some(scope.account_id), repository_creation_template: Some(template) })
+        Ok(DeleteRepositoryCreationTemplateResponse {
+            registry_id: Some(scope.account_id),
+            repository_creation_template: Some(template),
+        })
     }
 }
 
-fn account_setting(name: &str) -> Result<(&'static str, &'static [&'static str], &'static str), EcrError> {
+fn account_setting(
+    name: &str,
+) -> Result<(&'static str, &'static [&'static str], &'static str), EcrError> {
     ACCOUNT_SETTINGS
         .iter()
         .find(|(known, _, _)| *known == name)
@@ -537,7 +750,10 @@ fn account_setting(name: &str) -> Result<(&'static str, &'static [&'static str],
         })
 }
 
-fn check_template_policies(repository_policy: Option<&str>, lifecycle_policy: Option<&str>) -> Result<(), EcrError> {
+fn check_template_policies(
+    repository_policy: Option<&str>,
+    lifecycle_policy: Option<&str>,
+) -> Result<(), EcrError> {
     if let Some(text) = repository_policy {
         super::repositories::check_policy(text, "*")?;
     }

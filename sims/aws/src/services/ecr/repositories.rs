@@ -13,7 +13,9 @@ use crate::services::{Ctx, paging};
 const MAX_TAGS: usize = 50;
 
 fn invalid_token() -> EcrError {
-    EcrError::InvalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'".into())
+    EcrError::InvalidParameter(
+        "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'".into(),
+    )
 }
 
 /// A page of `entries` (by name) under ECR's `nextToken`.
@@ -102,7 +104,11 @@ impl Ecr {
     }
 
     /// The repository a repository ARN names in the caller's registry.
-    pub(crate) fn repository_of_arn(&self, scope: &Scope, arn: &str) -> Result<RepositoryRecord, EcrError> {
+    pub(crate) fn repository_of_arn(
+        &self,
+        scope: &Scope,
+        arn: &str,
+    ) -> Result<RepositoryRecord, EcrError> {
         let name = arn
             .strip_prefix(&format!("arn:aws:ecr:{}:{}:repository/", scope.region, scope.account_id))
             .filter(|name| !name.is_empty())
@@ -122,7 +128,9 @@ impl Ecr {
         let scope = Scope::of(ctx);
         let tags = input.tags.unwrap_or_default();
         check_tags(&tags)?;
-        let mutability = input.image_tag_mutability.unwrap_or_else(|| "MUTABLE".into());
+        let mutability = input
+            .image_tag_mutability
+            .unwrap_or_else(|| "MUTABLE".into());
         let filters = input.image_tag_mutability_exclusion_filters;
         check_exclusions(&mutability, filters.as_deref())?;
         let encryption = input.encryption_configuration;
@@ -194,7 +202,12 @@ impl Ecr {
                 .map(|(_, record)| (record.name.clone(), record))
                 .collect(),
         };
-        let page = page(records, input.next_token.as_deref(), input.max_results, 1000)?;
+        let page = page(
+            records,
+            input.next_token.as_deref(),
+            input.max_results,
+            1000,
+        )?;
         Ok(DescribeRepositoriesResponse {
             repositories: Some(
                 page.items
@@ -236,7 +249,9 @@ impl Ecr {
         change: impl FnOnce(&mut RepositoryRecord) -> Result<(), EcrError>,
     ) -> Result<RepositoryRecord, EcrError> {
         self.repositories.modify(&scope.key(name), |slot| {
-            let record = slot.as_mut().ok_or_else(|| scope.repository_not_found(name))?;
+            let record = slot
+                .as_mut()
+                .ok_or_else(|| scope.repository_not_found(name))?;
             change(record)?;
             Ok(record.clone())
         })
@@ -248,7 +263,10 @@ impl Ecr {
         input: PutImageTagMutabilityRequest,
     ) -> Result<PutImageTagMutabilityResponse, EcrError> {
         let scope = Scope::of(ctx);
-        check_exclusions(&input.image_tag_mutability, input.image_tag_mutability_exclusion_filters.as_deref())?;
+        check_exclusions(
+            &input.image_tag_mutability,
+            input.image_tag_mutability_exclusion_filters.as_deref(),
+        )?;
         let record = self.change_repository(&scope, &input.repository_name, |record| {
             record.image_tag_mutability = input.image_tag_mutability.clone();
             record.exclusion_filters = input.image_tag_mutability_exclusion_filters.clone();
@@ -268,7 +286,10 @@ impl Ecr {
         input: PutImageScanningConfigurationRequest,
     ) -> Result<PutImageScanningConfigurationResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let scan_on_push = input.image_scanning_configuration.scan_on_push.unwrap_or(false);
+        let scan_on_push = input
+            .image_scanning_configuration
+            .scan_on_push
+            .unwrap_or(false);
         let record = self.change_repository(&scope, &input.repository_name, |record| {
             record.scan_on_push = scan_on_push;
             Ok(())
@@ -332,7 +353,10 @@ impl Ecr {
     ) -> Result<SetRepositoryPolicyResponse, EcrError> {
         let scope = Scope::of(ctx);
         self.repository(&scope, &input.repository_name)?;
-        check_policy(&input.policy_text, &scope.repository_arn(&input.repository_name))?;
+        check_policy(
+            &input.policy_text,
+            &scope.repository_arn(&input.repository_name),
+        )?;
         let record = self.change_repository(&scope, &input.repository_name, |record| {
             record.policy = Some(input.policy_text.clone());
             Ok(())

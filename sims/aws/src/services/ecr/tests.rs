@@ -16,7 +16,11 @@ fn wildcards() {
         ("*", "", true),
     ];
     for (pattern, text, expected) in cases {
-        assert_eq!(wildcard_matches(pattern, text), expected, "{pattern} {text}");
+        assert_eq!(
+            wildcard_matches(pattern, text),
+            expected,
+            "{pattern} {text}"
+        );
     }
 }
 
@@ -51,10 +55,19 @@ fn immutability() {
         ("IMMUTABLE", None, "v1", true),
         ("IMMUTABLE_WITH_EXCLUSION", Some("latest*"), "latest", false),
         ("IMMUTABLE_WITH_EXCLUSION", Some("latest*"), "v1", true),
-        ("MUTABLE_WITH_EXCLUSION", Some("release-*"), "release-1", true),
+        (
+            "MUTABLE_WITH_EXCLUSION",
+            Some("release-*"),
+            "release-1",
+            true,
+        ),
         ("MUTABLE_WITH_EXCLUSION", Some("release-*"), "dev", false),
     ];
     for (mutability, filter, tag, expected) in cases {
-        assert_eq!(repository(mutability, filter).tag_is_immutable(tag), expected, "{mutability} {tag}");
+        assert_eq!(
+            repository(mutability, filter).tag_is_immutable(tag),
+            expected,
+            "{mutability} {tag}"
+        );
     }
 }
