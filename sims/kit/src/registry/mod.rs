@@ -30,6 +30,9 @@ pub mod http;
 pub mod manifest;
 pub mod reference;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use base64::Engine;
