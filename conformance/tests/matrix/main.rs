@@ -4,6 +4,7 @@
 
 mod aws;
 mod aws_access;
+mod aws_ecr;
 mod aws_ecs;
 mod aws_iam;
 mod aws_logs;

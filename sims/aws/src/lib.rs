@@ -12,7 +12,7 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, KMS, Secrets Manager, SSM, EC2 networking, EFS, Cloud Map |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, ECR (and its OCI registry under `/v2/`), KMS, Secrets Manager, SSM, EC2 networking, EFS, Cloud Map |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -43,6 +43,7 @@ use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::ec2::Ec2;
+use crate::services::ecr::Ecr;
 use crate::services::ecs::Ecs;
 use crate::services::efs::Efs;
 use crate::services::iam::Iam;
@@ -115,6 +116,8 @@ pub enum StartError {
     Kit(#[from] simkit::KitError),
     #[error(transparent)]
     Store(#[from] simkit::store::StoreError),
+    #[error(transparent)]
+    Ecr(#[from] services::ecr::EcrStartError),
     #[error("binding: {0}")]
     Bind(#[from] std::io::Error),
 }
@@ -127,6 +130,8 @@ pub struct Aws {
     pub(crate) sts: Arc<Sts>,
     pub(crate) iam: Arc<Iam>,
     pub(crate) ecs: Arc<Ecs>,
+    /// Serves the registry routes and learns the endpoint for its download URLs.
+    pub(crate) ecr: Arc<Ecr>,
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
     pub(crate) moto_auth: moto_api::AuthSwitch,
@@ -171,6 +176,7 @@ impl Aws {
         let kms = Arc::new(Kms::new(kit.clone())?);
         let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
         let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
+        let ecr = Ecr::new(kit.clone(), &config.account_id, &config.region)?;
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
             iam.clone(),
@@ -182,6 +188,7 @@ impl Aws {
             ec2,
             efs,
             cloud_map,
+            ecr.clone(),
         ];
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
             secrets_manager: secretsmanager,
@@ -199,6 +206,7 @@ impl Aws {
             sts,
             iam,
             ecs,
+            ecr,
             access,
             moto_auth: moto_api::AuthSwitch::default(),
             services,
@@ -321,12 +329,16 @@ impl Builder {
         )
         .await?;
         aws.ecs.set_endpoint(server.url());
+        aws.ecr.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }
 
 fn router(aws: Arc<Aws>) -> Router {
-    endpoints::router(aws.ecs.clone())
+    // The ECR registry's `/v2/...` routes come before AWS protocol routing.
+    aws.ecr
+        .registry_router()
+        .merge(endpoints::router(aws.ecs.clone()))
         .merge(moto_api::router(aws.clone()))
         .merge(Router::new().fallback(dispatch::handle).with_state(aws))
 }

@@ -32,6 +32,7 @@ pub mod ids;
 pub mod logs;
 pub mod operations;
 pub mod owner;
+pub mod registry;
 pub mod runner;
 pub mod server;
 pub mod store;
@@ -155,12 +156,15 @@ struct KitInner {
     authority: Arc<Authority>,
     ca_path: PathBuf,
     body_limit: usize,
+    /// Path prefixes with a limit of their own (a registry's blob uploads), longest first.
+    route_body_limits: std::sync::RwLock<Vec<(String, usize)>>,
     admin_token: Option<String>,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
-    /// Where services keep files of their own (file system volumes): `files/` under the state
-    /// directory, or under the kit's temporary directory in memory mode.
+    /// Where services keep files of their own (registry blobs, file system volumes, object
+    /// bodies): `files/` under the state directory, or under the kit's temporary directory in
+    /// memory mode.
     files_dir: PathBuf,
     /// Holds the scratch directory (and the default CA file) until the kit is dropped.
     _temp: tempfile::TempDir,
@@ -226,6 +230,7 @@ impl Kit {
                 authority,
                 ca_path,
                 body_limit: config.body_limit,
+                route_body_limits: std::sync::RwLock::default(),
                 admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
@@ -239,7 +244,8 @@ impl Kit {
         &self.inner.name
     }
 
-    /// Where services keep files of their own (file system volumes): `files/` under the state
+    /// Where services keep files that are not store records (registry blobs, file system
+    /// volumes, object bodies), each in a directory of its own: `files/` under the state
     /// directory, so they persist with it, or under the kit's temporary directory.
     pub fn files_dir(&self) -> &Path {
         &self.inner.files_dir
@@ -276,6 +282,33 @@ impl Kit {
 
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// The body limit of a request to `path`: the limit of the longest prefix given to
+    /// [`Kit::set_body_limit`] that `path` starts with, else [`Kit::body_limit`].
+    pub fn body_limit_for(&self, path: &str) -> usize {
+        let limits = self
+            .inner
+            .route_body_limits
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        limits
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .map_or(self.inner.body_limit, |(_, limit)| *limit)
+    }
+
+    /// Gives requests whose path starts with `prefix` a body limit of their own: a registry's
+    /// blob uploads stream gigabytes where an API call needs a few megabytes.
+    pub fn set_body_limit(&self, prefix: &str, limit: usize) {
+        let mut limits = self
+            .inner
+            .route_body_limits
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        limits.retain(|(existing, _)| existing != prefix);
+        limits.push((prefix.to_string(), limit));
+        limits.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
     }
 
     /// The token the admin API requires, if it requires one.

@@ -485,7 +485,7 @@ async fn middleware(
         path = %request.uri().path(),
         operation = tracing::field::Empty,
     );
-    let limit = state.kit.body_limit();
+    let limit = state.kit.body_limit_for(request.uri().path());
     let declared = request
         .headers()
         .get(http::header::CONTENT_LENGTH)

@@ -44,6 +44,7 @@ const FILES: &[&str] = &[
     include_str!("../../authz/ec2.json"),
     include_str!("../../authz/efs.json"),
     include_str!("../../authz/servicediscovery.json"),
+    include_str!("../../authz/ecr.json"),
 ];
 
 impl Catalog {

@@ -11,6 +11,7 @@
 //! by `account/...`).
 
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
 pub mod efs;
 pub mod iam;
