@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod error;
 pub mod fuzzing;
+pub mod lambda_endpoints;
 pub mod model;
 pub mod moto_api;
 pub mod policy;
@@ -44,6 +45,7 @@ use crate::protocol::route::Catalog;
 use crate::services::Service;
 use crate::services::ecs::Ecs;
 use crate::services::iam::Iam;
+use crate::services::lambda::Lambda;
 use crate::services::logs::Logs;
 use crate::services::sts::Sts;
 
@@ -121,6 +123,7 @@ pub struct Aws {
     pub(crate) sts: Arc<Sts>,
     pub(crate) iam: Arc<Iam>,
     pub(crate) ecs: Arc<Ecs>,
+    pub(crate) lambda: Arc<Lambda>,
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
     pub(crate) moto_auth: moto_api::AuthSwitch,
@@ -152,7 +155,10 @@ impl Aws {
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
         let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
-        let services: Vec<Arc<dyn Service>> = vec![sts.clone(), iam.clone(), logs, ecs.clone()];
+        let lambda = Lambda::new(kit.clone(), logs.clone(), sts.clone(), iam.clone())?;
+        lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
+        let services: Vec<Arc<dyn Service>> =
+            vec![sts.clone(), iam.clone(), logs, ecs.clone(), lambda.clone()];
         let catalog = Catalog::new(services.iter().map(|s| s.model()).collect());
         let services = services
             .into_iter()
@@ -165,6 +171,7 @@ impl Aws {
             sts,
             iam,
             ecs,
+            lambda,
             access,
             moto_auth: moto_api::AuthSwitch::default(),
             services,
@@ -287,14 +294,20 @@ impl Builder {
         )
         .await?;
         aws.ecs.set_endpoint(server.url());
+        aws.lambda.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }
 
 fn router(aws: Arc<Aws>) -> Router {
     endpoints::router(aws.ecs.clone())
+        .merge(lambda_endpoints::router(aws.lambda.clone()))
         .merge(moto_api::router(aws.clone()))
-        .merge(Router::new().fallback(dispatch::handle).with_state(aws))
+        .merge(Router::new().fallback(dispatch::handle).with_state(aws.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            aws.lambda.clone(),
+            lambda_endpoints::function_urls,
+        ))
 }
 
 /// Renders the kit's own errors (oversize bodies, panics) as AWS does, in json shape.

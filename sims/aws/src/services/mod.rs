@@ -12,6 +12,7 @@
 
 pub mod ecs;
 pub mod iam;
+pub mod lambda;
 pub mod logs;
 pub mod paging;
 pub mod sts;
