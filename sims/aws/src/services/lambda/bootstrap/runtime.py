@@ -109,7 +109,8 @@ def main():
     handler = load_handler()
     while True:
         response, body = request("GET", "/invocation/next")
-        headers = dict(response.getheaders())
+        # Header names arrive in lower case; HTTP says they are case-insensitive.
+        headers = {name.title(): value for name, value in response.getheaders()}
         request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
         trace = headers.get("Lambda-Runtime-Trace-Id")
         if trace:
