@@ -540,7 +540,14 @@ impl Lambda {
                     .aliases
                     .scan_prefix(&format!("{key}\0"))
                     .into_iter()
-                    .find(|(_, alias)| alias.function_version.as_deref() == Some(qualifier));
+                    .find(|(_, alias)| {
+                        let routed = alias
+                            .routing_config
+                            .as_ref()
+                            .and_then(|r| r.additional_version_weights.as_ref())
+                            .is_some_and(|weights| weights.contains_key(qualifier));
+                        alias.function_version.as_deref() == Some(qualifier) || routed
+                    });
                 if let Some((_, alias)) = in_use {
                     return Err(LambdaError::ResourceConflict(format!(
                         "Unable to delete version because the following aliases reference it: [{}]",
@@ -656,9 +663,11 @@ impl Lambda {
     }
 }
 
-/// Whether two configurations differ only in what publishing changes.
+/// Whether two configurations differ only in what publishing changes (a version's own
+/// description included).
 fn same_settings(left: &FunctionConfiguration, right: &FunctionConfiguration) -> bool {
     let strip = |config: &FunctionConfiguration| FunctionConfiguration {
+        description: None,
         version: None,
         function_arn: None,
         last_modified: None,
