@@ -6,6 +6,7 @@ mod aws;
 mod aws_access;
 mod aws_ecs;
 mod aws_iam;
+mod aws_lambda;
 mod aws_logs;
 mod foundation;
 mod terraform;

@@ -33,11 +33,12 @@ pub struct Catalog {
     services: FxHashMap<String, FxHashMap<String, OperationEntry>>,
 }
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     include_str!("../../authz/iam.json"),
     include_str!("../../authz/sts.json"),
     include_str!("../../authz/logs.json"),
     include_str!("../../authz/ecs.json"),
+    include_str!("../../authz/lambda.json"),
 ];
 
 impl Catalog {
@@ -151,6 +152,7 @@ mod tests {
             ("sts", crate::model::sts()),
             ("logs", crate::model::logs()),
             ("ecs", crate::model::ecs()),
+            ("lambda", crate::model::lambda()),
         ] {
             for operation in model.operations.keys() {
                 assert!(
