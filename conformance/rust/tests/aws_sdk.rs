@@ -417,7 +417,10 @@ async fn lambda_functions_run_through_the_rust_sdk() {
         assert_eq!(answer.function_error(), None);
         let body: serde_json::Value =
             serde_json::from_slice(answer.payload().unwrap().as_ref()).unwrap();
-        assert_eq!(body, serde_json::json!({"double": 42, "count": expected_count}));
+        assert_eq!(
+            body,
+            serde_json::json!({"double": 42, "count": expected_count})
+        );
     }
     let failed = lambda
         .invoke()
@@ -433,15 +436,15 @@ async fn lambda_functions_run_through_the_rust_sdk() {
 
     // The paginator with one function per page sees each function once.
     let mut seen = Vec::new();
-    let mut pages = lambda
-        .list_functions()
-        .max_items(1)
-        .into_paginator()
-        .send();
+    let mut pages = lambda.list_functions().max_items(1).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.unwrap();
         assert!(page.functions().len() <= 1);
-        seen.extend(page.functions().iter().filter_map(|f| f.function_name().map(str::to_string)));
+        seen.extend(
+            page.functions()
+                .iter()
+                .filter_map(|f| f.function_name().map(str::to_string)),
+        );
     }
     seen.sort();
     let mut expected = names.clone();
@@ -458,6 +461,9 @@ async fn lambda_functions_run_through_the_rust_sdk() {
     assert!(missing.is_resource_not_found_exception(), "{missing:?}");
     assert_eq!(
         aws_sdk_lambda::error::ProvideErrorMetadata::message(&missing),
-        Some(format!("Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:nope").as_str())
+        Some(
+            format!("Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:nope")
+                .as_str()
+        )
     );
 }

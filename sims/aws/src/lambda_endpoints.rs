@@ -16,25 +16,24 @@ use axum::routing::{get, post};
 use tokio::sync::watch;
 
 use crate::services::lambda::Lambda;
-use crate::services::lambda::environments::{Reported, RuntimeApi};
+use crate::services::lambda::environments::{Reported, RuntimeApi, RuntimeApiStart};
 use crate::services::lambda::invoke::UrlRequest;
 
 /// The largest body a runtime may post: the 6 MB response limit, with room.
 const RUNTIME_BODY_LIMIT: usize = 7 * 1024 * 1024;
 
 /// Starts a Runtime API on a free port of 127.0.0.1; the switch stops it.
-pub fn serve_runtime_api(
-    api: Arc<RuntimeApi>,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = std::io::Result<(String, watch::Sender<bool>)>> + Send>,
-> {
+pub fn serve_runtime_api(api: Arc<RuntimeApi>) -> RuntimeApiStart {
     Box::pin(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?.to_string();
         let (stop, mut stopped) = watch::channel(false);
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .layer(axum::extract::DefaultBodyLimit::max(RUNTIME_BODY_LIMIT))
@@ -43,7 +42,10 @@ pub fn serve_runtime_api(
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+            if let Err(error) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::debug!(%error, "a Lambda Runtime API stopped");
             }
         });
@@ -52,7 +54,12 @@ pub fn serve_runtime_api(
 }
 
 fn accepted() -> Response {
-    (StatusCode::ACCEPTED, [("content-type", "application/json")], r#"{"status":"OK"}"#).into_response()
+    (
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        r#"{"status":"OK"}"#,
+    )
+        .into_response()
 }
 
 fn invalid_request_id() -> Response {
@@ -77,8 +84,14 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
     };
     set("content-type", "application/json");
     set("lambda-runtime-aws-request-id", &invocation.request_id);
-    set("lambda-runtime-deadline-ms", &invocation.deadline_ms.to_string());
-    set("lambda-runtime-invoked-function-arn", &invocation.invoked_function_arn);
+    set(
+        "lambda-runtime-deadline-ms",
+        &invocation.deadline_ms.to_string(),
+    );
+    set(
+        "lambda-runtime-invoked-function-arn",
+        &invocation.invoked_function_arn,
+    );
     set("lambda-runtime-trace-id", &invocation.trace_id);
     if let Some(context) = &invocation.client_context {
         set("lambda-runtime-client-context", context);
@@ -86,12 +99,28 @@ async fn next(State(api): State<Arc<RuntimeApi>>) -> Response {
     response
 }
 
-async fn response(State(api): State<Arc<RuntimeApi>>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    if api.report(&id, Reported::Response(body.to_vec())) { accepted() } else { invalid_request_id() }
+async fn response(
+    State(api): State<Arc<RuntimeApi>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if api.report(&id, Reported::Response(body.to_vec())) {
+        accepted()
+    } else {
+        invalid_request_id()
+    }
 }
 
-async fn error(State(api): State<Arc<RuntimeApi>>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
-    if api.report(&id, Reported::Error(body.to_vec())) { accepted() } else { invalid_request_id() }
+async fn error(
+    State(api): State<Arc<RuntimeApi>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if api.report(&id, Reported::Error(body.to_vec())) {
+        accepted()
+    } else {
+        invalid_request_id()
+    }
 }
 
 async fn init_error(State(api): State<Arc<RuntimeApi>>, body: axum::body::Bytes) -> Response {
@@ -102,8 +131,14 @@ async fn init_error(State(api): State<Arc<RuntimeApi>>, body: axum::body::Bytes)
 /// The downloads behind code and layer locations.
 pub fn router(lambda: Arc<Lambda>) -> Router {
     Router::new()
-        .route("/_sockerless/lambda/code/{account}/{region}/{name}/{version}", get(code))
-        .route("/_sockerless/lambda/layer/{account}/{region}/{layer}/{version}", get(layer))
+        .route(
+            "/_sockerless/lambda/code/{account}/{region}/{name}/{version}",
+            get(code),
+        )
+        .route(
+            "/_sockerless/lambda/layer/{account}/{region}/{layer}/{version}",
+            get(layer),
+        )
         .with_state(lambda)
 }
 
@@ -114,11 +149,17 @@ fn zip_response(zip: Option<Vec<u8>>) -> Response {
     }
 }
 
-async fn code(State(lambda): State<Arc<Lambda>>, Path((account, region, name, version)): Path<(String, String, String, String)>) -> Response {
+async fn code(
+    State(lambda): State<Arc<Lambda>>,
+    Path((account, region, name, version)): Path<(String, String, String, String)>,
+) -> Response {
     zip_response(lambda.code_zip(&account, &region, &name, &version))
 }
 
-async fn layer(State(lambda): State<Arc<Lambda>>, Path((account, region, layer, version)): Path<(String, String, String, u64)>) -> Response {
+async fn layer(
+    State(lambda): State<Arc<Lambda>>,
+    Path((account, region, layer, version)): Path<(String, String, String, u64)>,
+) -> Response {
     zip_response(lambda.layer_zip(&account, &region, &layer, version))
 }
 
@@ -131,7 +172,11 @@ fn url_id(host: &str) -> Option<&str> {
 }
 
 /// Serves function URLs ahead of every other route.
-pub async fn function_urls(State(lambda): State<Arc<Lambda>>, request: Request, next: Next) -> Response {
+pub async fn function_urls(
+    State(lambda): State<Arc<Lambda>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let host = request
         .headers()
         .get("host")
@@ -150,7 +195,9 @@ pub async fn function_urls(State(lambda): State<Arc<Lambda>>, request: Request, 
         return (StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long").into_response();
     };
     let headers = header_pairs(&parts.headers);
-    let signed = headers.iter().any(|(k, v)| k == "authorization" && v.starts_with("AWS4-HMAC-SHA256"));
+    let signed = headers
+        .iter()
+        .any(|(k, v)| k == "authorization" && v.starts_with("AWS4-HMAC-SHA256"));
     let answer = lambda
         .invoke_url(UrlRequest {
             url_id: id,
@@ -166,7 +213,10 @@ pub async fn function_urls(State(lambda): State<Arc<Lambda>>, request: Request, 
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     for (name, value) in answer.headers {
-        if let (Ok(name), Ok(value)) = (axum::http::HeaderName::try_from(name), HeaderValue::from_str(&value)) {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::try_from(name),
+            HeaderValue::from_str(&value),
+        ) {
             response.headers_mut().append(name, value);
         }
     }
@@ -176,7 +226,11 @@ pub async fn function_urls(State(lambda): State<Arc<Lambda>>, request: Request, 
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
         .collect()
 }
 
@@ -187,7 +241,10 @@ mod tests {
     #[test]
     fn function_url_hosts_are_recognised() {
         assert_eq!(url_id("abc123.lambda-url.us-east-1.on.aws"), Some("abc123"));
-        assert_eq!(url_id("abc123.lambda-url.us-east-1.on.aws:4566"), Some("abc123"));
+        assert_eq!(
+            url_id("abc123.lambda-url.us-east-1.on.aws:4566"),
+            Some("abc123")
+        );
         assert_eq!(url_id("127.0.0.1:4566"), None);
         assert_eq!(url_id("lambda.us-east-1.amazonaws.com"), None);
     }

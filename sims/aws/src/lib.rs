@@ -303,7 +303,11 @@ fn router(aws: Arc<Aws>) -> Router {
     endpoints::router(aws.ecs.clone())
         .merge(lambda_endpoints::router(aws.lambda.clone()))
         .merge(moto_api::router(aws.clone()))
-        .merge(Router::new().fallback(dispatch::handle).with_state(aws.clone()))
+        .merge(
+            Router::new()
+                .fallback(dispatch::handle)
+                .with_state(aws.clone()),
+        )
         .layer(axum::middleware::from_fn_with_state(
             aws.lambda.clone(),
             lambda_endpoints::function_urls,

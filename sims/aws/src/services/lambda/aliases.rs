@@ -41,7 +41,9 @@ impl Lambda {
         }
         if let Some(weights) = routing.and_then(|r| r.additional_version_weights.as_ref()) {
             if weights.len() > 1 {
-                return Err(invalid("Number of items in AdditionalVersionWeights cannot be greater than 1"));
+                return Err(invalid(
+                    "Number of items in AdditionalVersionWeights cannot be greater than 1",
+                ));
             }
             for (other, weight) in weights {
                 if !(0.0..=1.0).contains(weight) {
@@ -53,7 +55,9 @@ impl Lambda {
                     )));
                 }
                 if other == "$LATEST" || version == "$LATEST" {
-                    return Err(invalid("$LATEST is not supported for an alias pointing to more than 1 version"));
+                    return Err(invalid(
+                        "$LATEST is not supported for an alias pointing to more than 1 version",
+                    ));
                 }
                 if !exists(other) {
                     return Err(names::function_not_found(ctx, function, Some(other)));
@@ -63,12 +67,21 @@ impl Lambda {
         Ok(())
     }
 
-    pub(crate) async fn create_alias(&self, ctx: &Ctx, input: CreateAliasRequest) -> Result<AliasConfiguration, LambdaError> {
+    pub(crate) async fn create_alias(
+        &self,
+        ctx: &Ctx,
+        input: CreateAliasRequest,
+    ) -> Result<AliasConfiguration, LambdaError> {
         let (function, _) = self.function(ctx, &input.function_name)?;
         if names::is_version(&input.name) {
             return Err(invalid(format!("Alias name {} is not valid.", input.name)));
         }
-        self.check_alias_target(ctx, &function.name, &input.function_version, input.routing_config.as_ref())?;
+        self.check_alias_target(
+            ctx,
+            &function.name,
+            &input.function_version,
+            input.routing_config.as_ref(),
+        )?;
         let arn = Self::alias_arn(ctx, &function.name, &input.name);
         let alias = AliasConfiguration {
             alias_arn: Some(arn.clone()),
@@ -78,28 +91,42 @@ impl Lambda {
             routing_config: input.routing_config.clone(),
             revision_id: Some(self.revision()),
         };
-        self.aliases.modify(&self.alias_key(ctx, &function.name, &input.name), |slot| {
-            if slot.is_some() {
-                return Err(LambdaError::ResourceConflict(format!("Alias already exists: {arn}")));
-            }
-            *slot = Some(alias.clone());
-            Ok(())
-        })?;
+        self.aliases
+            .modify(&self.alias_key(ctx, &function.name, &input.name), |slot| {
+                if slot.is_some() {
+                    return Err(LambdaError::ResourceConflict(format!(
+                        "Alias already exists: {arn}"
+                    )));
+                }
+                *slot = Some(alias.clone());
+                Ok(())
+            })?;
         Ok(alias)
     }
 
     fn alias_not_found(ctx: &Ctx, function: &str, alias: &str) -> LambdaError {
-        LambdaError::ResourceNotFound(format!("Cannot find alias arn: {}", Self::alias_arn(ctx, function, alias)))
+        LambdaError::ResourceNotFound(format!(
+            "Cannot find alias arn: {}",
+            Self::alias_arn(ctx, function, alias)
+        ))
     }
 
-    pub(crate) async fn get_alias(&self, ctx: &Ctx, input: GetAliasRequest) -> Result<AliasConfiguration, LambdaError> {
+    pub(crate) async fn get_alias(
+        &self,
+        ctx: &Ctx,
+        input: GetAliasRequest,
+    ) -> Result<AliasConfiguration, LambdaError> {
         let (function, _) = self.function(ctx, &input.function_name)?;
         self.aliases
             .get(&self.alias_key(ctx, &function.name, &input.name))
             .ok_or_else(|| Self::alias_not_found(ctx, &function.name, &input.name))
     }
 
-    pub(crate) async fn update_alias(&self, ctx: &Ctx, input: UpdateAliasRequest) -> Result<AliasConfiguration, LambdaError> {
+    pub(crate) async fn update_alias(
+        &self,
+        ctx: &Ctx,
+        input: UpdateAliasRequest,
+    ) -> Result<AliasConfiguration, LambdaError> {
         let (function, _) = self.function(ctx, &input.function_name)?;
         let key = self.alias_key(ctx, &function.name, &input.name);
         let current = self
@@ -113,8 +140,15 @@ impl Lambda {
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".into(),
             ));
         }
-        let version = input.function_version.clone().or(current.function_version.clone()).unwrap_or_default();
-        let routing = input.routing_config.clone().or(current.routing_config.clone());
+        let version = input
+            .function_version
+            .clone()
+            .or(current.function_version.clone())
+            .unwrap_or_default();
+        let routing = input
+            .routing_config
+            .clone()
+            .or(current.routing_config.clone());
         self.check_alias_target(ctx, &function.name, &version, routing.as_ref())?;
         let revision = self.revision();
         self.aliases
@@ -132,13 +166,22 @@ impl Lambda {
             .ok_or_else(|| Self::alias_not_found(ctx, &function.name, &input.name))
     }
 
-    pub(crate) async fn delete_alias(&self, ctx: &Ctx, input: DeleteAliasRequest) -> Result<(), LambdaError> {
+    pub(crate) async fn delete_alias(
+        &self,
+        ctx: &Ctx,
+        input: DeleteAliasRequest,
+    ) -> Result<(), LambdaError> {
         let (function, _) = self.function(ctx, &input.function_name)?;
-        self.aliases.remove(&self.alias_key(ctx, &function.name, &input.name))?;
+        self.aliases
+            .remove(&self.alias_key(ctx, &function.name, &input.name))?;
         Ok(())
     }
 
-    pub(crate) async fn list_aliases(&self, ctx: &Ctx, input: ListAliasesRequest) -> Result<ListAliasesResponse, LambdaError> {
+    pub(crate) async fn list_aliases(
+        &self,
+        ctx: &Ctx,
+        input: ListAliasesRequest,
+    ) -> Result<ListAliasesResponse, LambdaError> {
         let (function, _) = self.function(ctx, &input.function_name)?;
         let entries = self
             .aliases
@@ -147,9 +190,17 @@ impl Lambda {
             .filter(|(_, alias)| {
                 input.function_version.is_none() || alias.function_version == input.function_version
             })
-            .map(|(key, alias)| (key.rsplit('\0').next().unwrap_or_default().to_string(), alias))
+            .map(|(key, alias)| {
+                (
+                    key.rsplit('\0').next().unwrap_or_default().to_string(),
+                    alias,
+                )
+            })
             .collect();
         let page = page_of(entries, input.marker.as_deref(), input.max_items)?;
-        Ok(ListAliasesResponse { aliases: Some(page.items), next_marker: page.next })
+        Ok(ListAliasesResponse {
+            aliases: Some(page.items),
+            next_marker: page.next,
+        })
     }
 }

@@ -28,9 +28,7 @@ pub enum ZipError {
     /// What Lambda answers for an archive it cannot unzip.
     #[error("Could not unzip uploaded file. Please check your file, then try to upload again.")]
     Unreadable,
-    #[error(
-        "Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
-    )]
+    #[error("Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes")]
     TooLarge,
 }
 
@@ -64,7 +62,10 @@ pub fn extract(bytes: &[u8], dir: &Path) -> std::io::Result<()> {
         let Some(relative) = entry.enclosed_name() else {
             continue;
         };
-        if relative.components().any(|c| matches!(c, Component::ParentDir)) {
+        if relative
+            .components()
+            .any(|c| matches!(c, Component::ParentDir))
+        {
             continue;
         }
         let target = dir.join(&relative);
@@ -113,12 +114,18 @@ mod tests {
 
     #[test]
     fn a_zip_is_checked_and_unpacked_with_its_modes() {
-        let bytes = zip_of(&[("app.py", "x = 1\n", 0o644), ("bin/bootstrap", "#!/bin/sh\n", 0o755)]);
+        let bytes = zip_of(&[
+            ("app.py", "x = 1\n", 0o644),
+            ("bin/bootstrap", "#!/bin/sh\n", 0o755),
+        ]);
         assert_eq!(check(&bytes), Ok(16));
         assert_eq!(check(b"not a zip"), Err(ZipError::Unreadable));
         let dir = tempfile::tempdir().expect("tempdir");
         extract(&bytes, dir.path()).expect("extract");
-        assert_eq!(std::fs::read_to_string(dir.path().join("app.py")).expect("read"), "x = 1\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("app.py")).expect("read"),
+            "x = 1\n"
+        );
         let mode = std::fs::metadata(dir.path().join("bin/bootstrap"))
             .expect("meta")
             .permissions()

@@ -149,12 +149,13 @@ impl RuntimeApi {
     }
 }
 
-/// Starts the HTTP server of a Runtime API; returns its address and a switch that stops it.
-pub type ServeRuntimeApi = fn(
-    Arc<RuntimeApi>,
-) -> std::pin::Pin<
+/// What starting a Runtime API's HTTP server gives: its address and a switch that stops it.
+pub type RuntimeApiStart = std::pin::Pin<
     Box<dyn std::future::Future<Output = std::io::Result<(String, watch::Sender<bool>)>> + Send>,
 >;
+
+/// Starts the HTTP server of a Runtime API.
+pub type ServeRuntimeApi = fn(Arc<RuntimeApi>) -> RuntimeApiStart;
 
 /// The sink of an environment's output: every line to CloudWatch Logs; during an invocation
 /// also to the invocation's log (for `LogType=Tail`). Our runtime clients end each
@@ -354,10 +355,7 @@ impl Environments {
                 });
             }
             *pools.busy.entry(launch.function_key.clone()).or_default() += 1;
-            pools
-                .idle
-                .get_mut(&launch.pool_key)
-                .and_then(Vec::pop)
+            pools.idle.get_mut(&launch.pool_key).and_then(Vec::pop)
         };
         let environment = match reused {
             Some(environment) => Ok(environment),
@@ -429,8 +427,12 @@ impl Environments {
             .logs
             .ensure_group(&launch.account_id, &launch.region, &launch.log_group)
             .and_then(|()| {
-                self.logs
-                    .ensure_stream(&launch.account_id, &launch.region, &launch.log_group, &stream)
+                self.logs.ensure_stream(
+                    &launch.account_id,
+                    &launch.region,
+                    &launch.log_group,
+                    &stream,
+                )
             });
         if let Err(error) = log_ready {
             tracing::debug!(%error, group = %launch.log_group, "Lambda log group not ready");
@@ -448,7 +450,14 @@ impl Environments {
             marks,
         });
         let (argv, marks_output) = self.command(launch, &task_root)?;
-        let env = self.environment_variables(launch, &address, &task_root, opt_dir.as_deref(), &stream, &mark);
+        let env = self.environment_variables(
+            launch,
+            &address,
+            &task_root,
+            opt_dir.as_deref(),
+            &stream,
+            &mark,
+        );
         let runtime_version = launch
             .runtime
             .clone()
@@ -477,7 +486,9 @@ impl Environments {
             .runner()
             .start(spec, sink_for_runner)
             .await
-            .map_err(|error| LambdaError::Service(format!("could not start the environment: {error}")))?;
+            .map_err(|error| {
+                LambdaError::Service(format!("could not start the environment: {error}"))
+            })?;
         self.next_id.fetch_add(1, Ordering::Relaxed);
         Ok(Environment {
             workload,
@@ -500,7 +511,10 @@ impl Environments {
         let dir = self.root.join("code").join(&digest);
         if !dir.join(".complete").exists() {
             prepare_root(&self.root)?;
-            let staging = self.root.join("code").join(format!("{digest}.{}", self.kit.ids().hex(8)));
+            let staging = self
+                .root
+                .join("code")
+                .join(format!("{digest}.{}", self.kit.ids().hex(8)));
             code::extract(zip, &staging)
                 .and_then(|()| std::fs::write(staging.join(".complete"), b""))
                 .and_then(|()| match std::fs::rename(&staging, &dir) {
@@ -508,7 +522,9 @@ impl Environments {
                     Err(_) if dir.join(".complete").exists() => std::fs::remove_dir_all(&staging),
                     other => other,
                 })
-                .map_err(|error| LambdaError::Service(format!("could not unpack the code: {error}")))?;
+                .map_err(|error| {
+                    LambdaError::Service(format!("could not unpack the code: {error}"))
+                })?;
         }
         Ok(dir)
     }
@@ -521,14 +537,19 @@ impl Environments {
         prepare_root(&self.root)?;
         let dir = self.root.join("opt").join(id);
         for layer in &launch.layers {
-            code::extract(layer, &dir)
-                .map_err(|error| LambdaError::Service(format!("could not unpack a layer: {error}")))?;
+            code::extract(layer, &dir).map_err(|error| {
+                LambdaError::Service(format!("could not unpack a layer: {error}"))
+            })?;
         }
         Ok(Some(dir))
     }
 
     /// What the environment runs, and whether it is our runtime client (which marks output).
-    fn command(&self, launch: &Launch, task_root: &Path) -> Result<(Vec<String>, bool), LambdaError> {
+    fn command(
+        &self,
+        launch: &Launch,
+        task_root: &Path,
+    ) -> Result<(Vec<String>, bool), LambdaError> {
         let runtime = launch.runtime.as_deref().unwrap_or_default();
         let text = |path: &Path| path.to_string_lossy().into_owned();
         if launch.code.image_uri.is_some() {
@@ -565,7 +586,9 @@ impl Environments {
             }
             Ok(())
         };
-        write().map_err(|error| LambdaError::Service(format!("could not write the runtime: {error}")))?;
+        write().map_err(|error| {
+            LambdaError::Service(format!("could not write the runtime: {error}"))
+        })?;
         Ok(path)
     }
 
@@ -587,11 +610,17 @@ impl Environments {
             env.insert("_SOCKERLESS_OPT".into(), opt.display().to_string());
             env.insert(
                 "PYTHONPATH".into(),
-                format!("{0}/python:{0}/python/lib/python3/site-packages", opt.display()),
+                format!(
+                    "{0}/python:{0}/python/lib/python3/site-packages",
+                    opt.display()
+                ),
             );
             env.insert(
                 "NODE_PATH".into(),
-                format!("{0}/nodejs/node_modules:{0}/nodejs/node_modules", opt.display()),
+                format!(
+                    "{0}/nodejs/node_modules:{0}/nodejs/node_modules",
+                    opt.display()
+                ),
             );
         }
         if let Some(bin) = self.python.parent() {
@@ -604,16 +633,40 @@ impl Environments {
         };
         set(&mut env, "PATH", path.join(":"));
         set(&mut env, "AWS_LAMBDA_RUNTIME_API", address.to_string());
-        set(&mut env, "AWS_LAMBDA_FUNCTION_NAME", launch.function_name.clone());
-        set(&mut env, "AWS_LAMBDA_FUNCTION_VERSION", launch.version.clone());
-        set(&mut env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", launch.memory_mb.to_string());
-        set(&mut env, "AWS_LAMBDA_LOG_GROUP_NAME", launch.log_group.clone());
+        set(
+            &mut env,
+            "AWS_LAMBDA_FUNCTION_NAME",
+            launch.function_name.clone(),
+        );
+        set(
+            &mut env,
+            "AWS_LAMBDA_FUNCTION_VERSION",
+            launch.version.clone(),
+        );
+        set(
+            &mut env,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            launch.memory_mb.to_string(),
+        );
+        set(
+            &mut env,
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            launch.log_group.clone(),
+        );
         set(&mut env, "AWS_LAMBDA_LOG_STREAM_NAME", stream.to_string());
-        set(&mut env, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into());
+        set(
+            &mut env,
+            "AWS_LAMBDA_INITIALIZATION_TYPE",
+            "on-demand".into(),
+        );
         set(&mut env, "AWS_REGION", launch.region.clone());
         set(&mut env, "AWS_DEFAULT_REGION", launch.region.clone());
         set(&mut env, "LAMBDA_TASK_ROOT", task_root.clone());
-        set(&mut env, "LAMBDA_RUNTIME_DIR", self.root.join("runtime").display().to_string());
+        set(
+            &mut env,
+            "LAMBDA_RUNTIME_DIR",
+            self.root.join("runtime").display().to_string(),
+        );
         set(&mut env, "TZ", ":UTC".into());
         set(&mut env, "LANG", "en_US.UTF-8".into());
         set(&mut env, "PYTHONUNBUFFERED", "1".into());
@@ -622,18 +675,27 @@ impl Environments {
             set(&mut env, "_HANDLER", handler.clone());
         }
         if let Some(runtime) = &launch.runtime {
-            set(&mut env, "AWS_EXECUTION_ENV", format!("AWS_Lambda_{runtime}"));
+            set(
+                &mut env,
+                "AWS_EXECUTION_ENV",
+                format!("AWS_Lambda_{runtime}"),
+            );
         }
         if let Some(endpoint) = self.endpoint.get() {
             set(&mut env, "AWS_ENDPOINT_URL", endpoint.clone());
         }
-        match self
-            .sts
-            .credentials_for_role(&launch.role, &launch.function_name, CREDENTIALS_SECONDS)
-        {
+        match self.sts.credentials_for_role(
+            &launch.role,
+            &launch.function_name,
+            CREDENTIALS_SECONDS,
+        ) {
             Ok(credentials) => {
                 set(&mut env, "AWS_ACCESS_KEY_ID", credentials.access_key_id);
-                set(&mut env, "AWS_SECRET_ACCESS_KEY", credentials.secret_access_key);
+                set(
+                    &mut env,
+                    "AWS_SECRET_ACCESS_KEY",
+                    credentials.secret_access_key,
+                );
                 set(&mut env, "AWS_SESSION_TOKEN", credentials.session_token);
             }
             Err(error) => {
@@ -667,7 +729,7 @@ impl Environments {
                 *capture = Some(Vec::new());
             }
         }
-        let cold_init = (!environment.warm).then(|| environment.started);
+        let cold_init = (!environment.warm).then_some(environment.started);
         let now = || self.kit.clock().now_millis();
         let timeout = Duration::from_secs(launch.timeout_seconds.max(1) as u64);
         let _ = environment.api.sender.try_send(invocation);
@@ -677,7 +739,11 @@ impl Environments {
         let mut asked = false;
         let mut reported = None;
         let mut ended: Option<ExitStatus> = None;
-        let init_wait = if environment.warm { timeout } else { INIT_TIMEOUT };
+        let init_wait = if environment.warm {
+            timeout
+        } else {
+            INIT_TIMEOUT
+        };
         tokio::select! {
             progress = reports.recv() => match progress {
                 Some(Progress::Started) => {
@@ -719,12 +785,17 @@ impl Environments {
         // Let the runner read the function's last lines (our runtime clients mark the end).
         if environment.marks_output && reported.is_some() {
             let want = marks_before + 2;
-            let _ = tokio::time::timeout(OUTPUT_DRAIN, marks.wait_for(|count| *count >= want)).await;
+            let _ =
+                tokio::time::timeout(OUTPUT_DRAIN, marks.wait_for(|count| *count >= want)).await;
         } else if ended.is_some() {
             let _ = tokio::time::timeout(OUTPUT_DRAIN, environment.workload.wait()).await;
         }
         *lock(&environment.api.current) = None;
-        let elapsed = self.kit.clock().monotonic().saturating_duration_since(started_at);
+        let elapsed = self
+            .kit
+            .clock()
+            .monotonic()
+            .saturating_duration_since(started_at);
         let (payload, function_error, keep) = match (reported, ended, timed_out) {
             (Some(Reported::Response(body)), _, _) => (body, None, true),
             (Some(Reported::Error(body)), _, _) => (body, Some("Unhandled".to_string()), true),
@@ -742,7 +813,11 @@ impl Environments {
                     "errorType": "Sandbox.Timedout",
                     "errorMessage": format!("RequestId: {request_id} Error: Task timed out after {seconds} seconds"),
                 });
-                (body.to_string().into_bytes(), Some("Unhandled".to_string()), false)
+                (
+                    body.to_string().into_bytes(),
+                    Some("Unhandled".to_string()),
+                    false,
+                )
             }
             (None, status, _) => {
                 let code = status.map_or(-1, |s| s.code);
@@ -750,7 +825,11 @@ impl Environments {
                     "errorType": "Runtime.ExitError",
                     "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: exit status {code}"),
                 });
-                (body.to_string().into_bytes(), Some("Unhandled".to_string()), false)
+                (
+                    body.to_string().into_bytes(),
+                    Some("Unhandled".to_string()),
+                    false,
+                )
             }
         };
         let keep = keep && environment.workload.exit_status().is_none();
@@ -770,14 +849,20 @@ impl Environments {
             launch.memory_mb
         );
         if let Some(init) = init_duration {
-            report.push_str(&format!("\tInit Duration: {:.2} ms", init.as_secs_f64() * 1000.0));
+            report.push_str(&format!(
+                "\tInit Duration: {:.2} ms",
+                init.as_secs_f64() * 1000.0
+            ));
         }
         if timed_out {
             report.push_str("\tStatus: timeout");
         }
         environment.sink.write(now(), &report);
         let captured = lock(&environment.sink.capture).take().unwrap_or_default();
-        let mut log = format!("START RequestId: {request_id} Version: {}\n", launch.version);
+        let mut log = format!(
+            "START RequestId: {request_id} Version: {}\n",
+            launch.version
+        );
         for line in captured {
             log.push_str(&line);
             log.push('\n');
@@ -817,10 +902,16 @@ fn prepare_root(root: &Path) -> Result<(), LambdaError> {
     std::fs::create_dir_all(root)
         .and_then(|()| std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)))
         .and_then(|()| std::fs::create_dir_all(root.join("code")))
-        .and_then(|()| std::fs::set_permissions(root.join("code"), std::fs::Permissions::from_mode(0o755)))
+        .and_then(|()| {
+            std::fs::set_permissions(root.join("code"), std::fs::Permissions::from_mode(0o755))
+        })
         .and_then(|()| std::fs::create_dir_all(root.join("opt")))
-        .and_then(|()| std::fs::set_permissions(root.join("opt"), std::fs::Permissions::from_mode(0o755)))
-        .map_err(|error| LambdaError::Service(format!("could not prepare {}: {error}", root.display())))
+        .and_then(|()| {
+            std::fs::set_permissions(root.join("opt"), std::fs::Permissions::from_mode(0o755))
+        })
+        .map_err(|error| {
+            LambdaError::Service(format!("could not prepare {}: {error}", root.display()))
+        })
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {

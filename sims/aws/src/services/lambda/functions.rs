@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sim_aws_shapes::lambda::{
     Concurrency, CreateFunctionRequest, DeleteFunctionRequest, DeleteFunctionResponse,
-    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, FunctionCodeLocation,
+    EnvironmentResponse, EphemeralStorage, FunctionCodeLocation, FunctionConfiguration,
     GetFunctionConfigurationRequest, GetFunctionRequest, GetFunctionResponse, ImageConfigResponse,
     Layer, ListFunctionsRequest, ListFunctionsResponse, ListVersionsByFunctionRequest,
     ListVersionsByFunctionResponse, LoggingConfig, PublishVersionRequest, SnapStartResponse,
@@ -59,7 +59,9 @@ impl Lambda {
         let record = self
             .functions
             .get(&self.function_key(ctx, &function.name))
-            .ok_or_else(|| names::function_not_found(ctx, &function.name, function.qualifier.as_deref()))?;
+            .ok_or_else(|| {
+                names::function_not_found(ctx, &function.name, function.qualifier.as_deref())
+            })?;
         let latest = || VersionRecord {
             config: record.config.clone(),
             code: record.code.clone(),
@@ -105,9 +107,15 @@ impl Lambda {
         match (zip, image_uri) {
             (Some(zip), None) => {
                 code::check(&zip.0).map_err(|error| invalid(error.to_string()))?;
-                Ok(CodeRecord { zip: Some(zip.0), image_uri: None })
+                Ok(CodeRecord {
+                    zip: Some(zip.0),
+                    image_uri: None,
+                })
             }
-            (None, Some(image)) => Ok(CodeRecord { zip: None, image_uri: Some(image) }),
+            (None, Some(image)) => Ok(CodeRecord {
+                zip: None,
+                image_uri: Some(image),
+            }),
             (Some(_), Some(_)) => Err(invalid(
                 "Please provide either a zip file or an image URI, not both.",
             )),
@@ -118,11 +126,9 @@ impl Lambda {
     fn layer_refs(&self, ctx: &Ctx, arns: &[String]) -> Result<Vec<Layer>, LambdaError> {
         arns.iter()
             .map(|arn| {
-                let record = self.layer_by_version_arn(ctx, arn).ok_or_else(|| {
-                    invalid(format!(
-                        "Layer version {arn} does not exist."
-                    ))
-                })?;
+                let record = self
+                    .layer_by_version_arn(ctx, arn)
+                    .ok_or_else(|| invalid(format!("Layer version {arn} does not exist.")))?;
                 Ok(Layer {
                     arn: Some(arn.clone()),
                     code_size: Some(record.zip.as_ref().map_or(0, Vec::len) as i64),
@@ -167,7 +173,9 @@ impl Lambda {
             ));
         }
         if self.iam.role_by_arn(&input.role).is_none() {
-            return Err(invalid("The role defined for the function cannot be assumed by Lambda."));
+            return Err(invalid(
+                "The role defined for the function cannot be assumed by Lambda.",
+            ));
         }
         let code = self.code_from(
             input.code.zip_file.clone(),
@@ -177,7 +185,11 @@ impl Lambda {
         if (package_type == "Image") != code.image_uri.is_some() {
             return Err(invalid(format!(
                 "Please provide {} for PackageType {package_type}.",
-                if package_type == "Image" { "an image URI" } else { "a zip file" }
+                if package_type == "Image" {
+                    "an image URI"
+                } else {
+                    "a zip file"
+                }
             )));
         }
         let layers = self.layer_refs(ctx, input.layers.as_deref().unwrap_or_default())?;
@@ -220,7 +232,10 @@ impl Lambda {
             state_reason_code: Some("Creating".into()),
             package_type: Some(package_type),
             image_config_response: input.image_config.clone().map(|image_config| {
-                ImageConfigResponse { image_config: Some(image_config), error: None }
+                ImageConfigResponse {
+                    image_config: Some(image_config),
+                    error: None,
+                }
             }),
             architectures: Some(
                 input
@@ -335,7 +350,11 @@ impl Lambda {
 
     /// Where GetFunction's `Code.Location` points: a URL of the simulator that answers the zip.
     fn code_location(&self, ctx: &Ctx, name: &str, version: &VersionRecord) -> String {
-        let which = version.config.version.clone().unwrap_or_else(|| "$LATEST".into());
+        let which = version
+            .config
+            .version
+            .clone()
+            .unwrap_or_else(|| "$LATEST".into());
         format!(
             "{}/_sockerless/lambda/code/{}/{}/{name}/{}",
             self.endpoint(),
@@ -346,7 +365,13 @@ impl Lambda {
     }
 
     /// The zip the code location URL names.
-    pub fn code_zip(&self, account_id: &str, region: &str, name: &str, version: &str) -> Option<Vec<u8>> {
+    pub fn code_zip(
+        &self,
+        account_id: &str,
+        region: &str,
+        name: &str,
+        version: &str,
+    ) -> Option<Vec<u8>> {
         let key = format!("{account_id}/{region}/{name}");
         if version == "$LATEST" {
             return self.functions.get(&key)?.code.zip;
@@ -401,7 +426,11 @@ impl Lambda {
         input: UpdateFunctionCodeRequest,
     ) -> Result<FunctionConfiguration, LambdaError> {
         let (function, record) = self.function(ctx, &input.function_name)?;
-        let code = self.code_from(input.zip_file.clone(), input.s3_bucket.as_deref(), input.image_uri.clone())?;
+        let code = self.code_from(
+            input.zip_file.clone(),
+            input.s3_bucket.as_deref(),
+            input.image_uri.clone(),
+        )?;
         check_revision(&record, input.revision_id.as_deref())?;
         if input.dry_run == Some(true) {
             return Ok(record.config);
@@ -447,7 +476,9 @@ impl Lambda {
         if let Some(role) = &input.role
             && self.iam.role_by_arn(role).is_none()
         {
-            return Err(invalid("The role defined for the function cannot be assumed by Lambda."));
+            return Err(invalid(
+                "The role defined for the function cannot be assumed by Lambda.",
+            ));
         }
         let layers = match &input.layers {
             Some(arns) => Some(self.layer_refs(ctx, arns)?),
@@ -461,27 +492,45 @@ impl Lambda {
             .update(&key, |record| {
                 let config = &mut record.config;
                 let input = input.clone();
-                if let Some(role) = input.role { config.role = Some(role); }
-                if let Some(handler) = input.handler { config.handler = Some(handler); }
-                if let Some(description) = input.description { config.description = Some(description); }
-                if let Some(timeout) = input.timeout { config.timeout = Some(timeout); }
-                if let Some(memory) = input.memory_size { config.memory_size = Some(memory); }
-                if let Some(runtime) = input.runtime { config.runtime = Some(runtime); }
+                if let Some(role) = input.role {
+                    config.role = Some(role);
+                }
+                if let Some(handler) = input.handler {
+                    config.handler = Some(handler);
+                }
+                if let Some(description) = input.description {
+                    config.description = Some(description);
+                }
+                if let Some(timeout) = input.timeout {
+                    config.timeout = Some(timeout);
+                }
+                if let Some(memory) = input.memory_size {
+                    config.memory_size = Some(memory);
+                }
+                if let Some(runtime) = input.runtime {
+                    config.runtime = Some(runtime);
+                }
                 if let Some(environment) = input.environment {
                     config.environment = Some(EnvironmentResponse {
                         variables: Some(environment.variables.unwrap_or_default()),
                         error: None,
                     });
                 }
-                if let Some(dead_letter) = input.dead_letter_config { config.dead_letter_config = Some(dead_letter); }
-                if let Some(kms) = input.kms_key_arn { config.kms_key_arn = Some(kms); }
+                if let Some(dead_letter) = input.dead_letter_config {
+                    config.dead_letter_config = Some(dead_letter);
+                }
+                if let Some(kms) = input.kms_key_arn {
+                    config.kms_key_arn = Some(kms);
+                }
                 if let Some(tracing) = input.tracing_config {
                     config.tracing_config = Some(TracingConfigResponse { mode: tracing.mode });
                 }
                 if let Some(layers) = layers.clone() {
                     config.layers = (!layers.is_empty()).then_some(layers);
                 }
-                if let Some(file_systems) = input.file_system_configs { config.file_system_configs = Some(file_systems); }
+                if let Some(file_systems) = input.file_system_configs {
+                    config.file_system_configs = Some(file_systems);
+                }
                 if let Some(image_config) = input.image_config {
                     config.image_config_response = Some(ImageConfigResponse {
                         image_config: Some(image_config.clone()),
@@ -489,7 +538,9 @@ impl Lambda {
                     });
                     record.image_config = Some(image_config);
                 }
-                if let Some(storage) = input.ephemeral_storage { config.ephemeral_storage = Some(storage); }
+                if let Some(storage) = input.ephemeral_storage {
+                    config.ephemeral_storage = Some(storage);
+                }
                 if let Some(logging) = input.logging_config {
                     config.logging_config = Some(logging_config(Some(logging), &function.name));
                 }
@@ -532,7 +583,9 @@ impl Lambda {
                 self.environments.retire_function(&key);
             }
             Some("$LATEST") => {
-                return Err(invalid("$LATEST version cannot be deleted without deleting the function."));
+                return Err(invalid(
+                    "$LATEST version cannot be deleted without deleting the function.",
+                ));
             }
             Some(qualifier) if names::is_version(qualifier) => {
                 let number: u64 = qualifier.parse().unwrap_or(0);
@@ -554,7 +607,8 @@ impl Lambda {
                         alias.name.unwrap_or_default()
                     )));
                 }
-                self.versions.remove(&self.version_key(ctx, &function.name, number))?;
+                self.versions
+                    .remove(&self.version_key(ctx, &function.name, number))?;
             }
             Some(_) => {
                 return Err(invalid(
@@ -563,7 +617,9 @@ impl Lambda {
             }
             None => {}
         }
-        Ok(DeleteFunctionResponse { status_code: Some(204) })
+        Ok(DeleteFunctionResponse {
+            status_code: Some(204),
+        })
     }
 
     pub(crate) async fn publish_version(
@@ -601,8 +657,10 @@ impl Lambda {
                 .get(&self.functions, &key)?
                 .ok_or_else(|| names::function_not_found(ctx, name, None))?;
             if record.last_version > 0
-                && let Some(previous) =
-                    txn.get(&self.versions, &self.version_key(ctx, name, record.last_version))?
+                && let Some(previous) = txn.get(
+                    &self.versions,
+                    &self.version_key(ctx, name, record.last_version),
+                )?
                 && previous.config.code_sha256 == record.config.code_sha256
                 && same_settings(&previous.config, &record.config)
             {
@@ -652,7 +710,11 @@ impl Lambda {
         let key = self.function_key(ctx, &function.name);
         let mut entries = vec![("0000000000".to_string(), record.config)];
         for (version_key, version) in self.versions.scan_prefix(&format!("{key}\0")) {
-            let suffix = version_key.rsplit('\0').next().unwrap_or_default().to_string();
+            let suffix = version_key
+                .rsplit('\0')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             entries.push((format!("1{suffix}"), version.config));
         }
         let page = page_of(entries, input.marker.as_deref(), input.max_items)?;
@@ -692,7 +754,10 @@ fn in_progress(config: &mut FunctionConfiguration, last_modified: String, revisi
 }
 
 /// `PreconditionFailedException` when a client's RevisionId is not the current one.
-pub(super) fn check_revision(record: &FunctionRecord, given: Option<&str>) -> Result<(), LambdaError> {
+pub(super) fn check_revision(
+    record: &FunctionRecord,
+    given: Option<&str>,
+) -> Result<(), LambdaError> {
     match given {
         Some(given) if Some(given) != record.config.revision_id.as_deref() => {
             Err(LambdaError::PreconditionFailed(
@@ -708,9 +773,17 @@ fn logging_config(given: Option<LoggingConfig>, name: &str) -> LoggingConfig {
     let format = given.log_format.unwrap_or_else(|| "Text".into());
     let json = format == "JSON";
     LoggingConfig {
-        log_group: Some(given.log_group.unwrap_or_else(|| format!("/aws/lambda/{name}"))),
-        application_log_level: given.application_log_level.or_else(|| json.then(|| "INFO".into())),
-        system_log_level: given.system_log_level.or_else(|| json.then(|| "INFO".into())),
+        log_group: Some(
+            given
+                .log_group
+                .unwrap_or_else(|| format!("/aws/lambda/{name}")),
+        ),
+        application_log_level: given
+            .application_log_level
+            .or_else(|| json.then(|| "INFO".into())),
+        system_log_level: given
+            .system_log_level
+            .or_else(|| json.then(|| "INFO".into())),
         log_format: Some(format),
     }
 }

@@ -46,12 +46,24 @@ pub struct UrlResponse {
 impl Lambda {
     /// What an invocation of `reference`/`qualifier` runs: the function, the version chosen
     /// (by alias weights when routed), and the ARN the runtime is told was invoked.
-    fn target(&self, ctx: &Ctx, reference: &str, qualifier: Option<&str>) -> Result<(FunctionRecord, VersionRecord, String), LambdaError> {
+    fn target(
+        &self,
+        ctx: &Ctx,
+        reference: &str,
+        qualifier: Option<&str>,
+    ) -> Result<(FunctionRecord, VersionRecord, String), LambdaError> {
         let function = names::parse(ctx, reference, qualifier)?;
         let (record, mut version) = self.resolve(ctx, reference, qualifier)?;
-        if let Some(alias) = function.qualifier.as_deref().filter(|q| !names::is_version(q))
-            && let Some(alias) = self.aliases.get(&format!("{}{}\0{alias}", ctx.scope(), function.name))
-            && let Some(weights) = alias.routing_config.and_then(|r| r.additional_version_weights)
+        if let Some(alias) = function
+            .qualifier
+            .as_deref()
+            .filter(|q| !names::is_version(q))
+            && let Some(alias) =
+                self.aliases
+                    .get(&format!("{}{}\0{alias}", ctx.scope(), function.name))
+            && let Some(weights) = alias
+                .routing_config
+                .and_then(|r| r.additional_version_weights)
         {
             let roll = (self.kit.ids().next_u64() % 1_000_000) as f64 / 1_000_000.0;
             let mut sum = 0.0;
@@ -72,7 +84,12 @@ impl Lambda {
         let config = &version.config;
         let name = config.function_name.clone().unwrap_or_default();
         let executed = config.version.clone().unwrap_or_else(|| "$LATEST".into());
-        let layers: Vec<String> = config.layers.iter().flatten().filter_map(|l| l.arn.clone()).collect();
+        let layers: Vec<String> = config
+            .layers
+            .iter()
+            .flatten()
+            .filter_map(|l| l.arn.clone())
+            .collect();
         Launch {
             function_key: self.function_key(ctx, &name),
             pool_key: format!(
@@ -90,7 +107,11 @@ impl Lambda {
             code_sha256: config.code_sha256.clone().unwrap_or_default(),
             image_config: version.image_config.clone(),
             layers: self.layer_zips(ctx, &layers),
-            variables: config.environment.as_ref().and_then(|e| e.variables.clone()).unwrap_or_default(),
+            variables: config
+                .environment
+                .as_ref()
+                .and_then(|e| e.variables.clone())
+                .unwrap_or_default(),
             memory_mb: config.memory_size.unwrap_or(128),
             timeout_seconds: config.timeout.unwrap_or(3),
             role: config.role.clone().unwrap_or_default(),
@@ -103,7 +124,13 @@ impl Lambda {
         }
     }
 
-    fn invocation(&self, launch: &Launch, invoked: String, payload: Vec<u8>, client_context: Option<String>) -> Invocation {
+    fn invocation(
+        &self,
+        launch: &Launch,
+        invoked: String,
+        payload: Vec<u8>,
+        client_context: Option<String>,
+    ) -> Invocation {
         let now = self.now_millis();
         let trace = format!(
             "Root=1-{:08x}-{};Parent={};Sampled=0",
@@ -128,7 +155,11 @@ impl Lambda {
         tokio::spawn(async move {
             let mut delay = std::time::Duration::from_millis(100);
             for _ in 0..100 {
-                match lambda.environments.invoke(&launch, invocation.clone()).await {
+                match lambda
+                    .environments
+                    .invoke(&launch, invocation.clone())
+                    .await
+                {
                     Err(LambdaError::TooManyRequests { .. }) => {
                         tokio::time::sleep(delay).await;
                         delay = (delay * 2).min(std::time::Duration::from_secs(30));
@@ -143,11 +174,23 @@ impl Lambda {
         });
     }
 
-    pub(crate) async fn invoke(&self, ctx: &Ctx, input: InvocationRequest) -> Result<InvocationResponse, LambdaError> {
-        let (record, version, invoked) = self.target(ctx, &input.function_name, input.qualifier.as_deref())?;
+    pub(crate) async fn invoke(
+        &self,
+        ctx: &Ctx,
+        input: InvocationRequest,
+    ) -> Result<InvocationResponse, LambdaError> {
+        let (record, version, invoked) =
+            self.target(ctx, &input.function_name, input.qualifier.as_deref())?;
         let payload = input.payload.map(|p| p.0).unwrap_or_default();
-        let kind = input.invocation_type.as_deref().unwrap_or("RequestResponse");
-        let limit = if kind == "Event" { MAX_ASYNC_PAYLOAD } else { MAX_SYNC_PAYLOAD };
+        let kind = input
+            .invocation_type
+            .as_deref()
+            .unwrap_or("RequestResponse");
+        let limit = if kind == "Event" {
+            MAX_ASYNC_PAYLOAD
+        } else {
+            MAX_SYNC_PAYLOAD
+        };
         if payload.len() > limit {
             return Err(LambdaError::RequestTooLarge(format!(
                 "Request must be smaller than {limit} bytes for the InvokeFunction operation"
@@ -158,23 +201,41 @@ impl Lambda {
                 "Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')".into(),
             ));
         }
-        let payload = if payload.is_empty() { b"{}".to_vec() } else { payload };
+        let payload = if payload.is_empty() {
+            b"{}".to_vec()
+        } else {
+            payload
+        };
         let launch = self.launch(ctx, &record, &version);
         let executed = Some(launch.version.clone());
         match kind {
-            "DryRun" => Ok(InvocationResponse { status_code: Some(204), ..Default::default() }),
+            "DryRun" => Ok(InvocationResponse {
+                status_code: Some(204),
+                ..Default::default()
+            }),
             "Event" => {
                 let invocation = self.invocation(&launch, invoked, payload, input.client_context);
                 self.queue(launch, invocation);
-                Ok(InvocationResponse { status_code: Some(202), payload: Some(Blob(Vec::new())), ..Default::default() })
+                Ok(InvocationResponse {
+                    status_code: Some(202),
+                    payload: Some(Blob(Vec::new())),
+                    ..Default::default()
+                })
             }
             _ => {
                 let client_context = input.client_context.and_then(|c| {
                     use base64::Engine;
-                    base64::engine::general_purpose::STANDARD.decode(c).ok().and_then(|b| String::from_utf8(b).ok())
+                    base64::engine::general_purpose::STANDARD
+                        .decode(c)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
                 });
                 let invocation = self.invocation(&launch, invoked, payload, client_context);
-                let Outcome { payload, function_error, log_tail } = self.environments.invoke(&launch, invocation).await?;
+                let Outcome {
+                    payload,
+                    function_error,
+                    log_tail,
+                } = self.environments.invoke(&launch, invocation).await?;
                 Ok(InvocationResponse {
                     status_code: Some(200),
                     function_error,
@@ -187,7 +248,11 @@ impl Lambda {
         }
     }
 
-    pub(crate) async fn invoke_async(&self, ctx: &Ctx, input: InvokeAsyncRequest) -> Result<InvokeAsyncResponse, LambdaError> {
+    pub(crate) async fn invoke_async(
+        &self,
+        ctx: &Ctx,
+        input: InvokeAsyncRequest,
+    ) -> Result<InvokeAsyncResponse, LambdaError> {
         let request = InvocationRequest {
             function_name: input.function_name,
             invocation_type: Some("Event".into()),
@@ -200,7 +265,11 @@ impl Lambda {
 
     /// The protocol layer cannot write an event stream, so a streamed invocation is refused
     /// after the function is found (the same code runs through Invoke).
-    pub(crate) async fn invoke_with_response_stream(&self, ctx: &Ctx, input: InvokeWithResponseStreamRequest) -> Result<InvokeWithResponseStreamResponse, LambdaError> {
+    pub(crate) async fn invoke_with_response_stream(
+        &self,
+        ctx: &Ctx,
+        input: InvokeWithResponseStreamRequest,
+    ) -> Result<InvokeWithResponseStreamResponse, LambdaError> {
         self.target(ctx, &input.function_name, input.qualifier.as_deref())?;
         Err(LambdaError::InvalidRequestContent(
             "Response streaming is not available in this simulator; use Invoke.".into(),
@@ -228,7 +297,11 @@ impl Lambda {
         let Ok((record, version, invoked)) = self.target(&ctx, &target.function, qualifier) else {
             return message(403, "Forbidden");
         };
-        let auth = record.urls.get(&target.qualifier).map(|u| u.config.auth_type.clone()).unwrap_or_default();
+        let auth = record
+            .urls
+            .get(&target.qualifier)
+            .map(|u| u.config.auth_type.clone())
+            .unwrap_or_default();
         if auth == "AWS_IAM" && !request.signed {
             return message(403, "Forbidden");
         }
@@ -236,7 +309,10 @@ impl Lambda {
         let launch = self.launch(&ctx, &record, &version);
         let invocation = self.invocation(&launch, invoked, event.to_string().into_bytes(), None);
         match self.environments.invoke(&launch, invocation).await {
-            Ok(Outcome { function_error: Some(_), .. }) => message(502, "Internal Server Error"),
+            Ok(Outcome {
+                function_error: Some(_),
+                ..
+            }) => message(502, "Internal Server Error"),
             Ok(Outcome { payload, .. }) => url_response(&payload),
             Err(LambdaError::TooManyRequests { .. }) => message(429, "Rate Exceeded."),
             Err(_) => message(502, "Internal Server Error"),
@@ -274,7 +350,12 @@ fn url_event(request: &UrlRequest, ctx: &Ctx, now: i64) -> Value {
     }
     let text = std::str::from_utf8(&request.body).ok();
     let binary = text.is_none()
-        || headers.get("content-type").is_some_and(|t| !(t.starts_with("text/") || t.contains("json") || t.contains("xml") || t.contains("x-www-form-urlencoded")));
+        || headers.get("content-type").is_some_and(|t| {
+            !(t.starts_with("text/")
+                || t.contains("json")
+                || t.contains("xml")
+                || t.contains("x-www-form-urlencoded"))
+        });
     let body = if request.body.is_empty() {
         Value::Null
     } else if binary {
@@ -334,20 +415,36 @@ fn url_response(payload: &[u8]) -> UrlResponse {
             body: payload.to_vec(),
         };
     };
-    let status = object.get("statusCode").and_then(Value::as_u64).unwrap_or(200) as u16;
+    let status = object
+        .get("statusCode")
+        .and_then(Value::as_u64)
+        .unwrap_or(200) as u16;
     let mut headers: Vec<(String, String)> = object
         .get("headers")
         .and_then(Value::as_object)
         .map(|h| {
             h.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
         headers.push(("content-type".into(), "application/json".into()));
     }
-    for cookie in object.get("cookies").and_then(Value::as_array).into_iter().flatten() {
+    for cookie in object
+        .get("cookies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(cookie) = cookie.as_str() {
             headers.push(("set-cookie".into(), cookie.to_string()));
         }
@@ -355,13 +452,19 @@ fn url_response(payload: &[u8]) -> UrlResponse {
     let body = match object.get("body") {
         Some(Value::String(text)) if object.get("isBase64Encoded") == Some(&Value::Bool(true)) => {
             use base64::Engine;
-            base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_default()
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_default()
         }
         Some(Value::String(text)) => text.clone().into_bytes(),
         Some(other) => other.to_string().into_bytes(),
         None => Vec::new(),
     };
-    UrlResponse { status, headers, body }
+    UrlResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 #[cfg(test)]
@@ -370,10 +473,16 @@ mod tests {
 
     #[test]
     fn url_responses_follow_the_payload_format() {
-        let structured = url_response(br#"{"statusCode":201,"headers":{"x-a":"1"},"body":"hi","cookies":["c=1"]}"#);
+        let structured = url_response(
+            br#"{"statusCode":201,"headers":{"x-a":"1"},"body":"hi","cookies":["c=1"]}"#,
+        );
         assert_eq!(structured.status, 201);
         assert_eq!(structured.body, b"hi");
-        assert!(structured.headers.contains(&("set-cookie".into(), "c=1".into())));
+        assert!(
+            structured
+                .headers
+                .contains(&("set-cookie".into(), "c=1".into()))
+        );
         let plain = url_response(br#"{"hello":"world"}"#);
         assert_eq!(plain.status, 200);
         assert_eq!(plain.body, br#"{"hello":"world"}"#);

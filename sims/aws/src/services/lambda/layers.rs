@@ -29,16 +29,25 @@ fn list_item(response: &GetLayerVersionResponse) -> LayerVersionsListItem {
     }
 }
 
-fn matches(response: &GetLayerVersionResponse, runtime: Option<&str>, architecture: Option<&str>) -> bool {
+fn matches(
+    response: &GetLayerVersionResponse,
+    runtime: Option<&str>,
+    architecture: Option<&str>,
+) -> bool {
     let has = |list: &Option<Vec<String>>, want: Option<&str>| {
         want.is_none_or(|want| list.as_ref().is_some_and(|l| l.iter().any(|x| x == want)))
     };
-    has(&response.compatible_runtimes, runtime) && has(&response.compatible_architectures, architecture)
+    has(&response.compatible_runtimes, runtime)
+        && has(&response.compatible_architectures, architecture)
 }
 
 impl Lambda {
     pub(super) fn layer_key(&self, ctx: &Ctx, layer: &str, version: i64) -> String {
-        format!("{}{layer}\0{}", ctx.scope(), names::version_suffix(version.max(0) as u64))
+        format!(
+            "{}{layer}\0{}",
+            ctx.scope(),
+            names::version_suffix(version.max(0) as u64)
+        )
     }
 
     fn layer_arn(&self, ctx: &Ctx, layer: &str) -> String {
@@ -56,12 +65,18 @@ impl Lambda {
             return None;
         };
         let version: i64 = version.parse().ok()?;
-        self.layers.get(&format!("{account}/{region}/{name}\0{}", names::version_suffix(version as u64)))
+        self.layers.get(&format!(
+            "{account}/{region}/{name}\0{}",
+            names::version_suffix(version as u64)
+        ))
     }
 
     /// The zips of a function's layers, in order.
     pub(super) fn layer_zips(&self, ctx: &Ctx, arns: &[String]) -> Vec<Vec<u8>> {
-        arns.iter().filter_map(|arn| self.layer_by_version_arn(ctx, arn)).filter_map(|layer| layer.zip).collect()
+        arns.iter()
+            .filter_map(|arn| self.layer_by_version_arn(ctx, arn))
+            .filter_map(|layer| layer.zip)
+            .collect()
     }
 
     pub(crate) async fn publish_layer_version(
@@ -74,7 +89,11 @@ impl Lambda {
                 "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
             ));
         }
-        let zip = input.content.zip_file.clone().ok_or_else(|| invalid("Please provide a zip file or an S3 location."))?;
+        let zip = input
+            .content
+            .zip_file
+            .clone()
+            .ok_or_else(|| invalid("Please provide a zip file or an S3 location."))?;
         code::check(&zip.0).map_err(|error| invalid(error.to_string()))?;
         let prefix = format!("{}{}\0", ctx.scope(), input.layer_name);
         let created = self.last_modified();
@@ -90,7 +109,10 @@ impl Lambda {
                 content: Some(LayerVersionContentOutput {
                     location: Some(format!(
                         "{}/_sockerless/lambda/layer/{}/{}/{}/{version}",
-                        self.endpoint(), ctx.account_id, ctx.region, input.layer_name
+                        self.endpoint(),
+                        ctx.account_id,
+                        ctx.region,
+                        input.layer_name
                     )),
                     code_sha256: Some(code::sha256_base64(&zip.0)),
                     code_size: Some(zip.0.len() as i64),
@@ -108,7 +130,11 @@ impl Lambda {
             txn.insert(
                 &self.layers,
                 &format!("{prefix}{}", names::version_suffix(version as u64)),
-                LayerVersionRecord { response: response.clone(), zip: Some(zip.0.clone()), policy: PolicyRecord::default() },
+                LayerVersionRecord {
+                    response: response.clone(),
+                    zip: Some(zip.0.clone()),
+                    policy: PolicyRecord::default(),
+                },
             )?;
             Ok::<_, LambdaError>(response)
         })?;
@@ -126,44 +152,89 @@ impl Lambda {
     }
 
     /// The zip a layer's content location names.
-    pub fn layer_zip(&self, account_id: &str, region: &str, layer: &str, version: u64) -> Option<Vec<u8>> {
+    pub fn layer_zip(
+        &self,
+        account_id: &str,
+        region: &str,
+        layer: &str,
+        version: u64,
+    ) -> Option<Vec<u8>> {
         self.layers
-            .get(&format!("{account_id}/{region}/{layer}\0{}", names::version_suffix(version)))
+            .get(&format!(
+                "{account_id}/{region}/{layer}\0{}",
+                names::version_suffix(version)
+            ))
             .and_then(|layer| layer.zip)
     }
 
-    pub(crate) async fn get_layer_version(&self, ctx: &Ctx, input: GetLayerVersionRequest) -> Result<GetLayerVersionResponse, LambdaError> {
+    pub(crate) async fn get_layer_version(
+        &self,
+        ctx: &Ctx,
+        input: GetLayerVersionRequest,
+    ) -> Result<GetLayerVersionResponse, LambdaError> {
         self.layers
             .get(&self.layer_key(ctx, &input.layer_name, input.version_number))
             .map(|layer| layer.response)
             .ok_or_else(layer_not_found)
     }
 
-    pub(crate) async fn get_layer_version_by_arn(&self, ctx: &Ctx, input: GetLayerVersionByArnRequest) -> Result<GetLayerVersionResponse, LambdaError> {
-        self.layer_by_version_arn(ctx, &input.arn).map(|layer| layer.response).ok_or_else(layer_not_found)
+    pub(crate) async fn get_layer_version_by_arn(
+        &self,
+        ctx: &Ctx,
+        input: GetLayerVersionByArnRequest,
+    ) -> Result<GetLayerVersionResponse, LambdaError> {
+        self.layer_by_version_arn(ctx, &input.arn)
+            .map(|layer| layer.response)
+            .ok_or_else(layer_not_found)
     }
 
-    pub(crate) async fn list_layer_versions(&self, ctx: &Ctx, input: ListLayerVersionsRequest) -> Result<ListLayerVersionsResponse, LambdaError> {
+    pub(crate) async fn list_layer_versions(
+        &self,
+        ctx: &Ctx,
+        input: ListLayerVersionsRequest,
+    ) -> Result<ListLayerVersionsResponse, LambdaError> {
         let entries = self
             .layers
             .scan_prefix(&format!("{}{}\0", ctx.scope(), input.layer_name))
             .into_iter()
-            .filter(|(_, l)| matches(&l.response, input.compatible_runtime.as_deref(), input.compatible_architecture.as_deref()))
+            .filter(|(_, l)| {
+                matches(
+                    &l.response,
+                    input.compatible_runtime.as_deref(),
+                    input.compatible_architecture.as_deref(),
+                )
+            })
             .rev()
             .enumerate()
             .map(|(index, (_, layer))| (format!("{index:010}"), list_item(&layer.response)))
             .collect();
         let page = page_of(entries, input.marker.as_deref(), input.max_items)?;
-        Ok(ListLayerVersionsResponse { layer_versions: Some(page.items), next_marker: page.next })
+        Ok(ListLayerVersionsResponse {
+            layer_versions: Some(page.items),
+            next_marker: page.next,
+        })
     }
 
-    pub(crate) async fn list_layers(&self, ctx: &Ctx, input: ListLayersRequest) -> Result<ListLayersResponse, LambdaError> {
-        let mut latest: std::collections::BTreeMap<String, GetLayerVersionResponse> = Default::default();
+    pub(crate) async fn list_layers(
+        &self,
+        ctx: &Ctx,
+        input: ListLayersRequest,
+    ) -> Result<ListLayersResponse, LambdaError> {
+        let mut latest: std::collections::BTreeMap<String, GetLayerVersionResponse> =
+            Default::default();
         for (key, layer) in self.layers.scan_prefix(&ctx.scope()) {
-            if !matches(&layer.response, input.compatible_runtime.as_deref(), input.compatible_architecture.as_deref()) {
+            if !matches(
+                &layer.response,
+                input.compatible_runtime.as_deref(),
+                input.compatible_architecture.as_deref(),
+            ) {
                 continue;
             }
-            let name = key[ctx.scope().len()..].split('\0').next().unwrap_or_default().to_string();
+            let name = key[ctx.scope().len()..]
+                .split('\0')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             latest.insert(name, layer.response);
         }
         let entries = latest
@@ -178,11 +249,19 @@ impl Lambda {
             })
             .collect();
         let page = page_of(entries, input.marker.as_deref(), input.max_items)?;
-        Ok(ListLayersResponse { layers: Some(page.items), next_marker: page.next })
+        Ok(ListLayersResponse {
+            layers: Some(page.items),
+            next_marker: page.next,
+        })
     }
 
-    pub(crate) async fn delete_layer_version(&self, ctx: &Ctx, input: DeleteLayerVersionRequest) -> Result<(), LambdaError> {
-        self.layers.remove(&self.layer_key(ctx, &input.layer_name, input.version_number))?;
+    pub(crate) async fn delete_layer_version(
+        &self,
+        ctx: &Ctx,
+        input: DeleteLayerVersionRequest,
+    ) -> Result<(), LambdaError> {
+        self.layers
+            .remove(&self.layer_key(ctx, &input.layer_name, input.version_number))?;
         Ok(())
     }
 }

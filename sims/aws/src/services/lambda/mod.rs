@@ -44,9 +44,8 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 use sim_aws_shapes::lambda::{
-    AliasConfiguration, CodeSigningConfig, EventSourceMappingConfiguration,
-    FunctionConfiguration, FunctionEventInvokeConfig, FunctionScalingConfig, FunctionUrlConfig,
-    ImageConfig,
+    AliasConfiguration, CodeSigningConfig, EventSourceMappingConfiguration, FunctionConfiguration,
+    FunctionEventInvokeConfig, FunctionScalingConfig, FunctionUrlConfig, ImageConfig,
 };
 use sim_aws_shapes::normal::Unimplemented;
 use simkit::Kit;
@@ -326,14 +325,19 @@ mod base64_bytes {
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        bytes: &Option<Vec<u8>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match bytes {
             Some(bytes) => serializer.serialize_some(&STANDARD.encode(bytes)),
             None => serializer.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
         Option::<String>::deserialize(deserializer)?
             .map(|text| STANDARD.decode(text).map_err(serde::de::Error::custom))
             .transpose()
@@ -386,7 +390,10 @@ mod tests {
 
     #[test]
     fn lambda_times_have_milliseconds_and_offset() {
-        assert_eq!(lambda_time(1_704_164_645_678), "2024-01-02T03:04:05.678+0000");
+        assert_eq!(
+            lambda_time(1_704_164_645_678),
+            "2024-01-02T03:04:05.678+0000"
+        );
         assert_eq!(lambda_time(0), "1970-01-01T00:00:00.000+0000");
     }
 }

@@ -47,9 +47,15 @@ fn valid_name_byte(byte: u8) -> bool {
 fn split(ctx: &Ctx, reference: &str) -> Result<(String, Option<String>), LambdaError> {
     let parts: Vec<&str> = reference.split(':').collect();
     let (account, region, rest): (Option<&str>, Option<&str>, &[&str]) = match parts.as_slice() {
-        ["arn", _partition, "lambda", region, account, "function", rest @ ..] => {
-            (Some(*account), Some(*region), rest)
-        }
+        [
+            "arn",
+            _partition,
+            "lambda",
+            region,
+            account,
+            "function",
+            rest @ ..,
+        ] => (Some(*account), Some(*region), rest),
         [account, "function", rest @ ..] => (Some(*account), None, rest),
         rest => (None, None, rest),
     };
@@ -58,8 +64,8 @@ fn split(ctx: &Ctx, reference: &str) -> Result<(String, Option<String>), LambdaE
         [name, qualifier] => (name.to_string(), Some(qualifier.to_string())),
         _ => return Err(invalid(format!("Invalid function name: {reference}"))),
     };
-    let elsewhere = account.is_some_and(|a| a != ctx.account_id)
-        || region.is_some_and(|r| r != ctx.region);
+    let elsewhere =
+        account.is_some_and(|a| a != ctx.account_id) || region.is_some_and(|r| r != ctx.region);
     if elsewhere {
         return Err(LambdaError::ResourceNotFound(format!(
             "Function not found: {reference}"
@@ -90,7 +96,8 @@ pub fn function_not_found(ctx: &Ctx, name: &str, qualifier: Option<&str>) -> Lam
 
 /// Whether a qualifier names a version (`$LATEST` or digits) rather than an alias.
 pub fn is_version(qualifier: &str) -> bool {
-    qualifier == "$LATEST" || (!qualifier.is_empty() && qualifier.bytes().all(|b| b.is_ascii_digit()))
+    qualifier == "$LATEST"
+        || (!qualifier.is_empty() && qualifier.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The store key of a version: numbers padded so keys sort numerically.
@@ -112,7 +119,11 @@ mod tests {
         }
     }
 
-    fn check(reference: &str, qualifier: Option<&str>, expected: Result<(&str, Option<&str>), &str>) {
+    fn check(
+        reference: &str,
+        qualifier: Option<&str>,
+        expected: Result<(&str, Option<&str>), &str>,
+    ) {
         let got = parse(&ctx(), reference, qualifier)
             .map(|f| (f.name, f.qualifier))
             .map_err(|e| e.to_string());

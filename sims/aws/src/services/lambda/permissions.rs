@@ -46,7 +46,11 @@ fn no_policy() -> LambdaError {
 }
 
 impl Lambda {
-    pub(crate) async fn add_permission(&self, ctx: &Ctx, input: AddPermissionRequest) -> Result<AddPermissionResponse, LambdaError> {
+    pub(crate) async fn add_permission(
+        &self,
+        ctx: &Ctx,
+        input: AddPermissionRequest,
+    ) -> Result<AddPermissionResponse, LambdaError> {
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
         // The qualifier must exist.
         self.resolve(ctx, &input.function_name, input.qualifier.as_deref())?;
@@ -81,7 +85,10 @@ impl Lambda {
                 .map(|m| m.insert("lambda:EventSourceToken".into(), json!(token)));
         }
         if input.invoked_via_function_url == Some(true) {
-            conditions.insert("Bool".into(), json!({"lambda:InvokedViaFunctionUrl": "true"}));
+            conditions.insert(
+                "Bool".into(),
+                json!({"lambda:InvokedViaFunctionUrl": "true"}),
+            );
         }
         if let Some(source) = &input.source_arn {
             conditions.insert("ArnLike".into(), json!({"AWS:SourceArn": source}));
@@ -100,48 +107,71 @@ impl Lambda {
         let revision = self.revision();
         let key = self.function_key(ctx, &function.name);
         self.functions.modify(&key, |slot| {
-            let record = slot.as_mut().ok_or_else(|| names::function_not_found(ctx, &function.name, None))?;
+            let record = slot
+                .as_mut()
+                .ok_or_else(|| names::function_not_found(ctx, &function.name, None))?;
             super::functions::check_revision(record, input.revision_id.as_deref())?;
             let policy = record.policies.entry(qualifier.clone()).or_default();
-            if policy.statements.iter().any(|s| s["Sid"] == json!(input.statement_id)) {
+            if policy
+                .statements
+                .iter()
+                .any(|s| s["Sid"] == json!(input.statement_id))
+            {
                 return Err(sid_exists());
             }
             policy.statements.push(statement.clone());
             if document(&policy.statements).len() > MAX_POLICY_BYTES {
-                return Err(LambdaError::PolicyLengthExceeded("The final policy size (bytes) is bigger than the limit.".into()));
+                return Err(LambdaError::PolicyLengthExceeded(
+                    "The final policy size (bytes) is bigger than the limit.".into(),
+                ));
             }
             policy.revision_id = revision.clone();
             record.config.revision_id = Some(revision.clone());
             Ok(())
         })?;
-        Ok(AddPermissionResponse { statement: Some(statement.to_string()) })
-    }
-
-    pub(crate) async fn remove_permission(&self, ctx: &Ctx, input: RemovePermissionRequest) -> Result<(), LambdaError> {
-        let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
-        let qualifier = function.qualifier.clone().unwrap_or_default();
-        let revision = self.revision();
-        self.functions.modify(&self.function_key(ctx, &function.name), |slot| {
-            let record = slot.as_mut().ok_or_else(|| names::function_not_found(ctx, &function.name, None))?;
-            super::functions::check_revision(record, input.revision_id.as_deref())?;
-            let policy = record.policies.get_mut(&qualifier).ok_or_else(no_policy)?;
-            let before = policy.statements.len();
-            policy.statements.retain(|s| s["Sid"] != json!(input.statement_id));
-            if policy.statements.len() == before {
-                return Err(LambdaError::ResourceNotFound(format!(
-                    "Statement {} is not found in resource policy.",
-                    input.statement_id
-                )));
-            }
-            if policy.statements.is_empty() {
-                record.policies.remove(&qualifier);
-            }
-            record.config.revision_id = Some(revision.clone());
-            Ok(())
+        Ok(AddPermissionResponse {
+            statement: Some(statement.to_string()),
         })
     }
 
-    pub(crate) async fn get_policy(&self, ctx: &Ctx, input: GetPolicyRequest) -> Result<GetPolicyResponse, LambdaError> {
+    pub(crate) async fn remove_permission(
+        &self,
+        ctx: &Ctx,
+        input: RemovePermissionRequest,
+    ) -> Result<(), LambdaError> {
+        let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
+        let qualifier = function.qualifier.clone().unwrap_or_default();
+        let revision = self.revision();
+        self.functions
+            .modify(&self.function_key(ctx, &function.name), |slot| {
+                let record = slot
+                    .as_mut()
+                    .ok_or_else(|| names::function_not_found(ctx, &function.name, None))?;
+                super::functions::check_revision(record, input.revision_id.as_deref())?;
+                let policy = record.policies.get_mut(&qualifier).ok_or_else(no_policy)?;
+                let before = policy.statements.len();
+                policy
+                    .statements
+                    .retain(|s| s["Sid"] != json!(input.statement_id));
+                if policy.statements.len() == before {
+                    return Err(LambdaError::ResourceNotFound(format!(
+                        "Statement {} is not found in resource policy.",
+                        input.statement_id
+                    )));
+                }
+                if policy.statements.is_empty() {
+                    record.policies.remove(&qualifier);
+                }
+                record.config.revision_id = Some(revision.clone());
+                Ok(())
+            })
+    }
+
+    pub(crate) async fn get_policy(
+        &self,
+        ctx: &Ctx,
+        input: GetPolicyRequest,
+    ) -> Result<GetPolicyResponse, LambdaError> {
         let function = names::parse(ctx, &input.function_name, input.qualifier.as_deref())?;
         let (record, _) = self.resolve(ctx, &input.function_name, input.qualifier.as_deref())?;
         let policy = record
@@ -174,20 +204,30 @@ impl Lambda {
         }
         let revision = self.revision();
         self.layers.modify(&key, |slot| {
-            let layer = slot.as_mut().ok_or_else(|| super::layers::layer_not_found())?;
+            let layer = slot.as_mut().ok_or_else(super::layers::layer_not_found)?;
             if let Some(given) = &input.revision_id
                 && *given != layer.policy.revision_id
             {
-                return Err(LambdaError::PreconditionFailed("The Revision Id provided does not match the latest Revision Id.".into()));
+                return Err(LambdaError::PreconditionFailed(
+                    "The Revision Id provided does not match the latest Revision Id.".into(),
+                ));
             }
-            if layer.policy.statements.iter().any(|s| s["Sid"] == json!(input.statement_id)) {
+            if layer
+                .policy
+                .statements
+                .iter()
+                .any(|s| s["Sid"] == json!(input.statement_id))
+            {
                 return Err(sid_exists());
             }
             layer.policy.statements.push(statement.clone());
             layer.policy.revision_id = revision.clone();
             Ok(())
         })?;
-        Ok(AddLayerVersionPermissionResponse { statement: Some(statement.to_string()), revision_id: Some(revision) })
+        Ok(AddLayerVersionPermissionResponse {
+            statement: Some(statement.to_string()),
+            revision_id: Some(revision),
+        })
     }
 
     pub(crate) async fn remove_layer_version_permission(
@@ -198,9 +238,12 @@ impl Lambda {
         let key = self.layer_key(ctx, &input.layer_name, input.version_number);
         let revision = self.revision();
         self.layers.modify(&key, |slot| {
-            let layer = slot.as_mut().ok_or_else(|| super::layers::layer_not_found())?;
+            let layer = slot.as_mut().ok_or_else(super::layers::layer_not_found)?;
             let before = layer.policy.statements.len();
-            layer.policy.statements.retain(|s| s["Sid"] != json!(input.statement_id));
+            layer
+                .policy
+                .statements
+                .retain(|s| s["Sid"] != json!(input.statement_id));
             if layer.policy.statements.len() == before {
                 return Err(LambdaError::ResourceNotFound(format!(
                     "Statement {} is not found in resource policy.",
@@ -224,7 +267,13 @@ impl Lambda {
         if layer.policy.statements.is_empty() {
             return Err(no_policy());
         }
-        let PolicyRecord { statements, revision_id } = layer.policy;
-        Ok(GetLayerVersionPolicyResponse { policy: Some(document(&statements)), revision_id: Some(revision_id) })
+        let PolicyRecord {
+            statements,
+            revision_id,
+        } = layer.policy;
+        Ok(GetLayerVersionPolicyResponse {
+            policy: Some(document(&statements)),
+            revision_id: Some(revision_id),
+        })
     }
 }
