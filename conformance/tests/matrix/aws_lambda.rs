@@ -11,8 +11,7 @@ fn scenario(name: &str, script: &str) {
     // Functions run on the world-readable Python that ECS tasks use; its absence fails here.
     clients::workload_path();
     let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
-    let mut sandbox = Sandbox::aws(server.url("aws"));
-    sandbox.run_script(script, &[]);
+    Sandbox::aws(server.url("aws")).run_script(script, &[]);
 }
 
 #[test]
