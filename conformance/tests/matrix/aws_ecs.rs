@@ -6,14 +6,11 @@
 
 use conformance::{Cell, Sandbox, Sockerless, clients};
 
+use super::aws;
+
+/// A boto3 scenario, one cell of the ECS suite.
 fn scenario(name: &str, script: &str) {
-    let _cell = Cell::new("cloud-sdk", "aws", name, "boto3");
-    let aws_cli = clients::aws();
-    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
-    let mut sandbox = Sandbox::aws(server.url("aws"));
-    sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
-    sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
-    sandbox.run_script(script, &[]);
+    aws::scenario("cloud-sdk", name, "boto3", script);
 }
 
 #[test]

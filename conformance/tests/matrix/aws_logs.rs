@@ -3,16 +3,7 @@
 //! transformers, deliveries, anomaly detectors, lookup tables, scheduled queries). Each test is
 //! one cell: a scenario script from `conformance/clients/aws/` against a fresh simulator.
 
-use conformance::{Cell, Sandbox, Sockerless, clients};
-
-fn scenario(suite: &str, name: &str, client: &str, script: &str) {
-    let _cell = Cell::new(suite, "aws", name, client);
-    let aws_cli = clients::aws();
-    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
-    let mut sandbox = Sandbox::aws(server.url("aws"));
-    sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
-    sandbox.run_script(script, &[]);
-}
+use super::aws::scenario;
 
 #[test]
 fn logs_insights_sdk() {

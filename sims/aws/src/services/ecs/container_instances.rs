@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use sim_aws_shapes::ecs::{
     Attribute, ContainerInstance, DeleteAttributesRequest, DeleteAttributesResponse,
     DeregisterContainerInstanceRequest, DeregisterContainerInstanceResponse,
-    DescribeContainerInstancesRequest, DescribeContainerInstancesResponse, Failure,
-    ListAttributesRequest, ListAttributesResponse, ListContainerInstancesRequest,
-    ListContainerInstancesResponse, PutAttributesRequest, PutAttributesResponse,
-    RegisterContainerInstanceRequest, RegisterContainerInstanceResponse, Resource,
-    UpdateContainerInstancesStateRequest, UpdateContainerInstancesStateResponse,
+    DescribeContainerInstancesRequest, DescribeContainerInstancesResponse, ListAttributesRequest,
+    ListAttributesResponse, ListContainerInstancesRequest, ListContainerInstancesResponse,
+    PutAttributesRequest, PutAttributesResponse, RegisterContainerInstanceRequest,
+    RegisterContainerInstanceResponse, Resource, UpdateContainerInstancesStateRequest,
+    UpdateContainerInstancesStateResponse,
 };
 
 use super::clusters::ClusterRecord;
@@ -360,20 +360,11 @@ impl Ecs {
             .unwrap_or_default()
             .iter()
             .any(|i| i == "TAGS");
-        let mut container_instances = Vec::new();
-        let mut failures = Vec::new();
-        for requested in input.container_instances {
-            match self.instance(ctx, &cluster, &requested) {
-                Some(record) => {
-                    container_instances.push(self.instance_view(ctx, &record, with_tags))
-                }
-                None => failures.push(Failure {
-                    arn: Some(requested),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                }),
-            }
-        }
+        let (container_instances, failures) =
+            super::describe_each(input.container_instances, |requested| {
+                self.instance(ctx, &cluster, requested)
+                    .map(|record| self.instance_view(ctx, &record, with_tags))
+            });
         Ok(DescribeContainerInstancesResponse {
             container_instances: Some(container_instances),
             failures: Some(failures),
@@ -398,11 +389,7 @@ impl Ecs {
                 .instance(ctx, &cluster, &requested)
                 .filter(InstanceRecord::is_registered)
             else {
-                failures.push(Failure {
-                    arn: Some(requested),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                });
+                failures.push(super::missing(requested));
                 continue;
             };
             let key = instance_key(ctx, cluster.name(), name_of(record.arn()));

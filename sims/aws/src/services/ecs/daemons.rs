@@ -18,7 +18,7 @@ use sim_aws_shapes::ecs::{
     DeleteDaemonTaskDefinitionResponse, DescribeDaemonDeploymentsRequest,
     DescribeDaemonDeploymentsResponse, DescribeDaemonRequest, DescribeDaemonResponse,
     DescribeDaemonRevisionsRequest, DescribeDaemonRevisionsResponse,
-    DescribeDaemonTaskDefinitionRequest, DescribeDaemonTaskDefinitionResponse, Failure,
+    DescribeDaemonTaskDefinitionRequest, DescribeDaemonTaskDefinitionResponse,
     ListDaemonDeploymentsRequest, ListDaemonDeploymentsResponse, ListDaemonTaskDefinitionsRequest,
     ListDaemonTaskDefinitionsResponse, ListDaemonsRequest, ListDaemonsResponse,
     RegisterDaemonTaskDefinitionRequest, RegisterDaemonTaskDefinitionResponse, Tag,
@@ -697,25 +697,14 @@ impl Ecs {
                 "You can specify up to 20 daemon deployment ARNs.".into(),
             ));
         }
-        let mut daemon_deployments = Vec::new();
-        let mut failures = Vec::new();
-        for arn in input.daemon_deployment_arns {
-            let found = self
-                .daemon_of(ctx, &arn, "daemon-deployment")
-                .and_then(|d| {
+        let (daemon_deployments, failures) =
+            super::describe_each(input.daemon_deployment_arns, |arn| {
+                self.daemon_of(ctx, arn, "daemon-deployment").and_then(|d| {
                     d.deployments
                         .into_iter()
-                        .find(|x| x.daemon_deployment_arn.as_deref() == Some(arn.as_str()))
-                });
-            match found {
-                Some(deployment) => daemon_deployments.push(deployment),
-                None => failures.push(Failure {
-                    arn: Some(arn),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                }),
-            }
-        }
+                        .find(|x| x.daemon_deployment_arn.as_deref() == Some(arn))
+                })
+            });
         Ok(DescribeDaemonDeploymentsResponse {
             failures: Some(failures),
             daemon_deployments: Some(daemon_deployments),
@@ -732,23 +721,14 @@ impl Ecs {
                 "You can specify up to 20 daemon revision ARNs.".into(),
             ));
         }
-        let mut daemon_revisions = Vec::new();
-        let mut failures = Vec::new();
-        for arn in input.daemon_revision_arns {
-            let found = self.daemon_of(ctx, &arn, "daemon-revision").and_then(|d| {
-                d.revisions
-                    .into_iter()
-                    .find(|x| x.daemon_revision_arn.as_deref() == Some(arn.as_str()))
+        let (daemon_revisions, failures) =
+            super::describe_each(input.daemon_revision_arns, |arn| {
+                self.daemon_of(ctx, arn, "daemon-revision").and_then(|d| {
+                    d.revisions
+                        .into_iter()
+                        .find(|x| x.daemon_revision_arn.as_deref() == Some(arn))
+                })
             });
-            match found {
-                Some(revision) => daemon_revisions.push(revision),
-                None => failures.push(Failure {
-                    arn: Some(arn),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                }),
-            }
-        }
         Ok(DescribeDaemonRevisionsResponse {
             daemon_revisions: Some(daemon_revisions),
             failures: Some(failures),

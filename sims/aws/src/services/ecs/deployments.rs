@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sim_aws_shapes::ecs::{
     ContainerImage, ContinueServiceDeploymentRequest, ContinueServiceDeploymentResponse,
     DescribeServiceDeploymentsRequest, DescribeServiceDeploymentsResponse,
-    DescribeServiceRevisionsRequest, DescribeServiceRevisionsResponse, Failure,
+    DescribeServiceRevisionsRequest, DescribeServiceRevisionsResponse,
     ListServiceDeploymentsRequest, ListServiceDeploymentsResponse, Rollback,
     ServiceConnectConfiguration, ServiceDeployment, ServiceDeploymentAlarms,
     ServiceDeploymentBrief, ServiceDeploymentCircuitBreaker, ServiceRevision,
@@ -459,22 +459,12 @@ impl Ecs {
                 "You can specify up to 20 service deployment ARNs.".into(),
             ));
         }
-        let mut service_deployments = Vec::new();
-        let mut failures = Vec::new();
-        for arn in input.service_deployment_arns {
-            let found = key_of_arn(ctx, &arn, "service-deployment")
-                .and_then(|key| self.service_deployments.get(&key));
-            match found {
-                Some(record) => {
-                    service_deployments.push(self.service_deployment_view(ctx, &record))
-                }
-                None => failures.push(Failure {
-                    arn: Some(arn),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                }),
-            }
-        }
+        let (service_deployments, failures) =
+            super::describe_each(input.service_deployment_arns, |arn| {
+                key_of_arn(ctx, arn, "service-deployment")
+                    .and_then(|key| self.service_deployments.get(&key))
+                    .map(|record| self.service_deployment_view(ctx, &record))
+            });
         Ok(DescribeServiceDeploymentsResponse {
             service_deployments: Some(service_deployments),
             failures: Some(failures),
@@ -491,20 +481,12 @@ impl Ecs {
                 "You can specify up to 20 service revision ARNs.".into(),
             ));
         }
-        let mut service_revisions = Vec::new();
-        let mut failures = Vec::new();
-        for arn in input.service_revision_arns {
-            let found = key_of_arn(ctx, &arn, "service-revision")
-                .and_then(|key| self.service_revisions.get(&key));
-            match found {
-                Some(record) => service_revisions.push(record.service_revision),
-                None => failures.push(Failure {
-                    arn: Some(arn),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                }),
-            }
-        }
+        let (service_revisions, failures) =
+            super::describe_each(input.service_revision_arns, |arn| {
+                key_of_arn(ctx, arn, "service-revision")
+                    .and_then(|key| self.service_revisions.get(&key))
+                    .map(|record| record.service_revision)
+            });
         Ok(DescribeServiceRevisionsResponse {
             service_revisions: Some(service_revisions),
             failures: Some(failures),

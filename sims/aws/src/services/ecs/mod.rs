@@ -86,6 +86,32 @@ use crate::protocol::shape::Validation;
 
 pub use lifecycle::TaskRuntime;
 
+/// A Describe* entry ECS could not find: `MISSING`, naming what was asked for.
+fn missing(arn: String) -> sim_aws_shapes::ecs::Failure {
+    sim_aws_shapes::ecs::Failure {
+        arn: Some(arn),
+        reason: Some("MISSING".into()),
+        detail: None,
+    }
+}
+
+/// What a Describe* of several resources answers: those `find` finds, in the order asked, and
+/// a `MISSING` failure for each other one.
+fn describe_each<T>(
+    requested: Vec<String>,
+    mut find: impl FnMut(&str) -> Option<T>,
+) -> (Vec<T>, Vec<sim_aws_shapes::ecs::Failure>) {
+    let mut found = Vec::new();
+    let mut failures = Vec::new();
+    for arn in requested {
+        match find(&arn) {
+            Some(item) => found.push(item),
+            None => failures.push(missing(arn)),
+        }
+    }
+    (found, failures)
+}
+
 /// ECS's documented errors: one variant per error shape its operations answer.
 #[derive(Debug, thiserror::Error)]
 pub enum EcsError {

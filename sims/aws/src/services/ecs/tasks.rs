@@ -245,11 +245,7 @@ impl Ecs {
             let id = name_of(requested);
             match active.iter().find(|arn| arn.ends_with(&format!("/{id}"))) {
                 Some(arn) => placed.push(arn.clone()),
-                None => failures.push(Failure {
-                    arn: Some(requested.clone()),
-                    reason: Some("MISSING".into()),
-                    detail: None,
-                }),
+                None => failures.push(super::missing(requested.clone())),
             }
         }
         if placed.is_empty() {
