@@ -12,7 +12,8 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, Lambda |
+//! | [`lambda_endpoints`] | Lambda's Runtime APIs, function URLs, code downloads |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
