@@ -13,6 +13,7 @@
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
 //! | [`services`] | STS, IAM, CloudWatch Logs, ECS, ECR (and its OCI registry under `/v2/`), KMS, Secrets Manager, SSM, EC2 networking, EFS, Cloud Map |
+//! | [`lambda_endpoints`] | Lambda's Runtime APIs, function URLs, code downloads |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -25,6 +26,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod error;
 pub mod fuzzing;
+pub mod lambda_endpoints;
 pub mod model;
 pub mod moto_api;
 pub mod policy;
@@ -48,6 +50,7 @@ use crate::services::ecs::Ecs;
 use crate::services::efs::Efs;
 use crate::services::iam::Iam;
 use crate::services::kms::Kms;
+use crate::services::lambda::Lambda;
 use crate::services::logs::Logs;
 use crate::services::secretsmanager::SecretsManager;
 use crate::services::servicediscovery::CloudMap;
@@ -132,6 +135,7 @@ pub struct Aws {
     pub(crate) ecs: Arc<Ecs>,
     /// Serves the registry routes and learns the endpoint for its download URLs.
     pub(crate) ecr: Arc<Ecr>,
+    pub(crate) lambda: Arc<Lambda>,
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
     pub(crate) moto_auth: moto_api::AuthSwitch,
@@ -177,6 +181,8 @@ impl Aws {
         let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
         let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
         let ecr = Ecr::new(kit.clone(), &config.account_id, &config.region)?;
+        let lambda = Lambda::new(kit.clone(), logs.clone(), sts.clone(), iam.clone())?;
+        lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
             iam.clone(),
@@ -189,6 +195,7 @@ impl Aws {
             efs,
             cloud_map,
             ecr.clone(),
+            lambda.clone(),
         ];
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
             secrets_manager: secretsmanager,
@@ -207,6 +214,7 @@ impl Aws {
             iam,
             ecs,
             ecr,
+            lambda,
             access,
             moto_auth: moto_api::AuthSwitch::default(),
             services,
@@ -330,6 +338,7 @@ impl Builder {
         .await?;
         aws.ecs.set_endpoint(server.url());
         aws.ecr.set_endpoint(server.url());
+        aws.lambda.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }
@@ -339,8 +348,17 @@ fn router(aws: Arc<Aws>) -> Router {
     aws.ecr
         .registry_router()
         .merge(endpoints::router(aws.ecs.clone()))
+        .merge(lambda_endpoints::router(aws.lambda.clone()))
         .merge(moto_api::router(aws.clone()))
-        .merge(Router::new().fallback(dispatch::handle).with_state(aws))
+        .merge(
+            Router::new()
+                .fallback(dispatch::handle)
+                .with_state(aws.clone()),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            aws.lambda.clone(),
+            lambda_endpoints::function_urls,
+        ))
 }
 
 /// Renders the kit's own errors (oversize bodies, panics) as AWS does, in json shape.

@@ -45,6 +45,7 @@ const FILES: &[&str] = &[
     include_str!("../../authz/efs.json"),
     include_str!("../../authz/servicediscovery.json"),
     include_str!("../../authz/ecr.json"),
+    include_str!("../../authz/lambda.json"),
 ];
 
 impl Catalog {
@@ -163,6 +164,7 @@ mod tests {
             ("ssm", crate::model::ssm()),
             ("elasticfilesystem", crate::model::efs()),
             ("servicediscovery", crate::model::servicediscovery()),
+            ("lambda", crate::model::lambda()),
         ] {
             for operation in model.operations.keys() {
                 assert!(

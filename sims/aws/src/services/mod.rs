@@ -16,6 +16,7 @@ pub mod ecs;
 pub mod efs;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod logs;
 pub mod paging;
 pub mod secretsmanager;
