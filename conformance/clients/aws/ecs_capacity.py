@@ -110,7 +110,9 @@ check(read["defaultCapacityProviderStrategy"] == strategy, f"{read}")
 family = unique("fargate")
 ecs.register_task_definition(family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
                              containerDefinitions=[{"name": "a", "image": "busybox", "command": ["sh", "-c", "sleep 30"]}])
-network = {"awsvpcConfiguration": {"subnets": ["subnet-1"]}}
+# A subnet of the account's default VPC: ECS checks that a task's subnets exist.
+default_subnet = client("ec2").describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
+network = {"awsvpcConfiguration": {"subnets": [default_subnet]}}
 tasks = ecs.run_task(cluster=cluster, taskDefinition=family, count=5, networkConfiguration=network)["tasks"]
 providers = [t["capacityProviderName"] for t in tasks]
 check(providers.count("FARGATE") == 2 and providers.count("FARGATE_SPOT") == 3, f"base first, then 1:3: {providers}")

@@ -63,7 +63,9 @@ check((definition["cpu"], definition["memory"]) == ("1024", "2048"), f"sizes nor
 check(definition["compatibilities"] == ["EC2", "FARGATE"], f"{definition['compatibilities']}")
 
 expect_code("InvalidParameterException", ecs.run_task, cluster=cluster, taskDefinition=family, launchType="FARGATE")
-network = {"awsvpcConfiguration": {"subnets": ["subnet-12345"], "assignPublicIp": "DISABLED"}}
+# A subnet of the account's default VPC: ECS checks that a task's subnets exist.
+default_subnet = client("ec2").describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
+network = {"awsvpcConfiguration": {"subnets": [default_subnet], "assignPublicIp": "DISABLED"}}
 run = ecs.run_task(
     cluster=cluster, taskDefinition=family, launchType="FARGATE", networkConfiguration=network,
     overrides={"containerOverrides": [{"name": "app", "command": ["sh", "-c", script], "environment": [
@@ -80,7 +82,7 @@ check(task["containers"][0]["exitCode"] == 0, f"the override's command ran: {tas
 check(task["launchType"] == "FARGATE" and task["platformVersion"] == "1.4.0", f"{task}")
 attachment = task["attachments"][0]
 check(attachment["type"] == "ElasticNetworkInterface" and attachment["status"] == "DELETED", f"{attachment}")
-check({"name": "subnetId", "value": "subnet-12345"} in attachment["details"], f"{attachment}")
+check({"name": "subnetId", "value": default_subnet} in attachment["details"], f"{attachment}")
 events = []
 for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group, logStreamNames=[f"sdk/app/{task_id}"]):
     events.extend(page["events"])

@@ -6,7 +6,12 @@ import os
 import subprocess
 import tempfile
 
-from common import check, done, fail
+from common import check, client, done, fail
+
+# The account's default VPC: ECS checks that a task's subnets and security groups exist.
+ec2 = client("ec2")
+default_subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
+default_group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
 
 terraform = os.environ["SOCKERLESS_TERRAFORM"]
 endpoint = os.environ["AWS_ENDPOINT_URL"]
@@ -109,7 +114,7 @@ resource "aws_ecs_service" "s" {
   tags                  = { app = "web" }
   wait_for_steady_state = true
 }
-""".replace("ENDPOINT", endpoint))
+""".replace("ENDPOINT", endpoint).replace("subnet-12345", default_subnet).replace("sg-12345", default_group))
 
 env = dict(os.environ, TF_CLI_CONFIG_FILE=os.path.join(work, "cli.tfrc"), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
 

@@ -341,3 +341,129 @@ async fn sim_aws_embedded_as_a_library() {
     );
     simulator.shutdown().await;
 }
+
+/// A zip of one file, as a deployment package.
+fn zip_of(name: &str, text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .start_file(name, zip::write::SimpleFileOptions::default())
+        .unwrap();
+    writer.write_all(text.as_bytes()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_functions_run_through_the_rust_sdk() {
+    use aws_sdk_lambda::client::Waiters;
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{FunctionCode, Runtime};
+
+    let _cell = Cell::new("cloud-sdk", "aws", "lambda-sdk-rust", "aws-sdk-rust");
+    let server = Sockerless::start(&["sim", "aws", "--port", "0"], &["aws"]);
+    let config = sdk_config(server.url("aws"), "test", "test").await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let role = iam
+        .create_role()
+        .role_name(unique("lambda"))
+        .assume_role_policy_document(LAMBDA_TRUST)
+        .send()
+        .await
+        .unwrap();
+    let role_arn = role.role().unwrap().arn().to_string();
+    let lambda = aws_sdk_lambda::Client::new(&config);
+
+    let mut names = Vec::new();
+    for source in [
+        "count = 0\ndef handler(event, context):\n    global count\n    count += 1\n    return {'double': event['n'] * 2, 'count': count}\n",
+        "def handler(event, context):\n    raise RuntimeError('broken')\n",
+    ] {
+        let name = unique("sdk-fn");
+        let created = lambda
+            .create_function()
+            .function_name(&name)
+            .runtime(Runtime::Python312)
+            .role(&role_arn)
+            .handler("app.handler")
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(zip_of("app.py", source)))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.state().map(|s| s.as_str()), Some("Pending"));
+        lambda
+            .wait_until_function_active_v2()
+            .function_name(&name)
+            .wait(Duration::from_secs(30))
+            .await
+            .unwrap();
+        names.push(name);
+    }
+
+    for expected_count in [1, 2] {
+        let answer = lambda
+            .invoke()
+            .function_name(&names[0])
+            .payload(Blob::new(br#"{"n": 21}"#.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status_code(), 200);
+        assert_eq!(answer.function_error(), None);
+        let body: serde_json::Value =
+            serde_json::from_slice(answer.payload().unwrap().as_ref()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"double": 42, "count": expected_count})
+        );
+    }
+    let failed = lambda
+        .invoke()
+        .function_name(&names[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.function_error(), Some("Unhandled"));
+    let document: serde_json::Value =
+        serde_json::from_slice(failed.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(document["errorType"], "RuntimeError");
+    assert_eq!(document["errorMessage"], "broken");
+
+    // The paginator with one function per page sees each function once.
+    let mut seen = Vec::new();
+    let mut pages = lambda.list_functions().max_items(1).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.unwrap();
+        assert!(page.functions().len() <= 1);
+        seen.extend(
+            page.functions()
+                .iter()
+                .filter_map(|f| f.function_name().map(str::to_string)),
+        );
+    }
+    seen.sort();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    let missing = lambda
+        .get_function()
+        .function_name("nope")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(missing.is_resource_not_found_exception(), "{missing:?}");
+    assert_eq!(
+        aws_sdk_lambda::error::ProvideErrorMetadata::message(&missing),
+        Some(
+            format!("Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:nope")
+                .as_str()
+        )
+    );
+}

@@ -36,6 +36,7 @@ provider "aws" {
     sts  = var.endpoint
     logs = var.endpoint
     ecs  = var.endpoint
+    ec2  = var.endpoint
   }
 }
 
@@ -137,8 +138,8 @@ resource "aws_ecs_service" "app" {
   desired_count   = 2
   launch_type     = "FARGATE"
   network_configuration {
-    subnets          = ["subnet-0123456789abcdef0"]
-    security_groups  = ["sg-0123456789abcdef0"]
+    subnets          = [data.aws_subnets.default.ids[0]]
+    security_groups  = [data.aws_security_group.default.id]
     assign_public_ip = false
   }
   deployment_minimum_healthy_percent = 50
@@ -151,4 +152,21 @@ resource "aws_ecs_service" "app" {
 
 output "service_name" {
   value = aws_ecs_service.app.name
+}
+
+# The account's default VPC: ECS checks that a task's subnets and security groups exist.
+data "aws_vpc" "default" {
+  default = true
+}
+
+data "aws_subnets" "default" {
+  filter {
+    name   = "vpc-id"
+    values = [data.aws_vpc.default.id]
+  }
+}
+
+data "aws_security_group" "default" {
+  vpc_id = data.aws_vpc.default.id
+  name   = "default"
 }

@@ -4,9 +4,12 @@
 
 mod aws;
 mod aws_access;
+mod aws_ecr;
 mod aws_ecs;
 mod aws_iam;
+mod aws_lambda;
 mod aws_logs;
+mod aws_net;
 mod aws_s3;
 mod aws_secrets;
 mod foundation;

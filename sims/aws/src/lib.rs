@@ -12,7 +12,8 @@
 //! | [`model`] | the vendored botocore models, parsed on first use |
 //! | [`protocol`] | routing, the five wire protocols, SigV4 |
 //! | [`dispatch`] | the HTTP handler joining protocol and services |
-//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, KMS, Secrets Manager, SSM, S3 |
+//! | [`services`] | STS, IAM, CloudWatch Logs, ECS, ECR (and its OCI registry under `/v2/`), KMS, Secrets Manager, SSM, EC2 networking, EFS, Cloud Map, S3 |
+//! | [`lambda_endpoints`] | Lambda's Runtime APIs, function URLs, code downloads |
 //! | [`policy`] | IAM policy documents: grammar and evaluation |
 //! | [`access`] | a caller's policies and `--enforce-iam` decisions |
 //! | [`error`] | the error type handlers return |
@@ -25,6 +26,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod error;
 pub mod fuzzing;
+pub mod lambda_endpoints;
 pub mod model;
 pub mod moto_api;
 pub mod policy;
@@ -42,12 +44,17 @@ use simkit::{Kit, KitConfig};
 use crate::error::AwsError;
 use crate::protocol::route::Catalog;
 use crate::services::Service;
+use crate::services::ec2::Ec2;
+use crate::services::ecr::Ecr;
 use crate::services::ecs::Ecs;
+use crate::services::efs::Efs;
 use crate::services::iam::Iam;
 use crate::services::kms::Kms;
+use crate::services::lambda::Lambda;
 use crate::services::logs::Logs;
 use crate::services::s3::S3;
 use crate::services::secretsmanager::SecretsManager;
+use crate::services::servicediscovery::CloudMap;
 use crate::services::ssm::Ssm;
 use crate::services::sts::Sts;
 
@@ -113,6 +120,8 @@ pub enum StartError {
     Kit(#[from] simkit::KitError),
     #[error(transparent)]
     Store(#[from] simkit::store::StoreError),
+    #[error(transparent)]
+    Ecr(#[from] services::ecr::EcrStartError),
     #[error("binding: {0}")]
     Bind(#[from] std::io::Error),
 }
@@ -125,6 +134,9 @@ pub struct Aws {
     pub(crate) sts: Arc<Sts>,
     pub(crate) iam: Arc<Iam>,
     pub(crate) ecs: Arc<Ecs>,
+    /// Serves the registry routes and learns the endpoint for its download URLs.
+    pub(crate) ecr: Arc<Ecr>,
+    pub(crate) lambda: Arc<Lambda>,
     pub(crate) access: Arc<access::Access>,
     /// moto's `reset-auth` switch: authentication and authorization from the Nth request on.
     pub(crate) moto_auth: moto_api::AuthSwitch,
@@ -155,10 +167,23 @@ impl Aws {
             configured_accounts,
         )?);
         let logs = Arc::new(Logs::new(kit.clone())?);
-        let ecs = Ecs::new(kit.clone(), logs.clone(), sts.clone())?;
+        let ec2 = Ec2::new(kit.clone())?;
+        let efs = Efs::new(kit.clone(), ec2.clone())?;
+        let cloud_map = CloudMap::new(kit.clone(), ec2.clone())?;
+        let ecs = Ecs::new(
+            kit.clone(),
+            logs.clone(),
+            sts.clone(),
+            ec2.clone(),
+            cloud_map.clone(),
+            efs.clone(),
+        )?;
         let kms = Arc::new(Kms::new(kit.clone())?);
         let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
         let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
+        let ecr = Ecr::new(kit.clone(), &config.account_id, &config.region)?;
+        let lambda = Lambda::new(kit.clone(), logs.clone(), sts.clone(), iam.clone())?;
+        lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
         let s3 = Arc::new(S3::new(kit.clone(), &config)?);
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
@@ -168,6 +193,11 @@ impl Aws {
             kms.clone(),
             secretsmanager.clone(),
             ssm.clone(),
+            ec2,
+            efs,
+            cloud_map,
+            ecr.clone(),
+            lambda.clone(),
             s3,
         ];
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
@@ -186,6 +216,8 @@ impl Aws {
             sts,
             iam,
             ecs,
+            ecr,
+            lambda,
             access,
             moto_auth: moto_api::AuthSwitch::default(),
             services,
@@ -314,14 +346,28 @@ impl Builder {
         )
         .await?;
         aws.ecs.set_endpoint(server.url());
+        aws.ecr.set_endpoint(server.url());
+        aws.lambda.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }
 
 fn router(aws: Arc<Aws>) -> Router {
-    endpoints::router(aws.ecs.clone())
+    // The ECR registry's `/v2/...` routes come before AWS protocol routing.
+    aws.ecr
+        .registry_router()
+        .merge(endpoints::router(aws.ecs.clone()))
+        .merge(lambda_endpoints::router(aws.lambda.clone()))
         .merge(moto_api::router(aws.clone()))
-        .merge(Router::new().fallback(dispatch::handle).with_state(aws))
+        .merge(
+            Router::new()
+                .fallback(dispatch::handle)
+                .with_state(aws.clone()),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            aws.lambda.clone(),
+            lambda_endpoints::function_urls,
+        ))
 }
 
 /// Renders the kit's own errors (oversize bodies, panics) as AWS does, in json shape.

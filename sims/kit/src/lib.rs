@@ -32,6 +32,7 @@ pub mod ids;
 pub mod logs;
 pub mod operations;
 pub mod owner;
+pub mod registry;
 pub mod runner;
 pub mod server;
 pub mod store;
@@ -156,10 +157,16 @@ struct KitInner {
     ca_path: PathBuf,
     body_limit: usize,
     state_dir: Option<PathBuf>,
+    /// Path prefixes with a limit of their own (a registry's blob uploads), longest first.
+    route_body_limits: std::sync::RwLock<Vec<(String, usize)>>,
     admin_token: Option<String>,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
+    /// Where services keep files of their own (registry blobs, file system volumes, object
+    /// bodies): `files/` under the state directory, or under the kit's temporary directory in
+    /// memory mode.
+    files_dir: PathBuf,
     /// Holds the scratch directory (and the default CA file) until the kit is dropped.
     _temp: tempfile::TempDir,
 }
@@ -202,6 +209,10 @@ impl Kit {
             (None, None) => temp.path().join("ca.pem"),
         };
         authority.write_ca(&ca_path)?;
+        let files_dir = match &config.state_dir {
+            Some(dir) => dir.join("files"),
+            None => temp.path().join("files"),
+        };
         let runner = config.runner.clone().unwrap_or_else(|| {
             Arc::new(ProcessRunner::new(
                 config.clock.clone(),
@@ -221,9 +232,11 @@ impl Kit {
                 ca_path,
                 body_limit: config.body_limit,
                 state_dir: config.state_dir.clone(),
+                route_body_limits: std::sync::RwLock::default(),
                 admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
+                files_dir,
                 _temp: temp,
             }),
         })
@@ -231,6 +244,13 @@ impl Kit {
 
     pub fn name(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Where services keep files that are not store records (registry blobs, file system
+    /// volumes, object bodies), each in a directory of its own: `files/` under the state
+    /// directory, so they persist with it, or under the kit's temporary directory.
+    pub fn files_dir(&self) -> &Path {
+        &self.inner.files_dir
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -274,6 +294,33 @@ impl Kit {
 
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// The body limit of a request to `path`: the limit of the longest prefix given to
+    /// [`Kit::set_body_limit`] that `path` starts with, else [`Kit::body_limit`].
+    pub fn body_limit_for(&self, path: &str) -> usize {
+        let limits = self
+            .inner
+            .route_body_limits
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        limits
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .map_or(self.inner.body_limit, |(_, limit)| *limit)
+    }
+
+    /// Gives requests whose path starts with `prefix` a body limit of their own: a registry's
+    /// blob uploads stream gigabytes where an API call needs a few megabytes.
+    pub fn set_body_limit(&self, prefix: &str, limit: usize) {
+        let mut limits = self
+            .inner
+            .route_body_limits
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        limits.retain(|(existing, _)| existing != prefix);
+        limits.push((prefix.to_string(), limit));
+        limits.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
     }
 
     /// The token the admin API requires, if it requires one.

@@ -41,6 +41,11 @@ const FILES: &[&str] = &[
     include_str!("../../authz/kms.json"),
     include_str!("../../authz/secretsmanager.json"),
     include_str!("../../authz/ssm.json"),
+    include_str!("../../authz/ec2.json"),
+    include_str!("../../authz/efs.json"),
+    include_str!("../../authz/servicediscovery.json"),
+    include_str!("../../authz/ecr.json"),
+    include_str!("../../authz/lambda.json"),
     include_str!("../../authz/s3.json"),
 ];
 
@@ -158,6 +163,9 @@ mod tests {
             ("kms", crate::model::kms()),
             ("secretsmanager", crate::model::secretsmanager()),
             ("ssm", crate::model::ssm()),
+            ("elasticfilesystem", crate::model::efs()),
+            ("servicediscovery", crate::model::servicediscovery()),
+            ("lambda", crate::model::lambda()),
             ("s3", crate::model::s3()),
         ] {
             for operation in model.operations.keys() {

@@ -10,13 +10,18 @@
 //! State lives in `simkit` store collections keyed by `account/region/...` (IAM, being global,
 //! by `account/...`).
 
+pub mod ec2;
+pub mod ecr;
 pub mod ecs;
+pub mod efs;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod logs;
 pub mod paging;
 pub mod s3;
 pub mod secretsmanager;
+pub mod servicediscovery;
 pub mod ssm;
 pub mod sts;
 

@@ -450,6 +450,7 @@ impl Ecs {
                 attachment.status = Some("DELETED".into());
             }
         });
+        self.release_task_interfaces(&plan.key);
         lock(&self.runtime).remove(&plan.key);
         lock(&self.metadata_tokens).retain(|_, (key, _)| key != &plan.key);
         if let Some(service) = &plan.service {
@@ -514,6 +515,7 @@ impl Ecs {
                     }
                     bump(task);
                 })?;
+                self.release_task_interfaces(&key);
             }
         }
         Ok(())

@@ -26,6 +26,8 @@
 //! | `metadata` | what the task metadata and credentials endpoints answer |
 //! | `tags` | TagResource, UntagResource, ListTagsForResource |
 //! | `names` | ECS's name rules and the quotas its API enforces |
+//! | `volumes` | a task's volumes as directories (EFS file systems, host and Docker volumes) |
+//! | `networking` | awsvpc tasks' network interfaces (from EC2) and Cloud Map registrations |
 //!
 //! How a task runs, and its limits (stated openly):
 //! - Every essential and non-essential container's `entryPoint` + `command` runs as a host
@@ -62,6 +64,7 @@ mod express;
 mod lifecycle;
 pub mod metadata;
 mod names;
+mod networking;
 mod protection;
 mod scheduler;
 pub mod secrets;
@@ -70,6 +73,7 @@ mod tags;
 mod task_definitions;
 mod task_sets;
 mod tasks;
+mod volumes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -78,7 +82,10 @@ use sim_aws_shapes::normal::Unimplemented;
 use simkit::Kit;
 use simkit::store::{Collection, StoreError};
 
+use super::ec2::Ec2;
+use super::efs::Efs;
 use super::logs::Logs;
+use super::servicediscovery::CloudMap;
 use super::sts::Sts;
 use super::{Ctx, Service};
 use crate::error::AwsError;
@@ -252,6 +259,12 @@ pub struct Ecs {
     kit: Kit,
     logs: Arc<Logs>,
     sts: Arc<Sts>,
+    /// Where awsvpc tasks get their network interfaces.
+    ec2: Arc<Ec2>,
+    /// Where services' tasks are registered (`serviceRegistries`).
+    cloud_map: Arc<CloudMap>,
+    /// Whose file systems `efsVolumeConfiguration` volumes mount.
+    efs: Arc<Efs>,
     this: Weak<Ecs>,
     clusters: Arc<Collection<clusters::ClusterRecord>>,
     instances: Arc<Collection<container_instances::InstanceRecord>>,
@@ -287,7 +300,14 @@ pub struct Ecs {
 }
 
 impl Ecs {
-    pub fn new(kit: Kit, logs: Arc<Logs>, sts: Arc<Sts>) -> Result<Arc<Self>, StoreError> {
+    pub fn new(
+        kit: Kit,
+        logs: Arc<Logs>,
+        sts: Arc<Sts>,
+        ec2: Arc<Ec2>,
+        cloud_map: Arc<CloudMap>,
+        efs: Arc<Efs>,
+    ) -> Result<Arc<Self>, StoreError> {
         let store = kit.store().clone();
         // Records are the generated shapes; the `.v2` collections hold them (the hand-written
         // records of earlier versions lived in the unsuffixed ones and are left alone).
@@ -308,6 +328,9 @@ impl Ecs {
             kit: kit.clone(),
             logs,
             sts,
+            ec2,
+            cloud_map,
+            efs,
             this: this.clone(),
             clusters,
             instances,

@@ -50,6 +50,7 @@ impl Ecs {
     /// Called by the lifecycle when a service's task is running: a deployment may now retire
     /// older tasks, and the service may have reached a steady state.
     pub(super) fn task_of_service_running(&self, task_key: &str, service: &str) {
+        self.register_in_cloud_map(task_key, service);
         let Some(task) = self.tasks.get(task_key) else {
             return;
         };
@@ -63,6 +64,7 @@ impl Ecs {
 
     /// Called by the lifecycle when a service's task has stopped.
     pub(super) fn task_of_service_stopped(&self, task_key: &str, service: &str) {
+        self.deregister_from_cloud_map(task_key, service);
         let Some(task) = self.tasks.get(task_key) else {
             return;
         };

@@ -17,6 +17,7 @@ use sim_aws_shapes::normal::ToNormal;
 use super::capacity_providers::{Capacity, providers_for};
 use super::clusters::ClusterRecord;
 use super::lifecycle::{ContainerPlan, StopRequest, TaskPlan};
+use super::networking::TaskInterface;
 use super::task_definitions::{DefinitionRecord, is_essential};
 use super::{Ecs, EcsError, lock, name_of, page};
 use crate::services::Ctx;
@@ -360,7 +361,10 @@ impl Ecs {
                     awsvpc_configuration: Some(vpc),
                 }),
                 true,
-            ) => vpc.subnets.clone(),
+            ) => {
+                self.check_awsvpc_configuration(ctx, vpc)?;
+                vpc.subnets.clone()
+            }
             (
                 None
                 | Some(NetworkConfiguration {
@@ -410,10 +414,28 @@ impl Ecs {
             }
         }
 
+        let security_groups = launch
+            .network_configuration
+            .as_ref()
+            .and_then(|n| n.awsvpc_configuration.as_ref())
+            .and_then(|vpc| vpc.security_groups.clone())
+            .unwrap_or_default();
         let mut tasks = Vec::with_capacity(launch.count);
         for index in 0..launch.count {
             let task_id = self.kit.ids().hex(32);
-            let task = self.new_task(ctx, cluster, &task_id, record, &launch, &subnets, index);
+            let interface = match subnets.first() {
+                Some(subnet) => Some(self.task_interface(ctx, subnet, &security_groups)?),
+                None => None,
+            };
+            let task = self.new_task(
+                ctx,
+                cluster,
+                &task_id,
+                record,
+                &launch,
+                interface.as_ref(),
+                index,
+            );
             let key = task_key(&ctx.scope(), cluster.name(), &task_id);
             let plan = self.plan(ctx, &key, &task_id, record, &launch, role.clone());
             self.tasks.insert(
@@ -441,35 +463,35 @@ impl Ecs {
         task_id: &str,
         record: &DefinitionRecord,
         launch: &Launch,
-        subnets: &[String],
+        interface: Option<&TaskInterface>,
         index: usize,
     ) -> Task {
         let definition = &record.definition;
         let cluster_name = cluster.name();
         let task_arn = ctx.arn("ecs", &format!("task/{cluster_name}/{task_id}"));
-        let attachment_id = self.kit.ids().uuid();
-        let attachments = if subnets.is_empty() {
-            Vec::new()
-        } else {
-            let detail = |name: &str, value: String| KeyValuePair {
-                name: Some(name.into()),
-                value: Some(value),
-            };
-            vec![Attachment {
-                id: Some(attachment_id.clone()),
-                r#type: Some("ElasticNetworkInterface".into()),
-                status: Some("PRECREATED".into()),
-                details: Some(vec![
-                    detail("subnetId", subnets[0].clone()),
-                    detail(
-                        "networkInterfaceId",
-                        format!("eni-{}", self.kit.ids().hex(17)),
-                    ),
-                    detail("macAddress", "02:00:00:00:00:01".into()),
-                    // The task's processes share the host's loopback.
-                    detail("privateIPv4Address", "127.0.0.1".into()),
-                ]),
-            }]
+        let attachments = match interface {
+            None => Vec::new(),
+            Some(TaskInterface {
+                attachment_id,
+                interface,
+            }) => {
+                let detail = |name: &str, value: String| KeyValuePair {
+                    name: Some(name.into()),
+                    value: Some(value),
+                };
+                vec![Attachment {
+                    id: Some(attachment_id.clone()),
+                    r#type: Some("ElasticNetworkInterface".into()),
+                    status: Some("PRECREATED".into()),
+                    details: Some(vec![
+                        detail("subnetId", interface.subnet_id.clone()),
+                        detail("networkInterfaceId", interface.network_interface_id.clone()),
+                        detail("macAddress", interface.mac_address.clone()),
+                        detail("privateDnsName", interface.private_dns_name.clone()),
+                        detail("privateIPv4Address", interface.private_ip_address.clone()),
+                    ]),
+                }]
+            }
         };
         let container_overrides = launch
             .overrides
@@ -496,15 +518,18 @@ impl Ecs {
                     image: container.image.clone(),
                     last_status: Some("PENDING".into()),
                     network_bindings: Some(Vec::new()),
-                    network_interfaces: Some(if subnets.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![NetworkInterface {
-                            attachment_id: Some(attachment_id.clone()),
-                            private_ipv4_address: Some("127.0.0.1".into()),
-                            ipv6_address: None,
-                        }]
-                    }),
+                    network_interfaces: Some(
+                        interface
+                            .map(|found| NetworkInterface {
+                                attachment_id: Some(found.attachment_id.clone()),
+                                private_ipv4_address: Some(
+                                    found.interface.private_ip_address.clone(),
+                                ),
+                                ipv6_address: None,
+                            })
+                            .into_iter()
+                            .collect(),
+                    ),
                     health_status: Some("UNKNOWN".into()),
                     managed_agents: launch.enable_execute_command.then(|| {
                         vec![ManagedAgent {
@@ -550,7 +575,11 @@ impl Ecs {
                 ),
                 ..Attribute::default()
             }]),
-            availability_zone: Some(format!("{}a", ctx.region)),
+            availability_zone: Some(
+                interface
+                    .map(|found| found.interface.availability_zone.clone())
+                    .unwrap_or_else(|| format!("{}a", ctx.region)),
+            ),
             capacity_provider_name: launch.capacity_providers.get(index).cloned(),
             cluster_arn: Some(cluster.arn().to_string()),
             container_instance_arn,
@@ -625,12 +654,21 @@ impl Ecs {
             .container_overrides
             .clone()
             .unwrap_or_default();
+        let volumes = self.volume_directories(
+            ctx,
+            task_id,
+            record.definition.volumes.as_deref().unwrap_or_default(),
+        );
         let containers = record
             .containers()
             .iter()
             .map(|definition| {
                 let name = definition.name.clone().unwrap_or_default();
                 let container_override = overrides.iter().find(|o| o.name.as_deref() == Some(name.as_str()));
+                let mounts = volumes
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|directories| Ecs::mount_variables(definition, directories));
                 let command = container_override
                     .and_then(|o| o.command.clone())
                     .or_else(|| definition.command.clone())
@@ -656,6 +694,9 @@ impl Ecs {
                     .iter()
                     .flatten()
                     .chain(container_override.and_then(|o| o.environment.as_ref()).into_iter().flatten());
+                if let Ok(mounts) = &mounts {
+                    env.extend(mounts.clone());
+                }
                 for variable in given {
                     if let Some(variable_name) = &variable.name {
                         env.insert(variable_name.clone(), variable.value.clone().unwrap_or_default());
@@ -677,7 +718,9 @@ impl Ecs {
                     }
                     Err(reason) => Some(reason),
                 };
-                let unsupported = if secret_failure.is_some() {
+                let unsupported = if let Err(reason) = &mounts {
+                    Some(reason.clone())
+                } else if secret_failure.is_some() {
                     secret_failure
                 } else if let Some(credentials) = &definition.repository_credentials {
                     Some(format!(
