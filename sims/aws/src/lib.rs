@@ -374,9 +374,13 @@ fn router(aws: Arc<Aws>) -> Router {
 struct AwsKitErrors;
 
 impl simkit::server::ErrorRenderer for AwsKitErrors {
-    /// S3 object uploads (PUT) stream to disk, up to S3's own limit; the dispatcher holds every
-    /// body it does not stream to the server's limit.
+    /// Bodies that stream to disk rather than into memory: the ECR registry's blob uploads (up
+    /// to the registry's limit) and S3 object uploads (PUT, up to S3's own limit). The
+    /// dispatcher holds every body it does not stream to the server's limit.
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
+        if request.uri.path().starts_with("/v2/") {
+            return Some(simkit::registry::BODY_LIMIT as u64);
+        }
         (request.method == http::Method::PUT).then_some(protocol::stream::STREAMING_LIMIT)
     }
 

@@ -156,9 +156,6 @@ struct KitInner {
     authority: Arc<Authority>,
     ca_path: PathBuf,
     body_limit: usize,
-    state_dir: Option<PathBuf>,
-    /// Path prefixes with a limit of their own (a registry's blob uploads), longest first.
-    route_body_limits: std::sync::RwLock<Vec<(String, usize)>>,
     admin_token: Option<String>,
     started: Instant,
     reset_hooks: Mutex<Vec<ResetHook>>,
@@ -231,8 +228,6 @@ impl Kit {
                 authority,
                 ca_path,
                 body_limit: config.body_limit,
-                state_dir: config.state_dir.clone(),
-                route_body_limits: std::sync::RwLock::default(),
                 admin_token: config.admin_token,
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
@@ -282,45 +277,8 @@ impl Kit {
         &self.inner.ca_path
     }
 
-    /// Where durable state lives (`--state-dir`), if anywhere.
-    pub fn state_dir(&self) -> Option<&std::path::Path> {
-        self.inner.state_dir.as_deref()
-    }
-
-    /// This process's scratch directory, removed when the kit is dropped.
-    pub fn scratch_dir(&self) -> &std::path::Path {
-        self.inner._temp.path()
-    }
-
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
-    }
-
-    /// The body limit of a request to `path`: the limit of the longest prefix given to
-    /// [`Kit::set_body_limit`] that `path` starts with, else [`Kit::body_limit`].
-    pub fn body_limit_for(&self, path: &str) -> usize {
-        let limits = self
-            .inner
-            .route_body_limits
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        limits
-            .iter()
-            .find(|(prefix, _)| path.starts_with(prefix.as_str()))
-            .map_or(self.inner.body_limit, |(_, limit)| *limit)
-    }
-
-    /// Gives requests whose path starts with `prefix` a body limit of their own: a registry's
-    /// blob uploads stream gigabytes where an API call needs a few megabytes.
-    pub fn set_body_limit(&self, prefix: &str, limit: usize) {
-        let mut limits = self
-            .inner
-            .route_body_limits
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
-        limits.retain(|(existing, _)| existing != prefix);
-        limits.push((prefix.to_string(), limit));
-        limits.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
     }
 
     /// The token the admin API requires, if it requires one.

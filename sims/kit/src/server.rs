@@ -497,14 +497,13 @@ async fn middleware(
         path = %request.uri().path(),
         operation = tracing::field::Empty,
     );
-    let request_path = request.uri().path().to_string();
     let (mut head, body) = request.into_parts();
     let streaming_limit = state.errors.streaming_limit(&head);
     head.extensions.insert(StreamingLimit(streaming_limit));
     let mut request = Request::from_parts(head, body);
     let limit = match streaming_limit {
         Some(streaming) => usize::try_from(streaming).unwrap_or(usize::MAX),
-        None => state.kit.body_limit_for(request_path.as_str()),
+        None => state.kit.body_limit(),
     };
     let declared = request
         .headers()
@@ -519,7 +518,7 @@ async fn middleware(
     }
     request
         .extensions_mut()
-        .insert(BodyLimit(state.kit.body_limit_for(&request_path)));
+        .insert(BodyLimit(state.kit.body_limit()));
     request.extensions_mut().insert(context.clone());
     let started = state.kit.clock().monotonic();
     let outcome = std::panic::AssertUnwindSafe(next.run(request).instrument(span.clone()))

@@ -45,7 +45,9 @@ pub use error::{Code, RegistryError};
 pub use manifest::Descriptor;
 pub use reference::{Digest, Reference};
 
-/// The body limit of registry routes: layers are streamed, so only the disk bounds them.
+/// The body limit of registry routes: layers are streamed, so only the disk bounds them. The
+/// server holds other bodies to its small limit, so a provider serving the registry admits
+/// `/v2/` bodies up to this one through its `ErrorRenderer::streaming_limit`.
 pub const BODY_LIMIT: usize = 64 << 30;
 
 /// The largest manifest accepted (the spec's suggested minimum a registry must take is 4 MiB).
@@ -189,7 +191,6 @@ impl Registry {
             provider,
             kit: kit.clone(),
         });
-        kit.set_body_limit("/v2/", BODY_LIMIT);
         kit.on_reset(move || blobs.clear());
         Ok(registry)
     }

@@ -239,10 +239,9 @@ pub struct S3 {
     data: data::ObjectFiles,
 }
 
-/// Where S3 keeps its files: under the state directory, or the kit's scratch directory.
+/// Where S3 keeps its files: its directory among the kit's files.
 pub fn data_dir(kit: &Kit) -> PathBuf {
-    kit.state_dir()
-        .map_or_else(|| kit.scratch_dir().join("s3"), |dir| dir.join("s3"))
+    kit.files_dir().join("s3")
 }
 
 impl S3 {
