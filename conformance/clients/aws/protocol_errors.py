@@ -72,8 +72,13 @@ check(status == 400, f"unicode outside the pattern: {status} {code}")
 status, _, code, _ = query_call({"Action": "CreateRole", "Version": "2010-05-08", "RoleName": "r", "AssumeRolePolicyDocument": "{}", "MaxSessionDuration": "soon"})
 check((status, code) == (400, "ValidationError"), f"wrong type in a form: {status} {code}")
 
-# rest-style paths that match nothing
+# rest-style paths: a GET of any path is S3's GetObject on the one endpoint (here of a bucket
+# that does not exist, with the `..` kept as part of the key, never a file path); a POST that
+# matches no operation is refused as unknown.
 status, content_type, data = request("GET", "/no/such/thing/../../etc/passwd")
+check(status == 404, f"unknown path: {status} {data[:200]!r}")
+check(ET.fromstring(data).findtext("Code") == "NoSuchBucket", f"{data!r}")
+status, content_type, data = request("POST", "/no/such/thing")
 check(status == 404, f"unknown path: {status} {data[:200]!r}")
 check(json.loads(data)["__type"] == "UnknownOperationException", f"{data!r}")
 

@@ -1,7 +1,9 @@
 //! terraform with the AWS provider (5.100.0, from the machine's filesystem mirror, as CLIENTS.md
-//! says) against the AWS simulator: a stack of IAM, CloudWatch Logs and ECS resources applies,
-//! converges (a second plan finds nothing to change, so every attribute the provider wrote reads
-//! back as written), and is destroyed without leaving anything behind.
+//! says) against the AWS simulator: the stack of `conformance/terraform/aws-stack` (a VPC, an ECS
+//! service on Fargate with secrets, an EFS volume and Cloud Map, ECR, Lambda, S3, Secrets
+//! Manager, SSM, KMS, IAM and CloudWatch Logs) applies, converges (a second plan finds nothing to
+//! change, so every attribute the provider wrote reads back as written), and is destroyed without
+//! leaving anything behind.
 
 use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
 
@@ -19,12 +21,26 @@ fn cli_config(sandbox: &Sandbox) -> std::path::PathBuf {
     path
 }
 
+/// The stack's Lambda function, zipped beside it (the archive provider is not in the mirror).
+fn zip_function(stack: &std::path::Path) {
+    let python = clients::python_with(&["zipfile"]);
+    let zipped = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.writestr('handler.py', 'def handler(event, context):\\n    return {\"echo\": event}\\n')",
+        ])
+        .arg(stack.join("function.zip"))
+        .output()
+        .expect("run python3");
+    assert_success("zip the function", &zipped);
+}
+
 #[test]
-fn an_ecs_stack_applies_converges_and_destroys() {
+fn the_aws_stack_applies_converges_and_destroys() {
     let _cell = Cell::new(
         "terraform",
         "aws",
-        "ecs-iam-logs-stack",
+        "aws-stack",
         "terraform 1.11 + aws provider 5.100",
     );
     let terraform = clients::terraform();
@@ -33,10 +49,11 @@ fn an_ecs_stack_applies_converges_and_destroys() {
     let stack = sandbox.path().join("stack");
     std::fs::create_dir_all(&stack).unwrap();
     std::fs::copy(
-        clients::conformance_dir().join("terraform/ecs-stack/main.tf"),
+        clients::conformance_dir().join("terraform/aws-stack/main.tf"),
         stack.join("main.tf"),
     )
     .expect("copy the stack");
+    zip_function(&stack);
     let config = cli_config(&sandbox);
     sandbox.set("TF_CLI_CONFIG_FILE", config.to_str().unwrap());
     sandbox.set("TF_IN_AUTOMATION", "1");

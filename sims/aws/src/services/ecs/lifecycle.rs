@@ -442,6 +442,11 @@ impl Ecs {
                 }
             }
         });
+        // Out of Cloud Map before the task reads STOPPED: a service whose tasks have all
+        // stopped turns INACTIVE, and its registry may be deleted right after.
+        if let Some(service) = &plan.service {
+            self.deregister_from_cloud_map(&plan.key, service);
+        }
         let now = self.timestamp();
         self.update_task(&plan.key, |task| {
             task.last_status = Some("STOPPED".into());

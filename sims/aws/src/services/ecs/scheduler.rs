@@ -64,7 +64,6 @@ impl Ecs {
 
     /// Called by the lifecycle when a service's task has stopped.
     pub(super) fn task_of_service_stopped(&self, task_key: &str, service: &str) {
-        self.deregister_from_cloud_map(task_key, service);
         let Some(task) = self.tasks.get(task_key) else {
             return;
         };
@@ -490,7 +489,17 @@ impl Ecs {
                 })
                 .count()
         };
-        let everything_stopped = mine.len() == to_stop.len();
+        // Drained once every task of the service has really stopped (and so left its Cloud Map
+        // services), not when the last one was told to stop: a client that sees INACTIVE may
+        // delete what the tasks used right away.
+        let everything_stopped = mine.len() == to_stop.len()
+            && !self
+                .tasks
+                .scan_prefix(&format!("{}{}/", ctx.scope(), record.cluster_name))
+                .iter()
+                .any(|(_, t)| {
+                    t.service.as_deref() == Some(record.name()) && t.last_status() != "STOPPED"
+                });
         let primary = targets.first();
         // Every task is the primary's and running: older deployments are gone.
         let drained = primary.is_some_and(|p| {

@@ -99,7 +99,7 @@ impl CloudMap {
         let id = self.new_id("srv");
         let mut dns_config = input.dns_config;
         if let Some(config) = dns_config.as_mut() {
-            config.namespace_id = None;
+            // The deprecated DnsConfig.NamespaceId reads back as given (terraform compares it).
             config
                 .routing_policy
                 .get_or_insert_with(|| "MULTIVALUE".into());
