@@ -146,6 +146,8 @@ for expected in ["AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess", "Am
                  "CloudWatchLogsFullAccess", "AmazonEC2ContainerRegistryReadOnly", "AmazonECS_FullAccess",
                  "AmazonECSTaskExecutionRolePolicy", "AWSLambdaBasicExecutionRole"]:
     check(aws_names.count(expected) == 1, f"{expected} listed once with Scope=AWS: {aws_names}")
+# Beyond the built-in common ones: the whole set scripts/setup writes is loaded.
+check(iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonRDSFullAccess")["Policy"]["PolicyName"] == "AmazonRDSFullAccess", "the whole set of AWS managed policies")
 admin = "arn:aws:iam::aws:policy/AdministratorAccess"
 admin_version = iam.get_policy_version(PolicyArn=admin, VersionId=iam.get_policy(PolicyArn=admin)["Policy"]["DefaultVersionId"])["PolicyVersion"]
 check(admin_version["Document"]["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}], f"{admin_version}")

@@ -1,7 +1,9 @@
-//! Every AWS managed policy (1,485 of them as of the vendored data): name, path, default
-//! version, dates and the default version's document as AWS publishes it, from
-//! `managed/aws-managed-policies.json` (`scripts/refresh-iam-managed-policies`), parsed on
-//! first use. They are visible to `GetPolicy`, `GetPolicyVersion` (default version only),
+//! Every AWS managed policy (1,485 of them in the data): name, path, default version, dates
+//! and the default version's document as AWS publishes it, parsed on first use. The whole set
+//! is machine data that `scripts/refresh-iam-managed-policies` writes (scripts/setup runs it)
+//! to `$SOCKERLESS_AWS_MANAGED_POLICIES`, else `$SOCKERLESS_CLIENTS/aws-managed-policies.json`
+//! (default `/opt/sockerless-clients`); without it, the policies users attach most
+//! (`managed/common.json`, written by the same script and built in) are the ones there are. They are visible to `GetPolicy`, `GetPolicyVersion` (default version only),
 //! `ListPolicyVersions` and `ListPolicies`, and attachable to users, groups and roles. Any other
 //! `arn:aws:iam::aws:policy/...` does not exist.
 //!
@@ -101,33 +103,66 @@ struct Vendored {
     document: String,
 }
 
-/// Every AWS managed policy, from `managed/aws-managed-policies.json`, parsed on first use.
+/// The built-in policies users attach most.
+const COMMON: &str = include_str!("managed/common.json");
+
+/// Where the whole set is, on this machine.
+fn data_path() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("SOCKERLESS_AWS_MANAGED_POLICIES") {
+        return path.into();
+    }
+    let clients =
+        std::env::var_os("SOCKERLESS_CLIENTS").unwrap_or_else(|| "/opt/sockerless-clients".into());
+    std::path::Path::new(&clients).join("aws-managed-policies.json")
+}
+
+/// Every AWS managed policy there is data for, parsed on first use: the whole set when this
+/// machine has it, else the built-in common ones (logged once).
 pub(crate) fn all() -> &'static [AwsManagedPolicy] {
     static ALL: std::sync::OnceLock<Vec<AwsManagedPolicy>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
-        // A vendored file that does not parse is a build defect the tests below catch.
-        let vendored: std::collections::BTreeMap<String, Vendored> =
-            serde_json::from_str(include_str!("managed/aws-managed-policies.json"))
-                .unwrap_or_else(|error| panic!("vendored AWS managed policies: {error}"));
-        vendored
-            .into_iter()
-            .map(|(name, policy)| {
-                let known = KNOWN.iter().find(|(known, _, _)| *known == name);
-                // Loaded once and kept for the life of the process, as `&'static` data.
-                let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
-                AwsManagedPolicy {
-                    policy_id: known.map_or_else(|| leak(synthetic_id(&name)), |k| k.1),
-                    description: known.map_or("", |k| k.2),
-                    path: leak(policy.path),
-                    default_version_id: leak(policy.default_version_id),
-                    create_date_ms: millis(&policy.create_date),
-                    update_date_ms: millis(&policy.update_date),
-                    document: leak(policy.document),
-                    name: leak(name),
-                }
-            })
-            .collect()
+        let path = data_path();
+        let whole = std::fs::read_to_string(&path)
+            .map_err(|error| error.to_string())
+            .and_then(|text| parse(&text));
+        match whole {
+            Ok(policies) => policies,
+            Err(error) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    %error,
+                    "the AWS managed policies are not on this machine (scripts/setup writes \
+                     them); only the common ones built in exist"
+                );
+                // The built-in file is checked by the tests below.
+                parse(COMMON).unwrap_or_default()
+            }
+        }
     })
+}
+
+/// Managed policies from the data's JSON (name → path, versions, dates, document).
+fn parse(text: &str) -> Result<Vec<AwsManagedPolicy>, String> {
+    let vendored: std::collections::BTreeMap<String, Vendored> =
+        serde_json::from_str(text).map_err(|error| error.to_string())?;
+    Ok(vendored
+        .into_iter()
+        .map(|(name, policy)| {
+            let known = KNOWN.iter().find(|(known, _, _)| *known == name);
+            // Loaded once and kept for the life of the process, as `&'static` data.
+            let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+            AwsManagedPolicy {
+                policy_id: known.map_or_else(|| leak(synthetic_id(&name)), |k| k.1),
+                description: known.map_or("", |k| k.2),
+                path: leak(policy.path),
+                default_version_id: leak(policy.default_version_id),
+                create_date_ms: millis(&policy.create_date),
+                update_date_ms: millis(&policy.update_date),
+                document: leak(policy.document),
+                name: leak(name),
+            }
+        })
+        .collect())
 }
 
 /// A stable policy ID of AWS's form (`ANPA` and 17 base32 characters) for a policy whose real
@@ -223,10 +258,19 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_well_formed() {
+    fn the_common_policies_are_built_in_and_well_formed() {
+        let common = parse(COMMON).unwrap_or_else(|error| panic!("common.json: {error}"));
+        for (name, _, _) in KNOWN {
+            assert!(common.iter().any(|p| p.name == *name), "{name} is built in");
+        }
+        well_formed(&common);
+        // The loaded set (the whole one, on a machine set up by scripts/setup) holds them too.
+        well_formed(all());
+    }
+
+    fn well_formed(policies: &[AwsManagedPolicy]) {
         let mut ids = std::collections::HashSet::new();
-        assert!(all().len() > 1000, "every AWS managed policy is vendored");
-        for policy in all() {
+        for policy in policies {
             assert!(
                 policy.policy_id.len() == 21 && policy.policy_id.starts_with("ANPA"),
                 "{}: policy ID {}",
