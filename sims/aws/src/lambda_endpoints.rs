@@ -177,13 +177,15 @@ pub async fn function_urls(
     request: Request,
     next: Next,
 ) -> Response {
-    let host = request
+    // Every request passes here: only a function URL's host costs an allocation.
+    let id = request
         .headers()
         .get("host")
         .and_then(|h| h.to_str().ok())
         .or_else(|| request.uri().host())
+        .and_then(url_id)
         .map(str::to_string);
-    let Some(id) = host.as_deref().and_then(url_id).map(str::to_string) else {
+    let Some(id) = id else {
         return next.run(request).await;
     };
     let source_ip = request
