@@ -1,4 +1,5 @@
-"""SSM documents, maintenance windows, patch baselines and service settings through boto3:
+"""SSM documents, maintenance windows, patch baselines, service settings, associations, activations and resource
+policies through boto3:
 document versions with their hashes, content read back in both formats, default versions,
 sharing, ListDocuments paged one at a time (each document once); windows with targets and
 tasks; baselines, patch groups and AWS's predefined default baselines; settings changed and
@@ -142,5 +143,51 @@ check(after["SettingValue"] == "true" and after["Status"] == "Customized", f"cus
 reset = ssm.reset_service_setting(SettingId=setting_id)["ServiceSetting"]
 check(reset["SettingValue"] == "false" and reset["Status"] == "Default", f"reset: {reset}")
 expect_code("ServiceSettingNotFound", ssm.get_service_setting, SettingId="/ssm/no/such/setting")
+
+# Associations of a document with targets: versions on every update, never run without instances.
+assoc_doc = unique("AssocDoc")
+ssm.create_document(Content=body, Name=assoc_doc, DocumentType="Command")
+association = ssm.create_association(Name=assoc_doc, Targets=[{"Key": "tag:Role", "Values": ["web"]}],
+                                     ScheduleExpression="rate(30 minutes)", AssociationName=unique("assoc"))["AssociationDescription"]
+assoc_id = association["AssociationId"]
+check(association["AssociationVersion"] == "1" and association["Overview"]["Status"] == "Pending", f"association: {association}")
+expect_code("InvalidDocument", ssm.create_association, Name=unique("NoSuchDoc"), Targets=[{"Key": "tag:Role", "Values": ["web"]}])
+expect_code("InvalidSchedule", ssm.create_association, Name=assoc_doc, Targets=[{"Key": "tag:Role", "Values": ["web"]}], ScheduleExpression="hourly")
+expect_code("InvalidInstanceId", ssm.create_association, Name=assoc_doc, InstanceId="i-0123456789abcdef0")
+again = ssm.update_association(AssociationId=assoc_id, ScheduleExpression="rate(1 hour)")["AssociationDescription"]
+check(again["AssociationVersion"] == "2" and again["ScheduleExpression"] == "rate(1 hour)" and again["Name"] == assoc_doc, f"updated association: {again}")
+expect_code("InvalidAssociationVersion", ssm.update_association, AssociationId=assoc_id, AssociationVersion="1", MaxErrors="1")
+versions = ssm.list_association_versions(AssociationId=assoc_id)["AssociationVersions"]
+check([v["AssociationVersion"] for v in versions] == ["1", "2"] and versions[0]["ScheduleExpression"] == "rate(30 minutes)", f"association versions: {versions}")
+listed = ssm.list_associations(AssociationFilterList=[{"key": "Name", "value": assoc_doc}])["Associations"]
+check([a["AssociationId"] for a in listed] == [assoc_id], f"list associations: {listed}")
+batch = ssm.create_association_batch(Entries=[{"Name": assoc_doc, "Targets": [{"Key": "tag:Role", "Values": ["db"]}]},
+                                              {"Name": unique("Missing"), "Targets": [{"Key": "tag:Role", "Values": ["db"]}]}])
+check(len(batch["Successful"]) == 1 and len(batch["Failed"]) == 1 and batch["Failed"][0]["Fault"] == "Client", f"batch: {batch}")
+check(ssm.describe_association_executions(AssociationId=assoc_id)["AssociationExecutions"] == [], "no executions without instances")
+ssm.delete_association(AssociationId=assoc_id)
+expect_code("AssociationDoesNotExist", ssm.describe_association, AssociationId=assoc_id)
+
+# Hybrid activations.
+activation = ssm.create_activation(IamRole="SSMServiceRole", DefaultInstanceName="edge", RegistrationLimit=3)
+check(len(activation["ActivationCode"]) == 20, f"activation: {activation}")
+found = ssm.describe_activations(Filters=[{"FilterKey": "ActivationIds", "FilterValues": [activation["ActivationId"]]}])["ActivationList"]
+check(len(found) == 1 and found[0]["RegistrationLimit"] == 3 and found[0]["RegistrationsCount"] == 0 and found[0]["Expired"] is False, f"activations: {found}")
+ssm.delete_activation(ActivationId=activation["ActivationId"])
+expect_code("InvalidActivationId", ssm.delete_activation, ActivationId=activation["ActivationId"])
+
+# Resource policies on a parameter, changed only with the current hash.
+param = "/" + unique("shared")
+ssm.put_parameter(Name=param, Value="v", Type="String", Tier="Advanced")
+param_arn = ssm.get_parameter(Name=param)["Parameter"]["ARN"]
+policy_text = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "ssm:GetParameter", "Resource": param_arn}]})
+put = ssm.put_resource_policy(ResourceArn=param_arn, Policy=policy_text)
+policies = ssm.get_resource_policies(ResourceArn=param_arn)["Policies"]
+check([(p["PolicyId"], p["PolicyHash"], p["Policy"]) for p in policies] == [(put["PolicyId"], put["PolicyHash"], policy_text)], f"policies: {policies}")
+expect_code("ResourcePolicyConflictException", ssm.put_resource_policy, ResourceArn=param_arn, Policy=policy_text, PolicyId=put["PolicyId"], PolicyHash="stale")
+expect_code("MalformedResourcePolicyDocumentException", ssm.put_resource_policy, ResourceArn=param_arn, Policy="{not json")
+expect_code("ResourceNotFoundException", ssm.put_resource_policy, ResourceArn=param_arn + "-missing", Policy=policy_text)
+ssm.delete_resource_policy(ResourceArn=param_arn, PolicyId=put["PolicyId"], PolicyHash=put["PolicyHash"])
+check(ssm.get_resource_policies(ResourceArn=param_arn)["Policies"] == [], "policy deleted")
 
 done("ssm_documents")

@@ -3,15 +3,21 @@
 
 use sim_aws_shapes::ssm::{
     AddTagsToResourceRequest, AddTagsToResourceResult, Api, CancelCommandRequest,
-    CancelCommandResult, CreateDocumentRequest, CreateDocumentResult,
+    CancelCommandResult, CreateActivationRequest, CreateActivationResult,
+    CreateAssociationBatchRequest, CreateAssociationBatchResult, CreateAssociationRequest,
+    CreateAssociationResult, CreateDocumentRequest, CreateDocumentResult,
     CreateMaintenanceWindowRequest, CreateMaintenanceWindowResult, CreatePatchBaselineRequest,
-    CreatePatchBaselineResult, DeleteDocumentRequest, DeleteDocumentResult,
+    CreatePatchBaselineResult, DeleteActivationRequest, DeleteActivationResult,
+    DeleteAssociationRequest, DeleteAssociationResult, DeleteDocumentRequest, DeleteDocumentResult,
     DeleteMaintenanceWindowRequest, DeleteMaintenanceWindowResult, DeleteParameterRequest,
     DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult,
-    DeletePatchBaselineRequest, DeletePatchBaselineResult,
-    DeregisterPatchBaselineForPatchGroupRequest, DeregisterPatchBaselineForPatchGroupResult,
-    DeregisterTargetFromMaintenanceWindowRequest, DeregisterTargetFromMaintenanceWindowResult,
-    DeregisterTaskFromMaintenanceWindowRequest, DeregisterTaskFromMaintenanceWindowResult,
+    DeletePatchBaselineRequest, DeletePatchBaselineResult, DeleteResourcePolicyRequest,
+    DeleteResourcePolicyResponse, DeregisterPatchBaselineForPatchGroupRequest,
+    DeregisterPatchBaselineForPatchGroupResult, DeregisterTargetFromMaintenanceWindowRequest,
+    DeregisterTargetFromMaintenanceWindowResult, DeregisterTaskFromMaintenanceWindowRequest,
+    DeregisterTaskFromMaintenanceWindowResult, DescribeActivationsRequest,
+    DescribeActivationsResult, DescribeAssociationExecutionsRequest,
+    DescribeAssociationExecutionsResult, DescribeAssociationRequest, DescribeAssociationResult,
     DescribeDocumentPermissionRequest, DescribeDocumentPermissionResponse, DescribeDocumentRequest,
     DescribeDocumentResult, DescribeInstanceInformationRequest, DescribeInstanceInformationResult,
     DescribeMaintenanceWindowExecutionsRequest, DescribeMaintenanceWindowExecutionsResult,
@@ -29,23 +35,25 @@ use sim_aws_shapes::ssm::{
     GetParameterHistoryResult, GetParameterRequest, GetParameterResult, GetParametersByPathRequest,
     GetParametersByPathResult, GetParametersRequest, GetParametersResult,
     GetPatchBaselineForPatchGroupRequest, GetPatchBaselineForPatchGroupResult,
-    GetPatchBaselineRequest, GetPatchBaselineResult, GetServiceSettingRequest,
-    GetServiceSettingResult, LabelParameterVersionRequest, LabelParameterVersionResult,
+    GetPatchBaselineRequest, GetPatchBaselineResult, GetResourcePoliciesRequest,
+    GetResourcePoliciesResponse, GetServiceSettingRequest, GetServiceSettingResult,
+    LabelParameterVersionRequest, LabelParameterVersionResult, ListAssociationVersionsRequest,
+    ListAssociationVersionsResult, ListAssociationsRequest, ListAssociationsResult,
     ListCommandInvocationsRequest, ListCommandInvocationsResult, ListCommandsRequest,
     ListCommandsResult, ListDocumentVersionsRequest, ListDocumentVersionsResult,
     ListDocumentsRequest, ListDocumentsResult, ListTagsForResourceRequest,
     ListTagsForResourceResult, ModifyDocumentPermissionRequest, ModifyDocumentPermissionResponse,
-    PutParameterRequest, PutParameterResult, RegisterDefaultPatchBaselineRequest,
-    RegisterDefaultPatchBaselineResult, RegisterPatchBaselineForPatchGroupRequest,
-    RegisterPatchBaselineForPatchGroupResult, RegisterTargetWithMaintenanceWindowRequest,
-    RegisterTargetWithMaintenanceWindowResult, RegisterTaskWithMaintenanceWindowRequest,
-    RegisterTaskWithMaintenanceWindowResult, RemoveTagsFromResourceRequest,
-    RemoveTagsFromResourceResult, ResetServiceSettingRequest, ResetServiceSettingResult,
-    ResumeSessionRequest, ResumeSessionResponse, SendCommandRequest, SendCommandResult,
-    StartSessionRequest, StartSessionResponse, UnlabelParameterVersionRequest,
-    UnlabelParameterVersionResult, UpdateDocumentDefaultVersionRequest,
-    UpdateDocumentDefaultVersionResult, UpdateDocumentRequest, UpdateDocumentResult,
-    UpdateMaintenanceWindowRequest, UpdateMaintenanceWindowResult,
+    PutParameterRequest, PutParameterResult, PutResourcePolicyRequest, PutResourcePolicyResponse,
+    RegisterDefaultPatchBaselineRequest, RegisterDefaultPatchBaselineResult,
+    RegisterPatchBaselineForPatchGroupRequest, RegisterPatchBaselineForPatchGroupResult,
+    RegisterTargetWithMaintenanceWindowRequest, RegisterTargetWithMaintenanceWindowResult,
+    RegisterTaskWithMaintenanceWindowRequest, RegisterTaskWithMaintenanceWindowResult,
+    RemoveTagsFromResourceRequest, RemoveTagsFromResourceResult, ResetServiceSettingRequest,
+    ResetServiceSettingResult, ResumeSessionRequest, ResumeSessionResponse, SendCommandRequest,
+    SendCommandResult, StartSessionRequest, StartSessionResponse, UnlabelParameterVersionRequest,
+    UnlabelParameterVersionResult, UpdateAssociationRequest, UpdateAssociationResult,
+    UpdateDocumentDefaultVersionRequest, UpdateDocumentDefaultVersionResult, UpdateDocumentRequest,
+    UpdateDocumentResult, UpdateMaintenanceWindowRequest, UpdateMaintenanceWindowResult,
     UpdateMaintenanceWindowTargetRequest, UpdateMaintenanceWindowTargetResult,
     UpdateMaintenanceWindowTaskRequest, UpdateMaintenanceWindowTaskResult,
     UpdatePatchBaselineRequest, UpdatePatchBaselineResult, UpdateServiceSettingRequest,
@@ -76,6 +84,30 @@ impl Api for Ssm {
         Ssm::cancel_command(self, ctx, input).await
     }
 
+    async fn create_activation(
+        &self,
+        ctx: &Ctx,
+        input: CreateActivationRequest,
+    ) -> Result<CreateActivationResult, SsmError> {
+        Ssm::create_activation(self, ctx, input).await
+    }
+
+    async fn create_association(
+        &self,
+        ctx: &Ctx,
+        input: CreateAssociationRequest,
+    ) -> Result<CreateAssociationResult, SsmError> {
+        Ssm::create_association(self, ctx, input).await
+    }
+
+    async fn create_association_batch(
+        &self,
+        ctx: &Ctx,
+        input: CreateAssociationBatchRequest,
+    ) -> Result<CreateAssociationBatchResult, SsmError> {
+        Ssm::create_association_batch(self, ctx, input).await
+    }
+
     async fn create_document(
         &self,
         ctx: &Ctx,
@@ -98,6 +130,22 @@ impl Api for Ssm {
         input: CreatePatchBaselineRequest,
     ) -> Result<CreatePatchBaselineResult, SsmError> {
         Ssm::create_patch_baseline(self, ctx, input).await
+    }
+
+    async fn delete_activation(
+        &self,
+        ctx: &Ctx,
+        input: DeleteActivationRequest,
+    ) -> Result<DeleteActivationResult, SsmError> {
+        Ssm::delete_activation(self, ctx, input).await
+    }
+
+    async fn delete_association(
+        &self,
+        ctx: &Ctx,
+        input: DeleteAssociationRequest,
+    ) -> Result<DeleteAssociationResult, SsmError> {
+        Ssm::delete_association(self, ctx, input).await
     }
 
     async fn delete_document(
@@ -140,6 +188,14 @@ impl Api for Ssm {
         Ssm::delete_patch_baseline(self, ctx, input).await
     }
 
+    async fn delete_resource_policy(
+        &self,
+        ctx: &Ctx,
+        input: DeleteResourcePolicyRequest,
+    ) -> Result<DeleteResourcePolicyResponse, SsmError> {
+        Ssm::delete_resource_policy(self, ctx, input).await
+    }
+
     async fn deregister_patch_baseline_for_patch_group(
         &self,
         ctx: &Ctx,
@@ -162,6 +218,30 @@ impl Api for Ssm {
         input: DeregisterTaskFromMaintenanceWindowRequest,
     ) -> Result<DeregisterTaskFromMaintenanceWindowResult, SsmError> {
         Ssm::deregister_task_from_maintenance_window(self, ctx, input).await
+    }
+
+    async fn describe_activations(
+        &self,
+        ctx: &Ctx,
+        input: DescribeActivationsRequest,
+    ) -> Result<DescribeActivationsResult, SsmError> {
+        Ssm::describe_activations(self, ctx, input).await
+    }
+
+    async fn describe_association(
+        &self,
+        ctx: &Ctx,
+        input: DescribeAssociationRequest,
+    ) -> Result<DescribeAssociationResult, SsmError> {
+        Ssm::describe_association(self, ctx, input).await
+    }
+
+    async fn describe_association_executions(
+        &self,
+        ctx: &Ctx,
+        input: DescribeAssociationExecutionsRequest,
+    ) -> Result<DescribeAssociationExecutionsResult, SsmError> {
+        Ssm::describe_association_executions(self, ctx, input).await
     }
 
     async fn describe_document(
@@ -364,6 +444,14 @@ impl Api for Ssm {
         Ssm::get_patch_baseline_for_patch_group(self, ctx, input).await
     }
 
+    async fn get_resource_policies(
+        &self,
+        ctx: &Ctx,
+        input: GetResourcePoliciesRequest,
+    ) -> Result<GetResourcePoliciesResponse, SsmError> {
+        Ssm::get_resource_policies(self, ctx, input).await
+    }
+
     async fn get_service_setting(
         &self,
         ctx: &Ctx,
@@ -378,6 +466,22 @@ impl Api for Ssm {
         input: LabelParameterVersionRequest,
     ) -> Result<LabelParameterVersionResult, SsmError> {
         Ssm::label_parameter_version(self, ctx, input).await
+    }
+
+    async fn list_association_versions(
+        &self,
+        ctx: &Ctx,
+        input: ListAssociationVersionsRequest,
+    ) -> Result<ListAssociationVersionsResult, SsmError> {
+        Ssm::list_association_versions(self, ctx, input).await
+    }
+
+    async fn list_associations(
+        &self,
+        ctx: &Ctx,
+        input: ListAssociationsRequest,
+    ) -> Result<ListAssociationsResult, SsmError> {
+        Ssm::list_associations(self, ctx, input).await
     }
 
     async fn list_command_invocations(
@@ -434,6 +538,14 @@ impl Api for Ssm {
         input: PutParameterRequest,
     ) -> Result<PutParameterResult, SsmError> {
         Ssm::put_parameter(self, ctx, input).await
+    }
+
+    async fn put_resource_policy(
+        &self,
+        ctx: &Ctx,
+        input: PutResourcePolicyRequest,
+    ) -> Result<PutResourcePolicyResponse, SsmError> {
+        Ssm::put_resource_policy(self, ctx, input).await
     }
 
     async fn register_default_patch_baseline(
@@ -514,6 +626,14 @@ impl Api for Ssm {
         input: UnlabelParameterVersionRequest,
     ) -> Result<UnlabelParameterVersionResult, SsmError> {
         Ssm::unlabel_parameter_version(self, ctx, input).await
+    }
+
+    async fn update_association(
+        &self,
+        ctx: &Ctx,
+        input: UpdateAssociationRequest,
+    ) -> Result<UpdateAssociationResult, SsmError> {
+        Ssm::update_association(self, ctx, input).await
     }
 
     async fn update_document(

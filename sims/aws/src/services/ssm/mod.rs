@@ -16,6 +16,9 @@
 //! | [`windows`] | maintenance windows, their targets and tasks |
 //! | [`baselines`] | patch baselines, default baselines and patch groups |
 //! | [`settings`] | service settings |
+//! | [`associations`] | State Manager associations and their versions |
+//! | [`activations`] | hybrid activations |
+//! | [`policies`] | resource policies on parameters and the OpsItem group |
 //! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
 //! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
 //!
@@ -23,11 +26,13 @@
 //!
 //! Limits: there are no managed instances (Run Command and sessions answer as for an account
 //! without any), so maintenance windows never execute and patch groups hold no instances.
-//! Automation, associations, inventory, compliance, OpsCenter and activations are not
+//! Associations stay `Pending` and never run. Automation, inventory, compliance and OpsCenter are not
 //! implemented and answer NotImplemented. Parameter policies are stored and reported, never
 //! acted on.
 
+mod activations;
 mod api;
+mod associations;
 mod baselines;
 mod describe;
 mod document_content;
@@ -35,6 +40,7 @@ mod documents;
 mod instances;
 pub mod names;
 mod parameters;
+mod policies;
 mod public;
 mod settings;
 mod tags;
@@ -142,6 +148,10 @@ pub struct Ssm {
     /// The account's default baseline per operating system.
     patch_settings: Arc<Collection<baselines::PatchGroupRecord>>,
     settings: Arc<Collection<settings::SettingRecord>>,
+    associations: Arc<Collection<associations::AssociationRecord>>,
+    activations: Arc<Collection<activations::ActivationRecord>>,
+    /// Resource policies by resource ARN.
+    resource_policies: Arc<Collection<policies::PolicySet>>,
 }
 
 impl Ssm {
@@ -154,6 +164,9 @@ impl Ssm {
             patch_groups: kit.store().collection("ssm.patchgroups")?,
             patch_settings: kit.store().collection("ssm.defaultbaselines")?,
             settings: kit.store().collection("ssm.settings")?,
+            associations: kit.store().collection("ssm.associations")?,
+            activations: kit.store().collection("ssm.activations")?,
+            resource_policies: kit.store().collection("ssm.resourcepolicies")?,
             kms,
             kit,
         })

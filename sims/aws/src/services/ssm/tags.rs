@@ -1,6 +1,6 @@
 //! Tags on the resources this simulator keeps: parameters (`Parameter`), documents
-//! (`Document`), maintenance windows (`MaintenanceWindow`) and patch baselines
-//! (`PatchBaseline`). Any other resource type names records the simulator does not keep, so
+//! (`Document`), maintenance windows (`MaintenanceWindow`), patch baselines (`PatchBaseline`),
+//! and associations (`Association`). Any other resource type names records the simulator does not keep, so
 //! their IDs are never found.
 
 use std::sync::Arc;
@@ -49,6 +49,12 @@ impl Tagged for super::windows::WindowRecord {
     }
 }
 
+impl Tagged for super::associations::AssociationRecord {
+    fn tags_mut(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
+    }
+}
+
 impl Tagged for super::baselines::BaselineRecord {
     fn tags_mut(&mut self) -> &mut Vec<Tag> {
         &mut self.tags
@@ -89,6 +95,9 @@ impl Ssm {
             "PatchBaseline" => {
                 change_tags(&self.baselines, &format!("{}{id}", ctx.scope()), change)
             }
+            "Association" => {
+                change_tags(&self.associations, &format!("{}{id}", ctx.scope()), change)
+            }
             _ => Err(invalid_resource_id()),
         }
     }
@@ -106,6 +115,7 @@ impl Ssm {
             "Document" => read(&self.documents, &document_key(ctx, id)),
             "MaintenanceWindow" => read(&self.windows, &scoped),
             "PatchBaseline" => read(&self.baselines, &scoped),
+            "Association" => read(&self.associations, &scoped),
             _ => None,
         }
         .ok_or_else(invalid_resource_id)
