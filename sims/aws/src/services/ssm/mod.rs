@@ -97,6 +97,19 @@ impl From<SsmError> for AwsError {
     }
 }
 
+/// One page of a listing: `max_results` entries at most (`default` when absent), and SSM's error
+/// for a token it did not make.
+fn page<T>(
+    entries: Vec<(String, T)>,
+    token: Option<&str>,
+    max_results: Option<i32>,
+    default: usize,
+) -> Result<crate::services::paging::Page<T>, SsmError> {
+    let size = max_results.map_or(default, |n| n.max(1) as usize);
+    crate::services::paging::page(entries, token, size)
+        .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))
+}
+
 fn parameter_not_found() -> SsmError {
     // AWS answers a missing parameter with no message.
     SsmError::new("ParameterNotFound", "")
