@@ -21,15 +21,16 @@
 //! | [`opsitems`] | OpsCenter: OpsItems and OpsMetadata |
 //! | [`policies`] | resource policies on parameters and the OpsItem group |
 //! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
+//! | [`fleet`] | inventory, compliance, patch states and node listings of an account with no managed nodes |
 //! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
 //!
-//! State: parameters by `account/region/name`, each record holding every version.
-//!
 //! Limits: there are no managed instances (Run Command and sessions answer as for an account
-//! without any), so maintenance windows never execute and patch groups hold no instances.
-//! Associations stay `Pending` and never run. Automation, inventory and compliance are not
-//! implemented and answer NotImplemented. Parameter policies are stored and reported, never
-//! acted on.
+//! without any), so maintenance windows never execute, patch groups hold no instances,
+//! associations stay `Pending` and never run, and inventory and compliance hold nothing.
+//! Automation, change calendars and resource data syncs are not implemented and answer
+//! NotImplemented. Parameter policies are stored and reported, never acted on.
+//!
+//! State: one collection per kind of record, keyed `account/region/...`.
 
 mod activations;
 mod api;
@@ -38,6 +39,7 @@ mod baselines;
 mod describe;
 mod document_content;
 mod documents;
+mod fleet;
 mod instances;
 pub mod names;
 mod opsitems;
