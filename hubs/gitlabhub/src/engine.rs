@@ -123,9 +123,10 @@ impl Gitlab {
             return;
         };
         let Ok(repo) = self.repo(project) else { return };
-        // Tags point at tag objects when annotated; pipelines run on the commit.
+        // Tags point at tag objects when annotated; pipelines run on the commit (`resolve`
+        // peels to it).
         let sha = repo
-            .resolve(&format!("{new}^{{commit}}"))
+            .resolve(new)
             .ok()
             .flatten()
             .unwrap_or_else(|| new.clone());

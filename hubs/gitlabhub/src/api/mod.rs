@@ -22,6 +22,7 @@ mod jobs;
 mod members;
 mod pipelines;
 mod projects;
+mod repository;
 pub(crate) mod runners;
 mod users;
 mod variables;
@@ -36,6 +37,7 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(pipelines::routes())
         .merge(jobs::routes())
         .merge(runners::routes())
+        .merge(repository::routes())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {

@@ -176,7 +176,7 @@ async fn create_pipeline(
     let repo = gitlab.repo(&project)?;
     let (sha, tag) = match repo.resolve(&format!("refs/heads/{git_ref}"))? {
         Some(sha) => (sha, false),
-        None => match repo.resolve(&format!("refs/tags/{git_ref}^{{commit}}"))? {
+        None => match repo.resolve(&format!("refs/tags/{git_ref}"))? {
             Some(sha) => (sha, true),
             None => {
                 return Err(GitlabError::Validation(vec![(
