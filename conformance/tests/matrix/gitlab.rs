@@ -68,6 +68,52 @@ fn variables_and_pipelines_api() {
 }
 
 #[test]
+fn repository_files_branches_tags() {
+    scenario(
+        "forge-api",
+        "repository",
+        "python-gitlab + git",
+        "gitlab/repository_api.py",
+        &[],
+    );
+}
+
+/// Everything acknowledged survives a SIGKILL: projects, variables, pipelines and the git
+/// repository are read back after a restart on the same state directory.
+#[test]
+fn state_survives_a_kill() {
+    let _cell = Cell::new("durability", "gitlab", "state-dir", "python-gitlab + git");
+    let python = venv_python("py", "gitlab");
+    clients::find("git");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_dir = state.path().to_str().expect("UTF-8 path");
+    let mut sandbox = Sandbox::new();
+    for phase in ["write", "verify"] {
+        let mut server = Sockerless::start_with_env(
+            &["hub", "gitlab", "--port", "0", "--state-dir", state_dir],
+            &["gitlab"],
+            &[("SOCKERLESS_GITLAB_ROOT_TOKEN", ROOT_TOKEN)],
+        );
+        sandbox.set("GITLAB_URL", server.url("gitlab"));
+        sandbox.set("GITLAB_TOKEN", ROOT_TOKEN);
+        let output = sandbox
+            .command(&python)
+            .arg(clients_dir().join("gitlab/durability.py"))
+            .arg(phase)
+            .env("PYTHONPATH", clients_dir().join("gitlab"))
+            .output()
+            .expect("run python");
+        assert_success(&format!("durability.py {phase}"), &output);
+        // SIGKILL: nothing gets a chance to flush.
+        let ended = server.signal_and_wait(
+            nix::sys::signal::Signal::SIGKILL,
+            std::time::Duration::from_secs(10),
+        );
+        assert!(ended.is_some(), "sockerless did not die on SIGKILL");
+    }
+}
+
+#[test]
 fn python_runner_runs_a_pushed_pipeline() {
     let runner = clients::root()
         .join("glrunner")
