@@ -281,7 +281,10 @@ fn gitlab_builder(
 /// The tokens a GitLab user needs, when the hub generated them.
 fn print_gitlab_tokens(hub: &gitlabhub::Hub, generated: bool) {
     if generated {
-        println!("# GitLab root token: export GITLAB_TOKEN={}", hub.root_token());
+        println!(
+            "# GitLab root token: export GITLAB_TOKEN={}",
+            hub.root_token()
+        );
     }
     println!(
         "# GitLab runner registration token: {}",

@@ -16,7 +16,10 @@ fn venv_python(venv: &str, module: &str) -> PathBuf {
         .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok, "client {venv} venv with {module} missing: run scripts/setup");
+    assert!(
+        ok,
+        "client {venv} venv with {module} missing: run scripts/setup"
+    );
     python
 }
 
@@ -39,7 +42,10 @@ fn scenario(suite: &str, name: &str, client: &str, script: &str, extra_args: &[&
         .join("glrunner")
         .join("bin")
         .join("gitlab-runner.py");
-    sandbox.set("GLRUNNER_PYTHON", runner_python.to_str().expect("UTF-8 path"));
+    sandbox.set(
+        "GLRUNNER_PYTHON",
+        runner_python.to_str().expect("UTF-8 path"),
+    );
     sandbox.set("GLRUNNER", runner.to_str().expect("UTF-8 path"));
     let script_path = clients_dir().join(script);
     let output = sandbox
@@ -53,7 +59,13 @@ fn scenario(suite: &str, name: &str, client: &str, script: &str, extra_args: &[&
 
 #[test]
 fn rest_users_groups_projects() {
-    scenario("forge-api", "rest", "python-gitlab", "gitlab/rest_api.py", &[]);
+    scenario(
+        "forge-api",
+        "rest",
+        "python-gitlab",
+        "gitlab/rest_api.py",
+        &[],
+    );
 }
 
 #[test]

@@ -22,7 +22,10 @@ pub enum Caller {
     User(User),
     /// A running job's token: acts as the user who started the pipeline, within the job's
     /// project.
-    Job { user: User, job: Box<Job> },
+    Job {
+        user: User,
+        job: Box<Job>,
+    },
 }
 
 impl Caller {
@@ -114,9 +117,12 @@ impl Gitlab {
                 .map(Caller::User)
                 .ok_or(GitlabError::Unauthorized);
         }
-        let job_token = header_value(parts, "job-token").or_else(|| query_value(parts, "job_token"));
+        let job_token =
+            header_value(parts, "job-token").or_else(|| query_value(parts, "job_token"));
         if let Some(token) = job_token {
-            let job = self.job_for_token(&token).ok_or(GitlabError::Unauthorized)?;
+            let job = self
+                .job_for_token(&token)
+                .ok_or(GitlabError::Unauthorized)?;
             let user = self.user(job.user_id).ok_or(GitlabError::Unauthorized)?;
             return Ok(Caller::Job {
                 user,

@@ -68,10 +68,7 @@ pub fn composite_status(jobs: &[(&str, bool)]) -> &'static str {
     if jobs.iter().any(|(s, allow)| *s == "manual" && !allow) {
         return "manual";
     }
-    if jobs
-        .iter()
-        .all(|(s, _)| matches!(*s, "skipped" | "manual"))
-    {
+    if jobs.iter().all(|(s, _)| matches!(*s, "skipped" | "manual")) {
         return if any("manual") { "manual" } else { "skipped" };
     }
     "success"
@@ -174,7 +171,10 @@ impl Gitlab {
             .repo(project)
             .ok()
             .and_then(|repo| repo.commit_info(&pipeline.sha).ok().flatten());
-        let message = commit.as_ref().map(|c| c.message.clone()).unwrap_or_default();
+        let message = commit
+            .as_ref()
+            .map(|c| c.message.clone())
+            .unwrap_or_default();
         let title = message.lines().next().unwrap_or_default().to_string();
         let namespace = project
             .path_with_namespace
@@ -194,30 +194,65 @@ impl Gitlab {
             ("CI_PROJECT_ID".into(), project.id.to_string()),
             ("CI_PROJECT_NAME".into(), project.path.clone()),
             ("CI_PROJECT_TITLE".into(), project.name.clone()),
-            ("CI_PROJECT_PATH".into(), project.path_with_namespace.clone()),
-            ("CI_PROJECT_PATH_SLUG".into(), slug(&project.path_with_namespace)),
+            (
+                "CI_PROJECT_PATH".into(),
+                project.path_with_namespace.clone(),
+            ),
+            (
+                "CI_PROJECT_PATH_SLUG".into(),
+                slug(&project.path_with_namespace),
+            ),
             ("CI_PROJECT_NAMESPACE".into(), namespace.clone()),
-            ("CI_PROJECT_ROOT_NAMESPACE".into(), namespace.split('/').next().unwrap_or_default().to_string()),
-            ("CI_PROJECT_URL".into(), format!("{base}/{}", project.path_with_namespace)),
+            (
+                "CI_PROJECT_ROOT_NAMESPACE".into(),
+                namespace.split('/').next().unwrap_or_default().to_string(),
+            ),
+            (
+                "CI_PROJECT_URL".into(),
+                format!("{base}/{}", project.path_with_namespace),
+            ),
             ("CI_PROJECT_VISIBILITY".into(), project.visibility.clone()),
             ("CI_DEFAULT_BRANCH".into(), project.default_branch.clone()),
-            ("CI_CONFIG_PATH".into(), project.ci_config_path.clone().unwrap_or_else(|| ".gitlab-ci.yml".into())),
+            (
+                "CI_CONFIG_PATH".into(),
+                project
+                    .ci_config_path
+                    .clone()
+                    .unwrap_or_else(|| ".gitlab-ci.yml".into()),
+            ),
             ("CI_PIPELINE_ID".into(), pipeline.id.to_string()),
             ("CI_PIPELINE_IID".into(), pipeline.iid.to_string()),
             ("CI_PIPELINE_SOURCE".into(), pipeline.source.clone()),
-            ("CI_PIPELINE_URL".into(), format!("{base}/{}/-/pipelines/{}", project.path_with_namespace, pipeline.id)),
+            (
+                "CI_PIPELINE_URL".into(),
+                format!(
+                    "{base}/{}/-/pipelines/{}",
+                    project.path_with_namespace, pipeline.id
+                ),
+            ),
             ("CI_PIPELINE_CREATED_AT".into(), pipeline.created_at.clone()),
             ("CI_COMMIT_SHA".into(), pipeline.sha.clone()),
-            ("CI_COMMIT_SHORT_SHA".into(), pipeline.sha.chars().take(8).collect()),
+            (
+                "CI_COMMIT_SHORT_SHA".into(),
+                pipeline.sha.chars().take(8).collect(),
+            ),
             ("CI_COMMIT_BEFORE_SHA".into(), pipeline.before_sha.clone()),
             ("CI_COMMIT_REF_NAME".into(), pipeline.git_ref.clone()),
             ("CI_COMMIT_REF_SLUG".into(), slug(&pipeline.git_ref)),
             ("CI_COMMIT_MESSAGE".into(), message.clone()),
             ("CI_COMMIT_TITLE".into(), title),
-            ("CI_COMMIT_DESCRIPTION".into(), message.split_once('\n').map_or(String::new(), |(_, rest)| rest.trim_start_matches('\n').to_string())),
+            (
+                "CI_COMMIT_DESCRIPTION".into(),
+                message.split_once('\n').map_or(String::new(), |(_, rest)| {
+                    rest.trim_start_matches('\n').to_string()
+                }),
+            ),
         ];
         if let Some(commit) = &commit {
-            out.push(("CI_COMMIT_AUTHOR".into(), format!("{} <{}>", commit.author.name, commit.author.email)));
+            out.push((
+                "CI_COMMIT_AUTHOR".into(),
+                format!("{} <{}>", commit.author.name, commit.author.email),
+            ));
             out.push((
                 "CI_COMMIT_TIMESTAMP".into(),
                 crate::state::format_time(simkit::clock::from_millis(commit.committer.time * 1000)),
@@ -239,7 +274,10 @@ impl Gitlab {
             out.push(("CI_JOB_NAME".into(), job.name.clone()));
             out.push(("CI_JOB_NAME_SLUG".into(), slug(&job.name)));
             out.push(("CI_JOB_STAGE".into(), job.stage.clone()));
-            out.push(("CI_JOB_URL".into(), format!("{base}/{}/-/jobs/{}", project.path_with_namespace, job.id)));
+            out.push((
+                "CI_JOB_URL".into(),
+                format!("{base}/{}/-/jobs/{}", project.path_with_namespace, job.id),
+            ));
             out.push(("CI_JOB_MANUAL".into(), (job.when == "manual").to_string()).clone());
             out.push(("CI_JOB_TOKEN".into(), job.token.clone()));
             out.push(("CI_BUILD_TOKEN".into(), job.token.clone()));
@@ -247,7 +285,10 @@ impl Gitlab {
             out.push(("CI_REGISTRY_PASSWORD".into(), job.token.clone()));
             out.push((
                 "CI_REPOSITORY_URL".into(),
-                format!("{protocol}://gitlab-ci-token:{}@{host}:{port}/{}.git", job.token, project.path_with_namespace),
+                format!(
+                    "{protocol}://gitlab-ci-token:{}@{host}:{port}/{}.git",
+                    job.token, project.path_with_namespace
+                ),
             ));
             if let Some(started) = &job.started_at {
                 out.push(("CI_JOB_STARTED_AT".into(), started.clone()));
@@ -263,7 +304,11 @@ impl Gitlab {
         if let crate::model::Owner::Group(group) = project.owner {
             // Outermost first, so nearer groups override.
             for group in self.group_ancestry(group).iter().rev() {
-                for (_, variable) in self.db.group_variables.scan_prefix(&format!("{}/", key(group.id))) {
+                for (_, variable) in self
+                    .db
+                    .group_variables
+                    .scan_prefix(&format!("{}/", key(group.id)))
+                {
                     if variable.environment_scope == "*" {
                         out.insert(variable.key.clone(), variable);
                     }
@@ -372,7 +417,10 @@ impl Gitlab {
                 Ok(planned) => Ok(planned),
                 // Nothing to run: GitLab creates no pipeline at all.
                 Err(error @ (PlanError::FilteredOut | PlanError::Empty)) => {
-                    return Err(GitlabError::Validation(vec![("base".into(), error.to_string())]));
+                    return Err(GitlabError::Validation(vec![(
+                        "base".into(),
+                        error.to_string(),
+                    )]));
                 }
                 Err(PlanError::Invalid(message)) => Err(message),
             },
@@ -458,8 +506,14 @@ impl Gitlab {
             let mut changed = false;
             for job in jobs.iter().filter(|job| job.status == "created") {
                 let prerequisites: Vec<&Job> = match &job.spec.needs {
-                    Some(needs) => jobs.iter().filter(|other| needs.contains(&other.name)).collect(),
-                    None => jobs.iter().filter(|other| other.stage_index < job.stage_index).collect(),
+                    Some(needs) => jobs
+                        .iter()
+                        .filter(|other| needs.contains(&other.name))
+                        .collect(),
+                    None => jobs
+                        .iter()
+                        .filter(|other| other.stage_index < job.stage_index)
+                        .collect(),
                 };
                 let complete = prerequisites.iter().all(|other| {
                     other.is_finished() || (other.status == "manual" && other.allow_failure)
@@ -551,9 +605,14 @@ impl Gitlab {
                         job.finished_at = Some(now.clone());
                         job.exit_code = exit_code;
                         if status == "failed" {
-                            job.failure_reason =
-                                Some(failure_reason.clone().unwrap_or_else(|| "script_failure".into()));
-                            if exit_code.is_some_and(|code| job.spec.allow_failure_exit_codes.contains(&code)) {
+                            job.failure_reason = Some(
+                                failure_reason
+                                    .clone()
+                                    .unwrap_or_else(|| "script_failure".into()),
+                            );
+                            if exit_code.is_some_and(|code| {
+                                job.spec.allow_failure_exit_codes.contains(&code)
+                            }) {
                                 job.allow_failure = true;
                             }
                         }
@@ -597,7 +656,11 @@ impl Gitlab {
             trace_length: 0,
             coverage: None,
             // A manual job that was played keeps running when retried.
-            when: if job.when == "manual" { "on_success".into() } else { job.when.clone() },
+            when: if job.when == "manual" {
+                "on_success".into()
+            } else {
+                job.when.clone()
+            },
             ..job.clone()
         };
         self.kit.store().transaction(|txn| {
@@ -750,10 +813,13 @@ fn spec_of(def: &JobDef) -> JobSpec {
         retry_max: def.retry_max,
         allow_failure_exit_codes: def.allow_failure_exit_codes.clone(),
         environment: def.environment.clone(),
-        needs_artifacts: def
-            .needs
-            .as_ref()
-            .map(|needs| needs.iter().filter(|need| need.artifacts).map(|need| need.job.clone()).collect()),
+        needs_artifacts: def.needs.as_ref().map(|needs| {
+            needs
+                .iter()
+                .filter(|need| need.artifacts)
+                .map(|need| need.job.clone())
+                .collect()
+        }),
     }
 }
 
@@ -786,7 +852,10 @@ mod tests {
             (&[("running", false)], "running"),
             (&[("success", false), ("manual", true)], "success"),
             (&[("manual", true)], "manual"),
-            (&[("success", false), ("manual", false), ("created", false)], "manual"),
+            (
+                &[("success", false), ("manual", false), ("created", false)],
+                "manual",
+            ),
             (&[("canceled", false), ("success", false)], "canceled"),
             (&[("skipped", false)], "skipped"),
         ];

@@ -71,7 +71,10 @@ impl GitlabError {
     }
 
     pub fn taken(field: &str) -> Self {
-        Self::Validation(vec![(field.to_string(), "has already been taken".to_string())])
+        Self::Validation(vec![(
+            field.to_string(),
+            "has already been taken".to_string(),
+        )])
     }
 
     pub fn status(&self) -> StatusCode {
@@ -154,9 +157,17 @@ mod tests {
     #[test]
     fn bodies_have_gitlabs_shapes() {
         let cases = [
-            (GitlabError::not_found("Project"), json!({"message": "404 Project Not Found"}), 404),
+            (
+                GitlabError::not_found("Project"),
+                json!({"message": "404 Project Not Found"}),
+                404,
+            ),
             (GitlabError::NoRoute, json!({"error": "404 Not Found"}), 404),
-            (GitlabError::missing("name"), json!({"error": "name is missing"}), 400),
+            (
+                GitlabError::missing("name"),
+                json!({"error": "name is missing"}),
+                400,
+            ),
             (
                 GitlabError::Validation(vec![
                     ("name".into(), "has already been taken".into()),
@@ -165,7 +176,11 @@ mod tests {
                 json!({"message": {"name": ["has already been taken"], "path": ["has already been taken"]}}),
                 400,
             ),
-            (GitlabError::Unauthorized, json!({"message": "401 Unauthorized"}), 401),
+            (
+                GitlabError::Unauthorized,
+                json!({"message": "401 Unauthorized"}),
+                401,
+            ),
         ];
         for (error, body, status) in cases {
             assert_eq!(error.body(), body);

@@ -146,12 +146,18 @@ impl Builder {
                 if let Err(error) = gitlab.git.clear() {
                     tracing::error!(%error, "clearing repositories at reset");
                 }
-                let _ = std::fs::remove_dir_all(gitlab.kit.files_dir().join("gitlab").join("artifacts"));
+                let _ = std::fs::remove_dir_all(
+                    gitlab.kit.files_dir().join("gitlab").join("artifacts"),
+                );
             });
         }
-        let server =
-            simkit::server::serve(kit, self.listen, router(gitlab.clone()), Arc::new(GitlabKitErrors))
-                .await?;
+        let server = simkit::server::serve(
+            kit,
+            self.listen,
+            router(gitlab.clone()),
+            Arc::new(GitlabKitErrors),
+        )
+        .await?;
         *gitlab
             .external_url
             .write()
@@ -169,7 +175,10 @@ fn router(gitlab: Arc<Gitlab>) -> Router {
         .route("/_sockerless/gitlab/bootstrap", get(bootstrap))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(gitlab.clone(), ensure_root))
+        .layer(axum::middleware::from_fn_with_state(
+            gitlab.clone(),
+            ensure_root,
+        ))
         .with_state(gitlab)
 }
 
@@ -191,7 +200,9 @@ async fn ensure_root(
 
 async fn version(caller: auth::Caller) -> Result<axum::Json<serde_json::Value>, GitlabError> {
     caller.require_user()?;
-    Ok(axum::Json(json!({"version": GITLAB_VERSION, "revision": "sockerless"})))
+    Ok(axum::Json(
+        json!({"version": GITLAB_VERSION, "revision": "sockerless"}),
+    ))
 }
 
 async fn metadata(caller: auth::Caller) -> Result<axum::Json<serde_json::Value>, GitlabError> {
@@ -207,7 +218,8 @@ async fn metadata(caller: auth::Caller) -> Result<axum::Json<serde_json::Value>,
 /// The tokens a test or script needs to start: the root token and the instance runner
 /// registration token. Behind the admin token when one is set.
 async fn bootstrap(State(gitlab): State<Arc<Gitlab>>, headers: http::HeaderMap) -> Response {
-    if gitlab.kit.admin_token().is_some() && !simkit::admin::has_admin_token(&gitlab.kit, &headers) {
+    if gitlab.kit.admin_token().is_some() && !simkit::admin::has_admin_token(&gitlab.kit, &headers)
+    {
         return simkit::server::json_error(
             http::StatusCode::UNAUTHORIZED,
             "Unauthorized",

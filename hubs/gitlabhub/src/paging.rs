@@ -71,8 +71,14 @@ pub fn paginate(items: Vec<Value>, params: &Params, url: &RequestUrl) -> Result<
     set("x-total-pages", total_pages.to_string());
     let next = (page < total_pages).then_some(page + 1);
     let prev = (page > 1).then(|| (page - 1).min(total_pages));
-    set("x-next-page", next.map(|n| n.to_string()).unwrap_or_default());
-    set("x-prev-page", prev.map(|p| p.to_string()).unwrap_or_default());
+    set(
+        "x-next-page",
+        next.map(|n| n.to_string()).unwrap_or_default(),
+    );
+    set(
+        "x-prev-page",
+        prev.map(|p| p.to_string()).unwrap_or_default(),
+    );
     let mut links = Vec::new();
     if let Some(prev) = prev {
         links.push(format!("<{}>; rel=\"prev\"", url.with_page(prev, per_page)));
@@ -120,12 +126,32 @@ mod tests {
 
     #[test]
     fn pages() {
-        check(5, "per_page=2", &[1, 2], &[("x-next-page", "2"), ("x-prev-page", ""), ("x-total", "5"), ("x-total-pages", "3")]);
-        check(5, "per_page=2&page=3", &[5], &[("x-next-page", ""), ("x-prev-page", "2")]);
+        check(
+            5,
+            "per_page=2",
+            &[1, 2],
+            &[
+                ("x-next-page", "2"),
+                ("x-prev-page", ""),
+                ("x-total", "5"),
+                ("x-total-pages", "3"),
+            ],
+        );
+        check(
+            5,
+            "per_page=2&page=3",
+            &[5],
+            &[("x-next-page", ""), ("x-prev-page", "2")],
+        );
         check(0, "", &[], &[("x-total-pages", "1"), ("x-next-page", "")]);
-        check(3, "per_page=2&page=2", &[3], &[(
-            "link",
-            "<http://h/api/v4/projects?search=x&page=1&per_page=2>; rel=\"prev\", <http://h/api/v4/projects?search=x&page=1&per_page=2>; rel=\"first\", <http://h/api/v4/projects?search=x&page=2&per_page=2>; rel=\"last\"",
-        )]);
+        check(
+            3,
+            "per_page=2&page=2",
+            &[3],
+            &[(
+                "link",
+                "<http://h/api/v4/projects?search=x&page=1&per_page=2>; rel=\"prev\", <http://h/api/v4/projects?search=x&page=1&per_page=2>; rel=\"first\", <http://h/api/v4/projects?search=x&page=2&per_page=2>; rel=\"last\"",
+            )],
+        );
     }
 }

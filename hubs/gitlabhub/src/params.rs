@@ -188,6 +188,8 @@ mod tests {
             Some(vec!["x".to_string(), "y".to_string()])
         );
         assert!(params.int("b").is_err());
-        assert!(matches!(params.required_str("zz"), Err(GitlabError::InvalidParameter(t)) if t == "zz is missing"));
+        assert!(
+            matches!(params.required_str("zz"), Err(GitlabError::InvalidParameter(t)) if t == "zz is missing")
+        );
     }
 }

@@ -268,14 +268,16 @@ impl Gitlab {
 
     /// `PipelineBasic` (listings) or `Pipeline` (detail).
     pub fn pipeline_json(&self, pipeline: &Pipeline, detailed: bool) -> Value {
-        let web_url = self.project(pipeline.project_id).map_or_else(String::new, |project| {
-            format!(
-                "{}/{}/-/pipelines/{}",
-                self.external_url(),
-                project.path_with_namespace,
-                pipeline.id
-            )
-        });
+        let web_url = self
+            .project(pipeline.project_id)
+            .map_or_else(String::new, |project| {
+                format!(
+                    "{}/{}/-/pipelines/{}",
+                    self.external_url(),
+                    project.path_with_namespace,
+                    pipeline.id
+                )
+            });
         let mut body = json!({
             "id": pipeline.id,
             "iid": pipeline.iid,
@@ -314,10 +316,7 @@ impl Gitlab {
 
     /// `Job`, as `GET /projects/:id/jobs/:job_id` shows it.
     pub fn job_json(&self, job: &Job) -> Value {
-        let pipeline = self
-            .db
-            .pipelines
-            .get(&crate::model::key(job.pipeline_id));
+        let pipeline = self.db.pipelines.get(&crate::model::key(job.pipeline_id));
         let project = self.project(job.project_id);
         let duration = match (&job.started_at, &job.finished_at) {
             (Some(start), Some(end)) => seconds_between(start, end),
@@ -376,7 +375,6 @@ impl Gitlab {
         })
     }
 }
-
 
 pub fn variable_json(variable: &Variable, with_scope: bool) -> Value {
     let mut body = json!({

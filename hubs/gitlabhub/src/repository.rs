@@ -46,7 +46,9 @@ impl Gitlab {
     /// Creates a project's bare repository; with `readme_author`, an initial commit holding
     /// `README.md`, as `initialize_with_readme` does.
     pub fn create_repository(&self, project: &Project, readme_author: Option<&User>) -> Result<()> {
-        let repo = self.git.create(&project.id.to_string(), &project.default_branch)?;
+        let repo = self
+            .git
+            .create(&project.id.to_string(), &project.default_branch)?;
         if let Some(author) = readme_author {
             let text = format!("# {}\n\n{}\n", project.name, project.description);
             repo.commit(&CommitRequest {
@@ -132,8 +134,11 @@ pub fn split_git_path(path: &str) -> Option<(&str, &str)> {
     let index = path.find(".git/")?;
     let project = path[..index].trim_start_matches('/');
     let service = &path[index + 4..];
-    matches!(service, "/info/refs" | "/git-upload-pack" | "/git-receive-pack")
-        .then_some((project, service))
+    matches!(
+        service,
+        "/info/refs" | "/git-upload-pack" | "/git-receive-pack"
+    )
+    .then_some((project, service))
 }
 
 /// Serves `/<namespace>/<project>.git/(info/refs|git-upload-pack|git-receive-pack)`.
@@ -166,7 +171,11 @@ pub async fn git_http(State(gitlab): State<Arc<Gitlab>>, request: Request) -> Re
     // Job tokens may not push (GitLab's default), and pushing needs developer access.
     let may_push = level >= access::DEVELOPER && !matches!(caller, Caller::Job { .. });
     if pushing && !may_push {
-        return (StatusCode::FORBIDDEN, "You are not allowed to push code to this project.\n").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "You are not allowed to push code to this project.\n",
+        )
+            .into_response();
     }
     let repo = match gitlab.repo(&project) {
         Ok(repo) => repo,
@@ -195,7 +204,11 @@ pub async fn git_http(State(gitlab): State<Arc<Gitlab>>, request: Request) -> Re
     let answer = match simkit::git::serve_http(&repo, git_request).await {
         Ok(answer) => answer,
         Err(GitError::PushNotAllowed) => {
-            return (StatusCode::FORBIDDEN, "You are not allowed to push code to this project.\n").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "You are not allowed to push code to this project.\n",
+            )
+                .into_response();
         }
         Err(error) => return GitlabError::from(error).into_response(),
     };

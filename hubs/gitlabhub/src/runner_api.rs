@@ -39,7 +39,10 @@ pub fn routes() -> Router<Arc<Gitlab>> {
             "/api/v4/jobs/{id}/artifacts",
             post(upload_artifacts).get(download_artifacts),
         )
-        .route("/api/v4/jobs/{id}/artifacts/authorize", post(authorize_artifacts))
+        .route(
+            "/api/v4/jobs/{id}/artifacts/authorize",
+            post(authorize_artifacts),
+        )
 }
 
 /// The most artifacts a job may upload (GitLab's default maximum is 100 MB).
@@ -82,19 +85,25 @@ impl Gitlab {
         let in_scope = match runner.runner_type.as_str() {
             "instance_type" => true,
             "project_type" => runner.project_ids.contains(&job.project_id),
-            "group_type" => self.project(job.project_id).is_some_and(|project| match project.owner {
-                crate::model::Owner::Group(group) => self
-                    .group_ancestry(group)
-                    .iter()
-                    .any(|g| runner.group_ids.contains(&g.id)),
-                crate::model::Owner::User(_) => false,
-            }),
+            "group_type" => {
+                self.project(job.project_id)
+                    .is_some_and(|project| match project.owner {
+                        crate::model::Owner::Group(group) => self
+                            .group_ancestry(group)
+                            .iter()
+                            .any(|g| runner.group_ids.contains(&g.id)),
+                        crate::model::Owner::User(_) => false,
+                    })
+            }
             _ => false,
         };
         let tags_ok = if job.spec.tags.is_empty() {
             runner.run_untagged
         } else {
-            job.spec.tags.iter().all(|tag| runner.tag_list.contains(tag))
+            job.spec
+                .tags
+                .iter()
+                .all(|tag| runner.tag_list.contains(tag))
         };
         in_scope && tags_ok
     }
@@ -110,7 +119,9 @@ impl Gitlab {
                 .all()
                 .into_iter()
                 .map(|(_, job)| job)
-                .find(|job| job.status == "pending" && !job.retried && self.runner_can_run(runner, job));
+                .find(|job| {
+                    job.status == "pending" && !job.retried && self.runner_can_run(runner, job)
+                });
             match candidate {
                 None => None,
                 Some(job) => self.db.jobs.update(&key(job.id), |record| {
@@ -130,18 +141,49 @@ impl Gitlab {
     /// The job as `POST /jobs/request` presents it to a runner.
     fn job_payload(&self, job: &Job, runner: &Runner) -> Result<Value> {
         let project = self.project(job.project_id).ok_or(GitlabError::Internal)?;
-        let pipeline = self.pipeline(job.pipeline_id).ok_or(GitlabError::Internal)?;
+        let pipeline = self
+            .pipeline(job.pipeline_id)
+            .ok_or(GitlabError::Internal)?;
         let mut variables: Vec<Value> = Vec::new();
-        let mut push = |key: String, value: String, public: bool, file: bool, masked: bool, raw: bool| {
+        let mut push = |key: String,
+                        value: String,
+                        public: bool,
+                        file: bool,
+                        masked: bool,
+                        raw: bool| {
             variables.push(json!({"key": key, "value": value, "public": public, "file": file, "masked": masked, "raw": raw}));
         };
         for (name, value) in self.predefined_variables(&project, &pipeline, Some(job)) {
-            let secret = name == "CI_JOB_TOKEN" || name == "CI_BUILD_TOKEN" || name == "CI_REGISTRY_PASSWORD" || name == "CI_REPOSITORY_URL";
+            let secret = name == "CI_JOB_TOKEN"
+                || name == "CI_BUILD_TOKEN"
+                || name == "CI_REGISTRY_PASSWORD"
+                || name == "CI_REPOSITORY_URL";
             push(name, value, !secret, false, secret, false);
         }
-        push("CI_RUNNER_ID".into(), runner.id.to_string(), true, false, false, false);
-        push("CI_RUNNER_DESCRIPTION".into(), runner.description.clone(), true, false, false, false);
-        push("CI_RUNNER_TAGS".into(), serde_json::to_string(&runner.tag_list).unwrap_or_default(), true, false, false, false);
+        push(
+            "CI_RUNNER_ID".into(),
+            runner.id.to_string(),
+            true,
+            false,
+            false,
+            false,
+        );
+        push(
+            "CI_RUNNER_DESCRIPTION".into(),
+            runner.description.clone(),
+            true,
+            false,
+            false,
+            false,
+        );
+        push(
+            "CI_RUNNER_TAGS".into(),
+            serde_json::to_string(&runner.tag_list).unwrap_or_default(),
+            true,
+            false,
+            false,
+            false,
+        );
         // Configuration variables (global and job), then group and project variables, then
         // the pipeline's own: later entries win, as GitLab orders them.
         for (name, value) in &job.spec.variables {
@@ -151,10 +193,24 @@ impl Gitlab {
             if variable.protected && !self.ref_is_protected(&project, &pipeline) {
                 continue;
             }
-            push(variable.key, variable.value, false, variable.variable_type == "file", variable.masked, variable.raw);
+            push(
+                variable.key,
+                variable.value,
+                false,
+                variable.variable_type == "file",
+                variable.masked,
+                variable.raw,
+            );
         }
         for variable in &pipeline.variables {
-            push(variable.key.clone(), variable.value.clone(), false, variable.variable_type == "file", false, false);
+            push(
+                variable.key.clone(),
+                variable.value.clone(),
+                false,
+                variable.variable_type == "file",
+                false,
+                false,
+            );
         }
         let timeout = job.spec.timeout_seconds.unwrap_or(3600);
         let mut steps = vec![json!({
@@ -281,9 +337,18 @@ impl Gitlab {
             .filter(|other| !other.retried && other.id != job.id)
             .collect();
         let chosen: Vec<&Job> = match (&job.spec.dependencies, &job.spec.needs_artifacts) {
-            (Some(names), _) => jobs.iter().filter(|other| names.contains(&other.name)).collect(),
-            (None, Some(names)) => jobs.iter().filter(|other| names.contains(&other.name)).collect(),
-            (None, None) => jobs.iter().filter(|other| other.stage_index < job.stage_index).collect(),
+            (Some(names), _) => jobs
+                .iter()
+                .filter(|other| names.contains(&other.name))
+                .collect(),
+            (None, Some(names)) => jobs
+                .iter()
+                .filter(|other| names.contains(&other.name))
+                .collect(),
+            (None, None) => jobs
+                .iter()
+                .filter(|other| other.stage_index < job.stage_index)
+                .collect(),
         };
         chosen
             .into_iter()
@@ -299,7 +364,11 @@ impl Gitlab {
 
     /// Protected variables reach only pipelines of protected refs; the default branch is
     /// protected, as in a new GitLab project.
-    fn ref_is_protected(&self, project: &crate::model::Project, pipeline: &crate::model::Pipeline) -> bool {
+    fn ref_is_protected(
+        &self,
+        project: &crate::model::Project,
+        pipeline: &crate::model::Pipeline,
+    ) -> bool {
         !pipeline.tag && pipeline.git_ref == project.default_branch
     }
 
@@ -316,7 +385,8 @@ impl Gitlab {
             return Err(GitlabError::Unauthorized.into_response());
         }
         if job.status != "running" {
-            let mut response = GitlabError::ForbiddenBecause("Job is not running".into()).into_response();
+            let mut response =
+                GitlabError::ForbiddenBecause("Job is not running".into()).into_response();
             if let Ok(value) = HeaderValue::from_str(&job.status) {
                 response.headers_mut().insert("job-status", value);
             }
@@ -326,7 +396,16 @@ impl Gitlab {
     }
 }
 
-fn runner_info(params: &Params) -> (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>) {
+fn runner_info(
+    params: &Params,
+) -> (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+) {
     let info = params.get("info");
     let field = |name: &str| {
         info.and_then(|info| info.get(name))
@@ -351,7 +430,9 @@ async fn register(
     let Some((runner_type, project_ids, group_ids)) = gitlab.registration_scope(&token) else {
         return Err(GitlabError::Forbidden);
     };
-    let access_level = params.str("access_level")?.unwrap_or_else(|| "not_protected".into());
+    let access_level = params
+        .str("access_level")?
+        .unwrap_or_else(|| "not_protected".into());
     if access_level != "not_protected" && access_level != "ref_protected" {
         return Err(GitlabError::InvalidParameter(
             "access_level does not have a valid value".into(),
@@ -401,13 +482,19 @@ async fn register(
 
 async fn verify(State(gitlab): State<Arc<Gitlab>>, params: Params) -> Result<Json<Value>> {
     let token = params.required_str("token")?;
-    let runner = gitlab.runner_by_token(&token).ok_or(GitlabError::Forbidden)?;
-    Ok(Json(json!({"id": runner.id, "token": token, "token_expires_at": null})))
+    let runner = gitlab
+        .runner_by_token(&token)
+        .ok_or(GitlabError::Forbidden)?;
+    Ok(Json(
+        json!({"id": runner.id, "token": token, "token_expires_at": null}),
+    ))
 }
 
 async fn unregister(State(gitlab): State<Arc<Gitlab>>, params: Params) -> Result<StatusCode> {
     let token = params.required_str("token")?;
-    let runner = gitlab.runner_by_token(&token).ok_or(GitlabError::Forbidden)?;
+    let runner = gitlab
+        .runner_by_token(&token)
+        .ok_or(GitlabError::Forbidden)?;
     gitlab.delete_runner(&runner)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -428,7 +515,9 @@ async fn request_job(
     params: Params,
 ) -> Result<Response> {
     let token = params.required_str("token")?;
-    let runner = gitlab.runner_by_token(&token).ok_or(GitlabError::Forbidden)?;
+    let runner = gitlab
+        .runner_by_token(&token)
+        .ok_or(GitlabError::Forbidden)?;
     let (name, version, revision, platform, architecture, executor) = runner_info(&params);
     let now = gitlab.now();
     let peer = headers
@@ -443,7 +532,9 @@ async fn request_job(
         record.platform = platform.or(record.platform.take());
         record.architecture = architecture.or(record.architecture.take());
         record.executor = executor.or(record.executor.take());
-        record.ip_address = peer.or(record.ip_address.take()).or(Some("127.0.0.1".into()));
+        record.ip_address = peer
+            .or(record.ip_address.take())
+            .or(Some("127.0.0.1".into()));
     })?;
     // Long poll: wait for a job to be queued, up to the poll window. The notification is
     // armed before each look, so a job queued in between is not missed.
@@ -494,7 +585,9 @@ async fn update_job(
         Some("failed") => gitlab.finish_job(job.id, "failed", failure_reason, exit_code),
         // `running` (or no state) is a keep-alive.
         Some("running") | None => Ok(job),
-        Some(_) => Err(GitlabError::InvalidParameter("state does not have a valid value".into())),
+        Some(_) => Err(GitlabError::InvalidParameter(
+            "state does not have a valid value".into(),
+        )),
     };
     match result {
         Ok(job) => {
@@ -534,15 +627,21 @@ async fn append_trace(
     };
     let chunk = String::from_utf8_lossy(&body).into_owned();
     let result = gitlab.kit.store().transaction(|txn| {
-        let mut trace = txn.get(&gitlab.db.traces, &key(job.id))?.unwrap_or_default();
+        let mut trace = txn
+            .get(&gitlab.db.traces, &key(job.id))?
+            .unwrap_or_default();
         let length = trace.len() as u64;
         if start != length {
-            return Err(GitlabError::RangeNotSatisfiable { trace_length: length });
+            return Err(GitlabError::RangeNotSatisfiable {
+                trace_length: length,
+            });
         }
         trace.push_str(&chunk);
         let new_length = trace.len() as u64;
         txn.insert(&gitlab.db.traces, &key(job.id), trace)?;
-        txn.update(&gitlab.db.jobs, &key(job.id), |record| record.trace_length = new_length)?;
+        txn.update(&gitlab.db.jobs, &key(job.id), |record| {
+            record.trace_length = new_length
+        })?;
         Ok(new_length)
     });
     match result {
@@ -553,7 +652,10 @@ async fn append_trace(
             if let Ok(value) = HeaderValue::from_str(&format!("0-{length}")) {
                 headers.insert(http::header::RANGE, value);
             }
-            headers.insert("x-gitlab-trace-update-interval", HeaderValue::from_static("3"));
+            headers.insert(
+                "x-gitlab-trace-update-interval",
+                HeaderValue::from_static("3"),
+            );
             response
         }
         Err(error) => error.into_response(),
@@ -569,10 +671,19 @@ async fn authorize_artifacts(
     if let Err(response) = gitlab.running_job(&id, job_token(&headers, &params)) {
         return response;
     }
-    if params.int("filesize").ok().flatten().is_some_and(|size| size as u64 > MAX_ARTIFACTS_BYTES) {
+    if params
+        .int("filesize")
+        .ok()
+        .flatten()
+        .is_some_and(|size| size as u64 > MAX_ARTIFACTS_BYTES)
+    {
         return GitlabError::TooLarge.into_response();
     }
-    (StatusCode::OK, Json(json!({"TempPath": "", "MaximumSize": MAX_ARTIFACTS_BYTES}))).into_response()
+    (
+        StatusCode::OK,
+        Json(json!({"TempPath": "", "MaximumSize": MAX_ARTIFACTS_BYTES})),
+    )
+        .into_response()
 }
 
 async fn upload_artifacts(
@@ -599,10 +710,13 @@ async fn upload_artifacts(
                 let name = field.name().unwrap_or_default().to_string();
                 let filename = field.file_name().map(str::to_string);
                 let Ok(bytes) = field.bytes().await else {
-                    return GitlabError::BadRequest("artifacts upload was cut short".into()).into_response();
+                    return GitlabError::BadRequest("artifacts upload was cut short".into())
+                        .into_response();
                 };
                 match name.as_str() {
-                    "file" => file = Some((filename.unwrap_or_else(|| "artifacts.zip".into()), bytes)),
+                    "file" => {
+                        file = Some((filename.unwrap_or_else(|| "artifacts.zip".into()), bytes))
+                    }
                     "artifact_format" => format = String::from_utf8_lossy(&bytes).into_owned(),
                     "artifact_type" => file_type = String::from_utf8_lossy(&bytes).into_owned(),
                     "expire_in" => expire_in = Some(String::from_utf8_lossy(&bytes).into_owned()),
@@ -610,7 +724,9 @@ async fn upload_artifacts(
                 }
             }
             Ok(None) => break,
-            Err(_) => return GitlabError::BadRequest("invalid multipart body".into()).into_response(),
+            Err(_) => {
+                return GitlabError::BadRequest("invalid multipart body".into()).into_response();
+            }
         }
     }
     let Some((filename, bytes)) = file else {
@@ -641,7 +757,9 @@ async fn upload_artifacts(
         .as_deref()
         .and_then(crate::ci::config::duration_seconds)
         .map(|seconds| {
-            crate::state::format_time(gitlab.kit.clock().now() + std::time::Duration::from_secs(seconds))
+            crate::state::format_time(
+                gitlab.kit.clock().now() + std::time::Duration::from_secs(seconds),
+            )
         });
     let record = ArtifactsFile {
         filename,
@@ -650,7 +768,11 @@ async fn upload_artifacts(
         file_type,
         expire_at,
     };
-    match gitlab.db.jobs.update(&key(job.id), |job| job.artifacts_file = Some(record)) {
+    match gitlab
+        .db
+        .jobs
+        .update(&key(job.id), |job| job.artifacts_file = Some(record))
+    {
         Ok(_) => (StatusCode::CREATED, "201").into_response(),
         Err(error) => GitlabError::from(error).into_response(),
     }
@@ -665,9 +787,13 @@ async fn download_artifacts(
     params: Params,
 ) -> Result<Response> {
     let token = job_token(&headers, &params).ok_or(GitlabError::Unauthorized)?;
-    let caller_job = gitlab.job_for_token(&token).ok_or(GitlabError::Unauthorized)?;
+    let caller_job = gitlab
+        .job_for_token(&token)
+        .ok_or(GitlabError::Unauthorized)?;
     let id: u64 = id.parse().map_err(|_| GitlabError::not_found("Job"))?;
-    let job = gitlab.job(id).ok_or_else(|| GitlabError::not_found("Job"))?;
+    let job = gitlab
+        .job(id)
+        .ok_or_else(|| GitlabError::not_found("Job"))?;
     if job.project_id != caller_job.project_id {
         return Err(GitlabError::Forbidden);
     }
@@ -686,10 +812,15 @@ pub fn artifacts_response(gitlab: &Gitlab, job: &Job) -> Result<Response> {
     })?;
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.filename.replace('"', ""))) {
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        file.filename.replace('"', "")
+    )) {
         headers.insert(http::header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
 }
-

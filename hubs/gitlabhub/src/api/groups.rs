@@ -39,7 +39,10 @@ pub fn valid_path(path: &str) -> bool {
         && path
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && path.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && path
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
         && !path.ends_with(".git")
         && !path.ends_with(".atom")
         && !path.ends_with('.')
@@ -51,9 +54,9 @@ impl Gitlab {
     pub fn can_see_group(&self, caller: &Caller, group: &Group) -> bool {
         group.visibility == "public"
             || (group.visibility == "internal" && caller.user().is_some())
-            || caller
-                .user()
-                .is_some_and(|user| self.group_access(user, group.id) > 0 || self.member_below(user, group))
+            || caller.user().is_some_and(|user| {
+                self.group_access(user, group.id) > 0 || self.member_below(user, group)
+            })
     }
 
     /// Whether `user` is a member of a project or subgroup inside `group` (which makes the
@@ -108,7 +111,9 @@ fn filter_and_sort(
             })
         })
         .filter(|group| {
-            let level = caller.user().map_or(0, |user| gitlab.group_access(user, group.id));
+            let level = caller
+                .user()
+                .map_or(0, |user| gitlab.group_access(user, group.id));
             (!owned || level >= access::OWNER) && min_access.is_none_or(|min| level >= min)
         })
         .map(|group| {
@@ -125,7 +130,15 @@ fn filter_and_sort(
         ));
     }
     let sort = params.str("sort")?.unwrap_or_else(|| "asc".into());
-    sort_json(&mut out, if order_by == "similarity" { "name" } else { &order_by }, sort == "desc");
+    sort_json(
+        &mut out,
+        if order_by == "similarity" {
+            "name"
+        } else {
+            &order_by
+        },
+        sort == "desc",
+    );
     Ok(out)
 }
 
@@ -177,7 +190,9 @@ async fn create_group(
     require_all(&params, &["name", "path"])?;
     let name = params.required_str("name")?;
     let path = params.required_str("path")?;
-    let visibility = params.str("visibility")?.unwrap_or_else(|| "private".into());
+    let visibility = params
+        .str("visibility")?
+        .unwrap_or_else(|| "private".into());
     if !VISIBILITIES.contains(&visibility.as_str()) {
         return Err(GitlabError::InvalidParameter(
             "visibility does not have a valid value".into(),
@@ -256,7 +271,9 @@ async fn get_group(
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
     let group = gitlab.visible_group(&caller, &id)?;
-    let level = caller.user().map_or(0, |user| gitlab.group_access(user, group.id));
+    let level = caller
+        .user()
+        .map_or(0, |user| gitlab.group_access(user, group.id));
     let mut body = gitlab.group_json(&group, level >= access::MAINTAINER);
     let projects: Vec<Value> = gitlab
         .db
@@ -352,13 +369,19 @@ async fn delete_group(
     gitlab.kit.store().transaction(|txn| {
         for group in &groups {
             txn.remove(&gitlab.db.groups, &key(group.id))?;
-            txn.remove(&gitlab.db.groups_by_path, &group.full_path.to_ascii_lowercase())?;
+            txn.remove(
+                &gitlab.db.groups_by_path,
+                &group.full_path.to_ascii_lowercase(),
+            )?;
             txn.remove_prefix(&gitlab.db.group_members, &format!("{}/", key(group.id)))?;
             txn.remove_prefix(&gitlab.db.group_variables, &format!("{}/", key(group.id)))?;
         }
         Ok::<_, GitlabError>(())
     })?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"message": "202 Accepted"}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message": "202 Accepted"})),
+    ))
 }
 
 async fn list_group_projects(

@@ -23,16 +23,32 @@ pub fn routes() -> Router<Arc<Gitlab>> {
         .route("/api/v4/projects/{id}/jobs", get(list_jobs))
         .route("/api/v4/projects/{id}/jobs/{job_id}", get(get_job))
         .route("/api/v4/projects/{id}/jobs/{job_id}/trace", get(get_trace))
-        .route("/api/v4/projects/{id}/jobs/{job_id}/artifacts", get(get_artifacts))
+        .route(
+            "/api/v4/projects/{id}/jobs/{job_id}/artifacts",
+            get(get_artifacts),
+        )
         .route("/api/v4/projects/{id}/jobs/{job_id}/retry", post(retry_job))
-        .route("/api/v4/projects/{id}/jobs/{job_id}/cancel", post(cancel_job))
+        .route(
+            "/api/v4/projects/{id}/jobs/{job_id}/cancel",
+            post(cancel_job),
+        )
         .route("/api/v4/projects/{id}/jobs/{job_id}/play", post(play_job))
         .route("/api/v4/job", get(current_job))
 }
 
 const SCOPES: &[&str] = &[
-    "created", "pending", "running", "failed", "success", "canceled", "skipped",
-    "waiting_for_resource", "manual", "scheduled", "preparing", "canceling",
+    "created",
+    "pending",
+    "running",
+    "failed",
+    "success",
+    "canceled",
+    "skipped",
+    "waiting_for_resource",
+    "manual",
+    "scheduled",
+    "preparing",
+    "canceling",
 ];
 
 /// Filters by `scope`/`scope[]` and `include_retried`, newest first, presented.
@@ -41,7 +57,9 @@ pub fn filter_jobs(gitlab: &Gitlab, jobs: Vec<Job>, params: &Params) -> Result<V
     if let Some(scopes) = &scopes
         && scopes.iter().any(|s| !SCOPES.contains(&s.as_str()))
     {
-        return Err(GitlabError::InvalidParameter("scope does not have a valid value".into()));
+        return Err(GitlabError::InvalidParameter(
+            "scope does not have a valid value".into(),
+        ));
     }
     let include_retried = params.bool("include_retried")?.unwrap_or(false);
     let mut jobs: Vec<Job> = jobs
@@ -108,9 +126,10 @@ async fn get_trace(
     let job = find_job(&gitlab, &project, &job_id)?;
     let trace = gitlab.db.traces.get(&key(job.id)).unwrap_or_default();
     let mut response = trace.into_response();
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain"),
+    );
     Ok(response)
 }
 

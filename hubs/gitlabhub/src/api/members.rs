@@ -78,7 +78,9 @@ fn source(gitlab: &Gitlab, caller: &Caller, kind: &str, id: &str) -> Result<Sour
         }
         "groups" => {
             let group = gitlab.visible_group(caller, id)?;
-            let level = caller.user().map_or(0, |user| gitlab.group_access(user, group.id));
+            let level = caller
+                .user()
+                .map_or(0, |user| gitlab.group_access(user, group.id));
             let ancestors = gitlab
                 .group_ancestry(group.id)
                 .iter()
@@ -148,8 +150,12 @@ fn filter_present(gitlab: &Gitlab, members: Vec<Member>, params: &Params) -> Res
         .filter_map(|member| gitlab.member_json(&member))
         .filter(|body| {
             query.as_ref().is_none_or(|q| {
-                body["username"].as_str().is_some_and(|u| u.to_lowercase().contains(q))
-                    || body["name"].as_str().is_some_and(|n| n.to_lowercase().contains(q))
+                body["username"]
+                    .as_str()
+                    .is_some_and(|u| u.to_lowercase().contains(q))
+                    || body["name"]
+                        .as_str()
+                        .is_some_and(|n| n.to_lowercase().contains(q))
             })
         })
         .collect())
@@ -248,17 +254,21 @@ async fn add_member(
     let level = access_level_param(&params)?;
     let user_id = match (params.int("user_id")?, params.str("username")?) {
         (Some(id), _) => id as u64,
-        (None, Some(username)) => gitlab
-            .user_by_name(&username)
-            .ok_or_else(|| GitlabError::not_found("User"))?
-            .id,
+        (None, Some(username)) => {
+            gitlab
+                .user_by_name(&username)
+                .ok_or_else(|| GitlabError::not_found("User"))?
+                .id
+        }
         (None, None) => {
             return Err(GitlabError::InvalidParameter(
                 "user_id, username are missing, exactly one parameter must be provided".into(),
             ));
         }
     };
-    let user = gitlab.user(user_id).ok_or_else(|| GitlabError::not_found("User"))?;
+    let user = gitlab
+        .user(user_id)
+        .ok_or_else(|| GitlabError::not_found("User"))?;
     if level == access::OWNER && source.is_project && source.level < access::OWNER {
         return Err(GitlabError::Forbidden);
     }
@@ -307,7 +317,10 @@ async fn update_member(
             member.clone()
         })?
         .ok_or_else(|| GitlabError::not_found("Member"))?;
-    gitlab.member_json(&member).map(Json).ok_or(GitlabError::Internal)
+    gitlab
+        .member_json(&member)
+        .map(Json)
+        .ok_or(GitlabError::Internal)
 }
 
 async fn remove_member(

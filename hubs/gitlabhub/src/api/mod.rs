@@ -128,8 +128,8 @@ pub fn numeric(value: &str, name: &str) -> Result<u64> {
 /// Sorts and orders records as `order_by`/`sort` ask, by a field each record shows.
 pub fn sort_json(items: &mut [serde_json::Value], order_by: &str, descending: bool) {
     items.sort_by(|a, b| {
-        let ordering = compare_json(&a[order_by], &b[order_by])
-            .then_with(|| compare_json(&a["id"], &b["id"]));
+        let ordering =
+            compare_json(&a[order_by], &b[order_by]).then_with(|| compare_json(&a["id"], &b["id"]));
         if descending {
             ordering.reverse()
         } else {

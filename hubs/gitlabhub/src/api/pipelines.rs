@@ -80,7 +80,9 @@ async fn list_pipelines(
     if let Some(status) = &status
         && !STATUSES.contains(&status.as_str())
     {
-        return Err(GitlabError::InvalidParameter("status does not have a valid value".into()));
+        return Err(GitlabError::InvalidParameter(
+            "status does not have a valid value".into(),
+        ));
     }
     let git_ref = params.str("ref")?;
     let sha = params.str("sha")?;
@@ -88,7 +90,9 @@ async fn list_pipelines(
     let username = params.str("username")?;
     let order_by = params.str("order_by")?.unwrap_or_else(|| "id".into());
     if !["id", "status", "ref", "updated_at", "user_id"].contains(&order_by.as_str()) {
-        return Err(GitlabError::InvalidParameter("order_by does not have a valid value".into()));
+        return Err(GitlabError::InvalidParameter(
+            "order_by does not have a valid value".into(),
+        ));
     }
     let sort = params.str("sort")?.unwrap_or_else(|| "desc".into());
     let mut items: Vec<Value> = gitlab
@@ -101,7 +105,10 @@ async fn list_pipelines(
         .filter(|p| match scope.as_deref() {
             Some("running") => p.status == "running",
             Some("pending") => p.status == "pending",
-            Some("finished") => matches!(p.status.as_str(), "success" | "failed" | "canceled" | "skipped"),
+            Some("finished") => matches!(
+                p.status.as_str(),
+                "success" | "failed" | "canceled" | "skipped"
+            ),
             Some("branches") => !p.tag,
             Some("tags") => p.tag,
             _ => true,
@@ -111,9 +118,9 @@ async fn list_pipelines(
         .filter(|p| sha.as_ref().is_none_or(|s| p.sha == *s))
         .filter(|p| source.as_ref().is_none_or(|s| p.source == *s))
         .filter(|p| {
-            username.as_ref().is_none_or(|name| {
-                gitlab.user(p.user_id).is_some_and(|u| u.username == *name)
-            })
+            username
+                .as_ref()
+                .is_none_or(|name| gitlab.user(p.user_id).is_some_and(|u| u.username == *name))
         })
         .map(|p| {
             let mut body = gitlab.pipeline_json(&p, false);
@@ -121,7 +128,15 @@ async fn list_pipelines(
             body
         })
         .collect();
-    sort_json(&mut items, if order_by == "user_id" { "user_id" } else { &order_by }, sort == "desc");
+    sort_json(
+        &mut items,
+        if order_by == "user_id" {
+            "user_id"
+        } else {
+            &order_by
+        },
+        sort == "desc",
+    );
     for item in &mut items {
         if let Value::Object(map) = item {
             map.remove("user_id");
@@ -199,7 +214,10 @@ async fn create_pipeline(
             changed_files: None,
         },
     )?;
-    Ok((StatusCode::CREATED, Json(gitlab.pipeline_json(&pipeline, true))))
+    Ok((
+        StatusCode::CREATED,
+        Json(gitlab.pipeline_json(&pipeline, true)),
+    ))
 }
 
 async fn get_pipeline(
@@ -233,7 +251,10 @@ async fn retry_pipeline(
     let pipeline = find_pipeline(&gitlab, &project, &pipeline_id)?;
     gitlab.retry_pipeline(&pipeline)?;
     let pipeline = find_pipeline(&gitlab, &project, &pipeline_id)?;
-    Ok((StatusCode::CREATED, Json(gitlab.pipeline_json(&pipeline, true))))
+    Ok((
+        StatusCode::CREATED,
+        Json(gitlab.pipeline_json(&pipeline, true)),
+    ))
 }
 
 async fn delete_pipeline(

@@ -34,9 +34,9 @@ fn valid_name(name: &str) -> bool {
     chars
         .next()
         .is_some_and(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '+' | '-' | ' ') || !c.is_ascii())
+        && name.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | '.' | '+' | '-' | ' ') || !c.is_ascii()
+        })
 }
 
 /// The path GitLab derives from a name: lower case, runs of other characters as `-`.
@@ -123,9 +123,20 @@ pub fn filter_projects(
             "visibility does not have a valid value".into(),
         ));
     }
-    let order_by = params.str("order_by")?.unwrap_or_else(|| "created_at".into());
-    if !["id", "name", "path", "created_at", "updated_at", "last_activity_at", "similarity", "star_count"]
-        .contains(&order_by.as_str())
+    let order_by = params
+        .str("order_by")?
+        .unwrap_or_else(|| "created_at".into());
+    if ![
+        "id",
+        "name",
+        "path",
+        "created_at",
+        "updated_at",
+        "last_activity_at",
+        "similarity",
+        "star_count",
+    ]
+    .contains(&order_by.as_str())
     {
         return Err(GitlabError::InvalidParameter(
             "order_by does not have a valid value".into(),
@@ -133,7 +144,9 @@ pub fn filter_projects(
     }
     let sort = params.str("sort")?.unwrap_or_else(|| "desc".into());
     if sort != "asc" && sort != "desc" {
-        return Err(GitlabError::InvalidParameter("sort does not have a valid value".into()));
+        return Err(GitlabError::InvalidParameter(
+            "sort does not have a valid value".into(),
+        ));
     }
     let user = caller.user();
     let mut out: Vec<Value> = projects
@@ -154,8 +167,33 @@ pub fn filter_projects(
         .map(|(project, level)| {
             let full = gitlab.project_json(&project, level);
             if simple {
-                let fields = ["id", "description", "name", "name_with_namespace", "path", "path_with_namespace", "created_at", "default_branch", "tag_list", "topics", "ssh_url_to_repo", "http_url_to_repo", "web_url", "readme_url", "forks_count", "avatar_url", "star_count", "last_activity_at", "namespace"];
-                Value::Object(fields.iter().map(|f| (f.to_string(), full[*f].clone())).collect())
+                let fields = [
+                    "id",
+                    "description",
+                    "name",
+                    "name_with_namespace",
+                    "path",
+                    "path_with_namespace",
+                    "created_at",
+                    "default_branch",
+                    "tag_list",
+                    "topics",
+                    "ssh_url_to_repo",
+                    "http_url_to_repo",
+                    "web_url",
+                    "readme_url",
+                    "forks_count",
+                    "avatar_url",
+                    "star_count",
+                    "last_activity_at",
+                    "namespace",
+                ];
+                Value::Object(
+                    fields
+                        .iter()
+                        .map(|f| (f.to_string(), full[*f].clone()))
+                        .collect(),
+                )
             } else {
                 full
             }
@@ -208,7 +246,9 @@ async fn create_project(
         (None, Some(path)) => (path.clone(), path),
         (Some(name), Some(path)) => (name, path),
     };
-    let visibility = params.str("visibility")?.unwrap_or_else(|| "private".into());
+    let visibility = params
+        .str("visibility")?
+        .unwrap_or_else(|| "private".into());
     if !VISIBILITIES.contains(&visibility.as_str()) {
         return Err(GitlabError::InvalidParameter(
             "visibility does not have a valid value".into(),
@@ -252,7 +292,9 @@ async fn create_project(
     };
     let path_with_namespace = format!("{namespace_path}/{path}");
     let lowered = path_with_namespace.to_ascii_lowercase();
-    let default_branch = params.str("default_branch")?.unwrap_or_else(|| "main".into());
+    let default_branch = params
+        .str("default_branch")?
+        .unwrap_or_else(|| "main".into());
     let now = gitlab.now();
     let id = gitlab.next_id("projects")?;
     let project = Project {
@@ -285,7 +327,10 @@ async fn create_project(
         .collect();
     gitlab.kit.store().transaction(|txn| {
         let mut taken = Vec::new();
-        if same_namespace.iter().any(|p| p.name.eq_ignore_ascii_case(&project.name)) {
+        if same_namespace
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case(&project.name))
+        {
             taken.push(("name".to_string(), "has already been taken".to_string()));
         }
         if txn.contains(&gitlab.db.projects_by_path, &lowered)? {
@@ -320,7 +365,10 @@ async fn create_project(
         return Err(error);
     }
     let level = gitlab.project_access(&user, &project);
-    Ok((StatusCode::CREATED, Json(gitlab.project_json(&project, level))))
+    Ok((
+        StatusCode::CREATED,
+        Json(gitlab.project_json(&project, level)),
+    ))
 }
 
 async fn get_project(
@@ -425,7 +473,10 @@ async fn delete_project(
 ) -> Result<(StatusCode, Json<Value>)> {
     let (project, _) = gitlab.project_with_access(&caller, &id, access::OWNER)?;
     gitlab.delete_project(project.id)?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"message": "202 Accepted"}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message": "202 Accepted"})),
+    ))
 }
 
 #[cfg(test)]

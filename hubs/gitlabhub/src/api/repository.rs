@@ -44,12 +44,21 @@ pub fn routes() -> Router<Arc<Gitlab>> {
             "/api/v4/projects/{id}/repository/commits",
             get(list_commits).post(create_commit),
         )
-        .route("/api/v4/projects/{id}/repository/commits/{sha}", get(get_commit))
+        .route(
+            "/api/v4/projects/{id}/repository/commits/{sha}",
+            get(get_commit),
+        )
         .route(
             "/api/v4/projects/{id}/repository/files/{path}",
-            get(get_file).post(create_file).put(update_file).delete(delete_file),
+            get(get_file)
+                .post(create_file)
+                .put(update_file)
+                .delete(delete_file),
         )
-        .route("/api/v4/projects/{id}/repository/files/{path}/raw", get(raw_file))
+        .route(
+            "/api/v4/projects/{id}/repository/files/{path}/raw",
+            get(raw_file),
+        )
         .route("/api/v4/projects/{id}/repository/tree", get(tree))
 }
 
@@ -80,7 +89,14 @@ impl Gitlab {
     }
 
     /// A commit made through the API starts a pipeline, as a push does.
-    fn after_commit(&self, project: &Project, user: &crate::model::User, branch: &str, old: Option<String>, new: &str) {
+    fn after_commit(
+        &self,
+        project: &Project,
+        user: &crate::model::User,
+        branch: &str,
+        old: Option<String>,
+        new: &str,
+    ) {
         self.pipeline_for_push(
             project,
             user,
@@ -103,19 +119,31 @@ fn readable(gitlab: &Gitlab, caller: &Caller, id: &str) -> Result<(Project, Repo
     Ok((project, repo))
 }
 
-fn writable(gitlab: &Gitlab, caller: &Caller, id: &str) -> Result<(Project, Repo, crate::model::User)> {
+fn writable(
+    gitlab: &Gitlab,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Project, Repo, crate::model::User)> {
     let (project, _) = gitlab.project_with_access(caller, id, access::DEVELOPER)?;
     let user = caller.require_user()?.clone();
     let repo = gitlab.repo(&project)?;
     Ok((project, repo, user))
 }
 
-fn branch_json(gitlab: &Gitlab, project: &Project, repo: &Repo, name: &str, sha: &str) -> Result<Value> {
+fn branch_json(
+    gitlab: &Gitlab,
+    project: &Project,
+    repo: &Repo,
+    name: &str,
+    sha: &str,
+) -> Result<Value> {
     let commit = repo.commit_info(sha)?.ok_or(GitlabError::Internal)?;
     let default = name == project.default_branch;
     let merged = !default
         && repo.resolve(&project.default_branch)?.is_some()
-        && repo.is_ancestor(sha, &project.default_branch).unwrap_or(false);
+        && repo
+            .is_ancestor(sha, &project.default_branch)
+            .unwrap_or(false);
     Ok(json!({
         "name": name,
         "merged": merged,
@@ -133,7 +161,11 @@ fn branches(repo: &Repo) -> Result<Vec<(String, String)>> {
     Ok(repo
         .refs()?
         .into_iter()
-        .filter_map(|r| r.name.strip_prefix("refs/heads/").map(|name| (name.to_string(), r.target)))
+        .filter_map(|r| {
+            r.name
+                .strip_prefix("refs/heads/")
+                .map(|name| (name.to_string(), r.target))
+        })
         .collect())
 }
 
@@ -185,19 +217,28 @@ async fn create_branch(
     let branch = params.required_str("branch")?;
     let source = params.required_str("ref")?;
     if simkit::git::names::check_branch(&branch).is_err() {
-        return Err(GitlabError::BadRequestMessage("Branch name is invalid".into()));
+        return Err(GitlabError::BadRequestMessage(
+            "Branch name is invalid".into(),
+        ));
     }
     if repo.resolve(&format!("refs/heads/{branch}"))?.is_some() {
-        return Err(GitlabError::BadRequestMessage("Branch already exists".into()));
+        return Err(GitlabError::BadRequestMessage(
+            "Branch already exists".into(),
+        ));
     }
     let sha = match simkit::git::names::check_revision(&source) {
         Ok(()) => repo.resolve(&source)?,
         Err(_) => None,
     }
-    .ok_or_else(|| GitlabError::BadRequestMessage("Invalid reference name: ".to_string() + &source))?;
+    .ok_or_else(|| {
+        GitlabError::BadRequestMessage("Invalid reference name: ".to_string() + &source)
+    })?;
     repo.update_ref(&format!("refs/heads/{branch}"), Some(&sha), None)?;
     gitlab.after_commit(&project, &user, &branch, None, &sha);
-    Ok((StatusCode::CREATED, Json(branch_json(&gitlab, &project, &repo, &branch, &sha)?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(branch_json(&gitlab, &project, &repo, &branch, &sha)?),
+    ))
 }
 
 async fn delete_branch(
@@ -220,7 +261,14 @@ async fn delete_branch(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn tag_json(gitlab: &Gitlab, project: &Project, repo: &Repo, name: &str, target: &str, peeled: Option<&str>) -> Result<Value> {
+fn tag_json(
+    gitlab: &Gitlab,
+    project: &Project,
+    repo: &Repo,
+    name: &str,
+    target: &str,
+    peeled: Option<&str>,
+) -> Result<Value> {
     let commit_sha = peeled.unwrap_or(target);
     let commit = repo.commit_info(commit_sha)?.ok_or(GitlabError::Internal)?;
     Ok(json!({
@@ -245,7 +293,14 @@ async fn list_tags(
     let mut items = Vec::new();
     for r in repo.refs()? {
         if let Some(name) = r.name.strip_prefix("refs/tags/") {
-            items.push(tag_json(&gitlab, &project, &repo, name, &r.target, r.peeled.as_deref())?);
+            items.push(tag_json(
+                &gitlab,
+                &project,
+                &repo,
+                name,
+                &r.target,
+                r.peeled.as_deref(),
+            )?);
         }
     }
     // GitLab lists tags newest first by default (`order_by=updated`); by name descending here.
@@ -264,7 +319,14 @@ async fn get_tag(
         .into_iter()
         .find(|r| r.name == format!("refs/tags/{tag}"))
         .ok_or_else(|| GitlabError::not_found("Tag"))?;
-    Ok(Json(tag_json(&gitlab, &project, &repo, &tag, &found.target, found.peeled.as_deref())?))
+    Ok(Json(tag_json(
+        &gitlab,
+        &project,
+        &repo,
+        &tag,
+        &found.target,
+        found.peeled.as_deref(),
+    )?))
 }
 
 async fn create_tag(
@@ -281,25 +343,35 @@ async fn create_tag(
         return Err(GitlabError::BadRequestMessage("Tag name invalid".into()));
     }
     if repo.resolve(&format!("refs/tags/{name}"))?.is_some() {
-        return Err(GitlabError::BadRequestMessage(format!("Tag {name} already exists")));
+        return Err(GitlabError::BadRequestMessage(format!(
+            "Tag {name} already exists"
+        )));
     }
     let sha = match simkit::git::names::check_revision(&source) {
         Ok(()) => repo.resolve(&source)?,
         Err(_) => None,
     }
-    .ok_or_else(|| GitlabError::BadRequestMessage("Target ".to_string() + &source + " is invalid"))?;
+    .ok_or_else(|| {
+        GitlabError::BadRequestMessage("Target ".to_string() + &source + " is invalid")
+    })?;
     let target = match params.str("message")?.filter(|m| !m.is_empty()) {
-        Some(message) => repo.create_annotated_tag(&name, &sha, &message, &gitlab.signature(&user))?,
+        Some(message) => {
+            repo.create_annotated_tag(&name, &sha, &message, &gitlab.signature(&user))?
+        }
         None => {
             repo.update_ref(&format!("refs/tags/{name}"), Some(&sha), None)?;
             sha.clone()
         }
     };
-    gitlab.pipeline_for_push(&project, &user, &RefUpdate {
-        name: format!("refs/tags/{name}"),
-        old: None,
-        new: Some(target.clone()),
-    });
+    gitlab.pipeline_for_push(
+        &project,
+        &user,
+        &RefUpdate {
+            name: format!("refs/tags/{name}"),
+            old: None,
+            new: Some(target.clone()),
+        },
+    );
     let mut body = tag_json(&gitlab, &project, &repo, &name, &target, Some(&sha))?;
     body["message"] = json!(params.str("message")?);
     Ok((StatusCode::CREATED, Json(body)))
@@ -312,7 +384,9 @@ async fn delete_tag(
 ) -> Result<StatusCode> {
     let (_, repo, _) = writable(&gitlab, &caller, &id)?;
     let name = format!("refs/tags/{tag}");
-    if simkit::git::names::check_ref_name(&name).is_err() || !repo.refs()?.iter().any(|r| r.name == name) {
+    if simkit::git::names::check_ref_name(&name).is_err()
+        || !repo.refs()?.iter().any(|r| r.name == name)
+    {
         return Err(GitlabError::not_found("Tag"));
     }
     repo.update_ref(&name, None, None)?;
@@ -327,14 +401,19 @@ async fn list_commits(
     params: Params,
 ) -> Result<Page> {
     let (project, repo) = readable(&gitlab, &caller, &id)?;
-    let rev = params.str("ref_name")?.unwrap_or_else(|| project.default_branch.clone());
+    let rev = params
+        .str("ref_name")?
+        .unwrap_or_else(|| project.default_branch.clone());
     let path = params.str("path")?;
     if simkit::git::names::check_revision(&rev).is_err() || repo.resolve(&rev)?.is_none() {
         // GitLab lists nothing for a ref that does not exist.
         return paginate(Vec::new(), &params, &url);
     }
     let commits = repo.log(&rev, path.as_deref(), 0, 10_000)?;
-    let items = commits.iter().map(|c| gitlab.commit_json(&project, c)).collect();
+    let items = commits
+        .iter()
+        .map(|c| gitlab.commit_json(&project, c))
+        .collect();
     paginate(items, &params, &url)
 }
 
@@ -351,12 +430,16 @@ async fn get_commit(
     .ok_or_else(|| GitlabError::not_found("Commit"))?;
     let mut body = gitlab.commit_json(&project, &commit);
     let (additions, deletions) = match commit.parents.first() {
-        Some(parent) => repo.diff(parent, &commit.sha)?.iter().fold((0, 0), |(a, d), f| {
-            (a + f.additions.unwrap_or(0), d + f.deletions.unwrap_or(0))
-        }),
+        Some(parent) => repo
+            .diff(parent, &commit.sha)?
+            .iter()
+            .fold((0, 0), |(a, d), f| {
+                (a + f.additions.unwrap_or(0), d + f.deletions.unwrap_or(0))
+            }),
         None => (0, 0),
     };
-    body["stats"] = json!({"additions": additions, "deletions": deletions, "total": additions + deletions});
+    body["stats"] =
+        json!({"additions": additions, "deletions": deletions, "total": additions + deletions});
     let last_pipeline = gitlab
         .db
         .pipelines
@@ -378,11 +461,17 @@ fn decode_content(params: &Params) -> Result<Vec<u8>> {
         Some("base64") => base64::engine::general_purpose::STANDARD
             .decode(content.trim())
             .map_err(|_| GitlabError::BadRequestMessage("Invalid base64".into())),
-        Some(_) => Err(GitlabError::InvalidParameter("encoding does not have a valid value".into())),
+        Some(_) => Err(GitlabError::InvalidParameter(
+            "encoding does not have a valid value".into(),
+        )),
     }
 }
 
-fn author(gitlab: &Gitlab, user: &crate::model::User, params: &Params) -> Result<simkit::git::Signature> {
+fn author(
+    gitlab: &Gitlab,
+    user: &crate::model::User,
+    params: &Params,
+) -> Result<simkit::git::Signature> {
     let mut signature = gitlab.signature(user);
     if let Some(name) = params.str("author_name")? {
         signature.name = name;
@@ -408,7 +497,12 @@ async fn create_commit(
     let start = params.str("start_branch")?.or(params.str("start_sha")?);
     let base = match &start {
         Some(start) => Some(start.clone()),
-        None => Some(branch.clone()).filter(|b| repo.resolve(&format!("refs/heads/{b}")).ok().flatten().is_some()),
+        None => Some(branch.clone()).filter(|b| {
+            repo.resolve(&format!("refs/heads/{b}"))
+                .ok()
+                .flatten()
+                .is_some()
+        }),
     };
     let exists = |path: &str| -> Result<bool> {
         Ok(match &base {
@@ -418,14 +512,20 @@ async fn create_commit(
     };
     let mut files = Vec::new();
     for action in actions {
-        let kind = action.get("action").and_then(Value::as_str).unwrap_or_default();
+        let kind = action
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let path = action
             .get("file_path")
             .and_then(Value::as_str)
             .ok_or_else(|| GitlabError::missing("actions[file_path]"))?
             .to_string();
         let content = || -> Result<Vec<u8>> {
-            let text = action.get("content").and_then(Value::as_str).unwrap_or_default();
+            let text = action
+                .get("content")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             match action.get("encoding").and_then(Value::as_str) {
                 Some("base64") => base64::engine::general_purpose::STANDARD
                     .decode(text)
@@ -436,21 +536,36 @@ async fn create_commit(
         match kind {
             "create" => {
                 if exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(format!("A file with this name already exists")));
+                    return Err(GitlabError::BadRequestMessage(format!(
+                        "A file with this name already exists"
+                    )));
                 }
-                files.push(FileChange { path, content: Some(content()?) });
+                files.push(FileChange {
+                    path,
+                    content: Some(content()?),
+                });
             }
             "update" => {
                 if !exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(format!("A file with this name doesn't exist")));
+                    return Err(GitlabError::BadRequestMessage(format!(
+                        "A file with this name doesn't exist"
+                    )));
                 }
-                files.push(FileChange { path, content: Some(content()?) });
+                files.push(FileChange {
+                    path,
+                    content: Some(content()?),
+                });
             }
             "delete" => {
                 if !exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(format!("A file with this name doesn't exist")));
+                    return Err(GitlabError::BadRequestMessage(format!(
+                        "A file with this name doesn't exist"
+                    )));
                 }
-                files.push(FileChange { path, content: None });
+                files.push(FileChange {
+                    path,
+                    content: None,
+                });
             }
             "move" => {
                 let previous = action
@@ -465,12 +580,26 @@ async fn create_commit(
                         .map(|rev| repo.read_blob(rev, &previous))
                         .transpose()?
                         .flatten()
-                        .ok_or_else(|| GitlabError::BadRequestMessage("A file with this name doesn't exist".into()))?,
+                        .ok_or_else(|| {
+                            GitlabError::BadRequestMessage(
+                                "A file with this name doesn't exist".into(),
+                            )
+                        })?,
                 };
-                files.push(FileChange { path: previous, content: None });
-                files.push(FileChange { path, content: Some(bytes) });
+                files.push(FileChange {
+                    path: previous,
+                    content: None,
+                });
+                files.push(FileChange {
+                    path,
+                    content: Some(bytes),
+                });
             }
-            _ => return Err(GitlabError::InvalidParameter("actions[action] does not have a valid value".into())),
+            _ => {
+                return Err(GitlabError::InvalidParameter(
+                    "actions[action] does not have a valid value".into(),
+                ));
+            }
         }
     }
     let old = repo.resolve(&format!("refs/heads/{branch}"))?;
@@ -484,7 +613,10 @@ async fn create_commit(
         expected_head: None,
     })?;
     gitlab.after_commit(&project, &user, &branch, old, &commit.sha);
-    Ok((StatusCode::CREATED, Json(gitlab.commit_json(&project, &commit))))
+    Ok((
+        StatusCode::CREATED,
+        Json(gitlab.commit_json(&project, &commit)),
+    ))
 }
 
 async fn get_file(
@@ -496,11 +628,16 @@ async fn get_file(
     let (_, repo) = readable(&gitlab, &caller, &id)?;
     let rev = params.required_str("ref")?;
     let not_found = || GitlabError::not_found("File");
-    if simkit::git::names::check_revision(&rev).is_err() || simkit::git::names::check_path(&path).is_err() {
+    if simkit::git::names::check_revision(&rev).is_err()
+        || simkit::git::names::check_path(&path).is_err()
+    {
         return Err(not_found());
     }
     let commit = repo.resolve(&rev)?.ok_or_else(not_found)?;
-    let entry = repo.entry(&commit, &path)?.filter(|e| e.kind == EntryKind::Blob).ok_or_else(not_found)?;
+    let entry = repo
+        .entry(&commit, &path)?
+        .filter(|e| e.kind == EntryKind::Blob)
+        .ok_or_else(not_found)?;
     let bytes = repo.blob(&entry.sha)?;
     let last = repo.log(&commit, Some(&path), 0, 1)?;
     use sha2::Digest;
@@ -526,16 +663,21 @@ async fn raw_file(
     params: Params,
 ) -> Result<Response> {
     let (project, repo) = readable(&gitlab, &caller, &id)?;
-    let rev = params.str("ref")?.unwrap_or_else(|| project.default_branch.clone());
+    let rev = params
+        .str("ref")?
+        .unwrap_or_else(|| project.default_branch.clone());
     let not_found = || GitlabError::not_found("File");
-    if simkit::git::names::check_revision(&rev).is_err() || simkit::git::names::check_path(&path).is_err() {
+    if simkit::git::names::check_revision(&rev).is_err()
+        || simkit::git::names::check_path(&path).is_err()
+    {
         return Err(not_found());
     }
     let bytes = repo.read_blob(&rev, &path)?.ok_or_else(not_found)?;
     let mut response = bytes.into_response();
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     Ok(response)
 }
 
@@ -554,7 +696,9 @@ async fn change_file(
     }
     require_all(params, &required)?;
     if simkit::git::names::check_path(path).is_err() || path.is_empty() {
-        return Err(GitlabError::BadRequestMessage("Your changes could not be committed, because the file path is invalid".into()));
+        return Err(GitlabError::BadRequestMessage(
+            "Your changes could not be committed, because the file path is invalid".into(),
+        ));
     }
     let branch = params.required_str("branch")?;
     let start = params.str("start_branch")?;
@@ -562,13 +706,21 @@ async fn change_file(
     let old = repo.resolve(&format!("refs/heads/{branch}"))?;
     let base_exists = repo.resolve(&format!("refs/heads/{base}"))?.is_some();
     if start.is_none() && old.is_none() && !repo.is_empty()? {
-        return Err(GitlabError::BadRequestMessage("You can only create or edit files when you are on a branch".into()));
+        return Err(GitlabError::BadRequestMessage(
+            "You can only create or edit files when you are on a branch".into(),
+        ));
     }
     let exists = base_exists && repo.read_blob(&base, path)?.is_some();
     match (mode, exists) {
-        ("create", true) => return Err(GitlabError::BadRequestMessage("A file with this name already exists".into())),
+        ("create", true) => {
+            return Err(GitlabError::BadRequestMessage(
+                "A file with this name already exists".into(),
+            ));
+        }
         ("update" | "delete", false) => {
-            return Err(GitlabError::BadRequestMessage("A file with this name doesn't exist".into()));
+            return Err(GitlabError::BadRequestMessage(
+                "A file with this name doesn't exist".into(),
+            ));
         }
         _ => {}
     }
@@ -578,17 +730,25 @@ async fn change_file(
         && last.sha != *expected
     {
         return Err(GitlabError::BadRequestMessage(
-            "You are attempting to update a file that has changed since you started editing it.".into(),
+            "You are attempting to update a file that has changed since you started editing it."
+                .into(),
         ));
     }
-    let content = if mode == "delete" { None } else { Some(decode_content(params)?) };
+    let content = if mode == "delete" {
+        None
+    } else {
+        Some(decode_content(params)?)
+    };
     let commit = repo.commit(&CommitRequest {
         branch: branch.clone(),
         start_branch: start.filter(|_| old.is_none()),
         message: params.required_str("commit_message")?,
         author: author(gitlab, &user, params)?,
         committer: None,
-        files: vec![FileChange { path: path.to_string(), content }],
+        files: vec![FileChange {
+            path: path.to_string(),
+            content,
+        }],
         expected_head: None,
     })?;
     gitlab.after_commit(&project, &user, &branch, old, &commit.sha);
@@ -611,7 +771,9 @@ async fn update_file(
     Path((id, path)): Path<(String, String)>,
     params: Params,
 ) -> Result<Json<Value>> {
-    Ok(Json(change_file(&gitlab, &caller, &id, &path, &params, "update").await?))
+    Ok(Json(
+        change_file(&gitlab, &caller, &id, &path, &params, "update").await?,
+    ))
 }
 
 async fn delete_file(
@@ -632,12 +794,16 @@ async fn tree(
     params: Params,
 ) -> Result<Page> {
     let (project, repo) = readable(&gitlab, &caller, &id)?;
-    let rev = params.str("ref")?.unwrap_or_else(|| project.default_branch.clone());
+    let rev = params
+        .str("ref")?
+        .unwrap_or_else(|| project.default_branch.clone());
     let path = params.str("path")?.unwrap_or_default();
     let path = path.trim_matches('/').to_string();
     let recursive = params.bool("recursive")?.unwrap_or(false);
     let not_found = || GitlabError::not_found("Tree");
-    if simkit::git::names::check_revision(&rev).is_err() || simkit::git::names::check_path(&path).is_err() {
+    if simkit::git::names::check_revision(&rev).is_err()
+        || simkit::git::names::check_path(&path).is_err()
+    {
         return Err(not_found());
     }
     if repo.resolve(&rev)?.is_none() {

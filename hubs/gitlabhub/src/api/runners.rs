@@ -33,8 +33,9 @@ impl Gitlab {
     fn can_manage_runner(&self, user: &User, runner: &Runner) -> bool {
         user.is_admin
             || runner.project_ids.iter().any(|id| {
-                self.project(*id)
-                    .is_some_and(|project| self.project_access(user, &project) >= access::MAINTAINER)
+                self.project(*id).is_some_and(|project| {
+                    self.project_access(user, &project) >= access::MAINTAINER
+                })
             })
             || runner
                 .group_ids
@@ -43,12 +44,19 @@ impl Gitlab {
     }
 }
 
-fn filter(gitlab: &Gitlab, runners: Vec<Runner>, params: &Params, detailed: bool) -> Result<Vec<Value>> {
+fn filter(
+    gitlab: &Gitlab,
+    runners: Vec<Runner>,
+    params: &Params,
+    detailed: bool,
+) -> Result<Vec<Value>> {
     let kind = params.str("type")?;
     if let Some(kind) = &kind
         && !["instance_type", "group_type", "project_type"].contains(&kind.as_str())
     {
-        return Err(GitlabError::InvalidParameter("type does not have a valid value".into()));
+        return Err(GitlabError::InvalidParameter(
+            "type does not have a valid value".into(),
+        ));
     }
     let paused = params.bool("paused")?;
     let tags = params.list("tag_list")?;
@@ -56,7 +64,10 @@ fn filter(gitlab: &Gitlab, runners: Vec<Runner>, params: &Params, detailed: bool
         .into_iter()
         .filter(|r| kind.as_ref().is_none_or(|k| r.runner_type == *k))
         .filter(|r| paused.is_none_or(|p| r.paused == p))
-        .filter(|r| tags.as_ref().is_none_or(|t| t.iter().all(|tag| r.tag_list.contains(tag))))
+        .filter(|r| {
+            tags.as_ref()
+                .is_none_or(|t| t.iter().all(|tag| r.tag_list.contains(tag)))
+        })
         .map(|r| gitlab.runner_json(&r, detailed))
         .collect())
 }
@@ -93,7 +104,13 @@ async fn list_all(
     params: Params,
 ) -> Result<Page> {
     caller.require_admin()?;
-    let runners = gitlab.db.runners.all().into_iter().map(|(_, r)| r).collect();
+    let runners = gitlab
+        .db
+        .runners
+        .all()
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     let items = filter(&gitlab, runners, &params, false)?;
     paginate(items, &params, &url)
 }

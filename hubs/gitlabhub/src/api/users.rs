@@ -121,7 +121,9 @@ async fn get_user(
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
     let id: u64 = id.parse().map_err(|_| GitlabError::not_found("User"))?;
-    let user = gitlab.user(id).ok_or_else(|| GitlabError::not_found("User"))?;
+    let user = gitlab
+        .user(id)
+        .ok_or_else(|| GitlabError::not_found("User"))?;
     let admin = caller.user().is_some_and(|user| user.is_admin);
     Ok(Json(gitlab.user_full(&user, admin)))
 }
@@ -213,7 +215,9 @@ async fn delete_user(
 ) -> Result<StatusCode> {
     let admin = caller.require_admin()?;
     let id: u64 = id.parse().map_err(|_| GitlabError::not_found("User"))?;
-    let user = gitlab.user(id).ok_or_else(|| GitlabError::not_found("User"))?;
+    let user = gitlab
+        .user(id)
+        .ok_or_else(|| GitlabError::not_found("User"))?;
     if user.id == admin.id {
         return Err(GitlabError::Forbidden);
     }
@@ -240,7 +244,10 @@ async fn delete_user(
         .collect();
     gitlab.kit.store().transaction(|txn| {
         txn.remove(&gitlab.db.users, &key(user.id))?;
-        txn.remove(&gitlab.db.users_by_name, &user.username.to_ascii_lowercase())?;
+        txn.remove(
+            &gitlab.db.users_by_name,
+            &user.username.to_ascii_lowercase(),
+        )?;
         for token in &tokens {
             txn.remove(&gitlab.db.tokens, token)?;
         }
@@ -280,7 +287,9 @@ async fn create_token(
     params: Params,
 ) -> Result<(StatusCode, Json<Value>)> {
     caller.require_admin()?;
-    let user_id: u64 = user_id.parse().map_err(|_| GitlabError::invalid("user_id"))?;
+    let user_id: u64 = user_id
+        .parse()
+        .map_err(|_| GitlabError::invalid("user_id"))?;
     let user = gitlab
         .user(user_id)
         .ok_or_else(|| GitlabError::not_found("User"))?;
@@ -296,7 +305,9 @@ async fn create_token(
     if let Some(date) = &expires_at
         && !valid_date(date)
     {
-        return Err(GitlabError::InvalidParameter("expires_at is invalid".into()));
+        return Err(GitlabError::InvalidParameter(
+            "expires_at is invalid".into(),
+        ));
     }
     let secret = gitlab.new_token("glpat-");
     let id = gitlab.next_id("tokens")?;
@@ -353,7 +364,12 @@ async fn list_tokens(
     paginate(tokens, &params, &url)
 }
 
-fn find_token(gitlab: &Gitlab, caller: &User, id: &str, presented: Option<String>) -> Result<AccessToken> {
+fn find_token(
+    gitlab: &Gitlab,
+    caller: &User,
+    id: &str,
+    presented: Option<String>,
+) -> Result<AccessToken> {
     if id == "self" {
         let presented = presented.ok_or(GitlabError::Unauthorized)?;
         return gitlab

@@ -30,7 +30,9 @@ pub fn routes() -> Router<Arc<Gitlab>> {
             )
             .route(
                 &format!("/api/v4/{kind}/{{id}}/variables/{{key}}"),
-                get(get_variable).put(update_variable).delete(delete_variable),
+                get(get_variable)
+                    .put(update_variable)
+                    .delete(delete_variable),
             );
     }
     router
@@ -64,7 +66,10 @@ impl Scope {
         format!(
             "{}{variable_key}\u{1f}{}",
             self.prefix,
-            percent_encoding::utf8_percent_encode(environment_scope, percent_encoding::NON_ALPHANUMERIC)
+            percent_encoding::utf8_percent_encode(
+                environment_scope,
+                percent_encoding::NON_ALPHANUMERIC
+            )
         )
     }
 }

@@ -336,10 +336,16 @@ fn resolve_extends(
     chain: &mut Vec<String>,
 ) -> Result<Value, ConfigError> {
     let Some(job) = document.get(name).cloned() else {
-        return fail(format!("{}: unknown keys in `extends` ({name})", chain.last().map_or(name, |s| s.as_str())));
+        return fail(format!(
+            "{}: unknown keys in `extends` ({name})",
+            chain.last().map_or(name, |s| s.as_str())
+        ));
     };
     if chain.iter().any(|seen| seen == name) {
-        return fail(format!("{}: circular dependency detected in `extends`", chain[0]));
+        return fail(format!(
+            "{}: circular dependency detected in `extends`",
+            chain[0]
+        ));
     }
     if chain.len() > 10 {
         return fail(format!("{}: nesting too deep in `extends`", chain[0]));
@@ -352,7 +358,11 @@ fn resolve_extends(
             .iter()
             .map(|item| item.as_str().map(str::to_string))
             .collect::<Option<_>>()
-            .ok_or_else(|| ConfigError(format!("jobs:{name}:extends should be an array of strings or a string")))?,
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "jobs:{name}:extends should be an array of strings or a string"
+                ))
+            })?,
         Some(_) => {
             return fail(format!(
                 "jobs:{name}:extends should be an array of strings or a string"
@@ -387,13 +397,19 @@ fn string_list(value: &Value, what: &str) -> Result<Vec<String>, ConfigError> {
                     Value::Bool(flag) => out.push(flag.to_string()),
                     // Nested arrays in scripts are flattened (GitLab allows 10 levels).
                     Value::Sequence(_) => out.extend(string_list(item, what)?),
-                    _ => return fail(format!("{what} should be a string or a nested array of strings up to 10 levels deep")),
+                    _ => {
+                        return fail(format!(
+                            "{what} should be a string or a nested array of strings up to 10 levels deep"
+                        ));
+                    }
                 }
             }
             Ok(out)
         }
         Value::Null => Ok(Vec::new()),
-        _ => fail(format!("{what} should be a string or a nested array of strings up to 10 levels deep")),
+        _ => fail(format!(
+            "{what} should be a string or a nested array of strings up to 10 levels deep"
+        )),
     }
 }
 
@@ -412,18 +428,24 @@ fn variables(value: Option<&Value>, location: &str) -> Result<Vec<(String, Strin
         return Ok(Vec::new());
     };
     let Value::Mapping(map) = value else {
-        return fail(format!("{location} config should be a hash of key value pairs"));
+        return fail(format!(
+            "{location} config should be a hash of key value pairs"
+        ));
     };
     let mut out = Vec::new();
     for (key, value) in map {
-        let key = key
-            .as_str()
-            .ok_or_else(|| ConfigError(format!("{location} config should be a hash of key value pairs")))?;
+        let key = key.as_str().ok_or_else(|| {
+            ConfigError(format!(
+                "{location} config should be a hash of key value pairs"
+            ))
+        })?;
         // The long form `{value: ..., description: ...}` is allowed too.
         let text = match value {
             Value::Mapping(long) => long.get("value").and_then(scalar_text).unwrap_or_default(),
             other => scalar_text(other).ok_or_else(|| {
-                ConfigError(format!("{location} config should be a hash of key value pairs"))
+                ConfigError(format!(
+                    "{location} config should be a hash of key value pairs"
+                ))
             })?,
         };
         out.push((key.to_string(), text));
@@ -445,8 +467,22 @@ fn rules(value: &Value, location: &str) -> Result<Vec<Rule>, ConfigError> {
             return fail(format!("{location} config should be an array of hashes"));
         };
         for key in map.keys().filter_map(key_str) {
-            if !["if", "changes", "exists", "when", "allow_failure", "variables", "needs", "start_in", "interruptible"].contains(&key) {
-                return fail(format!("{location}:rule config contains unknown keys: {key}"));
+            if ![
+                "if",
+                "changes",
+                "exists",
+                "when",
+                "allow_failure",
+                "variables",
+                "needs",
+                "start_in",
+                "interruptible",
+            ]
+            .contains(&key)
+            {
+                return fail(format!(
+                    "{location}:rule config contains unknown keys: {key}"
+                ));
             }
         }
         let if_expr = match map.get("if") {
@@ -469,13 +505,21 @@ fn rules(value: &Value, location: &str) -> Result<Vec<Rule>, ConfigError> {
                 Some(other) => string_list(other, &format!("{location}:rule:{key}")).map(Some),
             }
         };
-        let when = map.get("when").map(|w| w.as_str().unwrap_or_default().to_string());
+        let when = map
+            .get("when")
+            .map(|w| w.as_str().unwrap_or_default().to_string());
         if let Some(when) = &when
-            && !["on_success", "on_failure", "always", "manual", "delayed", "never"].contains(&when.as_str())
+            && ![
+                "on_success",
+                "on_failure",
+                "always",
+                "manual",
+                "delayed",
+                "never",
+            ]
+            .contains(&when.as_str())
         {
-            return fail(format!(
-                "{location}:rule when unknown value: {when}"
-            ));
+            return fail(format!("{location}:rule when unknown value: {when}"));
         }
         out.push(Rule {
             if_expr,
@@ -510,7 +554,9 @@ fn ref_filter(value: &Value, location: &str) -> Result<RefFilter, ConfigError> {
             }
             Ok(filter)
         }
-        _ => fail(format!("{location} has to be either an array of conditions or a hash")),
+        _ => fail(format!(
+            "{location} has to be either an array of conditions or a hash"
+        )),
     }
 }
 
@@ -581,7 +627,13 @@ fn build(document: &Mapping) -> Result<Config, ConfigError> {
 
     // `default:` plus the deprecated top-level forms of the same keywords.
     let mut defaults = Mapping::new();
-    for key in ["image", "services", "before_script", "after_script", "cache"] {
+    for key in [
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "cache",
+    ] {
         if let Some(value) = document.get(key) {
             defaults.insert(Value::from(key), value.clone());
         }
@@ -614,7 +666,13 @@ fn build(document: &Mapping) -> Result<Config, ConfigError> {
         let Value::Mapping(job) = resolved else {
             return fail(format!("jobs:{name} config should be a hash"));
         };
-        jobs.push(build_job(name, &job, &defaults, &global_variables, &stages)?);
+        jobs.push(build_job(
+            name,
+            &job,
+            &defaults,
+            &global_variables,
+            &stages,
+        )?);
     }
     if jobs.is_empty() {
         return fail("jobs config should contain at least one visible job");
@@ -623,10 +681,7 @@ fn build(document: &Mapping) -> Result<Config, ConfigError> {
     for job in &jobs {
         for need in job.needs.iter().flatten() {
             if !jobs.iter().any(|other| other.name == need.job) && !need.optional {
-                return fail(format!(
-                    "jobs:{} undefined need: {}",
-                    job.name, need.job
-                ));
+                return fail(format!("jobs:{} undefined need: {}", job.name, need.job));
             }
         }
         for dependency in job.dependencies.iter().flatten() {
@@ -692,7 +747,9 @@ fn build_job(
         }
     };
     if script.is_empty() {
-        return fail(format!("jobs:{name}:script config should be an array containing strings and arrays of strings"));
+        return fail(format!(
+            "jobs:{name}:script config should be an array containing strings and arrays of strings"
+        ));
     }
     let stage = match job.get("stage") {
         Some(Value::String(stage)) => stage.clone(),
@@ -708,7 +765,15 @@ fn build_job(
     let when = match job.get("when") {
         None => "on_success".to_string(),
         Some(Value::String(when))
-            if ["on_success", "on_failure", "always", "manual", "delayed", "never"].contains(&when.as_str()) =>
+            if [
+                "on_success",
+                "on_failure",
+                "always",
+                "manual",
+                "delayed",
+                "never",
+            ]
+            .contains(&when.as_str()) =>
         {
             when.clone()
         }
@@ -730,11 +795,19 @@ fn build_job(
             let codes = match map.get("exit_codes") {
                 Some(Value::Number(n)) => vec![n.as_i64().unwrap_or_default()],
                 Some(Value::Sequence(items)) => items.iter().filter_map(Value::as_i64).collect(),
-                _ => return fail(format!("jobs:{name}:allow_failure exit codes should be an array of integers or an integer")),
+                _ => {
+                    return fail(format!(
+                        "jobs:{name}:allow_failure exit codes should be an array of integers or an integer"
+                    ));
+                }
             };
             (Some(false), codes)
         }
-        Some(_) => return fail(format!("jobs:{name}:allow_failure config should be a hash or a boolean value")),
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:allow_failure config should be a hash or a boolean value"
+            ));
+        }
     };
     let needs = match job.get("needs") {
         None => None,
@@ -742,30 +815,59 @@ fn build_job(
             let mut out = Vec::new();
             for item in items {
                 match item {
-                    Value::String(job) => out.push(Need { job: job.clone(), artifacts: true, optional: false }),
+                    Value::String(job) => out.push(Need {
+                        job: job.clone(),
+                        artifacts: true,
+                        optional: false,
+                    }),
                     Value::Mapping(map) => {
                         let Some(job) = map.get("job").and_then(Value::as_str) else {
                             return fail(format!("jobs:{name}:needs:need job should be a string"));
                         };
                         if map.contains_key("project") || map.contains_key("pipeline") {
-                            return fail(format!("jobs:{name}:needs: cross-project and parent pipeline needs are not supported by this GitLab fake"));
+                            return fail(format!(
+                                "jobs:{name}:needs: cross-project and parent pipeline needs are not supported by this GitLab fake"
+                            ));
                         }
                         out.push(Need {
                             job: job.to_string(),
-                            artifacts: map.get("artifacts").and_then(Value::as_bool).unwrap_or(true),
-                            optional: map.get("optional").and_then(Value::as_bool).unwrap_or(false),
+                            artifacts: map
+                                .get("artifacts")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(true),
+                            optional: map
+                                .get("optional")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
                         });
                     }
-                    _ => return fail(format!("jobs:{name}:needs config can only be a hash or an array")),
+                    _ => {
+                        return fail(format!(
+                            "jobs:{name}:needs config can only be a hash or an array"
+                        ));
+                    }
                 }
             }
             Some(out)
         }
-        Some(_) => return fail(format!("jobs:{name}:needs config can only be a hash or an array")),
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:needs config can only be a hash or an array"
+            ));
+        }
     };
-    let mut job_variables: Vec<(String, String)> = if inherits(job, "variables", "") || job.get("inherit").and_then(|i| i.get("variables")).is_some_and(Value::is_sequence) {
+    let mut job_variables: Vec<(String, String)> = if inherits(job, "variables", "")
+        || job
+            .get("inherit")
+            .and_then(|i| i.get("variables"))
+            .is_some_and(Value::is_sequence)
+    {
         let keep: Option<Vec<String>> = match job.get("inherit").and_then(|i| i.get("variables")) {
-            Some(Value::Sequence(keys)) => Some(keys.iter().filter_map(|k| k.as_str().map(str::to_string)).collect()),
+            Some(Value::Sequence(keys)) => Some(
+                keys.iter()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect(),
+            ),
             _ => None,
         };
         global_variables
@@ -785,17 +887,25 @@ fn build_job(
         Some(value) => Some(
             scalar_text(value)
                 .and_then(|text| duration_seconds(&text))
-                .ok_or_else(|| ConfigError(format!("jobs:{name}:timeout config should be a duration")))?,
+                .ok_or_else(|| {
+                    ConfigError(format!("jobs:{name}:timeout config should be a duration"))
+                })?,
         ),
     };
     let retry_max = match get("retry") {
         None => 0,
         Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as u32,
         Some(Value::Mapping(map)) => map.get("max").and_then(Value::as_u64).unwrap_or(0) as u32,
-        Some(_) => return fail(format!("jobs:{name}:retry config has to be either an integer or a hash")),
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:retry config has to be either an integer or a hash"
+            ));
+        }
     };
     if retry_max > 2 {
-        return fail(format!("jobs:{name}:retry config must be less than or equal to 2"));
+        return fail(format!(
+            "jobs:{name}:retry config must be less than or equal to 2"
+        ));
     }
     let image = get("image").map(|image| match image {
         Value::String(name) => serde_json::json!({"name": name}),
@@ -827,9 +937,18 @@ fn build_job(
         image,
         services,
         variables: job_variables,
-        rules: job.get("rules").map(|r| rules(r, &format!("jobs:{name}:rules"))).transpose()?,
-        only: job.get("only").map(|v| ref_filter(v, &format!("jobs:{name}:only"))).transpose()?,
-        except: job.get("except").map(|v| ref_filter(v, &format!("jobs:{name}:except"))).transpose()?,
+        rules: job
+            .get("rules")
+            .map(|r| rules(r, &format!("jobs:{name}:rules")))
+            .transpose()?,
+        only: job
+            .get("only")
+            .map(|v| ref_filter(v, &format!("jobs:{name}:only")))
+            .transpose()?,
+        except: job
+            .get("except")
+            .map(|v| ref_filter(v, &format!("jobs:{name}:except")))
+            .transpose()?,
         when,
         allow_failure,
         allow_failure_exit_codes: exit_codes,
@@ -857,12 +976,17 @@ fn build_job(
 
 /// `parallel: N` gives `name 1/N` ... `name N/N` with `CI_NODE_INDEX` and `CI_NODE_TOTAL`;
 /// `parallel: matrix:` gives `name: [a, b]` per combination, with the combination's variables.
-fn parallel(name: &str, value: &Value) -> Result<Vec<(String, Vec<(String, String)>)>, ConfigError> {
+fn parallel(
+    name: &str,
+    value: &Value,
+) -> Result<Vec<(String, Vec<(String, String)>)>, ConfigError> {
     match value {
         Value::Number(n) => {
             let total = n.as_u64().unwrap_or(0);
             if !(1..=200).contains(&total) {
-                return fail(format!("jobs:{name}:parallel config must be greater than or equal to 1"));
+                return fail(format!(
+                    "jobs:{name}:parallel config must be greater than or equal to 1"
+                ));
             }
             Ok((1..=total)
                 .map(|index| {
@@ -878,12 +1002,16 @@ fn parallel(name: &str, value: &Value) -> Result<Vec<(String, Vec<(String, Strin
         }
         Value::Mapping(map) => {
             let Some(Value::Sequence(entries)) = map.get("matrix") else {
-                return fail(format!("jobs:{name}:parallel should be an integer or a hash"));
+                return fail(format!(
+                    "jobs:{name}:parallel should be an integer or a hash"
+                ));
             };
             let mut instances: Vec<(String, Vec<(String, String)>)> = Vec::new();
             for entry in entries {
                 let Value::Mapping(axes) = entry else {
-                    return fail(format!("jobs:{name}:parallel:matrix config should be an array of hashes"));
+                    return fail(format!(
+                        "jobs:{name}:parallel:matrix config should be an array of hashes"
+                    ));
                 };
                 // The cartesian product of this entry's axes, in the order they are written.
                 let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
@@ -903,16 +1031,24 @@ fn parallel(name: &str, value: &Value) -> Result<Vec<(String, Vec<(String, Strin
                         .collect();
                 }
                 for combo in combos {
-                    let label = combo.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(", ");
+                    let label = combo
+                        .iter()
+                        .map(|(_, v)| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     instances.push((format!(": [{label}]"), combo));
                 }
             }
             if instances.len() > 200 {
-                return fail(format!("jobs:{name}:parallel:matrix config generates too many jobs (maximum is 200)"));
+                return fail(format!(
+                    "jobs:{name}:parallel:matrix config generates too many jobs (maximum is 200)"
+                ));
             }
             Ok(instances)
         }
-        _ => fail(format!("jobs:{name}:parallel should be an integer or a hash")),
+        _ => fail(format!(
+            "jobs:{name}:parallel should be an integer or a hash"
+        )),
     }
 }
 
@@ -924,7 +1060,10 @@ fn expand_parallel(jobs: Vec<JobDef>) -> Result<Vec<JobDef>, ConfigError> {
             job.parallel.as_ref().map(|instances| {
                 (
                     job.name.clone(),
-                    instances.iter().map(|(suffix, _)| format!("{}{suffix}", job.name)).collect(),
+                    instances
+                        .iter()
+                        .map(|(suffix, _)| format!("{}{suffix}", job.name))
+                        .collect(),
                 )
             })
         })
@@ -937,7 +1076,10 @@ fn expand_parallel(jobs: Vec<JobDef>) -> Result<Vec<JobDef>, ConfigError> {
                 .flat_map(|need| match expansions.get(&need.job) {
                     Some(names) => names
                         .iter()
-                        .map(|name| Need { job: name.clone(), ..need.clone() })
+                        .map(|name| Need {
+                            job: name.clone(),
+                            ..need.clone()
+                        })
                         .collect(),
                     None => vec![need],
                 })

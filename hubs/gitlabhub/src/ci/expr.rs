@@ -52,7 +52,8 @@ fn tokenize(source: &str) -> Result<Vec<Token>, SyntaxError> {
                     i = end + 1;
                     continue;
                 }
-                while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+                while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_')
+                {
                     end += 1;
                 }
                 if end == start {
@@ -126,7 +127,9 @@ fn tokenize(source: &str) -> Result<Vec<Token>, SyntaxError> {
                 tokens.push(Token::Close);
                 i += 1;
             }
-            _ if source[source.char_indices().nth(i).map_or(0, |(b, _)| b)..].starts_with("null") => {
+            _ if source[source.char_indices().nth(i).map_or(0, |(b, _)| b)..]
+                .starts_with("null") =>
+            {
                 tokens.push(Token::Null);
                 i += 4;
             }
@@ -217,7 +220,11 @@ impl Parser<'_> {
             Token::Ne => Ok(left != right),
             Token::Match | Token::NoMatch => {
                 let matched = regex_match(&left, &right)?;
-                Ok(if operator == Token::Match { matched } else { !matched })
+                Ok(if operator == Token::Match {
+                    matched
+                } else {
+                    !matched
+                })
             }
             _ => Err(SyntaxError),
         }
@@ -294,8 +301,14 @@ mod tests {
         check("$CI_COMMIT_BRANCH =~ /^MA/i", Ok(true));
         check("$CI_COMMIT_BRANCH !~ /^feat/", Ok(true));
         check("$CI_COMMIT_BRANCH =~ $PATTERN", Ok(true));
-        check("$CI_PIPELINE_SOURCE == \"web\" || $CI_COMMIT_BRANCH == \"main\" && $EMPTY", Ok(false));
-        check("($CI_PIPELINE_SOURCE == \"web\" || $CI_COMMIT_BRANCH == \"main\") && $CI_PIPELINE_SOURCE", Ok(true));
+        check(
+            "$CI_PIPELINE_SOURCE == \"web\" || $CI_COMMIT_BRANCH == \"main\" && $EMPTY",
+            Ok(false),
+        );
+        check(
+            "($CI_PIPELINE_SOURCE == \"web\" || $CI_COMMIT_BRANCH == \"main\") && $CI_PIPELINE_SOURCE",
+            Ok(true),
+        );
         check("$CI_COMMIT_BRANCH == ", Err(SyntaxError));
         check("$CI_COMMIT_BRANCH = \"x\"", Err(SyntaxError));
         check("(", Err(SyntaxError));

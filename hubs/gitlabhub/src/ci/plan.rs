@@ -79,20 +79,32 @@ pub fn glob_match(pattern: &str, path: &str) -> bool {
 
 fn rule_matches(rule: &Rule, context: &Context, job: &str) -> Result<bool, PlanError> {
     if let Some(condition) = &rule.if_expr {
-        let ok = expr::evaluate(condition, &context.variables)
-            .map_err(|_| PlanError::Invalid(format!("jobs:{job}:rules:rule if invalid expression syntax")))?;
+        let ok = expr::evaluate(condition, &context.variables).map_err(|_| {
+            PlanError::Invalid(format!(
+                "jobs:{job}:rules:rule if invalid expression syntax"
+            ))
+        })?;
         if !ok {
             return Ok(false);
         }
     }
     if let Some(patterns) = &rule.changes
         && let Some(changed) = &context.changed_files
-        && !patterns.iter().any(|p| changed.iter().any(|f| glob_match(&expand(p, &context.variables), f)))
+        && !patterns.iter().any(|p| {
+            changed
+                .iter()
+                .any(|f| glob_match(&expand(p, &context.variables), f))
+        })
     {
         return Ok(false);
     }
     if let Some(patterns) = &rule.exists
-        && !patterns.iter().any(|p| context.files.iter().any(|f| glob_match(&expand(p, &context.variables), f)))
+        && !patterns.iter().any(|p| {
+            context
+                .files
+                .iter()
+                .any(|f| glob_match(&expand(p, &context.variables), f))
+        })
     {
         return Ok(false);
     }
@@ -108,7 +120,10 @@ pub fn expand(text: &str, variables: &BTreeMap<String, String>) -> String {
         if chars[i] == '$' {
             let (name, next) = if chars.get(i + 1) == Some(&'{') {
                 match chars[i + 2..].iter().position(|c| *c == '}') {
-                    Some(end) => (chars[i + 2..i + 2 + end].iter().collect::<String>(), i + 3 + end),
+                    Some(end) => (
+                        chars[i + 2..i + 2 + end].iter().collect::<String>(),
+                        i + 3 + end,
+                    ),
                     None => (String::new(), i + 1),
                 }
             } else {
@@ -149,11 +164,19 @@ fn ref_matches(filter: &RefFilter, context: &Context) -> bool {
             "external" => context.source == "external",
             "pipelines" => context.source == "pipeline",
             "chat" => context.source == "chat",
-            pattern if pattern.len() > 2 && pattern.starts_with('/') && pattern.rfind('/').is_some_and(|end| end > 0) => {
+            pattern
+                if pattern.len() > 2
+                    && pattern.starts_with('/')
+                    && pattern.rfind('/').is_some_and(|end| end > 0) =>
+            {
                 let end = pattern.rfind('/').unwrap_or(0);
                 let flags = &pattern[end + 1..];
                 let body = &pattern[1..end];
-                let source = if flags.contains('i') { format!("(?i){body}") } else { body.to_string() };
+                let source = if flags.contains('i') {
+                    format!("(?i){body}")
+                } else {
+                    body.to_string()
+                };
                 regex_lite::Regex::new(&source).is_ok_and(|re| re.is_match(&context.git_ref))
             }
             name => name == context.git_ref,
@@ -166,7 +189,10 @@ fn ref_matches(filter: &RefFilter, context: &Context) -> bool {
     let changes_ok = filter.changes.is_empty()
         || match &context.changed_files {
             None => true,
-            Some(changed) => filter.changes.iter().any(|p| changed.iter().any(|f| glob_match(p, f))),
+            Some(changed) => filter
+                .changes
+                .iter()
+                .any(|p| changed.iter().any(|f| glob_match(p, f))),
         };
     refs_ok && variables_ok && changes_ok
 }
@@ -202,10 +228,7 @@ pub fn plan(config: &Config, context: &Context) -> Result<Vec<PlannedJob>, PlanE
                     continue;
                 }
                 // With rules, a manual job blocks unless it says it may fail.
-                let allow = rule
-                    .allow_failure
-                    .or(job.allow_failure)
-                    .unwrap_or(false);
+                let allow = rule.allow_failure.or(job.allow_failure).unwrap_or(false);
                 (when, allow, rule.variables.clone())
             }
             None => {

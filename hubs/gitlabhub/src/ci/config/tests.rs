@@ -70,7 +70,10 @@ test:
     assert_eq!(test.script, ["echo one", "echo two", "echo three"]);
     assert_eq!(
         test.variables,
-        [("GLOBAL".to_string(), "g".to_string()), ("OVERRIDE".to_string(), "job".to_string())]
+        [
+            ("GLOBAL".to_string(), "g".to_string()),
+            ("OVERRIDE".to_string(), "job".to_string())
+        ]
     );
 }
 
@@ -92,7 +95,9 @@ job:
     - !reference [.setup, script]
     - echo own
 ",
-        &|path| (path == "ci/common.yml").then(|| ".setup:\n  script: [echo s1, echo s2]\n".to_string()),
+        &|path| {
+            (path == "ci/common.yml").then(|| ".setup:\n  script: [echo s1, echo s2]\n".to_string())
+        },
     )
     .expect("parses");
     let job = &config.jobs[0];
@@ -101,23 +106,56 @@ job:
     assert_eq!(job.before_script, ["echo s1", "echo s2", "echo own"]);
     assert_eq!(
         job.variables,
-        [("A".to_string(), "base".to_string()), ("B".to_string(), "middle".to_string())]
+        [
+            ("A".to_string(), "base".to_string()),
+            ("B".to_string(), "middle".to_string())
+        ]
     );
 }
 
 #[test]
 fn linter_messages() {
     let cases = [
-        ("build: {stage: build}", "jobs:build config should implement the script:, run:, or trigger: keyword"),
-        (".hidden: {script: x}", "jobs config should contain at least one visible job"),
-        ("build: {script: x, stage: nope}", "build job: chosen stage nope does not exist; available stages are .pre, build, test, deploy, .post"),
-        ("build: {script: x, foo: 1}", "jobs:build config contains unknown keys: foo"),
-        ("build: {script: x, extends: .missing}", "build: unknown keys in `extends` (.missing)"),
-        (".a: {extends: .b}\n.b: {extends: .a}\nbuild: {script: x, extends: .a}", "build: circular dependency detected in `extends`"),
-        ("include: nope.yml\nbuild: {script: x}", "Local file `nope.yml` does not exist!"),
-        ("build: {script: x, needs: [ghost]}", "jobs:build undefined need: ghost"),
-        ("build: {script: x, rules: [{if: '$A =='}]}", "jobs:build:rules:rule if invalid expression syntax"),
-        ("build: {script: x, when: sometimes}", "jobs:build when should be one of: on_success, on_failure, always, manual, delayed"),
+        (
+            "build: {stage: build}",
+            "jobs:build config should implement the script:, run:, or trigger: keyword",
+        ),
+        (
+            ".hidden: {script: x}",
+            "jobs config should contain at least one visible job",
+        ),
+        (
+            "build: {script: x, stage: nope}",
+            "build job: chosen stage nope does not exist; available stages are .pre, build, test, deploy, .post",
+        ),
+        (
+            "build: {script: x, foo: 1}",
+            "jobs:build config contains unknown keys: foo",
+        ),
+        (
+            "build: {script: x, extends: .missing}",
+            "build: unknown keys in `extends` (.missing)",
+        ),
+        (
+            ".a: {extends: .b}\n.b: {extends: .a}\nbuild: {script: x, extends: .a}",
+            "build: circular dependency detected in `extends`",
+        ),
+        (
+            "include: nope.yml\nbuild: {script: x}",
+            "Local file `nope.yml` does not exist!",
+        ),
+        (
+            "build: {script: x, needs: [ghost]}",
+            "jobs:build undefined need: ghost",
+        ),
+        (
+            "build: {script: x, rules: [{if: '$A =='}]}",
+            "jobs:build:rules:rule if invalid expression syntax",
+        ),
+        (
+            "build: {script: x, when: sometimes}",
+            "jobs:build when should be one of: on_success, on_failure, always, manual, delayed",
+        ),
         ("- a\n- b", "Invalid configuration format"),
     ];
     for (source, expected) in cases {
@@ -167,9 +205,14 @@ always:
     );
     let workflow = "workflow: {rules: [{if: '$CI_COMMIT_BRANCH == \"main\"'}]}\nbuild: {script: x}";
     assert!(names(workflow, &push_context("main")).is_ok());
-    assert_eq!(names(workflow, &push_context("dev")), Err(PlanError::FilteredOut));
+    assert_eq!(
+        names(workflow, &push_context("dev")),
+        Err(PlanError::FilteredOut)
+    );
     let needs_missing = "build: {script: x, only: [nope]}\ntest: {script: x, needs: [build]}";
-    assert!(matches!(names(needs_missing, &push_context("main")), Err(PlanError::Invalid(m)) if m.starts_with("'test' job needs 'build' job, but 'build' does not exist in the pipeline")));
+    assert!(
+        matches!(names(needs_missing, &push_context("main")), Err(PlanError::Invalid(m)) if m.starts_with("'test' job needs 'build' job, but 'build' does not exist in the pipeline"))
+    );
 }
 
 #[test]
@@ -190,11 +233,32 @@ test:
 ",
     );
     let names: Vec<&str> = config.jobs.iter().map(|j| j.name.as_str()).collect();
-    assert_eq!(names, ["build 1/2", "build 2/2", "test: [linux, amd64]", "test: [mac, amd64]"]);
-    let needs: Vec<String> = config.jobs[2].needs.iter().flatten().map(|n| n.job.clone()).collect();
+    assert_eq!(
+        names,
+        [
+            "build 1/2",
+            "build 2/2",
+            "test: [linux, amd64]",
+            "test: [mac, amd64]"
+        ]
+    );
+    let needs: Vec<String> = config.jobs[2]
+        .needs
+        .iter()
+        .flatten()
+        .map(|n| n.job.clone())
+        .collect();
     assert_eq!(needs, ["build 1/2", "build 2/2"]);
-    assert!(config.jobs[3].variables.contains(&("OS".to_string(), "mac".to_string())));
-    assert!(config.jobs[1].variables.contains(&("CI_NODE_INDEX".to_string(), "2".to_string())));
+    assert!(
+        config.jobs[3]
+            .variables
+            .contains(&("OS".to_string(), "mac".to_string()))
+    );
+    assert!(
+        config.jobs[1]
+            .variables
+            .contains(&("CI_NODE_INDEX".to_string(), "2".to_string()))
+    );
 }
 
 #[test]
