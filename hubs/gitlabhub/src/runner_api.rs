@@ -374,15 +374,19 @@ impl Gitlab {
 
     /// The running job `id` whose token is `token` (from the body or `Job-Token`): `403`
     /// with `Job-Status` when the job is no longer running, as GitLab answers.
-    fn running_job(&self, id: &str, token: Option<String>) -> std::result::Result<Job, Response> {
+    fn running_job(
+        &self,
+        id: &str,
+        token: Option<String>,
+    ) -> std::result::Result<Job, Box<Response>> {
         let Ok(id) = id.parse::<u64>() else {
-            return Err(GitlabError::not_found("Job").into_response());
+            return Err(Box::new(GitlabError::not_found("Job").into_response()));
         };
         let Some(job) = self.job(id) else {
-            return Err(GitlabError::not_found("Job").into_response());
+            return Err(Box::new(GitlabError::not_found("Job").into_response()));
         };
         if token.as_deref() != Some(job.token.as_str()) {
-            return Err(GitlabError::Unauthorized.into_response());
+            return Err(Box::new(GitlabError::Unauthorized.into_response()));
         }
         if job.status != "running" {
             let mut response =
@@ -390,36 +394,37 @@ impl Gitlab {
             if let Ok(value) = HeaderValue::from_str(&job.status) {
                 response.headers_mut().insert("job-status", value);
             }
-            return Err(response);
+            return Err(Box::new(response));
         }
         Ok(job)
     }
 }
 
-fn runner_info(
-    params: &Params,
-) -> (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-) {
+/// What a runner says about itself in `info`.
+struct RunnerInfo {
+    name: Option<String>,
+    version: Option<String>,
+    revision: Option<String>,
+    platform: Option<String>,
+    architecture: Option<String>,
+    executor: Option<String>,
+}
+
+fn runner_info(params: &Params) -> RunnerInfo {
     let info = params.get("info");
     let field = |name: &str| {
         info.and_then(|info| info.get(name))
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    (
-        field("name"),
-        field("version"),
-        field("revision"),
-        field("platform"),
-        field("architecture"),
-        field("executor"),
-    )
+    RunnerInfo {
+        name: field("name"),
+        version: field("version"),
+        revision: field("revision"),
+        platform: field("platform"),
+        architecture: field("architecture"),
+        executor: field("executor"),
+    }
 }
 
 async fn register(
@@ -438,7 +443,14 @@ async fn register(
             "access_level does not have a valid value".into(),
         ));
     }
-    let (name, version, revision, platform, architecture, executor) = runner_info(&params);
+    let RunnerInfo {
+        name,
+        version,
+        revision,
+        platform,
+        architecture,
+        executor,
+    } = runner_info(&params);
     let id = gitlab.next_id("runners")?;
     let secret = gitlab.new_token("glrt-");
     let paused = match (params.bool("paused")?, params.bool("active")?) {
@@ -518,7 +530,14 @@ async fn request_job(
     let runner = gitlab
         .runner_by_token(&token)
         .ok_or(GitlabError::Forbidden)?;
-    let (name, version, revision, platform, architecture, executor) = runner_info(&params);
+    let RunnerInfo {
+        name,
+        version,
+        revision,
+        platform,
+        architecture,
+        executor,
+    } = runner_info(&params);
     let now = gitlab.now();
     let peer = headers
         .get("x-forwarded-for")
@@ -575,7 +594,7 @@ async fn update_job(
 ) -> Response {
     let job = match gitlab.running_job(&id, job_token(&headers, &params)) {
         Ok(job) => job,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let state = params.str("state").ok().flatten();
     let exit_code = params.int("exit_code").ok().flatten();
@@ -620,7 +639,7 @@ async fn append_trace(
         .map(str::to_string);
     let job = match gitlab.running_job(&id, token) {
         Ok(job) => job,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Some(start) = range_start(&headers) else {
         return GitlabError::BadRequest("Missing header Content-Range".into()).into_response();
@@ -669,7 +688,7 @@ async fn authorize_artifacts(
     params: Params,
 ) -> Response {
     if let Err(response) = gitlab.running_job(&id, job_token(&headers, &params)) {
-        return response;
+        return *response;
     }
     if params
         .int("filesize")
@@ -698,7 +717,7 @@ async fn upload_artifacts(
         .map(str::to_string);
     let job = match gitlab.running_job(&id, token) {
         Ok(job) => job,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let mut file: Option<(String, axum::body::Bytes)> = None;
     let mut format = "zip".to_string();

@@ -67,7 +67,7 @@ pub fn filter_jobs(gitlab: &Gitlab, jobs: Vec<Job>, params: &Params) -> Result<V
         .filter(|job| include_retried || !job.retried)
         .filter(|job| scopes.as_ref().is_none_or(|s| s.contains(&job.status)))
         .collect();
-    jobs.sort_by(|a, b| b.id.cmp(&a.id));
+    jobs.sort_by_key(|job| std::cmp::Reverse(job.id));
     Ok(jobs.iter().map(|job| gitlab.job_json(job)).collect())
 }
 

@@ -536,9 +536,9 @@ async fn create_commit(
         match kind {
             "create" => {
                 if exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(format!(
-                        "A file with this name already exists"
-                    )));
+                    return Err(GitlabError::BadRequestMessage(
+                        "A file with this name already exists".to_string(),
+                    ));
                 }
                 files.push(FileChange {
                     path,
@@ -547,9 +547,9 @@ async fn create_commit(
             }
             "update" => {
                 if !exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(format!(
-                        "A file with this name doesn't exist"
-                    )));
+                    return Err(GitlabError::BadRequestMessage(
+                        "A file with this name doesn't exist".to_string(),
+                    ));
                 }
                 files.push(FileChange {
                     path,
@@ -558,9 +558,9 @@ async fn create_commit(
             }
             "delete" => {
                 if !exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(format!(
-                        "A file with this name doesn't exist"
-                    )));
+                    return Err(GitlabError::BadRequestMessage(
+                        "A file with this name doesn't exist".to_string(),
+                    ));
                 }
                 files.push(FileChange {
                     path,

@@ -118,6 +118,9 @@ pub struct Need {
     pub optional: bool,
 }
 
+/// The instances `parallel:` makes: each a name suffix (` 1/3`, `: [linux]`) and its variables.
+pub type ParallelInstances = Vec<(String, Vec<(String, String)>)>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobDef {
     pub name: String,
@@ -144,7 +147,7 @@ pub struct JobDef {
     pub retry_max: u32,
     pub environment: Option<String>,
     /// `parallel:`, as the instances it makes: each a name suffix and its variables.
-    pub parallel: Option<Vec<(String, Vec<(String, String)>)>>,
+    pub parallel: Option<ParallelInstances>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -976,10 +979,7 @@ fn build_job(
 
 /// `parallel: N` gives `name 1/N` ... `name N/N` with `CI_NODE_INDEX` and `CI_NODE_TOTAL`;
 /// `parallel: matrix:` gives `name: [a, b]` per combination, with the combination's variables.
-fn parallel(
-    name: &str,
-    value: &Value,
-) -> Result<Vec<(String, Vec<(String, String)>)>, ConfigError> {
+fn parallel(name: &str, value: &Value) -> Result<ParallelInstances, ConfigError> {
     match value {
         Value::Number(n) => {
             let total = n.as_u64().unwrap_or(0);
