@@ -182,8 +182,11 @@ fn router(gitlab: Arc<Gitlab>) -> Router {
         .with_state(gitlab)
 }
 
-/// After `/_sockerless/reset` empties the store, the root user comes back before the next
-/// request is served.
+/// Runs before every route: after `/_sockerless/reset` empties the store, the root user comes
+/// back before the next request is served; and an API request's body is read whole before its
+/// handler runs. Handlers that take no parameters (`POST .../cancel`) would otherwise leave a
+/// body such as python-gitlab's `{}` unread, and the server would then close a keep-alive
+/// connection the client is about to reuse.
 async fn ensure_root(
     State(gitlab): State<Arc<Gitlab>>,
     request: Request,
@@ -195,7 +198,29 @@ async fn ensure_root(
         tracing::error!(%error, "restoring the root user");
         return GitlabError::Internal.into_response();
     }
-    next.run(request).await
+    let path = request.uri().path();
+    let buffer = path.starts_with("/api/v4/")
+        && !(path.starts_with("/api/v4/jobs/") && path.ends_with("/artifacts"))
+        && request.method() != http::Method::GET
+        && request.method() != http::Method::HEAD;
+    if !buffer {
+        return next.run(request).await;
+    }
+    let limit = request
+        .extensions()
+        .get::<simkit::body::BodyLimit>()
+        .map_or(simkit::DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let (parts, body) = request.into_parts();
+    match simkit::body::collect(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(simkit::body::BodyError::TooLarge { .. }) => GitlabError::TooLarge.into_response(),
+        Err(simkit::body::BodyError::Read(_)) => {
+            GitlabError::BadRequest("the request body could not be read".into()).into_response()
+        }
+    }
 }
 
 async fn version(caller: auth::Caller) -> Result<axum::Json<serde_json::Value>, GitlabError> {
