@@ -231,7 +231,6 @@ pub fn config_json(config: &BundleConfig) -> Value {
                 "effective": capabilities,
                 "permitted": capabilities,
             },
-            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1048576, "soft": 1048576}],
             "noNewPrivileges": true,
         },
         "root": {"path": "rootfs", "readonly": config.read_only_root},
