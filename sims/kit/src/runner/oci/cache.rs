@@ -88,7 +88,13 @@ impl RootfsCache {
                 return Err(message);
             }
             let target = dir.join(&chain_id);
-            std::fs::rename(&temporary, &target).map_err(|e| format!("image cache: {e}"))?;
+            if let Err(error) = std::fs::rename(&temporary, &target) {
+                let _ = std::fs::remove_dir_all(&temporary);
+                // Another simulator sharing the cache made the same tree first.
+                if !target.is_dir() {
+                    return Err(format!("image cache: {error}"));
+                }
+            }
             Ok(target)
         })
         .await
