@@ -9,6 +9,7 @@ mod aws_ecs;
 mod aws_iam;
 mod aws_lambda;
 mod aws_logs;
+mod aws_oci;
 mod aws_net;
 mod aws_s3;
 mod aws_secrets;

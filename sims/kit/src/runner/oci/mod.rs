@@ -286,6 +286,11 @@ impl OciRunner {
             .or(resolved.config.working_dir.clone())
             .unwrap_or_else(|| "/".into());
 
+        let merged_env = merge_env(&resolved.config.env, &env);
+        if let Err((code, message)) = find_executable(&lower, &args[0], &merged_env, &cwd) {
+            return Ok(self.ended(code, ExitReason::SpawnFailed { message }));
+        }
+
         let prepared = self.process.prepare(None).await?;
         let scratch = prepared.scratch.clone();
         let bundle_dir = scratch.join("bundle");
@@ -340,7 +345,7 @@ impl OciRunner {
         }));
         let config = BundleConfig {
             args,
-            env: merge_env(&resolved.config.env, &env),
+            env: merged_env,
             cwd,
             user,
             hostname,
@@ -407,6 +412,56 @@ impl OciRunner {
             });
         }
         Ok(workload)
+    }
+}
+
+/// Checks, as the runtime will inside the container, that `program` can be executed in the image
+/// at `rootfs`: found on the container's `PATH` when it has no `/`, else at its path (relative to
+/// `cwd`). The exit code and message runc gives when it cannot: 127 not found, 126 not
+/// executable. Checked before starting so the failure is a container that could not start, as
+/// ECS reports it, rather than runc's exit status 1.
+fn find_executable(
+    rootfs: &Path,
+    program: &str,
+    env: &[String],
+    cwd: &str,
+) -> Result<(), (i32, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &str| -> Option<bool> {
+        let resolved = unpack::resolve_in_root(rootfs, &unpack::clean(Path::new(path))).ok()?;
+        let meta = std::fs::metadata(resolved).ok()?;
+        Some(meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let full = if program.starts_with('/') {
+            program.to_string()
+        } else {
+            format!("{}/{program}", cwd.trim_end_matches('/'))
+        };
+        return match executable(&full) {
+            Some(true) => Ok(()),
+            Some(false) => Err((126, format!("exec: \"{program}\": permission denied"))),
+            None => Err((
+                127,
+                format!("exec: \"{program}\": stat {program}: no such file or directory"),
+            )),
+        };
+    }
+    let path = env
+        .iter()
+        .find_map(|entry| entry.strip_prefix("PATH="))
+        .unwrap_or_default();
+    if path
+        .split(':')
+        .filter(|dir| !dir.is_empty())
+        .any(|dir| executable(&format!("{dir}/{program}")) == Some(true))
+    {
+        Ok(())
+    } else {
+        Err((
+            127,
+            format!("exec: \"{program}\": executable file not found in $PATH"),
+        ))
     }
 }
 

@@ -480,6 +480,15 @@ async fn a_workload_runs_in_its_image_with_its_config() {
     let (_, status, sink) = run_in_image(&run, image).await;
     assert_eq!((status.code, sink.texts(Stream::Stdout)), (0, Vec::<String>::new()));
     assert_eq!(run.runner.cache().entries().len(), 1, "one unpacked tree");
+
+    // A command the image lacks cannot start, as runc reports it.
+    let mut image = run.image.clone();
+    image.entrypoint = Some(strings(&["not-in-the-image"]));
+    let (_, status, _) = run_in_image(&run, image).await;
+    assert_eq!(
+        (status.code, status.reason),
+        (127, crate::runner::ExitReason::SpawnFailed { message: "exec: \"not-in-the-image\": executable file not found in $PATH".into() })
+    );
 }
 
 #[tokio::test]
