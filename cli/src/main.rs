@@ -250,7 +250,11 @@ fn aws_builder(
     kit.body_limit = common.body_limit;
     kit.admin_token = common.admin_token.clone();
     if common.workloads != simkit::runner::WorkloadsMode::Process {
-        kit.runner = Some(oci_runner(common, kit.state_dir.as_deref(), kit.clock.clone()));
+        kit.runner = Some(oci_runner(
+            common,
+            kit.state_dir.as_deref(),
+            kit.clock.clone(),
+        ));
     }
     match authority {
         Some((authority, path)) => {

@@ -41,7 +41,10 @@ impl std::fmt::Debug for WorkloadImage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WorkloadImage")
             .field("reference", &self.reference)
-            .field("located", &self.located.as_ref().map(|l| &l.manifest_digest))
+            .field(
+                "located",
+                &self.located.as_ref().map(|l| &l.manifest_digest),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -59,7 +59,9 @@ impl Ecr {
     pub fn locate_image(&self, image: &str) -> Result<LocatedImage, String> {
         let parts = split_image(image);
         let failed = |why: String| {
-            format!("pull image manifest has been retried 5 time(s): failed to resolve ref {image}: {why}")
+            format!(
+                "pull image manifest has been retried 5 time(s): failed to resolve ref {image}: {why}"
+            )
         };
         let host = parts.host.unwrap_or("docker.io");
         let Some((account, region)) = super::access::parse_registry_host(host) else {

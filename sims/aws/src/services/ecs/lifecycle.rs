@@ -266,7 +266,9 @@ impl Ecs {
                     let runner = workload.runner();
                     tracing::info!(task = %plan.task_id, container = %container.name, runner, "container started");
                     if let Err(error) = self.tasks.update(&plan.key, |record| {
-                        record.runners.insert(container.name.clone(), runner.to_string());
+                        record
+                            .runners
+                            .insert(container.name.clone(), runner.to_string());
                     }) {
                         tracing::error!(%error, "could not record a container's runner");
                     }

@@ -114,8 +114,8 @@ fn unpack_all(root: &Path, layers: &[super::image::Layer], as_root: bool) -> Res
         .map_err(|e| format!("image cache: {e}"))?;
     for layer in layers {
         verify_file(&layer.path, &layer.digest).map_err(|e| e.to_string())?;
-        let file = std::fs::File::open(&layer.path)
-            .map_err(|e| format!("layer {}: {e}", layer.digest))?;
+        let file =
+            std::fs::File::open(&layer.path).map_err(|e| format!("layer {}: {e}", layer.digest))?;
         apply_layer(root, file, as_root).map_err(|e| format!("layer {}: {e}", layer.digest))?;
     }
     Ok(())

@@ -40,7 +40,8 @@ impl ImageStore for RegistryImages {
 
     fn blob_path(&self, digest: &str) -> Option<PathBuf> {
         let digest = Digest::parse(digest).ok()?;
-        self.registry.blob_size(&self.namespace, &self.name, &digest)?;
+        self.registry
+            .blob_size(&self.namespace, &self.name, &digest)?;
         Some(self.registry.blobs().path(&digest))
     }
 }
@@ -74,8 +75,7 @@ impl LayoutStore {
 
     fn path(&self, digest: &str) -> Option<PathBuf> {
         let (algorithm, hex) = digest.split_once(':')?;
-        if algorithm != "sha256" || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit())
-        {
+        if algorithm != "sha256" || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         let path = self.dir.join("blobs").join(algorithm).join(hex);
@@ -217,7 +217,8 @@ pub fn resolve(store: &dyn ImageStore, digest: &str) -> Result<ResolvedImage, Im
             digest: digest.clone(),
             reason: reason.to_string(),
         };
-        let manifest: Value = serde_json::from_slice(&bytes).map_err(|e| invalid(&e.to_string()))?;
+        let manifest: Value =
+            serde_json::from_slice(&bytes).map_err(|e| invalid(&e.to_string()))?;
         if let Some(manifests) = manifest.get("manifests").and_then(Value::as_array) {
             let (os, architecture) = platform();
             let chosen = manifests

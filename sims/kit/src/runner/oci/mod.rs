@@ -152,7 +152,9 @@ impl OciRunner {
             (Ok(path), mode) => {
                 tracing::info!(runtime = %path.display(), ?mode, overlay, "workloads run in their images where they can")
             }
-            (Err(problem), mode) => tracing::warn!(?mode, %problem, "the OCI runtime is not usable"),
+            (Err(problem), mode) => {
+                tracing::warn!(?mode, %problem, "the OCI runtime is not usable")
+            }
         }
         Self {
             mode: config.mode,
@@ -295,19 +297,12 @@ impl OciRunner {
         let scratch = prepared.scratch.clone();
         let bundle_dir = scratch.join("bundle");
         let rootfs = bundle_dir.join("rootfs");
-        let container_id = format!(
-            "sockerless-{}-{}",
-            std::process::id(),
-            prepared.id
-        );
-        let hostname = spec
-            .hostname
-            .clone()
-            .unwrap_or_else(|| {
-                // Twelve hex digits, as Docker's short container IDs.
-                use sha2::Digest as _;
-                hex::encode(sha2::Sha256::digest(container_id.as_bytes()))[..12].to_string()
-            });
+        let container_id = format!("sockerless-{}-{}", std::process::id(), prepared.id);
+        let hostname = spec.hostname.clone().unwrap_or_else(|| {
+            // Twelve hex digits, as Docker's short container IDs.
+            use sha2::Digest as _;
+            hex::encode(sha2::Sha256::digest(container_id.as_bytes()))[..12].to_string()
+        });
         let setup = {
             let scratch = scratch.clone();
             let lower = lower.clone();

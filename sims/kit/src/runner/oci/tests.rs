@@ -153,8 +153,8 @@ fn absolute_paths_start_at_the_root() {
     let absolute = format!("{}/secret", sandbox.outside.display());
     apply(&sandbox.root, &[Entry::File(&absolute, "overwritten")]).unwrap();
     assert_outside_untouched(&sandbox);
-    let inside = resolve_in_root(&sandbox.root, &super::unpack::clean(Path::new(&absolute)))
-        .unwrap();
+    let inside =
+        resolve_in_root(&sandbox.root, &super::unpack::clean(Path::new(&absolute))).unwrap();
     assert!(inside.starts_with(&sandbox.root));
     assert_eq!(std::fs::read_to_string(inside).unwrap(), "overwritten");
 }
@@ -238,9 +238,13 @@ fn a_hard_link_to_a_host_path_links_inside_the_root_or_fails() {
 /// a symlink to it has something inside the root to link).
 fn sandbox_with_file_inside() -> Sandbox {
     let sandbox = sandbox();
-    let mirrored = sandbox
-        .root
-        .join(sandbox.outside.display().to_string().trim_start_matches('/'));
+    let mirrored = sandbox.root.join(
+        sandbox
+            .outside
+            .display()
+            .to_string()
+            .trim_start_matches('/'),
+    );
     std::fs::create_dir_all(&mirrored).unwrap();
     std::fs::write(mirrored.join("secret"), "image's own").unwrap();
     sandbox
@@ -338,10 +342,19 @@ fn users_are_looked_up_in_the_images_files() {
         "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
     )
     .unwrap();
-    std::fs::write(etc.join("group"), "root:x:0:\napp:x:1000:\nextra:x:2000:app\n").unwrap();
+    std::fs::write(
+        etc.join("group"),
+        "root:x:0:\napp:x:1000:\nextra:x:2000:app\n",
+    )
+    .unwrap();
     let app = resolve_user(&sandbox.root, Some("app")).unwrap();
     assert_eq!(
-        (app.uid, app.gid, app.additional_gids.clone(), app.home.as_str()),
+        (
+            app.uid,
+            app.gid,
+            app.additional_gids.clone(),
+            app.home.as_str()
+        ),
         (1000, 1000, vec![2000], "/home/app")
     );
     let numeric = resolve_user(&sandbox.root, Some("1000:extra")).unwrap();
@@ -385,22 +398,66 @@ fn busybox_layout(dir: &Path, config: serde_json::Value) -> String {
     }
     add("tmp/", tar::EntryType::Directory, b"", None, 0o1777);
     let busybox = std::fs::read("/bin/busybox").expect("busybox-static is installed");
-    add("bin/busybox", tar::EntryType::Regular, &busybox, None, 0o755);
-    for applet in ["sh", "cat", "echo", "id", "pwd", "sleep", "ls", "touch", "trap"] {
-        add(&format!("bin/{applet}"), tar::EntryType::Symlink, b"", Some("busybox"), 0o777);
+    add(
+        "bin/busybox",
+        tar::EntryType::Regular,
+        &busybox,
+        None,
+        0o755,
+    );
+    for applet in [
+        "sh", "cat", "echo", "id", "pwd", "sleep", "ls", "touch", "trap",
+    ] {
+        add(
+            &format!("bin/{applet}"),
+            tar::EntryType::Symlink,
+            b"",
+            Some("busybox"),
+            0o777,
+        );
     }
-    add("etc/passwd", tar::EntryType::Regular, b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n", None, 0o644);
-    add("etc/group", tar::EntryType::Regular, b"root:x:0:\napp:x:1000:\n", None, 0o644);
-    add("etc/only-in-image", tar::EntryType::Regular, b"from the image\n", None, 0o644);
+    add(
+        "etc/passwd",
+        tar::EntryType::Regular,
+        b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+        None,
+        0o644,
+    );
+    add(
+        "etc/group",
+        tar::EntryType::Regular,
+        b"root:x:0:\napp:x:1000:\n",
+        None,
+        0o644,
+    );
+    add(
+        "etc/only-in-image",
+        tar::EntryType::Regular,
+        b"from the image\n",
+        None,
+        0o644,
+    );
     let layer = gzip(&builder.into_inner().unwrap());
     let layer = put_blob(dir, "application/vnd.oci.image.layer.v1.tar+gzip", &layer);
     let config = serde_json::json!({"architecture": "amd64", "os": "linux", "config": config, "rootfs": {"type": "layers", "diff_ids": []}});
-    let config = put_blob(dir, "application/vnd.oci.image.config.v1+json", config.to_string().as_bytes());
+    let config = put_blob(
+        dir,
+        "application/vnd.oci.image.config.v1+json",
+        config.to_string().as_bytes(),
+    );
     let manifest = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config, "layers": [layer]});
-    let manifest = put_blob(dir, "application/vnd.oci.image.manifest.v1+json", manifest.to_string().as_bytes());
+    let manifest = put_blob(
+        dir,
+        "application/vnd.oci.image.manifest.v1+json",
+        manifest.to_string().as_bytes(),
+    );
     let digest = manifest["digest"].as_str().unwrap().to_string();
     std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    std::fs::write(dir.join("index.json"), serde_json::json!({"schemaVersion": 2, "manifests": [manifest]}).to_string()).unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [manifest]}).to_string(),
+    )
+    .unwrap();
     digest
 }
 
@@ -410,7 +467,11 @@ struct ImageRun {
     image: crate::runner::WorkloadImage,
 }
 
-fn image_run(mode: super::WorkloadsMode, runtime: Option<&str>, config: serde_json::Value) -> ImageRun {
+fn image_run(
+    mode: super::WorkloadsMode,
+    runtime: Option<&str>,
+    config: serde_json::Value,
+) -> ImageRun {
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("layout");
     let digest = busybox_layout(&layout, config);
@@ -433,13 +494,21 @@ fn image_run(mode: super::WorkloadsMode, runtime: Option<&str>, config: serde_js
         command: None,
         working_dir: None,
     };
-    ImageRun { _dir: dir, runner, image }
+    ImageRun {
+        _dir: dir,
+        runner,
+        image,
+    }
 }
 
 async fn run_in_image(
     run: &ImageRun,
     image: crate::runner::WorkloadImage,
-) -> (crate::runner::Workload, crate::runner::ExitStatus, std::sync::Arc<crate::logs::MemorySink>) {
+) -> (
+    crate::runner::Workload,
+    crate::runner::ExitStatus,
+    std::sync::Arc<crate::logs::MemorySink>,
+) {
     use crate::runner::Runner;
     let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
     let spec = crate::runner::WorkloadSpec {
@@ -470,15 +539,28 @@ async fn a_workload_runs_in_its_image_with_its_config() {
     use crate::logs::Stream;
     assert_eq!(workload.runner(), "oci");
     assert_eq!(
-        (status.code, &status.reason, sink.texts(Stream::Stdout), sink.texts(Stream::Stderr)),
-        (7, &crate::runner::ExitReason::Exited, strings(&["from the image", "1000", "/home/app/work", "hello"]), strings(&["oops"]))
+        (
+            status.code,
+            &status.reason,
+            sink.texts(Stream::Stdout),
+            sink.texts(Stream::Stderr)
+        ),
+        (
+            7,
+            &crate::runner::ExitReason::Exited,
+            strings(&["from the image", "1000", "/home/app/work", "hello"]),
+            strings(&["oops"])
+        )
     );
     // A second workload of the image does not see the first one's file, and the definition's
     // command replaces the image's.
     let mut image = run.image.clone();
     image.command = Some(strings(&["ls /tmp; exit 0"]));
     let (_, status, sink) = run_in_image(&run, image).await;
-    assert_eq!((status.code, sink.texts(Stream::Stdout)), (0, Vec::<String>::new()));
+    assert_eq!(
+        (status.code, sink.texts(Stream::Stdout)),
+        (0, Vec::<String>::new())
+    );
     assert_eq!(run.runner.cache().entries().len(), 1, "one unpacked tree");
 
     // A command the image lacks cannot start, as runc reports it.
@@ -487,14 +569,23 @@ async fn a_workload_runs_in_its_image_with_its_config() {
     let (_, status, _) = run_in_image(&run, image).await;
     assert_eq!(
         (status.code, status.reason),
-        (127, crate::runner::ExitReason::SpawnFailed { message: "exec: \"not-in-the-image\": executable file not found in $PATH".into() })
+        (
+            127,
+            crate::runner::ExitReason::SpawnFailed {
+                message: "exec: \"not-in-the-image\": executable file not found in $PATH".into()
+            }
+        )
     );
 }
 
 #[tokio::test]
 async fn a_stopped_container_ends_with_sigterm_or_sigkill() {
     use crate::runner::Runner;
-    let run = image_run(super::WorkloadsMode::Oci, None, serde_json::json!({"Cmd": ["sh", "-c", "trap 'exit 143' TERM; echo ready; while :; do sleep 0.1; done"]}));
+    let run = image_run(
+        super::WorkloadsMode::Oci,
+        None,
+        serde_json::json!({"Cmd": ["sh", "-c", "trap 'exit 143' TERM; echo ready; while :; do sleep 0.1; done"]}),
+    );
     let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
     let spec = crate::runner::WorkloadSpec {
         name: "stop".into(),
@@ -504,13 +595,23 @@ async fn a_stopped_container_ends_with_sigterm_or_sigkill() {
     };
     let workload = run.runner.start(spec, sink.clone()).await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !sink.texts(crate::logs::Stream::Stdout).contains(&"ready".to_string()) {
-        assert!(std::time::Instant::now() < deadline, "never ready: {:?}", sink.lines());
+    while !sink
+        .texts(crate::logs::Stream::Stdout)
+        .contains(&"ready".to_string())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ready: {:?}",
+            sink.lines()
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     workload.stop(std::time::Duration::from_secs(5));
     let status = workload.wait().await;
-    assert_eq!((status.code, status.reason), (143, crate::runner::ExitReason::Stopped));
+    assert_eq!(
+        (status.code, status.reason),
+        (143, crate::runner::ExitReason::Stopped)
+    );
 
     // A first process that ignores SIGTERM (PID 1 without a handler) is killed after the grace.
     let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
@@ -531,7 +632,11 @@ async fn a_stopped_container_ends_with_sigterm_or_sigkill() {
 #[tokio::test]
 async fn without_a_runtime_auto_falls_back_and_oci_refuses() {
     let config = serde_json::json!({"Cmd": ["true"]});
-    let auto = image_run(super::WorkloadsMode::Auto, Some("/nonexistent/runc"), config.clone());
+    let auto = image_run(
+        super::WorkloadsMode::Auto,
+        Some("/nonexistent/runc"),
+        config.clone(),
+    );
     use crate::runner::Runner;
     let spec = crate::runner::WorkloadSpec {
         name: "fallback".into(),
@@ -539,8 +644,15 @@ async fn without_a_runtime_auto_falls_back_and_oci_refuses() {
         image: Some(auto.image.clone()),
         ..Default::default()
     };
-    let workload = auto.runner.start(spec, std::sync::Arc::new(crate::logs::DiscardSink)).await.unwrap();
-    assert_eq!((workload.runner(), workload.wait().await.code), ("process", 5));
+    let workload = auto
+        .runner
+        .start(spec, std::sync::Arc::new(crate::logs::DiscardSink))
+        .await
+        .unwrap();
+    assert_eq!(
+        (workload.runner(), workload.wait().await.code),
+        ("process", 5)
+    );
 
     let oci = image_run(super::WorkloadsMode::Oci, Some("/nonexistent/runc"), config);
     let (workload, status, _) = run_in_image(&oci, oci.image.clone()).await;
@@ -551,6 +663,15 @@ async fn without_a_runtime_auto_falls_back_and_oci_refuses() {
     );
     let mut missing = oci.image.clone();
     missing.located = Err("not found".into());
-    let (_, status, _) = run_in_image(&image_run(super::WorkloadsMode::Oci, None, serde_json::json!({})), missing).await;
-    assert_eq!(status.reason, crate::runner::ExitReason::PullFailed { message: "not found".into() });
+    let (_, status, _) = run_in_image(
+        &image_run(super::WorkloadsMode::Oci, None, serde_json::json!({})),
+        missing,
+    )
+    .await;
+    assert_eq!(
+        status.reason,
+        crate::runner::ExitReason::PullFailed {
+            message: "not found".into()
+        }
+    );
 }

@@ -15,9 +15,9 @@
 
 use std::ffi::CString;
 use std::io;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::os::fd::{BorrowedFd, RawFd};
 
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
