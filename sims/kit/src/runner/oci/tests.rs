@@ -288,6 +288,9 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// A definition's entrypoint and command, and the arguments they give.
+type Case<'a> = (Option<&'a [&'a str]>, Option<&'a [&'a str]>, &'a [&'a str]);
+
 #[test]
 fn arguments_merge_as_docker_merges_them() {
     let image = ImageConfig {
@@ -295,7 +298,7 @@ fn arguments_merge_as_docker_merges_them() {
         cmd: Some(strings(&["default"])),
         ..ImageConfig::default()
     };
-    let cases: [(Option<&[&str]>, Option<&[&str]>, &[&str]); 4] = [
+    let cases: [Case; 4] = [
         (None, None, &["/entry", "default"]),
         (None, Some(&["given"]), &["/entry", "given"]),
         // A definition's entrypoint drops the image's command.
@@ -594,16 +597,15 @@ async fn a_stopped_container_ends_with_sigterm_or_sigkill() {
         ..Default::default()
     };
     let workload = run.runner.start(spec, sink.clone()).await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !sink
-        .texts(crate::logs::Stream::Stdout)
-        .contains(&"ready".to_string())
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never ready: {:?}",
-            sink.lines()
-        );
+    // Up to ten seconds for the container to be ready.
+    for attempt in 0.. {
+        if sink
+            .texts(crate::logs::Stream::Stdout)
+            .contains(&"ready".to_string())
+        {
+            break;
+        }
+        assert!(attempt < 500, "never ready: {:?}", sink.lines());
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     workload.stop(std::time::Duration::from_secs(5));
