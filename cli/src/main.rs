@@ -97,6 +97,14 @@ struct CommonArgs {
     /// /_sockerless/ (all but health). Generated and printed when --strict-auth is on.
     #[arg(long, env = "SOCKERLESS_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Where workloads run: `process` (host processes), `oci` (in their images, on runc; a
+    /// workload whose image cannot be had fails), `auto` (in the image when it can be had and
+    /// runc works here, else as a host process).
+    #[arg(long, default_value = "process", env = "SOCKERLESS_WORKLOADS")]
+    workloads: simkit::runner::WorkloadsMode,
+    /// The OCI runtime binary for `--workloads oci|auto` (`runc` on PATH by default).
+    #[arg(long, env = "SOCKERLESS_OCI_RUNTIME")]
+    oci_runtime: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -320,6 +328,13 @@ fn aws_builder(
     };
     kit.body_limit = common.body_limit;
     kit.admin_token = common.admin_token.clone();
+    if common.workloads != simkit::runner::WorkloadsMode::Process {
+        kit.runner = Some(oci_runner(
+            common,
+            kit.state_dir.as_deref(),
+            kit.clock.clone(),
+        ));
+    }
     match authority {
         Some((authority, path)) => {
             kit.authority = Some(authority);
@@ -328,6 +343,30 @@ fn aws_builder(
         None => kit.ca_out = common.ca_out.clone(),
     }
     builder
+}
+
+/// The runner for `--workloads oci|auto`: unpacked images are cached under the state
+/// directory, or in a cache shared by stateless runs (content-addressed, so safe to share).
+fn oci_runner(
+    common: &CommonArgs,
+    state_dir: Option<&std::path::Path>,
+    clock: Arc<dyn simkit::clock::Clock>,
+) -> Arc<dyn simkit::runner::Runner> {
+    let cache_dir = match state_dir {
+        Some(dir) => dir.join("oci-cache"),
+        None => std::env::temp_dir().join("sockerless-oci-cache"),
+    };
+    let scratch_root =
+        std::env::temp_dir().join(format!("sockerless-workloads-{}", std::process::id()));
+    Arc::new(simkit::runner::OciRunner::new(
+        clock,
+        simkit::runner::OciConfig {
+            mode: common.workloads,
+            runtime: common.oci_runtime.clone(),
+            cache_dir,
+            scratch_root,
+        },
+    ))
 }
 
 async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {

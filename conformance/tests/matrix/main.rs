@@ -10,6 +10,7 @@ mod aws_iam;
 mod aws_lambda;
 mod aws_logs;
 mod aws_net;
+mod aws_oci;
 mod aws_s3;
 mod aws_secrets;
 mod foundation;
