@@ -26,6 +26,8 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod githttp;
+pub mod graphql;
 pub mod model;
 pub mod paging;
 pub mod protocol;
@@ -86,6 +88,9 @@ pub struct Hub {
     pub config: Config,
     pub state: model::State,
     pub limits: ratelimit::RateLimits,
+    /// Every repository's git storage, keyed by repository ID (so renames touch no files).
+    pub git: simkit::git::GitRepos,
+    push_hooks: std::sync::Mutex<Vec<PushHook>>,
     /// The bootstrap token, kept only to print it; the store holds its hash.
     admin_token: String,
 }
@@ -99,15 +104,34 @@ impl Hub {
             .unwrap_or_else(|| auth::new_token(kit.ids().as_ref(), auth::TokenKind::Classic));
         auth::seed_admin(&state, kit.clock().as_ref(), &admin_token)?;
         let limits = ratelimit::RateLimits::new(config.rate_limit, config.anonymous_rate_limit);
+        let git = simkit::git::GitRepos::new(kit.files_dir().join("github"));
         Ok(Self {
             kit,
             config,
             state,
             limits,
+            git,
+            push_hooks: std::sync::Mutex::default(),
             admin_token,
         })
     }
+
+    /// Runs `hook` after every push that changed refs (the workflow engine starts here).
+    pub fn on_push(&self, hook: impl Fn(&model::Repo, &[simkit::git::RefUpdate]) + Send + Sync + 'static) {
+        self.push_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(hook));
+    }
+
+    pub(crate) fn run_push_hooks(&self, repo: &model::Repo, updates: &[simkit::git::RefUpdate]) {
+        for hook in self.push_hooks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            hook(repo, updates);
+        }
+    }
 }
+
+type PushHook = Box<dyn Fn(&model::Repo, &[simkit::git::RefUpdate]) + Send + Sync>;
 
 /// Builds and starts the fake.
 #[derive(Debug, Clone)]
@@ -171,6 +195,19 @@ impl Builder {
     pub async fn start(self) -> Result<GitHub, StartError> {
         let kit = Kit::new(self.kit)?;
         let hub = Arc::new(Hub::new(kit.clone(), self.config)?);
+        {
+            // A reset empties the store; the git repositories and the rate limits go with it,
+            // and the administrator is seeded again so its token keeps working.
+            let hub = Arc::downgrade(&hub);
+            kit.on_reset(move || {
+                if let Some(hub) = hub.upgrade() {
+                    if let Err(error) = hub.git.clear() {
+                        tracing::error!(%error, "clearing git repositories");
+                    }
+                    hub.limits.clear();
+                }
+            });
+        }
         let app = admin::router(hub.clone()).merge(protocol::router(hub.clone()));
         let server =
             simkit::server::serve(kit, self.listen, app, Arc::new(protocol::KitErrors)).await?;

@@ -158,6 +158,12 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         .map_or_else(String::new, |c| github_request_id(&c.id));
     let now = hub.kit.clock().now_millis();
     let (parts, body) = request.into_parts();
+    if let Some((owner, name, service)) = crate::githttp::parse(parts.uri.path()) {
+        return crate::githttp::serve(hub.clone(), parts, body, owner, name, service).await;
+    }
+    if matches!(parts.uri.path(), "/graphql" | "/api/graphql") && parts.method == Method::POST {
+        return crate::graphql::serve(hub.clone(), parts, body, context, request_id).await;
+    }
 
     // Who is calling. A bad token is 401 before anything else, as on GitHub.
     let caller = match parts

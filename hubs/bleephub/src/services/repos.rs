@@ -122,13 +122,6 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
     if let Some(problem) = name_problem(&name) {
         return Err(GitHubError::ValidationFailed(vec![problem]));
     }
-    if input.auto_init == Some(true) {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::custom(
-            "Repository",
-            "auto_init",
-            "auto_init is not supported by bleephub yet: repositories have no git storage",
-        )]));
-    }
     let state = &ctx.hub.state;
     let now = ctx.now;
     let repo = state.store.transaction(|txn| {
@@ -187,6 +180,26 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
         }
         Ok(repo)
     })?;
+    let git = ctx.hub.git.create(&repo.id.to_string(), &repo.default_branch).map_err(super::git::internal)?;
+    if input.auto_init == Some(true) {
+        let mut readme = format!("# {}\n", repo.name);
+        if let Some(description) = &repo.description {
+            readme.push_str(description);
+            readme.push('\n');
+        }
+        let author = super::git::signature(&caller.account, ctx.now);
+        git.commit(&simkit::git::CommitRequest {
+            branch: repo.default_branch.clone(),
+            start_branch: None,
+            message: "Initial commit".into(),
+            author,
+            committer: None,
+            files: vec![simkit::git::FileChange { path: "README.md".into(), content: Some(readme.into_bytes()) }],
+            expected_head: None,
+        })
+        .map_err(super::git::internal)?;
+        return super::git::touch_pushed(ctx, repo.id);
+    }
     Ok(repo)
 }
 
@@ -336,16 +349,22 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Resu
         }
         None => repo.name.clone(),
     };
+    let git = ctx.hub.git.open(&repo.id.to_string()).map_err(super::git::internal)?;
     if let Some(branch) = &input.default_branch
         && *branch != repo.default_branch
     {
-        // There is no git storage yet, so no branch exists to switch to; GitHub answers the
-        // same for a branch that does not exist.
-        return Err(GitHubError::ValidationFailed(vec![FieldError::custom(
-            "Repository",
-            "default_branch",
-            &format!("Cannot update default branch for an empty repository. Please init the repository and push first."),
-        )]));
+        if git.is_empty().map_err(super::git::internal)? {
+            return Err(GitHubError::ValidationFailed(vec![FieldError::custom(
+                "Repository",
+                "default_branch",
+                "Cannot update default branch for an empty repository. Please init the repository and push first.",
+            )]));
+        }
+        let exists = simkit::git::names::check_branch(branch).is_ok()
+            && git.resolve(&format!("refs/heads/{branch}")).map_err(super::git::internal)?.is_some();
+        if !exists {
+            return Err(GitHubError::ValidationFailed(vec![FieldError::new("Repository", "default_branch", "invalid")]));
+        }
     }
     let state = &ctx.hub.state;
     let now = ctx.now;
@@ -391,10 +410,16 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Resu
                 *field = value;
             }
         }
+        if let Some(branch) = &input.default_branch {
+            updated.default_branch = branch.clone();
+        }
         updated.updated_at = now;
         txn.insert(&state.repos, &id_key(repo.id), updated.clone())?;
         Ok(updated)
     })?;
+    if updated.default_branch != repo.default_branch {
+        git.set_default_branch(&updated.default_branch).map_err(super::git::internal)?;
+    }
     Ok(updated)
 }
 
@@ -412,7 +437,11 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError>
         txn.remove_prefix(&state.comments, &prefix)?;
         txn.remove_prefix(&state.labels, &prefix)?;
         Ok::<_, GitHubError>(())
-    })
+    })?;
+    match ctx.hub.git.delete(&repo.id.to_string()) {
+        Ok(()) | Err(simkit::git::GitError::NotFound(_)) => Ok(()),
+        Err(error) => Err(super::git::internal(error)),
+    }
 }
 
 /// Whether the owner of `repo` is an organization.
