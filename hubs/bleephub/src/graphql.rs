@@ -823,14 +823,9 @@ pub struct CreateIssuePayload {
 
 #[derive(SimpleObject)]
 pub struct AddCommentPayload {
-    comment_edge: Option<IssueCommentEdge>,
+    comment_edge: Option<Edge<String, IssueComment, EmptyFields>>,
     subject: Option<Issue>,
     client_mutation_id: Option<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct IssueCommentEdge {
-    node: Option<IssueComment>,
 }
 
 /// Decodes a legacy node ID (`base64("05:Issue7")`) into its type and database ID.
@@ -955,7 +950,7 @@ impl Mutation {
         let (repo, issue) = issues::get(&request.ctx(), &repo.owner, &repo.name, &issue.number.to_string())
             .map_err(|e| graphql_error(e, String::new))?;
         Ok(AddCommentPayload {
-            comment_edge: Some(IssueCommentEdge { node: Some(IssueComment(comment)) }),
+            comment_edge: Some(Edge::new(cursor(0), IssueComment(comment))),
             subject: Some(Issue { repo, issue }),
             client_mutation_id: input.client_mutation_id,
         })

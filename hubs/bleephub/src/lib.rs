@@ -256,3 +256,6 @@ impl GitHub {
         self.server.run_until(signals).await;
     }
 }
+
+#[cfg(test)]
+mod tests;
