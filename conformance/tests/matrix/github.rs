@@ -128,6 +128,17 @@ fn github_gh_plain_http() {
     let missing = run(&sandbox, &gh, &["api", "repos/octo/nope"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("Not Found (HTTP 404)"), "{missing:?}");
+    // gh's own verbs, through GraphQL: create, list and view repositories, open and list issues.
+    let created = ok(&sandbox, &gh, &["repo", "create", "demo", "--public", "--description", "A demo"]);
+    assert!(created.contains("http://github.localhost/octo/demo"), "{created}");
+    let listed = ok(&sandbox, &gh, &["repo", "list"]);
+    assert!(listed.contains("octo/demo\tA demo\tpublic"), "{listed}");
+    let viewed = ok(&sandbox, &gh, &["repo", "view", "octo/demo"]);
+    assert!(viewed.contains("name:\tocto/demo") && viewed.contains("description:\tA demo"), "{viewed}");
+    let issue = ok(&sandbox, &gh, &["issue", "create", "-R", "octo/demo", "--title", "First", "--body", "hello"]);
+    assert_eq!(issue.trim(), "http://github.localhost/octo/demo/issues/1");
+    let issues = ok(&sandbox, &gh, &["issue", "list", "-R", "octo/demo"]);
+    assert!(issues.starts_with("1\tOPEN\tFirst"), "{issues}");
     // GraphQL, as gh sends it.
     let login = ok(&sandbox, &gh, &["api", "graphql", "-f", "query={viewer{login}}", "--jq", ".data.viewer.login"]);
     assert_eq!(login.trim(), "octo");

@@ -318,6 +318,30 @@ pub enum RepositoryOrderField {
     Stargazers,
 }
 
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IssueOrderField {
+    CreatedAt,
+    UpdatedAt,
+    Comments,
+}
+
+#[derive(InputObject)]
+pub struct IssueOrder {
+    pub field: IssueOrderField,
+    pub direction: OrderDirection,
+}
+
+/// `IssueFilters` (`filterBy`).
+#[derive(InputObject)]
+pub struct IssueFilters {
+    pub assignee: Option<String>,
+    pub created_by: Option<String>,
+    pub labels: Option<Vec<String>>,
+    pub mentioned: Option<String>,
+    pub milestone: Option<String>,
+    pub states: Option<Vec<IssueState>>,
+}
+
 #[derive(InputObject)]
 pub struct RepositoryOrder {
     pub field: RepositoryOrderField,
@@ -527,14 +551,33 @@ impl Repository {
         after: Option<String>,
         states: Option<Vec<IssueState>>,
         labels: Option<Vec<String>>,
+        order_by: Option<IssueOrder>,
+        filter_by: Option<IssueFilters>,
     ) -> async_graphql::Result<Connection<String, Issue, TotalCount, EmptyFields>> {
         let request = request(ctx);
+        let (sort, direction) = match &order_by {
+            Some(order) => (
+                match order.field {
+                    IssueOrderField::CreatedAt => "created",
+                    IssueOrderField::UpdatedAt => "updated",
+                    IssueOrderField::Comments => "comments",
+                },
+                match order.direction {
+                    OrderDirection::Asc => "asc",
+                    OrderDirection::Desc => "desc",
+                },
+            ),
+            None => ("created", "asc"),
+        };
+        let states = states.or_else(|| filter_by.as_ref().and_then(|f| f.states.clone()));
         let filters = issues::ListIssues {
             state: Some("all".into()),
-            labels: labels.map(|l| l.join(",")),
-            sort: Some("created".into()),
-            direction: Some("desc".into()),
-            ..Default::default()
+            labels: labels.or_else(|| filter_by.as_ref().and_then(|f| f.labels.clone())).map(|l| l.join(",")),
+            sort: Some(sort.into()),
+            direction: Some(direction.into()),
+            creator: filter_by.as_ref().and_then(|f| f.created_by.clone()),
+            assignee: filter_by.as_ref().and_then(|f| f.assignee.clone()),
+            since: None,
         };
         let (repo, list) = issues::list_for_repo(&request.ctx(), &self.0.owner, &self.0.name, filters)
             .map_err(|e| graphql_error(e, String::new))?;
@@ -780,6 +823,26 @@ impl Query {
 }
 
 #[derive(InputObject)]
+pub struct CreateRepositoryInput {
+    name: String,
+    owner_id: Option<ID>,
+    description: Option<String>,
+    homepage_url: Option<String>,
+    visibility: RepositoryVisibility,
+    has_wiki_enabled: Option<bool>,
+    has_issues_enabled: Option<bool>,
+    template: Option<bool>,
+    team_id: Option<ID>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateRepositoryPayload {
+    repository: Option<Repository>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
 pub struct CreateIssueInput {
     repository_id: ID,
     title: String,
@@ -897,6 +960,46 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
+    async fn create_repository(&self, ctx: &Context<'_>, input: CreateRepositoryInput) -> async_graphql::Result<CreateRepositoryPayload> {
+        let request = request(ctx);
+        if input.team_id.is_some() {
+            return Err(async_graphql::Error::new("Teams are not supported by bleephub yet."));
+        }
+        let org = match &input.owner_id {
+            None => None,
+            Some(id) => match decode_node_id(&id.0) {
+                Some((kind, number)) if kind == "Organization" || kind == "User" => {
+                    let account = request
+                        .hub
+                        .state
+                        .accounts
+                        .all()
+                        .into_iter()
+                        .map(|(_, a)| a)
+                        .find(|a| a.id == number)
+                        .ok_or_else(|| async_graphql::Error::new(format!("Could not resolve to a node with the global id of '{}'", id.0)))?;
+                    (account.kind == AccountKind::Organization).then_some(account.login)
+                }
+                _ => return Err(async_graphql::Error::new(format!("Could not resolve to a node with the global id of '{}'", id.0))),
+            },
+        };
+        let create = repos::CreateRepo {
+            name: input.name,
+            description: input.description,
+            homepage: input.homepage_url,
+            visibility: Some(match input.visibility {
+                RepositoryVisibility::Public => "public",
+                RepositoryVisibility::Private => "private",
+                RepositoryVisibility::Internal => "internal",
+            }.to_string()),
+            has_wiki: input.has_wiki_enabled,
+            has_issues: input.has_issues_enabled,
+            is_template: input.template,
+            ..Default::default()
+        };
+        let repo = repos::create(&request.ctx(), org.as_deref(), create).map_err(|e| graphql_error(e, String::new))?;
+        Ok(CreateRepositoryPayload { repository: Some(Repository(repo)), client_mutation_id: input.client_mutation_id })
+    }
     async fn create_issue(&self, ctx: &Context<'_>, input: CreateIssueInput) -> async_graphql::Result<CreateIssuePayload> {
         let request = request(ctx);
         let repo = repo_by_node(request, &input.repository_id)?;

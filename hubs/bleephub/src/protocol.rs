@@ -463,7 +463,20 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             });
             let mut core = rate.clone();
             core["resource"] = "core".into();
-            Reply::ok(serde_json::json!({"resources": {"core": core}, "rate": rate}))
+            // Only the core budget is counted; bleephub serves no search or GraphQL budget
+            // of its own yet, so theirs show nothing used.
+            let unused = |limit: u32, resource: &str| serde_json::json!({
+                "limit": limit, "used": 0, "remaining": limit,
+                "reset": quota.reset, "resource": resource,
+            });
+            Reply::ok(serde_json::json!({
+                "resources": {
+                    "core": core,
+                    "search": unused(30, "search"),
+                    "graphql": unused(5000, "graphql"),
+                },
+                "rate": rate,
+            }))
         }
         Op::UsersGetAuthenticated => {
             let (account, counts) = users::get_authenticated(ctx)?;
