@@ -226,7 +226,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .context("starting the GitHub fake")?;
             if github.github_token.is_none() {
-                println!("# GitHub admin token: export GH_TOKEN={}", hub.admin_token());
+                println!(
+                    "# GitHub admin token: export GH_TOKEN={}",
+                    hub.admin_token()
+                );
             }
             hub.run_until(&mut signals).await;
             Ok(())

@@ -31,9 +31,7 @@ fn main() {
         writeln!(out, "    /// `{id}`\n    {},", variant(id)).unwrap();
     }
     out.push_str("}\n\n/// (operation, method, path template, operationId, documentation URL)\n");
-    out.push_str(
-        "pub const OPERATIONS: &[(Op, &str, &str, &str, &str)] = &[\n",
-    );
+    out.push_str("pub const OPERATIONS: &[(Op, &str, &str, &str, &str)] = &[\n");
     for op in operations {
         let id = op["operationId"].as_str().expect("operationId");
         writeln!(
@@ -43,7 +41,9 @@ fn main() {
             op["method"].as_str().expect("method"),
             op["path"].as_str().expect("path"),
             id,
-            op["documentation_url"].as_str().unwrap_or("https://docs.github.com/rest"),
+            op["documentation_url"]
+                .as_str()
+                .unwrap_or("https://docs.github.com/rest"),
         )
         .unwrap();
     }

@@ -12,7 +12,14 @@ use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
 const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
 
 fn start(extra: &[&str]) -> Sockerless {
-    let mut args = vec!["hub", "github", "--port", "0", "--github-token", ADMIN_TOKEN];
+    let mut args = vec![
+        "hub",
+        "github",
+        "--port",
+        "0",
+        "--github-token",
+        ADMIN_TOKEN,
+    ];
     args.extend_from_slice(extra);
     Sockerless::start(&args, &["github"])
 }
@@ -50,7 +57,10 @@ fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
 
 fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
     let output = run(sandbox, program, args);
-    assert_success(&format!("{} {}", program.display(), args.join(" ")), &output);
+    assert_success(
+        &format!("{} {}", program.display(), args.join(" ")),
+        &output,
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -66,7 +76,10 @@ fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String 
          print(post('tokens', {{'login': '{login}', 'scopes': {scopes:?}}})['token'])\n",
         url = server.url("github"),
     );
-    let output = Command::new(python).args(["-c", &script]).output().expect("python");
+    let output = Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .expect("python");
     assert_success("admin API", &output);
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
@@ -92,7 +105,9 @@ fn gh() -> std::path::PathBuf {
 fn github_pygithub() {
     let _cell = Cell::new("forge-sdk", "github", "rest", "PyGithub");
     let server = start(&[]);
-    let script = conformance::clients_dir().join("github").join("pygithub.py");
+    let script = conformance::clients_dir()
+        .join("github")
+        .join("pygithub.py");
     let output = Command::new(py())
         .arg(&script)
         .env("BLEEPHUB_URL", server.url("github"))
@@ -111,36 +126,108 @@ fn github_gh_plain_http() {
     let token = user_with_token(&server, "octo", &["repo", "read:org", "delete_repo"]);
     let sandbox = gh_sandbox(&server, &token);
     let status = ok(&sandbox, &gh, &["auth", "status"]);
-    assert!(status.contains("Logged in to github.localhost account octo"), "{status}");
+    assert!(
+        status.contains("Logged in to github.localhost account octo"),
+        "{status}"
+    );
     assert!(status.contains("'repo'"), "{status}");
-    assert_eq!(ok(&sandbox, &gh, &["api", "user", "--jq", ".login"]).trim(), "octo");
-    ok(&sandbox, &gh, &["api", "-X", "POST", "user/repos", "-f", "name=hello"]);
+    assert_eq!(
+        ok(&sandbox, &gh, &["api", "user", "--jq", ".login"]).trim(),
+        "octo"
+    );
+    ok(
+        &sandbox,
+        &gh,
+        &["api", "-X", "POST", "user/repos", "-f", "name=hello"],
+    );
     for n in 0..5 {
-        ok(&sandbox, &gh, &["api", "repos/octo/hello/issues", "-f", &format!("title=t{n}")]);
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "api",
+                "repos/octo/hello/issues",
+                "-f",
+                &format!("title=t{n}"),
+            ],
+        );
     }
     // --paginate follows Link headers: five issues at two a page, each exactly once.
     let numbers = ok(
         &sandbox,
         &gh,
-        &["api", "--paginate", "repos/octo/hello/issues?per_page=2", "--jq", ".[].number"],
+        &[
+            "api",
+            "--paginate",
+            "repos/octo/hello/issues?per_page=2",
+            "--jq",
+            ".[].number",
+        ],
     );
-    assert_eq!(numbers.split_whitespace().collect::<Vec<_>>(), ["5", "4", "3", "2", "1"]);
+    assert_eq!(
+        numbers.split_whitespace().collect::<Vec<_>>(),
+        ["5", "4", "3", "2", "1"]
+    );
     let missing = run(&sandbox, &gh, &["api", "repos/octo/nope"]);
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("Not Found (HTTP 404)"), "{missing:?}");
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("Not Found (HTTP 404)"),
+        "{missing:?}"
+    );
     // gh's own verbs, through GraphQL: create, list and view repositories, open and list issues.
-    let created = ok(&sandbox, &gh, &["repo", "create", "demo", "--public", "--description", "A demo"]);
-    assert!(created.contains("http://github.localhost/octo/demo"), "{created}");
+    let created = ok(
+        &sandbox,
+        &gh,
+        &[
+            "repo",
+            "create",
+            "demo",
+            "--public",
+            "--description",
+            "A demo",
+        ],
+    );
+    assert!(
+        created.contains("http://github.localhost/octo/demo"),
+        "{created}"
+    );
     let listed = ok(&sandbox, &gh, &["repo", "list"]);
     assert!(listed.contains("octo/demo\tA demo\tpublic"), "{listed}");
     let viewed = ok(&sandbox, &gh, &["repo", "view", "octo/demo"]);
-    assert!(viewed.contains("name:\tocto/demo") && viewed.contains("description:\tA demo"), "{viewed}");
-    let issue = ok(&sandbox, &gh, &["issue", "create", "-R", "octo/demo", "--title", "First", "--body", "hello"]);
+    assert!(
+        viewed.contains("name:\tocto/demo") && viewed.contains("description:\tA demo"),
+        "{viewed}"
+    );
+    let issue = ok(
+        &sandbox,
+        &gh,
+        &[
+            "issue",
+            "create",
+            "-R",
+            "octo/demo",
+            "--title",
+            "First",
+            "--body",
+            "hello",
+        ],
+    );
     assert_eq!(issue.trim(), "http://github.localhost/octo/demo/issues/1");
     let issues = ok(&sandbox, &gh, &["issue", "list", "-R", "octo/demo"]);
     assert!(issues.starts_with("1\tOPEN\tFirst"), "{issues}");
     // GraphQL, as gh sends it.
-    let login = ok(&sandbox, &gh, &["api", "graphql", "-f", "query={viewer{login}}", "--jq", ".data.viewer.login"]);
+    let login = ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "graphql",
+            "-f",
+            "query={viewer{login}}",
+            "--jq",
+            ".data.viewer.login",
+        ],
+    );
     assert_eq!(login.trim(), "octo");
 }
 
@@ -161,9 +248,15 @@ fn github_gh_enterprise_https() {
     sandbox.set("SSL_CERT_FILE", ca.to_str().expect("UTF-8 path"));
     sandbox.set("GH_PROMPT_DISABLED", "1");
     let status = ok(&sandbox, &gh, &["auth", "status"]);
-    assert!(status.contains(&format!("Logged in to {host} account enterprise-user")), "{status}");
+    assert!(
+        status.contains(&format!("Logged in to {host} account enterprise-user")),
+        "{status}"
+    );
     let user = ok(&sandbox, &gh, &["api", "user", "--jq", ".url"]);
-    assert_eq!(user.trim(), format!("https://{host}/api/v3/users/enterprise-user"));
+    assert_eq!(
+        user.trim(),
+        format!("https://{host}/api/v3/users/enterprise-user")
+    );
 }
 
 #[test]
@@ -178,7 +271,8 @@ fn github_git_http() {
     let sandbox = Sandbox::new();
     let git = clients::find("git");
     let base = server.url("github").to_string();
-    let authed = |who: &str, token: &str| base.replacen("http://", &format!("http://{who}:{token}@"), 1);
+    let authed =
+        |who: &str, token: &str| base.replacen("http://", &format!("http://{who}:{token}@"), 1);
     // An empty private repository, made through the REST API.
     let python = py();
     let create = format!(
@@ -186,9 +280,15 @@ fn github_git_http() {
          r = u.Request('{base}/api/v3/user/repos', data=json.dumps({{'name': 'code', 'private': True}}).encode(), headers={{'Authorization': 'token {token}'}}, method='POST')\n\
          print(json.load(u.urlopen(r))['clone_url'])\n"
     );
-    let output = Command::new(&python).args(["-c", &create]).output().expect("python");
+    let output = Command::new(&python)
+        .args(["-c", &create])
+        .output()
+        .expect("python");
     assert_success("create repository", &output);
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("{base}/pusher/code.git"));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("{base}/pusher/code.git")
+    );
 
     let work = sandbox.path().join("work");
     let work_arg = work.to_str().expect("UTF-8 path");
@@ -196,8 +296,26 @@ fn github_git_http() {
     ok(&sandbox, &git, &["init", "-q", "-b", "trunk", work_arg]);
     std::fs::write(work.join("README.md"), "hello from git\n").expect("write");
     ok(&sandbox, &git, &["-C", work_arg, "add", "README.md"]);
-    ok(&sandbox, &git, &["-C", work_arg, "-c", "user.name=P", "-c", "user.email=p@example.com", "commit", "-qm", "first"]);
-    ok(&sandbox, &git, &["-C", work_arg, "push", "-q", &remote, "trunk"]);
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "-c",
+            "user.name=P",
+            "-c",
+            "user.email=p@example.com",
+            "commit",
+            "-qm",
+            "first",
+        ],
+    );
+    ok(
+        &sandbox,
+        &git,
+        &["-C", work_arg, "push", "-q", &remote, "trunk"],
+    );
     let pushed = ok(&sandbox, &git, &["-C", work_arg, "rev-parse", "HEAD"]);
 
     // The API shows the push: the first branch pushed to an empty repository is its default.
@@ -211,27 +329,55 @@ fn github_git_http() {
          r = u.Request('{base}/api/graphql', data=json.dumps(q).encode(), headers=h, method='POST')\n\
          print(json.load(u.urlopen(r))['data']['repository']['defaultBranchRef']['target']['oid'])\n"
     );
-    let output = Command::new(&python).args(["-c", &check]).output().expect("python");
+    let output = Command::new(&python)
+        .args(["-c", &check])
+        .output()
+        .expect("python");
     assert_success("read back the push", &output);
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), pushed.trim());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        pushed.trim()
+    );
 
     // Anonymous clients are asked for credentials; a stranger is told it does not exist.
-    let anonymous = run(&sandbox, &git, &["clone", "-q", &format!("{base}/pusher/code.git"), "anon"]);
+    let anonymous = run(
+        &sandbox,
+        &git,
+        &["clone", "-q", &format!("{base}/pusher/code.git"), "anon"],
+    );
     assert!(!anonymous.status.success());
     let stranger = run(
         &sandbox,
         &git,
-        &["clone", "-q", &format!("{}/pusher/code.git", authed("reader", &reader)), "stranger"],
+        &[
+            "clone",
+            "-q",
+            &format!("{}/pusher/code.git", authed("reader", &reader)),
+            "stranger",
+        ],
     );
     assert!(!stranger.status.success());
-    assert!(String::from_utf8_lossy(&stranger.stderr).contains("Repository not found."), "{stranger:?}");
+    assert!(
+        String::from_utf8_lossy(&stranger.stderr).contains("Repository not found."),
+        "{stranger:?}"
+    );
 
     // A clone with the token gets the same bytes, after a restart from the state directory.
     drop(server);
     let server = start(&["--state-dir", &state_arg]);
     let base = server.url("github").to_string();
     let clone = sandbox.path().join("clone");
-    let remote = format!("{}/pusher/code.git", base.replacen("http://", &format!("http://x:{token}@"), 1));
-    ok(&sandbox, &git, &["clone", "-q", &remote, clone.to_str().expect("UTF-8 path")]);
-    assert_eq!(std::fs::read_to_string(clone.join("README.md")).expect("read"), "hello from git\n");
+    let remote = format!(
+        "{}/pusher/code.git",
+        base.replacen("http://", &format!("http://x:{token}@"), 1)
+    );
+    ok(
+        &sandbox,
+        &git,
+        &["clone", "-q", &remote, clone.to_str().expect("UTF-8 path")],
+    );
+    assert_eq!(
+        std::fs::read_to_string(clone.join("README.md")).expect("read"),
+        "hello from git\n"
+    );
 }

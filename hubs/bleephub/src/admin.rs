@@ -73,7 +73,9 @@ fn check_login(login: &str, resource: &str) -> Result<(), GitHubError> {
     if auth::valid_login(login) {
         Ok(())
     } else {
-        Err(GitHubError::ValidationFailed(vec![FieldError::new(resource, "login", "invalid")]))
+        Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            resource, "login", "invalid",
+        )]))
     }
 }
 
@@ -92,11 +94,12 @@ async fn create_user(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Byte
         let input: NewUser = parse(&body)?;
         check_login(&input.login, "User")?;
         let now = hub.kit.clock().now_millis();
-        let account = auth::create_account(&hub.state, &input.login, AccountKind::User, now, |a| {
-            a.name = input.name;
-            a.email = input.email;
-            a.site_admin = input.site_admin;
-        })?;
+        let account =
+            auth::create_account(&hub.state, &input.login, AccountKind::User, now, |a| {
+                a.name = input.name;
+                a.email = input.email;
+                a.site_admin = input.site_admin;
+            })?;
         Ok(json!({"login": account.login, "id": account.id, "type": "User"}))
     })())
 }
@@ -136,10 +139,16 @@ async fn create_org(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes
             }
         }
         let now = hub.kit.clock().now_millis();
-        let org = auth::create_account(&hub.state, &input.login, AccountKind::Organization, now, |a| {
-            a.name = input.name;
-            a.description = input.description;
-        })?;
+        let org = auth::create_account(
+            &hub.state,
+            &input.login,
+            AccountKind::Organization,
+            now,
+            |a| {
+                a.name = input.name;
+                a.description = input.description;
+            },
+        )?;
         for (login, role) in people {
             let user = hub.state.account(&login).ok_or(GitHubError::NotFound)?;
             hub.state.memberships.insert(
@@ -177,7 +186,9 @@ async fn create_token(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Byt
             None | Some("classic") => TokenKind::Classic,
             Some("fine-grained") => TokenKind::FineGrained,
             Some(_) => {
-                return Err(GitHubError::ValidationFailed(vec![FieldError::new("Token", "kind", "invalid")]));
+                return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+                    "Token", "kind", "invalid",
+                )]));
             }
         };
         if let Some(unknown) = input.scopes.iter().find(|s| !auth::is_known_scope(s)) {

@@ -187,10 +187,16 @@ pub fn authenticate(state: &State, token: &str) -> Result<Principal, GitHubError
 pub fn seed_admin(state: &State, clock: &dyn Clock, token: &str) -> Result<(), GitHubError> {
     let now = clock.now_millis();
     if state.account(crate::ADMIN_LOGIN).is_none() {
-        create_account(state, crate::ADMIN_LOGIN, AccountKind::User, now, |account| {
-            account.site_admin = true;
-            account.name = Some("Sockerless Admin".into());
-        })?;
+        create_account(
+            state,
+            crate::ADMIN_LOGIN,
+            AccountKind::User,
+            now,
+            |account| {
+                account.site_admin = true;
+                account.name = Some("Sockerless Admin".into());
+            },
+        )?;
     }
     state.tokens.insert(
         &token_hash(token),
@@ -288,14 +294,25 @@ mod tests {
     fn tokens_have_githubs_formats() {
         let ids = simkit::ids::SequentialIds::new(1);
         let classic = new_token(&ids, TokenKind::Classic);
-        assert!(classic.starts_with("ghp_") && classic.len() == 40, "{classic}");
+        assert!(
+            classic.starts_with("ghp_") && classic.len() == 40,
+            "{classic}"
+        );
         let fine = new_token(&ids, TokenKind::FineGrained);
-        assert!(fine.starts_with("github_pat_") && fine.len() == 93, "{fine}");
+        assert!(
+            fine.starts_with("github_pat_") && fine.len() == 93,
+            "{fine}"
+        );
     }
 
     #[test]
     fn logins_are_validated() {
-        for (login, ok) in [("octo-cat", true), ("-x", false), ("a--b", false), ("a/b", false)] {
+        for (login, ok) in [
+            ("octo-cat", true),
+            ("-x", false),
+            ("a--b", false),
+            ("a/b", false),
+        ] {
             assert_eq!(valid_login(login), ok, "{login}");
         }
     }

@@ -46,7 +46,10 @@ fn text(status: StatusCode, message: &str) -> Response {
 }
 
 fn ask_for_credentials() -> Response {
-    let mut response = text(StatusCode::UNAUTHORIZED, "Invalid username or token. Password authentication is not supported for Git operations.");
+    let mut response = text(
+        StatusCode::UNAUTHORIZED,
+        "Invalid username or token. Password authentication is not supported for Git operations.",
+    );
     response.headers_mut().insert(
         http::header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"GitHub\""),
@@ -54,17 +57,26 @@ fn ask_for_credentials() -> Response {
     response
 }
 
-pub async fn serve(hub: Arc<Hub>, parts: Parts, body: Body, owner: String, name: String, service_path: String) -> Response {
+pub async fn serve(
+    hub: Arc<Hub>,
+    parts: Parts,
+    body: Body,
+    owner: String,
+    name: String,
+    service_path: String,
+) -> Response {
     let caller = match parts
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
     {
         None => None,
-        Some(header) => match auth::presented_token(header).and_then(|t| auth::authenticate(&hub.state, &t)) {
-            Ok(principal) => Some(principal),
-            Err(_) => return ask_for_credentials(),
-        },
+        Some(header) => {
+            match auth::presented_token(header).and_then(|t| auth::authenticate(&hub.state, &t)) {
+                Ok(principal) => Some(principal),
+                Err(_) => return ask_for_credentials(),
+            }
+        }
     };
     let anonymous = caller.is_none();
     let ctx = Ctx {
@@ -73,11 +85,18 @@ pub async fn serve(hub: Arc<Hub>, parts: Parts, body: Body, owner: String, name:
         now: hub.kit.clock().now_millis(),
     };
     let Some(repo) = hub.state.repo_by_name(&owner, &name) else {
-        return if anonymous { ask_for_credentials() } else { text(StatusCode::NOT_FOUND, "Repository not found.") };
+        return if anonymous {
+            ask_for_credentials()
+        } else {
+            text(StatusCode::NOT_FOUND, "Repository not found.")
+        };
     };
     let access = repo_git::access(&ctx, &repo);
     let pushing = service_path == "/git-receive-pack"
-        || parts.uri.query().is_some_and(|q| q.contains("service=git-receive-pack"));
+        || parts
+            .uri
+            .query()
+            .is_some_and(|q| q.contains("service=git-receive-pack"));
     match access {
         GitAccess::None if anonymous => return ask_for_credentials(),
         GitAccess::None => return text(StatusCode::NOT_FOUND, "Repository not found."),
@@ -146,14 +165,19 @@ mod tests {
         let cases = [
             ("/o/r.git/info/refs", Some(("o", "r", "/info/refs"))),
             ("/o/r/git-upload-pack", Some(("o", "r", "/git-upload-pack"))),
-            ("/o/r.git/git-receive-pack", Some(("o", "r", "/git-receive-pack"))),
+            (
+                "/o/r.git/git-receive-pack",
+                Some(("o", "r", "/git-receive-pack")),
+            ),
             ("/o/info/refs", None),
             ("/o/a/b.git/info/refs", None),
             ("/repos/o/r", None),
         ];
         for (path, expected) in cases {
             let parsed = parse(path);
-            let parsed = parsed.as_ref().map(|(o, r, s)| (o.as_str(), r.as_str(), s.as_str()));
+            let parsed = parsed
+                .as_ref()
+                .map(|(o, r, s)| (o.as_str(), r.as_str(), s.as_str()));
             assert_eq!(parsed, expected, "{path}");
         }
     }

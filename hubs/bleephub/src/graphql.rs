@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{
-    Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Interface, Object,
-    Schema, SimpleObject,
+    Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Interface, Object, Schema,
+    SimpleObject,
 };
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -74,14 +74,20 @@ fn request<'a>(ctx: &Context<'a>) -> &'a Request {
 /// A service error as GraphQL errors look on GitHub (`type` in the extensions).
 fn graphql_error(error: GitHubError, not_found: impl FnOnce() -> String) -> async_graphql::Error {
     match error {
-        GitHubError::NotFound => async_graphql::Error::new(not_found())
-            .extend_with(|_, e| e.set("type", "NOT_FOUND")),
-        GitHubError::Forbidden(message) => async_graphql::Error::new(message)
-            .extend_with(|_, e| e.set("type", "FORBIDDEN")),
+        GitHubError::NotFound => {
+            async_graphql::Error::new(not_found()).extend_with(|_, e| e.set("type", "NOT_FOUND"))
+        }
+        GitHubError::Forbidden(message) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("type", "FORBIDDEN"))
+        }
         GitHubError::ValidationFailed(errors) => async_graphql::Error::new(
             errors
                 .iter()
-                .map(|e| e.message.clone().unwrap_or_else(|| format!("{} is {}", e.field, e.code)))
+                .map(|e| {
+                    e.message
+                        .clone()
+                        .unwrap_or_else(|| format!("{} is {}", e.field, e.code))
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
         )
@@ -101,9 +107,14 @@ fn offset_after(after: Option<&str>) -> async_graphql::Result<usize> {
         .decode(after)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("cursor:v2:").and_then(|n| n.parse::<usize>().ok()))
+        .and_then(|text| {
+            text.strip_prefix("cursor:v2:")
+                .and_then(|n| n.parse::<usize>().ok())
+        })
         .map(|n| n + 1)
-        .ok_or_else(|| async_graphql::Error::new(format!("`{after}` does not appear to be a valid cursor.")))
+        .ok_or_else(|| {
+            async_graphql::Error::new(format!("`{after}` does not appear to be a valid cursor."))
+        })
 }
 
 /// One page of `all` as a connection with `totalCount`, `first` at most 100 as on GitHub.
@@ -124,7 +135,13 @@ fn connection<T: async_graphql::OutputType>(
     let start = offset_after(after.as_deref())?;
     let total = all.len();
     let end = (start + first).min(total);
-    let mut page = Connection::with_additional_fields(start > 0, end < total, TotalCount { total_count: total as i32 });
+    let mut page = Connection::with_additional_fields(
+        start > 0,
+        end < total,
+        TotalCount {
+            total_count: total as i32,
+        },
+    );
     page.edges.extend(
         all.into_iter()
             .enumerate()
@@ -208,8 +225,16 @@ impl User {
     async fn url(&self, ctx: &Context<'_>) -> URI {
         URI(format!("{}/{}", request(ctx).urls.html, self.0.login))
     }
-    async fn avatar_url(&self, ctx: &Context<'_>, #[graphql(name = "size")] _size: Option<i32>) -> URI {
-        URI(format!("{}/avatars/u/{}", request(ctx).urls.html, self.0.id))
+    async fn avatar_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "size")] _size: Option<i32>,
+    ) -> URI {
+        URI(format!(
+            "{}/avatars/u/{}",
+            request(ctx).urls.html,
+            self.0.id
+        ))
     }
     /// The user's repositories (owned, or through organizations with `ownerAffiliations`).
     async fn repositories(
@@ -222,7 +247,15 @@ impl User {
         #[graphql(name = "orderBy")] _order_by: Option<RepositoryOrder>,
         is_fork: Option<bool>,
     ) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
-        repositories_of(ctx, &self.0, first, after, privacy, owner_affiliations, is_fork)
+        repositories_of(
+            ctx,
+            &self.0,
+            first,
+            after,
+            privacy,
+            owner_affiliations,
+            is_fork,
+        )
     }
     async fn organizations(
         &self,
@@ -386,7 +419,12 @@ fn repositories_of(
         })
         .filter(|_| is_fork != Some(true))
         .collect();
-    list.sort_by(|a, b| b.pushed_at.max(Some(b.updated_at)).cmp(&a.pushed_at.max(Some(a.updated_at))).then(b.id.cmp(&a.id)));
+    list.sort_by(|a, b| {
+        b.pushed_at
+            .max(Some(b.updated_at))
+            .cmp(&a.pushed_at.max(Some(a.updated_at)))
+            .then(b.id.cmp(&a.id))
+    });
     connection(list.into_iter().map(Repository).collect(), first, after)
 }
 
@@ -413,7 +451,9 @@ impl Ref {
         "refs/heads/"
     }
     async fn target(&self) -> Option<Commit> {
-        self.target.clone().map(|oid| Commit { oid: GitObjectID(oid) })
+        self.target.clone().map(|oid| Commit {
+            oid: GitObjectID(oid),
+        })
     }
 }
 
@@ -432,7 +472,10 @@ impl Repository {
         self.0.full_name()
     }
     async fn owner(&self, ctx: &Context<'_>) -> RepositoryOwner {
-        owner_of(render::account_or_ghost(&request(ctx).hub.state, &self.0.owner))
+        owner_of(render::account_or_ghost(
+            &request(ctx).hub.state,
+            &self.0.owner,
+        ))
     }
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
@@ -572,29 +615,44 @@ impl Repository {
         let states = states.or_else(|| filter_by.as_ref().and_then(|f| f.states.clone()));
         let filters = issues::ListIssues {
             state: Some("all".into()),
-            labels: labels.or_else(|| filter_by.as_ref().and_then(|f| f.labels.clone())).map(|l| l.join(",")),
+            labels: labels
+                .or_else(|| filter_by.as_ref().and_then(|f| f.labels.clone()))
+                .map(|l| l.join(",")),
             sort: Some(sort.into()),
             direction: Some(direction.into()),
             creator: filter_by.as_ref().and_then(|f| f.created_by.clone()),
             assignee: filter_by.as_ref().and_then(|f| f.assignee.clone()),
             since: None,
         };
-        let (repo, list) = issues::list_for_repo(&request.ctx(), &self.0.owner, &self.0.name, filters)
-            .map_err(|e| graphql_error(e, String::new))?;
+        let (repo, list) =
+            issues::list_for_repo(&request.ctx(), &self.0.owner, &self.0.name, filters)
+                .map_err(|e| graphql_error(e, String::new))?;
         let list = list
             .into_iter()
             .filter(|issue| {
                 states.as_ref().is_none_or(|states| {
-                    states.contains(&if issue.state == "open" { IssueState::Open } else { IssueState::Closed })
+                    states.contains(&if issue.state == "open" {
+                        IssueState::Open
+                    } else {
+                        IssueState::Closed
+                    })
                 })
             })
-            .map(|issue| Issue { repo: repo.clone(), issue })
+            .map(|issue| Issue {
+                repo: repo.clone(),
+                issue,
+            })
             .collect();
         connection(list, first, after)
     }
     async fn issue(&self, ctx: &Context<'_>, number: i32) -> async_graphql::Result<Option<Issue>> {
         let request = request(ctx);
-        match issues::get(&request.ctx(), &self.0.owner, &self.0.name, &number.to_string()) {
+        match issues::get(
+            &request.ctx(),
+            &self.0.owner,
+            &self.0.name,
+            &number.to_string(),
+        ) {
             Ok((repo, issue)) => Ok(Some(Issue { repo, issue })),
             Err(error) => Err(graphql_error(error, || {
                 format!("Could not resolve to an Issue with the number of {number}.")
@@ -675,7 +733,11 @@ impl Issue {
         self.issue.body.clone().unwrap_or_default()
     }
     async fn state(&self) -> IssueState {
-        if self.issue.state == "open" { IssueState::Open } else { IssueState::Closed }
+        if self.issue.state == "open" {
+            IssueState::Open
+        } else {
+            IssueState::Closed
+        }
     }
     async fn state_reason(&self) -> Option<IssueStateReason> {
         match self.issue.state_reason.as_deref()? {
@@ -693,7 +755,12 @@ impl Issue {
         self.issue.locked
     }
     async fn url(&self, ctx: &Context<'_>) -> URI {
-        URI(format!("{}/{}/issues/{}", request(ctx).urls.html, self.repo.full_name(), self.issue.number))
+        URI(format!(
+            "{}/{}/issues/{}",
+            request(ctx).urls.html,
+            self.repo.full_name(),
+            self.issue.number
+        ))
     }
     async fn created_at(&self) -> DateTime {
         DateTime(timestamp(self.issue.created_at))
@@ -721,7 +788,11 @@ impl Issue {
             .issue
             .labels
             .iter()
-            .filter_map(|name| state.labels.get(&crate::model::label_key(self.repo.id, name)))
+            .filter_map(|name| {
+                state
+                    .labels
+                    .get(&crate::model::label_key(self.repo.id, name))
+            })
             .map(Label)
             .collect();
         connection(list, first, after)
@@ -733,7 +804,13 @@ impl Issue {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, User, TotalCount, EmptyFields>> {
         let state = &request(ctx).hub.state;
-        let list = self.issue.assignees.iter().filter_map(|login| state.account(login)).map(User).collect();
+        let list = self
+            .issue
+            .assignees
+            .iter()
+            .filter_map(|login| state.account(login))
+            .map(User)
+            .collect();
         connection(list, first, after)
     }
     async fn comments(
@@ -784,7 +861,9 @@ impl Query {
     /// The authenticated user.
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let request = request(ctx);
-        let caller = request.caller.as_ref().ok_or_else(|| async_graphql::Error::new("This endpoint requires you to be authenticated."))?;
+        let caller = request.caller.as_ref().ok_or_else(|| {
+            async_graphql::Error::new("This endpoint requires you to be authenticated.")
+        })?;
         Ok(User(caller.account.clone()))
     }
     async fn user(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<Option<User>> {
@@ -795,9 +874,15 @@ impl Query {
             })),
         }
     }
-    async fn organization(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<Option<Organization>> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        login: String,
+    ) -> async_graphql::Result<Option<Organization>> {
         match request(ctx).hub.state.account(&login) {
-            Some(account) if account.kind == AccountKind::Organization => Ok(Some(Organization(account))),
+            Some(account) if account.kind == AccountKind::Organization => {
+                Ok(Some(Organization(account)))
+            }
             _ => Err(graphql_error(GitHubError::NotFound, || {
                 format!("Could not resolve to an Organization with the login of '{login}'.")
             })),
@@ -902,8 +987,13 @@ pub fn decode_node_id(id: &str) -> Option<(String, u64)> {
 }
 
 fn repo_by_node(request: &Request, id: &ID) -> async_graphql::Result<crate::model::Repo> {
-    let not_found = || async_graphql::Error::new(format!("Could not resolve to a node with the global id of '{}'", id.0))
-        .extend_with(|_, e| e.set("type", "NOT_FOUND"));
+    let not_found = || {
+        async_graphql::Error::new(format!(
+            "Could not resolve to a node with the global id of '{}'",
+            id.0
+        ))
+        .extend_with(|_, e| e.set("type", "NOT_FOUND"))
+    };
     match decode_node_id(&id.0) {
         Some((kind, number)) if kind == "Repository" => request
             .hub
@@ -916,10 +1006,20 @@ fn repo_by_node(request: &Request, id: &ID) -> async_graphql::Result<crate::mode
     }
 }
 
-fn issue_by_node(request: &Request, id: &ID) -> async_graphql::Result<(crate::model::Repo, crate::model::Issue)> {
-    let not_found = || async_graphql::Error::new(format!("Could not resolve to a node with the global id of '{}'", id.0))
-        .extend_with(|_, e| e.set("type", "NOT_FOUND"));
-    let Some((kind, number)) = decode_node_id(&id.0) else { return Err(not_found()) };
+fn issue_by_node(
+    request: &Request,
+    id: &ID,
+) -> async_graphql::Result<(crate::model::Repo, crate::model::Issue)> {
+    let not_found = || {
+        async_graphql::Error::new(format!(
+            "Could not resolve to a node with the global id of '{}'",
+            id.0
+        ))
+        .extend_with(|_, e| e.set("type", "NOT_FOUND"))
+    };
+    let Some((kind, number)) = decode_node_id(&id.0) else {
+        return Err(not_found());
+    };
     if kind != "Issue" {
         return Err(not_found());
     }
@@ -931,7 +1031,12 @@ fn issue_by_node(request: &Request, id: &ID) -> async_graphql::Result<(crate::mo
         .into_iter()
         .find(|(_, issue)| issue.id == number)
         .ok_or_else(not_found)?;
-    let repo = request.hub.state.repos.get(&crate::model::id_key(issue.repo_id)).ok_or_else(not_found)?;
+    let repo = request
+        .hub
+        .state
+        .repos
+        .get(&crate::model::id_key(issue.repo_id))
+        .ok_or_else(not_found)?;
     if !request.ctx().can_read(&repo) {
         return Err(not_found());
     }
@@ -943,7 +1048,14 @@ fn names_of_labels(request: &Request, ids: &[ID]) -> Vec<serde_json::Value> {
         .filter_map(|id| decode_node_id(&id.0))
         .filter(|(kind, _)| kind == "Label")
         .filter_map(|(_, number)| {
-            request.hub.state.labels.all().into_iter().find(|(_, l)| l.id == number).map(|(_, l)| serde_json::Value::String(l.name))
+            request
+                .hub
+                .state
+                .labels
+                .all()
+                .into_iter()
+                .find(|(_, l)| l.id == number)
+                .map(|(_, l)| serde_json::Value::String(l.name))
         })
         .collect()
 }
@@ -952,7 +1064,16 @@ fn logins_of_users(request: &Request, ids: &[ID]) -> Vec<String> {
     ids.iter()
         .filter_map(|id| decode_node_id(&id.0))
         .filter(|(kind, _)| kind == "User")
-        .filter_map(|(_, number)| request.hub.state.accounts.all().into_iter().find(|(_, a)| a.id == number).map(|(_, a)| a.login))
+        .filter_map(|(_, number)| {
+            request
+                .hub
+                .state
+                .accounts
+                .all()
+                .into_iter()
+                .find(|(_, a)| a.id == number)
+                .map(|(_, a)| a.login)
+        })
         .collect()
 }
 
@@ -960,10 +1081,16 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    async fn create_repository(&self, ctx: &Context<'_>, input: CreateRepositoryInput) -> async_graphql::Result<CreateRepositoryPayload> {
+    async fn create_repository(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRepositoryInput,
+    ) -> async_graphql::Result<CreateRepositoryPayload> {
         let request = request(ctx);
         if input.team_id.is_some() {
-            return Err(async_graphql::Error::new("Teams are not supported by bleephub yet."));
+            return Err(async_graphql::Error::new(
+                "Teams are not supported by bleephub yet.",
+            ));
         }
         let org = match &input.owner_id {
             None => None,
@@ -977,30 +1104,51 @@ impl Mutation {
                         .into_iter()
                         .map(|(_, a)| a)
                         .find(|a| a.id == number)
-                        .ok_or_else(|| async_graphql::Error::new(format!("Could not resolve to a node with the global id of '{}'", id.0)))?;
+                        .ok_or_else(|| {
+                            async_graphql::Error::new(format!(
+                                "Could not resolve to a node with the global id of '{}'",
+                                id.0
+                            ))
+                        })?;
                     (account.kind == AccountKind::Organization).then_some(account.login)
                 }
-                _ => return Err(async_graphql::Error::new(format!("Could not resolve to a node with the global id of '{}'", id.0))),
+                _ => {
+                    return Err(async_graphql::Error::new(format!(
+                        "Could not resolve to a node with the global id of '{}'",
+                        id.0
+                    )));
+                }
             },
         };
         let create = repos::CreateRepo {
             name: input.name,
             description: input.description,
             homepage: input.homepage_url,
-            visibility: Some(match input.visibility {
-                RepositoryVisibility::Public => "public",
-                RepositoryVisibility::Private => "private",
-                RepositoryVisibility::Internal => "internal",
-            }.to_string()),
+            visibility: Some(
+                match input.visibility {
+                    RepositoryVisibility::Public => "public",
+                    RepositoryVisibility::Private => "private",
+                    RepositoryVisibility::Internal => "internal",
+                }
+                .to_string(),
+            ),
             has_wiki: input.has_wiki_enabled,
             has_issues: input.has_issues_enabled,
             is_template: input.template,
             ..Default::default()
         };
-        let repo = repos::create(&request.ctx(), org.as_deref(), create).map_err(|e| graphql_error(e, String::new))?;
-        Ok(CreateRepositoryPayload { repository: Some(Repository(repo)), client_mutation_id: input.client_mutation_id })
+        let repo = repos::create(&request.ctx(), org.as_deref(), create)
+            .map_err(|e| graphql_error(e, String::new))?;
+        Ok(CreateRepositoryPayload {
+            repository: Some(Repository(repo)),
+            client_mutation_id: input.client_mutation_id,
+        })
     }
-    async fn create_issue(&self, ctx: &Context<'_>, input: CreateIssueInput) -> async_graphql::Result<CreateIssuePayload> {
+    async fn create_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateIssueInput,
+    ) -> async_graphql::Result<CreateIssuePayload> {
         let request = request(ctx);
         let repo = repo_by_node(request, &input.repository_id)?;
         let create = issues::CreateIssue {
@@ -1012,9 +1160,16 @@ impl Mutation {
         };
         let (repo, issue) = issues::create(&request.ctx(), &repo.owner, &repo.name, create)
             .map_err(|e| graphql_error(e, String::new))?;
-        Ok(CreateIssuePayload { issue: Some(Issue { repo, issue }), client_mutation_id: input.client_mutation_id })
+        Ok(CreateIssuePayload {
+            issue: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
     }
-    async fn close_issue(&self, ctx: &Context<'_>, input: CloseIssueInput) -> async_graphql::Result<IssuePayload> {
+    async fn close_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseIssueInput,
+    ) -> async_graphql::Result<IssuePayload> {
         let request = request(ctx);
         let (repo, issue) = issue_by_node(request, &input.issue_id)?;
         let reason = input.state_reason.map(|r| match r {
@@ -1027,19 +1182,48 @@ impl Mutation {
             state_reason: reason.map(String::from),
             ..Default::default()
         };
-        let (repo, issue) = issues::update(&request.ctx(), &repo.owner, &repo.name, &issue.number.to_string(), update)
-            .map_err(|e| graphql_error(e, String::new))?;
-        Ok(IssuePayload { issue: Some(Issue { repo, issue }), client_mutation_id: input.client_mutation_id })
+        let (repo, issue) = issues::update(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+            update,
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        Ok(IssuePayload {
+            issue: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
     }
-    async fn reopen_issue(&self, ctx: &Context<'_>, input: ReopenIssueInput) -> async_graphql::Result<IssuePayload> {
+    async fn reopen_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: ReopenIssueInput,
+    ) -> async_graphql::Result<IssuePayload> {
         let request = request(ctx);
         let (repo, issue) = issue_by_node(request, &input.issue_id)?;
-        let update = issues::UpdateIssue { state: Some("open".into()), ..Default::default() };
-        let (repo, issue) = issues::update(&request.ctx(), &repo.owner, &repo.name, &issue.number.to_string(), update)
-            .map_err(|e| graphql_error(e, String::new))?;
-        Ok(IssuePayload { issue: Some(Issue { repo, issue }), client_mutation_id: input.client_mutation_id })
+        let update = issues::UpdateIssue {
+            state: Some("open".into()),
+            ..Default::default()
+        };
+        let (repo, issue) = issues::update(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+            update,
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        Ok(IssuePayload {
+            issue: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
     }
-    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> async_graphql::Result<AddCommentPayload> {
+    async fn add_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: AddCommentInput,
+    ) -> async_graphql::Result<AddCommentPayload> {
         let request = request(ctx);
         let (repo, issue) = issue_by_node(request, &input.subject_id)?;
         let (repo, comment) = issues::create_comment(
@@ -1050,8 +1234,13 @@ impl Mutation {
             issues::CommentBody { body: input.body },
         )
         .map_err(|e| graphql_error(e, String::new))?;
-        let (repo, issue) = issues::get(&request.ctx(), &repo.owner, &repo.name, &issue.number.to_string())
-            .map_err(|e| graphql_error(e, String::new))?;
+        let (repo, issue) = issues::get(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
         Ok(AddCommentPayload {
             comment_edge: Some(Edge::new(cursor(0), IssueComment(comment))),
             subject: Some(Issue { repo, issue }),
@@ -1075,7 +1264,10 @@ pub fn schema() -> &'static GitHubSchema {
 fn json(status: http::StatusCode, body: &serde_json::Value, request_id: &str) -> Response {
     let mut response = (
         status,
-        [(http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        [(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
         serde_json::to_vec(body).unwrap_or_default(),
     )
         .into_response();
@@ -1087,10 +1279,22 @@ fn json(status: http::StatusCode, body: &serde_json::Value, request_id: &str) ->
 
 /// `POST /graphql`: GitHub requires a token (401 otherwise), takes `{"query","variables",
 /// "operationName"}` and answers 200 with `data` and `errors`.
-pub async fn serve(hub: Arc<Hub>, parts: Parts, body: Body, context: Option<RequestContext>, request_id: String) -> Response {
-    let caller = match parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+pub async fn serve(
+    hub: Arc<Hub>,
+    parts: Parts,
+    body: Body,
+    context: Option<RequestContext>,
+    request_id: String,
+) -> Response {
+    let caller = match parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         None => None,
-        Some(header) => auth::presented_token(header).and_then(|t| auth::authenticate(&hub.state, &t)).ok(),
+        Some(header) => auth::presented_token(header)
+            .and_then(|t| auth::authenticate(&hub.state, &t))
+            .ok(),
     };
     let Some(caller) = caller else {
         let body = serde_json::json!({
@@ -1115,8 +1319,14 @@ pub async fn serve(hub: Arc<Hub>, parts: Parts, body: Body, context: Option<Requ
         }
     };
     let authority = match context.as_ref() {
-        Some(RequestContext { host: Some(host), port: Some(port), .. }) => format!("{host}:{port}"),
-        Some(RequestContext { host: Some(host), .. }) => host.clone(),
+        Some(RequestContext {
+            host: Some(host),
+            port: Some(port),
+            ..
+        }) => format!("{host}:{port}"),
+        Some(RequestContext {
+            host: Some(host), ..
+        }) => host.clone(),
         _ => "localhost".into(),
     };
     let scheme = context.as_ref().map_or("http", |c| c.scheme.as_str());
@@ -1138,7 +1348,10 @@ mod tests {
 
     #[test]
     fn node_ids_decode() {
-        assert_eq!(decode_node_id(&node_id("Issue", 7)), Some(("Issue".into(), 7)));
+        assert_eq!(
+            decode_node_id(&node_id("Issue", 7)),
+            Some(("Issue".into(), 7))
+        );
         assert_eq!(decode_node_id("nope"), None);
     }
 
@@ -1151,7 +1364,13 @@ mod tests {
     #[test]
     fn introspection_names_githubs_types() {
         let sdl = schema().sdl();
-        for needle in ["type Repository", "defaultBranchRef", "nameWithOwner", "interface RepositoryOwner", "createIssue"] {
+        for needle in [
+            "type Repository",
+            "defaultBranchRef",
+            "nameWithOwner",
+            "interface RepositoryOwner",
+            "createIssue",
+        ] {
             assert!(sdl.contains(needle), "{needle}");
         }
     }

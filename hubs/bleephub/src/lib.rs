@@ -117,7 +117,10 @@ impl Hub {
     }
 
     /// Runs `hook` after every push that changed refs (the workflow engine starts here).
-    pub fn on_push(&self, hook: impl Fn(&model::Repo, &[simkit::git::RefUpdate]) + Send + Sync + 'static) {
+    pub fn on_push(
+        &self,
+        hook: impl Fn(&model::Repo, &[simkit::git::RefUpdate]) + Send + Sync + 'static,
+    ) {
         self.push_hooks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -125,7 +128,12 @@ impl Hub {
     }
 
     pub(crate) fn run_push_hooks(&self, repo: &model::Repo, updates: &[simkit::git::RefUpdate]) {
-        for hook in self.push_hooks.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for hook in self
+            .push_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             hook(repo, updates);
         }
     }

@@ -209,7 +209,11 @@ impl State {
 }
 
 /// The next ID of `counter` (`user`, `repository`, `issue`, ...), inside `txn`.
-pub fn next_id(txn: &mut Txn<'_>, counters: &Collection<u64>, counter: &str) -> Result<u64, StoreError> {
+pub fn next_id(
+    txn: &mut Txn<'_>,
+    counters: &Collection<u64>,
+    counter: &str,
+) -> Result<u64, StoreError> {
     let next = txn.get(counters, counter)?.unwrap_or(0) + 1;
     txn.insert(counters, counter, next)?;
     Ok(next)
@@ -220,7 +224,11 @@ pub fn id_key(id: u64) -> String {
 }
 
 pub fn repo_name_key(owner: &str, name: &str) -> String {
-    format!("{}/{}", owner.to_ascii_lowercase(), name.to_ascii_lowercase())
+    format!(
+        "{}/{}",
+        owner.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
 }
 
 pub fn membership_key(org: &str, user: &str) -> String {

@@ -69,7 +69,10 @@ impl Page {
         };
         let mut links = Vec::new();
         if self.page > 1 {
-            links.push(format!("{}; rel=\"prev\"", page_url((self.page - 1).min(last))));
+            links.push(format!(
+                "{}; rel=\"prev\"",
+                page_url((self.page - 1).min(last))
+            ));
         }
         if self.page < last {
             links.push(format!("{}; rel=\"next\"", page_url(self.page + 1)));
@@ -102,14 +105,21 @@ mod tests {
             (query(&[("per_page", "2"), ("page", "3")]), (3, 2)),
         ];
         for (input, (page, per_page)) in cases {
-            assert_eq!(Page::from_query(&input), Page { page, per_page }, "{input:?}");
+            assert_eq!(
+                Page::from_query(&input),
+                Page { page, per_page },
+                "{input:?}"
+            );
         }
     }
 
     #[test]
     fn links_name_neighbours_in_githubs_order() {
         let q = query(&[("per_page", "2"), ("state", "all")]);
-        let middle = Page { page: 2, per_page: 2 };
+        let middle = Page {
+            page: 2,
+            per_page: 2,
+        };
         assert_eq!(
             middle.link("http://h/x", &q, 5).unwrap(),
             "<http://h/x?per_page=2&state=all&page=1>; rel=\"prev\", \
@@ -117,7 +127,14 @@ mod tests {
              <http://h/x?per_page=2&state=all&page=3>; rel=\"last\", \
              <http://h/x?per_page=2&state=all&page=1>; rel=\"first\""
         );
-        assert_eq!(Page { page: 1, per_page: 30 }.link("http://h/x", &q, 5), None);
+        assert_eq!(
+            Page {
+                page: 1,
+                per_page: 30
+            }
+            .link("http://h/x", &q, 5),
+            None
+        );
         assert_eq!(middle.slice(vec![1, 2, 3, 4, 5]), vec![3, 4]);
     }
 }

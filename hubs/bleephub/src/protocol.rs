@@ -99,9 +99,8 @@ impl Call<'_> {
     }
 
     fn input<T: DeserializeOwned>(&self) -> Result<T, GitHubError> {
-        serde_json::from_value(self.body.clone()).map_err(|error| {
-            GitHubError::InvalidRequest(format!("Invalid request.\n\n{error}"))
-        })
+        serde_json::from_value(self.body.clone())
+            .map_err(|error| GitHubError::InvalidRequest(format!("Invalid request.\n\n{error}")))
     }
 
     /// One page of `all`, rendered, with its `Link` header.
@@ -140,7 +139,9 @@ fn accepted_scopes(op: Op) -> &'static str {
         | Op::OrgsListMembers
         | Op::OrgsCheckMembershipForUser
         | Op::OrgsGetMembershipForUser
-        | Op::OrgsUpdateMembershipForAuthenticatedUser => "admin:org, read:org, repo, user, write:org",
+        | Op::OrgsUpdateMembershipForAuthenticatedUser => {
+            "admin:org, read:org, repo, user, write:org"
+        }
         Op::OrgsSetMembershipForUser | Op::OrgsRemoveMembershipForUser => "admin:org",
         Op::ReposCreateForAuthenticatedUser | Op::ReposCreateInOrg => "public_repo, repo",
         Op::ReposDelete => "delete_repo",
@@ -149,10 +150,7 @@ fn accepted_scopes(op: Op) -> &'static str {
 }
 
 async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
-    let context = request
-        .extensions()
-        .get::<RequestContext>()
-        .cloned();
+    let context = request.extensions().get::<RequestContext>().cloned();
     let request_id = context
         .as_ref()
         .map_or_else(String::new, |c| github_request_id(&c.id));
@@ -302,17 +300,35 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
             return error_response(&error, matched.documentation_url, headers);
         }
     };
-    finish(&hub, reply, &parts.method, &parts.headers, headers, &caller_key)
+    finish(
+        &hub,
+        reply,
+        &parts.method,
+        &parts.headers,
+        headers,
+        &caller_key,
+    )
 }
 
 /// GitHub's request IDs look like `C0DE:1F2A:3B4C5D:6E7F80:65A1B2C3`; ours are the kit's ID in
 /// that upper-case, colon-separated form.
 fn github_request_id(id: &str) -> String {
-    let hex: String = id.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_uppercase();
+    let hex: String = id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_uppercase();
     if hex.len() < 28 {
         return hex;
     }
-    format!("{}:{}:{}:{}:{}", &hex[0..4], &hex[4..8], &hex[8..14], &hex[14..20], &hex[20..28])
+    format!(
+        "{}:{}:{}:{}:{}",
+        &hex[0..4],
+        &hex[4..8],
+        &hex[8..14],
+        &hex[14..20],
+        &hex[20..28]
+    )
 }
 
 fn base_headers(request_id: &str) -> HeaderMap {
@@ -320,8 +336,14 @@ fn base_headers(request_id: &str) -> HeaderMap {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-github-request-id", value);
     }
-    headers.insert("x-github-media-type", HeaderValue::from_static("github.v3; format=json"));
-    headers.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
+    headers.insert(
+        "x-github-media-type",
+        HeaderValue::from_static("github.v3; format=json"),
+    );
+    headers.insert(
+        "x-github-api-version-selected",
+        HeaderValue::from_static("2022-11-28"),
+    );
     headers.insert(
         "access-control-expose-headers",
         HeaderValue::from_static("ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset"),
@@ -360,20 +382,25 @@ fn error_response(error: &GitHubError, documentation_url: &str, headers: HeaderM
 /// Reads a JSON body: an empty body is `{}`; text that is not JSON is GitHub's 400 `Problems
 /// parsing JSON`; a value that breaks the operation's schema its 422.
 async fn read_json(body: Body, limit: usize, operation_id: &str) -> Result<Value, GitHubError> {
-    let bytes = simkit::body::collect(body, limit).await.map_err(|error| match error {
-        simkit::body::BodyError::TooLarge { .. } => {
-            GitHubError::BadRequest("Body is too large".into())
-        }
-        simkit::body::BodyError::Read(_) => GitHubError::ProblemsParsingJson,
-    })?;
+    let bytes = simkit::body::collect(body, limit)
+        .await
+        .map_err(|error| match error {
+            simkit::body::BodyError::TooLarge { .. } => {
+                GitHubError::BadRequest("Body is too large".into())
+            }
+            simkit::body::BodyError::Read(_) => GitHubError::ProblemsParsingJson,
+        })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         let empty = Value::Object(Default::default());
         spec::validate_request(operation_id, &empty).map_err(GitHubError::InvalidRequest)?;
         return Ok(empty);
     }
-    let value: Value = serde_json::from_slice(&bytes).map_err(|_| GitHubError::ProblemsParsingJson)?;
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|_| GitHubError::ProblemsParsingJson)?;
     if !value.is_object() {
-        return Err(GitHubError::BadRequest("Body should be a JSON object".into()));
+        return Err(GitHubError::BadRequest(
+            "Body should be a JSON object".into(),
+        ));
     }
     spec::validate_request(operation_id, &value).map_err(GitHubError::InvalidRequest)?;
     Ok(value)
@@ -389,10 +416,18 @@ fn finish(
     mut headers: HeaderMap,
     caller_key: &str,
 ) -> Response {
-    if let Some(link) = reply.link.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
+    if let Some(link) = reply
+        .link
+        .as_deref()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
         headers.insert(http::header::LINK, link);
     }
-    if let Some(location) = reply.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
+    if let Some(location) = reply
+        .location
+        .as_deref()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
         headers.insert(http::header::LOCATION, location);
     }
     let Some(body) = reply.body else {
@@ -408,7 +443,8 @@ fn finish(
             .flat_map(|v| v.split(','))
             .any(|candidate| {
                 let candidate = candidate.trim();
-                candidate == "*" || candidate.trim_start_matches("W/") == etag.trim_start_matches("W/")
+                candidate == "*"
+                    || candidate.trim_start_matches("W/") == etag.trim_start_matches("W/")
             });
         if let Ok(value) = HeaderValue::from_str(&etag) {
             headers.insert(http::header::ETAG, value);
@@ -465,10 +501,12 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             core["resource"] = "core".into();
             // Only the core budget is counted; bleephub serves no search or GraphQL budget
             // of its own yet, so theirs show nothing used.
-            let unused = |limit: u32, resource: &str| serde_json::json!({
-                "limit": limit, "used": 0, "remaining": limit,
-                "reset": quota.reset, "resource": resource,
-            });
+            let unused = |limit: u32, resource: &str| {
+                serde_json::json!({
+                    "limit": limit, "used": 0, "remaining": limit,
+                    "reset": quota.reset, "resource": resource,
+                })
+            };
             Reply::ok(serde_json::json!({
                 "resources": {
                     "core": core,
@@ -499,33 +537,42 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             let counts = users::counts(ctx, &org.login);
             Reply::ok(render::org_full(urls, &org, counts))
         }
-        Op::OrgsListForAuthenticatedUser => {
-            call.page(orgs::list_for_authenticated_user(ctx)?, |org| render::org_simple(urls, org))
-        }
-        Op::OrgsListForUser => call.page(orgs::list_for_user(ctx, call.param("username"))?, |org| {
-            render::org_simple(urls, org)
-        }),
+        Op::OrgsListForAuthenticatedUser => call
+            .page(orgs::list_for_authenticated_user(ctx)?, |org| {
+                render::org_simple(urls, org)
+            }),
+        Op::OrgsListForUser => call
+            .page(orgs::list_for_user(ctx, call.param("username"))?, |org| {
+                render::org_simple(urls, org)
+            }),
         Op::OrgsListMembers => {
             let role = call.query("role");
-            call.page(orgs::list_members(ctx, call.param("org"), role.as_deref())?, |user| {
-                render::simple_user(urls, user)
-            })
+            call.page(
+                orgs::list_members(ctx, call.param("org"), role.as_deref())?,
+                |user| render::simple_user(urls, user),
+            )
         }
         Op::OrgsCheckMembershipForUser => {
             orgs::check_membership(ctx, call.param("org"), call.param("username"))?;
             Reply::no_content()
         }
         Op::OrgsGetMembershipForUser => {
-            let (membership, org, user) = orgs::get_membership(ctx, call.param("org"), call.param("username"))?;
+            let (membership, org, user) =
+                orgs::get_membership(ctx, call.param("org"), call.param("username"))?;
             Reply::ok(render::membership(urls, &membership, &org, &user))
         }
         Op::OrgsSetMembershipForUser => {
-            let (membership, org, user) =
-                orgs::set_membership(ctx, call.param("org"), call.param("username"), call.input()?)?;
+            let (membership, org, user) = orgs::set_membership(
+                ctx,
+                call.param("org"),
+                call.param("username"),
+                call.input()?,
+            )?;
             Reply::ok(render::membership(urls, &membership, &org, &user))
         }
         Op::OrgsUpdateMembershipForAuthenticatedUser => {
-            let (membership, org, user) = orgs::update_own_membership(ctx, call.param("org"), call.input()?)?;
+            let (membership, org, user) =
+                orgs::update_own_membership(ctx, call.param("org"), call.input()?)?;
             Reply::ok(render::membership(urls, &membership, &org, &user))
         }
         Op::OrgsRemoveMembershipForUser => {
@@ -552,7 +599,12 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             let repo = repos::create(ctx, Some(call.param("org")), call.input()?)?;
             Reply::created(render_repo(ctx, urls, &repo, true))
         }
-        Op::ReposGet => Reply::ok(render_repo(ctx, urls, &repos::get(ctx, owner, repo_name)?, true)),
+        Op::ReposGet => Reply::ok(render_repo(
+            ctx,
+            urls,
+            &repos::get(ctx, owner, repo_name)?,
+            true,
+        )),
         Op::ReposUpdate => {
             let repo = repos::update(ctx, owner, repo_name, call.input()?)?;
             Reply::ok(render_repo(ctx, urls, &repo, true))
@@ -583,27 +635,48 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             Reply::ok(render::issue(urls, state, &repo, &issue))
         }
         Op::IssuesUpdate => {
-            let (repo, issue) =
-                issues::update(ctx, owner, repo_name, call.param("issue_number"), call.input()?)?;
+            let (repo, issue) = issues::update(
+                ctx,
+                owner,
+                repo_name,
+                call.param("issue_number"),
+                call.input()?,
+            )?;
             Reply::ok(render::issue(urls, state, &repo, &issue))
         }
         Op::IssuesListComments => {
-            let (repo, list) =
-                issues::list_comments(ctx, owner, repo_name, call.param("issue_number"), call.since()?)?;
+            let (repo, list) = issues::list_comments(
+                ctx,
+                owner,
+                repo_name,
+                call.param("issue_number"),
+                call.since()?,
+            )?;
             call.page(list, |comment| render::comment(urls, state, &repo, comment))
         }
         Op::IssuesCreateComment => {
-            let (repo, comment) =
-                issues::create_comment(ctx, owner, repo_name, call.param("issue_number"), call.input()?)?;
+            let (repo, comment) = issues::create_comment(
+                ctx,
+                owner,
+                repo_name,
+                call.param("issue_number"),
+                call.input()?,
+            )?;
             Reply::created(render::comment(urls, state, &repo, &comment))
         }
         Op::IssuesGetComment => {
-            let (repo, comment) = issues::get_comment(ctx, owner, repo_name, call.param("comment_id"))?;
+            let (repo, comment) =
+                issues::get_comment(ctx, owner, repo_name, call.param("comment_id"))?;
             Reply::ok(render::comment(urls, state, &repo, &comment))
         }
         Op::IssuesUpdateComment => {
-            let (repo, comment) =
-                issues::update_comment(ctx, owner, repo_name, call.param("comment_id"), call.input()?)?;
+            let (repo, comment) = issues::update_comment(
+                ctx,
+                owner,
+                repo_name,
+                call.param("comment_id"),
+                call.input()?,
+            )?;
             Reply::ok(render::comment(urls, state, &repo, &comment))
         }
         Op::IssuesDeleteComment => {
@@ -623,7 +696,8 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             Reply::ok(render::label(urls, &repo, &label))
         }
         Op::IssuesUpdateLabel => {
-            let (repo, label) = labels::update(ctx, owner, repo_name, call.param("name"), call.input()?)?;
+            let (repo, label) =
+                labels::update(ctx, owner, repo_name, call.param("name"), call.input()?)?;
             Reply::ok(render::label(urls, &repo, &label))
         }
         Op::IssuesDeleteLabel => {
@@ -647,4 +721,3 @@ impl simkit::server::ErrorRenderer for KitErrors {
         error_response(&error, DOCS, base_headers(&github_request_id(&request.id)))
     }
 }
-

@@ -99,7 +99,10 @@ impl RateLimits {
     }
 
     pub fn clear(&self) {
-        self.windows.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

@@ -534,13 +534,35 @@ mod tests {
     #[test]
     fn urls_follow_the_host_the_client_used() {
         let cases = [
-            ("http", "api.github.localhost", false, "http://api.github.localhost", "http://github.localhost"),
-            ("https", "localhost:5555", true, "https://localhost:5555/api/v3", "https://localhost:5555"),
-            ("http", "127.0.0.1:5555", false, "http://127.0.0.1:5555", "http://127.0.0.1:5555"),
+            (
+                "http",
+                "api.github.localhost",
+                false,
+                "http://api.github.localhost",
+                "http://github.localhost",
+            ),
+            (
+                "https",
+                "localhost:5555",
+                true,
+                "https://localhost:5555/api/v3",
+                "https://localhost:5555",
+            ),
+            (
+                "http",
+                "127.0.0.1:5555",
+                false,
+                "http://127.0.0.1:5555",
+                "http://127.0.0.1:5555",
+            ),
         ];
         for (scheme, authority, enterprise, api, html) in cases {
             let urls = Urls::new(scheme, authority, enterprise);
-            assert_eq!((urls.api.as_str(), urls.html.as_str()), (api, html), "{authority}");
+            assert_eq!(
+                (urls.api.as_str(), urls.html.as_str()),
+                (api, html),
+                "{authority}"
+            );
         }
     }
 

@@ -299,14 +299,26 @@ mod tests {
             ("GET", "/user", Some(Op::UsersGetAuthenticated)),
             ("GET", "/repos/o/r", Some(Op::ReposGet)),
             ("GET", "/repos/o/r/", Some(Op::ReposGet)),
-            ("GET", "/repos/o/r/issues/comments/5", Some(Op::IssuesGetComment)),
-            ("GET", "/repos/o/r/issues/5/comments", Some(Op::IssuesListComments)),
+            (
+                "GET",
+                "/repos/o/r/issues/comments/5",
+                Some(Op::IssuesGetComment),
+            ),
+            (
+                "GET",
+                "/repos/o/r/issues/5/comments",
+                Some(Op::IssuesListComments),
+            ),
             ("PUT", "/repos/o/r", None),
             ("GET", "/repos/o", None),
             ("GET", "/nothing/here", None),
         ];
         for (method, path, expected) in cases {
-            assert_eq!(route(method, path).map(|m| m.op), expected, "{method} {path}");
+            assert_eq!(
+                route(method, path).map(|m| m.op),
+                expected,
+                "{method} {path}"
+            );
         }
         let label = route("GET", "/repos/o/r/labels/good%20first%20issue").unwrap();
         assert_eq!(label.param("name"), "good first issue");

@@ -23,7 +23,10 @@ pub fn internal(error: GitError) -> GitHubError {
 /// The signature GitHub puts on commits it makes for a user: the noreply address.
 pub fn signature(account: &Account, now_millis: i64) -> Signature {
     Signature {
-        name: account.name.clone().unwrap_or_else(|| account.login.clone()),
+        name: account
+            .name
+            .clone()
+            .unwrap_or_else(|| account.login.clone()),
         email: format!("{}+{}@users.noreply.github.com", account.id, account.login),
         time: now_millis.div_euclid(1000),
         offset_minutes: 0,
@@ -59,7 +62,8 @@ pub fn access(ctx: &Ctx<'_>, repo: &Repo) -> GitAccess {
     if !ctx.can_read(repo) {
         return GitAccess::None;
     }
-    if ctx.caller.is_some() && ctx.write_scope(repo) && ctx.permissions(repo).push && !repo.archived {
+    if ctx.caller.is_some() && ctx.write_scope(repo) && ctx.permissions(repo).push && !repo.archived
+    {
         GitAccess::Push
     } else {
         GitAccess::Fetch

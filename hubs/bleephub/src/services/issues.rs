@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::Ctx;
 use crate::error::{FieldError, GitHubError};
-use crate::model::{self, Comment, Issue, Label, Repo, comment_key, id_key, issue_key, repo_prefix};
+use crate::model::{
+    self, Comment, Issue, Label, Repo, comment_key, id_key, issue_key, repo_prefix,
+};
 
 /// `POST /repos/{owner}/{repo}/issues`. `title` may be a string or a number, `labels` names or
 /// `{"name": ...}` objects, as GitHub's schema allows.
@@ -67,7 +69,9 @@ fn label_names(labels: &[Value]) -> Vec<String> {
 fn usable_repo(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<Repo, GitHubError> {
     let repo = ctx.readable_repo(owner, name)?;
     if !repo.has_issues {
-        return Err(GitHubError::Gone("Issues are disabled for this repo".into()));
+        return Err(GitHubError::Gone(
+            "Issues are disabled for this repo".into(),
+        ));
     }
     Ok(repo)
 }
@@ -81,12 +85,18 @@ fn commentable_repo(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<Repo, GitH
         return Err(GitHubError::NotFound);
     }
     if repo.archived {
-        return Err(GitHubError::Forbidden("Repository was archived so is read-only.".into()));
+        return Err(GitHubError::Forbidden(
+            "Repository was archived so is read-only.".into(),
+        ));
     }
     Ok(repo)
 }
 
-fn check_assignees(ctx: &Ctx<'_>, repo: &Repo, assignees: &[String]) -> Result<Vec<String>, GitHubError> {
+fn check_assignees(
+    ctx: &Ctx<'_>,
+    repo: &Repo,
+    assignees: &[String],
+) -> Result<Vec<String>, GitHubError> {
     let mut logins = Vec::new();
     for login in assignees {
         match ctx.hub.state.account(login) {
@@ -146,23 +156,36 @@ fn resolve_labels(
     Ok(resolved)
 }
 
-pub fn create(ctx: &Ctx<'_>, owner: &str, name: &str, input: CreateIssue) -> Result<(Repo, Issue), GitHubError> {
+pub fn create(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    input: CreateIssue,
+) -> Result<(Repo, Issue), GitHubError> {
     let repo = commentable_repo(ctx, owner, name)?;
     let caller = ctx.require_caller()?.login().to_string();
-    let title = title_text(&input.title).filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        GitHubError::ValidationFailed(vec![FieldError::new("Issue", "title", "missing_field")])
-    })?;
+    let title = title_text(&input.title)
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            GitHubError::ValidationFailed(vec![FieldError::new("Issue", "title", "missing_field")])
+        })?;
     let can_push = ctx.permissions(&repo).push;
     let mut assignees = input.assignees.unwrap_or_default();
     if let Some(one) = input.assignee {
         assignees.insert(0, one);
     }
-    let assignees = if can_push { check_assignees(ctx, &repo, &assignees)? } else { Vec::new() };
+    let assignees = if can_push {
+        check_assignees(ctx, &repo, &assignees)?
+    } else {
+        Vec::new()
+    };
     let labels = label_names(&input.labels.unwrap_or_default());
     let state = &ctx.hub.state;
     let now = ctx.now;
     state.store.transaction(|txn| {
-        let mut current = txn.get(&state.repos, &id_key(repo.id))?.ok_or(GitHubError::NotFound)?;
+        let mut current = txn
+            .get(&state.repos, &id_key(repo.id))?
+            .ok_or(GitHubError::NotFound)?;
         current.last_number += 1;
         current.open_issues += 1;
         let number = current.last_number;
@@ -192,23 +215,46 @@ pub fn create(ctx: &Ctx<'_>, owner: &str, name: &str, input: CreateIssue) -> Res
     })
 }
 
-pub fn get(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str) -> Result<(Repo, Issue), GitHubError> {
+pub fn get(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    number: &str,
+) -> Result<(Repo, Issue), GitHubError> {
     let repo = usable_repo(ctx, owner, name)?;
     let number: u64 = number.parse().map_err(|_| GitHubError::NotFound)?;
-    let issue = ctx.hub.state.issues.get(&issue_key(repo.id, number)).ok_or(GitHubError::NotFound)?;
+    let issue = ctx
+        .hub
+        .state
+        .issues
+        .get(&issue_key(repo.id, number))
+        .ok_or(GitHubError::NotFound)?;
     Ok((repo, issue))
 }
 
-pub fn list_for_repo(ctx: &Ctx<'_>, owner: &str, name: &str, filters: ListIssues) -> Result<(Repo, Vec<Issue>), GitHubError> {
+pub fn list_for_repo(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    filters: ListIssues,
+) -> Result<(Repo, Vec<Issue>), GitHubError> {
     let repo = usable_repo(ctx, owner, name)?;
     let state_filter = filters.state.as_deref().unwrap_or("open");
     if !matches!(state_filter, "open" | "closed" | "all") {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("Issue", "state", "invalid")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Issue", "state", "invalid",
+        )]));
     }
     let wanted_labels: Vec<String> = filters
         .labels
         .as_deref()
-        .map(|labels| labels.split(',').map(|l| l.trim().to_lowercase()).filter(|l| !l.is_empty()).collect())
+        .map(|labels| {
+            labels
+                .split(',')
+                .map(|l| l.trim().to_lowercase())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     let mut issues: Vec<Issue> = ctx
         .hub
@@ -223,12 +269,20 @@ pub fn list_for_repo(ctx: &Ctx<'_>, owner: &str, name: &str, filters: ListIssues
                 .iter()
                 .all(|wanted| issue.labels.iter().any(|l| l.to_lowercase() == *wanted))
         })
-        .filter(|issue| filters.creator.as_ref().is_none_or(|c| issue.user.eq_ignore_ascii_case(c)))
+        .filter(|issue| {
+            filters
+                .creator
+                .as_ref()
+                .is_none_or(|c| issue.user.eq_ignore_ascii_case(c))
+        })
         .filter(|issue| match filters.assignee.as_deref() {
             None | Some("*") if filters.assignee.is_none() => true,
             Some("*") => !issue.assignees.is_empty(),
             Some("none") => issue.assignees.is_empty(),
-            Some(login) => issue.assignees.iter().any(|a| a.eq_ignore_ascii_case(login)),
+            Some(login) => issue
+                .assignees
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(login)),
             None => true,
         })
         .filter(|issue| filters.since.is_none_or(|since| issue.updated_at >= since))
@@ -247,7 +301,13 @@ pub fn list_for_repo(ctx: &Ctx<'_>, owner: &str, name: &str, filters: ListIssues
     Ok((repo, issues))
 }
 
-pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, input: UpdateIssue) -> Result<(Repo, Issue), GitHubError> {
+pub fn update(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    number: &str,
+    input: UpdateIssue,
+) -> Result<(Repo, Issue), GitHubError> {
     let repo = commentable_repo(ctx, owner, name)?;
     let caller = ctx.require_caller()?.login().to_string();
     let number: u64 = number.parse().map_err(|_| GitHubError::NotFound)?;
@@ -255,17 +315,34 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, input: Updat
     if let Some(state) = &input.state
         && !matches!(state.as_str(), "open" | "closed")
     {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("Issue", "state", "invalid")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Issue", "state", "invalid",
+        )]));
     }
     if let Some(reason) = &input.state_reason
-        && !matches!(reason.as_str(), "completed" | "not_planned" | "duplicate" | "reopened")
+        && !matches!(
+            reason.as_str(),
+            "completed" | "not_planned" | "duplicate" | "reopened"
+        )
     {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("Issue", "state_reason", "invalid")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Issue",
+            "state_reason",
+            "invalid",
+        )]));
     }
     let title = match &input.title {
-        Some(title) => Some(title_text(title).filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-            GitHubError::ValidationFailed(vec![FieldError::new("Issue", "title", "missing_field")])
-        })?),
+        Some(title) => Some(
+            title_text(title)
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| {
+                    GitHubError::ValidationFailed(vec![FieldError::new(
+                        "Issue",
+                        "title",
+                        "missing_field",
+                    )])
+                })?,
+        ),
         None => None,
     };
     let assignees = match (&input.assignees, &input.assignee) {
@@ -279,9 +356,13 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, input: Updat
         let key = issue_key(repo.id, number);
         let mut issue = txn.get(&state.issues, &key)?.ok_or(GitHubError::NotFound)?;
         if !can_push && !issue.user.eq_ignore_ascii_case(&caller) {
-            return Err(GitHubError::Forbidden("Must have push access to repository".into()));
+            return Err(GitHubError::Forbidden(
+                "Must have push access to repository".into(),
+            ));
         }
-        let mut current = txn.get(&state.repos, &id_key(repo.id))?.ok_or(GitHubError::NotFound)?;
+        let mut current = txn
+            .get(&state.repos, &id_key(repo.id))?
+            .ok_or(GitHubError::NotFound)?;
         if let Some(title) = title {
             issue.title = title;
         }
@@ -294,7 +375,12 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, input: Updat
             if new_state == "closed" {
                 issue.closed_at = Some(now);
                 issue.closed_by = Some(caller.clone());
-                issue.state_reason = Some(input.state_reason.clone().unwrap_or_else(|| "completed".into()));
+                issue.state_reason = Some(
+                    input
+                        .state_reason
+                        .clone()
+                        .unwrap_or_else(|| "completed".into()),
+                );
                 current.open_issues = current.open_issues.saturating_sub(1);
             } else {
                 issue.closed_at = None;
@@ -329,7 +415,13 @@ pub struct CommentBody {
     pub body: String,
 }
 
-pub fn list_comments(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, since: Option<i64>) -> Result<(Repo, Vec<Comment>), GitHubError> {
+pub fn list_comments(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    number: &str,
+    since: Option<i64>,
+) -> Result<(Repo, Vec<Comment>), GitHubError> {
     let (repo, issue) = get(ctx, owner, name, number)?;
     let comments = ctx
         .hub
@@ -344,12 +436,22 @@ pub fn list_comments(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, since
     Ok((repo, comments))
 }
 
-pub fn create_comment(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, input: CommentBody) -> Result<(Repo, Comment), GitHubError> {
+pub fn create_comment(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    number: &str,
+    input: CommentBody,
+) -> Result<(Repo, Comment), GitHubError> {
     let repo = commentable_repo(ctx, owner, name)?;
     let caller = ctx.require_caller()?.login().to_string();
     let number: u64 = number.parse().map_err(|_| GitHubError::NotFound)?;
     if input.body.trim().is_empty() {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("IssueComment", "body", "missing_field")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "IssueComment",
+            "body",
+            "missing_field",
+        )]));
     }
     let state = &ctx.hub.state;
     let now = ctx.now;
@@ -357,7 +459,9 @@ pub fn create_comment(ctx: &Ctx<'_>, owner: &str, name: &str, number: &str, inpu
         let key = issue_key(repo.id, number);
         let mut issue = txn.get(&state.issues, &key)?.ok_or(GitHubError::NotFound)?;
         if issue.locked && !ctx.permissions(&repo).push {
-            return Err(GitHubError::Forbidden("Unable to create comment because issue is locked.".into()));
+            return Err(GitHubError::Forbidden(
+                "Unable to create comment because issue is locked.".into(),
+            ));
         }
         let id = model::next_id(txn, &state.counters, "comment")?;
         let comment = Comment {
@@ -381,7 +485,12 @@ fn parse_id(id: &str) -> Result<u64, GitHubError> {
     id.parse().map_err(|_| GitHubError::NotFound)
 }
 
-pub fn get_comment(ctx: &Ctx<'_>, owner: &str, name: &str, id: &str) -> Result<(Repo, Comment), GitHubError> {
+pub fn get_comment(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    id: &str,
+) -> Result<(Repo, Comment), GitHubError> {
     let repo = usable_repo(ctx, owner, name)?;
     let comment = ctx
         .hub
@@ -397,14 +506,27 @@ fn own_or_push(ctx: &Ctx<'_>, repo: &Repo, comment: &Comment) -> Result<(), GitH
     if comment.user.eq_ignore_ascii_case(caller.login()) || ctx.permissions(repo).push {
         Ok(())
     } else {
-        Err(GitHubError::Forbidden("Must have push access to repository".into()))
+        Err(GitHubError::Forbidden(
+            "Must have push access to repository".into(),
+        ))
     }
 }
 
-pub fn update_comment(ctx: &Ctx<'_>, owner: &str, name: &str, id: &str, input: CommentBody) -> Result<(Repo, Comment), GitHubError> {
+pub fn update_comment(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    id: &str,
+    input: CommentBody,
+) -> Result<(Repo, Comment), GitHubError> {
     let repo = commentable_repo(ctx, owner, name)?;
     let key = comment_key(repo.id, parse_id(id)?);
-    let existing = ctx.hub.state.comments.get(&key).ok_or(GitHubError::NotFound)?;
+    let existing = ctx
+        .hub
+        .state
+        .comments
+        .get(&key)
+        .ok_or(GitHubError::NotFound)?;
     own_or_push(ctx, &repo, &existing)?;
     let now = ctx.now;
     let updated = ctx
@@ -423,14 +545,23 @@ pub fn update_comment(ctx: &Ctx<'_>, owner: &str, name: &str, id: &str, input: C
 pub fn delete_comment(ctx: &Ctx<'_>, owner: &str, name: &str, id: &str) -> Result<(), GitHubError> {
     let repo = commentable_repo(ctx, owner, name)?;
     let key = comment_key(repo.id, parse_id(id)?);
-    let existing = ctx.hub.state.comments.get(&key).ok_or(GitHubError::NotFound)?;
+    let existing = ctx
+        .hub
+        .state
+        .comments
+        .get(&key)
+        .ok_or(GitHubError::NotFound)?;
     own_or_push(ctx, &repo, &existing)?;
     let state = &ctx.hub.state;
     state.store.transaction(|txn| {
         txn.remove(&state.comments, &key)?;
-        txn.update(&state.issues, &issue_key(repo.id, existing.issue_number), |issue| {
-            issue.comments = issue.comments.saturating_sub(1);
-        })?;
+        txn.update(
+            &state.issues,
+            &issue_key(repo.id, existing.issue_number),
+            |issue| {
+                issue.comments = issue.comments.saturating_sub(1);
+            },
+        )?;
         Ok::<_, GitHubError>(())
     })
 }

@@ -27,7 +27,9 @@ fn color(value: &str) -> Result<String, GitHubError> {
     if value.len() == 6 && value.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(value.to_ascii_lowercase())
     } else {
-        Err(GitHubError::ValidationFailed(vec![FieldError::new("Label", "color", "invalid")]))
+        Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Label", "color", "invalid",
+        )]))
     }
 }
 
@@ -49,16 +51,35 @@ pub fn list(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(Repo, Vec<Label>)
     Ok((repo, labels))
 }
 
-pub fn get(ctx: &Ctx<'_>, owner: &str, name: &str, label: &str) -> Result<(Repo, Label), GitHubError> {
+pub fn get(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    label: &str,
+) -> Result<(Repo, Label), GitHubError> {
     let repo = ctx.readable_repo(owner, name)?;
-    let label = ctx.hub.state.labels.get(&label_key(repo.id, label)).ok_or(GitHubError::NotFound)?;
+    let label = ctx
+        .hub
+        .state
+        .labels
+        .get(&label_key(repo.id, label))
+        .ok_or(GitHubError::NotFound)?;
     Ok((repo, label))
 }
 
-pub fn create(ctx: &Ctx<'_>, owner: &str, name: &str, input: CreateLabel) -> Result<(Repo, Label), GitHubError> {
+pub fn create(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    input: CreateLabel,
+) -> Result<(Repo, Label), GitHubError> {
     let repo = writable(ctx, owner, name)?;
     if input.name.trim().is_empty() {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("Label", "name", "missing_field")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Label",
+            "name",
+            "missing_field",
+        )]));
     }
     let color = match &input.color {
         Some(value) => color(value)?,
@@ -68,7 +89,11 @@ pub fn create(ctx: &Ctx<'_>, owner: &str, name: &str, input: CreateLabel) -> Res
     let label = state.store.transaction(|txn| {
         let key = label_key(repo.id, &input.name);
         if txn.contains(&state.labels, &key)? {
-            return Err(GitHubError::ValidationFailed(vec![FieldError::new("Label", "name", "already_exists")]));
+            return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+                "Label",
+                "name",
+                "already_exists",
+            )]));
         }
         let id = model::next_id(txn, &state.counters, "label")?;
         let label = Label {
@@ -86,23 +111,39 @@ pub fn create(ctx: &Ctx<'_>, owner: &str, name: &str, input: CreateLabel) -> Res
 }
 
 /// Renames carry over to the issues that bear the label.
-pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, label: &str, input: UpdateLabel) -> Result<(Repo, Label), GitHubError> {
+pub fn update(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    label: &str,
+    input: UpdateLabel,
+) -> Result<(Repo, Label), GitHubError> {
     let repo = writable(ctx, owner, name)?;
     let color = input.color.as_deref().map(color).transpose()?;
     let state = &ctx.hub.state;
     let updated = state.store.transaction(|txn| {
         let old_key = label_key(repo.id, label);
-        let mut existing = txn.get(&state.labels, &old_key)?.ok_or(GitHubError::NotFound)?;
+        let mut existing = txn
+            .get(&state.labels, &old_key)?
+            .ok_or(GitHubError::NotFound)?;
         let old_name = existing.name.clone();
         if let Some(new_name) = input.new_name.as_ref().filter(|n| !n.is_empty()) {
             let new_key = label_key(repo.id, new_name);
             if new_key != old_key && txn.contains(&state.labels, &new_key)? {
-                return Err(GitHubError::ValidationFailed(vec![FieldError::new("Label", "name", "already_exists")]));
+                return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+                    "Label",
+                    "name",
+                    "already_exists",
+                )]));
             }
             txn.remove(&state.labels, &old_key)?;
             existing.name = new_name.clone();
             for (key, mut issue) in txn.scan_prefix(&state.issues, &repo_prefix(repo.id))? {
-                if let Some(slot) = issue.labels.iter_mut().find(|l| l.eq_ignore_ascii_case(&old_name)) {
+                if let Some(slot) = issue
+                    .labels
+                    .iter_mut()
+                    .find(|l| l.eq_ignore_ascii_case(&old_name))
+                {
                     *slot = new_name.clone();
                     txn.insert(&state.issues, &key, issue)?;
                 }
@@ -114,7 +155,11 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, label: &str, input: Update
         if let Some(description) = input.description {
             existing.description = Some(description);
         }
-        txn.insert(&state.labels, &label_key(repo.id, &existing.name), existing.clone())?;
+        txn.insert(
+            &state.labels,
+            &label_key(repo.id, &existing.name),
+            existing.clone(),
+        )?;
         Ok(existing)
     })?;
     Ok((repo, updated))
@@ -124,10 +169,14 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str, label: &str) -> Result<(),
     let repo = writable(ctx, owner, name)?;
     let state = &ctx.hub.state;
     state.store.transaction(|txn| {
-        let removed = txn.remove(&state.labels, &label_key(repo.id, label))?.ok_or(GitHubError::NotFound)?;
+        let removed = txn
+            .remove(&state.labels, &label_key(repo.id, label))?
+            .ok_or(GitHubError::NotFound)?;
         for (key, mut issue) in txn.scan_prefix(&state.issues, &repo_prefix(repo.id))? {
             let before = issue.labels.len();
-            issue.labels.retain(|l| !l.eq_ignore_ascii_case(&removed.name));
+            issue
+                .labels
+                .retain(|l| !l.eq_ignore_ascii_case(&removed.name));
             if issue.labels.len() != before {
                 txn.insert(&state.issues, &key, issue)?;
             }

@@ -31,7 +31,9 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// The caller, or GitHub's 401 `Requires authentication`.
     pub fn require_caller(&self) -> Result<&Principal, GitHubError> {
-        self.caller.as_ref().ok_or(GitHubError::RequiresAuthentication)
+        self.caller
+            .as_ref()
+            .ok_or(GitHubError::RequiresAuthentication)
     }
 
     fn is_site_admin(&self) -> bool {
@@ -68,7 +70,8 @@ impl Ctx<'_> {
             || (owner_kind == AccountKind::User && repo.owner.eq_ignore_ascii_case(caller.login()))
             || (owner_kind == AccountKind::Organization
                 && self.org_role(&repo.owner).as_deref() == Some("admin"));
-        let member = owner_kind == AccountKind::Organization && self.org_role(&repo.owner).is_some();
+        let member =
+            owner_kind == AccountKind::Organization && self.org_role(&repo.owner).is_some();
         Permissions {
             admin,
             push: admin,

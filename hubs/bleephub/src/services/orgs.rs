@@ -41,7 +41,11 @@ pub fn list_for_authenticated_user(ctx: &Ctx<'_>) -> Result<Vec<Account>, GitHub
 /// Organizations of another user. Membership visibility is not modelled, so only the caller's
 /// own organizations (which it can see anyway) are listed for other users too.
 pub fn list_for_user(ctx: &Ctx<'_>, username: &str) -> Result<Vec<Account>, GitHubError> {
-    let user = ctx.hub.state.account(username).ok_or(GitHubError::NotFound)?;
+    let user = ctx
+        .hub
+        .state
+        .account(username)
+        .ok_or(GitHubError::NotFound)?;
     Ok(orgs_of(ctx, &user.login)
         .into_iter()
         .filter(|org| ctx.org_role(&org.login).is_some())
@@ -50,9 +54,15 @@ pub fn list_for_user(ctx: &Ctx<'_>, username: &str) -> Result<Vec<Account>, GitH
 
 /// Members, for members of the organization (others would see only public members, and
 /// membership visibility is not modelled: they see none).
-pub fn list_members(ctx: &Ctx<'_>, org: &str, role: Option<&str>) -> Result<Vec<Account>, GitHubError> {
+pub fn list_members(
+    ctx: &Ctx<'_>,
+    org: &str,
+    role: Option<&str>,
+) -> Result<Vec<Account>, GitHubError> {
     let org = get(ctx, org)?;
-    if ctx.org_role(&org.login).is_none() && !ctx.caller.as_ref().is_some_and(|c| c.account.site_admin) {
+    if ctx.org_role(&org.login).is_none()
+        && !ctx.caller.as_ref().is_some_and(|c| c.account.site_admin)
+    {
         return Ok(Vec::new());
     }
     let prefix = format!("{}/", org.login.to_ascii_lowercase());
@@ -84,7 +94,11 @@ pub fn check_membership(ctx: &Ctx<'_>, org: &str, username: &str) -> Result<(), 
         .ok_or(GitHubError::NotFound)
 }
 
-pub fn get_membership(ctx: &Ctx<'_>, org: &str, username: &str) -> Result<(Membership, Account, Account), GitHubError> {
+pub fn get_membership(
+    ctx: &Ctx<'_>,
+    org: &str,
+    username: &str,
+) -> Result<(Membership, Account, Account), GitHubError> {
     let caller = ctx.require_caller()?;
     let org = get(ctx, org)?;
     let is_self = caller.login().eq_ignore_ascii_case(username);
@@ -96,7 +110,11 @@ pub fn get_membership(ctx: &Ctx<'_>, org: &str, username: &str) -> Result<(Membe
         .state
         .membership(&org.login, username)
         .ok_or(GitHubError::NotFound)?;
-    let user = ctx.hub.state.account(username).ok_or(GitHubError::NotFound)?;
+    let user = ctx
+        .hub
+        .state
+        .account(username)
+        .ok_or(GitHubError::NotFound)?;
     Ok((membership, org, user))
 }
 
@@ -106,7 +124,12 @@ pub struct SetMembership {
     pub role: Option<String>,
 }
 
-pub fn set_membership(ctx: &Ctx<'_>, org: &str, username: &str, input: SetMembership) -> Result<(Membership, Account, Account), GitHubError> {
+pub fn set_membership(
+    ctx: &Ctx<'_>,
+    org: &str,
+    username: &str,
+    input: SetMembership,
+) -> Result<(Membership, Account, Account), GitHubError> {
     let caller = ctx.require_caller()?;
     let org = get(ctx, org)?;
     require_org_admin(ctx, &org)?;
@@ -115,26 +138,37 @@ pub fn set_membership(ctx: &Ctx<'_>, org: &str, username: &str, input: SetMember
     }
     let role = input.role.unwrap_or_else(|| "member".into());
     if role != "admin" && role != "member" {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("Membership", "role", "invalid")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Membership",
+            "role",
+            "invalid",
+        )]));
     }
-    let user = ctx.hub.state.account(username).ok_or(GitHubError::NotFound)?;
+    let user = ctx
+        .hub
+        .state
+        .account(username)
+        .ok_or(GitHubError::NotFound)?;
     if user.kind != AccountKind::User {
         return Err(GitHubError::NotFound);
     }
-    let membership = ctx.hub.state.memberships.modify(
-        &membership_key(&org.login, &user.login),
-        |slot| {
-            let state = slot.as_ref().map_or_else(|| "pending".to_string(), |m| m.state.clone());
-            let membership = Membership {
-                org: org.login.clone(),
-                user: user.login.clone(),
-                role,
-                state,
-            };
-            *slot = Some(membership.clone());
-            Ok::<_, GitHubError>(membership)
-        },
-    )?;
+    let membership =
+        ctx.hub
+            .state
+            .memberships
+            .modify(&membership_key(&org.login, &user.login), |slot| {
+                let state = slot
+                    .as_ref()
+                    .map_or_else(|| "pending".to_string(), |m| m.state.clone());
+                let membership = Membership {
+                    org: org.login.clone(),
+                    user: user.login.clone(),
+                    role,
+                    state,
+                };
+                *slot = Some(membership.clone());
+                Ok::<_, GitHubError>(membership)
+            })?;
     Ok((membership, org, user))
 }
 
@@ -144,11 +178,19 @@ pub struct UpdateOwnMembership {
     pub state: String,
 }
 
-pub fn update_own_membership(ctx: &Ctx<'_>, org: &str, input: UpdateOwnMembership) -> Result<(Membership, Account, Account), GitHubError> {
+pub fn update_own_membership(
+    ctx: &Ctx<'_>,
+    org: &str,
+    input: UpdateOwnMembership,
+) -> Result<(Membership, Account, Account), GitHubError> {
     let caller = ctx.require_caller()?;
     let org = get(ctx, org)?;
     if input.state != "active" {
-        return Err(GitHubError::ValidationFailed(vec![FieldError::new("Membership", "state", "invalid")]));
+        return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Membership",
+            "state",
+            "invalid",
+        )]));
     }
     let key = membership_key(&org.login, caller.login());
     let membership = ctx

@@ -63,8 +63,16 @@ pub struct ListRepos {
 /// GitHub's default labels, made with every repository.
 const DEFAULT_LABELS: [(&str, &str, &str); 9] = [
     ("bug", "d73a4a", "Something isn't working"),
-    ("documentation", "0075ca", "Improvements or additions to documentation"),
-    ("duplicate", "cfd3d7", "This issue or pull request already exists"),
+    (
+        "documentation",
+        "0075ca",
+        "Improvements or additions to documentation",
+    ),
+    (
+        "duplicate",
+        "cfd3d7",
+        "This issue or pull request already exists",
+    ),
     ("enhancement", "a2eeef", "New feature or request"),
     ("good first issue", "7057ff", "Good for newcomers"),
     ("help wanted", "008672", "Extra attention is needed"),
@@ -76,28 +84,41 @@ const DEFAULT_LABELS: [(&str, &str, &str); 9] = [
 /// GitHub turns characters a repository name may not hold into hyphens.
 pub fn normalize_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
 fn name_problem(name: &str) -> Option<FieldError> {
     if name.is_empty() || name == "." || name == ".." || name.len() > 100 {
-        return Some(FieldError::custom(
-            "Repository",
-            "name",
-            "name is invalid",
-        ));
+        return Some(FieldError::custom("Repository", "name", "name is invalid"));
     }
     None
 }
 
-fn visibility_of(private: Option<bool>, visibility: Option<&str>, current: bool) -> Result<(bool, String), GitHubError> {
+fn visibility_of(
+    private: Option<bool>,
+    visibility: Option<&str>,
+    current: bool,
+) -> Result<(bool, String), GitHubError> {
     match visibility {
         Some(v @ ("public" | "private" | "internal")) => Ok((v != "public", v.to_string())),
-        Some(_) => Err(GitHubError::ValidationFailed(vec![FieldError::new("Repository", "visibility", "invalid")])),
+        Some(_) => Err(GitHubError::ValidationFailed(vec![FieldError::new(
+            "Repository",
+            "visibility",
+            "invalid",
+        )])),
         None => {
             let private = private.unwrap_or(current);
-            Ok((private, if private { "private" } else { "public" }.to_string()))
+            Ok((
+                private,
+                if private { "private" } else { "public" }.to_string(),
+            ))
         }
     }
 }
@@ -180,7 +201,11 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
         }
         Ok(repo)
     })?;
-    let git = ctx.hub.git.create(&repo.id.to_string(), &repo.default_branch).map_err(super::git::internal)?;
+    let git = ctx
+        .hub
+        .git
+        .create(&repo.id.to_string(), &repo.default_branch)
+        .map_err(super::git::internal)?;
     if input.auto_init == Some(true) {
         let mut readme = format!("# {}\n", repo.name);
         if let Some(description) = &repo.description {
@@ -194,7 +219,10 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
             message: "Initial commit".into(),
             author,
             committer: None,
-            files: vec![simkit::git::FileChange { path: "README.md".into(), content: Some(readme.into_bytes()) }],
+            files: vec![simkit::git::FileChange {
+                path: "README.md".into(),
+                content: Some(readme.into_bytes()),
+            }],
             expected_head: None,
         })
         .map_err(super::git::internal)?;
@@ -221,7 +249,10 @@ fn sort(repos: &mut [Repo], filters: &ListRepos, default_sort: &str) {
             "created" => a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)),
             "updated" => a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)),
             "pushed" => a.pushed_at.cmp(&b.pushed_at).then(a.id.cmp(&b.id)),
-            _ => a.full_name().to_lowercase().cmp(&b.full_name().to_lowercase()),
+            _ => a
+                .full_name()
+                .to_lowercase()
+                .cmp(&b.full_name().to_lowercase()),
         };
         if ascending { order } else { order.reverse() }
     });
@@ -231,7 +262,10 @@ fn invalid_filter(field: &str) -> GitHubError {
     GitHubError::ValidationFailed(vec![FieldError::new("Repository", field, "invalid")])
 }
 
-pub fn list_for_authenticated_user(ctx: &Ctx<'_>, filters: ListRepos) -> Result<Vec<Repo>, GitHubError> {
+pub fn list_for_authenticated_user(
+    ctx: &Ctx<'_>,
+    filters: ListRepos,
+) -> Result<Vec<Repo>, GitHubError> {
     let caller = ctx.require_caller()?;
     if filters.kind.is_some() && filters.visibility.is_some() {
         return Err(GitHubError::ValidationFailed(vec![FieldError::custom(
@@ -256,7 +290,8 @@ pub fn list_for_authenticated_user(ctx: &Ctx<'_>, filters: ListRepos) -> Result<
         .filter(|repo| {
             let owned = repo.owner.eq_ignore_ascii_case(&login);
             let via_org = !owned && ctx.org_role(&repo.owner).is_some();
-            (owned || via_org) && ctx.can_read(repo)
+            (owned || via_org)
+                && ctx.can_read(repo)
                 && match kind {
                     "owner" => owned,
                     "public" => !repo.private,
@@ -275,8 +310,16 @@ pub fn list_for_authenticated_user(ctx: &Ctx<'_>, filters: ListRepos) -> Result<
     Ok(repos)
 }
 
-pub fn list_for_user(ctx: &Ctx<'_>, username: &str, filters: ListRepos) -> Result<Vec<Repo>, GitHubError> {
-    let user = ctx.hub.state.account(username).ok_or(GitHubError::NotFound)?;
+pub fn list_for_user(
+    ctx: &Ctx<'_>,
+    username: &str,
+    filters: ListRepos,
+) -> Result<Vec<Repo>, GitHubError> {
+    let user = ctx
+        .hub
+        .state
+        .account(username)
+        .ok_or(GitHubError::NotFound)?;
     let kind = filters.kind.as_deref().unwrap_or("owner");
     if !matches!(kind, "all" | "owner" | "member") {
         return Err(invalid_filter("type"));
@@ -288,16 +331,25 @@ pub fn list_for_user(ctx: &Ctx<'_>, username: &str, filters: ListRepos) -> Resul
         .all()
         .into_iter()
         .map(|(_, repo)| repo)
-        .filter(|repo| repo.owner.eq_ignore_ascii_case(&user.login) && !repo.private && kind != "member")
+        .filter(|repo| {
+            repo.owner.eq_ignore_ascii_case(&user.login) && !repo.private && kind != "member"
+        })
         .collect();
     sort(&mut repos, &filters, "full_name");
     Ok(repos)
 }
 
-pub fn list_for_org(ctx: &Ctx<'_>, org: &str, filters: ListRepos) -> Result<Vec<Repo>, GitHubError> {
+pub fn list_for_org(
+    ctx: &Ctx<'_>,
+    org: &str,
+    filters: ListRepos,
+) -> Result<Vec<Repo>, GitHubError> {
     let org = super::orgs::get(ctx, org)?;
     let kind = filters.kind.as_deref().unwrap_or("all");
-    if !matches!(kind, "all" | "public" | "private" | "forks" | "sources" | "member") {
+    if !matches!(
+        kind,
+        "all" | "public" | "private" | "forks" | "sources" | "member"
+    ) {
         return Err(invalid_filter("type"));
     }
     let mut repos: Vec<Repo> = ctx
@@ -331,14 +383,22 @@ fn administered(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<Repo, GitHubEr
         return Err(GitHubError::NotFound);
     }
     if !ctx.permissions(&repo).admin {
-        return Err(GitHubError::Forbidden("Must have admin rights to Repository.".into()));
+        return Err(GitHubError::Forbidden(
+            "Must have admin rights to Repository.".into(),
+        ));
     }
     Ok(repo)
 }
 
-pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Result<Repo, GitHubError> {
+pub fn update(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    input: UpdateRepo,
+) -> Result<Repo, GitHubError> {
     let repo = administered(ctx, owner, name)?;
-    let (private, visibility) = visibility_of(input.private, input.visibility.as_deref(), repo.private)?;
+    let (private, visibility) =
+        visibility_of(input.private, input.visibility.as_deref(), repo.private)?;
     let new_name = match &input.name {
         Some(requested) => {
             let normalized = normalize_name(requested);
@@ -349,7 +409,11 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Resu
         }
         None => repo.name.clone(),
     };
-    let git = ctx.hub.git.open(&repo.id.to_string()).map_err(super::git::internal)?;
+    let git = ctx
+        .hub
+        .git
+        .open(&repo.id.to_string())
+        .map_err(super::git::internal)?;
     if let Some(branch) = &input.default_branch
         && *branch != repo.default_branch
     {
@@ -361,9 +425,16 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Resu
             )]));
         }
         let exists = simkit::git::names::check_branch(branch).is_ok()
-            && git.resolve(&format!("refs/heads/{branch}")).map_err(super::git::internal)?.is_some();
+            && git
+                .resolve(&format!("refs/heads/{branch}"))
+                .map_err(super::git::internal)?
+                .is_some();
         if !exists {
-            return Err(GitHubError::ValidationFailed(vec![FieldError::new("Repository", "default_branch", "invalid")]));
+            return Err(GitHubError::ValidationFailed(vec![FieldError::new(
+                "Repository",
+                "default_branch",
+                "invalid",
+            )]));
         }
     }
     let state = &ctx.hub.state;
@@ -403,7 +474,10 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Resu
             (&mut updated.allow_merge_commit, input.allow_merge_commit),
             (&mut updated.allow_rebase_merge, input.allow_rebase_merge),
             (&mut updated.allow_auto_merge, input.allow_auto_merge),
-            (&mut updated.delete_branch_on_merge, input.delete_branch_on_merge),
+            (
+                &mut updated.delete_branch_on_merge,
+                input.delete_branch_on_merge,
+            ),
         ];
         for (field, value) in flags {
             if let Some(value) = value {
@@ -418,15 +492,22 @@ pub fn update(ctx: &Ctx<'_>, owner: &str, name: &str, input: UpdateRepo) -> Resu
         Ok(updated)
     })?;
     if updated.default_branch != repo.default_branch {
-        git.set_default_branch(&updated.default_branch).map_err(super::git::internal)?;
+        git.set_default_branch(&updated.default_branch)
+            .map_err(super::git::internal)?;
     }
     Ok(updated)
 }
 
 pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError> {
     let repo = administered(ctx, owner, name)?;
-    if !ctx.caller.as_ref().is_some_and(|c| c.has_scope("delete_repo")) {
-        return Err(GitHubError::Forbidden("Must have admin rights to Repository.".into()));
+    if !ctx
+        .caller
+        .as_ref()
+        .is_some_and(|c| c.has_scope("delete_repo"))
+    {
+        return Err(GitHubError::Forbidden(
+            "Must have admin rights to Repository.".into(),
+        ));
     }
     let state = &ctx.hub.state;
     state.store.transaction(|txn| {
@@ -446,5 +527,8 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError>
 
 /// Whether the owner of `repo` is an organization.
 pub fn owner_is_org(ctx: &Ctx<'_>, repo: &Repo) -> bool {
-    ctx.hub.state.account(&repo.owner).is_some_and(|a| a.kind == AccountKind::Organization)
+    ctx.hub
+        .state
+        .account(&repo.owner)
+        .is_some_and(|a| a.kind == AccountKind::Organization)
 }

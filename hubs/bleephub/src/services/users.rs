@@ -23,7 +23,10 @@ pub fn get_authenticated(ctx: &Ctx<'_>) -> Result<(Account, UserCounts), GitHubE
     Ok((caller.account.clone(), counts(ctx, &caller.account.login)))
 }
 
-pub fn update_authenticated(ctx: &Ctx<'_>, input: UpdateUser) -> Result<(Account, UserCounts), GitHubError> {
+pub fn update_authenticated(
+    ctx: &Ctx<'_>,
+    input: UpdateUser,
+) -> Result<(Account, UserCounts), GitHubError> {
     let caller = ctx.require_caller()?;
     if !caller.has_scope("user") {
         return Err(GitHubError::NotFound);
@@ -55,8 +58,15 @@ pub fn update_authenticated(ctx: &Ctx<'_>, input: UpdateUser) -> Result<(Account
     Ok((updated, counts(ctx, &login)))
 }
 
-pub fn get_by_username(ctx: &Ctx<'_>, username: &str) -> Result<(Account, UserCounts), GitHubError> {
-    let account = ctx.hub.state.account(username).ok_or(GitHubError::NotFound)?;
+pub fn get_by_username(
+    ctx: &Ctx<'_>,
+    username: &str,
+) -> Result<(Account, UserCounts), GitHubError> {
+    let account = ctx
+        .hub
+        .state
+        .account(username)
+        .ok_or(GitHubError::NotFound)?;
     Ok((account.clone(), counts(ctx, &account.login)))
 }
 
