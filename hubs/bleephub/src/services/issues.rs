@@ -92,11 +92,7 @@ fn commentable_repo(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<Repo, GitH
     Ok(repo)
 }
 
-fn check_assignees(
-    ctx: &Ctx<'_>,
-    repo: &Repo,
-    assignees: &[String],
-) -> Result<Vec<String>, GitHubError> {
+fn check_assignees(ctx: &Ctx<'_>, assignees: &[String]) -> Result<Vec<String>, GitHubError> {
     let mut logins = Vec::new();
     for login in assignees {
         match ctx.hub.state.account(login) {
@@ -115,7 +111,6 @@ fn check_assignees(
             }
         }
     }
-    let _ = repo;
     Ok(logins)
 }
 
@@ -175,7 +170,7 @@ pub fn create(
         assignees.insert(0, one);
     }
     let assignees = if can_push {
-        check_assignees(ctx, &repo, &assignees)?
+        check_assignees(ctx, &assignees)?
     } else {
         Vec::new()
     };
@@ -276,7 +271,6 @@ pub fn list_for_repo(
                 .is_none_or(|c| issue.user.eq_ignore_ascii_case(c))
         })
         .filter(|issue| match filters.assignee.as_deref() {
-            None | Some("*") if filters.assignee.is_none() => true,
             Some("*") => !issue.assignees.is_empty(),
             Some("none") => issue.assignees.is_empty(),
             Some(login) => issue
@@ -346,8 +340,8 @@ pub fn update(
         None => None,
     };
     let assignees = match (&input.assignees, &input.assignee) {
-        (Some(list), _) => Some(check_assignees(ctx, &repo, list)?),
-        (None, Some(one)) => Some(check_assignees(ctx, &repo, std::slice::from_ref(one))?),
+        (Some(list), _) => Some(check_assignees(ctx, list)?),
+        (None, Some(one)) => Some(check_assignees(ctx, std::slice::from_ref(one))?),
         (None, None) => None,
     };
     let state = &ctx.hub.state;
