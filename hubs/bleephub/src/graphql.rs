@@ -237,6 +237,8 @@ impl User {
         ))
     }
     /// The user's repositories (owned, or through organizations with `ownerAffiliations`).
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
     async fn repositories(
         &self,
         ctx: &Context<'_>,
@@ -587,6 +589,8 @@ impl Repository {
             target: Some(target),
         }))
     }
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
     async fn issues(
         &self,
         ctx: &Context<'_>,
