@@ -1,5 +1,5 @@
-"""SSM documents, maintenance windows, patch baselines, service settings, associations, activations and resource
-policies through boto3:
+"""SSM documents, maintenance windows, patch baselines, service settings, associations, activations, resource
+policies and OpsCenter through boto3:
 document versions with their hashes, content read back in both formats, default versions,
 sharing, ListDocuments paged one at a time (each document once); windows with targets and
 tasks; baselines, patch groups and AWS's predefined default baselines; settings changed and
@@ -189,5 +189,35 @@ expect_code("MalformedResourcePolicyDocumentException", ssm.put_resource_policy,
 expect_code("ResourceNotFoundException", ssm.put_resource_policy, ResourceArn=param_arn + "-missing", Policy=policy_text)
 ssm.delete_resource_policy(ResourceArn=param_arn, PolicyId=put["PolicyId"], PolicyHash=put["PolicyHash"])
 check(ssm.get_resource_policies(ResourceArn=param_arn)["Policies"] == [], "policy deleted")
+
+# OpsCenter: OpsItems filtered with OpsCenter's operators, and OpsMetadata paged by key.
+first_item = ssm.create_ops_item(Title="disk full", Source="ec2", Description="/var at 99%", Priority=2,
+                                 OperationalData={"host": {"Value": "web-1", "Type": "SearchableString"}})["OpsItemId"]
+second_item = ssm.create_ops_item(Title="cpu high", Source="ec2", Description="load 40", Priority=4)["OpsItemId"]
+item = ssm.get_ops_item(OpsItemId=first_item)["OpsItem"]
+check(item["Status"] == "Open" and item["OpsItemType"] == "/aws/issues" and item["OpsItemArn"].endswith(f"opsitem/{first_item}"), f"ops item: {item}")
+ssm.update_ops_item(OpsItemId=first_item, Status="Resolved", OperationalDataToDelete=["host"])
+item = ssm.get_ops_item(OpsItemId=first_item)["OpsItem"]
+check(item["Status"] == "Resolved" and not item.get("OperationalData"), f"updated ops item: {item}")
+open_items = ssm.describe_ops_items(OpsItemFilters=[{"Key": "Status", "Values": ["Open"], "Operator": "Equal"},
+                                                    {"Key": "Priority", "Values": ["3"], "Operator": "GreaterThan"}])["OpsItemSummaries"]
+check([i["OpsItemId"] for i in open_items] == [second_item], f"filtered ops items: {open_items}")
+ssm.delete_ops_item(OpsItemId=second_item)
+expect_code("OpsItemNotFoundException", ssm.get_ops_item, OpsItemId=second_item)
+
+resource = "/aws/ssm/" + unique("app") + "/appmanager"
+meta_arn = ssm.create_ops_metadata(ResourceId=resource, Metadata={"a": {"Value": "1"}, "b": {"Value": "2"}, "c": {"Value": "3"}})["OpsMetadataArn"]
+expect_code("OpsMetadataAlreadyExistsException", ssm.create_ops_metadata, ResourceId=resource)
+ssm.update_ops_metadata(OpsMetadataArn=meta_arn, MetadataToUpdate={"d": {"Value": "4"}}, KeysToDelete=["a"])
+keys, kwargs = [], {"OpsMetadataArn": meta_arn, "MaxResults": 1}
+while True:
+    page = ssm.get_ops_metadata(**kwargs)
+    keys += list(page["Metadata"])
+    if not page.get("NextToken"):
+        break
+    kwargs["NextToken"] = page["NextToken"]
+check(keys == ["b", "c", "d"], f"metadata paged by key: {keys}")
+ssm.delete_ops_metadata(OpsMetadataArn=meta_arn)
+expect_code("OpsMetadataNotFoundException", ssm.get_ops_metadata, OpsMetadataArn=meta_arn)
 
 done("ssm_documents")

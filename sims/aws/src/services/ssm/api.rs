@@ -6,10 +6,13 @@ use sim_aws_shapes::ssm::{
     CancelCommandResult, CreateActivationRequest, CreateActivationResult,
     CreateAssociationBatchRequest, CreateAssociationBatchResult, CreateAssociationRequest,
     CreateAssociationResult, CreateDocumentRequest, CreateDocumentResult,
-    CreateMaintenanceWindowRequest, CreateMaintenanceWindowResult, CreatePatchBaselineRequest,
-    CreatePatchBaselineResult, DeleteActivationRequest, DeleteActivationResult,
-    DeleteAssociationRequest, DeleteAssociationResult, DeleteDocumentRequest, DeleteDocumentResult,
-    DeleteMaintenanceWindowRequest, DeleteMaintenanceWindowResult, DeleteParameterRequest,
+    CreateMaintenanceWindowRequest, CreateMaintenanceWindowResult, CreateOpsItemRequest,
+    CreateOpsItemResponse, CreateOpsMetadataRequest, CreateOpsMetadataResult,
+    CreatePatchBaselineRequest, CreatePatchBaselineResult, DeleteActivationRequest,
+    DeleteActivationResult, DeleteAssociationRequest, DeleteAssociationResult,
+    DeleteDocumentRequest, DeleteDocumentResult, DeleteMaintenanceWindowRequest,
+    DeleteMaintenanceWindowResult, DeleteOpsItemRequest, DeleteOpsItemResponse,
+    DeleteOpsMetadataRequest, DeleteOpsMetadataResult, DeleteParameterRequest,
     DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult,
     DeletePatchBaselineRequest, DeletePatchBaselineResult, DeleteResourcePolicyRequest,
     DeleteResourcePolicyResponse, DeregisterPatchBaselineForPatchGroupRequest,
@@ -24,14 +27,16 @@ use sim_aws_shapes::ssm::{
     DescribeMaintenanceWindowTargetsRequest, DescribeMaintenanceWindowTargetsResult,
     DescribeMaintenanceWindowTasksRequest, DescribeMaintenanceWindowTasksResult,
     DescribeMaintenanceWindowsForTargetRequest, DescribeMaintenanceWindowsForTargetResult,
-    DescribeMaintenanceWindowsRequest, DescribeMaintenanceWindowsResult, DescribeParametersRequest,
-    DescribeParametersResult, DescribePatchBaselinesRequest, DescribePatchBaselinesResult,
-    DescribePatchGroupStateRequest, DescribePatchGroupStateResult, DescribePatchGroupsRequest,
-    DescribePatchGroupsResult, DescribeSessionsRequest, DescribeSessionsResponse,
-    GetCommandInvocationRequest, GetCommandInvocationResult, GetConnectionStatusRequest,
-    GetConnectionStatusResponse, GetDefaultPatchBaselineRequest, GetDefaultPatchBaselineResult,
-    GetDocumentRequest, GetDocumentResult, GetMaintenanceWindowRequest, GetMaintenanceWindowResult,
-    GetMaintenanceWindowTaskRequest, GetMaintenanceWindowTaskResult, GetParameterHistoryRequest,
+    DescribeMaintenanceWindowsRequest, DescribeMaintenanceWindowsResult, DescribeOpsItemsRequest,
+    DescribeOpsItemsResponse, DescribeParametersRequest, DescribeParametersResult,
+    DescribePatchBaselinesRequest, DescribePatchBaselinesResult, DescribePatchGroupStateRequest,
+    DescribePatchGroupStateResult, DescribePatchGroupsRequest, DescribePatchGroupsResult,
+    DescribeSessionsRequest, DescribeSessionsResponse, GetCommandInvocationRequest,
+    GetCommandInvocationResult, GetConnectionStatusRequest, GetConnectionStatusResponse,
+    GetDefaultPatchBaselineRequest, GetDefaultPatchBaselineResult, GetDocumentRequest,
+    GetDocumentResult, GetMaintenanceWindowRequest, GetMaintenanceWindowResult,
+    GetMaintenanceWindowTaskRequest, GetMaintenanceWindowTaskResult, GetOpsItemRequest,
+    GetOpsItemResponse, GetOpsMetadataRequest, GetOpsMetadataResult, GetParameterHistoryRequest,
     GetParameterHistoryResult, GetParameterRequest, GetParameterResult, GetParametersByPathRequest,
     GetParametersByPathResult, GetParametersRequest, GetParametersResult,
     GetPatchBaselineForPatchGroupRequest, GetPatchBaselineForPatchGroupResult,
@@ -41,21 +46,23 @@ use sim_aws_shapes::ssm::{
     ListAssociationVersionsResult, ListAssociationsRequest, ListAssociationsResult,
     ListCommandInvocationsRequest, ListCommandInvocationsResult, ListCommandsRequest,
     ListCommandsResult, ListDocumentVersionsRequest, ListDocumentVersionsResult,
-    ListDocumentsRequest, ListDocumentsResult, ListTagsForResourceRequest,
-    ListTagsForResourceResult, ModifyDocumentPermissionRequest, ModifyDocumentPermissionResponse,
-    PutParameterRequest, PutParameterResult, PutResourcePolicyRequest, PutResourcePolicyResponse,
-    RegisterDefaultPatchBaselineRequest, RegisterDefaultPatchBaselineResult,
-    RegisterPatchBaselineForPatchGroupRequest, RegisterPatchBaselineForPatchGroupResult,
-    RegisterTargetWithMaintenanceWindowRequest, RegisterTargetWithMaintenanceWindowResult,
-    RegisterTaskWithMaintenanceWindowRequest, RegisterTaskWithMaintenanceWindowResult,
-    RemoveTagsFromResourceRequest, RemoveTagsFromResourceResult, ResetServiceSettingRequest,
-    ResetServiceSettingResult, ResumeSessionRequest, ResumeSessionResponse, SendCommandRequest,
-    SendCommandResult, StartSessionRequest, StartSessionResponse, UnlabelParameterVersionRequest,
+    ListDocumentsRequest, ListDocumentsResult, ListOpsMetadataRequest, ListOpsMetadataResult,
+    ListTagsForResourceRequest, ListTagsForResourceResult, ModifyDocumentPermissionRequest,
+    ModifyDocumentPermissionResponse, PutParameterRequest, PutParameterResult,
+    PutResourcePolicyRequest, PutResourcePolicyResponse, RegisterDefaultPatchBaselineRequest,
+    RegisterDefaultPatchBaselineResult, RegisterPatchBaselineForPatchGroupRequest,
+    RegisterPatchBaselineForPatchGroupResult, RegisterTargetWithMaintenanceWindowRequest,
+    RegisterTargetWithMaintenanceWindowResult, RegisterTaskWithMaintenanceWindowRequest,
+    RegisterTaskWithMaintenanceWindowResult, RemoveTagsFromResourceRequest,
+    RemoveTagsFromResourceResult, ResetServiceSettingRequest, ResetServiceSettingResult,
+    ResumeSessionRequest, ResumeSessionResponse, SendCommandRequest, SendCommandResult,
+    StartSessionRequest, StartSessionResponse, UnlabelParameterVersionRequest,
     UnlabelParameterVersionResult, UpdateAssociationRequest, UpdateAssociationResult,
     UpdateDocumentDefaultVersionRequest, UpdateDocumentDefaultVersionResult, UpdateDocumentRequest,
     UpdateDocumentResult, UpdateMaintenanceWindowRequest, UpdateMaintenanceWindowResult,
     UpdateMaintenanceWindowTargetRequest, UpdateMaintenanceWindowTargetResult,
-    UpdateMaintenanceWindowTaskRequest, UpdateMaintenanceWindowTaskResult,
+    UpdateMaintenanceWindowTaskRequest, UpdateMaintenanceWindowTaskResult, UpdateOpsItemRequest,
+    UpdateOpsItemResponse, UpdateOpsMetadataRequest, UpdateOpsMetadataResult,
     UpdatePatchBaselineRequest, UpdatePatchBaselineResult, UpdateServiceSettingRequest,
     UpdateServiceSettingResult,
 };
@@ -124,6 +131,22 @@ impl Api for Ssm {
         Ssm::create_maintenance_window(self, ctx, input).await
     }
 
+    async fn create_ops_item(
+        &self,
+        ctx: &Ctx,
+        input: CreateOpsItemRequest,
+    ) -> Result<CreateOpsItemResponse, SsmError> {
+        Ssm::create_ops_item(self, ctx, input).await
+    }
+
+    async fn create_ops_metadata(
+        &self,
+        ctx: &Ctx,
+        input: CreateOpsMetadataRequest,
+    ) -> Result<CreateOpsMetadataResult, SsmError> {
+        Ssm::create_ops_metadata(self, ctx, input).await
+    }
+
     async fn create_patch_baseline(
         &self,
         ctx: &Ctx,
@@ -162,6 +185,22 @@ impl Api for Ssm {
         input: DeleteMaintenanceWindowRequest,
     ) -> Result<DeleteMaintenanceWindowResult, SsmError> {
         Ssm::delete_maintenance_window(self, ctx, input).await
+    }
+
+    async fn delete_ops_item(
+        &self,
+        ctx: &Ctx,
+        input: DeleteOpsItemRequest,
+    ) -> Result<DeleteOpsItemResponse, SsmError> {
+        Ssm::delete_ops_item(self, ctx, input).await
+    }
+
+    async fn delete_ops_metadata(
+        &self,
+        ctx: &Ctx,
+        input: DeleteOpsMetadataRequest,
+    ) -> Result<DeleteOpsMetadataResult, SsmError> {
+        Ssm::delete_ops_metadata(self, ctx, input).await
     }
 
     async fn delete_parameter(
@@ -308,6 +347,14 @@ impl Api for Ssm {
         Ssm::describe_maintenance_windows_for_target(self, ctx, input).await
     }
 
+    async fn describe_ops_items(
+        &self,
+        ctx: &Ctx,
+        input: DescribeOpsItemsRequest,
+    ) -> Result<DescribeOpsItemsResponse, SsmError> {
+        Ssm::describe_ops_items(self, ctx, input).await
+    }
+
     async fn describe_parameters(
         &self,
         ctx: &Ctx,
@@ -394,6 +441,22 @@ impl Api for Ssm {
         input: GetMaintenanceWindowTaskRequest,
     ) -> Result<GetMaintenanceWindowTaskResult, SsmError> {
         Ssm::get_maintenance_window_task(self, ctx, input).await
+    }
+
+    async fn get_ops_item(
+        &self,
+        ctx: &Ctx,
+        input: GetOpsItemRequest,
+    ) -> Result<GetOpsItemResponse, SsmError> {
+        Ssm::get_ops_item(self, ctx, input).await
+    }
+
+    async fn get_ops_metadata(
+        &self,
+        ctx: &Ctx,
+        input: GetOpsMetadataRequest,
+    ) -> Result<GetOpsMetadataResult, SsmError> {
+        Ssm::get_ops_metadata(self, ctx, input).await
     }
 
     async fn get_parameter(
@@ -514,6 +577,14 @@ impl Api for Ssm {
         input: ListDocumentsRequest,
     ) -> Result<ListDocumentsResult, SsmError> {
         Ssm::list_documents(self, ctx, input).await
+    }
+
+    async fn list_ops_metadata(
+        &self,
+        ctx: &Ctx,
+        input: ListOpsMetadataRequest,
+    ) -> Result<ListOpsMetadataResult, SsmError> {
+        Ssm::list_ops_metadata(self, ctx, input).await
     }
 
     async fn list_tags_for_resource(
@@ -674,6 +745,22 @@ impl Api for Ssm {
         input: UpdateMaintenanceWindowTaskRequest,
     ) -> Result<UpdateMaintenanceWindowTaskResult, SsmError> {
         Ssm::update_maintenance_window_task(self, ctx, input).await
+    }
+
+    async fn update_ops_item(
+        &self,
+        ctx: &Ctx,
+        input: UpdateOpsItemRequest,
+    ) -> Result<UpdateOpsItemResponse, SsmError> {
+        Ssm::update_ops_item(self, ctx, input).await
+    }
+
+    async fn update_ops_metadata(
+        &self,
+        ctx: &Ctx,
+        input: UpdateOpsMetadataRequest,
+    ) -> Result<UpdateOpsMetadataResult, SsmError> {
+        Ssm::update_ops_metadata(self, ctx, input).await
     }
 
     async fn update_patch_baseline(

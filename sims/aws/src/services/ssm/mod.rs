@@ -18,6 +18,7 @@
 //! | [`settings`] | service settings |
 //! | [`associations`] | State Manager associations and their versions |
 //! | [`activations`] | hybrid activations |
+//! | [`opsitems`] | OpsCenter: OpsItems and OpsMetadata |
 //! | [`policies`] | resource policies on parameters and the OpsItem group |
 //! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
 //! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
@@ -26,7 +27,7 @@
 //!
 //! Limits: there are no managed instances (Run Command and sessions answer as for an account
 //! without any), so maintenance windows never execute and patch groups hold no instances.
-//! Associations stay `Pending` and never run. Automation, inventory, compliance and OpsCenter are not
+//! Associations stay `Pending` and never run. Automation, inventory and compliance are not
 //! implemented and answer NotImplemented. Parameter policies are stored and reported, never
 //! acted on.
 
@@ -39,6 +40,7 @@ mod document_content;
 mod documents;
 mod instances;
 pub mod names;
+mod opsitems;
 mod parameters;
 mod policies;
 mod public;
@@ -152,6 +154,8 @@ pub struct Ssm {
     activations: Arc<Collection<activations::ActivationRecord>>,
     /// Resource policies by resource ARN.
     resource_policies: Arc<Collection<policies::PolicySet>>,
+    ops_items: Arc<Collection<opsitems::OpsItemRecord>>,
+    ops_metadata: Arc<Collection<opsitems::OpsMetadataRecord>>,
 }
 
 impl Ssm {
@@ -167,6 +171,8 @@ impl Ssm {
             associations: kit.store().collection("ssm.associations")?,
             activations: kit.store().collection("ssm.activations")?,
             resource_policies: kit.store().collection("ssm.resourcepolicies")?,
+            ops_items: kit.store().collection("ssm.opsitems")?,
+            ops_metadata: kit.store().collection("ssm.opsmetadata")?,
             kms,
             kit,
         })

@@ -1,6 +1,6 @@
 //! Tags on the resources this simulator keeps: parameters (`Parameter`), documents
 //! (`Document`), maintenance windows (`MaintenanceWindow`), patch baselines (`PatchBaseline`),
-//! and associations (`Association`). Any other resource type names records the simulator does not keep, so
+//! associations (`Association`), OpsItems (`OpsItem`) and OpsMetadata (`OpsMetadata`). Any other resource type names records the simulator does not keep, so
 //! their IDs are never found.
 
 use std::sync::Arc;
@@ -55,6 +55,18 @@ impl Tagged for super::associations::AssociationRecord {
     }
 }
 
+impl Tagged for super::opsitems::OpsItemRecord {
+    fn tags_mut(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
+    }
+}
+
+impl Tagged for super::opsitems::OpsMetadataRecord {
+    fn tags_mut(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
+    }
+}
+
 impl Tagged for super::baselines::BaselineRecord {
     fn tags_mut(&mut self) -> &mut Vec<Tag> {
         &mut self.tags
@@ -98,6 +110,12 @@ impl Ssm {
             "Association" => {
                 change_tags(&self.associations, &format!("{}{id}", ctx.scope()), change)
             }
+            "OpsItem" => change_tags(&self.ops_items, &format!("{}{id}", ctx.scope()), change),
+            "OpsMetadata" => change_tags(
+                &self.ops_metadata,
+                &format!("{}{}", ctx.scope(), Self::metadata_arn(ctx, id)),
+                change,
+            ),
             _ => Err(invalid_resource_id()),
         }
     }
@@ -116,6 +134,11 @@ impl Ssm {
             "MaintenanceWindow" => read(&self.windows, &scoped),
             "PatchBaseline" => read(&self.baselines, &scoped),
             "Association" => read(&self.associations, &scoped),
+            "OpsItem" => read(&self.ops_items, &scoped),
+            "OpsMetadata" => read(
+                &self.ops_metadata,
+                &format!("{}{}", ctx.scope(), Self::metadata_arn(ctx, id)),
+            ),
             _ => None,
         }
         .ok_or_else(invalid_resource_id)
