@@ -50,6 +50,8 @@ enum Command {
         server: ServerArgs,
         #[command(flatten)]
         gitlab: GitlabArgs,
+        #[command(flatten)]
+        github: GitHubArgs,
     },
 }
 
@@ -138,6 +140,17 @@ struct GitlabArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct GitHubArgs {
+    /// The GitHub site administrator's token (`ghp_…`, every scope); generated and printed
+    /// when absent.
+    #[arg(long, env = "SOCKERLESS_GITHUB_TOKEN")]
+    github_token: Option<String>,
+    /// Requests per hour a GitHub token may make (GitHub: 5000).
+    #[arg(long, default_value_t = 5000)]
+    github_rate_limit: u32,
+}
+
+#[derive(Args, Debug, Clone)]
 struct UpArgs {
     /// Address to bind every server to.
     #[arg(long, default_value = "127.0.0.1", env = "SOCKERLESS_BIND")]
@@ -162,6 +175,8 @@ struct UpArgs {
     aws: AwsArgs,
     #[command(flatten)]
     gitlab: GitlabArgs,
+    #[command(flatten)]
+    github: GitHubArgs,
 }
 
 /// Every server `up` knows of, with its default port.
@@ -226,6 +241,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             forge: Forge::Gitlab,
             server,
             gitlab,
+            ..
         } => {
             let port = server.port.unwrap_or(gitlabhub::DEFAULT_PORT);
             let hub = gitlab_builder(server.bind, port, &server.common, &gitlab, None, None)
@@ -236,10 +252,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             hub.run_until(&mut signals).await;
             Ok(())
         }
-        Command::Hub { forge, .. } => not_built(match forge {
-            Forge::Github => "github",
-            Forge::Gitlab => unreachable!("handled above"),
-        }),
+        Command::Hub {
+            forge: Forge::Github,
+            server,
+            github,
+            ..
+        } => {
+            let port = server.port.unwrap_or(bleephub::DEFAULT_PORT);
+            let hub = github_builder(server.bind, port, &server.common, &github, None, None)
+                .start()
+                .await
+                .context("starting the GitHub fake")?;
+            if github.github_token.is_none() {
+                println!(
+                    "# GitHub admin token: export GH_TOKEN={}",
+                    hub.admin_token()
+                );
+            }
+            hub.run_until(&mut signals).await;
+            Ok(())
+        }
     }
 }
 
@@ -369,6 +401,41 @@ fn oci_runner(
     ))
 }
 
+fn github_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    github: &GitHubArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> bleephub::Builder {
+    let mut builder = bleephub::GitHub::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true)
+        .rate_limit(github.github_rate_limit);
+    if let Some(token) = &github.github_token {
+        builder = builder.admin_token(token.clone());
+    }
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
 async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     // One admin token for every server, so one variable reaches them all.
     if (args.aws.strict_auth || args.aws.enforce_iam) && args.common.admin_token.is_none() {
@@ -435,10 +502,22 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the GitLab fake")?;
 
+    let github_state = args.common.state_dir.as_ref().map(|dir| dir.join("github"));
+    let github = github_builder(
+        args.bind,
+        port_of("github", args.github_port),
+        &args.common,
+        &args.github,
+        github_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the GitHub fake")?;
+
     let missing: Vec<String> = [
         ("gcp", args.gcp_port),
         ("azure", args.azure_port),
-        ("github", args.github_port),
     ]
     .iter()
     .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
@@ -452,6 +531,11 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     println!("export GITLAB_URL={}", gitlab.url());
     print_gitlab_tokens(&gitlab, args.gitlab.gitlab_root_token.is_none());
     println!("export SOCKERLESS_CA={}", ca_path.display());
+    println!(
+        "# GitHub at {0} (Enterprise API under {0}/api/v3): export GH_TOKEN={1}",
+        github.url(),
+        github.admin_token()
+    );
     if let Some(token) = aws.admin_token() {
         println!("export SOCKERLESS_ADMIN_TOKEN={token}");
         println!(
@@ -466,8 +550,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
 
     signals.recv().await;
-    aws.shutdown().await;
-    gitlab.shutdown().await;
+    tokio::join!(aws.shutdown(), github.shutdown(), gitlab.shutdown());
     drop(temp);
     Ok(())
 }

@@ -15,4 +15,5 @@ mod aws_s3;
 mod aws_secrets;
 mod foundation;
 mod gitlab;
+mod github;
 mod terraform;

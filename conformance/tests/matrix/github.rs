@@ -1,0 +1,388 @@
+//! The GitHub fake (bleephub) driven by real clients: gh 2.103 in both of its forms (plain HTTP
+//! through the fake as a proxy, as github.localhost; HTTPS as an Enterprise host under
+//! /api/v3), PyGithub, and git over smart HTTP with tokens. Each test is one cell against a
+//! fresh `sockerless hub github`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
+
+/// The site administrator's token each test starts the fake with.
+const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
+
+fn start(extra: &[&str]) -> Sockerless {
+    let mut args = vec![
+        "hub",
+        "github",
+        "--port",
+        "0",
+        "--github-token",
+        ADMIN_TOKEN,
+    ];
+    args.extend_from_slice(extra);
+    Sockerless::start(&args, &["github"])
+}
+
+/// A sandbox whose gh reaches the fake as github.localhost through it as a proxy.
+fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
+    let mut sandbox = Sandbox::new();
+    let proxy = server.url("github").to_string();
+    let config = sandbox.path().join("gh-config");
+    for (key, value) in [
+        ("GH_HOST", "github.localhost"),
+        ("GH_TOKEN", token),
+        ("GH_CONFIG_DIR", config.to_str().expect("UTF-8 path")),
+        ("GH_PROMPT_DISABLED", "1"),
+        ("GH_NO_UPDATE_NOTIFIER", "1"),
+        ("NO_COLOR", "1"),
+    ] {
+        sandbox.set(key, value);
+    }
+    sandbox.set("HTTP_PROXY", &proxy);
+    sandbox.set("http_proxy", &proxy);
+    sandbox
+}
+
+fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
+    let mut command = sandbox.command(program);
+    // Sandbox::command removes proxy variables; gh and git here need the fake as their proxy.
+    for key in ["HTTP_PROXY", "http_proxy"] {
+        if let Some(value) = sandbox.env().get(key) {
+            command.env(key, value);
+        }
+    }
+    command.args(args).output().expect("run client")
+}
+
+fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
+    let output = run(sandbox, program, args);
+    assert_success(
+        &format!("{} {}", program.display(), args.join(" ")),
+        &output,
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Makes a user with a token through the admin API (GitHub's web UI stands in here).
+fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String {
+    let python = py();
+    let script = format!(
+        "import json, urllib.request as u\n\
+         def post(path, body):\n\
+         \x20   r = u.Request('{url}/_sockerless/github/' + path, data=json.dumps(body).encode(), headers={{'Authorization': 'token {ADMIN_TOKEN}'}}, method='POST')\n\
+         \x20   return json.load(u.urlopen(r))\n\
+         post('users', {{'login': '{login}'}})\n\
+         print(post('tokens', {{'login': '{login}', 'scopes': {scopes:?}}})['token'])\n",
+        url = server.url("github"),
+    );
+    let output = Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .expect("python");
+    assert_success("admin API", &output);
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// The clients venv's Python with PyGithub.
+fn py() -> std::path::PathBuf {
+    let python = clients::root().join("py").join("bin").join("python3");
+    let ok = Command::new(&python)
+        .args(["-c", "import github"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "client PyGithub missing: run scripts/setup");
+    python
+}
+
+fn gh() -> std::path::PathBuf {
+    let gh = clients::root().join("gh").join("bin").join("gh");
+    assert!(gh.exists(), "client gh missing: run scripts/setup");
+    gh
+}
+
+#[test]
+fn github_pygithub() {
+    let _cell = Cell::new("forge-sdk", "github", "rest", "PyGithub");
+    let server = start(&[]);
+    let script = conformance::clients_dir()
+        .join("github")
+        .join("pygithub.py");
+    let output = Command::new(py())
+        .arg(&script)
+        .env("BLEEPHUB_URL", server.url("github"))
+        .env("BLEEPHUB_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python");
+    assert_success("pygithub.py", &output);
+}
+
+#[test]
+fn github_gh_plain_http() {
+    let _cell = Cell::new("forge-cli", "github", "gh-proxy", "gh 2.103");
+    let server = start(&[]);
+    let gh = gh();
+    let token = user_with_token(&server, "octo", &["repo", "read:org", "delete_repo"]);
+    let sandbox = gh_sandbox(&server, &token);
+    // GH_TOKEN is offered to github.com too, which is out of reach: ask about our host only.
+    let status = ok(
+        &sandbox,
+        &gh,
+        &["auth", "status", "--hostname", "github.localhost"],
+    );
+    assert!(
+        status.contains("Logged in to github.localhost account octo"),
+        "{status}"
+    );
+    assert!(status.contains("'repo'"), "{status}");
+    assert_eq!(
+        ok(&sandbox, &gh, &["api", "user", "--jq", ".login"]).trim(),
+        "octo"
+    );
+    ok(
+        &sandbox,
+        &gh,
+        &["api", "-X", "POST", "user/repos", "-f", "name=hello"],
+    );
+    for n in 0..5 {
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "api",
+                "repos/octo/hello/issues",
+                "-f",
+                &format!("title=t{n}"),
+            ],
+        );
+    }
+    // --paginate follows Link headers: five issues at two a page, each exactly once.
+    let numbers = ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "--paginate",
+            "repos/octo/hello/issues?per_page=2",
+            "--jq",
+            ".[].number",
+        ],
+    );
+    assert_eq!(
+        numbers.split_whitespace().collect::<Vec<_>>(),
+        ["5", "4", "3", "2", "1"]
+    );
+    let missing = run(&sandbox, &gh, &["api", "repos/octo/nope"]);
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("Not Found (HTTP 404)"),
+        "{missing:?}"
+    );
+    // gh's own verbs, through GraphQL: create, list and view repositories, open and list issues.
+    let created = ok(
+        &sandbox,
+        &gh,
+        &[
+            "repo",
+            "create",
+            "demo",
+            "--public",
+            "--description",
+            "A demo",
+        ],
+    );
+    assert!(
+        created.contains("http://github.localhost/octo/demo"),
+        "{created}"
+    );
+    let listed = ok(&sandbox, &gh, &["repo", "list"]);
+    assert!(listed.contains("octo/demo\tA demo\tpublic"), "{listed}");
+    let viewed = ok(&sandbox, &gh, &["repo", "view", "octo/demo"]);
+    assert!(
+        viewed.contains("name:\tocto/demo") && viewed.contains("description:\tA demo"),
+        "{viewed}"
+    );
+    let issue = ok(
+        &sandbox,
+        &gh,
+        &[
+            "issue",
+            "create",
+            "-R",
+            "octo/demo",
+            "--title",
+            "First",
+            "--body",
+            "hello",
+        ],
+    );
+    assert_eq!(issue.trim(), "http://github.localhost/octo/demo/issues/1");
+    let issues = ok(&sandbox, &gh, &["issue", "list", "-R", "octo/demo"]);
+    assert!(issues.starts_with("1\tOPEN\tFirst"), "{issues}");
+    // GraphQL, as gh sends it.
+    let login = ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "graphql",
+            "-f",
+            "query={viewer{login}}",
+            "--jq",
+            ".data.viewer.login",
+        ],
+    );
+    assert_eq!(login.trim(), "octo");
+}
+
+#[test]
+fn github_gh_enterprise_https() {
+    let _cell = Cell::new("forge-cli", "github", "gh-enterprise", "gh 2.103");
+    let ca_dir = tempfile::tempdir().expect("temp dir");
+    let ca = ca_dir.path().join("ca.pem");
+    let server = start(&["--ca-out", ca.to_str().expect("UTF-8 path")]);
+    let gh = gh();
+    let token = user_with_token(&server, "enterprise-user", &["repo"]);
+    let mut sandbox = Sandbox::new();
+    let host = format!("localhost:{}", server.port("github"));
+    let config = sandbox.path().join("gh-config");
+    sandbox.set("GH_HOST", &host);
+    sandbox.set("GH_ENTERPRISE_TOKEN", &token);
+    sandbox.set("GH_CONFIG_DIR", config.to_str().expect("UTF-8 path"));
+    sandbox.set("SSL_CERT_FILE", ca.to_str().expect("UTF-8 path"));
+    sandbox.set("GH_PROMPT_DISABLED", "1");
+    let status = ok(&sandbox, &gh, &["auth", "status"]);
+    assert!(
+        status.contains(&format!("Logged in to {host} account enterprise-user")),
+        "{status}"
+    );
+    let user = ok(&sandbox, &gh, &["api", "user", "--jq", ".url"]);
+    assert_eq!(
+        user.trim(),
+        format!("https://{host}/api/v3/users/enterprise-user")
+    );
+}
+
+#[test]
+fn github_git_http() {
+    let _cell = Cell::new("forge-git", "github", "git-http", "git");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_dir = state.path().join("state");
+    let state_arg = state_dir.to_str().expect("UTF-8 path").to_string();
+    let server = start(&["--state-dir", &state_arg]);
+    let token = user_with_token(&server, "pusher", &["repo"]);
+    let reader = user_with_token(&server, "reader", &["repo"]);
+    let sandbox = Sandbox::new();
+    let git = clients::find("git");
+    let base = server.url("github").to_string();
+    let authed =
+        |who: &str, token: &str| base.replacen("http://", &format!("http://{who}:{token}@"), 1);
+    // An empty private repository, made through the REST API.
+    let python = py();
+    let create = format!(
+        "import json, urllib.request as u\n\
+         r = u.Request('{base}/api/v3/user/repos', data=json.dumps({{'name': 'code', 'private': True}}).encode(), headers={{'Authorization': 'token {token}'}}, method='POST')\n\
+         print(json.load(u.urlopen(r))['clone_url'])\n"
+    );
+    let output = Command::new(&python)
+        .args(["-c", &create])
+        .output()
+        .expect("python");
+    assert_success("create repository", &output);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("{base}/pusher/code.git")
+    );
+
+    let work = sandbox.path().join("work");
+    let work_arg = work.to_str().expect("UTF-8 path");
+    let remote = format!("{}/pusher/code.git", authed("x-access-token", &token));
+    ok(&sandbox, &git, &["init", "-q", "-b", "trunk", work_arg]);
+    std::fs::write(work.join("README.md"), "hello from git\n").expect("write");
+    ok(&sandbox, &git, &["-C", work_arg, "add", "README.md"]);
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "-c",
+            "user.name=P",
+            "-c",
+            "user.email=p@example.com",
+            "commit",
+            "-qm",
+            "first",
+        ],
+    );
+    ok(
+        &sandbox,
+        &git,
+        &["-C", work_arg, "push", "-q", &remote, "trunk"],
+    );
+    let pushed = ok(&sandbox, &git, &["-C", work_arg, "rev-parse", "HEAD"]);
+
+    // The API shows the push: the first branch pushed to an empty repository is its default.
+    let check = format!(
+        "import json, urllib.request as u\n\
+         h = {{'Authorization': 'token {token}'}}\n\
+         repo = json.load(u.urlopen(u.Request('{base}/api/v3/repos/pusher/code', headers=h)))\n\
+         assert repo['default_branch'] == 'trunk', repo['default_branch']\n\
+         assert repo['pushed_at'], repo\n\
+         q = {{'query': '{{ repository(owner: \"pusher\", name: \"code\") {{ defaultBranchRef {{ name target {{ ... on Commit {{ oid }} }} }} isEmpty }} }}'}}\n\
+         r = u.Request('{base}/api/graphql', data=json.dumps(q).encode(), headers=h, method='POST')\n\
+         print(json.load(u.urlopen(r))['data']['repository']['defaultBranchRef']['target']['oid'])\n"
+    );
+    let output = Command::new(&python)
+        .args(["-c", &check])
+        .output()
+        .expect("python");
+    assert_success("read back the push", &output);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        pushed.trim()
+    );
+
+    // Anonymous clients are asked for credentials; a stranger is told it does not exist.
+    let anonymous = run(
+        &sandbox,
+        &git,
+        &["clone", "-q", &format!("{base}/pusher/code.git"), "anon"],
+    );
+    assert!(!anonymous.status.success());
+    let stranger = run(
+        &sandbox,
+        &git,
+        &[
+            "clone",
+            "-q",
+            &format!("{}/pusher/code.git", authed("reader", &reader)),
+            "stranger",
+        ],
+    );
+    assert!(!stranger.status.success());
+    assert!(
+        String::from_utf8_lossy(&stranger.stderr).contains("Repository not found."),
+        "{stranger:?}"
+    );
+
+    // A clone with the token gets the same bytes, after a restart from the state directory.
+    drop(server);
+    let server = start(&["--state-dir", &state_arg]);
+    let base = server.url("github").to_string();
+    let clone = sandbox.path().join("clone");
+    let remote = format!(
+        "{}/pusher/code.git",
+        base.replacen("http://", &format!("http://x:{token}@"), 1)
+    );
+    ok(
+        &sandbox,
+        &git,
+        &["clone", "-q", &remote, clone.to_str().expect("UTF-8 path")],
+    );
+    assert_eq!(
+        std::fs::read_to_string(clone.join("README.md")).expect("read"),
+        "hello from git\n"
+    );
+}

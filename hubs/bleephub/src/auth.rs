@@ -1,0 +1,319 @@
+//! Who is calling: personal access tokens (`ghp_…` classic with OAuth scopes, `github_pat_…`
+//! fine-grained), presented as `Authorization: token T`, `Bearer T` or Basic with the token as
+//! password, as GitHub accepts them.
+//!
+//! Tokens are stored by their SHA-256 only; nothing here returns or logs a token. Scope checks
+//! follow GitHub's hierarchy (`repo` covers `public_repo`, `admin:org` covers `read:org`, ...).
+//!
+//! What this module must not do: decide what a resource allows (services do), or know HTTP
+//! beyond the one header value it parses.
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use simkit::clock::Clock;
+use simkit::ids::IdGen;
+
+use crate::error::GitHubError;
+pub use crate::model::TokenKind;
+use crate::model::{Account, AccountKind, State, Token};
+
+/// The scopes of the bootstrap administrator token: every classic scope bleephub checks.
+pub const ALL_SCOPES: &[&str] = &[
+    "admin:org",
+    "admin:repo_hook",
+    "delete_repo",
+    "gist",
+    "notifications",
+    "repo",
+    "user",
+    "workflow",
+];
+
+/// A caller GitHub knows.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Account,
+    pub token: Token,
+}
+
+impl Principal {
+    pub fn login(&self) -> &str {
+        &self.account.login
+    }
+
+    /// Whether the token grants `scope`, directly or through a broader scope. Fine-grained
+    /// tokens carry no OAuth scopes; bleephub lets them act as their owner on everything the
+    /// owner reaches (GitHub's per-repository permissions are not modelled yet).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        match self.token.kind {
+            TokenKind::FineGrained => true,
+            TokenKind::Classic => self
+                .token
+                .scopes
+                .iter()
+                .any(|granted| granted == scope || covers(granted, scope)),
+        }
+    }
+
+    /// `X-OAuth-Scopes`: the token's scopes, comma-separated as GitHub sends them.
+    pub fn scopes_header(&self) -> Option<String> {
+        match self.token.kind {
+            TokenKind::Classic => Some(self.token.scopes.join(", ")),
+            TokenKind::FineGrained => None,
+        }
+    }
+}
+
+/// Whether `broad` includes `narrow` in GitHub's scope hierarchy.
+fn covers(broad: &str, narrow: &str) -> bool {
+    let children: &[&str] = match broad {
+        "repo" => &[
+            "public_repo",
+            "repo:status",
+            "repo_deployment",
+            "repo:invite",
+            "security_events",
+        ],
+        "admin:org" => &["write:org", "read:org", "manage_runners:org"],
+        "write:org" => &["read:org"],
+        "user" => &["read:user", "user:email", "user:follow"],
+        "admin:repo_hook" => &["write:repo_hook", "read:repo_hook"],
+        "write:repo_hook" => &["read:repo_hook"],
+        "admin:public_key" => &["write:public_key", "read:public_key"],
+        "write:packages" => &["read:packages"],
+        _ => &[],
+    };
+    children.contains(&narrow)
+}
+
+/// The classic scopes GitHub knows, for validating what the admin API is asked to grant.
+pub fn is_known_scope(scope: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "repo",
+        "repo:status",
+        "repo_deployment",
+        "public_repo",
+        "repo:invite",
+        "security_events",
+        "admin:repo_hook",
+        "write:repo_hook",
+        "read:repo_hook",
+        "admin:org",
+        "write:org",
+        "read:org",
+        "manage_runners:org",
+        "admin:public_key",
+        "write:public_key",
+        "read:public_key",
+        "admin:org_hook",
+        "gist",
+        "notifications",
+        "user",
+        "read:user",
+        "user:email",
+        "user:follow",
+        "project",
+        "read:project",
+        "delete_repo",
+        "write:packages",
+        "read:packages",
+        "delete:packages",
+        "admin:gpg_key",
+        "write:gpg_key",
+        "read:gpg_key",
+        "codespace",
+        "workflow",
+        "admin:enterprise",
+        "audit_log",
+        "copilot",
+        "admin:ssh_signing_key",
+    ];
+    KNOWN.contains(&scope)
+}
+
+/// A new token of `kind`, in GitHub's format.
+pub fn new_token(ids: &dyn IdGen, kind: TokenKind) -> String {
+    const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    match kind {
+        TokenKind::Classic => format!("ghp_{}", ids.random_word(ALPHANUMERIC, 36)),
+        TokenKind::FineGrained => format!(
+            "github_pat_{}_{}",
+            ids.random_word(ALPHANUMERIC, 22),
+            ids.random_word(ALPHANUMERIC, 59)
+        ),
+    }
+}
+
+/// The store key of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The token an `Authorization` header presents: `token T`, `Bearer T`, or Basic with the
+/// token as password. `Err` for a header GitHub cannot read.
+pub fn presented_token(header: &str) -> Result<String, GitHubError> {
+    let (scheme, rest) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
+    let rest = rest.trim();
+    match scheme.to_ascii_lowercase().as_str() {
+        "token" | "bearer" if !rest.is_empty() => Ok(rest.to_string()),
+        "basic" => {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(rest)
+                .map_err(|_| GitHubError::BadCredentials)?;
+            let text = String::from_utf8(decoded).map_err(|_| GitHubError::BadCredentials)?;
+            let (_, password) = text.split_once(':').ok_or(GitHubError::BadCredentials)?;
+            Ok(password.to_string())
+        }
+        _ => Err(GitHubError::BadCredentials),
+    }
+}
+
+/// The principal behind a token, or `BadCredentials`.
+pub fn authenticate(state: &State, token: &str) -> Result<Principal, GitHubError> {
+    let record = state
+        .tokens
+        .get(&token_hash(token))
+        .ok_or(GitHubError::BadCredentials)?;
+    let account = state
+        .account(&record.login)
+        .ok_or(GitHubError::BadCredentials)?;
+    Ok(Principal {
+        account,
+        token: record,
+    })
+}
+
+/// Creates the site administrator (if absent) and registers `token` for it with every scope.
+pub fn seed_admin(state: &State, clock: &dyn Clock, token: &str) -> Result<(), GitHubError> {
+    let now = clock.now_millis();
+    if state.account(crate::ADMIN_LOGIN).is_none() {
+        create_account(
+            state,
+            crate::ADMIN_LOGIN,
+            AccountKind::User,
+            now,
+            |account| {
+                account.site_admin = true;
+                account.name = Some("Sockerless Admin".into());
+            },
+        )?;
+    }
+    state.tokens.insert(
+        &token_hash(token),
+        Token {
+            login: crate::ADMIN_LOGIN.into(),
+            kind: if token.starts_with("github_pat_") {
+                TokenKind::FineGrained
+            } else {
+                TokenKind::Classic
+            },
+            scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            created_at: now,
+        },
+    )?;
+    Ok(())
+}
+
+/// Creates an account with the next ID; `edit` fills optional fields. `ValidationFailed` if
+/// the login is taken (users and organizations share the namespace).
+pub fn create_account(
+    state: &State,
+    login: &str,
+    kind: AccountKind,
+    now: i64,
+    edit: impl FnOnce(&mut Account),
+) -> Result<Account, GitHubError> {
+    let key = login.to_ascii_lowercase();
+    state.store.transaction(|txn| {
+        if txn.contains(&state.accounts, &key)? {
+            return Err(GitHubError::ValidationFailed(vec![
+                crate::error::FieldError::custom(kind.as_str(), "login", "login is already taken"),
+            ]));
+        }
+        let id = crate::model::next_id(txn, &state.counters, "account")?;
+        let mut account = Account {
+            id,
+            login: login.to_string(),
+            kind,
+            name: None,
+            email: None,
+            company: None,
+            blog: String::new(),
+            location: None,
+            bio: None,
+            description: None,
+            site_admin: false,
+            created_at: now,
+            updated_at: now,
+        };
+        edit(&mut account);
+        txn.insert(&state.accounts, &key, account.clone())?;
+        Ok(account)
+    })
+}
+
+/// Whether `login` is a valid GitHub login: alphanumerics and single inner hyphens, at most 39.
+pub fn valid_login(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 39
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !login.starts_with('-')
+        && !login.ends_with('-')
+        && !login.contains("--")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_headers_present_tokens() {
+        let basic = base64::engine::general_purpose::STANDARD.encode("x-access-token:ghp_abc");
+        let cases = [
+            ("token ghp_abc", Ok("ghp_abc".to_string())),
+            ("Bearer ghp_abc", Ok("ghp_abc".to_string())),
+            (&*format!("Basic {basic}"), Ok("ghp_abc".to_string())),
+            ("Basic !!!", Err(GitHubError::BadCredentials)),
+            ("Digest x", Err(GitHubError::BadCredentials)),
+            ("token", Err(GitHubError::BadCredentials)),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(presented_token(header), expected, "{header}");
+        }
+    }
+
+    #[test]
+    fn scopes_follow_githubs_hierarchy() {
+        assert!(covers("repo", "public_repo"));
+        assert!(covers("admin:org", "read:org"));
+        assert!(!covers("public_repo", "repo"));
+        assert!(!covers("repo", "delete_repo"));
+    }
+
+    #[test]
+    fn tokens_have_githubs_formats() {
+        let ids = simkit::ids::SequentialIds::new(1);
+        let classic = new_token(&ids, TokenKind::Classic);
+        assert!(
+            classic.starts_with("ghp_") && classic.len() == 40,
+            "{classic}"
+        );
+        let fine = new_token(&ids, TokenKind::FineGrained);
+        assert!(
+            fine.starts_with("github_pat_") && fine.len() == 93,
+            "{fine}"
+        );
+    }
+
+    #[test]
+    fn logins_are_validated() {
+        for (login, ok) in [
+            ("octo-cat", true),
+            ("-x", false),
+            ("a--b", false),
+            ("a/b", false),
+        ] {
+            assert_eq!(valid_login(login), ok, "{login}");
+        }
+    }
+}

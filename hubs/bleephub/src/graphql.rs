@@ -1,0 +1,1381 @@
+//! GitHub's GraphQL API at `/graphql` (and `/api/graphql` for Enterprise), executed by
+//! async-graphql: real parsing, validation and introspection, so `__type(name: "Repository")`
+//! answers what the schema here holds and an unknown field is GraphQL's validation error,
+//! never a guess. Types, fields, arguments and enums carry GitHub's names.
+//!
+//! What is here: `viewer`, `user`, `organization`, `repositoryOwner`, `repository` (with
+//! `issues`, `issue`, `labels`, `defaultBranchRef`), connections with `first`/`after`,
+//! `totalCount` and `pageInfo`, and the mutations `createIssue`, `closeIssue`, `reopenIssue` and
+//! `addComment`. Resolvers call the same services as REST.
+//!
+//! What this module must not do: hold rules of its own (services decide), or match on query
+//! text.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{
+    Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Interface, Object, Schema,
+    SimpleObject,
+};
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use http::request::Parts;
+use serde::{Deserialize, Serialize};
+use simkit::context::RequestContext;
+
+use crate::Hub;
+use crate::auth::{self, Principal};
+use crate::error::GitHubError;
+use crate::model::{Account, AccountKind};
+use crate::render::{self, Urls, node_id, timestamp};
+use crate::services::{Ctx, issues, labels, repos};
+
+/// GitHub's `DateTime` scalar: an ISO-8601 string.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DateTime(pub String);
+async_graphql::scalar!(DateTime);
+
+/// GitHub's `URI` scalar.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[allow(clippy::upper_case_acronyms)]
+pub struct URI(pub String);
+async_graphql::scalar!(URI);
+
+/// GitHub's `GitObjectID` scalar.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GitObjectID(pub String);
+async_graphql::scalar!(GitObjectID);
+
+/// What each request's resolvers share: the hub, the caller and where the client is.
+struct Request {
+    hub: Arc<Hub>,
+    caller: Option<Principal>,
+    now: i64,
+    urls: Urls,
+}
+
+impl Request {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            hub: &self.hub,
+            caller: self.caller.clone(),
+            now: self.now,
+        }
+    }
+}
+
+fn request<'a>(ctx: &Context<'a>) -> &'a Request {
+    // The data is inserted for every request in `serve`; a missing one is a bug of ours.
+    ctx.data_unchecked::<Request>()
+}
+
+/// A service error as GraphQL errors look on GitHub (`type` in the extensions).
+fn graphql_error(error: GitHubError, not_found: impl FnOnce() -> String) -> async_graphql::Error {
+    match error {
+        GitHubError::NotFound => {
+            async_graphql::Error::new(not_found()).extend_with(|_, e| e.set("type", "NOT_FOUND"))
+        }
+        GitHubError::Forbidden(message) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("type", "FORBIDDEN"))
+        }
+        GitHubError::ValidationFailed(errors) => async_graphql::Error::new(
+            errors
+                .iter()
+                .map(|e| {
+                    e.message
+                        .clone()
+                        .unwrap_or_else(|| format!("{} is {}", e.field, e.code))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .extend_with(|_, e| e.set("type", "UNPROCESSABLE")),
+        other => async_graphql::Error::new(other.to_string()),
+    }
+}
+
+/// Offset cursors, opaque to clients as GitHub's are.
+fn cursor(offset: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("cursor:v2:{offset}"))
+}
+
+fn offset_after(after: Option<&str>) -> async_graphql::Result<usize> {
+    let Some(after) = after else { return Ok(0) };
+    base64::engine::general_purpose::STANDARD
+        .decode(after)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| {
+            text.strip_prefix("cursor:v2:")
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .map(|n| n + 1)
+        .ok_or_else(|| {
+            async_graphql::Error::new(format!("`{after}` does not appear to be a valid cursor."))
+        })
+}
+
+/// One page of `all` as a connection with `totalCount`, `first` at most 100 as on GitHub.
+fn connection<T: async_graphql::OutputType>(
+    all: Vec<T>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, T, TotalCount, EmptyFields>> {
+    let first = match first {
+        Some(n) if !(0..=100).contains(&n) => {
+            return Err(async_graphql::Error::new(format!(
+                "Requesting {n} records on the connection exceeds the `first` limit of 100 records."
+            )));
+        }
+        Some(n) => n as usize,
+        None => 100,
+    };
+    let start = offset_after(after.as_deref())?;
+    let total = all.len();
+    let end = (start + first).min(total);
+    let mut page = Connection::with_additional_fields(
+        start > 0,
+        end < total,
+        TotalCount {
+            total_count: total as i32,
+        },
+    );
+    page.edges.extend(
+        all.into_iter()
+            .enumerate()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .map(|(index, node)| Edge::new(cursor(index), node)),
+    );
+    Ok(page)
+}
+
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    total_count: i32,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RepositoryVisibility {
+    Public,
+    Private,
+    Internal,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RepositoryPermission {
+    Admin,
+    Maintain,
+    Write,
+    Triage,
+    Read,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IssueState {
+    Open,
+    Closed,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IssueStateReason {
+    Completed,
+    NotPlanned,
+    Reopened,
+    Duplicate,
+}
+
+/// `User`.
+pub struct User(Account);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(node_id("User", self.0.id))
+    }
+    async fn database_id(&self) -> i64 {
+        self.0.id as i64
+    }
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn email(&self) -> String {
+        self.0.email.clone().unwrap_or_default()
+    }
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+    async fn company(&self) -> Option<&str> {
+        self.0.company.as_deref()
+    }
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+    async fn is_site_admin(&self) -> bool {
+        self.0.site_admin
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(timestamp(self.0.created_at))
+    }
+    async fn url(&self, ctx: &Context<'_>) -> URI {
+        URI(format!("{}/{}", request(ctx).urls.html, self.0.login))
+    }
+    async fn avatar_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "size")] _size: Option<i32>,
+    ) -> URI {
+        URI(format!(
+            "{}/avatars/u/{}",
+            request(ctx).urls.html,
+            self.0.id
+        ))
+    }
+    /// The user's repositories (owned, or through organizations with `ownerAffiliations`).
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
+    async fn repositories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        privacy: Option<RepositoryPrivacy>,
+        owner_affiliations: Option<Vec<RepositoryAffiliation>>,
+        #[graphql(name = "orderBy")] _order_by: Option<RepositoryOrder>,
+        is_fork: Option<bool>,
+    ) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
+        repositories_of(
+            ctx,
+            &self.0,
+            first,
+            after,
+            privacy,
+            owner_affiliations,
+            is_fork,
+        )
+    }
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Organization, TotalCount, EmptyFields>> {
+        let orgs = crate::services::orgs::orgs_of(&request(ctx).ctx(), &self.0.login);
+        connection(orgs.into_iter().map(Organization).collect(), first, after)
+    }
+}
+
+/// `Organization`.
+pub struct Organization(Account);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(node_id("Organization", self.0.id))
+    }
+    async fn database_id(&self) -> i64 {
+        self.0.id as i64
+    }
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn url(&self, ctx: &Context<'_>) -> URI {
+        URI(format!("{}/{}", request(ctx).urls.html, self.0.login))
+    }
+    async fn repositories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        privacy: Option<RepositoryPrivacy>,
+        #[graphql(name = "orderBy")] _order_by: Option<RepositoryOrder>,
+        is_fork: Option<bool>,
+    ) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
+        repositories_of(ctx, &self.0, first, after, privacy, None, is_fork)
+    }
+}
+
+/// `RepositoryOwner`: users and organizations.
+#[derive(Interface)]
+#[graphql(
+    field(name = "id", ty = "ID"),
+    field(name = "login", ty = "&str"),
+    field(name = "url", ty = "URI")
+)]
+pub enum RepositoryOwner {
+    User(User),
+    Organization(Organization),
+}
+
+fn owner_of(account: Account) -> RepositoryOwner {
+    match account.kind {
+        AccountKind::User => RepositoryOwner::User(User(account)),
+        AccountKind::Organization => RepositoryOwner::Organization(Organization(account)),
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RepositoryPrivacy {
+    Public,
+    Private,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RepositoryAffiliation {
+    Owner,
+    Collaborator,
+    OrganizationMember,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RepositoryOrderField {
+    CreatedAt,
+    UpdatedAt,
+    PushedAt,
+    Name,
+    Stargazers,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IssueOrderField {
+    CreatedAt,
+    UpdatedAt,
+    Comments,
+}
+
+#[derive(InputObject)]
+pub struct IssueOrder {
+    pub field: IssueOrderField,
+    pub direction: OrderDirection,
+}
+
+/// `IssueFilters` (`filterBy`).
+#[derive(InputObject)]
+pub struct IssueFilters {
+    pub assignee: Option<String>,
+    pub created_by: Option<String>,
+    pub labels: Option<Vec<String>>,
+    pub mentioned: Option<String>,
+    pub milestone: Option<String>,
+    pub states: Option<Vec<IssueState>>,
+}
+
+#[derive(InputObject)]
+pub struct RepositoryOrder {
+    pub field: RepositoryOrderField,
+    pub direction: OrderDirection,
+}
+
+fn repositories_of(
+    ctx: &Context<'_>,
+    owner: &Account,
+    first: Option<i32>,
+    after: Option<String>,
+    privacy: Option<RepositoryPrivacy>,
+    affiliations: Option<Vec<RepositoryAffiliation>>,
+    is_fork: Option<bool>,
+) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
+    let request = request(ctx);
+    let service = request.ctx();
+    let via_orgs = affiliations
+        .as_ref()
+        .is_some_and(|a| a.contains(&RepositoryAffiliation::OrganizationMember));
+    let mut list: Vec<crate::model::Repo> = request
+        .hub
+        .state
+        .repos
+        .all()
+        .into_iter()
+        .map(|(_, repo)| repo)
+        .filter(|repo| {
+            let owned = repo.owner.eq_ignore_ascii_case(&owner.login);
+            let member = via_orgs
+                && request
+                    .hub
+                    .state
+                    .membership(&repo.owner, &owner.login)
+                    .is_some_and(|m| m.state == "active");
+            (owned || member) && service.can_read(repo)
+        })
+        .filter(|repo| match privacy {
+            Some(RepositoryPrivacy::Public) => !repo.private,
+            Some(RepositoryPrivacy::Private) => repo.private,
+            None => true,
+        })
+        .filter(|_| is_fork != Some(true))
+        .collect();
+    list.sort_by(|a, b| {
+        b.pushed_at
+            .max(Some(b.updated_at))
+            .cmp(&a.pushed_at.max(Some(a.updated_at)))
+            .then(b.id.cmp(&a.id))
+    });
+    connection(list.into_iter().map(Repository).collect(), first, after)
+}
+
+/// `Repository`.
+pub struct Repository(crate::model::Repo);
+
+#[derive(SimpleObject)]
+pub struct Commit {
+    oid: GitObjectID,
+}
+
+/// `Ref`.
+pub struct Ref {
+    name: String,
+    target: Option<String>,
+}
+
+#[Object]
+impl Ref {
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn prefix(&self) -> &str {
+        "refs/heads/"
+    }
+    async fn target(&self) -> Option<Commit> {
+        self.target.clone().map(|oid| Commit {
+            oid: GitObjectID(oid),
+        })
+    }
+}
+
+#[Object]
+impl Repository {
+    async fn id(&self) -> ID {
+        ID(node_id("Repository", self.0.id))
+    }
+    async fn database_id(&self) -> i64 {
+        self.0.id as i64
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn name_with_owner(&self) -> String {
+        self.0.full_name()
+    }
+    async fn owner(&self, ctx: &Context<'_>) -> RepositoryOwner {
+        owner_of(render::account_or_ghost(
+            &request(ctx).hub.state,
+            &self.0.owner,
+        ))
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn homepage_url(&self) -> Option<URI> {
+        self.0.homepage.clone().map(URI)
+    }
+    async fn url(&self, ctx: &Context<'_>) -> URI {
+        URI(format!("{}/{}", request(ctx).urls.html, self.0.full_name()))
+    }
+    async fn ssh_url(&self, ctx: &Context<'_>) -> String {
+        let html = &request(ctx).urls.html;
+        let host = html.split_once("://").map_or(html.as_str(), |(_, h)| h);
+        format!("git@{host}:{}.git", self.0.full_name())
+    }
+    async fn is_private(&self) -> bool {
+        self.0.private
+    }
+    async fn visibility(&self) -> RepositoryVisibility {
+        match self.0.visibility.as_str() {
+            "private" => RepositoryVisibility::Private,
+            "internal" => RepositoryVisibility::Internal,
+            _ => RepositoryVisibility::Public,
+        }
+    }
+    async fn is_archived(&self) -> bool {
+        self.0.archived
+    }
+    async fn is_fork(&self) -> bool {
+        false
+    }
+    async fn is_mirror(&self) -> bool {
+        false
+    }
+    async fn is_template(&self) -> bool {
+        self.0.is_template
+    }
+    async fn is_in_organization(&self, ctx: &Context<'_>) -> bool {
+        repos::owner_is_org(&request(ctx).ctx(), &self.0)
+    }
+    async fn is_empty(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let git = request(ctx).hub.git.open(&self.0.id.to_string())?;
+        Ok(git.is_empty()?)
+    }
+    async fn parent(&self) -> Option<Repository> {
+        None
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(timestamp(self.0.created_at))
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(timestamp(self.0.updated_at))
+    }
+    async fn pushed_at(&self) -> Option<DateTime> {
+        self.0.pushed_at.map(|t| DateTime(timestamp(t)))
+    }
+    async fn has_issues_enabled(&self) -> bool {
+        self.0.has_issues
+    }
+    async fn has_wiki_enabled(&self) -> bool {
+        self.0.has_wiki
+    }
+    async fn has_projects_enabled(&self) -> bool {
+        self.0.has_projects
+    }
+    async fn has_discussions_enabled(&self) -> bool {
+        self.0.has_discussions
+    }
+    async fn merge_commit_allowed(&self) -> bool {
+        self.0.allow_merge_commit
+    }
+    async fn squash_merge_allowed(&self) -> bool {
+        self.0.allow_squash_merge
+    }
+    async fn rebase_merge_allowed(&self) -> bool {
+        self.0.allow_rebase_merge
+    }
+    async fn delete_branch_on_merge(&self) -> bool {
+        self.0.delete_branch_on_merge
+    }
+    async fn stargazer_count(&self) -> i32 {
+        0
+    }
+    async fn fork_count(&self) -> i32 {
+        0
+    }
+    async fn viewer_permission(&self, ctx: &Context<'_>) -> Option<RepositoryPermission> {
+        let service = request(ctx).ctx();
+        service.caller.as_ref()?;
+        let permissions = service.permissions(&self.0);
+        if permissions.admin {
+            Some(RepositoryPermission::Admin)
+        } else if permissions.push {
+            Some(RepositoryPermission::Write)
+        } else if permissions.pull {
+            Some(RepositoryPermission::Read)
+        } else {
+            None
+        }
+    }
+    async fn viewer_can_administer(&self, ctx: &Context<'_>) -> bool {
+        request(ctx).ctx().permissions(&self.0).admin
+    }
+    async fn default_branch_ref(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Ref>> {
+        let git = request(ctx).hub.git.open(&self.0.id.to_string())?;
+        let target = git.resolve(&format!("refs/heads/{}", self.0.default_branch))?;
+        Ok(target.map(|target| Ref {
+            name: self.0.default_branch.clone(),
+            target: Some(target),
+        }))
+    }
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
+    async fn issues(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        states: Option<Vec<IssueState>>,
+        labels: Option<Vec<String>>,
+        order_by: Option<IssueOrder>,
+        filter_by: Option<IssueFilters>,
+    ) -> async_graphql::Result<Connection<String, Issue, TotalCount, EmptyFields>> {
+        let request = request(ctx);
+        let (sort, direction) = match &order_by {
+            Some(order) => (
+                match order.field {
+                    IssueOrderField::CreatedAt => "created",
+                    IssueOrderField::UpdatedAt => "updated",
+                    IssueOrderField::Comments => "comments",
+                },
+                match order.direction {
+                    OrderDirection::Asc => "asc",
+                    OrderDirection::Desc => "desc",
+                },
+            ),
+            None => ("created", "asc"),
+        };
+        let states = states.or_else(|| filter_by.as_ref().and_then(|f| f.states.clone()));
+        let filters = issues::ListIssues {
+            state: Some("all".into()),
+            labels: labels
+                .or_else(|| filter_by.as_ref().and_then(|f| f.labels.clone()))
+                .map(|l| l.join(",")),
+            sort: Some(sort.into()),
+            direction: Some(direction.into()),
+            creator: filter_by.as_ref().and_then(|f| f.created_by.clone()),
+            assignee: filter_by.as_ref().and_then(|f| f.assignee.clone()),
+            since: None,
+        };
+        let (repo, list) =
+            issues::list_for_repo(&request.ctx(), &self.0.owner, &self.0.name, filters)
+                .map_err(|e| graphql_error(e, String::new))?;
+        let list = list
+            .into_iter()
+            .filter(|issue| {
+                states.as_ref().is_none_or(|states| {
+                    states.contains(&if issue.state == "open" {
+                        IssueState::Open
+                    } else {
+                        IssueState::Closed
+                    })
+                })
+            })
+            .map(|issue| Issue {
+                repo: repo.clone(),
+                issue,
+            })
+            .collect();
+        connection(list, first, after)
+    }
+    async fn issue(&self, ctx: &Context<'_>, number: i32) -> async_graphql::Result<Option<Issue>> {
+        let request = request(ctx);
+        match issues::get(
+            &request.ctx(),
+            &self.0.owner,
+            &self.0.name,
+            &number.to_string(),
+        ) {
+            Ok((repo, issue)) => Ok(Some(Issue { repo, issue })),
+            Err(error) => Err(graphql_error(error, || {
+                format!("Could not resolve to an Issue with the number of {number}.")
+            })),
+        }
+    }
+    async fn labels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Label, TotalCount, EmptyFields>> {
+        let (_, list) = labels::list(&request(ctx).ctx(), &self.0.owner, &self.0.name)
+            .map_err(|e| graphql_error(e, String::new))?;
+        connection(list.into_iter().map(Label).collect(), first, after)
+    }
+}
+
+/// `Label`.
+pub struct Label(crate::model::Label);
+
+#[Object]
+impl Label {
+    async fn id(&self) -> ID {
+        ID(node_id("Label", self.0.id))
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn color(&self) -> &str {
+        &self.0.color
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn is_default(&self) -> bool {
+        self.0.default
+    }
+}
+
+/// `Issue`.
+pub struct Issue {
+    repo: crate::model::Repo,
+    issue: crate::model::Issue,
+}
+
+/// The author of an issue or comment (`Actor`), here always a user.
+#[derive(SimpleObject)]
+pub struct Actor {
+    login: String,
+    url: URI,
+}
+
+fn actor(ctx: &Context<'_>, login: &str) -> Actor {
+    let request = request(ctx);
+    let account = render::account_or_ghost(&request.hub.state, login);
+    Actor {
+        url: URI(format!("{}/{}", request.urls.html, account.login)),
+        login: account.login,
+    }
+}
+
+#[Object]
+impl Issue {
+    async fn id(&self) -> ID {
+        ID(node_id("Issue", self.issue.id))
+    }
+    async fn database_id(&self) -> i64 {
+        self.issue.id as i64
+    }
+    async fn number(&self) -> i32 {
+        self.issue.number as i32
+    }
+    async fn title(&self) -> &str {
+        &self.issue.title
+    }
+    async fn body(&self) -> String {
+        self.issue.body.clone().unwrap_or_default()
+    }
+    async fn state(&self) -> IssueState {
+        if self.issue.state == "open" {
+            IssueState::Open
+        } else {
+            IssueState::Closed
+        }
+    }
+    async fn state_reason(&self) -> Option<IssueStateReason> {
+        match self.issue.state_reason.as_deref()? {
+            "completed" => Some(IssueStateReason::Completed),
+            "not_planned" => Some(IssueStateReason::NotPlanned),
+            "reopened" => Some(IssueStateReason::Reopened),
+            "duplicate" => Some(IssueStateReason::Duplicate),
+            _ => None,
+        }
+    }
+    async fn closed(&self) -> bool {
+        self.issue.state == "closed"
+    }
+    async fn locked(&self) -> bool {
+        self.issue.locked
+    }
+    async fn url(&self, ctx: &Context<'_>) -> URI {
+        URI(format!(
+            "{}/{}/issues/{}",
+            request(ctx).urls.html,
+            self.repo.full_name(),
+            self.issue.number
+        ))
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(timestamp(self.issue.created_at))
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(timestamp(self.issue.updated_at))
+    }
+    async fn closed_at(&self) -> Option<DateTime> {
+        self.issue.closed_at.map(|t| DateTime(timestamp(t)))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Actor {
+        actor(ctx, &self.issue.user)
+    }
+    async fn repository(&self) -> Repository {
+        Repository(self.repo.clone())
+    }
+    async fn labels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Label, TotalCount, EmptyFields>> {
+        let state = &request(ctx).hub.state;
+        let list = self
+            .issue
+            .labels
+            .iter()
+            .filter_map(|name| {
+                state
+                    .labels
+                    .get(&crate::model::label_key(self.repo.id, name))
+            })
+            .map(Label)
+            .collect();
+        connection(list, first, after)
+    }
+    async fn assignees(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, User, TotalCount, EmptyFields>> {
+        let state = &request(ctx).hub.state;
+        let list = self
+            .issue
+            .assignees
+            .iter()
+            .filter_map(|login| state.account(login))
+            .map(User)
+            .collect();
+        connection(list, first, after)
+    }
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, IssueComment, TotalCount, EmptyFields>> {
+        let request = request(ctx);
+        let (_, list) = issues::list_comments(
+            &request.ctx(),
+            &self.repo.owner,
+            &self.repo.name,
+            &self.issue.number.to_string(),
+            None,
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        connection(list.into_iter().map(IssueComment).collect(), first, after)
+    }
+}
+
+/// `IssueComment`.
+pub struct IssueComment(crate::model::Comment);
+
+#[Object]
+impl IssueComment {
+    async fn id(&self) -> ID {
+        ID(node_id("IssueComment", self.0.id))
+    }
+    async fn database_id(&self) -> i64 {
+        self.0.id as i64
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Actor {
+        actor(ctx, &self.0.user)
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(timestamp(self.0.created_at))
+    }
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The authenticated user.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let request = request(ctx);
+        let caller = request.caller.as_ref().ok_or_else(|| {
+            async_graphql::Error::new("This endpoint requires you to be authenticated.")
+        })?;
+        Ok(User(caller.account.clone()))
+    }
+    async fn user(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<Option<User>> {
+        match request(ctx).hub.state.account(&login) {
+            Some(account) if account.kind == AccountKind::User => Ok(Some(User(account))),
+            _ => Err(graphql_error(GitHubError::NotFound, || {
+                format!("Could not resolve to a User with the login of '{login}'.")
+            })),
+        }
+    }
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        login: String,
+    ) -> async_graphql::Result<Option<Organization>> {
+        match request(ctx).hub.state.account(&login) {
+            Some(account) if account.kind == AccountKind::Organization => {
+                Ok(Some(Organization(account)))
+            }
+            _ => Err(graphql_error(GitHubError::NotFound, || {
+                format!("Could not resolve to an Organization with the login of '{login}'.")
+            })),
+        }
+    }
+    async fn repository_owner(&self, ctx: &Context<'_>, login: String) -> Option<RepositoryOwner> {
+        request(ctx).hub.state.account(&login).map(owner_of)
+    }
+    async fn repository(
+        &self,
+        ctx: &Context<'_>,
+        owner: String,
+        name: String,
+        #[graphql(name = "followRenames")] _follow_renames: Option<bool>,
+    ) -> async_graphql::Result<Option<Repository>> {
+        match repos::get(&request(ctx).ctx(), &owner, &name) {
+            Ok(repo) => Ok(Some(Repository(repo))),
+            Err(error) => Err(graphql_error(error, || {
+                format!("Could not resolve to a Repository with the name '{owner}/{name}'.")
+            })),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateRepositoryInput {
+    name: String,
+    owner_id: Option<ID>,
+    description: Option<String>,
+    homepage_url: Option<String>,
+    visibility: RepositoryVisibility,
+    has_wiki_enabled: Option<bool>,
+    has_issues_enabled: Option<bool>,
+    template: Option<bool>,
+    team_id: Option<ID>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateRepositoryPayload {
+    repository: Option<Repository>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateIssueInput {
+    repository_id: ID,
+    title: String,
+    body: Option<String>,
+    label_ids: Option<Vec<ID>>,
+    assignee_ids: Option<Vec<ID>>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CloseIssueInput {
+    issue_id: ID,
+    state_reason: Option<IssueStateReason>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReopenIssueInput {
+    issue_id: ID,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AddCommentInput {
+    subject_id: ID,
+    body: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct IssuePayload {
+    issue: Option<Issue>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateIssuePayload {
+    issue: Option<Issue>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct AddCommentPayload {
+    comment_edge: Option<Edge<String, IssueComment, EmptyFields>>,
+    subject: Option<Issue>,
+    client_mutation_id: Option<String>,
+}
+
+/// Decodes a legacy node ID (`base64("05:Issue7")`) into its type and database ID.
+pub fn decode_node_id(id: &str) -> Option<(String, u64)> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(id).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (_, rest) = text.split_once(':')?;
+    let split = rest.find(|c: char| c.is_ascii_digit())?;
+    let (kind, number) = rest.split_at(split);
+    Some((kind.to_string(), number.parse().ok()?))
+}
+
+fn repo_by_node(request: &Request, id: &ID) -> async_graphql::Result<crate::model::Repo> {
+    let not_found = || {
+        async_graphql::Error::new(format!(
+            "Could not resolve to a node with the global id of '{}'",
+            id.0
+        ))
+        .extend_with(|_, e| e.set("type", "NOT_FOUND"))
+    };
+    match decode_node_id(&id.0) {
+        Some((kind, number)) if kind == "Repository" => request
+            .hub
+            .state
+            .repos
+            .get(&crate::model::id_key(number))
+            .filter(|repo| request.ctx().can_read(repo))
+            .ok_or_else(not_found),
+        _ => Err(not_found()),
+    }
+}
+
+fn issue_by_node(
+    request: &Request,
+    id: &ID,
+) -> async_graphql::Result<(crate::model::Repo, crate::model::Issue)> {
+    let not_found = || {
+        async_graphql::Error::new(format!(
+            "Could not resolve to a node with the global id of '{}'",
+            id.0
+        ))
+        .extend_with(|_, e| e.set("type", "NOT_FOUND"))
+    };
+    let Some((kind, number)) = decode_node_id(&id.0) else {
+        return Err(not_found());
+    };
+    if kind != "Issue" {
+        return Err(not_found());
+    }
+    let (_, issue) = request
+        .hub
+        .state
+        .issues
+        .all()
+        .into_iter()
+        .find(|(_, issue)| issue.id == number)
+        .ok_or_else(not_found)?;
+    let repo = request
+        .hub
+        .state
+        .repos
+        .get(&crate::model::id_key(issue.repo_id))
+        .ok_or_else(not_found)?;
+    if !request.ctx().can_read(&repo) {
+        return Err(not_found());
+    }
+    Ok((repo, issue))
+}
+
+fn names_of_labels(request: &Request, ids: &[ID]) -> Vec<serde_json::Value> {
+    ids.iter()
+        .filter_map(|id| decode_node_id(&id.0))
+        .filter(|(kind, _)| kind == "Label")
+        .filter_map(|(_, number)| {
+            request
+                .hub
+                .state
+                .labels
+                .all()
+                .into_iter()
+                .find(|(_, l)| l.id == number)
+                .map(|(_, l)| serde_json::Value::String(l.name))
+        })
+        .collect()
+}
+
+fn logins_of_users(request: &Request, ids: &[ID]) -> Vec<String> {
+    ids.iter()
+        .filter_map(|id| decode_node_id(&id.0))
+        .filter(|(kind, _)| kind == "User")
+        .filter_map(|(_, number)| {
+            request
+                .hub
+                .state
+                .accounts
+                .all()
+                .into_iter()
+                .find(|(_, a)| a.id == number)
+                .map(|(_, a)| a.login)
+        })
+        .collect()
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    async fn create_repository(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRepositoryInput,
+    ) -> async_graphql::Result<CreateRepositoryPayload> {
+        let request = request(ctx);
+        if input.team_id.is_some() {
+            return Err(async_graphql::Error::new(
+                "Teams are not supported by bleephub yet.",
+            ));
+        }
+        let org = match &input.owner_id {
+            None => None,
+            Some(id) => match decode_node_id(&id.0) {
+                Some((kind, number)) if kind == "Organization" || kind == "User" => {
+                    let account = request
+                        .hub
+                        .state
+                        .accounts
+                        .all()
+                        .into_iter()
+                        .map(|(_, a)| a)
+                        .find(|a| a.id == number)
+                        .ok_or_else(|| {
+                            async_graphql::Error::new(format!(
+                                "Could not resolve to a node with the global id of '{}'",
+                                id.0
+                            ))
+                        })?;
+                    (account.kind == AccountKind::Organization).then_some(account.login)
+                }
+                _ => {
+                    return Err(async_graphql::Error::new(format!(
+                        "Could not resolve to a node with the global id of '{}'",
+                        id.0
+                    )));
+                }
+            },
+        };
+        let create = repos::CreateRepo {
+            name: input.name,
+            description: input.description,
+            homepage: input.homepage_url,
+            visibility: Some(
+                match input.visibility {
+                    RepositoryVisibility::Public => "public",
+                    RepositoryVisibility::Private => "private",
+                    RepositoryVisibility::Internal => "internal",
+                }
+                .to_string(),
+            ),
+            has_wiki: input.has_wiki_enabled,
+            has_issues: input.has_issues_enabled,
+            is_template: input.template,
+            ..Default::default()
+        };
+        let repo = repos::create(&request.ctx(), org.as_deref(), create)
+            .map_err(|e| graphql_error(e, String::new))?;
+        Ok(CreateRepositoryPayload {
+            repository: Some(Repository(repo)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+    async fn create_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateIssueInput,
+    ) -> async_graphql::Result<CreateIssuePayload> {
+        let request = request(ctx);
+        let repo = repo_by_node(request, &input.repository_id)?;
+        let create = issues::CreateIssue {
+            title: serde_json::Value::String(input.title),
+            body: input.body,
+            assignee: None,
+            assignees: input.assignee_ids.map(|ids| logins_of_users(request, &ids)),
+            labels: input.label_ids.map(|ids| names_of_labels(request, &ids)),
+        };
+        let (repo, issue) = issues::create(&request.ctx(), &repo.owner, &repo.name, create)
+            .map_err(|e| graphql_error(e, String::new))?;
+        Ok(CreateIssuePayload {
+            issue: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+    async fn close_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseIssueInput,
+    ) -> async_graphql::Result<IssuePayload> {
+        let request = request(ctx);
+        let (repo, issue) = issue_by_node(request, &input.issue_id)?;
+        let reason = input.state_reason.map(|r| match r {
+            IssueStateReason::NotPlanned => "not_planned",
+            IssueStateReason::Duplicate => "duplicate",
+            _ => "completed",
+        });
+        let update = issues::UpdateIssue {
+            state: Some("closed".into()),
+            state_reason: reason.map(String::from),
+            ..Default::default()
+        };
+        let (repo, issue) = issues::update(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+            update,
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        Ok(IssuePayload {
+            issue: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+    async fn reopen_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: ReopenIssueInput,
+    ) -> async_graphql::Result<IssuePayload> {
+        let request = request(ctx);
+        let (repo, issue) = issue_by_node(request, &input.issue_id)?;
+        let update = issues::UpdateIssue {
+            state: Some("open".into()),
+            ..Default::default()
+        };
+        let (repo, issue) = issues::update(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+            update,
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        Ok(IssuePayload {
+            issue: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+    async fn add_comment(
+        &self,
+        ctx: &Context<'_>,
+        input: AddCommentInput,
+    ) -> async_graphql::Result<AddCommentPayload> {
+        let request = request(ctx);
+        let (repo, issue) = issue_by_node(request, &input.subject_id)?;
+        let (repo, comment) = issues::create_comment(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+            issues::CommentBody { body: input.body },
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        let (repo, issue) = issues::get(
+            &request.ctx(),
+            &repo.owner,
+            &repo.name,
+            &issue.number.to_string(),
+        )
+        .map_err(|e| graphql_error(e, String::new))?;
+        Ok(AddCommentPayload {
+            comment_edge: Some(Edge::new(cursor(0), IssueComment(comment))),
+            subject: Some(Issue { repo, issue }),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+}
+
+pub type GitHubSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema, built once per process.
+pub fn schema() -> &'static GitHubSchema {
+    static SCHEMA: std::sync::LazyLock<GitHubSchema> = std::sync::LazyLock::new(|| {
+        Schema::build(Query, Mutation, EmptySubscription)
+            .limit_depth(32)
+            .finish()
+    });
+    &SCHEMA
+}
+
+fn json(status: http::StatusCode, body: &serde_json::Value, request_id: &str) -> Response {
+    let mut response = (
+        status,
+        [(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+        .into_response();
+    if let Ok(value) = http::HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-github-request-id", value);
+    }
+    response
+}
+
+/// `POST /graphql`: GitHub requires a token (401 otherwise), takes `{"query","variables",
+/// "operationName"}` and answers 200 with `data` and `errors`.
+pub async fn serve(
+    hub: Arc<Hub>,
+    parts: Parts,
+    body: Body,
+    context: Option<RequestContext>,
+    request_id: String,
+) -> Response {
+    let caller = match parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => None,
+        Some(header) => auth::presented_token(header)
+            .and_then(|t| auth::authenticate(&hub.state, &t))
+            .ok(),
+    };
+    let Some(caller) = caller else {
+        let body = serde_json::json!({
+            "message": "This endpoint requires you to be authenticated.",
+            "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+            "status": "401",
+        });
+        return json(http::StatusCode::UNAUTHORIZED, &body, &request_id);
+    };
+    let bytes = match simkit::body::collect(body, hub.kit.body_limit()).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let body = serde_json::json!({"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql", "status": "400"});
+            return json(http::StatusCode::BAD_REQUEST, &body, &request_id);
+        }
+    };
+    let graphql_request: async_graphql::Request = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(_) => {
+            let body = serde_json::json!({"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql", "status": "400"});
+            return json(http::StatusCode::BAD_REQUEST, &body, &request_id);
+        }
+    };
+    let authority = match context.as_ref() {
+        Some(RequestContext {
+            host: Some(host),
+            port: Some(port),
+            ..
+        }) => format!("{host}:{port}"),
+        Some(RequestContext {
+            host: Some(host), ..
+        }) => host.clone(),
+        _ => "localhost".into(),
+    };
+    let scheme = context.as_ref().map_or("http", |c| c.scheme.as_str());
+    let enterprise = parts.uri.path().starts_with("/api/");
+    let data = Request {
+        hub: hub.clone(),
+        caller: Some(caller),
+        now: hub.kit.clock().now_millis(),
+        urls: Urls::new(scheme, &authority, enterprise),
+    };
+    let response = schema().execute(graphql_request.data(data)).await;
+    let body = serde_json::to_value(&response).unwrap_or_default();
+    json(http::StatusCode::OK, &body, &request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_decode() {
+        assert_eq!(
+            decode_node_id(&node_id("Issue", 7)),
+            Some(("Issue".into(), 7))
+        );
+        assert_eq!(decode_node_id("nope"), None);
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        assert_eq!(offset_after(Some(&cursor(4))).unwrap(), 5);
+        assert!(offset_after(Some("bad")).is_err());
+    }
+
+    #[test]
+    fn introspection_names_githubs_types() {
+        let sdl = schema().sdl();
+        for needle in [
+            "type Repository",
+            "defaultBranchRef",
+            "nameWithOwner",
+            "interface RepositoryOwner",
+            "createIssue",
+        ] {
+            assert!(sdl.contains(needle), "{needle}");
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The records bleephub keeps in the kit's store, and the one place that allocates IDs.
+//!
+//! | collection | key | record |
+//! |---|---|---|
+//! | `github.accounts` | lower-cased login | [`Account`] (users and organizations share one namespace, as on GitHub) |
+//! | `github.tokens` | SHA-256 of the token, hex | [`Token`] (the token itself is never stored) |
+//! | `github.memberships` | `org/user`, lower-cased | [`Membership`] |
+//! | `github.repos` | repository ID, zero-padded | [`Repo`] |
+//! | `github.repo_names` | `owner/name`, lower-cased | the repository ID |
+//! | `github.issues` | `repoID/number`, zero-padded | [`Issue`] |
+//! | `github.comments` | `repoID/commentID`, zero-padded | [`Comment`] |
+//! | `github.labels` | `repoID/name`, name lower-cased | [`Label`] |
+//! | `github.counters` | what is counted | the last ID given |
+//!
+//! Names are case-insensitive on GitHub, so keys are lower-cased and records keep the case
+//! they were created with. Keys order listings: padded IDs sort numerically.
+//!
+//! What this module must not do: read the clock (callers pass times in) or know HTTP.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use simkit::Kit;
+use simkit::store::{Collection, Store, StoreError, Txn};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountKind {
+    User,
+    Organization,
+}
+
+impl AccountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::User => "User",
+            AccountKind::Organization => "Organization",
+        }
+    }
+}
+
+/// A user or an organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: u64,
+    pub login: String,
+    pub kind: AccountKind,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    pub blog: String,
+    pub location: Option<String>,
+    pub bio: Option<String>,
+    /// Organizations: what `description` shows.
+    pub description: Option<String>,
+    pub site_admin: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenKind {
+    /// `ghp_…`: carries OAuth scopes.
+    Classic,
+    /// `github_pat_…`: fine-grained; no scopes header.
+    FineGrained,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    pub login: String,
+    pub kind: TokenKind,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub org: String,
+    pub user: String,
+    /// `admin` or `member`.
+    pub role: String,
+    /// `active` or `pending`.
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub homepage: Option<String>,
+    pub private: bool,
+    /// `public`, `private` or `internal`.
+    pub visibility: String,
+    pub default_branch: String,
+    pub has_issues: bool,
+    pub has_projects: bool,
+    pub has_wiki: bool,
+    pub has_discussions: bool,
+    pub is_template: bool,
+    pub archived: bool,
+    pub allow_squash_merge: bool,
+    pub allow_merge_commit: bool,
+    pub allow_rebase_merge: bool,
+    pub allow_auto_merge: bool,
+    pub delete_branch_on_merge: bool,
+    pub topics: Vec<String>,
+    pub open_issues: u64,
+    /// The last issue or pull request number given (they share numbering).
+    pub last_number: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub pushed_at: Option<i64>,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    /// `completed`, `not_planned`, `reopened` or none.
+    pub state_reason: Option<String>,
+    pub user: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub locked: bool,
+    pub comments: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+    pub closed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub repo_id: u64,
+    pub issue_number: u64,
+    pub user: String,
+    pub body: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Label {
+    pub id: u64,
+    pub repo_id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+    pub default: bool,
+}
+
+/// The store's collections, opened once.
+pub struct State {
+    pub store: Store,
+    pub accounts: Arc<Collection<Account>>,
+    pub tokens: Arc<Collection<Token>>,
+    pub memberships: Arc<Collection<Membership>>,
+    pub repos: Arc<Collection<Repo>>,
+    pub repo_names: Arc<Collection<u64>>,
+    pub issues: Arc<Collection<Issue>>,
+    pub comments: Arc<Collection<Comment>>,
+    pub labels: Arc<Collection<Label>>,
+    pub counters: Arc<Collection<u64>>,
+}
+
+impl State {
+    pub fn open(kit: &Kit) -> Result<Self, StoreError> {
+        let store = kit.store().clone();
+        Ok(Self {
+            accounts: store.collection("github.accounts")?,
+            tokens: store.collection("github.tokens")?,
+            memberships: store.collection("github.memberships")?,
+            repos: store.collection("github.repos")?,
+            repo_names: store.collection("github.repo_names")?,
+            issues: store.collection("github.issues")?,
+            comments: store.collection("github.comments")?,
+            labels: store.collection("github.labels")?,
+            counters: store.collection("github.counters")?,
+            store,
+        })
+    }
+
+    pub fn account(&self, login: &str) -> Option<Account> {
+        self.accounts.get(&login.to_ascii_lowercase())
+    }
+
+    pub fn repo_by_name(&self, owner: &str, name: &str) -> Option<Repo> {
+        let id = self.repo_names.get(&repo_name_key(owner, name))?;
+        self.repos.get(&id_key(id))
+    }
+
+    pub fn membership(&self, org: &str, user: &str) -> Option<Membership> {
+        self.memberships.get(&membership_key(org, user))
+    }
+}
+
+/// The next ID of `counter` (`user`, `repository`, `issue`, ...), inside `txn`.
+pub fn next_id(
+    txn: &mut Txn<'_>,
+    counters: &Collection<u64>,
+    counter: &str,
+) -> Result<u64, StoreError> {
+    let next = txn.get(counters, counter)?.unwrap_or(0) + 1;
+    txn.insert(counters, counter, next)?;
+    Ok(next)
+}
+
+pub fn id_key(id: u64) -> String {
+    format!("{id:012}")
+}
+
+pub fn repo_name_key(owner: &str, name: &str) -> String {
+    format!(
+        "{}/{}",
+        owner.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
+}
+
+pub fn membership_key(org: &str, user: &str) -> String {
+    format!("{}/{}", org.to_ascii_lowercase(), user.to_ascii_lowercase())
+}
+
+pub fn issue_key(repo_id: u64, number: u64) -> String {
+    format!("{repo_id:012}/{number:012}")
+}
+
+pub fn comment_key(repo_id: u64, id: u64) -> String {
+    format!("{repo_id:012}/{id:012}")
+}
+
+pub fn label_key(repo_id: u64, name: &str) -> String {
+    format!("{repo_id:012}/{}", name.to_lowercase())
+}
+
+/// The prefix of every per-repository record of `repo_id`.
+pub fn repo_prefix(repo_id: u64) -> String {
+    format!("{repo_id:012}/")
+}

@@ -1,0 +1,723 @@
+//! The wire: every REST request passes through [`handle`], which
+//!
+//! 1. strips the Enterprise prefix `/api/v3` (the same API is served at `/`, as api.github.com),
+//! 2. authenticates the `Authorization` header (401 `Bad credentials` for an unknown token),
+//! 3. counts the request against the caller's hourly budget (403 once it is spent),
+//! 4. routes it through the table generated from GitHub's description (404 otherwise),
+//! 5. decodes and validates the body against the operation's schema (400/422 as GitHub),
+//! 6. calls the typed handler in [`crate::services`] and renders its records,
+//! 7. and answers with GitHub's headers: `X-GitHub-Request-Id`, `X-RateLimit-*`,
+//!    `X-OAuth-Scopes`, `X-Accepted-OAuth-Scopes`, `ETag` (and 304 for a matching
+//!    `If-None-Match`, which does not count against the budget), `Link` for pages.
+//!
+//! What this module must not do: hold access rules or state changes (services do), or echo
+//! the token.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use simkit::context::RequestContext;
+
+use crate::Hub;
+use crate::auth::{self, Principal};
+use crate::error::{DOCS, GitHubError};
+use crate::paging::Page;
+use crate::ratelimit::Quota;
+use crate::render::{self, Urls};
+use crate::services::{Ctx, issues, labels, orgs, repos, users};
+use crate::spec::{self, Matched, Op};
+
+pub fn router(hub: Arc<Hub>) -> Router {
+    Router::new().fallback(handle).with_state(hub)
+}
+
+/// What a handler answers, before headers.
+struct Reply {
+    status: StatusCode,
+    body: Option<Value>,
+    link: Option<String>,
+    location: Option<String>,
+}
+
+impl Reply {
+    fn ok(body: Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+            link: None,
+            location: None,
+        }
+    }
+
+    fn created(body: Value) -> Self {
+        let location = body["url"].as_str().map(String::from);
+        Self {
+            status: StatusCode::CREATED,
+            body: Some(body),
+            link: None,
+            location,
+        }
+    }
+
+    fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            link: None,
+            location: None,
+        }
+    }
+}
+
+/// One request as the dispatcher sees it.
+struct Call<'a> {
+    matched: &'a Matched,
+    query: Vec<(String, String)>,
+    body: Value,
+    urls: Urls,
+    /// The request's URL without its query, for `Link`.
+    url: String,
+}
+
+impl Call<'_> {
+    fn param(&self, name: &str) -> &str {
+        self.matched.param(name)
+    }
+
+    fn query(&self, name: &str) -> Option<String> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn input<T: DeserializeOwned>(&self) -> Result<T, GitHubError> {
+        serde_json::from_value(self.body.clone())
+            .map_err(|error| GitHubError::InvalidRequest(format!("Invalid request.\n\n{error}")))
+    }
+
+    /// One page of `all`, rendered, with its `Link` header.
+    fn page<T>(&self, all: Vec<T>, render: impl Fn(&T) -> Value) -> Reply {
+        let page = Page::from_query(&self.query);
+        let total = all.len();
+        let items: Vec<Value> = page.slice(all).iter().map(render).collect();
+        Reply {
+            link: page.link(&self.url, &self.query, total),
+            ..Reply::ok(Value::Array(items))
+        }
+    }
+
+    fn since(&self) -> Result<Option<i64>, GitHubError> {
+        self.query("since")
+            .map(|text| {
+                time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+                    .map_err(|_| {
+                        GitHubError::ValidationFailed(vec![crate::error::FieldError::new(
+                            "Issue", "since", "invalid",
+                        )])
+                    })
+            })
+            .transpose()
+    }
+}
+
+/// The scopes GitHub names in `X-Accepted-OAuth-Scopes` for an operation.
+fn accepted_scopes(op: Op) -> &'static str {
+    match op {
+        Op::MetaRoot | Op::RateLimitGet | Op::UsersGetAuthenticated | Op::UsersGetByUsername => "",
+        Op::UsersUpdateAuthenticated => "user",
+        Op::OrgsGet | Op::OrgsListForUser => "",
+        Op::OrgsListForAuthenticatedUser
+        | Op::OrgsListMembers
+        | Op::OrgsCheckMembershipForUser
+        | Op::OrgsGetMembershipForUser
+        | Op::OrgsUpdateMembershipForAuthenticatedUser => {
+            "admin:org, read:org, repo, user, write:org"
+        }
+        Op::OrgsSetMembershipForUser | Op::OrgsRemoveMembershipForUser => "admin:org",
+        Op::ReposCreateForAuthenticatedUser | Op::ReposCreateInOrg => "public_repo, repo",
+        Op::ReposDelete => "delete_repo",
+        _ => "repo",
+    }
+}
+
+async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
+    let context = request.extensions().get::<RequestContext>().cloned();
+    let request_id = context
+        .as_ref()
+        .map_or_else(String::new, |c| github_request_id(&c.id));
+    let now = hub.kit.clock().now_millis();
+    let (parts, body) = request.into_parts();
+    if let Some((owner, name, service)) = crate::githttp::parse(parts.uri.path()) {
+        return crate::githttp::serve(hub.clone(), parts, body, owner, name, service).await;
+    }
+    if matches!(parts.uri.path(), "/graphql" | "/api/graphql") && parts.method == Method::POST {
+        return crate::graphql::serve(hub.clone(), parts, body, context, request_id).await;
+    }
+
+    // Who is calling. A bad token is 401 before anything else, as on GitHub.
+    let caller = match parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .map(|value| value.to_str().map_err(|_| GitHubError::BadCredentials))
+    {
+        None => Ok(None),
+        Some(header) => header
+            .and_then(auth::presented_token)
+            .and_then(|token| auth::authenticate(&hub.state, &token))
+            .map(Some),
+    };
+    let mut headers = base_headers(&request_id);
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(error) => return error_response(&error, DOCS, headers),
+    };
+    if let Some(scopes) = caller.as_ref().and_then(Principal::scopes_header)
+        && let Ok(value) = HeaderValue::from_str(&scopes)
+    {
+        headers.insert("x-oauth-scopes", value);
+    }
+
+    let (path, enterprise) = match parts.uri.path().strip_prefix("/api/v3") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest.to_string(), true),
+        _ => (parts.uri.path().to_string(), false),
+    };
+    let matched = spec::route(parts.method.as_str(), &path);
+
+    // The budget: `/rate_limit` itself is free, as on GitHub.
+    let caller_key = match &caller {
+        Some(principal) => format!("user:{}", principal.account.id),
+        None => format!(
+            "ip:{}",
+            context
+                .as_ref()
+                .and_then(|c| c.peer)
+                .map_or_else(|| "unknown".into(), |peer| peer.ip().to_string())
+        ),
+    };
+    let anonymous = caller.is_none();
+    let seconds = now.div_euclid(1000);
+    let free = matches!(matched.as_ref().map(|m| m.op), Some(Op::RateLimitGet));
+    let quota = if free {
+        Ok(hub.limits.peek(&caller_key, anonymous, seconds))
+    } else {
+        hub.limits.take(&caller_key, anonymous, seconds)
+    };
+    let quota = match quota {
+        Ok(quota) => quota,
+        Err(spent) => {
+            rate_headers(&mut headers, &spent);
+            let who = match &caller {
+                Some(principal) => format!("user ID {}", principal.account.id),
+                None => format!(
+                    "{}. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)",
+                    caller_key.trim_start_matches("ip:")
+                ),
+            };
+            let message = match &caller {
+                Some(_) => format!("API rate limit exceeded for {who}."),
+                None => format!("API rate limit exceeded for {who}"),
+            };
+            return error_response(&GitHubError::RateLimited(message), DOCS, headers);
+        }
+    };
+    rate_headers(&mut headers, &quota);
+
+    let Some(matched) = matched else {
+        return error_response(&GitHubError::NotFound, DOCS, headers);
+    };
+    if let Ok(value) = HeaderValue::from_str(accepted_scopes(matched.op)) {
+        headers.insert("x-accepted-oauth-scopes", value);
+    }
+
+    let authority = match context.as_ref() {
+        Some(RequestContext {
+            host: Some(host),
+            port,
+            ..
+        }) => match port {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        },
+        _ => parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_string(),
+    };
+    let scheme = context.as_ref().map_or("http", |c| c.scheme.as_str());
+    let urls = Urls::new(scheme, &authority, enterprise);
+    let url = format!(
+        "{}{}",
+        if enterprise {
+            urls.api.clone()
+        } else {
+            format!("{scheme}://{authority}")
+        },
+        path
+    );
+
+    let body = if matches!(parts.method, Method::POST | Method::PATCH | Method::PUT) {
+        match read_json(body, hub.kit.body_limit(), matched.operation_id).await {
+            Ok(body) => body,
+            Err(error) => return error_response(&error, matched.documentation_url, headers),
+        }
+    } else {
+        Value::Object(Default::default())
+    };
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let call = Call {
+        matched: &matched,
+        query,
+        body,
+        urls,
+        url,
+    };
+    let ctx = Ctx {
+        hub: &hub,
+        caller,
+        now,
+    };
+    let reply = match dispatch(&ctx, &call, &quota) {
+        Ok(reply) => reply,
+        Err(error) => {
+            if error == GitHubError::Internal {
+                tracing::error!(operation = matched.operation_id, "internal error");
+            }
+            return error_response(&error, matched.documentation_url, headers);
+        }
+    };
+    finish(
+        &hub,
+        reply,
+        &parts.method,
+        &parts.headers,
+        headers,
+        &caller_key,
+    )
+}
+
+/// GitHub's request IDs look like `C0DE:1F2A:3B4C5D:6E7F80:65A1B2C3`; ours are the kit's ID in
+/// that upper-case, colon-separated form.
+fn github_request_id(id: &str) -> String {
+    let hex: String = id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_uppercase();
+    if hex.len() < 28 {
+        return hex;
+    }
+    format!(
+        "{}:{}:{}:{}:{}",
+        &hex[0..4],
+        &hex[4..8],
+        &hex[8..14],
+        &hex[14..20],
+        &hex[20..28]
+    )
+}
+
+fn base_headers(request_id: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-github-request-id", value);
+    }
+    headers.insert(
+        "x-github-media-type",
+        HeaderValue::from_static("github.v3; format=json"),
+    );
+    headers.insert(
+        "x-github-api-version-selected",
+        HeaderValue::from_static("2022-11-28"),
+    );
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset"),
+    );
+    headers
+}
+
+fn rate_headers(headers: &mut HeaderMap, quota: &Quota) {
+    for (name, value) in [
+        ("x-ratelimit-limit", quota.limit.to_string()),
+        ("x-ratelimit-remaining", quota.remaining().to_string()),
+        ("x-ratelimit-reset", quota.reset.to_string()),
+        ("x-ratelimit-used", quota.used.to_string()),
+        ("x-ratelimit-resource", "core".to_string()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value, mut headers: HeaderMap) -> Response {
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (status, headers, bytes).into_response()
+}
+
+fn error_response(error: &GitHubError, documentation_url: &str, headers: HeaderMap) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, &error.body(documentation_url), headers)
+}
+
+/// Reads a JSON body: an empty body is `{}`; text that is not JSON is GitHub's 400 `Problems
+/// parsing JSON`; a value that breaks the operation's schema its 422.
+async fn read_json(body: Body, limit: usize, operation_id: &str) -> Result<Value, GitHubError> {
+    let bytes = simkit::body::collect(body, limit)
+        .await
+        .map_err(|error| match error {
+            simkit::body::BodyError::TooLarge { .. } => {
+                GitHubError::BadRequest("Body is too large".into())
+            }
+            simkit::body::BodyError::Read(_) => GitHubError::ProblemsParsingJson,
+        })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        let empty = Value::Object(Default::default());
+        spec::validate_request(operation_id, &empty).map_err(GitHubError::InvalidRequest)?;
+        return Ok(empty);
+    }
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|_| GitHubError::ProblemsParsingJson)?;
+    if !value.is_object() {
+        return Err(GitHubError::BadRequest(
+            "Body should be a JSON object".into(),
+        ));
+    }
+    spec::validate_request(operation_id, &value).map_err(GitHubError::InvalidRequest)?;
+    Ok(value)
+}
+
+/// Adds the reply's own headers, and turns a GET whose `ETag` the client already holds into a
+/// 304 that does not count against its budget.
+fn finish(
+    hub: &Hub,
+    reply: Reply,
+    method: &Method,
+    request_headers: &HeaderMap,
+    mut headers: HeaderMap,
+    caller_key: &str,
+) -> Response {
+    if let Some(link) = reply
+        .link
+        .as_deref()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        headers.insert(http::header::LINK, link);
+    }
+    if let Some(location) = reply
+        .location
+        .as_deref()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        headers.insert(http::header::LOCATION, location);
+    }
+    let Some(body) = reply.body else {
+        return (reply.status, headers).into_response();
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    if *method == Method::GET && reply.status == StatusCode::OK {
+        let etag = format!("W/\"{}\"", hex::encode(Sha256::digest(&bytes)));
+        let matches = request_headers
+            .get_all(http::header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|candidate| {
+                let candidate = candidate.trim();
+                candidate == "*"
+                    || candidate.trim_start_matches("W/") == etag.trim_start_matches("W/")
+            });
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(http::header::ETAG, value);
+        }
+        headers.insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=60, s-maxage=60"),
+        );
+        headers.insert(
+            http::header::VARY,
+            HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"),
+        );
+        if matches {
+            hub.limits.refund(caller_key);
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+    }
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    (reply.status, headers, bytes).into_response()
+}
+
+fn repo_filters(call: &Call<'_>) -> repos::ListRepos {
+    repos::ListRepos {
+        kind: call.query("type"),
+        visibility: call.query("visibility"),
+        sort: call.query("sort"),
+        direction: call.query("direction"),
+    }
+}
+
+fn render_repo(ctx: &Ctx<'_>, urls: &Urls, repo: &crate::model::Repo, full: bool) -> Value {
+    let owner = render::account_or_ghost(&ctx.hub.state, &repo.owner);
+    let permissions = ctx.caller.as_ref().map(|_| ctx.permissions(repo));
+    render::repo(urls, repo, &owner, permissions, full)
+}
+
+/// Calls the operation's handler and renders what it returns.
+fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitHubError> {
+    let urls = &call.urls;
+    let state = &ctx.hub.state;
+    let owner = call.param("owner");
+    let repo_name = call.param("repo");
+    Ok(match call.matched.op {
+        Op::MetaRoot => Reply::ok(render::root(urls)),
+        Op::RateLimitGet => {
+            let rate = serde_json::json!({
+                "limit": quota.limit, "used": quota.used,
+                "remaining": quota.remaining(), "reset": quota.reset,
+            });
+            let mut core = rate.clone();
+            core["resource"] = "core".into();
+            // Only the core budget is counted; bleephub serves no search or GraphQL budget
+            // of its own yet, so theirs show nothing used.
+            let unused = |limit: u32, resource: &str| {
+                serde_json::json!({
+                    "limit": limit, "used": 0, "remaining": limit,
+                    "reset": quota.reset, "resource": resource,
+                })
+            };
+            Reply::ok(serde_json::json!({
+                "resources": {
+                    "core": core,
+                    "search": unused(30, "search"),
+                    "graphql": unused(5000, "graphql"),
+                },
+                "rate": rate,
+            }))
+        }
+        Op::UsersGetAuthenticated => {
+            let (account, counts) = users::get_authenticated(ctx)?;
+            Reply::ok(render::user(urls, &account, counts, true))
+        }
+        Op::UsersUpdateAuthenticated => {
+            let (account, counts) = users::update_authenticated(ctx, call.input()?)?;
+            Reply::ok(render::user(urls, &account, counts, true))
+        }
+        Op::UsersGetByUsername => {
+            let (account, counts) = users::get_by_username(ctx, call.param("username"))?;
+            let own = ctx
+                .caller
+                .as_ref()
+                .is_some_and(|c| c.account.id == account.id);
+            Reply::ok(render::user(urls, &account, counts, own))
+        }
+        Op::OrgsGet => {
+            let org = orgs::get(ctx, call.param("org"))?;
+            let counts = users::counts(ctx, &org.login);
+            Reply::ok(render::org_full(urls, &org, counts))
+        }
+        Op::OrgsListForAuthenticatedUser => call
+            .page(orgs::list_for_authenticated_user(ctx)?, |org| {
+                render::org_simple(urls, org)
+            }),
+        Op::OrgsListForUser => call
+            .page(orgs::list_for_user(ctx, call.param("username"))?, |org| {
+                render::org_simple(urls, org)
+            }),
+        Op::OrgsListMembers => {
+            let role = call.query("role");
+            call.page(
+                orgs::list_members(ctx, call.param("org"), role.as_deref())?,
+                |user| render::simple_user(urls, user),
+            )
+        }
+        Op::OrgsCheckMembershipForUser => {
+            orgs::check_membership(ctx, call.param("org"), call.param("username"))?;
+            Reply::no_content()
+        }
+        Op::OrgsGetMembershipForUser => {
+            let (membership, org, user) =
+                orgs::get_membership(ctx, call.param("org"), call.param("username"))?;
+            Reply::ok(render::membership(urls, &membership, &org, &user))
+        }
+        Op::OrgsSetMembershipForUser => {
+            let (membership, org, user) = orgs::set_membership(
+                ctx,
+                call.param("org"),
+                call.param("username"),
+                call.input()?,
+            )?;
+            Reply::ok(render::membership(urls, &membership, &org, &user))
+        }
+        Op::OrgsUpdateMembershipForAuthenticatedUser => {
+            let (membership, org, user) =
+                orgs::update_own_membership(ctx, call.param("org"), call.input()?)?;
+            Reply::ok(render::membership(urls, &membership, &org, &user))
+        }
+        Op::OrgsRemoveMembershipForUser => {
+            orgs::remove_membership(ctx, call.param("org"), call.param("username"))?;
+            Reply::no_content()
+        }
+        Op::ReposListForAuthenticatedUser => {
+            let list = repos::list_for_authenticated_user(ctx, repo_filters(call))?;
+            call.page(list, |repo| render_repo(ctx, urls, repo, false))
+        }
+        Op::ReposListForUser => {
+            let list = repos::list_for_user(ctx, call.param("username"), repo_filters(call))?;
+            call.page(list, |repo| render_repo(ctx, urls, repo, false))
+        }
+        Op::ReposListForOrg => {
+            let list = repos::list_for_org(ctx, call.param("org"), repo_filters(call))?;
+            call.page(list, |repo| render_repo(ctx, urls, repo, false))
+        }
+        Op::ReposCreateForAuthenticatedUser => {
+            let repo = repos::create(ctx, None, call.input()?)?;
+            Reply::created(render_repo(ctx, urls, &repo, true))
+        }
+        Op::ReposCreateInOrg => {
+            let repo = repos::create(ctx, Some(call.param("org")), call.input()?)?;
+            Reply::created(render_repo(ctx, urls, &repo, true))
+        }
+        Op::ReposGet => Reply::ok(render_repo(
+            ctx,
+            urls,
+            &repos::get(ctx, owner, repo_name)?,
+            true,
+        )),
+        Op::ReposUpdate => {
+            let repo = repos::update(ctx, owner, repo_name, call.input()?)?;
+            Reply::ok(render_repo(ctx, urls, &repo, true))
+        }
+        Op::ReposDelete => {
+            repos::delete(ctx, owner, repo_name)?;
+            Reply::no_content()
+        }
+        Op::IssuesListForRepo => {
+            let filters = issues::ListIssues {
+                state: call.query("state"),
+                labels: call.query("labels"),
+                sort: call.query("sort"),
+                direction: call.query("direction"),
+                creator: call.query("creator"),
+                assignee: call.query("assignee"),
+                since: call.since()?,
+            };
+            let (repo, list) = issues::list_for_repo(ctx, owner, repo_name, filters)?;
+            call.page(list, |issue| render::issue(urls, state, &repo, issue))
+        }
+        Op::IssuesCreate => {
+            let (repo, issue) = issues::create(ctx, owner, repo_name, call.input()?)?;
+            Reply::created(render::issue(urls, state, &repo, &issue))
+        }
+        Op::IssuesGet => {
+            let (repo, issue) = issues::get(ctx, owner, repo_name, call.param("issue_number"))?;
+            Reply::ok(render::issue(urls, state, &repo, &issue))
+        }
+        Op::IssuesUpdate => {
+            let (repo, issue) = issues::update(
+                ctx,
+                owner,
+                repo_name,
+                call.param("issue_number"),
+                call.input()?,
+            )?;
+            Reply::ok(render::issue(urls, state, &repo, &issue))
+        }
+        Op::IssuesListComments => {
+            let (repo, list) = issues::list_comments(
+                ctx,
+                owner,
+                repo_name,
+                call.param("issue_number"),
+                call.since()?,
+            )?;
+            call.page(list, |comment| render::comment(urls, state, &repo, comment))
+        }
+        Op::IssuesCreateComment => {
+            let (repo, comment) = issues::create_comment(
+                ctx,
+                owner,
+                repo_name,
+                call.param("issue_number"),
+                call.input()?,
+            )?;
+            Reply::created(render::comment(urls, state, &repo, &comment))
+        }
+        Op::IssuesGetComment => {
+            let (repo, comment) =
+                issues::get_comment(ctx, owner, repo_name, call.param("comment_id"))?;
+            Reply::ok(render::comment(urls, state, &repo, &comment))
+        }
+        Op::IssuesUpdateComment => {
+            let (repo, comment) = issues::update_comment(
+                ctx,
+                owner,
+                repo_name,
+                call.param("comment_id"),
+                call.input()?,
+            )?;
+            Reply::ok(render::comment(urls, state, &repo, &comment))
+        }
+        Op::IssuesDeleteComment => {
+            issues::delete_comment(ctx, owner, repo_name, call.param("comment_id"))?;
+            Reply::no_content()
+        }
+        Op::IssuesListLabelsForRepo => {
+            let (repo, list) = labels::list(ctx, owner, repo_name)?;
+            call.page(list, |label| render::label(urls, &repo, label))
+        }
+        Op::IssuesCreateLabel => {
+            let (repo, label) = labels::create(ctx, owner, repo_name, call.input()?)?;
+            Reply::created(render::label(urls, &repo, &label))
+        }
+        Op::IssuesGetLabel => {
+            let (repo, label) = labels::get(ctx, owner, repo_name, call.param("name"))?;
+            Reply::ok(render::label(urls, &repo, &label))
+        }
+        Op::IssuesUpdateLabel => {
+            let (repo, label) =
+                labels::update(ctx, owner, repo_name, call.param("name"), call.input()?)?;
+            Reply::ok(render::label(urls, &repo, &label))
+        }
+        Op::IssuesDeleteLabel => {
+            labels::delete(ctx, owner, repo_name, call.param("name"))?;
+            Reply::no_content()
+        }
+    })
+}
+
+/// Renders the kit's own errors (oversize bodies, panics) as GitHub does.
+pub struct KitErrors;
+
+impl simkit::server::ErrorRenderer for KitErrors {
+    fn render(&self, error: &simkit::server::KitError, request: &RequestContext) -> Response {
+        let error = match error {
+            simkit::server::KitError::PayloadTooLarge { .. } => {
+                GitHubError::BadRequest("Body is too large".into())
+            }
+            simkit::server::KitError::Internal => GitHubError::Internal,
+        };
+        error_response(&error, DOCS, base_headers(&github_request_id(&request.id)))
+    }
+}

@@ -1,0 +1,127 @@
+//! Typed handlers: each takes a [`Ctx`] (the hub, the caller, the time) and a typed input, and
+//! returns records or a [`GitHubError`]. Access rules live here, as GitHub applies them: a
+//! private repository the caller may not read is `Not Found` (GitHub never says it exists), and
+//! so is one the token lacks the scope for (classic tokens need `repo` for private
+//! repositories, `public_repo` or `repo` to write to public ones).
+//!
+//! What this module must not do: see HTTP (no headers, status codes or JSON values), or read
+//! the clock (the time comes in the `Ctx`).
+
+pub mod git;
+pub mod issues;
+pub mod labels;
+pub mod orgs;
+pub mod repos;
+pub mod users;
+
+use crate::Hub;
+use crate::auth::Principal;
+use crate::error::GitHubError;
+use crate::model::{AccountKind, Repo};
+use crate::render::Permissions;
+
+/// What every handler gets.
+pub struct Ctx<'a> {
+    pub hub: &'a Hub,
+    pub caller: Option<Principal>,
+    /// Unix milliseconds, from the kit's clock.
+    pub now: i64,
+}
+
+impl Ctx<'_> {
+    /// The caller, or GitHub's 401 `Requires authentication`.
+    pub fn require_caller(&self) -> Result<&Principal, GitHubError> {
+        self.caller
+            .as_ref()
+            .ok_or(GitHubError::RequiresAuthentication)
+    }
+
+    fn is_site_admin(&self) -> bool {
+        self.caller.as_ref().is_some_and(|c| c.account.site_admin)
+    }
+
+    /// Whether the caller belongs to organization `org` (actively), and as what role.
+    pub fn org_role(&self, org: &str) -> Option<String> {
+        let caller = self.caller.as_ref()?;
+        self.hub
+            .state
+            .membership(org, caller.login())
+            .filter(|m| m.state == "active")
+            .map(|m| m.role)
+    }
+
+    /// What the caller may do with `repo`, before token scopes: owners, organization admins and
+    /// site administrators administer; organization members read (GitHub's default base
+    /// permission); everyone reads public repositories.
+    pub fn permissions(&self, repo: &Repo) -> Permissions {
+        let Some(caller) = &self.caller else {
+            return Permissions {
+                pull: !repo.private,
+                ..Permissions::default()
+            };
+        };
+        let owner_kind = self
+            .hub
+            .state
+            .account(&repo.owner)
+            .map(|a| a.kind)
+            .unwrap_or(AccountKind::User);
+        let admin = self.is_site_admin()
+            || (owner_kind == AccountKind::User && repo.owner.eq_ignore_ascii_case(caller.login()))
+            || (owner_kind == AccountKind::Organization
+                && self.org_role(&repo.owner).as_deref() == Some("admin"));
+        let member =
+            owner_kind == AccountKind::Organization && self.org_role(&repo.owner).is_some();
+        Permissions {
+            admin,
+            push: admin,
+            pull: admin || member || !repo.private,
+        }
+    }
+
+    /// Whether the caller can see `repo` at all: its permissions and, for a private one, a
+    /// token with `repo`.
+    pub fn can_read(&self, repo: &Repo) -> bool {
+        let permissions = self.permissions(repo);
+        if !permissions.pull {
+            return false;
+        }
+        !repo.private || self.caller.as_ref().is_some_and(|c| c.has_scope("repo"))
+    }
+
+    /// Whether the token may write to `repo`: `repo` for private ones, `public_repo` for public.
+    pub fn write_scope(&self, repo: &Repo) -> bool {
+        let scope = if repo.private { "repo" } else { "public_repo" };
+        self.caller.as_ref().is_some_and(|c| c.has_scope(scope))
+    }
+
+    /// The repository `owner/name` if the caller can see it; `Not Found` otherwise.
+    pub fn readable_repo(&self, owner: &str, name: &str) -> Result<Repo, GitHubError> {
+        let repo = self
+            .hub
+            .state
+            .repo_by_name(owner, name)
+            .ok_or(GitHubError::NotFound)?;
+        if self.can_read(&repo) {
+            Ok(repo)
+        } else {
+            Err(GitHubError::NotFound)
+        }
+    }
+
+    /// The repository if the caller may push to it (and the token has the scope); GitHub
+    /// answers `Not Found` to a caller who cannot see it, 403 to one who can but may not write.
+    pub fn writable_repo(&self, owner: &str, name: &str) -> Result<Repo, GitHubError> {
+        let repo = self.readable_repo(owner, name)?;
+        self.require_caller()?;
+        if !self.write_scope(&repo) {
+            return Err(GitHubError::NotFound);
+        }
+        if !self.permissions(&repo).push {
+            return Err(GitHubError::Forbidden(
+                "Must have push access to repository".into(),
+            ));
+        }
+        Ok(repo)
+    }
+}
