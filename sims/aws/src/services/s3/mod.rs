@@ -13,6 +13,7 @@
 //! | `object_lock` | Object Lock configuration, legal holds, retention |
 //! | `unavailable` | operations whose feature needs what the simulator lacks, answering S3's error; GetObjectAttributes |
 //! | `data` | the object files: named by ID under the S3 directory, never by key |
+//! | `internal` | what other services do with S3 from the inside: read a package, write an export, read a bucket policy |
 //!
 //! State: buckets by name (the namespace is global across accounts); object versions by
 //! `bucket\0key\0rank`, where the rank sorts a key's newest version first; multipart uploads
@@ -32,6 +33,7 @@ mod api;
 mod buckets;
 mod configs;
 pub mod data;
+pub mod internal;
 mod listing;
 mod multipart;
 mod object_lock;
