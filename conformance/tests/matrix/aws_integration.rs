@@ -19,3 +19,8 @@ fn scenario(name: &str, script: &str, extra_args: &[&str]) {
 fn lambda_code_is_read_from_s3() {
     scenario("lambda-code-from-s3", "aws/integration_lambda_s3.py", &[]);
 }
+
+#[test]
+fn logs_export_tasks_write_to_s3() {
+    scenario("logs-export-to-s3", "aws/integration_logs_export.py", &[]);
+}

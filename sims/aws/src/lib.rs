@@ -191,6 +191,7 @@ impl Aws {
             s3.clone(),
         )?;
         lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
+        logs.connect(s3.clone(), &lambda);
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
             iam.clone(),
