@@ -24,3 +24,22 @@ fn lambda_code_is_read_from_s3() {
 fn logs_export_tasks_write_to_s3() {
     scenario("logs-export-to-s3", "aws/integration_logs_export.py", &[]);
 }
+
+#[test]
+fn resource_policies_are_enforced() {
+    let _cell = Cell::new("auth", "aws", "resource-policies", "boto3");
+    clients::workload_path();
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--enforce-iam",
+            "--access-key",
+            "ADMIN:adminsecret",
+        ],
+        &["aws"],
+    );
+    Sandbox::aws(server.url("aws")).run_script("aws/integration_resource_policies.py", &[]);
+}

@@ -371,6 +371,52 @@ impl Service for Lambda {
         model::lambda()
     }
 
+    /// A function's policy (AddPermission's statements): the unqualified function's, with the
+    /// qualifier's own when the ARN names a version or alias. The function may be named by
+    /// name, partial ARN or full ARN in the request.
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let parts = super::split_arn(resource_arn)?;
+        let named = parts.resource.strip_prefix("function:")?;
+        let (account, region, name, qualifier) = match super::split_arn(named) {
+            Some(inner) => {
+                let rest = inner.resource.strip_prefix("function:")?;
+                let (name, qualifier) = rest.split_once(':').unwrap_or((rest, ""));
+                (inner.account, inner.region, name, qualifier)
+            }
+            None => {
+                let (name, qualifier) = named.split_once(':').unwrap_or((named, ""));
+                (parts.account, parts.region, name, qualifier)
+            }
+        };
+        let record = self.functions.get(&format!("{account}/{region}/{name}"))?;
+        let mut statements: Vec<serde_json::Value> = record
+            .policies
+            .get("")
+            .map(|policy| policy.statements.clone())
+            .unwrap_or_default();
+        if !qualifier.is_empty()
+            && let Some(policy) = record.policies.get(qualifier)
+        {
+            statements.extend(policy.statements.iter().cloned());
+        }
+        if statements.is_empty() {
+            return None;
+        }
+        let arn = format!("arn:aws:lambda:{region}:{account}:function:{name}");
+        Some(super::ResourcePolicy {
+            document: Some(
+                serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+            ),
+            owner_account: account.to_string(),
+            resource_arn: Some(if qualifier.is_empty() {
+                arn
+            } else {
+                format!("{arn}:{qualifier}")
+            }),
+            required: false,
+        })
+    }
+
     fn validation(&self) -> Validation {
         Validation::standard("ValidationException")
     }

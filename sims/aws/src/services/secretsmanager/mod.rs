@@ -417,6 +417,29 @@ impl Service for SecretsManager {
         model::secretsmanager()
     }
 
+    /// A secret's resource policy; the request may name the secret by name, partial ARN or
+    /// full ARN, so the statements are matched against its full ARN.
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let parts = super::split_arn(resource_arn)?;
+        let scope = Scope {
+            account_id: parts.account.to_string(),
+            region: parts.region.to_string(),
+        };
+        let id = parts.resource.strip_prefix("secret:")?;
+        let record = if id.starts_with("arn:") {
+            self.find(&scope, id)
+        } else {
+            self.find(&scope, resource_arn)
+        }
+        .ok()?;
+        Some(super::ResourcePolicy {
+            document: record.resource_policy,
+            owner_account: scope.account_id,
+            resource_arn: Some(record.arn),
+            required: false,
+        })
+    }
+
     fn validation(&self) -> Validation {
         Validation::standard("ValidationException")
     }
