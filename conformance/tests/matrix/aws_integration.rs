@@ -43,3 +43,8 @@ fn resource_policies_are_enforced() {
     );
     Sandbox::aws(server.url("aws")).run_script("aws/integration_resource_policies.py", &[]);
 }
+
+#[test]
+fn secrets_rotate_through_a_lambda() {
+    scenario("secrets-rotation-lambda", "aws/integration_secrets_rotation.py", &[]);
+}

@@ -192,6 +192,7 @@ impl Aws {
         )?;
         lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
         logs.connect(s3.clone(), &lambda);
+        secretsmanager.connect_lambda(&lambda);
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
             iam.clone(),

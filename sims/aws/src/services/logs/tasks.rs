@@ -25,7 +25,7 @@ use sim_aws_shapes::logs::{
 
 use super::token::{digits, from_key, gap_before, split};
 use super::{Logs, LogsError, Scope, limit_exceeded, range, token};
-use crate::policy::{self, Context, PolicyKind, RequestPrincipal, evaluate};
+use crate::policy::{self, Context, PolicyKind, evaluate};
 use crate::services::Ctx;
 use crate::services::s3::internal::NewObject;
 
@@ -94,33 +94,17 @@ fn logs_may(
     let mut context = Context::new();
     context.set("aws:SourceAccount", scope.account_id.as_str());
     context.set("aws:SourceArn", format!("{}:*", scope.group_arn(group)));
-    context.set("aws:PrincipalIsAWSService", "true");
     context.set("aws:SecureTransport", "true");
     context.set("s3:x-amz-acl", "bucket-owner-full-control");
     let regional = format!("logs.{}.amazonaws.com", scope.region);
-    [regional.as_str(), "logs.amazonaws.com"].iter().any(|service| {
-        context.set("aws:PrincipalServiceName", *service);
-        let principal = RequestPrincipal {
-            arn: (*service).to_string(),
-            service: Some((*service).to_string()),
-            ..RequestPrincipal::default()
-        };
-        evaluate::authorize(
-            &policy::Policies {
-                unrestricted: true,
-                resource: Some((&document, bucket_owner)),
-                resource_required: true,
-                ..policy::Policies::default()
-            },
-            &policy::Request {
-                action,
-                resource,
-                principal: &principal,
-                context: &context,
-            },
-        )
-        .is_ok()
-    })
+    evaluate::service_allowed(
+        &document,
+        bucket_owner,
+        &[regional.as_str(), "logs.amazonaws.com"],
+        action,
+        resource,
+        &context,
+    )
 }
 
 /// Gzip of `text`.

@@ -131,7 +131,8 @@ fn marked_for_deletion() -> SecretsError {
 pub struct VersionRecord {
     pub created: i64,
     pub stages: Vec<String>,
-    /// The KMS ciphertext of the value (base64).
+    /// The KMS ciphertext of the value (base64); empty for the AWSPENDING version RotateSecret
+    /// makes before the rotation function's createSecret step puts its value.
     pub sealed: String,
     /// Whether the value was given as SecretBinary.
     pub binary: bool,
@@ -212,6 +213,8 @@ pub struct SecretsManager {
     kit: Kit,
     kms: Arc<Kms>,
     secrets: Arc<Collection<SecretRecord>>,
+    /// Set once by [`SecretsManager::connect_lambda`].
+    rotation: std::sync::OnceLock<rotation::Rotation>,
 }
 
 /// One account and Region's secrets.
@@ -257,6 +260,7 @@ impl SecretsManager {
         Ok(Self {
             secrets: kit.store().collection("secretsmanager.secrets")?,
             kms,
+            rotation: std::sync::OnceLock::new(),
             kit,
         })
     }
