@@ -46,5 +46,18 @@ fn resource_policies_are_enforced() {
 
 #[test]
 fn secrets_rotate_through_a_lambda() {
-    scenario("secrets-rotation-lambda", "aws/integration_secrets_rotation.py", &[]);
+    scenario(
+        "secrets-rotation-lambda",
+        "aws/integration_secrets_rotation.py",
+        &[],
+    );
+}
+
+#[test]
+fn logs_subscription_filters_deliver_to_lambda() {
+    scenario(
+        "logs-subscription-lambda",
+        "aws/integration_logs_subscription.py",
+        &[],
+    );
 }

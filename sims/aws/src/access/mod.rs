@@ -377,7 +377,11 @@ impl Access {
         let attached = holder.resource_policy(&named_resource);
         let root = PrincipalType::of(&ctx.caller.arn) == PrincipalType::Account
             && ctx.caller.session.is_none();
-        if root && attached.as_ref().is_none_or(|policy| policy.document.is_none()) {
+        if root
+            && attached
+                .as_ref()
+                .is_none_or(|policy| policy.document.is_none())
+        {
             return Ok(());
         }
         let resource = attached
@@ -390,9 +394,11 @@ impl Access {
             .and_then(|text| self.document(text, PolicyKind::Resource));
         let mut loaded = self.load(&ctx.caller, &ctx.region, connection);
         request_tags(input, &mut loaded.context);
-        let resource_policy = document
-            .as_deref()
-            .zip(attached.as_ref().map(|policy| policy.owner_account.as_str()));
+        let resource_policy = document.as_deref().zip(
+            attached
+                .as_ref()
+                .map(|policy| policy.owner_account.as_str()),
+        );
         let required = attached.as_ref().is_some_and(|policy| policy.required);
         loaded
             .decide(&action, &resource, resource_policy, required)

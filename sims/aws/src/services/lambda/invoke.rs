@@ -512,9 +512,10 @@ impl Lambda {
         let Some(attached) = self.resource_policy(function_arn) else {
             return false;
         };
-        let Some(document) = attached.document.and_then(|text| {
-            crate::policy::parse(&text, crate::policy::PolicyKind::Resource).ok()
-        }) else {
+        let Some(document) = attached
+            .document
+            .and_then(|text| crate::policy::parse(&text, crate::policy::PolicyKind::Resource).ok())
+        else {
             return false;
         };
         let resource = attached
@@ -538,10 +539,9 @@ impl Lambda {
         function_arn: &str,
         payload: &Value,
     ) -> Result<ServiceInvocation, LambdaError> {
-        let parts = crate::services::split_arn(function_arn)
-            .ok_or_else(|| {
-                LambdaError::ResourceNotFound(format!("Function not found: {function_arn}"))
-            })?;
+        let parts = crate::services::split_arn(function_arn).ok_or_else(|| {
+            LambdaError::ResourceNotFound(format!("Function not found: {function_arn}"))
+        })?;
         let ctx = Ctx {
             request_id: self.kit.ids().uuid(),
             account_id: parts.account.to_string(),

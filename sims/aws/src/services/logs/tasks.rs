@@ -87,7 +87,8 @@ fn logs_may(
     action: &str,
     resource: &str,
 ) -> bool {
-    let Some(document) = bucket_policy.and_then(|text| policy::parse(text, PolicyKind::Resource).ok())
+    let Some(document) =
+        bucket_policy.and_then(|text| policy::parse(text, PolicyKind::Resource).ok())
     else {
         return false;
     };
@@ -137,8 +138,7 @@ impl Logs {
             .and_then(|s3| s3.bucket_record(&input.destination))
             .ok_or_else(|| {
                 LogsError::InvalidParameter(
-                    "The given bucket does not exist. Please make sure the bucket is valid."
-                        .into(),
+                    "The given bucket does not exist. Please make sure the bucket is valid.".into(),
                 )
             })?;
         let Some(s3) = s3 else {
@@ -315,7 +315,14 @@ impl Logs {
     }
 
     /// The lines of one stream's events with timestamps in `[from, to]`, oldest first.
-    fn export_lines(&self, scope: &Scope, group: &str, stream: &str, from: i64, to: i64) -> Vec<u8> {
+    fn export_lines(
+        &self,
+        scope: &Scope,
+        group: &str,
+        stream: &str,
+        from: i64,
+        to: i64,
+    ) -> Vec<u8> {
         let prefix = scope.events_prefix(group, stream);
         let mut after = gap_before(from);
         let up_to = gap_before(to.saturating_add(1));
@@ -387,9 +394,9 @@ impl Logs {
             })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let size = input
-            .limit
-            .map_or(MAX_DESCRIBE, |limit| (limit.max(1) as usize).min(MAX_DESCRIBE));
+        let size = input.limit.map_or(MAX_DESCRIBE, |limit| {
+            (limit.max(1) as usize).min(MAX_DESCRIBE)
+        });
         let page = token::page("exports", entries, input.next_token.as_deref(), size)?;
         Ok(DescribeExportTasksResponse {
             export_tasks: Some(page.items),

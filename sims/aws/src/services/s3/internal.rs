@@ -82,7 +82,10 @@ impl S3 {
         key: &str,
         object: NewObject,
     ) -> Result<String, S3Error> {
-        let record = self.buckets.get(bucket).ok_or_else(|| no_such_bucket(bucket))?;
+        let record = self
+            .buckets
+            .get(bucket)
+            .ok_or_else(|| no_such_bucket(bucket))?;
         let data_id = self.kit.ids().hex(32);
         self.data.write(&data_id, &object.bytes)?;
         let md5 = {

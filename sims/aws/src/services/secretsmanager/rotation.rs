@@ -70,10 +70,9 @@ impl SecretsManager {
                 "No Lambda rotation function ARN is associated with this secret.".into(),
             ));
         };
-        let unfinished = record
-            .versions
-            .values()
-            .any(|v| v.stages.iter().any(|s| s == PENDING) && !v.stages.iter().any(|s| s == CURRENT));
+        let unfinished = record.versions.values().any(|v| {
+            v.stages.iter().any(|s| s == PENDING) && !v.stages.iter().any(|s| s == CURRENT)
+        });
         if unfinished {
             return Err(SecretsError::InvalidRequest(
                 "A previous rotation isn't complete. That rotation will be reattempted.".into(),
@@ -144,7 +143,9 @@ impl SecretsManager {
         let (this, lambda) = (rotation.this.clone(), rotation.lambda.clone());
         tokio::spawn(async move {
             for step in STEPS {
-                let Some(lambda) = lambda.upgrade() else { return };
+                let Some(lambda) = lambda.upgrade() else {
+                    return;
+                };
                 let event = json!({"SecretId": arn, "ClientRequestToken": token, "Step": step});
                 match lambda.invoke_for_service(&function, &event).await {
                     Ok(answer) if answer.function_error.is_none() => {}
@@ -162,7 +163,9 @@ impl SecretsManager {
                     }
                 }
             }
-            let Some(secrets) = this.upgrade() else { return };
+            let Some(secrets) = this.upgrade() else {
+                return;
+            };
             let now = secrets.now();
             let finished = secrets.change(&scope, &arn, |record| {
                 if let Some(version) = record.versions.get_mut(&token)

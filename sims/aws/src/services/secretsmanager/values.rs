@@ -129,7 +129,11 @@ impl SecretsManager {
     ) -> Result<(String, Vec<String>), SecretsError> {
         let record = self.find(scope, secret_id)?;
         let version_id = token.unwrap_or_else(|| self.kit.ids().uuid());
-        if let Some(existing) = record.versions.get(&version_id).filter(|v| !v.sealed.is_empty()) {
+        if let Some(existing) = record
+            .versions
+            .get(&version_id)
+            .filter(|v| !v.sealed.is_empty())
+        {
             let same = existing.binary == value.binary
                 && self.open(scope, &record, &version_id, existing)? == value.bytes;
             if same {
