@@ -21,7 +21,8 @@
 //! Limits: RSA and SM2 key specs are refused (`UnsupportedOperationException`): the
 //! cryptography library in the build can sign with RSA but cannot generate RSA keys. Signing a
 //! precomputed `DIGEST` is refused for the same reason (the library hashes the message
-//! itself). Key policies and grants are stored and listed, not enforced. Deletion is recorded
+//! itself). Key policies are enforced under `--enforce-iam` (required, as AWS does); grants are
+//! stored and listed, not enforced. Deletion is recorded
 //! with its date; a key pending deletion is never purged.
 
 mod aliases;

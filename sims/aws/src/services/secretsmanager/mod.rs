@@ -17,9 +17,12 @@
 //! State: secrets by `account/region/name`, each record holding its versions (values sealed by
 //! KMS under the encryption context AWS uses, `SecretARN` and `SecretVersionId`).
 //!
-//! Limits: rotation needs a Lambda function, and there is no Lambda service yet: RotateSecret
-//! answers Secrets Manager's error for a function it cannot reach. A secret pending deletion is
-//! never purged when its window ends.
+//! Rotation invokes the rotation function through Lambda (see `rotation`); resource policies
+//! are evaluated under `--enforce-iam` (`Service::resource_policy`).
+//!
+//! Limits: scheduled rotations (`RotationRules`) are recorded but never start by themselves,
+//! and a failed rotation is not retried; a secret pending deletion is never purged when its
+//! window ends.
 
 mod api;
 pub mod password;
