@@ -180,3 +180,27 @@ pub fn dispatched<E: Into<AwsError>>(
         Err(Dispatched::UnknownOperation) => Err(AwsError::not_implemented(service, operation)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_split_into_their_parts() {
+        assert_eq!(
+            split_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
+            Some(ArnParts {
+                service: "lambda",
+                region: "us-east-1",
+                account: "123456789012",
+                resource: "function:f:live",
+            })
+        );
+        assert_eq!(
+            split_arn("arn:aws:s3:::b/k").map(|p| p.resource),
+            Some("b/k")
+        );
+        assert_eq!(split_arn("not-an-arn"), None);
+        assert_eq!(split_arn("arn:aws:s3"), None);
+    }
+}

@@ -478,3 +478,64 @@ impl Logs {
         Err(import_not_found())
     }
 }
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn bucket_policy(principal: &str, action: &str, resource: &str, condition: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{principal}"}},"Action":"{action}","Resource":"{resource}"{condition}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn exported_lines_carry_iso_timestamps_with_milliseconds() {
+        assert_eq!(export_time(1_700_000_001_234), "2023-11-14T22:13:21.234Z");
+        assert_eq!(export_time(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn bucket_policies_must_name_the_logs_service() {
+        let scope = Scope::new("123456789012", "us-east-1");
+        let check = |policy: &str, action: &str, resource: &str| {
+            logs_may(Some(policy), "123456789012", &scope, "g", action, resource)
+        };
+        let regional = bucket_policy(
+            "logs.us-east-1.amazonaws.com",
+            "s3:GetBucketAcl",
+            "arn:aws:s3:::b",
+            "",
+        );
+        assert!(check(&regional, "s3:GetBucketAcl", "arn:aws:s3:::b"));
+        assert!(!check(&regional, "s3:PutObject", "arn:aws:s3:::b/k"));
+        let global = bucket_policy("logs.amazonaws.com", "s3:PutObject", "arn:aws:s3:::b/*", "");
+        assert!(check(
+            &global,
+            "s3:PutObject",
+            "arn:aws:s3:::b/x/aws-logs-write-test"
+        ));
+        let other_region = bucket_policy(
+            "logs.eu-west-1.amazonaws.com",
+            "s3:GetBucketAcl",
+            "arn:aws:s3:::b",
+            "",
+        );
+        assert!(!check(&other_region, "s3:GetBucketAcl", "arn:aws:s3:::b"));
+        let wrong_account = bucket_policy(
+            "logs.amazonaws.com",
+            "s3:GetBucketAcl",
+            "arn:aws:s3:::b",
+            r#","Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"}}"#,
+        );
+        assert!(!check(&wrong_account, "s3:GetBucketAcl", "arn:aws:s3:::b"));
+        assert!(!logs_may(
+            None,
+            "123456789012",
+            &scope,
+            "g",
+            "s3:GetBucketAcl",
+            "arn:aws:s3:::b"
+        ));
+    }
+}
