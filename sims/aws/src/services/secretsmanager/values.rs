@@ -103,15 +103,6 @@ pub(super) fn select_version(
     {
         return Err(stage_missing(stage));
     }
-    // A rotation's AWSPENDING version before its function's createSecret step put a value.
-    if version.sealed.is_empty() {
-        return Err(match (version_id, stage) {
-            (None, stage) => stage_missing(stage.unwrap_or(CURRENT)),
-            (Some(id), _) => SecretsError::ResourceNotFound(format!(
-                "Secrets Manager can't find the specified secret value for VersionId: {id}"
-            )),
-        });
-    }
     Ok((id, version))
 }
 
@@ -214,6 +205,18 @@ impl SecretsManager {
         let record = self.find(scope, secret_id)?;
         record.refuse_if_deleted()?;
         let (id, version) = select_version(&record, version_id, stage)?;
+        // A rotation's AWSPENDING version before its function's createSecret step put a value.
+        if version.sealed.is_empty() {
+            return Err(SecretsError::ResourceNotFound(match (version_id, stage) {
+                (Some(id), _) => format!(
+                    "Secrets Manager can't find the specified secret value for VersionId: {id}"
+                ),
+                (None, stage) => format!(
+                    "Secrets Manager can't find the specified secret value for staging label: {}",
+                    stage.unwrap_or(CURRENT)
+                ),
+            }));
+        }
         let bytes = self.open(scope, &record, &id, &version)?;
         let today = day_of(self.now()).millis();
         if record.last_accessed != Some(today) {
