@@ -31,6 +31,8 @@ async fn main() -> anyhow::Result<()> {
     let kit = simkit::Kit::new(config)?;
     let iam = Arc::new(Iam::new(kit.clone())?);
     let access = Access::new(kit.clone(), iam.clone());
+    // The service holding the resources asked about (log groups carry no resource policy).
+    let logs = sim_aws::services::logs::Logs::new(kit.clone())?;
     let admin = Ctx {
         request_id: "bench".into(),
         account_id: ACCOUNT.into(),
@@ -89,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         "DescribeLogGroups",
         &describe,
         &connection,
+        &logs,
     );
     anyhow::ensure!(check.is_ok(), "the allowed request was denied: {check:?}");
     let check = access.authorize(
@@ -98,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
         "CreateLogGroup",
         &create,
         &connection,
+        &logs,
     );
     anyhow::ensure!(check.is_err(), "the denied request was allowed");
 
@@ -118,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
                 operation,
                 input,
                 &connection,
+                &logs,
             );
         }
         let micros = start.elapsed().as_secs_f64() * 1e6 / f64::from(iterations);

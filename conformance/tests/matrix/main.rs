@@ -7,6 +7,7 @@ mod aws_access;
 mod aws_ecr;
 mod aws_ecs;
 mod aws_iam;
+mod aws_integration;
 mod aws_lambda;
 mod aws_logs;
 mod aws_net;

@@ -216,6 +216,7 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
             &operation.name,
             &decoded,
             &connection,
+            service.as_ref(),
         ) {
             tracing::debug!(%error, "denied");
             return fail(error);

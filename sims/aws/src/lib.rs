@@ -182,9 +182,17 @@ impl Aws {
         let secretsmanager = Arc::new(SecretsManager::new(kit.clone(), kms.clone())?);
         let ssm = Arc::new(Ssm::new(kit.clone(), kms.clone())?);
         let ecr = Ecr::new(kit.clone(), &config.account_id, &config.region)?;
-        let lambda = Lambda::new(kit.clone(), logs.clone(), sts.clone(), iam.clone())?;
-        lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
         let s3 = Arc::new(S3::new(kit.clone(), &config)?);
+        let lambda = Lambda::new(
+            kit.clone(),
+            logs.clone(),
+            sts.clone(),
+            iam.clone(),
+            s3.clone(),
+        )?;
+        lambda.set_runtime_api_server(lambda_endpoints::serve_runtime_api);
+        logs.connect(s3.clone(), &lambda);
+        secretsmanager.connect_lambda(&lambda);
         let services: Vec<Arc<dyn Service>> = vec![
             sts.clone(),
             iam.clone(),

@@ -27,7 +27,7 @@ use crate::policy::{
     self, Context, Denial, Document, Parsed, Policies, PolicyKind, Request, RequestPrincipal,
 };
 use crate::services::iam::Iam;
-use crate::services::{Caller, Ctx};
+use crate::services::{Caller, Ctx, Service};
 
 /// What a policy can know about the connection a request came on.
 #[derive(Debug, Clone, Copy, Default)]
@@ -338,7 +338,13 @@ impl Access {
     }
 
     /// Decides one request under `--enforce-iam`: the operation's action on its resource, with
-    /// the request's tags in the context.
+    /// the request's tags in the context, under the caller's policies and the resource's own
+    /// policy as `holder` (the service that holds the resource) reports it. AWS's logic: an
+    /// explicit deny anywhere wins; in the resource's account a resource policy naming the
+    /// caller grants by itself, one naming the account delegates to the identity policies;
+    /// a required policy (a KMS key's) must allow. The account root is allowed everything its
+    /// resources' policies do not deny.
+    #[allow(clippy::too_many_arguments)]
     pub fn authorize(
         &self,
         ctx: &Ctx,
@@ -347,12 +353,8 @@ impl Access {
         operation: &str,
         input: &Value,
         connection: &Connection,
+        holder: &dyn Service,
     ) -> Result<(), AwsError> {
-        if PrincipalType::of(&ctx.caller.arn) == PrincipalType::Account
-            && ctx.caller.session.is_none()
-        {
-            return Ok(());
-        }
         // AWS documents that asking who one is, and asking for a session token, need no
         // permission. The AssumeRole family is decided by its handler, which weighs the trust
         // policy and the caller's own policies together (a trust policy naming the caller
@@ -369,18 +371,45 @@ impl Access {
         {
             return Ok(());
         }
-        let (action, resource) =
+        let (action, named_resource) =
             self.catalog
                 .resolve(service, operation, input, &ctx.region, &ctx.account_id);
+        let attached = holder.resource_policy(&named_resource);
+        let root = PrincipalType::of(&ctx.caller.arn) == PrincipalType::Account
+            && ctx.caller.session.is_none();
+        if root
+            && attached
+                .as_ref()
+                .is_none_or(|policy| policy.document.is_none())
+        {
+            return Ok(());
+        }
+        let resource = attached
+            .as_ref()
+            .and_then(|policy| policy.resource_arn.clone())
+            .unwrap_or(named_resource);
+        let document = attached
+            .as_ref()
+            .and_then(|policy| policy.document.as_deref())
+            .and_then(|text| self.document(text, PolicyKind::Resource));
         let mut loaded = self.load(&ctx.caller, &ctx.region, connection);
         request_tags(input, &mut loaded.context);
+        let resource_policy = document.as_deref().zip(
+            attached
+                .as_ref()
+                .map(|policy| policy.owner_account.as_str()),
+        );
+        let required = attached.as_ref().is_some_and(|policy| policy.required);
         loaded
-            .decide(&action, &resource, None, false)
+            .decide(&action, &resource, resource_policy, required)
             .map_err(|denial| {
-                access_denied(
-                    protocol,
-                    &denial.message(&ctx.caller.arn, &action, &resource),
-                )
+                // S3 quotes the resource in its message; the JSON and query services do not.
+                let shown = if protocol == Protocol::RestXml {
+                    format!("\"{resource}\"")
+                } else {
+                    resource.clone()
+                };
+                access_denied(protocol, &denial.message(&ctx.caller.arn, &action, &shown))
             })
     }
 }
@@ -419,11 +448,15 @@ pub fn request_tags(input: &Value, context: &mut Context) {
     );
 }
 
-/// The denial as the protocol's family words it: `AccessDenied` (403) for query services,
-/// `AccessDeniedException` (400) for JSON ones.
+/// The denial as the protocol's family words it: `AccessDenied` (403) for query services and
+/// S3, `AccessDeniedException` for JSON ones (403 for the REST ones such as Lambda, 400 for
+/// the others).
 pub fn access_denied(protocol: Protocol, message: &str) -> AwsError {
     match protocol {
-        Protocol::Query | Protocol::Ec2 => AwsError::with_status("AccessDenied", 403, message),
+        Protocol::Query | Protocol::Ec2 | Protocol::RestXml => {
+            AwsError::with_status("AccessDenied", 403, message)
+        }
+        Protocol::RestJson => AwsError::with_status("AccessDeniedException", 403, message),
         _ => AwsError::with_status("AccessDeniedException", 400, message),
     }
 }
@@ -505,6 +538,7 @@ mod tests {
                 "CreateLogGroup",
                 &json!({"logGroupName": "g"}),
                 &Connection::default(),
+                iam.as_ref(),
             )
         };
         assert!(create(&access).is_err());

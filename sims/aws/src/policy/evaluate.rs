@@ -313,3 +313,43 @@ pub fn authorize(policies: &Policies<'_>, request: &Request<'_>) -> Result<(), D
     }
     Ok(())
 }
+
+/// Whether a resource policy lets an AWS service acting for itself (CloudWatch Logs writing an
+/// export, Secrets Manager invoking a rotation function) do `action` on `resource`. A service
+/// has no identity policies: the resource policy must name it, by any of `services` (its
+/// regional and global names), and nothing in it may deny. `context` carries the request's
+/// keys (`aws:SourceAccount`, `aws:SourceArn`, ...); the service keys are added here.
+pub fn service_allowed(
+    document: &Document,
+    owner_account: &str,
+    services: &[&str],
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> bool {
+    services.iter().any(|service| {
+        let mut context = context.clone();
+        context.set("aws:PrincipalIsAWSService", "true");
+        context.set("aws:PrincipalServiceName", *service);
+        let principal = RequestPrincipal {
+            arn: (*service).to_string(),
+            service: Some((*service).to_string()),
+            ..RequestPrincipal::default()
+        };
+        authorize(
+            &Policies {
+                unrestricted: true,
+                resource: Some((document, owner_account)),
+                resource_required: true,
+                ..Policies::default()
+            },
+            &Request {
+                action,
+                resource,
+                principal: &principal,
+                context: &context,
+            },
+        )
+        .is_ok()
+    })
+}

@@ -84,10 +84,63 @@ impl Caller {
     }
 }
 
+/// A resource's own policy (a bucket policy, a function's, a repository's, a secret's, a key
+/// policy), as the service that holds the resource reports it to the authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePolicy {
+    /// The policy document, with every statement naming its resource; `None` when the resource
+    /// has no policy but its own ARN differs from the one the request named.
+    pub document: Option<String>,
+    /// The account that owns the resource (cross-account requests need the policy's grant).
+    pub owner_account: String,
+    /// The resource's own ARN when the request named it otherwise (a secret by name, a key by
+    /// alias): statements match against this one.
+    pub resource_arn: Option<String>,
+    /// The policy must allow, alone or by delegating to the account (KMS key policies).
+    pub required: bool,
+}
+
+/// The parts of an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// Splits an ARN into its parts (the resource keeps any `:` it contains).
+pub fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    Some(ArnParts {
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
 /// One AWS service.
 #[async_trait::async_trait]
 pub trait Service: Send + Sync + 'static {
     fn model(&self) -> &'static Model;
+
+    /// The policy attached to the resource `resource_arn` (as the authorization catalogue
+    /// names it), for services whose resources carry one; `None` when there is none.
+    fn resource_policy(&self, resource_arn: &str) -> Option<ResourcePolicy> {
+        let _ = resource_arn;
+        None
+    }
 
     /// How this service reports input that fails the model's constraints.
     fn validation(&self) -> Validation;
@@ -125,5 +178,29 @@ pub fn dispatched<E: Into<AwsError>>(
         // In the model but left out of the generated shapes (a model narrowed by its
         // `NAME.operations` list): not implemented, as an operation without a handler is.
         Err(Dispatched::UnknownOperation) => Err(AwsError::not_implemented(service, operation)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_split_into_their_parts() {
+        assert_eq!(
+            split_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
+            Some(ArnParts {
+                service: "lambda",
+                region: "us-east-1",
+                account: "123456789012",
+                resource: "function:f:live",
+            })
+        );
+        assert_eq!(
+            split_arn("arn:aws:s3:::b/k").map(|p| p.resource),
+            Some("b/k")
+        );
+        assert_eq!(split_arn("not-an-arn"), None);
+        assert_eq!(split_arn("arn:aws:s3"), None);
     }
 }

@@ -339,6 +339,23 @@ impl Service for Ecr {
         model::ecr()
     }
 
+    /// A repository's policy (`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`).
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let parts = super::split_arn(resource_arn)?;
+        let name = parts.resource.strip_prefix("repository/")?;
+        let scope = Scope {
+            account_id: parts.account.to_string(),
+            region: parts.region.to_string(),
+        };
+        let text = self.repositories.get(&scope.key(name))?.policy?;
+        Some(super::ResourcePolicy {
+            document: Some(repositories::complete_policy(&text, resource_arn)),
+            owner_account: scope.account_id,
+            resource_arn: None,
+            required: false,
+        })
+    }
+
     fn validation(&self) -> Validation {
         Validation::standard("InvalidParameterException")
     }

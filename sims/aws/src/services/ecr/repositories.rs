@@ -56,7 +56,19 @@ fn merge_tags(tags: &mut Vec<Tag>, new: Vec<Tag>) {
 /// Checks a repository (or registry) policy. Its statements may leave `Resource` out, the
 /// resource being the one the policy is on, so each is checked as if it named `resource`.
 pub(crate) fn check_policy(text: &str, resource: &str) -> Result<(), EcrError> {
-    let completed = match serde_json::from_str::<serde_json::Value>(text) {
+    let completed = complete_policy(text, resource);
+    policy::check(&completed, PolicyKind::Resource).map_err(|error| {
+        EcrError::InvalidParameter(format!(
+            "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'; {}",
+            error.0
+        ))
+    })
+}
+
+/// The policy with `resource` written into each statement that names none (ECR's statements
+/// are about the repository they are on).
+pub(crate) fn complete_policy(text: &str, resource: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
         Ok(mut document) => {
             let statements = match document.get_mut("Statement") {
                 Some(serde_json::Value::Array(statements)) => statements.iter_mut().collect(),
@@ -74,13 +86,7 @@ pub(crate) fn check_policy(text: &str, resource: &str) -> Result<(), EcrError> {
             document.to_string()
         }
         Err(_) => text.to_string(),
-    };
-    policy::check(&completed, PolicyKind::Resource).map_err(|error| {
-        EcrError::InvalidParameter(format!(
-            "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'; {}",
-            error.0
-        ))
-    })
+    }
 }
 
 impl Ecr {

@@ -1,5 +1,5 @@
 //! Grants: recorded permissions on a key, listed by key or by retiring principal, retired or
-//! revoked. They are recorded, not enforced (neither are key policies).
+//! revoked. They are recorded, not enforced (key policies are, under `--enforce-iam`).
 
 use sim_aws_shapes::kms::{
     CreateGrantRequest, CreateGrantResponse, GrantListEntry, ListGrantsRequest, ListGrantsResponse,

@@ -21,7 +21,8 @@
 //! Limits: RSA and SM2 key specs are refused (`UnsupportedOperationException`): the
 //! cryptography library in the build can sign with RSA but cannot generate RSA keys. Signing a
 //! precomputed `DIGEST` is refused for the same reason (the library hashes the message
-//! itself). Key policies and grants are stored and listed, not enforced. Deletion is recorded
+//! itself). Key policies are enforced under `--enforce-iam` (required, as AWS does); grants are
+//! stored and listed, not enforced. Deletion is recorded
 //! with its date; a key pending deletion is never purged.
 
 mod aliases;
@@ -484,6 +485,27 @@ fn timestamp(millis: i64) -> Option<Timestamp> {
 impl Service for Kms {
     fn model(&self) -> &'static Model {
         model::kms()
+    }
+
+    /// A key's policy, which every request on the key needs (alone, or by delegating to the
+    /// account's IAM policies as the default policy does). The request may name the key by ID,
+    /// key ARN, alias name or alias ARN.
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let parts = super::split_arn(resource_arn)?;
+        let scope = Scope::new(parts.account, parts.region);
+        let id = match parts.resource.strip_prefix("key/") {
+            Some(inner) if inner.starts_with("arn:") || inner.starts_with("alias/") => inner,
+            Some(_) => resource_arn,
+            None if parts.resource.starts_with("alias/") => resource_arn,
+            None => return None,
+        };
+        let record = self.find_key(&scope, id, true).ok()?;
+        Some(super::ResourcePolicy {
+            document: Some(record.policy),
+            owner_account: parts.account.to_string(),
+            resource_arn: record.metadata.arn.clone(),
+            required: true,
+        })
     }
 
     fn validation(&self) -> Validation {

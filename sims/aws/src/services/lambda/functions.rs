@@ -90,25 +90,28 @@ impl Lambda {
         Ok((record, stored))
     }
 
-    /// The zip or image a request gives.
+    /// The zip or image a request gives: inline, from an S3 object, or an image URI.
     fn code_from(
         &self,
         zip: Option<Blob>,
-        s3_bucket: Option<&str>,
+        s3: Option<S3Location<'_>>,
         image_uri: Option<String>,
     ) -> Result<CodeRecord, LambdaError> {
-        if let Some(bucket) = s3_bucket {
-            // No S3 service in the simulator yet: every bucket is one that does not exist.
-            let _ = bucket;
-            return Err(invalid(
-                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
-            ));
-        }
+        let zip = match (zip, s3) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "Please provide either a zip file or an S3 location, not both.",
+                ));
+            }
+            (Some(zip), None) => Some(zip.0),
+            (None, Some(location)) => Some(self.package_from_s3(location)?),
+            (None, None) => None,
+        };
         match (zip, image_uri) {
             (Some(zip), None) => {
-                code::check(&zip.0).map_err(|error| invalid(error.to_string()))?;
+                code::check(&zip).map_err(|error| invalid(error.to_string()))?;
                 Ok(CodeRecord {
-                    zip: Some(zip.0),
+                    zip: Some(zip),
                     image_uri: None,
                 })
             }
@@ -121,6 +124,42 @@ impl Lambda {
             )),
             (None, None) => Err(invalid("Please do not provide an empty code location.")),
         }
+    }
+
+    /// A deployment package read from the simulator's S3, with the error Lambda quotes when
+    /// the read fails (`Error occurred while GetObject. S3 Error Code: NoSuchKey. ...`). A
+    /// bucket in another region answers S3's `PermanentRedirect`, as Lambda reports it.
+    pub(super) fn package_from_s3(&self, location: S3Location<'_>) -> Result<Vec<u8>, LambdaError> {
+        let quoted = |code: &str, message: &str| {
+            invalid(format!(
+                "Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"
+            ))
+        };
+        if let Some(bucket) = self.s3.bucket_record(location.bucket)
+            && bucket.region != location.region
+        {
+            return Err(quoted(
+                "PermanentRedirect",
+                &format!(
+                    "The bucket is in this region: {}. Please use this region to retry the request",
+                    bucket.region
+                ),
+            ));
+        }
+        let Some(key) = location.key else {
+            return Err(quoted("NoSuchKey", "The specified key does not exist."));
+        };
+        self.s3
+            .read_object(
+                location.bucket,
+                key,
+                location.version,
+                code::MAX_UNZIPPED_BYTES,
+            )
+            .map_err(|error| {
+                let (code, message) = error.code_and_message();
+                quoted(code, &message)
+            })
     }
 
     fn layer_refs(&self, ctx: &Ctx, arns: &[String]) -> Result<Vec<Layer>, LambdaError> {
@@ -179,7 +218,12 @@ impl Lambda {
         }
         let code = self.code_from(
             input.code.zip_file.clone(),
-            input.code.s3_bucket.as_deref(),
+            S3Location::of(
+                ctx,
+                input.code.s3_bucket.as_deref(),
+                input.code.s3_key.as_deref(),
+                input.code.s3_object_version.as_deref(),
+            ),
             input.code.image_uri.clone(),
         )?;
         if (package_type == "Image") != code.image_uri.is_some() {
@@ -428,7 +472,12 @@ impl Lambda {
         let (function, record) = self.function(ctx, &input.function_name)?;
         let code = self.code_from(
             input.zip_file.clone(),
-            input.s3_bucket.as_deref(),
+            S3Location::of(
+                ctx,
+                input.s3_bucket.as_deref(),
+                input.s3_key.as_deref(),
+                input.s3_object_version.as_deref(),
+            ),
             input.image_uri.clone(),
         )?;
         check_revision(&record, input.revision_id.as_deref())?;
@@ -796,4 +845,31 @@ pub(super) fn page_of<T>(
 ) -> Result<paging::Page<T>, LambdaError> {
     let size = max_items.map_or(DEFAULT_PAGE, |n| n.clamp(1, 10_000) as usize);
     paging::page(entries, marker, size).map_err(|_| invalid("Invalid marker."))
+}
+
+/// Where a deployment package lies in S3 (`S3Bucket`, `S3Key`, `S3ObjectVersion`), and the
+/// region of the function that reads it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct S3Location<'a> {
+    pub bucket: &'a str,
+    pub key: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub region: &'a str,
+}
+
+impl<'a> S3Location<'a> {
+    /// The location a request names, if it names a bucket.
+    pub fn of(
+        ctx: &'a Ctx,
+        bucket: Option<&'a str>,
+        key: Option<&'a str>,
+        version: Option<&'a str>,
+    ) -> Option<Self> {
+        Some(Self {
+            bucket: bucket?,
+            key,
+            version,
+            region: &ctx.region,
+        })
+    }
 }

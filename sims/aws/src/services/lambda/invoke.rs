@@ -488,3 +488,79 @@ mod tests {
         assert_eq!(plain.body, br#"{"hello":"world"}"#);
     }
 }
+
+/// What an invocation by another service came back with.
+#[derive(Debug, Clone)]
+pub struct ServiceInvocation {
+    /// `Unhandled` (or `Handled`) when the function failed.
+    pub function_error: Option<String>,
+    pub payload: Vec<u8>,
+}
+
+impl Lambda {
+    /// Whether the function `function_arn` names lets the AWS service `service` (by its
+    /// regional and global names) invoke it: its resource policy (AddPermission) must allow
+    /// `lambda:InvokeFunction`, with the request's `context` keys (`aws:SourceAccount`,
+    /// `aws:SourceArn`). False when the function does not exist.
+    pub fn permits_service(
+        &self,
+        function_arn: &str,
+        services: &[&str],
+        context: &crate::policy::Context,
+    ) -> bool {
+        use crate::services::Service;
+        let Some(attached) = self.resource_policy(function_arn) else {
+            return false;
+        };
+        let Some(document) = attached
+            .document
+            .and_then(|text| crate::policy::parse(&text, crate::policy::PolicyKind::Resource).ok())
+        else {
+            return false;
+        };
+        let resource = attached
+            .resource_arn
+            .unwrap_or_else(|| function_arn.to_string());
+        crate::policy::evaluate::service_allowed(
+            &document,
+            &attached.owner_account,
+            services,
+            "lambda:InvokeFunction",
+            &resource,
+            context,
+        )
+    }
+
+    /// Invokes a function (RequestResponse) for another service of the simulator (Secrets
+    /// Manager's rotation steps, CloudWatch Logs' subscription deliveries): the same path as
+    /// Invoke, in the function's own account and region.
+    pub async fn invoke_for_service(
+        &self,
+        function_arn: &str,
+        payload: &Value,
+    ) -> Result<ServiceInvocation, LambdaError> {
+        let parts = crate::services::split_arn(function_arn).ok_or_else(|| {
+            LambdaError::ResourceNotFound(format!("Function not found: {function_arn}"))
+        })?;
+        let ctx = Ctx {
+            request_id: self.kit.ids().uuid(),
+            account_id: parts.account.to_string(),
+            region: parts.region.to_string(),
+            caller: crate::services::Caller::root(parts.account, ""),
+        };
+        let answer = self
+            .invoke(
+                &ctx,
+                InvocationRequest {
+                    function_name: function_arn.to_string(),
+                    payload: Some(Blob(payload.to_string().into_bytes())),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        Ok(ServiceInvocation {
+            function_error: answer.function_error,
+            payload: answer.payload.map(|p| p.0).unwrap_or_default(),
+        })
+    }
+}

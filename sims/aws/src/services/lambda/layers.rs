@@ -9,7 +9,9 @@ use sim_aws_shapes::lambda::{
     PublishLayerVersionRequest, PublishLayerVersionResponse,
 };
 
-use super::functions::page_of;
+use sim_aws_shapes::normal::Blob;
+
+use super::functions::{S3Location, page_of};
 use super::{Lambda, LambdaError, LayerVersionRecord, PolicyRecord, code, invalid, names};
 use crate::services::Ctx;
 
@@ -84,16 +86,22 @@ impl Lambda {
         ctx: &Ctx,
         input: PublishLayerVersionRequest,
     ) -> Result<PublishLayerVersionResponse, LambdaError> {
-        if input.content.s3_bucket.is_some() {
-            return Err(invalid(
-                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
-            ));
-        }
-        let zip = input
-            .content
-            .zip_file
-            .clone()
-            .ok_or_else(|| invalid("Please provide a zip file or an S3 location."))?;
+        let location = S3Location::of(
+            ctx,
+            input.content.s3_bucket.as_deref(),
+            input.content.s3_key.as_deref(),
+            input.content.s3_object_version.as_deref(),
+        );
+        let zip = match (input.content.zip_file.clone(), location) {
+            (Some(zip), None) => zip,
+            (None, Some(location)) => Blob(self.package_from_s3(location)?),
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "Please provide either a zip file or an S3 location, not both.",
+                ));
+            }
+            (None, None) => return Err(invalid("Please provide a zip file or an S3 location.")),
+        };
         code::check(&zip.0).map_err(|error| invalid(error.to_string()))?;
         let prefix = format!("{}{}\0", ctx.scope(), input.layer_name);
         let created = self.last_modified();

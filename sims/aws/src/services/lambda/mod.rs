@@ -22,8 +22,8 @@
 //! aliases by `name\0alias`, layers by `layer\0NNNNNNNNNN`, event source mappings by UUID.
 //!
 //! Limits: VPC, file system and KMS settings are recorded, not applied; image functions run
-//! `ImageConfig`'s command on the host (images are not unpacked); S3 code locations answer
-//! Lambda's error for a bucket that does not exist (the simulator has no S3 yet); event source
+//! `ImageConfig`'s command on the host (images are not unpacked); S3 code locations are read
+//! from the simulator's own S3 whoever the caller (no IAM check on the read); event source
 //! mappings are recorded but poll nothing; code signing is recorded, not verified.
 
 mod aliases;
@@ -57,6 +57,7 @@ use crate::model::{self, Model};
 use crate::protocol::shape::Validation;
 use crate::services::iam::Iam;
 use crate::services::logs::Logs;
+use crate::services::s3::S3;
 use crate::services::sts::Sts;
 
 pub use environments::Environments;
@@ -222,6 +223,8 @@ pub struct UrlTarget {
 pub struct Lambda {
     kit: Kit,
     iam: Arc<Iam>,
+    /// Where `Code.S3Bucket`/`S3Key` packages are read from.
+    s3: Arc<S3>,
     this: Weak<Lambda>,
     functions: Arc<Collection<FunctionRecord>>,
     versions: Arc<Collection<VersionRecord>>,
@@ -242,6 +245,7 @@ impl Lambda {
         logs: Arc<Logs>,
         sts: Arc<Sts>,
         iam: Arc<Iam>,
+        s3: Arc<S3>,
     ) -> Result<Arc<Self>, StoreError> {
         let store = kit.store();
         let functions = store.collection("lambda.functions")?;
@@ -256,6 +260,7 @@ impl Lambda {
         let lambda = Arc::new_cyclic(|this| Self {
             kit: kit.clone(),
             iam,
+            s3,
             this: this.clone(),
             functions,
             versions,
@@ -364,6 +369,52 @@ pub fn lambda_time(millis: i64) -> String {
 impl Service for Lambda {
     fn model(&self) -> &'static Model {
         model::lambda()
+    }
+
+    /// A function's policy (AddPermission's statements): the unqualified function's, with the
+    /// qualifier's own when the ARN names a version or alias. The function may be named by
+    /// name, partial ARN or full ARN in the request.
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let parts = super::split_arn(resource_arn)?;
+        let named = parts.resource.strip_prefix("function:")?;
+        let (account, region, name, qualifier) = match super::split_arn(named) {
+            Some(inner) => {
+                let rest = inner.resource.strip_prefix("function:")?;
+                let (name, qualifier) = rest.split_once(':').unwrap_or((rest, ""));
+                (inner.account, inner.region, name, qualifier)
+            }
+            None => {
+                let (name, qualifier) = named.split_once(':').unwrap_or((named, ""));
+                (parts.account, parts.region, name, qualifier)
+            }
+        };
+        let record = self.functions.get(&format!("{account}/{region}/{name}"))?;
+        let mut statements: Vec<serde_json::Value> = record
+            .policies
+            .get("")
+            .map(|policy| policy.statements.clone())
+            .unwrap_or_default();
+        if !qualifier.is_empty()
+            && let Some(policy) = record.policies.get(qualifier)
+        {
+            statements.extend(policy.statements.iter().cloned());
+        }
+        if statements.is_empty() {
+            return None;
+        }
+        let arn = format!("arn:aws:lambda:{region}:{account}:function:{name}");
+        Some(super::ResourcePolicy {
+            document: Some(
+                serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+            ),
+            owner_account: account.to_string(),
+            resource_arn: Some(if qualifier.is_empty() {
+                arn
+            } else {
+                format!("{arn}:{qualifier}")
+            }),
+            required: false,
+        })
     }
 
     fn validation(&self) -> Validation {

@@ -274,6 +274,10 @@ impl Logs {
         let count = events.len() as u64;
         let bytes: i64 = events.iter().map(|(_, message)| message.len() as i64).sum();
         let prefix = scope.events_prefix(group, stream);
+        // Subscribed functions get the stored events afterwards; copied only when one exists.
+        let delivered = self
+            .has_lambda_subscribers(scope, group)
+            .then(|| events.clone());
         // One transaction: a batch is stored entirely or, if the process dies first, not at
         // all, so a client's retry of an unacknowledged batch never duplicates events.
         let updated = self.kit.store().transaction(|txn| {
@@ -314,6 +318,19 @@ impl Logs {
             })?;
             Ok::<_, LogsError>(updated)
         })?;
+        if let Some(events) = delivered {
+            let first_sequence = updated.next_sequence - count;
+            let stored = events
+                .into_iter()
+                .enumerate()
+                .map(|(offset, (timestamp, message))| {
+                    let sequence = first_sequence + offset as u64;
+                    let id = format!("{timestamp:020}{:020}{sequence:016}", updated.id);
+                    (id, timestamp, message)
+                })
+                .collect();
+            self.deliver_to_subscribers(scope, group, stream, stored);
+        }
         Ok(updated)
     }
 

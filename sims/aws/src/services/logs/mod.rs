@@ -37,8 +37,9 @@
 //! anyway); `storedBytes` counts message bytes, uncompressed; KMS keys are recorded, not used;
 //! cross-account identifiers are not followed; metric filters publish no metric (there is no
 //! CloudWatch metrics service); data protection policies do not mask events; transformers do
-//! not rewrite events at ingestion. Where an operation needs a service the simulator lacks
-//! (Kinesis, Firehose, Lambda, S3, CloudTrail, OpenSearch, S3 Tables), it answers AWS's own
+//! not rewrite events at ingestion. Export tasks write to the simulator's S3 (see [`tasks`]).
+//! Where an operation needs a service the simulator lacks
+//! (Kinesis, Firehose, CloudTrail, OpenSearch, S3 Tables), it answers AWS's own
 //! error for that resource being missing; StartLiveTail answers `InvalidOperationException`, as
 //! the protocol layer cannot stream responses.
 
@@ -67,7 +68,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 use sim_aws_shapes::normal::Unimplemented;
@@ -78,6 +79,8 @@ use super::{Ctx, Service};
 use crate::error::AwsError;
 use crate::model::{self, Model};
 use crate::protocol::shape::{Constraint, Validation, Violation};
+use crate::services::lambda::Lambda;
+use crate::services::s3::S3;
 
 pub use pattern::{FilterPattern, FilterPatternError, parse_filter_pattern};
 
@@ -477,6 +480,14 @@ fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
+/// The services Logs reaches from the inside. Lambda holds Logs (functions log into it), so
+/// Logs holds Lambda weakly.
+struct Peers {
+    logs: Weak<Logs>,
+    s3: Arc<S3>,
+    lambda: Weak<Lambda>,
+}
+
 pub struct Logs {
     kit: Kit,
     groups: Arc<Collection<GroupRecord>>,
@@ -501,6 +512,11 @@ pub struct Logs {
     index_policies: Arc<Collection<sim_aws_shapes::logs::IndexPolicy>>,
     transformers: Arc<Collection<sim_aws_shapes::logs::GetTransformerResponse>>,
     integrations: Arc<Collection<sim_aws_shapes::logs::GetIntegrationResponse>>,
+    /// Export tasks by `account/region/taskId`.
+    export_tasks: Arc<Collection<sim_aws_shapes::logs::ExportTask>>,
+    /// The services Logs delivers to, and itself (for work that outlives a request); set once
+    /// by [`Logs::connect`].
+    peers: OnceLock<Peers>,
     /// Account settings (the KMS key of query results), by `account/region/\0name`.
     settings: Arc<Collection<String>>,
     /// Held while events are written or a stream's events deleted, so a deletion never races
@@ -518,6 +534,8 @@ impl Logs {
             events: store.collection("logs.events")?,
             metric_filters: store.collection("logs.metric_filters")?,
             subscription_filters: store.collection("logs.subscription_filters")?,
+            export_tasks: store.collection("logs.export_tasks")?,
+            peers: OnceLock::new(),
             destinations: store.collection("logs.destinations")?,
             queries: store.collection("logs.queries")?,
             query_definitions: store.collection("logs.query_definitions")?,
@@ -539,6 +557,23 @@ impl Logs {
             writer: Mutex::new(()),
             kit,
         })
+    }
+
+    /// Connects Logs to the services it delivers to: S3 (export tasks) and Lambda
+    /// (subscription filters). Export tasks a stopped simulator left active run again.
+    pub fn connect(self: &Arc<Self>, s3: Arc<S3>, lambda: &Arc<Lambda>) {
+        let peers = Peers {
+            logs: Arc::downgrade(self),
+            s3,
+            lambda: Arc::downgrade(lambda),
+        };
+        if self.peers.set(peers).is_ok() {
+            self.resume_exports();
+        }
+    }
+
+    fn peers(&self) -> Option<&Peers> {
+        self.peers.get()
     }
 
     fn write_lock(&self) -> MutexGuard<'_, ()> {

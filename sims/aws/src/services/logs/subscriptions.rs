@@ -5,10 +5,12 @@
 //! AWS checks a subscription's destination when the filter is put, and a destination's target
 //! when the destination is put, by delivering a test message. The destinations a filter can
 //! name are Kinesis streams, Firehose streams, Lambda functions and Logs destinations; the
-//! targets a destination can name are Kinesis and Firehose streams. The simulator has no
-//! Kinesis, Firehose or Lambda yet, so [`target_reachable`] finds every such target missing and
-//! the caller gets AWS's own error for a missing one; a Logs destination is looked up in the
-//! store (in its own account, whose access policy must let the caller's account subscribe).
+//! targets a destination can name are Kinesis and Firehose streams. A Lambda function must
+//! exist and let CloudWatch Logs invoke it (its resource policy), and then receives the
+//! matching events of each write (`deliver_to_subscribers`). The simulator has no Kinesis or
+//! Firehose, so [`target_reachable`] finds every such target missing and the caller gets AWS's
+//! own error for a missing one; a Logs destination is looked up in the store (in its own
+//! account, whose access policy must let the caller's account subscribe).
 //!
 //! Filters live under `account/region/group\0name` (two per group at most), destinations under
 //! `account/region/name` with their tags.
@@ -100,6 +102,22 @@ fn target_reachable(target: &ArnParts<'_>) -> Result<(), LogsError> {
     Err(LogsError::InvalidParameter(message.into()))
 }
 
+fn is_lambda(filter: &SubscriptionFilter) -> bool {
+    filter
+        .destination_arn
+        .as_deref()
+        .is_some_and(|arn| arn.starts_with("arn:aws:lambda:"))
+}
+
+/// Base64 of the gzip of `bytes`: how CloudWatch Logs packs a delivery.
+fn gzip_base64(bytes: &[u8]) -> std::io::Result<String> {
+    use base64::Engine;
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(encoder.finish()?))
+}
+
 /// Whether a destination's access policy lets `account` put subscription filters on it: a
 /// statement that allows `logs:PutSubscriptionFilter` (or `logs:*`, `*`) to that account, its
 /// root, or `*`.
@@ -173,12 +191,15 @@ impl Logs {
 
     /// Delivers to a filter's destination as AWS does (a test message) before storing it: a
     /// Logs destination must exist and, in another account, allow this one to subscribe.
-    fn deliver_test(&self, ctx: &Ctx, destination_arn: &str) -> Result<(), LogsError> {
+    fn deliver_test(&self, ctx: &Ctx, group: &str, destination_arn: &str) -> Result<(), LogsError> {
         let Some(destination) = arn_parts(destination_arn) else {
             return Err(LogsError::InvalidParameter(format!(
                 "Invalid destinationArn: {destination_arn}"
             )));
         };
+        if destination.service == "lambda" {
+            return self.lambda_permits(ctx, group, destination_arn);
+        }
         if destination.service != "logs" {
             return target_reachable(&destination);
         }
@@ -205,6 +226,111 @@ impl Logs {
         }
     }
 
+    /// Whether a function's policy lets CloudWatch Logs invoke it for this account's groups
+    /// (AddPermission with principal `logs.amazonaws.com` or `logs.REGION.amazonaws.com`).
+    fn lambda_permits(&self, ctx: &Ctx, group: &str, function_arn: &str) -> Result<(), LogsError> {
+        let lambda = self.peers().and_then(|peers| peers.lambda.upgrade());
+        let mut context = crate::policy::Context::new();
+        context.set("aws:SourceAccount", ctx.account_id.as_str());
+        context.set(
+            "aws:SourceArn",
+            format!("{}:*", Scope::of(ctx).group_arn(group)),
+        );
+        let regional = format!("logs.{}.amazonaws.com", ctx.region);
+        let permitted = lambda.is_some_and(|lambda| {
+            lambda.permits_service(
+                function_arn,
+                &[regional.as_str(), "logs.amazonaws.com"],
+                &context,
+            )
+        });
+        if permitted {
+            Ok(())
+        } else {
+            target_reachable(&ArnParts {
+                service: "lambda",
+                region: &ctx.region,
+                account: &ctx.account_id,
+                resource: function_arn,
+            })
+        }
+    }
+
+    /// Whether any subscription filter of the group delivers to a Lambda function.
+    pub(super) fn has_lambda_subscribers(&self, scope: &Scope, group: &str) -> bool {
+        self.peers().is_some()
+            && self
+                .subscription_filters
+                .scan_prefix(&scope.group_children(group))
+                .iter()
+                .any(|(_, filter)| is_lambda(filter))
+    }
+
+    /// Hands events just stored (`(event ID, timestamp, message)`) to the Lambda functions
+    /// subscribed to their group, as CloudWatch Logs does: the events each filter's pattern
+    /// matches, as `{"awslogs": {"data": base64(gzip(DATA_MESSAGE))}}`, invoked in the
+    /// background through Lambda's invoke path. A function's own log group is not delivered
+    /// back to it (that loop is what Lambda's recursion detection stops).
+    pub(super) fn deliver_to_subscribers(
+        &self,
+        scope: &Scope,
+        group: &str,
+        stream: &str,
+        events: Vec<(String, i64, String)>,
+    ) {
+        let Some(lambda) = self.peers().map(|peers| peers.lambda.clone()) else {
+            return;
+        };
+        for (_, filter) in self
+            .subscription_filters
+            .scan_prefix(&scope.group_children(group))
+        {
+            if !is_lambda(&filter) {
+                continue;
+            }
+            let function_arn = filter.destination_arn.clone().unwrap_or_default();
+            let function_name = function_arn.split(':').nth(6).unwrap_or_default();
+            if group == format!("/aws/lambda/{function_name}") {
+                continue;
+            }
+            let Ok(pattern) = parse_filter_pattern(filter.filter_pattern.as_deref().unwrap_or(""))
+            else {
+                continue;
+            };
+            let matched: Vec<serde_json::Value> = events
+                .iter()
+                .filter(|(_, _, message)| pattern.matches(message))
+                .map(|(id, timestamp, message)| {
+                    serde_json::json!({"id": id, "timestamp": timestamp, "message": message})
+                })
+                .collect();
+            if matched.is_empty() {
+                continue;
+            }
+            let message = serde_json::json!({
+                "messageType": "DATA_MESSAGE",
+                "owner": scope.account_id,
+                "logGroup": group,
+                "logStream": stream,
+                "subscriptionFilters": [filter.filter_name.clone().unwrap_or_default()],
+                "logEvents": matched,
+            });
+            let Ok(data) = gzip_base64(message.to_string().as_bytes()) else {
+                continue;
+            };
+            let payload = serde_json::json!({"awslogs": {"data": data}});
+            let lambda = lambda.clone();
+            tokio::spawn(async move {
+                let Some(lambda) = lambda.upgrade() else {
+                    return;
+                };
+                if let Err(error) = lambda.invoke_for_service(&function_arn, &payload).await {
+                    tracing::info!(%error, function = %function_arn, "a subscription delivery failed");
+                }
+            });
+        }
+    }
+
     pub(crate) async fn put_subscription_filter(
         &self,
         ctx: &Ctx,
@@ -226,7 +352,7 @@ impl Logs {
         {
             return Err(limit_exceeded());
         }
-        self.deliver_test(ctx, &input.destination_arn)?;
+        self.deliver_test(ctx, &input.log_group_name, &input.destination_arn)?;
         let filter = SubscriptionFilter {
             filter_name: Some(input.filter_name),
             log_group_name: Some(input.log_group_name),

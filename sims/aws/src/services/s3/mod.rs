@@ -13,6 +13,7 @@
 //! | `object_lock` | Object Lock configuration, legal holds, retention |
 //! | `unavailable` | operations whose feature needs what the simulator lacks, answering S3's error; GetObjectAttributes |
 //! | `data` | the object files: named by ID under the S3 directory, never by key |
+//! | `internal` | what other services do with S3 from the inside: read a package, write an export, read a bucket policy |
 //!
 //! State: buckets by name (the namespace is global across accounts); object versions by
 //! `bucket\0key\0rank`, where the rank sorts a key's newest version first; multipart uploads
@@ -24,7 +25,7 @@
 //! replication, inventory, analytics and logging are stored but nothing is delivered, and
 //! notification destinations are refused (no SNS, SQS or Lambda to validate them against);
 //! storage classes are labels; object lock is recorded, retention is not enforced on deletes;
-//! bucket policies are checked and stored but not yet evaluated under `--enforce-iam`;
+//! bucket policies are evaluated under `--enforce-iam` (`Service::resource_policy`), ACLs are not;
 //! directory buckets, S3 Select, BitTorrent, Object Lambda and S3 Metadata answer S3's errors
 //! for their absence (see `unavailable`).
 
@@ -32,6 +33,7 @@ mod api;
 mod buckets;
 mod configs;
 pub mod data;
+pub mod internal;
 mod listing;
 mod multipart;
 mod object_lock;
@@ -297,6 +299,20 @@ fn part_key(upload_id: &str, part_number: i32) -> String {
 impl Service for S3 {
     fn model(&self) -> &'static Model {
         model::s3()
+    }
+
+    /// A bucket's policy, for the bucket and its objects (`arn:aws:s3:::BUCKET[/KEY]`).
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let path = resource_arn.strip_prefix("arn:aws:s3:::")?;
+        let bucket_name = path.split('/').next().filter(|name| !name.is_empty())?;
+        let bucket = self.buckets.get(bucket_name)?;
+        let document = bucket.configs.get("policy")?.as_str()?.to_string();
+        Some(super::ResourcePolicy {
+            document: Some(document),
+            owner_account: bucket.account_id,
+            resource_arn: None,
+            required: false,
+        })
     }
 
     fn validation(&self) -> Validation {

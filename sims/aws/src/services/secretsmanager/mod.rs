@@ -17,9 +17,12 @@
 //! State: secrets by `account/region/name`, each record holding its versions (values sealed by
 //! KMS under the encryption context AWS uses, `SecretARN` and `SecretVersionId`).
 //!
-//! Limits: rotation needs a Lambda function, and there is no Lambda service yet: RotateSecret
-//! answers Secrets Manager's error for a function it cannot reach. A secret pending deletion is
-//! never purged when its window ends.
+//! Rotation invokes the rotation function through Lambda (see `rotation`); resource policies
+//! are evaluated under `--enforce-iam` (`Service::resource_policy`).
+//!
+//! Limits: scheduled rotations (`RotationRules`) are recorded but never start by themselves,
+//! and a failed rotation is not retried; a secret pending deletion is never purged when its
+//! window ends.
 
 mod api;
 pub mod password;
@@ -131,7 +134,8 @@ fn marked_for_deletion() -> SecretsError {
 pub struct VersionRecord {
     pub created: i64,
     pub stages: Vec<String>,
-    /// The KMS ciphertext of the value (base64).
+    /// The KMS ciphertext of the value (base64); empty for the AWSPENDING version RotateSecret
+    /// makes before the rotation function's createSecret step puts its value.
     pub sealed: String,
     /// Whether the value was given as SecretBinary.
     pub binary: bool,
@@ -212,6 +216,8 @@ pub struct SecretsManager {
     kit: Kit,
     kms: Arc<Kms>,
     secrets: Arc<Collection<SecretRecord>>,
+    /// Set once by [`SecretsManager::connect_lambda`].
+    rotation: std::sync::OnceLock<rotation::Rotation>,
 }
 
 /// One account and Region's secrets.
@@ -257,6 +263,7 @@ impl SecretsManager {
         Ok(Self {
             secrets: kit.store().collection("secretsmanager.secrets")?,
             kms,
+            rotation: std::sync::OnceLock::new(),
             kit,
         })
     }
@@ -415,6 +422,29 @@ fn value_context(arn: &str, version_id: &str) -> BTreeMap<String, String> {
 impl Service for SecretsManager {
     fn model(&self) -> &'static Model {
         model::secretsmanager()
+    }
+
+    /// A secret's resource policy; the request may name the secret by name, partial ARN or
+    /// full ARN, so the statements are matched against its full ARN.
+    fn resource_policy(&self, resource_arn: &str) -> Option<super::ResourcePolicy> {
+        let parts = super::split_arn(resource_arn)?;
+        let scope = Scope {
+            account_id: parts.account.to_string(),
+            region: parts.region.to_string(),
+        };
+        let id = parts.resource.strip_prefix("secret:")?;
+        let record = if id.starts_with("arn:") {
+            self.find(&scope, id)
+        } else {
+            self.find(&scope, resource_arn)
+        }
+        .ok()?;
+        Some(super::ResourcePolicy {
+            document: record.resource_policy,
+            owner_account: scope.account_id,
+            resource_arn: Some(record.arn),
+            required: false,
+        })
     }
 
     fn validation(&self) -> Validation {

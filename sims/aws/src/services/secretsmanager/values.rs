@@ -120,7 +120,11 @@ impl SecretsManager {
     ) -> Result<(String, Vec<String>), SecretsError> {
         let record = self.find(scope, secret_id)?;
         let version_id = token.unwrap_or_else(|| self.kit.ids().uuid());
-        if let Some(existing) = record.versions.get(&version_id) {
+        if let Some(existing) = record
+            .versions
+            .get(&version_id)
+            .filter(|v| !v.sealed.is_empty())
+        {
             let same = existing.binary == value.binary
                 && self.open(scope, &record, &version_id, existing)? == value.bytes;
             if same {
@@ -135,11 +139,18 @@ impl SecretsManager {
         let sealed = self.seal(scope, &record, &version_id, &value.bytes, value.binary)?;
         let now = self.now();
         self.change(scope, secret_id, |record| {
-            if record.versions.contains_key(&version_id) {
+            // A rotation's placeholder (AWSPENDING, no value yet) takes the value and keeps its
+            // stages; any other existing version cannot change.
+            let placeholder = record.versions.get(&version_id);
+            if placeholder.is_some_and(|v| !v.sealed.is_empty()) {
                 return Err(SecretsError::ResourceExists(
                     "You can't modify an existing version, you can only create a new version."
                         .into(),
                 ));
+            }
+            let mut sealed = sealed;
+            if let Some(placeholder) = placeholder {
+                sealed.stages = placeholder.stages.clone();
             }
             record.versions.insert(version_id.clone(), sealed);
             for stage in &stages {
@@ -194,6 +205,18 @@ impl SecretsManager {
         let record = self.find(scope, secret_id)?;
         record.refuse_if_deleted()?;
         let (id, version) = select_version(&record, version_id, stage)?;
+        // A rotation's AWSPENDING version before its function's createSecret step put a value.
+        if version.sealed.is_empty() {
+            return Err(SecretsError::ResourceNotFound(match (version_id, stage) {
+                (Some(id), _) => format!(
+                    "Secrets Manager can't find the specified secret value for VersionId: {id}"
+                ),
+                (None, stage) => format!(
+                    "Secrets Manager can't find the specified secret value for staging label: {}",
+                    stage.unwrap_or(CURRENT)
+                ),
+            }));
+        }
         let bytes = self.open(scope, &record, &id, &version)?;
         let today = day_of(self.now()).millis();
         if record.last_accessed != Some(today) {
