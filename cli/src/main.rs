@@ -195,10 +195,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             simulator.run_until(&mut signals).await;
             Ok(())
         }
+        Command::Sim {
+            cloud: Cloud::Gcp,
+            server,
+            ..
+        } => {
+            let port = server.port.unwrap_or(sim_gcp::DEFAULT_PORT);
+            let simulator = gcp_builder(server.bind, port, &server.common, None, None)
+                .start()
+                .await
+                .context("starting the GCP simulator")?;
+            simulator.run_until(&mut signals).await;
+            Ok(())
+        }
         Command::Sim { cloud, .. } => not_built(match cloud {
-            Cloud::Gcp => "gcp",
             Cloud::Azure => "azure",
-            Cloud::Aws => unreachable!("handled above"),
+            Cloud::Aws | Cloud::Gcp => unreachable!("handled above"),
         }),
         Command::Hub { forge, .. } => not_built(match forge {
             Forge::Github => "github",
@@ -232,6 +244,33 @@ fn aws_builder(
     for key in &aws.access_keys {
         builder = builder.access_key(key.clone());
     }
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
+fn gcp_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> sim_gcp::Builder {
+    let mut builder = sim_gcp::Simulator::builder().bind(bind).port(port).announce(true);
     let kit = builder.kit_config_mut();
     kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
     kit.durability = if common.fsync {
@@ -304,8 +343,19 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the AWS simulator")?;
 
+    let gcp_state = args.common.state_dir.as_ref().map(|dir| dir.join("gcp"));
+    let gcp = gcp_builder(
+        args.bind,
+        port_of("gcp", args.gcp_port),
+        &args.common,
+        gcp_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the GCP simulator")?;
+
     let missing: Vec<String> = [
-        ("gcp", args.gcp_port),
         ("azure", args.azure_port),
         ("github", args.github_port),
         ("gitlab", args.gitlab_port),
@@ -319,6 +369,8 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={}",
         args.aws.region
     );
+    println!("export STORAGE_EMULATOR_HOST={}", gcp.url());
+    println!("export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE={}/storage/v1/", gcp.url());
     println!("export SOCKERLESS_CA={}", ca_path.display());
     if let Some(token) = aws.admin_token() {
         println!("export SOCKERLESS_ADMIN_TOKEN={token}");
@@ -335,6 +387,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
 
     signals.recv().await;
     aws.shutdown().await;
+    gcp.shutdown().await;
     drop(temp);
     Ok(())
 }
