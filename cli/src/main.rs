@@ -270,7 +270,10 @@ fn gcp_builder(
     state_dir: Option<PathBuf>,
     authority: Option<(Arc<Authority>, PathBuf)>,
 ) -> sim_gcp::Builder {
-    let mut builder = sim_gcp::Simulator::builder().bind(bind).port(port).announce(true);
+    let mut builder = sim_gcp::Simulator::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true);
     let kit = builder.kit_config_mut();
     kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
     kit.durability = if common.fsync {
@@ -370,7 +373,10 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         args.aws.region
     );
     println!("export STORAGE_EMULATOR_HOST={}", gcp.url());
-    println!("export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE={}/storage/v1/", gcp.url());
+    println!(
+        "export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE={}/storage/v1/",
+        gcp.url()
+    );
     println!("export SOCKERLESS_CA={}", ca_path.display());
     if let Some(token) = aws.admin_token() {
         println!("export SOCKERLESS_ADMIN_TOKEN={token}");

@@ -13,4 +13,5 @@ mod aws_net;
 mod aws_s3;
 mod aws_secrets;
 mod foundation;
+mod gcp_storage;
 mod terraform;

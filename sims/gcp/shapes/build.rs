@@ -240,7 +240,9 @@ impl Types {
         // Type aliases for schemas that are not objects with properties; structs for the rest.
         for (name, schema) in schemas {
             let rust = type_name(name);
-            if schema.get("properties").is_some() || schema["type"] == "object" && schema.get("additionalProperties").is_none() {
+            if schema.get("properties").is_some()
+                || schema["type"] == "object" && schema.get("additionalProperties").is_none()
+            {
                 types.structs.push(Pending {
                     name: rust,
                     schema: schema.clone(),
@@ -438,7 +440,11 @@ impl Types {
                 .map(|v| format!("Self::{v}"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            names.iter().map(|n| literal(n)).collect::<Vec<_>>().join(", "),
+            names
+                .iter()
+                .map(|n| literal(n))
+                .collect::<Vec<_>>()
+                .join(", "),
         );
         let _ = writeln!(
             self.code,

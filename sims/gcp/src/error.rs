@@ -25,7 +25,12 @@ pub struct GcpError {
 }
 
 impl GcpError {
-    fn new(http: u16, status: &'static str, reason: &'static str, message: impl Into<String>) -> Self {
+    fn new(
+        http: u16,
+        status: &'static str,
+        reason: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             http,
             status,
@@ -59,7 +64,12 @@ impl GcpError {
 
     /// A required parameter is missing: Cloud Storage says `Required parameter: NAME`.
     pub fn required(name: &str) -> Self {
-        let mut error = Self::new(400, "INVALID_ARGUMENT", "required", format!("Required parameter: {name}"));
+        let mut error = Self::new(
+            400,
+            "INVALID_ARGUMENT",
+            "required",
+            format!("Required parameter: {name}"),
+        );
         error.location = Some(("parameter", name.to_string()));
         error
     }
@@ -113,7 +123,12 @@ impl GcpError {
 
     /// Our own fault; the details are logged, never sent.
     pub fn internal() -> Self {
-        Self::new(500, "INTERNAL", "backendError", "Internal error encountered.")
+        Self::new(
+            500,
+            "INTERNAL",
+            "backendError",
+            "Internal error encountered.",
+        )
     }
 
     /// An injected fault (`/_sockerless/faults`) as Google reports it: throttles are
@@ -121,9 +136,23 @@ impl GcpError {
     pub fn from_fault(fault: &simkit::faults::FaultAction) -> Self {
         use simkit::faults::FaultAction;
         match fault {
-            FaultAction::Throttle => Self::new(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", "Quota exceeded."),
-            FaultAction::Unavailable => Self::new(503, "UNAVAILABLE", "backendError", "The service is currently unavailable."),
-            FaultAction::Error { status, code, message } => {
+            FaultAction::Throttle => Self::new(
+                429,
+                "RESOURCE_EXHAUSTED",
+                "rateLimitExceeded",
+                "Quota exceeded.",
+            ),
+            FaultAction::Unavailable => Self::new(
+                503,
+                "UNAVAILABLE",
+                "backendError",
+                "The service is currently unavailable.",
+            ),
+            FaultAction::Error {
+                status,
+                code,
+                message,
+            } => {
                 let status_name = match *status {
                     400 => "INVALID_ARGUMENT",
                     401 => "UNAUTHENTICATED",
@@ -137,7 +166,12 @@ impl GcpError {
                     504 => "DEADLINE_EXCEEDED",
                     _ => "INTERNAL",
                 };
-                let mut error = Self::new(*status, status_name, "backendError", message.clone().unwrap_or_else(|| code.clone()));
+                let mut error = Self::new(
+                    *status,
+                    status_name,
+                    "backendError",
+                    message.clone().unwrap_or_else(|| code.clone()),
+                );
                 // A registered code that is a google.rpc.Code name is the status itself.
                 if code.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
                     error.status = leak_status(code);
@@ -171,10 +205,26 @@ impl From<std::io::Error> for GcpError {
 /// The `google.rpc.Code` names, so a fault's code can be a `&'static str`.
 fn leak_status(code: &str) -> &'static str {
     const CODES: &[&str] = &[
-        "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-        "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-        "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
         "UNAUTHENTICATED",
     ];
-    CODES.iter().find(|c| **c == code).copied().unwrap_or("INTERNAL")
+    CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("INTERNAL")
 }

@@ -122,8 +122,12 @@ const UPLOAD_CHUNK_LIMIT: u64 = 5 << 40;
 impl simkit::server::ErrorRenderer for GcpKitErrors {
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
         let path = request.uri.path();
-        let resumable_chunk = (path.starts_with("/upload/") || path.starts_with("/resumable/upload/"))
-            && request.uri.query().is_some_and(|q| q.contains("upload_id="));
+        let resumable_chunk = (path.starts_with("/upload/")
+            || path.starts_with("/resumable/upload/"))
+            && request
+                .uri
+                .query()
+                .is_some_and(|q| q.contains("upload_id="));
         resumable_chunk.then_some(UPLOAD_CHUNK_LIMIT)
     }
 
@@ -134,7 +138,9 @@ impl simkit::server::ErrorRenderer for GcpKitErrors {
     ) -> axum::response::Response {
         let _ = request;
         let error = match error {
-            simkit::server::KitError::PayloadTooLarge { limit } => GcpError::payload_too_large(*limit),
+            simkit::server::KitError::PayloadTooLarge { limit } => {
+                GcpError::payload_too_large(*limit)
+            }
             simkit::server::KitError::Internal => GcpError::internal(),
         };
         protocol::render_error(&error, ErrorStyle::Status)

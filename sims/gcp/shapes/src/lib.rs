@@ -97,9 +97,8 @@ mod tests {
         let entry: logging_v2::LogEntry =
             serde_json::from_value(serde_json::json!({"severity": index})).expect("number");
         assert_eq!(entry.severity.map(|s| s.name()), Some("WARNING"));
-        let bad = serde_json::from_value::<logging_v2::LogEntry>(
-            serde_json::json!({"severity": "LOUD"}),
-        );
+        let bad =
+            serde_json::from_value::<logging_v2::LogEntry>(serde_json::json!({"severity": "LOUD"}));
         assert!(bad.is_err());
         let as_number = enums::as_numbers(true, || serde_json::to_value(&entry));
         assert_eq!(
@@ -110,13 +109,24 @@ mod tests {
 
     #[test]
     fn every_document_has_routes() {
-        for api in ["storage", "logging", "run", "cloudfunctions", "artifactregistry", "iam"] {
+        for api in [
+            "storage",
+            "logging",
+            "run",
+            "cloudfunctions",
+            "artifactregistry",
+            "iam",
+        ] {
             assert!(METHODS.iter().any(|m| m.api == api), "{api}");
         }
         let insert = METHODS
             .iter()
             .find(|m| m.id == "storage.objects.insert")
             .expect("objects.insert");
-        assert!(insert.upload_paths.contains(&"/upload/storage/v1/b/{bucket}/o"));
+        assert!(
+            insert
+                .upload_paths
+                .contains(&"/upload/storage/v1/b/{bucket}/o")
+        );
     }
 }

@@ -67,12 +67,22 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
         ErrorStyle::Status
     };
     // A resumable session URL: the upload's chunks and its cancellation.
-    if raw_path.starts_with("/upload/storage/") || raw_path.starts_with("/resumable/upload/storage/") {
+    if raw_path.starts_with("/upload/storage/")
+        || raw_path.starts_with("/resumable/upload/storage/")
+    {
         let upload_id = form_urlencoded::parse(raw_query.as_deref().unwrap_or("").as_bytes())
             .find(|(k, _)| k == "upload_id")
             .map(|(_, v)| v.into_owned());
         if let Some(upload_id) = upload_id {
-            return storage::resumable_chunk(&gcp.storage, &parts.method, &upload_id, &parts.headers, body, &links).await;
+            return storage::resumable_chunk(
+                &gcp.storage,
+                &parts.method,
+                &upload_id,
+                &parts.headers,
+                body,
+                &links,
+            )
+            .await;
         }
     }
     let (path, media_download) = match raw_path.strip_prefix("/download") {
@@ -117,9 +127,18 @@ mod tests {
 
     #[test]
     fn host_names_name_apis() {
-        assert_eq!(api_of_host(Some("storage.googleapis.com")).as_deref(), Some("storage"));
-        assert_eq!(api_of_host(Some("us-central1-run.googleapis.com")).as_deref(), Some("run"));
-        assert_eq!(api_of_host(Some("logging.googleapis.com")).as_deref(), Some("logging"));
+        assert_eq!(
+            api_of_host(Some("storage.googleapis.com")).as_deref(),
+            Some("storage")
+        );
+        assert_eq!(
+            api_of_host(Some("us-central1-run.googleapis.com")).as_deref(),
+            Some("run")
+        );
+        assert_eq!(
+            api_of_host(Some("logging.googleapis.com")).as_deref(),
+            Some("logging")
+        );
         assert_eq!(api_of_host(Some("127.0.0.1")), None);
     }
 }

@@ -13,7 +13,7 @@ pub fn boundary(content_type: &str) -> Option<String> {
         let (name, value) = param.split_once('=')?;
         name.trim()
             .eq_ignore_ascii_case("boundary")
-            .then(|| value.trim().trim_matches('"').to_string())
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
     })
 }
 
@@ -38,7 +38,9 @@ pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
         if rest.starts_with(b"--") {
             return Some(parts);
         }
-        rest = rest.strip_prefix(b"\r\n").or_else(|| rest.strip_prefix(b"\n"))?;
+        rest = rest
+            .strip_prefix(b"\r\n")
+            .or_else(|| rest.strip_prefix(b"\n"))?;
         let (head_len, separator) = match find(rest, b"\r\n\r\n") {
             Some(at) => (at, 4),
             None => (find(rest, b"\n\n")?, 2),
@@ -51,13 +53,15 @@ pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
                 .then(|| value.trim().to_string())
         });
         let after_head = &rest[head_len + separator..];
-        let mut closing = Vec::with_capacity(delimiter.len() + 2);
-        closing.extend_from_slice(b"\r\n");
+        // Lines end in CRLF (the Python client) or LF alone (gcloud's apitools).
+        let mut closing = Vec::with_capacity(delimiter.len() + 1);
+        closing.push(b'\n');
         closing.extend_from_slice(delimiter);
         let end = find(after_head, &closing)?;
+        let part = &after_head[..end];
         parts.push(Part {
             content_type,
-            body: &after_head[..end],
+            body: part.strip_suffix(b"\r").unwrap_or(part),
         });
         rest = &after_head[end + closing.len()..];
     }
@@ -78,6 +82,15 @@ mod tests {
         assert_eq!(parts[0].body, b"{\"name\": \"a\"}");
         assert_eq!(parts[1].content_type.as_deref(), Some("text/plain"));
         assert_eq!(parts[1].body, b"hello\r\n");
+    }
+
+    #[test]
+    fn parses_what_gcloud_sends() {
+        let body = b"--==b==\ncontent-type: application/json\nMIME-Version: 1.0\n\n{}\n--==b==\ncontent-type: text/plain\nContent-Transfer-Encoding: binary\n\nhi\r\n\n--==b==--";
+        let parts = parts(body, "==b==").expect("well formed");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].body, b"{}");
+        assert_eq!(parts[1].body, b"hi\r\n");
     }
 
     #[test]

@@ -49,14 +49,22 @@ fn no_content(outcome: Result<(), GcpError>) -> Response {
 }
 
 async fn collect(body: Body, limit: usize) -> Result<bytes::Bytes, GcpError> {
-    simkit::body::collect(body, limit).await.map_err(|error| match error {
-        simkit::body::BodyError::TooLarge { limit } => GcpError::payload_too_large(limit),
-        simkit::body::BodyError::Read(message) => GcpError::bad_request(message),
-    })
+    simkit::body::collect(body, limit)
+        .await
+        .map_err(|error| match error {
+            simkit::body::BodyError::TooLarge { limit } => GcpError::payload_too_large(limit),
+            simkit::body::BodyError::Read(message) => GcpError::bad_request(message),
+        })
 }
 
 /// Handles a routed Cloud Storage call.
-pub async fn handle(storage: &Arc<Storage>, call: Call, body: Body, links: &Links, limit: usize) -> Response {
+pub async fn handle(
+    storage: &Arc<Storage>,
+    call: Call,
+    body: Body,
+    links: &Links,
+    limit: usize,
+) -> Response {
     match serve(storage, &call, body, links, limit).await {
         Ok(response) => response,
         Err(error) => render_error(&error, ErrorStyle::Storage),
@@ -79,27 +87,45 @@ async fn serve(
             let input: Bucket = call.body(&collect(body, limit).await?)?;
             ok(call, storage.insert_bucket(project, input, links))
         }
-        "storage.buckets.get" => ok(call, storage.get_bucket(bucket, &preconditions(call, ""), links)),
+        "storage.buckets.get" => ok(
+            call,
+            storage.get_bucket(bucket, &preconditions(call, ""), links),
+        ),
+        "storage.buckets.getStorageLayout" => ok(call, storage.get_storage_layout(bucket)),
         "storage.buckets.list" => {
             let project = call.query("project").unwrap_or_default();
             ok(
                 call,
-                storage.list_buckets(project, call.query("prefix"), call.query_i64("maxResults"), call.query("pageToken"), links),
+                storage.list_buckets(
+                    project,
+                    call.query("prefix"),
+                    call.query_i64("maxResults"),
+                    call.query("pageToken"),
+                    links,
+                ),
             )
         }
         "storage.buckets.patch" | "storage.buckets.update" => {
             let patch: serde_json::Value = call.body(&collect(body, limit).await?)?;
-            ok(call, storage.patch_bucket(bucket, patch, &preconditions(call, ""), links))
+            ok(
+                call,
+                storage.patch_bucket(bucket, patch, &preconditions(call, ""), links),
+            )
         }
-        "storage.buckets.delete" => no_content(storage.delete_bucket(bucket, &preconditions(call, ""))),
-        "storage.objects.insert" if call.routed.upload => upload(storage, call, body, links, limit).await?,
+        "storage.buckets.delete" => {
+            no_content(storage.delete_bucket(bucket, &preconditions(call, "")))
+        }
+        "storage.objects.insert" if call.routed.upload => {
+            upload(storage, call, body, links, limit).await?
+        }
         "storage.objects.insert" => {
             return Err(GcpError::bad_request(
                 "Upload requests must include an uploadType URL parameter and a URL path beginning with /upload/",
             ));
         }
         "storage.objects.get" => {
-            let (object, path) = storage.get_object(bucket, object, generation, &preconditions(call, ""), links)?;
+            let (object, path) =
+                storage.get_object(bucket, object, generation, &preconditions(call, ""), links)?;
             match call.alt {
                 Alt::Json => json_response(StatusCode::OK, &object, call),
                 Alt::Media => download(call, &object, &path).await?,
@@ -119,9 +145,14 @@ async fn serve(
         }
         "storage.objects.patch" | "storage.objects.update" => {
             let patch: serde_json::Value = call.body(&collect(body, limit).await?)?;
-            ok(call, storage.patch_object(bucket, object, patch, &preconditions(call, ""), links))
+            ok(
+                call,
+                storage.patch_object(bucket, object, patch, &preconditions(call, ""), links),
+            )
         }
-        "storage.objects.delete" => no_content(storage.delete_object(bucket, object, generation, &preconditions(call, ""))),
+        "storage.objects.delete" => {
+            no_content(storage.delete_object(bucket, object, generation, &preconditions(call, "")))
+        }
         "storage.objects.copy" | "storage.objects.rewrite" => {
             let bytes = collect(body, limit).await?;
             let metadata: Option<Object> = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -129,25 +160,67 @@ async fn serve(
             } else {
                 Some(call.body(&bytes)?)
             };
-            let source = (call.path("sourceBucket"), call.path("sourceObject"), call.query_i64("sourceGeneration"));
-            let destination = (call.path("destinationBucket"), call.path("destinationObject"));
+            let source = (
+                call.path("sourceBucket"),
+                call.path("sourceObject"),
+                call.query_i64("sourceGeneration"),
+            );
+            let destination = (
+                call.path("destinationBucket"),
+                call.path("destinationObject"),
+            );
             let source_preconditions = preconditions(call, "ifSource");
             if call.routed.method.id == "storage.objects.copy" {
-                ok(call, storage.copy_object(source, destination, metadata, &source_preconditions, &preconditions(call, ""), links))
+                ok(
+                    call,
+                    storage.copy_object(
+                        source,
+                        destination,
+                        metadata,
+                        &source_preconditions,
+                        &preconditions(call, ""),
+                        links,
+                    ),
+                )
             } else {
-                ok(call, storage.rewrite_object(source, destination, metadata, &source_preconditions, &preconditions(call, ""), links))
+                ok(
+                    call,
+                    storage.rewrite_object(
+                        source,
+                        destination,
+                        metadata,
+                        &source_preconditions,
+                        &preconditions(call, ""),
+                        links,
+                    ),
+                )
             }
         }
         "storage.objects.compose" => {
             let request: ComposeRequest = call.body(&collect(body, limit).await?)?;
-            ok(call, storage.compose_object(call.path("destinationBucket"), call.path("destinationObject"), request, &preconditions(call, ""), links))
+            ok(
+                call,
+                storage.compose_object(
+                    call.path("destinationBucket"),
+                    call.path("destinationObject"),
+                    request,
+                    &preconditions(call, ""),
+                    links,
+                ),
+            )
         }
         other => return Err(GcpError::unimplemented(other)),
     })
 }
 
 /// `uploadType=media|multipart|resumable` on `POST /upload/storage/v1/b/BUCKET/o`.
-async fn upload(storage: &Arc<Storage>, call: &Call, body: Body, links: &Links, limit: usize) -> Result<Response, GcpError> {
+async fn upload(
+    storage: &Arc<Storage>,
+    call: &Call,
+    body: Body,
+    links: &Links,
+    limit: usize,
+) -> Result<Response, GcpError> {
     let bucket = call.path("bucket");
     let preconditions = preconditions(call, "");
     let from_query = |mut object: Object| {
@@ -167,18 +240,27 @@ async fn upload(storage: &Arc<Storage>, call: &Call, body: Body, links: &Links, 
                 return Err(GcpError::required("name"));
             }
             object.content_type = call.header("content-type").map(str::to_string);
-            let object = storage.insert_object_bytes(bucket, object, &bytes, &preconditions, links)?;
+            let object =
+                storage.insert_object_bytes(bucket, object, &bytes, &preconditions, links)?;
             Ok(json_response(StatusCode::OK, &object, call))
         }
         Some("multipart") => {
             let content_type = call.header("content-type").unwrap_or_default();
             let boundary = multipart::boundary(content_type).ok_or_else(|| {
-                GcpError::bad_request(format!("Invalid multipart request with Content-Type: {content_type}"))
+                GcpError::bad_request(format!(
+                    "Invalid multipart request with Content-Type: {content_type}"
+                ))
             })?;
             let bytes = collect(body, limit).await?;
-            let parts = multipart::parts(&bytes, &boundary)
-                .filter(|parts| parts.len() == 2)
-                .ok_or_else(|| GcpError::bad_request("Invalid multipart request: expected a metadata part and a media part."))?;
+            let parts = multipart::parts(&bytes, &boundary);
+            if parts.as_ref().is_none_or(|parts| parts.len() != 2) {
+                tracing::debug!(boundary, body = %String::from_utf8_lossy(&bytes[..bytes.len().min(600)]), "malformed multipart upload");
+            }
+            let parts = parts.filter(|parts| parts.len() == 2).ok_or_else(|| {
+                GcpError::bad_request(
+                    "Invalid multipart request: expected a metadata part and a media part.",
+                )
+            })?;
             let mut object: Object = decode_json(parts[0].body, ErrorStyle::Storage)?;
             object = from_query(object);
             if object.name.is_none() {
@@ -187,7 +269,13 @@ async fn upload(storage: &Arc<Storage>, call: &Call, body: Body, links: &Links, 
             if object.content_type.is_none() {
                 object.content_type = parts[1].content_type.clone();
             }
-            let object = storage.insert_object_bytes(bucket, object, parts[1].body, &preconditions, links)?;
+            let object = storage.insert_object_bytes(
+                bucket,
+                object,
+                parts[1].body,
+                &preconditions,
+                links,
+            )?;
             Ok(json_response(StatusCode::OK, &object, call))
         }
         Some("resumable") => {
@@ -200,7 +288,9 @@ async fn upload(storage: &Arc<Storage>, call: &Call, body: Body, links: &Links, 
             if object.content_type.is_none() {
                 object.content_type = call.header("x-upload-content-type").map(str::to_string);
             }
-            let total = call.header("x-upload-content-length").and_then(|v| v.parse().ok());
+            let total = call
+                .header("x-upload-content-length")
+                .and_then(|v| v.parse().ok());
             let id = storage.start_upload(bucket, object, total, preconditions)?;
             let location = format!(
                 "{}/upload/storage/v1/b/{}/o?uploadType=resumable&upload_id={id}",
@@ -213,7 +303,8 @@ async fn upload(storage: &Arc<Storage>, call: &Call, body: Body, links: &Links, 
             }
             Ok(response)
         }
-        Some(other) => Err(GcpError::invalid(format!("Invalid upload type: {other}")).with_location("parameter", "uploadType")),
+        Some(other) => Err(GcpError::invalid(format!("Invalid upload type: {other}"))
+            .with_location("parameter", "uploadType")),
         None => Err(GcpError::required("uploadType")),
     }
 }
@@ -280,13 +371,19 @@ async fn chunk(
     if *http_method == http::Method::DELETE {
         storage.cancel_upload(upload_id)?;
         // GCS answers a cancelled session with 499 Client Closed Request.
-        return Ok(StatusCode::from_u16(499).unwrap_or(StatusCode::NO_CONTENT).into_response());
+        return Ok(StatusCode::from_u16(499)
+            .unwrap_or(StatusCode::NO_CONTENT)
+            .into_response());
     }
     if *http_method != http::Method::PUT && *http_method != http::Method::POST {
-        return Err(GcpError::bad_request("Resumable uploads take PUT requests."));
+        return Err(GcpError::bad_request(
+            "Resumable uploads take PUT requests.",
+        ));
     }
     let upload = storage.upload(upload_id)?;
-    let header = headers.get(http::header::CONTENT_RANGE).and_then(|v| v.to_str().ok());
+    let header = headers
+        .get(http::header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok());
     let range = chunk_range(header)?;
     let files = storage.files();
     let received = files.upload_len(upload_id)?;
@@ -361,7 +458,9 @@ async fn chunk(
     {
         response.headers_mut().insert(http::header::RANGE, value);
     }
-    response.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     Ok(response)
 }
 
@@ -379,16 +478,27 @@ fn byte_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, GcpError> {
     };
     let (first, last) = match (first.trim(), last.trim()) {
         ("", suffix) => {
-            let n: u64 = suffix.parse().map_err(|_| GcpError::range_not_satisfiable())?;
+            let n: u64 = suffix
+                .parse()
+                .map_err(|_| GcpError::range_not_satisfiable())?;
             if n == 0 {
                 return Err(GcpError::range_not_satisfiable());
             }
             (size.saturating_sub(n), size.saturating_sub(1))
         }
-        (first, "") => (first.parse().map_err(|_| GcpError::range_not_satisfiable())?, size.saturating_sub(1)),
+        (first, "") => (
+            first
+                .parse()
+                .map_err(|_| GcpError::range_not_satisfiable())?,
+            size.saturating_sub(1),
+        ),
         (first, last) => {
-            let first: u64 = first.parse().map_err(|_| GcpError::range_not_satisfiable())?;
-            let last: u64 = last.parse().map_err(|_| GcpError::range_not_satisfiable())?;
+            let first: u64 = first
+                .parse()
+                .map_err(|_| GcpError::range_not_satisfiable())?;
+            let last: u64 = last
+                .parse()
+                .map_err(|_| GcpError::range_not_satisfiable())?;
             if last < first {
                 return Ok(None);
             }
@@ -402,7 +512,11 @@ fn byte_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, GcpError> {
 }
 
 /// The object's bytes (`alt=media`), whole or the requested range, streamed from disk.
-async fn download(call: &Call, object: &Object, path: &std::path::Path) -> Result<Response, GcpError> {
+async fn download(
+    call: &Call,
+    object: &Object,
+    path: &std::path::Path,
+) -> Result<Response, GcpError> {
     let size = object.size.unwrap_or(0);
     let range = match call.header("range") {
         Some(header) if size > 0 => byte_range(header, size)?,
@@ -426,13 +540,37 @@ async fn download(call: &Call, object: &Object, path: &std::path::Path) -> Resul
             headers.insert(name, value);
         }
     };
-    set("content-type", object.content_type.clone().unwrap_or_else(|| "application/octet-stream".into()));
+    set(
+        "content-type",
+        object
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into()),
+    );
     set("content-length", length.to_string());
-    set("x-goog-generation", object.generation.unwrap_or(0).to_string());
-    set("x-goog-metageneration", object.metageneration.unwrap_or(1).to_string());
+    set(
+        "x-goog-generation",
+        object.generation.unwrap_or(0).to_string(),
+    );
+    set(
+        "x-goog-metageneration",
+        object.metageneration.unwrap_or(1).to_string(),
+    );
     set("x-goog-stored-content-length", size.to_string());
-    set("x-goog-stored-content-encoding", object.content_encoding.clone().unwrap_or_else(|| "identity".into()));
-    set("x-goog-storage-class", object.storage_class.clone().unwrap_or_else(|| "STANDARD".into()));
+    set(
+        "x-goog-stored-content-encoding",
+        object
+            .content_encoding
+            .clone()
+            .unwrap_or_else(|| "identity".into()),
+    );
+    set(
+        "x-goog-storage-class",
+        object
+            .storage_class
+            .clone()
+            .unwrap_or_else(|| "STANDARD".into()),
+    );
     set(
         "x-goog-hash",
         format!(
@@ -444,7 +582,10 @@ async fn download(call: &Call, object: &Object, path: &std::path::Path) -> Resul
     set("etag", object.etag.clone().unwrap_or_default());
     set("accept-ranges", "bytes".to_string());
     if status == StatusCode::PARTIAL_CONTENT {
-        set("content-range", format!("bytes {first}-{}/{size}", first + length - 1));
+        set(
+            "content-range",
+            format!("bytes {first}-{}/{size}", first + length - 1),
+        );
     }
     Ok(response)
 }
@@ -455,10 +596,34 @@ mod tests {
 
     #[test]
     fn content_ranges_of_resumable_chunks() {
-        assert_eq!(chunk_range(Some("bytes 0-9/100")).expect("ok"), Some(ChunkRange { first: Some(0), total: Some(100) }));
-        assert_eq!(chunk_range(Some("bytes 10-19/*")).expect("ok"), Some(ChunkRange { first: Some(10), total: None }));
-        assert_eq!(chunk_range(Some("bytes */100")).expect("ok"), Some(ChunkRange { first: None, total: Some(100) }));
-        assert_eq!(chunk_range(Some("bytes */*")).expect("ok"), Some(ChunkRange { first: None, total: None }));
+        assert_eq!(
+            chunk_range(Some("bytes 0-9/100")).expect("ok"),
+            Some(ChunkRange {
+                first: Some(0),
+                total: Some(100)
+            })
+        );
+        assert_eq!(
+            chunk_range(Some("bytes 10-19/*")).expect("ok"),
+            Some(ChunkRange {
+                first: Some(10),
+                total: None
+            })
+        );
+        assert_eq!(
+            chunk_range(Some("bytes */100")).expect("ok"),
+            Some(ChunkRange {
+                first: None,
+                total: Some(100)
+            })
+        );
+        assert_eq!(
+            chunk_range(Some("bytes */*")).expect("ok"),
+            Some(ChunkRange {
+                first: None,
+                total: None
+            })
+        );
         assert!(chunk_range(Some("bytes 9-1/10")).is_err());
         assert!(chunk_range(Some("items 0-1/2")).is_err());
     }
@@ -469,6 +634,9 @@ mod tests {
         assert_eq!(byte_range("bytes=5-", 10).expect("ok"), Some((5, 9)));
         assert_eq!(byte_range("bytes=-3", 10).expect("ok"), Some((7, 9)));
         assert_eq!(byte_range("bytes=8-100", 10).expect("ok"), Some((8, 9)));
-        assert_eq!(byte_range("bytes=10-", 10).expect_err("past the end").http, 416);
+        assert_eq!(
+            byte_range("bytes=10-", 10).expect_err("past the end").http,
+            416
+        );
     }
 }

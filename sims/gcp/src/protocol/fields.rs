@@ -122,10 +122,22 @@ mod tests {
     #[test]
     fn selects_keys_paths_and_items() {
         let listing = json!({"kind": "k", "nextPageToken": "t", "items": [{"name": "a", "size": "1", "md5Hash": "x"}]});
-        check("items(name,size)", listing.clone(), json!({"items": [{"name": "a", "size": "1"}]}));
-        check("kind,nextPageToken", listing.clone(), json!({"kind": "k", "nextPageToken": "t"}));
+        check(
+            "items(name,size)",
+            listing.clone(),
+            json!({"items": [{"name": "a", "size": "1"}]}),
+        );
+        check(
+            "kind,nextPageToken",
+            listing.clone(),
+            json!({"kind": "k", "nextPageToken": "t"}),
+        );
         check("items/name", listing, json!({"items": [{"name": "a"}]}));
-        check("name", json!({"name": "b", "id": "b"}), json!({"name": "b"}));
+        check(
+            "name",
+            json!({"name": "b", "id": "b"}),
+            json!({"name": "b"}),
+        );
     }
 
     #[test]

@@ -50,18 +50,22 @@ impl Call {
         headers: HeaderMap,
         style: ErrorStyle,
     ) -> Result<Self, GcpError> {
-        let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-        let find = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let find = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let alt = match find("alt") {
             None | Some("json") => Alt::Json,
             Some("media") if routed.method.media_download => Alt::Media,
             Some(other) => {
-                return Err(GcpError::invalid(format!(
-                    "Invalid value for alt: {other}"
-                ))
-                .with_location("parameter", "alt"));
+                return Err(GcpError::invalid(format!("Invalid value for alt: {other}"))
+                    .with_location("parameter", "alt"));
             }
         };
         // `$alt=json;enum-encoding=int`, as the generated REST clients send it.
@@ -112,7 +116,10 @@ impl Call {
             for value in values {
                 let valid = match param.kind {
                     "integer" => value.parse::<i64>().is_ok(),
-                    "boolean" => matches!(value, "true" | "false"),
+                    // Google reads booleans case-insensitively (apitools sends `True`).
+                    "boolean" => {
+                        value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
+                    }
                     "number" => value.parse::<f64>().is_ok(),
                     _ => match param.format {
                         Some("int64" | "uint64") => value.parse::<i128>().is_ok(),
@@ -151,7 +158,8 @@ impl Call {
     }
 
     pub fn query_bool(&self, name: &str) -> bool {
-        self.query(name) == Some("true")
+        self.query(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -178,9 +186,7 @@ pub fn decode_json<T: DeserializeOwned + Default>(
             error.reason = "parseError";
             error
         }
-        ErrorStyle::Status => {
-            GcpError::invalid(format!("Invalid JSON payload received. {error}"))
-        }
+        ErrorStyle::Status => GcpError::invalid(format!("Invalid JSON payload received. {error}")),
     })
 }
 

@@ -44,9 +44,15 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_garbage_is_invalid() {
         let t = token("bucket/a/b\u{e9}");
-        assert_eq!(resume_after(Some(&t)).expect("valid"), Some("bucket/a/b\u{e9}".to_string()));
+        assert_eq!(
+            resume_after(Some(&t)).expect("valid"),
+            Some("bucket/a/b\u{e9}".to_string())
+        );
         assert_eq!(resume_after(Some("")).expect("first page"), None);
-        assert_eq!(resume_after(Some("!!")).expect_err("garbage").status, "INVALID_ARGUMENT");
+        assert_eq!(
+            resume_after(Some("!!")).expect_err("garbage").status,
+            "INVALID_ARGUMENT"
+        );
         assert_eq!(page_size(Some(0), 50, 1000).expect("default"), 50);
         assert_eq!(page_size(Some(5000), 50, 1000).expect("capped"), 1000);
         assert!(page_size(Some(-1), 50, 1000).is_err());

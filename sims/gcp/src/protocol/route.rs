@@ -128,7 +128,11 @@ fn compiled() -> &'static [Compiled] {
                     method,
                     selector,
                     path,
-                    uploads: method.upload_paths.iter().map(|p| Template::parse(p)).collect(),
+                    uploads: method
+                        .upload_paths
+                        .iter()
+                        .map(|p| Template::parse(p))
+                        .collect(),
                 }
             })
             .collect()
@@ -172,11 +176,7 @@ pub fn route(http_method: &str, path: &str, api: Option<&str>) -> Option<Routed>
     route_among(http_method, path, |_| true)
 }
 
-fn route_among(
-    http_method: &str,
-    path: &str,
-    admit: impl Fn(&Method) -> bool,
-) -> Option<Routed> {
+fn route_among(http_method: &str, path: &str, admit: impl Fn(&Method) -> bool) -> Option<Routed> {
     let upload = path.starts_with("/upload/") || path.starts_with("/resumable/upload/");
     let mut best: Option<(usize, Routed)> = None;
     for compiled in compiled() {
@@ -200,7 +200,10 @@ fn route_among(
         let Some((score, values)) = found else {
             continue;
         };
-        if best.as_ref().is_none_or(|(best_score, _)| score > *best_score) {
+        if best
+            .as_ref()
+            .is_none_or(|(best_score, _)| score > *best_score)
+        {
             best = Some((
                 score,
                 Routed {
@@ -232,7 +235,12 @@ mod tests {
     #[test]
     fn storage_paths_route_to_their_methods() {
         check("GET", "/storage/v1/b", "storage.buckets.list", &[]);
-        check("GET", "/storage/v1/b/bk", "storage.buckets.get", &[("bucket", "bk")]);
+        check(
+            "GET",
+            "/storage/v1/b/bk",
+            "storage.buckets.get",
+            &[("bucket", "bk")],
+        );
         check(
             "GET",
             "/storage/v1/b/bk/o/a%2Fb%20c",
@@ -251,8 +259,18 @@ mod tests {
             "storage.objects.rewrite",
             &[("sourceBucket", "s"), ("destinationObject", "y")],
         );
-        check("POST", "/upload/storage/v1/b/bk/o", "storage.objects.insert", &[("bucket", "bk")]);
-        check("POST", "/resumable/upload/storage/v1/b/bk/o", "storage.objects.insert", &[]);
+        check(
+            "POST",
+            "/upload/storage/v1/b/bk/o",
+            "storage.objects.insert",
+            &[("bucket", "bk")],
+        );
+        check(
+            "POST",
+            "/resumable/upload/storage/v1/b/bk/o",
+            "storage.objects.insert",
+            &[],
+        );
     }
 
     #[test]

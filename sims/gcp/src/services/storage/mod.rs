@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sim_gcp_shapes::storage_v1::{
-    Bucket, BucketIamConfigurationBucketPolicyOnly,
-    BucketIamConfigurationUniformBucketLevelAccess, Buckets, ComposeRequest, Object, Objects,
-    RewriteResponse,
+    Bucket, BucketIamConfigurationBucketPolicyOnly, BucketIamConfigurationUniformBucketLevelAccess,
+    BucketStorageLayout, BucketStorageLayoutHierarchicalNamespace, Buckets, ComposeRequest, Object,
+    Objects, RewriteResponse,
 };
 use simkit::Kit;
 use simkit::store::Collection;
@@ -175,7 +175,9 @@ fn validate_bucket_name(name: &str) -> Result<(), GcpError> {
         .iter()
         .all(|&b| edge(b) || matches!(b, b'-' | b'_' | b'.'))
         || name.starts_with("goog")
-        || name.split('.').any(|part| part.is_empty() || part.len() > 63)
+        || name
+            .split('.')
+            .any(|part| part.is_empty() || part.len() > 63)
     {
         return Err(invalid());
     }
@@ -197,9 +199,9 @@ fn validate_object_name(name: &str) -> Result<(), GcpError> {
 
 /// A stable 12-digit project number for a project ID.
 fn project_number(project: &str) -> i64 {
-    let hash = project
-        .bytes()
-        .fold(1_469_598_103_934_665_603u64, |h, b| (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211));
+    let hash = project.bytes().fold(1_469_598_103_934_665_603u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
+    });
     100_000_000_000 + (hash % 900_000_000_000) as i64
 }
 
@@ -249,7 +251,11 @@ impl Storage {
 
     fn with_bucket_links(&self, mut bucket: Bucket, links: &Links) -> Bucket {
         if let Some(name) = &bucket.name {
-            bucket.self_link = Some(format!("{}/storage/v1/b/{}", links.base_url, encode_name(name)));
+            bucket.self_link = Some(format!(
+                "{}/storage/v1/b/{}",
+                links.base_url,
+                encode_name(name)
+            ));
         }
         bucket
     }
@@ -269,8 +275,16 @@ impl Storage {
 
     // --- buckets -------------------------------------------------------------------------
 
-    pub fn insert_bucket(&self, project: &str, input: Bucket, links: &Links) -> Result<Bucket, GcpError> {
-        let name = input.name.clone().ok_or_else(|| GcpError::required("bucket.name"))?;
+    pub fn insert_bucket(
+        &self,
+        project: &str,
+        input: Bucket,
+        links: &Links,
+    ) -> Result<Bucket, GcpError> {
+        let name = input
+            .name
+            .clone()
+            .ok_or_else(|| GcpError::required("bucket.name"))?;
         validate_bucket_name(&name)?;
         let now = self.now();
         let mut bucket = input;
@@ -281,7 +295,12 @@ impl Storage {
         bucket.updated = Some(now);
         bucket.metageneration = Some(1);
         bucket.etag = Some(etag(None, 1));
-        bucket.location = Some(bucket.location.unwrap_or_else(|| "US".into()).to_uppercase());
+        bucket.location = Some(
+            bucket
+                .location
+                .unwrap_or_else(|| "US".into())
+                .to_uppercase(),
+        );
         if bucket.location_type.is_none() {
             let location = bucket.location.as_deref().unwrap_or("US");
             bucket.location_type = Some(
@@ -295,7 +314,9 @@ impl Storage {
                 .into(),
             );
         }
-        bucket.storage_class.get_or_insert_with(|| "STANDARD".into());
+        bucket
+            .storage_class
+            .get_or_insert_with(|| "STANDARD".into());
         bucket.rpo.get_or_insert_with(|| "DEFAULT".into());
         let mut iam = bucket.iam_configuration.take().unwrap_or_default();
         let uniform = iam
@@ -311,7 +332,8 @@ impl Storage {
             enabled: Some(uniform),
             ..Default::default()
         });
-        iam.public_access_prevention.get_or_insert_with(|| "inherited".into());
+        iam.public_access_prevention
+            .get_or_insert_with(|| "inherited".into());
         bucket.iam_configuration = Some(iam);
         let record = BucketRecord {
             project: project.to_string(),
@@ -332,10 +354,35 @@ impl Storage {
         Ok(self.with_bucket_links(bucket, links))
     }
 
-    pub fn get_bucket(&self, name: &str, preconditions: &Preconditions, links: &Links) -> Result<Bucket, GcpError> {
+    pub fn get_bucket(
+        &self,
+        name: &str,
+        preconditions: &Preconditions,
+        links: &Links,
+    ) -> Result<Bucket, GcpError> {
         let record = self.bucket_record(name)?;
         check_bucket_preconditions(preconditions, &record.bucket)?;
         Ok(self.with_bucket_links(record.bucket, links))
+    }
+
+    /// The bucket's location and namespace layout (`getStorageLayout`; `gcloud storage rm -r`).
+    pub fn get_storage_layout(&self, name: &str) -> Result<BucketStorageLayout, GcpError> {
+        let bucket = self.bucket_record(name)?.bucket;
+        Ok(BucketStorageLayout {
+            kind: Some("storage#storageLayout".into()),
+            bucket: Some(name.to_string()),
+            location: bucket.location,
+            location_type: bucket.location_type,
+            hierarchical_namespace: Some(BucketStorageLayoutHierarchicalNamespace {
+                enabled: Some(
+                    bucket
+                        .hierarchical_namespace
+                        .and_then(|h| h.enabled)
+                        .unwrap_or(false),
+                ),
+            }),
+            ..Default::default()
+        })
     }
 
     pub fn list_buckets(
@@ -357,7 +404,9 @@ impl Storage {
         let mut next = None;
         let mut cursor = start;
         'scan: loop {
-            let batch = self.buckets.range((cursor.clone(), std::ops::Bound::Unbounded), 256, false);
+            let batch =
+                self.buckets
+                    .range((cursor.clone(), std::ops::Bound::Unbounded), 256, false);
             if batch.is_empty() {
                 break;
             }
@@ -370,7 +419,10 @@ impl Storage {
                     continue;
                 }
                 if items.len() == page_size {
-                    next = items.last().and_then(|b: &Bucket| b.name.clone()).map(|n| paging::token(&n));
+                    next = items
+                        .last()
+                        .and_then(|b: &Bucket| b.name.clone())
+                        .map(|n| paging::token(&n));
                     break 'scan;
                 }
                 items.push(self.with_bucket_links(record.bucket.clone(), links));
@@ -398,7 +450,8 @@ impl Storage {
                 .get::<BucketRecord>(&self.buckets, name)?
                 .ok_or_else(bucket_not_found)?;
             check_bucket_preconditions(preconditions, &record.bucket)?;
-            let mut value = serde_json::to_value(&record.bucket).map_err(|_| GcpError::internal())?;
+            let mut value =
+                serde_json::to_value(&record.bucket).map_err(|_| GcpError::internal())?;
             merge(&mut value, patch.clone());
             let mut bucket: Bucket = serde_json::from_value(value)
                 .map_err(|error| GcpError::invalid(format!("Invalid value: {error}")))?;
@@ -425,8 +478,13 @@ impl Storage {
                 .get::<BucketRecord>(&self.buckets, name)?
                 .ok_or_else(bucket_not_found)?;
             check_bucket_preconditions(preconditions, &record.bucket)?;
-            if !txn.scan_prefix::<ObjectRecord>(&self.objects, &format!("{name}/"))?.is_empty() {
-                return Err(GcpError::conflict_state("The bucket you tried to delete is not empty."));
+            if !txn
+                .scan_prefix::<ObjectRecord>(&self.objects, &format!("{name}/"))?
+                .is_empty()
+            {
+                return Err(GcpError::conflict_state(
+                    "The bucket you tried to delete is not empty.",
+                ));
             }
             txn.remove(&self.buckets, name)?;
             Ok(())
@@ -487,7 +545,8 @@ impl Storage {
             }
             let current = txn.get::<ObjectRecord>(&self.objects, &key)?;
             preconditions.check(current.as_ref().map(|r| &r.object))?;
-            let generation = self.generation_after(current.as_ref().and_then(|r| r.object.generation));
+            let generation =
+                self.generation_after(current.as_ref().and_then(|r| r.object.generation));
             let mut object = metadata.clone();
             object.kind = Some("storage#object".into());
             object.name = Some(name.clone());
@@ -495,8 +554,12 @@ impl Storage {
             object.id = Some(format!("{bucket}/{name}/{generation}"));
             object.generation = Some(generation);
             object.metageneration = Some(1);
-            object.content_type.get_or_insert_with(|| "application/octet-stream".into());
-            object.storage_class.get_or_insert_with(|| "STANDARD".into());
+            object
+                .content_type
+                .get_or_insert_with(|| "application/octet-stream".into());
+            object
+                .storage_class
+                .get_or_insert_with(|| "STANDARD".into());
             object.size = Some(digests.size);
             if object.component_count.is_some_and(|n| n < 1) {
                 object.component_count = None;
@@ -541,7 +604,12 @@ impl Storage {
         self.put_object(bucket, metadata, file, digests, preconditions, links)
     }
 
-    fn live(&self, bucket: &str, name: &str, generation: Option<i64>) -> Result<ObjectRecord, GcpError> {
+    fn live(
+        &self,
+        bucket: &str,
+        name: &str,
+        generation: Option<i64>,
+    ) -> Result<ObjectRecord, GcpError> {
         if !self.buckets.contains(bucket) {
             return Err(bucket_not_found());
         }
@@ -588,7 +656,8 @@ impl Storage {
                 .get::<ObjectRecord>(&self.objects, &key)?
                 .ok_or_else(|| object_not_found(bucket, name))?;
             preconditions.check(Some(&record.object))?;
-            let mut value = serde_json::to_value(&record.object).map_err(|_| GcpError::internal())?;
+            let mut value =
+                serde_json::to_value(&record.object).map_err(|_| GcpError::internal())?;
             merge(&mut value, patch.clone());
             let mut object: Object = serde_json::from_value(value)
                 .map_err(|error| GcpError::invalid(format!("Invalid value: {error}")))?;
@@ -641,7 +710,12 @@ impl Storage {
 
     /// Lists objects by name: items and, with a delimiter, the prefixes that stand for what
     /// lies below them, each once across pages.
-    pub fn list_objects(&self, bucket: &str, list: &ListObjects, links: &Links) -> Result<Objects, GcpError> {
+    pub fn list_objects(
+        &self,
+        bucket: &str,
+        list: &ListObjects,
+        links: &Links,
+    ) -> Result<Objects, GcpError> {
         if !self.buckets.contains(bucket) {
             return Err(bucket_not_found());
         }
@@ -660,7 +734,10 @@ impl Storage {
         let mut skip_below: Option<String> = None;
         if let Some(after) = &after {
             start = std::ops::Bound::Excluded(object_key(bucket, after));
-            if delimiter.as_ref().is_some_and(|d| after.ends_with(d.as_str())) {
+            if delimiter
+                .as_ref()
+                .is_some_and(|d| after.ends_with(d.as_str()))
+            {
                 skip_below = Some(after.clone());
             }
         }
@@ -671,7 +748,9 @@ impl Storage {
         let mut cursor = start;
         let bucket_prefix_len = bucket.len() + 1;
         'scan: loop {
-            let batch = self.objects.range((cursor.clone(), std::ops::Bound::Unbounded), 512, false);
+            let batch =
+                self.objects
+                    .range((cursor.clone(), std::ops::Bound::Unbounded), 512, false);
             if batch.is_empty() {
                 break;
             }
@@ -681,10 +760,17 @@ impl Storage {
                     break 'scan;
                 }
                 let name = &key[bucket_prefix_len..];
-                if list.end_offset.as_ref().is_some_and(|end| name >= end.as_str()) {
+                if list
+                    .end_offset
+                    .as_ref()
+                    .is_some_and(|end| name >= end.as_str())
+                {
                     break 'scan;
                 }
-                if skip_below.as_ref().is_some_and(|p| name.starts_with(p.as_str())) {
+                if skip_below
+                    .as_ref()
+                    .is_some_and(|p| name.starts_with(p.as_str()))
+                {
                     continue;
                 }
                 let rest = &name[prefix.len()..];
@@ -773,7 +859,14 @@ impl Storage {
         preconditions: &Preconditions,
         links: &Links,
     ) -> Result<RewriteResponse, GcpError> {
-        let object = self.copy_object(source, destination, metadata, source_preconditions, preconditions, links)?;
+        let object = self.copy_object(
+            source,
+            destination,
+            metadata,
+            source_preconditions,
+            preconditions,
+            links,
+        )?;
         let size = object.size.unwrap_or(0);
         Ok(RewriteResponse {
             kind: Some("storage#rewriteResponse".into()),
@@ -806,7 +899,10 @@ impl Storage {
         }
         let mut files = Vec::new();
         for source in &sources {
-            let name = source.name.clone().ok_or_else(|| GcpError::required("sourceObjects.name"))?;
+            let name = source
+                .name
+                .clone()
+                .ok_or_else(|| GcpError::required("sourceObjects.name"))?;
             let record = self.live(bucket, &name, source.generation)?;
             if let Some(expected) = source
                 .object_preconditions
@@ -868,7 +964,14 @@ impl Storage {
         let file = self.new_file_id();
         let digests = self.files.adopt_upload(id, &file)?;
         self.uploads.remove(id)?;
-        self.put_object(&upload.bucket, upload.object, file, digests, &upload.preconditions, links)
+        self.put_object(
+            &upload.bucket,
+            upload.object,
+            file,
+            digests,
+            &upload.preconditions,
+            links,
+        )
     }
 
     /// Cancels an upload (`DELETE` on its session URL).
@@ -880,7 +983,10 @@ impl Storage {
     }
 }
 
-fn check_bucket_preconditions(preconditions: &Preconditions, bucket: &Bucket) -> Result<(), GcpError> {
+fn check_bucket_preconditions(
+    preconditions: &Preconditions,
+    bucket: &Bucket,
+) -> Result<(), GcpError> {
     if let Some(expected) = preconditions.if_metageneration_match
         && bucket.metageneration != Some(expected)
     {
@@ -919,7 +1025,16 @@ mod tests {
         for good in ["abc", "my-bucket_1", "a.b.c", "0bucket"] {
             assert!(validate_bucket_name(good).is_ok(), "{good}");
         }
-        for bad in ["ab", "Upper", "-abc", "abc-", "goog-x", "a..b", "a b c", &"x".repeat(64)] {
+        for bad in [
+            "ab",
+            "Upper",
+            "-abc",
+            "abc-",
+            "goog-x",
+            "a..b",
+            "a b c",
+            &"x".repeat(64),
+        ] {
             let error = validate_bucket_name(bad).expect_err(bad);
             assert_eq!(error.message, format!("Invalid bucket name: '{bad}'"));
         }
@@ -938,18 +1053,70 @@ mod tests {
             metageneration: Some(2),
             ..Default::default()
         };
-        let check = |p: Preconditions, current: Option<&Object>| p.check(current).map_err(|e| e.http);
-        assert_eq!(check(Preconditions { if_generation_match: Some(0), ..Default::default() }, None), Ok(()));
-        assert_eq!(check(Preconditions { if_generation_match: Some(0), ..Default::default() }, Some(&object)), Err(412));
-        assert_eq!(check(Preconditions { if_generation_match: Some(5), ..Default::default() }, Some(&object)), Ok(()));
-        assert_eq!(check(Preconditions { if_metageneration_match: Some(1), ..Default::default() }, Some(&object)), Err(412));
-        assert_eq!(check(Preconditions { if_generation_not_match: Some(5), ..Default::default() }, Some(&object)), Err(304));
+        let check =
+            |p: Preconditions, current: Option<&Object>| p.check(current).map_err(|e| e.http);
+        assert_eq!(
+            check(
+                Preconditions {
+                    if_generation_match: Some(0),
+                    ..Default::default()
+                },
+                None
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                Preconditions {
+                    if_generation_match: Some(0),
+                    ..Default::default()
+                },
+                Some(&object)
+            ),
+            Err(412)
+        );
+        assert_eq!(
+            check(
+                Preconditions {
+                    if_generation_match: Some(5),
+                    ..Default::default()
+                },
+                Some(&object)
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                Preconditions {
+                    if_metageneration_match: Some(1),
+                    ..Default::default()
+                },
+                Some(&object)
+            ),
+            Err(412)
+        );
+        assert_eq!(
+            check(
+                Preconditions {
+                    if_generation_not_match: Some(5),
+                    ..Default::default()
+                },
+                Some(&object)
+            ),
+            Err(304)
+        );
     }
 
     #[test]
     fn merge_patch_sets_replaces_and_removes() {
         let mut value = serde_json::json!({"labels": {"a": "1", "b": "2"}, "x": 1});
-        merge(&mut value, serde_json::json!({"labels": {"a": null, "c": "3"}, "x": 2}));
-        assert_eq!(value, serde_json::json!({"labels": {"b": "2", "c": "3"}, "x": 2}));
+        merge(
+            &mut value,
+            serde_json::json!({"labels": {"a": null, "c": "3"}, "x": 2}),
+        );
+        assert_eq!(
+            value,
+            serde_json::json!({"labels": {"b": "2", "c": "3"}, "x": 2})
+        );
     }
 }
