@@ -232,10 +232,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             simulator.run_until(&mut signals).await;
             Ok(())
         }
+        Command::Sim {
+            cloud: Cloud::Gcp,
+            server,
+            ..
+        } => {
+            let port = server.port.unwrap_or(sim_gcp::DEFAULT_PORT);
+            let simulator = gcp_builder(server.bind, port, &server.common, None, None)
+                .start()
+                .await
+                .context("starting the GCP simulator")?;
+            simulator.run_until(&mut signals).await;
+            Ok(())
+        }
         Command::Sim { cloud, .. } => not_built(match cloud {
-            Cloud::Gcp => "gcp",
             Cloud::Azure => "azure",
-            Cloud::Aws => unreachable!("handled above"),
+            Cloud::Aws | Cloud::Gcp => unreachable!("handled above"),
         }),
         Command::Hub {
             forge: Forge::Gitlab,
@@ -436,6 +448,36 @@ fn github_builder(
     builder
 }
 
+fn gcp_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> sim_gcp::Builder {
+    let mut builder = sim_gcp::Simulator::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true);
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
 async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     // One admin token for every server, so one variable reaches them all.
     if (args.aws.strict_auth || args.aws.enforce_iam) && args.common.admin_token.is_none() {
@@ -489,6 +531,18 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the AWS simulator")?;
 
+    let gcp_state = args.common.state_dir.as_ref().map(|dir| dir.join("gcp"));
+    let gcp = gcp_builder(
+        args.bind,
+        port_of("gcp", args.gcp_port),
+        &args.common,
+        gcp_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the GCP simulator")?;
+
     let gitlab_state = args.common.state_dir.as_ref().map(|dir| dir.join("gitlab"));
     let gitlab = gitlab_builder(
         args.bind,
@@ -515,18 +569,20 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the GitHub fake")?;
 
-    let missing: Vec<String> = [
-        ("gcp", args.gcp_port),
-        ("azure", args.azure_port),
-    ]
-    .iter()
-    .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
-    .collect();
+    let missing: Vec<String> = [("azure", args.azure_port)]
+        .iter()
+        .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
+        .collect();
     println!("# Sockerless is up. Point your clients at it:");
     println!("export AWS_ENDPOINT_URL={}", aws.url());
     println!(
         "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={}",
         args.aws.region
+    );
+    println!("export STORAGE_EMULATOR_HOST={}", gcp.url());
+    println!(
+        "export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE={}/storage/v1/",
+        gcp.url()
     );
     println!("export GITLAB_URL={}", gitlab.url());
     print_gitlab_tokens(&gitlab, args.gitlab.gitlab_root_token.is_none());
@@ -550,7 +606,12 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
 
     signals.recv().await;
-    tokio::join!(aws.shutdown(), github.shutdown(), gitlab.shutdown());
+    tokio::join!(
+        aws.shutdown(),
+        gcp.shutdown(),
+        github.shutdown(),
+        gitlab.shutdown()
+    );
     drop(temp);
     Ok(())
 }

@@ -72,6 +72,20 @@ pub fn python_with(modules: &[&str]) -> PathBuf {
     python
 }
 
+/// The `py` venv's python, with the Google Cloud client libraries (scripts/setup).
+pub fn gcp_python() -> PathBuf {
+    let python = root().join("py").join("bin").join("python");
+    let ok = is_executable(&python)
+        && Command::new(&python)
+            .args(["-c", "import google.cloud.storage, google.cloud.logging"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("py venv with google-cloud-storage and google-cloud-logging");
+    }
+    python
+}
+
 /// `PATH` for workloads that need Python with boto3: the world-readable venv scripts/setup
 /// builds on Debian's python3 (tasks run as an unprivileged user and cannot use root's pyenv).
 pub fn workload_path() -> String {

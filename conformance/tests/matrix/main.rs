@@ -15,6 +15,7 @@ mod aws_oci;
 mod aws_s3;
 mod aws_secrets;
 mod foundation;
-mod gitlab;
+mod gcp_storage;
 mod github;
+mod gitlab;
 mod terraform;

@@ -1,0 +1,66 @@
+//! Cloud Storage driven by google-cloud-storage (through `STORAGE_EMULATOR_HOST`) and by
+//! `gcloud storage` (through `CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE`). Each test is one cell:
+//! a scenario from `conformance/clients/gcp/` against a fresh simulator.
+
+use conformance::{Cell, Sandbox, Sockerless, assert_success, clients, clients_dir};
+
+/// A sandbox with gcloud's configuration in it, aimed at `endpoint` as CLIENTS.md says.
+fn gcloud_sandbox(endpoint: &str) -> Sandbox {
+    let mut sandbox = Sandbox::new();
+    let config = sandbox.path().join("gcloud").display().to_string();
+    sandbox.set("CLOUDSDK_CONFIG", &config);
+    sandbox.set("CLOUDSDK_AUTH_DISABLE_CREDENTIALS", "true");
+    sandbox.set("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
+    sandbox.set("CLOUDSDK_CORE_PROJECT", "p");
+    sandbox.set("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
+    sandbox.set(
+        "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE",
+        &format!("{endpoint}/storage/v1/"),
+    );
+    sandbox
+}
+
+#[test]
+fn storage_sdk() {
+    let _cell = Cell::new("cloud-sdk", "gcp", "storage", "google-cloud-storage");
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let mut sandbox = Sandbox::new();
+    sandbox.set("STORAGE_EMULATOR_HOST", server.url("gcp"));
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/storage_sdk.py"))
+        .output()
+        .expect("run python");
+    assert_success("storage_sdk.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
+#[test]
+fn storage_gcloud() {
+    let _cell = Cell::new("cloud-cli", "gcp", "storage", "gcloud");
+    let gcloud = clients::find("gcloud");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_arg = state.path().join("state").display().to_string();
+    let server = Sockerless::start(
+        &["sim", "gcp", "--port", "0", "--state-dir", &state_arg],
+        &["gcp"],
+    );
+    let mut sandbox = gcloud_sandbox(server.url("gcp"));
+    let bin = gcloud
+        .parent()
+        .expect("gcloud's directory")
+        .display()
+        .to_string();
+    sandbox.set("PATH", &format!("{bin}:/usr/local/bin:/usr/bin:/bin"));
+    let output = sandbox
+        .command("sh")
+        .arg(clients_dir().join("gcp/storage_gcloud.sh"))
+        .output()
+        .expect("run gcloud scenario");
+    assert_success("storage_gcloud.sh", &output);
+    // Object bodies live under the state directory's files, nowhere else.
+    let files = state.path().join("state/gcp").exists()
+        || state.path().join("state/files/storage").exists();
+    assert!(files, "object bodies are kept under the state directory");
+}
