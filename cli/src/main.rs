@@ -287,6 +287,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The settings every server takes from the command line: where its state lives, how
+/// durable writes are, its body limit and admin token, and the CA it serves TLS with (`up`
+/// shares one CA between all servers; alone, a server writes its CA where `--ca-out` says).
+fn apply_common(
+    kit: &mut simkit::KitConfig,
+    common: &CommonArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) {
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    // Workloads run through the runner `--workloads` names (the process runner by default).
+    if common.workloads != simkit::runner::WorkloadsMode::Process {
+        kit.runner = Some(oci_runner(
+            common,
+            kit.state_dir.as_deref(),
+            kit.clock.clone(),
+        ));
+    }
+}
+
 fn not_built(name: &str) -> anyhow::Result<()> {
     anyhow::bail!(
         "the {name} server is not built yet; `sockerless up` starts the servers that exist"
@@ -311,22 +345,7 @@ fn gitlab_builder(
     if let Some(token) = &gitlab.gitlab_runner_token {
         builder = builder.runner_registration_token(token.clone());
     }
-    let kit = builder.kit_config_mut();
-    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
-    kit.durability = if common.fsync {
-        Durability::Fsync
-    } else {
-        Durability::Process
-    };
-    kit.body_limit = common.body_limit;
-    kit.admin_token = common.admin_token.clone();
-    match authority {
-        Some((authority, path)) => {
-            kit.authority = Some(authority);
-            kit.ca_out = Some(path);
-        }
-        None => kit.ca_out = common.ca_out.clone(),
-    }
+    apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder
 }
 
@@ -363,29 +382,7 @@ fn aws_builder(
     for key in &aws.access_keys {
         builder = builder.access_key(key.clone());
     }
-    let kit = builder.kit_config_mut();
-    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
-    kit.durability = if common.fsync {
-        Durability::Fsync
-    } else {
-        Durability::Process
-    };
-    kit.body_limit = common.body_limit;
-    kit.admin_token = common.admin_token.clone();
-    if common.workloads != simkit::runner::WorkloadsMode::Process {
-        kit.runner = Some(oci_runner(
-            common,
-            kit.state_dir.as_deref(),
-            kit.clock.clone(),
-        ));
-    }
-    match authority {
-        Some((authority, path)) => {
-            kit.authority = Some(authority);
-            kit.ca_out = Some(path);
-        }
-        None => kit.ca_out = common.ca_out.clone(),
-    }
+    apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder
 }
 
@@ -429,22 +426,7 @@ fn github_builder(
     if let Some(token) = &github.github_token {
         builder = builder.admin_token(token.clone());
     }
-    let kit = builder.kit_config_mut();
-    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
-    kit.durability = if common.fsync {
-        Durability::Fsync
-    } else {
-        Durability::Process
-    };
-    kit.body_limit = common.body_limit;
-    kit.admin_token = common.admin_token.clone();
-    match authority {
-        Some((authority, path)) => {
-            kit.authority = Some(authority);
-            kit.ca_out = Some(path);
-        }
-        None => kit.ca_out = common.ca_out.clone(),
-    }
+    apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder
 }
 
@@ -459,22 +441,7 @@ fn gcp_builder(
         .bind(bind)
         .port(port)
         .announce(true);
-    let kit = builder.kit_config_mut();
-    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
-    kit.durability = if common.fsync {
-        Durability::Fsync
-    } else {
-        Durability::Process
-    };
-    kit.body_limit = common.body_limit;
-    kit.admin_token = common.admin_token.clone();
-    match authority {
-        Some((authority, path)) => {
-            kit.authority = Some(authority);
-            kit.ca_out = Some(path);
-        }
-        None => kit.ca_out = common.ca_out.clone(),
-    }
+    apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder
 }
 
