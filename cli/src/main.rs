@@ -41,6 +41,8 @@ enum Command {
         server: ServerArgs,
         #[command(flatten)]
         aws: AwsArgs,
+        #[command(flatten)]
+        azure: AzureArgs,
     },
     /// Start one forge fake.
     Hub {
@@ -118,6 +120,14 @@ struct AwsArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct AzureArgs {
+    /// The secret IDENTITY_HEADER the Azure managed identity endpoint requires; made up when
+    /// absent (printed at start).
+    #[arg(long, env = "SOCKERLESS_AZURE_IDENTITY_HEADER")]
+    azure_identity_header: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
 struct UpArgs {
     /// Address to bind every server to.
     #[arg(long, default_value = "127.0.0.1", env = "SOCKERLESS_BIND")]
@@ -140,6 +150,8 @@ struct UpArgs {
     common: CommonArgs,
     #[command(flatten)]
     aws: AwsArgs,
+    #[command(flatten)]
+    azure: AzureArgs,
 }
 
 /// Every server `up` knows of, with its default port.
@@ -181,6 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cloud: Cloud::Aws,
             server,
             aws,
+            ..
         } => {
             let port = server.port.unwrap_or(sim_aws::DEFAULT_PORT);
             let simulator = aws_builder(server.bind, port, &server.common, &aws, None, None)
@@ -195,10 +208,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             simulator.run_until(&mut signals).await;
             Ok(())
         }
+        Command::Sim {
+            cloud: Cloud::Azure,
+            server,
+            azure,
+            ..
+        } => {
+            let port = server.port.unwrap_or(sim_azure::DEFAULT_PORT);
+            let simulator = azure_builder(server.bind, port, &server.common, &azure, None, None)
+                .start()
+                .await
+                .context("starting the Azure simulator")?;
+            print_azure_hints(&simulator);
+            simulator.run_until(&mut signals).await;
+            Ok(())
+        }
         Command::Sim { cloud, .. } => not_built(match cloud {
             Cloud::Gcp => "gcp",
-            Cloud::Azure => "azure",
-            Cloud::Aws => unreachable!("handled above"),
+            Cloud::Azure | Cloud::Aws => unreachable!("handled above"),
         }),
         Command::Hub { forge, .. } => not_built(match forge {
             Forge::Github => "github",
@@ -249,6 +276,55 @@ fn aws_builder(
         None => kit.ca_out = common.ca_out.clone(),
     }
     builder
+}
+
+fn azure_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    azure: &AzureArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> sim_azure::Builder {
+    let mut builder = sim_azure::Simulator::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true);
+    if let Some(secret) = &azure.azure_identity_header {
+        builder = builder.identity_header(secret.clone());
+    }
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
+/// How to point Azure clients at the simulator.
+fn print_azure_hints(azure: &sim_azure::Simulator) {
+    let url = azure.https_url();
+    println!("# Azure: az cloud register -n sockerless --endpoint-resource-manager {url}/");
+    println!(
+        "export AZURE_SUBSCRIPTION_ID={} AZURE_TENANT_ID={}",
+        azure.subscription_id(),
+        azure.tenant_id()
+    );
+    println!(
+        "export IDENTITY_ENDPOINT={url}/msi/token IDENTITY_HEADER={}",
+        azure.identity_header()
+    );
 }
 
 async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
@@ -304,9 +380,21 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the AWS simulator")?;
 
+    let azure_state = args.common.state_dir.as_ref().map(|dir| dir.join("azure"));
+    let azure = azure_builder(
+        args.bind,
+        port_of("azure", args.azure_port),
+        &args.common,
+        &args.azure,
+        azure_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the Azure simulator")?;
+
     let missing: Vec<String> = [
         ("gcp", args.gcp_port),
-        ("azure", args.azure_port),
         ("github", args.github_port),
         ("gitlab", args.gitlab_port),
     ]
@@ -319,6 +407,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={}",
         args.aws.region
     );
+    print_azure_hints(&azure);
     println!("export SOCKERLESS_CA={}", ca_path.display());
     if let Some(token) = aws.admin_token() {
         println!("export SOCKERLESS_ADMIN_TOKEN={token}");
@@ -335,6 +424,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
 
     signals.recv().await;
     aws.shutdown().await;
+    azure.shutdown().await;
     drop(temp);
     Ok(())
 }

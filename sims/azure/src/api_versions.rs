@@ -7,11 +7,11 @@ include!(concat!(env!("OUT_DIR"), "/api_versions.rs"));
 
 /// The versions `namespace`/`resource_type` accepts, newest first (empty when unknown).
 pub fn supported(namespace: &str, resource_type: &str) -> Vec<&'static str> {
-    let namespace = namespace.to_ascii_lowercase();
-    let resource_type = resource_type.to_ascii_lowercase();
     let mut versions: Vec<&'static str> = API_VERSIONS
         .iter()
-        .filter(|(ns, ty, _)| *ns == namespace && *ty == resource_type)
+        .filter(|(ns, ty, _)| {
+            ns.eq_ignore_ascii_case(namespace) && ty.eq_ignore_ascii_case(resource_type)
+        })
         .map(|(_, _, version)| *version)
         .collect();
     versions.sort_unstable_by(|a, b| b.cmp(a));
@@ -24,16 +24,23 @@ pub fn accepts(namespace: &str, resource_type: &str, version: &str) -> bool {
     supported(namespace, resource_type).contains(&version)
 }
 
-/// Every resource type of `namespace` the specifications name (lower-cased).
+/// Every resource type of `namespace` the specifications name, spelled as they spell it.
 pub fn resource_types(namespace: &str) -> Vec<&'static str> {
-    let namespace = namespace.to_ascii_lowercase();
     let mut types: Vec<&'static str> = API_VERSIONS
         .iter()
-        .filter(|(ns, _, _)| *ns == namespace)
+        .filter(|(ns, _, _)| ns.eq_ignore_ascii_case(namespace))
         .map(|(_, ty, _)| *ty)
         .collect();
     types.dedup();
     types
+}
+
+/// `namespace` as the specifications spell it, when they know it.
+pub fn namespace_spelling(namespace: &str) -> Option<&'static str> {
+    API_VERSIONS
+        .iter()
+        .find(|(ns, _, _)| ns.eq_ignore_ascii_case(namespace))
+        .map(|(ns, _, _)| *ns)
 }
 
 #[cfg(test)]
