@@ -12,5 +12,6 @@ mod aws_logs;
 mod aws_net;
 mod aws_s3;
 mod aws_secrets;
+mod azure;
 mod foundation;
 mod terraform;

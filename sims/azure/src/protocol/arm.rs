@@ -36,6 +36,7 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
     let (namespace, resource_type) = match lower.as_slice() {
         ["subscriptions"] | ["subscriptions", _] => (ARM_NAMESPACE, "subscriptions".to_string()),
         ["tenants"] => (ARM_NAMESPACE, "tenants".to_string()),
+        ["subscriptions", _, "locations"] => (ARM_NAMESPACE, "locations".to_string()),
         ["subscriptions", _, "providers"] | ["subscriptions", _, "providers", _]
         | ["subscriptions", _, "providers", _, "register" | "unregister"] => {
             (ARM_NAMESPACE, "providers".to_string())
@@ -74,6 +75,15 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
             paged(items, incoming)
         }
         (Method::GET, ["subscriptions", _]) => ok(&resources.get_subscription(seg(1))?, incoming),
+        (Method::GET, ["subscriptions", _, "locations"]) => {
+            let items = keyed(resources.list_locations(seg(1))?, |l| l.name.clone());
+            // ARM lists every region on one page.
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({"value": items.into_iter().map(|(_, l)| l).collect::<Vec<_>>()}),
+                incoming,
+            ))
+        }
         (Method::GET, ["tenants"]) => {
             let items = keyed(resources.list_tenants(), |t| t.tenant_id.clone());
             paged(items, incoming)

@@ -20,9 +20,42 @@ use crate::shapes::resources::{
     GenericResourceExpanded, Provider, ProviderResourceType, ResourceGroup,
     ResourceGroupPatchable, ResourceGroupProperties,
 };
-use crate::shapes::subscriptions::{Subscription, SubscriptionPolicies, TenantIdDescription};
+use crate::shapes::subscriptions::{
+    Location, LocationMetadata, Subscription, SubscriptionPolicies, TenantIdDescription,
+};
 
-/// The regions the simulator offers, as Azure names them.
+/// The regions the simulator offers: (name, display name, geography group), as Azure has them.
+pub const REGIONS: &[(&str, &str, &str)] = &[
+    ("australiaeast", "Australia East", "Asia Pacific"),
+    ("brazilsouth", "Brazil South", "South America"),
+    ("canadacentral", "Canada Central", "Canada"),
+    ("centralindia", "Central India", "Asia Pacific"),
+    ("centralus", "Central US", "US"),
+    ("eastasia", "East Asia", "Asia Pacific"),
+    ("eastus", "East US", "US"),
+    ("eastus2", "East US 2", "US"),
+    ("francecentral", "France Central", "Europe"),
+    ("germanywestcentral", "Germany West Central", "Europe"),
+    ("japaneast", "Japan East", "Asia Pacific"),
+    ("koreacentral", "Korea Central", "Asia Pacific"),
+    ("northcentralus", "North Central US", "US"),
+    ("northeurope", "North Europe", "Europe"),
+    ("norwayeast", "Norway East", "Europe"),
+    ("southafricanorth", "South Africa North", "Africa"),
+    ("southcentralus", "South Central US", "US"),
+    ("southeastasia", "Southeast Asia", "Asia Pacific"),
+    ("swedencentral", "Sweden Central", "Europe"),
+    ("switzerlandnorth", "Switzerland North", "Europe"),
+    ("uaenorth", "UAE North", "Middle East"),
+    ("uksouth", "UK South", "Europe"),
+    ("westcentralus", "West Central US", "US"),
+    ("westeurope", "West Europe", "Europe"),
+    ("westus", "West US", "US"),
+    ("westus2", "West US 2", "US"),
+    ("westus3", "West US 3", "US"),
+];
+
+/// The regions' names.
 pub const LOCATIONS: &[&str] = &[
     "australiaeast",
     "brazilsouth",
@@ -111,6 +144,12 @@ fn check_group_name(name: &str) -> Result<(), ArmError> {
 
 /// A location as ARM normalises it (`East US` → `eastus`), if it is one the simulator offers.
 pub fn normalise_location(location: &str) -> Option<&'static str> {
+    if let Some((name, _, _)) = REGIONS
+        .iter()
+        .find(|(_, display, _)| display.eq_ignore_ascii_case(location.trim()))
+    {
+        return Some(name);
+    }
     let compact: String = location
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -198,6 +237,29 @@ impl Resources {
     pub fn get_subscription(&self, subscription: &str) -> Result<Subscription, ArmError> {
         self.check_subscription(subscription)?;
         Ok(self.subscription())
+    }
+
+    /// `GET /subscriptions/{id}/locations`.
+    pub fn list_locations(&self, subscription: &str) -> Result<Vec<Location>, ArmError> {
+        self.check_subscription(subscription)?;
+        Ok(REGIONS
+            .iter()
+            .map(|(name, display, geography)| Location {
+                id: Some(format!("/subscriptions/{subscription}/locations/{name}")),
+                subscription_id: None,
+                name: Some((*name).to_string()),
+                r#type: Some("Region".into()),
+                display_name: Some((*display).to_string()),
+                regional_display_name: Some(format!("({geography}) {display}")),
+                metadata: Some(Box::new(LocationMetadata {
+                    region_type: Some("Physical".into()),
+                    region_category: Some("Recommended".into()),
+                    geography_group: Some((*geography).to_string()),
+                    ..Default::default()
+                })),
+                ..Default::default()
+            })
+            .collect())
     }
 
     pub fn list_tenants(&self) -> Vec<TenantIdDescription> {
@@ -513,26 +575,10 @@ fn record_deleting(record: &GroupRecord) -> bool {
 
 /// `eastus` → `East US`: how providers' `locations` lists spell regions.
 fn display_location(location: &str) -> String {
-    let mut out = String::new();
-    let mut rest = location;
-    for word in ["north", "south", "east", "west", "central"] {
-        if let Some(tail) = rest.strip_prefix(word) {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                out.push(first.to_ascii_uppercase());
-                out.push_str(chars.as_str());
-            }
-            rest = tail;
-        }
-    }
-    if out.is_empty() {
-        return location.to_string();
-    }
-    if !rest.is_empty() {
-        out.push(' ');
-        out.push_str(&rest.to_ascii_uppercase());
-    }
-    out
+    REGIONS
+        .iter()
+        .find(|(name, _, _)| *name == location)
+        .map_or_else(|| location.to_string(), |(_, display, _)| display.to_string())
 }
 
 fn served_namespace(namespace: &str) -> Result<&'static str, ArmError> {
@@ -573,8 +619,9 @@ mod tests {
         assert_eq!(normalise_location("East US"), Some("eastus"));
         assert_eq!(normalise_location("westeurope"), Some("westeurope"));
         assert_eq!(normalise_location("mars"), None);
-        assert_eq!(display_location("eastus2"), "East US2");
+        assert_eq!(display_location("eastus2"), "East US 2");
         assert_eq!(display_location("westcentralus"), "West Central US");
+        assert_eq!(REGIONS.len(), LOCATIONS.len());
     }
 
     #[test]
