@@ -127,3 +127,34 @@ fn resources_sdk() {
 fn arm_protocol() {
     scenario("protocol", "arm", "python http.client", "arm_protocol.py");
 }
+
+#[test]
+fn storage_sdk() {
+    scenario(
+        "cloud-sdk",
+        "storage-accounts",
+        "azure-mgmt-storage",
+        "sdk_storage.py",
+    );
+}
+
+#[test]
+fn durable_state() {
+    let _cell = Cell::new("durability", "azure", "restart", "azure-mgmt-*");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_dir = state.path().join("state");
+    let state_arg = state_dir.to_str().expect("UTF-8 path");
+    let saved = state.path().join("saved.json");
+    let saved = saved.to_str().expect("UTF-8 path");
+    let (mut server, dir) = start(Some(state_arg));
+    let sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    run(&sandbox, "durability.py", &["write", saved]);
+    // A crash, not a shutdown: every acknowledged write must already be on disk.
+    server.signal_and_wait(
+        nix::sys::signal::Signal::SIGKILL,
+        std::time::Duration::from_secs(10),
+    );
+    let (server, dir) = start(Some(state_arg));
+    let sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    run(&sandbox, "durability.py", &["read", saved]);
+}

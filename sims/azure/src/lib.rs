@@ -11,7 +11,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`protocol`] | the wire: ARM and the identity endpoints |
-//! | [`services`] | typed handlers: `Microsoft.Resources` |
+//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts |
 //! | [`identity`] | the directory, token signing and verification |
 //! | [`async_ops`] | ARM's asynchronous operations |
 //! | [`paging`] | the one pager |
@@ -42,6 +42,7 @@ use simkit::{Kit, KitConfig};
 use crate::async_ops::AsyncOperations;
 use crate::identity::Identity;
 use crate::services::resources::Resources;
+use crate::services::storage::Storage;
 
 pub const DEFAULT_PORT: u16 = 4568;
 /// The one subscription the simulator serves unless told otherwise.
@@ -90,6 +91,7 @@ pub struct Azure {
     pub(crate) identity_header: String,
     pub(crate) operations: AsyncOperations,
     pub(crate) resources: Arc<Resources>,
+    pub(crate) storage: Arc<Storage>,
 }
 
 impl Azure {
@@ -107,6 +109,8 @@ impl Azure {
             &config.tenant_id,
             operations.clone(),
         )?);
+        let storage = Storage::new(kit.clone(), resources.clone(), operations.clone())?;
+        resources.add_provider(storage.clone());
         let identity_header = config
             .identity_header
             .clone()
@@ -117,6 +121,7 @@ impl Azure {
             identity_header,
             operations,
             resources,
+            storage,
         })
     }
 }

@@ -13,6 +13,7 @@ use super::{Incoming, empty_response, json_response};
 use crate::Azure;
 use crate::async_ops::AsyncStatus;
 use crate::error::ArmError;
+use crate::services::storage::CreateOutcome;
 use crate::services::{Caller, Ctx};
 
 /// How long clients are told to wait between polls. ARM says 15 seconds for a group delete;
@@ -34,28 +35,48 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
     let method = &incoming.method;
     // Which (namespace, resource type) the request addresses decides its api-versions.
     let (namespace, resource_type) = match lower.as_slice() {
-        ["subscriptions"] | ["subscriptions", _] => (ARM_NAMESPACE, "subscriptions".to_string()),
-        ["tenants"] => (ARM_NAMESPACE, "tenants".to_string()),
-        ["subscriptions", _, "locations"] => (ARM_NAMESPACE, "locations".to_string()),
-        ["subscriptions", _, "providers"] | ["subscriptions", _, "providers", _]
+        ["subscriptions"] | ["subscriptions", _] => (ARM_NAMESPACE.to_string(), "subscriptions".to_string()),
+        ["tenants"] => (ARM_NAMESPACE.to_string(), "tenants".to_string()),
+        ["subscriptions", _, "locations"] => (ARM_NAMESPACE.to_string(), "locations".to_string()),
+        ["subscriptions", _, "providers"]
+        | ["subscriptions", _, "providers", _]
         | ["subscriptions", _, "providers", _, "register" | "unregister"] => {
-            (ARM_NAMESPACE, "providers".to_string())
+            (ARM_NAMESPACE.to_string(), "providers".to_string())
         }
-        ["subscriptions", _, "resourcegroups", ..] if !lower.contains(&"providers") => {
-            match lower.get(4) {
-                Some(&"resources") => (ARM_NAMESPACE, "resources".to_string()),
-                _ => (ARM_NAMESPACE, "resourceGroups".to_string()),
-            }
+        // A provider's own subscription-level routes: the async-operation URLs are polled with
+        // the api-version of the request that started them.
+        ["subscriptions", _, "providers", namespace, "locations", _, "asyncoperations", _] => {
+            (namespace_of(namespace, &incoming.segments[3])?, "storageAccounts".to_string())
         }
-        ["subscriptions", _, "resources"] => (ARM_NAMESPACE, "resources".to_string()),
-        ["subscriptions", _, "operationresults", _] => (ARM_NAMESPACE, "resourceGroups".to_string()),
-        _ => return Err(ArmError::NotImplemented(format!(
-            "{} /{}",
-            method,
-            incoming.segments.join("/")
-        ))),
+        ["subscriptions", _, "providers", namespace, rest @ ..] => {
+            (namespace_of(namespace, &incoming.segments[3])?, type_path(rest))
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", namespace, rest @ ..] if !rest.is_empty() => {
+            (namespace_of(namespace, &incoming.segments[5])?, type_path(rest))
+        }
+        ["subscriptions", _, "resourcegroups", ..] => match lower.get(4) {
+            Some(&"resources") => (ARM_NAMESPACE.to_string(), "resources".to_string()),
+            _ => (ARM_NAMESPACE.to_string(), "resourceGroups".to_string()),
+        },
+        ["subscriptions", _, "resources"] => (ARM_NAMESPACE.to_string(), "resources".to_string()),
+        ["subscriptions", _, "operationresults", _] => {
+            (ARM_NAMESPACE.to_string(), "resourceGroups".to_string())
+        }
+        _ => {
+            return Err(ArmError::NotImplemented(format!(
+                "{} /{}",
+                method,
+                incoming.segments.join("/")
+            )));
+        }
     };
-    let api_version = check_api_version(incoming, namespace, &resource_type)?;
+    let location = lower
+        .get(3)
+        .filter(|_| lower.get(2) == Some(&"resourcegroups"))
+        .and_then(|_| azure.resources.get_group(&incoming.segments[1], &incoming.segments[3]).ok())
+        .and_then(|g| g.location)
+        .unwrap_or_else(|| "eastus".to_string());
+    let api_version = check_api_version(incoming, &namespace, &resource_type, &location)?;
     let claims = authenticate(azure, incoming)?;
     let ctx = Ctx {
         caller: Caller {
@@ -95,7 +116,7 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
         (Method::GET, ["subscriptions", _, "providers", _]) => {
             ok(&resources.get_provider(seg(1), seg(3))?, incoming)
         }
-        (Method::POST, ["subscriptions", _, "providers", _, action]) => ok(
+        (Method::POST, ["subscriptions", _, "providers", _, action @ ("register" | "unregister")]) => ok(
             &resources.set_registration(seg(1), seg(3), *action == "register")?,
             incoming,
         ),
@@ -158,8 +179,96 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
             resources.check_subscription(seg(1))?;
             location_poll(azure, incoming, seg(3))
         }
+        (_, ["subscriptions", _, "providers", "microsoft.storage", ..])
+        | (_, ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.storage", ..]) => {
+            storage(azure, incoming, &ctx, &lower)
+        }
+        (_, ["subscriptions", _, "providers", ..] | ["subscriptions", _, "resourcegroups", _, "providers", ..]) => {
+            Err(ArmError::NotImplemented(format!("{} /{}", incoming.method, incoming.segments.join("/"))))
+        }
         (method, _) => Err(ArmError::MethodNotAllowed(method.to_string())),
     }
+}
+
+/// `Microsoft.Storage`'s routes.
+fn storage(azure: &Azure, incoming: &Incoming, ctx: &Ctx, lower: &[&str]) -> Result<Response, ArmError> {
+    let seg = |i: usize| incoming.segments[i].as_str();
+    let storage = &azure.storage;
+    match (incoming.method.clone(), lower) {
+        (Method::POST, ["subscriptions", _, "providers", _, "checknameavailability"]) => {
+            ok(&storage.check_name_availability(seg(1), decode(incoming)?)?, incoming)
+        }
+        (Method::GET, ["subscriptions", _, "providers", _, "storageaccounts"]) => {
+            paged(storage.list(seg(1))?, incoming)
+        }
+        (Method::GET, ["subscriptions", _, "providers", _, "locations", _, "asyncoperations", _]) => {
+            azure.resources.check_subscription(seg(1))?;
+            location_poll(azure, incoming, seg(7))
+        }
+        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts"]) => {
+            paged(storage.list_by_group(seg(1), seg(3))?, incoming)
+        }
+        (Method::PUT, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
+            let request = decode(incoming)?;
+            match storage.begin_create(ctx, seg(1), seg(3), seg(7), request)? {
+                CreateOutcome::Updated(account) => ok(&account, incoming),
+                CreateOutcome::Accepted { operation, location } => {
+                    let url = format!(
+                        "{}/subscriptions/{}/providers/Microsoft.Storage/locations/{}/asyncoperations/{}?monitor=true&api-version={}",
+                        incoming.base_url(),
+                        seg(1),
+                        location,
+                        operation,
+                        ctx.api_version
+                    );
+                    Ok(accepted(incoming, Some(&url), None))
+                }
+            }
+        }
+        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
+            ok(&storage.get_properties(seg(1), seg(3), seg(7))?, incoming)
+        }
+        (Method::PATCH, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
+            ok(&storage.update(seg(1), seg(3), seg(7), decode(incoming)?)?, incoming)
+        }
+        (Method::DELETE, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
+            let status = if storage.delete(seg(1), seg(3), seg(7))? {
+                StatusCode::OK
+            } else {
+                StatusCode::NO_CONTENT
+            };
+            Ok(empty_response(status, incoming))
+        }
+        (Method::POST, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _, "listkeys"]) => {
+            ok(&storage.list_keys(seg(1), seg(3), seg(7))?, incoming)
+        }
+        (Method::POST, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _, "regeneratekey"]) => {
+            ok(&storage.regenerate_key(seg(1), seg(3), seg(7), decode(incoming)?)?, incoming)
+        }
+        _ => Err(ArmError::NotImplemented(format!(
+            "{} /{}",
+            incoming.method,
+            incoming.segments.join("/")
+        ))),
+    }
+}
+
+/// The namespace a path names, as the specifications spell it, if the simulator knows it.
+fn namespace_of(lower: &str, original: &str) -> Result<String, ArmError> {
+    let _ = lower;
+    crate::api_versions::namespace_spelling(original)
+        .map(str::to_string)
+        .ok_or_else(|| ArmError::NotImplemented(format!("the resource provider '{original}'")))
+}
+
+/// `storageaccounts/NAME/blobservices/default/containers/C` → `storageaccounts/blobservices/containers`:
+/// the types of a path below a namespace (every other segment).
+fn type_path(rest: &[&str]) -> String {
+    rest.iter()
+        .step_by(2)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The `api-version` the request names, if `namespace`/`resource_type` accepts it.
@@ -167,6 +276,7 @@ fn check_api_version(
     incoming: &Incoming,
     namespace: &str,
     resource_type: &str,
+    location: &str,
 ) -> Result<String, ArmError> {
     let version = incoming
         .query("api-version")
@@ -185,7 +295,7 @@ fn check_api_version(
         })
     } else {
         Err(ArmError::NoRegisteredProviderFound {
-            location: "eastus".into(),
+            location: location.to_string(),
             version: version.to_string(),
             resource_type: format!("{namespace}/{resource_type}"),
             supported,

@@ -5,12 +5,13 @@
 //! | module | serves |
 //! |---|---|
 //! | [`resources`] | subscriptions, tenants, providers, resource groups, generic resource listings |
-
+//! | [`storage`] | `Microsoft.Storage` storage accounts |
 //!
 //! A resource provider joins resource groups through [`ResourceProvider`]: listing what a group
 //! holds and deleting it with its group.
 
 pub mod resources;
+pub mod storage;
 
 
 use crate::error::ArmError;
