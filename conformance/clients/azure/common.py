@@ -71,3 +71,9 @@ def expect_http_error(call, code, message=None):
             check(error.error.message == message, f"expected message {message!r}, got {error.error.message!r}")
         return error
     fail(f"expected {code}, the call succeeded")
+
+
+def key_values(result):
+    """{keyName: value} of a listKeys answer. The SDK's models are mappings, whose `keys` is
+    the mapping's method, so the wire names are read instead."""
+    return {key["keyName"]: key["value"] for key in result["keys"]}

@@ -5,7 +5,7 @@ its keys read back identical)."""
 import json
 import sys
 
-from common import SCOPE, SUBSCRIPTION, URL, check, credential, resource_client
+from common import key_values, SCOPE, SUBSCRIPTION, URL, check, credential, resource_client
 
 from azure.mgmt.resource.resources.models import ResourceGroup
 from azure.mgmt.storage import StorageManagementClient
@@ -20,7 +20,7 @@ if phase == "write":
     storage = StorageManagementClient(cred, SUBSCRIPTION, base_url=URL, credential_scopes=[SCOPE], polling_interval=0.2)
     storage.storage_accounts.begin_create("durable", "durableacct1", StorageAccountCreateParameters(
         sku=Sku(name="Standard_LRS"), kind="StorageV2", location="uksouth")).result()
-    keys = {k.key_name: k.value for k in storage.storage_accounts.list_keys("durable", "durableacct1").keys}
+    keys = key_values(storage.storage_accounts.list_keys("durable", "durableacct1"))
     with open(saved, "w") as f:
         json.dump({"token": token.token, "expires_on": token.expires_on, "keys": keys}, f)
 else:
@@ -39,7 +39,7 @@ else:
     storage = StorageManagementClient(Saved(), SUBSCRIPTION, base_url=URL, credential_scopes=[SCOPE])
     account = storage.storage_accounts.get_properties("durable", "durableacct1")
     check(account.provisioning_state == "Succeeded", f"account: {account}")
-    keys = {k.key_name: k.value for k in storage.storage_accounts.list_keys("durable", "durableacct1").keys}
+    keys = key_values(storage.storage_accounts.list_keys("durable", "durableacct1"))
     check(keys == state["keys"], "keys read back identical")
     # The directory keeps its apps: the same client with another secret is still refused.
     from azure.core.exceptions import ClientAuthenticationError

@@ -4,7 +4,7 @@ provisioned), read back as written, listed by group and subscription and among t
 generic resources, its keys listed and regenerated (only the named key changes), tags patched,
 global name uniqueness, an unsupported api-version and an unregistered provider refused with
 ARM's codes, and a resource-group delete that takes the account with it."""
-from common import SCOPE, SUBSCRIPTION, URL, check, credential, expect_http_error, resource_client, unique
+from common import key_values, SCOPE, SUBSCRIPTION, URL, check, credential, expect_http_error, resource_client, unique
 
 from azure.mgmt.resource.resources.models import ResourceGroup
 from azure.mgmt.storage import StorageManagementClient
@@ -54,12 +54,12 @@ check(name in [a.name for a in storage.storage_accounts.list()], "listed in the 
 generic = [(r.name, r.type) for r in resources.resources.list_by_resource_group(group)]
 check(generic == [(name, "Microsoft.Storage/storageAccounts")], f"group resources: {generic}")
 
-keys = {k.key_name: k.value for k in storage.storage_accounts.list_keys(group, name).keys}
+keys = key_values(storage.storage_accounts.list_keys(group, name))
 check(set(keys) == {"key1", "key2"} and keys["key1"] != keys["key2"] and len(keys["key1"]) == 88, f"keys: {keys}")
-again = {k.key_name: k.value for k in storage.storage_accounts.list_keys(group, name).keys}
+again = key_values(storage.storage_accounts.list_keys(group, name))
 check(again == keys, "keys are stable")
-regenerated = {k.key_name: k.value for k in storage.storage_accounts.regenerate_key(
-    group, name, StorageAccountRegenerateKeyParameters(key_name="key1")).keys}
+regenerated = key_values(storage.storage_accounts.regenerate_key(
+    group, name, StorageAccountRegenerateKeyParameters(key_name="key1")))
 check(regenerated["key1"] != keys["key1"] and regenerated["key2"] == keys["key2"], "only key1 changes")
 
 updated = storage.storage_accounts.update(group, name, StorageAccountUpdateParameters(tags={"owner": "someone"}))

@@ -35,6 +35,14 @@ pub fn resource_types(namespace: &str) -> Vec<&'static str> {
     types
 }
 
+/// `resource_type` of `namespace` as the specifications spell it, when they know it.
+pub fn type_spelling(namespace: &str, resource_type: &str) -> Option<&'static str> {
+    API_VERSIONS
+        .iter()
+        .find(|(ns, ty, _)| ns.eq_ignore_ascii_case(namespace) && ty.eq_ignore_ascii_case(resource_type))
+        .map(|(_, ty, _)| *ty)
+}
+
 /// `namespace` as the specifications spell it, when they know it.
 pub fn namespace_spelling(namespace: &str) -> Option<&'static str> {
     API_VERSIONS

@@ -297,7 +297,10 @@ fn check_api_version(
         Err(ArmError::NoRegisteredProviderFound {
             location: location.to_string(),
             version: version.to_string(),
-            resource_type: format!("{namespace}/{resource_type}"),
+            resource_type: format!(
+                "{namespace}/{}",
+                crate::api_versions::type_spelling(namespace, resource_type).unwrap_or(resource_type)
+            ),
             supported,
             locations,
         })
