@@ -43,7 +43,8 @@ fn main() {
         generate_module(&mut shapes, file, module, document, &documents);
     }
     std::fs::write(out.join("shapes.rs"), shapes).expect("write shapes.rs");
-    std::fs::write(out.join("api_versions.rs"), api_versions(&specs)).expect("write api_versions.rs");
+    std::fs::write(out.join("api_versions.rs"), api_versions(&specs))
+        .expect("write api_versions.rs");
 }
 
 fn read(path: &Path) -> Value {
@@ -168,7 +169,12 @@ fn members(
     if depth > 16 {
         return;
     }
-    for base in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for base in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(reference) = base.get("$ref").and_then(Value::as_str) {
             if let Some((base_file, name)) = split_ref(reference, file)
                 && let Some(base_schema) = definition(documents, base_file, name)
@@ -186,8 +192,17 @@ fn members(
     }
 }
 
-fn generate_module(out: &mut String, file: &str, module: &str, document: &Value, documents: &Documents) {
-    let _ = writeln!(out, "#[allow(clippy::all, clippy::pedantic, dead_code, non_camel_case_types)]");
+fn generate_module(
+    out: &mut String,
+    file: &str,
+    module: &str,
+    document: &Value,
+    documents: &Documents,
+) {
+    let _ = writeln!(
+        out,
+        "#[allow(clippy::all, clippy::pedantic, dead_code, non_camel_case_types)]"
+    );
     let _ = writeln!(out, "pub mod {module} {{");
     let mut seen = BTreeSet::new();
     for (name, schema) in document
@@ -239,11 +254,17 @@ fn api_versions(specs: &Path) -> String {
         for (namespace, types) in document[key].as_object().into_iter().flatten() {
             for (resource_type, versions) in types.as_object().into_iter().flatten() {
                 let versions: Vec<String> = match versions {
-                    Value::Array(list) => list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                    Value::Array(list) => list
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
                     Value::Object(map) => map.keys().cloned().collect(),
                     _ => Vec::new(),
                 };
-                let key = (namespace.to_ascii_lowercase(), resource_type.to_ascii_lowercase());
+                let key = (
+                    namespace.to_ascii_lowercase(),
+                    resource_type.to_ascii_lowercase(),
+                );
                 let (namespace, resource_type) = spelling
                     .entry(key)
                     .or_insert_with(|| (namespace.clone(), resource_type.clone()))

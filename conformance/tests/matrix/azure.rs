@@ -14,7 +14,10 @@ const IDENTITY_HEADER: &str = "conformance-identity-header";
 fn azure_python() -> PathBuf {
     let python = clients::root().join("py").join("bin").join("python");
     let ok = std::process::Command::new(&python)
-        .args(["-c", "import azure.identity, azure.mgmt.resource, azure.mgmt.storage"])
+        .args([
+            "-c",
+            "import azure.identity, azure.mgmt.resource, azure.mgmt.storage",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {

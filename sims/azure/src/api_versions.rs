@@ -39,7 +39,9 @@ pub fn resource_types(namespace: &str) -> Vec<&'static str> {
 pub fn type_spelling(namespace: &str, resource_type: &str) -> Option<&'static str> {
     API_VERSIONS
         .iter()
-        .find(|(ns, ty, _)| ns.eq_ignore_ascii_case(namespace) && ty.eq_ignore_ascii_case(resource_type))
+        .find(|(ns, ty, _)| {
+            ns.eq_ignore_ascii_case(namespace) && ty.eq_ignore_ascii_case(resource_type)
+        })
         .map(|(_, ty, _)| *ty)
 }
 
@@ -57,10 +59,26 @@ mod tests {
 
     #[test]
     fn versions_come_from_the_specifications() {
-        assert!(accepts("Microsoft.Resources", "resourceGroups", "2022-09-01"));
-        assert!(accepts("microsoft.resources", "RESOURCEGROUPS", "2024-11-01"));
-        assert!(accepts("Microsoft.Storage", "storageAccounts", "2023-05-01"));
-        assert!(!accepts("Microsoft.Storage", "storageAccounts", "2099-01-01"));
+        assert!(accepts(
+            "Microsoft.Resources",
+            "resourceGroups",
+            "2022-09-01"
+        ));
+        assert!(accepts(
+            "microsoft.resources",
+            "RESOURCEGROUPS",
+            "2024-11-01"
+        ));
+        assert!(accepts(
+            "Microsoft.Storage",
+            "storageAccounts",
+            "2023-05-01"
+        ));
+        assert!(!accepts(
+            "Microsoft.Storage",
+            "storageAccounts",
+            "2099-01-01"
+        ));
         assert!(supported("Microsoft.Nothing", "things").is_empty());
         let versions = supported("Microsoft.Resources", "subscriptions");
         assert_eq!(versions.first(), Some(&"2022-12-01"));

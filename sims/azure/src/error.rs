@@ -339,7 +339,9 @@ impl From<simkit::store::StoreError> for ArmError {
 impl From<simkit::operations::OperationError> for ArmError {
     fn from(error: simkit::operations::OperationError) -> Self {
         match error {
-            simkit::operations::OperationError::NotFound(id) => ArmError::AsyncOperationNotFound(id),
+            simkit::operations::OperationError::NotFound(id) => {
+                ArmError::AsyncOperationNotFound(id)
+            }
             other => {
                 tracing::error!(error = %other, "operation store failure");
                 ArmError::Internal

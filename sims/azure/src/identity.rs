@@ -317,7 +317,9 @@ impl Identity {
     pub fn jwks(&self) -> serde_json::Value {
         let public = self.key.public_key().as_ref();
         // An uncompressed P-256 point: 0x04, then x and y.
-        let (x, y) = public.get(1..).map_or((&[][..], &[][..]), |xy| xy.split_at(32));
+        let (x, y) = public
+            .get(1..)
+            .map_or((&[][..], &[][..]), |xy| xy.split_at(32));
         serde_json::json!({"keys": [{
             "kty": "EC", "use": "sig", "crv": "P-256", "alg": "ES256", "kid": self.kid,
             "x": B64.encode(x), "y": B64.encode(y),
@@ -364,14 +366,22 @@ mod tests {
         assert_eq!(claims.tid, "tenant-1");
         let mut forged = token.clone();
         forged.insert(token.find('.').unwrap() + 3, 'x');
-        assert_eq!(identity.verify(&forged), Err(ArmError::InvalidAuthenticationToken));
-        assert_eq!(identity.verify("a.b"), Err(ArmError::InvalidAuthenticationToken));
+        assert_eq!(
+            identity.verify(&forged),
+            Err(ArmError::InvalidAuthenticationToken)
+        );
+        assert_eq!(
+            identity.verify("a.b"),
+            Err(ArmError::InvalidAuthenticationToken)
+        );
     }
 
     #[test]
     fn an_app_keeps_the_secret_it_first_used() {
         let identity = identity();
-        identity.client_credentials("tenant-1", "app", Some("one")).unwrap();
+        identity
+            .client_credentials("tenant-1", "app", Some("one"))
+            .unwrap();
         let error = identity
             .client_credentials("tenant-1", "app", Some("two"))
             .unwrap_err();

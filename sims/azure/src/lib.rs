@@ -202,9 +202,7 @@ impl Builder {
 }
 
 fn router(azure: Arc<Azure>) -> Router {
-    Router::new()
-        .fallback(protocol::handle)
-        .with_state(azure)
+    Router::new().fallback(protocol::handle).with_state(azure)
 }
 
 /// Renders the kit's own errors (body too large, a panic) as ARM errors.

@@ -17,6 +17,9 @@ pub fn arm_timestamp(millis: i64) -> String {
 mod tests {
     #[test]
     fn seven_fractional_digits() {
-        assert_eq!(super::arm_timestamp(1_700_000_000_123), "2023-11-14T22:13:20.1230000Z");
+        assert_eq!(
+            super::arm_timestamp(1_700_000_000_123),
+            "2023-11-14T22:13:20.1230000Z"
+        );
     }
 }

@@ -35,25 +35,51 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
     let method = &incoming.method;
     // Which (namespace, resource type) the request addresses decides its api-versions.
     let (namespace, resource_type) = match lower.as_slice() {
-        ["subscriptions"] | ["subscriptions", _] => (ARM_NAMESPACE.to_string(), "subscriptions".to_string()),
+        ["subscriptions"] | ["subscriptions", _] => {
+            (ARM_NAMESPACE.to_string(), "subscriptions".to_string())
+        }
         ["tenants"] => (ARM_NAMESPACE.to_string(), "tenants".to_string()),
         ["subscriptions", _, "locations"] => (ARM_NAMESPACE.to_string(), "locations".to_string()),
         ["subscriptions", _, "providers"]
         | ["subscriptions", _, "providers", _]
-        | ["subscriptions", _, "providers", _, "register" | "unregister"] => {
-            (ARM_NAMESPACE.to_string(), "providers".to_string())
-        }
+        | [
+            "subscriptions",
+            _,
+            "providers",
+            _,
+            "register" | "unregister",
+        ] => (ARM_NAMESPACE.to_string(), "providers".to_string()),
         // A provider's own subscription-level routes: the async-operation URLs are polled with
         // the api-version of the request that started them.
-        ["subscriptions", _, "providers", namespace, "locations", _, "asyncoperations", _] => {
-            (namespace_of(namespace, &incoming.segments[3])?, "storageAccounts".to_string())
-        }
-        ["subscriptions", _, "providers", namespace, rest @ ..] => {
-            (namespace_of(namespace, &incoming.segments[3])?, type_path(rest))
-        }
-        ["subscriptions", _, "resourcegroups", _, "providers", namespace, rest @ ..] if !rest.is_empty() => {
-            (namespace_of(namespace, &incoming.segments[5])?, type_path(rest))
-        }
+        [
+            "subscriptions",
+            _,
+            "providers",
+            namespace,
+            "locations",
+            _,
+            "asyncoperations",
+            _,
+        ] => (
+            namespace_of(namespace, &incoming.segments[3])?,
+            "storageAccounts".to_string(),
+        ),
+        ["subscriptions", _, "providers", namespace, rest @ ..] => (
+            namespace_of(namespace, &incoming.segments[3])?,
+            type_path(rest),
+        ),
+        [
+            "subscriptions",
+            _,
+            "resourcegroups",
+            _,
+            "providers",
+            namespace,
+            rest @ ..,
+        ] if !rest.is_empty() => (
+            namespace_of(namespace, &incoming.segments[5])?,
+            type_path(rest),
+        ),
         ["subscriptions", _, "resourcegroups", ..] => match lower.get(4) {
             Some(&"resources") => (ARM_NAMESPACE.to_string(), "resources".to_string()),
             _ => (ARM_NAMESPACE.to_string(), "resourceGroups".to_string()),
@@ -73,7 +99,12 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
     let location = lower
         .get(3)
         .filter(|_| lower.get(2) == Some(&"resourcegroups"))
-        .and_then(|_| azure.resources.get_group(&incoming.segments[1], &incoming.segments[3]).ok())
+        .and_then(|_| {
+            azure
+                .resources
+                .get_group(&incoming.segments[1], &incoming.segments[3])
+                .ok()
+        })
         .and_then(|g| g.location)
         .unwrap_or_else(|| "eastus".to_string());
     let api_version = check_api_version(incoming, &namespace, &resource_type, &location)?;
@@ -92,7 +123,9 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
     let resources = &azure.resources;
     match (method.clone(), lower.as_slice()) {
         (Method::GET, ["subscriptions"]) => {
-            let items = keyed(resources.list_subscriptions(), |s| s.subscription_id.clone());
+            let items = keyed(resources.list_subscriptions(), |s| {
+                s.subscription_id.clone()
+            });
             paged(items, incoming)
         }
         (Method::GET, ["subscriptions", _]) => ok(&resources.get_subscription(seg(1))?, incoming),
@@ -116,7 +149,16 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
         (Method::GET, ["subscriptions", _, "providers", _]) => {
             ok(&resources.get_provider(seg(1), seg(3))?, incoming)
         }
-        (Method::POST, ["subscriptions", _, "providers", _, action @ ("register" | "unregister")]) => ok(
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "providers",
+                _,
+                action @ ("register" | "unregister"),
+            ],
+        ) => ok(
             &resources.set_registration(seg(1), seg(3), *action == "register")?,
             incoming,
         ),
@@ -126,9 +168,12 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
         }
         (Method::PUT, ["subscriptions", _, "resourcegroups", _]) => {
             let body = decode(incoming)?;
-            let (group, created) =
-                resources.create_or_update_group(&ctx, seg(1), seg(3), body)?;
-            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            let (group, created) = resources.create_or_update_group(&ctx, seg(1), seg(3), body)?;
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             Ok(json_response(status, &group, incoming))
         }
         (Method::GET, ["subscriptions", _, "resourcegroups", _]) => {
@@ -180,39 +225,96 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
             location_poll(azure, incoming, seg(3))
         }
         (_, ["subscriptions", _, "providers", "microsoft.storage", ..])
-        | (_, ["subscriptions", _, "resourcegroups", _, "providers", "microsoft.storage", ..]) => {
-            storage(azure, incoming, &ctx, &lower)
-        }
-        (_, ["subscriptions", _, "providers", ..] | ["subscriptions", _, "resourcegroups", _, "providers", ..]) => {
-            Err(ArmError::NotImplemented(format!("{} /{}", incoming.method, incoming.segments.join("/"))))
-        }
+        | (
+            _,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.storage",
+                ..,
+            ],
+        ) => storage(azure, incoming, &ctx, &lower),
+        (
+            _,
+            ["subscriptions", _, "providers", ..]
+            | ["subscriptions", _, "resourcegroups", _, "providers", ..],
+        ) => Err(ArmError::NotImplemented(format!(
+            "{} /{}",
+            incoming.method,
+            incoming.segments.join("/")
+        ))),
         (method, _) => Err(ArmError::MethodNotAllowed(method.to_string())),
     }
 }
 
 /// `Microsoft.Storage`'s routes.
-fn storage(azure: &Azure, incoming: &Incoming, ctx: &Ctx, lower: &[&str]) -> Result<Response, ArmError> {
+fn storage(
+    azure: &Azure,
+    incoming: &Incoming,
+    ctx: &Ctx,
+    lower: &[&str],
+) -> Result<Response, ArmError> {
     let seg = |i: usize| incoming.segments[i].as_str();
     let storage = &azure.storage;
     match (incoming.method.clone(), lower) {
-        (Method::POST, ["subscriptions", _, "providers", _, "checknameavailability"]) => {
-            ok(&storage.check_name_availability(seg(1), decode(incoming)?)?, incoming)
-        }
+        (Method::POST, ["subscriptions", _, "providers", _, "checknameavailability"]) => ok(
+            &storage.check_name_availability(seg(1), decode(incoming)?)?,
+            incoming,
+        ),
         (Method::GET, ["subscriptions", _, "providers", _, "storageaccounts"]) => {
             paged(storage.list(seg(1))?, incoming)
         }
-        (Method::GET, ["subscriptions", _, "providers", _, "locations", _, "asyncoperations", _]) => {
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "providers",
+                _,
+                "locations",
+                _,
+                "asyncoperations",
+                _,
+            ],
+        ) => {
             azure.resources.check_subscription(seg(1))?;
             location_poll(azure, incoming, seg(7))
         }
-        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts"]) => {
-            paged(storage.list_by_group(seg(1), seg(3))?, incoming)
-        }
-        (Method::PUT, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+            ],
+        ) => paged(storage.list_by_group(seg(1), seg(3))?, incoming),
+        (
+            Method::PUT,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+                _,
+            ],
+        ) => {
             let request = decode(incoming)?;
             match storage.begin_create(ctx, seg(1), seg(3), seg(7), request)? {
                 CreateOutcome::Updated(account) => ok(&account, incoming),
-                CreateOutcome::Accepted { operation, location } => {
+                CreateOutcome::Accepted {
+                    operation,
+                    location,
+                } => {
                     let url = format!(
                         "{}/subscriptions/{}/providers/Microsoft.Storage/locations/{}/asyncoperations/{}?monitor=true&api-version={}",
                         incoming.base_url(),
@@ -225,13 +327,48 @@ fn storage(azure: &Azure, incoming: &Incoming, ctx: &Ctx, lower: &[&str]) -> Res
                 }
             }
         }
-        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
-            ok(&storage.get_properties(seg(1), seg(3), seg(7))?, incoming)
-        }
-        (Method::PATCH, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
-            ok(&storage.update(seg(1), seg(3), seg(7), decode(incoming)?)?, incoming)
-        }
-        (Method::DELETE, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _]) => {
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+                _,
+            ],
+        ) => ok(&storage.get_properties(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::PATCH,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+                _,
+            ],
+        ) => ok(
+            &storage.update(seg(1), seg(3), seg(7), decode(incoming)?)?,
+            incoming,
+        ),
+        (
+            Method::DELETE,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+                _,
+            ],
+        ) => {
             let status = if storage.delete(seg(1), seg(3), seg(7))? {
                 StatusCode::OK
             } else {
@@ -239,12 +376,37 @@ fn storage(azure: &Azure, incoming: &Incoming, ctx: &Ctx, lower: &[&str]) -> Res
             };
             Ok(empty_response(status, incoming))
         }
-        (Method::POST, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _, "listkeys"]) => {
-            ok(&storage.list_keys(seg(1), seg(3), seg(7))?, incoming)
-        }
-        (Method::POST, ["subscriptions", _, "resourcegroups", _, "providers", _, "storageaccounts", _, "regeneratekey"]) => {
-            ok(&storage.regenerate_key(seg(1), seg(3), seg(7), decode(incoming)?)?, incoming)
-        }
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+                _,
+                "listkeys",
+            ],
+        ) => ok(&storage.list_keys(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "storageaccounts",
+                _,
+                "regeneratekey",
+            ],
+        ) => ok(
+            &storage.regenerate_key(seg(1), seg(3), seg(7), decode(incoming)?)?,
+            incoming,
+        ),
         _ => Err(ArmError::NotImplemented(format!(
             "{} /{}",
             incoming.method,
@@ -299,7 +461,8 @@ fn check_api_version(
             version: version.to_string(),
             resource_type: format!(
                 "{namespace}/{}",
-                crate::api_versions::type_spelling(namespace, resource_type).unwrap_or(resource_type)
+                crate::api_versions::type_spelling(namespace, resource_type)
+                    .unwrap_or(resource_type)
             ),
             supported,
             locations,
@@ -381,7 +544,11 @@ fn paged<T: Serialize>(items: Vec<(String, T)>, incoming: &Incoming) -> Result<R
 }
 
 /// 202 Accepted with the polling headers.
-fn accepted(incoming: &Incoming, location: Option<&str>, async_operation: Option<&str>) -> Response {
+fn accepted(
+    incoming: &Incoming,
+    location: Option<&str>,
+    async_operation: Option<&str>,
+) -> Response {
     let mut response = empty_response(StatusCode::ACCEPTED, incoming);
     let headers = response.headers_mut();
     if let Some(location) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
@@ -390,7 +557,10 @@ fn accepted(incoming: &Incoming, location: Option<&str>, async_operation: Option
     if let Some(url) = async_operation.and_then(|l| HeaderValue::from_str(l).ok()) {
         headers.insert("azure-asyncoperation", url);
     }
-    headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    headers.insert(
+        http::header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
     response
 }
 

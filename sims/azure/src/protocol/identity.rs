@@ -37,9 +37,11 @@ pub fn route(azure: &Azure, incoming: &Incoming) -> Option<Response> {
         [tenant, ".well-known", "openid-configuration"] if get => {
             Some(openid_configuration(azure, incoming, tenant, false))
         }
-        [_, "discovery", "v2.0", "keys"] | [_, "discovery", "keys"] if get => {
-            Some(json_response(StatusCode::OK, &azure.identity.jwks(), incoming))
-        }
+        [_, "discovery", "v2.0", "keys"] | [_, "discovery", "keys"] if get => Some(json_response(
+            StatusCode::OK,
+            &azure.identity.jwks(),
+            incoming,
+        )),
         [_, "oauth2", "v2.0", "token"] if post => Some(token(azure, incoming, true)),
         [_, "oauth2", "token"] if post => Some(token(azure, incoming, false)),
         _ => None,
@@ -234,8 +236,7 @@ fn token(azure: &Azure, incoming: &Incoming, v2: bool) -> Response {
                         error: "invalid_request",
                         code: 900144,
                         description:
-                            "The request body must contain the following parameter: 'scope'."
-                                .into(),
+                            "The request body must contain the following parameter: 'scope'.".into(),
                     },
                 );
             }
@@ -266,9 +267,10 @@ fn token(azure: &Azure, incoming: &Incoming, v2: bool) -> Response {
         })
     };
     let mut response = json_response(StatusCode::OK, &body, incoming);
-    response
-        .headers_mut()
-        .insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
     response
 }
 
@@ -349,7 +351,9 @@ mod tests {
     #[test]
     fn scopes_become_audiences() {
         assert_eq!(
-            super::audience_of_scope("https://management.core.windows.net//.default offline_access"),
+            super::audience_of_scope(
+                "https://management.core.windows.net//.default offline_access"
+            ),
             "https://management.core.windows.net/"
         );
         assert_eq!(

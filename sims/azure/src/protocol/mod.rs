@@ -158,7 +158,11 @@ pub fn empty_response(status: StatusCode, incoming: &Incoming) -> Response {
 }
 
 /// ARM's error body: `{"error":{"code","message"}}`.
-pub fn render_arm_error(error: &ArmError, request_headers: &HeaderMap, request_id: &str) -> Response {
+pub fn render_arm_error(
+    error: &ArmError,
+    request_headers: &HeaderMap,
+    request_id: &str,
+) -> Response {
     let (status, code, message) = error.parts();
     if status.is_server_error() {
         tracing::error!(code, %message, request_id, "answering an ARM error");

@@ -13,7 +13,6 @@
 pub mod resources;
 pub mod storage;
 
-
 use crate::error::ArmError;
 use crate::shapes::resources::GenericResourceExpanded;
 

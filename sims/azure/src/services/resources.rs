@@ -17,8 +17,8 @@ use super::{Ctx, ResourceProvider};
 use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
 use crate::shapes::resources::{
-    GenericResourceExpanded, Provider, ProviderResourceType, ResourceGroup,
-    ResourceGroupPatchable, ResourceGroupProperties,
+    GenericResourceExpanded, Provider, ProviderResourceType, ResourceGroup, ResourceGroupPatchable,
+    ResourceGroupProperties,
 };
 use crate::shapes::subscriptions::{
     Location, LocationMetadata, Subscription, SubscriptionPolicies, TenantIdDescription,
@@ -117,7 +117,11 @@ impl std::fmt::Debug for Resources {
 }
 
 fn group_key(subscription: &str, name: &str) -> String {
-    format!("{}/{}", subscription.to_ascii_lowercase(), name.to_ascii_lowercase())
+    format!(
+        "{}/{}",
+        subscription.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
 }
 
 /// ARM's resource group name rule: letters, digits, `-`, `.`, `(`, `)`, `_`, up to 90
@@ -299,7 +303,9 @@ impl Resources {
         {
             Ok(())
         } else {
-            Err(ArmError::MissingSubscriptionRegistration(namespace.to_string()))
+            Err(ArmError::MissingSubscriptionRegistration(
+                namespace.to_string(),
+            ))
         }
     }
 
@@ -307,20 +313,24 @@ impl Resources {
         let resource_types = crate::api_versions::resource_types(namespace)
             .into_iter()
             .filter(|t| !t.starts_with('{'))
-            .map(|resource_type| Box::new(ProviderResourceType {
-                resource_type: Some(resource_type.to_string()),
-                locations: Some(LOCATIONS.iter().map(|l| display_location(l)).collect()),
-                api_versions: Some(
-                    crate::api_versions::supported(namespace, resource_type)
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect(),
-                ),
-                ..Default::default()
-            }))
+            .map(|resource_type| {
+                Box::new(ProviderResourceType {
+                    resource_type: Some(resource_type.to_string()),
+                    locations: Some(LOCATIONS.iter().map(|l| display_location(l)).collect()),
+                    api_versions: Some(
+                        crate::api_versions::supported(namespace, resource_type)
+                            .into_iter()
+                            .map(str::to_string)
+                            .collect(),
+                    ),
+                    ..Default::default()
+                })
+            })
             .collect();
         Provider {
-            id: Some(format!("/subscriptions/{subscription}/providers/{namespace}")),
+            id: Some(format!(
+                "/subscriptions/{subscription}/providers/{namespace}"
+            )),
             namespace: Some(namespace.to_string()),
             registration_state: Some(self.registration_state(subscription, namespace).into()),
             registration_policy: Some("RegistrationRequired".into()),
@@ -352,7 +362,11 @@ impl Resources {
     ) -> Result<Provider, ArmError> {
         self.check_subscription(subscription)?;
         let namespace = served_namespace(namespace)?;
-        let state = if register { "Registered" } else { "Unregistered" };
+        let state = if register {
+            "Registered"
+        } else {
+            "Unregistered"
+        };
         self.registrations.insert(
             &group_key(subscription, namespace),
             Registration {
@@ -408,7 +422,9 @@ impl Resources {
             None => {
                 let _ = now;
                 let group = ResourceGroup {
-                    id: Some(format!("/subscriptions/{subscription}/resourceGroups/{name}")),
+                    id: Some(format!(
+                        "/subscriptions/{subscription}/resourceGroups/{name}"
+                    )),
                     name: Some(name.to_string()),
                     r#type: Some("Microsoft.Resources/resourceGroups".into()),
                     location: Some(location.to_string()),
@@ -460,9 +476,11 @@ impl Resources {
         self.groups
             .modify(&group_key(subscription, name), |slot| match slot {
                 None => Err(ArmError::ResourceGroupNotFound(name.to_string())),
-                Some(record) if record_deleting(record) => Err(
-                    ArmError::ResourceGroupBeingDeleted(record.group.name.clone().unwrap_or_default()),
-                ),
+                Some(record) if record_deleting(record) => {
+                    Err(ArmError::ResourceGroupBeingDeleted(
+                        record.group.name.clone().unwrap_or_default(),
+                    ))
+                }
                 Some(record) => {
                     if let Some(tags) = patch.tags {
                         record.group.tags = Some(tags);
@@ -475,7 +493,10 @@ impl Resources {
             })
     }
 
-    pub fn list_groups(&self, subscription: &str) -> Result<Vec<(String, ResourceGroup)>, ArmError> {
+    pub fn list_groups(
+        &self,
+        subscription: &str,
+    ) -> Result<Vec<(String, ResourceGroup)>, ArmError> {
         self.check_subscription(subscription)?;
         let prefix = format!("{}/", subscription.to_ascii_lowercase());
         Ok(self
@@ -487,7 +508,11 @@ impl Resources {
     }
 
     /// `DELETE`: marks the group `Deleting` and starts the work; returns the operation's ID.
-    pub fn begin_delete_group(self: &Arc<Self>, subscription: &str, name: &str) -> Result<Option<String>, ArmError> {
+    pub fn begin_delete_group(
+        self: &Arc<Self>,
+        subscription: &str,
+        name: &str,
+    ) -> Result<Option<String>, ArmError> {
         self.check_subscription(subscription)?;
         let key = group_key(subscription, name);
         let started = self.groups.modify(&key, |slot| -> Result<bool, ArmError> {
@@ -578,7 +603,10 @@ fn display_location(location: &str) -> String {
     REGIONS
         .iter()
         .find(|(name, _, _)| *name == location)
-        .map_or_else(|| location.to_string(), |(_, display, _)| display.to_string())
+        .map_or_else(
+            || location.to_string(),
+            |(_, display, _)| display.to_string(),
+        )
 }
 
 fn served_namespace(namespace: &str) -> Result<&'static str, ArmError> {

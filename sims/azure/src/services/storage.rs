@@ -151,7 +151,9 @@ impl Storage {
             CheckNameAvailabilityResult {
                 name_available: Some(false),
                 reason: Some("AlreadyExists".into()),
-                message: Some(format!("The storage account named {name} is already taken.")),
+                message: Some(format!(
+                    "The storage account named {name} is already taken."
+                )),
             }
         } else {
             CheckNameAvailabilityResult {
@@ -195,24 +197,25 @@ impl Storage {
             .as_ref()
             .and_then(|s| s.name.clone())
             .ok_or_else(|| ArmError::MissingRequiredProperty("sku".into()))?;
-        let sku = SKUS
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(&sku))
-            .ok_or(ArmError::InvalidValue {
-                property: "sku.name".into(),
-                value: sku.clone(),
-            })?;
+        let sku =
+            SKUS.iter()
+                .find(|s| s.eq_ignore_ascii_case(&sku))
+                .ok_or(ArmError::InvalidValue {
+                    property: "sku.name".into(),
+                    value: sku.clone(),
+                })?;
         let kind = request
             .kind
             .clone()
             .ok_or_else(|| ArmError::MissingRequiredProperty("kind".into()))?;
-        let kind = KINDS
-            .iter()
-            .find(|k| k.eq_ignore_ascii_case(&kind))
-            .ok_or(ArmError::InvalidValue {
-                property: "kind".into(),
-                value: kind.clone(),
-            })?;
+        let kind =
+            KINDS
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(&kind))
+                .ok_or(ArmError::InvalidValue {
+                    property: "kind".into(),
+                    value: kind.clone(),
+                })?;
         let requested = request.location.clone().ok_or(ArmError::LocationRequired)?;
         let location =
             normalise_location(&requested).ok_or_else(|| ArmError::InvalidResourceLocation {
@@ -234,7 +237,14 @@ impl Storage {
             kind: Some((*kind).to_string()),
             sku: Some(Box::new(Sku {
                 name: Some((*sku).to_string()),
-                tier: Some(if sku.starts_with("Premium") { "Premium" } else { "Standard" }.into()),
+                tier: Some(
+                    if sku.starts_with("Premium") {
+                        "Premium"
+                    } else {
+                        "Standard"
+                    }
+                    .into(),
+                ),
             })),
             properties: Some(Box::new(StorageAccountProperties {
                 provisioning_state: Some("Creating".into()),
@@ -242,8 +252,12 @@ impl Storage {
                 primary_endpoints: Some(Box::new(self.endpoints(name))),
                 primary_location: Some(location.to_string()),
                 status_of_primary: Some("available".into()),
-                access_tier: (*kind != "Storage" && *kind != "FileStorage")
-                    .then(|| properties.access_tier.clone().unwrap_or_else(|| "Hot".into())),
+                access_tier: (*kind != "Storage" && *kind != "FileStorage").then(|| {
+                    properties
+                        .access_tier
+                        .clone()
+                        .unwrap_or_else(|| "Hot".into())
+                }),
                 supports_https_traffic_only: Some(
                     properties.supports_https_traffic_only.unwrap_or(true),
                 ),
@@ -253,7 +267,9 @@ impl Storage {
                         .clone()
                         .unwrap_or_else(|| "TLS1_0".into()),
                 ),
-                allow_blob_public_access: Some(properties.allow_blob_public_access.unwrap_or(false)),
+                allow_blob_public_access: Some(
+                    properties.allow_blob_public_access.unwrap_or(false),
+                ),
                 allow_shared_key_access: properties.allow_shared_key_access,
                 is_hns_enabled: properties.is_hns_enabled,
                 key_creation_time: Some(Box::new(KeyCreationTime {
@@ -366,7 +382,12 @@ impl Storage {
         }
     }
 
-    fn record(&self, subscription: &str, group: &str, name: &str) -> Result<AccountRecord, ArmError> {
+    fn record(
+        &self,
+        subscription: &str,
+        group: &str,
+        name: &str,
+    ) -> Result<AccountRecord, ArmError> {
         self.resources.check_subscription(subscription)?;
         self.resources.get_group(subscription, group)?;
         self.accounts
@@ -407,7 +428,12 @@ impl Storage {
             if let Some(sku) = patch.sku.and_then(|s| s.name) {
                 record.account.sku = Some(Box::new(Sku {
                     tier: Some(
-                        if sku.starts_with("Premium") { "Premium" } else { "Standard" }.into(),
+                        if sku.starts_with("Premium") {
+                            "Premium"
+                        } else {
+                            "Standard"
+                        }
+                        .into(),
                     ),
                     name: Some(sku),
                 }));
@@ -449,7 +475,8 @@ impl Storage {
             .all()
             .into_iter()
             .filter(|(_, r)| {
-                r.subscription.eq_ignore_ascii_case(subscription) && r.group.eq_ignore_ascii_case(group)
+                r.subscription.eq_ignore_ascii_case(subscription)
+                    && r.group.eq_ignore_ascii_case(group)
             })
             .map(|(key, r)| (key, r.account))
             .collect())
@@ -595,7 +622,8 @@ impl ResourceProvider for Storage {
             .all()
             .into_iter()
             .filter(|(_, r)| {
-                r.subscription.eq_ignore_ascii_case(subscription) && r.group.eq_ignore_ascii_case(group)
+                r.subscription.eq_ignore_ascii_case(subscription)
+                    && r.group.eq_ignore_ascii_case(group)
             })
             .map(|(_, r)| {
                 let account = r.account;
@@ -629,7 +657,8 @@ impl ResourceProvider for Storage {
             .all()
             .into_iter()
             .filter(|(_, r)| {
-                r.subscription.eq_ignore_ascii_case(subscription) && r.group.eq_ignore_ascii_case(group)
+                r.subscription.eq_ignore_ascii_case(subscription)
+                    && r.group.eq_ignore_ascii_case(group)
             })
             .map(|(name, _)| name)
             .collect();
