@@ -24,6 +24,16 @@ fn ssm_parameters_sdk() {
 }
 
 #[test]
+fn ssm_documents_sdk() {
+    scenario(
+        "cloud-sdk",
+        "ssm-documents",
+        "boto3",
+        "aws/ssm_documents.py",
+    );
+}
+
+#[test]
 fn ssm_secrets_cli() {
     scenario("cloud-cli", "ssm-secrets", "aws CLI", "aws/ssm_cli.py");
 }

@@ -19,6 +19,8 @@
 //! | [`logs`] | the sink workload output flows into |
 //! | [`faults`] | injected errors, throttles, outages and latency |
 //! | [`body`] | reading bodies under the limit |
+//! | [`registry`] | the OCI distribution registry every provider fronts |
+//! | [`git`] | bare git repositories and smart HTTP, for the forge fakes |
 //!
 //! What this crate must not know: any provider's wire format or error shape. Providers render
 //! the kit's errors themselves through [`server::ErrorRenderer`].
@@ -28,6 +30,7 @@ pub mod body;
 pub mod clock;
 pub mod context;
 pub mod faults;
+pub mod git;
 pub mod ids;
 pub mod logs;
 pub mod operations;

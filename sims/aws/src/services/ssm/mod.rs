@@ -1,4 +1,5 @@
-//! AWS Systems Manager. Parameter Store in full: parameters (`String`, `StringList`, and
+//! AWS Systems Manager: documents, maintenance windows, patch baselines and service settings,
+//! and Parameter Store in full: parameters (`String`, `StringList`, and
 //! `SecureString` sealed through KMS in-process under the given key or `alias/aws/ssm`), their
 //! versions and history, selectors (`name:version`, `name:label`), labels, tiers and policies,
 //! paths, filters and paging, tags, and AWS's public parameters under `/aws/service/`.
@@ -10,22 +11,42 @@
 //! | [`describe`] | DescribeParameters and the filters it shares with GetParametersByPath (pure matching) |
 //! | [`names`] | parameter names, paths, selectors and ARNs (pure) |
 //! | [`public`] | the vendored `/aws/service/...` public parameters |
+//! | [`documents`] | documents, their versions and sharing |
+//! | [`document_content`] | what a document's JSON or YAML says (pure) |
+//! | [`windows`] | maintenance windows, their targets and tasks |
+//! | [`baselines`] | patch baselines, default baselines and patch groups |
+//! | [`settings`] | service settings |
+//! | [`associations`] | State Manager associations and their versions |
+//! | [`activations`] | hybrid activations |
+//! | [`opsitems`] | OpsCenter: OpsItems and OpsMetadata |
+//! | [`policies`] | resource policies on parameters and the OpsItem group |
 //! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
 //! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
 //!
 //! State: parameters by `account/region/name`, each record holding every version.
 //!
 //! Limits: there are no managed instances (Run Command and sessions answer as for an account
-//! without any); the rest of Systems Manager (documents, automation, inventory, patching,
-//! OpsCenter, maintenance windows, associations) is not implemented and answers NotImplemented. Parameter policies are stored and reported, never acted on.
+//! without any), so maintenance windows never execute and patch groups hold no instances.
+//! Associations stay `Pending` and never run. Automation, inventory and compliance are not
+//! implemented and answer NotImplemented. Parameter policies are stored and reported, never
+//! acted on.
 
+mod activations;
 mod api;
+mod associations;
+mod baselines;
 mod describe;
+mod document_content;
+mod documents;
 mod instances;
 pub mod names;
+mod opsitems;
 mod parameters;
+mod policies;
 mod public;
+mod settings;
 mod tags;
+mod windows;
 
 use std::sync::Arc;
 
@@ -121,12 +142,37 @@ pub struct Ssm {
     kit: Kit,
     kms: Arc<Kms>,
     parameters: Arc<Collection<ParameterRecord>>,
+    documents: Arc<Collection<documents::DocumentRecord>>,
+    windows: Arc<Collection<windows::WindowRecord>>,
+    baselines: Arc<Collection<baselines::BaselineRecord>>,
+    /// Patch groups' baselines, by operating system and group.
+    patch_groups: Arc<Collection<baselines::PatchGroupRecord>>,
+    /// The account's default baseline per operating system.
+    patch_settings: Arc<Collection<baselines::PatchGroupRecord>>,
+    settings: Arc<Collection<settings::SettingRecord>>,
+    associations: Arc<Collection<associations::AssociationRecord>>,
+    activations: Arc<Collection<activations::ActivationRecord>>,
+    /// Resource policies by resource ARN.
+    resource_policies: Arc<Collection<policies::PolicySet>>,
+    ops_items: Arc<Collection<opsitems::OpsItemRecord>>,
+    ops_metadata: Arc<Collection<opsitems::OpsMetadataRecord>>,
 }
 
 impl Ssm {
     pub fn new(kit: Kit, kms: Arc<Kms>) -> Result<Self, StoreError> {
         Ok(Self {
             parameters: kit.store().collection("ssm.parameters")?,
+            documents: kit.store().collection("ssm.documents")?,
+            windows: kit.store().collection("ssm.windows")?,
+            baselines: kit.store().collection("ssm.baselines")?,
+            patch_groups: kit.store().collection("ssm.patchgroups")?,
+            patch_settings: kit.store().collection("ssm.defaultbaselines")?,
+            settings: kit.store().collection("ssm.settings")?,
+            associations: kit.store().collection("ssm.associations")?,
+            activations: kit.store().collection("ssm.activations")?,
+            resource_policies: kit.store().collection("ssm.resourcepolicies")?,
+            ops_items: kit.store().collection("ssm.opsitems")?,
+            ops_metadata: kit.store().collection("ssm.opsmetadata")?,
             kms,
             kit,
         })
