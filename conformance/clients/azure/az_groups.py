@@ -1,6 +1,7 @@
 """az 2.91 against the simulator: cloud registration (metadata discovery), service-principal
 sign-in (OpenID discovery, client-credentials token), az account show, resource groups
-created, shown, tagged, listed, checked and deleted (az waits on the real async delete), ARM's
+created, shown, tagged, listed, checked and deleted (az waits on the real async delete, which
+takes the group's storage account with it), a storage account created, its keys listed, ARM's
 errors as az prints them, a wrong secret refused, and az login --identity through
 IDENTITY_ENDPOINT/IDENTITY_HEADER."""
 from common import TENANT, SUBSCRIPTION, az, az_sign_in, check, unique
@@ -32,6 +33,18 @@ az("group", "create", "-n", other, "-l", "westeurope")
 listed = {g["name"]: g["location"] for g in az("group", "list")}
 check(listed.get(name) == "eastus" and listed.get(other) == "westeurope", f"listed: {listed}")
 
+# A storage account in the group: az waits on the create operation, then reads it back.
+account_name = "azacct" + unique("x").split("-")[1]
+account = az("storage", "account", "create", "-n", account_name, "-g", name, "-l", "eastus", "--sku", "Standard_LRS")
+check(account["name"] == account_name and account["provisioningState"] == "Succeeded", f"account: {account}")
+check(account["primaryEndpoints"]["blob"] == f"https://{account_name}.blob.core.windows.net/", f"endpoints: {account}")
+keys = az("storage", "account", "keys", "list", "-n", account_name, "-g", name)
+check([k["keyName"] for k in keys] == ["key1", "key2"], f"keys: {keys}")
+check(az("storage", "account", "check-name", "--name", account_name)["reason"] == "AlreadyExists", "name taken")
+listed_resources = az("resource", "list", "-g", name)
+check([(r["name"], r["type"]) for r in listed_resources] == [(account_name, "Microsoft.Storage/storageAccounts")],
+      f"resources: {listed_resources}")
+
 az("group", "create", "-n", "bad!name", "-l", "eastus",
    expect_error="The provided resource group name 'bad!name' has these invalid characters: '!'.")
 az("group", "create", "-n", name, "-l", "westus",
@@ -43,6 +56,8 @@ az("group", "show", "-n", missing, expect_error=f"Resource group '{missing}' cou
 
 az("group", "delete", "-n", name, "--yes")
 az("group", "show", "-n", name, expect_error=f"Resource group '{name}' could not be found.")
+check(az("storage", "account", "check-name", "--name", account_name)["nameAvailable"] is True,
+      "the group's account was deleted with it")
 names = [g["name"] for g in az("group", "list")]
 check(name not in names and other in names, f"after delete: {names}")
 
