@@ -50,6 +50,8 @@ enum Command {
         forge: Forge,
         #[command(flatten)]
         server: ServerArgs,
+        #[command(flatten)]
+        gitlab: GitlabArgs,
     },
 }
 
@@ -97,6 +99,14 @@ struct CommonArgs {
     /// /_sockerless/ (all but health). Generated and printed when --strict-auth is on.
     #[arg(long, env = "SOCKERLESS_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Where workloads run: `process` (host processes), `oci` (in their images, on runc; a
+    /// workload whose image cannot be had fails), `auto` (in the image when it can be had and
+    /// runc works here, else as a host process).
+    #[arg(long, default_value = "process", env = "SOCKERLESS_WORKLOADS")]
+    workloads: simkit::runner::WorkloadsMode,
+    /// The OCI runtime binary for `--workloads oci|auto` (`runc` on PATH by default).
+    #[arg(long, env = "SOCKERLESS_OCI_RUNTIME")]
+    oci_runtime: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -128,6 +138,16 @@ struct AzureArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct GitlabArgs {
+    /// The GitLab fake's root user token (generated and printed when absent).
+    #[arg(long, env = "SOCKERLESS_GITLAB_ROOT_TOKEN")]
+    gitlab_root_token: Option<String>,
+    /// The GitLab fake's instance runner registration token (generated when absent).
+    #[arg(long, env = "SOCKERLESS_GITLAB_RUNNER_TOKEN")]
+    gitlab_runner_token: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
 struct UpArgs {
     /// Address to bind every server to.
     #[arg(long, default_value = "127.0.0.1", env = "SOCKERLESS_BIND")]
@@ -152,6 +172,8 @@ struct UpArgs {
     aws: AwsArgs,
     #[command(flatten)]
     azure: AzureArgs,
+    #[command(flatten)]
+    gitlab: GitlabArgs,
 }
 
 /// Every server `up` knows of, with its default port.
@@ -227,9 +249,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Cloud::Gcp => "gcp",
             Cloud::Azure | Cloud::Aws => unreachable!("handled above"),
         }),
+        Command::Hub {
+            forge: Forge::Gitlab,
+            server,
+            gitlab,
+        } => {
+            let port = server.port.unwrap_or(gitlabhub::DEFAULT_PORT);
+            let hub = gitlab_builder(server.bind, port, &server.common, &gitlab, None, None)
+                .start()
+                .await
+                .context("starting the GitLab fake")?;
+            print_gitlab_tokens(&hub, gitlab.gitlab_root_token.is_none());
+            hub.run_until(&mut signals).await;
+            Ok(())
+        }
         Command::Hub { forge, .. } => not_built(match forge {
             Forge::Github => "github",
-            Forge::Gitlab => "gitlab",
+            Forge::Gitlab => unreachable!("handled above"),
         }),
     }
 }
@@ -238,6 +274,57 @@ fn not_built(name: &str) -> anyhow::Result<()> {
     anyhow::bail!(
         "the {name} server is not built yet; `sockerless up` starts the servers that exist"
     )
+}
+
+fn gitlab_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    gitlab: &GitlabArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> gitlabhub::Builder {
+    let mut builder = gitlabhub::Hub::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true);
+    if let Some(token) = &gitlab.gitlab_root_token {
+        builder = builder.root_token(token.clone());
+    }
+    if let Some(token) = &gitlab.gitlab_runner_token {
+        builder = builder.runner_registration_token(token.clone());
+    }
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
+/// The tokens a GitLab user needs, when the hub generated them.
+fn print_gitlab_tokens(hub: &gitlabhub::Hub, generated: bool) {
+    if generated {
+        println!(
+            "# GitLab root token: export GITLAB_TOKEN={}",
+            hub.root_token()
+        );
+    }
+    println!(
+        "# GitLab runner registration token: {}",
+        hub.runner_registration_token()
+    );
 }
 
 fn aws_builder(
@@ -268,6 +355,13 @@ fn aws_builder(
     };
     kit.body_limit = common.body_limit;
     kit.admin_token = common.admin_token.clone();
+    if common.workloads != simkit::runner::WorkloadsMode::Process {
+        kit.runner = Some(oci_runner(
+            common,
+            kit.state_dir.as_deref(),
+            kit.clock.clone(),
+        ));
+    }
     match authority {
         Some((authority, path)) => {
             kit.authority = Some(authority);
@@ -325,6 +419,30 @@ fn print_azure_hints(azure: &sim_azure::Simulator) {
         "export IDENTITY_ENDPOINT={url}/msi/token IDENTITY_HEADER={}",
         azure.identity_header()
     );
+}
+
+/// The runner for `--workloads oci|auto`: unpacked images are cached under the state
+/// directory, or in a cache shared by stateless runs (content-addressed, so safe to share).
+fn oci_runner(
+    common: &CommonArgs,
+    state_dir: Option<&std::path::Path>,
+    clock: Arc<dyn simkit::clock::Clock>,
+) -> Arc<dyn simkit::runner::Runner> {
+    let cache_dir = match state_dir {
+        Some(dir) => dir.join("oci-cache"),
+        None => std::env::temp_dir().join("sockerless-oci-cache"),
+    };
+    let scratch_root =
+        std::env::temp_dir().join(format!("sockerless-workloads-{}", std::process::id()));
+    Arc::new(simkit::runner::OciRunner::new(
+        clock,
+        simkit::runner::OciConfig {
+            mode: common.workloads,
+            runtime: common.oci_runtime.clone(),
+            cache_dir,
+            scratch_root,
+        },
+    ))
 }
 
 async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
@@ -393,14 +511,23 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the Azure simulator")?;
 
-    let missing: Vec<String> = [
-        ("gcp", args.gcp_port),
-        ("github", args.github_port),
-        ("gitlab", args.gitlab_port),
-    ]
-    .iter()
-    .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
-    .collect();
+    let gitlab_state = args.common.state_dir.as_ref().map(|dir| dir.join("gitlab"));
+    let gitlab = gitlab_builder(
+        args.bind,
+        port_of("gitlab", args.gitlab_port),
+        &args.common,
+        &args.gitlab,
+        gitlab_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the GitLab fake")?;
+
+    let missing: Vec<String> = [("gcp", args.gcp_port), ("github", args.github_port)]
+        .iter()
+        .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
+        .collect();
     println!("# Sockerless is up. Point your clients at it:");
     println!("export AWS_ENDPOINT_URL={}", aws.url());
     println!(
@@ -408,6 +535,8 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         args.aws.region
     );
     print_azure_hints(&azure);
+    println!("export GITLAB_URL={}", gitlab.url());
+    print_gitlab_tokens(&gitlab, args.gitlab.gitlab_root_token.is_none());
     println!("export SOCKERLESS_CA={}", ca_path.display());
     if let Some(token) = aws.admin_token() {
         println!("export SOCKERLESS_ADMIN_TOKEN={token}");
@@ -425,6 +554,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     signals.recv().await;
     aws.shutdown().await;
     azure.shutdown().await;
+    gitlab.shutdown().await;
     drop(temp);
     Ok(())
 }

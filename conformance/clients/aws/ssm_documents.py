@@ -220,4 +220,10 @@ check(keys == ["b", "c", "d"], f"metadata paged by key: {keys}")
 ssm.delete_ops_metadata(OpsMetadataArn=meta_arn)
 expect_code("OpsMetadataNotFoundException", ssm.get_ops_metadata, OpsMetadataArn=meta_arn)
 
+# Managed nodes: none here, so node-scoped calls get SSM's instance error and listings are empty.
+expect_code("InvalidInstanceId", ssm.put_inventory, InstanceId="i-0123456789abcdef0",
+            Items=[{"TypeName": "Custom:App", "SchemaVersion": "1.0", "CaptureTime": "2026-01-01T00:00:00Z", "Content": [{"a": "b"}]}])
+expect_code("InvalidInstanceId", ssm.describe_instance_patches, InstanceId="i-0123456789abcdef0")
+check(ssm.get_inventory()["Entities"] == [] and ssm.list_nodes()["Nodes"] == [], "no managed nodes")
+
 done("ssm_documents")

@@ -200,6 +200,8 @@ impl Aws {
             lambda.clone(),
             s3,
         ];
+        let images = ecr.clone();
+        ecs.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
             secrets_manager: secretsmanager,
             ssm,

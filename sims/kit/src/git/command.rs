@@ -26,7 +26,11 @@ pub(super) fn git_at(dir: &Path) -> Command {
 
 /// Runs a command to completion; a non-zero exit is an error carrying git's stderr.
 pub(super) fn run(mut command: Command, what: &str) -> Result<Output, GitError> {
-    let output = command.output()?;
+    checked(command.output()?, what)
+}
+
+/// The output of a command that succeeded; an error carrying git's stderr otherwise.
+fn checked(output: Output, what: &str) -> Result<Output, GitError> {
     if output.status.success() {
         Ok(output)
     } else {
@@ -66,14 +70,7 @@ pub(super) fn run_with_input(
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output()?;
     let _ = writer.join();
-    if output.status.success() {
-        Ok(output)
-    } else {
-        Err(GitError::Command {
-            command: what.to_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        })
-    }
+    checked(output, what)
 }
 
 /// Stdout as a string, without the trailing newline.

@@ -4,9 +4,11 @@
 //! [`ExitStatus`]: the code the process exited with, or Docker's `128 + signal`.
 //!
 //! Runners: [`process`] (a host process in a scratch directory, confined as far as the machine
-//! allows: see its docs and [`Runner::isolation`]). Runners that honour the image (oci, wasm)
-//! come behind the same trait.
+//! allows: see its docs and [`Runner::isolation`]) and [`oci`] (in the workload's image, on
+//! runc, falling back to `process` under `--workloads auto`). [`Workload::runner`] says which
+//! one ran a workload.
 
+pub mod oci;
 pub mod process;
 
 use std::collections::BTreeMap;
@@ -17,7 +19,50 @@ use tokio::sync::{mpsc, watch};
 
 use crate::logs::LogSink;
 
+pub use oci::{OciConfig, OciRunner, WorkloadsMode};
 pub use process::ProcessRunner;
+
+/// The image a workload names, and the definition's overrides of its config.
+#[derive(Clone)]
+pub struct WorkloadImage {
+    /// As the definition names it, for messages.
+    pub reference: String,
+    /// Where the simulator found it, or why it cannot be had.
+    pub located: Result<LocatedImage, String>,
+    /// The definition's entrypoint, replacing the image's (and dropping its command).
+    pub entrypoint: Option<Vec<String>>,
+    /// The definition's command, replacing the image's.
+    pub command: Option<Vec<String>>,
+    /// The definition's working directory, replacing the image's.
+    pub working_dir: Option<String>,
+}
+
+impl std::fmt::Debug for WorkloadImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkloadImage")
+            .field("reference", &self.reference)
+            .field(
+                "located",
+                &self.located.as_ref().map(|l| &l.manifest_digest),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// An image found in a store.
+#[derive(Clone)]
+pub struct LocatedImage {
+    pub store: Arc<dyn oci::image::ImageStore>,
+    pub manifest_digest: String,
+}
+
+/// A host directory bound into a container (volumes, EFS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadMount {
+    pub source: std::path::PathBuf,
+    pub destination: String,
+    pub read_only: bool,
+}
 
 /// What to run.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +83,12 @@ pub struct WorkloadSpec {
     /// The container asked for a read-only root file system. A runner that cannot give one
     /// refuses to start the workload rather than run it writable.
     pub read_only_root: bool,
+    /// The image to run in, for runners that honour images; the process runner ignores it.
+    pub image: Option<WorkloadImage>,
+    /// Host directories bound into the container (runners with images).
+    pub mounts: Vec<WorkloadMount>,
+    /// The container's host name (runners with images); a short ID when absent.
+    pub hostname: Option<String>,
 }
 
 /// What a runner does to keep workloads from the simulator, from each other and from
@@ -69,6 +120,8 @@ pub enum ExitReason {
     TimedOut,
     /// The process could not be started at all.
     SpawnFailed { message: String },
+    /// The workload's image could not be had (not found, unreadable, or unpackable).
+    PullFailed { message: String },
 }
 
 /// How a workload ended.
@@ -124,6 +177,7 @@ pub struct Workload {
 
 #[derive(Debug)]
 struct WorkloadInner {
+    runner: &'static str,
     pid: Option<u32>,
     started_at: SystemTime,
     control: mpsc::UnboundedSender<Control>,
@@ -132,6 +186,7 @@ struct WorkloadInner {
 
 impl Workload {
     pub(crate) fn new(
+        runner: &'static str,
         pid: Option<u32>,
         started_at: SystemTime,
         control: mpsc::UnboundedSender<Control>,
@@ -139,12 +194,26 @@ impl Workload {
     ) -> Self {
         Self {
             inner: Arc::new(WorkloadInner {
+                runner,
                 pid,
                 started_at,
                 control,
                 exit,
             }),
         }
+    }
+
+    /// A workload that ended before it started.
+    pub(crate) fn ended(runner: &'static str, status: ExitStatus) -> Self {
+        let (control, _) = mpsc::unbounded_channel();
+        let started_at = status.started_at;
+        let (_, exit) = watch::channel(Some(status));
+        Self::new(runner, None, started_at, control, exit)
+    }
+
+    /// Which runner ran it: `process` or `oci`.
+    pub fn runner(&self) -> &'static str {
+        self.inner.runner
     }
 
     /// The host process ID, if there is a process.

@@ -28,11 +28,11 @@
 //! grace period. When the first process exits, anything it left running is killed, as a
 //! container ends with its init process.
 
-mod cgroup;
-mod confine;
+pub(crate) mod cgroup;
+pub(crate) mod confine;
 mod watchdog;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -122,7 +122,7 @@ impl ProcessRunner {
             started_at: now,
             finished_at: now,
         }));
-        Workload::new(None, now, control, exit)
+        Workload::new("process", None, now, control, exit)
     }
 
     fn refused(&self, message: String) -> Workload {
@@ -158,7 +158,7 @@ impl ProcessRunner {
                 finished_at: clock.now(),
             }));
         });
-        Workload::new(None, started_at, control_tx, exit)
+        Workload::new("process", None, started_at, control_tx, exit)
     }
 }
 
@@ -168,25 +168,55 @@ impl Drop for ProcessRunner {
     }
 }
 
-#[async_trait::async_trait]
-impl Runner for ProcessRunner {
-    async fn start(
-        &self,
-        spec: WorkloadSpec,
-        sink: Arc<dyn LogSink>,
-    ) -> Result<Workload, RunnerError> {
-        let Some((program, args)) = spec.argv.split_first() else {
-            return Ok(self.idle(&spec));
-        };
-        let user = match confine::resolve_user(spec.user.as_deref(), self.as_root) {
-            Ok(user) => user,
-            Err(message) => return Ok(self.refused(message)),
-        };
-        if spec.read_only_root && !self.as_root {
-            return Ok(self.refused(
-                "the process runner can give a container a read-only root file system only when the simulator runs as root".into(),
-            ));
+/// A host command ready to run under the process runner's supervision: the process runner's
+/// own workloads, and the `oci` runner's `runc run`.
+pub(crate) struct Launch {
+    pub name: String,
+    pub program: String,
+    pub args: Vec<String>,
+    /// The whole environment: nothing of the simulator's is inherited.
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+    pub timeout: Option<Duration>,
+    pub stop_grace: Duration,
+    pub user: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+    pub read_only_root: bool,
+    /// An overlay mounted in a mount namespace of the command's own before it executes, so the
+    /// mount goes away with the command however the simulator ends.
+    pub overlay: Option<Arc<confine::Overlay>>,
+    /// Which runner this is for, as [`Workload::runner`] reports it.
+    pub runner: &'static str,
+}
+
+/// What [`ProcessRunner::prepare`] made for one workload: its number, scratch directory (owned
+/// by the workload's user) and cgroup.
+pub(crate) struct Prepared {
+    pub id: u64,
+    pub scratch: PathBuf,
+    cgroup: Option<WorkloadCgroup>,
+}
+
+impl Prepared {
+    /// The workload cgroup's directory, if it has one.
+    pub fn cgroup_dir(&self) -> Option<&std::path::Path> {
+        self.cgroup.as_ref().map(WorkloadCgroup::dir)
+    }
+
+    /// Removes what was made, for a workload that will not be launched.
+    pub async fn discard(self) {
+        if let Some(cgroup) = self.cgroup {
+            cgroup.end().await;
         }
+        let _ = tokio::fs::remove_dir_all(&self.scratch).await;
+    }
+}
+
+impl ProcessRunner {
+    /// Makes a workload's scratch directory (mode 0700, owned by `owner`) and its cgroup.
+    pub(crate) async fn prepare(
+        &self,
+        owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+    ) -> Result<Prepared, RunnerError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let scratch = self
             .scratch_root
@@ -197,7 +227,7 @@ impl Runner for ProcessRunner {
         tokio::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o700))
             .await
             .map_err(RunnerError::Scratch)?;
-        if let Some((uid, gid)) = user {
+        if let Some((uid, gid)) = owner {
             chown(&scratch, Some(uid), Some(gid))
                 .map_err(|errno| RunnerError::Scratch(errno.into()))?;
         }
@@ -211,16 +241,34 @@ impl Runner for ProcessRunner {
             },
             None => None,
         };
+        Ok(Prepared {
+            id,
+            scratch,
+            cgroup,
+        })
+    }
 
-        let mut command = tokio::process::Command::new(program);
+    /// Runs `launch` in `prepared`'s cgroup and supervises it: output to `sink` line by line,
+    /// stop and kill, timeout, and the removal of the scratch directory and cgroup at the end.
+    pub(crate) async fn launch(
+        &self,
+        prepared: Prepared,
+        launch: Launch,
+        sink: Arc<dyn LogSink>,
+    ) -> Workload {
+        let Prepared {
+            id,
+            scratch,
+            cgroup,
+        } = prepared;
+        let program = launch.program.clone();
+        let launch_runner = launch.runner;
+        let mut command = tokio::process::Command::new(&launch.program);
         command
-            .args(args)
+            .args(&launch.args)
             .env_clear()
-            .env("PATH", DEFAULT_PATH)
-            .env("HOME", &scratch)
-            .env("TMPDIR", &scratch)
-            .envs(&spec.env)
-            .current_dir(&scratch)
+            .envs(launch.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&launch.cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -230,9 +278,10 @@ impl Runner for ProcessRunner {
             &mut command,
             Confinement {
                 cgroup_procs: cgroup.as_ref().map(WorkloadCgroup::procs_fd),
-                read_only_root: spec.read_only_root,
-                user,
+                read_only_root: launch.read_only_root,
+                user: launch.user,
                 parent: Pid::this(),
+                overlay: launch.overlay.clone(),
             },
         );
         let mut child = match command.spawn() {
@@ -255,7 +304,7 @@ impl Runner for ProcessRunner {
                     }
                     _ => format!("exec: \"{program}\": {error}"),
                 };
-                return Ok(self.finished(code, ExitReason::SpawnFailed { message }));
+                return self.finished(code, ExitReason::SpawnFailed { message });
             }
         };
         let started_at = self.clock.now();
@@ -285,7 +334,9 @@ impl Runner for ProcessRunner {
         let (exit_tx, exit) = watch::channel(None);
         let clock = self.clock.clone();
         let live = self.live.clone();
-        let name = spec.name.clone();
+        let name = launch.name.clone();
+        let timeout_limit = launch.timeout;
+        let stop_grace = launch.stop_grace;
         let kill_tree = {
             let cgroup_dir = cgroup.as_ref().map(|c| c.dir().to_path_buf());
             move || {
@@ -299,16 +350,16 @@ impl Runner for ProcessRunner {
         };
         tokio::spawn(async move {
             // As `docker stop` does: SIGTERM to the first process only (a shell decides what
-            // its children get), SIGKILL to the whole tree. ESRCH means the target is already
-            // gone, which is what we wanted.
+            // its children get; `runc run` passes it to the container's first process),
+            // SIGKILL to the whole tree. ESRCH means the target is already gone, which is what
+            // we wanted.
             let terminate = || {
                 if let Some(group) = group {
                     let _ = nix::sys::signal::kill(Pid::from_raw(group), Signal::SIGTERM);
                 }
             };
-            let mut timeout: Option<Pin<Box<tokio::time::Sleep>>> = spec
-                .timeout
-                .map(|limit| Box::pin(tokio::time::sleep(limit)));
+            let mut timeout: Option<Pin<Box<tokio::time::Sleep>>> =
+                timeout_limit.map(|limit| Box::pin(tokio::time::sleep(limit)));
             let mut kill_at: Option<Pin<Box<tokio::time::Sleep>>> = None;
             let mut reason = ExitReason::Exited;
             let status = loop {
@@ -329,7 +380,7 @@ impl Runner for ProcessRunner {
                         timeout = None;
                         reason = ExitReason::TimedOut;
                         terminate();
-                        kill_at.get_or_insert_with(|| Box::pin(tokio::time::sleep(spec.stop_grace)));
+                        kill_at.get_or_insert_with(|| Box::pin(tokio::time::sleep(stop_grace)));
                     }
                     () = async { kill_at.as_mut().expect("guarded").await }, if kill_at.is_some() => {
                         kill_at = None;
@@ -364,7 +415,50 @@ impl Runner for ProcessRunner {
                 finished_at: clock.now(),
             }));
         });
-        Ok(Workload::new(pid, started_at, control_tx, exit))
+        Workload::new(launch_runner, pid, started_at, control_tx, exit)
+    }
+}
+
+#[async_trait::async_trait]
+impl Runner for ProcessRunner {
+    async fn start(
+        &self,
+        spec: WorkloadSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        let Some((program, args)) = spec.argv.split_first() else {
+            return Ok(self.idle(&spec));
+        };
+        let user = match confine::resolve_user(spec.user.as_deref(), self.as_root) {
+            Ok(user) => user,
+            Err(message) => return Ok(self.refused(message)),
+        };
+        if spec.read_only_root && !self.as_root {
+            return Ok(self.refused(
+                "the process runner can give a container a read-only root file system only when the simulator runs as root".into(),
+            ));
+        }
+        let prepared = self.prepare(user).await?;
+        let scratch = prepared.scratch.clone();
+        let mut env: BTreeMap<String, String> = BTreeMap::new();
+        env.insert("PATH".into(), DEFAULT_PATH.into());
+        env.insert("HOME".into(), scratch.display().to_string());
+        env.insert("TMPDIR".into(), scratch.display().to_string());
+        env.extend(spec.env.clone());
+        let launch = Launch {
+            name: spec.name.clone(),
+            program: program.clone(),
+            args: args.to_vec(),
+            env: env.into_iter().collect(),
+            cwd: scratch,
+            timeout: spec.timeout,
+            stop_grace: spec.stop_grace,
+            user,
+            read_only_root: spec.read_only_root,
+            overlay: None,
+            runner: "process",
+        };
+        Ok(self.launch(prepared, launch, sink).await)
     }
 
     fn shutdown(&self) {

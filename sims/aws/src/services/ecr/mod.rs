@@ -27,6 +27,7 @@ mod api;
 mod images;
 mod layers;
 mod lifecycle;
+mod pull;
 mod registry;
 mod repositories;
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use simkit::logs::{DiscardSink, LogLine, LogSink};
-use simkit::runner::{ExitReason, ExitStatus, Workload, WorkloadSpec};
+use simkit::runner::{ExitReason, ExitStatus, Workload, WorkloadImage, WorkloadSpec};
 use tokio::sync::watch;
 
 use super::{Ecs, EcsError, lock};
@@ -46,6 +46,13 @@ pub(super) struct ContainerPlan {
     pub read_only_root: bool,
     /// A feature the simulator cannot provide: the task fails to start with this reason.
     pub unsupported: Option<String>,
+    /// The container's `image`, and the definition's overrides of its config.
+    pub image: Option<String>,
+    pub entry_point: Option<Vec<String>>,
+    pub command: Option<Vec<String>>,
+    pub working_directory: Option<String>,
+    /// The task's volumes bound at the container's mount points.
+    pub mounts: Vec<simkit::runner::WorkloadMount>,
 }
 
 #[derive(Debug, Clone)]
@@ -244,20 +251,44 @@ impl Ecs {
                 stop_grace: container.stop_grace,
                 user: container.user.clone(),
                 read_only_root: container.read_only_root,
+                image: container.image.as_ref().map(|reference| WorkloadImage {
+                    reference: reference.clone(),
+                    located: self.locate_image(reference),
+                    entrypoint: container.entry_point.clone(),
+                    command: container.command.clone(),
+                    working_dir: container.working_directory.clone(),
+                }),
+                mounts: container.mounts.clone(),
+                hostname: None,
             };
             let failure = match self.kit.runner().start(spec, sink).await {
-                Ok(workload) => match workload.exit_status() {
-                    Some(ExitStatus {
-                        reason: ExitReason::SpawnFailed { message },
-                        ..
-                    }) => Some(format!(
-                        "CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {message}: unknown"
-                    )),
-                    _ => {
-                        workloads.push(workload);
-                        None
+                Ok(workload) => {
+                    let runner = workload.runner();
+                    tracing::info!(task = %plan.task_id, container = %container.name, runner, "container started");
+                    if let Err(error) = self.tasks.update(&plan.key, |record| {
+                        record
+                            .runners
+                            .insert(container.name.clone(), runner.to_string());
+                    }) {
+                        tracing::error!(%error, "could not record a container's runner");
                     }
-                },
+                    match workload.exit_status() {
+                        Some(ExitStatus {
+                            reason: ExitReason::SpawnFailed { message },
+                            ..
+                        }) => Some(format!(
+                            "CannotStartContainerError: ResourceInitializationError: failed to create new container runtime task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {message}: unknown"
+                        )),
+                        Some(ExitStatus {
+                            reason: ExitReason::PullFailed { message },
+                            ..
+                        }) => Some(format!("CannotPullContainerError: {message}")),
+                        _ => {
+                            workloads.push(workload);
+                            None
+                        }
+                    }
+                }
                 Err(error) => Some(format!("ResourceInitializationError: {error}")),
             };
             if let Some(reason) = failure {

@@ -297,7 +297,14 @@ pub struct Ecs {
     lifecycle_ended: tokio::sync::Notify,
     /// Where container `secrets` are read from (see [`secrets`]).
     secret_sources: OnceLock<secrets::SecretSources>,
+    /// Where task containers' images are found (ECR), for runners that run images.
+    image_locator: OnceLock<ImageLocator>,
 }
+
+/// Finds an image by its reference, or says why it cannot be had (the tail of
+/// `CannotPullContainerError`).
+pub type ImageLocator =
+    Arc<dyn Fn(&str) -> Result<simkit::runner::LocatedImage, String> + Send + Sync>;
 
 impl Ecs {
     pub fn new(
@@ -352,6 +359,7 @@ impl Ecs {
             endpoint: OnceLock::new(),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
             secret_sources: OnceLock::new(),
+            image_locator: OnceLock::new(),
             lifecycle_ended: tokio::sync::Notify::new(),
         });
         ecs.abandon_tasks_of_a_previous_run()?;

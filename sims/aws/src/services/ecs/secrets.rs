@@ -54,6 +54,21 @@ fn json_value(text: &str, key: &str) -> Option<String> {
 }
 
 impl Ecs {
+    /// Connects the registry task containers' images are found in.
+    pub fn connect_image_locator(&self, locator: super::ImageLocator) {
+        let _ = self.image_locator.set(locator);
+    }
+
+    /// Where `image` is, or why it cannot be had.
+    pub(super) fn locate_image(&self, image: &str) -> Result<simkit::runner::LocatedImage, String> {
+        match self.image_locator.get() {
+            Some(locate) => locate(image),
+            None => Err(format!(
+                "pull image manifest has been retried 5 time(s): failed to resolve ref {image}: no registry is connected"
+            )),
+        }
+    }
+
     /// Connects the services container secrets are read from.
     pub fn connect_secret_sources(&self, sources: SecretSources) {
         let _ = self.secret_sources.set(sources);

@@ -33,6 +33,9 @@ pub struct TaskRecord {
     /// Until when scale-in protection holds (milliseconds), if it was turned on.
     pub protected_until: Option<i64>,
     pub task: Task,
+    /// Which workload runner ran each container (`process` or `oci`), by container name.
+    #[serde(default)]
+    pub runners: std::collections::BTreeMap<String, String>,
 }
 
 impl TaskRecord {
@@ -447,6 +450,7 @@ impl Ecs {
                     service: launch.service.clone(),
                     protected_until: None,
                     task: task.clone(),
+                    runners: Default::default(),
                 },
             )?;
             self.start_lifecycle(plan);
@@ -671,15 +675,30 @@ impl Ecs {
                     .and_then(|directories| Ecs::mount_variables(definition, directories));
                 let command = container_override
                     .and_then(|o| o.command.clone())
-                    .or_else(|| definition.command.clone())
-                    .unwrap_or_default();
+                    .or_else(|| definition.command.clone());
                 let argv: Vec<String> = definition
                     .entry_point
                     .clone()
                     .unwrap_or_default()
                     .into_iter()
-                    .chain(command)
+                    .chain(command.clone().unwrap_or_default())
                     .collect();
+                let bind_mounts: Vec<simkit::runner::WorkloadMount> = match &volumes {
+                    Ok(directories) => definition
+                        .mount_points
+                        .iter()
+                        .flatten()
+                        .filter_map(|mount| {
+                            let source = directories.get(mount.source_volume.as_deref()?)?;
+                            Some(simkit::runner::WorkloadMount {
+                                source: source.clone(),
+                                destination: mount.container_path.clone()?,
+                                read_only: mount.read_only.unwrap_or(false),
+                            })
+                        })
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
                 let token = format!("{task_id}-{}", self.kit.ids().hex(8));
                 lock(&self.metadata_tokens).insert(token.clone(), (key.to_string(), name.clone()));
                 let mut env = BTreeMap::new();
@@ -748,6 +767,11 @@ impl Ecs {
                     user: definition.user.clone(),
                     read_only_root: definition.readonly_root_filesystem.unwrap_or(false),
                     unsupported,
+                    image: definition.image.clone(),
+                    entry_point: definition.entry_point.clone(),
+                    command,
+                    working_directory: definition.working_directory.clone(),
+                    mounts: bind_mounts,
                 }
             })
             .collect();

@@ -479,6 +479,9 @@ impl Environments {
             stop_grace: Duration::from_millis(500),
             user: None,
             read_only_root: false,
+            image: None,
+            mounts: Vec::new(),
+            hostname: None,
         };
         let sink_for_runner: Arc<dyn LogSink> = sink.clone();
         let workload = self

@@ -10,7 +10,7 @@ use sim_aws_shapes::ssm::{
 };
 
 use super::{Ssm, SsmError};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// How long an activation lasts when its creator gives no expiration: 24 hours.
 const DEFAULT_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
@@ -98,9 +98,7 @@ impl Ssm {
             })
             .map(|a| (a.activation_id.clone().unwrap_or_default(), a))
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(DescribeActivationsResult {
             activation_list: Some(page.items),
             next_token: page.next,

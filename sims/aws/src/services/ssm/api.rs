@@ -15,53 +15,68 @@ use sim_aws_shapes::ssm::{
     DeleteOpsMetadataRequest, DeleteOpsMetadataResult, DeleteParameterRequest,
     DeleteParameterResult, DeleteParametersRequest, DeleteParametersResult,
     DeletePatchBaselineRequest, DeletePatchBaselineResult, DeleteResourcePolicyRequest,
-    DeleteResourcePolicyResponse, DeregisterPatchBaselineForPatchGroupRequest,
+    DeleteResourcePolicyResponse, DeregisterManagedInstanceRequest,
+    DeregisterManagedInstanceResult, DeregisterPatchBaselineForPatchGroupRequest,
     DeregisterPatchBaselineForPatchGroupResult, DeregisterTargetFromMaintenanceWindowRequest,
     DeregisterTargetFromMaintenanceWindowResult, DeregisterTaskFromMaintenanceWindowRequest,
     DeregisterTaskFromMaintenanceWindowResult, DescribeActivationsRequest,
     DescribeActivationsResult, DescribeAssociationExecutionsRequest,
     DescribeAssociationExecutionsResult, DescribeAssociationRequest, DescribeAssociationResult,
     DescribeDocumentPermissionRequest, DescribeDocumentPermissionResponse, DescribeDocumentRequest,
-    DescribeDocumentResult, DescribeInstanceInformationRequest, DescribeInstanceInformationResult,
-    DescribeMaintenanceWindowExecutionsRequest, DescribeMaintenanceWindowExecutionsResult,
-    DescribeMaintenanceWindowTargetsRequest, DescribeMaintenanceWindowTargetsResult,
-    DescribeMaintenanceWindowTasksRequest, DescribeMaintenanceWindowTasksResult,
-    DescribeMaintenanceWindowsForTargetRequest, DescribeMaintenanceWindowsForTargetResult,
-    DescribeMaintenanceWindowsRequest, DescribeMaintenanceWindowsResult, DescribeOpsItemsRequest,
-    DescribeOpsItemsResponse, DescribeParametersRequest, DescribeParametersResult,
-    DescribePatchBaselinesRequest, DescribePatchBaselinesResult, DescribePatchGroupStateRequest,
-    DescribePatchGroupStateResult, DescribePatchGroupsRequest, DescribePatchGroupsResult,
-    DescribeSessionsRequest, DescribeSessionsResponse, GetCommandInvocationRequest,
-    GetCommandInvocationResult, GetConnectionStatusRequest, GetConnectionStatusResponse,
-    GetDefaultPatchBaselineRequest, GetDefaultPatchBaselineResult, GetDocumentRequest,
-    GetDocumentResult, GetMaintenanceWindowRequest, GetMaintenanceWindowResult,
-    GetMaintenanceWindowTaskRequest, GetMaintenanceWindowTaskResult, GetOpsItemRequest,
-    GetOpsItemResponse, GetOpsMetadataRequest, GetOpsMetadataResult, GetParameterHistoryRequest,
-    GetParameterHistoryResult, GetParameterRequest, GetParameterResult, GetParametersByPathRequest,
-    GetParametersByPathResult, GetParametersRequest, GetParametersResult,
-    GetPatchBaselineForPatchGroupRequest, GetPatchBaselineForPatchGroupResult,
+    DescribeDocumentResult, DescribeEffectiveInstanceAssociationsRequest,
+    DescribeEffectiveInstanceAssociationsResult, DescribeInstanceAssociationsStatusRequest,
+    DescribeInstanceAssociationsStatusResult, DescribeInstanceInformationRequest,
+    DescribeInstanceInformationResult, DescribeInstancePatchStatesForPatchGroupRequest,
+    DescribeInstancePatchStatesForPatchGroupResult, DescribeInstancePatchStatesRequest,
+    DescribeInstancePatchStatesResult, DescribeInstancePatchesRequest,
+    DescribeInstancePatchesResult, DescribeInstancePropertiesRequest,
+    DescribeInstancePropertiesResult, DescribeInventoryDeletionsRequest,
+    DescribeInventoryDeletionsResult, DescribeMaintenanceWindowExecutionsRequest,
+    DescribeMaintenanceWindowExecutionsResult, DescribeMaintenanceWindowTargetsRequest,
+    DescribeMaintenanceWindowTargetsResult, DescribeMaintenanceWindowTasksRequest,
+    DescribeMaintenanceWindowTasksResult, DescribeMaintenanceWindowsForTargetRequest,
+    DescribeMaintenanceWindowsForTargetResult, DescribeMaintenanceWindowsRequest,
+    DescribeMaintenanceWindowsResult, DescribeOpsItemsRequest, DescribeOpsItemsResponse,
+    DescribeParametersRequest, DescribeParametersResult, DescribePatchBaselinesRequest,
+    DescribePatchBaselinesResult, DescribePatchGroupStateRequest, DescribePatchGroupStateResult,
+    DescribePatchGroupsRequest, DescribePatchGroupsResult, DescribeSessionsRequest,
+    DescribeSessionsResponse, GetCommandInvocationRequest, GetCommandInvocationResult,
+    GetConnectionStatusRequest, GetConnectionStatusResponse, GetDefaultPatchBaselineRequest,
+    GetDefaultPatchBaselineResult, GetDeployablePatchSnapshotForInstanceRequest,
+    GetDeployablePatchSnapshotForInstanceResult, GetDocumentRequest, GetDocumentResult,
+    GetInventoryRequest, GetInventoryResult, GetMaintenanceWindowRequest,
+    GetMaintenanceWindowResult, GetMaintenanceWindowTaskRequest, GetMaintenanceWindowTaskResult,
+    GetOpsItemRequest, GetOpsItemResponse, GetOpsMetadataRequest, GetOpsMetadataResult,
+    GetParameterHistoryRequest, GetParameterHistoryResult, GetParameterRequest, GetParameterResult,
+    GetParametersByPathRequest, GetParametersByPathResult, GetParametersRequest,
+    GetParametersResult, GetPatchBaselineForPatchGroupRequest, GetPatchBaselineForPatchGroupResult,
     GetPatchBaselineRequest, GetPatchBaselineResult, GetResourcePoliciesRequest,
     GetResourcePoliciesResponse, GetServiceSettingRequest, GetServiceSettingResult,
     LabelParameterVersionRequest, LabelParameterVersionResult, ListAssociationVersionsRequest,
     ListAssociationVersionsResult, ListAssociationsRequest, ListAssociationsResult,
     ListCommandInvocationsRequest, ListCommandInvocationsResult, ListCommandsRequest,
-    ListCommandsResult, ListDocumentVersionsRequest, ListDocumentVersionsResult,
-    ListDocumentsRequest, ListDocumentsResult, ListOpsMetadataRequest, ListOpsMetadataResult,
-    ListTagsForResourceRequest, ListTagsForResourceResult, ModifyDocumentPermissionRequest,
-    ModifyDocumentPermissionResponse, PutParameterRequest, PutParameterResult,
-    PutResourcePolicyRequest, PutResourcePolicyResponse, RegisterDefaultPatchBaselineRequest,
-    RegisterDefaultPatchBaselineResult, RegisterPatchBaselineForPatchGroupRequest,
-    RegisterPatchBaselineForPatchGroupResult, RegisterTargetWithMaintenanceWindowRequest,
-    RegisterTargetWithMaintenanceWindowResult, RegisterTaskWithMaintenanceWindowRequest,
-    RegisterTaskWithMaintenanceWindowResult, RemoveTagsFromResourceRequest,
-    RemoveTagsFromResourceResult, ResetServiceSettingRequest, ResetServiceSettingResult,
-    ResumeSessionRequest, ResumeSessionResponse, SendCommandRequest, SendCommandResult,
-    StartSessionRequest, StartSessionResponse, UnlabelParameterVersionRequest,
+    ListCommandsResult, ListComplianceItemsRequest, ListComplianceItemsResult,
+    ListComplianceSummariesRequest, ListComplianceSummariesResult, ListDocumentVersionsRequest,
+    ListDocumentVersionsResult, ListDocumentsRequest, ListDocumentsResult,
+    ListInventoryEntriesRequest, ListInventoryEntriesResult, ListNodesRequest, ListNodesResult,
+    ListOpsMetadataRequest, ListOpsMetadataResult, ListResourceComplianceSummariesRequest,
+    ListResourceComplianceSummariesResult, ListTagsForResourceRequest, ListTagsForResourceResult,
+    ModifyDocumentPermissionRequest, ModifyDocumentPermissionResponse, PutComplianceItemsRequest,
+    PutComplianceItemsResult, PutInventoryRequest, PutInventoryResult, PutParameterRequest,
+    PutParameterResult, PutResourcePolicyRequest, PutResourcePolicyResponse,
+    RegisterDefaultPatchBaselineRequest, RegisterDefaultPatchBaselineResult,
+    RegisterPatchBaselineForPatchGroupRequest, RegisterPatchBaselineForPatchGroupResult,
+    RegisterTargetWithMaintenanceWindowRequest, RegisterTargetWithMaintenanceWindowResult,
+    RegisterTaskWithMaintenanceWindowRequest, RegisterTaskWithMaintenanceWindowResult,
+    RemoveTagsFromResourceRequest, RemoveTagsFromResourceResult, ResetServiceSettingRequest,
+    ResetServiceSettingResult, ResumeSessionRequest, ResumeSessionResponse, SendCommandRequest,
+    SendCommandResult, StartSessionRequest, StartSessionResponse, UnlabelParameterVersionRequest,
     UnlabelParameterVersionResult, UpdateAssociationRequest, UpdateAssociationResult,
     UpdateDocumentDefaultVersionRequest, UpdateDocumentDefaultVersionResult, UpdateDocumentRequest,
     UpdateDocumentResult, UpdateMaintenanceWindowRequest, UpdateMaintenanceWindowResult,
     UpdateMaintenanceWindowTargetRequest, UpdateMaintenanceWindowTargetResult,
-    UpdateMaintenanceWindowTaskRequest, UpdateMaintenanceWindowTaskResult, UpdateOpsItemRequest,
+    UpdateMaintenanceWindowTaskRequest, UpdateMaintenanceWindowTaskResult,
+    UpdateManagedInstanceRoleRequest, UpdateManagedInstanceRoleResult, UpdateOpsItemRequest,
     UpdateOpsItemResponse, UpdateOpsMetadataRequest, UpdateOpsMetadataResult,
     UpdatePatchBaselineRequest, UpdatePatchBaselineResult, UpdateServiceSettingRequest,
     UpdateServiceSettingResult,
@@ -235,6 +250,14 @@ impl Api for Ssm {
         Ssm::delete_resource_policy(self, ctx, input).await
     }
 
+    async fn deregister_managed_instance(
+        &self,
+        ctx: &Ctx,
+        input: DeregisterManagedInstanceRequest,
+    ) -> Result<DeregisterManagedInstanceResult, SsmError> {
+        Ssm::deregister_managed_instance(self, ctx, input).await
+    }
+
     async fn deregister_patch_baseline_for_patch_group(
         &self,
         ctx: &Ctx,
@@ -299,12 +322,68 @@ impl Api for Ssm {
         Ssm::describe_document_permission(self, ctx, input).await
     }
 
+    async fn describe_effective_instance_associations(
+        &self,
+        ctx: &Ctx,
+        input: DescribeEffectiveInstanceAssociationsRequest,
+    ) -> Result<DescribeEffectiveInstanceAssociationsResult, SsmError> {
+        Ssm::describe_effective_instance_associations(self, ctx, input).await
+    }
+
+    async fn describe_instance_associations_status(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInstanceAssociationsStatusRequest,
+    ) -> Result<DescribeInstanceAssociationsStatusResult, SsmError> {
+        Ssm::describe_instance_associations_status(self, ctx, input).await
+    }
+
     async fn describe_instance_information(
         &self,
         ctx: &Ctx,
         input: DescribeInstanceInformationRequest,
     ) -> Result<DescribeInstanceInformationResult, SsmError> {
         Ssm::describe_instance_information(self, ctx, input).await
+    }
+
+    async fn describe_instance_patch_states(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInstancePatchStatesRequest,
+    ) -> Result<DescribeInstancePatchStatesResult, SsmError> {
+        Ssm::describe_instance_patch_states(self, ctx, input).await
+    }
+
+    async fn describe_instance_patch_states_for_patch_group(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInstancePatchStatesForPatchGroupRequest,
+    ) -> Result<DescribeInstancePatchStatesForPatchGroupResult, SsmError> {
+        Ssm::describe_instance_patch_states_for_patch_group(self, ctx, input).await
+    }
+
+    async fn describe_instance_patches(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInstancePatchesRequest,
+    ) -> Result<DescribeInstancePatchesResult, SsmError> {
+        Ssm::describe_instance_patches(self, ctx, input).await
+    }
+
+    async fn describe_instance_properties(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInstancePropertiesRequest,
+    ) -> Result<DescribeInstancePropertiesResult, SsmError> {
+        Ssm::describe_instance_properties(self, ctx, input).await
+    }
+
+    async fn describe_inventory_deletions(
+        &self,
+        ctx: &Ctx,
+        input: DescribeInventoryDeletionsRequest,
+    ) -> Result<DescribeInventoryDeletionsResult, SsmError> {
+        Ssm::describe_inventory_deletions(self, ctx, input).await
     }
 
     async fn describe_maintenance_window_executions(
@@ -419,12 +498,28 @@ impl Api for Ssm {
         Ssm::get_default_patch_baseline(self, ctx, input).await
     }
 
+    async fn get_deployable_patch_snapshot_for_instance(
+        &self,
+        ctx: &Ctx,
+        input: GetDeployablePatchSnapshotForInstanceRequest,
+    ) -> Result<GetDeployablePatchSnapshotForInstanceResult, SsmError> {
+        Ssm::get_deployable_patch_snapshot_for_instance(self, ctx, input).await
+    }
+
     async fn get_document(
         &self,
         ctx: &Ctx,
         input: GetDocumentRequest,
     ) -> Result<GetDocumentResult, SsmError> {
         Ssm::get_document(self, ctx, input).await
+    }
+
+    async fn get_inventory(
+        &self,
+        ctx: &Ctx,
+        input: GetInventoryRequest,
+    ) -> Result<GetInventoryResult, SsmError> {
+        Ssm::get_inventory(self, ctx, input).await
     }
 
     async fn get_maintenance_window(
@@ -563,6 +658,22 @@ impl Api for Ssm {
         Ssm::list_commands(self, ctx, input).await
     }
 
+    async fn list_compliance_items(
+        &self,
+        ctx: &Ctx,
+        input: ListComplianceItemsRequest,
+    ) -> Result<ListComplianceItemsResult, SsmError> {
+        Ssm::list_compliance_items(self, ctx, input).await
+    }
+
+    async fn list_compliance_summaries(
+        &self,
+        ctx: &Ctx,
+        input: ListComplianceSummariesRequest,
+    ) -> Result<ListComplianceSummariesResult, SsmError> {
+        Ssm::list_compliance_summaries(self, ctx, input).await
+    }
+
     async fn list_document_versions(
         &self,
         ctx: &Ctx,
@@ -579,12 +690,36 @@ impl Api for Ssm {
         Ssm::list_documents(self, ctx, input).await
     }
 
+    async fn list_inventory_entries(
+        &self,
+        ctx: &Ctx,
+        input: ListInventoryEntriesRequest,
+    ) -> Result<ListInventoryEntriesResult, SsmError> {
+        Ssm::list_inventory_entries(self, ctx, input).await
+    }
+
+    async fn list_nodes(
+        &self,
+        ctx: &Ctx,
+        input: ListNodesRequest,
+    ) -> Result<ListNodesResult, SsmError> {
+        Ssm::list_nodes(self, ctx, input).await
+    }
+
     async fn list_ops_metadata(
         &self,
         ctx: &Ctx,
         input: ListOpsMetadataRequest,
     ) -> Result<ListOpsMetadataResult, SsmError> {
         Ssm::list_ops_metadata(self, ctx, input).await
+    }
+
+    async fn list_resource_compliance_summaries(
+        &self,
+        ctx: &Ctx,
+        input: ListResourceComplianceSummariesRequest,
+    ) -> Result<ListResourceComplianceSummariesResult, SsmError> {
+        Ssm::list_resource_compliance_summaries(self, ctx, input).await
     }
 
     async fn list_tags_for_resource(
@@ -601,6 +736,22 @@ impl Api for Ssm {
         input: ModifyDocumentPermissionRequest,
     ) -> Result<ModifyDocumentPermissionResponse, SsmError> {
         Ssm::modify_document_permission(self, ctx, input).await
+    }
+
+    async fn put_compliance_items(
+        &self,
+        ctx: &Ctx,
+        input: PutComplianceItemsRequest,
+    ) -> Result<PutComplianceItemsResult, SsmError> {
+        Ssm::put_compliance_items(self, ctx, input).await
+    }
+
+    async fn put_inventory(
+        &self,
+        ctx: &Ctx,
+        input: PutInventoryRequest,
+    ) -> Result<PutInventoryResult, SsmError> {
+        Ssm::put_inventory(self, ctx, input).await
     }
 
     async fn put_parameter(
@@ -745,6 +896,14 @@ impl Api for Ssm {
         input: UpdateMaintenanceWindowTaskRequest,
     ) -> Result<UpdateMaintenanceWindowTaskResult, SsmError> {
         Ssm::update_maintenance_window_task(self, ctx, input).await
+    }
+
+    async fn update_managed_instance_role(
+        &self,
+        ctx: &Ctx,
+        input: UpdateManagedInstanceRoleRequest,
+    ) -> Result<UpdateManagedInstanceRoleResult, SsmError> {
+        Ssm::update_managed_instance_role(self, ctx, input).await
     }
 
     async fn update_ops_item(

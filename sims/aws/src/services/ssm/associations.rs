@@ -20,7 +20,7 @@ use sim_aws_shapes::ssm::{
 };
 
 use super::{Ssm, SsmError};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// A stored association: every version of its description, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,10 +39,6 @@ impl AssociationRecord {
 
 fn no_association() -> SsmError {
     SsmError::new("AssociationDoesNotExist", "")
-}
-
-fn bad_token() -> SsmError {
-    SsmError::new("InvalidNextToken", "The specified token isn't valid.")
 }
 
 /// Documents AWS owns: every account can associate them, and this simulator does not list them.
@@ -334,9 +330,7 @@ impl Ssm {
                 (a.association_id.unwrap_or_default(), summary)
             })
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(ListAssociationsResult {
             associations: Some(page.items),
             next_token: page.next,
@@ -481,9 +475,7 @@ impl Ssm {
                 (format!("{number:020}"), info)
             })
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(ListAssociationVersionsResult {
             association_versions: Some(page.items),
             next_token: page.next,

@@ -25,7 +25,7 @@ use sim_aws_shapes::ssm::{
 };
 
 use super::{Ssm, SsmError};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// AWS's predefined default baselines: region → operating system → baseline ARN.
 static AWS_DEFAULTS: LazyLock<BTreeMap<String, BTreeMap<String, String>>> = LazyLock::new(|| {
@@ -59,10 +59,6 @@ fn no_baseline(id: &str) -> SsmError {
         "DoesNotExistException",
         format!("Patch Baseline {id} does not exist."),
     )
-}
-
-fn bad_token() -> SsmError {
-    SsmError::new("InvalidNextToken", "The specified token isn't valid.")
 }
 
 fn filter_values<'a>(filters: &'a [PatchOrchestratorFilter], key: &str) -> Option<&'a [String]> {
@@ -219,9 +215,7 @@ impl Ssm {
                 )
             })
             .collect();
-        let size = input.max_results.map_or(100, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribePatchBaselinesResult {
             baseline_identities: Some(page.items),
             next_token: page.next,
@@ -466,9 +460,7 @@ impl Ssm {
                 (key, mapping)
             })
             .collect();
-        let size = input.max_results.map_or(100, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribePatchGroupsResult {
             mappings: Some(page.items),
             next_token: page.next,

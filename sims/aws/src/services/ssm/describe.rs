@@ -11,7 +11,6 @@ use super::names;
 use super::parameters::inline_policies;
 use super::{ParameterRecord, Ssm, SsmError};
 use crate::services::Ctx;
-use crate::services::paging;
 
 /// Checks filters; `by_path` (GetParametersByPath) refuses `Name` and `Path`.
 pub(super) fn check_filters(
@@ -148,9 +147,7 @@ impl Ssm {
                 (record.name.clone(), metadata)
             })
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(DescribeParametersResult {
             parameters: Some(page.items),
             next_token: page.next,

@@ -22,7 +22,7 @@ use sim_aws_shapes::ssm::{
 
 use super::document_content::{self, Format};
 use super::{Ssm, SsmError};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// The most accounts a document may be shared with.
 const MAX_SHARED_ACCOUNTS: usize = 20;
@@ -413,9 +413,7 @@ impl Ssm {
                 (record.name.clone(), identifier)
             })
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(ListDocumentsResult {
             document_identifiers: Some(page.items),
             next_token: page.next,
@@ -446,9 +444,7 @@ impl Ssm {
                 (format!("{:020}", version.version), info)
             })
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(ListDocumentVersionsResult {
             document_versions: Some(page.items),
             next_token: page.next,

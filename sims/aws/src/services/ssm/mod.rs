@@ -21,15 +21,16 @@
 //! | [`opsitems`] | OpsCenter: OpsItems and OpsMetadata |
 //! | [`policies`] | resource policies on parameters and the OpsItem group |
 //! | [`tags`] | AddTagsToResource, ListTagsForResource, RemoveTagsFromResource |
+//! | [`fleet`] | inventory, compliance, patch states and node listings of an account with no managed nodes |
 //! | [`instances`] | Run Command and Session Manager without managed instances: empty listings and SSM's errors |
 //!
-//! State: parameters by `account/region/name`, each record holding every version.
-//!
 //! Limits: there are no managed instances (Run Command and sessions answer as for an account
-//! without any), so maintenance windows never execute and patch groups hold no instances.
-//! Associations stay `Pending` and never run. Automation, inventory and compliance are not
-//! implemented and answer NotImplemented. Parameter policies are stored and reported, never
-//! acted on.
+//! without any), so maintenance windows never execute, patch groups hold no instances,
+//! associations stay `Pending` and never run, and inventory and compliance hold nothing.
+//! Automation, change calendars and resource data syncs are not implemented and answer
+//! NotImplemented. Parameter policies are stored and reported, never acted on.
+//!
+//! State: one collection per kind of record, keyed `account/region/...`.
 
 mod activations;
 mod api;
@@ -38,6 +39,7 @@ mod baselines;
 mod describe;
 mod document_content;
 mod documents;
+mod fleet;
 mod instances;
 pub mod names;
 mod opsitems;
@@ -95,6 +97,19 @@ impl From<SsmError> for AwsError {
             SsmError::Coded { code, message } => AwsError::new(code, message),
         }
     }
+}
+
+/// One page of a listing: `max_results` entries at most (`default` when absent), and SSM's error
+/// for a token it did not make.
+fn page<T>(
+    entries: Vec<(String, T)>,
+    token: Option<&str>,
+    max_results: Option<i32>,
+    default: usize,
+) -> Result<crate::services::paging::Page<T>, SsmError> {
+    let size = max_results.map_or(default, |n| n.max(1) as usize);
+    crate::services::paging::page(entries, token, size)
+        .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))
 }
 
 fn parameter_not_found() -> SsmError {

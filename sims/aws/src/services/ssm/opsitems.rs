@@ -13,7 +13,7 @@ use sim_aws_shapes::ssm::{
 };
 
 use super::{Ssm, SsmError};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// A stored OpsItem.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,10 +42,6 @@ fn no_metadata(arn: &str) -> SsmError {
         "OpsMetadataNotFoundException",
         format!("OpsMetadata object {arn} does not exist."),
     )
-}
-
-fn bad_token() -> SsmError {
-    SsmError::new("InvalidNextToken", "The specified token isn't valid.")
 }
 
 /// Whether an OpsItem passes one DescribeOpsItems filter.
@@ -248,9 +244,7 @@ impl Ssm {
                 (item.ops_item_id.unwrap_or_default(), summary)
             })
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(DescribeOpsItemsResponse {
             ops_item_summaries: Some(page.items),
             next_token: page.next,
@@ -326,9 +320,7 @@ impl Ssm {
             .into_iter()
             .map(|(k, v)| (k.clone(), (k, v)))
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(GetOpsMetadataResult {
             resource_id: record.summary.resource_id,
             metadata: Some(page.items.into_iter().collect()),
@@ -383,9 +375,7 @@ impl Ssm {
             })
             .map(|m| (m.ops_metadata_arn.clone().unwrap_or_default(), m))
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(ListOpsMetadataResult {
             ops_metadata_list: Some(page.items),
             next_token: page.next,

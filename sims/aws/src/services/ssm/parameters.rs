@@ -20,7 +20,6 @@ use super::names::{self, Selector};
 use super::{ParameterRecord, Ssm, SsmError, VersionRecord, parameter_not_found, public};
 use crate::services::Ctx;
 use crate::services::kms::KmsError;
-use crate::services::paging;
 
 const MAX_VERSIONS: usize = 100;
 const MAX_LABELS: usize = 10;
@@ -430,9 +429,7 @@ impl Ssm {
             .filter(|record| filters.iter().all(|f| matches_filter(record, f)))
             .map(|record| (record.name.clone(), record))
             .collect();
-        let size = input.max_results.map_or(10, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 10)?;
         let mut parameters = Vec::new();
         for record in page.items {
             parameters.push(self.output(ctx, &record, record.latest(), None, decrypt)?);
@@ -487,9 +484,7 @@ impl Ssm {
             .iter()
             .map(|version| (format!("{:020}", version.version), version))
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         let mut parameters = Vec::new();
         for version in page.items {
             parameters.push(ParameterHistory {

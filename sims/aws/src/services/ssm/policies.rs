@@ -13,7 +13,7 @@ use sim_aws_shapes::ssm::{
 
 use super::{Ssm, SsmError};
 use crate::policy::{self, PolicyKind};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// The policies attached to one resource.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -121,9 +121,7 @@ impl Ssm {
             .into_iter()
             .map(|p| (p.policy_id.clone().unwrap_or_default(), p))
             .collect();
-        let size = input.max_results.map_or(50, |n| n.max(1) as usize);
-        let page = paging::page(entries, input.next_token.as_deref(), size)
-            .map_err(|_| SsmError::new("InvalidNextToken", "The specified token isn't valid."))?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 50)?;
         Ok(GetResourcePoliciesResponse {
             next_token: page.next,
             policies: Some(page.items),

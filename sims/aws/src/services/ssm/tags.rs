@@ -31,47 +31,26 @@ pub(super) trait Tagged:
     fn tags_mut(&mut self) -> &mut Vec<Tag>;
 }
 
-impl Tagged for super::ParameterRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
+/// Records whose tags live in a `tags` field.
+macro_rules! tagged {
+    ($($record:ty),* $(,)?) => {$(
+        impl Tagged for $record {
+            fn tags_mut(&mut self) -> &mut Vec<Tag> {
+                &mut self.tags
+            }
+        }
+    )*};
 }
 
-impl Tagged for super::documents::DocumentRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-}
-
-impl Tagged for super::windows::WindowRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-}
-
-impl Tagged for super::associations::AssociationRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-}
-
-impl Tagged for super::opsitems::OpsItemRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-}
-
-impl Tagged for super::opsitems::OpsMetadataRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-}
-
-impl Tagged for super::baselines::BaselineRecord {
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
-}
+tagged!(
+    super::ParameterRecord,
+    super::documents::DocumentRecord,
+    super::windows::WindowRecord,
+    super::associations::AssociationRecord,
+    super::opsitems::OpsItemRecord,
+    super::opsitems::OpsMetadataRecord,
+    super::baselines::BaselineRecord,
+);
 
 /// Applies `change` to the tags of the record under `key`; returns the tags after it.
 fn change_tags<V: Tagged>(

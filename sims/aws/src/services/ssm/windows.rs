@@ -28,7 +28,7 @@ use sim_aws_shapes::ssm::{
 };
 
 use super::{Ssm, SsmError};
-use crate::services::{Ctx, paging};
+use crate::services::Ctx;
 
 /// A stored maintenance window with its targets and tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,10 +44,6 @@ fn no_window(id: &str) -> SsmError {
         "DoesNotExistException",
         format!("Maintenance window {id} does not exist"),
     )
-}
-
-fn bad_token() -> SsmError {
-    SsmError::new("InvalidNextToken", "The specified token isn't valid.")
 }
 
 /// Checks a schedule expression's form: `cron(...)`, `rate(...)` or `at(...)`.
@@ -213,9 +209,7 @@ impl Ssm {
                 (w.window_id.unwrap_or_default(), identity)
             })
             .collect();
-        let size = input.max_results.map_or(100, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribeMaintenanceWindowsResult {
             window_identities: Some(page.items),
             next_token: page.next,
@@ -342,9 +336,7 @@ impl Ssm {
             })
             .map(|(index, t)| (format!("{index:08}"), t))
             .collect();
-        let size = input.max_results.map_or(100, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribeMaintenanceWindowTargetsResult {
             targets: Some(page.items),
             next_token: page.next,
@@ -530,9 +522,7 @@ impl Ssm {
                 (format!("{index:08}"), task)
             })
             .collect();
-        let size = input.max_results.map_or(100, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribeMaintenanceWindowTasksResult {
             tasks: Some(page.items),
             next_token: page.next,
@@ -653,9 +643,7 @@ impl Ssm {
                 (id, identity)
             })
             .collect();
-        let size = input.max_results.map_or(100, |n| n.max(1) as usize);
-        let page =
-            paging::page(entries, input.next_token.as_deref(), size).map_err(|_| bad_token())?;
+        let page = super::page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribeMaintenanceWindowsForTargetResult {
             window_identities: Some(page.items),
             next_token: page.next,

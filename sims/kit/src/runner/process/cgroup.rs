@@ -27,7 +27,7 @@ use crate::owner::{own_tag, owner_alive, parse_tag};
 const PREFIX: &str = "sockerless-";
 
 /// Where the cgroup2 hierarchy is mounted, from `/proc/self/mountinfo`.
-fn cgroup2_mount() -> Option<PathBuf> {
+pub(crate) fn cgroup2_mount() -> Option<PathBuf> {
     let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
     mountinfo.lines().find_map(|line| {
         let (before, after) = line.split_once(" - ")?;
@@ -46,7 +46,7 @@ fn own_cgroup(mount: &Path) -> Option<PathBuf> {
 }
 
 /// Kills every process in the cgroup at `dir` and its descendants.
-pub(super) fn kill_tree(dir: &Path) {
+pub(crate) fn kill_tree(dir: &Path) {
     match OpenOptions::new().write(true).open(dir.join("cgroup.kill")) {
         Ok(mut file) => {
             let _ = file.write_all(b"1");
@@ -200,7 +200,7 @@ impl WorkloadCgroup {
         self.procs.as_raw_fd()
     }
 
-    pub(super) fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
@@ -215,8 +215,10 @@ impl WorkloadCgroup {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         drop(self.procs);
-        if let Err(error) = fs::remove_dir(&self.dir) {
-            tracing::debug!(%error, dir = %self.dir.display(), "workload cgroup not removed");
+        // A runtime (runc) may have made groups of its own inside this one.
+        remove_tree(&self.dir);
+        if self.dir.exists() {
+            tracing::debug!(dir = %self.dir.display(), "workload cgroup not removed");
         }
     }
 }

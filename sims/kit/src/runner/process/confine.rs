@@ -13,8 +13,11 @@
 //! the closure does system calls on values prepared beforehand and nothing else: no allocation,
 //! no locks.
 
+use std::ffi::CString;
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
@@ -27,8 +30,8 @@ use nix::unistd::{Gid, Pid, Uid, User, getppid, setgid, setgroups, setuid};
 pub(super) const SANDBOX_ID: u32 = 65534;
 
 /// What to do to the first process before it executes the workload.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Confinement {
+#[derive(Debug, Clone)]
+pub(crate) struct Confinement {
     /// The workload cgroup's `cgroup.procs`, open for writing.
     pub cgroup_procs: Option<RawFd>,
     pub read_only_root: bool,
@@ -36,15 +39,61 @@ pub(super) struct Confinement {
     pub user: Option<(Uid, Gid)>,
     /// The simulator's process ID, to detect that it died before the death signal was set.
     pub parent: Pid,
+    /// An overlay to mount, in a mount namespace of the process's own.
+    pub overlay: Option<std::sync::Arc<Overlay>>,
+}
+
+/// An overlay mount, its strings made before `fork` so the child only passes pointers.
+#[derive(Debug)]
+pub(crate) struct Overlay {
+    target: CString,
+    options: CString,
+}
+
+impl Overlay {
+    /// An overlay of `lower` (read-only) and `upper` (the writes, with `work` beside it) at
+    /// `target`. `None` when a path holds a NUL byte or a comma or colon, which the overlay's
+    /// option string cannot carry.
+    pub(crate) fn new(lower: &Path, upper: &Path, work: &Path, target: &Path) -> Option<Self> {
+        let mut options = String::new();
+        for (key, path) in [("lowerdir", lower), ("upperdir", upper), ("workdir", work)] {
+            let text = path.to_str()?;
+            if text.contains([',', ':']) {
+                return None;
+            }
+            if !options.is_empty() {
+                options.push(',');
+            }
+            options.push_str(key);
+            options.push('=');
+            options.push_str(text);
+        }
+        Some(Self {
+            target: CString::new(target.as_os_str().as_bytes()).ok()?,
+            options: CString::new(options).ok()?,
+        })
+    }
+
+    /// Mounts the overlay in this process's mount namespace (a probe, outside any `fork`).
+    pub(crate) fn mount_here(&self) -> io::Result<()> {
+        mount(
+            Some(c"overlay"),
+            self.target.as_c_str(),
+            Some(c"overlay"),
+            MsFlags::empty(),
+            Some(self.options.as_c_str()),
+        )?;
+        Ok(())
+    }
 }
 
 /// Whether the simulator runs as root, and so can change users and mount namespaces.
-pub(super) fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     Uid::effective().is_root()
 }
 
 /// The user a workload runs as, from the container's `user` setting.
-pub(super) fn resolve_user(
+pub(crate) fn resolve_user(
     requested: Option<&str>,
     as_root: bool,
 ) -> Result<Option<(Uid, Gid)>, String> {
@@ -120,17 +169,17 @@ fn lookup(user: &str) -> Result<(Uid, Gid), String> {
 
 /// Arranges for `confinement` to be applied in the child before it executes the program.
 #[allow(unsafe_code)]
-pub(super) fn apply(command: &mut tokio::process::Command, confinement: Confinement) {
+pub(crate) fn apply(command: &mut tokio::process::Command, confinement: Confinement) {
     // SAFETY: the closure runs in the forked child before exec. It only makes system calls
     // through nix on values copied in beforehand (integers, and static strings that nix passes
     // through a stack buffer), so it takes no lock and allocates nothing that another thread
     // of the parent could have held at fork.
     unsafe {
-        command.pre_exec(move || enter(confinement));
+        command.pre_exec(move || enter(&confinement));
     }
 }
 
-fn enter(confinement: Confinement) -> io::Result<()> {
+fn enter(confinement: &Confinement) -> io::Result<()> {
     if let Some(procs) = confinement.cgroup_procs {
         // SAFETY: the parent keeps the descriptor open until the child has executed, and a
         // forked child holds a copy of it.
@@ -138,6 +187,18 @@ fn enter(confinement: Confinement) -> io::Result<()> {
         let procs = unsafe { BorrowedFd::borrow_raw(procs) };
         // Writing 0 moves the writing process itself into the group.
         nix::unistd::write(procs, b"0")?;
+    }
+    if let Some(overlay) = &confinement.overlay {
+        unshare(CloneFlags::CLONE_NEWNS)?;
+        // The overlay and everything after must stay in this namespace.
+        mount(
+            None::<&str>,
+            "/",
+            None::<&str>,
+            MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+            None::<&str>,
+        )?;
+        overlay.mount_here()?;
     }
     if confinement.read_only_root {
         unshare(CloneFlags::CLONE_NEWNS)?;

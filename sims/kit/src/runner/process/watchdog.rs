@@ -23,7 +23,7 @@ if [ -n "$cg" ] && [ -d "$cg" ]; then
     sleep 0.1
     i=$((i + 1))
   done
-  for group in "$cg"/*/; do rmdir "$group" 2>/dev/null; done
+  for group in "$cg"/*/*/ "$cg"/*/; do rmdir "$group" 2>/dev/null; done
   rmdir "$cg" 2>/dev/null
 fi
 if [ -n "$scratch" ]; then rm -rf "$scratch"; fi

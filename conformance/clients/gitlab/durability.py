@@ -1,0 +1,41 @@
+"""Run twice against one state directory, the server SIGKILLed after each run: `write` makes
+a user, a group, a project with a variable, a pushed commit and its pipeline; `verify` reads
+them all back, clones the repository and checks the root token and IDs are unchanged."""
+
+import os
+import sys
+
+import gitlab
+
+from common import client, push_files, wait_until, git
+
+phase = sys.argv[1]
+gl = client()
+
+if phase == "write":
+    group = gl.groups.create({"name": "Durable", "path": "durable"})
+    project = gl.projects.create({"name": "kept", "namespace_id": group.id})
+    project.variables.create({"key": "KEPT", "value": "still-here-1", "masked": True})
+    gl.users.create({"username": "dora", "name": "Dora", "email": "dora@example.com", "password": "p" * 12})
+    sha = push_files(project, {".gitlab-ci.yml": "job:\n  script: echo kept\n", "kept.txt": "kept bytes\n"})
+    wait_until(lambda: project.pipelines.list(get_all=True), what="pipeline")
+    with open(os.path.join(os.environ["HOME"], "expected-sha"), "w") as handle:
+        handle.write(sha)
+    print("written")
+else:
+    with open(os.path.join(os.environ["HOME"], "expected-sha")) as handle:
+        sha = handle.read()
+    project = gl.projects.get("durable/kept")
+    assert project.variables.get("KEPT").value == "still-here-1"
+    assert gl.users.list(username="dora")[0].name == "Dora"
+    pipelines = project.pipelines.list(get_all=True)
+    assert [(p.sha, p.source, p.status) for p in pipelines] == [(sha, "push", "pending")], pipelines
+    assert [j.name for j in pipelines[0].jobs.list(get_all=True)] == ["job"]
+    assert project.files.raw("kept.txt", ref="main") == b"kept bytes\n"
+    work = os.path.join(os.environ["TMPDIR"], "verify-clone")
+    git("clone", project.http_url_to_repo.replace("://", f"://oauth2:{os.environ['GITLAB_TOKEN']}@"), work)
+    assert git("rev-parse", "HEAD", cwd=work).stdout.strip() == sha
+    # New IDs continue after the old ones.
+    again = gl.projects.create({"name": "after-restart"})
+    assert again.id == project.id + 1, (again.id, project.id)
+    print("verified")

@@ -1,0 +1,177 @@
+//! Jobs: `/projects/:id/jobs` (with `scope[]`), a job, its trace (`/trace`), its artifacts
+//! archive, and the retry, cancel and play actions.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::{HeaderValue, StatusCode};
+use serde_json::Value;
+
+use super::numeric;
+use crate::auth::Caller;
+use crate::error::{GitlabError, Result};
+use crate::model::{Job, Project, access, key};
+use crate::paging::{Page, RequestUrl, paginate};
+use crate::params::Params;
+use crate::state::Gitlab;
+
+pub fn routes() -> Router<Arc<Gitlab>> {
+    Router::new()
+        .route("/api/v4/projects/{id}/jobs", get(list_jobs))
+        .route("/api/v4/projects/{id}/jobs/{job_id}", get(get_job))
+        .route("/api/v4/projects/{id}/jobs/{job_id}/trace", get(get_trace))
+        .route(
+            "/api/v4/projects/{id}/jobs/{job_id}/artifacts",
+            get(get_artifacts),
+        )
+        .route("/api/v4/projects/{id}/jobs/{job_id}/retry", post(retry_job))
+        .route(
+            "/api/v4/projects/{id}/jobs/{job_id}/cancel",
+            post(cancel_job),
+        )
+        .route("/api/v4/projects/{id}/jobs/{job_id}/play", post(play_job))
+        .route("/api/v4/job", get(current_job))
+}
+
+const SCOPES: &[&str] = &[
+    "created",
+    "pending",
+    "running",
+    "failed",
+    "success",
+    "canceled",
+    "skipped",
+    "waiting_for_resource",
+    "manual",
+    "scheduled",
+    "preparing",
+    "canceling",
+];
+
+/// Filters by `scope`/`scope[]` and `include_retried`, newest first, presented.
+pub fn filter_jobs(gitlab: &Gitlab, jobs: Vec<Job>, params: &Params) -> Result<Vec<Value>> {
+    let scopes = params.list("scope")?;
+    if let Some(scopes) = &scopes
+        && scopes.iter().any(|s| !SCOPES.contains(&s.as_str()))
+    {
+        return Err(GitlabError::InvalidParameter(
+            "scope does not have a valid value".into(),
+        ));
+    }
+    let include_retried = params.bool("include_retried")?.unwrap_or(false);
+    let mut jobs: Vec<Job> = jobs
+        .into_iter()
+        .filter(|job| include_retried || !job.retried)
+        .filter(|job| scopes.as_ref().is_none_or(|s| s.contains(&job.status)))
+        .collect();
+    jobs.sort_by_key(|job| std::cmp::Reverse(job.id));
+    Ok(jobs.iter().map(|job| gitlab.job_json(job)).collect())
+}
+
+fn find_job(gitlab: &Gitlab, project: &Project, job_id: &str) -> Result<Job> {
+    let id = numeric(job_id, "job_id")?;
+    gitlab
+        .job(id)
+        .filter(|job| job.project_id == project.id)
+        .ok_or_else(|| GitlabError::not_found("Job"))
+}
+
+async fn list_jobs(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    url: RequestUrl,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Page> {
+    let (project, _) = gitlab.visible_project(&caller, &id)?;
+    let jobs = gitlab
+        .db
+        .jobs
+        .all()
+        .into_iter()
+        .map(|(_, job)| job)
+        .filter(|job| job.project_id == project.id)
+        .collect();
+    let items = filter_jobs(&gitlab, jobs, &params)?;
+    paginate(items, &params, &url)
+}
+
+async fn get_job(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<Json<Value>> {
+    let (project, _) = gitlab.visible_project(&caller, &id)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    Ok(Json(gitlab.job_json(&job)))
+}
+
+/// `GET /job` with a job token: the job itself.
+async fn current_job(State(gitlab): State<Arc<Gitlab>>, caller: Caller) -> Result<Json<Value>> {
+    match caller {
+        Caller::Job { job, .. } => Ok(Json(gitlab.job_json(&job))),
+        _ => Err(GitlabError::Unauthorized),
+    }
+}
+
+async fn get_trace(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<Response> {
+    let (project, _) = gitlab.visible_project(&caller, &id)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    let trace = gitlab.db.traces.get(&key(job.id)).unwrap_or_default();
+    let mut response = trace.into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain"),
+    );
+    Ok(response)
+}
+
+async fn get_artifacts(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<Response> {
+    let (project, _) = gitlab.visible_project(&caller, &id)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    crate::runner_api::artifacts_response(&gitlab, &job)
+}
+
+async fn retry_job(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let (project, _) = gitlab.project_with_access(&caller, &id, access::DEVELOPER)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    let retry = gitlab.retry_job(&job)?;
+    Ok((StatusCode::CREATED, Json(gitlab.job_json(&retry))))
+}
+
+async fn cancel_job(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let (project, _) = gitlab.project_with_access(&caller, &id, access::DEVELOPER)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    let canceled = gitlab.cancel_job(&job)?;
+    Ok((StatusCode::CREATED, Json(gitlab.job_json(&canceled))))
+}
+
+async fn play_job(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<Json<Value>> {
+    let (project, _) = gitlab.project_with_access(&caller, &id, access::DEVELOPER)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    let played = gitlab.play_job(&job)?;
+    Ok(Json(gitlab.job_json(&played)))
+}

@@ -1,0 +1,1113 @@
+//! `.gitlab-ci.yml` into a typed configuration: `include: local` merged in, `!reference` tags
+//! resolved, hidden jobs and `extends` (deep merge, several levels) resolved, `default` and
+//! global `variables` inherited, and every job checked with the messages GitLab's linter gives.
+//!
+//! What this module must not do: decide which jobs a pipeline gets (that is `plan`), or read
+//! files itself: `include: local` reads through the function it is given.
+
+use serde_json::Value as Json;
+use serde_yaml::{Mapping, Value};
+
+/// What reading a configuration can fail with: GitLab's linter message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn fail<T>(message: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError(message.into()))
+}
+
+pub const DEFAULT_STAGES: &[&str] = &["build", "test", "deploy"];
+
+/// Top-level keys that are not jobs.
+const GLOBAL_KEYS: &[&str] = &[
+    "stages",
+    "variables",
+    "default",
+    "workflow",
+    "include",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "types",
+    "spec",
+];
+
+/// Keys a job may have.
+const JOB_KEYS: &[&str] = &[
+    "script",
+    "before_script",
+    "after_script",
+    "stage",
+    "image",
+    "services",
+    "variables",
+    "rules",
+    "only",
+    "except",
+    "when",
+    "allow_failure",
+    "needs",
+    "dependencies",
+    "tags",
+    "artifacts",
+    "cache",
+    "timeout",
+    "retry",
+    "environment",
+    "extends",
+    "parallel",
+    "start_in",
+    "interruptible",
+    "resource_group",
+    "coverage",
+    "inherit",
+    "trigger",
+    "release",
+    "id_tokens",
+    "secrets",
+    "pages",
+    "hooks",
+    "identity",
+    "dast_configuration",
+    "manual_confirmation",
+    "publish",
+    "run",
+    "type",
+];
+
+const DEFAULT_KEYS: &[&str] = &[
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "artifacts",
+    "retry",
+    "timeout",
+    "tags",
+    "interruptible",
+    "hooks",
+    "id_tokens",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub if_expr: Option<String>,
+    pub changes: Option<Vec<String>>,
+    pub exists: Option<Vec<String>>,
+    pub when: Option<String>,
+    pub allow_failure: Option<bool>,
+    pub variables: Vec<(String, String)>,
+}
+
+/// `only:` or `except:` in their basic forms.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RefFilter {
+    pub refs: Vec<String>,
+    pub variables: Vec<String>,
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Need {
+    pub job: String,
+    pub artifacts: bool,
+    pub optional: bool,
+}
+
+/// The instances `parallel:` makes: each a name suffix (` 1/3`, `: [linux]`) and its variables.
+pub type ParallelInstances = Vec<(String, Vec<(String, String)>)>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDef {
+    pub name: String,
+    pub stage: String,
+    pub script: Vec<String>,
+    pub before_script: Vec<String>,
+    pub after_script: Vec<String>,
+    pub image: Option<Json>,
+    pub services: Vec<Json>,
+    pub variables: Vec<(String, String)>,
+    pub rules: Option<Vec<Rule>>,
+    pub only: Option<RefFilter>,
+    pub except: Option<RefFilter>,
+    pub when: String,
+    /// `None` when not given: the default depends on `when` and on whether rules are used.
+    pub allow_failure: Option<bool>,
+    pub allow_failure_exit_codes: Vec<i64>,
+    pub needs: Option<Vec<Need>>,
+    pub dependencies: Option<Vec<String>>,
+    pub tags: Vec<String>,
+    pub artifacts: Option<Json>,
+    pub cache: Option<Json>,
+    pub timeout_seconds: Option<u64>,
+    pub retry_max: u32,
+    pub environment: Option<String>,
+    /// `parallel:`, as the instances it makes: each a name suffix and its variables.
+    pub parallel: Option<ParallelInstances>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Config {
+    pub stages: Vec<String>,
+    pub variables: Vec<(String, String)>,
+    pub workflow_rules: Option<Vec<Rule>>,
+    pub jobs: Vec<JobDef>,
+}
+
+/// Reads `source`; `read_local` returns the text of a repository file for `include: local`.
+pub fn parse(
+    source: &str,
+    read_local: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let mut document = load(source)?;
+    resolve_includes(&mut document, read_local, 0)?;
+    let snapshot = document.clone();
+    resolve_references(&mut document, &snapshot, 0)?;
+    build(&document)
+}
+
+fn load(source: &str) -> Result<Mapping, ConfigError> {
+    let mut value: Value = serde_yaml::from_str(source)
+        .map_err(|error| ConfigError(format!("(<unknown>): {error}")))?;
+    value
+        .apply_merge()
+        .map_err(|error| ConfigError(format!("(<unknown>): {error}")))?;
+    match value {
+        Value::Mapping(map) => Ok(map),
+        Value::Null => fail("Please provide content of .gitlab-ci.yml"),
+        _ => fail("Invalid configuration format"),
+    }
+}
+
+fn key_str(key: &Value) -> Option<&str> {
+    key.as_str()
+}
+
+/// Merges `overlay` into `base`: mappings merge key by key, anything else is replaced.
+fn deep_merge(base: &mut Value, overlay: &Value) {
+    match (base, overlay) {
+        (Value::Mapping(base), Value::Mapping(overlay)) => {
+            for (key, value) in overlay {
+                match base.get_mut(key) {
+                    Some(existing) => deep_merge(existing, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (base, overlay) => *base = overlay.clone(),
+    }
+}
+
+fn resolve_includes(
+    document: &mut Mapping,
+    read_local: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> Result<(), ConfigError> {
+    let Some(include) = document.remove("include") else {
+        return Ok(());
+    };
+    if depth >= 100 {
+        return fail("Maximum of 150 nested includes are allowed!");
+    }
+    let entries: Vec<Value> = match include {
+        Value::Sequence(items) => items,
+        other => vec![other],
+    };
+    let mut merged = Value::Mapping(Mapping::new());
+    for entry in entries {
+        let path = match &entry {
+            Value::String(path) => path.clone(),
+            Value::Mapping(map) => {
+                if let Some(Value::String(path)) = map.get("local") {
+                    path.clone()
+                } else {
+                    let kind = map
+                        .keys()
+                        .filter_map(key_str)
+                        .next()
+                        .unwrap_or("include")
+                        .to_string();
+                    return fail(format!(
+                        "Included file type `{kind}` is not supported by this GitLab fake: only `local` is"
+                    ));
+                }
+            }
+            _ => return fail("Included file is invalid"),
+        };
+        if path.starts_with("http://") || path.starts_with("https://") {
+            return fail(format!(
+                "Remote file `{path}` could not be fetched: this GitLab fake has no network"
+            ));
+        }
+        let relative = path.trim_start_matches('/');
+        let text = read_local(relative)
+            .ok_or_else(|| ConfigError(format!("Local file `{relative}` does not exist!")))?;
+        let mut included = load(&text)?;
+        resolve_includes(&mut included, read_local, depth + 1)?;
+        deep_merge(&mut merged, &Value::Mapping(included));
+    }
+    // The including file wins over what it includes.
+    deep_merge(&mut merged, &Value::Mapping(std::mem::take(document)));
+    if let Value::Mapping(map) = merged {
+        *document = map;
+    }
+    Ok(())
+}
+
+/// Replaces every `!reference [job, key, ...]` with what it points at; a reference inside a
+/// sequence that resolves to a sequence is spliced in (as scripts use it).
+fn resolve_references(
+    document: &mut Mapping,
+    root: &Mapping,
+    depth: usize,
+) -> Result<(), ConfigError> {
+    for (_, value) in document.iter_mut() {
+        resolve_value(value, root, depth)?;
+    }
+    Ok(())
+}
+
+fn lookup_reference(path: &Value, root: &Mapping, depth: usize) -> Result<Value, ConfigError> {
+    if depth > 10 {
+        return fail("!reference nesting too deep");
+    }
+    let Value::Sequence(keys) = path else {
+        return fail("!reference must be a sequence of keys");
+    };
+    let names: Vec<String> = keys
+        .iter()
+        .map(|key| key.as_str().map(str::to_string))
+        .collect::<Option<_>>()
+        .ok_or_else(|| ConfigError("!reference keys must be strings".into()))?;
+    let mut current = Value::Mapping(root.clone());
+    for name in &names {
+        current = match current.get(name.as_str()) {
+            Some(next) => next.clone(),
+            None => {
+                return fail(format!(
+                    "!reference [\"{}\"] could not be found",
+                    names.join("\", \"")
+                ));
+            }
+        };
+    }
+    resolve_value(&mut current, root, depth + 1)?;
+    Ok(current)
+}
+
+fn resolve_value(value: &mut Value, root: &Mapping, depth: usize) -> Result<(), ConfigError> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "reference" => {
+            *value = lookup_reference(&tagged.value, root, depth)?;
+        }
+        Value::Tagged(tagged) => {
+            return fail(format!("unknown tag {}", tagged.tag));
+        }
+        Value::Mapping(map) => {
+            for (_, inner) in map.iter_mut() {
+                resolve_value(inner, root, depth)?;
+            }
+        }
+        Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items.drain(..) {
+                let mut item = item;
+                let was_reference = matches!(&item, Value::Tagged(t) if t.tag == "reference");
+                resolve_value(&mut item, root, depth)?;
+                match item {
+                    Value::Sequence(inner) if was_reference => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            *items = out;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Resolves `extends` for `name`: its bases first (several levels), then the job itself.
+fn resolve_extends(
+    name: &str,
+    document: &Mapping,
+    chain: &mut Vec<String>,
+) -> Result<Value, ConfigError> {
+    let Some(job) = document.get(name).cloned() else {
+        return fail(format!(
+            "{}: unknown keys in `extends` ({name})",
+            chain.last().map_or(name, |s| s.as_str())
+        ));
+    };
+    if chain.iter().any(|seen| seen == name) {
+        return fail(format!(
+            "{}: circular dependency detected in `extends`",
+            chain[0]
+        ));
+    }
+    if chain.len() > 10 {
+        return fail(format!("{}: nesting too deep in `extends`", chain[0]));
+    }
+    chain.push(name.to_string());
+    let bases: Vec<String> = match job.get("extends") {
+        None => Vec::new(),
+        Some(Value::String(base)) => vec![base.clone()],
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "jobs:{name}:extends should be an array of strings or a string"
+                ))
+            })?,
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:extends should be an array of strings or a string"
+            ));
+        }
+    };
+    let mut merged = Value::Mapping(Mapping::new());
+    for base in &bases {
+        if document.get(base.as_str()).is_none() {
+            return fail(format!("{}: unknown keys in `extends` ({base})", chain[0]));
+        }
+        let resolved = resolve_extends(base, document, chain)?;
+        deep_merge(&mut merged, &resolved);
+    }
+    chain.pop();
+    deep_merge(&mut merged, &job);
+    if let Value::Mapping(map) = &mut merged {
+        map.remove("extends");
+    }
+    Ok(merged)
+}
+
+fn string_list(value: &Value, what: &str) -> Result<Vec<String>, ConfigError> {
+    match value {
+        Value::String(text) => Ok(vec![text.clone()]),
+        Value::Sequence(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(text) => out.push(text.clone()),
+                    Value::Number(number) => out.push(number.to_string()),
+                    Value::Bool(flag) => out.push(flag.to_string()),
+                    // Nested arrays in scripts are flattened (GitLab allows 10 levels).
+                    Value::Sequence(_) => out.extend(string_list(item, what)?),
+                    _ => {
+                        return fail(format!(
+                            "{what} should be a string or a nested array of strings up to 10 levels deep"
+                        ));
+                    }
+                }
+            }
+            Ok(out)
+        }
+        Value::Null => Ok(Vec::new()),
+        _ => fail(format!(
+            "{what} should be a string or a nested array of strings up to 10 levels deep"
+        )),
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    }
+}
+
+fn variables(value: Option<&Value>, location: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let Value::Mapping(map) = value else {
+        return fail(format!(
+            "{location} config should be a hash of key value pairs"
+        ));
+    };
+    let mut out = Vec::new();
+    for (key, value) in map {
+        let key = key.as_str().ok_or_else(|| {
+            ConfigError(format!(
+                "{location} config should be a hash of key value pairs"
+            ))
+        })?;
+        // The long form `{value: ..., description: ...}` is allowed too.
+        let text = match value {
+            Value::Mapping(long) => long.get("value").and_then(scalar_text).unwrap_or_default(),
+            other => scalar_text(other).ok_or_else(|| {
+                ConfigError(format!(
+                    "{location} config should be a hash of key value pairs"
+                ))
+            })?,
+        };
+        out.push((key.to_string(), text));
+    }
+    Ok(out)
+}
+
+fn to_json(value: &Value) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+fn rules(value: &Value, location: &str) -> Result<Vec<Rule>, ConfigError> {
+    let Value::Sequence(items) = value else {
+        return fail(format!("{location} config should be an array of hashes"));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Value::Mapping(map) = item else {
+            return fail(format!("{location} config should be an array of hashes"));
+        };
+        for key in map.keys().filter_map(key_str) {
+            if ![
+                "if",
+                "changes",
+                "exists",
+                "when",
+                "allow_failure",
+                "variables",
+                "needs",
+                "start_in",
+                "interruptible",
+            ]
+            .contains(&key)
+            {
+                return fail(format!(
+                    "{location}:rule config contains unknown keys: {key}"
+                ));
+            }
+        }
+        let if_expr = match map.get("if") {
+            None => None,
+            Some(Value::String(expr)) => {
+                crate::ci::expr::evaluate(expr, &Default::default()).map_err(|_| {
+                    ConfigError(format!("{location}:rule if invalid expression syntax"))
+                })?;
+                Some(expr.clone())
+            }
+            Some(_) => return fail(format!("{location}:rule if should be a string")),
+        };
+        let paths = |key: &str| -> Result<Option<Vec<String>>, ConfigError> {
+            match map.get(key) {
+                None => Ok(None),
+                Some(Value::Mapping(long)) => long
+                    .get("paths")
+                    .map(|p| string_list(p, &format!("{location}:rule:{key}")))
+                    .transpose(),
+                Some(other) => string_list(other, &format!("{location}:rule:{key}")).map(Some),
+            }
+        };
+        let when = map
+            .get("when")
+            .map(|w| w.as_str().unwrap_or_default().to_string());
+        if let Some(when) = &when
+            && ![
+                "on_success",
+                "on_failure",
+                "always",
+                "manual",
+                "delayed",
+                "never",
+            ]
+            .contains(&when.as_str())
+        {
+            return fail(format!("{location}:rule when unknown value: {when}"));
+        }
+        out.push(Rule {
+            if_expr,
+            changes: paths("changes")?,
+            exists: paths("exists")?,
+            when,
+            allow_failure: map.get("allow_failure").and_then(Value::as_bool),
+            variables: variables(map.get("variables"), &format!("{location}:rules:variables"))?,
+        });
+    }
+    Ok(out)
+}
+
+fn ref_filter(value: &Value, location: &str) -> Result<RefFilter, ConfigError> {
+    match value {
+        Value::Sequence(_) | Value::String(_) => Ok(RefFilter {
+            refs: string_list(value, location)?,
+            ..RefFilter::default()
+        }),
+        Value::Mapping(map) => {
+            let mut filter = RefFilter::default();
+            for (key, value) in map {
+                match key.as_str() {
+                    Some("refs") => filter.refs = string_list(value, location)?,
+                    Some("variables") => filter.variables = string_list(value, location)?,
+                    Some("changes") => filter.changes = string_list(value, location)?,
+                    Some(other) => {
+                        return fail(format!("{location} config contains unknown keys: {other}"));
+                    }
+                    None => return fail(format!("{location} config should be a hash")),
+                }
+            }
+            Ok(filter)
+        }
+        _ => fail(format!(
+            "{location} has to be either an array of conditions or a hash"
+        )),
+    }
+}
+
+/// `1h 30m`, `90 minutes`, `3600`, `2 hours`: a duration in seconds.
+pub fn duration_seconds(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(seconds);
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    let mut rest = text.chars().peekable();
+    let mut seen = false;
+    while let Some(c) = rest.next() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        if c.is_whitespace() {
+            continue;
+        }
+        let mut unit = String::from(c);
+        while let Some(next) = rest.peek() {
+            if next.is_ascii_alphabetic() {
+                unit.push(*next);
+                rest.next();
+            } else {
+                break;
+            }
+        }
+        let value: u64 = number.parse().ok()?;
+        number.clear();
+        let factor = match unit.to_ascii_lowercase().as_str() {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86400,
+            "w" | "week" | "weeks" => 604_800,
+            _ => return None,
+        };
+        total += value * factor;
+        seen = true;
+    }
+    if !number.is_empty() {
+        return None;
+    }
+    seen.then_some(total)
+}
+
+fn build(document: &Mapping) -> Result<Config, ConfigError> {
+    let mut stages: Vec<String> = match document.get("stages").or_else(|| document.get("types")) {
+        Some(value) => string_list(value, "stages")?,
+        None => DEFAULT_STAGES.iter().map(|s| s.to_string()).collect(),
+    };
+    stages.retain(|stage| stage != ".pre" && stage != ".post");
+    stages.insert(0, ".pre".into());
+    stages.push(".post".into());
+
+    let global_variables = variables(document.get("variables"), "variables")?;
+    let workflow_rules = match document.get("workflow") {
+        Some(Value::Mapping(workflow)) => workflow
+            .get("rules")
+            .map(|r| rules(r, "workflow:rules"))
+            .transpose()?,
+        Some(_) => return fail("workflow config should be a hash"),
+        None => None,
+    };
+
+    // `default:` plus the deprecated top-level forms of the same keywords.
+    let mut defaults = Mapping::new();
+    for key in [
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "cache",
+    ] {
+        if let Some(value) = document.get(key) {
+            defaults.insert(Value::from(key), value.clone());
+        }
+    }
+    if let Some(value) = document.get("default") {
+        let Value::Mapping(map) = value else {
+            return fail("default config should be a hash");
+        };
+        for (key, value) in map {
+            let name = key.as_str().unwrap_or_default();
+            if !DEFAULT_KEYS.contains(&name) {
+                return fail(format!("default config contains unknown keys: {name}"));
+            }
+            defaults.insert(key.clone(), value.clone());
+        }
+    }
+
+    let mut jobs = Vec::new();
+    for (key, value) in document {
+        let Some(name) = key.as_str() else {
+            return fail("jobs config should contain valid job names");
+        };
+        if GLOBAL_KEYS.contains(&name) || name.starts_with('.') {
+            continue;
+        }
+        if !matches!(value, Value::Mapping(_)) {
+            return fail(format!("jobs:{name} config should be a hash"));
+        }
+        let resolved = resolve_extends(name, document, &mut Vec::new())?;
+        let Value::Mapping(job) = resolved else {
+            return fail(format!("jobs:{name} config should be a hash"));
+        };
+        jobs.push(build_job(
+            name,
+            &job,
+            &defaults,
+            &global_variables,
+            &stages,
+        )?);
+    }
+    if jobs.is_empty() {
+        return fail("jobs config should contain at least one visible job");
+    }
+    // `needs` must name jobs of the configuration.
+    for job in &jobs {
+        for need in job.needs.iter().flatten() {
+            if !jobs.iter().any(|other| other.name == need.job) && !need.optional {
+                return fail(format!("jobs:{} undefined need: {}", job.name, need.job));
+            }
+        }
+        for dependency in job.dependencies.iter().flatten() {
+            if !jobs.iter().any(|other| other.name == *dependency) {
+                return fail(format!(
+                    "jobs:{} undefined dependency: {dependency}",
+                    job.name
+                ));
+            }
+        }
+    }
+    Ok(Config {
+        stages,
+        variables: global_variables,
+        workflow_rules,
+        jobs: expand_parallel(jobs)?,
+    })
+}
+
+/// Which defaults a job inherits (`inherit: default:` and `inherit: variables:`).
+fn inherits(job: &Mapping, what: &str, key: &str) -> bool {
+    match job.get("inherit").and_then(|inherit| inherit.get(what)) {
+        None => true,
+        Some(Value::Bool(flag)) => *flag,
+        Some(Value::Sequence(keys)) => keys.iter().any(|k| k.as_str() == Some(key)),
+        Some(_) => true,
+    }
+}
+
+fn build_job(
+    name: &str,
+    job: &Mapping,
+    defaults: &Mapping,
+    global_variables: &[(String, String)],
+    stages: &[String],
+) -> Result<JobDef, ConfigError> {
+    for key in job.keys() {
+        let key = key.as_str().unwrap_or_default();
+        if !JOB_KEYS.contains(&key) {
+            return fail(format!("jobs:{name} config contains unknown keys: {key}"));
+        }
+    }
+    if job.contains_key("trigger") {
+        return fail(format!(
+            "jobs:{name} trigger: downstream pipelines are not supported by this GitLab fake"
+        ));
+    }
+    let get = |key: &str| -> Option<&Value> {
+        job.get(key).or_else(|| {
+            if DEFAULT_KEYS.contains(&key) && inherits(job, "default", key) {
+                defaults.get(key)
+            } else {
+                None
+            }
+        })
+    };
+    let script = match job.get("script").or_else(|| job.get("run")) {
+        Some(value) => string_list(value, &format!("jobs:{name}:script config"))?,
+        None => {
+            return fail(format!(
+                "jobs:{name} config should implement the script:, run:, or trigger: keyword"
+            ));
+        }
+    };
+    if script.is_empty() {
+        return fail(format!(
+            "jobs:{name}:script config should be an array containing strings and arrays of strings"
+        ));
+    }
+    let stage = match job.get("stage") {
+        Some(Value::String(stage)) => stage.clone(),
+        Some(_) => return fail(format!("jobs:{name}:stage config should be a string")),
+        None => "test".into(),
+    };
+    if !stages.contains(&stage) {
+        return fail(format!(
+            "{name} job: chosen stage {stage} does not exist; available stages are {}",
+            stages.join(", ")
+        ));
+    }
+    let when = match job.get("when") {
+        None => "on_success".to_string(),
+        Some(Value::String(when))
+            if [
+                "on_success",
+                "on_failure",
+                "always",
+                "manual",
+                "delayed",
+                "never",
+            ]
+            .contains(&when.as_str()) =>
+        {
+            when.clone()
+        }
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name} when should be one of: on_success, on_failure, always, manual, delayed"
+            ));
+        }
+    };
+    if job.contains_key("rules") && (job.contains_key("only") || job.contains_key("except")) {
+        return fail(format!(
+            "jobs:{name} may not be used with `rules`: only, except"
+        ));
+    }
+    let (allow_failure, exit_codes) = match job.get("allow_failure") {
+        None => (None, Vec::new()),
+        Some(Value::Bool(flag)) => (Some(*flag), Vec::new()),
+        Some(Value::Mapping(map)) => {
+            let codes = match map.get("exit_codes") {
+                Some(Value::Number(n)) => vec![n.as_i64().unwrap_or_default()],
+                Some(Value::Sequence(items)) => items.iter().filter_map(Value::as_i64).collect(),
+                _ => {
+                    return fail(format!(
+                        "jobs:{name}:allow_failure exit codes should be an array of integers or an integer"
+                    ));
+                }
+            };
+            (Some(false), codes)
+        }
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:allow_failure config should be a hash or a boolean value"
+            ));
+        }
+    };
+    let needs = match job.get("needs") {
+        None => None,
+        Some(Value::Sequence(items)) => {
+            let mut out = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(job) => out.push(Need {
+                        job: job.clone(),
+                        artifacts: true,
+                        optional: false,
+                    }),
+                    Value::Mapping(map) => {
+                        let Some(job) = map.get("job").and_then(Value::as_str) else {
+                            return fail(format!("jobs:{name}:needs:need job should be a string"));
+                        };
+                        if map.contains_key("project") || map.contains_key("pipeline") {
+                            return fail(format!(
+                                "jobs:{name}:needs: cross-project and parent pipeline needs are not supported by this GitLab fake"
+                            ));
+                        }
+                        out.push(Need {
+                            job: job.to_string(),
+                            artifacts: map
+                                .get("artifacts")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(true),
+                            optional: map
+                                .get("optional")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                        });
+                    }
+                    _ => {
+                        return fail(format!(
+                            "jobs:{name}:needs config can only be a hash or an array"
+                        ));
+                    }
+                }
+            }
+            Some(out)
+        }
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:needs config can only be a hash or an array"
+            ));
+        }
+    };
+    let mut job_variables: Vec<(String, String)> = if inherits(job, "variables", "")
+        || job
+            .get("inherit")
+            .and_then(|i| i.get("variables"))
+            .is_some_and(Value::is_sequence)
+    {
+        let keep: Option<Vec<String>> = match job.get("inherit").and_then(|i| i.get("variables")) {
+            Some(Value::Sequence(keys)) => Some(
+                keys.iter()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        global_variables
+            .iter()
+            .filter(|(key, _)| keep.as_ref().is_none_or(|keep| keep.contains(key)))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (key, value) in variables(job.get("variables"), &format!("jobs:{name}:variables"))? {
+        job_variables.retain(|(existing, _)| *existing != key);
+        job_variables.push((key, value));
+    }
+    let timeout_seconds = match get("timeout") {
+        None => None,
+        Some(value) => Some(
+            scalar_text(value)
+                .and_then(|text| duration_seconds(&text))
+                .ok_or_else(|| {
+                    ConfigError(format!("jobs:{name}:timeout config should be a duration"))
+                })?,
+        ),
+    };
+    let retry_max = match get("retry") {
+        None => 0,
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as u32,
+        Some(Value::Mapping(map)) => map.get("max").and_then(Value::as_u64).unwrap_or(0) as u32,
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:retry config has to be either an integer or a hash"
+            ));
+        }
+    };
+    if retry_max > 2 {
+        return fail(format!(
+            "jobs:{name}:retry config must be less than or equal to 2"
+        ));
+    }
+    let image = get("image").map(|image| match image {
+        Value::String(name) => serde_json::json!({"name": name}),
+        other => to_json(other),
+    });
+    let services = match get("services") {
+        None => Vec::new(),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(name) => serde_json::json!({"name": name}),
+                other => to_json(other),
+            })
+            .collect(),
+        Some(_) => return fail(format!("jobs:{name}:services config should be a array")),
+    };
+    Ok(JobDef {
+        name: name.to_string(),
+        stage,
+        script,
+        before_script: get("before_script")
+            .map(|v| string_list(v, &format!("jobs:{name}:before_script config")))
+            .transpose()?
+            .unwrap_or_default(),
+        after_script: get("after_script")
+            .map(|v| string_list(v, &format!("jobs:{name}:after_script config")))
+            .transpose()?
+            .unwrap_or_default(),
+        image,
+        services,
+        variables: job_variables,
+        rules: job
+            .get("rules")
+            .map(|r| rules(r, &format!("jobs:{name}:rules")))
+            .transpose()?,
+        only: job
+            .get("only")
+            .map(|v| ref_filter(v, &format!("jobs:{name}:only")))
+            .transpose()?,
+        except: job
+            .get("except")
+            .map(|v| ref_filter(v, &format!("jobs:{name}:except")))
+            .transpose()?,
+        when,
+        allow_failure,
+        allow_failure_exit_codes: exit_codes,
+        needs,
+        dependencies: job
+            .get("dependencies")
+            .map(|v| string_list(v, &format!("jobs:{name}:dependencies config")))
+            .transpose()?,
+        tags: get("tags")
+            .map(|v| string_list(v, &format!("jobs:{name}:tags config")))
+            .transpose()?
+            .unwrap_or_default(),
+        artifacts: get("artifacts").map(to_json),
+        cache: get("cache").map(to_json),
+        timeout_seconds,
+        retry_max,
+        parallel: job.get("parallel").map(|p| parallel(name, p)).transpose()?,
+        environment: job.get("environment").and_then(|env| match env {
+            Value::String(name) => Some(name.clone()),
+            Value::Mapping(map) => map.get("name").and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        }),
+    })
+}
+
+/// `parallel: N` gives `name 1/N` ... `name N/N` with `CI_NODE_INDEX` and `CI_NODE_TOTAL`;
+/// `parallel: matrix:` gives `name: [a, b]` per combination, with the combination's variables.
+fn parallel(name: &str, value: &Value) -> Result<ParallelInstances, ConfigError> {
+    match value {
+        Value::Number(n) => {
+            let total = n.as_u64().unwrap_or(0);
+            if !(1..=200).contains(&total) {
+                return fail(format!(
+                    "jobs:{name}:parallel config must be greater than or equal to 1"
+                ));
+            }
+            Ok((1..=total)
+                .map(|index| {
+                    (
+                        format!(" {index}/{total}"),
+                        vec![
+                            ("CI_NODE_INDEX".to_string(), index.to_string()),
+                            ("CI_NODE_TOTAL".to_string(), total.to_string()),
+                        ],
+                    )
+                })
+                .collect())
+        }
+        Value::Mapping(map) => {
+            let Some(Value::Sequence(entries)) = map.get("matrix") else {
+                return fail(format!(
+                    "jobs:{name}:parallel should be an integer or a hash"
+                ));
+            };
+            let mut instances: Vec<(String, Vec<(String, String)>)> = Vec::new();
+            for entry in entries {
+                let Value::Mapping(axes) = entry else {
+                    return fail(format!(
+                        "jobs:{name}:parallel:matrix config should be an array of hashes"
+                    ));
+                };
+                // The cartesian product of this entry's axes, in the order they are written.
+                let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+                for (axis, values) in axes {
+                    let axis = axis.as_str().unwrap_or_default().to_string();
+                    let values = string_list(values, &format!("jobs:{name}:parallel:matrix"))?;
+                    combos = combos
+                        .into_iter()
+                        .flat_map(|combo| {
+                            let axis = axis.clone();
+                            values.iter().map(move |value| {
+                                let mut next = combo.clone();
+                                next.push((axis.clone(), value.clone()));
+                                next
+                            })
+                        })
+                        .collect();
+                }
+                for combo in combos {
+                    let label = combo
+                        .iter()
+                        .map(|(_, v)| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    instances.push((format!(": [{label}]"), combo));
+                }
+            }
+            if instances.len() > 200 {
+                return fail(format!(
+                    "jobs:{name}:parallel:matrix config generates too many jobs (maximum is 200)"
+                ));
+            }
+            Ok(instances)
+        }
+        _ => fail(format!(
+            "jobs:{name}:parallel should be an integer or a hash"
+        )),
+    }
+}
+
+fn expand_parallel(jobs: Vec<JobDef>) -> Result<Vec<JobDef>, ConfigError> {
+    // Names each parallel job expands to, so `needs` and `dependencies` can follow.
+    let expansions: std::collections::BTreeMap<String, Vec<String>> = jobs
+        .iter()
+        .filter_map(|job| {
+            job.parallel.as_ref().map(|instances| {
+                (
+                    job.name.clone(),
+                    instances
+                        .iter()
+                        .map(|(suffix, _)| format!("{}{suffix}", job.name))
+                        .collect(),
+                )
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for mut job in jobs {
+        if let Some(needs) = &mut job.needs {
+            *needs = needs
+                .drain(..)
+                .flat_map(|need| match expansions.get(&need.job) {
+                    Some(names) => names
+                        .iter()
+                        .map(|name| Need {
+                            job: name.clone(),
+                            ..need.clone()
+                        })
+                        .collect(),
+                    None => vec![need],
+                })
+                .collect();
+        }
+        if let Some(dependencies) = &mut job.dependencies {
+            *dependencies = dependencies
+                .drain(..)
+                .flat_map(|d| expansions.get(&d).cloned().unwrap_or_else(|| vec![d]))
+                .collect();
+        }
+        match job.parallel.take() {
+            None => out.push(job),
+            Some(instances) => {
+                for (suffix, variables) in instances {
+                    let mut instance = job.clone();
+                    instance.name = format!("{}{suffix}", job.name);
+                    for (key, value) in variables {
+                        instance.variables.retain(|(k, _)| *k != key);
+                        instance.variables.push((key, value));
+                    }
+                    out.push(instance);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,597 @@
+//! The `oci` runner: a workload runs in its image, on an existing OCI runtime (`runc`), with no
+//! Docker daemon. The image comes from an [`ImageStore`] the simulator names in the workload's
+//! [`WorkloadImage`] (the shared registry, where ECR pushes land, or an OCI layout); its layers
+//! are unpacked once into a cache keyed by their digests ([`cache`]); each workload gets its own
+//! writable overlay over that tree (or a copy where overlayfs is missing), so no workload changes
+//! the image or another workload's files.
+//!
+//! It reuses the process runner's supervision: `runc run` is the workload's first process, in
+//! the workload's cgroup (runc makes the container's group inside it), so output, exit codes,
+//! stop (SIGTERM, which runc passes to the container's first process, then SIGKILL to the
+//! whole cgroup), timeouts, and the watchdog's cleanup when the simulator dies are the same.
+//! The overlay is mounted in a mount namespace of runc's own, so it vanishes with runc whatever
+//! ends it.
+//!
+//! Which runner runs a workload is chosen per runner by [`WorkloadsMode`]: `process` never uses
+//! images; `oci` runs every workload that names an image in it, and fails one whose image
+//! cannot be had ([`ExitReason::PullFailed`]) or when the runtime does not work here; `auto`
+//! runs in the image when both work, else as a host process, and says so in the server log and
+//! in [`Workload::runner`].
+//!
+//! Limits: runc must run as root (no rootless mode yet); the network namespace is the host's;
+//! no resource limits are applied; device nodes in layers are skipped; zstd layers are refused.
+//! What this module must not do: write outside its cache and the workload's scratch
+//! directory, or run a workload as root on the host outside a container.
+
+pub mod bundle;
+pub mod cache;
+pub mod image;
+pub mod unpack;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::process::confine::Overlay;
+use super::process::{Launch, ProcessRunner};
+use super::{
+    ExitReason, ExitStatus, Isolation, Runner, RunnerError, Workload, WorkloadImage, WorkloadSpec,
+};
+use crate::clock::Clock;
+use crate::logs::LogSink;
+use bundle::{BundleConfig, merge_args, merge_env};
+use cache::RootfsCache;
+
+/// Which runner runs workloads (`--workloads`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkloadsMode {
+    /// Host processes; images are ignored.
+    Process,
+    /// In their images; a workload whose image cannot be had fails.
+    Oci,
+    /// In their images when they can be had and the runtime works, else host processes.
+    #[default]
+    Auto,
+}
+
+impl std::str::FromStr for WorkloadsMode {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "process" => Ok(Self::Process),
+            "oci" => Ok(Self::Oci),
+            "auto" => Ok(Self::Auto),
+            other => Err(format!(
+                "unknown workloads mode {other:?}: expected process, oci or auto"
+            )),
+        }
+    }
+}
+
+/// How the OCI runner is set up.
+#[derive(Debug, Clone)]
+pub struct OciConfig {
+    pub mode: WorkloadsMode,
+    /// The runtime binary; `runc` on `PATH` when absent.
+    pub runtime: Option<PathBuf>,
+    /// Where unpacked images are kept (kept across restarts when it is under a state directory).
+    pub cache_dir: PathBuf,
+    /// Where workloads' scratch directories (bundles, overlay upper directories) go.
+    pub scratch_root: PathBuf,
+}
+
+/// Runs workloads in their images on runc, or as host processes (see the module's docs).
+pub struct OciRunner {
+    mode: WorkloadsMode,
+    process: ProcessRunner,
+    /// The runtime's path, or why it cannot be used on this machine.
+    runtime: Result<PathBuf, String>,
+    cache: Arc<RootfsCache>,
+    overlay: bool,
+    as_root: bool,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for OciRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciRunner")
+            .field("mode", &self.mode)
+            .field("runtime", &self.runtime)
+            .field("overlay", &self.overlay)
+            .finish()
+    }
+}
+
+/// Finds the runtime and checks it answers, as root.
+fn detect_runtime(configured: Option<&Path>, as_root: bool) -> Result<PathBuf, String> {
+    let path = match configured {
+        Some(path) => path.to_path_buf(),
+        None => std::env::var_os("PATH")
+            .into_iter()
+            .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+            .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
+            .map(|dir| dir.join("runc"))
+            .find(|candidate| candidate.is_file())
+            .ok_or("no OCI runtime: runc is not installed")?,
+    };
+    if !as_root {
+        return Err(format!(
+            "the OCI runtime {} needs the simulator to run as root here (rootless mode is not supported yet)",
+            path.display()
+        ));
+    }
+    match std::process::Command::new(&path).arg("--version").output() {
+        Ok(output) if output.status.success() => Ok(path),
+        Ok(output) => Err(format!(
+            "the OCI runtime {} does not work: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+        Err(error) => Err(format!(
+            "the OCI runtime {} cannot be run: {error}",
+            path.display()
+        )),
+    }
+}
+
+fn overlayfs_available() -> bool {
+    std::fs::read_to_string("/proc/filesystems")
+        .map(|list| list.lines().any(|line| line.ends_with("\toverlay")))
+        .unwrap_or(false)
+}
+
+impl OciRunner {
+    pub fn new(clock: Arc<dyn Clock>, config: OciConfig) -> Self {
+        let as_root = super::process::confine::running_as_root();
+        let runtime = detect_runtime(config.runtime.as_deref(), as_root);
+        let overlay = overlayfs_available();
+        match (&runtime, config.mode) {
+            (_, WorkloadsMode::Process) => {}
+            (Ok(path), mode) => {
+                tracing::info!(runtime = %path.display(), ?mode, overlay, "workloads run in their images where they can")
+            }
+            (Err(problem), mode) => {
+                tracing::warn!(?mode, %problem, "the OCI runtime is not usable")
+            }
+        }
+        Self {
+            mode: config.mode,
+            process: ProcessRunner::new(clock.clone(), config.scratch_root),
+            runtime,
+            cache: Arc::new(RootfsCache::new(config.cache_dir, as_root)),
+            overlay,
+            as_root,
+            clock,
+        }
+    }
+
+    /// The runtime's path, or why it cannot be used here.
+    pub fn runtime(&self) -> Result<&Path, &str> {
+        self.runtime.as_deref().map_err(String::as_str)
+    }
+
+    /// The unpacked-image cache.
+    pub fn cache(&self) -> &RootfsCache {
+        &self.cache
+    }
+
+    fn ended(&self, code: i32, reason: ExitReason) -> Workload {
+        let now = self.clock.now();
+        Workload::ended(
+            "oci",
+            ExitStatus {
+                code,
+                reason,
+                started_at: now,
+                finished_at: now,
+            },
+        )
+    }
+
+    /// Under `auto`, the process runner takes a workload its image cannot run, saying why.
+    async fn fall_back(
+        &self,
+        spec: WorkloadSpec,
+        sink: Arc<dyn LogSink>,
+        why: &str,
+    ) -> Result<Workload, RunnerError> {
+        tracing::info!(workload = %spec.name, runner = "process", reason = %why, "workload runs as a host process");
+        self.process.start(spec, sink).await
+    }
+
+    async fn start_in_image(
+        &self,
+        spec: WorkloadSpec,
+        image: WorkloadImage,
+        sink: Arc<dyn LogSink>,
+        runtime: PathBuf,
+    ) -> Result<Workload, RunnerError> {
+        let located = match &image.located {
+            Ok(located) => located.clone(),
+            Err(why) => {
+                let message = why.clone();
+                return match self.mode {
+                    WorkloadsMode::Oci => Ok(self.ended(0, ExitReason::PullFailed { message })),
+                    _ => self.fall_back(spec, sink, &message).await,
+                };
+            }
+        };
+        let store = located.store.clone();
+        let digest = located.manifest_digest.clone();
+        let resolved =
+            tokio::task::spawn_blocking(move || image::resolve(store.as_ref(), &digest)).await;
+        let resolved = match resolved {
+            Ok(Ok(resolved)) => resolved,
+            Ok(Err(error)) => {
+                let message = format!("{}: {error}", image.reference);
+                return match self.mode {
+                    WorkloadsMode::Oci => Ok(self.ended(0, ExitReason::PullFailed { message })),
+                    _ => self.fall_back(spec, sink, &message).await,
+                };
+            }
+            Err(join) => {
+                tracing::error!(%join, "image resolution panicked");
+                return Ok(self.ended(
+                    0,
+                    ExitReason::PullFailed {
+                        message: format!("{}: internal error", image.reference),
+                    },
+                ));
+            }
+        };
+        let lower = match self.cache.ensure(&resolved).await {
+            Ok(lower) => lower,
+            Err(message) => {
+                let message = format!("{}: {message}", image.reference);
+                return match self.mode {
+                    WorkloadsMode::Oci => Ok(self.ended(0, ExitReason::PullFailed { message })),
+                    _ => self.fall_back(spec, sink, &message).await,
+                };
+            }
+        };
+
+        let args = merge_args(
+            &resolved.config,
+            image.entrypoint.as_deref(),
+            image.command.as_deref(),
+        );
+        if args.is_empty() {
+            return Ok(self.ended(
+                126,
+                ExitReason::SpawnFailed {
+                    message: "no command specified".into(),
+                },
+            ));
+        }
+        let user_text = spec.user.clone().or(resolved.config.user.clone());
+        let user = match bundle::resolve_user(&lower, user_text.as_deref()) {
+            Ok(user) => user,
+            Err(message) => {
+                return Ok(self.ended(126, ExitReason::SpawnFailed { message }));
+            }
+        };
+        let mut env = spec.env.clone();
+        let has_home = env.contains_key("HOME")
+            || resolved
+                .config
+                .env
+                .iter()
+                .any(|entry| entry.starts_with("HOME="));
+        if !has_home {
+            env.insert("HOME".into(), user.home.clone());
+        }
+        let cwd = image
+            .working_dir
+            .clone()
+            .or(resolved.config.working_dir.clone())
+            .unwrap_or_else(|| "/".into());
+
+        let merged_env = merge_env(&resolved.config.env, &env);
+        if let Err((code, message)) = find_executable(&lower, &args[0], &merged_env, &cwd) {
+            return Ok(self.ended(code, ExitReason::SpawnFailed { message }));
+        }
+
+        let prepared = self.process.prepare(None).await?;
+        let scratch = prepared.scratch.clone();
+        let bundle_dir = scratch.join("bundle");
+        let rootfs = bundle_dir.join("rootfs");
+        let container_id = format!("sockerless-{}-{}", std::process::id(), prepared.id);
+        let hostname = spec.hostname.clone().unwrap_or_else(|| {
+            // Twelve hex digits, as Docker's short container IDs.
+            use sha2::Digest as _;
+            hex::encode(sha2::Sha256::digest(container_id.as_bytes()))[..12].to_string()
+        });
+        let setup = {
+            let scratch = scratch.clone();
+            let lower = lower.clone();
+            let cwd = cwd.clone();
+            let hostname = hostname.clone();
+            let overlay = self.overlay;
+            let as_root = self.as_root;
+            tokio::task::spawn_blocking(move || {
+                prepare_bundle_dirs(&scratch, &lower, &cwd, &hostname, overlay, as_root)
+            })
+            .await
+            .unwrap_or_else(|join| Err(std::io::Error::other(join.to_string())))
+        };
+        if let Err(error) = setup {
+            prepared.discard().await;
+            return Err(RunnerError::Scratch(error));
+        }
+        let cgroups_path = prepared.cgroup_dir().and_then(|dir| {
+            let mount = super::process::cgroup::cgroup2_mount()?;
+            let relative = dir.strip_prefix(mount).ok()?;
+            Some(format!("/{}/ctr", relative.display()))
+        });
+        let mut mounts: Vec<bundle::BindMount> = ["hosts", "hostname", "resolv.conf"]
+            .into_iter()
+            .map(|file| bundle::BindMount {
+                source: scratch.join("etc").join(file).display().to_string(),
+                destination: format!("/etc/{file}"),
+                read_only: false,
+            })
+            .collect();
+        mounts.extend(spec.mounts.iter().map(|mount| bundle::BindMount {
+            source: mount.source.display().to_string(),
+            destination: mount.destination.clone(),
+            read_only: mount.read_only,
+        }));
+        let config = BundleConfig {
+            args,
+            env: merged_env,
+            cwd,
+            user,
+            hostname,
+            read_only_root: spec.read_only_root,
+            cgroups_path: cgroups_path.clone(),
+            mounts,
+        };
+        let written = serde_json::to_vec_pretty(&bundle::config_json(&config))
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(bundle_dir.join("config.json"), json));
+        if let Err(error) = written {
+            prepared.discard().await;
+            return Err(RunnerError::Scratch(error));
+        }
+        let overlay = if self.overlay {
+            match Overlay::new(
+                &lower,
+                &scratch.join("upper"),
+                &scratch.join("work"),
+                &rootfs,
+            ) {
+                Some(overlay) => Some(Arc::new(overlay)),
+                None => {
+                    prepared.discard().await;
+                    return Err(RunnerError::Scratch(std::io::Error::other(
+                        "an overlay path holds a character overlayfs cannot take",
+                    )));
+                }
+            }
+        } else {
+            None
+        };
+        tracing::info!(workload = %spec.name, runner = "oci", image = %image.reference, digest = %resolved.manifest_digest, "workload runs in its image");
+        let launch = Launch {
+            name: spec.name.clone(),
+            program: runtime.display().to_string(),
+            args: vec![
+                "--root".into(),
+                scratch.join("state").display().to_string(),
+                "run".into(),
+                "--bundle".into(),
+                bundle_dir.display().to_string(),
+                container_id,
+            ],
+            env: vec![(
+                "PATH".into(),
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            )],
+            cwd: scratch,
+            timeout: spec.timeout,
+            stop_grace: spec.stop_grace,
+            user: None,
+            read_only_root: false,
+            overlay,
+            runner: "oci",
+        };
+        let workload = self.process.launch(prepared, launch, sink).await;
+        if let Some(path) = cgroups_path {
+            // runc leaves the empty parents of its groups in the v1 hierarchies.
+            let finished = workload.clone();
+            tokio::spawn(async move {
+                finished.wait().await;
+                remove_v1_leftovers(&path);
+            });
+        }
+        Ok(workload)
+    }
+}
+
+/// Checks, as the runtime will inside the container, that `program` can be executed in the image
+/// at `rootfs`: found on the container's `PATH` when it has no `/`, else at its path (relative to
+/// `cwd`). The exit code and message runc gives when it cannot: 127 not found, 126 not
+/// executable. Checked before starting so the failure is a container that could not start, as
+/// ECS reports it, rather than runc's exit status 1.
+fn find_executable(
+    rootfs: &Path,
+    program: &str,
+    env: &[String],
+    cwd: &str,
+) -> Result<(), (i32, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &str| -> Option<bool> {
+        let resolved = unpack::resolve_in_root(rootfs, &unpack::clean(Path::new(path))).ok()?;
+        let meta = std::fs::metadata(resolved).ok()?;
+        Some(meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let full = if program.starts_with('/') {
+            program.to_string()
+        } else {
+            format!("{}/{program}", cwd.trim_end_matches('/'))
+        };
+        return match executable(&full) {
+            Some(true) => Ok(()),
+            Some(false) => Err((126, format!("exec: \"{program}\": permission denied"))),
+            None => Err((
+                127,
+                format!("exec: \"{program}\": stat {program}: no such file or directory"),
+            )),
+        };
+    }
+    let path = env
+        .iter()
+        .find_map(|entry| entry.strip_prefix("PATH="))
+        .unwrap_or_default();
+    if path
+        .split(':')
+        .filter(|dir| !dir.is_empty())
+        .any(|dir| executable(&format!("{dir}/{program}")) == Some(true))
+    {
+        Ok(())
+    } else {
+        Err((
+            127,
+            format!("exec: \"{program}\": executable file not found in $PATH"),
+        ))
+    }
+}
+
+/// Makes the bundle's directories: the root file system's mount point (or its copy), the
+/// overlay's upper and work directories, the working directory when the image lacks it, and the
+/// files bound over `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`.
+fn prepare_bundle_dirs(
+    scratch: &Path,
+    lower: &Path,
+    cwd: &str,
+    hostname: &str,
+    overlay: bool,
+    as_root: bool,
+) -> std::io::Result<()> {
+    let bundle = scratch.join("bundle");
+    std::fs::create_dir_all(&bundle)?;
+    let rootfs = bundle.join("rootfs");
+    let writable = if overlay {
+        std::fs::create_dir(&rootfs)?;
+        std::fs::create_dir(scratch.join("work"))?;
+        let upper = scratch.join("upper");
+        std::fs::create_dir(&upper)?;
+        upper
+    } else {
+        unpack::copy_tree(lower, &rootfs, as_root)?;
+        rootfs
+    };
+    // Docker makes a working directory the image lacks.
+    let parts = unpack::clean(Path::new(cwd));
+    let in_image = unpack::resolve_in_root(lower, &parts)
+        .map(|path| path.is_dir())
+        .unwrap_or(false);
+    if !in_image {
+        let target = unpack::resolve_in_root(&writable, &parts).map_err(std::io::Error::other)?;
+        std::fs::create_dir_all(target)?;
+    }
+    let etc = scratch.join("etc");
+    std::fs::create_dir(&etc)?;
+    std::fs::write(
+        etc.join("hosts"),
+        format!(
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t{hostname}\n"
+        ),
+    )?;
+    std::fs::write(etc.join("hostname"), format!("{hostname}\n"))?;
+    let resolv = std::fs::read("/etc/resolv.conf").unwrap_or_default();
+    std::fs::write(etc.join("resolv.conf"), resolv)?;
+    Ok(())
+}
+
+/// Removes the empty groups runc left at `path` in each cgroup v1 hierarchy (hybrid layouts).
+fn remove_v1_leftovers(path: &str) {
+    let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return;
+    };
+    for line in mountinfo.lines() {
+        let Some((before, after)) = line.split_once(" - ") else {
+            continue;
+        };
+        if after.split_whitespace().next() != Some("cgroup") {
+            continue;
+        }
+        let Some(mount) = before.split_whitespace().nth(4) else {
+            continue;
+        };
+        let mut dir = PathBuf::from(mount).join(path.trim_start_matches('/'));
+        // The container's group, the workload's, and the runner's when it is empty.
+        for _ in 0..3 {
+            if std::fs::remove_dir(&dir).is_err() && dir.exists() {
+                break;
+            }
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
+}
+
+impl Drop for OciRunner {
+    fn drop(&mut self) {
+        self.process.shutdown();
+    }
+}
+
+#[async_trait::async_trait]
+impl Runner for OciRunner {
+    async fn start(
+        &self,
+        spec: WorkloadSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        if self.mode == WorkloadsMode::Process {
+            return self.process.start(spec, sink).await;
+        }
+        let Some(image) = spec.image.clone() else {
+            return self
+                .fall_back(spec, sink, "the workload names no image")
+                .await;
+        };
+        let runtime = match &self.runtime {
+            Ok(runtime) => runtime.clone(),
+            Err(problem) => {
+                return match self.mode {
+                    WorkloadsMode::Oci => Ok(self.ended(
+                        126,
+                        ExitReason::SpawnFailed {
+                            message: problem.clone(),
+                        },
+                    )),
+                    _ => self.fall_back(spec, sink, problem).await,
+                };
+            }
+        };
+        self.start_in_image(spec, image, sink, runtime).await
+    }
+
+    fn shutdown(&self) {
+        self.process.shutdown();
+    }
+
+    fn isolation(&self) -> Isolation {
+        let process = self.process.isolation();
+        if self.mode == WorkloadsMode::Process || self.runtime.is_err() {
+            return process;
+        }
+        Isolation {
+            runner: match self.mode {
+                WorkloadsMode::Oci => "oci",
+                _ => "auto",
+            }
+            .into(),
+            process_tree: process.process_tree,
+            user: "the image's or the container's user, inside a runc container (root in the container when the image names none)".into(),
+            read_only_root: true,
+            dies_with_simulator: process.dies_with_simulator,
+        }
+    }
+}
