@@ -41,6 +41,8 @@ enum Command {
         server: ServerArgs,
         #[command(flatten)]
         aws: AwsArgs,
+        #[command(flatten)]
+        azure: AzureArgs,
     },
     /// Start one forge fake.
     Hub {
@@ -130,6 +132,14 @@ struct AwsArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct AzureArgs {
+    /// The secret IDENTITY_HEADER the Azure managed identity endpoint requires; made up when
+    /// absent (printed at start).
+    #[arg(long, env = "SOCKERLESS_AZURE_IDENTITY_HEADER")]
+    azure_identity_header: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
 struct GitlabArgs {
     /// The GitLab fake's root user token (generated and printed when absent).
     #[arg(long, env = "SOCKERLESS_GITLAB_ROOT_TOKEN")]
@@ -173,6 +183,8 @@ struct UpArgs {
     common: CommonArgs,
     #[command(flatten)]
     aws: AwsArgs,
+    #[command(flatten)]
+    azure: AzureArgs,
     #[command(flatten)]
     gitlab: GitlabArgs,
     #[command(flatten)]
@@ -218,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cloud: Cloud::Aws,
             server,
             aws,
+            ..
         } => {
             let port = server.port.unwrap_or(sim_aws::DEFAULT_PORT);
             let simulator = aws_builder(server.bind, port, &server.common, &aws, None, None)
@@ -245,10 +258,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             simulator.run_until(&mut signals).await;
             Ok(())
         }
-        Command::Sim { cloud, .. } => not_built(match cloud {
-            Cloud::Azure => "azure",
-            Cloud::Aws | Cloud::Gcp => unreachable!("handled above"),
-        }),
+        Command::Sim {
+            cloud: Cloud::Azure,
+            server,
+            azure,
+            ..
+        } => {
+            let port = server.port.unwrap_or(sim_azure::DEFAULT_PORT);
+            let simulator = azure_builder(server.bind, port, &server.common, &azure, None, None)
+                .start()
+                .await
+                .context("starting the Azure simulator")?;
+            print_azure_hints(&simulator);
+            simulator.run_until(&mut signals).await;
+            Ok(())
+        }
         Command::Hub {
             forge: Forge::Gitlab,
             server,
@@ -321,12 +345,6 @@ fn apply_common(
     }
 }
 
-fn not_built(name: &str) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "the {name} server is not built yet; `sockerless up` starts the servers that exist"
-    )
-}
-
 fn gitlab_builder(
     bind: IpAddr,
     port: u16,
@@ -384,6 +402,55 @@ fn aws_builder(
     }
     apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder
+}
+
+fn azure_builder(
+    bind: IpAddr,
+    port: u16,
+    common: &CommonArgs,
+    azure: &AzureArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> sim_azure::Builder {
+    let mut builder = sim_azure::Simulator::builder()
+        .bind(bind)
+        .port(port)
+        .announce(true);
+    if let Some(secret) = &azure.azure_identity_header {
+        builder = builder.identity_header(secret.clone());
+    }
+    let kit = builder.kit_config_mut();
+    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
+    kit.durability = if common.fsync {
+        Durability::Fsync
+    } else {
+        Durability::Process
+    };
+    kit.body_limit = common.body_limit;
+    kit.admin_token = common.admin_token.clone();
+    match authority {
+        Some((authority, path)) => {
+            kit.authority = Some(authority);
+            kit.ca_out = Some(path);
+        }
+        None => kit.ca_out = common.ca_out.clone(),
+    }
+    builder
+}
+
+/// How to point Azure clients at the simulator.
+fn print_azure_hints(azure: &sim_azure::Simulator) {
+    let url = azure.https_url();
+    println!("# Azure: az cloud register -n sockerless --endpoint-resource-manager {url}/");
+    println!(
+        "export AZURE_SUBSCRIPTION_ID={} AZURE_TENANT_ID={}",
+        azure.subscription_id(),
+        azure.tenant_id()
+    );
+    println!(
+        "export IDENTITY_ENDPOINT={url}/msi/token IDENTITY_HEADER={}",
+        azure.identity_header()
+    );
 }
 
 /// The runner for `--workloads oci|auto`: unpacked images are cached under the state
@@ -510,6 +577,19 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the GCP simulator")?;
 
+    let azure_state = args.common.state_dir.as_ref().map(|dir| dir.join("azure"));
+    let azure = azure_builder(
+        args.bind,
+        port_of("azure", args.azure_port),
+        &args.common,
+        &args.azure,
+        azure_state,
+        Some((authority.clone(), ca_path.clone())),
+    )
+    .start()
+    .await
+    .context("starting the Azure simulator")?;
+
     let gitlab_state = args.common.state_dir.as_ref().map(|dir| dir.join("gitlab"));
     let gitlab = gitlab_builder(
         args.bind,
@@ -536,10 +616,6 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the GitHub fake")?;
 
-    let missing: Vec<String> = [("azure", args.azure_port)]
-        .iter()
-        .map(|(name, port)| format!("{name} (port {})", port_of(name, *port)))
-        .collect();
     println!("# Sockerless is up. Point your clients at it:");
     println!("export AWS_ENDPOINT_URL={}", aws.url());
     println!(
@@ -551,6 +627,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         "export CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE={}/storage/v1/",
         gcp.url()
     );
+    print_azure_hints(&azure);
     println!("export GITLAB_URL={}", gitlab.url());
     print_gitlab_tokens(&gitlab, args.gitlab.gitlab_root_token.is_none());
     println!("export SOCKERLESS_CA={}", ca_path.display());
@@ -568,7 +645,6 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     println!(
         "# HTTPS on the same ports trusts $SOCKERLESS_CA (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, curl --cacert)."
     );
-    println!("# Not built yet: {}", missing.join(", "));
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
@@ -576,6 +652,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     tokio::join!(
         aws.shutdown(),
         gcp.shutdown(),
+        azure.shutdown(),
         github.shutdown(),
         gitlab.shutdown()
     );

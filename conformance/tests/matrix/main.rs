@@ -14,6 +14,7 @@ mod aws_net;
 mod aws_oci;
 mod aws_s3;
 mod aws_secrets;
+mod azure;
 mod foundation;
 mod gcp_storage;
 mod github;

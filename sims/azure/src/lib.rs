@@ -1,7 +1,290 @@
-//! sim-azure: the Azure simulator (port 4568, HTTPS). It will follow the pattern sim-aws sets:
-//! an ARM protocol layer (api-version handling, `CloudError` bodies, async operations), the
-//! identity endpoints `az login` needs, typed services (resource groups, Container Apps jobs
-//! and apps, Azure Functions, Log Analytics, Blob Storage, Container Registry) and workloads that
-//! really run through `simkit::runner`.
+//! sim-azure: the Azure simulator (port 4568), HTTPS with the simulator's CA and plain HTTP on
+//! the same port. Clients register it as a cloud (`az cloud register --endpoint-resource-manager
+//! https://localhost:4568/`), sign in against its Entra ID endpoints and call Azure Resource
+//! Manager on it.
 //!
-//! Nothing is served yet: `sockerless up` says so instead of starting it.
+//! ```text
+//! HTTP ─► protocol (identity endpoints │ ARM: route, api-version, token, decode) ─► services
+//!                                                                    └─► async_ops (kit operations)
+//! ```
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`protocol`] | the wire: ARM and the identity endpoints |
+//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts |
+//! | [`identity`] | the directory, token signing and verification |
+//! | [`async_ops`] | ARM's asynchronous operations |
+//! | [`paging`] | the one pager |
+//! | [`shapes`], [`api_versions`] | generated at build time from `specs/` |
+//! | [`error`] | `ArmError`, ARM's codes and messages |
+//!
+//! A library first: `Simulator::builder().port(0).start().await` gives a running simulator
+//! that shuts down when dropped.
+
+pub mod api_versions;
+pub mod async_ops;
+pub mod error;
+pub mod identity;
+pub mod paging;
+pub mod protocol;
+pub mod services;
+pub mod shapes;
+pub mod time;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use simkit::server::{Listen, RunningServer};
+use simkit::{Kit, KitConfig};
+
+use crate::async_ops::AsyncOperations;
+use crate::identity::Identity;
+use crate::services::resources::Resources;
+use crate::services::storage::Storage;
+
+pub const DEFAULT_PORT: u16 = 4568;
+/// The one subscription the simulator serves unless told otherwise.
+pub const DEFAULT_SUBSCRIPTION_ID: &str = "5c4b3a29-1d0e-4f8a-9b7c-6d5e4f3a2b1c";
+/// The directory (tenant) its principals belong to.
+pub const DEFAULT_TENANT_ID: &str = "8d9e0f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a";
+
+/// Azure-specific settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub subscription_id: String,
+    pub tenant_id: String,
+    /// The secret `IDENTITY_HEADER` that guards the managed identity endpoint; made up at start
+    /// when absent.
+    pub identity_header: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            subscription_id: DEFAULT_SUBSCRIPTION_ID.into(),
+            tenant_id: DEFAULT_TENANT_ID.into(),
+            identity_header: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Kit(#[from] simkit::KitError),
+    #[error(transparent)]
+    Store(#[from] simkit::store::StoreError),
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityStartError),
+    #[error("binding: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error("the subscription and tenant IDs must be GUIDs")]
+    NotGuid,
+}
+
+/// The simulator's shared state.
+pub struct Azure {
+    pub(crate) kit: Kit,
+    pub(crate) identity: Identity,
+    pub(crate) identity_header: String,
+    pub(crate) operations: AsyncOperations,
+    pub(crate) resources: Arc<Resources>,
+    pub(crate) storage: Arc<Storage>,
+}
+
+impl Azure {
+    fn new(kit: Kit, config: Config) -> Result<Self, StartError> {
+        if !services::resources::is_guid(&config.subscription_id)
+            || !services::resources::is_guid(&config.tenant_id)
+        {
+            return Err(StartError::NotGuid);
+        }
+        let identity = Identity::new(kit.clone(), &config.tenant_id)?;
+        let operations = AsyncOperations::new(kit.clone())?;
+        let resources = Arc::new(Resources::new(
+            kit.clone(),
+            &config.subscription_id,
+            &config.tenant_id,
+            operations.clone(),
+        )?);
+        let storage = Storage::new(kit.clone(), resources.clone(), operations.clone())?;
+        resources.add_provider(storage.clone());
+        let identity_header = config
+            .identity_header
+            .clone()
+            .unwrap_or_else(|| kit.ids().hex(32));
+        Ok(Self {
+            kit,
+            identity,
+            identity_header,
+            operations,
+            resources,
+            storage,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Builder {
+    kit: KitConfig,
+    listen: Listen,
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            kit: KitConfig::new("azure"),
+            listen: Listen::default(),
+            config: Config::default(),
+        }
+    }
+}
+
+impl Builder {
+    pub fn port(mut self, port: u16) -> Self {
+        self.listen.port = port;
+        self
+    }
+
+    pub fn bind(mut self, address: IpAddr) -> Self {
+        self.listen.bind = address;
+        self
+    }
+
+    pub fn announce(mut self, announce: bool) -> Self {
+        self.listen.announce = announce;
+        self
+    }
+
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.kit.state_dir = Some(dir.into());
+        self
+    }
+
+    pub fn subscription_id(mut self, id: impl Into<String>) -> Self {
+        self.config.subscription_id = id.into();
+        self
+    }
+
+    pub fn tenant_id(mut self, id: impl Into<String>) -> Self {
+        self.config.tenant_id = id.into();
+        self
+    }
+
+    pub fn identity_header(mut self, secret: impl Into<String>) -> Self {
+        self.config.identity_header = Some(secret.into());
+        self
+    }
+
+    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    pub fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+
+    pub async fn start(self) -> Result<Simulator, StartError> {
+        let kit = Kit::new(self.kit)?;
+        let azure = Arc::new(Azure::new(kit.clone(), self.config)?);
+        let server = simkit::server::serve(
+            kit,
+            self.listen,
+            router(azure.clone()),
+            Arc::new(ArmKitErrors),
+        )
+        .await?;
+        Ok(Simulator { server, azure })
+    }
+}
+
+fn router(azure: Arc<Azure>) -> Router {
+    Router::new().fallback(protocol::handle).with_state(azure)
+}
+
+/// Renders the kit's own errors (body too large, a panic) as ARM errors.
+struct ArmKitErrors;
+
+impl simkit::server::ErrorRenderer for ArmKitErrors {
+    fn render(
+        &self,
+        error: &simkit::server::KitError,
+        request: &simkit::context::RequestContext,
+    ) -> axum::response::Response {
+        let (arm_error, status) = match error {
+            simkit::server::KitError::PayloadTooLarge { limit } => (
+                error::ArmError::InvalidRequestContent(format!(
+                    "the request body is larger than the limit of {limit} bytes"
+                )),
+                Some(http::StatusCode::PAYLOAD_TOO_LARGE),
+            ),
+            simkit::server::KitError::Internal => (error::ArmError::Internal, None),
+        };
+        let mut response =
+            protocol::render_arm_error(&arm_error, &http::HeaderMap::new(), &request.id);
+        if let Some(status) = status {
+            *response.status_mut() = status;
+        }
+        response
+    }
+}
+
+#[derive(Debug)]
+pub struct Simulator {
+    server: RunningServer,
+    azure: Arc<Azure>,
+}
+
+impl std::fmt::Debug for Azure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Azure").finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`; the same port answers HTTPS.
+    pub fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    /// `https://localhost:PORT`: what Azure clients, which insist on HTTPS, are pointed at.
+    pub fn https_url(&self) -> String {
+        format!("https://localhost:{}", self.server.addr().port())
+    }
+
+    pub fn kit(&self) -> &Kit {
+        self.server.kit()
+    }
+
+    pub fn subscription_id(&self) -> &str {
+        self.azure.resources.subscription_id()
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        self.azure.resources.tenant_id()
+    }
+
+    /// The value `IDENTITY_HEADER` must carry for the managed identity endpoint.
+    pub fn identity_header(&self) -> &str {
+        &self.azure.identity_header
+    }
+
+    pub fn admin_token(&self) -> Option<&str> {
+        self.server.kit().admin_token()
+    }
+
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+
+    pub async fn run_until(self, signals: &mut simkit::server::Signals) {
+        self.server.run_until(signals).await;
+    }
+}

@@ -1,0 +1,51 @@
+"""State that survives a restart of the simulator (`--state-dir`): run once with `write`
+(creates a group and a storage account, saves a token and the keys), then, against the
+restarted simulator, with `read` (the same token is still accepted, the group, the account and
+its keys read back identical)."""
+import json
+import sys
+
+from common import key_values, SCOPE, SUBSCRIPTION, URL, check, credential, resource_client
+
+from azure.mgmt.resource.resources.models import ResourceGroup
+from azure.mgmt.storage import StorageManagementClient
+from azure.mgmt.storage.models import Sku, StorageAccountCreateParameters
+
+phase, saved = sys.argv[1], sys.argv[2]
+if phase == "write":
+    cred = credential("durable-app", "durable-secret")
+    token = cred.get_token(SCOPE)
+    resources = resource_client(cred)
+    resources.resource_groups.create_or_update("durable", ResourceGroup(location="uksouth", tags={"kept": "yes"}))
+    storage = StorageManagementClient(cred, SUBSCRIPTION, base_url=URL, credential_scopes=[SCOPE], polling_interval=0.2)
+    storage.storage_accounts.begin_create("durable", "durableacct1", StorageAccountCreateParameters(
+        sku=Sku(name="Standard_LRS"), kind="StorageV2", location="uksouth")).result()
+    keys = key_values(storage.storage_accounts.list_keys("durable", "durableacct1"))
+    with open(saved, "w") as f:
+        json.dump({"token": token.token, "expires_on": token.expires_on, "keys": keys}, f)
+else:
+    with open(saved) as f:
+        state = json.load(f)
+
+    class Saved:
+        """The token issued before the restart, reused as is."""
+        def get_token(self, *scopes, **kwargs):
+            from azure.core.credentials import AccessToken
+            return AccessToken(state["token"], state["expires_on"])
+
+    resources = resource_client(Saved())
+    group = resources.resource_groups.get("durable")
+    check(group.tags == {"kept": "yes"} and group.location == "uksouth", f"group: {group}")
+    storage = StorageManagementClient(Saved(), SUBSCRIPTION, base_url=URL, credential_scopes=[SCOPE])
+    account = storage.storage_accounts.get_properties("durable", "durableacct1")
+    check(account.provisioning_state == "Succeeded", f"account: {account}")
+    keys = key_values(storage.storage_accounts.list_keys("durable", "durableacct1"))
+    check(keys == state["keys"], "keys read back identical")
+    # The directory keeps its apps: the same client with another secret is still refused.
+    from azure.core.exceptions import ClientAuthenticationError
+    try:
+        credential("durable-app", "other-secret").get_token(SCOPE)
+        check(False, "a wrong secret was accepted after the restart")
+    except ClientAuthenticationError as error:
+        check("AADSTS7000215" in str(error), f"wrong secret: {error}")
+print("ok")

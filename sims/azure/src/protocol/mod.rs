@@ -1,0 +1,185 @@
+//! The wire: turns HTTP requests into typed calls and typed results or errors back into what
+//! Azure sends. Only this module reads or writes HTTP, headers or JSON.
+//!
+//! | module | serves |
+//! |---|---|
+//! | [`arm`] | Azure Resource Manager: `/subscriptions/...`, `/tenants`, api-version checks, bearer tokens, async-operation URLs, paging |
+//! | [`identity`] | `/metadata/endpoints`, Entra ID discovery and token endpoints, managed identity |
+//!
+//! Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's,
+//! when it sent one), as ARM's do.
+
+pub mod arm;
+pub mod identity;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use simkit::context::RequestContext;
+
+use crate::Azure;
+use crate::error::ArmError;
+
+/// What the protocol layer knows of a request once its body is read.
+#[derive(Debug)]
+pub struct Incoming {
+    pub method: http::Method,
+    /// The path's segments, percent-decoded, in their original case.
+    pub segments: Vec<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+    pub context: RequestContext,
+}
+
+impl Incoming {
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `https://host:port` as the client addressed us, for links we hand back.
+    pub fn base_url(&self) -> String {
+        let host = self.context.host.as_deref().unwrap_or("127.0.0.1");
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        match self.context.port {
+            Some(port) => format!("{}://{host}:{port}", self.context.scheme.as_str()),
+            None => format!("{}://{host}", self.context.scheme.as_str()),
+        }
+    }
+
+    /// The segment at `index`, lower-cased, for matching.
+    pub fn lower(&self, index: usize) -> Option<String> {
+        self.segments.get(index).map(|s| s.to_ascii_lowercase())
+    }
+}
+
+/// The fallback handler: every request the kit does not answer itself.
+pub async fn handle(State(azure): State<Arc<Azure>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(context) = parts.extensions.get::<RequestContext>().cloned() else {
+        tracing::error!("request without the kit's context");
+        return render_arm_error(&ArmError::Internal, &parts.headers, "");
+    };
+    let body = match axum::body::to_bytes(body, azure.kit.body_limit()).await {
+        Ok(body) => body,
+        Err(_) => {
+            return render_arm_error(
+                &ArmError::InvalidRequestContent("the request body could not be read".into()),
+                &parts.headers,
+                &context.id,
+            );
+        }
+    };
+    let segments = parts
+        .uri
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let query = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let incoming = Incoming {
+        method: parts.method,
+        segments,
+        query,
+        headers: parts.headers,
+        body,
+        context,
+    };
+    if let Some(response) = identity::route(&azure, &incoming) {
+        return response;
+    }
+    match arm::route(&azure, &incoming).await {
+        Ok(response) => response,
+        Err(error) => render_arm_error(&error, &incoming.headers, &incoming.context.id),
+    }
+}
+
+/// ARM's headers on every answer.
+pub fn arm_headers(response: &mut Response, request_headers: &HeaderMap, request_id: &str) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-ms-request-id", value.clone());
+        headers.insert("x-ms-routing-request-id", value.clone());
+        let correlation = request_headers
+            .get("x-ms-correlation-request-id")
+            .cloned()
+            .unwrap_or(value);
+        headers.insert("x-ms-correlation-request-id", correlation);
+    }
+    if let Some(client) = request_headers.get("x-ms-client-request-id") {
+        headers.insert("x-ms-client-request-id", client.clone());
+    }
+}
+
+/// A JSON answer with ARM's headers.
+pub fn json_response(
+    status: StatusCode,
+    body: &impl serde::Serialize,
+    incoming: &Incoming,
+) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    arm_headers(&mut response, &incoming.headers, &incoming.context.id);
+    response
+}
+
+/// A body-less answer with ARM's headers.
+pub fn empty_response(status: StatusCode, incoming: &Incoming) -> Response {
+    let mut response = (status, Body::empty()).into_response();
+    arm_headers(&mut response, &incoming.headers, &incoming.context.id);
+    response
+}
+
+/// ARM's error body: `{"error":{"code","message"}}`.
+pub fn render_arm_error(
+    error: &ArmError,
+    request_headers: &HeaderMap,
+    request_id: &str,
+) -> Response {
+    let (status, code, message) = error.parts();
+    if status.is_server_error() {
+        tracing::error!(code, %message, request_id, "answering an ARM error");
+    } else {
+        tracing::debug!(code, %message, request_id, "answering an ARM error");
+    }
+    let body = serde_json::json!({"error": {"code": code, "message": message}});
+    let mut response = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if matches!(error, ArmError::Throttled) {
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    arm_headers(&mut response, request_headers, request_id);
+    response
+}

@@ -1,0 +1,43 @@
+//! The services: typed handlers over the kit's store, one module per resource provider.
+//! Handlers take and return the generated wire types (`crate::shapes`) or an [`ArmError`];
+//! they never see HTTP, format JSON, or read the clock except through the kit.
+//!
+//! | module | serves |
+//! |---|---|
+//! | [`resources`] | subscriptions, tenants, providers, resource groups, generic resource listings |
+//! | [`storage`] | `Microsoft.Storage` storage accounts |
+//!
+//! A resource provider joins resource groups through [`ResourceProvider`]: listing what a group
+//! holds and deleting it with its group.
+
+pub mod resources;
+pub mod storage;
+
+use crate::error::ArmError;
+use crate::shapes::resources::GenericResourceExpanded;
+
+/// What every resource provider module gives resource groups.
+pub trait ResourceProvider: Send + Sync + 'static {
+    /// The namespace as Azure spells it (`Microsoft.Storage`).
+    fn namespace(&self) -> &'static str;
+    /// Every resource of this provider in `group` of `subscription`.
+    fn resources_in_group(&self, subscription: &str, group: &str) -> Vec<GenericResourceExpanded>;
+    /// Deletes every resource of this provider in the group (the group is being deleted).
+    fn delete_group_contents(&self, subscription: &str, group: &str) -> Result<(), ArmError>;
+}
+
+/// Who made a request, for `systemData` and `createdBy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The principal's application or object ID.
+    pub name: String,
+    /// `Application`, `ManagedIdentity`, `User`.
+    pub kind: &'static str,
+}
+
+/// The request's context as handlers see it.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub caller: Caller,
+    pub api_version: String,
+}
