@@ -10,7 +10,7 @@ use sim_aws_shapes::ec2::{
     Tag, UnsuccessfulItem, UnsuccessfulItemError, VpcEndpoint,
 };
 
-use super::resources::{Query, Resource, flag, one, page, tag_slice, tags_for};
+use super::resources::{Query, Resource, flag, one, page, tags_for, tags_in};
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
 /// The services with gateway endpoints (and so AWS-managed prefix lists).
@@ -29,12 +29,7 @@ impl Resource for VpcEndpoint {
     fn id(&self) -> &str {
         self.vpc_endpoint_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         Some(match name {
             "vpc-endpoint-id" => one(&self.vpc_endpoint_id),

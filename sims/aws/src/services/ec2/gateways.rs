@@ -19,7 +19,7 @@ use sim_aws_shapes::ec2::{
 };
 use simkit::store::Txn;
 
-use super::resources::{Query, Resource, ids_do_not_exist, one, tag_slice, tags_for};
+use super::resources::{Query, Resource, ids_do_not_exist, one, tags_for, tags_in};
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
 impl Resource for InternetGateway {
@@ -32,12 +32,7 @@ impl Resource for InternetGateway {
     fn id(&self) -> &str {
         self.internet_gateway_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let attachments = || self.attachments.iter().flatten();
         Some(match name {
@@ -62,12 +57,7 @@ impl Resource for EgressOnlyInternetGateway {
             .as_deref()
             .unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, _name: &str) -> Option<Vec<String>> {
         // EC2 offers only the tag filters here.
         None
@@ -84,12 +74,7 @@ impl Resource for NatGateway {
     fn id(&self) -> &str {
         self.nat_gateway_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         Some(match name {
             "nat-gateway-id" => one(&self.nat_gateway_id),
@@ -115,12 +100,7 @@ impl Resource for Address {
     fn id(&self) -> &str {
         self.allocation_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         Some(match name {
             "allocation-id" => one(&self.allocation_id),

@@ -20,7 +20,7 @@ use sim_aws_shapes::ec2::{
 };
 
 use super::cidr::Cidr;
-use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tag_slice, tags_for};
+use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tags_for, tags_in};
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
 /// What a service that asked for an interface needs to know about it.
@@ -45,12 +45,7 @@ impl Resource for NetworkInterface {
     fn id(&self) -> &str {
         self.network_interface_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tag_set
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tag_set)
-    }
+    tags_in!(tag_set);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let addresses = || self.private_ip_addresses.iter().flatten();
         let groups = || self.groups.iter().flatten();

@@ -28,6 +28,20 @@ pub(super) trait Resource: Record + Default {
     fn filter(&self, name: &str) -> Option<Vec<String>>;
 }
 
+/// The two tag accessors of a [`Resource`] whose tags live in one field of the record:
+/// `tags_in!(tags)`, or `tags_in!(group.tags)` for a field of a field.
+macro_rules! tags_in {
+    ($($field:ident).+) => {
+        fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
+            &mut self.$($field).+
+        }
+        fn tag_list(&self) -> &[Tag] {
+            super::resources::tag_slice(&self.$($field).+)
+        }
+    };
+}
+pub(super) use tags_in;
+
 /// `The vpc ID 'vpc-1' does not exist` / `The vpc IDs 'vpc-1, vpc-2' do not exist`.
 pub(super) fn ids_do_not_exist(noun: &str, ids: &[String]) -> String {
     if ids.len() == 1 {

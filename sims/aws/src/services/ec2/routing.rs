@@ -17,7 +17,7 @@ use sim_aws_shapes::ec2::{
 use simkit::store::Txn;
 
 use super::cidr::Cidr;
-use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tag_slice, tags_for};
+use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tags_for, tags_in};
 use super::vpcs::bad_cidr;
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
@@ -31,12 +31,7 @@ impl Resource for RouteTable {
     fn id(&self) -> &str {
         self.route_table_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let associations = || self.associations.iter().flatten();
         let routes = || self.routes.iter().flatten();
@@ -88,12 +83,7 @@ impl Resource for NetworkAcl {
     fn id(&self) -> &str {
         self.network_acl_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let associations = || self.associations.iter().flatten();
         let entries = || self.entries.iter().flatten();

@@ -23,7 +23,7 @@ use simkit::store::Txn;
 
 use super::cidr::Cidr;
 use super::resources::{
-    Query, Resource, check_filters, flag, matches, one, page, tag_slice, tags_for,
+    Query, Resource, check_filters, flag, matches, one, page, tags_for, tags_in,
 };
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
@@ -62,12 +62,7 @@ impl Resource for SecurityGroupRecord {
     fn id(&self) -> &str {
         self.group.group_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.group.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.group.tags)
-    }
+    tags_in!(group.tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let (egress, field) = match name.strip_prefix("egress.") {
             Some(rest) => (true, rest),
@@ -127,12 +122,7 @@ impl Resource for SecurityGroupRule {
     fn id(&self) -> &str {
         self.security_group_rule_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         Some(match name {
             "group-id" => one(&self.group_id),

@@ -13,7 +13,7 @@ use simkit::store::Txn;
 
 use super::cidr::Cidr;
 use super::region::zone;
-use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tag_slice, tags_for};
+use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tags_for, tags_in};
 use super::vpcs::bad_cidr;
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
@@ -27,12 +27,7 @@ impl Resource for Subnet {
     fn id(&self) -> &str {
         self.subnet_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         Some(match name {
             "subnet-id" => one(&self.subnet_id),

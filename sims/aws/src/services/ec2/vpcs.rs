@@ -15,7 +15,7 @@ use sim_aws_shapes::ec2::{
 use simkit::store::Txn;
 
 use super::cidr::Cidr;
-use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tag_slice, tags_for};
+use super::resources::{Query, Resource, flag, ids_do_not_exist, one, tags_for, tags_in};
 use super::{Ctx, Ec2, Ec2Error, dry_run, key};
 
 /// A VPC and the attributes EC2 keeps beside its description.
@@ -37,12 +37,7 @@ impl Resource for VpcRecord {
     fn id(&self) -> &str {
         self.vpc.vpc_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.vpc.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.vpc.tags)
-    }
+    tags_in!(vpc.tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let vpc = &self.vpc;
         let blocks = || -> Vec<&VpcCidrBlockAssociation> {
@@ -87,12 +82,7 @@ impl Resource for DhcpOptions {
     fn id(&self) -> &str {
         self.dhcp_options_id.as_deref().unwrap_or_default()
     }
-    fn tags_slot(&mut self) -> &mut Option<Vec<Tag>> {
-        &mut self.tags
-    }
-    fn tag_list(&self) -> &[Tag] {
-        tag_slice(&self.tags)
-    }
+    tags_in!(tags);
     fn filter(&self, name: &str) -> Option<Vec<String>> {
         let configurations = self.dhcp_configurations.iter().flatten();
         Some(match name {
