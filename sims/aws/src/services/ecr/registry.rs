@@ -513,18 +513,12 @@ impl Ecr {
         input: DescribePullThroughCacheRulesRequest,
     ) -> Result<DescribePullThroughCacheRulesResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let entries: Vec<(String, PullThroughCacheRule)> = match input.ecr_repository_prefixes {
-            Some(prefixes) => prefixes
-                .iter()
-                .map(|prefix| {
-                    self.cache_rules
-                        .get(&scope.key(prefix))
-                        .map(|rule| (prefix.clone(), rule))
-                        .ok_or_else(|| Self::cache_rule_not_found(&scope, prefix))
-                })
-                .collect::<Result<_, _>>()?,
-            None => self.cache_rules.scan_prefix(&scope.prefix()),
-        };
+        let entries = named_or_all(
+            &self.cache_rules,
+            &scope,
+            input.ecr_repository_prefixes,
+            Self::cache_rule_not_found,
+        )?;
         let page = page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribePullThroughCacheRulesResponse {
             pull_through_cache_rules: Some(page.items),
@@ -672,18 +666,12 @@ impl Ecr {
         input: DescribeRepositoryCreationTemplatesRequest,
     ) -> Result<DescribeRepositoryCreationTemplatesResponse, EcrError> {
         let scope = Scope::of(ctx);
-        let entries: Vec<(String, RepositoryCreationTemplate)> = match input.prefixes {
-            Some(prefixes) => prefixes
-                .iter()
-                .map(|prefix| {
-                    self.templates
-                        .get(&scope.key(prefix))
-                        .map(|t| (prefix.clone(), t))
-                        .ok_or_else(|| Self::template_not_found(&scope, prefix))
-                })
-                .collect::<Result<_, _>>()?,
-            None => self.templates.scan_prefix(&scope.prefix()),
-        };
+        let entries = named_or_all(
+            &self.templates,
+            &scope,
+            input.prefixes,
+            Self::template_not_found,
+        )?;
         let page = page(entries, input.next_token.as_deref(), input.max_results, 100)?;
         Ok(DescribeRepositoryCreationTemplatesResponse {
             registry_id: Some(scope.account_id),
@@ -761,4 +749,26 @@ fn check_template_policies(
         super::lifecycle::parse(text).map_err(EcrError::InvalidParameter)?;
     }
     Ok(())
+}
+
+/// The records a Describe call names (each must exist, else `missing`'s error), or every record
+/// of the registry when it names none; keyed for paging.
+fn named_or_all<
+    V: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+>(
+    records: &simkit::store::Collection<V>,
+    scope: &Scope,
+    names: Option<Vec<String>>,
+    missing: impl Fn(&Scope, &str) -> EcrError,
+) -> Result<Vec<(String, V)>, EcrError> {
+    match names {
+        Some(names) => names
+            .into_iter()
+            .map(|name| match records.get(&scope.key(&name)) {
+                Some(record) => Ok((name, record)),
+                None => Err(missing(scope, &name)),
+            })
+            .collect(),
+        None => Ok(records.scan_prefix(&scope.prefix())),
+    }
 }
