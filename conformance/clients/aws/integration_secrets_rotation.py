@@ -101,7 +101,10 @@ lam.add_permission(FunctionName=broken, StatementId="secretsmanager", Action="la
 failing = sm.rotate_secret(SecretId=secret["ARN"], RotationLambdaARN=broken_arn)["VersionId"]
 deadline = time.time() + 30
 while time.time() < deadline:
-    events = [e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{broken}")["events"]]
+    try:
+        events = [e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{broken}")["events"]]
+    except logs.exceptions.ResourceNotFoundException:
+        events = []  # the function's log group appears with its first invocation
     if any("cannot set" in m for m in events):
         break
     time.sleep(0.2)
