@@ -23,7 +23,8 @@ pub struct GcpError {
     /// Cloud Storage's `locationType` and `location` of the offending parameter, when known.
     pub location: Option<(&'static str, String)>,
     /// google.rpc.Status `details` (typed messages with `@type`), for the APIs that send them.
-    pub details: Vec<serde_json::Value>,
+    /// A boxed slice keeps the error small (it travels in every `Result`).
+    pub details: Box<[serde_json::Value]>,
 }
 
 impl GcpError {
@@ -39,7 +40,7 @@ impl GcpError {
             message: message.into(),
             reason,
             location: None,
-            details: Vec::new(),
+            details: Box::default(),
         }
     }
 
@@ -191,7 +192,7 @@ impl GcpError {
     }
 
     pub fn with_details(mut self, details: Vec<serde_json::Value>) -> Self {
-        self.details = details;
+        self.details = details.into_boxed_slice();
         self
     }
 

@@ -244,7 +244,7 @@ pub fn render_error(error: &GcpError, style: ErrorStyle) -> Response {
                 "status": error.status,
             }});
             if !error.details.is_empty() {
-                body["error"]["details"] = serde_json::Value::Array(error.details.clone());
+                body["error"]["details"] = serde_json::Value::Array(error.details.to_vec());
             }
             body
         }
