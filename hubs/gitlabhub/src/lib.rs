@@ -8,6 +8,7 @@
 //! | `repository` | projects' git repositories (`simkit::git`) and git over smart HTTP |
 //! | `ci` | the pipeline engine's pure part: `.gitlab-ci.yml`, the expression language, planning |
 //! | `engine` | pipelines and jobs as records and their statuses |
+//! | `merge_requests` | merge requests as records: diff refs, mergeability, merging, their pipelines |
 //! | `auth`, `params`, `paging`, `error`, `present` | GitLab's conventions: tokens, Grape parameters, offset pagination, error bodies, entities |
 //! | `state`, `model` | the store's collections and records |
 //!
@@ -27,6 +28,7 @@ mod auth;
 mod ci;
 mod engine;
 mod error;
+mod merge_requests;
 mod model;
 mod paging;
 mod params;

@@ -12,7 +12,8 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Group, Job, Member, Owner, Pipeline, Project, Runner, User, Variable, access, key,
+    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, Project, Runner, Trigger,
+    User, Variable, access, key,
 };
 
 /// Every collection, opened once.
@@ -34,6 +35,12 @@ pub struct Collections {
     pub jobs: Arc<Collection<Job>>,
     pub jobs_by_token: Arc<Collection<u64>>,
     pub traces: Arc<Collection<String>>,
+    /// Keyed `project/iid`.
+    pub merge_requests: Arc<Collection<MergeRequest>>,
+    /// Keyed `project/mr-iid/note-id`.
+    pub notes: Arc<Collection<Note>>,
+    /// Keyed `project/trigger-id`.
+    pub triggers: Arc<Collection<Trigger>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -58,6 +65,9 @@ impl Collections {
             jobs: store.collection("gitlab.jobs")?,
             jobs_by_token: store.collection("gitlab.jobs_by_token")?,
             traces: store.collection("gitlab.traces")?,
+            merge_requests: store.collection("gitlab.merge_requests")?,
+            notes: store.collection("gitlab.notes")?,
+            triggers: store.collection("gitlab.triggers")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -337,6 +347,16 @@ impl Gitlab {
             .join("artifacts")
             .join(format!("{job_id}.zip"))
     }
+}
+
+/// The records of `collection` whose keys start with `prefix` (a project's or group's
+/// members, variables), in key order.
+pub fn records_under<V: simkit::store::Record>(collection: &Collection<V>, prefix: &str) -> Vec<V> {
+    collection
+        .scan_prefix(prefix)
+        .into_iter()
+        .map(|(_, record)| record)
+        .collect()
 }
 
 const TOKEN_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
