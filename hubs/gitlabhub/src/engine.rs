@@ -318,14 +318,17 @@ impl Gitlab {
         if let crate::model::Owner::Group(group) = project.owner {
             // Outermost first, so nearer groups override.
             for group in self.group_ancestry(group).iter().rev() {
-                for variable in records_under(&self.db.group_variables, &format!("{}/", key(group.id))) {
+                for variable in
+                    records_under(&self.db.group_variables, &format!("{}/", key(group.id)))
+                {
                     if variable.environment_scope == "*" {
                         out.insert(variable.key.clone(), variable);
                     }
                 }
             }
         }
-        for variable in records_under(&self.db.project_variables, &format!("{}/", key(project.id))) {
+        for variable in records_under(&self.db.project_variables, &format!("{}/", key(project.id)))
+        {
             if variable.environment_scope == "*" {
                 out.insert(variable.key.clone(), variable);
             }

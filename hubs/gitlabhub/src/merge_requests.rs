@@ -231,13 +231,19 @@ impl Gitlab {
                 (merge_request.target_branch == project.default_branch).to_string(),
             ),
             ("CI_MERGE_REQUEST_TITLE", merge_request.title.clone()),
-            ("CI_MERGE_REQUEST_DESCRIPTION", merge_request.description.clone()),
+            (
+                "CI_MERGE_REQUEST_DESCRIPTION",
+                merge_request.description.clone(),
+            ),
             ("CI_MERGE_REQUEST_EVENT_TYPE", "detached".into()),
             (
                 "CI_MERGE_REQUEST_DRAFT",
                 is_draft(&merge_request.title).to_string(),
             ),
-            ("CI_MERGE_REQUEST_SQUASH_ON_MERGE", merge_request.squash.to_string()),
+            (
+                "CI_MERGE_REQUEST_SQUASH_ON_MERGE",
+                merge_request.squash.to_string(),
+            ),
             (
                 "CI_MERGE_REQUEST_APPROVED",
                 (!merge_request.approved_by.is_empty()).to_string(),

@@ -350,7 +350,12 @@ impl Gitlab {
         };
         let values: std::collections::BTreeMap<String, String> = variables
             .iter()
-            .filter_map(|v| Some((v["key"].as_str()?.to_string(), v["value"].as_str()?.to_string())))
+            .filter_map(|v| {
+                Some((
+                    v["key"].as_str()?.to_string(),
+                    v["value"].as_str()?.to_string(),
+                ))
+            })
             .collect();
         let protected = self.ref_is_protected(project, pipeline);
         let caches: Vec<Value> = entries
@@ -408,9 +413,11 @@ impl Gitlab {
         };
         ids.sort();
         ids.dedup();
-        let digest = (!ids.is_empty())
-            .then(|| hex::encode(sha1::Sha1::digest(ids.join("-").as_bytes())))
-            .unwrap_or_else(|| "default".into());
+        let digest = if ids.is_empty() {
+            "default".to_string()
+        } else {
+            hex::encode(sha1::Sha1::digest(ids.join("-").as_bytes()))
+        };
         let prefix = spec
             .get("prefix")
             .and_then(Value::as_str)
@@ -707,6 +714,9 @@ async fn request_job(
     // Long poll: wait for a job to be queued, up to the poll window. The notification is
     // armed before each look, so a job queued in between is not missed.
     let deadline = tokio::time::Instant::now() + gitlab.long_poll;
+    let stop = gitlab.stop_polls.notified();
+    tokio::pin!(stop);
+    stop.as_mut().enable();
     loop {
         let queued = gitlab.jobs_queued.notified();
         tokio::pin!(queued);
@@ -715,8 +725,16 @@ async fn request_job(
             let payload = gitlab.job_payload(&job, &runner)?;
             return Ok((StatusCode::CREATED, Json(payload)).into_response());
         }
-        if tokio::time::timeout_at(deadline, queued).await.is_err() {
+        if gitlab.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             break;
+        }
+        tokio::select! {
+            woken = tokio::time::timeout_at(deadline, queued) => {
+                if woken.is_err() {
+                    break;
+                }
+            }
+            () = &mut stop => break,
         }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

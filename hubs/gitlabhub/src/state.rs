@@ -104,6 +104,10 @@ pub struct Gitlab {
     pub long_poll: std::time::Duration,
     /// Wakes runners long-polling `POST /jobs/request` when a job becomes pending.
     pub jobs_queued: tokio::sync::Notify,
+    /// Set when the hub begins to shut down: long polls answer 204 at once instead of holding
+    /// the graceful shutdown for their whole window.
+    pub stopping: std::sync::atomic::AtomicBool,
+    pub stop_polls: tokio::sync::Notify,
     /// Where the hub is reached (`http://127.0.0.1:5556`), for URLs in payloads.
     pub external_url: std::sync::RwLock<String>,
     /// Serialises changes to jobs and pipelines (see `engine`).
@@ -141,6 +145,8 @@ impl Gitlab {
             runner_registration_token,
             long_poll: config.long_poll,
             jobs_queued: tokio::sync::Notify::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            stop_polls: tokio::sync::Notify::new(),
             external_url: std::sync::RwLock::new(String::new()),
             engine: std::sync::Mutex::new(()),
             git: simkit::git::GitRepos::new(git_root),
@@ -199,6 +205,13 @@ impl Gitlab {
             },
         )?;
         Ok(())
+    }
+
+    /// Ends every long poll now and any that starts later (the hub is shutting down).
+    pub fn stop_long_polls(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.stop_polls.notify_waiters();
     }
 
     pub fn external_url(&self) -> String {

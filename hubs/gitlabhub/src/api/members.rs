@@ -118,10 +118,9 @@ impl Source {
 
     fn all(&self, gitlab: &Gitlab) -> Vec<Member> {
         let mut by_user: BTreeMap<u64, Member> = BTreeMap::new();
-        let inherited = self
-            .ancestors
-            .iter()
-            .flat_map(|group| records_under(&gitlab.db.group_members, &format!("{}/", key(*group))));
+        let inherited = self.ancestors.iter().flat_map(|group| {
+            records_under(&gitlab.db.group_members, &format!("{}/", key(*group)))
+        });
         for member in self.direct(gitlab).into_iter().chain(inherited) {
             match by_user.get(&member.user_id) {
                 Some(existing) if existing.access_level >= member.access_level => {}

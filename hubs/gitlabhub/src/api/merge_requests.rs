@@ -118,7 +118,10 @@ impl Gitlab {
             .iter()
             .filter(|note| !note.system)
             .count();
-        let sha = merge_request.diff.as_ref().map(|diff| diff.head_sha.clone());
+        let sha = merge_request
+            .diff
+            .as_ref()
+            .map(|diff| diff.head_sha.clone());
         let draft = is_draft(&merge_request.title);
         let mut body = json!({
             "id": merge_request.id,
@@ -183,7 +186,10 @@ impl Gitlab {
             "approvals_before_merge": null,
         });
         if detailed && let Value::Object(map) = &mut body {
-            let head_pipeline = self.merge_request_pipelines(merge_request).into_iter().next();
+            let head_pipeline = self
+                .merge_request_pipelines(merge_request)
+                .into_iter()
+                .next();
             let changes_count = merge_request
                 .diff
                 .as_ref()
@@ -225,19 +231,15 @@ impl Gitlab {
             );
             map.insert("merge_error".into(), Value::Null);
             map.insert("first_contribution".into(), json!(false));
-            let can_merge = viewer.is_some_and(|user| {
-                self.project_access(user, project) >= access::DEVELOPER
-            });
+            let can_merge =
+                viewer.is_some_and(|user| self.project_access(user, project) >= access::DEVELOPER);
             map.insert("user".into(), json!({"can_merge": can_merge}));
         }
         body
     }
 
     /// The merge request's pipelines, newest first.
-    fn merge_request_pipelines(
-        &self,
-        merge_request: &MergeRequest,
-    ) -> Vec<crate::model::Pipeline> {
+    fn merge_request_pipelines(&self, merge_request: &MergeRequest) -> Vec<crate::model::Pipeline> {
         let mut pipelines: Vec<_> = self
             .db
             .pipelines
@@ -249,7 +251,7 @@ impl Gitlab {
                     && pipeline.merge_request_iid == Some(merge_request.iid)
             })
             .collect();
-        pipelines.sort_by(|a, b| b.id.cmp(&a.id));
+        pipelines.sort_by_key(|pipeline| std::cmp::Reverse(pipeline.id));
         pipelines
     }
 
@@ -278,7 +280,10 @@ impl Gitlab {
 
 /// One file of a diff as GitLab's `Diff` entity shows it.
 pub fn diff_json(file: &FileDiff) -> Value {
-    let old_path = file.previous_path.clone().unwrap_or_else(|| file.path.clone());
+    let old_path = file
+        .previous_path
+        .clone()
+        .unwrap_or_else(|| file.path.clone());
     let added = file.status == ChangeStatus::Added;
     let deleted = file.status == ChangeStatus::Removed;
     json!({
@@ -308,7 +313,9 @@ async fn list_merge_requests(
             "state does not have a valid value".into(),
         ));
     }
-    let order_by = params.str("order_by")?.unwrap_or_else(|| "created_at".into());
+    let order_by = params
+        .str("order_by")?
+        .unwrap_or_else(|| "created_at".into());
     if !["created_at", "updated_at", "title", "merged_at"].contains(&order_by.as_str()) {
         return Err(GitlabError::InvalidParameter(
             "order_by does not have a valid value".into(),
@@ -330,8 +337,16 @@ async fn list_merge_requests(
         .project_merge_requests(project.id)
         .into_iter()
         .filter(|mr| state == "all" || mr.state == state)
-        .filter(|mr| source_branch.as_ref().is_none_or(|b| mr.source_branch == *b))
-        .filter(|mr| target_branch.as_ref().is_none_or(|b| mr.target_branch == *b))
+        .filter(|mr| {
+            source_branch
+                .as_ref()
+                .is_none_or(|b| mr.source_branch == *b)
+        })
+        .filter(|mr| {
+            target_branch
+                .as_ref()
+                .is_none_or(|b| mr.target_branch == *b)
+        })
         .filter(|mr| {
             labels
                 .as_ref()
@@ -396,12 +411,16 @@ fn check_branches(
             )));
         }
     }
-    if let Some(existing) = gitlab.project_merge_requests(project.id).into_iter().find(|mr| {
-        mr.state == "opened"
-            && mr.source_branch == source
-            && mr.target_branch == target
-            && Some(mr.iid) != except_iid
-    }) {
+    if let Some(existing) = gitlab
+        .project_merge_requests(project.id)
+        .into_iter()
+        .find(|mr| {
+            mr.state == "opened"
+                && mr.source_branch == source
+                && mr.target_branch == target
+                && Some(mr.iid) != except_iid
+        })
+    {
         return Err(GitlabError::ConflictListed(format!(
             "Another open merge request already exists for this source branch: !{}",
             existing.iid
@@ -425,8 +444,7 @@ async fn create_merge_request(
         && target_project as u64 != project.id
     {
         return Err(GitlabError::BadRequest(
-            "merge requests between projects (forks) are not supported by this GitLab fake"
-                .into(),
+            "merge requests between projects (forks) are not supported by this GitLab fake".into(),
         ));
     }
     if title.trim().is_empty() {
@@ -668,7 +686,10 @@ async fn merge(
         Err(error) => return Err(error),
     };
     let merge_request = gitlab.refresh_merge_request(&repo, merge_request)?;
-    let head = merge_request.diff.as_ref().map(|diff| diff.head_sha.clone());
+    let head = merge_request
+        .diff
+        .as_ref()
+        .map(|diff| diff.head_sha.clone());
     if let Some(sha) = params.str("sha")?
         && merge_request.state == "opened"
         && head.as_deref() != Some(sha.as_str())
@@ -867,7 +888,10 @@ async fn approve(
     let (project, repo, user) = writable(&gitlab, &caller, &id)?;
     let merge_request = find(&gitlab, &project, &iid)?;
     let merge_request = gitlab.refresh_merge_request(&repo, merge_request)?;
-    let head = merge_request.diff.as_ref().map(|diff| diff.head_sha.clone());
+    let head = merge_request
+        .diff
+        .as_ref()
+        .map(|diff| diff.head_sha.clone());
     if let Some(sha) = params.str("sha")?
         && head.as_deref() != Some(sha.as_str())
     {
@@ -883,10 +907,13 @@ async fn approve(
     let updated = gitlab
         .db
         .merge_requests
-        .update(&merge_request_key(project.id, merge_request.iid), |record| {
-            record.approved_by.push(user.id);
-            record.clone()
-        })?
+        .update(
+            &merge_request_key(project.id, merge_request.iid),
+            |record| {
+                record.approved_by.push(user.id);
+                record.clone()
+            },
+        )?
         .ok_or(GitlabError::RecordNotFound)?;
     gitlab.add_note(&updated, &user, "approved this merge request", true)?;
     Ok((
@@ -908,10 +935,13 @@ async fn unapprove(
     let updated = gitlab
         .db
         .merge_requests
-        .update(&merge_request_key(project.id, merge_request.iid), |record| {
-            record.approved_by.retain(|id| *id != user.id);
-            record.clone()
-        })?
+        .update(
+            &merge_request_key(project.id, merge_request.iid),
+            |record| {
+                record.approved_by.retain(|id| *id != user.id);
+                record.clone()
+            },
+        )?
         .ok_or(GitlabError::RecordNotFound)?;
     gitlab.add_note(&updated, &user, "unapproved this merge request", true)?;
     Ok((
@@ -929,7 +959,9 @@ async fn list_notes(
 ) -> Result<Page> {
     let (project, _) = readable(&gitlab, &caller, &id)?;
     let merge_request = find(&gitlab, &project, &iid)?;
-    let order_by = params.str("order_by")?.unwrap_or_else(|| "created_at".into());
+    let order_by = params
+        .str("order_by")?
+        .unwrap_or_else(|| "created_at".into());
     if order_by != "created_at" && order_by != "updated_at" {
         return Err(GitlabError::InvalidParameter(
             "order_by does not have a valid value".into(),
@@ -1060,4 +1092,79 @@ async fn delete_note(
     let (_, _, note_key) = own_note(&gitlab, &caller, &id, &iid, &note_id)?;
     gitlab.db.notes.remove(&note_key)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DiffRefs;
+
+    fn merge_request(state: &str, title: &str, merge_status: &str, diff: bool) -> MergeRequest {
+        MergeRequest {
+            id: 1,
+            iid: 1,
+            project_id: 1,
+            title: title.into(),
+            description: String::new(),
+            state: state.into(),
+            source_branch: "feature".into(),
+            target_branch: "main".into(),
+            author_id: 1,
+            assignee_ids: Vec::new(),
+            reviewer_ids: Vec::new(),
+            labels: Vec::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            merged_at: None,
+            merged_by: None,
+            closed_at: None,
+            closed_by: None,
+            merge_commit_sha: None,
+            squash_commit_sha: None,
+            squash: false,
+            force_remove_source_branch: false,
+            should_remove_source_branch: None,
+            discussion_locked: None,
+            diff: diff.then(|| DiffRefs {
+                base_sha: "b".into(),
+                head_sha: "h".into(),
+                start_sha: "s".into(),
+            }),
+            merge_status: merge_status.into(),
+            approved_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn detailed_merge_status_follows_gitlabs_checks_in_order() {
+        let cases = [
+            (
+                merge_request("closed", "Draft: x", "can_be_merged", true),
+                "not_open",
+            ),
+            (
+                merge_request("merged", "x", "can_be_merged", true),
+                "not_open",
+            ),
+            (
+                merge_request("opened", "Draft: x", "cannot_be_merged", true),
+                "draft_status",
+            ),
+            (
+                merge_request("opened", "x", "cannot_be_merged", false),
+                "broken_status",
+            ),
+            (
+                merge_request("opened", "x", "cannot_be_merged", true),
+                "conflict",
+            ),
+            (
+                merge_request("opened", "x", "can_be_merged", true),
+                "mergeable",
+            ),
+        ];
+        for (merge_request, expected) in cases {
+            assert_eq!(detailed_merge_status(&merge_request), expected);
+        }
+    }
 }

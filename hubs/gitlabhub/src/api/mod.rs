@@ -27,8 +27,8 @@ mod pipelines;
 mod projects;
 mod repository;
 pub(crate) mod runners;
-mod users;
 mod triggers;
+mod users;
 mod variables;
 
 pub fn router() -> Router<Arc<Gitlab>> {

@@ -32,7 +32,10 @@ pub fn routes() -> Router<Arc<Gitlab>> {
             "/api/v4/projects/{id}/triggers/{trigger_id}",
             get(get_trigger).put(update_trigger).delete(delete_trigger),
         )
-        .route("/api/v4/projects/{id}/trigger/pipeline", post(trigger_pipeline))
+        .route(
+            "/api/v4/projects/{id}/trigger/pipeline",
+            post(trigger_pipeline),
+        )
         // The runner API's older spelling, still served by GitLab.
         .route(
             "/api/v4/projects/{id}/ref/{git_ref}/trigger/pipeline",
@@ -220,9 +223,7 @@ fn run_trigger(
 ) -> Result<(StatusCode, Json<Value>)> {
     let token = params.required_str("token")?;
     // A wrong token, or a project that does not exist, is a bare `404 Not Found`.
-    let project = gitlab
-        .find_project(id)
-        .ok_or(GitlabError::NotFound(None))?;
+    let project = gitlab.find_project(id).ok_or(GitlabError::NotFound(None))?;
     let trigger = records_under(&gitlab.db.triggers, &format!("{}/", key(project.id)))
         .into_iter()
         .find(|trigger| trigger.token == token)
@@ -262,4 +263,35 @@ fn run_trigger(
         StatusCode::CREATED,
         Json(gitlab.pipeline_json(&pipeline, true)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(params: Params, expected: &[(&str, &str)]) {
+        let variables = trigger_variables(&params).expect("variables");
+        let got: Vec<(&str, &str)> = variables
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn variables_come_as_an_object_or_as_form_fields() {
+        let mut object = serde_json::Map::new();
+        object.insert("variables".into(), json!({"A": "1", "B": 2}));
+        check(Params(object), &[("A", "1"), ("B", "2")]);
+        check(
+            Params::from_query(Some(
+                "token=t&ref=main&variables[DEPLOY]=prod&variables[X]=",
+            )),
+            &[("DEPLOY", "prod"), ("X", "")],
+        );
+        check(Params::from_query(Some("token=t&ref=main")), &[]);
+        let mut wrong = serde_json::Map::new();
+        wrong.insert("variables".into(), json!("A=1"));
+        assert!(trigger_variables(&Params(wrong)).is_err());
+    }
 }
