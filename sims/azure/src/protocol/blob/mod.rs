@@ -93,9 +93,13 @@ pub fn target(azure: &Azure, parts: &http::request::Parts, context: &RequestCont
         _ => {
             let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
             let first = decode(first);
+            // A storage client's request (x-ms-version, Shared Key, a SAS) for an account that
+            // does not exist is the blob service's to refuse, not ARM's.
+            let storage_client = parts.headers.contains_key("x-ms-version")
+                || parts.uri.query().is_some_and(|q| q.contains("sig="));
             if RESERVED.contains(&first.as_str())
                 || !crate::services::storage::valid_account_name(&first)
-                || !(first == DEV_ACCOUNT || azure.storage.account_exists(&first))
+                || !(first == DEV_ACCOUNT || storage_client || azure.storage.account_exists(&first))
             {
                 return None;
             }
