@@ -19,9 +19,9 @@ use simkit::Kit;
 use simkit::operations::Outcome;
 use simkit::store::Collection;
 
+use super::blob::{Blobs, DEV_ACCOUNT, DEV_ACCOUNT_KEY};
 use super::resources::{LOCATIONS, Resources, normalise_location};
 use super::{Ctx, ResourceProvider};
-use super::blob::{Blobs, DEV_ACCOUNT, DEV_ACCOUNT_KEY};
 use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
 use crate::shapes::resources::{GenericResourceExpanded, Sku as GenericSku};

@@ -316,22 +316,41 @@ mod tests {
     #[test]
     fn headers_sort_in_the_services_collation() {
         assert_eq!(
-            sorted(&["x-ms-version", "x-ms-date", "x-ms-blob-type", "x-ms-client-request-id"]),
-            ["x-ms-blob-type", "x-ms-client-request-id", "x-ms-date", "x-ms-version"]
+            sorted(&[
+                "x-ms-version",
+                "x-ms-date",
+                "x-ms-blob-type",
+                "x-ms-client-request-id"
+            ]),
+            [
+                "x-ms-blob-type",
+                "x-ms-client-request-id",
+                "x-ms-date",
+                "x-ms-version"
+            ]
         );
         // Hyphens are ignored first: "meta-ab" sorts after "meta-a-b"? No: a-b ≡ ab at the
         // first level, and at the second the one whose hyphen comes later goes first.
         assert_eq!(header_order("x-ms-meta-ab", "x-ms-meta-ac"), Ordering::Less);
         assert_eq!(header_order("x-ms-meta-a", "x-ms-meta-ab"), Ordering::Less);
-        assert_ne!(header_order("x-ms-meta-a-b", "x-ms-meta-ab"), Ordering::Equal);
-        assert_eq!(header_order("x-ms-meta-a_b", "x-ms-meta-a0"), Ordering::Less);
+        assert_ne!(
+            header_order("x-ms-meta-a-b", "x-ms-meta-ab"),
+            Ordering::Equal
+        );
+        assert_eq!(
+            header_order("x-ms-meta-a_b", "x-ms-meta-a0"),
+            Ordering::Less
+        );
     }
 
     #[test]
     fn shared_key_string_to_sign_as_documented() {
         let mut headers = HeaderMap::new();
         headers.insert("x-ms-version", "2021-08-06".parse().unwrap());
-        headers.insert("x-ms-date", "Mon, 07 Dec 2026 06:00:00 GMT".parse().unwrap());
+        headers.insert(
+            "x-ms-date",
+            "Mon, 07 Dec 2026 06:00:00 GMT".parse().unwrap(),
+        );
         headers.insert("content-length", "0".parse().unwrap());
         headers.insert("date", "ignored".parse().unwrap());
         let query = vec![

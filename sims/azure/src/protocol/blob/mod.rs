@@ -71,7 +71,8 @@ pub fn streams_body(parts: &http::request::Parts) -> bool {
     parts.method == Method::PUT
         && (parts.headers.contains_key("x-ms-blob-type")
             || parts.uri.query().is_some_and(|q| {
-                q.split('&').any(|pair| pair.eq_ignore_ascii_case("comp=block"))
+                q.split('&')
+                    .any(|pair| pair.eq_ignore_ascii_case("comp=block"))
             }))
 }
 
@@ -82,7 +83,11 @@ fn decode(segment: &str) -> String {
 }
 
 /// The data-plane target of a request, if it is one.
-pub fn target(azure: &Azure, parts: &http::request::Parts, context: &RequestContext) -> Option<Target> {
+pub fn target(
+    azure: &Azure,
+    parts: &http::request::Parts,
+    context: &RequestContext,
+) -> Option<Target> {
     let raw_path = parts.uri.path().to_string();
     let host = context.host.as_deref().unwrap_or("").to_ascii_lowercase();
     let trimmed = raw_path.trim_start_matches('/');
@@ -211,7 +216,10 @@ impl Request<'_> {
     }
 
     fn blob(&self) -> Result<&str, BlobError> {
-        self.target.blob.as_deref().ok_or(BlobError::InvalidResourceName)
+        self.target
+            .blob
+            .as_deref()
+            .ok_or(BlobError::InvalidResourceName)
     }
 
     fn version(&self) -> &str {
@@ -226,7 +234,11 @@ impl Request<'_> {
             None => host.to_string(),
         };
         if self.target.path_style {
-            format!("{}://{authority}/{}/", self.context.scheme.as_str(), self.target.account)
+            format!(
+                "{}://{authority}/{}/",
+                self.context.scheme.as_str(),
+                self.target.account
+            )
         } else {
             format!("{}://{authority}/", self.context.scheme.as_str())
         }
@@ -256,8 +268,12 @@ impl Request<'_> {
             }
         };
         Ok(Conditions {
-            if_match: self.header(&format!("{prefix}if-match")).map(str::to_string),
-            if_none_match: self.header(&format!("{prefix}if-none-match")).map(str::to_string),
+            if_match: self
+                .header(&format!("{prefix}if-match"))
+                .map(str::to_string),
+            if_none_match: self
+                .header(&format!("{prefix}if-none-match"))
+                .map(str::to_string),
             if_modified_since: date("if-modified-since")?,
             if_unmodified_since: date("if-unmodified-since")?,
         })
@@ -330,9 +346,8 @@ fn common_headers(response: &mut Response, request: &Request<'_>) {
     if let Some(client) = request.headers.get("x-ms-client-request-id") {
         headers.insert("x-ms-client-request-id", client.clone());
     }
-    if let Ok(date) = HeaderValue::from_str(&xml::http_date(
-        request.azure.kit.clock().now_millis(),
-    )) {
+    if let Ok(date) = HeaderValue::from_str(&xml::http_date(request.azure.kit.clock().now_millis()))
+    {
         headers.insert(http::header::DATE, date);
     }
     headers.insert(
@@ -390,9 +405,12 @@ fn render_error(error: &BlobError, request: &Request<'_>, head: bool) -> Respons
 fn operation(request: &Request<'_>) -> Result<Op, BlobError> {
     if let Some(version) = request.header("x-ms-version") {
         let well_formed = version.len() == 10
-            && time::Date::parse(version, time::macros::format_description!("[year]-[month]-[day]"))
-                .is_ok();
-        if !well_formed || version < OLDEST_VERSION || version > NEWEST_VERSION {
+            && time::Date::parse(
+                version,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .is_ok();
+        if !well_formed || !(OLDEST_VERSION..=NEWEST_VERSION).contains(&version) {
             return Err(BlobError::InvalidHeaderValue {
                 name: "x-ms-version".into(),
                 value: version.to_string(),
@@ -420,7 +438,11 @@ fn operation(request: &Request<'_>) -> Result<Op, BlobError> {
             (&Method::GET | &Method::HEAD, Some("container"), Some("acl")) => GetContainerAcl,
             (&Method::PUT, Some("container"), Some("acl")) => SetContainerAcl,
             (&Method::GET, Some("container"), Some("list")) => ListBlobs,
-            (&Method::GET | &Method::HEAD | &Method::PUT | &Method::DELETE, Some("container"), _) => {
+            (
+                &Method::GET | &Method::HEAD | &Method::PUT | &Method::DELETE,
+                Some("container"),
+                _,
+            ) => {
                 return Err(not_implemented(request));
             }
             (&Method::GET | &Method::HEAD | &Method::PUT | &Method::DELETE, Some(_), _) => {
@@ -535,13 +557,16 @@ fn authorize(request: &Request<'_>, op: Op) -> Result<(), BlobError> {
         .as_deref()
         .and_then(|c| azure.storage.blobs().get_container(account, c).ok())
         .and_then(|c| c.public_access);
-    let allowed = match (public.as_deref(), op) {
-        (Some("container"), Op::ListBlobs | Op::GetContainerProperties) => true,
-        (Some("container" | "blob"), Op::GetBlob | Op::GetBlobProperties | Op::GetBlobMetadata) => {
-            true
-        }
-        _ => false,
-    };
+    let allowed = matches!(
+        (public.as_deref(), op),
+        (
+            Some("container"),
+            Op::ListBlobs | Op::GetContainerProperties
+        ) | (
+            Some("container" | "blob"),
+            Op::GetBlob | Op::GetBlobProperties | Op::GetBlobMetadata
+        )
+    );
     if allowed {
         Ok(())
     } else if op.is_read() {
@@ -551,12 +576,17 @@ fn authorize(request: &Request<'_>, op: Op) -> Result<(), BlobError> {
     }
 }
 
-fn check_shared_key(request: &Request<'_>, credentials: &str, keys: &[String]) -> Result<(), BlobError> {
-    let (account, signature) = credentials.split_once(':').ok_or_else(|| {
-        BlobError::InvalidAuthenticationInfo {
-            detail: "The Authorization header is not in a valid format.".into(),
-        }
-    })?;
+fn check_shared_key(
+    request: &Request<'_>,
+    credentials: &str,
+    keys: &[String],
+) -> Result<(), BlobError> {
+    let (account, signature) =
+        credentials
+            .split_once(':')
+            .ok_or_else(|| BlobError::InvalidAuthenticationInfo {
+                detail: "The Authorization header is not in a valid format.".into(),
+            })?;
     if account != request.account() {
         return Err(BlobError::AuthenticationFailed {
             detail: format!(
@@ -570,7 +600,11 @@ fn check_shared_key(request: &Request<'_>, credentials: &str, keys: &[String]) -
     if request.target.path_style
         && let Some(rest) = request.target.raw_path.strip_prefix(&format!("/{account}"))
     {
-        paths.push(if rest.is_empty() { "/".into() } else { rest.to_string() });
+        paths.push(if rest.is_empty() {
+            "/".into()
+        } else {
+            rest.to_string()
+        });
     }
     let mut first = None;
     for path in &paths {
@@ -615,7 +649,12 @@ fn check_bearer(request: &Request<'_>, token: &str) -> Result<(), BlobError> {
     Ok(())
 }
 
-fn check_sas(request: &Request<'_>, op: Op, sas: &SasFields, keys: &[String]) -> Result<(), BlobError> {
+fn check_sas(
+    request: &Request<'_>,
+    op: Op,
+    sas: &SasFields,
+    keys: &[String],
+) -> Result<(), BlobError> {
     let account = request.account();
     if sas.user_delegation {
         return Err(BlobError::NotImplemented(
@@ -627,7 +666,12 @@ fn check_sas(request: &Request<'_>, op: Op, sas: &SasFields, keys: &[String]) ->
         if !sas.services.as_deref().unwrap_or("").contains('b') {
             return Err(BlobError::AuthorizationServiceMismatch);
         }
-        if !sas.resource_types.as_deref().unwrap_or("").contains(resource_type) {
+        if !sas
+            .resource_types
+            .as_deref()
+            .unwrap_or("")
+            .contains(resource_type)
+        {
             return Err(BlobError::AuthorizationResourceTypeMismatch);
         }
         (
@@ -671,14 +715,21 @@ fn check_sas(request: &Request<'_>, op: Op, sas: &SasFields, keys: &[String]) ->
             }
             None => None,
         };
-        let from_policy = |field: fn(&crate::services::blob::SignedIdentifier) -> Option<String>| {
-            policy.as_ref().and_then(field)
-        };
+        let from_policy =
+            |field: fn(&crate::services::blob::SignedIdentifier) -> Option<String>| {
+                policy.as_ref().and_then(field)
+            };
         (
             sas.service_string_to_sign(&resource),
-            sas.permissions.clone().or_else(|| from_policy(|p| p.permission.clone())),
-            sas.start.clone().or_else(|| from_policy(|p| p.start.clone())),
-            sas.expiry.clone().or_else(|| from_policy(|p| p.expiry.clone())),
+            sas.permissions
+                .clone()
+                .or_else(|| from_policy(|p| p.permission.clone())),
+            sas.start
+                .clone()
+                .or_else(|| from_policy(|p| p.start.clone())),
+            sas.expiry
+                .clone()
+                .or_else(|| from_policy(|p| p.expiry.clone())),
         )
     };
     if !keys
@@ -762,7 +813,11 @@ fn container_headers(response: &mut Response, container: &ContainerRecord) {
     set(response, "x-ms-lease-state", "available");
     set(response, "x-ms-has-immutability-policy", "false");
     set(response, "x-ms-has-legal-hold", "false");
-    set(response, "x-ms-default-encryption-scope", "$account-encryption-key");
+    set(
+        response,
+        "x-ms-default-encryption-scope",
+        "$account-encryption-key",
+    );
     set(response, "x-ms-deny-encryption-scope-override", "false");
     if let Some(access) = &container.public_access {
         set(response, "x-ms-blob-public-access", access);
@@ -792,7 +847,11 @@ fn blob_headers(response: &mut Response, blob: &BlobRecord) {
     }
     set_metadata(response, &blob.metadata);
     set(response, "x-ms-blob-type", "BlockBlob");
-    set(response, "x-ms-creation-time", &xml::http_date(blob.created_ms));
+    set(
+        response,
+        "x-ms-creation-time",
+        &xml::http_date(blob.created_ms),
+    );
     set(response, "x-ms-lease-status", "unlocked");
     set(response, "x-ms-lease-state", "available");
     set(response, "x-ms-server-encrypted", "true");
@@ -801,14 +860,25 @@ fn blob_headers(response: &mut Response, blob: &BlobRecord) {
         set(response, "x-ms-copy-id", &copy.id);
         set(response, "x-ms-copy-source", &copy.source);
         set(response, "x-ms-copy-status", "success");
-        set(response, "x-ms-copy-progress", &format!("{}/{}", copy.size, copy.size));
-        set(response, "x-ms-copy-completion-time", &xml::http_date(copy.completed_ms));
+        set(
+            response,
+            "x-ms-copy-progress",
+            &format!("{}/{}", copy.size, copy.size),
+        );
+        set(
+            response,
+            "x-ms-copy-completion-time",
+            &xml::http_date(copy.completed_ms),
+        );
     }
 }
 
 /// `bytes=START-END` or `bytes=START-`, from `x-ms-range` or `Range`, clipped to `size`.
 fn byte_range(request: &Request<'_>, size: u64) -> Result<Option<(u64, u64)>, BlobError> {
-    let Some(text) = request.header("x-ms-range").or_else(|| request.header("range")) else {
+    let Some(text) = request
+        .header("x-ms-range")
+        .or_else(|| request.header("range"))
+    else {
         return Ok(None);
     };
     let Some(spec) = text.trim().strip_prefix("bytes=") else {
@@ -909,9 +979,10 @@ fn max_results(request: &Request<'_>) -> Result<Option<usize>, BlobError> {
 }
 
 fn includes(request: &Request<'_>, what: &str) -> bool {
-    request
-        .query("include")
-        .is_some_and(|list| list.split(',').any(|item| item.trim().eq_ignore_ascii_case(what)))
+    request.query("include").is_some_and(|list| {
+        list.split(',')
+            .any(|item| item.trim().eq_ignore_ascii_case(what))
+    })
 }
 
 async fn serve(request: &Request<'_>, op: Op, body: Body) -> Result<Response, BlobError> {
@@ -959,8 +1030,12 @@ async fn serve(request: &Request<'_>, op: Op, body: Body) -> Result<Response, Bl
                     });
                 }
             };
-            let container =
-                blobs.create_container(account, request.container()?, request.metadata(), access)?;
+            let container = blobs.create_container(
+                account,
+                request.container()?,
+                request.metadata(),
+                access,
+            )?;
             Ok(created(&container.etag, container.last_modified_ms))
         }
         Op::GetContainerProperties => {
@@ -1119,14 +1194,21 @@ async fn serve(request: &Request<'_>, op: Op, body: Body) -> Result<Response, Bl
             };
             let (current, staged) =
                 blobs.get_block_list(account, request.container()?, request.blob()?)?;
-            let committed_blocks = current.as_ref().map(|c| c.blocks.clone()).unwrap_or_default();
+            let committed_blocks = current
+                .as_ref()
+                .map(|c| c.blocks.clone())
+                .unwrap_or_default();
             let mut response = xml_response(xml::block_list(
                 committed.then_some(committed_blocks.as_slice()),
                 uncommitted.then_some(staged.as_slice()),
             ));
             if let Some(current) = &current {
                 etag_headers(&mut response, &current.etag, current.last_modified_ms);
-                set(&mut response, "x-ms-blob-content-length", &current.size.to_string());
+                set(
+                    &mut response,
+                    "x-ms-blob-content-length",
+                    &current.size.to_string(),
+                );
             }
             Ok(response)
         }
@@ -1161,7 +1243,9 @@ async fn serve(request: &Request<'_>, op: Op, body: Body) -> Result<Response, Bl
             Ok(response)
         }
         Op::DeleteBlob => {
-            if request.header("x-ms-delete-snapshots").is_some() || request.query("snapshot").is_some() {
+            if request.header("x-ms-delete-snapshots").is_some()
+                || request.query("snapshot").is_some()
+            {
                 return Err(not_implemented(request));
             }
             blobs.delete_blob(
@@ -1241,7 +1325,11 @@ async fn get_blob(request: &Request<'_>) -> Result<Response, BlobError> {
     set(&mut response, "content-length", &length.to_string());
     match range {
         Some((start, end)) => {
-            set(&mut response, "content-range", &format!("bytes {start}-{end}/{}", record.size));
+            set(
+                &mut response,
+                "content-range",
+                &format!("bytes {start}-{end}/{}", record.size),
+            );
             if let Some(md5) = &record.headers.content_md5 {
                 set(&mut response, "x-ms-blob-content-md5", md5);
             }
@@ -1266,10 +1354,12 @@ async fn get_blob(request: &Request<'_>) -> Result<Response, BlobError> {
 /// the source URL.
 async fn copy_blob(request: &Request<'_>) -> Result<Response, BlobError> {
     let source_url = request.header("x-ms-copy-source").unwrap_or("").to_string();
-    let uri: http::Uri = source_url.parse().map_err(|_| BlobError::InvalidHeaderValue {
-        name: "x-ms-copy-source".into(),
-        value: source_url.clone(),
-    })?;
+    let uri: http::Uri = source_url
+        .parse()
+        .map_err(|_| BlobError::InvalidHeaderValue {
+            name: "x-ms-copy-source".into(),
+            value: source_url.clone(),
+        })?;
     let host = uri.host().unwrap_or("").to_ascii_lowercase();
     let path = uri.path().trim_start_matches('/');
     let mut parts: Vec<String> = Vec::new();
@@ -1328,4 +1418,3 @@ async fn copy_blob(request: &Request<'_>) -> Result<Response, BlobError> {
     set(&mut response, "x-ms-copy-status", "success");
     Ok(response)
 }
-

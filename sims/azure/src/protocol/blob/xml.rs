@@ -6,8 +6,7 @@ use quick_xml::escape::escape;
 use quick_xml::events::Event;
 
 use crate::services::blob::{
-    BlobError, BlobRecord, BlockEntry, BlockSource, ContainerRecord, Listed, Page,
-    SignedIdentifier,
+    BlobError, BlobRecord, BlockEntry, BlockSource, ContainerRecord, Listed, Page, SignedIdentifier,
 };
 
 const DECLARATION: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>";
@@ -105,11 +104,19 @@ pub fn container_list(page: &Page<ContainerRecord>, query: &ListingQuery<'_>) ->
         out.push_str("<Container>");
         element(&mut out, "Name", &container.name);
         out.push_str("<Properties>");
-        element(&mut out, "Last-Modified", &http_date(container.last_modified_ms));
+        element(
+            &mut out,
+            "Last-Modified",
+            &http_date(container.last_modified_ms),
+        );
         element(&mut out, "Etag", &container.etag);
         element(&mut out, "LeaseStatus", "unlocked");
         element(&mut out, "LeaseState", "available");
-        element(&mut out, "DefaultEncryptionScope", "$account-encryption-key");
+        element(
+            &mut out,
+            "DefaultEncryptionScope",
+            "$account-encryption-key",
+        );
         element(&mut out, "DenyEncryptionScopeOverride", "false");
         if let Some(access) = &container.public_access {
             element(&mut out, "PublicAccess", access);
@@ -143,12 +150,32 @@ fn blob_properties(out: &mut String, blob: &BlobRecord) {
             .as_deref()
             .unwrap_or("application/octet-stream"),
     );
-    element(out, "Content-Encoding", headers.content_encoding.as_deref().unwrap_or(""));
-    element(out, "Content-Language", headers.content_language.as_deref().unwrap_or(""));
+    element(
+        out,
+        "Content-Encoding",
+        headers.content_encoding.as_deref().unwrap_or(""),
+    );
+    element(
+        out,
+        "Content-Language",
+        headers.content_language.as_deref().unwrap_or(""),
+    );
     element(out, "Content-CRC64", "");
-    element(out, "Content-MD5", headers.content_md5.as_deref().unwrap_or(""));
-    element(out, "Cache-Control", headers.cache_control.as_deref().unwrap_or(""));
-    element(out, "Content-Disposition", headers.content_disposition.as_deref().unwrap_or(""));
+    element(
+        out,
+        "Content-MD5",
+        headers.content_md5.as_deref().unwrap_or(""),
+    );
+    element(
+        out,
+        "Cache-Control",
+        headers.cache_control.as_deref().unwrap_or(""),
+    );
+    element(
+        out,
+        "Content-Disposition",
+        headers.content_disposition.as_deref().unwrap_or(""),
+    );
     element(out, "BlobType", "BlockBlob");
     element(out, "AccessTier", "Hot");
     element(out, "AccessTierInferred", "true");
@@ -204,7 +231,10 @@ pub fn blob_list(container: &str, page: &Page<Listed>, query: &ListingQuery<'_>)
 pub fn block_list(committed: Option<&[BlockEntry]>, uncommitted: Option<&[BlockEntry]>) -> String {
     let mut out = String::from(DECLARATION);
     out.push_str("<BlockList>");
-    for (name, blocks) in [("CommittedBlocks", committed), ("UncommittedBlocks", uncommitted)] {
+    for (name, blocks) in [
+        ("CommittedBlocks", committed),
+        ("UncommittedBlocks", uncommitted),
+    ] {
         let Some(blocks) = blocks else { continue };
         out.push_str(&format!("<{name}>"));
         for block in blocks {
@@ -347,15 +377,24 @@ pub fn parse_signed_identifiers(body: &[u8]) -> Result<Vec<SignedIdentifier>, Bl
         let text = text.trim().to_string();
         match names.as_slice() {
             ["SignedIdentifiers", "SignedIdentifier", "Id"] => current.id = text,
-            ["SignedIdentifiers", "SignedIdentifier", "AccessPolicy", "Start"] => {
-                current.start = Some(text)
-            }
-            ["SignedIdentifiers", "SignedIdentifier", "AccessPolicy", "Expiry"] => {
-                current.expiry = Some(text)
-            }
-            ["SignedIdentifiers", "SignedIdentifier", "AccessPolicy", "Permission"] => {
-                current.permission = Some(text)
-            }
+            [
+                "SignedIdentifiers",
+                "SignedIdentifier",
+                "AccessPolicy",
+                "Start",
+            ] => current.start = Some(text),
+            [
+                "SignedIdentifiers",
+                "SignedIdentifier",
+                "AccessPolicy",
+                "Expiry",
+            ] => current.expiry = Some(text),
+            [
+                "SignedIdentifiers",
+                "SignedIdentifier",
+                "AccessPolicy",
+                "Permission",
+            ] => current.permission = Some(text),
             ["SignedIdentifiers", "SignedIdentifier"] => {
                 identifiers.push(std::mem::take(&mut current))
             }
@@ -384,9 +423,18 @@ mod tests {
                 (BlockSource::Uncommitted, "Q0M=".to_string()),
             ]
         );
-        assert_eq!(parse_block_list(b"<BlockList><Other>x</Other></BlockList>"), Err(BlobError::InvalidXmlDocument));
-        assert_eq!(parse_block_list(b"<BlockList><Latest>x"), Err(BlobError::InvalidXmlDocument));
-        assert_eq!(parse_block_list(b"not xml"), Err(BlobError::InvalidXmlDocument));
+        assert_eq!(
+            parse_block_list(b"<BlockList><Other>x</Other></BlockList>"),
+            Err(BlobError::InvalidXmlDocument)
+        );
+        assert_eq!(
+            parse_block_list(b"<BlockList><Latest>x"),
+            Err(BlobError::InvalidXmlDocument)
+        );
+        assert_eq!(
+            parse_block_list(b"not xml"),
+            Err(BlobError::InvalidXmlDocument)
+        );
     }
 
     #[test]

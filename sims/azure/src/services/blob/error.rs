@@ -245,10 +245,9 @@ impl BlobError {
             | BlobError::InvalidAuthenticationInfo { detail } => {
                 vec![("AuthenticationErrorDetail", detail.clone())]
             }
-            BlobError::InvalidHeaderValue { name, value } => vec![
-                ("HeaderName", name.clone()),
-                ("HeaderValue", value.clone()),
-            ],
+            BlobError::InvalidHeaderValue { name, value } => {
+                vec![("HeaderName", name.clone()), ("HeaderValue", value.clone())]
+            }
             BlobError::MissingRequiredHeader { name } => vec![("HeaderName", name.clone())],
             BlobError::InvalidQueryParameterValue { name, value } => vec![
                 ("QueryParameterName", name.clone()),

@@ -74,7 +74,11 @@ impl BlobFiles {
     }
 
     /// A new, empty file for a body that is about to arrive.
-    pub async fn create_incoming(&self, account: &str, id: &str) -> std::io::Result<tokio::fs::File> {
+    pub async fn create_incoming(
+        &self,
+        account: &str,
+        id: &str,
+    ) -> std::io::Result<tokio::fs::File> {
         tokio::fs::create_dir_all(self.incoming(account)).await?;
         tokio::fs::File::create(self.incoming_path(account, id)).await
     }
@@ -82,11 +86,19 @@ impl BlobFiles {
     /// Moves a body that arrived whole in as file `id`.
     pub fn adopt(&self, account: &str, incoming: &str, id: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(self.blobs(account))?;
-        std::fs::rename(self.incoming_path(account, incoming), self.path(account, id))
+        std::fs::rename(
+            self.incoming_path(account, incoming),
+            self.path(account, id),
+        )
     }
 
     /// Writes `sources`, in order, into the new file `id`; returns its digests.
-    pub fn concatenate(&self, account: &str, sources: &[String], id: &str) -> std::io::Result<Digests> {
+    pub fn concatenate(
+        &self,
+        account: &str,
+        sources: &[String],
+        id: &str,
+    ) -> std::io::Result<Digests> {
         std::fs::create_dir_all(self.blobs(account))?;
         let mut out = std::io::BufWriter::new(std::fs::File::create(self.path(account, id))?);
         let mut digester = Digester::default();
@@ -107,7 +119,13 @@ impl BlobFiles {
     }
 
     /// Makes `to` a second name of `from` (blob files never change once written), or a copy.
-    pub fn link(&self, from_account: &str, from: &str, to_account: &str, to: &str) -> std::io::Result<()> {
+    pub fn link(
+        &self,
+        from_account: &str,
+        from: &str,
+        to_account: &str,
+        to: &str,
+    ) -> std::io::Result<()> {
         std::fs::create_dir_all(self.blobs(to_account))?;
         let (source, target) = (self.path(from_account, from), self.path(to_account, to));
         if std::fs::hard_link(&source, &target).is_err() {
@@ -117,7 +135,13 @@ impl BlobFiles {
     }
 
     /// The MD5 of `length` bytes at `offset` of file `id` (for `x-ms-range-get-content-md5`).
-    pub fn md5_of_range(&self, account: &str, id: &str, offset: u64, length: u64) -> std::io::Result<String> {
+    pub fn md5_of_range(
+        &self,
+        account: &str,
+        id: &str,
+        offset: u64,
+        length: u64,
+    ) -> std::io::Result<String> {
         use std::io::Seek;
         let mut file = std::fs::File::open(self.path(account, id))?;
         file.seek(std::io::SeekFrom::Start(offset))?;

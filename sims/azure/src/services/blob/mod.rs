@@ -377,7 +377,11 @@ impl Blobs {
         conditions: &Conditions,
     ) -> Result<ContainerRecord, BlobError> {
         // Azure keeps at most five stored access policies per container.
-        if identifiers.len() > 5 || identifiers.iter().any(|i| i.id.is_empty() || i.id.len() > 64) {
+        if identifiers.len() > 5
+            || identifiers
+                .iter()
+                .any(|i| i.id.is_empty() || i.id.len() > 64)
+        {
             return Err(BlobError::InvalidXmlDocument);
         }
         self.update_container(account, name, conditions, |record| {
@@ -430,7 +434,9 @@ impl Blobs {
             .filter(|record| after.as_ref().is_none_or(|after| record.name >= *after))
             .collect();
         records.sort_by(|a, b| a.name.cmp(&b.name));
-        page(records.into_iter(), max_results, |record| record.name.clone())
+        page(records.into_iter(), max_results, |record| {
+            record.name.clone()
+        })
     }
 
     /// Removes every container and blob of an account (the account is being deleted).
@@ -500,6 +506,7 @@ impl Blobs {
     }
 
     /// Put Blob: `staged` becomes the blob's whole content.
+    #[allow(clippy::too_many_arguments)]
     pub fn put_blob(
         &self,
         account: &str,
@@ -992,35 +999,79 @@ mod tests {
         let current = Some(("\"0x8D1\"", 10_000));
         let check = |c: Conditions, read| c.check(current, read);
         assert_eq!(
-            check(Conditions { if_match: Some("\"0x8D1\"".into()), ..Default::default() }, false),
+            check(
+                Conditions {
+                    if_match: Some("\"0x8D1\"".into()),
+                    ..Default::default()
+                },
+                false
+            ),
             Ok(())
         );
         assert_eq!(
-            check(Conditions { if_match: Some("\"0x8D2\"".into()), ..Default::default() }, false),
+            check(
+                Conditions {
+                    if_match: Some("\"0x8D2\"".into()),
+                    ..Default::default()
+                },
+                false
+            ),
             Err(BlobError::ConditionNotMet)
         );
         assert_eq!(
-            check(Conditions { if_none_match: Some("*".into()), ..Default::default() }, false),
+            check(
+                Conditions {
+                    if_none_match: Some("*".into()),
+                    ..Default::default()
+                },
+                false
+            ),
             Err(BlobError::BlobAlreadyExists)
         );
         assert_eq!(
-            check(Conditions { if_none_match: Some("\"0x8D1\"".into()), ..Default::default() }, true),
+            check(
+                Conditions {
+                    if_none_match: Some("\"0x8D1\"".into()),
+                    ..Default::default()
+                },
+                true
+            ),
             Err(BlobError::NotModified)
         );
         assert_eq!(
-            check(Conditions { if_modified_since: Some(10), ..Default::default() }, true),
+            check(
+                Conditions {
+                    if_modified_since: Some(10),
+                    ..Default::default()
+                },
+                true
+            ),
             Err(BlobError::NotModified)
         );
         assert_eq!(
-            check(Conditions { if_unmodified_since: Some(9), ..Default::default() }, false),
+            check(
+                Conditions {
+                    if_unmodified_since: Some(9),
+                    ..Default::default()
+                },
+                false
+            ),
             Err(BlobError::ConditionNotMet)
         );
         assert_eq!(
-            Conditions { if_none_match: Some("*".into()), ..Default::default() }.check(None, false),
+            Conditions {
+                if_none_match: Some("*".into()),
+                ..Default::default()
+            }
+            .check(None, false),
             Ok(())
         );
         assert_eq!(
-            Conditions { if_match: Some("*".into()), ..Default::default() }.check(None, false),
+            Conditions {
+                if_match: Some("*".into()),
+                ..Default::default()
+            }
+            .check(None, false),
             Err(BlobError::ConditionNotMet)
         );
     }
