@@ -1,7 +1,8 @@
 """State that survives a restart of the simulator (`--state-dir`): run once with `write`
 (creates a group and a storage account, saves a token and the keys), then, against the
 restarted simulator, with `read` (the same token is still accepted, the group, the account and
-its keys read back identical)."""
+its keys read back identical, and a container's blobs, written whole and in blocks, read back
+byte for byte)."""
 import json
 import sys
 
@@ -21,6 +22,12 @@ if phase == "write":
     storage.storage_accounts.begin_create("durable", "durableacct1", StorageAccountCreateParameters(
         sku=Sku(name="Standard_LRS"), kind="StorageV2", location="uksouth")).result()
     keys = key_values(storage.storage_accounts.list_keys("durable", "durableacct1"))
+    from azure.storage.blob import BlobServiceClient
+    blobs = BlobServiceClient(f"{URL}/durableacct1", credential={"account_name": "durableacct1", "account_key": keys["key1"]},
+                              max_single_put_size=1024 * 1024, max_block_size=512 * 1024)
+    blobs.create_container("kept", metadata={"why": "restart"})
+    blobs.get_blob_client("kept", "whole.txt").upload_blob(b"written whole", metadata={"a": "1"})
+    blobs.get_blob_client("kept", "blocks.bin").upload_blob(bytes(range(256)) * 8192)
     with open(saved, "w") as f:
         json.dump({"token": token.token, "expires_on": token.expires_on, "keys": keys}, f)
 else:
@@ -41,6 +48,16 @@ else:
     check(account.provisioning_state == "Succeeded", f"account: {account}")
     keys = key_values(storage.storage_accounts.list_keys("durable", "durableacct1"))
     check(keys == state["keys"], "keys read back identical")
+    from azure.storage.blob import BlobServiceClient
+    blobs = BlobServiceClient(f"{URL}/durableacct1", credential={"account_name": "durableacct1", "account_key": keys["key1"]})
+    kept = blobs.get_container_client("kept")
+    check(kept.get_container_properties().metadata == {"why": "restart"}, "container metadata kept")
+    check(sorted(b.name for b in kept.list_blobs()) == ["blocks.bin", "whole.txt"], "blobs listed after the restart")
+    whole = kept.get_blob_client("whole.txt")
+    check(whole.download_blob().readall() == b"written whole" and whole.get_blob_properties().metadata == {"a": "1"},
+          "whole blob kept")
+    check(kept.get_blob_client("blocks.bin").download_blob().readall() == bytes(range(256)) * 8192, "block blob kept")
+    check(len(kept.get_blob_client("blocks.bin").get_block_list()[0]) == 4, "its block list kept")
     # The directory keeps its apps: the same client with another secret is still refused.
     from azure.core.exceptions import ClientAuthenticationError
     try:

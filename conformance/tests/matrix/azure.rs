@@ -161,3 +161,18 @@ fn durable_state() {
     let sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
     run(&sandbox, "durability.py", &["read", saved]);
 }
+
+#[test]
+fn blob_sdk() {
+    scenario(
+        "cloud-sdk",
+        "blob-storage",
+        "azure-storage-blob",
+        "sdk_blob.py",
+    );
+}
+
+#[test]
+fn blob_cli() {
+    scenario("cloud-cli", "blob-storage", "az CLI", "az_blob.py");
+}

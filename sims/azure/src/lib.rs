@@ -192,6 +192,11 @@ fn router(azure: Arc<Azure>) -> Router {
 struct ArmKitErrors;
 
 impl simkit::server::ErrorRenderer for ArmKitErrors {
+    /// Put Blob and Put Block bodies stream to disk, up to Azure's own limits.
+    fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
+        protocol::blob::streams_body(request).then_some(protocol::blob::BODY_LIMIT)
+    }
+
     fn render(
         &self,
         error: &simkit::server::KitError,

@@ -4,12 +4,14 @@
 //! | module | serves |
 //! |---|---|
 //! | [`arm`] | Azure Resource Manager: `/subscriptions/...`, `/tenants`, api-version checks, bearer tokens, async-operation URLs, paging |
+//! | [`blob`] | the blob service at each storage account's blob endpoint (host or Azurite's path form) |
 //! | [`identity`] | `/metadata/endpoints`, Entra ID discovery and token endpoints, managed identity |
 //!
 //! Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's,
 //! when it sent one), as ARM's do.
 
 pub mod arm;
+pub mod blob;
 pub mod identity;
 
 use std::sync::Arc;
@@ -74,6 +76,12 @@ pub async fn handle(State(azure): State<Arc<Azure>>, request: Request) -> Respon
         tracing::error!("request without the kit's context");
         return render_arm_error(&ArmError::Internal, &parts.headers, "");
     };
+    // The blob data plane streams its bodies: it is recognised before the body is read.
+    if let Some(target) = blob::target(&azure, &parts, &context) {
+        return blob::handle(&azure, target, parts, body, context).await;
+    }
+    // Anything else is held to the server's own limit (`to_bytes` below), whatever the kit
+    // let through for a blob upload.
     let body = match axum::body::to_bytes(body, azure.kit.body_limit()).await {
         Ok(body) => body,
         Err(_) => {

@@ -6,10 +6,12 @@
 //! |---|---|
 //! | [`resources`] | subscriptions, tenants, providers, resource groups, generic resource listings |
 //! | [`storage`] | `Microsoft.Storage` storage accounts |
+//! | [`blob`] | the blob service's data plane: containers and block blobs |
 //!
 //! A resource provider joins resource groups through [`ResourceProvider`]: listing what a group
 //! holds and deleting it with its group.
 
+pub mod blob;
 pub mod resources;
 pub mod storage;
 

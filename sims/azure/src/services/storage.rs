@@ -19,6 +19,7 @@ use simkit::Kit;
 use simkit::operations::Outcome;
 use simkit::store::Collection;
 
+use super::blob::{Blobs, DEV_ACCOUNT, DEV_ACCOUNT_KEY};
 use super::resources::{LOCATIONS, Resources, normalise_location};
 use super::{Ctx, ResourceProvider};
 use crate::async_ops::AsyncOperations;
@@ -71,6 +72,7 @@ pub enum CreateOutcome {
 
 pub struct Storage {
     kit: Kit,
+    blobs: Blobs,
     accounts: Arc<Collection<AccountRecord>>,
     resources: Arc<Resources>,
     operations: AsyncOperations,
@@ -100,6 +102,7 @@ impl Storage {
     ) -> Result<Arc<Self>, simkit::store::StoreError> {
         Ok(Arc::new(Self {
             accounts: kit.store().collection("storage-accounts")?,
+            blobs: Blobs::new(kit.clone())?,
             kit,
             resources,
             operations,
@@ -507,6 +510,10 @@ impl Storage {
 
     fn remove(&self, name: &str) -> Result<(), ArmError> {
         self.accounts.remove(name)?;
+        if let Err(error) = self.blobs.remove_account(name) {
+            tracing::error!(%error, account = name, "the account's blobs were not removed");
+            return Err(ArmError::Internal);
+        }
         let dir = self.data_dir(name);
         if dir.exists()
             && let Err(error) = std::fs::remove_dir_all(&dir)
@@ -606,9 +613,25 @@ impl Storage {
         })
     }
 
-    /// The account's keys, by name, for the data plane's Shared Key checks.
-    pub fn account_keys(&self, name: &str) -> Option<[String; 2]> {
-        self.accounts.get(name).map(|r| r.keys)
+    /// The blob service behind the accounts' blob endpoints.
+    pub fn blobs(&self) -> &Blobs {
+        &self.blobs
+    }
+
+    /// Whether an account of this name exists (in any state).
+    pub fn account_exists(&self, name: &str) -> bool {
+        self.accounts.contains(name)
+    }
+
+    /// The keys the data plane accepts for `name`: a provisioned account's two keys, or
+    /// Azurite's well-known key for its development account; `None` for no such account.
+    pub fn data_plane_keys(&self, name: &str) -> Option<Vec<String>> {
+        if name == DEV_ACCOUNT {
+            return Some(vec![DEV_ACCOUNT_KEY.to_string()]);
+        }
+        let record = self.accounts.get(name)?;
+        Self::provisioned(&record).ok()?;
+        Some(record.keys.to_vec())
     }
 }
 
