@@ -20,3 +20,4 @@ mod gcp_storage;
 mod github;
 mod gitlab;
 mod terraform;
+mod ui;
