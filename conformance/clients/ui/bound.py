@@ -21,8 +21,9 @@ if capacity == 0:
 else:
     expected = [f"/no-such-route-{index}" for index in reversed(range(7, capacity + 7))]
     check(listing["held"] == capacity and paths == expected, f"held {listing['held']}: {paths}")
-    check(all(e["errorCode"] == "UnknownOperationException" and e["status"] == 404 for e in listing["requests"]),
-          f"{listing['requests'][0]}")
+    # An unsigned GET /NAME is S3's ListObjects on bucket NAME, which does not exist.
+    check(all(e["operation"] == "s3:ListObjects" and e["errorCode"] == "NoSuchBucket" and e["status"] == 404
+              for e in listing["requests"]), f"{listing['requests'][0]}")
     overview = admin_json("/_sockerless/overview")
     check(overview["requests"]["held"] == capacity and overview["requests"]["perSecond"] > 0, f"{overview['requests']}")
     done(f"the inspector keeps the newest {capacity} requests")

@@ -41,6 +41,11 @@ def no_alert(where):
         pass
 
 
+def on_login():
+    # A redirect keeps the fragment (#/requests) of the page asked for.
+    return driver.current_url.split("#")[0].endswith("/_sockerless/login")
+
+
 def text_of(selector):
     return driver.find_element(By.CSS_SELECTOR, selector).text
 
@@ -52,10 +57,10 @@ def visit(fragment):
 try:
     # Without the token: every page redirects to the login form, and the JSON answers 401.
     visit("")
-    wait_for("the login form", lambda: driver.current_url.endswith("/_sockerless/login")
+    wait_for("the login form", lambda: on_login()
              and driver.find_elements(By.ID, "login-form"))
     visit("#/requests")
-    wait_for("the login form again", lambda: driver.current_url.endswith("/_sockerless/login"))
+    wait_for("the login form again", lambda: on_login())
     status, body, _ = admin("/_sockerless/overview", token=False)
     check(status == 401 and body["error"]["code"] == "AdminTokenRequired", f"overview without a token: {status} {body}")
     driver.find_element(By.ID, "token").send_keys("not-the-token")
@@ -85,8 +90,12 @@ try:
     aws("ecs", "create-cluster", "--cluster-name", cluster)
     family = unique("ticker")
     script = 'i=0; while true; do i=$((i+1)); echo "tick $i <script>alert(2)</script>"; sleep 0.1; done'
+    group = unique("/ecs/ui")
+    aws("logs", "create-log-group", "--log-group-name", group)
     aws("ecs", "register-task-definition", "--family", family, "--container-definitions",
-        json.dumps([{"name": "app", "image": "busybox", "memory": 64, "essential": True, "command": ["sh", "-c", script]}]))
+        json.dumps([{"name": "app", "image": "busybox", "memory": 64, "essential": True, "command": ["sh", "-c", script],
+                     "logConfiguration": {"logDriver": "awslogs", "options": {
+                         "awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ui"}}}]))
     task_arn = aws("ecs", "run-task", "--cluster", cluster, "--task-definition", family)["tasks"][0]["taskArn"]
     task_id = task_arn.rsplit("/", 1)[1]
 
@@ -127,8 +136,9 @@ try:
     # The task's record links to its definition and cluster.
     key = admin_json(f"/_sockerless/resources/ecs.tasks.v2?filter={task_id}")["items"][0]["key"]
     visit("#/resource?" + urlencode({"c": "ecs.tasks.v2", "k": key}))
-    wait_for("the task's links", lambda: "taskDefinitionArn" in text_of("#resource-links") and "clusterArn" in text_of("#resource-links"))
-    done("a task's page links to its task definition and cluster")
+    wait_for("the task's links", lambda: all(part in text_of("#resource-links") for part in
+                                              ("taskDefinitionArn", "clusterArn", "(logs.streams)")))
+    done("a task's page links to its task definition, cluster and log stream")
 
     # A failing aws CLI call, found in the inspector with its error code.
     missing = unique("no-such-cluster")
@@ -207,7 +217,7 @@ try:
     visit("")
     wait_for("the logout button", lambda: driver.find_element(By.ID, "logout").is_displayed())
     driver.find_element(By.ID, "logout").click()
-    wait_for("the login form after logging out", lambda: driver.current_url.endswith("/_sockerless/login"))
+    wait_for("the login form after logging out", lambda: on_login())
     status, _, _ = admin("/_sockerless/overview", token=False, headers={"Cookie": cookie})
     check(status == 401, f"the ended session still reads: {status}")
     done("logging out ends the session")

@@ -530,7 +530,7 @@ async fn middleware(
         request
             .extensions()
             .get::<axum::extract::MatchedPath>()
-            .map(|path| path.as_str().to_string())
+            .cloned()
     });
     let outcome = std::panic::AssertUnwindSafe(next.run(request).instrument(span.clone()))
         .catch_unwind()

@@ -153,7 +153,7 @@ pub struct Exchange {
     pub method: http::Method,
     pub uri: http::Uri,
     /// The matched route, for servers that name no operation.
-    pub route: Option<String>,
+    pub route: Option<axum::extract::MatchedPath>,
     pub service: Option<String>,
     pub operation: Option<String>,
     pub status: u16,
@@ -252,11 +252,11 @@ impl Inspector {
         started: Started,
         request_id: &str,
         client: Option<SocketAddr>,
-        route: Option<String>,
+        route: Option<axum::extract::MatchedPath>,
         response: &mut axum::response::Response,
         latency: Duration,
     ) {
-        let note = lock(&started.annotation.0).clone();
+        let note = std::mem::take(&mut *lock(&started.annotation.0));
         let response_body = Arc::new(Captured::default());
         let body = std::mem::take(response.body_mut());
         *response.body_mut() =
@@ -388,7 +388,9 @@ impl Exchange {
             _ => format!(
                 "{} {}",
                 self.method,
-                self.route.as_deref().unwrap_or(self.uri.path())
+                self.route
+                    .as_ref()
+                    .map_or(self.uri.path(), |route| route.as_str())
             ),
         }
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::clock::Clock;
 
 fn check_json(input: &str, expected: &str) {
     assert_eq!(redact::json_text(input), expected, "{input}");
@@ -104,7 +105,7 @@ fn status_filters() {
 fn exchange(inspector: &Inspector, status: u16, operation: &str) {
     let mut request = axum::extract::Request::new(axum::body::Body::empty());
     *request.uri_mut() = "/x".parse().unwrap();
-    let now = Instant::now();
+    let now = crate::clock::SystemClock.monotonic();
     let started = inspector
         .begin(&mut request, SystemTime::UNIX_EPOCH, now)
         .expect("recording");
@@ -152,14 +153,22 @@ fn admin_requests_and_a_disabled_inspector_record_nothing() {
     let off = Inspector::new(0);
     let mut request = axum::extract::Request::new(axum::body::Body::empty());
     assert!(
-        off.begin(&mut request, SystemTime::UNIX_EPOCH, Instant::now())
-            .is_none()
+        off.begin(
+            &mut request,
+            SystemTime::UNIX_EPOCH,
+            crate::clock::SystemClock.monotonic()
+        )
+        .is_none()
     );
     let on = Inspector::new(5);
     *request.uri_mut() = "/_sockerless/requests".parse().unwrap();
     assert!(
-        on.begin(&mut request, SystemTime::UNIX_EPOCH, Instant::now())
-            .is_none()
+        on.begin(
+            &mut request,
+            SystemTime::UNIX_EPOCH,
+            crate::clock::SystemClock.monotonic()
+        )
+        .is_none()
     );
 }
 

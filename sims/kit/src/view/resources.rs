@@ -7,6 +7,8 @@
 //! its collection (`taskArn` in `ecs.tasks`, `taskDefinitionArn` in `ecs.task-definitions`);
 //! any string anywhere in another record equal to that identity links the two. So a task links
 //! to its task definition, cluster and role, and the definition lists the tasks that use it.
+//! Records of other collections whose key ends with the same generated ID are linked too (a
+//! task and its log streams, `.../app/TASKID`).
 //! A workload belongs to the record whose key ends with one of the segments of the
 //! workload's name (`ecs/TASKID/web` to the task `.../TASKID`).
 //!
@@ -65,14 +67,23 @@ fn is_cloud_id(value: &str) -> bool {
         || value.starts_with("https://")
 }
 
-/// The identities of a record of `collection`.
-fn identities(collection: &str, record: &Value) -> Vec<String> {
+/// The objects that describe a record: itself, and the objects it holds directly (simulators
+/// keep the cloud's shape inside a record of their own: `{"account_id", "task": {...}}`).
+fn layers(record: &Value) -> Vec<&Map<String, Value>> {
     let Value::Object(members) = record else {
         return Vec::new();
     };
+    let mut found = vec![members];
+    found.extend(members.values().filter_map(Value::as_object));
+    found
+}
+
+/// The identities of a record of `collection`.
+fn identities(collection: &str, record: &Value) -> Vec<String> {
     let noun = noun_of(collection);
-    members
-        .iter()
+    layers(record)
+        .into_iter()
+        .flat_map(|members| members.iter())
         .filter_map(|(name, value)| {
             let value = value.as_str()?;
             if !is_cloud_id(value) {
@@ -88,20 +99,26 @@ fn identities(collection: &str, record: &Value) -> Vec<String> {
         .collect()
 }
 
-/// A human name for a record: its `name`-like member, else the last part of its key.
+/// A human name for a record: its `name`-like member (an object's `key`), else the tail of its
+/// identity (`family:3` of a task definition's ARN), else the last part of its key.
 fn display_name(collection: &str, key: &str, record: &Value) -> String {
     let noun = noun_of(collection);
-    if let Value::Object(members) = record {
-        for (name, value) in members {
-            let plain = name.to_ascii_lowercase();
-            if (plain == "name" || plain == format!("{noun}name"))
-                && let Some(text) = value.as_str()
-            {
-                return text.to_string();
+    let own_name = format!("{noun}name");
+    for wanted in ["name", own_name.as_str(), "key"] {
+        for members in layers(record) {
+            for (name, value) in members {
+                if name.eq_ignore_ascii_case(wanted)
+                    && let Some(text) = value.as_str()
+                {
+                    return text.to_string();
+                }
             }
         }
     }
-    key.rsplit(['/', ':']).next().unwrap_or(key).to_string()
+    if let Some(identity) = identities(collection, record).first() {
+        return identity.rsplit('/').next().unwrap_or(identity).to_string();
+    }
+    key.rsplit(['/', ':', '\0']).next().unwrap_or(key).to_string()
 }
 
 /// Every string member of `value`, with the name of the member holding it.
@@ -224,6 +241,28 @@ pub fn inspect(kit: &Kit, collection: &str, key: &str) -> Option<Value> {
         }
     }
     let last_segment = key.rsplit(['/', ':']).next().unwrap_or(key);
+    // Records of other collections named by the same generated ID (a task's log streams end
+    // with its task ID): long enough IDs only, so that names like `default` do not match.
+    if last_segment.len() >= 16 {
+        for (name, records) in collections(&dump) {
+            if name == collection {
+                continue;
+            }
+            for (record_key, other) in records {
+                if record_key.rsplit(['/', ':']).next() == Some(last_segment) {
+                    let link = json!({
+                        "rel": "same ID",
+                        "collection": name,
+                        "key": record_key,
+                        "name": display_name(name, record_key, other),
+                    });
+                    if !links.contains(&link) {
+                        links.push(link);
+                    }
+                }
+            }
+        }
+    }
     let workloads: Vec<Value> = kit
         .workloads()
         .list()
@@ -279,5 +318,15 @@ mod tests {
         );
         let role = json!({"Arn": "arn:aws:iam::1:role/r", "RoleName": "r"});
         assert_eq!(identities("iam.roles", &role), ["arn:aws:iam::1:role/r"]);
+        let wrapped = json!({"account_id": "1", "definition": {
+            "taskDefinitionArn": "arn:aws:ecs:r:1:task-definition/f:3", "family": "f"}});
+        assert_eq!(
+            identities("ecs.task-definitions.v2", &wrapped),
+            ["arn:aws:ecs:r:1:task-definition/f:3"]
+        );
+        assert_eq!(
+            display_name("ecs.task-definitions.v2", "1/r/f:0000000003", &wrapped),
+            "f:3"
+        );
     }
 }

@@ -195,11 +195,15 @@ async function workload(id) {
   const facts = el("div", {}, workloadFacts(data));
   const logs = el("pre", { class: "logs", id: "workload-logs" });
   const message = el("p", { id: "workload-message" });
+  // The exit event can arrive before the answer to stop or kill: what it says wins.
+  let ended = data.status === "exited";
   const act = (action) => async () => {
     try {
       const after = await api("/_sockerless/workloads/" + encodeURIComponent(id) + "/" + action, { method: "POST" });
-      message.textContent = action === "stop" ? "Stopping (SIGTERM)…" : "Killing (SIGKILL)…";
-      facts.replaceChildren(workloadFacts(after));
+      if (!ended) {
+        message.textContent = action === "stop" ? "Stopping (SIGTERM)…" : "Killing (SIGKILL)…";
+        facts.replaceChildren(workloadFacts(after));
+      }
     } catch (error) {
       message.textContent = error.message;
     }
@@ -221,6 +225,7 @@ async function workload(id) {
     logs.append(el("span", { class: "muted" }, "… " + JSON.parse(event.data).missed + " lines missed …"), "\n");
   });
   source.addEventListener("exit", (event) => {
+    ended = true;
     facts.replaceChildren(workloadFacts(JSON.parse(event.data)));
     message.textContent = "Ended.";
     source.close();
