@@ -437,20 +437,20 @@ fn find_workload(
     kit: &Kit,
     request: &RequestContext,
     id: &str,
-) -> Result<std::sync::Arc<Tracked>, Response> {
+) -> Result<std::sync::Arc<Tracked>, Box<Response>> {
     let Ok(number) = id.parse::<u64>() else {
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             request,
             &format!("{id:?} is not a workload number"),
-        ));
+        )));
     };
     kit.workloads().get(number).ok_or_else(|| {
-        json_error(
+        Box::new(json_error(
             StatusCode::NOT_FOUND,
             "WorkloadNotFound",
             &format!("no workload {number}"),
             &request.id,
-        )
+        ))
     })
 }
 
@@ -461,7 +461,7 @@ async fn get_workload(
 ) -> Response {
     match find_workload(&kit, &request, &id) {
         Ok(tracked) => axum::Json(tracked.to_json()).into_response(),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -475,7 +475,7 @@ async fn workload_logs(
             let lines: Vec<_> = tracked.output.lines().iter().map(|l| l.to_json()).collect();
             axum::Json(json!({ "lines": lines, "workload": tracked.to_json() })).into_response()
         }
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -506,7 +506,7 @@ async fn stream_logs(
 ) -> Response {
     let tracked = match find_workload(&kit, &request, &id) {
         Ok(tracked) => tracked,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let (receiver, backlog) = tracked.output.follow();
     let start = StreamState::Backlog {
@@ -640,7 +640,7 @@ async fn stop_workload(
 ) -> Response {
     let tracked = match find_workload(&kit, &request, &id) {
         Ok(tracked) => tracked,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let grace = match query
         .ok()
@@ -672,7 +672,7 @@ async fn kill_workload(
 ) -> Response {
     let tracked = match find_workload(&kit, &request, &id) {
         Ok(tracked) => tracked,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if !tracked.running() {
         return workload_not_running(&request, &tracked);

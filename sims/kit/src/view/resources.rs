@@ -118,7 +118,10 @@ fn display_name(collection: &str, key: &str, record: &Value) -> String {
     if let Some(identity) = identities(collection, record).first() {
         return identity.rsplit('/').next().unwrap_or(identity).to_string();
     }
-    key.rsplit(['/', ':', '\0']).next().unwrap_or(key).to_string()
+    key.rsplit(['/', ':', '\0'])
+        .next()
+        .unwrap_or(key)
+        .to_string()
 }
 
 /// Every string member of `value`, with the name of the member holding it.
