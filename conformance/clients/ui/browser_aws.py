@@ -150,16 +150,17 @@ try:
     driver.find_element(By.ID, "filter-apply").click()
 
     def failing_rows():
+        # Read the rows in one go: the unfiltered listing may still be replaced under us.
         rows = driver.find_elements(By.CSS_SELECTOR, ".request-row")
-        return rows and "operation=RunTask" in driver.current_url and rows
+        seen = [(r.find_element(By.CSS_SELECTOR, ".request-status").text,
+                 r.find_element(By.CSS_SELECTOR, ".request-error-code").text,
+                 r.find_element(By.CSS_SELECTOR, ".request-operation").text) for r in rows]
+        return seen and all(status.startswith("4") for status, _, _ in seen) and seen
 
-    rows = wait_for("the failing call", failing_rows)
-    statuses = [r.find_element(By.CSS_SELECTOR, ".request-status").text for r in rows]
-    check(all(s.startswith("4") for s in statuses), f"the status filter let through {statuses}")
-    row = rows[0]
-    check(row.find_element(By.CSS_SELECTOR, ".request-error-code").text == "ClusterNotFoundException", f"row: {row.text}")
-    check(row.find_element(By.CSS_SELECTOR, ".request-operation").text == "ecs:RunTask", f"row: {row.text}")
-    row.click()
+    seen = wait_for("the failing call, filtered", failing_rows)
+    check(seen[0] == ("400", "ClusterNotFoundException", "ecs:RunTask"), f"rows: {seen}")
+    check(all(operation == "ecs:RunTask" for _, _, operation in seen), f"the operation filter let through {seen}")
+    wait_for("the first row", lambda: driver.find_elements(By.CSS_SELECTOR, ".request-row"))[0].click()
     wait_for("the request's detail", lambda: text_of("#detail-error-code") == "ClusterNotFoundException")
     page = driver.find_element(By.TAG_NAME, "main").text
     check("Signature=***redacted***" in page, "the signature is not redacted in the detail")
