@@ -90,7 +90,10 @@ impl Captured {
         let mut kept = lock(&self.kept);
         let room = BODY_CAP.saturating_sub(kept.len());
         if room > 0 {
-            kept.extend_from_slice(&data[..data.len().min(room)]);
+            let taken = &data[..data.len().min(room)];
+            // Exactly what is kept: growing by doubling would hold up to twice the cap.
+            kept.reserve_exact(taken.len());
+            kept.extend_from_slice(taken);
         }
     }
 
