@@ -16,6 +16,8 @@ mod aws_s3;
 mod aws_secrets;
 mod azure;
 mod foundation;
+mod gcp_logging;
+mod gcp_run;
 mod gcp_storage;
 mod github;
 mod gitlab;
