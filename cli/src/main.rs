@@ -102,6 +102,10 @@ struct CommonArgs {
     /// /_sockerless/ (all but health). Generated and printed when --strict-auth is on.
     #[arg(long, env = "SOCKERLESS_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// How many requests the request inspector keeps (/_sockerless/requests and the view's
+    /// inspector; bodies up to 64 KiB each); 0 turns it off.
+    #[arg(long, default_value_t = simkit::inspector::DEFAULT_SIZE, env = "SOCKERLESS_INSPECTOR_SIZE")]
+    inspector_size: usize,
     /// Where workloads run: `process` (host processes), `oci` (in their images, on runc; a
     /// workload whose image cannot be had fails), `auto` (in the image when it can be had and
     /// runc works here, else as a host process).
@@ -329,6 +333,7 @@ fn apply_common(
     };
     kit.body_limit = common.body_limit;
     kit.admin_token = common.admin_token.clone();
+    kit.inspector_size = common.inspector_size;
     match authority {
         Some((authority, path)) => {
             kit.authority = Some(authority);
@@ -630,6 +635,10 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     }
     println!(
         "# HTTPS on the same ports trusts $SOCKERLESS_CA (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, curl --cacert)."
+    );
+    println!(
+        "# Browser view (resources, workloads, requests, faults): {}/_sockerless/ (each server serves its own)",
+        aws.url()
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();

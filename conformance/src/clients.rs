@@ -86,6 +86,23 @@ pub fn gcp_python() -> PathBuf {
     python
 }
 
+/// The `py` venv's python with selenium, and Debian's headless Chromium and its WebDriver
+/// (scripts/setup), for the browser view's scenarios: (python, chromium, chromedriver).
+pub fn browser() -> (PathBuf, PathBuf, PathBuf) {
+    let python = root().join("py").join("bin").join("python");
+    let ok = is_executable(&python)
+        && Command::new(&python)
+            .args(["-c", "import selenium.webdriver"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("py venv with selenium");
+    }
+    let chromium = on_path("chromium").unwrap_or_else(|| missing("chromium"));
+    let driver = on_path("chromedriver").unwrap_or_else(|| missing("chromium-driver"));
+    (python, chromium, driver)
+}
+
 /// `PATH` for workloads that need Python with boto3: the world-readable venv scripts/setup
 /// builds on Debian's python3 (tasks run as an unprivileged user and cannot use root's pyenv).
 pub fn workload_path() -> String {

@@ -22,3 +22,4 @@ mod gcp_storage;
 mod github;
 mod gitlab;
 mod terraform;
+mod ui;

@@ -30,6 +30,8 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
         .get::<BodyLimit>()
         .map_or(simkit::DEFAULT_BODY_LIMIT, |l| l.0);
     let (parts, body) = request.into_parts();
+    // The request inspector's note, when it is on: the operation and error code it shows.
+    let annotation = simkit::inspector::Annotation::of(&parts.extensions).cloned();
     let query_pairs = parts
         .uri
         .query()
@@ -83,7 +85,11 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
     ) {
         Ok(routed) => routed,
         Err(unroutable) => {
-            return unroutable_response(unroutable, &request_id).into_http(&request_id);
+            let (code, wire) = unroutable_response(unroutable, &request_id);
+            if let Some(annotation) = &annotation {
+                annotation.error_code(&code);
+            }
+            return wire.into_http(&request_id);
         }
     };
     let streams = streaming_payload(routed.model, routed.operation);
@@ -129,9 +135,15 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
     if !span.is_disabled() {
         span.record("operation", format!("{service_name}:{}", operation.name));
     }
+    if let Some(annotation) = &annotation {
+        annotation.operation(service_name, &operation.name);
+    }
 
     let head_request = parts.method == http::Method::HEAD;
     let fail = |error: AwsError| {
+        if let Some(annotation) = &annotation {
+            annotation.error_code(&protocol::resolve_error(model, &error).0);
+        }
         let mut wire = protocol::encode_error(model, &error, &request_id);
         // HEAD answers and 304s carry no body (the status and headers say it all).
         if head_request || wire.status == 304 {
@@ -373,19 +385,21 @@ fn generic_query_error(error: &AwsError, request_id: &str) -> WireResponse {
     )
 }
 
-fn unroutable_response(unroutable: Unroutable, request_id: &str) -> WireResponse {
-    match unroutable {
+/// The error code and answer for a request no operation matches.
+fn unroutable_response(unroutable: Unroutable, request_id: &str) -> (String, WireResponse) {
+    let (code, wire) = match unroutable {
         Unroutable::UnknownTarget { target, model } => {
             let error =
                 AwsError::unknown_operation(format!("Operation {target} is not recognized"));
-            match model {
+            let wire = match model {
                 Some(model) => json::error(model, &error),
                 None => generic_json_error(&error),
-            }
+            };
+            (error.code, wire)
         }
         Unroutable::MissingAction { model } => {
             let error = AwsError::with_status("MissingAction", 400, "Missing Action");
-            query_error(model, &error, request_id)
+            (error.code.clone(), query_error(model, &error, request_id))
         }
         Unroutable::UnknownAction { action, model } => {
             let version = model.map_or("", |m| m.metadata.api_version.as_str());
@@ -394,14 +408,18 @@ fn unroutable_response(unroutable: Unroutable, request_id: &str) -> WireResponse
                 400,
                 format!("Could not find operation {action} for version {version}"),
             );
-            query_error(model, &error, request_id)
+            (error.code.clone(), query_error(model, &error, request_id))
         }
-        Unroutable::NoRoute => generic_json_error(&AwsError::with_status(
-            "UnknownOperationException",
-            404,
-            "The request does not match any operation of any service Sockerless serves",
-        )),
-    }
+        Unroutable::NoRoute => {
+            let error = AwsError::with_status(
+                "UnknownOperationException",
+                404,
+                "The request does not match any operation of any service Sockerless serves",
+            );
+            (error.code.clone(), generic_json_error(&error))
+        }
+    };
+    (code, wire)
 }
 
 fn query_error(model: Option<&'static Model>, error: &AwsError, request_id: &str) -> WireResponse {

@@ -7,10 +7,14 @@
 //! | `GET /_sockerless/state` | every collection of the store as JSON, secrets redacted |
 //! | `GET /_sockerless/state?secrets=true` | the same with secrets, for a caller with the token |
 //! | `GET/POST/DELETE /_sockerless/faults`, `DELETE /_sockerless/faults/{id}` | injected faults |
+//! | the browser view and its JSON ([`crate::view`]) | pages, inspector, resources, workloads |
 //!
 //! When the kit has an admin token (`--admin-token`, or one generated under `--strict-auth`),
-//! every route but `health` requires it, as `Authorization: Bearer TOKEN` or
-//! `X-Sockerless-Admin-Token: TOKEN`; without it they answer 401. Secrets in `state` (secret
+//! every route but `health` (and the view's login form and static files) requires it, as
+//! `Authorization: Bearer TOKEN` or `X-Sockerless-Admin-Token: TOKEN`, or a session cookie
+//! from the view's login form; without either they answer 401, and the page redirects to the
+//! login form. A request authorized by the cookie alone that changes state (any method but
+//! GET and HEAD) must also carry the session's CSRF token in `X-CSRF-Token`, else 403. Secrets in `state` (secret
 //! keys, session tokens, passwords, private keys: any member whose name says it is one) are
 //! always redacted unless the caller presents the token and asks for them.
 //!
@@ -39,12 +43,14 @@ pub fn router(kit: Kit) -> Router {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/_sockerless/faults/{id}", delete(remove_fault))
+        .merge(crate::view::guarded_routes())
         .route_layer(axum::middleware::from_fn_with_state(
             kit.clone(),
             require_token,
         ));
     Router::new()
         .route("/_sockerless/health", get(health))
+        .merge(crate::view::open_routes())
         .merge(guarded)
         .with_state(kit)
 }
@@ -90,12 +96,42 @@ async fn require_token(
         .get::<RequestContext>()
         .map(|context| context.id.clone())
         .unwrap_or_default();
+    if let Some((_, session)) = kit.sessions().of_request(&kit, request.headers()) {
+        let reads = matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+        if reads || session.csrf_presented(request.headers()) {
+            return next.run(request).await;
+        }
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "CsrfTokenMismatch",
+            "a change made with the view's session cookie needs the session's X-CSRF-Token",
+            &id,
+        );
+    }
+    if wants_page(&request) {
+        return (
+            StatusCode::SEE_OTHER,
+            [(http::header::LOCATION, crate::view::LOGIN_PATH)],
+        )
+            .into_response();
+    }
     json_error(
         StatusCode::UNAUTHORIZED,
         "AdminTokenRequired",
         "this server requires its admin token (Authorization: Bearer TOKEN) for the admin API",
         &id,
     )
+}
+
+/// Whether a request is a browser asking for a page (rather than a script asking for JSON).
+fn wants_page(request: &axum::extract::Request) -> bool {
+    let accepts_html = request
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    request.method() == http::Method::GET
+        && (request.uri().path() == "/_sockerless/" || accepts_html)
 }
 
 async fn health(State(kit): State<Kit>) -> Response {

@@ -12,6 +12,9 @@
 //! | [`tls`] | the CA and per-name server certificates |
 //! | [`context`] | request ID, host name (absolute-form URIs too), scheme |
 //! | [`admin`] | `/_sockerless/health`, `reset`, `state`, `faults` |
+//! | [`inspector`] | the last N requests, for `/_sockerless/requests` |
+//! | [`workloads`] | every workload the runner started, its output and stop/kill |
+//! | [`view`] | the browser view at `/_sockerless/` and the JSON it reads |
 //! | [`store`] | typed collections, durable with a state directory |
 //! | [`clock`], [`ids`] | injected time and identifiers |
 //! | [`runner`] | the `Runner` trait and the `process` runner |
@@ -34,6 +37,7 @@ pub mod context;
 pub mod faults;
 pub mod git;
 pub mod ids;
+pub mod inspector;
 pub mod logs;
 pub mod operations;
 pub mod owner;
@@ -42,6 +46,8 @@ pub mod runner;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod view;
+pub mod workloads;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -80,6 +86,8 @@ pub struct KitConfig {
     pub runner: Option<Arc<dyn Runner>>,
     /// When set, the admin API (all but `health`) requires this token.
     pub admin_token: Option<String>,
+    /// How many requests the inspector keeps (`--inspector-size`); 0 turns it off.
+    pub inspector_size: usize,
 }
 
 impl std::fmt::Debug for KitConfig {
@@ -105,6 +113,7 @@ impl KitConfig {
             ids: Arc::new(RandomIds::default()),
             runner: None,
             admin_token: None,
+            inspector_size: inspector::DEFAULT_SIZE,
         }
     }
 }
@@ -165,6 +174,9 @@ struct KitInner {
     body_limit: usize,
     admin_token: Option<String>,
     started: Instant,
+    inspector: inspector::Inspector,
+    workloads: Arc<workloads::Registry>,
+    sessions: view::session::Sessions,
     reset_hooks: Mutex<Vec<ResetHook>>,
     shutdown_hooks: Mutex<Vec<ShutdownHook>>,
     /// Where services keep files of their own (registry blobs, file system volumes, object
@@ -223,6 +235,10 @@ impl Kit {
                 temp.path().join("workloads"),
             ))
         });
+        // Every workload a service starts is listed for the admin API and the view.
+        let workloads = Arc::new(workloads::Registry::default());
+        let runner: Arc<dyn Runner> =
+            Arc::new(workloads::TrackingRunner::new(runner, workloads.clone()));
         Ok(Self {
             inner: Arc::new(KitInner {
                 name: config.name,
@@ -236,6 +252,9 @@ impl Kit {
                 ca_path,
                 body_limit: config.body_limit,
                 admin_token: config.admin_token,
+                inspector: inspector::Inspector::new(config.inspector_size),
+                workloads,
+                sessions: view::session::Sessions::default(),
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
                 files_dir,
@@ -291,6 +310,21 @@ impl Kit {
     /// The token the admin API requires, if it requires one.
     pub fn admin_token(&self) -> Option<&str> {
         self.inner.admin_token.as_deref()
+    }
+
+    /// The last requests the server answered.
+    pub fn inspector(&self) -> &inspector::Inspector {
+        &self.inner.inspector
+    }
+
+    /// The workloads the runner started.
+    pub fn workloads(&self) -> &workloads::Registry {
+        &self.inner.workloads
+    }
+
+    /// The browser view's logged-in sessions.
+    pub fn sessions(&self) -> &view::session::Sessions {
+        &self.inner.sessions
     }
 
     /// When the kit was built, on its clock's monotonic scale.
@@ -349,6 +383,7 @@ impl Kit {
             hook();
         }
         self.inner.faults.clear();
+        self.inner.workloads.forget_finished();
         self.inner.store.reset()
     }
 }

@@ -521,10 +521,21 @@ async fn middleware(
         .insert(BodyLimit(state.kit.body_limit()));
     request.extensions_mut().insert(context.clone());
     let started = state.kit.clock().monotonic();
+    let recording = state
+        .kit
+        .inspector()
+        .begin(&mut request, state.kit.clock().now(), started);
+    // Servers that name no operation are shown by the route that matched.
+    let route = recording.as_ref().and_then(|_| {
+        request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .cloned()
+    });
     let outcome = std::panic::AssertUnwindSafe(next.run(request).instrument(span.clone()))
         .catch_unwind()
         .await;
-    let response = match outcome {
+    let mut response = match outcome {
         Ok(response) => response,
         Err(panic) => {
             let message = panic
@@ -542,5 +553,15 @@ async fn middleware(
         .monotonic()
         .saturating_duration_since(started);
     tracing::debug!(parent: &span, status = response.status().as_u16(), ?elapsed, "answered");
+    if let Some(recording) = recording {
+        state.kit.inspector().finish(
+            recording,
+            &context.id,
+            context.peer,
+            route,
+            &mut response,
+            elapsed,
+        );
+    }
     response
 }

@@ -1,0 +1,185 @@
+use super::*;
+use crate::clock::Clock;
+
+fn check_json(input: &str, expected: &str) {
+    assert_eq!(redact::json_text(input), expected, "{input}");
+}
+
+#[test]
+fn json_secrets_are_redacted_even_when_cut_short() {
+    check_json(
+        r#"{"SecretId":"db","SecretString":"hunter2","Name":"x"}"#,
+        r#"{"SecretId":"db","SecretString":"***redacted***","Name":"x"}"#,
+    );
+    check_json(
+        r#"{"NextToken": "abc", "token" : "glrt-1"}"#,
+        r#"{"NextToken": "abc", "token" : "***redacted***"}"#,
+    );
+    check_json(
+        r#"{"a":"quote \" inside","password":"p\"w"}"#,
+        r#"{"a":"quote \" inside","password":"***redacted***"}"#,
+    );
+    // Cut inside the secret's value: the rest is still hidden.
+    check_json(
+        r#"{"SecretString":"hunter2 and more"#,
+        r#"{"SecretString":"***redacted***"#,
+    );
+}
+
+#[test]
+fn xml_secrets_are_redacted() {
+    let input = "<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s3cr3t</SecretAccessKey><SessionToken>tok</SessionToken><Expiration>2026</Expiration></Credentials>";
+    let expected = "<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>***redacted***</SecretAccessKey><SessionToken>***redacted***</SessionToken><Expiration>2026</Expiration></Credentials>";
+    assert_eq!(redact::xml(input), expected);
+    assert_eq!(
+        redact::xml("<a:Password xmlns:a='x'>pw</a:Password>"),
+        "<a:Password xmlns:a='x'>***redacted***</a:Password>"
+    );
+}
+
+#[test]
+fn query_signatures_and_tokens_are_redacted() {
+    assert_eq!(
+        redact::query(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F1&X-Amz-Signature=abc&X-Amz-Security-Token=t&x=1"
+        ),
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F1&X-Amz-Signature=***redacted***&X-Amz-Security-Token=***redacted***&x=1"
+    );
+    assert_eq!(
+        redact::query("sv=2024&sig=abc%3D&private_token=glpat"),
+        "sv=2024&sig=***redacted***&private_token=***redacted***"
+    );
+}
+
+#[test]
+fn credential_headers_are_redacted() {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=deadbeef"
+            .parse()
+            .unwrap(),
+    );
+    headers.insert("x-amz-security-token", "tok".parse().unwrap());
+    headers.insert("cookie", "sockerless_session=1".parse().unwrap());
+    headers.insert("private-token", "glpat-1".parse().unwrap());
+    headers.insert("content-type", "application/json".parse().unwrap());
+    let shown = redact::headers(&headers);
+    let text = shown.to_string();
+    assert!(!text.contains("deadbeef"), "{text}");
+    assert!(text.contains("Credential=AKIA/20260101/us-east-1/ecs/aws4_request"));
+    assert!(!text.contains("tok\""), "{text}");
+    assert!(!text.contains("glpat"), "{text}");
+    assert!(!text.contains("sockerless_session"), "{text}");
+    assert!(text.contains("application/json"));
+    let mut bearer = http::HeaderMap::new();
+    bearer.insert("authorization", "Bearer abc".parse().unwrap());
+    assert_eq!(
+        redact::headers(&bearer),
+        json!([["authorization", "Bearer ***redacted***"]])
+    );
+}
+
+#[test]
+fn status_filters() {
+    for (filter, status, expected) in [
+        ("404", 404, true),
+        ("404", 400, false),
+        ("4xx", 404, true),
+        ("4xx", 500, false),
+        ("error", 500, true),
+        ("error", 200, false),
+        ("ok", 200, true),
+        ("ok", 302, true),
+        ("", 200, true),
+        ("nonsense", 200, false),
+    ] {
+        assert_eq!(
+            status_matches(filter, status),
+            expected,
+            "{filter} {status}"
+        );
+    }
+}
+
+fn exchange(inspector: &Inspector, status: u16, operation: &str) {
+    let mut request = axum::extract::Request::new(axum::body::Body::empty());
+    *request.uri_mut() = "/x".parse().unwrap();
+    let now = crate::clock::SystemClock.monotonic();
+    let started = inspector
+        .begin(&mut request, SystemTime::UNIX_EPOCH, now)
+        .expect("recording");
+    Annotation::of(request.extensions())
+        .expect("annotated")
+        .operation("ecs", operation);
+    let mut response = axum::response::Response::new(axum::body::Body::empty());
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
+    inspector.finish(started, "rid", None, None, &mut response, Duration::ZERO);
+}
+
+#[test]
+fn the_ring_keeps_the_last_n() {
+    let inspector = Inspector::new(3);
+    for index in 0..5 {
+        exchange(&inspector, 200, &format!("Op{index}"));
+    }
+    assert_eq!(inspector.len(), 3);
+    let listed = inspector.list(&Filter::default());
+    let names: Vec<String> = listed.iter().map(|e| e.display_operation()).collect();
+    assert_eq!(names, ["ecs:Op4", "ecs:Op3", "ecs:Op2"]);
+    assert!(inspector.get(listed[0].id).is_some());
+    assert!(inspector.get(1).is_none(), "the oldest are gone");
+}
+
+#[test]
+fn listings_filter_by_status_and_operation() {
+    let inspector = Inspector::new(10);
+    exchange(&inspector, 200, "RunTask");
+    exchange(&inspector, 400, "RunTask");
+    exchange(&inspector, 400, "ListTasks");
+    let filter = Filter {
+        status: Some("4xx".into()),
+        operation: Some("runtask".into()),
+        ..Filter::default()
+    };
+    let found = inspector.list(&filter);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].status, 400);
+    assert_eq!(found[0].display_operation(), "ecs:RunTask");
+}
+
+#[test]
+fn admin_requests_and_a_disabled_inspector_record_nothing() {
+    let off = Inspector::new(0);
+    let mut request = axum::extract::Request::new(axum::body::Body::empty());
+    assert!(
+        off.begin(
+            &mut request,
+            SystemTime::UNIX_EPOCH,
+            crate::clock::SystemClock.monotonic()
+        )
+        .is_none()
+    );
+    let on = Inspector::new(5);
+    *request.uri_mut() = "/_sockerless/requests".parse().unwrap();
+    assert!(
+        on.begin(
+            &mut request,
+            SystemTime::UNIX_EPOCH,
+            crate::clock::SystemClock.monotonic()
+        )
+        .is_none()
+    );
+}
+
+#[test]
+fn bodies_are_kept_up_to_the_cap() {
+    let captured = Captured::default();
+    captured.append(&vec![b'a'; BODY_CAP - 1]);
+    captured.append(b"bcd");
+    let (kept, total) = captured.snapshot();
+    assert_eq!(kept.len(), BODY_CAP);
+    assert_eq!(total, BODY_CAP as u64 + 2);
+    let shown = redact::body(&kept, total, &http::HeaderMap::new());
+    assert_eq!(shown["truncated"], true);
+}
