@@ -184,7 +184,7 @@ impl Containers {
 
     pub fn all(&self) -> Vec<ContainerRecord> {
         let mut all: Vec<_> = self.records.all().into_iter().map(|(_, r)| r).collect();
-        all.sort_by(|a, b| b.created_nanos.cmp(&a.created_nanos));
+        all.sort_by_key(|r| std::cmp::Reverse(r.created_nanos));
         all
     }
 
@@ -478,6 +478,10 @@ impl Containers {
                 r.state.error = message.clone();
             })?;
             logbook.ended();
+            // Docker removes an auto-remove container whose start failed; the CLI waits for it.
+            if record.host_config.auto_remove {
+                let _ = self.remove(&record.id, true, false).await;
+            }
             return Err(if code == 127 || code == 126 {
                 EngineError::InvalidParameter(message)
             } else {
@@ -718,9 +722,9 @@ impl Containers {
         }
         let name = names::validate(name)?;
         if name == record.name {
-            return Err(EngineError::InvalidParameter(format!(
-                "Renaming a container with the same name as its current name"
-            )));
+            return Err(EngineError::InvalidParameter(
+                "Renaming a container with the same name as its current name".into(),
+            ));
         }
         {
             let _naming = self.naming.lock().unwrap_or_else(|p| p.into_inner());
@@ -1159,7 +1163,7 @@ mod tests {
 
     #[test]
     fn binds() {
-        assert_eq!(parse_bind("/tmp:/data:ro").unwrap().read_only, true);
+        assert!(parse_bind("/tmp:/data:ro").unwrap().read_only);
         assert!(parse_bind("/tmp:data").is_err());
         assert!(parse_bind("vol:/data").is_err());
     }

@@ -688,11 +688,7 @@ fn clean(path: &Path) -> String {
     for component in path.components() {
         match component {
             std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-            std::path::Component::ParentDir => {
-                if parts.pop().is_none() {
-                    return String::new();
-                }
-            }
+            std::path::Component::ParentDir if parts.pop().is_none() => return String::new(),
             _ => {}
         }
     }

@@ -142,7 +142,7 @@ fn seconds(query: &Query, name: &str) -> Result<Option<f64>, EngineError> {
     match query.get(name) {
         None | Some("") => Ok(None),
         Some(text) => match text.parse::<f64>() {
-            Ok(value) if value == 0.0 => Ok(None),
+            Ok(0.0) => Ok(None),
             Ok(value) => Ok(Some(value)),
             Err(_) => Err(EngineError::InvalidParameter(format!(
                 "invalid value for {name}: {text:?}"
