@@ -313,9 +313,11 @@ fn docker_run_detached_then_logs_follow() {
     assert_eq!(text(&followed.stdout), "line1\nline2\nline3\n");
     assert_eq!(text(&followed.stderr), "err1\nerr2\nerr3\n");
     assert_eq!(engine.ok(&["wait", "counter"]).trim(), "0");
+    // The tail counts the lines of both streams.
+    let tail = engine.run(&["logs", "--tail", "2", "counter"]);
     assert_eq!(
-        engine.ok(&["logs", "--tail", "1", "counter"]).trim(),
-        "line3"
+        (text(&tail.stdout).as_str(), text(&tail.stderr).as_str()),
+        ("line3\n", "err3\n")
     );
     let stamped = engine.ok(&["logs", "-t", "counter"]);
     let first = stamped.lines().next().expect("a line");
@@ -374,7 +376,7 @@ fn docker_ps_filters_stop_kill_rm_events() {
         "-c",
         "trap 'exit 143' TERM; while true; do sleep 0.1; done",
     ]);
-    engine.ok(&[
+    let done = engine.run(&[
         "run",
         "--name",
         "done",
@@ -383,6 +385,7 @@ fn docker_ps_filters_stop_kill_rm_events() {
         "-c",
         "exit 3",
     ]);
+    assert_eq!(done.status.code(), Some(3));
     let running = engine.ok(&["ps", "--format", "{{.Names}}"]);
     let mut names: Vec<&str> = running.lines().collect();
     names.sort();
