@@ -27,7 +27,6 @@ pub mod error;
 pub mod events;
 pub mod http;
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,35 +70,21 @@ impl Default for Builder {
 /// What a backend is built from: the kit (store, clock, runner, files) and the event bus.
 pub type MakeBackend = Box<dyn FnOnce(&Kit, &Events) -> Result<Arc<dyn Backend>, String> + Send>;
 
+impl simkit::ServerBuilder for Builder {
+    fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+}
+
 impl Builder {
-    pub fn port(mut self, port: u16) -> Self {
-        self.listen.port = port;
-        self
-    }
-
-    pub fn bind(mut self, address: IpAddr) -> Self {
-        self.listen.bind = address;
-        self
-    }
-
     /// Also serve on this unix socket (mode 0660).
     pub fn unix_socket(mut self, path: impl Into<PathBuf>) -> Self {
         self.listen.unix_socket = Some(path.into());
         self
-    }
-
-    /// Print `READY engine <url>` once listening.
-    pub fn announce(mut self, announce: bool) -> Self {
-        self.listen.announce = announce;
-        self
-    }
-
-    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
-        &mut self.kit
-    }
-
-    pub fn listen_mut(&mut self) -> &mut Listen {
-        &mut self.listen
     }
 
     pub async fn start(self, make_backend: MakeBackend) -> Result<Engine, StartError> {
