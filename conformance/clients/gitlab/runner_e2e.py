@@ -51,6 +51,12 @@ deploy:
   when: manual
   script:
     - echo "deploying $CI_COMMIT_REF_NAME"
+review:
+  stage: test
+  script:
+    - echo "reviewing !$CI_MERGE_REQUEST_IID from $CI_MERGE_REQUEST_SOURCE_BRANCH_NAME into $CI_MERGE_REQUEST_TARGET_BRANCH_NAME ($CI_PIPELINE_SOURCE, ref $CI_COMMIT_REF_NAME, branch '$CI_COMMIT_BRANCH')"
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
 """
 sha = push_files(project, {".gitlab-ci.yml": CI, "README.md": "runner e2e\n"})
 
@@ -117,4 +123,19 @@ deploy = job("deploy")
 assert deploy.status == "success", deploy.status
 assert "deploying main" in project.jobs.get(deploy.id).trace().decode()
 assert project.pipelines.get(pipeline.id).status == "success"
+
+# A merge request pipeline runs on the runner with GitLab's merge request variables.
+topic_sha = project.commits.create({"branch": "topic", "start_branch": "main", "commit_message": "topic",
+                                    "actions": [{"action": "create", "file_path": "topic.txt", "content": "t\n"}]}).id
+for branch_pipeline in project.pipelines.list(ref="topic", get_all=True):
+    branch_pipeline.cancel()  # the runner below takes the merge request's job
+mr = project.mergerequests.create({"source_branch": "topic", "target_branch": "main", "title": "Topic"})
+review = wait_until(lambda: [j for j in project.jobs.list(get_all=True) if j.name == "review"], what="review job")[0]
+assert review.status == "pending" and review.pipeline["source"] == "merge_request_event", review.pipeline
+run_one_job()
+review = project.jobs.get(review.id)
+assert review.status == "success", review.status
+review_trace = review.trace().decode()
+assert "reviewing !1 from topic into main (merge_request_event, ref topic, branch '')" in review_trace, review_trace
+assert mr.pipelines.list(get_all=True)[0].status == "success"
 print("runner e2e ok")

@@ -90,6 +90,28 @@ fn repository_files_branches_tags() {
     );
 }
 
+#[test]
+fn merge_requests_api() {
+    scenario(
+        "forge-api",
+        "merge-requests",
+        "python-gitlab + git",
+        "gitlab/merge_requests.py",
+        &[],
+    );
+}
+
+#[test]
+fn triggers_lint_and_erase() {
+    scenario(
+        "forge-api",
+        "triggers-lint",
+        "python-gitlab + requests + git",
+        "gitlab/triggers_lint.py",
+        &[],
+    );
+}
+
 /// Everything acknowledged survives a SIGKILL: projects, variables, pipelines and the git
 /// repository are read back after a restart on the same state directory.
 #[test]

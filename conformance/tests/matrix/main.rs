@@ -17,6 +17,8 @@ mod aws_secrets;
 mod azure;
 mod engine;
 mod foundation;
+mod gcp_logging;
+mod gcp_run;
 mod gcp_storage;
 mod github;
 mod gitlab;

@@ -19,7 +19,7 @@ use crate::ci::plan::{self, Context, PlanError};
 use crate::error::{GitlabError, Result};
 use crate::model::{Job, JobSpec, Pipeline, PipelineVariable, Project, User, key};
 use crate::repository::read_text;
-use crate::state::{Gitlab, digest};
+use crate::state::{Gitlab, digest, records_under};
 
 /// What creating a pipeline needs.
 #[derive(Debug, Clone)]
@@ -32,9 +32,11 @@ pub struct NewPipeline {
     pub variables: Vec<PipelineVariable>,
     /// Files the push changed, when known.
     pub changed_files: Option<Vec<String>>,
+    /// The merge request a `merge_request_event` pipeline runs for.
+    pub merge_request_iid: Option<u64>,
 }
 
-const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
+pub const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 
 /// The pipeline status GitLab derives from its jobs' statuses (non-retried jobs only), with
 /// failures of jobs that may fail counted as successes.
@@ -86,7 +88,7 @@ pub fn slug(text: &str) -> String {
 }
 
 impl Gitlab {
-    fn engine_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+    pub(crate) fn engine_lock(&self) -> std::sync::MutexGuard<'_, ()> {
         self.engine.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -111,6 +113,7 @@ impl Gitlab {
 
     /// Starts the pipeline a push asks for: a branch or tag created or moved (not deleted).
     pub fn pipeline_for_push(&self, project: &Project, user: &User, update: &RefUpdate) {
+        self.merge_requests_after_push(project, user, update);
         let Some(new) = &update.new else { return };
         let (git_ref, tag) = if let Some(branch) = update.name.strip_prefix("refs/heads/") {
             (branch.to_string(), false)
@@ -150,6 +153,7 @@ impl Gitlab {
             source: "push".into(),
             variables: Vec::new(),
             changed_files,
+            merge_request_iid: None,
         };
         match self.create_pipeline(project, user, request) {
             Ok(pipeline) => tracing::debug!(pipeline = pipeline.id, "push pipeline created"),
@@ -176,6 +180,14 @@ impl Gitlab {
             .map(|c| c.message.clone())
             .unwrap_or_default();
         let title = message.lines().next().unwrap_or_default().to_string();
+        let merge_request = pipeline
+            .merge_request_iid
+            .and_then(|iid| self.merge_request(project.id, iid));
+        // A merge request pipeline names the source branch as its ref, and is no branch
+        // pipeline: `CI_COMMIT_BRANCH` stays unset.
+        let ref_name = merge_request
+            .as_ref()
+            .map_or_else(|| pipeline.git_ref.clone(), |mr| mr.source_branch.clone());
         let namespace = project
             .path_with_namespace
             .rsplit_once('/')
@@ -237,8 +249,8 @@ impl Gitlab {
                 pipeline.sha.chars().take(8).collect(),
             ),
             ("CI_COMMIT_BEFORE_SHA".into(), pipeline.before_sha.clone()),
-            ("CI_COMMIT_REF_NAME".into(), pipeline.git_ref.clone()),
-            ("CI_COMMIT_REF_SLUG".into(), slug(&pipeline.git_ref)),
+            ("CI_COMMIT_REF_NAME".into(), ref_name.clone()),
+            ("CI_COMMIT_REF_SLUG".into(), slug(&ref_name)),
             ("CI_COMMIT_MESSAGE".into(), message.clone()),
             ("CI_COMMIT_TITLE".into(), title),
             (
@@ -258,7 +270,9 @@ impl Gitlab {
                 crate::state::format_time(simkit::clock::from_millis(commit.committer.time * 1000)),
             ));
         }
-        if pipeline.tag {
+        if let Some(merge_request) = &merge_request {
+            out.extend(self.merge_request_variables(project, merge_request));
+        } else if pipeline.tag {
             out.push(("CI_COMMIT_TAG".into(), pipeline.git_ref.clone()));
         } else {
             out.push(("CI_COMMIT_BRANCH".into(), pipeline.git_ref.clone()));
@@ -304,10 +318,8 @@ impl Gitlab {
         if let crate::model::Owner::Group(group) = project.owner {
             // Outermost first, so nearer groups override.
             for group in self.group_ancestry(group).iter().rev() {
-                for (_, variable) in self
-                    .db
-                    .group_variables
-                    .scan_prefix(&format!("{}/", key(group.id)))
+                for variable in
+                    records_under(&self.db.group_variables, &format!("{}/", key(group.id)))
                 {
                     if variable.environment_scope == "*" {
                         out.insert(variable.key.clone(), variable);
@@ -315,10 +327,7 @@ impl Gitlab {
                 }
             }
         }
-        for (_, variable) in self
-            .db
-            .project_variables
-            .scan_prefix(&format!("{}/", key(project.id)))
+        for variable in records_under(&self.db.project_variables, &format!("{}/", key(project.id)))
         {
             if variable.environment_scope == "*" {
                 out.insert(variable.key.clone(), variable);
@@ -387,6 +396,7 @@ impl Gitlab {
             finished_at: None,
             variables: request.variables.clone(),
             yaml_errors: None,
+            merge_request_iid: request.merge_request_iid,
         };
 
         let mut variables: BTreeMap<String, String> = self
@@ -467,6 +477,7 @@ impl Gitlab {
                 artifacts_file: None,
                 trace_length: 0,
                 coverage: None,
+                erased_at: None,
             });
         }
         self.kit.store().transaction(|txn| {
@@ -655,6 +666,7 @@ impl Gitlab {
             artifacts_file: None,
             trace_length: 0,
             coverage: None,
+            erased_at: None,
             // A manual job that was played keeps running when retried.
             when: if job.when == "manual" {
                 "on_success".into()

@@ -20,6 +20,9 @@ pub enum GitlabError {
     /// `404 <What> Not Found`, e.g. `Project`, `User`, `Group`; `None` is a bare `404 Not Found`.
     #[error("404 {} Not Found", .0.as_deref().unwrap_or(""))]
     NotFound(Option<String>),
+    /// ActiveRecord's `RecordNotFound` as GitLab's API rescues it: `{"message": "404 Not found"}`.
+    #[error("404 Not found")]
+    RecordNotFound,
     /// A route that does not exist: `{"error":"404 Not Found"}`.
     #[error("no such route")]
     NoRoute,
@@ -46,6 +49,17 @@ pub enum GitlabError {
     Validation(Vec<(String, String)>),
     #[error("409 Conflict: {0}")]
     Conflict(String),
+    /// Grape's `not_allowed!`: `{"message": "405 Method Not Allowed"}` (an action the
+    /// resource's state forbids, such as merging a closed merge request).
+    #[error("405 Method Not Allowed")]
+    NotAllowed,
+    /// A model's errors of one kind, listed: `{"message": ["<text>"]}` with 409 (GitLab's
+    /// `conflict!` with `validate_branches` errors).
+    #[error("409 Conflict: {0}")]
+    ConflictListed(String),
+    /// The same listing with 422 (`render_api_error!(errors[:base], 422)`).
+    #[error("422 Unprocessable Entity: {0}")]
+    UnprocessableListed(String),
     /// `416 Range Not Satisfiable` on a trace append at the wrong offset; carries the length
     /// the trace really has so the runner can resume.
     #[error("416 Range Not Satisfiable")]
@@ -79,7 +93,7 @@ impl GitlabError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound(_) | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NoRoute | Self::RecordNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
@@ -87,7 +101,9 @@ impl GitlabError {
             | Self::BadRequest(_)
             | Self::BadRequestMessage(_)
             | Self::Validation(_) => StatusCode::BAD_REQUEST,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictListed(_) => StatusCode::CONFLICT,
+            Self::NotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnprocessableListed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,6 +116,7 @@ impl GitlabError {
             Self::NotFound(Some(what)) => json!({"message": format!("404 {what} Not Found")}),
             Self::NotFound(None) => json!({"message": "404 Not Found"}),
             Self::NoRoute => json!({"error": "404 Not Found"}),
+            Self::RecordNotFound => json!({"message": "404 Not found"}),
             Self::MethodNotAllowed => json!({"error": "405 Method Not Allowed"}),
             Self::Unauthorized => json!({"message": "401 Unauthorized"}),
             Self::Forbidden => json!({"message": "403 Forbidden"}),
@@ -122,6 +139,10 @@ impl GitlabError {
                 json!({"message": map})
             }
             Self::Conflict(text) => json!({"message": text}),
+            Self::NotAllowed => json!({"message": "405 Method Not Allowed"}),
+            Self::ConflictListed(text) | Self::UnprocessableListed(text) => {
+                json!({"message": [text]})
+            }
             Self::RangeNotSatisfiable { .. } => json!({"message": "416 Range Not Satisfiable"}),
             Self::TooLarge => json!({"message": "413 Request Entity Too Large"}),
             Self::Internal => json!({"message": "500 Internal Server Error"}),

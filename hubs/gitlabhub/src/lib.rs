@@ -3,11 +3,12 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, pipelines, jobs, runners |
+//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, triggers, lint, jobs, runners |
 //! | `runner_api` | the protocol runners speak: registration, job requests (long poll), state, traces, artifacts |
 //! | `repository` | projects' git repositories (`simkit::git`) and git over smart HTTP |
 //! | `ci` | the pipeline engine's pure part: `.gitlab-ci.yml`, the expression language, planning |
 //! | `engine` | pipelines and jobs as records and their statuses |
+//! | `merge_requests` | merge requests as records: diff refs, mergeability, merging, their pipelines |
 //! | `auth`, `params`, `paging`, `error`, `present` | GitLab's conventions: tokens, Grape parameters, offset pagination, error bodies, entities |
 //! | `state`, `model` | the store's collections and records |
 //!
@@ -27,6 +28,7 @@ mod auth;
 mod ci;
 mod engine;
 mod error;
+mod merge_requests;
 mod model;
 mod paging;
 mod params;
@@ -315,12 +317,16 @@ impl Hub {
         self.server.kit().admin_token()
     }
 
+    /// Ends the runners' long polls (204, as when the window passes), then shuts the server
+    /// down gracefully.
     pub async fn shutdown(self) {
+        self.gitlab.stop_long_polls();
         self.server.shutdown().await;
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
     pub async fn run_until(self, signals: &mut simkit::server::Signals) {
-        self.server.run_until(signals).await;
+        signals.recv().await;
+        self.shutdown().await;
     }
 }

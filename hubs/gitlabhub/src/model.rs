@@ -92,6 +92,16 @@ pub struct Project {
     /// How deep runners fetch (`ci_default_git_depth`; 0 clones everything).
     #[serde(default = "default_git_depth")]
     pub ci_default_git_depth: i64,
+    /// The last merge request `iid` given out.
+    #[serde(default)]
+    pub merge_request_iid: u64,
+    /// `merge`, `rebase_merge` or `ff`: how merge requests join their target.
+    #[serde(default = "default_merge_method")]
+    pub merge_method: String,
+}
+
+fn default_merge_method() -> String {
+    "merge".into()
 }
 
 fn default_git_depth() -> i64 {
@@ -173,6 +183,9 @@ pub struct Pipeline {
     pub variables: Vec<PipelineVariable>,
     /// The configuration error that failed the pipeline, as GitLab's linter words it.
     pub yaml_errors: Option<String>,
+    /// The merge request a `merge_request_event` pipeline runs for (its `iid`).
+    #[serde(default)]
+    pub merge_request_iid: Option<u64>,
 }
 
 /// What a job runs, as the pipeline engine resolved it from the configuration.
@@ -228,6 +241,9 @@ pub struct Job {
     pub artifacts_file: Option<ArtifactsFile>,
     pub trace_length: u64,
     pub coverage: Option<f64>,
+    /// When the trace and artifacts were erased (`POST .../erase`).
+    #[serde(default)]
+    pub erased_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -253,4 +269,73 @@ impl Job {
             "created" | "pending" | "running" | "waiting_for_resource" | "preparing"
         )
     }
+}
+
+/// A merge request of a project (source and target branches in the same project).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MergeRequest {
+    pub id: u64,
+    pub iid: u64,
+    pub project_id: u64,
+    pub title: String,
+    pub description: String,
+    /// `opened`, `closed` or `merged`.
+    pub state: String,
+    pub source_branch: String,
+    pub target_branch: String,
+    pub author_id: u64,
+    pub assignee_ids: Vec<u64>,
+    pub reviewer_ids: Vec<u64>,
+    pub labels: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub merged_at: Option<String>,
+    pub merged_by: Option<u64>,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<u64>,
+    pub merge_commit_sha: Option<String>,
+    pub squash_commit_sha: Option<String>,
+    pub squash: bool,
+    /// `remove_source_branch` as given at creation or update.
+    pub force_remove_source_branch: bool,
+    /// `should_remove_source_branch` as given to the merge.
+    pub should_remove_source_branch: Option<bool>,
+    pub discussion_locked: Option<bool>,
+    /// The diff GitLab shows: the source head, the target head, and their merge base, as
+    /// they were when the source or target last moved (kept after a merge deletes the branch).
+    pub diff: Option<DiffRefs>,
+    /// `can_be_merged` or `cannot_be_merged`, as last computed.
+    pub merge_status: String,
+    pub approved_by: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DiffRefs {
+    pub base_sha: String,
+    pub head_sha: String,
+    pub start_sha: String,
+}
+
+/// A comment on a merge request; `system` notes record what happened to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Note {
+    pub id: u64,
+    pub body: String,
+    pub author_id: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub system: bool,
+}
+
+/// A pipeline trigger token of a project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Trigger {
+    pub id: u64,
+    pub description: String,
+    /// `glptt-…`: GitLab shows it in full to the trigger's owner, so it is kept as given.
+    pub token: String,
+    pub owner_id: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_used: Option<String>,
 }

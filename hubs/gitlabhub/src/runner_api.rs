@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<Gitlab>> {
                 .get(crate::api::runners::list_owned),
         )
         .route("/api/v4/runners/verify", post(verify))
+        .route("/api/v4/user/runners", post(create_user_runner))
         .route("/api/v4/jobs/request", post(request_job))
         .route("/api/v4/jobs/{id}", put(update_job))
         .route("/api/v4/jobs/{id}/trace", patch(append_trace))
@@ -238,7 +239,14 @@ impl Gitlab {
             .unwrap_or(project.ci_default_git_depth);
         let ref_type = if pipeline.tag { "tag" } else { "branch" };
         let mut refspecs = Vec::new();
-        if git_depth > 0 {
+        if pipeline.merge_request_iid.is_some() {
+            // A merge request pipeline's commit is fetched through the pipeline's own ref,
+            // as GitLab's persistent pipeline refs (`refs/pipelines/:id`).
+            refspecs.push(format!(
+                "+refs/pipelines/{0}:refs/pipelines/{0}",
+                pipeline.id
+            ));
+        } else if git_depth > 0 {
             refspecs.push(if pipeline.tag {
                 format!("+refs/tags/{0}:refs/tags/{0}", pipeline.git_ref)
             } else {
@@ -309,10 +317,7 @@ impl Gitlab {
                 "ports": [],
             })).collect::<Vec<_>>(),
             "artifacts": artifacts,
-            "cache": job.spec.cache.as_ref().map_or(json!([]), |cache| match cache {
-                Value::Array(items) => Value::Array(items.clone()),
-                other => json!([other]),
-            }),
+            "cache": self.cache_entries(&project, &pipeline, job, &variables),
             "credentials": [{
                 "type": "registry",
                 "url": authority,
@@ -325,6 +330,104 @@ impl Gitlab {
                 "failure_reasons": ["unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "runner_system_failure", "job_execution_timeout"],
             },
         }))
+    }
+
+    /// The job's caches as GitLab hands them to runners: each key resolved (variables
+    /// expanded; `key: {files, prefix}` as the SHA-1 of the last commits that touched those
+    /// files, or `default`) and suffixed `-protected` or `-non_protected` (GitLab keeps
+    /// separate caches for protected refs), with the defaults filled in.
+    fn cache_entries(
+        &self,
+        project: &crate::model::Project,
+        pipeline: &crate::model::Pipeline,
+        job: &Job,
+        variables: &[Value],
+    ) -> Value {
+        let entries = match &job.spec.cache {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items.clone(),
+            Some(other) => vec![other.clone()],
+        };
+        let values: std::collections::BTreeMap<String, String> = variables
+            .iter()
+            .filter_map(|v| {
+                Some((
+                    v["key"].as_str()?.to_string(),
+                    v["value"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        let protected = self.ref_is_protected(project, pipeline);
+        let caches: Vec<Value> = entries
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|entry| {
+                let key = match entry.get("key") {
+                    None | Some(Value::Null) => "default".to_string(),
+                    Some(Value::String(key)) => crate::ci::plan::expand(key, &values),
+                    Some(Value::Object(spec)) => self.files_cache_key(project, pipeline, spec, &values),
+                    Some(other) => other.to_string(),
+                };
+                let unprotect = entry.get("unprotect").and_then(Value::as_bool).unwrap_or(false);
+                let suffix = if protected && !unprotect { "protected" } else { "non_protected" };
+                let paths = match entry.get("paths") {
+                    Some(Value::Array(paths)) => Value::Array(paths.clone()),
+                    Some(Value::String(path)) => json!([path]),
+                    _ => json!([]),
+                };
+                json!({
+                    "key": format!("{key}-{suffix}"),
+                    "untracked": entry.get("untracked").and_then(Value::as_bool).unwrap_or(false),
+                    "policy": entry.get("policy").and_then(Value::as_str).unwrap_or("pull-push"),
+                    "paths": paths,
+                    "when": entry.get("when").and_then(Value::as_str).unwrap_or("on_success"),
+                    "fallback_keys": entry.get("fallback_keys").cloned().unwrap_or_else(|| json!([])),
+                    "unprotect": unprotect,
+                })
+            })
+            .collect();
+        Value::Array(caches)
+    }
+
+    /// `cache: key: {files: [...], prefix: ...}`: the prefix and the SHA-1 of the IDs of the
+    /// last commits that changed those files (`default` when none did).
+    fn files_cache_key(
+        &self,
+        project: &crate::model::Project,
+        pipeline: &crate::model::Pipeline,
+        spec: &serde_json::Map<String, Value>,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> String {
+        use sha1::Digest;
+        let files: Vec<&str> = match spec.get("files") {
+            Some(Value::Array(files)) => files.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let mut ids: Vec<String> = match self.repo(project) {
+            Ok(repo) => files
+                .iter()
+                .filter_map(|path| repo.log(&pipeline.sha, Some(path), 0, 1).ok()?.pop())
+                .map(|commit| commit.sha)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        ids.sort();
+        ids.dedup();
+        let digest = if ids.is_empty() {
+            "default".to_string()
+        } else {
+            hex::encode(sha1::Sha1::digest(ids.join("-").as_bytes()))
+        };
+        let prefix = spec
+            .get("prefix")
+            .and_then(Value::as_str)
+            .map(|prefix| crate::ci::plan::expand(prefix, values))
+            .unwrap_or_default();
+        if prefix.is_empty() {
+            digest
+        } else {
+            format!("{prefix}-{digest}")
+        }
     }
 
     /// The jobs whose artifacts `job` downloads: its `dependencies`, else the needed jobs that
@@ -432,9 +535,62 @@ async fn register(
     params: Params,
 ) -> Result<(StatusCode, Json<Value>)> {
     let token = params.required_str("token")?;
-    let Some((runner_type, project_ids, group_ids)) = gitlab.registration_scope(&token) else {
+    let Some(scope) = gitlab.registration_scope(&token) else {
         return Err(GitlabError::Forbidden);
     };
+    create_runner(&gitlab, &params, scope)
+}
+
+/// `POST /user/runners`: the runner-creation flow that replaced registration tokens. A user
+/// creates the runner (an administrator for `instance_type`, a maintainer of the project, an
+/// owner of the group) and gets its `glrt-` authentication token.
+async fn create_user_runner(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: crate::auth::Caller,
+    params: Params,
+) -> Result<(StatusCode, Json<Value>)> {
+    let user = caller.require_personal()?.clone();
+    let runner_type = params.required_str("runner_type")?;
+    let insufficient = || GitlabError::ForbiddenBecause("Insufficient permissions".into());
+    let scope = match runner_type.as_str() {
+        "instance_type" => {
+            if !user.is_admin {
+                return Err(insufficient());
+            }
+            (runner_type, Vec::new(), Vec::new())
+        }
+        "group_type" => {
+            let group_id = params.required_str("group_id")?;
+            let group = gitlab.visible_group(&caller, &group_id)?;
+            if gitlab.group_access(&user, group.id) < crate::model::access::OWNER {
+                return Err(insufficient());
+            }
+            (runner_type, Vec::new(), vec![group.id])
+        }
+        "project_type" => {
+            let project_id = params.required_str("project_id")?;
+            let (project, level) = gitlab.visible_project(&caller, &project_id)?;
+            if level < crate::model::access::MAINTAINER {
+                return Err(insufficient());
+            }
+            (runner_type, vec![project.id], Vec::new())
+        }
+        _ => {
+            return Err(GitlabError::InvalidParameter(
+                "runner_type does not have a valid value".into(),
+            ));
+        }
+    };
+    create_runner(&gitlab, &params, scope)
+}
+
+/// Stores a new runner of `scope` (type, projects, groups) with the settings `params` give,
+/// and answers its ID and authentication token.
+fn create_runner(
+    gitlab: &Gitlab,
+    params: &Params,
+    (runner_type, project_ids, group_ids): (String, Vec<u64>, Vec<u64>),
+) -> Result<(StatusCode, Json<Value>)> {
     let access_level = params
         .str("access_level")?
         .unwrap_or_else(|| "not_protected".into());
@@ -450,7 +606,7 @@ async fn register(
         platform,
         architecture,
         executor,
-    } = runner_info(&params);
+    } = runner_info(params);
     let id = gitlab.next_id("runners")?;
     let secret = gitlab.new_token("glrt-");
     let paused = match (params.bool("paused")?, params.bool("active")?) {
@@ -558,6 +714,9 @@ async fn request_job(
     // Long poll: wait for a job to be queued, up to the poll window. The notification is
     // armed before each look, so a job queued in between is not missed.
     let deadline = tokio::time::Instant::now() + gitlab.long_poll;
+    let stop = gitlab.stop_polls.notified();
+    tokio::pin!(stop);
+    stop.as_mut().enable();
     loop {
         let queued = gitlab.jobs_queued.notified();
         tokio::pin!(queued);
@@ -566,8 +725,16 @@ async fn request_job(
             let payload = gitlab.job_payload(&job, &runner)?;
             return Ok((StatusCode::CREATED, Json(payload)).into_response());
         }
-        if tokio::time::timeout_at(deadline, queued).await.is_err() {
+        if gitlab.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             break;
+        }
+        tokio::select! {
+            woken = tokio::time::timeout_at(deadline, queued) => {
+                if woken.is_err() {
+                    break;
+                }
+            }
+            () = &mut stop => break,
         }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

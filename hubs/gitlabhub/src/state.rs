@@ -12,7 +12,8 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Group, Job, Member, Owner, Pipeline, Project, Runner, User, Variable, access, key,
+    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, Project, Runner, Trigger,
+    User, Variable, access, key,
 };
 
 /// Every collection, opened once.
@@ -34,6 +35,12 @@ pub struct Collections {
     pub jobs: Arc<Collection<Job>>,
     pub jobs_by_token: Arc<Collection<u64>>,
     pub traces: Arc<Collection<String>>,
+    /// Keyed `project/iid`.
+    pub merge_requests: Arc<Collection<MergeRequest>>,
+    /// Keyed `project/mr-iid/note-id`.
+    pub notes: Arc<Collection<Note>>,
+    /// Keyed `project/trigger-id`.
+    pub triggers: Arc<Collection<Trigger>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -58,6 +65,9 @@ impl Collections {
             jobs: store.collection("gitlab.jobs")?,
             jobs_by_token: store.collection("gitlab.jobs_by_token")?,
             traces: store.collection("gitlab.traces")?,
+            merge_requests: store.collection("gitlab.merge_requests")?,
+            notes: store.collection("gitlab.notes")?,
+            triggers: store.collection("gitlab.triggers")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -94,6 +104,10 @@ pub struct Gitlab {
     pub long_poll: std::time::Duration,
     /// Wakes runners long-polling `POST /jobs/request` when a job becomes pending.
     pub jobs_queued: tokio::sync::Notify,
+    /// Set when the hub begins to shut down: long polls answer 204 at once instead of holding
+    /// the graceful shutdown for their whole window.
+    pub stopping: std::sync::atomic::AtomicBool,
+    pub stop_polls: tokio::sync::Notify,
     /// Where the hub is reached (`http://127.0.0.1:5556`), for URLs in payloads.
     pub external_url: std::sync::RwLock<String>,
     /// Serialises changes to jobs and pipelines (see `engine`).
@@ -131,6 +145,8 @@ impl Gitlab {
             runner_registration_token,
             long_poll: config.long_poll,
             jobs_queued: tokio::sync::Notify::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            stop_polls: tokio::sync::Notify::new(),
             external_url: std::sync::RwLock::new(String::new()),
             engine: std::sync::Mutex::new(()),
             git: simkit::git::GitRepos::new(git_root),
@@ -189,6 +205,13 @@ impl Gitlab {
             },
         )?;
         Ok(())
+    }
+
+    /// Ends every long poll now and any that starts later (the hub is shutting down).
+    pub fn stop_long_polls(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.stop_polls.notify_waiters();
     }
 
     pub fn external_url(&self) -> String {
@@ -337,6 +360,16 @@ impl Gitlab {
             .join("artifacts")
             .join(format!("{job_id}.zip"))
     }
+}
+
+/// The records of `collection` whose keys start with `prefix` (a project's or group's
+/// members, variables), in key order.
+pub fn records_under<V: simkit::store::Record>(collection: &Collection<V>, prefix: &str) -> Vec<V> {
+    collection
+        .scan_prefix(prefix)
+        .into_iter()
+        .map(|(_, record)| record)
+        .collect()
 }
 
 const TOKEN_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";

@@ -22,6 +22,9 @@ pub struct GcpError {
     pub reason: &'static str,
     /// Cloud Storage's `locationType` and `location` of the offending parameter, when known.
     pub location: Option<(&'static str, String)>,
+    /// google.rpc.Status `details` (typed messages with `@type`), for the APIs that send them.
+    /// A boxed slice keeps the error small (it travels in every `Result`).
+    pub details: Box<[serde_json::Value]>,
 }
 
 impl GcpError {
@@ -37,6 +40,7 @@ impl GcpError {
             message: message.into(),
             reason,
             location: None,
+            details: Box::default(),
         }
     }
 
@@ -51,6 +55,11 @@ impl GcpError {
     /// A 409 that is not about existence (a bucket that is not empty): `FAILED_PRECONDITION`.
     pub fn conflict_state(message: impl Into<String>) -> Self {
         Self::new(409, "FAILED_PRECONDITION", "conflict", message)
+    }
+
+    /// A concurrency conflict (an etag that no longer matches): 409 `ABORTED`.
+    pub fn aborted(message: impl Into<String>) -> Self {
+        Self::new(409, "ABORTED", "conflict", message)
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -180,6 +189,11 @@ impl GcpError {
             }
             FaultAction::Latency { .. } => Self::internal(),
         }
+    }
+
+    pub fn with_details(mut self, details: Vec<serde_json::Value>) -> Self {
+        self.details = details.into_boxed_slice();
+        self
     }
 
     pub fn with_location(mut self, kind: &'static str, name: impl Into<String>) -> Self {

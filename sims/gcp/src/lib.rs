@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`protocol`] | routing, parameters, partial responses, paging, error rendering |
 //! | [`dispatch`] | the HTTP handler; Cloud Storage's media protocols |
-//! | [`services`] | Cloud Storage |
+//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs, long-running operations |
 //! | [`error`] | [`error::GcpError`], the error handlers return |
 //! | [`time`] | RFC 3339 timestamps |
 //!
@@ -33,6 +33,8 @@ use simkit::server::{Listen, RunningServer};
 use simkit::{Kit, KitConfig};
 
 use crate::error::{ErrorStyle, GcpError};
+use crate::services::logging::Logging;
+use crate::services::run::Run;
 use crate::services::storage::Storage;
 
 /// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
@@ -54,6 +56,8 @@ pub enum StartError {
 pub struct Gcp {
     pub(crate) kit: Kit,
     pub(crate) storage: Arc<Storage>,
+    pub(crate) logging: Arc<Logging>,
+    pub(crate) run: Arc<Run>,
 }
 
 /// Builds and starts the simulator.
@@ -85,8 +89,11 @@ impl simkit::ServerBuilder for Builder {
 impl Builder {
     pub async fn start(self) -> Result<Simulator, StartError> {
         let kit = Kit::new(self.kit)?;
+        let logging = Logging::new(kit.clone())?;
         let gcp = Arc::new(Gcp {
             storage: Storage::new(kit.clone())?,
+            run: Run::new(kit.clone(), logging.clone())?,
+            logging,
             kit: kit.clone(),
         });
         let app = Router::new().fallback(dispatch::handle).with_state(gcp);

@@ -159,6 +159,14 @@ impl Operations {
         Ok(operation)
     }
 
+    /// Forgets `name` (Google's `operations.delete`: the client is no longer interested).
+    pub fn delete(&self, name: &str) -> Result<(), OperationError> {
+        self.records
+            .remove(name)?
+            .map(|_| ())
+            .ok_or_else(|| OperationError::NotFound(name.to_string()))
+    }
+
     /// Waits until `name` is done (Google's `operations.wait`).
     pub async fn wait(&self, name: &str) -> Result<Operation, OperationError> {
         loop {

@@ -33,6 +33,7 @@ pub fn routes() -> Router<Arc<Gitlab>> {
             post(cancel_job),
         )
         .route("/api/v4/projects/{id}/jobs/{job_id}/play", post(play_job))
+        .route("/api/v4/projects/{id}/jobs/{job_id}/erase", post(erase_job))
         .route("/api/v4/job", get(current_job))
 }
 
@@ -174,4 +175,39 @@ async fn play_job(
     let job = find_job(&gitlab, &project, &job_id)?;
     let played = gitlab.play_job(&job)?;
     Ok(Json(gitlab.job_json(&played)))
+}
+
+/// Removes a finished job's trace and artifacts, as GitLab's `erase`; a job still running, or
+/// with nothing to erase, is `403 Forbidden - Job is not erasable!`.
+async fn erase_job(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let (project, _) = gitlab.project_with_access(&caller, &id, access::DEVELOPER)?;
+    let job = find_job(&gitlab, &project, &job_id)?;
+    let has_trace = gitlab.db.traces.contains(&key(job.id));
+    if !job.is_finished() || (!has_trace && job.artifacts_file.is_none()) {
+        return Err(GitlabError::ForbiddenBecause("Job is not erasable!".into()));
+    }
+    let now = gitlab.now();
+    let erased = {
+        let _guard = gitlab.engine_lock();
+        gitlab.kit.store().transaction(|txn| {
+            txn.remove(&gitlab.db.traces, &key(job.id))?;
+            txn.update(&gitlab.db.jobs, &key(job.id), |record| {
+                record.artifacts_file = None;
+                record.trace_length = 0;
+                record.erased_at = Some(now.clone());
+                record.clone()
+            })
+        })?
+    }
+    .ok_or_else(|| GitlabError::not_found("Job"))?;
+    if let Err(error) = std::fs::remove_file(gitlab.artifacts_path(job.id))
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::error!(%error, job = job.id, "removing erased artifacts");
+    }
+    Ok((StatusCode::CREATED, Json(gitlab.job_json(&erased))))
 }

@@ -17,7 +17,7 @@ use crate::error::{GitlabError, Result};
 use crate::model::{Member, Owner, access, key};
 use crate::paging::{Page, RequestUrl, paginate};
 use crate::params::Params;
-use crate::state::Gitlab;
+use crate::state::{Gitlab, records_under};
 
 pub fn routes() -> Router<Arc<Gitlab>> {
     let mut router = Router::new();
@@ -108,22 +108,18 @@ impl Source {
     }
 
     fn direct(&self, gitlab: &Gitlab) -> Vec<Member> {
-        self.collection(gitlab)
-            .scan_prefix(&self.collection_prefix)
-            .into_iter()
-            .map(|(_, member)| member)
-            .collect()
+        records_under(self.collection(gitlab), &self.collection_prefix)
+    }
+
+    /// The store key of `user_id`'s membership here.
+    fn record_key(&self, user_id: u64) -> String {
+        format!("{}{}", self.collection_prefix, key(user_id))
     }
 
     fn all(&self, gitlab: &Gitlab) -> Vec<Member> {
         let mut by_user: BTreeMap<u64, Member> = BTreeMap::new();
         let inherited = self.ancestors.iter().flat_map(|group| {
-            gitlab
-                .db
-                .group_members
-                .scan_prefix(&format!("{}/", key(*group)))
-                .into_iter()
-                .map(|(_, member)| member)
+            records_under(&gitlab.db.group_members, &format!("{}/", key(*group)))
         });
         for member in self.direct(gitlab).into_iter().chain(inherited) {
             match by_user.get(&member.user_id) {
@@ -198,14 +194,7 @@ async fn get_member(
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<Json<Value>> {
     let source = source(&gitlab, &caller, kind(&matched), &id)?;
-    let user_id = user_id_param(&user_id)?;
-    source
-        .direct(&gitlab)
-        .into_iter()
-        .find(|member| member.user_id == user_id)
-        .and_then(|member| gitlab.member_json(&member))
-        .map(Json)
-        .ok_or_else(|| GitlabError::not_found("Member"))
+    member_of(&gitlab, source.direct(&gitlab), &user_id)
 }
 
 async fn get_member_all(
@@ -215,9 +204,13 @@ async fn get_member_all(
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<Json<Value>> {
     let source = source(&gitlab, &caller, kind(&matched), &id)?;
-    let user_id = user_id_param(&user_id)?;
-    source
-        .all(&gitlab)
+    member_of(&gitlab, source.all(&gitlab), &user_id)
+}
+
+/// The member `user_id` (the path parameter) among `members`, as GitLab shows it.
+fn member_of(gitlab: &Gitlab, members: Vec<Member>, user_id: &str) -> Result<Json<Value>> {
+    let user_id = user_id_param(user_id)?;
+    members
         .into_iter()
         .find(|member| member.user_id == user_id)
         .and_then(|member| gitlab.member_json(&member))
@@ -279,7 +272,7 @@ async fn add_member(
         expires_at: params.str("expires_at")?,
         created_by: Some(actor.id),
     };
-    let member_key = format!("{}{}", source.collection_prefix, key(user.id));
+    let member_key = source.record_key(user.id);
     source.collection(&gitlab).modify(&member_key, |slot| {
         if slot.is_some() {
             return Err(GitlabError::Conflict("Member already exists".into()));
@@ -306,7 +299,7 @@ async fn update_member(
     let level = access_level_param(&params)?;
     let expires_at = params.str("expires_at")?;
     let user_id = user_id_param(&user_id)?;
-    let member_key = format!("{}{}", source.collection_prefix, key(user_id));
+    let member_key = source.record_key(user_id);
     let member = source
         .collection(&gitlab)
         .update(&member_key, |member| {
@@ -336,7 +329,7 @@ async fn remove_member(
     if source.level < access::MAINTAINER && actor.id != user_id {
         return Err(GitlabError::Forbidden);
     }
-    let member_key = format!("{}{}", source.collection_prefix, key(user_id));
+    let member_key = source.record_key(user_id);
     let owners = source
         .direct(&gitlab)
         .iter()

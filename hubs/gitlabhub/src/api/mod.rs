@@ -17,13 +17,17 @@ use crate::model::{Project, access};
 use crate::paging::RequestUrl;
 use crate::state::Gitlab;
 
+mod compare;
 mod groups;
 mod jobs;
+mod lint;
 mod members;
+mod merge_requests;
 mod pipelines;
 mod projects;
 mod repository;
 pub(crate) mod runners;
+mod triggers;
 mod users;
 mod variables;
 
@@ -33,11 +37,15 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(groups::routes())
         .merge(projects::routes())
         .merge(members::routes())
+        .merge(merge_requests::routes())
         .merge(variables::routes())
         .merge(pipelines::routes())
         .merge(jobs::routes())
         .merge(runners::routes())
         .merge(repository::routes())
+        .merge(compare::routes())
+        .merge(triggers::routes())
+        .merge(lint::routes())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {

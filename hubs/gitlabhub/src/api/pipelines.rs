@@ -178,6 +178,23 @@ fn pipeline_variables_param(params: &Params) -> Result<Vec<PipelineVariable>> {
         .collect()
 }
 
+/// The commit a pipeline for branch or tag `git_ref` runs on, and whether it is a tag; GitLab's
+/// `Reference not found` otherwise.
+pub(super) fn pipeline_ref(repo: &simkit::git::Repo, git_ref: &str) -> Result<(String, bool)> {
+    if simkit::git::names::check_branch(git_ref).is_ok() {
+        if let Some(sha) = repo.resolve(&format!("refs/heads/{git_ref}"))? {
+            return Ok((sha, false));
+        }
+        if let Some(sha) = repo.resolve(&format!("refs/tags/{git_ref}"))? {
+            return Ok((sha, true));
+        }
+    }
+    Err(GitlabError::Validation(vec![(
+        "base".into(),
+        "Reference not found".into(),
+    )]))
+}
+
 async fn create_pipeline(
     State(gitlab): State<Arc<Gitlab>>,
     caller: Caller,
@@ -188,19 +205,7 @@ async fn create_pipeline(
     let user = caller.require_user()?.clone();
     let git_ref = params.required_str("ref")?;
     let variables = pipeline_variables_param(&params)?;
-    let repo = gitlab.repo(&project)?;
-    let (sha, tag) = match repo.resolve(&format!("refs/heads/{git_ref}"))? {
-        Some(sha) => (sha, false),
-        None => match repo.resolve(&format!("refs/tags/{git_ref}"))? {
-            Some(sha) => (sha, true),
-            None => {
-                return Err(GitlabError::Validation(vec![(
-                    "base".into(),
-                    "Reference not found".into(),
-                )]));
-            }
-        },
-    };
+    let (sha, tag) = pipeline_ref(&gitlab.repo(&project)?, &git_ref)?;
     let pipeline = gitlab.create_pipeline(
         &project,
         &user,
@@ -212,6 +217,7 @@ async fn create_pipeline(
             source: "api".into(),
             variables,
             changed_files: None,
+            merge_request_iid: None,
         },
     )?;
     Ok((

@@ -316,6 +316,8 @@ async fn create_project(
         topics: params.list("topics")?.unwrap_or_default(),
         pipeline_iid: 0,
         ci_default_git_depth: 20,
+        merge_request_iid: 0,
+        merge_method: "merge".into(),
     };
     let same_namespace: Vec<Project> = gitlab
         .db
@@ -420,6 +422,15 @@ async fn update_project(
     let topics = params.list("topics")?;
     let archived = params.bool("archived")?;
     let git_depth = params.int("ci_default_git_depth")?;
+    let merge_method = params.str("merge_method")?;
+    if merge_method
+        .as_deref()
+        .is_some_and(|method| !["merge", "rebase_merge", "ff"].contains(&method))
+    {
+        return Err(GitlabError::InvalidParameter(
+            "merge_method does not have a valid value".into(),
+        ));
+    }
     if git_depth.is_some_and(|depth| !(0..=1000).contains(&depth)) {
         return Err(GitlabError::Validation(vec![(
             "ci_default_git_depth".into(),
@@ -458,6 +469,9 @@ async fn update_project(
             }
             if let Some(depth) = git_depth {
                 record.ci_default_git_depth = depth;
+            }
+            if let Some(method) = merge_method {
+                record.merge_method = method;
             }
             record.last_activity_at = now;
             record.clone()

@@ -67,7 +67,7 @@ fn time_of(seconds: i64) -> String {
 }
 
 impl Gitlab {
-    fn commit_json(&self, project: &Project, commit: &Commit) -> Value {
+    pub(super) fn commit_json(&self, project: &Project, commit: &Commit) -> Value {
         let title = commit.message.lines().next().unwrap_or_default();
         json!({
             "id": commit.sha,
@@ -109,7 +109,7 @@ impl Gitlab {
     }
 }
 
-fn readable(gitlab: &Gitlab, caller: &Caller, id: &str) -> Result<(Project, Repo)> {
+pub(super) fn readable(gitlab: &Gitlab, caller: &Caller, id: &str) -> Result<(Project, Repo)> {
     let (project, level) = gitlab.visible_project(caller, id)?;
     // Guests cannot read the code of private and internal projects.
     if project.visibility != "public" && level < access::REPORTER {
@@ -119,7 +119,7 @@ fn readable(gitlab: &Gitlab, caller: &Caller, id: &str) -> Result<(Project, Repo
     Ok((project, repo))
 }
 
-fn writable(
+pub(super) fn writable(
     gitlab: &Gitlab,
     caller: &Caller,
     id: &str,

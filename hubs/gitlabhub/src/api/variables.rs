@@ -18,7 +18,7 @@ use crate::model::{Variable, access, key};
 use crate::paging::{Page, RequestUrl, paginate};
 use crate::params::Params;
 use crate::present::variable_json;
-use crate::state::Gitlab;
+use crate::state::{Gitlab, records_under};
 
 pub fn routes() -> Router<Arc<Gitlab>> {
     let mut router = Router::new();
@@ -53,11 +53,7 @@ impl Scope {
     }
 
     fn all(&self, gitlab: &Gitlab) -> Vec<Variable> {
-        self.collection(gitlab)
-            .scan_prefix(&self.prefix)
-            .into_iter()
-            .map(|(_, variable)| variable)
-            .collect()
+        records_under(self.collection(gitlab), &self.prefix)
     }
 
     fn record_key(&self, variable_key: &str, environment_scope: &str) -> String {
@@ -148,6 +144,20 @@ fn scope_filter(params: &Params) -> Result<Option<String>> {
     params.str("filter[environment_scope]")
 }
 
+/// The variable a `/variables/:key` route names, with the scope it lives in.
+fn addressed(
+    gitlab: &Gitlab,
+    caller: &Caller,
+    matched: &MatchedPath,
+    id: &str,
+    variable_key: &str,
+    params: &Params,
+) -> Result<(Scope, Variable)> {
+    let scope = scope(gitlab, caller, matched, id)?;
+    let variable = find(&scope, gitlab, variable_key, params)?;
+    Ok((scope, variable))
+}
+
 fn find(scope: &Scope, gitlab: &Gitlab, variable_key: &str, params: &Params) -> Result<Variable> {
     let filter = scope_filter(params)?;
     let matching: Vec<Variable> = scope
@@ -189,8 +199,7 @@ async fn get_variable(
     Path((id, variable_key)): Path<(String, String)>,
     params: Params,
 ) -> Result<Json<Value>> {
-    let scope = scope(&gitlab, &caller, &matched, &id)?;
-    let variable = find(&scope, &gitlab, &variable_key, &params)?;
+    let (_, variable) = addressed(&gitlab, &caller, &matched, &id, &variable_key, &params)?;
     Ok(Json(variable_json(&variable, true)))
 }
 
@@ -237,8 +246,7 @@ async fn update_variable(
     Path((id, variable_key)): Path<(String, String)>,
     params: Params,
 ) -> Result<Json<Value>> {
-    let scope = scope(&gitlab, &caller, &matched, &id)?;
-    let existing = find(&scope, &gitlab, &variable_key, &params)?;
+    let (scope, existing) = addressed(&gitlab, &caller, &matched, &id, &variable_key, &params)?;
     let mut updated = existing.clone();
     if let Some(value) = params.str("value")? {
         updated.value = value;
@@ -286,8 +294,7 @@ async fn delete_variable(
     Path((id, variable_key)): Path<(String, String)>,
     params: Params,
 ) -> Result<StatusCode> {
-    let scope = scope(&gitlab, &caller, &matched, &id)?;
-    let existing = find(&scope, &gitlab, &variable_key, &params)?;
+    let (scope, existing) = addressed(&gitlab, &caller, &matched, &id, &variable_key, &params)?;
     scope
         .collection(&gitlab)
         .remove(&scope.record_key(&existing.key, &existing.environment_scope))?;

@@ -163,11 +163,28 @@ pub fn parse(
     source: &str,
     read_local: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
+    build(&expand(source, read_local)?)
+}
+
+/// The configuration with its includes merged in and `!reference` tags resolved, as YAML:
+/// the linter's `merged_yaml` (`extends` is left for the jobs to resolve).
+pub fn merged_yaml(
+    source: &str,
+    read_local: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    let document = expand(source, read_local)?;
+    serde_yaml::to_string(&Value::Mapping(document)).map_err(|error| ConfigError(error.to_string()))
+}
+
+fn expand(
+    source: &str,
+    read_local: &dyn Fn(&str) -> Option<String>,
+) -> Result<Mapping, ConfigError> {
     let mut document = load(source)?;
     resolve_includes(&mut document, read_local, 0)?;
     let snapshot = document.clone();
     resolve_references(&mut document, &snapshot, 0)?;
-    build(&document)
+    Ok(document)
 }
 
 fn load(source: &str) -> Result<Mapping, ConfigError> {

@@ -3,7 +3,9 @@
 //! Cloud Storage's download path (`/download/storage/v1/...`) and resumable session URLs
 //! (`/upload/...?upload_id=`) are recognised here, before discovery routing.
 
+pub mod logging;
 pub mod multipart;
+pub mod run;
 pub mod storage;
 
 use std::sync::Arc;
@@ -112,8 +114,17 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
     if let Some(fault) = injected.failure {
         return render_error(&GcpError::from_fault(&fault), style);
     }
+    // Operations share one path across APIs (`v2/{+name}` of Run and Functions); without a
+    // host naming the API the route may pick either, and one store holds them all.
+    if api != "storage" && operation.contains(".projects.locations.operations.") {
+        return run::handle_operations(&gcp.run, call, body, limit).await;
+    }
     match api {
         "storage" => storage::handle(&gcp.storage, call, body, &links, limit).await,
+        "logging" => logging::handle(&gcp.logging, call, body, limit).await,
+        "run" if call.routed.method.version == "v2" => {
+            run::handle(&gcp.run, call, body, limit).await
+        }
         _ => {
             drop(body);
             render_error(&GcpError::unimplemented(operation), style)

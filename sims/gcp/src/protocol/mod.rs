@@ -237,11 +237,17 @@ pub fn render_error(error: &GcpError, style: ErrorStyle) -> Response {
                 "errors": [detail],
             }})
         }
-        ErrorStyle::Status => serde_json::json!({"error": {
-            "code": error.http,
-            "message": error.message,
-            "status": error.status,
-        }}),
+        ErrorStyle::Status => {
+            let mut body = serde_json::json!({"error": {
+                "code": error.http,
+                "message": error.message,
+                "status": error.status,
+            }});
+            if !error.details.is_empty() {
+                body["error"]["details"] = serde_json::Value::Array(error.details.to_vec());
+            }
+            body
+        }
     };
     json(status, &body)
 }

@@ -284,19 +284,9 @@ impl Repo {
             }
             head
         } else {
-            let mut merge_tree = self.git();
-            merge_tree.args(["merge-tree", "--write-tree", "--no-messages", &base, &head]);
-            let output = merge_tree.output()?;
-            let tree = String::from_utf8_lossy(&output.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            if !output.status.success() || !is_object_id(&tree) {
-                return Err(GitError::Conflict(format!(
-                    "merging {head} into {base_branch} has conflicts"
-                )));
-            }
+            let tree = self.merge_tree(&base, &head)?.ok_or_else(|| {
+                GitError::Conflict(format!("merging {head} into {base_branch} has conflicts"))
+            })?;
             let parents: Vec<&str> = match method {
                 MergeMethod::Squash => vec![&base],
                 _ => vec![&base, &head],
@@ -305,6 +295,22 @@ impl Repo {
         };
         self.swap_ref(&base_ref, &sha, Some(&base))?;
         Ok(self.read_commits(&[sha])?.pop())
+    }
+
+    /// The tree a merge of `head` into `base` would have (`git merge-tree`, nothing moves),
+    /// or `None` when their changes conflict: what the forges call "mergeable".
+    pub fn merge_tree(&self, base: &str, head: &str) -> Result<Option<String>, GitError> {
+        check_revision(base)?;
+        check_revision(head)?;
+        let mut merge_tree = self.git();
+        merge_tree.args(["merge-tree", "--write-tree", "--no-messages", base, head]);
+        let output = merge_tree.output()?;
+        let tree = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        Ok((output.status.success() && is_object_id(&tree)).then_some(tree))
     }
 
     /// Whether `ancestor` is reachable from `descendant`.

@@ -272,3 +272,25 @@ fn globs_and_durations() {
     assert_eq!(duration_seconds("3600"), Some(3600));
     assert_eq!(duration_seconds("soon"), None);
 }
+
+#[test]
+fn merged_yaml_has_includes_merged_and_references_resolved() {
+    let files =
+        |path: &str| (path == "ci/base.yml").then(|| ".base:\n  script: [echo base]\n".to_string());
+    let merged = merged_yaml(
+        "include: [{local: ci/base.yml}]\njob:\n  script: !reference [.base, script]\n",
+        &files,
+    )
+    .expect("merged");
+    let value: serde_yaml::Value = serde_yaml::from_str(&merged).expect("yaml");
+    assert!(value.get("include").is_none(), "{merged}");
+    assert_eq!(
+        value["job"]["script"][0].as_str(),
+        Some("echo base"),
+        "{merged}"
+    );
+    assert_eq!(
+        merged_yaml("include: [{local: gone.yml}]\n", &files),
+        Err(ConfigError("Local file `gone.yml` does not exist!".into()))
+    );
+}
