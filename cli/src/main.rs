@@ -4,6 +4,7 @@
 //!
 //! - `sockerless up` starts every server that exists, on its default port.
 //! - `sockerless sim aws|gcp|azure` and `sockerless hub github|gitlab` start one.
+//! - `sockerless engine` starts the Docker Engine API daemon.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -56,6 +57,18 @@ enum Command {
         #[command(flatten)]
         github: GitHubArgs,
     },
+    /// Start the Docker Engine API daemon (memory backend: containers on runc).
+    Engine(EngineArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+struct EngineArgs {
+    /// Where to listen, as dockerd's -H: `unix:///PATH` and/or `tcp://127.0.0.1:PORT`
+    /// (repeatable; default tcp://127.0.0.1:2375).
+    #[arg(short = 'H', long = "host", env = "SOCKERLESS_ENGINE_HOST")]
+    hosts: Vec<String>,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,7 +183,8 @@ struct UpArgs {
     /// Address to bind every server to.
     #[arg(long, default_value = "127.0.0.1", env = "SOCKERLESS_BIND")]
     bind: IpAddr,
-    /// Move every port: AWS on BASE, GCP BASE+1, Azure BASE+2, GitHub BASE+3, GitLab BASE+4.
+    /// Move every port: AWS on BASE, GCP BASE+1, Azure BASE+2, GitHub BASE+3, GitLab BASE+4,
+    /// the engine BASE+5.
     /// 0 gives each server a free port.
     #[arg(long)]
     port_base: Option<u16>,
@@ -184,6 +198,8 @@ struct UpArgs {
     github_port: Option<u16>,
     #[arg(long, env = "SOCKERLESS_GITLAB_PORT")]
     gitlab_port: Option<u16>,
+    #[arg(long, env = "SOCKERLESS_ENGINE_PORT")]
+    engine_port: Option<u16>,
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
@@ -197,13 +213,14 @@ struct UpArgs {
 }
 
 /// Every server `up` knows of, with its default port.
-const SERVERS: [(&str, u16, u16); 5] = [
+const SERVERS: [(&str, u16, u16); 6] = [
     // (name, default port, offset from --port-base)
     ("aws", 4566, 0),
     ("gcp", 4567, 1),
     ("azure", 4568, 2),
     ("github", 5555, 3),
     ("gitlab", 5556, 4),
+    ("engine", 2375, 5),
 ];
 
 fn main() -> anyhow::Result<()> {
@@ -231,6 +248,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut signals = Signals::install();
     match cli.command {
         Command::Up(args) => up(args, &mut signals).await,
+        Command::Engine(args) => {
+            let engine = engine_builder(&args.hosts, &args.common, None, None)?
+                .start(engine_backend())
+                .await
+                .context("starting the engine")?;
+            println!("export DOCKER_HOST={}", engine.docker_host());
+            engine.run_until(&mut signals).await;
+            Ok(())
+        }
         Command::Sim {
             cloud: Cloud::Aws,
             server,
@@ -468,6 +494,50 @@ fn oci_runner(
     ))
 }
 
+/// The engine, listening where `hosts` say (dockerd's `-H` forms). Its containers run in their
+/// images: `--workloads process` (the servers' default) means `oci` here.
+fn engine_builder(
+    hosts: &[String],
+    common: &CommonArgs,
+    state_dir: Option<PathBuf>,
+    authority: Option<(Arc<Authority>, PathBuf)>,
+) -> anyhow::Result<engine_core::Builder> {
+    let mut builder = engine_core::Engine::builder()
+        .announce(true)
+        .port(engine_core::DEFAULT_PORT);
+    let mut tcp = false;
+    for host in hosts {
+        if let Some(path) = host.strip_prefix("unix://") {
+            builder = builder.unix_socket(path);
+        } else if let Some(address) = host.strip_prefix("tcp://") {
+            let address: std::net::SocketAddr = address
+                .parse()
+                .with_context(|| format!("-H {host}: expected tcp://IP:PORT"))?;
+            builder = builder.bind(address.ip()).port(address.port());
+            tcp = true;
+        } else {
+            anyhow::bail!("-H {host}: expected unix:///PATH or tcp://IP:PORT");
+        }
+    }
+    if !tcp && !hosts.is_empty() {
+        // The READY line and the admin API still need a TCP port: any free one.
+        builder = builder.port(0);
+    }
+    let mut common = common.clone();
+    if common.workloads == simkit::runner::WorkloadsMode::Process {
+        common.workloads = simkit::runner::WorkloadsMode::Oci;
+    }
+    apply_common(builder.kit_config_mut(), &common, state_dir, authority);
+    Ok(builder)
+}
+
+fn engine_backend() -> engine_core::MakeBackend {
+    Box::new(|kit, events| {
+        backend_memory::MemoryBackend::open(kit, events)
+            .map(|backend| backend as Arc<dyn engine_core::Backend>)
+    })
+}
+
 fn github_builder(
     bind: IpAddr,
     port: u16,
@@ -607,7 +677,20 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
     .await
     .context("starting the GitHub fake")?;
 
+    let engine_state = args.common.state_dir.as_ref().map(|dir| dir.join("engine"));
+    let engine = engine_builder(
+        &[],
+        &args.common,
+        engine_state,
+        Some((authority.clone(), ca_path.clone())),
+    )?
+    .port(port_of("engine", args.engine_port))
+    .start(engine_backend())
+    .await
+    .context("starting the engine")?;
+
     println!("# Sockerless is up. Point your clients at it:");
+    println!("export DOCKER_HOST={}", engine.docker_host());
     println!("export AWS_ENDPOINT_URL={}", aws.url());
     println!(
         "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={}",
@@ -649,7 +732,8 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         gcp.shutdown(),
         azure.shutdown(),
         github.shutdown(),
-        gitlab.shutdown()
+        gitlab.shutdown(),
+        engine.shutdown()
     );
     drop(temp);
     Ok(())

@@ -15,6 +15,7 @@ mod aws_oci;
 mod aws_s3;
 mod aws_secrets;
 mod azure;
+mod engine;
 mod foundation;
 mod gcp_logging;
 mod gcp_run;

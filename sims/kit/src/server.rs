@@ -111,6 +111,9 @@ pub struct Listen {
     /// The most connections served at once. Past it the server stops accepting until one
     /// closes, and new connections wait in the kernel's backlog (backpressure, not refusal).
     pub max_connections: usize,
+    /// Also serve plain HTTP on this unix socket (the Docker engine's `unix://` endpoint),
+    /// made with mode 0660; a stale socket file left by a dead server is replaced.
+    pub unix_socket: Option<std::path::PathBuf>,
 }
 
 impl Default for Listen {
@@ -122,6 +125,7 @@ impl Default for Listen {
             shutdown_grace: Duration::from_secs(10),
             request_head_timeout: Duration::from_secs(30),
             max_connections: default_max_connections(),
+            unix_socket: None,
         }
     }
 }
@@ -304,9 +308,14 @@ pub async fn serve(
         .merge(crate::admin::router(kit.clone()))
         .layer(axum::middleware::from_fn_with_state(state, middleware));
 
+    let unix = match &listen.unix_socket {
+        Some(path) => Some(bind_unix(path)?),
+        None => None,
+    };
     let (stop_tx, stop_rx) = oneshot::channel();
     let task = tokio::spawn(accept_loop(
         listener,
+        unix,
         tls,
         app,
         stop_rx,
@@ -330,8 +339,38 @@ pub async fn serve(
     })
 }
 
+/// Binds a unix socket at `path` with mode 0660 (owner and group, as dockerd's), replacing a
+/// socket file nobody answers on; a live socket or any other file there is an error.
+fn bind_unix(path: &std::path::Path) -> std::io::Result<tokio::net::UnixListener> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        let live = std::os::unix::net::UnixStream::connect(path).is_ok();
+        if !meta.file_type().is_socket() || live {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AddrInUse,
+                format!("{} exists and is in use", path.display()),
+            ));
+        }
+        std::fs::remove_file(path)?;
+    }
+    let listener = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    Ok(listener)
+}
+
+/// The next connection on the unix socket, or never when there is none.
+async fn accept_unix(
+    unix: Option<&tokio::net::UnixListener>,
+) -> std::io::Result<tokio::net::UnixStream> {
+    match unix {
+        Some(listener) => listener.accept().await.map(|(stream, _)| stream),
+        None => std::future::pending().await,
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
+    unix: Option<tokio::net::UnixListener>,
     tls: TlsAcceptor,
     app: Router,
     mut stop: oneshot::Receiver<()>,
@@ -369,10 +408,31 @@ async fn accept_loop(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
+            accepted = accept_unix(unix.as_ref()) => match accepted {
+                Ok(stream) => {
+                    // A unix peer has no IP address; loopback stands for "this machine".
+                    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+                    let info = ConnectionInfo { peer: loopback, local: loopback, scheme: Scheme::Http };
+                    let app = app.clone();
+                    let watcher = graceful.watcher();
+                    tokio::spawn(async move {
+                        serve_io(TokioIo::new(stream), info, app, watcher, head_timeout).await;
+                        drop(slot);
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed on the unix socket");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
             _ = &mut stop => break,
         }
     }
     drop(listener);
+    if let (Some(unix), Some(path)) = (unix, &listen.unix_socket) {
+        drop(unix);
+        let _ = std::fs::remove_file(path);
+    }
     if tokio::time::timeout(listen.shutdown_grace, graceful.shutdown())
         .await
         .is_err()

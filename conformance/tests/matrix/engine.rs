@@ -1,0 +1,536 @@
+//! The Docker engine (`sockerless engine`, memory backend on runc) driven by the docker CLI
+//! 28.2: version negotiation, images loaded from offline archives, containers run in their
+//! image with their real output, exit codes, logs, filters, stop and kill. Each test is one cell
+//! against a fresh engine listening on a unix socket in the test's sandbox.
+
+use std::process::{Command, Output};
+
+use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
+
+/// A fresh engine and a docker CLI pointed at it.
+struct Engine {
+    _server: Sockerless,
+    sandbox: Sandbox,
+    docker: std::path::PathBuf,
+    socket: String,
+}
+
+impl Engine {
+    fn start() -> Self {
+        let docker = clients::find("docker");
+        clients::find("runc");
+        let mut sandbox = Sandbox::new();
+        let socket = sandbox.path().join("docker.sock").display().to_string();
+        let host = format!("unix://{socket}");
+        let server = Sockerless::start(&["engine", "-H", &host], &["engine"]);
+        sandbox.set("DOCKER_HOST", &host);
+        sandbox.set(
+            "DOCKER_CONFIG",
+            &sandbox.path().join("docker-config").display().to_string(),
+        );
+        Self {
+            _server: server,
+            sandbox,
+            docker,
+            socket,
+        }
+    }
+
+    fn docker(&self, args: &[&str]) -> Command {
+        let mut command = self.sandbox.command(&self.docker);
+        command.args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.docker(args).output().expect("run docker")
+    }
+
+    /// Runs and expects success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert_success(&format!("docker {}", args.join(" ")), &output);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `curl` over the unix socket: status and body.
+    fn curl(&self, method: &str, path: &str) -> (String, String) {
+        let output = self
+            .sandbox
+            .command(clients::curl())
+            .args([
+                "-s",
+                "-X",
+                method,
+                "--unix-socket",
+                &self.socket,
+                "-w",
+                "\n%{http_code}",
+            ])
+            .arg(format!("http://docker{path}"))
+            .output()
+            .expect("run curl");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (status.to_string(), body.to_string())
+    }
+
+    /// Builds the offline busybox image and loads it as `localhost/busybox:latest`.
+    fn load_busybox(&self) -> String {
+        let skopeo = clients::find("skopeo");
+        let script = clients::conformance_dir()
+            .parent()
+            .expect("the repository root")
+            .join("scripts/images");
+        let layout = self.sandbox.path().join("busybox-layout");
+        let output = self
+            .sandbox
+            .command(&script)
+            .arg("busybox")
+            .arg(&layout)
+            .output()
+            .expect("scripts/images");
+        assert_success("scripts/images busybox", &output);
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let tag = printed
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.rsplit_once(':'))
+            .map(|(_, t)| t.to_string())
+            .expect("NAME:TAG");
+        let archive = self.sandbox.path().join("busybox-save.tar");
+        let output = self
+            .sandbox
+            .command(&skopeo)
+            .arg("copy")
+            .arg(format!("oci:{}:{tag}", layout.display()))
+            .arg(format!(
+                "docker-archive:{}:localhost/busybox:latest",
+                archive.display()
+            ))
+            .output()
+            .expect("skopeo");
+        assert_success("skopeo copy to docker-archive", &output);
+        let loaded = self.ok(&["load", "-i", archive.to_str().expect("UTF-8")]);
+        assert!(
+            loaded.contains("Loaded image: localhost/busybox:latest"),
+            "{loaded}"
+        );
+        layout.display().to_string() + ":" + &tag
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // The wall clock bounds `docker events --until`.
+fn now_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn docker_version_and_info_negotiate() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "version-info", "docker");
+    let engine = Engine::start();
+    let version = engine.ok(&[
+        "version",
+        "--format",
+        "{{.Server.APIVersion}} {{.Client.APIVersion}} {{.Server.Os}}",
+    ]);
+    assert_eq!(version.trim(), "1.51 1.50 linux", "{version}");
+    let info = engine.ok(&[
+        "info",
+        "--format",
+        "{{.OSType}} {{.Containers}} {{.Images}} {{.Swarm.LocalNodeState}}",
+    ]);
+    assert_eq!(info.trim(), "linux 0 0 inactive");
+    // Docker's answers for versions outside 1.44..1.51 and unknown routes.
+    let (status, body) = engine.curl("GET", "/v1.43/info");
+    assert_eq!(status, "400");
+    assert!(
+        body.contains("client version 1.43 is too old. Minimum supported API version is 1.44"),
+        "{body}"
+    );
+    let (status, body) = engine.curl("GET", "/v1.51/nothing-here");
+    assert_eq!(
+        (status.as_str(), body.trim()),
+        ("404", r#"{"message":"page not found"}"#)
+    );
+    let (status, _) = engine.curl("GET", "/v1.51/swarm");
+    assert_eq!(status, "503");
+    let (status, body) = engine.curl("GET", "/_ping");
+    assert_eq!((status.as_str(), body.as_str()), ("200", "OK"));
+    let (status, body) = engine.curl("GET", "/v1.51/containers/nope/json");
+    assert_eq!(
+        (status.as_str(), body.trim()),
+        ("404", r#"{"message":"No such container: nope"}"#)
+    );
+}
+
+#[test]
+fn docker_load_tag_inspect_remove() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "images", "docker+skopeo");
+    let engine = Engine::start();
+    let layout = engine.load_busybox();
+    // An OCI archive named by its ref.name annotation loads too.
+    let oci = engine.sandbox.path().join("busybox-oci.tar");
+    let output = engine
+        .sandbox
+        .command(clients::find("skopeo"))
+        .arg("copy")
+        .arg(format!("oci:{layout}"))
+        .arg(format!(
+            "oci-archive:{}:localhost/busybox:oci",
+            oci.display()
+        ))
+        .output()
+        .expect("skopeo");
+    assert_success("skopeo copy to oci-archive", &output);
+    let loaded = engine.ok(&["load", "-i", oci.to_str().expect("UTF-8")]);
+    assert!(
+        loaded.contains("Loaded image: localhost/busybox:oci"),
+        "{loaded}"
+    );
+    let listed = engine.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    let mut tags: Vec<&str> = listed.lines().collect();
+    tags.sort();
+    assert_eq!(tags, ["localhost/busybox:latest", "localhost/busybox:oci"]);
+    engine.ok(&["tag", "localhost/busybox", "team/tool:v1"]);
+    let repo_tags = engine.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RepoTags}} {{.Os}} {{json .Config.Cmd}}",
+        "team/tool:v1",
+    ]);
+    assert!(
+        repo_tags.contains("\"team/tool:v1\"") && repo_tags.contains("localhost/busybox:latest"),
+        "{repo_tags}"
+    );
+    assert!(repo_tags.contains(" linux [\"sh\"]"), "{repo_tags}");
+    let removed = engine.ok(&["rmi", "team/tool:v1"]);
+    assert_eq!(removed.trim(), "Untagged: team/tool:v1");
+    let missing = engine.run(&["image", "inspect", "team/tool:v1"]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("No such image: team/tool:v1"),
+        "{}",
+        text(&missing.stderr)
+    );
+    // A pull nothing here can satisfy is Docker's error, never an invented image.
+    let pulled = engine.run(&["pull", "nosuchimage-sockerless"]);
+    assert_eq!(pulled.status.code(), Some(1));
+    assert!(
+        text(&pulled.stderr).contains("pull access denied for nosuchimage-sockerless, repository does not exist or may require 'docker login'"),
+        "{}",
+        text(&pulled.stderr)
+    );
+    let bad = engine.run(&["tag", "localhost/busybox", "Bad:Name"]);
+    assert!(
+        text(&bad.stderr).contains("invalid reference format"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn docker_run_keeps_streams_apart_and_exit_code() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "run-rm-exit-code", "docker");
+    let engine = Engine::start();
+    engine.load_busybox();
+    let output = engine.run(&[
+        "run",
+        "--rm",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo a; echo b >&2; exit 7",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(7),
+        "stderr: {}",
+        text(&output.stderr)
+    );
+    assert_eq!(text(&output.stdout), "a\n");
+    assert_eq!(text(&output.stderr), "b\n");
+    // --rm removed it.
+    let all = engine.ok(&["ps", "-a", "-q"]);
+    assert_eq!(all.trim(), "");
+    // Env, working directory, user and entrypoint reach the process.
+    let output = engine.ok(&[
+        "run",
+        "--rm",
+        "-e",
+        "GREETING=hi",
+        "-w",
+        "/tmp/work",
+        "-u",
+        "65534",
+        "--entrypoint",
+        "sh",
+        "localhost/busybox",
+        "-c",
+        "echo $GREETING $(pwd) $(id -u) $(hostname | wc -c)",
+    ]);
+    assert_eq!(output.trim(), "hi /tmp/work 65534 13");
+    // A command that does not exist: 127, as Docker.
+    let missing = engine.run(&["run", "--rm", "localhost/busybox", "no-such-command"]);
+    assert_eq!(
+        missing.status.code(),
+        Some(127),
+        "{}",
+        text(&missing.stderr)
+    );
+    assert!(
+        text(&missing.stderr).contains("executable file not found"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+#[test]
+fn docker_run_detached_then_logs_follow() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "run-d-logs-f", "docker");
+    let engine = Engine::start();
+    engine.load_busybox();
+    let id = engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "counter",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "for i in 1 2 3; do echo line$i; echo err$i >&2; sleep 0.3; done",
+    ]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let followed = engine.run(&["logs", "-f", "counter"]);
+    assert!(followed.status.success());
+    assert_eq!(text(&followed.stdout), "line1\nline2\nline3\n");
+    assert_eq!(text(&followed.stderr), "err1\nerr2\nerr3\n");
+    assert_eq!(engine.ok(&["wait", "counter"]).trim(), "0");
+    // The tail counts the lines of both streams.
+    let tail = engine.run(&["logs", "--tail", "2", "counter"]);
+    assert_eq!(
+        (text(&tail.stdout).as_str(), text(&tail.stderr).as_str()),
+        ("line3\n", "err3\n")
+    );
+    let stamped = engine.ok(&["logs", "-t", "counter"]);
+    let first = stamped.lines().next().expect("a line");
+    let (stamp, line) = first.split_once(' ').expect("timestamp and text");
+    assert_eq!(line, "line1");
+    assert!(
+        stamp.len() == 30 && stamp.ends_with('Z') && stamp.contains('T'),
+        "{stamp}"
+    );
+    let state = engine.ok(&["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.State.Running}} {{.Name}} {{.Path}} {{json .Args}}", "counter"]);
+    assert_eq!(
+        state.trim(),
+        r#"exited 0 false /counter sh ["-c","for i in 1 2 3; do echo line$i; echo err$i >&2; sleep 0.3; done"]"#
+    );
+    let started = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{.State.StartedAt}} {{.State.FinishedAt}}",
+        "counter",
+    ]);
+    assert!(!started.contains("0001-01-01"), "{started}");
+}
+
+#[test]
+fn docker_ps_filters_stop_kill_rm_events() {
+    let _cell = Cell::new(
+        "docker-cli",
+        "engine-memory",
+        "ps-stop-kill-events",
+        "docker",
+    );
+    let engine = Engine::start();
+    engine.load_busybox();
+    let since = engine.ok(&["version", "--format", "{{.Server.Version}}"]);
+    assert!(!since.trim().is_empty());
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "sleeper",
+        "--label",
+        "role=a",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "trapper",
+        "--label",
+        "role=b",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "trap 'exit 143' TERM; while true; do sleep 0.1; done",
+    ]);
+    let done = engine.run(&[
+        "run",
+        "--name",
+        "done",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    assert_eq!(done.status.code(), Some(3));
+    let running = engine.ok(&["ps", "--format", "{{.Names}}"]);
+    let mut names: Vec<&str> = running.lines().collect();
+    names.sort();
+    assert_eq!(names, ["sleeper", "trapper"]);
+    assert_eq!(
+        engine
+            .ok(&["ps", "--filter", "label=role=a", "--format", "{{.Names}}"])
+            .trim(),
+        "sleeper"
+    );
+    assert_eq!(
+        engine
+            .ok(&[
+                "ps",
+                "-a",
+                "--filter",
+                "status=exited",
+                "--format",
+                "{{.Names}} {{.Status}}"
+            ])
+            .trim()
+            .split(" (")
+            .next(),
+        Some("done Exited")
+    );
+    assert_eq!(
+        engine
+            .ok(&["ps", "-a", "--filter", "exited=3", "--format", "{{.Names}}"])
+            .trim(),
+        "done"
+    );
+    assert_eq!(
+        engine
+            .ok(&[
+                "ps",
+                "-a",
+                "--filter",
+                "name=trap",
+                "--format",
+                "{{.Names}}"
+            ])
+            .trim(),
+        "trapper"
+    );
+    assert_eq!(
+        engine
+            .ok(&["ps", "-a", "--filter", "ancestor=localhost/busybox", "-q"])
+            .lines()
+            .count(),
+        3
+    );
+    // sleep as PID 1 ignores SIGTERM: killed after the timeout, 137. The trap exits 143.
+    engine.ok(&["stop", "-t", "1", "sleeper"]);
+    assert_eq!(
+        engine
+            .ok(&["inspect", "--format", "{{.State.ExitCode}}", "sleeper"])
+            .trim(),
+        "137"
+    );
+    engine.ok(&["stop", "trapper"]);
+    assert_eq!(
+        engine
+            .ok(&["inspect", "--format", "{{.State.ExitCode}}", "trapper"])
+            .trim(),
+        "143"
+    );
+    // Kill with a signal the process handles, then rm -f and rename.
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "victim",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    engine.ok(&["kill", "victim"]);
+    assert_eq!(engine.ok(&["wait", "victim"]).trim(), "137");
+    let not_running = engine.run(&["kill", "victim"]);
+    assert!(
+        text(&not_running.stderr).contains("is not running"),
+        "{}",
+        text(&not_running.stderr)
+    );
+    engine.ok(&["rename", "victim", "renamed"]);
+    assert_eq!(
+        engine
+            .ok(&[
+                "ps",
+                "-a",
+                "--filter",
+                "name=renamed",
+                "--format",
+                "{{.Names}}"
+            ])
+            .trim(),
+        "renamed"
+    );
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "busy",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    let refused = engine.run(&["rm", "busy"]);
+    assert!(
+        text(&refused.stderr)
+            .contains("container is running: stop the container before removing or force remove"),
+        "{}",
+        text(&refused.stderr)
+    );
+    engine.ok(&["rm", "-f", "busy"]);
+    let conflict = engine.run(&["create", "--name", "renamed", "localhost/busybox"]);
+    assert!(
+        text(&conflict.stderr)
+            .contains("Conflict. The container name \"/renamed\" is already in use"),
+        "{}",
+        text(&conflict.stderr)
+    );
+    // Events since the start: die events carry the exit code.
+    let until = now_seconds() + 1;
+    let events = engine.ok(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &until.to_string(),
+        "--filter",
+        "event=die",
+        "--format",
+        "{{.Actor.Attributes.name}}={{.Actor.Attributes.exitCode}}",
+    ]);
+    let mut dies: Vec<&str> = events.lines().collect();
+    dies.sort();
+    assert_eq!(
+        dies,
+        [
+            "busy=137",
+            "done=3",
+            "sleeper=137",
+            "trapper=143",
+            "victim=137"
+        ]
+    );
+}

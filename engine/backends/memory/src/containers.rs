@@ -1,0 +1,1170 @@
+//! Containers: records in the kit's store (`engine.containers`, durable with a state
+//! directory), their workloads on the kit's runner, their logs ([`crate::logs`]), and the exit
+//! and removal notices `wait` listens to.
+//!
+//! Lifecycle: `created` → `running` (a workload) → `exited` (its real exit code and times) →
+//! removed. A container whose process died with the engine is `exited` with 255 on the next
+//! start, as Docker records a container it lost.
+//!
+//! What this module must not do: report a state the workload did not reach, or answer a
+//! capability the runner lacks with success.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use engine_core::EngineError;
+use engine_core::api::*;
+use engine_core::backend::{AttachOptions, Attached, Logs};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use simkit::Kit;
+use simkit::logs::{FnSink, LogLine, Stream};
+use simkit::runner::{
+    ExitReason, LocatedImage, Workload, WorkloadImage, WorkloadMount, WorkloadSpec,
+};
+use simkit::store::Collection;
+use tokio::sync::broadcast;
+
+use crate::images::{BlobImages, Images};
+use crate::logs::{Live, LogBook, render, stored};
+use crate::names;
+
+/// One container, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    pub created_nanos: i64,
+    pub config: ContainerConfig,
+    pub host_config: HostConfig,
+    pub networking: Option<Value>,
+    pub image_id: String,
+    pub path: String,
+    pub args: Vec<String>,
+    pub state: StateRecord,
+    pub restart_count: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StateRecord {
+    /// `created`, `running`, `exited`, `removing`, `dead`.
+    pub status: String,
+    pub pid: u32,
+    pub exit_code: i32,
+    pub error: String,
+    pub started_nanos: Option<i64>,
+    pub finished_nanos: Option<i64>,
+}
+
+/// What `wait` hears.
+#[derive(Debug, Clone)]
+enum Notice {
+    Exited { id: String, code: i32 },
+    Removed { id: String, code: i32 },
+}
+
+/// The containers of one backend.
+pub struct Containers {
+    kit: Kit,
+    events: engine_core::Events,
+    images: Arc<Images>,
+    records: Arc<Collection<ContainerRecord>>,
+    running: Mutex<HashMap<String, Workload>>,
+    logbooks: Mutex<HashMap<String, Arc<LogBook>>>,
+    notices: broadcast::Sender<Notice>,
+    /// Held while a name is checked and taken, so two creates (or renames) cannot share one.
+    naming: Mutex<()>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Containers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Containers")
+    }
+}
+
+fn nanos(time: SystemTime) -> i64 {
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+fn from_nanos(nanos: i64) -> SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_nanos(nanos.max(0) as u64)
+}
+
+fn time_text(nanos: Option<i64>) -> String {
+    nanos.map_or_else(|| ZERO_TIME.to_string(), |n| rfc3339_nanos(from_nanos(n)))
+}
+
+/// A signal by Docker's names: `SIGTERM`, `TERM`, `15`.
+pub fn parse_signal(text: &str) -> Result<nix::sys::signal::Signal, EngineError> {
+    use std::str::FromStr;
+    let bad = || EngineError::InvalidParameter(format!("Invalid signal: {text}"));
+    if let Ok(number) = text.parse::<i32>() {
+        return nix::sys::signal::Signal::try_from(number).map_err(|_| bad());
+    }
+    let upper = text.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    nix::sys::signal::Signal::from_str(&name).map_err(|_| bad())
+}
+
+impl Containers {
+    pub fn open(
+        kit: &Kit,
+        events: &engine_core::Events,
+        images: Arc<Images>,
+    ) -> Result<Arc<Self>, String> {
+        let records: Arc<Collection<ContainerRecord>> = kit
+            .store()
+            .collection("engine.containers")
+            .map_err(|error| error.to_string())?;
+        let now = nanos(kit.clock().now());
+        // Processes do not outlive the engine: a container recorded as running was lost.
+        for (id, record) in records.all() {
+            if record.state.status == "running" {
+                let _ = records.update(&id, |record| {
+                    record.state.status = "exited".into();
+                    record.state.exit_code = 255;
+                    record.state.pid = 0;
+                    record.state.finished_nanos = Some(now);
+                });
+            }
+        }
+        let (notices, _) = broadcast::channel(1024);
+        let containers = Arc::new(Self {
+            kit: kit.clone(),
+            events: events.clone(),
+            images,
+            records,
+            running: Mutex::default(),
+            logbooks: Mutex::default(),
+            notices,
+            naming: Mutex::default(),
+            dir: kit.files_dir().join("engine").join("containers"),
+        });
+        let on_reset = Arc::downgrade(&containers);
+        kit.on_reset(move || {
+            if let Some(containers) = on_reset.upgrade() {
+                for workload in containers.lock_running().drain().map(|(_, w)| w) {
+                    workload.kill();
+                }
+                containers.lock_logbooks().clear();
+                let _ = std::fs::remove_dir_all(&containers.dir);
+            }
+        });
+        Ok(containers)
+    }
+
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Workload>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_logbooks(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<LogBook>>> {
+        self.logbooks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn logbook(&self, id: &str) -> Arc<LogBook> {
+        self.lock_logbooks()
+            .entry(id.to_string())
+            .or_insert_with(|| {
+                Arc::new(LogBook::open(
+                    &self.dir.join(id).join(format!("{id}-json.log")),
+                ))
+            })
+            .clone()
+    }
+
+    pub fn all(&self) -> Vec<ContainerRecord> {
+        let mut all: Vec<_> = self.records.all().into_iter().map(|(_, r)| r).collect();
+        all.sort_by_key(|r| std::cmp::Reverse(r.created_nanos));
+        all
+    }
+
+    /// The container `reference` names: full ID, name (with or without `/`), or ID prefix.
+    pub fn find(&self, reference: &str) -> Result<ContainerRecord, EngineError> {
+        if reference.is_empty() {
+            return Err(EngineError::no_such_container(reference));
+        }
+        if let Some(record) = self.records.get(reference) {
+            return Ok(record);
+        }
+        let all = self.records.all();
+        let bare = reference.strip_prefix('/').unwrap_or(reference);
+        if let Some((_, record)) = all.iter().find(|(_, r)| r.name == bare) {
+            return Ok(record.clone());
+        }
+        let matching: Vec<_> = all
+            .iter()
+            .filter(|(id, _)| id.starts_with(reference))
+            .collect();
+        match matching.len() {
+            1 => Ok(matching[0].1.clone()),
+            0 => Err(EngineError::no_such_container(reference)),
+            _ => Err(EngineError::InvalidParameter(format!(
+                "multiple IDs found with provided prefix: {reference}"
+            ))),
+        }
+    }
+
+    fn attributes(&self, record: &ContainerRecord) -> BTreeMap<String, String> {
+        let mut attributes: BTreeMap<String, String> =
+            record.config.labels.clone().unwrap_or_default();
+        attributes.insert("image".into(), record.config.image.clone());
+        attributes.insert("name".into(), record.name.clone());
+        attributes
+    }
+
+    fn publish(&self, record: &ContainerRecord, action: &str, extra: &[(&str, String)]) {
+        let mut attributes = self.attributes(record);
+        for (key, value) in extra {
+            attributes.insert(key.to_string(), value.clone());
+        }
+        self.events
+            .publish("container", action, &record.id, attributes);
+    }
+
+    fn name_conflict(&self, name: &str) -> Option<EngineError> {
+        self.records.all().into_iter().find(|(_, r)| r.name == name).map(|(id, _)| {
+            EngineError::Conflict(format!(
+                "Conflict. The container name \"/{name}\" is already in use by container \"{id}\". You have to remove (or rename) that container to be able to reuse that name."
+            ))
+        })
+    }
+
+    pub fn create(
+        &self,
+        name: Option<String>,
+        body: ContainerCreate,
+    ) -> Result<ContainerCreated, EngineError> {
+        let mut config = body.config;
+        if config.image.is_empty() {
+            return Err(EngineError::InvalidParameter("no command specified".into()));
+        }
+        let image = self.images.find(&config.image)?;
+        let image_config = self.images.run_config(&image);
+        let strings = |key: &str| -> Option<Vec<String>> {
+            image_config
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+        };
+        // Docker's merge of the image's config under the container's.
+        let entrypoint_cleared = matches!(&config.entrypoint, Some(e) if e.is_empty() || (e.len() == 1 && e[0].is_empty()));
+        if entrypoint_cleared {
+            config.entrypoint = None;
+        }
+        if config.entrypoint.is_none() {
+            if config.cmd.as_ref().is_none_or(|c| c.is_empty()) {
+                config.cmd = strings("Cmd");
+            }
+            if !entrypoint_cleared {
+                config.entrypoint = strings("Entrypoint");
+            }
+        }
+        let mut env: Vec<String> = strings("Env").unwrap_or_default();
+        for entry in config.env.take().unwrap_or_default() {
+            let key = entry
+                .split_once('=')
+                .map_or(entry.as_str(), |(k, _)| k)
+                .to_string();
+            env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != key);
+            env.push(entry);
+        }
+        config.env = Some(env);
+        if config.working_dir.is_empty() {
+            config.working_dir = image_config
+                .get("WorkingDir")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+        }
+        if config.user.is_empty() {
+            config.user = image_config
+                .get("User")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+        }
+        let mut labels: BTreeMap<String, String> = image_config
+            .get("Labels")
+            .and_then(Value::as_object)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        labels.extend(config.labels.take().unwrap_or_default());
+        config.labels = Some(labels);
+        let argv: Vec<String> = config
+            .entrypoint
+            .iter()
+            .flatten()
+            .chain(config.cmd.iter().flatten())
+            .cloned()
+            .collect();
+        if argv.is_empty() {
+            return Err(EngineError::InvalidParameter("no command specified".into()));
+        }
+        let mut host_config = body.host_config.unwrap_or_default();
+        if host_config.network_mode.is_empty() || host_config.network_mode == "default" {
+            host_config.network_mode = "bridge".into();
+        }
+        if let Some(binds) = &host_config.binds {
+            for bind in binds {
+                parse_bind(bind)?;
+            }
+        }
+        let name = match name {
+            Some(name) => names::validate(&name)?,
+            None => loop {
+                let candidate = names::generate(self.kit.ids().as_ref());
+                if self.name_conflict(&candidate).is_none() {
+                    break candidate;
+                }
+            },
+        };
+        let id = self.kit.ids().hex(64);
+        if config.hostname.is_empty() {
+            config.hostname = id[..12].to_string();
+        }
+        let record = ContainerRecord {
+            id: id.clone(),
+            name: name.clone(),
+            created_nanos: nanos(self.kit.clock().now()),
+            config,
+            host_config,
+            networking: body.networking_config,
+            image_id: image.id.clone(),
+            path: argv[0].clone(),
+            args: argv[1..].to_vec(),
+            state: StateRecord {
+                status: "created".into(),
+                ..StateRecord::default()
+            },
+            restart_count: 0,
+        };
+        // The name check and the insert are one step, so two creates cannot share a name.
+        {
+            let _naming = self.naming.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(conflict) = self.name_conflict(&name) {
+                return Err(conflict);
+            }
+            self.records.insert(&id, record.clone())?;
+        }
+        self.publish(&record, "create", &[]);
+        Ok(ContainerCreated {
+            id,
+            warnings: Vec::new(),
+        })
+    }
+
+    pub async fn start(self: &Arc<Self>, reference: &str) -> Result<(), EngineError> {
+        let record = self.find(reference)?;
+        if record.state.status == "running" {
+            return Err(EngineError::NotModified);
+        }
+        let image = self.images.find(&record.image_id)?;
+        let located = LocatedImage {
+            store: Arc::new(BlobImages(self.images.blobs().clone())),
+            manifest_digest: image.manifest_digest.clone(),
+        };
+        let mut env = BTreeMap::new();
+        for entry in record.config.env.iter().flatten() {
+            let (key, value) = entry.split_once('=').unwrap_or((entry.as_str(), ""));
+            env.insert(key.to_string(), value.to_string());
+        }
+        env.entry("HOSTNAME".into())
+            .or_insert_with(|| record.config.hostname.clone());
+        let mut mounts = Vec::new();
+        for bind in record.host_config.binds.iter().flatten() {
+            mounts.push(parse_bind(bind)?);
+        }
+        for mount in record.host_config.mounts.iter().flatten() {
+            match mount.kind.as_str() {
+                "bind" => mounts.push(WorkloadMount {
+                    source: PathBuf::from(&mount.source),
+                    destination: mount.target.clone(),
+                    read_only: mount.read_only,
+                }),
+                other => {
+                    return Err(EngineError::not_supported(
+                        "memory",
+                        &format!("a mount of type {other}"),
+                    ));
+                }
+            }
+        }
+        // Tmpfs mounts are private empty directories of the container (not memory-backed).
+        for (index, target) in record
+            .host_config
+            .tmpfs
+            .iter()
+            .flatten()
+            .map(|(t, _)| t)
+            .enumerate()
+        {
+            let dir = self
+                .dir
+                .join(&record.id)
+                .join("tmpfs")
+                .join(index.to_string());
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).map_err(EngineError::internal)?;
+            mounts.push(WorkloadMount {
+                source: dir,
+                destination: target.clone(),
+                read_only: false,
+            });
+        }
+        let spec = WorkloadSpec {
+            name: format!("container/{}", &record.id[..12]),
+            argv: Vec::new(),
+            env,
+            timeout: None,
+            stop_grace: Duration::from_secs(10),
+            user: (!record.config.user.is_empty()).then(|| record.config.user.clone()),
+            read_only_root: record.host_config.readonly_rootfs,
+            image: Some(WorkloadImage {
+                reference: record.config.image.clone(),
+                located: Ok(located),
+                entrypoint: Some(record.config.entrypoint.clone().unwrap_or_default()),
+                command: Some(record.config.cmd.clone().unwrap_or_default()),
+                working_dir: (!record.config.working_dir.is_empty())
+                    .then(|| record.config.working_dir.clone()),
+            }),
+            mounts,
+            hostname: Some(record.config.hostname.clone()),
+        };
+        let logbook = self.logbook(&record.id);
+        let sink_book = logbook.clone();
+        let sink = Arc::new(FnSink(move |line: LogLine| {
+            let stream = match line.stream {
+                Stream::Stdout => OutputStream::Stdout,
+                Stream::Stderr => OutputStream::Stderr,
+            };
+            sink_book.append(stream, &line.text, line.time);
+        }));
+        let workload = self
+            .kit
+            .runner()
+            .start(spec, sink)
+            .await
+            .map_err(EngineError::internal)?;
+        if let Some(status) = workload.exit_status()
+            && let ExitReason::SpawnFailed { message } | ExitReason::PullFailed { message } =
+                &status.reason
+        {
+            let message = format!(
+                "failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {message}: unknown"
+            );
+            let code = status.code;
+            self.records.update(&record.id, |r| {
+                r.state.exit_code = code;
+                r.state.error = message.clone();
+            })?;
+            logbook.ended();
+            // Docker removes an auto-remove container whose start failed; the CLI waits for it.
+            if record.host_config.auto_remove {
+                let _ = self.remove(&record.id, true, false).await;
+            }
+            return Err(if code == 127 || code == 126 {
+                EngineError::InvalidParameter(message)
+            } else {
+                EngineError::Internal(message)
+            });
+        }
+        let pid = workload.pid().map(container_pid).unwrap_or(0);
+        let started = nanos(workload.started_at());
+        self.records.update(&record.id, |r| {
+            r.state = StateRecord {
+                status: "running".into(),
+                pid,
+                exit_code: 0,
+                error: String::new(),
+                started_nanos: Some(started),
+                finished_nanos: r.state.finished_nanos,
+            };
+        })?;
+        self.lock_running()
+            .insert(record.id.clone(), workload.clone());
+        self.publish(&record, "start", &[]);
+        let containers = self.clone();
+        let id = record.id.clone();
+        tokio::spawn(async move {
+            let status = workload.wait().await;
+            containers
+                .exited(&id, status.code, nanos(status.finished_at))
+                .await;
+        });
+        Ok(())
+    }
+
+    /// Folds a workload's end into the record, tells waiters and removes an auto-remove one.
+    async fn exited(self: &Arc<Self>, id: &str, code: i32, finished: i64) {
+        self.lock_running().remove(id);
+        let updated = self.records.update(id, |r| {
+            r.state.status = "exited".into();
+            r.state.exit_code = code;
+            r.state.pid = 0;
+            r.state.finished_nanos = Some(finished);
+        });
+        self.logbook(id).ended();
+        let Ok(Some(())) = updated else { return };
+        let Some(record) = self.records.get(id) else {
+            return;
+        };
+        let duration = record.state.started_nanos.map_or(0, |started| {
+            ((finished - started).max(0) / 1_000_000_000) as u64
+        });
+        self.publish(
+            &record,
+            "die",
+            &[
+                ("exitCode", code.to_string()),
+                ("execDuration", duration.to_string()),
+            ],
+        );
+        let _ = self.notices.send(Notice::Exited {
+            id: id.to_string(),
+            code,
+        });
+        if record.host_config.auto_remove {
+            let _ = self.remove(id, true, false).await;
+        }
+    }
+
+    pub async fn stop(
+        &self,
+        reference: &str,
+        signal: Option<String>,
+        timeout: Option<i64>,
+    ) -> Result<(), EngineError> {
+        let record = self.find(reference)?;
+        let Some(workload) = self.lock_running().get(&record.id).cloned() else {
+            return Err(EngineError::NotModified);
+        };
+        let signal_name = signal
+            .or(record.config.stop_signal.clone())
+            .unwrap_or_else(|| "SIGTERM".into());
+        let signal = parse_signal(&signal_name)?;
+        let timeout = timeout.or(record.config.stop_timeout).unwrap_or(10);
+        let grace = if timeout < 0 {
+            Duration::from_secs(u32::MAX as u64)
+        } else {
+            Duration::from_secs(timeout as u64)
+        };
+        let notices = self.notices.subscribe();
+        self.publish(&record, "kill", &[("signal", (signal as i32).to_string())]);
+        if signal == nix::sys::signal::Signal::SIGTERM {
+            workload.stop(grace);
+        } else {
+            send_signal(&workload, signal);
+            let killer = workload.clone();
+            tokio::spawn(async move {
+                if tokio::time::timeout(grace, killer.wait()).await.is_err() {
+                    killer.kill();
+                }
+            });
+        }
+        self.exit_recorded(&record.id, notices).await;
+        self.publish(&record, "stop", &[]);
+        Ok(())
+    }
+
+    /// Waits until the exit of the container's workload is in its record: the monitor task
+    /// folds it in right after the workload ends, then sends its notice. `notices` was
+    /// subscribed before the workload was told to stop, so the notice cannot be missed.
+    async fn exit_recorded(&self, id: &str, mut notices: broadcast::Receiver<Notice>) {
+        loop {
+            if self
+                .records
+                .get(id)
+                .is_none_or(|r| r.state.status != "running")
+            {
+                return;
+            }
+            match notices.recv().await {
+                Ok(Notice::Exited { id: exited, .. } | Notice::Removed { id: exited, .. })
+                    if exited == id =>
+                {
+                    return;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn kill(&self, reference: &str, signal: Option<String>) -> Result<(), EngineError> {
+        let record = self.find(reference)?;
+        let signal = parse_signal(
+            signal
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("SIGKILL"),
+        )?;
+        let Some(workload) = self.lock_running().get(&record.id).cloned() else {
+            return Err(EngineError::Conflict(format!(
+                "cannot kill container: {reference}: container {} is not running",
+                record.id
+            )));
+        };
+        let notices = self.notices.subscribe();
+        self.publish(&record, "kill", &[("signal", (signal as i32).to_string())]);
+        if signal == nix::sys::signal::Signal::SIGKILL {
+            workload.kill();
+            self.exit_recorded(&record.id, notices).await;
+        } else {
+            send_signal(&workload, signal);
+        }
+        Ok(())
+    }
+
+    pub async fn wait(
+        &self,
+        reference: &str,
+        condition: WaitCondition,
+    ) -> Result<futures_util::future::BoxFuture<'static, WaitResponse>, EngineError> {
+        let mut notices = self.notices.subscribe();
+        let record = self.find(reference)?;
+        let id = record.id.clone();
+        let running = record.state.status == "running";
+        let answer = |code: i32| WaitResponse {
+            status_code: code as i64,
+            error: None,
+        };
+        if condition == WaitCondition::NotRunning && !running {
+            let code = record.state.exit_code;
+            return Ok(Box::pin(async move { answer(code) }));
+        }
+        Ok(Box::pin(async move {
+            loop {
+                match notices.recv().await {
+                    Ok(Notice::Exited { id: exited, code })
+                        if exited == id && condition != WaitCondition::Removed =>
+                    {
+                        return answer(code);
+                    }
+                    Ok(Notice::Removed { id: removed, code }) if removed == id => {
+                        return answer(code);
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => {
+                        return WaitResponse {
+                            status_code: -1,
+                            error: Some(WaitError {
+                                message: "the engine is shutting down".into(),
+                            }),
+                        };
+                    }
+                }
+            }
+        }))
+    }
+
+    pub async fn remove(
+        &self,
+        reference: &str,
+        force: bool,
+        _volumes: bool,
+    ) -> Result<(), EngineError> {
+        let record = self.find(reference)?;
+        let workload = self.lock_running().get(&record.id).cloned();
+        if let Some(workload) = workload {
+            if !force {
+                return Err(EngineError::Conflict(format!(
+                    "cannot remove container \"/{}\": container is running: stop the container before removing or force remove",
+                    record.name
+                )));
+            }
+            let notices = self.notices.subscribe();
+            self.publish(&record, "kill", &[("signal", "9".into())]);
+            workload.kill();
+            self.exit_recorded(&record.id, notices).await;
+        }
+        let removed = self.records.remove(&record.id)?;
+        let Some(removed) = removed else {
+            // Someone else (auto-remove) removed it first.
+            return Ok(());
+        };
+        self.lock_logbooks().remove(&record.id);
+        let _ = tokio::fs::remove_dir_all(self.dir.join(&record.id)).await;
+        self.publish(&removed, "destroy", &[]);
+        let _ = self.notices.send(Notice::Removed {
+            id: record.id.clone(),
+            code: removed.state.exit_code,
+        });
+        Ok(())
+    }
+
+    pub fn rename(&self, reference: &str, name: &str) -> Result<(), EngineError> {
+        let record = self.find(reference)?;
+        if name.is_empty() {
+            return Err(EngineError::InvalidParameter(
+                "Neither old nor new names may be empty".into(),
+            ));
+        }
+        let name = names::validate(name)?;
+        if name == record.name {
+            return Err(EngineError::InvalidParameter(
+                "Renaming a container with the same name as its current name".into(),
+            ));
+        }
+        {
+            let _naming = self.naming.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(conflict) = self.name_conflict(&name) {
+                return Err(conflict);
+            }
+            self.records.update(&record.id, |r| r.name = name.clone())?;
+        }
+        let old = record.name.clone();
+        let mut renamed = record;
+        renamed.name = name;
+        self.publish(&renamed, "rename", &[("oldName", format!("/{old}"))]);
+        Ok(())
+    }
+
+    fn mounts(&self, record: &ContainerRecord) -> Vec<MountPoint> {
+        let mut mounts = Vec::new();
+        for bind in record.host_config.binds.iter().flatten() {
+            if let Ok(mount) = parse_bind(bind) {
+                mounts.push(MountPoint {
+                    kind: "bind".into(),
+                    name: None,
+                    source: mount.source.display().to_string(),
+                    destination: mount.destination,
+                    driver: None,
+                    mode: if mount.read_only {
+                        "ro".into()
+                    } else {
+                        String::new()
+                    },
+                    rw: !mount.read_only,
+                    propagation: "rprivate".into(),
+                });
+            }
+        }
+        for mount in record.host_config.mounts.iter().flatten() {
+            mounts.push(MountPoint {
+                kind: mount.kind.clone(),
+                name: None,
+                source: mount.source.clone(),
+                destination: mount.target.clone(),
+                driver: None,
+                mode: String::new(),
+                rw: !mount.read_only,
+                propagation: "rprivate".into(),
+            });
+        }
+        mounts
+    }
+
+    fn network_settings(&self, record: &ContainerRecord) -> Value {
+        let mode = record.host_config.network_mode.clone();
+        serde_json::json!({
+            "Bridge": "",
+            "SandboxID": "",
+            "SandboxKey": "",
+            "Ports": {},
+            "HairpinMode": false,
+            "LinkLocalIPv6Address": "",
+            "LinkLocalIPv6PrefixLen": 0,
+            "SecondaryIPAddresses": null,
+            "SecondaryIPv6Addresses": null,
+            "EndpointID": "",
+            "Gateway": "",
+            "GlobalIPv6Address": "",
+            "GlobalIPv6PrefixLen": 0,
+            "IPAddress": "",
+            "IPPrefixLen": 0,
+            "IPv6Gateway": "",
+            "MacAddress": "",
+            "Networks": {
+                mode: {
+                    "IPAMConfig": null,
+                    "Links": null,
+                    "Aliases": null,
+                    "MacAddress": "",
+                    "NetworkID": "",
+                    "EndpointID": "",
+                    "Gateway": "",
+                    "IPAddress": "",
+                    "IPPrefixLen": 0,
+                    "IPv6Gateway": "",
+                    "GlobalIPv6Address": "",
+                    "GlobalIPv6PrefixLen": 0,
+                    "DriverOpts": null,
+                    "DNSNames": null,
+                }
+            },
+        })
+    }
+
+    pub fn inspect(&self, reference: &str) -> Result<ContainerInspect, EngineError> {
+        let record = self.find(reference)?;
+        let state = &record.state;
+        let logbook = self.logbook(&record.id);
+        Ok(ContainerInspect {
+            id: record.id.clone(),
+            created: rfc3339_nanos(from_nanos(record.created_nanos)),
+            path: record.path.clone(),
+            args: record.args.clone(),
+            state: ContainerState {
+                status: state.status.clone(),
+                running: state.status == "running",
+                paused: false,
+                restarting: false,
+                oom_killed: false,
+                dead: state.status == "dead",
+                pid: state.pid,
+                exit_code: state.exit_code,
+                error: state.error.clone(),
+                started_at: time_text(state.started_nanos),
+                finished_at: time_text(state.finished_nanos),
+            },
+            image: record.image_id.clone(),
+            resolv_conf_path: String::new(),
+            hostname_path: String::new(),
+            hosts_path: String::new(),
+            log_path: logbook.path().display().to_string(),
+            name: format!("/{}", record.name),
+            restart_count: record.restart_count,
+            driver: "overlay2".into(),
+            platform: "linux".into(),
+            mount_label: String::new(),
+            process_label: String::new(),
+            app_armor_profile: String::new(),
+            exec_ids: None,
+            host_config: record.host_config.clone(),
+            graph_driver: serde_json::json!({ "Name": "overlay2", "Data": null }),
+            mounts: self.mounts(&record),
+            config: record.config.clone(),
+            network_settings: self.network_settings(&record),
+        })
+    }
+
+    fn status_text(&self, record: &ContainerRecord) -> String {
+        let now = nanos(self.kit.clock().now());
+        let since = |then: Option<i64>| {
+            names::human_duration(((now - then.unwrap_or(now)).max(0) / 1_000_000_000) as u64)
+        };
+        match record.state.status.as_str() {
+            "running" => format!("Up {}", since(record.state.started_nanos)),
+            "exited" => format!(
+                "Exited ({}) {} ago",
+                record.state.exit_code,
+                since(record.state.finished_nanos)
+            ),
+            "created" => "Created".into(),
+            other => other.to_string(),
+        }
+    }
+
+    fn matches(
+        &self,
+        record: &ContainerRecord,
+        key: &str,
+        value: &str,
+    ) -> Result<bool, EngineError> {
+        Ok(match key {
+            "id" => record.id.starts_with(value),
+            "name" => record.name.contains(value.trim_start_matches('/')),
+            "status" => {
+                const STATUSES: [&str; 7] = [
+                    "created",
+                    "restarting",
+                    "running",
+                    "removing",
+                    "paused",
+                    "exited",
+                    "dead",
+                ];
+                if !STATUSES.contains(&value) {
+                    return Err(EngineError::InvalidParameter(format!(
+                        "invalid filter 'status={value}'"
+                    )));
+                }
+                record.state.status == value
+            }
+            "label" => {
+                let labels = record.config.labels.clone().unwrap_or_default();
+                match value.split_once('=') {
+                    Some((k, v)) => labels.get(k).map(String::as_str) == Some(v),
+                    None => labels.contains_key(value),
+                }
+            }
+            "ancestor" => {
+                record.config.image == value
+                    || self
+                        .images
+                        .find(value)
+                        .is_ok_and(|image| image.id == record.image_id)
+            }
+            "exited" => {
+                record.state.status == "exited"
+                    && value.parse::<i32>().ok() == Some(record.state.exit_code)
+            }
+            "network" => record.host_config.network_mode == value,
+            "volume" | "health" | "isolation" | "is-task" | "publish" | "expose" | "before"
+            | "since" => true,
+            other => {
+                return Err(EngineError::InvalidParameter(format!(
+                    "invalid filter '{other}'"
+                )));
+            }
+        })
+    }
+
+    pub fn list(&self, options: &ListOptions) -> Result<Vec<ContainerSummary>, EngineError> {
+        let mut out = Vec::new();
+        let all = options.all
+            || options.limit.is_some()
+            || options.filters.contains_key("status")
+            || options.filters.contains_key("exited");
+        for record in self.all() {
+            if !all && record.state.status != "running" {
+                continue;
+            }
+            let mut keep = true;
+            for (key, values) in &options.filters {
+                if values.is_empty() {
+                    continue;
+                }
+                let mut any = false;
+                for value in values {
+                    any |= self.matches(&record, key, value)?;
+                }
+                // Labels must all match; other keys match any of their values.
+                if key == "label" {
+                    for value in values {
+                        keep &= self.matches(&record, key, value)?;
+                    }
+                } else {
+                    keep &= any;
+                }
+            }
+            if !keep {
+                continue;
+            }
+            let command = std::iter::once(record.path.clone())
+                .chain(record.args.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push(ContainerSummary {
+                id: record.id.clone(),
+                names: vec![format!("/{}", record.name)],
+                image: record.config.image.clone(),
+                image_id: record.image_id.clone(),
+                command,
+                created: record.created_nanos / 1_000_000_000,
+                ports: Vec::new(),
+                labels: record.config.labels.clone().unwrap_or_default(),
+                state: record.state.status.clone(),
+                status: self.status_text(&record),
+                host_config: serde_json::json!({ "NetworkMode": record.host_config.network_mode }),
+                network_settings: serde_json::json!({ "Networks": self.network_settings(&record)["Networks"] }),
+                mounts: self.mounts(&record),
+            });
+            if options.limit.is_some_and(|limit| out.len() >= limit) {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn logs(&self, reference: &str, options: LogOptions) -> Result<Logs, EngineError> {
+        let record = self.find(reference)?;
+        let tty = record.config.tty;
+        let logbook = self.logbook(&record.id);
+        let follow = options.follow && record.state.status == "running";
+        let (lines, receiver) = logbook.snapshot(follow);
+        let mut past: Vec<OutputChunk> = lines
+            .iter()
+            .filter_map(|line| {
+                let (stream, text, time) = stored(line);
+                render(stream, &text, time, &options)
+            })
+            .collect();
+        if let Some(tail) = options.tail {
+            let skip = past.len().saturating_sub(tail);
+            past.drain(..skip);
+        }
+        let past = futures_util::stream::iter(past);
+        let output = match receiver {
+            Some(receiver) => past.chain(live_stream(receiver, options)).boxed(),
+            None => past.boxed(),
+        };
+        Ok(Logs { tty, output })
+    }
+
+    pub fn attach(&self, reference: &str, options: AttachOptions) -> Result<Attached, EngineError> {
+        let record = self.find(reference)?;
+        let logbook = self.logbook(&record.id);
+        let log_options = LogOptions {
+            stdout: options.stdout,
+            stderr: options.stderr,
+            ..LogOptions::default()
+        };
+        let (lines, receiver) = logbook.snapshot(options.stream);
+        let past: Vec<OutputChunk> = if options.logs {
+            lines
+                .iter()
+                .filter_map(|line| {
+                    let (stream, text, time) = stored(line);
+                    render(stream, &text, time, &log_options)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Attached to a container that has already exited: nothing more will come.
+        let finished = record.state.status == "exited" || record.state.status == "dead";
+        let output = match receiver {
+            Some(receiver) if !finished => futures_util::stream::iter(past)
+                .chain(live_stream(receiver, log_options))
+                .boxed(),
+            _ => futures_util::stream::iter(past).boxed(),
+        };
+        Ok(Attached {
+            tty: record.config.tty,
+            output,
+            stdin: None,
+        })
+    }
+
+    pub fn counts(&self) -> (u64, u64, u64) {
+        let all = self.all();
+        let running = all.iter().filter(|r| r.state.status == "running").count() as u64;
+        (all.len() as u64, running, all.len() as u64 - running)
+    }
+
+    /// A container that uses image `id`, if any.
+    pub fn using_image(&self, id: &str) -> Option<String> {
+        self.all()
+            .into_iter()
+            .find(|r| r.image_id == id)
+            .map(|r| r.id)
+    }
+}
+
+/// Live lines until the process ends.
+fn live_stream(
+    receiver: broadcast::Receiver<Live>,
+    options: LogOptions,
+) -> engine_core::backend::OutputStreamBox {
+    futures_util::stream::unfold(receiver, move |mut receiver| {
+        let options = options.clone();
+        async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(Live::Line { stream, text, time }) => {
+                        if let Some(chunk) = render(stream, &text, time, &options) {
+                            return Some((chunk, receiver));
+                        }
+                    }
+                    Ok(Live::Ended) | Err(broadcast::error::RecvError::Closed) => return None,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                }
+            }
+        }
+    })
+    .boxed()
+}
+
+/// `SOURCE:DEST[:OPTIONS]` of `HostConfig.Binds`. Named volumes (a source without `/`) are not
+/// served yet; the source must be an absolute host path.
+fn parse_bind(bind: &str) -> Result<WorkloadMount, EngineError> {
+    let parts: Vec<&str> = bind.split(':').collect();
+    let (source, destination, options) = match parts.as_slice() {
+        [source, destination] => (*source, *destination, ""),
+        [source, destination, options] => (*source, *destination, *options),
+        _ => {
+            return Err(EngineError::InvalidParameter(format!(
+                "invalid volume specification: '{bind}'"
+            )));
+        }
+    };
+    if !destination.starts_with('/') {
+        return Err(EngineError::InvalidParameter(format!(
+            "invalid volume specification: '{bind}': invalid mount config for type \"bind\": invalid mount path: '{destination}' mount path must be absolute"
+        )));
+    }
+    if !source.starts_with('/') {
+        return Err(EngineError::not_supported("memory", "named volumes"));
+    }
+    if !std::path::Path::new(source).exists() {
+        return Err(EngineError::InvalidParameter(format!(
+            "invalid mount config for type \"bind\": bind source path does not exist: {source}"
+        )));
+    }
+    Ok(WorkloadMount {
+        source: PathBuf::from(source),
+        destination: destination.to_string(),
+        read_only: options.split(',').any(|o| o == "ro"),
+    })
+}
+
+/// The container's first process: runc's child (runc stays as its parent while it runs).
+fn container_pid(runc: u32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{runc}/task/{runc}/children"))
+        .ok()
+        .and_then(|children| {
+            children
+                .split_whitespace()
+                .next()
+                .and_then(|p| p.parse().ok())
+        })
+        .unwrap_or(runc)
+}
+
+/// Sends `signal` to the workload: runc passes what it receives to the container's process.
+fn send_signal(workload: &Workload, signal: nix::sys::signal::Signal) {
+    if let Some(pid) = workload.pid() {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_by_docker_names() {
+        assert_eq!(
+            parse_signal("SIGTERM").unwrap(),
+            nix::sys::signal::Signal::SIGTERM
+        );
+        assert_eq!(
+            parse_signal("kill").unwrap(),
+            nix::sys::signal::Signal::SIGKILL
+        );
+        assert_eq!(parse_signal("2").unwrap(), nix::sys::signal::Signal::SIGINT);
+        assert_eq!(
+            parse_signal("NOPE").unwrap_err().to_string(),
+            "Invalid signal: NOPE"
+        );
+    }
+
+    #[test]
+    fn binds() {
+        assert!(parse_bind("/tmp:/data:ro").unwrap().read_only);
+        assert!(parse_bind("/tmp:data").is_err());
+        assert!(parse_bind("vol:/data").is_err());
+    }
+}

@@ -1,0 +1,238 @@
+//! backend-memory: the engine's default backend. Needs no Docker daemon and no cloud:
+//! containers run on the kit's runner (`oci`: each in its real image on runc), images live in
+//! the engine's own store ([`images`]), output in json-file logs ([`logs`]).
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`reference`] | image references, normalized as Docker does |
+//! | [`images`] | the image store: load, tag, remove, the runner's `ImageStore` |
+//! | [`pull`] | pulls from a registry over the distribution API |
+//! | [`containers`] | container records, lifecycle, wait, logs, attach |
+//! | [`logs`] | json-file logs and their live followers |
+//! | [`names`] | container names and ages |
+//!
+//! Limits (each answers Docker's error naming the backend, never a silent success): no stdin
+//! for containers (attach and `-i` get no input through), no exec, archive, volumes, networks,
+//! pause, restart policies or health checks yet; tmpfs mounts are private directories, not
+//! memory; every container shares the host's network.
+
+pub mod containers;
+pub mod images;
+pub mod logs;
+pub mod names;
+pub mod pull;
+pub mod reference;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use engine_core::api::*;
+use engine_core::backend::{AttachOptions, Attached, Backend, Logs, Progress, Result};
+use engine_core::{EngineError, Events};
+use simkit::Kit;
+
+use containers::Containers;
+use images::Images;
+
+/// This machine's architecture as image indexes name it.
+pub fn platform_architecture() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// The memory backend.
+pub struct MemoryBackend {
+    kit: Kit,
+    events: Events,
+    images: Arc<Images>,
+    containers: Arc<Containers>,
+}
+
+impl std::fmt::Debug for MemoryBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryBackend")
+    }
+}
+
+impl MemoryBackend {
+    /// The backend over `kit` (its store, files directory and runner).
+    pub fn open(kit: &Kit, events: &Events) -> std::result::Result<Arc<Self>, String> {
+        let images = Arc::new(Images::open(kit)?);
+        let containers = Containers::open(kit, events, images.clone())?;
+        Ok(Arc::new(Self {
+            kit: kit.clone(),
+            events: events.clone(),
+            images,
+            containers,
+        }))
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for MemoryBackend {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn info(&self) -> BackendInfo {
+        let (containers, running, stopped) = self.containers.counts();
+        let isolation = self.kit.runner().isolation();
+        BackendInfo {
+            containers,
+            running,
+            paused: 0,
+            stopped,
+            images: self.images.count() as u64,
+            driver: "overlay2".into(),
+            driver_status: vec![["Runner".into(), isolation.runner.clone()]],
+            runtimes: vec![("runc".into(), "runc".into())],
+            default_runtime: "runc".into(),
+            root_dir: self.kit.files_dir().join("engine").display().to_string(),
+        }
+    }
+
+    async fn images(&self, _all: bool, filters: &Filters) -> Result<Vec<ImageSummary>> {
+        self.images.list(filters)
+    }
+
+    async fn image_inspect(&self, name: &str) -> Result<ImageInspect> {
+        self.images.inspect(name)
+    }
+
+    async fn image_tag(&self, name: &str, repository: &str, tag: &str) -> Result<()> {
+        let id = self.images.tag(name, repository, tag)?;
+        let target = if tag.is_empty() {
+            repository.to_string()
+        } else {
+            format!("{repository}:{tag}")
+        };
+        let mut attributes = std::collections::BTreeMap::new();
+        attributes.insert("name".into(), target);
+        self.events.publish("image", "tag", &id, attributes);
+        Ok(())
+    }
+
+    async fn image_remove(
+        &self,
+        name: &str,
+        force: bool,
+        _prune: bool,
+    ) -> Result<Vec<ImageDeleted>> {
+        let containers = self.containers.clone();
+        let deleted = self
+            .images
+            .remove(name, force, |id| containers.using_image(id))?;
+        for item in &deleted {
+            let (action, id) = match item {
+                ImageDeleted::Untagged(name) => ("untag", name),
+                ImageDeleted::Deleted(id) => ("delete", id),
+            };
+            let mut attributes = std::collections::BTreeMap::new();
+            attributes.insert("name".into(), name.to_string());
+            self.events.publish("image", action, id, attributes);
+        }
+        Ok(deleted)
+    }
+
+    async fn image_load(&self, archive: PathBuf, progress: Progress) -> Result<()> {
+        self.images.load(&archive, &progress).await
+    }
+
+    async fn image_pull(
+        &self,
+        image: &str,
+        tag: &str,
+        auth: Option<String>,
+        progress: Progress,
+    ) -> Result<()> {
+        let credentials = pull::Credentials::from_header(auth.as_deref());
+        let reference = if tag.is_empty() {
+            image.to_string()
+        } else if tag.starts_with("sha256:") {
+            format!("{image}@{tag}")
+        } else {
+            format!("{image}:{tag}")
+        };
+        let parsed = reference::ImageRef::parse(&reference)?;
+        let id = pull::pull(&self.images, &parsed, credentials, &progress).await?;
+        let mut attributes = std::collections::BTreeMap::new();
+        attributes.insert("name".into(), parsed.familiar());
+        self.events
+            .publish("image", "pull", &parsed.familiar(), attributes);
+        let _ = id;
+        Ok(())
+    }
+
+    async fn container_create(
+        &self,
+        name: Option<String>,
+        body: ContainerCreate,
+    ) -> Result<ContainerCreated> {
+        self.containers.create(name, body)
+    }
+
+    async fn container_start(&self, id: &str) -> Result<()> {
+        self.containers.start(id).await
+    }
+
+    async fn container_stop(
+        &self,
+        id: &str,
+        signal: Option<String>,
+        timeout: Option<i64>,
+    ) -> Result<()> {
+        self.containers.stop(id, signal, timeout).await
+    }
+
+    async fn container_restart(
+        &self,
+        id: &str,
+        signal: Option<String>,
+        timeout: Option<i64>,
+    ) -> Result<()> {
+        match self.containers.stop(id, signal, timeout).await {
+            Ok(()) | Err(EngineError::NotModified) => {}
+            Err(error) => return Err(error),
+        }
+        self.containers.start(id).await
+    }
+
+    async fn container_kill(&self, id: &str, signal: Option<String>) -> Result<()> {
+        self.containers.kill(id, signal).await
+    }
+
+    async fn container_wait(
+        &self,
+        id: &str,
+        condition: WaitCondition,
+    ) -> Result<futures_util::future::BoxFuture<'static, WaitResponse>> {
+        self.containers.wait(id, condition).await
+    }
+
+    async fn container_remove(&self, id: &str, force: bool, volumes: bool) -> Result<()> {
+        self.containers.remove(id, force, volumes).await
+    }
+
+    async fn container_rename(&self, id: &str, name: &str) -> Result<()> {
+        self.containers.rename(id, name)
+    }
+
+    async fn container_inspect(&self, id: &str) -> Result<ContainerInspect> {
+        self.containers.inspect(id)
+    }
+
+    async fn containers(&self, options: ListOptions) -> Result<Vec<ContainerSummary>> {
+        self.containers.list(&options)
+    }
+
+    async fn container_logs(&self, id: &str, options: LogOptions) -> Result<Logs> {
+        self.containers.logs(id, options)
+    }
+
+    async fn container_attach(&self, id: &str, options: AttachOptions) -> Result<Attached> {
+        self.containers.attach(id, options)
+    }
+}

@@ -1,0 +1,134 @@
+//! The [`Backend`] trait: what every backend (memory, docker, the cloud ones) implements. The
+//! HTTP layer turns requests into these typed calls and their results back into Docker's wire;
+//! a backend never sees HTTP.
+//!
+//! A capability a backend lacks answers [`EngineError::not_supported`] naming the backend,
+//! never a silent success (the default bodies below do exactly that).
+
+use std::path::PathBuf;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use tokio::sync::mpsc;
+
+use crate::api::*;
+use crate::error::EngineError;
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// Where a long operation (pull, load) reports progress; the HTTP layer streams it as JSON
+/// lines. A closed receiver (the client went away) does not stop the operation.
+pub type Progress = mpsc::Sender<ProgressMessage>;
+
+/// A container's output as it is produced, ending when the container's output ends.
+pub type OutputStreamBox = BoxStream<'static, OutputChunk>;
+
+/// What attach gives: the output, whether the container has a TTY (raw stream, no framing),
+/// and where stdin goes when the container keeps it open.
+pub struct Attached {
+    pub tty: bool,
+    pub output: OutputStreamBox,
+    pub stdin: Option<mpsc::Sender<bytes::Bytes>>,
+}
+
+impl std::fmt::Debug for Attached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attached").field("tty", &self.tty).finish()
+    }
+}
+
+/// What `logs` gives: the same stream shape as attach.
+pub struct Logs {
+    pub tty: bool,
+    pub output: OutputStreamBox,
+}
+
+impl std::fmt::Debug for Logs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logs").field("tty", &self.tty).finish()
+    }
+}
+
+/// Attach options.
+#[derive(Debug, Clone, Default)]
+pub struct AttachOptions {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    /// Send what the container printed before the attach first.
+    pub logs: bool,
+    pub stream: bool,
+}
+
+/// A Docker Engine backend.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Its name, for messages (`memory`, `docker`, `ecs`).
+    fn name(&self) -> &'static str;
+
+    /// Counts and facts for `GET /info`.
+    async fn info(&self) -> BackendInfo;
+
+    // Images.
+
+    async fn images(&self, all: bool, filters: &Filters) -> Result<Vec<ImageSummary>>;
+    async fn image_inspect(&self, name: &str) -> Result<ImageInspect>;
+    /// Tags image `name` as `repository:tag`.
+    async fn image_tag(&self, name: &str, repository: &str, tag: &str) -> Result<()>;
+    async fn image_remove(&self, name: &str, force: bool, prune: bool)
+    -> Result<Vec<ImageDeleted>>;
+    /// Loads a `docker save` or OCI-layout tar spooled at `archive`.
+    async fn image_load(&self, archive: PathBuf, progress: Progress) -> Result<()>;
+    /// Pulls `image` (`tag` or digest, separately as the API gives them). An error before any
+    /// progress is the HTTP answer; after, it is the stream's last message.
+    async fn image_pull(
+        &self,
+        image: &str,
+        tag: &str,
+        auth: Option<String>,
+        progress: Progress,
+    ) -> Result<()> {
+        let _ = (image, tag, auth, progress);
+        Err(EngineError::not_supported(self.name(), "pulling images"))
+    }
+
+    // Containers.
+
+    async fn container_create(
+        &self,
+        name: Option<String>,
+        body: ContainerCreate,
+    ) -> Result<ContainerCreated>;
+    async fn container_start(&self, id: &str) -> Result<()>;
+    /// Stops with `signal` (the container's stop signal, else SIGTERM), then SIGKILL after
+    /// `timeout` seconds (the container's, else 10; -1 waits forever).
+    async fn container_stop(
+        &self,
+        id: &str,
+        signal: Option<String>,
+        timeout: Option<i64>,
+    ) -> Result<()>;
+    async fn container_restart(
+        &self,
+        id: &str,
+        signal: Option<String>,
+        timeout: Option<i64>,
+    ) -> Result<()> {
+        let _ = (id, signal, timeout);
+        Err(EngineError::not_supported(self.name(), "restart"))
+    }
+    async fn container_kill(&self, id: &str, signal: Option<String>) -> Result<()>;
+    /// Resolves once the condition is met; the outer result is known at once (an unknown
+    /// container is an immediate 404).
+    async fn container_wait(
+        &self,
+        id: &str,
+        condition: WaitCondition,
+    ) -> Result<BoxFuture<'static, WaitResponse>>;
+    async fn container_remove(&self, id: &str, force: bool, volumes: bool) -> Result<()>;
+    async fn container_rename(&self, id: &str, name: &str) -> Result<()>;
+    async fn container_inspect(&self, id: &str) -> Result<ContainerInspect>;
+    async fn containers(&self, options: ListOptions) -> Result<Vec<ContainerSummary>>;
+    async fn container_logs(&self, id: &str, options: LogOptions) -> Result<Logs>;
+    async fn container_attach(&self, id: &str, options: AttachOptions) -> Result<Attached>;
+}

@@ -1,0 +1,150 @@
+//! The HTTP layer: Docker's wire in front of a [`Backend`]. Thin and backend-agnostic: it
+//! parses the path (with or without a `/vX.Y` prefix), checks the API version, decodes query
+//! parameters and JSON bodies into typed calls, and renders results and [`EngineError`]s as
+//! Docker does (`{"message": …}` with Docker's status codes; 404 `page not found` for unknown
+//! routes; 503 for swarm and plugin endpoints, as Podman answers).
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`route`] | the path parser and the route table ([`route::Route`]) |
+//! | [`query`] | query parameters and Docker's `filters` JSON |
+//! | [`stream`] | the multiplexed framing, hijacked connections, streamed bodies |
+//! | [`system`], [`images`], [`containers`] | one handler per route |
+//!
+//! What this module must not do: keep state or know any backend.
+
+pub mod containers;
+pub mod images;
+pub mod query;
+pub mod route;
+pub mod stream;
+pub mod system;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+
+use crate::backend::Backend;
+use crate::error::EngineError;
+use crate::events::Events;
+use route::Route;
+
+/// The newest API version served (Docker 28.3).
+pub const MAX_API_VERSION: (u32, u32) = (1, 51);
+/// The oldest API version served (Docker 29's minimum).
+pub const MIN_API_VERSION: (u32, u32) = (1, 44);
+
+/// What handlers share.
+pub struct Daemon {
+    pub backend: Arc<dyn Backend>,
+    pub events: Events,
+    pub clock: Arc<dyn simkit::clock::Clock>,
+    /// The engine's ID for `/info` (stable across restarts with a state directory).
+    pub id: String,
+    pub name: String,
+    pub root_dir: String,
+    /// Where request bodies that are archives are spooled.
+    pub spool_dir: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon")
+            .field("backend", &self.backend.name())
+            .finish()
+    }
+}
+
+/// Docker's error body.
+pub fn error_response(error: &EngineError) -> Response {
+    let status = error.status();
+    if status == http::StatusCode::NOT_MODIFIED {
+        return status.into_response();
+    }
+    match error {
+        EngineError::Internal(_) => tracing::debug!(%error, "internal error answered"),
+        _ => tracing::debug!(%error, status = status.as_u16(), "client error answered"),
+    }
+    (
+        status,
+        axum::Json(serde_json::json!({ "message": error.to_string() })),
+    )
+        .into_response()
+}
+
+/// A JSON answer with Docker's content type.
+pub fn json<T: serde::Serialize>(status: http::StatusCode, value: &T) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+pub type HandlerResult = Result<Response, EngineError>;
+
+/// The one entry point: routes every request.
+pub async fn handle(State(daemon): State<Arc<Daemon>>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let route = match route::parse(&parts.method, parts.uri.path()) {
+        Ok(route) => route,
+        Err(error) => return error_response(&error),
+    };
+    let query = query::Query::parse(parts.uri.query());
+    let outcome = dispatch(&daemon, route, &mut parts, query, body).await;
+    match outcome {
+        Ok(response) => response,
+        Err(error) => error_response(&error),
+    }
+}
+
+async fn dispatch(
+    daemon: &Arc<Daemon>,
+    route: Route,
+    parts: &mut http::request::Parts,
+    query: query::Query,
+    body: Body,
+) -> HandlerResult {
+    use Route::*;
+    match route {
+        Ping { head } => Ok(system::ping(head)),
+        Version => system::version(daemon).await,
+        Info => system::info(daemon).await,
+        Events => system::events(daemon, &query),
+        SwarmOrPlugin => Err(EngineError::Unavailable(
+            "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.".into(),
+        )),
+        ImageList => images::list(daemon, &query).await,
+        ImageInspect(name) => images::inspect(daemon, &name).await,
+        ImageTag(name) => images::tag(daemon, &name, &query).await,
+        ImageRemove(name) => images::remove(daemon, &name, &query).await,
+        ImageLoad => images::load(daemon, &query, body).await,
+        ImageCreate => images::create(daemon, parts, &query).await,
+        ContainerCreate => containers::create(daemon, parts, &query, body).await,
+        ContainerList => containers::list(daemon, &query).await,
+        ContainerInspect(id) => containers::inspect(daemon, &id).await,
+        ContainerStart(id) => containers::start(daemon, &id).await,
+        ContainerStop(id) => containers::stop(daemon, &id, &query).await,
+        ContainerRestart(id) => containers::restart(daemon, &id, &query).await,
+        ContainerKill(id) => containers::kill(daemon, &id, &query).await,
+        ContainerWait(id) => containers::wait(daemon, &id, &query).await,
+        ContainerRemove(id) => containers::remove(daemon, &id, &query).await,
+        ContainerRename(id) => containers::rename(daemon, &id, &query).await,
+        ContainerLogs(id) => containers::logs(daemon, &id, &query).await,
+        ContainerAttach(id) => containers::attach(daemon, &id, &query, parts).await,
+    }
+}
+
+/// Reads a JSON body whole (under the server's limit) into `T`, with Docker's 400 for bad JSON.
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    body: Body,
+    limit: usize,
+) -> Result<Option<T>, EngineError> {
+    let bytes = simkit::body::collect(body, limit)
+        .await
+        .map_err(|error| EngineError::InvalidParameter(error.to_string()))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|error| EngineError::InvalidParameter(format!("invalid JSON: {error}")))
+}
