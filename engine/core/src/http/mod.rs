@@ -130,6 +130,7 @@ async fn dispatch(
         ContainerRename(id) => containers::rename(daemon, &id, &query).await,
         ContainerLogs(id) => containers::logs(daemon, &id, &query).await,
         ContainerAttach(id) => containers::attach(daemon, &id, &query, parts).await,
+        Unbuilt(what) => Err(EngineError::not_supported(daemon.backend.name(), what)),
     }
 }
 

@@ -10,7 +10,9 @@ use crate::error::EngineError;
 /// Every route served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Ping { head: bool },
+    Ping {
+        head: bool,
+    },
     Version,
     Info,
     Events,
@@ -33,6 +35,42 @@ pub enum Route {
     ContainerRename(String),
     ContainerLogs(String),
     ContainerAttach(String),
+    /// A route of Docker's API this engine does not serve yet: answered with Docker's
+    /// "not implemented" error naming the backend, never a 404 that reads as a typo.
+    Unbuilt(&'static str),
+}
+
+/// Docker API routes not served yet, by their first segment(s): what each does, for the error.
+fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
+    let what = match segments {
+        ["containers", "prune"] => "pruning containers",
+        ["containers", _, "exec"] | ["exec", ..] => "exec",
+        ["containers", _, "archive"] => "copying files to and from containers",
+        ["containers", _, "pause" | "unpause"] => "pausing containers",
+        ["containers", _, "update"] => "updating containers",
+        ["containers", _, "top"] => "listing a container's processes",
+        ["containers", _, "stats"] => "container stats",
+        ["containers", _, "export"] => "exporting containers",
+        ["containers", _, "changes"] => "container filesystem changes",
+        ["containers", _, "resize"] => "resizing a container's TTY",
+        ["containers", _, "attach", "ws"] => "attaching over a websocket",
+        ["images", "prune"] => "pruning images",
+        ["images", "search"] => "searching registries",
+        ["images", "get"] => "saving images",
+        ["images", .., "history"] => "image history",
+        ["images", .., "get"] => "saving images",
+        ["images", .., "push"] if *method == Method::POST => "pushing images",
+        ["volumes", ..] => "volumes",
+        ["networks", ..] => "networks",
+        ["build" | "build/prune", ..] => "building images",
+        ["commit"] => "committing containers",
+        ["auth"] => "registry logins",
+        ["system", "df"] => "disk usage",
+        ["session"] => "build sessions",
+        ["distribution", ..] => "registry distribution lookups",
+        _ => return None,
+    };
+    Some(what)
 }
 
 fn not_found() -> EngineError {
@@ -118,10 +156,18 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
                 ("wait", _, true) => Route::ContainerWait(id),
                 ("rename", _, true) => Route::ContainerRename(id),
                 ("attach", _, true) => Route::ContainerAttach(id),
-                _ => return Err(not_found()),
+                _ => {
+                    return unbuilt(&segments, method)
+                        .map(Route::Unbuilt)
+                        .ok_or_else(not_found);
+                }
             }
         }
-        _ => return Err(not_found()),
+        _ => {
+            return unbuilt(&segments, method)
+                .map(Route::Unbuilt)
+                .ok_or_else(not_found);
+        }
     };
     Ok(route)
 }
@@ -171,5 +217,13 @@ mod tests {
             Err("page not found".into())
         );
         assert_eq!(check(Method::GET, "/v1.47/swarm"), Ok(Route::SwarmOrPlugin));
+        assert_eq!(
+            check(Method::POST, "/v1.47/containers/abc/exec"),
+            Ok(Route::Unbuilt("exec"))
+        );
+        assert_eq!(
+            check(Method::GET, "/v1.47/volumes"),
+            Ok(Route::Unbuilt("volumes"))
+        );
     }
 }
