@@ -152,7 +152,7 @@ impl Repo {
         Ok(text(&run(with_index(write_tree), "write-tree")?))
     }
 
-    fn commit_tree(
+    pub(super) fn commit_tree(
         &self,
         tree: &str,
         parents: &[&str],
@@ -318,7 +318,7 @@ impl Repo {
 }
 
 /// A signature's time as git's internal date format: `@1700000000 +0100`.
-fn git_date(signature: &Signature) -> String {
+pub(super) fn git_date(signature: &Signature) -> String {
     let offset = signature.offset_minutes;
     let sign = if offset < 0 { '-' } else { '+' };
     let offset = offset.unsigned_abs();
