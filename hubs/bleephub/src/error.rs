@@ -43,6 +43,12 @@ pub enum GitHubError {
     /// 404: unknown routes, and resources the caller may not see (GitHub does not say which).
     #[error("Not Found")]
     NotFound,
+    /// 404 with GitHub's own message ("Branch not found", "This repository is empty.").
+    #[error("{0}")]
+    Missing(String),
+    /// 405 with GitHub's message ("Pull Request is not mergeable").
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 401 without credentials where they are needed.
     #[error("Requires authentication")]
     RequiresAuthentication,
@@ -88,7 +94,8 @@ impl From<simkit::store::StoreError> for GitHubError {
 impl GitHubError {
     pub fn status(&self) -> u16 {
         match self {
-            GitHubError::NotFound => 404,
+            GitHubError::NotFound | GitHubError::Missing(_) => 404,
+            GitHubError::MethodNotAllowed(_) => 405,
             GitHubError::RequiresAuthentication | GitHubError::BadCredentials => 401,
             GitHubError::Forbidden(_) | GitHubError::RateLimited(_) => 403,
             GitHubError::ProblemsParsingJson | GitHubError::BadRequest(_) => 400,
@@ -107,6 +114,8 @@ impl GitHubError {
             | GitHubError::ValidationFailed(_)
             | GitHubError::Forbidden(_)
             | GitHubError::Conflict(_)
+            | GitHubError::Missing(_)
+            | GitHubError::MethodNotAllowed(_)
             | GitHubError::Gone(_)
             | GitHubError::ProblemsParsingJson
             | GitHubError::BadRequest(_) => documentation_url,

@@ -10,6 +10,7 @@
 //! | `github.issues` | `repoID/number`, zero-padded | [`Issue`] |
 //! | `github.comments` | `repoID/commentID`, zero-padded | [`Comment`] |
 //! | `github.labels` | `repoID/name`, name lower-cased | [`Label`] |
+//! | `github.protections` | `repoID/branch` | [`BranchProtection`] |
 //! | `github.counters` | what is counted | the last ID given |
 //!
 //! Names are case-insensitive on GitHub, so keys are lower-cased and records keep the case
@@ -163,6 +164,24 @@ pub struct Label {
     pub default: bool,
 }
 
+/// A protected branch's rules, as `PUT .../branches/{branch}/protection` set them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchProtection {
+    pub repo_id: u64,
+    pub branch: String,
+    /// Status check contexts that must pass, and whether the branch must be up to date.
+    pub required_status_checks: Option<(bool, Vec<String>)>,
+    pub enforce_admins: bool,
+    /// Approving reviews a pull request needs, when reviews are required.
+    pub required_approving_review_count: Option<u64>,
+    pub dismiss_stale_reviews: bool,
+    pub require_code_owner_reviews: bool,
+    pub required_linear_history: bool,
+    pub allow_force_pushes: bool,
+    pub allow_deletions: bool,
+    pub required_conversation_resolution: bool,
+}
+
 /// The store's collections, opened once.
 pub struct State {
     pub store: Store,
@@ -174,6 +193,7 @@ pub struct State {
     pub issues: Arc<Collection<Issue>>,
     pub comments: Arc<Collection<Comment>>,
     pub labels: Arc<Collection<Label>>,
+    pub protections: Arc<Collection<BranchProtection>>,
     pub counters: Arc<Collection<u64>>,
 }
 
@@ -189,6 +209,7 @@ impl State {
             issues: store.collection("github.issues")?,
             comments: store.collection("github.comments")?,
             labels: store.collection("github.labels")?,
+            protections: store.collection("github.protections")?,
             counters: store.collection("github.counters")?,
             store,
         })
@@ -245,6 +266,10 @@ pub fn comment_key(repo_id: u64, id: u64) -> String {
 
 pub fn label_key(repo_id: u64, name: &str) -> String {
     format!("{repo_id:012}/{}", name.to_lowercase())
+}
+
+pub fn protection_key(repo_id: u64, branch: &str) -> String {
+    format!("{repo_id:012}/{branch}")
 }
 
 /// The prefix of every per-repository record of `repo_id`.

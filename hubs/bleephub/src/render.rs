@@ -5,6 +5,8 @@
 //! What this module must not do: read the store for anything but the accounts a record names,
 //! or decide access.
 
+pub mod git;
+
 use base64::Engine;
 use serde_json::{Value, json};
 

@@ -302,3 +302,373 @@ async fn graphql_answers_what_gh_asks_first() {
         "{value}"
     );
 }
+
+/// Calls `path` and checks the answer's status and its body against the operation's schema.
+async fn expect(
+    router: &axum::Router,
+    operation_id: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    status: u16,
+) -> Value {
+    let (got, _, value) = call(router, method, path, body).await;
+    assert_eq!(got, status, "{method} {path}: {value}");
+    if (200..300).contains(&status) && status != 204 {
+        conforms(operation_id, status, &value);
+    }
+    value
+}
+
+#[tokio::test]
+async fn git_data_and_contents_follow_githubs_schemas() {
+    let (_hub, router) = hub();
+    let r = "/repos/sockerless-admin/g";
+    expect(
+        &router,
+        "repos/create-for-authenticated-user",
+        "POST",
+        "/user/repos",
+        Some(json!({"name": "g", "auto_init": true})),
+        201,
+    )
+    .await;
+    let readme = expect(
+        &router,
+        "repos/get-content",
+        "GET",
+        &format!("{r}/contents/README.md"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(readme["content"], "IyBnCg==\n");
+    let created = expect(
+        &router,
+        "repos/create-or-update-file-contents",
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "add a", "content": "YQo="})),
+        201,
+    )
+    .await;
+    let blob = created["content"]["sha"].as_str().unwrap().to_string();
+    // An update must name the blob it replaces: missing is 422, stale is 409.
+    let (status, _, missing) = call(
+        &router,
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "m", "content": "Yg=="})),
+    )
+    .await;
+    assert_eq!(
+        (status, missing["message"].as_str().unwrap()),
+        (422, "Invalid request.\n\n\"sha\" wasn't supplied.")
+    );
+    let stale = "0123456789012345678901234567890123456789";
+    let (status, _, conflict) = call(
+        &router,
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "m", "content": "Yg==", "sha": stale})),
+    )
+    .await;
+    assert_eq!(
+        (status, conflict["message"].as_str().unwrap().to_string()),
+        (409, format!("docs/a.txt does not match {stale}"))
+    );
+    let updated = expect(
+        &router,
+        "repos/create-or-update-file-contents",
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "b", "content": "Ygo=", "sha": blob})),
+        200,
+    )
+    .await;
+    let head = updated["commit"]["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "repos/get-content",
+        "GET",
+        &format!("{r}/contents/docs"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/get-content",
+        "GET",
+        &format!("{r}/contents"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/get-readme",
+        "GET",
+        &format!("{r}/readme"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/list-commits",
+        "GET",
+        &format!("{r}/commits?path=docs/a.txt"),
+        None,
+        200,
+    )
+    .await;
+    let commit = expect(
+        &router,
+        "repos/get-commit",
+        "GET",
+        &format!("{r}/commits/{head}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(commit["files"][0]["patch"], "@@ -1 +1 @@\n-a\n+b");
+    assert_eq!(
+        commit["stats"],
+        json!({"total": 2, "additions": 1, "deletions": 1})
+    );
+    expect(
+        &router,
+        "repos/list-branches",
+        "GET",
+        &format!("{r}/branches"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/get-branch",
+        "GET",
+        &format!("{r}/branches/main"),
+        None,
+        200,
+    )
+    .await;
+    // Git Data: a blob, a tree over the head's, a commit, a branch pointed at it.
+    let blob = expect(
+        &router,
+        "git/create-blob",
+        "POST",
+        &format!("{r}/git/blobs"),
+        Some(json!({"content": "hello", "encoding": "utf-8"})),
+        201,
+    )
+    .await;
+    let blob_sha = blob["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/get-blob",
+        "GET",
+        &format!("{r}/git/blobs/{blob_sha}"),
+        None,
+        200,
+    )
+    .await;
+    let head_commit = expect(
+        &router,
+        "git/get-commit",
+        "GET",
+        &format!("{r}/git/commits/{head}"),
+        None,
+        200,
+    )
+    .await;
+    let base_tree = head_commit["tree"]["sha"].as_str().unwrap().to_string();
+    let tree = expect(&router, "git/create-tree", "POST", &format!("{r}/git/trees"), Some(json!({"base_tree": base_tree, "tree": [{"path": "x/hello.txt", "mode": "100644", "type": "blob", "sha": blob_sha}]})), 201).await;
+    let tree_sha = tree["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/get-tree",
+        "GET",
+        &format!("{r}/git/trees/{tree_sha}?recursive=1"),
+        None,
+        200,
+    )
+    .await;
+    let new_commit = expect(
+        &router,
+        "git/create-commit",
+        "POST",
+        &format!("{r}/git/commits"),
+        Some(json!({"message": "by the API", "tree": tree_sha, "parents": [head]})),
+        201,
+    )
+    .await;
+    let new_sha = new_commit["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/create-ref",
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/heads/feature/x", "sha": new_sha})),
+        201,
+    )
+    .await;
+    let (status, _, exists) = call(
+        &router,
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/heads/feature/x", "sha": new_sha})),
+    )
+    .await;
+    assert_eq!(
+        (status, exists["message"].as_str().unwrap()),
+        (422, "Reference already exists")
+    );
+    expect(
+        &router,
+        "git/get-ref",
+        "GET",
+        &format!("{r}/git/ref/heads/feature/x"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "git/list-matching-refs",
+        "GET",
+        &format!("{r}/git/matching-refs/heads/feat"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "git/list-matching-refs",
+        "GET",
+        &format!("{r}/git/refs"),
+        None,
+        200,
+    )
+    .await;
+    let compare = expect(
+        &router,
+        "repos/compare-commits",
+        "GET",
+        &format!("{r}/compare/main...feature/x"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (compare["status"].as_str(), compare["ahead_by"].as_u64()),
+        (Some("ahead"), Some(1))
+    );
+    // Moving main back is not a fast forward without force.
+    let first = commit["parents"][0]["sha"].as_str().unwrap().to_string();
+    let (status, _, refused) = call(
+        &router,
+        "PATCH",
+        &format!("{r}/git/refs/heads/main"),
+        Some(json!({"sha": first})),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["message"].as_str().unwrap()),
+        (422, "Update is not a fast forward")
+    );
+    expect(
+        &router,
+        "git/update-ref",
+        "PATCH",
+        &format!("{r}/git/refs/heads/main"),
+        Some(json!({"sha": first, "force": true})),
+        200,
+    )
+    .await;
+    let tag = expect(
+        &router,
+        "git/create-tag",
+        "POST",
+        &format!("{r}/git/tags"),
+        Some(json!({"tag": "v1", "message": "one", "object": new_sha, "type": "commit"})),
+        201,
+    )
+    .await;
+    let tag_sha = tag["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/get-tag",
+        "GET",
+        &format!("{r}/git/tags/{tag_sha}"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "git/create-ref",
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/tags/v1", "sha": tag_sha})),
+        201,
+    )
+    .await;
+    let tags = expect(
+        &router,
+        "repos/list-tags",
+        "GET",
+        &format!("{r}/tags"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(tags[0]["commit"]["sha"], new_sha.as_str());
+    expect(&router, "repos/update-branch-protection", "PUT", &format!("{r}/branches/main/protection"), Some(json!({"required_status_checks": null, "enforce_admins": true, "required_pull_request_reviews": null, "restrictions": null})), 200).await;
+    expect(
+        &router,
+        "repos/get-branch-protection",
+        "GET",
+        &format!("{r}/branches/main/protection"),
+        None,
+        200,
+    )
+    .await;
+    let (status, _, protected) =
+        call(&router, "DELETE", &format!("{r}/git/refs/heads/main"), None).await;
+    assert_eq!(
+        (status, protected["message"].as_str().unwrap()),
+        (422, "Cannot delete this protected branch.")
+    );
+    expect(
+        &router,
+        "git/delete-ref",
+        "DELETE",
+        &format!("{r}/git/refs/heads/feature/x"),
+        None,
+        204,
+    )
+    .await;
+    let deleted = expect(
+        &router,
+        "repos/delete-file",
+        "DELETE",
+        &format!("{r}/contents/README.md"),
+        Some(json!({"message": "rm", "sha": readme["sha"]})),
+        200,
+    )
+    .await;
+    assert!(deleted["content"].is_null());
+    // Hostile paths and refs are data: never found, never a file outside the repository.
+    for path in [
+        "contents/../../etc/passwd",
+        "contents/.git/config",
+        "git/ref/heads/..",
+        "commits/--all",
+    ] {
+        let (status, _, _) = call(&router, "GET", &format!("{r}/{path}"), None).await;
+        assert!(matches!(status, 404 | 422), "{path}: {status}");
+    }
+}

@@ -80,8 +80,8 @@ pub struct LogFilter {
     pub rev: String,
     /// Only commits that touch this path.
     pub path: Option<String>,
-    /// Only commits whose author's name or email contains this text.
-    pub author: Option<String>,
+    /// Only commits whose author's name or email contains one of these texts.
+    pub authors: Vec<String>,
     /// Only commits committed at or after this time (Unix seconds).
     pub since: Option<i64>,
     /// Only commits committed at or before this time (Unix seconds).
@@ -390,11 +390,12 @@ impl Repo {
             .ok_or_else(|| GitError::UnknownRevision(filter.rev.clone()))?;
         let mut list = self.git();
         list.arg("rev-list");
-        if let Some(author) = &filter.author {
-            // A fixed string, never a pattern: the value is the caller's.
-            list.arg("--fixed-strings")
-                .arg("--regexp-ignore-case")
-                .arg(format!("--author={author}"));
+        if !filter.authors.is_empty() {
+            // Fixed strings, never patterns: the values are the caller's.
+            list.arg("--fixed-strings").arg("--regexp-ignore-case");
+            for author in &filter.authors {
+                list.arg(format!("--author={author}"));
+            }
         }
         if let Some(since) = filter.since {
             list.arg(format!("--max-age={since}"));

@@ -392,7 +392,7 @@ fn objects_are_written_and_read_by_id() {
     };
     assert_eq!(repo.log_filtered(&before, 0, 10).unwrap()[0].sha, first.sha);
     let by = LogFilter {
-        author: Some("MONA@example".into()),
+        authors: vec!["nobody".into(), "MONA@example".into()],
         ..all
     };
     assert_eq!(repo.count_filtered(&by).unwrap(), 2);
