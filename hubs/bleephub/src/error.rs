@@ -12,6 +12,8 @@ pub const DOCS: &str = "https://docs.github.com/rest";
 pub struct FieldError {
     pub resource: String,
     pub code: String,
+    /// Absent from some of GitHub's `custom` errors ("No commits between main and topic").
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -24,6 +26,16 @@ impl FieldError {
             code: code.into(),
             field: field.into(),
             message: None,
+        }
+    }
+
+    /// A `custom` error naming no field, as GitHub words some of them.
+    pub fn unfielded(resource: &str, message: &str) -> Self {
+        Self {
+            resource: resource.into(),
+            code: "custom".into(),
+            field: String::new(),
+            message: Some(message.into()),
         }
     }
 
@@ -73,6 +85,10 @@ pub enum GitHubError {
     /// 422 `Validation Failed` with its `errors[]`.
     #[error("Validation Failed")]
     ValidationFailed(Vec<FieldError>),
+    /// 422 whose `errors[]` are plain sentences, as GitHub answers for reviews ("Unprocessable
+    /// Entity", ["Can not approve your own pull request"]).
+    #[error("{0}")]
+    Unprocessable(String, Vec<String>),
     /// 410 for a feature switched off ("Issues are disabled for this repo").
     #[error("{0}")]
     Gone(String),
@@ -99,7 +115,9 @@ impl GitHubError {
             GitHubError::RequiresAuthentication | GitHubError::BadCredentials => 401,
             GitHubError::Forbidden(_) | GitHubError::RateLimited(_) => 403,
             GitHubError::ProblemsParsingJson | GitHubError::BadRequest(_) => 400,
-            GitHubError::InvalidRequest(_) | GitHubError::ValidationFailed(_) => 422,
+            GitHubError::InvalidRequest(_)
+            | GitHubError::ValidationFailed(_)
+            | GitHubError::Unprocessable(..) => 422,
             GitHubError::Conflict(_) => 409,
             GitHubError::Gone(_) => 410,
             GitHubError::Internal => 500,
@@ -112,6 +130,7 @@ impl GitHubError {
         let docs = match self {
             GitHubError::InvalidRequest(_)
             | GitHubError::ValidationFailed(_)
+            | GitHubError::Unprocessable(..)
             | GitHubError::Forbidden(_)
             | GitHubError::Conflict(_)
             | GitHubError::Missing(_)
@@ -126,6 +145,9 @@ impl GitHubError {
         };
         let mut body = serde_json::json!({ "message": self.to_string() });
         if let GitHubError::ValidationFailed(errors) = self {
+            body["errors"] = serde_json::to_value(errors).unwrap_or_default();
+        }
+        if let GitHubError::Unprocessable(_, errors) = self {
             body["errors"] = serde_json::to_value(errors).unwrap_or_default();
         }
         body["documentation_url"] = docs.into();

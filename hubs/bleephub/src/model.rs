@@ -10,6 +10,8 @@
 //! | `github.issues` | `repoID/number`, zero-padded | [`Issue`] |
 //! | `github.comments` | `repoID/commentID`, zero-padded | [`Comment`] |
 //! | `github.labels` | `repoID/name`, name lower-cased | [`Label`] |
+//! | `github.pulls` | `repoID/number`, zero-padded | [`Pull`] |
+//! | `github.reviews` | `repoID/reviewID`, zero-padded | [`Review`] |
 //! | `github.protections` | `repoID/branch` | [`BranchProtection`] |
 //! | `github.counters` | what is counted | the last ID given |
 //!
@@ -141,6 +143,44 @@ pub struct Issue {
     pub updated_at: i64,
     pub closed_at: Option<i64>,
     pub closed_by: Option<String>,
+    /// Whether this number is a pull request (its [`Pull`] holds the rest).
+    #[serde(default)]
+    pub pull_request: bool,
+}
+
+/// What a pull request adds to its issue (title, body, state, labels and assignees live there,
+/// as on GitHub, where every pull request is an issue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pull {
+    /// The pull request's own ID (not its issue's).
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub head_ref: String,
+    /// The head's commit when last seen (kept after the branch is deleted).
+    pub head_sha: String,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub draft: bool,
+    pub maintainer_can_modify: bool,
+    pub merged_at: Option<i64>,
+    pub merged_by: Option<String>,
+    pub merge_commit_sha: Option<String>,
+    pub requested_reviewers: Vec<String>,
+}
+
+/// A pull request review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub user: String,
+    pub body: String,
+    /// `PENDING`, `COMMENTED`, `APPROVED`, `CHANGES_REQUESTED` or `DISMISSED`.
+    pub state: String,
+    pub commit_id: String,
+    pub submitted_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,6 +234,8 @@ pub struct State {
     pub comments: Arc<Collection<Comment>>,
     pub labels: Arc<Collection<Label>>,
     pub protections: Arc<Collection<BranchProtection>>,
+    pub pulls: Arc<Collection<Pull>>,
+    pub reviews: Arc<Collection<Review>>,
     pub counters: Arc<Collection<u64>>,
 }
 
@@ -210,6 +252,8 @@ impl State {
             comments: store.collection("github.comments")?,
             labels: store.collection("github.labels")?,
             protections: store.collection("github.protections")?,
+            pulls: store.collection("github.pulls")?,
+            reviews: store.collection("github.reviews")?,
             counters: store.collection("github.counters")?,
             store,
         })

@@ -34,6 +34,7 @@ use crate::render::{self, Urls};
 use crate::services::{Ctx, issues, labels, orgs, repos, users};
 use crate::spec::{self, Matched, Op};
 
+mod pulls;
 mod repo_git;
 
 pub fn router(hub: Arc<Hub>) -> Router {
@@ -736,6 +737,21 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::GitCreateCommit
         | Op::GitGetTag
         | Op::GitCreateTag => repo_git::dispatch(ctx, call)?,
+        Op::PullsList
+        | Op::PullsCreate
+        | Op::PullsGet
+        | Op::PullsUpdate
+        | Op::PullsListCommits
+        | Op::PullsListFiles
+        | Op::PullsCheckIfMerged
+        | Op::PullsMerge
+        | Op::PullsListReviews
+        | Op::PullsCreateReview
+        | Op::PullsGetReview
+        | Op::PullsSubmitReview
+        | Op::PullsListRequestedReviewers
+        | Op::PullsRequestReviewers
+        | Op::PullsRemoveRequestedReviewers => pulls::dispatch(ctx, call)?,
     })
 }
 

@@ -127,7 +127,8 @@ fn match_parts(
             .map(|segment| decode(segment))
             .collect::<Vec<_>>()
             .join("/");
-        if taken > 0 && value.split('/').any(str::is_empty) {
+        // `a//b` names nothing; an encoded slash (`heads%2F`) is the client's own.
+        if segments[..taken].iter().any(|segment| segment.is_empty()) {
             continue;
         }
         let mut attempt = params.clone();
@@ -432,6 +433,13 @@ mod tests {
                 "a/b",
             ),
             ("GET", "/repos/o/r/git/refs", Op::GitListRefs, "owner", "o"),
+            (
+                "GET",
+                "/repos/o/r/git/matching-refs/heads%2F",
+                Op::GitListMatchingRefs,
+                "ref",
+                "heads/",
+            ),
         ];
         for (method, path, op, name, value) in greedy {
             let matched = route(method, path).unwrap_or_else(|| panic!("{path}"));

@@ -672,3 +672,248 @@ async fn git_data_and_contents_follow_githubs_schemas() {
         assert!(matches!(status, 404 | 422), "{path}: {status}");
     }
 }
+
+#[tokio::test]
+async fn pull_requests_follow_githubs_schemas_and_merge_for_real() {
+    let (_hub, router) = hub();
+    let r = "/repos/sockerless-admin/p";
+    expect(
+        &router,
+        "repos/create-for-authenticated-user",
+        "POST",
+        "/user/repos",
+        Some(json!({"name": "p", "auto_init": true})),
+        201,
+    )
+    .await;
+    expect(
+        &router,
+        "issues/create",
+        "POST",
+        &format!("{r}/issues"),
+        Some(json!({"title": "an issue first"})),
+        201,
+    )
+    .await;
+    let main = expect(
+        &router,
+        "git/get-ref",
+        "GET",
+        &format!("{r}/git/ref/heads/main"),
+        None,
+        200,
+    )
+    .await;
+    let main_sha = main["object"]["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/create-ref",
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/heads/topic", "sha": main_sha})),
+        201,
+    )
+    .await;
+    // No commits between the branches yet: GitHub's 422.
+    let (status, _, none) = call(
+        &router,
+        "POST",
+        &format!("{r}/pulls"),
+        Some(json!({"title": "t", "head": "topic", "base": "main"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        none["errors"],
+        json!([{"resource": "PullRequest", "code": "custom", "message": "No commits between main and topic"}])
+    );
+    expect(
+        &router,
+        "repos/create-or-update-file-contents",
+        "PUT",
+        &format!("{r}/contents/f.txt"),
+        Some(json!({"message": "f", "content": "Zgo=", "branch": "topic"})),
+        201,
+    )
+    .await;
+    let pull = expect(&router, "pulls/create", "POST", &format!("{r}/pulls"), Some(json!({"title": "Add f", "head": "sockerless-admin:topic", "base": "main", "body": "b"})), 201).await;
+    // Issues and pull requests share numbers; the pull request is an issue too.
+    assert_eq!(pull["number"], 2);
+    assert_eq!(
+        (
+            pull["mergeable"].as_bool(),
+            pull["commits"].as_u64(),
+            pull["changed_files"].as_u64()
+        ),
+        (Some(true), Some(1), Some(1))
+    );
+    let as_issue = expect(
+        &router,
+        "issues/get",
+        "GET",
+        &format!("{r}/issues/2"),
+        None,
+        200,
+    )
+    .await;
+    assert!(
+        as_issue["pull_request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/pulls/2")
+    );
+    let (status, _, again) = call(
+        &router,
+        "POST",
+        &format!("{r}/pulls"),
+        Some(json!({"title": "t", "head": "topic", "base": "main"})),
+    )
+    .await;
+    assert_eq!(
+        (status, again["errors"][0]["message"].as_str().unwrap()),
+        (
+            422,
+            "A pull request already exists for sockerless-admin:topic."
+        )
+    );
+    expect(
+        &router,
+        "pulls/list",
+        "GET",
+        &format!("{r}/pulls?head=sockerless-admin:topic"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/get",
+        "GET",
+        &format!("{r}/pulls/2"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/update",
+        "PATCH",
+        &format!("{r}/pulls/2"),
+        Some(json!({"title": "Add f!"})),
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/list-commits",
+        "GET",
+        &format!("{r}/pulls/2/commits"),
+        None,
+        200,
+    )
+    .await;
+    let files = expect(
+        &router,
+        "pulls/list-files",
+        "GET",
+        &format!("{r}/pulls/2/files"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(files[0]["filename"], "f.txt");
+    expect(
+        &router,
+        "pulls/create-review",
+        "POST",
+        &format!("{r}/pulls/2/reviews"),
+        Some(json!({"body": "looks fine", "event": "COMMENT"})),
+        200,
+    )
+    .await;
+    let (status, _, own) = call(
+        &router,
+        "POST",
+        &format!("{r}/pulls/2/reviews"),
+        Some(json!({"event": "APPROVE"})),
+    )
+    .await;
+    assert_eq!(
+        (status, own["errors"][0].as_str().unwrap()),
+        (422, "Can not approve your own pull request")
+    );
+    expect(
+        &router,
+        "pulls/list-reviews",
+        "GET",
+        &format!("{r}/pulls/2/reviews"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/list-requested-reviewers",
+        "GET",
+        &format!("{r}/pulls/2/requested_reviewers"),
+        None,
+        200,
+    )
+    .await;
+    let (status, _, _) = call(&router, "GET", &format!("{r}/pulls/2/merge"), None).await;
+    assert_eq!(status, 404);
+    let (status, _, stale) = call(
+        &router,
+        "PUT",
+        &format!("{r}/pulls/2/merge"),
+        Some(json!({"sha": main_sha})),
+    )
+    .await;
+    assert_eq!(
+        (status, stale["message"].as_str().unwrap()),
+        (
+            409,
+            "Head branch was modified. Review and try the merge again."
+        )
+    );
+    let merged = expect(
+        &router,
+        "pulls/merge",
+        "PUT",
+        &format!("{r}/pulls/2/merge"),
+        Some(json!({"merge_method": "merge"})),
+        200,
+    )
+    .await;
+    let commit = expect(
+        &router,
+        "repos/get-commit",
+        "GET",
+        &format!("{r}/commits/main"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(commit["sha"], merged["sha"]);
+    assert_eq!(commit["parents"].as_array().unwrap().len(), 2);
+    let (status, _, _) = call(&router, "GET", &format!("{r}/pulls/2/merge"), None).await;
+    assert_eq!(status, 204);
+    let (status, _, again) = call(&router, "PUT", &format!("{r}/pulls/2/merge"), None).await;
+    assert_eq!(
+        (status, again["message"].as_str().unwrap()),
+        (405, "Pull Request is not mergeable")
+    );
+    let after = expect(
+        &router,
+        "pulls/get",
+        "GET",
+        &format!("{r}/pulls/2"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (after["merged"].as_bool(), after["state"].as_str()),
+        (Some(true), Some("closed"))
+    );
+}

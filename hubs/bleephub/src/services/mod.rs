@@ -14,6 +14,7 @@ pub mod gitdata;
 pub mod issues;
 pub mod labels;
 pub mod orgs;
+pub mod pulls;
 pub mod repos;
 pub mod users;
 

@@ -254,6 +254,41 @@ impl Repo {
             .ok_or(GitError::UnknownRevision(sha))
     }
 
+    /// The tree merging `ours` and `theirs` would give (from `merge_base` when given, else
+    /// from their merge base), or `None` when the changes conflict. Nothing is moved; a
+    /// rebase replays a commit with `merge_base` set to its parent.
+    pub fn merge_tree(
+        &self,
+        ours: &str,
+        theirs: &str,
+        merge_base: Option<&str>,
+    ) -> Result<Option<String>, GitError> {
+        check_revision(ours)?;
+        check_revision(theirs)?;
+        let mut merge = self.git();
+        merge.args(["merge-tree", "--write-tree", "--no-messages"]);
+        if let Some(base) = merge_base {
+            check_revision(base)?;
+            merge.arg(format!("--merge-base={base}"));
+        }
+        merge.args([ours, theirs]);
+        let output = merge.output()?;
+        let tree = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        match output.status.code() {
+            Some(0) if is_object_id(&tree) => Ok(Some(tree)),
+            // git's exit status 1 means "conflicts"; anything else is a failure.
+            Some(1) => Ok(None),
+            _ => Err(GitError::Command {
+                command: "merge-tree".to_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            }),
+        }
+    }
+
     /// The annotated tag object `sha`, or `None` when it is not one.
     pub fn read_tag(&self, sha: &str) -> Result<Option<TagObject>, GitError> {
         if self.object_kind(sha)?.map(|(kind, _)| kind) != Some(ObjectKind::Tag) {

@@ -391,6 +391,15 @@ fn objects_are_written_and_read_by_id() {
         ..all.clone()
     };
     assert_eq!(repo.log_filtered(&before, 0, 10).unwrap()[0].sha, first.sha);
+    // A clean merge gives a tree; the same file changed two ways gives none.
+    assert!(
+        repo.merge_tree(&first.sha, &commit.sha, None)
+            .unwrap()
+            .is_some()
+    );
+    let left = write(&repo, "left", &[("c.txt", Some("left\n"))], 1_700_000_400);
+    let right = write(&repo, "right", &[("c.txt", Some("right\n"))], 1_700_000_500);
+    assert_eq!(repo.merge_tree(&left.sha, &right.sha, None).unwrap(), None);
     let by = LogFilter {
         authors: vec!["nobody".into(), "MONA@example".into()],
         ..all
