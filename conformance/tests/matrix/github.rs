@@ -389,9 +389,14 @@ fn github_git_http() {
 
 /// Runs a PyGithub scenario from `clients/github` against `server`; its stdout.
 fn scenario(server: &Sockerless, name: &str) -> String {
+    scenario_with(server, name, &[])
+}
+
+fn scenario_with(server: &Sockerless, name: &str, env: &[(&str, &str)]) -> String {
     let script = conformance::clients_dir().join("github").join(name);
     let output = Command::new(py())
         .arg(&script)
+        .envs(env.iter().copied())
         .env("BLEEPHUB_URL", server.url("github"))
         .env("BLEEPHUB_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -484,4 +489,140 @@ fn github_git_data_pygithub_and_git() {
         ],
     );
     assert_eq!(listed.trim(), pushed.trim());
+}
+
+#[test]
+fn github_pull_requests_git_and_pygithub() {
+    let _cell = Cell::new(
+        "forge-sdk",
+        "github",
+        "pull-requests",
+        "git + PyGithub + gh",
+    );
+    let server = start(&[]);
+    let token = user_with_token(&server, "maint", &["repo"]);
+    let gh = gh();
+    let gh_sandbox = gh_sandbox(&server, &token);
+    ok(
+        &gh_sandbox,
+        &gh,
+        &[
+            "api",
+            "-X",
+            "POST",
+            "user/repos",
+            "-f",
+            "name=proj",
+            "-F",
+            "auto_init=true",
+        ],
+    );
+    // Two branches pushed with git: "feature" (two commits) and "other", which adds the same
+    // file differently (it will conflict once "feature" is merged).
+    let sandbox = Sandbox::new();
+    let git = clients::find("git");
+    let work = sandbox.path().join("work");
+    let work_arg = work.to_str().expect("UTF-8 path");
+    let remote = format!(
+        "{}/maint/proj.git",
+        server
+            .url("github")
+            .replacen("http://", &format!("http://x-access-token:{token}@"), 1)
+    );
+    ok(&sandbox, &git, &["clone", "-q", &remote, work_arg]);
+    let commit = |branch: &str, file: &str, text: &str, message: &str| {
+        std::fs::write(work.join(file), text).expect("write");
+        ok(&sandbox, &git, &["-C", work_arg, "add", file]);
+        ok(
+            &sandbox,
+            &git,
+            &[
+                "-C",
+                work_arg,
+                "-c",
+                "user.name=M",
+                "-c",
+                "user.email=m@example.com",
+                "commit",
+                "-qm",
+                message,
+            ],
+        );
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "push", "-q", "origin", branch],
+        );
+    };
+    ok(
+        &sandbox,
+        &git,
+        &["-C", work_arg, "checkout", "-q", "-b", "feature"],
+    );
+    commit("feature", "feature.txt", "feature\n", "feature");
+    commit("feature", "more.txt", "more\n", "more");
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "checkout",
+            "-q",
+            "-b",
+            "other",
+            "origin/main",
+        ],
+    );
+    commit("other", "feature.txt", "other\n", "other");
+
+    let merged = scenario_with(&server, "pulls.py", &[("OWNER_TOKEN", &token)]);
+    let merged = merged.trim();
+    // The squash merge is a real commit on main that git fetches, with the feature's files.
+    ok(&sandbox, &git, &["-C", work_arg, "fetch", "-q", "origin"]);
+    assert_eq!(
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "rev-parse", "origin/main"]
+        )
+        .trim(),
+        merged
+    );
+    assert_eq!(
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "show", "origin/main:more.txt"]
+        ),
+        "more\n"
+    );
+    // refs/pull/N/head is fetchable, as gh pr checkout fetches it.
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "fetch",
+            "-q",
+            "origin",
+            "refs/pull/3/head:pr3",
+        ],
+    );
+    assert_eq!(
+        ok(&sandbox, &git, &["-C", work_arg, "show", "pr3:feature.txt"]),
+        "other\n"
+    );
+    let state = ok(
+        &gh_sandbox,
+        &gh,
+        &[
+            "api",
+            "repos/maint/proj/pulls/2",
+            "--jq",
+            "[.merged, .merge_commit_sha] | @tsv",
+        ],
+    );
+    assert_eq!(state.trim(), format!("true\t{merged}"));
 }

@@ -211,11 +211,20 @@ pub fn validate_request(operation_id: &str, body: &Value) -> Result<(), String> 
             }
         }
     }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     if let Some(properties) = schema["properties"].as_object() {
         for (name, value) in object {
             let Some(property) = properties.get(name) else {
                 continue;
             };
+            // An optional member sent as null is taken as absent: clients send nulls for what
+            // they leave unset (PyGithub's branch protection does), and GitHub accepts them.
+            if value.is_null() && !required.contains(&name.as_str()) {
+                continue;
+            }
             if let Err(expected) = type_fits(resolve(property), value) {
                 return Err(format!(
                     "Invalid request.\n\nFor 'properties/{name}', {} is not {expected}.",
@@ -453,6 +462,7 @@ mod tests {
     fn request_bodies_get_githubs_messages() {
         let cases = [
             (serde_json::json!({"name": "x"}), Ok(())),
+            (serde_json::json!({"name": "x", "private": null}), Ok(())),
             (
                 serde_json::json!({}),
                 Err("Invalid request.\n\n\"name\" wasn't supplied.".to_string()),
