@@ -245,13 +245,16 @@ pub fn list_tags(
     Ok((repo, tags))
 }
 
-/// `(name, head SHA, protected)` of every branch, by name.
+/// A branch as listings show it: `(name, head SHA, protected)`.
+pub type BranchHead = (String, String, bool);
+
+/// Every branch, by name.
 pub fn list_branches(
     ctx: &Ctx<'_>,
     owner: &str,
     name: &str,
     protected: Option<bool>,
-) -> Result<(Repo, Vec<(String, String, bool)>), GitHubError> {
+) -> Result<(Repo, Vec<BranchHead>), GitHubError> {
     let repo = ctx.readable_repo(owner, name)?;
     let git = open(ctx, &repo)?;
     let branches = git

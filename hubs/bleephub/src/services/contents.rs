@@ -221,7 +221,9 @@ fn write(
     let branch_ref = format!("refs/heads/{branch}");
     let head = git.resolve(&branch_ref).map_err(internal)?;
     let empty = git.is_empty().map_err(internal)?;
-    if head.is_none() && !(empty && !deleting) {
+    // Only the first file of an empty repository may name a branch that does not exist yet.
+    let first_file = empty && !deleting;
+    if head.is_none() && !first_file {
         if deleting && empty {
             return Err(GitHubError::NotFound);
         }

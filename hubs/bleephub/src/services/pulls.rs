@@ -307,12 +307,10 @@ fn comparison(
     pull: &Pull,
 ) -> Result<(simkit::git::Repo, Comparison), GitHubError> {
     let git = open(ctx, repo)?;
-    // A merged pull request compares what it merged: its base before the merge.
-    let base = match (&pull.merged_at, &pull.merge_commit_sha) {
-        (Some(_), _) => pull.base_sha.clone(),
-        _ => pull.base_sha.clone(),
-    };
-    let comparison = git.compare(&base, &pull.head_sha).map_err(internal)?;
+    // A merged pull request keeps the base it was merged into, so it still shows what it merged.
+    let comparison = git
+        .compare(&pull.base_sha, &pull.head_sha)
+        .map_err(internal)?;
     Ok((git, comparison))
 }
 
@@ -375,10 +373,8 @@ pub fn list(
         .filter(|v| filters.base.as_ref().is_none_or(|b| v.pull.base_ref == *b))
         .collect();
     let sort = filters.sort.as_deref().unwrap_or("created");
-    let ascending = filters
-        .direction
-        .as_deref()
-        .map_or(sort == "created" && false, |d| d == "asc");
+    // GitHub lists newest first unless asked otherwise.
+    let ascending = filters.direction.as_deref() == Some("asc");
     views.sort_by(|a, b| {
         let order = match sort {
             "updated" => a.issue.updated_at.cmp(&b.issue.updated_at),

@@ -249,7 +249,7 @@ impl Repo {
             check_revision(parent)?;
         }
         let sha = self.commit_tree(tree, parents, message, author, committer)?;
-        self.read_commits(&[sha.clone()])?
+        self.read_commits(std::slice::from_ref(&sha))?
             .pop()
             .ok_or(GitError::UnknownRevision(sha))
     }

@@ -382,9 +382,9 @@ fn objects_are_written_and_read_by_id() {
         repo.log_filtered(&touching, 0, 10)
             .unwrap()
             .iter()
-            .map(|c| c.sha.clone())
+            .map(|c| c.sha.as_str())
             .collect::<Vec<_>>(),
-        [commit.sha.clone()]
+        [commit.sha.as_str()]
     );
     let before = LogFilter {
         until: Some(1_700_000_150),
