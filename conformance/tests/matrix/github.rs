@@ -386,3 +386,243 @@ fn github_git_http() {
         "hello from git\n"
     );
 }
+
+/// Runs a PyGithub scenario from `clients/github` against `server`; its stdout.
+fn scenario(server: &Sockerless, name: &str) -> String {
+    scenario_with(server, name, &[])
+}
+
+fn scenario_with(server: &Sockerless, name: &str, env: &[(&str, &str)]) -> String {
+    let script = conformance::clients_dir().join("github").join(name);
+    let output = Command::new(py())
+        .arg(&script)
+        .envs(env.iter().copied())
+        .env("BLEEPHUB_URL", server.url("github"))
+        .env("BLEEPHUB_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python");
+    assert_success(name, &output);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn github_git_data_pygithub_and_git() {
+    let _cell = Cell::new("forge-sdk", "github", "git-data", "PyGithub + git + gh");
+    let server = start(&[]);
+    let printed = scenario(&server, "gitdata.py");
+    let mut lines = printed.lines();
+    let head = lines.next().expect("head sha").to_string();
+    let remote = lines.next().expect("clone URL").to_string();
+    // What the API wrote is what git fetches: the head commit and the bytes of its files.
+    let sandbox = Sandbox::new();
+    let git = clients::find("git");
+    let clone = sandbox.path().join("clone");
+    let clone_arg = clone.to_str().expect("UTF-8 path");
+    ok(&sandbox, &git, &["clone", "-q", &remote, clone_arg]);
+    assert_eq!(
+        ok(&sandbox, &git, &["-C", clone_arg, "rev-parse", "HEAD"]).trim(),
+        head
+    );
+    assert_eq!(
+        std::fs::read(clone.join("bin/blob.dat")).expect("read"),
+        b"v2\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(clone.join("deep/down/file.txt")).expect("read"),
+        "made by git data\n"
+    );
+    assert_eq!(
+        ok(&sandbox, &git, &["-C", clone_arg, "cat-file", "-t", "v1.0"]).trim(),
+        "tag"
+    );
+    // A push is what the API then shows: contents at the new head, and a commit listing.
+    std::fs::write(clone.join("pushed.txt"), "from git\n").expect("write");
+    ok(&sandbox, &git, &["-C", clone_arg, "add", "pushed.txt"]);
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            clone_arg,
+            "-c",
+            "user.name=Dev",
+            "-c",
+            "user.email=dev@example.com",
+            "commit",
+            "-qm",
+            "pushed by git",
+        ],
+    );
+    ok(
+        &sandbox,
+        &git,
+        &["-C", clone_arg, "push", "-q", "origin", "main"],
+    );
+    let pushed = ok(&sandbox, &git, &["-C", clone_arg, "rev-parse", "HEAD"]);
+    let token = remote
+        .split_once("x-access-token:")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .map(|(token, _)| token.to_string())
+        .expect("token in the clone URL");
+    let gh = gh();
+    let gh_sandbox = gh_sandbox(&server, &token);
+    let content = ok(
+        &gh_sandbox,
+        &gh,
+        &[
+            "api",
+            "repos/dev/data/contents/pushed.txt",
+            "--jq",
+            ".content",
+        ],
+    );
+    assert_eq!(content.trim(), "ZnJvbSBnaXQK");
+    let listed = ok(
+        &gh_sandbox,
+        &gh,
+        &[
+            "api",
+            "repos/dev/data/commits?per_page=1",
+            "--jq",
+            ".[0].sha",
+        ],
+    );
+    assert_eq!(listed.trim(), pushed.trim());
+}
+
+#[test]
+fn github_pull_requests_git_and_pygithub() {
+    let _cell = Cell::new(
+        "forge-sdk",
+        "github",
+        "pull-requests",
+        "git + PyGithub + gh",
+    );
+    let server = start(&[]);
+    let token = user_with_token(&server, "maint", &["repo"]);
+    let gh = gh();
+    let gh_sandbox = gh_sandbox(&server, &token);
+    ok(
+        &gh_sandbox,
+        &gh,
+        &[
+            "api",
+            "-X",
+            "POST",
+            "user/repos",
+            "-f",
+            "name=proj",
+            "-F",
+            "auto_init=true",
+        ],
+    );
+    // Two branches pushed with git: "feature" (two commits) and "other", which adds the same
+    // file differently (it will conflict once "feature" is merged).
+    let sandbox = Sandbox::new();
+    let git = clients::find("git");
+    let work = sandbox.path().join("work");
+    let work_arg = work.to_str().expect("UTF-8 path");
+    let remote = format!(
+        "{}/maint/proj.git",
+        server
+            .url("github")
+            .replacen("http://", &format!("http://x-access-token:{token}@"), 1)
+    );
+    ok(&sandbox, &git, &["clone", "-q", &remote, work_arg]);
+    let commit = |branch: &str, file: &str, text: &str, message: &str| {
+        std::fs::write(work.join(file), text).expect("write");
+        ok(&sandbox, &git, &["-C", work_arg, "add", file]);
+        ok(
+            &sandbox,
+            &git,
+            &[
+                "-C",
+                work_arg,
+                "-c",
+                "user.name=M",
+                "-c",
+                "user.email=m@example.com",
+                "commit",
+                "-qm",
+                message,
+            ],
+        );
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "push", "-q", "origin", branch],
+        );
+    };
+    ok(
+        &sandbox,
+        &git,
+        &["-C", work_arg, "checkout", "-q", "-b", "feature"],
+    );
+    commit("feature", "feature.txt", "feature\n", "feature");
+    commit("feature", "more.txt", "more\n", "more");
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "checkout",
+            "-q",
+            "-b",
+            "other",
+            "origin/main",
+        ],
+    );
+    commit("other", "feature.txt", "other\n", "other");
+
+    let merged = scenario_with(&server, "pulls.py", &[("OWNER_TOKEN", &token)]);
+    let merged = merged.trim();
+    // The squash merge is a real commit on main that git fetches, with the feature's files.
+    ok(&sandbox, &git, &["-C", work_arg, "fetch", "-q", "origin"]);
+    assert_eq!(
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "rev-parse", "origin/main"]
+        )
+        .trim(),
+        merged
+    );
+    assert_eq!(
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "show", "origin/main:more.txt"]
+        ),
+        "more\n"
+    );
+    // refs/pull/N/head is fetchable, as gh pr checkout fetches it.
+    ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "fetch",
+            "-q",
+            "origin",
+            "refs/pull/3/head:pr3",
+        ],
+    );
+    assert_eq!(
+        ok(&sandbox, &git, &["-C", work_arg, "show", "pr3:feature.txt"]),
+        "other\n"
+    );
+    let state = ok(
+        &gh_sandbox,
+        &gh,
+        &[
+            "api",
+            "repos/maint/proj/pulls/2",
+            "--jq",
+            "[.merged, .merge_commit_sha] | @tsv",
+        ],
+    );
+    assert_eq!(state.trim(), format!("true\t{merged}"));
+}

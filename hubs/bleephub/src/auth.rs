@@ -37,6 +37,18 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The account itself, with nothing withheld by scopes: for asking what an account may do
+    /// (whether a requested reviewer can see a repository), never for authenticating.
+    pub fn for_account(account: Account) -> Option<Self> {
+        let token = Token {
+            login: account.login.clone(),
+            kind: TokenKind::FineGrained,
+            scopes: Vec::new(),
+            created_at: account.created_at,
+        };
+        Some(Self { account, token })
+    }
+
     pub fn login(&self) -> &str {
         &self.account.login
     }

@@ -12,6 +12,8 @@ pub const DOCS: &str = "https://docs.github.com/rest";
 pub struct FieldError {
     pub resource: String,
     pub code: String,
+    /// Absent from some of GitHub's `custom` errors ("No commits between main and topic").
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -24,6 +26,16 @@ impl FieldError {
             code: code.into(),
             field: field.into(),
             message: None,
+        }
+    }
+
+    /// A `custom` error naming no field, as GitHub words some of them.
+    pub fn unfielded(resource: &str, message: &str) -> Self {
+        Self {
+            resource: resource.into(),
+            code: "custom".into(),
+            field: String::new(),
+            message: Some(message.into()),
         }
     }
 
@@ -43,6 +55,12 @@ pub enum GitHubError {
     /// 404: unknown routes, and resources the caller may not see (GitHub does not say which).
     #[error("Not Found")]
     NotFound,
+    /// 404 with GitHub's own message ("Branch not found", "This repository is empty.").
+    #[error("{0}")]
+    Missing(String),
+    /// 405 with GitHub's message ("Pull Request is not mergeable").
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 401 without credentials where they are needed.
     #[error("Requires authentication")]
     RequiresAuthentication,
@@ -67,6 +85,10 @@ pub enum GitHubError {
     /// 422 `Validation Failed` with its `errors[]`.
     #[error("Validation Failed")]
     ValidationFailed(Vec<FieldError>),
+    /// 422 whose `errors[]` are plain sentences, as GitHub answers for reviews ("Unprocessable
+    /// Entity", ["Can not approve your own pull request"]).
+    #[error("{0}")]
+    Unprocessable(String, Vec<String>),
     /// 410 for a feature switched off ("Issues are disabled for this repo").
     #[error("{0}")]
     Gone(String),
@@ -88,11 +110,14 @@ impl From<simkit::store::StoreError> for GitHubError {
 impl GitHubError {
     pub fn status(&self) -> u16 {
         match self {
-            GitHubError::NotFound => 404,
+            GitHubError::NotFound | GitHubError::Missing(_) => 404,
+            GitHubError::MethodNotAllowed(_) => 405,
             GitHubError::RequiresAuthentication | GitHubError::BadCredentials => 401,
             GitHubError::Forbidden(_) | GitHubError::RateLimited(_) => 403,
             GitHubError::ProblemsParsingJson | GitHubError::BadRequest(_) => 400,
-            GitHubError::InvalidRequest(_) | GitHubError::ValidationFailed(_) => 422,
+            GitHubError::InvalidRequest(_)
+            | GitHubError::ValidationFailed(_)
+            | GitHubError::Unprocessable(..) => 422,
             GitHubError::Conflict(_) => 409,
             GitHubError::Gone(_) => 410,
             GitHubError::Internal => 500,
@@ -105,8 +130,11 @@ impl GitHubError {
         let docs = match self {
             GitHubError::InvalidRequest(_)
             | GitHubError::ValidationFailed(_)
+            | GitHubError::Unprocessable(..)
             | GitHubError::Forbidden(_)
             | GitHubError::Conflict(_)
+            | GitHubError::Missing(_)
+            | GitHubError::MethodNotAllowed(_)
             | GitHubError::Gone(_)
             | GitHubError::ProblemsParsingJson
             | GitHubError::BadRequest(_) => documentation_url,
@@ -117,6 +145,9 @@ impl GitHubError {
         };
         let mut body = serde_json::json!({ "message": self.to_string() });
         if let GitHubError::ValidationFailed(errors) = self {
+            body["errors"] = serde_json::to_value(errors).unwrap_or_default();
+        }
+        if let GitHubError::Unprocessable(_, errors) = self {
             body["errors"] = serde_json::to_value(errors).unwrap_or_default();
         }
         body["documentation_url"] = docs.into();

@@ -10,6 +10,9 @@
 //! | `github.issues` | `repoID/number`, zero-padded | [`Issue`] |
 //! | `github.comments` | `repoID/commentID`, zero-padded | [`Comment`] |
 //! | `github.labels` | `repoID/name`, name lower-cased | [`Label`] |
+//! | `github.pulls` | `repoID/number`, zero-padded | [`Pull`] |
+//! | `github.reviews` | `repoID/reviewID`, zero-padded | [`Review`] |
+//! | `github.protections` | `repoID/branch` | [`BranchProtection`] |
 //! | `github.counters` | what is counted | the last ID given |
 //!
 //! Names are case-insensitive on GitHub, so keys are lower-cased and records keep the case
@@ -140,6 +143,44 @@ pub struct Issue {
     pub updated_at: i64,
     pub closed_at: Option<i64>,
     pub closed_by: Option<String>,
+    /// Whether this number is a pull request (its [`Pull`] holds the rest).
+    #[serde(default)]
+    pub pull_request: bool,
+}
+
+/// What a pull request adds to its issue (title, body, state, labels and assignees live there,
+/// as on GitHub, where every pull request is an issue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pull {
+    /// The pull request's own ID (not its issue's).
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub head_ref: String,
+    /// The head's commit when last seen (kept after the branch is deleted).
+    pub head_sha: String,
+    pub base_ref: String,
+    pub base_sha: String,
+    pub draft: bool,
+    pub maintainer_can_modify: bool,
+    pub merged_at: Option<i64>,
+    pub merged_by: Option<String>,
+    pub merge_commit_sha: Option<String>,
+    pub requested_reviewers: Vec<String>,
+}
+
+/// A pull request review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub user: String,
+    pub body: String,
+    /// `PENDING`, `COMMENTED`, `APPROVED`, `CHANGES_REQUESTED` or `DISMISSED`.
+    pub state: String,
+    pub commit_id: String,
+    pub submitted_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +204,24 @@ pub struct Label {
     pub default: bool,
 }
 
+/// A protected branch's rules, as `PUT .../branches/{branch}/protection` set them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchProtection {
+    pub repo_id: u64,
+    pub branch: String,
+    /// Status check contexts that must pass, and whether the branch must be up to date.
+    pub required_status_checks: Option<(bool, Vec<String>)>,
+    pub enforce_admins: bool,
+    /// Approving reviews a pull request needs, when reviews are required.
+    pub required_approving_review_count: Option<u64>,
+    pub dismiss_stale_reviews: bool,
+    pub require_code_owner_reviews: bool,
+    pub required_linear_history: bool,
+    pub allow_force_pushes: bool,
+    pub allow_deletions: bool,
+    pub required_conversation_resolution: bool,
+}
+
 /// The store's collections, opened once.
 pub struct State {
     pub store: Store,
@@ -174,6 +233,9 @@ pub struct State {
     pub issues: Arc<Collection<Issue>>,
     pub comments: Arc<Collection<Comment>>,
     pub labels: Arc<Collection<Label>>,
+    pub protections: Arc<Collection<BranchProtection>>,
+    pub pulls: Arc<Collection<Pull>>,
+    pub reviews: Arc<Collection<Review>>,
     pub counters: Arc<Collection<u64>>,
 }
 
@@ -189,6 +251,9 @@ impl State {
             issues: store.collection("github.issues")?,
             comments: store.collection("github.comments")?,
             labels: store.collection("github.labels")?,
+            protections: store.collection("github.protections")?,
+            pulls: store.collection("github.pulls")?,
+            reviews: store.collection("github.reviews")?,
             counters: store.collection("github.counters")?,
             store,
         })
@@ -245,6 +310,10 @@ pub fn comment_key(repo_id: u64, id: u64) -> String {
 
 pub fn label_key(repo_id: u64, name: &str) -> String {
     format!("{repo_id:012}/{}", name.to_lowercase())
+}
+
+pub fn protection_key(repo_id: u64, branch: &str) -> String {
+    format!("{repo_id:012}/{branch}")
 }
 
 /// The prefix of every per-repository record of `repo_id`.

@@ -34,6 +34,9 @@ use crate::render::{self, Urls};
 use crate::services::{Ctx, issues, labels, orgs, repos, users};
 use crate::spec::{self, Matched, Op};
 
+mod pulls;
+mod repo_git;
+
 pub fn router(hub: Arc<Hub>) -> Router {
     Router::new().fallback(handle).with_state(hub)
 }
@@ -266,7 +269,10 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         path
     );
 
-    let body = if matches!(parts.method, Method::POST | Method::PATCH | Method::PUT) {
+    // DELETE carries a body where the operation describes one (deleting a file names its blob).
+    let has_body = matches!(parts.method, Method::POST | Method::PATCH | Method::PUT)
+        || (parts.method == Method::DELETE && spec::request_schema(matched.operation_id).is_some());
+    let body = if has_body {
         match read_json(body, hub.kit.body_limit(), matched.operation_id).await {
             Ok(body) => body,
             Err(error) => return error_response(&error, matched.documentation_url, headers),
@@ -704,6 +710,48 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
             labels::delete(ctx, owner, repo_name, call.param("name"))?;
             Reply::no_content()
         }
+        Op::ReposListBranches
+        | Op::ReposGetBranch
+        | Op::ReposGetBranchProtection
+        | Op::ReposUpdateBranchProtection
+        | Op::ReposDeleteBranchProtection
+        | Op::ReposListCommits
+        | Op::ReposGetCommit
+        | Op::ReposCompareCommits
+        | Op::ReposListTags
+        | Op::ReposGetContent
+        | Op::ReposGetReadme
+        | Op::ReposCreateOrUpdateFileContents
+        | Op::ReposDeleteFile
+        | Op::GitListRefs
+        | Op::GitListMatchingRefs
+        | Op::GitGetRef
+        | Op::GitCreateRef
+        | Op::GitUpdateRef
+        | Op::GitDeleteRef
+        | Op::GitGetBlob
+        | Op::GitCreateBlob
+        | Op::GitGetTree
+        | Op::GitCreateTree
+        | Op::GitGetCommit
+        | Op::GitCreateCommit
+        | Op::GitGetTag
+        | Op::GitCreateTag => repo_git::dispatch(ctx, call)?,
+        Op::PullsList
+        | Op::PullsCreate
+        | Op::PullsGet
+        | Op::PullsUpdate
+        | Op::PullsListCommits
+        | Op::PullsListFiles
+        | Op::PullsCheckIfMerged
+        | Op::PullsMerge
+        | Op::PullsListReviews
+        | Op::PullsCreateReview
+        | Op::PullsGetReview
+        | Op::PullsSubmitReview
+        | Op::PullsListRequestedReviewers
+        | Op::PullsRequestReviewers
+        | Op::PullsRemoveRequestedReviewers => pulls::dispatch(ctx, call)?,
     })
 }
 

@@ -5,6 +5,9 @@
 //! What this module must not do: read the store for anything but the accounts a record names,
 //! or decide access.
 
+pub mod git;
+pub mod pulls;
+
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -414,7 +417,7 @@ pub fn issue(urls: &Urls, state: &State, repo: &Repo, issue: &Issue) -> Value {
         .map(|login| simple_user(urls, &account_or_ghost(state, login)))
         .collect();
     let author = account_or_ghost(state, &issue.user);
-    json!({
+    let mut body = json!({
         "url": url,
         "repository_url": repo_url,
         "labels_url": format!("{url}/labels{{/name}}"),
@@ -444,7 +447,14 @@ pub fn issue(urls: &Urls, state: &State, repo: &Repo, issue: &Issue) -> Value {
         "timeline_url": format!("{url}/timeline"),
         "performed_via_github_app": null,
         "reactions": reactions(&url),
-    })
+    });
+    if issue.pull_request {
+        let pull = state
+            .pulls
+            .get(&crate::model::issue_key(repo.id, issue.number));
+        body["pull_request"] = pulls::issue_member(urls, repo, pull.as_ref(), issue.number);
+    }
+    body
 }
 
 /// `issue-comment`.

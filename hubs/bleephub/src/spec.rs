@@ -43,9 +43,14 @@ impl Matched {
     }
 }
 
+/// Path parameters that may hold slashes: file paths, ref and branch names, and the two sides
+/// of a comparison. GitHub resolves them greedily (`contents/a/b.txt`, `git/refs/heads/x/y`).
+const GREEDY: [&str; 4] = ["path", "ref", "branch", "base"];
+
 /// Matches `method` and `path` (without the `/api/v3` prefix, still percent-encoded) against
 /// the route table. Where two templates match, the one with more literal segments wins
-/// (`/repos/{o}/{r}/issues/comments/{id}` over `/repos/{o}/{r}/issues/{n}/comments`).
+/// (`/repos/{o}/{r}/issues/comments/{id}` over `/repos/{o}/{r}/issues/{n}/comments`,
+/// `/branches/{branch}/protection` over `/branches/{branch}`).
 pub fn route(method: &str, path: &str) -> Option<Matched> {
     let trimmed = path.trim_end_matches('/');
     let segments: Vec<&str> = if trimmed.is_empty() {
@@ -63,22 +68,11 @@ pub fn route(method: &str, path: &str) -> Option<Matched> {
             .split('/')
             .filter(|part| !part.is_empty())
             .collect();
-        if parts.len() != segments.len() {
-            continue;
-        }
         let mut params = BTreeMap::new();
-        let mut literals = 0;
-        let fits = parts.iter().zip(&segments).all(|(part, segment)| {
-            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
-                params.insert(name.to_string(), decoded.into_owned());
-                !segment.is_empty()
-            } else {
-                literals += 1;
-                part == segment
-            }
-        });
-        if fits && best.as_ref().is_none_or(|(score, _)| literals > *score) {
+        let Some(literals) = match_parts(&parts, &segments, &mut params) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(score, _)| literals > *score) {
             best = Some((
                 literals,
                 Matched {
@@ -91,6 +85,72 @@ pub fn route(method: &str, path: &str) -> Option<Matched> {
         }
     }
     best.map(|(_, matched)| matched)
+}
+
+/// Matches template parts against path segments, filling `params`; the number of literal
+/// parts when they fit. A greedy part takes one or more segments (the contents `path` may
+/// take none: the repository's root), trying the longest first.
+fn match_parts(
+    parts: &[&str],
+    segments: &[&str],
+    params: &mut BTreeMap<String, String>,
+) -> Option<usize> {
+    let Some((part, rest)) = parts.split_first() else {
+        return segments.is_empty().then_some(0);
+    };
+    let decode = |segment: &str| {
+        percent_encoding::percent_decode_str(segment)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let Some(inner) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) else {
+        let (segment, after) = segments.split_first()?;
+        return (part == segment)
+            .then(|| match_parts(rest, after, params).map(|n| n + 1))
+            .flatten();
+    };
+    // `{base}...{head}`: one part naming two parameters around a literal separator.
+    let (name, second) = match inner.split_once("}...{") {
+        Some((base, head)) => (base, Some(head)),
+        None => (inner, None),
+    };
+    let greedy = GREEDY.contains(&name);
+    let least = usize::from(!(greedy && name == "path" && rest.is_empty()));
+    let most = if greedy {
+        segments.len().saturating_sub(rest.len())
+    } else {
+        segments.len().min(1)
+    };
+    for taken in (least..=most).rev() {
+        let value = segments[..taken]
+            .iter()
+            .map(|segment| decode(segment))
+            .collect::<Vec<_>>()
+            .join("/");
+        // `a//b` names nothing; an encoded slash (`heads%2F`) is the client's own.
+        if segments[..taken].iter().any(|segment| segment.is_empty()) {
+            continue;
+        }
+        let mut attempt = params.clone();
+        match second {
+            Some(head) => {
+                let (base_value, head_value) = value.split_once("...")?;
+                if base_value.is_empty() || head_value.is_empty() {
+                    return None;
+                }
+                attempt.insert(name.to_string(), base_value.to_string());
+                attempt.insert(head.to_string(), head_value.to_string());
+            }
+            None => {
+                attempt.insert(name.to_string(), value);
+            }
+        }
+        if let Some(literals) = match_parts(rest, &segments[taken..], &mut attempt) {
+            *params = attempt;
+            return Some(literals);
+        }
+    }
+    None
 }
 
 fn operation(operation_id: &str) -> Option<&'static Value> {
@@ -151,11 +211,20 @@ pub fn validate_request(operation_id: &str, body: &Value) -> Result<(), String> 
             }
         }
     }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     if let Some(properties) = schema["properties"].as_object() {
         for (name, value) in object {
             let Some(property) = properties.get(name) else {
                 continue;
             };
+            // An optional member sent as null is taken as absent: clients send nulls for what
+            // they leave unset (PyGithub's branch protection does), and GitHub accepts them.
+            if value.is_null() && !required.contains(&name.as_str()) {
+                continue;
+            }
             if let Err(expected) = type_fits(resolve(property), value) {
                 return Err(format!(
                     "Invalid request.\n\nFor 'properties/{name}', {} is not {expected}.",
@@ -322,12 +391,78 @@ mod tests {
         }
         let label = route("GET", "/repos/o/r/labels/good%20first%20issue").unwrap();
         assert_eq!(label.param("name"), "good first issue");
+        let greedy = [
+            (
+                "GET",
+                "/repos/o/r/contents",
+                Op::ReposGetContent,
+                "path",
+                "",
+            ),
+            (
+                "GET",
+                "/repos/o/r/contents/a/b%20c.txt",
+                Op::ReposGetContent,
+                "path",
+                "a/b c.txt",
+            ),
+            (
+                "PATCH",
+                "/repos/o/r/git/refs/heads/feature/x",
+                Op::GitUpdateRef,
+                "ref",
+                "heads/feature/x",
+            ),
+            (
+                "GET",
+                "/repos/o/r/branches/feature/x",
+                Op::ReposGetBranch,
+                "branch",
+                "feature/x",
+            ),
+            (
+                "GET",
+                "/repos/o/r/branches/feature/x/protection",
+                Op::ReposGetBranchProtection,
+                "branch",
+                "feature/x",
+            ),
+            (
+                "GET",
+                "/repos/o/r/compare/main...feature/x",
+                Op::ReposCompareCommits,
+                "head",
+                "feature/x",
+            ),
+            (
+                "GET",
+                "/repos/o/r/compare/a/b...c",
+                Op::ReposCompareCommits,
+                "base",
+                "a/b",
+            ),
+            ("GET", "/repos/o/r/git/refs", Op::GitListRefs, "owner", "o"),
+            (
+                "GET",
+                "/repos/o/r/git/matching-refs/heads%2F",
+                Op::GitListMatchingRefs,
+                "ref",
+                "heads/",
+            ),
+        ];
+        for (method, path, op, name, value) in greedy {
+            let matched = route(method, path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!((matched.op, matched.param(name)), (op, value), "{path}");
+        }
+        assert!(route("GET", "/repos/o/r/compare/main").is_none());
+        assert!(route("GET", "/repos/o/r/branches/a//b").is_none());
     }
 
     #[test]
     fn request_bodies_get_githubs_messages() {
         let cases = [
             (serde_json::json!({"name": "x"}), Ok(())),
+            (serde_json::json!({"name": "x", "private": null}), Ok(())),
             (
                 serde_json::json!({}),
                 Err("Invalid request.\n\n\"name\" wasn't supplied.".to_string()),

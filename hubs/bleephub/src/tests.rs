@@ -302,3 +302,618 @@ async fn graphql_answers_what_gh_asks_first() {
         "{value}"
     );
 }
+
+/// Calls `path` and checks the answer's status and its body against the operation's schema.
+async fn expect(
+    router: &axum::Router,
+    operation_id: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    status: u16,
+) -> Value {
+    let (got, _, value) = call(router, method, path, body).await;
+    assert_eq!(got, status, "{method} {path}: {value}");
+    if (200..300).contains(&status) && status != 204 {
+        conforms(operation_id, status, &value);
+    }
+    value
+}
+
+#[tokio::test]
+async fn git_data_and_contents_follow_githubs_schemas() {
+    let (_hub, router) = hub();
+    let r = "/repos/sockerless-admin/g";
+    expect(
+        &router,
+        "repos/create-for-authenticated-user",
+        "POST",
+        "/user/repos",
+        Some(json!({"name": "g", "auto_init": true})),
+        201,
+    )
+    .await;
+    let readme = expect(
+        &router,
+        "repos/get-content",
+        "GET",
+        &format!("{r}/contents/README.md"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(readme["content"], "IyBnCg==\n");
+    let created = expect(
+        &router,
+        "repos/create-or-update-file-contents",
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "add a", "content": "YQo="})),
+        201,
+    )
+    .await;
+    let blob = created["content"]["sha"].as_str().unwrap().to_string();
+    // An update must name the blob it replaces: missing is 422, stale is 409.
+    let (status, _, missing) = call(
+        &router,
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "m", "content": "Yg=="})),
+    )
+    .await;
+    assert_eq!(
+        (status, missing["message"].as_str().unwrap()),
+        (422, "Invalid request.\n\n\"sha\" wasn't supplied.")
+    );
+    let stale = "0123456789012345678901234567890123456789";
+    let (status, _, conflict) = call(
+        &router,
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "m", "content": "Yg==", "sha": stale})),
+    )
+    .await;
+    assert_eq!(
+        (status, conflict["message"].as_str().unwrap().to_string()),
+        (409, format!("docs/a.txt does not match {stale}"))
+    );
+    let updated = expect(
+        &router,
+        "repos/create-or-update-file-contents",
+        "PUT",
+        &format!("{r}/contents/docs/a.txt"),
+        Some(json!({"message": "b", "content": "Ygo=", "sha": blob})),
+        200,
+    )
+    .await;
+    let head = updated["commit"]["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "repos/get-content",
+        "GET",
+        &format!("{r}/contents/docs"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/get-content",
+        "GET",
+        &format!("{r}/contents"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/get-readme",
+        "GET",
+        &format!("{r}/readme"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/list-commits",
+        "GET",
+        &format!("{r}/commits?path=docs/a.txt"),
+        None,
+        200,
+    )
+    .await;
+    let commit = expect(
+        &router,
+        "repos/get-commit",
+        "GET",
+        &format!("{r}/commits/{head}"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(commit["files"][0]["patch"], "@@ -1 +1 @@\n-a\n+b");
+    assert_eq!(
+        commit["stats"],
+        json!({"total": 2, "additions": 1, "deletions": 1})
+    );
+    expect(
+        &router,
+        "repos/list-branches",
+        "GET",
+        &format!("{r}/branches"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "repos/get-branch",
+        "GET",
+        &format!("{r}/branches/main"),
+        None,
+        200,
+    )
+    .await;
+    // Git Data: a blob, a tree over the head's, a commit, a branch pointed at it.
+    let blob = expect(
+        &router,
+        "git/create-blob",
+        "POST",
+        &format!("{r}/git/blobs"),
+        Some(json!({"content": "hello", "encoding": "utf-8"})),
+        201,
+    )
+    .await;
+    let blob_sha = blob["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/get-blob",
+        "GET",
+        &format!("{r}/git/blobs/{blob_sha}"),
+        None,
+        200,
+    )
+    .await;
+    let head_commit = expect(
+        &router,
+        "git/get-commit",
+        "GET",
+        &format!("{r}/git/commits/{head}"),
+        None,
+        200,
+    )
+    .await;
+    let base_tree = head_commit["tree"]["sha"].as_str().unwrap().to_string();
+    let tree = expect(&router, "git/create-tree", "POST", &format!("{r}/git/trees"), Some(json!({"base_tree": base_tree, "tree": [{"path": "x/hello.txt", "mode": "100644", "type": "blob", "sha": blob_sha}]})), 201).await;
+    let tree_sha = tree["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/get-tree",
+        "GET",
+        &format!("{r}/git/trees/{tree_sha}?recursive=1"),
+        None,
+        200,
+    )
+    .await;
+    let new_commit = expect(
+        &router,
+        "git/create-commit",
+        "POST",
+        &format!("{r}/git/commits"),
+        Some(json!({"message": "by the API", "tree": tree_sha, "parents": [head]})),
+        201,
+    )
+    .await;
+    let new_sha = new_commit["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/create-ref",
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/heads/feature/x", "sha": new_sha})),
+        201,
+    )
+    .await;
+    let (status, _, exists) = call(
+        &router,
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/heads/feature/x", "sha": new_sha})),
+    )
+    .await;
+    assert_eq!(
+        (status, exists["message"].as_str().unwrap()),
+        (422, "Reference already exists")
+    );
+    expect(
+        &router,
+        "git/get-ref",
+        "GET",
+        &format!("{r}/git/ref/heads/feature/x"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "git/list-matching-refs",
+        "GET",
+        &format!("{r}/git/matching-refs/heads/feat"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "git/list-matching-refs",
+        "GET",
+        &format!("{r}/git/refs"),
+        None,
+        200,
+    )
+    .await;
+    let compare = expect(
+        &router,
+        "repos/compare-commits",
+        "GET",
+        &format!("{r}/compare/main...feature/x"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (compare["status"].as_str(), compare["ahead_by"].as_u64()),
+        (Some("ahead"), Some(1))
+    );
+    // Moving main back is not a fast forward without force.
+    let first = commit["parents"][0]["sha"].as_str().unwrap().to_string();
+    let (status, _, refused) = call(
+        &router,
+        "PATCH",
+        &format!("{r}/git/refs/heads/main"),
+        Some(json!({"sha": first})),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["message"].as_str().unwrap()),
+        (422, "Update is not a fast forward")
+    );
+    expect(
+        &router,
+        "git/update-ref",
+        "PATCH",
+        &format!("{r}/git/refs/heads/main"),
+        Some(json!({"sha": first, "force": true})),
+        200,
+    )
+    .await;
+    let tag = expect(
+        &router,
+        "git/create-tag",
+        "POST",
+        &format!("{r}/git/tags"),
+        Some(json!({"tag": "v1", "message": "one", "object": new_sha, "type": "commit"})),
+        201,
+    )
+    .await;
+    let tag_sha = tag["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/get-tag",
+        "GET",
+        &format!("{r}/git/tags/{tag_sha}"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "git/create-ref",
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/tags/v1", "sha": tag_sha})),
+        201,
+    )
+    .await;
+    let tags = expect(
+        &router,
+        "repos/list-tags",
+        "GET",
+        &format!("{r}/tags"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(tags[0]["commit"]["sha"], new_sha.as_str());
+    expect(&router, "repos/update-branch-protection", "PUT", &format!("{r}/branches/main/protection"), Some(json!({"required_status_checks": null, "enforce_admins": true, "required_pull_request_reviews": null, "restrictions": null})), 200).await;
+    expect(
+        &router,
+        "repos/get-branch-protection",
+        "GET",
+        &format!("{r}/branches/main/protection"),
+        None,
+        200,
+    )
+    .await;
+    let (status, _, protected) =
+        call(&router, "DELETE", &format!("{r}/git/refs/heads/main"), None).await;
+    assert_eq!(
+        (status, protected["message"].as_str().unwrap()),
+        (422, "Cannot delete this protected branch.")
+    );
+    expect(
+        &router,
+        "git/delete-ref",
+        "DELETE",
+        &format!("{r}/git/refs/heads/feature/x"),
+        None,
+        204,
+    )
+    .await;
+    let deleted = expect(
+        &router,
+        "repos/delete-file",
+        "DELETE",
+        &format!("{r}/contents/README.md"),
+        Some(json!({"message": "rm", "sha": readme["sha"]})),
+        200,
+    )
+    .await;
+    assert!(deleted["content"].is_null());
+    // Hostile paths and refs are data: never found, never a file outside the repository.
+    for path in [
+        "contents/../../etc/passwd",
+        "contents/.git/config",
+        "git/ref/heads/..",
+        "commits/--all",
+    ] {
+        let (status, _, _) = call(&router, "GET", &format!("{r}/{path}"), None).await;
+        assert!(matches!(status, 404 | 422), "{path}: {status}");
+    }
+}
+
+#[tokio::test]
+async fn pull_requests_follow_githubs_schemas_and_merge_for_real() {
+    let (_hub, router) = hub();
+    let r = "/repos/sockerless-admin/p";
+    expect(
+        &router,
+        "repos/create-for-authenticated-user",
+        "POST",
+        "/user/repos",
+        Some(json!({"name": "p", "auto_init": true})),
+        201,
+    )
+    .await;
+    expect(
+        &router,
+        "issues/create",
+        "POST",
+        &format!("{r}/issues"),
+        Some(json!({"title": "an issue first"})),
+        201,
+    )
+    .await;
+    let main = expect(
+        &router,
+        "git/get-ref",
+        "GET",
+        &format!("{r}/git/ref/heads/main"),
+        None,
+        200,
+    )
+    .await;
+    let main_sha = main["object"]["sha"].as_str().unwrap().to_string();
+    expect(
+        &router,
+        "git/create-ref",
+        "POST",
+        &format!("{r}/git/refs"),
+        Some(json!({"ref": "refs/heads/topic", "sha": main_sha})),
+        201,
+    )
+    .await;
+    // No commits between the branches yet: GitHub's 422.
+    let (status, _, none) = call(
+        &router,
+        "POST",
+        &format!("{r}/pulls"),
+        Some(json!({"title": "t", "head": "topic", "base": "main"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        none["errors"],
+        json!([{"resource": "PullRequest", "code": "custom", "message": "No commits between main and topic"}])
+    );
+    expect(
+        &router,
+        "repos/create-or-update-file-contents",
+        "PUT",
+        &format!("{r}/contents/f.txt"),
+        Some(json!({"message": "f", "content": "Zgo=", "branch": "topic"})),
+        201,
+    )
+    .await;
+    let pull = expect(&router, "pulls/create", "POST", &format!("{r}/pulls"), Some(json!({"title": "Add f", "head": "sockerless-admin:topic", "base": "main", "body": "b"})), 201).await;
+    // Issues and pull requests share numbers; the pull request is an issue too.
+    assert_eq!(pull["number"], 2);
+    assert_eq!(
+        (
+            pull["mergeable"].as_bool(),
+            pull["commits"].as_u64(),
+            pull["changed_files"].as_u64()
+        ),
+        (Some(true), Some(1), Some(1))
+    );
+    let as_issue = expect(
+        &router,
+        "issues/get",
+        "GET",
+        &format!("{r}/issues/2"),
+        None,
+        200,
+    )
+    .await;
+    assert!(
+        as_issue["pull_request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/pulls/2")
+    );
+    let (status, _, again) = call(
+        &router,
+        "POST",
+        &format!("{r}/pulls"),
+        Some(json!({"title": "t", "head": "topic", "base": "main"})),
+    )
+    .await;
+    assert_eq!(
+        (status, again["errors"][0]["message"].as_str().unwrap()),
+        (
+            422,
+            "A pull request already exists for sockerless-admin:topic."
+        )
+    );
+    expect(
+        &router,
+        "pulls/list",
+        "GET",
+        &format!("{r}/pulls?head=sockerless-admin:topic"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/get",
+        "GET",
+        &format!("{r}/pulls/2"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/update",
+        "PATCH",
+        &format!("{r}/pulls/2"),
+        Some(json!({"title": "Add f!"})),
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/list-commits",
+        "GET",
+        &format!("{r}/pulls/2/commits"),
+        None,
+        200,
+    )
+    .await;
+    let files = expect(
+        &router,
+        "pulls/list-files",
+        "GET",
+        &format!("{r}/pulls/2/files"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(files[0]["filename"], "f.txt");
+    expect(
+        &router,
+        "pulls/create-review",
+        "POST",
+        &format!("{r}/pulls/2/reviews"),
+        Some(json!({"body": "looks fine", "event": "COMMENT"})),
+        200,
+    )
+    .await;
+    let (status, _, own) = call(
+        &router,
+        "POST",
+        &format!("{r}/pulls/2/reviews"),
+        Some(json!({"event": "APPROVE"})),
+    )
+    .await;
+    assert_eq!(
+        (status, own["errors"][0].as_str().unwrap()),
+        (422, "Can not approve your own pull request")
+    );
+    expect(
+        &router,
+        "pulls/list-reviews",
+        "GET",
+        &format!("{r}/pulls/2/reviews"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "pulls/list-requested-reviewers",
+        "GET",
+        &format!("{r}/pulls/2/requested_reviewers"),
+        None,
+        200,
+    )
+    .await;
+    let (status, _, _) = call(&router, "GET", &format!("{r}/pulls/2/merge"), None).await;
+    assert_eq!(status, 404);
+    let (status, _, stale) = call(
+        &router,
+        "PUT",
+        &format!("{r}/pulls/2/merge"),
+        Some(json!({"sha": main_sha})),
+    )
+    .await;
+    assert_eq!(
+        (status, stale["message"].as_str().unwrap()),
+        (
+            409,
+            "Head branch was modified. Review and try the merge again."
+        )
+    );
+    let merged = expect(
+        &router,
+        "pulls/merge",
+        "PUT",
+        &format!("{r}/pulls/2/merge"),
+        Some(json!({"merge_method": "merge"})),
+        200,
+    )
+    .await;
+    let commit = expect(
+        &router,
+        "repos/get-commit",
+        "GET",
+        &format!("{r}/commits/main"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(commit["sha"], merged["sha"]);
+    assert_eq!(commit["parents"].as_array().unwrap().len(), 2);
+    let (status, _, _) = call(&router, "GET", &format!("{r}/pulls/2/merge"), None).await;
+    assert_eq!(status, 204);
+    let (status, _, again) = call(&router, "PUT", &format!("{r}/pulls/2/merge"), None).await;
+    assert_eq!(
+        (status, again["message"].as_str().unwrap()),
+        (405, "Pull Request is not mergeable")
+    );
+    let after = expect(
+        &router,
+        "pulls/get",
+        "GET",
+        &format!("{r}/pulls/2"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (after["merged"].as_bool(), after["state"].as_str()),
+        (Some(true), Some("closed"))
+    );
+}

@@ -203,6 +203,7 @@ pub fn create(
             updated_at: now,
             closed_at: None,
             closed_by: None,
+            pull_request: false,
         };
         txn.insert(&state.issues, &issue_key(repo.id, number), issue.clone())?;
         txn.insert(&state.repos, &id_key(repo.id), current.clone())?;

@@ -7,10 +7,14 @@
 //! What this module must not do: see HTTP (no headers, status codes or JSON values), or read
 //! the clock (the time comes in the `Ctx`).
 
+pub mod commits;
+pub mod contents;
 pub mod git;
+pub mod gitdata;
 pub mod issues;
 pub mod labels;
 pub mod orgs;
+pub mod pulls;
 pub mod repos;
 pub mod users;
 

@@ -517,6 +517,9 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError>
         txn.remove_prefix(&state.issues, &prefix)?;
         txn.remove_prefix(&state.comments, &prefix)?;
         txn.remove_prefix(&state.labels, &prefix)?;
+        txn.remove_prefix(&state.protections, &prefix)?;
+        txn.remove_prefix(&state.pulls, &prefix)?;
+        txn.remove_prefix(&state.reviews, &prefix)?;
         Ok::<_, GitHubError>(())
     })?;
     match ctx.hub.git.delete(&repo.id.to_string()) {

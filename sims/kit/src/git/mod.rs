@@ -14,6 +14,7 @@
 //! | `command` | running git with a clean environment (no user or system config) |
 //! | `read` | refs, blobs, trees, commits and logs |
 //! | `write` | commits made without a work tree, ref updates, merges |
+//! | `objects` | objects by ID (the forges' Git Data APIs): blobs, trees, commits and tag objects written and read, refs pointed at any object, filtered history |
 //! | [`http`] | smart HTTP through `git http-backend`, with the refs a push changed |
 //!
 //! Calls other than [`http::serve_http`] run short git processes synchronously (a few
@@ -22,12 +23,14 @@
 mod command;
 pub mod http;
 pub mod names;
+mod objects;
 mod read;
 mod write;
 
 use std::path::{Path, PathBuf};
 
 pub use http::{GitHttpRequest, GitHttpResponse, RefUpdate, serve_http};
+pub use objects::{EMPTY_TREE, LogFilter, ObjectKind, TagObject, TreeWrite};
 pub use write::{CommitRequest, FileChange, MergeMethod};
 
 /// Why a git operation failed.

@@ -304,7 +304,7 @@ impl Repo {
 }
 
 /// Parses `ls-tree -z -l` output.
-fn parse_ls_tree(output: &[u8]) -> Vec<TreeEntry> {
+pub(super) fn parse_ls_tree(output: &[u8]) -> Vec<TreeEntry> {
     output
         .split(|&b| b == 0)
         .filter(|record| !record.is_empty())
@@ -359,7 +359,7 @@ pub(super) fn parse_commit(sha: &str, body: &[u8]) -> Commit {
 }
 
 /// Parses `Name <email> 1700000000 +0100`.
-fn parse_signature(value: &str) -> Signature {
+pub(super) fn parse_signature(value: &str) -> Signature {
     let (who, when) = value.rsplit_once('>').unwrap_or((value, ""));
     let (name, email) = who.split_once('<').unwrap_or((who, ""));
     let mut when = when.split_whitespace();

@@ -267,3 +267,142 @@ fn hostile_paths_and_revisions_are_refused() {
         Err(GitError::Invalid { .. })
     ));
 }
+
+#[test]
+fn objects_are_written_and_read_by_id() {
+    let (_dir, repos) = repos();
+    let repo = repos.create("octo/objects", "main").unwrap();
+    let first = write(
+        &repo,
+        "main",
+        &[("a/b.txt", Some("b\n")), ("c.txt", Some("c\n"))],
+        1_700_000_000,
+    );
+
+    let blob = repo.write_blob(b"new\n").unwrap();
+    assert_eq!(
+        repo.object_kind(&blob).unwrap(),
+        Some((ObjectKind::Blob, 4))
+    );
+    assert_eq!(repo.object_kind(&"0".repeat(40)).unwrap(), None);
+    // A nested path is written through its directories; a removal drops a whole directory.
+    let tree = repo
+        .write_tree(
+            Some(&first.tree),
+            &[
+                TreeWrite {
+                    path: "x/y/new.txt".into(),
+                    mode: "100644".into(),
+                    sha: Some(blob.clone()),
+                },
+                TreeWrite {
+                    path: "a".into(),
+                    mode: "040000".into(),
+                    sha: None,
+                },
+            ],
+        )
+        .unwrap();
+    let (_, entries) = repo.tree_of(&tree, true).unwrap().unwrap();
+    let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["c.txt", "x", "x/y", "x/y/new.txt"]);
+    // A tree entry grafts a whole tree under a path.
+    let (a_tree, _) = repo.tree_of(&first.tree, false).unwrap().unwrap();
+    let a_sha = repo.entry("main", "a").unwrap().unwrap().sha;
+    assert_ne!(a_tree, a_sha);
+    let grafted = repo
+        .write_tree(
+            None,
+            &[TreeWrite {
+                path: "z".into(),
+                mode: "040000".into(),
+                sha: Some(a_sha),
+            }],
+        )
+        .unwrap();
+    let (_, entries) = repo.tree_of(&grafted, true).unwrap().unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+        ["z", "z/b.txt"]
+    );
+
+    let commit = repo
+        .create_commit(
+            &tree,
+            &[&first.sha],
+            "by id\n",
+            &signature(1_700_000_100),
+            &signature(1_700_000_200),
+        )
+        .unwrap();
+    assert_eq!(
+        (commit.tree.as_str(), commit.parents.clone()),
+        (tree.as_str(), vec![first.sha.clone()])
+    );
+    // Nothing moved until a ref is pointed at it, and only from where the caller expects.
+    assert_eq!(repo.resolve("main").unwrap().unwrap(), first.sha);
+    assert!(matches!(
+        repo.point_ref("refs/heads/main", &commit.sha, Some(Some(&commit.sha))),
+        Err(GitError::Conflict(_))
+    ));
+    repo.point_ref("refs/heads/main", &commit.sha, Some(Some(&first.sha)))
+        .unwrap();
+    assert!(matches!(
+        repo.point_ref("refs/heads/main", &first.sha, Some(None)),
+        Err(GitError::Conflict(_))
+    ));
+
+    let tag = repo
+        .write_tag("v1", &commit.sha, "release\n", &signature(1_700_000_300))
+        .unwrap();
+    let read = repo.read_tag(&tag).unwrap().unwrap();
+    assert_eq!(
+        (
+            read.name.as_str(),
+            read.object.as_str(),
+            read.object_kind,
+            read.message.as_str()
+        ),
+        ("v1", commit.sha.as_str(), ObjectKind::Commit, "release\n")
+    );
+    assert_eq!(read.tagger, Some(signature(1_700_000_300)));
+    assert_eq!(repo.read_tag(&commit.sha).unwrap(), None);
+
+    // History by path and time (committer time).
+    let all = LogFilter {
+        rev: "main".into(),
+        ..LogFilter::default()
+    };
+    assert_eq!(repo.count_filtered(&all).unwrap(), 2);
+    let touching = LogFilter {
+        path: Some("x/y/new.txt".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        repo.log_filtered(&touching, 0, 10)
+            .unwrap()
+            .iter()
+            .map(|c| c.sha.as_str())
+            .collect::<Vec<_>>(),
+        [commit.sha.as_str()]
+    );
+    let before = LogFilter {
+        until: Some(1_700_000_150),
+        ..all.clone()
+    };
+    assert_eq!(repo.log_filtered(&before, 0, 10).unwrap()[0].sha, first.sha);
+    // A clean merge gives a tree; the same file changed two ways gives none.
+    assert!(
+        repo.merge_tree(&first.sha, &commit.sha, None)
+            .unwrap()
+            .is_some()
+    );
+    let left = write(&repo, "left", &[("c.txt", Some("left\n"))], 1_700_000_400);
+    let right = write(&repo, "right", &[("c.txt", Some("right\n"))], 1_700_000_500);
+    assert_eq!(repo.merge_tree(&left.sha, &right.sha, None).unwrap(), None);
+    let by = LogFilter {
+        authors: vec!["nobody".into(), "MONA@example".into()],
+        ..all
+    };
+    assert_eq!(repo.count_filtered(&by).unwrap(), 2);
+}

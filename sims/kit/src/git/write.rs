@@ -152,7 +152,7 @@ impl Repo {
         Ok(text(&run(with_index(write_tree), "write-tree")?))
     }
 
-    fn commit_tree(
+    pub(super) fn commit_tree(
         &self,
         tree: &str,
         parents: &[&str],
@@ -284,7 +284,7 @@ impl Repo {
             }
             head
         } else {
-            let tree = self.merge_tree(&base, &head)?.ok_or_else(|| {
+            let tree = self.merge_tree(&base, &head, None)?.ok_or_else(|| {
                 GitError::Conflict(format!("merging {head} into {base_branch} has conflicts"))
             })?;
             let parents: Vec<&str> = match method {
@@ -295,22 +295,6 @@ impl Repo {
         };
         self.swap_ref(&base_ref, &sha, Some(&base))?;
         Ok(self.read_commits(&[sha])?.pop())
-    }
-
-    /// The tree a merge of `head` into `base` would have (`git merge-tree`, nothing moves),
-    /// or `None` when their changes conflict: what the forges call "mergeable".
-    pub fn merge_tree(&self, base: &str, head: &str) -> Result<Option<String>, GitError> {
-        check_revision(base)?;
-        check_revision(head)?;
-        let mut merge_tree = self.git();
-        merge_tree.args(["merge-tree", "--write-tree", "--no-messages", base, head]);
-        let output = merge_tree.output()?;
-        let tree = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        Ok((output.status.success() && is_object_id(&tree)).then_some(tree))
     }
 
     /// Whether `ancestor` is reachable from `descendant`.
@@ -324,7 +308,7 @@ impl Repo {
 }
 
 /// A signature's time as git's internal date format: `@1700000000 +0100`.
-fn git_date(signature: &Signature) -> String {
+pub(super) fn git_date(signature: &Signature) -> String {
     let offset = signature.offset_minutes;
     let sign = if offset < 0 { '-' } else { '+' };
     let offset = offset.unsigned_abs();
