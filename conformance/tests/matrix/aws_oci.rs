@@ -78,3 +78,13 @@ fn ecs_auto_without_a_runtime_runs_on_the_host() {
         &["runtime-absent"],
     );
 }
+
+#[test]
+fn ecs_container_past_its_memory_is_oom_killed() {
+    scenario(
+        "ecs-oci-limits",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_limits.py",
+        &[],
+    );
+}
