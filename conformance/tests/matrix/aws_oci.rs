@@ -88,3 +88,13 @@ fn ecs_container_past_its_memory_is_oom_killed() {
         &[],
     );
 }
+
+#[test]
+fn ecs_awsvpc_task_has_its_own_network() {
+    scenario(
+        "ecs-oci-network",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_network.py",
+        &[],
+    );
+}

@@ -113,6 +113,11 @@ impl ProcessRunner {
         }
     }
 
+    /// The runner's cgroup directory (cgroup v2), when it has one.
+    pub(crate) fn cgroup_dir(&self) -> Option<&std::path::Path> {
+        self.cgroup.as_deref().map(RunnerCgroup::dir)
+    }
+
     fn finished(&self, code: i32, reason: ExitReason) -> Workload {
         let now = self.clock.now();
         let (control, _) = mpsc::unbounded_channel();

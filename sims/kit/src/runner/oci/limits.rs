@@ -88,6 +88,69 @@ pub fn without_cgroups(workload: &str, wanted: &WorkloadResources) -> WorkloadRe
     Controllers::default().applicable(workload, wanted)
 }
 
+/// Every v1 hierarchy's mount point (hybrid layouts), from `/proc/self/mountinfo`.
+fn v1_mounts() -> Vec<PathBuf> {
+    let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    mountinfo
+        .lines()
+        .filter_map(|line| {
+            let (before, after) = line.split_once(" - ")?;
+            (after.split_whitespace().next() == Some("cgroup"))
+                .then(|| before.split_whitespace().nth(4).map(PathBuf::from))?
+        })
+        .collect()
+}
+
+/// Removes `dir` and the groups below it, deepest first; a group still holding a process
+/// stays.
+fn remove_empty_tree(dir: &std::path::Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_empty_tree(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// The groups the runtime made in the v1 hierarchies for the runner whose v2 group is
+/// `runner_dir` (the container groups kept for [`oom_killed`] when the simulator ends before
+/// removing them), or, with `dead_only`, those of runners beside it whose simulator is gone.
+pub(crate) fn remove_v1_runner_groups(runner_dir: &std::path::Path, dead_only: bool) {
+    let Some(v2) = super::super::process::cgroup::cgroup2_mount() else {
+        return;
+    };
+    let Ok(relative) = runner_dir.strip_prefix(&v2) else {
+        return;
+    };
+    for mount in v1_mounts() {
+        let own = mount.join(relative);
+        if !dead_only {
+            remove_empty_tree(&own);
+            continue;
+        }
+        let Some(parent) = own.parent() else {
+            continue;
+        };
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let dead = name
+                .strip_prefix(super::super::process::cgroup::PREFIX)
+                .and_then(crate::owner::parse_tag)
+                .is_some_and(|(pid, start)| !crate::owner::owner_alive(pid, start));
+            if dead {
+                remove_empty_tree(&entry.path());
+            }
+        }
+    }
+}
+
 /// The `oom_kill` count in a `memory.oom_control` (v1) or `memory.events` (v2) file.
 pub fn oom_kill_count(text: &str) -> u64 {
     text.lines()

@@ -159,6 +159,10 @@ impl OciRunner {
         let runtime = detect_runtime(config.runtime.as_deref(), as_root);
         let overlay = overlayfs_available();
         let limits = limits::Controllers::detect();
+        let process = ProcessRunner::new(clock.clone(), config.scratch_root);
+        if let Some(dir) = process.cgroup_dir() {
+            limits::remove_v1_runner_groups(dir, true);
+        }
         match (&runtime, config.mode) {
             (_, WorkloadsMode::Process) => {}
             (Ok(path), mode) => {
@@ -170,7 +174,7 @@ impl OciRunner {
         }
         Self {
             mode: config.mode,
-            process: ProcessRunner::new(clock.clone(), config.scratch_root),
+            process,
             runtime,
             cache: Arc::new(RootfsCache::new(config.cache_dir, as_root)),
             overlay,
@@ -568,6 +572,9 @@ fn remove_v1_leftovers(path: &str) {
 impl Drop for OciRunner {
     fn drop(&mut self) {
         self.process.shutdown();
+        if let Some(dir) = self.process.cgroup_dir() {
+            limits::remove_v1_runner_groups(dir, false);
+        }
     }
 }
 
