@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use simkit::ServerBuilder;
 use simkit::server::Signals;
 use simkit::store::Durability;
 use simkit::tls::Authority;
@@ -419,22 +420,7 @@ fn azure_builder(
     if let Some(secret) = &azure.azure_identity_header {
         builder = builder.identity_header(secret.clone());
     }
-    let kit = builder.kit_config_mut();
-    kit.state_dir = state_dir.or_else(|| common.state_dir.clone());
-    kit.durability = if common.fsync {
-        Durability::Fsync
-    } else {
-        Durability::Process
-    };
-    kit.body_limit = common.body_limit;
-    kit.admin_token = common.admin_token.clone();
-    match authority {
-        Some((authority, path)) => {
-            kit.authority = Some(authority);
-            kit.ca_out = Some(path);
-        }
-        None => kit.ca_out = common.ca_out.clone(),
-    }
+    apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder
 }
 

@@ -29,7 +29,9 @@ const SPECS: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs");
+    // Read at run time: a build script binary can be reused from a clone at another path.
+    let specs =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it")).join("specs");
     println!("cargo:rerun-if-changed={}", specs.display());
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut documents = BTreeMap::new();

@@ -7,6 +7,7 @@
 
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::ContainerDefinition;
+use sim_aws::ServerBuilder;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_sdk_ecs::client::Waiters;
 use aws_sdk_ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
 use conformance::{Cell, Sockerless};
+use sim_aws::ServerBuilder;
 
 const ACCOUNT: &str = "123456789012";
 

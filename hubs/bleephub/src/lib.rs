@@ -36,12 +36,13 @@ pub mod render;
 pub mod services;
 pub mod spec;
 
-use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use simkit::server::{Listen, RunningServer};
 use simkit::{Kit, KitConfig};
+
+/// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
+pub use simkit::ServerBuilder;
 
 /// The port `sockerless up` serves GitHub on.
 pub const DEFAULT_PORT: u16 = 5555;
@@ -159,28 +160,17 @@ impl Default for Builder {
     }
 }
 
+impl simkit::ServerBuilder for Builder {
+    fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+}
+
 impl Builder {
-    pub fn port(mut self, port: u16) -> Self {
-        self.listen.port = port;
-        self
-    }
-
-    pub fn bind(mut self, address: IpAddr) -> Self {
-        self.listen.bind = address;
-        self
-    }
-
-    /// Print `READY github <url>` once listening.
-    pub fn announce(mut self, announce: bool) -> Self {
-        self.listen.announce = announce;
-        self
-    }
-
-    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.kit.state_dir = Some(dir.into());
-        self
-    }
-
     /// The site administrator's token (`ghp_…`); generated when not given.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.config.admin_token = Some(token.into());
@@ -190,10 +180,6 @@ impl Builder {
     pub fn rate_limit(mut self, per_hour: u32) -> Self {
         self.config.rate_limit = per_hour;
         self
-    }
-
-    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
-        &mut self.kit
     }
 
     pub fn config_mut(&mut self) -> &mut Config {

@@ -35,8 +35,6 @@ mod repository;
 mod runner_api;
 mod state;
 
-use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -50,6 +48,9 @@ use simkit::{Kit, KitConfig};
 pub use error::GitlabError;
 pub use state::Config;
 use state::Gitlab;
+
+/// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
+pub use simkit::ServerBuilder;
 
 pub const DEFAULT_PORT: u16 = 5556;
 
@@ -84,28 +85,17 @@ impl Default for Builder {
     }
 }
 
+impl simkit::ServerBuilder for Builder {
+    fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+}
+
 impl Builder {
-    pub fn port(mut self, port: u16) -> Self {
-        self.listen.port = port;
-        self
-    }
-
-    pub fn bind(mut self, address: IpAddr) -> Self {
-        self.listen.bind = address;
-        self
-    }
-
-    /// Print `READY gitlab <url>` once listening.
-    pub fn announce(mut self, announce: bool) -> Self {
-        self.listen.announce = announce;
-        self
-    }
-
-    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.kit.state_dir = Some(dir.into());
-        self
-    }
-
     /// The root user's personal access token.
     pub fn root_token(mut self, token: impl Into<String>) -> Self {
         self.config.root_token = Some(token.into());
@@ -127,14 +117,6 @@ impl Builder {
     pub fn kit(mut self, kit: KitConfig) -> Self {
         self.kit = kit;
         self
-    }
-
-    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
-        &mut self.kit
-    }
-
-    pub fn listen_mut(&mut self) -> &mut Listen {
-        &mut self.listen
     }
 
     pub async fn start(self) -> Result<Hub, StartError> {

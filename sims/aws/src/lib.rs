@@ -33,7 +33,6 @@ pub mod policy;
 pub mod protocol;
 pub mod services;
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -57,6 +56,9 @@ use crate::services::secretsmanager::SecretsManager;
 use crate::services::servicediscovery::CloudMap;
 use crate::services::ssm::Ssm;
 use crate::services::sts::Sts;
+
+/// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
+pub use simkit::ServerBuilder;
 
 pub const DEFAULT_PORT: u16 = 4566;
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
@@ -263,28 +265,17 @@ impl Default for Builder {
     }
 }
 
+impl simkit::ServerBuilder for Builder {
+    fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+}
+
 impl Builder {
-    pub fn port(mut self, port: u16) -> Self {
-        self.listen.port = port;
-        self
-    }
-
-    pub fn bind(mut self, address: IpAddr) -> Self {
-        self.listen.bind = address;
-        self
-    }
-
-    /// Print `READY aws <url>` once listening.
-    pub fn announce(mut self, announce: bool) -> Self {
-        self.listen.announce = announce;
-        self
-    }
-
-    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.kit.state_dir = Some(dir.into());
-        self
-    }
-
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.config.account_id = account_id.into();
         self
@@ -318,14 +309,6 @@ impl Builder {
     pub fn kit(mut self, kit: KitConfig) -> Self {
         self.kit = kit;
         self
-    }
-
-    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
-        &mut self.kit
-    }
-
-    pub fn listen_mut(&mut self) -> &mut Listen {
-        &mut self.listen
     }
 
     pub fn config_mut(&mut self) -> &mut Config {

@@ -31,8 +31,6 @@ pub mod services;
 pub mod shapes;
 pub mod time;
 
-use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -43,6 +41,9 @@ use crate::async_ops::AsyncOperations;
 use crate::identity::Identity;
 use crate::services::resources::Resources;
 use crate::services::storage::Storage;
+
+/// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
+pub use simkit::ServerBuilder;
 
 pub const DEFAULT_PORT: u16 = 4568;
 /// The one subscription the simulator serves unless told otherwise.
@@ -143,27 +144,17 @@ impl Default for Builder {
     }
 }
 
+impl simkit::ServerBuilder for Builder {
+    fn kit_config_mut(&mut self) -> &mut KitConfig {
+        &mut self.kit
+    }
+
+    fn listen_mut(&mut self) -> &mut Listen {
+        &mut self.listen
+    }
+}
+
 impl Builder {
-    pub fn port(mut self, port: u16) -> Self {
-        self.listen.port = port;
-        self
-    }
-
-    pub fn bind(mut self, address: IpAddr) -> Self {
-        self.listen.bind = address;
-        self
-    }
-
-    pub fn announce(mut self, announce: bool) -> Self {
-        self.listen.announce = announce;
-        self
-    }
-
-    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.kit.state_dir = Some(dir.into());
-        self
-    }
-
     pub fn subscription_id(mut self, id: impl Into<String>) -> Self {
         self.config.subscription_id = id.into();
         self
@@ -177,14 +168,6 @@ impl Builder {
     pub fn identity_header(mut self, secret: impl Into<String>) -> Self {
         self.config.identity_header = Some(secret.into());
         self
-    }
-
-    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
-        &mut self.kit
-    }
-
-    pub fn listen_mut(&mut self) -> &mut Listen {
-        &mut self.listen
     }
 
     pub async fn start(self) -> Result<Simulator, StartError> {

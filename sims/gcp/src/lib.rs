@@ -26,8 +26,6 @@ pub mod protocol;
 pub mod services;
 pub mod time;
 
-use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -36,6 +34,9 @@ use simkit::{Kit, KitConfig};
 
 use crate::error::{ErrorStyle, GcpError};
 use crate::services::storage::Storage;
+
+/// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
+pub use simkit::ServerBuilder;
 
 pub const DEFAULT_PORT: u16 = 4567;
 
@@ -71,36 +72,17 @@ impl Default for Builder {
     }
 }
 
-impl Builder {
-    pub fn port(mut self, port: u16) -> Self {
-        self.listen.port = port;
-        self
-    }
-
-    pub fn bind(mut self, address: IpAddr) -> Self {
-        self.listen.bind = address;
-        self
-    }
-
-    /// Print `READY gcp <url>` once listening.
-    pub fn announce(mut self, announce: bool) -> Self {
-        self.listen.announce = announce;
-        self
-    }
-
-    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.kit.state_dir = Some(dir.into());
-        self
-    }
-
-    pub fn kit_config_mut(&mut self) -> &mut KitConfig {
+impl simkit::ServerBuilder for Builder {
+    fn kit_config_mut(&mut self) -> &mut KitConfig {
         &mut self.kit
     }
 
-    pub fn listen_mut(&mut self) -> &mut Listen {
+    fn listen_mut(&mut self) -> &mut Listen {
         &mut self.listen
     }
+}
 
+impl Builder {
     pub async fn start(self) -> Result<Simulator, StartError> {
         let kit = Kit::new(self.kit)?;
         let gcp = Arc::new(Gcp {

@@ -8,6 +8,7 @@
 //! | module | gives |
 //! |---|---|
 //! | [`server`] | bind, `READY` line, HTTP + TLS on one port, graceful shutdown, middleware |
+//! | [`builder`] | the listen and state setters every server's builder shares |
 //! | [`tls`] | the CA and per-name server certificates |
 //! | [`context`] | request ID, host name (absolute-form URIs too), scheme |
 //! | [`admin`] | `/_sockerless/health`, `reset`, `state`, `faults` |
@@ -27,6 +28,7 @@
 
 pub mod admin;
 pub mod body;
+pub mod builder;
 pub mod clock;
 pub mod context;
 pub mod faults;
@@ -52,6 +54,8 @@ use ids::{IdGen, RandomIds};
 use runner::{ProcessRunner, Runner};
 use store::{Durability, Store, StoreError};
 use tls::{Authority, TlsError};
+
+pub use builder::ServerBuilder;
 
 /// The default request-body limit: large enough for any JSON or XML API call.
 pub const DEFAULT_BODY_LIMIT: usize = 32 << 20;
