@@ -78,3 +78,23 @@ fn ecs_auto_without_a_runtime_runs_on_the_host() {
         &["runtime-absent"],
     );
 }
+
+#[test]
+fn ecs_container_past_its_memory_is_oom_killed() {
+    scenario(
+        "ecs-oci-limits",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_limits.py",
+        &[],
+    );
+}
+
+#[test]
+fn ecs_awsvpc_task_has_its_own_network() {
+    scenario(
+        "ecs-oci-network",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_network.py",
+        &[],
+    );
+}

@@ -89,6 +89,38 @@ pub struct WorkloadSpec {
     pub mounts: Vec<WorkloadMount>,
     /// The container's host name (runners with images); a short ID when absent.
     pub hostname: Option<String>,
+    /// Memory, CPU and rlimits (runners with images; the process runner applies none).
+    pub resources: WorkloadResources,
+    /// A network namespace to join (from [`Runner::group_network`]), shared with the other
+    /// workloads of its group; the host's network when absent, and for the process runner.
+    pub network_namespace: Option<std::path::PathBuf>,
+}
+
+/// What a workload may use. A runner with images applies these through the runtime's cgroups
+/// and rlimits where the machine's cgroups allow, and says in the server log when they do not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkloadResources {
+    /// The hard memory limit, in bytes: past it the kernel's OOM killer ends the workload, which
+    /// then reports [`Workload::out_of_memory`]. Swap is not allowed beyond it.
+    pub memory_limit: Option<u64>,
+    /// The soft limit (memory reservation), in bytes.
+    pub memory_reservation: Option<u64>,
+    /// The relative CPU weight, as Docker's CPU shares (ECS CPU units).
+    pub cpu_shares: Option<u64>,
+    /// A CPU ceiling: this many microseconds of CPU time per `cpu_period` microseconds.
+    pub cpu_quota: Option<i64>,
+    /// The period `cpu_quota` is counted over (100 000 µs when absent).
+    pub cpu_period: Option<u64>,
+    /// Process resource limits (`ulimit`).
+    pub rlimits: Vec<Rlimit>,
+}
+
+/// One process resource limit, named as the kernel names it (`RLIMIT_NOFILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rlimit {
+    pub kind: String,
+    pub soft: u64,
+    pub hard: u64,
 }
 
 /// What a runner does to keep workloads from the simulator, from each other and from
@@ -161,6 +193,15 @@ pub trait Runner: Send + Sync + 'static {
 
     /// What this runner's isolation amounts to on this machine.
     fn isolation(&self) -> Isolation;
+
+    /// A network namespace for a group of workloads with its own address (see
+    /// [`oci::network`]), or `None` when this runner runs workloads on the host's network.
+    async fn group_network(
+        &self,
+        _spec: &oci::network::NetworkSpec,
+    ) -> Result<Option<oci::network::GroupNetwork>, String> {
+        Ok(None)
+    }
 }
 
 #[derive(Debug)]
@@ -182,6 +223,8 @@ struct WorkloadInner {
     started_at: SystemTime,
     control: mpsc::UnboundedSender<Control>,
     exit: watch::Receiver<Option<ExitStatus>>,
+    /// Set before the exit is published when the kernel's OOM killer ended the workload.
+    out_of_memory: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Workload {
@@ -192,6 +235,18 @@ impl Workload {
         control: mpsc::UnboundedSender<Control>,
         exit: watch::Receiver<Option<ExitStatus>>,
     ) -> Self {
+        Self::with_memory_flag(runner, pid, started_at, control, exit, Arc::default())
+    }
+
+    /// A workload whose supervisor sets `out_of_memory` before publishing its exit.
+    pub(crate) fn with_memory_flag(
+        runner: &'static str,
+        pid: Option<u32>,
+        started_at: SystemTime,
+        control: mpsc::UnboundedSender<Control>,
+        exit: watch::Receiver<Option<ExitStatus>>,
+        out_of_memory: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Self {
         Self {
             inner: Arc::new(WorkloadInner {
                 runner,
@@ -199,6 +254,7 @@ impl Workload {
                 started_at,
                 control,
                 exit,
+                out_of_memory,
             }),
         }
     }
@@ -223,6 +279,14 @@ impl Workload {
 
     pub fn started_at(&self) -> SystemTime {
         self.inner.started_at
+    }
+
+    /// Whether the kernel's OOM killer ended it (past its [`WorkloadResources::memory_limit`]).
+    /// Known once it has ended: set before [`Workload::wait`] returns.
+    pub fn out_of_memory(&self) -> bool {
+        self.inner
+            .out_of_memory
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// How it ended, if it has.

@@ -113,6 +113,11 @@ impl ProcessRunner {
         }
     }
 
+    /// The runner's cgroup directory (cgroup v2), when it has one.
+    pub(crate) fn cgroup_dir(&self) -> Option<&std::path::Path> {
+        self.cgroup.as_deref().map(RunnerCgroup::dir)
+    }
+
     fn finished(&self, code: i32, reason: ExitReason) -> Workload {
         let now = self.clock.now();
         let (control, _) = mpsc::unbounded_channel();
@@ -186,6 +191,9 @@ pub(crate) struct Launch {
     pub overlay: Option<Arc<confine::Overlay>>,
     /// Which runner this is for, as [`Workload::runner`] reports it.
     pub runner: &'static str,
+    /// Asked, after a first process killed by SIGKILL has exited and before its cgroup is
+    /// removed, whether the kernel's OOM killer sent it ([`Workload::out_of_memory`]).
+    pub oom_probe: Option<Box<dyn FnOnce() -> bool + Send>>,
 }
 
 /// What [`ProcessRunner::prepare`] made for one workload: its number, scratch directory (owned
@@ -332,6 +340,9 @@ impl ProcessRunner {
 
         let (control_tx, mut control) = mpsc::unbounded_channel();
         let (exit_tx, exit) = watch::channel(None);
+        let out_of_memory = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let oom_flag = out_of_memory.clone();
+        let oom_probe = launch.oom_probe;
         let clock = self.clock.clone();
         let live = self.live.clone();
         let name = launch.name.clone();
@@ -402,6 +413,12 @@ impl ProcessRunner {
                     137
                 }
             };
+            if code == 137
+                && let Some(probe) = oom_probe
+                && tokio::task::spawn_blocking(probe).await.unwrap_or(false)
+            {
+                oom_flag.store(true, std::sync::atomic::Ordering::Release);
+            }
             if let Some(cgroup) = cgroup {
                 cgroup.end().await;
             }
@@ -415,7 +432,14 @@ impl ProcessRunner {
                 finished_at: clock.now(),
             }));
         });
-        Workload::new(launch_runner, pid, started_at, control_tx, exit)
+        Workload::with_memory_flag(
+            launch_runner,
+            pid,
+            started_at,
+            control_tx,
+            exit,
+            out_of_memory,
+        )
     }
 }
 
@@ -457,6 +481,7 @@ impl Runner for ProcessRunner {
             read_only_root: spec.read_only_root,
             overlay: None,
             runner: "process",
+            oom_probe: None,
         };
         Ok(self.launch(prepared, launch, sink).await)
     }

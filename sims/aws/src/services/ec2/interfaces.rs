@@ -343,6 +343,16 @@ impl Ec2 {
     }
 
     /// Whether `subnet_id` exists in the caller's account and region.
+    /// The prefix length of a subnet's IPv4 CIDR block.
+    pub fn subnet_prefix_len(&self, ctx: &Ctx, subnet_id: &str) -> Option<u8> {
+        let subnet = self.find(&self.subnets, ctx, subnet_id).ok()?;
+        subnet
+            .cidr_block
+            .as_deref()
+            .and_then(Cidr::parse)
+            .map(|block| block.prefix)
+    }
+
     pub fn subnet_exists(&self, ctx: &Ctx, subnet_id: &str) -> bool {
         self.subnets.contains(&key(ctx, subnet_id))
     }

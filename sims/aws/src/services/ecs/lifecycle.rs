@@ -13,6 +13,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use simkit::logs::{DiscardSink, LogLine, LogSink};
+use simkit::runner::oci::network::{Forward, NetworkSpec};
 use simkit::runner::{ExitReason, ExitStatus, Workload, WorkloadImage, WorkloadSpec};
 use tokio::sync::watch;
 
@@ -53,6 +54,8 @@ pub(super) struct ContainerPlan {
     pub working_directory: Option<String>,
     /// The task's volumes bound at the container's mount points.
     pub mounts: Vec<simkit::runner::WorkloadMount>,
+    /// Memory, CPU and ulimits, from the definition and the overrides.
+    pub resources: simkit::runner::WorkloadResources,
 }
 
 #[derive(Debug, Clone)]
@@ -64,11 +67,18 @@ pub(super) struct TaskPlan {
     pub containers: Vec<ContainerPlan>,
     pub role_arn: Option<String>,
     pub service: Option<String>,
+    /// An awsvpc task's ENI address and its subnet's prefix length: its containers share a
+    /// network namespace with that address where the runner gives one.
+    pub network: Option<(std::net::Ipv4Addr, u8)>,
 }
 
 /// Why a task's ExecuteCommandAgent never runs.
 const NO_EXEC_AGENT: &str =
     "The simulator runs no SSM agent beside containers, so ECS Exec is not available";
+
+/// The container's reason when the kernel's OOM killer ended it past its memory limit (exit
+/// code 137), in ECS's words.
+const OUT_OF_MEMORY: &str = "OutOfMemoryError: Container killed due to memory usage";
 
 /// A task's version counts its changes.
 fn bump(task: &mut Task) {
@@ -239,6 +249,35 @@ impl Ecs {
             }
         }
 
+        // Held until the task has ended: dropping it removes the namespace and its veth.
+        // Only containers that run in their image can join a namespace: a task whose images
+        // cannot be had runs on the host's network.
+        let in_images = plan.containers.iter().any(|container| {
+            container
+                .image
+                .as_ref()
+                .is_some_and(|reference| self.locate_image(reference).is_ok())
+        });
+        let network = match plan.network.filter(|_| in_images) {
+            Some((address, prefix_len)) => {
+                let spec = NetworkSpec {
+                    name: format!("ecs/{}", plan.task_id),
+                    address,
+                    prefix_len,
+                    forwards: self.task_forwards(),
+                };
+                match self.kit.runner().group_network(&spec).await {
+                    Ok(network) => network,
+                    Err(problem) => {
+                        let reason = format!(
+                            "ResourceInitializationError: failed to configure the task's network interface: {problem}"
+                        );
+                        return self.fail_to_start(&plan, None, &reason);
+                    }
+                }
+            }
+            None => None,
+        };
         let mut workloads: Vec<Workload> = Vec::new();
         for (container, sink) in plan.containers.iter().zip(sinks) {
             let mut env = role_env.clone();
@@ -260,6 +299,10 @@ impl Ecs {
                 }),
                 mounts: container.mounts.clone(),
                 hostname: None,
+                resources: container.resources.clone(),
+                network_namespace: network
+                    .as_ref()
+                    .map(|network| network.namespace().to_path_buf()),
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => {
@@ -350,10 +393,14 @@ impl Ecs {
                 continue;
             };
             exits[index] = Some(status.clone());
+            let out_of_memory = workloads[index].out_of_memory();
             self.update_task(&plan.key, |task| {
                 if let Some(container) = task.containers.iter_mut().flatten().nth(index) {
                     container.last_status = Some("STOPPED".into());
                     container.exit_code = Some(status.code);
+                    if out_of_memory {
+                        container.reason = Some(OUT_OF_MEMORY.into());
+                    }
                 }
             });
             if plan.containers[index].essential && !stopping {
@@ -369,6 +416,33 @@ impl Ecs {
             }
         }
         self.finish(&plan, &exits);
+    }
+
+    /// What a task in its own network namespace reaches on the host: the simulator at the
+    /// address its environment names (`AWS_ENDPOINT_URL`, the metadata URIs), and the
+    /// credential endpoint at `169.254.170.2:80`, where SDKs look for it.
+    fn task_forwards(&self) -> Vec<Forward> {
+        let endpoint = self.endpoint();
+        let authority = endpoint
+            .split_once("://")
+            .map_or(endpoint.as_str(), |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let Ok(std::net::SocketAddr::V4(target)) = authority.parse::<std::net::SocketAddr>() else {
+            tracing::warn!(%endpoint, "the simulator's endpoint is not an IPv4 address: tasks in their own network cannot call it");
+            return Vec::new();
+        };
+        vec![
+            Forward {
+                listen: target,
+                target: target.into(),
+            },
+            Forward {
+                listen: std::net::SocketAddrV4::new(std::net::Ipv4Addr::new(169, 254, 170, 2), 80),
+                target: target.into(),
+            },
+        ]
     }
 
     fn stop_workloads(&self, plan: &TaskPlan, workloads: &[Workload]) {

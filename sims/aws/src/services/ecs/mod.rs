@@ -66,6 +66,7 @@ pub mod metadata;
 mod names;
 mod networking;
 mod protection;
+mod resources;
 mod scheduler;
 pub mod secrets;
 mod services;

@@ -440,7 +440,14 @@ impl Ecs {
                 index,
             );
             let key = task_key(&ctx.scope(), cluster.name(), &task_id);
-            let plan = self.plan(ctx, &key, &task_id, record, &launch, role.clone());
+            let mut plan = self.plan(ctx, &key, &task_id, record, &launch, role.clone());
+            plan.network = interface.as_ref().and_then(|found| {
+                let address = found.interface.private_ip_address.parse().ok()?;
+                let prefix_len = self
+                    .ec2
+                    .subnet_prefix_len(ctx, &found.interface.subnet_id)?;
+                Some((address, prefix_len))
+            });
             self.tasks.insert(
                 &key,
                 TaskRecord {
@@ -772,6 +779,12 @@ impl Ecs {
                     command,
                     working_directory: definition.working_directory.clone(),
                     mounts: bind_mounts,
+                    resources: super::resources::container_resources(
+                        definition,
+                        container_override,
+                        launch.overrides.cpu.as_deref().or(record.definition.cpu.as_deref()),
+                        launch.overrides.memory.as_deref().or(record.definition.memory.as_deref()),
+                    ),
                 }
             })
             .collect();
@@ -783,6 +796,7 @@ impl Ecs {
             containers,
             role_arn: role,
             service: launch.service.clone(),
+            network: None,
         }
     }
 

@@ -482,6 +482,8 @@ impl Environments {
             image: None,
             mounts: Vec::new(),
             hostname: None,
+            resources: Default::default(),
+            network_namespace: None,
         };
         let sink_for_runner: Arc<dyn LogSink> = sink.clone();
         let workload = self

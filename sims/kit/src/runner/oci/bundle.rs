@@ -5,8 +5,11 @@
 //!
 //! Defaults, as Docker's: the capability set Docker grants, masked and read-only `/proc` paths,
 //! a private PID, IPC, UTS and mount namespace. Not Docker's: `noNewPrivileges` is always set,
-//! and the network namespace is the host's (as for the process runner: tasks report
-//! 127.0.0.1).
+//! and the network namespace is the host's unless the workload joins one of its
+//! group's.
+//!
+//! Resource limits go to `linux.resources` (memory limit, reservation and swap; CPU shares,
+//! quota and period) and `process.rlimits`.
 //!
 //! Pure functions over values, except [`resolve_user`], which reads the image's files.
 
@@ -17,6 +20,7 @@ use serde_json::{Value, json};
 
 use super::image::ImageConfig;
 use super::unpack::{clean, resolve_in_root};
+use crate::runner::WorkloadResources;
 
 /// Docker's default capabilities (moby `oci/caps/defaults.go`).
 pub const DEFAULT_CAPABILITIES: [&str; 14] = [
@@ -187,6 +191,42 @@ pub struct BundleConfig {
     /// The cgroup path the runtime makes the container's group at; its default when absent.
     pub cgroups_path: Option<String>,
     pub mounts: Vec<BindMount>,
+    /// Limits the machine's cgroups can apply (the runner drops those they cannot).
+    pub resources: WorkloadResources,
+    /// The network namespace to join; the host's when absent.
+    pub network_namespace: Option<String>,
+}
+
+/// The runtime's `linux.resources` for `resources`, or `None` when nothing is limited. Swap is
+/// capped at the memory limit (no swap), as on Fargate, so the OOM killer acts at the limit.
+pub fn resources_json(resources: &WorkloadResources) -> Option<Value> {
+    let mut out = serde_json::Map::new();
+    let mut memory = serde_json::Map::new();
+    if let Some(limit) = resources.memory_limit {
+        memory.insert("limit".into(), json!(limit));
+        memory.insert("swap".into(), json!(limit));
+    }
+    if let Some(reservation) = resources.memory_reservation {
+        memory.insert("reservation".into(), json!(reservation));
+    }
+    if !memory.is_empty() {
+        out.insert("memory".into(), Value::Object(memory));
+    }
+    let mut cpu = serde_json::Map::new();
+    if let Some(shares) = resources.cpu_shares {
+        cpu.insert("shares".into(), json!(shares));
+    }
+    if let Some(quota) = resources.cpu_quota {
+        cpu.insert("quota".into(), json!(quota));
+        cpu.insert(
+            "period".into(),
+            json!(resources.cpu_period.unwrap_or(100_000)),
+        );
+    }
+    if !cpu.is_empty() {
+        out.insert("cpu".into(), Value::Object(cpu));
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 fn bind(mount: &BindMount) -> Value {
@@ -210,15 +250,34 @@ pub fn config_json(config: &BundleConfig) -> Value {
     ];
     mounts.extend(config.mounts.iter().map(bind));
     let capabilities: Vec<&str> = DEFAULT_CAPABILITIES.to_vec();
+    let mut namespaces = vec![
+        json!({"type": "pid"}),
+        json!({"type": "ipc"}),
+        json!({"type": "uts"}),
+        json!({"type": "mount"}),
+    ];
+    if let Some(path) = &config.network_namespace {
+        namespaces.push(json!({"type": "network", "path": path}));
+    }
     let mut linux = json!({
-        "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],
+        "namespaces": namespaces,
         "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"],
         "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     });
     if let Some(path) = &config.cgroups_path {
         linux["cgroupsPath"] = json!(path);
     }
-    json!({
+
+    if let Some(resources) = resources_json(&config.resources) {
+        linux["resources"] = resources;
+    }
+    let rlimits: Vec<Value> = config
+        .resources
+        .rlimits
+        .iter()
+        .map(|limit| json!({"type": limit.kind, "soft": limit.soft, "hard": limit.hard}))
+        .collect();
+    let mut document = json!({
         "ociVersion": "1.0.2",
         "process": {
             "terminal": false,
@@ -237,5 +296,9 @@ pub fn config_json(config: &BundleConfig) -> Value {
         "hostname": config.hostname,
         "mounts": mounts,
         "linux": linux,
-    })
+    });
+    if !rlimits.is_empty() {
+        document["process"]["rlimits"] = json!(rlimits);
+    }
+    document
 }

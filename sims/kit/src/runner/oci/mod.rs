@@ -18,14 +18,23 @@
 //! runs in the image when both work, else as a host process, and says so in the server log and
 //! in [`Workload::runner`].
 //!
-//! Limits: runc must run as root (no rootless mode yet); the network namespace is the host's;
-//! no resource limits are applied; device nodes in layers are skipped; zstd layers are refused.
+//! Resource limits ([`limits`]): memory (hard, reservation, no swap), CPU shares and quota, and
+//! rlimits, where the machine's cgroups have the controllers; a workload the OOM killer ends
+//! reports [`Workload::out_of_memory`].
+//!
+//! Networks ([`network`]): a group of workloads (an `awsvpc` task) can share a network
+//! namespace with an address of its own, reachable from the host; other workloads use the
+//! host's network.
+//!
+//! Limits: runc must run as root (no rootless mode yet); device nodes in layers are skipped; zstd layers are refused.
 //! What this module must not do: write outside its cache and the workload's scratch
 //! directory, or run a workload as root on the host outside a container.
 
 pub mod bundle;
 pub mod cache;
 pub mod image;
+pub mod limits;
+pub mod network;
 pub mod unpack;
 
 #[cfg(test)]
@@ -92,6 +101,8 @@ pub struct OciRunner {
     overlay: bool,
     as_root: bool,
     clock: Arc<dyn Clock>,
+    /// Which resource limits this machine's cgroups can apply.
+    limits: limits::Controllers,
 }
 
 impl std::fmt::Debug for OciRunner {
@@ -147,10 +158,15 @@ impl OciRunner {
         let as_root = super::process::confine::running_as_root();
         let runtime = detect_runtime(config.runtime.as_deref(), as_root);
         let overlay = overlayfs_available();
+        let limits = limits::Controllers::detect();
+        let process = ProcessRunner::new(clock.clone(), config.scratch_root);
+        if let Some(dir) = process.cgroup_dir() {
+            limits::remove_v1_runner_groups(dir, true);
+        }
         match (&runtime, config.mode) {
             (_, WorkloadsMode::Process) => {}
             (Ok(path), mode) => {
-                tracing::info!(runtime = %path.display(), ?mode, overlay, "workloads run in their images where they can")
+                tracing::info!(runtime = %path.display(), ?mode, overlay, memory_limits = limits.memory, cpu_limits = limits.cpu, "workloads run in their images where they can")
             }
             (Err(problem), mode) => {
                 tracing::warn!(?mode, %problem, "the OCI runtime is not usable")
@@ -158,12 +174,13 @@ impl OciRunner {
         }
         Self {
             mode: config.mode,
-            process: ProcessRunner::new(clock.clone(), config.scratch_root),
+            process,
             runtime,
             cache: Arc::new(RootfsCache::new(config.cache_dir, as_root)),
             overlay,
             as_root,
             clock,
+            limits,
         }
     }
 
@@ -338,6 +355,11 @@ impl OciRunner {
             destination: mount.destination.clone(),
             read_only: mount.read_only,
         }));
+        let resources = if cgroups_path.is_some() {
+            self.limits.applicable(&spec.name, &spec.resources)
+        } else {
+            limits::without_cgroups(&spec.name, &spec.resources)
+        };
         let config = BundleConfig {
             args,
             env: merged_env,
@@ -347,6 +369,11 @@ impl OciRunner {
             read_only_root: spec.read_only_root,
             cgroups_path: cgroups_path.clone(),
             mounts,
+            resources,
+            network_namespace: spec
+                .network_namespace
+                .as_ref()
+                .map(|path| path.display().to_string()),
         };
         let written = serde_json::to_vec_pretty(&bundle::config_json(&config))
             .map_err(std::io::Error::other)
@@ -381,6 +408,10 @@ impl OciRunner {
                 "--root".into(),
                 scratch.join("state").display().to_string(),
                 "run".into(),
+                // Kept after it exits so its cgroup can be asked whether the OOM killer ended
+                // it; the state goes with the scratch directory, and the groups are removed
+                // below.
+                "--keep".into(),
                 "--bundle".into(),
                 bundle_dir.display().to_string(),
                 container_id,
@@ -396,6 +427,9 @@ impl OciRunner {
             read_only_root: false,
             overlay,
             runner: "oci",
+            oom_probe: cgroups_path.clone().map(|path| {
+                Box::new(move || limits::oom_killed(&path)) as Box<dyn FnOnce() -> bool + Send>
+            }),
         };
         let workload = self.process.launch(prepared, launch, sink).await;
         if let Some(path) = cgroups_path {
@@ -538,6 +572,9 @@ fn remove_v1_leftovers(path: &str) {
 impl Drop for OciRunner {
     fn drop(&mut self) {
         self.process.shutdown();
+        if let Some(dir) = self.process.cgroup_dir() {
+            limits::remove_v1_runner_groups(dir, false);
+        }
     }
 }
 
@@ -575,6 +612,23 @@ impl Runner for OciRunner {
 
     fn shutdown(&self) {
         self.process.shutdown();
+    }
+
+    async fn group_network(
+        &self,
+        spec: &network::NetworkSpec,
+    ) -> Result<Option<network::GroupNetwork>, String> {
+        if self.mode == WorkloadsMode::Process || self.runtime.is_err() || !self.as_root {
+            return Ok(None);
+        }
+        match self.process.group_network(spec).await {
+            Ok(network) => Ok(Some(network)),
+            Err(problem) if self.mode == WorkloadsMode::Auto => {
+                tracing::warn!(group = %spec.name, %problem, "the group's network namespace could not be made: its workloads use the host's network");
+                Ok(None)
+            }
+            Err(problem) => Err(problem),
+        }
     }
 
     fn isolation(&self) -> Isolation {

@@ -409,7 +409,7 @@ fn busybox_layout(dir: &Path, config: serde_json::Value) -> String {
         0o755,
     );
     for applet in [
-        "sh", "cat", "echo", "id", "pwd", "sleep", "ls", "touch", "trap",
+        "sh", "cat", "echo", "id", "pwd", "sleep", "ls", "touch", "trap", "head", "tr",
     ] {
         add(
             &format!("bin/{applet}"),
@@ -628,7 +628,77 @@ async fn a_stopped_container_ends_with_sigterm_or_sigkill() {
     let workload = run.runner.start(spec, sink).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     workload.stop(std::time::Duration::from_millis(300));
-    assert_eq!(workload.wait().await.code, 137);
+    assert_eq!(
+        (workload.wait().await.code, workload.out_of_memory()),
+        (137, false)
+    );
+}
+
+#[tokio::test]
+async fn a_container_past_its_memory_limit_is_killed_by_the_oom_killer() {
+    use crate::runner::Runner;
+    let run = image_run(
+        super::WorkloadsMode::Oci,
+        None,
+        // The shell keeps 200 MB in a variable: far past the 32 MiB limit.
+        serde_json::json!({"Cmd": ["sh", "-c", "a=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"]}),
+    );
+    let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
+    let spec = crate::runner::WorkloadSpec {
+        name: "oom".into(),
+        stop_grace: std::time::Duration::from_secs(1),
+        image: Some(run.image.clone()),
+        resources: crate::runner::WorkloadResources {
+            memory_limit: Some(32 << 20),
+            rlimits: vec![crate::runner::Rlimit {
+                kind: "RLIMIT_NOFILE".into(),
+                soft: 321,
+                hard: 322,
+            }],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let workload = run.runner.start(spec, sink.clone()).await.unwrap();
+    let status = workload.wait().await;
+    assert_eq!(
+        (
+            status.code,
+            status.reason,
+            workload.out_of_memory(),
+            sink.texts(crate::logs::Stream::Stdout)
+        ),
+        (137, crate::runner::ExitReason::Exited, true, Vec::new())
+    );
+
+    // The rlimits reach the container.
+    let mut image = run.image.clone();
+    image.entrypoint = Some(strings(&["sh", "-c", "ulimit -n; ulimit -Hn"]));
+    let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
+    let spec = crate::runner::WorkloadSpec {
+        name: "rlimits".into(),
+        image: Some(image),
+        resources: crate::runner::WorkloadResources {
+            memory_limit: Some(32 << 20),
+            rlimits: vec![crate::runner::Rlimit {
+                kind: "RLIMIT_NOFILE".into(),
+                soft: 321,
+                hard: 322,
+            }],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let workload = run.runner.start(spec, sink.clone()).await.unwrap();
+    let status = workload.wait().await;
+    assert_eq!(
+        (
+            status.code,
+            workload.out_of_memory(),
+            sink.texts(crate::logs::Stream::Stdout)
+        ),
+        (0, false, strings(&["321", "322"]))
+    );
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ use nix::unistd::Pid;
 
 use crate::owner::{own_tag, owner_alive, parse_tag};
 
-const PREFIX: &str = "sockerless-";
+pub(crate) const PREFIX: &str = "sockerless-";
 
 /// Where the cgroup2 hierarchy is mounted, from `/proc/self/mountinfo`.
 pub(crate) fn cgroup2_mount() -> Option<PathBuf> {
@@ -131,7 +131,7 @@ impl RunnerCgroup {
         }
     }
 
-    pub(super) fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 

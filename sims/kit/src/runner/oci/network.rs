@@ -1,0 +1,318 @@
+//! A network namespace shared by the containers of one group (an `awsvpc` task, as on
+//! Fargate): they reach each other on `localhost`, and the group's private address is really
+//! assigned inside it, on `eth0`, one end of a veth pair whose other end is in a bridge on the
+//! host that holds the subnet's router address (its first address, which AWS reserves for the
+//! VPC router). The host reaches the group at its address through that bridge.
+//!
+//! The namespace is held by a `sleep` process that `unshare --net` started, run under the
+//! process runner's supervision in the runner's cgroup ([`GroupNetwork`]): when the group ends
+//! (drop), or the simulator dies (the watchdog kills the runner's cgroup), the holder dies, the
+//! namespace with it, and the kernel deletes both ends of the veth pair. The bridges stay (one
+//! per subnet CIDR, shared by every simulator on the host); they hold no state of a group.
+//!
+//! Endpoints the host serves (the simulator's own API on `127.0.0.1`, the credential endpoint
+//! at `169.254.170.2`) are listened on inside the namespace by the simulator itself, through
+//! sockets opened in it, and forwarded to the host ([`Forward`]), so code in the container calls
+//! its cloud back at the addresses it would use outside and in the cloud.
+//!
+//! Limits: IPv4 only; subnets of different VPCs with overlapping CIDRs share a bridge; there
+//! is no routing between subnets (the host does not forward). Needs root and iproute2 (`ip`,
+//! `unshare`, `nsenter`). What this module must not do: change the host's existing interfaces
+//! or routes (it adds bridges named `slbr…` and veths named `s…h`), or leave a group's veth
+//! behind when the group's holder is gone.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::io::AsyncWriteExt;
+
+use crate::logs::DiscardSink;
+use crate::runner::Workload;
+use crate::runner::process::{Launch, ProcessRunner};
+
+/// What a group's network is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkSpec {
+    /// For logs: the group's name (`ecs/TASK`).
+    pub name: String,
+    /// The group's private address.
+    pub address: Ipv4Addr,
+    /// The prefix length of its subnet.
+    pub prefix_len: u8,
+    /// Sockets opened inside the namespace and forwarded to the host.
+    pub forwards: Vec<Forward>,
+}
+
+/// A listener inside the namespace whose connections go to `target` on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    pub listen: SocketAddrV4,
+    pub target: SocketAddr,
+}
+
+/// A group's namespace: dropping it ends the holder, which removes the namespace and its veth.
+pub struct GroupNetwork {
+    holder: Workload,
+    namespace: PathBuf,
+    address: Ipv4Addr,
+    forwarders: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for GroupNetwork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupNetwork")
+            .field("namespace", &self.namespace)
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GroupNetwork {
+    /// The namespace's path, for [`crate::runner::WorkloadSpec::network_namespace`].
+    pub fn namespace(&self) -> &std::path::Path {
+        &self.namespace
+    }
+
+    pub fn address(&self) -> Ipv4Addr {
+        self.address
+    }
+}
+
+impl Drop for GroupNetwork {
+    fn drop(&mut self) {
+        for forwarder in &self.forwarders {
+            forwarder.abort();
+        }
+        self.holder.kill();
+    }
+}
+
+/// The subnet's network address and its router's (the first address after it).
+pub fn router_of(address: Ipv4Addr, prefix_len: u8) -> Ipv4Addr {
+    let mask = if prefix_len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix_len.min(32)))
+    };
+    Ipv4Addr::from((u32::from(address) & mask).wrapping_add(1))
+}
+
+/// The bridge of a subnet: `slbr` and eight hex digits of the subnet, within the kernel's
+/// fifteen characters.
+pub fn bridge_name(router: Ipv4Addr, prefix_len: u8) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{router}/{prefix_len}").as_bytes());
+    format!("slbr{}", &hex::encode(digest)[..8])
+}
+
+static NEXT_VETH: AtomicU64 = AtomicU64::new(0);
+/// Bridges are made once; two groups of one subnet must not race to make the same one.
+static BRIDGES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn ip_batch(namespace: Option<&std::path::Path>, commands: &str) -> Result<(), String> {
+    let mut command = match namespace {
+        Some(namespace) => {
+            let mut command = tokio::process::Command::new("nsenter");
+            command
+                .arg(format!("--net={}", namespace.display()))
+                .arg("ip");
+            command
+        }
+        None => tokio::process::Command::new("ip"),
+    };
+    let mut child = command
+        .args(["-batch", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("cannot run ip: {error}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(commands.as_bytes())
+            .await
+            .map_err(|error| format!("cannot talk to ip: {error}"))?;
+    }
+    let output = child
+        .wait_with_output()
+        .await
+        .map_err(|error| format!("ip did not finish: {error}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+async fn ensure_bridge(bridge: &str, router: Ipv4Addr, prefix_len: u8) -> Result<(), String> {
+    let _guard = BRIDGES.lock().await;
+    if std::path::Path::new("/sys/class/net").join(bridge).exists() {
+        return Ok(());
+    }
+    ip_batch(
+        None,
+        &format!(
+            "link add {bridge} type bridge\naddr add {router}/{prefix_len} dev {bridge}\nlink set {bridge} up\n"
+        ),
+    )
+    .await
+}
+
+/// Opens a listener at `listen` inside the namespace at `namespace`: a thread of its own enters
+/// the namespace, so the simulator's other threads stay in the host's.
+fn listen_inside(
+    namespace: PathBuf,
+    listen: SocketAddrV4,
+) -> Result<std::net::TcpListener, String> {
+    std::thread::spawn(move || -> Result<std::net::TcpListener, String> {
+        let file = std::fs::File::open(&namespace)
+            .map_err(|error| format!("cannot open {}: {error}", namespace.display()))?;
+        nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET)
+            .map_err(|errno| format!("cannot enter the task's network namespace: {errno}"))?;
+        let listener = std::net::TcpListener::bind(listen)
+            .map_err(|error| format!("cannot listen at {listen} in the namespace: {error}"))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|error| error.to_string())?;
+        Ok(listener)
+    })
+    .join()
+    .map_err(|_| "the namespace listener's thread panicked".to_string())?
+}
+
+fn forward(
+    listener: std::net::TcpListener,
+    target: SocketAddr,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let listener =
+        tokio::net::TcpListener::from_std(listener).map_err(|error| error.to_string())?;
+    Ok(tokio::spawn(async move {
+        while let Ok((mut inside, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outside) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inside, &mut outside).await;
+                }
+            });
+        }
+    }))
+}
+
+impl ProcessRunner {
+    /// Makes a group's network namespace (see the module's docs).
+    pub(crate) async fn group_network(&self, spec: &NetworkSpec) -> Result<GroupNetwork, String> {
+        let prepared = self
+            .prepare(None)
+            .await
+            .map_err(|error| error.to_string())?;
+        let launch = Launch {
+            name: format!("{}/network", spec.name),
+            program: "unshare".into(),
+            args: vec![
+                "--net".into(),
+                "--".into(),
+                "sleep".into(),
+                "infinity".into(),
+            ],
+            env: vec![(
+                "PATH".into(),
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            )],
+            cwd: prepared.scratch.clone(),
+            timeout: None,
+            stop_grace: std::time::Duration::ZERO,
+            user: None,
+            read_only_root: false,
+            overlay: None,
+            runner: "oci",
+            oom_probe: None,
+        };
+        let holder = self.launch(prepared, launch, Arc::new(DiscardSink)).await;
+        let Some(pid) = holder.pid() else {
+            return Err("cannot start the network namespace's holder (unshare)".into());
+        };
+        let namespace = PathBuf::from(format!("/proc/{pid}/ns/net"));
+        // `unshare` makes the namespace, then executes `sleep` in the same process.
+        let own = std::fs::read_link("/proc/self/ns/net").ok();
+        let mut entered = false;
+        for _ in 0..2000 {
+            if holder.exit_status().is_some() {
+                break;
+            }
+            let current = std::fs::read_link(&namespace).ok();
+            if current.is_some() && current != own {
+                entered = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        if !entered {
+            holder.kill();
+            return Err("the network namespace's holder (unshare --net) did not start".into());
+        }
+        let network = GroupNetwork {
+            holder,
+            namespace: namespace.clone(),
+            address: spec.address,
+            forwarders: Vec::new(),
+        };
+        let router = router_of(spec.address, spec.prefix_len);
+        let bridge = bridge_name(router, spec.prefix_len);
+        ensure_bridge(&bridge, router, spec.prefix_len).await?;
+        let number = NEXT_VETH.fetch_add(1, Ordering::Relaxed);
+        let host_end = format!("s{:x}x{number:x}", std::process::id());
+        let inside_end = format!("{host_end}c");
+        let host_end = format!("{host_end}h");
+        ip_batch(
+            None,
+            &format!(
+                "link add {host_end} type veth peer name {inside_end} netns {pid}\nlink set {host_end} master {bridge}\nlink set {host_end} up\n"
+            ),
+        )
+        .await?;
+        let address = spec.address;
+        let prefix_len = spec.prefix_len;
+        ip_batch(
+            Some(&namespace),
+            &format!(
+                "link set {inside_end} name eth0\naddr add {address}/{prefix_len} dev eth0\nlink set eth0 up\nlink set lo up\nroute add default via {router}\naddr add 169.254.170.2/32 dev lo\n"
+            ),
+        )
+        .await?;
+        let mut network = network;
+        for wanted in &spec.forwards {
+            let listener = {
+                let namespace = namespace.clone();
+                let listen = wanted.listen;
+                tokio::task::spawn_blocking(move || listen_inside(namespace, listen))
+                    .await
+                    .map_err(|error| error.to_string())??
+            };
+            network.forwarders.push(forward(listener, wanted.target)?);
+        }
+        tracing::info!(group = %spec.name, %address, %bridge, "group network ready");
+        Ok(network)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_router_is_the_subnets_first_address() {
+        assert_eq!(
+            (
+                router_of("172.31.5.9".parse().unwrap(), 20),
+                router_of("10.0.1.200".parse().unwrap(), 24),
+            ),
+            ("172.31.0.1".parse().unwrap(), "10.0.1.1".parse().unwrap())
+        );
+        let name = bridge_name("172.31.0.1".parse().unwrap(), 20);
+        assert!(name.len() <= 15 && name.starts_with("slbr"), "{name}");
+    }
+}
