@@ -66,7 +66,11 @@ impl Gitlab {
             .ok()
             .and_then(|comparison| comparison.merge_base)
             .unwrap_or_else(|| start.clone());
-        let mergeable = repo.merge_tree(&start, &head, None).ok().flatten().is_some();
+        let mergeable = repo
+            .merge_tree(&start, &head, None)
+            .ok()
+            .flatten()
+            .is_some();
         merge_request.merge_status = if mergeable {
             "can_be_merged"
         } else {

@@ -449,6 +449,10 @@ impl Containers {
             }),
             mounts,
             hostname: Some(record.config.hostname.clone()),
+            // HostConfig's Memory/CpuShares/Ulimits are not mapped yet: containers run unlimited.
+            resources: Default::default(),
+            // Containers share the host's network until the engine has networks.
+            network_namespace: None,
         };
         let logbook = self.logbook(&record.id);
         let sink_book = logbook.clone();
