@@ -27,7 +27,7 @@ fn up_announces_every_server_and_answers_health() {
     let _cell = Cell::new(SUITE, TARGET, "up-ready-and-health", "curl");
     let server = Sockerless::start(
         &["up", "--port-base", "0"],
-        &["aws", "gcp", "azure", "github", "gitlab"],
+        &["aws", "gcp", "azure", "github", "gitlab", "engine"],
     );
     let sandbox = Sandbox::new();
     let health = curl(
@@ -60,7 +60,7 @@ fn up_announces_every_server_and_answers_health() {
     );
     assert_eq!(
         printed.iter().filter(|l| l.starts_with("READY ")).count(),
-        5,
+        6,
         "one READY line per server: {printed:?}"
     );
 }

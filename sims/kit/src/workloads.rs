@@ -247,6 +247,15 @@ impl Runner for TrackingRunner {
     fn isolation(&self) -> Isolation {
         self.inner.isolation()
     }
+
+    // Every method of the trait is passed on: a default here would quietly put every task on
+    // the host's network.
+    async fn group_network(
+        &self,
+        spec: &crate::runner::oci::network::NetworkSpec,
+    ) -> Result<Option<crate::runner::oci::network::GroupNetwork>, String> {
+        self.inner.group_network(spec).await
+    }
 }
 
 #[cfg(test)]

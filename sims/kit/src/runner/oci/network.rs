@@ -154,13 +154,25 @@ async fn ensure_bridge(bridge: &str, router: Ipv4Addr, prefix_len: u8) -> Result
     if std::path::Path::new("/sys/class/net").join(bridge).exists() {
         return Ok(());
     }
-    ip_batch(
+    let made = ip_batch(
         None,
         &format!(
             "link add {bridge} type bridge\naddr add {router}/{prefix_len} dev {bridge}\nlink set {bridge} up\n"
         ),
     )
-    .await
+    .await;
+    match made {
+        // Another simulator on this host made the same subnet's bridge at the same moment:
+        // finish it idempotently rather than fail the task.
+        Err(_) if std::path::Path::new("/sys/class/net").join(bridge).exists() => {
+            ip_batch(
+                None,
+                &format!("addr replace {router}/{prefix_len} dev {bridge}\nlink set {bridge} up\n"),
+            )
+            .await
+        }
+        made => made,
+    }
 }
 
 /// Opens a listener at `listen` inside the namespace at `namespace`: a thread of its own enters
