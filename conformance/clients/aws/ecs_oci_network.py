@@ -49,7 +49,7 @@ ecs.register_task_definition(
     family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
     executionRoleArn=execution_role, containerDefinitions=[
         container("web", f"mkdir -p /www && echo {marker} > /www/index.html && exec httpd -f -p 8080 -h /www"),
-        container("probe", "until wget -qO- http://localhost:8080/; do sleep 0.1; done; "
+        container("probe", "until wget -qO- http://localhost:8080/ 2>/dev/null; do sleep 0.1; done; "
                            "ip -4 -o addr show dev eth0 | awk '{print $4}'; "
                            "wget -qO- \"$ECS_CONTAINER_METADATA_URI_V4/task\" >/dev/null && echo metadata-ok; "
                            "exec sleep 120"),
