@@ -310,3 +310,25 @@ pub fn assert_success(what: &str, output: &Output) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A sandbox for gcloud as CLIENTS.md says: its own configuration, no credentials or metadata
+/// server, project `p`, gcloud's directory first on `PATH`, and the API named `api` (`STORAGE`,
+/// `LOGGING`, …) aimed at `endpoint`.
+pub fn gcloud_sandbox(api: &str, endpoint: &str) -> Sandbox {
+    let gcloud = clients::find("gcloud");
+    let mut sandbox = Sandbox::new();
+    let config = sandbox.path().join("gcloud").display().to_string();
+    sandbox.set("CLOUDSDK_CONFIG", &config);
+    sandbox.set("CLOUDSDK_AUTH_DISABLE_CREDENTIALS", "true");
+    sandbox.set("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
+    sandbox.set("CLOUDSDK_CORE_PROJECT", "p");
+    sandbox.set("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
+    sandbox.set(&format!("CLOUDSDK_API_ENDPOINT_OVERRIDES_{api}"), endpoint);
+    let bin = gcloud
+        .parent()
+        .expect("gcloud's directory")
+        .display()
+        .to_string();
+    sandbox.set("PATH", &format!("{bin}:/usr/local/bin:/usr/bin:/bin"));
+    sandbox
+}

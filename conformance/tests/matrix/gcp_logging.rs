@@ -2,7 +2,9 @@
 //! `api_endpoint`) and by `gcloud logging` (through `CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING`).
 //! Each test is one cell: a scenario from `conformance/clients/gcp/` against a fresh simulator.
 
-use conformance::{Cell, Sandbox, Sockerless, assert_success, clients, clients_dir};
+use conformance::{
+    Cell, Sandbox, Sockerless, assert_success, clients, clients_dir, gcloud_sandbox,
+};
 
 #[test]
 fn logging_sdk() {
@@ -23,30 +25,13 @@ fn logging_sdk() {
 #[test]
 fn logging_gcloud() {
     let _cell = Cell::new("cloud-cli", "gcp", "logging", "gcloud");
-    let gcloud = clients::find("gcloud");
     let state = tempfile::tempdir().expect("state dir");
     let state_arg = state.path().join("state").display().to_string();
     let server = Sockerless::start(
         &["sim", "gcp", "--port", "0", "--state-dir", &state_arg],
         &["gcp"],
     );
-    let mut sandbox = Sandbox::new();
-    let config = sandbox.path().join("gcloud").display().to_string();
-    sandbox.set("CLOUDSDK_CONFIG", &config);
-    sandbox.set("CLOUDSDK_AUTH_DISABLE_CREDENTIALS", "true");
-    sandbox.set("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
-    sandbox.set("CLOUDSDK_CORE_PROJECT", "p");
-    sandbox.set("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
-    sandbox.set(
-        "CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING",
-        &format!("{}/", server.url("gcp")),
-    );
-    let bin = gcloud
-        .parent()
-        .expect("gcloud's directory")
-        .display()
-        .to_string();
-    sandbox.set("PATH", &format!("{bin}:/usr/local/bin:/usr/bin:/bin"));
+    let sandbox = gcloud_sandbox("LOGGING", &format!("{}/", server.url("gcp")));
     let output = sandbox
         .command("sh")
         .arg(clients_dir().join("gcp/logging_gcloud.sh"))

@@ -2,23 +2,9 @@
 //! `gcloud storage` (through `CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE`). Each test is one cell:
 //! a scenario from `conformance/clients/gcp/` against a fresh simulator.
 
-use conformance::{Cell, Sandbox, Sockerless, assert_success, clients, clients_dir};
-
-/// A sandbox with gcloud's configuration in it, aimed at `endpoint` as CLIENTS.md says.
-fn gcloud_sandbox(endpoint: &str) -> Sandbox {
-    let mut sandbox = Sandbox::new();
-    let config = sandbox.path().join("gcloud").display().to_string();
-    sandbox.set("CLOUDSDK_CONFIG", &config);
-    sandbox.set("CLOUDSDK_AUTH_DISABLE_CREDENTIALS", "true");
-    sandbox.set("CLOUDSDK_CORE_CHECK_GCE_METADATA", "false");
-    sandbox.set("CLOUDSDK_CORE_PROJECT", "p");
-    sandbox.set("CLOUDSDK_CORE_DISABLE_PROMPTS", "1");
-    sandbox.set(
-        "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE",
-        &format!("{endpoint}/storage/v1/"),
-    );
-    sandbox
-}
+use conformance::{
+    Cell, Sandbox, Sockerless, assert_success, clients, clients_dir, gcloud_sandbox,
+};
 
 #[test]
 fn storage_sdk() {
@@ -39,20 +25,13 @@ fn storage_sdk() {
 #[test]
 fn storage_gcloud() {
     let _cell = Cell::new("cloud-cli", "gcp", "storage", "gcloud");
-    let gcloud = clients::find("gcloud");
     let state = tempfile::tempdir().expect("state dir");
     let state_arg = state.path().join("state").display().to_string();
     let server = Sockerless::start(
         &["sim", "gcp", "--port", "0", "--state-dir", &state_arg],
         &["gcp"],
     );
-    let mut sandbox = gcloud_sandbox(server.url("gcp"));
-    let bin = gcloud
-        .parent()
-        .expect("gcloud's directory")
-        .display()
-        .to_string();
-    sandbox.set("PATH", &format!("{bin}:/usr/local/bin:/usr/bin:/bin"));
+    let sandbox = gcloud_sandbox("STORAGE", &format!("{}/storage/v1/", server.url("gcp")));
     let output = sandbox
         .command("sh")
         .arg(clients_dir().join("gcp/storage_gcloud.sh"))
