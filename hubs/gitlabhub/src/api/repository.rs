@@ -534,38 +534,22 @@ async fn create_commit(
             }
         };
         match kind {
-            "create" => {
-                if exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(
-                        "A file with this name already exists".to_string(),
-                    ));
+            "create" | "update" | "delete" => {
+                let should_exist = kind != "create";
+                if exists(&path)? != should_exist {
+                    let message = if should_exist {
+                        "A file with this name doesn't exist"
+                    } else {
+                        "A file with this name already exists"
+                    };
+                    return Err(GitlabError::BadRequestMessage(message.to_string()));
                 }
-                files.push(FileChange {
-                    path,
-                    content: Some(content()?),
-                });
-            }
-            "update" => {
-                if !exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(
-                        "A file with this name doesn't exist".to_string(),
-                    ));
-                }
-                files.push(FileChange {
-                    path,
-                    content: Some(content()?),
-                });
-            }
-            "delete" => {
-                if !exists(&path)? {
-                    return Err(GitlabError::BadRequestMessage(
-                        "A file with this name doesn't exist".to_string(),
-                    ));
-                }
-                files.push(FileChange {
-                    path,
-                    content: None,
-                });
+                let content = if kind == "delete" {
+                    None
+                } else {
+                    Some(content()?)
+                };
+                files.push(FileChange { path, content });
             }
             "move" => {
                 let previous = action
