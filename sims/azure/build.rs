@@ -31,8 +31,14 @@ const SPECS: &[(&str, &str)] = &[
     ("app-common.json", "app_common"),
     ("app-environments.json", "app_environments"),
     ("app-jobs.json", "app_jobs"),
-    ("operationalinsights-common.json", "operationalinsights_common"),
-    ("operationalinsights-workspaces.json", "operationalinsights_workspaces"),
+    (
+        "operationalinsights-common.json",
+        "operationalinsights_common",
+    ),
+    (
+        "operationalinsights-workspaces.json",
+        "operationalinsights_workspaces",
+    ),
 ];
 
 fn main() {
