@@ -57,7 +57,10 @@ check(requests.get(env_url.replace("env2", "env1"), headers=headers).json()["pro
       "environment read back")
 
 env_id = env.id
-marker = os.path.join(tempfile.mkdtemp(), "first-attempt")
+# Workloads run as `nobody` when the simulator is root: the marker's directory must let them write.
+marker_dir = tempfile.mkdtemp()
+os.chmod(marker_dir, 0o777)
+marker = os.path.join(marker_dir, "first-attempt")
 
 
 def job(command, completions=1, parallelism=1, retries=0, timeout=60, secrets=None, env_vars=None):
