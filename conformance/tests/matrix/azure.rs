@@ -196,3 +196,13 @@ fn log_analytics_sdk() {
         "sdk_log_analytics.py",
     );
 }
+
+#[test]
+fn container_apps_jobs_cli() {
+    scenario(
+        "cloud-cli",
+        "container-apps-jobs",
+        "az CLI",
+        "az_container_apps.py",
+    );
+}
