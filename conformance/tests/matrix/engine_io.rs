@@ -71,8 +71,23 @@ fn docker_run_interactive_stdin() {
     assert_eq!(code, Some(3), "{stderr}");
     assert_eq!(stdout.trim(), "3");
     // An open stdin nobody writes to blocks `cat`, as on Docker; without -i it is empty.
-    engine.ok(&["run", "-d", "-i", "--name", "blocked", "localhost/busybox", "cat"]);
-    engine.ok(&["run", "-d", "--name", "unblocked", "localhost/busybox", "cat"]);
+    engine.ok(&[
+        "run",
+        "-d",
+        "-i",
+        "--name",
+        "blocked",
+        "localhost/busybox",
+        "cat",
+    ]);
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "unblocked",
+        "localhost/busybox",
+        "cat",
+    ]);
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(state(&engine, "blocked"), "running 0");
     assert_eq!(state(&engine, "unblocked"), "exited 0");
@@ -130,12 +145,27 @@ fn docker_exec_runs_in_the_container() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout, "through exec\n");
     // Detached: it runs after the CLI returns.
-    engine.ok(&["exec", "-d", "box", "sh", "-c", "echo detached > /tmp/detached"]);
+    engine.ok(&[
+        "exec",
+        "-d",
+        "box",
+        "sh",
+        "-c",
+        "echo detached > /tmp/detached",
+    ]);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(engine.ok(&["exec", "box", "cat", "/tmp/detached"]), "detached\n");
+    assert_eq!(
+        engine.ok(&["exec", "box", "cat", "/tmp/detached"]),
+        "detached\n"
+    );
     // A missing command: Docker's message and 127.
     let missing = engine.run(&["exec", "box", "no-such-command"]);
-    assert_eq!(missing.status.code(), Some(127), "{}", text(&missing.stderr));
+    assert_eq!(
+        missing.status.code(),
+        Some(127),
+        "{}",
+        text(&missing.stderr)
+    );
     assert!(
         text(&missing.stdout).contains(
             "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\": executable file not found in $PATH: unknown"
@@ -157,7 +187,10 @@ fn docker_exec_runs_in_the_container() {
     assert_eq!(stopped.status.code(), Some(1));
     assert_eq!(
         text(&stopped.stderr).trim(),
-        format!("Error response from daemon: container {} is not running", id.trim())
+        format!(
+            "Error response from daemon: container {} is not running",
+            id.trim()
+        )
     );
     engine.ok(&["rm", "box"]);
 }
@@ -167,7 +200,15 @@ fn docker_cp_both_ways() {
     let _cell = Cell::new("docker-cli", "engine-memory", "cp", "docker");
     let engine = Engine::start();
     engine.load_busybox();
-    engine.ok(&["run", "-d", "--name", "box", "localhost/busybox", "sleep", "300"]);
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
     std::thread::sleep(Duration::from_millis(300));
     // Out of the container: the bytes the container itself reads.
     let local = engine.sandbox.path().join("out");
@@ -186,12 +227,21 @@ fn docker_cp_both_ways() {
     std::fs::write(tree.join("nested/note.txt"), b"inside\n").expect("write");
     engine.ok(&["cp", tree.to_str().expect("UTF-8"), "box:/tmp/"]);
     assert_eq!(
-        engine.ok(&["exec", "box", "sh", "-c", "cat /tmp/tree/nested/note.txt; wc -c < /tmp/tree/blob.bin"]),
+        engine.ok(&[
+            "exec",
+            "box",
+            "sh",
+            "-c",
+            "cat /tmp/tree/nested/note.txt; wc -c < /tmp/tree/blob.bin"
+        ]),
         "inside\n70000\n"
     );
     let back = engine.sandbox.path().join("back");
     engine.ok(&["cp", "box:/tmp/tree", back.to_str().expect("UTF-8")]);
-    assert_eq!(std::fs::read(back.join("blob.bin")).expect("blob back"), binary);
+    assert_eq!(
+        std::fs::read(back.join("blob.bin")).expect("blob back"),
+        binary
+    );
     assert_eq!(
         std::fs::read(back.join("nested/note.txt")).expect("note back"),
         b"inside\n"
@@ -199,8 +249,15 @@ fn docker_cp_both_ways() {
     // A file into a new name in an existing directory.
     let single = engine.sandbox.path().join("single.txt");
     std::fs::write(&single, b"one file\n").expect("write");
-    engine.ok(&["cp", single.to_str().expect("UTF-8"), "box:/tmp/renamed.txt"]);
-    assert_eq!(engine.ok(&["exec", "box", "cat", "/tmp/renamed.txt"]), "one file\n");
+    engine.ok(&[
+        "cp",
+        single.to_str().expect("UTF-8"),
+        "box:/tmp/renamed.txt",
+    ]);
+    assert_eq!(
+        engine.ok(&["exec", "box", "cat", "/tmp/renamed.txt"]),
+        "one file\n"
+    );
     // Docker's error for a missing path.
     let missing = engine.run(&["cp", "box:/no/such/file", local.to_str().expect("UTF-8")]);
     assert_eq!(missing.status.code(), Some(1));

@@ -249,11 +249,13 @@ mod tests {
         let root = outer.path().to_path_buf();
         std::fs::create_dir_all(root.join("etc")).unwrap();
         std::fs::write(root.join("etc/data"), b"12345").unwrap();
-        std::fs::set_permissions(root.join("etc/data"), PermissionsExt::from_mode(0o640))
-            .unwrap();
+        std::fs::set_permissions(root.join("etc/data"), PermissionsExt::from_mode(0o640)).unwrap();
         std::os::unix::fs::symlink("/etc/data", root.join("link")).unwrap();
         let file = stat(&root, "/etc/data", "box").unwrap();
-        assert_eq!((file.name.as_str(), file.size, file.mode), ("data", 5, 0o640));
+        assert_eq!(
+            (file.name.as_str(), file.size, file.mode),
+            ("data", 5, 0o640)
+        );
         let dir = stat(&root, "/etc", "box").unwrap();
         assert_eq!(dir.mode & MODE_DIR, MODE_DIR);
         let link = stat(&root, "/link", "box").unwrap();

@@ -308,7 +308,9 @@ impl Containers {
     pub(crate) fn root(&self, reference: &str) -> Result<PathBuf, EngineError> {
         let (record, _) = self.running_or_copy_refused(reference)?;
         if record.state.pid == 0 {
-            return Err(EngineError::internal("the container's process is not known"));
+            return Err(EngineError::internal(
+                "the container's process is not known",
+            ));
         }
         Ok(PathBuf::from(format!("/proc/{}/root", record.state.pid)))
     }

@@ -68,7 +68,9 @@ impl StdinPipes {
             Some(feed) => feed,
             None => {
                 *slot = Slot::fresh();
-                slot.feed.take().unwrap_or_else(|| unreachable!("just made"))
+                slot.feed
+                    .take()
+                    .unwrap_or_else(|| unreachable!("just made"))
             }
         }
     }
@@ -90,7 +92,10 @@ mod tests {
         assert!(pipes.attach("c", true).is_none());
         let _feed = pipes.start("c");
         pipes.close("c");
-        assert!(pipes.attach("c", true).is_some(), "a new run has a new pipe");
+        assert!(
+            pipes.attach("c", true).is_some(),
+            "a new run has a new pipe"
+        );
     }
 
     #[test]

@@ -538,7 +538,11 @@ impl OciRunner {
 
 /// The container's process as its bundle describes it.
 fn container_process(target: &super::ExecTarget) -> Option<serde_json::Value> {
-    let bundle = target.state_root.parent()?.join("bundle").join("config.json");
+    let bundle = target
+        .state_root
+        .parent()?
+        .join("bundle")
+        .join("config.json");
     let config: serde_json::Value = serde_json::from_slice(&std::fs::read(bundle).ok()?).ok()?;
     config.get("process").cloned()
 }
