@@ -51,7 +51,12 @@ default:
 generate:
   stage: build
   script:
-    - printf 'child-job:\\n  tags: [sockerless]\\n  script: [echo "child from artifact $CHILD_GREETING $CI_PIPELINE_SOURCE"]\\n' > child.yml
+    - |
+      cat > child.yml <<'END'
+      child-job:
+        tags: [sockerless]
+        script: [echo "child from artifact $CHILD_GREETING $CI_PIPELINE_SOURCE"]
+      END
   artifacts:
     paths: [child.yml]
 from-artifact:
@@ -84,7 +89,8 @@ after:
 """
 push_files(parent, {".gitlab-ci.yml": CI, "ci/child.yml": "file-child:\n  tags: [sockerless]\n  script: [echo file child]\n"})
 pipeline = wait_until(lambda: parent.pipelines.list(source="push", get_all=True), what="parent pipeline")[0]
-assert {j.name for j in pipeline.jobs.list(get_all=True)} == {"generate", "after"}
+names = {j.name for j in pipeline.jobs.list(get_all=True)}
+assert names == {"generate", "after"}, (names, parent.pipelines.get(pipeline.id).attributes)
 parent_work = runner_for(parent, "parent-runner")
 downstream_work = runner_for(downstream, "downstream-runner")
 
