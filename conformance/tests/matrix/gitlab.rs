@@ -209,3 +209,14 @@ fn dotenv_reports_and_delayed_jobs() {
         &[],
     );
 }
+
+#[test]
+fn resource_groups_and_interruptible_pipelines() {
+    scenario(
+        "gitlab-e2e",
+        "resource-groups",
+        "python-gitlab + requests (runner API) + git",
+        "gitlab/resource_groups.py",
+        &[],
+    );
+}

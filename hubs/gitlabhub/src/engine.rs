@@ -58,6 +58,13 @@ pub fn composite_status(jobs: &[(&str, bool)]) -> &'static str {
     if any("pending") {
         return if started { "running" } else { "pending" };
     }
+    if any("waiting_for_resource") {
+        return if started {
+            "running"
+        } else {
+            "waiting_for_resource"
+        };
+    }
     if any("scheduled") && !any("created") {
         return "scheduled";
     }
@@ -524,7 +531,9 @@ impl Gitlab {
             Ok::<_, GitlabError>(())
         })?;
         self.process_pipeline(id)?;
-        self.pipeline(id).ok_or(GitlabError::Internal)
+        let created = self.pipeline(id).ok_or(GitlabError::Internal)?;
+        self.cancel_redundant_pipelines(&created)?;
+        Ok(created)
     }
 
     /// Moves every `created` job whose prerequisites are complete on, then updates the
@@ -598,6 +607,15 @@ impl Gitlab {
                     ("delayed", false) => "scheduled",
                     _ => "skipped",
                 };
+                // A job of a busy resource group waits for it (GitLab's `waiting_for_resource`).
+                let next = if next == "pending"
+                    && let Some(group) = &job.spec.resource_group
+                    && self.resource_busy(job.project_id, group, job.id)
+                {
+                    "waiting_for_resource"
+                } else {
+                    next
+                };
                 let now = self.now();
                 let scheduled_at = (next == "scheduled").then(|| {
                     let wait =
@@ -663,6 +681,99 @@ impl Gitlab {
         Ok(())
     }
 
+    /// Whether another job of `group` in the project holds the resource (pending or running).
+    fn resource_busy(&self, project_id: u64, group: &str, except: u64) -> bool {
+        self.db.jobs.all().into_iter().any(|(_, other)| {
+            other.project_id == project_id
+                && other.id != except
+                && !other.retried
+                && other.spec.resource_group.as_deref() == Some(group)
+                && matches!(other.status.as_str(), "pending" | "running")
+        })
+    }
+
+    /// Hands a freed resource group to its oldest waiting job.
+    pub(crate) fn release_resource(&self, project_id: u64, group: &str) -> Result<()> {
+        let released = {
+            let _guard = self.engine_lock();
+            if self.resource_busy(project_id, group, 0) {
+                return Ok(());
+            }
+            let waiting = self
+                .db
+                .jobs
+                .all()
+                .into_iter()
+                .map(|(_, job)| job)
+                .filter(|job| {
+                    job.project_id == project_id
+                        && job.status == "waiting_for_resource"
+                        && job.spec.resource_group.as_deref() == Some(group)
+                })
+                .min_by_key(|job| job.id);
+            let Some(next) = waiting else {
+                return Ok(());
+            };
+            let now = self.now();
+            self.db.jobs.update(&key(next.id), |record| {
+                record.status = "pending".into();
+                record.queued_at = Some(now);
+            })?;
+            next.pipeline_id
+        };
+        self.process_pipeline(released)?;
+        self.jobs_queued.notify_waiters();
+        Ok(())
+    }
+
+    /// Auto-cancel of redundant pipelines: a new pipeline for a branch cancels the older
+    /// pipelines of that branch whose started jobs are all `interruptible` (GitLab's
+    /// `conservative` default), as a new push makes them redundant.
+    fn cancel_redundant_pipelines(&self, newer: &Pipeline) -> Result<()> {
+        if newer.tag || newer.merge_request_iid.is_some() || newer.upstream.is_some() {
+            return Ok(());
+        }
+        let older: Vec<Pipeline> = self
+            .db
+            .pipelines
+            .all()
+            .into_iter()
+            .map(|(_, pipeline)| pipeline)
+            .filter(|pipeline| {
+                pipeline.project_id == newer.project_id
+                    && pipeline.id < newer.id
+                    && pipeline.git_ref == newer.git_ref
+                    && !pipeline.tag
+                    && pipeline.merge_request_iid.is_none()
+                    && pipeline.upstream.is_none()
+                    && matches!(
+                        pipeline.status.as_str(),
+                        "created"
+                            | "waiting_for_resource"
+                            | "preparing"
+                            | "pending"
+                            | "running"
+                            | "scheduled"
+                    )
+            })
+            .collect();
+        for pipeline in older {
+            let jobs: Vec<Job> = self
+                .pipeline_jobs(pipeline.id)
+                .into_iter()
+                .filter(|job| !job.retried)
+                .collect();
+            let started_uninterruptible = jobs
+                .iter()
+                .any(|job| job.started_at.is_some() && !job.spec.interruptible);
+            let any_interruptible = jobs.iter().any(|job| job.spec.interruptible);
+            if any_interruptible && !started_uninterruptible {
+                self.cancel_pipeline(&pipeline)?;
+            }
+        }
+        Ok(())
+    }
+
     /// A runner reports a job's end. `failed` jobs with retries left are retried.
     pub fn finish_job(
         &self,
@@ -711,6 +822,9 @@ impl Gitlab {
             job
         };
         self.process_pipeline(job.pipeline_id)?;
+        if let Some(group) = &job.spec.resource_group {
+            self.release_resource(job.project_id, group)?;
+        }
         Ok(job)
     }
 
@@ -809,6 +923,9 @@ impl Gitlab {
                 .ok_or_else(|| GitlabError::not_found("Job"))?
         };
         self.process_pipeline(job.pipeline_id)?;
+        if let Some(group) = &job.spec.resource_group {
+            self.release_resource(job.project_id, group)?;
+        }
         Ok(canceled)
     }
 
@@ -826,7 +943,16 @@ impl Gitlab {
             }
         }
         self.cancel_downstreams(pipeline.id)?;
-        self.process_pipeline(pipeline.id)
+        self.process_pipeline(pipeline.id)?;
+        let groups: std::collections::BTreeSet<String> = self
+            .pipeline_jobs(pipeline.id)
+            .into_iter()
+            .filter_map(|job| job.spec.resource_group)
+            .collect();
+        for group in groups {
+            self.release_resource(pipeline.project_id, &group)?;
+        }
+        Ok(())
     }
 
     /// Retries every failed or canceled job of a pipeline, and re-queues jobs skipped behind
@@ -899,6 +1025,8 @@ fn spec_of(def: &JobDef) -> JobSpec {
         environment: def.environment.clone(),
         trigger: def.trigger.clone(),
         start_in_seconds: def.start_in_seconds,
+        resource_group: def.resource_group.clone(),
+        interruptible: def.interruptible,
         needs_artifacts: def.needs.as_ref().map(|needs| {
             needs
                 .iter()
@@ -944,6 +1072,12 @@ mod tests {
             ),
             (&[("canceled", false), ("success", false)], "canceled"),
             (&[("skipped", false)], "skipped"),
+            (&[("waiting_for_resource", false)], "waiting_for_resource"),
+            (
+                &[("success", false), ("waiting_for_resource", false)],
+                "running",
+            ),
+            (&[("success", false), ("scheduled", false)], "scheduled"),
         ];
         for (jobs, expected) in cases {
             assert_eq!(composite_status(jobs), *expected, "{jobs:?}");

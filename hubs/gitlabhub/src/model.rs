@@ -224,6 +224,12 @@ pub struct JobSpec {
     /// How long a `when: delayed` job waits once its prerequisites are done.
     #[serde(default)]
     pub start_in_seconds: Option<u64>,
+    /// Jobs of one resource group run one at a time in their project.
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    /// A newer pipeline of the same ref may cancel this job's pipeline.
+    #[serde(default)]
+    pub interruptible: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

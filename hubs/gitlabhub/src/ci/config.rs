@@ -153,6 +153,10 @@ pub struct JobDef {
     pub trigger: Option<crate::model::DownstreamSpec>,
     /// `start_in:` of a `when: delayed` job, in seconds.
     pub start_in_seconds: Option<u64>,
+    /// `resource_group:`: at most one job of the group runs at a time, project-wide.
+    pub resource_group: Option<String>,
+    /// `interruptible:`: a newer pipeline of the same ref may cancel this job.
+    pub interruptible: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1244,6 +1248,22 @@ fn build_job(
         }),
         trigger,
         start_in_seconds,
+        resource_group: match job.get("resource_group") {
+            None => None,
+            Some(Value::String(group)) if !group.is_empty() => Some(group.clone()),
+            Some(_) => {
+                return fail(format!("jobs:{name} resource group should be a string"));
+            }
+        },
+        interruptible: match get("interruptible") {
+            None => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => {
+                return fail(format!(
+                    "jobs:{name} interruptible config should be a boolean value"
+                ));
+            }
+        },
     })
 }
 

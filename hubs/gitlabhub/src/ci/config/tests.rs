@@ -95,7 +95,7 @@ job:
     - !reference [.setup, script]
     - echo own
 ",
-        &|path| {
+        &|path: &str| {
             (path == "ci/common.yml").then(|| ".setup:\n  script: [echo s1, echo s2]\n".to_string())
         },
     )
@@ -417,4 +417,60 @@ fn include_errors_are_gitlabs() {
             .0
             .starts_with("Component `gitlab.com/a/b@1`")
     );
+}
+
+#[test]
+fn trigger_jobs_become_bridges() {
+    use crate::model::DownstreamInclude;
+    let config = parse_ok(
+        "child:\n  trigger:\n    include:\n      - local: ci/child.yml\n      - artifact: gen.yml\n        job: gen\n    strategy: depend\n  variables: {A: b}\nmulti:\n  trigger: group/other\nbranch:\n  trigger: {project: group/other, branch: stable, forward: {yaml_variables: false, pipeline_variables: true}}\n",
+    );
+    let child = config.jobs[0].trigger.clone().expect("bridge");
+    assert_eq!(
+        child.include,
+        vec![
+            DownstreamInclude::Local("ci/child.yml".into()),
+            DownstreamInclude::Artifact {
+                job: "gen".into(),
+                path: "gen.yml".into()
+            },
+        ]
+    );
+    assert!(child.depend && child.forward_yaml_variables && config.jobs[0].script.is_empty());
+    let multi = config.jobs[1].trigger.clone().expect("bridge");
+    assert_eq!(multi.project.as_deref(), Some("group/other"));
+    let branch = config.jobs[2].trigger.clone().expect("bridge");
+    assert_eq!(branch.branch.as_deref(), Some("stable"));
+    assert!(!branch.forward_yaml_variables && branch.forward_pipeline_variables);
+    let cases = [
+        (
+            "b:\n  trigger: {strategy: depend}\n",
+            "jobs:b:trigger config must specify either project or include",
+        ),
+        (
+            "b:\n  script: [x]\n  trigger: group/other\n",
+            "jobs:b config contains unknown keys: script",
+        ),
+        (
+            "b:\n  trigger: {project: a/b, strategy: mirror}\n",
+            "jobs:b:trigger:strategy should be one of: depend",
+        ),
+        (
+            "b:\n  trigger: {include: [{artifact: x.yml}]}\n",
+            "jobs:b:trigger:include config must specify the job where to fetch the artifact from",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(error_of(source), message, "{source}");
+    }
+}
+
+#[test]
+fn delayed_jobs_resource_groups_and_interruptible() {
+    let config = parse_ok(
+        "default:\n  interruptible: true\nlater:\n  when: delayed\n  start_in: 30 minutes\n  resource_group: prod\n  script: [x]\nkeep:\n  interruptible: false\n  script: [y]\n",
+    );
+    assert_eq!(config.jobs[0].start_in_seconds, Some(1800));
+    assert_eq!(config.jobs[0].resource_group.as_deref(), Some("prod"));
+    assert!(config.jobs[0].interruptible && !config.jobs[1].interruptible);
 }
