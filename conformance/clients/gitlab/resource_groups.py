@@ -4,9 +4,11 @@ an older pipeline runs, and gets the resource when that one finishes; a newer pu
 older pipeline of the branch whose started jobs are all interruptible, and leaves one alone
 whose non-interruptible job has started."""
 
+import os
+
 import requests
 
-from common import URL, client, push_files, wait_until
+from common import URL, client, git, push_files, wait_until
 
 gl = client()
 project = gl.projects.create({"name": "deploys"})
@@ -41,7 +43,7 @@ assert (deploy["job_info"]["name"], deploy["git_info"]["sha"]) == ("deploy", fir
 # A second push: its deploy waits for the resource; the first pipeline, whose
 # non-interruptible deploy has started, is not canceled.
 push_files(project, {".gitlab-ci.yml": CI, "b.txt": "b\n"}, message="second",
-           workdir=f"{__import__('os').environ['TMPDIR']}/second")
+           workdir=f"{os.environ['TMPDIR']}/second")
 second = wait_until(lambda: [p for p in project.pipelines.list(get_all=True) if p.id != first.id], what="second")[0]
 assert jobs_of(second)["deploy"].status == "waiting_for_resource", jobs_of(second)["deploy"].status
 assert project.pipelines.get(first.id).status == "running"
@@ -52,10 +54,14 @@ assert jobs_of(second)["deploy"].status == "pending", jobs_of(second)["deploy"].
 
 # On a branch where nothing has started, a newer push cancels the older pipeline.
 push_files(project, {".gitlab-ci.yml": CI, "c.txt": "c\n"}, branch="feature", message="third",
-           workdir=f"{__import__('os').environ['TMPDIR']}/third")
+           workdir=f"{os.environ['TMPDIR']}/third")
 third = wait_until(lambda: project.pipelines.list(ref="feature", get_all=True), what="feature pipeline")[0]
-push_files(project, {".gitlab-ci.yml": CI, "d.txt": "d\n"}, branch="feature", message="fourth",
-           workdir=f"{__import__('os').environ['TMPDIR']}/fourth")
+third_work = f"{os.environ['TMPDIR']}/third"
+with open(os.path.join(third_work, "d.txt"), "w") as handle:
+    handle.write("d\n")
+git("add", "-A", cwd=third_work)
+git("commit", "-m", "fourth", cwd=third_work)
+git("push", "origin", "feature", cwd=third_work)
 fourth = wait_until(lambda: [p for p in project.pipelines.list(ref="feature", get_all=True) if p.id != third.id],
                     what="newer feature pipeline")[0]
 assert project.pipelines.get(third.id).status == "canceled", project.pipelines.get(third.id).status
