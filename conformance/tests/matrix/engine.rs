@@ -8,15 +8,15 @@ use std::process::{Command, Output};
 use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
 
 /// A fresh engine and a docker CLI pointed at it.
-struct Engine {
+pub(crate) struct Engine {
     _server: Sockerless,
-    sandbox: Sandbox,
+    pub(crate) sandbox: Sandbox,
     docker: std::path::PathBuf,
     socket: String,
 }
 
 impl Engine {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let docker = clients::find("docker");
         clients::find("runc");
         let mut sandbox = Sandbox::new();
@@ -36,25 +36,25 @@ impl Engine {
         }
     }
 
-    fn docker(&self, args: &[&str]) -> Command {
+    pub(crate) fn docker(&self, args: &[&str]) -> Command {
         let mut command = self.sandbox.command(&self.docker);
         command.args(args);
         command
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.docker(args).output().expect("run docker")
     }
 
     /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
         assert_success(&format!("docker {}", args.join(" ")), &output);
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// `curl` over the unix socket: status and body.
-    fn curl(&self, method: &str, path: &str) -> (String, String) {
+    pub(crate) fn curl(&self, method: &str, path: &str) -> (String, String) {
         let output = self
             .sandbox
             .command(clients::curl())
@@ -76,7 +76,7 @@ impl Engine {
     }
 
     /// Builds the offline busybox image and loads it as `localhost/busybox:latest`.
-    fn load_busybox(&self) -> String {
+    pub(crate) fn load_busybox(&self) -> String {
         let skopeo = clients::find("skopeo");
         let script = clients::conformance_dir()
             .parent()
@@ -127,7 +127,7 @@ fn now_seconds() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -16,6 +16,7 @@ mod aws_s3;
 mod aws_secrets;
 mod azure;
 mod engine;
+mod engine_io;
 mod foundation;
 mod gcp_logging;
 mod gcp_run;

@@ -303,6 +303,7 @@ impl Ecs {
                 network_namespace: network
                     .as_ref()
                     .map(|network| network.namespace().to_path_buf()),
+                stdin: None,
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => {

@@ -484,6 +484,7 @@ impl Environments {
             hostname: None,
             resources: Default::default(),
             network_namespace: None,
+            stdin: None,
         };
         let sink_for_runner: Arc<dyn LogSink> = sink.clone();
         let workload = self

@@ -242,6 +242,7 @@ impl ProcessRunner {
             overlay: None,
             runner: "oci",
             oom_probe: None,
+            stdin: None,
         };
         let holder = self.launch(prepared, launch, Arc::new(DiscardSink)).await;
         let Some(pid) = holder.pid() else {
