@@ -157,11 +157,11 @@ pub fn query(pairs: &[(&str, String)]) -> String {
     if pairs.is_empty() {
         return String::new();
     }
-    let mut serializer = form_urlencoded::Serializer::new(String::from("?"));
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
     for (name, value) in pairs {
         serializer.append_pair(name, value);
     }
-    serializer.finish()
+    format!("?{}", serializer.finish())
 }
 
 impl Upstream {
