@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use conformance::Cell;
 
-use super::engine::{Engine, text};
+use super::engine::{Engine, Target, text};
 
 /// Runs `docker ARGS` with `input` on its stdin; returns (exit code, stdout, stderr).
 fn run_with_input(engine: &Engine, args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
@@ -45,7 +45,7 @@ fn state(engine: &Engine, name: &str) -> String {
 #[test]
 fn docker_run_interactive_stdin() {
     let _cell = Cell::new("docker-cli", "engine-memory", "run-i-stdin", "docker");
-    let engine = Engine::start();
+    let engine = Engine::start(Target::Memory);
     engine.load_busybox();
     // What the client sends reaches the process; closing it is the process's end of file.
     let (code, stdout, stderr) = run_with_input(
@@ -104,7 +104,7 @@ fn docker_run_interactive_stdin() {
 #[test]
 fn docker_exec_runs_in_the_container() {
     let _cell = Cell::new("docker-cli", "engine-memory", "exec", "docker");
-    let engine = Engine::start();
+    let engine = Engine::start(Target::Memory);
     engine.load_busybox();
     engine.ok(&[
         "run",
@@ -198,7 +198,7 @@ fn docker_exec_runs_in_the_container() {
 #[test]
 fn docker_cp_both_ways() {
     let _cell = Cell::new("docker-cli", "engine-memory", "cp", "docker");
-    let engine = Engine::start();
+    let engine = Engine::start(Target::Memory);
     engine.load_busybox();
     engine.ok(&[
         "run",
