@@ -105,19 +105,21 @@ impl Builder {
 /// Renders the kit's own errors (oversize bodies, panics) as Google does.
 struct GcpKitErrors;
 
-/// Resumable upload chunks stream to disk: up to Cloud Storage's object limit, 5 TiB.
-const UPLOAD_CHUNK_LIMIT: u64 = 5 << 40;
+/// Uploads (media and multipart bodies, resumable chunks) stream to disk: up to Cloud Storage's
+/// object limit, 5 TiB.
+pub(crate) const UPLOAD_CHUNK_LIMIT: u64 = 5 << 40;
 
 impl simkit::server::ErrorRenderer for GcpKitErrors {
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
         let path = request.uri.path();
-        let resumable_chunk = (path.starts_with("/upload/")
-            || path.starts_with("/resumable/upload/"))
-            && request
-                .uri
-                .query()
-                .is_some_and(|q| q.contains("upload_id="));
-        resumable_chunk.then_some(UPLOAD_CHUNK_LIMIT)
+        let streamed = (path.starts_with("/upload/") || path.starts_with("/resumable/upload/"))
+            && request.uri.query().is_some_and(|query| {
+                form_urlencoded::parse(query.as_bytes()).any(|(name, value)| {
+                    name == "upload_id"
+                        || (name == "uploadType" && (value == "media" || value == "multipart"))
+                })
+            });
+        streamed.then_some(UPLOAD_CHUNK_LIMIT)
     }
 
     fn render(
