@@ -125,6 +125,10 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
         "run" if call.routed.method.version == "v2" => {
             run::handle(&gcp.run, call, body, limit).await
         }
+        "run" if call.routed.method.version == "v1" => {
+            let region = run::region_of_host(context.as_ref().and_then(|c| c.host.as_deref()));
+            run::handle_v1(&gcp.run, call, body, limit, region).await
+        }
         _ => {
             drop(body);
             render_error(&GcpError::unimplemented(operation), style)
@@ -151,5 +155,14 @@ mod tests {
             Some("logging")
         );
         assert_eq!(api_of_host(Some("127.0.0.1")), None);
+        assert_eq!(
+            run::region_of_host(Some("europe-west1-run.googleapis.com")).as_deref(),
+            Some("europe-west1")
+        );
+        assert_eq!(run::region_of_host(Some("run.googleapis.com")), None);
+        assert_eq!(
+            run::region_of_host(Some("us-central1-logging.googleapis.com")),
+            None
+        );
     }
 }

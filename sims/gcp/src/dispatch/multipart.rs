@@ -133,23 +133,25 @@ impl Related {
                     } else {
                         None
                     };
-                    let end = empty_head.or(match (
-                        find(&self.pending, b"\r\n\r\n"),
-                        find(&self.pending, b"\n\n"),
-                    ) {
-                        (Some(crlf), Some(lf)) if lf < crlf => Some((lf, 2)),
-                        (Some(crlf), _) => Some((crlf, 4)),
-                        (None, Some(lf)) => Some((lf, 2)),
-                        (None, None) => None,
-                    });
+                    let end = empty_head.or(
+                        match (
+                            find(&self.pending, b"\r\n\r\n"),
+                            find(&self.pending, b"\n\n"),
+                        ) {
+                            (Some(crlf), Some(lf)) if lf < crlf => Some((lf, 2)),
+                            (Some(crlf), _) => Some((crlf, 4)),
+                            (None, Some(lf)) => Some((lf, 2)),
+                            (None, None) => None,
+                        },
+                    );
                     let Some((head_len, separator)) = end else {
                         if self.pending.len() > HEAD_LIMIT {
                             return Err(Malformed);
                         }
                         return Ok(());
                     };
-                    let head = std::str::from_utf8(&self.pending[..head_len])
-                        .map_err(|_| Malformed)?;
+                    let head =
+                        std::str::from_utf8(&self.pending[..head_len]).map_err(|_| Malformed)?;
                     let content_type = head.lines().find_map(|line| {
                         let (name, value) = line.split_once(':')?;
                         name.trim()
@@ -192,7 +194,11 @@ mod tests {
     use super::*;
 
     /// The parts (content type, body) of `body` fed in frames of `frame` bytes.
-    fn split(body: &[u8], boundary: &str, frame: usize) -> Result<Vec<(Option<String>, Vec<u8>)>, Malformed> {
+    fn split(
+        body: &[u8],
+        boundary: &str,
+        frame: usize,
+    ) -> Result<Vec<(Option<String>, Vec<u8>)>, Malformed> {
         let mut related = Related::new(boundary);
         let mut events = Vec::new();
         for chunk in body.chunks(frame.max(1)) {

@@ -244,7 +244,8 @@ async fn upload(
             let writer = storage.object_writer().await?;
             let written = stream_media(writer, body).await;
             let (file, digests) = abandon_on_error(storage, written)?;
-            let object = storage.put_object(bucket, object, file, digests, &preconditions, links)?;
+            let object =
+                storage.put_object(bucket, object, file, digests, &preconditions, links)?;
             Ok(json_response(StatusCode::OK, &object, call))
         }
         Some("multipart") => {
@@ -275,7 +276,8 @@ async fn upload(
                     return Err(error);
                 }
             };
-            let object = storage.put_object(bucket, object, file, digests, &preconditions, links)?;
+            let object =
+                storage.put_object(bucket, object, file, digests, &preconditions, links)?;
             Ok(json_response(StatusCode::OK, &object, call))
         }
         Some("resumable") => {
@@ -314,7 +316,9 @@ fn body_error(error: axum::Error) -> GcpError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(current) = source {
         if current.is::<http_body_util::LengthLimitError>() {
-            return GcpError::payload_too_large(usize::try_from(crate::UPLOAD_CHUNK_LIMIT).unwrap_or(usize::MAX));
+            return GcpError::payload_too_large(
+                usize::try_from(crate::UPLOAD_CHUNK_LIMIT).unwrap_or(usize::MAX),
+            );
         }
         source = current.source();
     }
@@ -368,7 +372,9 @@ async fn stream_multipart(
     let file = writer.id().to_string();
     let failed = |error: GcpError| (file.clone(), error);
     let malformed = || {
-        GcpError::bad_request("Invalid multipart request: expected a metadata part and a media part.")
+        GcpError::bad_request(
+            "Invalid multipart request: expected a metadata part and a media part.",
+        )
     };
     let mut related = multipart::Related::new(boundary);
     let mut events = Vec::new();
@@ -407,7 +413,10 @@ async fn stream_multipart(
     if !related.closed() || parts != 2 {
         return Err(failed(malformed()));
     }
-    let (file, digests) = writer.finish().await.map_err(|error| failed(error.into()))?;
+    let (file, digests) = writer
+        .finish()
+        .await
+        .map_err(|error| failed(error.into()))?;
     Ok((metadata, media_type, file, digests))
 }
 
