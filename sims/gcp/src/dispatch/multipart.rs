@@ -193,12 +193,11 @@ impl Related {
 mod tests {
     use super::*;
 
-    /// The parts (content type, body) of `body` fed in frames of `frame` bytes.
-    fn split(
-        body: &[u8],
-        boundary: &str,
-        frame: usize,
-    ) -> Result<Vec<(Option<String>, Vec<u8>)>, Malformed> {
+    /// A part as the tests see it: its content type and body.
+    type TestPart = (Option<String>, Vec<u8>);
+
+    /// The parts of `body` fed in frames of `frame` bytes.
+    fn split(body: &[u8], boundary: &str, frame: usize) -> Result<Vec<TestPart>, Malformed> {
         let mut related = Related::new(boundary);
         let mut events = Vec::new();
         for chunk in body.chunks(frame.max(1)) {
