@@ -17,6 +17,7 @@ mod aws_secrets;
 mod azure;
 mod engine;
 mod foundation;
+mod gcp_artifacts;
 mod gcp_logging;
 mod gcp_run;
 mod gcp_storage;

@@ -3,6 +3,7 @@
 //! Cloud Storage's download path (`/download/storage/v1/...`) and resumable session URLs
 //! (`/upload/...?upload_id=`) are recognised here, before discovery routing.
 
+pub mod artifactregistry;
 pub mod logging;
 pub mod multipart;
 pub mod run;
@@ -122,6 +123,9 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
     match api {
         "storage" => storage::handle(&gcp.storage, call, body, &links, limit).await,
         "logging" => logging::handle(&gcp.logging, call, body, limit).await,
+        "artifactregistry" => {
+            artifactregistry::handle(&gcp.artifact_registry, call, body, limit).await
+        }
         "run" if call.routed.method.version == "v2" => {
             run::handle(&gcp.run, call, body, limit).await
         }
