@@ -18,6 +18,7 @@ mod azure;
 mod engine;
 mod engine_io;
 mod foundation;
+mod gcp_artifacts;
 mod gcp_logging;
 mod gcp_run;
 mod gcp_storage;
