@@ -1,0 +1,1 @@
+//! Workflow files into typed workflows (being written).
