@@ -9,9 +9,9 @@ use std::process::{Command, Output};
 use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
 
 /// The site administrator's token each test starts the fake with.
-const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
+pub(crate) const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
 
-fn start(extra: &[&str]) -> Sockerless {
+pub(crate) fn start(extra: &[&str]) -> Sockerless {
     let mut args = vec![
         "hub",
         "github",
@@ -25,7 +25,7 @@ fn start(extra: &[&str]) -> Sockerless {
 }
 
 /// A sandbox whose gh reaches the fake as github.localhost through it as a proxy.
-fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
+pub(crate) fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
     let mut sandbox = Sandbox::new();
     let proxy = server.url("github").to_string();
     let config = sandbox.path().join("gh-config");
@@ -44,7 +44,7 @@ fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
     sandbox
 }
 
-fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
     let mut command = sandbox.command(program);
     // Sandbox::command removes proxy variables; gh and git here need the fake as their proxy.
     for key in ["HTTP_PROXY", "http_proxy"] {
@@ -55,7 +55,7 @@ fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
     command.args(args).output().expect("run client")
 }
 
-fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
     let output = run(sandbox, program, args);
     assert_success(
         &format!("{} {}", program.display(), args.join(" ")),
@@ -65,7 +65,7 @@ fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
 }
 
 /// Makes a user with a token through the admin API (GitHub's web UI stands in here).
-fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String {
+pub(crate) fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String {
     let python = py();
     let script = format!(
         "import json, urllib.request as u\n\
@@ -85,7 +85,7 @@ fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String 
 }
 
 /// The clients venv's Python with PyGithub.
-fn py() -> std::path::PathBuf {
+pub(crate) fn py() -> std::path::PathBuf {
     let python = clients::root().join("py").join("bin").join("python3");
     let ok = Command::new(&python)
         .args(["-c", "import github"])
@@ -95,7 +95,7 @@ fn py() -> std::path::PathBuf {
     python
 }
 
-fn gh() -> std::path::PathBuf {
+pub(crate) fn gh() -> std::path::PathBuf {
     let gh = clients::root().join("gh").join("bin").join("gh");
     assert!(gh.exists(), "client gh missing: run scripts/setup");
     gh

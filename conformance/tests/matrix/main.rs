@@ -23,6 +23,7 @@ mod gcp_logging;
 mod gcp_run;
 mod gcp_storage;
 mod github;
+mod github_actions;
 mod gitlab;
 mod terraform;
 mod ui;
