@@ -120,3 +120,13 @@ fn lambda_image_function_needs_the_oci_runtime() {
         &["process"],
     );
 }
+
+#[test]
+fn ecs_bridge_ports_reach_their_containers() {
+    scenario(
+        "ecs-oci-bridge",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_bridge.py",
+        &[],
+    );
+}
