@@ -427,7 +427,8 @@ impl Ecs {
             {
                 container.last_status = Some("RUNNING".into());
                 container.runtime_id = Some(runtime_id.clone());
-                if plan.bridge {
+                // Only what was published: an agent's own report stands otherwise.
+                if !bindings.is_empty() {
                     container.network_bindings = Some(bindings.clone());
                 }
                 // ECS Exec's agent is SSM's, which the simulator does not run.
