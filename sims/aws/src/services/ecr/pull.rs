@@ -58,7 +58,11 @@ pub fn split_image(image: &str) -> ImageName<'_> {
 /// host, a repository, and an explicit tag or digest (Lambda does not assume `latest`).
 pub fn names_ecr_image(image: &str) -> bool {
     let parts = split_image(image);
-    let explicit = image.contains('@') || image.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    let explicit = image.contains('@')
+        || image
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'));
     explicit
         && !parts.name.is_empty()
         && parts

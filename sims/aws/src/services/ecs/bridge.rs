@@ -115,11 +115,14 @@ pub(super) async fn publish(
             }
             None => SocketAddr::from((Ipv4Addr::LOCALHOST, container_port)),
         };
-        let port = PublishedPort::open(SocketAddr::from((Ipv4Addr::UNSPECIFIED, host_port)), target)
-            .await
-            .map_err(|error| {
-                format!("CannotStartContainerError: failed to publish port {container_port}: {error}")
-            })?;
+        let port = PublishedPort::open(
+            SocketAddr::from((Ipv4Addr::UNSPECIFIED, host_port)),
+            target,
+        )
+        .await
+        .map_err(|error| {
+            format!("CannotStartContainerError: failed to publish port {container_port}: {error}")
+        })?;
         published.bindings.push(binding(port.host_port()));
         published.ports.push(port);
     }

@@ -484,7 +484,8 @@ impl Environments {
                 read_only: false,
             });
             own_dirs.push(tmp);
-            resources.memory_limit = Some(u64::try_from(launch.memory_mb.max(128)).unwrap_or(128) << 20);
+            resources.memory_limit =
+                Some(u64::try_from(launch.memory_mb.max(128)).unwrap_or(128) << 20);
         }
         let runtime_version = launch
             .runtime

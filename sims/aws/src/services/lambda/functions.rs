@@ -832,9 +832,10 @@ fn same_settings(left: &FunctionConfiguration, right: &FunctionConfiguration) ->
 /// `CodeSha256`: of the zip as uploaded, or, for an image, the hex of its manifest digest.
 fn code_sha256(code: &CodeRecord) -> String {
     match (&code.resolved_image_uri, &code.image_uri) {
-        (Some(resolved), _) => resolved
-            .rsplit_once("@sha256:")
-            .map_or_else(|| code::sha256_hex(resolved.as_bytes()), |(_, hex)| hex.to_string()),
+        (Some(resolved), _) => resolved.rsplit_once("@sha256:").map_or_else(
+            || code::sha256_hex(resolved.as_bytes()),
+            |(_, hex)| hex.to_string(),
+        ),
         (None, Some(image)) => code::sha256_hex(image.as_bytes()),
         (None, None) => code::sha256_base64(code.zip.as_deref().unwrap_or_default()),
     }

@@ -430,7 +430,10 @@ mod tests {
         tokio::task::yield_now().await;
         let mut refused = false;
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err()
+            {
                 refused = true;
                 break;
             }
