@@ -23,8 +23,8 @@
 //! reports [`Workload::out_of_memory`].
 //!
 //! Networks ([`network`]): a group of workloads (an `awsvpc` task) can share a network
-//! namespace with an address of its own, reachable from the host; other workloads use the
-//! host's network.
+//! namespace with an address of its own, reachable from the host, and have host ports published
+//! into it ([`network::PublishedPort`]); other workloads use the host's network.
 //!
 //! Limits: runc must run as root (no rootless mode yet); device nodes in layers are skipped; zstd layers are refused.
 //! What this module must not do: write outside its cache and the workload's scratch
