@@ -82,6 +82,15 @@ pub fn paginate<T: async_graphql::OutputType>(
     all: Vec<T>,
     window: Window,
 ) -> async_graphql::Result<Page<T>> {
+    paginate_with(all, window, |total| TotalCount::new(total as i32))
+}
+
+/// [`paginate`] for connections whose count is not `totalCount` (search's `issueCount`).
+pub fn paginate_with<T: async_graphql::OutputType, Counts: async_graphql::ObjectType>(
+    all: Vec<T>,
+    window: Window,
+    counts: impl FnOnce(usize) -> Counts,
+) -> async_graphql::Result<Connection<String, T, Counts, EmptyFields>> {
     let first = page_size("first", window.first)?;
     let last = page_size("last", window.last)?;
     if first.is_some() && last.is_some() {
@@ -104,8 +113,7 @@ pub fn paginate<T: async_graphql::OutputType>(
         (_, Some(last)) => start = end.saturating_sub(last).max(start),
         (first, None) => end = (start + first.unwrap_or(100)).min(end),
     }
-    let mut page =
-        Connection::with_additional_fields(start > 0, end < total, TotalCount::new(total as i32));
+    let mut page = Connection::with_additional_fields(start > 0, end < total, counts(total));
     page.edges.extend(
         all.into_iter()
             .enumerate()

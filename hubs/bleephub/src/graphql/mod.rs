@@ -3,10 +3,13 @@
 //! answers what the schema here holds and an unknown field is GraphQL's validation error,
 //! never a guess. Types, fields, arguments and enums carry GitHub's names.
 //!
-//! What is here: `viewer`, `user`, `organization`, `repositoryOwner`, `repository` (with
-//! `issues`, `issue`, `labels`, `defaultBranchRef`), connections with `first`/`after`,
-//! `totalCount` and `pageInfo`, and the mutations `createIssue`, `closeIssue`, `reopenIssue` and
-//! `addComment`. Resolvers call the same services as REST.
+//! What is here: `viewer`, `user`, `organization`, `repositoryOwner`, `node`, `repository` (with
+//! `issues`, `issue`, `issueOrPullRequest`, `labels`, `defaultBranchRef`, and through `pulls`
+//! `pullRequest` and `pullRequests`), commits read from git, and the mutations `createIssue`,
+//! `closeIssue`, `reopenIssue` and `addComment` (pull requests' are in `pulls`). Every list
+//! pages through `connection`. Fields gh selects for features not built (milestones, reactions,
+//! projects, sub-issues, issue types) answer what GitHub answers when there are none. Resolvers
+//! call the same services as REST.
 //!
 //! What this module must not do: hold rules of its own (services decide), or match on query
 //! text.
@@ -29,6 +32,7 @@ mod checks;
 mod connection;
 mod projects;
 mod pulls;
+mod search;
 
 use self::connection::{Page, Window, cursor, paginate};
 use crate::Hub;
@@ -1432,6 +1436,29 @@ impl Query {
             _ => return Err(not_found()),
         }))
     }
+    /// Issues and pull requests matching GitHub's search syntax (`type: ISSUE` only).
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(name = "type")] kind: search::SearchType,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<search::SearchResults> {
+        search::search(
+            ctx,
+            &query,
+            kind,
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+    }
     async fn repository_owner(&self, ctx: &Context<'_>, login: String) -> Option<RepositoryOwner> {
         request(ctx).hub.state.account(&login).map(owner_of)
     }
@@ -1919,6 +1946,11 @@ mod tests {
             "nameWithOwner",
             "interface RepositoryOwner",
             "createIssue",
+            "pullRequests(",
+            "issueOrPullRequest(",
+            "mergePullRequest(",
+            "addPullRequestReview(",
+            "interface Node",
         ] {
             assert!(sdl.contains(needle), "{needle}");
         }

@@ -110,7 +110,7 @@ pub struct IssueOrderForPulls {
 /// request (mergeability and the size of the change are one `git merge-tree` and one diff).
 pub struct PullRequest {
     repo: Repo,
-    view: PullView,
+    pub(super) view: PullView,
     stats: OnceLock<PullStats>,
 }
 
@@ -618,10 +618,19 @@ pub struct Team {
     organization: Option<super::Organization>,
 }
 
+/// `Bot`: apps' bot accounts are not built yet; the type exists because gh's queries spread
+/// `...on Bot` inside `requestedReviewer`.
+#[derive(SimpleObject)]
+pub struct Bot {
+    login: String,
+}
+
 #[derive(Union)]
 pub enum RequestedReviewer {
     User(User),
-    // Never built until teams exist (see `Team`).
+    // Never built until bots and teams exist (see `Bot` and `Team`).
+    #[allow(dead_code)]
+    Bot(Bot),
     #[allow(dead_code)]
     Team(Team),
 }
