@@ -921,6 +921,8 @@ impl Repository {
 }
 
 /// `Node`: what `node(id:)` resolves.
+// Values live for one request's response; boxing the pull request would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
@@ -932,6 +934,8 @@ pub enum Node {
 }
 
 /// `IssueOrPullRequest`.
+// Values live for one request's response; boxing the pull request would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(async_graphql::Union)]
 pub enum IssueOrPullRequest {
     Issue(Issue),
@@ -1437,6 +1441,8 @@ impl Query {
         }))
     }
     /// Issues and pull requests matching GitHub's search syntax (`type: ISSUE` only).
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
         ctx: &Context<'_>,

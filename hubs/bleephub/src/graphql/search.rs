@@ -26,6 +26,8 @@ pub enum SearchType {
     Discussion,
 }
 
+// Values live for one request's response; boxing the pull request would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Union)]
 pub enum SearchResultItem {
     Issue(Issue),
@@ -44,6 +46,8 @@ pub type SearchResults = Connection<String, SearchResultItem, SearchCounts, Empt
 struct Query {
     qualifiers: Vec<(String, String)>,
     words: Vec<String>,
+    /// An operator not built yet (`OR`, `NOT`): the search answers an error naming it.
+    unsupported: Option<String>,
 }
 
 /// Splits on spaces outside double quotes; `key:value` is a qualifier, anything else a word.
@@ -54,7 +58,9 @@ fn parse(text: &str) -> Query {
     for c in text.chars() {
         match c {
             '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
+            // Parentheses group terms in advanced search (gh wraps `--search` in them); with
+            // AND the only operator here, grouping changes nothing.
+            c if (c.is_whitespace() || c == '(' || c == ')') && !quoted => {
                 if !current.is_empty() {
                     terms.push(std::mem::take(&mut current));
                 }
@@ -67,6 +73,14 @@ fn parse(text: &str) -> Query {
     }
     let mut query = Query::default();
     for term in terms {
+        match term.as_str() {
+            "AND" => continue,
+            "OR" | "NOT" => {
+                query.unsupported = Some(term);
+                continue;
+            }
+            _ => {}
+        }
         match term.split_once(':') {
             Some((key, value)) if !key.is_empty() && !value.is_empty() => query
                 .qualifiers
@@ -155,6 +169,11 @@ pub fn search(
         .map(|c| c.login().to_string())
         .unwrap_or_default();
     let query = parse(text);
+    if let Some(operator) = &query.unsupported {
+        return Err(async_graphql::Error::new(format!(
+            "bleephub's search does not support the {operator} operator yet."
+        )));
+    }
     let state = &request.hub.state;
     let mut found: Vec<(i64, u64, SearchResultItem)> = Vec::new();
     for (_, repo) in state.repos.all() {
@@ -185,7 +204,7 @@ pub fn search(
             found.push((order.0, order.1, item));
         }
     }
-    found.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    found.sort_by_key(|item| std::cmp::Reverse((item.0, item.1)));
     let items = found.into_iter().map(|(_, _, item)| item).collect();
     paginate_with(items, window, |total| SearchCounts {
         issue_count: total as i32,
@@ -198,7 +217,7 @@ mod tests {
 
     #[test]
     fn queries_split_into_qualifiers_and_words() {
-        let query = parse(r#"repo:o/r state:open is:pr author:@me "two words" fix"#);
+        let query = parse(r#"( fix ) repo:o/r AND state:open is:pr author:@me "two words""#);
         assert_eq!(
             query.qualifiers,
             vec![
@@ -208,6 +227,8 @@ mod tests {
                 ("author".into(), "@me".into()),
             ]
         );
-        assert_eq!(query.words, vec!["two words".to_string(), "fix".into()]);
+        assert_eq!(query.words, vec!["fix".to_string(), "two words".into()]);
+        assert_eq!(query.unsupported, None);
+        assert_eq!(parse("a OR b").unsupported.as_deref(), Some("OR"));
     }
 }
