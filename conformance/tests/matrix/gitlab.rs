@@ -165,3 +165,58 @@ fn python_runner_runs_a_pushed_pipeline() {
         &[],
     );
 }
+
+#[test]
+fn protected_branches_and_tags() {
+    scenario(
+        "forge-api",
+        "protected-refs",
+        "python-gitlab + git + requests",
+        "gitlab/protected_refs.py",
+        &[],
+    );
+}
+
+#[test]
+fn includes_from_projects_and_their_errors() {
+    scenario(
+        "gitlab-e2e",
+        "includes",
+        "python-gitlab + git",
+        "gitlab/includes.py",
+        &[],
+    );
+}
+
+#[test]
+fn child_and_multi_project_pipelines() {
+    scenario(
+        "gitlab-e2e",
+        "downstream",
+        "gitlab-python-runner + python-gitlab + git",
+        "gitlab/downstream.py",
+        &[],
+    );
+}
+
+#[test]
+fn dotenv_reports_and_delayed_jobs() {
+    scenario(
+        "gitlab-e2e",
+        "dotenv-delayed",
+        "python-gitlab + requests (runner API) + git",
+        "gitlab/dotenv_delayed.py",
+        &[],
+    );
+}
+
+#[test]
+fn resource_groups_and_interruptible_pipelines() {
+    scenario(
+        "gitlab-e2e",
+        "resource-groups",
+        "python-gitlab + requests (runner API) + git",
+        "gitlab/resource_groups.py",
+        &[],
+    );
+}

@@ -34,6 +34,10 @@ pub struct NewPipeline {
     pub changed_files: Option<Vec<String>>,
     /// The merge request a `merge_request_event` pipeline runs for.
     pub merge_request_iid: Option<u64>,
+    /// The configuration to use instead of the repository's (a child pipeline's).
+    pub config_source: Option<String>,
+    /// The bridge that starts this pipeline.
+    pub upstream: Option<crate::model::Upstream>,
 }
 
 pub const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
@@ -53,6 +57,16 @@ pub fn composite_status(jobs: &[(&str, bool)]) -> &'static str {
     }
     if any("pending") {
         return if started { "running" } else { "pending" };
+    }
+    if any("waiting_for_resource") {
+        return if started {
+            "running"
+        } else {
+            "waiting_for_resource"
+        };
+    }
+    if any("scheduled") && !any("created") {
+        return "scheduled";
     }
     if any("created") {
         // Waiting behind a blocking manual job, or about to be processed.
@@ -113,6 +127,14 @@ impl Gitlab {
 
     /// Starts the pipeline a push asks for: a branch or tag created or moved (not deleted).
     pub fn pipeline_for_push(&self, project: &Project, user: &User, update: &RefUpdate) {
+        if update.old.is_none()
+            && let Some(branch) = update.name.strip_prefix("refs/heads/")
+            && let Err(error) = self.protect_default_branch_once(project, branch)
+        {
+            tracing::error!(%error, "protecting the default branch");
+        }
+        // The protection above changed the project record; read it again.
+        let project = &self.project(project.id).unwrap_or_else(|| project.clone());
         self.merge_requests_after_push(project, user, update);
         let Some(new) = &update.new else { return };
         let (git_ref, tag) = if let Some(branch) = update.name.strip_prefix("refs/heads/") {
@@ -154,6 +176,8 @@ impl Gitlab {
             variables: Vec::new(),
             changed_files,
             merge_request_iid: None,
+            config_source: None,
+            upstream: None,
         };
         match self.create_pipeline(project, user, request) {
             Ok(pipeline) => tracing::debug!(pipeline = pipeline.id, "push pipeline created"),
@@ -251,6 +275,10 @@ impl Gitlab {
             ("CI_COMMIT_BEFORE_SHA".into(), pipeline.before_sha.clone()),
             ("CI_COMMIT_REF_NAME".into(), ref_name.clone()),
             ("CI_COMMIT_REF_SLUG".into(), slug(&ref_name)),
+            (
+                "CI_COMMIT_REF_PROTECTED".into(),
+                self.pipeline_ref_protected(pipeline).to_string(),
+            ),
             ("CI_COMMIT_MESSAGE".into(), message.clone()),
             ("CI_COMMIT_TITLE".into(), title),
             (
@@ -350,14 +378,24 @@ impl Gitlab {
             .ci_config_path
             .clone()
             .unwrap_or_else(|| ".gitlab-ci.yml".into());
-        let Some(source) = read_text(&repo, &request.sha, &config_path) else {
+        let source = match &request.config_source {
+            Some(text) => Some(text.clone()),
+            None => read_text(&repo, &request.sha, &config_path),
+        };
+        let Some(source) = source else {
             return Err(GitlabError::Validation(vec![(
                 "base".into(),
                 "Missing CI config file".into(),
             )]));
         };
         let sha = request.sha.clone();
-        let parsed = config::parse(&source, &|path| read_text(&repo, &sha, path));
+        let sources = crate::includes::RepositorySources {
+            gitlab: self,
+            user: Some(user),
+            repo: &repo,
+            sha: Some(&sha),
+        };
+        let parsed = config::parse(&source, &sources);
         let files: Vec<String> = repo
             .tree_recursive(&request.sha, "")
             .ok()
@@ -397,6 +435,7 @@ impl Gitlab {
             variables: request.variables.clone(),
             yaml_errors: None,
             merge_request_iid: request.merge_request_iid,
+            upstream: request.upstream.clone(),
         };
 
         let mut variables: BTreeMap<String, String> = self
@@ -478,6 +517,9 @@ impl Gitlab {
                 trace_length: 0,
                 coverage: None,
                 erased_at: None,
+                downstream_pipeline_id: None,
+                dotenv: Vec::new(),
+                scheduled_at: None,
             });
         }
         self.kit.store().transaction(|txn| {
@@ -489,7 +531,9 @@ impl Gitlab {
             Ok::<_, GitlabError>(())
         })?;
         self.process_pipeline(id)?;
-        self.pipeline(id).ok_or(GitlabError::Internal)
+        let created = self.pipeline(id).ok_or(GitlabError::Internal)?;
+        self.cancel_redundant_pipelines(&created)?;
+        Ok(created)
     }
 
     /// Moves every `created` job whose prerequisites are complete on, then updates the
@@ -502,10 +546,27 @@ impl Gitlab {
         if queued {
             self.jobs_queued.notify_waiters();
         }
+        // Bridges that became pending start their downstream pipelines, and a downstream
+        // pipeline's progress moves the pipelines above it (GitLab nests at most a few).
+        let mut current = Some(pipeline_id);
+        let mut hops = 0;
+        while let Some(id) = current
+            && hops < 8
+        {
+            self.start_downstreams(id)?;
+            current = self
+                .pipeline(id)
+                .and_then(|pipeline| pipeline.upstream.map(|upstream| upstream.pipeline_id));
+            hops += 1;
+        }
+        if hops > 1 {
+            // Jobs of an upstream pipeline released by this one's progress.
+            self.jobs_queued.notify_waiters();
+        }
         Ok(())
     }
 
-    fn process_locked(&self, pipeline_id: u64) -> Result<bool> {
+    pub(crate) fn process_locked(&self, pipeline_id: u64) -> Result<bool> {
         let mut queued = false;
         // Each pass may complete jobs (skipped) that release others; a few passes settle it.
         for _ in 0..64 {
@@ -543,17 +604,35 @@ impl Gitlab {
                     ("on_failure", true) => "pending",
                     ("on_failure", false) => "skipped",
                     ("always", _) => "pending",
-                    ("delayed", false) => "pending",
+                    ("delayed", false) => "scheduled",
                     _ => "skipped",
                 };
+                // A job of a busy resource group waits for it (GitLab's `waiting_for_resource`).
+                let next = if next == "pending"
+                    && let Some(group) = &job.spec.resource_group
+                    && self.resource_busy(job.project_id, group, job.id)
+                {
+                    "waiting_for_resource"
+                } else {
+                    next
+                };
                 let now = self.now();
+                let scheduled_at = (next == "scheduled").then(|| {
+                    let wait =
+                        std::time::Duration::from_secs(job.spec.start_in_seconds.unwrap_or(0));
+                    crate::state::format_time(self.kit.clock().now() + wait)
+                });
                 self.db.jobs.update(&key(job.id), |record| {
                     record.status = next.to_string();
                     if next == "pending" {
                         record.queued_at = Some(now.clone());
                     }
+                    record.scheduled_at = scheduled_at.clone();
                 })?;
                 queued |= next == "pending";
+                if next == "scheduled" {
+                    self.delayed_jobs.notify_one();
+                }
                 changed = true;
             }
             if !changed {
@@ -578,7 +657,7 @@ impl Gitlab {
         let now = self.now();
         let first_start = jobs.iter().filter_map(|job| job.started_at.clone()).min();
         let last_finish = jobs.iter().filter_map(|job| job.finished_at.clone()).max();
-        self.db.pipelines.update(&key(pipeline_id), |pipeline| {
+        let updated = self.db.pipelines.update(&key(pipeline_id), |pipeline| {
             if pipeline.status != status {
                 pipeline.status = status.to_string();
                 pipeline.updated_at = now.clone();
@@ -592,7 +671,106 @@ impl Gitlab {
                 }
                 _ => None,
             };
+            pipeline.upstream.clone()
         })?;
+        if let Some(Some(upstream)) = updated
+            && upstream.depend
+        {
+            self.mirror_downstream_locked(&upstream, status)?;
+        }
+        Ok(())
+    }
+
+    /// Whether another job of `group` in the project holds the resource (pending or running).
+    fn resource_busy(&self, project_id: u64, group: &str, except: u64) -> bool {
+        self.db.jobs.all().into_iter().any(|(_, other)| {
+            other.project_id == project_id
+                && other.id != except
+                && !other.retried
+                && other.spec.resource_group.as_deref() == Some(group)
+                && matches!(other.status.as_str(), "pending" | "running")
+        })
+    }
+
+    /// Hands a freed resource group to its oldest waiting job.
+    pub(crate) fn release_resource(&self, project_id: u64, group: &str) -> Result<()> {
+        let released = {
+            let _guard = self.engine_lock();
+            if self.resource_busy(project_id, group, 0) {
+                return Ok(());
+            }
+            let waiting = self
+                .db
+                .jobs
+                .all()
+                .into_iter()
+                .map(|(_, job)| job)
+                .filter(|job| {
+                    job.project_id == project_id
+                        && job.status == "waiting_for_resource"
+                        && job.spec.resource_group.as_deref() == Some(group)
+                })
+                .min_by_key(|job| job.id);
+            let Some(next) = waiting else {
+                return Ok(());
+            };
+            let now = self.now();
+            self.db.jobs.update(&key(next.id), |record| {
+                record.status = "pending".into();
+                record.queued_at = Some(now);
+            })?;
+            next.pipeline_id
+        };
+        self.process_pipeline(released)?;
+        self.jobs_queued.notify_waiters();
+        Ok(())
+    }
+
+    /// Auto-cancel of redundant pipelines: a new pipeline for a branch cancels the older
+    /// pipelines of that branch whose started jobs are all `interruptible` (GitLab's
+    /// `conservative` default), as a new push makes them redundant.
+    fn cancel_redundant_pipelines(&self, newer: &Pipeline) -> Result<()> {
+        if newer.tag || newer.merge_request_iid.is_some() || newer.upstream.is_some() {
+            return Ok(());
+        }
+        let older: Vec<Pipeline> = self
+            .db
+            .pipelines
+            .all()
+            .into_iter()
+            .map(|(_, pipeline)| pipeline)
+            .filter(|pipeline| {
+                pipeline.project_id == newer.project_id
+                    && pipeline.id < newer.id
+                    && pipeline.git_ref == newer.git_ref
+                    && !pipeline.tag
+                    && pipeline.merge_request_iid.is_none()
+                    && pipeline.upstream.is_none()
+                    && matches!(
+                        pipeline.status.as_str(),
+                        "created"
+                            | "waiting_for_resource"
+                            | "preparing"
+                            | "pending"
+                            | "running"
+                            | "scheduled"
+                    )
+            })
+            .collect();
+        for pipeline in older {
+            let jobs: Vec<Job> = self
+                .pipeline_jobs(pipeline.id)
+                .into_iter()
+                .filter(|job| !job.retried)
+                .collect();
+            let started_uninterruptible = jobs
+                .iter()
+                .any(|job| job.started_at.is_some() && !job.spec.interruptible);
+            let any_interruptible = jobs.iter().any(|job| job.spec.interruptible);
+            if any_interruptible && !started_uninterruptible {
+                self.cancel_pipeline(&pipeline)?;
+            }
+        }
         Ok(())
     }
 
@@ -644,6 +822,9 @@ impl Gitlab {
             job
         };
         self.process_pipeline(job.pipeline_id)?;
+        if let Some(group) = &job.spec.resource_group {
+            self.release_resource(job.project_id, group)?;
+        }
         Ok(job)
     }
 
@@ -667,6 +848,9 @@ impl Gitlab {
             trace_length: 0,
             coverage: None,
             erased_at: None,
+            downstream_pipeline_id: None,
+            dotenv: Vec::new(),
+            scheduled_at: None,
             // A manual job that was played keeps running when retried.
             when: if job.when == "manual" {
                 "on_success".into()
@@ -700,7 +884,8 @@ impl Gitlab {
 
     /// `POST /jobs/:id/play`: a manual job is queued.
     pub fn play_job(&self, job: &Job) -> Result<Job> {
-        if job.status != "manual" {
+        // A scheduled (delayed) job can be started before its time, as "Run now" does.
+        if job.status != "manual" && job.status != "scheduled" {
             return Err(GitlabError::BadRequest("Unplayable Job".into()));
         }
         let now = self.now();
@@ -738,6 +923,9 @@ impl Gitlab {
                 .ok_or_else(|| GitlabError::not_found("Job"))?
         };
         self.process_pipeline(job.pipeline_id)?;
+        if let Some(group) = &job.spec.resource_group {
+            self.release_resource(job.project_id, group)?;
+        }
         Ok(canceled)
     }
 
@@ -754,7 +942,17 @@ impl Gitlab {
                 }
             }
         }
-        self.process_pipeline(pipeline.id)
+        self.cancel_downstreams(pipeline.id)?;
+        self.process_pipeline(pipeline.id)?;
+        let groups: std::collections::BTreeSet<String> = self
+            .pipeline_jobs(pipeline.id)
+            .into_iter()
+            .filter_map(|job| job.spec.resource_group)
+            .collect();
+        for group in groups {
+            self.release_resource(pipeline.project_id, &group)?;
+        }
+        Ok(())
     }
 
     /// Retries every failed or canceled job of a pipeline, and re-queues jobs skipped behind
@@ -825,6 +1023,10 @@ fn spec_of(def: &JobDef) -> JobSpec {
         retry_max: def.retry_max,
         allow_failure_exit_codes: def.allow_failure_exit_codes.clone(),
         environment: def.environment.clone(),
+        trigger: def.trigger.clone(),
+        start_in_seconds: def.start_in_seconds,
+        resource_group: def.resource_group.clone(),
+        interruptible: def.interruptible,
         needs_artifacts: def.needs.as_ref().map(|needs| {
             needs
                 .iter()
@@ -870,6 +1072,12 @@ mod tests {
             ),
             (&[("canceled", false), ("success", false)], "canceled"),
             (&[("skipped", false)], "skipped"),
+            (&[("waiting_for_resource", false)], "waiting_for_resource"),
+            (
+                &[("success", false), ("waiting_for_resource", false)],
+                "running",
+            ),
+            (&[("success", false), ("scheduled", false)], "scheduled"),
         ];
         for (jobs, expected) in cases {
             assert_eq!(composite_status(jobs), *expected, "{jobs:?}");

@@ -3,12 +3,17 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, triggers, lint, jobs, runners |
+//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, triggers, lint, jobs, runners, protected branches and tags |
 //! | `runner_api` | the protocol runners speak: registration, job requests (long poll), state, traces, artifacts |
 //! | `repository` | projects' git repositories (`simkit::git`) and git over smart HTTP |
 //! | `ci` | the pipeline engine's pure part: `.gitlab-ci.yml`, the expression language, planning |
+//! | `includes` | what `include:` reads: the pipeline's repository and other projects' |
 //! | `engine` | pipelines and jobs as records and their statuses |
+//! | `delayed` | the timer that queues `when: delayed` jobs at their time |
+//! | `dotenv` | `reports: dotenv` files, read as GitLab reads them |
+//! | `downstream` | bridges: child and multi-project pipelines, `strategy: depend` |
 //! | `merge_requests` | merge requests as records: diff refs, mergeability, merging, their pipelines |
+//! | `protection` | protected branches and tags, and the checks every ref change passes |
 //! | `auth`, `params`, `paging`, `error`, `present` | GitLab's conventions: tokens, Grape parameters, offset pagination, error bodies, entities |
 //! | `state`, `model` | the store's collections and records |
 //!
@@ -26,13 +31,18 @@
 mod api;
 mod auth;
 mod ci;
+mod delayed;
+mod dotenv;
+mod downstream;
 mod engine;
 mod error;
+mod includes;
 mod merge_requests;
 mod model;
 mod paging;
 mod params;
 mod present;
+mod protection;
 mod repository;
 mod runner_api;
 mod state;
@@ -146,6 +156,7 @@ impl Builder {
             .external_url
             .write()
             .unwrap_or_else(|p| p.into_inner()) = server.url().to_string();
+        tokio::spawn(delayed::run(gitlab.clone()));
         Ok(Hub { server, gitlab })
     }
 }

@@ -176,6 +176,8 @@ impl Gitlab {
                 variables: Vec::new(),
                 changed_files,
                 merge_request_iid: Some(merge_request.iid),
+                config_source: None,
+                upstream: None,
             },
         )?;
         // GitLab keeps a ref per pipeline so a runner can fetch exactly its commit.

@@ -98,6 +98,10 @@ pub struct Project {
     /// `merge`, `rebase_merge` or `ff`: how merge requests join their target.
     #[serde(default = "default_merge_method")]
     pub merge_method: String,
+    /// Set once the default branch was protected, when it first came to exist (GitLab's
+    /// initial default branch protection runs once; unprotecting it later sticks).
+    #[serde(default)]
+    pub default_branch_protection_applied: bool,
 }
 
 fn default_merge_method() -> String {
@@ -186,6 +190,9 @@ pub struct Pipeline {
     /// The merge request a `merge_request_event` pipeline runs for (its `iid`).
     #[serde(default)]
     pub merge_request_iid: Option<u64>,
+    /// For a child or multi-project pipeline: the bridge that started it.
+    #[serde(default)]
+    pub upstream: Option<Upstream>,
 }
 
 /// What a job runs, as the pipeline engine resolved it from the configuration.
@@ -211,6 +218,18 @@ pub struct JobSpec {
     /// leaves them out).
     #[serde(default)]
     pub needs_artifacts: Option<Vec<String>>,
+    /// A trigger job (bridge): never given to runners; it starts a downstream pipeline.
+    #[serde(default)]
+    pub trigger: Option<DownstreamSpec>,
+    /// How long a `when: delayed` job waits once its prerequisites are done.
+    #[serde(default)]
+    pub start_in_seconds: Option<u64>,
+    /// Jobs of one resource group run one at a time in their project.
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    /// A newer pipeline of the same ref may cancel this job's pipeline.
+    #[serde(default)]
+    pub interruptible: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -244,6 +263,15 @@ pub struct Job {
     /// When the trace and artifacts were erased (`POST .../erase`).
     #[serde(default)]
     pub erased_at: Option<String>,
+    /// The pipeline a bridge started.
+    #[serde(default)]
+    pub downstream_pipeline_id: Option<u64>,
+    /// The variables of its `artifacts: reports: dotenv` file, for the jobs after it.
+    #[serde(default)]
+    pub dotenv: Vec<(String, String)>,
+    /// When a `scheduled` (delayed) job becomes pending.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -266,7 +294,7 @@ impl Job {
     pub fn is_active(&self) -> bool {
         matches!(
             self.status.as_str(),
-            "created" | "pending" | "running" | "waiting_for_resource" | "preparing"
+            "created" | "pending" | "running" | "waiting_for_resource" | "preparing" | "scheduled"
         )
     }
 }
@@ -338,4 +366,64 @@ pub struct Trigger {
     pub created_at: String,
     pub updated_at: String,
     pub last_used: Option<String>,
+}
+
+/// A protected branch (or wildcard pattern such as `release/*`) of a project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProtectedBranch {
+    pub id: u64,
+    pub name: String,
+    /// Who may push: an access level (`30` developers and maintainers, `40` maintainers, `60`
+    /// instance administrators, `0` no one), with the ID of its access-level record.
+    pub push_access_level: AccessLevelGrant,
+    pub merge_access_level: AccessLevelGrant,
+    pub allow_force_push: bool,
+    pub code_owner_approval_required: bool,
+}
+
+/// A protected tag pattern of a project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProtectedTag {
+    pub id: u64,
+    pub name: String,
+    pub create_access_level: AccessLevelGrant,
+}
+
+/// One access-level record of a protected ref (GitLab numbers them on their own).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessLevelGrant {
+    pub id: u64,
+    pub access_level: i64,
+}
+
+/// What a trigger job (a bridge) starts: a child pipeline of the same project from
+/// `include` files, or a pipeline of another project.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct DownstreamSpec {
+    /// Child pipelines: the configuration files (`local`) or artifacts of earlier jobs.
+    pub include: Vec<DownstreamInclude>,
+    /// Multi-project pipelines: the downstream project's full path, and its branch.
+    pub project: Option<String>,
+    pub branch: Option<String>,
+    /// `strategy: depend`: the bridge takes the downstream pipeline's status.
+    pub depend: bool,
+    /// `forward: pipeline_variables`: the upstream pipeline's own variables go along too.
+    pub forward_pipeline_variables: bool,
+    /// `forward: yaml_variables` (true unless turned off): the bridge's variables go along.
+    pub forward_yaml_variables: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum DownstreamInclude {
+    Local(String),
+    Artifact { job: String, path: String },
+}
+
+/// The bridge a downstream pipeline was started by.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Upstream {
+    pub pipeline_id: u64,
+    pub project_id: u64,
+    pub bridge_id: u64,
+    pub depend: bool,
 }

@@ -379,6 +379,32 @@ impl Gitlab {
     }
 }
 
+impl Gitlab {
+    /// `Bridge`: a trigger job as `/pipelines/:id/bridges` shows it, with the pipeline it
+    /// started (`null` until then).
+    pub fn bridge_json(&self, job: &Job) -> Value {
+        let mut body = self.job_json(job);
+        if let Value::Object(map) = &mut body {
+            for runner_only in [
+                "artifacts",
+                "artifacts_file",
+                "artifacts_expire_at",
+                "runner",
+                "tag_list",
+                "archived",
+            ] {
+                map.remove(runner_only);
+            }
+            let downstream = job
+                .downstream_pipeline_id
+                .and_then(|id| self.db.pipelines.get(&crate::model::key(id)))
+                .map_or(Value::Null, |pipeline| self.pipeline_json(&pipeline, false));
+            map.insert("downstream_pipeline".into(), downstream);
+        }
+        body
+    }
+}
+
 pub fn variable_json(variable: &Variable, with_scope: bool) -> Value {
     let mut body = json!({
         "variable_type": variable.variable_type,

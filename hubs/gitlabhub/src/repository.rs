@@ -63,6 +63,7 @@ impl Gitlab {
                 }],
                 expected_head: None,
             })?;
+            self.protect_default_branch_once(project, &project.default_branch)?;
         }
         Ok(())
     }
@@ -201,7 +202,12 @@ pub async fn git_http(State(gitlab): State<Arc<Gitlab>>, request: Request) -> Re
         body,
     };
     drop(parts);
-    let answer = match simkit::git::serve_http(&repo, git_request).await {
+    // Protected branches and tags refuse through git's pre-receive path, as GitLab's hooks do.
+    let rules = match (pushing, caller.user()) {
+        (true, Some(user)) => gitlab.ref_rules(&project, user, crate::protection::Origin::Push),
+        _ => Vec::new(),
+    };
+    let answer = match simkit::git::serve_http_with_rules(&repo, git_request, &rules).await {
         Ok(answer) => answer,
         Err(GitError::PushNotAllowed) => {
             return (

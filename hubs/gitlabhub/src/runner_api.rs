@@ -121,7 +121,10 @@ impl Gitlab {
                 .into_iter()
                 .map(|(_, job)| job)
                 .find(|job| {
-                    job.status == "pending" && !job.retried && self.runner_can_run(runner, job)
+                    job.status == "pending"
+                        && !job.retried
+                        && job.spec.trigger.is_none()
+                        && self.runner_can_run(runner, job)
                 });
             match candidate {
                 None => None,
@@ -190,8 +193,15 @@ impl Gitlab {
         for (name, value) in &job.spec.variables {
             push(name.clone(), value.clone(), true, false, false, false);
         }
+        // Dotenv reports of the jobs this one depends on rank above the configuration's
+        // variables and below project and group variables, as GitLab orders them.
+        for other in self.dependency_jobs(job) {
+            for (name, value) in &other.dotenv {
+                push(name.clone(), value.clone(), false, false, false, false);
+            }
+        }
         for variable in self.inherited_variables(&project) {
-            if variable.protected && !self.ref_is_protected(&project, &pipeline) {
+            if variable.protected && !self.pipeline_ref_protected(&pipeline) {
                 continue;
             }
             push(
@@ -259,16 +269,37 @@ impl Gitlab {
         let base = self.external_url();
         let (scheme, authority) = base.split_once("://").unwrap_or(("http", &base));
         let artifacts = job.spec.artifacts.as_ref().map(|artifacts| {
-            json!([{
-                "name": artifacts.get("name"),
-                "untracked": artifacts.get("untracked").and_then(Value::as_bool).unwrap_or(false),
-                "paths": artifacts.get("paths").cloned().unwrap_or(json!([])),
-                "exclude": artifacts.get("exclude").cloned().unwrap_or(json!([])),
-                "when": artifacts.get("when").and_then(Value::as_str).unwrap_or("on_success"),
-                "expire_in": artifacts.get("expire_in"),
-                "artifact_type": "archive",
-                "artifact_format": "zip",
-            }])
+            let mut entries = Vec::new();
+            if artifacts.get("paths").is_some() || artifacts.get("untracked").is_some() {
+                entries.push(json!({
+                    "name": artifacts.get("name"),
+                    "untracked": artifacts.get("untracked").and_then(Value::as_bool).unwrap_or(false),
+                    "paths": artifacts.get("paths").cloned().unwrap_or(json!([])),
+                    "exclude": artifacts.get("exclude").cloned().unwrap_or(json!([])),
+                    "when": artifacts.get("when").and_then(Value::as_str).unwrap_or("on_success"),
+                    "expire_in": artifacts.get("expire_in"),
+                    "artifact_type": "archive",
+                    "artifact_format": "zip",
+                }));
+            }
+            // Reports are uploaded whatever the script's outcome, each as its own artifact.
+            if let Some(dotenv) = artifacts.get("reports").and_then(|r| r.get("dotenv")) {
+                let paths = match dotenv {
+                    Value::String(path) => json!([path]),
+                    other => other.clone(),
+                };
+                entries.push(json!({
+                    "name": ".env.gz",
+                    "untracked": false,
+                    "paths": paths,
+                    "exclude": [],
+                    "when": "always",
+                    "expire_in": artifacts.get("expire_in"),
+                    "artifact_type": "dotenv",
+                    "artifact_format": "gzip",
+                }));
+            }
+            Value::Array(entries)
         });
         let dependencies = self.dependencies_of(job);
         Ok(json!({
@@ -357,7 +388,7 @@ impl Gitlab {
                 ))
             })
             .collect();
-        let protected = self.ref_is_protected(project, pipeline);
+        let protected = self.pipeline_ref_protected(pipeline);
         let caches: Vec<Value> = entries
             .iter()
             .filter_map(Value::as_object)
@@ -434,6 +465,21 @@ impl Gitlab {
     /// pass artifacts, else every job of earlier stages. Each entry carries *this* job's token,
     /// which is what the runner downloads with.
     fn dependencies_of(&self, job: &Job) -> Vec<Value> {
+        self.dependency_jobs(job)
+            .into_iter()
+            .map(|other| {
+                let mut entry = json!({"id": other.id, "name": other.name, "token": job.token});
+                if let Some(file) = &other.artifacts_file {
+                    entry["artifacts_file"] = json!({"filename": file.filename, "size": file.size});
+                }
+                entry
+            })
+            .collect()
+    }
+
+    /// The jobs whose artifacts (and dotenv variables) `job` receives: its `dependencies`,
+    /// else the jobs it `needs` with artifacts, else every job of the earlier stages.
+    fn dependency_jobs(&self, job: &Job) -> Vec<Job> {
         let jobs: Vec<Job> = self
             .pipeline_jobs(job.pipeline_id)
             .into_iter()
@@ -453,26 +499,7 @@ impl Gitlab {
                 .filter(|other| other.stage_index < job.stage_index)
                 .collect(),
         };
-        chosen
-            .into_iter()
-            .map(|other| {
-                let mut entry = json!({"id": other.id, "name": other.name, "token": job.token});
-                if let Some(file) = &other.artifacts_file {
-                    entry["artifacts_file"] = json!({"filename": file.filename, "size": file.size});
-                }
-                entry
-            })
-            .collect()
-    }
-
-    /// Protected variables reach only pipelines of protected refs; the default branch is
-    /// protected, as in a new GitLab project.
-    fn ref_is_protected(
-        &self,
-        project: &crate::model::Project,
-        pipeline: &crate::model::Pipeline,
-    ) -> bool {
-        !pipeline.tag && pipeline.git_ref == project.default_branch
+        chosen.into_iter().cloned().collect()
     }
 
     /// The running job `id` whose token is `token` (from the body or `Job-Token`): `403`
@@ -921,9 +948,22 @@ async fn upload_artifacts(
     if bytes.len() as u64 > MAX_ARTIFACTS_BYTES {
         return GitlabError::TooLarge.into_response();
     }
+    if file_type == "dotenv" {
+        return match crate::dotenv::parse_gzipped(&bytes) {
+            Ok(variables) => match gitlab
+                .db
+                .jobs
+                .update(&key(job.id), |job| job.dotenv = variables)
+            {
+                Ok(_) => (StatusCode::CREATED, "201").into_response(),
+                Err(error) => GitlabError::from(error).into_response(),
+            },
+            Err(message) => GitlabError::BadRequest(message).into_response(),
+        };
+    }
     if file_type != "archive" {
-        // Reports (junit, dotenv...) are accepted by GitLab; this fake stores only archives
-        // and says so rather than pretend.
+        // Other reports (junit, coverage...) are accepted by GitLab; this fake stores only
+        // archives and dotenv variables, and says so rather than pretend.
         return GitlabError::BadRequest(format!(
             "artifact_type {file_type} is not supported by this GitLab fake"
         ))

@@ -12,8 +12,8 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, Project, Runner, Trigger,
-    User, Variable, access, key,
+    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, Project, ProtectedBranch,
+    ProtectedTag, Runner, Trigger, User, Variable, access, key,
 };
 
 /// Every collection, opened once.
@@ -41,6 +41,10 @@ pub struct Collections {
     pub notes: Arc<Collection<Note>>,
     /// Keyed `project/trigger-id`.
     pub triggers: Arc<Collection<Trigger>>,
+    /// Keyed `project/name`.
+    pub protected_branches: Arc<Collection<ProtectedBranch>>,
+    /// Keyed `project/name`.
+    pub protected_tags: Arc<Collection<ProtectedTag>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -68,6 +72,8 @@ impl Collections {
             merge_requests: store.collection("gitlab.merge_requests")?,
             notes: store.collection("gitlab.notes")?,
             triggers: store.collection("gitlab.triggers")?,
+            protected_branches: store.collection("gitlab.protected_branches")?,
+            protected_tags: store.collection("gitlab.protected_tags")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -112,6 +118,8 @@ pub struct Gitlab {
     pub external_url: std::sync::RwLock<String>,
     /// Serialises changes to jobs and pipelines (see `engine`).
     pub engine: std::sync::Mutex<()>,
+    /// Wakes the delayed-job timer when a job is scheduled (see `delayed`).
+    pub delayed_jobs: tokio::sync::Notify,
     /// Projects' bare repositories, keyed by project ID.
     pub git: simkit::git::GitRepos,
 }
@@ -149,6 +157,7 @@ impl Gitlab {
             stop_polls: tokio::sync::Notify::new(),
             external_url: std::sync::RwLock::new(String::new()),
             engine: std::sync::Mutex::new(()),
+            delayed_jobs: tokio::sync::Notify::new(),
             git: simkit::git::GitRepos::new(git_root),
         };
         gitlab.bootstrap()?;

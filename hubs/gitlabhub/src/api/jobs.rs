@@ -65,6 +65,8 @@ pub fn filter_jobs(gitlab: &Gitlab, jobs: Vec<Job>, params: &Params) -> Result<V
     let include_retried = params.bool("include_retried")?.unwrap_or(false);
     let mut jobs: Vec<Job> = jobs
         .into_iter()
+        // Bridges are listed at `/pipelines/:id/bridges`, never with jobs.
+        .filter(|job| job.spec.trigger.is_none())
         .filter(|job| include_retried || !job.retried)
         .filter(|job| scopes.as_ref().is_none_or(|s| s.contains(&job.status)))
         .collect();

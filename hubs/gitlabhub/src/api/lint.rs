@@ -26,11 +26,23 @@ pub fn routes() -> Router<Arc<Gitlab>> {
     )
 }
 
-/// GitLab's lint result for `source`, reading includes at `sha` of `repo`.
-fn lint(source: &str, repo: &simkit::git::Repo, sha: Option<&str>) -> Value {
-    let read_local = |path: &str| sha.and_then(|sha| read_text(repo, sha, path));
-    let merged = config::merged_yaml(source, &read_local);
-    let checked = config::parse(source, &read_local);
+/// GitLab's lint result for `source`, reading includes at `sha` of `repo` (and other
+/// projects' as the caller may read them).
+fn lint(
+    gitlab: &Gitlab,
+    caller: &Caller,
+    source: &str,
+    repo: &simkit::git::Repo,
+    sha: Option<&str>,
+) -> Value {
+    let sources = crate::includes::RepositorySources {
+        gitlab,
+        user: caller.user(),
+        repo,
+        sha,
+    };
+    let merged = config::merged_yaml(source, &sources);
+    let checked = config::parse(source, &sources);
     let errors: Vec<String> = match (&merged, &checked) {
         (Err(error), _) | (Ok(_), Err(error)) => vec![error.0.clone()],
         (Ok(_), Ok(_)) => Vec::new(),
@@ -60,7 +72,13 @@ async fn lint_content(
         Ok(()) => repo.resolve(&git_ref)?,
         Err(_) => None,
     };
-    Ok(Json(lint(&content, &repo, sha.as_deref())))
+    Ok(Json(lint(
+        &gitlab,
+        &caller,
+        &content,
+        &repo,
+        sha.as_deref(),
+    )))
 }
 
 async fn lint_project(
@@ -88,5 +106,5 @@ async fn lint_project(
     };
     // No configuration file lints as empty content, with the linter's message for it.
     let source = read_text(&repo, &sha, &config_path).unwrap_or_default();
-    Ok(Json(lint(&source, &repo, Some(&sha))))
+    Ok(Json(lint(&gitlab, &caller, &source, &repo, Some(&sha))))
 }

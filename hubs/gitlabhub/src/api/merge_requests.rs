@@ -685,6 +685,10 @@ async fn merge(
         Err(GitlabError::Forbidden) => return Err(GitlabError::Unauthorized),
         Err(error) => return Err(error),
     };
+    // `can_be_merged_by?`: a protected target needs its merge access level.
+    if !gitlab.can_merge_to_branch(&project, &user, &merge_request.target_branch) {
+        return Err(GitlabError::Unauthorized);
+    }
     let merge_request = gitlab.refresh_merge_request(&repo, merge_request)?;
     let head = merge_request
         .diff

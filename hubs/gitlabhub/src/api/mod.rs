@@ -25,6 +25,7 @@ mod members;
 mod merge_requests;
 mod pipelines;
 mod projects;
+mod protected;
 mod repository;
 pub(crate) mod runners;
 mod triggers;
@@ -36,6 +37,7 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(users::routes())
         .merge(groups::routes())
         .merge(projects::routes())
+        .merge(protected::routes())
         .merge(members::routes())
         .merge(merge_requests::routes())
         .merge(variables::routes())

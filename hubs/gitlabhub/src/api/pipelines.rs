@@ -43,6 +43,10 @@ pub fn routes() -> Router<Arc<Gitlab>> {
             "/api/v4/projects/{id}/pipelines/{pipeline_id}/jobs",
             get(pipeline_jobs),
         )
+        .route(
+            "/api/v4/projects/{id}/pipelines/{pipeline_id}/bridges",
+            get(pipeline_bridges),
+        )
 }
 
 const STATUSES: &[&str] = &[
@@ -218,6 +222,8 @@ async fn create_pipeline(
             variables,
             changed_files: None,
             merge_request_iid: None,
+            config_source: None,
+            upstream: None,
         },
     )?;
     Ok((
@@ -288,6 +294,29 @@ async fn pipeline_variables(
         .iter()
         .map(|v| serde_json::json!({"key": v.key, "value": v.value, "variable_type": v.variable_type}))
         .collect();
+    paginate(items, &params, &url)
+}
+
+/// `GET /projects/:id/pipelines/:pipeline_id/bridges`: the trigger jobs, each with the
+/// pipeline it started.
+async fn pipeline_bridges(
+    State(gitlab): State<Arc<Gitlab>>,
+    caller: Caller,
+    url: RequestUrl,
+    Path((id, pipeline_id)): Path<(String, String)>,
+    params: Params,
+) -> Result<Page> {
+    let (project, _) = gitlab.visible_project(&caller, &id)?;
+    let pipeline = find_pipeline(&gitlab, &project, &pipeline_id)?;
+    let scopes = params.list("scope")?;
+    let mut bridges: Vec<crate::model::Job> = gitlab
+        .pipeline_jobs(pipeline.id)
+        .into_iter()
+        .filter(|job| job.spec.trigger.is_some() && !job.retried)
+        .filter(|job| scopes.as_ref().is_none_or(|s| s.contains(&job.status)))
+        .collect();
+    bridges.sort_by_key(|job| std::cmp::Reverse(job.id));
+    let items = bridges.iter().map(|job| gitlab.bridge_json(job)).collect();
     paginate(items, &params, &url)
 }
 

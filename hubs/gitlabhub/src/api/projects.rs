@@ -84,6 +84,8 @@ impl Gitlab {
             )?;
             txn.remove_prefix(&self.db.project_members, &prefix)?;
             txn.remove_prefix(&self.db.project_variables, &prefix)?;
+            txn.remove_prefix(&self.db.protected_branches, &prefix)?;
+            txn.remove_prefix(&self.db.protected_tags, &prefix)?;
             for pipeline in &pipelines {
                 txn.remove(&self.db.pipelines, pipeline)?;
             }
@@ -318,6 +320,7 @@ async fn create_project(
         ci_default_git_depth: 20,
         merge_request_iid: 0,
         merge_method: "merge".into(),
+        default_branch_protection_applied: false,
     };
     let same_namespace: Vec<Project> = gitlab
         .db

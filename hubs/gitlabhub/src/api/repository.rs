@@ -130,8 +130,39 @@ pub(super) fn writable(
     Ok((project, repo, user))
 }
 
+/// GitLab's `authorize_push_to_branch!`, for the files and commits APIs.
+fn authorize_push_to_branch(
+    gitlab: &Gitlab,
+    project: &Project,
+    user: &crate::model::User,
+    branch: &str,
+) -> Result<()> {
+    if gitlab.can_push_to_branch(project, user, branch) {
+        Ok(())
+    } else {
+        Err(GitlabError::ForbiddenBecause(
+            "You are not allowed to push into this branch".into(),
+        ))
+    }
+}
+
+/// A ref change made through the API passes the same checks as a push, with the web's
+/// allowances; a refusal is GitLab's pre-receive message with 400.
+fn check_web_change(
+    gitlab: &Gitlab,
+    project: &Project,
+    user: &crate::model::User,
+    ref_name: &str,
+    change: simkit::git::rules::Change,
+) -> Result<()> {
+    gitlab
+        .check_web_change(project, user, ref_name, change)
+        .map_err(GitlabError::BadRequestMessage)
+}
+
 fn branch_json(
     gitlab: &Gitlab,
+    caller: &Caller,
     project: &Project,
     repo: &Repo,
     name: &str,
@@ -144,14 +175,24 @@ fn branch_json(
         && repo
             .is_ancestor(sha, &project.default_branch)
             .unwrap_or(false);
+    let protections: Vec<crate::model::ProtectedBranch> = gitlab
+        .protected_branches(project.id)
+        .into_iter()
+        .filter(|protected| simkit::git::rules::matches(&protected.name, name))
+        .collect();
+    let developers_can = |level: fn(&crate::model::ProtectedBranch) -> i64| {
+        protections
+            .iter()
+            .any(|protected| level(protected) == access::DEVELOPER)
+    };
     Ok(json!({
         "name": name,
         "merged": merged,
-        "protected": default,
+        "protected": !protections.is_empty(),
         "default": default,
-        "developers_can_push": false,
-        "developers_can_merge": false,
-        "can_push": true,
+        "developers_can_push": developers_can(|p| p.push_access_level.access_level),
+        "developers_can_merge": developers_can(|p| p.merge_access_level.access_level),
+        "can_push": caller.user().is_some_and(|user| gitlab.can_push_to_branch(project, user, name)),
         "web_url": format!("{}/{}/-/tree/{name}", gitlab.external_url(), project.path_with_namespace),
         "commit": gitlab.commit_json(project, &commit),
     }))
@@ -187,7 +228,7 @@ async fn list_branches(
             Some(term) => name.contains(term.as_str()),
         };
         if keep {
-            items.push(branch_json(&gitlab, &project, &repo, &name, &sha)?);
+            items.push(branch_json(&gitlab, &caller, &project, &repo, &name, &sha)?);
         }
     }
     paginate(items, &params, &url)
@@ -203,7 +244,9 @@ async fn get_branch(
         .into_iter()
         .find(|(name, _)| *name == branch)
         .ok_or_else(|| GitlabError::not_found("Branch"))?;
-    Ok(Json(branch_json(&gitlab, &project, &repo, &name, &sha)?))
+    Ok(Json(branch_json(
+        &gitlab, &caller, &project, &repo, &name, &sha,
+    )?))
 }
 
 async fn create_branch(
@@ -233,11 +276,20 @@ async fn create_branch(
     .ok_or_else(|| {
         GitlabError::BadRequestMessage("Invalid reference name: ".to_string() + &source)
     })?;
+    check_web_change(
+        &gitlab,
+        &project,
+        &user,
+        &format!("refs/heads/{branch}"),
+        simkit::git::rules::Change::Create,
+    )?;
     repo.update_ref(&format!("refs/heads/{branch}"), Some(&sha), None)?;
     gitlab.after_commit(&project, &user, &branch, None, &sha);
     Ok((
         StatusCode::CREATED,
-        Json(branch_json(&gitlab, &project, &repo, &branch, &sha)?),
+        Json(branch_json(
+            &gitlab, &caller, &project, &repo, &branch, &sha,
+        )?),
     ))
 }
 
@@ -246,7 +298,7 @@ async fn delete_branch(
     caller: Caller,
     Path((id, branch)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let (project, repo, _) = writable(&gitlab, &caller, &id)?;
+    let (project, repo, user) = writable(&gitlab, &caller, &id)?;
     if branch == project.default_branch {
         return Err(GitlabError::BadRequestMessage(
             "The default branch of a project cannot be deleted.".into(),
@@ -257,6 +309,13 @@ async fn delete_branch(
     {
         return Err(GitlabError::not_found("Branch"));
     }
+    check_web_change(
+        &gitlab,
+        &project,
+        &user,
+        &format!("refs/heads/{branch}"),
+        simkit::git::rules::Change::Delete,
+    )?;
     repo.update_ref(&format!("refs/heads/{branch}"), None, None)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -277,7 +336,7 @@ fn tag_json(
         "target": target,
         "commit": gitlab.commit_json(project, &commit),
         "release": null,
-        "protected": false,
+        "protected": gitlab.tag_is_protected(project.id, name),
         "created_at": null,
     }))
 }
@@ -354,6 +413,13 @@ async fn create_tag(
     .ok_or_else(|| {
         GitlabError::BadRequestMessage("Target ".to_string() + &source + " is invalid")
     })?;
+    check_web_change(
+        &gitlab,
+        &project,
+        &user,
+        &format!("refs/tags/{name}"),
+        simkit::git::rules::Change::Create,
+    )?;
     let target = match params.str("message")?.filter(|m| !m.is_empty()) {
         Some(message) => {
             repo.create_annotated_tag(&name, &sha, &message, &gitlab.signature(&user))?
@@ -382,13 +448,20 @@ async fn delete_tag(
     caller: Caller,
     Path((id, tag)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let (_, repo, _) = writable(&gitlab, &caller, &id)?;
+    let (project, repo, user) = writable(&gitlab, &caller, &id)?;
     let name = format!("refs/tags/{tag}");
     if simkit::git::names::check_ref_name(&name).is_err()
         || !repo.refs()?.iter().any(|r| r.name == name)
     {
         return Err(GitlabError::not_found("Tag"));
     }
+    check_web_change(
+        &gitlab,
+        &project,
+        &user,
+        &name,
+        simkit::git::rules::Change::Delete,
+    )?;
     repo.update_ref(&name, None, None)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -491,6 +564,7 @@ async fn create_commit(
     let (project, repo, user) = writable(&gitlab, &caller, &id)?;
     require_all(&params, &["branch", "commit_message", "actions"])?;
     let branch = params.required_str("branch")?;
+    authorize_push_to_branch(&gitlab, &project, &user, &branch)?;
     let Some(Value::Array(actions)) = params.get("actions") else {
         return Err(GitlabError::invalid("actions"));
     };
@@ -685,6 +759,7 @@ async fn change_file(
         ));
     }
     let branch = params.required_str("branch")?;
+    authorize_push_to_branch(gitlab, &project, &user, &branch)?;
     let start = params.str("start_branch")?;
     let base = start.clone().unwrap_or_else(|| branch.clone());
     let old = repo.resolve(&format!("refs/heads/{branch}"))?;

@@ -250,6 +250,8 @@ fn run_trigger(
             variables,
             changed_files: None,
             merge_request_iid: None,
+            config_source: None,
+            upstream: None,
         },
     )?;
     let now = gitlab.now();

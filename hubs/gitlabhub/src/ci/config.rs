@@ -1,9 +1,10 @@
-//! `.gitlab-ci.yml` into a typed configuration: `include: local` merged in, `!reference` tags
+//! `.gitlab-ci.yml` into a typed configuration: `include:` (`local`, `project` with `ref` and
+//! `file` lists; `remote`, `template` and `component` answer GitLab's errors) merged in, `!reference` tags
 //! resolved, hidden jobs and `extends` (deep merge, several levels) resolved, `default` and
 //! global `variables` inherited, and every job checked with the messages GitLab's linter gives.
 //!
 //! What this module must not do: decide which jobs a pipeline gets (that is `plan`), or read
-//! files itself: `include: local` reads through the function it is given.
+//! files itself: includes read through the `Sources` it is given.
 
 use serde_json::Value as Json;
 use serde_yaml::{Mapping, Value};
@@ -148,6 +149,14 @@ pub struct JobDef {
     pub environment: Option<String>,
     /// `parallel:`, as the instances it makes: each a name suffix and its variables.
     pub parallel: Option<ParallelInstances>,
+    /// `trigger:`: the job is a bridge to a downstream pipeline, run by no runner.
+    pub trigger: Option<crate::model::DownstreamSpec>,
+    /// `start_in:` of a `when: delayed` job, in seconds.
+    pub start_in_seconds: Option<u64>,
+    /// `resource_group:`: at most one job of the group runs at a time, project-wide.
+    pub resource_group: Option<String>,
+    /// `interruptible:`: a newer pipeline of the same ref may cancel this job.
+    pub interruptible: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -158,30 +167,72 @@ pub struct Config {
     pub jobs: Vec<JobDef>,
 }
 
-/// Reads `source`; `read_local` returns the text of a repository file for `include: local`.
-pub fn parse(
-    source: &str,
-    read_local: &dyn Fn(&str) -> Option<String>,
-) -> Result<Config, ConfigError> {
-    build(&expand(source, read_local)?)
+/// Where an included file lives: the pipeline's own repository at its commit, or another
+/// project's repository at a commit an `include: project` named. A nested `include: local`
+/// reads from the place of the file that holds it, as GitLab does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Pipeline,
+    Project { path: String, sha: String },
+}
+
+/// What includes read through. The engine and the linter implement it over the projects'
+/// repositories and the pipeline user's access; a plain function of a path serves the
+/// pipeline's own repository and knows no other project (the unit tests use that).
+pub trait Sources {
+    /// The text of `path` at `place`, `None` when there is no such file.
+    fn local(&self, place: &Place, path: &str) -> Option<String>;
+    /// The place `include: project` names (`git_ref` absent: the project's default branch),
+    /// or GitLab's message when the project cannot be read or the ref does not exist.
+    fn project(&self, project: &str, git_ref: Option<&str>) -> Result<Place, ConfigError>;
+}
+
+impl<F: Fn(&str) -> Option<String>> Sources for F {
+    fn local(&self, place: &Place, path: &str) -> Option<String> {
+        match place {
+            Place::Pipeline => self(path),
+            Place::Project { .. } => None,
+        }
+    }
+
+    fn project(&self, project: &str, _git_ref: Option<&str>) -> Result<Place, ConfigError> {
+        Err(project_not_found(project))
+    }
+}
+
+/// GitLab's message for an `include: project` the pipeline's user cannot read.
+pub fn project_not_found(project: &str) -> ConfigError {
+    ConfigError(format!(
+        "Project `{project}` not found or access denied! Make sure any includes in the pipeline configuration are correctly defined."
+    ))
+}
+
+/// GitLab's message for an `include: project` whose `ref` does not exist.
+pub fn project_ref_not_found(project: &str, git_ref: &str) -> ConfigError {
+    ConfigError(format!(
+        "Project `{project}` reference `{git_ref}` does not exist!"
+    ))
+}
+
+/// How many files one configuration may include, nested or not (GitLab's `max_includes`).
+pub const MAX_INCLUDES: usize = 150;
+
+/// Reads `source`, its includes read through `sources`.
+pub fn parse(source: &str, sources: &dyn Sources) -> Result<Config, ConfigError> {
+    build(&expand(source, sources)?)
 }
 
 /// The configuration with its includes merged in and `!reference` tags resolved, as YAML:
 /// the linter's `merged_yaml` (`extends` is left for the jobs to resolve).
-pub fn merged_yaml(
-    source: &str,
-    read_local: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, ConfigError> {
-    let document = expand(source, read_local)?;
+pub fn merged_yaml(source: &str, sources: &dyn Sources) -> Result<String, ConfigError> {
+    let document = expand(source, sources)?;
     serde_yaml::to_string(&Value::Mapping(document)).map_err(|error| ConfigError(error.to_string()))
 }
 
-fn expand(
-    source: &str,
-    read_local: &dyn Fn(&str) -> Option<String>,
-) -> Result<Mapping, ConfigError> {
+fn expand(source: &str, sources: &dyn Sources) -> Result<Mapping, ConfigError> {
     let mut document = load(source)?;
-    resolve_includes(&mut document, read_local, 0)?;
+    let mut included = 0;
+    resolve_includes(&mut document, sources, &Place::Pipeline, &mut included)?;
     let snapshot = document.clone();
     resolve_references(&mut document, &snapshot, 0)?;
     Ok(document)
@@ -221,53 +272,213 @@ fn deep_merge(base: &mut Value, overlay: &Value) {
     }
 }
 
+/// One entry of `include:`, as GitLab's mapper reads it.
+enum Include {
+    Local(String),
+    Project {
+        project: String,
+        git_ref: Option<String>,
+        files: Vec<String>,
+    },
+    Remote(String),
+    Template(String),
+    Component(String),
+}
+
+fn include_entry(entry: &Value) -> Result<Include, ConfigError> {
+    let text = |value: Option<&Value>, what: &str| -> Result<String, ConfigError> {
+        match value {
+            Some(Value::String(text)) => Ok(text.clone()),
+            _ => fail(format!("Included file `{what}` needs to be a string")),
+        }
+    };
+    let map = match entry {
+        // A bare string is a remote URL when it looks like one, a local path otherwise.
+        Value::String(path) if path.starts_with("http://") || path.starts_with("https://") => {
+            return Ok(Include::Remote(path.clone()));
+        }
+        Value::String(path) => return Ok(Include::Local(path.clone())),
+        Value::Mapping(map) => map,
+        _ => return fail("Included file is invalid"),
+    };
+    for key in map.keys().filter_map(key_str) {
+        if ![
+            "local",
+            "project",
+            "ref",
+            "file",
+            "remote",
+            "template",
+            "component",
+        ]
+        .contains(&key)
+        {
+            // `rules:`, `inputs:` and `cache:` change what an include means; refusing them is
+            // better than including a file GitLab would have left out.
+            return fail(format!(
+                "Included file option `{key}` is not supported by this GitLab fake"
+            ));
+        }
+    }
+    if let Some(value) = map.get("local") {
+        return Ok(Include::Local(text(Some(value), "local")?));
+    }
+    if let Some(value) = map.get("project") {
+        let project = text(Some(value), "project")?;
+        let files = match map.get("file") {
+            Some(value @ (Value::String(_) | Value::Sequence(_))) => {
+                string_list(value, "include:file")?
+            }
+            _ => {
+                return fail(format!(
+                    "Included file `{project}` needs to be a string or an array of strings"
+                ));
+            }
+        };
+        let git_ref = map
+            .get("ref")
+            .map(|value| text(Some(value), "ref"))
+            .transpose()?;
+        return Ok(Include::Project {
+            project,
+            git_ref,
+            files,
+        });
+    }
+    if let Some(value) = map.get("remote") {
+        return Ok(Include::Remote(text(Some(value), "remote")?));
+    }
+    if let Some(value) = map.get("template") {
+        return Ok(Include::Template(text(Some(value), "template")?));
+    }
+    if let Some(value) = map.get("component") {
+        return Ok(Include::Component(text(Some(value), "component")?));
+    }
+    fail(format!(
+        "Included file `{}` does not have a valid location!",
+        serde_yaml::to_string(entry).unwrap_or_default().trim()
+    ))
+}
+
+fn has_yaml_extension(path: &str) -> bool {
+    path.ends_with(".yml") || path.ends_with(".yaml")
+}
+
+/// Loads one included file and resolves its own includes from `place`.
+fn include_file(
+    text: &str,
+    sources: &dyn Sources,
+    place: &Place,
+    included: &mut usize,
+) -> Result<Mapping, ConfigError> {
+    let mut document = load(text)?;
+    resolve_includes(&mut document, sources, place, included)?;
+    Ok(document)
+}
+
 fn resolve_includes(
     document: &mut Mapping,
-    read_local: &dyn Fn(&str) -> Option<String>,
-    depth: usize,
+    sources: &dyn Sources,
+    place: &Place,
+    included: &mut usize,
 ) -> Result<(), ConfigError> {
     let Some(include) = document.remove("include") else {
         return Ok(());
     };
-    if depth >= 100 {
-        return fail("Maximum of 150 nested includes are allowed!");
-    }
     let entries: Vec<Value> = match include {
         Value::Sequence(items) => items,
         other => vec![other],
     };
     let mut merged = Value::Mapping(Mapping::new());
-    for entry in entries {
-        let path = match &entry {
-            Value::String(path) => path.clone(),
-            Value::Mapping(map) => {
-                if let Some(Value::String(path)) = map.get("local") {
-                    path.clone()
-                } else {
-                    let kind = map
-                        .keys()
-                        .filter_map(key_str)
-                        .next()
-                        .unwrap_or("include")
-                        .to_string();
-                    return fail(format!(
-                        "Included file type `{kind}` is not supported by this GitLab fake: only `local` is"
-                    ));
-                }
-            }
-            _ => return fail("Included file is invalid"),
-        };
-        if path.starts_with("http://") || path.starts_with("https://") {
+    let count = |included: &mut usize| -> Result<(), ConfigError> {
+        *included += 1;
+        if *included > MAX_INCLUDES {
             return fail(format!(
-                "Remote file `{path}` could not be fetched: this GitLab fake has no network"
+                "Maximum of {MAX_INCLUDES} nested includes are allowed!"
             ));
         }
-        let relative = path.trim_start_matches('/');
-        let text = read_local(relative)
-            .ok_or_else(|| ConfigError(format!("Local file `{relative}` does not exist!")))?;
-        let mut included = load(&text)?;
-        resolve_includes(&mut included, read_local, depth + 1)?;
-        deep_merge(&mut merged, &Value::Mapping(included));
+        Ok(())
+    };
+    for entry in entries {
+        match include_entry(&entry)? {
+            Include::Local(path) => {
+                count(included)?;
+                let relative = path.trim_start_matches('/');
+                if !has_yaml_extension(relative) {
+                    return fail(format!(
+                        "Included file `{relative}` does not have YAML extension!"
+                    ));
+                }
+                let text = sources.local(place, relative).ok_or_else(|| {
+                    ConfigError(format!("Local file `{relative}` does not exist!"))
+                })?;
+                if text.trim().is_empty() {
+                    return fail(format!("Local file `{relative}` is empty!"));
+                }
+                let document = include_file(&text, sources, place, included)?;
+                deep_merge(&mut merged, &Value::Mapping(document));
+            }
+            Include::Project {
+                project,
+                git_ref,
+                files,
+            } => {
+                let target = sources.project(&project, git_ref.as_deref())?;
+                for file in files {
+                    count(included)?;
+                    let relative = file.trim_start_matches('/').to_string();
+                    if !has_yaml_extension(&relative) {
+                        return fail(format!(
+                            "Included file `{relative}` does not have YAML extension!"
+                        ));
+                    }
+                    let text = sources.local(&target, &relative).ok_or_else(|| {
+                        ConfigError(format!(
+                            "Project `{project}` file `{relative}` does not exist!"
+                        ))
+                    })?;
+                    if text.trim().is_empty() {
+                        return fail(format!("Project `{project}` file `{relative}` is empty!"));
+                    }
+                    let document = include_file(&text, sources, &target, included)?;
+                    deep_merge(&mut merged, &Value::Mapping(document));
+                }
+            }
+            Include::Remote(url) => {
+                count(included)?;
+                let valid = url
+                    .strip_prefix("https://")
+                    .or_else(|| url.strip_prefix("http://"))
+                    .and_then(|rest| rest.split(['/', '?', '#']).next())
+                    .is_some_and(|host| !host.is_empty())
+                    && !url.contains(char::is_whitespace);
+                if !valid {
+                    return fail(format!(
+                        "Remote file `{url}` does not have a valid address!"
+                    ));
+                }
+                // The hub reaches no network: GitLab's answer when the host cannot be reached.
+                return fail(format!(
+                    "Remote file `{url}` could not be fetched because of a socket error!"
+                ));
+            }
+            Include::Template(name) => {
+                count(included)?;
+                if !name.ends_with(".gitlab-ci.yml") {
+                    return fail(format!("Template file `{name}` is not a valid location!"));
+                }
+                // No templates are shipped: GitLab's answer for a template it does not have.
+                return fail(format!(
+                    "Included file `{name}` is empty or does not exist!"
+                ));
+            }
+            Include::Component(path) => {
+                count(included)?;
+                return fail(format!(
+                    "Component `{path}` could not be fetched: this GitLab fake has no CI/CD catalog"
+                ));
+            }
+        }
     }
     // The including file wins over what it includes.
     deep_merge(&mut merged, &Value::Mapping(std::mem::take(document)));
@@ -744,10 +955,23 @@ fn build_job(
             return fail(format!("jobs:{name} config contains unknown keys: {key}"));
         }
     }
-    if job.contains_key("trigger") {
-        return fail(format!(
-            "jobs:{name} trigger: downstream pipelines are not supported by this GitLab fake"
-        ));
+    let trigger = job
+        .get("trigger")
+        .map(|value| trigger(name, value))
+        .transpose()?;
+    if trigger.is_some() {
+        // A bridge runs no script of its own.
+        for key in [
+            "script",
+            "before_script",
+            "after_script",
+            "image",
+            "services",
+        ] {
+            if job.contains_key(key) {
+                return fail(format!("jobs:{name} config contains unknown keys: {key}"));
+            }
+        }
     }
     let get = |key: &str| -> Option<&Value> {
         job.get(key).or_else(|| {
@@ -760,13 +984,14 @@ fn build_job(
     };
     let script = match job.get("script").or_else(|| job.get("run")) {
         Some(value) => string_list(value, &format!("jobs:{name}:script config"))?,
+        None if trigger.is_some() => Vec::new(),
         None => {
             return fail(format!(
                 "jobs:{name} config should implement the script:, run:, or trigger: keyword"
             ));
         }
     };
-    if script.is_empty() {
+    if script.is_empty() && trigger.is_none() {
         return fail(format!(
             "jobs:{name}:script config should be an array containing strings and arrays of strings"
         ));
@@ -801,6 +1026,36 @@ fn build_job(
             return fail(format!(
                 "jobs:{name} when should be one of: on_success, on_failure, always, manual, delayed"
             ));
+        }
+    };
+    // `start_in` belongs to delayed jobs (`when: delayed` here or in a rule), up to a week.
+    let delayed = when == "delayed"
+        || job
+            .get("rules")
+            .and_then(Value::as_sequence)
+            .is_some_and(|rules| {
+                rules
+                    .iter()
+                    .any(|rule| rule.get("when").and_then(Value::as_str) == Some("delayed"))
+            });
+    let start_in_seconds = match job.get("start_in") {
+        None if when == "delayed" => {
+            return fail(format!("jobs:{name} start in should be a duration"));
+        }
+        None => None,
+        Some(_) if !delayed => {
+            return fail(format!(
+                "jobs:{name} start in must be blank when not a delayed job"
+            ));
+        }
+        Some(value) => {
+            let seconds = scalar_text(value)
+                .and_then(|text| duration_seconds(&text))
+                .ok_or_else(|| ConfigError(format!("jobs:{name} start in should be a duration")))?;
+            if seconds > 604_800 {
+                return fail(format!("jobs:{name} start in should not exceed the limit"));
+            }
+            Some(seconds)
         }
     };
     if job.contains_key("rules") && (job.contains_key("only") || job.contains_key("except")) {
@@ -991,7 +1246,143 @@ fn build_job(
             Value::Mapping(map) => map.get("name").and_then(Value::as_str).map(str::to_string),
             _ => None,
         }),
+        trigger,
+        start_in_seconds,
+        resource_group: match job.get("resource_group") {
+            None => None,
+            Some(Value::String(group)) if !group.is_empty() => Some(group.clone()),
+            Some(_) => {
+                return fail(format!("jobs:{name} resource group should be a string"));
+            }
+        },
+        interruptible: match get("interruptible") {
+            None => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => {
+                return fail(format!(
+                    "jobs:{name} interruptible config should be a boolean value"
+                ));
+            }
+        },
     })
+}
+
+/// `trigger:` as GitLab reads it: a project path (string), or `include` (child pipeline),
+/// or `project` with `branch`; `strategy: depend`; `forward`.
+fn trigger(name: &str, value: &Value) -> Result<crate::model::DownstreamSpec, ConfigError> {
+    use crate::model::{DownstreamInclude, DownstreamSpec};
+    let mut spec = DownstreamSpec {
+        forward_yaml_variables: true,
+        ..DownstreamSpec::default()
+    };
+    let map = match value {
+        Value::String(project) => {
+            spec.project = Some(project.clone());
+            return Ok(spec);
+        }
+        Value::Mapping(map) => map,
+        _ => {
+            return fail(format!(
+                "jobs:{name}:trigger config should be a hash or a string"
+            ));
+        }
+    };
+    for key in map.keys().filter_map(key_str) {
+        if !["include", "project", "branch", "strategy", "forward"].contains(&key) {
+            return fail(format!(
+                "jobs:{name}:trigger config contains unknown keys: {key}"
+            ));
+        }
+    }
+    if map.contains_key("include") && map.contains_key("project") {
+        return fail(format!(
+            "jobs:{name}:trigger config contains unknown keys: project"
+        ));
+    }
+    if let Some(include) = map.get("include") {
+        let entries: Vec<Value> = match include {
+            Value::Sequence(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        if entries.is_empty() || entries.len() > 3 {
+            return fail(format!(
+                "jobs:{name}:trigger:include config must be between 1 and 3 entries"
+            ));
+        }
+        for entry in entries {
+            let include = match &entry {
+                Value::String(path) => DownstreamInclude::Local(path.clone()),
+                Value::Mapping(map) => {
+                    match (map.get("local"), map.get("artifact"), map.get("job")) {
+                        (Some(Value::String(path)), None, None) => {
+                            DownstreamInclude::Local(path.clone())
+                        }
+                        (None, Some(Value::String(path)), Some(Value::String(job))) => {
+                            DownstreamInclude::Artifact {
+                                job: job.clone(),
+                                path: path.clone(),
+                            }
+                        }
+                        (None, Some(_), None) => {
+                            return fail(format!(
+                                "jobs:{name}:trigger:include config must specify the job where to fetch the artifact from"
+                            ));
+                        }
+                        _ => {
+                            return fail(format!(
+                                "jobs:{name}:trigger:include only `local` and `artifact` child pipeline files are supported by this GitLab fake"
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    return fail(format!(
+                        "jobs:{name}:trigger:include config should be a hash"
+                    ));
+                }
+            };
+            spec.include.push(include);
+        }
+    }
+    match map.get("project") {
+        None => {}
+        Some(Value::String(project)) => spec.project = Some(project.clone()),
+        Some(_) => return fail(format!("jobs:{name}:trigger:project should be a string")),
+    }
+    if spec.include.is_empty() && spec.project.is_none() {
+        return fail(format!(
+            "jobs:{name}:trigger config must specify either project or include"
+        ));
+    }
+    match map.get("branch") {
+        None => {}
+        Some(value) if spec.project.is_some() => {
+            spec.branch = Some(scalar_text(value).unwrap_or_default());
+        }
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:trigger config contains unknown keys: branch"
+            ));
+        }
+    }
+    match map.get("strategy") {
+        None => {}
+        Some(Value::String(strategy)) if strategy == "depend" => spec.depend = true,
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:trigger:strategy should be one of: depend"
+            ));
+        }
+    }
+    if let Some(Value::Mapping(forward)) = map.get("forward") {
+        if let Some(flag) = forward.get("yaml_variables").and_then(Value::as_bool) {
+            spec.forward_yaml_variables = flag;
+        }
+        if let Some(flag) = forward.get("pipeline_variables").and_then(Value::as_bool) {
+            spec.forward_pipeline_variables = flag;
+        }
+    }
+    Ok(spec)
 }
 
 /// `parallel: N` gives `name 1/N` ... `name N/N` with `CI_NODE_INDEX` and `CI_NODE_TOTAL`;

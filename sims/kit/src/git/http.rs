@@ -13,6 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdout};
 
+use super::rules::RefRule;
 use super::{GitError, Repo};
 
 /// A smart HTTP request for one repository.
@@ -80,6 +81,17 @@ fn service_of(request: &GitHttpRequest) -> Option<Service> {
 
 /// Serves one smart HTTP request with `git http-backend`.
 pub async fn serve_http(repo: &Repo, request: GitHttpRequest) -> Result<GitHttpResponse, GitError> {
+    serve_http_with_rules(repo, request, &[]).await
+}
+
+/// Like [`serve_http`], and a push must pass `rules` (a forge's protected branches and tags
+/// for this caller): a refused ref update fails the whole push through git's pre-receive path,
+/// with the rule's message shown to the client as `remote: <message>`.
+pub async fn serve_http_with_rules(
+    repo: &Repo,
+    request: GitHttpRequest,
+    rules: &[RefRule],
+) -> Result<GitHttpResponse, GitError> {
     let Some(service) = service_of(&request) else {
         // The dumb protocol and anything else: the forges answer these with 403 or 404.
         return Err(GitError::Invalid {
@@ -124,6 +136,10 @@ pub async fn serve_http(repo: &Repo, request: GitHttpRequest) -> Result<GitHttpR
     }
     if let Some(protocol) = &request.git_protocol {
         command.env("GIT_PROTOCOL", protocol);
+    }
+    if service == Service::ReceivePack && request.method == Method::POST && !rules.is_empty() {
+        install_pre_receive_hook(repo)?;
+        command.env(super::rules::RULES_VARIABLE, super::rules::encode(rules));
     }
     // http-backend serves receive-pack only to an authenticated user.
     if service == Service::ReceivePack {
@@ -179,6 +195,24 @@ pub async fn serve_http(repo: &Repo, request: GitHttpRequest) -> Result<GitHttpR
         body: stream_body(stdout, child),
         pushed: None,
     })
+}
+
+/// Writes the rules' pre-receive hook into the repository unless it is there already; a new
+/// copy is renamed into place, so a push running the old one never reads half a file.
+fn install_pre_receive_hook(repo: &Repo) -> Result<(), GitError> {
+    use std::os::unix::fs::PermissionsExt;
+    let hooks = repo.path().join("hooks");
+    let hook = hooks.join("pre-receive");
+    let wanted = super::rules::PRE_RECEIVE_HOOK.as_bytes();
+    if std::fs::read(&hook).is_ok_and(|present| present == wanted) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&hooks)?;
+    let staged = hooks.join(format!("pre-receive.{}", std::process::id()));
+    std::fs::write(&staged, wanted)?;
+    std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&staged, &hook)?;
+    Ok(())
 }
 
 /// Reads the CGI header block (`Status:` and headers up to an empty line).

@@ -16,6 +16,7 @@
 //! | `write` | commits made without a work tree, ref updates, merges |
 //! | `objects` | objects by ID (the forges' Git Data APIs): blobs, trees, commits and tag objects written and read, refs pointed at any object, filtered history |
 //! | [`http`] | smart HTTP through `git http-backend`, with the refs a push changed |
+//! | [`rules`] | protected refs: rules a push (through a pre-receive hook) or an API change must pass |
 //!
 //! Calls other than [`http::serve_http`] run short git processes synchronously (a few
 //! milliseconds each); async callers with heavy use may move them to `spawn_blocking`.
@@ -25,11 +26,12 @@ pub mod http;
 pub mod names;
 mod objects;
 mod read;
+pub mod rules;
 mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use http::{GitHttpRequest, GitHttpResponse, RefUpdate, serve_http};
+pub use http::{GitHttpRequest, GitHttpResponse, RefUpdate, serve_http, serve_http_with_rules};
 pub use objects::{EMPTY_TREE, LogFilter, ObjectKind, TagObject, TreeWrite};
 pub use write::{CommitRequest, FileChange, MergeMethod};
 

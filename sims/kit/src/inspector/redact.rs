@@ -11,6 +11,8 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::slot::{BodyBytes, HeaderLines};
+
 /// What replaces a secret.
 pub const MARKER: &str = "***redacted***";
 
@@ -98,12 +100,10 @@ fn authorization(value: &str) -> String {
 }
 
 /// Headers as `[[name, value], ...]`, in order, credentials redacted.
-pub fn headers(headers: &http::HeaderMap) -> Value {
-    let pairs: Vec<Value> = headers
-        .iter()
+pub fn headers<'a>(lines: impl Iterator<Item = (&'a str, &'a [u8])>) -> Value {
+    let pairs: Vec<Value> = lines
         .map(|(name, value)| {
-            let name = name.as_str();
-            let text = String::from_utf8_lossy(value.as_bytes());
+            let text = String::from_utf8_lossy(value);
             let shown = if name == "authorization" || name == "proxy-authorization" {
                 authorization(&text)
             } else if is_secret_header(name) {
@@ -138,22 +138,22 @@ pub fn query(query: &str) -> String {
 }
 
 /// A request target (path and query) with the query redacted.
-pub fn uri(uri: &http::Uri) -> String {
-    match uri.query() {
-        Some(q) => format!("{}?{}", uri.path(), query(q)),
-        None => uri.path().to_string(),
+pub fn target(target: &str) -> String {
+    match target.split_once('?') {
+        Some((path, q)) => format!("{path}?{}", query(q)),
+        None => target.to_string(),
     }
 }
 
 /// A body for display: `{"size", "truncated", "text"}` with secrets redacted when it is text,
 /// or `{"size", "truncated", "base64"}` when it is not.
-pub fn body(kept: &[u8], total: u64, headers: &http::HeaderMap) -> Value {
+pub fn body(body: &BodyBytes, headers: &HeaderLines) -> Value {
+    let (kept, total) = (body.kept.as_slice(), body.total);
     let truncated = (kept.len() as u64) < total;
     let content_type = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .get("content-type")
+        .map(|value| String::from_utf8_lossy(value).to_ascii_lowercase())
+        .unwrap_or_default();
     // A body cut in the middle of a UTF-8 sequence is still text up to the cut.
     let text = match std::str::from_utf8(kept) {
         Ok(text) => Some(text),

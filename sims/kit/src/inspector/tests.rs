@@ -1,5 +1,7 @@
+use super::slot::{BodyBytes, HeaderLines};
 use super::*;
 use crate::clock::Clock;
+use serde_json::json;
 
 fn check_json(input: &str, expected: &str) {
     assert_eq!(redact::json_text(input), expected, "{input}");
@@ -64,7 +66,7 @@ fn credential_headers_are_redacted() {
     headers.insert("cookie", "sockerless_session=1".parse().unwrap());
     headers.insert("private-token", "glpat-1".parse().unwrap());
     headers.insert("content-type", "application/json".parse().unwrap());
-    let shown = redact::headers(&headers);
+    let shown = redact::headers(HeaderLines::from_map(&headers).iter());
     let text = shown.to_string();
     assert!(!text.contains("deadbeef"), "{text}");
     assert!(text.contains("Credential=AKIA/20260101/us-east-1/ecs/aws4_request"));
@@ -75,7 +77,7 @@ fn credential_headers_are_redacted() {
     let mut bearer = http::HeaderMap::new();
     bearer.insert("authorization", "Bearer abc".parse().unwrap());
     assert_eq!(
-        redact::headers(&bearer),
+        redact::headers(HeaderLines::from_map(&bearer).iter()),
         json!([["authorization", "Bearer ***redacted***"]])
     );
 }
@@ -174,12 +176,109 @@ fn admin_requests_and_a_disabled_inspector_record_nothing() {
 
 #[test]
 fn bodies_are_kept_up_to_the_cap() {
-    let captured = Captured::default();
+    let mut captured = BodyBytes::default();
     captured.append(&vec![b'a'; BODY_CAP - 1]);
     captured.append(b"bcd");
-    let (kept, total) = captured.snapshot();
-    assert_eq!(kept.len(), BODY_CAP);
-    assert_eq!(total, BODY_CAP as u64 + 2);
-    let shown = redact::body(&kept, total, &http::HeaderMap::new());
+    assert_eq!(captured.kept.len(), BODY_CAP);
+    assert_eq!(
+        captured.kept.capacity(),
+        BODY_CAP,
+        "never more than the cap"
+    );
+    assert_eq!(captured.total, BODY_CAP as u64 + 2);
+    let shown = redact::body(&captured, &HeaderLines::default());
     assert_eq!(shown["truncated"], true);
+}
+
+#[test]
+fn a_large_body_gives_its_memory_back_when_its_slot_is_reused() {
+    let inspector = Inspector::new(1);
+    let mut request = axum::extract::Request::new(axum::body::Body::empty());
+    *request.uri_mut() = "/big".parse().unwrap();
+    let now = crate::clock::SystemClock.monotonic();
+    let started = inspector
+        .begin(&mut request, SystemTime::UNIX_EPOCH, now)
+        .expect("recording");
+    inspector
+        .ring
+        .write(1, |slot| slot.request_body.append(&vec![b'x'; BODY_CAP]));
+    let mut response = axum::response::Response::new(axum::body::Body::empty());
+    inspector.finish(started, "rid", None, None, &mut response, Duration::ZERO);
+    assert_eq!(
+        inspector.get(1).expect("held").request_body.total,
+        BODY_CAP as u64
+    );
+    exchange(&inspector, 200, "Small");
+    let capacity = lock(&inspector.ring.slots[0]).request_body.kept.capacity();
+    assert_eq!(capacity, 0, "the large buffer was freed");
+}
+
+#[test]
+fn a_request_evicted_while_in_flight_writes_nothing_into_its_successor() {
+    let inspector = Inspector::new(1);
+    let mut request = axum::extract::Request::new(axum::body::Body::empty());
+    *request.uri_mut() = "/slow".parse().unwrap();
+    let now = crate::clock::SystemClock.monotonic();
+    let slow = inspector
+        .begin(&mut request, SystemTime::UNIX_EPOCH, now)
+        .expect("recording");
+    let late = Annotation::of(request.extensions())
+        .expect("annotated")
+        .clone();
+    exchange(&inspector, 201, "Fast");
+    late.operation("ecs", "Slow");
+    late.error_code("Late");
+    let mut response = axum::response::Response::new(axum::body::Body::empty());
+    inspector.finish(slow, "rid", None, None, &mut response, Duration::ZERO);
+    let listed = inspector.list(&Filter::default());
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].display_operation(), "ecs:Fast");
+    assert_eq!(listed[0].status, 201);
+    assert_eq!(listed[0].error_code, None);
+}
+
+#[test]
+fn header_lines_keep_order_and_repeats() {
+    let mut map = http::HeaderMap::new();
+    map.append("x-a", "1".parse().unwrap());
+    map.append("x-b", "2".parse().unwrap());
+    map.append("x-a", "3".parse().unwrap());
+    let lines = HeaderLines::from_map(&map);
+    let seen: Vec<(String, Vec<u8>)> = lines
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_vec()))
+        .collect();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(lines.get("x-b"), Some(&b"2"[..]));
+    assert_eq!(lines.get("x-c"), None);
+    let mut huge = http::HeaderMap::new();
+    huge.insert("x-big", "v".repeat(slot::HEADER_CAP + 1).parse().unwrap());
+    huge.insert("x-small", "s".parse().unwrap());
+    let capped = HeaderLines::from_map(&huge);
+    assert_eq!(capped.get("x-small"), Some(&b"s"[..]));
+    assert!(capped.get("x-big").is_none());
+    assert!(capped.dropped > slot::HEADER_CAP);
+}
+
+#[test]
+fn a_response_note_names_what_the_annotation_did_not() {
+    let inspector = Inspector::new(4);
+    let mut request = axum::extract::Request::new(axum::body::Body::empty());
+    *request.uri_mut() = "/storage/v1/b/missing".parse().unwrap();
+    let now = crate::clock::SystemClock.monotonic();
+    let started = inspector
+        .begin(&mut request, SystemTime::UNIX_EPOCH, now)
+        .expect("recording");
+    let mut response = axum::response::Response::new(axum::body::Body::empty());
+    *response.status_mut() = http::StatusCode::NOT_FOUND;
+    ResponseNote {
+        service: Some("storage".into()),
+        operation: Some("buckets.get".into()),
+        error_code: Some("notFound".into()),
+    }
+    .attach(&mut response);
+    inspector.finish(started, "rid", None, None, &mut response, Duration::ZERO);
+    let shown = inspector.list(&Filter::default());
+    assert_eq!(shown[0].display_operation(), "storage:buckets.get");
+    assert_eq!(shown[0].error_code.as_deref(), Some("notFound"));
 }

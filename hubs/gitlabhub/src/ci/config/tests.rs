@@ -95,7 +95,7 @@ job:
     - !reference [.setup, script]
     - echo own
 ",
-        &|path| {
+        &|path: &str| {
             (path == "ci/common.yml").then(|| ".setup:\n  script: [echo s1, echo s2]\n".to_string())
         },
     )
@@ -293,4 +293,184 @@ fn merged_yaml_has_includes_merged_and_references_resolved() {
         merged_yaml("include: [{local: gone.yml}]\n", &files),
         Err(ConfigError("Local file `gone.yml` does not exist!".into()))
     );
+}
+
+/// Two repositories: the pipeline's and `group/shared` (branches `main` and `v2`).
+struct TwoProjects;
+
+impl Sources for TwoProjects {
+    fn local(&self, place: &Place, path: &str) -> Option<String> {
+        let text = match (place, path) {
+            (Place::Pipeline, "own.yml") => ".own:\n  script: [echo own]\n",
+            (Place::Pipeline, "loop.yml") => "include: [{local: loop.yml}]\n",
+            (Place::Project { sha, .. }, "ci/build.yml") if sha == "sha-main" => {
+                "include: [{local: ci/nested.yml}]\nbuild:\n  extends: .nested\n"
+            }
+            (Place::Project { sha, .. }, "ci/build.yml") if sha == "sha-v2" => {
+                "build:\n  script: [echo v2]\n"
+            }
+            (Place::Project { .. }, "ci/nested.yml") => ".nested:\n  script: [echo nested]\n",
+            (Place::Project { .. }, "ci/test.yml") => "test:\n  script: [echo test]\n",
+            (Place::Project { .. }, "ci/empty.yml") => "\n",
+            _ => return None,
+        };
+        Some(text.to_string())
+    }
+
+    fn project(&self, project: &str, git_ref: Option<&str>) -> Result<Place, ConfigError> {
+        if project != "group/shared" {
+            return Err(project_not_found(project));
+        }
+        let sha = match git_ref.unwrap_or("main") {
+            "main" => "sha-main",
+            "v2" => "sha-v2",
+            other => return Err(project_ref_not_found(project, other)),
+        };
+        Ok(Place::Project {
+            path: project.into(),
+            sha: sha.into(),
+        })
+    }
+}
+
+#[test]
+fn includes_from_projects_read_their_own_nested_files() {
+    let config = parse(
+        "include:\n  - project: group/shared\n    file: [ci/build.yml, ci/test.yml]\n",
+        &TwoProjects,
+    )
+    .expect("parses");
+    let scripts: Vec<(String, Vec<String>)> = config
+        .jobs
+        .iter()
+        .map(|job| (job.name.clone(), job.script.clone()))
+        .collect();
+    assert_eq!(
+        scripts,
+        vec![
+            ("build".to_string(), vec!["echo nested".to_string()]),
+            ("test".to_string(), vec!["echo test".to_string()]),
+        ]
+    );
+    let pinned = parse(
+        "include:\n  project: group/shared\n  ref: v2\n  file: ci/build.yml\n",
+        &TwoProjects,
+    )
+    .expect("parses");
+    assert_eq!(pinned.jobs[0].script, vec!["echo v2".to_string()]);
+}
+
+#[test]
+fn include_errors_are_gitlabs() {
+    let cases = [
+        (
+            "include: {project: other/p, file: a.yml}\n",
+            "Project `other/p` not found or access denied! Make sure any includes in the pipeline configuration are correctly defined.",
+        ),
+        (
+            "include: {project: group/shared, ref: nope, file: a.yml}\n",
+            "Project `group/shared` reference `nope` does not exist!",
+        ),
+        (
+            "include: {project: group/shared, file: gone.yml}\n",
+            "Project `group/shared` file `gone.yml` does not exist!",
+        ),
+        (
+            "include: {project: group/shared, file: ci/empty.yml}\n",
+            "Project `group/shared` file `ci/empty.yml` is empty!",
+        ),
+        (
+            "include: 'https://example.com/ci.yml'\n",
+            "Remote file `https://example.com/ci.yml` could not be fetched because of a socket error!",
+        ),
+        (
+            "include: {remote: 'https:// bad'}\n",
+            "Remote file `https:// bad` does not have a valid address!",
+        ),
+        (
+            "include: {template: Auto-DevOps.gitlab-ci.yml}\n",
+            "Included file `Auto-DevOps.gitlab-ci.yml` is empty or does not exist!",
+        ),
+        (
+            "include: {template: Bash}\n",
+            "Template file `Bash` is not a valid location!",
+        ),
+        (
+            "include: [{local: loop.yml}]\n",
+            "Maximum of 150 nested includes are allowed!",
+        ),
+        (
+            "include: [{local: notes.txt}]\n",
+            "Included file `notes.txt` does not have YAML extension!",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(
+            parse(source, &TwoProjects).expect_err(source).0,
+            message,
+            "{source}"
+        );
+    }
+    assert!(
+        parse("include: {component: gitlab.com/a/b@1}\n", &TwoProjects)
+            .expect_err("component")
+            .0
+            .starts_with("Component `gitlab.com/a/b@1`")
+    );
+}
+
+#[test]
+fn trigger_jobs_become_bridges() {
+    use crate::model::DownstreamInclude;
+    let config = parse_ok(
+        "child:\n  trigger:\n    include:\n      - local: ci/child.yml\n      - artifact: gen.yml\n        job: gen\n    strategy: depend\n  variables: {A: b}\nmulti:\n  trigger: group/other\nbranch:\n  trigger: {project: group/other, branch: stable, forward: {yaml_variables: false, pipeline_variables: true}}\n",
+    );
+    let child = config.jobs[0].trigger.clone().expect("bridge");
+    assert_eq!(
+        child.include,
+        vec![
+            DownstreamInclude::Local("ci/child.yml".into()),
+            DownstreamInclude::Artifact {
+                job: "gen".into(),
+                path: "gen.yml".into()
+            },
+        ]
+    );
+    assert!(child.depend && child.forward_yaml_variables && config.jobs[0].script.is_empty());
+    let multi = config.jobs[1].trigger.clone().expect("bridge");
+    assert_eq!(multi.project.as_deref(), Some("group/other"));
+    let branch = config.jobs[2].trigger.clone().expect("bridge");
+    assert_eq!(branch.branch.as_deref(), Some("stable"));
+    assert!(!branch.forward_yaml_variables && branch.forward_pipeline_variables);
+    let cases = [
+        (
+            "b:\n  trigger: {strategy: depend}\n",
+            "jobs:b:trigger config must specify either project or include",
+        ),
+        (
+            "b:\n  script: [x]\n  trigger: group/other\n",
+            "jobs:b config contains unknown keys: script",
+        ),
+        (
+            "b:\n  trigger: {project: a/b, strategy: mirror}\n",
+            "jobs:b:trigger:strategy should be one of: depend",
+        ),
+        (
+            "b:\n  trigger: {include: [{artifact: x.yml}]}\n",
+            "jobs:b:trigger:include config must specify the job where to fetch the artifact from",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(error_of(source), message, "{source}");
+    }
+}
+
+#[test]
+fn delayed_jobs_resource_groups_and_interruptible() {
+    let config = parse_ok(
+        "default:\n  interruptible: true\nlater:\n  when: delayed\n  start_in: 30 minutes\n  resource_group: prod\n  script: [x]\nkeep:\n  interruptible: false\n  script: [y]\n",
+    );
+    assert_eq!(config.jobs[0].start_in_seconds, Some(1800));
+    assert_eq!(config.jobs[0].resource_group.as_deref(), Some("prod"));
+    assert!(config.jobs[0].interruptible && !config.jobs[1].interruptible);
 }
