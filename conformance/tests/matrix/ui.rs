@@ -70,3 +70,17 @@ fn inspector_bound() {
         run(&sandbox, "bound.py");
     }
 }
+
+/// GCP and Azure name their error codes (and GCP its operations) to the inspector: a failing
+/// request is held with the code its own body carries.
+#[test]
+fn inspector_names_gcp_and_azure_errors() {
+    let _cell = Cell::new("ui", "gcp+azure", "inspector-named-errors", "urllib");
+    for kind in ["gcp", "azure"] {
+        let server = Sockerless::start(&["sim", kind, "--port", "0"], &[kind]);
+        let mut sandbox = Sandbox::new();
+        sandbox.set("SOCKERLESS_URL", server.url(kind));
+        sandbox.set("SOCKERLESS_SERVER", kind);
+        run(&sandbox, "named_errors.py");
+    }
+}

@@ -282,6 +282,10 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         path
     );
 
+    // The inspector shows GitHub's own operation ID (`repos/get`) rather than the route.
+    if let Some(annotation) = simkit::inspector::Annotation::of(&parts.extensions) {
+        annotation.operation("github", matched.operation_id);
+    }
     // DELETE carries a body where the operation describes one (deleting a file names its blob).
     let has_body = matches!(parts.method, Method::POST | Method::PATCH | Method::PUT)
         || (parts.method == Method::DELETE && spec::request_schema(matched.operation_id).is_some());

@@ -196,5 +196,6 @@ pub fn render_arm_error(
             .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     arm_headers(&mut response, request_headers, request_id);
+    simkit::inspector::ResponseNote::error(code).attach(&mut response);
     response
 }

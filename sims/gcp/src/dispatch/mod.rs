@@ -108,6 +108,9 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
     }
     let api = call.routed.method.api;
     let operation = call.routed.method.id;
+    if let Some(annotation) = simkit::inspector::Annotation::of(&parts.extensions) {
+        annotation.operation(api, operation);
+    }
     let injected = gcp.kit.faults().check(api, operation);
     if let Some(delay) = injected.latency {
         tokio::time::sleep(delay).await;

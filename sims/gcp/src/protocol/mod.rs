@@ -249,5 +249,12 @@ pub fn render_error(error: &GcpError, style: ErrorStyle) -> Response {
             body
         }
     };
-    json(status, &body)
+    let mut response = json(status, &body);
+    // Storage names its errors by reason (`notFound`), the other APIs by status (`NOT_FOUND`).
+    let code = match style {
+        ErrorStyle::Storage => error.reason,
+        ErrorStyle::Status => error.status,
+    };
+    simkit::inspector::ResponseNote::error(code).attach(&mut response);
+    response
 }

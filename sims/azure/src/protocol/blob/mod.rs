@@ -373,6 +373,7 @@ fn render_error(error: &BlobError, request: &Request<'_>, head: bool) -> Respons
         ))
     };
     let mut response = (status, body).into_response();
+    simkit::inspector::ResponseNote::error(code).attach(&mut response);
     let headers = response.headers_mut();
     headers.insert("x-ms-error-code", HeaderValue::from_static(code));
     if !head && status != StatusCode::NOT_MODIFIED {
