@@ -12,8 +12,8 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, Project, ProtectedBranch,
-    ProtectedTag, Runner, Trigger, User, Variable, access, key,
+    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, PipelineSchedule,
+    Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable, access, key,
 };
 
 /// Every collection, opened once.
@@ -45,6 +45,8 @@ pub struct Collections {
     pub protected_branches: Arc<Collection<ProtectedBranch>>,
     /// Keyed `project/name`.
     pub protected_tags: Arc<Collection<ProtectedTag>>,
+    /// Keyed `project/schedule-id`.
+    pub pipeline_schedules: Arc<Collection<PipelineSchedule>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -74,6 +76,7 @@ impl Collections {
             triggers: store.collection("gitlab.triggers")?,
             protected_branches: store.collection("gitlab.protected_branches")?,
             protected_tags: store.collection("gitlab.protected_tags")?,
+            pipeline_schedules: store.collection("gitlab.pipeline_schedules")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -120,6 +123,9 @@ pub struct Gitlab {
     pub engine: std::sync::Mutex<()>,
     /// Wakes the delayed-job timer when a job is scheduled (see `delayed`).
     pub delayed_jobs: tokio::sync::Notify,
+    /// Wakes the schedule timer when a schedule is created, changed or removed (see
+    /// `schedules`).
+    pub schedules_changed: tokio::sync::Notify,
     /// Projects' bare repositories, keyed by project ID.
     pub git: simkit::git::GitRepos,
 }
@@ -158,6 +164,7 @@ impl Gitlab {
             external_url: std::sync::RwLock::new(String::new()),
             engine: std::sync::Mutex::new(()),
             delayed_jobs: tokio::sync::Notify::new(),
+            schedules_changed: tokio::sync::Notify::new(),
             git: simkit::git::GitRepos::new(git_root),
         };
         gitlab.bootstrap()?;
