@@ -217,6 +217,8 @@ impl Cron {
 pub struct CronZone(UtcOffset);
 
 impl CronZone {
+    pub const UTC: Self = Self(UtcOffset::UTC);
+
     /// `UTC`, `Etc/UTC`, `GMT`, `Etc/GMT` and the fixed-offset zones `Etc/GMT+5` (five hours
     /// *behind* UTC, as the tz database names them). Zones with daylight saving time need the
     /// tz database, which the hub does not carry: they answer `None`.

@@ -78,6 +78,8 @@ pub enum StartError {
     Kit(#[from] simkit::KitError),
     #[error(transparent)]
     Store(#[from] simkit::store::StoreError),
+    #[error("the schedule worker's cron expression {0:?} is invalid")]
+    ScheduleWorkerCron(String),
     #[error("listening: {0}")]
     Listen(#[from] std::io::Error),
 }
@@ -129,12 +131,24 @@ impl Builder {
         self
     }
 
+    /// When pipeline schedules run (GitLab's `pipeline_schedule_worker_cron`, by default
+    /// `3-59/10 * * * *`).
+    pub fn schedule_worker_cron(mut self, cron: impl Into<String>) -> Self {
+        self.config.schedule_worker_cron = cron.into();
+        self
+    }
+
     pub fn kit(mut self, kit: KitConfig) -> Self {
         self.kit = kit;
         self
     }
 
     pub async fn start(self) -> Result<Hub, StartError> {
+        if cron::Cron::parse(&self.config.schedule_worker_cron).is_err() {
+            return Err(StartError::ScheduleWorkerCron(
+                self.config.schedule_worker_cron,
+            ));
+        }
         let kit = Kit::new(self.kit)?;
         let gitlab = Arc::new(Gitlab::new(kit.clone(), self.config)?);
         {

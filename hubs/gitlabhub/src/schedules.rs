@@ -28,12 +28,26 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
-/// When a schedule with this expression and zone next runs after `now`; `None` when the
-/// expression or zone is invalid or the expression never matches.
-pub fn next_run(cron: &str, zone: &str, now: std::time::SystemTime) -> Option<String> {
+/// When a schedule with this expression and zone next runs after `now`, as GitLab computes
+/// it: the schedule worker only runs at its own ticks, so unless the expression's next time
+/// is the worker's next tick, the schedule runs at the first tick after that time (with the
+/// default worker, `30 1 * * *` runs at 01:33). `None` when the expression or zone is invalid
+/// or the expression never matches.
+pub fn next_run(
+    cron: &str,
+    zone: &str,
+    worker: &Cron,
+    now: std::time::SystemTime,
+) -> Option<String> {
     let cron = Cron::parse(cron).ok()?;
     let zone = CronZone::parse(zone)?;
-    let next = cron.next_after(OffsetDateTime::from(now), zone)?;
+    let now = OffsetDateTime::from(now);
+    let ideal = cron.next_after(now, zone)?;
+    let next = if Some(ideal) == worker.next_after(now, CronZone::UTC) {
+        ideal
+    } else {
+        worker.next_after(ideal, CronZone::UTC)?
+    };
     Some(format_time(next.into()))
 }
 
@@ -115,7 +129,12 @@ impl Gitlab {
             if let Err(error) = self.run_schedule(&schedule) {
                 tracing::debug!(schedule = schedule.id, %error, "scheduled pipeline not created");
             }
-            let next = next_run(&schedule.cron, &schedule.cron_timezone, now);
+            let next = next_run(
+                &schedule.cron,
+                &schedule.cron_timezone,
+                &self.schedule_worker,
+                now,
+            );
             self.db.pipeline_schedules.update(&record_key, |record| {
                 if let Some(next) = &next {
                     record.next_run_at = next.clone();
@@ -162,5 +181,76 @@ pub async fn run(gitlab: Arc<Gitlab>) {
                 () = &mut stopping => return,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(cron: &str, zone: &str, worker: &str, now: &str, expected: Option<&str>) {
+        let worker = Cron::parse(worker).expect("worker cron");
+        let now = OffsetDateTime::parse(now, &Rfc3339).expect("now");
+        assert_eq!(
+            next_run(cron, zone, &worker, now.into()).as_deref(),
+            expected,
+            "{cron} with worker ticks at {worker:?}"
+        );
+    }
+
+    #[test]
+    fn next_run_waits_for_the_workers_tick() {
+        let default = crate::state::DEFAULT_SCHEDULE_WORKER_CRON;
+        check(
+            "30 1 * * *",
+            "UTC",
+            default,
+            "2026-12-07T10:15:00Z",
+            Some("2026-12-08T01:33:00.000Z"),
+        );
+        // The worker's next tick itself is kept.
+        check(
+            "23 10 * * *",
+            "UTC",
+            default,
+            "2026-12-07T10:15:00Z",
+            Some("2026-12-07T10:23:00.000Z"),
+        );
+        // A time that is a later tick still moves to the tick after it, as GitLab's does.
+        check(
+            "33 1 * * *",
+            "UTC",
+            default,
+            "2026-12-07T10:15:00Z",
+            Some("2026-12-08T01:43:00.000Z"),
+        );
+        check(
+            "* * * * *",
+            "UTC",
+            default,
+            "2026-12-07T10:15:30Z",
+            Some("2026-12-07T10:23:00.000Z"),
+        );
+        check(
+            "* * * * *",
+            "UTC",
+            "* * * * *",
+            "2026-12-07T10:15:30Z",
+            Some("2026-12-07T10:16:00.000Z"),
+        );
+        check(
+            "0 9 * * *",
+            "Etc/GMT+5",
+            default,
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-07T14:03:00.000Z"),
+        );
+        check(
+            "0 9 * * *",
+            "Europe/Berlin",
+            default,
+            "2026-12-07T10:00:00Z",
+            None,
+        );
     }
 }

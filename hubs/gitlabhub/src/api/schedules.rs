@@ -165,6 +165,7 @@ fn schedule_next_run(gitlab: &Gitlab, schedule: &mut PipelineSchedule) {
     if let Some(next) = next_run(
         &schedule.cron,
         &schedule.cron_timezone,
+        &gitlab.schedule_worker,
         gitlab.kit.clock().now(),
     ) {
         schedule.next_run_at = next;
