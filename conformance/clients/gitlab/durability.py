@@ -36,7 +36,7 @@ else:
     [schedule] = project.pipelineschedules.list(get_all=True)
     schedule = project.pipelineschedules.get(schedule.id)
     assert (schedule.description, schedule.next_run_at, schedule.active) == ("new year", next_run_at, True), schedule
-    assert [(v["key"], v["value"]) for v in schedule.variables] == [("YEAR", "next")], schedule.variables
+    assert [(v["key"], v["value"]) for v in schedule.attributes["variables"]] == [("YEAR", "next")], schedule.attributes
     assert gl.users.list(username="dora")[0].name == "Dora"
     pipelines = project.pipelines.list(get_all=True)
     assert [(p.sha, p.source, p.status) for p in pipelines] == [(sha, "push", "pending")], pipelines
