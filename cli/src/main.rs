@@ -57,7 +57,7 @@ enum Command {
         #[command(flatten)]
         github: GitHubArgs,
     },
-    /// Start the Docker Engine API daemon (memory backend: containers on runc).
+    /// Start the Docker Engine API daemon (memory backend on runc, or docker passthrough).
     Engine(EngineArgs),
 }
 
@@ -67,8 +67,30 @@ struct EngineArgs {
     /// (repeatable; default tcp://127.0.0.1:2375).
     #[arg(short = 'H', long = "host", env = "SOCKERLESS_ENGINE_HOST")]
     hosts: Vec<String>,
+    /// Where containers run: `memory` (on runc, no daemon) or `docker` (passed through to the
+    /// Docker API daemon at --upstream).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "memory",
+        env = "SOCKERLESS_ENGINE_BACKEND"
+    )]
+    backend: EngineBackend,
+    /// The daemon the docker backend passes through to: `unix:///PATH` or `tcp://HOST:PORT`.
+    #[arg(
+        long,
+        env = "SOCKERLESS_ENGINE_UPSTREAM",
+        required_if_eq("backend", "docker")
+    )]
+    upstream: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineBackend {
+    Memory,
+    Docker,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,8 +274,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up(args, &mut signals).await,
         Command::Engine(args) => {
+            let make_backend = match (args.backend, args.upstream.clone()) {
+                (EngineBackend::Docker, Some(upstream)) => docker_backend(upstream),
+                _ => engine_backend(),
+            };
             let engine = engine_builder(&args.hosts, &args.common, None, None)?
-                .start(engine_backend())
+                .start(make_backend)
                 .await
                 .context("starting the engine")?;
             println!("export DOCKER_HOST={}", engine.docker_host());
@@ -540,6 +566,13 @@ fn engine_builder(
 fn engine_backend() -> engine_core::MakeBackend {
     Box::new(|kit, events| {
         backend_memory::MemoryBackend::open(kit, events)
+            .map(|backend| backend as Arc<dyn engine_core::Backend>)
+    })
+}
+
+fn docker_backend(upstream: String) -> engine_core::MakeBackend {
+    Box::new(move |_kit, events| {
+        backend_docker::DockerBackend::open(&upstream, events)
             .map(|backend| backend as Arc<dyn engine_core::Backend>)
     })
 }

@@ -7,11 +7,13 @@
 //! - [`clients`] finds each client or fails the test with `client X missing: run scripts/setup`
 //!   (never a silent skip).
 //! - [`Sandbox`] gives each test its own HOME, config and cache directories.
+//! - [`podman::Podman`] runs a private Podman service, the reference Docker daemon.
 //! - [`report`] writes the cell and regenerates `target/nextest/matrix/matrix.{md,json}`.
 //!
 //! What this crate must not do: link any simulator. It talks to the binary only, as users do.
 
 pub mod clients;
+pub mod podman;
 pub mod report;
 
 use std::collections::BTreeMap;

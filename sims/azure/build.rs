@@ -20,12 +20,25 @@ use serde_json::Value;
 const SPECS: &[(&str, &str)] = &[
     ("types-v1.json", "types_v1"),
     ("types-v2.json", "types_v2"),
+    ("types-v3.json", "types_v3"),
+    ("managedidentity-v3.json", "managedidentity_v3"),
     ("types-v5.json", "types_v5"),
     ("resources.json", "resources"),
     ("subscriptions.json", "subscriptions"),
     ("storage-common.json", "storage_common"),
     ("storage.json", "storage"),
     ("storage-blob.json", "storage_blob"),
+    ("app-common.json", "app_common"),
+    ("app-environments.json", "app_environments"),
+    ("app-jobs.json", "app_jobs"),
+    (
+        "operationalinsights-common.json",
+        "operationalinsights_common",
+    ),
+    (
+        "operationalinsights-workspaces.json",
+        "operationalinsights_workspaces",
+    ),
 ];
 
 fn main() {

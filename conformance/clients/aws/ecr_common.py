@@ -116,3 +116,47 @@ def expect_registry_error(answer, status, code):
     errors = json.loads(body)["errors"]
     check(errors[0]["code"] == code, f"expected {code}, got {errors}")
     return errors[0]
+
+
+def extend_layout(base, tag, out, out_tag, files, config):
+    """Writes into the OCI layout `out` (tag `out_tag`) the image `base`:`tag` with one more layer
+    holding `files` (name -> (bytes, mode); directories made 0755) and `config` laid over the base
+    image's config. Returns the new manifest's digest."""
+    with open(os.path.join(base, "index.json")) as f:
+        entry = next(m for m in json.load(f)["manifests"]
+                     if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag)
+
+    def read(digest):
+        with open(os.path.join(base, "blobs", "sha256", digest.split(":")[1]), "rb") as f:
+            return f.read()
+
+    manifest = json.loads(read(entry["digest"]))
+    image_config = json.loads(read(manifest["config"]["digest"]))
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        directories = sorted({os.path.dirname(name) for name in files} - {""})
+        for directory in directories:
+            info = tarfile.TarInfo(directory)
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
+            tar.addfile(info)
+        for name, (content, mode) in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(content), mode, 0
+            tar.addfile(info, io.BytesIO(content))
+    layer_tar = raw.getvalue()
+    layout = Layout(out)
+    for descriptor in manifest["layers"]:
+        layout.blob(read(descriptor["digest"]))
+    added = dict(mediaType=OCI_LAYER, **layout.blob(gzip.compress(layer_tar, mtime=0)))
+    image_config["config"] = dict(image_config.get("config", {}), **config)
+    image_config["rootfs"]["diff_ids"].append(sha(layer_tar))
+    config_descriptor = dict(mediaType=OCI_CONFIG, **layout.blob(json.dumps(image_config).encode()))
+    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor,
+                       "layers": manifest["layers"] + [added]}).encode()
+    descriptor = dict(mediaType=OCI_MANIFEST, **layout.blob(body))
+    if os.path.exists(os.path.join(out, "index.json")):
+        with open(os.path.join(out, "index.json")) as f:
+            layout.refs = [m for m in json.load(f)["manifests"]
+                           if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != out_tag]
+    layout.tag(descriptor, out_tag)
+    return descriptor["digest"]

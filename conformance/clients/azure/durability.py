@@ -2,7 +2,9 @@
 (creates a group and a storage account, saves a token and the keys), then, against the
 restarted simulator, with `read` (the same token is still accepted, the group, the account and
 its keys read back identical, and a container's blobs, written whole and in blocks, read back
-byte for byte)."""
+byte for byte; a Container Apps environment's Azure-AsyncOperation status still reads
+Succeeded, a finished job execution still Succeeded and its output still found in Log
+Analytics, and an execution killed with the simulator reads Failed)."""
 import json
 import sys
 
@@ -28,8 +30,43 @@ if phase == "write":
     blobs.create_container("kept", metadata={"why": "restart"})
     blobs.get_blob_client("kept", "whole.txt").upload_blob(b"written whole", metadata={"a": "1"})
     blobs.get_blob_client("kept", "blocks.bin").upload_blob(bytes(range(256)) * 8192)
+    import time
+    import requests
+    from azure.mgmt.appcontainers import ContainerAppsAPIClient
+    from azure.mgmt.appcontainers import models as m
+    headers = {"Authorization": f"Bearer {token.token}"}
+    workspace = requests.put(f"{URL}/subscriptions/{SUBSCRIPTION}/resourceGroups/durable/providers/"
+                             "Microsoft.OperationalInsights/workspaces/durable-ws?api-version=2023-09-01",
+                             json={"location": "uksouth"}, headers=headers).json()
+    customer_id = workspace["properties"]["customerId"]
+    env = requests.put(f"{URL}/subscriptions/{SUBSCRIPTION}/resourceGroups/durable/providers/Microsoft.App/"
+                       "managedEnvironments/durable-env?api-version=2024-03-01",
+                       json={"location": "uksouth", "properties": {"appLogsConfiguration": {
+                           "destination": "log-analytics", "logAnalyticsConfiguration": {"customerId": customer_id}}}},
+                       headers=headers)
+    status_url = env.headers["Azure-AsyncOperation"]
+    deadline = time.time() + 20
+    while requests.get(status_url, headers=headers).json()["status"] == "InProgress" and time.time() < deadline:
+        time.sleep(0.1)
+    status = requests.get(status_url, headers=headers).json()
+    check(status["status"] == "Succeeded", f"status before the restart: {status}")
+    apps = ContainerAppsAPIClient(cred, SUBSCRIPTION, base_url=URL, credential_scopes=[SCOPE], polling_interval=0.2)
+
+    def job(command):
+        return m.Job(location="uksouth", properties=m.JobProperties(
+            environment_id=env.json()["id"],
+            configuration=m.JobConfiguration(trigger_type="Manual", replica_timeout=600),
+            template=m.JobTemplate(containers=[m.Container(name="c", image="busybox", command=["sh", "-c", command])])))
+    apps.jobs.begin_create_or_update("durable", "quick", job("echo kept across restarts")).result()
+    apps.jobs.begin_create_or_update("durable", "slow", job("sleep 600")).result()
+    quick = apps.jobs.begin_start("durable", "quick").result().name
+    while apps.job_execution("durable", "quick", quick).properties.status == "Running" and time.time() < deadline:
+        time.sleep(0.1)
+    check(apps.job_execution("durable", "quick", quick).properties.status == "Succeeded", "quick execution")
+    slow = apps.jobs.begin_start("durable", "slow").result().name
     with open(saved, "w") as f:
-        json.dump({"token": token.token, "expires_on": token.expires_on, "keys": keys}, f)
+        json.dump({"token": token.token, "expires_on": token.expires_on, "keys": keys, "status": status,
+                   "status_url": status_url, "quick": quick, "slow": slow, "customer_id": customer_id}, f)
 else:
     with open(saved) as f:
         state = json.load(f)
@@ -58,6 +95,20 @@ else:
           "whole blob kept")
     check(kept.get_blob_client("blocks.bin").download_blob().readall() == bytes(range(256)) * 8192, "block blob kept")
     check(len(kept.get_blob_client("blocks.bin").get_block_list()[0]) == 4, "its block list kept")
+    import requests
+    headers = {"Authorization": f"Bearer {state['token']}"}
+    # The restarted simulator listens on another port: the same path, at today's address.
+    status_url = URL + "/subscriptions/" + state["status_url"].split("/subscriptions/", 1)[1]
+    status = requests.get(status_url, headers=headers).json()
+    check(status == state["status"], f"the operation's status after the restart: {status} != {state['status']}")
+    from azure.mgmt.appcontainers import ContainerAppsAPIClient
+    apps = ContainerAppsAPIClient(Saved(), SUBSCRIPTION, base_url=URL, credential_scopes=[SCOPE])
+    check(apps.job_execution("durable", "quick", state["quick"]).properties.status == "Succeeded", "finished execution kept")
+    slow = apps.job_execution("durable", "slow", state["slow"])
+    check(slow.properties.status == "Failed" and slow.properties.end_time is not None, f"interrupted execution: {slow.properties}")
+    rows = requests.post(f"{URL}/v1/workspaces/{state['customer_id']}/query", headers=headers,
+                         json={"query": "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'quick' | project Log_s"}).json()
+    check(rows["tables"][0]["rows"] == [["kept across restarts"]], f"log rows after the restart: {rows}")
     # The directory keeps its apps: the same client with another secret is still refused.
     from azure.core.exceptions import ClientAuthenticationError
     try:

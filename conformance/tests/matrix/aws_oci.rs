@@ -1,6 +1,6 @@
-//! ECS task containers in their real image, on runc (`--workloads oci|auto`): images built
-//! offline by `scripts/images`, pushed to ECR with skopeo, run by boto3's RunTask, their output
-//! read back from CloudWatch Logs. Each test is one cell against a fresh simulator.
+//! ECS task containers and Lambda image functions in their real image, on runc (`--workloads
+//! oci|auto`): images built offline by `scripts/images`, pushed to ECR with skopeo, run by
+//! boto3's RunTask and Invoke (and the aws CLI's), their output read back from CloudWatch Logs. Each test is one cell against a fresh simulator.
 
 use conformance::{Cell, Sandbox, Sockerless, clients};
 
@@ -37,6 +37,8 @@ fn scenario(name: &str, server_args: &[&str], script: &str, args: &[&str]) {
     let server = Sockerless::start(&command, &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
     sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    let aws_cli = clients::aws();
+    sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
     sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
     let (layout, tag) = busybox_layout(&sandbox);
     sandbox.set("SOCKERLESS_BUSYBOX_LAYOUT", &layout);
@@ -95,6 +97,36 @@ fn ecs_awsvpc_task_has_its_own_network() {
         "ecs-oci-network",
         &["--workloads", "oci"],
         "aws/ecs_oci_network.py",
+        &[],
+    );
+}
+
+#[test]
+fn lambda_image_function_runs_in_its_image() {
+    scenario(
+        "lambda-oci-image",
+        &["--workloads", "oci"],
+        "aws/lambda_oci_image.py",
+        &["oci"],
+    );
+}
+
+#[test]
+fn lambda_image_function_needs_the_oci_runtime() {
+    scenario(
+        "lambda-oci-image-process",
+        &["--workloads", "process"],
+        "aws/lambda_oci_image.py",
+        &["process"],
+    );
+}
+
+#[test]
+fn ecs_bridge_ports_reach_their_containers() {
+    scenario(
+        "ecs-oci-bridge",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_bridge.py",
         &[],
     );
 }

@@ -176,3 +176,33 @@ fn blob_sdk() {
 fn blob_cli() {
     scenario("cloud-cli", "blob-storage", "az CLI", "az_blob.py");
 }
+
+#[test]
+fn container_apps_jobs_sdk() {
+    scenario(
+        "cloud-sdk",
+        "container-apps-jobs",
+        "azure-mgmt-appcontainers",
+        "sdk_container_apps.py",
+    );
+}
+
+#[test]
+fn log_analytics_sdk() {
+    scenario(
+        "cloud-sdk",
+        "log-analytics",
+        "azure-monitor-query",
+        "sdk_log_analytics.py",
+    );
+}
+
+#[test]
+fn container_apps_jobs_cli() {
+    scenario(
+        "cloud-cli",
+        "container-apps-jobs",
+        "az CLI",
+        "az_container_apps.py",
+    );
+}

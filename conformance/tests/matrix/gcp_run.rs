@@ -1,7 +1,11 @@
 //! Cloud Run jobs driven by google-cloud-run over REST (integer enums), their output read back
 //! with google-cloud-logging; the tasks really run through the simulator's process runner.
+//! `gcloud run jobs` (the v1 Knative API) drives the same jobs, and `gcloud logging read` reads
+//! their tasks' output.
 
-use conformance::{Cell, Sandbox, Sockerless, assert_success, clients, clients_dir};
+use conformance::{
+    Cell, Sandbox, Sockerless, assert_success, clients, clients_dir, gcloud_sandbox,
+};
 
 #[test]
 fn run_jobs_sdk() {
@@ -17,4 +21,34 @@ fn run_jobs_sdk() {
         .expect("run python");
     assert_success("run_jobs_sdk.py", &output);
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
+#[test]
+fn run_jobs_gcloud() {
+    let _cell = Cell::new("cloud-cli", "gcp", "run-jobs", "gcloud");
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    // gcloud run puts the region before the host name, so it is aimed at Google's host names
+    // and reaches the simulator as its proxy, as CLIENTS.md says.
+    let mut sandbox = gcloud_sandbox("RUN", "http://run.googleapis.com/");
+    sandbox.set(
+        "CLOUDSDK_API_ENDPOINT_OVERRIDES_LOGGING",
+        "http://logging.googleapis.com/",
+    );
+    sandbox.set("CLOUDSDK_PROXY_TYPE", "http");
+    sandbox.set("CLOUDSDK_PROXY_ADDRESS", "127.0.0.1");
+    sandbox.set("CLOUDSDK_PROXY_PORT", &server.port("gcp").to_string());
+    sandbox.set("PYTHON", &python.display().to_string());
+    sandbox.set("RUN_V2_ENDPOINT", server.url("gcp"));
+    let output = sandbox
+        .command("sh")
+        .arg(clients_dir().join("gcp/run_jobs_gcloud.sh"))
+        .output()
+        .expect("run gcloud scenario");
+    assert_success("run_jobs_gcloud.sh", &output);
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .ends_with("ok")
+    );
 }

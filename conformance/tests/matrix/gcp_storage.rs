@@ -43,3 +43,43 @@ fn storage_gcloud() {
         || state.path().join("state/files/storage").exists();
     assert!(files, "object bodies are kept under the state directory");
 }
+
+#[test]
+fn storage_streamed_uploads() {
+    let _cell = Cell::new(
+        "cloud-sdk",
+        "gcp",
+        "storage-streamed",
+        "google-resumable-media",
+    );
+    let python = clients::gcp_python();
+    let state = tempfile::tempdir().expect("state dir");
+    let state_dir = state.path().join("state");
+    let state_arg = state_dir.display().to_string();
+    // A 1 MiB body limit: uploads of 40 MiB succeed only because they stream to disk.
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "gcp",
+            "--port",
+            "0",
+            "--state-dir",
+            &state_arg,
+            "--body-limit",
+            "1048576",
+        ],
+        &["gcp"],
+    );
+    let mut sandbox = Sandbox::new();
+    sandbox.set("STORAGE_EMULATOR_HOST", server.url("gcp"));
+    sandbox.set("SERVER_PID", &server.pid().to_string());
+    let objects = state_dir.join("files/storage/objects");
+    sandbox.set("OBJECTS_DIR", &objects.display().to_string());
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/storage_streamed.py"))
+        .output()
+        .expect("run python");
+    assert_success("storage_streamed.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}

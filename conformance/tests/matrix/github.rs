@@ -9,9 +9,9 @@ use std::process::{Command, Output};
 use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
 
 /// The site administrator's token each test starts the fake with.
-const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
+pub(crate) const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
 
-fn start(extra: &[&str]) -> Sockerless {
+pub(crate) fn start(extra: &[&str]) -> Sockerless {
     let mut args = vec![
         "hub",
         "github",
@@ -25,7 +25,7 @@ fn start(extra: &[&str]) -> Sockerless {
 }
 
 /// A sandbox whose gh reaches the fake as github.localhost through it as a proxy.
-fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
+pub(crate) fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
     let mut sandbox = Sandbox::new();
     let proxy = server.url("github").to_string();
     let config = sandbox.path().join("gh-config");
@@ -44,7 +44,7 @@ fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
     sandbox
 }
 
-fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
     let mut command = sandbox.command(program);
     // Sandbox::command removes proxy variables; gh and git here need the fake as their proxy.
     for key in ["HTTP_PROXY", "http_proxy"] {
@@ -55,7 +55,7 @@ fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
     command.args(args).output().expect("run client")
 }
 
-fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
     let output = run(sandbox, program, args);
     assert_success(
         &format!("{} {}", program.display(), args.join(" ")),
@@ -65,7 +65,7 @@ fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
 }
 
 /// Makes a user with a token through the admin API (GitHub's web UI stands in here).
-fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String {
+pub(crate) fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String {
     let python = py();
     let script = format!(
         "import json, urllib.request as u\n\
@@ -85,7 +85,7 @@ fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String 
 }
 
 /// The clients venv's Python with PyGithub.
-fn py() -> std::path::PathBuf {
+pub(crate) fn py() -> std::path::PathBuf {
     let python = clients::root().join("py").join("bin").join("python3");
     let ok = Command::new(&python)
         .args(["-c", "import github"])
@@ -95,7 +95,7 @@ fn py() -> std::path::PathBuf {
     python
 }
 
-fn gh() -> std::path::PathBuf {
+pub(crate) fn gh() -> std::path::PathBuf {
     let gh = clients::root().join("gh").join("bin").join("gh");
     assert!(gh.exists(), "client gh missing: run scripts/setup");
     gh
@@ -625,4 +625,393 @@ fn github_pull_requests_git_and_pygithub() {
         ],
     );
     assert_eq!(state.trim(), format!("true\t{merged}"));
+}
+
+/// `ok` with the client run inside `dir` (gh finds the repository from the clone's remote).
+fn ok_in(sandbox: &Sandbox, dir: &Path, program: &Path, args: &[&str]) -> String {
+    let mut command = sandbox.command(program);
+    for key in ["HTTP_PROXY", "http_proxy"] {
+        if let Some(value) = sandbox.env().get(key) {
+            command.env(key, value);
+        }
+    }
+    let output = command
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run client");
+    assert_success(
+        &format!("{} {}", program.display(), args.join(" ")),
+        &output,
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn github_gh_pull_requests_and_issues_over_graphql() {
+    let _cell = Cell::new("forge-cli", "github", "gh-pr-graphql", "gh 2.103 + git");
+    let server = start(&[]);
+    let gh = gh();
+    let git = clients::find("git");
+    let token = user_with_token(&server, "octo", &["repo", "read:org"]);
+    let sandbox = gh_sandbox(&server, &token);
+    ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "-X",
+            "POST",
+            "user/repos",
+            "-f",
+            "name=proj",
+            "-F",
+            "auto_init=true",
+        ],
+    );
+    // A clone whose remote is github.localhost (through the fake as proxy), as gh expects.
+    let work = sandbox.path().join("work");
+    let work_arg = work.to_str().expect("UTF-8 path");
+    let remote = format!("http://x-access-token:{token}@github.localhost/octo/proj.git");
+    ok(&sandbox, &git, &["clone", "-q", &remote, work_arg]);
+    let commit_on = |branch: &str, start: &str, file: &str, text: &str| {
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "checkout", "-q", "-B", branch, start],
+        );
+        std::fs::write(work.join(file), text).expect("write");
+        ok(&sandbox, &git, &["-C", work_arg, "add", file]);
+        ok(
+            &sandbox,
+            &git,
+            &[
+                "-C",
+                work_arg,
+                "-c",
+                "user.name=O",
+                "-c",
+                "user.email=o@example.com",
+                "commit",
+                "-qm",
+                &format!("add {file}\n\nwhy {file}"),
+            ],
+        );
+        ok(
+            &sandbox,
+            &git,
+            &["-C", work_arg, "push", "-q", "origin", branch],
+        );
+    };
+    commit_on("feature", "origin/main", "feature.txt", "one\ntwo\n");
+    commit_on("other", "origin/main", "other.txt", "other\n");
+
+    let created = ok_in(
+        &sandbox,
+        &work,
+        &gh,
+        &[
+            "pr", "create", "--title", "Feature", "--body", "Adds it", "--base", "main", "--head",
+            "feature",
+        ],
+    );
+    assert_eq!(created.trim(), "http://github.localhost/octo/proj/pull/1");
+    ok_in(
+        &sandbox,
+        &work,
+        &gh,
+        &[
+            "pr", "create", "--title", "Other", "--body", "x", "--base", "main", "--head", "other",
+        ],
+    );
+    // The numbers are shared with issues.
+    let issue = ok(
+        &sandbox,
+        &gh,
+        &[
+            "issue",
+            "create",
+            "-R",
+            "octo/proj",
+            "--title",
+            "Bug",
+            "--body",
+            "broken",
+        ],
+    );
+    assert_eq!(issue.trim(), "http://github.localhost/octo/proj/issues/3");
+
+    // Listing: the open pull requests, newest first, and none of the issues.
+    let listed = ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "list",
+            "-R",
+            "octo/proj",
+            "--json",
+            "number,title,headRefName,state",
+            "--jq",
+            ".[] | [.number, .title, .headRefName, .state] | @tsv",
+        ],
+    );
+    assert_eq!(listed, "2\tOther\tother\tOPEN\n1\tFeature\tfeature\tOPEN\n");
+    // One per page, through GraphQL's cursors: each pull request exactly once.
+    let paged = ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "graphql",
+            "--paginate",
+            "-f",
+            "query=query($endCursor: String) { repository(owner: \"octo\", name: \"proj\") { pullRequests(first: 1, after: $endCursor) { totalCount nodes { number } pageInfo { hasNextPage endCursor } } } }",
+            "--jq",
+            ".data.repository.pullRequests.nodes[].number",
+        ],
+    );
+    assert_eq!(paged, "1\n2\n");
+
+    // What view reads comes from git: the change's size, files and commits.
+    let viewed = ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "view",
+            "1",
+            "-R",
+            "octo/proj",
+            "--json",
+            "title,body,state,mergeable,additions,deletions,changedFiles,files,commits,author,baseRefName",
+            "--jq",
+            "[.title, .body, .state, .mergeable, .additions, .deletions, .changedFiles, .files[0].path, .commits[0].messageHeadline, .commits[0].messageBody, .author.login, .baseRefName] | @tsv",
+        ],
+    );
+    assert_eq!(
+        viewed,
+        "Feature\tAdds it\tOPEN\tMERGEABLE\t2\t0\t1\tfeature.txt\tadd feature.txt\twhy feature.txt\tocto\tmain\n"
+    );
+    // Search, as `--author` and `--search` use it: the caller's pull requests, and words.
+    let mine = ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "list",
+            "-R",
+            "octo/proj",
+            "--author",
+            "@me",
+            "--json",
+            "number",
+            "--jq",
+            "[.[].number] | @csv",
+        ],
+    );
+    assert_eq!(mine, "2,1\n");
+    let worded = ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "list",
+            "-R",
+            "octo/proj",
+            "--search",
+            "Adds",
+            "--json",
+            "number",
+            "--jq",
+            "[.[].number] | @csv",
+        ],
+    );
+    assert_eq!(worded, "1\n");
+    let status = ok_in(&sandbox, &work, &gh, &["pr", "status"]);
+    assert!(status.contains("Created by you"), "{status}");
+    assert!(status.contains("Feature [feature]"), "{status}");
+    let human = ok(&sandbox, &gh, &["pr", "view", "1", "-R", "octo/proj"]);
+    assert!(human.contains("Feature"), "{human}");
+    assert!(human.contains("Adds it"), "{human}");
+
+    // GitHub refuses approving one's own pull request; a comment review is accepted.
+    let refused = run(
+        &sandbox,
+        &gh,
+        &["pr", "review", "1", "-R", "octo/proj", "--approve"],
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("GraphQL: Can not approve your own pull request (addPullRequestReview)"),
+        "{stderr}"
+    );
+    ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "review",
+            "1",
+            "-R",
+            "octo/proj",
+            "--comment",
+            "--body",
+            "Looks right",
+        ],
+    );
+    let reviews = ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "view",
+            "1",
+            "-R",
+            "octo/proj",
+            "--json",
+            "reviews",
+            "--jq",
+            ".reviews[] | [.author.login, .state, .body] | @tsv",
+        ],
+    );
+    assert_eq!(reviews, "octo\tCOMMENTED\tLooks right\n");
+
+    // Checkout fetches the pull request's head into a local branch.
+    ok_in(&sandbox, &work, &git, &["checkout", "-q", "main"]);
+    ok_in(&sandbox, &work, &gh, &["pr", "checkout", "1"]);
+    assert_eq!(
+        ok_in(&sandbox, &work, &git, &["show", "HEAD:feature.txt"]),
+        "one\ntwo\n"
+    );
+
+    // Close and reopen, seen by the REST API too.
+    ok(&sandbox, &gh, &["pr", "close", "2", "-R", "octo/proj"]);
+    let state = |number: &str| {
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "api",
+                &format!("repos/octo/proj/pulls/{number}"),
+                "--jq",
+                "[.state, .merged] | @tsv",
+            ],
+        )
+    };
+    assert_eq!(state("2"), "closed\tfalse\n");
+    ok(&sandbox, &gh, &["pr", "reopen", "2", "-R", "octo/proj"]);
+    assert_eq!(state("2"), "open\tfalse\n");
+
+    // Merge: a real merge commit on main whose second parent is the feature's head.
+    let feature_head = ok(
+        &sandbox,
+        &git,
+        &["-C", work_arg, "rev-parse", "origin/feature"],
+    );
+    ok(
+        &sandbox,
+        &gh,
+        &["pr", "merge", "1", "-R", "octo/proj", "--merge"],
+    );
+    ok(&sandbox, &git, &["-C", work_arg, "fetch", "-q", "origin"]);
+    let parents = ok(
+        &sandbox,
+        &git,
+        &[
+            "-C",
+            work_arg,
+            "rev-list",
+            "--parents",
+            "-n",
+            "1",
+            "origin/main",
+        ],
+    );
+    let parents: Vec<&str> = parents.split_whitespace().collect();
+    assert_eq!(parents.len(), 3, "{parents:?}");
+    assert_eq!(parents[2], feature_head.trim());
+    let merged = ok(
+        &sandbox,
+        &gh,
+        &[
+            "pr",
+            "view",
+            "1",
+            "-R",
+            "octo/proj",
+            "--json",
+            "state,mergeCommit,mergedBy",
+            "--jq",
+            "[.state, .mergeCommit.oid, .mergedBy.login] | @tsv",
+        ],
+    );
+    assert_eq!(merged, format!("MERGED\t{}\tocto\n", parents[0]));
+    // Pull request 2 now conflicts with nothing; it stays open and mergeable.
+    assert_eq!(
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "pr",
+                "view",
+                "2",
+                "-R",
+                "octo/proj",
+                "--json",
+                "mergeable",
+                "--jq",
+                ".mergeable"
+            ],
+        ),
+        "MERGEABLE\n"
+    );
+
+    // Issues through the same GraphQL: comment, view, close.
+    ok(
+        &sandbox,
+        &gh,
+        &[
+            "issue",
+            "comment",
+            "3",
+            "-R",
+            "octo/proj",
+            "--body",
+            "Seen it",
+        ],
+    );
+    let issue_view = ok(
+        &sandbox,
+        &gh,
+        &[
+            "issue",
+            "view",
+            "3",
+            "-R",
+            "octo/proj",
+            "--json",
+            "title,body,state,comments",
+            "--jq",
+            "[.title, .body, .state, .comments[0].body, .comments[0].author.login] | @tsv",
+        ],
+    );
+    assert_eq!(issue_view, "Bug\tbroken\tOPEN\tSeen it\tocto\n");
+    let human = ok(&sandbox, &gh, &["issue", "view", "3", "-R", "octo/proj"]);
+    assert!(human.contains("broken"), "{human}");
+    ok(&sandbox, &gh, &["issue", "close", "3", "-R", "octo/proj"]);
+    assert_eq!(
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "api",
+                "repos/octo/proj/issues/3",
+                "--jq",
+                "[.state, .state_reason] | @tsv"
+            ],
+        ),
+        "closed\tcompleted\n"
+    );
 }

@@ -131,4 +131,70 @@ pub trait Backend: Send + Sync + 'static {
     async fn containers(&self, options: ListOptions) -> Result<Vec<ContainerSummary>>;
     async fn container_logs(&self, id: &str, options: LogOptions) -> Result<Logs>;
     async fn container_attach(&self, id: &str, options: AttachOptions) -> Result<Attached>;
+
+    /// Sets the size of a container's TTY (`h` rows, `w` columns).
+    async fn container_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        let _ = (id, height, width);
+        Err(EngineError::not_supported(
+            self.name(),
+            "resizing a container's TTY",
+        ))
+    }
+
+    // Exec.
+
+    /// Makes an exec instance in a running container; returns its ID.
+    async fn exec_create(&self, container: &str, config: ExecConfig) -> Result<String> {
+        let _ = (container, config);
+        Err(EngineError::not_supported(self.name(), "exec"))
+    }
+    /// Starts an exec instance: its output (and stdin when it has one) when attached, `None`
+    /// when detached.
+    async fn exec_start(&self, id: &str, start: ExecStartConfig) -> Result<Option<Attached>> {
+        let _ = (id, start);
+        Err(EngineError::not_supported(self.name(), "exec"))
+    }
+    async fn exec_inspect(&self, id: &str) -> Result<ExecInspect> {
+        let _ = id;
+        Err(EngineError::not_supported(self.name(), "exec"))
+    }
+    async fn exec_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        let _ = (id, height, width);
+        Err(EngineError::not_supported(self.name(), "exec"))
+    }
+
+    // Archive.
+
+    /// Stats `path` in the container (`HEAD …/archive`).
+    async fn archive_stat(&self, id: &str, path: &str) -> Result<PathStat> {
+        let _ = (id, path);
+        Err(EngineError::not_supported(
+            self.name(),
+            "copying files to and from containers",
+        ))
+    }
+    /// Writes a tar of `path` in the container to `into` (a spool file the HTTP layer then
+    /// streams); returns the path's stat.
+    async fn archive_get(&self, id: &str, path: &str, into: std::fs::File) -> Result<PathStat> {
+        let _ = (id, path, into);
+        Err(EngineError::not_supported(
+            self.name(),
+            "copying files to and from containers",
+        ))
+    }
+    /// Extracts the tar spooled at `archive` into directory `path` of the container, never
+    /// writing outside the container's root.
+    async fn archive_put(
+        &self,
+        id: &str,
+        path: &str,
+        archive: PathBuf,
+        options: ArchivePutOptions,
+    ) -> Result<()> {
+        let _ = (id, path, archive, options);
+        Err(EngineError::not_supported(
+            self.name(),
+            "copying files to and from containers",
+        ))
+    }
 }

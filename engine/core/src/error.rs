@@ -32,6 +32,10 @@ pub enum EngineError {
     /// 503: swarm, plugins.
     #[error("{0}")]
     Unavailable(String),
+    /// Any other status, as an upstream daemon answered it (the docker backend passes its
+    /// upstream's errors through unchanged).
+    #[error("{message}")]
+    Status { status: u16, message: String },
 }
 
 impl EngineError {
@@ -47,6 +51,9 @@ impl EngineError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Status { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 

@@ -137,16 +137,13 @@ fn hostname() -> String {
 /// Renders the kit's own errors (oversize bodies, panics) as Docker's `{"message"}`.
 struct DockerKitErrors;
 
-/// `docker load` bodies are spooled to disk, so they may be as large as the disk allows.
+/// `docker load` and `docker cp` bodies are spooled to disk, so they may be as large as the disk allows.
 const LOAD_LIMIT: u64 = 64 << 30;
 
 impl simkit::server::ErrorRenderer for DockerKitErrors {
     fn streaming_limit(&self, request: &::http::request::Parts) -> Option<u64> {
-        request
-            .uri
-            .path()
-            .ends_with("/images/load")
-            .then_some(LOAD_LIMIT)
+        let path = request.uri.path();
+        (path.ends_with("/images/load") || path.ends_with("/archive")).then_some(LOAD_LIMIT)
     }
 
     fn render(

@@ -23,6 +23,7 @@
 // GitHub's repository shape has some 90 members: serde_json's json! needs the room.
 #![recursion_limit = "256"]
 
+pub mod actions;
 pub mod admin;
 pub mod auth;
 pub mod error;
@@ -91,6 +92,8 @@ pub struct Hub {
     pub limits: ratelimit::RateLimits,
     /// Every repository's git storage, keyed by repository ID (so renames touch no files).
     pub git: simkit::git::GitRepos,
+    /// GitHub Actions: workflows, runs, jobs and the runners' wake-ups.
+    pub actions: crate::actions::Actions,
     push_hooks: std::sync::Mutex<Vec<PushHook>>,
     /// The bootstrap token, kept only to print it; the store holds its hash.
     admin_token: String,
@@ -106,21 +109,24 @@ impl Hub {
         auth::seed_admin(&state, kit.clock().as_ref(), &admin_token)?;
         let limits = ratelimit::RateLimits::new(config.rate_limit, config.anonymous_rate_limit);
         let git = simkit::git::GitRepos::new(kit.files_dir().join("github"));
+        let actions = crate::actions::Actions::open(&kit)?;
         Ok(Self {
             kit,
             config,
             state,
             limits,
             git,
+            actions,
             push_hooks: std::sync::Mutex::default(),
             admin_token,
         })
     }
 
-    /// Runs `hook` after every push that changed refs (the workflow engine starts here).
+    /// Runs `hook` after every push that changed refs, with the pusher's login (the workflow
+    /// engine starts here).
     pub fn on_push(
         &self,
-        hook: impl Fn(&model::Repo, &[simkit::git::RefUpdate]) + Send + Sync + 'static,
+        hook: impl Fn(&model::Repo, &[simkit::git::RefUpdate], &str) + Send + Sync + 'static,
     ) {
         self.push_hooks
             .lock()
@@ -128,19 +134,24 @@ impl Hub {
             .push(Box::new(hook));
     }
 
-    pub(crate) fn run_push_hooks(&self, repo: &model::Repo, updates: &[simkit::git::RefUpdate]) {
+    pub(crate) fn run_push_hooks(
+        &self,
+        repo: &model::Repo,
+        updates: &[simkit::git::RefUpdate],
+        pusher: &str,
+    ) {
         for hook in self
             .push_hooks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
         {
-            hook(repo, updates);
+            hook(repo, updates, pusher);
         }
     }
 }
 
-type PushHook = Box<dyn Fn(&model::Repo, &[simkit::git::RefUpdate]) + Send + Sync>;
+type PushHook = Box<dyn Fn(&model::Repo, &[simkit::git::RefUpdate], &str) + Send + Sync>;
 
 /// Builds and starts the fake.
 #[derive(Debug, Clone)]
@@ -189,6 +200,7 @@ impl Builder {
     pub async fn start(self) -> Result<GitHub, StartError> {
         let kit = Kit::new(self.kit)?;
         let hub = Arc::new(Hub::new(kit.clone(), self.config)?);
+        crate::actions::install(&hub);
         {
             // A reset empties the store; the git repositories and the rate limits go with it,
             // and the administrator is seeded again so its token keeps working.

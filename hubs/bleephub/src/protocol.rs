@@ -42,15 +42,15 @@ pub fn router(hub: Arc<Hub>) -> Router {
 }
 
 /// What a handler answers, before headers.
-struct Reply {
-    status: StatusCode,
-    body: Option<Value>,
-    link: Option<String>,
-    location: Option<String>,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Option<Value>,
+    pub(crate) link: Option<String>,
+    pub(crate) location: Option<String>,
 }
 
 impl Reply {
-    fn ok(body: Value) -> Self {
+    pub(crate) fn ok(body: Value) -> Self {
         Self {
             status: StatusCode::OK,
             body: Some(body),
@@ -59,7 +59,7 @@ impl Reply {
         }
     }
 
-    fn created(body: Value) -> Self {
+    pub(crate) fn created(body: Value) -> Self {
         let location = body["url"].as_str().map(String::from);
         Self {
             status: StatusCode::CREATED,
@@ -69,7 +69,7 @@ impl Reply {
         }
     }
 
-    fn no_content() -> Self {
+    pub(crate) fn no_content() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
             body: None,
@@ -77,24 +77,34 @@ impl Reply {
             location: None,
         }
     }
+
+    /// `302 Found` to `location` (GitHub's log downloads).
+    pub(crate) fn found(location: String) -> Self {
+        Self {
+            status: StatusCode::FOUND,
+            body: None,
+            link: None,
+            location: Some(location),
+        }
+    }
 }
 
 /// One request as the dispatcher sees it.
-struct Call<'a> {
-    matched: &'a Matched,
+pub(crate) struct Call<'a> {
+    pub(crate) matched: &'a Matched,
     query: Vec<(String, String)>,
-    body: Value,
-    urls: Urls,
+    pub(crate) body: Value,
+    pub(crate) urls: Urls,
     /// The request's URL without its query, for `Link`.
     url: String,
 }
 
 impl Call<'_> {
-    fn param(&self, name: &str) -> &str {
+    pub(crate) fn param(&self, name: &str) -> &str {
         self.matched.param(name)
     }
 
-    fn query(&self, name: &str) -> Option<String> {
+    pub(crate) fn query(&self, name: &str) -> Option<String> {
         self.query
             .iter()
             .find(|(key, _)| key == name)
@@ -107,7 +117,7 @@ impl Call<'_> {
     }
 
     /// One page of `all`, rendered, with its `Link` header.
-    fn page<T>(&self, all: Vec<T>, render: impl Fn(&T) -> Value) -> Reply {
+    pub(crate) fn page<T>(&self, all: Vec<T>, render: impl Fn(&T) -> Value) -> Reply {
         let page = Page::from_query(&self.query);
         let total = all.len();
         let items: Vec<Value> = page.slice(all).iter().map(render).collect();
@@ -161,6 +171,9 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if let Some((owner, name, service)) = crate::githttp::parse(parts.uri.path()) {
         return crate::githttp::serve(hub.clone(), parts, body, owner, name, service).await;
+    }
+    if parts.uri.path().starts_with("/_actions/") {
+        return crate::actions::serve(&hub, &parts, body, now).await;
     }
     if matches!(parts.uri.path(), "/graphql" | "/api/graphql") && parts.method == Method::POST {
         return crate::graphql::serve(hub.clone(), parts, body, context, request_id).await;
@@ -752,6 +765,28 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::PullsListRequestedReviewers
         | Op::PullsRequestReviewers
         | Op::PullsRemoveRequestedReviewers => pulls::dispatch(ctx, call)?,
+        Op::ActionsListRepoWorkflows
+        | Op::ActionsGetWorkflow
+        | Op::ActionsDisableWorkflow
+        | Op::ActionsEnableWorkflow
+        | Op::ActionsCreateWorkflowDispatch
+        | Op::ActionsListWorkflowRuns
+        | Op::ActionsListWorkflowRunsForRepo
+        | Op::ActionsGetWorkflowRun
+        | Op::ActionsGetWorkflowRunAttempt
+        | Op::ActionsDeleteWorkflowRun
+        | Op::ActionsCancelWorkflowRun
+        | Op::ActionsReRunWorkflow
+        | Op::ActionsReRunWorkflowFailedJobs
+        | Op::ActionsListJobsForWorkflowRun
+        | Op::ActionsListJobsForWorkflowRunAttempt
+        | Op::ActionsGetJobForWorkflowRun
+        | Op::ActionsDownloadJobLogsForWorkflowRun
+        | Op::ActionsDownloadWorkflowRunLogs
+        | Op::ActionsListWorkflowRunArtifacts
+        | Op::ChecksListAnnotations
+        | Op::ActionsCreateRegistrationTokenForRepo
+        | Op::ReposCreateDispatchEvent => crate::actions::rest::dispatch(ctx, call)?,
     })
 }
 

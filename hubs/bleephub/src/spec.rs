@@ -497,7 +497,7 @@ mod tests {
                     .as_object()
                     .unwrap()
                     .keys()
-                    .any(|code| code.starts_with('2')),
+                    .any(|code| code.starts_with('2') || code == "302"),
                 "{operation_id}"
             );
         }

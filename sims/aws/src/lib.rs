@@ -212,6 +212,8 @@ impl Aws {
         ];
         let images = ecr.clone();
         ecs.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
+        let images = ecr.clone();
+        lambda.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
             secrets_manager: secretsmanager,
             ssm,

@@ -24,6 +24,15 @@ pub fn accepts(namespace: &str, resource_type: &str, version: &str) -> bool {
     supported(namespace, resource_type).contains(&version)
 }
 
+/// Whether any resource type of `namespace` accepts `version`: the rule for a provider's
+/// operation-status and operation-result URLs, which are polled with the api-version of the
+/// request that started the operation, whatever its resource type.
+pub fn namespace_accepts(namespace: &str, version: &str) -> bool {
+    API_VERSIONS
+        .iter()
+        .any(|(ns, _, v)| ns.eq_ignore_ascii_case(namespace) && *v == version)
+}
+
 /// Every resource type of `namespace` the specifications name, spelled as they spell it.
 pub fn resource_types(namespace: &str) -> Vec<&'static str> {
     let mut types: Vec<&'static str> = API_VERSIONS

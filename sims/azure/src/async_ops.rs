@@ -6,6 +6,9 @@
 //! resource (`InProgress`, then `Succeeded`/`Failed` with `error`), and the `Location` URL
 //! answers 202 while the work runs, then the final result (200 with the resource, or 204). The
 //! URLs themselves are `protocol`'s business; this module only knows operation IDs.
+//!
+//! A status still `InProgress` when the process stopped reads `Failed` after a restart (the
+//! kit finishes it as aborted): its work is gone, and a poller must not wait forever.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,8 +24,20 @@ use crate::error::ArmError;
 pub enum AsyncStatus {
     InProgress,
     Succeeded(Value),
-    Failed { code: String, message: String },
+    Failed {
+        code: String,
+        message: String,
+    },
+    /// Ended by a cancellation (a stop) before its work was done.
+    Canceled {
+        code: String,
+        message: String,
+    },
 }
+
+/// The outcome code a piece of work finishes with when it was cancelled: reported as
+/// `Canceled` rather than `Failed`.
+pub const CANCELED_CODE: &str = "Canceled";
 
 #[derive(Debug, Clone)]
 pub struct AsyncOperation {
@@ -69,6 +84,9 @@ impl AsyncOperations {
         let status = match (&operation.done, operation.outcome) {
             (false, _) | (true, None) => AsyncStatus::InProgress,
             (true, Some(Outcome::Response(value))) => AsyncStatus::Succeeded(value),
+            (true, Some(Outcome::Error { code, message })) if code == CANCELED_CODE => {
+                AsyncStatus::Canceled { code, message }
+            }
             (true, Some(Outcome::Error { code, message })) => AsyncStatus::Failed { code, message },
         };
         Ok(AsyncOperation {

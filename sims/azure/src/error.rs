@@ -98,6 +98,16 @@ pub enum ArmError {
     MethodNotAllowed(String),
     #[error("InvalidAsyncOperation")]
     AsyncOperationNotFound(String),
+    #[error("ManagedEnvironmentNotFound")]
+    ManagedEnvironmentNotFound(String),
+    #[error("ContainerAppInvalidName")]
+    ContainerAppJobInvalidName(String),
+    #[error("ContainerAppSecretRefNotFound")]
+    SecretRefNotFound { secret: String, container: String },
+    #[error("JobExecutionNotFound")]
+    JobExecutionNotFound(String),
+    #[error("ContainerAppOperationError")]
+    JobTriggerNotServed(String),
     #[error("Throttled")]
     Throttled,
     #[error("InternalServerError")]
@@ -313,6 +323,35 @@ impl ArmError {
                 StatusCode::NOT_FOUND,
                 "NotFound",
                 format!("The operation '{id}' could not be found."),
+            ),
+            ManagedEnvironmentNotFound(id) => (
+                StatusCode::BAD_REQUEST,
+                "ManagedEnvironmentNotFound",
+                format!("Managed Environment '{id}' was not found."),
+            ),
+            ContainerAppJobInvalidName(name) => (
+                StatusCode::BAD_REQUEST,
+                "ContainerAppInvalidName",
+                format!(
+                    "Invalid ContainerApp name '{name}'. A name must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character and cannot have '--'. The length must not be more than 32 characters."
+                ),
+            ),
+            SecretRefNotFound { secret, container } => (
+                StatusCode::BAD_REQUEST,
+                "ContainerAppSecretRefNotFound",
+                format!("SecretRef '{secret}' defined for container '{container}' not found."),
+            ),
+            JobExecutionNotFound(name) => (
+                StatusCode::NOT_FOUND,
+                "JobExecutionNotFound",
+                format!("The job execution '{name}' was not found."),
+            ),
+            JobTriggerNotServed(trigger) => (
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                format!(
+                    "The simulator does not implement Container Apps jobs with triggerType '{trigger}': only 'Manual' jobs run (start them with POST .../start)."
+                ),
             ),
             Throttled => (
                 StatusCode::TOO_MANY_REQUESTS,

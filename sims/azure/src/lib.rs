@@ -11,7 +11,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`protocol`] | the wire: ARM and the identity endpoints |
-//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts |
+//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs |
 //! | [`identity`] | the directory, token signing and verification |
 //! | [`async_ops`] | ARM's asynchronous operations |
 //! | [`paging`] | the one pager |
@@ -39,6 +39,8 @@ use simkit::{Kit, KitConfig};
 
 use crate::async_ops::AsyncOperations;
 use crate::identity::Identity;
+use crate::services::apps::ContainerApps;
+use crate::services::loganalytics::LogAnalytics;
 use crate::services::resources::Resources;
 use crate::services::storage::Storage;
 
@@ -93,6 +95,8 @@ pub struct Azure {
     pub(crate) operations: AsyncOperations,
     pub(crate) resources: Arc<Resources>,
     pub(crate) storage: Arc<Storage>,
+    pub(crate) apps: Arc<ContainerApps>,
+    pub(crate) log_analytics: Arc<LogAnalytics>,
 }
 
 impl Azure {
@@ -112,6 +116,11 @@ impl Azure {
         )?);
         let storage = Storage::new(kit.clone(), resources.clone(), operations.clone())?;
         resources.add_provider(storage.clone());
+        let apps = ContainerApps::new(kit.clone(), resources.clone(), operations.clone())?;
+        resources.add_provider(apps.clone());
+        let log_analytics = LogAnalytics::new(kit.clone(), resources.clone())?;
+        resources.add_provider(log_analytics.clone());
+        apps.connect_console_logs(log_analytics.clone());
         let identity_header = config
             .identity_header
             .clone()
@@ -123,6 +132,8 @@ impl Azure {
             operations,
             resources,
             storage,
+            apps,
+            log_analytics,
         })
     }
 }

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`protocol`] | routing, parameters, partial responses, paging, error rendering |
 //! | [`dispatch`] | the HTTP handler; Cloud Storage's media protocols |
-//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs, long-running operations |
+//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs (v2 and v1), Artifact Registry repositories, long-running operations |
 //! | [`error`] | [`error::GcpError`], the error handlers return |
 //! | [`time`] | RFC 3339 timestamps |
 //!
@@ -33,6 +33,7 @@ use simkit::server::{Listen, RunningServer};
 use simkit::{Kit, KitConfig};
 
 use crate::error::{ErrorStyle, GcpError};
+use crate::services::artifactregistry::ArtifactRegistry;
 use crate::services::logging::Logging;
 use crate::services::run::Run;
 use crate::services::storage::Storage;
@@ -58,6 +59,7 @@ pub struct Gcp {
     pub(crate) storage: Arc<Storage>,
     pub(crate) logging: Arc<Logging>,
     pub(crate) run: Arc<Run>,
+    pub(crate) artifact_registry: Arc<ArtifactRegistry>,
 }
 
 /// Builds and starts the simulator.
@@ -90,9 +92,13 @@ impl Builder {
     pub async fn start(self) -> Result<Simulator, StartError> {
         let kit = Kit::new(self.kit)?;
         let logging = Logging::new(kit.clone())?;
+        let run = Run::new(kit.clone(), logging.clone())?;
+        // One operations store serves every API's `operations.get`.
+        let artifact_registry = ArtifactRegistry::new(kit.clone(), run.long_running.clone())?;
         let gcp = Arc::new(Gcp {
             storage: Storage::new(kit.clone())?,
-            run: Run::new(kit.clone(), logging.clone())?,
+            run,
+            artifact_registry,
             logging,
             kit: kit.clone(),
         });
@@ -105,19 +111,21 @@ impl Builder {
 /// Renders the kit's own errors (oversize bodies, panics) as Google does.
 struct GcpKitErrors;
 
-/// Resumable upload chunks stream to disk: up to Cloud Storage's object limit, 5 TiB.
-const UPLOAD_CHUNK_LIMIT: u64 = 5 << 40;
+/// Uploads (media and multipart bodies, resumable chunks) stream to disk: up to Cloud Storage's
+/// object limit, 5 TiB.
+pub(crate) const UPLOAD_CHUNK_LIMIT: u64 = 5 << 40;
 
 impl simkit::server::ErrorRenderer for GcpKitErrors {
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
         let path = request.uri.path();
-        let resumable_chunk = (path.starts_with("/upload/")
-            || path.starts_with("/resumable/upload/"))
-            && request
-                .uri
-                .query()
-                .is_some_and(|q| q.contains("upload_id="));
-        resumable_chunk.then_some(UPLOAD_CHUNK_LIMIT)
+        let streamed = (path.starts_with("/upload/") || path.starts_with("/resumable/upload/"))
+            && request.uri.query().is_some_and(|query| {
+                form_urlencoded::parse(query.as_bytes()).any(|(name, value)| {
+                    name == "upload_id"
+                        || (name == "uploadType" && (value == "media" || value == "multipart"))
+                })
+            });
+        streamed.then_some(UPLOAD_CHUNK_LIMIT)
     }
 
     fn render(

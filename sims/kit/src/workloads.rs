@@ -256,6 +256,15 @@ impl Runner for TrackingRunner {
     ) -> Result<Option<crate::runner::oci::network::GroupNetwork>, String> {
         self.inner.group_network(spec).await
     }
+
+    async fn exec(
+        &self,
+        workload: &Workload,
+        spec: crate::runner::ExecSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        self.inner.exec(workload, spec, sink).await
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,8 @@ pub struct Containers {
     /// Held while a name is checked and taken, so two creates (or renames) cannot share one.
     naming: Mutex<()>,
     dir: PathBuf,
+    stdin: crate::stdin::StdinPipes,
+    pub(crate) execs: Arc<crate::exec::Execs>,
 }
 
 impl std::fmt::Debug for Containers {
@@ -149,6 +151,8 @@ impl Containers {
             notices,
             naming: Mutex::default(),
             dir: kit.files_dir().join("engine").join("containers"),
+            stdin: Default::default(),
+            execs: Default::default(),
         });
         let on_reset = Arc::downgrade(&containers);
         kit.on_reset(move || {
@@ -229,6 +233,86 @@ impl Containers {
         }
         self.events
             .publish("container", action, &record.id, attributes);
+    }
+
+    /// Publishes a container event for `record` (exec's `exec_create: CMD` and the like).
+    pub(crate) fn publish_event(
+        &self,
+        record: &ContainerRecord,
+        action: &str,
+        extra: &[(&str, String)],
+    ) {
+        self.publish(record, action, extra);
+    }
+
+    /// A function that publishes container events for `record` later, from a task.
+    pub(crate) fn event_publisher(
+        &self,
+        record: &ContainerRecord,
+    ) -> impl Fn(&str, &[(&str, String)]) + Send + 'static {
+        let events = self.events.clone();
+        let base = self.attributes(record);
+        let id = record.id.clone();
+        move |action, extra| {
+            let mut attributes = base.clone();
+            for (key, value) in extra {
+                attributes.insert(key.to_string(), value.clone());
+            }
+            events.publish("container", action, &id, attributes);
+        }
+    }
+
+    /// A new 64-hex-digit ID (exec instances).
+    pub(crate) fn new_id(&self) -> String {
+        self.kit.ids().hex(64)
+    }
+
+    pub(crate) fn runner(&self) -> Arc<dyn simkit::runner::Runner> {
+        self.kit.runner().clone()
+    }
+
+    /// Docker's 409 for an operation that needs a running container.
+    pub(crate) fn not_running(&self, id: &str) -> EngineError {
+        EngineError::Conflict(format!("container {id} is not running"))
+    }
+
+    /// The container `reference` names and its running workload, or Docker's 409.
+    pub(crate) fn running(
+        &self,
+        reference: &str,
+    ) -> Result<(ContainerRecord, Workload), EngineError> {
+        let record = self.find(reference)?;
+        let workload = self.lock_running().get(&record.id).cloned();
+        match workload {
+            Some(workload) => Ok((record, workload)),
+            None => Err(self.not_running(&record.id)),
+        }
+    }
+
+    /// The container's running workload, or Docker's 501 for copying files with one that is
+    /// not running (its writable layer lives only while its process does).
+    pub(crate) fn running_or_copy_refused(
+        &self,
+        reference: &str,
+    ) -> Result<(ContainerRecord, Workload), EngineError> {
+        match self.running(reference) {
+            Err(EngineError::Conflict(_)) => Err(EngineError::not_supported(
+                "memory",
+                "copying files to or from a container that is not running",
+            )),
+            other => other,
+        }
+    }
+
+    /// The root of a running container's file system as its first process sees it.
+    pub(crate) fn root(&self, reference: &str) -> Result<PathBuf, EngineError> {
+        let (record, _) = self.running_or_copy_refused(reference)?;
+        if record.state.pid == 0 {
+            return Err(EngineError::internal(
+                "the container's process is not known",
+            ));
+        }
+        Ok(PathBuf::from(format!("/proc/{}/root", record.state.pid)))
     }
 
     fn name_conflict(&self, name: &str) -> Option<EngineError> {
@@ -453,6 +537,10 @@ impl Containers {
             resources: Default::default(),
             // Containers share the host's network until the engine has networks.
             network_namespace: None,
+            stdin: record
+                .config
+                .open_stdin
+                .then(|| self.stdin.start(&record.id)),
         };
         let logbook = self.logbook(&record.id);
         let sink_book = logbook.clone();
@@ -492,7 +580,7 @@ impl Containers {
                 EngineError::Internal(message)
             });
         }
-        let pid = workload.pid().map(container_pid).unwrap_or(0);
+        let pid = workload.container_pid().await.unwrap_or(0);
         let started = nanos(workload.started_at());
         self.records.update(&record.id, |r| {
             r.state = StateRecord {
@@ -521,6 +609,8 @@ impl Containers {
     /// Folds a workload's end into the record, tells waiters and removes an auto-remove one.
     async fn exited(self: &Arc<Self>, id: &str, code: i32, finished: i64) {
         self.lock_running().remove(id);
+        self.stdin.close(id);
+        self.execs.forget_container(id);
         let updated = self.records.update(id, |r| {
             r.state.status = "exited".into();
             r.state.exit_code = code;
@@ -708,6 +798,7 @@ impl Containers {
             return Ok(());
         };
         self.lock_logbooks().remove(&record.id);
+        self.stdin.close(&record.id);
         let _ = tokio::fs::remove_dir_all(self.dir.join(&record.id)).await;
         self.publish(&removed, "destroy", &[]);
         let _ = self.notices.send(Notice::Removed {
@@ -854,7 +945,7 @@ impl Containers {
             mount_label: String::new(),
             process_label: String::new(),
             app_armor_profile: String::new(),
-            exec_ids: None,
+            exec_ids: self.execs.of_container(&record.id),
             host_config: record.host_config.clone(),
             graph_driver: serde_json::json!({ "Name": "overlay2", "Data": null }),
             mounts: self.mounts(&record),
@@ -1045,10 +1136,13 @@ impl Containers {
                 .boxed(),
             _ => futures_util::stream::iter(past).boxed(),
         };
+        let stdin = (options.stdin && record.config.open_stdin && !finished)
+            .then(|| self.stdin.attach(&record.id, record.config.stdin_once))
+            .flatten();
         Ok(Attached {
             tty: record.config.tty,
             output,
-            stdin: None,
+            stdin,
         })
     }
 
@@ -1122,19 +1216,6 @@ fn parse_bind(bind: &str) -> Result<WorkloadMount, EngineError> {
         destination: destination.to_string(),
         read_only: options.split(',').any(|o| o == "ro"),
     })
-}
-
-/// The container's first process: runc's child (runc stays as its parent while it runs).
-fn container_pid(runc: u32) -> u32 {
-    std::fs::read_to_string(format!("/proc/{runc}/task/{runc}/children"))
-        .ok()
-        .and_then(|children| {
-            children
-                .split_whitespace()
-                .next()
-                .and_then(|p| p.parse().ok())
-        })
-        .unwrap_or(runc)
 }
 
 /// Sends `signal` to the workload: runc passes what it receives to the container's process.

@@ -7,21 +7,28 @@
 //! | [`reference`] | image references, normalized as Docker does |
 //! | [`images`] | the image store: load, tag, remove, the runner's `ImageStore` |
 //! | [`pull`] | pulls from a registry over the distribution API |
+//! | [`archive`] | `docker cp`: stat, tar and untar inside a running container |
 //! | [`containers`] | container records, lifecycle, wait, logs, attach |
+//! | [`exec`] | exec instances: a second process in a running container |
 //! | [`logs`] | json-file logs and their live followers |
 //! | [`names`] | container names and ages |
+//! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
 //!
-//! Limits (each answers Docker's error naming the backend, never a silent success): no stdin
-//! for containers (attach and `-i` get no input through), no exec, archive, volumes, networks,
+//! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
+//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no
+//! `docker cp` for containers that are not running, no volumes, networks,
 //! pause, restart policies or health checks yet; tmpfs mounts are private directories, not
 //! memory; every container shares the host's network.
 
+pub mod archive;
 pub mod containers;
+pub mod exec;
 pub mod images;
 pub mod logs;
 pub mod names;
 pub mod pull;
 pub mod reference;
+pub mod stdin;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +48,15 @@ pub fn platform_architecture() -> &'static str {
         "aarch64" => "arm64",
         other => other,
     }
+}
+
+/// Runs file-system work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|join| Err(EngineError::internal(join)))
 }
 
 /// The memory backend.
@@ -234,5 +250,62 @@ impl Backend for MemoryBackend {
 
     async fn container_attach(&self, id: &str, options: AttachOptions) -> Result<Attached> {
         self.containers.attach(id, options)
+    }
+
+    async fn container_resize(&self, id: &str, _height: u32, _width: u32) -> Result<()> {
+        // Containers have pipes, not a terminal: there is no window size to change, but a
+        // client resizes any running container it attaches to.
+        self.containers.running(id).map(|_| ())
+    }
+
+    async fn exec_create(&self, container: &str, config: ExecConfig) -> Result<String> {
+        self.containers
+            .execs
+            .create(&self.containers, container, config)
+    }
+
+    async fn exec_start(&self, id: &str, start: ExecStartConfig) -> Result<Option<Attached>> {
+        self.containers
+            .execs
+            .start(&self.containers, id, start)
+            .await
+    }
+
+    async fn exec_inspect(&self, id: &str) -> Result<ExecInspect> {
+        self.containers.execs.inspect(id)
+    }
+
+    async fn exec_resize(&self, id: &str, _height: u32, _width: u32) -> Result<()> {
+        self.containers.execs.resize(id)
+    }
+
+    async fn archive_stat(&self, id: &str, path: &str) -> Result<PathStat> {
+        let root = self.containers.root(id)?;
+        let (path, id) = (path.to_string(), id.to_string());
+        blocking(move || archive::stat(&root, &path, &id)).await
+    }
+
+    async fn archive_get(&self, id: &str, path: &str, into: std::fs::File) -> Result<PathStat> {
+        let root = self.containers.root(id)?;
+        let (path, id) = (path.to_string(), id.to_string());
+        blocking(move || archive::tar_path(&root, &path, &id, into)).await
+    }
+
+    async fn archive_put(
+        &self,
+        id: &str,
+        path: &str,
+        archive: PathBuf,
+        options: ArchivePutOptions,
+    ) -> Result<()> {
+        let (record, _) = self.containers.running_or_copy_refused(id)?;
+        if record.host_config.readonly_rootfs {
+            return Err(EngineError::Forbidden(
+                "container rootfs is marked read-only".into(),
+            ));
+        }
+        let root = self.containers.root(id)?;
+        let (path, id) = (path.to_string(), id.to_string());
+        blocking(move || archive::untar_into(&root, &path, &id, &archive, &options)).await
     }
 }

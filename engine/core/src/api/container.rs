@@ -320,3 +320,25 @@ pub enum OutputStream {
     Stdout = 1,
     Stderr = 2,
 }
+
+/// What `X-Docker-Container-Path-Stat` carries (base64 of this JSON) for `HEAD`/`GET
+/// …/archive`: `mode` is Go's `os.FileMode` (permission bits plus type bits such as
+/// `1 << 31` for a directory and `1 << 27` for a symbolic link).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PathStat {
+    pub name: String,
+    pub size: i64,
+    pub mode: u32,
+    pub mtime: String,
+    #[serde(rename = "linkTarget")]
+    pub link_target: String,
+}
+
+/// `PUT …/archive` options.
+#[derive(Debug, Clone, Default)]
+pub struct ArchivePutOptions {
+    /// Refuse to replace a directory with a non-directory or the reverse.
+    pub no_overwrite_dir_non_dir: bool,
+    /// Keep the archive's owners (`docker cp -a`).
+    pub copy_uid_gid: bool,
+}

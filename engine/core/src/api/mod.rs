@@ -6,10 +6,12 @@
 //! on. What this module must not do: hold behaviour; it is data and its serde shape.
 
 pub mod container;
+pub mod exec;
 pub mod image;
 pub mod system;
 
 pub use container::*;
+pub use exec::*;
 pub use image::*;
 pub use system::*;
 

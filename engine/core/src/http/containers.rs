@@ -206,3 +206,9 @@ pub async fn attach(
         ))
     }
 }
+
+pub async fn resize(daemon: &Arc<Daemon>, id: &str, query: &Query) -> HandlerResult {
+    let (height, width) = super::exec::size(query)?;
+    daemon.backend.container_resize(id, height, width).await?;
+    Ok(http::StatusCode::OK.into_response())
+}

@@ -56,12 +56,18 @@ where
 {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<ProgressMessage>(64);
     let mut task = tokio::spawn(operation(sender));
+    // Whether the operation already finished (successfully) in the select below: its handle
+    // must not be awaited twice.
+    let mut finished_early = false;
     let first = tokio::select! {
         message = receiver.recv() => Some(message),
         finished = &mut task => {
             match finished {
                 Ok(Err(error)) => return Err(error),
-                Ok(Ok(())) => None,
+                Ok(Ok(())) => {
+                    finished_early = true;
+                    None
+                }
                 Err(join) => return Err(EngineError::internal(join)),
             }
         }
@@ -79,9 +85,13 @@ where
             while let Some(message) = receiver.recv().await {
                 let _ = out.send(line(&message)).await;
             }
-            let outcome = match task.await {
-                Ok(outcome) => outcome,
-                Err(join) => Err(EngineError::internal(join)),
+            let outcome = if finished_early {
+                Ok(())
+            } else {
+                match task.await {
+                    Ok(outcome) => outcome,
+                    Err(join) => Err(EngineError::internal(join)),
+                }
             };
             if let Err(error) = outcome {
                 let _ = out

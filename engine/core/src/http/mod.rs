@@ -9,11 +9,13 @@
 //! | [`route`] | the path parser and the route table ([`route::Route`]) |
 //! | [`query`] | query parameters and Docker's `filters` JSON |
 //! | [`stream`] | the multiplexed framing, hijacked connections, streamed bodies |
-//! | [`system`], [`images`], [`containers`] | one handler per route |
+//! | [`system`], [`images`], [`containers`], [`exec`], [`archive`] | one handler per route |
 //!
 //! What this module must not do: keep state or know any backend.
 
+pub mod archive;
 pub mod containers;
+pub mod exec;
 pub mod images;
 pub mod query;
 pub mod route;
@@ -130,6 +132,14 @@ async fn dispatch(
         ContainerRename(id) => containers::rename(daemon, &id, &query).await,
         ContainerLogs(id) => containers::logs(daemon, &id, &query).await,
         ContainerAttach(id) => containers::attach(daemon, &id, &query, parts).await,
+        ContainerResize(id) => containers::resize(daemon, &id, &query).await,
+        ArchiveStat(id) => archive::stat(daemon, &id, &query).await,
+        ArchiveGet(id) => archive::get(daemon, &id, &query).await,
+        ArchivePut(id) => archive::put(daemon, &id, &query, body).await,
+        ContainerExec(id) => exec::create(daemon, &id, parts, body).await,
+        ExecStart(id) => exec::start(daemon, &id, parts, body).await,
+        ExecInspect(id) => exec::inspect(daemon, &id).await,
+        ExecResize(id) => exec::resize(daemon, &id, &query).await,
         Unbuilt(what) => Err(EngineError::not_supported(daemon.backend.name(), what)),
     }
 }

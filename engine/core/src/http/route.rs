@@ -35,6 +35,14 @@ pub enum Route {
     ContainerRename(String),
     ContainerLogs(String),
     ContainerAttach(String),
+    ContainerResize(String),
+    ArchiveStat(String),
+    ArchiveGet(String),
+    ArchivePut(String),
+    ContainerExec(String),
+    ExecStart(String),
+    ExecInspect(String),
+    ExecResize(String),
     /// A route of Docker's API this engine does not serve yet: answered with Docker's
     /// "not implemented" error naming the backend, never a 404 that reads as a typo.
     Unbuilt(&'static str),
@@ -44,15 +52,12 @@ pub enum Route {
 fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
     let what = match segments {
         ["containers", "prune"] => "pruning containers",
-        ["containers", _, "exec"] | ["exec", ..] => "exec",
-        ["containers", _, "archive"] => "copying files to and from containers",
         ["containers", _, "pause" | "unpause"] => "pausing containers",
         ["containers", _, "update"] => "updating containers",
         ["containers", _, "top"] => "listing a container's processes",
         ["containers", _, "stats"] => "container stats",
         ["containers", _, "export"] => "exporting containers",
         ["containers", _, "changes"] => "container filesystem changes",
-        ["containers", _, "resize"] => "resizing a container's TTY",
         ["containers", _, "attach", "ws"] => "attaching over a websocket",
         ["images", "prune"] => "pruning images",
         ["images", "search"] => "searching registries",
@@ -144,6 +149,12 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
         (["containers", "create"], _) if post => Route::ContainerCreate,
         (["containers", "json"], _) if get => Route::ContainerList,
         (["containers", id], _) if delete => Route::ContainerRemove(id.to_string()),
+        (["containers", id, "archive"], m) if *m == Method::HEAD => {
+            Route::ArchiveStat(id.to_string())
+        }
+        (["containers", id, "archive"], m) if *m == Method::PUT => {
+            Route::ArchivePut(id.to_string())
+        }
         (["containers", id, action], _) => {
             let id = id.to_string();
             match (*action, get, post) {
@@ -156,6 +167,9 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
                 ("wait", _, true) => Route::ContainerWait(id),
                 ("rename", _, true) => Route::ContainerRename(id),
                 ("attach", _, true) => Route::ContainerAttach(id),
+                ("resize", _, true) => Route::ContainerResize(id),
+                ("exec", _, true) => Route::ContainerExec(id),
+                ("archive", true, _) => Route::ArchiveGet(id),
                 _ => {
                     return unbuilt(&segments, method)
                         .map(Route::Unbuilt)
@@ -163,6 +177,9 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
                 }
             }
         }
+        (["exec", id, "start"], _) if post => Route::ExecStart(id.to_string()),
+        (["exec", id, "json"], _) if get => Route::ExecInspect(id.to_string()),
+        (["exec", id, "resize"], _) if post => Route::ExecResize(id.to_string()),
         _ => {
             return unbuilt(&segments, method)
                 .map(Route::Unbuilt)
@@ -219,7 +236,15 @@ mod tests {
         assert_eq!(check(Method::GET, "/v1.47/swarm"), Ok(Route::SwarmOrPlugin));
         assert_eq!(
             check(Method::POST, "/v1.47/containers/abc/exec"),
-            Ok(Route::Unbuilt("exec"))
+            Ok(Route::ContainerExec("abc".into()))
+        );
+        assert_eq!(
+            check(Method::GET, "/v1.47/exec/e1/json"),
+            Ok(Route::ExecInspect("e1".into()))
+        );
+        assert_eq!(
+            check(Method::GET, "/v1.47/exec/e1/start"),
+            Err("page not found".into())
         );
         assert_eq!(
             check(Method::GET, "/v1.47/volumes"),

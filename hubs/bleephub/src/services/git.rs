@@ -97,6 +97,7 @@ pub fn pushed(ctx: &Ctx<'_>, repo: &Repo, updates: &[RefUpdate]) -> Result<(), G
             })?
             .ok_or(GitHubError::NotFound)?;
     }
-    ctx.hub.run_push_hooks(&repo, updates);
+    let pusher = ctx.caller.as_ref().map_or("", |c| c.login());
+    ctx.hub.run_push_hooks(&repo, updates, pusher);
     Ok(())
 }

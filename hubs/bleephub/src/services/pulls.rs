@@ -314,7 +314,7 @@ fn comparison(
     Ok((git, comparison))
 }
 
-fn stats(ctx: &Ctx<'_>, repo: &Repo, view: &PullView) -> Result<PullStats, GitHubError> {
+pub fn stats(ctx: &Ctx<'_>, repo: &Repo, view: &PullView) -> Result<PullStats, GitHubError> {
     let (git, comparison) = comparison(ctx, repo, &view.pull)?;
     let mergeable = if view.pull.merged_at.is_some() || view.issue.state != "open" {
         None

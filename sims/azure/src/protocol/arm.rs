@@ -20,6 +20,19 @@ use crate::services::{Caller, Ctx};
 /// the simulator's work is done far sooner, and a client honours what it is told.
 const RETRY_AFTER_SECS: &str = "1";
 
+/// The pseudo resource type of a provider's operation URLs: any api-version of the namespace.
+const OPERATION_URLS: &str = "<operation urls>";
+
+/// `…OperationStatuses`: the `Azure-AsyncOperation` status resources.
+fn is_status_kind(kind: &str) -> bool {
+    kind.ends_with("operationstatuses")
+}
+
+/// `…OperationResults`: the `Location` URLs.
+fn is_result_kind(kind: &str) -> bool {
+    kind.ends_with("operationresults")
+}
+
 /// ARM's own resource types: refused with `InvalidApiVersionParameter`.
 const ARM_NAMESPACE: &str = "Microsoft.Resources";
 
@@ -63,6 +76,21 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
         ] => (
             namespace_of(namespace, &incoming.segments[3])?,
             "storageAccounts".to_string(),
+        ),
+        // Any provider's operation-status and operation-result URLs
+        // (`locations/{loc}/managedEnvironmentOperationStatuses/{id}` and the like).
+        [
+            "subscriptions",
+            _,
+            "providers",
+            namespace,
+            "locations",
+            _,
+            kind,
+            _,
+        ] if is_status_kind(kind) || is_result_kind(kind) => (
+            namespace_of(namespace, &incoming.segments[3])?,
+            OPERATION_URLS.to_string(),
         ),
         ["subscriptions", _, "providers", namespace, rest @ ..] => (
             namespace_of(namespace, &incoming.segments[3])?,
@@ -224,6 +252,53 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
             resources.check_subscription(seg(1))?;
             location_poll(azure, incoming, seg(3))
         }
+        (Method::GET, ["subscriptions", _, "providers", _, "locations", _, kind, _])
+            if is_status_kind(kind) =>
+        {
+            resources.check_subscription(seg(1))?;
+            status_poll(azure, incoming, seg(7))
+        }
+        (Method::GET, ["subscriptions", _, "providers", _, "locations", _, kind, _])
+            if is_result_kind(kind) =>
+        {
+            resources.check_subscription(seg(1))?;
+            location_poll(azure, incoming, seg(7))
+        }
+        (_, ["subscriptions", _, "providers", "microsoft.app", ..])
+        | (
+            _,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.app",
+                ..,
+            ],
+        ) => super::apps::route(azure, incoming, &ctx, &lower),
+        (
+            _,
+            [
+                "subscriptions",
+                _,
+                "providers",
+                "microsoft.operationalinsights",
+                ..,
+            ],
+        )
+        | (
+            _,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.operationalinsights",
+                ..,
+            ],
+        ) => super::loganalytics::arm_route(azure, incoming, &ctx, &lower),
         (_, ["subscriptions", _, "providers", "microsoft.storage", ..])
         | (
             _,
@@ -444,7 +519,10 @@ fn check_api_version(
         .query("api-version")
         .filter(|v| !v.is_empty())
         .ok_or(ArmError::MissingApiVersionParameter)?;
-    if crate::api_versions::accepts(namespace, resource_type, version) {
+    if crate::api_versions::accepts(namespace, resource_type, version)
+        || (resource_type == OPERATION_URLS
+            && crate::api_versions::namespace_accepts(namespace, version))
+    {
         return Ok(version.to_string());
     }
     let supported = crate::api_versions::supported(namespace, resource_type);
@@ -489,7 +567,7 @@ fn authenticate(azure: &Azure, incoming: &Incoming) -> Result<crate::identity::C
     azure.identity.verify(token.trim())
 }
 
-fn decode<T: serde::de::DeserializeOwned>(incoming: &Incoming) -> Result<T, ArmError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(incoming: &Incoming) -> Result<T, ArmError> {
     let body: &[u8] = if incoming.body.is_empty() {
         b"{}"
     } else {
@@ -498,11 +576,11 @@ fn decode<T: serde::de::DeserializeOwned>(incoming: &Incoming) -> Result<T, ArmE
     serde_json::from_slice(body).map_err(|error| ArmError::InvalidRequestContent(error.to_string()))
 }
 
-fn ok(body: &impl Serialize, incoming: &Incoming) -> Result<Response, ArmError> {
+pub(super) fn ok(body: &impl Serialize, incoming: &Incoming) -> Result<Response, ArmError> {
     Ok(json_response(StatusCode::OK, body, incoming))
 }
 
-fn keyed<T>(items: Vec<T>, key: impl Fn(&T) -> Option<String>) -> Vec<(String, T)> {
+pub(super) fn keyed<T>(items: Vec<T>, key: impl Fn(&T) -> Option<String>) -> Vec<(String, T)> {
     let mut keyed: Vec<(String, T)> = items
         .into_iter()
         .map(|item| (key(&item).unwrap_or_default(), item))
@@ -512,7 +590,10 @@ fn keyed<T>(items: Vec<T>, key: impl Fn(&T) -> Option<String>) -> Vec<(String, T
 }
 
 /// `{"value":[...],"nextLink":...}` for one page of `items`.
-fn paged<T: Serialize>(items: Vec<(String, T)>, incoming: &Incoming) -> Result<Response, ArmError> {
+pub(super) fn paged<T: Serialize>(
+    items: Vec<(String, T)>,
+    incoming: &Incoming,
+) -> Result<Response, ArmError> {
     let top = match incoming.query("$top") {
         Some(text) => Some(text.parse::<usize>().map_err(|_| ArmError::InvalidValue {
             property: "$top".into(),
@@ -544,7 +625,7 @@ fn paged<T: Serialize>(items: Vec<(String, T)>, incoming: &Incoming) -> Result<R
 }
 
 /// 202 Accepted with the polling headers.
-fn accepted(
+pub(super) fn accepted(
     incoming: &Incoming,
     location: Option<&str>,
     async_operation: Option<&str>,
@@ -566,7 +647,11 @@ fn accepted(
 
 /// A `Location` URL: 202 while the work runs, then its result (200 with a body, or 204), or
 /// the operation's error.
-fn location_poll(azure: &Azure, incoming: &Incoming, id: &str) -> Result<Response, ArmError> {
+pub(super) fn location_poll(
+    azure: &Azure,
+    incoming: &Incoming,
+    id: &str,
+) -> Result<Response, ArmError> {
     let operation = azure.operations.get(id)?;
     match operation.status {
         AsyncStatus::InProgress => {
@@ -584,9 +669,85 @@ fn location_poll(azure: &Azure, incoming: &Incoming, id: &str) -> Result<Respons
             Ok(empty_response(StatusCode::OK, incoming))
         }
         AsyncStatus::Succeeded(body) => ok(&body, incoming),
-        AsyncStatus::Failed { code, message } => {
+        AsyncStatus::Failed { code, message } | AsyncStatus::Canceled { code, message } => {
             let body = json!({"error": {"code": code, "message": message}});
             Ok(json_response(StatusCode::BAD_REQUEST, &body, incoming))
         }
     }
+}
+
+/// An `Azure-AsyncOperation` URL: the status resource, always 200 once the operation is known:
+/// `InProgress` (with `Retry-After`), then `Succeeded`, `Failed` or `Canceled` with `error`.
+fn status_poll(azure: &Azure, incoming: &Incoming, id: &str) -> Result<Response, ArmError> {
+    let operation = azure.operations.get(id)?;
+    let mut body = json!({
+        "id": format!("/{}", incoming.segments.join("/")),
+        "name": operation.id,
+        "startTime": crate::time::arm_timestamp(operation.started_ms),
+    });
+    if let Some(finished) = operation.finished_ms {
+        body["endTime"] = json!(crate::time::arm_timestamp(finished));
+    }
+    let in_progress = matches!(operation.status, AsyncStatus::InProgress);
+    match operation.status {
+        AsyncStatus::InProgress => body["status"] = json!("InProgress"),
+        AsyncStatus::Succeeded(_) => body["status"] = json!("Succeeded"),
+        AsyncStatus::Failed { code, message } => {
+            body["status"] = json!("Failed");
+            body["error"] = json!({"code": code, "message": message});
+        }
+        AsyncStatus::Canceled { code, message } => {
+            body["status"] = json!("Canceled");
+            body["error"] = json!({"code": code, "message": message});
+        }
+    }
+    let mut response = json_response(StatusCode::OK, &body, incoming);
+    if in_progress {
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
+    Ok(response)
+}
+
+/// The two URLs an asynchronous operation of `namespace` is polled at, as that provider words
+/// them: `…/locations/{location}/{kind}OperationStatuses/{id}` (`Azure-AsyncOperation`) and
+/// `…/{kind}OperationResults/{id}` (`Location`), with the starting request's api-version.
+pub(super) fn operation_urls(
+    incoming: &Incoming,
+    subscription: &str,
+    namespace: &str,
+    location: &str,
+    kind: &str,
+    operation: &str,
+    api_version: &str,
+) -> (String, String) {
+    let base = format!(
+        "{}/subscriptions/{subscription}/providers/{namespace}/locations/{location}",
+        incoming.base_url()
+    );
+    (
+        format!("{base}/{kind}OperationStatuses/{operation}?api-version={api_version}"),
+        format!("{base}/{kind}OperationResults/{operation}?api-version={api_version}"),
+    )
+}
+
+/// 201 Created (or 200) with the resource and its `Azure-AsyncOperation` URL: how a provider
+/// answers a PUT whose provisioning continues.
+pub(super) fn created_with_status(
+    status: StatusCode,
+    body: &impl Serialize,
+    incoming: &Incoming,
+    status_url: &str,
+) -> Response {
+    let mut response = json_response(status, body, incoming);
+    if let Ok(url) = HeaderValue::from_str(status_url) {
+        response.headers_mut().insert("azure-asyncoperation", url);
+    }
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    response
 }

@@ -3,16 +3,20 @@
 //!
 //! | module | serves |
 //! |---|---|
+//! | [`apps`] | `Microsoft.App`: managed environments, jobs and their executions |
 //! | [`arm`] | Azure Resource Manager: `/subscriptions/...`, `/tenants`, api-version checks, bearer tokens, async-operation URLs, paging |
 //! | [`blob`] | the blob service at each storage account's blob endpoint (host or Azurite's path form) |
+//! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces and the Log Analytics query API |
 //! | [`identity`] | `/metadata/endpoints`, Entra ID discovery and token endpoints, managed identity |
 //!
 //! Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's,
 //! when it sent one), as ARM's do.
 
+pub mod apps;
 pub mod arm;
 pub mod blob;
 pub mod identity;
+pub mod loganalytics;
 
 use std::sync::Arc;
 
@@ -116,6 +120,9 @@ pub async fn handle(State(azure): State<Arc<Azure>>, request: Request) -> Respon
         body,
         context,
     };
+    if loganalytics::is_query_api(&incoming) {
+        return loganalytics::query_route(&azure, &incoming);
+    }
     if let Some(response) = identity::route(&azure, &incoming) {
         return response;
     }

@@ -6,12 +6,16 @@
 //! |---|---|
 //! | [`resources`] | subscriptions, tenants, providers, resource groups, generic resource listings |
 //! | [`storage`] | `Microsoft.Storage` storage accounts |
+//! | [`apps`] | `Microsoft.App` managed environments, jobs and their executions |
+//! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces, their tables, KQL |
 //! | [`blob`] | the blob service's data plane: containers and block blobs |
 //!
 //! A resource provider joins resource groups through [`ResourceProvider`]: listing what a group
 //! holds and deleting it with its group.
 
+pub mod apps;
 pub mod blob;
+pub mod loganalytics;
 pub mod resources;
 pub mod storage;
 

@@ -87,7 +87,12 @@ pub const LOCATIONS: &[&str] = &[
 ];
 
 /// The namespaces the simulator serves; registered in every subscription from the start.
-pub const SERVED_NAMESPACES: &[&str] = &["Microsoft.Resources", "Microsoft.Storage"];
+pub const SERVED_NAMESPACES: &[&str] = &[
+    "Microsoft.Resources",
+    "Microsoft.Storage",
+    "Microsoft.App",
+    "Microsoft.OperationalInsights",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupRecord {

@@ -3,6 +3,7 @@
 //! Cloud Storage's download path (`/download/storage/v1/...`) and resumable session URLs
 //! (`/upload/...?upload_id=`) are recognised here, before discovery routing.
 
+pub mod artifactregistry;
 pub mod logging;
 pub mod multipart;
 pub mod run;
@@ -122,8 +123,15 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
     match api {
         "storage" => storage::handle(&gcp.storage, call, body, &links, limit).await,
         "logging" => logging::handle(&gcp.logging, call, body, limit).await,
+        "artifactregistry" => {
+            artifactregistry::handle(&gcp.artifact_registry, call, body, limit).await
+        }
         "run" if call.routed.method.version == "v2" => {
             run::handle(&gcp.run, call, body, limit).await
+        }
+        "run" if call.routed.method.version == "v1" => {
+            let region = run::region_of_host(context.as_ref().and_then(|c| c.host.as_deref()));
+            run::handle_v1(&gcp.run, call, body, limit, region).await
         }
         _ => {
             drop(body);
@@ -151,5 +159,14 @@ mod tests {
             Some("logging")
         );
         assert_eq!(api_of_host(Some("127.0.0.1")), None);
+        assert_eq!(
+            run::region_of_host(Some("europe-west1-run.googleapis.com")).as_deref(),
+            Some("europe-west1")
+        );
+        assert_eq!(run::region_of_host(Some("run.googleapis.com")), None);
+        assert_eq!(
+            run::region_of_host(Some("us-central1-logging.googleapis.com")),
+            None
+        );
     }
 }

@@ -129,3 +129,92 @@ mod erased {
         }
     }
 }
+
+/// The region a regional host names: `us-central1-run.googleapis.com` -> `us-central1`.
+pub fn region_of_host(host: Option<&str>) -> Option<String> {
+    let first = host?.strip_suffix(".googleapis.com")?.split('.').next()?;
+    let (region, api) = first.rsplit_once('-')?;
+    (api == "run" && !region.is_empty()).then(|| region.to_string())
+}
+
+/// Cloud Run's v1 (Knative) API: routed calls to [`crate::services::run::knative`].
+pub async fn handle_v1(
+    run: &Arc<Run>,
+    call: Call,
+    body: Body,
+    limit: usize,
+    region: Option<String>,
+) -> Response {
+    match serve_v1(run, &call, body, limit, region).await {
+        Ok(response) => response,
+        Err(error) => render_error(&error, ErrorStyle::Status),
+    }
+}
+
+async fn serve_v1(
+    run: &Arc<Run>,
+    call: &Call,
+    body: Body,
+    limit: usize,
+    region: Option<String>,
+) -> Result<Response, GcpError> {
+    use crate::services::run::knative::{ListOptions, Scope};
+    use sim_gcp_shapes::run_v1 as v1;
+    // `namespaces/NS` (a parent) or `namespaces/NS/KIND/ID` (a name).
+    let target = match call.path("name") {
+        "" => call.path("parent"),
+        name => name,
+    };
+    let segments: Vec<&str> = target.split('/').collect();
+    let (namespace, id) = match segments.as_slice() {
+        ["namespaces", namespace] => (*namespace, ""),
+        ["namespaces", namespace, _, id] => (*namespace, *id),
+        _ => {
+            return Err(GcpError::invalid(format!(
+                "Invalid resource name: {target}"
+            )));
+        }
+    };
+    if namespace.is_empty() {
+        return Err(GcpError::invalid(format!(
+            "Invalid resource name: {target}"
+        )));
+    }
+    let scope = Scope {
+        namespace: namespace.to_string(),
+        region,
+    };
+    let options = ListOptions {
+        label_selector: call.query("labelSelector").map(str::to_string),
+        limit: call.query_i64("limit"),
+        continue_token: call.query("continue").map(str::to_string),
+    };
+    let ok = |value: &dyn erased::Json| Ok(value.respond(call));
+    match call.routed.method.id {
+        "run.namespaces.jobs.create" => {
+            let job: v1::Job = call.body(&collect(body, limit).await?)?;
+            ok(&run.v1_create_job(&scope, job)?)
+        }
+        "run.namespaces.jobs.get" => ok(&run.v1_get_job(&scope, id)?),
+        "run.namespaces.jobs.list" => ok(&run.v1_list_jobs(&scope, &options)?),
+        "run.namespaces.jobs.replaceJob" => {
+            let job: v1::Job = call.body(&collect(body, limit).await?)?;
+            ok(&run.v1_replace_job(&scope, id, job)?)
+        }
+        "run.namespaces.jobs.delete" => ok(&run.v1_delete_job(&scope, id)?),
+        "run.namespaces.jobs.run" => {
+            let request: v1::RunJobRequest = call.body(&collect(body, limit).await?)?;
+            ok(&run.v1_run_job(&scope, id, request)?)
+        }
+        "run.namespaces.executions.get" => ok(&run.v1_get_execution(&scope, id)?),
+        "run.namespaces.executions.list" => ok(&run.v1_list_executions(&scope, &options)?),
+        "run.namespaces.executions.cancel" => {
+            drop(body);
+            ok(&run.v1_cancel_execution(&scope, id)?)
+        }
+        "run.namespaces.executions.delete" => ok(&run.v1_delete_execution(&scope, id)?),
+        "run.namespaces.tasks.get" => ok(&run.v1_get_task(&scope, id)?),
+        "run.namespaces.tasks.list" => ok(&run.v1_list_tasks(&scope, &options)?),
+        other => Err(GcpError::unimplemented(other)),
+    }
+}

@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use super::multipart;
 use crate::error::{ErrorStyle, GcpError};
 use crate::protocol::{Alt, Call, decode_json, json_response, render_error};
+use crate::services::storage::data::{Digests, ObjectWriter};
 use crate::services::storage::{Links, ListObjects, Preconditions, Storage};
 
 fn preconditions(call: &Call, prefix: &str) -> Preconditions {
@@ -234,14 +235,17 @@ async fn upload(
     };
     match call.query("uploadType") {
         Some("media") => {
-            let bytes = collect(body, limit).await?;
             let mut object = from_query(Object::default());
             if object.name.is_none() {
                 return Err(GcpError::required("name"));
             }
             object.content_type = call.header("content-type").map(str::to_string);
+            storage.check_bucket(bucket)?;
+            let writer = storage.object_writer().await?;
+            let written = stream_media(writer, body).await;
+            let (file, digests) = abandon_on_error(storage, written)?;
             let object =
-                storage.insert_object_bytes(bucket, object, &bytes, &preconditions, links)?;
+                storage.put_object(bucket, object, file, digests, &preconditions, links)?;
             Ok(json_response(StatusCode::OK, &object, call))
         }
         Some("multipart") => {
@@ -251,31 +255,29 @@ async fn upload(
                     "Invalid multipart request with Content-Type: {content_type}"
                 ))
             })?;
-            let bytes = collect(body, limit).await?;
-            let parts = multipart::parts(&bytes, &boundary);
-            if parts.as_ref().is_none_or(|parts| parts.len() != 2) {
-                tracing::debug!(boundary, body = %String::from_utf8_lossy(&bytes[..bytes.len().min(600)]), "malformed multipart upload");
-            }
-            let parts = parts.filter(|parts| parts.len() == 2).ok_or_else(|| {
-                GcpError::bad_request(
-                    "Invalid multipart request: expected a metadata part and a media part.",
-                )
-            })?;
-            let mut object: Object = decode_json(parts[0].body, ErrorStyle::Storage)?;
-            object = from_query(object);
-            if object.name.is_none() {
-                return Err(GcpError::required("name"));
-            }
-            if object.content_type.is_none() {
-                object.content_type = parts[1].content_type.clone();
-            }
-            let object = storage.insert_object_bytes(
-                bucket,
-                object,
-                parts[1].body,
-                &preconditions,
-                links,
-            )?;
+            storage.check_bucket(bucket)?;
+            let writer = storage.object_writer().await?;
+            let received = stream_multipart(writer, body, &boundary, limit).await;
+            let (metadata, media_type, file, digests) = abandon_on_error(storage, received)?;
+            let parsed = decode_json::<Object>(&metadata, ErrorStyle::Storage).and_then(|object| {
+                let mut object = from_query(object);
+                if object.name.is_none() {
+                    return Err(GcpError::required("name"));
+                }
+                if object.content_type.is_none() {
+                    object.content_type = media_type;
+                }
+                Ok(object)
+            });
+            let object = match parsed {
+                Ok(object) => object,
+                Err(error) => {
+                    storage.files().remove_object(&file);
+                    return Err(error);
+                }
+            };
+            let object =
+                storage.put_object(bucket, object, file, digests, &preconditions, links)?;
             Ok(json_response(StatusCode::OK, &object, call))
         }
         Some("resumable") => {
@@ -307,6 +309,115 @@ async fn upload(
             .with_location("parameter", "uploadType")),
         None => Err(GcpError::required("uploadType")),
     }
+}
+
+/// A request body's stream broke: over the streaming limit, or the connection went.
+fn body_error(error: axum::Error) -> GcpError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return GcpError::payload_too_large(
+                usize::try_from(crate::UPLOAD_CHUNK_LIMIT).unwrap_or(usize::MAX),
+            );
+        }
+        source = current.source();
+    }
+    tracing::debug!(%error, "upload body interrupted");
+    GcpError::bad_request("The upload was interrupted.")
+}
+
+/// On failure, removes the object file being written (its ID travels in the error's pair).
+fn abandon_on_error<T>(
+    storage: &Storage,
+    outcome: Result<T, (String, GcpError)>,
+) -> Result<T, GcpError> {
+    outcome.map_err(|(file, error)| {
+        storage.files().remove_object(&file);
+        error
+    })
+}
+
+/// A media upload's body, streamed into an object file.
+async fn stream_media(
+    mut writer: ObjectWriter,
+    body: Body,
+) -> Result<(String, Digests), (String, GcpError)> {
+    use futures_util::StreamExt;
+    let file = writer.id().to_string();
+    let failed = |error: GcpError| (file.clone(), error);
+    let mut stream = body.into_data_stream();
+    while let Some(frame) = stream.next().await {
+        let frame = frame.map_err(|error| failed(body_error(error)))?;
+        writer
+            .write(&frame)
+            .await
+            .map_err(|error| failed(error.into()))?;
+    }
+    writer.finish().await.map_err(|error| failed(error.into()))
+}
+
+/// What a multipart upload carried: the metadata part's bytes, the media part's content type,
+/// and the media's object file with its digests.
+type Multipart = (Vec<u8>, Option<String>, String, Digests);
+
+/// A multipart upload's body: the metadata part (at most `limit` bytes) kept, the media part
+/// streamed into an object file as it arrives.
+async fn stream_multipart(
+    mut writer: ObjectWriter,
+    body: Body,
+    boundary: &str,
+    limit: usize,
+) -> Result<Multipart, (String, GcpError)> {
+    use futures_util::StreamExt;
+    let file = writer.id().to_string();
+    let failed = |error: GcpError| (file.clone(), error);
+    let malformed = || {
+        GcpError::bad_request(
+            "Invalid multipart request: expected a metadata part and a media part.",
+        )
+    };
+    let mut related = multipart::Related::new(boundary);
+    let mut events = Vec::new();
+    let mut metadata = Vec::new();
+    let mut media_type = None;
+    let mut parts = 0;
+    let mut stream = body.into_data_stream();
+    while let Some(frame) = stream.next().await {
+        let frame = frame.map_err(|error| failed(body_error(error)))?;
+        related
+            .feed(&frame, &mut events)
+            .map_err(|_| failed(malformed()))?;
+        for event in events.drain(..) {
+            match event {
+                multipart::Event::PartStart { content_type } => {
+                    parts += 1;
+                    if parts == 2 {
+                        media_type = content_type;
+                    }
+                }
+                multipart::Event::Data(bytes) if parts == 1 => {
+                    if metadata.len() + bytes.len() > limit {
+                        return Err(failed(GcpError::payload_too_large(limit)));
+                    }
+                    metadata.extend_from_slice(&bytes);
+                }
+                multipart::Event::Data(bytes) if parts == 2 => writer
+                    .write(&bytes)
+                    .await
+                    .map_err(|error| failed(error.into()))?,
+                multipart::Event::Data(_) => return Err(failed(malformed())),
+                multipart::Event::PartEnd => {}
+            }
+        }
+    }
+    if !related.closed() || parts != 2 {
+        return Err(failed(malformed()));
+    }
+    let (file, digests) = writer
+        .finish()
+        .await
+        .map_err(|error| failed(error.into()))?;
+    Ok((metadata, media_type, file, digests))
 }
 
 /// `Content-Range` of a resumable chunk: `bytes A-B/T`, `bytes A-B/*`, `bytes */T`, `bytes */*`.
@@ -401,6 +512,7 @@ async fn chunk(
         }
         // Bytes the client sends again (it resumed from an earlier offset) are skipped.
         let mut skip = received - first;
+        let mut digester = storage.take_upload_digester(upload_id, Some(received));
         let mut file = files.append_upload(upload_id).await?;
         let mut stream = body.into_data_stream();
         use futures_util::StreamExt;
@@ -409,9 +521,11 @@ async fn chunk(
                 Ok(frame) => frame,
                 Err(error) => {
                     // The connection broke: keep what arrived whole, as GCS does.
-                    tracing::debug!(%error, "resumable chunk interrupted");
                     file.flush().await?;
-                    return Err(GcpError::bad_request("The upload chunk was interrupted."));
+                    if let Some(digester) = digester {
+                        storage.keep_upload_digester(upload_id, digester);
+                    }
+                    return Err(body_error(error));
                 }
             };
             let data: &[u8] = &frame;
@@ -423,10 +537,15 @@ async fn chunk(
                 data
             };
             file.write_all(data).await?;
+            if let Some(digester) = digester.as_mut() {
+                digester.update(data);
+            }
             now_received += data.len() as u64;
         }
         file.flush().await?;
-        file.sync_data().await.ok();
+        if let Some(digester) = digester {
+            storage.keep_upload_digester(upload_id, digester);
+        }
     }
     let finished = match (range.as_ref(), total) {
         (None, _) => true,
@@ -437,6 +556,7 @@ async fn chunk(
         && now_received > total
     {
         files.truncate_upload(upload_id, received)?;
+        storage.take_upload_digester(upload_id, None);
         return Err(GcpError::bad_request(format!(
             "Invalid request. The upload has {now_received} bytes, more than the declared {total}."
         )));

@@ -1,6 +1,7 @@
 //! The typed services: one module per API, each with its state in the kit's store and its
 //! handlers taking typed inputs and returning typed outputs or [`crate::error::GcpError`].
 
+pub mod artifactregistry;
 pub mod logging;
 pub mod operations;
 pub mod run;

@@ -190,7 +190,7 @@ impl Slot {
         self.error_code.clear();
         self.status = 0;
         self.latency = Duration::ZERO;
-        self.request_headers.copy_from(&head.headers);
+        self.request_headers.copy_from(head.headers);
         self.response_headers.copy_from(&http::HeaderMap::new());
         self.request_body.restart();
         self.response_body.restart();

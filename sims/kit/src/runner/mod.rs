@@ -94,6 +94,54 @@ pub struct WorkloadSpec {
     /// A network namespace to join (from [`Runner::group_network`]), shared with the other
     /// workloads of its group; the host's network when absent, and for the process runner.
     pub network_namespace: Option<std::path::PathBuf>,
+    /// Where the first process's standard input comes from; `/dev/null` when absent.
+    pub stdin: Option<StdinFeed>,
+}
+
+/// A workload's standard input: the bytes sent on the channel [`StdinFeed::channel`] gives,
+/// then end of file once every sender is dropped (which is how a client closing its stdin
+/// reaches `cat`). Cloning shares the one receiver; the runner takes it when it starts the
+/// process, so a feed serves one process.
+#[derive(Clone)]
+pub struct StdinFeed(Arc<std::sync::Mutex<Option<mpsc::Receiver<bytes::Bytes>>>>);
+
+impl StdinFeed {
+    /// A feed and the sender that writes to it.
+    pub fn channel() -> (mpsc::Sender<bytes::Bytes>, Self) {
+        let (sender, receiver) = mpsc::channel(64);
+        (
+            sender,
+            Self(Arc::new(std::sync::Mutex::new(Some(receiver)))),
+        )
+    }
+
+    /// The receiver, once.
+    pub(crate) fn take(&self) -> Option<mpsc::Receiver<bytes::Bytes>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+impl std::fmt::Debug for StdinFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StdinFeed")
+    }
+}
+
+/// A second process to run inside a running workload's container (`docker exec`).
+#[derive(Debug, Clone, Default)]
+pub struct ExecSpec {
+    /// A name for logs and tracing.
+    pub name: String,
+    /// The command and its arguments (never empty).
+    pub argv: Vec<String>,
+    /// `KEY=VALUE` entries added to the container's environment.
+    pub env: Vec<String>,
+    /// `UID[:GID]` or `NAME[:GROUP]`; the container's user when absent.
+    pub user: Option<String>,
+    /// The container's working directory when absent.
+    pub working_dir: Option<String>,
+    /// The process's standard input; `/dev/null` when absent.
+    pub stdin: Option<StdinFeed>,
 }
 
 /// What a workload may use. A runner with images applies these through the runtime's cgroups
@@ -173,6 +221,12 @@ pub enum RunnerError {
     Scratch(std::io::Error),
     #[error("could not make the workload's cgroup: {0}")]
     Cgroup(std::io::Error),
+    /// Something this runner cannot do (exec in a host process), in words for the caller.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The workload asked about has ended.
+    #[error("the workload is not running")]
+    NotRunning,
 }
 
 /// Something that runs workloads.
@@ -202,6 +256,33 @@ pub trait Runner: Send + Sync + 'static {
     ) -> Result<Option<oci::network::GroupNetwork>, String> {
         Ok(None)
     }
+
+    /// Runs `spec` inside `workload`'s container, its output into `sink`. The returned handle
+    /// waits for and stops that process alone. A command that cannot be started is a workload
+    /// that has already ended with [`ExitReason::SpawnFailed`] (127 not found, 126 not
+    /// executable), as for [`Runner::start`].
+    async fn exec(
+        &self,
+        workload: &Workload,
+        spec: ExecSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        let _ = (workload, spec, sink);
+        Err(RunnerError::Unsupported(
+            "this runner cannot run a second process in a workload".into(),
+        ))
+    }
+}
+
+/// Where a runner can find a running container again to run a second process in it.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecTarget {
+    pub runtime: std::path::PathBuf,
+    /// The runtime's state directory (`runc --root`).
+    pub state_root: std::path::PathBuf,
+    pub container_id: String,
+    /// The image's unpacked root, for looking up users by name.
+    pub lower: std::path::PathBuf,
 }
 
 #[derive(Debug)]
@@ -225,6 +306,8 @@ struct WorkloadInner {
     exit: watch::Receiver<Option<ExitStatus>>,
     /// Set before the exit is published when the kernel's OOM killer ended the workload.
     out_of_memory: Arc<std::sync::atomic::AtomicBool>,
+    /// Set by runners that can exec into the workload.
+    exec_target: std::sync::OnceLock<ExecTarget>,
 }
 
 impl Workload {
@@ -255,8 +338,50 @@ impl Workload {
                 control,
                 exit,
                 out_of_memory,
+                exec_target: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    pub(crate) fn set_exec_target(&self, target: ExecTarget) {
+        let _ = self.inner.exec_target.set(target);
+    }
+
+    pub(crate) fn exec_target(&self) -> Option<&ExecTarget> {
+        self.inner.exec_target.get()
+    }
+
+    /// The host PID of the container's first process, as the runtime recorded it, if the
+    /// runtime has started it (runners with images); else the host process's PID.
+    pub fn container_pid_now(&self) -> Option<u32> {
+        let Some(target) = self.exec_target() else {
+            return self.pid();
+        };
+        let state = target
+            .state_root
+            .join(&target.container_id)
+            .join("state.json");
+        let state: serde_json::Value = serde_json::from_slice(&std::fs::read(state).ok()?).ok()?;
+        state
+            .get("init_process_pid")?
+            .as_u64()
+            .and_then(|pid| u32::try_from(pid).ok())
+            .filter(|pid| *pid > 0)
+    }
+
+    /// [`Workload::container_pid_now`], waiting (up to five seconds) while the runtime is still
+    /// creating the container; `None` if the workload ends first.
+    pub async fn container_pid(&self) -> Option<u32> {
+        for _ in 0..500 {
+            if let Some(pid) = self.container_pid_now() {
+                return Some(pid);
+            }
+            if self.exit_status().is_some() {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
     }
 
     /// A workload that ended before it started.

@@ -194,6 +194,8 @@ pub(crate) struct Launch {
     /// Asked, after a first process killed by SIGKILL has exited and before its cgroup is
     /// removed, whether the kernel's OOM killer sent it ([`Workload::out_of_memory`]).
     pub oom_probe: Option<Box<dyn FnOnce() -> bool + Send>>,
+    /// The command's standard input; `/dev/null` when absent.
+    pub stdin: Option<super::StdinFeed>,
 }
 
 /// What [`ProcessRunner::prepare`] made for one workload: its number, scratch directory (owned
@@ -271,13 +273,18 @@ impl ProcessRunner {
         } = prepared;
         let program = launch.program.clone();
         let launch_runner = launch.runner;
+        let stdin_feed = launch.stdin.as_ref().and_then(super::StdinFeed::take);
         let mut command = tokio::process::Command::new(&launch.program);
         command
             .args(&launch.args)
             .env_clear()
             .envs(launch.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&launch.cwd)
-            .stdin(Stdio::null())
+            .stdin(if stdin_feed.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
@@ -326,6 +333,9 @@ impl ProcessRunner {
                     cgroup: cgroup.as_ref().map(|c| c.dir().to_path_buf()),
                 },
             );
+        }
+        if let (Some(feed), Some(pipe)) = (stdin_feed, child.stdin.take()) {
+            spawn_stdin_writer(feed, pipe);
         }
         let readers = [
             child
@@ -482,6 +492,7 @@ impl Runner for ProcessRunner {
             overlay: None,
             runner: "process",
             oom_probe: None,
+            stdin: spec.stdin.clone(),
         };
         Ok(self.launch(prepared, launch, sink).await)
     }
@@ -519,6 +530,23 @@ impl Runner for ProcessRunner {
             .into(),
         }
     }
+}
+
+/// Writes what arrives on `feed` to the process's stdin; closes it (end of file) when every
+/// sender is gone, or stops when the process no longer reads it.
+fn spawn_stdin_writer(
+    mut feed: mpsc::Receiver<bytes::Bytes>,
+    mut pipe: tokio::process::ChildStdin,
+) {
+    use tokio::io::AsyncWriteExt;
+    tokio::spawn(async move {
+        while let Some(bytes) = feed.recv().await {
+            if pipe.write_all(&bytes).await.is_err() || pipe.flush().await.is_err() {
+                return;
+            }
+        }
+        let _ = pipe.shutdown().await;
+    });
 }
 
 /// Reads `source` line by line into `sink`. Lines have no length limit: a line is whatever came

@@ -228,7 +228,7 @@ impl Ec2 {
     ) -> Result<(), Ec2Error> {
         dry_run(input.dry_run)?;
         let subnet_id = input.subnet_id;
-        self.find(&self.subnets, ctx, &subnet_id)?;
+        let subnet = self.find(&self.subnets, ctx, &subnet_id)?;
         let scope = ctx.scope();
         let in_use = self
             .interfaces
@@ -249,7 +249,20 @@ impl Ec2 {
         self.kit.store().transaction(|txn| {
             txn.remove(&self.subnets, &key(ctx, &subnet_id))?;
             self.forget_subnet_associations(txn, ctx, &subnet_id)
-        })
+        })?;
+        // The host's bridge for the subnet's tasks (when the oci runner made one) goes with it,
+        // unless tasks of another simulator with the same CIDR still use it.
+        if let Some(cidr) = subnet.cidr_block.as_deref().and_then(Cidr::parse) {
+            let network = std::net::Ipv4Addr::from(cidr.network);
+            tokio::spawn(async move {
+                if let Err(problem) =
+                    simkit::runner::oci::network::remove_subnet_bridge(network, cidr.prefix).await
+                {
+                    tracing::warn!(%problem, "the deleted subnet's bridge could not be removed");
+                }
+            });
+        }
+        Ok(())
     }
 
     pub(super) async fn modify_subnet_attribute(

@@ -49,6 +49,7 @@ use crate::model::{self, Model};
 use crate::protocol::shape::Validation;
 
 pub use access::{EcrAccess, TokenRecord};
+pub use pull::{names_ecr_image, pinned_image};
 
 macro_rules! ecr_errors {
     ($($variant:ident => $code:literal),* $(,)?) => {

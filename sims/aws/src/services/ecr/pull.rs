@@ -54,6 +54,31 @@ pub fn split_image(image: &str) -> ImageName<'_> {
     }
 }
 
+/// Whether `image` names an image in an ECR registry as Lambda takes one: an ECR registry
+/// host, a repository, and an explicit tag or digest (Lambda does not assume `latest`).
+pub fn names_ecr_image(image: &str) -> bool {
+    let parts = split_image(image);
+    let explicit = image.contains('@')
+        || image
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'));
+    explicit
+        && !parts.name.is_empty()
+        && parts
+            .host
+            .is_some_and(|host| super::access::parse_registry_host(host).is_some())
+}
+
+/// `image` with its tag replaced by `digest`: `HOST/NAME@sha256:...`.
+pub fn pinned_image(image: &str, digest: &str) -> String {
+    let parts = split_image(image);
+    match parts.host {
+        Some(host) => format!("{host}/{}@{digest}", parts.name),
+        None => format!("{}@{digest}", parts.name),
+    }
+}
+
 impl Ecr {
     /// Where `image` is, or why it cannot be had (the tail of ECS's `CannotPullContainerError`).
     pub fn locate_image(&self, image: &str) -> Result<LocatedImage, String> {
@@ -94,6 +119,27 @@ impl Ecr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lambda_takes_ecr_images_with_a_tag_or_digest() {
+        let host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+        assert_eq!(
+            [
+                format!("{host}/app:v1"),
+                format!("{host}/team/app@sha256:ab"),
+                format!("{host}/app"),
+                "app:v1".to_string(),
+                "localhost:5000/app:v1".to_string(),
+                format!("{host}/:v1"),
+            ]
+            .map(|image| names_ecr_image(&image)),
+            [true, true, false, false, false, false]
+        );
+        assert_eq!(
+            pinned_image(&format!("{host}/team/app:v1"), "sha256:ab"),
+            format!("{host}/team/app@sha256:ab")
+        );
+    }
 
     #[test]
     fn image_references_split_as_docker_splits_them() {

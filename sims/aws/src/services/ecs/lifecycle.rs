@@ -56,6 +56,8 @@ pub(super) struct ContainerPlan {
     pub mounts: Vec<simkit::runner::WorkloadMount>,
     /// Memory, CPU and ulimits, from the definition and the overrides.
     pub resources: simkit::runner::WorkloadResources,
+    /// The container's `portMappings` (published in `bridge` mode).
+    pub port_mappings: Vec<sim_aws_shapes::ecs::PortMapping>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +72,9 @@ pub(super) struct TaskPlan {
     /// An awsvpc task's ENI address and its subnet's prefix length: its containers share a
     /// network namespace with that address where the runner gives one.
     pub network: Option<(std::net::Ipv4Addr, u8)>,
+    /// Whether the task is in `bridge` mode: each container in its image gets an address on
+    /// the bridge, and its port mappings are published on the host ([`super::bridge`]).
+    pub bridge: bool,
 }
 
 /// Why a task's ExecuteCommandAgent never runs.
@@ -118,6 +123,15 @@ impl LogSink for AwsLogsSink {
             tracing::debug!(%error, group = %self.group, stream = %self.stream, "awslogs could not deliver a line");
         }
     }
+}
+
+/// What a `bridge` container holds while its task runs: its namespace, its address on the
+/// bridge and its published ports. Dropping it closes the ports and removes the namespace.
+#[derive(Default)]
+struct BridgedContainer {
+    network: Option<simkit::runner::oci::network::GroupNetwork>,
+    lease: Option<super::bridge::AddressLease>,
+    ports: Vec<simkit::runner::oci::network::PublishedPort>,
 }
 
 /// CloudWatch's largest event, less the 26 bytes of overhead it counts per event.
@@ -279,9 +293,46 @@ impl Ecs {
             None => None,
         };
         let mut workloads: Vec<Workload> = Vec::new();
+        // Held until the task has ended: bridge namespaces, their addresses, published ports.
+        let mut bridged: Vec<BridgedContainer> = Vec::new();
+        let mut bindings: Vec<Vec<sim_aws_shapes::ecs::NetworkBinding>> = Vec::new();
         for (container, sink) in plan.containers.iter().zip(sinks) {
             let mut env = role_env.clone();
             env.extend(container.env.clone());
+            let mut own = BridgedContainer::default();
+            if plan.bridge
+                && container
+                    .image
+                    .as_ref()
+                    .is_some_and(|reference| self.locate_image(reference).is_ok())
+            {
+                let lease = super::bridge::AddressLease::take(|| self.kit.ids().next_u64());
+                let spec = NetworkSpec {
+                    name: format!("ecs/{}/{}", plan.task_id, container.name),
+                    address: lease.address(),
+                    prefix_len: super::bridge::BRIDGE_PREFIX_LEN,
+                    forwards: self.task_forwards(),
+                };
+                match self.kit.runner().group_network(&spec).await {
+                    Ok(Some(network)) => {
+                        own.network = Some(network);
+                        own.lease = Some(lease);
+                    }
+                    Ok(None) => {}
+                    Err(problem) => {
+                        for started in &workloads {
+                            started.kill();
+                        }
+                        for started in &workloads {
+                            started.wait().await;
+                        }
+                        let reason = format!(
+                            "CannotStartContainerError: failed to connect the container to the bridge network: {problem}"
+                        );
+                        return self.fail_to_start(&plan, Some(&container.name), &reason);
+                    }
+                }
+            }
             let spec = WorkloadSpec {
                 name: format!("ecs/{}/{}", plan.task_id, container.name),
                 argv: container.argv.clone(),
@@ -302,7 +353,9 @@ impl Ecs {
                 resources: container.resources.clone(),
                 network_namespace: network
                     .as_ref()
+                    .or(own.network.as_ref())
                     .map(|network| network.namespace().to_path_buf()),
+                stdin: None,
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => {
@@ -328,12 +381,28 @@ impl Ecs {
                         }) => Some(format!("CannotPullContainerError: {message}")),
                         _ => {
                             workloads.push(workload);
-                            None
+                            if plan.bridge {
+                                let address = own.lease.as_ref().map(|lease| lease.address());
+                                match super::bridge::publish(&container.port_mappings, address)
+                                    .await
+                                {
+                                    Ok(published) => {
+                                        bindings.push(published.bindings);
+                                        own.ports = published.ports;
+                                        None
+                                    }
+                                    Err(reason) => Some(reason),
+                                }
+                            } else {
+                                bindings.push(Vec::new());
+                                None
+                            }
                         }
                     }
                 }
                 Err(error) => Some(format!("ResourceInitializationError: {error}")),
             };
+            bridged.push(own);
             if let Some(reason) = failure {
                 for started in &workloads {
                     started.kill();
@@ -350,9 +419,19 @@ impl Ecs {
         self.update_task(&plan.key, |task| {
             task.last_status = Some("RUNNING".into());
             task.started_at = Some(now);
-            for (container, runtime_id) in task.containers.iter_mut().flatten().zip(&runtime_ids) {
+            for ((container, runtime_id), bindings) in task
+                .containers
+                .iter_mut()
+                .flatten()
+                .zip(&runtime_ids)
+                .zip(&bindings)
+            {
                 container.last_status = Some("RUNNING".into());
                 container.runtime_id = Some(runtime_id.clone());
+                // Only what was published: an agent's own report stands otherwise.
+                if !bindings.is_empty() {
+                    container.network_bindings = Some(bindings.clone());
+                }
                 // ECS Exec's agent is SSM's, which the simulator does not run.
                 for agent in container.managed_agents.iter_mut().flatten() {
                     agent.last_status = Some("STOPPED".into());
@@ -416,6 +495,7 @@ impl Ecs {
             }
         }
         self.finish(&plan, &exits);
+        drop(bridged);
     }
 
     /// What a task in its own network namespace reaches on the host: the simulator at the

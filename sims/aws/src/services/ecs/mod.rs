@@ -55,6 +55,7 @@
 mod account_settings;
 mod agent;
 mod api;
+mod bridge;
 mod capacity_providers;
 mod clusters;
 mod container_instances;

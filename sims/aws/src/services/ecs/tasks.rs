@@ -785,6 +785,7 @@ impl Ecs {
                         launch.overrides.cpu.as_deref().or(record.definition.cpu.as_deref()),
                         launch.overrides.memory.as_deref().or(record.definition.memory.as_deref()),
                     ),
+                    port_mappings: definition.port_mappings.clone().unwrap_or_default(),
                 }
             })
             .collect();
@@ -797,6 +798,8 @@ impl Ecs {
             role_arn: role,
             service: launch.service.clone(),
             network: None,
+            // ECS's default network mode on EC2 and external instances is `bridge`.
+            bridge: matches!(record.network_mode(), Some("bridge") | None),
         }
     }
 

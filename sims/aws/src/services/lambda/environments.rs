@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use simkit::Kit;
 use simkit::logs::{LogLine, LogSink};
-use simkit::runner::{ExitStatus, Workload, WorkloadSpec};
+use simkit::runner::{ExitStatus, Workload, WorkloadImage, WorkloadSpec};
 use tokio::sync::{mpsc, watch};
 
 use super::{CodeRecord, LambdaError, code};
@@ -213,14 +213,15 @@ struct Environment {
     /// Whether our runtime client writes marks (the managed runtimes do; a custom one not).
     marks_output: bool,
     started: Instant,
-    opt_dir: Option<PathBuf>,
+    /// Directories of this environment alone (its `/opt`, an image's `/tmp`), removed with it.
+    own_dirs: Vec<PathBuf>,
 }
 
 impl Environment {
     fn stop(&self) {
         self.workload.kill();
         self.stop_server.send_replace(true);
-        if let Some(dir) = &self.opt_dir {
+        for dir in &self.own_dirs {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
@@ -259,6 +260,8 @@ pub struct Environments {
     python: PathBuf,
     node: PathBuf,
     next_id: AtomicUsize,
+    /// Where image functions' images are found (ECR).
+    image_locator: OnceLock<crate::services::ecs::ImageLocator>,
 }
 
 impl Environments {
@@ -284,7 +287,13 @@ impl Environments {
             python,
             node,
             next_id: AtomicUsize::new(0),
+            image_locator: OnceLock::new(),
         })
+    }
+
+    /// Connects the registry image functions run from.
+    pub fn set_image_locator(&self, locator: crate::services::ecs::ImageLocator) {
+        let _ = self.image_locator.set(locator);
     }
 
     pub fn set_endpoint(&self, url: &str) {
@@ -408,6 +417,8 @@ impl Environments {
             .get()
             .ok_or_else(|| LambdaError::Service("The Runtime API is not available.".into()))?;
         let id = self.kit.ids().hex(32);
+        // An image function's image, checked before anything is started for it.
+        let image = self.image_of(launch).await?;
         let task_root = self.unpack_code(launch)?;
         let opt_dir = self.unpack_layers(launch, &id)?;
         let api = RuntimeApi::new();
@@ -450,7 +461,7 @@ impl Environments {
             marks,
         });
         let (argv, marks_output) = self.command(launch, &task_root)?;
-        let env = self.environment_variables(
+        let mut env = self.environment_variables(
             launch,
             &address,
             &task_root,
@@ -458,6 +469,24 @@ impl Environments {
             &stream,
             &mark,
         );
+        let mut own_dirs: Vec<PathBuf> = opt_dir.iter().cloned().collect();
+        let mut mounts = Vec::new();
+        let mut resources = simkit::runner::WorkloadResources::default();
+        if image.is_some() {
+            image_environment(&mut env);
+            for (key, value) in &launch.variables {
+                env.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+            let tmp = self.image_tmp(&id)?;
+            mounts.push(simkit::runner::WorkloadMount {
+                source: tmp.clone(),
+                destination: "/tmp".into(),
+                read_only: false,
+            });
+            own_dirs.push(tmp);
+            resources.memory_limit =
+                Some(u64::try_from(launch.memory_mb.max(128)).unwrap_or(128) << 20);
+        }
         let runtime_version = launch
             .runtime
             .clone()
@@ -471,19 +500,23 @@ impl Environments {
                 super::code::sha256_hex(runtime_version.as_bytes())
             ),
         );
+        let in_image = image.is_some();
         let spec = WorkloadSpec {
             name: format!("lambda/{}/{id}", launch.function_name),
             argv,
             env,
             timeout: None,
             stop_grace: Duration::from_millis(500),
-            user: None,
-            read_only_root: false,
-            image: None,
-            mounts: Vec::new(),
+            // Lambda runs an image as its own least-privileged user, on a read-only root with
+            // a writable /tmp.
+            user: in_image.then(|| LAMBDA_USER.to_string()),
+            read_only_root: in_image,
+            image,
+            mounts,
             hostname: None,
-            resources: Default::default(),
+            resources,
             network_namespace: None,
+            stdin: None,
         };
         let sink_for_runner: Arc<dyn LogSink> = sink.clone();
         let workload = self
@@ -494,6 +527,28 @@ impl Environments {
             .map_err(|error| {
                 LambdaError::Service(format!("could not start the environment: {error}"))
             })?;
+        if in_image && workload.runner() != "oci" {
+            // `auto` ran it as a host process: an image function never runs outside its image.
+            workload.kill();
+            stop_server.send_replace(true);
+            for dir in &own_dirs {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            return Err(LambdaError::Service(IMAGE_NEEDS_RUNTIME.into()));
+        }
+        if let Some(ExitStatus {
+            reason: simkit::runner::ExitReason::PullFailed { message },
+            ..
+        }) = workload.exit_status()
+        {
+            stop_server.send_replace(true);
+            for dir in &own_dirs {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            return Err(LambdaError::Service(format!(
+                "The function's image could not be read: {message}"
+            )));
+        }
         self.next_id.fetch_add(1, Ordering::Relaxed);
         Ok(Environment {
             workload,
@@ -503,7 +558,79 @@ impl Environments {
             warm: false,
             marks_output,
             started: self.kit.clock().monotonic(),
-            opt_dir,
+            own_dirs,
+        })
+    }
+
+    /// The image an image function runs in, with `ImageConfig` applied field by field over the
+    /// image's own config (an `EntryPoint` alone keeps the image's `CMD`); `None` for a zip
+    /// function. Lambda's explicit errors when the runner cannot run images here or the image
+    /// is gone from the registry.
+    async fn image_of(&self, launch: &Launch) -> Result<Option<WorkloadImage>, LambdaError> {
+        let Some(image_uri) = &launch.code.image_uri else {
+            return Ok(None);
+        };
+        if self.kit.runner().isolation().runner == "process" {
+            return Err(LambdaError::Service(IMAGE_NEEDS_RUNTIME.into()));
+        }
+        let pinned = launch
+            .code
+            .resolved_image_uri
+            .clone()
+            .unwrap_or_else(|| image_uri.clone());
+        let located = self
+            .image_locator
+            .get()
+            .ok_or_else(|| "no registry is connected".to_string())
+            .and_then(|locate| locate(&pinned))
+            .map_err(|why| {
+                LambdaError::Service(format!(
+                    "The function's image {pinned} cannot be had from ECR: {why}"
+                ))
+            })?;
+        let overrides = launch.image_config.clone().unwrap_or_default();
+        let image_cmd = if overrides.entry_point.is_some() && overrides.command.is_none() {
+            let store = located.store.clone();
+            let digest = located.manifest_digest.clone();
+            tokio::task::spawn_blocking(move || {
+                simkit::runner::oci::image::resolve(store.as_ref(), &digest)
+            })
+            .await
+            .map_err(|join| LambdaError::Service(join.to_string()))?
+            .map_err(|error| {
+                LambdaError::Service(format!("The function's image could not be read: {error}"))
+            })?
+            .config
+            .cmd
+        } else {
+            None
+        };
+        Ok(Some(WorkloadImage {
+            reference: pinned,
+            located: Ok(located),
+            entrypoint: overrides.entry_point,
+            command: overrides.command.or(image_cmd),
+            working_dir: overrides.working_directory,
+        }))
+    }
+
+    /// An image function environment's `/tmp`: writable by Lambda's user, removed with the
+    /// environment.
+    fn image_tmp(&self, id: &str) -> Result<PathBuf, LambdaError> {
+        let make = || -> std::io::Result<PathBuf> {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = self.root.join("tmp").join(id);
+            std::fs::create_dir_all(&dir)?;
+            std::fs::set_permissions(
+                self.root.join("tmp"),
+                std::fs::Permissions::from_mode(0o711),
+            )?;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777))?;
+            Ok(dir)
+        };
+        prepare_root(&self.root)?;
+        make().map_err(|error| {
+            LambdaError::Service(format!("could not prepare the environment's /tmp: {error}"))
         })
     }
 
@@ -558,10 +685,8 @@ impl Environments {
         let runtime = launch.runtime.as_deref().unwrap_or_default();
         let text = |path: &Path| path.to_string_lossy().into_owned();
         if launch.code.image_uri.is_some() {
-            let config = launch.image_config.clone().unwrap_or_default();
-            let mut argv = config.entry_point.unwrap_or_default();
-            argv.extend(config.command.unwrap_or_default());
-            return Ok((argv, false));
+            // The runner merges the image's config with `ImageConfig` (see `image_of`).
+            return Ok((Vec::new(), false));
         }
         if runtime.starts_with("python") {
             let client = self.write_runtime_client("runtime.py", PYTHON_RUNTIME)?;
@@ -825,10 +950,22 @@ impl Environments {
                 )
             }
             (None, status, _) => {
-                let code = status.map_or(-1, |s| s.code);
+                let (error_type, error) = match status {
+                    // The entrypoint could not be executed: Lambda's words for it.
+                    Some(ExitStatus {
+                        reason: simkit::runner::ExitReason::SpawnFailed { message },
+                        ..
+                    }) => ("Runtime.InvalidEntrypoint", message),
+                    Some(_) if environment.workload.out_of_memory() => (
+                        "Runtime.OutOfMemory",
+                        "Runtime exited with error: signal: killed".to_string(),
+                    ),
+                    Some(status) => ("Runtime.ExitError", runtime_exit(status.code)),
+                    None => ("Runtime.ExitError", runtime_exit(-1)),
+                };
                 let body = serde_json::json!({
-                    "errorType": "Runtime.ExitError",
-                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: exit status {code}"),
+                    "errorType": error_type,
+                    "errorMessage": format!("RequestId: {request_id} Error: {error}"),
                 });
                 (
                     body.to_string().into_bytes(),
@@ -882,6 +1019,45 @@ impl Environments {
             keep,
         )
     }
+}
+
+/// How Lambda words a runtime's exit: Go's `exit status N` or `signal: killed`.
+fn runtime_exit(code: i32) -> String {
+    let signal = match code {
+        137 => Some("killed"),
+        143 => Some("terminated"),
+        134 => Some("aborted"),
+        139 => Some("segmentation fault"),
+        _ => None,
+    };
+    match signal {
+        Some(signal) => format!("Runtime exited with error: signal: {signal}"),
+        None => format!("Runtime exited with error: exit status {code}"),
+    }
+}
+
+/// Lambda's default user for image functions (`sbx_user1051` in its images).
+const LAMBDA_USER: &str = "993:990";
+
+/// What an image function's invocation answers when the runner cannot run images.
+const IMAGE_NEEDS_RUNTIME: &str = "This simulator runs image functions only in their image, on an OCI runtime: start it with --workloads oci or auto on a machine where runc works (it runs workloads as host processes now).";
+
+/// An image function's environment: Lambda's variables, with the image's own `PATH` and
+/// none of what the host-process runtimes need.
+fn image_environment(env: &mut BTreeMap<String, String>) {
+    for name in [
+        "PATH",
+        "PYTHONPATH",
+        "NODE_PATH",
+        "PYTHONUNBUFFERED",
+        "LANG",
+        "_SOCKERLESS_OPT",
+        "_SOCKERLESS_LOG_MARK",
+    ] {
+        env.remove(name);
+    }
+    env.insert("LAMBDA_TASK_ROOT".into(), "/var/task".into());
+    env.insert("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into());
 }
 
 /// Base64 of the last 4 KB of `log`, cut at a character boundary.

@@ -112,11 +112,12 @@ impl Lambda {
                 code::check(&zip).map_err(|error| invalid(error.to_string()))?;
                 Ok(CodeRecord {
                     zip: Some(zip),
-                    image_uri: None,
+                    ..CodeRecord::default()
                 })
             }
             (None, Some(image)) => Ok(CodeRecord {
                 zip: None,
+                resolved_image_uri: Some(self.resolve_image(&image)?),
                 image_uri: Some(image),
             }),
             (Some(_), Some(_)) => Err(invalid(
@@ -124,6 +125,26 @@ impl Lambda {
             )),
             (None, None) => Err(invalid("Please do not provide an empty code location.")),
         }
+    }
+
+    /// The image an `ImageUri` names, pinned to the digest its tag names now, with Lambda's
+    /// errors for a URI that is not an ECR image with a tag or digest, and for an image the
+    /// registry does not hold.
+    fn resolve_image(&self, image: &str) -> Result<String, LambdaError> {
+        if !crate::services::ecr::names_ecr_image(image) {
+            return Err(invalid(format!(
+                "Source image {image} is not valid. Provide a valid source image."
+            )));
+        }
+        let located = self.locate_image(image).map_err(|_| {
+            invalid(format!(
+                "Source image {image} does not exist. Provide a valid source image."
+            ))
+        })?;
+        Ok(crate::services::ecr::pinned_image(
+            image,
+            &located.manifest_digest,
+        ))
     }
 
     /// A deployment package read from the simulator's S3, with the error Lambda quotes when
@@ -249,10 +270,7 @@ impl Lambda {
             timeout: Some(input.timeout.unwrap_or(3)),
             memory_size: Some(input.memory_size.unwrap_or(128)),
             last_modified: Some(self.last_modified()),
-            code_sha256: Some(match &code.image_uri {
-                Some(image) => code::sha256_hex(image.as_bytes()),
-                None => code::sha256_base64(zip_bytes),
-            }),
+            code_sha256: Some(code_sha256(&code)),
             version: Some("$LATEST".into()),
             environment: input.environment.as_ref().map(|env| EnvironmentResponse {
                 variables: Some(env.variables.clone().unwrap_or_default()),
@@ -355,7 +373,13 @@ impl Lambda {
             Some(image) => FunctionCodeLocation {
                 repository_type: Some("ECR".into()),
                 image_uri: Some(image.clone()),
-                resolved_image_uri: Some(image.clone()),
+                resolved_image_uri: Some(
+                    version
+                        .code
+                        .resolved_image_uri
+                        .clone()
+                        .unwrap_or_else(|| image.clone()),
+                ),
                 ..FunctionCodeLocation::default()
             },
             None => FunctionCodeLocation {
@@ -470,6 +494,20 @@ impl Lambda {
         input: UpdateFunctionCodeRequest,
     ) -> Result<FunctionConfiguration, LambdaError> {
         let (function, record) = self.function(ctx, &input.function_name)?;
+        let has_zip = input.zip_file.is_some() || input.s3_bucket.is_some();
+        match record.config.package_type.as_deref() {
+            Some("Image") if has_zip || input.image_uri.is_none() => {
+                return Err(invalid(
+                    "Please provide ImageUri when updating a function with packageType Image.",
+                ));
+            }
+            Some("Zip") | None if input.image_uri.is_some() => {
+                return Err(invalid(
+                    "Please don't provide ImageUri when updating a function with packageType Zip.",
+                ));
+            }
+            _ => {}
+        }
         let code = self.code_from(
             input.zip_file.clone(),
             S3Location::of(
@@ -492,10 +530,7 @@ impl Lambda {
             .update(&key, |record| {
                 let zip = code.zip.as_deref().unwrap_or_default();
                 record.config.code_size = Some(zip.len() as i64);
-                record.config.code_sha256 = Some(match &code.image_uri {
-                    Some(image) => code::sha256_hex(image.as_bytes()),
-                    None => code::sha256_base64(zip),
-                });
+                record.config.code_sha256 = Some(code_sha256(&code));
                 if let Some(architectures) = &input.architectures {
                     record.config.architectures = Some(architectures.clone());
                 }
@@ -792,6 +827,18 @@ fn same_settings(left: &FunctionConfiguration, right: &FunctionConfiguration) ->
         ..config.clone()
     };
     strip(left) == strip(right)
+}
+
+/// `CodeSha256`: of the zip as uploaded, or, for an image, the hex of its manifest digest.
+fn code_sha256(code: &CodeRecord) -> String {
+    match (&code.resolved_image_uri, &code.image_uri) {
+        (Some(resolved), _) => resolved.rsplit_once("@sha256:").map_or_else(
+            || code::sha256_hex(resolved.as_bytes()),
+            |(_, hex)| hex.to_string(),
+        ),
+        (None, Some(image)) => code::sha256_hex(image.as_bytes()),
+        (None, None) => code::sha256_base64(code.zip.as_deref().unwrap_or_default()),
+    }
 }
 
 fn in_progress(config: &mut FunctionConfiguration, last_modified: String, revision: String) {

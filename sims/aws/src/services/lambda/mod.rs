@@ -21,8 +21,14 @@
 //! configuration and code and the function's own settings), versions by `name\0NNNNNNNNNN`,
 //! aliases by `name\0alias`, layers by `layer\0NNNNNNNNNN`, event source mappings by UUID.
 //!
-//! Limits: VPC, file system and KMS settings are recorded, not applied; image functions run
-//! `ImageConfig`'s command on the host (images are not unpacked); S3 code locations are read
+//! Image functions (`PackageType: Image`) name an image in the simulator's ECR; the tag is
+//! resolved to its digest when the code is set, and invocations run that image through the
+//! kit's runner on an OCI runtime (`--workloads oci|auto`), read-only with a writable `/tmp`,
+//! as Lambda's least-privileged user, within the function's memory.
+//!
+//! Limits: VPC, file system and KMS settings are recorded, not applied; image functions need
+//! the OCI runtime (under `--workloads process` their invocations answer `ServiceException`
+//! saying so); S3 code locations are read
 //! from the simulator's own S3 whoever the caller (no IAM check on the read); event source
 //! mappings are recorded but poll nothing; code signing is recorded, not verified.
 
@@ -148,6 +154,10 @@ pub struct CodeRecord {
     #[serde(with = "base64_bytes")]
     pub zip: Option<Vec<u8>>,
     pub image_uri: Option<String>,
+    /// The image the tag named when the code was set (`HOST/NAME@sha256:...`): what runs, as
+    /// on AWS, even if the tag moves later.
+    #[serde(default)]
+    pub resolved_image_uri: Option<String>,
 }
 
 /// A stored function: `$LATEST` and everything attached to the function as a whole.
@@ -237,6 +247,8 @@ pub struct Lambda {
     url_targets: Arc<Collection<UrlTarget>>,
     environments: Arc<Environments>,
     endpoint: OnceLock<String>,
+    /// Where image functions' images are found (ECR).
+    image_locator: OnceLock<crate::services::ecs::ImageLocator>,
 }
 
 impl Lambda {
@@ -272,6 +284,7 @@ impl Lambda {
             url_targets,
             environments: environments.clone(),
             endpoint: OnceLock::new(),
+            image_locator: OnceLock::new(),
         });
         let on_reset = environments.clone();
         kit.on_reset(move || on_reset.stop_all_now());
@@ -297,6 +310,20 @@ impl Lambda {
     /// Gives the function that serves each environment's Runtime API (the HTTP layer's).
     pub fn set_runtime_api_server(&self, serve: environments::ServeRuntimeApi) {
         self.environments.set_server(serve);
+    }
+
+    /// Connects the registry image functions' images are read from (ECR).
+    pub fn connect_image_locator(&self, locator: crate::services::ecs::ImageLocator) {
+        self.environments.set_image_locator(locator.clone());
+        let _ = self.image_locator.set(locator);
+    }
+
+    /// Where an image is, or why it cannot be had.
+    fn locate_image(&self, image: &str) -> Result<simkit::runner::LocatedImage, String> {
+        match self.image_locator.get() {
+            Some(locate) => locate(image),
+            None => Err(format!("{image}: no registry is connected")),
+        }
     }
 
     fn endpoint(&self) -> String {

@@ -14,7 +14,9 @@
 //! lines land in `run.googleapis.com%2Fstdout` or `%2Fstderr` with the `cloud_run_job` resource
 //! (project_id, job_name, location) and the execution, task index and attempt labels.
 //!
-//! Limitations: services, revisions and the v1 (Knative) API are not implemented; the image is
+//! The v1 (Knative) API gcloud speaks is [`knative`], a second front on the same records.
+//!
+//! Limitations: services and revisions are not implemented; the image is
 //! run only under `--workloads oci|auto` when the kit's registry holds it (there is no Artifact
 //! Registry yet: under the process runner the container's command runs on the host); IAM
 //! policies and `delayExecution` are not simulated.
@@ -22,6 +24,7 @@
 //! Must not: see HTTP; read the wall clock except through the kit.
 
 pub mod execution;
+pub mod knative;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -48,8 +51,8 @@ pub const JOB_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Job";
 pub const EXECUTION_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Execution";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct JobRecord {
-    job: GoogleCloudRunV2Job,
+pub(crate) struct JobRecord {
+    pub job: GoogleCloudRunV2Job,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,7 +72,7 @@ pub(crate) struct TaskRecord {
 pub struct Run {
     pub(crate) kit: Kit,
     pub(crate) logging: Arc<Logging>,
-    jobs: Arc<Collection<JobRecord>>,
+    pub(crate) jobs: Arc<Collection<JobRecord>>,
     pub(crate) executions: Arc<Collection<ExecutionRecord>>,
     pub(crate) tasks: Arc<Collection<TaskRecord>>,
     pub long_running: LongRunning,

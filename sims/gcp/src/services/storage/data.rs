@@ -46,6 +46,15 @@ impl Digester {
         self.size += bytes.len() as u64;
     }
 
+    /// The bytes digested so far.
+    pub fn len(&self) -> u64 {
+        self.size
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
     pub fn finish(self) -> Digests {
         let b64 = base64::engine::general_purpose::STANDARD;
         Digests {
@@ -53,6 +62,38 @@ impl Digester {
             md5: b64.encode(self.md5.finalize()),
             crc32c: b64.encode(self.crc.finalize().to_be_bytes()),
         }
+    }
+}
+
+/// An object file being written from a stream: bytes go to disk through a buffer and into the
+/// digests as they arrive, so no body is ever whole in memory.
+pub struct ObjectWriter {
+    id: String,
+    file: tokio::io::BufWriter<tokio::fs::File>,
+    digester: Digester,
+}
+
+impl ObjectWriter {
+    /// The object file's ID (for [`ObjectFiles::remove_object`] when the write is abandoned).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.digester.update(bytes);
+        self.file.write_all(bytes).await
+    }
+
+    pub fn written(&self) -> u64 {
+        self.digester.size
+    }
+
+    /// Flushes the file and gives back its ID and digests.
+    pub async fn finish(mut self) -> std::io::Result<(String, Digests)> {
+        use tokio::io::AsyncWriteExt;
+        self.file.flush().await?;
+        Ok((self.id, self.digester.finish()))
     }
 }
 
@@ -111,10 +152,19 @@ impl ObjectFiles {
             .set_len(len)
     }
 
-    /// Moves a finished upload in as object file `id`, with its digests (read once, streaming).
-    pub fn adopt_upload(&self, upload: &str, id: &str) -> std::io::Result<Digests> {
+    /// Moves a finished upload in as object file `id`, with its digests: those taken while its
+    /// chunks arrived, or (after a restart, or a chunk cut back) read once from the file.
+    pub fn adopt_upload(
+        &self,
+        upload: &str,
+        id: &str,
+        known: Option<Digests>,
+    ) -> std::io::Result<Digests> {
         std::fs::create_dir_all(&self.objects)?;
-        let digests = self.digest(&self.upload_path(upload))?;
+        let digests = match known {
+            Some(digests) if digests.size == self.upload_len(upload)? => digests,
+            _ => self.digest(&self.upload_path(upload))?,
+        };
         std::fs::rename(self.upload_path(upload), self.object_path(id))?;
         Ok(digests)
     }
@@ -132,13 +182,15 @@ impl ObjectFiles {
         }
     }
 
-    /// Writes `bytes` as object file `id`.
-    pub fn write(&self, id: &str, bytes: &[u8]) -> std::io::Result<Digests> {
-        std::fs::create_dir_all(&self.objects)?;
-        std::fs::write(self.object_path(id), bytes)?;
-        let mut digester = Digester::default();
-        digester.update(bytes);
-        Ok(digester.finish())
+    /// Starts writing object file `id` from a stream.
+    pub async fn writer(&self, id: &str) -> std::io::Result<ObjectWriter> {
+        tokio::fs::create_dir_all(&self.objects).await?;
+        let file = tokio::fs::File::create(self.object_path(id)).await?;
+        Ok(ObjectWriter {
+            id: id.to_string(),
+            file: tokio::io::BufWriter::with_capacity(256 * 1024, file),
+            digester: Digester::default(),
+        })
     }
 
     /// Makes `to` a second name of `from` (object files never change), or a copy.

@@ -29,7 +29,7 @@ use simkit::store::Collection;
 use crate::error::GcpError;
 use crate::protocol::paging;
 use crate::time::rfc3339;
-use data::{Digests, ObjectFiles};
+use data::{Digester, Digests, ObjectFiles, ObjectWriter};
 
 /// A bucket and the project that owns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,6 +121,9 @@ pub struct Storage {
     /// in name order.
     objects: Arc<Collection<ObjectRecord>>,
     uploads: Arc<Collection<UploadRecord>>,
+    /// Digests of resumable uploads taken as their chunks arrive, so finishing one need not
+    /// read it back; lost at a restart (the upload is then read once when it finishes).
+    upload_digests: std::sync::Mutex<std::collections::HashMap<String, Digester>>,
     files: ObjectFiles,
 }
 
@@ -216,6 +219,7 @@ impl Storage {
             buckets: kit.store().collection("storage.buckets")?,
             objects: kit.store().collection("storage.objects")?,
             uploads: kit.store().collection("storage.uploads")?,
+            upload_digests: Default::default(),
             files: ObjectFiles::new(&root),
             kit,
         }))
@@ -587,21 +591,18 @@ impl Storage {
         Ok(object)
     }
 
-    /// Writes `bytes` (small bodies: media and multipart uploads) as an object.
-    pub fn insert_object_bytes(
-        &self,
-        bucket: &str,
-        metadata: Object,
-        bytes: &[u8],
-        preconditions: &Preconditions,
-        links: &Links,
-    ) -> Result<Object, GcpError> {
-        if !self.buckets.contains(bucket) {
-            return Err(bucket_not_found());
+    /// Refuses an upload to a bucket that does not exist before any byte is written.
+    pub fn check_bucket(&self, bucket: &str) -> Result<(), GcpError> {
+        if self.buckets.contains(bucket) {
+            Ok(())
+        } else {
+            Err(bucket_not_found())
         }
-        let file = self.new_file_id();
-        let digests = self.files.write(&file, bytes)?;
-        self.put_object(bucket, metadata, file, digests, preconditions, links)
+    }
+
+    /// A new object file to stream an upload into; [`Storage::put_object`] adopts it.
+    pub async fn object_writer(&self) -> Result<ObjectWriter, GcpError> {
+        Ok(self.files.writer(&self.new_file_id()).await?)
     }
 
     fn live(
@@ -962,7 +963,8 @@ impl Storage {
     pub fn finish_upload(&self, id: &str, links: &Links) -> Result<Object, GcpError> {
         let upload = self.upload(id)?;
         let file = self.new_file_id();
-        let digests = self.files.adopt_upload(id, &file)?;
+        let known = self.take_upload_digester(id, None).map(Digester::finish);
+        let digests = self.files.adopt_upload(id, &file, known)?;
         self.uploads.remove(id)?;
         self.put_object(
             &upload.bucket,
@@ -978,8 +980,32 @@ impl Storage {
     pub fn cancel_upload(&self, id: &str) -> Result<(), GcpError> {
         self.upload(id)?;
         self.uploads.remove(id)?;
+        self.take_upload_digester(id, None);
         self.files.remove_upload(id);
         Ok(())
+    }
+
+    /// The running digests of upload `id`, if they cover exactly its first `received` bytes
+    /// (any length when `None`); a new one for an empty upload.
+    pub fn take_upload_digester(&self, id: &str, received: Option<u64>) -> Option<Digester> {
+        let mut digests = self
+            .upload_digests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match (digests.remove(id), received) {
+            (Some(digester), None) => Some(digester),
+            (Some(digester), Some(received)) if digester.len() == received => Some(digester),
+            (_, Some(0)) => Some(Digester::default()),
+            _ => None,
+        }
+    }
+
+    /// Keeps upload `id`'s running digests for its next chunk.
+    pub fn keep_upload_digester(&self, id: &str, digester: Digester) {
+        self.upload_digests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_string(), digester);
     }
 }
 

@@ -23,8 +23,8 @@
 //! reports [`Workload::out_of_memory`].
 //!
 //! Networks ([`network`]): a group of workloads (an `awsvpc` task) can share a network
-//! namespace with an address of its own, reachable from the host; other workloads use the
-//! host's network.
+//! namespace with an address of its own, reachable from the host, and have host ports published
+//! into it ([`network::PublishedPort`]); other workloads use the host's network.
 //!
 //! Limits: runc must run as root (no rootless mode yet); device nodes in layers are skipped; zstd layers are refused.
 //! What this module must not do: write outside its cache and the workload's scratch
@@ -406,7 +406,7 @@ impl OciRunner {
             program: runtime.display().to_string(),
             args: vec![
                 "--root".into(),
-                scratch.join("state").display().to_string(),
+                scratch_state(&scratch).display().to_string(),
                 "run".into(),
                 // Kept after it exits so its cgroup can be asked whether the OOM killer ended
                 // it; the state goes with the scratch directory, and the groups are removed
@@ -414,7 +414,7 @@ impl OciRunner {
                 "--keep".into(),
                 "--bundle".into(),
                 bundle_dir.display().to_string(),
-                container_id,
+                container_id.clone(),
             ],
             env: vec![(
                 "PATH".into(),
@@ -430,8 +430,16 @@ impl OciRunner {
             oom_probe: cgroups_path.clone().map(|path| {
                 Box::new(move || limits::oom_killed(&path)) as Box<dyn FnOnce() -> bool + Send>
             }),
+            stdin: spec.stdin.clone(),
         };
+        let state_root = scratch_state(&launch.cwd);
         let workload = self.process.launch(prepared, launch, sink).await;
+        workload.set_exec_target(super::ExecTarget {
+            runtime: runtime.clone(),
+            state_root,
+            container_id,
+            lower: lower.clone(),
+        });
         if let Some(path) = cgroups_path {
             // runc leaves the empty parents of its groups in the v1 hierarchies.
             let finished = workload.clone();
@@ -442,6 +450,109 @@ impl OciRunner {
         }
         Ok(workload)
     }
+}
+
+impl OciRunner {
+    /// `runc exec` into the container `target` names, supervised as any workload.
+    async fn exec_in_container(
+        &self,
+        workload: &Workload,
+        target: super::ExecTarget,
+        spec: super::ExecSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        let Some(program) = spec.argv.first().cloned() else {
+            return Ok(self.ended(
+                126,
+                ExitReason::SpawnFailed {
+                    message: "no command specified".into(),
+                },
+            ));
+        };
+        // The container's own view of its files: its first process's root.
+        let container_root = workload
+            .container_pid_now()
+            .map(|pid| PathBuf::from(format!("/proc/{pid}/root")));
+        let mut args = vec![
+            "--root".to_string(),
+            target.state_root.display().to_string(),
+            "exec".into(),
+        ];
+        if let Some(user_text) = spec.user.as_deref().filter(|u| !u.is_empty()) {
+            let root = container_root.as_deref().unwrap_or(&target.lower);
+            match bundle::resolve_user(root, Some(user_text)) {
+                Ok(user) => {
+                    args.push("--user".into());
+                    args.push(format!("{}:{}", user.uid, user.gid));
+                }
+                Err(message) => {
+                    return Ok(self.ended(126, ExitReason::SpawnFailed { message }));
+                }
+            }
+        }
+        if let Some(cwd) = spec.working_dir.as_deref().filter(|d| !d.is_empty()) {
+            args.push("--cwd".into());
+            args.push(cwd.to_string());
+        }
+        for entry in &spec.env {
+            args.push("--env".into());
+            args.push(entry.clone());
+        }
+        if let Some(root) = &container_root {
+            let env = container_env(&target).unwrap_or_default();
+            let merged: Vec<String> = env.into_iter().chain(spec.env.iter().cloned()).collect();
+            let cwd = spec
+                .working_dir
+                .clone()
+                .filter(|d| !d.is_empty())
+                .or_else(|| container_cwd(&target))
+                .unwrap_or_else(|| "/".into());
+            if let Err((code, message)) = find_executable(root, &program, &merged, &cwd) {
+                return Ok(self.ended(code, ExitReason::SpawnFailed { message }));
+            }
+        }
+        args.push(target.container_id.clone());
+        args.extend(spec.argv.iter().cloned());
+        let prepared = self.process.prepare(None).await?;
+        let launch = Launch {
+            name: spec.name.clone(),
+            program: target.runtime.display().to_string(),
+            args,
+            env: vec![(
+                "PATH".into(),
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            )],
+            cwd: prepared.scratch.clone(),
+            timeout: None,
+            stop_grace: std::time::Duration::from_secs(10),
+            user: None,
+            read_only_root: false,
+            overlay: None,
+            runner: "oci",
+            oom_probe: None,
+            stdin: spec.stdin.clone(),
+        };
+        Ok(self.process.launch(prepared, launch, sink).await)
+    }
+}
+
+/// The container's process as its bundle describes it.
+fn container_process(target: &super::ExecTarget) -> Option<serde_json::Value> {
+    let bundle = target
+        .state_root
+        .parent()?
+        .join("bundle")
+        .join("config.json");
+    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(bundle).ok()?).ok()?;
+    config.get("process").cloned()
+}
+
+fn container_env(target: &super::ExecTarget) -> Option<Vec<String>> {
+    serde_json::from_value(container_process(target)?.get("env")?.clone()).ok()
+}
+
+fn container_cwd(target: &super::ExecTarget) -> Option<String> {
+    Some(container_process(target)?.get("cwd")?.as_str()?.to_string())
 }
 
 /// Checks, as the runtime will inside the container, that `program` can be executed in the image
@@ -541,6 +652,11 @@ fn prepare_bundle_dirs(
     Ok(())
 }
 
+/// The runtime's state directory inside a workload's scratch directory.
+fn scratch_state(scratch: &Path) -> PathBuf {
+    scratch.join("state")
+}
+
 /// Removes the empty groups runc left at `path` in each cgroup v1 hierarchy (hybrid layouts).
 fn remove_v1_leftovers(path: &str) {
     let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
@@ -629,6 +745,21 @@ impl Runner for OciRunner {
             }
             Err(problem) => Err(problem),
         }
+    }
+
+    async fn exec(
+        &self,
+        workload: &Workload,
+        spec: super::ExecSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        let Some(target) = workload.exec_target().cloned() else {
+            return self.process.exec(workload, spec, sink).await;
+        };
+        if workload.exit_status().is_some() {
+            return Err(RunnerError::NotRunning);
+        }
+        self.exec_in_container(workload, target, spec, sink).await
     }
 
     fn isolation(&self) -> Isolation {

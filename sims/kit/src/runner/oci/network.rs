@@ -7,8 +7,10 @@
 //! The namespace is held by a `sleep` process that `unshare --net` started, run under the
 //! process runner's supervision in the runner's cgroup ([`GroupNetwork`]): when the group ends
 //! (drop), or the simulator dies (the watchdog kills the runner's cgroup), the holder dies, the
-//! namespace with it, and the kernel deletes both ends of the veth pair. The bridges stay (one
-//! per subnet CIDR, shared by every simulator on the host); they hold no state of a group.
+//! namespace with it, and the kernel deletes both ends of the veth pair. The bridges (one per
+//! subnet CIDR, shared by every simulator on the host) hold no state of a group: a bridge
+//! nothing is attached to is removed when its subnet is deleted ([`remove_subnet_bridge`]) and
+//! by the watchdog when the simulator ends; a group that finds its bridge gone makes it again.
 //!
 //! Endpoints the host serves (the simulator's own API on `127.0.0.1`, the credential endpoint
 //! at `169.254.170.2`) are listened on inside the namespace by the simulator itself, through
@@ -86,6 +88,61 @@ impl Drop for GroupNetwork {
             forwarder.abort();
         }
         self.holder.kill();
+    }
+}
+
+/// A host port published to a container: connections to it on the host are proxied to an
+/// address in the container's network namespace, by the simulator itself (a userland proxy, as
+/// Docker's `docker-proxy`; no NAT rule is written). Dropping it closes the listener;
+/// connections already proxied run until either side closes.
+pub struct PublishedPort {
+    address: SocketAddr,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for PublishedPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishedPort")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PublishedPort {
+    /// Listens at `listen` on the host (port 0: one the kernel picks, as a dynamic host port)
+    /// and proxies each connection to `target`. Fails as binding fails: Docker's words when
+    /// the port is taken.
+    pub async fn open(listen: SocketAddr, target: SocketAddr) -> Result<Self, String> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    format!("Bind for {listen} failed: port is already allocated")
+                }
+                _ => format!("cannot listen at {listen}: {error}"),
+            })?;
+        let address = listener.local_addr().map_err(|error| error.to_string())?;
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut outside, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(mut inside) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut outside, &mut inside).await;
+                    }
+                });
+            }
+        });
+        Ok(Self { address, accepting })
+    }
+
+    /// The host port it listens on.
+    pub fn host_port(&self) -> u16 {
+        self.address.port()
+    }
+}
+
+impl Drop for PublishedPort {
+    fn drop(&mut self) {
+        self.accepting.abort();
     }
 }
 
@@ -175,6 +232,27 @@ async fn ensure_bridge(bridge: &str, router: Ipv4Addr, prefix_len: u8) -> Result
     }
 }
 
+/// Removes the bridge of the subnet `network/prefix_len` when nothing is attached to it (its
+/// subnet was deleted): true when it was removed. A bridge still in use by a group of any
+/// simulator on this host stays.
+pub async fn remove_subnet_bridge(network: Ipv4Addr, prefix_len: u8) -> Result<bool, String> {
+    let router = router_of(network, prefix_len);
+    let bridge = bridge_name(router, prefix_len);
+    let _guard = BRIDGES.lock().await;
+    let attached = std::path::Path::new("/sys/class/net")
+        .join(&bridge)
+        .join("brif");
+    let Ok(mut ports) = std::fs::read_dir(&attached) else {
+        return Ok(false);
+    };
+    if ports.next().is_some() {
+        return Ok(false);
+    }
+    ip_batch(None, &format!("link delete {bridge} type bridge\n")).await?;
+    tracing::info!(%bridge, "the subnet's bridge is removed");
+    Ok(true)
+}
+
 /// Opens a listener at `listen` inside the namespace at `namespace`: a thread of its own enters
 /// the namespace, so the simulator's other threads stay in the host's.
 fn listen_inside(
@@ -242,6 +320,7 @@ impl ProcessRunner {
             overlay: None,
             runner: "oci",
             oom_probe: None,
+            stdin: None,
         };
         let holder = self.launch(prepared, launch, Arc::new(DiscardSink)).await;
         let Some(pid) = holder.pid() else {
@@ -281,11 +360,16 @@ impl ProcessRunner {
         let host_end = format!("{host_end}h");
         ip_batch(
             None,
-            &format!(
-                "link add {host_end} type veth peer name {inside_end} netns {pid}\nlink set {host_end} master {bridge}\nlink set {host_end} up\n"
-            ),
+            &format!("link add {host_end} type veth peer name {inside_end} netns {pid}\n"),
         )
         .await?;
+        let attach = format!("link set {host_end} master {bridge}\nlink set {host_end} up\n");
+        if ip_batch(None, &attach).await.is_err() {
+            // The bridge went between making and attaching (another simulator on this host
+            // removed it as unused): make it again, once.
+            ensure_bridge(&bridge, router, spec.prefix_len).await?;
+            ip_batch(None, &attach).await?;
+        }
         let address = spec.address;
         let prefix_len = spec.prefix_len;
         ip_batch(
@@ -314,6 +398,50 @@ impl ProcessRunner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_published_port_proxies_until_dropped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let target = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = server.accept().await {
+                let _ = stream.write_all(b"hello from inside").await;
+            }
+        });
+        let published = PublishedPort::open("127.0.0.1:0".parse().unwrap(), target)
+            .await
+            .unwrap();
+        let port = published.host_port();
+        assert_ne!(port, 0);
+        let mut answer = String::new();
+        let mut client = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert_eq!(answer, "hello from inside");
+        let taken = PublishedPort::open(format!("127.0.0.1:{port}").parse().unwrap(), target)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            taken,
+            format!("Bind for 127.0.0.1:{port} failed: port is already allocated")
+        );
+        drop(published);
+        tokio::task::yield_now().await;
+        let mut refused = false;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err()
+            {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(refused, "the port still listens after the drop");
+    }
 
     #[test]
     fn the_router_is_the_subnets_first_address() {

@@ -2,8 +2,9 @@
 //! enough to clean up after it. It reads its standard input, whose only writer is the runner,
 //! until end of file; that comes when the runner is dropped or when the simulator dies in any
 //! way, SIGKILL included, since the kernel closes a dead process's descriptors. Then it kills
-//! every process in the runner's cgroup, waits for them to go, removes the cgroups and the
-//! runner's scratch directory.
+//! every process in the runner's cgroup, waits for them to go, removes the cgroups, the
+//! runner's scratch directory, and the subnet bridges nothing is attached to any more (the
+//! groups' veths went with their namespaces).
 //!
 //! It runs in a process group of its own so that a terminal's Ctrl-C, which the simulator
 //! handles gracefully, does not end it first.
@@ -14,6 +15,7 @@ use std::process::{ChildStdin, Command, Stdio};
 
 const SCRIPT: &str = r#"
 while read -r _; do :; done
+PATH=$PATH:/usr/sbin:/sbin
 cg=$1
 scratch=$2
 if [ -n "$cg" ] && [ -d "$cg" ]; then
@@ -27,6 +29,11 @@ if [ -n "$cg" ] && [ -d "$cg" ]; then
   rmdir "$cg" 2>/dev/null
 fi
 if [ -n "$scratch" ]; then rm -rf "$scratch"; fi
+# Subnet bridges (`slbr…`, see runner::oci::network) with nothing attached any more.
+for bridge in /sys/class/net/slbr*; do
+  [ -d "$bridge/brif" ] || continue
+  [ -z "$(ls -A "$bridge/brif" 2>/dev/null)" ] && ip link delete "${bridge##*/}" type bridge 2>/dev/null
+done
 "#;
 
 /// The runner's end of the watchdog's pipe: dropping it starts the cleanup.

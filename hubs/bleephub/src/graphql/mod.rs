@@ -3,17 +3,20 @@
 //! answers what the schema here holds and an unknown field is GraphQL's validation error,
 //! never a guess. Types, fields, arguments and enums carry GitHub's names.
 //!
-//! What is here: `viewer`, `user`, `organization`, `repositoryOwner`, `repository` (with
-//! `issues`, `issue`, `labels`, `defaultBranchRef`), connections with `first`/`after`,
-//! `totalCount` and `pageInfo`, and the mutations `createIssue`, `closeIssue`, `reopenIssue` and
-//! `addComment`. Resolvers call the same services as REST.
+//! What is here: `viewer`, `user`, `organization`, `repositoryOwner`, `node`, `repository` (with
+//! `issues`, `issue`, `issueOrPullRequest`, `labels`, `defaultBranchRef`, and through `pulls`
+//! `pullRequest` and `pullRequests`), commits read from git, and the mutations `createIssue`,
+//! `closeIssue`, `reopenIssue` and `addComment` (pull requests' are in `pulls`). Every list
+//! pages through `connection`. Fields gh selects for features not built (milestones, reactions,
+//! projects, sub-issues, issue types) answer what GitHub answers when there are none. Resolvers
+//! call the same services as REST.
 //!
 //! What this module must not do: hold rules of its own (services decide), or match on query
 //! text.
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::{
     Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Interface, Object, Schema,
     SimpleObject,
@@ -25,6 +28,13 @@ use http::request::Parts;
 use serde::{Deserialize, Serialize};
 use simkit::context::RequestContext;
 
+mod checks;
+mod connection;
+mod projects;
+mod pulls;
+mod search;
+
+use self::connection::{Page, Window, cursor, paginate};
 use crate::Hub;
 use crate::auth::{self, Principal};
 use crate::error::GitHubError;
@@ -92,69 +102,21 @@ fn graphql_error(error: GitHubError, not_found: impl FnOnce() -> String) -> asyn
                 .join(", "),
         )
         .extend_with(|_, e| e.set("type", "UNPROCESSABLE")),
+        // GitHub's GraphQL answers the reasons REST lists under `errors`, e.g. "Can not
+        // approve your own pull request".
+        GitHubError::Unprocessable(message, reasons) => {
+            async_graphql::Error::new(if reasons.is_empty() {
+                message
+            } else {
+                reasons.join(", ")
+            })
+            .extend_with(|_, e| e.set("type", "UNPROCESSABLE"))
+        }
+        GitHubError::MethodNotAllowed(message) | GitHubError::Conflict(message) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("type", "UNPROCESSABLE"))
+        }
         other => async_graphql::Error::new(other.to_string()),
     }
-}
-
-/// Offset cursors, opaque to clients as GitHub's are.
-fn cursor(offset: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("cursor:v2:{offset}"))
-}
-
-fn offset_after(after: Option<&str>) -> async_graphql::Result<usize> {
-    let Some(after) = after else { return Ok(0) };
-    base64::engine::general_purpose::STANDARD
-        .decode(after)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            text.strip_prefix("cursor:v2:")
-                .and_then(|n| n.parse::<usize>().ok())
-        })
-        .map(|n| n + 1)
-        .ok_or_else(|| {
-            async_graphql::Error::new(format!("`{after}` does not appear to be a valid cursor."))
-        })
-}
-
-/// One page of `all` as a connection with `totalCount`, `first` at most 100 as on GitHub.
-fn connection<T: async_graphql::OutputType>(
-    all: Vec<T>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<Connection<String, T, TotalCount, EmptyFields>> {
-    let first = match first {
-        Some(n) if !(0..=100).contains(&n) => {
-            return Err(async_graphql::Error::new(format!(
-                "Requesting {n} records on the connection exceeds the `first` limit of 100 records."
-            )));
-        }
-        Some(n) => n as usize,
-        None => 100,
-    };
-    let start = offset_after(after.as_deref())?;
-    let total = all.len();
-    let end = (start + first).min(total);
-    let mut page = Connection::with_additional_fields(
-        start > 0,
-        end < total,
-        TotalCount {
-            total_count: total as i32,
-        },
-    );
-    page.edges.extend(
-        all.into_iter()
-            .enumerate()
-            .skip(start)
-            .take(end.saturating_sub(start))
-            .map(|(index, node)| Edge::new(cursor(index), node)),
-    );
-    Ok(page)
-}
-
-#[derive(SimpleObject)]
-pub struct TotalCount {
-    total_count: i32,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -248,7 +210,7 @@ impl User {
         owner_affiliations: Option<Vec<RepositoryAffiliation>>,
         #[graphql(name = "orderBy")] _order_by: Option<RepositoryOrder>,
         is_fork: Option<bool>,
-    ) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Repository>> {
         repositories_of(
             ctx,
             &self.0,
@@ -264,9 +226,12 @@ impl User {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Organization, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Organization>> {
         let orgs = crate::services::orgs::orgs_of(&request(ctx).ctx(), &self.0.login);
-        connection(orgs.into_iter().map(Organization).collect(), first, after)
+        paginate(
+            orgs.into_iter().map(Organization).collect(),
+            Window::forward(first, after),
+        )
     }
 }
 
@@ -301,7 +266,7 @@ impl Organization {
         privacy: Option<RepositoryPrivacy>,
         #[graphql(name = "orderBy")] _order_by: Option<RepositoryOrder>,
         is_fork: Option<bool>,
-    ) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Repository>> {
         repositories_of(ctx, &self.0, first, after, privacy, None, is_fork)
     }
 }
@@ -391,7 +356,7 @@ fn repositories_of(
     privacy: Option<RepositoryPrivacy>,
     affiliations: Option<Vec<RepositoryAffiliation>>,
     is_fork: Option<bool>,
-) -> async_graphql::Result<Connection<String, Repository, TotalCount, EmptyFields>> {
+) -> async_graphql::Result<Page<Repository>> {
     let request = request(ctx);
     let service = request.ctx();
     let via_orgs = affiliations
@@ -427,25 +392,240 @@ fn repositories_of(
             .cmp(&a.pushed_at.max(Some(a.updated_at)))
             .then(b.id.cmp(&a.id))
     });
-    connection(list.into_iter().map(Repository).collect(), first, after)
+    paginate(
+        list.into_iter().map(Repository).collect(),
+        Window::forward(first, after),
+    )
 }
 
 /// `Repository`.
 pub struct Repository(crate::model::Repo);
 
-#[derive(SimpleObject)]
+/// `Commit`: an object ID, read from git when a field needs more than the ID.
 pub struct Commit {
-    oid: GitObjectID,
+    repo_id: u64,
+    oid: String,
+    loaded: std::sync::OnceLock<Option<simkit::git::Commit>>,
+}
+
+impl Commit {
+    fn new(repo_id: u64, oid: String) -> Self {
+        Commit {
+            repo_id,
+            oid,
+            loaded: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn loaded(repo_id: u64, commit: simkit::git::Commit) -> Self {
+        Commit {
+            repo_id,
+            oid: commit.sha.clone(),
+            loaded: std::sync::OnceLock::from(Some(commit)),
+        }
+    }
+
+    fn git(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&simkit::git::Commit>> {
+        if let Some(commit) = self.loaded.get() {
+            return Ok(commit.as_ref());
+        }
+        let git = request(ctx).hub.git.open(&self.repo_id.to_string())?;
+        let commit = git.commit_info(&self.oid)?;
+        Ok(self.loaded.get_or_init(|| commit).as_ref())
+    }
+
+    fn message_text(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(self
+            .git(ctx)?
+            .map(|c| c.message.clone())
+            .unwrap_or_default())
+    }
+}
+
+/// `GitActor`: a commit's author or committer, with the user whose email it is.
+pub struct GitActor(simkit::git::Signature);
+
+#[Object]
+impl GitActor {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn date(&self) -> DateTime {
+        DateTime(timestamp(self.0.time * 1000))
+    }
+    async fn user(&self, ctx: &Context<'_>) -> Option<User> {
+        request(ctx)
+            .hub
+            .state
+            .accounts
+            .all()
+            .into_iter()
+            .map(|(_, account)| account)
+            .find(|account| {
+                account
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&self.0.email))
+            })
+            .map(User)
+    }
+}
+
+#[Object]
+impl Commit {
+    async fn id(&self) -> ID {
+        ID(base64::engine::general_purpose::STANDARD
+            .encode(format!("06:Commit{}:{}", self.repo_id, self.oid)))
+    }
+    async fn oid(&self) -> GitObjectID {
+        GitObjectID(self.oid.clone())
+    }
+    async fn abbreviated_oid(&self) -> String {
+        self.oid.chars().take(7).collect()
+    }
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        self.message_text(ctx)
+    }
+    async fn message_headline(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(self
+            .message_text(ctx)?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string())
+    }
+    async fn message_body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let message = self.message_text(ctx)?;
+        Ok(message
+            .split_once('\n')
+            .map(|(_, rest)| rest.trim_matches('\n').to_string())
+            .unwrap_or_default())
+    }
+    async fn committed_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime>> {
+        Ok(self
+            .git(ctx)?
+            .map(|c| DateTime(timestamp(c.committer.time * 1000))))
+    }
+    async fn authored_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime>> {
+        Ok(self
+            .git(ctx)?
+            .map(|c| DateTime(timestamp(c.author.time * 1000))))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<GitActor>> {
+        Ok(self.git(ctx)?.map(|c| GitActor(c.author.clone())))
+    }
+    async fn committer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<GitActor>> {
+        Ok(self.git(ctx)?.map(|c| GitActor(c.committer.clone())))
+    }
+    /// Git records one author per commit; co-authors in trailers are not read.
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<GitActor>> {
+        let list = self
+            .git(ctx)?
+            .map(|c| vec![GitActor(c.author.clone())])
+            .unwrap_or_default();
+        paginate(list, Window::forward(first, after))
+    }
+    /// Commit statuses and check runs are not recorded yet, so no commit has a rollup.
+    async fn status_check_rollup(&self) -> Option<checks::StatusCheckRollup> {
+        None
+    }
 }
 
 /// `Ref`.
 pub struct Ref {
+    repo_id: u64,
     name: String,
     target: Option<String>,
 }
 
+impl Ref {
+    /// The branch `name` of `repo`, while it exists.
+    fn branch(
+        ctx: &Context<'_>,
+        repo: &crate::model::Repo,
+        name: &str,
+    ) -> async_graphql::Result<Option<Ref>> {
+        if simkit::git::names::check_branch(name).is_err() {
+            return Ok(None);
+        }
+        let git = request(ctx).hub.git.open(&repo.id.to_string())?;
+        let target = git.resolve(&format!("refs/heads/{name}"))?;
+        Ok(target.map(|target| Ref {
+            repo_id: repo.id,
+            name: name.to_string(),
+            target: Some(target),
+        }))
+    }
+}
+
+/// `BranchProtectionRule`, read from the branch's protection.
+pub struct BranchProtectionRule(crate::model::BranchProtection);
+
+#[Object]
+impl BranchProtectionRule {
+    async fn pattern(&self) -> &str {
+        &self.0.branch
+    }
+    async fn requires_status_checks(&self) -> bool {
+        self.0.required_status_checks.is_some()
+    }
+    async fn requires_strict_status_checks(&self) -> bool {
+        self.0
+            .required_status_checks
+            .as_ref()
+            .is_some_and(|(strict, _)| *strict)
+    }
+    async fn required_status_check_contexts(&self) -> Vec<String> {
+        self.0
+            .required_status_checks
+            .as_ref()
+            .map(|(_, contexts)| contexts.clone())
+            .unwrap_or_default()
+    }
+    async fn requires_approving_reviews(&self) -> bool {
+        self.0.required_approving_review_count.is_some()
+    }
+    async fn required_approving_review_count(&self) -> Option<i32> {
+        self.0.required_approving_review_count.map(|n| n as i32)
+    }
+    async fn dismisses_stale_reviews(&self) -> bool {
+        self.0.dismiss_stale_reviews
+    }
+    async fn requires_code_owner_reviews(&self) -> bool {
+        self.0.require_code_owner_reviews
+    }
+    async fn requires_linear_history(&self) -> bool {
+        self.0.required_linear_history
+    }
+    async fn is_admin_enforced(&self) -> bool {
+        self.0.enforce_admins
+    }
+    async fn allows_force_pushes(&self) -> bool {
+        self.0.allow_force_pushes
+    }
+    async fn allows_deletions(&self) -> bool {
+        self.0.allow_deletions
+    }
+}
+
 #[Object]
 impl Ref {
+    async fn branch_protection_rule(&self, ctx: &Context<'_>) -> Option<BranchProtectionRule> {
+        request(ctx)
+            .hub
+            .state
+            .protections
+            .get(&crate::model::protection_key(self.repo_id, &self.name))
+            .map(BranchProtectionRule)
+    }
     async fn name(&self) -> &str {
         &self.name
     }
@@ -453,9 +633,9 @@ impl Ref {
         "refs/heads/"
     }
     async fn target(&self) -> Option<Commit> {
-        self.target.clone().map(|oid| Commit {
-            oid: GitObjectID(oid),
-        })
+        self.target
+            .clone()
+            .map(|oid| Commit::new(self.repo_id, oid))
     }
 }
 
@@ -582,12 +762,73 @@ impl Repository {
         request(ctx).ctx().permissions(&self.0).admin
     }
     async fn default_branch_ref(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Ref>> {
-        let git = request(ctx).hub.git.open(&self.0.id.to_string())?;
-        let target = git.resolve(&format!("refs/heads/{}", self.0.default_branch))?;
-        Ok(target.map(|target| Ref {
-            name: self.0.default_branch.clone(),
-            target: Some(target),
-        }))
+        Ref::branch(ctx, &self.0, &self.0.default_branch)
+    }
+    async fn pull_request(
+        &self,
+        ctx: &Context<'_>,
+        number: i32,
+    ) -> async_graphql::Result<Option<pulls::PullRequest>> {
+        pulls::pull_request(ctx, &self.0, number)
+    }
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
+    async fn pull_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        states: Option<Vec<pulls::PullRequestState>>,
+        head_ref_name: Option<String>,
+        base_ref_name: Option<String>,
+        labels: Option<Vec<String>>,
+        order_by: Option<pulls::IssueOrderForPulls>,
+    ) -> async_graphql::Result<Page<pulls::PullRequest>> {
+        pulls::pull_requests(
+            ctx,
+            &self.0,
+            pulls::PullFilters {
+                states,
+                head_ref_name,
+                base_ref_name,
+                labels,
+                order_by,
+            },
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+    }
+    /// The issue or pull request with this number.
+    async fn issue_or_pull_request(
+        &self,
+        ctx: &Context<'_>,
+        number: i32,
+    ) -> async_graphql::Result<Option<IssueOrPullRequest>> {
+        let request = request(ctx);
+        let (repo, issue) = issues::get(
+            &request.ctx(),
+            &self.0.owner,
+            &self.0.name,
+            &number.to_string(),
+        )
+        .map_err(|error| {
+            graphql_error(error, || {
+                format!(
+                    "Could not resolve to an issue or pull request with the number of {number}."
+                )
+            })
+        })?;
+        if issue.pull_request {
+            Ok(pulls::pull_request(ctx, &repo, number)?.map(IssueOrPullRequest::PullRequest))
+        } else {
+            Ok(Some(IssueOrPullRequest::Issue(Issue { repo, issue })))
+        }
     }
     // Each argument is one of GitHub's GraphQL arguments for this field.
     #[allow(clippy::too_many_arguments)]
@@ -600,7 +841,7 @@ impl Repository {
         labels: Option<Vec<String>>,
         order_by: Option<IssueOrder>,
         filter_by: Option<IssueFilters>,
-    ) -> async_graphql::Result<Connection<String, Issue, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Issue>> {
         let request = request(ctx);
         let (sort, direction) = match &order_by {
             Some(order) => (
@@ -633,6 +874,7 @@ impl Repository {
                 .map_err(|e| graphql_error(e, String::new))?;
         let list = list
             .into_iter()
+            .filter(|issue| !issue.pull_request)
             .filter(|issue| {
                 states.as_ref().is_none_or(|states| {
                     states.contains(&if issue.state == "open" {
@@ -647,7 +889,7 @@ impl Repository {
                 issue,
             })
             .collect();
-        connection(list, first, after)
+        paginate(list, Window::forward(first, after))
     }
     async fn issue(&self, ctx: &Context<'_>, number: i32) -> async_graphql::Result<Option<Issue>> {
         let request = request(ctx);
@@ -668,11 +910,36 @@ impl Repository {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Label, TotalCount, EmptyFields>> {
+    ) -> async_graphql::Result<Page<Label>> {
         let (_, list) = labels::list(&request(ctx).ctx(), &self.0.owner, &self.0.name)
             .map_err(|e| graphql_error(e, String::new))?;
-        connection(list.into_iter().map(Label).collect(), first, after)
+        paginate(
+            list.into_iter().map(Label).collect(),
+            Window::forward(first, after),
+        )
     }
+}
+
+/// `Node`: what `node(id:)` resolves.
+// Values live for one request's response; boxing the pull request would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Repository(Repository),
+    Issue(Issue),
+    PullRequest(pulls::PullRequest),
+    User(User),
+    Organization(Organization),
+}
+
+/// `IssueOrPullRequest`.
+// Values live for one request's response; boxing the pull request would buy nothing measurable.
+#[allow(clippy::large_enum_variant)]
+#[derive(async_graphql::Union)]
+pub enum IssueOrPullRequest {
+    Issue(Issue),
+    PullRequest(pulls::PullRequest),
 }
 
 /// `Label`.
@@ -703,20 +970,179 @@ pub struct Issue {
     issue: crate::model::Issue,
 }
 
-/// The author of an issue or comment (`Actor`), here always a user.
-#[derive(SimpleObject)]
-pub struct Actor {
-    login: String,
-    url: URI,
+/// `Actor`: who authored an issue, comment or review; here always a user (a deleted one is
+/// GitHub's `ghost`).
+#[derive(Interface)]
+#[graphql(field(name = "login", ty = "&str"), field(name = "url", ty = "URI"))]
+pub enum Actor {
+    User(User),
 }
 
 fn actor(ctx: &Context<'_>, login: &str) -> Actor {
-    let request = request(ctx);
-    let account = render::account_or_ghost(&request.hub.state, login);
-    Actor {
-        url: URI(format!("{}/{}", request.urls.html, account.login)),
-        login: account.login,
+    Actor::User(User(render::account_or_ghost(
+        &request(ctx).hub.state,
+        login,
+    )))
+}
+
+/// `CommentAuthorAssociation`: how the author relates to the repository.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CommentAuthorAssociation {
+    Owner,
+    Member,
+    Collaborator,
+    Contributor,
+    FirstTimer,
+    FirstTimeContributor,
+    Mannequin,
+    None,
+}
+
+fn author_association(
+    ctx: &Context<'_>,
+    repo: &crate::model::Repo,
+    login: &str,
+) -> CommentAuthorAssociation {
+    let state = &request(ctx).hub.state;
+    if repo.owner.eq_ignore_ascii_case(login) {
+        CommentAuthorAssociation::Owner
+    } else if state
+        .membership(&repo.owner, login)
+        .is_some_and(|m| m.state == "active")
+    {
+        CommentAuthorAssociation::Member
+    } else {
+        CommentAuthorAssociation::None
     }
+}
+
+/// `Milestone`: milestones are not built yet, so issues and pull requests answer none.
+#[derive(SimpleObject)]
+pub struct Milestone {
+    number: i32,
+    title: String,
+    description: Option<String>,
+    due_on: Option<DateTime>,
+}
+
+/// `IssueType`: issue types are not built yet, so issues answer none.
+#[derive(SimpleObject)]
+pub struct IssueType {
+    id: ID,
+    name: String,
+    description: Option<String>,
+    color: String,
+}
+
+/// `SubIssuesSummary`: sub-issues are not built, so every summary counts none.
+#[derive(SimpleObject)]
+pub struct SubIssuesSummary {
+    total: i32,
+    completed: i32,
+    percent_completed: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct ProjectName {
+    name: String,
+}
+
+/// `ProjectCard`: classic projects are not built, so the connections are empty.
+#[derive(SimpleObject)]
+pub struct ProjectCard {
+    project: ProjectName,
+    column: Option<ProjectName>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ReactionContent {
+    ThumbsUp,
+    ThumbsDown,
+    Laugh,
+    Hooray,
+    Confused,
+    Heart,
+    Rocket,
+    Eyes,
+}
+
+#[derive(SimpleObject)]
+pub struct ReactionGroup {
+    content: ReactionContent,
+    users: connection::TotalCount,
+    viewer_has_reacted: bool,
+}
+
+/// GitHub answers every reaction kind, each with its count; reactions are not built, so each
+/// count is zero.
+fn reaction_groups() -> Vec<ReactionGroup> {
+    use ReactionContent::*;
+    [
+        ThumbsUp, ThumbsDown, Laugh, Hooray, Confused, Heart, Rocket, Eyes,
+    ]
+    .into_iter()
+    .map(|content| ReactionGroup {
+        content,
+        users: connection::TotalCount::new(0),
+        viewer_has_reacted: false,
+    })
+    .collect()
+}
+
+/// An issue's (or pull request's) labels, as both types page them.
+fn labels_page(
+    ctx: &Context<'_>,
+    repo: &crate::model::Repo,
+    issue: &crate::model::Issue,
+    window: Window,
+) -> async_graphql::Result<Page<Label>> {
+    let state = &request(ctx).hub.state;
+    let list = issue
+        .labels
+        .iter()
+        .filter_map(|name| state.labels.get(&crate::model::label_key(repo.id, name)))
+        .map(Label)
+        .collect();
+    paginate(list, window)
+}
+
+fn assignees_page(
+    ctx: &Context<'_>,
+    issue: &crate::model::Issue,
+    window: Window,
+) -> async_graphql::Result<Page<User>> {
+    let state = &request(ctx).hub.state;
+    let list = issue
+        .assignees
+        .iter()
+        .filter_map(|login| state.account(login))
+        .map(User)
+        .collect();
+    paginate(list, window)
+}
+
+fn comments_page(
+    ctx: &Context<'_>,
+    repo: &crate::model::Repo,
+    issue: &crate::model::Issue,
+    window: Window,
+) -> async_graphql::Result<Page<IssueComment>> {
+    let (repo, list) = issues::list_comments(
+        &request(ctx).ctx(),
+        &repo.owner,
+        &repo.name,
+        &issue.number.to_string(),
+        None,
+    )
+    .map_err(|e| graphql_error(e, String::new))?;
+    let list = list
+        .into_iter()
+        .map(|comment| IssueComment {
+            repo: repo.clone(),
+            comment,
+        })
+        .collect();
+    paginate(list, window)
 }
 
 #[Object]
@@ -786,75 +1212,155 @@ impl Issue {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Label, TotalCount, EmptyFields>> {
-        let state = &request(ctx).hub.state;
-        let list = self
-            .issue
-            .labels
-            .iter()
-            .filter_map(|name| {
-                state
-                    .labels
-                    .get(&crate::model::label_key(self.repo.id, name))
-            })
-            .map(Label)
-            .collect();
-        connection(list, first, after)
+    ) -> async_graphql::Result<Page<Label>> {
+        labels_page(ctx, &self.repo, &self.issue, Window::forward(first, after))
     }
     async fn assignees(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, User, TotalCount, EmptyFields>> {
-        let state = &request(ctx).hub.state;
-        let list = self
-            .issue
-            .assignees
-            .iter()
-            .filter_map(|login| state.account(login))
-            .map(User)
-            .collect();
-        connection(list, first, after)
+    ) -> async_graphql::Result<Page<User>> {
+        assignees_page(ctx, &self.issue, Window::forward(first, after))
     }
     async fn comments(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, IssueComment, TotalCount, EmptyFields>> {
-        let request = request(ctx);
-        let (_, list) = issues::list_comments(
-            &request.ctx(),
-            &self.repo.owner,
-            &self.repo.name,
-            &self.issue.number.to_string(),
-            None,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<IssueComment>> {
+        comments_page(
+            ctx,
+            &self.repo,
+            &self.issue,
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
         )
-        .map_err(|e| graphql_error(e, String::new))?;
-        connection(list.into_iter().map(IssueComment).collect(), first, after)
+    }
+    async fn milestone(&self) -> Option<Milestone> {
+        None
+    }
+    async fn reaction_groups(&self) -> Vec<ReactionGroup> {
+        reaction_groups()
+    }
+    async fn issue_type(&self) -> Option<IssueType> {
+        None
+    }
+    async fn parent(&self) -> Option<Issue> {
+        None
+    }
+    async fn sub_issues(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Issue>> {
+        paginate(Vec::new(), Window::forward(first, after))
+    }
+    async fn sub_issues_summary(&self) -> SubIssuesSummary {
+        SubIssuesSummary {
+            total: 0,
+            completed: 0,
+            percent_completed: 0,
+        }
+    }
+    async fn blocked_by(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Issue>> {
+        paginate(Vec::new(), Window::forward(first, after))
+    }
+    async fn blocking(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<Issue>> {
+        paginate(Vec::new(), Window::forward(first, after))
+    }
+    async fn project_cards(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<ProjectCard>> {
+        paginate(Vec::new(), Window::forward(first, after))
+    }
+    async fn project_items(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Page<projects::ProjectV2Item>> {
+        paginate(Vec::new(), Window::forward(first, after))
+    }
+    async fn viewer_did_author(&self, ctx: &Context<'_>) -> bool {
+        request(ctx)
+            .caller
+            .as_ref()
+            .is_some_and(|c| c.login().eq_ignore_ascii_case(&self.issue.user))
     }
 }
 
 /// `IssueComment`.
-pub struct IssueComment(crate::model::Comment);
+pub struct IssueComment {
+    repo: crate::model::Repo,
+    comment: crate::model::Comment,
+}
 
 #[Object]
 impl IssueComment {
     async fn id(&self) -> ID {
-        ID(node_id("IssueComment", self.0.id))
+        ID(node_id("IssueComment", self.comment.id))
     }
     async fn database_id(&self) -> i64 {
-        self.0.id as i64
+        self.comment.id as i64
     }
     async fn body(&self) -> &str {
-        &self.0.body
+        &self.comment.body
     }
-    async fn author(&self, ctx: &Context<'_>) -> Actor {
-        actor(ctx, &self.0.user)
+    async fn author(&self, ctx: &Context<'_>) -> Option<Actor> {
+        Some(actor(ctx, &self.comment.user))
+    }
+    async fn author_association(&self, ctx: &Context<'_>) -> CommentAuthorAssociation {
+        author_association(ctx, &self.repo, &self.comment.user)
     }
     async fn created_at(&self) -> DateTime {
-        DateTime(timestamp(self.0.created_at))
+        DateTime(timestamp(self.comment.created_at))
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(timestamp(self.comment.updated_at))
+    }
+    /// Whether the comment was edited after it was made.
+    async fn includes_created_edit(&self) -> bool {
+        self.comment.updated_at != self.comment.created_at
+    }
+    async fn is_minimized(&self) -> bool {
+        false
+    }
+    async fn minimized_reason(&self) -> Option<String> {
+        None
+    }
+    async fn reaction_groups(&self) -> Vec<ReactionGroup> {
+        reaction_groups()
+    }
+    async fn url(&self, ctx: &Context<'_>) -> URI {
+        URI(format!(
+            "{}/{}/issues/{}#issuecomment-{}",
+            request(ctx).urls.html,
+            self.repo.full_name(),
+            self.comment.issue_number,
+            self.comment.id
+        ))
+    }
+    async fn viewer_did_author(&self, ctx: &Context<'_>) -> bool {
+        request(ctx)
+            .caller
+            .as_ref()
+            .is_some_and(|c| c.login().eq_ignore_ascii_case(&self.comment.user))
     }
 }
 
@@ -891,6 +1397,73 @@ impl Query {
                 format!("Could not resolve to an Organization with the login of '{login}'.")
             })),
         }
+    }
+    /// The object a node ID names: repositories, issues, pull requests, users and
+    /// organizations.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let request = request(ctx);
+        let not_found = || {
+            async_graphql::Error::new(format!(
+                "Could not resolve to a node with the global id of '{}'",
+                id.0
+            ))
+            .extend_with(|_, e| e.set("type", "NOT_FOUND"))
+        };
+        let (kind, number) = decode_node_id(&id.0).ok_or_else(not_found)?;
+        let account = |number: u64| {
+            request
+                .hub
+                .state
+                .accounts
+                .all()
+                .into_iter()
+                .map(|(_, a)| a)
+                .find(|a| a.id == number)
+        };
+        Ok(Some(match kind.as_str() {
+            "Repository" => Node::Repository(Repository(repo_by_node(request, &id)?)),
+            "Issue" => {
+                let (repo, issue) = issue_by_node(request, &id)?;
+                Node::Issue(Issue { repo, issue })
+            }
+            "PullRequest" => Node::PullRequest(pulls::pull_by_node(request, &id)?),
+            "User" => Node::User(User(
+                account(number)
+                    .filter(|a| a.kind == AccountKind::User)
+                    .ok_or_else(not_found)?,
+            )),
+            "Organization" => Node::Organization(Organization(
+                account(number)
+                    .filter(|a| a.kind == AccountKind::Organization)
+                    .ok_or_else(not_found)?,
+            )),
+            _ => return Err(not_found()),
+        }))
+    }
+    /// Issues and pull requests matching GitHub's search syntax (`type: ISSUE` only).
+    // Each argument is one of GitHub's GraphQL arguments for this field.
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(name = "type")] kind: search::SearchType,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<search::SearchResults> {
+        search::search(
+            ctx,
+            &query,
+            kind,
+            Window {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
     }
     async fn repository_owner(&self, ctx: &Context<'_>, login: String) -> Option<RepositoryOwner> {
         request(ctx).hub.state.account(&login).map(owner_of)
@@ -1081,10 +1654,15 @@ fn logins_of_users(request: &Request, ids: &[ID]) -> Vec<String> {
         .collect()
 }
 
-pub struct Mutation;
+/// Every mutation: the ones here and the pull requests' ones.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(CoreMutation, pulls::PullRequestMutation);
+
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl Mutation {
+impl CoreMutation {
     async fn create_repository(
         &self,
         ctx: &Context<'_>,
@@ -1246,7 +1824,13 @@ impl Mutation {
         )
         .map_err(|e| graphql_error(e, String::new))?;
         Ok(AddCommentPayload {
-            comment_edge: Some(Edge::new(cursor(0), IssueComment(comment))),
+            comment_edge: Some(Edge::new(
+                cursor(0),
+                IssueComment {
+                    repo: repo.clone(),
+                    comment,
+                },
+            )),
             subject: Some(Issue { repo, issue }),
             client_mutation_id: input.client_mutation_id,
         })
@@ -1258,7 +1842,7 @@ pub type GitHubSchema = Schema<Query, Mutation, EmptySubscription>;
 /// The schema, built once per process.
 pub fn schema() -> &'static GitHubSchema {
     static SCHEMA: std::sync::LazyLock<GitHubSchema> = std::sync::LazyLock::new(|| {
-        Schema::build(Query, Mutation, EmptySubscription)
+        Schema::build(Query, Mutation::default(), EmptySubscription)
             .limit_depth(32)
             .finish()
     });
@@ -1360,12 +1944,6 @@ mod tests {
     }
 
     #[test]
-    fn cursors_round_trip() {
-        assert_eq!(offset_after(Some(&cursor(4))).unwrap(), 5);
-        assert!(offset_after(Some("bad")).is_err());
-    }
-
-    #[test]
     fn introspection_names_githubs_types() {
         let sdl = schema().sdl();
         for needle in [
@@ -1374,6 +1952,11 @@ mod tests {
             "nameWithOwner",
             "interface RepositoryOwner",
             "createIssue",
+            "pullRequests(",
+            "issueOrPullRequest(",
+            "mergePullRequest(",
+            "addPullRequestReview(",
+            "interface Node",
         ] {
             assert!(sdl.contains(needle), "{needle}");
         }

@@ -1,0 +1,278 @@
+//! The engine's input and output paths, driven by the docker CLI 28.2 on the memory backend:
+//! stdin into containers (`run -i`, an open stdin that blocks `cat`), and exec (attached with
+//! and without stdin, detached, with `-w/-e/-u`, exit codes, Docker's errors).
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use conformance::Cell;
+
+use super::engine::{Engine, Target, text};
+
+/// Runs `docker ARGS` with `input` on its stdin; returns (exit code, stdout, stderr).
+fn run_with_input(engine: &Engine, args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
+    let mut child = engine
+        .docker(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn docker");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    let output = child.wait_with_output().expect("docker output");
+    (
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+fn state(engine: &Engine, name: &str) -> String {
+    engine
+        .ok(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            name,
+        ])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn docker_run_interactive_stdin() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "run-i-stdin", "docker");
+    let engine = Engine::start(Target::Memory);
+    engine.load_busybox();
+    // What the client sends reaches the process; closing it is the process's end of file.
+    let (code, stdout, stderr) = run_with_input(
+        &engine,
+        &["run", "-i", "--rm", "localhost/busybox", "cat"],
+        b"hello\nworld\n",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "hello\nworld\n");
+    let (code, stdout, stderr) = run_with_input(
+        &engine,
+        &[
+            "run",
+            "-i",
+            "--rm",
+            "localhost/busybox",
+            "sh",
+            "-c",
+            "wc -l; exit 3",
+        ],
+        b"1\n2\n3\n",
+    );
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(stdout.trim(), "3");
+    // An open stdin nobody writes to blocks `cat`, as on Docker; without -i it is empty.
+    engine.ok(&[
+        "run",
+        "-d",
+        "-i",
+        "--name",
+        "blocked",
+        "localhost/busybox",
+        "cat",
+    ]);
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "unblocked",
+        "localhost/busybox",
+        "cat",
+    ]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(state(&engine, "blocked"), "running 0");
+    assert_eq!(state(&engine, "unblocked"), "exited 0");
+    let inspect = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{.Config.OpenStdin}} {{.Config.StdinOnce}} {{.Config.AttachStdin}}",
+        "blocked",
+    ]);
+    assert_eq!(inspect.trim(), "true false false");
+    engine.ok(&["rm", "-f", "blocked", "unblocked"]);
+}
+
+#[test]
+fn docker_exec_runs_in_the_container() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "exec", "docker");
+    let engine = Engine::start(Target::Memory);
+    engine.load_busybox();
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "-e",
+        "FROM_RUN=run",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo made > /tmp/made; exec sleep 300",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    // The exec sees the container's files, environment and its own -w/-e/-u.
+    let output = engine.ok(&[
+        "exec",
+        "-w",
+        "/tmp",
+        "-e",
+        "FROM_EXEC=exec",
+        "-u",
+        "65534:65534",
+        "box",
+        "sh",
+        "-c",
+        "echo $(cat made) $FROM_RUN $FROM_EXEC $(pwd) $(id -u):$(id -g)",
+    ]);
+    assert_eq!(output.trim(), "made run exec /tmp 65534:65534");
+    // Streams apart and the real exit code.
+    let output = engine.run(&["exec", "box", "sh", "-c", "echo out; echo err >&2; exit 5"]);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "out\n");
+    assert_eq!(text(&output.stderr), "err\n");
+    // Stdin with -i: `cat` echoes it and ends when it closes.
+    let (code, stdout, stderr) =
+        run_with_input(&engine, &["exec", "-i", "box", "cat"], b"through exec\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "through exec\n");
+    // Detached: it runs after the CLI returns.
+    engine.ok(&[
+        "exec",
+        "-d",
+        "box",
+        "sh",
+        "-c",
+        "echo detached > /tmp/detached",
+    ]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        engine.ok(&["exec", "box", "cat", "/tmp/detached"]),
+        "detached\n"
+    );
+    // A missing command: Docker's message and 127.
+    let missing = engine.run(&["exec", "box", "no-such-command"]);
+    assert_eq!(
+        missing.status.code(),
+        Some(127),
+        "{}",
+        text(&missing.stderr)
+    );
+    assert!(
+        text(&missing.stdout).contains(
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\": executable file not found in $PATH: unknown"
+        ),
+        "stdout: {} stderr: {}",
+        text(&missing.stdout),
+        text(&missing.stderr)
+    );
+    // Inspect lists the container's exec instances; the API's exec inspect has the exit code.
+    let ids = engine.ok(&["inspect", "--format", "{{len .ExecIDs}}", "box"]);
+    assert!(ids.trim().parse::<usize>().expect("a count") >= 5, "{ids}");
+    let (status, body) = engine.curl("POST", "/v1.47/exec/nope/start");
+    assert_eq!(status, "404");
+    assert_eq!(body.trim(), r#"{"message":"No such exec instance: nope"}"#);
+    // Exec in a stopped container: Docker's 409.
+    engine.ok(&["stop", "-t", "0", "box"]);
+    let id = engine.ok(&["inspect", "--format", "{{.Id}}", "box"]);
+    let stopped = engine.run(&["exec", "box", "true"]);
+    assert_eq!(stopped.status.code(), Some(1));
+    assert_eq!(
+        text(&stopped.stderr).trim(),
+        format!(
+            "Error response from daemon: container {} is not running",
+            id.trim()
+        )
+    );
+    engine.ok(&["rm", "box"]);
+}
+
+#[test]
+fn docker_cp_both_ways() {
+    let _cell = Cell::new("docker-cli", "engine-memory", "cp", "docker");
+    let engine = Engine::start(Target::Memory);
+    engine.load_busybox();
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    // Out of the container: the bytes the container itself reads.
+    let local = engine.sandbox.path().join("out");
+    std::fs::create_dir_all(&local).expect("mkdir");
+    let passwd = local.join("passwd");
+    engine.ok(&["cp", "box:/etc/passwd", passwd.to_str().expect("UTF-8")]);
+    assert_eq!(
+        text(&std::fs::read(&passwd).expect("copied passwd")),
+        engine.ok(&["exec", "box", "cat", "/etc/passwd"])
+    );
+    // Into it: a directory with a binary file and a nested one, then back out, identical.
+    let tree = engine.sandbox.path().join("tree");
+    std::fs::create_dir_all(tree.join("nested")).expect("mkdir");
+    let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    std::fs::write(tree.join("blob.bin"), &binary).expect("write");
+    std::fs::write(tree.join("nested/note.txt"), b"inside\n").expect("write");
+    engine.ok(&["cp", tree.to_str().expect("UTF-8"), "box:/tmp/"]);
+    assert_eq!(
+        engine.ok(&[
+            "exec",
+            "box",
+            "sh",
+            "-c",
+            "cat /tmp/tree/nested/note.txt; wc -c < /tmp/tree/blob.bin"
+        ]),
+        "inside\n70000\n"
+    );
+    let back = engine.sandbox.path().join("back");
+    engine.ok(&["cp", "box:/tmp/tree", back.to_str().expect("UTF-8")]);
+    assert_eq!(
+        std::fs::read(back.join("blob.bin")).expect("blob back"),
+        binary
+    );
+    assert_eq!(
+        std::fs::read(back.join("nested/note.txt")).expect("note back"),
+        b"inside\n"
+    );
+    // A file into a new name in an existing directory.
+    let single = engine.sandbox.path().join("single.txt");
+    std::fs::write(&single, b"one file\n").expect("write");
+    engine.ok(&[
+        "cp",
+        single.to_str().expect("UTF-8"),
+        "box:/tmp/renamed.txt",
+    ]);
+    assert_eq!(
+        engine.ok(&["exec", "box", "cat", "/tmp/renamed.txt"]),
+        "one file\n"
+    );
+    // Docker's error for a missing path.
+    let missing = engine.run(&["cp", "box:/no/such/file", local.to_str().expect("UTF-8")]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(
+        text(&missing.stderr).trim(),
+        "Error response from daemon: Could not find the file /no/such/file in container box"
+    );
+    // A stopped container's files: refused, naming the backend.
+    engine.ok(&["stop", "-t", "0", "box"]);
+    let stopped = engine.run(&["cp", "box:/etc/passwd", local.to_str().expect("UTF-8")]);
+    assert_eq!(stopped.status.code(), Some(1));
+    assert!(
+        text(&stopped.stderr).contains("is not supported by the memory backend"),
+        "{}",
+        text(&stopped.stderr)
+    );
+    engine.ok(&["rm", "box"]);
+}

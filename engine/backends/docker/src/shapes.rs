@@ -1,0 +1,232 @@
+//! Upstream answers brought into the engine's API types. Docker-API daemons leave out, or send
+//! as `null`, fields Docker always gives (Podman 4.3: `Labels: null` on images, no
+//! `HostConfig` in container listings, `Warnings: null`); each function here fills those with
+//! Docker's empty value before decoding, so a client sees Docker's shape. Values the upstream
+//! did give pass unchanged.
+//!
+//! What this module must not do: invent a value that means something (a state, an exit code,
+//! a time): only empty strings, lists and maps, zeros and `false`.
+
+use serde_json::{Value, json};
+
+/// Sets each `(key, empty)` the object lacks or has as `null`.
+fn fill(value: &mut Value, defaults: &[(&str, Value)]) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    for (key, empty) in defaults {
+        let slot = object.entry(key.to_string()).or_insert(Value::Null);
+        if slot.is_null() {
+            *slot = empty.clone();
+        }
+    }
+}
+
+fn each(value: &mut Value, fix: fn(&mut Value)) {
+    if let Some(items) = value.as_array_mut() {
+        items.iter_mut().for_each(fix);
+    }
+}
+
+fn strings(keys: &[&'static str]) -> Vec<(&'static str, Value)> {
+    keys.iter().map(|key| (*key, json!(""))).collect()
+}
+
+pub fn image_summary(value: &mut Value) {
+    fill(
+        value,
+        &[
+            ("Id", json!("")),
+            ("ParentId", json!("")),
+            ("RepoTags", json!([])),
+            ("RepoDigests", json!([])),
+            ("Created", json!(0)),
+            ("Size", json!(0)),
+            ("SharedSize", json!(-1)),
+            ("Labels", json!({})),
+            ("Containers", json!(-1)),
+        ],
+    );
+}
+
+pub fn image_summaries(value: &mut Value) {
+    each(value, image_summary);
+}
+
+pub fn image_inspect(value: &mut Value) {
+    let mut defaults = strings(&[
+        "Id",
+        "Parent",
+        "Comment",
+        "Created",
+        "Author",
+        "Architecture",
+        "Os",
+    ]);
+    defaults.extend([
+        ("RepoTags", json!([])),
+        ("RepoDigests", json!([])),
+        ("Config", json!({})),
+        ("Size", json!(0)),
+        ("GraphDriver", json!({"Data": null, "Name": ""})),
+        ("RootFS", json!({"Type": "layers"})),
+        ("Metadata", json!({"LastTagTime": "0001-01-01T00:00:00Z"})),
+    ]);
+    fill(value, &defaults);
+}
+
+fn mount_point(value: &mut Value) {
+    let mut defaults = strings(&["Type", "Source", "Destination", "Mode", "Propagation"]);
+    defaults.push(("RW", json!(false)));
+    fill(value, &defaults);
+}
+
+pub fn container_summary(value: &mut Value) {
+    let mut defaults = strings(&["Id", "Image", "ImageID", "Command", "State", "Status"]);
+    defaults.extend([
+        ("Names", json!([])),
+        ("Created", json!(0)),
+        ("Ports", json!([])),
+        ("Labels", json!({})),
+        ("HostConfig", json!({})),
+        ("NetworkSettings", json!({"Networks": {}})),
+        ("Mounts", json!([])),
+    ]);
+    fill(value, &defaults);
+    if let Some(mounts) = value.get_mut("Mounts") {
+        each(mounts, mount_point);
+    }
+}
+
+pub fn container_summaries(value: &mut Value) {
+    each(value, container_summary);
+}
+
+/// A container `Config`'s string fields, which the engine's type reads as strings.
+fn container_config(value: &mut Value) {
+    fill(
+        value,
+        &strings(&["Hostname", "Domainname", "User", "Image", "WorkingDir"]),
+    );
+}
+
+fn host_config(value: &mut Value) {
+    fill(
+        value,
+        &[
+            ("NetworkMode", json!("")),
+            ("RestartPolicy", json!({"Name": "", "MaximumRetryCount": 0})),
+        ],
+    );
+}
+
+pub fn container_inspect(value: &mut Value) {
+    let mut defaults = strings(&[
+        "Id",
+        "Created",
+        "Path",
+        "Image",
+        "ResolvConfPath",
+        "HostnamePath",
+        "HostsPath",
+        "LogPath",
+        "Name",
+        "Driver",
+        "Platform",
+        "MountLabel",
+        "ProcessLabel",
+        "AppArmorProfile",
+    ]);
+    defaults.extend([
+        ("Args", json!([])),
+        ("RestartCount", json!(0)),
+        ("HostConfig", json!({})),
+        ("GraphDriver", json!({"Data": null, "Name": ""})),
+        ("Mounts", json!([])),
+        ("Config", json!({})),
+        ("NetworkSettings", json!({})),
+    ]);
+    fill(value, &defaults);
+    if let Some(state) = value.get_mut("State") {
+        let mut defaults = strings(&["Status", "Error", "StartedAt", "FinishedAt"]);
+        defaults.extend([
+            ("Running", json!(false)),
+            ("Paused", json!(false)),
+            ("Restarting", json!(false)),
+            ("OOMKilled", json!(false)),
+            ("Dead", json!(false)),
+            ("Pid", json!(0)),
+            ("ExitCode", json!(0)),
+        ]);
+        fill(state, &defaults);
+    }
+    if let Some(mounts) = value.get_mut("Mounts") {
+        each(mounts, mount_point);
+    }
+    if let Some(config) = value.get_mut("Config") {
+        container_config(config);
+    }
+    if let Some(host) = value.get_mut("HostConfig") {
+        host_config(host);
+    }
+}
+
+pub fn container_created(value: &mut Value) {
+    fill(value, &[("Id", json!("")), ("Warnings", json!([]))]);
+}
+
+/// Leaves the value as it is (answers whose shape is already the engine's).
+pub fn unchanged(_: &mut Value) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine_core::api::{ContainerInspect, ContainerSummary, ImageSummary};
+
+    #[test]
+    fn podman_listing_decodes_with_docker_empties() {
+        // Podman 4.3's answers, trimmed: images with null labels, containers without HostConfig.
+        let mut images = json!([{
+            "Id": "sha256:d49b", "ParentId": "", "RepoTags": ["localhost/busybox:latest"],
+            "RepoDigests": ["localhost/busybox@sha256:b55d"], "Created": 1796636093,
+            "Size": 2131126, "SharedSize": 0, "VirtualSize": 2131126, "Labels": null,
+            "Containers": 2, "Names": ["localhost/busybox:latest"]
+        }]);
+        image_summaries(&mut images);
+        let images: Vec<ImageSummary> = serde_json::from_value(images).unwrap();
+        assert!(images[0].labels.is_empty());
+        assert_eq!(images[0].containers, 2);
+        let mut containers = json!([{
+            "Id": "608d", "Names": ["/c1"], "Image": "localhost/busybox:latest",
+            "ImageID": "sha256:d49b", "Command": "sleep 100", "Created": 1796636195,
+            "Ports": [], "Labels": {"a": "b"}, "State": "running", "Status": "Up 1 second",
+            "NetworkSettings": {"Networks": {}}, "Mounts": [], "Name": "", "Config": null
+        }]);
+        container_summaries(&mut containers);
+        let containers: Vec<ContainerSummary> = serde_json::from_value(containers).unwrap();
+        assert_eq!(containers[0].state, "running");
+        assert_eq!(containers[0].host_config, json!({}));
+    }
+
+    #[test]
+    fn inspect_keeps_what_was_given() {
+        let mut inspect = json!({
+            "Id": "be4a", "Created": "2026-12-07T09:36:35.967341435Z", "Path": "sh",
+            "Args": ["-c", "exit 3"],
+            "State": {"Status": "exited", "Running": false, "Paused": false, "Restarting": false,
+                      "OOMKilled": false, "Dead": false, "Pid": 0, "ExitCode": 3, "Error": "",
+                      "StartedAt": "2026-12-07T09:36:36.211322608Z",
+                      "FinishedAt": "2026-12-07T09:36:36.218545526Z", "Health": {"Status": ""}},
+            "Image": "sha256:d49b", "Name": "/c2", "RestartCount": 0, "Driver": "overlay",
+            "ExecIDs": [], "HostConfig": {"NetworkMode": "bridge", "RestartPolicy": null},
+            "Mounts": [], "Config": {"Hostname": "be4a", "Cmd": ["sh", "-c", "exit 3"],
+            "Tty": false, "Volumes": null, "StopSignal": "15"}, "NetworkSettings": {}
+        });
+        container_inspect(&mut inspect);
+        let inspect: ContainerInspect = serde_json::from_value(inspect).unwrap();
+        assert_eq!(inspect.state.exit_code, 3);
+        assert_eq!(inspect.host_config.network_mode, "bridge");
+        assert_eq!(inspect.config.stop_signal.as_deref(), Some("15"));
+        assert!(inspect.config.extra.contains_key("Volumes"));
+    }
+}

@@ -1,0 +1,349 @@
+//! `Microsoft.App`'s routes: managed environments and jobs (PUT answers 201/200 with an
+//! `Azure-AsyncOperation` URL; DELETE, `start` and `stop` answer 202 with `Location` and
+//! `Azure-AsyncOperation`), executions, `listSecrets`. The operation URLs are worded as Container
+//! Apps words them: `managedEnvironmentOperationStatuses`, `containerappsjobOperationStatuses`
+//! (and `…OperationResults`).
+
+use axum::response::Response;
+use http::{HeaderValue, Method, StatusCode};
+use serde_json::json;
+
+use super::arm::{accepted, created_with_status, decode, ok, operation_urls, paged};
+use super::{Incoming, empty_response, json_response};
+use crate::Azure;
+use crate::error::ArmError;
+use crate::services::Ctx;
+use crate::services::apps::{Deleting, NAMESPACE};
+
+const ENVIRONMENT_KIND: &str = "managedEnvironment";
+const JOB_KIND: &str = "containerappsjob";
+
+pub fn route(
+    azure: &Azure,
+    incoming: &Incoming,
+    ctx: &Ctx,
+    lower: &[&str],
+) -> Result<Response, ArmError> {
+    let seg = |i: usize| incoming.segments[i].as_str();
+    let apps = &azure.apps;
+    let method = incoming.method.clone();
+    match (method, lower) {
+        (Method::GET, ["subscriptions", _, "providers", _, "managedenvironments"]) => {
+            paged(apps.list_environments(seg(1), None)?, incoming)
+        }
+        (Method::GET, ["subscriptions", _, "providers", _, "jobs"]) => {
+            paged(apps.list_jobs(seg(1), None)?, incoming)
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "managedenvironments",
+            ],
+        ) => paged(apps.list_environments(seg(1), Some(seg(3)))?, incoming),
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+            ],
+        ) => paged(apps.list_jobs(seg(1), Some(seg(3)))?, incoming),
+        (
+            Method::PUT,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "managedenvironments",
+                _,
+            ],
+        ) => {
+            let done = apps.create_environment(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
+            let (status_url, _) = operation_urls(
+                incoming,
+                seg(1),
+                NAMESPACE,
+                &done.location,
+                ENVIRONMENT_KIND,
+                &done.operation,
+                &ctx.api_version,
+            );
+            Ok(created_with_status(
+                if done.created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                &done.resource,
+                incoming,
+                &status_url,
+            ))
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "managedenvironments",
+                _,
+            ],
+        ) => ok(&apps.get_environment(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::DELETE,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "managedenvironments",
+                _,
+            ],
+        ) => {
+            let deleting = apps.delete_environment(seg(1), seg(3), seg(7))?;
+            Ok(deleted(incoming, ctx, seg(1), ENVIRONMENT_KIND, deleting))
+        }
+        (
+            Method::PUT,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+            ],
+        ) => {
+            let done = apps.create_job(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
+            let (status_url, _) = operation_urls(
+                incoming,
+                seg(1),
+                NAMESPACE,
+                &done.location,
+                JOB_KIND,
+                &done.operation,
+                &ctx.api_version,
+            );
+            Ok(created_with_status(
+                if done.created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                &done.resource,
+                incoming,
+                &status_url,
+            ))
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+            ],
+        ) => ok(&apps.get_job(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::DELETE,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+            ],
+        ) => {
+            let deleting = apps.delete_job(seg(1), seg(3), seg(7))?;
+            Ok(deleted(incoming, ctx, seg(1), JOB_KIND, deleting))
+        }
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+                "start",
+            ],
+        ) => {
+            let overrides = if incoming.body.is_empty() {
+                None
+            } else {
+                Some(decode(incoming)?)
+            };
+            let started = apps.start_job(seg(1), seg(3), seg(7), overrides)?;
+            let (status_url, result_url) = operation_urls(
+                incoming,
+                seg(1),
+                NAMESPACE,
+                &started.location,
+                JOB_KIND,
+                &started.operation,
+                &ctx.api_version,
+            );
+            // The body names the execution at once (az reads it from this response); the
+            // SDK's poller follows `Location` to the same answer.
+            let mut response = json_response(StatusCode::ACCEPTED, &started.execution, incoming);
+            polling_headers(&mut response, &status_url, &result_url);
+            Ok(response)
+        }
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+                "stop",
+            ],
+        ) => {
+            let stopping = apps.stop_all(seg(1), seg(3), seg(7))?;
+            Ok(deleted(incoming, ctx, seg(1), JOB_KIND, Some(stopping)))
+        }
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+                "listsecrets",
+            ],
+        ) => {
+            let secrets = apps.list_secrets(seg(1), seg(3), seg(7))?;
+            ok(&json!({"value": secrets}), incoming)
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+                "executions",
+            ],
+        ) => paged(apps.list_executions(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+                "executions",
+                _,
+            ],
+        ) => ok(
+            &apps.get_execution(seg(1), seg(3), seg(7), seg(9))?,
+            incoming,
+        ),
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "jobs",
+                _,
+                "executions",
+                _,
+                "stop",
+            ],
+        ) => {
+            let stopping = apps.stop_execution(seg(1), seg(3), seg(7), seg(9))?;
+            Ok(deleted(incoming, ctx, seg(1), JOB_KIND, Some(stopping)))
+        }
+        _ => Err(ArmError::NotImplemented(format!(
+            "{} /{}",
+            incoming.method,
+            incoming.segments.join("/")
+        ))),
+    }
+}
+
+/// 202 with both polling URLs, or 204 when there was nothing to do.
+fn deleted(
+    incoming: &Incoming,
+    ctx: &Ctx,
+    subscription: &str,
+    kind: &str,
+    deleting: Option<Deleting>,
+) -> Response {
+    let Some(deleting) = deleting else {
+        return empty_response(StatusCode::NO_CONTENT, incoming);
+    };
+    let (status_url, result_url) = operation_urls(
+        incoming,
+        subscription,
+        NAMESPACE,
+        &deleting.location,
+        kind,
+        &deleting.operation,
+        &ctx.api_version,
+    );
+    let mut response = accepted(incoming, Some(&result_url), Some(&status_url));
+    polling_headers(&mut response, &status_url, &result_url);
+    response
+}
+
+fn polling_headers(response: &mut Response, status_url: &str, result_url: &str) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(status_url) {
+        headers.insert("azure-asyncoperation", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(result_url) {
+        headers.insert(http::header::LOCATION, value);
+    }
+    headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+}
