@@ -187,6 +187,9 @@ struct GitlabArgs {
     /// The GitLab fake's instance runner registration token (generated when absent).
     #[arg(long, env = "SOCKERLESS_GITLAB_RUNNER_TOKEN")]
     gitlab_runner_token: Option<String>,
+    /// When the GitLab fake runs pipeline schedules (GitLab's `pipeline_schedule_worker_cron`).
+    #[arg(long, env = "SOCKERLESS_GITLAB_SCHEDULE_WORKER_CRON")]
+    gitlab_schedule_worker_cron: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -420,6 +423,9 @@ fn gitlab_builder(
     }
     if let Some(token) = &gitlab.gitlab_runner_token {
         builder = builder.runner_registration_token(token.clone());
+    }
+    if let Some(cron) = &gitlab.gitlab_schedule_worker_cron {
+        builder = builder.schedule_worker_cron(cron.clone());
     }
     apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder

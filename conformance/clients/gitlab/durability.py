@@ -1,5 +1,5 @@
 """Run twice against one state directory, the server SIGKILLed after each run: `write` makes
-a user, a group, a project with a variable, a pushed commit and its pipeline; `verify` reads
+a user, a group, a project with a variable, a pushed commit and its pipeline, a pipeline schedule with a variable; `verify` reads
 them all back, clones the repository and checks the root token and IDs are unchanged."""
 
 import os
@@ -19,14 +19,24 @@ if phase == "write":
     gl.users.create({"username": "dora", "name": "Dora", "email": "dora@example.com", "password": "p" * 12})
     sha = push_files(project, {".gitlab-ci.yml": "job:\n  script: echo kept\n", "kept.txt": "kept bytes\n"})
     wait_until(lambda: project.pipelines.list(get_all=True), what="pipeline")
+    schedule = project.pipelineschedules.create({"description": "new year", "ref": "main", "cron": "0 4 1 1 *"})
+    schedule.variables.create({"key": "YEAR", "value": "next"})
     with open(os.path.join(os.environ["HOME"], "expected-sha"), "w") as handle:
         handle.write(sha)
+    with open(os.path.join(os.environ["HOME"], "expected-schedule"), "w") as handle:
+        handle.write(schedule.next_run_at)
     print("written")
 else:
     with open(os.path.join(os.environ["HOME"], "expected-sha")) as handle:
         sha = handle.read()
     project = gl.projects.get("durable/kept")
     assert project.variables.get("KEPT").value == "still-here-1"
+    with open(os.path.join(os.environ["HOME"], "expected-schedule")) as handle:
+        next_run_at = handle.read()
+    [schedule] = project.pipelineschedules.list(get_all=True)
+    schedule = project.pipelineschedules.get(schedule.id)
+    assert (schedule.description, schedule.next_run_at, schedule.active) == ("new year", next_run_at, True), schedule
+    assert [(v["key"], v["value"]) for v in schedule.attributes["variables"]] == [("YEAR", "next")], schedule.attributes
     assert gl.users.list(username="dora")[0].name == "Dora"
     pipelines = project.pipelines.list(get_all=True)
     assert [(p.sha, p.source, p.status) for p in pipelines] == [(sha, "push", "pending")], pipelines

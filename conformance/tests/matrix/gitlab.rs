@@ -220,3 +220,25 @@ fn resource_groups_and_interruptible_pipelines() {
         &[],
     );
 }
+
+#[test]
+fn pipeline_schedules() {
+    scenario(
+        "forge-api",
+        "pipeline-schedules",
+        "python-gitlab + git",
+        "gitlab/schedules.py",
+        &[],
+    );
+}
+
+#[test]
+fn pipeline_schedules_fire_on_time() {
+    scenario(
+        "gitlab-e2e",
+        "pipeline-schedules-fire",
+        "python-gitlab + git",
+        "gitlab/schedules_fire.py",
+        &["--gitlab-schedule-worker-cron", "* * * * *"],
+    );
+}

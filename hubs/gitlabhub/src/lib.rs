@@ -3,13 +3,14 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, triggers, lint, jobs, runners, protected branches and tags |
+//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, pipeline schedules, triggers, lint, jobs, runners, protected branches and tags |
 //! | `runner_api` | the protocol runners speak: registration, job requests (long poll), state, traces, artifacts |
 //! | `repository` | projects' git repositories (`simkit::git`) and git over smart HTTP |
 //! | `ci` | the pipeline engine's pure part: `.gitlab-ci.yml`, the expression language, planning |
 //! | `includes` | what `include:` reads: the pipeline's repository and other projects' |
 //! | `engine` | pipelines and jobs as records and their statuses |
 //! | `delayed` | the timer that queues `when: delayed` jobs at their time |
+//! | `cron`, `schedules` | pipeline schedules: cron expressions, and the timer that runs them |
 //! | `dotenv` | `reports: dotenv` files, read as GitLab reads them |
 //! | `downstream` | bridges: child and multi-project pipelines, `strategy: depend` |
 //! | `merge_requests` | merge requests as records: diff refs, mergeability, merging, their pipelines |
@@ -31,6 +32,7 @@
 mod api;
 mod auth;
 mod ci;
+mod cron;
 mod delayed;
 mod dotenv;
 mod downstream;
@@ -45,6 +47,7 @@ mod present;
 mod protection;
 mod repository;
 mod runner_api;
+mod schedules;
 mod state;
 
 use std::sync::Arc;
@@ -75,6 +78,8 @@ pub enum StartError {
     Kit(#[from] simkit::KitError),
     #[error(transparent)]
     Store(#[from] simkit::store::StoreError),
+    #[error("the schedule worker's cron expression {0:?} is invalid")]
+    ScheduleWorkerCron(String),
     #[error("listening: {0}")]
     Listen(#[from] std::io::Error),
 }
@@ -126,12 +131,24 @@ impl Builder {
         self
     }
 
+    /// When pipeline schedules run (GitLab's `pipeline_schedule_worker_cron`, by default
+    /// `3-59/10 * * * *`).
+    pub fn schedule_worker_cron(mut self, cron: impl Into<String>) -> Self {
+        self.config.schedule_worker_cron = cron.into();
+        self
+    }
+
     pub fn kit(mut self, kit: KitConfig) -> Self {
         self.kit = kit;
         self
     }
 
     pub async fn start(self) -> Result<Hub, StartError> {
+        if cron::Cron::parse(&self.config.schedule_worker_cron).is_err() {
+            return Err(StartError::ScheduleWorkerCron(
+                self.config.schedule_worker_cron,
+            ));
+        }
         let kit = Kit::new(self.kit)?;
         let gitlab = Arc::new(Gitlab::new(kit.clone(), self.config)?);
         {
@@ -157,6 +174,7 @@ impl Builder {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = server.url().to_string();
         tokio::spawn(delayed::run(gitlab.clone()));
+        tokio::spawn(schedules::run(gitlab.clone()));
         Ok(Hub { server, gitlab })
     }
 }

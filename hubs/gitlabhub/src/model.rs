@@ -368,6 +368,27 @@ pub struct Trigger {
     pub last_used: Option<String>,
 }
 
+/// A pipeline schedule of a project: a cron expression in a time zone, the ref its pipelines
+/// run on, and the variables they get. `next_run_at` is stored, so a restart keeps the timer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PipelineSchedule {
+    pub id: u64,
+    pub project_id: u64,
+    pub description: String,
+    /// As GitLab stores it: a full ref (`refs/heads/main`) when the short name was found.
+    pub git_ref: String,
+    pub cron: String,
+    pub cron_timezone: String,
+    pub next_run_at: String,
+    pub active: bool,
+    pub owner_id: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub variables: Vec<PipelineVariable>,
+    /// The pipelines it started, oldest first.
+    pub pipeline_ids: Vec<u64>,
+}
+
 /// A protected branch (or wildcard pattern such as `release/*`) of a project.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProtectedBranch {

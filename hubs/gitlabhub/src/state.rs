@@ -12,8 +12,8 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, Project, ProtectedBranch,
-    ProtectedTag, Runner, Trigger, User, Variable, access, key,
+    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, PipelineSchedule,
+    Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable, access, key,
 };
 
 /// Every collection, opened once.
@@ -45,6 +45,8 @@ pub struct Collections {
     pub protected_branches: Arc<Collection<ProtectedBranch>>,
     /// Keyed `project/name`.
     pub protected_tags: Arc<Collection<ProtectedTag>>,
+    /// Keyed `project/schedule-id`.
+    pub pipeline_schedules: Arc<Collection<PipelineSchedule>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -74,6 +76,7 @@ impl Collections {
             triggers: store.collection("gitlab.triggers")?,
             protected_branches: store.collection("gitlab.protected_branches")?,
             protected_tags: store.collection("gitlab.protected_tags")?,
+            pipeline_schedules: store.collection("gitlab.pipeline_schedules")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -89,7 +92,13 @@ pub struct Config {
     /// How long `POST /jobs/request` waits for a job before answering 204 (GitLab Workhorse
     /// waits up to 50 s).
     pub long_poll: std::time::Duration,
+    /// When GitLab's `PipelineScheduleWorker` runs (`gitlab_rails['pipeline_schedule_worker_cron']`):
+    /// schedules run at its ticks only, and `next_run_at` says which tick.
+    pub schedule_worker_cron: String,
 }
+
+/// GitLab's default `pipeline_schedule_worker_cron`.
+pub const DEFAULT_SCHEDULE_WORKER_CRON: &str = "3-59/10 * * * *";
 
 impl Default for Config {
     fn default() -> Self {
@@ -97,6 +106,7 @@ impl Default for Config {
             root_token: None,
             runner_registration_token: None,
             long_poll: std::time::Duration::from_secs(50),
+            schedule_worker_cron: DEFAULT_SCHEDULE_WORKER_CRON.into(),
         }
     }
 }
@@ -120,6 +130,11 @@ pub struct Gitlab {
     pub engine: std::sync::Mutex<()>,
     /// Wakes the delayed-job timer when a job is scheduled (see `delayed`).
     pub delayed_jobs: tokio::sync::Notify,
+    /// Wakes the schedule timer when a schedule is created, changed or removed (see
+    /// `schedules`).
+    pub schedules_changed: tokio::sync::Notify,
+    /// The schedule worker's ticks (see `Config::schedule_worker_cron`).
+    pub schedule_worker: crate::cron::Cron,
     /// Projects' bare repositories, keyed by project ID.
     pub git: simkit::git::GitRepos,
 }
@@ -152,12 +167,18 @@ impl Gitlab {
             root_token,
             runner_registration_token,
             long_poll: config.long_poll,
+            // The builder refuses an invalid expression before the hub starts, and GitLab's
+            // default parses (a unit test of `cron` pins it), so neither `expect` can fire.
+            schedule_worker: crate::cron::Cron::parse(&config.schedule_worker_cron)
+                .or_else(|_| crate::cron::Cron::parse(DEFAULT_SCHEDULE_WORKER_CRON))
+                .expect("GitLab's default schedule worker cron parses"),
             jobs_queued: tokio::sync::Notify::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
             stop_polls: tokio::sync::Notify::new(),
             external_url: std::sync::RwLock::new(String::new()),
             engine: std::sync::Mutex::new(()),
             delayed_jobs: tokio::sync::Notify::new(),
+            schedules_changed: tokio::sync::Notify::new(),
             git: simkit::git::GitRepos::new(git_root),
         };
         gitlab.bootstrap()?;

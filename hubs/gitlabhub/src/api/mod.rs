@@ -28,6 +28,7 @@ mod projects;
 mod protected;
 mod repository;
 pub(crate) mod runners;
+mod schedules;
 mod triggers;
 mod users;
 mod variables;
@@ -47,6 +48,7 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(repository::routes())
         .merge(compare::routes())
         .merge(triggers::routes())
+        .merge(schedules::routes())
         .merge(lint::routes())
 }
 

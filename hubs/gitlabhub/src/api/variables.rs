@@ -90,7 +90,7 @@ fn scope(gitlab: &Gitlab, caller: &Caller, matched: &MatchedPath, id: &str) -> R
     }
 }
 
-fn valid_key(name: &str) -> bool {
+pub(super) fn valid_key(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

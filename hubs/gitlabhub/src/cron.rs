@@ -1,0 +1,390 @@
+//! Cron expressions as GitLab's pipeline schedules take them (GitLab parses them with Fugit):
+//! five fields (minute, hour, day of month, month, day of week) with `*`, ranges `a-b`, steps
+//! `*/n` and `a-b/n`, lists `a,b`, month and day names (`jan`, `mon`), `7` for Sunday, and the
+//! `@hourly`/`@daily`/`@midnight`/`@weekly`/`@monthly`/`@yearly`/`@annually` shorthands. When
+//! both the day of month and the day of week are restricted, a day matching either runs (as in
+//! every cron). `CronZone` is the schedule's `cron_timezone`: UTC and fixed offsets only.
+//!
+//! What this module must not do: read the clock (callers pass the instant to start from).
+
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+/// A parsed expression: one bit per allowed value of each field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cron {
+    minutes: u64,
+    hours: u32,
+    days_of_month: u32,
+    months: u16,
+    days_of_week: u8,
+    day_of_month_restricted: bool,
+    day_of_week_restricted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid cron expression: {0}")]
+pub struct CronError(String);
+
+const MONTH_NAMES: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const DAY_NAMES: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/// One field's bounds and the names it accepts (a name's value is its index plus `first`).
+struct Field {
+    what: &'static str,
+    low: u32,
+    high: u32,
+    names: &'static [&'static str],
+    names_from: u32,
+}
+
+const MINUTE: Field = Field {
+    what: "minute",
+    low: 0,
+    high: 59,
+    names: &[],
+    names_from: 0,
+};
+const HOUR: Field = Field {
+    what: "hour",
+    low: 0,
+    high: 23,
+    names: &[],
+    names_from: 0,
+};
+const DAY_OF_MONTH: Field = Field {
+    what: "day of month",
+    low: 1,
+    high: 31,
+    names: &[],
+    names_from: 0,
+};
+const MONTH: Field = Field {
+    what: "month",
+    low: 1,
+    high: 12,
+    names: &MONTH_NAMES,
+    names_from: 1,
+};
+// 7 is Sunday too; folded onto 0 after parsing.
+const DAY_OF_WEEK: Field = Field {
+    what: "day of week",
+    low: 0,
+    high: 7,
+    names: &DAY_NAMES,
+    names_from: 0,
+};
+
+impl Field {
+    fn value(&self, text: &str) -> Result<u32, CronError> {
+        let lower = text.to_ascii_lowercase();
+        if let Some(index) = self.names.iter().position(|name| *name == lower) {
+            return Ok(index as u32 + self.names_from);
+        }
+        let value: u32 = text
+            .parse()
+            .map_err(|_| CronError(format!("{} {text:?}", self.what)))?;
+        if value < self.low || value > self.high {
+            return Err(CronError(format!("{} {value} out of range", self.what)));
+        }
+        Ok(value)
+    }
+
+    /// The field's values as a bit set, and whether it restricts anything (`*` does not).
+    fn parse(&self, text: &str) -> Result<(u64, bool), CronError> {
+        let mut bits = 0u64;
+        let mut restricted = false;
+        for part in text.split(',') {
+            let (range, step) = match part.split_once('/') {
+                Some((range, step)) => {
+                    let step: u32 = step
+                        .parse()
+                        .ok()
+                        .filter(|step| *step > 0)
+                        .ok_or_else(|| CronError(format!("{} step {step:?}", self.what)))?;
+                    (range, step)
+                }
+                None => (part, 1),
+            };
+            let (from, to) = if range == "*" {
+                if step != 1 {
+                    restricted = true;
+                }
+                (self.low, if self.high == 7 { 6 } else { self.high })
+            } else if let Some((from, to)) = range.split_once('-') {
+                restricted = true;
+                (self.value(from)?, self.value(to)?)
+            } else {
+                restricted = true;
+                let from = self.value(range)?;
+                // `5/15` means from 5 to the end in steps of 15.
+                (from, if step == 1 { from } else { self.high })
+            };
+            if from > to {
+                return Err(CronError(format!("{} range {range:?}", self.what)));
+            }
+            let mut value = from;
+            while value <= to {
+                bits |= 1 << value;
+                value += step;
+            }
+        }
+        Ok((bits, restricted))
+    }
+}
+
+impl Cron {
+    pub fn parse(text: &str) -> Result<Self, CronError> {
+        let expanded = match text.trim() {
+            "@hourly" => "0 * * * *",
+            "@daily" | "@midnight" => "0 0 * * *",
+            "@weekly" => "0 0 * * 0",
+            "@monthly" => "0 0 1 * *",
+            "@yearly" | "@annually" => "0 0 1 1 *",
+            other => other,
+        };
+        let fields: Vec<&str> = expanded.split_whitespace().collect();
+        let [minute, hour, day, month, weekday] = fields[..] else {
+            return Err(CronError(format!("{} fields, not 5", fields.len())));
+        };
+        let (minutes, _) = MINUTE.parse(minute)?;
+        let (hours, _) = HOUR.parse(hour)?;
+        let (days_of_month, day_of_month_restricted) = DAY_OF_MONTH.parse(day)?;
+        let (months, _) = MONTH.parse(month)?;
+        let (mut days_of_week, day_of_week_restricted) = DAY_OF_WEEK.parse(weekday)?;
+        if days_of_week & (1 << 7) != 0 {
+            days_of_week = (days_of_week & !(1 << 7)) | 1;
+        }
+        // The bit sets fit their types: every value was checked against its field's bounds.
+        Ok(Self {
+            minutes,
+            hours: hours as u32,
+            days_of_month: days_of_month as u32,
+            months: months as u16,
+            days_of_week: days_of_week as u8,
+            day_of_month_restricted,
+            day_of_week_restricted,
+        })
+    }
+
+    fn day_matches(&self, date: Date) -> bool {
+        let by_month_day = self.days_of_month & (1 << date.day()) != 0;
+        let by_weekday = self.days_of_week & (1 << date.weekday().number_days_from_sunday()) != 0;
+        match (self.day_of_month_restricted, self.day_of_week_restricted) {
+            (true, true) => by_month_day || by_weekday,
+            (true, false) => by_month_day,
+            (false, true) => by_weekday,
+            (false, false) => true,
+        }
+    }
+
+    /// The first minute strictly after `after` (in `zone`'s wall clock) that the expression
+    /// matches, as UTC; `None` for an expression that never runs (`0 0 31 2 *`).
+    pub fn next_after(&self, after: OffsetDateTime, zone: CronZone) -> Option<OffsetDateTime> {
+        let local = after.to_offset(zone.0);
+        let mut at = PrimitiveDateTime::new(
+            local.date(),
+            Time::from_hms(local.hour(), local.minute(), 0).ok()?,
+        ) + Duration::minutes(1);
+        // Five years cover every expression that can run (29 February included).
+        let give_up = at + Duration::days(5 * 366);
+        while at < give_up {
+            let midnight = |date: Date| PrimitiveDateTime::new(date, Time::MIDNIGHT);
+            if self.months & (1 << u8::from(at.month())) == 0 {
+                let (year, month) = match at.month() {
+                    Month::December => (at.year() + 1, Month::January),
+                    month => (at.year(), month.next()),
+                };
+                at = midnight(Date::from_calendar_date(year, month, 1).ok()?);
+            } else if !self.day_matches(at.date()) {
+                at = midnight(at.date().next_day()?);
+            } else if self.hours & (1 << at.hour()) == 0 {
+                at = PrimitiveDateTime::new(at.date(), Time::from_hms(at.hour(), 0, 0).ok()?)
+                    + Duration::hours(1);
+            } else if self.minutes & (1 << at.minute()) == 0 {
+                at += Duration::minutes(1);
+            } else {
+                return Some(at.assume_offset(zone.0).to_offset(UtcOffset::UTC));
+            }
+        }
+        None
+    }
+}
+
+/// A schedule's `cron_timezone`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CronZone(UtcOffset);
+
+impl CronZone {
+    pub const UTC: Self = Self(UtcOffset::UTC);
+
+    /// `UTC`, `Etc/UTC`, `GMT`, `Etc/GMT` and the fixed-offset zones `Etc/GMT+5` (five hours
+    /// *behind* UTC, as the tz database names them). Zones with daylight saving time need the
+    /// tz database, which the hub does not carry: they answer `None`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Etc/UCT" | "UCT" | "Etc/Zulu" | "Zulu" => {
+                Some(Self(UtcOffset::UTC))
+            }
+            _ => {
+                let hours = name.strip_prefix("Etc/GMT")?;
+                let sign = match hours.as_bytes().first()? {
+                    b'+' => -1,
+                    b'-' => 1,
+                    _ => return None,
+                };
+                let magnitude: i8 = hours[1..].parse().ok()?;
+                if hours[1..].starts_with('0') || !(0..=14).contains(&magnitude) {
+                    return None;
+                }
+                UtcOffset::from_hms(sign * magnitude, 0, 0).ok().map(Self)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &Rfc3339).expect("timestamp")
+    }
+
+    fn check(expression: &str, zone: &str, after: &str, expected: Option<&str>) {
+        let cron = Cron::parse(expression).expect(expression);
+        let zone = CronZone::parse(zone).expect(zone);
+        let next = cron.next_after(at(after), zone);
+        assert_eq!(next, expected.map(at), "{expression} after {after}");
+    }
+
+    #[test]
+    fn next_run_times() {
+        check(
+            "* * * * *",
+            "UTC",
+            "2026-12-07T10:15:30Z",
+            Some("2026-12-07T10:16:00Z"),
+        );
+        check(
+            "* * * * *",
+            "UTC",
+            "2026-12-07T10:15:00Z",
+            Some("2026-12-07T10:16:00Z"),
+        );
+        check(
+            "0 1 * * *",
+            "UTC",
+            "2026-12-07T10:15:00Z",
+            Some("2026-12-08T01:00:00Z"),
+        );
+        check(
+            "*/15 * * * *",
+            "UTC",
+            "2026-12-07T10:15:00Z",
+            Some("2026-12-07T10:30:00Z"),
+        );
+        check(
+            "5-20/5 9 * * *",
+            "UTC",
+            "2026-12-07T09:11:00Z",
+            Some("2026-12-07T09:15:00Z"),
+        );
+        check(
+            "30 4 1,15 * *",
+            "UTC",
+            "2026-12-07T00:00:00Z",
+            Some("2026-12-15T04:30:00Z"),
+        );
+        check(
+            "0 0 * * mon-fri",
+            "UTC",
+            "2026-12-11T12:00:00Z",
+            Some("2026-12-14T00:00:00Z"),
+        );
+        check(
+            "0 0 * * 7",
+            "UTC",
+            "2026-12-07T00:00:00Z",
+            Some("2026-12-13T00:00:00Z"),
+        );
+        check(
+            "0 12 1 jan *",
+            "UTC",
+            "2026-12-07T00:00:00Z",
+            Some("2027-01-01T12:00:00Z"),
+        );
+        check(
+            "0 0 29 2 *",
+            "UTC",
+            "2026-03-01T00:00:00Z",
+            Some("2028-02-29T00:00:00Z"),
+        );
+        check("0 0 31 2 *", "UTC", "2026-03-01T00:00:00Z", None);
+        check(
+            "@daily",
+            "Etc/UTC",
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-08T00:00:00Z"),
+        );
+        // Either day rule matches when both are restricted: the 13th, or any Friday.
+        check(
+            "0 0 13 * fri",
+            "UTC",
+            "2026-12-07T00:00:00Z",
+            Some("2026-12-11T00:00:00Z"),
+        );
+        // 09:00 five hours behind UTC is 14:00 UTC.
+        check(
+            "0 9 * * *",
+            "Etc/GMT+5",
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-07T14:00:00Z"),
+        );
+        check(
+            "0 9 * * *",
+            "Etc/GMT-2",
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-08T07:00:00Z"),
+        );
+    }
+
+    #[test]
+    fn invalid_expressions() {
+        for bad in [
+            "",
+            "* * * *",
+            "* * * * * *",
+            "60 * * * *",
+            "* 24 * * *",
+            "* * 0 * *",
+            "* * * 13 *",
+            "* * * * 8",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "a * * * *",
+            "* * * foo *",
+            "1,,2 * * * *",
+        ] {
+            assert!(Cron::parse(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn zones() {
+        assert!(CronZone::parse("UTC").is_some());
+        assert!(CronZone::parse("Etc/GMT+12").is_some());
+        for bad in [
+            "Europe/Berlin",
+            "Etc/GMT+15",
+            "Etc/GMT+05",
+            "Etc/GMT5",
+            "utc",
+            "",
+        ] {
+            assert_eq!(CronZone::parse(bad), None, "{bad:?}");
+        }
+    }
+}
