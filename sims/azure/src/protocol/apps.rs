@@ -13,7 +13,7 @@ use super::{Incoming, empty_response, json_response};
 use crate::Azure;
 use crate::error::ArmError;
 use crate::services::Ctx;
-use crate::services::apps::{Deleting, NAMESPACE};
+use crate::services::apps::{Deleting, NAMESPACE, Provisioning};
 
 const ENVIRONMENT_KIND: &str = "managedEnvironment";
 const JOB_KIND: &str = "containerappsjob";
@@ -72,25 +72,7 @@ pub fn route(
             ],
         ) => {
             let done = apps.create_environment(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
-            let (status_url, _) = operation_urls(
-                incoming,
-                seg(1),
-                NAMESPACE,
-                &done.location,
-                ENVIRONMENT_KIND,
-                &done.operation,
-                &ctx.api_version,
-            );
-            Ok(created_with_status(
-                if done.created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                &done.resource,
-                incoming,
-                &status_url,
-            ))
+            Ok(provisioning(incoming, ctx, seg(1), ENVIRONMENT_KIND, &done))
         }
         (
             Method::GET,
@@ -135,25 +117,7 @@ pub fn route(
             ],
         ) => {
             let done = apps.create_job(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
-            let (status_url, _) = operation_urls(
-                incoming,
-                seg(1),
-                NAMESPACE,
-                &done.location,
-                JOB_KIND,
-                &done.operation,
-                &ctx.api_version,
-            );
-            Ok(created_with_status(
-                if done.created {
-                    StatusCode::CREATED
-                } else {
-                    StatusCode::OK
-                },
-                &done.resource,
-                incoming,
-                &status_url,
-            ))
+            Ok(provisioning(incoming, ctx, seg(1), JOB_KIND, &done))
         }
         (
             Method::GET,
@@ -313,6 +277,32 @@ pub fn route(
 }
 
 /// 202 with both polling URLs, or 204 when there was nothing to do.
+/// A create or replace: 201 (or 200 when it replaced) with the resource and the
+/// `Azure-AsyncOperation` URL its provisioning is polled at.
+fn provisioning<T: serde::Serialize>(
+    incoming: &Incoming,
+    ctx: &Ctx,
+    subscription: &str,
+    kind: &str,
+    done: &Provisioning<T>,
+) -> Response {
+    let (status_url, _) = operation_urls(
+        incoming,
+        subscription,
+        NAMESPACE,
+        &done.location,
+        kind,
+        &done.operation,
+        &ctx.api_version,
+    );
+    let status = if done.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    created_with_status(status, &done.resource, incoming, &status_url)
+}
+
 fn deleted(
     incoming: &Incoming,
     ctx: &Ctx,

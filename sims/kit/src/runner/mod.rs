@@ -250,28 +250,24 @@ pub trait Runner: Send + Sync + 'static {
 
     /// A network namespace for a group of workloads with its own address (see
     /// [`oci::network`]), or `None` when this runner runs workloads on the host's network.
+    /// Required of every runner, with no default: a wrapper that forgot to pass it on would
+    /// quietly put every task on the host's network.
     async fn group_network(
         &self,
-        _spec: &oci::network::NetworkSpec,
-    ) -> Result<Option<oci::network::GroupNetwork>, String> {
-        Ok(None)
-    }
+        spec: &oci::network::NetworkSpec,
+    ) -> Result<Option<oci::network::GroupNetwork>, String>;
 
     /// Runs `spec` inside `workload`'s container, its output into `sink`. The returned handle
     /// waits for and stops that process alone. A command that cannot be started is a workload
     /// that has already ended with [`ExitReason::SpawnFailed`] (127 not found, 126 not
     /// executable), as for [`Runner::start`].
+    /// Required, like `group_network`, so a wrapper cannot drop it.
     async fn exec(
         &self,
         workload: &Workload,
         spec: ExecSpec,
         sink: Arc<dyn LogSink>,
-    ) -> Result<Workload, RunnerError> {
-        let _ = (workload, spec, sink);
-        Err(RunnerError::Unsupported(
-            "this runner cannot run a second process in a workload".into(),
-        ))
-    }
+    ) -> Result<Workload, RunnerError>;
 }
 
 /// Where a runner can find a running container again to run a second process in it.

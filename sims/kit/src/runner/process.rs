@@ -530,6 +530,26 @@ impl Runner for ProcessRunner {
             .into(),
         }
     }
+
+    /// Host processes share the host's network.
+    async fn group_network(
+        &self,
+        _spec: &super::oci::network::NetworkSpec,
+    ) -> Result<Option<super::oci::network::GroupNetwork>, String> {
+        Ok(None)
+    }
+
+    /// A host process has no container to run a second process in.
+    async fn exec(
+        &self,
+        _workload: &Workload,
+        _spec: super::ExecSpec,
+        _sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
+        Err(RunnerError::Unsupported(
+            "the process runner cannot run a second process in a workload".into(),
+        ))
+    }
 }
 
 /// Writes what arrives on `feed` to the process's stdin; closes it (end of file) when every

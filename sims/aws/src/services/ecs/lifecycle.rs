@@ -416,7 +416,15 @@ impl Ecs {
 
         let now = self.timestamp();
         let runtime_ids: Vec<String> = workloads.iter().map(|_| self.kit.ids().hex(64)).collect();
+        let mut stopped_while_starting = false;
         self.update_task(&plan.key, |task| {
+            // An agent's SubmitTaskStateChange may have stopped the task while its containers
+            // were starting (a bridge takes a moment): what the agent said stands, and the
+            // workloads end with the task's stop.
+            if task.last_status.as_deref() == Some("STOPPED") {
+                stopped_while_starting = true;
+                return;
+            }
             task.last_status = Some("RUNNING".into());
             task.started_at = Some(now);
             for ((container, runtime_id), bindings) in task
@@ -442,7 +450,9 @@ impl Ecs {
                 attachment.status = Some("ATTACHED".into());
             }
         });
-        if let Some(service) = &plan.service {
+        if let Some(service) = &plan.service
+            && !stopped_while_starting
+        {
             self.task_of_service_running(&plan.key, service);
         }
 

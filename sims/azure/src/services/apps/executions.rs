@@ -449,6 +449,11 @@ async fn run_container(
     {
         list.push(workload.clone());
     }
+    // A stop that came while the container was starting found nothing to stop: it marked the
+    // execution first (under the same lock), so the mark is seen here.
+    if apps.stopping(&plan.key) {
+        workload.stop(std::time::Duration::from_secs(10));
+    }
     let status = workload.wait().await;
     if let Some(list) = apps
         .running
