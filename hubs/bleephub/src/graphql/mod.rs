@@ -1583,6 +1583,29 @@ fn repo_by_node(request: &Request, id: &ID) -> async_graphql::Result<crate::mode
     }
 }
 
+/// Applies `update` to the issue a node ID names, answering as the issue mutations do.
+fn update_issue_by_node(
+    ctx: &Context<'_>,
+    issue_id: &ID,
+    update: issues::UpdateIssue,
+    client_mutation_id: Option<String>,
+) -> async_graphql::Result<IssuePayload> {
+    let request = request(ctx);
+    let (repo, issue) = issue_by_node(request, issue_id)?;
+    let (repo, issue) = issues::update(
+        &request.ctx(),
+        &repo.owner,
+        &repo.name,
+        &issue.number.to_string(),
+        update,
+    )
+    .map_err(|e| graphql_error(e, String::new))?;
+    Ok(IssuePayload {
+        issue: Some(Issue { repo, issue }),
+        client_mutation_id,
+    })
+}
+
 fn issue_by_node(
     request: &Request,
     id: &ID,
@@ -1752,8 +1775,6 @@ impl CoreMutation {
         ctx: &Context<'_>,
         input: CloseIssueInput,
     ) -> async_graphql::Result<IssuePayload> {
-        let request = request(ctx);
-        let (repo, issue) = issue_by_node(request, &input.issue_id)?;
         let reason = input.state_reason.map(|r| match r {
             IssueStateReason::NotPlanned => "not_planned",
             IssueStateReason::Duplicate => "duplicate",
@@ -1764,42 +1785,18 @@ impl CoreMutation {
             state_reason: reason.map(String::from),
             ..Default::default()
         };
-        let (repo, issue) = issues::update(
-            &request.ctx(),
-            &repo.owner,
-            &repo.name,
-            &issue.number.to_string(),
-            update,
-        )
-        .map_err(|e| graphql_error(e, String::new))?;
-        Ok(IssuePayload {
-            issue: Some(Issue { repo, issue }),
-            client_mutation_id: input.client_mutation_id,
-        })
+        update_issue_by_node(ctx, &input.issue_id, update, input.client_mutation_id)
     }
     async fn reopen_issue(
         &self,
         ctx: &Context<'_>,
         input: ReopenIssueInput,
     ) -> async_graphql::Result<IssuePayload> {
-        let request = request(ctx);
-        let (repo, issue) = issue_by_node(request, &input.issue_id)?;
         let update = issues::UpdateIssue {
             state: Some("open".into()),
             ..Default::default()
         };
-        let (repo, issue) = issues::update(
-            &request.ctx(),
-            &repo.owner,
-            &repo.name,
-            &issue.number.to_string(),
-            update,
-        )
-        .map_err(|e| graphql_error(e, String::new))?;
-        Ok(IssuePayload {
-            issue: Some(Issue { repo, issue }),
-            client_mutation_id: input.client_mutation_id,
-        })
+        update_issue_by_node(ctx, &input.issue_id, update, input.client_mutation_id)
     }
     async fn add_comment(
         &self,
