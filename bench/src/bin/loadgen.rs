@@ -152,9 +152,7 @@ async fn main() -> anyhow::Result<()> {
     let started = now();
     let until = started + Duration::from_secs_f64(options.seconds);
     // Paced connections start spread over one gap, so the sends do not come in bursts.
-    let spread = options
-        .rate
-        .map_or(0.0, |rate| 1.0 / rate);
+    let spread = options.rate.map_or(0.0, |rate| 1.0 / rate);
     let workers: Vec<_> = (0..options.connections)
         .map(|index| {
             let first = started + Duration::from_secs_f64(spread * index as f64);

@@ -248,8 +248,7 @@ impl Inspector {
         });
         if !hyper::body::Body::is_end_stream(response.body()) {
             let body = std::mem::take(response.body_mut());
-            *response.body_mut() =
-                axum::body::Body::new(CapturingBody::response(body, recording));
+            *response.body_mut() = axum::body::Body::new(CapturingBody::response(body, recording));
         }
     }
 
