@@ -1,0 +1,1 @@
+//! The wasm runner (being built): see ARCHITECTURE.md.
