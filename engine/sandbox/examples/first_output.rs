@@ -14,22 +14,35 @@ use simkit::runner::{Runner, WorkloadSpec};
 use tokio::sync::mpsc;
 
 fn main() -> anyhow::Result<()> {
-    let rounds: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(50);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
-        let cache = std::env::temp_dir().join("sockerless-wasm-bench-cache");
+        let cache = sandbox::default_cache_dir();
         let load_started = Instant::now();
         let userland = Userland::new(sandbox::default_userland_dir(), Some(cache))?;
         userland.warm()?;
         let load = load_started.elapsed();
         let scratch = tempfile::tempdir()?;
-        let runner = WasmRunner::new(Arc::new(SystemClock), userland, scratch.path().to_path_buf());
+        let runner = WasmRunner::new(
+            Arc::new(SystemClock),
+            userland,
+            scratch.path().to_path_buf(),
+        );
         println!("| figure | median | min | max |");
         println!("|---|---|---|---|");
         println!("| userland load (compile or cache hit, once per process) | {load:.2?} | | |");
         for (label, script) in [
             ("start → first output, `sh -c 'echo hi'`", "echo hi"),
-            ("start → first output, `sh -c 'cat /etc/hostname'` (one coreutils instance)", "cat /etc/hostname"),
+            (
+                "start → first output, `sh -c 'cat /etc/hostname'` (one coreutils instance)",
+                "cat /etc/hostname",
+            ),
         ] {
             let mut times = Vec::new();
             for _ in 0..rounds {
@@ -45,7 +58,10 @@ fn main() -> anyhow::Result<()> {
                 };
                 let started = Instant::now();
                 let workload = runner.start(spec, sink).await?;
-                let first = receiver.recv().await.ok_or_else(|| anyhow::anyhow!("no output"))?;
+                let first = receiver
+                    .recv()
+                    .await
+                    .ok_or_else(|| anyhow::anyhow!("no output"))?;
                 times.push(first - started);
                 workload.wait().await;
             }

@@ -20,7 +20,14 @@ use crate::streams::{InputSource, OutputTarget};
 use crate::userland::{Launch, Userland};
 
 /// Directories where the userland's utilities are found when named by path.
-const BIN_DIRS: [&str; 6] = ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin"];
+const BIN_DIRS: [&str; 6] = [
+    "/bin",
+    "/usr/bin",
+    "/usr/local/bin",
+    "/sbin",
+    "/usr/sbin",
+    "/usr/local/sbin",
+];
 
 /// What every shell and instance of one container (or exec) shares.
 pub struct Container {
@@ -85,7 +92,12 @@ impl SandboxHost {
         if in_bin && base == "sh" {
             return Some(Target::Shell);
         }
-        if in_bin && let Some(module) = self.container.userland.module_for(base, &self.container.handle) {
+        if in_bin
+            && let Some(module) = self
+                .container
+                .userland
+                .module_for(base, &self.container.handle)
+        {
             return Some(Target::Utility(module, base.to_string()));
         }
         // A file in the root: by path, or along PATH.
@@ -93,14 +105,22 @@ impl SandboxHost {
             Some(_) => vec![absolute(cwd, name)],
             None => path_var
                 .split(':')
-                .map(|dir| absolute(cwd, &format!("{}/{name}", if dir.is_empty() { "." } else { dir })))
+                .map(|dir| {
+                    absolute(
+                        cwd,
+                        &format!("{}/{name}", if dir.is_empty() { "." } else { dir }),
+                    )
+                })
                 .collect(),
         };
         for candidate in candidates {
             if let Ok(meta) = self.container.root.metadata(&candidate, true)
                 && meta.is_file()
             {
-                return Some(Target::File(candidate, meta.permissions().mode() & 0o111 != 0));
+                return Some(Target::File(
+                    candidate,
+                    meta.permissions().mode() & 0o111 != 0,
+                ));
             }
         }
         None
@@ -158,7 +178,9 @@ impl SandboxHost {
         let mut status = match status {
             Ok(status) => status,
             Err(message) => {
-                let _ = self.stderr.write_all(format!("sh: {}: {message}\n", invocation.argv[0]).as_bytes());
+                let _ = self
+                    .stderr
+                    .write_all(format!("sh: {}: {message}\n", invocation.argv[0]).as_bytes());
                 126
             }
         };
@@ -176,7 +198,13 @@ impl SandboxHost {
     }
 
     /// `sh [-eux...] [-c SCRIPT [NAME [ARG...]] | FILE [ARG...]]`, or a script from stdin.
-    fn run_shell(&mut self, args: &[String], invocation: &Invocation, collect: &mut Collect<'_>, script_file: Option<String>) -> i32 {
+    fn run_shell(
+        &mut self,
+        args: &[String],
+        invocation: &Invocation,
+        collect: &mut Collect<'_>,
+        script_file: Option<String>,
+    ) -> i32 {
         let depth = NESTING.with(|n| n.get());
         if depth >= MAX_NESTED_SHELLS {
             let _ = self.stderr.write_all(b"sh: too many nested shells\n");
@@ -223,9 +251,15 @@ impl SandboxHost {
         let rest = &args[index..];
         let (source, arg0, positional) = if let Some(file) = script_file {
             match self.container.root.read(&file) {
-                Ok(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), file, rest.to_vec()),
+                Ok(bytes) => (
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    file,
+                    rest.to_vec(),
+                ),
                 Err(_) => {
-                    let _ = self.stderr.write_all(format!("sh: cannot open {file}: No such file\n").as_bytes());
+                    let _ = self
+                        .stderr
+                        .write_all(format!("sh: cannot open {file}: No such file\n").as_bytes());
                     return 127;
                 }
             }
@@ -240,9 +274,15 @@ impl SandboxHost {
         } else if let Some(file) = rest.first() {
             let path = absolute(&invocation.cwd, file);
             match self.container.root.read(&path) {
-                Ok(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), file.clone(), rest[1..].to_vec()),
+                Ok(bytes) => (
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    file.clone(),
+                    rest[1..].to_vec(),
+                ),
                 Err(_) => {
-                    let _ = self.stderr.write_all(format!("sh: cannot open {file}: No such file\n").as_bytes());
+                    let _ = self
+                        .stderr
+                        .write_all(format!("sh: cannot open {file}: No such file\n").as_bytes());
                     return 2;
                 }
             }
@@ -256,7 +296,11 @@ impl SandboxHost {
                     Ok(n) => script.extend_from_slice(&buf[..n]),
                 }
             }
-            (String::from_utf8_lossy(&script).into_owned(), "sh".to_string(), Vec::new())
+            (
+                String::from_utf8_lossy(&script).into_owned(),
+                "sh".to_string(),
+                Vec::new(),
+            )
         };
         let mut shell = shell::Shell::new(
             nested,
@@ -288,7 +332,12 @@ impl SandboxHost {
 
     /// Runs a top-level command (a container's argv, an exec): a shell, a utility, a script.
     /// Errors are `(status, message)` for a command that cannot be started.
-    pub fn run_argv(&mut self, argv: &[String], env: &[(String, String)], cwd: &str) -> Result<i32, (i32, String)> {
+    pub fn run_argv(
+        &mut self,
+        argv: &[String],
+        env: &[(String, String)],
+        cwd: &str,
+    ) -> Result<i32, (i32, String)> {
         let invocation = Invocation {
             argv: argv.to_vec(),
             env: env.to_vec(),
@@ -300,8 +349,13 @@ impl SandboxHost {
         let mut discard = |_fd: u8, _bytes: &[u8]| true;
         match shell::Host::run(self, invocation, &mut discard) {
             Ok(status) => Ok(status),
-            Err(RunError::NotFound) => Err((127, format!("exec: \"{}\": executable file not found in $PATH", argv[0]))),
-            Err(RunError::NotExecutable) => Err((126, format!("exec: \"{}\": permission denied", argv[0]))),
+            Err(RunError::NotFound) => Err((
+                127,
+                format!("exec: \"{}\": executable file not found in $PATH", argv[0]),
+            )),
+            Err(RunError::NotExecutable) => {
+                Err((126, format!("exec: \"{}\": permission denied", argv[0])))
+            }
         }
     }
 }
@@ -340,7 +394,9 @@ impl shell::Host for SandboxHost {
                 let args = invocation.argv[1..].to_vec();
                 Ok(self.run_shell(&args, &invocation, collect, None))
             }
-            Some(Target::Utility(module, argv0)) => Ok(self.run_utility(&module, &argv0, &invocation, collect)),
+            Some(Target::Utility(module, argv0)) => {
+                Ok(self.run_utility(&module, &argv0, &invocation, collect))
+            }
             Some(Target::File(path, executable)) => {
                 if !executable {
                     return Err(RunError::NotExecutable);
@@ -349,12 +405,15 @@ impl shell::Host for SandboxHost {
                 let head = self.container.root.read(&path).unwrap_or_default();
                 let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
                 let first_line = String::from_utf8_lossy(first_line);
-                let interpreter = first_line.strip_prefix("#!").map(|rest| rest.trim().to_string());
+                let interpreter = first_line
+                    .strip_prefix("#!")
+                    .map(|rest| rest.trim().to_string());
                 let is_sh = match &interpreter {
                     Some(interpreter) => {
                         let program = interpreter.split_whitespace().next().unwrap_or_default();
                         matches!(program, "/bin/sh" | "/usr/bin/sh" | "sh")
-                            || (program.ends_with("/env") && interpreter.split_whitespace().nth(1) == Some("sh"))
+                            || (program.ends_with("/env")
+                                && interpreter.split_whitespace().nth(1) == Some("sh"))
                     }
                     // A file without `#!` is run by the shell, as POSIX says for ENOEXEC.
                     None => !head.starts_with(b"\x7fELF") && !head.starts_with(b"\0asm"),
@@ -371,13 +430,21 @@ impl shell::Host for SandboxHost {
     fn find_command(&mut self, name: &str, path: &str, cwd: &str) -> Option<String> {
         match self.lookup(name, path, cwd)? {
             Target::Shell => Some("/bin/sh".into()),
-            Target::Utility(_, base) => Some(if name.contains('/') { name.to_string() } else { format!("/bin/{base}") }),
+            Target::Utility(_, base) => Some(if name.contains('/') {
+                name.to_string()
+            } else {
+                format!("/bin/{base}")
+            }),
             Target::File(path, _) => Some(path),
         }
     }
 
     fn write_inherited(&mut self, fd: u8, bytes: &[u8]) -> std::io::Result<()> {
-        if fd == 1 { self.stdout.write_all(bytes) } else { self.stderr.write_all(bytes) }
+        if fd == 1 {
+            self.stdout.write_all(bytes)
+        } else {
+            self.stderr.write_all(bytes)
+        }
     }
 
     fn read_stdin(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -419,7 +486,11 @@ impl shell::Host for SandboxHost {
         };
         let mode = meta.permissions().mode();
         // Utilities found in the userland count as executables under the bin directories.
-        Some(FileInfo { kind, size: meta.len(), mode })
+        Some(FileInfo {
+            kind,
+            size: meta.len(),
+            mode,
+        })
     }
 
     fn read_dir(&mut self, path: &str) -> std::io::Result<Vec<String>> {

@@ -24,3 +24,11 @@ pub fn default_userland_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from("/opt/sockerless-clients"));
     clients.join("wasi/bin")
 }
+
+/// Where compiled modules are cached by default: `$SOCKERLESS_WASM_CACHE`, else
+/// `sockerless-wasm-cache` in the temporary directory.
+pub fn default_cache_dir() -> std::path::PathBuf {
+    std::env::var_os("SOCKERLESS_WASM_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("sockerless-wasm-cache"))
+}

@@ -57,7 +57,11 @@ impl Root {
         follow_last: bool,
         budget: &mut usize,
     ) -> io::Result<Vec<String>> {
-        let mut resolved = if path.starts_with('/') { Vec::new() } else { base };
+        let mut resolved = if path.starts_with('/') {
+            Vec::new()
+        } else {
+            base
+        };
         let components: Vec<&str> = path
             .split('/')
             .filter(|c| !c.is_empty() && *c != ".")
@@ -83,7 +87,10 @@ impl Root {
                 }
                 Ok(meta) => {
                     if !last && !meta.is_dir() {
-                        return Err(io::Error::new(io::ErrorKind::NotADirectory, "Not a directory"));
+                        return Err(io::Error::new(
+                            io::ErrorKind::NotADirectory,
+                            "Not a directory",
+                        ));
                     }
                     resolved = candidate;
                 }
@@ -132,7 +139,10 @@ impl Root {
         } else {
             self.resolve(path, true)?
         };
-        std::fs::OpenOptions::new().append(true).create(true).open(host)
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(host)
     }
 
     pub fn metadata(&self, path: &str, follow: bool) -> io::Result<std::fs::Metadata> {
@@ -162,7 +172,8 @@ mod tests {
         std::fs::write(root_dir.join("etc/passwd"), "root:x:0:0:container\n").expect("write");
         std::fs::write(outer.path().join("secret"), "host secret\n").expect("write");
         std::os::unix::fs::symlink("/etc/passwd", root_dir.join("data/abs-link")).expect("link");
-        std::os::unix::fs::symlink("../../../../secret", root_dir.join("data/rel-link")).expect("link");
+        std::os::unix::fs::symlink("../../../../secret", root_dir.join("data/rel-link"))
+            .expect("link");
         std::os::unix::fs::symlink("/", root_dir.join("data/root-link")).expect("link");
         std::os::unix::fs::symlink("loop2", root_dir.join("data/loop1")).expect("link");
         std::os::unix::fs::symlink("loop1", root_dir.join("data/loop2")).expect("link");
@@ -173,26 +184,46 @@ mod tests {
     #[test]
     fn dot_dot_stops_at_the_root() {
         let (_outer, root) = setup();
-        let passwd = String::from_utf8(root.read("/../../etc/passwd").expect("read")).expect("utf8");
+        let passwd =
+            String::from_utf8(root.read("/../../etc/passwd").expect("read")).expect("utf8");
         assert_eq!(passwd, "root:x:0:0:container\n");
-        assert_eq!(root.read("/data/sub/../../../../etc/passwd").expect("read"), passwd.as_bytes());
-        assert!(root.read("/../secret").is_err(), "the host file beside the root is unreachable");
+        assert_eq!(
+            root.read("/data/sub/../../../../etc/passwd").expect("read"),
+            passwd.as_bytes()
+        );
+        assert!(
+            root.read("/../secret").is_err(),
+            "the host file beside the root is unreachable"
+        );
     }
 
     #[test]
     fn symlinks_resolve_inside_the_root() {
         let (_outer, root) = setup();
-        assert_eq!(root.read("/data/abs-link").expect("read"), b"root:x:0:0:container\n");
-        assert!(root.read("/data/rel-link").is_err(), "relative escape lands on the root");
+        assert_eq!(
+            root.read("/data/abs-link").expect("read"),
+            b"root:x:0:0:container\n"
+        );
+        assert!(
+            root.read("/data/rel-link").is_err(),
+            "relative escape lands on the root"
+        );
         assert_eq!(
             root.resolve("/data/rel-link", true).expect("resolves"),
             root.host_path().join("secret")
         );
-        assert_eq!(root.read("/data/root-link/etc/passwd").expect("read"), b"root:x:0:0:container\n");
+        assert_eq!(
+            root.read("/data/root-link/etc/passwd").expect("read"),
+            b"root:x:0:0:container\n"
+        );
         assert!(root.read("/data/loop1").is_err());
         // Writing through a link never lands outside.
-        root.write("/data/rel-link", b"inside", false).expect("write");
-        assert_eq!(std::fs::read(root.host_path().join("secret")).expect("read"), b"inside");
+        root.write("/data/rel-link", b"inside", false)
+            .expect("write");
+        assert_eq!(
+            std::fs::read(root.host_path().join("secret")).expect("read"),
+            b"inside"
+        );
         assert_eq!(
             std::fs::read(root.host_path().parent().expect("outer").join("secret")).expect("read"),
             b"host secret\n"
@@ -204,6 +235,10 @@ mod tests {
         let (_outer, root) = setup();
         let meta = root.metadata("/data/abs-link", false).expect("lstat");
         assert!(meta.file_type().is_symlink());
-        assert!(root.metadata("/data/abs-link", true).expect("stat").is_file());
+        assert!(
+            root.metadata("/data/abs-link", true)
+                .expect("stat")
+                .is_file()
+        );
     }
 }

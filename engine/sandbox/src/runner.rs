@@ -17,7 +17,8 @@ use simkit::clock::Clock;
 use simkit::logs::{LogSink, Stream};
 use simkit::runner::oci::network::{GroupNetwork, NetworkSpec};
 use simkit::runner::{
-    Control, ExecSpec, ExitReason, ExitStatus, Isolation, Runner, RunnerError, Workload, WorkloadSpec,
+    Control, ExecSpec, ExitReason, ExitStatus, Isolation, Runner, RunnerError, Workload,
+    WorkloadSpec,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -46,7 +47,9 @@ pub struct WasmRunner {
 
 impl std::fmt::Debug for WasmRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WasmRunner").field("scratch", &self.scratch).finish_non_exhaustive()
+        f.debug_struct("WasmRunner")
+            .field("scratch", &self.scratch)
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,10 +67,9 @@ impl WasmRunner {
     fn make_root(&self, spec: &WorkloadSpec) -> Result<(Root, String), RunnerError> {
         let number = self.counter.fetch_add(1, Ordering::Relaxed);
         let dir = self.scratch.join(format!("root-{number}"));
-        let hostname = spec
-            .hostname
-            .clone()
-            .unwrap_or_else(|| format!("{:012x}", number.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16));
+        let hostname = spec.hostname.clone().unwrap_or_else(|| {
+            format!("{:012x}", number.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16)
+        });
         let files = [
             ("etc/hostname", format!("{hostname}\n")),
             ("etc/hosts", format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n")),
@@ -98,7 +100,11 @@ impl WasmRunner {
         if spec.read_only_root {
             return Some("the wasm runner cannot make the root read-only".into());
         }
-        if spec.user.as_deref().is_some_and(|user| !matches!(user, "" | "0" | "root" | "0:0" | "root:root")) {
+        if spec
+            .user
+            .as_deref()
+            .is_some_and(|user| !matches!(user, "" | "0" | "root" | "0:0" | "root:root"))
+        {
             return Some("the wasm runner runs everything as root; it has no other users".into());
         }
         if spec.network_namespace.is_some() {
@@ -141,20 +147,22 @@ impl WasmRunner {
         };
         let (done_sender, done) = oneshot::channel();
         let thread_name = format!("wasm {name}");
-        let spawned = std::thread::Builder::new().name(thread_name).spawn(move || {
-            let result = if argv.is_empty() {
-                // An unknown default command idles until stopped, as with the process runner.
-                let mut stop = host.container.stop.clone();
-                let handle = host.container.handle.clone();
-                handle.block_on(async move {
-                    let _ = stop.wait_for(Option::is_some).await;
-                });
-                Ok(0)
-            } else {
-                host.run_argv(&argv, &env, &cwd)
-            };
-            let _ = done_sender.send(result);
-        });
+        let spawned = std::thread::Builder::new()
+            .name(thread_name)
+            .spawn(move || {
+                let result = if argv.is_empty() {
+                    // An unknown default command idles until stopped, as with the process runner.
+                    let mut stop = host.container.stop.clone();
+                    let handle = host.container.handle.clone();
+                    handle.block_on(async move {
+                        let _ = stop.wait_for(Option::is_some).await;
+                    });
+                    Ok(0)
+                } else {
+                    host.run_argv(&argv, &env, &cwd)
+                };
+                let _ = done_sender.send(result);
+            });
         let stop_for_supervisor = stop_sender.clone();
         let clock = self.clock.clone();
         let stop_for_kill = stop_sender.clone();
@@ -162,7 +170,9 @@ impl WasmRunner {
             Err(error) => {
                 let _ = exit_sender.send(Some(ExitStatus {
                     code: 126,
-                    reason: ExitReason::SpawnFailed { message: format!("cannot start the sandbox thread: {error}") },
+                    reason: ExitReason::SpawnFailed {
+                        message: format!("cannot start the sandbox thread: {error}"),
+                    },
                     started_at,
                     finished_at: clock.now(),
                 }));
@@ -204,10 +214,14 @@ impl WasmRunner {
                     let (code, reason) = match (result, stopped_with) {
                         (_, Some(code)) => (code, reason),
                         (Ok(Ok(code)), None) => (code, ExitReason::Exited),
-                        (Ok(Err((code, message))), None) => (code, ExitReason::SpawnFailed { message }),
+                        (Ok(Err((code, message))), None) => {
+                            (code, ExitReason::SpawnFailed { message })
+                        }
                         (Err(_), None) => (
                             134,
-                            ExitReason::SpawnFailed { message: "the sandbox thread ended without a status".into() },
+                            ExitReason::SpawnFailed {
+                                message: "the sandbox thread ended without a status".into(),
+                            },
                         ),
                     };
                     let _ = exit_sender.send(Some(ExitStatus {
@@ -236,13 +250,21 @@ fn environment(spec_env: &BTreeMap<String, String>, hostname: &str) -> Vec<(Stri
 
 #[async_trait::async_trait]
 impl Runner for WasmRunner {
-    async fn start(&self, spec: WorkloadSpec, sink: Arc<dyn LogSink>) -> Result<Workload, RunnerError> {
+    async fn start(
+        &self,
+        spec: WorkloadSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
         if let Some(reason) = Self::unsupported(&spec) {
             return Err(RunnerError::Unsupported(reason));
         }
         let (root, hostname) = self.make_root(&spec)?;
         let env = environment(&spec.env, &hostname);
-        let stdin = match spec.stdin.as_ref().and_then(simkit::runner::StdinFeed::take_receiver) {
+        let stdin = match spec
+            .stdin
+            .as_ref()
+            .and_then(simkit::runner::StdinFeed::take_receiver)
+        {
             Some(receiver) => InputSource::feed(receiver),
             None => InputSource::empty(),
         };
@@ -291,10 +313,18 @@ impl Runner for WasmRunner {
     }
 
     async fn group_network(&self, _spec: &NetworkSpec) -> Result<Option<GroupNetwork>, String> {
-        Err("the wasm runner gives workloads no network: WASI instances here have no sockets".into())
+        Err(
+            "the wasm runner gives workloads no network: WASI instances here have no sockets"
+                .into(),
+        )
     }
 
-    async fn exec(&self, workload: &Workload, spec: ExecSpec, sink: Arc<dyn LogSink>) -> Result<Workload, RunnerError> {
+    async fn exec(
+        &self,
+        workload: &Workload,
+        spec: ExecSpec,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<Workload, RunnerError> {
         let (root, mut env) = {
             let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
             let entry = running
@@ -306,20 +336,39 @@ impl Runner for WasmRunner {
         if workload.exit_status().is_some() {
             return Err(RunnerError::NotRunning);
         }
-        if spec.user.as_deref().is_some_and(|user| !matches!(user, "" | "0" | "root" | "0:0" | "root:root")) {
-            return Err(RunnerError::Unsupported("the wasm runner runs everything as root; it has no other users".into()));
+        if spec
+            .user
+            .as_deref()
+            .is_some_and(|user| !matches!(user, "" | "0" | "root" | "0:0" | "root:root"))
+        {
+            return Err(RunnerError::Unsupported(
+                "the wasm runner runs everything as root; it has no other users".into(),
+            ));
         }
         for entry in &spec.env {
             if let Some((key, value)) = entry.split_once('=') {
                 env.insert(key.to_string(), value.to_string());
             }
         }
-        let stdin = match spec.stdin.as_ref().and_then(simkit::runner::StdinFeed::take_receiver) {
+        let stdin = match spec
+            .stdin
+            .as_ref()
+            .and_then(simkit::runner::StdinFeed::take_receiver)
+        {
             Some(receiver) => InputSource::feed(receiver),
             None => InputSource::empty(),
         };
         let cwd = spec.working_dir.clone().unwrap_or_else(|| "/".into());
-        let (exec, _stop) = self.launch(spec.name.clone(), spec.argv.clone(), env.into_iter().collect(), cwd, root, stdin, sink, None);
+        let (exec, _stop) = self.launch(
+            spec.name.clone(),
+            spec.argv.clone(),
+            env.into_iter().collect(),
+            cwd,
+            root,
+            stdin,
+            sink,
+            None,
+        );
         Ok(exec)
     }
 }

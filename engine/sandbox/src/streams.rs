@@ -147,7 +147,11 @@ impl StdoutStream for OutputTarget {
 struct TargetWriter(OutputTarget);
 
 impl AsyncWrite for TargetWriter {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Poll::Ready(self.0.write_all(buf).map(|()| buf.len()))
     }
 
@@ -252,7 +256,11 @@ impl StdinStream for InputSource {
 struct SourceReader(InputSource);
 
 impl AsyncRead for SourceReader {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.0.poll_read_into(cx, buf)
     }
 }

@@ -63,7 +63,9 @@ pub struct Userland {
 
 impl std::fmt::Debug for Userland {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Userland").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Userland")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,7 +91,10 @@ pub struct Launch<'a> {
 impl Userland {
     /// A userland over the `.wasm` modules in `dir`, with compiled code cached under
     /// `cache_dir`.
-    pub fn new(dir: impl Into<PathBuf>, cache_dir: Option<PathBuf>) -> Result<Arc<Self>, UserlandError> {
+    pub fn new(
+        dir: impl Into<PathBuf>,
+        cache_dir: Option<PathBuf>,
+    ) -> Result<Arc<Self>, UserlandError> {
         let dir = dir.into();
         let mut config = Config::new();
         config.epoch_interruption(true);
@@ -235,7 +240,12 @@ impl Userland {
                     }
                 }
             } else {
-                table.insert(stem.clone(), Utility { module: stem.clone() });
+                table.insert(
+                    stem.clone(),
+                    Utility {
+                        module: stem.clone(),
+                    },
+                );
             }
         }
         table

@@ -9,14 +9,24 @@ use simkit::clock::SystemClock;
 use simkit::logs::{MemorySink, Stream};
 use simkit::runner::{ExecSpec, ExitReason, Runner, RunnerError, WorkloadSpec};
 
+/// One userland for every test: modules are compiled (or loaded from the cache) once.
 fn userland() -> Arc<Userland> {
-    let dir = sandbox::default_userland_dir();
-    assert!(
-        dir.join("coreutils.wasm").is_file(),
-        "client coreutils.wasm missing: run scripts/setup"
-    );
-    let cache = std::env::temp_dir().join("sockerless-wasm-test-cache");
-    Userland::new(dir, Some(cache)).expect("userland")
+    static USERLAND: std::sync::OnceLock<Arc<Userland>> = std::sync::OnceLock::new();
+    USERLAND
+        .get_or_init(|| {
+            let dir = sandbox::default_userland_dir();
+            assert!(
+                dir.join("coreutils.wasm").is_file(),
+                "client coreutils.wasm missing: run scripts/setup"
+            );
+            let userland =
+                Userland::new(dir, Some(sandbox::default_cache_dir())).expect("userland");
+            // Compiled before any test's timer starts: a cold compile in a debug build takes
+            // minutes on a loaded machine; later runs load it from the disk cache.
+            userland.warm().expect("modules compile");
+            userland
+        })
+        .clone()
 }
 
 struct Fixture {
@@ -26,7 +36,11 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let scratch = tempfile::tempdir().expect("tempdir");
-    let runner = WasmRunner::new(Arc::new(SystemClock), userland(), scratch.path().to_path_buf());
+    let runner = WasmRunner::new(
+        Arc::new(SystemClock),
+        userland(),
+        scratch.path().to_path_buf(),
+    );
     Fixture {
         _scratch: scratch,
         runner,
@@ -63,7 +77,8 @@ async fn run(fixture: &Fixture, argv: &[&str]) -> (Vec<String>, Vec<String>, i32
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_and_exit_code() {
     let fixture = fixture();
-    let (out, err, code, reason) = run(&fixture, &["sh", "-c", "echo hi; echo err >&2; exit 3"]).await;
+    let (out, err, code, reason) =
+        run(&fixture, &["sh", "-c", "echo hi; echo err >&2; exit 3"]).await;
     assert_eq!(out, ["hi"]);
     assert_eq!(err, ["err"]);
     assert_eq!(code, 3);
@@ -80,7 +95,10 @@ async fn utilities_run_as_wasm_instances() {
                   yes | head -1; seq 3 | tail -1";
     let (out, err, code, _) = run(&fixture, &["sh", "-c", script]).await;
     assert_eq!(err, Vec::<String>::new());
-    assert_eq!(out, ["a", "b", "HELLO", "1", "bin", "etc", "root", "yx", "y", "3"]);
+    assert_eq!(
+        out,
+        ["a", "b", "HELLO", "1", "bin", "etc", "root", "yx", "y", "3"]
+    );
     assert_eq!(code, 0);
 }
 
@@ -92,7 +110,10 @@ async fn missing_commands_are_127() {
     assert_eq!(code, 127);
     let (_, _, code, reason) = run(&fixture, &["nope-cmd"]).await;
     assert_eq!(code, 127);
-    assert!(matches!(reason, ExitReason::SpawnFailed { .. }), "{reason:?}");
+    assert!(
+        matches!(reason, ExitReason::SpawnFailed { .. }),
+        "{reason:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,7 +132,10 @@ async fn host_files_are_unreachable() {
                   cat /../etc/hostname >/dev/null; echo dotdot $?";
     let (out, _err, _code, _) = run(&fixture, &["sh", "-c", script]).await;
     assert!(!out.iter().any(|line| line.contains("HOST")), "{out:?}");
-    assert!(out.contains(&"root".to_string()), "an absolute link resolves inside the root: {out:?}");
+    assert!(
+        out.contains(&"root".to_string()),
+        "an absolute link resolves inside the root: {out:?}"
+    );
     assert!(out.contains(&"dotdot 0".to_string()), "{out:?}");
     assert!(out.contains(&"read status 2".to_string()), "{out:?}");
 }
@@ -120,28 +144,52 @@ async fn host_files_are_unreachable() {
 async fn stop_kill_and_timeout() {
     let fixture = fixture();
     let sink = Arc::new(MemorySink::default());
-    let workload = fixture.runner.start(spec(&["sh", "-c", "echo started; sleep 100"]), sink.clone()).await.expect("start");
+    let workload = fixture
+        .runner
+        .start(spec(&["sh", "-c", "echo started; sleep 100"]), sink.clone())
+        .await
+        .expect("start");
     wait_for_line(&sink, "started").await;
     workload.stop(Duration::from_secs(1));
-    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait()).await.expect("stops");
+    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
+        .await
+        .expect("stops");
     assert_eq!((status.code, status.reason), (143, ExitReason::Stopped));
 
-    let workload = fixture.runner.start(spec(&["sleep", "100"]), sink.clone()).await.expect("start");
+    let workload = fixture
+        .runner
+        .start(spec(&["sleep", "100"]), sink.clone())
+        .await
+        .expect("start");
     workload.kill();
-    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait()).await.expect("killed");
+    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
+        .await
+        .expect("killed");
     assert_eq!(status.code, 137);
 
     let mut timed = spec(&["sh", "-c", "while :; do :; done"]);
     timed.timeout = Some(Duration::from_millis(200));
-    let workload = fixture.runner.start(timed, sink.clone()).await.expect("start");
-    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait()).await.expect("times out");
+    let workload = fixture
+        .runner
+        .start(timed, sink.clone())
+        .await
+        .expect("start");
+    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
+        .await
+        .expect("times out");
     assert_eq!((status.code, status.reason), (143, ExitReason::TimedOut));
 
     // A utility spinning in wasm is interrupted too.
-    let workload = fixture.runner.start(spec(&["sh", "-c", "yes > /dev/null"]), sink.clone()).await.expect("start");
+    let workload = fixture
+        .runner
+        .start(spec(&["sh", "-c", "yes > /dev/null"]), sink.clone())
+        .await
+        .expect("start");
     tokio::time::sleep(Duration::from_millis(100)).await;
     workload.stop(Duration::from_secs(1));
-    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait()).await.expect("stops");
+    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
+        .await
+        .expect("stops");
     assert_eq!(status.code, 143);
 }
 
@@ -161,7 +209,14 @@ async fn exec_runs_in_the_same_root() {
     let sink = Arc::new(MemorySink::default());
     let workload = fixture
         .runner
-        .start(spec(&["sh", "-c", "echo from-main > /tmp/shared; echo ready; sleep 100"]), sink.clone())
+        .start(
+            spec(&[
+                "sh",
+                "-c",
+                "echo from-main > /tmp/shared; echo ready; sleep 100",
+            ]),
+            sink.clone(),
+        )
         .await
         .expect("start");
     wait_for_line(&sink, "ready").await;
@@ -186,7 +241,14 @@ async fn exec_runs_in_the_same_root() {
     workload.wait().await;
     let error = fixture
         .runner
-        .exec(&workload, ExecSpec { argv: vec!["true".into()], ..ExecSpec::default() }, exec_sink)
+        .exec(
+            &workload,
+            ExecSpec {
+                argv: vec!["true".into()],
+                ..ExecSpec::default()
+            },
+            exec_sink,
+        )
         .await
         .expect_err("ended");
     assert!(matches!(error, RunnerError::NotRunning));
@@ -197,7 +259,11 @@ async fn what_the_sandbox_cannot_do_is_refused() {
     let fixture = fixture();
     let mut read_only = spec(&["true"]);
     read_only.read_only_root = true;
-    let error = fixture.runner.start(read_only, Arc::new(MemorySink::default())).await.expect_err("refused");
+    let error = fixture
+        .runner
+        .start(read_only, Arc::new(MemorySink::default()))
+        .await
+        .expect_err("refused");
     assert!(matches!(error, RunnerError::Unsupported(_)));
     let network = fixture
         .runner
