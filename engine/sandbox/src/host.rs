@@ -147,14 +147,14 @@ impl SandboxHost {
                 return 1;
             }
         };
+        let instance_stderr = match &stdout {
+            OutputTarget::Buffer(pipe) => {
+                OutputTarget::UnlessBroken(Box::new(stderr.clone()), pipe.clone())
+            }
+            _ => stderr.clone(),
+        };
         let mut argv = invocation.argv.clone();
         argv[0] = argv0.to_string();
-        let cwd = self
-            .container
-            .root
-            .resolve(&invocation.cwd, true)
-            .ok()
-            .filter(|path| path.is_dir() && invocation.cwd != "/");
         let mut env = invocation.env.clone();
         env.retain(|(k, _)| k != "PWD");
         env.push(("PWD".into(), invocation.cwd.clone()));
@@ -162,10 +162,9 @@ impl SandboxHost {
             argv: &argv,
             env: &env,
             root: self.container.root.host_path(),
-            cwd,
             stdin: self.input(invocation.stdin.clone()),
             stdout: stdout.clone(),
-            stderr: stderr.clone(),
+            stderr: instance_stderr,
         };
         let userland = self.container.userland.clone();
         let mut stop = self.container.stop.clone();

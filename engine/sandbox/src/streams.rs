@@ -79,6 +79,9 @@ pub enum OutputTarget {
     Buffer(Arc<Mutex<Capped>>),
     File(Arc<std::fs::File>),
     Closed,
+    /// Another target, silenced once `pipe` has overflowed: a writer to a closed pipe is killed
+    /// by SIGPIPE on Linux before it can complain, so its complaint is dropped here.
+    UnlessBroken(Box<OutputTarget>, Arc<Mutex<Capped>>),
 }
 
 impl OutputTarget {
@@ -111,6 +114,12 @@ impl OutputTarget {
                 (&**file).write_all(bytes)
             }
             Self::Closed => Err(io::Error::from(io::ErrorKind::BrokenPipe)),
+            Self::UnlessBroken(inner, pipe) => {
+                if pipe.lock().unwrap_or_else(|p| p.into_inner()).overflowed {
+                    return Ok(());
+                }
+                inner.write_all(bytes)
+            }
         }
     }
 

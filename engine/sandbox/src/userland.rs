@@ -1,7 +1,7 @@
 //! The utilities containers run: WASI modules (uutils coreutils, sed) in a directory, compiled
 //! by wasmtime once per process and kept compiled on disk by wasmtime's cache, and run one
 //! instance per command. Every instance sees the container's root as its only preopened
-//! directory (`/`), plus its working directory as `.`, so a utility reaches no host file
+//! directory (`/`), so a utility reaches no host file
 //! outside the root (wasmtime's capability-based file layer refuses `..` and absolute symlinks
 //! that leave a preopen).
 //!
@@ -81,8 +81,6 @@ pub struct Launch<'a> {
     pub argv: &'a [String],
     pub env: &'a [(String, String)],
     pub root: &'a Path,
-    /// The working directory on the host (inside the root), preopened as `.`.
-    pub cwd: Option<PathBuf>,
     pub stdin: InputSource,
     pub stdout: OutputTarget,
     pub stderr: OutputTarget,
@@ -218,7 +216,6 @@ impl Userland {
                         argv: &argv,
                         env: &[],
                         root: &empty_root,
-                        cwd: None,
                         stdin: InputSource::empty(),
                         stdout: listing.clone(),
                         stderr: OutputTarget::Closed,
@@ -262,14 +259,13 @@ impl Userland {
             .stdin(launch.stdin)
             .stdout(launch.stdout)
             .stderr(launch.stderr);
+        // Only the root is preopened. wasi-libc (as the utilities link it) has no working
+        // directory: it matches relative and absolute paths alike to the last preopen, so a
+        // second preopen `.` for the working directory would capture absolute paths too. Until
+        // the utilities get a working directory, relative paths resolve from `/`.
         builder
             .preopened_dir(launch.root, "/", FsPerms::ReadWrite)
             .map_err(|e| format!("cannot open the container's root: {e}"))?;
-        if let Some(cwd) = &launch.cwd {
-            builder
-                .preopened_dir(cwd, ".", FsPerms::ReadWrite)
-                .map_err(|e| format!("cannot open the working directory: {e}"))?;
-        }
         let ctx = builder.build_p1();
         let mut store = Store::new(&self.engine, ctx);
         store.set_epoch_deadline(1);
