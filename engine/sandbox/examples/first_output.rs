@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sandbox::{Userland, WasmRunner};
-use simkit::clock::SystemClock;
+use simkit::clock::{Clock, SystemClock};
 use simkit::logs::{FnSink, LogLine};
 use simkit::runner::{Runner, WorkloadSpec};
 use tokio::sync::mpsc;
@@ -24,7 +24,9 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         let cache = sandbox::default_cache_dir();
-        let load_started = Instant::now();
+        // The kit's clock, as everywhere: its monotonic instants are the real ones here.
+        let clock = Arc::new(SystemClock);
+        let load_started = clock.monotonic();
         let userland = Userland::new(sandbox::default_userland_dir(), Some(cache))?;
         userland.warm()?;
         let load = load_started.elapsed();
@@ -47,8 +49,9 @@ fn main() -> anyhow::Result<()> {
             let mut times = Vec::new();
             for _ in 0..rounds {
                 let (sender, mut receiver) = mpsc::unbounded_channel::<Instant>();
+                let sink_clock = clock.clone();
                 let sink = Arc::new(FnSink(move |_line: LogLine| {
-                    let _ = sender.send(Instant::now());
+                    let _ = sender.send(sink_clock.monotonic());
                 }));
                 let spec = WorkloadSpec {
                     name: "bench".into(),
@@ -56,7 +59,7 @@ fn main() -> anyhow::Result<()> {
                     stop_grace: Duration::from_secs(1),
                     ..WorkloadSpec::default()
                 };
-                let started = Instant::now();
+                let started = clock.monotonic();
                 let workload = runner.start(spec, sink).await?;
                 let first = receiver
                     .recv()

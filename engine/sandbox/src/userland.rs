@@ -43,6 +43,9 @@ pub enum UserlandError {
     Wasmtime(String),
 }
 
+/// A module compiled and linked once, or why it could not be.
+type CompiledModule = OnceLock<Result<InstancePre<WasiP1Ctx>, String>>;
+
 /// Where a command's module lives and how it is called.
 #[derive(Debug, Clone)]
 struct Utility {
@@ -55,7 +58,7 @@ pub struct Userland {
     linker: Linker<WasiP1Ctx>,
     dir: PathBuf,
     /// Modules by file stem, compiled on first use.
-    modules: Mutex<HashMap<String, Arc<OnceLock<Result<InstancePre<WasiP1Ctx>, String>>>>>,
+    modules: Mutex<HashMap<String, Arc<CompiledModule>>>,
     /// Command names to modules, read once.
     table: OnceLock<HashMap<String, Utility>>,
     ticker_stop: Arc<std::sync::atomic::AtomicBool>,
