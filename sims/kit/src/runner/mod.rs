@@ -119,6 +119,11 @@ impl StdinFeed {
     pub(crate) fn take(&self) -> Option<mpsc::Receiver<bytes::Bytes>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
+
+    /// The receiver, once, for runners outside the kit.
+    pub fn take_receiver(&self) -> Option<mpsc::Receiver<bytes::Bytes>> {
+        self.take()
+    }
 }
 
 impl std::fmt::Debug for StdinFeed {
@@ -281,8 +286,10 @@ pub(crate) struct ExecTarget {
     pub lower: std::path::PathBuf,
 }
 
+/// What a [`Workload`]'s handle asks of its supervisor (public so runners outside the kit, such
+/// as the engine's wasm sandbox, can supervise workloads of their own).
 #[derive(Debug)]
-pub(crate) enum Control {
+pub enum Control {
     Stop { grace: Duration },
     Kill,
 }
@@ -307,7 +314,8 @@ struct WorkloadInner {
 }
 
 impl Workload {
-    pub(crate) fn new(
+    /// A handle whose supervisor receives `control` and publishes the exit on `exit`.
+    pub fn new(
         runner: &'static str,
         pid: Option<u32>,
         started_at: SystemTime,
@@ -337,6 +345,11 @@ impl Workload {
                 exec_target: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Whether `other` is a handle on this same workload.
+    pub fn same_as(&self, other: &Workload) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     pub(crate) fn set_exec_target(&self, target: ExecTarget) {
