@@ -54,6 +54,7 @@ pub(crate) fn azure_sandbox(server: &Sockerless, ca: &std::path::Path) -> Sandbo
         sandbox.set(key, value);
     }
     sandbox.set("IDENTITY_ENDPOINT", &format!("{url}/msi/token"));
+    sandbox.set("SOCKERLESS_AZURE_CA", ca.to_str().expect("UTF-8 path"));
     sandbox.set(
         "SOCKERLESS_AZ",
         clients::find("az").to_str().expect("UTF-8 path"),
@@ -205,4 +206,14 @@ fn container_apps_jobs_cli() {
         "az CLI",
         "az_container_apps.py",
     );
+}
+
+#[test]
+fn acr_cli() {
+    let _cell = Cell::new("cloud-cli", "azure", "container-registry", "az CLI+skopeo");
+    let skopeo = clients::find("skopeo");
+    let (server, dir) = start(None);
+    let mut sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    run(&sandbox, "az_acr.py", &[]);
 }
