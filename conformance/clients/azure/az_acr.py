@@ -19,17 +19,21 @@ use_simulator_as_proxy()
 az_sign_in("acr-cli-app", "acr-cli-secret")
 group = unique("acr")
 az("group", "create", "-n", group, "-l", "westeurope")
-name = "Reg" + unique("x").split("-")[1]
+name = "reg" + unique("x").split("-")[1]
 login_server = f"{name.lower()}.azurecr.io"
 
-check(az("acr", "check-name", "-n", name) == {"message": None, "nameAvailable": True, "reason": None},
-      "check-name before create")
+def name_status(result):
+    return {key: result.get(key) for key in ("message", "nameAvailable", "reason")}
+
+
+free = az("acr", "check-name", "-n", name)
+check(name_status(free) == {"message": None, "nameAvailable": True, "reason": None}, f"check-name: {free}")
 created = az("acr", "create", "-n", name, "-g", group, "--sku", "Basic", "--admin-enabled", "true",
              "-l", "westeurope")
 check(created["loginServer"] == login_server, f"loginServer: {created}")
 check(created["provisioningState"] == "Succeeded" and created["adminUserEnabled"] is True, f"create: {created}")
 check(created["sku"] == {"name": "Basic", "tier": "Basic"}, f"sku: {created['sku']}")
-taken = az("acr", "check-name", "-n", name)
+taken = name_status(az("acr", "check-name", "-n", name))
 check(taken == {"message": f"The registry {name} is already in use.", "nameAvailable": False,
                 "reason": "AlreadyExists"}, f"check-name after create: {taken}")
 shown = az("acr", "show", "-n", name)
@@ -57,7 +61,7 @@ for reference in ("team/app:v1", "team/app:v2", "tools/lint:1", "zeta:latest"):
     skopeo("copy", "--dest-creds", f"{name}:{password}", "--dest-cert-dir", certs,
            f"oci:{layout.root}:v1", f"docker://{login_server}/{reference}")
 skopeo("copy", "--dest-creds", f"{name}:{passwords['password2']}", "--dest-cert-dir", certs,
-       f"oci:{layout.root}:v1", f"docker://{login_server}/team/app:v3", expect_error="authentication required")
+       f"oci:{layout.root}:v1", f"docker://{login_server}/team/app:v3", expect_error="unauthorized")
 
 # Through ACR's token exchange (az's Entra ID token), then with the admin user.
 repositories = az("acr", "repository", "list", "-n", name)
@@ -102,9 +106,12 @@ with open(os.path.join(back, "index.json")) as f:
 
 # The admin user switched off: credentials refused by ARM, the password by the registry.
 az("acr", "update", "-n", name, "--admin-enabled", "false")
-az("acr", "credential", "show", "-n", name, expect_error="admin user is disabled")
+az("acr", "credential", "show", "-n", name, expect_error="to enable admin first")
+az("rest", "--method", "post", "--url",
+   f"{os.environ['SOCKERLESS_AZURE_URL']}{created['id']}/listCredentials?api-version=2025-11-01",
+   expect_error='"code":"UnAuthorizedForCredentialOperations","message":"Cannot perform credential operations for')
 skopeo("copy", "--src-creds", f"{name}:{password}", "--src-cert-dir", certs,
-       f"docker://{login_server}/tools/lint:1", f"oci:{back}:2", expect_error="authentication required")
+       f"docker://{login_server}/tools/lint:1", f"oci:{back}:2", expect_error="unauthorized")
 
 # Deleted, then made again under the same name: it starts empty.
 az("acr", "delete", "-n", name, "--yes")

@@ -61,6 +61,10 @@ impl TokenError {
     }
 }
 
+/// What ACR answers any refused credential with.
+const AUTHENTICATION_REQUIRED: &str =
+    "authentication required, visit https://aka.ms/acr/authorization for more information.";
+
 /// One access a token grants: `repository:NAME:pull,push` as `{type, name, actions}`.
 fn parse_scope(scope: &str) -> Option<Value> {
     let (kind, rest) = scope.split_once(':')?;
@@ -205,15 +209,13 @@ impl AcrAccess {
                 let user = field("username").unwrap_or_default();
                 let password = field("password").unwrap_or_default();
                 self.password_subject(&record, user, password)
-                    .ok_or_else(|| TokenError::unauthorized("the username or password is invalid"))?
+                    .ok_or_else(|| TokenError::unauthorized(AUTHENTICATION_REQUIRED))?
             }
             (None, Some((user, password))) => self
                 .password_subject(&record, &user, &password)
-                .ok_or_else(|| TokenError::unauthorized("the username or password is invalid"))?,
+                .ok_or_else(|| TokenError::unauthorized(AUTHENTICATION_REQUIRED))?,
             (None, None) => {
-                return Err(TokenError::unauthorized(
-                    "authentication required, visit https://aka.ms/acr/authorization for more information.",
-                ));
+                return Err(TokenError::unauthorized(AUTHENTICATION_REQUIRED));
             }
             (Some(other), _) => {
                 return Err(TokenError::bad_request(format!(
@@ -303,10 +305,7 @@ impl Provider for AcrAccess {
         }
         Err(Box::new(Challenge {
             www_authenticate: Self::challenge(&namespace),
-            error: RegistryError::with_message(
-                Code::Unauthorized,
-                "authentication required, visit https://aka.ms/acr/authorization for more information.",
-            ),
+            error: RegistryError::with_message(Code::Unauthorized, AUTHENTICATION_REQUIRED),
         }))
     }
 
