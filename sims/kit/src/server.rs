@@ -474,12 +474,28 @@ async fn serve_connection(
     match scheme {
         Scheme::Http => {
             let tunnel = Some(tls);
-            serve_io(TokioIo::new(stream), info, app, watcher, head_timeout, tunnel).await
+            serve_io(
+                TokioIo::new(stream),
+                info,
+                app,
+                watcher,
+                head_timeout,
+                tunnel,
+            )
+            .await
         }
         Scheme::Https => match tokio::time::timeout(head_timeout, tls.accept(stream)).await {
             Ok(Ok(stream)) => {
                 let tunnel = Some(tls);
-                serve_io(TokioIo::new(stream), info, app, watcher, head_timeout, tunnel).await
+                serve_io(
+                    TokioIo::new(stream),
+                    info,
+                    app,
+                    watcher,
+                    head_timeout,
+                    tunnel,
+                )
+                .await
             }
             Ok(Err(error)) => tracing::debug!(%error, %peer, "TLS handshake failed"),
             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),

@@ -227,7 +227,7 @@ fn form_of(incoming: &Incoming) -> Vec<(String, String)> {
 }
 
 /// The registry (namespace) a request may read, or the challenge to answer.
-fn authorized(azure: &Azure, incoming: &Incoming) -> Result<String, Response> {
+fn authorized(azure: &Azure, incoming: &Incoming) -> Result<String, Box<Response>> {
     let head = RequestHead {
         host: incoming.context.host.as_deref(),
         authorization: incoming.header("authorization"),
@@ -246,22 +246,25 @@ fn authorized(azure: &Azure, incoming: &Incoming) -> Result<String, Response> {
                 .headers_mut()
                 .insert(http::header::WWW_AUTHENTICATE, value);
         }
-        response
+        Box::new(response)
     })
 }
 
 /// The range of sorted `names` after `last`, at most `n` long.
-fn page_after(names: &[String], incoming: &Incoming) -> Result<std::ops::Range<usize>, Response> {
+fn page_after(
+    names: &[String],
+    incoming: &Incoming,
+) -> Result<std::ops::Range<usize>, Box<Response>> {
     let size = match incoming.query("n") {
         Some(text) => match text.parse::<usize>() {
             Ok(size) if size > 0 => size,
             _ => {
-                return Err(registry_error(
+                return Err(Box::new(registry_error(
                     StatusCode::BAD_REQUEST,
                     "PAGINATION_NUMBER_INVALID",
                     "invalid number of results requested",
                     json!({"n": text}),
-                ));
+                )));
             }
         },
         None => DEFAULT_PAGE,
@@ -289,12 +292,12 @@ fn with_next_link(mut response: Response, path: &str, last: &str, size: usize) -
 fn catalog(azure: &Azure, incoming: &Incoming) -> Response {
     let namespace = match authorized(azure, incoming) {
         Ok(namespace) => namespace,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let names = azure.acr.oci().repositories(&namespace);
     let range = match page_after(&names, incoming) {
         Ok(range) => range,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let more = range.end < names.len();
     let page = &names[range];
@@ -314,7 +317,7 @@ fn catalog(azure: &Azure, incoming: &Incoming) -> Response {
 fn tags(azure: &Azure, incoming: &Incoming, repository: &str) -> Response {
     let namespace = match authorized(azure, incoming) {
         Ok(namespace) => namespace,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let images = azure.acr.oci().images(&namespace, repository);
     if images.is_empty() {
@@ -353,11 +356,14 @@ fn tags(azure: &Azure, incoming: &Incoming, repository: &str) -> Response {
     let names: Vec<String> = tagged.iter().map(|(name, _)| name.clone()).collect();
     let range = match page_after(&names, incoming) {
         Ok(range) => range,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let more = range.end < names.len();
     let page = &names[range.clone()];
-    let entries: Vec<Value> = tagged[range].iter().map(|(_, entry)| entry.clone()).collect();
+    let entries: Vec<Value> = tagged[range]
+        .iter()
+        .map(|(_, entry)| entry.clone())
+        .collect();
     let login_server = incoming.context.host.clone().unwrap_or_default();
     let response = json_ok(&json!({
         "registry": login_server,

@@ -942,7 +942,9 @@ async fn receive(request: &Request<'_>, body: Body) -> Result<Staged, BlobError>
         Ok(written) => written.map_err(BlobError::from),
         Err(error) => {
             tracing::error!(%error, "the blob writer thread failed");
-            Err(BlobError::from(std::io::Error::other("the blob writer failed")))
+            Err(BlobError::from(std::io::Error::other(
+                "the blob writer failed",
+            )))
         }
     };
     let digests = match outcome.and(written) {

@@ -130,7 +130,9 @@ impl AcrAccess {
             .is_some_and(|exp| exp > self.now_secs());
         (fresh
             && claims["grant_type"] == grant
-            && claims["aud"].as_str().is_some_and(|aud| aud.eq_ignore_ascii_case(service)))
+            && claims["aud"]
+                .as_str()
+                .is_some_and(|aud| aud.eq_ignore_ascii_case(service)))
         .then_some(claims)
     }
 
@@ -147,8 +149,8 @@ impl AcrAccess {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
-        let grant = field("grant_type")
-            .ok_or_else(|| TokenError::bad_request("grant_type is required"))?;
+        let grant =
+            field("grant_type").ok_or_else(|| TokenError::bad_request("grant_type is required"))?;
         let service =
             field("service").ok_or_else(|| TokenError::bad_request("service is required"))?;
         let record = self.service_registry(service)?;

@@ -32,9 +32,9 @@ use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
 use crate::shapes::containerregistry::{
     EncryptionProperty, ExportPolicy, NetworkRuleSet, Policies, QuarantinePolicy,
-    RegenerateCredentialParameters, Registry, RegistryListCredentialsResult, RegistryNameCheckRequest,
-    RegistryNameStatus, RegistryPassword, RegistryProperties, RegistryUpdateParameters,
-    RetentionPolicy, Sku, SystemData, TrustPolicy,
+    RegenerateCredentialParameters, Registry, RegistryListCredentialsResult,
+    RegistryNameCheckRequest, RegistryNameStatus, RegistryPassword, RegistryProperties,
+    RegistryUpdateParameters, RetentionPolicy, Sku, SystemData, TrustPolicy,
 };
 use crate::shapes::resources::{GenericResourceExpanded, Sku as GenericSku};
 
@@ -90,7 +90,8 @@ pub struct ContainerRegistries {
 
 impl std::fmt::Debug for ContainerRegistries {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContainerRegistries").finish_non_exhaustive()
+        f.debug_struct("ContainerRegistries")
+            .finish_non_exhaustive()
     }
 }
 
@@ -453,9 +454,10 @@ impl ContainerRegistries {
             if let Some(sku) = sku.clone() {
                 record.registry.sku = Some(Box::new(sku));
             }
-            if let (Some(changes), Some(properties)) =
-                (patch.properties.as_ref(), record.registry.properties.as_mut())
-            {
+            if let (Some(changes), Some(properties)) = (
+                patch.properties.as_ref(),
+                record.registry.properties.as_mut(),
+            ) {
                 if changes.admin_user_enabled.is_some() {
                     properties.admin_user_enabled = changes.admin_user_enabled;
                 }
@@ -541,9 +543,11 @@ impl ContainerRegistries {
         group: &str,
         name: &str,
     ) -> Result<RegistryListCredentialsResult, ArmError> {
-        Ok(Self::credentials(
-            &self.admin_record(subscription, group, name)?,
-        ))
+        Ok(Self::credentials(&self.admin_record(
+            subscription,
+            group,
+            name,
+        )?))
     }
 
     pub fn regenerate_credential(

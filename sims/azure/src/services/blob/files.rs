@@ -200,7 +200,9 @@ impl BlobFiles {
             while left > 0 {
                 let want = left.min(CHUNK_BYTES as u64) as usize;
                 let mut chunk = vec![0u8; want];
-                let outcome = file.read_exact(&mut chunk).map(|()| bytes::Bytes::from(chunk));
+                let outcome = file
+                    .read_exact(&mut chunk)
+                    .map(|()| bytes::Bytes::from(chunk));
                 let failed = outcome.is_err();
                 // The client went away: stop reading.
                 if sender.blocking_send(outcome).is_err() || failed {
