@@ -29,6 +29,17 @@ fn busybox_layout(sandbox: &Sandbox) -> (String, String) {
 }
 
 fn scenario(name: &str, server_args: &[&str], script: &str, args: &[&str]) {
+    scenario_with(name, server_args, script, args, &[]);
+}
+
+/// [`scenario`], with more variables for the script.
+fn scenario_with(
+    name: &str,
+    server_args: &[&str],
+    script: &str,
+    args: &[&str],
+    variables: &[(&str, &str)],
+) {
     let _cell = Cell::new("workloads", "aws", name, "boto3+skopeo");
     let skopeo = clients::find("skopeo");
     clients::find("runc");
@@ -36,6 +47,9 @@ fn scenario(name: &str, server_args: &[&str], script: &str, args: &[&str]) {
     command.extend_from_slice(server_args);
     let server = Sockerless::start(&command, &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
+    for (key, value) in variables {
+        sandbox.set(key, value);
+    }
     sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
     let aws_cli = clients::aws();
     sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
@@ -92,6 +106,16 @@ fn ecs_container_past_its_memory_is_oom_killed() {
 }
 
 #[test]
+fn ecs_task_memory_bounds_its_containers_together() {
+    scenario(
+        "ecs-oci-task-limits",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_task_limits.py",
+        &[],
+    );
+}
+
+#[test]
 fn ecs_awsvpc_task_has_its_own_network() {
     scenario(
         "ecs-oci-network",
@@ -128,5 +152,30 @@ fn ecs_bridge_ports_reach_their_containers() {
         &["--workloads", "oci"],
         "aws/ecs_oci_bridge.py",
         &[],
+    );
+}
+
+#[test]
+fn ecs_taken_host_ports_fail_placement() {
+    scenario(
+        "ecs-oci-ports",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_ports.py",
+        &[],
+    );
+}
+
+#[test]
+fn ecs_fifty_concurrent_tasks_share_one_unpacked_image() {
+    // A state directory of the cell's own, so the image cache starts empty and can be counted.
+    let state = tempfile::tempdir().expect("a state directory");
+    let state_dir = state.path().display().to_string();
+    let cache = state.path().join("oci-cache").display().to_string();
+    scenario_with(
+        "ecs-oci-fifty",
+        &["--workloads", "oci", "--state-dir", &state_dir],
+        "aws/ecs_oci_fifty.py",
+        &[],
+        &[("SOCKERLESS_OCI_CACHE", &cache)],
     );
 }
