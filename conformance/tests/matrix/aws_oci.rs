@@ -96,6 +96,21 @@ fn ecs_auto_without_a_runtime_runs_on_the_host() {
 }
 
 #[test]
+fn ecs_oci_without_a_runtime_fails_the_task() {
+    scenario(
+        "ecs-oci-no-runtime",
+        &[
+            "--workloads",
+            "oci",
+            "--oci-runtime",
+            "/nonexistent/sockerless/runc",
+        ],
+        "aws/ecs_oci_auto.py",
+        &["oci-runtime-absent"],
+    );
+}
+
+#[test]
 fn ecs_container_past_its_memory_is_oom_killed() {
     scenario(
         "ecs-oci-limits",
