@@ -194,3 +194,36 @@ fn ecs_fifty_concurrent_tasks_share_one_unpacked_image() {
         &[("SOCKERLESS_OCI_CACHE", &cache)],
     );
 }
+
+/// The runtimes image's layout: built once by `scripts/images runtimes` (mmdebstrap, a few
+/// minutes) into a cache shared by runs, since it depends only on the mirror.
+fn runtimes_layout(sandbox: &Sandbox) -> String {
+    let cached = std::path::Path::new("/var/tmp/sockerless-image-cache/runtimes");
+    if !cached.join("index.json").is_file() {
+        let script = clients::conformance_dir()
+            .parent()
+            .expect("the repository root")
+            .join("scripts/images");
+        let output = sandbox
+            .command(&script)
+            .arg("runtimes")
+            .arg(cached)
+            .output()
+            .expect("run scripts/images");
+        conformance::assert_success("scripts/images runtimes", &output);
+    }
+    cached.display().to_string()
+}
+
+#[test]
+fn ecs_task_runs_python_node_and_git_in_the_runtimes_image() {
+    let sandbox = Sandbox::new();
+    let layout = runtimes_layout(&sandbox);
+    scenario_with(
+        "ecs-oci-runtimes",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_runtimes.py",
+        &[],
+        &[("SOCKERLESS_RUNTIMES_LAYOUT", &layout)],
+    );
+}
