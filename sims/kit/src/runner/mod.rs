@@ -166,6 +166,24 @@ pub struct WorkloadResources {
     pub cpu_period: Option<u64>,
     /// Process resource limits (`ulimit`).
     pub rlimits: Vec<Rlimit>,
+    /// Limits the workload shares with the other workloads naming the same group (an ECS task's
+    /// `cpu` and `memory` bound all of its containers together), on top of its own.
+    pub group: Option<ResourceGroup>,
+}
+
+/// Limits shared by a group of workloads: a runner with images puts the group's workloads
+/// under one parent cgroup that carries them, made when the first of them starts and removed
+/// when the last has ended. Workloads of one group must name the same limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceGroup {
+    /// Unique among the runner's groups while any of its workloads runs (`ecs/TASK_ID`).
+    pub name: String,
+    /// The hard memory limit of the whole group, in bytes (no swap beyond it).
+    pub memory_limit: Option<u64>,
+    /// The group's CPU ceiling: this many microseconds of CPU time per `cpu_period`.
+    pub cpu_quota: Option<i64>,
+    /// The period `cpu_quota` is counted over (100 000 µs when absent).
+    pub cpu_period: Option<u64>,
 }
 
 /// One process resource limit, named as the kernel names it (`RLIMIT_NOFILE`).
