@@ -242,3 +242,14 @@ fn pipeline_schedules_fire_on_time() {
         &["--gitlab-schedule-worker-cron", "* * * * *"],
     );
 }
+
+#[test]
+fn environments_and_deployments() {
+    scenario(
+        "gitlab-e2e",
+        "environments",
+        "gitlab-python-runner + python-gitlab + git",
+        "gitlab/environments.py",
+        &[],
+    );
+}
