@@ -122,9 +122,10 @@ expect_error(gitlab.GitlabListError, 400, lambda: project.deployments.list(order
              "`finished_at` sort requires `finished_at` filter or a filter with at least one of the finished statuses.")
 after = project.deployments.list(updated_after="2020-01-01T00:00:00Z", order_by="updated_at", get_all=True)
 assert {d.id for d in after} == {first.id, second.id}
-expect_error(gitlab.GitlabDeleteError, 400, lambda: project.deployments.delete(first.id),
+# python-gitlab has no delete for deployments; the REST call is GitLab's `DELETE`.
+expect_error(gitlab.GitlabHttpError, 400, lambda: gl.http_delete(f"/projects/{project.id}/deployments/{first.id}"),
              "Deployment currently deployed to environment")
-project.deployments.delete(second.id)
+gl.http_delete(f"/projects/{project.id}/deployments/{second.id}")
 expect_error(gitlab.GitlabGetError, 404, lambda: project.deployments.get(second.id), "404 Deployment Not Found")
 
 # --- A pipeline deploys to a dynamic environment, and stopping it runs its stop job ------

@@ -253,3 +253,14 @@ fn environments_and_deployments() {
         &[],
     );
 }
+
+#[test]
+fn child_pipelines_from_project_files_and_templates() {
+    scenario(
+        "gitlab-e2e",
+        "child-includes",
+        "python-gitlab + git",
+        "gitlab/child_includes.py",
+        &[],
+    );
+}

@@ -444,7 +444,18 @@ pub struct DownstreamSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum DownstreamInclude {
     Local(String),
-    Artifact { job: String, path: String },
+    Artifact {
+        job: String,
+        path: String,
+    },
+    /// Files of another project, at `ref` (its default branch when absent).
+    Project {
+        project: String,
+        files: Vec<String>,
+        git_ref: Option<String>,
+    },
+    /// One of GitLab's CI templates.
+    Template(String),
 }
 
 /// The bridge a downstream pipeline was started by.

@@ -1466,6 +1466,38 @@ fn trigger(name: &str, value: &Value) -> Result<crate::model::DownstreamSpec, Co
         for entry in entries {
             let include = match &entry {
                 Value::String(path) => DownstreamInclude::Local(path.clone()),
+                Value::Mapping(map) if map.contains_key("project") => {
+                    let Some(Value::String(project)) = map.get("project") else {
+                        return fail(format!(
+                            "jobs:{name}:trigger:include config should be a hash"
+                        ));
+                    };
+                    let files = match map.get("file") {
+                        Some(value @ (Value::String(_) | Value::Sequence(_))) => {
+                            string_list(value, "include:file")?
+                        }
+                        _ => {
+                            return fail(format!(
+                                "Included file `{project}` needs to be a string or an array of strings"
+                            ));
+                        }
+                    };
+                    let git_ref = match map.get("ref") {
+                        None => None,
+                        Some(value) => Some(scalar_text(value).unwrap_or_default()),
+                    };
+                    DownstreamInclude::Project {
+                        project: project.clone(),
+                        files,
+                        git_ref,
+                    }
+                }
+                Value::Mapping(map) if map.contains_key("template") => match map.get("template") {
+                    Some(Value::String(template)) => DownstreamInclude::Template(template.clone()),
+                    _ => {
+                        return fail("Included file `template` needs to be a string");
+                    }
+                },
                 Value::Mapping(map) => {
                     match (map.get("local"), map.get("artifact"), map.get("job")) {
                         (Some(Value::String(path)), None, None) => {
@@ -1484,7 +1516,7 @@ fn trigger(name: &str, value: &Value) -> Result<crate::model::DownstreamSpec, Co
                         }
                         _ => {
                             return fail(format!(
-                                "jobs:{name}:trigger:include only `local` and `artifact` child pipeline files are supported by this GitLab fake"
+                                "jobs:{name}:trigger:include only `local`, `artifact`, `project` and `template` child pipeline files are supported by this GitLab fake"
                             ));
                         }
                     }
