@@ -60,7 +60,7 @@ assert [j.name for j in parent.pipelines.get(latest["id"]).jobs.list(get_all=Tru
 # A user who cannot read the shared project gets no child pipeline from it.
 theirs = outsider_gl.projects.create({"name": "theirs"})
 push_files(theirs, {".gitlab-ci.yml": CI.split("from-default-branch:")[0]}, token=outsider_gl.private_token)
-their_pipeline = wait_until(lambda: theirs.pipelines.list(get_all=True), what="outsider pipeline")[0]
+their_pipeline = wait_until(lambda: theirs.pipelines.list(source="push", get_all=True), what="outsider pipeline")[0]
 their_bridges = wait_until(
     lambda: [b for b in outsider_gl.http_list(f"/projects/{theirs.id}/pipelines/{their_pipeline.id}/bridges", get_all=True)
              if b["status"] == "failed"], what="failed bridge")

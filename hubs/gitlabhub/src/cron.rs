@@ -182,7 +182,11 @@ impl Cron {
     }
 
     /// The first civil minute at or after `from` whose fields the expression matches.
-    fn next_civil_match(&self, from: PrimitiveDateTime, give_up: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
+    fn next_civil_match(
+        &self,
+        from: PrimitiveDateTime,
+        give_up: PrimitiveDateTime,
+    ) -> Option<PrimitiveDateTime> {
         let mut at = from;
         while at < give_up {
             let midnight = |date: Date| PrimitiveDateTime::new(date, Time::MIDNIGHT);
@@ -271,7 +275,12 @@ fn friendly_name(name: &str) -> Option<&'static str> {
 fn zone_names() -> &'static std::collections::BTreeSet<String> {
     static NAMES: std::sync::OnceLock<std::collections::BTreeSet<String>> =
         std::sync::OnceLock::new();
-    NAMES.get_or_init(|| jiff::tz::db().available().map(|name| name.to_string()).collect())
+    NAMES.get_or_init(|| {
+        jiff::tz::db()
+            .available()
+            .map(|name| name.to_string())
+            .collect()
+    })
 }
 
 impl CronZone {
@@ -295,7 +304,12 @@ impl CronZone {
     fn civil(&self, instant: jiff::Timestamp) -> Option<PrimitiveDateTime> {
         let civil = instant.to_zoned(self.0.clone()).datetime();
         let month = Month::try_from(u8::try_from(civil.month()).ok()?).ok()?;
-        let date = Date::from_calendar_date(i32::from(civil.year()), month, u8::try_from(civil.day()).ok()?).ok()?;
+        let date = Date::from_calendar_date(
+            i32::from(civil.year()),
+            month,
+            u8::try_from(civil.day()).ok()?,
+        )
+        .ok()?;
         let time = Time::from_hms(
             u8::try_from(civil.hour()).ok()?,
             u8::try_from(civil.minute()).ok()?,
@@ -307,7 +321,11 @@ impl CronZone {
 
     /// The earliest instant after `after` that shows the wall-clock time `civil`: none in a
     /// gap (clocks went forward past it), the earlier of two in a fold that is late enough.
-    fn earliest_after(&self, civil: PrimitiveDateTime, after: jiff::Timestamp) -> Option<jiff::Timestamp> {
+    fn earliest_after(
+        &self,
+        civil: PrimitiveDateTime,
+        after: jiff::Timestamp,
+    ) -> Option<jiff::Timestamp> {
         let datetime = jiff::civil::DateTime::new(
             i16::try_from(civil.year()).ok()?,
             i8::try_from(u8::from(civil.month())).ok()?,

@@ -253,7 +253,9 @@ impl Gitlab {
                     entry.insert("project".into(), project.clone().into());
                     entry.insert(
                         "file".into(),
-                        serde_yaml::Value::Sequence(files.iter().cloned().map(Into::into).collect()),
+                        serde_yaml::Value::Sequence(
+                            files.iter().cloned().map(Into::into).collect(),
+                        ),
                     );
                     if let Some(git_ref) = git_ref {
                         entry.insert("ref".into(), git_ref.clone().into());

@@ -35,7 +35,13 @@ pub fn environment_slug(name: &str) -> String {
     let mut slug: String = name
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if !slug.starts_with(|c: char| c.is_ascii_lowercase()) {
         slug = format!("env-{slug}");
@@ -82,9 +88,8 @@ fn slug_suffix(name: &str) -> String {
 /// The tier GitLab guesses from an environment's name when none is given.
 pub fn guess_tier(name: &str) -> &'static str {
     let lower = name.to_lowercase();
-    let matches = |pattern: &str| {
-        regex_lite::Regex::new(pattern).is_ok_and(|re| re.is_match(&lower))
-    };
+    let matches =
+        |pattern: &str| regex_lite::Regex::new(pattern).is_ok_and(|re| re.is_match(&lower));
     if matches("(dev|review|trunk)") {
         "development"
     } else if matches("(test|tst|int|ac(ce|)pt|qa|qc|control|quality)") {
@@ -425,7 +430,11 @@ impl Gitlab {
     }
 
     /// Moves a deployment to `status` (the caller checked the transition).
-    pub fn set_deployment_status(&self, deployment: &Deployment, status: &str) -> Result<Deployment> {
+    pub fn set_deployment_status(
+        &self,
+        deployment: &Deployment,
+        status: &str,
+    ) -> Result<Deployment> {
         let now = self.now();
         self.db
             .deployments
@@ -512,7 +521,10 @@ impl Gitlab {
         self.db.environments.update(
             &environment_key(job.project_id, environment_id),
             |environment| {
-                if environment.last_stop_job_id.is_some_and(|seen| seen >= job.id) {
+                if environment
+                    .last_stop_job_id
+                    .is_some_and(|seen| seen >= job.id)
+                {
                     return;
                 }
                 environment.last_stop_job_id = Some(job.id);

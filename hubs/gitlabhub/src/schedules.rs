@@ -254,6 +254,12 @@ mod tests {
             "2026-12-07T10:00:00Z",
             Some("2026-12-08T08:03:00.000Z"),
         );
-        check("0 9 * * *", "Mars/Olympus", default, "2026-12-07T10:00:00Z", None);
+        check(
+            "0 9 * * *",
+            "Mars/Olympus",
+            default,
+            "2026-12-07T10:00:00Z",
+            None,
+        );
     }
 }

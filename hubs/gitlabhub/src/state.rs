@@ -12,8 +12,9 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Deployment, Environment, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, PipelineSchedule,
-    Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable, access, key,
+    AccessToken, Deployment, Environment, Group, Job, Member, MergeRequest, Note, Owner, Pipeline,
+    PipelineSchedule, Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable,
+    access, key,
 };
 
 /// Every collection, opened once.

@@ -163,7 +163,11 @@ fn developer(gitlab: &Gitlab, caller: &Caller, id: &str) -> Result<Project> {
     Ok(project)
 }
 
-fn find_environment(gitlab: &Gitlab, project: &Project, environment_id: &str) -> Result<Environment> {
+fn find_environment(
+    gitlab: &Gitlab,
+    project: &Project,
+    environment_id: &str,
+) -> Result<Environment> {
     let environment_id = numeric(environment_id, "environment_id")?;
     gitlab
         .environment(project.id, environment_id)
@@ -238,7 +242,11 @@ async fn list_environments(
                 .as_ref()
                 .is_none_or(|prefix| environment.name.to_lowercase().starts_with(prefix))
         })
-        .filter(|environment| states.as_ref().is_none_or(|state| environment.state == *state))
+        .filter(|environment| {
+            states
+                .as_ref()
+                .is_none_or(|state| environment.state == *state)
+        })
         .map(|environment| gitlab.environment_json(&environment, false))
         .collect();
     paginate(items, &params, &url)
@@ -274,7 +282,11 @@ fn apply_fields(params: &Params, environment: &mut Environment) -> Result<()> {
     if params.get("description").is_some() {
         environment.description = params.str("description")?.filter(|text| !text.is_empty());
     }
-    for unsupported in ["cluster_agent_id", "kubernetes_namespace", "flux_resource_path"] {
+    for unsupported in [
+        "cluster_agent_id",
+        "kubernetes_namespace",
+        "flux_resource_path",
+    ] {
         if params.has(unsupported) {
             // There are no cluster agents here; GitLab's own answer for one it cannot find.
             return Err(GitlabError::BadRequest(
@@ -523,8 +535,12 @@ async fn create_deployment(
     let sha = params.required_str("sha")?;
     let git_ref = params.required_str("ref")?;
     let tag = params.bool("tag")?.unwrap_or(false);
-    let status = one_of(&params, "status", &["running", "success", "failed", "canceled"])?
-        .ok_or_else(|| GitlabError::missing("status"))?;
+    let status = one_of(
+        &params,
+        "status",
+        &["running", "success", "failed", "canceled"],
+    )?
+    .ok_or_else(|| GitlabError::missing("status"))?;
     let repo = gitlab.repo(&project)?;
     let commit_exists = |revision: &str| {
         simkit::git::names::check_revision(revision).is_ok()
@@ -600,8 +616,12 @@ async fn update_deployment(
 ) -> Result<Json<Value>> {
     let project = developer(&gitlab, &caller, &id)?;
     require_all(&params, &["status"])?;
-    let status = one_of(&params, "status", &["running", "success", "failed", "canceled"])?
-        .ok_or_else(|| GitlabError::missing("status"))?;
+    let status = one_of(
+        &params,
+        "status",
+        &["running", "success", "failed", "canceled"],
+    )?
+    .ok_or_else(|| GitlabError::missing("status"))?;
     let deployment = find_deployment(&gitlab, &project, &deployment_id)?;
     if deployment.deployable_id.is_some() {
         return Err(GitlabError::ForbiddenBecause(

@@ -1274,7 +1274,8 @@ fn build_job(
 }
 
 /// The environment tiers GitLab knows, in its order.
-pub const ENVIRONMENT_TIERS: &[&str] = &["production", "staging", "testing", "development", "other"];
+pub const ENVIRONMENT_TIERS: &[&str] =
+    &["production", "staging", "testing", "development", "other"];
 
 /// Whether `name` is a valid environment name (GitLab's `environment_name_regex`): letters,
 /// digits, `-`, `_`, `/`, `$`, `{`, `}`, `.` and spaces, not starting or ending with `/`.
@@ -1482,10 +1483,9 @@ fn trigger(name: &str, value: &Value) -> Result<crate::model::DownstreamSpec, Co
                             ));
                         }
                     };
-                    let git_ref = match map.get("ref") {
-                        None => None,
-                        Some(value) => Some(scalar_text(value).unwrap_or_default()),
-                    };
+                    let git_ref = map
+                        .get("ref")
+                        .map(|value| scalar_text(value).unwrap_or_default());
                     DownstreamInclude::Project {
                         project: project.clone(),
                         files,

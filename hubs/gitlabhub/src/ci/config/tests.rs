@@ -503,13 +503,27 @@ fn environments_as_gitlabs_linter_reads_them() {
     let config = parse_ok(
         "deploy:\n  script: [x]\n  environment:\n    name: review/$CI_COMMIT_REF_SLUG\n    url: https://$CI_COMMIT_REF_SLUG.example.test\n    on_stop: stop\n    auto_stop_in: 1 day\n    deployment_tier: staging\nstop:\n  script: [y]\n  when: manual\n  environment: {name: review/$CI_COMMIT_REF_SLUG, action: stop}\nplain:\n  script: [z]\n  environment: production\n",
     );
-    let deploy = config.jobs[0].environment_options.clone().expect("environment");
+    let deploy = config.jobs[0]
+        .environment_options
+        .clone()
+        .expect("environment");
     assert_eq!(
-        (deploy.name.as_str(), deploy.action.as_str(), deploy.on_stop.as_deref()),
+        (
+            deploy.name.as_str(),
+            deploy.action.as_str(),
+            deploy.on_stop.as_deref()
+        ),
         ("review/$CI_COMMIT_REF_SLUG", "start", Some("stop"))
     );
     assert_eq!(deploy.deployment_tier.as_deref(), Some("staging"));
-    assert_eq!(config.jobs[1].environment_options.clone().expect("stop").action, "stop");
+    assert_eq!(
+        config.jobs[1]
+            .environment_options
+            .clone()
+            .expect("stop")
+            .action,
+        "stop"
+    );
     assert_eq!(config.jobs[2].environment.as_deref(), Some("production"));
     let cases = [
         (
