@@ -1,5 +1,5 @@
 """Run twice against one state directory, the server SIGKILLed after each run: `write` makes
-a user, a group, a project with a variable, a pushed commit and its pipeline, a pipeline schedule with a variable; `verify` reads
+a user, a group, a project with a variable, a pushed commit and its pipeline, a pipeline schedule with a variable, one in a named zone, an environment with a deployment; `verify` reads
 them all back, clones the repository and checks the root token and IDs are unchanged."""
 
 import os
@@ -21,6 +21,10 @@ if phase == "write":
     wait_until(lambda: project.pipelines.list(get_all=True), what="pipeline")
     schedule = project.pipelineschedules.create({"description": "new year", "ref": "main", "cron": "0 4 1 1 *"})
     schedule.variables.create({"key": "YEAR", "value": "next"})
+    # An environment and a deployment to it, and a schedule in a named zone.
+    project.deployments.create({"environment": "production", "sha": sha, "ref": "main", "tag": False, "status": "success"})
+    project.pipelineschedules.create({"description": "berlin", "ref": "main", "cron": "0 9 * * *",
+                                      "cron_timezone": "Europe/Berlin", "active": False})
     with open(os.path.join(os.environ["HOME"], "expected-sha"), "w") as handle:
         handle.write(sha)
     with open(os.path.join(os.environ["HOME"], "expected-schedule"), "w") as handle:
@@ -33,7 +37,13 @@ else:
     assert project.variables.get("KEPT").value == "still-here-1"
     with open(os.path.join(os.environ["HOME"], "expected-schedule")) as handle:
         next_run_at = handle.read()
-    [schedule] = project.pipelineschedules.list(get_all=True)
+    schedule, berlin = project.pipelineschedules.list(get_all=True)
+    assert berlin.cron_timezone == "Europe/Berlin", berlin.attributes
+    [environment] = project.environments.list(get_all=True)
+    assert (environment.name, environment.slug, environment.state) == ("production", "production", "available")
+    [deployment] = project.deployments.list(get_all=True)
+    assert (deployment.iid, deployment.status, deployment.sha) == (1, "success", sha), deployment.attributes
+    assert project.environments.get(environment.id).last_deployment["id"] == deployment.id
     schedule = project.pipelineschedules.get(schedule.id)
     assert (schedule.description, schedule.next_run_at, schedule.active) == ("new year", next_run_at, True), schedule
     assert [(v["key"], v["value"]) for v in schedule.attributes["variables"]] == [("YEAR", "next")], schedule.attributes

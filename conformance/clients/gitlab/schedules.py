@@ -1,5 +1,5 @@
 """python-gitlab against pipeline schedules: CRUD with `next_run_at` computed from the cron
-expression and zone, GitLab's validation messages, one-item pages, schedule variables,
+expression and zone (tz database zones and ActiveSupport's friendly names), GitLab's validation messages, one-item pages, schedule variables,
 ownership rules, and `play` starting a `schedule` pipeline that only `rules: if
 $CI_PIPELINE_SOURCE == "schedule"` jobs join. The hub runs GitLab's default schedule worker
 (`3-59/10 * * * *`), so `next_run_at` is the worker's first tick after the expression's time."""
@@ -125,6 +125,33 @@ as_dev.take_ownership()
 assert as_dev.owner["username"] == "devi", as_dev.owner
 assert project.pipelineschedules.get(schedule.id).owner["username"] == "devi"
 expect_error(gitlab.GitlabUpdateError, 403, lambda: schedule.variables.update("TARGET", {"key": "TARGET", "value": "x"}))
+
+# Named zones from the tz database (and ActiveSupport's friendly names, which GitLab maps to
+# them): 09:00 on the wall clock whatever daylight saving time says, run at the worker's next
+# tick. The expected instant comes from Python's own tz database.
+from zoneinfo import ZoneInfo
+
+
+def next_local(now, zone, hour, minute):
+    local = now.astimezone(ZoneInfo(zone))
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= local:
+        at = (local + datetime.timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at.astimezone(datetime.timezone.utc)
+
+
+now = datetime.datetime.now(datetime.timezone.utc)
+for zone, iana in [("Europe/Berlin", "Europe/Berlin"), ("Berlin", "Europe/Berlin"),
+                   ("America/New_York", "America/New_York"), ("Eastern Time (US & Canada)", "America/New_York")]:
+    zoned = project.pipelineschedules.create({"description": f"in {zone}", "ref": "main", "cron": "0 9 * * *",
+                                             "cron_timezone": zone, "active": False})
+    assert zoned.cron_timezone == zone, zoned.attributes
+    assert zoned.next_run_at == stamp(next_local(now, iana, 9, 0) + TICK), (zone, zoned.next_run_at)
+    zoned.delete()
+for bad in ["europe/berlin", "Berlin/Europe", "Pacific Time"]:
+    error = expect_error(gitlab.GitlabCreateError, 400, lambda: project.pipelineschedules.create(
+        {"description": "bad zone", "ref": "main", "cron": "0 9 * * *", "cron_timezone": bad}))
+    assert error.error_message == {"cron_timezone": [" is invalid syntax"]}, (bad, error.error_message)
 
 # Delete.
 as_dev.delete()

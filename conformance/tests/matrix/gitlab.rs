@@ -242,3 +242,25 @@ fn pipeline_schedules_fire_on_time() {
         &["--gitlab-schedule-worker-cron", "* * * * *"],
     );
 }
+
+#[test]
+fn environments_and_deployments() {
+    scenario(
+        "gitlab-e2e",
+        "environments",
+        "gitlab-python-runner + python-gitlab + git",
+        "gitlab/environments.py",
+        &[],
+    );
+}
+
+#[test]
+fn child_pipelines_from_project_files_and_templates() {
+    scenario(
+        "gitlab-e2e",
+        "child-includes",
+        "python-gitlab + git",
+        "gitlab/child_includes.py",
+        &[],
+    );
+}

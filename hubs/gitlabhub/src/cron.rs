@@ -3,11 +3,13 @@
 //! `*/n` and `a-b/n`, lists `a,b`, month and day names (`jan`, `mon`), `7` for Sunday, and the
 //! `@hourly`/`@daily`/`@midnight`/`@weekly`/`@monthly`/`@yearly`/`@annually` shorthands. When
 //! both the day of month and the day of week are restricted, a day matching either runs (as in
-//! every cron). `CronZone` is the schedule's `cron_timezone`: UTC and fixed offsets only.
+//! every cron). `CronZone` is the schedule's `cron_timezone`: a zone of the tz database
+//! bundled with jiff (or an ActiveSupport friendly name for one), so runs keep their wall-clock
+//! time across daylight saving changes.
 //!
 //! What this module must not do: read the clock (callers pass the instant to start from).
 
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// A parsed expression: one bit per allowed value of each field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,16 +181,13 @@ impl Cron {
         }
     }
 
-    /// The first minute strictly after `after` (in `zone`'s wall clock) that the expression
-    /// matches, as UTC; `None` for an expression that never runs (`0 0 31 2 *`).
-    pub fn next_after(&self, after: OffsetDateTime, zone: CronZone) -> Option<OffsetDateTime> {
-        let local = after.to_offset(zone.0);
-        let mut at = PrimitiveDateTime::new(
-            local.date(),
-            Time::from_hms(local.hour(), local.minute(), 0).ok()?,
-        ) + Duration::minutes(1);
-        // Five years cover every expression that can run (29 February included).
-        let give_up = at + Duration::days(5 * 366);
+    /// The first civil minute at or after `from` whose fields the expression matches.
+    fn next_civil_match(
+        &self,
+        from: PrimitiveDateTime,
+        give_up: PrimitiveDateTime,
+    ) -> Option<PrimitiveDateTime> {
+        let mut at = from;
         while at < give_up {
             let midnight = |date: Date| PrimitiveDateTime::new(date, Time::MIDNIGHT);
             if self.months & (1 << u8::from(at.month())) == 0 {
@@ -205,42 +204,149 @@ impl Cron {
             } else if self.minutes & (1 << at.minute()) == 0 {
                 at += Duration::minutes(1);
             } else {
-                return Some(at.assume_offset(zone.0).to_offset(UtcOffset::UTC));
+                return Some(at);
             }
         }
         None
     }
+
+    /// The first instant strictly after `after` whose wall-clock minute in `zone` the
+    /// expression matches; `None` for an expression that never runs (`0 0 31 2 *`).
+    ///
+    /// Time runs on instants, as Fugit's does: a wall-clock time skipped when clocks go
+    /// forward never comes (that day has no run), and one repeated when they go back comes
+    /// twice. So candidates are read from a little before `after`'s wall clock (a repeated
+    /// hour may hold a later instant at an earlier wall-clock time), and the earliest instant
+    /// wins.
+    pub fn next_after(&self, after: OffsetDateTime, zone: &CronZone) -> Option<OffsetDateTime> {
+        let after_ts = to_timestamp(after)?;
+        let local = zone.civil(after_ts)?;
+        // No zone moves its clocks by more than a few hours at once.
+        let slack = Duration::hours(3);
+        let mut at = PrimitiveDateTime::new(
+            local.date(),
+            Time::from_hms(local.hour(), local.minute(), 0).ok()?,
+        ) - slack;
+        // Five years cover every expression that can run (29 February included).
+        let give_up = at + Duration::days(5 * 366);
+        let mut best: Option<(jiff::Timestamp, PrimitiveDateTime)> = None;
+        while let Some(candidate) = self.next_civil_match(at, give_up) {
+            if let Some((_, found_civil)) = best
+                && candidate > found_civil + slack + slack
+            {
+                break;
+            }
+            if let Some(instant) = zone.earliest_after(candidate, after_ts)
+                && best.is_none_or(|(found, _)| instant < found)
+            {
+                best = Some((instant, candidate));
+            }
+            at = candidate + Duration::minutes(1);
+        }
+        let (instant, _) = best?;
+        OffsetDateTime::from_unix_timestamp(instant.as_second()).ok()
+    }
 }
 
-/// A schedule's `cron_timezone`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CronZone(UtcOffset);
+fn to_timestamp(at: OffsetDateTime) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::from_second(at.unix_timestamp()).ok()
+}
+
+/// A schedule's `cron_timezone`: a tz database zone, named as GitLab accepts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CronZone(jiff::tz::TimeZone);
+
+/// ActiveSupport's friendly zone names (`Berlin`, `Eastern Time (US & Canada)`) and the tz
+/// database zones they stand for, as GitLab maps them before validating (vendored by
+/// `scripts/refresh-gitlab-time-zones`).
+const FRIENDLY_NAMES: &str = include_str!("../data/activesupport-time-zones.tsv");
+
+fn friendly_name(name: &str) -> Option<&'static str> {
+    FRIENDLY_NAMES
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('\t'))
+        .find(|(friendly, _)| *friendly == name)
+        .map(|(_, zone)| zone)
+}
+
+/// Every zone name the bundled tz database holds, spelled as it spells them (TZInfo, which
+/// GitLab uses, finds names case-sensitively; jiff's lookup would not).
+fn zone_names() -> &'static std::collections::BTreeSet<String> {
+    static NAMES: std::sync::OnceLock<std::collections::BTreeSet<String>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        jiff::tz::db()
+            .available()
+            .map(|name| name.to_string())
+            .collect()
+    })
+}
 
 impl CronZone {
-    pub const UTC: Self = Self(UtcOffset::UTC);
+    pub fn utc() -> Self {
+        Self(jiff::tz::TimeZone::UTC)
+    }
 
-    /// `UTC`, `Etc/UTC`, `GMT`, `Etc/GMT` and the fixed-offset zones `Etc/GMT+5` (five hours
-    /// *behind* UTC, as the tz database names them). Zones with daylight saving time need the
-    /// tz database, which the hub does not carry: they answer `None`.
+    /// A zone as GitLab's `CronParser` reads `cron_timezone`: an ActiveSupport friendly name
+    /// is first mapped to its tz database zone, then the name must be a tz database zone
+    /// spelled exactly (`Europe/Berlin`, `America/New_York`, `UTC`, `Etc/GMT+5`, links such
+    /// as `US/Eastern`) that Fugit's cron grammar reads (starting with a capital letter).
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Etc/UCT" | "UCT" | "Etc/Zulu" | "Zulu" => {
-                Some(Self(UtcOffset::UTC))
-            }
-            _ => {
-                let hours = name.strip_prefix("Etc/GMT")?;
-                let sign = match hours.as_bytes().first()? {
-                    b'+' => -1,
-                    b'-' => 1,
-                    _ => return None,
-                };
-                let magnitude: i8 = hours[1..].parse().ok()?;
-                if hours[1..].starts_with('0') || !(0..=14).contains(&magnitude) {
-                    return None;
-                }
-                UtcOffset::from_hms(sign * magnitude, 0, 0).ok().map(Self)
-            }
+        let zone = friendly_name(name).unwrap_or(name);
+        if !zone.starts_with(|c: char| c.is_ascii_uppercase()) || !zone_names().contains(zone) {
+            return None;
         }
+        jiff::tz::db().get(zone).ok().map(Self)
+    }
+
+    /// The wall-clock time at `instant`.
+    fn civil(&self, instant: jiff::Timestamp) -> Option<PrimitiveDateTime> {
+        let civil = instant.to_zoned(self.0.clone()).datetime();
+        let month = Month::try_from(u8::try_from(civil.month()).ok()?).ok()?;
+        let date = Date::from_calendar_date(
+            i32::from(civil.year()),
+            month,
+            u8::try_from(civil.day()).ok()?,
+        )
+        .ok()?;
+        let time = Time::from_hms(
+            u8::try_from(civil.hour()).ok()?,
+            u8::try_from(civil.minute()).ok()?,
+            0,
+        )
+        .ok()?;
+        Some(PrimitiveDateTime::new(date, time))
+    }
+
+    /// The earliest instant after `after` that shows the wall-clock time `civil`: none in a
+    /// gap (clocks went forward past it), the earlier of two in a fold that is late enough.
+    fn earliest_after(
+        &self,
+        civil: PrimitiveDateTime,
+        after: jiff::Timestamp,
+    ) -> Option<jiff::Timestamp> {
+        let datetime = jiff::civil::DateTime::new(
+            i16::try_from(civil.year()).ok()?,
+            i8::try_from(u8::from(civil.month())).ok()?,
+            i8::try_from(civil.day()).ok()?,
+            i8::try_from(civil.hour()).ok()?,
+            i8::try_from(civil.minute()).ok()?,
+            0,
+            0,
+        )
+        .ok()?;
+        let ambiguous = self.0.to_ambiguous_timestamp(datetime);
+        let offsets: Vec<jiff::tz::Offset> = match ambiguous.offset() {
+            jiff::tz::AmbiguousOffset::Unambiguous { offset } => vec![offset],
+            jiff::tz::AmbiguousOffset::Gap { .. } => Vec::new(),
+            jiff::tz::AmbiguousOffset::Fold { before, after } => vec![before, after],
+        };
+        offsets
+            .into_iter()
+            .filter_map(|offset| offset.to_timestamp(datetime).ok())
+            .filter(|instant| *instant > after)
+            .min()
     }
 }
 
@@ -256,7 +362,7 @@ mod tests {
     fn check(expression: &str, zone: &str, after: &str, expected: Option<&str>) {
         let cron = Cron::parse(expression).expect(expression);
         let zone = CronZone::parse(zone).expect(zone);
-        let next = cron.next_after(at(after), zone);
+        let next = cron.next_after(at(after), &zone);
         assert_eq!(next, expected.map(at), "{expression} after {after}");
     }
 
@@ -374,17 +480,93 @@ mod tests {
 
     #[test]
     fn zones() {
-        assert!(CronZone::parse("UTC").is_some());
-        assert!(CronZone::parse("Etc/GMT+12").is_some());
-        for bad in [
+        for good in [
+            "UTC",
+            "Etc/GMT+12",
             "Europe/Berlin",
+            "America/New_York",
+            "America/Argentina/Buenos_Aires",
+            "US/Eastern",
+            "Berlin",
+            "Eastern Time (US & Canada)",
+            "Kyiv",
+        ] {
+            assert!(CronZone::parse(good).is_some(), "{good:?}");
+        }
+        for bad in [
+            "Mars/Olympus",
             "Etc/GMT+15",
             "Etc/GMT+05",
             "Etc/GMT5",
             "utc",
+            "europe/berlin",
+            "Berlin/Europe",
             "",
         ] {
             assert_eq!(CronZone::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn daylight_saving_time() {
+        // Berlin: CET (+01) until 2026-03-29 01:00Z, CEST (+02) until 2026-10-25 01:00Z.
+        check(
+            "0 9 * * *",
+            "Europe/Berlin",
+            "2026-03-28T09:00:00Z",
+            Some("2026-03-29T07:00:00Z"),
+        );
+        check(
+            "0 9 * * *",
+            "Berlin",
+            "2026-10-24T08:00:00Z",
+            Some("2026-10-25T08:00:00Z"),
+        );
+        // 02:30 does not exist on the day clocks go forward: that day has no run.
+        check(
+            "30 2 * * *",
+            "Europe/Berlin",
+            "2026-03-28T02:00:00Z",
+            Some("2026-03-30T00:30:00Z"),
+        );
+        // 02:30 comes twice on the day clocks go back: first as CEST, then as CET.
+        check(
+            "30 2 * * *",
+            "Europe/Berlin",
+            "2026-10-24T12:00:00Z",
+            Some("2026-10-25T00:30:00Z"),
+        );
+        check(
+            "30 2 * * *",
+            "Europe/Berlin",
+            "2026-10-25T00:30:00Z",
+            Some("2026-10-25T01:30:00Z"),
+        );
+        check(
+            "15 2 * * *",
+            "Europe/Berlin",
+            "2026-10-25T00:40:00Z",
+            Some("2026-10-25T01:15:00Z"),
+        );
+        // New York: EST (-05) until 2026-03-08 07:00Z.
+        check(
+            "0 8 * * mon-fri",
+            "America/New_York",
+            "2026-03-06T14:00:00Z",
+            Some("2026-03-09T12:00:00Z"),
+        );
+        check(
+            "0 8 * * *",
+            "Eastern Time (US & Canada)",
+            "2026-03-07T14:00:00Z",
+            Some("2026-03-08T12:00:00Z"),
+        );
+        // Southern hemisphere: Sydney leaves daylight saving time on 2026-04-05.
+        check(
+            "0 12 * * *",
+            "Australia/Sydney",
+            "2026-04-04T02:00:00Z",
+            Some("2026-04-05T02:00:00Z"),
+        );
     }
 }

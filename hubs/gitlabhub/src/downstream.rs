@@ -1,5 +1,7 @@
 //! Downstream pipelines: trigger jobs (bridges) start a child pipeline of the same project
-//! (`trigger: include:` with local files or an earlier job's artifact; `CI_PIPELINE_SOURCE`
+//! (`trigger: include:` with local files, other projects' files (read as the bridge's user
+//! may read them), templates (none are shipped: GitLab's not-found error) or an earlier
+//! job's artifact; `CI_PIPELINE_SOURCE`
 //! `parent_pipeline`) or a pipeline of another project (`trigger: project:`, source
 //! `pipeline`). A bridge never reaches a runner: when its prerequisites are done it starts
 //! its downstream pipeline, then is `success` at once, or with `strategy: depend` takes the
@@ -215,7 +217,7 @@ impl Gitlab {
             .map_err(|_| CREATION_FAILED)
     }
 
-    /// A child pipeline's configuration: its local files as an `include:` list, or the text
+    /// A child pipeline's configuration: its files as an `include:` list, or the text
     /// of one artifact an earlier job of the parent pipeline uploaded.
     fn child_configuration(
         &self,
@@ -240,6 +242,29 @@ impl Gitlab {
                 DownstreamInclude::Local(path) => {
                     let mut entry = serde_yaml::Mapping::new();
                     entry.insert("local".into(), path.clone().into());
+                    locals.push(serde_yaml::Value::Mapping(entry));
+                }
+                DownstreamInclude::Project {
+                    project,
+                    files,
+                    git_ref,
+                } => {
+                    let mut entry = serde_yaml::Mapping::new();
+                    entry.insert("project".into(), project.clone().into());
+                    entry.insert(
+                        "file".into(),
+                        serde_yaml::Value::Sequence(
+                            files.iter().cloned().map(Into::into).collect(),
+                        ),
+                    );
+                    if let Some(git_ref) = git_ref {
+                        entry.insert("ref".into(), git_ref.clone().into());
+                    }
+                    locals.push(serde_yaml::Value::Mapping(entry));
+                }
+                DownstreamInclude::Template(name) => {
+                    let mut entry = serde_yaml::Mapping::new();
+                    entry.insert("template".into(), name.clone().into());
                     locals.push(serde_yaml::Value::Mapping(entry));
                 }
                 // An artifact beside other files: GitLab merges them; not built here.

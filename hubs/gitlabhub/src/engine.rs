@@ -335,6 +335,7 @@ impl Gitlab {
             if let Some(started) = &job.started_at {
                 out.push(("CI_JOB_STARTED_AT".into(), started.clone()));
             }
+            out.extend(self.environment_variables(job));
         }
         out
     }
@@ -438,13 +439,19 @@ impl Gitlab {
             upstream: request.upstream.clone(),
         };
 
-        let mut variables: BTreeMap<String, String> = self
+        let predefined: BTreeMap<String, String> = self
             .predefined_variables(project, &pipeline, None)
             .into_iter()
             .collect();
+        let mut overrides: BTreeMap<String, String> = BTreeMap::new();
         for variable in self.inherited_variables(project) {
-            variables.insert(variable.key, variable.value);
+            overrides.insert(variable.key, variable.value);
         }
+        for variable in &request.variables {
+            overrides.insert(variable.key.clone(), variable.value.clone());
+        }
+        let mut variables = predefined.clone();
+        variables.extend(overrides.clone());
         let config = parsed.as_ref().ok();
         for (name, value) in config.map(|c| c.variables.clone()).unwrap_or_default() {
             variables.entry(name).or_insert(value);
@@ -520,8 +527,10 @@ impl Gitlab {
                 downstream_pipeline_id: None,
                 dotenv: Vec::new(),
                 scheduled_at: None,
+                environment_id: None,
             });
         }
+        self.environments_for_new_jobs(project, &mut jobs, &predefined, &overrides)?;
         self.kit.store().transaction(|txn| {
             txn.insert(&self.db.pipelines, &key(id), pipeline.clone())?;
             for job in &jobs {
@@ -639,6 +648,7 @@ impl Gitlab {
                 break;
             }
         }
+        self.sync_environments_locked(pipeline_id)?;
         self.update_pipeline_status(pipeline_id)?;
         Ok(queued)
     }
@@ -1023,6 +1033,7 @@ fn spec_of(def: &JobDef) -> JobSpec {
         retry_max: def.retry_max,
         allow_failure_exit_codes: def.allow_failure_exit_codes.clone(),
         environment: def.environment.clone(),
+        environment_options: def.environment_options.clone(),
         trigger: def.trigger.clone(),
         start_in_seconds: def.start_in_seconds,
         resource_group: def.resource_group.clone(),

@@ -9,6 +9,7 @@
 //! | `ci` | the pipeline engine's pure part: `.gitlab-ci.yml`, the expression language, planning |
 //! | `includes` | what `include:` reads: the pipeline's repository and other projects' |
 //! | `engine` | pipelines and jobs as records and their statuses |
+//! | `environments` | environments and deployments: made by jobs' `environment:`, stopped by stop jobs |
 //! | `delayed` | the timer that queues `when: delayed` jobs at their time |
 //! | `cron`, `schedules` | pipeline schedules: cron expressions, and the timer that runs them |
 //! | `dotenv` | `reports: dotenv` files, read as GitLab reads them |
@@ -37,6 +38,7 @@ mod delayed;
 mod dotenv;
 mod downstream;
 mod engine;
+mod environments;
 mod error;
 mod includes;
 mod merge_requests;

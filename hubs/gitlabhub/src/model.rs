@@ -213,7 +213,11 @@ pub struct JobSpec {
     pub timeout_seconds: Option<u64>,
     pub retry_max: u32,
     pub allow_failure_exit_codes: Vec<i64>,
+    /// The `environment:` name as written (variables not yet expanded).
     pub environment: Option<String>,
+    /// The whole `environment:` keyword: action, URL, `on_stop`, `auto_stop_in`, tier.
+    #[serde(default)]
+    pub environment_options: Option<EnvironmentSpec>,
     /// The needed jobs whose artifacts this job downloads (`needs: [{job, artifacts: false}]`
     /// leaves them out).
     #[serde(default)]
@@ -272,6 +276,9 @@ pub struct Job {
     /// When a `scheduled` (delayed) job becomes pending.
     #[serde(default)]
     pub scheduled_at: Option<String>,
+    /// The environment the job's `environment:` named once its variables were expanded.
+    #[serde(default)]
+    pub environment_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -437,7 +444,18 @@ pub struct DownstreamSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum DownstreamInclude {
     Local(String),
-    Artifact { job: String, path: String },
+    Artifact {
+        job: String,
+        path: String,
+    },
+    /// Files of another project, at `ref` (its default branch when absent).
+    Project {
+        project: String,
+        files: Vec<String>,
+        git_ref: Option<String>,
+    },
+    /// One of GitLab's CI templates.
+    Template(String),
 }
 
 /// The bridge a downstream pipeline was started by.
@@ -447,4 +465,64 @@ pub struct Upstream {
     pub project_id: u64,
     pub bridge_id: u64,
     pub depend: bool,
+}
+
+/// A job's `environment:` keyword as the configuration gives it (name and URL unexpanded).
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct EnvironmentSpec {
+    pub name: String,
+    pub url: Option<String>,
+    /// `start` (the default), `prepare`, `stop`, `verify` or `access`.
+    pub action: String,
+    /// The job that stops the environment a deployment of this job started.
+    pub on_stop: Option<String>,
+    pub auto_stop_in: Option<String>,
+    pub deployment_tier: Option<String>,
+}
+
+/// An environment of a project: where deployments go. `state` is `available`, `stopping`
+/// (a stop job runs) or `stopped`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Environment {
+    pub id: u64,
+    pub project_id: u64,
+    pub name: String,
+    pub slug: String,
+    pub external_url: Option<String>,
+    pub description: Option<String>,
+    pub state: String,
+    /// `production`, `staging`, `testing`, `development` or `other`.
+    pub tier: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub auto_stop_at: Option<String>,
+    /// `always` or `with_action`.
+    pub auto_stop_setting: String,
+    /// The last stop job whose end this environment followed, so one job's end is followed
+    /// once.
+    pub last_stop_job_id: Option<u64>,
+}
+
+/// A deployment to an environment: made by a job with `environment:` (action `start`),
+/// whose status it follows, or through the API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: u64,
+    /// Numbered per project.
+    pub iid: u64,
+    pub project_id: u64,
+    pub environment_id: u64,
+    pub git_ref: String,
+    pub sha: String,
+    pub tag: bool,
+    /// `created`, `running`, `success`, `failed`, `canceled`, `skipped` or `blocked`.
+    pub status: String,
+    pub user_id: u64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub finished_at: Option<String>,
+    /// The job that deploys (none for deployments made through the API).
+    pub deployable_id: Option<u64>,
+    /// The job that stops the environment afterwards (`environment:on_stop`).
+    pub on_stop: Option<String>,
 }

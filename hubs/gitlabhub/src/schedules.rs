@@ -42,11 +42,12 @@ pub fn next_run(
     let cron = Cron::parse(cron).ok()?;
     let zone = CronZone::parse(zone)?;
     let now = OffsetDateTime::from(now);
-    let ideal = cron.next_after(now, zone)?;
-    let next = if Some(ideal) == worker.next_after(now, CronZone::UTC) {
+    let ideal = cron.next_after(now, &zone)?;
+    let utc = CronZone::utc();
+    let next = if Some(ideal) == worker.next_after(now, &utc) {
         ideal
     } else {
-        worker.next_after(ideal, CronZone::UTC)?
+        worker.next_after(ideal, &utc)?
     };
     Some(format_time(next.into()))
 }
@@ -245,9 +246,17 @@ mod tests {
             "2026-12-07T10:00:00Z",
             Some("2026-12-07T14:03:00.000Z"),
         );
+        // 09:00 in Berlin in winter is 08:00 UTC; the worker's next tick after it is 08:03.
         check(
             "0 9 * * *",
             "Europe/Berlin",
+            default,
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-08T08:03:00.000Z"),
+        );
+        check(
+            "0 9 * * *",
+            "Mars/Olympus",
             default,
             "2026-12-07T10:00:00Z",
             None,

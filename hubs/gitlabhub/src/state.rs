@@ -12,8 +12,9 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Group, Job, Member, MergeRequest, Note, Owner, Pipeline, PipelineSchedule,
-    Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable, access, key,
+    AccessToken, Deployment, Environment, Group, Job, Member, MergeRequest, Note, Owner, Pipeline,
+    PipelineSchedule, Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable,
+    access, key,
 };
 
 /// Every collection, opened once.
@@ -47,6 +48,10 @@ pub struct Collections {
     pub protected_tags: Arc<Collection<ProtectedTag>>,
     /// Keyed `project/schedule-id`.
     pub pipeline_schedules: Arc<Collection<PipelineSchedule>>,
+    /// Keyed `project/environment-id`.
+    pub environments: Arc<Collection<Environment>>,
+    /// Keyed `project/deployment-id`.
+    pub deployments: Arc<Collection<Deployment>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -77,6 +82,8 @@ impl Collections {
             protected_branches: store.collection("gitlab.protected_branches")?,
             protected_tags: store.collection("gitlab.protected_tags")?,
             pipeline_schedules: store.collection("gitlab.pipeline_schedules")?,
+            environments: store.collection("gitlab.environments")?,
+            deployments: store.collection("gitlab.deployments")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }

@@ -18,6 +18,7 @@ use crate::paging::RequestUrl;
 use crate::state::Gitlab;
 
 mod compare;
+mod environments;
 mod groups;
 mod jobs;
 mod lint;
@@ -50,6 +51,7 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(triggers::routes())
         .merge(schedules::routes())
         .merge(lint::routes())
+        .merge(environments::routes())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {

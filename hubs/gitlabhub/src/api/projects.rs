@@ -86,6 +86,9 @@ impl Gitlab {
             txn.remove_prefix(&self.db.project_variables, &prefix)?;
             txn.remove_prefix(&self.db.protected_branches, &prefix)?;
             txn.remove_prefix(&self.db.protected_tags, &prefix)?;
+            txn.remove_prefix(&self.db.environments, &prefix)?;
+            txn.remove_prefix(&self.db.deployments, &prefix)?;
+            txn.remove_prefix(&self.db.pipeline_schedules, &prefix)?;
             for pipeline in &pipelines {
                 txn.remove(&self.db.pipelines, pipeline)?;
             }

@@ -147,6 +147,8 @@ pub struct JobDef {
     pub timeout_seconds: Option<u64>,
     pub retry_max: u32,
     pub environment: Option<String>,
+    /// The whole `environment:` keyword.
+    pub environment_options: Option<crate::model::EnvironmentSpec>,
     /// `parallel:`, as the instances it makes: each a name suffix and its variables.
     pub parallel: Option<ParallelInstances>,
     /// `trigger:`: the job is a bridge to a downstream pipeline, run by no runner.
@@ -908,6 +910,9 @@ fn build(document: &Mapping) -> Result<Config, ConfigError> {
     if jobs.is_empty() {
         return fail("jobs config should contain at least one visible job");
     }
+    for job in &jobs {
+        check_on_stop(job, &jobs)?;
+    }
     // `needs` must name jobs of the configuration.
     for job in &jobs {
         for need in job.needs.iter().flatten() {
@@ -1182,6 +1187,10 @@ fn build_job(
             "jobs:{name}:retry config must be less than or equal to 2"
         ));
     }
+    let environment_options = job
+        .get("environment")
+        .map(|value| environment(name, value))
+        .transpose()?;
     let image = get("image").map(|image| match image {
         Value::String(name) => serde_json::json!({"name": name}),
         other => to_json(other),
@@ -1241,11 +1250,8 @@ fn build_job(
         timeout_seconds,
         retry_max,
         parallel: job.get("parallel").map(|p| parallel(name, p)).transpose()?,
-        environment: job.get("environment").and_then(|env| match env {
-            Value::String(name) => Some(name.clone()),
-            Value::Mapping(map) => map.get("name").and_then(Value::as_str).map(str::to_string),
-            _ => None,
-        }),
+        environment: environment_options.as_ref().map(|spec| spec.name.clone()),
+        environment_options,
         trigger,
         start_in_seconds,
         resource_group: match job.get("resource_group") {
@@ -1265,6 +1271,155 @@ fn build_job(
             }
         },
     })
+}
+
+/// The environment tiers GitLab knows, in its order.
+pub const ENVIRONMENT_TIERS: &[&str] =
+    &["production", "staging", "testing", "development", "other"];
+
+/// Whether `name` is a valid environment name (GitLab's `environment_name_regex`): letters,
+/// digits, `-`, `_`, `/`, `$`, `{`, `}`, `.` and spaces, not starting or ending with `/`.
+pub fn valid_environment_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && name.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '$' | '{' | '}' | '.' | ' ')
+        })
+}
+
+/// GitLab's message for a name `valid_environment_name` refuses.
+pub const ENVIRONMENT_NAME_MESSAGE: &str = "can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'";
+
+/// `environment:` as GitLab's `Entry::Environment` reads it: a name, or a hash of `name`,
+/// `url`, `action`, `on_stop`, `auto_stop_in`, `kubernetes` and `deployment_tier`.
+fn environment(job: &str, value: &Value) -> Result<crate::model::EnvironmentSpec, ConfigError> {
+    let location = format!("jobs:{job}:environment");
+    let map = match value {
+        Value::String(name) => {
+            check_environment_name(&location, name)?;
+            return Ok(crate::model::EnvironmentSpec {
+                name: name.clone(),
+                action: "start".into(),
+                ..Default::default()
+            });
+        }
+        Value::Mapping(map) => map,
+        _ => return fail(format!("{location} config should be a hash or a string")),
+    };
+    for key in map.keys().filter_map(key_str) {
+        if ![
+            "name",
+            "url",
+            "action",
+            "on_stop",
+            "auto_stop_in",
+            "kubernetes",
+            "deployment_tier",
+        ]
+        .contains(&key)
+        {
+            return fail(format!("{location} config contains unknown keys: {key}"));
+        }
+    }
+    let name = match map.get("name") {
+        None | Some(Value::Null) => return fail(format!("{location} name can't be blank")),
+        Some(Value::String(name)) => name.clone(),
+        Some(_) => return fail(format!("{location} name {ENVIRONMENT_NAME_MESSAGE}")),
+    };
+    check_environment_name(&location, &name)?;
+    let text = |key: &str, what: &str| -> Result<Option<String>, ConfigError> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => fail(format!("{location} {what} should be a string")),
+        }
+    };
+    let url = text("url", "url")?;
+    if url.as_ref().is_some_and(|url| url.chars().count() > 255) {
+        return fail(format!(
+            "{location} url is too long (maximum is 255 characters)"
+        ));
+    }
+    let action = text("action", "action")?.unwrap_or_else(|| "start".into());
+    if !["start", "stop", "prepare", "verify", "access"].contains(&action.as_str()) {
+        return fail(format!(
+            "{location} action should be start, stop, prepare, verify, or access"
+        ));
+    }
+    let deployment_tier = text("deployment_tier", "deployment tier")?;
+    if let Some(tier) = &deployment_tier
+        && !ENVIRONMENT_TIERS.contains(&tier.as_str())
+    {
+        return fail(format!(
+            "{location} deployment tier must be one of {}",
+            ENVIRONMENT_TIERS.join(", ")
+        ));
+    }
+    let auto_stop_in = match map.get("auto_stop_in") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let text = scalar_text(value).unwrap_or_default();
+            if text != "never" && duration_seconds(&text).is_none() {
+                return fail(format!("{location} auto stop in should be a duration"));
+            }
+            Some(text)
+        }
+    };
+    if let Some(kubernetes) = map.get("kubernetes")
+        && !matches!(kubernetes, Value::Mapping(_) | Value::Null)
+    {
+        return fail(format!("{location} kubernetes should be a hash"));
+    }
+    Ok(crate::model::EnvironmentSpec {
+        name,
+        url,
+        action,
+        on_stop: text("on_stop", "on stop")?,
+        auto_stop_in,
+        deployment_tier,
+    })
+}
+
+fn check_environment_name(location: &str, name: &str) -> Result<(), ConfigError> {
+    if name.is_empty() {
+        return fail(format!("{location} name can't be blank"));
+    }
+    if !valid_environment_name(name) {
+        return fail(format!("{location} name {ENVIRONMENT_NAME_MESSAGE}"));
+    }
+    Ok(())
+}
+
+/// `environment:on_stop` must name a job that stops the same environment, as GitLab's
+/// processor checks it.
+fn check_on_stop(job: &JobDef, jobs: &[JobDef]) -> Result<(), ConfigError> {
+    let Some(spec) = &job.environment_options else {
+        return Ok(());
+    };
+    let Some(on_stop) = &spec.on_stop else {
+        return Ok(());
+    };
+    let name = &job.name;
+    let Some(stopper) = jobs.iter().find(|other| other.name == *on_stop) else {
+        return fail(format!("{name} job: on_stop job {on_stop} is not defined"));
+    };
+    let Some(stopper_spec) = &stopper.environment_options else {
+        return fail(format!(
+            "{name} job: on_stop job {on_stop} does not have environment defined"
+        ));
+    };
+    if stopper_spec.name != spec.name {
+        return fail(format!(
+            "{name} job: on_stop job {on_stop} have different environment name"
+        ));
+    }
+    if stopper_spec.action != "stop" {
+        return fail(format!(
+            "{name} job: on_stop job {on_stop} needs to have action stop defined"
+        ));
+    }
+    Ok(())
 }
 
 /// `trigger:` as GitLab reads it: a project path (string), or `include` (child pipeline),
@@ -1312,6 +1467,37 @@ fn trigger(name: &str, value: &Value) -> Result<crate::model::DownstreamSpec, Co
         for entry in entries {
             let include = match &entry {
                 Value::String(path) => DownstreamInclude::Local(path.clone()),
+                Value::Mapping(map) if map.contains_key("project") => {
+                    let Some(Value::String(project)) = map.get("project") else {
+                        return fail(format!(
+                            "jobs:{name}:trigger:include config should be a hash"
+                        ));
+                    };
+                    let files = match map.get("file") {
+                        Some(value @ (Value::String(_) | Value::Sequence(_))) => {
+                            string_list(value, "include:file")?
+                        }
+                        _ => {
+                            return fail(format!(
+                                "Included file `{project}` needs to be a string or an array of strings"
+                            ));
+                        }
+                    };
+                    let git_ref = map
+                        .get("ref")
+                        .map(|value| scalar_text(value).unwrap_or_default());
+                    DownstreamInclude::Project {
+                        project: project.clone(),
+                        files,
+                        git_ref,
+                    }
+                }
+                Value::Mapping(map) if map.contains_key("template") => match map.get("template") {
+                    Some(Value::String(template)) => DownstreamInclude::Template(template.clone()),
+                    _ => {
+                        return fail("Included file `template` needs to be a string");
+                    }
+                },
                 Value::Mapping(map) => {
                     match (map.get("local"), map.get("artifact"), map.get("job")) {
                         (Some(Value::String(path)), None, None) => {
@@ -1330,7 +1516,7 @@ fn trigger(name: &str, value: &Value) -> Result<crate::model::DownstreamSpec, Co
                         }
                         _ => {
                             return fail(format!(
-                                "jobs:{name}:trigger:include only `local` and `artifact` child pipeline files are supported by this GitLab fake"
+                                "jobs:{name}:trigger:include only `local`, `artifact`, `project` and `template` child pipeline files are supported by this GitLab fake"
                             ));
                         }
                     }

@@ -474,3 +474,104 @@ fn delayed_jobs_resource_groups_and_interruptible() {
     assert_eq!(config.jobs[0].resource_group.as_deref(), Some("prod"));
     assert!(config.jobs[0].interruptible && !config.jobs[1].interruptible);
 }
+
+#[test]
+fn trigger_includes_from_projects_and_templates() {
+    use crate::model::DownstreamInclude;
+    let config = parse_ok(
+        "child:\n  trigger:\n    include:\n      - project: group/shared\n        file: ci/child.yml\n        ref: v1\n      - template: Jobs/Build.gitlab-ci.yml\n",
+    );
+    assert_eq!(
+        config.jobs[0].trigger.clone().expect("bridge").include,
+        vec![
+            DownstreamInclude::Project {
+                project: "group/shared".into(),
+                files: vec!["ci/child.yml".into()],
+                git_ref: Some("v1".into()),
+            },
+            DownstreamInclude::Template("Jobs/Build.gitlab-ci.yml".into()),
+        ]
+    );
+    assert_eq!(
+        error_of("b:\n  trigger:\n    include:\n      - project: group/shared\n"),
+        "Included file `group/shared` needs to be a string or an array of strings"
+    );
+}
+
+#[test]
+fn environments_as_gitlabs_linter_reads_them() {
+    let config = parse_ok(
+        "deploy:\n  script: [x]\n  environment:\n    name: review/$CI_COMMIT_REF_SLUG\n    url: https://$CI_COMMIT_REF_SLUG.example.test\n    on_stop: stop\n    auto_stop_in: 1 day\n    deployment_tier: staging\nstop:\n  script: [y]\n  when: manual\n  environment: {name: review/$CI_COMMIT_REF_SLUG, action: stop}\nplain:\n  script: [z]\n  environment: production\n",
+    );
+    let deploy = config.jobs[0]
+        .environment_options
+        .clone()
+        .expect("environment");
+    assert_eq!(
+        (
+            deploy.name.as_str(),
+            deploy.action.as_str(),
+            deploy.on_stop.as_deref()
+        ),
+        ("review/$CI_COMMIT_REF_SLUG", "start", Some("stop"))
+    );
+    assert_eq!(deploy.deployment_tier.as_deref(), Some("staging"));
+    assert_eq!(
+        config.jobs[1]
+            .environment_options
+            .clone()
+            .expect("stop")
+            .action,
+        "stop"
+    );
+    assert_eq!(config.jobs[2].environment.as_deref(), Some("production"));
+    let cases = [
+        (
+            "d:\n  script: [x]\n  environment: 5\n",
+            "jobs:d:environment config should be a hash or a string",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {url: https://x}\n",
+            "jobs:d:environment name can't be blank",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: /prod\n",
+            "jobs:d:environment name can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, action: launch}\n",
+            "jobs:d:environment action should be start, stop, prepare, verify, or access",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, deployment_tier: moon}\n",
+            "jobs:d:environment deployment tier must be one of production, staging, testing, development, other",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, auto_stop_in: soonish}\n",
+            "jobs:d:environment auto stop in should be a duration",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, color: red}\n",
+            "jobs:d:environment config contains unknown keys: color",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, on_stop: s}\n",
+            "d job: on_stop job s is not defined",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, on_stop: s}\ns:\n  script: [y]\n",
+            "d job: on_stop job s does not have environment defined",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, on_stop: s}\ns:\n  script: [y]\n  environment: {name: other, action: stop}\n",
+            "d job: on_stop job s have different environment name",
+        ),
+        (
+            "d:\n  script: [x]\n  environment: {name: prod, on_stop: s}\ns:\n  script: [y]\n  environment: prod\n",
+            "d job: on_stop job s needs to have action stop defined",
+        ),
+    ];
+    for (source, message) in cases {
+        assert_eq!(error_of(source), message, "{source}");
+    }
+}
