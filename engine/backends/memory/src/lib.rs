@@ -7,7 +7,10 @@
 //! | [`reference`] | image references, normalized as Docker does |
 //! | [`images`] | the image store: load, tag, remove, the runner's `ImageStore` |
 //! | [`pull`] | pulls from a registry over the distribution API |
-//! | [`archive`] | `docker cp`: stat, tar and untar inside a running container |
+//! | [`archive`] | `docker cp` and `export`: stat, tar and untar a container's files |
+//! | [`layer`] | a container's writable layer, and its files while no process runs |
+//! | [`volumes`] | volumes of the `local` driver |
+//! | [`mounts`] | a container's binds, volumes and tmpfs mounts, worked out at create |
 //! | [`containers`] | container records, lifecycle, wait, logs, attach |
 //! | [`exec`] | exec instances: a second process in a running container |
 //! | [`logs`] | json-file logs and their live followers |
@@ -15,9 +18,8 @@
 //! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
 //!
 //! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
-//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no
-//! `docker cp` for containers that are not running, no volumes, networks,
-//! pause, restart policies or health checks yet; tmpfs mounts are private directories, not
+//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no networks,
+//! pause, restart policies or health checks yet; volumes of the `local` driver only; tmpfs mounts are private directories, not
 //! memory; every container shares the host's network.
 
 pub mod archive;
