@@ -1247,8 +1247,9 @@ impl Containers {
         } else {
             Vec::new()
         };
-        // Attached to a container that has already exited: nothing more will come.
-        let finished = record.state.status == "exited" || record.state.status == "dead";
+        // An exited container attached to waits for its next run, as a created one does
+        // (`docker start -a` attaches before it starts); a dead one has nothing more to say.
+        let finished = record.state.status == "dead";
         let output = match receiver {
             Some(receiver) if !finished => futures_util::stream::iter(past)
                 .chain(live_stream(receiver, log_options))
