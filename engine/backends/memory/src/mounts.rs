@@ -114,7 +114,7 @@ pub fn resolve(
     volumes: &dyn VolumeSource,
 ) -> Result<Vec<MountRecord>, EngineError> {
     let mut mounts: Vec<MountRecord> = Vec::new();
-    let mut add = |mount: MountRecord, mounts: &mut Vec<MountRecord>| {
+    let add = |mount: MountRecord, mounts: &mut Vec<MountRecord>| {
         if mounts.iter().any(|m| m.destination == mount.destination) {
             return Err(EngineError::InvalidParameter(format!(
                 "Duplicate mount point: {}",
