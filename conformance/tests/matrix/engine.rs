@@ -29,7 +29,7 @@ pub(crate) enum Target {
 }
 
 impl Target {
-    fn cell(self) -> &'static str {
+    pub(crate) fn cell(self) -> &'static str {
         match self {
             Self::Memory => "engine-memory",
             Self::Docker => "engine-docker",
@@ -37,7 +37,7 @@ impl Target {
     }
 
     /// Whether what the client sees is Podman's (its deviations from Docker apply).
-    fn podman(self) -> bool {
+    pub(crate) fn podman(self) -> bool {
         self == Self::Docker
     }
 }

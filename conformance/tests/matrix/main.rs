@@ -17,6 +17,7 @@ mod aws_secrets;
 mod azure;
 mod engine;
 mod engine_io;
+mod engine_storage;
 mod foundation;
 mod gcp_artifacts;
 mod gcp_logging;

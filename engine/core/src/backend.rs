@@ -163,6 +163,48 @@ pub trait Backend: Send + Sync + 'static {
         Err(EngineError::not_supported(self.name(), "exec"))
     }
 
+    /// What the container changed in its file system since it was created (`docker diff`).
+    async fn container_changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {
+        let _ = id;
+        Err(EngineError::not_supported(
+            self.name(),
+            "container filesystem changes",
+        ))
+    }
+
+    /// Writes a tar of the container's whole file system to `into` (`docker export`).
+    async fn container_export(&self, id: &str, into: std::fs::File) -> Result<()> {
+        let _ = (id, into);
+        Err(EngineError::not_supported(
+            self.name(),
+            "exporting containers",
+        ))
+    }
+
+    // Volumes.
+
+    /// Creates a volume (or answers the one of that name that exists, as Docker does).
+    async fn volume_create(&self, create: VolumeCreate) -> Result<Volume> {
+        let _ = create;
+        Err(EngineError::not_supported(self.name(), "volumes"))
+    }
+    async fn volumes(&self, filters: &Filters) -> Result<VolumeList> {
+        let _ = filters;
+        Err(EngineError::not_supported(self.name(), "volumes"))
+    }
+    async fn volume_inspect(&self, name: &str) -> Result<Volume> {
+        let _ = name;
+        Err(EngineError::not_supported(self.name(), "volumes"))
+    }
+    async fn volume_remove(&self, name: &str, force: bool) -> Result<()> {
+        let _ = (name, force);
+        Err(EngineError::not_supported(self.name(), "volumes"))
+    }
+    async fn volume_prune(&self, filters: &Filters) -> Result<VolumePruneReport> {
+        let _ = filters;
+        Err(EngineError::not_supported(self.name(), "volumes"))
+    }
+
     // Archive.
 
     /// Stats `path` in the container (`HEAD …/archive`).

@@ -265,6 +265,13 @@ impl Runner for TrackingRunner {
     ) -> Result<Workload, RunnerError> {
         self.inner.exec(workload, spec, sink).await
     }
+
+    async fn image_root(
+        &self,
+        image: &crate::runner::WorkloadImage,
+    ) -> Result<std::path::PathBuf, String> {
+        self.inner.image_root(image).await
+    }
 }
 
 #[cfg(test)]

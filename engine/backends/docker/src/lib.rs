@@ -7,18 +7,20 @@
 //! | module | holds |
 //! |---|---|
 //! | [`upstream`] | the client: endpoint, connections, version prefix, upstream errors |
+//! | [`files`] | `docker cp`, `export` and `diff` relayed |
 //! | [`frames`] | the upstream's multiplexed or raw output read back into chunks |
 //! | [`shapes`] | upstream JSON filled to Docker's shape before decoding |
 //! | [`relay`] | the upstream's `/events` republished on the engine's bus |
 //!
 //! It is the reference the other backends are held to: what a client sees through it is what
 //! the upstream daemon does. An upstream error keeps its status and message unchanged (Podman's
-//! own words included); what the engine's HTTP layer does not route yet (exec, archive,
-//! volumes, networks) answers the engine's 501 naming this backend.
+//! own words included); what is not relayed yet (exec, networks) answers the engine's 501 naming this
+//! backend.
 //!
 //! What this crate must not do: answer for the upstream (no cached or invented state: every
 //! answer is the upstream's), or keep records of its own.
 
+pub mod files;
 pub mod frames;
 pub mod relay;
 pub mod shapes;
@@ -561,6 +563,100 @@ impl Backend for DockerBackend {
             output: frames::from_reader(reader, tty),
             stdin,
         })
+    }
+
+    async fn volume_create(&self, create: VolumeCreate) -> Result<Volume> {
+        let body = serde_json::to_value(&create).map_err(EngineError::internal)?;
+        self.relay.ready().await;
+        self.upstream
+            .json(Method::POST, "/volumes/create", Some(body), shapes::volume)
+            .await
+    }
+
+    async fn volumes(&self, filters: &Filters) -> Result<VolumeList> {
+        let mut pairs = Vec::new();
+        if !filters.is_empty() {
+            pairs.push(("filters", filters_json(filters)?));
+        }
+        self.upstream
+            .json(
+                Method::GET,
+                &format!("/volumes{}", query(&pairs)),
+                None,
+                shapes::volume_list,
+            )
+            .await
+    }
+
+    async fn volume_inspect(&self, name: &str) -> Result<Volume> {
+        self.upstream
+            .json(
+                Method::GET,
+                &format!("/volumes/{}", path_segment(name)),
+                None,
+                shapes::volume,
+            )
+            .await
+    }
+
+    async fn volume_remove(&self, name: &str, force: bool) -> Result<()> {
+        self.act(
+            Method::DELETE,
+            &format!(
+                "/volumes/{}{}",
+                path_segment(name),
+                query(&[("force", flag(force))])
+            ),
+        )
+        .await
+    }
+
+    async fn volume_prune(&self, filters: &Filters) -> Result<VolumePruneReport> {
+        let mut pairs = Vec::new();
+        if !filters.is_empty() {
+            pairs.push(("filters", filters_json(filters)?));
+        }
+        self.relay.ready().await;
+        self.upstream
+            .json(
+                Method::POST,
+                &format!("/volumes/prune{}", query(&pairs)),
+                None,
+                |_| {},
+            )
+            .await
+    }
+
+    async fn container_changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {
+        let (_, bytes) = self
+            .upstream
+            .call(Method::GET, &Self::container_path(id, "/changes"), None)
+            .await?;
+        let changes: Option<Vec<FilesystemChange>> =
+            serde_json::from_slice(&bytes).map_err(EngineError::internal)?;
+        Ok(changes.unwrap_or_default())
+    }
+
+    async fn container_export(&self, id: &str, into: std::fs::File) -> Result<()> {
+        files::export(&self.upstream, id, into).await
+    }
+
+    async fn archive_stat(&self, id: &str, path: &str) -> Result<PathStat> {
+        files::stat(&self.upstream, id, path).await
+    }
+
+    async fn archive_get(&self, id: &str, path: &str, into: std::fs::File) -> Result<PathStat> {
+        files::get(&self.upstream, id, path, into).await
+    }
+
+    async fn archive_put(
+        &self,
+        id: &str,
+        path: &str,
+        archive: PathBuf,
+        options: ArchivePutOptions,
+    ) -> Result<()> {
+        files::put(&self.upstream, id, path, archive, options).await
     }
 }
 

@@ -178,6 +178,29 @@ pub fn container_created(value: &mut Value) {
 /// Leaves the value as it is (answers whose shape is already the engine's).
 pub fn unchanged(_: &mut Value) {}
 
+/// A volume: every field Docker always gives, `Labels` and `Options` may be `null`.
+pub fn volume(value: &mut Value) {
+    fill(
+        value,
+        &strings(&["CreatedAt", "Driver", "Mountpoint", "Name", "Scope"]),
+    );
+    if let Some(object) = value.as_object_mut() {
+        object.entry("Labels").or_insert(Value::Null);
+        object.entry("Options").or_insert(Value::Null);
+    }
+}
+
+/// `GET /volumes`: `Volumes` a list of volumes.
+pub fn volume_list(value: &mut Value) {
+    fill(value, &[("Volumes", json!([]))]);
+    if let Some(object) = value.as_object_mut() {
+        object.entry("Warnings").or_insert(Value::Null);
+        if let Some(volumes) = object.get_mut("Volumes") {
+            each(volumes, volume);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,13 @@
-//! `docker cp`: stat, tar and untar paths of a running container's file system, reached
-//! through its first process's root (`/proc/PID/root`), so binds and the container's own
-//! writes are seen as the container sees them.
+//! `docker cp` and `docker export`: stat, tar and untar paths of a container's file system,
+//! with binds and the container's own writes seen as the container sees them.
 //!
 //! Every path is resolved as the container would resolve it, symbolic links included, with
 //! the container's root as `/` ([`resolve_in_root`]); extraction goes through the kit's layer
 //! applier with the extraction point as its root, so `../` entries and absolute symbolic links
 //! in an uploaded tar stay inside it.
 //!
-//! Limits: the container must be running (a created or exited one answers Docker's 501 naming
-//! the backend: its writable layer lives only while its process does).
+//! The root is the running container's first process's root, or, for a created or exited
+//! container, its image and writable layer seen through [`crate::layer`].
 
 use std::ffi::OsString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -145,6 +144,50 @@ pub fn tar_path(
         .and_then(|()| builder.finish())
         .map_err(EngineError::internal)?;
     Ok(stat)
+}
+
+/// Writes a tar of the container's whole file system to `into` (`docker export`): names
+/// relative to its root, links as links. What is mounted over a directory (the kernel's
+/// `/proc` and `/sys`, volumes and binds) is left out, as Docker leaves volumes out: only the
+/// directory itself is archived.
+pub fn export(root: &Path, container: &str, into: std::fs::File) -> Result<(), EngineError> {
+    let root_meta = std::fs::metadata(root).map_err(|_| not_found("/", container))?;
+    let mut builder = tar::Builder::new(into);
+    builder.follow_symlinks(false);
+    export_dir(&mut builder, root, Path::new(""), root_meta.dev())
+        .and_then(|()| builder.finish())
+        .map_err(EngineError::internal)
+}
+
+fn export_dir(
+    builder: &mut tar::Builder<std::fs::File>,
+    dir: &Path,
+    name: &Path,
+    device: u64,
+) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let entry_name = name.join(entry.file_name());
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
+        if meta.is_dir() {
+            builder.append_dir(&entry_name, &path)?;
+            if meta.dev() == device {
+                export_dir(builder, &path, &entry_name, device)?;
+            }
+        } else {
+            use std::os::unix::fs::FileTypeExt;
+            let kind = meta.file_type();
+            if kind.is_socket() {
+                continue;
+            }
+            builder.append_path_with_name(&path, &entry_name)?;
+        }
+    }
+    Ok(())
 }
 
 /// Extracts the tar at `archive` into directory `path` of the container.

@@ -30,7 +30,9 @@ use tokio::sync::broadcast;
 
 use crate::images::{BlobImages, Images};
 use crate::logs::{Live, LogBook, render, stored};
+use crate::mounts::{MountRecord, VolumeSource};
 use crate::names;
+use crate::volumes::Volumes;
 
 /// One container, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -46,6 +48,9 @@ pub struct ContainerRecord {
     pub args: Vec<String>,
     pub state: StateRecord,
     pub restart_count: i64,
+    /// Its binds, volumes and tmpfs mounts, worked out at create.
+    #[serde(default)]
+    pub mounts: Vec<MountRecord>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -71,6 +76,7 @@ pub struct Containers {
     kit: Kit,
     events: engine_core::Events,
     images: Arc<Images>,
+    pub(crate) volumes: Arc<Volumes>,
     records: Arc<Collection<ContainerRecord>>,
     running: Mutex<HashMap<String, Workload>>,
     logbooks: Mutex<HashMap<String, Arc<LogBook>>>,
@@ -80,6 +86,9 @@ pub struct Containers {
     dir: PathBuf,
     stdin: crate::stdin::StdinPipes,
     pub(crate) execs: Arc<crate::exec::Execs>,
+    /// One lock per container over its writable layer, held while it starts and while its
+    /// files are looked at with no process running, so its overlay is never mounted twice.
+    layer_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl std::fmt::Debug for Containers {
@@ -123,6 +132,7 @@ impl Containers {
         kit: &Kit,
         events: &engine_core::Events,
         images: Arc<Images>,
+        volumes: Arc<Volumes>,
     ) -> Result<Arc<Self>, String> {
         let records: Arc<Collection<ContainerRecord>> = kit
             .store()
@@ -145,6 +155,7 @@ impl Containers {
             kit: kit.clone(),
             events: events.clone(),
             images,
+            volumes,
             records,
             running: Mutex::default(),
             logbooks: Mutex::default(),
@@ -153,6 +164,7 @@ impl Containers {
             dir: kit.files_dir().join("engine").join("containers"),
             stdin: Default::default(),
             execs: Default::default(),
+            layer_locks: Mutex::default(),
         });
         let on_reset = Arc::downgrade(&containers);
         kit.on_reset(move || {
@@ -289,30 +301,123 @@ impl Containers {
         }
     }
 
-    /// The container's running workload, or Docker's 501 for copying files with one that is
-    /// not running (its writable layer lives only while its process does).
-    pub(crate) fn running_or_copy_refused(
-        &self,
-        reference: &str,
-    ) -> Result<(ContainerRecord, Workload), EngineError> {
-        match self.running(reference) {
-            Err(EngineError::Conflict(_)) => Err(EngineError::not_supported(
-                "memory",
-                "copying files to or from a container that is not running",
-            )),
-            other => other,
-        }
+    /// The directory that keeps the container's writable layer until it is removed.
+    pub(crate) fn layer_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(id).join("layer")
     }
 
-    /// The root of a running container's file system as its first process sees it.
-    pub(crate) fn root(&self, reference: &str) -> Result<PathBuf, EngineError> {
-        let (record, _) = self.running_or_copy_refused(reference)?;
-        if record.state.pid == 0 {
-            return Err(EngineError::internal(
-                "the container's process is not known",
-            ));
+    fn layer_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.layer_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// The image a container runs in, as the runner takes it.
+    fn workload_image(&self, record: &ContainerRecord) -> Result<WorkloadImage, EngineError> {
+        let image = self.images.find(&record.image_id)?;
+        Ok(WorkloadImage {
+            reference: record.config.image.clone(),
+            located: Ok(LocatedImage {
+                store: Arc::new(BlobImages(self.images.blobs().clone())),
+                manifest_digest: image.manifest_digest.clone(),
+            }),
+            entrypoint: Some(record.config.entrypoint.clone().unwrap_or_default()),
+            command: Some(record.config.cmd.clone().unwrap_or_default()),
+            working_dir: (!record.config.working_dir.is_empty())
+                .then(|| record.config.working_dir.clone()),
+        })
+    }
+
+    /// The host directories bound into the container for its binds and volumes (tmpfs
+    /// mounts are added at start: a stopped container's tmpfs is empty).
+    fn bound_mounts(&self, record: &ContainerRecord) -> Vec<WorkloadMount> {
+        record
+            .mounts
+            .iter()
+            .filter_map(|mount| {
+                let source = match mount.kind.as_str() {
+                    "bind" => PathBuf::from(&mount.source),
+                    "volume" => self.volumes.data_dir(&mount.name),
+                    _ => return None,
+                };
+                Some(WorkloadMount {
+                    source,
+                    destination: mount.destination.clone(),
+                    read_only: mount.read_only,
+                })
+            })
+            .collect()
+    }
+
+    /// The IDs of the containers that use volume `name`.
+    pub fn volume_users(&self, name: &str) -> Vec<String> {
+        let mut users: Vec<String> = self
+            .all()
+            .into_iter()
+            .filter(|r| {
+                r.mounts
+                    .iter()
+                    .any(|m| m.kind == "volume" && m.name == name)
+            })
+            .map(|r| r.id)
+            .collect();
+        users.sort();
+        users
+    }
+
+    /// Runs `work` (blocking) with the container's root as its processes see it: its first
+    /// process's root while it runs, else its image and writable layer with its mounts, seen
+    /// in a mount namespace of the work's own ([`crate::layer`]).
+    pub(crate) async fn with_root<T: Send + 'static>(
+        &self,
+        reference: &str,
+        work: impl FnOnce(&std::path::Path) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let record = self.find(reference)?;
+        let lock = self.layer_lock(&record.id);
+        let _layer = lock.lock().await;
+        let record = self.find(&record.id)?;
+        if self.lock_running().contains_key(&record.id) && record.state.pid != 0 {
+            let root = PathBuf::from(format!("/proc/{}/root", record.state.pid));
+            return crate::blocking(move || work(&root)).await;
         }
-        Ok(PathBuf::from(format!("/proc/{}/root", record.state.pid)))
+        let image = self.workload_image(&record)?;
+        let lower = self
+            .kit
+            .runner()
+            .image_root(&image)
+            .await
+            .map_err(|problem| {
+                EngineError::not_supported(
+                    "memory",
+                    &format!("looking at a stopped container's files ({problem})"),
+                )
+            })?;
+        let mounts = self.bound_mounts(&record);
+        let layer = self.layer_dir(&record.id);
+        crate::blocking(move || crate::layer::with_stopped_root(layer, lower, mounts, work)).await
+    }
+
+    /// What the container changed in its file system (`docker diff`).
+    pub async fn changes(&self, reference: &str) -> Result<Vec<FilesystemChange>, EngineError> {
+        let record = self.find(reference)?;
+        let image = self.workload_image(&record)?;
+        let lower = self
+            .kit
+            .runner()
+            .image_root(&image)
+            .await
+            .map_err(|problem| {
+                EngineError::not_supported(
+                    "memory",
+                    &format!("container filesystem changes ({problem})"),
+                )
+            })?;
+        let layer = self.layer_dir(&record.id);
+        crate::blocking(move || Ok(crate::layer::changes(&layer, &lower))).await
     }
 
     fn name_conflict(&self, name: &str) -> Option<EngineError> {
@@ -408,11 +513,6 @@ impl Containers {
         if host_config.network_mode.is_empty() || host_config.network_mode == "default" {
             host_config.network_mode = "bridge".into();
         }
-        if let Some(binds) = &host_config.binds {
-            for bind in binds {
-                parse_bind(bind)?;
-            }
-        }
         let name = match name {
             Some(name) => names::validate(&name)?,
             None => loop {
@@ -422,6 +522,21 @@ impl Containers {
                 }
             },
         };
+        if let Some(conflict) = self.name_conflict(&name) {
+            return Err(conflict);
+        }
+        let keys = |value: Option<&Value>| -> Vec<String> {
+            value
+                .and_then(Value::as_object)
+                .map(|paths| paths.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let mounts = crate::mounts::resolve(
+            &host_config,
+            &keys(config.extra.get("Volumes")),
+            &keys(image_config.get("Volumes")),
+            &VolumesFor(&self.volumes),
+        )?;
         let id = self.kit.ids().hex(64);
         if config.hostname.is_empty() {
             config.hostname = id[..12].to_string();
@@ -441,6 +556,7 @@ impl Containers {
                 ..StateRecord::default()
             },
             restart_count: 0,
+            mounts,
         };
         // The name check and the insert are one step, so two creates cannot share a name.
         {
@@ -459,14 +575,13 @@ impl Containers {
 
     pub async fn start(self: &Arc<Self>, reference: &str) -> Result<(), EngineError> {
         let record = self.find(reference)?;
+        let lock = self.layer_lock(&record.id);
+        let _layer = lock.lock().await;
+        let record = self.find(&record.id)?;
         if record.state.status == "running" {
             return Err(EngineError::NotModified);
         }
-        let image = self.images.find(&record.image_id)?;
-        let located = LocatedImage {
-            store: Arc::new(BlobImages(self.images.blobs().clone())),
-            manifest_digest: image.manifest_digest.clone(),
-        };
+        let image = self.workload_image(&record)?;
         let mut env = BTreeMap::new();
         for entry in record.config.env.iter().flatten() {
             let (key, value) = entry.split_once('=').unwrap_or((entry.as_str(), ""));
@@ -474,47 +589,7 @@ impl Containers {
         }
         env.entry("HOSTNAME".into())
             .or_insert_with(|| record.config.hostname.clone());
-        let mut mounts = Vec::new();
-        for bind in record.host_config.binds.iter().flatten() {
-            mounts.push(parse_bind(bind)?);
-        }
-        for mount in record.host_config.mounts.iter().flatten() {
-            match mount.kind.as_str() {
-                "bind" => mounts.push(WorkloadMount {
-                    source: PathBuf::from(&mount.source),
-                    destination: mount.target.clone(),
-                    read_only: mount.read_only,
-                }),
-                other => {
-                    return Err(EngineError::not_supported(
-                        "memory",
-                        &format!("a mount of type {other}"),
-                    ));
-                }
-            }
-        }
-        // Tmpfs mounts are private empty directories of the container (not memory-backed).
-        for (index, target) in record
-            .host_config
-            .tmpfs
-            .iter()
-            .flatten()
-            .map(|(t, _)| t)
-            .enumerate()
-        {
-            let dir = self
-                .dir
-                .join(&record.id)
-                .join("tmpfs")
-                .join(index.to_string());
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).map_err(EngineError::internal)?;
-            mounts.push(WorkloadMount {
-                source: dir,
-                destination: target.clone(),
-                read_only: false,
-            });
-        }
+        let mounts = self.start_mounts(&record, &image).await?;
         let spec = WorkloadSpec {
             name: format!("container/{}", &record.id[..12]),
             argv: Vec::new(),
@@ -523,14 +598,7 @@ impl Containers {
             stop_grace: Duration::from_secs(10),
             user: (!record.config.user.is_empty()).then(|| record.config.user.clone()),
             read_only_root: record.host_config.readonly_rootfs,
-            image: Some(WorkloadImage {
-                reference: record.config.image.clone(),
-                located: Ok(located),
-                entrypoint: Some(record.config.entrypoint.clone().unwrap_or_default()),
-                command: Some(record.config.cmd.clone().unwrap_or_default()),
-                working_dir: (!record.config.working_dir.is_empty())
-                    .then(|| record.config.working_dir.clone()),
-            }),
+            image: Some(image),
             mounts,
             hostname: Some(record.config.hostname.clone()),
             // HostConfig's Memory/CpuShares/Ulimits are not mapped yet: containers run unlimited.
@@ -541,6 +609,7 @@ impl Containers {
                 .config
                 .open_stdin
                 .then(|| self.stdin.start(&record.id)),
+            writable_layer: Some(self.layer_dir(&record.id)),
         };
         let logbook = self.logbook(&record.id);
         let sink_book = logbook.clone();
@@ -776,7 +845,7 @@ impl Containers {
         &self,
         reference: &str,
         force: bool,
-        _volumes: bool,
+        volumes: bool,
     ) -> Result<(), EngineError> {
         let record = self.find(reference)?;
         let workload = self.lock_running().get(&record.id).cloned();
@@ -799,8 +868,19 @@ impl Containers {
         };
         self.lock_logbooks().remove(&record.id);
         self.stdin.close(&record.id);
+        self.layer_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&record.id);
         let _ = tokio::fs::remove_dir_all(self.dir.join(&record.id)).await;
         self.publish(&removed, "destroy", &[]);
+        // `rm -v` and `--rm` take the container's anonymous volumes with it.
+        if volumes || removed.host_config.auto_remove {
+            for mount in removed.mounts.iter().filter(|m| m.kind == "volume") {
+                self.volumes
+                    .remove_anonymous(&mount.name, &|name| self.volume_users(name));
+            }
+        }
         let _ = self.notices.send(Notice::Removed {
             id: record.id.clone(),
             code: removed.state.exit_code,
@@ -836,38 +916,74 @@ impl Containers {
     }
 
     fn mounts(&self, record: &ContainerRecord) -> Vec<MountPoint> {
-        let mut mounts = Vec::new();
-        for bind in record.host_config.binds.iter().flatten() {
-            if let Ok(mount) = parse_bind(bind) {
-                mounts.push(MountPoint {
-                    kind: "bind".into(),
-                    name: None,
-                    source: mount.source.display().to_string(),
-                    destination: mount.destination,
-                    driver: None,
-                    mode: if mount.read_only {
-                        "ro".into()
-                    } else {
-                        String::new()
-                    },
-                    rw: !mount.read_only,
-                    propagation: "rprivate".into(),
-                });
-            }
-        }
-        for mount in record.host_config.mounts.iter().flatten() {
-            mounts.push(MountPoint {
-                kind: mount.kind.clone(),
-                name: None,
-                source: mount.source.clone(),
-                destination: mount.target.clone(),
-                driver: None,
-                mode: String::new(),
-                rw: !mount.read_only,
-                propagation: "rprivate".into(),
+        record
+            .mounts
+            .iter()
+            .map(|mount| crate::mounts::mount_point(mount, &|name| self.volumes.data_dir(name)))
+            .collect()
+    }
+
+    /// The host directories a starting container gets: binds (a missing `-v` source is made,
+    /// as Docker makes it), volumes (an empty one first gets the image's files at its
+    /// destination, as Docker copies them), and tmpfs mounts (private empty directories, not
+    /// memory).
+    async fn start_mounts(
+        &self,
+        record: &ContainerRecord,
+        image: &WorkloadImage,
+    ) -> Result<Vec<WorkloadMount>, EngineError> {
+        let mut out = Vec::new();
+        let mut lower: Option<PathBuf> = None;
+        for (index, mount) in record.mounts.iter().enumerate() {
+            let source = match mount.kind.as_str() {
+                "bind" => {
+                    let source = PathBuf::from(&mount.source);
+                    if !source.exists() {
+                        std::fs::create_dir_all(&source).map_err(|error| {
+                            EngineError::InvalidParameter(format!(
+                                "error while creating mount source path '{}': {error}",
+                                mount.source
+                            ))
+                        })?;
+                    }
+                    source
+                }
+                "volume" => {
+                    let data = self.volumes.data_dir(&mount.name);
+                    std::fs::create_dir_all(&data).map_err(EngineError::internal)?;
+                    let empty = std::fs::read_dir(&data)
+                        .map(|mut entries| entries.next().is_none())
+                        .unwrap_or(false);
+                    if mount.copy_up && empty {
+                        if lower.is_none() {
+                            lower = self.kit.runner().image_root(image).await.ok();
+                        }
+                        if let Some(lower) = &lower {
+                            let (lower, data, destination) =
+                                (lower.clone(), data.clone(), mount.destination.clone());
+                            crate::blocking(move || copy_up(&lower, &destination, &data)).await?;
+                        }
+                    }
+                    data
+                }
+                _ => {
+                    let dir = self
+                        .dir
+                        .join(&record.id)
+                        .join("tmpfs")
+                        .join(index.to_string());
+                    let _ = std::fs::remove_dir_all(&dir);
+                    std::fs::create_dir_all(&dir).map_err(EngineError::internal)?;
+                    dir
+                }
+            };
+            out.push(WorkloadMount {
+                source,
+                destination: mount.destination.clone(),
+                read_only: mount.read_only,
             });
         }
-        mounts
+        Ok(out)
     }
 
     fn network_settings(&self, record: &ContainerRecord) -> Value {
@@ -1016,8 +1132,11 @@ impl Containers {
                     && value.parse::<i32>().ok() == Some(record.state.exit_code)
             }
             "network" => record.host_config.network_mode == value,
-            "volume" | "health" | "isolation" | "is-task" | "publish" | "expose" | "before"
-            | "since" => true,
+            "volume" => record
+                .mounts
+                .iter()
+                .any(|m| m.destination == value || (m.kind == "volume" && m.name == value)),
+            "health" | "isolation" | "is-task" | "publish" | "expose" | "before" | "since" => true,
             other => {
                 return Err(EngineError::InvalidParameter(format!(
                     "invalid filter '{other}'"
@@ -1128,8 +1247,9 @@ impl Containers {
         } else {
             Vec::new()
         };
-        // Attached to a container that has already exited: nothing more will come.
-        let finished = record.state.status == "exited" || record.state.status == "dead";
+        // An exited container attached to waits for its next run, as a created one does
+        // (`docker start -a` attaches before it starts); a dead one has nothing more to say.
+        let finished = record.state.status == "dead";
         let output = match receiver {
             Some(receiver) if !finished => futures_util::stream::iter(past)
                 .chain(live_stream(receiver, log_options))
@@ -1185,37 +1305,45 @@ fn live_stream(
     .boxed()
 }
 
-/// `SOURCE:DEST[:OPTIONS]` of `HostConfig.Binds`. Named volumes (a source without `/`) are not
-/// served yet; the source must be an absolute host path.
-fn parse_bind(bind: &str) -> Result<WorkloadMount, EngineError> {
-    let parts: Vec<&str> = bind.split(':').collect();
-    let (source, destination, options) = match parts.as_slice() {
-        [source, destination] => (*source, *destination, ""),
-        [source, destination, options] => (*source, *destination, *options),
-        _ => {
-            return Err(EngineError::InvalidParameter(format!(
-                "invalid volume specification: '{bind}'"
-            )));
-        }
+/// The container's volumes, made through [`Volumes`].
+struct VolumesFor<'a>(&'a Volumes);
+
+impl VolumeSource for VolumesFor<'_> {
+    fn named(&self, name: &str) -> Result<(), EngineError> {
+        self.0
+            .create(VolumeCreate {
+                name: name.to_string(),
+                ..VolumeCreate::default()
+            })
+            .map(|_| ())
+    }
+
+    fn anonymous(&self) -> Result<String, EngineError> {
+        self.0.create_anonymous().map(|record| record.name)
+    }
+}
+
+/// Copies what the image has at `destination` into an empty volume at `data`.
+fn copy_up(
+    lower: &std::path::Path,
+    destination: &str,
+    data: &std::path::Path,
+) -> Result<(), EngineError> {
+    use simkit::runner::oci::unpack::{clean, copy_tree, resolve_in_root};
+    let Ok(source) = resolve_in_root(lower, &clean(std::path::Path::new(destination))) else {
+        return Ok(());
     };
-    if !destination.starts_with('/') {
-        return Err(EngineError::InvalidParameter(format!(
-            "invalid volume specification: '{bind}': invalid mount config for type \"bind\": invalid mount path: '{destination}' mount path must be absolute"
-        )));
+    let Ok(entries) = std::fs::read_dir(&source) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        copy_tree(&entry.path(), &data.join(entry.file_name()), true)
+            .map_err(EngineError::internal)?;
     }
-    if !source.starts_with('/') {
-        return Err(EngineError::not_supported("memory", "named volumes"));
+    if let Ok(meta) = std::fs::metadata(&source) {
+        let _ = std::fs::set_permissions(data, meta.permissions());
     }
-    if !std::path::Path::new(source).exists() {
-        return Err(EngineError::InvalidParameter(format!(
-            "invalid mount config for type \"bind\": bind source path does not exist: {source}"
-        )));
-    }
-    Ok(WorkloadMount {
-        source: PathBuf::from(source),
-        destination: destination.to_string(),
-        read_only: options.split(',').any(|o| o == "ro"),
-    })
+    Ok(())
 }
 
 /// Sends `signal` to the workload: runc passes what it receives to the container's process.
@@ -1244,12 +1372,5 @@ mod tests {
             parse_signal("NOPE").unwrap_err().to_string(),
             "Invalid signal: NOPE"
         );
-    }
-
-    #[test]
-    fn binds() {
-        assert!(parse_bind("/tmp:/data:ro").unwrap().read_only);
-        assert!(parse_bind("/tmp:data").is_err());
-        assert!(parse_bind("vol:/data").is_err());
     }
 }

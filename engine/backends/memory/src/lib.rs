@@ -7,7 +7,10 @@
 //! | [`reference`] | image references, normalized as Docker does |
 //! | [`images`] | the image store: load, tag, remove, the runner's `ImageStore` |
 //! | [`pull`] | pulls from a registry over the distribution API |
-//! | [`archive`] | `docker cp`: stat, tar and untar inside a running container |
+//! | [`archive`] | `docker cp` and `export`: stat, tar and untar a container's files |
+//! | [`layer`] | a container's writable layer, and its files while no process runs |
+//! | [`volumes`] | volumes of the `local` driver |
+//! | [`mounts`] | a container's binds, volumes and tmpfs mounts, worked out at create |
 //! | [`containers`] | container records, lifecycle, wait, logs, attach |
 //! | [`exec`] | exec instances: a second process in a running container |
 //! | [`logs`] | json-file logs and their live followers |
@@ -15,20 +18,22 @@
 //! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
 //!
 //! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
-//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no
-//! `docker cp` for containers that are not running, no volumes, networks,
-//! pause, restart policies or health checks yet; tmpfs mounts are private directories, not
+//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no networks,
+//! pause, restart policies or health checks yet; volumes of the `local` driver only; tmpfs mounts are private directories, not
 //! memory; every container shares the host's network.
 
 pub mod archive;
 pub mod containers;
 pub mod exec;
 pub mod images;
+pub mod layer;
 pub mod logs;
+pub mod mounts;
 pub mod names;
 pub mod pull;
 pub mod reference;
 pub mod stdin;
+pub mod volumes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,7 +82,8 @@ impl MemoryBackend {
     /// The backend over `kit` (its store, files directory and runner).
     pub fn open(kit: &Kit, events: &Events) -> std::result::Result<Arc<Self>, String> {
         let images = Arc::new(Images::open(kit)?);
-        let containers = Containers::open(kit, events, images.clone())?;
+        let volumes = Arc::new(volumes::Volumes::open(kit, events)?);
+        let containers = Containers::open(kit, events, images.clone(), volumes)?;
         Ok(Arc::new(Self {
             kit: kit.clone(),
             events: events.clone(),
@@ -279,16 +285,62 @@ impl Backend for MemoryBackend {
         self.containers.execs.resize(id)
     }
 
+    async fn volume_create(&self, create: VolumeCreate) -> Result<Volume> {
+        let volumes = &self.containers.volumes;
+        volumes.create(create).map(|record| volumes.view(&record))
+    }
+
+    async fn volumes(&self, filters: &Filters) -> Result<VolumeList> {
+        let containers = &self.containers;
+        containers
+            .volumes
+            .list(filters, &|name| containers.volume_users(name))
+    }
+
+    async fn volume_inspect(&self, name: &str) -> Result<Volume> {
+        let volumes = &self.containers.volumes;
+        volumes.find(name).map(|record| volumes.view(&record))
+    }
+
+    async fn volume_remove(&self, name: &str, force: bool) -> Result<()> {
+        let containers = &self.containers;
+        containers
+            .volumes
+            .remove(name, force, &|name| containers.volume_users(name))
+    }
+
+    async fn volume_prune(&self, filters: &Filters) -> Result<VolumePruneReport> {
+        let containers = &self.containers;
+        containers
+            .volumes
+            .prune(filters, &|name| containers.volume_users(name))
+    }
+
+    async fn container_changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {
+        self.containers.changes(id).await
+    }
+
+    async fn container_export(&self, id: &str, into: std::fs::File) -> Result<()> {
+        let id_text = id.to_string();
+        self.containers
+            .with_root(id, move |root| archive::export(root, &id_text, into))
+            .await
+    }
+
     async fn archive_stat(&self, id: &str, path: &str) -> Result<PathStat> {
-        let root = self.containers.root(id)?;
-        let (path, id) = (path.to_string(), id.to_string());
-        blocking(move || archive::stat(&root, &path, &id)).await
+        let (path, id_text) = (path.to_string(), id.to_string());
+        self.containers
+            .with_root(id, move |root| archive::stat(root, &path, &id_text))
+            .await
     }
 
     async fn archive_get(&self, id: &str, path: &str, into: std::fs::File) -> Result<PathStat> {
-        let root = self.containers.root(id)?;
-        let (path, id) = (path.to_string(), id.to_string());
-        blocking(move || archive::tar_path(&root, &path, &id, into)).await
+        let (path, id_text) = (path.to_string(), id.to_string());
+        self.containers
+            .with_root(id, move |root| {
+                archive::tar_path(root, &path, &id_text, into)
+            })
+            .await
     }
 
     async fn archive_put(
@@ -298,14 +350,17 @@ impl Backend for MemoryBackend {
         archive: PathBuf,
         options: ArchivePutOptions,
     ) -> Result<()> {
-        let (record, _) = self.containers.running_or_copy_refused(id)?;
+        let record = self.containers.find(id)?;
         if record.host_config.readonly_rootfs {
             return Err(EngineError::Forbidden(
                 "container rootfs is marked read-only".into(),
             ));
         }
-        let root = self.containers.root(id)?;
-        let (path, id) = (path.to_string(), id.to_string());
-        blocking(move || archive::untar_into(&root, &path, &id, &archive, &options)).await
+        let (path, id_text) = (path.to_string(), id.to_string());
+        self.containers
+            .with_root(id, move |root| {
+                archive::untar_into(root, &path, &id_text, &archive, &options)
+            })
+            .await
     }
 }

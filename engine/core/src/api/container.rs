@@ -334,6 +334,16 @@ pub struct PathStat {
     pub link_target: String,
 }
 
+/// One entry of `GET /containers/{id}/changes` (`docker diff`): `Kind` 0 is modified, 1 added,
+/// 2 deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilesystemChange {
+    #[serde(rename = "Path")]
+    pub path: String,
+    #[serde(rename = "Kind")]
+    pub kind: u8,
+}
+
 /// `PUT …/archive` options.
 #[derive(Debug, Clone, Default)]
 pub struct ArchivePutOptions {

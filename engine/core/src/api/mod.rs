@@ -9,11 +9,13 @@ pub mod container;
 pub mod exec;
 pub mod image;
 pub mod system;
+pub mod volume;
 
 pub use container::*;
 pub use exec::*;
 pub use image::*;
 pub use system::*;
+pub use volume::*;
 
 /// Docker's zero time, which inspect shows for a time that has not happened.
 pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";

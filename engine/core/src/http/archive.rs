@@ -41,13 +41,17 @@ pub async fn stat(daemon: &Arc<Daemon>, id: &str, query: &Query) -> HandlerResul
         .unwrap_or_else(|_| Response::new(Body::empty())))
 }
 
-pub async fn get(daemon: &Arc<Daemon>, id: &str, query: &Query) -> HandlerResult {
-    let path = path_param(query)?;
+/// A spool file for a tar the backend writes, and a second handle on it for the backend.
+fn spool(daemon: &Daemon) -> Result<(std::fs::File, std::fs::File), EngineError> {
     std::fs::create_dir_all(&daemon.spool_dir).map_err(EngineError::internal)?;
     // Unlinked at once: the open handle keeps the bytes until the body has been sent.
     let spool = tempfile::tempfile_in(&daemon.spool_dir).map_err(EngineError::internal)?;
     let writer = spool.try_clone().map_err(EngineError::internal)?;
-    let stat = daemon.backend.archive_get(id, &path, writer).await?;
+    Ok((spool, writer))
+}
+
+/// The spooled tar as a streamed body, from its start.
+async fn spooled_body(spool: std::fs::File) -> Result<Body, EngineError> {
     let mut file = tokio::fs::File::from_std(spool);
     file.seek(std::io::SeekFrom::Start(0))
         .await
@@ -63,11 +67,29 @@ pub async fn get(daemon: &Arc<Daemon>, id: &str, query: &Query) -> HandlerResult
             Err(error) => Some((Err(error), file)),
         }
     });
+    Ok(Body::from_stream(body))
+}
+
+pub async fn get(daemon: &Arc<Daemon>, id: &str, query: &Query) -> HandlerResult {
+    let path = path_param(query)?;
+    let (spool, writer) = spool(daemon)?;
+    let stat = daemon.backend.archive_get(id, &path, writer).await?;
     Ok(Response::builder()
         .status(http::StatusCode::OK)
         .header(http::header::CONTENT_TYPE, "application/x-tar")
         .header(PATH_STAT_HEADER, stat_header(&stat))
-        .body(Body::from_stream(body))
+        .body(spooled_body(spool).await?)
+        .unwrap_or_else(|_| Response::new(Body::empty())))
+}
+
+/// `GET /containers/{id}/export`: the container's whole file system as a tar.
+pub async fn export(daemon: &Arc<Daemon>, id: &str) -> HandlerResult {
+    let (spool, writer) = spool(daemon)?;
+    daemon.backend.container_export(id, writer).await?;
+    Ok(Response::builder()
+        .status(http::StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/x-tar")
+        .body(spooled_body(spool).await?)
         .unwrap_or_else(|_| Response::new(Body::empty())))
 }
 

@@ -58,6 +58,13 @@ pub async fn inspect(daemon: &Arc<Daemon>, id: &str) -> HandlerResult {
     Ok(json(http::StatusCode::OK, &container))
 }
 
+/// `GET /containers/{id}/changes`: Docker answers `null` when nothing changed.
+pub async fn changes(daemon: &Arc<Daemon>, id: &str) -> HandlerResult {
+    let changes = daemon.backend.container_changes(id).await?;
+    let changes = (!changes.is_empty()).then_some(changes);
+    Ok(json(http::StatusCode::OK, &changes))
+}
+
 pub async fn start(daemon: &Arc<Daemon>, id: &str) -> HandlerResult {
     daemon.backend.container_start(id).await?;
     Ok(no_content())

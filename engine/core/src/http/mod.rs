@@ -21,6 +21,7 @@ pub mod query;
 pub mod route;
 pub mod stream;
 pub mod system;
+pub mod volumes;
 
 use std::sync::Arc;
 
@@ -133,6 +134,13 @@ async fn dispatch(
         ContainerLogs(id) => containers::logs(daemon, &id, &query).await,
         ContainerAttach(id) => containers::attach(daemon, &id, &query, parts).await,
         ContainerResize(id) => containers::resize(daemon, &id, &query).await,
+        VolumeList => volumes::list(daemon, &query).await,
+        VolumeCreate => volumes::create(daemon, parts, body).await,
+        VolumePrune => volumes::prune(daemon, &query).await,
+        VolumeInspect(name) => volumes::inspect(daemon, &name).await,
+        VolumeRemove(name) => volumes::remove(daemon, &name, &query).await,
+        ContainerChanges(id) => containers::changes(daemon, &id).await,
+        ContainerExport(id) => archive::export(daemon, &id).await,
         ArchiveStat(id) => archive::stat(daemon, &id, &query).await,
         ArchiveGet(id) => archive::get(daemon, &id, &query).await,
         ArchivePut(id) => archive::put(daemon, &id, &query, body).await,

@@ -36,6 +36,13 @@ pub enum Route {
     ContainerLogs(String),
     ContainerAttach(String),
     ContainerResize(String),
+    VolumeList,
+    VolumeCreate,
+    VolumePrune,
+    VolumeInspect(String),
+    VolumeRemove(String),
+    ContainerChanges(String),
+    ContainerExport(String),
     ArchiveStat(String),
     ArchiveGet(String),
     ArchivePut(String),
@@ -56,8 +63,6 @@ fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
         ["containers", _, "update"] => "updating containers",
         ["containers", _, "top"] => "listing a container's processes",
         ["containers", _, "stats"] => "container stats",
-        ["containers", _, "export"] => "exporting containers",
-        ["containers", _, "changes"] => "container filesystem changes",
         ["containers", _, "attach", "ws"] => "attaching over a websocket",
         ["images", "prune"] => "pruning images",
         ["images", "search"] => "searching registries",
@@ -65,7 +70,6 @@ fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
         ["images", .., "history"] => "image history",
         ["images", .., "get"] => "saving images",
         ["images", .., "push"] if *method == Method::POST => "pushing images",
-        ["volumes", ..] => "volumes",
         ["networks", ..] => "networks",
         ["build" | "build/prune", ..] => "building images",
         ["commit"] => "committing containers",
@@ -146,6 +150,11 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
         (["images", name @ ..], _) if delete && !name.is_empty() => {
             Route::ImageRemove(name.join("/"))
         }
+        (["volumes"], _) if get => Route::VolumeList,
+        (["volumes", "create"], _) if post => Route::VolumeCreate,
+        (["volumes", "prune"], _) if post => Route::VolumePrune,
+        (["volumes", name], _) if get => Route::VolumeInspect(name.to_string()),
+        (["volumes", name], _) if delete => Route::VolumeRemove(name.to_string()),
         (["containers", "create"], _) if post => Route::ContainerCreate,
         (["containers", "json"], _) if get => Route::ContainerList,
         (["containers", id], _) if delete => Route::ContainerRemove(id.to_string()),
@@ -170,6 +179,8 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
                 ("resize", _, true) => Route::ContainerResize(id),
                 ("exec", _, true) => Route::ContainerExec(id),
                 ("archive", true, _) => Route::ArchiveGet(id),
+                ("changes", true, _) => Route::ContainerChanges(id),
+                ("export", true, _) => Route::ContainerExport(id),
                 _ => {
                     return unbuilt(&segments, method)
                         .map(Route::Unbuilt)
@@ -246,9 +257,14 @@ mod tests {
             check(Method::GET, "/v1.47/exec/e1/start"),
             Err("page not found".into())
         );
+        assert_eq!(check(Method::GET, "/v1.47/volumes"), Ok(Route::VolumeList));
         assert_eq!(
-            check(Method::GET, "/v1.47/volumes"),
-            Ok(Route::Unbuilt("volumes"))
+            check(Method::DELETE, "/v1.47/volumes/data"),
+            Ok(Route::VolumeRemove("data".into()))
+        );
+        assert_eq!(
+            check(Method::PUT, "/v1.47/volumes/data"),
+            Err("page not found".into())
         );
     }
 }

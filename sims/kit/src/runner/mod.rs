@@ -96,6 +96,12 @@ pub struct WorkloadSpec {
     pub network_namespace: Option<std::path::PathBuf>,
     /// Where the first process's standard input comes from; `/dev/null` when absent.
     pub stdin: Option<StdinFeed>,
+    /// A directory that keeps the container's writable layer from one run to the next (runners
+    /// with images): the overlay's upper and work directories (`upper/`, `work/`), or the copy
+    /// of the image where overlayfs is missing (`rootfs/`), live there instead of in the
+    /// scratch directory, and are left in place when the workload ends. Docker's containers
+    /// keep their files until they are removed; the engine passes one per container.
+    pub writable_layer: Option<std::path::PathBuf>,
 }
 
 /// A workload's standard input: the bytes sent on the channel [`StdinFeed::channel`] gives,
@@ -291,6 +297,15 @@ pub trait Runner: Send + Sync + 'static {
         spec: ExecSpec,
         sink: Arc<dyn LogSink>,
     ) -> Result<Workload, RunnerError>;
+
+    /// The read-only tree `image`'s layers unpack to (made now if it is not there yet), which a
+    /// [`WorkloadSpec::writable_layer`] lies over: the engine looks at a container's files
+    /// through it while no process runs (`docker cp` into a created container). An error when
+    /// this runner does not unpack images.
+    async fn image_root(&self, image: &WorkloadImage) -> Result<std::path::PathBuf, String> {
+        let _ = image;
+        Err("this runner does not unpack images".into())
+    }
 }
 
 /// Where a runner can find a running container again to run a second process in it.

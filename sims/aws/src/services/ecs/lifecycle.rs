@@ -356,6 +356,7 @@ impl Ecs {
                     .or(own.network.as_ref())
                     .map(|network| network.namespace().to_path_buf()),
                 stdin: None,
+                writable_layer: None,
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => {

@@ -517,6 +517,7 @@ impl Environments {
             resources,
             network_namespace: None,
             stdin: None,
+            writable_layer: None,
         };
         let sink_for_runner: Arc<dyn LogSink> = sink.clone();
         let workload = self

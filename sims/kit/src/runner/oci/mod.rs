@@ -348,6 +348,12 @@ impl OciRunner {
             use sha2::Digest as _;
             hex::encode(sha2::Sha256::digest(container_id.as_bytes()))[..12].to_string()
         });
+        // Where the writes go: the scratch directory (gone with the workload), or the
+        // container's own layer directory when it keeps its files between runs.
+        let layer_dir = spec
+            .writable_layer
+            .clone()
+            .unwrap_or_else(|| scratch.clone());
         let setup = {
             let scratch = scratch.clone();
             let lower = lower.clone();
@@ -355,8 +361,11 @@ impl OciRunner {
             let hostname = hostname.clone();
             let overlay = self.overlay;
             let as_root = self.as_root;
+            let layer_dir = layer_dir.clone();
             tokio::task::spawn_blocking(move || {
-                prepare_bundle_dirs(&scratch, &lower, &cwd, &hostname, overlay, as_root)
+                prepare_bundle_dirs(
+                    &scratch, &layer_dir, &lower, &cwd, &hostname, overlay, as_root,
+                )
             })
             .await
             .unwrap_or_else(|join| Err(std::io::Error::other(join.to_string())))
@@ -413,8 +422,8 @@ impl OciRunner {
         let overlay = if self.overlay {
             match Overlay::new(
                 &lower,
-                &scratch.join("upper"),
-                &scratch.join("work"),
+                &layer_dir.join("upper"),
+                &layer_dir.join("work"),
                 &rootfs,
             ) {
                 Some(overlay) => Some(Arc::new(overlay)),
@@ -636,10 +645,14 @@ fn find_executable(
 }
 
 /// Makes the bundle's directories: the root file system's mount point (or its copy), the
-/// overlay's upper and work directories, the working directory when the image lacks it, and the
-/// files bound over `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`.
+/// overlay's upper and work directories (in `layer_dir`, which is the scratch directory unless
+/// the workload keeps its layer), the working directory when the image lacks it, and the
+/// files bound over `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`. A kept layer is
+/// reused as it is: its upper directory (or its copy of the image) holds the earlier runs'
+/// writes.
 fn prepare_bundle_dirs(
     scratch: &Path,
+    layer_dir: &Path,
     lower: &Path,
     cwd: &str,
     hostname: &str,
@@ -651,13 +664,26 @@ fn prepare_bundle_dirs(
     let rootfs = bundle.join("rootfs");
     let writable = if overlay {
         std::fs::create_dir(&rootfs)?;
-        std::fs::create_dir(scratch.join("work"))?;
-        let upper = scratch.join("upper");
-        std::fs::create_dir(&upper)?;
+        std::fs::create_dir_all(layer_dir.join("work"))?;
+        let upper = layer_dir.join("upper");
+        std::fs::create_dir_all(&upper)?;
         upper
-    } else {
+    } else if layer_dir == scratch {
         unpack::copy_tree(lower, &rootfs, as_root)?;
         rootfs
+    } else {
+        // The copy is made once, under a temporary name so a half-made copy is never reused,
+        // and the bundle's root points at it.
+        let kept = layer_dir.join("rootfs");
+        if !kept.is_dir() {
+            let partial = layer_dir.join("rootfs.partial");
+            let _ = std::fs::remove_dir_all(&partial);
+            std::fs::create_dir_all(layer_dir)?;
+            unpack::copy_tree(lower, &partial, as_root)?;
+            std::fs::rename(&partial, &kept)?;
+        }
+        std::os::unix::fs::symlink(&kept, &rootfs)?;
+        kept
     };
     // Docker makes a working directory the image lacks.
     let parts = unpack::clean(Path::new(cwd));
@@ -791,6 +817,20 @@ impl Runner for OciRunner {
             return Err(RunnerError::NotRunning);
         }
         self.exec_in_container(workload, target, spec, sink).await
+    }
+
+    async fn image_root(&self, image: &WorkloadImage) -> Result<PathBuf, String> {
+        if self.mode == WorkloadsMode::Process {
+            return Err("this runner runs workloads as host processes, not in images".into());
+        }
+        let located = image.located.clone()?;
+        let store = located.store.clone();
+        let digest = located.manifest_digest.clone();
+        let resolved = tokio::task::spawn_blocking(move || image::resolve(store.as_ref(), &digest))
+            .await
+            .map_err(|join| join.to_string())?
+            .map_err(|error| format!("{}: {error}", image.reference))?;
+        self.cache.ensure(&resolved).await
     }
 
     fn isolation(&self) -> Isolation {

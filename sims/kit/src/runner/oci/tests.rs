@@ -831,3 +831,39 @@ async fn workloads_of_a_group_share_its_memory_limit() {
     let left: Vec<_> = places.iter().filter(|dir| dir.exists()).collect();
     panic!("the group's cgroups are left behind: {left:?}");
 }
+
+#[tokio::test]
+async fn a_kept_writable_layer_outlives_the_workload() {
+    use crate::runner::Runner;
+    let run = image_run(
+        super::WorkloadsMode::Oci,
+        None,
+        serde_json::json!({"Cmd": ["sh", "-c", "cat /kept 2>/dev/null || echo none; echo run >> /kept; rm -f /etc/only-in-image"]}),
+    );
+    let layer = run._dir.path().join("layer");
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
+        let spec = crate::runner::WorkloadSpec {
+            name: "kept".into(),
+            stop_grace: std::time::Duration::from_secs(1),
+            image: Some(run.image.clone()),
+            writable_layer: Some(layer.clone()),
+            ..Default::default()
+        };
+        let workload = run.runner.start(spec, sink.clone()).await.unwrap();
+        assert_eq!(workload.wait().await.code, 0);
+        outputs.push(sink.texts(crate::logs::Stream::Stdout));
+    }
+    // The second run reads what the first wrote; the layer directory holds the writes.
+    assert_eq!(outputs, vec![strings(&["none"]), strings(&["run"])]);
+    let kept = if layer.join("upper").is_dir() {
+        layer.join("upper")
+    } else {
+        layer.join("rootfs")
+    };
+    assert_eq!(
+        std::fs::read_to_string(kept.join("kept")).unwrap(),
+        "run\nrun\n"
+    );
+}

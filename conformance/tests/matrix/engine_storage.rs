@@ -1,0 +1,347 @@
+//! The engine's storage, driven by the docker CLI 28.2 on both backends (the memory backend,
+//! and the docker backend over Podman 4.3): a container's writable layer that lasts until
+//! `docker rm` (`docker cp` into a created container and out of an exited one, `start` again
+//! keeping the files, `diff`, `export`), and volumes (named and anonymous, binds of host
+//! paths, `--mount`, read-only mounts, Docker's filters and errors, `rm -v`, prune).
+
+use conformance::Cell;
+
+use super::engine::{Engine, Target, text};
+
+/// A scenario as one cell per target.
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[test]
+                fn memory() {
+                    super::$scenario(super::Target::Memory);
+                }
+
+                #[test]
+                fn docker() {
+                    super::$scenario(super::Target::Docker);
+                }
+            }
+        )*
+    };
+}
+
+on_every_backend!(
+    docker_writable_layer_outlives_the_process,
+    docker_volumes_persist_across_containers,
+);
+
+fn lines(output: &str) -> Vec<&str> {
+    output.lines().collect()
+}
+
+fn docker_writable_layer_outlives_the_process(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "writable-layer", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    engine.ok(&[
+        "create",
+        "--name",
+        "keep",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "cat /seed.txt; echo run >> /work/data.txt; cat /work/data.txt",
+    ]);
+    // Into a container that has never run (what gitlab-ci-local does before `start`).
+    let seed = engine.sandbox.path().join("seed.txt");
+    std::fs::write(&seed, b"seeded\n").expect("write");
+    engine.ok(&["cp", seed.to_str().expect("UTF-8"), "keep:/seed.txt"]);
+    let work = engine.sandbox.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    std::fs::write(work.join("data.txt"), b"first\n").expect("write");
+    engine.ok(&["cp", work.to_str().expect("UTF-8"), "keep:/"]);
+    assert_eq!(
+        lines(&engine.ok(&["start", "-a", "keep"])),
+        ["seeded", "first", "run"]
+    );
+    // Out of an exited container: what its process wrote.
+    let out = engine.sandbox.path().join("out.txt");
+    engine.ok(&["cp", "keep:/work/data.txt", out.to_str().expect("UTF-8")]);
+    assert_eq!(text(&std::fs::read(&out).expect("copied")), "first\nrun\n");
+    // Started again, it finds its files as it left them.
+    assert_eq!(
+        lines(&engine.ok(&["start", "-a", "keep"])),
+        ["seeded", "first", "run", "run"]
+    );
+    // Docker's missing-path error on a stopped container too.
+    let missing = engine.run(&["cp", "keep:/no/such", out.to_str().expect("UTF-8")]);
+    assert_eq!(missing.status.code(), Some(1));
+    let expected = if target.podman() {
+        "Error response from daemon: no such file or directory"
+    } else {
+        "Error response from daemon: Could not find the file /no/such in container keep"
+    };
+    assert_eq!(text(&missing.stderr).trim(), expected);
+    // `docker diff`: the container's additions, as `A PATH` lines.
+    let diff = engine.ok(&["diff", "keep"]);
+    for line in ["A /seed.txt", "A /work", "A /work/data.txt"] {
+        assert!(diff.lines().any(|l| l == line), "{line} in:\n{diff}");
+    }
+    // `docker export`: the whole file system, the image's files and the container's.
+    let exported = engine.sandbox.path().join("export.tar");
+    engine.ok(&["export", "-o", exported.to_str().expect("UTF-8"), "keep"]);
+    let listing = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&exported)
+        .output()
+        .expect("tar -tf");
+    let listing = text(&listing.stdout);
+    for name in ["bin/busybox", "work/data.txt", "seed.txt"] {
+        assert!(
+            listing.lines().any(|l| l.trim_start_matches("./") == name),
+            "{name} in:\n{listing}"
+        );
+    }
+    let data = std::process::Command::new("tar")
+        .arg("-xOf")
+        .arg(&exported)
+        .arg("work/data.txt")
+        .output()
+        .expect("tar -xOf");
+    assert_eq!(text(&data.stdout), "first\nrun\nrun\n");
+    // Removed, its layer goes: a new container of the same name starts from the image.
+    engine.ok(&["rm", "keep"]);
+    let fresh = engine.run(&[
+        "run",
+        "--rm",
+        "--name",
+        "keep",
+        "localhost/busybox",
+        "cat",
+        "/seed.txt",
+    ]);
+    // Podman's `run --rm` exits 0 whatever the container did.
+    let expected = if target.podman() { 0 } else { 1 };
+    assert_eq!(
+        fresh.status.code(),
+        Some(expected),
+        "{}",
+        text(&fresh.stderr)
+    );
+    assert!(
+        text(&fresh.stderr).contains("/seed.txt"),
+        "{}",
+        text(&fresh.stderr)
+    );
+}
+
+fn names(output: &str) -> Vec<String> {
+    let mut names: Vec<String> = output.lines().map(String::from).collect();
+    names.sort();
+    names
+}
+
+fn docker_volumes_persist_across_containers(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "volumes", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    assert_eq!(engine.ok(&["volume", "create", "data"]).trim(), "data");
+    engine.ok(&["volume", "create", "--label", "team=a", "labelled"]);
+    assert_eq!(
+        engine
+            .ok(&[
+                "volume",
+                "inspect",
+                "--format",
+                "{{.Driver}} {{.Scope}} {{.Name}} {{.Labels}}",
+                "labelled"
+            ])
+            .trim(),
+        "local local labelled map[team:a]"
+    );
+    let list = |filter: &[&str]| {
+        let mut args = vec!["volume", "ls", "--format", "{{.Name}}"];
+        args.extend_from_slice(filter);
+        names(&engine.ok(&args))
+    };
+    assert_eq!(list(&[]), ["data", "labelled"]);
+    assert_eq!(list(&["--filter", "label=team=a"]), ["labelled"]);
+    assert_eq!(list(&["--filter", "label=team=b"]), Vec::<String>::new());
+    assert_eq!(list(&["--filter", "name=dat"]), ["data"]);
+    assert_eq!(list(&["--filter", "driver=local"]), ["data", "labelled"]);
+    // A named volume outlives the container that wrote to it.
+    engine.ok(&[
+        "run",
+        "--rm",
+        "-v",
+        "data:/data",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo kept > /data/file",
+    ]);
+    assert_eq!(
+        engine.ok(&[
+            "run",
+            "--rm",
+            "-v",
+            "data:/data:ro",
+            "localhost/busybox",
+            "cat",
+            "/data/file"
+        ]),
+        "kept\n"
+    );
+    let read_only = engine.run(&[
+        "run",
+        "--rm",
+        "-v",
+        "data:/data:ro",
+        "localhost/busybox",
+        "touch",
+        "/data/other",
+    ]);
+    // Podman's `run --rm` exits 0 whatever the container did (its documented deviation).
+    let expected = if target.podman() { 0 } else { 1 };
+    assert_eq!(
+        read_only.status.code(),
+        Some(expected),
+        "{}",
+        text(&read_only.stderr)
+    );
+    assert!(
+        text(&read_only.stderr).contains("Read-only file system"),
+        "{}",
+        text(&read_only.stderr)
+    );
+    // --mount of the same volume, and a tmpfs.
+    assert_eq!(
+        engine.ok(&[
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,source=data,target=/m",
+            "--mount",
+            "type=tmpfs,target=/t",
+            "localhost/busybox",
+            "sh",
+            "-c",
+            "cat /m/file; ls -A /t | wc -l",
+        ]),
+        "kept\n0\n"
+    );
+    // A host directory bound in, both ways.
+    let host = engine.sandbox.path().join("host-dir");
+    std::fs::create_dir_all(&host).expect("mkdir");
+    std::fs::write(host.join("in.txt"), b"from the host\n").expect("write");
+    let bind = format!("{}:/h", host.display());
+    assert_eq!(
+        engine.ok(&[
+            "run",
+            "--rm",
+            "-v",
+            &bind,
+            "localhost/busybox",
+            "sh",
+            "-c",
+            "cat /h/in.txt; echo back > /h/out.txt"
+        ]),
+        "from the host\n"
+    );
+    assert_eq!(
+        std::fs::read(host.join("out.txt")).expect("written back"),
+        b"back\n"
+    );
+    // In use: Docker's 409 naming the container.
+    let user = engine.ok(&[
+        "create",
+        "--name",
+        "user",
+        "-v",
+        "data:/data",
+        "localhost/busybox",
+        "true",
+    ]);
+    let user = user.trim();
+    assert_eq!(list(&["--filter", "dangling=true"]), ["labelled"]);
+    assert_eq!(list(&["--filter", "dangling=false"]), ["data"]);
+    let in_use = engine.run(&["volume", "rm", "data"]);
+    assert_eq!(in_use.status.code(), Some(1));
+    if target.podman() {
+        assert!(
+            text(&in_use.stderr).contains("is being used"),
+            "{}",
+            text(&in_use.stderr)
+        );
+    } else {
+        assert_eq!(
+            text(&in_use.stderr).trim(),
+            format!("Error response from daemon: remove data: volume is in use - [{user}]")
+        );
+    }
+    let mounts = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}",
+        "user",
+    ]);
+    assert_eq!(mounts.trim(), "volume data /data true");
+    engine.ok(&["rm", "user"]);
+    // Anonymous volumes: made for `-v /path`, gone with `rm -v`, pruned by default.
+    engine.ok(&[
+        "run",
+        "--name",
+        "anon",
+        "-v",
+        "/scratch",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo x > /scratch/y",
+    ]);
+    let anonymous = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}",
+        "anon",
+    ]);
+    let parts: Vec<&str> = anonymous.split_whitespace().collect();
+    assert_eq!((parts[0], parts[2]), ("volume", "/scratch"), "{anonymous}");
+    assert_eq!(parts[1].len(), 64, "{anonymous}");
+    assert_eq!(list(&[]).len(), 3);
+    engine.ok(&["rm", "-v", "anon"]);
+    assert_eq!(list(&[]), ["data", "labelled"]);
+    engine.ok(&[
+        "create",
+        "--name",
+        "left",
+        "-v",
+        "/scratch",
+        "localhost/busybox",
+        "true",
+    ]);
+    engine.ok(&["rm", "left"]);
+    assert_eq!(list(&[]).len(), 3);
+    engine.ok(&["volume", "prune", "-f"]);
+    if target.podman() {
+        // Podman 4.3 prunes every unused volume, named ones too (Docker has pruned only
+        // anonymous ones without `--all` since API 1.42).
+        assert_eq!(list(&[]), Vec::<String>::new());
+        return;
+    }
+    assert_eq!(list(&[]), ["data", "labelled"]);
+    // Docker's errors.
+    let missing = engine.run(&["volume", "inspect", "nope"]);
+    assert_eq!(missing.status.code(), Some(1));
+    if !target.podman() {
+        assert_eq!(
+            text(&missing.stderr).trim(),
+            "Error response from daemon: get nope: no such volume"
+        );
+        let bad = engine.run(&["volume", "create", "../etc"]);
+        assert_eq!(bad.status.code(), Some(1));
+        assert_eq!(
+            text(&bad.stderr).trim(),
+            "Error response from daemon: create ../etc: \"../etc\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
+        );
+    }
+    engine.ok(&["volume", "rm", "data", "labelled"]);
+    assert_eq!(list(&[]), Vec::<String>::new());
+}

@@ -1,0 +1,241 @@
+//! A container's writable layer: the directory (`containers/<id>/layer`) the runner keeps the
+//! container's own writes in, from its creation to `docker rm`, so an exited container that is
+//! started again keeps its files, and `docker cp`, `docker diff` and `docker export` work on a
+//! container that is created or exited.
+//!
+//! While no process runs, the container's files are seen through [`with_stopped_root`]: a
+//! thread of its own unshares its mount namespace, mounts the overlay of the image's tree and
+//! the layer (with the container's binds and volumes over it, as the container sees them),
+//! runs the work, and ends; the namespace and its mounts go with it, so nothing shows on the
+//! host and nothing is left mounted if the work fails. Where overlayfs is missing the runner
+//! keeps a full copy of the image in `layer/rootfs`, used as it is.
+//!
+//! What this module must not do: mount anything in the engine's own mount namespace, or let a
+//! path of the container resolve outside the container's root.
+
+use std::ffi::OsString;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use engine_core::EngineError;
+use engine_core::api::FilesystemChange as Change;
+use nix::mount::{MsFlags, mount};
+use simkit::runner::WorkloadMount;
+use simkit::runner::oci::unpack::{clean, copy_tree, resolve_in_root};
+
+/// Where the overlay's upper directory is inside a layer directory (as the runner makes it).
+pub fn upper(layer: &Path) -> PathBuf {
+    layer.join("upper")
+}
+
+fn overlayfs_available() -> bool {
+    std::fs::read_to_string("/proc/filesystems")
+        .map(|list| list.lines().any(|line| line.ends_with("\toverlay")))
+        .unwrap_or(false)
+}
+
+/// Runs `work` with the root of a container whose process is not running: the merged view of
+/// `lower` (the image's unpacked tree) and `layer`, with `mounts` bound in. Blocking: call it
+/// from a blocking task.
+pub fn with_stopped_root<T: Send + 'static>(
+    layer: PathBuf,
+    lower: PathBuf,
+    mounts: Vec<WorkloadMount>,
+    work: impl FnOnce(&Path) -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, EngineError> {
+    if !overlayfs_available() {
+        let kept = layer.join("rootfs");
+        if !kept.is_dir() {
+            // The runner's own scheme: a copy made once, under a temporary name.
+            let partial = layer.join("rootfs.partial");
+            let _ = std::fs::remove_dir_all(&partial);
+            std::fs::create_dir_all(&layer).map_err(EngineError::internal)?;
+            copy_tree(&lower, &partial, true).map_err(EngineError::internal)?;
+            std::fs::rename(&partial, &kept).map_err(EngineError::internal)?;
+        }
+        return in_private_namespace(move || {
+            bind_mounts(&kept, &mounts)?;
+            work(&kept)
+        });
+    }
+    for dir in [upper(&layer), layer.join("work"), layer.join("view")] {
+        std::fs::create_dir_all(&dir).map_err(EngineError::internal)?;
+    }
+    in_private_namespace(move || {
+        let view = layer.join("view");
+        let options = format!(
+            "lowerdir={},upperdir={},workdir={}",
+            lower.display(),
+            upper(&layer).display(),
+            layer.join("work").display()
+        );
+        mount(
+            Some("overlay"),
+            &view,
+            Some("overlay"),
+            MsFlags::empty(),
+            Some(options.as_str()),
+        )
+        .map_err(|errno| {
+            EngineError::internal(format!("mounting the container's layer: {errno}"))
+        })?;
+        bind_mounts(&view, &mounts)?;
+        work(&view)
+    })
+}
+
+/// Runs `work` on a new thread in a mount namespace of its own, whose mounts end with it.
+fn in_private_namespace<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, EngineError> {
+    let thread = std::thread::Builder::new()
+        .name("container-layer".into())
+        .spawn(move || {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS).map_err(|errno| {
+                EngineError::internal(format!("a mount namespace for the layer: {errno}"))
+            })?;
+            // Nothing mounted here may reach the host's namespace.
+            mount(
+                None::<&str>,
+                "/",
+                None::<&str>,
+                MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                None::<&str>,
+            )
+            .map_err(|errno| EngineError::internal(format!("making mounts private: {errno}")))?;
+            work()
+        })
+        .map_err(EngineError::internal)?;
+    thread
+        .join()
+        .unwrap_or_else(|_| Err(EngineError::internal("the layer's thread panicked")))
+}
+
+/// Binds the container's mounts into `root`, as the runtime does when it starts it.
+fn bind_mounts(root: &Path, mounts: &[WorkloadMount]) -> Result<(), EngineError> {
+    for bound in mounts {
+        let target = resolve_in_root(root, &clean(Path::new(&bound.destination)))
+            .map_err(|error| EngineError::InvalidParameter(error.to_string()))?;
+        if !target.exists() {
+            if bound.source.is_dir() {
+                std::fs::create_dir_all(&target).map_err(EngineError::internal)?;
+            } else {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(EngineError::internal)?;
+                }
+                std::fs::write(&target, b"").map_err(EngineError::internal)?;
+            }
+        }
+        let flags = MsFlags::MS_BIND | MsFlags::MS_REC;
+        mount(
+            Some(&bound.source),
+            &target,
+            None::<&str>,
+            flags,
+            None::<&str>,
+        )
+        .map_err(|errno| EngineError::internal(format!("binding a mount: {errno}")))?;
+        if bound.read_only {
+            let _ = mount(
+                None::<&str>,
+                &target,
+                None::<&str>,
+                flags | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+                None::<&str>,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What the container changed, from its layer: an overlay whiteout (a 0/0 character device)
+/// is a deletion, an entry the image has is a modification, anything else an addition. As
+/// Docker lists them: sorted by path, a changed directory's entries after it.
+pub fn changes(layer: &Path, lower: &Path) -> Vec<Change> {
+    let mut out = Vec::new();
+    let top = if upper(layer).is_dir() {
+        upper(layer)
+    } else {
+        return out;
+    };
+    walk(&top, lower, &mut Vec::new(), &mut out);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn walk(dir: &Path, lower: &Path, parts: &mut Vec<OsString>, out: &mut Vec<Change>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        parts.push(entry.file_name());
+        let path = format!(
+            "/{}",
+            parts
+                .iter()
+                .map(|p| p.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            parts.pop();
+            continue;
+        };
+        let in_image = resolve_in_root(lower, parts)
+            .ok()
+            .and_then(|p| p.symlink_metadata().ok())
+            .is_some();
+        let whiteout = meta.file_type().is_char_device() && meta.rdev() == 0;
+        let kind = if whiteout {
+            2
+        } else if in_image {
+            0
+        } else {
+            1
+        };
+        out.push(Change { path, kind });
+        if meta.is_dir() && !whiteout {
+            walk(&entry.path(), lower, parts, out);
+        }
+        parts.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_from_an_upper_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let lower = dir.path().join("lower");
+        let layer = dir.path().join("layer");
+        std::fs::create_dir_all(lower.join("etc")).unwrap();
+        std::fs::write(lower.join("etc/passwd"), "root").unwrap();
+        std::fs::create_dir_all(upper(&layer).join("etc")).unwrap();
+        std::fs::write(upper(&layer).join("etc/passwd"), "changed").unwrap();
+        std::fs::create_dir_all(upper(&layer).join("new/dir")).unwrap();
+        let found = changes(&layer, &lower);
+        assert_eq!(
+            found,
+            vec![
+                Change {
+                    path: "/etc".into(),
+                    kind: 0
+                },
+                Change {
+                    path: "/etc/passwd".into(),
+                    kind: 0
+                },
+                Change {
+                    path: "/new".into(),
+                    kind: 1
+                },
+                Change {
+                    path: "/new/dir".into(),
+                    kind: 1
+                },
+            ]
+        );
+    }
+}
