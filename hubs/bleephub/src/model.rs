@@ -14,6 +14,7 @@
 //! | `github.reviews` | `repoID/reviewID`, zero-padded | [`Review`] |
 //! | `github.protections` | `repoID/branch` | [`BranchProtection`] |
 //! | `github.counters` | what is counted | the last ID given |
+//! | `github.hooks` | `repo/REPOID/HOOKID` or `org/ORGID/HOOKID`, zero-padded | [`crate::hooks::Hook`] (deliveries are the kit's `github.webhook_*` collections) |
 //!
 //! Names are case-insensitive on GitHub, so keys are lower-cased and records keep the case
 //! they were created with. Keys order listings: padded IDs sort numerically.

@@ -34,6 +34,7 @@ use crate::render::{self, Urls};
 use crate::services::{Ctx, issues, labels, orgs, repos, users};
 use crate::spec::{self, Matched, Op};
 
+mod hooks;
 mod pulls;
 mod repo_git;
 
@@ -158,6 +159,29 @@ fn accepted_scopes(op: Op) -> &'static str {
         Op::OrgsSetMembershipForUser | Op::OrgsRemoveMembershipForUser => "admin:org",
         Op::ReposCreateForAuthenticatedUser | Op::ReposCreateInOrg => "public_repo, repo",
         Op::ReposDelete => "delete_repo",
+        Op::ReposListWebhooks
+        | Op::ReposGetWebhook
+        | Op::ReposGetWebhookConfigForRepo
+        | Op::ReposListWebhookDeliveries
+        | Op::ReposGetWebhookDelivery => "admin:repo_hook, read:repo_hook, repo, write:repo_hook",
+        Op::ReposCreateWebhook
+        | Op::ReposUpdateWebhook
+        | Op::ReposDeleteWebhook
+        | Op::ReposUpdateWebhookConfigForRepo
+        | Op::ReposRedeliverWebhookDelivery
+        | Op::ReposPingWebhook
+        | Op::ReposTestPushWebhook => "admin:repo_hook, repo, write:repo_hook",
+        Op::OrgsListWebhooks
+        | Op::OrgsCreateWebhook
+        | Op::OrgsGetWebhook
+        | Op::OrgsUpdateWebhook
+        | Op::OrgsDeleteWebhook
+        | Op::OrgsGetWebhookConfigForOrg
+        | Op::OrgsUpdateWebhookConfigForOrg
+        | Op::OrgsListWebhookDeliveries
+        | Op::OrgsGetWebhookDelivery
+        | Op::OrgsRedeliverWebhookDelivery
+        | Op::OrgsPingWebhook => "admin:org_hook",
         _ => "repo",
     }
 }
@@ -791,6 +815,29 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::ChecksListAnnotations
         | Op::ActionsCreateRegistrationTokenForRepo
         | Op::ReposCreateDispatchEvent => crate::actions::rest::dispatch(ctx, call)?,
+        Op::ReposListWebhooks
+        | Op::ReposCreateWebhook
+        | Op::ReposGetWebhook
+        | Op::ReposUpdateWebhook
+        | Op::ReposDeleteWebhook
+        | Op::ReposGetWebhookConfigForRepo
+        | Op::ReposUpdateWebhookConfigForRepo
+        | Op::ReposListWebhookDeliveries
+        | Op::ReposGetWebhookDelivery
+        | Op::ReposRedeliverWebhookDelivery
+        | Op::ReposPingWebhook
+        | Op::ReposTestPushWebhook
+        | Op::OrgsListWebhooks
+        | Op::OrgsCreateWebhook
+        | Op::OrgsGetWebhook
+        | Op::OrgsUpdateWebhook
+        | Op::OrgsDeleteWebhook
+        | Op::OrgsGetWebhookConfigForOrg
+        | Op::OrgsUpdateWebhookConfigForOrg
+        | Op::OrgsListWebhookDeliveries
+        | Op::OrgsGetWebhookDelivery
+        | Op::OrgsRedeliverWebhookDelivery
+        | Op::OrgsPingWebhook => hooks::dispatch(ctx, call)?,
     })
 }
 
