@@ -569,3 +569,24 @@ pub fn review_submitted(ctx: &Ctx<'_>, repo: &Repo, review: &Review) {
         },
     );
 }
+
+/// `release` `created`, `published`, `edited` or `deleted`.
+pub fn release(ctx: &Ctx<'_>, repo: &Repo, action: &str, release: &crate::model::Release) {
+    let state = &ctx.hub.state;
+    let assets = crate::services::releases::assets_of(ctx, repo, release.id);
+    emit(
+        ctx.hub,
+        repo,
+        &sender(ctx),
+        "release",
+        Some(action),
+        |urls| {
+            let mut fields = Map::new();
+            fields.insert(
+                "release".into(),
+                render::releases::release(urls, state, repo, release, &assets),
+            );
+            fields
+        },
+    );
+}

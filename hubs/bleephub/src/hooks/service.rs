@@ -207,7 +207,10 @@ pub fn create(
     let hook = state.store.transaction(|txn| {
         let existing = txn.scan_prefix(hooks, &scope_prefix(&scope))?;
         if existing.iter().any(|(_, h)| h.config.url == config.url) {
-            return Err(invalid("Hook already exists on this repository"));
+            return Err(invalid(match owner {
+                Owner::Repo(_) => "Hook already exists on this repository",
+                Owner::Org(_) => "Hook already exists on this organization",
+            }));
         }
         let id = model::next_id(txn, &state.counters, "hook")?;
         let hook = Hook {

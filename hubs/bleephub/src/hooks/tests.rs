@@ -342,3 +342,137 @@ async fn bad_hooks_get_githubs_errors() {
     let (status, _, _) = call(&router, "GET", &format!("{base}/99"), None).await;
     assert_eq!(status, 404);
 }
+
+/// Uploads through the router: the body is the file, the query names it.
+async fn upload(router: &Router, path: &str, bytes: &[u8]) -> (u16, Value) {
+    use tower::ServiceExt;
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("host", "127.0.0.1:5555")
+        .header("authorization", format!("token {}", crate::tests::ADMIN))
+        .header("content-type", "application/octet-stream")
+        .body(axum::body::Body::from(bytes.to_vec()))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn releases_follow_githubs_schemas_and_send_release_events() {
+    let (_hub, router) = hub();
+    let (url, seen) = receiver().await;
+    let base = "/repos/sockerless-admin/r";
+    call(
+        &router,
+        "POST",
+        "/user/repos",
+        Some(json!({"name": "r", "auto_init": true})),
+    )
+    .await;
+    let secret = "s";
+    call(
+        &router,
+        "POST",
+        &format!("{base}/hooks"),
+        Some(json!({"config": {"url": url, "content_type": "json", "secret": secret}, "events": ["release"]})),
+    )
+    .await;
+    received(&seen, 1).await;
+
+    let (status, _, draft) = call(
+        &router,
+        "POST",
+        &format!("{base}/releases"),
+        Some(json!({"tag_name": "v1", "name": "One", "draft": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{draft}");
+    conforms("repos/create-release", 201, &draft);
+    assert_eq!(
+        draft["upload_url"],
+        format!("http://127.0.0.1:5555{base}/releases/1/assets{{?name,label}}")
+    );
+    // A draft makes no tag.
+    let (status, _, _) = call(&router, "GET", &format!("{base}/git/ref/tags/v1"), None).await;
+    assert_eq!(status, 404);
+    let (status, asset) = upload(
+        &router,
+        &format!("{base}/releases/1/assets?name=tool%20v1.bin"),
+        b"\x00\x01binary\xff",
+    )
+    .await;
+    assert_eq!(status, 201, "{asset}");
+    conforms("repos/upload-release-asset", 201, &asset);
+    assert_eq!(asset["name"], "tool.v1.bin");
+    assert_eq!(asset["size"], 9);
+    let (status, again) = upload(
+        &router,
+        &format!("{base}/releases/1/assets?name=tool%20v1.bin"),
+        b"x",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(again["errors"][0]["code"], "already_exists");
+
+    let (status, _, published) = call(
+        &router,
+        "PATCH",
+        &format!("{base}/releases/1"),
+        Some(json!({"draft": false})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    conforms("repos/update-release", 200, &published);
+    let (status, _, tag) = call(&router, "GET", &format!("{base}/git/ref/tags/v1"), None).await;
+    assert_eq!(status, 200, "publishing made the tag");
+    let (_, _, main) = call(&router, "GET", &format!("{base}/git/ref/heads/main"), None).await;
+    assert_eq!(tag["object"]["sha"], main["object"]["sha"]);
+    let (status, _, latest) = call(&router, "GET", &format!("{base}/releases/latest"), None).await;
+    assert_eq!(status, 200);
+    conforms("repos/get-latest-release", 200, &latest);
+    assert_eq!(latest["assets"][0]["name"], "tool.v1.bin");
+
+    let (status, _, duplicate) = call(
+        &router,
+        "POST",
+        &format!("{base}/releases"),
+        Some(json!({"tag_name": "v1"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        duplicate["errors"],
+        json!([{"resource": "Release", "code": "already_exists", "field": "tag_name"}])
+    );
+    let (status, _, bad) = call(
+        &router,
+        "POST",
+        &format!("{base}/releases"),
+        Some(json!({"tag_name": "v2", "target_commitish": "nowhere"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(bad["errors"][0]["field"], "target_commitish");
+
+    let events = received(&seen, 3).await;
+    let actions: Vec<String> = events[1..]
+        .iter()
+        .map(|(headers, body)| {
+            let payload: Value = serde_json::from_str(body).unwrap();
+            let schema =
+                spec::webhook_schema(&format!("release-{}", payload["action"].as_str().unwrap()))
+                    .unwrap();
+            let problems = spec::check(schema, &payload);
+            assert!(problems.is_empty(), "{problems:#?}");
+            assert_eq!(headers["x-github-event"], "release");
+            payload["action"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(actions, ["created", "published"]);
+    let _ = secret;
+}
