@@ -32,7 +32,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.seen.append((dict(self.headers), body))
+                # Header names are case-insensitive (the Message object compares them so).
+                receiver.seen.append((self.headers, body))
                 status = 503 if len(receiver.seen) <= receiver.failures else 200
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")

@@ -1111,12 +1111,12 @@ fn github_gh_releases() {
         "--json",
         "name,tagName,body,isDraft,assets",
         "--jq",
-        "[.name, .tagName, .body, (.isDraft|tostring), (.assets|map(.name + \":\" + (.size|tostring))|join(\",\"))]|join(\"|\")",
+        "[.name, .tagName, .body, (.isDraft|tostring), (.assets|map(.name + \":\" + (.size|tostring))|sort|join(\",\"))]|join(\"|\")",
     ];
     view.extend_from_slice(&repo);
     assert_eq!(
         ok(&sandbox, &gh, &view).trim(),
-        "Tools 1.0|v1.0.0|First release|false|tool-linux-amd64.bin:300000,NOTES.txt:14"
+        "Tools 1.0|v1.0.0|First release|false|NOTES.txt:14,tool-linux-amd64.bin:300000"
     );
 
     // Downloaded bytes are the uploaded bytes.
