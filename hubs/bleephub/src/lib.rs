@@ -217,6 +217,7 @@ impl Builder {
                     if let Err(error) = hub.git.clear() {
                         tracing::error!(%error, "clearing git repositories");
                     }
+                    services::releases::clear_files(&hub.kit);
                     hub.limits.clear();
                 }
             });

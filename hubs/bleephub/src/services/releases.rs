@@ -57,6 +57,16 @@ fn field_error(field: &str, code: &str) -> GitHubError {
     GitHubError::ValidationFailed(vec![FieldError::new("Release", field, code)])
 }
 
+/// Removes every asset's bytes (a reset empties the records).
+pub fn clear_files(kit: &simkit::Kit) {
+    let dir = kit.files_dir().join("github-assets");
+    if let Err(error) = std::fs::remove_dir_all(&dir)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::error!(%error, "clearing release assets");
+    }
+}
+
 /// Where asset `id`'s bytes live.
 fn asset_path(ctx: &Ctx<'_>, id: u64) -> std::path::PathBuf {
     ctx.hub
