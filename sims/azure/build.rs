@@ -28,6 +28,7 @@ const SPECS: &[(&str, &str)] = &[
     ("storage-common.json", "storage_common"),
     ("storage.json", "storage"),
     ("storage-blob.json", "storage_blob"),
+    ("containerregistry.json", "containerregistry"),
     ("app-common.json", "app_common"),
     ("app-environments.json", "app_environments"),
     ("app-jobs.json", "app_jobs"),

@@ -3,7 +3,9 @@ runtime works, else as a host process, and the simulator's state says which (eac
 `runners`). Argument `runtime-present`: the ECR image runs in it (it prints a file only the
 image has), a Docker Hub image (out of the simulator's reach) runs its command on the host.
 Argument `runtime-absent` (the server was given a runtime that does not exist): the ECR image
-runs its command on the host too, with the container's exit code."""
+runs its command on the host too, with the container's exit code. Argument `oci-runtime-absent`
+(`--workloads oci` and a runtime that does not exist): the ECR image's task fails to start with
+ECS's CannotStartContainerError naming the runtime; nothing runs on the host."""
 import json
 import os
 import sys
@@ -56,12 +58,20 @@ def runner_of(task):
 
 # The image has no `sh`: in it, the container cannot start its command; on the host it runs.
 probe = ["sh", "-c", "exit 4"]
-hub = run("busybox", probe)
-check(hub["containers"][0].get("exitCode") == 4, f"a Docker Hub image runs on the host: {hub}")
-check(runner_of(hub) == "process", f"the record says process: {runner_of(hub)}")
+if mode != "oci-runtime-absent":
+    hub = run("busybox", probe)
+    check(hub["containers"][0].get("exitCode") == 4, f"a Docker Hub image runs on the host: {hub}")
+    check(runner_of(hub) == "process", f"the record says process: {runner_of(hub)}")
 
 ecr_task = run(f"{uri}:v1", probe)
-if mode == "runtime-present":
+if mode == "oci-runtime-absent":
+    # Under `oci` nothing falls back: the task fails to start with ECS's error, naming why.
+    check(ecr_task.get("stopCode") == "TaskFailedToStart", f"no runtime, no task: {ecr_task}")
+    reason = ecr_task.get("stoppedReason", "")
+    check(reason.startswith("CannotStartContainerError: ") and "/nonexistent/sockerless/runc" in reason,
+          f"the reason names the missing runtime: {reason}")
+    check(runner_of(ecr_task) == "oci", f"the record says oci: {runner_of(ecr_task)}")
+elif mode == "runtime-present":
     check(runner_of(ecr_task) == "oci", f"the ECR image ran in its image: {runner_of(ecr_task)}")
     check(ecr_task.get("stopCode") == "TaskFailedToStart", f"sh is not in the image: {ecr_task}")
     check("CannotStartContainerError" in ecr_task.get("stoppedReason", ""), ecr_task.get("stoppedReason"))

@@ -29,6 +29,17 @@ fn busybox_layout(sandbox: &Sandbox) -> (String, String) {
 }
 
 fn scenario(name: &str, server_args: &[&str], script: &str, args: &[&str]) {
+    scenario_with(name, server_args, script, args, &[]);
+}
+
+/// [`scenario`], with more variables for the script.
+fn scenario_with(
+    name: &str,
+    server_args: &[&str],
+    script: &str,
+    args: &[&str],
+    variables: &[(&str, &str)],
+) {
     let _cell = Cell::new("workloads", "aws", name, "boto3+skopeo");
     let skopeo = clients::find("skopeo");
     clients::find("runc");
@@ -36,6 +47,9 @@ fn scenario(name: &str, server_args: &[&str], script: &str, args: &[&str]) {
     command.extend_from_slice(server_args);
     let server = Sockerless::start(&command, &["aws"]);
     let mut sandbox = Sandbox::aws(server.url("aws"));
+    for (key, value) in variables {
+        sandbox.set(key, value);
+    }
     sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
     let aws_cli = clients::aws();
     sandbox.set("SOCKERLESS_AWS_CLI", aws_cli.to_str().expect("UTF-8 path"));
@@ -82,11 +96,36 @@ fn ecs_auto_without_a_runtime_runs_on_the_host() {
 }
 
 #[test]
+fn ecs_oci_without_a_runtime_fails_the_task() {
+    scenario(
+        "ecs-oci-no-runtime",
+        &[
+            "--workloads",
+            "oci",
+            "--oci-runtime",
+            "/nonexistent/sockerless/runc",
+        ],
+        "aws/ecs_oci_auto.py",
+        &["oci-runtime-absent"],
+    );
+}
+
+#[test]
 fn ecs_container_past_its_memory_is_oom_killed() {
     scenario(
         "ecs-oci-limits",
         &["--workloads", "oci"],
         "aws/ecs_oci_limits.py",
+        &[],
+    );
+}
+
+#[test]
+fn ecs_task_memory_bounds_its_containers_together() {
+    scenario(
+        "ecs-oci-task-limits",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_task_limits.py",
         &[],
     );
 }
@@ -128,5 +167,63 @@ fn ecs_bridge_ports_reach_their_containers() {
         &["--workloads", "oci"],
         "aws/ecs_oci_bridge.py",
         &[],
+    );
+}
+
+#[test]
+fn ecs_taken_host_ports_fail_placement() {
+    scenario(
+        "ecs-oci-ports",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_ports.py",
+        &[],
+    );
+}
+
+#[test]
+fn ecs_fifty_concurrent_tasks_share_one_unpacked_image() {
+    // A state directory of the cell's own, so the image cache starts empty and can be counted.
+    let state = tempfile::tempdir().expect("a state directory");
+    let state_dir = state.path().display().to_string();
+    let cache = state.path().join("oci-cache").display().to_string();
+    scenario_with(
+        "ecs-oci-fifty",
+        &["--workloads", "oci", "--state-dir", &state_dir],
+        "aws/ecs_oci_fifty.py",
+        &[],
+        &[("SOCKERLESS_OCI_CACHE", &cache)],
+    );
+}
+
+/// The runtimes image's layout: built once by `scripts/images runtimes` (mmdebstrap, a few
+/// minutes) into a cache shared by runs, since it depends only on the mirror.
+fn runtimes_layout(sandbox: &Sandbox) -> String {
+    let cached = std::path::Path::new("/var/tmp/sockerless-image-cache/runtimes");
+    if !cached.join("index.json").is_file() {
+        let script = clients::conformance_dir()
+            .parent()
+            .expect("the repository root")
+            .join("scripts/images");
+        let output = sandbox
+            .command(&script)
+            .arg("runtimes")
+            .arg(cached)
+            .output()
+            .expect("run scripts/images");
+        conformance::assert_success("scripts/images runtimes", &output);
+    }
+    cached.display().to_string()
+}
+
+#[test]
+fn ecs_task_runs_python_node_and_git_in_the_runtimes_image() {
+    let sandbox = Sandbox::new();
+    let layout = runtimes_layout(&sandbox);
+    scenario_with(
+        "ecs-oci-runtimes",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_runtimes.py",
+        &[],
+        &[("SOCKERLESS_RUNTIMES_LAYOUT", &layout)],
     );
 }

@@ -54,6 +54,7 @@ pub(crate) fn azure_sandbox(server: &Sockerless, ca: &std::path::Path) -> Sandbo
         sandbox.set(key, value);
     }
     sandbox.set("IDENTITY_ENDPOINT", &format!("{url}/msi/token"));
+    sandbox.set("SOCKERLESS_AZURE_CA", ca.to_str().expect("UTF-8 path"));
     sandbox.set(
         "SOCKERLESS_AZ",
         clients::find("az").to_str().expect("UTF-8 path"),
@@ -70,6 +71,14 @@ mod sim_ids {
 
 /// Starts `sim azure` with its CA written where the sandbox can read it.
 pub(crate) fn start(state_dir: Option<&str>) -> (Sockerless, tempfile::TempDir) {
+    start_with(state_dir, &[])
+}
+
+/// Starts `sim azure` with `extra` arguments.
+pub(crate) fn start_with(
+    state_dir: Option<&str>,
+    extra: &[&str],
+) -> (Sockerless, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let ca = dir.path().join("ca.pem");
     let ca = ca.to_str().expect("UTF-8 path").to_string();
@@ -86,6 +95,7 @@ pub(crate) fn start(state_dir: Option<&str>) -> (Sockerless, tempfile::TempDir) 
     if let Some(state) = state_dir {
         args.extend(["--state-dir", state]);
     }
+    args.extend_from_slice(extra);
     let server = Sockerless::start(&args, &["azure"]);
     (server, dir)
 }
@@ -205,4 +215,57 @@ fn container_apps_jobs_cli() {
         "az CLI",
         "az_container_apps.py",
     );
+}
+
+#[test]
+fn acr_cli() {
+    let _cell = Cell::new("cloud-cli", "azure", "container-registry", "az CLI+skopeo");
+    let skopeo = clients::find("skopeo");
+    let (server, dir) = start(None);
+    let mut sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    run(&sandbox, "az_acr.py", &[]);
+}
+
+/// Builds scripts/images' busybox layout into the sandbox; its directory and tag.
+fn busybox_layout(sandbox: &Sandbox) -> (String, String) {
+    let script = clients::conformance_dir()
+        .parent()
+        .expect("the repository root")
+        .join("scripts/images");
+    let out = sandbox.path().join("busybox-layout");
+    let output = sandbox
+        .command(&script)
+        .arg("busybox")
+        .arg(&out)
+        .output()
+        .expect("run scripts/images");
+    assert_success("scripts/images busybox", &output);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let tag = printed
+        .split_whitespace()
+        .next()
+        .and_then(|name| name.rsplit_once(':'))
+        .map(|(_, tag)| tag.to_string())
+        .expect("scripts/images prints NAME:TAG DIGEST");
+    (out.display().to_string(), tag)
+}
+
+#[test]
+fn container_apps_job_runs_in_its_acr_image() {
+    let _cell = Cell::new(
+        "workloads",
+        "azure",
+        "container-apps-job-image",
+        "azure-mgmt-*+skopeo",
+    );
+    let skopeo = clients::find("skopeo");
+    clients::find("runc");
+    let (server, dir) = start_with(None, &["--workloads", "oci"]);
+    let mut sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    let (layout, tag) = busybox_layout(&sandbox);
+    sandbox.set("SOCKERLESS_BUSYBOX_LAYOUT", &layout);
+    sandbox.set("SOCKERLESS_BUSYBOX_TAG", &tag);
+    run(&sandbox, "sdk_acr_job_image.py", &[]);
 }

@@ -88,6 +88,12 @@ pub enum ArmError {
     StorageAccountAlreadyTaken(String),
     #[error("StorageAccountIsNotProvisioned")]
     StorageAccountIsNotProvisioned(String),
+    #[error("InvalidRegistryName")]
+    InvalidRegistryName(String),
+    #[error("AlreadyInUse")]
+    RegistryNameInUse(String),
+    #[error("UnAuthorizedForCredentialOperations")]
+    AdminUserDisabled(String),
     #[error("MissingRequiredProperty")]
     MissingRequiredProperty(String),
     #[error("InvalidValue")]
@@ -291,6 +297,29 @@ impl ArmError {
                 StatusCode::CONFLICT,
                 "StorageAccountAlreadyTaken",
                 format!("The storage account named {name} is already taken."),
+            ),
+            // Reconstructed: the code and wording of an invalid registry name were not read from
+            // a recorded answer.
+            InvalidRegistryName(name) => (
+                StatusCode::BAD_REQUEST,
+                "InvalidRegistryName",
+                format!(
+                    "The registry name '{name}' is invalid: it must contain only alphanumeric characters and be between 5 and 50 characters long."
+                ),
+            ),
+            RegistryNameInUse(name) => (
+                StatusCode::CONFLICT,
+                "AlreadyInUse",
+                format!(
+                    "The registry DNS name {name}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability"
+                ),
+            ),
+            AdminUserDisabled(id) => (
+                StatusCode::BAD_REQUEST,
+                "UnAuthorizedForCredentialOperations",
+                format!(
+                    "Cannot perform credential operations for {id} as admin user is disabled. Kindly enable admin user as per docs: https://docs.microsoft.com/en-us/azure/container-registry/container-registry-authentication#admin-account"
+                ),
             ),
             StorageAccountIsNotProvisioned(name) => (
                 StatusCode::CONFLICT,

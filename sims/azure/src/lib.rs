@@ -11,7 +11,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`protocol`] | the wire: ARM and the identity endpoints |
-//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs |
+//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs, `Microsoft.ContainerRegistry` registries (and their OCI registry under `/v2/`) |
 //! | [`identity`] | the directory, token signing and verification |
 //! | [`async_ops`] | ARM's asynchronous operations |
 //! | [`paging`] | the one pager |
@@ -39,6 +39,7 @@ use simkit::{Kit, KitConfig};
 
 use crate::async_ops::AsyncOperations;
 use crate::identity::Identity;
+use crate::services::acr::ContainerRegistries;
 use crate::services::apps::ContainerApps;
 use crate::services::loganalytics::LogAnalytics;
 use crate::services::resources::Resources;
@@ -83,6 +84,8 @@ pub enum StartError {
     Identity(#[from] identity::IdentityStartError),
     #[error("binding: {0}")]
     Bind(#[from] std::io::Error),
+    #[error(transparent)]
+    Registry(#[from] services::acr::OpenError),
     #[error("the subscription and tenant IDs must be GUIDs")]
     NotGuid,
 }
@@ -90,13 +93,14 @@ pub enum StartError {
 /// The simulator's shared state.
 pub struct Azure {
     pub(crate) kit: Kit,
-    pub(crate) identity: Identity,
+    pub(crate) identity: Arc<Identity>,
     pub(crate) identity_header: String,
     pub(crate) operations: AsyncOperations,
     pub(crate) resources: Arc<Resources>,
     pub(crate) storage: Arc<Storage>,
     pub(crate) apps: Arc<ContainerApps>,
     pub(crate) log_analytics: Arc<LogAnalytics>,
+    pub(crate) acr: Arc<ContainerRegistries>,
 }
 
 impl Azure {
@@ -106,7 +110,7 @@ impl Azure {
         {
             return Err(StartError::NotGuid);
         }
-        let identity = Identity::new(kit.clone(), &config.tenant_id)?;
+        let identity = Arc::new(Identity::new(kit.clone(), &config.tenant_id)?);
         let operations = AsyncOperations::new(kit.clone())?;
         let resources = Arc::new(Resources::new(
             kit.clone(),
@@ -121,6 +125,14 @@ impl Azure {
         let log_analytics = LogAnalytics::new(kit.clone(), resources.clone())?;
         resources.add_provider(log_analytics.clone());
         apps.connect_console_logs(log_analytics.clone());
+        let acr = ContainerRegistries::new(
+            kit.clone(),
+            resources.clone(),
+            operations.clone(),
+            identity.clone(),
+        )?;
+        resources.add_provider(acr.clone());
+        apps.connect_registry(acr.clone());
         let identity_header = config
             .identity_header
             .clone()
@@ -134,6 +146,7 @@ impl Azure {
             storage,
             apps,
             log_analytics,
+            acr,
         })
     }
 }
@@ -196,15 +209,27 @@ impl Builder {
 }
 
 fn router(azure: Arc<Azure>) -> Router {
-    Router::new().fallback(protocol::handle).with_state(azure)
+    // A login server's `/v2/...` is simkit's registry, but for the catalog, which is ACR's.
+    Router::new()
+        .route(
+            "/v2/_catalog",
+            axum::routing::any(protocol::acr::v2_catalog),
+        )
+        .with_state(azure.clone())
+        .merge(simkit::registry::http::router(azure.acr.oci().clone()))
+        .merge(Router::new().fallback(protocol::handle).with_state(azure))
 }
 
 /// Renders the kit's own errors (body too large, a panic) as ARM errors.
 struct ArmKitErrors;
 
 impl simkit::server::ErrorRenderer for ArmKitErrors {
-    /// Put Blob and Put Block bodies stream to disk, up to Azure's own limits.
+    /// Put Blob and Put Block bodies stream to disk, up to Azure's own limits; registry
+    /// uploads (`/v2/`) up to the registry's.
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
+        if request.uri.path().starts_with("/v2/") {
+            return Some(simkit::registry::BODY_LIMIT as u64);
+        }
         protocol::blob::streams_body(request).then_some(protocol::blob::BODY_LIMIT)
     }
 

@@ -5,6 +5,11 @@
 //! Every request passes the kit's middleware before the simulator's router: a request ID and
 //! [`RequestContext`], a tracing span, the body-size limit (413 in the provider's shape) and a
 //! panic guard (the provider's internal error, never a dropped connection).
+//!
+//! `CONNECT host:port` (a client whose `HTTPS_PROXY` names the server) opens a tunnel *into this
+//! same server*: the tunnel's bytes are served as one more TLS connection, with a certificate
+//! for the name the client asks for, so `https://NAME.azurecr.io` or `https://sts.amazonaws.com`
+//! reach the simulator with their own Host. It never dials anywhere else.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -416,7 +421,7 @@ async fn accept_loop(
                     let app = app.clone();
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
-                        serve_io(TokioIo::new(stream), info, app, watcher, head_timeout).await;
+                        serve_io(TokioIo::new(stream), info, app, watcher, head_timeout, None).await;
                         drop(slot);
                     });
                 }
@@ -467,10 +472,30 @@ async fn serve_connection(
         scheme,
     };
     match scheme {
-        Scheme::Http => serve_io(TokioIo::new(stream), info, app, watcher, head_timeout).await,
+        Scheme::Http => {
+            let tunnel = Some(tls);
+            serve_io(
+                TokioIo::new(stream),
+                info,
+                app,
+                watcher,
+                head_timeout,
+                tunnel,
+            )
+            .await
+        }
         Scheme::Https => match tokio::time::timeout(head_timeout, tls.accept(stream)).await {
             Ok(Ok(stream)) => {
-                serve_io(TokioIo::new(stream), info, app, watcher, head_timeout).await
+                let tunnel = Some(tls);
+                serve_io(
+                    TokioIo::new(stream),
+                    info,
+                    app,
+                    watcher,
+                    head_timeout,
+                    tunnel,
+                )
+                .await
             }
             Ok(Err(error)) => tracing::debug!(%error, %peer, "TLS handshake failed"),
             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -484,11 +509,22 @@ async fn serve_io<I>(
     app: Router,
     watcher: hyper_util::server::graceful::Watcher,
     head_timeout: Duration,
+    tunnel: Option<TlsAcceptor>,
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let service =
         hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+            if request.method() == http::Method::CONNECT {
+                return std::future::ready(Ok::<_, Infallible>(open_tunnel(
+                    &mut request,
+                    &info,
+                    &app,
+                    tunnel.as_ref(),
+                    head_timeout,
+                )))
+                .left_future();
+            }
             request.extensions_mut().insert(info.clone());
             let app = app.clone();
             async move {
@@ -496,6 +532,7 @@ async fn serve_io<I>(
                     .await
                     .map_err(|never: Infallible| match never {})
             }
+            .right_future()
         });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -513,6 +550,71 @@ async fn serve_io<I>(
         .into_owned();
     if let Err(error) = watcher.watch(connection).await {
         tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// Answers `CONNECT`: 200, then the tunnel is served as a TLS connection to this server. Only
+/// connections that can carry one (TCP, not the unix socket or a tunnel) open tunnels.
+fn open_tunnel(
+    request: &mut http::Request<hyper::body::Incoming>,
+    info: &ConnectionInfo,
+    app: &Router,
+    tunnel: Option<&TlsAcceptor>,
+    head_timeout: Duration,
+) -> Response {
+    let Some(tls) = tunnel.cloned() else {
+        return (http::StatusCode::METHOD_NOT_ALLOWED, Body::empty()).into_response();
+    };
+    let upgrade = hyper::upgrade::on(request);
+    let (info, app) = (info.clone(), app.clone());
+    tokio::spawn(async move {
+        let upgraded = match upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(error) => {
+                tracing::debug!(%error, "CONNECT upgrade failed");
+                return;
+            }
+        };
+        let stream =
+            match tokio::time::timeout(head_timeout, tls.accept(TokioIo::new(upgraded))).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => {
+                    tracing::debug!(%error, "TLS handshake in a tunnel failed");
+                    return;
+                }
+                Err(_) => return,
+            };
+        let info = ConnectionInfo {
+            scheme: Scheme::Https,
+            ..info
+        };
+        serve_tunnel(TokioIo::new(stream), info, app, head_timeout).await;
+    });
+    (http::StatusCode::OK, Body::empty()).into_response()
+}
+
+/// Serves a tunnel's requests (no further `CONNECT`).
+async fn serve_tunnel<I>(io: I, info: ConnectionInfo, app: Router, head_timeout: Duration)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service =
+        hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(info.clone());
+            let app = app.clone();
+            async move {
+                app.oneshot(request.map(Body::new))
+                    .await
+                    .map_err(|never: Infallible| match never {})
+            }
+        });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout);
+    if let Err(error) = builder.serve_connection(io, service).await {
+        tracing::debug!(%error, "tunnelled connection ended with an error");
     }
 }
 

@@ -299,6 +299,28 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
                 ..,
             ],
         ) => super::loganalytics::arm_route(azure, incoming, &ctx, &lower),
+        (
+            _,
+            [
+                "subscriptions",
+                _,
+                "providers",
+                "microsoft.containerregistry",
+                ..,
+            ],
+        )
+        | (
+            _,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.containerregistry",
+                ..,
+            ],
+        ) => super::acr::arm_route(azure, incoming, &ctx, &lower),
         (_, ["subscriptions", _, "providers", "microsoft.storage", ..])
         | (
             _,

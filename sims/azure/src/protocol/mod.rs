@@ -3,6 +3,7 @@
 //!
 //! | module | serves |
 //! |---|---|
+//! | [`acr`] | `Microsoft.ContainerRegistry` registries and a login server's token, catalog and tag routes |
 //! | [`apps`] | `Microsoft.App`: managed environments, jobs and their executions |
 //! | [`arm`] | Azure Resource Manager: `/subscriptions/...`, `/tenants`, api-version checks, bearer tokens, async-operation URLs, paging |
 //! | [`blob`] | the blob service at each storage account's blob endpoint (host or Azurite's path form) |
@@ -12,6 +13,7 @@
 //! Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's,
 //! when it sent one), as ARM's do.
 
+pub mod acr;
 pub mod apps;
 pub mod arm;
 pub mod blob;
@@ -120,6 +122,9 @@ pub async fn handle(State(azure): State<Arc<Azure>>, request: Request) -> Respon
         body,
         context,
     };
+    if acr::is_login_server(&incoming.context) {
+        return acr::data_plane(&azure, &incoming);
+    }
     if loganalytics::is_query_api(&incoming) {
         return loganalytics::query_route(&azure, &incoming);
     }

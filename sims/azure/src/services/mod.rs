@@ -9,10 +9,12 @@
 //! | [`apps`] | `Microsoft.App` managed environments, jobs and their executions |
 //! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces, their tables, KQL |
 //! | [`blob`] | the blob service's data plane: containers and block blobs |
+//! | [`acr`] | `Microsoft.ContainerRegistry` registries, their login servers' auth and tokens |
 //!
 //! A resource provider joins resource groups through [`ResourceProvider`]: listing what a group
 //! holds and deleting it with its group.
 
+pub mod acr;
 pub mod apps;
 pub mod blob;
 pub mod loganalytics;

@@ -92,6 +92,7 @@ pub const SERVED_NAMESPACES: &[&str] = &[
     "Microsoft.Storage",
     "Microsoft.App",
     "Microsoft.OperationalInsights",
+    "Microsoft.ContainerRegistry",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -22,7 +22,8 @@
 //! provider authenticates requests, says which namespace a request addresses, whether a
 //! repository exists, and whether a tag may move (immutable tags), through [`Provider`].
 //! Limits: blobs no longer referenced are not garbage-collected (content-addressed files, they
-//! are reused by the next push of the same content); `_catalog` is not served (ECR lacks it).
+//! are reused by the next push of the same content); `_catalog` is not served here (ECR lacks it); a provider
+//! that has one lists [`Registry::repositories`].
 
 pub mod blobs;
 pub mod error;
@@ -295,6 +296,22 @@ impl Registry {
                 })
             })
             .collect()
+    }
+
+    /// The repositories of `namespace` that hold a manifest, sorted (a registry's catalog).
+    pub fn repositories(&self, namespace: &str) -> Vec<String> {
+        let start = format!("{namespace}\0");
+        let mut names: Vec<String> = self
+            .manifests
+            .scan_prefix(&start)
+            .into_iter()
+            .filter_map(|(manifest_key, _)| {
+                let rest = &manifest_key[start.len()..];
+                rest.split_once('\0').map(|(name, _)| name.to_string())
+            })
+            .collect();
+        names.dedup();
+        names
     }
 
     /// The tags of repository `name`, sorted.

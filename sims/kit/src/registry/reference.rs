@@ -354,3 +354,77 @@ mod tests {
         }
     }
 }
+
+/// An image reference split into registry host, repository name and tag or digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageName<'a> {
+    pub host: Option<&'a str>,
+    pub name: &'a str,
+    pub reference: &'a str,
+}
+
+/// Splits `image` as Docker does: the first component is a host when it has a `.` or `:` or is
+/// `localhost`; `@digest` wins over `:tag`; `latest` when neither is given. Every provider that
+/// finds a workload's image in its registry splits names here.
+pub fn split_image(image: &str) -> ImageName<'_> {
+    let (host, rest) = match image.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+            (Some(first), rest)
+        }
+        _ => (None, image),
+    };
+    if let Some((name, digest)) = rest.split_once('@') {
+        let name = name.rsplit_once(':').map_or(name, |(name, _)| name);
+        return ImageName {
+            host,
+            name,
+            reference: digest,
+        };
+    }
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[last_slash..].rsplit_once(':') {
+        Some((_, tag)) => ImageName {
+            host,
+            name: &rest[..rest.len() - tag.len() - 1],
+            reference: tag,
+        },
+        None => ImageName {
+            host,
+            name: rest,
+            reference: "latest",
+        },
+    }
+}
+
+#[cfg(test)]
+mod image_name_tests {
+    use super::*;
+
+    #[test]
+    fn image_references_split_as_docker_splits_them() {
+        let cases = [
+            ("busybox", (None, "busybox", "latest")),
+            ("localhost:5000/a/b:1", (Some("localhost:5000"), "a/b", "1")),
+            (
+                "reg.azurecr.io/team/app:v2",
+                (Some("reg.azurecr.io"), "team/app", "v2"),
+            ),
+            (
+                "host.example/app:v1@sha256:abcd",
+                (Some("host.example"), "app", "sha256:abcd"),
+            ),
+            ("library/nginx", (None, "library/nginx", "latest")),
+        ];
+        for (image, (host, name, reference)) in cases {
+            assert_eq!(
+                split_image(image),
+                ImageName {
+                    host,
+                    name,
+                    reference
+                },
+                "{image}"
+            );
+        }
+    }
+}

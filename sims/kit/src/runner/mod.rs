@@ -119,6 +119,11 @@ impl StdinFeed {
     pub(crate) fn take(&self) -> Option<mpsc::Receiver<bytes::Bytes>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
+
+    /// The receiver, once, for runners outside the kit.
+    pub fn take_receiver(&self) -> Option<mpsc::Receiver<bytes::Bytes>> {
+        self.take()
+    }
 }
 
 impl std::fmt::Debug for StdinFeed {
@@ -161,6 +166,24 @@ pub struct WorkloadResources {
     pub cpu_period: Option<u64>,
     /// Process resource limits (`ulimit`).
     pub rlimits: Vec<Rlimit>,
+    /// Limits the workload shares with the other workloads naming the same group (an ECS task's
+    /// `cpu` and `memory` bound all of its containers together), on top of its own.
+    pub group: Option<ResourceGroup>,
+}
+
+/// Limits shared by a group of workloads: a runner with images puts the group's workloads
+/// under one parent cgroup that carries them, made when the first of them starts and removed
+/// when the last has ended. Workloads of one group must name the same limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceGroup {
+    /// Unique among the runner's groups while any of its workloads runs (`ecs/TASK_ID`).
+    pub name: String,
+    /// The hard memory limit of the whole group, in bytes (no swap beyond it).
+    pub memory_limit: Option<u64>,
+    /// The group's CPU ceiling: this many microseconds of CPU time per `cpu_period`.
+    pub cpu_quota: Option<i64>,
+    /// The period `cpu_quota` is counted over (100 000 µs when absent).
+    pub cpu_period: Option<u64>,
 }
 
 /// One process resource limit, named as the kernel names it (`RLIMIT_NOFILE`).
@@ -281,8 +304,10 @@ pub(crate) struct ExecTarget {
     pub lower: std::path::PathBuf,
 }
 
+/// What a [`Workload`]'s handle asks of its supervisor (public so runners outside the kit, such
+/// as the engine's wasm sandbox, can supervise workloads of their own).
 #[derive(Debug)]
-pub(crate) enum Control {
+pub enum Control {
     Stop { grace: Duration },
     Kill,
 }
@@ -307,7 +332,8 @@ struct WorkloadInner {
 }
 
 impl Workload {
-    pub(crate) fn new(
+    /// A handle whose supervisor receives `control` and publishes the exit on `exit`.
+    pub fn new(
         runner: &'static str,
         pid: Option<u32>,
         started_at: SystemTime,
@@ -337,6 +363,11 @@ impl Workload {
                 exec_target: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Whether `other` is a handle on this same workload.
+    pub fn same_as(&self, other: &Workload) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     pub(crate) fn set_exec_target(&self, target: ExecTarget) {

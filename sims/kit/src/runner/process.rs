@@ -227,6 +227,16 @@ impl ProcessRunner {
         &self,
         owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
     ) -> Result<Prepared, RunnerError> {
+        self.prepare_in_group(owner, None).await
+    }
+
+    /// [`ProcessRunner::prepare`], with the workload's cgroup inside the runner's child group
+    /// `group` (a directory name) when given.
+    pub(crate) async fn prepare_in_group(
+        &self,
+        owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
+        group: Option<&str>,
+    ) -> Result<Prepared, RunnerError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let scratch = self
             .scratch_root
@@ -242,7 +252,7 @@ impl ProcessRunner {
                 .map_err(|errno| RunnerError::Scratch(errno.into()))?;
         }
         let cgroup: Option<WorkloadCgroup> = match &self.cgroup {
-            Some(runner_cgroup) => match runner_cgroup.workload(id) {
+            Some(runner_cgroup) => match runner_cgroup.workload(id, group) {
                 Ok(cgroup) => Some(cgroup),
                 Err(error) => {
                     let _ = tokio::fs::remove_dir_all(&scratch).await;

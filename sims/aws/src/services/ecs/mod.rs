@@ -66,6 +66,7 @@ mod lifecycle;
 pub mod metadata;
 mod names;
 mod networking;
+mod ports;
 mod protection;
 mod resources;
 mod scheduler;

@@ -1,15 +1,13 @@
 //! What a task's containers may use, from the task definition and RunTask's overrides, in the
 //! runner's terms ([`simkit::runner::WorkloadResources`]): the container's `memory` (hard) and
-//! `memoryReservation` (soft) in MiB, its `cpu` units as CPU shares, the task's `cpu` as a CPU
-//! quota, and `ulimits` as rlimits. A container without a memory limit of its own gets the
-//! task's `memory` as its hard limit.
-//!
-//! Not as ECS does: the task-level limits (Fargate's `cpu` and `memory`) bound each container
-//! on its own rather than all of a task's containers together, since each container is its own
-//! cgroup here. Pure functions over the definition; no I/O.
+//! `memoryReservation` (soft) in MiB, its `cpu` units as CPU shares, and `ulimits` as rlimits.
+//! The task's `cpu` and `memory` (Fargate's task size, or an EC2 task's) bound all of its
+//! containers together, as the ECS agent's per-task cgroup does: they are the task's
+//! [`ResourceGroup`], which the runner applies to a parent cgroup of the task's containers.
+//! Pure functions over the definition; no I/O.
 
 use sim_aws_shapes::ecs::{ContainerDefinition, ContainerOverride, Ulimit};
-use simkit::runner::{Rlimit, WorkloadResources};
+use simkit::runner::{ResourceGroup, Rlimit, WorkloadResources};
 
 use super::task_definitions::{normalize_cpu, normalize_memory};
 
@@ -54,12 +52,20 @@ fn rlimits(ulimits: &[Ulimit]) -> Vec<Rlimit> {
         .collect()
 }
 
-/// The resources of `definition`, with RunTask's container and task overrides applied.
+/// The task's size: `cpu` and `memory` as given (units or vCPU, MiB or GB).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct TaskSize<'a> {
+    pub cpu: Option<&'a str>,
+    pub memory: Option<&'a str>,
+}
+
+/// The resources of `definition`, with RunTask's container and task overrides applied, in
+/// the task group `task_group` (named uniquely per task) carrying the task's size.
 pub(super) fn container_resources(
     definition: &ContainerDefinition,
     container_override: Option<&ContainerOverride>,
-    task_cpu: Option<&str>,
-    task_memory: Option<&str>,
+    task_group: &str,
+    task: TaskSize<'_>,
 ) -> WorkloadResources {
     let mib = |value: i32| {
         u64::try_from(value)
@@ -70,14 +76,13 @@ pub(super) fn container_resources(
     let memory = container_override
         .and_then(|o| o.memory)
         .or(definition.memory)
-        .and_then(mib)
-        .or_else(|| {
-            task_memory
-                .and_then(normalize_memory)
-                .and_then(|v| u64::try_from(v).ok())
-                .filter(|v| *v > 0)
-                .map(|v| v * MIB)
-        });
+        .and_then(mib);
+    let task_memory = task
+        .memory
+        .and_then(normalize_memory)
+        .and_then(|v| u64::try_from(v).ok())
+        .filter(|v| *v > 0)
+        .map(|v| v * MIB);
     let reservation = container_override
         .and_then(|o| o.memory_reservation)
         .or(definition.memory_reservation)
@@ -88,17 +93,25 @@ pub(super) fn container_resources(
         .and_then(|units| u64::try_from(units).ok())
         .filter(|units| *units > 0)
         .map(|units| units.max(MIN_CPU_SHARES));
-    let quota = task_cpu
+    let quota = task
+        .cpu
         .and_then(normalize_cpu)
         .filter(|units| *units > 0)
         .map(|units| units * CPU_PERIOD as i64 / 1024);
+    let group = (task_memory.is_some() || quota.is_some()).then(|| ResourceGroup {
+        name: task_group.to_string(),
+        memory_limit: task_memory,
+        cpu_quota: quota,
+        cpu_period: quota.map(|_| CPU_PERIOD),
+    });
     WorkloadResources {
         memory_limit: memory,
         memory_reservation: reservation,
         cpu_shares: shares,
-        cpu_quota: quota,
-        cpu_period: quota.map(|_| CPU_PERIOD),
+        cpu_quota: None,
+        cpu_period: None,
         rlimits: rlimits(definition.ulimits.as_deref().unwrap_or_default()),
+        group,
     }
 }
 
@@ -114,10 +127,23 @@ mod tests {
     ) {
         let definition: ContainerDefinition =
             serde_json::from_value(definition).expect("a container definition");
+        let size = TaskSize {
+            cpu: task.0,
+            memory: task.1,
+        };
         assert_eq!(
-            container_resources(&definition, container_override.as_ref(), task.0, task.1),
+            container_resources(&definition, container_override.as_ref(), "ecs/t", size),
             expected
         );
+    }
+
+    fn task_group(memory_mib: Option<u64>, quota: Option<i64>) -> Option<ResourceGroup> {
+        Some(ResourceGroup {
+            name: "ecs/t".into(),
+            memory_limit: memory_mib.map(|m| m * MIB),
+            cpu_quota: quota,
+            cpu_period: quota.map(|_| 100_000),
+        })
     }
 
     #[test]
@@ -131,13 +157,13 @@ mod tests {
                 memory_limit: Some(64 * MIB),
                 memory_reservation: Some(32 * MIB),
                 cpu_shares: Some(2),
-                cpu_quota: Some(25_000),
-                cpu_period: Some(100_000),
                 rlimits: vec![Rlimit {
                     kind: "RLIMIT_NOFILE".into(),
                     soft: 1024,
                     hard: 4096,
                 }],
+                group: task_group(Some(512), Some(25_000)),
+                ..Default::default()
             },
         );
         check(
@@ -150,6 +176,7 @@ mod tests {
             WorkloadResources {
                 memory_limit: Some(128 * MIB),
                 cpu_shares: Some(512),
+                group: task_group(Some(1024), None),
                 ..Default::default()
             },
         );
@@ -158,9 +185,17 @@ mod tests {
             None,
             (Some("1024"), Some("2 GB")),
             WorkloadResources {
-                memory_limit: Some(2048 * MIB),
-                cpu_quota: Some(100_000),
-                cpu_period: Some(100_000),
+                group: task_group(Some(2048), Some(100_000)),
+                ..Default::default()
+            },
+        );
+        // Without a task size, only the container's own limits.
+        check(
+            serde_json::json!({"name": "app", "memory": 64}),
+            None,
+            (None, None),
+            WorkloadResources {
+                memory_limit: Some(64 * MIB),
                 ..Default::default()
             },
         );

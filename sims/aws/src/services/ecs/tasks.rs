@@ -193,7 +193,20 @@ impl Ecs {
             .as_deref()
             .map(|strategy| providers_for(strategy, &[], count))
             .unwrap_or_default();
-        let instances = self.placement(ctx, &cluster, &capacity, count);
+        let preferred = self.placement(ctx, &cluster, &capacity, count);
+        let (instances, failures) = self.place_by_ports(ctx, &cluster, &definition, preferred);
+        // Tasks whose host ports no instance has free are not placed: `failures` says so.
+        let count = if failures.is_empty() {
+            count
+        } else {
+            instances.len()
+        };
+        if count == 0 {
+            return Ok(RunTaskResponse {
+                tasks: Some(Vec::new()),
+                failures: Some(failures),
+            });
+        }
         let mut tags = super::tags_or_empty(input.tags);
         if input.propagate_tags.as_deref() == Some("TASK_DEFINITION") {
             merge_tags(&mut tags, definition.tags.clone());
@@ -221,7 +234,7 @@ impl Ecs {
         let tasks = self.launch(ctx, &cluster, &definition, launch)?;
         Ok(RunTaskResponse {
             tasks: Some(tasks),
-            failures: Some(Vec::new()),
+            failures: Some(failures),
         })
     }
 
@@ -782,8 +795,11 @@ impl Ecs {
                     resources: super::resources::container_resources(
                         definition,
                         container_override,
-                        launch.overrides.cpu.as_deref().or(record.definition.cpu.as_deref()),
-                        launch.overrides.memory.as_deref().or(record.definition.memory.as_deref()),
+                        &format!("ecs/{task_id}"),
+                        super::resources::TaskSize {
+                            cpu: launch.overrides.cpu.as_deref().or(record.definition.cpu.as_deref()),
+                            memory: launch.overrides.memory.as_deref().or(record.definition.memory.as_deref()),
+                        },
                     ),
                     port_mappings: definition.port_mappings.clone().unwrap_or_default(),
                 }

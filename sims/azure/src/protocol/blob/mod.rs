@@ -24,7 +24,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use simkit::context::RequestContext;
-use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use crate::Azure;
 use crate::services::blob::{
@@ -911,9 +910,8 @@ async fn receive(request: &Request<'_>, body: Body) -> Result<Staged, BlobError>
     let blobs = request.azure.storage.blobs();
     let account = request.account();
     let id = blobs.new_file_id();
-    let file = blobs.files().create_incoming(account, &id).await?;
-    let mut writer = tokio::io::BufWriter::with_capacity(1 << 20, file);
-    let mut digester = crate::services::blob::files::Digester::default();
+    let (sender, chunks) = tokio::sync::mpsc::channel(16);
+    let writer = blobs.files().write_incoming(account, &id, chunks);
     let mut stream = body.into_data_stream();
     let outcome: Result<(), BlobError> = async {
         while let Some(chunk) = stream.next().await {
@@ -931,18 +929,31 @@ async fn receive(request: &Request<'_>, body: Body) -> Result<Staged, BlobError>
                     value: request.header("content-length").unwrap_or("").to_string(),
                 }
             })?;
-            digester.update(&chunk);
-            writer.write_all(&chunk).await?;
+            if sender.send(chunk).await.is_err() {
+                // The writer stopped: its error is reported below.
+                break;
+            }
         }
-        writer.flush().await?;
         Ok(())
     }
     .await;
-    if let Err(error) = outcome {
-        blobs.files().remove_incoming(account, &id);
-        return Err(error);
-    }
-    let digests = digester.finish();
+    drop(sender);
+    let written = match writer.await {
+        Ok(written) => written.map_err(BlobError::from),
+        Err(error) => {
+            tracing::error!(%error, "the blob writer thread failed");
+            Err(BlobError::from(std::io::Error::other(
+                "the blob writer failed",
+            )))
+        }
+    };
+    let digests = match outcome.and(written) {
+        Ok(digests) => digests,
+        Err(error) => {
+            blobs.files().remove_incoming(account, &id);
+            return Err(error);
+        }
+    };
     if let Some(sent) = request.header("content-md5")
         && sent != digests.md5
     {
@@ -1308,14 +1319,12 @@ async fn get_blob(request: &Request<'_>) -> Result<Response, BlobError> {
     if want_range_md5 && (range.is_none() || length > RANGE_MD5_LIMIT) {
         return Err(BlobError::OutOfRangeInput);
     }
-    let mut file = tokio::fs::File::open(blobs.files().path(account, &record.file)).await?;
-    if offset > 0 {
-        file.seek(std::io::SeekFrom::Start(offset)).await?;
-    }
-    let stream = tokio_util::io::ReaderStream::with_capacity(
-        tokio::io::AsyncReadExt::take(file, length),
-        256 * 1024,
-    );
+    let chunks = blobs
+        .files()
+        .read_chunks(account, &record.file, offset, length)?;
+    let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
+        chunks.recv().await.map(|chunk| (chunk, chunks))
+    });
     let code = if range.is_some() {
         StatusCode::PARTIAL_CONTENT
     } else {

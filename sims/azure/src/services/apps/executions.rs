@@ -9,9 +9,10 @@
 //! Every line a container prints goes to [`ConsoleLogs`] (Log Analytics' `ContainerAppConsoleLogs_CL`)
 //! when the job's environment names a workspace.
 //!
-//! Images: the simulator has no ACR yet, so under `--workloads oci` a replica's image cannot be
-//! found and it fails with that reason; under `--workloads process` the container's command and
-//! args run on the host.
+//! Images: under `--workloads oci` a replica runs in its image when the image is in the
+//! simulator's ACR (`NAME.azurecr.io/REPO:TAG`); any other image cannot be had, and the replica
+//! fails with the reason. Under `--workloads process` the container's command and args run on
+//! the host.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -392,9 +393,12 @@ async fn run_container(
         hostname: Some(replica.to_string()),
         image: Some(WorkloadImage {
             reference: image.clone(),
-            located: Err(format!(
-                "Failed to pull image \"{image}\": the Sockerless simulator has no Azure Container Registry yet"
-            )),
+            located: match apps.registry.get() {
+                Some(registry) => registry.locate_image(&image),
+                None => Err(format!(
+                    "Failed to pull image \"{image}\": no registry is connected"
+                )),
+            },
             entrypoint: container.command.clone(),
             command: container.args.clone(),
             working_dir: None,

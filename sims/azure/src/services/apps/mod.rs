@@ -126,6 +126,8 @@ pub struct ContainerApps {
     running: Mutex<BTreeMap<String, Vec<Workload>>>,
     /// Where console output goes (Log Analytics), once connected.
     console: OnceLock<Arc<dyn ConsoleLogs>>,
+    /// Where replicas' images are found (the simulator's ACR).
+    pub(crate) registry: OnceLock<Arc<crate::services::acr::ContainerRegistries>>,
 }
 
 impl std::fmt::Debug for ContainerApps {
@@ -188,6 +190,7 @@ impl ContainerApps {
             operations,
             running: Mutex::default(),
             console: OnceLock::new(),
+            registry: OnceLock::new(),
         };
         this.fail_interrupted_executions()?;
         Ok(Arc::new(this))
@@ -196,6 +199,11 @@ impl ContainerApps {
     /// Connects where console output goes.
     pub fn connect_console_logs(&self, console: Arc<dyn ConsoleLogs>) {
         let _ = self.console.set(console);
+    }
+
+    /// Connects where replicas' images are found.
+    pub fn connect_registry(&self, registry: Arc<crate::services::acr::ContainerRegistries>) {
+        let _ = self.registry.set(registry);
     }
 
     fn now(&self) -> String {

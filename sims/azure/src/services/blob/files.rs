@@ -4,6 +4,12 @@
 //! `valid_account_name` (digits and lower-case letters). Blob and container names never name
 //! files, so no client input reaches the file system as a path.
 //!
+//! Bodies move between the network and the disk on one blocking thread per transfer: an upload
+//! hands the body's chunks over as they arrive (no copy) and the thread digests and writes each
+//! once ([`BlobFiles::write_incoming`]); a download reads the file in large chunks on a thread
+//! and hands them to the response ([`BlobFiles::read_chunks`]). The async runtime never waits
+//! on the disk, and nothing is copied into an intermediate buffer.
+//!
 //! Must not: hold a body in memory, or write a file any other module names.
 
 use std::io::{Read, Write};
@@ -11,6 +17,10 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use md5::Digest as _;
+
+/// How much a download reads at once: large enough that a multi-megabyte blob is a few reads,
+/// small enough that a slow client holds little memory (the channel holds four).
+pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// A body's length and MD5 (base64, as Azure reports `Content-MD5`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,16 +81,6 @@ impl BlobFiles {
 
     pub fn incoming_path(&self, account: &str, id: &str) -> PathBuf {
         self.incoming(account).join(checked(id))
-    }
-
-    /// A new, empty file for a body that is about to arrive.
-    pub async fn create_incoming(
-        &self,
-        account: &str,
-        id: &str,
-    ) -> std::io::Result<tokio::fs::File> {
-        tokio::fs::create_dir_all(self.incoming(account)).await?;
-        tokio::fs::File::create(self.incoming_path(account, id)).await
     }
 
     /// Moves a body that arrived whole in as file `id`.
@@ -155,6 +155,63 @@ impl BlobFiles {
             }
             digester.update(&buffer[..read]);
         }
+    }
+
+    /// Writes the chunks `chunks` yields into the new incoming file `id`, digesting them, on a
+    /// blocking thread; the digests once the sender is dropped, or the first I/O error. The
+    /// sender drops the channel early to abandon the upload (the caller removes the file).
+    pub fn write_incoming(
+        &self,
+        account: &str,
+        id: &str,
+        mut chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    ) -> tokio::task::JoinHandle<std::io::Result<Digests>> {
+        let directory = self.incoming(account);
+        let path = self.incoming_path(account, id);
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&directory)?;
+            let mut file = std::fs::File::create(&path)?;
+            let mut digester = Digester::default();
+            while let Some(chunk) = chunks.blocking_recv() {
+                digester.update(&chunk);
+                file.write_all(&chunk)?;
+            }
+            Ok(digester.finish())
+        })
+    }
+
+    /// `length` bytes at `offset` of file `id`, read on a blocking thread in chunks of
+    /// `CHUNK_BYTES` and handed over as they are read; a read error ends the stream with it.
+    pub fn read_chunks(
+        &self,
+        account: &str,
+        id: &str,
+        offset: u64,
+        length: u64,
+    ) -> std::io::Result<tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>> {
+        use std::io::Seek;
+        let mut file = std::fs::File::open(self.path(account, id))?;
+        if offset > 0 {
+            file.seek(std::io::SeekFrom::Start(offset))?;
+        }
+        let (sender, receiver) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut left = length;
+            while left > 0 {
+                let want = left.min(CHUNK_BYTES as u64) as usize;
+                let mut chunk = vec![0u8; want];
+                let outcome = file
+                    .read_exact(&mut chunk)
+                    .map(|()| bytes::Bytes::from(chunk));
+                let failed = outcome.is_err();
+                // The client went away: stop reading.
+                if sender.blocking_send(outcome).is_err() || failed {
+                    return;
+                }
+                left -= want as u64;
+            }
+        });
+        Ok(receiver)
     }
 
     pub fn remove(&self, account: &str, id: &str) {

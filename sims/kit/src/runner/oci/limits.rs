@@ -24,7 +24,7 @@ pub struct Controllers {
 }
 
 /// The mount point of the v1 hierarchy holding `controller`, from `/proc/self/mountinfo`.
-fn v1_mount(controller: &str) -> Option<PathBuf> {
+pub(super) fn v1_mount(controller: &str) -> Option<PathBuf> {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
     mountinfo.lines().find_map(|line| {
         let (before, after) = line.split_once(" - ")?;
@@ -41,7 +41,7 @@ fn v1_mount(controller: &str) -> Option<PathBuf> {
 }
 
 /// Whether the unified hierarchy offers `controller` at its root.
-fn v2_offers(controller: &str) -> bool {
+pub(super) fn v2_offers(controller: &str) -> bool {
     super::super::process::cgroup::cgroup2_mount()
         .and_then(|mount| std::fs::read_to_string(mount.join("cgroup.controllers")).ok())
         .is_some_and(|list| list.split_whitespace().any(|name| name == controller))
@@ -89,7 +89,7 @@ pub fn without_cgroups(workload: &str, wanted: &WorkloadResources) -> WorkloadRe
 }
 
 /// Every v1 hierarchy's mount point (hybrid layouts), from `/proc/self/mountinfo`.
-fn v1_mounts() -> Vec<PathBuf> {
+pub(super) fn v1_mounts() -> Vec<PathBuf> {
     let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
         return Vec::new();
     };
@@ -105,7 +105,7 @@ fn v1_mounts() -> Vec<PathBuf> {
 
 /// Removes `dir` and the groups below it, deepest first; a group still holding a process
 /// stays.
-fn remove_empty_tree(dir: &std::path::Path) {
+pub(super) fn remove_empty_tree(dir: &std::path::Path) {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
@@ -201,6 +201,7 @@ mod tests {
                 soft: 100,
                 hard: 200,
             }],
+            group: None,
         };
         let memory_only = Controllers {
             memory: true,

@@ -20,7 +20,9 @@
 //!
 //! Resource limits ([`limits`]): memory (hard, reservation, no swap), CPU shares and quota, and
 //! rlimits, where the machine's cgroups have the controllers; a workload the OOM killer ends
-//! reports [`Workload::out_of_memory`].
+//! reports [`Workload::out_of_memory`]. Workloads naming one
+//! [`ResourceGroup`](crate::runner::ResourceGroup) share a parent cgroup carrying the group's
+//! memory and CPU limits ([`groups`]; [`OciRunner::group_limits_report`] says which apply).
 //!
 //! Networks ([`network`]): a group of workloads (an `awsvpc` task) can share a network
 //! namespace with an address of its own, reachable from the host, and have host ports published
@@ -32,6 +34,7 @@
 
 pub mod bundle;
 pub mod cache;
+mod groups;
 pub mod image;
 pub mod limits;
 pub mod network;
@@ -103,6 +106,8 @@ pub struct OciRunner {
     clock: Arc<dyn Clock>,
     /// Which resource limits this machine's cgroups can apply.
     limits: limits::Controllers,
+    /// The parent cgroups of workload groups sharing limits (ECS tasks).
+    groups: groups::GroupLimits,
 }
 
 impl std::fmt::Debug for OciRunner {
@@ -163,10 +168,11 @@ impl OciRunner {
         if let Some(dir) = process.cgroup_dir() {
             limits::remove_v1_runner_groups(dir, true);
         }
+        let groups = groups::GroupLimits::detect(process.cgroup_dir());
         match (&runtime, config.mode) {
             (_, WorkloadsMode::Process) => {}
             (Ok(path), mode) => {
-                tracing::info!(runtime = %path.display(), ?mode, overlay, memory_limits = limits.memory, cpu_limits = limits.cpu, "workloads run in their images where they can")
+                tracing::info!(runtime = %path.display(), ?mode, overlay, memory_limits = limits.memory, cpu_limits = limits.cpu, group_limits = %groups.report(), "workloads run in their images where they can")
             }
             (Err(problem), mode) => {
                 tracing::warn!(?mode, %problem, "the OCI runtime is not usable")
@@ -181,7 +187,14 @@ impl OciRunner {
             as_root,
             clock,
             limits,
+            groups,
         }
+    }
+
+    /// Which shared limits of a workload group (an ECS task's `cpu` and `memory`) this
+    /// machine's cgroups apply, and on which layout: `memory on cgroup v1, cpu on cgroup v1`.
+    pub fn group_limits_report(&self) -> String {
+        self.groups.report()
     }
 
     /// The runtime's path, or why it cannot be used here.
@@ -310,7 +323,22 @@ impl OciRunner {
             return Ok(self.ended(code, ExitReason::SpawnFailed { message }));
         }
 
-        let prepared = self.process.prepare(None).await?;
+        let group = spec
+            .resources
+            .group
+            .as_ref()
+            .filter(|group| group.memory_limit.is_some() || group.cpu_quota.is_some())
+            .and_then(|group| match self.groups.acquire(group) {
+                Ok(lease) => Some(lease),
+                Err(problem) => {
+                    tracing::warn!(workload = %spec.name, group = %group.name, %problem, "the group's shared limits are not applied");
+                    None
+                }
+            });
+        let prepared = self
+            .process
+            .prepare_in_group(None, group.as_ref().map(groups::GroupLease::dir_name))
+            .await?;
         let scratch = prepared.scratch.clone();
         let bundle_dir = scratch.join("bundle");
         let rootfs = bundle_dir.join("rootfs");
@@ -441,11 +469,13 @@ impl OciRunner {
             lower: lower.clone(),
         });
         if let Some(path) = cgroups_path {
-            // runc leaves the empty parents of its groups in the v1 hierarchies.
+            // runc leaves the empty parents of its groups in the v1 hierarchies. A group's
+            // own cgroup stays until its last workload has ended (the lease's drop).
             let finished = workload.clone();
             tokio::spawn(async move {
                 finished.wait().await;
-                remove_v1_leftovers(&path);
+                remove_v1_leftovers(&path, if group.is_some() { 2 } else { 3 });
+                drop(group);
             });
         }
         Ok(workload)
@@ -657,8 +687,10 @@ fn scratch_state(scratch: &Path) -> PathBuf {
     scratch.join("state")
 }
 
-/// Removes the empty groups runc left at `path` in each cgroup v1 hierarchy (hybrid layouts).
-fn remove_v1_leftovers(path: &str) {
+/// Removes the empty groups runc left at `path` in each cgroup v1 hierarchy (hybrid layouts):
+/// `levels` of them, from the container's up (its group's, the workload's, and the runner's
+/// when it is empty).
+fn remove_v1_leftovers(path: &str, levels: usize) {
     let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
         return;
     };
@@ -673,8 +705,7 @@ fn remove_v1_leftovers(path: &str) {
             continue;
         };
         let mut dir = PathBuf::from(mount).join(path.trim_start_matches('/'));
-        // The container's group, the workload's, and the runner's when it is empty.
-        for _ in 0..3 {
+        for _ in 0..levels {
             if std::fs::remove_dir(&dir).is_err() && dir.exists() {
                 break;
             }

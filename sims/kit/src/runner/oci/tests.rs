@@ -747,3 +747,87 @@ async fn without_a_runtime_auto_falls_back_and_oci_refuses() {
         }
     );
 }
+
+#[tokio::test]
+async fn workloads_of_a_group_share_its_memory_limit() {
+    use crate::runner::Runner;
+    let run = image_run(
+        super::WorkloadsMode::Oci,
+        None,
+        serde_json::json!({"Cmd": ["sh"]}),
+    );
+    let group = crate::runner::ResourceGroup {
+        name: "task/shared".into(),
+        memory_limit: Some(96 << 20),
+        ..Default::default()
+    };
+    let start = |name: &str, script: &str| {
+        let mut image = run.image.clone();
+        image.entrypoint = Some(strings(&["sh", "-c", script]));
+        let sink = std::sync::Arc::new(crate::logs::MemorySink::default());
+        let spec = crate::runner::WorkloadSpec {
+            name: name.into(),
+            stop_grace: std::time::Duration::from_secs(1),
+            image: Some(image),
+            resources: crate::runner::WorkloadResources {
+                group: Some(group.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let runner = &run.runner;
+        async move { (runner.start(spec, sink.clone()).await.unwrap(), sink) }
+    };
+    // Each alone fits in the group's 96 MiB; together they do not.
+    let hold = "a=$(head -c 60000000 /dev/zero | tr '\\0' a); echo held; sleep 20";
+    let (holder, holder_out) = start("holder", hold).await;
+    for _ in 0..500 {
+        if holder_out.texts(crate::logs::Stream::Stdout) == strings(&["held"]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (hog, _) = start("hog", hold).await;
+    let hog_status = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        tokio::select! {
+            status = hog.wait() => status,
+            status = holder.wait() => status,
+        }
+    })
+    .await
+    .expect("one of them is killed");
+    assert_eq!(hog_status.code, 137);
+    assert!(
+        hog.out_of_memory() || holder.out_of_memory(),
+        "the OOM killer ended one"
+    );
+    holder.kill();
+    hog.kill();
+    holder.wait().await;
+    hog.wait().await;
+    // The group's cgroups go with its last workload.
+    let dir_name = {
+        use sha2::Digest as _;
+        format!(
+            "g-{}",
+            &hex::encode(sha2::Sha256::digest(b"task/shared"))[..16]
+        )
+    };
+    let runner_dir = run.runner.process.cgroup_dir().expect("a runner cgroup");
+    let relative = runner_dir
+        .strip_prefix(super::super::process::cgroup::cgroup2_mount().expect("cgroup2"))
+        .expect("the runner's cgroup is in the v2 hierarchy");
+    let mut places: Vec<std::path::PathBuf> = super::limits::v1_mounts()
+        .into_iter()
+        .map(|mount| mount.join(relative).join(&dir_name))
+        .collect();
+    places.push(runner_dir.join(&dir_name));
+    for _ in 0..100 {
+        if places.iter().all(|dir| !dir.exists()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let left: Vec<_> = places.iter().filter(|dir| dir.exists()).collect();
+    panic!("the group's cgroups are left behind: {left:?}");
+}

@@ -135,9 +135,19 @@ impl RunnerCgroup {
         &self.dir
     }
 
-    /// A cgroup for workload `id`, with its `cgroup.procs` open for the first process to join.
-    pub(super) fn workload(&self, id: u64) -> std::io::Result<WorkloadCgroup> {
-        let dir = self.dir.join(format!("w{id}"));
+    /// A cgroup for workload `id`, with its `cgroup.procs` open for the first process to join;
+    /// inside the runner's child group `group` when given (made if missing: a group of
+    /// workloads sharing limits, which its owner removes).
+    pub(super) fn workload(&self, id: u64, group: Option<&str>) -> std::io::Result<WorkloadCgroup> {
+        let parent = match group {
+            Some(group) => {
+                let parent = self.dir.join(group);
+                fs::create_dir_all(&parent)?;
+                parent
+            }
+            None => self.dir.clone(),
+        };
+        let dir = parent.join(format!("w{id}"));
         fs::create_dir(&dir)?;
         // Opened close-on-exec: the first process writes to it between fork and exec, and
         // nothing the workload runs keeps it.
