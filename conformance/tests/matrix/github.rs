@@ -1015,3 +1015,204 @@ fn github_gh_pull_requests_and_issues_over_graphql() {
         "closed\tcompleted\n"
     );
 }
+
+#[test]
+fn github_webhooks_pygithub_and_git() {
+    let _cell = Cell::new("forge-sdk", "github", "webhooks", "PyGithub + git");
+    let server = start(&[]);
+    let git = clients::find("git");
+    let path = format!(
+        "{}:{}",
+        git.parent().expect("git's directory").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let printed = scenario_with(&server, "webhooks.py", &[("PATH", &path)]);
+    assert!(printed.contains("webhooks ok"), "{printed}");
+}
+
+#[test]
+fn github_gh_releases() {
+    let _cell = Cell::new("forge-cli", "github", "releases", "gh 2.103");
+    let server = start(&[]);
+    let gh = gh();
+    let token = user_with_token(&server, "rel", &["repo"]);
+    let sandbox = gh_sandbox(&server, &token);
+    ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "-X",
+            "POST",
+            "user/repos",
+            "-f",
+            "name=tools",
+            "-F",
+            "auto_init=true",
+        ],
+    );
+    let files = sandbox.path().join("files");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    // Bytes that no text handling would leave alone: every byte value, in a varying pattern.
+    let binary: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let binary_path = files.join("tool-linux-amd64.bin");
+    std::fs::write(&binary_path, &binary).expect("write");
+    let notes_path = files.join("NOTES.txt");
+    std::fs::write(&notes_path, "release notes\n").expect("write");
+    let repo = ["--repo", "rel/tools"];
+
+    // Created with two assets: gh makes a draft, uploads to the upload_url, then publishes.
+    let mut create = vec![
+        "release",
+        "create",
+        "v1.0.0",
+        binary_path.to_str().expect("UTF-8 path"),
+        notes_path.to_str().expect("UTF-8 path"),
+        "--title",
+        "Tools 1.0",
+        "--notes",
+        "First release",
+    ];
+    create.extend_from_slice(&repo);
+    let url = ok(&sandbox, &gh, &create);
+    assert!(
+        url.trim().ends_with("/rel/tools/releases/tag/v1.0.0"),
+        "{url}"
+    );
+    // The tag was made from the default branch's head.
+    let head = ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "repos/rel/tools/git/ref/heads/main",
+            "--jq",
+            ".object.sha",
+        ],
+    );
+    let tag = ok(
+        &sandbox,
+        &gh,
+        &[
+            "api",
+            "repos/rel/tools/git/ref/tags/v1.0.0",
+            "--jq",
+            ".object.sha",
+        ],
+    );
+    assert_eq!(tag.trim(), head.trim());
+
+    let mut view = vec![
+        "release",
+        "view",
+        "v1.0.0",
+        "--json",
+        "name,tagName,body,isDraft,assets",
+        "--jq",
+        "[.name, .tagName, .body, (.isDraft|tostring), (.assets|map(.name + \":\" + (.size|tostring))|sort|join(\",\"))]|join(\"|\")",
+    ];
+    view.extend_from_slice(&repo);
+    assert_eq!(
+        ok(&sandbox, &gh, &view).trim(),
+        "Tools 1.0|v1.0.0|First release|false|NOTES.txt:14,tool-linux-amd64.bin:300000"
+    );
+
+    // Downloaded bytes are the uploaded bytes.
+    let out = sandbox.path().join("out");
+    let mut download = vec![
+        "release",
+        "download",
+        "v1.0.0",
+        "--dir",
+        out.to_str().expect("UTF-8 path"),
+    ];
+    download.extend_from_slice(&repo);
+    ok(&sandbox, &gh, &download);
+    assert!(
+        std::fs::read(out.join("tool-linux-amd64.bin")).expect("downloaded") == binary,
+        "the downloaded binary differs from the uploaded one"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("NOTES.txt")).expect("downloaded"),
+        "release notes\n"
+    );
+
+    // A prerelease does not become the latest; the list (GraphQL) says which is.
+    let mut pre = vec![
+        "release",
+        "create",
+        "v1.1.0-rc1",
+        "--prerelease",
+        "--notes",
+        "candidate",
+    ];
+    pre.extend_from_slice(&repo);
+    ok(&sandbox, &gh, &pre);
+    assert_eq!(
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "api",
+                "repos/rel/tools/releases/latest",
+                "--jq",
+                ".tag_name"
+            ]
+        )
+        .trim(),
+        "v1.0.0"
+    );
+    let mut list = vec!["release", "list"];
+    list.extend_from_slice(&repo);
+    let listed = ok(&sandbox, &gh, &list);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(
+        lines[0].contains("v1.1.0-rc1") && lines[0].contains("Pre-release"),
+        "{listed}"
+    );
+    assert!(
+        lines[1].contains("Tools 1.0") && lines[1].contains("Latest"),
+        "{listed}"
+    );
+
+    // An asset and a release deleted, the release's tag with it.
+    let mut delete_asset = vec!["release", "delete-asset", "v1.0.0", "NOTES.txt", "--yes"];
+    delete_asset.extend_from_slice(&repo);
+    ok(&sandbox, &gh, &delete_asset);
+    assert_eq!(
+        ok(
+            &sandbox,
+            &gh,
+            &[
+                "api",
+                "repos/rel/tools/releases/tags/v1.0.0",
+                "--jq",
+                ".assets|length"
+            ]
+        )
+        .trim(),
+        "1"
+    );
+    let mut delete = vec!["release", "delete", "v1.1.0-rc1", "--yes", "--cleanup-tag"];
+    delete.extend_from_slice(&repo);
+    ok(&sandbox, &gh, &delete);
+    let gone = run(
+        &sandbox,
+        &gh,
+        &["api", "repos/rel/tools/releases/tags/v1.1.0-rc1"],
+    );
+    assert!(!gone.status.success());
+    assert!(
+        String::from_utf8_lossy(&gone.stdout).contains("\"message\":\"Not Found\""),
+        "{gone:?}"
+    );
+    let tag_gone = run(
+        &sandbox,
+        &gh,
+        &["api", "repos/rel/tools/git/ref/tags/v1.1.0-rc1"],
+    );
+    assert!(!tag_gone.status.success(), "the tag was cleaned up");
+}

@@ -14,6 +14,7 @@
 //! | [`model`] | the records kept in the kit's store and the one place that allocates IDs |
 //! | [`services`] | typed handlers: users, organizations, repositories, issues, labels |
 //! | [`render`] | records into GitHub's JSON shapes, with URLs derived from the request |
+//! | [`hooks`] | repository and organization webhooks, the events they get, their deliveries |
 //! | [`admin`] | `/_sockerless/github/…`: users, organizations and tokens for tests |
 //!
 //! What this crate must not do: let a handler see HTTP, write a record outside the kit's
@@ -29,6 +30,7 @@ pub mod auth;
 pub mod error;
 pub mod githttp;
 pub mod graphql;
+pub mod hooks;
 pub mod model;
 pub mod paging;
 pub mod protocol;
@@ -94,6 +96,8 @@ pub struct Hub {
     pub git: simkit::git::GitRepos,
     /// GitHub Actions: workflows, runs, jobs and the runners' wake-ups.
     pub actions: crate::actions::Actions,
+    /// Webhooks and their deliveries.
+    pub hooks: hooks::Hooks,
     push_hooks: std::sync::Mutex<Vec<PushHook>>,
     /// The bootstrap token, kept only to print it; the store holds its hash.
     admin_token: String,
@@ -110,6 +114,7 @@ impl Hub {
         let limits = ratelimit::RateLimits::new(config.rate_limit, config.anonymous_rate_limit);
         let git = simkit::git::GitRepos::new(kit.files_dir().join("github"));
         let actions = crate::actions::Actions::open(&kit)?;
+        let hooks = hooks::Hooks::open(&kit)?;
         Ok(Self {
             kit,
             config,
@@ -117,6 +122,7 @@ impl Hub {
             limits,
             git,
             actions,
+            hooks,
             push_hooks: std::sync::Mutex::default(),
             admin_token,
         })
@@ -201,6 +207,7 @@ impl Builder {
         let kit = Kit::new(self.kit)?;
         let hub = Arc::new(Hub::new(kit.clone(), self.config)?);
         crate::actions::install(&hub);
+        hooks::install(&hub);
         {
             // A reset empties the store; the git repositories and the rate limits go with it,
             // and the administrator is seeded again so its token keeps working.
@@ -210,6 +217,7 @@ impl Builder {
                     if let Err(error) = hub.git.clear() {
                         tracing::error!(%error, "clearing git repositories");
                     }
+                    services::releases::clear_files(&hub.kit);
                     hub.limits.clear();
                 }
             });

@@ -14,6 +14,9 @@
 //! | `github.reviews` | `repoID/reviewID`, zero-padded | [`Review`] |
 //! | `github.protections` | `repoID/branch` | [`BranchProtection`] |
 //! | `github.counters` | what is counted | the last ID given |
+//! | `github.releases` | `repoID/releaseID`, zero-padded | [`Release`] |
+//! | `github.release_assets` | `repoID/assetID`, zero-padded | [`ReleaseAsset`] (bytes in `files/github-assets/ASSETID`) |
+//! | `github.hooks` | `repo/REPOID/HOOKID` or `org/ORGID/HOOKID`, zero-padded | [`crate::hooks::Hook`] (deliveries are the kit's `github.webhook_*` collections) |
 //!
 //! Names are case-insensitive on GitHub, so keys are lower-cased and records keep the case
 //! they were created with. Keys order listings: padded IDs sort numerically.
@@ -222,6 +225,43 @@ pub struct BranchProtection {
     pub required_conversation_resolution: bool,
 }
 
+/// A release: a tag with notes and files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub id: u64,
+    pub repo_id: u64,
+    pub tag_name: String,
+    pub target_commitish: String,
+    pub name: Option<String>,
+    pub body: Option<String>,
+    pub draft: bool,
+    pub prerelease: bool,
+    /// The release `make_latest: true` chose; otherwise the latest is the newest published.
+    pub pinned_latest: bool,
+    pub author: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+}
+
+/// A file attached to a release; its bytes are a file named by its ID.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseAsset {
+    pub id: u64,
+    pub repo_id: u64,
+    pub release_id: u64,
+    pub name: String,
+    pub label: Option<String>,
+    pub content_type: String,
+    pub size: u64,
+    /// `sha256:HEX` of the bytes.
+    pub digest: String,
+    pub download_count: u64,
+    pub uploader: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// The store's collections, opened once.
 pub struct State {
     pub store: Store,
@@ -237,6 +277,8 @@ pub struct State {
     pub pulls: Arc<Collection<Pull>>,
     pub reviews: Arc<Collection<Review>>,
     pub counters: Arc<Collection<u64>>,
+    pub releases: Arc<Collection<Release>>,
+    pub assets: Arc<Collection<ReleaseAsset>>,
 }
 
 impl State {
@@ -255,6 +297,8 @@ impl State {
             pulls: store.collection("github.pulls")?,
             reviews: store.collection("github.reviews")?,
             counters: store.collection("github.counters")?,
+            releases: store.collection("github.releases")?,
+            assets: store.collection("github.release_assets")?,
             store,
         })
     }

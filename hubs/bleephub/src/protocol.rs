@@ -34,7 +34,9 @@ use crate::render::{self, Urls};
 use crate::services::{Ctx, issues, labels, orgs, repos, users};
 use crate::spec::{self, Matched, Op};
 
+mod hooks;
 mod pulls;
+mod releases;
 mod repo_git;
 
 pub fn router(hub: Arc<Hub>) -> Router {
@@ -94,6 +96,9 @@ pub(crate) struct Call<'a> {
     pub(crate) matched: &'a Matched,
     query: Vec<(String, String)>,
     pub(crate) body: Value,
+    /// The body as sent, for the one operation whose body is not JSON (asset uploads).
+    pub(crate) raw: Option<bytes::Bytes>,
+    pub(crate) headers: &'a HeaderMap,
     pub(crate) urls: Urls,
     /// The request's URL without its query, for `Link`.
     url: String,
@@ -158,6 +163,29 @@ fn accepted_scopes(op: Op) -> &'static str {
         Op::OrgsSetMembershipForUser | Op::OrgsRemoveMembershipForUser => "admin:org",
         Op::ReposCreateForAuthenticatedUser | Op::ReposCreateInOrg => "public_repo, repo",
         Op::ReposDelete => "delete_repo",
+        Op::ReposListWebhooks
+        | Op::ReposGetWebhook
+        | Op::ReposGetWebhookConfigForRepo
+        | Op::ReposListWebhookDeliveries
+        | Op::ReposGetWebhookDelivery => "admin:repo_hook, read:repo_hook, repo, write:repo_hook",
+        Op::ReposCreateWebhook
+        | Op::ReposUpdateWebhook
+        | Op::ReposDeleteWebhook
+        | Op::ReposUpdateWebhookConfigForRepo
+        | Op::ReposRedeliverWebhookDelivery
+        | Op::ReposPingWebhook
+        | Op::ReposTestPushWebhook => "admin:repo_hook, repo, write:repo_hook",
+        Op::OrgsListWebhooks
+        | Op::OrgsCreateWebhook
+        | Op::OrgsGetWebhook
+        | Op::OrgsUpdateWebhook
+        | Op::OrgsDeleteWebhook
+        | Op::OrgsGetWebhookConfigForOrg
+        | Op::OrgsUpdateWebhookConfigForOrg
+        | Op::OrgsListWebhookDeliveries
+        | Op::OrgsGetWebhookDelivery
+        | Op::OrgsRedeliverWebhookDelivery
+        | Op::OrgsPingWebhook => "admin:org_hook",
         _ => "repo",
     }
 }
@@ -171,6 +199,18 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if let Some((owner, name, service)) = crate::githttp::parse(parts.uri.path()) {
         return crate::githttp::serve(hub.clone(), parts, body, owner, name, service).await;
+    }
+    if parts.uri.path().starts_with("/_releases/assets/") && parts.method == Method::GET {
+        let ctx = Ctx {
+            hub: &hub,
+            caller: None,
+            now,
+        };
+        return releases::serve_link(
+            &ctx,
+            parts.uri.path(),
+            parts.uri.query().unwrap_or_default(),
+        );
     }
     if parts.uri.path().starts_with("/_actions/") {
         return crate::actions::serve(&hub, &parts, body, now).await;
@@ -202,7 +242,13 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         headers.insert("x-oauth-scopes", value);
     }
 
-    let (path, enterprise) = match parts.uri.path().strip_prefix("/api/v3") {
+    // Enterprise serves the API under /api/v3 and asset uploads under /api/uploads.
+    let (path, enterprise) = match parts
+        .uri
+        .path()
+        .strip_prefix("/api/v3")
+        .or_else(|| parts.uri.path().strip_prefix("/api/uploads"))
+    {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest.to_string(), true),
         _ => (parts.uri.path().to_string(), false),
     };
@@ -247,13 +293,6 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     };
     rate_headers(&mut headers, &quota);
 
-    let Some(matched) = matched else {
-        return error_response(&GitHubError::NotFound, DOCS, headers);
-    };
-    if let Ok(value) = HeaderValue::from_str(accepted_scopes(matched.op)) {
-        headers.insert("x-accepted-oauth-scopes", value);
-    }
-
     let authority = match context.as_ref() {
         Some(RequestContext {
             host: Some(host),
@@ -282,6 +321,33 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         path
     );
 
+    let Some(matched) = matched else {
+        if parts.method == Method::GET
+            && let Some(download) = releases::parse_download(&path)
+        {
+            let ctx = Ctx {
+                hub: &hub,
+                caller,
+                now,
+            };
+            return match releases::web_download(&ctx, &urls, download) {
+                Ok(location) => finish(
+                    &hub,
+                    Reply::found(location),
+                    &parts.method,
+                    &parts.headers,
+                    headers,
+                    &caller_key,
+                ),
+                Err(error) => error_response(&error, DOCS, headers),
+            };
+        }
+        return error_response(&GitHubError::NotFound, DOCS, headers);
+    };
+    if let Ok(value) = HeaderValue::from_str(accepted_scopes(matched.op)) {
+        headers.insert("x-accepted-oauth-scopes", value);
+    }
+
     // The inspector shows GitHub's own operation ID (`repos/get`) rather than the route.
     if let Some(annotation) = simkit::inspector::Annotation::of(&parts.extensions) {
         annotation.operation("github", matched.operation_id);
@@ -289,7 +355,21 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     // DELETE carries a body where the operation describes one (deleting a file names its blob).
     let has_body = matches!(parts.method, Method::POST | Method::PATCH | Method::PUT)
         || (parts.method == Method::DELETE && spec::request_schema(matched.operation_id).is_some());
-    let body = if has_body {
+    let upload = matched.op == Op::ReposUploadReleaseAsset;
+    let mut raw = None;
+    let body = if upload {
+        match simkit::body::collect(body, hub.kit.body_limit()).await {
+            Ok(bytes) => raw = Some(bytes),
+            Err(_) => {
+                return error_response(
+                    &GitHubError::BadRequest("Body is too large".into()),
+                    matched.documentation_url,
+                    headers,
+                );
+            }
+        }
+        Value::Object(Default::default())
+    } else if has_body {
         match read_json(body, hub.kit.body_limit(), matched.operation_id).await {
             Ok(body) => body,
             Err(error) => return error_response(&error, matched.documentation_url, headers),
@@ -306,6 +386,8 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         matched: &matched,
         query,
         body,
+        raw,
+        headers: &parts.headers,
         urls,
         url,
     };
@@ -791,6 +873,41 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::ChecksListAnnotations
         | Op::ActionsCreateRegistrationTokenForRepo
         | Op::ReposCreateDispatchEvent => crate::actions::rest::dispatch(ctx, call)?,
+        Op::ReposListWebhooks
+        | Op::ReposCreateWebhook
+        | Op::ReposGetWebhook
+        | Op::ReposUpdateWebhook
+        | Op::ReposDeleteWebhook
+        | Op::ReposGetWebhookConfigForRepo
+        | Op::ReposUpdateWebhookConfigForRepo
+        | Op::ReposListWebhookDeliveries
+        | Op::ReposGetWebhookDelivery
+        | Op::ReposRedeliverWebhookDelivery
+        | Op::ReposPingWebhook
+        | Op::ReposTestPushWebhook
+        | Op::OrgsListWebhooks
+        | Op::OrgsCreateWebhook
+        | Op::OrgsGetWebhook
+        | Op::OrgsUpdateWebhook
+        | Op::OrgsDeleteWebhook
+        | Op::OrgsGetWebhookConfigForOrg
+        | Op::OrgsUpdateWebhookConfigForOrg
+        | Op::OrgsListWebhookDeliveries
+        | Op::OrgsGetWebhookDelivery
+        | Op::OrgsRedeliverWebhookDelivery
+        | Op::OrgsPingWebhook => hooks::dispatch(ctx, call)?,
+        Op::ReposListReleases
+        | Op::ReposCreateRelease
+        | Op::ReposGetRelease
+        | Op::ReposUpdateRelease
+        | Op::ReposDeleteRelease
+        | Op::ReposGetLatestRelease
+        | Op::ReposGetReleaseByTag
+        | Op::ReposListReleaseAssets
+        | Op::ReposUploadReleaseAsset
+        | Op::ReposGetReleaseAsset
+        | Op::ReposUpdateReleaseAsset
+        | Op::ReposDeleteReleaseAsset => releases::dispatch(ctx, call)?,
     })
 }
 

@@ -7,6 +7,7 @@
 
 pub mod git;
 pub mod pulls;
+pub mod releases;
 
 use base64::Engine;
 use serde_json::{Value, json};

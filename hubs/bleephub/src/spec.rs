@@ -174,6 +174,14 @@ pub fn response_schema(operation_id: &str, status: u16) -> Option<&'static Value
     Some(&response["content"]["application/json"]["schema"]).filter(|schema| !schema.is_null())
 }
 
+/// The JSON schema of webhook event `name`'s payload (`issues-opened`, `push`), as the
+/// description's `webhooks` keep it.
+pub fn webhook_schema(name: &str) -> Option<&'static Value> {
+    description()["webhooks"]
+        .get(name)
+        .filter(|schema| !schema.is_null())
+}
+
 /// Follows `$ref`s to the node they name.
 fn resolve(node: &Value) -> &Value {
     let mut node = node;

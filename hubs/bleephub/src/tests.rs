@@ -10,9 +10,9 @@ use tower::ServiceExt;
 
 use crate::{Config, Hub, spec};
 
-const ADMIN: &str = "ghp_testadmin000000000000000000000000000";
+pub(crate) const ADMIN: &str = "ghp_testadmin000000000000000000000000000";
 
-fn hub() -> (Arc<Hub>, axum::Router) {
+pub(crate) fn hub() -> (Arc<Hub>, axum::Router) {
     let kit = simkit::Kit::new(simkit::KitConfig::new("github")).unwrap();
     let config = Config {
         admin_token: Some(ADMIN.into()),
@@ -24,7 +24,7 @@ fn hub() -> (Arc<Hub>, axum::Router) {
     (hub, router)
 }
 
-async fn call(
+pub(crate) async fn call(
     router: &axum::Router,
     method: &str,
     path: &str,
@@ -58,7 +58,7 @@ async fn call(
 }
 
 /// Checks the body of `operation_id`'s answer against GitHub's schema for it.
-fn conforms(operation_id: &str, status: u16, body: &Value) {
+pub(crate) fn conforms(operation_id: &str, status: u16, body: &Value) {
     let schema = spec::response_schema(operation_id, status)
         .unwrap_or_else(|| panic!("{operation_id} has no {status} schema"));
     let problems = spec::check(schema, body);

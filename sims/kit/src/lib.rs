@@ -25,6 +25,7 @@
 //! | [`body`] | reading bodies under the limit |
 //! | [`registry`] | the OCI distribution registry every provider fronts |
 //! | [`git`] | bare git repositories and smart HTTP, for the forge fakes |
+//! | [`webhook`] | durable outgoing webhook deliveries with retries and a delivery log, for the forge fakes |
 //!
 //! What this crate must not know: any provider's wire format or error shape. Providers render
 //! the kit's errors themselves through [`server::ErrorRenderer`].
@@ -47,6 +48,7 @@ pub mod server;
 pub mod store;
 pub mod tls;
 pub mod view;
+pub mod webhook;
 pub mod workloads;
 
 use std::os::unix::fs::PermissionsExt;

@@ -32,6 +32,7 @@ mod checks;
 mod connection;
 mod projects;
 mod pulls;
+mod releases;
 mod search;
 
 use self::connection::{Page, Window, cursor, paginate};
@@ -643,6 +644,26 @@ impl Ref {
 impl Repository {
     async fn id(&self) -> ID {
         ID(node_id("Repository", self.0.id))
+    }
+    async fn releases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<releases::ReleaseOrder>,
+    ) -> async_graphql::Result<Page<releases::Release>> {
+        let window = Window {
+            first,
+            after,
+            last,
+            before,
+        };
+        releases::page(ctx, &self.0, order_by, window)
+    }
+    async fn latest_release(&self, ctx: &Context<'_>) -> Option<releases::Release> {
+        releases::latest(ctx, &self.0)
     }
     async fn database_id(&self) -> i64 {
         self.0.id as i64

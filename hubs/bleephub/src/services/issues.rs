@@ -177,38 +177,41 @@ pub fn create(
     let labels = label_names(&input.labels.unwrap_or_default());
     let state = &ctx.hub.state;
     let now = ctx.now;
-    state.store.transaction(|txn| {
-        let mut current = txn
-            .get(&state.repos, &id_key(repo.id))?
-            .ok_or(GitHubError::NotFound)?;
-        current.last_number += 1;
-        current.open_issues += 1;
-        let number = current.last_number;
-        let labels = resolve_labels(ctx, txn, &current, labels, can_push)?;
-        let id = model::next_id(txn, &state.counters, "issue")?;
-        let issue = Issue {
-            id,
-            repo_id: repo.id,
-            number,
-            title,
-            body: input.body,
-            state: "open".into(),
-            state_reason: None,
-            user: caller.clone(),
-            labels,
-            assignees,
-            locked: false,
-            comments: 0,
-            created_at: now,
-            updated_at: now,
-            closed_at: None,
-            closed_by: None,
-            pull_request: false,
-        };
-        txn.insert(&state.issues, &issue_key(repo.id, number), issue.clone())?;
-        txn.insert(&state.repos, &id_key(repo.id), current.clone())?;
-        Ok((current, issue))
-    })
+    state
+        .store
+        .transaction(|txn| {
+            let mut current = txn
+                .get(&state.repos, &id_key(repo.id))?
+                .ok_or(GitHubError::NotFound)?;
+            current.last_number += 1;
+            current.open_issues += 1;
+            let number = current.last_number;
+            let labels = resolve_labels(ctx, txn, &current, labels, can_push)?;
+            let id = model::next_id(txn, &state.counters, "issue")?;
+            let issue = Issue {
+                id,
+                repo_id: repo.id,
+                number,
+                title,
+                body: input.body,
+                state: "open".into(),
+                state_reason: None,
+                user: caller.clone(),
+                labels,
+                assignees,
+                locked: false,
+                comments: 0,
+                created_at: now,
+                updated_at: now,
+                closed_at: None,
+                closed_by: None,
+                pull_request: false,
+            };
+            txn.insert(&state.issues, &issue_key(repo.id, number), issue.clone())?;
+            txn.insert(&state.repos, &id_key(repo.id), current.clone())?;
+            Ok((current, issue))
+        })
+        .inspect(|(repo, issue)| crate::hooks::events::issue_updated(ctx, repo, None, issue))
 }
 
 pub fn get(
@@ -347,61 +350,67 @@ pub fn update(
     };
     let state = &ctx.hub.state;
     let now = ctx.now;
-    state.store.transaction(|txn| {
-        let key = issue_key(repo.id, number);
-        let mut issue = txn.get(&state.issues, &key)?.ok_or(GitHubError::NotFound)?;
-        if !can_push && !issue.user.eq_ignore_ascii_case(&caller) {
-            return Err(GitHubError::Forbidden(
-                "Must have push access to repository".into(),
-            ));
-        }
-        let mut current = txn
-            .get(&state.repos, &id_key(repo.id))?
-            .ok_or(GitHubError::NotFound)?;
-        if let Some(title) = title {
-            issue.title = title;
-        }
-        if let Some(body) = input.body {
-            issue.body = Some(body);
-        }
-        if let Some(new_state) = input.state.as_deref()
-            && new_state != issue.state
-        {
-            if new_state == "closed" {
-                issue.closed_at = Some(now);
-                issue.closed_by = Some(caller.clone());
-                issue.state_reason = Some(
-                    input
-                        .state_reason
-                        .clone()
-                        .unwrap_or_else(|| "completed".into()),
-                );
-                current.open_issues = current.open_issues.saturating_sub(1);
-            } else {
-                issue.closed_at = None;
-                issue.closed_by = None;
-                issue.state_reason = Some("reopened".into());
-                current.open_issues += 1;
+    let before = state.issues.get(&issue_key(repo.id, number));
+    state
+        .store
+        .transaction(|txn| {
+            let key = issue_key(repo.id, number);
+            let mut issue = txn.get(&state.issues, &key)?.ok_or(GitHubError::NotFound)?;
+            if !can_push && !issue.user.eq_ignore_ascii_case(&caller) {
+                return Err(GitHubError::Forbidden(
+                    "Must have push access to repository".into(),
+                ));
             }
-            issue.state = new_state.to_string();
-        } else if let Some(reason) = &input.state_reason
-            && issue.state == "closed"
-        {
-            issue.state_reason = Some(reason.clone());
-        }
-        if can_push {
-            if let Some(assignees) = assignees {
-                issue.assignees = assignees;
+            let mut current = txn
+                .get(&state.repos, &id_key(repo.id))?
+                .ok_or(GitHubError::NotFound)?;
+            if let Some(title) = title {
+                issue.title = title;
             }
-            if let Some(labels) = input.labels {
-                issue.labels = resolve_labels(ctx, txn, &current, label_names(&labels), true)?;
+            if let Some(body) = input.body {
+                issue.body = Some(body);
             }
-        }
-        issue.updated_at = now;
-        txn.insert(&state.issues, &key, issue.clone())?;
-        txn.insert(&state.repos, &id_key(repo.id), current.clone())?;
-        Ok((current, issue))
-    })
+            if let Some(new_state) = input.state.as_deref()
+                && new_state != issue.state
+            {
+                if new_state == "closed" {
+                    issue.closed_at = Some(now);
+                    issue.closed_by = Some(caller.clone());
+                    issue.state_reason = Some(
+                        input
+                            .state_reason
+                            .clone()
+                            .unwrap_or_else(|| "completed".into()),
+                    );
+                    current.open_issues = current.open_issues.saturating_sub(1);
+                } else {
+                    issue.closed_at = None;
+                    issue.closed_by = None;
+                    issue.state_reason = Some("reopened".into());
+                    current.open_issues += 1;
+                }
+                issue.state = new_state.to_string();
+            } else if let Some(reason) = &input.state_reason
+                && issue.state == "closed"
+            {
+                issue.state_reason = Some(reason.clone());
+            }
+            if can_push {
+                if let Some(assignees) = assignees {
+                    issue.assignees = assignees;
+                }
+                if let Some(labels) = input.labels {
+                    issue.labels = resolve_labels(ctx, txn, &current, label_names(&labels), true)?;
+                }
+            }
+            issue.updated_at = now;
+            txn.insert(&state.issues, &key, issue.clone())?;
+            txn.insert(&state.repos, &id_key(repo.id), current.clone())?;
+            Ok((current, issue))
+        })
+        .inspect(|(repo, issue)| {
+            crate::hooks::events::issue_updated(ctx, repo, before.as_ref(), issue);
+        })
 }
 
 /// `POST .../issues/{n}/comments` and `PATCH .../issues/comments/{id}`.
@@ -450,30 +459,35 @@ pub fn create_comment(
     }
     let state = &ctx.hub.state;
     let now = ctx.now;
-    state.store.transaction(|txn| {
-        let key = issue_key(repo.id, number);
-        let mut issue = txn.get(&state.issues, &key)?.ok_or(GitHubError::NotFound)?;
-        if issue.locked && !ctx.permissions(&repo).push {
-            return Err(GitHubError::Forbidden(
-                "Unable to create comment because issue is locked.".into(),
-            ));
-        }
-        let id = model::next_id(txn, &state.counters, "comment")?;
-        let comment = Comment {
-            id,
-            repo_id: repo.id,
-            issue_number: number,
-            user: caller.clone(),
-            body: input.body,
-            created_at: now,
-            updated_at: now,
-        };
-        issue.comments += 1;
-        issue.updated_at = now;
-        txn.insert(&state.issues, &key, issue)?;
-        txn.insert(&state.comments, &comment_key(repo.id, id), comment.clone())?;
-        Ok((repo.clone(), comment))
-    })
+    state
+        .store
+        .transaction(|txn| {
+            let key = issue_key(repo.id, number);
+            let mut issue = txn.get(&state.issues, &key)?.ok_or(GitHubError::NotFound)?;
+            if issue.locked && !ctx.permissions(&repo).push {
+                return Err(GitHubError::Forbidden(
+                    "Unable to create comment because issue is locked.".into(),
+                ));
+            }
+            let id = model::next_id(txn, &state.counters, "comment")?;
+            let comment = Comment {
+                id,
+                repo_id: repo.id,
+                issue_number: number,
+                user: caller.clone(),
+                body: input.body,
+                created_at: now,
+                updated_at: now,
+            };
+            issue.comments += 1;
+            issue.updated_at = now;
+            txn.insert(&state.issues, &key, issue)?;
+            txn.insert(&state.comments, &comment_key(repo.id, id), comment.clone())?;
+            Ok((repo.clone(), comment))
+        })
+        .inspect(|(repo, comment)| {
+            crate::hooks::events::comment(ctx, repo, "created", comment, None);
+        })
 }
 
 fn parse_id(id: &str) -> Result<u64, GitHubError> {
@@ -534,6 +548,7 @@ pub fn update_comment(
             comment.clone()
         })?
         .ok_or(GitHubError::NotFound)?;
+    crate::hooks::events::comment(ctx, &repo, "edited", &updated, Some(&existing.body));
     Ok((repo, updated))
 }
 
@@ -558,5 +573,7 @@ pub fn delete_comment(ctx: &Ctx<'_>, owner: &str, name: &str, id: &str) -> Resul
             },
         )?;
         Ok::<_, GitHubError>(())
-    })
+    })?;
+    crate::hooks::events::comment(ctx, &repo, "deleted", &existing, None);
+    Ok(())
 }

@@ -15,6 +15,7 @@ pub mod issues;
 pub mod labels;
 pub mod orgs;
 pub mod pulls;
+pub mod releases;
 pub mod repos;
 pub mod users;
 

@@ -254,6 +254,7 @@ pub fn create(
         view.pull.merge_commit_sha = Some(sha.clone());
         store_pull(ctx, &view.pull)?;
     }
+    crate::hooks::events::pull_opened(ctx, &repo, &view);
     Ok((repo, view))
 }
 
@@ -464,7 +465,9 @@ pub fn update(
         txn.insert(&state.pulls, &key, pull.clone())?;
         Ok::<_, GitHubError>(issue)
     })?;
+    let before = view.issue;
     let view = PullView { issue, pull };
+    crate::hooks::events::issue_changed(ctx, &repo, Some(&before), &view.issue, Some(&view));
     let stats = stats(ctx, &repo, &view)?;
     Ok((repo, view, stats))
 }
@@ -646,6 +649,20 @@ pub fn merge(
         Ok::<_, GitHubError>(())
     })?;
     record_push(ctx, &repo, &base_ref, Some(&base), Some(&new_head))?;
+    let key = issue_key(repo.id, view.issue.number);
+    if let (Some(issue), Some(pull)) = (
+        ctx.hub.state.issues.get(&key),
+        ctx.hub.state.pulls.get(&key),
+    ) {
+        let after = PullView { issue, pull };
+        crate::hooks::events::issue_changed(
+            ctx,
+            &repo,
+            Some(&view.issue),
+            &after.issue,
+            Some(&after),
+        );
+    }
     if repo.delete_branch_on_merge {
         let head_ref = format!("refs/heads/{}", pull.head_ref);
         if let Ok(Some(head)) = git.ref_target(&head_ref)
@@ -748,6 +765,9 @@ pub fn create_review(
         }
         Ok::<_, GitHubError>(review)
     })?;
+    if review.state != "PENDING" {
+        crate::hooks::events::review_submitted(ctx, &repo, &review);
+    }
     Ok((repo, review))
 }
 
@@ -827,6 +847,7 @@ pub fn submit_review(
             r.clone()
         })?
         .ok_or(GitHubError::NotFound)?;
+    crate::hooks::events::review_submitted(ctx, &repo, &updated);
     Ok((repo, updated))
 }
 
