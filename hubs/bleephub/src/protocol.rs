@@ -172,6 +172,9 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     if let Some((owner, name, service)) = crate::githttp::parse(parts.uri.path()) {
         return crate::githttp::serve(hub.clone(), parts, body, owner, name, service).await;
     }
+    if crate::actions::runner::owns(parts.uri.path()) {
+        return crate::actions::runner::serve(hub.clone(), parts, body, context, now).await;
+    }
     if parts.uri.path().starts_with("/_actions/") {
         return crate::actions::serve(&hub, &parts, body, now).await;
     }
