@@ -655,7 +655,7 @@ pub fn serve_log(
                 for (index, job) in jobs.iter().enumerate() {
                     let log = super::runner::plan::job_log(hub, job.id);
                     // Names are data from the workflow: slashes would make folders, so they go.
-                    let file = format!("{}_{}.txt", index, job.name.replace('/', ""));
+                    let file = format!("{}_{}.txt", index, job.name.replace(['/', ':'], ""));
                     zip.start_file(file, options).ok()?;
                     zip.write_all(log.as_bytes()).ok()?;
                 }

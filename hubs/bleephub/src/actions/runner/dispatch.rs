@@ -124,7 +124,9 @@ fn render_message(message: &QueuedMessage) -> Value {
 pub async fn get_message(request: &Request<'_>, grant: &Grant) -> Result<Answer, ServiceError> {
     let agent_id = agent_of(grant)?;
     let hub = request.hub;
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(POLL_MILLIS);
+    // One timer for the whole poll, however often it wakes for jobs another agent took.
+    let timeout = tokio::time::sleep(Duration::from_millis(POLL_MILLIS));
+    tokio::pin!(timeout);
     loop {
         // Registered before looking, so a job queued between the look and the wait still wakes
         // this poll.
@@ -135,8 +137,9 @@ pub async fn get_message(request: &Request<'_>, grant: &Grant) -> Result<Answer,
         if let Some(message) = next_message(request, &session)? {
             return Ok(Answer::ok(render_message(&message)));
         }
-        if tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return Ok(Answer::Nothing);
+        tokio::select! {
+            () = &mut timeout => return Ok(Answer::Nothing),
+            () = &mut notified => {}
         }
     }
 }

@@ -483,3 +483,22 @@ pub fn time(millis: i64) -> String {
         t.millisecond()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_prefixes_and_times() {
+        assert_eq!(service_prefix("/_services/pipelines/abc"), "/_services/pipelines/abc");
+        assert_eq!(
+            service_prefix("/_services/pipelines/abc/6f1d2c3e-0000-0000-0000-000000000000"),
+            "/_services/pipelines/abc"
+        );
+        assert_eq!(service_prefix(""), "");
+        assert!(owns("/_services/pipelines/x/_apis/connectionData"));
+        assert!(owns("/api/v3/actions/runner-registration"));
+        assert!(!owns("/repos/o/_apis"));
+        assert_eq!(time(1_767_323_045_123), "2026-01-02T03:04:05.123Z");
+    }
+}

@@ -457,3 +457,36 @@ pub fn job_log(hub: &Hub, job_id: u64) -> String {
     }
     log
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runner_results_and_states_map_to_github_names() {
+        for (sent, name, github) in [
+            (json!("succeeded"), "succeeded", "success"),
+            (json!("SucceededWithIssues"), "succeededWithIssues", "success"),
+            (json!(2), "failed", "failure"),
+            (json!("canceled"), "canceled", "cancelled"),
+            (json!(4), "skipped", "skipped"),
+            (json!("abandoned"), "abandoned", "failure"),
+        ] {
+            let named = result_name(&sent).expect("a result");
+            assert_eq!((named.as_str(), conclusion(&named)), (name, github), "{sent}");
+        }
+        assert_eq!(result_name(&json!("nonsense")), None);
+        assert_eq!(result_name(&json!(9)), None);
+        assert_eq!(state_name(&json!("inProgress")), Some("in_progress"));
+        assert_eq!(state_name(&json!(2)), Some("completed"));
+        assert_eq!(state_name(&json!("pending")), Some("queued"));
+        assert_eq!(
+            millis(Some(&json!("2026-01-02T03:04:05.1234567Z"))),
+            Some(1_767_323_045_123)
+        );
+        assert_eq!(
+            millis(Some(&json!("2026-01-02T03:04:05"))),
+            Some(1_767_323_045_000)
+        );
+    }
+}
