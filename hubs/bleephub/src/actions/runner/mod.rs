@@ -490,7 +490,10 @@ mod tests {
 
     #[test]
     fn tenant_prefixes_and_times() {
-        assert_eq!(service_prefix("/_services/pipelines/abc"), "/_services/pipelines/abc");
+        assert_eq!(
+            service_prefix("/_services/pipelines/abc"),
+            "/_services/pipelines/abc"
+        );
         assert_eq!(
             service_prefix("/_services/pipelines/abc/6f1d2c3e-0000-0000-0000-000000000000"),
             "/_services/pipelines/abc"

@@ -466,14 +466,22 @@ mod tests {
     fn runner_results_and_states_map_to_github_names() {
         for (sent, name, github) in [
             (json!("succeeded"), "succeeded", "success"),
-            (json!("SucceededWithIssues"), "succeededWithIssues", "success"),
+            (
+                json!("SucceededWithIssues"),
+                "succeededWithIssues",
+                "success",
+            ),
             (json!(2), "failed", "failure"),
             (json!("canceled"), "canceled", "cancelled"),
             (json!(4), "skipped", "skipped"),
             (json!("abandoned"), "abandoned", "failure"),
         ] {
             let named = result_name(&sent).expect("a result");
-            assert_eq!((named.as_str(), conclusion(&named)), (name, github), "{sent}");
+            assert_eq!(
+                (named.as_str(), conclusion(&named)),
+                (name, github),
+                "{sent}"
+            );
         }
         assert_eq!(result_name(&json!("nonsense")), None);
         assert_eq!(result_name(&json!(9)), None);
