@@ -61,9 +61,13 @@ pub fn create_session(request: &Request<'_>, grant: &Grant) -> Result<Answer, Se
             .to_string(),
         created_at: request.now,
         pending: None,
+        last_seen: request.now,
     };
     records.sessions.modify(&id_key(agent_id), |slot| {
-        if slot.is_some() {
+        if slot
+            .as_ref()
+            .is_some_and(|s| !is_stale(s.last_seen, request.now))
+        {
             return Err(ServiceError::exception(
                 StatusCode::CONFLICT,
                 "TaskAgentSessionConflictException",
@@ -79,6 +83,11 @@ pub fn create_session(request: &Request<'_>, grant: &Grant) -> Result<Answer, Se
         "agent": super::agents::render_agent(&agent, None),
         "useFipsEncryption": false,
     })))
+}
+
+/// Whether a session has gone unpolled long enough to belong to a runner that went away.
+fn is_stale(last_seen: i64, now: i64) -> bool {
+    now - last_seen > super::SESSION_IDLE_MILLIS
 }
 
 /// `DELETE …/sessions/{id}`.
@@ -112,6 +121,21 @@ fn session_of(request: &Request<'_>, agent_id: u64) -> Result<SessionRecord, Ser
         .ok_or_else(expired_session)
 }
 
+/// Notes that the session's runner is polling (the kit's time now: a poll can wait long
+/// after its request's time).
+fn seen(request: &Request<'_>, session: &SessionRecord) -> Result<(), ServiceError> {
+    let at = request.hub.kit.clock().now_millis();
+    request
+        .records()
+        .sessions
+        .update(&id_key(session.agent_id), |s| {
+            if s.session_id == session.session_id {
+                s.last_seen = s.last_seen.max(at);
+            }
+        })?;
+    Ok(())
+}
+
 fn render_message(message: &QueuedMessage) -> Value {
     json!({
         "messageId": message.message_id,
@@ -134,11 +158,15 @@ pub async fn get_message(request: &Request<'_>, grant: &Grant) -> Result<Answer,
         tokio::pin!(notified);
         notified.as_mut().enable();
         let session = session_of(request, agent_id)?;
+        seen(request, &session)?;
         if let Some(message) = next_message(request, &session)? {
             return Ok(Answer::ok(render_message(&message)));
         }
         tokio::select! {
-            () = &mut timeout => return Ok(Answer::Nothing),
+            () = &mut timeout => {
+                seen(request, &session)?;
+                return Ok(Answer::Nothing);
+            }
             () = &mut notified => {}
         }
     }
@@ -496,4 +524,13 @@ pub fn update_request(
         job.as_ref(),
         &agent_name,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sessions_go_stale_after_two_idle_minutes() {
+        assert!(!super::is_stale(0, 120_000));
+        assert!(super::is_stale(0, 120_001));
+    }
 }

@@ -55,6 +55,12 @@ pub const LOCK_MILLIS: i64 = 600_000;
 /// How long a message poll waits for work before answering none.
 pub const POLL_MILLIS: u64 = 50_000;
 
+/// How long a session may go unpolled before a new session of its agent replaces it. A
+/// listener polls again as soon as a poll ends (at most [`POLL_MILLIS`] later), and the runner
+/// retries a session conflict for four minutes, so a runner killed without deleting its
+/// session gets a new one within that time.
+pub const SESSION_IDLE_MILLIS: i64 = 120_000;
+
 /// The largest body the service reads (log uploads are the big ones).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 

@@ -68,6 +68,10 @@ pub struct SessionRecord {
     pub created_at: i64,
     /// Delivered but not yet deleted: a new poll answers it again, as the service's queue does.
     pub pending: Option<QueuedMessage>,
+    /// When the runner last polled (or opened the session): a session nobody polls for
+    /// [`super::SESSION_IDLE_MILLIS`] belonged to a runner that went away without deleting it.
+    #[serde(default)]
+    pub last_seen: i64,
 }
 
 /// A job request: a job given to an agent.
