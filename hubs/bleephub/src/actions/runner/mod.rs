@@ -18,8 +18,7 @@
 //!
 //! Not reproduced yet: message encryption (sessions answer no `encryptionKey`, which the
 //! runner accepts and then reads messages in clear), the broker and run-service (v2) flows,
-//! `AgentRefreshMessage`, action download info, the results and artifact services, and
-//! expiring sessions of runners that vanish without deleting theirs.
+//! `AgentRefreshMessage`, action download info, and the results and artifact services.
 //!
 //! What this module must not do: answer any `_apis` call but `connectionData`, `OPTIONS` and the
 //! token exchange without a token it issued, or let a token act outside its grant.
