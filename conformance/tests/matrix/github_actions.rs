@@ -513,3 +513,186 @@ fn github_actions_runs_gh() {
     );
     assert!(!gone.status.success());
 }
+
+const REPLAYED: &str = r#"name: CI
+on:
+  workflow_dispatch:
+    inputs:
+      greeting:
+        type: string
+        default: hello
+env:
+  STAGE: ci
+jobs:
+  build:
+    runs-on: [self-hosted, replay]
+    outputs:
+      greeting: ${{ steps.say.outputs.greeting }}
+    steps:
+      - run: echo ${{ inputs.greeting }} from the step
+  report:
+    needs: build
+    runs-on: [self-hosted, linux]
+    steps:
+      - run: echo report says ${{ needs.build.outputs.greeting }}
+"#;
+
+/// The official runner's request sequence, replayed by `clients/github/runner_replay.py`
+/// (registration, OAuth with RS256 assertions, session, long-poll, renew, timeline, logs,
+/// JobCompleted, finish, cancel, delete session); then gh shows what the runner reported.
+#[test]
+fn github_actions_runner_protocol_replay() {
+    let _cell = Cell::new(
+        "forge-protocol",
+        "github",
+        "actions-runner-service",
+        "runner request replay (python) + gh 2.103 + git",
+    );
+    let server = start(&[]);
+    let gh = gh();
+    let git = clients::find("git");
+    let token = user_with_token(&server, "octo", &["repo", "workflow", "read:org"]);
+    let gh_env = gh_sandbox(&server, &token);
+    let git_env = Sandbox::new();
+    ok(
+        &gh_env,
+        &gh,
+        &["api", "-X", "POST", "user/repos", "-f", "name=demo"],
+    );
+    let work = git_env.path().join("work");
+    ok(
+        &git_env,
+        &git,
+        &["init", "-q", "-b", "main", work.to_str().expect("UTF-8")],
+    );
+    let remote =
+        server
+            .url("github")
+            .replacen("http://", &format!("http://x-access-token:{token}@"), 1)
+            + "/octo/demo.git";
+    commit_and_push(
+        &git_env,
+        &git,
+        &work,
+        &[(".github/workflows/ci.yml", REPLAYED)],
+        "Add CI",
+        &remote,
+    );
+    let registration = ok(
+        &gh_env,
+        &gh,
+        &[
+            "api",
+            "-X",
+            "POST",
+            "repos/octo/demo/actions/runners/registration-token",
+            "--jq",
+            ".token",
+        ],
+    );
+    let script = conformance::clients_dir()
+        .join("github")
+        .join("runner_replay.py");
+    let output = std::process::Command::new(crate::github::py())
+        .arg(&script)
+        .env("BLEEPHUB_URL", server.url("github"))
+        .env("BLEEPHUB_ADMIN_TOKEN", crate::github::ADMIN_TOKEN)
+        .env("USER_TOKEN", &token)
+        .env("REPO", "octo/demo")
+        .env("REG_TOKEN", registration.trim())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python");
+    conformance::assert_success("runner_replay.py", &output);
+    let printed = json(String::from_utf8_lossy(&output.stdout).trim());
+    let run_id = printed["run"].as_u64().expect("run").to_string();
+    let cancelled = printed["cancelled"].as_u64().expect("run").to_string();
+
+    // What the runner reported is what gh shows: jobs, their steps and conclusions, the log.
+    let view = json(&ok(
+        &gh_env,
+        &gh,
+        &[
+            "run",
+            "view",
+            &run_id,
+            "-R",
+            "octo/demo",
+            "--json",
+            "status,conclusion,jobs",
+        ],
+    ));
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(view["conclusion"], "failure", "{view}");
+    let jobs = view["jobs"].as_array().expect("jobs");
+    let summary: Vec<(String, String, String)> = jobs
+        .iter()
+        .map(|j| {
+            (
+                j["name"].as_str().unwrap_or_default().to_string(),
+                j["conclusion"].as_str().unwrap_or_default().to_string(),
+                j["steps"]
+                    .as_array()
+                    .map(|s| {
+                        s.iter()
+                            .map(|s| format!("{}:{}:{}", s["number"], s["name"], s["conclusion"]))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "build".to_string(),
+                "success".to_string(),
+                "1:\"Run the step\":\"success\"".to_string()
+            ),
+            (
+                "report".to_string(),
+                "failure".to_string(),
+                "1:\"Run the step\":\"failure\"".to_string()
+            ),
+        ],
+        "{view}"
+    );
+    let log = ok(
+        &gh_env,
+        &gh,
+        &["run", "view", &run_id, "-R", "octo/demo", "--log"],
+    );
+    assert!(log.contains("hello from the step"), "{log}");
+    assert!(log.contains("second line"), "{log}");
+    assert!(log.contains("report says hi there"), "{log}");
+    let job_id = jobs[0]["databaseId"].as_u64().expect("job id").to_string();
+    let job_log = ok(
+        &gh_env,
+        &gh,
+        &["run", "view", "-R", "octo/demo", "--job", &job_id, "--log"],
+    );
+    assert!(job_log.contains("hello from the step"), "{job_log}");
+    assert!(!job_log.contains("report says"), "{job_log}");
+    let cancelled = json(&ok(
+        &gh_env,
+        &gh,
+        &[
+            "run",
+            "view",
+            &cancelled,
+            "-R",
+            "octo/demo",
+            "--json",
+            "status,conclusion",
+        ],
+    ));
+    assert_eq!(
+        (
+            cancelled["status"].as_str(),
+            cancelled["conclusion"].as_str()
+        ),
+        (Some("completed"), Some("cancelled"))
+    );
+}

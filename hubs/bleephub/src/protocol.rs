@@ -212,6 +212,9 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
             parts.uri.query().unwrap_or_default(),
         );
     }
+    if crate::actions::runner::owns(parts.uri.path()) {
+        return crate::actions::runner::serve(hub.clone(), parts, body, context, now).await;
+    }
     if parts.uri.path().starts_with("/_actions/") {
         return crate::actions::serve(&hub, &parts, body, now).await;
     }

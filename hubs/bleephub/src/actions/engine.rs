@@ -365,6 +365,30 @@ fn result_of(jobs: &[&JobRecord]) -> &'static str {
     }
 }
 
+/// The `needs` context of a job: each job it needs, with its result and the outputs of its
+/// records (one per matrix combination).
+pub fn needs_context(hub: &Hub, run: &RunRecord, job: &workflow::Job) -> Map<String, Value> {
+    let existing = hub
+        .actions
+        .records
+        .jobs_of(run.repo_id, run.id, Some(run.run_attempt));
+    let mut needs = Map::new();
+    for need in &job.needs {
+        let of_need: Vec<&JobRecord> = existing.iter().filter(|j| &j.job_key == need).collect();
+        let mut outputs = Map::new();
+        for record in &of_need {
+            for (k, v) in &record.outputs {
+                outputs.insert(k.clone(), v.clone());
+            }
+        }
+        needs.insert(
+            need.clone(),
+            json!({"result": result_of(&of_need), "outputs": outputs}),
+        );
+    }
+    needs
+}
+
 /// Creates the jobs that became ready, and brings the run's status up to date.
 pub fn advance(hub: &Hub, repo: &Repo, run_id: u64, now: i64) -> Result<(), GitHubError> {
     let records = &hub.actions.records;

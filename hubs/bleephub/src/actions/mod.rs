@@ -6,6 +6,7 @@
 //! | [`model`] | the records (workflows, runs, jobs, logs) in the kit's store |
 //! | [`engine`] | events into runs, ready jobs into records, jobs' ends into the run's conclusion |
 //! | [`rest`] | the `/repos/{o}/{r}/actions/…` operations and `POST /repos/{o}/{r}/dispatches` |
+//! | [`runner`] | the runner service (`/_apis/…`) the official runner registers with and takes jobs from |
 //!
 //! The languages (expressions, workflow files, matrices, filters) are the `actions` crate's;
 //! this module holds state and answers requests.
@@ -16,6 +17,7 @@
 pub mod engine;
 pub mod model;
 pub mod rest;
+pub mod runner;
 
 use std::sync::Arc;
 
@@ -39,6 +41,8 @@ pub struct Actions {
     /// The key log URLs are signed with, made at start (signed URLs live a minute, so they need
     /// not survive a restart).
     pub log_secret: String,
+    /// The runner service: agents, sessions, job requests, timelines and logs.
+    pub runner: runner::RunnerService,
 }
 
 impl Actions {
@@ -48,6 +52,7 @@ impl Actions {
             sources: kit.store().collection("github.actions.sources")?,
             jobs_changed: tokio::sync::Notify::new(),
             log_secret: kit.ids().hex(64),
+            runner: runner::RunnerService::open(kit)?,
         })
     }
 }

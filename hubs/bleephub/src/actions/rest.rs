@@ -524,10 +524,7 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
             let run_record = records
                 .run(repo.id, record.run_id)
                 .ok_or(GitHubError::NotFound)?;
-            let log = records
-                .logs
-                .get(&super::model::log_key(record.id))
-                .unwrap_or_default();
+            let log = super::runner::plan::job_log(hub, record.id);
             let annotations = annotations(urls, &repo, &run_record, &log);
             call.page(annotations, Clone::clone)
         }
@@ -642,11 +639,10 @@ pub fn serve_log(
     match kind {
         "job" => {
             records.job(repo_id, id)?;
-            let log = records
-                .logs
-                .get(&super::model::log_key(id))
-                .unwrap_or_default();
-            Some(("text/plain", log.into_bytes()))
+            Some((
+                "text/plain",
+                super::runner::plan::job_log(hub, id).into_bytes(),
+            ))
         }
         "run" => {
             let run = records.run(repo_id, id)?;
@@ -657,12 +653,9 @@ pub fn serve_log(
                 let options = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Deflated);
                 for (index, job) in jobs.iter().enumerate() {
-                    let log = records
-                        .logs
-                        .get(&super::model::log_key(job.id))
-                        .unwrap_or_default();
+                    let log = super::runner::plan::job_log(hub, job.id);
                     // Names are data from the workflow: slashes would make folders, so they go.
-                    let file = format!("{}_{}.txt", index, job.name.replace('/', ""));
+                    let file = format!("{}_{}.txt", index, job.name.replace(['/', ':'], ""));
                     zip.start_file(file, options).ok()?;
                     zip.write_all(log.as_bytes()).ok()?;
                 }
