@@ -169,8 +169,8 @@ check(listed["Tags"] == [TAG], f"tags after delete {listed}")
 try:
     client.delete_version(name=f"{REPO}/packages/busybox/versions/{DIGEST}").result()
     raise SystemExit("FAIL: a tagged version was deleted without force")
-except exceptions.FailedPrecondition:
-    pass
+except exceptions.BadRequest as error:  # FAILED_PRECONDITION is HTTP 400
+    check("has tags" in error.message, error.message)
 client.delete_version(request=ar.DeleteVersionRequest(name=f"{REPO}/packages/busybox/versions/{DIGEST}",
                                                       force=True)).result()
 try:
