@@ -51,7 +51,7 @@ check(bucket.get_blob("doc.txt").time_deleted is None, "the live generation has 
 
 # versions=true lists each generation once, by name then generation, paged one at a time.
 listed = []
-for page in client.list_blobs("versioned-bucket", versions=True, max_results=1).pages:
+for page in client.list_blobs("versioned-bucket", versions=True, page_size=1).pages:
     items = list(page)
     check(len(items) <= 1, "a page larger than asked")
     listed.extend((b.name, b.generation) for b in items)

@@ -56,12 +56,7 @@ fn run_jobs_gcloud() {
 /// Cloud Run jobs in their image from Artifact Registry, on runc: pushed with skopeo, run with
 /// google-cloud-run, output read back with google-cloud-logging.
 fn run_jobs_in_images(name: &str, workloads: &str, mode: &str) {
-    let _cell = Cell::new(
-        "workloads",
-        "gcp",
-        name,
-        "google-cloud-run+skopeo",
-    );
+    let _cell = Cell::new("workloads", "gcp", name, "google-cloud-run+skopeo");
     let python = clients::gcp_python();
     let skopeo = clients::find("skopeo");
     clients::find("runc");

@@ -99,8 +99,7 @@ impl Builder {
         let artifact_registry = ArtifactRegistry::new(kit.clone(), run.long_running.clone())?;
         let images = artifact_registry.clone();
         run.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
-        let registry_router =
-            simkit::registry::http::router(artifact_registry.registry().clone());
+        let registry_router = simkit::registry::http::router(artifact_registry.registry().clone());
         let gcp = Arc::new(Gcp {
             storage: Storage::new(kit.clone())?,
             registry_router,

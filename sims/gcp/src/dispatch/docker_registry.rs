@@ -134,11 +134,9 @@ pub async fn serve(gcp: &Gcp, request: Request, base_url: &str, target: Target) 
     let method = request.method().clone();
     // Artifact Registry names the permission a write or a read needs; the registry's own check
     // (which cannot tell them apart) only backs this one up.
-    if let (Some(name), Some(location), Some(caller)) = (
-        &name,
-        &location,
-        access.caller(authorization.as_deref()),
-    ) && reference::valid_name(name)
+    if let (Some(name), Some(location), Some(caller)) =
+        (&name, &location, access.caller(authorization.as_deref()))
+        && reference::valid_name(name)
     {
         let write = !matches!(method, Method::GET | Method::HEAD);
         if let Err(error) = access.check_access(location, name, write, caller) {

@@ -142,6 +142,7 @@ async fn serve(
                 end_offset: call.query("endOffset").map(str::to_string),
                 include_trailing_delimiter: call.query_bool("includeTrailingDelimiter"),
                 versions: call.query_bool("versions"),
+                include_folders_as_prefixes: call.query_bool("includeFoldersAsPrefixes"),
             };
             ok(call, storage.list_objects(bucket, &list, links))
         }

@@ -199,9 +199,10 @@ impl DockerAccess {
                 ),
             ));
         }
-        let docker = self.repositories.get(&resource).is_some_and(|record| {
-            record.repository.format == Some(RepositoryFormat::Docker)
-        });
+        let docker = self
+            .repositories
+            .get(&resource)
+            .is_some_and(|record| record.repository.format == Some(RepositoryFormat::Docker));
         if docker {
             Ok(())
         } else {

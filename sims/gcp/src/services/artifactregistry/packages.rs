@@ -181,9 +181,7 @@ impl ArtifactRegistry {
 
     fn package_record(&self, package: &PackageName) -> Result<PackageRecord, GcpError> {
         self.get_repository(&package.repository_resource())?;
-        self.packages
-            .get(&package.resource())
-            .ok_or_else(not_found)
+        self.packages.get(&package.resource()).ok_or_else(not_found)
     }
 
     /// Records a push of a manifest into registry repository `name` of `location`.
@@ -270,9 +268,8 @@ impl ArtifactRegistry {
             return Err(not_supported("orderBy"));
         }
         self.get_repository(parent)?;
-        let records: Vec<(String, PackageRecord)> = self
-            .packages
-            .scan_prefix(&format!("{parent}/packages/"));
+        let records: Vec<(String, PackageRecord)> =
+            self.packages.scan_prefix(&format!("{parent}/packages/"));
         let (page, next) = page_of(records, page_size, page_token)?;
         let packages = page
             .into_iter()
@@ -348,7 +345,11 @@ impl ArtifactRegistry {
 
     fn full_view(view: Option<&str>) -> Result<bool, GcpError> {
         match view {
-            None | Some("") | Some("BASIC") | Some("VERSION_VIEW_UNSPECIFIED") | Some("0")
+            None
+            | Some("")
+            | Some("BASIC")
+            | Some("VERSION_VIEW_UNSPECIFIED")
+            | Some("0")
             | Some("1") => Ok(false),
             Some("FULL") | Some("2") => Ok(true),
             Some(other) => Err(GcpError::invalid(format!(
@@ -566,12 +567,7 @@ impl ArtifactRegistry {
     }
 
     /// `tags.create`.
-    pub async fn create_tag(
-        &self,
-        parent: &str,
-        tag_id: &str,
-        tag: Tag,
-    ) -> Result<Tag, GcpError> {
+    pub async fn create_tag(&self, parent: &str, tag_id: &str, tag: Tag) -> Result<Tag, GcpError> {
         let package = parse_package(parent)?;
         self.put_tag(&package, tag_id, tag.version.as_deref(), true)
             .await
@@ -715,8 +711,13 @@ mod tests {
             "projects/p/locations/l/repositories/r/packages/app/versions/{digest}"
         ))
         .expect("version");
-        assert_eq!((package.image.as_str(), parsed.as_str()), ("app", digest.as_str()));
-        assert!(parse_version("projects/p/locations/l/repositories/r/packages/app/versions/x").is_err());
+        assert_eq!(
+            (package.image.as_str(), parsed.as_str()),
+            ("app", digest.as_str())
+        );
+        assert!(
+            parse_version("projects/p/locations/l/repositories/r/packages/app/versions/x").is_err()
+        );
         let (_, tag) =
             parse_tag("projects/p/locations/l/repositories/r/packages/app/tags/v1").expect("tag");
         assert_eq!(tag, "v1");

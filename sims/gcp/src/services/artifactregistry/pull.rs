@@ -112,10 +112,7 @@ mod tests {
                 (Some("us-docker.pkg.dev"), "p/r/team/app", "sha256:ab"),
             ),
             ("busybox", (None, "busybox", "latest")),
-            (
-                "localhost:5000/a/b:1",
-                (Some("localhost:5000"), "a/b", "1"),
-            ),
+            ("localhost:5000/a/b:1", (Some("localhost:5000"), "a/b", "1")),
         ];
         for (image, (host, name, reference)) in cases {
             assert_eq!(

@@ -35,7 +35,9 @@ fn normalize(name: &str) -> Result<String, GcpError> {
     if trimmed.is_empty()
         || trimmed.len() > 1023
         || trimmed.contains(['\r', '\n'])
-        || trimmed.split('/').any(|part| part.is_empty() || part == "." || part == "..")
+        || trimmed
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
     {
         return Err(GcpError::invalid(format!(
             "The specified managed folder name is not valid: {name}"
@@ -164,7 +166,11 @@ impl Storage {
         let more = folders.len() > size;
         folders.truncate(size);
         let next_page_token = more
-            .then(|| folders.last().map(|(folder_key, _)| paging::token(folder_key)))
+            .then(|| {
+                folders
+                    .last()
+                    .map(|(folder_key, _)| paging::token(folder_key))
+            })
             .flatten();
         let items: Vec<ManagedFolder> = folders
             .into_iter()

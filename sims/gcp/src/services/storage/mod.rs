@@ -114,6 +114,8 @@ pub struct ListObjects {
     pub include_trailing_delimiter: bool,
     /// `versions=true`: noncurrent generations too.
     pub versions: bool,
+    /// `includeFoldersAsPrefixes=true`: managed folders among the prefixes.
+    pub include_folders_as_prefixes: bool,
 }
 
 /// Where the simulator is reached, for `selfLink` and `mediaLink`.
@@ -847,6 +849,26 @@ impl Storage {
                     }
                 }
             }
+        }
+        // `includeFoldersAsPrefixes` (with `/`): managed folders at this level are prefixes
+        // too, on the page whose range holds them.
+        if list.include_folders_as_prefixes && delimiter.as_deref() == Some("/") {
+            for (folder_key, _) in self
+                .managed_folders
+                .scan_prefix(&object_key(bucket, &prefix))
+            {
+                let name = &folder_key[bucket_prefix_len..];
+                let rest = &name[prefix.len()..];
+                let Some(at) = rest.find('/') else { continue };
+                let common = format!("{prefix}{}", &rest[..=at]);
+                let in_range = after.as_ref().is_none_or(|a| common.as_str() > a.as_str())
+                    && (next_token.is_none()
+                        || last_emitted.as_ref().is_some_and(|l| common <= *l));
+                if in_range && !prefixes.contains(&common) {
+                    prefixes.push(common);
+                }
+            }
+            prefixes.sort();
         }
         Ok(Objects {
             kind: Some("storage#objects".into()),

@@ -9,8 +9,8 @@
 //!
 //! Must not: see HTTP; drop a generation's file while a record still names it.
 
-use simkit::store::Txn;
 use sim_gcp_shapes::storage_v1::{Object, Objects};
+use simkit::store::Txn;
 
 use super::{Links, ListObjects, ObjectRecord, Storage, bucket_not_found};
 use crate::error::GcpError;
@@ -124,7 +124,8 @@ impl Storage {
             None => true,
             Some(after) => {
                 entry.key() > after.as_str()
-                    && !(delimited && after.ends_with(delimiter.as_deref().unwrap_or_default())
+                    && !(delimited
+                        && after.ends_with(delimiter.as_deref().unwrap_or_default())
                         && entry.key().starts_with(after.as_str()))
             }
         });
