@@ -192,20 +192,20 @@ impl Storage {
         preconditions: &Preconditions,
     ) -> Result<(), GcpError> {
         let (name, _) = self.folder(bucket, name, preconditions)?;
-        if !allow_non_empty
-            && !self
-                .objects
-                .range(
-                    (
-                        std::ops::Bound::Included(key(bucket, &name)),
-                        std::ops::Bound::Unbounded,
-                    ),
-                    1,
-                    false,
-                )
-                .first()
-                .is_none_or(|(object_key, _)| !object_key.starts_with(&key(bucket, &name)))
-        {
+        let folder_prefix = key(bucket, &name);
+        let holds_objects = self
+            .objects
+            .range(
+                (
+                    std::ops::Bound::Included(folder_prefix.clone()),
+                    std::ops::Bound::Unbounded,
+                ),
+                1,
+                false,
+            )
+            .first()
+            .is_some_and(|(object_key, _)| object_key.starts_with(&folder_prefix));
+        if !allow_non_empty && holds_objects {
             return Err(GcpError::conflict_state(
                 "The managed folder you tried to delete is not empty.",
             ));

@@ -23,7 +23,7 @@ pub fn noncurrent_key(bucket: &str, name: &str, generation: i64) -> String {
 
 /// One entry of a versioned listing, with the key it sorts and pages by.
 enum Entry {
-    Item(String, Object),
+    Item(String, Box<Object>),
     Prefix(String),
 }
 
@@ -106,7 +106,7 @@ impl Storage {
                     if list.include_trailing_delimiter && name == common {
                         entries.push(Entry::Item(
                             format!("{name}\0{generation:020}"),
-                            self.with_object_links(object, links),
+                            Box::new(self.with_object_links(object, links)),
                         ));
                     }
                     if seen_prefixes.insert(common.clone()) {
@@ -115,7 +115,7 @@ impl Storage {
                 }
                 None => entries.push(Entry::Item(
                     format!("{name}\0{generation:020}"),
-                    self.with_object_links(object, links),
+                    Box::new(self.with_object_links(object, links)),
                 )),
             }
         }
@@ -140,7 +140,7 @@ impl Storage {
             }
             last = Some(entry.key().to_string());
             match entry {
-                Entry::Item(_, object) => items.push(object),
+                Entry::Item(_, object) => items.push(*object),
                 Entry::Prefix(prefix) => prefixes.push(prefix),
             }
         }
