@@ -1,6 +1,9 @@
-//! Keep-alive HTTP/1.1 load: `loadgen URL --connections N --seconds S [--header 'K: V'] [--body B]`.
-//! Each connection sends the request back to back; the output is one JSON object with requests
-//! per second, latency percentiles in microseconds, and the count of non-2xx answers.
+//! Keep-alive HTTP/1.1 load: `loadgen URL --connections N --seconds S [--header 'K: V'] [--body B]
+//! [--rate R]`. Each connection sends the request back to back, or, with `--rate`, the
+//! connections together send R requests per second on a fixed schedule (so two servers can be
+//! compared at the same load, not each at its own saturation). The output is one JSON object
+//! with requests per second, latency percentiles in microseconds, and the count of non-2xx
+//! answers.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +17,8 @@ struct Options {
     seconds: f64,
     headers: Vec<(String, String)>,
     body: String,
+    /// Requests per second across all connections; `None` sends back to back.
+    rate: Option<f64>,
 }
 
 fn parse() -> anyhow::Result<Options> {
@@ -27,6 +32,7 @@ fn parse() -> anyhow::Result<Options> {
         seconds: 5.0,
         headers: Vec::new(),
         body: String::new(),
+        rate: None,
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -36,6 +42,7 @@ fn parse() -> anyhow::Result<Options> {
             "--connections" => options.connections = value.parse()?,
             "--seconds" => options.seconds = value.parse()?,
             "--body" => options.body = value,
+            "--rate" => options.rate = Some(value.parse()?).filter(|rate: &f64| *rate > 0.0),
             "--header" => {
                 let (name, header_value) = value
                     .split_once(':')
@@ -70,7 +77,14 @@ async fn connect(
 async fn connection(
     options: std::sync::Arc<Options>,
     until: Instant,
+    first: Instant,
 ) -> anyhow::Result<(Vec<u32>, u64)> {
+    // With a rate, this connection's share of it, as the gap between its scheduled sends; a
+    // send that falls behind its schedule goes at once (no catching up in a burst beyond that).
+    let gap = options
+        .rate
+        .map(|rate| Duration::from_secs_f64(options.connections as f64 / rate));
+    let mut next = first;
     let authority = options
         .url
         .authority()
@@ -85,6 +99,13 @@ async fn connection(
     };
     let mut sender = None;
     while now() < until {
+        if let Some(gap) = gap {
+            tokio::time::sleep_until(next.into()).await;
+            next = (next + gap).max(now());
+            if now() >= until {
+                break;
+            }
+        }
         let started = now();
         let mut current = match sender.take() {
             Some(current) => current,
@@ -130,8 +151,15 @@ async fn main() -> anyhow::Result<()> {
     let options = std::sync::Arc::new(parse()?);
     let started = now();
     let until = started + Duration::from_secs_f64(options.seconds);
+    // Paced connections start spread over one gap, so the sends do not come in bursts.
+    let spread = options
+        .rate
+        .map_or(0.0, |rate| 1.0 / rate);
     let workers: Vec<_> = (0..options.connections)
-        .map(|_| tokio::spawn(connection(options.clone(), until)))
+        .map(|index| {
+            let first = started + Duration::from_secs_f64(spread * index as f64);
+            tokio::spawn(connection(options.clone(), until, first))
+        })
         .collect();
     let mut latencies = Vec::new();
     let mut failures = 0;

@@ -29,9 +29,10 @@ pub async fn handle(State(aws): State<Arc<Aws>>, request: Request) -> Response {
         .extensions()
         .get::<BodyLimit>()
         .map_or(simkit::DEFAULT_BODY_LIMIT, |l| l.0);
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     // The request inspector's note, when it is on: the operation and error code it shows.
-    let annotation = simkit::inspector::Annotation::of(&parts.extensions).cloned();
+    // Taken out rather than cloned: nothing after dispatch reads it.
+    let annotation = parts.extensions.remove::<simkit::inspector::Annotation>();
     let query_pairs = parts
         .uri
         .query()

@@ -201,9 +201,12 @@ impl Inspector {
         request
             .extensions_mut()
             .insert(Annotation(recording.clone()));
-        let body = std::mem::take(request.body_mut());
-        *request.body_mut() =
-            axum::body::Body::new(CapturingBody::request(body, recording.clone()));
+        // An empty body has nothing to capture: no wrapper, so no box and no frame polls.
+        if !hyper::body::Body::is_end_stream(request.body()) {
+            let body = std::mem::take(request.body_mut());
+            *request.body_mut() =
+                axum::body::Body::new(CapturingBody::request(body, recording.clone()));
+        }
         Some(Started(recording))
     }
 
@@ -243,8 +246,11 @@ impl Inspector {
                 }
             }
         });
-        let body = std::mem::take(response.body_mut());
-        *response.body_mut() = axum::body::Body::new(CapturingBody::response(body, recording));
+        if !hyper::body::Body::is_end_stream(response.body()) {
+            let body = std::mem::take(response.body_mut());
+            *response.body_mut() =
+                axum::body::Body::new(CapturingBody::response(body, recording));
+        }
     }
 
     /// The slots of the last N request ids, oldest first (some may have been cleared, and the

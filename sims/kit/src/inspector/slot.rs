@@ -36,11 +36,16 @@ impl HeaderLines {
         lines
     }
 
-    /// Replaces the lines with those of `map`, reusing the buffers.
-    pub fn copy_from(&mut self, map: &http::HeaderMap) {
+    /// Forgets every line, keeping the buffers (unless one large message made them large).
+    pub fn clear(&mut self) {
         reuse(&mut self.bytes);
         self.spans.clear();
         self.dropped = 0;
+    }
+
+    /// Replaces the lines with those of `map`, reusing the buffers.
+    pub fn copy_from(&mut self, map: &http::HeaderMap) {
+        self.clear();
         for (name, value) in map {
             let (name, value) = (name.as_str().as_bytes(), value.as_bytes());
             if self.bytes.len() + name.len() + value.len() > HEADER_CAP {
@@ -191,7 +196,7 @@ impl Slot {
         self.status = 0;
         self.latency = Duration::ZERO;
         self.request_headers.copy_from(head.headers);
-        self.response_headers.copy_from(&http::HeaderMap::new());
+        self.response_headers.clear();
         self.request_body.restart();
         self.response_body.restart();
     }
