@@ -5,7 +5,7 @@
 use conformance::{Cell, Sandbox, Sockerless, clients};
 
 /// Builds the busybox image layout into the sandbox: its directory and tag.
-fn busybox_layout(sandbox: &Sandbox) -> (String, String) {
+pub(crate) fn busybox_layout(sandbox: &Sandbox) -> (String, String) {
     let script = clients::conformance_dir()
         .parent()
         .expect("the repository root")

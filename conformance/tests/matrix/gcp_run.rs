@@ -52,3 +52,40 @@ fn run_jobs_gcloud() {
             .ends_with("ok")
     );
 }
+
+/// Cloud Run jobs in their image from Artifact Registry, on runc: pushed with skopeo, run with
+/// google-cloud-run, output read back with google-cloud-logging.
+fn run_jobs_in_images(name: &str, workloads: &str, mode: &str) {
+    let _cell = Cell::new("workloads", "gcp", name, "google-cloud-run+skopeo");
+    let python = clients::gcp_python();
+    let skopeo = clients::find("skopeo");
+    clients::find("runc");
+    let server = Sockerless::start(
+        &["sim", "gcp", "--port", "0", "--workloads", workloads],
+        &["gcp"],
+    );
+    let mut sandbox = Sandbox::new();
+    let (layout, tag) = crate::aws_oci::busybox_layout(&sandbox);
+    sandbox.set("RUN_ENDPOINT", server.url("gcp"));
+    sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_BUSYBOX_LAYOUT", &layout);
+    sandbox.set("SOCKERLESS_BUSYBOX_TAG", &tag);
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/run_jobs_oci.py"))
+        .arg(mode)
+        .output()
+        .expect("run python");
+    assert_success("run_jobs_oci.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
+#[test]
+fn run_jobs_in_their_image() {
+    run_jobs_in_images("run-jobs-oci-image", "oci", "oci");
+}
+
+#[test]
+fn run_jobs_auto_in_image_or_on_host() {
+    run_jobs_in_images("run-jobs-oci-auto", "auto", "auto");
+}

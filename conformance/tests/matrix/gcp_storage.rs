@@ -83,3 +83,42 @@ fn storage_streamed_uploads() {
     assert_success("storage_streamed.py", &output);
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
 }
+
+#[test]
+fn storage_versions_sdk() {
+    let _cell = Cell::new(
+        "cloud-sdk",
+        "gcp",
+        "storage-versions",
+        "google-cloud-storage",
+    );
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let mut sandbox = Sandbox::new();
+    sandbox.set("STORAGE_EMULATOR_HOST", server.url("gcp"));
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/storage_versions.py"))
+        .output()
+        .expect("run python");
+    assert_success("storage_versions.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
+#[test]
+fn storage_versions_gcloud() {
+    let _cell = Cell::new("cloud-cli", "gcp", "storage-versions", "gcloud");
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let sandbox = gcloud_sandbox("STORAGE", &format!("{}/storage/v1/", server.url("gcp")));
+    let output = sandbox
+        .command("sh")
+        .arg(clients_dir().join("gcp/storage_versions_gcloud.sh"))
+        .output()
+        .expect("run gcloud scenario");
+    assert_success("storage_versions_gcloud.sh", &output);
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .ends_with("ok")
+    );
+}

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`protocol`] | routing, parameters, partial responses, paging, error rendering |
 //! | [`dispatch`] | the HTTP handler; Cloud Storage's media protocols |
-//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs (v2 and v1), Artifact Registry repositories, long-running operations |
+//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs (v2 and v1), Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
 //! | [`error`] | [`error::GcpError`], the error handlers return |
 //! | [`time`] | RFC 3339 timestamps |
 //!
@@ -60,6 +60,8 @@ pub struct Gcp {
     pub(crate) logging: Arc<Logging>,
     pub(crate) run: Arc<Run>,
     pub(crate) artifact_registry: Arc<ArtifactRegistry>,
+    /// simkit's distribution API over Artifact Registry's docker repositories.
+    pub(crate) registry_router: Router,
 }
 
 /// Builds and starts the simulator.
@@ -95,8 +97,12 @@ impl Builder {
         let run = Run::new(kit.clone(), logging.clone())?;
         // One operations store serves every API's `operations.get`.
         let artifact_registry = ArtifactRegistry::new(kit.clone(), run.long_running.clone())?;
+        let images = artifact_registry.clone();
+        run.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
+        let registry_router = simkit::registry::http::router(artifact_registry.registry().clone());
         let gcp = Arc::new(Gcp {
             storage: Storage::new(kit.clone())?,
+            registry_router,
             run,
             artifact_registry,
             logging,
@@ -118,6 +124,22 @@ pub(crate) const UPLOAD_CHUNK_LIMIT: u64 = 5 << 40;
 impl simkit::server::ErrorRenderer for GcpKitErrors {
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
         let path = request.uri.path();
+        // The docker registry's blob uploads stream to disk, up to the registry's limit.
+        let host = request
+            .uri
+            .host()
+            .map(str::to_string)
+            .or_else(|| {
+                request
+                    .headers
+                    .get(http::header::HOST)
+                    .and_then(|value| value.to_str().ok())
+                    .map(|authority| simkit::context::split_authority(authority).0)
+            })
+            .map(|host| host.to_ascii_lowercase());
+        if dispatch::docker_registry::target(host.as_deref(), path).is_some() {
+            return Some(simkit::registry::BODY_LIMIT as u64);
+        }
         let streamed = (path.starts_with("/upload/") || path.starts_with("/resumable/upload/"))
             && request.uri.query().is_some_and(|query| {
                 form_urlencoded::parse(query.as_bytes()).any(|(name, value)| {

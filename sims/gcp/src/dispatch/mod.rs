@@ -1,9 +1,11 @@
 //! The HTTP handler joining protocol and services: routes a request by method and path (and
 //! the API its host name names), builds the [`Call`], and hands it to the API's front.
 //! Cloud Storage's download path (`/download/storage/v1/...`) and resumable session URLs
-//! (`/upload/...?upload_id=`) are recognised here, before discovery routing.
+//! (`/upload/...?upload_id=`) and Artifact Registry's docker registry ([`docker_registry`]) are
+//! recognised here, before discovery routing.
 
 pub mod artifactregistry;
+pub mod docker_registry;
 pub mod logging;
 pub mod multipart;
 pub mod run;
@@ -57,6 +59,15 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
     let links = Links {
         base_url: base_url(&request, context.as_ref()),
     };
+    if let Some(target) = docker_registry::target(
+        context.as_ref().and_then(|c| c.host.as_deref()),
+        request.uri().path(),
+    ) {
+        if let Some(annotation) = simkit::inspector::Annotation::of(request.extensions()) {
+            annotation.operation("artifactregistry", "docker.registry");
+        }
+        return docker_registry::serve(&gcp, request, &links.base_url, target).await;
+    }
     let (parts, body) = request.into_parts();
     let raw_path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().map(str::to_string);

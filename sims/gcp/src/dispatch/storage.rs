@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
-use sim_gcp_shapes::storage_v1::{Bucket, ComposeRequest, Object};
+use sim_gcp_shapes::storage_v1::{Bucket, ComposeRequest, ManagedFolder, Object};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::multipart;
@@ -141,6 +141,8 @@ async fn serve(
                 start_offset: call.query("startOffset").map(str::to_string),
                 end_offset: call.query("endOffset").map(str::to_string),
                 include_trailing_delimiter: call.query_bool("includeTrailingDelimiter"),
+                versions: call.query_bool("versions"),
+                include_folders_as_prefixes: call.query_bool("includeFoldersAsPrefixes"),
             };
             ok(call, storage.list_objects(bucket, &list, links))
         }
@@ -210,6 +212,35 @@ async fn serve(
                 ),
             )
         }
+        "storage.managedFolders.insert" => {
+            let input: ManagedFolder = call.body(&collect(body, limit).await?)?;
+            ok(call, storage.insert_managed_folder(bucket, input, links))
+        }
+        "storage.managedFolders.get" => ok(
+            call,
+            storage.get_managed_folder(
+                bucket,
+                call.path("managedFolder"),
+                &preconditions(call, ""),
+                links,
+            ),
+        ),
+        "storage.managedFolders.list" => ok(
+            call,
+            storage.list_managed_folders(
+                bucket,
+                call.query("prefix"),
+                call.query_i64("pageSize"),
+                call.query("pageToken"),
+                links,
+            ),
+        ),
+        "storage.managedFolders.delete" => no_content(storage.delete_managed_folder(
+            bucket,
+            call.path("managedFolder"),
+            call.query_bool("allowNonEmpty"),
+            &preconditions(call, ""),
+        )),
         other => return Err(GcpError::unimplemented(other)),
     })
 }

@@ -123,7 +123,15 @@ impl Call {
                     "number" => value.parse::<f64>().is_ok(),
                     _ => match param.format {
                         Some("int64" | "uint64") => value.parse::<i128>().is_ok(),
-                        _ => param.enum_values.is_empty() || param.enum_values.contains(&value),
+                        // Under `enum-encoding=int` the REST clients send enum
+                        // parameters by number too.
+                        _ => {
+                            param.enum_values.is_empty()
+                                || param.enum_values.contains(&value)
+                                || value
+                                    .parse::<usize>()
+                                    .is_ok_and(|n| n < param.enum_values.len())
+                        }
                     },
                 };
                 if !valid {

@@ -3,6 +3,13 @@
 //! time, retrying failed attempts, and folds each attempt's end into the task, the execution,
 //! the job's `latestCreatedExecution` and, at the end, the `:run` operation.
 //!
+//! A container's image is looked up in Artifact Registry ([`Run::locate_image`]); a runner that
+//! runs workloads in their images (`--workloads oci|auto`) runs the task in it, with the
+//! container's `command` as entrypoint and `args` as command over the image's, as Cloud Run
+//! does, and fails it with Cloud Run's `Image '…' not found.` when the image cannot be had
+//! (`oci`), or runs it as a host process (`auto`). The execution's
+//! [`WORKLOAD_RUNNER_ANNOTATION`] says which ran it.
+//!
 //! Must not: see HTTP; write output anywhere but Cloud Logging.
 
 use std::collections::BTreeMap;
@@ -20,6 +27,10 @@ use sim_gcp_shapes::run_v2::{
 use simkit::logs::{FnSink, LogLine, Stream};
 use simkit::operations::Outcome;
 use simkit::runner::{ExitReason, WorkloadImage, WorkloadSpec};
+
+/// The execution annotation that says which runner ran its tasks (`oci` in the image, or
+/// `process` on the host, with the reason the image was not used).
+pub const WORKLOAD_RUNNER_ANNOTATION: &str = "sockerless.dev/workload-runner";
 
 use super::{EXECUTION_TYPE, ExecutionRecord, JobName, Run, TaskRecord, as_any, condition};
 use crate::error::GcpError;
@@ -396,6 +407,8 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
         let mut argv: Vec<String> = context.container.command.clone().unwrap_or_default();
         argv.extend(context.container.args.clone().unwrap_or_default());
         let image = context.container.image.clone().unwrap_or_default();
+        let located = run.locate_image(&image);
+        let image_problem = located.as_ref().err().cloned();
         let spec = WorkloadSpec {
             name: format!("run/{}/{index}/{attempt}", context.execution_id),
             argv,
@@ -404,9 +417,7 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
             stop_grace: Duration::from_secs(10),
             image: Some(WorkloadImage {
                 reference: image.clone(),
-                located: Err(format!(
-                    "Image '{image}' not found: the Sockerless simulator has no Artifact Registry yet"
-                )),
+                located,
                 entrypoint: context.container.command.clone(),
                 command: context.container.args.clone(),
                 working_dir: context.container.working_dir.clone(),
@@ -459,6 +470,19 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
         }));
         let outcome = match run.kit.runner().start(spec, sink).await {
             Ok(workload) => {
+                // Which runner ran the attempt, and why not in its image when it could not.
+                let note = match (workload.runner(), &image_problem) {
+                    ("process", Some(problem)) => {
+                        format!("process: the image was not used ({problem})")
+                    }
+                    (runner, _) => runner.to_string(),
+                };
+                update_execution(run, &context.execution_name, |execution| {
+                    execution
+                        .annotations
+                        .get_or_insert_with(Default::default)
+                        .insert(WORKLOAD_RUNNER_ANNOTATION.to_string(), note.clone());
+                });
                 run.running
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())

@@ -78,7 +78,13 @@ pub struct Run {
     pub long_running: LongRunning,
     /// The attempts running now, by execution name, so `:cancel` can stop them.
     pub(crate) running: Mutex<HashMap<String, Vec<Workload>>>,
+    /// Finds containers' images (in Artifact Registry), for runners that run workloads in them.
+    image_locator: std::sync::OnceLock<ImageLocator>,
 }
+
+/// Where an image is, or Cloud Run's reason it cannot be had.
+pub type ImageLocator =
+    Arc<dyn Fn(&str) -> Result<simkit::runner::LocatedImage, String> + Send + Sync>;
 
 /// `projects/P/locations/L/jobs/J` split.
 #[derive(Debug, Clone)]
@@ -191,9 +197,23 @@ impl Run {
             tasks: kit.store().collection("run.tasks")?,
             long_running: LongRunning { operations },
             running: Mutex::new(HashMap::new()),
+            image_locator: std::sync::OnceLock::new(),
             logging,
             kit,
         }))
+    }
+
+    /// Connects the registry containers' images are found in.
+    pub fn connect_image_locator(&self, locator: ImageLocator) {
+        let _ = self.image_locator.set(locator);
+    }
+
+    /// Where `image` is, or why it cannot be had.
+    pub(crate) fn locate_image(&self, image: &str) -> Result<simkit::runner::LocatedImage, String> {
+        match self.image_locator.get() {
+            Some(locate) => locate(image),
+            None => Err(format!("Image '{image}' not found.")),
+        }
     }
 
     pub(crate) fn now(&self) -> String {

@@ -9,11 +9,17 @@
 //! `md5Hash` and `crc32c` are the bytes' own; listings page by name with prefix and delimiter
 //! and return each object or prefix once.
 //!
-//! Limitations: only the live generation of an object is kept (object versioning is not
-//! simulated: a request for another generation is 404), ACLs and IAM policies are not
-//! enforced, and a rewrite completes in one call.
+//! Object versioning ([`versions`]): in a bucket with `versioning.enabled`, an overwrite or a
+//! delete keeps the live generation as a noncurrent one (with `timeDeleted`), readable, copyable
+//! and deletable by `generation` and listed with `versions=true`; deleting a generation is
+//! permanent. Managed folders ([`managed_folders`]) are stored per bucket.
+//!
+//! Limitations: ACLs and IAM policies (of buckets and managed folders) are not enforced,
+//! lifecycle rules and soft delete are not applied, and a rewrite completes in one call.
 
 pub mod data;
+pub mod managed_folders;
+pub mod versions;
 
 use std::sync::Arc;
 
@@ -38,7 +44,8 @@ struct BucketRecord {
     bucket: Bucket,
 }
 
-/// An object's live generation and the file holding its bytes.
+/// A generation of an object (the live one, or a noncurrent one) and the file holding its
+/// bytes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ObjectRecord {
     object: Object,
@@ -105,6 +112,10 @@ pub struct ListObjects {
     pub start_offset: Option<String>,
     pub end_offset: Option<String>,
     pub include_trailing_delimiter: bool,
+    /// `versions=true`: noncurrent generations too.
+    pub versions: bool,
+    /// `includeFoldersAsPrefixes=true`: managed folders among the prefixes.
+    pub include_folders_as_prefixes: bool,
 }
 
 /// Where the simulator is reached, for `selfLink` and `mediaLink`.
@@ -120,6 +131,10 @@ pub struct Storage {
     /// Keyed `BUCKET/NAME`: bucket names hold no `/`, so one bucket's objects are one key range
     /// in name order.
     objects: Arc<Collection<ObjectRecord>>,
+    /// Noncurrent generations of versioned buckets' objects, keyed
+    /// [`versions::noncurrent_key`]: one object's generations are one key range, oldest first.
+    noncurrent: Arc<Collection<ObjectRecord>>,
+    managed_folders: Arc<Collection<managed_folders::ManagedFolderRecord>>,
     uploads: Arc<Collection<UploadRecord>>,
     /// Digests of resumable uploads taken as their chunks arrive, so finishing one need not
     /// read it back; lost at a restart (the upload is then read once when it finishes).
@@ -218,6 +233,8 @@ impl Storage {
         Ok(Arc::new(Self {
             buckets: kit.store().collection("storage.buckets")?,
             objects: kit.store().collection("storage.objects")?,
+            noncurrent: kit.store().collection("storage.noncurrent_objects")?,
+            managed_folders: kit.store().collection("storage.managed_folders")?,
             uploads: kit.store().collection("storage.uploads")?,
             upload_digests: Default::default(),
             files: ObjectFiles::new(&root),
@@ -485,6 +502,9 @@ impl Storage {
             if !txn
                 .scan_prefix::<ObjectRecord>(&self.objects, &format!("{name}/"))?
                 .is_empty()
+                || !txn
+                    .scan_prefix::<ObjectRecord>(&self.noncurrent, &format!("{name}/"))?
+                    .is_empty()
             {
                 return Err(GcpError::conflict_state(
                     "The bucket you tried to delete is not empty.",
@@ -543,10 +563,10 @@ impl Storage {
         }
         let now = self.now();
         let key = object_key(bucket, &name);
-        let (object, replaced) = self.kit.store().transaction(|txn| {
-            if !txn.contains::<BucketRecord>(&self.buckets, bucket)? {
-                return Err(bucket_not_found());
-            }
+        let (object, replaced) = self.kit.store().transaction(|txn| -> Result<_, GcpError> {
+            let bucket_record = txn
+                .get::<BucketRecord>(&self.buckets, bucket)?
+                .ok_or_else(bucket_not_found)?;
             let current = txn.get::<ObjectRecord>(&self.objects, &key)?;
             preconditions.check(current.as_ref().map(|r| &r.object))?;
             let generation =
@@ -583,7 +603,15 @@ impl Storage {
                     file: file.to_string(),
                 },
             )?;
-            Ok((object, current.map(|r| r.file)))
+            // A versioned bucket keeps the overwritten generation, noncurrent from now.
+            let replaced = match current {
+                Some(current) if versioning_enabled(&bucket_record.bucket) => {
+                    self.keep_noncurrent(txn, bucket, &name, current, &now)?;
+                    None
+                }
+                current => current.map(|r| r.file),
+            };
+            Ok((object, replaced))
         })?;
         if let Some(old) = replaced {
             self.files.remove_object(&old);
@@ -614,14 +642,14 @@ impl Storage {
         if !self.buckets.contains(bucket) {
             return Err(bucket_not_found());
         }
-        let record = self
-            .objects
-            .get(&object_key(bucket, name))
-            .ok_or_else(|| object_not_found(bucket, name))?;
-        if generation.is_some_and(|g| Some(g) != record.object.generation) {
-            return Err(object_not_found(bucket, name));
+        let live = self.objects.get(&object_key(bucket, name));
+        match generation {
+            Some(wanted) if live.as_ref().and_then(|r| r.object.generation) != Some(wanted) => self
+                .noncurrent
+                .get(&versions::noncurrent_key(bucket, name, wanted))
+                .ok_or_else(|| object_not_found(bucket, name)),
+            _ => live.ok_or_else(|| object_not_found(bucket, name)),
         }
-        Ok(record)
     }
 
     /// An object's metadata and the path of its bytes.
@@ -691,21 +719,39 @@ impl Storage {
         preconditions: &Preconditions,
     ) -> Result<(), GcpError> {
         let key = object_key(bucket, name);
-        let file = self.kit.store().transaction(|txn| {
-            if !txn.contains::<BucketRecord>(&self.buckets, bucket)? {
-                return Err(bucket_not_found());
+        let now = self.now();
+        let file = self.kit.store().transaction(|txn| -> Result<_, GcpError> {
+            let bucket_record = txn
+                .get::<BucketRecord>(&self.buckets, bucket)?
+                .ok_or_else(bucket_not_found)?;
+            let live = txn.get::<ObjectRecord>(&self.objects, &key)?;
+            let live_generation = live.as_ref().and_then(|r| r.object.generation);
+            // A noncurrent generation named by number is deleted for good.
+            if let Some(wanted) = generation
+                && live_generation != Some(wanted)
+            {
+                let noncurrent_key = versions::noncurrent_key(bucket, name, wanted);
+                let record = txn
+                    .get::<ObjectRecord>(&self.noncurrent, &noncurrent_key)?
+                    .ok_or_else(|| object_not_found(bucket, name))?;
+                preconditions.check(Some(&record.object))?;
+                txn.remove(&self.noncurrent, &noncurrent_key)?;
+                return Ok(Some(record.file));
             }
-            let record = txn
-                .get::<ObjectRecord>(&self.objects, &key)?
-                .ok_or_else(|| object_not_found(bucket, name))?;
-            if generation.is_some_and(|g| Some(g) != record.object.generation) {
-                return Err(object_not_found(bucket, name));
-            }
+            let record = live.ok_or_else(|| object_not_found(bucket, name))?;
             preconditions.check(Some(&record.object))?;
             txn.remove(&self.objects, &key)?;
-            Ok(record.file)
+            // Deleting the live object of a versioned bucket without naming its generation
+            // makes it noncurrent; naming it deletes it for good.
+            if generation.is_none() && versioning_enabled(&bucket_record.bucket) {
+                self.keep_noncurrent(txn, bucket, name, record, &now)?;
+                return Ok(None);
+            }
+            Ok(Some(record.file))
         })?;
-        self.files.remove_object(&file);
+        if let Some(file) = file {
+            self.files.remove_object(&file);
+        }
         Ok(())
     }
 
@@ -717,6 +763,9 @@ impl Storage {
         list: &ListObjects,
         links: &Links,
     ) -> Result<Objects, GcpError> {
+        if list.versions {
+            return self.list_object_versions(bucket, list, links);
+        }
         if !self.buckets.contains(bucket) {
             return Err(bucket_not_found());
         }
@@ -800,6 +849,26 @@ impl Storage {
                     }
                 }
             }
+        }
+        // `includeFoldersAsPrefixes` (with `/`): managed folders at this level are prefixes
+        // too, on the page whose range holds them.
+        if list.include_folders_as_prefixes && delimiter.as_deref() == Some("/") {
+            for (folder_key, _) in self
+                .managed_folders
+                .scan_prefix(&object_key(bucket, &prefix))
+            {
+                let name = &folder_key[bucket_prefix_len..];
+                let rest = &name[prefix.len()..];
+                let Some(at) = rest.find('/') else { continue };
+                let common = format!("{prefix}{}", &rest[..=at]);
+                let in_range = after.as_ref().is_none_or(|a| common.as_str() > a.as_str())
+                    && (next_token.is_none()
+                        || last_emitted.as_ref().is_some_and(|l| common <= *l));
+                if in_range && !prefixes.contains(&common) {
+                    prefixes.push(common);
+                }
+            }
+            prefixes.sort();
         }
         Ok(Objects {
             kind: Some("storage#objects".into()),
@@ -1007,6 +1076,15 @@ impl Storage {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.to_string(), digester);
     }
+}
+
+/// Whether a bucket keeps noncurrent generations.
+fn versioning_enabled(bucket: &Bucket) -> bool {
+    bucket
+        .versioning
+        .as_ref()
+        .and_then(|versioning| versioning.enabled)
+        .unwrap_or(false)
 }
 
 fn check_bucket_preconditions(

@@ -9,10 +9,13 @@
 //! repository's `registryUri` is `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY`; listings page
 //! by name.
 //!
-//! Limitations: the docker registry behind `registryUri` (pushes and pulls), packages,
-//! versions, tags and `dockerImages` are not built yet: those methods answer 501
-//! UNIMPLEMENTED; IAM policies, cleanup policies, remote and virtual repositories are stored
-//! as given and not enforced.
+//! A docker repository's images live in simkit's OCI registry ([`docker`]: addressing,
+//! credentials, access); [`packages`] shows them through the v1 API (packages, versions, tags,
+//! `dockerImages`); [`pull`] finds them for workloads. Deleting a repository deletes its images.
+//!
+//! Limitations: IAM policies, cleanup policies, remote and virtual repositories are stored as
+//! given and not enforced; formats other than DOCKER hold no artifacts (nothing serves their
+//! protocols).
 //!
 //! Must not: see HTTP; read the clock except through the kit.
 
@@ -27,6 +30,14 @@ use sim_gcp_shapes::run_v2::GoogleLongrunningOperation;
 use simkit::Kit;
 use simkit::store::Collection;
 
+pub mod docker;
+pub mod packages;
+pub mod pull;
+
+use std::sync::Arc;
+
+use simkit::registry::Registry;
+
 use crate::error::GcpError;
 use crate::protocol::paging;
 use crate::services::operations::{LongRunning, render};
@@ -37,15 +48,21 @@ const METADATA_TYPE: &str =
     "type.googleapis.com/google.devtools.artifactregistry.v1.OperationMetadata";
 const EMPTY_TYPE: &str = "type.googleapis.com/google.protobuf.Empty";
 
+/// A repository as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct RepositoryRecord {
-    repository: Repository,
+pub struct RepositoryRecord {
+    pub repository: Repository,
 }
 
 /// Artifact Registry's state.
 pub struct ArtifactRegistry {
     kit: Kit,
-    repositories: std::sync::Arc<Collection<RepositoryRecord>>,
+    repositories: Arc<Collection<RepositoryRecord>>,
+    /// Packages of docker repositories: when each was first and last pushed to.
+    packages: Arc<Collection<packages::PackageRecord>>,
+    /// Where docker repositories' images are (simkit's registry, with [`docker::DockerAccess`]).
+    registry: Arc<Registry>,
+    access: Arc<docker::DockerAccess>,
     long_running: LongRunning,
 }
 
@@ -111,12 +128,34 @@ fn with_type(value: &impl Serialize, type_url: &str) -> Value {
 }
 
 impl ArtifactRegistry {
-    pub fn new(kit: Kit, long_running: LongRunning) -> Result<std::sync::Arc<Self>, GcpError> {
-        Ok(std::sync::Arc::new(Self {
-            repositories: kit.store().collection("artifactregistry.repositories")?,
+    pub fn new(kit: Kit, long_running: LongRunning) -> Result<Arc<Self>, GcpError> {
+        let repositories = kit.store().collection("artifactregistry.repositories")?;
+        let access = Arc::new(docker::DockerAccess::new(
+            kit.clone(),
+            Arc::clone(&repositories),
+        )?);
+        let registry = Registry::open(kit.clone(), access.clone()).map_err(|error| {
+            tracing::error!(%error, "could not open the registry");
+            GcpError::internal()
+        })?;
+        Ok(Arc::new(Self {
+            packages: kit.store().collection("artifactregistry.packages")?,
+            repositories,
+            registry,
+            access,
             long_running,
             kit,
         }))
+    }
+
+    /// The registry docker repositories' images are in.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The registry's credentials and access rules.
+    pub fn docker_access(&self) -> &Arc<docker::DockerAccess> {
+        &self.access
     }
 
     fn now(&self) -> String {
@@ -285,6 +324,8 @@ impl ArtifactRegistry {
     /// `repositories.delete`.
     pub fn delete_repository(&self, name: &str) -> Result<GoogleLongrunningOperation, GcpError> {
         let (project, location, _) = parse_name(name)?;
+        self.get_repository(name)?;
+        self.delete_contents(name)?;
         self.repositories.modify(name, |slot| {
             if slot.take().is_none() {
                 return Err(not_found());
