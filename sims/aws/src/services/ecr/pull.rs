@@ -14,45 +14,8 @@ use simkit::runner::oci::image::RegistryImages;
 
 use super::Ecr;
 
-/// An image reference split into registry host, repository name and reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageName<'a> {
-    pub host: Option<&'a str>,
-    pub name: &'a str,
-    pub reference: &'a str,
-}
-
-/// Splits `image` as Docker does: the first component is a host when it has a `.` or `:` or is
-/// `localhost`; `@digest` wins over `:tag`; `latest` when neither is given.
-pub fn split_image(image: &str) -> ImageName<'_> {
-    let (host, rest) = match image.split_once('/') {
-        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
-            (Some(first), rest)
-        }
-        _ => (None, image),
-    };
-    if let Some((name, digest)) = rest.split_once('@') {
-        let name = name.rsplit_once(':').map_or(name, |(name, _)| name);
-        return ImageName {
-            host,
-            name,
-            reference: digest,
-        };
-    }
-    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-    match rest[last_slash..].rsplit_once(':') {
-        Some((_, tag)) => ImageName {
-            host,
-            name: &rest[..rest.len() - tag.len() - 1],
-            reference: tag,
-        },
-        None => ImageName {
-            host,
-            name: rest,
-            reference: "latest",
-        },
-    }
-}
+// Image references split as Docker splits them, in the one place every provider shares.
+pub use simkit::registry::reference::{ImageName, split_image};
 
 /// Whether `image` names an image in an ECR registry as Lambda takes one: an ECR registry
 /// host, a repository, and an explicit tag or digest (Lambda does not assume `latest`).
@@ -139,37 +102,5 @@ mod tests {
             pinned_image(&format!("{host}/team/app:v1"), "sha256:ab"),
             format!("{host}/team/app@sha256:ab")
         );
-    }
-
-    #[test]
-    fn image_references_split_as_docker_splits_them() {
-        let cases = [
-            ("busybox", (None, "busybox", "latest")),
-            ("localhost:5000/a/b:1", (Some("localhost:5000"), "a/b", "1")),
-            (
-                "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v2",
-                (
-                    Some("123456789012.dkr.ecr.us-east-1.amazonaws.com"),
-                    "team/app",
-                    "v2",
-                ),
-            ),
-            (
-                "host.example/app:v1@sha256:abcd",
-                (Some("host.example"), "app", "sha256:abcd"),
-            ),
-            ("library/nginx", (None, "library/nginx", "latest")),
-        ];
-        for (image, (host, name, reference)) in cases {
-            assert_eq!(
-                split_image(image),
-                ImageName {
-                    host,
-                    name,
-                    reference
-                },
-                "{image}"
-            );
-        }
     }
 }
