@@ -15,7 +15,7 @@ use simkit::runner::oci::image::RegistryImages;
 use super::Ecr;
 
 // Image references split as Docker splits them, in the one place every provider shares.
-pub use simkit::registry::reference::{ImageName, split_image};
+use simkit::registry::reference::split_image;
 
 /// Whether `image` names an image in an ECR registry as Lambda takes one: an ECR registry
 /// host, a repository, and an explicit tag or digest (Lambda does not assume `latest`).
