@@ -886,6 +886,20 @@ pub struct PullRequestPayload {
     client_mutation_id: Option<String>,
 }
 
+impl PullRequestPayload {
+    /// The payload of a mutation on `pull`: the pull request read again after the change.
+    fn reread(
+        request: &Request,
+        pull: &PullRequest,
+        client_mutation_id: Option<String>,
+    ) -> async_graphql::Result<Self> {
+        Ok(Self {
+            pull_request: Some(reread(request, &pull.repo, pull.view.issue.number)?),
+            client_mutation_id,
+        })
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct AddPullRequestReviewPayload {
     pull_request_review: Option<PullRequestReview>,
@@ -996,10 +1010,7 @@ impl PullRequestMutation {
             )
             .map_err(|e| graphql_error(e, String::new))?;
         }
-        Ok(PullRequestPayload {
-            pull_request: Some(reread(request, &pull.repo, pull.view.issue.number)?),
-            client_mutation_id: input.client_mutation_id,
-        })
+        PullRequestPayload::reread(request, &pull, input.client_mutation_id)
     }
 
     async fn merge_pull_request(
@@ -1031,10 +1042,7 @@ impl PullRequestMutation {
             merge,
         )
         .map_err(|e| graphql_error(e, String::new))?;
-        Ok(PullRequestPayload {
-            pull_request: Some(reread(request, &pull.repo, pull.view.issue.number)?),
-            client_mutation_id: input.client_mutation_id,
-        })
+        PullRequestPayload::reread(request, &pull, input.client_mutation_id)
     }
 
     async fn close_pull_request(
@@ -1149,10 +1157,7 @@ impl PullRequestMutation {
             )
             .map_err(|e| graphql_error(e, String::new))?;
         }
-        Ok(PullRequestPayload {
-            pull_request: Some(reread(request, &pull.repo, pull.view.issue.number)?),
-            client_mutation_id: input.client_mutation_id,
-        })
+        PullRequestPayload::reread(request, &pull, input.client_mutation_id)
     }
 }
 
