@@ -192,7 +192,7 @@ impl Engine {
 }
 
 #[allow(clippy::disallowed_methods)] // The wall clock bounds `docker events --until`.
-fn now_seconds() -> u64 {
+pub(crate) fn now_seconds() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

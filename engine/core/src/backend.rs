@@ -205,6 +205,43 @@ pub trait Backend: Send + Sync + 'static {
         Err(EngineError::not_supported(self.name(), "volumes"))
     }
 
+    // Networks.
+
+    /// Creates a network; its ID.
+    async fn network_create(&self, create: NetworkCreate) -> Result<NetworkCreated> {
+        let _ = create;
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+    async fn networks(&self, filters: &Filters) -> Result<Vec<Network>> {
+        let _ = filters;
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+    /// A network by full ID, name or ID prefix, with its containers.
+    async fn network_inspect(&self, reference: &str) -> Result<Network> {
+        let _ = reference;
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+    async fn network_remove(&self, reference: &str) -> Result<()> {
+        let _ = reference;
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+    async fn network_connect(&self, reference: &str, connect: NetworkConnect) -> Result<()> {
+        let _ = (reference, connect);
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+    async fn network_disconnect(
+        &self,
+        reference: &str,
+        disconnect: NetworkDisconnect,
+    ) -> Result<()> {
+        let _ = (reference, disconnect);
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+    async fn network_prune(&self, filters: &Filters) -> Result<NetworkPruneReport> {
+        let _ = filters;
+        Err(EngineError::not_supported(self.name(), "networks"))
+    }
+
     // Archive.
 
     /// Stats `path` in the container (`HEAD …/archive`).

@@ -14,7 +14,7 @@
 //!
 //! It is the reference the other backends are held to: what a client sees through it is what
 //! the upstream daemon does. An upstream error keeps its status and message unchanged (Podman's
-//! own words included); what is not relayed yet (exec, networks) answers the engine's 501 naming this
+//! own words included); what is not relayed yet (exec) answers the engine's 501 naming this
 //! backend.
 //!
 //! What this crate must not do: answer for the upstream (no cached or invented state: every
@@ -621,6 +621,94 @@ impl Backend for DockerBackend {
             .json(
                 Method::POST,
                 &format!("/volumes/prune{}", query(&pairs)),
+                None,
+                |_| {},
+            )
+            .await
+    }
+
+    async fn network_create(&self, create: NetworkCreate) -> Result<NetworkCreated> {
+        let body = serde_json::to_value(&create).map_err(EngineError::internal)?;
+        self.relay.ready().await;
+        self.upstream
+            .json(Method::POST, "/networks/create", Some(body), |_| {})
+            .await
+    }
+
+    async fn networks(&self, filters: &Filters) -> Result<Vec<Network>> {
+        let mut pairs = Vec::new();
+        if !filters.is_empty() {
+            pairs.push(("filters", filters_json(filters)?));
+        }
+        self.upstream
+            .json(
+                Method::GET,
+                &format!("/networks{}", query(&pairs)),
+                None,
+                shapes::network_list,
+            )
+            .await
+    }
+
+    async fn network_inspect(&self, reference: &str) -> Result<Network> {
+        self.upstream
+            .json(
+                Method::GET,
+                &format!("/networks/{}", path_segment(reference)),
+                None,
+                shapes::network,
+            )
+            .await
+    }
+
+    async fn network_remove(&self, reference: &str) -> Result<()> {
+        self.act(
+            Method::DELETE,
+            &format!("/networks/{}", path_segment(reference)),
+        )
+        .await
+    }
+
+    async fn network_connect(&self, reference: &str, connect: NetworkConnect) -> Result<()> {
+        let body = serde_json::to_value(&connect).map_err(EngineError::internal)?;
+        self.relay.ready().await;
+        self.upstream
+            .call(
+                Method::POST,
+                &format!("/networks/{}/connect", path_segment(reference)),
+                Some(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn network_disconnect(
+        &self,
+        reference: &str,
+        disconnect: NetworkDisconnect,
+    ) -> Result<()> {
+        let body = serde_json::to_value(&disconnect).map_err(EngineError::internal)?;
+        self.relay.ready().await;
+        self.upstream
+            .call(
+                Method::POST,
+                &format!("/networks/{}/disconnect", path_segment(reference)),
+                Some(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn network_prune(&self, filters: &Filters) -> Result<NetworkPruneReport> {
+        let mut pairs = Vec::new();
+        if !filters.is_empty() {
+            pairs.push(("filters", filters_json(filters)?));
+        }
+        self.relay.ready().await;
+        self.upstream
+            .json(
+                Method::POST,
+                &format!("/networks/prune{}", query(&pairs)),
                 None,
                 |_| {},
             )

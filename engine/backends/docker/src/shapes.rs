@@ -201,6 +201,28 @@ pub fn volume_list(value: &mut Value) {
     }
 }
 
+/// A network: the maps Podman leaves null become empty, as Docker answers them.
+pub fn network(value: &mut Value) {
+    fill(
+        value,
+        &[
+            ("Containers", json!({})),
+            ("Options", json!({})),
+            ("Labels", json!({})),
+            ("IPAM", json!({ "Driver": "default", "Options": null, "Config": [] })),
+            ("ConfigFrom", json!({ "Network": "" })),
+        ],
+    );
+}
+
+/// `GET /networks`: a list of networks.
+pub fn network_list(value: &mut Value) {
+    if value.is_null() {
+        *value = json!([]);
+    }
+    each(value, network);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

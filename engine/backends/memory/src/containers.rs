@@ -51,6 +51,9 @@ pub struct ContainerRecord {
     /// Its binds, volumes and tmpfs mounts, worked out at create.
     #[serde(default)]
     pub mounts: Vec<MountRecord>,
+    /// Its networks, by name ([`crate::endpoints`]).
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, crate::endpoints::EndpointRecord>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -62,6 +65,12 @@ pub struct StateRecord {
     pub error: String,
     pub started_nanos: Option<i64>,
     pub finished_nanos: Option<i64>,
+    /// The kernel's OOM killer ended its last run.
+    #[serde(default)]
+    pub oom_killed: bool,
+    /// `docker stop` or `kill` ended its last run: its restart policy does not apply.
+    #[serde(default)]
+    pub manually_stopped: bool,
 }
 
 /// What `wait` hears.
@@ -77,7 +86,10 @@ pub struct Containers {
     events: engine_core::Events,
     images: Arc<Images>,
     pub(crate) volumes: Arc<Volumes>,
+    pub(crate) networks: Arc<crate::networks::Networks>,
     records: Arc<Collection<ContainerRecord>>,
+    /// Running containers' networks (namespace, ports, addresses), dropped when they exit.
+    sandboxes: Mutex<HashMap<String, crate::endpoints::Sandbox>>,
     running: Mutex<HashMap<String, Workload>>,
     logbooks: Mutex<HashMap<String, Arc<LogBook>>>,
     notices: broadcast::Sender<Notice>,
@@ -86,6 +98,8 @@ pub struct Containers {
     dir: PathBuf,
     stdin: crate::stdin::StdinPipes,
     pub(crate) execs: Arc<crate::exec::Execs>,
+    /// Running containers' health checks.
+    pub(crate) health: crate::health::HealthBook,
     /// One lock per container over its writable layer, held while it starts and while its
     /// files are looked at with no process running, so its overlay is never mounted twice.
     layer_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -97,13 +111,13 @@ impl std::fmt::Debug for Containers {
     }
 }
 
-fn nanos(time: SystemTime) -> i64 {
+pub(crate) fn nanos(time: SystemTime) -> i64 {
     time.duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or(0)
 }
 
-fn from_nanos(nanos: i64) -> SystemTime {
+pub(crate) fn from_nanos(nanos: i64) -> SystemTime {
     std::time::UNIX_EPOCH + Duration::from_nanos(nanos.max(0) as u64)
 }
 
@@ -133,6 +147,7 @@ impl Containers {
         events: &engine_core::Events,
         images: Arc<Images>,
         volumes: Arc<Volumes>,
+        networks: Arc<crate::networks::Networks>,
     ) -> Result<Arc<Self>, String> {
         let records: Arc<Collection<ContainerRecord>> = kit
             .store()
@@ -156,7 +171,9 @@ impl Containers {
             events: events.clone(),
             images,
             volumes,
+            networks,
             records,
+            sandboxes: Mutex::default(),
             running: Mutex::default(),
             logbooks: Mutex::default(),
             notices,
@@ -164,6 +181,7 @@ impl Containers {
             dir: kit.files_dir().join("engine").join("containers"),
             stdin: Default::default(),
             execs: Default::default(),
+            health: Default::default(),
             layer_locks: Mutex::default(),
         });
         let on_reset = Arc::downgrade(&containers);
@@ -172,6 +190,7 @@ impl Containers {
                 for workload in containers.lock_running().drain().map(|(_, w)| w) {
                     workload.kill();
                 }
+                containers.lock_sandboxes().clear();
                 containers.lock_logbooks().clear();
                 let _ = std::fs::remove_dir_all(&containers.dir);
             }
@@ -181,6 +200,109 @@ impl Containers {
 
     fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Workload>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_sandboxes(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, crate::endpoints::Sandbox>> {
+        self.sandboxes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Updates a stored record.
+    pub(crate) fn records_update(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut ContainerRecord),
+    ) -> Result<(), EngineError> {
+        self.records.update(id, change)?;
+        Ok(())
+    }
+
+    /// The directory of a container's files (logs, layer, hosts file).
+    pub(crate) fn container_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(id)
+    }
+
+    pub(crate) fn hosts_file_of(&self, id: &str) -> Option<PathBuf> {
+        self.lock_sandboxes()
+            .get(id)
+            .and_then(|sandbox| sandbox.hosts_file.clone())
+    }
+
+    pub(crate) fn published_ports(&self, id: &str) -> Vec<(String, String, u16)> {
+        self.lock_sandboxes()
+            .get(id)
+            .map(|sandbox| sandbox.published())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn sandbox_namespace(&self, id: &str) -> Option<PathBuf> {
+        self.lock_sandboxes().get(id).and_then(|s| s.namespace())
+    }
+
+    /// Adds an interface on `network` to a running container's namespace.
+    pub(crate) async fn attach_interface(
+        &self,
+        id: &str,
+        network: &crate::networks::NetworkRecord,
+        address: std::net::Ipv4Addr,
+        prefix_len: u8,
+        mac: &str,
+    ) -> Result<(), EngineError> {
+        let interface = {
+            let sandboxes = self.lock_sandboxes();
+            let Some(sandbox) = sandboxes.get(id) else {
+                return Err(self.not_running(id));
+            };
+            (0..)
+                .map(|n| format!("eth{n}"))
+                .find(|name| !sandbox.interfaces.values().any(|used| used == name))
+                .unwrap_or_else(|| "eth9".into())
+        };
+        let group = self
+            .lock_sandboxes()
+            .get(id)
+            .and_then(|s| s.group())
+            .ok_or_else(|| self.not_running(id))?;
+        group
+            .attach(&interface, address, prefix_len, Some(mac))
+            .await
+            .map_err(EngineError::internal)?;
+        let mut sandboxes = self.lock_sandboxes();
+        if let Some(sandbox) = sandboxes.get_mut(id) {
+            sandbox.interfaces.insert(network.name.clone(), interface);
+            sandbox.lease(network.id.clone(), address);
+        }
+        Ok(())
+    }
+
+    /// Removes a running container's interface on network `name` and frees its address.
+    pub(crate) async fn detach_interface(
+        &self,
+        id: &str,
+        name: &str,
+        endpoint: &crate::endpoints::EndpointRecord,
+    ) -> Result<(), EngineError> {
+        let (interface, group) = {
+            let mut sandboxes = self.lock_sandboxes();
+            let Some(sandbox) = sandboxes.get_mut(id) else {
+                return Ok(());
+            };
+            (sandbox.interfaces.remove(name), sandbox.group())
+        };
+        if let (Some(interface), Some(group)) = (interface, group) {
+            group
+                .detach(&interface)
+                .await
+                .map_err(EngineError::internal)?;
+        }
+        if let Ok(address) = endpoint.address.parse() {
+            let mut sandboxes = self.lock_sandboxes();
+            if let Some(sandbox) = sandboxes.get_mut(id) {
+                sandbox.unlease(&endpoint.network_id, address);
+            }
+        }
+        Ok(())
     }
 
     fn lock_logbooks(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<LogBook>>> {
@@ -274,6 +396,17 @@ impl Containers {
         }
     }
 
+    pub(crate) fn now(&self) -> SystemTime {
+        self.kit.clock().now()
+    }
+
+    /// Publishes Docker's `health_status: STATUS` event.
+    pub(crate) fn health_changed(&self, id: &str, status: &str) {
+        if let Some(record) = self.records.get(id) {
+            self.publish(&record, &format!("health_status: {status}"), &[]);
+        }
+    }
+
     /// A new 64-hex-digit ID (exec instances).
     pub(crate) fn new_id(&self) -> String {
         self.kit.ids().hex(64)
@@ -347,6 +480,28 @@ impl Containers {
                     source,
                     destination: mount.destination.clone(),
                     read_only: mount.read_only,
+                })
+            })
+            .collect()
+    }
+
+    /// The running containers attached to network `id`, as its inspect lists them.
+    pub fn network_users(&self, id: &str) -> Vec<crate::networks::Attached> {
+        self.all()
+            .into_iter()
+            .filter(|r| r.state.status == "running")
+            .filter_map(|r| {
+                let endpoint = r.endpoints.values().find(|e| e.network_id == id)?;
+                Some(crate::networks::Attached {
+                    container_id: r.id.clone(),
+                    container_name: r.name.clone(),
+                    endpoint_id: endpoint.endpoint_id.clone(),
+                    mac: endpoint.mac.clone(),
+                    address: if endpoint.address.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}/{}", endpoint.address, endpoint.prefix_len)
+                    },
                 })
             })
             .collect()
@@ -513,6 +668,14 @@ impl Containers {
         if host_config.network_mode.is_empty() || host_config.network_mode == "default" {
             host_config.network_mode = "bridge".into();
         }
+        crate::policy::validate_restart(&host_config)?;
+        crate::policy::resources(&host_config)?;
+        let endpoints = crate::endpoints::resolve(
+            &self.networks,
+            &mut host_config,
+            body.networking_config.as_ref(),
+        )?;
+        crate::endpoints::merge_exposed(&mut config, &host_config, &image_config);
         let name = match name {
             Some(name) => names::validate(&name)?,
             None => loop {
@@ -557,6 +720,7 @@ impl Containers {
             },
             restart_count: 0,
             mounts,
+            endpoints,
         };
         // The name check and the insert are one step, so two creates cannot share a name.
         {
@@ -589,7 +753,13 @@ impl Containers {
         }
         env.entry("HOSTNAME".into())
             .or_insert_with(|| record.config.hostname.clone());
-        let mounts = self.start_mounts(&record, &image).await?;
+        let mut mounts = self.start_mounts(&record, &image).await?;
+        let sandbox = self.make_sandbox(&record).await?;
+        let network_namespace = sandbox.as_ref().and_then(|s| s.namespace());
+        if let Some(file) = sandbox.as_ref().and_then(|s| s.hosts_file.clone()) {
+            let fresh = self.find(&record.id)?;
+            mounts.insert(0, self.hosts_mount(&fresh, &file)?);
+        }
         let spec = WorkloadSpec {
             name: format!("container/{}", &record.id[..12]),
             argv: Vec::new(),
@@ -601,10 +771,8 @@ impl Containers {
             image: Some(image),
             mounts,
             hostname: Some(record.config.hostname.clone()),
-            // HostConfig's Memory/CpuShares/Ulimits are not mapped yet: containers run unlimited.
-            resources: Default::default(),
-            // Containers share the host's network until the engine has networks.
-            network_namespace: None,
+            resources: crate::policy::resources(&record.host_config)?,
+            network_namespace,
             stdin: record
                 .config
                 .open_stdin
@@ -639,6 +807,8 @@ impl Containers {
                 r.state.error = message.clone();
             })?;
             logbook.ended();
+            drop(sandbox);
+            self.clear_addresses(&record.id);
             // Docker removes an auto-remove container whose start failed; the CLI waits for it.
             if record.host_config.auto_remove {
                 let _ = self.remove(&record.id, true, false).await;
@@ -659,25 +829,63 @@ impl Containers {
                 error: String::new(),
                 started_nanos: Some(started),
                 finished_nanos: r.state.finished_nanos,
+                oom_killed: false,
+                manually_stopped: false,
             };
         })?;
         self.lock_running()
             .insert(record.id.clone(), workload.clone());
+        if let Some(sandbox) = sandbox {
+            self.lock_sandboxes().insert(record.id.clone(), sandbox);
+            self.refresh_hosts();
+            if let Some(fresh) = self.records.get(&record.id) {
+                for endpoint in fresh.endpoints.values() {
+                    if let Ok(network) = self.networks.find(&endpoint.network_id) {
+                        self.networks
+                            .publish(&network, "connect", &[("container", record.id.clone())]);
+                    }
+                }
+            }
+        }
         self.publish(&record, "start", &[]);
+        let image_config = self
+            .images
+            .find(&record.image_id)
+            .map(|image| self.images.run_config(&image))
+            .unwrap_or(Value::Null);
+        match crate::health::check_of(&record.config, &image_config) {
+            Some(check) => crate::health::watch(self, &record.id, workload.clone(), check),
+            None => self.health.forget(&record.id),
+        }
         let containers = self.clone();
         let id = record.id.clone();
         tokio::spawn(async move {
             let status = workload.wait().await;
+            let oom = workload.out_of_memory();
             containers
-                .exited(&id, status.code, nanos(status.finished_at))
+                .exited(&id, status.code, nanos(status.finished_at), oom)
                 .await;
         });
         Ok(())
     }
 
     /// Folds a workload's end into the record, tells waiters and removes an auto-remove one.
-    async fn exited(self: &Arc<Self>, id: &str, code: i32, finished: i64) {
+    async fn exited(self: &Arc<Self>, id: &str, code: i32, finished: i64, oom: bool) {
         self.lock_running().remove(id);
+        let sandbox = self.lock_sandboxes().remove(id);
+        if let Some(sandbox) = sandbox {
+            drop(sandbox);
+            if let Some(record) = self.records.get(id) {
+                for endpoint in record.endpoints.values() {
+                    if let Ok(network) = self.networks.find(&endpoint.network_id) {
+                        self.networks
+                            .publish(&network, "disconnect", &[("container", id.to_string())]);
+                    }
+                }
+            }
+            self.clear_addresses(id);
+            self.refresh_hosts();
+        }
         self.stdin.close(id);
         self.execs.forget_container(id);
         let updated = self.records.update(id, |r| {
@@ -685,6 +893,7 @@ impl Containers {
             r.state.exit_code = code;
             r.state.pid = 0;
             r.state.finished_nanos = Some(finished);
+            r.state.oom_killed = oom;
         });
         self.logbook(id).ended();
         let Ok(Some(())) = updated else { return };
@@ -706,9 +915,69 @@ impl Containers {
             id: id.to_string(),
             code,
         });
+        if oom {
+            self.publish(&record, "oom", &[]);
+        }
         if record.host_config.auto_remove {
             let _ = self.remove(id, true, false).await;
+            return;
         }
+        if crate::policy::should_restart(
+            &record.host_config.restart_policy,
+            code,
+            record.restart_count,
+            record.state.manually_stopped,
+        ) {
+            self.schedule_restart(&record);
+        }
+    }
+
+    /// Starts an exited container again after Docker's back-off, as its restart policy asks;
+    /// it shows `restarting` meanwhile. A stop, kill or remove in between cancels it.
+    fn schedule_restart(self: &Arc<Self>, record: &ContainerRecord) {
+        let delay = crate::policy::backoff(record.restart_count);
+        let marked = self.records.update(&record.id, |r| {
+            r.state.status = "restarting".into();
+            r.restart_count += 1;
+        });
+        if !matches!(marked, Ok(Some(()))) {
+            return;
+        }
+        let containers = self.clone();
+        let id = record.id.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let still = containers
+                .records
+                .get(&id)
+                .is_some_and(|r| r.state.status == "restarting" && !r.state.manually_stopped);
+            if !still {
+                return;
+            }
+            if let Err(error) = containers.start(&id).await {
+                tracing::debug!(%error, container = %id, "restart failed");
+                let _ = containers.records.update(&id, |r| {
+                    if r.state.status == "restarting" {
+                        r.state.status = "exited".into();
+                        r.state.error = error.to_string();
+                    }
+                });
+            }
+        });
+    }
+
+    /// Marks a container stopped by hand (its restart policy no longer applies); true when
+    /// it was waiting to restart, which this cancels.
+    fn stop_by_hand(&self, id: &str) -> bool {
+        let mut was_restarting = false;
+        let _ = self.records.update(id, |r| {
+            r.state.manually_stopped = true;
+            if r.state.status == "restarting" {
+                r.state.status = "exited".into();
+                was_restarting = true;
+            }
+        });
+        was_restarting
     }
 
     pub async fn stop(
@@ -718,7 +987,12 @@ impl Containers {
         timeout: Option<i64>,
     ) -> Result<(), EngineError> {
         let record = self.find(reference)?;
+        let restarting = self.stop_by_hand(&record.id);
         let Some(workload) = self.lock_running().get(&record.id).cloned() else {
+            if restarting {
+                self.publish(&record, "stop", &[]);
+                return Ok(());
+            }
             return Err(EngineError::NotModified);
         };
         let signal_name = signal
@@ -781,6 +1055,12 @@ impl Containers {
                 .filter(|s| !s.is_empty())
                 .unwrap_or("SIGKILL"),
         )?;
+        if matches!(
+            signal,
+            nix::sys::signal::Signal::SIGKILL | nix::sys::signal::Signal::SIGTERM
+        ) {
+            self.stop_by_hand(&record.id);
+        }
         let Some(workload) = self.lock_running().get(&record.id).cloned() else {
             return Err(EngineError::Conflict(format!(
                 "cannot kill container: {reference}: container {} is not running",
@@ -867,6 +1147,7 @@ impl Containers {
             return Ok(());
         };
         self.lock_logbooks().remove(&record.id);
+        self.health.forget(&record.id);
         self.stdin.close(&record.id);
         self.layer_locks
             .lock()
@@ -986,47 +1267,6 @@ impl Containers {
         Ok(out)
     }
 
-    fn network_settings(&self, record: &ContainerRecord) -> Value {
-        let mode = record.host_config.network_mode.clone();
-        serde_json::json!({
-            "Bridge": "",
-            "SandboxID": "",
-            "SandboxKey": "",
-            "Ports": {},
-            "HairpinMode": false,
-            "LinkLocalIPv6Address": "",
-            "LinkLocalIPv6PrefixLen": 0,
-            "SecondaryIPAddresses": null,
-            "SecondaryIPv6Addresses": null,
-            "EndpointID": "",
-            "Gateway": "",
-            "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0,
-            "IPAddress": "",
-            "IPPrefixLen": 0,
-            "IPv6Gateway": "",
-            "MacAddress": "",
-            "Networks": {
-                mode: {
-                    "IPAMConfig": null,
-                    "Links": null,
-                    "Aliases": null,
-                    "MacAddress": "",
-                    "NetworkID": "",
-                    "EndpointID": "",
-                    "Gateway": "",
-                    "IPAddress": "",
-                    "IPPrefixLen": 0,
-                    "IPv6Gateway": "",
-                    "GlobalIPv6Address": "",
-                    "GlobalIPv6PrefixLen": 0,
-                    "DriverOpts": null,
-                    "DNSNames": null,
-                }
-            },
-        })
-    }
-
     pub fn inspect(&self, reference: &str) -> Result<ContainerInspect, EngineError> {
         let record = self.find(reference)?;
         let state = &record.state;
@@ -1040,14 +1280,15 @@ impl Containers {
                 status: state.status.clone(),
                 running: state.status == "running",
                 paused: false,
-                restarting: false,
-                oom_killed: false,
+                restarting: state.status == "restarting",
+                oom_killed: state.oom_killed,
                 dead: state.status == "dead",
                 pid: state.pid,
                 exit_code: state.exit_code,
                 error: state.error.clone(),
                 started_at: time_text(state.started_nanos),
                 finished_at: time_text(state.finished_nanos),
+                health: self.health.get(&record.id),
             },
             image: record.image_id.clone(),
             resolv_conf_path: String::new(),
@@ -1076,13 +1317,25 @@ impl Containers {
             names::human_duration(((now - then.unwrap_or(now)).max(0) / 1_000_000_000) as u64)
         };
         match record.state.status.as_str() {
-            "running" => format!("Up {}", since(record.state.started_nanos)),
+            "running" => {
+                let health = match self.health.get(&record.id).map(|h| h.status) {
+                    Some(status) if status == "starting" => " (health: starting)".to_string(),
+                    Some(status) => format!(" ({status})"),
+                    None => String::new(),
+                };
+                format!("Up {}{health}", since(record.state.started_nanos))
+            }
             "exited" => format!(
                 "Exited ({}) {} ago",
                 record.state.exit_code,
                 since(record.state.finished_nanos)
             ),
             "created" => "Created".into(),
+            "restarting" => format!(
+                "Restarting ({}) {} ago",
+                record.state.exit_code,
+                since(record.state.finished_nanos)
+            ),
             other => other.to_string(),
         }
     }
@@ -1131,12 +1384,31 @@ impl Containers {
                 record.state.status == "exited"
                     && value.parse::<i32>().ok() == Some(record.state.exit_code)
             }
-            "network" => record.host_config.network_mode == value,
+            "network" => {
+                record.host_config.network_mode == value
+                    || record
+                        .endpoints
+                        .iter()
+                        .any(|(name, e)| name == value || e.network_id.starts_with(value))
+            }
             "volume" => record
                 .mounts
                 .iter()
                 .any(|m| m.destination == value || (m.kind == "volume" && m.name == value)),
-            "health" | "isolation" | "is-task" | "publish" | "expose" | "before" | "since" => true,
+            "health" => {
+                const STATUSES: [&str; 4] = ["starting", "healthy", "unhealthy", "none"];
+                if !STATUSES.contains(&value) {
+                    return Err(EngineError::InvalidParameter(format!(
+                        "Unrecognised filter value for health: {value}"
+                    )));
+                }
+                let status = self
+                    .health
+                    .get(&record.id)
+                    .map_or_else(|| "none".to_string(), |h| h.status);
+                status == value
+            }
+            "isolation" | "is-task" | "publish" | "expose" | "before" | "since" => true,
             other => {
                 return Err(EngineError::InvalidParameter(format!(
                     "invalid filter '{other}'"
@@ -1187,7 +1459,7 @@ impl Containers {
                 image_id: record.image_id.clone(),
                 command,
                 created: record.created_nanos / 1_000_000_000,
-                ports: Vec::new(),
+                ports: self.summary_ports(&record),
                 labels: record.config.labels.clone().unwrap_or_default(),
                 state: record.state.status.clone(),
                 status: self.status_text(&record),

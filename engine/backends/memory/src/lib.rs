@@ -11,25 +11,33 @@
 //! | [`layer`] | a container's writable layer, and its files while no process runs |
 //! | [`volumes`] | volumes of the `local` driver |
 //! | [`mounts`] | a container's binds, volumes and tmpfs mounts, worked out at create |
+//! | [`networks`] | networks: predefined and user-defined bridges, addresses |
+//! | [`endpoints`] | a container's networks: its namespace, interfaces, ports and hosts file |
 //! | [`containers`] | container records, lifecycle, wait, logs, attach |
 //! | [`exec`] | exec instances: a second process in a running container |
+//! | [`health`] | health checks probed by exec |
 //! | [`logs`] | json-file logs and their live followers |
 //! | [`names`] | container names and ages |
+//! | [`policy`] | resource limits and restart policies |
 //! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
 //!
 //! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
-//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no networks,
-//! pause, restart policies or health checks yet; volumes of the `local` driver only; tmpfs mounts are private directories, not
-//! memory; every container shares the host's network.
+//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no pause; volumes of the `local` driver only; tmpfs mounts
+//! are private directories, not memory; names on user networks come from `/etc/hosts`, not
+//! an embedded DNS server ([`endpoints`]).
 
 pub mod archive;
 pub mod containers;
+pub mod endpoints;
 pub mod exec;
+pub mod health;
 pub mod images;
 pub mod layer;
 pub mod logs;
 pub mod mounts;
 pub mod names;
+pub mod policy;
+pub mod networks;
 pub mod pull;
 pub mod reference;
 pub mod stdin;
@@ -83,7 +91,8 @@ impl MemoryBackend {
     pub fn open(kit: &Kit, events: &Events) -> std::result::Result<Arc<Self>, String> {
         let images = Arc::new(Images::open(kit)?);
         let volumes = Arc::new(volumes::Volumes::open(kit, events)?);
-        let containers = Containers::open(kit, events, images.clone(), volumes)?;
+        let networks = Arc::new(networks::Networks::open(kit, events)?);
+        let containers = Containers::open(kit, events, images.clone(), volumes, networks)?;
         Ok(Arc::new(Self {
             kit: kit.clone(),
             events: events.clone(),
@@ -314,6 +323,52 @@ impl Backend for MemoryBackend {
         containers
             .volumes
             .prune(filters, &|name| containers.volume_users(name))
+    }
+
+    async fn network_create(&self, create: NetworkCreate) -> Result<NetworkCreated> {
+        self.containers.networks.create(create)
+    }
+
+    async fn networks(&self, filters: &Filters) -> Result<Vec<Network>> {
+        let containers = &self.containers;
+        let networks = &containers.networks;
+        let records = networks.list(filters, &|id| containers.network_users(id).len() > 0)?;
+        // The list shows no containers, as Docker's does.
+        Ok(records.iter().map(|r| networks.view(r, &[])).collect())
+    }
+
+    async fn network_inspect(&self, reference: &str) -> Result<Network> {
+        let containers = &self.containers;
+        let record = containers.networks.find(reference)?;
+        Ok(containers
+            .networks
+            .view(&record, &containers.network_users(&record.id)))
+    }
+
+    async fn network_remove(&self, reference: &str) -> Result<()> {
+        let containers = &self.containers;
+        containers
+            .networks
+            .remove(reference, &|id| containers.network_users(id).len())
+    }
+
+    async fn network_connect(&self, reference: &str, connect: NetworkConnect) -> Result<()> {
+        self.containers.connect(reference, connect).await
+    }
+
+    async fn network_disconnect(
+        &self,
+        reference: &str,
+        disconnect: NetworkDisconnect,
+    ) -> Result<()> {
+        self.containers.disconnect(reference, disconnect).await
+    }
+
+    async fn network_prune(&self, filters: &Filters) -> Result<NetworkPruneReport> {
+        let containers = &self.containers;
+        containers
+            .networks
+            .prune(filters, &|id| containers.network_users(id).len())
     }
 
     async fn container_changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {

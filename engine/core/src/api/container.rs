@@ -148,6 +148,34 @@ pub struct ContainerState {
     pub started_at: String,
     #[serde(rename = "FinishedAt")]
     pub finished_at: String,
+    /// The health check's state, for a container that has one.
+    #[serde(rename = "Health", default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+/// `State.Health`: `starting`, `healthy` or `unhealthy`, the failures in a row, and the last
+/// five probes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Health {
+    #[serde(rename = "Status")]
+    pub status: String,
+    #[serde(rename = "FailingStreak")]
+    pub failing_streak: i64,
+    #[serde(rename = "Log")]
+    pub log: Vec<HealthProbe>,
+}
+
+/// One health probe's result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HealthProbe {
+    #[serde(rename = "Start")]
+    pub start: String,
+    #[serde(rename = "End")]
+    pub end: String,
+    #[serde(rename = "ExitCode")]
+    pub exit_code: i64,
+    #[serde(rename = "Output")]
+    pub output: String,
 }
 
 /// One of inspect's `Mounts`.

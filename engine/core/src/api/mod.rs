@@ -8,12 +8,14 @@
 pub mod container;
 pub mod exec;
 pub mod image;
+pub mod network;
 pub mod system;
 pub mod volume;
 
 pub use container::*;
 pub use exec::*;
 pub use image::*;
+pub use network::*;
 pub use system::*;
 pub use volume::*;
 

@@ -9,7 +9,7 @@
 //! | [`route`] | the path parser and the route table ([`route::Route`]) |
 //! | [`query`] | query parameters and Docker's `filters` JSON |
 //! | [`stream`] | the multiplexed framing, hijacked connections, streamed bodies |
-//! | [`system`], [`images`], [`containers`], [`exec`], [`archive`] | one handler per route |
+//! | [`system`], [`images`], [`containers`], [`exec`], [`archive`], [`volumes`], [`networks`] | one handler per route |
 //!
 //! What this module must not do: keep state or know any backend.
 
@@ -17,6 +17,7 @@ pub mod archive;
 pub mod containers;
 pub mod exec;
 pub mod images;
+pub mod networks;
 pub mod query;
 pub mod route;
 pub mod stream;
@@ -134,6 +135,13 @@ async fn dispatch(
         ContainerLogs(id) => containers::logs(daemon, &id, &query).await,
         ContainerAttach(id) => containers::attach(daemon, &id, &query, parts).await,
         ContainerResize(id) => containers::resize(daemon, &id, &query).await,
+        NetworkList => networks::list(daemon, &query).await,
+        NetworkCreate => networks::create(daemon, parts, body).await,
+        NetworkPrune => networks::prune(daemon, &query).await,
+        NetworkInspect(id) => networks::inspect(daemon, &id).await,
+        NetworkRemove(id) => networks::remove(daemon, &id).await,
+        NetworkConnect(id) => networks::connect(daemon, &id, parts, body).await,
+        NetworkDisconnect(id) => networks::disconnect(daemon, &id, parts, body).await,
         VolumeList => volumes::list(daemon, &query).await,
         VolumeCreate => volumes::create(daemon, parts, body).await,
         VolumePrune => volumes::prune(daemon, &query).await,

@@ -36,6 +36,13 @@ pub enum Route {
     ContainerLogs(String),
     ContainerAttach(String),
     ContainerResize(String),
+    NetworkList,
+    NetworkCreate,
+    NetworkPrune,
+    NetworkInspect(String),
+    NetworkRemove(String),
+    NetworkConnect(String),
+    NetworkDisconnect(String),
     VolumeList,
     VolumeCreate,
     VolumePrune,
@@ -70,7 +77,6 @@ fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
         ["images", .., "history"] => "image history",
         ["images", .., "get"] => "saving images",
         ["images", .., "push"] if *method == Method::POST => "pushing images",
-        ["networks", ..] => "networks",
         ["build" | "build/prune", ..] => "building images",
         ["commit"] => "committing containers",
         ["auth"] => "registry logins",
@@ -150,6 +156,13 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
         (["images", name @ ..], _) if delete && !name.is_empty() => {
             Route::ImageRemove(name.join("/"))
         }
+        (["networks"], _) if get => Route::NetworkList,
+        (["networks", "create"], _) if post => Route::NetworkCreate,
+        (["networks", "prune"], _) if post => Route::NetworkPrune,
+        (["networks", id], _) if get => Route::NetworkInspect(id.to_string()),
+        (["networks", id], _) if delete => Route::NetworkRemove(id.to_string()),
+        (["networks", id, "connect"], _) if post => Route::NetworkConnect(id.to_string()),
+        (["networks", id, "disconnect"], _) if post => Route::NetworkDisconnect(id.to_string()),
         (["volumes"], _) if get => Route::VolumeList,
         (["volumes", "create"], _) if post => Route::VolumeCreate,
         (["volumes", "prune"], _) if post => Route::VolumePrune,
@@ -264,6 +277,23 @@ mod tests {
         );
         assert_eq!(
             check(Method::PUT, "/v1.47/volumes/data"),
+            Err("page not found".into())
+        );
+        assert_eq!(check(Method::GET, "/v1.47/networks"), Ok(Route::NetworkList));
+        assert_eq!(
+            check(Method::POST, "/v1.47/networks/create"),
+            Ok(Route::NetworkCreate)
+        );
+        assert_eq!(
+            check(Method::POST, "/v1.47/networks/net1/connect"),
+            Ok(Route::NetworkConnect("net1".into()))
+        );
+        assert_eq!(
+            check(Method::DELETE, "/v1.47/networks/net1"),
+            Ok(Route::NetworkRemove("net1".into()))
+        );
+        assert_eq!(
+            check(Method::GET, "/v1.47/networks/net1/connect"),
             Err("page not found".into())
         );
     }

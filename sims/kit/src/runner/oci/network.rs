@@ -82,6 +82,59 @@ impl GroupNetwork {
     }
 }
 
+impl GroupNetwork {
+    /// Runs `ip -batch` commands inside the namespace (the engine sets a container's MAC
+    /// address, or removes `eth0` for a container with no network).
+    pub async fn ip_inside(&self, commands: &str) -> Result<(), String> {
+        ip_batch(Some(&self.namespace), commands).await
+    }
+
+    /// Adds a second interface `interface` to the namespace, with `address/prefix_len` on its
+    /// subnet's bridge (made when missing) and `mac` when given: a container attached to one
+    /// more network. No default route is added; the first interface keeps it.
+    pub async fn attach(
+        &self,
+        interface: &str,
+        address: Ipv4Addr,
+        prefix_len: u8,
+        mac: Option<&str>,
+    ) -> Result<(), String> {
+        let pid = self
+            .holder
+            .pid()
+            .ok_or("the network namespace's holder has ended")?;
+        let router = router_of(address, prefix_len);
+        let bridge = bridge_name(router, prefix_len);
+        ensure_bridge(&bridge, router, prefix_len).await?;
+        let number = NEXT_VETH.fetch_add(1, Ordering::Relaxed);
+        let host_end = format!("s{:x}x{number:x}", std::process::id());
+        let inside_end = format!("{host_end}c");
+        let host_end = format!("{host_end}h");
+        ip_batch(
+            None,
+            &format!(
+                "link add {host_end} type veth peer name {inside_end} netns {pid}\nlink set {host_end} master {bridge}\nlink set {host_end} up\n"
+            ),
+        )
+        .await?;
+        let mac = mac
+            .map(|mac| format!("link set {interface} address {mac}\n"))
+            .unwrap_or_default();
+        ip_batch(
+            Some(&self.namespace),
+            &format!(
+                "link set {inside_end} name {interface}\n{mac}addr add {address}/{prefix_len} dev {interface}\nlink set {interface} up\n"
+            ),
+        )
+        .await
+    }
+
+    /// Removes an interface from the namespace (the kernel removes its veth's other end).
+    pub async fn detach(&self, interface: &str) -> Result<(), String> {
+        ip_batch(Some(&self.namespace), &format!("link delete {interface}\n")).await
+    }
+}
+
 impl Drop for GroupNetwork {
     fn drop(&mut self) {
         for forwarder in &self.forwarders {

@@ -1,0 +1,116 @@
+//! The engine driven by the SDK and the orchestrator programs use: docker-py 7.2 (containers,
+//! exec, archives, volumes, networks, errors; `conformance/clients/engine/docker_py.py`) and
+//! docker-compose 1.29 bringing up a two-service project whose services reach each other by
+//! service name, then `ps`, `logs` and `down`. Both on the memory and the docker backend.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use conformance::{Cell, assert_success, clients};
+
+use super::engine::{Engine, Target, text};
+
+mod docker_py_sdk {
+    #[test]
+    fn memory() {
+        super::docker_py_sdk(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_py_sdk(super::Target::Docker);
+    }
+}
+
+mod docker_compose_two_services {
+    #[test]
+    fn memory() {
+        super::docker_compose_two_services(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_compose_two_services(super::Target::Docker);
+    }
+}
+
+fn engine_clients_dir() -> PathBuf {
+    clients::conformance_dir().join("clients").join("engine")
+}
+
+fn docker_py_sdk(target: Target) {
+    let _cell = Cell::new("docker-py", target.cell(), "sdk", "docker-py");
+    let python = clients::root().join("py").join("bin").join("python3");
+    let has_docker = Command::new(&python)
+        .args(["-c", "import docker"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(has_docker, "client py venv with docker missing: run scripts/setup");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let output = engine
+        .sandbox
+        .command(&python)
+        .arg(engine_clients_dir().join("docker_py.py"))
+        .env("ENGINE_IS_PODMAN", if target.podman() { "1" } else { "0" })
+        .output()
+        .expect("run python");
+    assert_success("python3 docker_py.py", &output);
+    assert_eq!(text(&output.stdout).trim(), "ok");
+}
+
+fn docker_compose_two_services(target: Target) {
+    let _cell = Cell::new("compose", target.cell(), "two-services", "docker-compose");
+    let compose = clients::find("docker-compose");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let project = engine.sandbox.path().join("proj");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::copy(
+        engine_clients_dir().join("compose.yml"),
+        project.join("docker-compose.yml"),
+    )
+    .expect("copy compose.yml");
+    let run = |args: &[&str]| {
+        let output = engine
+            .sandbox
+            .command(&compose)
+            .current_dir(&project)
+            .args(["-p", "proj"])
+            .args(args)
+            .output()
+            .expect("run docker-compose");
+        assert_success(&format!("docker-compose {}", args.join(" ")), &output);
+        text(&output.stdout)
+    };
+    run(&["up", "-d"]);
+    let ps = run(&["ps"]);
+    for service in ["proj_web_1", "proj_client_1"] {
+        let line = ps.lines().find(|l| l.starts_with(service)).unwrap_or("");
+        assert!(line.contains("Up"), "{service} up in:\n{ps}");
+    }
+    // The client service found the web service by its name.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let logs = run(&["logs", "--no-color", "client"]);
+        if logs.contains("from-web") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "client logs:\n{logs}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        engine
+            .ok(&["network", "ls", "--format", "{{.Name}}"])
+            .lines()
+            .any(|n| n == "proj_default")
+    );
+    run(&["down"]);
+    assert_eq!(engine.ok(&["ps", "-a", "-q"]).trim(), "");
+    assert!(
+        !engine
+            .ok(&["network", "ls", "--format", "{{.Name}}"])
+            .lines()
+            .any(|n| n == "proj_default")
+    );
+}

@@ -1,0 +1,269 @@
+//! The engine's networks, driven by the docker CLI 28.2 on both backends (the memory backend,
+//! and the docker backend over Podman 4.3): `network create`/`ls` with filters/`inspect`/
+//! `connect`/`disconnect`/`rm`/`prune` with Docker's messages, containers on a user network
+//! reaching each other by name and alias, a container connected later found by the others,
+//! `--network none`, and `-p` publishing a container's port on the host (`docker port`).
+
+use std::io::{Read, Write};
+
+use conformance::Cell;
+
+use super::engine::{Engine, Target, text};
+
+/// A scenario as one cell per target.
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[test]
+                fn memory() {
+                    super::$scenario(super::Target::Memory);
+                }
+
+                #[test]
+                fn docker() {
+                    super::$scenario(super::Target::Docker);
+                }
+            }
+        )*
+    };
+}
+
+on_every_backend!(
+    docker_networks_resolve_names,
+    docker_ports_are_published,
+);
+
+fn sorted_lines(output: &str) -> Vec<String> {
+    let mut lines: Vec<String> = output.lines().map(String::from).collect();
+    lines.sort();
+    lines
+}
+
+/// A busybox web server answering `hello from NAME` on port 8080.
+fn serve(engine: &Engine, name: &str, extra: &[&str]) {
+    let script = format!(
+        "mkdir -p /www && echo hello from {name} > /www/index.html && exec httpd -f -p 8080 -h /www"
+    );
+    let mut args = vec!["run", "-d", "--name", name];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["localhost/busybox", "sh", "-c", &script]);
+    engine.ok(&args);
+}
+
+/// `wget` from a fresh container on `network`: stdout, or stderr on failure.
+fn fetch(engine: &Engine, network: &str, url: &str) -> Result<String, String> {
+    // The server may take a moment to listen after `run -d` returns.
+    let script = format!(
+        "for i in $(seq 1 50); do wget -q -T 2 -O - {url} 2>/tmp/err && exit 0; sleep 0.1; done; cat /tmp/err; exit 1"
+    );
+    let output = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        network,
+        "localhost/busybox",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    if output.status.success() {
+        Ok(text(&output.stdout))
+    } else {
+        Err(format!("{}{}", text(&output.stdout), text(&output.stderr)))
+    }
+}
+
+fn docker_networks_resolve_names(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "networks", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let id = engine
+        .ok(&["network", "create", "--label", "team=a", "net1"])
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    let again = engine.run(&["network", "create", "net1"]);
+    assert_eq!(again.status.code(), Some(1));
+    let expected = if target.podman() {
+        "Error response from daemon: network name net1 already used: network already exists"
+    } else {
+        "Error response from daemon: network with name net1 already exists"
+    };
+    assert_eq!(text(&again.stderr).trim(), expected);
+    engine.ok(&["network", "create", "net2"]);
+    // The listing and its filters.
+    let names = sorted_lines(&engine.ok(&["network", "ls", "--format", "{{.Name}}"]));
+    for name in ["host", "net1", "net2", "none"] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    assert_eq!(
+        engine.ok(&["network", "ls", "-q", "--no-trunc", "--filter", "label=team=a"]).trim(),
+        id
+    );
+    assert_eq!(
+        sorted_lines(&engine.ok(&[
+            "network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"
+        ])),
+        ["net1", "net2"]
+    );
+    assert_eq!(
+        engine.ok(&["network", "ls", "--filter", "name=net2", "--format", "{{.Name}} {{.Driver}}"]).trim(),
+        "net2 bridge"
+    );
+    // Two containers on one network reach each other by name and by alias.
+    serve(&engine, "server", &["--network", "net1", "--network-alias", "web"]);
+    assert_eq!(
+        fetch(&engine, "net1", "http://server:8080/").as_deref(),
+        Ok("hello from server\n")
+    );
+    assert_eq!(
+        fetch(&engine, "net1", "http://web:8080/").as_deref(),
+        Ok("hello from server\n")
+    );
+    // What inspect shows of the container's place on the network.
+    let address = engine
+        .ok(&["inspect", "--format", "{{(index .NetworkSettings.Networks \"net1\").IPAddress}}", "server"])
+        .trim()
+        .to_string();
+    let subnet = engine
+        .ok(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "net1"])
+        .trim()
+        .to_string();
+    let gateway = engine
+        .ok(&["inspect", "--format", "{{(index .NetworkSettings.Networks \"net1\").Gateway}}", "server"])
+        .trim()
+        .to_string();
+    let prefix: Vec<&str> = subnet.split('.').take(2).collect();
+    assert!(address.starts_with(&prefix.join(".")), "{address} in {subnet}");
+    assert!(gateway.starts_with(&prefix.join(".")), "{gateway} in {subnet}");
+    let aliases = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{json (index .NetworkSettings.Networks \"net1\").Aliases}}",
+        "server",
+    ]);
+    assert!(aliases.contains("\"web\""), "{aliases}");
+    let mac = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{(index .NetworkSettings.Networks \"net1\").MacAddress}}",
+        "server",
+    ]);
+    assert_eq!(mac.trim().len(), 17, "{mac}");
+    // The network lists its container, and will not go while the container runs.
+    let members = engine.ok(&[
+        "network",
+        "inspect",
+        "--format",
+        "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}",
+        "net1",
+    ]);
+    assert!(
+        members.trim().starts_with(&format!("server {address}/")),
+        "{members}"
+    );
+    assert_eq!(
+        engine.ok(&["ps", "--filter", "network=net1", "--format", "{{.Names}}"]).trim(),
+        "server"
+    );
+    let busy = engine.run(&["network", "rm", "net1"]);
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(
+        text(&busy.stderr).contains("has active endpoints") || target.podman(),
+        "{}",
+        text(&busy.stderr)
+    );
+    // A container connected later is found by the containers of the network it joins.
+    serve(&engine, "other", &["--network", "net2"]);
+    assert!(fetch(&engine, "net2", "http://server:8080/").is_err());
+    engine.ok(&["network", "connect", "--alias", "late", "net2", "server"]);
+    assert_eq!(
+        fetch(&engine, "net2", "http://late:8080/").as_deref(),
+        Ok("hello from server\n")
+    );
+    let twice = engine.run(&["network", "connect", "net2", "server"]);
+    assert_eq!(twice.status.code(), Some(1));
+    engine.ok(&["network", "disconnect", "net2", "server"]);
+    let networks = engine.ok(&[
+        "inspect",
+        "--format",
+        "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}",
+        "server",
+    ]);
+    assert_eq!(networks.trim(), "net1");
+    // `--network none`: the loopback interface alone.
+    let interfaces = engine.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+    ]);
+    assert_eq!(interfaces.trim(), "lo");
+    // Docker's errors for unknown networks, on run and inspect.
+    let unknown = engine.run(&["run", "--rm", "--network", "nosuch", "localhost/busybox", "true"]);
+    assert_eq!(unknown.status.code(), Some(125));
+    assert!(
+        text(&unknown.stderr).contains("network nosuch not found"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let predefined = engine.run(&["network", "rm", "host"]);
+    assert_eq!(predefined.status.code(), Some(1));
+    if !target.podman() {
+        assert_eq!(
+            text(&predefined.stderr).trim(),
+            "Error response from daemon: host is a pre-defined network and cannot be removed"
+        );
+    }
+    engine.ok(&["rm", "-f", "server", "other"]);
+    engine.ok(&["network", "rm", "net1"]);
+    let gone = engine.run(&["network", "inspect", "net1"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        text(&gone.stderr).contains("network net1 not found"),
+        "{}",
+        text(&gone.stderr)
+    );
+    let pruned = engine.ok(&["network", "prune", "-f"]);
+    assert!(pruned.contains("net2"), "{pruned}");
+    assert_eq!(
+        engine.ok(&["network", "ls", "--filter", "type=custom", "-q"]).trim(),
+        ""
+    );
+}
+
+fn docker_ports_are_published(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "ports", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    serve(&engine, "web", &["-p", "127.0.0.1::8080"]);
+    let port = engine.ok(&["port", "web", "8080"]);
+    let address = port.lines().next().unwrap_or("").trim().to_string();
+    assert!(address.starts_with("127.0.0.1:"), "{port}");
+    let ps = engine.ok(&["ps", "--format", "{{.Ports}}"]);
+    assert!(
+        ps.contains(&format!("{address}->8080/tcp")),
+        "{ps}"
+    );
+    // The host reaches the container's server through the published port.
+    let mut answer = String::new();
+    for _ in 0..100 {
+        answer.clear();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let _ = stream.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n");
+            let _ = stream.read_to_string(&mut answer);
+            if answer.contains("hello from web") {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(answer.ends_with("hello from web\n"), "{answer}");
+    engine.ok(&["rm", "-f", "web"]);
+}

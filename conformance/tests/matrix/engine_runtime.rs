@@ -1,0 +1,180 @@
+//! What the engine does for a running container beyond its files, driven by the docker CLI
+//! 28.2: restart policies really restarting (`RestartCount`, `docker stop` ending them),
+//! health checks run by exec (`State.Health`, `(healthy)` in `docker ps`, the `health`
+//! filter, `health_status` events), and a memory limit enforced by the kernel
+//! (`State.OOMKilled`, 137).
+//!
+//! Podman's deviations, asserted as it behaves: it counts restarts its own way and runs
+//! health checks from systemd timers, which this machine has none of, so the health
+//! scenario runs on the memory backend alone.
+
+use conformance::Cell;
+
+use super::engine::{Engine, Target, now_seconds, text};
+
+/// Polls `probe` until it answers `Some`, for at most `seconds`; panics with the last answer.
+fn wait_for<T>(seconds: u64, what: &str, mut probe: impl FnMut() -> (Option<T>, String)) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let (answer, last) = probe();
+        if let Some(answer) = answer {
+            return answer;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("{what}: last seen {last}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn inspect(engine: &Engine, format: &str, name: &str) -> String {
+    engine
+        .ok(&["inspect", "--format", format, name])
+        .trim()
+        .to_string()
+}
+
+mod docker_restart_policies_restart {
+    #[test]
+    fn memory() {
+        super::docker_restart_policies_restart(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_restart_policies_restart(super::Target::Docker);
+    }
+}
+
+mod docker_health_checks_run {
+    #[test]
+    fn memory() {
+        super::docker_health_checks_run(super::Target::Memory);
+    }
+}
+
+mod docker_memory_limit_kills {
+    #[test]
+    fn memory() {
+        super::docker_memory_limit_kills(super::Target::Memory);
+    }
+}
+
+fn docker_restart_policies_restart(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "restart-policies", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    // on-failure:2 — started, then restarted twice, then left exited with its code.
+    engine.ok(&[
+        "run", "-d", "--name", "flaky", "--restart", "on-failure:2", "localhost/busybox", "sh",
+        "-c", "echo ran; exit 3",
+    ]);
+    let settled = wait_for(30, "flaky restarted twice", || {
+        let seen = inspect(&engine, "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", "flaky");
+        ((seen == "2 exited 3").then_some(()), seen)
+    });
+    let _ = settled;
+    let logs = engine.ok(&["logs", "flaky"]);
+    assert_eq!(logs.lines().filter(|l| *l == "ran").count(), 3, "{logs}");
+    // always — restarts after a clean exit too, until `docker stop`.
+    engine.ok(&[
+        "run", "-d", "--name", "looper", "--restart", "always", "localhost/busybox", "sh", "-c",
+        "echo tick; sleep 0.2",
+    ]);
+    wait_for(30, "looper restarted", || {
+        let count: i64 = inspect(&engine, "{{.RestartCount}}", "looper").parse().unwrap_or(0);
+        ((count >= 2).then_some(()), count.to_string())
+    });
+    engine.ok(&["stop", "looper"]);
+    let stopped = inspect(&engine, "{{.State.Status}}", "looper");
+    assert_eq!(stopped, "exited");
+    let count = inspect(&engine, "{{.RestartCount}}", "looper");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(inspect(&engine, "{{.State.Status}}", "looper"), "exited");
+    assert_eq!(inspect(&engine, "{{.RestartCount}}", "looper"), count);
+    // Docker's validation of a policy.
+    let bad = engine.run(&["run", "-d", "--restart", "always:3", "localhost/busybox", "true"]);
+    assert_eq!(bad.status.code(), Some(125));
+    if !target.podman() {
+        assert!(
+            text(&bad.stderr).contains("maximum retry count can only be used with 'on-failure'"),
+            "{}",
+            text(&bad.stderr)
+        );
+    }
+    engine.ok(&["rm", "-f", "flaky", "looper"]);
+}
+
+fn docker_health_checks_run(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "health-checks", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let since = now_seconds();
+    engine.ok(&[
+        "run", "-d", "--name", "hc", "--health-cmd", "cat /tmp/ok", "--health-interval",
+        "200ms", "--health-retries", "2", "localhost/busybox", "sleep", "1000",
+    ]);
+    assert!(
+        engine.ok(&["ps", "--format", "{{.Status}}"]).contains("(health: starting)")
+            || inspect(&engine, "{{.State.Health.Status}}", "hc") == "unhealthy"
+    );
+    wait_for(20, "hc unhealthy", || {
+        let seen = inspect(&engine, "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", "hc");
+        (seen.starts_with("unhealthy ").then_some(()), seen)
+    });
+    let log = inspect(&engine, "{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}", "hc");
+    assert!(log.starts_with("1 cat: can't open '/tmp/ok'"), "{log}");
+    assert!(engine.ok(&["ps", "--format", "{{.Status}}"]).contains("(unhealthy)"));
+    engine.ok(&["exec", "hc", "touch", "/tmp/ok"]);
+    wait_for(20, "hc healthy", || {
+        let seen = inspect(&engine, "{{.State.Health.Status}}", "hc");
+        ((seen == "healthy").then_some(()), seen)
+    });
+    assert!(engine.ok(&["ps", "--format", "{{.Status}}"]).contains("(healthy)"));
+    assert_eq!(
+        engine.ok(&["ps", "--filter", "health=healthy", "--format", "{{.Names}}"]).trim(),
+        "hc"
+    );
+    assert_eq!(
+        engine.ok(&["ps", "--filter", "health=unhealthy", "--format", "{{.Names}}"]).trim(),
+        ""
+    );
+    let events = engine.ok(&[
+        "events",
+        "--since",
+        &since.to_string(),
+        "--until",
+        &(now_seconds() + 1).to_string(),
+        "--filter",
+        "container=hc",
+        "--format",
+        "{{.Action}}",
+    ]);
+    let statuses: Vec<&str> = events.lines().filter(|l| l.starts_with("health_status")).collect();
+    assert_eq!(
+        statuses,
+        ["health_status: unhealthy", "health_status: healthy"],
+        "{events}"
+    );
+    engine.ok(&["rm", "-f", "hc"]);
+}
+
+fn docker_memory_limit_kills(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "memory-limit", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    // `tail` keeps the endless first line of /dev/zero in memory until the limit stops it.
+    let run = engine.run(&[
+        "run", "--name", "hog", "-m", "16m", "localhost/busybox", "tail", "/dev/zero",
+    ]);
+    assert_eq!(run.status.code(), Some(137), "{}", text(&run.stderr));
+    assert_eq!(
+        inspect(&engine, "{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}", "hog"),
+        "true 137 16777216"
+    );
+    // Within its limit, a container runs as usual.
+    assert_eq!(
+        engine.ok(&["run", "--rm", "-m", "64m", "--cpus", "0.5", "localhost/busybox", "echo", "fits"]).trim(),
+        "fits"
+    );
+}
