@@ -4,9 +4,10 @@
 //! filter, `health_status` events), and a memory limit enforced by the kernel
 //! (`State.OOMKilled`, 137).
 //!
-//! Podman's deviations, asserted as it behaves: it counts restarts its own way and runs
-//! health checks from systemd timers, which this machine has none of, so the health
-//! scenario runs on the memory backend alone.
+//! Podman's deviations, asserted as it behaves: it takes a maximum retry count with any
+//! policy, and runs health checks from systemd timers, which this machine has none of, so the
+//! health scenario runs on the memory backend alone (as does the memory limit, which Podman's
+//! rootful service here applies through cgroups the test machine's layout may not offer).
 
 use conformance::Cell;
 
@@ -94,7 +95,8 @@ fn docker_restart_policies_restart(target: Target) {
     assert_eq!(inspect(&engine, "{{.RestartCount}}", "looper"), count);
     // Docker's validation of a policy.
     let bad = engine.run(&["run", "-d", "--restart", "always:3", "localhost/busybox", "true"]);
-    assert_eq!(bad.status.code(), Some(125));
+    // Podman takes the count with any policy.
+    assert_eq!(bad.status.code(), Some(if target.podman() { 0 } else { 125 }));
     if !target.podman() {
         assert!(
             text(&bad.stderr).contains("maximum retry count can only be used with 'on-failure'"),
@@ -103,6 +105,10 @@ fn docker_restart_policies_restart(target: Target) {
         );
     }
     engine.ok(&["rm", "-f", "flaky", "looper"]);
+    if target.podman() {
+        let made = text(&bad.stdout);
+        engine.ok(&["rm", "-f", made.trim()]);
+    }
 }
 
 fn docker_health_checks_run(target: Target) {

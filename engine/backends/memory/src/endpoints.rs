@@ -132,7 +132,13 @@ pub fn resolve(
             "sharing another container's network (container:NAME)",
         ));
     }
-    let primary = networks.find(&mode)?;
+    // Docker looks user-defined networks up at start, not at create: a container may name
+    // a network that does not exist yet ([`Containers::make_sandbox`] fails then).
+    let primary = match networks.find(&mode) {
+        Ok(record) => record,
+        Err(EngineError::NotFound(_)) => NetworkRecord::missing(&mode),
+        Err(error) => return Err(error),
+    };
     host_config.network_mode = if host_config.network_mode.is_empty() {
         "bridge".into()
     } else {
@@ -150,14 +156,24 @@ pub fn resolve(
         endpoints.insert(record.name.clone(), endpoint_for(record, settings)?);
         Ok::<(), EngineError>(())
     };
+    // The CLI names the primary network as the mode names it (`default` included).
     let primary_settings = configs
         .get(&mode)
+        .or_else(|| configs.get(&host_config.network_mode))
+        .or_else(|| configs.get("default"))
         .or_else(|| configs.get(&primary.name))
         .or_else(|| configs.get(&primary.id));
     add(&primary, primary_settings)?;
     for (name, settings) in &configs {
-        let record = networks.find(name)?;
-        if record.id == primary.id {
+        if *name == mode || *name == host_config.network_mode || name == "default" {
+            continue;
+        }
+        let record = match networks.find(name) {
+            Ok(record) => record,
+            Err(EngineError::NotFound(_)) => NetworkRecord::missing(name),
+            Err(error) => return Err(error),
+        };
+        if record.id == primary.id && !record.id.is_empty() {
             continue;
         }
         if primary.name == "host" || primary.name == "none" || record.name == "host" || record.name == "none" {
@@ -227,7 +243,7 @@ pub fn exposed_ports(record: &ContainerRecord) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|ports| ports.keys().cloned().collect())
         .unwrap_or_default();
-    ports.sort_by_key(|key| parse_port(key).map(|(n, p)| (n, p)).unwrap_or((0, String::new())));
+    ports.sort_by_key(|key| parse_port(key).unwrap_or((0, String::new())));
     ports
 }
 
@@ -332,8 +348,14 @@ impl Containers {
             sandbox.network = Some(Arc::new(network));
             return Ok(Some(sandbox));
         }
+        let setup = |error: EngineError| match error {
+            EngineError::NotFound(message) => EngineError::NotFound(format!(
+                "failed to set up container networking: {message}"
+            )),
+            other => other,
+        };
         // The primary network first (it holds the default route), then the others by name.
-        let primary = self.networks.find(&mode)?;
+        let primary = self.networks.find(&mode).map_err(setup)?;
         let mut order: Vec<String> = vec![primary.name.clone()];
         order.extend(record.endpoints.keys().filter(|n| **n != primary.name).cloned());
         let mut updates: Vec<(String, EndpointRecord)> = Vec::new();
@@ -341,7 +363,11 @@ impl Containers {
             let Some(endpoint) = record.endpoints.get(name) else {
                 continue;
             };
-            let network = self.networks.find(&endpoint.network_id).or_else(|_| self.networks.find(name))?;
+            let network = self
+                .networks
+                .find(&endpoint.network_id)
+                .or_else(|_| self.networks.find(name))
+                .map_err(setup)?;
             let (_, prefix_len) = network.subnet().ok_or_else(|| {
                 EngineError::internal(format!("network {} has no subnet", network.name))
             })?;
@@ -621,10 +647,17 @@ impl Containers {
         let network = self.networks.find(network_ref)?;
         let record = self.find(&connect.container)?;
         let primary = mode_network(&record.host_config.network_mode);
-        if primary == "host" || primary == "none" || network.name == "host" || network.name == "none" {
+        if primary == "none" || network.name == "none" {
             return Err(EngineError::Forbidden(
-                "container cannot be disconnected from host network or connected to host network".into(),
-            ).with_none_text(primary, &network.name));
+                "container cannot be disconnected from none network or connected to none network"
+                    .into(),
+            ));
+        }
+        if primary == "host" || network.name == "host" {
+            return Err(EngineError::Forbidden(
+                "container cannot be disconnected from host network or connected to host network"
+                    .into(),
+            ));
         }
         if record.endpoints.contains_key(&network.name) {
             return Err(EngineError::Forbidden(format!(
@@ -687,24 +720,6 @@ impl Containers {
         self.networks.publish(&network, "disconnect", &[("container", record.id.clone())]);
         self.refresh_hosts();
         Ok(())
-    }
-}
-
-trait WithNoneText {
-    fn with_none_text(self, primary: &str, network: &str) -> Self;
-}
-
-impl WithNoneText for EngineError {
-    /// Docker's words differ for `none`.
-    fn with_none_text(self, primary: &str, network: &str) -> Self {
-        if primary == "none" || network == "none" {
-            EngineError::Forbidden(
-                "container cannot be disconnected from none network or connected to none network"
-                    .into(),
-            )
-        } else {
-            self
-        }
     }
 }
 

@@ -154,8 +154,8 @@ pub fn watch(containers: &Arc<Containers>, id: &str, workload: Workload, check: 
             let Some(probe) = probe else {
                 return;
             };
-            // A failure inside the start period does not count, unless it is the check's
-            // first success's opposite: Docker only counts failures once the period is over.
+            // Docker counts no failure inside the start period; a success there still makes
+            // the container healthy.
             let changed = containers
                 .health
                 .record(&id, probe, !in_start_period, check.retries);

@@ -332,7 +332,7 @@ impl Backend for MemoryBackend {
     async fn networks(&self, filters: &Filters) -> Result<Vec<Network>> {
         let containers = &self.containers;
         let networks = &containers.networks;
-        let records = networks.list(filters, &|id| containers.network_users(id).len() > 0)?;
+        let records = networks.list(filters, &|id| !containers.network_users(id).is_empty())?;
         // The list shows no containers, as Docker's does.
         Ok(records.iter().map(|r| networks.view(r, &[])).collect())
     }

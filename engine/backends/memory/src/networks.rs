@@ -58,6 +58,26 @@ impl NetworkRecord {
         parse_cidr(&self.subnet).ok()
     }
 
+    /// A network a container names that does not exist (yet): no ID, looked up at start.
+    pub fn missing(name: &str) -> Self {
+        Self {
+            id: String::new(),
+            name: name.to_string(),
+            driver: String::new(),
+            created_nanos: 0,
+            internal: false,
+            attachable: false,
+            ingress: false,
+            enable_ipv6: false,
+            ipam_driver: String::new(),
+            ipam_options: BTreeMap::new(),
+            subnet: String::new(),
+            gateway: String::new(),
+            options: BTreeMap::new(),
+            labels: BTreeMap::new(),
+        }
+    }
+
     pub fn gateway_address(&self) -> Option<Ipv4Addr> {
         self.gateway.parse().ok()
     }
