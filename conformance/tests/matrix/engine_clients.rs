@@ -71,12 +71,14 @@ fn docker_compose_two_services(target: Target) {
         project.join("docker-compose.yml"),
     )
     .expect("copy compose.yml");
+    // Podman's networks are the host's: a project name of this cell's own.
+    let project_name = format!("proj{}", std::process::id());
     let run = |args: &[&str]| {
         let output = engine
             .sandbox
             .command(&compose)
             .current_dir(&project)
-            .args(["-p", "proj"])
+            .args(["-p", &project_name])
             .args(args)
             .output()
             .expect("run docker-compose");
@@ -85,8 +87,9 @@ fn docker_compose_two_services(target: Target) {
     };
     run(&["up", "-d"]);
     let ps = run(&["ps"]);
-    for service in ["proj_web_1", "proj_client_1"] {
-        let line = ps.lines().find(|l| l.starts_with(service)).unwrap_or("");
+    for service in ["web", "client"] {
+        let service = format!("{project_name}_{service}_1");
+        let line = ps.lines().find(|l| l.starts_with(&service)).unwrap_or("");
         assert!(line.contains("Up"), "{service} up in:\n{ps}");
     }
     // The client service found the web service by its name.
@@ -103,7 +106,7 @@ fn docker_compose_two_services(target: Target) {
         engine
             .ok(&["network", "ls", "--format", "{{.Name}}"])
             .lines()
-            .any(|n| n == "proj_default")
+            .any(|n| n == format!("{project_name}_default"))
     );
     run(&["down"]);
     assert_eq!(engine.ok(&["ps", "-a", "-q"]).trim(), "");
@@ -111,6 +114,6 @@ fn docker_compose_two_services(target: Target) {
         !engine
             .ok(&["network", "ls", "--format", "{{.Name}}"])
             .lines()
-            .any(|n| n == "proj_default")
+            .any(|n| n == format!("{project_name}_default"))
     );
 }

@@ -668,6 +668,19 @@ impl Containers {
         if host_config.network_mode.is_empty() || host_config.network_mode == "default" {
             host_config.network_mode = "bridge".into();
         }
+        // Docker fills the daemon's log driver in at create; docker-py reads it back.
+        let no_log_config = host_config
+            .extra
+            .get("LogConfig")
+            .and_then(|c| c.get("Type"))
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty);
+        if no_log_config {
+            host_config.extra.insert(
+                "LogConfig".into(),
+                serde_json::json!({ "Type": "json-file", "Config": {} }),
+            );
+        }
         crate::policy::validate_restart(&host_config)?;
         crate::policy::resources(&host_config)?;
         let endpoints = crate::endpoints::resolve(

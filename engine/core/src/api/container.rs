@@ -161,8 +161,15 @@ pub struct Health {
     pub status: String,
     #[serde(rename = "FailingStreak")]
     pub failing_streak: i64,
-    #[serde(rename = "Log")]
+    /// Podman answers `null` for no probes yet.
+    #[serde(rename = "Log", default, deserialize_with = "null_as_empty")]
     pub log: Vec<HealthProbe>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// One health probe's result.
