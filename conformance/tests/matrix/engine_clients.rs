@@ -45,7 +45,10 @@ fn docker_py_sdk(target: Target) {
         .args(["-c", "import docker"])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(has_docker, "client py venv with docker missing: run scripts/setup");
+    assert!(
+        has_docker,
+        "client py venv with docker missing: run scripts/setup"
+    );
     let engine = Engine::start(target);
     engine.load_busybox();
     let output = engine

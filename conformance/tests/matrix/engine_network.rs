@@ -29,10 +29,7 @@ macro_rules! on_every_backend {
     };
 }
 
-on_every_backend!(
-    docker_networks_resolve_names,
-    docker_ports_are_published,
-);
+on_every_backend!(docker_networks_resolve_names, docker_ports_are_published,);
 
 fn sorted_lines(output: &str) -> Vec<String> {
     let mut lines: Vec<String> = output.lines().map(String::from).collect();
@@ -108,17 +105,34 @@ fn docker_networks_resolve_names(target: Target) {
         assert_eq!(names, ["bridge", "host", "net1", "net2", "none"]);
     }
     assert_eq!(
-        engine.ok(&["network", "ls", "-q", "--no-trunc", "--filter", "label=team=a"]).trim(),
+        engine
+            .ok(&[
+                "network",
+                "ls",
+                "-q",
+                "--no-trunc",
+                "--filter",
+                "label=team=a"
+            ])
+            .trim(),
         id
     );
     if target.podman() {
         // Podman has no `type` filter.
         let refused = engine.run(&["network", "ls", "--filter", "type=custom"]);
-        assert_eq!(text(&refused.stderr).trim(), "Error response from daemon: invalid filter \"type\"");
+        assert_eq!(
+            text(&refused.stderr).trim(),
+            "Error response from daemon: invalid filter \"type\""
+        );
     } else {
         assert_eq!(
             sorted_lines(&engine.ok(&[
-                "network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"
+                "network",
+                "ls",
+                "--filter",
+                "type=custom",
+                "--format",
+                "{{.Name}}"
             ])),
             ["net1", "net2"]
         );
@@ -129,11 +143,24 @@ fn docker_networks_resolve_names(target: Target) {
         );
     }
     assert_eq!(
-        engine.ok(&["network", "ls", "--filter", "name=net2", "--format", "{{.Name}} {{.Driver}}"]).trim(),
+        engine
+            .ok(&[
+                "network",
+                "ls",
+                "--filter",
+                "name=net2",
+                "--format",
+                "{{.Name}} {{.Driver}}"
+            ])
+            .trim(),
         "net2 bridge"
     );
     // Two containers on one network reach each other by name and by alias.
-    serve(&engine, "server", &["--network", "net1", "--network-alias", "web"]);
+    serve(
+        &engine,
+        "server",
+        &["--network", "net1", "--network-alias", "web"],
+    );
     assert_eq!(
         fetch(&engine, "net1", "http://server:8080/").as_deref(),
         Ok("hello from server\n")
@@ -144,20 +171,42 @@ fn docker_networks_resolve_names(target: Target) {
     );
     // What inspect shows of the container's place on the network.
     let address = engine
-        .ok(&["inspect", "--format", "{{(index .NetworkSettings.Networks \"net1\").IPAddress}}", "server"])
+        .ok(&[
+            "inspect",
+            "--format",
+            "{{(index .NetworkSettings.Networks \"net1\").IPAddress}}",
+            "server",
+        ])
         .trim()
         .to_string();
     let subnet = engine
-        .ok(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "net1"])
+        .ok(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{range .IPAM.Config}}{{.Subnet}}{{end}}",
+            "net1",
+        ])
         .trim()
         .to_string();
     let gateway = engine
-        .ok(&["inspect", "--format", "{{(index .NetworkSettings.Networks \"net1\").Gateway}}", "server"])
+        .ok(&[
+            "inspect",
+            "--format",
+            "{{(index .NetworkSettings.Networks \"net1\").Gateway}}",
+            "server",
+        ])
         .trim()
         .to_string();
     let prefix: Vec<&str> = subnet.split('.').take(2).collect();
-    assert!(address.starts_with(&prefix.join(".")), "{address} in {subnet}");
-    assert!(gateway.starts_with(&prefix.join(".")), "{gateway} in {subnet}");
+    assert!(
+        address.starts_with(&prefix.join(".")),
+        "{address} in {subnet}"
+    );
+    assert!(
+        gateway.starts_with(&prefix.join(".")),
+        "{gateway} in {subnet}"
+    );
     let aliases = engine.ok(&[
         "inspect",
         "--format",
@@ -185,7 +234,9 @@ fn docker_networks_resolve_names(target: Target) {
         "{members}"
     );
     assert_eq!(
-        engine.ok(&["ps", "--filter", "network=net1", "--format", "{{.Names}}"]).trim(),
+        engine
+            .ok(&["ps", "--filter", "network=net1", "--format", "{{.Names}}"])
+            .trim(),
         "server"
     );
     let busy = engine.run(&["network", "rm", "net1"]);
@@ -193,7 +244,9 @@ fn docker_networks_resolve_names(target: Target) {
     let says = if target.podman() {
         "Error response from daemon: \"net1\" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used".to_string()
     } else {
-        format!("Error response from daemon: error while removing network: network net1 id {id} has active endpoints")
+        format!(
+            "Error response from daemon: error while removing network: network net1 id {id} has active endpoints"
+        )
     };
     // The CLI adds `exit status 1` on a line of its own.
     assert_eq!(text(&busy.stderr).lines().next(), Some(says.as_str()));
@@ -212,7 +265,11 @@ fn docker_networks_resolve_names(target: Target) {
     } else {
         "Error response from daemon: endpoint with name server already exists in network net2"
     };
-    assert!(text(&twice.stderr).contains(says), "{}", text(&twice.stderr));
+    assert!(
+        text(&twice.stderr).contains(says),
+        "{}",
+        text(&twice.stderr)
+    );
     engine.ok(&["network", "disconnect", "net2", "server"]);
     let networks = engine.ok(&[
         "inspect",
@@ -234,14 +291,25 @@ fn docker_networks_resolve_names(target: Target) {
     ]);
     assert_eq!(interfaces.trim(), "lo");
     // Docker's errors for unknown networks, on run and inspect.
-    let unknown = engine.run(&["run", "--rm", "--network", "nosuch", "localhost/busybox", "true"]);
+    let unknown = engine.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "nosuch",
+        "localhost/busybox",
+        "true",
+    ]);
     assert_eq!(unknown.status.code(), Some(125));
     let says = if target.podman() {
         "unable to find network with name or ID nosuch: network not found"
     } else {
         "failed to set up container networking: network nosuch not found"
     };
-    assert!(text(&unknown.stderr).contains(says), "{}", text(&unknown.stderr));
+    assert!(
+        text(&unknown.stderr).contains(says),
+        "{}",
+        text(&unknown.stderr)
+    );
     let predefined = engine.run(&["network", "rm", "host"]);
     assert_eq!(predefined.status.code(), Some(1));
     if !target.podman() {
@@ -275,10 +343,7 @@ fn docker_ports_are_published(target: Target) {
     let address = port.lines().next().unwrap_or("").trim().to_string();
     assert!(address.starts_with("127.0.0.1:"), "{port}");
     let ps = engine.ok(&["ps", "--format", "{{.Ports}}"]);
-    assert!(
-        ps.contains(&format!("{address}->8080/tcp")),
-        "{ps}"
-    );
+    assert!(ps.contains(&format!("{address}->8080/tcp")), "{ps}");
     // The host reaches the container's server through the published port.
     let mut answer = String::new();
     for _ in 0..100 {

@@ -67,11 +67,23 @@ fn docker_restart_policies_restart(target: Target) {
     engine.load_busybox();
     // on-failure:2 — started, then restarted twice, then left exited with its code.
     engine.ok(&[
-        "run", "-d", "--name", "flaky", "--restart", "on-failure:2", "localhost/busybox", "sh",
-        "-c", "echo ran; exit 3",
+        "run",
+        "-d",
+        "--name",
+        "flaky",
+        "--restart",
+        "on-failure:2",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo ran; exit 3",
     ]);
     let settled = wait_for(30, "flaky restarted twice", || {
-        let seen = inspect(&engine, "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", "flaky");
+        let seen = inspect(
+            &engine,
+            "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}",
+            "flaky",
+        );
         ((seen == "2 exited 3").then_some(()), seen)
     });
     let _ = settled;
@@ -79,11 +91,21 @@ fn docker_restart_policies_restart(target: Target) {
     assert_eq!(logs.lines().filter(|l| *l == "ran").count(), 3, "{logs}");
     // always — restarts after a clean exit too, until `docker stop`.
     engine.ok(&[
-        "run", "-d", "--name", "looper", "--restart", "always", "localhost/busybox", "sh", "-c",
+        "run",
+        "-d",
+        "--name",
+        "looper",
+        "--restart",
+        "always",
+        "localhost/busybox",
+        "sh",
+        "-c",
         "echo tick; sleep 0.2",
     ]);
     wait_for(30, "looper restarted", || {
-        let count: i64 = inspect(&engine, "{{.RestartCount}}", "looper").parse().unwrap_or(0);
+        let count: i64 = inspect(&engine, "{{.RestartCount}}", "looper")
+            .parse()
+            .unwrap_or(0);
         ((count >= 2).then_some(()), count.to_string())
     });
     engine.ok(&["stop", "looper"]);
@@ -94,9 +116,19 @@ fn docker_restart_policies_restart(target: Target) {
     assert_eq!(inspect(&engine, "{{.State.Status}}", "looper"), "exited");
     assert_eq!(inspect(&engine, "{{.RestartCount}}", "looper"), count);
     // Docker's validation of a policy.
-    let bad = engine.run(&["run", "-d", "--restart", "always:3", "localhost/busybox", "true"]);
+    let bad = engine.run(&[
+        "run",
+        "-d",
+        "--restart",
+        "always:3",
+        "localhost/busybox",
+        "true",
+    ]);
     // Podman takes the count with any policy.
-    assert_eq!(bad.status.code(), Some(if target.podman() { 0 } else { 125 }));
+    assert_eq!(
+        bad.status.code(),
+        Some(if target.podman() { 0 } else { 125 })
+    );
     if !target.podman() {
         assert!(
             text(&bad.stderr).contains("maximum retry count can only be used with 'on-failure'"),
@@ -117,32 +149,71 @@ fn docker_health_checks_run(target: Target) {
     engine.load_busybox();
     let since = now_seconds();
     engine.ok(&[
-        "run", "-d", "--name", "hc", "--health-cmd", "cat /tmp/ok", "--health-interval",
-        "200ms", "--health-retries", "2", "localhost/busybox", "sleep", "1000",
+        "run",
+        "-d",
+        "--name",
+        "hc",
+        "--health-cmd",
+        "cat /tmp/ok",
+        "--health-interval",
+        "200ms",
+        "--health-retries",
+        "2",
+        "localhost/busybox",
+        "sleep",
+        "1000",
     ]);
     assert!(
-        engine.ok(&["ps", "--format", "{{.Status}}"]).contains("(health: starting)")
+        engine
+            .ok(&["ps", "--format", "{{.Status}}"])
+            .contains("(health: starting)")
             || inspect(&engine, "{{.State.Health.Status}}", "hc") == "unhealthy"
     );
     wait_for(20, "hc unhealthy", || {
-        let seen = inspect(&engine, "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", "hc");
+        let seen = inspect(
+            &engine,
+            "{{.State.Health.Status}} {{.State.Health.FailingStreak}}",
+            "hc",
+        );
         (seen.starts_with("unhealthy ").then_some(()), seen)
     });
-    let log = inspect(&engine, "{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}", "hc");
+    let log = inspect(
+        &engine,
+        "{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}",
+        "hc",
+    );
     assert!(log.starts_with("1 cat: can't open '/tmp/ok'"), "{log}");
-    assert!(engine.ok(&["ps", "--format", "{{.Status}}"]).contains("(unhealthy)"));
+    assert!(
+        engine
+            .ok(&["ps", "--format", "{{.Status}}"])
+            .contains("(unhealthy)")
+    );
     engine.ok(&["exec", "hc", "touch", "/tmp/ok"]);
     wait_for(20, "hc healthy", || {
         let seen = inspect(&engine, "{{.State.Health.Status}}", "hc");
         ((seen == "healthy").then_some(()), seen)
     });
-    assert!(engine.ok(&["ps", "--format", "{{.Status}}"]).contains("(healthy)"));
+    assert!(
+        engine
+            .ok(&["ps", "--format", "{{.Status}}"])
+            .contains("(healthy)")
+    );
     assert_eq!(
-        engine.ok(&["ps", "--filter", "health=healthy", "--format", "{{.Names}}"]).trim(),
+        engine
+            .ok(&["ps", "--filter", "health=healthy", "--format", "{{.Names}}"])
+            .trim(),
         "hc"
     );
     assert_eq!(
-        engine.ok(&["ps", "--filter", "health=unhealthy", "--format", "{{.Names}}"]).trim(),
+        engine
+            .ok(&[
+                "ps",
+                "--filter",
+                "health=unhealthy",
+                "--format",
+                "{{.Names}}"
+            ])
+            .trim(),
         ""
     );
     let events = engine.ok(&[
@@ -156,7 +227,10 @@ fn docker_health_checks_run(target: Target) {
         "--format",
         "{{.Action}}",
     ]);
-    let statuses: Vec<&str> = events.lines().filter(|l| l.starts_with("health_status")).collect();
+    let statuses: Vec<&str> = events
+        .lines()
+        .filter(|l| l.starts_with("health_status"))
+        .collect();
     assert_eq!(
         statuses,
         ["health_status: unhealthy", "health_status: healthy"],
@@ -171,16 +245,39 @@ fn docker_memory_limit_kills(target: Target) {
     engine.load_busybox();
     // `tail` keeps the endless first line of /dev/zero in memory until the limit stops it.
     let run = engine.run(&[
-        "run", "--name", "hog", "-m", "16m", "localhost/busybox", "tail", "/dev/zero",
+        "run",
+        "--name",
+        "hog",
+        "-m",
+        "16m",
+        "localhost/busybox",
+        "tail",
+        "/dev/zero",
     ]);
     assert_eq!(run.status.code(), Some(137), "{}", text(&run.stderr));
     assert_eq!(
-        inspect(&engine, "{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}", "hog"),
+        inspect(
+            &engine,
+            "{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}",
+            "hog"
+        ),
         "true 137 16777216"
     );
     // Within its limit, a container runs as usual.
     assert_eq!(
-        engine.ok(&["run", "--rm", "-m", "64m", "--cpus", "0.5", "localhost/busybox", "echo", "fits"]).trim(),
+        engine
+            .ok(&[
+                "run",
+                "--rm",
+                "-m",
+                "64m",
+                "--cpus",
+                "0.5",
+                "localhost/busybox",
+                "echo",
+                "fits"
+            ])
+            .trim(),
         "fits"
     );
 }

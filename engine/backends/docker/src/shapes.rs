@@ -209,7 +209,10 @@ pub fn network(value: &mut Value) {
             ("Containers", json!({})),
             ("Options", json!({})),
             ("Labels", json!({})),
-            ("IPAM", json!({ "Driver": "default", "Options": null, "Config": [] })),
+            (
+                "IPAM",
+                json!({ "Driver": "default", "Options": null, "Config": [] }),
+            ),
             ("ConfigFrom", json!({ "Network": "" })),
         ],
     );

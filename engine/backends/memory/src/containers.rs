@@ -767,7 +767,18 @@ impl Containers {
         env.entry("HOSTNAME".into())
             .or_insert_with(|| record.config.hostname.clone());
         let mut mounts = self.start_mounts(&record, &image).await?;
-        let sandbox = self.make_sandbox(&record).await?;
+        let sandbox = match self.make_sandbox(&record).await {
+            Ok(sandbox) => sandbox,
+            Err(error) => {
+                // Docker removes an auto-remove container whose start failed; `run --rm`
+                // waits for that.
+                if record.host_config.auto_remove {
+                    drop(_layer);
+                    let _ = self.remove(&record.id, true, false).await;
+                }
+                return Err(error);
+            }
+        };
         let network_namespace = sandbox.as_ref().and_then(|s| s.namespace());
         if let Some(file) = sandbox.as_ref().and_then(|s| s.hosts_file.clone()) {
             let fresh = self.find(&record.id)?;
@@ -854,8 +865,11 @@ impl Containers {
             if let Some(fresh) = self.records.get(&record.id) {
                 for endpoint in fresh.endpoints.values() {
                     if let Ok(network) = self.networks.find(&endpoint.network_id) {
-                        self.networks
-                            .publish(&network, "connect", &[("container", record.id.clone())]);
+                        self.networks.publish(
+                            &network,
+                            "connect",
+                            &[("container", record.id.clone())],
+                        );
                     }
                 }
             }
@@ -891,8 +905,11 @@ impl Containers {
             if let Some(record) = self.records.get(id) {
                 for endpoint in record.endpoints.values() {
                     if let Ok(network) = self.networks.find(&endpoint.network_id) {
-                        self.networks
-                            .publish(&network, "disconnect", &[("container", id.to_string())]);
+                        self.networks.publish(
+                            &network,
+                            "disconnect",
+                            &[("container", id.to_string())],
+                        );
                     }
                 }
             }

@@ -176,7 +176,11 @@ pub fn resolve(
         if record.id == primary.id && !record.id.is_empty() {
             continue;
         }
-        if primary.name == "host" || primary.name == "none" || record.name == "host" || record.name == "none" {
+        if primary.name == "host"
+            || primary.name == "none"
+            || record.name == "host"
+            || record.name == "none"
+        {
             return Err(EngineError::InvalidParameter(
                 "container cannot be connected to host or none network and another network at the same time".into(),
             ));
@@ -190,21 +194,20 @@ fn endpoint_for(
     record: &NetworkRecord,
     settings: Option<&EndpointSettings>,
 ) -> Result<EndpointRecord, EngineError> {
-    let aliases = settings
-        .and_then(|s| s.aliases.clone())
-        .unwrap_or_default();
+    let aliases = settings.and_then(|s| s.aliases.clone()).unwrap_or_default();
     if !aliases.is_empty() && record.predefined() {
         return Err(EngineError::InvalidParameter(
-            "network-scoped alias is supported only for containers in user defined networks"
-                .into(),
+            "network-scoped alias is supported only for containers in user defined networks".into(),
         ));
     }
     if settings
         .and_then(|s| s.ipam_config.as_ref())
         .is_some_and(|ipam| {
-            ["IPv4Address", "IPv6Address"]
-                .iter()
-                .any(|key| ipam.get(key).and_then(Value::as_str).is_some_and(|a| !a.is_empty()))
+            ["IPv4Address", "IPv6Address"].iter().any(|key| {
+                ipam.get(key)
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| !a.is_empty())
+            })
         })
     {
         return Err(EngineError::not_supported(
@@ -227,9 +230,9 @@ fn endpoint_for(
 /// A port key (`80/tcp`, `53/udp`, `80`) as number and protocol.
 fn parse_port(key: &str) -> Result<(u16, String), EngineError> {
     let (number, protocol) = key.split_once('/').unwrap_or((key, "tcp"));
-    let number = number
-        .parse::<u16>()
-        .map_err(|_| EngineError::InvalidParameter(format!("invalid port specification: \"{key}\"")))?;
+    let number = number.parse::<u16>().map_err(|_| {
+        EngineError::InvalidParameter(format!("invalid port specification: \"{key}\""))
+    })?;
     Ok((number, protocol.to_string()))
 }
 
@@ -288,22 +291,39 @@ fn port_bindings(record: &ContainerRecord) -> Result<Vec<(String, String, u16)>,
 /// Fills `Config.ExposedPorts` at create: the image's, the container's, and every bound port.
 pub fn merge_exposed(config: &mut ContainerConfig, host_config: &HostConfig, image_config: &Value) {
     let mut exposed = serde_json::Map::new();
-    for source in [image_config.get("ExposedPorts"), config.extra.get("ExposedPorts")] {
+    for source in [
+        image_config.get("ExposedPorts"),
+        config.extra.get("ExposedPorts"),
+    ] {
         if let Some(ports) = source.and_then(Value::as_object) {
             for key in ports.keys() {
-                let key = if key.contains('/') { key.clone() } else { format!("{key}/tcp") };
+                let key = if key.contains('/') {
+                    key.clone()
+                } else {
+                    format!("{key}/tcp")
+                };
                 exposed.insert(key, json!({}));
             }
         }
     }
-    if let Some(bindings) = host_config.extra.get("PortBindings").and_then(Value::as_object) {
+    if let Some(bindings) = host_config
+        .extra
+        .get("PortBindings")
+        .and_then(Value::as_object)
+    {
         for key in bindings.keys() {
-            let key = if key.contains('/') { key.clone() } else { format!("{key}/tcp") };
+            let key = if key.contains('/') {
+                key.clone()
+            } else {
+                format!("{key}/tcp")
+            };
             exposed.insert(key, json!({}));
         }
     }
     if !exposed.is_empty() {
-        config.extra.insert("ExposedPorts".into(), Value::Object(exposed));
+        config
+            .extra
+            .insert("ExposedPorts".into(), Value::Object(exposed));
     }
 }
 
@@ -349,15 +369,21 @@ impl Containers {
             return Ok(Some(sandbox));
         }
         let setup = |error: EngineError| match error {
-            EngineError::NotFound(message) => EngineError::NotFound(format!(
-                "failed to set up container networking: {message}"
-            )),
+            EngineError::NotFound(message) => {
+                EngineError::NotFound(format!("failed to set up container networking: {message}"))
+            }
             other => other,
         };
         // The primary network first (it holds the default route), then the others by name.
         let primary = self.networks.find(&mode).map_err(setup)?;
         let mut order: Vec<String> = vec![primary.name.clone()];
-        order.extend(record.endpoints.keys().filter(|n| **n != primary.name).cloned());
+        order.extend(
+            record
+                .endpoints
+                .keys()
+                .filter(|n| **n != primary.name)
+                .cloned(),
+        );
         let mut updates: Vec<(String, EndpointRecord)> = Vec::new();
         for (index, name) in order.iter().enumerate() {
             let Some(endpoint) = record.endpoints.get(name) else {
@@ -556,7 +582,14 @@ impl Containers {
                     .filter(|(p, _, _)| *p == port)
                     .map(|(_, ip, host_port)| json!({ "HostIp": ip, "HostPort": host_port.to_string() }))
                     .collect();
-                ports.insert(port, if bound.is_empty() { Value::Null } else { Value::Array(bound) });
+                ports.insert(
+                    port,
+                    if bound.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Array(bound)
+                    },
+                );
             }
         }
         let mut networks = serde_json::Map::new();
@@ -590,10 +623,12 @@ impl Containers {
                 }),
             );
         }
-        let default_bridge = record.endpoints.get("bridge").filter(|_| primary == "bridge");
-        let field = |get: fn(&EndpointRecord) -> Value, empty: Value| {
-            default_bridge.map_or(empty, get)
-        };
+        let default_bridge = record
+            .endpoints
+            .get("bridge")
+            .filter(|_| primary == "bridge");
+        let field =
+            |get: fn(&EndpointRecord) -> Value, empty: Value| default_bridge.map_or(empty, get);
         json!({
             "Bridge": "",
             "SandboxID": if running { record.id.clone() } else { String::new() },
@@ -672,7 +707,11 @@ impl Containers {
                 EngineError::internal(format!("network {} has no subnet", network.name))
             })?;
             let address = self.networks.lease(&network)?;
-            let mac = if endpoint.mac.is_empty() { mac_for(address) } else { endpoint.mac.clone() };
+            let mac = if endpoint.mac.is_empty() {
+                mac_for(address)
+            } else {
+                endpoint.mac.clone()
+            };
             let attached = self
                 .attach_interface(&record.id, &network, address, prefix_len, &mac)
                 .await;
@@ -689,7 +728,8 @@ impl Containers {
         self.records_update(&record.id, |r| {
             r.endpoints.insert(network.name.clone(), endpoint.clone());
         })?;
-        self.networks.publish(&network, "connect", &[("container", record.id.clone())]);
+        self.networks
+            .publish(&network, "connect", &[("container", record.id.clone())]);
         self.refresh_hosts();
         Ok(())
     }
@@ -710,14 +750,17 @@ impl Containers {
         };
         if network.name == "host" {
             return Err(EngineError::Forbidden(
-                "container cannot be disconnected from host network or connected to host network".into(),
+                "container cannot be disconnected from host network or connected to host network"
+                    .into(),
             ));
         }
-        self.detach_interface(&record.id, &network.name, &endpoint).await?;
+        self.detach_interface(&record.id, &network.name, &endpoint)
+            .await?;
         self.records_update(&record.id, |r| {
             r.endpoints.remove(&network.name);
         })?;
-        self.networks.publish(&network, "disconnect", &[("container", record.id.clone())]);
+        self.networks
+            .publish(&network, "disconnect", &[("container", record.id.clone())]);
         self.refresh_hosts();
         Ok(())
     }

@@ -41,7 +41,11 @@ pub fn check_of(config: &ContainerConfig, image_config: &Value) -> Option<Check>
     let own = config.extra.get("Healthcheck").filter(|h| !h.is_null());
     let image = image_config.get("Healthcheck").filter(|h| !h.is_null());
     let chosen = own
-        .filter(|h| h.get("Test").and_then(Value::as_array).is_some_and(|t| !t.is_empty()))
+        .filter(|h| {
+            h.get("Test")
+                .and_then(Value::as_array)
+                .is_some_and(|t| !t.is_empty())
+        })
         .or(image)?;
     let test: Vec<String> = chosen
         .get("Test")
@@ -66,7 +70,11 @@ pub fn check_of(config: &ContainerConfig, image_config: &Value) -> Option<Check>
     let retries = own
         .and_then(|o| o.get("Retries").and_then(Value::as_i64))
         .filter(|r| *r > 0)
-        .or_else(|| image.and_then(|i| i.get("Retries").and_then(Value::as_i64)).filter(|r| *r > 0))
+        .or_else(|| {
+            image
+                .and_then(|i| i.get("Retries").and_then(Value::as_i64))
+                .filter(|r| *r > 0)
+        })
         .unwrap_or(3);
     Some(Check {
         argv,
@@ -236,9 +244,10 @@ mod tests {
         let check = check_of(&config, &image).unwrap();
         assert_eq!(check.argv, ["cat", "/ok"]);
         assert_eq!((check.interval, check.retries), (Duration::from_secs(2), 1));
-        config
-            .extra
-            .insert("Healthcheck".into(), serde_json::json!({ "Test": ["NONE"] }));
+        config.extra.insert(
+            "Healthcheck".into(),
+            serde_json::json!({ "Test": ["NONE"] }),
+        );
         assert_eq!(check_of(&config, &image), None);
     }
 }

@@ -196,8 +196,8 @@ impl Networks {
                 "bridge" => {
                     let (network, prefix) = DEFAULT_BRIDGE_SUBNET;
                     record.subnet = format!("{network}/{prefix}");
-                    record.gateway = simkit::runner::oci::network::router_of(network, prefix)
-                        .to_string();
+                    record.gateway =
+                        simkit::runner::oci::network::router_of(network, prefix).to_string();
                     for (key, value) in [
                         ("com.docker.network.bridge.default_bridge", "true"),
                         ("com.docker.network.bridge.enable_icc", "true"),
@@ -338,7 +338,10 @@ impl Networks {
                         config.subnet
                     )));
                 }
-                if taken.iter().any(|other| overlaps(*other, (network, prefix))) {
+                if taken
+                    .iter()
+                    .any(|other| overlaps(*other, (network, prefix)))
+                {
                     return Err(EngineError::Forbidden(
                         "Pool overlaps with other one on this address space".into(),
                     ));
@@ -419,7 +422,8 @@ impl Networks {
         for (key, value) in extra {
             attributes.insert(key.to_string(), value.clone());
         }
-        self.events.publish("network", action, &record.id, attributes);
+        self.events
+            .publish("network", action, &record.id, attributes);
     }
 
     /// The network as inspect shows it, with the containers attached to it.
@@ -548,7 +552,11 @@ impl Networks {
     }
 
     /// Removes a network no running container is attached to (`attached`: the running ones).
-    pub fn remove(&self, reference: &str, attached: &dyn Fn(&str) -> usize) -> Result<(), EngineError> {
+    pub fn remove(
+        &self,
+        reference: &str,
+        attached: &dyn Fn(&str) -> usize,
+    ) -> Result<(), EngineError> {
         let record = self.find(reference)?;
         if record.predefined() {
             return Err(EngineError::Forbidden(format!(
@@ -591,10 +599,16 @@ impl Networks {
                 Some((k, v)) => record.labels.get(k).map(String::as_str) == Some(v),
                 None => record.labels.contains_key(value.as_str()),
             };
-            if !filters.get("label").is_none_or(|values| values.iter().all(label)) {
+            if !filters
+                .get("label")
+                .is_none_or(|values| values.iter().all(label))
+            {
                 continue;
             }
-            if filters.get("label!").is_some_and(|values| values.iter().any(label)) {
+            if filters
+                .get("label!")
+                .is_some_and(|values| values.iter().any(label))
+            {
                 continue;
             }
             if self.records.remove(&record.id)?.is_some() {
@@ -665,6 +679,9 @@ mod tests {
             (Ipv4Addr::new(172, 19, 0, 0), 16)
         ));
         assert_eq!(mac_for(Ipv4Addr::new(172, 18, 0, 2)), "02:42:ac:12:00:02");
-        assert_eq!(candidate_subnets().next(), Some((Ipv4Addr::new(172, 18, 0, 0), 16)));
+        assert_eq!(
+            candidate_subnets().next(),
+            Some((Ipv4Addr::new(172, 18, 0, 0), 16))
+        );
     }
 }

@@ -13,7 +13,11 @@ use serde_json::Value;
 use simkit::runner::{Rlimit, WorkloadResources};
 
 fn number(host_config: &HostConfig, key: &str) -> Option<i64> {
-    host_config.extra.get(key).and_then(Value::as_i64).filter(|n| *n != 0)
+    host_config
+        .extra
+        .get(key)
+        .and_then(Value::as_i64)
+        .filter(|n| *n != 0)
 }
 
 /// The runner's resources for `host_config`.
@@ -52,7 +56,12 @@ pub fn resources(host_config: &HostConfig) -> Result<WorkloadResources, EngineEr
     if number(host_config, "PidsLimit").is_some_and(|limit| limit > 0) {
         return Err(EngineError::not_supported("memory", "PidsLimit"));
     }
-    for key in ["BlkioWeight", "CpusetCpus", "CpusetMems", "CpuRealtimeRuntime"] {
+    for key in [
+        "BlkioWeight",
+        "CpusetCpus",
+        "CpusetMems",
+        "CpuRealtimeRuntime",
+    ] {
         let set = match host_config.extra.get(key) {
             Some(Value::Number(n)) => n.as_i64() != Some(0),
             Some(Value::String(s)) => !s.is_empty(),
@@ -89,7 +98,8 @@ pub fn resources(host_config: &HostConfig) -> Result<WorkloadResources, EngineEr
 /// Docker's checks of a restart policy at create.
 pub fn validate_restart(host_config: &HostConfig) -> Result<(), EngineError> {
     let policy = &host_config.restart_policy;
-    let invalid = |what: &str| EngineError::InvalidParameter(format!("invalid restart policy: {what}"));
+    let invalid =
+        |what: &str| EngineError::InvalidParameter(format!("invalid restart policy: {what}"));
     match policy.name.as_str() {
         "" | "no" | "always" | "unless-stopped" => {
             if policy.maximum_retry_count != 0 {
@@ -182,8 +192,12 @@ mod tests {
         assert!(validate_restart(&host).is_err());
         host.restart_policy = policy("on-failure", 3);
         assert!(validate_restart(&host).is_ok());
-        host.extra.insert("NanoCpus".into(), serde_json::json!(500_000_000));
+        host.extra
+            .insert("NanoCpus".into(), serde_json::json!(500_000_000));
         let resources = resources(&host).unwrap();
-        assert_eq!((resources.cpu_quota, resources.cpu_period), (Some(50_000), Some(100_000)));
+        assert_eq!(
+            (resources.cpu_quota, resources.cpu_period),
+            (Some(50_000), Some(100_000))
+        );
     }
 }

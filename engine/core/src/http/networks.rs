@@ -27,9 +27,9 @@ pub async fn create(
     parts: &http::request::Parts,
     body: Body,
 ) -> HandlerResult {
-    let create: NetworkCreate = json_body(body, body_limit(parts))
-        .await?
-        .ok_or_else(|| EngineError::InvalidParameter("invalid JSON: got EOF while reading request body".into()))?;
+    let create: NetworkCreate = json_body(body, body_limit(parts)).await?.ok_or_else(|| {
+        EngineError::InvalidParameter("invalid JSON: got EOF while reading request body".into())
+    })?;
     let created = daemon.backend.network_create(create).await?;
     Ok(json(http::StatusCode::CREATED, &created))
 }
@@ -66,7 +66,10 @@ pub async fn disconnect(
     let disconnect: NetworkDisconnect = json_body(body, body_limit(parts))
         .await?
         .unwrap_or_default();
-    daemon.backend.network_disconnect(reference, disconnect).await?;
+    daemon
+        .backend
+        .network_disconnect(reference, disconnect)
+        .await?;
     Ok(http::StatusCode::OK.into_response())
 }
 

@@ -279,7 +279,10 @@ mod tests {
             check(Method::PUT, "/v1.47/volumes/data"),
             Err("page not found".into())
         );
-        assert_eq!(check(Method::GET, "/v1.47/networks"), Ok(Route::NetworkList));
+        assert_eq!(
+            check(Method::GET, "/v1.47/networks"),
+            Ok(Route::NetworkList)
+        );
         assert_eq!(
             check(Method::POST, "/v1.47/networks/create"),
             Ok(Route::NetworkCreate)
