@@ -308,15 +308,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut signals = Signals::install();
     match cli.command {
         Command::Up(args) => up(args, &mut signals).await,
-        Command::Runner { forge: RunnerForge::Github, args } => {
+        Command::Runner {
+            forge: RunnerForge::Github,
+            args,
+        } => {
             let (stop, stopped) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 signals.recv().await;
                 let _ = stop.send(true);
             });
             let name = args.name.unwrap_or_else(|| "sockerless-runner".into());
-            let config = actions_runner::Config { url: args.url, token: args.token, name, labels: args.labels, work: args.work, once: args.once };
-            actions_runner::run(config, stopped).await.context("runner github")
+            let config = actions_runner::Config {
+                url: args.url,
+                token: args.token,
+                name,
+                labels: args.labels,
+                work: args.work,
+                once: args.once,
+            };
+            actions_runner::run(config, stopped)
+                .await
+                .context("runner github")
         }
         Command::Engine(args) => {
             let make_backend = match (args.backend, args.upstream.clone()) {

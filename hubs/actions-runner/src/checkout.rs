@@ -58,7 +58,9 @@ pub(crate) fn launch(
     server_url: String,
 ) -> Result<Launch, String> {
     let own_repository = github_field(state, "repository");
-    let repository = input(inputs, "repository").unwrap_or(&own_repository).to_string();
+    let repository = input(inputs, "repository")
+        .unwrap_or(&own_repository)
+        .to_string();
     let token = input(inputs, "token")
         .map(str::to_string)
         .unwrap_or_else(|| github_field(state, "token"));
@@ -78,7 +80,14 @@ pub(crate) fn launch(
         None if repository.eq_ignore_ascii_case(&own_repository) => {
             let git_ref = github_field(state, "ref");
             let sha = github_field(state, "sha");
-            (if git_ref.is_empty() { sha.clone() } else { git_ref }, sha)
+            (
+                if git_ref.is_empty() {
+                    sha.clone()
+                } else {
+                    git_ref
+                },
+                sha,
+            )
         }
         None => ("HEAD".to_string(), String::new()),
     };

@@ -48,7 +48,10 @@ impl Answer {
             Err(RunnerError::Refused {
                 what: what.to_string(),
                 status: self.status.as_u16(),
-                body: String::from_utf8_lossy(&self.body).chars().take(400).collect(),
+                body: String::from_utf8_lossy(&self.body)
+                    .chars()
+                    .take(400)
+                    .collect(),
             })
         }
     }

@@ -15,7 +15,10 @@ use crate::RunnerError;
 
 /// The session's message key, from the session the service answered; `None` when it gave
 /// none (messages then come in the clear).
-pub fn session_key(session: &Value, private: &RsaPrivateKey) -> Result<Option<Vec<u8>>, RunnerError> {
+pub fn session_key(
+    session: &Value,
+    private: &RsaPrivateKey,
+) -> Result<Option<Vec<u8>>, RunnerError> {
     let key = &session["encryptionKey"];
     let Some(value) = key["value"].as_str().filter(|v| !v.is_empty()) else {
         return Ok(None);
@@ -31,10 +34,11 @@ pub fn session_key(session: &Value, private: &RsaPrivateKey) -> Result<Option<Ve
     } else {
         Oaep::new::<sha1::Sha1>()
     };
-    private
-        .decrypt(padding, &value)
-        .map(Some)
-        .map_err(|e| RunnerError::Protocol(format!("the session key does not unwrap with this runner's key: {e}")))
+    private.decrypt(padding, &value).map(Some).map_err(|e| {
+        RunnerError::Protocol(format!(
+            "the session key does not unwrap with this runner's key: {e}"
+        ))
+    })
 }
 
 /// A message's body in the clear.
@@ -45,8 +49,12 @@ pub fn message_body(message: &Value, key: Option<&[u8]>) -> Result<String, Runne
         return Ok(body.to_string());
     };
     let undecodable = |what: &str, e: String| RunnerError::Protocol(format!("message {what}: {e}"));
-    let iv = STANDARD.decode(iv).map_err(|e| undecodable("iv", e.to_string()))?;
-    let bytes = STANDARD.decode(body).map_err(|e| undecodable("body", e.to_string()))?;
+    let iv = STANDARD
+        .decode(iv)
+        .map_err(|e| undecodable("iv", e.to_string()))?;
+    let bytes = STANDARD
+        .decode(body)
+        .map_err(|e| undecodable("body", e.to_string()))?;
     let plain = cbc::Decryptor::<aes::Aes256>::new_from_slices(key, &iv)
         .map_err(|e| undecodable("key", e.to_string()))?
         .decrypt_padded_vec_mut::<Pkcs7>(&bytes)
@@ -77,7 +85,10 @@ mod tests {
             .encrypt_padded_vec_mut::<Pkcs7>(b"{\"a\":1}");
         let message = json!({"body": STANDARD.encode(body), "iv": STANDARD.encode(iv)});
         assert_eq!(message_body(&message, Some(&key)).unwrap(), "{\"a\":1}");
-        assert_eq!(message_body(&json!({"body": "clear"}), Some(&key)).unwrap(), "clear");
+        assert_eq!(
+            message_body(&json!({"body": "clear"}), Some(&key)).unwrap(),
+            "clear"
+        );
         let tampered = json!({"body": STANDARD.encode([1u8; 16]), "iv": STANDARD.encode(iv)});
         assert!(message_body(&tampered, Some(&key)).is_err());
         assert_eq!(session_key(&json!({}), &private).unwrap(), None);

@@ -44,7 +44,9 @@ pub fn context_data(value: &Json) -> Json {
                     .and_then(Json::as_array)
                     .into_iter()
                     .flatten()
-                    .filter_map(|pair| Some((pair["k"].as_str()?.to_string(), context_data(&pair["v"]))))
+                    .filter_map(|pair| {
+                        Some((pair["k"].as_str()?.to_string(), context_data(&pair["v"])))
+                    })
                     .collect(),
             ),
             // A boxed literal (`{"t": 0, "s": …}`, `{"t": 3, "b": …}`, `{"t": 4, "n": …}`).
@@ -105,7 +107,11 @@ pub fn condition(source: &str, contexts: &Contexts, host: &dyn Host) -> Result<b
         .and_then(|s| s.strip_suffix("}}"))
         .unwrap_or(source)
         .trim();
-    let source = if source.is_empty() { "success()" } else { source };
+    let source = if source.is_empty() {
+        "success()"
+    } else {
+        source
+    };
     expression(source)?
         .evaluate_condition(contexts, host)
         .map_err(|e| TokenError(format!("{source}: {e}")))
@@ -126,7 +132,12 @@ pub fn token(token: &Json, contexts: &Contexts, host: &dyn Host) -> Result<Json,
                 .map(Json::Array),
             Some(2) => {
                 let mut map = Map::new();
-                for pair in object.get("map").and_then(Json::as_array).into_iter().flatten() {
+                for pair in object
+                    .get("map")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let key = match self::token(&pair["key"], contexts, host)? {
                         Json::String(key) => key,
                         other => other.to_string(),
@@ -136,7 +147,10 @@ pub fn token(token: &Json, contexts: &Contexts, host: &dyn Host) -> Result<Json,
                 Ok(Json::Object(map))
             }
             Some(3) => {
-                let source = object.get("expr").and_then(Json::as_str).unwrap_or_default();
+                let source = object
+                    .get("expr")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default();
                 Ok(evaluate(source, contexts, host)?.to_json())
             }
             Some(5) => Ok(object.get("bool").cloned().unwrap_or(Json::Null)),
@@ -212,7 +226,9 @@ mod tests {
 
     #[test]
     fn tokens_evaluate_their_expressions() {
-        let host = StepHost { status: Status::Success };
+        let host = StepHost {
+            status: Status::Success,
+        };
         let made = json!({"type": 2, "map": [
             {"key": "A", "value": {"type": 3, "expr": "format('on {0}', matrix.os)"}},
             {"key": "N", "value": {"type": 3, "expr": "matrix.n"}},
@@ -220,15 +236,25 @@ mod tests {
         ]});
         assert_eq!(
             string_map(&made, &contexts(), &host).unwrap(),
-            [("A".into(), "on linux".into()), ("N".into(), "2".into()), ("L".into(), "plain".into())]
+            [
+                ("A".into(), "on linux".into()),
+                ("N".into(), "2".into()),
+                ("L".into(), "plain".into())
+            ]
         );
     }
 
     #[test]
     fn conditions_follow_the_job_status() {
-        let ok = StepHost { status: Status::Success };
-        let failed = StepHost { status: Status::Failure };
-        let cancelled = StepHost { status: Status::Cancelled };
+        let ok = StepHost {
+            status: Status::Success,
+        };
+        let failed = StepHost {
+            status: Status::Failure,
+        };
+        let cancelled = StepHost {
+            status: Status::Cancelled,
+        };
         let c = contexts();
         assert!(condition("success()", &c, &ok).unwrap());
         assert!(!condition("success()", &c, &failed).unwrap());

@@ -171,7 +171,10 @@ pub async fn exchange(
                     "client_assertion_type".into(),
                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
                 ),
-                ("client_assertion".into(), assertion(agent, now_seconds, jti)?),
+                (
+                    "client_assertion".into(),
+                    assertion(agent, now_seconds, jti)?,
+                ),
             ]),
         )
         .await?

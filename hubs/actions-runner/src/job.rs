@@ -143,7 +143,11 @@ pub async fn run(
         status: Status::Success,
     };
     let mut setup_failed = None;
-    for layer in message["environmentVariables"].as_array().into_iter().flatten() {
+    for layer in message["environmentVariables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         state.refresh_contexts(false);
         match evaluate::string_map(layer, &state.contexts, &host) {
             Ok(pairs) => {
@@ -154,7 +158,10 @@ pub async fn run(
             Err(error) => setup_failed = Some(error.to_string()),
         }
     }
-    for (what, key) in [("job containers", "jobContainer"), ("service containers", "jobServiceContainers")] {
+    for (what, key) in [
+        ("job containers", "jobContainer"),
+        ("service containers", "jobServiceContainers"),
+    ] {
         if !message[key].is_null() {
             setup_failed = Some(format!(
                 "this runner does not run {what} yet (it has no Docker Engine API client)"
@@ -292,7 +299,11 @@ fn prepare_directories(
     let _ = message;
     let workspace = shared.work.join(&repo_name).join(&repo_name);
     let temp = shared.work.join("_temp");
-    for dir in [shared.work.join(&repo_name), workspace.clone(), temp.clone()] {
+    for dir in [
+        shared.work.join(&repo_name),
+        workspace.clone(),
+        temp.clone(),
+    ] {
         shared.make_step_dir(&dir)?;
     }
     Ok(Directories { workspace, temp })
@@ -328,15 +339,29 @@ fn github_environment(
     ] {
         base.insert(variable.to_string(), github_field(state, field));
     }
-    base.insert("GITHUB_JOB".into(), message["jobName"].as_str().unwrap_or_default().into());
-    base.insert("GITHUB_WORKSPACE".into(), directories.workspace.display().to_string());
+    base.insert(
+        "GITHUB_JOB".into(),
+        message["jobName"].as_str().unwrap_or_default().into(),
+    );
+    base.insert(
+        "GITHUB_WORKSPACE".into(),
+        directories.workspace.display().to_string(),
+    );
     base.insert("CI".into(), "true".into());
     base.insert("GITHUB_ACTIONS".into(), "true".into());
     base.insert("RUNNER_OS".into(), "Linux".into());
     base.insert("RUNNER_ARCH".into(), shared.arch.clone());
     base.insert("RUNNER_NAME".into(), shared.name.clone());
     base.insert("RUNNER_TEMP".into(), directories.temp.display().to_string());
-    base.insert("RUNNER_WORKSPACE".into(), directories.workspace.parent().unwrap_or(&directories.workspace).display().to_string());
+    base.insert(
+        "RUNNER_WORKSPACE".into(),
+        directories
+            .workspace
+            .parent()
+            .unwrap_or(&directories.workspace)
+            .display()
+            .to_string(),
+    );
     evaluate::set_context(
         &mut state.contexts,
         "runner",
@@ -447,6 +472,21 @@ async fn run_step(
     let status = state.status(cancelled);
     let host = StepHost { status };
     let mut action = action_of(step);
+    // The step's env first: its own inputs see it in the `env` context.
+    let mut env = state.env.clone();
+    if !step["environment"].is_null() {
+        match evaluate::string_map(&step["environment"], &state.contexts, &host) {
+            Ok(pairs) => {
+                for (k, v) in pairs {
+                    env.insert(k, Value::String(v));
+                }
+            }
+            Err(error) => {
+                action = Action::Unsupported(format!("env: {error}"));
+            }
+        }
+    }
+    evaluate::set_context(&mut state.contexts, "env", &Value::Object(env.clone()));
     let inputs = match evaluate::token(&step["inputs"], &state.contexts, &host) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -494,7 +534,11 @@ async fn run_step(
         record.result = Some(Outcome::Skipped.name());
         record.finish = record.start.clone();
         if !lines.is_empty() {
-            record.log = Some(reporter.upload_log(&record_id, stamped(shared, &lines, &state.masks)).await?);
+            record.log = Some(
+                reporter
+                    .upload_log(&record_id, stamped(shared, &lines, &state.masks))
+                    .await?,
+            );
         }
         state.steps_context.insert(
             context_name,
@@ -505,20 +549,6 @@ async fn run_step(
     }
     reporter.update(&[&record]).await?;
 
-    // The step's env, seen by its own inputs.
-    let mut env = state.env.clone();
-    if !step["environment"].is_null() {
-        match evaluate::string_map(&step["environment"], &state.contexts, &host) {
-            Ok(pairs) => {
-                for (k, v) in pairs {
-                    env.insert(k, Value::String(v));
-                }
-            }
-            Err(error) => {
-                action = Action::Unsupported(format!("env: {error}"));
-            }
-        }
-    }
     let timeout = step["timeoutInMinutes"]
         .as_f64()
         .or_else(|| {
@@ -556,9 +586,18 @@ async fn run_step(
         }
     });
 
-    let mut step_env: BTreeMap<String, String> = shared.base_env.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut step_env: BTreeMap<String, String> = shared
+        .base_env
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     for (k, v) in &env {
-        step_env.insert(k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+        step_env.insert(
+            k.clone(),
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string()),
+        );
     }
     let mut path: Vec<String> = state.path_additions.iter().rev().cloned().collect();
     path.push(shared.host_path.clone());
@@ -567,33 +606,48 @@ async fn run_step(
     step_env.insert("GITHUB_ENV".into(), files.env.display().to_string());
     step_env.insert("GITHUB_OUTPUT".into(), files.output.display().to_string());
     step_env.insert("GITHUB_PATH".into(), files.path.display().to_string());
-    step_env.insert("GITHUB_STEP_SUMMARY".into(), files.summary.display().to_string());
+    step_env.insert(
+        "GITHUB_STEP_SUMMARY".into(),
+        files.summary.display().to_string(),
+    );
     step_env.insert("GITHUB_STATE".into(), files.state.display().to_string());
     step_env.insert("GITHUB_ACTION".into(), context_name.clone());
 
     let ended = match &action {
         Action::Script { script } => {
             let (shell, directory) = (
-                inputs.get("shell").and_then(Value::as_str).map(str::to_string).or_else(|| defaults.0.clone()),
+                inputs
+                    .get("shell")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| defaults.0.clone()),
                 inputs
                     .get("workingDirectory")
                     .and_then(Value::as_str)
                     .map(str::to_string)
                     .or_else(|| defaults.1.clone()),
             );
-            lines.push(format!("##[group]Run {}", script.lines().next().unwrap_or_default()));
+            lines.push(format!(
+                "##[group]Run {}",
+                script.lines().next().unwrap_or_default()
+            ));
             lines.extend(script.lines().map(str::to_string));
             if !env.is_empty() {
                 lines.push("env:".into());
-                lines.extend(env.iter().map(|(k, v)| format!("  {k}: {}", v.as_str().unwrap_or_default())));
+                lines.extend(
+                    env.iter()
+                        .map(|(k, v)| format!("  {k}: {}", v.as_str().unwrap_or_default())),
+                );
             }
             lines.push("##[endgroup]".into());
             match process::resolve_shell(shell.as_deref(), &path) {
                 Err(error) => Ended::NotStarted(error.0),
                 Ok(resolved) => {
-                    let script_path = directories
-                        .temp
-                        .join(format!("{}{}", shared.ids.uuid(), resolved.extension));
+                    let script_path = directories.temp.join(format!(
+                        "{}{}",
+                        shared.ids.uuid(),
+                        resolved.extension
+                    ));
                     shared.write_step_file(&script_path, script)?;
                     let argv = resolved
                         .argv
@@ -613,7 +667,13 @@ async fn run_step(
                         timeout,
                         user: None,
                     };
-                    let ended = process::run(shared.processes.as_ref(), launch, cancel.clone(), on_line.clone()).await;
+                    let ended = process::run(
+                        shared.processes.as_ref(),
+                        launch,
+                        cancel.clone(),
+                        on_line.clone(),
+                    )
+                    .await;
                     let _ = std::fs::remove_file(&script_path);
                     ended
                 }
@@ -621,18 +681,41 @@ async fn run_step(
         }
         Action::Checkout => {
             lines.push("##[group]Run actions/checkout".into());
-            lines.extend(inputs.iter().map(|(k, v)| format!("  {k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))));
+            lines.extend(inputs.iter().map(|(k, v)| {
+                format!(
+                    "  {k}: {}",
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                )
+            }));
             lines.push("##[endgroup]".into());
-            let launch = crate::checkout::launch(state, &inputs, directories, step_env, &context_name, github_field(state, "server_url"));
+            let launch = crate::checkout::launch(
+                state,
+                &inputs,
+                directories,
+                step_env,
+                &context_name,
+                github_field(state, "server_url"),
+            );
             match launch {
-                Ok(launch) => process::run(shared.processes.as_ref(), launch, cancel.clone(), on_line.clone()).await,
+                Ok(launch) => {
+                    process::run(
+                        shared.processes.as_ref(),
+                        launch,
+                        cancel.clone(),
+                        on_line.clone(),
+                    )
+                    .await
+                }
                 Err(message) => Ended::NotStarted(message),
             }
         }
         Action::Unsupported(message) => Ended::NotStarted(message.clone()),
     };
 
-    let (printed, masks, _) = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
+    let (printed, masks, _) =
+        std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
     state.masks = masks;
     lines.extend(printed);
     let mut outcome = match &ended {
@@ -661,13 +744,22 @@ async fn run_step(
 
     // Environment files, read back whatever the outcome (GitHub does too).
     let mut outputs = Map::new();
-    for (file, kind) in [(&files.env, "env"), (&files.output, "output"), (&files.path, "path")] {
+    for (file, kind) in [
+        (&files.env, "env"),
+        (&files.output, "output"),
+        (&files.path, "path"),
+    ] {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         if text.is_empty() {
             continue;
         }
         if kind == "path" {
-            state.path_additions.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
+            state.path_additions.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string),
+            );
             continue;
         }
         match read_key_values(&text) {
@@ -681,7 +773,9 @@ async fn run_step(
                 }
             }
             Err(error) => {
-                lines.push(format!("##[error]Unable to process file command '{kind}' successfully."));
+                lines.push(format!(
+                    "##[error]Unable to process file command '{kind}' successfully."
+                ));
                 lines.push(format!("##[error]{error}"));
                 outcome = Outcome::Failed;
             }
@@ -720,7 +814,9 @@ fn step_name(step: &Value, action: &Action, contexts: &Contexts, host: &StepHost
         }
     }
     match action {
-        Action::Script { script } => format!("Run {}", script.lines().next().unwrap_or_default().trim()),
+        Action::Script { script } => {
+            format!("Run {}", script.lines().next().unwrap_or_default().trim())
+        }
         _ => {
             let reference = &step["reference"];
             match reference["type"].as_str() {
@@ -732,7 +828,10 @@ fn step_name(step: &Value, action: &Action, contexts: &Contexts, host: &StepHost
                     reference["name"].as_str().unwrap_or_default(),
                     reference["ref"].as_str().unwrap_or_default()
                 ),
-                Some("containerRegistry") => format!("Run docker://{}", reference["image"].as_str().unwrap_or_default()),
+                Some("containerRegistry") => format!(
+                    "Run docker://{}",
+                    reference["image"].as_str().unwrap_or_default()
+                ),
                 _ => step["name"].as_str().unwrap_or("step").to_string(),
             }
         }
@@ -760,14 +859,26 @@ impl StepFiles {
             summary: file("step_summary"),
             state: file("save_state"),
         };
-        for path in [&files.env, &files.output, &files.path, &files.summary, &files.state] {
+        for path in [
+            &files.env,
+            &files.output,
+            &files.path,
+            &files.summary,
+            &files.state,
+        ] {
             shared.write_step_file(path, "")?;
         }
         Ok(files)
     }
 
     fn remove(&self) {
-        for path in [&self.env, &self.output, &self.path, &self.summary, &self.state] {
+        for path in [
+            &self.env,
+            &self.output,
+            &self.path,
+            &self.summary,
+            &self.state,
+        ] {
             let _ = std::fs::remove_file(path);
         }
     }

@@ -144,7 +144,9 @@ fn step_owner(work: &Path) -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)
     let nobody = nix::unistd::User::from_name("nobody")
         .ok()
         .flatten()
-        .ok_or_else(|| RunnerError::Config("running as root needs a `nobody` user to run steps as".into()))?;
+        .ok_or_else(|| {
+            RunnerError::Config("running as root needs a `nobody` user to run steps as".into())
+        })?;
     for ancestor in work.ancestors().skip(1) {
         if let Ok(meta) = std::fs::metadata(ancestor) {
             if meta.permissions().mode() & 0o001 == 0 {
@@ -172,7 +174,15 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
     println!("|  sockerless runner: speaks the official runner's protocol                      |");
     println!("--------------------------------------------------------------------------------");
     let key = identity::new_key()?;
-    let agent = identity::register(&http, &locations, &tenant.token, &config.name, &config.labels, key).await?;
+    let agent = identity::register(
+        &http,
+        &locations,
+        &tenant.token,
+        &config.name,
+        &config.labels,
+        key,
+    )
+    .await?;
     println!("√ Runner successfully added");
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let pool = agent.pool_id.to_string();

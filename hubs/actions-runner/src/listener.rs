@@ -52,7 +52,8 @@ impl Tokens {
             }
         }
         let seconds = simkit::clock::millis_since_epoch(shared.clock.now()) / 1000;
-        let granted = identity::exchange(&shared.http, &self.agent, seconds, &shared.ids.uuid()).await?;
+        let granted =
+            identity::exchange(&shared.http, &self.agent, seconds, &shared.ids.uuid()).await?;
         *current = Some((
             granted.token.clone(),
             now + Duration::from_secs(granted.expires_in),
@@ -97,7 +98,10 @@ impl Listener {
                 .http
                 .send(
                     Method::POST,
-                    &self.shared.service.url(locations::SESSIONS, &[("poolId", &self.pool)])?,
+                    &self
+                        .shared
+                        .service
+                        .url(locations::SESSIONS, &[("poolId", &self.pool)])?,
                     Some(&self.auth().await?),
                     Body::Json(body.clone()),
                 )
@@ -118,20 +122,28 @@ impl Listener {
     }
 
     async fn delete_session(&self, session: &str) {
-        let Ok(url) = self
-            .shared
-            .service
-            .url(locations::SESSIONS, &[("poolId", &self.pool), ("sessionId", session)])
-        else {
+        let Ok(url) = self.shared.service.url(
+            locations::SESSIONS,
+            &[("poolId", &self.pool), ("sessionId", session)],
+        ) else {
             return;
         };
         if let Ok(auth) = self.auth().await {
-            let _ = self.shared.http.send(Method::DELETE, &url, Some(&auth), Body::Empty).await;
+            let _ = self
+                .shared
+                .http
+                .send(Method::DELETE, &url, Some(&auth), Body::Empty)
+                .await;
         }
     }
 
     /// One long poll: `Some(message)`, or `None` when the service had nothing.
-    async fn poll(&self, session: &str, busy: bool, last: Option<u64>) -> Result<Option<Value>, RunnerError> {
+    async fn poll(
+        &self,
+        session: &str,
+        busy: bool,
+        last: Option<u64>,
+    ) -> Result<Option<Value>, RunnerError> {
         let last_text = last.map(|l| l.to_string());
         let mut query = vec![
             ("sessionId", session),
@@ -145,7 +157,10 @@ impl Listener {
             query.push(("lastMessageId", last));
         }
         let url = with_query(
-            &self.shared.service.url(locations::MESSAGES, &[("poolId", &self.pool)])?,
+            &self
+                .shared
+                .service
+                .url(locations::MESSAGES, &[("poolId", &self.pool)])?,
             &query,
         );
         let answer = self
@@ -158,7 +173,11 @@ impl Listener {
             202 | 204 => Ok(None),
             401 => {
                 self.tokens.forget().await;
-                Err(RunnerError::Refused { what: "message poll".into(), status: 401, body: String::new() })
+                Err(RunnerError::Refused {
+                    what: "message poll".into(),
+                    status: 401,
+                    body: String::new(),
+                })
             }
             _ => answer.expect(&[200], "message poll").map(Some),
         }
@@ -181,11 +200,18 @@ impl Listener {
     }
 
     /// Renews (no `finishTime`) or finishes the job request.
-    async fn update_request(&self, request_id: u64, finish: Option<&str>) -> Result<(), RunnerError> {
+    async fn update_request(
+        &self,
+        request_id: u64,
+        finish: Option<&str>,
+    ) -> Result<(), RunnerError> {
         let url = with_query(
             &self.shared.service.url(
                 locations::REQUESTS,
-                &[("poolId", &self.pool), ("requestId", &request_id.to_string())],
+                &[
+                    ("poolId", &self.pool),
+                    ("requestId", &request_id.to_string()),
+                ],
             )?,
             &[("lockToken", ZERO)],
         );
@@ -196,14 +222,29 @@ impl Listener {
         }
         self.shared
             .http
-            .send(Method::PATCH, &url, Some(&self.auth().await?), Body::Json(body))
+            .send(
+                Method::PATCH,
+                &url,
+                Some(&self.auth().await?),
+                Body::Json(body),
+            )
             .await?
-            .expect(&[200], if finish.is_some() { "finish job request" } else { "renew job request" })?;
+            .expect(
+                &[200],
+                if finish.is_some() {
+                    "finish job request"
+                } else {
+                    "renew job request"
+                },
+            )?;
         Ok(())
     }
 
     /// Runs until `shutdown` turns true (or after one job with `once`).
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) -> Result<(), RunnerError> {
+    pub async fn run(
+        self: Arc<Self>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), RunnerError> {
         let (mut session, mut key) = self.create_session().await?;
         println!("√ Connected to GitHub");
         println!("Listening for Jobs");
@@ -265,14 +306,21 @@ impl Listener {
                     tokio::spawn(async move {
                         let _permit = permits.acquire().await;
                         listener.work(body, cancel_rx).await;
-                        running.lock().unwrap_or_else(|p| p.into_inner()).remove(&job_id);
+                        running
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&job_id);
                         done_tx.send_modify(|n| *n += 1);
                     });
                 }
                 "JobCancellation" => {
                     let job_id = body["jobId"].as_str().unwrap_or_default();
                     println!("Job cancellation received for {job_id}");
-                    if let Some(cancel) = running.lock().unwrap_or_else(|p| p.into_inner()).get(job_id) {
+                    if let Some(cancel) = running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(job_id)
+                    {
                         let _ = cancel.send(true);
                     }
                 }
@@ -324,7 +372,10 @@ impl Listener {
         if let Err(error) = self.update_request(request_id, Some(result.name())).await {
             eprintln!("job {name}: finishing the request failed: {error}");
         }
-        println!("{}: Job {name} completed with result: {conclusion}", iso(self.shared.clock.now()));
+        println!(
+            "{}: Job {name} completed with result: {conclusion}",
+            iso(self.shared.clock.now())
+        );
     }
 }
 

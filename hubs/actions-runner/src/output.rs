@@ -42,7 +42,10 @@ pub enum Printed {
     /// `::add-mask::VALUE`: hide it from here on (the command line itself is not logged).
     Mask(String),
     /// `::error …::MESSAGE` and peers: an annotation, also logged.
-    Annotation { level: &'static str, message: String },
+    Annotation {
+        level: &'static str,
+        message: String,
+    },
     /// Nothing for the log (`::debug::` without step debugging, a command while stopped).
     Nothing,
 }
@@ -128,7 +131,9 @@ pub fn read_key_values(text: &str) -> Result<Vec<(String, String)>, FileCommandE
             (Some(e), h) if h.is_none_or(|h| e < h) => {
                 let (key, value) = (&line[..e], &line[e + 1..]);
                 if key.is_empty() {
-                    return Err(FileCommandError(format!("Invalid format '{line}'. Name must not be empty")));
+                    return Err(FileCommandError(format!(
+                        "Invalid format '{line}'. Name must not be empty"
+                    )));
                 }
                 pairs.push((key.to_string(), value.to_string()));
             }
@@ -167,15 +172,30 @@ mod tests {
     fn commands_become_log_lines_masks_and_annotations() {
         let mut reader = CommandReader::default();
         assert_eq!(reader.read("plain"), Printed::Log("plain".into()));
-        assert_eq!(reader.read("::add-mask::s3cret"), Printed::Mask("s3cret".into()));
-        assert_eq!(reader.read("::group::Build"), Printed::Log("##[group]Build".into()));
-        assert_eq!(reader.read("::endgroup::"), Printed::Log("##[endgroup]".into()));
+        assert_eq!(
+            reader.read("::add-mask::s3cret"),
+            Printed::Mask("s3cret".into())
+        );
+        assert_eq!(
+            reader.read("::group::Build"),
+            Printed::Log("##[group]Build".into())
+        );
+        assert_eq!(
+            reader.read("::endgroup::"),
+            Printed::Log("##[endgroup]".into())
+        );
         assert_eq!(
             reader.read("::error file=a.rs,line=1::broke%0Ahere"),
-            Printed::Annotation { level: "error", message: "broke\nhere".into() }
+            Printed::Annotation {
+                level: "error",
+                message: "broke\nhere".into()
+            }
         );
         assert_eq!(reader.read("::stop-commands::tok"), Printed::Nothing);
-        assert_eq!(reader.read("::add-mask::x"), Printed::Log("::add-mask::x".into()));
+        assert_eq!(
+            reader.read("::add-mask::x"),
+            Printed::Log("::add-mask::x".into())
+        );
         assert_eq!(reader.read("::tok::"), Printed::Nothing);
         assert_eq!(reader.read("::debug::hidden"), Printed::Nothing);
     }

@@ -52,17 +52,27 @@ pub fn which(program: &str, path: &str) -> Option<PathBuf> {
 pub fn resolve_shell(shell: Option<&str>, path: &str) -> Result<Shell, ShellError> {
     let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let found = |program: &str| {
-        which(program, path).map(|p| p.display().to_string()).ok_or_else(|| {
-            ShellError(format!("{program}: command not found"))
-        })
+        which(program, path)
+            .map(|p| p.display().to_string())
+            .ok_or_else(|| ShellError(format!("{program}: command not found")))
     };
     let (argv, extension) = match shell.map(str::trim) {
         None | Some("") => match which("bash", path) {
-            Some(bash) => (vec![bash.display().to_string(), "-e".into(), "{0}".into()], ".sh"),
+            Some(bash) => (
+                vec![bash.display().to_string(), "-e".into(), "{0}".into()],
+                ".sh",
+            ),
             None => (vec![found("sh")?, "-e".into(), "{0}".into()], ".sh"),
         },
         Some("bash") => (
-            vec![found("bash")?, "--noprofile".into(), "--norc".into(), "-eo".into(), "pipefail".into(), "{0}".into()],
+            vec![
+                found("bash")?,
+                "--noprofile".into(),
+                "--norc".into(),
+                "-eo".into(),
+                "pipefail".into(),
+                "{0}".into(),
+            ],
             ".sh",
         ),
         Some("sh") => (vec![found("sh")?, "-e".into(), "{0}".into()], ".sh"),
@@ -152,9 +162,9 @@ pub async fn run(
         Ok(workload) => workload,
         Err(error) => return Ended::NotStarted(error.to_string()),
     };
-    if *cancel.borrow() {
-        workload.stop(STOP_GRACE);
-    }
+    // Only a cancellation that arrives while this step runs stops it: steps that run after one
+    // (`if: always()`, `cancelled()`) run to their end, as on GitHub.
+    cancel.borrow_and_update();
     let status = tokio::select! {
         status = workload.wait() => status,
         _ = async {
@@ -188,7 +198,10 @@ mod tests {
         let path = std::env::var("PATH").unwrap_or_default();
         let bash = resolve_shell(Some("bash"), &path).unwrap();
         assert!(bash.argv[0].ends_with("/bash"));
-        assert_eq!(bash.argv[1..], ["--noprofile", "--norc", "-eo", "pipefail", "{0}"]);
+        assert_eq!(
+            bash.argv[1..],
+            ["--noprofile", "--norc", "-eo", "pipefail", "{0}"]
+        );
         let sh = resolve_shell(Some("sh"), &path).unwrap();
         assert_eq!(sh.argv[1..], ["-e", "{0}"]);
         let default = resolve_shell(None, &path).unwrap();

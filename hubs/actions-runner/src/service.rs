@@ -25,7 +25,6 @@ pub mod locations {
     pub const FEED: &str = "858983e4-19bd-4c5e-864c-507b59b58b12";
     pub const LOGS: &str = "46f5667d-263a-4684-91b1-dff7fdcf64e2";
     pub const EVENTS: &str = "557624af-b29e-4c20-8ab0-0399d2204f3f";
-    pub const ACTION_DOWNLOAD_INFO: &str = "27d7f831-88c1-4719-8ca1-6a061dad90eb";
 }
 
 /// What the bootstrap answered.
@@ -48,9 +47,13 @@ pub fn registration_url(github_url: &str) -> Result<String, RunnerError> {
         return Err(RunnerError::Config(format!("{github_url}: no host")));
     }
     if host.eq_ignore_ascii_case("github.com") || host.eq_ignore_ascii_case("www.github.com") {
-        Ok(format!("{scheme}://api.github.com/actions/runner-registration"))
+        Ok(format!(
+            "{scheme}://api.github.com/actions/runner-registration"
+        ))
     } else {
-        Ok(format!("{scheme}://{host}/api/v3/actions/runner-registration"))
+        Ok(format!(
+            "{scheme}://{host}/api/v3/actions/runner-registration"
+        ))
     }
 }
 
@@ -98,14 +101,21 @@ impl Locations {
     pub async fn connect(http: &Http, base: &str) -> Result<Locations, RunnerError> {
         http.send(
             Method::GET,
-            &format!("{base}/_apis/connectionData?connectOptions=1&lastChangeId=-1&lastChangeId64=-1"),
+            &format!(
+                "{base}/_apis/connectionData?connectOptions=1&lastChangeId=-1&lastChangeId64=-1"
+            ),
             None,
             Body::Empty,
         )
         .await?
         .expect(&[200], "connectionData")?;
         let listed = http
-            .send(Method::OPTIONS, &format!("{base}/_apis/"), None, Body::Empty)
+            .send(
+                Method::OPTIONS,
+                &format!("{base}/_apis/"),
+                None,
+                Body::Empty,
+            )
             .await?
             .expect(&[200], "resource locations")?;
         Ok(Self::from_listing(base, &listed))
@@ -144,9 +154,7 @@ impl Locations {
     /// dropped, as the VSS client drops optional trailing route values.
     pub fn url(&self, location: &str, values: &[(&str, &str)]) -> Result<String, RunnerError> {
         let template = self.templates.get(location).ok_or_else(|| {
-            RunnerError::Protocol(format!(
-                "the service lists no resource location {location}"
-            ))
+            RunnerError::Protocol(format!("the service lists no resource location {location}"))
         })?;
         let mut parts = Vec::new();
         for segment in template.split('/') {

@@ -139,7 +139,12 @@ impl Reporter<'_> {
     }
 
     /// Live console lines of a step (`POST …/records/{jobId}/feed`).
-    pub async fn feed(&self, step_id: &str, lines: &[String], start_line: u64) -> Result<(), RunnerError> {
+    pub async fn feed(
+        &self,
+        step_id: &str,
+        lines: &[String],
+        start_line: u64,
+    ) -> Result<(), RunnerError> {
         if lines.is_empty() {
             return Ok(());
         }

@@ -31,7 +31,11 @@ fn random(bytes: &mut [u8]) -> Result<(), String> {
 
 /// A new key for a session of `agent`, wrapped with its registered public key.
 pub fn session_key(agent: &AgentRecord, fips: bool) -> Result<SessionKey, String> {
-    let decode = |text: &str| STANDARD.decode(text).map_err(|e| format!("the agent's key: {e}"));
+    let decode = |text: &str| {
+        STANDARD
+            .decode(text)
+            .map_err(|e| format!("the agent's key: {e}"))
+    };
     let public = RsaPublicKey::new(
         BigUint::from_bytes_be(&decode(&agent.modulus)?),
         BigUint::from_bytes_be(&decode(&agent.exponent)?),
@@ -87,7 +91,11 @@ mod tests {
         };
         for fips in [false, true] {
             let key = session_key(&agent, fips).unwrap();
-            let padding = if fips { Oaep::new::<sha2::Sha256>() } else { Oaep::new::<sha1::Sha1>() };
+            let padding = if fips {
+                Oaep::new::<sha2::Sha256>()
+            } else {
+                Oaep::new::<sha1::Sha1>()
+            };
             assert_eq!(private.decrypt(padding, &key.wrapped).unwrap(), key.raw);
             let (iv, body) = encrypt_body(&key.raw, "{\"jobId\":\"x\"}").unwrap();
             let (iv, body) = (STANDARD.decode(iv).unwrap(), STANDARD.decode(body).unwrap());

@@ -151,7 +151,11 @@ fn seen(request: &Request<'_>, session: &SessionRecord) -> Result<(), ServiceErr
 /// The message as the runner reads it: its body encrypted with the session's key, the IV
 /// beside it.
 fn render_message(message: &QueuedMessage, session: &SessionRecord) -> Result<Value, ServiceError> {
-    let Some(key) = session.encryption_key.as_deref().and_then(|k| B64.decode(k).ok()) else {
+    let Some(key) = session
+        .encryption_key
+        .as_deref()
+        .and_then(|k| B64.decode(k).ok())
+    else {
         return Ok(json!({
             "messageId": message.message_id,
             "messageType": message.message_type,
