@@ -640,7 +640,7 @@ async fn run_step(
                 );
             }
             lines.push("##[endgroup]".into());
-            match process::resolve_shell(shell.as_deref(), &path) {
+            match process::resolve_shell(shell.as_deref(), &path, shared.step_owner.is_some()) {
                 Err(error) => Ended::NotStarted(error.0),
                 Ok(resolved) => {
                     let script_path = directories.temp.join(format!(

@@ -36,28 +36,46 @@ pub struct Shell {
 #[error("{0}")]
 pub struct ShellError(pub String);
 
-/// Whether `program` is on `path` (a `PATH` value).
-pub fn which(program: &str, path: &str) -> Option<PathBuf> {
+/// Whether others (the `nobody` steps run as under root) may run `file`: it and every
+/// directory above it must let them through.
+fn others_may_run(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0)
+    };
+    mode(file) & 0o001 != 0 && file.ancestors().skip(1).all(|dir| mode(dir) & 0o001 != 0)
+}
+
+/// Where `program` is on `path` (a `PATH` value), skipping copies the step's user could not
+/// run when `for_others` (a shim under root's home is no use to `nobody`).
+pub fn which(program: &str, path: &str, for_others: bool) -> Option<PathBuf> {
+    let usable = |p: &Path| p.is_file() && (!for_others || others_may_run(p));
     if program.contains('/') {
         let candidate = PathBuf::from(program);
-        return candidate.is_file().then_some(candidate);
+        return usable(&candidate).then_some(candidate);
     }
     path.split(':')
         .filter(|d| !d.is_empty())
         .map(|d| Path::new(d).join(program))
-        .find(|p| p.is_file())
+        .find(|p| usable(p))
 }
 
 /// The shell the runner uses for `shell:` (absent: bash if there is one, else sh).
-pub fn resolve_shell(shell: Option<&str>, path: &str) -> Result<Shell, ShellError> {
+pub fn resolve_shell(
+    shell: Option<&str>,
+    path: &str,
+    for_others: bool,
+) -> Result<Shell, ShellError> {
     let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let found = |program: &str| {
-        which(program, path)
+        which(program, path, for_others)
             .map(|p| p.display().to_string())
             .ok_or_else(|| ShellError(format!("{program}: command not found")))
     };
     let (argv, extension) = match shell.map(str::trim) {
-        None | Some("") => match which("bash", path) {
+        None | Some("") => match which("bash", path, for_others) {
             Some(bash) => (
                 vec![bash.display().to_string(), "-e".into(), "{0}".into()],
                 ".sh",
@@ -196,22 +214,22 @@ mod tests {
     #[test]
     fn shells_resolve_as_the_runner_resolves_them() {
         let path = std::env::var("PATH").unwrap_or_default();
-        let bash = resolve_shell(Some("bash"), &path).unwrap();
+        let bash = resolve_shell(Some("bash"), &path, false).unwrap();
         assert!(bash.argv[0].ends_with("/bash"));
         assert_eq!(
             bash.argv[1..],
             ["--noprofile", "--norc", "-eo", "pipefail", "{0}"]
         );
-        let sh = resolve_shell(Some("sh"), &path).unwrap();
+        let sh = resolve_shell(Some("sh"), &path, false).unwrap();
         assert_eq!(sh.argv[1..], ["-e", "{0}"]);
-        let default = resolve_shell(None, &path).unwrap();
+        let default = resolve_shell(None, &path, true).unwrap();
         assert_eq!(default.argv[1..], ["-e", "{0}"]);
-        let custom = resolve_shell(Some("bash -x {0}"), &path).unwrap();
+        let custom = resolve_shell(Some("bash -x {0}"), &path, false).unwrap();
         assert_eq!(custom.argv[1..], ["-x", "{0}"]);
         assert_eq!(
-            resolve_shell(Some("pwsh"), &path).unwrap_err().0,
+            resolve_shell(Some("pwsh"), &path, false).unwrap_err().0,
             "pwsh: command not found (this runner runs on Linux without pwsh)"
         );
-        assert!(resolve_shell(Some("no-such-shell-here"), "/nonexistent").is_err());
+        assert!(resolve_shell(Some("no-such-shell-here"), "/nonexistent", false).is_err());
     }
 }
