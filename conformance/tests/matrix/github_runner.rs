@@ -194,6 +194,12 @@ fn github_actions_sockerless_runner() {
             "--work",
             work.to_str().expect("UTF-8"),
         ])
+        // A service's PATH: the test's own may lead through root's home, which steps (run as
+        // nobody) cannot enter.
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .stdout(Stdio::from(log.try_clone().expect("log")))
         .stderr(Stdio::from(log))
         .spawn()
@@ -260,7 +266,12 @@ fn github_actions_sockerless_runner() {
     .expect("the push started the Pipeline");
     let run_id = listed.to_string();
     let view = wait_for_run(&gh_env, &gh, &run_id);
-    let runner_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let log = ok(
+        &gh_env,
+        &gh,
+        &["run", "view", &run_id, "-R", "octo/demo", "--log"],
+    );
+    let runner_log = std::fs::read_to_string(&log_path).unwrap_or_default() + &log;
     assert_eq!(view["conclusion"], "failure", "{view}\n{runner_log}");
 
     let jobs = view["jobs"].as_array().expect("jobs");
