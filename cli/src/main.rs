@@ -59,6 +59,41 @@ enum Command {
     },
     /// Start the Docker Engine API daemon (memory backend on runc, or docker passthrough).
     Engine(EngineArgs),
+    /// Run a CI runner against a forge (`runner github`: the official runner's protocol).
+    Runner {
+        #[arg(value_enum)]
+        forge: RunnerForge,
+        #[command(flatten)]
+        args: RunnerArgs,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RunnerForge {
+    Github,
+}
+
+/// `config.sh`'s and `run.sh`'s settings, as one command.
+#[derive(Args, Debug, Clone)]
+struct RunnerArgs {
+    /// The repository or organization URL (`http://127.0.0.1:5555/OWNER/REPO`).
+    #[arg(long)]
+    url: String,
+    /// A registration token (`gh api -X POST repos/OWNER/REPO/actions/runners/registration-token`).
+    #[arg(long, env = "SOCKERLESS_RUNNER_TOKEN")]
+    token: String,
+    /// The runner's name (the host name by default).
+    #[arg(long)]
+    name: Option<String>,
+    /// Extra labels, comma-separated, besides self-hosted, Linux and the architecture.
+    #[arg(long, value_delimiter = ',')]
+    labels: Vec<String>,
+    /// Where workspaces go.
+    #[arg(long, default_value = "_work")]
+    work: PathBuf,
+    /// Exit after running one job.
+    #[arg(long)]
+    once: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -273,6 +308,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut signals = Signals::install();
     match cli.command {
         Command::Up(args) => up(args, &mut signals).await,
+        Command::Runner {
+            forge: RunnerForge::Github,
+            args,
+        } => {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                signals.recv().await;
+                let _ = stop.send(true);
+            });
+            let name = args.name.unwrap_or_else(|| "sockerless-runner".into());
+            let config = actions_runner::Config {
+                url: args.url,
+                token: args.token,
+                name,
+                labels: args.labels,
+                work: args.work,
+                once: args.once,
+            };
+            actions_runner::run(config, stopped)
+                .await
+                .context("runner github")
+        }
         Command::Engine(args) => {
             let make_backend = match (args.backend, args.upstream.clone()) {
                 (EngineBackend::Docker, Some(upstream)) => docker_backend(upstream),

@@ -1,5 +1,6 @@
 """Replays the official actions/runner's request sequence against bleephub's runner service
 (config, connect, session, message, renew, timeline and logs, job completed, delete session),
+decrypting each message with the session's key as the runner does,
 checking that each answer carries what the runner's DTOs read (TaskAgent, TaskAgentSession,
 TaskAgentMessage, AgentJobRequestMessage, TaskAgentJobRequest, TaskLog).
 
@@ -15,7 +16,10 @@ import uuid
 
 import jwt
 import requests
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import padding as symmetric_padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from common import URL, check
 
@@ -167,7 +171,24 @@ check(http.post(url_for(SESSIONS, poolId=POOL), json=session_body, headers=regis
 session = expect(http.post(url_for(SESSIONS, poolId=POOL), json=session_body, headers=runner), 200, "session")
 session_id = session["sessionId"]
 check(uuid.UUID(session_id) and session["agent"]["id"] == agent["id"], session)
-check(session["useFipsEncryption"] is False and "encryptionKey" not in session, session)
+check(session["useFipsEncryption"] is False and session["encryptionKey"]["encrypted"] is True, session)
+# The runner unwraps the session's AES key with its RSA key (OAEP, SHA-1 without FIPS) and
+# decrypts each message body with it and the message's IV (AES-CBC, PKCS#7).
+SESSION_KEY = key.decrypt(base64.b64decode(session["encryptionKey"]["value"]),
+                          padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
+check(len(SESSION_KEY) == 32, "an AES-256 session key")
+
+
+def clear(message):
+    """A message's body as the runner's MessageListener decrypts it."""
+    check(message.get("iv"), f"the message is not encrypted: {message}")
+    iv = base64.b64decode(message["iv"])
+    check(len(iv) == 16, "a 16-byte IV")
+    decryptor = Cipher(algorithms.AES(SESSION_KEY), modes.CBC(iv)).decryptor()
+    padded = decryptor.update(base64.b64decode(message["body"])) + decryptor.finalize()
+    unpadder = symmetric_padding.PKCS7(128).unpadder()
+    return json.loads(unpadder.update(padded) + unpadder.finalize())
+
 conflict = http.post(url_for(SESSIONS, poolId=POOL), json=session_body, headers=runner)
 check(conflict.status_code == 409, f"second session: {conflict.status_code}")
 check(conflict.json()["typeKey"] == "TaskAgentSessionConflictException", conflict.text)
@@ -205,7 +226,7 @@ message = expect(answer["response"], 200, "message")
 def job_of(message):
     check(message["messageType"] == "PipelineAgentJobRequest", message["messageType"])
     check(isinstance(message["messageId"], int), message)
-    job = json.loads(message["body"])
+    job = clear(message)
     check(job["messageType"] == "PipelineAgentJobRequest", job.keys())
     for field in ("planId", "scopeIdentifier"):
         uuid.UUID(job["plan"][field])
@@ -329,7 +350,7 @@ http.delete(url_for(MESSAGES, poolId=POOL, messageId=message["messageId"]),
 check(rest("POST", f"/repos/{REPO}/actions/runs/{cancel_run}/cancel").status_code == 202, "cancel")
 message = expect(poll(), 200, "cancel message")
 check(message["messageType"] == "JobCancellation", message)
-body = json.loads(message["body"])
+body = clear(message)
 check(body["jobId"] == job["jobId"] and body["timeout"] == "00:05:00", body)
 http.delete(url_for(MESSAGES, poolId=POOL, messageId=message["messageId"]),
             params={"sessionId": session_id}, headers=runner)

@@ -45,7 +45,7 @@ const BAD: &str =
 const DEPLOY: &str = "name: Deploy\non:\n  repository_dispatch:\n    types: [deploy]\njobs:\n  ship:\n    if: github.event.client_payload.env == 'prod'\n    runs-on: x\n    steps:\n      - run: echo ship\n";
 
 /// Commits `files` in `work` and pushes `branch` to the fake.
-fn commit_and_push(
+pub(crate) fn commit_and_push(
     sandbox: &Sandbox,
     git: &Path,
     work: &Path,
@@ -82,7 +82,7 @@ fn commit_and_push(
     );
 }
 
-fn json(text: &str) -> Value {
+pub(crate) fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 

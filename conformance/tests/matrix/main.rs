@@ -28,6 +28,7 @@ mod gcp_run;
 mod gcp_storage;
 mod github;
 mod github_actions;
+mod github_runner;
 mod gitlab;
 mod terraform;
 mod ui;

@@ -14,6 +14,8 @@
 
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
@@ -51,7 +53,16 @@ pub fn create_session(request: &Request<'_>, grant: &Grant) -> Result<Answer, Se
     {
         return Err(ServiceError::Unauthorized);
     }
+    let fips = body
+        .get("useFipsEncryption")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let key = super::crypto::session_key(&agent, fips).map_err(|message| {
+        tracing::error!(%message, agent = agent.id, "no session key");
+        ServiceError::Internal
+    })?;
     let session = SessionRecord {
+        encryption_key: Some(B64.encode(&key.raw)),
         session_id: request.hub.kit.ids().uuid(),
         agent_id,
         owner_name: body
@@ -81,7 +92,8 @@ pub fn create_session(request: &Request<'_>, grant: &Grant) -> Result<Answer, Se
         "sessionId": session.session_id,
         "ownerName": session.owner_name,
         "agent": super::agents::render_agent(&agent, None),
-        "useFipsEncryption": false,
+        "encryptionKey": {"encrypted": true, "value": B64.encode(&key.wrapped)},
+        "useFipsEncryption": fips,
     })))
 }
 
@@ -136,12 +148,30 @@ fn seen(request: &Request<'_>, session: &SessionRecord) -> Result<(), ServiceErr
     Ok(())
 }
 
-fn render_message(message: &QueuedMessage) -> Value {
-    json!({
+/// The message as the runner reads it: its body encrypted with the session's key, the IV
+/// beside it.
+fn render_message(message: &QueuedMessage, session: &SessionRecord) -> Result<Value, ServiceError> {
+    let Some(key) = session
+        .encryption_key
+        .as_deref()
+        .and_then(|k| B64.decode(k).ok())
+    else {
+        return Ok(json!({
+            "messageId": message.message_id,
+            "messageType": message.message_type,
+            "body": message.body,
+        }));
+    };
+    let (iv, body) = super::crypto::encrypt_body(&key, &message.body).map_err(|message| {
+        tracing::error!(%message, "message not encrypted");
+        ServiceError::Internal
+    })?;
+    Ok(json!({
         "messageId": message.message_id,
         "messageType": message.message_type,
-        "body": message.body,
-    })
+        "body": body,
+        "iv": iv,
+    }))
 }
 
 /// `GET …/messages?sessionId=…&status=…&lastMessageId=…`: the long-poll.
@@ -160,7 +190,7 @@ pub async fn get_message(request: &Request<'_>, grant: &Grant) -> Result<Answer,
         let session = session_of(request, agent_id)?;
         seen(request, &session)?;
         if let Some(message) = next_message(request, &session)? {
-            return Ok(Answer::ok(render_message(&message)));
+            return Ok(Answer::ok(render_message(&message, &session)?));
         }
         tokio::select! {
             () = &mut timeout => {

@@ -24,6 +24,7 @@
 //! token exchange without a token it issued, or let a token act outside its grant.
 
 pub mod agents;
+pub mod crypto;
 pub mod dispatch;
 pub mod locations;
 pub mod message;

@@ -72,6 +72,10 @@ pub struct SessionRecord {
     /// [`super::SESSION_IDLE_MILLIS`] belonged to a runner that went away without deleting it.
     #[serde(default)]
     pub last_seen: i64,
+    /// The session's AES-256 key (base64) that message bodies are encrypted with; `None` for
+    /// sessions made before sessions had keys (their messages go in the clear).
+    #[serde(default)]
+    pub encryption_key: Option<String>,
 }
 
 /// A job request: a job given to an agent.
