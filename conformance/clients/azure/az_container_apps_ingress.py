@@ -69,7 +69,7 @@ check(updated["properties"]["latestRevisionName"] == "cli-web--two", f"update: {
 answer = requests.get(f"https://{fqdn}/", proxies=proxies, verify=CA, timeout=30)
 check(answer.text == "hello from cli-web--two", f"after update: {answer.text}")
 revisions = az("containerapp", "revision", "list", "-n", "cli-web", "-g", group, "--all")
-check(sorted((r["name"], r["properties"]["active"]) for r in revisions) == [(first, False), ("cli-web--two", True)],
+check(sorted((r["name"], r["properties"]["active"]) for r in revisions) == sorted([(first, False), ("cli-web--two", True)]),
       f"revisions: {[(r['name'], r['properties']['active']) for r in revisions]}")
 revision = az("containerapp", "revision", "show", "-n", "cli-web", "-g", group, "--revision", "cli-web--two")
 check(revision["properties"]["runningState"] == "Running" and revision["properties"]["replicas"] == 1, f"revision: {revision}")

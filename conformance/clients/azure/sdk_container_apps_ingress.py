@@ -185,7 +185,7 @@ expect_http_error(lambda: apps.container_apps.begin_create_or_update(group, "bad
 # The console lines, with the app's and revisions' names.
 client = LogsQueryClient(cred, endpoint=URL)
 query = ('ContainerAppConsoleLogs_CL | where ContainerAppName_s == "web" '
-         '| project RevisionName_s, Stream_s, Log_s | order by TimeGenerated asc')
+         '| order by TimeGenerated asc | project RevisionName_s, Stream_s, Log_s')
 rows = [tuple(r) for r in client.query_workspace(customer_id, query, timespan=timedelta(hours=1)).tables[0].rows]
 check((first, "stdout", "served GET /greet?x=1 host=" + fqdn + " proto=https") in rows, f"rows: {rows}")
 check((first, "stdout", "served POST 200000 bytes") in rows, f"rows: {rows}")
