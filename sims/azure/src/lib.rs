@@ -231,7 +231,9 @@ impl simkit::server::ErrorRenderer for ArmKitErrors {
     /// uploads (`/v2/`) up to the registry's.
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
         // A container app's requests stream to its replica, whatever their size.
-        if protocol::ingress::request_host(request).is_some_and(|h| protocol::ingress::is_app_host(&h)) {
+        if protocol::ingress::request_host(request)
+            .is_some_and(|h| protocol::ingress::is_app_host(&h))
+        {
             return Some(u64::MAX);
         }
         if request.uri.path().starts_with("/v2/") {

@@ -357,14 +357,47 @@ async fn containerapp_route(
         (Method::GET, ["subscriptions", _, "providers", _, "containerapps"]) => {
             paged(apps.list_apps(seg(1), None)?, incoming)
         }
-        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps"]) => {
-            paged(apps.list_apps(seg(1), Some(seg(3)))?, incoming)
-        }
-        (Method::PUT, ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _]) => {
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+            ],
+        ) => paged(apps.list_apps(seg(1), Some(seg(3)))?, incoming),
+        (
+            Method::PUT,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => {
             let done = apps.create_app(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
             Ok(provisioning(incoming, ctx, seg(1), APP_KIND, &done))
         }
-        (Method::PATCH, ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _]) => {
+        (
+            Method::PATCH,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => {
             let done = apps.update_app(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
             // PATCH answers 202 with both polling URLs; the result is the app.
             let (status_url, result_url) = operation_urls(
@@ -380,54 +413,150 @@ async fn containerapp_route(
             polling_headers(&mut response, &status_url, &result_url);
             Ok(response)
         }
-        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _]) => {
-            ok(&apps.get_app(seg(1), seg(3), seg(7))?, incoming)
-        }
-        (Method::DELETE, ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _]) => {
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => ok(&apps.get_app(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::DELETE,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => {
             let deleting = apps.delete_app(seg(1), seg(3), seg(7))?;
             Ok(deleted(incoming, ctx, seg(1), APP_KIND, deleting))
         }
         (
             Method::POST,
-            ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _, "listsecrets"],
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "listsecrets",
+            ],
         ) => {
             let secrets = apps.list_app_secrets(seg(1), seg(3), seg(7))?;
             ok(&json!({"value": secrets}), incoming)
         }
         (
             Method::GET,
-            ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _, "revisions"],
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+            ],
         ) => paged(apps.list_revisions(seg(1), seg(3), seg(7))?, incoming),
         (
             Method::GET,
-            ["subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _, "revisions", _],
-        ) => ok(&apps.get_revision(seg(1), seg(3), seg(7), seg(9))?, incoming),
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+            ],
+        ) => ok(
+            &apps.get_revision(seg(1), seg(3), seg(7), seg(9))?,
+            incoming,
+        ),
         (
             Method::POST,
             [
-                "subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _,
-                "revisions", _, action,
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+                action,
             ],
         ) if matches!(*action, "activate" | "deactivate" | "restart") => {
             match *action {
-                "activate" => apps.activate_revision(seg(1), seg(3), seg(7), seg(9)).await?,
-                "deactivate" => apps.deactivate_revision(seg(1), seg(3), seg(7), seg(9)).await?,
-                _ => apps.restart_revision(seg(1), seg(3), seg(7), seg(9)).await?,
+                "activate" => {
+                    apps.activate_revision(seg(1), seg(3), seg(7), seg(9))
+                        .await?
+                }
+                "deactivate" => {
+                    apps.deactivate_revision(seg(1), seg(3), seg(7), seg(9))
+                        .await?
+                }
+                _ => {
+                    apps.restart_revision(seg(1), seg(3), seg(7), seg(9))
+                        .await?
+                }
             }
             Ok(empty_response(StatusCode::OK, incoming))
         }
         (
             Method::GET,
             [
-                "subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _,
-                "revisions", _, "replicas",
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+                "replicas",
             ],
-        ) => paged(apps.list_replicas(seg(1), seg(3), seg(7), seg(9))?, incoming),
+        ) => paged(
+            apps.list_replicas(seg(1), seg(3), seg(7), seg(9))?,
+            incoming,
+        ),
         (
             Method::GET,
             [
-                "subscriptions", _, "resourcegroups", _, "providers", _, "containerapps", _,
-                "revisions", _, "replicas", _,
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+                "replicas",
+                _,
             ],
         ) => ok(
             &apps.get_replica(seg(1), seg(3), seg(7), seg(9), seg(11))?,

@@ -51,13 +51,17 @@ pub fn is_app_host(host: &str) -> bool {
 /// The host a request names, from the request itself (for the kit's body limit, before the
 /// context is read): the absolute-form URI's, else the `Host` header's.
 pub fn request_host(parts: &http::request::Parts) -> Option<String> {
-    let authority = parts.uri.authority().map(|a| a.as_str().to_string()).or_else(|| {
-        parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string)
-    })?;
+    let authority = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })?;
     Some(simkit::context::split_authority(&authority).0)
 }
 
@@ -153,9 +157,8 @@ fn upstream_failure() -> Response {
         "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
     )
         .into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     response
 }

@@ -109,7 +109,8 @@ impl ContainerApps {
         request: ContainerApp,
     ) -> Result<Provisioning<ContainerApp>, ArmError> {
         self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, super::NAMESPACE)?;
+        self.resources
+            .check_registered(subscription, super::NAMESPACE)?;
         let group_record = self.resources.usable_group(subscription, group)?;
         let group_name = group_record.name.unwrap_or_else(|| group.to_string());
         if !valid_app_name(name) {
@@ -277,9 +278,7 @@ impl ContainerApps {
                 format!("{name}.internal.{domain}")
             };
             ingress.insert("fqdn".into(), json!(fqdn));
-            ingress
-                .entry("transport")
-                .or_insert_with(|| json!("Auto"));
+            ingress.entry("transport").or_insert_with(|| json!("Auto"));
             ingress
                 .entry("allowInsecure")
                 .or_insert_with(|| json!(false));
@@ -325,10 +324,7 @@ impl ContainerApps {
                             .random_word(b"abcdefghijklmnopqrstuvwxyz0123456789", 7)
                     });
                 let revision = format!("{name}--{suffix}");
-                if self
-                    .revisions
-                    .contains(&revision_key(&app_key, &revision))
-                {
+                if self.revisions.contains(&revision_key(&app_key, &revision)) {
                     return Err(ArmError::InvalidValue {
                         property: "properties.template.revisionSuffix".into(),
                         value: format!("{suffix} (revision {revision} already exists)"),
@@ -448,7 +444,8 @@ impl ContainerApps {
             async move {
                 if made_revision {
                     if single {
-                        this.deactivate_others(&operation_key, &latest_revision).await;
+                        this.deactivate_others(&operation_key, &latest_revision)
+                            .await;
                     }
                     this.activate(&operation_key, &latest_revision).await;
                 } else {

@@ -842,7 +842,9 @@ fn check_containers(
     at: &str,
 ) -> Result<(), ArmError> {
     if containers.main.is_empty() {
-        return Err(ArmError::MissingRequiredProperty(format!("{at}.containers")));
+        return Err(ArmError::MissingRequiredProperty(format!(
+            "{at}.containers"
+        )));
     }
     let all = containers.main.iter().chain(containers.init.iter());
     for (index, container) in all.enumerate() {

@@ -242,7 +242,16 @@ impl ContainerApps {
         let task_states = states.clone();
         let task_plan = plan.clone();
         let task = tokio::spawn(async move {
-            run_replica(kit, registry, console, task_plan, containers, task_states, stopped).await;
+            run_replica(
+                kit,
+                registry,
+                console,
+                task_plan,
+                containers,
+                task_states,
+                stopped,
+            )
+            .await;
         });
         self.replicas
             .lock()
@@ -330,7 +339,10 @@ async fn run_replica(
         let states = states.clone();
         let stopped = stopped.clone();
         running.spawn(async move {
-            supervise(kit, registry, console, plan, container, index, states, stopped).await;
+            supervise(
+                kit, registry, console, plan, container, index, states, stopped,
+            )
+            .await;
         });
     }
     while running.join_next().await.is_some() {}
@@ -372,10 +384,7 @@ async fn supervise(
                 return;
             }
         };
-        let container_id = format!(
-            "containerd://{}",
-            kit.ids().hex(64).to_ascii_lowercase()
-        );
+        let container_id = format!("containerd://{}", kit.ids().hex(64).to_ascii_lowercase());
         update(&|state| {
             state.running = true;
             state.started = true;
