@@ -32,6 +32,8 @@ const SPECS: &[(&str, &str)] = &[
     ("app-common.json", "app_common"),
     ("app-environments.json", "app_environments"),
     ("app-jobs.json", "app_jobs"),
+    ("app-containerapps.json", "app_containerapps"),
+    ("app-revisions.json", "app_revisions"),
     (
         "operationalinsights-common.json",
         "operationalinsights_common",

@@ -4,9 +4,13 @@ restarted simulator, with `read` (the same token is still accepted, the group, t
 its keys read back identical, and a container's blobs, written whole and in blocks, read back
 byte for byte; a Container Apps environment's Azure-AsyncOperation status still reads
 Succeeded, a finished job execution still Succeeded and its output still found in Log
-Analytics, and an execution killed with the simulator reads Failed)."""
+Analytics, and an execution killed with the simulator reads Failed; a container app with
+ingress keeps its revision, and its replica is started again: its fqdn is answered by a new
+replica process after the restart)."""
 import json
+import os
 import sys
+import time
 
 from common import key_values, SCOPE, SUBSCRIPTION, URL, check, credential, resource_client
 
@@ -64,9 +68,28 @@ if phase == "write":
         time.sleep(0.1)
     check(apps.job_execution("durable", "quick", quick).properties.status == "Succeeded", "quick execution")
     slow = apps.jobs.begin_start("durable", "slow").result().name
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ("import http.server, os\n"
+              "class H(http.server.BaseHTTPRequestHandler):\n"
+              "    def do_GET(self):\n"
+              "        body = (os.environ['CONTAINER_APP_REVISION'] + ' ' + os.environ['CONTAINER_APP_REPLICA_NAME']).encode()\n"
+              "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers()\n"
+              "        self.wfile.write(body)\n"
+              "http.server.HTTPServer(('127.0.0.1', int(os.environ['CONTAINER_APP_PORT'])), H).serve_forever()\n")
+    web = apps.container_apps.begin_create_or_update("durable", "web", m.ContainerApp(
+        location="uksouth", managed_environment_id=env.json()["id"],
+        configuration=m.Configuration(ingress=m.Ingress(external=True, target_port=port)),
+        template=m.Template(containers=[m.Container(name="web", image="busybox", command=["/usr/bin/python3", "-c", server])]))).result()
+    fqdn = web.configuration.ingress.fqdn
+    before = requests.get(f"{os.environ['SOCKERLESS_AZURE_HTTP_URL']}/", headers={"Host": fqdn}, timeout=30)
+    check(before.status_code == 200 and before.text.startswith(web.latest_revision_name + " "), f"app before: {before.text}")
     with open(saved, "w") as f:
         json.dump({"token": token.token, "expires_on": token.expires_on, "keys": keys, "status": status,
-                   "status_url": status_url, "quick": quick, "slow": slow, "customer_id": customer_id}, f)
+                   "status_url": status_url, "quick": quick, "slow": slow, "customer_id": customer_id,
+                   "fqdn": fqdn, "revision": web.latest_revision_name, "replica_answer": before.text}, f)
 else:
     with open(saved) as f:
         state = json.load(f)
@@ -109,6 +132,16 @@ else:
     rows = requests.post(f"{URL}/v1/workspaces/{state['customer_id']}/query", headers=headers,
                          json={"query": "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'quick' | project Log_s"}).json()
     check(rows["tables"][0]["rows"] == [["kept across restarts"]], f"log rows after the restart: {rows}")
+    web = apps.container_apps.get("durable", "web")
+    check(web.latest_revision_name == state["revision"] and web.configuration.ingress.fqdn == state["fqdn"], f"app: {web}")
+    deadline = time.time() + 60
+    while True:
+        answer = requests.get(f"{os.environ['SOCKERLESS_AZURE_HTTP_URL']}/", headers={"Host": state["fqdn"]}, timeout=30)
+        if answer.status_code == 200 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    check(answer.status_code == 200 and answer.text.startswith(state["revision"] + " "), f"app after: {answer.status_code} {answer.text}")
+    check(answer.text != state["replica_answer"], f"a new replica answers after the restart: {answer.text}")
     # The directory keeps its apps: the same client with another secret is still refused.
     from azure.core.exceptions import ClientAuthenticationError
     try:

@@ -198,6 +198,26 @@ fn container_apps_jobs_sdk() {
 }
 
 #[test]
+fn container_apps_ingress_sdk() {
+    scenario(
+        "workloads",
+        "container-apps-ingress",
+        "azure-mgmt-appcontainers+azure-monitor-query",
+        "sdk_container_apps_ingress.py",
+    );
+}
+
+#[test]
+fn container_apps_ingress_cli() {
+    scenario(
+        "cloud-cli",
+        "container-apps-ingress",
+        "az CLI",
+        "az_container_apps_ingress.py",
+    );
+}
+
+#[test]
 fn log_analytics_sdk() {
     scenario(
         "cloud-sdk",

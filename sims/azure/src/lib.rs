@@ -11,7 +11,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`protocol`] | the wire: ARM and the identity endpoints |
-//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs, `Microsoft.ContainerRegistry` registries (and their OCI registry under `/v2/`) |
+//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs and container apps, `Microsoft.ContainerRegistry` registries (and their OCI registry under `/v2/`) |
 //! | [`identity`] | the directory, token signing and verification |
 //! | [`async_ops`] | ARM's asynchronous operations |
 //! | [`paging`] | the one pager |
@@ -101,6 +101,7 @@ pub struct Azure {
     pub(crate) apps: Arc<ContainerApps>,
     pub(crate) log_analytics: Arc<LogAnalytics>,
     pub(crate) acr: Arc<ContainerRegistries>,
+    pub(crate) ingress: protocol::ingress::IngressClient,
 }
 
 impl Azure {
@@ -133,6 +134,7 @@ impl Azure {
         )?;
         resources.add_provider(acr.clone());
         apps.connect_registry(acr.clone());
+        apps.resume_revisions();
         let identity_header = config
             .identity_header
             .clone()
@@ -147,6 +149,7 @@ impl Azure {
             apps,
             log_analytics,
             acr,
+            ingress: protocol::ingress::IngressClient::default(),
         })
     }
 }
@@ -227,6 +230,12 @@ impl simkit::server::ErrorRenderer for ArmKitErrors {
     /// Put Blob and Put Block bodies stream to disk, up to Azure's own limits; registry
     /// uploads (`/v2/`) up to the registry's.
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
+        // A container app's requests stream to its replica, whatever their size.
+        if protocol::ingress::request_host(request)
+            .is_some_and(|h| protocol::ingress::is_app_host(&h))
+        {
+            return Some(u64::MAX);
+        }
         if request.uri.path().starts_with("/v2/") {
             return Some(simkit::registry::BODY_LIMIT as u64);
         }

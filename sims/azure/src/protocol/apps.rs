@@ -1,8 +1,9 @@
-//! `Microsoft.App`'s routes: managed environments and jobs (PUT answers 201/200 with an
+//! `Microsoft.App`'s routes: managed environments, jobs and container apps (PUT answers 201/200 with an
 //! `Azure-AsyncOperation` URL; DELETE, `start` and `stop` answer 202 with `Location` and
 //! `Azure-AsyncOperation`), executions, `listSecrets`. The operation URLs are worded as Container
-//! Apps words them: `managedEnvironmentOperationStatuses`, `containerappsjobOperationStatuses`
-//! (and `…OperationResults`).
+//! Apps words them: `managedEnvironmentOperationStatuses`, `containerappsjobOperationStatuses`,
+//! `containerappOperationStatuses` (and `…OperationResults`). Container apps' revisions and
+//! replicas are in [`containerapp_route`].
 
 use axum::response::Response;
 use http::{HeaderValue, Method, StatusCode};
@@ -17,8 +18,9 @@ use crate::services::apps::{Deleting, NAMESPACE, Provisioning};
 
 const ENVIRONMENT_KIND: &str = "managedEnvironment";
 const JOB_KIND: &str = "containerappsjob";
+const APP_KIND: &str = "containerapp";
 
-pub fn route(
+pub async fn route(
     azure: &Azure,
     incoming: &Incoming,
     ctx: &Ctx,
@@ -27,6 +29,9 @@ pub fn route(
     let seg = |i: usize| incoming.segments[i].as_str();
     let apps = &azure.apps;
     let method = incoming.method.clone();
+    if lower.get(6) == Some(&"containerapps") || lower.get(4) == Some(&"containerapps") {
+        return containerapp_route(azure, incoming, ctx, lower).await;
+    }
     match (method, lower) {
         (Method::GET, ["subscriptions", _, "providers", _, "managedenvironments"]) => {
             paged(apps.list_environments(seg(1), None)?, incoming)
@@ -336,4 +341,231 @@ fn polling_headers(response: &mut Response, status_url: &str, result_url: &str) 
         headers.insert(http::header::LOCATION, value);
     }
     headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+}
+
+/// `Microsoft.App/containerApps` and its revisions and replicas.
+async fn containerapp_route(
+    azure: &Azure,
+    incoming: &Incoming,
+    ctx: &Ctx,
+    lower: &[&str],
+) -> Result<Response, ArmError> {
+    let seg = |i: usize| incoming.segments[i].as_str();
+    let apps = &azure.apps;
+    let method = incoming.method.clone();
+    match (method, lower) {
+        (Method::GET, ["subscriptions", _, "providers", _, "containerapps"]) => {
+            paged(apps.list_apps(seg(1), None)?, incoming)
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+            ],
+        ) => paged(apps.list_apps(seg(1), Some(seg(3)))?, incoming),
+        (
+            Method::PUT,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => {
+            let done = apps.create_app(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
+            Ok(provisioning(incoming, ctx, seg(1), APP_KIND, &done))
+        }
+        (
+            Method::PATCH,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => {
+            let done = apps.update_app(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
+            // PATCH answers 202 with both polling URLs; the result is the app.
+            let (status_url, result_url) = operation_urls(
+                incoming,
+                seg(1),
+                NAMESPACE,
+                &done.location,
+                APP_KIND,
+                &done.operation,
+                &ctx.api_version,
+            );
+            let mut response = accepted(incoming, Some(&result_url), Some(&status_url));
+            polling_headers(&mut response, &status_url, &result_url);
+            Ok(response)
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => ok(&apps.get_app(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::DELETE,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+            ],
+        ) => {
+            let deleting = apps.delete_app(seg(1), seg(3), seg(7))?;
+            Ok(deleted(incoming, ctx, seg(1), APP_KIND, deleting))
+        }
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "listsecrets",
+            ],
+        ) => {
+            let secrets = apps.list_app_secrets(seg(1), seg(3), seg(7))?;
+            ok(&json!({"value": secrets}), incoming)
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+            ],
+        ) => paged(apps.list_revisions(seg(1), seg(3), seg(7))?, incoming),
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+            ],
+        ) => ok(
+            &apps.get_revision(seg(1), seg(3), seg(7), seg(9))?,
+            incoming,
+        ),
+        (
+            Method::POST,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+                action,
+            ],
+        ) if matches!(*action, "activate" | "deactivate" | "restart") => {
+            match *action {
+                "activate" => {
+                    apps.activate_revision(seg(1), seg(3), seg(7), seg(9))
+                        .await?
+                }
+                "deactivate" => {
+                    apps.deactivate_revision(seg(1), seg(3), seg(7), seg(9))
+                        .await?
+                }
+                _ => {
+                    apps.restart_revision(seg(1), seg(3), seg(7), seg(9))
+                        .await?
+                }
+            }
+            Ok(empty_response(StatusCode::OK, incoming))
+        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+                "replicas",
+            ],
+        ) => paged(
+            apps.list_replicas(seg(1), seg(3), seg(7), seg(9))?,
+            incoming,
+        ),
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "containerapps",
+                _,
+                "revisions",
+                _,
+                "replicas",
+                _,
+            ],
+        ) => ok(
+            &apps.get_replica(seg(1), seg(3), seg(7), seg(9), seg(11))?,
+            incoming,
+        ),
+        _ => Err(ArmError::NotImplemented(format!(
+            "{} /{}",
+            incoming.method,
+            incoming.segments.join("/")
+        ))),
+    }
 }

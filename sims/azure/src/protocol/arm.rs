@@ -276,7 +276,7 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
                 "microsoft.app",
                 ..,
             ],
-        ) => super::apps::route(azure, incoming, &ctx, &lower),
+        ) => super::apps::route(azure, incoming, &ctx, &lower).await,
         (
             _,
             [

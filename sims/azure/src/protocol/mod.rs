@@ -9,6 +9,7 @@
 //! | [`blob`] | the blob service at each storage account's blob endpoint (host or Azurite's path form) |
 //! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces and the Log Analytics query API |
 //! | [`identity`] | `/metadata/endpoints`, Entra ID discovery and token endpoints, managed identity |
+//! | [`ingress`] | container apps' host names, proxied to their replicas |
 //!
 //! Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's,
 //! when it sent one), as ARM's do.
@@ -18,6 +19,7 @@ pub mod apps;
 pub mod arm;
 pub mod blob;
 pub mod identity;
+pub mod ingress;
 pub mod loganalytics;
 
 use std::sync::Arc;
@@ -82,6 +84,10 @@ pub async fn handle(State(azure): State<Arc<Azure>>, request: Request) -> Respon
         tracing::error!("request without the kit's context");
         return render_arm_error(&ArmError::Internal, &parts.headers, "");
     };
+    // A container app's host name: proxied with its body streamed.
+    if let Some(host) = context.host.clone().filter(|h| ingress::is_app_host(h)) {
+        return ingress::proxy(&azure, &host, parts, body, context).await;
+    }
     // The blob data plane streams its bodies: it is recognised before the body is read.
     if let Some(target) = blob::target(&azure, &parts, &context) {
         return blob::handle(&azure, target, parts, body, context).await;

@@ -43,6 +43,10 @@ pub struct ConsoleLine {
     pub stream: &'static str,
     pub log: String,
     pub environment: String,
+    /// The container app and revision (empty for a job's container).
+    pub app: String,
+    pub revision: String,
+    /// The job and execution (empty for an app's container).
     pub job: String,
     pub execution: String,
     pub replica: String,
@@ -431,6 +435,8 @@ async fn run_container(
             },
             log: line.text,
             environment: environment.clone(),
+            app: String::new(),
+            revision: String::new(),
             job: job.clone(),
             execution: execution.clone(),
             replica: replica.clone(),

@@ -1,5 +1,6 @@
-//! `Microsoft.App`: Container Apps managed environments and jobs, whose executions really run
-//! through the kit's runner (`executions`).
+//! `Microsoft.App`: Container Apps managed environments, jobs, whose executions really run
+//! through the kit's runner (`executions`), and container apps (`containerapps`), whose
+//! active revisions each run a replica (`replicas`) that the app's ingress reaches.
 //!
 //! Environments and jobs are created by asynchronous operations, as Azure answers them: the PUT
 //! returns 201 with the resource `InProgress` (an environment `Waiting`) and an
@@ -11,12 +12,13 @@
 //! are case-insensitive); executions are keyed under their job. An execution still `Running`
 //! when the process stopped is `Failed` after a restart: its replicas are gone.
 //!
-//! Not served (ARM's `NotImplemented`, or `JobTriggerNotServed`): container apps (the
-//! `containerApps` type), `Schedule` and `Event` triggers, PATCH of jobs and environments,
+//! Not served (ARM's `NotImplemented`, or `JobTriggerNotServed`): `Schedule` and `Event` triggers, PATCH of jobs and environments,
 //! certificates, Dapr components, storages, workload profiles' states, detectors.
 //! What this module must not do: read HTTP or JSON text (handlers take and return shapes).
 
+pub mod containerapps;
 mod executions;
+pub mod replicas;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -128,6 +130,10 @@ pub struct ContainerApps {
     console: OnceLock<Arc<dyn ConsoleLogs>>,
     /// Where replicas' images are found (the simulator's ACR).
     pub(crate) registry: OnceLock<Arc<crate::services::acr::ContainerRegistries>>,
+    container_apps: Arc<Collection<containerapps::AppRecord>>,
+    revisions: Arc<Collection<containerapps::RevisionRecord>>,
+    /// The replica of each active revision, by revision key.
+    replicas: replicas::Replicas,
 }
 
 impl std::fmt::Debug for ContainerApps {
@@ -185,12 +191,15 @@ impl ContainerApps {
             environments: kit.store().collection("app-environments")?,
             jobs: kit.store().collection("app-jobs")?,
             executions: kit.store().collection("app-job-executions")?,
+            container_apps: kit.store().collection("app-containerapps")?,
+            revisions: kit.store().collection("app-revisions")?,
             kit,
             resources,
             operations,
             running: Mutex::default(),
             console: OnceLock::new(),
             registry: OnceLock::new(),
+            replicas: Mutex::default(),
         };
         this.fail_interrupted_executions()?;
         Ok(Arc::new(this))
@@ -400,6 +409,22 @@ impl ContainerApps {
                 value: format!(
                     "{name} is still used by job {}",
                     job.job.name.unwrap_or_default()
+                ),
+            });
+        }
+        if let Some((_, app)) = self.container_apps.all().into_iter().find(|(_, app)| {
+            app.app
+                .properties
+                .as_ref()
+                .and_then(|p| p.get("managedEnvironmentId"))
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.eq_ignore_ascii_case(&environment_id))
+        }) {
+            return Err(ArmError::InvalidValue {
+                property: "managedEnvironment".into(),
+                value: format!(
+                    "{name} is still used by container app {}",
+                    app.app.name.unwrap_or_default()
                 ),
             });
         }
@@ -810,6 +835,43 @@ impl ContainerApps {
     }
 }
 
+/// An app template's containers need a name and an image, and every `secretRef` a secret.
+fn check_containers(
+    containers: &replicas::TemplateContainers,
+    secrets: &[Secret],
+    at: &str,
+) -> Result<(), ArmError> {
+    if containers.main.is_empty() {
+        return Err(ArmError::MissingRequiredProperty(format!(
+            "{at}.containers"
+        )));
+    }
+    let all = containers.main.iter().chain(containers.init.iter());
+    for (index, container) in all.enumerate() {
+        let name = container.name.clone().ok_or_else(|| {
+            ArmError::MissingRequiredProperty(format!("{at}.containers[{index}].name"))
+        })?;
+        if container.image.as_deref().is_none_or(str::is_empty) {
+            return Err(ArmError::MissingRequiredProperty(format!(
+                "{at}.containers[{index}].image"
+            )));
+        }
+        for variable in container.env.iter().flatten() {
+            if let Some(secret) = &variable.secret_ref
+                && !secrets
+                    .iter()
+                    .any(|s| s.name.as_deref() == Some(secret.as_str()))
+            {
+                return Err(ArmError::SecretRefNotFound {
+                    secret: secret.clone(),
+                    container: name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A template's containers need a name and an image, and every `secretRef` a secret.
 fn check_template(template: &JobTemplate, secrets: &[Secret]) -> Result<(), ArmError> {
     let containers = template.containers.as_deref().unwrap_or_default();
@@ -955,7 +1017,23 @@ impl ResourceProvider for ContainerApps {
                     ..Default::default()
                 }
             });
-        environments.chain(jobs).collect()
+        let apps = self
+            .container_apps
+            .all()
+            .into_iter()
+            .filter(|(_, r)| in_scope(&r.subscription, &r.group, subscription, Some(group)))
+            .map(|(_, r)| {
+                let a = r.app;
+                GenericResourceExpanded {
+                    id: a.id,
+                    name: a.name,
+                    r#type: a.r#type,
+                    location: a.location,
+                    tags: a.tags,
+                    ..Default::default()
+                }
+            });
+        environments.chain(jobs).chain(apps).collect()
     }
 
     fn delete_group_contents(&self, subscription: &str, group: &str) -> Result<(), ArmError> {
@@ -966,6 +1044,13 @@ impl ResourceProvider for ContainerApps {
         }
         for (key, _) in self.jobs.scan_prefix(&prefix) {
             self.jobs.remove(&key)?;
+        }
+        for (key, _) in self.revisions.scan_prefix(&prefix) {
+            self.stop_replica_now(&key);
+            self.revisions.remove(&key)?;
+        }
+        for (key, _) in self.container_apps.scan_prefix(&prefix) {
+            self.container_apps.remove(&key)?;
         }
         for (key, _) in self.environments.scan_prefix(&prefix) {
             self.environments.remove(&key)?;

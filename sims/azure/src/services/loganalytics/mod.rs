@@ -400,13 +400,13 @@ impl ConsoleLogs for LogAnalytics {
             self.kit.ids().hex(12)
         );
         let columns = BTreeMap::from([
-            ("ContainerAppName_s".to_string(), String::new()),
+            ("ContainerAppName_s".to_string(), line.app),
             ("ContainerJobName_s".to_string(), line.job),
             ("ContainerGroupName_s".to_string(), line.replica),
             ("ContainerName_s".to_string(), line.container),
             ("ContainerImage_s".to_string(), line.image),
             ("EnvironmentName_s".to_string(), line.environment),
-            ("RevisionName_s".to_string(), String::new()),
+            ("RevisionName_s".to_string(), line.revision),
             ("Stream_s".to_string(), line.stream.to_string()),
             ("Log_s".to_string(), line.log),
         ]);
