@@ -264,3 +264,14 @@ fn child_pipelines_from_project_files_and_templates() {
         &[],
     );
 }
+
+#[test]
+fn webhooks_deliver_gitlab_events() {
+    scenario(
+        "forge-api",
+        "webhooks",
+        "python-gitlab + git + a local receiver",
+        "gitlab/webhooks.py",
+        &[],
+    );
+}

@@ -10,6 +10,7 @@
 //! | `includes` | what `include:` reads: the pipeline's repository and other projects' |
 //! | `engine` | pipelines and jobs as records and their statuses |
 //! | `environments` | environments and deployments: made by jobs' `environment:`, stopped by stop jobs |
+//! | `hooks` | project and group webhooks: which events reach them, their payloads and deliveries |
 //! | `delayed` | the timer that queues `when: delayed` jobs at their time |
 //! | `cron`, `schedules` | pipeline schedules: cron expressions, and the timer that runs them |
 //! | `dotenv` | `reports: dotenv` files, read as GitLab reads them |
@@ -40,6 +41,7 @@ mod downstream;
 mod engine;
 mod environments;
 mod error;
+mod hooks;
 mod includes;
 mod merge_requests;
 mod model;

@@ -52,6 +52,8 @@ pub struct Collections {
     pub environments: Arc<Collection<Environment>>,
     /// Keyed `project/deployment-id`.
     pub deployments: Arc<Collection<Deployment>>,
+    /// Keyed `project/<id>/<hook-id>` or `group/<id>/<hook-id>`.
+    pub hooks: Arc<Collection<crate::hooks::Hook>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -84,6 +86,7 @@ impl Collections {
             pipeline_schedules: store.collection("gitlab.pipeline_schedules")?,
             environments: store.collection("gitlab.environments")?,
             deployments: store.collection("gitlab.deployments")?,
+            hooks: store.collection("gitlab.hooks")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -144,6 +147,8 @@ pub struct Gitlab {
     pub schedule_worker: crate::cron::Cron,
     /// Projects' bare repositories, keyed by project ID.
     pub git: simkit::git::GitRepos,
+    /// Webhook deliveries (see `hooks`).
+    pub webhooks: simkit::webhook::Webhooks,
 }
 
 impl std::fmt::Debug for Gitlab {
@@ -168,6 +173,8 @@ impl Gitlab {
             .runner_registration_token
             .unwrap_or_else(|| format!("GR1348941{}", kit.ids().random_word(TOKEN_ALPHABET, 20)));
         let git_root = kit.files_dir().join("gitlab").join("repositories");
+        let webhooks =
+            simkit::webhook::Webhooks::start(&kit, "gitlab", crate::hooks::webhook_config())?;
         let gitlab = Self {
             kit,
             db,
@@ -187,6 +194,7 @@ impl Gitlab {
             delayed_jobs: tokio::sync::Notify::new(),
             schedules_changed: tokio::sync::Notify::new(),
             git: simkit::git::GitRepos::new(git_root),
+            webhooks,
         };
         gitlab.bootstrap()?;
         Ok(gitlab)
