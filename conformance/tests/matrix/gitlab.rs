@@ -275,3 +275,14 @@ fn webhooks_deliver_gitlab_events() {
         &[],
     );
 }
+
+#[test]
+fn environments_stop_themselves_on_the_workers_tick() {
+    scenario(
+        "gitlab-e2e",
+        "environments-auto-stop",
+        "gitlab-python-runner + python-gitlab + git",
+        "gitlab/auto_stop.py",
+        &["--gitlab-auto-stop-worker-cron", "* * * * *"],
+    );
+}

@@ -105,6 +105,8 @@ pub struct Config {
     /// When GitLab's `PipelineScheduleWorker` runs (`gitlab_rails['pipeline_schedule_worker_cron']`):
     /// schedules run at its ticks only, and `next_run_at` says which tick.
     pub schedule_worker_cron: String,
+    /// When GitLab's `Environments::AutoStopCronWorker` runs.
+    pub auto_stop_worker_cron: String,
 }
 
 /// GitLab's default `pipeline_schedule_worker_cron`.
@@ -117,6 +119,7 @@ impl Default for Config {
             runner_registration_token: None,
             long_poll: std::time::Duration::from_secs(50),
             schedule_worker_cron: DEFAULT_SCHEDULE_WORKER_CRON.into(),
+            auto_stop_worker_cron: crate::auto_stop::DEFAULT_AUTO_STOP_WORKER_CRON.into(),
         }
     }
 }
@@ -145,6 +148,8 @@ pub struct Gitlab {
     pub schedules_changed: tokio::sync::Notify,
     /// The schedule worker's ticks (see `Config::schedule_worker_cron`).
     pub schedule_worker: crate::cron::Cron,
+    /// The auto-stop worker's ticks (see `auto_stop`).
+    pub auto_stop_worker: crate::cron::Cron,
     /// Projects' bare repositories, keyed by project ID.
     pub git: simkit::git::GitRepos,
     /// Webhook deliveries (see `hooks`).
@@ -186,6 +191,12 @@ impl Gitlab {
             schedule_worker: crate::cron::Cron::parse(&config.schedule_worker_cron)
                 .or_else(|_| crate::cron::Cron::parse(DEFAULT_SCHEDULE_WORKER_CRON))
                 .expect("GitLab's default schedule worker cron parses"),
+            // Checked by the builder like the schedule worker's.
+            auto_stop_worker: crate::cron::Cron::parse(&config.auto_stop_worker_cron)
+                .or_else(|_| {
+                    crate::cron::Cron::parse(crate::auto_stop::DEFAULT_AUTO_STOP_WORKER_CRON)
+                })
+                .expect("GitLab's default auto-stop worker cron parses"),
             jobs_queued: tokio::sync::Notify::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
             stop_polls: tokio::sync::Notify::new(),
