@@ -351,8 +351,7 @@ fn test_data(
             let tag = repo
                 .refs()?
                 .into_iter()
-                .filter(|r| r.name.starts_with("refs/tags/"))
-                .next_back()
+                .rfind(|r| r.name.starts_with("refs/tags/"))
                 .ok_or_else(|| none("Ensure the project has tags."))?;
             let update = RefUpdate {
                 name: tag.name,

@@ -534,10 +534,7 @@ impl Gitlab {
                     "author": {"name": commit.author.name, "email": commit.author.email},
                 })
             });
-        let state = match mr.state.as_str() {
-            "opened" => "opened",
-            other => other,
-        };
+        let state = mr.state.as_str();
         json!({
             "object_kind": "merge_request",
             "event_type": "merge_request",
