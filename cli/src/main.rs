@@ -225,6 +225,10 @@ struct GitlabArgs {
     /// When the GitLab fake runs pipeline schedules (GitLab's `pipeline_schedule_worker_cron`).
     #[arg(long, env = "SOCKERLESS_GITLAB_SCHEDULE_WORKER_CRON")]
     gitlab_schedule_worker_cron: Option<String>,
+    /// When the GitLab fake stops environments whose auto-stop time passed (GitLab's
+    /// `environments_auto_stop_cron_worker_cron`).
+    #[arg(long, env = "SOCKERLESS_GITLAB_AUTO_STOP_WORKER_CRON")]
+    gitlab_auto_stop_worker_cron: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -483,6 +487,9 @@ fn gitlab_builder(
     }
     if let Some(cron) = &gitlab.gitlab_schedule_worker_cron {
         builder = builder.schedule_worker_cron(cron.clone());
+    }
+    if let Some(cron) = &gitlab.gitlab_auto_stop_worker_cron {
+        builder = builder.auto_stop_worker_cron(cron.clone());
     }
     apply_common(builder.kit_config_mut(), common, state_dir, authority);
     builder

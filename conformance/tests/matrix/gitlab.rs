@@ -264,3 +264,25 @@ fn child_pipelines_from_project_files_and_templates() {
         &[],
     );
 }
+
+#[test]
+fn webhooks_deliver_gitlab_events() {
+    scenario(
+        "forge-api",
+        "webhooks",
+        "python-gitlab + git + a local receiver",
+        "gitlab/webhooks.py",
+        &[],
+    );
+}
+
+#[test]
+fn environments_stop_themselves_on_the_workers_tick() {
+    scenario(
+        "gitlab-e2e",
+        "environments-auto-stop",
+        "gitlab-python-runner + python-gitlab + git",
+        "gitlab/auto_stop.py",
+        &["--gitlab-auto-stop-worker-cron", "* * * * *"],
+    );
+}

@@ -135,6 +135,7 @@ impl Gitlab {
         }
         // The protection above changed the project record; read it again.
         let project = &self.project(project.id).unwrap_or_else(|| project.clone());
+        self.push_hooks(project, user, update);
         self.merge_requests_after_push(project, user, update);
         let Some(new) = &update.new else { return };
         let (git_ref, tag) = if let Some(branch) = update.name.strip_prefix("refs/heads/") {
@@ -528,6 +529,7 @@ impl Gitlab {
                 dotenv: Vec::new(),
                 scheduled_at: None,
                 environment_id: None,
+                hooked_status: None,
             });
         }
         self.environments_for_new_jobs(project, &mut jobs, &predefined, &overrides)?;
@@ -650,6 +652,7 @@ impl Gitlab {
         }
         self.sync_environments_locked(pipeline_id)?;
         self.update_pipeline_status(pipeline_id)?;
+        self.job_hooks_locked(pipeline_id)?;
         Ok(queued)
     }
 
@@ -667,8 +670,10 @@ impl Gitlab {
         let now = self.now();
         let first_start = jobs.iter().filter_map(|job| job.started_at.clone()).min();
         let last_finish = jobs.iter().filter_map(|job| job.finished_at.clone()).max();
+        let mut changed = false;
         let updated = self.db.pipelines.update(&key(pipeline_id), |pipeline| {
             if pipeline.status != status {
+                changed = true;
                 pipeline.status = status.to_string();
                 pipeline.updated_at = now.clone();
             }
@@ -683,10 +688,53 @@ impl Gitlab {
             };
             pipeline.upstream.clone()
         })?;
+        if changed {
+            self.pipeline_hooks(pipeline_id);
+        }
         if let Some(Some(upstream)) = updated
             && upstream.depend
         {
             self.mirror_downstream_locked(&upstream, status)?;
+        }
+        Ok(())
+    }
+
+    /// A pipeline event for hooks that listen (its status changed).
+    fn pipeline_hooks(&self, pipeline_id: u64) {
+        let Some(pipeline) = self.pipeline(pipeline_id) else {
+            return;
+        };
+        let Some(project) = self.project(pipeline.project_id) else {
+            return;
+        };
+        if self.hooks_listen(&project, crate::hooks::Event::Pipeline) {
+            let payload = self.pipeline_payload(&pipeline);
+            self.emit_hook_event(&project, crate::hooks::Event::Pipeline, None, &payload);
+        }
+    }
+
+    /// A job event for each job of the pipeline whose status changed since hooks last heard
+    /// of it (every change of a job's status passes through `process_locked`).
+    fn job_hooks_locked(&self, pipeline_id: u64) -> Result<()> {
+        let Some(pipeline) = self.pipeline(pipeline_id) else {
+            return Ok(());
+        };
+        let Some(project) = self.project(pipeline.project_id) else {
+            return Ok(());
+        };
+        if !self.hooks_listen(&project, crate::hooks::Event::Job) {
+            return Ok(());
+        }
+        for job in self.pipeline_jobs(pipeline_id) {
+            if job.status == job.hooked_status.as_deref().unwrap_or("created") {
+                continue;
+            }
+            let status = job.status.clone();
+            self.db
+                .jobs
+                .update(&key(job.id), |record| record.hooked_status = Some(status))?;
+            let payload = self.job_hook_payload(&job);
+            self.emit_hook_event(&project, crate::hooks::Event::Job, None, &payload);
         }
         Ok(())
     }
@@ -861,6 +909,7 @@ impl Gitlab {
             downstream_pipeline_id: None,
             dotenv: Vec::new(),
             scheduled_at: None,
+            hooked_status: None,
             // A manual job that was played keeps running when retried.
             when: if job.when == "manual" {
                 "on_success".into()

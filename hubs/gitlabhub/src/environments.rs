@@ -450,6 +450,7 @@ impl Gitlab {
                 },
             )?
             .ok_or_else(|| GitlabError::not_found("Deployment"))
+            .inspect(|updated| self.deployment_hooks(updated))
     }
 
     /// A successful deployment renews its environment (GitLab's `UpdateEnvironmentService`):

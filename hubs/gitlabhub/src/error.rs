@@ -57,6 +57,13 @@ pub enum GitlabError {
     /// `conflict!` with `validate_branches` errors).
     #[error("409 Conflict: {0}")]
     ConflictListed(String),
+    /// Model validation answered with 422 (`render_validation_error!(record, 422)`):
+    /// `{"message": {"field": ["problem"]}}`.
+    #[error("validation failed")]
+    Unprocessable(Vec<(String, String)>),
+    /// `render_api_error!(message, 422)`: `{"message": "<text>"}`.
+    #[error("422 {0}")]
+    UnprocessableMessage(String),
     /// The same listing with 422 (`render_api_error!(errors[:base], 422)`).
     #[error("422 Unprocessable Entity: {0}")]
     UnprocessableListed(String),
@@ -103,7 +110,9 @@ impl GitlabError {
             | Self::Validation(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) | Self::ConflictListed(_) => StatusCode::CONFLICT,
             Self::NotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::UnprocessableListed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnprocessableListed(_)
+            | Self::Unprocessable(_)
+            | Self::UnprocessableMessage(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -126,7 +135,8 @@ impl GitlabError {
             Self::InvalidParameter(text) => json!({"error": text}),
             Self::BadRequest(reason) => json!({"message": format!("400 Bad request - {reason}")}),
             Self::BadRequestMessage(text) => json!({"message": text}),
-            Self::Validation(fields) => {
+            Self::UnprocessableMessage(text) => json!({"message": text}),
+            Self::Validation(fields) | Self::Unprocessable(fields) => {
                 let mut map = serde_json::Map::new();
                 for (field, problem) in fields {
                     let entry = map

@@ -10,6 +10,8 @@
 //! | `includes` | what `include:` reads: the pipeline's repository and other projects' |
 //! | `engine` | pipelines and jobs as records and their statuses |
 //! | `environments` | environments and deployments: made by jobs' `environment:`, stopped by stop jobs |
+//! | `hooks` | project and group webhooks: which events reach them, their payloads and deliveries |
+//! | `auto_stop` | the worker that stops environments whose `auto_stop_at` passed, on its cron's ticks |
 //! | `delayed` | the timer that queues `when: delayed` jobs at their time |
 //! | `cron`, `schedules` | pipeline schedules: cron expressions, and the timer that runs them |
 //! | `dotenv` | `reports: dotenv` files, read as GitLab reads them |
@@ -32,6 +34,7 @@
 
 mod api;
 mod auth;
+mod auto_stop;
 mod ci;
 mod cron;
 mod delayed;
@@ -40,6 +43,7 @@ mod downstream;
 mod engine;
 mod environments;
 mod error;
+mod hooks;
 mod includes;
 mod merge_requests;
 mod model;
@@ -80,7 +84,7 @@ pub enum StartError {
     Kit(#[from] simkit::KitError),
     #[error(transparent)]
     Store(#[from] simkit::store::StoreError),
-    #[error("the schedule worker's cron expression {0:?} is invalid")]
+    #[error("the worker cron expression {0:?} is invalid")]
     ScheduleWorkerCron(String),
     #[error("listening: {0}")]
     Listen(#[from] std::io::Error),
@@ -140,6 +144,13 @@ impl Builder {
         self
     }
 
+    /// When environments whose `auto_stop_at` passed are stopped (GitLab's
+    /// `environments_auto_stop_cron_worker_cron`, by default `24 * * * *`).
+    pub fn auto_stop_worker_cron(mut self, cron: impl Into<String>) -> Self {
+        self.config.auto_stop_worker_cron = cron.into();
+        self
+    }
+
     pub fn kit(mut self, kit: KitConfig) -> Self {
         self.kit = kit;
         self
@@ -149,6 +160,11 @@ impl Builder {
         if cron::Cron::parse(&self.config.schedule_worker_cron).is_err() {
             return Err(StartError::ScheduleWorkerCron(
                 self.config.schedule_worker_cron,
+            ));
+        }
+        if cron::Cron::parse(&self.config.auto_stop_worker_cron).is_err() {
+            return Err(StartError::ScheduleWorkerCron(
+                self.config.auto_stop_worker_cron,
             ));
         }
         let kit = Kit::new(self.kit)?;
@@ -177,6 +193,7 @@ impl Builder {
             .unwrap_or_else(|p| p.into_inner()) = server.url().to_string();
         tokio::spawn(delayed::run(gitlab.clone()));
         tokio::spawn(schedules::run(gitlab.clone()));
+        tokio::spawn(auto_stop::run(gitlab.clone()));
         Ok(Hub { server, gitlab })
     }
 }

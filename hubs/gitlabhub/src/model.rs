@@ -279,6 +279,9 @@ pub struct Job {
     /// The environment the job's `environment:` named once its variables were expanded.
     #[serde(default)]
     pub environment_id: Option<u64>,
+    /// The status the last job event told hooks about (`None`: `created`, never told).
+    #[serde(default)]
+    pub hooked_status: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

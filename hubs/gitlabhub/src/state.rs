@@ -52,6 +52,8 @@ pub struct Collections {
     pub environments: Arc<Collection<Environment>>,
     /// Keyed `project/deployment-id`.
     pub deployments: Arc<Collection<Deployment>>,
+    /// Keyed `project/<id>/<hook-id>` or `group/<id>/<hook-id>`.
+    pub hooks: Arc<Collection<crate::hooks::Hook>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -84,6 +86,7 @@ impl Collections {
             pipeline_schedules: store.collection("gitlab.pipeline_schedules")?,
             environments: store.collection("gitlab.environments")?,
             deployments: store.collection("gitlab.deployments")?,
+            hooks: store.collection("gitlab.hooks")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }
@@ -102,6 +105,8 @@ pub struct Config {
     /// When GitLab's `PipelineScheduleWorker` runs (`gitlab_rails['pipeline_schedule_worker_cron']`):
     /// schedules run at its ticks only, and `next_run_at` says which tick.
     pub schedule_worker_cron: String,
+    /// When GitLab's `Environments::AutoStopCronWorker` runs.
+    pub auto_stop_worker_cron: String,
 }
 
 /// GitLab's default `pipeline_schedule_worker_cron`.
@@ -114,6 +119,7 @@ impl Default for Config {
             runner_registration_token: None,
             long_poll: std::time::Duration::from_secs(50),
             schedule_worker_cron: DEFAULT_SCHEDULE_WORKER_CRON.into(),
+            auto_stop_worker_cron: crate::auto_stop::DEFAULT_AUTO_STOP_WORKER_CRON.into(),
         }
     }
 }
@@ -142,8 +148,12 @@ pub struct Gitlab {
     pub schedules_changed: tokio::sync::Notify,
     /// The schedule worker's ticks (see `Config::schedule_worker_cron`).
     pub schedule_worker: crate::cron::Cron,
+    /// The auto-stop worker's ticks (see `auto_stop`).
+    pub auto_stop_worker: crate::cron::Cron,
     /// Projects' bare repositories, keyed by project ID.
     pub git: simkit::git::GitRepos,
+    /// Webhook deliveries (see `hooks`).
+    pub webhooks: simkit::webhook::Webhooks,
 }
 
 impl std::fmt::Debug for Gitlab {
@@ -168,6 +178,8 @@ impl Gitlab {
             .runner_registration_token
             .unwrap_or_else(|| format!("GR1348941{}", kit.ids().random_word(TOKEN_ALPHABET, 20)));
         let git_root = kit.files_dir().join("gitlab").join("repositories");
+        let webhooks =
+            simkit::webhook::Webhooks::start(&kit, "gitlab", crate::hooks::webhook_config())?;
         let gitlab = Self {
             kit,
             db,
@@ -179,6 +191,12 @@ impl Gitlab {
             schedule_worker: crate::cron::Cron::parse(&config.schedule_worker_cron)
                 .or_else(|_| crate::cron::Cron::parse(DEFAULT_SCHEDULE_WORKER_CRON))
                 .expect("GitLab's default schedule worker cron parses"),
+            // Checked by the builder like the schedule worker's.
+            auto_stop_worker: crate::cron::Cron::parse(&config.auto_stop_worker_cron)
+                .or_else(|_| {
+                    crate::cron::Cron::parse(crate::auto_stop::DEFAULT_AUTO_STOP_WORKER_CRON)
+                })
+                .expect("GitLab's default auto-stop worker cron parses"),
             jobs_queued: tokio::sync::Notify::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
             stop_polls: tokio::sync::Notify::new(),
@@ -187,6 +205,7 @@ impl Gitlab {
             delayed_jobs: tokio::sync::Notify::new(),
             schedules_changed: tokio::sync::Notify::new(),
             git: simkit::git::GitRepos::new(git_root),
+            webhooks,
         };
         gitlab.bootstrap()?;
         Ok(gitlab)

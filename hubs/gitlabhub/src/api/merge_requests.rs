@@ -500,6 +500,7 @@ async fn create_merge_request(
     if let Err(error) = gitlab.merge_request_pipeline(&project, &user, &merge_request) {
         tracing::debug!(%error, "no merge request pipeline at creation");
     }
+    gitlab.merge_request_hooks(&project, &merge_request, &user, "open");
     Ok((
         StatusCode::CREATED,
         Json(gitlab.merge_request_json(&project, &merge_request, Some(&user), true)),
@@ -645,6 +646,12 @@ async fn update_merge_request(
     if let Some(text) = system_note {
         gitlab.add_note(&updated, &user, text, true)?;
     }
+    let action = match system_note {
+        Some("closed") => "close",
+        Some("reopened") => "reopen",
+        _ => "update",
+    };
+    gitlab.merge_request_hooks(&project, &updated, &user, action);
     Ok(Json(gitlab.merge_request_json(
         &project,
         &updated,
@@ -738,6 +745,7 @@ async fn merge(
         merge_request.clone(),
     )?;
     gitlab.add_note(&merge_request, &user, "merged", true)?;
+    gitlab.merge_request_hooks(&project, &merge_request, &user, "merge");
     if should_remove.unwrap_or(merge_request.force_remove_source_branch)
         && merge_request.source_branch != project.default_branch
     {
@@ -920,6 +928,7 @@ async fn approve(
         )?
         .ok_or(GitlabError::RecordNotFound)?;
     gitlab.add_note(&updated, &user, "approved this merge request", true)?;
+    gitlab.merge_request_hooks(&project, &updated, &user, "approved");
     Ok((
         StatusCode::CREATED,
         Json(approvals_json(&gitlab, &updated, &user)),
@@ -948,6 +957,7 @@ async fn unapprove(
         )?
         .ok_or(GitlabError::RecordNotFound)?;
     gitlab.add_note(&updated, &user, "unapproved this merge request", true)?;
+    gitlab.merge_request_hooks(&project, &updated, &user, "unapproved");
     Ok((
         StatusCode::CREATED,
         Json(approvals_json(&gitlab, &updated, &user)),
@@ -1038,6 +1048,7 @@ async fn create_note(
         return Err(GitlabError::Forbidden);
     }
     let note = gitlab.add_note(&merge_request, &user, &body, false)?;
+    gitlab.note_hooks(&project, &merge_request, &note, &user);
     Ok((
         StatusCode::CREATED,
         Json(gitlab.note_json(&merge_request, &note)),

@@ -20,6 +20,7 @@ use crate::state::Gitlab;
 mod compare;
 mod environments;
 mod groups;
+mod hooks;
 mod jobs;
 mod lint;
 mod members;
@@ -52,6 +53,7 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(schedules::routes())
         .merge(lint::routes())
         .merge(environments::routes())
+        .merge(hooks::routes())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {
