@@ -227,3 +227,27 @@ fn ecs_task_runs_python_node_and_git_in_the_runtimes_image() {
         &[("SOCKERLESS_RUNTIMES_LAYOUT", &layout)],
     );
 }
+
+#[test]
+fn ecs_task_runs_in_an_image_seeded_at_start() {
+    let _cell = Cell::new("workloads", "aws", "ecs-oci-seeded", "boto3");
+    clients::find("runc");
+    let sandbox = Sandbox::new();
+    let (layout, tag) = busybox_layout(&sandbox);
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--workloads",
+            "oci",
+            "--seed-images",
+            &layout,
+        ],
+        &["aws"],
+    );
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set("SOCKERLESS_BUSYBOX_TAG", &tag);
+    sandbox.run_script("aws/ecs_oci_seeded.py", &[]);
+}

@@ -1,7 +1,9 @@
 //! The `oci` runner: a workload runs in its image, on an existing OCI runtime (`runc`), with no
 //! Docker daemon. The image comes from an [`ImageStore`] the simulator names in the workload's
-//! [`WorkloadImage`] (the shared registry, where ECR pushes land, or an OCI layout); its layers
-//! are unpacked once into a cache keyed by their digests ([`cache`]); each workload gets its own
+//! [`WorkloadImage`] (the shared registry, where ECR pushes land, or an OCI layout); each layer
+//! is unpacked once into a cache keyed by its digest, and each image's root is composed from
+//! its layers by hard links, so a layer shared by images is on disk once ([`cache`],
+//! [`compose`]); each workload gets its own
 //! writable overlay over that tree (or a copy where overlayfs is missing), so no workload changes
 //! the image or another workload's files.
 //!
@@ -34,9 +36,11 @@
 
 pub mod bundle;
 pub mod cache;
+pub mod compose;
 mod groups;
 pub mod image;
 pub mod limits;
+pub mod local;
 pub mod network;
 pub mod unpack;
 
@@ -108,6 +112,8 @@ pub struct OciRunner {
     limits: limits::Controllers,
     /// The parent cgroups of workload groups sharing limits (ECS tasks).
     groups: groups::GroupLimits,
+    /// Image layouts seeded under `localhost/...` names ([`local`]).
+    local: Arc<local::LocalImages>,
 }
 
 impl std::fmt::Debug for OciRunner {
@@ -188,6 +194,31 @@ impl OciRunner {
             clock,
             limits,
             groups,
+            local: Arc::default(),
+        }
+    }
+
+    /// This runner, finding `localhost/...` images in `images` (seeded layouts) when a
+    /// workload's own registry does not have its image.
+    pub fn with_local_images(mut self, images: Arc<local::LocalImages>) -> Self {
+        self.local = images;
+        self
+    }
+
+    /// The images seeded under `localhost/...` names.
+    pub fn local_images(&self) -> &Arc<local::LocalImages> {
+        &self.local
+    }
+
+    /// Where `image` is: where the workload's registry found it, else a seeded local image of
+    /// that name, else why it cannot be had (the registry's reason).
+    fn locate(&self, image: &WorkloadImage) -> Result<super::LocatedImage, String> {
+        match &image.located {
+            Ok(located) => Ok(located.clone()),
+            Err(why) => self
+                .local
+                .locate(&image.reference)
+                .ok_or_else(|| why.clone()),
         }
     }
 
@@ -238,10 +269,10 @@ impl OciRunner {
         sink: Arc<dyn LogSink>,
         runtime: PathBuf,
     ) -> Result<Workload, RunnerError> {
-        let located = match &image.located {
-            Ok(located) => located.clone(),
+        let located = match self.locate(&image) {
+            Ok(located) => located,
             Err(why) => {
-                let message = why.clone();
+                let message = why;
                 return match self.mode {
                     WorkloadsMode::Oci => Ok(self.ended(0, ExitReason::PullFailed { message })),
                     _ => self.fall_back(spec, sink, &message).await,
@@ -823,7 +854,7 @@ impl Runner for OciRunner {
         if self.mode == WorkloadsMode::Process {
             return Err("this runner runs workloads as host processes, not in images".into());
         }
-        let located = image.located.clone()?;
+        let located = self.locate(image)?;
         let store = located.store.clone();
         let digest = located.manifest_digest.clone();
         let resolved = tokio::task::spawn_blocking(move || image::resolve(store.as_ref(), &digest))
@@ -831,6 +862,13 @@ impl Runner for OciRunner {
             .map_err(|join| join.to_string())?
             .map_err(|error| format!("{}: {error}", image.reference))?;
         self.cache.ensure(&resolved).await
+    }
+
+    fn local_image(&self, name: &str) -> Option<(String, super::LocatedImage)> {
+        if self.mode == WorkloadsMode::Process || self.runtime.is_err() {
+            return None;
+        }
+        self.local.any_tag(name)
     }
 
     fn isolation(&self) -> Isolation {
