@@ -139,10 +139,7 @@ fn detect_runtime(configured: Option<&Path>, as_root: bool) -> Result<PathBuf, S
             .ok_or("no OCI runtime: runc is not installed")?,
     };
     if !as_root {
-        return Err(format!(
-            "the OCI runtime {} needs the simulator to run as root here (rootless mode is not supported yet)",
-            path.display()
-        ));
+        return Err(rootless_refusal(&path, unprivileged_user_namespaces()));
     }
     match std::process::Command::new(&path).arg("--version").output() {
         Ok(output) if output.status.success() => Ok(path),
@@ -156,6 +153,35 @@ fn detect_runtime(configured: Option<&Path>, as_root: bool) -> Result<PathBuf, S
             path.display()
         )),
     }
+}
+
+/// Whether this kernel lets an unprivileged process make a user namespace (what runc's rootless
+/// mode needs): `user.max_user_namespaces` above zero, and Debian's
+/// `kernel.unprivileged_userns_clone` on where the kernel has it.
+fn unprivileged_user_namespaces() -> bool {
+    let number = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+    };
+    number("/proc/sys/user/max_user_namespaces").is_some_and(|max| max > 0)
+        && number("/proc/sys/kernel/unprivileged_userns_clone").is_none_or(|on| on == 1)
+}
+
+/// Why workloads cannot run in their images when the simulator is not root. The runner does
+/// not drive runc's rootless mode: its bundles need root (cgroups for limits, overlay mounts,
+/// image owners, users other than the caller, network namespaces), so it says so, and whether
+/// the kernel would allow the user namespaces rootless runc needs.
+fn rootless_refusal(runtime: &Path, kernel_allows: bool) -> String {
+    let kernel = if kernel_allows {
+        "this kernel allows unprivileged user namespaces, but Sockerless does not drive runc's rootless mode yet"
+    } else {
+        "this kernel does not allow unprivileged user namespaces (user.max_user_namespaces or kernel.unprivileged_userns_clone), so rootless runc cannot work here"
+    };
+    format!(
+        "the OCI runtime {} needs the simulator to run as root: {kernel}",
+        runtime.display()
+    )
 }
 
 fn overlayfs_available() -> bool {

@@ -955,3 +955,19 @@ async fn images_sharing_a_layer_unpack_it_once() {
             .is_file()
     );
 }
+
+#[test]
+fn without_root_the_runtime_is_refused_naming_why() {
+    let runc = Path::new("/usr/sbin/runc");
+    assert_eq!(
+        super::rootless_refusal(runc, true),
+        "the OCI runtime /usr/sbin/runc needs the simulator to run as root: this kernel allows unprivileged user namespaces, but Sockerless does not drive runc's rootless mode yet"
+    );
+    assert!(super::rootless_refusal(runc, false).contains("does not allow unprivileged user namespaces"));
+    // As an unprivileged user, the runner refuses, and under `oci` a workload fails saying so.
+    assert!(
+        super::detect_runtime(Some(runc), false)
+            .unwrap_err()
+            .starts_with("the OCI runtime /usr/sbin/runc needs the simulator to run as root: ")
+    );
+}
