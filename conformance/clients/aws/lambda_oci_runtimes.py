@@ -50,7 +50,12 @@ def handler(event, context):
             "event": event}
 """
 
-lam = client("lambda")
+import botocore.config  # noqa: E402
+
+# The first invocation unpacks the runtimes image (about 360 MB) into the runner's cache: up to
+# a minute on a loaded machine, past botocore's default 60 s read timeout.
+lam = client("lambda", config=botocore.config.Config(read_timeout=600,
+                                                     retries={"total_max_attempts": 1, "mode": "standard"}))
 name = unique("runtimes")
 create(lam, name, role(), {"app.py": HANDLER})
 answer, body = invoke(lam, name, {"hello": "world"})
