@@ -278,7 +278,10 @@ fn marked_runtimes_layout(sandbox: &Sandbox) -> String {
     let layout = runtimes_layout(sandbox);
     let out = sandbox.path().join("runtimes-marked");
     let out_text = out.display().to_string();
-    sandbox.run_script("aws/lambda_oci_runtimes.py", &["prepare", &layout, &out_text]);
+    sandbox.run_script(
+        "aws/lambda_oci_runtimes.py",
+        &["prepare", &layout, &out_text],
+    );
     out_text
 }
 
@@ -320,8 +323,10 @@ fn ecs_oci_as_an_unprivileged_user_fails_the_task_saying_why() {
     let _cell = Cell::new("workloads", "aws", "ecs-oci-unprivileged", "boto3+skopeo");
     let skopeo = clients::find("skopeo");
     clients::find("runc");
-    let server =
-        Sockerless::start_as_nobody(&["sim", "aws", "--port", "0", "--workloads", "oci"], &["aws"]);
+    let server = Sockerless::start_as_nobody(
+        &["sim", "aws", "--port", "0", "--workloads", "oci"],
+        &["aws"],
+    );
     let mut sandbox = Sandbox::aws(server.url("aws"));
     sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
     sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());

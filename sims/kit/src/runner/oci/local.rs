@@ -175,22 +175,32 @@ fn localhost_name(name: &str) -> String {
     format!("localhost/{}", parts.name)
 }
 
-/// The image name the `scripts/images (NAME:TAG)` history entry of the image's config gives.
+/// The image name the `scripts/images (NAME:TAG)` history entry of the image's config gives
+/// (an entry naming `tag`, else any: earlier versions of the script wrote tags differently).
 fn name_from_history(store: &LayoutStore, digest: &str, tag: &str) -> Option<String> {
     let manifest: Value = serde_json::from_slice(&store.manifest(digest)?).ok()?;
     let config_digest = manifest.pointer("/config/digest")?.as_str()?;
     let config: Value =
         serde_json::from_slice(&std::fs::read(store.blob_path(config_digest)?).ok()?).ok()?;
-    config
+    let named: Vec<(&str, &str)> = config
         .get("history")?
         .as_array()?
         .iter()
         .filter_map(|entry| entry.get("created_by")?.as_str())
-        .find_map(|created| {
+        .filter_map(|created| {
             let inner = created
                 .strip_prefix("scripts/images (")?
                 .strip_suffix(')')?;
-            let (name, named_tag) = inner.rsplit_once(':')?;
-            (named_tag == tag).then(|| name.to_string())
+            inner.rsplit_once(':')
         })
+        .collect();
+    named
+        .iter()
+        .find(|(_, named_tag)| *named_tag == tag)
+        .or(named.first())
+        .map(|(name, _)| name.to_string())
 }
+
+#[cfg(test)]
+#[path = "local_tests.rs"]
+mod tests;

@@ -963,7 +963,10 @@ fn without_root_the_runtime_is_refused_naming_why() {
         super::rootless_refusal(runc, true),
         "the OCI runtime /usr/sbin/runc needs the simulator to run as root: this kernel allows unprivileged user namespaces, but Sockerless does not drive runc's rootless mode yet"
     );
-    assert!(super::rootless_refusal(runc, false).contains("does not allow unprivileged user namespaces"));
+    assert!(
+        super::rootless_refusal(runc, false)
+            .contains("does not allow unprivileged user namespaces")
+    );
     // As an unprivileged user, the runner refuses, and under `oci` a workload fails saying so.
     assert!(
         super::detect_runtime(Some(runc), false)
