@@ -184,6 +184,11 @@ struct CommonArgs {
     /// The OCI runtime binary for `--workloads oci|auto` (`runc` on PATH by default).
     #[arg(long, env = "SOCKERLESS_OCI_RUNTIME")]
     oci_runtime: Option<PathBuf>,
+    /// Seed these OCI image layouts (`scripts/images` output) under `localhost/...` names for
+    /// `--workloads oci|auto`; with no layout named, every layout under
+    /// /var/tmp/sockerless-image-cache.
+    #[arg(long, num_args = 0.., value_name = "LAYOUT_DIR")]
+    seed_images: Option<Vec<PathBuf>>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -579,7 +584,7 @@ fn oci_runner(
     };
     let scratch_root =
         std::env::temp_dir().join(format!("sockerless-workloads-{}", std::process::id()));
-    Arc::new(simkit::runner::OciRunner::new(
+    let runner = simkit::runner::OciRunner::new(
         clock,
         simkit::runner::OciConfig {
             mode: common.workloads,
@@ -587,7 +592,17 @@ fn oci_runner(
             cache_dir,
             scratch_root,
         },
-    ))
+    );
+    let Some(layouts) = &common.seed_images else {
+        return Arc::new(runner);
+    };
+    let local = simkit::runner::oci::local::LocalImages::default();
+    let (seeded, problems) = local.seed(layouts);
+    for problem in problems {
+        tracing::warn!(%problem, "an image layout was not seeded");
+    }
+    tracing::info!(images = %seeded.join(" "), "local images seeded");
+    Arc::new(runner.with_local_images(Arc::new(local)))
 }
 
 /// The engine, listening where `hosts` say (dockerd's `-H` forms). Its containers run in their

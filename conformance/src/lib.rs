@@ -65,10 +65,28 @@ impl Sockerless {
     }
 
     pub fn start_with_env(args: &[&str], servers: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_command(Command::new(sockerless_bin()), args, servers, env)
+    }
+
+    /// [`Sockerless::start`] as the unprivileged user `nobody` (through util-linux's
+    /// `setpriv`), for what the servers do without root.
+    pub fn start_as_nobody(args: &[&str], servers: &[&str]) -> Self {
+        let mut command = Command::new(clients::find("setpriv"));
+        command
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .arg(sockerless_bin());
+        Self::start_command(command, args, servers, &[])
+    }
+
+    fn start_command(
+        mut command: Command,
+        args: &[&str],
+        servers: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let stderr_dir = tempfile::tempdir().expect("temp dir");
         let stderr_path = stderr_dir.path().join("stderr.log");
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
-        let mut command = Command::new(sockerless_bin());
         command
             .args(args)
             .stdout(Stdio::piped())

@@ -5,7 +5,9 @@ image has), a Docker Hub image (out of the simulator's reach) runs its command o
 Argument `runtime-absent` (the server was given a runtime that does not exist): the ECR image
 runs its command on the host too, with the container's exit code. Argument `oci-runtime-absent`
 (`--workloads oci` and a runtime that does not exist): the ECR image's task fails to start with
-ECS's CannotStartContainerError naming the runtime; nothing runs on the host."""
+ECS's CannotStartContainerError naming the runtime; nothing runs on the host. Argument
+`oci-unprivileged` (`--workloads oci`, the simulator run as `nobody`): the same failure, its
+reason saying the runtime needs the simulator to run as root and why rootless mode is not used."""
 import json
 import os
 import sys
@@ -58,7 +60,7 @@ def runner_of(task):
 
 # The image has no `sh`: in it, the container cannot start its command; on the host it runs.
 probe = ["sh", "-c", "exit 4"]
-if mode != "oci-runtime-absent":
+if mode not in ["oci-runtime-absent", "oci-unprivileged"]:
     hub = run("busybox", probe)
     check(hub["containers"][0].get("exitCode") == 4, f"a Docker Hub image runs on the host: {hub}")
     check(runner_of(hub) == "process", f"the record says process: {runner_of(hub)}")
@@ -70,6 +72,12 @@ if mode == "oci-runtime-absent":
     reason = ecr_task.get("stoppedReason", "")
     check(reason.startswith("CannotStartContainerError: ") and "/nonexistent/sockerless/runc" in reason,
           f"the reason names the missing runtime: {reason}")
+    check(runner_of(ecr_task) == "oci", f"the record says oci: {runner_of(ecr_task)}")
+elif mode == "oci-unprivileged":
+    check(ecr_task.get("stopCode") == "TaskFailedToStart", f"not root, no task: {ecr_task}")
+    reason = ecr_task.get("stoppedReason", "")
+    check(reason.startswith("CannotStartContainerError: ") and "needs the simulator to run as root: " in reason
+          and "unprivileged user namespaces" in reason, f"the reason says why: {reason}")
     check(runner_of(ecr_task) == "oci", f"the record says oci: {runner_of(ecr_task)}")
 elif mode == "runtime-present":
     check(runner_of(ecr_task) == "oci", f"the ECR image ran in its image: {runner_of(ecr_task)}")

@@ -227,3 +227,108 @@ fn ecs_task_runs_python_node_and_git_in_the_runtimes_image() {
         &[("SOCKERLESS_RUNTIMES_LAYOUT", &layout)],
     );
 }
+
+#[test]
+fn ecs_task_runs_in_an_image_seeded_at_start() {
+    let _cell = Cell::new("workloads", "aws", "ecs-oci-seeded", "boto3");
+    clients::find("runc");
+    let sandbox = Sandbox::new();
+    let (layout, tag) = busybox_layout(&sandbox);
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--workloads",
+            "oci",
+            "--seed-images",
+            &layout,
+        ],
+        &["aws"],
+    );
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set("SOCKERLESS_BUSYBOX_TAG", &tag);
+    sandbox.run_script("aws/ecs_oci_seeded.py", &[]);
+}
+
+#[test]
+fn ecs_oci_tasks_share_an_efs_volume_but_not_their_roots() {
+    scenario(
+        "ecs-oci-efs",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_efs.py",
+        &[],
+    );
+}
+
+#[test]
+fn ecs_hostile_layer_from_ecr_is_contained() {
+    scenario(
+        "ecs-oci-hostile-layer",
+        &["--workloads", "oci"],
+        "aws/ecs_oci_hostile_layer.py",
+        &[],
+    );
+}
+
+/// The runtimes image with a layer holding a file only it has, as a layout to seed, made from
+/// the cached runtimes layout.
+fn marked_runtimes_layout(sandbox: &Sandbox) -> String {
+    let layout = runtimes_layout(sandbox);
+    let out = sandbox.path().join("runtimes-marked");
+    let out_text = out.display().to_string();
+    sandbox.run_script(
+        "aws/lambda_oci_runtimes.py",
+        &["prepare", &layout, &out_text],
+    );
+    out_text
+}
+
+fn lambda_runtimes_scenario(name: &str, workloads: &str) {
+    let _cell = Cell::new("workloads", "aws", name, "boto3");
+    clients::find("runc");
+    let sandbox = Sandbox::new();
+    let layout = marked_runtimes_layout(&sandbox);
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--workloads",
+            workloads,
+            "--seed-images",
+            &layout,
+        ],
+        &["aws"],
+    );
+    let sandbox_aws = Sandbox::aws(server.url("aws"));
+    sandbox_aws.run_script("aws/lambda_oci_runtimes.py", &[workloads]);
+    drop(sandbox);
+}
+
+#[test]
+fn lambda_zip_function_runs_in_the_seeded_runtimes_image() {
+    lambda_runtimes_scenario("lambda-oci-runtimes", "oci");
+}
+
+#[test]
+fn lambda_zip_function_runs_on_the_host_under_process() {
+    lambda_runtimes_scenario("lambda-oci-runtimes-process", "process");
+}
+
+#[test]
+fn ecs_oci_as_an_unprivileged_user_fails_the_task_saying_why() {
+    let _cell = Cell::new("workloads", "aws", "ecs-oci-unprivileged", "boto3+skopeo");
+    let skopeo = clients::find("skopeo");
+    clients::find("runc");
+    let server = Sockerless::start_as_nobody(
+        &["sim", "aws", "--port", "0", "--workloads", "oci"],
+        &["aws"],
+    );
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
+    sandbox.run_script("aws/ecs_oci_auto.py", &["oci-unprivileged"]);
+}

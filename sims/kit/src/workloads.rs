@@ -272,6 +272,10 @@ impl Runner for TrackingRunner {
     ) -> Result<std::path::PathBuf, String> {
         self.inner.image_root(image).await
     }
+
+    fn local_image(&self, name: &str) -> Option<(String, crate::runner::LocatedImage)> {
+        self.inner.local_image(name)
+    }
 }
 
 #[cfg(test)]

@@ -306,6 +306,14 @@ pub trait Runner: Send + Sync + 'static {
         let _ = image;
         Err("this runner does not unpack images".into())
     }
+
+    /// A local image of repository `name` (`localhost/sockerless/bookworm-runtimes`), any tag,
+    /// that this runner can run workloads in now: its full `NAME:TAG` and where it is. `None`
+    /// when there is none or this runner does not run images.
+    fn local_image(&self, name: &str) -> Option<(String, LocatedImage)> {
+        let _ = name;
+        None
+    }
 }
 
 /// Where a runner can find a running container again to run a second process in it.

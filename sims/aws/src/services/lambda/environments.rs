@@ -417,8 +417,13 @@ impl Environments {
             .get()
             .ok_or_else(|| LambdaError::Service("The Runtime API is not available.".into()))?;
         let id = self.kit.ids().hex(32);
-        // An image function's image, checked before anything is started for it.
+        // An image function's image, checked before anything is started for it; a zip
+        // function of a managed runtime runs in the runtimes image when the runner has it.
         let image = self.image_of(launch).await?;
+        let runtimes = match &image {
+            None => self.runtimes_image(launch),
+            Some(_) => None,
+        };
         let task_root = self.unpack_code(launch)?;
         let opt_dir = self.unpack_layers(launch, &id)?;
         let api = RuntimeApi::new();
@@ -460,7 +465,7 @@ impl Environments {
             capture: Mutex::new(Some(Vec::new())),
             marks,
         });
-        let (argv, marks_output) = self.command(launch, &task_root)?;
+        let (mut argv, marks_output) = self.command(launch, &task_root)?;
         let mut env = self.environment_variables(
             launch,
             &address,
@@ -487,6 +492,29 @@ impl Environments {
             resources.memory_limit =
                 Some(u64::try_from(launch.memory_mb.max(128)).unwrap_or(128) << 20);
         }
+        if runtimes.is_some() {
+            // The same runtime client, code and layers, bound where Lambda has them.
+            argv.clear();
+            runtimes_environment(&mut env, opt_dir.is_some());
+            let tmp = self.image_tmp(&id)?;
+            let bind = |source: PathBuf, destination: &str, read_only: bool| {
+                simkit::runner::WorkloadMount {
+                    source,
+                    destination: destination.into(),
+                    read_only,
+                }
+            };
+            mounts.push(bind(task_root.clone(), "/var/task", true));
+            mounts.push(bind(self.root.join("runtime"), "/var/runtime", true));
+            if let Some(opt) = &opt_dir {
+                mounts.push(bind(opt.clone(), "/opt", true));
+            }
+            mounts.push(bind(tmp.clone(), "/tmp", false));
+            own_dirs.push(tmp);
+            resources.memory_limit =
+                Some(u64::try_from(launch.memory_mb.max(128)).unwrap_or(128) << 20);
+            tracing::info!(function = %launch.function_name, image = %runtimes.as_ref().map(|i| i.reference.as_str()).unwrap_or_default(), "the zip function runs in the runtimes image");
+        }
         let runtime_version = launch
             .runtime
             .clone()
@@ -500,7 +528,9 @@ impl Environments {
                 super::code::sha256_hex(runtime_version.as_bytes())
             ),
         );
-        let in_image = image.is_some();
+        let in_runtimes = runtimes.is_some();
+        let in_image = image.is_some() || in_runtimes;
+        let image = image.or(runtimes);
         let spec = WorkloadSpec {
             name: format!("lambda/{}/{id}", launch.function_name),
             argv,
@@ -535,7 +565,11 @@ impl Environments {
             for dir in &own_dirs {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            return Err(LambdaError::Service(IMAGE_NEEDS_RUNTIME.into()));
+            return Err(LambdaError::Service(if in_runtimes {
+                "The runtimes image could not be run here.".into()
+            } else {
+                IMAGE_NEEDS_RUNTIME.into()
+            }));
         }
         if let Some(ExitStatus {
             reason: simkit::runner::ExitReason::PullFailed { message },
@@ -546,8 +580,13 @@ impl Environments {
             for dir in &own_dirs {
                 let _ = std::fs::remove_dir_all(dir);
             }
+            let what = if in_runtimes {
+                "The runtimes image"
+            } else {
+                "The function's image"
+            };
             return Err(LambdaError::Service(format!(
-                "The function's image could not be read: {message}"
+                "{what} could not be read: {message}"
             )));
         }
         self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -613,6 +652,28 @@ impl Environments {
             command: overrides.command.or(image_cmd),
             working_dir: overrides.working_directory,
         }))
+    }
+
+    /// The runtimes image (`scripts/images runtimes`, seeded under [`RUNTIMES_IMAGE`]) a zip
+    /// function of a `python*` or `nodejs*` runtime runs in, with our runtime client as its
+    /// entrypoint, when the runner runs images and has it; `None` runs it on the host.
+    fn runtimes_image(&self, launch: &Launch) -> Option<WorkloadImage> {
+        let runtime = launch.runtime.as_deref().unwrap_or_default();
+        let entrypoint = if runtime.starts_with("python") {
+            ["python3", "/var/runtime/runtime.py"]
+        } else if runtime.starts_with("nodejs") {
+            ["node", "/var/runtime/runtime.js"]
+        } else {
+            return None;
+        };
+        let (reference, located) = self.kit.runner().local_image(RUNTIMES_IMAGE)?;
+        Some(WorkloadImage {
+            reference,
+            located: Ok(located),
+            entrypoint: Some(entrypoint.map(String::from).to_vec()),
+            command: Some(Vec::new()),
+            working_dir: Some("/var/task".into()),
+        })
     }
 
     /// An image function environment's `/tmp`: writable by Lambda's user, removed with the
@@ -1059,6 +1120,28 @@ fn image_environment(env: &mut BTreeMap<String, String>) {
     }
     env.insert("LAMBDA_TASK_ROOT".into(), "/var/task".into());
     env.insert("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into());
+}
+
+/// The local image zip functions of the managed runtimes run in, any tag.
+pub const RUNTIMES_IMAGE: &str = "localhost/sockerless/bookworm-runtimes";
+
+/// A zip function's variables inside the runtimes image: the container's paths for the code,
+/// the runtime client and the layers, in place of the host's.
+fn runtimes_environment(env: &mut BTreeMap<String, String>, has_layers: bool) {
+    env.remove("_SOCKERLESS_OPT");
+    env.insert(
+        "PATH".into(),
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/bin".into(),
+    );
+    env.insert("LAMBDA_TASK_ROOT".into(), "/var/task".into());
+    env.insert("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into());
+    if has_layers {
+        env.insert(
+            "PYTHONPATH".into(),
+            "/opt/python:/opt/python/lib/python3/site-packages".into(),
+        );
+        env.insert("NODE_PATH".into(), "/opt/nodejs/node_modules".into());
+    }
 }
 
 /// Base64 of the last 4 KB of `log`, cut at a character boundary.

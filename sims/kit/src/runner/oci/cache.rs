@@ -1,18 +1,27 @@
-//! The cache of unpacked images: one directory per distinct list of layers (named by
-//! [`ResolvedImage::chain_id`]), made once, by one unpacker at a time, and never changed
-//! afterwards: workloads see it only through their own overlay or copy.
+//! The cache of unpacked images, in two parts under its directory:
+//! - `layers/HEX`: each layer blob unpacked alone, once, named by its digest, whatever images
+//!   share it ([`super::unpack::unpack_layer`]);
+//! - `roots/CHAIN`: one root file system per distinct list of layers (named by
+//!   [`ResolvedImage::chain_id`]), composed from the layers' directories by hard links
+//!   ([`super::compose`]), so a layer's files are on disk once however many images use it.
 //!
-//! A tree is unpacked into a temporary directory beside its final place and renamed there
-//! when complete, so a crash mid-unpack leaves no half tree under a real name (the temporary
-//! ones are removed when the cache opens). Each layer blob is checked against its digest as it
-//! is read. The cache is not pruned: it grows with the distinct images run.
+//! Each is made once, by one maker at a time, and never changed afterwards: workloads see a root
+//! only through their own overlay or copy. It is made in a temporary directory beside its final
+//! place and renamed there when complete, so a crash mid-way leaves nothing half made under a
+//! real name (the temporary ones are removed when the cache opens). Each layer blob is checked
+//! against its digest as it is unpacked. The cache is not pruned: it grows with the distinct
+//! layers and images run.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::image::{ResolvedImage, verify_file};
-use super::unpack::apply_layer;
+use super::compose::compose_layer;
+use super::image::{Layer, ResolvedImage, verify_file};
+use super::unpack::unpack_layer;
+
+const LAYERS: &str = "layers";
+const ROOTS: &str = "roots";
 
 #[derive(Debug)]
 pub struct RootfsCache {
@@ -24,10 +33,12 @@ pub struct RootfsCache {
 
 impl RootfsCache {
     pub fn new(dir: PathBuf, as_root: bool) -> Self {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for entry in entries.flatten() {
-                if entry.file_name().to_string_lossy().starts_with("tmp-") {
-                    let _ = std::fs::remove_dir_all(entry.path());
+        for part in [LAYERS, ROOTS] {
+            if let Ok(entries) = std::fs::read_dir(dir.join(part)) {
+                for entry in entries.flatten() {
+                    if entry.file_name().to_string_lossy().starts_with("tmp-") {
+                        let _ = std::fs::remove_dir_all(entry.path());
+                    }
                 }
             }
         }
@@ -38,56 +49,117 @@ impl RootfsCache {
         }
     }
 
-    /// The directory of the tree for `chain_id`.
+    /// The directory of the root file system for `chain_id`.
     pub fn path(&self, chain_id: &str) -> PathBuf {
-        self.dir.join(chain_id)
+        self.dir.join(ROOTS).join(chain_id)
     }
 
-    /// The names of the trees made so far.
+    /// The directory layer `digest` is unpacked in.
+    pub fn layer_path(&self, digest: &str) -> PathBuf {
+        self.dir
+            .join(LAYERS)
+            .join(digest.rsplit(':').next().unwrap_or(digest))
+    }
+
+    /// The names of the root file systems made so far.
     pub fn entries(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with("tmp-"))
-            .collect();
-        names.sort();
-        names
+        list(&self.dir.join(ROOTS))
     }
 
-    /// The unpacked tree of `image`, made now if it is not there yet.
+    /// The hex digests of the layers unpacked so far.
+    pub fn layers(&self) -> Vec<String> {
+        list(&self.dir.join(LAYERS))
+    }
+
+    /// The root file system of `image`, made now (with any of its layers not unpacked yet) if it
+    /// is not there yet.
     pub async fn ensure(&self, image: &ResolvedImage) -> Result<PathBuf, String> {
         let chain_id = image.chain_id();
         let target = self.path(&chain_id);
         if target.is_dir() {
             return Ok(target);
         }
+        let mut layer_dirs = Vec::with_capacity(image.layers.len());
+        for layer in &image.layers {
+            layer_dirs.push(self.ensure_layer(layer).await?);
+        }
+        let as_root = self.as_root;
+        self.make_once(target, move |temporary| {
+            for dir in &layer_dirs {
+                compose_layer(temporary, dir, as_root).map_err(|e| format!("image cache: {e}"))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ensure_layer(&self, layer: &Layer) -> Result<PathBuf, String> {
+        let well_formed = layer
+            .digest
+            .strip_prefix("sha256:")
+            .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !well_formed {
+            return Err(format!(
+                "layer digest {:?} is not a sha256 digest",
+                layer.digest
+            ));
+        }
+        let target = self.layer_path(&layer.digest);
+        if target.is_dir() {
+            return Ok(target);
+        }
+        let layer = layer.clone();
+        let as_root = self.as_root;
+        self.make_once(target, move |temporary| {
+            verify_file(&layer.path, &layer.digest).map_err(|e| e.to_string())?;
+            let file = std::fs::File::open(&layer.path)
+                .map_err(|e| format!("layer {}: {e}", layer.digest))?;
+            unpack_layer(temporary, file, as_root)
+                .map_err(|e| format!("layer {}: {e}", layer.digest))
+        })
+        .await
+    }
+
+    /// Makes the directory `target` with `make` (given an empty temporary directory, 0755,
+    /// renamed to `target` when `make` succeeds), unless it is there; one maker per target.
+    async fn make_once(
+        &self,
+        target: PathBuf,
+        make: impl FnOnce(&Path) -> Result<(), String> + Send + 'static,
+    ) -> Result<PathBuf, String> {
+        let key = target.display().to_string();
         let lock = self
             .making
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(chain_id.clone())
+            .entry(key.clone())
             .or_default()
             .clone();
         let _guard = lock.lock().await;
         if target.is_dir() {
             return Ok(target);
         }
-        let layers = image.layers.clone();
-        let dir = self.dir.clone();
-        let as_root = self.as_root;
         let made = tokio::task::spawn_blocking(move || -> Result<PathBuf, String> {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("image cache: {e}"))?;
-            let temporary = dir.join(format!("tmp-{chain_id}-{}", std::process::id()));
+            let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
+                return Err(format!("image cache: no place for {}", target.display()));
+            };
+            std::fs::create_dir_all(parent).map_err(|e| format!("image cache: {e}"))?;
+            let temporary = parent.join(format!(
+                "tmp-{}-{}",
+                name.to_string_lossy(),
+                std::process::id()
+            ));
             let _ = std::fs::remove_dir_all(&temporary);
             std::fs::create_dir(&temporary).map_err(|e| format!("image cache: {e}"))?;
-            let result = unpack_all(&temporary, &layers, as_root);
-            if let Err(message) = result {
+            // The root directory of an image is 0755, whatever the temporary one was made with.
+            use std::os::unix::fs::PermissionsExt;
+            let made = std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("image cache: {e}"))
+                .and_then(|()| make(&temporary));
+            if let Err(message) = made {
                 let _ = std::fs::remove_dir_all(&temporary);
                 return Err(message);
             }
-            let target = dir.join(&chain_id);
             if let Err(error) = std::fs::rename(&temporary, &target) {
                 let _ = std::fs::remove_dir_all(&temporary);
                 // Another simulator sharing the cache made the same tree first.
@@ -102,21 +174,19 @@ impl RootfsCache {
         self.making
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&image.chain_id());
+            .remove(&key);
         made
     }
 }
 
-fn unpack_all(root: &Path, layers: &[super::image::Layer], as_root: bool) -> Result<(), String> {
-    // The root directory of an image is 0755, whatever the temporary directory was made with.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| format!("image cache: {e}"))?;
-    for layer in layers {
-        verify_file(&layer.path, &layer.digest).map_err(|e| e.to_string())?;
-        let file =
-            std::fs::File::open(&layer.path).map_err(|e| format!("layer {}: {e}", layer.digest))?;
-        apply_layer(root, file, as_root).map_err(|e| format!("layer {}: {e}", layer.digest))?;
-    }
-    Ok(())
+fn list(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("tmp-"))
+        .collect();
+    names.sort();
+    names
 }

@@ -1,7 +1,9 @@
 //! The `oci` runner: a workload runs in its image, on an existing OCI runtime (`runc`), with no
 //! Docker daemon. The image comes from an [`ImageStore`] the simulator names in the workload's
-//! [`WorkloadImage`] (the shared registry, where ECR pushes land, or an OCI layout); its layers
-//! are unpacked once into a cache keyed by their digests ([`cache`]); each workload gets its own
+//! [`WorkloadImage`] (the shared registry, where ECR pushes land, or an OCI layout); each layer
+//! is unpacked once into a cache keyed by its digest, and each image's root is composed from
+//! its layers by hard links, so a layer shared by images is on disk once ([`cache`],
+//! [`compose`]); each workload gets its own
 //! writable overlay over that tree (or a copy where overlayfs is missing), so no workload changes
 //! the image or another workload's files.
 //!
@@ -34,9 +36,11 @@
 
 pub mod bundle;
 pub mod cache;
+pub mod compose;
 mod groups;
 pub mod image;
 pub mod limits;
+pub mod local;
 pub mod network;
 pub mod unpack;
 
@@ -108,6 +112,8 @@ pub struct OciRunner {
     limits: limits::Controllers,
     /// The parent cgroups of workload groups sharing limits (ECS tasks).
     groups: groups::GroupLimits,
+    /// Image layouts seeded under `localhost/...` names ([`local`]).
+    local: Arc<local::LocalImages>,
 }
 
 impl std::fmt::Debug for OciRunner {
@@ -133,10 +139,7 @@ fn detect_runtime(configured: Option<&Path>, as_root: bool) -> Result<PathBuf, S
             .ok_or("no OCI runtime: runc is not installed")?,
     };
     if !as_root {
-        return Err(format!(
-            "the OCI runtime {} needs the simulator to run as root here (rootless mode is not supported yet)",
-            path.display()
-        ));
+        return Err(rootless_refusal(&path, unprivileged_user_namespaces()));
     }
     match std::process::Command::new(&path).arg("--version").output() {
         Ok(output) if output.status.success() => Ok(path),
@@ -150,6 +153,35 @@ fn detect_runtime(configured: Option<&Path>, as_root: bool) -> Result<PathBuf, S
             path.display()
         )),
     }
+}
+
+/// Whether this kernel lets an unprivileged process make a user namespace (what runc's rootless
+/// mode needs): `user.max_user_namespaces` above zero, and Debian's
+/// `kernel.unprivileged_userns_clone` on where the kernel has it.
+fn unprivileged_user_namespaces() -> bool {
+    let number = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+    };
+    number("/proc/sys/user/max_user_namespaces").is_some_and(|max| max > 0)
+        && number("/proc/sys/kernel/unprivileged_userns_clone").is_none_or(|on| on == 1)
+}
+
+/// Why workloads cannot run in their images when the simulator is not root. The runner does
+/// not drive runc's rootless mode: its bundles need root (cgroups for limits, overlay mounts,
+/// image owners, users other than the caller, network namespaces), so it says so, and whether
+/// the kernel would allow the user namespaces rootless runc needs.
+fn rootless_refusal(runtime: &Path, kernel_allows: bool) -> String {
+    let kernel = if kernel_allows {
+        "this kernel allows unprivileged user namespaces, but Sockerless does not drive runc's rootless mode yet"
+    } else {
+        "this kernel does not allow unprivileged user namespaces (user.max_user_namespaces or kernel.unprivileged_userns_clone), so rootless runc cannot work here"
+    };
+    format!(
+        "the OCI runtime {} needs the simulator to run as root: {kernel}",
+        runtime.display()
+    )
 }
 
 fn overlayfs_available() -> bool {
@@ -188,6 +220,31 @@ impl OciRunner {
             clock,
             limits,
             groups,
+            local: Arc::default(),
+        }
+    }
+
+    /// This runner, finding `localhost/...` images in `images` (seeded layouts) when a
+    /// workload's own registry does not have its image.
+    pub fn with_local_images(mut self, images: Arc<local::LocalImages>) -> Self {
+        self.local = images;
+        self
+    }
+
+    /// The images seeded under `localhost/...` names.
+    pub fn local_images(&self) -> &Arc<local::LocalImages> {
+        &self.local
+    }
+
+    /// Where `image` is: where the workload's registry found it, else a seeded local image of
+    /// that name, else why it cannot be had (the registry's reason).
+    fn locate(&self, image: &WorkloadImage) -> Result<super::LocatedImage, String> {
+        match &image.located {
+            Ok(located) => Ok(located.clone()),
+            Err(why) => self
+                .local
+                .locate(&image.reference)
+                .ok_or_else(|| why.clone()),
         }
     }
 
@@ -238,10 +295,10 @@ impl OciRunner {
         sink: Arc<dyn LogSink>,
         runtime: PathBuf,
     ) -> Result<Workload, RunnerError> {
-        let located = match &image.located {
-            Ok(located) => located.clone(),
+        let located = match self.locate(&image) {
+            Ok(located) => located,
             Err(why) => {
-                let message = why.clone();
+                let message = why;
                 return match self.mode {
                     WorkloadsMode::Oci => Ok(self.ended(0, ExitReason::PullFailed { message })),
                     _ => self.fall_back(spec, sink, &message).await,
@@ -823,7 +880,7 @@ impl Runner for OciRunner {
         if self.mode == WorkloadsMode::Process {
             return Err("this runner runs workloads as host processes, not in images".into());
         }
-        let located = image.located.clone()?;
+        let located = self.locate(image)?;
         let store = located.store.clone();
         let digest = located.manifest_digest.clone();
         let resolved = tokio::task::spawn_blocking(move || image::resolve(store.as_ref(), &digest))
@@ -831,6 +888,13 @@ impl Runner for OciRunner {
             .map_err(|join| join.to_string())?
             .map_err(|error| format!("{}: {error}", image.reference))?;
         self.cache.ensure(&resolved).await
+    }
+
+    fn local_image(&self, name: &str) -> Option<(String, super::LocatedImage)> {
+        if self.mode == WorkloadsMode::Process || self.runtime.is_err() {
+            return None;
+        }
+        self.local.any_tag(name)
     }
 
     fn isolation(&self) -> Isolation {

@@ -867,3 +867,110 @@ async fn a_kept_writable_layer_outlives_the_workload() {
         "run\nrun\n"
     );
 }
+
+/// Two images sharing a base layer: the base is unpacked once, both roots link its files (one
+/// inode), each root sees only its own top layer, and whiteouts hide what the layers below
+/// put there.
+#[tokio::test]
+async fn images_sharing_a_layer_unpack_it_once() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = dir.path().join("blobs");
+    std::fs::create_dir(&blobs).unwrap();
+    let write_blob = |name: &str, bytes: Vec<u8>| -> super::image::Layer {
+        use sha2::Digest as _;
+        let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
+        let path = blobs.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        super::image::Layer { digest, path }
+    };
+    let base = write_blob(
+        "base",
+        gzip(&layer(&[
+            Entry::Dir("etc/"),
+            Entry::File("etc/base", "base"),
+            Entry::File("etc/gone", "hidden above"),
+            Entry::Dir("opt/"),
+            Entry::File("opt/old", "emptied above"),
+            Entry::Symlink("bin", "usr/bin"),
+        ])),
+    );
+    let top_a = write_blob(
+        "a",
+        layer(&[
+            Entry::File("etc/a", "a"),
+            Entry::File("etc/.wh.gone", ""),
+            Entry::Dir("opt/"),
+            Entry::File("opt/.wh..wh..opq", ""),
+            Entry::File("opt/new", "a's"),
+        ]),
+    );
+    let top_b = write_blob("b", layer(&[Entry::File("etc/b", "b")]));
+    let image = |layers: Vec<super::image::Layer>| super::image::ResolvedImage {
+        manifest_digest: String::new(),
+        config: ImageConfig::default(),
+        layers,
+    };
+    let cache = super::cache::RootfsCache::new(dir.path().join("cache"), false);
+    let root_a = cache
+        .ensure(&image(vec![base.clone(), top_a.clone()]))
+        .await
+        .unwrap();
+    let root_b = cache
+        .ensure(&image(vec![base.clone(), top_b.clone()]))
+        .await
+        .unwrap();
+    let mut expected_layers: Vec<String> = [&base, &top_a, &top_b]
+        .iter()
+        .map(|layer| layer.digest["sha256:".len()..].to_string())
+        .collect();
+    expected_layers.sort();
+    assert_eq!(cache.layers(), expected_layers, "each layer unpacked once");
+    assert_eq!(cache.entries().len(), 2, "one root per image");
+    let inode = |path: std::path::PathBuf| std::fs::symlink_metadata(path).unwrap().ino();
+    let in_base = inode(cache.layer_path(&base.digest).join("etc/base"));
+    assert_eq!(inode(root_a.join("etc/base")), in_base);
+    assert_eq!(inode(root_b.join("etc/base")), in_base);
+    assert_eq!(
+        std::fs::read_link(root_b.join("bin")).unwrap(),
+        Path::new("usr/bin")
+    );
+    let listing = |root: &Path, dir: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(&root_a, "etc"), ["a", "base"]);
+    assert_eq!(listing(&root_a, "opt"), ["new"]);
+    assert_eq!(listing(&root_b, "etc"), ["b", "base", "gone"]);
+    assert_eq!(listing(&root_b, "opt"), ["old"]);
+    // The markers stay in the layer's own directory only.
+    assert!(
+        cache
+            .layer_path(&top_a.digest)
+            .join("etc/.wh.gone")
+            .is_file()
+    );
+}
+
+#[test]
+fn without_root_the_runtime_is_refused_naming_why() {
+    let runc = Path::new("/usr/sbin/runc");
+    assert_eq!(
+        super::rootless_refusal(runc, true),
+        "the OCI runtime /usr/sbin/runc needs the simulator to run as root: this kernel allows unprivileged user namespaces, but Sockerless does not drive runc's rootless mode yet"
+    );
+    assert!(
+        super::rootless_refusal(runc, false)
+            .contains("does not allow unprivileged user namespaces")
+    );
+    // As an unprivileged user, the runner refuses, and under `oci` a workload fails saying so.
+    assert!(
+        super::detect_runtime(Some(runc), false)
+            .unwrap_err()
+            .starts_with("the OCI runtime /usr/sbin/runc needs the simulator to run as root: ")
+    );
+}

@@ -26,8 +26,8 @@ use std::path::{Component, Path, PathBuf};
 /// How many symbolic links one path may pass through, as Linux's `MAXSYMLINKS`.
 const MAX_LINKS: usize = 40;
 
-const WHITEOUT_PREFIX: &str = ".wh.";
-const OPAQUE: &str = ".wh..wh..opq";
+pub(super) const WHITEOUT_PREFIX: &str = ".wh.";
+pub(super) const OPAQUE: &str = ".wh..wh..opq";
 
 #[derive(Debug, thiserror::Error)]
 pub enum UnpackError {
@@ -106,8 +106,35 @@ fn host_path(root: &Path, parts: &[OsString]) -> PathBuf {
     path
 }
 
+/// What to do with a layer's whiteout entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whiteouts {
+    /// Remove what they name from the tree below (the layer is applied onto its parents).
+    Apply,
+    /// Keep them as empty marker files of the same name (the layer is unpacked alone, into its
+    /// own directory, and its markers are applied when layers are composed: [`super::compose`]).
+    Keep,
+}
+
 /// Applies the layer read from `source` to `root`.
 pub fn apply_layer(root: &Path, source: impl Read, as_root: bool) -> Result<(), UnpackError> {
+    unpack_entries(root, source, as_root, Whiteouts::Apply)
+}
+
+/// Unpacks the layer read from `source` alone into the empty directory `dir`, as Docker's
+/// overlay2 driver unpacks a layer into its own diff directory: paths resolve inside this layer
+/// only, and whiteouts (`.wh.NAME`, `.wh..wh..opq`) stay as empty marker files, which
+/// [`super::compose`] applies to the layers below.
+pub fn unpack_layer(dir: &Path, source: impl Read, as_root: bool) -> Result<(), UnpackError> {
+    unpack_entries(dir, source, as_root, Whiteouts::Keep)
+}
+
+fn unpack_entries(
+    root: &Path,
+    source: impl Read,
+    as_root: bool,
+    whiteouts: Whiteouts,
+) -> Result<(), UnpackError> {
     let mut buffered = BufReader::with_capacity(64 * 1024, source);
     let head = buffered.fill_buf().map_err(UnpackError::Read)?;
     let reader: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
@@ -133,6 +160,19 @@ pub fn apply_layer(root: &Path, source: impl Read, as_root: bool) -> Result<(), 
             error,
         };
         let name_text = name.to_string_lossy();
+        if whiteouts == Whiteouts::Keep && name_text.starts_with(WHITEOUT_PREFIX) {
+            if name_text != OPAQUE && matches!(&name_text[WHITEOUT_PREFIX.len()..], "" | "." | "..")
+            {
+                continue;
+            }
+            if !parent.is_dir() {
+                make_dirs(root, &parent).map_err(write_error)?;
+            }
+            let marker = parent.join(&name);
+            remove_any(&marker).map_err(write_error)?;
+            fs::File::create(&marker).map_err(write_error)?;
+            continue;
+        }
         if name_text == OPAQUE {
             if let Ok(children) = fs::read_dir(&parent) {
                 for child in children.flatten() {
@@ -245,7 +285,7 @@ fn link_display(link: &[u8]) -> String {
 }
 
 /// Removes whatever is at `path` (a directory with its contents), never following a link.
-fn remove_any(path: &Path) -> io::Result<()> {
+pub(super) fn remove_any(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
         Ok(_) => fs::remove_file(path),
@@ -274,7 +314,7 @@ fn make_dirs(root: &Path, dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn chown_no_follow(path: &Path, (uid, gid): (u32, u32)) -> io::Result<()> {
+pub(super) fn chown_no_follow(path: &Path, (uid, gid): (u32, u32)) -> io::Result<()> {
     std::os::unix::fs::lchown(path, Some(uid), Some(gid))
 }
 
