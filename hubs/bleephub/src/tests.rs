@@ -671,6 +671,41 @@ async fn git_data_and_contents_follow_githubs_schemas() {
         let (status, _, _) = call(&router, "GET", &format!("{r}/{path}"), None).await;
         assert!(matches!(status, 404 | 422), "{path}: {status}");
     }
+    // Writes through hostile names are refused with GitHub's errors and leave the repository
+    // as it was.
+    let before = call(&router, "GET", &format!("{r}/git/refs"), None).await.2;
+    let content = json!({"message": "m", "content": "eA=="});
+    for (method, path, body) in [
+        ("PUT", "contents/../escape.txt", content.clone()),
+        ("PUT", "contents/.git/hooks/pre-receive", content.clone()),
+        ("PUT", "contents/a//b.txt", content.clone()),
+        (
+            "POST",
+            "git/refs",
+            json!({"ref": "refs/heads/../../escape", "sha": readme["sha"]}),
+        ),
+        (
+            "POST",
+            "git/refs",
+            json!({"ref": "refs/heads/bad..name", "sha": readme["sha"]}),
+        ),
+        (
+            "POST",
+            "git/refs",
+            json!({"ref": "heads/no-refs-prefix", "sha": readme["sha"]}),
+        ),
+        ("POST", "git/refs", json!({"ref": 7, "sha": "x"})),
+        ("PATCH", "git/refs/heads/main", json!({"sha": "not-a-sha"})),
+    ] {
+        let (status, _, value) = call(&router, method, &format!("{r}/{path}"), Some(body)).await;
+        assert!(
+            matches!(status, 404 | 422),
+            "{method} {path}: {status} {value}"
+        );
+        assert!(value["message"].is_string(), "{method} {path}: {value}");
+    }
+    let after = call(&router, "GET", &format!("{r}/git/refs"), None).await.2;
+    assert_eq!(before, after);
 }
 
 #[tokio::test]
