@@ -181,7 +181,7 @@ async fn github_octocrab_merges_a_gh_pull_request_git_fetches_it() {
     ]);
     assert_eq!(state.trim(), format!("MERGED {merge_sha}"));
     let got = pulls.get(1).await.expect("get pull");
-    assert_eq!(got.merged_at.is_some(), true);
+    assert!(got.merged_at.is_some());
     assert_eq!(got.merge_commit_sha.as_deref(), Some(merge_sha.as_str()));
 }
 

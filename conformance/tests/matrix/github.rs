@@ -950,7 +950,7 @@ fn github_gh_releases() {
     let gh = gh();
     let demo =
         conformance::github::demo_repo(&server, "rel", "tools", &["repo", "read:org"], false);
-    let sandbox = &demo.sandbox;
+    let sandbox = demo.sandbox;
     let files = sandbox.path().join("files");
     std::fs::create_dir_all(&files).expect("mkdir");
     // Bytes that no text handling would leave alone: every byte value, in a varying pattern.
