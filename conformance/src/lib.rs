@@ -13,6 +13,7 @@
 //! What this crate must not do: link any simulator. It talks to the binary only, as users do.
 
 pub mod clients;
+pub mod github;
 pub mod podman;
 pub mod report;
 

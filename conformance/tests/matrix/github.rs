@@ -4,102 +4,15 @@
 //! fresh `sockerless hub github`.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use conformance::{Cell, Sandbox, Sockerless, assert_success, clients};
 
-/// The site administrator's token each test starts the fake with.
-pub(crate) const ADMIN_TOKEN: &str = "ghp_conformanceadmin0000000000000000000";
-
-pub(crate) fn start(extra: &[&str]) -> Sockerless {
-    let mut args = vec![
-        "hub",
-        "github",
-        "--port",
-        "0",
-        "--github-token",
-        ADMIN_TOKEN,
-    ];
-    args.extend_from_slice(extra);
-    Sockerless::start(&args, &["github"])
-}
-
-/// A sandbox whose gh reaches the fake as github.localhost through it as a proxy.
-pub(crate) fn gh_sandbox(server: &Sockerless, token: &str) -> Sandbox {
-    let mut sandbox = Sandbox::new();
-    let proxy = server.url("github").to_string();
-    let config = sandbox.path().join("gh-config");
-    for (key, value) in [
-        ("GH_HOST", "github.localhost"),
-        ("GH_TOKEN", token),
-        ("GH_CONFIG_DIR", config.to_str().expect("UTF-8 path")),
-        ("GH_PROMPT_DISABLED", "1"),
-        ("GH_NO_UPDATE_NOTIFIER", "1"),
-        ("NO_COLOR", "1"),
-    ] {
-        sandbox.set(key, value);
-    }
-    sandbox.set("HTTP_PROXY", &proxy);
-    sandbox.set("http_proxy", &proxy);
-    sandbox
-}
-
-pub(crate) fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Output {
-    let mut command = sandbox.command(program);
-    // Sandbox::command removes proxy variables; gh and git here need the fake as their proxy.
-    for key in ["HTTP_PROXY", "http_proxy"] {
-        if let Some(value) = sandbox.env().get(key) {
-            command.env(key, value);
-        }
-    }
-    command.args(args).output().expect("run client")
-}
-
-pub(crate) fn ok(sandbox: &Sandbox, program: &Path, args: &[&str]) -> String {
-    let output = run(sandbox, program, args);
-    assert_success(
-        &format!("{} {}", program.display(), args.join(" ")),
-        &output,
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Makes a user with a token through the admin API (GitHub's web UI stands in here).
-pub(crate) fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> String {
-    let python = py();
-    let script = format!(
-        "import json, urllib.request as u\n\
-         def post(path, body):\n\
-         \x20   r = u.Request('{url}/_sockerless/github/' + path, data=json.dumps(body).encode(), headers={{'Authorization': 'token {ADMIN_TOKEN}'}}, method='POST')\n\
-         \x20   return json.load(u.urlopen(r))\n\
-         post('users', {{'login': '{login}'}})\n\
-         print(post('tokens', {{'login': '{login}', 'scopes': {scopes:?}}})['token'])\n",
-        url = server.url("github"),
-    );
-    let output = Command::new(python)
-        .args(["-c", &script])
-        .output()
-        .expect("python");
-    assert_success("admin API", &output);
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-/// The clients venv's Python with PyGithub.
-pub(crate) fn py() -> std::path::PathBuf {
-    let python = clients::root().join("py").join("bin").join("python3");
-    let ok = Command::new(&python)
-        .args(["-c", "import github"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "client PyGithub missing: run scripts/setup");
-    python
-}
-
-pub(crate) fn gh() -> std::path::PathBuf {
-    let gh = clients::root().join("gh").join("bin").join("gh");
-    assert!(gh.exists(), "client gh missing: run scripts/setup");
-    gh
-}
+// The shared GitHub helpers live in the harness (`conformance::github`), so the octocrab
+// crate's cells use them too; the Actions cells reach them through this module.
+pub(crate) use conformance::github::{
+    ADMIN_TOKEN, gh, gh_sandbox, ok, py, run, start, user_with_token,
+};
 
 #[test]
 fn github_pygithub() {
@@ -1035,22 +948,9 @@ fn github_gh_releases() {
     let _cell = Cell::new("forge-cli", "github", "releases", "gh 2.103");
     let server = start(&[]);
     let gh = gh();
-    let token = user_with_token(&server, "rel", &["repo"]);
-    let sandbox = gh_sandbox(&server, &token);
-    ok(
-        &sandbox,
-        &gh,
-        &[
-            "api",
-            "-X",
-            "POST",
-            "user/repos",
-            "-f",
-            "name=tools",
-            "-F",
-            "auto_init=true",
-        ],
-    );
+    let demo =
+        conformance::github::demo_repo(&server, "rel", "tools", &["repo", "read:org"], false);
+    let sandbox = demo.sandbox;
     let files = sandbox.path().join("files");
     std::fs::create_dir_all(&files).expect("mkdir");
     // Bytes that no text handling would leave alone: every byte value, in a varying pattern.

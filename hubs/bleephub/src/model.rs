@@ -262,6 +262,54 @@ pub struct ReleaseAsset {
     pub updated_at: i64,
 }
 
+/// A commit status (`POST …/statuses/{sha}`): one state of one context on one commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitStatus {
+    pub id: u64,
+    pub repo_id: u64,
+    pub sha: String,
+    /// `error`, `failure`, `pending` or `success`.
+    pub state: String,
+    pub target_url: Option<String>,
+    pub description: Option<String>,
+    pub context: String,
+    pub creator: String,
+    pub created_at: i64,
+}
+
+/// A check suite: the check runs one app made for one commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckSuite {
+    pub id: u64,
+    pub repo_id: u64,
+    pub head_sha: String,
+    pub head_branch: Option<String>,
+    /// The app's slug (`github-actions`).
+    pub app: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A check run: one named check of a commit, in a suite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub repo_id: u64,
+    pub suite_id: u64,
+    pub head_sha: String,
+    pub name: String,
+    /// `queued`, `in_progress`, `completed`, `waiting`, `requested` or `pending`.
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub details_url: Option<String>,
+    pub external_id: Option<String>,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub output_title: Option<String>,
+    pub output_summary: Option<String>,
+    pub output_text: Option<String>,
+}
+
 /// The store's collections, opened once.
 pub struct State {
     pub store: Store,
@@ -279,6 +327,9 @@ pub struct State {
     pub counters: Arc<Collection<u64>>,
     pub releases: Arc<Collection<Release>>,
     pub assets: Arc<Collection<ReleaseAsset>>,
+    pub statuses: Arc<Collection<CommitStatus>>,
+    pub check_suites: Arc<Collection<CheckSuite>>,
+    pub check_runs: Arc<Collection<CheckRun>>,
 }
 
 impl State {
@@ -299,6 +350,9 @@ impl State {
             counters: store.collection("github.counters")?,
             releases: store.collection("github.releases")?,
             assets: store.collection("github.release_assets")?,
+            statuses: store.collection("github.statuses")?,
+            check_suites: store.collection("github.check_suites")?,
+            check_runs: store.collection("github.check_runs")?,
             store,
         })
     }

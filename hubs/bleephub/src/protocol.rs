@@ -34,6 +34,7 @@ use crate::render::{self, Urls};
 use crate::services::{Ctx, issues, labels, orgs, repos, users};
 use crate::spec::{self, Matched, Op};
 
+mod checks;
 mod hooks;
 mod pulls;
 mod releases;
@@ -186,6 +187,9 @@ fn accepted_scopes(op: Op) -> &'static str {
         | Op::OrgsGetWebhookDelivery
         | Op::OrgsRedeliverWebhookDelivery
         | Op::OrgsPingWebhook => "admin:org_hook",
+        Op::ReposCreateCommitStatus
+        | Op::ReposGetCombinedStatusForRef
+        | Op::ReposListCommitStatusesForRef => "repo, repo:status",
         _ => "repo",
     }
 }
@@ -911,6 +915,17 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::ReposGetReleaseAsset
         | Op::ReposUpdateReleaseAsset
         | Op::ReposDeleteReleaseAsset => releases::dispatch(ctx, call)?,
+        Op::ReposCreateCommitStatus
+        | Op::ReposGetCombinedStatusForRef
+        | Op::ReposListCommitStatusesForRef
+        | Op::ChecksCreate
+        | Op::ChecksGet
+        | Op::ChecksUpdate
+        | Op::ChecksListForRef
+        | Op::ChecksCreateSuite
+        | Op::ChecksGetSuite
+        | Op::ChecksListSuitesForRef
+        | Op::ChecksListForSuite => checks::dispatch(ctx, call)?,
     })
 }
 

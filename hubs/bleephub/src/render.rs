@@ -5,6 +5,7 @@
 //! What this module must not do: read the store for anything but the accounts a record names,
 //! or decide access.
 
+pub mod checks;
 pub mod git;
 pub mod pulls;
 pub mod releases;

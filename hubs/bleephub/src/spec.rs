@@ -199,8 +199,8 @@ fn resolve(node: &Value) -> &Value {
 }
 
 /// Checks a request body against the operation's schema: GitHub answers the first problem as
-/// `Invalid request.\n\n...` (422). Only the body's top level and its members' types are checked,
-/// as GitHub's own messages name them.
+/// `Invalid request.\n\n...` (422). Only the body's top level and its members' types and enums
+/// are checked, as GitHub's own messages name them.
 pub fn validate_request(operation_id: &str, body: &Value) -> Result<(), String> {
     let Some(schema) = request_schema(operation_id) else {
         return Ok(());
@@ -237,6 +237,16 @@ pub fn validate_request(operation_id: &str, body: &Value) -> Result<(), String> 
                 return Err(format!(
                     "Invalid request.\n\nFor 'properties/{name}', {} is not {expected}.",
                     short(value)
+                ));
+            }
+            if let Some(members) = resolve(property)["enum"].as_array()
+                && !members.contains(value)
+            {
+                let listed: Vec<String> = members.iter().map(short).collect();
+                return Err(format!(
+                    "Invalid request.\n\nFor 'properties/{name}', {} is not a member of [{}].",
+                    short(value),
+                    listed.join(", ")
                 ));
             }
         }

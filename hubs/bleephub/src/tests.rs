@@ -671,6 +671,41 @@ async fn git_data_and_contents_follow_githubs_schemas() {
         let (status, _, _) = call(&router, "GET", &format!("{r}/{path}"), None).await;
         assert!(matches!(status, 404 | 422), "{path}: {status}");
     }
+    // Writes through hostile names are refused with GitHub's errors and leave the repository
+    // as it was.
+    let before = call(&router, "GET", &format!("{r}/git/refs"), None).await.2;
+    let content = json!({"message": "m", "content": "eA=="});
+    for (method, path, body) in [
+        ("PUT", "contents/../escape.txt", content.clone()),
+        ("PUT", "contents/.git/hooks/pre-receive", content.clone()),
+        ("PUT", "contents/a//b.txt", content.clone()),
+        (
+            "POST",
+            "git/refs",
+            json!({"ref": "refs/heads/../../escape", "sha": readme["sha"]}),
+        ),
+        (
+            "POST",
+            "git/refs",
+            json!({"ref": "refs/heads/bad..name", "sha": readme["sha"]}),
+        ),
+        (
+            "POST",
+            "git/refs",
+            json!({"ref": "heads/no-refs-prefix", "sha": readme["sha"]}),
+        ),
+        ("POST", "git/refs", json!({"ref": 7, "sha": "x"})),
+        ("PATCH", "git/refs/heads/main", json!({"sha": "not-a-sha"})),
+    ] {
+        let (status, _, value) = call(&router, method, &format!("{r}/{path}"), Some(body)).await;
+        assert!(
+            matches!(status, 404 | 422),
+            "{method} {path}: {status} {value}"
+        );
+        assert!(value["message"].is_string(), "{method} {path}: {value}");
+    }
+    let after = call(&router, "GET", &format!("{r}/git/refs"), None).await.2;
+    assert_eq!(before, after);
 }
 
 #[tokio::test]
@@ -916,4 +951,225 @@ async fn pull_requests_follow_githubs_schemas_and_merge_for_real() {
         (after["merged"].as_bool(), after["state"].as_str()),
         (Some(true), Some("closed"))
     );
+}
+
+#[tokio::test]
+async fn statuses_and_check_runs_follow_githubs_schemas() {
+    let (hub, router) = hub();
+    let r = "/repos/sockerless-admin/c";
+    expect(
+        &router,
+        "repos/create-for-authenticated-user",
+        "POST",
+        "/user/repos",
+        Some(json!({"name": "c", "auto_init": true})),
+        201,
+    )
+    .await;
+    let (_, _, branch) = call(&router, "GET", &format!("{r}/branches/main"), None).await;
+    let sha = branch["commit"]["sha"].as_str().unwrap().to_string();
+    let empty = expect(
+        &router,
+        "repos/get-combined-status-for-ref",
+        "GET",
+        &format!("{r}/commits/main/status"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (empty["state"].as_str(), empty["total_count"].as_u64()),
+        (Some("pending"), Some(0))
+    );
+    for (context, state) in [
+        ("ci/a", "pending"),
+        ("ci/b", "success"),
+        ("ci/a", "success"),
+    ] {
+        let status = expect(
+            &router,
+            "repos/create-commit-status",
+            "POST",
+            &format!("{r}/statuses/{sha}"),
+            Some(json!({"state": state, "context": context, "target_url": "http://ci.example/1"})),
+            201,
+        )
+        .await;
+        assert_eq!(status["creator"]["login"], "sockerless-admin");
+    }
+    let combined = expect(
+        &router,
+        "repos/get-combined-status-for-ref",
+        "GET",
+        &format!("{r}/commits/main/status?per_page=1"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(combined["state"], "success");
+    assert_eq!(combined["total_count"], 2);
+    assert_eq!(combined["statuses"].as_array().unwrap().len(), 1);
+    assert_eq!(combined["sha"], sha.as_str());
+    let listed = expect(
+        &router,
+        "repos/list-commit-statuses-for-ref",
+        "GET",
+        &format!("{r}/commits/{sha}/statuses"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+    // GitHub's answers to bad statuses: an unknown commit, a bad state, a long description.
+    let (status, _, value) = call(
+        &router,
+        "POST",
+        &format!("{r}/statuses/{}", "1".repeat(40)),
+        Some(json!({"state": "success"})),
+    )
+    .await;
+    assert_eq!(
+        (status, value["message"].as_str()),
+        (
+            422,
+            Some(format!("No commit found for SHA: {}", "1".repeat(40)).as_str())
+        )
+    );
+    let (status, _, value) = call(
+        &router,
+        "POST",
+        &format!("{r}/statuses/{sha}"),
+        Some(json!({"state": "done"})),
+    )
+    .await;
+    assert_eq!(
+        (status, value["message"].as_str()),
+        (
+            422,
+            Some(
+                "Invalid request.\n\nFor 'properties/state', \"done\" is not a member of [\"error\", \"failure\", \"pending\", \"success\"]."
+            )
+        )
+    );
+    let (status, _, value) = call(
+        &router,
+        "POST",
+        &format!("{r}/statuses/{sha}"),
+        Some(json!({"state": "success", "description": "x".repeat(141)})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        value["errors"][0]["message"],
+        "description is too long (maximum is 140 characters)"
+    );
+    // Check runs: only apps write them over REST; the Actions engine records them in process.
+    let (status, _, value) = call(
+        &router,
+        "POST",
+        &format!("{r}/check-runs"),
+        Some(json!({"name": "build", "head_sha": sha})),
+    )
+    .await;
+    assert_eq!(
+        (status, value["message"].as_str()),
+        (403, Some("You must authenticate via a GitHub App."))
+    );
+    let repo = hub.state.repo_by_name("sockerless-admin", "c").unwrap();
+    let ctx = crate::services::Ctx {
+        hub: &hub,
+        caller: None,
+        now: 1_700_000_000_000,
+    };
+    let input = |status: &str| crate::services::checks::CheckRunInput {
+        name: Some("build".into()),
+        head_sha: Some(sha.clone()),
+        status: Some(status.into()),
+        ..Default::default()
+    };
+    let first =
+        crate::services::checks::create_run(&ctx, &repo, "github-actions", input("in_progress"))
+            .unwrap();
+    crate::services::checks::update_run(
+        &ctx,
+        &repo,
+        first.id,
+        crate::services::checks::CheckRunInput {
+            conclusion: Some("failure".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let second =
+        crate::services::checks::create_run(&ctx, &repo, "github-actions", input("queued"))
+            .unwrap();
+    assert_eq!(first.suite_id, second.suite_id);
+    let runs = expect(
+        &router,
+        "checks/list-for-ref",
+        "GET",
+        &format!("{r}/commits/main/check-runs"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(runs["total_count"], 1, "latest of each name: {runs}");
+    let all = expect(
+        &router,
+        "checks/list-for-ref",
+        "GET",
+        &format!("{r}/commits/main/check-runs?filter=all&per_page=1&page=2"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(all["total_count"], 2);
+    assert_eq!(all["check_runs"][0]["conclusion"], "failure");
+    expect(
+        &router,
+        "checks/get",
+        "GET",
+        &format!("{r}/check-runs/{}", first.id),
+        None,
+        200,
+    )
+    .await;
+    let suite = expect(
+        &router,
+        "checks/get-suite",
+        "GET",
+        &format!("{r}/check-suites/{}", first.suite_id),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (suite["status"].as_str(), suite["head_branch"].as_str()),
+        (Some("in_progress"), Some("main"))
+    );
+    expect(
+        &router,
+        "checks/list-suites-for-ref",
+        "GET",
+        &format!("{r}/commits/{sha}/check-suites"),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &router,
+        "checks/list-for-suite",
+        "GET",
+        &format!("{r}/check-suites/{}/check-runs", first.suite_id),
+        None,
+        200,
+    )
+    .await;
+    // The rollup gh reads: the run still queued keeps it pending.
+    let query = json!({"query": "{ repository(owner: \"sockerless-admin\", name: \"c\") { defaultBranchRef { target { ... on Commit { statusCheckRollup { state contexts(first: 10) { totalCount nodes { __typename ... on StatusContext { context state } ... on CheckRun { name status conclusion } } } } } } } } }"});
+    let (status, _, value) = call(&router, "POST", "/graphql", Some(query)).await;
+    assert_eq!(status, 200, "{value}");
+    let rollup = &value["data"]["repository"]["defaultBranchRef"]["target"]["statusCheckRollup"];
+    assert_eq!(rollup["state"], "PENDING", "{value}");
+    assert_eq!(rollup["contexts"]["totalCount"], 3, "{value}");
 }

@@ -534,9 +534,18 @@ impl Commit {
             .unwrap_or_default();
         paginate(list, Window::forward(first, after))
     }
-    /// Commit statuses and check runs are not recorded yet, so no commit has a rollup.
-    async fn status_check_rollup(&self) -> Option<checks::StatusCheckRollup> {
-        None
+    /// The latest status of each context and check run of each name; null with neither.
+    async fn status_check_rollup(&self, ctx: &Context<'_>) -> Option<checks::StatusCheckRollup> {
+        let request = request(ctx);
+        let service = request.ctx();
+        let repo = request
+            .hub
+            .state
+            .repos
+            .get(&crate::model::id_key(self.repo_id))?;
+        let statuses = crate::services::checks::latest_statuses(&service, &repo, &self.oid);
+        let runs = crate::services::checks::latest_runs(&service, &repo, &self.oid);
+        checks::rollup(&statuses, &runs)
     }
 }
 

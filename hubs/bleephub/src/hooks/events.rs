@@ -590,3 +590,83 @@ pub fn release(ctx: &Ctx<'_>, repo: &Repo, action: &str, release: &crate::model:
         },
     );
 }
+
+/// `workflow_run` with `action` (`requested`, `in_progress`, `completed`) about `repo`: the
+/// point the Actions engine reports a run's changes through. `body` renders, from each hook's
+/// URLs, the run (`workflow_run`, the REST shape of a run) and its workflow (`workflow`);
+/// `repository`, `organization` and `sender` are added here.
+pub fn workflow_run(
+    hub: &Hub,
+    repo: &Repo,
+    sender: &str,
+    action: &str,
+    body: impl Fn(&Urls) -> (Value, Value),
+) {
+    emit(hub, repo, sender, "workflow_run", Some(action), |urls| {
+        let (run, workflow) = body(urls);
+        let mut fields = Map::new();
+        fields.insert("workflow_run".into(), run);
+        fields.insert("workflow".into(), workflow);
+        fields
+    });
+}
+
+/// `workflow_job` with `action` (`queued`, `waiting`, `in_progress`, `completed`) about
+/// `repo`: the point the Actions engine reports a job's changes through. `job` renders the
+/// REST shape of the job from each hook's URLs; `deployment` is absent, as for jobs without
+/// an environment.
+pub fn workflow_job(
+    hub: &Hub,
+    repo: &Repo,
+    sender: &str,
+    action: &str,
+    job: impl Fn(&Urls) -> Value,
+) {
+    emit(hub, repo, sender, "workflow_job", Some(action), |urls| {
+        let mut fields = Map::new();
+        fields.insert("workflow_job".into(), job(urls));
+        fields
+    });
+}
+
+/// `status`: a commit status was created.
+pub fn status(ctx: &Ctx<'_>, repo: &Repo, status: &crate::model::CommitStatus) {
+    let git = ctx.hub.git.open(&repo.id.to_string()).ok();
+    let commit = git
+        .as_ref()
+        .and_then(|git| git.commit_info(&status.sha).ok().flatten());
+    let branches: Vec<Value> = git
+        .as_ref()
+        .and_then(|git| git.refs().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.name.starts_with("refs/heads/") && r.target == status.sha)
+        .map(|r| {
+            json!({
+                "name": short_ref(&r.name),
+                "commit": { "sha": status.sha, "url": Value::Null },
+                "protected": false,
+            })
+        })
+        .collect();
+    emit(ctx.hub, repo, &sender(ctx), "status", None, |urls| {
+        let rendered = crate::render::checks::status(urls, &ctx.hub.state, repo, status);
+        let mut fields = Map::new();
+        fields.insert("id".into(), status.id.into());
+        fields.insert("sha".into(), status.sha.clone().into());
+        fields.insert("name".into(), repo.full_name().into());
+        fields.insert("target_url".into(), status.target_url.clone().into());
+        fields.insert("avatar_url".into(), rendered["avatar_url"].clone());
+        fields.insert("context".into(), status.context.clone().into());
+        fields.insert("description".into(), status.description.clone().into());
+        fields.insert("state".into(), status.state.clone().into());
+        let rendered_commit = commit.as_ref().map_or(Value::Null, |c| {
+            crate::render::git::commit(urls, &ctx.hub.state, repo, c, None)
+        });
+        fields.insert("commit".into(), rendered_commit);
+        fields.insert("branches".into(), Value::Array(branches.clone()));
+        fields.insert("created_at".into(), rendered["created_at"].clone());
+        fields.insert("updated_at".into(), rendered["updated_at"].clone());
+        fields
+    });
+}
