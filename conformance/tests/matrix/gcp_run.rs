@@ -89,3 +89,22 @@ fn run_jobs_in_their_image() {
 fn run_jobs_auto_in_image_or_on_host() {
     run_jobs_in_images("run-jobs-oci-auto", "auto", "auto");
 }
+
+/// Cloud Run services driven by google-cloud-run over REST: the user's HTTP server answers at
+/// the service's URL through the simulator as a proxy; revisions, traffic, startup failures,
+/// and the requests and output read back with google-cloud-logging.
+#[test]
+fn run_services_sdk() {
+    let _cell = Cell::new("cloud-sdk", "gcp", "run-services", "google-cloud-run");
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let mut sandbox = Sandbox::new();
+    sandbox.set("RUN_ENDPOINT", server.url("gcp"));
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/run_services_sdk.py"))
+        .output()
+        .expect("run python");
+    assert_success("run_services_sdk.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
