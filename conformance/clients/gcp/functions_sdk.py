@@ -85,6 +85,17 @@ assert (status, body) == (200, "Hi, Run! path=/"), (status, body)
 service = services.get_service(name=function.service_config.service)
 assert service.labels["goog-managed-by"] == "cloudfunctions", service.labels
 
+# A Node.js function, through @google-cloud/functions-framework.
+bucket.blob("node.zip").upload_from_string(zip_of({
+    "index.js": "exports.hi = (req, res) => { console.log('node ' + req.query.name); res.send(`node says ${req.query.name} on ${process.version}`); };\n",
+    "package.json": '{"name": "hi", "main": "index.js"}\n'}))
+node_function = function_of("sources", "node.zip", entry_point="hi")
+node_function.build_config.runtime = "nodejs20"
+node_function = functions.create_function(parent=PARENT, function_id="node", function=node_function).result(timeout=120)
+assert node_function.state == State.ACTIVE, node_function
+status, body = fetch(node_function.url, "?name=Lin")
+assert status == 200 and body.startswith("node says Lin on v20."), (status, body)
+
 # Errors: duplicate, bad runtime, missing.
 try:
     functions.create_function(parent=PARENT, function_id="hello", function=function_of("sources", "hello.zip")).result()
@@ -147,7 +158,7 @@ with urllib.request.urlopen(download.download_url, timeout=30) as response:
 
 # Listings paged one at a time: each once.
 names = [f.name.rsplit("/", 1)[1] for f in functions.list_functions(request=functions_v2.ListFunctionsRequest(parent=PARENT, page_size=1))]
-assert names == ["broken", "hello", "nomain"], names
+assert names == ["broken", "hello", "node", "nomain"], names
 
 # The function's output, in Cloud Logging under its service.
 log_client = logging.Client(project="p", credentials=AnonymousCredentials(), _use_grpc=False,

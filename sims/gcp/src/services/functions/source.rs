@@ -137,7 +137,12 @@ pub fn framework_command(runtime: &str, dir: &Path) -> Result<Vec<String>, Strin
         ));
     }
     let _ = dir;
-    Ok(vec!["node".into(), main.display().to_string()])
+    // The workload's PATH is minimal: name node by its path.
+    let node = ["/usr/local/bin/node", "/usr/bin/node"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .ok_or_else(|| format!("Build failed: runtime {runtime} needs node on this machine"))?;
+    Ok(vec![node.to_string(), main.display().to_string()])
 }
 
 fn has_python_framework(lib: &Path) -> bool {

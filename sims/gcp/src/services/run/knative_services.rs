@@ -189,6 +189,12 @@ pub fn v1_service(service: &GoogleCloudRunV2Service) -> v1::Service {
     if let Some(modifier) = &service.last_modifier {
         annotations.insert(LAST_MODIFIER.into(), modifier.clone());
     }
+    if let Some(urls) = &service.urls {
+        annotations.insert(
+            "run.googleapis.com/urls".into(),
+            serde_json::to_string(urls).unwrap_or_default(),
+        );
+    }
     annotations.insert("run.googleapis.com/ingress".into(), "all".into());
     annotations.insert("run.googleapis.com/ingress-status".into(), "all".into());
     let template = service.template.clone().unwrap_or_default();

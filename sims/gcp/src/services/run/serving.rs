@@ -14,7 +14,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sim_gcp_shapes::logging_v2::{HttpRequest, LogEntry, LogEntrySeverity, MonitoredResource};
@@ -42,9 +41,11 @@ pub(crate) struct Instance {
 #[derive(Default)]
 pub(crate) struct Serving {
     instances: tokio::sync::Mutex<HashMap<String, Instance>>,
-    /// Requests routed so far; request N goes to the revision whose share covers N mod 100, so
-    /// every hundred requests split exactly as the percentages say.
-    turn: AtomicU64,
+    /// Smooth weighted round robin per service (the revisions and their running credit): each
+    /// request credits every revision its percent and goes to the one with most credit, which
+    /// then pays 100; so shares interleave (50/50 alternates) and every hundred requests split
+    /// exactly as the percentages say.
+    credits: std::sync::Mutex<HashMap<String, Vec<(String, i64, i64)>>>,
     /// Instances by revision, readable without waiting on a start in progress.
     stoppable: std::sync::Mutex<HashMap<String, Workload>>,
 }
@@ -261,22 +262,9 @@ impl Serving {
                 .find(|(_, _, t)| t.as_deref() == Some(tag.as_str()))
                 .map(|(revision, _, _)| revision.clone())
                 .ok_or(NoTarget::UnknownHost)?,
-            None => {
-                let slot =
-                    i32::try_from(self.turn.fetch_add(1, Ordering::Relaxed) % 100).unwrap_or(0);
-                let mut covered = 0;
-                targets
-                    .iter()
-                    .filter(|(_, percent, _)| *percent > 0)
-                    .find(|(_, percent, _)| {
-                        covered += percent;
-                        slot < covered
-                    })
-                    .map(|(revision, _, _)| revision.clone())
-                    .ok_or_else(|| {
-                        NoTarget::Unavailable("The service has no revision ready to serve.".into())
-                    })?
-            }
+            None => self.pick(&service_key, &targets).ok_or_else(|| {
+                NoTarget::Unavailable("The service has no revision ready to serve.".into())
+            })?,
         };
         let revision_key = format!("{service_key}/revisions/{revision}");
         let instance = self
@@ -288,6 +276,37 @@ impl Serving {
             service: name,
             revision,
         })
+    }
+}
+
+impl Serving {
+    /// The next revision of a split, by smooth weighted round robin.
+    fn pick(&self, service: &str, targets: &[(String, i32, Option<String>)]) -> Option<String> {
+        let shares: Vec<(String, i64)> = targets
+            .iter()
+            .filter(|(_, percent, _)| *percent > 0)
+            .map(|(revision, percent, _)| (revision.clone(), i64::from(*percent)))
+            .collect();
+        let total: i64 = shares.iter().map(|(_, percent)| percent).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut credits = self.credits.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = credits.entry(service.to_string()).or_default();
+        let same_split = entry.len() == shares.len()
+            && entry
+                .iter()
+                .zip(&shares)
+                .all(|((revision, percent, _), (r, p))| revision == r && percent == p);
+        if !same_split {
+            *entry = shares.iter().map(|(r, p)| (r.clone(), *p, 0)).collect();
+        }
+        for (_, percent, credit) in entry.iter_mut() {
+            *credit += *percent;
+        }
+        let chosen = entry.iter_mut().max_by_key(|(_, _, credit)| *credit)?;
+        chosen.2 -= total;
+        Some(chosen.0.clone())
     }
 }
 
@@ -350,5 +369,29 @@ impl Run {
         if let Err(error) = self.logging.append(vec![entry]) {
             tracing::error!(%error, "could not write a request log entry");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_interleave_and_add_up_per_hundred() {
+        let serving = Serving::default();
+        let targets = vec![
+            ("a".to_string(), 50, None),
+            ("b".to_string(), 50, Some("t".to_string())),
+        ];
+        let picks: Vec<String> = (0..4)
+            .filter_map(|_| serving.pick("s", &targets))
+            .collect();
+        assert_eq!(picks, ["a", "b", "a", "b"]);
+        let uneven = vec![("a".to_string(), 90, None), ("b".to_string(), 10, None)];
+        let picks: Vec<String> = (0..100)
+            .filter_map(|_| serving.pick("s", &uneven))
+            .collect();
+        assert_eq!(picks.iter().filter(|p| *p == "b").count(), 10);
+        assert!(serving.pick("s", &[("a".to_string(), 0, None)]).is_none());
     }
 }
