@@ -152,7 +152,7 @@ else:
     raise AssertionError("a source without main.py was built")
 
 # The source back, byte for byte.
-download = functions.generate_download_url(name=function.name)
+download = functions.generate_download_url(request=functions_v2.GenerateDownloadUrlRequest(name=function.name))
 with urllib.request.urlopen(download.download_url, timeout=30) as response:
     assert response.read() == source
 
@@ -163,8 +163,12 @@ assert names == ["broken", "hello", "node", "nomain"], names
 # The function's output, in Cloud Logging under its service.
 log_client = logging.Client(project="p", credentials=AnonymousCredentials(), _use_grpc=False,
                             client_options={"api_endpoint": ENDPOINT})
+# With LOG_EXECUTION_ID set, the Functions Framework writes JSON lines; the simulator keeps
+# them as text (Cloud Run would parse them into jsonPayload): read their message.
+import json
 lines = [e.payload for e in log_client.list_entries(filter_='resource.type="cloud_run_revision" AND resource.labels.service_name="hello" AND textPayload:"greeting"')]
-assert sorted(lines) == ["greeting Ada", "greeting Bo", "greeting Run"], lines
+messages = sorted(json.loads(line)["message"] for line in lines)
+assert messages == ["greeting Ada", "greeting Bo", "greeting Run"], lines
 
 # Delete: the function and its service go; its URL no longer answers.
 functions.delete_function(name=function.name).result(timeout=60)

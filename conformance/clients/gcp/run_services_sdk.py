@@ -148,8 +148,9 @@ listed = [r.name for r in revisions.list_revisions(request=run_v2.ListRevisionsR
 assert listed == [second, first], listed
 try:
     revisions.delete_revision(name=first).result()
-except exceptions.FailedPrecondition:
-    pass
+except exceptions.BadRequest as error:
+    # FAILED_PRECONDITION is HTTP 400, which the client raises as BadRequest.
+    assert "is serving traffic" in str(error), error
 else:
     raise AssertionError("a revision serving traffic was deleted")
 service.traffic = [run_v2.TrafficTarget(type_=Type.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST, percent=100)]

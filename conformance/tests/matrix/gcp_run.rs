@@ -124,6 +124,9 @@ fn run_services_gcloud() {
     sandbox.set("PYTHON", &python.display().to_string());
     sandbox.set("RUN_V2_ENDPOINT", server.url("gcp"));
     sandbox.set("PROXY", server.url("gcp"));
+    // gcloud run deploy first asks Service Usage whether the API is enabled; the simulator
+    // does not serve Service Usage yet.
+    sandbox.set("CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API", "false");
     let output = sandbox
         .command("sh")
         .arg(clients_dir().join("gcp/run_services_gcloud.sh"))

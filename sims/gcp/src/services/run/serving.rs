@@ -383,9 +383,7 @@ mod tests {
             ("a".to_string(), 50, None),
             ("b".to_string(), 50, Some("t".to_string())),
         ];
-        let picks: Vec<String> = (0..4)
-            .filter_map(|_| serving.pick("s", &targets))
-            .collect();
+        let picks: Vec<String> = (0..4).filter_map(|_| serving.pick("s", &targets)).collect();
         assert_eq!(picks, ["a", "b", "a", "b"]);
         let uneven = vec![("a".to_string(), 90, None), ("b".to_string(), 10, None)];
         let picks: Vec<String> = (0..100)
