@@ -168,6 +168,22 @@ try:
     check("ClusterNotFoundException" in text_of("#response-body"), "the response body is shown")
     done("a failing aws CLI call is in the inspector with its error code, its signature redacted")
 
+    # Pause from the page (a PUT with the session's CSRF token): nothing new is recorded until
+    # it is resumed.
+    visit("#/requests")
+    wait_for("the pause button", lambda: text_of("#inspector-recording") == "Pause recording")
+    driver.find_element(By.ID, "inspector-recording").click()
+    wait_for("the resume button", lambda: text_of("#inspector-recording") == "Resume recording")
+    check(admin_json("/_sockerless/inspector")["recording"] is False, "the page's pause did not reach the server")
+    paused_cluster = unique("paused-cluster")
+    aws("ecs", "describe-clusters", "--clusters", paused_cluster)
+    check(not [e for e in admin_json("/_sockerless/requests?operation=DescribeClusters&limit=1000")["requests"]],
+          "a request made while paused was recorded")
+    driver.find_element(By.ID, "inspector-recording").click()
+    wait_for("the pause button again", lambda: text_of("#inspector-recording") == "Pause recording")
+    check(admin_json("/_sockerless/inspector")["recording"] is True, "the page's resume did not reach the server")
+    done("recording pauses and resumes from the page")
+
     # A resource named like markup renders as text, and no alert fires.
     bucket = unique("ui-bucket")
     aws("s3api", "create-bucket", "--bucket", bucket)

@@ -131,3 +131,25 @@ check(not [e for e in requests("?limit=1000") if e["path"].startswith("/_sockerl
 exchange = requests("?limit=1")[0]
 check(exchange["client"].startswith("127.0.0.1:") and exchange["latencyMs"] >= 0 and exchange["requestId"], f"{exchange}")
 done("the admin API's own requests are not recorded; client, latency and request ID are")
+
+# Paused, the ring keeps what it holds and records nothing new; resumed, it records again.
+status, body, _ = admin("/_sockerless/inspector")
+check(status == 200 and body["recording"] is True and body["capacity"] == 1000, f"the inspector's settings: {status} {body}")
+marker = unique("paused")
+status, body, _ = admin("/_sockerless/inspector", method="PUT", body={"recording": False})
+check(status == 200 and body["recording"] is False, f"pause: {status} {body}")
+held = body["held"]
+aws("ecs", "create-cluster", "--cluster-name", marker)
+check(not requests("?operation=CreateCluster&limit=1000"), "a request made while paused was recorded")
+check(admin_json("/_sockerless/inspector")["held"] == held, "the ring changed while paused")
+check(admin_json("/_sockerless/overview")["requests"]["recording"] is False, "the overview does not say paused")
+for bad in ({"recording": "no"}, {"size": 3}, None):
+    status, body, _ = admin("/_sockerless/inspector", method="PUT", body=bad)
+    check(status == 400 and body["error"]["code"] == "InvalidRequest", f"PUT {bad}: {status} {body}")
+status, body, _ = admin("/_sockerless/inspector", method="PUT", body={"recording": False}, token=False)
+check(status == 401, f"pausing without the token: {status} {body}")
+status, body, _ = admin("/_sockerless/inspector", method="PUT", body={"recording": True})
+check(status == 200 and body["recording"] is True, f"resume: {status} {body}")
+aws("ecs", "describe-clusters", "--clusters", marker)
+check(newest("DescribeClusters")["status"] == 200, "a request after resuming was not recorded")
+done("recording pauses and resumes; paused, nothing new is recorded and the ring is kept")

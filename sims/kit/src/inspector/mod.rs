@@ -21,6 +21,11 @@
 //! Requests to the admin API and the view themselves (`/_sockerless/...`) are not recorded, so
 //! a page that polls does not fill the ring with its own requests.
 //!
+//! Recording can be paused and resumed while the server runs (`PUT /_sockerless/inspector`,
+//! the view's pause button): a user who has found the exchange they were looking for keeps it
+//! from being pushed out of the ring by the traffic that follows. Paused, a request costs one
+//! atomic load, the same as with the inspector off.
+//!
 //! What this module must not do: read bodies on its own (a body is captured only as the
 //! handler and the client consume it), hold a lock across an `.await`, or grow past N.
 
@@ -30,7 +35,7 @@ pub mod redact;
 pub mod slot;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -136,6 +141,8 @@ pub struct Started(Recording);
 #[derive(Debug)]
 pub struct Inspector {
     next_id: AtomicU64,
+    /// False while recording is paused. Only what is recorded next depends on it.
+    recording: AtomicBool,
     ring: Arc<Ring>,
 }
 
@@ -159,6 +166,7 @@ impl Inspector {
         let epoch = crate::clock::Clock::monotonic(&crate::clock::SystemClock);
         Self {
             next_id: AtomicU64::new(1),
+            recording: AtomicBool::new(true),
             ring: Arc::new(Ring {
                 slots: (0..capacity)
                     .map(|_| Mutex::new(Slot::empty(epoch)))
@@ -176,6 +184,16 @@ impl Inspector {
         self.ring.slots.len()
     }
 
+    /// Whether requests arriving now are recorded: on, and not paused.
+    pub fn recording(&self) -> bool {
+        self.enabled() && self.recording.load(Ordering::Relaxed)
+    }
+
+    /// Pauses (`false`) or resumes (`true`) recording. What the ring holds stays as it is.
+    pub fn set_recording(&self, recording: bool) {
+        self.recording.store(recording, Ordering::Relaxed);
+    }
+
     /// Starts recording a request: copies its head into the next slot, wraps its body and
     /// leaves an [`Annotation`] in its extensions. `None` when off or for the admin API.
     pub fn begin(
@@ -184,7 +202,7 @@ impl Inspector {
         time: SystemTime,
         at: Instant,
     ) -> Option<Started> {
-        if !self.enabled() || request.uri().path().starts_with(ADMIN_PREFIX) {
+        if !self.recording() || request.uri().path().starts_with(ADMIN_PREFIX) {
             return None;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);

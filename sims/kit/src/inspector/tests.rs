@@ -175,6 +175,36 @@ fn admin_requests_and_a_disabled_inspector_record_nothing() {
 }
 
 #[test]
+fn a_paused_inspector_keeps_what_it_holds_and_records_nothing_new() {
+    let inspector = Inspector::new(3);
+    exchange(&inspector, 200, "Kept");
+    inspector.set_recording(false);
+    assert!(!inspector.recording());
+    let mut request = axum::extract::Request::new(axum::body::Body::empty());
+    *request.uri_mut() = "/x".parse().unwrap();
+    let now = crate::clock::SystemClock.monotonic();
+    assert!(
+        inspector
+            .begin(&mut request, SystemTime::UNIX_EPOCH, now)
+            .is_none()
+    );
+    assert!(Annotation::of(request.extensions()).is_none());
+    let names: Vec<String> = inspector
+        .list(&Filter::default())
+        .iter()
+        .map(|e| e.display_operation())
+        .collect();
+    assert_eq!(names, ["ecs:Kept"]);
+    inspector.set_recording(true);
+    exchange(&inspector, 200, "After");
+    assert_eq!(inspector.len(), 2);
+    // A disabled inspector stays off whatever it is told.
+    let off = Inspector::new(0);
+    off.set_recording(true);
+    assert!(!off.recording());
+}
+
+#[test]
 fn bodies_are_kept_up_to_the_cap() {
     let mut captured = BodyBytes::default();
     captured.append(&vec![b'a'; BODY_CAP - 1]);

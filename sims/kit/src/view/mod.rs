@@ -8,6 +8,7 @@
 //! | `GET /_sockerless/overview` | server, services and their record counts, workloads, requests/s |
 //! | `GET /_sockerless/requests?status=&operation=&service=&limit=` | the inspector, newest first |
 //! | `GET /_sockerless/requests/{id}` | one exchange: headers and bodies, secrets redacted |
+//! | `GET /_sockerless/inspector`, `PUT` with `{"recording": bool}` | the ring's size; pause, resume |
 //! | `GET /_sockerless/resources` | collections by service, with counts |
 //! | `GET /_sockerless/resources/{collection}?filter=&limit=` | a collection's records |
 //! | `GET /_sockerless/resource?collection=&key=` | one record, its links and workloads |
@@ -68,6 +69,10 @@ pub fn guarded_routes() -> Router<Kit> {
         .route("/_sockerless/overview", get(overview))
         .route("/_sockerless/requests", get(list_requests))
         .route("/_sockerless/requests/{id}", get(get_request))
+        .route(
+            "/_sockerless/inspector",
+            get(inspector_settings).put(set_inspector),
+        )
         .route("/_sockerless/resources", get(list_services))
         .route("/_sockerless/resources/{collection}", get(list_records))
         .route("/_sockerless/resource", get(get_record))
@@ -272,6 +277,7 @@ async fn overview(State(kit): State<Kit>) -> Response {
             "held": kit.inspector().len(),
             "capacity": kit.inspector().capacity(),
             "perSecond": kit.inspector().rate(now, Duration::from_secs(10)),
+            "recording": kit.inspector().recording(),
         },
         "faults": kit.faults().list().len(),
         "tokenRequired": kit.admin_token().is_some(),
@@ -337,9 +343,57 @@ async fn list_requests(
         "requests": listed,
         "held": kit.inspector().len(),
         "capacity": kit.inspector().capacity(),
+        "recording": kit.inspector().recording(),
         "bodyCap": crate::inspector::BODY_CAP,
     }))
     .into_response()
+}
+
+fn inspector_json(kit: &Kit) -> serde_json::Value {
+    json!({
+        "capacity": kit.inspector().capacity(),
+        "held": kit.inspector().len(),
+        "recording": kit.inspector().recording(),
+        "bodyCap": crate::inspector::BODY_CAP,
+    })
+}
+
+async fn inspector_settings(State(kit): State<Kit>) -> Response {
+    axum::Json(inspector_json(&kit)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InspectorChange {
+    recording: bool,
+}
+
+/// Pauses or resumes recording. The body must be `{"recording": true|false}`; a server started
+/// with `--inspector-size 0` has nothing to resume.
+async fn set_inspector(
+    State(kit): State<Kit>,
+    Extension(request): Extension<RequestContext>,
+    body: axum::body::Bytes,
+) -> Response {
+    let change: InspectorChange = match serde_json::from_slice(&body) {
+        Ok(change) => change,
+        Err(error) => {
+            return bad_request(
+                &request,
+                &format!("the body must be {{\"recording\": true|false}}: {error}"),
+            );
+        }
+    };
+    if change.recording && !kit.inspector().enabled() {
+        return json_error(
+            StatusCode::CONFLICT,
+            "InspectorDisabled",
+            "the inspector is off on this server (--inspector-size 0): there is nothing to resume",
+            &request.id,
+        );
+    }
+    kit.inspector().set_recording(change.recording);
+    axum::Json(inspector_json(&kit)).into_response()
 }
 
 async fn get_request(

@@ -259,10 +259,23 @@ async function requests(params) {
   el("td", { class: r.status >= 400 ? "status-error request-status" : "status-ok request-status" }, String(r.status)),
   el("td", { class: "request-error-code" }, r.errorCode || ""),
   el("td", {}, r.latencyMs.toFixed(2) + " ms")));
+  // Pausing keeps what the ring holds from being pushed out by the traffic that follows.
+  const pause = data.capacity ? el("button", {
+    type: "button",
+    id: "inspector-recording",
+    "data-recording": data.recording ? "1" : "0",
+    onclick: async () => {
+      try {
+        await api("/_sockerless/inspector", { method: "PUT", json: { recording: !data.recording } });
+        await route();
+      } catch (error) { main.append(failure(error)); }
+    },
+  }, data.recording ? "Pause recording" : "Resume recording") : null;
   show(el("h2", {}, "Requests"),
     el("p", { class: "muted" }, "The last ", String(data.capacity), " requests are kept (now ", String(data.held),
-      "); bodies up to ", String(data.bodyCap / 1024), " KiB each; secrets redacted."),
-    form, table(["time", "client", "operation", "status", "error code", "latency"], rows));
+      "); bodies up to ", String(data.bodyCap / 1024), " KiB each; secrets redacted.",
+      data.capacity && !data.recording ? " Recording is paused." : ""),
+    pause, form, table(["time", "client", "operation", "status", "error code", "latency"], rows));
 }
 
 function headerTable(headers) {
