@@ -45,10 +45,13 @@ pub(crate) struct Serving {
     /// request credits every revision its percent and goes to the one with most credit, which
     /// then pays 100; so shares interleave (50/50 alternates) and every hundred requests split
     /// exactly as the percentages say.
-    credits: std::sync::Mutex<HashMap<String, Vec<(String, i64, i64)>>>,
+    credits: std::sync::Mutex<HashMap<String, Vec<Credit>>>,
     /// Instances by revision, readable without waiting on a start in progress.
     stoppable: std::sync::Mutex<HashMap<String, Workload>>,
 }
+
+/// A revision of a split, its percent and its running credit.
+type Credit = (String, i64, i64);
 
 /// Where a request to a service goes.
 pub(crate) struct Target {
