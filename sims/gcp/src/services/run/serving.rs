@@ -387,7 +387,8 @@ mod tests {
             ("b".to_string(), 50, Some("t".to_string())),
         ];
         let picks: Vec<String> = (0..4).filter_map(|_| serving.pick("s", &targets)).collect();
-        assert_eq!(picks, ["a", "b", "a", "b"]);
+        // Alternating, whichever comes first.
+        assert!(picks[0] != picks[1] && picks[0] == picks[2] && picks[1] == picks[3], "{picks:?}");
         let uneven = vec![("a".to_string(), 90, None), ("b".to_string(), 10, None)];
         let picks: Vec<String> = (0..100)
             .filter_map(|_| serving.pick("s", &uneven))
