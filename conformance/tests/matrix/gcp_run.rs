@@ -89,3 +89,53 @@ fn run_jobs_in_their_image() {
 fn run_jobs_auto_in_image_or_on_host() {
     run_jobs_in_images("run-jobs-oci-auto", "auto", "auto");
 }
+
+/// Cloud Run services driven by google-cloud-run over REST: the user's HTTP server answers at
+/// the service's URL through the simulator as a proxy; revisions, traffic, startup failures,
+/// and the requests and output read back with google-cloud-logging.
+#[test]
+fn run_services_sdk() {
+    let _cell = Cell::new("cloud-sdk", "gcp", "run-services", "google-cloud-run");
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let mut sandbox = Sandbox::new();
+    sandbox.set("RUN_ENDPOINT", server.url("gcp"));
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/run_services_sdk.py"))
+        .output()
+        .expect("run python");
+    assert_success("run_services_sdk.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
+/// `gcloud run deploy/services describe/list/delete` and `gcloud run revisions list` through
+/// the v1 Knative serving API, with the simulator as gcloud's proxy; the deployed server
+/// answers at the service's URL.
+#[test]
+fn run_services_gcloud() {
+    let _cell = Cell::new("cloud-cli", "gcp", "run-services", "gcloud");
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let mut sandbox = gcloud_sandbox("RUN", "http://run.googleapis.com/");
+    sandbox.set("CLOUDSDK_PROXY_TYPE", "http");
+    sandbox.set("CLOUDSDK_PROXY_ADDRESS", "127.0.0.1");
+    sandbox.set("CLOUDSDK_PROXY_PORT", &server.port("gcp").to_string());
+    sandbox.set("PYTHON", &python.display().to_string());
+    sandbox.set("RUN_V2_ENDPOINT", server.url("gcp"));
+    sandbox.set("PROXY", server.url("gcp"));
+    // gcloud run deploy first asks Service Usage whether the API is enabled; the simulator
+    // does not serve Service Usage yet.
+    sandbox.set("CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API", "false");
+    let output = sandbox
+        .command("sh")
+        .arg(clients_dir().join("gcp/run_services_gcloud.sh"))
+        .output()
+        .expect("run gcloud scenario");
+    assert_success("run_services_gcloud.sh", &output);
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .ends_with("ok")
+    );
+}

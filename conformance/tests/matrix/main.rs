@@ -23,6 +23,7 @@ mod engine_runtime;
 mod engine_storage;
 mod foundation;
 mod gcp_artifacts;
+mod gcp_functions;
 mod gcp_logging;
 mod gcp_run;
 mod gcp_storage;

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`protocol`] | routing, parameters, partial responses, paging, error rendering |
 //! | [`dispatch`] | the HTTP handler; Cloud Storage's media protocols |
-//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs (v2 and v1), Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
+//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs and services (v2 and v1), Cloud Functions (v2), Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
 //! | [`error`] | [`error::GcpError`], the error handlers return |
 //! | [`time`] | RFC 3339 timestamps |
 //!
@@ -34,6 +34,7 @@ use simkit::{Kit, KitConfig};
 
 use crate::error::{ErrorStyle, GcpError};
 use crate::services::artifactregistry::ArtifactRegistry;
+use crate::services::functions::Functions;
 use crate::services::logging::Logging;
 use crate::services::run::Run;
 use crate::services::storage::Storage;
@@ -60,6 +61,7 @@ pub struct Gcp {
     pub(crate) logging: Arc<Logging>,
     pub(crate) run: Arc<Run>,
     pub(crate) artifact_registry: Arc<ArtifactRegistry>,
+    pub(crate) functions: Arc<Functions>,
     /// simkit's distribution API over Artifact Registry's docker repositories.
     pub(crate) registry_router: Router,
 }
@@ -100,8 +102,11 @@ impl Builder {
         let images = artifact_registry.clone();
         run.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
         let registry_router = simkit::registry::http::router(artifact_registry.registry().clone());
+        let storage = Storage::new(kit.clone())?;
+        let functions = Functions::new(kit.clone(), run.clone(), storage.clone())?;
         let gcp = Arc::new(Gcp {
-            storage: Storage::new(kit.clone())?,
+            storage,
+            functions,
             registry_router,
             run,
             artifact_registry,

@@ -1,14 +1,16 @@
 //! The HTTP handler joining protocol and services: routes a request by method and path (and
 //! the API its host name names), builds the [`Call`], and hands it to the API's front.
 //! Cloud Storage's download path (`/download/storage/v1/...`) and resumable session URLs
-//! (`/upload/...?upload_id=`) and Artifact Registry's docker registry ([`docker_registry`]) are
-//! recognised here, before discovery routing.
+//! (`/upload/...?upload_id=`), Artifact Registry's docker registry ([`docker_registry`]) and
+//! Cloud Run service URLs ([`run_app`]) are recognised here, before discovery routing.
 
 pub mod artifactregistry;
 pub mod docker_registry;
+pub mod functions;
 pub mod logging;
 pub mod multipart;
 pub mod run;
+pub mod run_app;
 pub mod storage;
 
 use std::sync::Arc;
@@ -59,6 +61,26 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
     let links = Links {
         base_url: base_url(&request, context.as_ref()),
     };
+    if let Some(host) = context
+        .as_ref()
+        .and_then(|c| c.host.clone())
+        .filter(|host| run_app::is_run_app(Some(host)))
+    {
+        if let Some(annotation) = simkit::inspector::Annotation::of(request.extensions()) {
+            annotation.operation("run", "run.app");
+        }
+        return run_app::serve(&gcp, request, &host).await;
+    }
+    if let Some(host) = context
+        .as_ref()
+        .and_then(|c| c.host.clone())
+        .filter(|host| host.ends_with(".cloudfunctions.net"))
+    {
+        if let Some(annotation) = simkit::inspector::Annotation::of(request.extensions()) {
+            annotation.operation("cloudfunctions", "cloudfunctions.net");
+        }
+        return functions::serve_url(&gcp, request, &host).await;
+    }
     if let Some(target) = docker_registry::target(
         context.as_ref().and_then(|c| c.host.as_deref()),
         request.uri().path(),
@@ -140,6 +162,7 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
         "artifactregistry" => {
             artifactregistry::handle(&gcp.artifact_registry, call, body, limit).await
         }
+        "cloudfunctions" => functions::handle(&gcp.functions, call, body, limit, &links).await,
         "run" if call.routed.method.version == "v2" => {
             run::handle(&gcp.run, call, body, limit).await
         }

@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 use sim_gcp_shapes::run_v2::{
-    GoogleCloudRunV2Job, GoogleCloudRunV2RunJobRequest, GoogleLongrunningWaitOperationRequest,
+    GoogleCloudRunV2Job, GoogleCloudRunV2RunJobRequest, GoogleCloudRunV2Service,
+    GoogleLongrunningWaitOperationRequest,
 };
 
 use crate::error::{ErrorStyle, GcpError};
@@ -22,7 +23,7 @@ pub async fn handle(run: &Arc<Run>, call: Call, body: Body, limit: usize) -> Res
     }
 }
 
-async fn collect(body: Body, limit: usize) -> Result<bytes::Bytes, GcpError> {
+pub(crate) async fn collect(body: Body, limit: usize) -> Result<bytes::Bytes, GcpError> {
     simkit::body::collect(body, limit)
         .await
         .map_err(|error| match error {
@@ -69,6 +70,33 @@ async fn serve(
         "run.projects.locations.jobs.executions.tasks.list" => {
             ok(&run.list_tasks(parent, page_size, page_token)?)
         }
+        "run.projects.locations.services.create" => {
+            let service: GoogleCloudRunV2Service = call.body(&collect(body, limit).await?)?;
+            let service_id = call.query("serviceId").unwrap_or_default();
+            ok(&run.create_service(parent, service_id, service, call.query_bool("validateOnly"))?)
+        }
+        "run.projects.locations.services.get" => ok(&run.get_service(name)?),
+        "run.projects.locations.services.list" => {
+            ok(&run.list_services(parent, page_size, page_token)?)
+        }
+        "run.projects.locations.services.patch" => {
+            let service: GoogleCloudRunV2Service = call.body(&collect(body, limit).await?)?;
+            ok(&run.update_service(
+                name,
+                service,
+                call.query_bool("allowMissing"),
+                call.query_bool("forceNewRevision"),
+                call.query_bool("validateOnly"),
+            )?)
+        }
+        "run.projects.locations.services.delete" => {
+            ok(&run.delete_service(name, call.query("etag"))?)
+        }
+        "run.projects.locations.services.revisions.get" => ok(&run.get_revision(name)?),
+        "run.projects.locations.services.revisions.list" => {
+            ok(&run.list_revisions(parent, page_size, page_token)?)
+        }
+        "run.projects.locations.services.revisions.delete" => ok(&run.delete_revision(name)?),
         other => Err(GcpError::unimplemented(other)),
     }
 }
@@ -215,6 +243,20 @@ async fn serve_v1(
         "run.namespaces.executions.delete" => ok(&run.v1_delete_execution(&scope, id)?),
         "run.namespaces.tasks.get" => ok(&run.v1_get_task(&scope, id)?),
         "run.namespaces.tasks.list" => ok(&run.v1_list_tasks(&scope, &options)?),
+        "run.namespaces.services.create" => {
+            let service: v1::Service = call.body(&collect(body, limit).await?)?;
+            ok(&run.v1_create_service(&scope, service, call.query("dryRun").is_some())?)
+        }
+        "run.namespaces.services.get" => ok(&run.v1_get_service(&scope, id)?),
+        "run.namespaces.services.list" => ok(&run.v1_list_services(&scope, &options)?),
+        "run.namespaces.services.replaceService" => {
+            let service: v1::Service = call.body(&collect(body, limit).await?)?;
+            ok(&run.v1_replace_service(&scope, id, service, call.query("dryRun").is_some())?)
+        }
+        "run.namespaces.services.delete" => ok(&run.v1_delete_service(&scope, id)?),
+        "run.namespaces.revisions.get" => ok(&run.v1_get_revision(&scope, id)?),
+        "run.namespaces.revisions.list" => ok(&run.v1_list_revisions(&scope, &options)?),
+        "run.namespaces.revisions.delete" => ok(&run.v1_delete_revision(&scope, id)?),
         other => Err(GcpError::unimplemented(other)),
     }
 }

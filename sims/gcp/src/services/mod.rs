@@ -2,6 +2,7 @@
 //! handlers taking typed inputs and returning typed outputs or [`crate::error::GcpError`].
 
 pub mod artifactregistry;
+pub mod functions;
 pub mod logging;
 pub mod operations;
 pub mod run;

@@ -30,14 +30,14 @@ use super::{JobName, Run, execution};
 use crate::error::GcpError;
 use crate::protocol::paging;
 
-const API_VERSION: &str = "run.googleapis.com/v1";
-const LOCATION_LABEL: &str = "cloud.googleapis.com/location";
+pub(super) const API_VERSION: &str = "run.googleapis.com/v1";
+pub(super) const LOCATION_LABEL: &str = "cloud.googleapis.com/location";
 const JOB_LABEL: &str = "run.googleapis.com/job";
 const EXECUTION_LABEL: &str = "run.googleapis.com/execution";
 const TASK_INDEX_LABEL: &str = "run.googleapis.com/taskIndex";
-const LAUNCH_STAGE: &str = "run.googleapis.com/launch-stage";
-const CLIENT_NAME: &str = "run.googleapis.com/client-name";
-const CLIENT_VERSION: &str = "run.googleapis.com/client-version";
+pub(super) const LAUNCH_STAGE: &str = "run.googleapis.com/launch-stage";
+pub(super) const CLIENT_NAME: &str = "run.googleapis.com/client-name";
+pub(super) const CLIENT_VERSION: &str = "run.googleapis.com/client-version";
 
 /// Where a v1 request was sent: its namespace (the project) and the region its host names.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ pub struct ListOptions {
 
 /// One requirement of a Kubernetes label selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Requirement {
+pub(super) enum Requirement {
     Equals(String, String),
     NotEquals(String, String),
     Exists(String),
@@ -64,7 +64,7 @@ enum Requirement {
 }
 
 /// Parses `k=v,k==v,k!=v,k,!k`; set-based forms (`in`, `notin`) are refused.
-fn parse_selector(selector: &str) -> Result<Vec<Requirement>, GcpError> {
+pub(super) fn parse_selector(selector: &str) -> Result<Vec<Requirement>, GcpError> {
     let invalid = || GcpError::invalid(format!("Invalid label selector: {selector}"));
     let valid_key = |key: &str| {
         !key.is_empty()
@@ -97,7 +97,7 @@ fn parse_selector(selector: &str) -> Result<Vec<Requirement>, GcpError> {
     Ok(requirements)
 }
 
-fn selects(requirements: &[Requirement], labels: &BTreeMap<String, String>) -> bool {
+pub(super) fn selects(requirements: &[Requirement], labels: &BTreeMap<String, String>) -> bool {
     requirements.iter().all(|requirement| match requirement {
         Requirement::Equals(k, v) => labels.get(k) == Some(v),
         Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
@@ -107,7 +107,7 @@ fn selects(requirements: &[Requirement], labels: &BTreeMap<String, String>) -> b
 }
 
 /// A page of `items` (in listing order, each with its key) after `continue`, at most `limit`.
-fn page<T>(
+pub(super) fn page<T>(
     items: Vec<(String, T)>,
     options: &ListOptions,
 ) -> Result<(Vec<T>, Option<String>), GcpError> {
@@ -147,7 +147,7 @@ fn camel_reason(name: &str) -> String {
         .collect()
 }
 
-fn v1_condition(condition: &GoogleCloudRunV2Condition) -> v1::GoogleCloudRunV1Condition {
+pub(super) fn v1_condition(condition: &GoogleCloudRunV2Condition) -> v1::GoogleCloudRunV1Condition {
     let reason = condition
         .execution_reason
         .map(|r| r.name())
@@ -165,14 +165,16 @@ fn v1_condition(condition: &GoogleCloudRunV2Condition) -> v1::GoogleCloudRunV1Co
 }
 
 /// A v2 container as v1 has it (the shared fields have the same JSON names).
-fn convert<From: serde::Serialize, To: serde::de::DeserializeOwned + Default>(value: &From) -> To {
+pub(super) fn convert<From: serde::Serialize, To: serde::de::DeserializeOwned + Default>(
+    value: &From,
+) -> To {
     serde_json::to_value(value)
         .ok()
         .and_then(|json| serde_json::from_value(json).ok())
         .unwrap_or_default()
 }
 
-fn v2_containers(
+pub(super) fn v2_containers(
     containers: Option<&Vec<v1::Container>>,
 ) -> Result<Vec<GoogleCloudRunV2Container>, GcpError> {
     let mut out = Vec::new();
@@ -206,7 +208,9 @@ fn v2_containers(
     Ok(out)
 }
 
-fn v1_containers(containers: Option<&Vec<GoogleCloudRunV2Container>>) -> Vec<v1::Container> {
+pub(super) fn v1_containers(
+    containers: Option<&Vec<GoogleCloudRunV2Container>>,
+) -> Vec<v1::Container> {
     containers
         .into_iter()
         .flatten()
@@ -219,14 +223,16 @@ fn v1_containers(containers: Option<&Vec<GoogleCloudRunV2Container>>) -> Vec<v1:
 }
 
 /// `600s` -> 600.
-fn seconds_text(duration: Option<&str>) -> Option<i64> {
+pub(super) fn seconds_text(duration: Option<&str>) -> Option<i64> {
     duration
         .and_then(execution::parse_duration)
         .and_then(|d| i64::try_from(d.as_secs()).ok())
 }
 
 /// Splits a v1 metadata map into what v2 keeps as its own and the system keys v1 derives.
-fn user_entries(map: Option<&BTreeMap<String, String>>) -> Option<BTreeMap<String, String>> {
+pub(super) fn user_entries(
+    map: Option<&BTreeMap<String, String>>,
+) -> Option<BTreeMap<String, String>> {
     let kept: BTreeMap<String, String> = map
         .into_iter()
         .flatten()
@@ -294,7 +300,7 @@ fn v2_job(job: &v1::Job) -> Result<GoogleCloudRunV2Job, GcpError> {
     })
 }
 
-fn project_and_location(name: &str) -> (String, String) {
+pub(super) fn project_and_location(name: &str) -> (String, String) {
     let parts: Vec<&str> = name.split('/').collect();
     (
         parts.get(1).copied().unwrap_or_default().to_string(),
@@ -302,7 +308,7 @@ fn project_and_location(name: &str) -> (String, String) {
     )
 }
 
-fn last_segment(name: &str) -> String {
+pub(super) fn last_segment(name: &str) -> String {
     name.rsplit('/').next().unwrap_or_default().to_string()
 }
 
@@ -528,7 +534,7 @@ pub fn v1_task(task: &GoogleCloudRunV2Task, execution_uid: Option<String>) -> v1
     }
 }
 
-fn labels_of<T>(
+pub(super) fn labels_of<T>(
     object: &T,
     metadata: impl Fn(&T) -> Option<&v1::ObjectMeta>,
 ) -> BTreeMap<String, String> {
@@ -537,7 +543,7 @@ fn labels_of<T>(
         .unwrap_or_default()
 }
 
-fn v1_not_found(kind: &str, id: &str, scope: &Scope) -> GcpError {
+pub(super) fn v1_not_found(kind: &str, id: &str, scope: &Scope) -> GcpError {
     GcpError::not_found(match &scope.region {
         Some(region) => format!(
             "Resource '{id}' of kind '{kind}' in region '{region}' in project '{}' does not exist.",
@@ -551,7 +557,7 @@ fn v1_not_found(kind: &str, id: &str, scope: &Scope) -> GcpError {
 }
 
 /// The Status a Kubernetes-style delete answers.
-fn deleted(kind: &str, id: &str, uid: Option<String>) -> v1::Status {
+pub(super) fn deleted(kind: &str, id: &str, uid: Option<String>) -> v1::Status {
     v1::Status {
         status: Some("Success".into()),
         details: Some(v1::StatusDetails {

@@ -16,7 +16,10 @@
 //!
 //! The v1 (Knative) API gcloud speaks is [`knative`], a second front on the same records.
 //!
-//! Limitations: services and revisions are not implemented; the image is
+//! Services, their revisions and traffic are [`service`]; the instances that serve them are
+//! [`serving`].
+//!
+//! Limitations: the image is
 //! run only under `--workloads oci|auto` when the kit's registry holds it (there is no Artifact
 //! Registry yet: under the process runner the container's command runs on the host); IAM
 //! policies and `delayExecution` are not simulated.
@@ -25,6 +28,9 @@
 
 pub mod execution;
 pub mod knative;
+pub mod knative_services;
+pub mod service;
+pub mod serving;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -75,6 +81,10 @@ pub struct Run {
     pub(crate) jobs: Arc<Collection<JobRecord>>,
     pub(crate) executions: Arc<Collection<ExecutionRecord>>,
     pub(crate) tasks: Arc<Collection<TaskRecord>>,
+    pub(crate) services: Arc<Collection<service::ServiceRecord>>,
+    pub(crate) revisions: Arc<Collection<service::RevisionRecord>>,
+    /// The instances serving services' revisions.
+    pub(crate) serving: serving::Serving,
     pub long_running: LongRunning,
     /// The attempts running now, by execution name, so `:cancel` can stop them.
     pub(crate) running: Mutex<HashMap<String, Vec<Workload>>>,
@@ -195,6 +205,9 @@ impl Run {
             jobs: kit.store().collection("run.jobs")?,
             executions,
             tasks: kit.store().collection("run.tasks")?,
+            services: kit.store().collection("run.services")?,
+            revisions: kit.store().collection("run.revisions")?,
+            serving: serving::Serving::default(),
             long_running: LongRunning { operations },
             running: Mutex::new(HashMap::new()),
             image_locator: std::sync::OnceLock::new(),
