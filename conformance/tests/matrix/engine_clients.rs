@@ -96,15 +96,12 @@ fn docker_compose_two_services(target: Target) {
         assert!(line.contains("Up"), "{service} up in:\n{ps}");
     }
     // The client service found the web service by its name.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let logs = run(&["logs", "--no-color", "client"]);
-        if logs.contains("from-web") {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "client logs:\n{logs}");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    let mut logs = String::new();
+    let found = conformance::wait_until(std::time::Duration::from_secs(20), || {
+        logs = run(&["logs", "--no-color", "client"]);
+        logs.contains("from-web").then_some(())
+    });
+    assert!(found.is_some(), "client logs:\n{logs}");
     assert!(
         engine
             .ok(&["network", "ls", "--format", "{{.Name}}"])

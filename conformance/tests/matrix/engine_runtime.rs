@@ -15,17 +15,13 @@ use super::engine::{Engine, Target, now_seconds, text};
 
 /// Polls `probe` until it answers `Some`, for at most `seconds`; panics with the last answer.
 fn wait_for<T>(seconds: u64, what: &str, mut probe: impl FnMut() -> (Option<T>, String)) -> T {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    loop {
-        let (answer, last) = probe();
-        if let Some(answer) = answer {
-            return answer;
-        }
-        if std::time::Instant::now() > deadline {
-            panic!("{what}: last seen {last}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let mut last = String::new();
+    conformance::wait_until(std::time::Duration::from_secs(seconds), || {
+        let (answer, seen) = probe();
+        last = seen;
+        answer
+    })
+    .unwrap_or_else(|| panic!("{what}: last seen {last}"))
 }
 
 fn inspect(engine: &Engine, format: &str, name: &str) -> String {
@@ -78,7 +74,7 @@ fn docker_restart_policies_restart(target: Target) {
         "-c",
         "echo ran; exit 3",
     ]);
-    let settled = wait_for(30, "flaky restarted twice", || {
+    wait_for(30, "flaky restarted twice", || {
         let seen = inspect(
             &engine,
             "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}",
@@ -86,7 +82,6 @@ fn docker_restart_policies_restart(target: Target) {
         );
         ((seen == "2 exited 3").then_some(()), seen)
     });
-    let _ = settled;
     let logs = engine.ok(&["logs", "flaky"]);
     assert_eq!(logs.lines().filter(|l| *l == "ran").count(), 3, "{logs}");
     // always — restarts after a clean exit too, until `docker stop`.

@@ -242,12 +242,12 @@ fn initial_state(message: &Value) -> JobState {
         }
     }
     for (name, variable) in message["variables"].as_object().into_iter().flatten() {
-        if variable["isSecret"] == Value::Bool(true) {
-            if let Some(value) = variable["value"].as_str() {
-                masks.add(value);
-                if name == "system.github.token" {
-                    secrets.insert("GITHUB_TOKEN".into(), Value::String(value.into()));
-                }
+        if variable["isSecret"] == Value::Bool(true)
+            && let Some(value) = variable["value"].as_str()
+        {
+            masks.add(value);
+            if name == "system.github.token" {
+                secrets.insert("GITHUB_TOKEN".into(), Value::String(value.into()));
             }
         }
     }
@@ -384,14 +384,14 @@ fn run_defaults(message: &Value) -> (Option<String>, Option<String>) {
         status: Status::Success,
     };
     for layer in message["defaults"].as_array().into_iter().flatten() {
-        if let Ok(Value::Object(map)) = evaluate::token(layer, &Contexts::new(), &host) {
-            if let Some(run) = map.get("run") {
-                if let Some(s) = run["shell"].as_str() {
-                    shell = Some(s.to_string());
-                }
-                if let Some(d) = run["working-directory"].as_str() {
-                    directory = Some(d.to_string());
-                }
+        if let Ok(Value::Object(map)) = evaluate::token(layer, &Contexts::new(), &host)
+            && let Some(run) = map.get("run")
+        {
+            if let Some(s) = run["shell"].as_str() {
+                shell = Some(s.to_string());
+            }
+            if let Some(d) = run["working-directory"].as_str() {
+                directory = Some(d.to_string());
             }
         }
     }
@@ -808,10 +808,10 @@ async fn run_step(
 
 /// The step's display name: its `name:`, else `Run SCRIPT'S FIRST LINE` or `Run ACTION`.
 fn step_name(step: &Value, action: &Action, contexts: &Contexts, host: &StepHost) -> String {
-    if !step["displayNameToken"].is_null() {
-        if let Ok(Some(name)) = evaluate::token_string(&step["displayNameToken"], contexts, host) {
-            return name;
-        }
+    if !step["displayNameToken"].is_null()
+        && let Ok(Some(name)) = evaluate::token_string(&step["displayNameToken"], contexts, host)
+    {
+        return name;
     }
     match action {
         Action::Script { script } => {

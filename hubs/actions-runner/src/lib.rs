@@ -148,14 +148,14 @@ fn step_owner(work: &Path) -> Result<Option<(nix::unistd::Uid, nix::unistd::Gid)
             RunnerError::Config("running as root needs a `nobody` user to run steps as".into())
         })?;
     for ancestor in work.ancestors().skip(1) {
-        if let Ok(meta) = std::fs::metadata(ancestor) {
-            if meta.permissions().mode() & 0o001 == 0 {
-                return Err(RunnerError::Config(format!(
-                    "{} is not searchable by others, so steps (run as nobody, since the runner runs as root) could not reach the work directory {}; choose a --work under a directory they can pass",
-                    ancestor.display(),
-                    work.display()
-                )));
-            }
+        if let Ok(meta) = std::fs::metadata(ancestor)
+            && meta.permissions().mode() & 0o001 == 0
+        {
+            return Err(RunnerError::Config(format!(
+                "{} is not searchable by others, so steps (run as nobody, since the runner runs as root) could not reach the work directory {}; choose a --work under a directory they can pass",
+                ancestor.display(),
+                work.display()
+            )));
         }
     }
     Ok(Some((nobody.uid, nobody.gid)))

@@ -46,10 +46,10 @@ impl Tokens {
     pub async fn get(&self, shared: &Shared) -> Result<String, RunnerError> {
         let mut current = self.current.lock().await;
         let now = shared.clock.monotonic();
-        if let Some((token, until)) = current.as_ref() {
-            if *until > now + Duration::from_secs(60) {
-                return Ok(token.clone());
-            }
+        if let Some((token, until)) = current.as_ref()
+            && *until > now + Duration::from_secs(60)
+        {
+            return Ok(token.clone());
         }
         let seconds = simkit::clock::millis_since_epoch(shared.clock.now()) / 1000;
         let granted =

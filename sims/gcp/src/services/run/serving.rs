@@ -388,7 +388,10 @@ mod tests {
         ];
         let picks: Vec<String> = (0..4).filter_map(|_| serving.pick("s", &targets)).collect();
         // Alternating, whichever comes first.
-        assert!(picks[0] != picks[1] && picks[0] == picks[2] && picks[1] == picks[3], "{picks:?}");
+        assert!(
+            picks[0] != picks[1] && picks[0] == picks[2] && picks[1] == picks[3],
+            "{picks:?}"
+        );
         let uneven = vec![("a".to_string(), 90, None), ("b".to_string(), 10, None)];
         let picks: Vec<String> = (0..100)
             .filter_map(|_| serving.pick("s", &uneven))
