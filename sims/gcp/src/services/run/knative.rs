@@ -46,6 +46,44 @@ pub struct Scope {
     pub region: Option<String>,
 }
 
+impl Scope {
+    /// Where a v1 create puts a resource of `kind` (`job`, `service`): its ID from
+    /// `metadata.name`, and the v2 parent `projects/P/locations/R`, the region taken from the
+    /// request's regional host or else the resource's location label.
+    pub(super) fn place(
+        &self,
+        metadata: &v1::ObjectMeta,
+        kind: &str,
+    ) -> Result<(String, String), GcpError> {
+        let id = metadata
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| GcpError::invalid("metadata.name: must be specified"))?;
+        if let Some(namespace) = metadata.namespace.as_deref()
+            && namespace != self.namespace
+        {
+            return Err(GcpError::invalid(format!(
+                "metadata.namespace: '{namespace}' does not match the namespace '{}' of the request",
+                self.namespace
+            )));
+        }
+        let region = self
+            .region
+            .clone()
+            .or_else(|| metadata.labels.as_ref().and_then(|l| l.get(LOCATION_LABEL)).cloned())
+            .ok_or_else(|| {
+                GcpError::invalid(format!(
+                    "A region is required: send the request to REGION-run.googleapis.com or label the {kind} with cloud.googleapis.com/location"
+                ))
+            })?;
+        Ok((
+            id,
+            format!("projects/{}/locations/{region}", self.namespace),
+        ))
+    }
+}
+
 /// A listing's label selector, `limit` and `continue`.
 #[derive(Debug, Clone, Default)]
 pub struct ListOptions {
@@ -628,29 +666,7 @@ impl Run {
     /// `namespaces.jobs.create`.
     pub fn v1_create_job(&self, scope: &Scope, job: v1::Job) -> Result<v1::Job, GcpError> {
         let metadata = job.metadata.clone().unwrap_or_default();
-        let id = metadata
-            .name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| GcpError::invalid("metadata.name: must be specified"))?;
-        if let Some(namespace) = metadata.namespace.as_deref()
-            && namespace != scope.namespace
-        {
-            return Err(GcpError::invalid(format!(
-                "metadata.namespace: '{namespace}' does not match the namespace '{}' of the request",
-                scope.namespace
-            )));
-        }
-        let region = scope
-            .region
-            .clone()
-            .or_else(|| metadata.labels.as_ref().and_then(|l| l.get(LOCATION_LABEL)).cloned())
-            .ok_or_else(|| {
-                GcpError::invalid(
-                    "A region is required: send the request to REGION-run.googleapis.com or label the job with cloud.googleapis.com/location",
-                )
-            })?;
-        let parent = format!("projects/{}/locations/{region}", scope.namespace);
+        let (id, parent) = scope.place(&metadata, "job")?;
         self.create_job(&parent, &id, v2_job(&job)?, false)?;
         Ok(v1_job(&self.get_job(&format!("{parent}/jobs/{id}"))?))
     }

@@ -415,29 +415,7 @@ impl Run {
             ));
         }
         let metadata = service.metadata.clone().unwrap_or_default();
-        let id = metadata
-            .name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| GcpError::invalid("metadata.name: must be specified"))?;
-        if let Some(namespace) = metadata.namespace.as_deref()
-            && namespace != scope.namespace
-        {
-            return Err(GcpError::invalid(format!(
-                "metadata.namespace: '{namespace}' does not match the namespace '{}' of the request",
-                scope.namespace
-            )));
-        }
-        let region = scope
-            .region
-            .clone()
-            .or_else(|| metadata.labels.as_ref().and_then(|l| l.get(LOCATION_LABEL)).cloned())
-            .ok_or_else(|| {
-                GcpError::invalid(
-                    "A region is required: send the request to REGION-run.googleapis.com or label the service with cloud.googleapis.com/location",
-                )
-            })?;
-        let parent = format!("projects/{}/locations/{region}", scope.namespace);
+        let (id, parent) = scope.place(&metadata, "service")?;
         let full = format!("{parent}/services/{id}");
         if self.services.contains(&full) {
             return Err(GcpError::conflict(format!(
