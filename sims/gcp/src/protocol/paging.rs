@@ -37,6 +37,23 @@ pub fn page_size(asked: Option<i64>, default: usize, max: usize) -> Result<usize
     }
 }
 
+/// Cuts an ordered listing, already past the page token, to a page of at most `size`, with the
+/// token of the next page (from `key` of the page's last item) when more remain.
+pub fn cut<T>(
+    mut items: Vec<T>,
+    size: usize,
+    key: impl Fn(&T) -> Option<String>,
+) -> (Vec<T>, Option<String>) {
+    let more = items.len() > size;
+    items.truncate(size);
+    let next = if more {
+        items.last().and_then(key).map(|last| token(&last))
+    } else {
+        None
+    };
+    (items, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +73,18 @@ mod tests {
         assert_eq!(page_size(Some(0), 50, 1000).expect("default"), 50);
         assert_eq!(page_size(Some(5000), 50, 1000).expect("capped"), 1000);
         assert!(page_size(Some(-1), 50, 1000).is_err());
+    }
+
+    #[test]
+    fn a_cut_names_the_next_page_only_when_more_remain() {
+        let key = |n: &u32| Some(n.to_string());
+        let (page, next) = cut(vec![1, 2, 3], 2, key);
+        assert_eq!(page, [1, 2]);
+        assert_eq!(
+            resume_after(next.as_deref()).expect("valid"),
+            Some("2".into())
+        );
+        assert_eq!(cut(vec![1, 2], 2, key), (vec![1, 2], None));
+        assert_eq!(cut(Vec::<u32>::new(), 2, key), (vec![], None));
     }
 }

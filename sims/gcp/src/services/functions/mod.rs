@@ -628,24 +628,16 @@ impl Functions {
             Some(project) => format!("{project}/locations/"),
             None => format!("{parent}/functions/"),
         };
-        let mut functions: Vec<Function> = self
+        let functions: Vec<Function> = self
             .functions
             .scan_prefix(&prefix)
             .into_iter()
             .filter(|(key, _)| resume.as_ref().is_none_or(|last| key > last))
             .map(|(_, record)| record.function)
             .collect();
-        let more = functions.len() > size;
-        functions.truncate(size);
+        let (functions, next_page_token) = paging::cut(functions, size, |f| f.name.clone());
         Ok(ListFunctionsResponse {
-            next_page_token: more
-                .then(|| {
-                    functions
-                        .last()
-                        .and_then(|f| f.name.as_deref())
-                        .map(paging::token)
-                })
-                .flatten(),
+            next_page_token,
             functions: (!functions.is_empty()).then_some(functions),
             unreachable: None,
         })

@@ -372,23 +372,16 @@ impl Run {
         parse_parent(parent)?;
         let size = paging::page_size(page_size, 100, 1000)?;
         let resume = paging::resume_after(page_token)?;
-        let mut jobs: Vec<GoogleCloudRunV2Job> = self
+        let jobs: Vec<GoogleCloudRunV2Job> = self
             .jobs
             .scan_prefix(&format!("{parent}/jobs/"))
             .into_iter()
             .filter(|(key, _)| resume.as_ref().is_none_or(|last| key > last))
             .map(|(_, record)| record.job)
             .collect();
-        let more = jobs.len() > size;
-        jobs.truncate(size);
+        let (jobs, next_page_token) = paging::cut(jobs, size, |j| j.name.clone());
         Ok(GoogleCloudRunV2ListJobsResponse {
-            next_page_token: if more {
-                jobs.last()
-                    .and_then(|j| j.name.as_deref())
-                    .map(paging::token)
-            } else {
-                None
-            },
+            next_page_token,
             jobs: (!jobs.is_empty()).then_some(jobs),
         })
     }
@@ -547,18 +540,13 @@ impl Run {
                 e.name.as_deref().unwrap_or("")
             )
         };
-        let mut executions: Vec<GoogleCloudRunV2Execution> = executions
+        let executions: Vec<GoogleCloudRunV2Execution> = executions
             .into_iter()
             .filter(|e| resume.as_ref().is_none_or(|last| key(e) < *last))
             .collect();
-        let more = executions.len() > size;
-        executions.truncate(size);
+        let (executions, next_page_token) = paging::cut(executions, size, |e| Some(key(e)));
         Ok(GoogleCloudRunV2ListExecutionsResponse {
-            next_page_token: if more {
-                executions.last().map(|e| paging::token(&key(e)))
-            } else {
-                None
-            },
+            next_page_token,
             executions: (!executions.is_empty()).then_some(executions),
         })
     }
@@ -588,7 +576,7 @@ impl Run {
             .map(|(_, record)| (record.task.index.unwrap_or(0), record.task))
             .collect();
         tasks.sort_by_key(|(index, _)| *index);
-        let mut tasks: Vec<(i32, GoogleCloudRunV2Task)> = tasks
+        let tasks: Vec<(i32, GoogleCloudRunV2Task)> = tasks
             .into_iter()
             .filter(|(index, _)| {
                 resume
@@ -596,16 +584,10 @@ impl Run {
                     .is_none_or(|last| last.parse::<i32>().is_ok_and(|last| *index > last))
             })
             .collect();
-        let more = tasks.len() > size;
-        tasks.truncate(size);
+        let (tasks, next_page_token) =
+            paging::cut(tasks, size, |(index, _)| Some(index.to_string()));
         Ok(GoogleCloudRunV2ListTasksResponse {
-            next_page_token: if more {
-                tasks
-                    .last()
-                    .map(|(index, _)| paging::token(&index.to_string()))
-            } else {
-                None
-            },
+            next_page_token,
             tasks: (!tasks.is_empty()).then(|| tasks.into_iter().map(|(_, task)| task).collect()),
         })
     }

@@ -751,24 +751,16 @@ impl Run {
         parse_parent(parent)?;
         let size = paging::page_size(page_size, 100, 1000)?;
         let resume = paging::resume_after(page_token)?;
-        let mut services: Vec<GoogleCloudRunV2Service> = self
+        let services: Vec<GoogleCloudRunV2Service> = self
             .services
             .scan_prefix(&format!("{parent}/services/"))
             .into_iter()
             .filter(|(key, _)| resume.as_ref().is_none_or(|last| key > last))
             .map(|(_, record)| record.service)
             .collect();
-        let more = services.len() > size;
-        services.truncate(size);
+        let (services, next_page_token) = paging::cut(services, size, |s| s.name.clone());
         Ok(GoogleCloudRunV2ListServicesResponse {
-            next_page_token: more
-                .then(|| {
-                    services
-                        .last()
-                        .and_then(|s| s.name.as_deref())
-                        .map(paging::token)
-                })
-                .flatten(),
+            next_page_token,
             services: (!services.is_empty()).then_some(services),
             unreachable: None,
         })
@@ -967,16 +959,13 @@ impl Run {
             .map(|(_, record)| record.revision)
             .collect();
         revisions.sort_by_key(|r| std::cmp::Reverse(key(r)));
-        let mut revisions: Vec<GoogleCloudRunV2Revision> = revisions
+        let revisions: Vec<GoogleCloudRunV2Revision> = revisions
             .into_iter()
             .filter(|r| resume.as_ref().is_none_or(|last| key(r) < *last))
             .collect();
-        let more = revisions.len() > size;
-        revisions.truncate(size);
+        let (revisions, next_page_token) = paging::cut(revisions, size, |r| Some(key(r)));
         Ok(GoogleCloudRunV2ListRevisionsResponse {
-            next_page_token: more
-                .then(|| revisions.last().map(|r| paging::token(&key(r))))
-                .flatten(),
+            next_page_token,
             revisions: (!revisions.is_empty()).then_some(revisions),
         })
     }
