@@ -159,6 +159,16 @@ pub fn container_inspect(value: &mut Value) {
             ("ExitCode", json!(0)),
         ]);
         fill(state, &defaults);
+        // Podman answers `"Health": {"Status": ""}` for a container with no health check,
+        // where Docker leaves `Health` out.
+        if let Some(state) = state.as_object_mut()
+            && state
+                .get("Health")
+                .and_then(|health| health.get("Status"))
+                .is_some_and(|status| status == "")
+        {
+            state.remove("Health");
+        }
     }
     if let Some(mounts) = value.get_mut("Mounts") {
         each(mounts, mount_point);
@@ -276,5 +286,9 @@ mod tests {
         assert_eq!(inspect.host_config.network_mode, "bridge");
         assert_eq!(inspect.config.stop_signal.as_deref(), Some("15"));
         assert!(inspect.config.extra.contains_key("Volumes"));
+        assert!(
+            inspect.state.health.is_none(),
+            "Podman's empty Health is no health check"
+        );
     }
 }
