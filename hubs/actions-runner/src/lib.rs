@@ -123,17 +123,7 @@ impl Shared {
 
 /// A time as the service's JSON writes it (`2026-01-02T03:04:05.678Z`).
 pub fn iso(time: SystemTime) -> String {
-    let at = time::OffsetDateTime::from(time);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    )
+    simkit::clock::iso_millis(time)
 }
 
 /// As root, steps run as `nobody`: every directory above the work directory must let it pass.

@@ -431,17 +431,7 @@ pub fn records_under<V: simkit::store::Record>(collection: &Collection<V>, prefi
 const TOKEN_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
 
 pub fn format_time(at: std::time::SystemTime) -> String {
-    let at = time::OffsetDateTime::from(at);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    )
+    simkit::clock::iso_millis(at)
 }
 
 /// Seconds between two of our timestamps, for `duration` fields.

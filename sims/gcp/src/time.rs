@@ -8,17 +8,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// `2026-12-07T03:33:37.123Z`.
 pub fn rfc3339(at: SystemTime) -> String {
-    let at = OffsetDateTime::from(at);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    )
+    simkit::clock::iso_millis(at)
 }
 
 /// `2026-12-07T03:33:37.123456789Z`.

@@ -29,6 +29,26 @@ pub fn millis_since_epoch(time: SystemTime) -> i64 {
     }
 }
 
+/// `2026-01-02T03:04:05.678Z`: RFC 3339 in UTC to the millisecond, as most of the services'
+/// JSON writes times. A time past what `time` can represent (year 9999) is written as the epoch
+/// rather than panicking.
+pub fn iso_millis(at: SystemTime) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(
+        i128::from(millis_since_epoch(at)) * 1_000_000,
+    )
+    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
 /// The inverse of [`millis_since_epoch`].
 pub fn from_millis(millis: i64) -> SystemTime {
     if millis >= 0 {
@@ -106,6 +126,20 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_millis_writes_utc_to_the_millisecond() {
+        assert_eq!(
+            iso_millis(from_millis(1_767_323_045_678)),
+            "2026-01-02T03:04:05.678Z"
+        );
+        assert_eq!(iso_millis(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // Past year 9999: the epoch, not a panic.
+        assert_eq!(
+            iso_millis(from_millis(i64::MAX / 2)),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
 
     #[test]
     fn manual_clock_moves_only_when_advanced() {

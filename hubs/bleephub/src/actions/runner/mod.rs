@@ -476,18 +476,7 @@ pub fn number(text: &str) -> Result<u64, ServiceError> {
 
 /// A time as the service writes it (`2026-01-02T03:04:05.678Z`).
 pub fn time(millis: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    simkit::clock::iso_millis(simkit::clock::from_millis(millis))
 }
 
 #[cfg(test)]

@@ -62,18 +62,7 @@ fn is_active(task: &ExportTask) -> bool {
 
 /// `2024-01-02T03:04:05.678Z`, the timestamp AWS puts before each exported message.
 fn export_time(millis: i64) -> String {
-    let moment = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        moment.year(),
-        moment.month() as u8,
-        moment.day(),
-        moment.hour(),
-        moment.minute(),
-        moment.second(),
-        moment.millisecond()
-    )
+    simkit::clock::iso_millis(simkit::clock::from_millis(millis))
 }
 
 /// Whether a bucket policy lets CloudWatch Logs of `region` do `action` on `resource` for a
