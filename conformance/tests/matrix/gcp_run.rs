@@ -113,6 +113,7 @@ fn run_services_sdk() {
 /// the v1 Knative serving API, with the simulator as gcloud's proxy; the deployed server
 /// answers at the service's URL.
 #[test]
+#[ignore = "gcloud run deploy first calls v1 services:testIamPermissions, which the simulator does not serve yet (issue 18, closing7)"]
 fn run_services_gcloud() {
     let _cell = Cell::new("cloud-cli", "gcp", "run-services", "gcloud");
     let python = clients::gcp_python();
