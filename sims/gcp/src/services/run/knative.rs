@@ -47,6 +47,15 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The key prefix of the v2 records a v1 request sees: its region's, or every region's
+    /// when the request named none.
+    pub(super) fn prefix(&self) -> String {
+        match &self.region {
+            Some(region) => format!("projects/{}/locations/{region}/", self.namespace),
+            None => format!("projects/{}/locations/", self.namespace),
+        }
+    }
+
     /// Where a v1 create puts a resource of `kind` (`job`, `service`): its ID from
     /// `metadata.name`, and the v2 parent `projects/P/locations/R`, the region taken from the
     /// request's regional host or else the resource's location label.
@@ -611,13 +620,6 @@ pub(super) fn deleted(kind: &str, id: &str, uid: Option<String>) -> v1::Status {
 
 impl Run {
     /// The location prefixes a v1 request may reach: its region, or every region.
-    fn v1_prefix(scope: &Scope) -> String {
-        match &scope.region {
-            Some(region) => format!("projects/{}/locations/{region}/", scope.namespace),
-            None => format!("projects/{}/locations/", scope.namespace),
-        }
-    }
-
     /// The v2 name of job `id` in the scope.
     fn v1_job_name(&self, scope: &Scope, id: &str) -> Result<String, GcpError> {
         if let Some(region) = &scope.region {
@@ -630,7 +632,7 @@ impl Run {
         }
         let suffix = format!("/jobs/{id}");
         self.jobs
-            .scan_prefix(&Self::v1_prefix(scope))
+            .scan_prefix(&scope.prefix())
             .into_iter()
             .map(|(key, _)| key)
             .find(|key| key.ends_with(&suffix))
@@ -640,7 +642,7 @@ impl Run {
     fn v1_execution_name(&self, scope: &Scope, id: &str) -> Result<String, GcpError> {
         let suffix = format!("/executions/{id}");
         self.executions
-            .scan_prefix(&Self::v1_prefix(scope))
+            .scan_prefix(&scope.prefix())
             .into_iter()
             .map(|(key, _)| key)
             .find(|key| key.ends_with(&suffix))
@@ -650,7 +652,7 @@ impl Run {
     fn v1_task_name(&self, scope: &Scope, id: &str) -> Result<String, GcpError> {
         let suffix = format!("/tasks/{id}");
         self.tasks
-            .scan_prefix(&Self::v1_prefix(scope))
+            .scan_prefix(&scope.prefix())
             .into_iter()
             .map(|(key, _)| key)
             .find(|key| key.ends_with(&suffix))
@@ -683,7 +685,7 @@ impl Run {
         let selector = parse_selector(options.label_selector.as_deref().unwrap_or(""))?;
         let jobs: Vec<(String, v1::Job)> = self
             .jobs
-            .scan_prefix(&Self::v1_prefix(scope))
+            .scan_prefix(&scope.prefix())
             .into_iter()
             .map(|(key, record)| (key, v1_job(&record.job)))
             .filter(|(_, job)| selects(&selector, &labels_of(job, |j| j.metadata.as_ref())))
@@ -796,7 +798,7 @@ impl Run {
         // Newest first, as Cloud Run lists them; the key orders by creation time.
         let mut executions: Vec<(String, v1::Execution)> = self
             .executions
-            .scan_prefix(&Self::v1_prefix(scope))
+            .scan_prefix(&scope.prefix())
             .into_iter()
             .map(|(_, record)| {
                 let execution = record.execution;
@@ -860,7 +862,7 @@ impl Run {
         let selector = parse_selector(options.label_selector.as_deref().unwrap_or(""))?;
         let mut tasks: Vec<(String, v1::Task)> = self
             .tasks
-            .scan_prefix(&Self::v1_prefix(scope))
+            .scan_prefix(&scope.prefix())
             .into_iter()
             .map(|(key, record)| {
                 let execution = key.split("/tasks/").next().unwrap_or_default().to_string();

@@ -376,10 +376,7 @@ pub fn v1_revision(
 impl Run {
     fn v1_service_name(&self, scope: &Scope, id: &str) -> Result<String, GcpError> {
         let suffix = format!("/services/{id}");
-        let prefix = match &scope.region {
-            Some(region) => format!("projects/{}/locations/{region}/", scope.namespace),
-            None => format!("projects/{}/locations/", scope.namespace),
-        };
+        let prefix = scope.prefix();
         self.services
             .scan_prefix(&prefix)
             .into_iter()
@@ -390,10 +387,7 @@ impl Run {
 
     fn v1_revision_name(&self, scope: &Scope, id: &str) -> Result<String, GcpError> {
         let suffix = format!("/revisions/{id}");
-        let prefix = match &scope.region {
-            Some(region) => format!("projects/{}/locations/{region}/", scope.namespace),
-            None => format!("projects/{}/locations/", scope.namespace),
-        };
+        let prefix = scope.prefix();
         self.revisions
             .scan_prefix(&prefix)
             .into_iter()
@@ -438,10 +432,7 @@ impl Run {
         options: &ListOptions,
     ) -> Result<v1::ListServicesResponse, GcpError> {
         let selector = parse_selector(options.label_selector.as_deref().unwrap_or(""))?;
-        let prefix = match &scope.region {
-            Some(region) => format!("projects/{}/locations/{region}/", scope.namespace),
-            None => format!("projects/{}/locations/", scope.namespace),
-        };
+        let prefix = scope.prefix();
         let services: Vec<(String, v1::Service)> = self
             .services
             .scan_prefix(&prefix)
@@ -530,10 +521,7 @@ impl Run {
         options: &ListOptions,
     ) -> Result<v1::ListRevisionsResponse, GcpError> {
         let selector = parse_selector(options.label_selector.as_deref().unwrap_or(""))?;
-        let prefix = match &scope.region {
-            Some(region) => format!("projects/{}/locations/{region}/", scope.namespace),
-            None => format!("projects/{}/locations/", scope.namespace),
-        };
+        let prefix = scope.prefix();
         let revisions: Vec<(String, v1::Revision)> = self
             .revisions
             .scan_prefix(&prefix)
