@@ -96,7 +96,7 @@ jobs:
         run: echo ran after the cancel
 "#;
 
-struct RunnerProcess(Child);
+pub(crate) struct RunnerProcess(pub(crate) Child);
 
 impl Drop for RunnerProcess {
     fn drop(&mut self) {
@@ -105,7 +105,73 @@ impl Drop for RunnerProcess {
     }
 }
 
-fn wait_for_run(gh_env: &Sandbox, gh: &std::path::Path, id: &str) -> Value {
+/// `sockerless runner github` registered to `repo` with `registration` and listening.
+pub(crate) struct StartedRunner {
+    pub(crate) process: RunnerProcess,
+    /// Its stdout and stderr.
+    pub(crate) log: std::path::PathBuf,
+    /// Kept for its directory (the work directory is inside).
+    pub(crate) _sandbox: Sandbox,
+}
+
+/// Starts our runner (labels `sockerless`) for `repo` and waits until it listens.
+pub(crate) fn start_runner(
+    server: &conformance::Sockerless,
+    repo: &str,
+    registration: &str,
+) -> StartedRunner {
+    // Its work directory must be reachable by `nobody`, whom steps run as under root.
+    let runner_env = Sandbox::new();
+    std::fs::set_permissions(runner_env.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let work = runner_env.path().join("work");
+    let log_path = runner_env.path().join("runner.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let child = runner_env
+        .command(conformance::sockerless_bin())
+        .args([
+            "runner",
+            "github",
+            "--url",
+            &format!("{}/{repo}", server.url("github")),
+            "--token",
+            registration,
+            "--name",
+            "cell-runner",
+            "--labels",
+            "sockerless",
+            "--work",
+            work.to_str().expect("UTF-8"),
+        ])
+        // A service's PATH: the test's own may lead through root's home, which steps (run as
+        // nobody) cannot enter.
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .stdout(Stdio::from(log.try_clone().expect("log")))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("sockerless runner github");
+    let process = RunnerProcess(child);
+    let listening = wait_until(Duration::from_secs(60), || {
+        std::fs::read_to_string(&log_path)
+            .ok()
+            .filter(|l| l.contains("Listening for Jobs"))
+    });
+    assert!(
+        listening.is_some(),
+        "the runner did not start listening: {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    StartedRunner {
+        process,
+        log: log_path,
+        _sandbox: runner_env,
+    }
+}
+
+pub(crate) fn wait_for_run(gh_env: &Sandbox, gh: &std::path::Path, repo: &str, id: &str) -> Value {
     wait_until(Duration::from_secs(120), || {
         let view = json(&ok(
             gh_env,
@@ -115,7 +181,7 @@ fn wait_for_run(gh_env: &Sandbox, gh: &std::path::Path, id: &str) -> Value {
                 "view",
                 id,
                 "-R",
-                "octo/demo",
+                repo,
                 "--json",
                 "status,conclusion,jobs",
             ],
@@ -125,7 +191,7 @@ fn wait_for_run(gh_env: &Sandbox, gh: &std::path::Path, id: &str) -> Value {
     .unwrap_or_else(|| panic!("run {id} did not complete"))
 }
 
-fn steps_of(job: &Value) -> Vec<(String, String)> {
+pub(crate) fn steps_of(job: &Value) -> Vec<(String, String)> {
     job["steps"]
         .as_array()
         .into_iter()
@@ -171,50 +237,8 @@ fn github_actions_sockerless_runner() {
         ],
     );
 
-    // The runner: its work directory must be reachable by `nobody`, whom steps run as under root.
-    let runner_env = Sandbox::new();
-    std::fs::set_permissions(runner_env.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
-    let work = runner_env.path().join("work");
-    let log_path = runner_env.path().join("runner.log");
-    let log = std::fs::File::create(&log_path).expect("log");
-    let child = runner_env
-        .command(conformance::sockerless_bin())
-        .args([
-            "runner",
-            "github",
-            "--url",
-            &format!("{}/octo/demo", server.url("github")),
-            "--token",
-            registration.trim(),
-            "--name",
-            "cell-runner",
-            "--labels",
-            "sockerless",
-            "--work",
-            work.to_str().expect("UTF-8"),
-        ])
-        // A service's PATH: the test's own may lead through root's home, which steps (run as
-        // nobody) cannot enter.
-        .env(
-            "PATH",
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        )
-        .stdout(Stdio::from(log.try_clone().expect("log")))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("sockerless runner github");
-    let mut runner = RunnerProcess(child);
-    let listening = wait_until(Duration::from_secs(60), || {
-        std::fs::read_to_string(&log_path)
-            .ok()
-            .filter(|l| l.contains("Listening for Jobs"))
-    });
-    assert!(
-        listening.is_some(),
-        "the runner did not start listening: {}",
-        std::fs::read_to_string(&log_path).unwrap_or_default()
-    );
+    let started = start_runner(&server, "octo/demo", registration.trim());
+    let (mut runner, log_path) = (started.process, started.log);
     let work_tree = git_env.path().join("tree");
     ok(
         &git_env,
@@ -265,7 +289,7 @@ fn github_actions_sockerless_runner() {
     })
     .expect("the push started the Pipeline");
     let run_id = listed.to_string();
-    let view = wait_for_run(&gh_env, &gh, &run_id);
+    let view = wait_for_run(&gh_env, &gh, "octo/demo", &run_id);
     let log = ok(
         &gh_env,
         &gh,
@@ -287,13 +311,15 @@ fn github_actions_sockerless_runner() {
         assert_eq!(
             names,
             [
-                ("Run actions/checkout@v4".to_string(), "success".to_string()),
+                ("Set up job".to_string(), "success".to_string()),
+                ("Run actions/checkout@v4".into(), "success".into()),
                 ("Read the checkout".into(), "success".into()),
                 (format!("Make {flavour}"), "success".into()),
                 ("Env and path flow on".into(), "success".into()),
                 ("In a subdirectory".into(), "success".into()),
                 ("Allowed to fail".into(), "success".into()),
                 ("Python".into(), "success".into()),
+                ("Complete job".into(), "success".into()),
             ],
             "{build}\n{runner_log}"
         );
@@ -302,8 +328,12 @@ fn github_actions_sockerless_runner() {
     assert_eq!(test["conclusion"], "failure", "{test}");
     let test_steps = steps_of(test);
     // A `run:` step without a name shows its script's first line, evaluated.
+    assert_eq!(
+        test_steps[0],
+        ("Set up job".to_string(), "success".to_string())
+    );
     assert!(
-        ["plain", "spicy"].iter().any(|f| test_steps[0]
+        ["plain", "spicy"].iter().any(|f| test_steps[1]
             == (
                 format!("Run echo \"test got {f}-hello\""),
                 "success".to_string()
@@ -311,11 +341,12 @@ fn github_actions_sockerless_runner() {
         "{test}"
     );
     assert_eq!(
-        test_steps[1..],
+        test_steps[2..],
         [
             ("Break".to_string(), "failure".to_string()),
             ("Never runs".into(), "skipped".into()),
             ("Clean up".into(), "success".into()),
+            ("Complete job".into(), "success".into()),
         ],
         "{test}"
     );
@@ -350,6 +381,36 @@ fn github_actions_sockerless_runner() {
     );
     assert!(!log.contains("topsecret-value"), "{log}");
     assert!(!log.contains("should not run"), "{log}");
+    // gh names each line's job and step from the logs zip's `JOB/N_STEP.txt` files.
+    let named = |log: &str, prefix: &str, text: &str| {
+        log.lines()
+            .any(|l| l.starts_with(prefix) && l.contains(text))
+    };
+    assert!(named(&log, "test\tBreak\t", "about to fail"), "{log}");
+    assert!(
+        named(
+            &log,
+            "cleanup\tRun echo cleanup job ran\t",
+            "cleanup job ran"
+        ),
+        "{log}"
+    );
+    assert!(!log.contains("UNKNOWN STEP"), "{log}");
+    let failed = ok(
+        &gh_env,
+        &gh,
+        &["run", "view", &run_id, "-R", "octo/demo", "--log-failed"],
+    );
+    assert!(
+        named(
+            &failed,
+            "test\tBreak\t",
+            "Process completed with exit code 7."
+        ),
+        "{failed}"
+    );
+    assert!(!failed.contains("cleanup job ran"), "{failed}");
+    assert!(!failed.contains("python says"), "{failed}");
 
     // A run cancelled while its step sleeps: the step is stopped, `always()` still runs.
     ok(
@@ -391,7 +452,7 @@ fn github_actions_sockerless_runner() {
     });
     assert!(sleeping.is_some(), "the Sleep step never started");
     ok(&gh_env, &gh, &["run", "cancel", &slow, "-R", "octo/demo"]);
-    let cancelled = wait_for_run(&gh_env, &gh, &slow);
+    let cancelled = wait_for_run(&gh_env, &gh, "octo/demo", &slow);
     assert_eq!(cancelled["conclusion"], "cancelled", "{cancelled}");
     let slow_log = ok(
         &gh_env,
@@ -407,11 +468,7 @@ fn github_actions_sockerless_runner() {
 
     // SIGTERM: the runner deletes its session and exits 0.
     let pid = runner.0.id().to_string();
-    let _ = run(
-        &runner_env,
-        std::path::Path::new("/bin/kill"),
-        &["-TERM", &pid],
-    );
+    let _ = run(&gh_env, std::path::Path::new("/bin/kill"), &["-TERM", &pid]);
     let exited = wait_until(Duration::from_secs(40), || {
         runner.0.try_wait().ok().flatten()
     });

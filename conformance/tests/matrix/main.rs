@@ -30,6 +30,7 @@ mod gcp_storage;
 mod github;
 mod github_actions;
 mod github_runner;
+mod github_runner_uses;
 mod gitlab;
 mod terraform;
 mod ui;

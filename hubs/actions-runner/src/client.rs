@@ -31,6 +31,8 @@ pub struct Http {
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
+    /// `Location`, for redirects.
+    pub location: Option<String>,
     pub body: Bytes,
 }
 
@@ -127,13 +129,22 @@ impl Http {
             .await
             .map_err(|e| RunnerError::Unreachable(format!("{url}: {e}")))?;
         let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = response
             .into_body()
             .collect()
             .await
             .map_err(|e| RunnerError::Unreachable(format!("{url}: {e}")))?
             .to_bytes();
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            location,
+            body,
+        })
     }
 }
 

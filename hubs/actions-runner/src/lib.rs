@@ -7,15 +7,17 @@
 //!   assertion and the OAuth exchange;
 //! - [`listener`]: session, long-poll, messages, job requests renewed and finished,
 //!   cancellation;
-//! - [`job`]: one job's steps, contexts, masks and environment files; [`checkout`] its native
+//! - [`job`]: one job's contexts, masks and records; [`step`] each step's env, inputs,
+//!   condition, run and environment files; [`uses`] `uses:` actions downloaded from the
+//!   service and run (composite, and JavaScript with the host's node); [`checkout`] the native
 //!   `actions/checkout`; [`process`] a step's process on simkit's process runner; [`output`]
 //!   workflow commands, masks and environment files; [`evaluate`] the message's template
 //!   tokens and context data through `actions::expr`; [`timeline`] what is reported back.
 //! - [`client`]: plain-HTTP JSON requests.
 //!
-//! It is not a replacement for the official runner: it runs `run:` steps and checkout, not
-//! JavaScript, composite or container actions, job containers or services (each refused with a
-//! step error naming why).
+//! It is not a replacement for the official runner: it runs `run:` steps, checkout, composite
+//! and JavaScript actions, not container actions, job containers or services (each refused
+//! with a step error naming why).
 //!
 //! What this crate must not do: depend on the server's crates (it speaks only the wire), or
 //! run a step as root (as root, steps run as `nobody` through the process runner).
@@ -30,7 +32,9 @@ pub mod listener;
 pub mod output;
 pub mod process;
 pub mod service;
+pub mod step;
 pub mod timeline;
+pub mod uses;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;

@@ -13,6 +13,11 @@ pub struct Masks {
 }
 
 impl Masks {
+    /// The values masked so far.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
     pub fn add(&mut self, value: &str) {
         // One-character masks would wipe the log; the runner also ignores blank ones.
         let value = value.trim();

@@ -192,6 +192,28 @@ impl Reporter<'_> {
         Ok(id)
     }
 
+    /// `POST …/actiondownloadinfo?jobId=…` with an `ActionReferenceList`; the answer as it
+    /// came (a 422 carries the service's reason).
+    pub async fn action_download_info(
+        &self,
+        actions: Vec<Value>,
+    ) -> Result<crate::client::Answer, RunnerError> {
+        let url = crate::client::with_query(
+            &self
+                .service
+                .url(locations::ACTION_DOWNLOAD_INFO, &self.values())?,
+            &[("jobId", self.plan.job_id.as_str())],
+        );
+        self.http
+            .send(
+                Method::POST,
+                &url,
+                Some(&self.auth()),
+                Body::Json(json!({"actions": actions})),
+            )
+            .await
+    }
+
     /// `JobCompleted` with the job's result and outputs.
     pub async fn job_completed(
         &self,

@@ -219,6 +219,10 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     if crate::actions::runner::owns(parts.uri.path()) {
         return crate::actions::runner::serve(hub.clone(), parts, body, context, now).await;
     }
+    if parts.uri.path().starts_with("/_codeload/") && parts.method == Method::GET {
+        let query = parts.uri.query().unwrap_or_default();
+        return crate::services::archives::serve_codeload(&hub, parts.uri.path(), query, now);
+    }
     if parts.uri.path().starts_with("/_actions/") {
         return crate::actions::serve(&hub, &parts, body, now).await;
     }
@@ -880,6 +884,29 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::ChecksListAnnotations
         | Op::ActionsCreateRegistrationTokenForRepo
         | Op::ReposCreateDispatchEvent => crate::actions::rest::dispatch(ctx, call)?,
+        Op::ActionsGetRepoPublicKey
+        | Op::ActionsListRepoSecrets
+        | Op::ActionsGetRepoSecret
+        | Op::ActionsCreateOrUpdateRepoSecret
+        | Op::ActionsDeleteRepoSecret
+        | Op::ActionsListRepoVariables
+        | Op::ActionsCreateRepoVariable
+        | Op::ActionsGetRepoVariable
+        | Op::ActionsUpdateRepoVariable
+        | Op::ActionsDeleteRepoVariable
+        | Op::ActionsGetOrgPublicKey
+        | Op::ActionsListOrgSecrets
+        | Op::ActionsGetOrgSecret
+        | Op::ActionsCreateOrUpdateOrgSecret
+        | Op::ActionsDeleteOrgSecret
+        | Op::ActionsListOrgVariables
+        | Op::ActionsCreateOrgVariable
+        | Op::ActionsGetOrgVariable
+        | Op::ActionsUpdateOrgVariable
+        | Op::ActionsDeleteOrgVariable => crate::actions::settings::dispatch(ctx, call)?,
+        Op::ReposDownloadTarballArchive | Op::ReposDownloadZipballArchive => {
+            crate::services::archives::dispatch(ctx, call)?
+        }
         Op::ReposListWebhooks
         | Op::ReposCreateWebhook
         | Op::ReposGetWebhook

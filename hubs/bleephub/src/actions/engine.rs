@@ -445,7 +445,10 @@ pub fn advance(hub: &Hub, repo: &Repo, run_id: u64, now: i64) -> Result<(), GitH
         if !ready {
             continue;
         }
-        let contexts = contexts(&run, repo, &inputs, &needs);
+        let mut contexts = contexts(&run, repo, &inputs, &needs);
+        // Job-level `if:` and `strategy` may read `vars`, as on GitHub.
+        let (_, variables) = super::settings::for_job(hub, repo);
+        contexts.insert("vars", expr::Value::from_json(&json!(variables)));
         let condition = job
             .condition
             .clone()

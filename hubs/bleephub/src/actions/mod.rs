@@ -6,6 +6,7 @@
 //! | [`model`] | the records (workflows, runs, jobs, logs) in the kit's store |
 //! | [`engine`] | events into runs, ready jobs into records, jobs' ends into the run's conclusion |
 //! | [`rest`] | the `/repos/{o}/{r}/actions/…` operations and `POST /repos/{o}/{r}/dispatches` |
+//! | [`settings`] | secrets and variables of repositories and organizations, and what a job gets of them |
 //! | [`runner`] | the runner service (`/_apis/…`) the official runner registers with and takes jobs from |
 //!
 //! The languages (expressions, workflow files, matrices, filters) are the `actions` crate's;
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod model;
 pub mod rest;
 pub mod runner;
+pub mod settings;
 
 use std::sync::Arc;
 
@@ -43,6 +45,8 @@ pub struct Actions {
     pub log_secret: String,
     /// The runner service: agents, sessions, job requests, timelines and logs.
     pub runner: runner::RunnerService,
+    /// Secrets and configuration variables.
+    pub settings: settings::Settings,
 }
 
 impl Actions {
@@ -53,6 +57,7 @@ impl Actions {
             jobs_changed: tokio::sync::Notify::new(),
             log_secret: kit.ids().hex(64),
             runner: runner::RunnerService::open(kit)?,
+            settings: settings::Settings::open(kit)?,
         })
     }
 }

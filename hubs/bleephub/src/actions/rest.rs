@@ -3,7 +3,8 @@
 //!
 //! Logs are served as GitHub serves them: the API answers `302 Found` with a short-lived
 //! signed URL (`/_actions/logs/…`), which answers the job's log as text, or a run's logs as a
-//! zip of `N_job.txt` files.
+//! zip of `N_job.txt` files with each job's steps beside them as `job/N_step.txt` (which is
+//! how `gh run view --log` names each line's step).
 //!
 //! What this module must not do: change state itself (the engine does), or serve a log without
 //! a valid signature.
@@ -258,7 +259,7 @@ fn runs_page(
 }
 
 /// A page of items inside `{total_count, KEY: [...]}`, keeping its `Link`.
-fn wrap(page: Reply, total: usize, key: &str) -> Reply {
+pub(crate) fn wrap(page: Reply, total: usize, key: &str) -> Reply {
     let items = page.body.clone().unwrap_or(Value::Array(Vec::new()));
     let mut body = Map::new();
     body.insert("total_count".into(), json!(total));
@@ -609,6 +610,14 @@ fn signed_log_url(
     )
 }
 
+/// A job's or step's name as a file name in a run's logs zip: without `/` and `:`, at most
+/// 90 UTF-16 units, trimmed (as GitHub writes them and gh matches them).
+fn zip_name(name: &str) -> String {
+    let cleaned: Vec<u16> = name.replace(['/', ':'], "").encode_utf16().collect();
+    let cut = &cleaned[..cleaned.len().min(90)];
+    String::from_utf16_lossy(cut).trim().to_string()
+}
+
 /// What a signed log URL answers: `(content type, bytes)`, or `None` for a bad or expired
 /// signature or a log that no longer exists.
 pub fn serve_log(
@@ -654,15 +663,36 @@ pub fn serve_log(
                     .compression_method(zip::CompressionMethod::Deflated);
                 for (index, job) in jobs.iter().enumerate() {
                     let log = super::runner::plan::job_log(hub, job.id);
-                    // Names are data from the workflow: slashes would make folders, so they go.
-                    let file = format!("{}_{}.txt", index, job.name.replace(['/', ':'], ""));
+                    // Names are data from the workflow: slashes would make folders, so they go
+                    // (gh looks for `JOB/N_*.txt` with the job's name cleaned the same way).
+                    let folder = zip_name(&job.name);
+                    let file = format!("{index}_{folder}.txt");
                     zip.start_file(file, options).ok()?;
                     zip.write_all(log.as_bytes()).ok()?;
+                    for (number, step, text) in super::runner::plan::step_logs(hub, job.id) {
+                        let file = format!("{folder}/{number}_{}.txt", zip_name(&step));
+                        zip.start_file(file, options).ok()?;
+                        zip.write_all(text.as_bytes()).ok()?;
+                    }
                 }
                 zip.finish().ok()?;
             }
             Some(("application/zip", buffer.into_inner()))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_names_are_cleaned_as_github_writes_them() {
+        assert_eq!(zip_name("build (a, b)"), "build (a, b)");
+        assert_eq!(zip_name("deploy / run: x"), "deploy  run x");
+        let long = "é".repeat(100);
+        assert_eq!(zip_name(&long).encode_utf16().count(), 90);
+        assert_eq!(zip_name(&format!("{} x", "a".repeat(89))), "a".repeat(89));
     }
 }

@@ -479,15 +479,7 @@ pub fn get_run(
     name: &str,
     id: &str,
 ) -> Result<(Repo, CheckRun), GitHubError> {
-    let repo = ctx.readable_repo(owner, name)?;
-    let id: u64 = id.parse().map_err(|_| GitHubError::NotFound)?;
-    let run = ctx
-        .hub
-        .state
-        .check_runs
-        .get(&key(repo.id, id))
-        .ok_or(GitHubError::NotFound)?;
-    Ok((repo, run))
+    by_id(ctx, owner, name, id, &ctx.hub.state.check_runs)
 }
 
 pub fn get_suite(
@@ -496,15 +488,23 @@ pub fn get_suite(
     name: &str,
     id: &str,
 ) -> Result<(Repo, CheckSuite), GitHubError> {
+    by_id(ctx, owner, name, id, &ctx.hub.state.check_suites)
+}
+
+/// A check run or suite of a repository the caller can read, by its ID (404 otherwise).
+fn by_id<T: simkit::store::Record>(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    id: &str,
+    records: &simkit::store::Collection<T>,
+) -> Result<(Repo, T), GitHubError> {
     let repo = ctx.readable_repo(owner, name)?;
     let id: u64 = id.parse().map_err(|_| GitHubError::NotFound)?;
-    let suite = ctx
-        .hub
-        .state
-        .check_suites
+    let record = records
         .get(&key(repo.id, id))
         .ok_or(GitHubError::NotFound)?;
-    Ok((repo, suite))
+    Ok((repo, record))
 }
 
 /// `GET …/commits/{ref}/check-suites`, oldest first.

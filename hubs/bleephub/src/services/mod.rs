@@ -7,6 +7,7 @@
 //! What this module must not do: see HTTP (no headers, status codes or JSON values), or read
 //! the clock (the time comes in the `Ctx`).
 
+pub mod archives;
 pub mod checks;
 pub mod commits;
 pub mod contents;

@@ -98,6 +98,28 @@ impl Repo {
         }
     }
 
+    /// The tree of commit `rev` as an archive whose entries sit under `prefix/`, as `git
+    /// archive` writes it (GitHub's tarballs and zipballs are made the same way): `tar.gz` or
+    /// `zip`.
+    pub fn archive(&self, rev: &str, format: &str, prefix: &str) -> Result<Vec<u8>, GitError> {
+        check_revision(rev)?;
+        check_path(prefix)?;
+        if !matches!(format, "tar.gz" | "zip") || prefix.is_empty() {
+            return Err(GitError::Command {
+                command: "archive".to_owned(),
+                stderr: format!("unsupported archive {format} or empty prefix"),
+            });
+        }
+        let mut archive = self.git();
+        archive
+            .arg("archive")
+            .arg(format!("--format={format}"))
+            .arg(format!("--prefix={prefix}/"))
+            .arg("--end-of-options")
+            .arg(format!("{rev}^{{commit}}"));
+        Ok(run(archive, "archive")?.stdout)
+    }
+
     /// The bytes of a blob by its object ID.
     pub fn blob(&self, sha: &str) -> Result<Vec<u8>, GitError> {
         check_revision(sha)?;

@@ -359,7 +359,8 @@ fn assign(
             .cloned()
             .unwrap_or_else(|| json!({})),
     );
-    contexts.insert("vars".into(), json!({}));
+    let (secrets, variables) = crate::actions::settings::for_job(hub, &repo);
+    contexts.insert("vars".into(), json!(variables));
     if let Some(combination) = job.matrix.as_object() {
         contexts.insert("matrix".into(), Value::Object(combination.clone()));
         let siblings = records
@@ -393,6 +394,7 @@ fn assign(
             service_url: &request.base_url,
             job_access_token: &job_token,
             github_token: &github_token,
+            secrets: &secrets,
             contexts,
             run_id: run.id,
             workflow_name: &run.name,

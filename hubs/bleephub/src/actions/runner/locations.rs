@@ -72,6 +72,11 @@ fn served() -> Vec<(&'static str, &'static str, String)> {
             "events",
             format!("{PLAN}/events"),
         ),
+        (
+            "27d7f831-88c1-4719-8ca1-6a061dad90eb",
+            "actiondownloadinfo",
+            format!("{PLAN}/actiondownloadinfo"),
+        ),
     ]
 }
 

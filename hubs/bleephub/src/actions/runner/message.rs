@@ -142,6 +142,8 @@ pub struct JobMessageInput<'a> {
     pub service_url: &'a str,
     pub job_access_token: &'a str,
     pub github_token: &'a str,
+    /// The repository's secrets (its organization's under them), sent as secret variables.
+    pub secrets: &'a std::collections::BTreeMap<String, String>,
     /// The contexts by name: `github`, `needs`, `strategy`, `matrix`, `inputs`, `vars`, `secrets`.
     pub contexts: Map<String, Value>,
     pub run_id: u64,
@@ -231,6 +233,9 @@ pub fn job_request(input: &JobMessageInput<'_>, ids: &dyn simkit::ids::IdGen) ->
         "fileTable": [input.workflow.path],
         "workspace": {},
     });
+    for (name, value) in input.secrets {
+        message["variables"][name] = secret(value);
+    }
     if !environment.is_empty() {
         message["environmentVariables"] = Value::Array(environment);
     }

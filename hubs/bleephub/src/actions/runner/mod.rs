@@ -14,11 +14,12 @@
 //! 5. a session, then the message long-poll, which hands out a queued job whose `runs-on`
 //!    labels the agent has, as a `PipelineAgentJobRequest` ([`dispatch`], [`message`]);
 //! 6. the job request renewed and finished; timeline records, logs and the `JobCompleted` plan
-//!    event ([`plan`]), which conclude the job and move the run on.
+//!    event ([`plan`]), which conclude the job and move the run on;
+//! 7. action download info for the job's `uses:` actions, resolved in this fake's repositories
+//!    ([`downloads`]).
 //!
-//! Not reproduced yet: message encryption (sessions answer no `encryptionKey`, which the
-//! runner accepts and then reads messages in clear), the broker and run-service (v2) flows,
-//! `AgentRefreshMessage`, action download info, and the results and artifact services.
+//! Messages are encrypted with the session's key ([`crypto`]). Not reproduced yet: the broker
+//! and run-service (v2) flows, `AgentRefreshMessage`, and the results and artifact services.
 //!
 //! What this module must not do: answer any `_apis` call but `connectionData`, `OPTIONS` and the
 //! token exchange without a token it issued, or let a token act outside its grant.
@@ -26,6 +27,7 @@
 pub mod agents;
 pub mod crypto;
 pub mod dispatch;
+pub mod downloads;
 pub mod locations;
 pub mod message;
 pub mod model;

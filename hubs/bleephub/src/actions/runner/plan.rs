@@ -116,6 +116,7 @@ pub fn route(
         (&Method::POST, ["logs"]) => create_log(request, &owned),
         (&Method::POST, ["logs", log_id]) => append_log(request, &owned, super::number(log_id)?),
         (&Method::POST, ["events"]) => plan_event(request, &owned),
+        (&Method::POST, ["actiondownloadinfo"]) => super::downloads::resolve(request, &owned),
         _ => Err(ServiceError::NotFound(format!(
             "The resource {method} plans/{plan_id}/{} was not found.",
             rest.join("/")
@@ -417,6 +418,56 @@ fn conclude(
     Ok(())
 }
 
+/// A job's steps as logged: `(number, name, text)` for each step record with a log or live
+/// lines, in order (what a run's logs zip holds as `JOB/N_STEP.txt`).
+pub fn step_logs(hub: &Hub, job_id: u64) -> Vec<(u64, String, String)> {
+    let runner = &hub.actions.runner.records;
+    let Some(owned) = runner.request(job_id) else {
+        return Vec::new();
+    };
+    let mut steps = Vec::new();
+    let records = runner.timeline_records(&owned.timeline_id);
+    let of_job = |r: &&Value| {
+        r.get("parentId")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.eq_ignore_ascii_case(&owned.job_guid))
+    };
+    for (index, record) in records.iter().filter(of_job).enumerate() {
+        let number = record
+            .get("order")
+            .and_then(Value::as_u64)
+            .unwrap_or(index as u64 + 1);
+        let name = record
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if let Some(text) = record_text(runner, &owned, record) {
+            steps.push((number, name, text));
+        }
+    }
+    steps
+}
+
+/// A record's uploaded log, else its live lines.
+fn record_text(
+    runner: &super::model::RunnerRecords,
+    owned: &RequestRecord,
+    record: &Value,
+) -> Option<String> {
+    let uploaded = record
+        .pointer("/log/id")
+        .and_then(Value::as_u64)
+        .and_then(|id| runner.task_logs.get(&log_key(&owned.plan_id, id)))
+        .map(|l| l.content)
+        .filter(|c| !c.is_empty());
+    uploaded.or_else(|| {
+        let id = record.get("id").and_then(Value::as_str)?;
+        let lines = runner.feeds.get(&record_key(&owned.timeline_id, id))?;
+        Some(lines.iter().map(|l| format!("{l}\n")).collect())
+    })
+}
+
 /// A job's log as the REST API serves it.
 pub fn job_log(hub: &Hub, job_id: u64) -> String {
     let mut log = hub
@@ -437,18 +488,7 @@ pub fn job_log(hub: &Hub, job_id: u64) -> String {
             .is_some_and(|id| id.eq_ignore_ascii_case(&owned.job_guid))
     });
     for record in job_records.into_iter().chain(steps) {
-        let uploaded = record
-            .pointer("/log/id")
-            .and_then(Value::as_u64)
-            .and_then(|id| runner.task_logs.get(&log_key(&owned.plan_id, id)))
-            .map(|l| l.content)
-            .filter(|c| !c.is_empty());
-        let text = uploaded.or_else(|| {
-            let id = record.get("id").and_then(Value::as_str)?;
-            let lines = runner.feeds.get(&record_key(&owned.timeline_id, id))?;
-            Some(lines.iter().map(|l| format!("{l}\n")).collect())
-        });
-        if let Some(text) = text {
+        if let Some(text) = record_text(runner, &owned, record) {
             log.push_str(&text);
             if !log.ends_with('\n') {
                 log.push('\n');
