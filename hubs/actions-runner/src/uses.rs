@@ -240,6 +240,7 @@ async fn fetch_one(
 }
 
 /// What an action's `runs` asks for.
+#[derive(Debug)]
 pub enum Definition {
     Node {
         using: String,
@@ -255,6 +256,7 @@ pub enum Definition {
 }
 
 /// An action's `action.yml`.
+#[derive(Debug)]
 pub struct Loaded {
     pub inputs: Map<String, Value>,
     pub outputs: Map<String, Value>,
