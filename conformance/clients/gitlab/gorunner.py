@@ -217,7 +217,7 @@ class GoRunner:
             if after:
                 self._run_script(after[0]["script"], env, workdir, trace, after[0]["timeout"])
             if timed_out:
-                trace.write(f"ERROR: Job failed: execution took longer than {timeout}s seconds\n")
+                trace.write(f"ERROR: Job failed: execution took longer than {_go_duration(timeout)} seconds\n")
                 trace.flush()
                 self._finish(job, trace, "failed", "job_execution_timeout", None)
                 return
@@ -367,6 +367,17 @@ def _kill(process):
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def _go_duration(seconds):
+    """Seconds as Go's time.Duration prints them: 2s, 10m0s, 1h0m0s."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
 
 
 def _quote(line):

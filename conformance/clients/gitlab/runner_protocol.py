@@ -79,6 +79,14 @@ timed-out:
 capped:
   timeout: 3h
   script: [echo "capped"]
+matrix:
+  parallel:
+    matrix:
+      - OS: [linux, mac]
+  script: [echo "os=$OS"]
+after-matrix:
+  needs: [matrix]
+  script: [echo "after the matrix"]
 """
 push_files(project, {".gitlab-ci.yml": CI})
 pipeline = wait_until(lambda: (project.pipelines.list(get_all=True) or [None])[0], what="pipeline")
@@ -116,6 +124,13 @@ assert statuses("retry-wrong-reason") == [("failed", "script_failure")], statuse
 assert statuses("system-flaky") == [("failed", "runner_system_failure"), ("success", None)], statuses("system-flaky")
 assert statuses("timed-out") == [("failed", "job_execution_timeout")], statuses("timed-out")
 assert statuses("capped") == [("success", None)]
+# `parallel: matrix` runs each instance with its variables; `needs` waits for all of them.
+for os_name in ("linux", "mac"):
+    assert statuses(f"matrix: [{os_name}]") == [("success", None)]
+    matrix_trace = project.jobs.get(attempts[f"matrix: [{os_name}]"][0].id).trace().decode()
+    assert f"os={os_name}" in matrix_trace, matrix_trace
+assert statuses("after-matrix") == [("success", None)]
+assert names.index("after-matrix") > max(names.index("matrix: [linux]"), names.index("matrix: [mac]")), names
 # Retried attempts are hidden unless asked for.
 assert len([j for j in pipeline.jobs.list(get_all=True) if j.name == "retry-script"]) == 1
 

@@ -1007,7 +1007,8 @@ impl Gitlab {
         {
             let _guard = self.engine_lock();
             for job in self.pipeline_jobs(pipeline.id) {
-                if job.is_active() || job.status == "manual" {
+                // A job already `canceling` is left to its runner.
+                if (job.is_active() && job.status != "canceling") || job.status == "manual" {
                     self.db
                         .jobs
                         .update(&key(job.id), |record| cancel_record(record, &now))?;
@@ -1161,7 +1162,9 @@ pub fn auto_retry_allowed(job: &Job, retries: u32) -> bool {
                 .as_ref()
                 .is_some_and(|codes| codes.contains(&code))
         });
-        if on_reason || on_exit_code {
+        // `retry: 0` and no `retry:` are one here (GitLab tells them apart only for the
+        // scheduler's default).
+        if (on_reason || on_exit_code) && job.spec.retry_max > 0 {
             job.spec.retry_max
         } else if reason == "scheduler_failure" {
             2

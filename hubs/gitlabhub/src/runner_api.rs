@@ -834,17 +834,12 @@ async fn update_job(
     }
 }
 
-/// `Job-Status` (what the runner acts on: `canceling` asks it to stop) and the trace update
-/// interval GitLab suggests.
+/// `Job-Status`: what the runner acts on (`canceling` asks it to stop, `canceled` or `failed`
+/// to abort).
 fn job_status_headers(response: &mut Response, status: &str) {
-    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(status) {
-        headers.insert("job-status", value);
+        response.headers_mut().insert("job-status", value);
     }
-    headers.insert(
-        "x-gitlab-trace-update-interval",
-        HeaderValue::from_static("3"),
-    );
 }
 
 /// The timeout a job runs with: its `timeout:` (else the project's 1 hour), capped by the
@@ -926,9 +921,14 @@ async fn append_trace(
                 .job(job.id)
                 .map_or_else(|| job.status.clone(), |job| job.status);
             job_status_headers(&mut response, &status);
+            let headers = response.headers_mut();
             if let Ok(value) = HeaderValue::from_str(&format!("0-{length}")) {
-                response.headers_mut().insert(http::header::RANGE, value);
+                headers.insert(http::header::RANGE, value);
             }
+            headers.insert(
+                "x-gitlab-trace-update-interval",
+                HeaderValue::from_static("3"),
+            );
             response
         }
         Err(error) => error.into_response(),

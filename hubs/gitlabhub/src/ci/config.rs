@@ -254,7 +254,7 @@ pub fn merged_yaml(source: &str, sources: &dyn Sources) -> Result<String, Config
 fn expand(source: &str, sources: &dyn Sources) -> Result<Mapping, ConfigError> {
     // The pipeline's own file may start with a `spec: inputs:` header; its inputs take
     // their defaults.
-    let mut document = load_interpolated(source, &Mapping::new(), None)?;
+    let mut document = load_interpolated(source, &Mapping::new(), None, &sources.variables())?;
     let mut included = 0;
     include::resolve_includes(&mut document, sources, &Place::Pipeline, &mut included)?;
     let snapshot = document.clone();
@@ -281,6 +281,7 @@ fn load_interpolated(
     source: &str,
     args: &Mapping,
     location: Option<&str>,
+    variables: &std::collections::BTreeMap<String, String>,
 ) -> Result<Mapping, ConfigError> {
     // A file that does not split into documents gets the plain loader's message.
     let Ok(documents) = super::inputs::split(source) else {
@@ -289,7 +290,7 @@ fn load_interpolated(
     if documents.header.is_none() && args.is_empty() {
         return load(source);
     }
-    let mut value = super::inputs::interpolate(documents, args).map_err(|message| {
+    let mut value = super::inputs::interpolate(documents, args, variables).map_err(|message| {
         ConfigError(match location {
             Some(location) => format!("`{location}`: {message}"),
             None => message,

@@ -70,9 +70,14 @@ fn joined(errors: &[String]) -> String {
         .join(", ")
 }
 
-/// Interpolates `documents` with `args` (the `include: inputs:` mapping; empty for none).
-/// Answers the content to merge, or GitLab's message (without the file's location).
-pub fn interpolate(documents: Documents, args: &Mapping) -> Result<Value, String> {
+/// Interpolates `documents` with `args` (the `include: inputs:` mapping; empty for none);
+/// `variables` are what `expand_vars` expands. Answers the content to merge, or GitLab's
+/// message (without the file's location).
+pub fn interpolate(
+    documents: Documents,
+    args: &Mapping,
+    variables: &BTreeMap<String, String>,
+) -> Result<Value, String> {
     let Some(header) = documents.header else {
         if !args.is_empty() {
             return Err(
@@ -85,7 +90,11 @@ pub fn interpolate(documents: Documents, args: &Mapping) -> Result<Value, String
     let specs = header_inputs(&header)?;
     let values = resolve(&specs, args).map_err(|errors| joined(&errors))?;
     let mut errors = Vec::new();
-    let content = replace(documents.content, &values, &mut errors);
+    let context = Context {
+        inputs: &values,
+        variables,
+    };
+    let content = replace(documents.content, &context, &mut errors);
     if errors.is_empty() {
         Ok(content)
     } else {
@@ -276,7 +285,13 @@ fn text_of(value: &Value) -> String {
 }
 
 /// Every string of `value` (mapping keys included) with its blocks interpolated.
-fn replace(value: Value, inputs: &BTreeMap<String, Value>, errors: &mut Vec<String>) -> Value {
+/// What blocks read: the inputs' values, and the variables `expand_vars` expands.
+struct Context<'a> {
+    inputs: &'a BTreeMap<String, Value>,
+    variables: &'a BTreeMap<String, String>,
+}
+
+fn replace(value: Value, inputs: &Context<'_>, errors: &mut Vec<String>) -> Value {
     match value {
         Value::String(text) => interpolate_string(&text, inputs, errors),
         Value::Sequence(items) => Value::Sequence(
@@ -322,11 +337,7 @@ fn blocks(text: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
-fn interpolate_string(
-    text: &str,
-    inputs: &BTreeMap<String, Value>,
-    errors: &mut Vec<String>,
-) -> Value {
+fn interpolate_string(text: &str, inputs: &Context<'_>, errors: &mut Vec<String>) -> Value {
     if !text.contains("$[[") {
         return Value::String(text.to_string());
     }
@@ -360,7 +371,8 @@ fn interpolate_string(
 }
 
 /// `inputs.name | function | function` into its value.
-fn evaluate_block(data: &str, inputs: &BTreeMap<String, Value>) -> Result<Value, String> {
+fn evaluate_block(data: &str, context: &Context<'_>) -> Result<Value, String> {
+    let inputs = context.inputs;
     let mut parts = data.split('|').map(str::trim);
     let access = parts.next().unwrap_or_default();
     let functions: Vec<&str> = parts.collect();
@@ -388,13 +400,17 @@ fn evaluate_block(data: &str, inputs: &BTreeMap<String, Value>) -> Result<Value,
         return Err("too many functions in interpolation block".into());
     }
     for function in functions {
-        value = apply(function, value)?;
+        value = apply(function, value, context.variables)?;
     }
     Ok(value)
 }
 
 /// One of GitLab's interpolation functions.
-fn apply(function: &str, value: Value) -> Result<Value, String> {
+fn apply(
+    function: &str,
+    value: Value,
+    variables: &BTreeMap<String, String>,
+) -> Result<Value, String> {
     let no_match = || {
         format!(
             "no function matching `{function}`: check that the function name, arguments, and types are correct"
@@ -419,10 +435,7 @@ fn apply(function: &str, value: Value) -> Result<Value, String> {
         return Ok(Value::String(out));
     }
     if function == "expand_vars" {
-        // Only variables known when the configuration is read would expand; the hub
-        // interpolates before any are bound, so the text stays as written, as GitLab leaves
-        // unknown variables.
-        return Ok(Value::String(text()?));
+        return Ok(Value::String(expand_existing(&text()?, variables)));
     }
     if let Some(arguments) = function
         .strip_prefix("truncate(")
@@ -444,6 +457,40 @@ fn apply(function: &str, value: Value) -> Result<Value, String> {
     Err(no_match())
 }
 
+/// `$NAME` and `${NAME}` replaced where `variables` knows the name; anything else left as
+/// written (GitLab's `ExpandVariables.expand_existing`).
+fn expand_existing(text: &str, variables: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match variables.get(name).filter(|_| !name.is_empty()) {
+            Some(value) => {
+                out.push_str(value);
+                rest = &after[consumed..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,7 +500,8 @@ mod tests {
     }
 
     fn run(source: &str, given: &str) -> Result<String, String> {
-        let value = interpolate(split(source).expect("split"), &args(given))?;
+        let variables = BTreeMap::from([("CI_COMMIT_BRANCH".to_string(), "main".to_string())]);
+        let value = interpolate(split(source).expect("split"), &args(given), &variables)?;
         Ok(serde_yaml::to_string(&value).expect("yaml"))
     }
 
@@ -510,6 +558,16 @@ mod tests {
             .unwrap_err(),
             "unknown input specification for `a` (valid types: array, boolean, number, string)"
         );
+    }
+
+    #[test]
+    fn expand_vars_expands_only_known_variables() {
+        let out = run(
+            "spec:\n  inputs:\n    image:\n      default: app:$CI_COMMIT_BRANCH-${UNKNOWN}\n---\njob:\n  image: $[[ inputs.image | expand_vars ]]\n  script: echo\n",
+            "{}",
+        )
+        .expect("valid");
+        assert!(out.contains("image: app:main-${UNKNOWN}"), "{out}");
     }
 
     #[test]

@@ -251,7 +251,7 @@ fn include_file(
     inputs: &Mapping,
     location: &str,
 ) -> Result<Mapping, ConfigError> {
-    let mut document = load_interpolated(text, inputs, Some(location))?;
+    let mut document = load_interpolated(text, inputs, Some(location), &sources.variables())?;
     resolve_includes(&mut document, sources, place, included)?;
     Ok(document)
 }
