@@ -61,13 +61,16 @@ class Aborted(Exception):
 
 class GoRunner:
     def __init__(self, url, token=None, cancel_gracefully=True, prepare_exec=None,
-                 system_id="s_sockerless01", trace_interval=0.2):
+                 system_id="s_sockerless01", trace_interval=0.2, update_interval=0.5):
         self.url = url.rstrip("/")
         self.token = token
         self.features = dict(FEATURES_ALL, cancel_gracefully=cancel_gracefully)
         self.prepare_exec = prepare_exec
         self.system_id = system_id
         self.trace_interval = trace_interval
+        # How often a job with no new output is reported alive (the Go runner follows the
+        # server's `X-GitLab-Trace-Update-Interval`; short here so cells stay fast).
+        self.update_interval = update_interval
         self.last_update = ""
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "gitlab-runner 17.5.0 (17-5-stable; go1.22.5; linux/amd64)"
@@ -94,9 +97,11 @@ class GoRunner:
         body = {
             "description": description, "maintenance_note": "", "tag_list": ",".join(tags),
             "run_untagged": run_untagged, "locked": locked, "access_level": access_level,
-            "maximum_timeout": maximum_timeout, "paused": paused,
-            "token": registration_token, "info": self.info(),
+            "paused": paused, "token": registration_token, "info": self.info(),
         }
+        # Go's `omitempty`: an unset maximum timeout is not sent.
+        if maximum_timeout:
+            body["maximum_timeout"] = maximum_timeout
         reply = self.session.post(self.api("runners"), json=body)
         if reply.status_code == 201:
             self.token = reply.json()["token"]
@@ -298,7 +303,8 @@ class GoRunner:
                     reader.join()
                     return None, True
                 time.sleep(self.trace_interval)
-                trace.flush()
+                if not trace.flush():
+                    trace.touch()
         except (Canceled, Aborted):
             _kill(process)
             raise
@@ -335,16 +341,31 @@ class Trace:
         self.sent = b""
         self.pending = b""
         self.lock = threading.Lock()
+        self.last_contact = time.monotonic()
 
     def write(self, text):
         with self.lock:
             self.pending += text.encode() if isinstance(text, str) else text
 
+    def touch(self):
+        """With nothing new to send, the Go runner still tells GitLab the job is alive
+        (`PUT state=running`) once per update interval, and learns of a cancel that way."""
+        if time.monotonic() - self.last_contact < self.runner.update_interval:
+            return
+        self.last_contact = time.monotonic()
+        reply, status = self.runner.update(self.job, "running", self.sent)
+        if status in ("canceled", "failed") or reply.status_code == 403:
+            raise Aborted(f"{reply.status_code} {status}")
+        if status == "canceling":
+            raise Canceled()
+
     def flush(self):
+        """Sends what is pending; answers whether there was anything to send."""
         with self.lock:
             content, self.pending = self.pending, b""
         if not content:
-            return
+            return False
+        self.last_contact = time.monotonic()
         whole = self.sent + content
         offset = len(self.sent)
         canceling = False
@@ -354,6 +375,7 @@ class Trace:
         self.sent = whole
         if canceling:
             raise Canceled()
+        return True
 
 
 def _pump(stream, trace):
