@@ -1285,21 +1285,48 @@ mod tests {
             job
         };
         // `max` alone retries any failure, up to `max` times.
-        assert!(auto_retry_allowed(&job(2, None, None, "script_failure", Some(1)), 1));
-        assert!(!auto_retry_allowed(&job(2, None, None, "script_failure", Some(1)), 2));
+        assert!(auto_retry_allowed(
+            &job(2, None, None, "script_failure", Some(1)),
+            1
+        ));
+        assert!(!auto_retry_allowed(
+            &job(2, None, None, "script_failure", Some(1)),
+            2
+        ));
         // `when` names the reasons.
         let system = Some(&["runner_system_failure"][..]);
-        assert!(auto_retry_allowed(&job(1, system, None, "runner_system_failure", None), 0));
-        assert!(!auto_retry_allowed(&job(1, system, None, "script_failure", Some(1)), 0));
+        assert!(auto_retry_allowed(
+            &job(1, system, None, "runner_system_failure", None),
+            0
+        ));
+        assert!(!auto_retry_allowed(
+            &job(1, system, None, "script_failure", Some(1)),
+            0
+        ));
         // `exit_codes` alone: only those codes (no `when` means none of the reasons).
         let codes = Some(&[137][..]);
-        assert!(auto_retry_allowed(&job(1, None, codes, "script_failure", Some(137)), 0));
-        assert!(!auto_retry_allowed(&job(1, None, codes, "script_failure", Some(1)), 0));
+        assert!(auto_retry_allowed(
+            &job(1, None, codes, "script_failure", Some(137)),
+            0
+        ));
+        assert!(!auto_retry_allowed(
+            &job(1, None, codes, "script_failure", Some(1)),
+            0
+        ));
         // Either matching is enough.
-        assert!(auto_retry_allowed(&job(1, system, codes, "script_failure", Some(137)), 0));
+        assert!(auto_retry_allowed(
+            &job(1, system, codes, "script_failure", Some(137)),
+            0
+        ));
         // Some reasons are never retried; the scheduler's are, twice, by default.
-        assert!(!auto_retry_allowed(&job(2, None, None, "missing_dependency_failure", None), 0));
-        assert!(auto_retry_allowed(&job(0, None, None, "scheduler_failure", None), 1));
+        assert!(!auto_retry_allowed(
+            &job(2, None, None, "missing_dependency_failure", None),
+            0
+        ));
+        assert!(auto_retry_allowed(
+            &job(0, None, None, "scheduler_failure", None),
+            1
+        ));
     }
 
     #[test]

@@ -1314,7 +1314,9 @@ fn retry(name: &str, value: Option<&Value>) -> Result<Retry, ConfigError> {
         None | Some(Value::Null) => None,
         Some(Value::String(reason)) => {
             if !retry_when_allowed(reason) {
-                return fail(format!("jobs:{name}:retry when is not included in the list"));
+                return fail(format!(
+                    "jobs:{name}:retry when is not included in the list"
+                ));
             }
             Some(vec![reason.clone()])
         }

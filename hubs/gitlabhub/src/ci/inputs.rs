@@ -302,12 +302,7 @@ fn replace(value: Value, inputs: &Context<'_>, errors: &mut Vec<String>) -> Valu
         ),
         Value::Mapping(map) => Value::Mapping(
             map.into_iter()
-                .map(|(key, value)| {
-                    (
-                        replace(key, inputs, errors),
-                        replace(value, inputs, errors),
-                    )
-                })
+                .map(|(key, value)| (replace(key, inputs, errors), replace(value, inputs, errors)))
                 .collect(),
         ),
         Value::Tagged(mut tagged) => {

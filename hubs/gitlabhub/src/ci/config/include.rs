@@ -10,8 +10,8 @@
 use serde_yaml::{Mapping, Value};
 
 use super::{
-    ConfigError, MAX_INCLUDES, Place, Rule, Sources, deep_merge, fail, key_str,
-    load_interpolated, scalar_text, string_list,
+    ConfigError, MAX_INCLUDES, Place, Rule, Sources, deep_merge, fail, key_str, load_interpolated,
+    scalar_text, string_list,
 };
 
 /// One entry of `include:`, as GitLab's mapper reads it.
@@ -80,7 +80,8 @@ fn include_rules(value: &Value) -> Result<Vec<Rule>, ConfigError> {
         let if_expr = match map.get("if") {
             None | Some(Value::Null) => None,
             Some(Value::String(expression)) => {
-                if crate::ci::expr::evaluate(expression, &std::collections::BTreeMap::new()).is_err()
+                if crate::ci::expr::evaluate(expression, &std::collections::BTreeMap::new())
+                    .is_err()
                 {
                     return fail("include:rule if invalid expression syntax");
                 }
@@ -394,4 +395,3 @@ pub(super) fn resolve_includes(
     }
     Ok(())
 }
-

@@ -583,30 +583,60 @@ fn retry_as_gitlabs_entry_reads_it() {
     );
     let job = |name: &str| config.jobs.iter().find(|j| j.name == name).expect(name);
     assert_eq!(
-        (job("a").retry_max, &job("a").retry_when, &job("a").retry_exit_codes),
+        (
+            job("a").retry_max,
+            &job("a").retry_when,
+            &job("a").retry_exit_codes
+        ),
         (2, &None, &None)
     );
     assert_eq!(
-        (job("b").retry_max, &job("b").retry_when, &job("b").retry_exit_codes),
-        (1, &Some(vec!["script_failure".to_string()]), &Some(vec![137]))
+        (
+            job("b").retry_max,
+            &job("b").retry_when,
+            &job("b").retry_exit_codes
+        ),
+        (
+            1,
+            &Some(vec!["script_failure".to_string()]),
+            &Some(vec![137])
+        )
     );
     assert_eq!(job("c").retry_when.as_ref().map(Vec::len), Some(2));
     for (retry, message) in [
         ("3", "jobs:j:retry config must be less than or equal to 2"),
-        ("-1", "jobs:j:retry config must be greater than or equal to 0"),
-        ("{max: 3}", "jobs:j:retry max must be less than or equal to 2"),
-        ("{when: sometimes}", "jobs:j:retry when is not included in the list"),
+        (
+            "-1",
+            "jobs:j:retry config must be greater than or equal to 0",
+        ),
+        (
+            "{max: 3}",
+            "jobs:j:retry max must be less than or equal to 2",
+        ),
+        (
+            "{when: sometimes}",
+            "jobs:j:retry when is not included in the list",
+        ),
         (
             "{when: [script_failure, luck, fate]}",
             "jobs:j:retry when contains unknown values: luck, fate",
         ),
-        ("{when: {a: b}}", "jobs:j:retry when should be an array of strings or a string"),
+        (
+            "{when: {a: b}}",
+            "jobs:j:retry when should be an array of strings or a string",
+        ),
         (
             "{exit_codes: [a]}",
             "jobs:j:retry exit codes should be an array of integers or an integer",
         ),
-        ("{max: 1, on: x}", "jobs:j:retry config contains unknown keys: on"),
-        ("yes", "jobs:j:retry config has to be either an integer or a hash"),
+        (
+            "{max: 1, on: x}",
+            "jobs:j:retry config contains unknown keys: on",
+        ),
+        (
+            "yes",
+            "jobs:j:retry config has to be either an integer or a hash",
+        ),
     ] {
         assert_eq!(
             error_of(&format!("j:\n  script: x\n  retry: {retry}\n")),
@@ -635,9 +665,15 @@ impl Sources for Tree {
     }
 
     fn files(&self, _place: &Place) -> Vec<String> {
-        ["ci/b.yml", "ci/a.yml", "ci/deep/c.yml", "ci/ruled.yml", "Makefile"]
-            .map(String::from)
-            .to_vec()
+        [
+            "ci/b.yml",
+            "ci/a.yml",
+            "ci/deep/c.yml",
+            "ci/ruled.yml",
+            "Makefile",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     fn variables(&self) -> BTreeMap<String, String> {
@@ -657,13 +693,23 @@ fn include_wildcards_and_rules() {
         names.sort();
         names
     };
-    assert_eq!(names("include: [{local: 'ci/*.yml'}]\n"), ["ci-a", "ci-b", "ci-ruled"]);
+    assert_eq!(
+        names("include: [{local: 'ci/*.yml'}]\n"),
+        ["ci-a", "ci-b", "ci-ruled"]
+    );
     assert_eq!(
         names("include: [{local: 'ci/**/*.yml'}]\n"),
         ["ci-a", "ci-b", "ci-deep-c", "ci-ruled"]
     );
-    let ruled = |rules: &str| names(&format!("include:\n  - local: ci/ruled.yml\n    rules: {rules}\nj:\n  script: x\n"));
-    assert_eq!(ruled("[{if: $CI_COMMIT_BRANCH == \"main\"}]"), ["ci-ruled", "j"]);
+    let ruled = |rules: &str| {
+        names(&format!(
+            "include:\n  - local: ci/ruled.yml\n    rules: {rules}\nj:\n  script: x\n"
+        ))
+    };
+    assert_eq!(
+        ruled("[{if: $CI_COMMIT_BRANCH == \"main\"}]"),
+        ["ci-ruled", "j"]
+    );
     assert_eq!(ruled("[{if: $CI_COMMIT_BRANCH == \"dev\"}]"), ["j"]);
     assert_eq!(
         ruled("[{if: $CI_COMMIT_BRANCH == \"main\", when: never}, {when: always}]"),
@@ -672,15 +718,21 @@ fn include_wildcards_and_rules() {
     assert_eq!(ruled("[{exists: [Makefile]}]"), ["ci-ruled", "j"]);
     assert_eq!(ruled("[{exists: [Dockerfile]}]"), ["j"]);
     assert_eq!(
-        parse("include:\n  - local: ci/a.yml\n    rules: [{when: manual}]\n", &Tree)
-            .expect_err("when")
-            .0,
+        parse(
+            "include:\n  - local: ci/a.yml\n    rules: [{when: manual}]\n",
+            &Tree
+        )
+        .expect_err("when")
+        .0,
         "include:rule when unknown value: manual"
     );
     assert_eq!(
-        parse("include:\n  - local: ci/a.yml\n    rules: [{needs: x}]\n", &Tree)
-            .expect_err("keys")
-            .0,
+        parse(
+            "include:\n  - local: ci/a.yml\n    rules: [{needs: x}]\n",
+            &Tree
+        )
+        .expect_err("keys")
+        .0,
         "include:rule config contains unknown keys: needs"
     );
 }
