@@ -286,3 +286,28 @@ fn environments_stop_themselves_on_the_workers_tick() {
         &["--gitlab-auto-stop-worker-cron", "* * * * *"],
     );
 }
+
+/// The runner API as the Go gitlab-runner speaks it (`gitlab/gorunner.py`): exit codes and
+/// `allow_failure: exit_codes`, `retry:` by reason and exit code, timeouts capped by the
+/// runner's `maximum_timeout`, and cancellation mid-job, graceful and not.
+#[test]
+fn runner_protocol_as_the_go_runner_speaks_it() {
+    scenario(
+        "gitlab-e2e",
+        "go-runner-protocol",
+        "Go-shaped runner client + python-gitlab + git",
+        "gitlab/runner_protocol.py",
+        &[],
+    );
+}
+
+#[test]
+fn includes_with_rules_and_inputs() {
+    scenario(
+        "gitlab-e2e",
+        "include-rules-inputs",
+        "python-gitlab + git + Go-shaped runner client",
+        "gitlab/include_inputs.py",
+        &[],
+    );
+}

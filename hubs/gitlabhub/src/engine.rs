@@ -75,6 +75,10 @@ pub fn composite_status(jobs: &[(&str, bool)]) -> &'static str {
         }
         return if started { "running" } else { "created" };
     }
+    if any("canceling") {
+        // A runner is still stopping a job it was asked to cancel.
+        return "canceling";
+    }
     if jobs.iter().any(|(s, allow)| *s == "failed" && !allow) {
         return "failed";
     }
@@ -391,13 +395,6 @@ impl Gitlab {
             )]));
         };
         let sha = request.sha.clone();
-        let sources = crate::includes::RepositorySources {
-            gitlab: self,
-            user: Some(user),
-            repo: &repo,
-            sha: Some(&sha),
-        };
-        let parsed = config::parse(&source, &sources);
         let files: Vec<String> = repo
             .tree_recursive(&request.sha, "")
             .ok()
@@ -453,6 +450,17 @@ impl Gitlab {
         }
         let mut variables = predefined.clone();
         variables.extend(overrides.clone());
+        // Includes see the predefined, project, group and pipeline variables, not the
+        // configuration's own.
+        let sources = crate::includes::RepositorySources {
+            gitlab: self,
+            user: Some(user),
+            repo: &repo,
+            sha: Some(&sha),
+            variables: variables.clone(),
+            changed_files: request.changed_files.clone(),
+        };
+        let parsed = config::parse(&source, &sources);
         let config = parsed.as_ref().ok();
         for (name, value) in config.map(|c| c.variables.clone()).unwrap_or_default() {
             variables.entry(name).or_insert(value);
@@ -530,6 +538,7 @@ impl Gitlab {
                 scheduled_at: None,
                 environment_id: None,
                 hooked_status: None,
+                cancel_gracefully: false,
             });
         }
         self.environments_for_new_jobs(project, &mut jobs, &predefined, &overrides)?;
@@ -832,7 +841,9 @@ impl Gitlab {
         Ok(())
     }
 
-    /// A runner reports a job's end. `failed` jobs with retries left are retried.
+    /// A runner reports a job's end. A job being canceled (`canceling`) becomes `canceled`
+    /// whatever the runner reports, as GitLab's state machine does; a `failed` job is retried
+    /// when its `retry:` allows it (`auto_retry`).
     pub fn finish_job(
         &self,
         job_id: u64,
@@ -847,7 +858,11 @@ impl Gitlab {
                 .db
                 .jobs
                 .update(&key(job_id), |job| {
-                    if job.status == "running" {
+                    if job.status == "canceling" {
+                        job.status = "canceled".into();
+                        job.finished_at = Some(now.clone());
+                        job.exit_code = exit_code;
+                    } else if job.status == "running" {
                         job.status = status.to_string();
                         job.finished_at = Some(now.clone());
                         job.exit_code = exit_code;
@@ -855,7 +870,7 @@ impl Gitlab {
                             job.failure_reason = Some(
                                 failure_reason
                                     .clone()
-                                    .unwrap_or_else(|| "script_failure".into()),
+                                    .unwrap_or_else(|| "unknown_failure".into()),
                             );
                             if exit_code.is_some_and(|code| {
                                 job.spec.allow_failure_exit_codes.contains(&code)
@@ -867,19 +882,20 @@ impl Gitlab {
                     job.clone()
                 })?
                 .ok_or_else(|| GitlabError::not_found("Job"))?;
-            if job.status == "failed" && !job.allow_failure {
-                let attempts = self
+            if job.status == "failed" {
+                let retries = self
                     .pipeline_jobs(job.pipeline_id)
                     .iter()
                     .filter(|other| other.name == job.name && other.retried)
                     .count() as u32;
-                if attempts < job.spec.retry_max {
+                if auto_retry_allowed(&job, retries) {
                     self.retry_locked(&job)?;
                 }
             }
             job
         };
         self.process_pipeline(job.pipeline_id)?;
+        self.jobs_queued.notify_waiters();
         if let Some(group) = &job.spec.resource_group {
             self.release_resource(job.project_id, group)?;
         }
@@ -910,6 +926,7 @@ impl Gitlab {
             dotenv: Vec::new(),
             scheduled_at: None,
             hooked_status: None,
+            cancel_gracefully: false,
             // A manual job that was played keeps running when retried.
             when: if job.when == "manual" {
                 "on_success".into()
@@ -973,10 +990,7 @@ impl Gitlab {
             self.db
                 .jobs
                 .update(&key(job.id), |record| {
-                    if record.is_active() || record.status == "manual" {
-                        record.status = "canceled".into();
-                        record.finished_at = Some(now);
-                    }
+                    cancel_record(record, &now);
                     record.clone()
                 })?
                 .ok_or_else(|| GitlabError::not_found("Job"))?
@@ -993,11 +1007,11 @@ impl Gitlab {
         {
             let _guard = self.engine_lock();
             for job in self.pipeline_jobs(pipeline.id) {
-                if job.is_active() || job.status == "manual" {
-                    self.db.jobs.update(&key(job.id), |record| {
-                        record.status = "canceled".into();
-                        record.finished_at = Some(now.clone());
-                    })?;
+                // A job already `canceling` is left to its runner.
+                if (job.is_active() && job.status != "canceling") || job.status == "manual" {
+                    self.db
+                        .jobs
+                        .update(&key(job.id), |record| cancel_record(record, &now))?;
                 }
             }
         }
@@ -1062,6 +1076,105 @@ impl Gitlab {
     }
 }
 
+/// Cancels one job record: a job running on a runner that cancels gracefully becomes
+/// `canceling` until the runner reports back; any other active job (and a `canceling` one
+/// canceled again) becomes `canceled` at once.
+fn cancel_record(record: &mut Job, now: &str) {
+    if record.status == "running" && record.cancel_gracefully {
+        record.status = "canceling".into();
+    } else if record.is_active() || record.status == "manual" {
+        record.status = "canceled".into();
+        record.finished_at = Some(now.to_string());
+    }
+}
+
+/// The failure reasons GitLab knows (`Enums::Ci::CommitStatus.failure_reasons`).
+pub const FAILURE_REASONS: &[&str] = &[
+    "unknown_failure",
+    "script_failure",
+    "api_failure",
+    "stuck_or_timeout_failure",
+    "runner_system_failure",
+    "missing_dependency_failure",
+    "runner_unsupported",
+    "stale_schedule",
+    "job_execution_timeout",
+    "archived_failure",
+    "unmet_prerequisites",
+    "scheduler_failure",
+    "data_integrity_failure",
+    "forward_deployment_failure",
+    "user_blocked",
+    "project_deleted",
+    "ci_quota_exceeded",
+    "pipeline_loop_detected",
+    "no_matching_runner",
+    "trace_size_exceeded",
+    "builds_disabled",
+    "environment_creation_failure",
+    "deployment_rejected",
+    "failed_outdated_deployment_job",
+    "job_execution_server_timeout",
+    "protected_environment_failure",
+    "insufficient_bridge_permissions",
+    "downstream_bridge_project_not_found",
+    "invalid_bridge_trigger",
+    "upstream_bridge_project_not_found",
+    "insufficient_upstream_permissions",
+    "bridge_pipeline_is_child_pipeline",
+    "downstream_pipeline_creation_failed",
+    "secrets_provider_not_found",
+    "reached_max_descendant_pipelines_depth",
+    "ip_restriction_failure",
+    "reached_max_pipeline_hierarchy_size",
+    "reached_downstream_pipeline_trigger_rate_limit",
+    "job_router_failure",
+    "job_token_expired",
+];
+
+/// Whether a failed job is retried automatically, as GitLab's `AutoRetry` decides: `retry:
+/// max` applies when `when` names the failure reason (or `always`, the default unless
+/// `exit_codes` is given) or the exit code is among `exit_codes`; some reasons are never
+/// retried, and `scheduler_failure` is retried twice by default.
+pub fn auto_retry_allowed(job: &Job, retries: u32) -> bool {
+    let reason = job.failure_reason.as_deref().unwrap_or("unknown_failure");
+    let overridden = matches!(
+        reason,
+        "ci_quota_exceeded"
+            | "no_matching_runner"
+            | "missing_dependency_failure"
+            | "forward_deployment_failure"
+            | "environment_creation_failure"
+    );
+    let max = if overridden {
+        0
+    } else {
+        let default_when = if job.spec.retry_exit_codes.is_none() {
+            vec!["always".to_string()]
+        } else {
+            Vec::new()
+        };
+        let when = job.spec.retry_when.clone().unwrap_or(default_when);
+        let on_reason = when.iter().any(|w| w == reason || w == "always");
+        let on_exit_code = job.exit_code.is_some_and(|code| {
+            job.spec
+                .retry_exit_codes
+                .as_ref()
+                .is_some_and(|codes| codes.contains(&code))
+        });
+        // `retry: 0` and no `retry:` are one here (GitLab tells them apart only for the
+        // scheduler's default).
+        if (on_reason || on_exit_code) && job.spec.retry_max > 0 {
+            job.spec.retry_max
+        } else if reason == "scheduler_failure" {
+            2
+        } else {
+            0
+        }
+    };
+    max > 0 && max > retries
+}
+
 fn spec_of(def: &JobDef) -> JobSpec {
     JobSpec {
         before_script: def.before_script.clone(),
@@ -1080,6 +1193,8 @@ fn spec_of(def: &JobDef) -> JobSpec {
         dependencies: def.dependencies.clone(),
         timeout_seconds: def.timeout_seconds,
         retry_max: def.retry_max,
+        retry_when: def.retry_when.clone(),
+        retry_exit_codes: def.retry_exit_codes.clone(),
         allow_failure_exit_codes: def.allow_failure_exit_codes.clone(),
         environment: def.environment.clone(),
         environment_options: def.environment_options.clone(),
@@ -1142,6 +1257,76 @@ mod tests {
         for (jobs, expected) in cases {
             assert_eq!(composite_status(jobs), *expected, "{jobs:?}");
         }
+    }
+
+    #[test]
+    fn auto_retry_follows_when_and_exit_codes() {
+        let job = |max: u32,
+                   when: Option<&[&str]>,
+                   codes: Option<&[i64]>,
+                   reason: &str,
+                   exit: Option<i64>| {
+            let spec = JobSpec {
+                retry_max: max,
+                retry_when: when.map(|w| w.iter().map(|s| s.to_string()).collect()),
+                retry_exit_codes: codes.map(<[i64]>::to_vec),
+                ..JobSpec::default()
+            };
+            let mut job: Job = serde_json::from_value(serde_json::json!({
+                "id": 1, "project_id": 1, "pipeline_id": 1, "name": "j", "stage": "test",
+                "stage_index": 0, "status": "failed", "when": "on_success",
+                "allow_failure": false, "user_id": 1, "created_at": "", "queued_at": null,
+                "started_at": null, "finished_at": null, "runner_id": null, "token": "t",
+                "spec": JobSpec::default(), "failure_reason": reason, "exit_code": exit,
+                "retried": false, "artifacts_file": null, "trace_length": 0, "coverage": null,
+            }))
+            .expect("job");
+            job.spec = spec;
+            job
+        };
+        // `max` alone retries any failure, up to `max` times.
+        assert!(auto_retry_allowed(
+            &job(2, None, None, "script_failure", Some(1)),
+            1
+        ));
+        assert!(!auto_retry_allowed(
+            &job(2, None, None, "script_failure", Some(1)),
+            2
+        ));
+        // `when` names the reasons.
+        let system = Some(&["runner_system_failure"][..]);
+        assert!(auto_retry_allowed(
+            &job(1, system, None, "runner_system_failure", None),
+            0
+        ));
+        assert!(!auto_retry_allowed(
+            &job(1, system, None, "script_failure", Some(1)),
+            0
+        ));
+        // `exit_codes` alone: only those codes (no `when` means none of the reasons).
+        let codes = Some(&[137][..]);
+        assert!(auto_retry_allowed(
+            &job(1, None, codes, "script_failure", Some(137)),
+            0
+        ));
+        assert!(!auto_retry_allowed(
+            &job(1, None, codes, "script_failure", Some(1)),
+            0
+        ));
+        // Either matching is enough.
+        assert!(auto_retry_allowed(
+            &job(1, system, codes, "script_failure", Some(137)),
+            0
+        ));
+        // Some reasons are never retried; the scheduler's are, twice, by default.
+        assert!(!auto_retry_allowed(
+            &job(2, None, None, "missing_dependency_failure", None),
+            0
+        ));
+        assert!(auto_retry_allowed(
+            &job(0, None, None, "scheduler_failure", None),
+            1
+        ));
     }
 
     #[test]

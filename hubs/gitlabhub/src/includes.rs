@@ -19,6 +19,10 @@ pub struct RepositorySources<'a> {
     pub repo: &'a simkit::git::Repo,
     /// The pipeline's commit; `None` lints content against a repository with no such ref.
     pub sha: Option<&'a str>,
+    /// What `include: rules: if` sees.
+    pub variables: std::collections::BTreeMap<String, String>,
+    /// The files the push changed, when known (`include: rules: changes`).
+    pub changed_files: Option<Vec<String>>,
 }
 
 impl Sources for RepositorySources<'_> {
@@ -31,6 +35,39 @@ impl Sources for RepositorySources<'_> {
                 read_text(&repo, sha, path)
             }
         }
+    }
+
+    fn files(&self, place: &Place) -> Vec<String> {
+        let listing = |repo: &simkit::git::Repo, sha: &str| -> Vec<String> {
+            repo.tree_recursive(sha, "")
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|entry| entry.kind == simkit::git::EntryKind::Blob)
+                .map(|entry| entry.path)
+                .collect()
+        };
+        match place {
+            Place::Pipeline => self
+                .sha
+                .map(|sha| listing(self.repo, sha))
+                .unwrap_or_default(),
+            Place::Project { path: project, sha } => self
+                .gitlab
+                .find_project(project)
+                .and_then(|project| self.gitlab.repo(&project).ok())
+                .map(|repo| listing(&repo, sha))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn variables(&self) -> std::collections::BTreeMap<String, String> {
+        self.variables.clone()
+    }
+
+    fn changed_files(&self) -> Option<Vec<String>> {
+        self.changed_files.clone()
     }
 
     fn project(&self, path: &str, git_ref: Option<&str>) -> Result<Place, ConfigError> {

@@ -212,6 +212,13 @@ pub struct JobSpec {
     pub dependencies: Option<Vec<String>>,
     pub timeout_seconds: Option<u64>,
     pub retry_max: u32,
+    /// `retry: when:`: the failure reasons that are retried (`None`: GitLab's default,
+    /// `always` unless `exit_codes` is given).
+    #[serde(default)]
+    pub retry_when: Option<Vec<String>>,
+    /// `retry: exit_codes:`: exit codes that are retried whatever the reason.
+    #[serde(default)]
+    pub retry_exit_codes: Option<Vec<i64>>,
     pub allow_failure_exit_codes: Vec<i64>,
     /// The `environment:` name as written (variables not yet expanded).
     pub environment: Option<String>,
@@ -282,6 +289,11 @@ pub struct Job {
     /// The status the last job event told hooks about (`None`: `created`, never told).
     #[serde(default)]
     pub hooked_status: Option<String>,
+    /// Whether the runner that took the job said it cancels gracefully
+    /// (`info.features.cancel_gracefully`): canceling it then passes through `canceling`
+    /// until the runner reports back, as GitLab does.
+    #[serde(default)]
+    pub cancel_gracefully: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -304,7 +316,13 @@ impl Job {
     pub fn is_active(&self) -> bool {
         matches!(
             self.status.as_str(),
-            "created" | "pending" | "running" | "waiting_for_resource" | "preparing" | "scheduled"
+            "created"
+                | "pending"
+                | "running"
+                | "canceling"
+                | "waiting_for_resource"
+                | "preparing"
+                | "scheduled"
         )
     }
 }

@@ -432,6 +432,7 @@ fn detailed_status(status: &str) -> Value {
         "running" => ("Running", "status_running", "running"),
         "pending" => ("Pending", "status_pending", "pending"),
         "canceled" => ("Canceled", "status_canceled", "canceled"),
+        "canceling" => ("Canceling", "status_canceled", "canceling"),
         "skipped" => ("Skipped", "status_skipped", "skipped"),
         "manual" => ("Manual", "status_manual", "manual"),
         _ => ("Created", "status_created", "created"),

@@ -109,8 +109,9 @@ impl Gitlab {
         in_scope && tags_ok
     }
 
-    /// Takes the oldest pending job `runner` can run, marking it running.
-    fn assign_job(&self, runner: &Runner) -> Result<Option<Job>> {
+    /// Takes the oldest pending job `runner` can run, marking it running. `cancel_gracefully`
+    /// is what the runner's `info.features` said in this request.
+    fn assign_job(&self, runner: &Runner, cancel_gracefully: bool) -> Result<Option<Job>> {
         let now = self.now();
         let assigned = {
             let _guard = self.engine.lock().unwrap_or_else(|p| p.into_inner());
@@ -132,6 +133,7 @@ impl Gitlab {
                     record.status = "running".into();
                     record.runner_id = Some(runner.id);
                     record.started_at = Some(now.clone());
+                    record.cancel_gracefully = cancel_gracefully;
                     record.clone()
                 })?,
             }
@@ -223,7 +225,7 @@ impl Gitlab {
                 false,
             );
         }
-        let timeout = job.spec.timeout_seconds.unwrap_or(3600);
+        let timeout = job_timeout(job, runner);
         let mut steps = vec![json!({
             "name": "script",
             "script": job.spec.before_script.iter().chain(job.spec.script.iter()).collect::<Vec<_>>(),
@@ -502,8 +504,9 @@ impl Gitlab {
         chosen.into_iter().cloned().collect()
     }
 
-    /// The running job `id` whose token is `token` (from the body or `Job-Token`): `403`
-    /// with `Job-Status` when the job is no longer running, as GitLab answers.
+    /// The job `id` a runner is processing (`running`, or `canceling` while the runner stops
+    /// it) whose token is `token` (from the body or `Job-Token`): `403` with `Job-Status`
+    /// when it is not processed any more, as GitLab answers.
     fn running_job(
         &self,
         id: &str,
@@ -518,9 +521,10 @@ impl Gitlab {
         if token.as_deref() != Some(job.token.as_str()) {
             return Err(Box::new(GitlabError::Unauthorized.into_response()));
         }
-        if job.status != "running" {
+        if job.status != "running" && job.status != "canceling" {
             let mut response =
-                GitlabError::ForbiddenBecause("Job is not running".into()).into_response();
+                GitlabError::ForbiddenBecause("Job is not processing on runner".into())
+                    .into_response();
             if let Ok(value) = HeaderValue::from_str(&job.status) {
                 response.headers_mut().insert("job-status", value);
             }
@@ -634,6 +638,8 @@ fn create_runner(
         architecture,
         executor,
     } = runner_info(params);
+    let maximum_timeout = params.int("maximum_timeout")?;
+    check_maximum_timeout(maximum_timeout)?;
     let id = gitlab.next_id("runners")?;
     let secret = gitlab.new_token("glrt-");
     let paused = match (params.bool("paused")?, params.bool("active")?) {
@@ -652,7 +658,7 @@ fn create_runner(
         runner_type,
         project_ids,
         group_ids,
-        maximum_timeout: params.int("maximum_timeout")?,
+        maximum_timeout,
         access_level,
         created_at: gitlab.now(),
         contacted_at: None,
@@ -721,6 +727,12 @@ async fn request_job(
         architecture,
         executor,
     } = runner_info(&params);
+    let cancel_gracefully = params
+        .get("info")
+        .and_then(|info| info.get("features"))
+        .and_then(|features| features.get("cancel_gracefully"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let now = gitlab.now();
     let peer = headers
         .get("x-forwarded-for")
@@ -748,7 +760,7 @@ async fn request_job(
         let queued = gitlab.jobs_queued.notified();
         tokio::pin!(queued);
         queued.as_mut().enable();
-        if let Some(job) = gitlab.assign_job(&runner)? {
+        if let Some(job) = gitlab.assign_job(&runner, cancel_gracefully)? {
             let payload = gitlab.job_payload(&job, &runner)?;
             return Ok((StatusCode::CREATED, Json(payload)).into_response());
         }
@@ -792,25 +804,68 @@ async fn update_job(
     };
     let state = params.str("state").ok().flatten();
     let exit_code = params.int("exit_code").ok().flatten();
-    let failure_reason = params.str("failure_reason").ok().flatten();
+    // A reason GitLab does not know (the runner's `job_canceled`, say) is recorded as
+    // `unknown_failure`, as GitLab's pending build states map it.
+    let failure_reason = params.str("failure_reason").ok().flatten().map(|reason| {
+        if crate::engine::FAILURE_REASONS.contains(&reason.as_str()) {
+            reason
+        } else {
+            "unknown_failure".to_string()
+        }
+    });
     let result = match state.as_deref() {
         Some("success") => gitlab.finish_job(job.id, "success", None, exit_code),
         Some("failed") => gitlab.finish_job(job.id, "failed", failure_reason, exit_code),
-        // `running` (or no state) is a keep-alive.
-        Some("running") | None => Ok(job),
-        Some(_) => Err(GitlabError::InvalidParameter(
-            "state does not have a valid value".into(),
-        )),
+        // `running` is a keep-alive.
+        Some("running") => Ok(job),
+        _ => {
+            let mut response = (StatusCode::BAD_REQUEST, "400").into_response();
+            job_status_headers(&mut response, &job.status);
+            return response;
+        }
     };
     match result {
         Ok(job) => {
             let mut response = (StatusCode::OK, "200").into_response();
-            if let Ok(value) = HeaderValue::from_str(&job.status) {
-                response.headers_mut().insert("job-status", value);
-            }
+            job_status_headers(&mut response, &job.status);
             response
         }
         Err(error) => error.into_response(),
+    }
+}
+
+/// `Job-Status`: what the runner acts on (`canceling` asks it to stop, `canceled` or `failed`
+/// to abort).
+fn job_status_headers(response: &mut Response, status: &str) {
+    if let Ok(value) = HeaderValue::from_str(status) {
+        response.headers_mut().insert("job-status", value);
+    }
+}
+
+/// The timeout a job runs with: its `timeout:` (else the project's 1 hour), capped by the
+/// runner's `maximum_timeout`, the smaller winning as GitLab's timeout calculator decides.
+pub fn job_timeout(job: &Job, runner: &Runner) -> u64 {
+    let own = job.spec.timeout_seconds.unwrap_or(PROJECT_BUILD_TIMEOUT);
+    match runner.maximum_timeout {
+        Some(cap) if cap > 0 => own.min(cap as u64),
+        _ => own,
+    }
+}
+
+/// A project's default job timeout (`build_timeout`), in seconds.
+pub const PROJECT_BUILD_TIMEOUT: u64 = 3600;
+
+/// The least `maximum_timeout` a runner may have (GitLab: 10 minutes).
+pub const MIN_RUNNER_TIMEOUT: i64 = 600;
+
+/// GitLab's check of a runner's `maximum_timeout`.
+pub fn check_maximum_timeout(value: Option<i64>) -> Result<()> {
+    match value {
+        Some(seconds) if seconds < MIN_RUNNER_TIMEOUT => Err(GitlabError::Validation(vec![(
+            "maximum_timeout".into(),
+            "needs to be at least 10 minutes".into(),
+        )])),
+        _ => Ok(()),
     }
 }
 
@@ -860,8 +915,13 @@ async fn append_trace(
     match result {
         Ok(length) => {
             let mut response = StatusCode::ACCEPTED.into_response();
+            // The status as it is now: a cancel that came in while the chunk was written
+            // reaches the runner with this reply.
+            let status = gitlab
+                .job(job.id)
+                .map_or_else(|| job.status.clone(), |job| job.status);
+            job_status_headers(&mut response, &status);
             let headers = response.headers_mut();
-            headers.insert("job-status", HeaderValue::from_static("running"));
             if let Ok(value) = HeaderValue::from_str(&format!("0-{length}")) {
                 headers.insert(http::header::RANGE, value);
             }

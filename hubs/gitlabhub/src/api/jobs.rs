@@ -157,13 +157,25 @@ async fn retry_job(
     Ok((StatusCode::CREATED, Json(gitlab.job_json(&retry))))
 }
 
+/// `POST /jobs/:id/cancel` as GitLab's `BuildCancelService`: only a cancelable job (created,
+/// pending, running, waiting, scheduled) is canceled, anything else is 422 `Unprocessable
+/// entity`; `force` lets a maintainer end a job stuck in `canceling`.
 async fn cancel_job(
     State(gitlab): State<Arc<Gitlab>>,
     caller: Caller,
     Path((id, job_id)): Path<(String, String)>,
+    params: Params,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let (project, _) = gitlab.project_with_access(&caller, &id, access::DEVELOPER)?;
+    let (project, level) = gitlab.project_with_access(&caller, &id, access::DEVELOPER)?;
     let job = find_job(&gitlab, &project, &job_id)?;
+    let force = params.bool("force")?.unwrap_or(false);
+    let cancelable = job.is_active() && job.status != "canceling";
+    let force_cancelable = force && job.status == "canceling" && level >= access::MAINTAINER;
+    if !cancelable && !force_cancelable {
+        return Err(GitlabError::UnprocessableMessage(
+            "Unprocessable entity".into(),
+        ));
+    }
     let canceled = gitlab.cancel_job(&job)?;
     Ok((StatusCode::CREATED, Json(gitlab.job_json(&canceled))))
 }

@@ -40,6 +40,8 @@ fn lint(
         user: caller.user(),
         repo,
         sha,
+        variables: Default::default(),
+        changed_files: None,
     };
     let merged = config::merged_yaml(source, &sources);
     let checked = config::parse(source, &sources);

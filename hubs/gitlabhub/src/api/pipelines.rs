@@ -58,6 +58,7 @@ const STATUSES: &[&str] = &[
     "success",
     "failed",
     "canceled",
+    "canceling",
     "skipped",
     "manual",
     "scheduled",

@@ -160,6 +160,7 @@ async fn update_runner(
     let run_untagged = params.bool("run_untagged")?;
     let locked = params.bool("locked")?;
     let maximum_timeout = params.int("maximum_timeout")?;
+    crate::runner_api::check_maximum_timeout(maximum_timeout)?;
     let updated = gitlab
         .db
         .runners

@@ -9,6 +9,8 @@
 use serde_json::Value as Json;
 use serde_yaml::{Mapping, Value};
 
+mod include;
+
 /// What reading a configuration can fail with: GitLab's linter message.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -146,6 +148,10 @@ pub struct JobDef {
     pub cache: Option<Json>,
     pub timeout_seconds: Option<u64>,
     pub retry_max: u32,
+    /// `retry: when:` (a string is a list of one).
+    pub retry_when: Option<Vec<String>>,
+    /// `retry: exit_codes:` (an integer is a list of one).
+    pub retry_exit_codes: Option<Vec<i64>>,
     pub environment: Option<String>,
     /// The whole `environment:` keyword.
     pub environment_options: Option<crate::model::EnvironmentSpec>,
@@ -187,6 +193,20 @@ pub trait Sources {
     /// The place `include: project` names (`git_ref` absent: the project's default branch),
     /// or GitLab's message when the project cannot be read or the ref does not exist.
     fn project(&self, project: &str, git_ref: Option<&str>) -> Result<Place, ConfigError>;
+    /// Every file at `place`, for `include: local` wildcards and `include: rules: exists`.
+    fn files(&self, _place: &Place) -> Vec<String> {
+        Vec::new()
+    }
+    /// What `include: rules: if` sees: the pipeline's predefined, project, group and
+    /// pipeline variables (none of the configuration's own).
+    fn variables(&self) -> std::collections::BTreeMap<String, String> {
+        std::collections::BTreeMap::new()
+    }
+    /// The files the push changed, for `include: rules: changes` (`None`: unknown, and
+    /// `changes` holds, as GitLab decides when it has nothing to compare).
+    fn changed_files(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 impl<F: Fn(&str) -> Option<String>> Sources for F {
@@ -232,9 +252,11 @@ pub fn merged_yaml(source: &str, sources: &dyn Sources) -> Result<String, Config
 }
 
 fn expand(source: &str, sources: &dyn Sources) -> Result<Mapping, ConfigError> {
-    let mut document = load(source)?;
+    // The pipeline's own file may start with a `spec: inputs:` header; its inputs take
+    // their defaults.
+    let mut document = load_interpolated(source, &Mapping::new(), None, &sources.variables())?;
     let mut included = 0;
-    resolve_includes(&mut document, sources, &Place::Pipeline, &mut included)?;
+    include::resolve_includes(&mut document, sources, &Place::Pipeline, &mut included)?;
     let snapshot = document.clone();
     resolve_references(&mut document, &snapshot, 0)?;
     Ok(document)
@@ -243,6 +265,37 @@ fn expand(source: &str, sources: &dyn Sources) -> Result<Mapping, ConfigError> {
 fn load(source: &str) -> Result<Mapping, ConfigError> {
     let mut value: Value = serde_yaml::from_str(source)
         .map_err(|error| ConfigError(format!("(<unknown>): {error}")))?;
+    value
+        .apply_merge()
+        .map_err(|error| ConfigError(format!("(<unknown>): {error}")))?;
+    match value {
+        Value::Mapping(map) => Ok(map),
+        Value::Null => fail("Please provide content of .gitlab-ci.yml"),
+        _ => fail("Invalid configuration format"),
+    }
+}
+
+/// `source` with its header applied: `args` interpolated into the content. `location` names an
+/// included file in the errors (`None`: the pipeline's own file).
+fn load_interpolated(
+    source: &str,
+    args: &Mapping,
+    location: Option<&str>,
+    variables: &std::collections::BTreeMap<String, String>,
+) -> Result<Mapping, ConfigError> {
+    // A file that does not split into documents gets the plain loader's message.
+    let Ok(documents) = super::inputs::split(source) else {
+        return load(source);
+    };
+    if documents.header.is_none() && args.is_empty() {
+        return load(source);
+    }
+    let mut value = super::inputs::interpolate(documents, args, variables).map_err(|message| {
+        ConfigError(match location {
+            Some(location) => format!("`{location}`: {message}"),
+            None => message,
+        })
+    })?;
     value
         .apply_merge()
         .map_err(|error| ConfigError(format!("(<unknown>): {error}")))?;
@@ -272,222 +325,6 @@ fn deep_merge(base: &mut Value, overlay: &Value) {
         }
         (base, overlay) => *base = overlay.clone(),
     }
-}
-
-/// One entry of `include:`, as GitLab's mapper reads it.
-enum Include {
-    Local(String),
-    Project {
-        project: String,
-        git_ref: Option<String>,
-        files: Vec<String>,
-    },
-    Remote(String),
-    Template(String),
-    Component(String),
-}
-
-fn include_entry(entry: &Value) -> Result<Include, ConfigError> {
-    let text = |value: Option<&Value>, what: &str| -> Result<String, ConfigError> {
-        match value {
-            Some(Value::String(text)) => Ok(text.clone()),
-            _ => fail(format!("Included file `{what}` needs to be a string")),
-        }
-    };
-    let map = match entry {
-        // A bare string is a remote URL when it looks like one, a local path otherwise.
-        Value::String(path) if path.starts_with("http://") || path.starts_with("https://") => {
-            return Ok(Include::Remote(path.clone()));
-        }
-        Value::String(path) => return Ok(Include::Local(path.clone())),
-        Value::Mapping(map) => map,
-        _ => return fail("Included file is invalid"),
-    };
-    for key in map.keys().filter_map(key_str) {
-        if ![
-            "local",
-            "project",
-            "ref",
-            "file",
-            "remote",
-            "template",
-            "component",
-        ]
-        .contains(&key)
-        {
-            // `rules:`, `inputs:` and `cache:` change what an include means; refusing them is
-            // better than including a file GitLab would have left out.
-            return fail(format!(
-                "Included file option `{key}` is not supported by this GitLab fake"
-            ));
-        }
-    }
-    if let Some(value) = map.get("local") {
-        return Ok(Include::Local(text(Some(value), "local")?));
-    }
-    if let Some(value) = map.get("project") {
-        let project = text(Some(value), "project")?;
-        let files = match map.get("file") {
-            Some(value @ (Value::String(_) | Value::Sequence(_))) => {
-                string_list(value, "include:file")?
-            }
-            _ => {
-                return fail(format!(
-                    "Included file `{project}` needs to be a string or an array of strings"
-                ));
-            }
-        };
-        let git_ref = map
-            .get("ref")
-            .map(|value| text(Some(value), "ref"))
-            .transpose()?;
-        return Ok(Include::Project {
-            project,
-            git_ref,
-            files,
-        });
-    }
-    if let Some(value) = map.get("remote") {
-        return Ok(Include::Remote(text(Some(value), "remote")?));
-    }
-    if let Some(value) = map.get("template") {
-        return Ok(Include::Template(text(Some(value), "template")?));
-    }
-    if let Some(value) = map.get("component") {
-        return Ok(Include::Component(text(Some(value), "component")?));
-    }
-    fail(format!(
-        "Included file `{}` does not have a valid location!",
-        serde_yaml::to_string(entry).unwrap_or_default().trim()
-    ))
-}
-
-fn has_yaml_extension(path: &str) -> bool {
-    path.ends_with(".yml") || path.ends_with(".yaml")
-}
-
-/// Loads one included file and resolves its own includes from `place`.
-fn include_file(
-    text: &str,
-    sources: &dyn Sources,
-    place: &Place,
-    included: &mut usize,
-) -> Result<Mapping, ConfigError> {
-    let mut document = load(text)?;
-    resolve_includes(&mut document, sources, place, included)?;
-    Ok(document)
-}
-
-fn resolve_includes(
-    document: &mut Mapping,
-    sources: &dyn Sources,
-    place: &Place,
-    included: &mut usize,
-) -> Result<(), ConfigError> {
-    let Some(include) = document.remove("include") else {
-        return Ok(());
-    };
-    let entries: Vec<Value> = match include {
-        Value::Sequence(items) => items,
-        other => vec![other],
-    };
-    let mut merged = Value::Mapping(Mapping::new());
-    let count = |included: &mut usize| -> Result<(), ConfigError> {
-        *included += 1;
-        if *included > MAX_INCLUDES {
-            return fail(format!(
-                "Maximum of {MAX_INCLUDES} nested includes are allowed!"
-            ));
-        }
-        Ok(())
-    };
-    for entry in entries {
-        match include_entry(&entry)? {
-            Include::Local(path) => {
-                count(included)?;
-                let relative = path.trim_start_matches('/');
-                if !has_yaml_extension(relative) {
-                    return fail(format!(
-                        "Included file `{relative}` does not have YAML extension!"
-                    ));
-                }
-                let text = sources.local(place, relative).ok_or_else(|| {
-                    ConfigError(format!("Local file `{relative}` does not exist!"))
-                })?;
-                if text.trim().is_empty() {
-                    return fail(format!("Local file `{relative}` is empty!"));
-                }
-                let document = include_file(&text, sources, place, included)?;
-                deep_merge(&mut merged, &Value::Mapping(document));
-            }
-            Include::Project {
-                project,
-                git_ref,
-                files,
-            } => {
-                let target = sources.project(&project, git_ref.as_deref())?;
-                for file in files {
-                    count(included)?;
-                    let relative = file.trim_start_matches('/').to_string();
-                    if !has_yaml_extension(&relative) {
-                        return fail(format!(
-                            "Included file `{relative}` does not have YAML extension!"
-                        ));
-                    }
-                    let text = sources.local(&target, &relative).ok_or_else(|| {
-                        ConfigError(format!(
-                            "Project `{project}` file `{relative}` does not exist!"
-                        ))
-                    })?;
-                    if text.trim().is_empty() {
-                        return fail(format!("Project `{project}` file `{relative}` is empty!"));
-                    }
-                    let document = include_file(&text, sources, &target, included)?;
-                    deep_merge(&mut merged, &Value::Mapping(document));
-                }
-            }
-            Include::Remote(url) => {
-                count(included)?;
-                let valid = url
-                    .strip_prefix("https://")
-                    .or_else(|| url.strip_prefix("http://"))
-                    .and_then(|rest| rest.split(['/', '?', '#']).next())
-                    .is_some_and(|host| !host.is_empty())
-                    && !url.contains(char::is_whitespace);
-                if !valid {
-                    return fail(format!(
-                        "Remote file `{url}` does not have a valid address!"
-                    ));
-                }
-                // The hub reaches no network: GitLab's answer when the host cannot be reached.
-                return fail(format!(
-                    "Remote file `{url}` could not be fetched because of a socket error!"
-                ));
-            }
-            Include::Template(name) => {
-                count(included)?;
-                if !name.ends_with(".gitlab-ci.yml") {
-                    return fail(format!("Template file `{name}` is not a valid location!"));
-                }
-                // No templates are shipped: GitLab's answer for a template it does not have.
-                return fail(format!(
-                    "Included file `{name}` is empty or does not exist!"
-                ));
-            }
-            Include::Component(path) => {
-                count(included)?;
-                return fail(format!(
-                    "Component `{path}` could not be fetched: this GitLab fake has no CI/CD catalog"
-                ));
-            }
-        }
-    }
-    // The including file wins over what it includes.
-    deep_merge(&mut merged, &Value::Mapping(std::mem::take(document)));
-    if let Value::Mapping(map) = merged {
-        *document = map;
-    }
-    Ok(())
 }
 
 /// Replaces every `!reference [job, key, ...]` with what it points at; a reference inside a
@@ -1172,21 +1009,11 @@ fn build_job(
                 })?,
         ),
     };
-    let retry_max = match get("retry") {
-        None => 0,
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as u32,
-        Some(Value::Mapping(map)) => map.get("max").and_then(Value::as_u64).unwrap_or(0) as u32,
-        Some(_) => {
-            return fail(format!(
-                "jobs:{name}:retry config has to be either an integer or a hash"
-            ));
-        }
-    };
-    if retry_max > 2 {
-        return fail(format!(
-            "jobs:{name}:retry config must be less than or equal to 2"
-        ));
-    }
+    let Retry {
+        max: retry_max,
+        when: retry_when,
+        exit_codes: retry_exit_codes,
+    } = retry(name, get("retry"))?;
     let environment_options = job
         .get("environment")
         .map(|value| environment(name, value))
@@ -1249,6 +1076,8 @@ fn build_job(
         cache: get("cache").map(to_json),
         timeout_seconds,
         retry_max,
+        retry_when,
+        retry_exit_codes,
         parallel: job.get("parallel").map(|p| parallel(name, p)).transpose()?,
         environment: environment_options.as_ref().map(|spec| spec.name.clone()),
         environment_options,
@@ -1420,6 +1249,128 @@ fn check_on_stop(job: &JobDef, jobs: &[JobDef]) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
+}
+
+/// `retry:` as GitLab's `Entry::Retry` reads it: an integer (0 to 2), or a hash of `max`,
+/// `when` (failure reasons or `always`) and `exit_codes`.
+struct Retry {
+    max: u32,
+    when: Option<Vec<String>>,
+    exit_codes: Option<Vec<i64>>,
+}
+
+fn retry(name: &str, value: Option<&Value>) -> Result<Retry, ConfigError> {
+    let bounded = |n: &serde_yaml::Number, what: &str| -> Result<u32, ConfigError> {
+        match n.as_i64() {
+            Some(n) if n < 0 => fail(format!(
+                "jobs:{name}:retry {what} must be greater than or equal to 0"
+            )),
+            Some(n) if n > 2 => fail(format!(
+                "jobs:{name}:retry {what} must be less than or equal to 2"
+            )),
+            Some(n) => Ok(n as u32),
+            None => fail(format!("jobs:{name}:retry {what} must be an integer")),
+        }
+    };
+    let map = match value {
+        None => {
+            return Ok(Retry {
+                max: 0,
+                when: None,
+                exit_codes: None,
+            });
+        }
+        Some(Value::Number(n)) => {
+            return Ok(Retry {
+                max: bounded(n, "config")?,
+                when: None,
+                exit_codes: None,
+            });
+        }
+        Some(Value::Mapping(map)) => map,
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:retry config has to be either an integer or a hash"
+            ));
+        }
+    };
+    let unknown: Vec<&str> = map
+        .keys()
+        .filter_map(key_str)
+        .filter(|key| !["max", "when", "exit_codes"].contains(key))
+        .collect();
+    if !unknown.is_empty() {
+        return fail(format!(
+            "jobs:{name}:retry config contains unknown keys: {}",
+            unknown.join(", ")
+        ));
+    }
+    let max = match map.get("max") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Number(n)) => bounded(n, "max")?,
+        Some(_) => return fail(format!("jobs:{name}:retry max is not a number")),
+    };
+    let when = match map.get("when") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(reason)) => {
+            if !retry_when_allowed(reason) {
+                return fail(format!(
+                    "jobs:{name}:retry when is not included in the list"
+                ));
+            }
+            Some(vec![reason.clone()])
+        }
+        Some(Value::Sequence(items)) => {
+            let Some(reasons) = items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect::<Option<Vec<String>>>()
+            else {
+                return fail(format!(
+                    "jobs:{name}:retry when should be an array of strings or a string"
+                ));
+            };
+            let unknown: Vec<&str> = reasons
+                .iter()
+                .map(String::as_str)
+                .filter(|reason| !retry_when_allowed(reason))
+                .collect();
+            if !unknown.is_empty() {
+                return fail(format!(
+                    "jobs:{name}:retry when contains unknown values: {}",
+                    unknown.join(", ")
+                ));
+            }
+            Some(reasons)
+        }
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:retry when should be an array of strings or a string"
+            ));
+        }
+    };
+    let exit_codes = match map.get("exit_codes") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().map(|code| vec![code]),
+        Some(Value::Sequence(items)) if items.iter().all(|item| item.as_i64().is_some()) => {
+            Some(items.iter().filter_map(Value::as_i64).collect())
+        }
+        Some(_) => {
+            return fail(format!(
+                "jobs:{name}:retry exit codes should be an array of integers or an integer"
+            ));
+        }
+    };
+    Ok(Retry {
+        max,
+        when,
+        exit_codes,
+    })
+}
+
+/// `retry: when:` takes GitLab's failure reasons and `always`.
+fn retry_when_allowed(reason: &str) -> bool {
+    reason == "always" || crate::engine::FAILURE_REASONS.contains(&reason)
 }
 
 /// `trigger:` as GitLab reads it: a project path (string), or `include` (child pipeline),

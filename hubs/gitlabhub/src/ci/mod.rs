@@ -6,4 +6,5 @@
 
 pub mod config;
 pub mod expr;
+pub mod inputs;
 pub mod plan;

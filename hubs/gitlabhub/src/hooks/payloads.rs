@@ -704,6 +704,7 @@ fn detailed_status_label(status: &str) -> &'static str {
         "running" => "running",
         "pending" => "pending",
         "canceled" => "canceled",
+        "canceling" => "canceling",
         "skipped" => "skipped",
         "manual" => "manual action",
         "scheduled" => "delayed",

@@ -575,3 +575,164 @@ fn environments_as_gitlabs_linter_reads_them() {
         assert_eq!(error_of(source), message, "{source}");
     }
 }
+
+#[test]
+fn retry_as_gitlabs_entry_reads_it() {
+    let config = parse_ok(
+        "a:\n  script: x\n  retry: 2\nb:\n  script: x\n  retry: {max: 1, when: script_failure, exit_codes: 137}\nc:\n  script: x\n  retry: {max: 2, when: [runner_system_failure, always]}\n",
+    );
+    let job = |name: &str| config.jobs.iter().find(|j| j.name == name).expect(name);
+    assert_eq!(
+        (
+            job("a").retry_max,
+            &job("a").retry_when,
+            &job("a").retry_exit_codes
+        ),
+        (2, &None, &None)
+    );
+    assert_eq!(
+        (
+            job("b").retry_max,
+            &job("b").retry_when,
+            &job("b").retry_exit_codes
+        ),
+        (
+            1,
+            &Some(vec!["script_failure".to_string()]),
+            &Some(vec![137])
+        )
+    );
+    assert_eq!(job("c").retry_when.as_ref().map(Vec::len), Some(2));
+    for (retry, message) in [
+        ("3", "jobs:j:retry config must be less than or equal to 2"),
+        (
+            "-1",
+            "jobs:j:retry config must be greater than or equal to 0",
+        ),
+        (
+            "{max: 3}",
+            "jobs:j:retry max must be less than or equal to 2",
+        ),
+        (
+            "{when: sometimes}",
+            "jobs:j:retry when is not included in the list",
+        ),
+        (
+            "{when: [script_failure, luck, fate]}",
+            "jobs:j:retry when contains unknown values: luck, fate",
+        ),
+        (
+            "{when: {a: b}}",
+            "jobs:j:retry when should be an array of strings or a string",
+        ),
+        (
+            "{exit_codes: [a]}",
+            "jobs:j:retry exit codes should be an array of integers or an integer",
+        ),
+        (
+            "{max: 1, on: x}",
+            "jobs:j:retry config contains unknown keys: on",
+        ),
+        (
+            "yes",
+            "jobs:j:retry config has to be either an integer or a hash",
+        ),
+    ] {
+        assert_eq!(
+            error_of(&format!("j:\n  script: x\n  retry: {retry}\n")),
+            message,
+            "{retry}"
+        );
+    }
+}
+
+/// A repository with a few files and variables, for include rules and wildcards.
+struct Tree;
+
+impl Sources for Tree {
+    fn local(&self, place: &Place, path: &str) -> Option<String> {
+        if *place != Place::Pipeline {
+            return None;
+        }
+        let name = path.trim_end_matches(".yml").replace('/', "-");
+        ["ci/a.yml", "ci/b.yml", "ci/deep/c.yml", "ci/ruled.yml"]
+            .contains(&path)
+            .then(|| format!("{name}:\n  script: [echo]\n"))
+    }
+
+    fn project(&self, project: &str, _git_ref: Option<&str>) -> Result<Place, ConfigError> {
+        Err(project_not_found(project))
+    }
+
+    fn files(&self, _place: &Place) -> Vec<String> {
+        [
+            "ci/b.yml",
+            "ci/a.yml",
+            "ci/deep/c.yml",
+            "ci/ruled.yml",
+            "Makefile",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn variables(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([("CI_COMMIT_BRANCH".to_string(), "main".to_string())])
+    }
+}
+
+#[test]
+fn include_wildcards_and_rules() {
+    let names = |source: &str| -> Vec<String> {
+        let mut names: Vec<String> = parse(source, &Tree)
+            .unwrap_or_else(|e| panic!("{source}\n{e}"))
+            .jobs
+            .into_iter()
+            .map(|job| job.name)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names("include: [{local: 'ci/*.yml'}]\n"),
+        ["ci-a", "ci-b", "ci-ruled"]
+    );
+    assert_eq!(
+        names("include: [{local: 'ci/**/*.yml'}]\n"),
+        ["ci-a", "ci-b", "ci-deep-c", "ci-ruled"]
+    );
+    let ruled = |rules: &str| {
+        names(&format!(
+            "include:\n  - local: ci/ruled.yml\n    rules: {rules}\nj:\n  script: x\n"
+        ))
+    };
+    assert_eq!(
+        ruled("[{if: $CI_COMMIT_BRANCH == \"main\"}]"),
+        ["ci-ruled", "j"]
+    );
+    assert_eq!(ruled("[{if: $CI_COMMIT_BRANCH == \"dev\"}]"), ["j"]);
+    assert_eq!(
+        ruled("[{if: $CI_COMMIT_BRANCH == \"main\", when: never}, {when: always}]"),
+        ["j"]
+    );
+    assert_eq!(ruled("[{exists: [Makefile]}]"), ["ci-ruled", "j"]);
+    assert_eq!(ruled("[{exists: [Dockerfile]}]"), ["j"]);
+    assert_eq!(
+        parse(
+            "include:\n  - local: ci/a.yml\n    rules: [{when: manual}]\n",
+            &Tree
+        )
+        .expect_err("when")
+        .0,
+        "include:rule when unknown value: manual"
+    );
+    assert_eq!(
+        parse(
+            "include:\n  - local: ci/a.yml\n    rules: [{needs: x}]\n",
+            &Tree
+        )
+        .expect_err("keys")
+        .0,
+        "include:rule config contains unknown keys: needs"
+    );
+}
