@@ -111,9 +111,10 @@ fn run_services_sdk() {
 
 /// `gcloud run deploy/services describe/list/delete` and `gcloud run revisions list` through
 /// the v1 Knative serving API, with the simulator as gcloud's proxy; the deployed server
-/// answers at the service's URL.
+/// answers at the service's URL; `--allow-unauthenticated` and `gcloud run services
+/// get-iam-policy/add-iam-policy-binding/remove-iam-policy-binding/set-iam-policy` through v1
+/// `services:getIamPolicy/setIamPolicy/testIamPermissions`.
 #[test]
-#[ignore = "gcloud run deploy first calls v1 services:testIamPermissions, which the simulator does not serve yet (issue 18, closing7)"]
 fn run_services_gcloud() {
     let _cell = Cell::new("cloud-cli", "gcp", "run-services", "gcloud");
     let python = clients::gcp_python();
@@ -139,4 +140,24 @@ fn run_services_gcloud() {
             .trim()
             .ends_with("ok")
     );
+}
+
+/// Code inside a Cloud Run job finds its project, service account and an access token on the
+/// metadata server (`GCE_METADATA_HOST`) with google-auth's default credentials, and writes to
+/// Cloud Storage with google-cloud-storage; the token is checked with `tokeninfo`.
+#[test]
+fn run_jobs_default_credentials() {
+    let _cell = Cell::new("cloud-sdk", "gcp", "run-metadata-server", "google-auth");
+    let python = clients::gcp_python();
+    let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let mut sandbox = Sandbox::new();
+    sandbox.set("GCP_ENDPOINT", server.url("gcp"));
+    sandbox.set("PYTHON", &python.display().to_string());
+    let output = sandbox
+        .command(&python)
+        .arg(clients_dir().join("gcp/run_metadata.py"))
+        .output()
+        .expect("run python");
+    assert_success("run_metadata.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
 }
