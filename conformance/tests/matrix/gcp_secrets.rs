@@ -2,11 +2,18 @@
 //! payloads read back byte for byte, version states, paged listings, etags, IAM and Google's
 //! errors; a Cloud Run job whose env var comes from a secret prints the secret's value.
 
-use conformance::{Cell, Sandbox, Sockerless, assert_success, clients, clients_dir, gcloud_sandbox};
+use conformance::{
+    Cell, Sandbox, Sockerless, assert_success, clients, clients_dir, gcloud_sandbox,
+};
 
 #[test]
 fn secrets_sdk() {
-    let _cell = Cell::new("cloud-sdk", "gcp", "secret-manager", "google-cloud-secret-manager");
+    let _cell = Cell::new(
+        "cloud-sdk",
+        "gcp",
+        "secret-manager",
+        "google-cloud-secret-manager",
+    );
     let python = clients::gcp_python();
     let server = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
     let mut sandbox = Sandbox::new();

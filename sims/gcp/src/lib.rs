@@ -133,7 +133,9 @@ impl Builder {
             logging,
             kit: kit.clone(),
         });
-        let app = Router::new().fallback(dispatch::handle).with_state(gcp.clone());
+        let app = Router::new()
+            .fallback(dispatch::handle)
+            .with_state(gcp.clone());
         let server = simkit::server::serve(kit, self.listen, app, Arc::new(GcpKitErrors)).await?;
         gcp.run.set_endpoint(server.url());
         Ok(Simulator { server })

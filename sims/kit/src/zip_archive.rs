@@ -96,13 +96,8 @@ mod tests {
             std::fs::read_to_string(dir.join("app.py")).expect("read"),
             "x = 1\n"
         );
-        let mode = |path: &Path| {
-            std::fs::metadata(path)
-                .expect("meta")
-                .permissions()
-                .mode()
-                & 0o777
-        };
+        let mode =
+            |path: &Path| std::fs::metadata(path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&dir.join("app.py")), 0o644);
         assert_eq!(mode(&dir.join("bin/bootstrap")), 0o755);
         assert_eq!(mode(&dir.join("bin")), 0o755);

@@ -65,9 +65,11 @@ pub fn serve(metadata: &Metadata, request: &Request<Body>) -> Response {
             answer(StatusCode::OK, "application/json", value.to_string())
         }
         Err(MetadataError::NotFound) => not_found(path),
-        Err(MetadataError::BadRequest(message)) => {
-            answer(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", message)
-        }
+        Err(MetadataError::BadRequest(message)) => answer(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            message,
+        ),
         Err(MetadataError::Unsupported(message)) => answer(
             StatusCode::NOT_IMPLEMENTED,
             "text/plain; charset=utf-8",

@@ -182,7 +182,9 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
         "cloudfunctions" => functions::handle(&gcp.functions, call, body, limit, &links).await,
         "secretmanager" => secretmanager::handle(&gcp.secret_manager, call, body, limit).await,
         // The policy methods have one ID and one shape under v1 and v2.
-        "run" if run::is_iam_method(operation) => run::handle_iam(&gcp.run, call, body, limit).await,
+        "run" if run::is_iam_method(operation) => {
+            run::handle_iam(&gcp.run, call, body, limit).await
+        }
         "run" if call.routed.method.version == "v2" => {
             run::handle(&gcp.run, call, body, limit).await
         }

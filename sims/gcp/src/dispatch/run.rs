@@ -104,7 +104,9 @@ async fn serve(
 
 /// Whether a method is one of the resource policy methods.
 pub fn is_iam_method(id: &str) -> bool {
-    id.ends_with(".getIamPolicy") || id.ends_with(".setIamPolicy") || id.ends_with(".testIamPermissions")
+    id.ends_with(".getIamPolicy")
+        || id.ends_with(".setIamPolicy")
+        || id.ends_with(".testIamPermissions")
 }
 
 /// `getIamPolicy`, `setIamPolicy` and `testIamPermissions` of services and jobs, v1 or v2.
@@ -130,7 +132,8 @@ async fn serve_iam(
             ok(&run.get_iam_policy(resource, call.query_i64("options.requestedPolicyVersion"))?)
         }
         "setIamPolicy" => {
-            let request: GoogleIamV1SetIamPolicyRequest = call.body(&collect(body, limit).await?)?;
+            let request: GoogleIamV1SetIamPolicyRequest =
+                call.body(&collect(body, limit).await?)?;
             ok(&run.set_iam_policy(resource, request)?)
         }
         "testIamPermissions" => {

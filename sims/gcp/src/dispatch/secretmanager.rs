@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
-use sim_gcp_shapes::run_v2::{GoogleIamV1SetIamPolicyRequest, GoogleIamV1TestIamPermissionsRequest};
+use sim_gcp_shapes::run_v2::{
+    GoogleIamV1SetIamPolicyRequest, GoogleIamV1TestIamPermissionsRequest,
+};
 use sim_gcp_shapes::secretmanager_v1::{
     AddSecretVersionRequest, DestroySecretVersionRequest, DisableSecretVersionRequest,
     EnableSecretVersionRequest, Secret, SecretVersionState,
@@ -17,7 +19,12 @@ use crate::error::{ErrorStyle, GcpError};
 use crate::protocol::{Call, json_response, render_error};
 use crate::services::secretmanager::SecretManager;
 
-pub async fn handle(secrets: &Arc<SecretManager>, call: Call, body: Body, limit: usize) -> Response {
+pub async fn handle(
+    secrets: &Arc<SecretManager>,
+    call: Call,
+    body: Body,
+    limit: usize,
+) -> Response {
     match serve(secrets, &call, body, limit).await {
         Ok(response) => response,
         Err(error) => render_error(&error, ErrorStyle::Status),
@@ -93,12 +100,13 @@ async fn serve(
                 request.etag.as_deref(),
             )?)
         }
-        "secrets.getIamPolicy" => ok(&secrets.get_iam_policy(
-            resource,
-            call.query_i64("options.requestedPolicyVersion"),
-        )?),
+        "secrets.getIamPolicy" => {
+            ok(&secrets
+                .get_iam_policy(resource, call.query_i64("options.requestedPolicyVersion"))?)
+        }
         "secrets.setIamPolicy" => {
-            let request: GoogleIamV1SetIamPolicyRequest = call.body(&collect(body, limit).await?)?;
+            let request: GoogleIamV1SetIamPolicyRequest =
+                call.body(&collect(body, limit).await?)?;
             ok(&secrets.set_iam_policy(resource, request)?)
         }
         "secrets.testIamPermissions" => {

@@ -46,7 +46,12 @@ pub struct ResourceKind {
 
 pub const RUN_SERVICE: ResourceKind = ResourceKind {
     role_prefixes: &["roles/run."],
-    permission_prefixes: &["run.services.", "run.routes.", "run.revisions.", "run.configurations."],
+    permission_prefixes: &[
+        "run.services.",
+        "run.routes.",
+        "run.revisions.",
+        "run.configurations.",
+    ],
 };
 
 pub const RUN_JOB: ResourceKind = ResourceKind {
@@ -132,8 +137,14 @@ impl ResourcePolicies {
             _ => vec!["bindings".into(), "etag".into()],
         };
         for field in &mask {
-            if !["bindings", "etag", "auditConfigs", "audit_configs", "version"]
-                .contains(&field.as_str())
+            if ![
+                "bindings",
+                "etag",
+                "auditConfigs",
+                "audit_configs",
+                "version",
+            ]
+            .contains(&field.as_str())
             {
                 return Err(GcpError::invalid(format!(
                     "Invalid field mask path: {field}"
@@ -321,7 +332,10 @@ mod tests {
         (kit, policies)
     }
 
-    fn set(bindings: Vec<GoogleIamV1Binding>, etag: Option<&str>) -> GoogleIamV1SetIamPolicyRequest {
+    fn set(
+        bindings: Vec<GoogleIamV1Binding>,
+        etag: Option<&str>,
+    ) -> GoogleIamV1SetIamPolicyRequest {
         GoogleIamV1SetIamPolicyRequest {
             policy: Some(GoogleIamV1Policy {
                 bindings: Some(bindings),
@@ -335,7 +349,9 @@ mod tests {
     #[test]
     fn a_resource_without_a_policy_has_the_empty_etag() {
         let (_kit, policies) = policies();
-        let policy = policies.get("projects/p/locations/l/services/s", Some(3)).expect("get");
+        let policy = policies
+            .get("projects/p/locations/l/services/s", Some(3))
+            .expect("get");
         assert_eq!(policy.etag.as_deref(), Some(EMPTY_POLICY_ETAG));
         assert!(policy.bindings.is_none() && policy.version.is_none());
         assert!(policies.get("x", Some(2)).is_err());
@@ -362,7 +378,10 @@ mod tests {
         assert_eq!(written.version, Some(1));
         assert_eq!(
             written.bindings,
-            Some(vec![binding("roles/run.invoker", &["allUsers", "user:a@example.com"])])
+            Some(vec![binding(
+                "roles/run.invoker",
+                &["allUsers", "user:a@example.com"]
+            )])
         );
         let etag = written.etag.clone().expect("etag");
         assert_ne!(etag, EMPTY_POLICY_ETAG);
@@ -383,18 +402,36 @@ mod tests {
     fn bad_members_and_roles_are_refused() {
         let (_kit, policies) = policies();
         let member = policies
-            .set("r", RUN_SERVICE, set(vec![binding("roles/run.invoker", &["a@example.com"])], None))
+            .set(
+                "r",
+                RUN_SERVICE,
+                set(vec![binding("roles/run.invoker", &["a@example.com"])], None),
+            )
             .expect_err("member");
         assert_eq!(
             member.message,
             "The member a@example.com is of an unknown type. Please set a valid type prefix for the member."
         );
         let role = policies
-            .set("r", RUN_SERVICE, set(vec![binding("roles/storage.admin", &["allUsers"])], None))
+            .set(
+                "r",
+                RUN_SERVICE,
+                set(vec![binding("roles/storage.admin", &["allUsers"])], None),
+            )
             .expect_err("role");
-        assert_eq!(role.message, "Role roles/storage.admin is not supported for this resource.");
+        assert_eq!(
+            role.message,
+            "Role roles/storage.admin is not supported for this resource."
+        );
         policies
-            .set("r", SECRET, set(vec![binding("projects/p/roles/custom", &["group:g@example.com"])], None))
+            .set(
+                "r",
+                SECRET,
+                set(
+                    vec![binding("projects/p/roles/custom", &["group:g@example.com"])],
+                    None,
+                ),
+            )
             .expect("custom roles are accepted");
     }
 
@@ -407,12 +444,19 @@ mod tests {
         let answer = policies
             .test(
                 RUN_SERVICE,
-                request(&["run.services.setIamPolicy", "storage.objects.get", "run.routes.invoke"]),
+                request(&[
+                    "run.services.setIamPolicy",
+                    "storage.objects.get",
+                    "run.routes.invoke",
+                ]),
             )
             .expect("test");
         assert_eq!(
             answer.permissions,
-            Some(vec!["run.services.setIamPolicy".to_string(), "run.routes.invoke".to_string()])
+            Some(vec![
+                "run.services.setIamPolicy".to_string(),
+                "run.routes.invoke".to_string()
+            ])
         );
         assert!(policies.test(RUN_SERVICE, request(&["run.*"])).is_err());
     }

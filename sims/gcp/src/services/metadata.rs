@@ -40,8 +40,7 @@ use crate::error::GcpError;
 pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// The characters of access tokens after `ya29.`.
-const TOKEN_ALPHABET: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// How long an access token is valid.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -361,16 +360,23 @@ mod tests {
         let key = metadata.register(identity());
         assert_eq!(key, metadata.register(identity()), "stable keys");
         let read = |path: &str| metadata.read(&key, path, &[]);
-        assert_eq!(read("project/project-id"), Ok(MetadataValue::Text("p".into())));
+        assert_eq!(
+            read("project/project-id"),
+            Ok(MetadataValue::Text("p".into()))
+        );
         assert_eq!(
             read("instance/service-accounts/default/email"),
-            Ok(MetadataValue::Text("runner@p.iam.gserviceaccount.com".into()))
+            Ok(MetadataValue::Text(
+                "runner@p.iam.gserviceaccount.com".into()
+            ))
         );
         let number = project_number("p");
         assert_eq!(number.len(), 12);
         assert_eq!(
             read("instance/region"),
-            Ok(MetadataValue::Text(format!("projects/{number}/regions/us-central1")))
+            Ok(MetadataValue::Text(format!(
+                "projects/{number}/regions/us-central1"
+            )))
         );
         assert_eq!(read("instance/nothing"), Err(MetadataError::NotFound));
         assert_eq!(
@@ -391,7 +397,9 @@ mod tests {
             .read(&key, "instance/service-accounts/default/token", &[])
             .expect("token")
         {
-            MetadataValue::Json(value) => value["access_token"].as_str().expect("token").to_string(),
+            MetadataValue::Json(value) => {
+                value["access_token"].as_str().expect("token").to_string()
+            }
             other => panic!("not JSON: {other:?}"),
         };
         let first = token(&metadata);

@@ -34,9 +34,9 @@ use sim_gcp_shapes::run_v2::{
     GoogleIamV1TestIamPermissionsResponse,
 };
 use sim_gcp_shapes::secretmanager_v1::{
-    AccessSecretVersionResponse, AddSecretVersionRequest, AutomaticStatus, ListSecretVersionsResponse,
-    ListSecretsResponse, ReplicaStatus, ReplicationStatus, Secret, SecretPayload, SecretVersion,
-    SecretVersionState, UserManagedStatus,
+    AccessSecretVersionResponse, AddSecretVersionRequest, AutomaticStatus,
+    ListSecretVersionsResponse, ListSecretsResponse, ReplicaStatus, ReplicationStatus, Secret,
+    SecretPayload, SecretVersion, SecretVersionState, UserManagedStatus,
 };
 use simkit::Kit;
 use simkit::store::Collection;
@@ -300,7 +300,9 @@ impl SecretManager {
         }
         match (&secret.replication, parent.regional) {
             (Some(_), true) => {
-                return Err(GcpError::invalid("Secret.replication should not be provided."));
+                return Err(GcpError::invalid(
+                    "Secret.replication should not be provided.",
+                ));
             }
             (None, false) => {
                 // Our wording: the real message could not be checked here.
@@ -321,7 +323,10 @@ impl SecretManager {
                                 "Secret.replication.user_managed.replicas: at least one replica with a location must be provided.",
                             ));
                         }
-                        if replicas.iter().any(|r| r.customer_managed_encryption.is_some()) {
+                        if replicas
+                            .iter()
+                            .any(|r| r.customer_managed_encryption.is_some())
+                        {
                             return Err(GcpError::invalid(
                                 "Secret.replication: Cloud KMS keys are not supported by the simulator",
                             ));
@@ -348,7 +353,9 @@ impl SecretManager {
         self.apply_ttl(secret)?;
         if let Some(ttl) = secret.version_destroy_ttl.as_deref() {
             parse_duration(ttl).ok_or_else(|| {
-                GcpError::invalid(format!("Secret.version_destroy_ttl: invalid duration {ttl}"))
+                GcpError::invalid(format!(
+                    "Secret.version_destroy_ttl: invalid duration {ttl}"
+                ))
             })?;
         }
         Ok(())
@@ -403,7 +410,9 @@ impl SecretManager {
         let _ = self.load(&name);
         self.secrets.modify(&name, |slot| {
             if slot.is_some() {
-                return Err(GcpError::conflict(format!("Secret [{name}] already exists.")));
+                return Err(GcpError::conflict(format!(
+                    "Secret [{name}] already exists."
+                )));
             }
             *slot = Some(SecretRecord {
                 secret: secret.clone(),
@@ -456,7 +465,9 @@ impl SecretManager {
         Ok(ListSecretsResponse {
             next_page_token,
             secrets: (!secrets.is_empty()).then_some(secrets),
-            total_size: terms.is_empty().then(|| i32::try_from(total).unwrap_or(i32::MAX)),
+            total_size: terms
+                .is_empty()
+                .then(|| i32::try_from(total).unwrap_or(i32::MAX)),
         })
     }
 
@@ -520,7 +531,9 @@ impl SecretManager {
                         secret.version_aliases = patch.version_aliases.clone();
                     }
                     // Clearing them is all that can be asked: setting them is refused.
-                    "topics" | "rotation" | "customer_managed_encryption"
+                    "topics"
+                    | "rotation"
+                    | "customer_managed_encryption"
                     | "customerManagedEncryption" => {
                         let mut probe = Secret {
                             topics: patch.topics.clone(),
@@ -590,34 +603,42 @@ impl SecretManager {
             ));
         }
         let record = self.load(parent)?;
-        let replication_status = record.secret.replication.as_ref().map(|replication| {
-            ReplicationStatus {
-                automatic: replication.automatic.as_ref().map(|_| AutomaticStatus::default()),
-                user_managed: replication.user_managed.as_ref().map(|user| UserManagedStatus {
-                    replicas: Some(
-                        user.replicas
-                            .iter()
-                            .flatten()
-                            .map(|replica| ReplicaStatus {
-                                location: replica.location.clone(),
-                                customer_managed_encryption: None,
-                            })
-                            .collect(),
-                    ),
-                }),
-            }
-        });
+        let replication_status =
+            record
+                .secret
+                .replication
+                .as_ref()
+                .map(|replication| ReplicationStatus {
+                    automatic: replication
+                        .automatic
+                        .as_ref()
+                        .map(|_| AutomaticStatus::default()),
+                    user_managed: replication
+                        .user_managed
+                        .as_ref()
+                        .map(|user| UserManagedStatus {
+                            replicas: Some(
+                                user.replicas
+                                    .iter()
+                                    .flatten()
+                                    .map(|replica| ReplicaStatus {
+                                        location: replica.location.clone(),
+                                        customer_managed_encryption: None,
+                                    })
+                                    .collect(),
+                            ),
+                        }),
+                });
         let (secrets, versions) = (self.secrets.clone(), self.versions.clone());
         let created = self.stamp(self.now());
         let etag = self.etag();
         let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
         self.kit.store().transaction(|txn| {
-            let number = txn
-                .modify(&secrets, parent, |slot| {
-                    let record = slot.as_mut().ok_or_else(|| secret_not_found(parent))?;
-                    record.versions_added += 1;
-                    Ok::<_, GcpError>(record.versions_added)
-                })?;
+            let number = txn.modify(&secrets, parent, |slot| {
+                let record = slot.as_mut().ok_or_else(|| secret_not_found(parent))?;
+                record.versions_added += 1;
+                Ok::<_, GcpError>(record.versions_added)
+            })?;
             let version = SecretVersion {
                 name: Some(format!("{parent}/versions/{number}")),
                 create_time: Some(created.clone()),
@@ -672,7 +693,10 @@ impl SecretManager {
 
     /// The version under `key`, with a scheduled destruction carried out if its time has come.
     fn load_version(&self, key: &str, name: &str) -> Result<VersionRecord, GcpError> {
-        let record = self.versions.get(key).ok_or_else(|| version_not_found(name))?;
+        let record = self
+            .versions
+            .get(key)
+            .ok_or_else(|| version_not_found(name))?;
         let due = record
             .version
             .scheduled_destroy_time
@@ -715,7 +739,12 @@ impl SecretManager {
         let size = paging::page_size(page_size, 25_000, 25_000)?;
         let resume = paging::resume_after(page_token)?;
         let mut all: Vec<(String, SecretVersion)> = Vec::new();
-        for (key, _) in self.versions.scan_prefix(&format!("{parent}/versions/")).into_iter().rev() {
+        for (key, _) in self
+            .versions
+            .scan_prefix(&format!("{parent}/versions/"))
+            .into_iter()
+            .rev()
+        {
             let record = self.load_version(&key, &key)?;
             let state = state_name(record.version.state);
             let name = record.version.name.clone().unwrap_or_default();
@@ -738,7 +767,9 @@ impl SecretManager {
         Ok(ListSecretVersionsResponse {
             next_page_token,
             versions: (!versions.is_empty()).then_some(versions),
-            total_size: terms.is_empty().then(|| i32::try_from(total).unwrap_or(i32::MAX)),
+            total_size: terms
+                .is_empty()
+                .then(|| i32::try_from(total).unwrap_or(i32::MAX)),
         })
     }
 
@@ -787,41 +818,40 @@ impl SecretManager {
         let new_etag = self.etag();
         let stamp = self.stamp(now);
         let scheduled = destroy_delay.map(|delay| self.stamp(now + delay));
-        self.versions
-            .modify(&key, |slot| {
-                let record = slot.as_mut().ok_or_else(|| version_not_found(name))?;
-                let version = &mut record.version;
-                if let Some(expected) = etag.filter(|e| !e.is_empty())
-                    && version.etag.as_deref() != Some(expected)
-                {
-                    return Err(stale_etag());
+        self.versions.modify(&key, |slot| {
+            let record = slot.as_mut().ok_or_else(|| version_not_found(name))?;
+            let version = &mut record.version;
+            if let Some(expected) = etag.filter(|e| !e.is_empty())
+                && version.etag.as_deref() != Some(expected)
+            {
+                return Err(stale_etag());
+            }
+            let resolved = version.name.clone().unwrap_or_default();
+            if state_name(version.state) == "DESTROYED" {
+                return Err(GcpError::failed_precondition(format!(
+                    "Secret Version [{resolved}] is in DESTROYED state."
+                )));
+            }
+            match (target, &scheduled) {
+                (SecretVersionState::Destroyed, Some(at)) => {
+                    version.state = Some(SecretVersionState::Disabled);
+                    version.scheduled_destroy_time = Some(at.clone());
                 }
-                let resolved = version.name.clone().unwrap_or_default();
-                if state_name(version.state) == "DESTROYED" {
-                    return Err(GcpError::failed_precondition(format!(
-                        "Secret Version [{resolved}] is in DESTROYED state."
-                    )));
+                (SecretVersionState::Destroyed, None) => {
+                    version.state = Some(SecretVersionState::Destroyed);
+                    version.destroy_time = Some(stamp.clone());
+                    version.scheduled_destroy_time = None;
+                    record.secret_payload = None;
                 }
-                match (target, &scheduled) {
-                    (SecretVersionState::Destroyed, Some(at)) => {
-                        version.state = Some(SecretVersionState::Disabled);
-                        version.scheduled_destroy_time = Some(at.clone());
-                    }
-                    (SecretVersionState::Destroyed, None) => {
-                        version.state = Some(SecretVersionState::Destroyed);
-                        version.destroy_time = Some(stamp.clone());
-                        version.scheduled_destroy_time = None;
-                        record.secret_payload = None;
-                    }
-                    (state, _) => {
-                        version.state = Some(state);
-                        // Enabling a version scheduled for destruction cancels it.
-                        version.scheduled_destroy_time = None;
-                    }
+                (state, _) => {
+                    version.state = Some(state);
+                    // Enabling a version scheduled for destruction cancels it.
+                    version.scheduled_destroy_time = None;
                 }
-                version.etag = Some(new_etag.clone());
-                Ok(version.clone())
-            })
+            }
+            version.etag = Some(new_etag.clone());
+            Ok(version.clone())
+        })
     }
 
     /// The IAM policy methods of a secret, which must exist (except for `testIamPermissions`).
@@ -926,7 +956,11 @@ mod tests {
         assert_eq!(terms.len(), 2);
         assert!(terms[0].has && !terms[1].has);
         assert!(parse_filter(Some("create_time>2020"), &["name", "labels"]).is_err());
-        assert!(parse_filter(Some("  "), &["name"]).expect("empty").is_empty());
+        assert!(
+            parse_filter(Some("  "), &["name"])
+                .expect("empty")
+                .is_empty()
+        );
     }
 
     #[test]
@@ -938,40 +972,69 @@ mod tests {
         let again = manager
             .create_secret("projects/p", "db-password", automatic())
             .expect_err("exists");
-        assert_eq!(again.message, "Secret [projects/p/secrets/db-password] already exists.");
+        assert_eq!(
+            again.message,
+            "Secret [projects/p/secrets/db-password] already exists."
+        );
         let parent = "projects/p/secrets/db-password";
         let latest = format!("{parent}/versions/latest");
         assert_eq!(
-            manager.access_version(&latest).expect_err("no versions").message,
+            manager
+                .access_version(&latest)
+                .expect_err("no versions")
+                .message,
             "Secret [projects/p/secrets/db-password] not found or has no versions."
         );
         add(&manager, parent, b"one");
         let second = add(&manager, parent, b"two");
-        assert_eq!(second.name.as_deref(), Some("projects/p/secrets/db-password/versions/2"));
+        assert_eq!(
+            second.name.as_deref(),
+            Some("projects/p/secrets/db-password/versions/2")
+        );
         let answer = manager.access_version(&latest).expect("access");
         assert_eq!(answer.name, second.name);
         let payload = answer.payload.expect("payload");
         assert_eq!(payload.data.as_deref(), Some("dHdv"));
-        assert_eq!(payload.data_crc32c, Some(i64::from(CRC32C.checksum(b"two"))));
+        assert_eq!(
+            payload.data_crc32c,
+            Some(i64::from(CRC32C.checksum(b"two")))
+        );
         manager
-            .change_version(&format!("{parent}/versions/2"), SecretVersionState::Disabled, None)
+            .change_version(
+                &format!("{parent}/versions/2"),
+                SecretVersionState::Disabled,
+                None,
+            )
             .expect("disable");
         let disabled = manager.access_version(&latest).expect_err("disabled");
-        assert_eq!((disabled.http, disabled.status), (400, "FAILED_PRECONDITION"));
+        assert_eq!(
+            (disabled.http, disabled.status),
+            (400, "FAILED_PRECONDITION")
+        );
         assert_eq!(
             disabled.message,
             "Secret Version [projects/p/secrets/db-password/versions/2] is in DISABLED state."
         );
         let destroyed = manager
-            .change_version(&format!("{parent}/versions/1"), SecretVersionState::Destroyed, None)
+            .change_version(
+                &format!("{parent}/versions/1"),
+                SecretVersionState::Destroyed,
+                None,
+            )
             .expect("destroy");
         assert!(destroyed.destroy_time.is_some());
         assert!(
             manager
-                .change_version(&format!("{parent}/versions/1"), SecretVersionState::Enabled, None)
+                .change_version(
+                    &format!("{parent}/versions/1"),
+                    SecretVersionState::Enabled,
+                    None
+                )
                 .is_err()
         );
-        let listed = manager.list_versions(parent, Some(1), None, None).expect("list");
+        let listed = manager
+            .list_versions(parent, Some(1), None, None)
+            .expect("list");
         assert_eq!(listed.total_size, Some(2));
         let first = listed.versions.expect("page");
         assert_eq!(first[0].name, second.name, "newest first");
@@ -983,13 +1046,21 @@ mod tests {
             Some("projects/p/secrets/db-password/versions/1")
         );
         assert!(rest.next_page_token.is_none());
-        assert!(manager.access_version(&format!("{parent}/versions/9")).is_err());
+        assert!(
+            manager
+                .access_version(&format!("{parent}/versions/9"))
+                .is_err()
+        );
     }
 
     #[test]
     fn bad_input_is_refused() {
         let manager = manager();
-        assert!(manager.create_secret("projects/p", "bad.id", automatic()).is_err());
+        assert!(
+            manager
+                .create_secret("projects/p", "bad.id", automatic())
+                .is_err()
+        );
         let no_replication = manager
             .create_secret("projects/p", "s", Secret::default())
             .expect_err("replication");
@@ -1010,16 +1081,27 @@ mod tests {
                 data_crc32c: None,
             }),
         };
-        assert!(manager.add_version("projects/p/secrets/s", request).is_err());
+        assert!(
+            manager
+                .add_version("projects/p/secrets/s", request)
+                .is_err()
+        );
         let wrong_sum = AddSecretVersionRequest {
             payload: Some(SecretPayload {
                 data: Some("YQ==".into()),
                 data_crc32c: Some(1),
             }),
         };
-        assert!(manager.add_version("projects/p/secrets/s", wrong_sum).is_err());
+        assert!(
+            manager
+                .add_version("projects/p/secrets/s", wrong_sum)
+                .is_err()
+        );
         assert_eq!(
-            manager.get_secret("projects/p/secrets/nope").expect_err("missing").message,
+            manager
+                .get_secret("projects/p/secrets/nope")
+                .expect_err("missing")
+                .message,
             "Secret [projects/p/secrets/nope] not found."
         );
     }

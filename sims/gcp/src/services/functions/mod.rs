@@ -748,7 +748,10 @@ impl Functions {
         links: &Links,
     ) -> Result<GenerateUploadUrlResponse, GcpError> {
         let (project, location) = parse_parent(parent)?;
-        let bucket = format!("gcf-v2-uploads-{}-{location}", crate::project::number(&project));
+        let bucket = format!(
+            "gcf-v2-uploads-{}-{location}",
+            crate::project::number(&project)
+        );
         if self
             .storage
             .get_bucket(&bucket, &Default::default(), links)
@@ -867,12 +870,21 @@ fn secret_env(
 /// The runtime and source a deployment needs.
 fn check_build_config(function: &Function) -> Result<(), GcpError> {
     let service = function.service_config.clone().unwrap_or_default();
-    if service.secret_volumes.as_ref().is_some_and(|v| !v.is_empty()) {
+    if service
+        .secret_volumes
+        .as_ref()
+        .is_some_and(|v| !v.is_empty())
+    {
         return Err(GcpError::invalid(
             "serviceConfig.secretVolumes: secrets mounted as volumes are not supported by the simulator",
         ));
     }
-    for (index, variable) in service.secret_environment_variables.iter().flatten().enumerate() {
+    for (index, variable) in service
+        .secret_environment_variables
+        .iter()
+        .flatten()
+        .enumerate()
+    {
         if variable.key.as_deref().is_none_or(str::is_empty)
             || variable.secret.as_deref().is_none_or(str::is_empty)
         {

@@ -26,10 +26,15 @@ use crate::services::metadata::WorkloadIdentity;
 
 /// Checks the variables of a container written through v2: each has a name and either a value
 /// or a secret to take it from.
-pub(crate) fn check_env(env: Option<&Vec<GoogleCloudRunV2EnvVar>>, path: &str) -> Result<(), GcpError> {
+pub(crate) fn check_env(
+    env: Option<&Vec<GoogleCloudRunV2EnvVar>>,
+    path: &str,
+) -> Result<(), GcpError> {
     for (index, variable) in env.into_iter().flatten().enumerate() {
         if variable.name.as_deref().is_none_or(str::is_empty) {
-            return Err(GcpError::invalid(format!("{path}.env[{index}].name: must be specified")));
+            return Err(GcpError::invalid(format!(
+                "{path}.env[{index}].name: must be specified"
+            )));
         }
         match &variable.value_source {
             Some(GoogleCloudRunV2EnvVarSource { secret_key_ref }) => {
@@ -63,8 +68,11 @@ impl Run {
     ) -> Result<BTreeMap<String, String>, String> {
         let project = identity.project.clone();
         let key = self.metadata.register(identity);
-        let mut out: BTreeMap<String, String> =
-            self.metadata.environment(&self.endpoint(), &key).into_iter().collect();
+        let mut out: BTreeMap<String, String> = self
+            .metadata
+            .environment(&self.endpoint(), &key)
+            .into_iter()
+            .collect();
         for (index, variable) in env.into_iter().flatten().enumerate() {
             let Some(name) = variable.name.clone() else {
                 continue;

@@ -407,10 +407,11 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
             service_account: context.service_account.clone(),
             workload: context.execution_name.clone(),
         };
-        let (mut env, env_problem) = match run.container_env(identity, context.container.env.as_ref()) {
-            Ok(env) => (env, None),
-            Err(message) => (BTreeMap::new(), Some(message)),
-        };
+        let (mut env, env_problem) =
+            match run.container_env(identity, context.container.env.as_ref()) {
+                Ok(env) => (env, None),
+                Err(message) => (BTreeMap::new(), Some(message)),
+            };
         env.insert("CLOUD_RUN_JOB".into(), context.job.job.clone());
         env.insert("CLOUD_RUN_EXECUTION".into(), context.execution_id.clone());
         env.insert("CLOUD_RUN_TASK_INDEX".into(), index_text.clone());

@@ -23,10 +23,9 @@ use std::sync::Arc;
 use sim_gcp_shapes::run_v1 as v1;
 use sim_gcp_shapes::run_v2::{
     GoogleCloudRunV2Condition, GoogleCloudRunV2ConditionState, GoogleCloudRunV2Container,
-    GoogleCloudRunV2ContainerOverride, GoogleCloudRunV2Execution,
+    GoogleCloudRunV2ContainerOverride, GoogleCloudRunV2EnvVarSource, GoogleCloudRunV2Execution,
     GoogleCloudRunV2ExecutionTemplate, GoogleCloudRunV2Job, GoogleCloudRunV2Overrides,
-    GoogleCloudRunV2EnvVarSource, GoogleCloudRunV2SecretKeySelector, GoogleCloudRunV2Task,
-    GoogleCloudRunV2TaskTemplate,
+    GoogleCloudRunV2SecretKeySelector, GoogleCloudRunV2Task, GoogleCloudRunV2TaskTemplate,
 };
 
 use super::{JobName, Run, execution};
@@ -229,12 +228,11 @@ pub(super) fn v2_containers(
 ) -> Result<Vec<GoogleCloudRunV2Container>, GcpError> {
     let mut out = Vec::new();
     for container in containers.into_iter().flatten() {
-        if container
-            .env
-            .iter()
-            .flatten()
-            .any(|e| e.value_from.as_ref().is_some_and(|f| f.config_map_key_ref.is_some()))
-        {
+        if container.env.iter().flatten().any(|e| {
+            e.value_from
+                .as_ref()
+                .is_some_and(|f| f.config_map_key_ref.is_some())
+        }) {
             return Err(GcpError::invalid(
                 "spec.template.spec.containers[0].env: values from config maps (configMapKeyRef) are not supported by Cloud Run",
             ));

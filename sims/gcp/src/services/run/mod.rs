@@ -55,8 +55,8 @@ use crate::protocol::paging;
 use crate::services::iam_policy::ResourcePolicies;
 use crate::services::logging::Logging;
 use crate::services::metadata::Metadata;
-use crate::services::secretmanager::SecretManager;
 use crate::services::operations::{LongRunning, render};
+use crate::services::secretmanager::SecretManager;
 
 pub const JOB_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Job";
 pub const EXECUTION_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Execution";
