@@ -36,21 +36,18 @@ pub(crate) fn check_env(
                 "{path}.env[{index}].name: must be specified"
             )));
         }
-        match &variable.value_source {
-            Some(GoogleCloudRunV2EnvVarSource { secret_key_ref }) => {
-                if variable.value.as_deref().is_some_and(|v| !v.is_empty()) {
-                    return Err(GcpError::invalid(format!(
-                        "{path}.env[{index}]: only one of value and value_source may be set"
-                    )));
-                }
-                let secret = secret_key_ref.as_ref().and_then(|r| r.secret.as_deref());
-                if secret.is_none_or(str::is_empty) {
-                    return Err(GcpError::invalid(format!(
-                        "{path}.env[{index}].value_source.secret_key_ref.secret: must be specified"
-                    )));
-                }
+        if let Some(GoogleCloudRunV2EnvVarSource { secret_key_ref }) = &variable.value_source {
+            if variable.value.as_deref().is_some_and(|v| !v.is_empty()) {
+                return Err(GcpError::invalid(format!(
+                    "{path}.env[{index}]: only one of value and value_source may be set"
+                )));
             }
-            None => {}
+            let secret = secret_key_ref.as_ref().and_then(|r| r.secret.as_deref());
+            if secret.is_none_or(str::is_empty) {
+                return Err(GcpError::invalid(format!(
+                    "{path}.env[{index}].value_source.secret_key_ref.secret: must be specified"
+                )));
+            }
         }
     }
     Ok(())
