@@ -77,11 +77,16 @@ pub fn gcp_python() -> PathBuf {
     let python = root().join("py").join("bin").join("python");
     let ok = is_executable(&python)
         && Command::new(&python)
-            .args(["-c", "import google.cloud.storage, google.cloud.logging"])
+            .args([
+                "-c",
+                "import google.cloud.storage, google.cloud.logging, google.cloud.secretmanager",
+            ])
             .output()
             .is_ok_and(|o| o.status.success());
     if !ok {
-        missing("py venv with google-cloud-storage and google-cloud-logging");
+        missing(
+            "py venv with google-cloud-storage, google-cloud-logging and google-cloud-secret-manager",
+        );
     }
     python
 }

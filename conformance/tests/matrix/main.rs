@@ -26,6 +26,7 @@ mod gcp_artifacts;
 mod gcp_functions;
 mod gcp_logging;
 mod gcp_run;
+mod gcp_secrets;
 mod gcp_storage;
 mod github;
 mod github_actions;

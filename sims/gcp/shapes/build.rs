@@ -24,6 +24,7 @@ const TYPED: &[&str] = &[
     "cloudfunctions.v2",
     "artifactregistry.v1",
     "iam.v1",
+    "secretmanager.v1",
 ];
 
 fn main() {

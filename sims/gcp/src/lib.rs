@@ -12,9 +12,10 @@
 //! |---|---|
 //! | [`protocol`] | routing, parameters, partial responses, paging, error rendering |
 //! | [`dispatch`] | the HTTP handler; Cloud Storage's media protocols |
-//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs and services (v2 and v1), Cloud Functions (v2), Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
+//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs and services (v2 and v1), Cloud Functions (v2), Secret Manager, resource IAM policies, Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
 //! | [`error`] | [`error::GcpError`], the error handlers return |
 //! | [`time`] | RFC 3339 timestamps |
+//! | [`project`] | project numbers, derived from project IDs |
 //!
 //! A library first: `Simulator::builder().port(0).start().await` gives a running simulator
 //! whose URL tests can point clients at; it shuts down when dropped. A method a discovery
@@ -22,6 +23,7 @@
 
 pub mod dispatch;
 pub mod error;
+pub mod project;
 pub mod protocol;
 pub mod services;
 pub mod time;
@@ -35,8 +37,11 @@ use simkit::{Kit, KitConfig};
 use crate::error::{ErrorStyle, GcpError};
 use crate::services::artifactregistry::ArtifactRegistry;
 use crate::services::functions::Functions;
+use crate::services::iam_policy::ResourcePolicies;
 use crate::services::logging::Logging;
-use crate::services::run::Run;
+use crate::services::metadata::Metadata;
+use crate::services::run::{Run, RunDependencies};
+use crate::services::secretmanager::SecretManager;
 use crate::services::storage::Storage;
 
 /// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
@@ -62,6 +67,8 @@ pub struct Gcp {
     pub(crate) run: Arc<Run>,
     pub(crate) artifact_registry: Arc<ArtifactRegistry>,
     pub(crate) functions: Arc<Functions>,
+    pub(crate) secret_manager: Arc<SecretManager>,
+    pub(crate) metadata: Arc<Metadata>,
     /// simkit's distribution API over Artifact Registry's docker repositories.
     pub(crate) registry_router: Router,
 }
@@ -96,7 +103,18 @@ impl Builder {
     pub async fn start(self) -> Result<Simulator, StartError> {
         let kit = Kit::new(self.kit)?;
         let logging = Logging::new(kit.clone())?;
-        let run = Run::new(kit.clone(), logging.clone())?;
+        let policies = ResourcePolicies::new(&kit)?;
+        let secret_manager = SecretManager::new(kit.clone(), policies.clone())?;
+        let metadata = Metadata::new(kit.clone())?;
+        let run = Run::new(
+            kit.clone(),
+            RunDependencies {
+                logging: logging.clone(),
+                policies,
+                secrets: secret_manager.clone(),
+                metadata: metadata.clone(),
+            },
+        )?;
         // One operations store serves every API's `operations.get`.
         let artifact_registry = ArtifactRegistry::new(kit.clone(), run.long_running.clone())?;
         let images = artifact_registry.clone();
@@ -107,14 +125,19 @@ impl Builder {
         let gcp = Arc::new(Gcp {
             storage,
             functions,
+            secret_manager,
+            metadata,
             registry_router,
             run,
             artifact_registry,
             logging,
             kit: kit.clone(),
         });
-        let app = Router::new().fallback(dispatch::handle).with_state(gcp);
+        let app = Router::new()
+            .fallback(dispatch::handle)
+            .with_state(gcp.clone());
         let server = simkit::server::serve(kit, self.listen, app, Arc::new(GcpKitErrors)).await?;
+        gcp.run.set_endpoint(server.url());
         Ok(Simulator { server })
     }
 }

@@ -26,6 +26,7 @@
 //! | [`registry`] | the OCI distribution registry every provider fronts |
 //! | [`git`] | bare git repositories and smart HTTP, for the forge fakes |
 //! | [`webhook`] | durable outgoing webhook deliveries with retries and a delivery log, for the forge fakes |
+//! | [`zip_archive`] | users' zip uploads unpacked under one directory, never outside it |
 //!
 //! What this crate must not know: any provider's wire format or error shape. Providers render
 //! the kit's errors themselves through [`server::ErrorRenderer`].
@@ -50,6 +51,7 @@ pub mod tls;
 pub mod view;
 pub mod webhook;
 pub mod workloads;
+pub mod zip_archive;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -8,9 +8,11 @@ pub mod artifactregistry;
 pub mod docker_registry;
 pub mod functions;
 pub mod logging;
+pub mod metadata;
 pub mod multipart;
 pub mod run;
 pub mod run_app;
+pub mod secretmanager;
 pub mod storage;
 
 use std::sync::Arc;
@@ -80,6 +82,21 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
             annotation.operation("cloudfunctions", "cloudfunctions.net");
         }
         return functions::serve_url(&gcp, request, &host).await;
+    }
+    if request.uri().path().starts_with(metadata::PATH_PREFIX) {
+        if let Some(annotation) = simkit::inspector::Annotation::of(request.extensions()) {
+            annotation.operation("metadata", "computeMetadata");
+        }
+        return metadata::serve(&gcp.metadata, &request);
+    }
+    if metadata::is_token_info(
+        context.as_ref().and_then(|c| c.host.as_deref()),
+        request.uri().path(),
+    ) {
+        if let Some(annotation) = simkit::inspector::Annotation::of(request.extensions()) {
+            annotation.operation("oauth2", "tokeninfo");
+        }
+        return metadata::token_info(&gcp.metadata, request.uri().query());
     }
     if let Some(target) = docker_registry::target(
         context.as_ref().and_then(|c| c.host.as_deref()),
@@ -163,6 +180,11 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
             artifactregistry::handle(&gcp.artifact_registry, call, body, limit).await
         }
         "cloudfunctions" => functions::handle(&gcp.functions, call, body, limit, &links).await,
+        "secretmanager" => secretmanager::handle(&gcp.secret_manager, call, body, limit).await,
+        // The policy methods have one ID and one shape under v1 and v2.
+        "run" if run::is_iam_method(operation) => {
+            run::handle_iam(&gcp.run, call, body, limit).await
+        }
         "run" if call.routed.method.version == "v2" => {
             run::handle(&gcp.run, call, body, limit).await
         }

@@ -8,6 +8,7 @@ use axum::response::Response;
 use http::StatusCode;
 use sim_gcp_shapes::run_v2::{
     GoogleCloudRunV2Job, GoogleCloudRunV2RunJobRequest, GoogleCloudRunV2Service,
+    GoogleIamV1SetIamPolicyRequest, GoogleIamV1TestIamPermissionsRequest,
     GoogleLongrunningWaitOperationRequest,
 };
 
@@ -98,6 +99,49 @@ async fn serve(
         }
         "run.projects.locations.services.revisions.delete" => ok(&run.delete_revision(name)?),
         other => Err(GcpError::unimplemented(other)),
+    }
+}
+
+/// Whether a method is one of the resource policy methods.
+pub fn is_iam_method(id: &str) -> bool {
+    id.ends_with(".getIamPolicy")
+        || id.ends_with(".setIamPolicy")
+        || id.ends_with(".testIamPermissions")
+}
+
+/// `getIamPolicy`, `setIamPolicy` and `testIamPermissions` of services and jobs, v1 or v2.
+pub async fn handle_iam(run: &Arc<Run>, call: Call, body: Body, limit: usize) -> Response {
+    match serve_iam(run, &call, body, limit).await {
+        Ok(response) => response,
+        Err(error) => render_error(&error, ErrorStyle::Status),
+    }
+}
+
+async fn serve_iam(
+    run: &Arc<Run>,
+    call: &Call,
+    body: Body,
+    limit: usize,
+) -> Result<Response, GcpError> {
+    let resource = call.path("resource");
+    let ok = |value: &dyn erased::Json| Ok(value.respond(call));
+    let verb = call.routed.method.id.rsplit('.').next().unwrap_or_default();
+    match verb {
+        "getIamPolicy" => {
+            drop(body);
+            ok(&run.get_iam_policy(resource, call.query_i64("options.requestedPolicyVersion"))?)
+        }
+        "setIamPolicy" => {
+            let request: GoogleIamV1SetIamPolicyRequest =
+                call.body(&collect(body, limit).await?)?;
+            ok(&run.set_iam_policy(resource, request)?)
+        }
+        "testIamPermissions" => {
+            let request: GoogleIamV1TestIamPermissionsRequest =
+                call.body(&collect(body, limit).await?)?;
+            ok(&run.test_iam_permissions(resource, request)?)
+        }
+        _ => Err(GcpError::unimplemented(call.routed.method.id)),
     }
 }
 

@@ -3,7 +3,10 @@
 
 pub mod artifactregistry;
 pub mod functions;
+pub mod iam_policy;
 pub mod logging;
+pub mod metadata;
 pub mod operations;
 pub mod run;
+pub mod secretmanager;
 pub mod storage;

@@ -1,11 +1,10 @@
 //! Deployment packages: the digest and size Lambda reports (`CodeSha256` is the base64 SHA-256
 //! of the zip as uploaded, `CodeSize` its length), the check that a zip can be unpacked, and
-//! unpacking into a directory that the workload's user can read. Pure except for [`extract`],
-//! which writes only under the directory it is given.
+//! unpacking into a directory that the workload's user can read (through simkit's
+//! `zip_archive`). Pure except for [`extract`], which writes only under the directory it is given.
 
-use std::io::{Cursor, Read};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path};
+use std::io::Cursor;
+use std::path::Path;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -51,46 +50,18 @@ pub fn check(bytes: &[u8]) -> Result<u64, ZipError> {
 
 /// Unpacks `bytes` under `dir`: files readable by everyone (the workload runs as another user),
 /// executable where the archive says so (a `bootstrap`, say). Entries that would land outside
-/// `dir` are refused.
+/// `dir` are refused (simkit's [`simkit::zip_archive::extract`]).
 pub fn extract(bytes: &[u8], dir: &Path) -> std::io::Result<()> {
-    let broken = |_| std::io::Error::new(std::io::ErrorKind::InvalidData, "unreadable zip");
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(broken)?;
-    std::fs::create_dir_all(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
-    for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(broken)?;
-        let Some(relative) = entry.enclosed_name() else {
-            continue;
-        };
-        if relative
-            .components()
-            .any(|c| matches!(c, Component::ParentDir))
-        {
-            continue;
-        }
-        let target = dir.join(&relative);
-        if entry.is_dir() {
-            std::fs::create_dir_all(&target)?;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))?;
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755))?;
-        }
-        let mut contents = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut contents)?;
-        std::fs::write(&target, contents)?;
-        let executable = entry.unix_mode().is_some_and(|mode| mode & 0o111 != 0);
-        let mode = if executable { 0o755 } else { 0o644 };
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
-    }
-    Ok(())
+    simkit::zip_archive::extract(bytes, dir).map_err(|error| match error {
+        simkit::zip_archive::ExtractError::Io(error) => error,
+        unreadable => std::io::Error::new(std::io::ErrorKind::InvalidData, unreadable.to_string()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
 
     use super::*;
 

@@ -13,11 +13,13 @@
 //! `generateUploadUrl` opens a resumable upload session in the region's `gcf-v2-uploads-…`
 //! bucket and answers its session URL (a client `PUT`s the zip there, as to GCS's signed URL);
 //! `generateDownloadUrl` answers a media download link of the function's source.
+//! `secretEnvironmentVariables` become the service's env vars from Secret Manager, read when
+//! an instance starts (a secret that cannot be read fails the deployment).
 //!
 //! Limitations: dependencies in `requirements.txt`/`package.json` are not installed (the
 //! function runs with the Functions Framework and the standard library: an import that fails
 //! fails the start, and the function is `FAILED` with Python's message); event triggers,
-//! secrets, IAM policies, `filter`/`orderBy` on listings (INVALID_ARGUMENT naming them) and
+//! secret volumes, IAM policies, `filter`/`orderBy` on listings (INVALID_ARGUMENT naming them) and
 //! sources other than Cloud Storage (`repoSource`, `gitUri`) are not simulated.
 //!
 //! Must not: see HTTP; start processes except through Cloud Run's serving.
@@ -36,11 +38,12 @@ use sim_gcp_shapes::cloudfunctions_v2::{
     GoogleCloudFunctionsV2OperationMetadata, GoogleCloudFunctionsV2OperationMetadataOperationType,
     GoogleCloudFunctionsV2Stage, GoogleCloudFunctionsV2StageName, GoogleCloudFunctionsV2StageState,
     GoogleCloudFunctionsV2StateMessage, GoogleCloudFunctionsV2StateMessageSeverity,
-    ListFunctionsResponse, ServiceConfigIngressSettings, StorageSource,
+    ListFunctionsResponse, ServiceConfig, ServiceConfigIngressSettings, StorageSource,
 };
 use sim_gcp_shapes::run_v2::{
-    GoogleCloudRunV2Container, GoogleCloudRunV2EnvVar, GoogleCloudRunV2RevisionScaling,
-    GoogleCloudRunV2RevisionTemplate, GoogleCloudRunV2Service, GoogleLongrunningOperation,
+    GoogleCloudRunV2Container, GoogleCloudRunV2EnvVar, GoogleCloudRunV2EnvVarSource,
+    GoogleCloudRunV2RevisionScaling, GoogleCloudRunV2RevisionTemplate,
+    GoogleCloudRunV2SecretKeySelector, GoogleCloudRunV2Service, GoogleLongrunningOperation,
 };
 use simkit::Kit;
 use simkit::operations::Outcome;
@@ -357,8 +360,9 @@ impl Functions {
         });
         build.service_account.get_or_insert_with(|| {
             format!(
-                "projects/{0}/serviceAccounts/{0}-compute@developer.gserviceaccount.com",
-                name.project
+                "projects/{}/serviceAccounts/{}",
+                name.project,
+                crate::project::default_service_account(&name.project)
             )
         });
         let service = function.service_config.get_or_insert_with(Default::default);
@@ -373,9 +377,9 @@ impl Functions {
             .ingress_settings
             .get_or_insert(ServiceConfigIngressSettings::AllowAll);
         service.all_traffic_on_latest_revision.get_or_insert(true);
-        service.service_account_email.get_or_insert_with(|| {
-            format!("{}-compute@developer.gserviceaccount.com", name.project)
-        });
+        service
+            .service_account_email
+            .get_or_insert_with(|| crate::project::default_service_account(&name.project));
         service.service = Some(name.service());
         let full = name.full();
         self.functions.modify(&full, |slot| {
@@ -580,6 +584,7 @@ impl Functions {
                             value: Some(value),
                             value_source: None,
                         })
+                        .chain(secret_env(&service, &name.project))
                         .collect(),
                 ),
                 ..Default::default()
@@ -743,7 +748,10 @@ impl Functions {
         links: &Links,
     ) -> Result<GenerateUploadUrlResponse, GcpError> {
         let (project, location) = parse_parent(parent)?;
-        let bucket = format!("gcf-v2-uploads-{}-{location}", project_number(&project));
+        let bucket = format!(
+            "gcf-v2-uploads-{}-{location}",
+            crate::project::number(&project)
+        );
         if self
             .storage
             .get_bucket(&bucket, &Default::default(), links)
@@ -827,17 +835,64 @@ impl Functions {
     }
 }
 
-/// A stable twelve-digit project number made from the project ID.
-fn project_number(project: &str) -> u64 {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(project.as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    100_000_000_000 + u64::from_be_bytes(bytes) % 900_000_000_000
+/// `secretEnvironmentVariables` as the Cloud Run service's env vars from Secret Manager, which
+/// are read when an instance starts.
+fn secret_env(
+    service: &ServiceConfig,
+    project: &str,
+) -> impl Iterator<Item = GoogleCloudRunV2EnvVar> {
+    let project = project.to_string();
+    service
+        .secret_environment_variables
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(move |variable| {
+            let owner = variable
+                .project_id
+                .clone()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| project.clone());
+            let secret = variable.secret.clone().unwrap_or_default();
+            GoogleCloudRunV2EnvVar {
+                name: variable.key.clone(),
+                value: None,
+                value_source: Some(GoogleCloudRunV2EnvVarSource {
+                    secret_key_ref: Some(GoogleCloudRunV2SecretKeySelector {
+                        secret: Some(format!("projects/{owner}/secrets/{secret}")),
+                        version: variable.version.clone(),
+                    }),
+                }),
+            }
+        })
 }
 
 /// The runtime and source a deployment needs.
 fn check_build_config(function: &Function) -> Result<(), GcpError> {
+    let service = function.service_config.clone().unwrap_or_default();
+    if service
+        .secret_volumes
+        .as_ref()
+        .is_some_and(|v| !v.is_empty())
+    {
+        return Err(GcpError::invalid(
+            "serviceConfig.secretVolumes: secrets mounted as volumes are not supported by the simulator",
+        ));
+    }
+    for (index, variable) in service
+        .secret_environment_variables
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        if variable.key.as_deref().is_none_or(str::is_empty)
+            || variable.secret.as_deref().is_none_or(str::is_empty)
+        {
+            return Err(GcpError::invalid(format!(
+                "serviceConfig.secretEnvironmentVariables[{index}]: key and secret must be specified"
+            )));
+        }
+    }
     let build = function
         .build_config
         .as_ref()
@@ -901,6 +956,6 @@ mod tests {
             target,
             serde_json::json!({"buildConfig": {"entryPoint": "b", "runtime": "python312"}})
         );
-        assert_eq!(project_number("p").to_string().len(), 12);
+        assert_eq!(crate::project::number("p").to_string().len(), 12);
     }
 }

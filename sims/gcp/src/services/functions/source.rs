@@ -1,5 +1,6 @@
-//! A function's source and runtime: the zip unpacked (entries that would land outside the
-//! directory are refused, files made readable by the user workloads run as), the runtime's
+//! A function's source and runtime: the zip unpacked by simkit's `zip_archive` (entries that
+//! would land outside the directory are refused, files made readable by the user workloads run
+//! as), the runtime's
 //! entry file checked as GCF's buildpacks check it, and the command that starts the real
 //! Functions Framework for the runtime.
 //!
@@ -10,9 +11,9 @@
 //!
 //! Must not: write outside the directory it is given.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::error::GcpError;
 
@@ -43,9 +44,9 @@ pub fn check_runtime(runtime: &str) -> Result<(), GcpError> {
 
 /// Unpacks `bytes` into `dir` (made afresh); the error is GCF's build failure.
 pub fn unpack(bytes: &[u8], dir: &Path) -> Result<(), String> {
-    let unreadable = |_| "Build failed: the source archive is not a readable zip file.".to_string();
+    let unreadable = || "Build failed: the source archive is not a readable zip file.".to_string();
     let io = |error: std::io::Error| format!("Build failed: unpacking the source: {error}");
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
     let total: u64 = (0..archive.len())
         .filter_map(|index| archive.by_index(index).ok().map(|entry| entry.size()))
         .sum();
@@ -58,31 +59,10 @@ pub fn unpack(bytes: &[u8], dir: &Path) -> Result<(), String> {
         std::fs::remove_dir_all(dir).map_err(io)?;
     }
     make_dir(dir).map_err(io)?;
-    for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(unreadable)?;
-        let Some(relative) = entry.enclosed_name() else {
-            continue;
-        };
-        if relative
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_)))
-        {
-            continue;
-        }
-        let target = dir.join(&relative);
-        if entry.is_dir() {
-            make_dir(&target).map_err(io)?;
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            make_dir(parent).map_err(io)?;
-        }
-        let mut contents = Vec::new();
-        entry.read_to_end(&mut contents).map_err(io)?;
-        std::fs::write(&target, contents).map_err(io)?;
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    Ok(())
+    simkit::zip_archive::extract(bytes, dir).map_err(|error| match error {
+        simkit::zip_archive::ExtractError::Unreadable => unreadable(),
+        simkit::zip_archive::ExtractError::Io(error) => io(error),
+    })
 }
 
 fn make_dir(dir: &Path) -> std::io::Result<()> {

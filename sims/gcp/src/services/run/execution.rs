@@ -34,6 +34,7 @@ pub const WORKLOAD_RUNNER_ANNOTATION: &str = "sockerless.dev/workload-runner";
 
 use super::{EXECUTION_TYPE, ExecutionRecord, JobName, Run, TaskRecord, as_any, condition};
 use crate::error::GcpError;
+use crate::services::metadata::WorkloadIdentity;
 use crate::services::operations::render;
 
 /// Everything an execution needs, decided when `:run` is called.
@@ -42,6 +43,8 @@ pub(crate) struct Plan {
     job: JobName,
     execution_id: String,
     container: GoogleCloudRunV2Container,
+    /// The identity tasks run as, which their metadata server answers with.
+    service_account: String,
     task_count: i32,
     parallelism: usize,
     max_retries: i32,
@@ -116,6 +119,11 @@ impl Plan {
         let timeout = parse_duration(&timeout_text)
             .ok_or_else(|| GcpError::invalid(format!("Invalid timeout: {timeout_text}")))?;
         let max_retries = task_template.max_retries.unwrap_or(3).max(0);
+        let service_account = task_template
+            .service_account
+            .clone()
+            .filter(|account| !account.is_empty())
+            .unwrap_or_else(|| crate::project::default_service_account(&job_name.project));
         let execution_id = format!(
             "{}-{}",
             job_name.job,
@@ -176,6 +184,7 @@ impl Plan {
             job: job_name.clone(),
             execution_id,
             container,
+            service_account,
             task_count,
             parallelism: usize::try_from(parallelism).unwrap_or(1).max(1),
             max_retries,
@@ -286,6 +295,7 @@ async fn drive(run: &Arc<Run>, plan: &Plan, task_names: &[String]) {
             execution_name: plan.name(),
             execution_id: plan.execution_id.clone(),
             container: plan.container.clone(),
+            service_account: plan.service_account.clone(),
             task_count: plan.task_count,
             max_retries: plan.max_retries,
             timeout: plan.timeout,
@@ -312,6 +322,7 @@ struct TaskContext {
     execution_name: String,
     execution_id: String,
     container: GoogleCloudRunV2Container,
+    service_account: String,
     task_count: i32,
     max_retries: i32,
     timeout: Duration,
@@ -389,13 +400,18 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
                 }
             }
         });
-        let mut env: BTreeMap<String, String> = context
-            .container
-            .env
-            .iter()
-            .flatten()
-            .filter_map(|v| Some((v.name.clone()?, v.value.clone().unwrap_or_default())))
-            .collect();
+        // Env vars from secrets are read now; one that cannot be read fails the attempt.
+        let identity = WorkloadIdentity {
+            project: context.job.project.clone(),
+            region: context.job.location.clone(),
+            service_account: context.service_account.clone(),
+            workload: context.execution_name.clone(),
+        };
+        let (mut env, env_problem) =
+            match run.container_env(identity, context.container.env.as_ref()) {
+                Ok(env) => (env, None),
+                Err(message) => (BTreeMap::new(), Some(message)),
+            };
         env.insert("CLOUD_RUN_JOB".into(), context.job.job.clone());
         env.insert("CLOUD_RUN_EXECUTION".into(), context.execution_id.clone());
         env.insert("CLOUD_RUN_TASK_INDEX".into(), index_text.clone());
@@ -468,7 +484,16 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
                 tracing::error!(%error, "could not write a task's output to Cloud Logging");
             }
         }));
-        let outcome = match run.kit.runner().start(spec, sink).await {
+        let started = match env_problem {
+            Some(message) => Err(message),
+            None => run
+                .kit
+                .runner()
+                .start(spec, sink)
+                .await
+                .map_err(|error| error.to_string()),
+        };
+        let outcome = match started {
             Ok(workload) => {
                 // Which runner ran the attempt, and why not in its image when it could not.
                 let note = match (workload.runner(), &image_problem) {
@@ -500,11 +525,9 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
                 }
                 status
             }
-            Err(error) => simkit::runner::ExitStatus {
+            Err(message) => simkit::runner::ExitStatus {
                 code: 127,
-                reason: ExitReason::SpawnFailed {
-                    message: error.to_string(),
-                },
+                reason: ExitReason::SpawnFailed { message },
                 started_at: run.kit.clock().now(),
                 finished_at: run.kit.clock().now(),
             },

@@ -9,8 +9,10 @@
 //! `cloud.googleapis.com/location` label. Listings take Kubernetes label selectors
 //! (`k=v`, `k!=v`, `k`, `!k`, comma-joined) and page with `limit` and `continue`.
 //!
-//! Limitations: env vars from secrets (`valueFrom`) and volumes are refused with
-//! INVALID_ARGUMENT; `delayExecution` and the `runExecutionToken`/`startExecutionToken` fields
+//! Env vars from secrets (`valueFrom.secretKeyRef`: `name` the secret, `key` its version) are
+//! v2's `valueSource.secretKeyRef`.
+//!
+//! Limitations: volumes are refused with INVALID_ARGUMENT; `delayExecution` and the `runExecutionToken`/`startExecutionToken` fields
 //! are not simulated.
 //!
 //! Must not: see HTTP, or keep any state of its own: everything is the v2 records'.
@@ -21,9 +23,9 @@ use std::sync::Arc;
 use sim_gcp_shapes::run_v1 as v1;
 use sim_gcp_shapes::run_v2::{
     GoogleCloudRunV2Condition, GoogleCloudRunV2ConditionState, GoogleCloudRunV2Container,
-    GoogleCloudRunV2ContainerOverride, GoogleCloudRunV2Execution,
+    GoogleCloudRunV2ContainerOverride, GoogleCloudRunV2EnvVarSource, GoogleCloudRunV2Execution,
     GoogleCloudRunV2ExecutionTemplate, GoogleCloudRunV2Job, GoogleCloudRunV2Overrides,
-    GoogleCloudRunV2Task, GoogleCloudRunV2TaskTemplate,
+    GoogleCloudRunV2SecretKeySelector, GoogleCloudRunV2Task, GoogleCloudRunV2TaskTemplate,
 };
 
 use super::{JobName, Run, execution};
@@ -226,14 +228,13 @@ pub(super) fn v2_containers(
 ) -> Result<Vec<GoogleCloudRunV2Container>, GcpError> {
     let mut out = Vec::new();
     for container in containers.into_iter().flatten() {
-        if container
-            .env
-            .iter()
-            .flatten()
-            .any(|e| e.value_from.is_some())
-        {
+        if container.env.iter().flatten().any(|e| {
+            e.value_from
+                .as_ref()
+                .is_some_and(|f| f.config_map_key_ref.is_some())
+        }) {
             return Err(GcpError::invalid(
-                "spec.template.spec.template.spec.containers[0].env: values from secrets (valueFrom) are not supported by the simulator",
+                "spec.template.spec.containers[0].env: values from config maps (configMapKeyRef) are not supported by Cloud Run",
             ));
         }
         if container
@@ -245,7 +246,25 @@ pub(super) fn v2_containers(
                 "spec.template.spec.template.spec.containers[0].volumeMounts: volumes are not supported by the simulator",
             ));
         }
+        let v1_env = container.env.clone().unwrap_or_default();
         let mut container: GoogleCloudRunV2Container = convert(container);
+        // v1 names a secret and its version as `valueFrom.secretKeyRef` `name` and `key`; v2
+        // as `valueSource.secretKeyRef` `secret` and `version`.
+        for (variable, v1_variable) in container.env.iter_mut().flatten().zip(&v1_env) {
+            if let Some(reference) = v1_variable
+                .value_from
+                .as_ref()
+                .and_then(|f| f.secret_key_ref.as_ref())
+            {
+                variable.value_source = Some(GoogleCloudRunV2EnvVarSource {
+                    secret_key_ref: Some(GoogleCloudRunV2SecretKeySelector {
+                        secret: reference.name.clone(),
+                        version: reference.key.clone(),
+                    }),
+                });
+            }
+        }
+        super::env::check_env(container.env.as_ref(), "spec.template.spec.containers[0]")?;
         // v1 sends an empty name for the one container; v2 leaves it unset.
         if container.name.as_deref() == Some("") {
             container.name = None;
@@ -261,9 +280,30 @@ pub(super) fn v1_containers(
     containers
         .into_iter()
         .flatten()
-        .map(|container| {
-            let mut container: v1::Container = convert(container);
+        .map(|v2_container| {
+            let mut container: v1::Container = convert(v2_container);
             container.name.get_or_insert_with(String::new);
+            for (variable, v2_variable) in container
+                .env
+                .iter_mut()
+                .flatten()
+                .zip(v2_container.env.iter().flatten())
+            {
+                if let Some(reference) = v2_variable
+                    .value_source
+                    .as_ref()
+                    .and_then(|s| s.secret_key_ref.as_ref())
+                {
+                    variable.value_from = Some(v1::EnvVarSource {
+                        secret_key_ref: Some(v1::SecretKeySelector {
+                            name: reference.secret.clone(),
+                            key: reference.version.clone(),
+                            ..Default::default()
+                        }),
+                        config_map_key_ref: None,
+                    });
+                }
+            }
             container
         })
         .collect()
@@ -902,6 +942,34 @@ fn invert(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_vars_from_secrets_convert_both_ways() {
+        let container: v1::Container = serde_json::from_value(serde_json::json!({
+            "image": "busybox",
+            "env": [
+                {"name": "PLAIN", "value": "v"},
+                {"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db-password", "key": "2"}}},
+            ],
+        }))
+        .expect("v1 container");
+        let v2 = v2_containers(Some(&vec![container.clone()])).expect("converts");
+        let reference = v2[0].env.as_ref().expect("env")[1]
+            .value_source
+            .as_ref()
+            .and_then(|s| s.secret_key_ref.clone())
+            .expect("secret reference");
+        assert_eq!(reference.secret.as_deref(), Some("db-password"));
+        assert_eq!(reference.version.as_deref(), Some("2"));
+        let back = v1_containers(Some(&v2));
+        assert_eq!(back[0].env, container.env);
+        let config_map: v1::Container = serde_json::from_value(serde_json::json!({
+            "image": "busybox",
+            "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "m", "key": "k"}}}],
+        }))
+        .expect("v1 container");
+        assert!(v2_containers(Some(&vec![config_map])).is_err());
+    }
 
     #[test]
     fn label_selectors_select() {

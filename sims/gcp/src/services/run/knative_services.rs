@@ -10,7 +10,7 @@
 //! `autoscaling.knative.dev/maxScale` and `minScale` the template's scaling; a traffic target
 //! with `latestRevision: true` is v2's `LATEST`, one with `revisionName` a `REVISION` target.
 //!
-//! Limitations: as for jobs, env vars from secrets and volumes are refused with
+//! Env vars from secrets convert as for jobs. Limitations: volumes are refused with
 //! INVALID_ARGUMENT; `dryRun` is refused; routes and configurations are not served.
 //!
 //! Must not: see HTTP, or keep any state of its own.

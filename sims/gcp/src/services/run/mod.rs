@@ -22,11 +22,13 @@
 //! Limitations: the image is
 //! run only under `--workloads oci|auto` when the kit's registry holds it (there is no Artifact
 //! Registry yet: under the process runner the container's command runs on the host); IAM
-//! policies and `delayExecution` are not simulated.
+//! `delayExecution` is not simulated. IAM policies of jobs and services are [`iam`].
 //!
 //! Must not: see HTTP; read the wall clock except through the kit.
 
+pub mod env;
 pub mod execution;
+pub mod iam;
 pub mod knative;
 pub mod knative_services;
 pub mod service;
@@ -50,8 +52,11 @@ use simkit::store::Collection;
 
 use crate::error::GcpError;
 use crate::protocol::paging;
+use crate::services::iam_policy::ResourcePolicies;
 use crate::services::logging::Logging;
+use crate::services::metadata::Metadata;
 use crate::services::operations::{LongRunning, render};
+use crate::services::secretmanager::SecretManager;
 
 pub const JOB_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Job";
 pub const EXECUTION_TYPE: &str = "type.googleapis.com/google.cloud.run.v2.Execution";
@@ -90,6 +95,22 @@ pub struct Run {
     pub(crate) running: Mutex<HashMap<String, Vec<Workload>>>,
     /// Finds containers' images (in Artifact Registry), for runners that run workloads in them.
     image_locator: std::sync::OnceLock<ImageLocator>,
+    /// The IAM policies of services and jobs.
+    pub(crate) policies: Arc<ResourcePolicies>,
+    /// Where env vars from secrets are read.
+    pub(crate) secrets: Arc<SecretManager>,
+    /// The metadata server workloads are pointed at.
+    pub(crate) metadata: Arc<Metadata>,
+    /// The simulator's own URL, for workloads to reach it (set once it listens).
+    endpoint: std::sync::OnceLock<String>,
+}
+
+/// What Cloud Run works with beside its own state.
+pub struct RunDependencies {
+    pub logging: Arc<Logging>,
+    pub policies: Arc<ResourcePolicies>,
+    pub secrets: Arc<SecretManager>,
+    pub metadata: Arc<Metadata>,
 }
 
 /// Where an image is, or Cloud Run's reason it cannot be had.
@@ -187,7 +208,13 @@ fn job_not_found(name: &str) -> GcpError {
 }
 
 impl Run {
-    pub fn new(kit: Kit, logging: Arc<Logging>) -> Result<Arc<Self>, GcpError> {
+    pub fn new(kit: Kit, dependencies: RunDependencies) -> Result<Arc<Self>, GcpError> {
+        let RunDependencies {
+            logging,
+            policies,
+            secrets,
+            metadata,
+        } = dependencies;
         let operations = Operations::open(kit.store(), "run.operations", kit.clock().clone())?;
         let executions = kit
             .store()
@@ -211,9 +238,25 @@ impl Run {
             long_running: LongRunning { operations },
             running: Mutex::new(HashMap::new()),
             image_locator: std::sync::OnceLock::new(),
+            policies,
+            secrets,
+            metadata,
+            endpoint: std::sync::OnceLock::new(),
             logging,
             kit,
         }))
+    }
+
+    /// Records the simulator's URL once it listens, for workloads to reach it.
+    pub fn set_endpoint(&self, url: &str) {
+        let _ = self.endpoint.set(url.trim_end_matches('/').to_string());
+    }
+
+    pub(crate) fn endpoint(&self) -> String {
+        self.endpoint
+            .get()
+            .cloned()
+            .unwrap_or_else(|| format!("http://127.0.0.1:{}", crate::DEFAULT_PORT))
     }
 
     /// Connects the registry containers' images are found in.
@@ -291,6 +334,7 @@ impl Run {
                     "template.template.containers[0].image: must be specified",
                 ));
             }
+            env::check_env(container.env.as_ref(), "template.template.containers[0]")?;
         }
         let name = JobName {
             project,
@@ -320,9 +364,8 @@ impl Run {
             if let Some(task) = template.template.as_mut() {
                 task.max_retries.get_or_insert(3);
                 task.timeout.get_or_insert_with(|| "600s".into());
-                task.service_account.get_or_insert_with(|| {
-                    format!("{}-compute@developer.gserviceaccount.com", name.project)
-                });
+                task.service_account
+                    .get_or_insert_with(|| crate::project::default_service_account(&name.project));
                 task.execution_environment.get_or_insert(
                     sim_gcp_shapes::run_v2::GoogleCloudRunV2TaskTemplateExecutionEnvironment::ExecutionEnvironmentGen2,
                 );
@@ -418,6 +461,13 @@ impl Run {
                         "template.template.containers: at least one container must be specified",
                     ));
                 }
+                for container in template
+                    .template
+                    .iter()
+                    .flat_map(|t| t.containers.iter().flatten())
+                {
+                    env::check_env(container.env.as_ref(), "template.template.containers[0]")?;
+                }
                 job.template = Some(template);
             }
             if patch.labels.is_some() {
@@ -465,6 +515,7 @@ impl Run {
             txn.remove_prefix(&tasks, &prefix)?;
             Ok::<_, GcpError>(())
         })?;
+        self.policies.forget(name)?;
         job.delete_time = Some(self.now());
         self.finished_operation(
             &parsed.parent(),

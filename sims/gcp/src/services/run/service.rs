@@ -15,8 +15,8 @@
 //! its instances. The service's `uri` is `https://NAME-HASH-REGIONCODE.a.run.app`, with the hash
 //! made from the project.
 //!
-//! Limitations: one serving container per revision (sidecars and env vars from secrets are
-//! refused with INVALID_ARGUMENT); IAM policies, `showDeleted` and deletion by `etag` of
+//! Limitations: one serving container per revision (sidecars are refused with
+//! INVALID_ARGUMENT); `showDeleted` and deletion by `etag` of
 //! revisions are not simulated.
 //!
 //! Must not: see HTTP; start processes except through [`super::serving`].
@@ -201,16 +201,7 @@ fn complete_template(
                 "template.containers[0].image: must be specified",
             ));
         }
-        if container
-            .env
-            .iter()
-            .flatten()
-            .any(|variable| variable.value_source.is_some())
-        {
-            return Err(GcpError::invalid(
-                "template.containers[0].env: values from secrets (valueSource) are not supported by the simulator",
-            ));
-        }
+        super::env::check_env(container.env.as_ref(), "template.containers[0]")?;
         let ports = container.ports.get_or_insert_with(Vec::new);
         if ports.len() > 1 {
             return Err(GcpError::invalid(
@@ -228,7 +219,7 @@ fn complete_template(
     template.max_instance_request_concurrency.get_or_insert(80);
     template
         .service_account
-        .get_or_insert_with(|| format!("{}-compute@developer.gserviceaccount.com", name.project));
+        .get_or_insert_with(|| crate::project::default_service_account(&name.project));
     template
         .scaling
         .get_or_insert_with(Default::default)
@@ -917,6 +908,7 @@ impl Run {
             txn.remove_prefix(&revisions, &prefix)?;
             Ok::<_, GcpError>(())
         })?;
+        self.policies.forget(name)?;
         service.delete_time = Some(self.now());
         self.finished_operation(
             &parsed.parent(),

@@ -22,6 +22,7 @@ use simkit::runner::{Workload, WorkloadImage, WorkloadSpec};
 
 use super::Run;
 use super::service::{RevisionRecord, ServiceName, declared_port, serving_revisions};
+use crate::services::metadata::WorkloadIdentity;
 
 /// How long a container gets to listen when its template sets no startup probe: Cloud Run's
 /// default TCP probe allows 240 s.
@@ -130,12 +131,14 @@ impl Serving {
             .ok_or_else(|| "The revision has no container.".to_string())?;
         let port = free_port().map_err(|e| format!("No free port for the instance: {e}"))?;
         let instance_id = run.kit.ids().hex(32);
-        let mut env: BTreeMap<String, String> = container
-            .env
-            .iter()
-            .flatten()
-            .filter_map(|v| Some((v.name.clone()?, v.value.clone().unwrap_or_default())))
-            .collect();
+        // Env vars from secrets are read now; one that cannot be read fails the start.
+        let identity = WorkloadIdentity {
+            project: service.project.clone(),
+            region: service.location.clone(),
+            service_account: revision.service_account.clone().unwrap_or_default(),
+            workload: revision_key.to_string(),
+        };
+        let mut env = run.container_env(identity, container.env.as_ref())?;
         env.insert("PORT".into(), port.to_string());
         env.insert("K_SERVICE".into(), service.service.clone());
         env.insert("K_REVISION".into(), revision_id.clone());

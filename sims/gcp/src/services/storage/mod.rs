@@ -215,14 +215,6 @@ fn validate_object_name(name: &str) -> Result<(), GcpError> {
     Ok(())
 }
 
-/// A stable 12-digit project number for a project ID.
-fn project_number(project: &str) -> i64 {
-    let hash = project.bytes().fold(1_469_598_103_934_665_603u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
-    });
-    100_000_000_000 + (hash % 900_000_000_000) as i64
-}
-
 fn encode_name(name: &str) -> String {
     percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -311,7 +303,7 @@ impl Storage {
         let mut bucket = input;
         bucket.kind = Some("storage#bucket".into());
         bucket.id = Some(name.clone());
-        bucket.project_number = Some(project_number(project) as u64);
+        bucket.project_number = Some(crate::project::number(project));
         bucket.time_created = Some(now.clone());
         bucket.updated = Some(now);
         bucket.metageneration = Some(1);
