@@ -397,14 +397,28 @@ fn engine_runs_images_seeded_at_start() {
     let config = sandbox.path().join("docker-config").display().to_string();
     sandbox.set("DOCKER_CONFIG", &config);
     let image = format!("localhost/sockerless/busybox:{tag}");
-    let docker = |args: &[&str]| sandbox.command(&docker).args(args).output().expect("run docker");
+    let docker = |args: &[&str]| {
+        sandbox
+            .command(&docker)
+            .args(args)
+            .output()
+            .expect("run docker")
+    };
     let listed = docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     conformance::assert_success("docker images", &listed);
     assert_eq!(String::from_utf8_lossy(&listed.stdout).trim(), image);
     let ran = docker(&["run", "--rm", &image, "grep", "^ID=", "/etc/os-release"]);
     conformance::assert_success("docker run", &ran);
-    assert_eq!(String::from_utf8_lossy(&ran.stdout), "ID=sockerless-busybox\n");
-    let missing = docker(&["run", "--rm", "localhost/sockerless/busybox:never-seeded", "true"]);
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        "ID=sockerless-busybox\n"
+    );
+    let missing = docker(&[
+        "run",
+        "--rm",
+        "localhost/sockerless/busybox:never-seeded",
+        "true",
+    ]);
     assert!(!missing.status.success(), "an unseeded tag ran");
     assert!(
         String::from_utf8_lossy(&missing.stderr)

@@ -395,8 +395,14 @@ impl Images {
     ) -> Result<String, String> {
         let imported = simkit::runner::oci::local::import_into(located, &self.blobs)?;
         let size = i64::try_from(imported.size).unwrap_or(i64::MAX);
-        self.record(&imported.manifest_digest, &imported.config_digest, size, &[reference.to_string()], None)
-            .map_err(|error| error.to_string())
+        self.record(
+            &imported.manifest_digest,
+            &imported.config_digest,
+            size,
+            &[reference.to_string()],
+            None,
+        )
+        .map_err(|error| error.to_string())
     }
 
     /// `docker load`: reads the archive's entries, stores its blobs and records its images.

@@ -62,7 +62,10 @@ impl std::fmt::Debug for UpstreamConfig {
         f.debug_struct("UpstreamConfig")
             .field("authority", &self.authority)
             .field("prefix", &self.prefix)
-            .field("credentials", &self.credentials.as_ref().map(|(user, _)| user))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|(user, _)| user),
+            )
             .finish()
     }
 }
@@ -206,7 +209,11 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
     let mut rest = rest.trim();
     while !rest.is_empty() {
         let (key, after) = rest.split_once('=')?;
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"')?;
@@ -351,7 +358,9 @@ impl Client {
         ));
         let separator = if realm.contains('?') { '&' } else { '?' };
         let url = format!("{realm}{separator}{}", query.join("&"));
-        let response = self.send("GET", &url, None, self.basic().as_deref()).await?;
+        let response = self
+            .send("GET", &url, None, self.basic().as_deref())
+            .await?;
         let status = response.status();
         let body = collect(response).await?;
         if !status.is_success() {
@@ -367,7 +376,9 @@ impl Client {
     }
 }
 
-async fn collect(response: http::Response<hyper::body::Incoming>) -> Result<bytes::Bytes, PullError> {
+async fn collect(
+    response: http::Response<hyper::body::Incoming>,
+) -> Result<bytes::Bytes, PullError> {
     response
         .into_body()
         .collect()
@@ -470,7 +481,11 @@ impl PullThrough {
         if let Some(digest) = &pinned
             && self
                 .registry
-                .resolve(CACHE_NAMESPACE, &cache_name, &Reference::Digest(digest.clone()))
+                .resolve(
+                    CACHE_NAMESPACE,
+                    &cache_name,
+                    &Reference::Digest(digest.clone()),
+                )
                 .is_some()
         {
             return Ok(self.located(cache_name, digest));
@@ -612,16 +627,13 @@ impl PullThrough {
         let manifest: Value = serde_json::from_slice(bytes).map_err(|error| {
             PullError::Invalid(format!("the upstream's manifest for {image}: {error}"))
         })?;
-        let descriptors = manifest
-            .get("config")
-            .into_iter()
-            .chain(
-                manifest
-                    .get("layers")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten(),
-            );
+        let descriptors = manifest.get("config").into_iter().chain(
+            manifest
+                .get("layers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
         for descriptor in descriptors {
             let digest = descriptor
                 .get("digest")
@@ -732,7 +744,11 @@ impl PullThrough {
 
 /// An index holding only the entry for `chosen` (the other platforms are not fetched, and a
 /// stored index must reference only what the repository holds).
-fn single_entry_index(index: &Value, chosen: &Digest, media_type: &str) -> Result<Vec<u8>, PullError> {
+fn single_entry_index(
+    index: &Value,
+    chosen: &Digest,
+    media_type: &str,
+) -> Result<Vec<u8>, PullError> {
     let mut single = index.clone();
     let entries = index
         .get("manifests")
@@ -740,7 +756,9 @@ fn single_entry_index(index: &Value, chosen: &Digest, media_type: &str) -> Resul
         .map(|entries| {
             entries
                 .iter()
-                .filter(|entry| entry.get("digest").and_then(Value::as_str) == Some(chosen.as_str()))
+                .filter(|entry| {
+                    entry.get("digest").and_then(Value::as_str) == Some(chosen.as_str())
+                })
                 .cloned()
                 .collect::<Vec<_>>()
         })

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use base64::Engine as _;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 
 use super::*;
 use crate::registry::{Challenge as RegistryChallenge, Provider, RequestHead};
@@ -206,7 +206,12 @@ fn layer(path: &str, content: &[u8]) -> Vec<u8> {
 /// Adds image `name` to `upstream`: an index whose amd64 entry is a manifest of one layer
 /// (whose served bytes are `served_layer` when given, to corrupt it); the platform manifest's
 /// digest.
-fn add_image(upstream: &mut Upstream, name: &str, tag: &str, served_layer: Option<Vec<u8>>) -> Digest {
+fn add_image(
+    upstream: &mut Upstream,
+    name: &str,
+    tag: &str,
+    served_layer: Option<Vec<u8>>,
+) -> Digest {
     let layer_bytes = layer("marker.txt", format!("only in {name}\n").as_bytes());
     let layer_digest = Digest::of(&layer_bytes);
     let config = serde_json::json!({
@@ -235,9 +240,10 @@ fn add_image(upstream: &mut Upstream, name: &str, tag: &str, served_layer: Optio
     })
     .to_string()
     .into_bytes();
-    upstream
-        .blobs
-        .insert(layer_digest.to_string(), served_layer.unwrap_or(layer_bytes));
+    upstream.blobs.insert(
+        layer_digest.to_string(),
+        served_layer.unwrap_or(layer_bytes),
+    );
     upstream.blobs.insert(config_digest.to_string(), config);
     upstream.manifests.insert(
         format!("{name}/{}", manifest_digest.as_str()),
@@ -262,7 +268,14 @@ impl Provider for Open {
     fn check_repository(&self, _: &str, _: &str) -> Result<(), RegistryError> {
         Ok(())
     }
-    fn check_tag(&self, _: &str, _: &str, _: &str, _: Option<&Digest>, _: &Digest) -> Result<(), RegistryError> {
+    fn check_tag(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: Option<&Digest>,
+        _: &Digest,
+    ) -> Result<(), RegistryError> {
         Ok(())
     }
 }
@@ -271,7 +284,12 @@ impl Provider for Open {
 async fn images_are_pulled_through_with_tokens_checked_and_cached() {
     let mut upstream = Upstream::default();
     let pinned = add_image(&mut upstream, "mirror/team/app", "v1", None);
-    let bad = add_image(&mut upstream, "mirror/team/bad", "v1", Some(b"not the layer".to_vec()));
+    let bad = add_image(
+        &mut upstream,
+        "mirror/team/bad",
+        "v1",
+        Some(b"not the layer".to_vec()),
+    );
     let upstream = Arc::new(upstream);
     let (host, server) = serve(upstream.clone()).await;
     let kit = Kit::new(KitConfig::new("upstream-test")).unwrap();
@@ -287,7 +305,10 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
     );
     let resolved = image::resolve(located.store.as_ref(), &located.manifest_digest).unwrap();
     assert_eq!(resolved.manifest_digest, pinned.as_str());
-    assert_eq!(resolved.config.cmd, Some(vec!["cat".into(), "/marker.txt".into()]));
+    assert_eq!(
+        resolved.config.cmd,
+        Some(vec!["cat".into(), "/marker.txt".into()])
+    );
     assert_eq!(resolved.layers.len(), 1);
     image::verify_file(&resolved.layers[0].path, &resolved.layers[0].digest).unwrap();
     assert_eq!(
@@ -296,12 +317,28 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
     );
 
     // A corrupt layer is refused and never stored; a missing image is not found.
-    let error = pull.pull(&format!("{host}/mirror/team/bad:v1")).await.unwrap().err().expect("an error");
-    assert!(error.to_string().contains("unexpected commit digest"), "{error}");
+    let error = pull
+        .pull(&format!("{host}/mirror/team/bad:v1"))
+        .await
+        .unwrap()
+        .err()
+        .expect("an error");
+    assert!(
+        error.to_string().contains("unexpected commit digest"),
+        "{error}"
+    );
     let served_bad = resolved_layer_digest(&upstream, "mirror/team/bad", &bad);
     assert_eq!(registry.blobs().size(&served_bad), None);
-    let error = pull.pull(&format!("{host}/mirror/team/none:v1")).await.unwrap().err().expect("an error");
-    assert_eq!(error.to_string(), format!("{host}/mirror/team/none:v1: not found"));
+    let error = pull
+        .pull(&format!("{host}/mirror/team/none:v1"))
+        .await
+        .unwrap()
+        .err()
+        .expect("an error");
+    assert_eq!(
+        error.to_string(),
+        format!("{host}/mirror/team/none:v1: not found")
+    );
     // Another registry is not the upstream's to serve.
     assert!(pull.pull("quay.io/team/app:v1").await.is_none());
 

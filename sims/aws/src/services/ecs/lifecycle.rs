@@ -345,12 +345,12 @@ impl Ecs {
                     .as_ref()
                     .zip(located)
                     .map(|(reference, located)| WorkloadImage {
-                    reference: reference.clone(),
-                    located,
-                    entrypoint: container.entry_point.clone(),
-                    command: container.command.clone(),
-                    working_dir: container.working_directory.clone(),
-                }),
+                        reference: reference.clone(),
+                        located,
+                        entrypoint: container.entry_point.clone(),
+                        command: container.command.clone(),
+                        working_dir: container.working_directory.clone(),
+                    }),
                 mounts: container.mounts.clone(),
                 hostname: None,
                 resources: container.resources.clone(),

@@ -296,10 +296,7 @@ fn link_blob(
 
 /// Makes `target` by `make` on a temporary name beside it, then renames it into place, so a
 /// half-made blob is never seen under its digest.
-fn write_new(
-    target: &Path,
-    make: impl FnOnce(&Path) -> std::io::Result<()>,
-) -> Result<(), String> {
+fn write_new(target: &Path, make: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<(), String> {
     let parent = target.parent().ok_or("a blob path without a directory")?;
     std::fs::create_dir_all(parent).map_err(|error| error.to_string())?;
     let partial = parent.join(format!(

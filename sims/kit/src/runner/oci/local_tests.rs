@@ -113,7 +113,11 @@ fn seeded_images_import_into_another_store_by_hard_links_checked() {
         std::fs::metadata(&source).unwrap().ino(),
         "the config is hard-linked, not copied"
     );
-    assert!(blobs.path(&crate::registry::Digest::parse(&digest).unwrap()).is_file());
+    assert!(
+        blobs
+            .path(&crate::registry::Digest::parse(&digest).unwrap())
+            .is_file()
+    );
     assert_eq!(super::import_into(&all[0].1, &blobs).unwrap(), imported);
 
     // A blob that does not match its digest is refused and not stored.
