@@ -189,6 +189,26 @@ struct CommonArgs {
     /// /var/tmp/sockerless-image-cache.
     #[arg(long, num_args = 0.., value_name = "LAYOUT_DIR")]
     seed_images: Option<Vec<PathBuf>>,
+    /// Pull workload images no registry of the server holds through this registry
+    /// (`http://HOST[:PORT][/PREFIX]`): Docker Hub images (as a mirror, PREFIX put before the
+    /// repository) and images naming HOST:PORT; cached in the server's registry.
+    #[arg(long, env = "SOCKERLESS_REGISTRY_UPSTREAM", value_name = "URL", value_parser = upstream_url)]
+    registry_upstream: Option<simkit::registry::upstream::UpstreamConfig>,
+    /// USER:PASSWORD for the upstream registry (sent as Basic, or to its token endpoint).
+    #[arg(long, env = "SOCKERLESS_REGISTRY_UPSTREAM_CREDENTIALS", hide_env_values = true, value_name = "USER:PASSWORD", value_parser = upstream_credentials)]
+    registry_upstream_credentials: Option<String>,
+}
+
+fn upstream_credentials(pair: &str) -> Result<String, String> {
+    if pair.contains(':') {
+        Ok(pair.to_string())
+    } else {
+        Err("expected USER:PASSWORD".into())
+    }
+}
+
+fn upstream_url(url: &str) -> Result<simkit::registry::upstream::UpstreamConfig, String> {
+    simkit::registry::upstream::UpstreamConfig::parse(url, None)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -455,6 +475,14 @@ fn apply_common(
     kit.body_limit = common.body_limit;
     kit.admin_token = common.admin_token.clone();
     kit.inspector_size = common.inspector_size;
+    kit.registry_upstream = common.registry_upstream.clone().map(|mut upstream| {
+        upstream.credentials = common
+            .registry_upstream_credentials
+            .as_deref()
+            .and_then(|pair| pair.split_once(':'))
+            .map(|(user, password)| (user.to_string(), password.to_string()));
+        upstream
+    });
     match authority {
         Some((authority, path)) => {
             kit.authority = Some(authority);

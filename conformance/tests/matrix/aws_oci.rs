@@ -332,3 +332,98 @@ fn ecs_oci_as_an_unprivileged_user_fails_the_task_saying_why() {
     sandbox.set("SOCKERLESS_WORKLOAD_PATH", &clients::workload_path());
     sandbox.run_script("aws/ecs_oci_auto.py", &["oci-unprivileged"]);
 }
+
+/// Images in no ECR registry pulled through `--registry-upstream`: the upstream is a second
+/// Sockerless serving Artifact Registry (Bearer token flow); once it is stopped, the image
+/// pinned by digest still runs from the cache and its tag fails to resolve.
+#[test]
+fn ecs_task_pulls_its_image_through_the_upstream_registry() {
+    let _cell = Cell::new("workloads", "aws", "ecs-oci-upstream", "boto3+skopeo");
+    let skopeo = clients::find("skopeo");
+    clients::find("runc");
+    let upstream = Sockerless::start(&["sim", "gcp", "--port", "0"], &["gcp"]);
+    let upstream_url = upstream.url("gcp").trim_end_matches('/').to_string();
+    let address = upstream_url
+        .split_once("://")
+        .map_or(upstream_url.as_str(), |(_, address)| address)
+        .to_string();
+    let server = Sockerless::start(
+        &[
+            "sim",
+            "aws",
+            "--port",
+            "0",
+            "--workloads",
+            "oci",
+            "--registry-upstream",
+            &format!("http://{address}/us-central1-docker.pkg.dev/p/images"),
+            "--registry-upstream-credentials",
+            "oauth2accesstoken:ya29.sockerless-upstream",
+        ],
+        &["aws"],
+    );
+    let mut sandbox = Sandbox::aws(server.url("aws"));
+    sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+    sandbox.set("SOCKERLESS_UPSTREAM", &upstream_url);
+    let digest_file = sandbox.path().join("upstream-digest");
+    sandbox.set(
+        "SOCKERLESS_UPSTREAM_DIGEST_FILE",
+        digest_file.to_str().expect("UTF-8 path"),
+    );
+    let (layout, tag) = busybox_layout(&sandbox);
+    sandbox.set("SOCKERLESS_BUSYBOX_LAYOUT", &layout);
+    sandbox.set("SOCKERLESS_BUSYBOX_TAG", &tag);
+    sandbox.run_script("aws/ecs_oci_upstream.py", &["pull"]);
+    drop(upstream);
+    sandbox.run_script("aws/ecs_oci_upstream.py", &["cached"]);
+}
+
+/// The engine's memory backend lists and runs the images seeded at start under their
+/// `localhost/` names (docker CLI): no load, no push, no pull.
+#[test]
+fn engine_runs_images_seeded_at_start() {
+    let _cell = Cell::new("workloads", "engine-memory", "engine-oci-seeded", "docker");
+    let docker = clients::find("docker");
+    clients::find("runc");
+    let mut sandbox = Sandbox::new();
+    let (layout, tag) = busybox_layout(&sandbox);
+    let socket = sandbox.path().join("docker.sock").display().to_string();
+    let host = format!("unix://{socket}");
+    let _server = Sockerless::start(
+        &["engine", "-H", &host, "--seed-images", &layout],
+        &["engine"],
+    );
+    sandbox.set("DOCKER_HOST", &host);
+    let config = sandbox.path().join("docker-config").display().to_string();
+    sandbox.set("DOCKER_CONFIG", &config);
+    let image = format!("localhost/sockerless/busybox:{tag}");
+    let docker = |args: &[&str]| {
+        sandbox
+            .command(&docker)
+            .args(args)
+            .output()
+            .expect("run docker")
+    };
+    let listed = docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    conformance::assert_success("docker images", &listed);
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).trim(), image);
+    let ran = docker(&["run", "--rm", &image, "grep", "^ID=", "/etc/os-release"]);
+    conformance::assert_success("docker run", &ran);
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        "ID=sockerless-busybox\n"
+    );
+    let missing = docker(&[
+        "run",
+        "--rm",
+        "localhost/sockerless/busybox:never-seeded",
+        "true",
+    ]);
+    assert!(!missing.status.success(), "an unseeded tag ran");
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("Unable to find image 'localhost/sockerless/busybox:never-seeded' locally"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+}

@@ -213,6 +213,13 @@ impl Aws {
         let images = ecr.clone();
         ecs.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
         let images = ecr.clone();
+        ecs.connect_image_puller(Arc::new(move |image: String| {
+            let images = images.clone();
+            let pulled: services::ecs::PulledImage =
+                Box::pin(async move { images.pull_through_image(&image).await });
+            pulled
+        }));
+        let images = ecr.clone();
         lambda.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
         ecs.connect_secret_sources(services::ecs::secrets::SecretSources {
             secrets_manager: secretsmanager,

@@ -92,6 +92,9 @@ pub struct KitConfig {
     pub admin_token: Option<String>,
     /// How many requests the inspector keeps (`--inspector-size`); 0 turns it off.
     pub inspector_size: usize,
+    /// The registry images no registry of the server holds are pulled through
+    /// (`--registry-upstream`); none reached when absent.
+    pub registry_upstream: Option<registry::upstream::UpstreamConfig>,
 }
 
 impl std::fmt::Debug for KitConfig {
@@ -118,6 +121,7 @@ impl KitConfig {
             runner: None,
             admin_token: None,
             inspector_size: inspector::DEFAULT_SIZE,
+            registry_upstream: None,
         }
     }
 }
@@ -187,6 +191,8 @@ struct KitInner {
     /// bodies): `files/` under the state directory, or under the kit's temporary directory in
     /// memory mode.
     files_dir: PathBuf,
+    /// The upstream registry to pull through (`--registry-upstream`).
+    registry_upstream: Option<registry::upstream::UpstreamConfig>,
     /// Holds the scratch directory (and the default CA file) until the kit is dropped.
     _temp: tempfile::TempDir,
 }
@@ -262,6 +268,7 @@ impl Kit {
                 reset_hooks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
                 files_dir,
+                registry_upstream: config.registry_upstream,
                 _temp: temp,
             }),
         })
@@ -276,6 +283,12 @@ impl Kit {
     /// directory, so they persist with it, or under the kit's temporary directory.
     pub fn files_dir(&self) -> &Path {
         &self.inner.files_dir
+    }
+
+    /// The upstream registry images are pulled through, when the server was given one: a
+    /// service with a registry makes a [`registry::upstream::PullThrough`] into it.
+    pub fn registry_upstream(&self) -> Option<&registry::upstream::UpstreamConfig> {
+        self.inner.registry_upstream.as_ref()
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -276,6 +276,10 @@ impl Runner for TrackingRunner {
     fn local_image(&self, name: &str) -> Option<(String, crate::runner::LocatedImage)> {
         self.inner.local_image(name)
     }
+
+    fn seeded_images(&self) -> Vec<(String, crate::runner::LocatedImage)> {
+        self.inner.seeded_images()
+    }
 }
 
 #[cfg(test)]

@@ -386,6 +386,25 @@ impl Images {
         Ok(id)
     }
 
+    /// Records an image seeded at start (`--seed-images`) under its `localhost/NAME:TAG`, its
+    /// blobs hard-linked from the layout (simkit's `import_into`).
+    pub fn import_seeded(
+        &self,
+        reference: &str,
+        located: &simkit::runner::LocatedImage,
+    ) -> Result<String, String> {
+        let imported = simkit::runner::oci::local::import_into(located, &self.blobs)?;
+        let size = i64::try_from(imported.size).unwrap_or(i64::MAX);
+        self.record(
+            &imported.manifest_digest,
+            &imported.config_digest,
+            size,
+            &[reference.to_string()],
+            None,
+        )
+        .map_err(|error| error.to_string())
+    }
+
     /// `docker load`: reads the archive's entries, stores its blobs and records its images.
     pub async fn load(&self, archive: &Path, progress: &Progress) -> Result<(), EngineError> {
         let path = archive.to_path_buf();

@@ -90,6 +90,12 @@ impl MemoryBackend {
     /// The backend over `kit` (its store, files directory and runner).
     pub fn open(kit: &Kit, events: &Events) -> std::result::Result<Arc<Self>, String> {
         let images = Arc::new(Images::open(kit)?);
+        // Images seeded at start (`--seed-images`) are listed and run under their own names.
+        for (reference, located) in kit.runner().seeded_images() {
+            if let Err(problem) = images.import_seeded(&reference, &located) {
+                tracing::warn!(image = %reference, %problem, "a seeded image is not in the engine");
+            }
+        }
         let volumes = Arc::new(volumes::Volumes::open(kit, events)?);
         let networks = Arc::new(networks::Networks::open(kit, events)?);
         let containers = Containers::open(kit, events, images.clone(), volumes, networks)?;

@@ -11,6 +11,7 @@
 //! | [`manifest`] | manifest media types and the descriptors a manifest references |
 //! | [`error`] | the spec's error codes, statuses and body |
 //! | [`http`] | the axum routes |
+//! | [`upstream`] | pull-through from an upstream registry (`--registry-upstream`) into a cache namespace |
 //!
 //! State: blobs are files under `<data dir>/registry/blobs/sha256/ab/abcd…` (the state
 //! directory, or in memory mode the kit's temporary directory, removed with it); repositories'
@@ -30,6 +31,7 @@ pub mod error;
 pub mod http;
 pub mod manifest;
 pub mod reference;
+pub mod upstream;
 
 #[cfg(test)]
 mod tests;

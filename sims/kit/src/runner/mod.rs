@@ -314,6 +314,13 @@ pub trait Runner: Send + Sync + 'static {
         let _ = name;
         None
     }
+
+    /// Every image seeded at start (`--seed-images`), by its full `localhost/NAME:TAG`, for a
+    /// service that keeps an image store of its own (the engine lists and runs them). Empty
+    /// when there are none or this runner does not run images.
+    fn seeded_images(&self) -> Vec<(String, LocatedImage)> {
+        Vec::new()
+    }
 }
 
 /// Where a runner can find a running container again to run a second process in it.

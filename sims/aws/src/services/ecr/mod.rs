@@ -19,7 +19,8 @@
 //! Limits: scans find nothing (there is no vulnerability database), replication rules are
 //! recorded but no image is copied (DescribeImageReplicationStatus says FAILED for each
 //! destination), pull-through cache rules are recorded but never pull from the upstream
-//! (ValidatePullThroughCacheRule says it cannot reach it), lifecycle policies are evaluated
+//! (ValidatePullThroughCacheRule says it cannot reach it; the server-wide `--registry-upstream`
+//! is what task images of other registries are pulled through, see [`pull`]), lifecycle policies are evaluated
 //! by previews but not applied on a schedule, and KMS keys are recorded, not used.
 
 mod access;
@@ -270,6 +271,8 @@ pub struct Ecr {
     pub(crate) templates: Arc<Collection<registry::TemplateRecord>>,
     /// Where the simulator listens, for download URLs; set once it does.
     endpoint: OnceLock<String>,
+    /// Pulls images of other registries through `--registry-upstream` into this registry.
+    pub(crate) pull_through: Option<simkit::registry::upstream::PullThrough>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -291,7 +294,11 @@ impl Ecr {
             region,
         ));
         let registry = Registry::open(kit.clone(), access.clone())?;
+        let pull_through = kit.registry_upstream().map(|upstream| {
+            simkit::registry::upstream::PullThrough::new(upstream.clone(), registry.clone())
+        });
         Ok(Arc::new(Self {
+            pull_through,
             registries: kit.store().collection("ecr.registries")?,
             cache_rules: kit.store().collection("ecr.cache_rules")?,
             templates: kit.store().collection("ecr.templates")?,

@@ -5,6 +5,9 @@
 //!
 //! Any other registry is out of reach (the simulator does not go online): such an image
 //! cannot be had, and the reason says so in containerd's words, as ECS reports pull failures.
+//! With `--registry-upstream`, images of Docker Hub and of the upstream's own host are pulled
+//! through it into this registry's cache namespace ([`Ecr::pull_through_image`]), and their
+//! failures are worded the same way.
 
 use std::sync::Arc;
 
@@ -76,6 +79,22 @@ impl Ecr {
             }),
             manifest_digest: digest.as_str().to_string(),
         })
+    }
+}
+
+impl Ecr {
+    /// `image` pulled through the server's upstream registry (`--registry-upstream`), or why it
+    /// could not be (the tail of ECS's `CannotPullContainerError`); `None` when there is no
+    /// upstream, or it does not stand for `image`'s registry.
+    pub async fn pull_through_image(&self, image: &str) -> Option<Result<LocatedImage, String>> {
+        let pull_through = self.pull_through.as_ref()?;
+        let pulled = pull_through.pull(image).await?;
+        Some(pulled.map_err(|error| {
+            tracing::info!(image, %error, "the upstream registry could not give the image");
+            format!(
+                "pull image manifest has been retried 5 time(s): failed to resolve ref {image}: {error}"
+            )
+        }))
     }
 }
 

@@ -266,12 +266,16 @@ impl Ecs {
         // Held until the task has ended: dropping it removes the namespace and its veth.
         // Only containers that run in their image can join a namespace: a task whose images
         // cannot be had runs on the host's network.
-        let in_images = plan.containers.iter().any(|container| {
-            container
-                .image
-                .as_ref()
-                .is_some_and(|reference| self.locate_image(reference).is_ok())
-        });
+        let mut images = Vec::with_capacity(plan.containers.len());
+        for container in &plan.containers {
+            images.push(match &container.image {
+                Some(reference) => Some(self.find_image(reference).await),
+                None => None,
+            });
+        }
+        let in_images = images
+            .iter()
+            .any(|located| located.as_ref().is_some_and(Result::is_ok));
         let network = match plan.network.filter(|_| in_images) {
             Some((address, prefix_len)) => {
                 let spec = NetworkSpec {
@@ -296,16 +300,11 @@ impl Ecs {
         // Held until the task has ended: bridge namespaces, their addresses, published ports.
         let mut bridged: Vec<BridgedContainer> = Vec::new();
         let mut bindings: Vec<Vec<sim_aws_shapes::ecs::NetworkBinding>> = Vec::new();
-        for (container, sink) in plan.containers.iter().zip(sinks) {
+        for ((container, sink), located) in plan.containers.iter().zip(sinks).zip(images) {
             let mut env = role_env.clone();
             env.extend(container.env.clone());
             let mut own = BridgedContainer::default();
-            if plan.bridge
-                && container
-                    .image
-                    .as_ref()
-                    .is_some_and(|reference| self.locate_image(reference).is_ok())
-            {
+            if plan.bridge && located.as_ref().is_some_and(Result::is_ok) {
                 let lease = super::bridge::AddressLease::take(|| self.kit.ids().next_u64());
                 let spec = NetworkSpec {
                     name: format!("ecs/{}/{}", plan.task_id, container.name),
@@ -341,13 +340,17 @@ impl Ecs {
                 stop_grace: container.stop_grace,
                 user: container.user.clone(),
                 read_only_root: container.read_only_root,
-                image: container.image.as_ref().map(|reference| WorkloadImage {
-                    reference: reference.clone(),
-                    located: self.locate_image(reference),
-                    entrypoint: container.entry_point.clone(),
-                    command: container.command.clone(),
-                    working_dir: container.working_directory.clone(),
-                }),
+                image: container
+                    .image
+                    .as_ref()
+                    .zip(located)
+                    .map(|(reference, located)| WorkloadImage {
+                        reference: reference.clone(),
+                        located,
+                        entrypoint: container.entry_point.clone(),
+                        command: container.command.clone(),
+                        working_dir: container.working_directory.clone(),
+                    }),
                 mounts: container.mounts.clone(),
                 hostname: None,
                 resources: container.resources.clone(),

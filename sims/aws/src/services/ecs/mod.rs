@@ -302,7 +302,22 @@ pub struct Ecs {
     secret_sources: OnceLock<secrets::SecretSources>,
     /// Where task containers' images are found (ECR), for runners that run images.
     image_locator: OnceLock<ImageLocator>,
+    /// Pulls images of other registries through the server's upstream registry, if any.
+    image_puller: OnceLock<ImagePuller>,
 }
+
+/// Pulls an image the locator cannot find through an upstream registry: `None` when no
+/// upstream stands for its registry, else the image or why it cannot be had (the tail of
+/// `CannotPullContainerError`).
+pub type ImagePuller = Arc<dyn Fn(String) -> PulledImage + Send + Sync>;
+
+/// What an [`ImagePuller`] answers, once the pull is done.
+pub type PulledImage = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Option<Result<simkit::runner::LocatedImage, String>>>
+            + Send,
+    >,
+>;
 
 /// Finds an image by its reference, or says why it cannot be had (the tail of
 /// `CannotPullContainerError`).
@@ -363,6 +378,7 @@ impl Ecs {
             shutting_down: std::sync::atomic::AtomicBool::new(false),
             secret_sources: OnceLock::new(),
             image_locator: OnceLock::new(),
+            image_puller: OnceLock::new(),
             lifecycle_ended: tokio::sync::Notify::new(),
         });
         ecs.abandon_tasks_of_a_previous_run()?;

@@ -59,6 +59,31 @@ impl Ecs {
         let _ = self.image_locator.set(locator);
     }
 
+    /// Connects the upstream registry images of other registries are pulled through.
+    pub fn connect_image_puller(&self, puller: super::ImagePuller) {
+        let _ = self.image_puller.set(puller);
+    }
+
+    /// Where `image` is: in ECR, else pulled through the upstream registry when the runner
+    /// runs workloads in their images (a host process needs no image), else why it cannot be
+    /// had.
+    pub(super) async fn find_image(
+        &self,
+        image: &str,
+    ) -> Result<simkit::runner::LocatedImage, String> {
+        let why = match self.locate_image(image) {
+            Ok(located) => return Ok(located),
+            Err(why) => why,
+        };
+        let Some(puller) = self.image_puller.get() else {
+            return Err(why);
+        };
+        if self.kit.runner().isolation().runner == "process" {
+            return Err(why);
+        }
+        puller(image.to_string()).await.unwrap_or(Err(why))
+    }
+
     /// Where `image` is, or why it cannot be had.
     pub(super) fn locate_image(&self, image: &str) -> Result<simkit::runner::LocatedImage, String> {
         match self.image_locator.get() {

@@ -151,6 +151,18 @@ impl LocalImages {
         Some((format!("{name}:{tag}"), located(seeded)))
     }
 
+    /// Every seeded image: its `NAME:TAG` and where it is.
+    pub fn all(&self) -> Vec<(String, LocatedImage)> {
+        let images = self.images.read().unwrap_or_else(|p| p.into_inner());
+        images
+            .iter()
+            .flat_map(|(name, tags)| {
+                tags.iter()
+                    .map(move |(tag, seeded)| (format!("{name}:{tag}"), located(seeded)))
+            })
+            .collect()
+    }
+
     /// Every seeded `NAME:TAG`.
     pub fn names(&self) -> Vec<String> {
         let images = self.images.read().unwrap_or_else(|p| p.into_inner());
@@ -199,6 +211,109 @@ fn name_from_history(store: &LayoutStore, digest: &str, tag: &str) -> Option<Str
         .find(|(_, named_tag)| *named_tag == tag)
         .or(named.first())
         .map(|(name, _)| name.to_string())
+}
+
+/// An image copied into a blob store by [`import_into`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedImage {
+    /// The platform manifest's digest.
+    pub manifest_digest: String,
+    pub config_digest: String,
+    /// The sum of the layers' sizes.
+    pub size: u64,
+}
+
+/// Copies image `located` (its platform manifest, config and layers) into `blobs`, a store of
+/// another service (the engine's images), each blob checked against its digest first and
+/// hard-linked where the file systems allow (a seeded layout is then on disk once); blobs the
+/// store holds already are kept.
+pub fn import_into(
+    located: &LocatedImage,
+    blobs: &crate::registry::blobs::Blobs,
+) -> Result<ImportedImage, String> {
+    let store = located.store.as_ref();
+    let resolved = super::image::resolve(store, &located.manifest_digest)
+        .map_err(|error| error.to_string())?;
+    let manifest = store
+        .manifest(&resolved.manifest_digest)
+        .ok_or_else(|| format!("manifest {} not found", resolved.manifest_digest))?;
+    let parsed: Value = serde_json::from_slice(&manifest).map_err(|error| error.to_string())?;
+    let config_digest = parsed
+        .pointer("/config/digest")
+        .and_then(Value::as_str)
+        .ok_or("the manifest names no config")?
+        .to_string();
+    let config_path = store
+        .blob_path(&config_digest)
+        .ok_or_else(|| format!("blob {config_digest} not found"))?;
+    let mut size = 0;
+    for (digest, path) in std::iter::once((config_digest.as_str(), config_path.as_path())).chain(
+        resolved
+            .layers
+            .iter()
+            .map(|layer| (layer.digest.as_str(), layer.path.as_path())),
+    ) {
+        let copied = link_blob(blobs, path, digest)?;
+        if digest != config_digest {
+            size += copied;
+        }
+    }
+    // Resolving checked the manifest's bytes against its digest.
+    let manifest_digest = crate::registry::Digest::parse(&resolved.manifest_digest)
+        .map_err(|_| format!("bad digest {}", resolved.manifest_digest))?;
+    let target = blobs.path(&manifest_digest);
+    if !target.is_file() {
+        write_new(&target, |partial| std::fs::write(partial, &manifest))?;
+    }
+    Ok(ImportedImage {
+        manifest_digest: resolved.manifest_digest,
+        config_digest,
+        size,
+    })
+}
+
+/// Puts the file at `source` into `blobs` as `digest` (checked), by a hard link or a copy; its
+/// size.
+fn link_blob(
+    blobs: &crate::registry::blobs::Blobs,
+    source: &Path,
+    digest: &str,
+) -> Result<u64, String> {
+    let parsed =
+        crate::registry::Digest::parse(digest).map_err(|_| format!("bad digest {digest}"))?;
+    let target = blobs.path(&parsed);
+    if let Ok(meta) = std::fs::metadata(&target) {
+        return Ok(meta.len());
+    }
+    super::image::verify_file(source, digest).map_err(|error| error.to_string())?;
+    write_new(&target, |partial| {
+        std::fs::hard_link(source, partial).or_else(|_| std::fs::copy(source, partial).map(drop))
+    })?;
+    std::fs::metadata(&target)
+        .map(|meta| meta.len())
+        .map_err(|error| error.to_string())
+}
+
+/// Makes `target` by `make` on a temporary name beside it, then renames it into place, so a
+/// half-made blob is never seen under its digest.
+fn write_new(target: &Path, make: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<(), String> {
+    let parent = target.parent().ok_or("a blob path without a directory")?;
+    std::fs::create_dir_all(parent).map_err(|error| error.to_string())?;
+    let partial = parent.join(format!(
+        ".import-{}-{}",
+        std::process::id(),
+        target
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let _ = std::fs::remove_file(&partial);
+    make(&partial)
+        .and_then(|()| std::fs::rename(&partial, target))
+        .map_err(|error| {
+            let _ = std::fs::remove_file(&partial);
+            format!("cannot store blob {}: {error}", target.display())
+        })
 }
 
 #[cfg(test)]

@@ -87,3 +87,43 @@ fn layouts_are_seeded_under_localhost_names() {
         Some("localhost/sockerless/bookworm-runtimes:py3".to_string())
     );
 }
+
+#[test]
+fn seeded_images_import_into_another_store_by_hard_links_checked() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("named");
+    let digest = layout(
+        &named,
+        "anything",
+        json!({"org.opencontainers.image.ref.name": "1.0", "io.sockerless.image.name": "sockerless/busybox"}),
+    );
+    let images = LocalImages::default();
+    images.seed_layout(&named).unwrap();
+    let all = images.all();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].0, "localhost/sockerless/busybox:1.0");
+    let blobs = crate::registry::blobs::Blobs::new(&dir.path().join("store")).unwrap();
+    let imported = super::import_into(&all[0].1, &blobs).unwrap();
+    assert_eq!(imported.manifest_digest, digest);
+    let config = crate::registry::Digest::parse(&imported.config_digest).unwrap();
+    let source = named.join("blobs/sha256").join(config.hex());
+    assert_eq!(
+        std::fs::metadata(blobs.path(&config)).unwrap().ino(),
+        std::fs::metadata(&source).unwrap().ino(),
+        "the config is hard-linked, not copied"
+    );
+    assert!(
+        blobs
+            .path(&crate::registry::Digest::parse(&digest).unwrap())
+            .is_file()
+    );
+    assert_eq!(super::import_into(&all[0].1, &blobs).unwrap(), imported);
+
+    // A blob that does not match its digest is refused and not stored.
+    let other = crate::registry::blobs::Blobs::new(&dir.path().join("other")).unwrap();
+    std::fs::remove_file(&source).unwrap();
+    std::fs::write(&source, b"tampered").unwrap();
+    assert!(super::import_into(&all[0].1, &other).is_err());
+    assert!(!other.path(&config).exists());
+}

@@ -897,6 +897,13 @@ impl Runner for OciRunner {
         self.local.any_tag(name)
     }
 
+    fn seeded_images(&self) -> Vec<(String, super::LocatedImage)> {
+        if self.mode == WorkloadsMode::Process {
+            return Vec::new();
+        }
+        self.local.all()
+    }
+
     fn isolation(&self) -> Isolation {
         let process = self.process.isolation();
         if self.mode == WorkloadsMode::Process || self.runtime.is_err() {
