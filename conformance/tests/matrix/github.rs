@@ -1217,7 +1217,11 @@ fn github_gh_auth_login_device_flow() {
     sandbox_user.set("GH_HOST", "github.localhost");
     let user = ok(&sandbox_user, &gh, &["api", "user", "--jq", ".login"]);
     assert_eq!(user.trim(), "dana");
-    let status = run(&sandbox_user, &gh, &["auth", "status", "--hostname", "github.localhost"]);
+    let status = run(
+        &sandbox_user,
+        &gh,
+        &["auth", "status", "--hostname", "github.localhost"],
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&status.stdout),

@@ -316,7 +316,11 @@ struct NewOAuthApp {
     name: String,
 }
 
-async fn create_oauth_app(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create_oauth_app(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     reply((|| {
         authorize(&hub, &headers)?;
         let input: NewOAuthApp = parse(&body)?;

@@ -33,8 +33,7 @@ pub const EXPIRES_IN: i64 = 900;
 /// The minimum seconds between polls GitHub asks for.
 pub const INTERVAL: i64 = 5;
 
-const ERROR_URI: &str =
-    "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow";
+const ERROR_URI: &str = "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow";
 
 /// An OAuth app that may start the device flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,11 +140,23 @@ fn error(headers: &HeaderMap, code: &str, description: &str, extra: &[(&str, Str
 
 /// `POST /login/device/code` and `POST /login/oauth/access_token`; `web` is the site's origin
 /// (for `verification_uri`).
-pub async fn serve(hub: Arc<Hub>, parts: http::request::Parts, body: Body, web: String) -> Response {
+pub async fn serve(
+    hub: Arc<Hub>,
+    parts: http::request::Parts,
+    body: Body,
+    web: String,
+) -> Response {
     let headers = &parts.headers;
     let bytes = match simkit::body::collect(body, hub.kit.body_limit()).await {
         Ok(bytes) => bytes,
-        Err(_) => return error(headers, "invalid_request", "The request body is too large.", &[]),
+        Err(_) => {
+            return error(
+                headers,
+                "invalid_request",
+                "The request body is too large.",
+                &[],
+            );
+        }
     };
     // Form bodies, or the same members as a query string or JSON (GitHub takes all three).
     let mut fields: Vec<(String, String)> = parts
@@ -268,7 +279,9 @@ fn poll(hub: &Hub, headers: &HeaderMap, client_id: &str, device_code: &str, now:
             &[],
         );
     }
-    let too_soon = grant.last_poll.is_some_and(|last| now - last < grant.interval);
+    let too_soon = grant
+        .last_poll
+        .is_some_and(|last| now - last < grant.interval);
     grant.last_poll = Some(now);
     if too_soon {
         grant.interval += 5;
@@ -279,7 +292,9 @@ fn poll(hub: &Hub, headers: &HeaderMap, client_id: &str, device_code: &str, now:
         return error(
             headers,
             "slow_down",
-            &format!("Too many requests have been made in the same timeframe. Please wait {interval} seconds."),
+            &format!(
+                "Too many requests have been made in the same timeframe. Please wait {interval} seconds."
+            ),
             &[("interval", interval.to_string())],
         );
     }
@@ -301,14 +316,11 @@ fn poll(hub: &Hub, headers: &HeaderMap, client_id: &str, device_code: &str, now:
         scopes: grant.scopes.clone(),
         created_at: now.saturating_mul(1000),
     };
-    let stored = hub
-        .state
-        .store
-        .transaction(|txn| {
-            txn.remove(grants, &key)?;
-            txn.insert(&hub.state.tokens, &auth::token_hash(&token), record.clone())?;
-            Ok::<_, GitHubError>(())
-        });
+    let stored = hub.state.store.transaction(|txn| {
+        txn.remove(grants, &key)?;
+        txn.insert(&hub.state.tokens, &auth::token_hash(&token), record.clone())?;
+        Ok::<_, GitHubError>(())
+    });
     if stored.is_err() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     }

@@ -22,8 +22,7 @@ const DRIFT: i64 = 30;
 pub const UNDECODABLE: &str = "A JSON web token could not be decoded";
 pub const EXP_TOO_FAR: &str = "'Expiration time' claim ('exp') is too far in the future";
 pub const EXP_PAST: &str = "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
-pub const IAT_INVALID: &str =
-    "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+pub const IAT_INVALID: &str = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
 pub const ISS_INVALID: &str = "'Issuer' claim ('iss') must be an Integer";
 
 fn unauthorized(message: &str) -> GitHubError {
@@ -64,11 +63,15 @@ pub fn claims(token: &str, now: i64) -> Result<Issuer, GitHubError> {
         return Err(unauthorized(UNDECODABLE));
     }
     let payload = json_part(payload)?;
-    let iat = payload["iat"].as_i64().ok_or_else(|| unauthorized(IAT_INVALID))?;
+    let iat = payload["iat"]
+        .as_i64()
+        .ok_or_else(|| unauthorized(IAT_INVALID))?;
     if iat > now + DRIFT {
         return Err(unauthorized(IAT_INVALID));
     }
-    let exp = payload["exp"].as_i64().ok_or_else(|| unauthorized(EXP_PAST))?;
+    let exp = payload["exp"]
+        .as_i64()
+        .ok_or_else(|| unauthorized(EXP_PAST))?;
     if exp <= now {
         return Err(unauthorized(EXP_PAST));
     }
@@ -134,18 +137,42 @@ mod tests {
         let now = 1_000_000;
         let rs256 = serde_json::json!({"alg": "RS256", "typ": "JWT"});
         let cases = [
-            (serde_json::json!({"iat": now - 60, "exp": now + 540, "iss": 7}), Ok(Issuer::AppId(7))),
-            (serde_json::json!({"iat": now, "exp": now + 60, "iss": "7"}), Ok(Issuer::AppId(7))),
+            (
+                serde_json::json!({"iat": now - 60, "exp": now + 540, "iss": 7}),
+                Ok(Issuer::AppId(7)),
+            ),
+            (
+                serde_json::json!({"iat": now, "exp": now + 60, "iss": "7"}),
+                Ok(Issuer::AppId(7)),
+            ),
             (
                 serde_json::json!({"iat": now, "exp": now + 60, "iss": "Iv23abc"}),
                 Ok(Issuer::ClientId("Iv23abc".into())),
             ),
-            (serde_json::json!({"iat": now, "exp": now + 601, "iss": 7}), Err(EXP_TOO_FAR)),
-            (serde_json::json!({"iat": now - 700, "exp": now - 1, "iss": 7}), Err(EXP_PAST)),
-            (serde_json::json!({"iat": now + 120, "exp": now + 300, "iss": 7}), Err(IAT_INVALID)),
-            (serde_json::json!({"iat": "soon", "exp": now + 300, "iss": 7}), Err(IAT_INVALID)),
-            (serde_json::json!({"iat": now, "exp": now + 300, "iss": "app"}), Err(ISS_INVALID)),
-            (serde_json::json!({"iat": now, "exp": now + 300}), Err(ISS_INVALID)),
+            (
+                serde_json::json!({"iat": now, "exp": now + 601, "iss": 7}),
+                Err(EXP_TOO_FAR),
+            ),
+            (
+                serde_json::json!({"iat": now - 700, "exp": now - 1, "iss": 7}),
+                Err(EXP_PAST),
+            ),
+            (
+                serde_json::json!({"iat": now + 120, "exp": now + 300, "iss": 7}),
+                Err(IAT_INVALID),
+            ),
+            (
+                serde_json::json!({"iat": "soon", "exp": now + 300, "iss": 7}),
+                Err(IAT_INVALID),
+            ),
+            (
+                serde_json::json!({"iat": now, "exp": now + 300, "iss": "app"}),
+                Err(ISS_INVALID),
+            ),
+            (
+                serde_json::json!({"iat": now, "exp": now + 300}),
+                Err(ISS_INVALID),
+            ),
         ];
         for (payload, expected) in cases {
             let got = claims(&token(rs256.clone(), payload.clone()), now);
@@ -159,7 +186,11 @@ mod tests {
         let payload = serde_json::json!({"iat": 0, "exp": 60, "iss": 1});
         for alg in ["none", "HS256", "RS512"] {
             let got = claims(&token(serde_json::json!({"alg": alg}), payload.clone()), 0);
-            assert_eq!(got, Err(GitHubError::Unauthorized(UNDECODABLE.into())), "{alg}");
+            assert_eq!(
+                got,
+                Err(GitHubError::Unauthorized(UNDECODABLE.into())),
+                "{alg}"
+            );
         }
         assert!(!looks_like_jwt("ghp_abc"));
         assert_eq!(

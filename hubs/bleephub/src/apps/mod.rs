@@ -185,15 +185,13 @@ pub fn install(
         Some(names) => {
             let mut ids = Vec::new();
             for name in names {
-                let repo = state
-                    .repo_by_name(&account.login, name)
-                    .ok_or_else(|| {
-                        invalid(
-                            "Installation",
-                            "repositories",
-                            &format!("{name} is not a repository of {}", account.login),
-                        )
-                    })?;
+                let repo = state.repo_by_name(&account.login, name).ok_or_else(|| {
+                    invalid(
+                        "Installation",
+                        "repositories",
+                        &format!("{name} is not a repository of {}", account.login),
+                    )
+                })?;
                 ids.push(repo.id);
             }
             ("selected", ids)
@@ -213,7 +211,11 @@ pub fn install(
             updated_at: now,
             suspended_at: None,
         };
-        txn.insert(&state.installations, &model::id_key(id), installation.clone())?;
+        txn.insert(
+            &state.installations,
+            &model::id_key(id),
+            installation.clone(),
+        )?;
         Ok::<_, GitHubError>(installation)
     })
 }

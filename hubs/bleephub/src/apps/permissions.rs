@@ -134,7 +134,9 @@ pub fn required(operation_id: &str, method: &str) -> Option<(&'static str, Level
         "actions" => "actions",
         "teams" => "members",
         "orgs" if name.contains("webhook") => "organization_hooks",
-        "orgs" if name == "get" || name == "list-for-user" => return Some(("metadata", Level::Read)),
+        "orgs" if name == "get" || name == "list-for-user" => {
+            return Some(("metadata", Level::Read));
+        }
         "orgs" => "members",
         "repos" => repository_permission(name, level),
         _ => return Some(("metadata", level)),
@@ -226,12 +228,24 @@ mod tests {
         let cases = [
             ("checks/create", "POST", Some(("checks", Level::Write))),
             ("checks/get", "GET", Some(("checks", Level::Read))),
-            ("repos/create-commit-status", "POST", Some(("statuses", Level::Write))),
+            (
+                "repos/create-commit-status",
+                "POST",
+                Some(("statuses", Level::Write)),
+            ),
             ("repos/list-commits", "GET", Some(("contents", Level::Read))),
             ("repos/get-content", "GET", Some(("contents", Level::Read))),
             ("repos/get", "GET", Some(("metadata", Level::Read))),
-            ("repos/replace-all-topics", "PUT", Some(("administration", Level::Write))),
-            ("repos/create-webhook", "POST", Some(("repository_hooks", Level::Write))),
+            (
+                "repos/replace-all-topics",
+                "PUT",
+                Some(("administration", Level::Write)),
+            ),
+            (
+                "repos/create-webhook",
+                "POST",
+                Some(("repository_hooks", Level::Write)),
+            ),
             ("issues/create", "POST", Some(("issues", Level::Write))),
             ("pulls/merge", "PUT", Some(("pull_requests", Level::Write))),
             ("rate-limit/get", "GET", None),

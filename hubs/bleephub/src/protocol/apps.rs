@@ -27,8 +27,7 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
             })
         }
         Op::AppsGetInstallation => {
-            let (app, installation) =
-                apps::get_installation(ctx, call.param("installation_id"))?;
+            let (app, installation) = apps::get_installation(ctx, call.param("installation_id"))?;
             Reply::ok(shapes::installation(urls, state, &app, &installation))
         }
         Op::AppsGetRepoInstallation => {

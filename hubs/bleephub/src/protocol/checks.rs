@@ -67,11 +67,10 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
     let state = &ctx.hub.state;
     let owner = call.param("owner");
     let name = call.param("repo");
-    let render_run =
-        |repo: &Repo, run: &CheckRun| {
-            let app = shapes::app_of_slug(urls, state, &app_of(ctx, repo, run));
-            shapes::check_run(urls, repo, app, run)
-        };
+    let render_run = |repo: &Repo, run: &CheckRun| {
+        let app = shapes::app_of_slug(urls, state, &app_of(ctx, repo, run));
+        shapes::check_run(urls, repo, app, run)
+    };
     Ok(match call.matched.op {
         Op::ReposCreateCommitStatus => {
             let (repo, status) =
@@ -124,7 +123,10 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
             Reply::ok(render_run(&repo, &run))
         }
         Op::ChecksCreateSuite => {
-            let head_sha = call.body["head_sha"].as_str().unwrap_or_default().to_string();
+            let head_sha = call.body["head_sha"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let (repo, suite, created) = checks::create_suite_as_app(ctx, owner, name, &head_sha)?;
             let runs = checks::runs_of_suite(ctx, &repo, suite.id);
             let body = shapes::check_suite(

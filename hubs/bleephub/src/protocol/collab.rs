@@ -31,8 +31,13 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
         Op::ReposListCollaborators => {
             let affiliation = call.query("affiliation");
             let permission = call.query("permission");
-            let (_, people) =
-                collaborators::list(ctx, owner, name, affiliation.as_deref(), permission.as_deref())?;
+            let (_, people) = collaborators::list(
+                ctx,
+                owner,
+                name,
+                affiliation.as_deref(),
+                permission.as_deref(),
+            )?;
             call.page(people, |(account, role)| {
                 shapes::collaborator(urls, account, role)
             })
@@ -184,8 +189,12 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
             Reply::ok(full_team(ctx, urls, &org, &team))
         }
         Op::TeamsUpdateInOrg => {
-            let (org, team) =
-                teams::update(ctx, call.param("org"), call.param("team_slug"), call.input()?)?;
+            let (org, team) = teams::update(
+                ctx,
+                call.param("org"),
+                call.param("team_slug"),
+                call.input()?,
+            )?;
             Reply::ok(full_team(ctx, urls, &org, &team))
         }
         Op::TeamsDeleteInOrg => {
@@ -207,7 +216,13 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
             let login = call.param("username");
             let (role, membership) =
                 teams::membership(ctx, call.param("org"), call.param("team_slug"), login)?;
-            Reply::ok(shapes::team_membership(urls, &team, login, &role, &membership))
+            Reply::ok(shapes::team_membership(
+                urls,
+                &team,
+                login,
+                &role,
+                &membership,
+            ))
         }
         Op::TeamsAddOrUpdateMembershipForUserInOrg => {
             let login = call.param("username");
@@ -219,7 +234,13 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
                 call.body["role"].as_str(),
             )?;
             let (_, team) = teams::get(ctx, call.param("org"), call.param("team_slug"))?;
-            Reply::ok(shapes::team_membership(urls, &team, login, &role, &membership))
+            Reply::ok(shapes::team_membership(
+                urls,
+                &team,
+                login,
+                &role,
+                &membership,
+            ))
         }
         Op::TeamsRemoveMembershipForUserInOrg => {
             teams::remove_membership(
@@ -294,7 +315,12 @@ fn full_team(
 }
 
 /// `team-repository`: the repository with the team's role on it.
-fn team_repo(ctx: &Ctx<'_>, urls: &crate::render::Urls, repo: &crate::model::Repo, role: &str) -> Value {
+fn team_repo(
+    ctx: &Ctx<'_>,
+    urls: &crate::render::Urls,
+    repo: &crate::model::Repo,
+    role: &str,
+) -> Value {
     let mut body = render_repo(ctx, urls, repo, false);
     body["permissions"] = shapes::role_permissions(role);
     body["role_name"] = match role {

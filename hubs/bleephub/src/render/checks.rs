@@ -9,7 +9,12 @@ use crate::model::{Account, AccountKind, CheckRun, CheckSuite, CommitStatus, Rep
 
 /// The `integration` of the app with `slug`: a registered app, else GitHub Actions'.
 pub fn app_of_slug(urls: &Urls, state: &State, slug: &str) -> Value {
-    match state.apps.all().into_iter().find(|(_, app)| app.slug == slug) {
+    match state
+        .apps
+        .all()
+        .into_iter()
+        .find(|(_, app)| app.slug == slug)
+    {
         Some((_, app)) => super::apps::app(urls, state, &app, None),
         None => integration(urls, slug),
     }

@@ -113,11 +113,7 @@ pub fn deploy_key(urls: &Urls, repo: &Repo, key: &DeployKey) -> Value {
 }
 
 /// `team` (with `full`: `team-full`, its counts and organization).
-pub fn team(
-    urls: &Urls,
-    team: &crate::model::Team,
-    full: Option<(usize, usize, Value)>,
-) -> Value {
+pub fn team(urls: &Urls, team: &crate::model::Team, full: Option<(usize, usize, Value)>) -> Value {
     // GitHub's own `url` is `/organizations/{org_id}/team/{team_id}`, a route bleephub does not
     // serve; clients follow `url` (PyGithub builds every team call on it), so it names the
     // documented route of the same team.
@@ -149,7 +145,13 @@ pub fn team(
 }
 
 /// `team-membership`.
-pub fn team_membership(urls: &Urls, team: &crate::model::Team, login: &str, role: &str, state: &str) -> Value {
+pub fn team_membership(
+    urls: &Urls,
+    team: &crate::model::Team,
+    login: &str,
+    role: &str,
+    state: &str,
+) -> Value {
     json!({
         "url": format!("{}/orgs/{}/teams/{}/memberships/{login}", urls.api, team.org, team.slug),
         "role": role,

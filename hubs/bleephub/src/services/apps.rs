@@ -148,8 +148,9 @@ pub fn create_token(
         None => installation.permissions.clone(),
         Some(asked) => {
             for (name, level) in &asked {
-                let granted = Level::parse(level)
-                    .is_some_and(|level| permissions::grants(&installation.permissions, name, level));
+                let granted = Level::parse(level).is_some_and(|level| {
+                    permissions::grants(&installation.permissions, name, level)
+                });
                 if !granted {
                     return Err(GitHubError::Unprocessable(
                         PERMISSIONS_NOT_GRANTED.into(),
@@ -237,9 +238,7 @@ pub fn token_repositories(ctx: &Ctx<'_>) -> Result<(String, Vec<Repo>), GitHubEr
         .caller
         .as_ref()
         .and_then(|c| c.installation.clone())
-        .ok_or_else(|| {
-            GitHubError::Forbidden(permissions::INSTALLATION_TOKEN_ONLY.into())
-        })?;
+        .ok_or_else(|| GitHubError::Forbidden(permissions::INSTALLATION_TOKEN_ONLY.into()))?;
     let installation = ctx
         .hub
         .state

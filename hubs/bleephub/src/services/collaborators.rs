@@ -14,8 +14,7 @@ use super::Ctx;
 use crate::auth::Principal;
 use crate::error::{FieldError, GitHubError};
 use crate::model::{
-    self, Account, AccountKind, Collaborator, Invitation, Issue, Repo, collaborator_key,
-    issue_key,
+    self, Account, AccountKind, Collaborator, Invitation, Issue, Repo, collaborator_key, issue_key,
 };
 
 /// GitHub's roles, weakest first.
@@ -50,7 +49,9 @@ pub fn role_name(ctx: &Ctx<'_>, account: &Account, repo: &Repo) -> Option<&'stat
         Some("maintain") => "maintain",
         _ if permissions.push => "write",
         Some("triage") => "triage",
-        _ if permissions.pull && (role.is_some() || account_is_member(ctx, account, repo)) => "read",
+        _ if permissions.pull && (role.is_some() || account_is_member(ctx, account, repo)) => {
+            "read"
+        }
         _ => return None,
     })
 }
@@ -122,10 +123,10 @@ pub fn list(
         .is_some_and(|a| a.kind == AccountKind::Organization);
     if affiliation == "all" {
         if org {
-            for (_, membership) in state.memberships.scan_prefix(&format!(
-                "{}/",
-                repo.owner.to_ascii_lowercase()
-            )) {
+            for (_, membership) in state
+                .memberships
+                .scan_prefix(&format!("{}/", repo.owner.to_ascii_lowercase()))
+            {
                 if membership.state == "active"
                     && let Some(account) = state.account(&membership.user)
                 {

@@ -33,7 +33,8 @@ fn key_error(message: &str) -> GitHubError {
 
 /// `TYPE BASE64` of an OpenSSH public key line (its comment dropped), or GitHub's 422.
 pub fn parse_key(text: &str) -> Result<String, GitHubError> {
-    let invalid = || key_error("key is invalid. You must supply a key in OpenSSH public key format");
+    let invalid =
+        || key_error("key is invalid. You must supply a key in OpenSSH public key format");
     let mut fields = text.split_whitespace();
     let (Some(kind), Some(data)) = (fields.next(), fields.next()) else {
         return Err(invalid());
@@ -100,13 +101,22 @@ pub fn create(
             added_by: added_by.clone(),
             created_at: ctx.now,
         };
-        txn.insert(&state.deploy_keys, &model::comment_key(repo.id, id), record.clone())?;
+        txn.insert(
+            &state.deploy_keys,
+            &model::comment_key(repo.id, id),
+            record.clone(),
+        )?;
         Ok::<_, GitHubError>(record)
     })?;
     Ok((repo, record))
 }
 
-pub fn get(ctx: &Ctx<'_>, owner: &str, name: &str, id: &str) -> Result<(Repo, DeployKey), GitHubError> {
+pub fn get(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    id: &str,
+) -> Result<(Repo, DeployKey), GitHubError> {
     let repo = administered(ctx, owner, name)?;
     let id: u64 = id.parse().map_err(|_| GitHubError::NotFound)?;
     let key = ctx

@@ -119,7 +119,12 @@ pub fn get(
     Ok((repo, milestone))
 }
 
-fn check_title(ctx: &Ctx<'_>, repo: &Repo, title: &str, except: Option<u64>) -> Result<(), GitHubError> {
+fn check_title(
+    ctx: &Ctx<'_>,
+    repo: &Repo,
+    title: &str,
+    except: Option<u64>,
+) -> Result<(), GitHubError> {
     if title.trim().is_empty() {
         return Err(invalid("title", "missing_field"));
     }
@@ -148,7 +153,10 @@ pub fn create(
 ) -> Result<(Repo, Milestone), GitHubError> {
     let repo = ctx.writable_repo(owner, name)?;
     let creator = ctx.require_caller()?.login().to_string();
-    let title = input.title.clone().ok_or_else(|| invalid("title", "missing_field"))?;
+    let title = input
+        .title
+        .clone()
+        .ok_or_else(|| invalid("title", "missing_field"))?;
     check_title(ctx, &repo, &title, None)?;
     let state_name = input.state.clone().unwrap_or_else(|| "open".into());
     check_state(&state_name)?;
@@ -266,6 +274,8 @@ pub fn set_for_issue(
 
 /// The milestone of an issue, if it has one.
 pub fn of_issue(state: &model::State, repo_id: u64, issue_number: u64) -> Option<Milestone> {
-    let number = state.issue_milestones.get(&issue_key(repo_id, issue_number))?;
+    let number = state
+        .issue_milestones
+        .get(&issue_key(repo_id, issue_number))?;
     state.milestones.get(&key(repo_id, number))
 }

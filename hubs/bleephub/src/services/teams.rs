@@ -49,7 +49,12 @@ pub fn role_of(ctx: &Ctx<'_>, repo: &Repo, login: &str) -> Option<String> {
         .teams
         .scan_prefix(&format!("{}/", repo.owner.to_ascii_lowercase()))
         .into_iter()
-        .filter(|(_, team)| state.team_members.get(&member_key(team.id, login)).is_some())
+        .filter(|(_, team)| {
+            state
+                .team_members
+                .get(&member_key(team.id, login))
+                .is_some()
+        })
         .filter_map(|(_, team)| state.team_repos.get(&repo_key(team.id, repo.id)))
         .max_by_key(|role| rank(role))
 }
@@ -67,7 +72,10 @@ fn check_role(role: &str) -> Result<String, GitHubError> {
     if ROLES.contains(&role) {
         Ok(role.to_string())
     } else {
-        Err(invalid("permission", &format!("{role} is not a valid permission")))
+        Err(invalid(
+            "permission",
+            &format!("{role} is not a valid permission"),
+        ))
     }
 }
 
@@ -146,7 +154,10 @@ pub fn list(ctx: &Ctx<'_>, org: &str) -> Result<Vec<Team>, GitHubError> {
         .filter(|team| {
             team.privacy != "secret"
                 || owner
-                || state.team_members.get(&member_key(team.id, &login)).is_some()
+                || state
+                    .team_members
+                    .get(&member_key(team.id, &login))
+                    .is_some()
         })
         .collect();
     teams.sort_by_key(|team| team.id);
@@ -174,7 +185,10 @@ fn check_privacy(privacy: &str) -> Result<(), GitHubError> {
     if matches!(privacy, "closed" | "secret") {
         Ok(())
     } else {
-        Err(invalid("privacy", &format!("{privacy} is not a valid privacy")))
+        Err(invalid(
+            "privacy",
+            &format!("{privacy} is not a valid privacy"),
+        ))
     }
 }
 
@@ -202,7 +216,12 @@ pub fn create(ctx: &Ctx<'_>, org: &str, input: TeamInput) -> Result<(Account, Te
             .split_once('/')
             .and_then(|(owner, name)| state.repo_by_name(owner, name))
             .filter(|repo| repo.owner.eq_ignore_ascii_case(&org.login))
-            .ok_or_else(|| invalid("repo_names", &format!("{full} is not a repository of {}", org.login)))?;
+            .ok_or_else(|| {
+                invalid(
+                    "repo_names",
+                    &format!("{full} is not a repository of {}", org.login),
+                )
+            })?;
         repos.push(repo);
     }
     let mut maintainers = vec![creator];
@@ -211,7 +230,10 @@ pub fn create(ctx: &Ctx<'_>, org: &str, input: TeamInput) -> Result<(Account, Te
             .account(login)
             .filter(|a| a.kind == AccountKind::User)
             .ok_or_else(|| invalid("maintainers", &format!("{login} is not a user")))?;
-        if !maintainers.iter().any(|m| m.eq_ignore_ascii_case(&account.login)) {
+        if !maintainers
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(&account.login))
+        {
             maintainers.push(account.login);
         }
     }
@@ -245,7 +267,11 @@ pub fn create(ctx: &Ctx<'_>, org: &str, input: TeamInput) -> Result<(Account, Te
             )?;
         }
         for repo in &repos {
-            txn.insert(&state.team_repos, &repo_key(id, repo.id), permission.clone())?;
+            txn.insert(
+                &state.team_repos,
+                &repo_key(id, repo.id),
+                permission.clone(),
+            )?;
         }
         Ok::<_, GitHubError>(team)
     })?;
@@ -288,7 +314,11 @@ pub fn update(
     team.updated_at = ctx.now;
     state.store.transaction(|txn| {
         txn.remove(&state.teams, &old_key)?;
-        txn.insert(&state.teams, &team_key(&org.login, &team.slug), team.clone())?;
+        txn.insert(
+            &state.teams,
+            &team_key(&org.login, &team.slug),
+            team.clone(),
+        )?;
         Ok::<_, GitHubError>(())
     })?;
     Ok((org, team))
@@ -375,7 +405,9 @@ pub fn set_membership(
     let role = role.unwrap_or("member");
     if !matches!(role, "member" | "maintainer") {
         return Err(GitHubError::ValidationFailed(vec![FieldError::new(
-            "TeamMember", "role", "invalid",
+            "TeamMember",
+            "role",
+            "invalid",
         )]));
     }
     state.store.transaction(|txn| {
@@ -445,7 +477,9 @@ pub fn repo_role(
 ) -> Result<(Repo, String), GitHubError> {
     let (_, team) = find(ctx, org, slug)?;
     let state = &ctx.hub.state;
-    let repo = state.repo_by_name(owner, name).ok_or(GitHubError::NotFound)?;
+    let repo = state
+        .repo_by_name(owner, name)
+        .ok_or(GitHubError::NotFound)?;
     let role = state
         .team_repos
         .get(&repo_key(team.id, repo.id))
@@ -465,7 +499,9 @@ pub fn set_repo(
 ) -> Result<(), GitHubError> {
     let (org, team) = managed(ctx, org, slug)?;
     let state = &ctx.hub.state;
-    let repo = state.repo_by_name(owner, name).ok_or(GitHubError::NotFound)?;
+    let repo = state
+        .repo_by_name(owner, name)
+        .ok_or(GitHubError::NotFound)?;
     if !repo.owner.eq_ignore_ascii_case(&org.login) {
         return Err(GitHubError::ValidationFailed(vec![FieldError::unfielded(
             "Team",
@@ -486,7 +522,9 @@ pub fn remove_repo(
 ) -> Result<(), GitHubError> {
     let (_, team) = managed(ctx, org, slug)?;
     let state = &ctx.hub.state;
-    let repo = state.repo_by_name(owner, name).ok_or(GitHubError::NotFound)?;
+    let repo = state
+        .repo_by_name(owner, name)
+        .ok_or(GitHubError::NotFound)?;
     state.team_repos.remove(&repo_key(team.id, repo.id))?;
     Ok(())
 }
