@@ -75,13 +75,13 @@ def jwt_status(token):
     return status, body["message"]
 
 now = int(time.time())
-wrong_key = jwt.encode({"iat": now - 60, "exp": now + 300, "iss": app_id}, stranger["pem"], algorithm="RS256")
+wrong_key = jwt.encode({"iat": now - 60, "exp": now + 300, "iss": str(app_id)}, stranger["pem"], algorithm="RS256")
 check(jwt_status(wrong_key) == (401, "A JSON web token could not be decoded"), jwt_status(wrong_key))
-too_far = jwt.encode({"iat": now - 60, "exp": now + 1200, "iss": app_id}, pem, algorithm="RS256")
+too_far = jwt.encode({"iat": now - 60, "exp": now + 1200, "iss": str(app_id)}, pem, algorithm="RS256")
 check(jwt_status(too_far) == (401, "'Expiration time' claim ('exp') is too far in the future"), jwt_status(too_far))
-expired = jwt.encode({"iat": now - 900, "exp": now - 300, "iss": app_id}, pem, algorithm="RS256")
+expired = jwt.encode({"iat": now - 900, "exp": now - 300, "iss": str(app_id)}, pem, algorithm="RS256")
 check(jwt_status(expired)[1].startswith("'Expiration time' claim ('exp') must be a numeric value"), jwt_status(expired))
-future = jwt.encode({"iat": now + 300, "exp": now + 500, "iss": app_id}, pem, algorithm="RS256")
+future = jwt.encode({"iat": now + 300, "exp": now + 500, "iss": str(app_id)}, pem, algorithm="RS256")
 check(jwt_status(future)[1].startswith("'Issued at' claim ('iat') must be an Integer"), jwt_status(future))
 try:
     GithubIntegration(base_url=API, auth=Auth.AppAuth(app_id, stranger["pem"])).get_app()

@@ -47,7 +47,7 @@ check([i.invitee.login for i in repo.get_pending_invitations()] == ["bob"], "pen
 check(error_of(lambda: bob.get_repo("alice/tools"))[0] == 404, "an invitation is not access")
 check(not repo.has_in_collaborators("bob"), "invited is not yet a collaborator")
 mine = list(bob.get_user().get_invitations())
-check([i.id for i in mine] == [invitation.id] and mine[0].repository.full_name == "alice/tools", [i.raw_data for i in mine])
+check([i.id for i in mine] == [invitation.id] and mine[0].repository.full_name == "alice/tools", ([i.id for i in mine], invitation.id, [i.repository.full_name for i in mine]))
 bob.get_user().accept_invitation(invitation.id)
 check(list(repo.get_pending_invitations()) == [], "accepted invitations are no longer pending")
 check(bob.get_repo("alice/tools").full_name == "alice/tools", "bob reads after accepting")
