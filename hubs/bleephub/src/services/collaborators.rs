@@ -17,6 +17,9 @@ use crate::model::{
     self, Account, AccountKind, Collaborator, Invitation, Issue, Repo, collaborator_key, issue_key,
 };
 
+/// People with a role on a repository, and the role name GitHub shows for each.
+pub type Roster = Vec<(Account, &'static str)>;
+
 /// GitHub's roles, weakest first.
 pub const ROLES: [&str; 5] = ["pull", "triage", "push", "maintain", "admin"];
 
@@ -99,7 +102,7 @@ pub fn list(
     name: &str,
     affiliation: Option<&str>,
     permission: Option<&str>,
-) -> Result<(Repo, Vec<(Account, &'static str)>), GitHubError> {
+) -> Result<(Repo, Roster), GitHubError> {
     let repo = pushable(ctx, owner, name)?;
     let affiliation = affiliation.unwrap_or("all");
     if !matches!(affiliation, "all" | "direct" | "outside") {

@@ -90,7 +90,7 @@ pub fn list(
         Some("completeness") => list.sort_by_key(|m| {
             let (open, closed) = counts(&ctx.hub.state, repo.id, m.number);
             let total = open + closed;
-            (if total == 0 { 0 } else { closed * 1000 / total }, m.number)
+            ((closed * 1000).checked_div(total).unwrap_or(0), m.number)
         }),
         Some(_) => return Err(invalid("sort", "invalid")),
     }
