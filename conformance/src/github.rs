@@ -99,6 +99,32 @@ pub fn user_with_token(server: &Sockerless, login: &str, scopes: &[&str]) -> Str
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
+/// POSTs `body` (JSON text) to the admin API's `path` (`apps`, `apps/1/installations`, ...)
+/// with the administrator's token; the answer, parsed.
+pub fn admin(server: &Sockerless, path: &str, body: &str) -> serde_json::Value {
+    let script = format!(
+        "import sys, urllib.request as u\n\
+         r = u.Request('{url}/_sockerless/github/{path}', data=sys.stdin.buffer.read(), headers={{'Authorization': 'token {ADMIN_TOKEN}'}}, method='POST')\n\
+         sys.stdout.buffer.write(u.urlopen(r).read())\n",
+        url = server.url("github"),
+    );
+    let mut child = Command::new(py())
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(body.as_bytes()).expect("write body");
+    }
+    let output = child.wait_with_output().expect("python");
+    assert_success("admin API", &output);
+    serde_json::from_slice(&output.stdout).expect("admin API answers JSON")
+}
+
 /// The clients venv's Python with PyGithub.
 pub fn py() -> PathBuf {
     let python = clients::root().join("py").join("bin").join("python3");

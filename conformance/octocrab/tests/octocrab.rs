@@ -1,7 +1,8 @@
 //! octocrab, the Rust GitHub client, against bleephub (`sockerless hub github`), beside gh and
 //! git: repositories, issues paged one at a time, pull requests, a merge whose commit git then
 //! fetches, releases, commit statuses (and the rollup gh reads), a webhook whose deliveries a
-//! receiver in the test verifies, and what a token without `repo` may not see. Each test is a
+//! receiver in the test verifies, what a token without `repo` may not see, and a GitHub App
+//! authenticated by octocrab's own JWT whose installation writes check runs. Each test is a
 //! matrix cell.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use conformance::github::{demo_repo, start, user_with_token};
+use conformance::github::{admin, demo_repo, start, user_with_token};
 use conformance::{Cell, Sockerless};
 use hmac::{Hmac, Mac};
 use octocrab::Octocrab;
@@ -455,4 +456,109 @@ async fn github_octocrab_scopes_hide_private_repositories() {
         .await
         .expect_err("no repo:status");
     assert_eq!(github_error(refused).0, 404);
+}
+
+/// A GitHub App through octocrab's app auth: octocrab signs the JWT with the app's private key,
+/// finds the repository's installation, mints an installation token (narrowed to one
+/// repository) and writes a check run that the repository's owner then reads back, with the
+/// app named on it; the token reaches only that repository, and is refused a commit status
+/// (the app has no `statuses` permission).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_octocrab_app_installation_writes_check_runs() {
+    let _cell = Cell::new("forge-sdk", "github", "apps-octocrab", "octocrab + gh");
+    let server = start(&[]);
+    let demo = demo_repo(&server, "carol", "service", &["repo"], true);
+    let other = demo_repo(&server, "carol", "other", &["repo"], true);
+    let head = demo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let app = admin(
+        &server,
+        "apps",
+        r#"{"name": "Crab CI", "owner": "carol", "permissions": {"checks": "write", "contents": "read"}}"#,
+    );
+    let app_id = app["id"].as_u64().expect("app id");
+    let pem = app["pem"].as_str().expect("private key").to_string();
+    let installed = admin(
+        &server,
+        &format!("apps/{app_id}/installations"),
+        r#"{"account": "carol", "repositories": ["service", "other"]}"#,
+    );
+
+    let as_app = Octocrab::builder()
+        .base_uri(server.url("github"))
+        .expect("base URI")
+        .app_from_rsa_pem(app_id.into(), pem.as_bytes())
+        .expect("app key")
+        .build()
+        .expect("octocrab");
+    let me = as_app.current().app().await.expect("GET /app");
+    assert_eq!(me.slug.as_deref(), Some("crab-ci"));
+    assert_eq!(me.owner.login, "carol");
+    let installation = as_app
+        .apps()
+        .get_repository_installation("carol", "service")
+        .await
+        .expect("the repository's installation");
+    assert_eq!(installation.id.0, installed["id"].as_u64().expect("id"));
+
+    let as_installation = as_app
+        .installation_builder(installation.id)
+        .repositories(vec!["service".to_string()])
+        .build()
+        .expect("installation client");
+    let run = as_installation
+        .checks("carol", "service")
+        .create_check_run("crab-build", head.clone())
+        .status(octocrab::params::checks::CheckRunStatus::Completed)
+        .conclusion(octocrab::params::checks::CheckRunConclusion::Success)
+        .send()
+        .await
+        .expect("check run written by the installation");
+    assert_eq!(run.conclusion.as_deref(), Some("success"));
+
+    // The owner reads it back, made by the app.
+    let owner = client(&server, &demo.token);
+    let runs = owner
+        .checks("carol", "service")
+        .list_check_runs_for_git_ref(octocrab::params::repos::Commitish(head.clone()))
+        .send()
+        .await
+        .expect("check runs");
+    assert_eq!(runs.total_count, 1);
+    assert_eq!(runs.check_runs[0].name, "crab-build");
+    let raw: serde_json::Value = owner
+        .get(
+            format!("/repos/carol/service/check-runs/{}", run.id),
+            None::<&()>,
+        )
+        .await
+        .expect("raw check run");
+    assert_eq!(raw["app"]["slug"], "crab-ci");
+    assert_eq!(raw["app"]["id"], app_id);
+
+    // The token was narrowed to `service`: `other` is not there for it; and the app has no
+    // `statuses` permission, so a commit status is GitHub's 403.
+    let hidden = as_installation
+        .repos("carol", "other")
+        .get()
+        .await
+        .expect_err("narrowed away");
+    assert_eq!(github_error(hidden).0, 404);
+    let refused = as_installation
+        .repos("carol", "service")
+        .create_status(head, StatusState::Success)
+        .send()
+        .await
+        .expect_err("no statuses permission");
+    let (status, message, headers) = github_error(refused);
+    assert_eq!(
+        (status, message.as_str()),
+        (403, "Resource not accessible by integration")
+    );
+    assert_eq!(
+        headers
+            .get("x-accepted-github-permissions")
+            .and_then(|v| v.to_str().ok()),
+        Some("statuses=write")
+    );
+    drop(other);
 }

@@ -1116,3 +1116,117 @@ fn github_gh_releases() {
     );
     assert!(!tag_gone.status.success(), "the tag was cleaned up");
 }
+
+/// GitHub Apps through PyGithub's GithubIntegration: the app's JWT and GitHub's 401s about it,
+/// installations, `ghs_` tokens narrowed by permissions and repositories, what such a token
+/// may write (check runs with `checks: write`, GitHub's 403 otherwise), and git with it.
+#[test]
+fn github_apps_pygithub() {
+    let _cell = Cell::new("forge-sdk", "github", "apps", "PyGithub + git");
+    let server = start(&[]);
+    let out = scenario(&server, "apps.py");
+    assert!(out.trim_end().ends_with("ok"), "{out}");
+}
+
+/// Collaborators (invited, accepted, given roles, removed), assignees, topics, milestones and
+/// deploy keys through PyGithub, with GitHub's errors.
+#[test]
+fn github_collaborators_topics_milestones_pygithub() {
+    let _cell = Cell::new("forge-sdk", "github", "collaborators", "PyGithub");
+    let server = start(&[]);
+    let out = scenario(&server, "collab.py");
+    assert!(out.trim_end().ends_with("ok"), "{out}");
+}
+
+/// `gh auth login --web` through the OAuth device flow: gh asks for a device code, prints the
+/// user code, and polls; the user approves the code (the admin API stands in for the browser);
+/// gh stores the `gho_` token it is given, and `gh api user` then answers as that user with the
+/// scopes gh asked for.
+#[test]
+fn github_gh_auth_login_device_flow() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let _cell = Cell::new("forge-cli", "github", "device-flow", "gh 2.103");
+    let server = start(&[]);
+    user_with_token(&server, "dana", &[]);
+    let gh = gh();
+    let mut sandbox = Sandbox::new();
+    let proxy = server.url("github").to_string();
+    let config = sandbox.path().join("gh-config");
+    for (key, value) in [
+        ("GH_CONFIG_DIR", config.to_str().expect("UTF-8 path")),
+        ("GH_PROMPT_DISABLED", "1"),
+        ("GH_NO_UPDATE_NOTIFIER", "1"),
+        ("GH_BROWSER", "true"),
+        ("NO_COLOR", "1"),
+        ("HTTP_PROXY", &proxy),
+        ("http_proxy", &proxy),
+    ] {
+        sandbox.set(key, value);
+    }
+    let mut command = sandbox.command(&gh);
+    for key in ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GH_HOST"] {
+        command.env_remove(key);
+    }
+    command.env("HTTP_PROXY", &proxy).env("http_proxy", &proxy);
+    let mut login = command
+        .args([
+            "auth",
+            "login",
+            "--hostname",
+            "github.localhost",
+            "--web",
+            "--git-protocol",
+            "https",
+            "--insecure-storage",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gh auth login");
+    let stderr = login.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let code = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("gh printed no one-time code: {seen:?}");
+        };
+        if let Some((_, code)) = line.split_once("one-time code: ") {
+            break code.trim().to_string();
+        }
+        seen.push(line);
+    };
+    assert_eq!(code.len(), 9, "{code}");
+    // gh waits for Enter before opening the browser.
+    let mut stdin = login.stdin.take().expect("stdin");
+    stdin.write_all(b"\n").expect("enter");
+    drop(stdin);
+    let approved = conformance::github::admin(
+        &server,
+        "device/approve",
+        &format!(r#"{{"user_code": "{code}", "login": "dana"}}"#),
+    );
+    assert_eq!(approved["approved"], true);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = login.wait().expect("gh auth login");
+    assert!(status.success(), "gh auth login failed: {seen:?} {rest:?}");
+
+    let mut sandbox_user = sandbox;
+    sandbox_user.set("GH_HOST", "github.localhost");
+    let user = ok(&sandbox_user, &gh, &["api", "user", "--jq", ".login"]);
+    assert_eq!(user.trim(), "dana");
+    let status = run(
+        &sandbox_user,
+        &gh,
+        &["auth", "status", "--hostname", "github.localhost"],
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&status.stdout),
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(text.contains("dana"), "{text}");
+    assert!(text.contains("repo") && text.contains("read:org"), "{text}");
+}

@@ -6,7 +6,11 @@
 //! |---|---|
 //! | `POST /_sockerless/github/users` `{"login","name"?,"email"?,"site_admin"?}` | creates a user |
 //! | `POST /_sockerless/github/orgs` `{"login","name"?,"description"?,"admins"?:[..],"members"?:[..]}` | creates an organization with active members |
-//! | `POST /_sockerless/github/tokens` `{"login","scopes"?:[..],"kind"?:"classic"\|"fine-grained"}` | issues a personal access token; the answer `{"token","login","scopes"}` is the only place it is ever shown |
+//! | `POST /_sockerless/github/tokens` `{"login","scopes"?:[..],"kind"?:"classic"\|"fine-grained","permissions"?:{..},"repositories"?:["owner/name"]}` | issues a personal access token (a fine-grained one narrowed to permissions and repositories when given); the answer `{"token","login","scopes"}` is the only place it is ever shown |
+//! | `POST /_sockerless/github/apps` `{"name","owner","description"?,"url"?,"permissions"?:{"checks":"write",..},"events"?:[..]}` | registers a GitHub App as its owner does in the web UI; the answer `{"id","slug","client_id","owner","pem"}` carries the app's private key (PKCS#1 PEM), shown this once as GitHub's key download |
+//! | `POST /_sockerless/github/apps/{app_id}/installations` `{"account","repositories"?:[names]}` | installs the app on a user or organization (all its repositories, or the ones named), with the app's permissions; the answer `{"id","app_id","account","repository_selection"}` |
+//! | `POST /_sockerless/github/oauth-apps` `{"name"}` | registers an OAuth app for the device flow; the answer `{"client_id","name"}` (GitHub CLI's is always there) |
+//! | `POST /_sockerless/github/device/approve` `{"user_code","login","deny"?}` | the user approves (or denies) a device code, as on `/login/device` in the browser |
 //!
 //! Errors are GitHub's shapes (422 with `errors[]`).
 
@@ -14,7 +18,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use http::{HeaderMap, StatusCode};
@@ -31,6 +35,13 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/_sockerless/github/users", post(create_user))
         .route("/_sockerless/github/orgs", post(create_org))
         .route("/_sockerless/github/tokens", post(create_token))
+        .route("/_sockerless/github/apps", post(create_app))
+        .route(
+            "/_sockerless/github/apps/{app_id}/installations",
+            post(create_installation),
+        )
+        .route("/_sockerless/github/oauth-apps", post(create_oauth_app))
+        .route("/_sockerless/github/device/approve", post(approve_device))
         .with_state(hub)
 }
 
@@ -53,7 +64,7 @@ fn authorize(hub: &Hub, headers: &HeaderMap) -> Result<(), GitHubError> {
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| auth::presented_token(v).ok())
-        .and_then(|token| auth::authenticate(&hub.state, &token).ok())
+        .and_then(|token| auth::authenticate(&hub.state, &token, hub.kit.clock().now_millis()).ok())
         .is_some_and(|principal| principal.account.site_admin);
     if site_admin || hub.kit.admin_token().is_none() {
         Ok(())
@@ -171,6 +182,10 @@ struct NewToken {
     #[serde(default)]
     scopes: Vec<String>,
     kind: Option<String>,
+    /// Fine-grained tokens: their permissions (`{"issues": "write", ...}`).
+    permissions: Option<std::collections::BTreeMap<String, String>>,
+    /// Fine-grained tokens: the repositories (`owner/name`) they are narrowed to.
+    repositories: Option<Vec<String>>,
 }
 
 async fn create_token(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -198,7 +213,50 @@ async fn create_token(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Byt
                 &format!("{unknown} is not a valid scope"),
             )]));
         }
+        let narrowed = input.permissions.is_some() || input.repositories.is_some();
+        if narrowed && kind != TokenKind::FineGrained {
+            return Err(GitHubError::ValidationFailed(vec![FieldError::custom(
+                "Token",
+                "permissions",
+                "only fine-grained tokens have permissions and repositories",
+            )]));
+        }
+        let grant = if narrowed {
+            let permissions = input.permissions.clone().unwrap_or_default();
+            crate::apps::check_permissions("Token", &permissions)?;
+            let repository_ids = match &input.repositories {
+                None => None,
+                Some(names) => {
+                    let mut ids = Vec::new();
+                    for full in names {
+                        let repo = full
+                            .split_once('/')
+                            .and_then(|(owner, name)| hub.state.repo_by_name(owner, name))
+                            .ok_or_else(|| {
+                                GitHubError::ValidationFailed(vec![FieldError::custom(
+                                    "Token",
+                                    "repositories",
+                                    &format!("{full} is not a repository"),
+                                )])
+                            })?;
+                        ids.push(repo.id);
+                    }
+                    Some(ids)
+                }
+            };
+            Some(crate::model::PatGrant {
+                permissions,
+                repository_ids,
+            })
+        } else {
+            None
+        };
         let token = auth::new_token(hub.kit.ids().as_ref(), kind);
+        if let Some(grant) = grant {
+            hub.state
+                .pat_grants
+                .insert(&auth::token_hash(&token), grant)?;
+        }
         hub.state.tokens.insert(
             &auth::token_hash(&token),
             Token {
@@ -209,5 +267,81 @@ async fn create_token(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Byt
             },
         )?;
         Ok(json!({"token": token, "login": account.login, "scopes": input.scopes}))
+    })())
+}
+
+async fn create_app(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    reply((|| {
+        authorize(&hub, &headers)?;
+        let input: crate::apps::NewApp = parse(&body)?;
+        let now = hub.kit.clock().now_millis();
+        let registered = crate::apps::register(&hub.state, hub.kit.ids().as_ref(), now, input)?;
+        let app = registered.app;
+        Ok(json!({
+            "id": app.id,
+            "slug": app.slug,
+            "name": app.name,
+            "client_id": app.client_id,
+            "owner": app.owner,
+            "permissions": app.permissions,
+            "pem": registered.private_key_pem,
+        }))
+    })())
+}
+
+async fn create_installation(
+    State(hub): State<Arc<Hub>>,
+    Path(app_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    reply((|| {
+        authorize(&hub, &headers)?;
+        let app_id: u64 = app_id.parse().map_err(|_| GitHubError::NotFound)?;
+        let input: crate::apps::NewInstallation = parse(&body)?;
+        let now = hub.kit.clock().now_millis();
+        let installation = crate::apps::install(&hub.state, now, app_id, input)?;
+        Ok(json!({
+            "id": installation.id,
+            "app_id": installation.app_id,
+            "account": installation.account,
+            "repository_selection": installation.repository_selection,
+            "permissions": installation.permissions,
+        }))
+    })())
+}
+
+#[derive(Deserialize)]
+struct NewOAuthApp {
+    name: String,
+}
+
+async fn create_oauth_app(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    reply((|| {
+        authorize(&hub, &headers)?;
+        let input: NewOAuthApp = parse(&body)?;
+        let app = crate::oauth::register_app(&hub, &input.name)?;
+        Ok(json!({"client_id": app.client_id, "name": app.name}))
+    })())
+}
+
+#[derive(Deserialize)]
+struct Approval {
+    user_code: String,
+    login: String,
+    #[serde(default)]
+    deny: bool,
+}
+
+async fn approve_device(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    reply((|| {
+        authorize(&hub, &headers)?;
+        let input: Approval = parse(&body)?;
+        crate::oauth::approve(&hub, &input.user_code, &input.login, input.deny)?;
+        Ok(json!({"user_code": input.user_code, "login": input.login, "approved": !input.deny}))
     })())
 }

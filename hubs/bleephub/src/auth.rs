@@ -1,6 +1,7 @@
 //! Who is calling: personal access tokens (`ghp_…` classic with OAuth scopes, `github_pat_…`
-//! fine-grained), presented as `Authorization: token T`, `Bearer T` or Basic with the token as
-//! password, as GitHub accepts them.
+//! fine-grained), a GitHub App's JWT, or an installation access token (`ghs_…`, see
+//! [`crate::apps`]), presented as `Authorization: token T`, `Bearer T` or Basic with the token
+//! as password, as GitHub accepts them.
 //!
 //! Tokens are stored by their SHA-256 only; nothing here returns or logs a token. Scope checks
 //! follow GitHub's hierarchy (`repo` covers `public_repo`, `admin:org` covers `read:org`, ...).
@@ -15,7 +16,7 @@ use simkit::ids::IdGen;
 
 use crate::error::GitHubError;
 pub use crate::model::TokenKind;
-use crate::model::{Account, AccountKind, State, Token};
+use crate::model::{Account, AccountKind, App, InstallationToken, PatGrant, State, Token};
 
 /// The scopes of the bootstrap administrator token: every classic scope bleephub checks.
 pub const ALL_SCOPES: &[&str] = &[
@@ -34,6 +35,12 @@ pub const ALL_SCOPES: &[&str] = &[
 pub struct Principal {
     pub account: Account,
     pub token: Token,
+    /// The app itself, when the caller presented the app's JWT.
+    pub app: Option<App>,
+    /// The grant of an installation access token (`ghs_…`).
+    pub installation: Option<InstallationToken>,
+    /// What a fine-grained personal access token was narrowed to, when it was.
+    pub pat: Option<PatGrant>,
 }
 
 impl Principal {
@@ -46,7 +53,19 @@ impl Principal {
             scopes: Vec::new(),
             created_at: account.created_at,
         };
-        Some(Self { account, token })
+        Some(Self {
+            account,
+            token,
+            app: None,
+            installation: None,
+            pat: None,
+        })
+    }
+
+    /// A principal that is a GitHub App (its JWT) or one of its installations (`ghs_…`):
+    /// permissions, not OAuth scopes, decide what it may do.
+    pub fn is_integration(&self) -> bool {
+        self.app.is_some() || self.installation.is_some()
     }
 
     pub fn login(&self) -> &str {
@@ -54,11 +73,12 @@ impl Principal {
     }
 
     /// Whether the token grants `scope`, directly or through a broader scope. Fine-grained
-    /// tokens carry no OAuth scopes; bleephub lets them act as their owner on everything the
-    /// owner reaches (GitHub's per-repository permissions are not modelled yet).
+    /// tokens carry no OAuth scopes: their permissions, when they were given some, are checked
+    /// per operation (`crate::apps::permissions`), and without any they act as their owner.
     pub fn has_scope(&self, scope: &str) -> bool {
         match self.token.kind {
-            TokenKind::FineGrained => true,
+            // Apps' permissions are checked per operation (`crate::apps::permissions`).
+            TokenKind::FineGrained | TokenKind::App => true,
             TokenKind::Classic => self
                 .token
                 .scopes
@@ -71,7 +91,7 @@ impl Principal {
     pub fn scopes_header(&self) -> Option<String> {
         match self.token.kind {
             TokenKind::Classic => Some(self.token.scopes.join(", ")),
-            TokenKind::FineGrained => None,
+            TokenKind::FineGrained | TokenKind::App => None,
         }
     }
 }
@@ -153,6 +173,7 @@ pub fn new_token(ids: &dyn IdGen, kind: TokenKind) -> String {
             ids.random_word(ALPHANUMERIC, 22),
             ids.random_word(ALPHANUMERIC, 59)
         ),
+        TokenKind::App => format!("ghs_{}", ids.random_word(ALPHANUMERIC, 36)),
     }
 }
 
@@ -180,8 +201,26 @@ pub fn presented_token(header: &str) -> Result<String, GitHubError> {
     }
 }
 
-/// The principal behind a token, or `BadCredentials`.
-pub fn authenticate(state: &State, token: &str) -> Result<Principal, GitHubError> {
+/// The principal behind a token at `now` (Unix milliseconds): an app's JWT (checked as
+/// GitHub does, with its 401 messages), an unexpired installation token, or a personal access
+/// token; `BadCredentials` otherwise.
+pub fn authenticate(state: &State, token: &str, now: i64) -> Result<Principal, GitHubError> {
+    if crate::apps::jwt::looks_like_jwt(token) {
+        let app = crate::apps::jwt::verify(state, token, now.div_euclid(1000))?;
+        return integration_principal(state, app, None, now);
+    }
+    if token.starts_with("ghs_") {
+        let grant = state
+            .installation_tokens
+            .get(&token_hash(token))
+            .filter(|grant| grant.expires_at > now)
+            .ok_or(GitHubError::BadCredentials)?;
+        let app = state
+            .apps
+            .get(&crate::model::id_key(grant.app_id))
+            .ok_or(GitHubError::BadCredentials)?;
+        return integration_principal(state, app, Some(grant), now);
+    }
     let record = state
         .tokens
         .get(&token_hash(token))
@@ -189,9 +228,42 @@ pub fn authenticate(state: &State, token: &str) -> Result<Principal, GitHubError
     let account = state
         .account(&record.login)
         .ok_or(GitHubError::BadCredentials)?;
+    let pat = state.pat_grants.get(&token_hash(token));
     Ok(Principal {
         account,
         token: record,
+        app: None,
+        installation: None,
+        pat,
+    })
+}
+
+/// An app (its JWT) or one of its installation tokens, acting as the app's bot account.
+fn integration_principal(
+    state: &State,
+    app: App,
+    grant: Option<InstallationToken>,
+    now: i64,
+) -> Result<Principal, GitHubError> {
+    let account = state
+        .account(&app.bot_login())
+        .ok_or(GitHubError::BadCredentials)?;
+    let token = Token {
+        login: account.login.clone(),
+        kind: TokenKind::App,
+        scopes: Vec::new(),
+        created_at: now,
+    };
+    let (app, installation) = match grant {
+        Some(grant) => (None, Some(grant)),
+        None => (Some(app), None),
+    };
+    Ok(Principal {
+        account,
+        token,
+        app,
+        installation,
+        pat: None,
     })
 }
 

@@ -67,6 +67,10 @@ pub enum GitHubError {
     /// 401 for a token or password GitHub does not know.
     #[error("Bad credentials")]
     BadCredentials,
+    /// 401 with GitHub's message about an app's JWT ("A JSON web token could not be decoded",
+    /// "'Expiration time' claim ('exp') is too far in the future", ...).
+    #[error("{0}")]
+    Unauthorized(String),
     /// 403 with GitHub's message (missing scope, not an admin, ...).
     #[error("{0}")]
     Forbidden(String),
@@ -112,7 +116,9 @@ impl GitHubError {
         match self {
             GitHubError::NotFound | GitHubError::Missing(_) => 404,
             GitHubError::MethodNotAllowed(_) => 405,
-            GitHubError::RequiresAuthentication | GitHubError::BadCredentials => 401,
+            GitHubError::RequiresAuthentication
+            | GitHubError::BadCredentials
+            | GitHubError::Unauthorized(_) => 401,
             GitHubError::Forbidden(_) | GitHubError::RateLimited(_) => 403,
             GitHubError::ProblemsParsingJson | GitHubError::BadRequest(_) => 400,
             GitHubError::InvalidRequest(_)
@@ -147,7 +153,9 @@ impl GitHubError {
         if let GitHubError::ValidationFailed(errors) = self {
             body["errors"] = serde_json::to_value(errors).unwrap_or_default();
         }
-        if let GitHubError::Unprocessable(_, errors) = self {
+        if let GitHubError::Unprocessable(_, errors) = self
+            && !errors.is_empty()
+        {
             body["errors"] = serde_json::to_value(errors).unwrap_or_default();
         }
         body["documentation_url"] = docs.into();

@@ -72,7 +72,9 @@ pub async fn serve(
     {
         None => None,
         Some(header) => {
-            match auth::presented_token(header).and_then(|t| auth::authenticate(&hub.state, &t)) {
+            match auth::presented_token(header)
+                .and_then(|t| auth::authenticate(&hub.state, &t, hub.kit.clock().now_millis()))
+            {
                 Ok(principal) => Some(principal),
                 Err(_) => return ask_for_credentials(),
             }

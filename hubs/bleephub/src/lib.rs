@@ -10,11 +10,13 @@
 //! | [`spec`] | the vendored REST description (`api/rest.json`): the route table generated from it at build time, request validation, and the schemas tests check responses against |
 //! | [`protocol`] | the wire: routing, auth, rate limits, body decoding, rendering, headers |
 //! | [`error`] | [`error::GitHubError`], one variant per error GitHub answers, and its rendering |
-//! | [`auth`] | tokens (`ghp_…`, `github_pat_…`), scopes, the principal of a request |
+//! | [`auth`] | tokens (`ghp_…`, `github_pat_…`, `ghs_…`, app JWTs), scopes, the principal of a request |
+//! | [`apps`] | GitHub Apps: registration, installations, JWTs, the permissions installation tokens need |
 //! | [`model`] | the records kept in the kit's store and the one place that allocates IDs |
 //! | [`services`] | typed handlers: users, organizations, repositories, issues, labels |
 //! | [`render`] | records into GitHub's JSON shapes, with URLs derived from the request |
 //! | [`hooks`] | repository and organization webhooks, the events they get, their deliveries |
+//! | [`oauth`] | the OAuth device flow `gh auth login` uses |
 //! | [`admin`] | `/_sockerless/github/…`: users, organizations and tokens for tests |
 //!
 //! What this crate must not do: let a handler see HTTP, write a record outside the kit's
@@ -26,12 +28,14 @@
 
 pub mod actions;
 pub mod admin;
+pub mod apps;
 pub mod auth;
 pub mod error;
 pub mod githttp;
 pub mod graphql;
 pub mod hooks;
 pub mod model;
+pub mod oauth;
 pub mod paging;
 pub mod protocol;
 pub mod ratelimit;
@@ -98,6 +102,8 @@ pub struct Hub {
     pub actions: crate::actions::Actions,
     /// Webhooks and their deliveries.
     pub hooks: hooks::Hooks,
+    /// OAuth apps and device codes being authorized.
+    pub device_flow: oauth::DeviceFlow,
     push_hooks: std::sync::Mutex<Vec<PushHook>>,
     /// The bootstrap token, kept only to print it; the store holds its hash.
     admin_token: String,
@@ -115,6 +121,7 @@ impl Hub {
         let git = simkit::git::GitRepos::new(kit.files_dir().join("github"));
         let actions = crate::actions::Actions::open(&kit)?;
         let hooks = hooks::Hooks::open(&kit)?;
+        let device_flow = oauth::DeviceFlow::open(&kit)?;
         Ok(Self {
             kit,
             config,
@@ -123,6 +130,7 @@ impl Hub {
             git,
             actions,
             hooks,
+            device_flow,
             push_hooks: std::sync::Mutex::default(),
             admin_token,
         })

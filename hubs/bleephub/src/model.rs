@@ -16,6 +16,18 @@
 //! | `github.counters` | what is counted | the last ID given |
 //! | `github.releases` | `repoID/releaseID`, zero-padded | [`Release`] |
 //! | `github.release_assets` | `repoID/assetID`, zero-padded | [`ReleaseAsset`] (bytes in `files/github-assets/ASSETID`) |
+//! | `github.apps` | app ID, zero-padded | [`App`] (its private key is never kept: only the public half) |
+//! | `github.installations` | installation ID, zero-padded | [`Installation`] |
+//! | `github.installation_tokens` | SHA-256 of the `ghs_…` token, hex | [`InstallationToken`] |
+//! | `github.pat_grants` | SHA-256 of a `github_pat_…` token, hex | [`PatGrant`] (what a fine-grained token was narrowed to) |
+//! | `github.teams` | `org/slug`, lower-cased | [`Team`] |
+//! | `github.team_members` | `teamID/login`, login lower-cased | [`TeamMember`] |
+//! | `github.team_repos` | `teamID/repoID`, zero-padded | the team's role on the repository |
+//! | `github.collaborators` | `repoID/login`, login lower-cased | [`Collaborator`] |
+//! | `github.invitations` | invitation ID, zero-padded | [`Invitation`] |
+//! | `github.milestones` | `repoID/number`, zero-padded | [`Milestone`] |
+//! | `github.issue_milestones` | the issue's key (`repoID/number`) | the milestone's number |
+//! | `github.deploy_keys` | `repoID/keyID`, zero-padded | [`DeployKey`] |
 //! | `github.hooks` | `repo/REPOID/HOOKID` or `org/ORGID/HOOKID`, zero-padded | [`crate::hooks::Hook`] (deliveries are the kit's `github.webhook_*` collections) |
 //!
 //! Names are case-insensitive on GitHub, so keys are lower-cased and records keep the case
@@ -33,6 +45,8 @@ use simkit::store::{Collection, Store, StoreError, Txn};
 pub enum AccountKind {
     User,
     Organization,
+    /// A GitHub App's own account (`slug[bot]`), which its installation tokens act as.
+    Bot,
 }
 
 impl AccountKind {
@@ -40,6 +54,7 @@ impl AccountKind {
         match self {
             AccountKind::User => "User",
             AccountKind::Organization => "Organization",
+            AccountKind::Bot => "Bot",
         }
     }
 }
@@ -69,6 +84,9 @@ pub enum TokenKind {
     Classic,
     /// `github_pat_…`: fine-grained; no scopes header.
     FineGrained,
+    /// `ghs_…`: an installation access token of a GitHub App (its grant is an
+    /// [`InstallationToken`]), or the app's own JWT; permissions instead of scopes.
+    App,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -310,6 +328,147 @@ pub struct CheckRun {
     pub output_text: Option<String>,
 }
 
+/// A GitHub App, as its owner registers it in the web UI (here through the admin API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct App {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+    /// The user or organization that owns the app.
+    pub owner: String,
+    pub description: Option<String>,
+    pub external_url: String,
+    pub client_id: String,
+    /// The public half of the app's private key (PKCS#1 PEM), which app JWTs are checked with.
+    pub public_key_pem: String,
+    /// `{"checks": "write", "contents": "read", ...}`; `metadata: read` is always implied.
+    pub permissions: std::collections::BTreeMap<String, String>,
+    pub events: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl App {
+    /// The login of the app's bot account (`slug[bot]`).
+    pub fn bot_login(&self) -> String {
+        format!("{}[bot]", self.slug)
+    }
+}
+
+/// An app installed on a user or organization account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Installation {
+    pub id: u64,
+    pub app_id: u64,
+    /// The account the app is installed on.
+    pub account: String,
+    /// `all` (every repository of the account) or `selected` ([`Installation::repository_ids`]).
+    pub repository_selection: String,
+    pub repository_ids: Vec<u64>,
+    pub permissions: std::collections::BTreeMap<String, String>,
+    pub events: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub suspended_at: Option<i64>,
+}
+
+/// What an installation access token (`ghs_…`) grants: at most its installation's permissions
+/// and repositories, until it expires (an hour after it was made, as on GitHub).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstallationToken {
+    pub installation_id: u64,
+    pub app_id: u64,
+    pub permissions: std::collections::BTreeMap<String, String>,
+    /// `None`: every repository the installation reaches.
+    pub repository_ids: Option<Vec<u64>>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What a fine-grained personal access token was given: permissions (as an app's) and, when
+/// narrowed, the repositories it reaches (`None`: all its owner reaches).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatGrant {
+    pub permissions: std::collections::BTreeMap<String, String>,
+    pub repository_ids: Option<Vec<u64>>,
+}
+
+/// An organization's team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: u64,
+    pub org: String,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `closed` or `secret`.
+    pub privacy: String,
+    /// `notifications_enabled` or `notifications_disabled`.
+    pub notification_setting: String,
+    /// The role repositories added without one get (`pull` by default).
+    pub permission: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A team's member: `member` or `maintainer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub team_id: u64,
+    pub login: String,
+    pub role: String,
+}
+
+/// A repository's collaborator and the role they were given (`pull`, `triage`, `push`,
+/// `maintain` or `admin`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collaborator {
+    pub repo_id: u64,
+    pub login: String,
+    pub permission: String,
+}
+
+/// An invitation to collaborate on a repository, until the invitee accepts or declines it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: u64,
+    pub repo_id: u64,
+    pub invitee: String,
+    pub inviter: String,
+    pub permission: String,
+    pub created_at: i64,
+}
+
+/// A milestone; issues name it by number (`github.issue_milestones`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub title: String,
+    pub description: Option<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    pub due_on: Option<i64>,
+    pub creator: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+/// An SSH key with access to one repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployKey {
+    pub id: u64,
+    pub repo_id: u64,
+    pub title: String,
+    /// `TYPE BASE64` (the comment dropped, as GitHub shows it).
+    pub key: String,
+    pub read_only: bool,
+    pub added_by: String,
+    pub created_at: i64,
+}
+
 /// The store's collections, opened once.
 pub struct State {
     pub store: Store,
@@ -330,6 +489,18 @@ pub struct State {
     pub statuses: Arc<Collection<CommitStatus>>,
     pub check_suites: Arc<Collection<CheckSuite>>,
     pub check_runs: Arc<Collection<CheckRun>>,
+    pub apps: Arc<Collection<App>>,
+    pub installations: Arc<Collection<Installation>>,
+    pub installation_tokens: Arc<Collection<InstallationToken>>,
+    pub pat_grants: Arc<Collection<PatGrant>>,
+    pub teams: Arc<Collection<Team>>,
+    pub team_members: Arc<Collection<TeamMember>>,
+    pub team_repos: Arc<Collection<String>>,
+    pub collaborators: Arc<Collection<Collaborator>>,
+    pub invitations: Arc<Collection<Invitation>>,
+    pub milestones: Arc<Collection<Milestone>>,
+    pub issue_milestones: Arc<Collection<u64>>,
+    pub deploy_keys: Arc<Collection<DeployKey>>,
 }
 
 impl State {
@@ -353,6 +524,18 @@ impl State {
             statuses: store.collection("github.statuses")?,
             check_suites: store.collection("github.check_suites")?,
             check_runs: store.collection("github.check_runs")?,
+            apps: store.collection("github.apps")?,
+            installations: store.collection("github.installations")?,
+            installation_tokens: store.collection("github.installation_tokens")?,
+            pat_grants: store.collection("github.pat_grants")?,
+            teams: store.collection("github.teams")?,
+            team_members: store.collection("github.team_members")?,
+            team_repos: store.collection("github.team_repos")?,
+            collaborators: store.collection("github.collaborators")?,
+            invitations: store.collection("github.invitations")?,
+            milestones: store.collection("github.milestones")?,
+            issue_milestones: store.collection("github.issue_milestones")?,
+            deploy_keys: store.collection("github.deploy_keys")?,
             store,
         })
     }
@@ -412,6 +595,10 @@ pub fn label_key(repo_id: u64, name: &str) -> String {
 
 pub fn protection_key(repo_id: u64, branch: &str) -> String {
     format!("{repo_id:012}/{branch}")
+}
+
+pub fn collaborator_key(repo_id: u64, login: &str) -> String {
+    format!("{repo_id:012}/{}", login.to_ascii_lowercase())
 }
 
 /// The prefix of every per-repository record of `repo_id`.

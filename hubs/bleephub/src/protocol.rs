@@ -34,7 +34,9 @@ use crate::render::{self, Urls};
 use crate::services::{Ctx, issues, labels, orgs, repos, users};
 use crate::spec::{self, Matched, Op};
 
+mod apps;
 mod checks;
+mod collab;
 mod hooks;
 mod pulls;
 mod releases;
@@ -190,6 +192,34 @@ fn accepted_scopes(op: Op) -> &'static str {
         Op::ReposCreateCommitStatus
         | Op::ReposGetCombinedStatusForRef
         | Op::ReposListCommitStatusesForRef => "repo, repo:status",
+        Op::AppsGetAuthenticated
+        | Op::AppsListInstallations
+        | Op::AppsGetInstallation
+        | Op::AppsCreateInstallationAccessToken
+        | Op::AppsGetRepoInstallation
+        | Op::AppsGetOrgInstallation
+        | Op::AppsGetUserInstallation
+        | Op::AppsListReposAccessibleToInstallation => "",
+        Op::ReposListInvitationsForAuthenticatedUser
+        | Op::ReposAcceptInvitationForAuthenticatedUser
+        | Op::ReposDeclineInvitationForAuthenticatedUser => "repo, repo:invite",
+        Op::ReposListDeployKeys
+        | Op::ReposCreateDeployKey
+        | Op::ReposGetDeployKey
+        | Op::ReposDeleteDeployKey => "admin:public_key, repo",
+        Op::TeamsList
+        | Op::TeamsGetByName
+        | Op::TeamsListMembersInOrg
+        | Op::TeamsGetMembershipForUserInOrg
+        | Op::TeamsListReposInOrg
+        | Op::TeamsCheckPermissionsForRepoInOrg => "admin:org, read:org, repo, user, write:org",
+        Op::TeamsCreate
+        | Op::TeamsUpdateInOrg
+        | Op::TeamsDeleteInOrg
+        | Op::TeamsAddOrUpdateMembershipForUserInOrg
+        | Op::TeamsRemoveMembershipForUserInOrg
+        | Op::TeamsAddOrUpdateRepoPermissionsInOrg
+        | Op::TeamsRemoveRepoInOrg => "admin:org, repo",
         _ => "repo",
     }
 }
@@ -226,6 +256,21 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     if parts.uri.path().starts_with("/_actions/") {
         return crate::actions::serve(&hub, &parts, body, now).await;
     }
+    if crate::oauth::owns(parts.uri.path()) && parts.method == Method::POST {
+        let web = match context.as_ref() {
+            Some(RequestContext {
+                host: Some(host),
+                port,
+                scheme,
+                ..
+            }) => match port {
+                Some(port) => format!("{}://{host}:{port}", scheme.as_str()),
+                None => format!("{}://{host}", scheme.as_str()),
+            },
+            _ => "http://localhost".to_string(),
+        };
+        return crate::oauth::serve(hub.clone(), parts, body, web).await;
+    }
     if matches!(parts.uri.path(), "/graphql" | "/api/graphql") && parts.method == Method::POST {
         return crate::graphql::serve(hub.clone(), parts, body, context, request_id).await;
     }
@@ -239,7 +284,7 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         None => Ok(None),
         Some(header) => header
             .and_then(auth::presented_token)
-            .and_then(|token| auth::authenticate(&hub.state, &token))
+            .and_then(|token| auth::authenticate(&hub.state, &token, now))
             .map(Some),
     };
     let mut headers = base_headers(&request_id);
@@ -357,6 +402,18 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     };
     if let Ok(value) = HeaderValue::from_str(accepted_scopes(matched.op)) {
         headers.insert("x-accepted-oauth-scopes", value);
+    }
+    // Apps' JWTs and installation tokens: what the operation needs of them.
+    if let Err((error, accepted)) = crate::apps::permissions::check(
+        caller.as_ref(),
+        matched.op,
+        matched.operation_id,
+        parts.method.as_str(),
+    ) {
+        if let Some(value) = accepted.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            headers.insert("x-accepted-github-permissions", value);
+        }
+        return error_response(&error, matched.documentation_url, headers);
     }
 
     // The inspector shows GitHub's own operation ID (`repos/get`) rather than the route.
@@ -744,6 +801,7 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         }
         Op::IssuesCreate => {
             let (repo, issue) = issues::create(ctx, owner, repo_name, call.input()?)?;
+            collab::apply_issue_milestone(ctx, call, &repo, issue.number)?;
             Reply::created(render::issue(urls, state, &repo, &issue))
         }
         Op::IssuesGet => {
@@ -758,6 +816,7 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
                 call.param("issue_number"),
                 call.input()?,
             )?;
+            collab::apply_issue_milestone(ctx, call, &repo, issue.number)?;
             Reply::ok(render::issue(urls, state, &repo, &issue))
         }
         Op::IssuesListComments => {
@@ -953,6 +1012,51 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::ChecksGetSuite
         | Op::ChecksListSuitesForRef
         | Op::ChecksListForSuite => checks::dispatch(ctx, call)?,
+        Op::AppsGetAuthenticated
+        | Op::AppsListInstallations
+        | Op::AppsGetInstallation
+        | Op::AppsCreateInstallationAccessToken
+        | Op::AppsGetRepoInstallation
+        | Op::AppsGetOrgInstallation
+        | Op::AppsGetUserInstallation
+        | Op::AppsListReposAccessibleToInstallation => apps::dispatch(ctx, call)?,
+        Op::ReposListCollaborators
+        | Op::ReposCheckCollaborator
+        | Op::ReposAddCollaborator
+        | Op::ReposRemoveCollaborator
+        | Op::ReposGetCollaboratorPermissionLevel
+        | Op::ReposListInvitations
+        | Op::ReposListInvitationsForAuthenticatedUser
+        | Op::ReposAcceptInvitationForAuthenticatedUser
+        | Op::ReposDeclineInvitationForAuthenticatedUser
+        | Op::ReposGetAllTopics
+        | Op::ReposReplaceAllTopics
+        | Op::IssuesListAssignees
+        | Op::IssuesCheckUserCanBeAssigned
+        | Op::IssuesAddAssignees
+        | Op::IssuesRemoveAssignees
+        | Op::IssuesListMilestones
+        | Op::IssuesCreateMilestone
+        | Op::IssuesGetMilestone
+        | Op::IssuesUpdateMilestone
+        | Op::IssuesDeleteMilestone
+        | Op::ReposListDeployKeys
+        | Op::ReposCreateDeployKey
+        | Op::ReposGetDeployKey
+        | Op::ReposDeleteDeployKey
+        | Op::TeamsList
+        | Op::TeamsCreate
+        | Op::TeamsGetByName
+        | Op::TeamsUpdateInOrg
+        | Op::TeamsDeleteInOrg
+        | Op::TeamsListMembersInOrg
+        | Op::TeamsGetMembershipForUserInOrg
+        | Op::TeamsAddOrUpdateMembershipForUserInOrg
+        | Op::TeamsRemoveMembershipForUserInOrg
+        | Op::TeamsListReposInOrg
+        | Op::TeamsCheckPermissionsForRepoInOrg
+        | Op::TeamsAddOrUpdateRepoPermissionsInOrg
+        | Op::TeamsRemoveRepoInOrg => collab::dispatch(ctx, call)?,
     })
 }
 

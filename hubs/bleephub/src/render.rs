@@ -5,7 +5,9 @@
 //! What this module must not do: read the store for anything but the accounts a record names,
 //! or decide access.
 
+pub mod apps;
 pub mod checks;
+pub mod collab;
 pub mod git;
 pub mod pulls;
 pub mod releases;
@@ -436,7 +438,8 @@ pub fn issue(urls: &Urls, state: &State, repo: &Repo, issue: &Issue) -> Value {
         "locked": issue.locked,
         "assignee": assignees.first().cloned().unwrap_or(Value::Null),
         "assignees": assignees,
-        "milestone": null,
+        "milestone": crate::services::milestones::of_issue(state, repo.id, issue.number)
+            .map_or(Value::Null, |m| collab::milestone(urls, state, repo, &m)),
         "comments": issue.comments,
         "created_at": timestamp(issue.created_at),
         "updated_at": timestamp(issue.updated_at),

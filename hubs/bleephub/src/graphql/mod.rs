@@ -286,7 +286,7 @@ pub enum RepositoryOwner {
 
 fn owner_of(account: Account) -> RepositoryOwner {
     match account.kind {
-        AccountKind::User => RepositoryOwner::User(User(account)),
+        AccountKind::User | AccountKind::Bot => RepositoryOwner::User(User(account)),
         AccountKind::Organization => RepositoryOwner::Organization(Organization(account)),
     }
 }
@@ -1908,7 +1908,7 @@ pub async fn serve(
     {
         None => None,
         Some(header) => auth::presented_token(header)
-            .and_then(|t| auth::authenticate(&hub.state, &t))
+            .and_then(|t| auth::authenticate(&hub.state, &t, hub.kit.clock().now_millis()))
             .ok(),
     };
     let Some(caller) = caller else {

@@ -67,8 +67,10 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
     let state = &ctx.hub.state;
     let owner = call.param("owner");
     let name = call.param("repo");
-    let render_run =
-        |repo: &Repo, run: &CheckRun| shapes::check_run(urls, repo, &app_of(ctx, repo, run), run);
+    let render_run = |repo: &Repo, run: &CheckRun| {
+        let app = shapes::app_of_slug(urls, state, &app_of(ctx, repo, run));
+        shapes::check_run(urls, repo, app, run)
+    };
     Ok(match call.matched.op {
         Op::ReposCreateCommitStatus => {
             let (repo, status) =
@@ -106,8 +108,41 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
                 ..page
             }
         }
-        Op::ChecksCreate | Op::ChecksUpdate | Op::ChecksCreateSuite => {
-            return Err(checks::refuse_non_app(ctx, owner, name));
+        Op::ChecksCreate => {
+            let (repo, run) = checks::create_run_as_app(ctx, owner, name, call.input()?)?;
+            Reply::created(render_run(&repo, &run))
+        }
+        Op::ChecksUpdate => {
+            let (repo, run) = checks::update_run_as_app(
+                ctx,
+                owner,
+                name,
+                call.param("check_run_id"),
+                call.input()?,
+            )?;
+            Reply::ok(render_run(&repo, &run))
+        }
+        Op::ChecksCreateSuite => {
+            let head_sha = call.body["head_sha"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let (repo, suite, created) = checks::create_suite_as_app(ctx, owner, name, &head_sha)?;
+            let runs = checks::runs_of_suite(ctx, &repo, suite.id);
+            let body = shapes::check_suite(
+                urls,
+                render_repo(ctx, urls, &repo, false),
+                &repo,
+                &suite,
+                &runs,
+                head_commit(ctx, &repo, &suite.head_sha),
+                shapes::app_of_slug(urls, state, &suite.app),
+            );
+            if created {
+                Reply::created(body)
+            } else {
+                Reply::ok(body)
+            }
         }
         Op::ChecksGet => {
             let (repo, run) = checks::get_run(ctx, owner, name, call.param("check_run_id"))?;
@@ -148,6 +183,7 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
                 &suite,
                 &runs,
                 head_commit(ctx, &repo, &suite.head_sha),
+                shapes::app_of_slug(urls, state, &suite.app),
             ))
         }
         Op::ChecksListSuitesForRef => {
@@ -164,6 +200,7 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
                     suite,
                     &runs,
                     head_commit(ctx, &repo, &suite.head_sha),
+                    shapes::app_of_slug(urls, state, &suite.app),
                 )
             });
             wrap(page, total, "check_suites")

@@ -7,6 +7,19 @@ use serde_json::{Value, json};
 use super::{Urls, account_or_ghost, node_id, optional_time, simple_user, timestamp};
 use crate::model::{Account, AccountKind, CheckRun, CheckSuite, CommitStatus, Repo, State};
 
+/// The `integration` of the app with `slug`: a registered app, else GitHub Actions'.
+pub fn app_of_slug(urls: &Urls, state: &State, slug: &str) -> Value {
+    match state
+        .apps
+        .all()
+        .into_iter()
+        .find(|(_, app)| app.slug == slug)
+    {
+        Some((_, app)) => super::apps::app(urls, state, &app, None),
+        None => integration(urls, slug),
+    }
+}
+
 /// GitHub Actions' app, as GitHub shows it on every check it makes.
 pub fn integration(urls: &Urls, slug: &str) -> Value {
     let owner = Account {
@@ -100,8 +113,8 @@ pub fn combined(
     })
 }
 
-/// `check-run`.
-pub fn check_run(urls: &Urls, repo: &Repo, app: &str, run: &CheckRun) -> Value {
+/// `check-run`; `app` is the `integration` that made it ([`app_of_slug`]).
+pub fn check_run(urls: &Urls, repo: &Repo, app: Value, run: &CheckRun) -> Value {
     let url = format!(
         "{}/repos/{}/check-runs/{}",
         urls.api,
@@ -130,7 +143,7 @@ pub fn check_run(urls: &Urls, repo: &Repo, app: &str, run: &CheckRun) -> Value {
         },
         "name": run.name,
         "check_suite": { "id": run.suite_id },
-        "app": integration(urls, app),
+        "app": app,
         "pull_requests": [],
     })
 }
@@ -143,6 +156,7 @@ pub fn check_suite(
     suite: &CheckSuite,
     runs: &[CheckRun],
     head_commit: Value,
+    app: Value,
 ) -> Value {
     let (status, conclusion) = crate::services::checks::suite_state(runs);
     let url = format!(
@@ -162,7 +176,7 @@ pub fn check_suite(
         "before": Value::Null,
         "after": suite.head_sha,
         "pull_requests": [],
-        "app": integration(urls, &suite.app),
+        "app": app,
         "repository": repository,
         "created_at": timestamp(suite.created_at),
         "updated_at": timestamp(suite.updated_at),

@@ -79,7 +79,7 @@ pub fn simple(urls: &Urls, state: &State, context: &RepoContext<'_>, view: &Pull
         "user": rendered_issue["user"],
         "body": issue.body,
         "labels": rendered_issue["labels"],
-        "milestone": null,
+        "milestone": rendered_issue["milestone"].clone(),
         "active_lock_reason": null,
         "created_at": timestamp(issue.created_at),
         "updated_at": timestamp(issue.updated_at),

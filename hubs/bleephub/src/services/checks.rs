@@ -2,10 +2,10 @@
 //! the combined status of a commit are made of.
 //!
 //! Statuses are written by anyone who may push (classic tokens need `repo:status` or `repo`).
-//! Check runs and suites are written only by GitHub Apps on GitHub ("You must authenticate via
-//! a GitHub App." to a personal access token); bleephub models no app tokens yet, so the REST
-//! writes answer that 403 to every caller, and [`create_run`]/[`update_run`] are the points
-//! in-process writers (the Actions engine, an app once modelled) record check runs through.
+//! Check runs and suites are written only by GitHub Apps ("You must authenticate via a GitHub
+//! App." to a personal access token): over REST by an installation token with `checks: write`
+//! (the protocol checks the permission), each app in its own suite and only to its own runs;
+//! [`create_run`]/[`update_run`] are the points in-process writers (the Actions engine) use.
 //!
 //! What this module must not do: see HTTP, or accept a status or check for a commit the
 //! repository does not have.
@@ -208,13 +208,102 @@ pub fn combined(
     })
 }
 
-/// The answer GitHub gives a check write from anything but a GitHub App. No caller here is an
-/// app: app installation tokens are not modelled.
-pub fn refuse_non_app(ctx: &Ctx<'_>, owner: &str, name: &str) -> GitHubError {
-    match ctx.readable_repo(owner, name) {
-        Err(error) => error,
-        Ok(_) => GitHubError::Forbidden("You must authenticate via a GitHub App.".into()),
+/// The repository and the slug of the app writing checks to it: the caller must be an
+/// installation token reaching the repository; GitHub's 403 to anything else.
+fn app_writer(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(Repo, String), GitHubError> {
+    let repo = ctx.readable_repo(owner, name)?;
+    let grant = ctx
+        .caller
+        .as_ref()
+        .and_then(|c| c.installation.as_ref())
+        .ok_or_else(|| GitHubError::Forbidden("You must authenticate via a GitHub App.".into()))?;
+    if !super::apps::token_reaches(ctx, grant, &repo) {
+        return Err(GitHubError::NotFound);
     }
+    let app = ctx
+        .hub
+        .state
+        .apps
+        .get(&model::id_key(grant.app_id))
+        .ok_or(GitHubError::BadCredentials)?;
+    Ok((repo, app.slug))
+}
+
+/// `POST …/check-runs` by an installation token.
+pub fn create_run_as_app(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    input: CheckRunInput,
+) -> Result<(Repo, CheckRun), GitHubError> {
+    let (repo, slug) = app_writer(ctx, owner, name)?;
+    let run = create_run(ctx, &repo, &slug, input)?;
+    Ok((repo, run))
+}
+
+/// `PATCH …/check-runs/{id}` by an installation token, to a run of its own app.
+pub fn update_run_as_app(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    id: &str,
+    input: CheckRunInput,
+) -> Result<(Repo, CheckRun), GitHubError> {
+    let (repo, slug) = app_writer(ctx, owner, name)?;
+    let id: u64 = id.parse().map_err(|_| GitHubError::NotFound)?;
+    let run = ctx
+        .hub
+        .state
+        .check_runs
+        .get(&key(repo.id, id))
+        .ok_or(GitHubError::NotFound)?;
+    let owned = ctx
+        .hub
+        .state
+        .check_suites
+        .get(&key(repo.id, run.suite_id))
+        .is_some_and(|suite| suite.app == slug);
+    if !owned {
+        return Err(GitHubError::Forbidden(
+            crate::apps::permissions::NOT_ACCESSIBLE.into(),
+        ));
+    }
+    let run = update_run(ctx, &repo, id, input)?;
+    Ok((repo, run))
+}
+
+/// `POST …/check-suites` by an installation token: the app's suite for the commit, made when
+/// absent (`true`) or the existing one (`false`), as GitHub answers 201 or 200.
+pub fn create_suite_as_app(
+    ctx: &Ctx<'_>,
+    owner: &str,
+    name: &str,
+    head_sha: &str,
+) -> Result<(Repo, CheckSuite, bool), GitHubError> {
+    let (repo, slug) = app_writer(ctx, owner, name)?;
+    let sha = commit_of(ctx, &repo, head_sha)?;
+    if let Some(suite) = suites_of(ctx, &repo, &sha)
+        .into_iter()
+        .find(|suite| suite.app == slug)
+    {
+        return Ok((repo, suite, false));
+    }
+    let state = &ctx.hub.state;
+    let suite = state.store.transaction(|txn| {
+        let id = model::next_id(txn, &state.counters, "check_suite")?;
+        let suite = CheckSuite {
+            id,
+            repo_id: repo.id,
+            head_sha: sha.clone(),
+            head_branch: branch_at(ctx, &repo, &sha),
+            app: slug.clone(),
+            created_at: ctx.now,
+            updated_at: ctx.now,
+        };
+        txn.insert(&state.check_suites, &key(repo.id, id), suite.clone())?;
+        Ok::<_, GitHubError>(suite)
+    })?;
+    Ok((repo, suite, true))
 }
 
 fn run_error(field: &str, message: &str) -> GitHubError {

@@ -62,7 +62,25 @@ pub fn access(ctx: &Ctx<'_>, repo: &Repo) -> GitAccess {
     if !ctx.can_read(repo) {
         return GitAccess::None;
     }
-    if ctx.caller.is_some() && ctx.write_scope(repo) && ctx.permissions(repo).push && !repo.archived
+    // Installation tokens and narrowed fine-grained tokens push only with `contents: write`.
+    let granted = ctx.caller.as_ref().and_then(|c| {
+        c.installation
+            .as_ref()
+            .map(|grant| &grant.permissions)
+            .or(c.pat.as_ref().map(|grant| &grant.permissions))
+    });
+    let contents_write = granted.is_none_or(|permissions| {
+        crate::apps::permissions::grants(
+            permissions,
+            "contents",
+            crate::apps::permissions::Level::Write,
+        )
+    });
+    if ctx.caller.is_some()
+        && ctx.write_scope(repo)
+        && ctx.permissions(repo).push
+        && contents_write
+        && !repo.archived
     {
         GitAccess::Push
     } else {

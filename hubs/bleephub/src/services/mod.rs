@@ -7,18 +7,24 @@
 //! What this module must not do: see HTTP (no headers, status codes or JSON values), or read
 //! the clock (the time comes in the `Ctx`).
 
+pub mod apps;
 pub mod archives;
 pub mod checks;
+pub mod collaborators;
 pub mod commits;
 pub mod contents;
+pub mod deploy_keys;
 pub mod git;
 pub mod gitdata;
 pub mod issues;
 pub mod labels;
+pub mod milestones;
 pub mod orgs;
 pub mod pulls;
 pub mod releases;
 pub mod repos;
+pub mod teams;
+pub mod topics;
 pub mod users;
 
 use crate::Hub;
@@ -67,6 +73,27 @@ impl Ctx<'_> {
                 ..Permissions::default()
             };
         };
+        if caller.is_integration() {
+            // An installation token reaches its installation's repositories (what it may do
+            // there is checked per operation); an app's JWT reaches none.
+            let reaches = caller
+                .installation
+                .as_ref()
+                .is_some_and(|grant| apps::token_reaches(self, grant, repo));
+            let administer = reaches
+                && caller.installation.as_ref().is_some_and(|grant| {
+                    crate::apps::permissions::grants(
+                        &grant.permissions,
+                        "administration",
+                        crate::apps::permissions::Level::Write,
+                    )
+                });
+            return Permissions {
+                admin: administer,
+                push: reaches,
+                pull: reaches || !repo.private,
+            };
+        }
         let owner_kind = self
             .hub
             .state
@@ -79,10 +106,43 @@ impl Ctx<'_> {
                 && self.org_role(&repo.owner).as_deref() == Some("admin"));
         let member =
             owner_kind == AccountKind::Organization && self.org_role(&repo.owner).is_some();
+        // The strongest of the caller's direct role and its teams' roles.
+        let role = [
+            collaborators::role_of(self, repo, caller.login()),
+            teams::role_of(self, repo, caller.login()),
+        ]
+        .into_iter()
+        .flatten()
+        .max_by_key(|role| {
+            collaborators::ROLES
+                .iter()
+                .position(|r| r == role)
+                .unwrap_or(0)
+        });
+        let (role_pull, role_push, role_admin) = match role.as_deref() {
+            Some("admin") => (true, true, true),
+            Some("maintain" | "push") => (true, true, false),
+            Some(_) => (true, false, false),
+            None => (false, false, false),
+        };
+        // A fine-grained token narrowed to some repositories reaches only those (and reads
+        // public ones).
+        let narrowed_away = caller.pat.as_ref().is_some_and(|grant| {
+            grant
+                .repository_ids
+                .as_ref()
+                .is_some_and(|ids| !ids.contains(&repo.id))
+        });
+        if narrowed_away {
+            return Permissions {
+                pull: !repo.private,
+                ..Permissions::default()
+            };
+        }
         Permissions {
-            admin,
-            push: admin,
-            pull: admin || member || !repo.private,
+            admin: admin || role_admin,
+            push: admin || role_push,
+            pull: admin || member || role_pull || !repo.private,
         }
     }
 

@@ -520,6 +520,10 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError>
         txn.remove_prefix(&state.protections, &prefix)?;
         txn.remove_prefix(&state.pulls, &prefix)?;
         txn.remove_prefix(&state.reviews, &prefix)?;
+        txn.remove_prefix(&state.collaborators, &prefix)?;
+        txn.remove_prefix(&state.milestones, &prefix)?;
+        txn.remove_prefix(&state.issue_milestones, &prefix)?;
+        txn.remove_prefix(&state.deploy_keys, &prefix)?;
         Ok::<_, GitHubError>(())
     })?;
     match ctx.hub.git.delete(&repo.id.to_string()) {
