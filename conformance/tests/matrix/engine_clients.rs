@@ -111,6 +111,14 @@ fn testcontainers_python(target: Target) {
         .command(&python)
         .arg(engine_clients_dir().join("testcontainers_py.py"))
         .env("TESTCONTAINERS_RYUK_DISABLED", "true")
+        // In a container (`/.dockerenv`, as here) testcontainers reaches published ports
+        // through the gateway it reads from the listing's `NetworkSettings.Networks[NetworkMode]`;
+        // Podman names its default network `podman` there, not `bridge`, so over Podman the
+        // cell has it use the Docker host instead.
+        .env(
+            "TESTCONTAINERS_CONNECTION_MODE",
+            if target.podman() { "docker_host" } else { "" },
+        )
         .output()
         .expect("run python");
     assert_success("python3 testcontainers_py.py", &output);

@@ -223,6 +223,113 @@ fn docker_exec_runs_in_the_container(target: Target) {
     engine.ok(&["rm", "box"]);
 }
 
+/// Bad input on both backends: malformed JSON and a field of the wrong type get a 400 with
+/// Docker's `{"message"}` body and make nothing; an archive with `../` entries and an absolute
+/// symlink writes nothing outside the container; a large log comes back whole.
+mod docker_bad_input_is_refused_or_contained {
+    #[test]
+    fn memory() {
+        super::docker_bad_input_is_refused_or_contained(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_bad_input_is_refused_or_contained(super::Target::Docker);
+    }
+}
+
+fn docker_bad_input_is_refused_or_contained(target: Target) {
+    let _cell = Cell::new("docker-api", target.cell(), "bad-input", "curl");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = engine.sandbox.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path
+    };
+    for (name, body) in [
+        ("truncated.json", &b"{\"Image\": "[..]),
+        ("wrong-type.json", b"{\"Image\": \"localhost/busybox\", \"Cmd\": 5}"),
+    ] {
+        let (status, said) = engine.curl_with(
+            "POST",
+            "/v1.47/containers/create?name=bad",
+            &file(name, body),
+            "application/json",
+        );
+        assert_eq!(status, "400", "{name}: {said}");
+        let parsed: serde_json::Value = serde_json::from_str(&said).expect("a JSON error body");
+        assert!(parsed["message"].is_string(), "{name}: {said}");
+    }
+    assert_eq!(engine.ok(&["ps", "-aq", "--filter", "name=bad"]), "");
+    // A hostile archive: a `../` entry, and a file written through an absolute symlink.
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    let marker = format!("sockerless-escape-{}", std::process::id());
+    let archive = engine.sandbox.path().join("hostile.tar");
+    let made = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import io, sys, tarfile\n\
+             marker, out = sys.argv[1], sys.argv[2]\n\
+             with tarfile.open(out, 'w') as t:\n\
+             \x20   data = b'x'\n\
+             \x20   info = tarfile.TarInfo('../../../../../../tmp/' + marker)\n\
+             \x20   info.size = 1\n\
+             \x20   t.addfile(info, io.BytesIO(data))\n\
+             \x20   link = tarfile.TarInfo('hosttmp')\n\
+             \x20   link.type = tarfile.SYMTYPE\n\
+             \x20   link.linkname = '/tmp'\n\
+             \x20   t.addfile(link)\n\
+             \x20   info = tarfile.TarInfo('hosttmp/' + marker + '-link')\n\
+             \x20   info.size = 1\n\
+             \x20   t.addfile(info, io.BytesIO(data))\n",
+        )
+        .arg(&marker)
+        .arg(&archive)
+        .output()
+        .expect("python3");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let (status, said) = engine.curl_with(
+        "PUT",
+        "/v1.47/containers/box/archive?path=/",
+        &archive,
+        "application/x-tar",
+    );
+    for host_path in [
+        format!("/tmp/{marker}"),
+        format!("/tmp/{marker}-link"),
+    ] {
+        assert!(
+            !std::path::Path::new(&host_path).exists(),
+            "{host_path} written on the host (answer {status}: {said})"
+        );
+    }
+    // A large log (5,000 lines of 1,000 bytes) comes back whole, in order.
+    engine.ok(&[
+        "run",
+        "--name",
+        "loud",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "line=$(printf '%01000d' 0); i=0; while [ $i -lt 5000 ]; do echo \"$i $line\"; i=$((i+1)); done",
+    ]);
+    let logs = engine.run(&["logs", "loud"]);
+    let logs = text(&logs.stdout);
+    assert_eq!(logs.lines().count(), 5000);
+    assert!(logs.starts_with("0 0000"), "{}", &logs[..40.min(logs.len())]);
+    assert!(logs.lines().last().unwrap_or("").starts_with("4999 0000"));
+    engine.ok(&["rm", "-f", "box", "loud"]);
+}
+
 #[test]
 fn docker_cp_both_ways() {
     let _cell = Cell::new("docker-cli", "engine-memory", "cp", "docker");

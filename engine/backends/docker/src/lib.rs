@@ -482,14 +482,33 @@ impl Backend for DockerBackend {
         if !options.filters.is_empty() {
             pairs.push(("filters", filters_json(&options.filters)?));
         }
-        self.upstream
+        let mut summaries: Vec<ContainerSummary> = self
+            .upstream
             .json(
                 Method::GET,
                 &format!("/containers/json{}", query(&pairs)),
                 None,
                 shapes::container_summaries,
             )
-            .await
+            .await?;
+        // Docker's listing carries each container's `HostConfig.NetworkMode` (testcontainers
+        // reads it there); Podman leaves `HostConfig` out, so it is taken from the upstream's
+        // own inspect of the container.
+        for summary in &mut summaries {
+            if summary.host_config.get("NetworkMode").is_some() {
+                continue;
+            }
+            if let Ok(inspect) = self.container_inspect(&summary.id).await {
+                let mode = inspect.host_config.network_mode.clone();
+                match summary.host_config.as_object_mut() {
+                    Some(host_config) => {
+                        host_config.insert("NetworkMode".into(), Value::String(mode));
+                    }
+                    None => summary.host_config = serde_json::json!({ "NetworkMode": mode }),
+                }
+            }
+        }
+        Ok(summaries)
     }
 
     async fn container_logs(&self, id: &str, options: LogOptions) -> Result<Logs> {
