@@ -249,7 +249,10 @@ fn docker_bad_input_is_refused_or_contained(target: Target) {
     };
     for (name, body) in [
         ("truncated.json", &b"{\"Image\": "[..]),
-        ("wrong-type.json", b"{\"Image\": \"localhost/busybox\", \"Cmd\": 5}"),
+        (
+            "wrong-type.json",
+            b"{\"Image\": \"localhost/busybox\", \"Cmd\": 5}",
+        ),
     ] {
         let (status, said) = engine.curl_with(
             "POST",
@@ -303,10 +306,7 @@ fn docker_bad_input_is_refused_or_contained(target: Target) {
         &archive,
         "application/x-tar",
     );
-    for host_path in [
-        format!("/tmp/{marker}"),
-        format!("/tmp/{marker}-link"),
-    ] {
+    for host_path in [format!("/tmp/{marker}"), format!("/tmp/{marker}-link")] {
         assert!(
             !std::path::Path::new(&host_path).exists(),
             "{host_path} written on the host (answer {status}: {said})"
@@ -325,7 +325,11 @@ fn docker_bad_input_is_refused_or_contained(target: Target) {
     let logs = engine.run(&["logs", "loud"]);
     let logs = text(&logs.stdout);
     assert_eq!(logs.lines().count(), 5000);
-    assert!(logs.starts_with("0 0000"), "{}", &logs[..40.min(logs.len())]);
+    assert!(
+        logs.starts_with("0 0000"),
+        "{}",
+        &logs[..40.min(logs.len())]
+    );
     assert!(logs.lines().last().unwrap_or("").starts_with("4999 0000"));
     engine.ok(&["rm", "-f", "box", "loud"]);
 }
