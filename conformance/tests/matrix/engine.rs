@@ -146,6 +146,37 @@ impl Engine {
         (status.to_string(), body.to_string())
     }
 
+    /// `curl` over the unix socket with `body` (a file) sent as `content_type`: status and body.
+    pub(crate) fn curl_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: &std::path::Path,
+        content_type: &str,
+    ) -> (String, String) {
+        let output = self
+            .sandbox
+            .command(clients::curl())
+            .args([
+                "-s",
+                "-X",
+                method,
+                "--unix-socket",
+                &self.socket,
+                "-H",
+                &format!("Content-Type: {content_type}"),
+                "--data-binary",
+            ])
+            .arg(format!("@{}", body.display()))
+            .args(["-w", "\n%{http_code}"])
+            .arg(format!("http://docker{path}"))
+            .output()
+            .expect("run curl");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (status.to_string(), body.to_string())
+    }
+
     /// Builds the offline busybox image and loads it as `localhost/busybox:latest`.
     pub(crate) fn load_busybox(&self) -> String {
         let skopeo = clients::find("skopeo");

@@ -1,7 +1,9 @@
 //! The engine driven by the SDK and the orchestrator programs use: docker-py 7.2 (containers,
 //! exec, archives, volumes, networks, errors; `conformance/clients/engine/docker_py.py`) and
 //! docker-compose 1.29 bringing up a two-service project whose services reach each other by
-//! service name, then `ps`, `logs` and `down`. Both on the memory and the docker backend.
+//! service name, then `ps`, `logs` and `down`, and testcontainers-python 4.15 (Ryuk disabled)
+//! waiting on a log message and reaching a published port, and act 0.2.89 running a workflow
+//! with a job container. Both on the memory and the docker backend.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -34,6 +36,30 @@ mod docker_compose_two_services {
     }
 }
 
+mod testcontainers_python {
+    #[test]
+    fn memory() {
+        super::testcontainers_python(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::testcontainers_python(super::Target::Docker);
+    }
+}
+
+mod act_workflow {
+    #[test]
+    fn memory() {
+        super::act_workflow(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::act_workflow(super::Target::Docker);
+    }
+}
+
 fn engine_clients_dir() -> PathBuf {
     clients::conformance_dir().join("clients").join("engine")
 }
@@ -60,6 +86,105 @@ fn docker_py_sdk(target: Target) {
         .expect("run python");
     assert_success("python3 docker_py.py", &output);
     assert_eq!(text(&output.stdout).trim(), "ok");
+}
+
+fn testcontainers_python(target: Target) {
+    let _cell = Cell::new(
+        "testcontainers",
+        target.cell(),
+        "log-wait",
+        "testcontainers-python",
+    );
+    let python = clients::root().join("py").join("bin").join("python3");
+    let has_client = Command::new(&python)
+        .args(["-c", "import testcontainers.core.container"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        has_client,
+        "client py venv with testcontainers missing: run scripts/setup"
+    );
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let output = engine
+        .sandbox
+        .command(&python)
+        .arg(engine_clients_dir().join("testcontainers_py.py"))
+        .env("TESTCONTAINERS_RYUK_DISABLED", "true")
+        // In a container (`/.dockerenv`, as here) testcontainers reaches published ports
+        // through the gateway it reads from the listing's `NetworkSettings.Networks[NetworkMode]`;
+        // Podman names its default network `podman` there, not `bridge`, so over Podman the
+        // cell has it use the Docker host instead.
+        .env(
+            "TESTCONTAINERS_CONNECTION_MODE",
+            if target.podman() { "docker_host" } else { "" },
+        )
+        .output()
+        .expect("run python");
+    assert_success("python3 testcontainers_py.py", &output);
+    assert_eq!(text(&output.stdout).trim(), "ok");
+}
+
+/// act 0.2.89 running `clients/engine/act/ci.yml` on the engine as CLIENTS.md says (no socket
+/// mounted, no cache server, images not pulled): a job container, outputs, `GITHUB_ENV`, a
+/// step allowed to fail, a working directory and a matrix job that needs the first.
+fn act_workflow(target: Target) {
+    let _cell = Cell::new("act", target.cell(), "workflow", "act");
+    let act = clients::find("act");
+    let git = clients::find("git");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let repo = engine.sandbox.path().join("repo");
+    let workflows = repo.join(".github").join("workflows");
+    std::fs::create_dir_all(&workflows).expect("mkdir");
+    std::fs::copy(
+        engine_clients_dir().join("act").join("ci.yml"),
+        workflows.join("ci.yml"),
+    )
+    .expect("copy ci.yml");
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "."],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "ci",
+        ],
+    ] {
+        let output = engine
+            .sandbox
+            .command(&git)
+            .current_dir(&repo)
+            .args(args)
+            .output()
+            .expect("git");
+        assert_success(&format!("git {}", args.join(" ")), &output);
+    }
+    let output = engine
+        .sandbox
+        .command(&act)
+        .current_dir(&repo)
+        .args([
+            "push",
+            "-P",
+            "ubuntu-latest=localhost/busybox",
+            "--pull=false",
+            "--container-daemon-socket",
+            "-",
+            "--no-cache-server",
+        ])
+        .output()
+        .expect("run act");
+    assert_success("act push", &output);
+    let said = text(&output.stdout);
+    for line in ["env set job", "dir /tmp", "leg 1 hello", "leg 2 hello"] {
+        assert!(said.contains(line), "{line} in:\n{said}");
+    }
 }
 
 fn docker_compose_two_services(target: Target) {

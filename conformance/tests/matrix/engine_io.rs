@@ -1,6 +1,7 @@
 //! The engine's input and output paths, driven by the docker CLI 28.2 on the memory backend:
 //! stdin into containers (`run -i`, an open stdin that blocks `cat`), and exec (attached with
-//! and without stdin, detached, with `-w/-e/-u`, exit codes, Docker's errors).
+//! and without stdin, detached, with `-w/-e/-u`, exit codes, Docker's errors; on both
+//! backends).
 
 use std::io::Write;
 use std::process::Stdio;
@@ -101,10 +102,23 @@ fn docker_run_interactive_stdin() {
     engine.ok(&["rm", "-f", "blocked", "unblocked"]);
 }
 
-#[test]
-fn docker_exec_runs_in_the_container() {
-    let _cell = Cell::new("docker-cli", "engine-memory", "exec", "docker");
-    let engine = Engine::start(Target::Memory);
+/// Exec on both backends: the docker backend relays create, start (hijacked both ways) and
+/// inspect to Podman.
+mod docker_exec_runs_in_the_container {
+    #[test]
+    fn memory() {
+        super::docker_exec_runs_in_the_container(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_exec_runs_in_the_container(super::Target::Docker);
+    }
+}
+
+fn docker_exec_runs_in_the_container(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "exec", "docker");
+    let engine = Engine::start(target);
     engine.load_busybox();
     engine.ok(&[
         "run",
@@ -166,10 +180,20 @@ fn docker_exec_runs_in_the_container() {
         "{}",
         text(&missing.stderr)
     );
+    // Podman says it on stderr, in runc's words and its own.
+    let (said, expected) = if target.podman() {
+        (
+            text(&missing.stderr),
+            "runc: exec failed: unable to start container process: exec: \"no-such-command\": executable file not found in $PATH",
+        )
+    } else {
+        (
+            text(&missing.stdout),
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\": executable file not found in $PATH: unknown",
+        )
+    };
     assert!(
-        text(&missing.stdout).contains(
-            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"no-such-command\": executable file not found in $PATH: unknown"
-        ),
+        said.contains(expected),
         "stdout: {} stderr: {}",
         text(&missing.stdout),
         text(&missing.stderr)
@@ -177,22 +201,137 @@ fn docker_exec_runs_in_the_container() {
     // Inspect lists the container's exec instances; the API's exec inspect has the exit code.
     let ids = engine.ok(&["inspect", "--format", "{{len .ExecIDs}}", "box"]);
     assert!(ids.trim().parse::<usize>().expect("a count") >= 5, "{ids}");
-    let (status, body) = engine.curl("POST", "/v1.47/exec/nope/start");
-    assert_eq!(status, "404");
-    assert_eq!(body.trim(), r#"{"message":"No such exec instance: nope"}"#);
+    if !target.podman() {
+        let (status, body) = engine.curl("POST", "/v1.47/exec/nope/start");
+        assert_eq!(status, "404");
+        assert_eq!(body.trim(), r#"{"message":"No such exec instance: nope"}"#);
+    }
     // Exec in a stopped container: Docker's 409.
     engine.ok(&["stop", "-t", "0", "box"]);
     let id = engine.ok(&["inspect", "--format", "{{.Id}}", "box"]);
     let stopped = engine.run(&["exec", "box", "true"]);
     assert_eq!(stopped.status.code(), Some(1));
-    assert_eq!(
-        text(&stopped.stderr).trim(),
+    let expected = if target.podman() {
+        "Error response from daemon: can only create exec sessions on running containers: container state improper".to_string()
+    } else {
         format!(
             "Error response from daemon: container {} is not running",
             id.trim()
         )
-    );
+    };
+    assert_eq!(text(&stopped.stderr).trim(), expected);
     engine.ok(&["rm", "box"]);
+}
+
+/// Bad input on both backends: malformed JSON and a field of the wrong type get a 400 with
+/// Docker's `{"message"}` body and make nothing; an archive with `../` entries and an absolute
+/// symlink writes nothing outside the container; a large log comes back whole.
+mod docker_bad_input_is_refused_or_contained {
+    #[test]
+    fn memory() {
+        super::docker_bad_input_is_refused_or_contained(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_bad_input_is_refused_or_contained(super::Target::Docker);
+    }
+}
+
+fn docker_bad_input_is_refused_or_contained(target: Target) {
+    let _cell = Cell::new("docker-api", target.cell(), "bad-input", "curl");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = engine.sandbox.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path
+    };
+    for (name, body) in [
+        ("truncated.json", &b"{\"Image\": "[..]),
+        (
+            "wrong-type.json",
+            b"{\"Image\": \"localhost/busybox\", \"Cmd\": 5}",
+        ),
+    ] {
+        let (status, said) = engine.curl_with(
+            "POST",
+            "/v1.47/containers/create?name=bad",
+            &file(name, body),
+            "application/json",
+        );
+        assert_eq!(status, "400", "{name}: {said}");
+        let parsed: serde_json::Value = serde_json::from_str(&said).expect("a JSON error body");
+        assert!(parsed["message"].is_string(), "{name}: {said}");
+    }
+    assert_eq!(engine.ok(&["ps", "-aq", "--filter", "name=bad"]), "");
+    // A hostile archive: a `../` entry, and a file written through an absolute symlink.
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    let marker = format!("sockerless-escape-{}", std::process::id());
+    let archive = engine.sandbox.path().join("hostile.tar");
+    let made = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import io, sys, tarfile\n\
+             marker, out = sys.argv[1], sys.argv[2]\n\
+             with tarfile.open(out, 'w') as t:\n\
+             \x20   data = b'x'\n\
+             \x20   info = tarfile.TarInfo('../../../../../../tmp/' + marker)\n\
+             \x20   info.size = 1\n\
+             \x20   t.addfile(info, io.BytesIO(data))\n\
+             \x20   link = tarfile.TarInfo('hosttmp')\n\
+             \x20   link.type = tarfile.SYMTYPE\n\
+             \x20   link.linkname = '/tmp'\n\
+             \x20   t.addfile(link)\n\
+             \x20   info = tarfile.TarInfo('hosttmp/' + marker + '-link')\n\
+             \x20   info.size = 1\n\
+             \x20   t.addfile(info, io.BytesIO(data))\n",
+        )
+        .arg(&marker)
+        .arg(&archive)
+        .output()
+        .expect("python3");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let (status, said) = engine.curl_with(
+        "PUT",
+        "/v1.47/containers/box/archive?path=/",
+        &archive,
+        "application/x-tar",
+    );
+    for host_path in [format!("/tmp/{marker}"), format!("/tmp/{marker}-link")] {
+        assert!(
+            !std::path::Path::new(&host_path).exists(),
+            "{host_path} written on the host (answer {status}: {said})"
+        );
+    }
+    // A large log (5,000 lines of 1,000 bytes) comes back whole, in order.
+    engine.ok(&[
+        "run",
+        "--name",
+        "loud",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "line=$(printf '%01000d' 0); i=0; while [ $i -lt 5000 ]; do echo \"$i $line\"; i=$((i+1)); done",
+    ]);
+    let logs = engine.run(&["logs", "loud"]);
+    let logs = text(&logs.stdout);
+    assert_eq!(logs.lines().count(), 5000);
+    assert!(
+        logs.starts_with("0 0000"),
+        "{}",
+        &logs[..40.min(logs.len())]
+    );
+    assert!(logs.lines().last().unwrap_or("").starts_with("4999 0000"));
+    engine.ok(&["rm", "-f", "box", "loud"]);
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! and the docker backend over Podman 4.3): a container's writable layer that lasts until
 //! `docker rm` (`docker cp` into a created container and out of an exited one, `start` again
 //! keeping the files, `diff`, `export`), and volumes (named and anonymous, binds of host
-//! paths, `--mount`, read-only mounts, Docker's filters and errors, `rm -v`, prune).
+//! paths, `--mount`, read-only mounts, Docker's filters and errors, `rm -v`, prune), and
+//! `docker commit` (an image of a container's changes, with `--change`, `--message` and
+//! `--author`), `docker history`, `image prune`/`container prune`, and `docker save` loaded
+//! back.
 
 use conformance::Cell;
 
@@ -30,6 +33,7 @@ macro_rules! on_every_backend {
 on_every_backend!(
     docker_writable_layer_outlives_the_process,
     docker_volumes_persist_across_containers,
+    docker_commit_makes_an_image,
 );
 
 fn lines(output: &str) -> Vec<&str> {
@@ -344,4 +348,135 @@ fn docker_volumes_persist_across_containers(target: Target) {
     }
     engine.ok(&["volume", "rm", "data", "labelled"]);
     assert_eq!(list(&[]), Vec::<String>::new());
+}
+
+/// `docker commit`: the container's files (added, changed and deleted) are in the new image,
+/// the changes set its command and environment, and the message and author are kept.
+fn docker_commit_makes_an_image(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "commit", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    engine.ok(&[
+        "run",
+        "--name",
+        "source",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo hi > /greeting && mkdir /made && touch /made/file && rm /bin/vi",
+    ]);
+    let id = engine.ok(&[
+        "commit",
+        "--change",
+        "CMD [\"cat\", \"/greeting\"]",
+        "-c",
+        "ENV FLAVOUR=plain",
+        "--message",
+        "first commit",
+        "--author",
+        "A U Thor <a@example.com>",
+        "source",
+        "localhost/committed:1",
+    ]);
+    let id = id.trim();
+    // Docker prints the image ID with its algorithm; Podman without.
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    assert_eq!(hex.len(), 64, "{id}");
+    if !target.podman() {
+        assert!(id.starts_with("sha256:"), "{id}");
+    }
+    assert_eq!(engine.ok(&["run", "--rm", "localhost/committed:1"]), "hi\n");
+    let seen = engine.run(&[
+        "run",
+        "--rm",
+        "localhost/committed:1",
+        "sh",
+        "-c",
+        "echo $FLAVOUR; ls /made; ls /bin/vi; echo $?",
+    ]);
+    assert_eq!(text(&seen.stdout), "plain\nfile\n1\n");
+    let shown = engine.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}|{{.Comment}}|{{.Author}}",
+        "localhost/committed:1",
+    ]);
+    assert_eq!(
+        shown.trim(),
+        "[\"cat\",\"/greeting\"]|first commit|A U Thor <a@example.com>"
+    );
+    // What Docker refuses.
+    let refused = engine.run(&["commit", "--change", "RUN true", "source", "localhost/x"]);
+    assert_eq!(refused.status.code(), Some(1));
+    if !target.podman() {
+        assert_eq!(
+            text(&refused.stderr).trim(),
+            "Error response from daemon: run is not a valid change command"
+        );
+    }
+    let missing = engine.run(&["commit", "nosuch", "localhost/x"]);
+    assert_eq!(missing.status.code(), Some(1));
+    if !target.podman() {
+        assert_eq!(
+            text(&missing.stderr).trim(),
+            "Error response from daemon: No such container: nosuch"
+        );
+    }
+    if !target.podman() {
+        // Docker records the container's command and the message; Podman its own words.
+        let history = engine.ok(&[
+            "history",
+            "--no-trunc",
+            "--format",
+            "{{.CreatedBy}}|{{.Comment}}",
+            "localhost/committed:1",
+        ]);
+        assert_eq!(
+            history.lines().next(),
+            Some(
+                "sh -c echo hi > /greeting && mkdir /made && touch /made/file && rm /bin/vi|first commit"
+            ),
+            "{history}"
+        );
+        assert!(history.lines().count() >= 2, "{history}");
+    }
+    // An untagged commit is dangling: `image prune` takes it, and only it.
+    let dangling = engine.ok(&["commit", "source"]);
+    let dangling = dangling.trim();
+    let dangling_hex = dangling.strip_prefix("sha256:").unwrap_or(dangling);
+    let pruned = engine.ok(&["image", "prune", "-f"]);
+    assert!(pruned.contains(dangling_hex), "{pruned}");
+    assert!(!pruned.contains(hex), "{pruned}");
+    // `container prune` takes the stopped container, not the running one.
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "keeper",
+        "localhost/busybox",
+        "sleep",
+        "300",
+    ]);
+    let source = engine.ok(&["inspect", "--format", "{{.Id}}", "source"]);
+    let keeper = engine.ok(&["inspect", "--format", "{{.Id}}", "keeper"]);
+    let pruned = engine.ok(&["container", "prune", "-f"]);
+    assert!(
+        pruned.starts_with(&format!("Deleted Containers:\n{}\n", source.trim())),
+        "{pruned}"
+    );
+    assert!(!pruned.contains(keeper.trim()), "{pruned}");
+    engine.ok(&["rm", "-f", "keeper"]);
+    // `docker save`, then `docker load` of what it wrote, gives the image back whole.
+    let saved = engine.sandbox.path().join("committed.tar");
+    let saved = saved.to_str().expect("UTF-8");
+    engine.ok(&["save", "-o", saved, "localhost/committed:1"]);
+    engine.ok(&["rmi", "localhost/committed:1"]);
+    let loaded = engine.ok(&["load", "-i", saved]);
+    assert!(
+        loaded.contains("Loaded image: localhost/committed:1"),
+        "{loaded}"
+    );
+    assert_eq!(engine.ok(&["run", "--rm", "localhost/committed:1"]), "hi\n");
+    engine.ok(&["rmi", "localhost/committed:1"]);
 }

@@ -181,6 +181,49 @@ pub trait Backend: Send + Sync + 'static {
         ))
     }
 
+    /// A new image from the container's writable layer and its config with `options`'
+    /// changes (`docker commit`); answers the image's ID.
+    async fn container_commit(&self, id: &str, options: CommitOptions) -> Result<String> {
+        let _ = (id, options);
+        Err(EngineError::not_supported(
+            self.name(),
+            "committing containers",
+        ))
+    }
+
+    /// Removes the containers that are not running and match `filters` (`until`, `label`).
+    async fn container_prune(&self, filters: &Filters) -> Result<ContainerPruneReport> {
+        let _ = filters;
+        Err(EngineError::not_supported(
+            self.name(),
+            "pruning containers",
+        ))
+    }
+
+    /// Removes dangling images (every unused one with `dangling=false`) matching `filters`.
+    async fn image_prune(&self, filters: &Filters) -> Result<ImagePruneReport> {
+        let _ = filters;
+        Err(EngineError::not_supported(self.name(), "pruning images"))
+    }
+
+    /// Checks credentials against a registry (`docker login`).
+    async fn auth(&self, config: AuthConfig) -> Result<AuthResponse> {
+        let _ = config;
+        Err(EngineError::not_supported(self.name(), "registry logins"))
+    }
+
+    /// Writes the images as a `docker save` tar (an OCI layout with `manifest.json`) to `into`.
+    async fn image_save(&self, names: Vec<String>, into: std::fs::File) -> Result<()> {
+        let _ = (names, into);
+        Err(EngineError::not_supported(self.name(), "saving images"))
+    }
+
+    /// The image's history, newest first (`docker history`).
+    async fn image_history(&self, name: &str) -> Result<Vec<HistoryItem>> {
+        let _ = name;
+        Err(EngineError::not_supported(self.name(), "image history"))
+    }
+
     // Volumes.
 
     /// Creates a volume (or answers the one of that name that exists, as Docker does).

@@ -11,6 +11,7 @@
 //! |---|---|
 //! | [`api`] | Docker's wire types (PascalCase serde) |
 //! | [`backend`] | the [`Backend`] trait every backend implements |
+//! | [`changes`] | `docker commit --change`: Dockerfile instructions applied to a config |
 //! | [`error`] | [`EngineError`], Docker's error classes and messages |
 //! | [`events`] | the event bus behind `/events` |
 //! | [`http`] | the thin HTTP layer: routes, versions, streams, hijacking |
@@ -23,6 +24,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod changes;
 pub mod error;
 pub mod events;
 pub mod http;

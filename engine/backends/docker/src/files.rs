@@ -118,3 +118,21 @@ pub async fn export(upstream: &Upstream, id: &str, into: std::fs::File) -> Resul
         .await?;
     body_into(response, into).await
 }
+
+/// `docker save`: the upstream's tar of the images, written to `into`.
+pub async fn save(
+    upstream: &Upstream,
+    names: &[String],
+    into: std::fs::File,
+) -> Result<(), EngineError> {
+    let pairs: Vec<(&str, String)> = names.iter().map(|name| ("names", name.clone())).collect();
+    let response = upstream
+        .open(
+            Method::GET,
+            &format!("/images/get{}", super::upstream::query(&pairs)),
+            empty(),
+            &[],
+        )
+        .await?;
+    body_into(response, into).await
+}

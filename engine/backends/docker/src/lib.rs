@@ -1,8 +1,8 @@
 //! backend-docker: the engine's passthrough backend. Every call of the [`Backend`] trait is
 //! made on a real Docker Engine API daemon (`--backend docker --upstream unix:///PATH` or
 //! `tcp://HOST:PORT`; Podman's `podman system service` on these machines), and its answer is
-//! brought back into the engine's API types: containers, images, logs and attach (hijacked
-//! both ways), wait, and the upstream's events relayed into the engine's bus.
+//! brought back into the engine's API types: containers, images, logs, attach and exec
+//! (hijacked both ways), wait, commit, and the upstream's events relayed into the engine's bus.
 //!
 //! | module | holds |
 //! |---|---|
@@ -14,8 +14,7 @@
 //!
 //! It is the reference the other backends are held to: what a client sees through it is what
 //! the upstream daemon does. An upstream error keeps its status and message unchanged (Podman's
-//! own words included); what is not relayed yet (exec) answers the engine's 501 naming this
-//! backend.
+//! own words included); what is not relayed yet answers the engine's 501 naming this backend.
 //!
 //! What this crate must not do: answer for the upstream (no cached or invented state: every
 //! answer is the upstream's), or keep records of its own.
@@ -483,14 +482,33 @@ impl Backend for DockerBackend {
         if !options.filters.is_empty() {
             pairs.push(("filters", filters_json(&options.filters)?));
         }
-        self.upstream
+        let mut summaries: Vec<ContainerSummary> = self
+            .upstream
             .json(
                 Method::GET,
                 &format!("/containers/json{}", query(&pairs)),
                 None,
                 shapes::container_summaries,
             )
-            .await
+            .await?;
+        // Docker's listing carries each container's `HostConfig.NetworkMode` (testcontainers
+        // reads it there); Podman leaves `HostConfig` out, so it is taken from the upstream's
+        // own inspect of the container.
+        for summary in &mut summaries {
+            if summary.host_config.get("NetworkMode").is_some() {
+                continue;
+            }
+            if let Ok(inspect) = self.container_inspect(&summary.id).await {
+                let mode = inspect.host_config.network_mode.clone();
+                match summary.host_config.as_object_mut() {
+                    Some(host_config) => {
+                        host_config.insert("NetworkMode".into(), Value::String(mode));
+                    }
+                    None => summary.host_config = serde_json::json!({ "NetworkMode": mode }),
+                }
+            }
+        }
+        Ok(summaries)
     }
 
     async fn container_logs(&self, id: &str, options: LogOptions) -> Result<Logs> {
@@ -563,6 +581,79 @@ impl Backend for DockerBackend {
             output: frames::from_reader(reader, tty),
             stdin,
         })
+    }
+
+    async fn exec_create(&self, container: &str, config: ExecConfig) -> Result<String> {
+        let body = serde_json::to_value(&config).map_err(EngineError::internal)?;
+        self.relay.ready().await;
+        let created: ExecCreated = self
+            .upstream
+            .json(
+                Method::POST,
+                &Self::container_path(container, "/exec"),
+                Some(body),
+                shapes::unchanged,
+            )
+            .await?;
+        Ok(created.id)
+    }
+
+    async fn exec_start(&self, id: &str, start: ExecStartConfig) -> Result<Option<Attached>> {
+        let path = format!("/exec/{}/start", path_segment(id));
+        let body = serde_json::to_value(&start).map_err(EngineError::internal)?;
+        if start.detach {
+            self.upstream.call(Method::POST, &path, Some(body)).await?;
+            return Ok(None);
+        }
+        // The stream is raw when the exec was made with a TTY, whatever the start says.
+        let made = self.exec_inspect(id).await?;
+        let tty = made.process_config.tty;
+        let (upgraded, _content_type) = self.upstream.hijack_with(&path, Some(body)).await?;
+        let (reader, mut writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+        let stdin = if made.open_stdin {
+            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
+            tokio::spawn(async move {
+                while let Some(bytes) = receiver.recv().await {
+                    if writer.write_all(&bytes).await.is_err() {
+                        return;
+                    }
+                    let _ = writer.flush().await;
+                }
+                // The client closed its stdin: close the exec's, as the CLI would.
+                let _ = writer.shutdown().await;
+            });
+            Some(sender)
+        } else {
+            None
+        };
+        Ok(Some(Attached {
+            tty,
+            output: frames::from_reader(reader, tty),
+            stdin,
+        }))
+    }
+
+    async fn exec_inspect(&self, id: &str) -> Result<ExecInspect> {
+        self.upstream
+            .json(
+                Method::GET,
+                &format!("/exec/{}/json", path_segment(id)),
+                None,
+                shapes::exec_inspect,
+            )
+            .await
+    }
+
+    async fn exec_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        let pairs = [("h", height.to_string()), ("w", width.to_string())];
+        self.upstream
+            .call(
+                Method::POST,
+                &format!("/exec/{}/resize{}", path_segment(id), query(&pairs)),
+                None,
+            )
+            .await
+            .map(|_| ())
     }
 
     async fn volume_create(&self, create: VolumeCreate) -> Result<Volume> {
@@ -727,6 +818,95 @@ impl Backend for DockerBackend {
 
     async fn container_export(&self, id: &str, into: std::fs::File) -> Result<()> {
         files::export(&self.upstream, id, into).await
+    }
+
+    async fn container_prune(&self, filters: &Filters) -> Result<ContainerPruneReport> {
+        let mut pairs = Vec::new();
+        if !filters.is_empty() {
+            pairs.push(("filters", filters_json(filters)?));
+        }
+        self.relay.ready().await;
+        self.upstream
+            .json(
+                Method::POST,
+                &format!("/containers/prune{}", query(&pairs)),
+                None,
+                shapes::unchanged,
+            )
+            .await
+    }
+
+    async fn image_prune(&self, filters: &Filters) -> Result<ImagePruneReport> {
+        let mut pairs = Vec::new();
+        if !filters.is_empty() {
+            pairs.push(("filters", filters_json(filters)?));
+        }
+        self.relay.ready().await;
+        self.upstream
+            .json(
+                Method::POST,
+                &format!("/images/prune{}", query(&pairs)),
+                None,
+                shapes::unchanged,
+            )
+            .await
+    }
+
+    async fn auth(&self, config: AuthConfig) -> Result<AuthResponse> {
+        let body = serde_json::to_value(&config).map_err(EngineError::internal)?;
+        self.upstream
+            .json(Method::POST, "/auth", Some(body), shapes::unchanged)
+            .await
+    }
+
+    async fn image_save(&self, names: Vec<String>, into: std::fs::File) -> Result<()> {
+        files::save(&self.upstream, &names, into).await
+    }
+
+    async fn image_history(&self, name: &str) -> Result<Vec<HistoryItem>> {
+        self.upstream
+            .json(
+                Method::GET,
+                &Self::image_path(name, "/history"),
+                None,
+                shapes::history,
+            )
+            .await
+    }
+
+    async fn container_commit(&self, id: &str, options: CommitOptions) -> Result<String> {
+        let mut pairs: Vec<(&str, String)> = vec![("container", id.to_string())];
+        for (name, value) in [
+            ("repo", &options.repo),
+            ("tag", &options.tag),
+            ("comment", &options.comment),
+            ("author", &options.author),
+        ] {
+            if !value.is_empty() {
+                pairs.push((name, value.clone()));
+            }
+        }
+        pairs.push(("pause", flag(options.pause)));
+        pairs.extend(
+            options
+                .changes
+                .iter()
+                .map(|change| ("changes", change.clone())),
+        );
+        // Docker takes no body as "the container's config"; Podman needs one, and `{}` means
+        // the same to both.
+        let body = options.config.unwrap_or_else(|| serde_json::json!({}));
+        self.relay.ready().await;
+        let created: CommitCreated = self
+            .upstream
+            .json(
+                Method::POST,
+                &format!("/commit{}", query(&pairs)),
+                Some(body),
+                shapes::unchanged,
+            )
+            .await?;
+        Ok(created.id)
     }
 
     async fn archive_stat(&self, id: &str, path: &str) -> Result<PathStat> {

@@ -188,6 +188,68 @@ pub fn container_created(value: &mut Value) {
 /// Leaves the value as it is (answers whose shape is already the engine's).
 pub fn unchanged(_: &mut Value) {}
 
+/// `GET /images/{name}/history`: missing strings and sizes become Docker's empty values.
+pub fn history(value: &mut Value) {
+    for entry in value.as_array_mut().into_iter().flatten() {
+        let Some(object) = entry.as_object_mut() else {
+            continue;
+        };
+        for (key, empty) in [
+            ("Id", Value::String(String::new())),
+            ("Created", Value::from(0)),
+            ("CreatedBy", Value::String(String::new())),
+            ("Size", Value::from(0)),
+            ("Comment", Value::String(String::new())),
+        ] {
+            let slot = object.entry(key).or_insert(Value::Null);
+            if slot.is_null() {
+                *slot = empty;
+            }
+        }
+        object.entry("Tags").or_insert(Value::Null);
+    }
+}
+
+/// `GET /exec/{id}/json`: Podman leaves `DetachKeys` and `CanRemove` out, and `ProcessConfig`'s
+/// `user` may be null.
+pub fn exec_inspect(value: &mut Value) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    for (key, empty) in [
+        ("CanRemove", Value::Bool(false)),
+        ("DetachKeys", Value::String(String::new())),
+        ("OpenStderr", Value::Bool(false)),
+        ("OpenStdin", Value::Bool(false)),
+        ("OpenStdout", Value::Bool(false)),
+        ("Running", Value::Bool(false)),
+        ("Pid", Value::from(0)),
+        ("ContainerID", Value::String(String::new())),
+    ] {
+        let slot = object.entry(key).or_insert(Value::Null);
+        if slot.is_null() {
+            *slot = empty;
+        }
+    }
+    let process = object
+        .entry("ProcessConfig")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(process) = process.as_object_mut() {
+        for (key, empty) in [
+            ("arguments", Value::Array(Vec::new())),
+            ("entrypoint", Value::String(String::new())),
+            ("privileged", Value::Bool(false)),
+            ("tty", Value::Bool(false)),
+            ("user", Value::String(String::new())),
+        ] {
+            let slot = process.entry(key).or_insert(Value::Null);
+            if slot.is_null() {
+                *slot = empty;
+            }
+        }
+    }
+}
+
 /// A volume: every field Docker always gives, `Labels` and `Options` may be `null`.
 pub fn volume(value: &mut Value) {
     fill(

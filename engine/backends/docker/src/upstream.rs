@@ -388,16 +388,31 @@ impl Upstream {
         &self,
         path_and_query: &str,
     ) -> Result<(hyper::upgrade::Upgraded, Option<String>), EngineError> {
+        self.hijack_with(path_and_query, None).await
+    }
+
+    /// [`Self::hijack`] with a JSON body (exec start sends one).
+    pub async fn hijack_with(
+        &self,
+        path_and_query: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(hyper::upgrade::Upgraded, Option<String>), EngineError> {
+        let mut headers = vec![
+            ("Connection", "Upgrade".to_string()),
+            ("Upgrade", "tcp".to_string()),
+        ];
+        let request_body = match body {
+            Some(value) => {
+                headers.push(("Content-Type", "application/json".to_string()));
+                let bytes = serde_json::to_vec(&value).map_err(EngineError::internal)?;
+                Full::new(Bytes::from(bytes))
+                    .map_err(|never| match never {})
+                    .boxed()
+            }
+            None => empty(),
+        };
         let response = self
-            .open(
-                Method::POST,
-                path_and_query,
-                empty(),
-                &[
-                    ("Connection", "Upgrade".to_string()),
-                    ("Upgrade", "tcp".to_string()),
-                ],
-            )
+            .open(Method::POST, path_and_query, request_body, &headers)
             .await?;
         let content_type = response
             .headers()
@@ -406,7 +421,7 @@ impl Upstream {
             .map(String::from);
         if response.status() != StatusCode::SWITCHING_PROTOCOLS {
             return Err(EngineError::internal(format!(
-                "the upstream answered attach with {} instead of switching protocols",
+                "the upstream answered {path_and_query} with {} instead of switching protocols",
                 response.status()
             )));
         }

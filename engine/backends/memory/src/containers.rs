@@ -117,6 +117,21 @@ pub(crate) fn nanos(time: SystemTime) -> i64 {
         .unwrap_or(0)
 }
 
+/// The bytes of the files under `dir` (a removed container's layer, for prune's report).
+fn dir_size(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.path().symlink_metadata() {
+            Ok(meta) if meta.is_dir() => dir_size(&entry.path()),
+            Ok(meta) => meta.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
 pub(crate) fn from_nanos(nanos: i64) -> SystemTime {
     std::time::UNIX_EPOCH + Duration::from_nanos(nanos.max(0) as u64)
 }
@@ -202,7 +217,7 @@ impl Containers {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lock_sandboxes(
+    pub(crate) fn lock_sandboxes(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<String, crate::endpoints::Sandbox>> {
         self.sandboxes.lock().unwrap_or_else(|p| p.into_inner())
@@ -218,15 +233,14 @@ impl Containers {
         Ok(())
     }
 
+    /// A stored record by its full ID.
+    pub(crate) fn records_get(&self, id: &str) -> Option<ContainerRecord> {
+        self.records.get(id)
+    }
+
     /// The directory of a container's files (logs, layer, hosts file).
     pub(crate) fn container_dir(&self, id: &str) -> PathBuf {
         self.dir.join(id)
-    }
-
-    pub(crate) fn hosts_file_of(&self, id: &str) -> Option<PathBuf> {
-        self.lock_sandboxes()
-            .get(id)
-            .and_then(|sandbox| sandbox.hosts_file.clone())
     }
 
     pub(crate) fn published_ports(&self, id: &str) -> Vec<(String, String, u16)> {
@@ -575,6 +589,87 @@ impl Containers {
         crate::blocking(move || Ok(crate::layer::changes(&layer, &lower))).await
     }
 
+    /// `docker commit`: an image of the container's image and its writable layer, with its
+    /// config (or the one given) and the changes applied. The container is not paused (the
+    /// memory backend has no pause): a running container's files are read as they are.
+    pub async fn commit(
+        &self,
+        reference: &str,
+        options: CommitOptions,
+    ) -> Result<String, EngineError> {
+        let record = self.find(reference)?;
+        let tag = if options.repo.is_empty() {
+            if !options.tag.is_empty() {
+                return Err(EngineError::InvalidParameter(
+                    "invalid reference format: repository name must have at least one component"
+                        .into(),
+                ));
+            }
+            None
+        } else {
+            let text = if options.tag.is_empty() {
+                options.repo.clone()
+            } else {
+                format!("{}:{}", options.repo, options.tag)
+            };
+            let parsed = crate::reference::ImageRef::parse(&text)?;
+            if parsed.digest.is_some() {
+                return Err(EngineError::InvalidParameter(
+                    "refusing to create a tag with a digest reference".into(),
+                ));
+            }
+            parsed.full_tagged()
+        };
+        let image = self.images.find(&record.image_id)?;
+        let own = serde_json::to_value(&record.config).map_err(EngineError::internal)?;
+        let base = match options.config {
+            // Fields the caller left out come from the container's own config.
+            Some(Value::Object(mut given)) => {
+                if let Value::Object(own) = own {
+                    for (key, value) in own {
+                        let missing = given.get(&key).is_none_or(|v| {
+                            v.is_null()
+                                || v.as_str().is_some_and(str::is_empty)
+                                || v.as_array().is_some_and(Vec::is_empty)
+                                || v.as_object().is_some_and(serde_json::Map::is_empty)
+                        });
+                        if missing {
+                            given.insert(key, value);
+                        }
+                    }
+                }
+                Value::Object(given)
+            }
+            Some(_) => {
+                return Err(EngineError::InvalidParameter(
+                    "invalid JSON: the config is not an object".into(),
+                ));
+            }
+            None => own,
+        };
+        let run_config = engine_core::changes::apply(&base, &options.changes)?;
+        let lock = self.layer_lock(&record.id);
+        let held = lock.lock().await;
+        let layer_dir = self.layer_dir(&record.id);
+        let layer = crate::blocking(move || crate::layer::diff_tar(&layer_dir)).await?;
+        drop(held);
+        let commit = crate::images::Commit {
+            layer,
+            run_config,
+            created_by: record.config.cmd.clone().unwrap_or_default().join(" "),
+            author: options.author,
+            comment: options.comment.clone(),
+            tag: tag.clone(),
+        };
+        let id = self.images.commit(&image, commit).await?;
+        let mut extra = vec![("comment", options.comment), ("imageID", id.clone())];
+        if let Some(tag) = &tag {
+            extra.push(("imageRef", crate::reference::familiar(tag)));
+        }
+        self.publish(&record, "commit", &extra);
+        Ok(id)
+    }
+
     fn name_conflict(&self, name: &str) -> Option<EngineError> {
         self.records.all().into_iter().find(|(_, r)| r.name == name).map(|(id, _)| {
             EngineError::Conflict(format!(
@@ -588,6 +683,9 @@ impl Containers {
         name: Option<String>,
         body: ContainerCreate,
     ) -> Result<ContainerCreated, EngineError> {
+        if let Some(host_config) = &body.host_config {
+            crate::endpoints::validate_container_mode(&body.config, host_config)?;
+        }
         let mut config = body.config;
         if config.image.is_empty() {
             return Err(EngineError::InvalidParameter("no command specified".into()));
@@ -780,9 +878,42 @@ impl Containers {
             }
         };
         let network_namespace = sandbox.as_ref().and_then(|s| s.namespace());
+        let joined = record.host_config.network_mode.starts_with("container:");
         if let Some(file) = sandbox.as_ref().and_then(|s| s.hosts_file.clone()) {
-            let fresh = self.find(&record.id)?;
-            mounts.insert(0, self.hosts_mount(&fresh, &file)?);
+            let mount = if joined {
+                // The joined container's own file, as it is.
+                simkit::runner::WorkloadMount {
+                    source: file,
+                    destination: "/etc/hosts".into(),
+                    read_only: false,
+                }
+            } else {
+                let fresh = self.find(&record.id)?;
+                self.hosts_mount(&fresh, &file)?
+            };
+            mounts.insert(0, mount);
+        }
+        if let Some(file) = sandbox.as_ref().and_then(|s| s.resolv_file.clone()) {
+            mounts.insert(
+                1.min(mounts.len()),
+                simkit::runner::WorkloadMount {
+                    source: file,
+                    destination: "/etc/resolv.conf".into(),
+                    read_only: false,
+                },
+            );
+        }
+        let mut record = record;
+        if let Some(hostname) = sandbox
+            .as_ref()
+            .map(|s| s.hostname.clone())
+            .filter(|h| joined && *h != record.config.hostname)
+        {
+            // Docker gives a container sharing another's network that container's hostname.
+            self.records
+                .update(&record.id, |r| r.config.hostname = hostname.clone())?;
+            record.config.hostname = hostname.clone();
+            env.insert("HOSTNAME".into(), hostname);
         }
         let spec = WorkloadSpec {
             name: format!("container/{}", &record.id[..12]),
@@ -861,7 +992,6 @@ impl Containers {
             .insert(record.id.clone(), workload.clone());
         if let Some(sandbox) = sandbox {
             self.lock_sandboxes().insert(record.id.clone(), sandbox);
-            self.refresh_hosts();
             if let Some(fresh) = self.records.get(&record.id) {
                 for endpoint in fresh.endpoints.values() {
                     if let Ok(network) = self.networks.find(&endpoint.network_id) {
@@ -914,7 +1044,6 @@ impl Containers {
                 }
             }
             self.clear_addresses(id);
-            self.refresh_hosts();
         }
         self.stdin.close(id);
         self.execs.forget_container(id);
@@ -1197,6 +1326,47 @@ impl Containers {
             code: removed.state.exit_code,
         });
         Ok(())
+    }
+
+    /// `docker container prune`: removes the containers that do not run and match `filters`.
+    pub async fn prune(&self, filters: &Filters) -> Result<ContainerPruneReport, EngineError> {
+        for key in filters.keys() {
+            if !matches!(key.as_str(), "until" | "label" | "label!") {
+                return Err(EngineError::InvalidParameter(format!(
+                    "invalid filter '{key}'"
+                )));
+            }
+        }
+        let until = crate::prune::until(filters, self.kit.clock().now())?;
+        let mut deleted = Vec::new();
+        let mut reclaimed = 0u64;
+        for record in self.all() {
+            if record.state.status == "running"
+                || until.is_some_and(|until| record.created_nanos >= until)
+                || !crate::prune::labels_match(
+                    filters,
+                    &record.config.labels.clone().unwrap_or_default(),
+                )
+            {
+                continue;
+            }
+            let size = dir_size(&self.layer_dir(&record.id));
+            match self.remove(&record.id, false, false).await {
+                Ok(()) => {
+                    deleted.push(record.id.clone());
+                    reclaimed += size;
+                }
+                // Started (or removed) meanwhile: not this prune's.
+                Err(EngineError::Conflict(_) | EngineError::NotFound(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        self.events
+            .publish("container", "prune", "", crate::prune::reclaimed(reclaimed));
+        Ok(ContainerPruneReport {
+            containers_deleted: (!deleted.is_empty()).then_some(deleted),
+            space_reclaimed: reclaimed,
+        })
     }
 
     pub fn rename(&self, reference: &str, name: &str) -> Result<(), EngineError> {

@@ -2,18 +2,20 @@
 //! `NetworkingConfig`, kept in its record), and while it runs its sandbox: a network namespace
 //! of its own with one interface per network (`eth0`, `eth1`, …) on that network's bridge,
 //! the ports published on the host through a userland proxy (as Docker's `docker-proxy`),
-//! and an `/etc/hosts` the engine writes.
+//! and the `/etc/hosts` and `/etc/resolv.conf` the engine writes, as Docker writes them.
 //!
 //! Names: containers on a user-defined network find each other by name, alias and short ID
-//! through `/etc/hosts` entries, rewritten in place (the file is bind-mounted, so its inode
-//! must stay) whenever a container on one of its networks starts, stops, connects or
-//! disconnects. Docker answers the same names from its embedded DNS server at `127.0.0.11`;
-//! a program that queries DNS itself (`nslookup`, `dig`) does not see them here. As on
-//! Docker, the default `bridge` network gives no names.
+//! through the embedded DNS server at `127.0.0.11` ([`crate::dns`]), which answers from the
+//! records at each question, so peers that start, stop, connect or disconnect are seen at
+//! once. As on Docker, `/etc/hosts` holds only localhost and the container itself, and the
+//! default `bridge` network gives no names.
 //!
-//! Limits: IPv4 and TCP only (a `udp` binding fails the start, saying so); `container:NAME`
-//! network mode is not served yet; a runner with no network namespaces (the process runner)
-//! cannot run a container on a bridge network and says so.
+//! `--network container:NAME` joins a running container's sandbox: its namespace, hostname,
+//! hosts and resolv.conf files (Docker's errors when it is missing or not running).
+//!
+//! Limits: IPv4 and TCP only (a `udp` binding fails the start, saying so); a runner with no
+//! network namespaces (the process runner) cannot run a container on a bridge network and
+//! says so.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -63,6 +65,11 @@ pub struct Sandbox {
     pub(crate) interfaces: BTreeMap<String, String>,
     networks: Arc<Networks>,
     pub(crate) hosts_file: Option<PathBuf>,
+    pub(crate) resolv_file: Option<PathBuf>,
+    /// The hostname a container joining this sandbox (`container:NAME`) takes.
+    pub(crate) hostname: String,
+    /// The embedded DNS server, on a user-defined network.
+    dns: Option<crate::dns::DnsServer>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -127,10 +134,8 @@ pub fn resolve(
 ) -> Result<BTreeMap<String, EndpointRecord>, EngineError> {
     let mode = mode_network(&host_config.network_mode).to_string();
     if mode.starts_with("container:") {
-        return Err(EngineError::not_supported(
-            "memory",
-            "sharing another container's network (container:NAME)",
-        ));
+        // The container has no endpoint of its own: it shares another's at start.
+        return Ok(BTreeMap::new());
     }
     // Docker looks user-defined networks up at start, not at create: a container may name
     // a network that does not exist yet ([`Containers::make_sandbox`] fails then).
@@ -332,7 +337,7 @@ impl Containers {
     /// (written into its record's endpoints), its published ports and its hosts file. `None`
     /// for `host` mode, which uses the host's network as Docker's does.
     pub(crate) async fn make_sandbox(
-        &self,
+        self: &Arc<Self>,
         record: &ContainerRecord,
     ) -> Result<Option<Sandbox>, EngineError> {
         let mode = mode_network(&record.host_config.network_mode).to_string();
@@ -347,7 +352,13 @@ impl Containers {
             interfaces: BTreeMap::new(),
             networks: self.networks.clone(),
             hosts_file: None,
+            resolv_file: None,
+            hostname: record.config.hostname.clone(),
+            dns: None,
         };
+        if let Some(target) = mode.strip_prefix("container:") {
+            return self.joined_sandbox(&record.id, target, sandbox).map(Some);
+        }
         let spec_name = format!("engine/{}", &record.id[..12]);
         if mode == "none" {
             let spec = NetworkSpec {
@@ -483,7 +494,121 @@ impl Containers {
             }
         })?;
         sandbox.hosts_file = Some(self.container_dir(&record.id).join("hosts"));
+        let user_defined = updates
+            .iter()
+            .any(|(name, _)| !crate::networks::PREDEFINED.contains(&name.as_str()));
+        let (resolv, forward_to) = crate::dns::resolv_conf(
+            &std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+            &dns_overrides(&record.host_config)?,
+            user_defined,
+        );
+        let resolv_file = self.container_dir(&record.id).join("resolv.conf");
+        if let Some(parent) = resolv_file.parent() {
+            std::fs::create_dir_all(parent).map_err(EngineError::internal)?;
+        }
+        std::fs::write(&resolv_file, resolv).map_err(EngineError::internal)?;
+        sandbox.resolv_file = Some(resolv_file);
+        if user_defined && let Some(namespace) = sandbox.namespace() {
+            let containers = Arc::downgrade(self);
+            let asking = record.id.clone();
+            let lookup: crate::dns::Lookup = Arc::new(move |question| {
+                containers
+                    .upgrade()
+                    .and_then(|containers| containers.dns_lookup(&asking, question))
+            });
+            let server = crate::dns::DnsServer::start(namespace, lookup, forward_to)
+                .await
+                .map_err(|problem| {
+                    EngineError::internal(format!(
+                        "failed to set up container networking: {problem}"
+                    ))
+                })?;
+            sandbox.dns = Some(server);
+        }
         Ok(Some(sandbox))
+    }
+
+    /// The sandbox of a container started with `--network container:NAME`: the running
+    /// container's namespace, hostname and files, nothing of its own.
+    fn joined_sandbox(
+        &self,
+        own_id: &str,
+        target: &str,
+        mut sandbox: Sandbox,
+    ) -> Result<Sandbox, EngineError> {
+        let joined = self.find(target)?;
+        if joined.id == own_id {
+            return Err(EngineError::internal("cannot join own network"));
+        }
+        let sandboxes = self.lock_sandboxes();
+        let Some(theirs) = sandboxes
+            .get(&joined.id)
+            .filter(|_| joined.state.status == "running")
+        else {
+            return Err(EngineError::Conflict(format!(
+                "cannot join network of a non running container: {target}"
+            )));
+        };
+        sandbox.network = theirs.network.clone();
+        sandbox.hosts_file = theirs.hosts_file.clone();
+        sandbox.resolv_file = theirs.resolv_file.clone();
+        sandbox.hostname = theirs.hostname.clone();
+        Ok(sandbox)
+    }
+
+    /// What the embedded DNS server of container `asking` answers itself: the addresses of the
+    /// running containers on its user-defined networks named (or aliased, or short-IDed)
+    /// `question`, also as `NAME.NETWORK`; the `NAME.NETWORK` of an address asked in reverse.
+    pub(crate) fn dns_lookup(
+        &self,
+        asking: &str,
+        question: &crate::dns::Question,
+    ) -> Option<crate::dns::Known> {
+        let record = self.records_get(asking)?;
+        let shared = |network: &String| {
+            !crate::networks::PREDEFINED.contains(&network.as_str())
+                && record.endpoints.contains_key(network)
+        };
+        let peers: Vec<ContainerRecord> = self
+            .all()
+            .into_iter()
+            .filter(|peer| peer.state.status == "running")
+            .collect();
+        if question.is_address() {
+            let mut found: Vec<Ipv4Addr> = Vec::new();
+            for peer in &peers {
+                for (network, endpoint) in peer.endpoints.iter().filter(|(n, _)| shared(n)) {
+                    let Ok(address) = endpoint.address.parse::<Ipv4Addr>() else {
+                        continue;
+                    };
+                    let names = std::iter::once(peer.name.as_str())
+                        .chain(endpoint.aliases.iter().map(String::as_str))
+                        .chain(std::iter::once(&peer.id[..12]));
+                    let named = names.map(str::to_ascii_lowercase).any(|name| {
+                        question.name == name
+                            || question.name == format!("{name}.{}", network.to_ascii_lowercase())
+                    });
+                    if named && !found.contains(&address) {
+                        found.push(address);
+                    }
+                }
+            }
+            return (!found.is_empty()).then_some(crate::dns::Known::Addresses(found));
+        }
+        if question.is_pointer() {
+            let wanted = question.pointer_address()?.to_string();
+            for peer in &peers {
+                for (network, endpoint) in peer.endpoints.iter().filter(|(n, _)| shared(n)) {
+                    if endpoint.address == wanted {
+                        return Some(crate::dns::Known::Pointer(format!(
+                            "{}.{network}",
+                            peer.name
+                        )));
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// Forgets a stopped container's addresses (its sandbox was dropped).
@@ -501,9 +626,9 @@ impl Containers {
         });
     }
 
-    /// The hosts file of a running container: localhost, itself, and the containers that
-    /// share a user-defined network with it, by name, aliases and short ID.
-    fn hosts_text(&self, record: &ContainerRecord, all: &[ContainerRecord]) -> String {
+    /// The hosts file of a running container, as Docker writes it: localhost and itself (its
+    /// peers' names come from the embedded DNS server).
+    fn hosts_text(&self, record: &ContainerRecord) -> String {
         let mut text = String::from(
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
         );
@@ -515,39 +640,7 @@ impl Containers {
         {
             text.push_str(&format!("{}\t{}\n", own.address, record.config.hostname));
         }
-        for peer in all {
-            if peer.id == record.id || peer.state.status != "running" {
-                continue;
-            }
-            for (network, endpoint) in &peer.endpoints {
-                if crate::networks::PREDEFINED.contains(&network.as_str())
-                    || endpoint.address.is_empty()
-                    || !record.endpoints.contains_key(network)
-                {
-                    continue;
-                }
-                let mut names = vec![peer.name.clone()];
-                names.extend(endpoint.aliases.iter().cloned());
-                names.push(peer.id[..12].to_string());
-                names.dedup();
-                text.push_str(&format!("{}\t{}\n", endpoint.address, names.join(" ")));
-            }
-        }
         text
-    }
-
-    /// Rewrites the hosts file of every running container (in place: it is bind-mounted).
-    pub(crate) fn refresh_hosts(&self) {
-        let all = self.all();
-        for record in &all {
-            let Some(file) = self.hosts_file_of(&record.id) else {
-                continue;
-            };
-            let text = self.hosts_text(record, &all);
-            if let Err(error) = std::fs::write(&file, text) {
-                tracing::warn!(%error, container = %record.id, "cannot rewrite the hosts file");
-            }
-        }
     }
 
     /// Writes a starting container's hosts file; the mount that puts it at `/etc/hosts`.
@@ -556,12 +649,10 @@ impl Containers {
         record: &ContainerRecord,
         file: &std::path::Path,
     ) -> Result<simkit::runner::WorkloadMount, EngineError> {
-        let all = self.all();
-        let fresh = all.iter().find(|r| r.id == record.id).unwrap_or(record);
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent).map_err(EngineError::internal)?;
         }
-        std::fs::write(file, self.hosts_text(fresh, &all)).map_err(EngineError::internal)?;
+        std::fs::write(file, self.hosts_text(record)).map_err(EngineError::internal)?;
         Ok(simkit::runner::WorkloadMount {
             source: file.to_path_buf(),
             destination: "/etc/hosts".into(),
@@ -730,7 +821,6 @@ impl Containers {
         })?;
         self.networks
             .publish(&network, "connect", &[("container", record.id.clone())]);
-        self.refresh_hosts();
         Ok(())
     }
 
@@ -761,9 +851,88 @@ impl Containers {
         })?;
         self.networks
             .publish(&network, "disconnect", &[("container", record.id.clone())]);
-        self.refresh_hosts();
         Ok(())
     }
+}
+
+/// Docker's checks of a create that shares another container's network (moby
+/// `runconfig.validateNetContainerMode`): what belongs to the namespace's owner is refused.
+pub fn validate_container_mode(
+    config: &ContainerConfig,
+    host_config: &HostConfig,
+) -> Result<(), EngineError> {
+    let mode = host_config.network_mode.as_str();
+    if mode != "container" && !mode.starts_with("container:") {
+        return Ok(());
+    }
+    let refuse = |message: &str| Err(EngineError::InvalidParameter(message.into()));
+    let given = |value: Option<&Value>| match value {
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(Value::Object(items)) => !items.is_empty(),
+        Some(Value::Bool(set)) => *set,
+        _ => false,
+    };
+    if mode.strip_prefix("container:").is_none_or(str::is_empty) {
+        return refuse("invalid network mode: invalid container format container:<name|id>");
+    }
+    if !config.hostname.is_empty() {
+        return refuse("conflicting options: hostname and the network mode");
+    }
+    if given(host_config.extra.get("Links")) {
+        return refuse(
+            "conflicting options: container type network can't be used with links. This would result in undefined behavior",
+        );
+    }
+    if given(host_config.extra.get("Dns")) {
+        return refuse("conflicting options: dns and the network mode");
+    }
+    if given(host_config.extra.get("ExtraHosts")) {
+        return refuse("conflicting options: custom host-to-IP mapping and the network mode");
+    }
+    if given(host_config.extra.get("PortBindings"))
+        || given(host_config.extra.get("PublishAllPorts"))
+    {
+        return refuse("conflicting options: port publishing and the container type network mode");
+    }
+    if given(config.extra.get("ExposedPorts")) {
+        return refuse("conflicting options: port exposing and the container type network mode");
+    }
+    Ok(())
+}
+
+/// `HostConfig.Dns`, `DnsSearch` and `DnsOptions` (absent, null or empty: the host's).
+fn dns_overrides(host_config: &HostConfig) -> Result<crate::dns::Overrides, EngineError> {
+    let list = |key: &str| -> Option<Vec<String>> {
+        host_config
+            .extra
+            .get(key)
+            .and_then(Value::as_array)
+            .filter(|items| !items.is_empty())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+    };
+    let nameservers = list("Dns")
+        .map(|servers| {
+            servers
+                .iter()
+                .map(|server| {
+                    server.parse().map_err(|_| {
+                        EngineError::InvalidParameter(format!("{server} is not an ip address"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(crate::dns::Overrides {
+        nameservers,
+        search: list("DnsSearch"),
+        options: list("DnsOptions"),
+    })
 }
 
 fn no_namespaces(runner: &Arc<dyn simkit::runner::Runner>) -> EngineError {

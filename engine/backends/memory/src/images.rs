@@ -53,6 +53,20 @@ pub struct ImageRecord {
     pub added_at: i64,
 }
 
+/// What `docker commit` makes an image of.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    pub layer: Option<Vec<u8>>,
+    /// The image's `config` (the container's, with the changes applied).
+    pub run_config: Value,
+    /// The container's command, as Docker records it in the history.
+    pub created_by: String,
+    pub author: String,
+    pub comment: String,
+    /// A full reference to tag the image with.
+    pub tag: Option<String>,
+}
+
 /// The store. Cheap to share.
 pub struct Images {
     blobs: Blobs,
@@ -254,6 +268,196 @@ impl Images {
         })
     }
 
+    /// `docker save`: the images `names` name as an OCI image layout (`oci-layout`,
+    /// `index.json`, `blobs/sha256/…`) with Docker's `manifest.json`, written to `into`; each
+    /// blob once. Blocking.
+    pub fn save(&self, names: &[String], into: std::fs::File) -> Result<(), EngineError> {
+        let mut chosen: Vec<(ImageRecord, Vec<String>)> = Vec::new();
+        for name in names {
+            let record = self.find(name)?;
+            let tag = ImageRef::parse(name)
+                .ok()
+                .and_then(|parsed| parsed.full_tagged())
+                .filter(|full| record.repo_tags.contains(full));
+            match chosen.iter_mut().find(|(r, _)| r.id == record.id) {
+                Some((_, tags)) => tags.extend(tag),
+                None => chosen.push((record, tag.into_iter().collect())),
+            }
+        }
+        let mut builder = tar::Builder::new(std::io::BufWriter::new(into));
+        let mut written: std::collections::BTreeSet<String> = Default::default();
+        let mut index_entries = Vec::new();
+        let mut manifest_entries = Vec::new();
+        for (record, tags) in &chosen {
+            let manifest_bytes = self.blob_bytes(&record.manifest_digest)?;
+            let manifest: Value =
+                serde_json::from_slice(&manifest_bytes).map_err(EngineError::internal)?;
+            let layers: Vec<String> = manifest
+                .get("layers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.get("digest").and_then(Value::as_str).map(String::from))
+                .collect();
+            for digest in std::iter::once(&record.manifest_digest)
+                .chain(std::iter::once(&record.id))
+                .chain(&layers)
+            {
+                if written.insert(digest.clone()) {
+                    self.append_blob(&mut builder, digest)?;
+                }
+            }
+            let blob_name =
+                |digest: &str| format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
+            let descriptor = |annotations: Value| {
+                let mut entry = serde_json::json!({
+                    "mediaType": manifest.get("mediaType").and_then(Value::as_str).unwrap_or(OCI_MANIFEST),
+                    "digest": record.manifest_digest,
+                    "size": manifest_bytes.len(),
+                });
+                if !annotations.is_null() {
+                    entry["annotations"] = annotations;
+                }
+                entry
+            };
+            if tags.is_empty() {
+                index_entries.push(descriptor(Value::Null));
+            }
+            for tag in tags {
+                let short = tag.rsplit_once(':').map_or("latest", |(_, t)| t);
+                index_entries.push(descriptor(serde_json::json!({
+                    "io.containerd.image.name": tag,
+                    "org.opencontainers.image.ref.name": short,
+                })));
+            }
+            manifest_entries.push(serde_json::json!({
+                "Config": blob_name(&record.id),
+                "RepoTags": if tags.is_empty() { Value::Null } else { serde_json::json!(tags.iter().map(|t| familiar(t)).collect::<Vec<_>>()) },
+                "Layers": layers.iter().map(|l| blob_name(l)).collect::<Vec<_>>(),
+            }));
+        }
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": index_entries,
+        });
+        for (name, value) in [
+            ("index.json", index),
+            ("manifest.json", Value::Array(manifest_entries)),
+            (
+                "oci-layout",
+                serde_json::json!({ "imageLayoutVersion": "1.0.0" }),
+            ),
+        ] {
+            let bytes = serde_json::to_vec(&value).map_err(EngineError::internal)?;
+            let mut header = tar::Header::new_ustar();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            builder
+                .append_data(&mut header, name, bytes.as_slice())
+                .map_err(EngineError::internal)?;
+        }
+        let mut out = builder.into_inner().map_err(EngineError::internal)?;
+        std::io::Write::flush(&mut out).map_err(EngineError::internal)
+    }
+
+    fn blob_bytes(&self, digest: &str) -> Result<Vec<u8>, EngineError> {
+        let parsed = Digest::parse(digest)
+            .map_err(|_| EngineError::internal(format!("bad digest {digest}")))?;
+        std::fs::read(self.blobs.path(&parsed))
+            .map_err(|error| EngineError::internal(format!("blob {digest}: {error}")))
+    }
+
+    fn append_blob<W: std::io::Write>(
+        &self,
+        builder: &mut tar::Builder<W>,
+        digest: &str,
+    ) -> Result<(), EngineError> {
+        let parsed = Digest::parse(digest)
+            .map_err(|_| EngineError::internal(format!("bad digest {digest}")))?;
+        let mut file = std::fs::File::open(self.blobs.path(&parsed))
+            .map_err(|error| EngineError::internal(format!("blob {digest}: {error}")))?;
+        let size = file.metadata().map_err(EngineError::internal)?.len();
+        let mut header = tar::Header::new_ustar();
+        header.set_size(size);
+        header.set_mode(0o644);
+        let name = format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"));
+        builder
+            .append_data(&mut header, name, &mut file)
+            .map_err(EngineError::internal)
+    }
+
+    /// Every image.
+    pub fn all(&self) -> Vec<ImageRecord> {
+        self.records
+            .all()
+            .into_iter()
+            .map(|(_, record)| record)
+            .collect()
+    }
+
+    /// The image's labels (`config.Labels`).
+    pub fn labels_of(&self, record: &ImageRecord) -> BTreeMap<String, String> {
+        labels(&self.config(record))
+    }
+
+    /// `docker history`: the config's history, newest first, each entry that made a layer
+    /// given that layer's size (from the manifest); the newest carries the image's ID and tags.
+    pub fn history(&self, name: &str) -> Result<Vec<engine_core::api::HistoryItem>, EngineError> {
+        let record = self.find(name)?;
+        let config = self.config(&record);
+        let manifest: Value = Digest::parse(&record.manifest_digest)
+            .ok()
+            .and_then(|digest| std::fs::read(self.blobs.path(&digest)).ok())
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or(Value::Null);
+        let mut sizes = manifest
+            .get("layers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|layer| layer.get("size").and_then(Value::as_i64).unwrap_or(0));
+        let text = |entry: &Value, key: &str| {
+            entry
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut items: Vec<engine_core::api::HistoryItem> = config
+            .get("history")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|entry| {
+                let empty = entry
+                    .get("empty_layer")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let created = time::OffsetDateTime::parse(
+                    &text(entry, "created"),
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map(|t| t.unix_timestamp())
+                .unwrap_or(0);
+                engine_core::api::HistoryItem {
+                    id: "<missing>".into(),
+                    created,
+                    created_by: text(entry, "created_by"),
+                    tags: None,
+                    size: if empty { 0 } else { sizes.next().unwrap_or(0) },
+                    comment: text(entry, "comment"),
+                }
+            })
+            .collect();
+        items.reverse();
+        if let Some(newest) = items.first_mut() {
+            newest.id = record.id.clone();
+            newest.tags = Some(record.repo_tags.iter().map(|t| familiar(t)).collect());
+        }
+        Ok(items)
+    }
+
     /// The image's `config` object (entrypoint, command, environment...).
     pub fn run_config(&self, record: &ImageRecord) -> Value {
         self.config(record)
@@ -403,6 +607,88 @@ impl Images {
             None,
         )
         .map_err(|error| error.to_string())
+    }
+
+    /// `docker commit`: a new image of `parent`'s layers and `layer` (an uncompressed layer
+    /// tar; none when the container changed nothing), with `run_config` as its config and
+    /// `history` added to its history, tagged `tag` (a full reference) when given.
+    pub async fn commit(
+        &self,
+        parent: &ImageRecord,
+        commit: Commit,
+    ) -> Result<String, EngineError> {
+        let bad = || EngineError::internal(format!("image {} is unreadable", parent.id));
+        let mut config = self.config(parent);
+        if !config.is_object() {
+            return Err(bad());
+        }
+        let manifest_digest = Digest::parse(&parent.manifest_digest).map_err(|_| bad())?;
+        let manifest: Value = std::fs::read(self.blobs.path(&manifest_digest))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(bad)?;
+        let mut layers: Vec<Value> = manifest
+            .get("layers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut size = parent.size;
+        let created = engine_core::api::rfc3339_nanos(self.clock.now());
+        let mut entry = serde_json::json!({ "created": created, "created_by": commit.created_by });
+        if !commit.author.is_empty() {
+            entry["author"] = Value::String(commit.author.clone());
+        }
+        if !commit.comment.is_empty() {
+            entry["comment"] = Value::String(commit.comment.clone());
+        }
+        match &commit.layer {
+            Some(bytes) => {
+                let digest = self.put(bytes).await?;
+                size += bytes.len() as i64;
+                layers.push(serde_json::json!({
+                    "mediaType": OCI_LAYER, "digest": digest.as_str(), "size": bytes.len(),
+                }));
+                let diff_ids = config
+                    .pointer_mut("/rootfs/diff_ids")
+                    .and_then(Value::as_array_mut)
+                    .ok_or_else(bad)?;
+                diff_ids.push(Value::String(digest.as_str().to_string()));
+            }
+            None => entry["empty_layer"] = Value::Bool(true),
+        }
+        match config.get_mut("history").and_then(Value::as_array_mut) {
+            Some(history) => history.push(entry),
+            None => config["history"] = Value::Array(vec![entry]),
+        }
+        config["config"] = commit.run_config;
+        config["created"] = Value::String(created);
+        if let Some(fields) = config.as_object_mut() {
+            for (key, value) in [("author", &commit.author), ("comment", &commit.comment)] {
+                if value.is_empty() {
+                    fields.remove(key);
+                } else {
+                    fields.insert(key.into(), Value::String(value.clone()));
+                }
+            }
+        }
+        let config_bytes = serde_json::to_vec(&config).map_err(EngineError::internal)?;
+        let config_digest = self.put(&config_bytes).await?;
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": { "mediaType": OCI_CONFIG, "digest": config_digest.as_str(), "size": config_bytes.len() },
+            "layers": layers,
+        });
+        let manifest_bytes = serde_json::to_vec(&manifest).map_err(EngineError::internal)?;
+        let manifest_digest = self.put(&manifest_bytes).await?;
+        let tags: Vec<String> = commit.tag.into_iter().collect();
+        self.record(
+            manifest_digest.as_str(),
+            config_digest.as_str(),
+            size,
+            &tags,
+            None,
+        )
     }
 
     /// `docker load`: reads the archive's entries, stores its blobs and records its images.

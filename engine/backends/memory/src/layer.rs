@@ -10,6 +10,10 @@
 //! host and nothing is left mounted if the work fails. Where overlayfs is missing the runner
 //! keeps a full copy of the image in `layer/rootfs`, used as it is.
 //!
+//! [`diff_tar`] turns the layer's upper directory into an image layer for `docker commit`:
+//! overlay whiteouts (0/0 character devices) become OCI `.wh.NAME` entries and opaque
+//! directories `.wh..wh..opq`, as Docker's layer store writes them.
+//!
 //! What this module must not do: mount anything in the engine's own mount namespace, or let a
 //! path of the container resolve outside the container's root.
 
@@ -163,6 +167,109 @@ pub fn changes(layer: &Path, lower: &Path) -> Vec<Change> {
     out
 }
 
+/// Whether an entry of the upper directory is only the mount point the runtime made for the
+/// files the engine binds over `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf` (Docker
+/// keeps those in a layer of its own, so neither `diff` nor `commit` shows them).
+fn is_mount_stub(parts: &[OsString], meta: &std::fs::Metadata) -> bool {
+    let [etc, file] = parts else {
+        return false;
+    };
+    etc == "etc"
+        && ["hosts", "hostname", "resolv.conf"]
+            .iter()
+            .any(|f| file == f)
+        && meta.is_file()
+        && meta.len() == 0
+}
+
+/// The layer's changes as an uncompressed OCI layer tar, or `None` when the container
+/// changed nothing. Blocking.
+pub fn diff_tar(layer: &Path) -> Result<Option<Vec<u8>>, EngineError> {
+    let top = upper(layer);
+    if !top.is_dir() {
+        return Ok(None);
+    }
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.follow_symlinks(false);
+    let mut entries = 0usize;
+    add_to_tar(&mut builder, &top, &mut Vec::new(), &mut entries)?;
+    if entries == 0 {
+        return Ok(None);
+    }
+    builder
+        .into_inner()
+        .map(Some)
+        .map_err(EngineError::internal)
+}
+
+fn add_to_tar(
+    builder: &mut tar::Builder<Vec<u8>>,
+    dir: &Path,
+    parts: &mut Vec<OsString>,
+    entries: &mut usize,
+) -> Result<(), EngineError> {
+    let mut children: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+        .map_err(EngineError::internal)?
+        .flatten()
+        .collect();
+    children.sort_by_key(|entry| entry.file_name());
+    for child in children {
+        parts.push(child.file_name());
+        let relative: PathBuf = parts.iter().collect();
+        let Ok(meta) = child.path().symlink_metadata() else {
+            parts.pop();
+            continue;
+        };
+        let kind = meta.file_type();
+        if kind.is_char_device() && meta.rdev() == 0 {
+            let name =
+                relative.with_file_name(format!(".wh.{}", child.file_name().to_string_lossy()));
+            append_marker(builder, &name, meta.mtime())?;
+            *entries += 1;
+        } else if kind.is_socket() || is_mount_stub(parts, &meta) {
+            // Sockets cannot be archived (Docker skips them too); stubs are not changes.
+        } else {
+            builder
+                .append_path_with_name(child.path(), &relative)
+                .map_err(EngineError::internal)?;
+            *entries += 1;
+            if meta.is_dir() {
+                if is_opaque(&child.path()) {
+                    append_marker(builder, &relative.join(".wh..wh..opq"), meta.mtime())?;
+                }
+                add_to_tar(builder, &child.path(), parts, entries)?;
+            }
+        }
+        parts.pop();
+    }
+    Ok(())
+}
+
+/// An empty whiteout entry.
+fn append_marker(
+    builder: &mut tar::Builder<Vec<u8>>,
+    name: &Path,
+    mtime: i64,
+) -> Result<(), EngineError> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(0);
+    header.set_mode(0o644);
+    header.set_mtime(mtime.max(0) as u64);
+    builder
+        .append_data(&mut header, name, std::io::empty())
+        .map_err(EngineError::internal)
+}
+
+/// Whether overlayfs marked a directory opaque (it hides the image's directory of that name).
+fn is_opaque(path: &Path) -> bool {
+    let mut value = [0u8; 4];
+    matches!(
+        rustix::fs::lgetxattr(path, "trusted.overlay.opaque", &mut value[..]),
+        Ok(1) if value[0] == b'y'
+    )
+}
+
 fn walk(dir: &Path, lower: &Path, parts: &mut Vec<OsString>, out: &mut Vec<Change>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -181,6 +288,10 @@ fn walk(dir: &Path, lower: &Path, parts: &mut Vec<OsString>, out: &mut Vec<Chang
             parts.pop();
             continue;
         };
+        if is_mount_stub(parts, &meta) {
+            parts.pop();
+            continue;
+        }
         let in_image = resolve_in_root(lower, parts)
             .ok()
             .and_then(|p| p.symlink_metadata().ok())
@@ -204,6 +315,39 @@ fn walk(dir: &Path, lower: &Path, parts: &mut Vec<OsString>, out: &mut Vec<Chang
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layer_tar_carries_files_and_whiteouts_as_oci_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let layer = dir.path().join("layer");
+        std::fs::create_dir_all(upper(&layer).join("etc")).unwrap();
+        std::fs::write(upper(&layer).join("etc/motd"), "hi").unwrap();
+        std::fs::write(upper(&layer).join("etc/hosts"), "").unwrap();
+        // A whiteout needs mknod, which only root may do; without it the file alone is tested.
+        let whiteout = nix::sys::stat::mknod(
+            &upper(&layer).join("gone"),
+            nix::sys::stat::SFlag::S_IFCHR,
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+            0,
+        )
+        .is_ok();
+        let tar = diff_tar(&layer).unwrap().unwrap();
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let names: Vec<String> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path().unwrap().display().to_string();
+                path.trim_end_matches('/').to_string()
+            })
+            .collect();
+        let mut expected = vec!["etc", "etc/motd"];
+        if whiteout {
+            expected.push(".wh.gone");
+        }
+        assert_eq!(names, expected);
+        assert!(diff_tar(&dir.path().join("none")).unwrap().is_none());
+    }
 
     #[test]
     fn changes_from_an_upper_directory() {

@@ -12,22 +12,24 @@
 //! | [`volumes`] | volumes of the `local` driver |
 //! | [`mounts`] | a container's binds, volumes and tmpfs mounts, worked out at create |
 //! | [`networks`] | networks: predefined and user-defined bridges, addresses |
-//! | [`endpoints`] | a container's networks: its namespace, interfaces, ports and hosts file |
+//! | [`endpoints`] | a container's networks: its namespace, interfaces, ports, hosts and resolv.conf |
+//! | [`dns`] | the embedded DNS server at `127.0.0.11` and Docker's `resolv.conf` |
 //! | [`containers`] | container records, lifecycle, wait, logs, attach |
 //! | [`exec`] | exec instances: a second process in a running container |
 //! | [`health`] | health checks probed by exec |
 //! | [`logs`] | json-file logs and their live followers |
 //! | [`names`] | container names and ages |
 //! | [`policy`] | resource limits and restart policies |
+//! | [`prune`] | the filters `container prune` and `image prune` share |
 //! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
 //!
 //! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
 //! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no pause; volumes of the `local` driver only; tmpfs mounts
-//! are private directories, not memory; names on user networks come from `/etc/hosts`, not
-//! an embedded DNS server ([`endpoints`]).
+//! are private directories, not memory; the embedded DNS server answers over UDP only ([`dns`]).
 
 pub mod archive;
 pub mod containers;
+pub mod dns;
 pub mod endpoints;
 pub mod exec;
 pub mod health;
@@ -38,6 +40,7 @@ pub mod mounts;
 pub mod names;
 pub mod networks;
 pub mod policy;
+pub mod prune;
 pub mod pull;
 pub mod reference;
 pub mod stdin;
@@ -137,6 +140,78 @@ impl Backend for MemoryBackend {
 
     async fn image_inspect(&self, name: &str) -> Result<ImageInspect> {
         self.images.inspect(name)
+    }
+
+    async fn auth(&self, config: AuthConfig) -> Result<AuthResponse> {
+        let server = if config.serveraddress.is_empty() {
+            "https://index.docker.io/v1/".to_string()
+        } else {
+            config.serveraddress.clone()
+        };
+        let credentials = pull::Credentials {
+            username: config.username,
+            password: if config.identitytoken.is_empty() {
+                config.password
+            } else {
+                config.identitytoken
+            },
+        };
+        pull::login(&server, credentials).await?;
+        Ok(AuthResponse {
+            status: "Login Succeeded".into(),
+            identity_token: String::new(),
+        })
+    }
+
+    async fn image_save(&self, names: Vec<String>, into: std::fs::File) -> Result<()> {
+        let images = self.images.clone();
+        blocking(move || images.save(&names, into)).await
+    }
+
+    async fn image_history(&self, name: &str) -> Result<Vec<HistoryItem>> {
+        self.images.history(name)
+    }
+
+    async fn image_prune(&self, filters: &Filters) -> Result<ImagePruneReport> {
+        for key in filters.keys() {
+            if !matches!(key.as_str(), "dangling" | "until" | "label" | "label!") {
+                return Err(EngineError::InvalidParameter(format!(
+                    "invalid filter '{key}'"
+                )));
+            }
+        }
+        let dangling_only = match filters.get("dangling").and_then(|v| v.first()) {
+            None => true,
+            Some(value) => match value.to_ascii_lowercase().as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(EngineError::InvalidParameter(format!(
+                        "invalid filter 'dangling={value}'"
+                    )));
+                }
+            },
+        };
+        let until = prune::until(filters, self.kit.clock().now())?;
+        let mut deleted = Vec::new();
+        for record in self.images.all() {
+            if (dangling_only && !record.repo_tags.is_empty())
+                || self.containers.using_image(&record.id).is_some()
+                || until.is_some_and(|until| record.added_at * 1_000_000 >= until)
+                || !prune::labels_match(filters, &self.images.labels_of(&record))
+            {
+                continue;
+            }
+            let removed = self.image_remove(&record.id, true, true).await?;
+            deleted.extend(removed);
+        }
+        self.events
+            .publish("image", "prune", "", prune::reclaimed(0));
+        Ok(ImagePruneReport {
+            images_deleted: (!deleted.is_empty()).then_some(deleted),
+            // Blobs are shared by images and kept: nothing is freed on disk.
+            space_reclaimed: 0,
+        })
     }
 
     async fn image_tag(&self, name: &str, repository: &str, tag: &str) -> Result<()> {
@@ -379,6 +454,14 @@ impl Backend for MemoryBackend {
 
     async fn container_changes(&self, id: &str) -> Result<Vec<FilesystemChange>> {
         self.containers.changes(id).await
+    }
+
+    async fn container_prune(&self, filters: &Filters) -> Result<ContainerPruneReport> {
+        self.containers.prune(filters).await
+    }
+
+    async fn container_commit(&self, id: &str, options: CommitOptions) -> Result<String> {
+        self.containers.commit(id, options).await
     }
 
     async fn container_export(&self, id: &str, into: std::fs::File) -> Result<()> {

@@ -387,3 +387,12 @@ pub struct ArchivePutOptions {
     /// Keep the archive's owners (`docker cp -a`).
     pub copy_uid_gid: bool,
 }
+
+/// `POST /containers/prune`'s answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContainerPruneReport {
+    #[serde(rename = "ContainersDeleted")]
+    pub containers_deleted: Option<Vec<String>>,
+    #[serde(rename = "SpaceReclaimed")]
+    pub space_reclaimed: u64,
+}

@@ -119,3 +119,55 @@ impl ProgressMessage {
         }
     }
 }
+
+/// `POST /commit`: a new image from a container's changes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommitOptions {
+    /// Repository and tag of the new image (none: an untagged image).
+    pub repo: String,
+    pub tag: String,
+    /// `--message`.
+    pub comment: String,
+    pub author: String,
+    /// Docker pauses the container while it commits (`pause`, default true).
+    pub pause: bool,
+    /// `--change` lines: Dockerfile instructions applied to the image's config.
+    pub changes: Vec<String>,
+    /// The body: a container `Config` replacing the container's own, as a client sent it.
+    pub config: Option<serde_json::Value>,
+}
+
+/// The answer to a commit: `{"Id": "sha256:…"}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommitCreated {
+    #[serde(rename = "Id")]
+    pub id: String,
+}
+
+/// `POST /images/prune`'s answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ImagePruneReport {
+    #[serde(rename = "ImagesDeleted")]
+    pub images_deleted: Option<Vec<ImageDeleted>>,
+    #[serde(rename = "SpaceReclaimed")]
+    pub space_reclaimed: u64,
+}
+
+/// One entry of `GET /images/{name}/history`, newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct HistoryItem {
+    /// The image's ID on the newest entry, `<missing>` below it (as Docker, whose lower
+    /// entries are not images of their own here).
+    #[serde(rename = "Id")]
+    pub id: String,
+    #[serde(rename = "Created")]
+    pub created: i64,
+    #[serde(rename = "CreatedBy")]
+    pub created_by: String,
+    #[serde(rename = "Tags")]
+    pub tags: Option<Vec<String>>,
+    #[serde(rename = "Size")]
+    pub size: i64,
+    #[serde(rename = "Comment")]
+    pub comment: String,
+}

@@ -92,3 +92,29 @@ pub struct EventActor {
     #[serde(rename = "Attributes")]
     pub attributes: std::collections::BTreeMap<String, String>,
 }
+
+/// `POST /auth`'s body: credentials for a registry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AuthConfig {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    #[serde(default)]
+    pub serveraddress: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub identitytoken: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub registrytoken: String,
+}
+
+/// `POST /auth`'s answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct AuthResponse {
+    #[serde(rename = "Status")]
+    pub status: String,
+    #[serde(rename = "IdentityToken", default)]
+    pub identity_token: String,
+}

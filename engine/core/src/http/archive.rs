@@ -93,6 +93,20 @@ pub async fn export(daemon: &Arc<Daemon>, id: &str) -> HandlerResult {
         .unwrap_or_else(|_| Response::new(Body::empty())))
 }
 
+/// `GET /images/{name}/get` and `GET /images/get?names=…`: the images as a `docker save` tar.
+pub async fn save(daemon: &Arc<Daemon>, names: Vec<String>) -> HandlerResult {
+    if names.is_empty() {
+        return Err(EngineError::InvalidParameter("no images specified".into()));
+    }
+    let (spool, writer) = spool(daemon)?;
+    daemon.backend.image_save(names, writer).await?;
+    Ok(Response::builder()
+        .status(http::StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/x-tar")
+        .body(spooled_body(spool).await?)
+        .unwrap_or_else(|_| Response::new(Body::empty())))
+}
+
 pub async fn put(daemon: &Arc<Daemon>, id: &str, query: &Query, body: Body) -> HandlerResult {
     let path = path_param(query)?;
     let options = ArchivePutOptions {

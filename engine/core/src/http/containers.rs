@@ -1,5 +1,5 @@
 //! Container routes: create, list, inspect, start, stop, restart, kill, wait, remove, rename,
-//! logs and attach.
+//! logs, attach and commit.
 
 use std::sync::Arc;
 
@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::query::Query;
 use super::{Daemon, HandlerResult, json, json_body};
-use crate::api::{ContainerCreate, ListOptions, LogOptions, WaitCondition};
+use crate::api::{
+    CommitCreated, CommitOptions, ContainerCreate, ListOptions, LogOptions, WaitCondition,
+};
 use crate::backend::AttachOptions;
 use crate::error::EngineError;
 
@@ -37,6 +39,40 @@ pub async fn create(
         .map(String::from);
     let created = daemon.backend.container_create(name, create).await?;
     Ok(json(http::StatusCode::CREATED, &created))
+}
+
+/// `POST /commit?container=…&repo=…&tag=…&comment=…&author=…&pause=…&changes=…`, with an
+/// optional container `Config` as the body.
+pub async fn commit(
+    daemon: &Arc<Daemon>,
+    parts: &http::request::Parts,
+    query: &Query,
+    body: Body,
+) -> HandlerResult {
+    let limit = parts
+        .extensions
+        .get::<simkit::body::BodyLimit>()
+        .map_or(simkit::DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let config: Option<serde_json::Value> = json_body(body, limit).await?;
+    let text = |name: &str| query.get(name).unwrap_or_default().to_string();
+    let options = CommitOptions {
+        repo: text("repo"),
+        tag: text("tag"),
+        comment: text("comment"),
+        author: text("author"),
+        // Docker pauses unless told not to (API 1.13 and later).
+        pause: query.get("pause").is_none_or(str::is_empty) || query.bool("pause"),
+        changes: query.all("changes"),
+        config: config.filter(|c| !c.is_null()),
+    };
+    let container = text("container");
+    let id = daemon.backend.container_commit(&container, options).await?;
+    Ok(json(http::StatusCode::CREATED, &CommitCreated { id }))
+}
+
+pub async fn prune(daemon: &Arc<Daemon>, query: &Query) -> HandlerResult {
+    let report = daemon.backend.container_prune(&query.filters()?).await?;
+    Ok(json(http::StatusCode::OK, &report))
 }
 
 pub async fn list(daemon: &Arc<Daemon>, query: &Query) -> HandlerResult {

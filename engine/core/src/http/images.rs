@@ -25,6 +25,16 @@ pub async fn inspect(daemon: &Arc<Daemon>, name: &str) -> HandlerResult {
     Ok(json(http::StatusCode::OK, &image))
 }
 
+pub async fn history(daemon: &Arc<Daemon>, name: &str) -> HandlerResult {
+    let history = daemon.backend.image_history(name).await?;
+    Ok(json(http::StatusCode::OK, &history))
+}
+
+pub async fn prune(daemon: &Arc<Daemon>, query: &Query) -> HandlerResult {
+    let report = daemon.backend.image_prune(&query.filters()?).await?;
+    Ok(json(http::StatusCode::OK, &report))
+}
+
 pub async fn tag(daemon: &Arc<Daemon>, name: &str, query: &Query) -> HandlerResult {
     let repository = query.get("repo").unwrap_or_default();
     let tag = query.get("tag").unwrap_or_default();

@@ -156,6 +156,15 @@ async fn dispatch(
         ExecStart(id) => exec::start(daemon, &id, parts, body).await,
         ExecInspect(id) => exec::inspect(daemon, &id).await,
         ExecResize(id) => exec::resize(daemon, &id, &query).await,
+        Commit => containers::commit(daemon, parts, &query, body).await,
+        Auth => system::auth(daemon, parts, body).await,
+        ContainerPrune => containers::prune(daemon, &query).await,
+        ImagePrune => images::prune(daemon, &query).await,
+        ImageHistory(name) => images::history(daemon, &name).await,
+        ImageSave(name) => {
+            let names = name.map_or_else(|| query.all("names"), |name| vec![name]);
+            archive::save(daemon, names).await
+        }
         Unbuilt(what) => Err(EngineError::not_supported(daemon.backend.name(), what)),
     }
 }

@@ -29,6 +29,15 @@ impl Query {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Every value of a parameter that may repeat (`changes`), in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+
     /// Docker's boolean: absent or empty is false, `0`/`false`/`no`/`off` (any case) false.
     pub fn bool(&self, name: &str) -> bool {
         match self.get(name) {

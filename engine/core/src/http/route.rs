@@ -57,6 +57,13 @@ pub enum Route {
     ExecStart(String),
     ExecInspect(String),
     ExecResize(String),
+    Commit,
+    ContainerPrune,
+    ImagePrune,
+    ImageHistory(String),
+    /// `GET /images/get` (names in the query) or `GET /images/{name}/get` (the name given).
+    ImageSave(Option<String>),
+    Auth,
     /// A route of Docker's API this engine does not serve yet: answered with Docker's
     /// "not implemented" error naming the backend, never a 404 that reads as a typo.
     Unbuilt(&'static str),
@@ -65,21 +72,14 @@ pub enum Route {
 /// Docker API routes not served yet, by their first segment(s): what each does, for the error.
 fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
     let what = match segments {
-        ["containers", "prune"] => "pruning containers",
         ["containers", _, "pause" | "unpause"] => "pausing containers",
         ["containers", _, "update"] => "updating containers",
         ["containers", _, "top"] => "listing a container's processes",
         ["containers", _, "stats"] => "container stats",
         ["containers", _, "attach", "ws"] => "attaching over a websocket",
-        ["images", "prune"] => "pruning images",
         ["images", "search"] => "searching registries",
-        ["images", "get"] => "saving images",
-        ["images", .., "history"] => "image history",
-        ["images", .., "get"] => "saving images",
         ["images", .., "push"] if *method == Method::POST => "pushing images",
         ["build" | "build/prune", ..] => "building images",
-        ["commit"] => "committing containers",
-        ["auth"] => "registry logins",
         ["system", "df"] => "disk usage",
         ["session"] => "build sessions",
         ["distribution", ..] => "registry distribution lookups",
@@ -147,6 +147,14 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
         (["images", "json"], _) if get => Route::ImageList,
         (["images", "load"], _) if post => Route::ImageLoad,
         (["images", "create"], _) if post => Route::ImageCreate,
+        (["images", "prune"], _) if post => Route::ImagePrune,
+        (["images", "get"], _) if get => Route::ImageSave(None),
+        (["images", name @ .., "get"], _) if get && !name.is_empty() => {
+            Route::ImageSave(Some(name.join("/")))
+        }
+        (["images", name @ .., "history"], _) if get && !name.is_empty() => {
+            Route::ImageHistory(name.join("/"))
+        }
         (["images", name @ .., "json"], _) if get && !name.is_empty() => {
             Route::ImageInspect(name.join("/"))
         }
@@ -170,6 +178,7 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
         (["volumes", name], _) if delete => Route::VolumeRemove(name.to_string()),
         (["containers", "create"], _) if post => Route::ContainerCreate,
         (["containers", "json"], _) if get => Route::ContainerList,
+        (["containers", "prune"], _) if post => Route::ContainerPrune,
         (["containers", id], _) if delete => Route::ContainerRemove(id.to_string()),
         (["containers", id, "archive"], m) if *m == Method::HEAD => {
             Route::ArchiveStat(id.to_string())
@@ -201,6 +210,8 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
                 }
             }
         }
+        (["commit"], _) if post => Route::Commit,
+        (["auth"], _) if post => Route::Auth,
         (["exec", id, "start"], _) if post => Route::ExecStart(id.to_string()),
         (["exec", id, "json"], _) if get => Route::ExecInspect(id.to_string()),
         (["exec", id, "resize"], _) if post => Route::ExecResize(id.to_string()),

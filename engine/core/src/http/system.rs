@@ -1,4 +1,4 @@
-//! `/_ping`, `/version`, `/info`, `/events`.
+//! `/_ping`, `/version`, `/info`, `/events`, `/auth`.
 
 use std::sync::Arc;
 
@@ -283,4 +283,19 @@ where
         receiver.recv().await.map(|item| (item, receiver))
     })
     .boxed()
+}
+
+/// `POST /auth`: the backend checks the credentials with the registry.
+pub async fn auth(
+    daemon: &Arc<Daemon>,
+    parts: &http::request::Parts,
+    body: axum::body::Body,
+) -> HandlerResult {
+    let limit = parts
+        .extensions
+        .get::<simkit::body::BodyLimit>()
+        .map_or(simkit::DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let config: crate::api::AuthConfig = super::json_body(body, limit).await?.unwrap_or_default();
+    let answer = daemon.backend.auth(config).await?;
+    Ok(super::json(http::StatusCode::OK, &answer))
 }
