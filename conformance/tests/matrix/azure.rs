@@ -214,7 +214,11 @@ fn container_apps_schedule_sdk() {
     let saved = saved.to_str().expect("UTF-8 path");
     let (mut server, dir) = start(Some(state_arg));
     let sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
-    run(&sandbox, "sdk_container_apps_schedule.py", &["write", saved]);
+    run(
+        &sandbox,
+        "sdk_container_apps_schedule.py",
+        &["write", saved],
+    );
     server.signal_and_wait(
         nix::sys::signal::Signal::SIGKILL,
         std::time::Duration::from_secs(10),

@@ -42,9 +42,9 @@ use crate::identity::Identity;
 use crate::services::acr::ContainerRegistries;
 use crate::services::apps::ContainerApps;
 use crate::services::loganalytics::LogAnalytics;
+use crate::services::msi::ManagedIdentities;
 use crate::services::resources::Resources;
 use crate::services::storage::Storage;
-use crate::services::msi::ManagedIdentities;
 use crate::services::web::WebApps;
 
 /// The common builder setters (`port`, `bind`, `announce`, `state_dir`).

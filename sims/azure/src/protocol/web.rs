@@ -38,15 +38,42 @@ pub fn arm_route(
         (Method::GET, ["subscriptions", _, "providers", _, "sites"]) => {
             paged(web.list_sites(seg(1), None)?, incoming)
         }
-        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "serverfarms"]) => {
-            paged(web.list_plans(seg(1), Some(seg(3)))?, incoming)
-        }
-        (Method::GET, ["subscriptions", _, "resourcegroups", _, "providers", _, "sites"]) => {
-            paged(web.list_sites(seg(1), Some(seg(3)))?, incoming)
-        }
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "serverfarms",
+            ],
+        ) => paged(web.list_plans(seg(1), Some(seg(3)))?, incoming),
+        (
+            Method::GET,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "sites",
+            ],
+        ) => paged(web.list_sites(seg(1), Some(seg(3)))?, incoming),
         (
             method,
-            ["subscriptions", _, "resourcegroups", _, "providers", _, "serverfarms", _],
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "serverfarms",
+                _,
+            ],
         ) => match method {
             Method::PUT => {
                 let (plan, _) = web.put_plan(seg(1), seg(3), seg(7), decode(incoming)?)?;
@@ -56,26 +83,41 @@ pub fn arm_route(
             Method::DELETE => Ok(deleted(web.delete_plan(seg(1), seg(3), seg(7))?)),
             other => Err(ArmError::MethodNotAllowed(other.to_string())),
         },
-        (method, ["subscriptions", _, "resourcegroups", _, "providers", _, "sites", _]) => {
-            match method {
-                Method::PUT => {
-                    let (site, _) = web.put_site(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
-                    ok(&site, incoming)
-                }
-                Method::PATCH => {
-                    let patch: Value = decode(incoming)?;
-                    ok(&web.patch_site(seg(1), seg(3), seg(7), patch)?, incoming)
-                }
-                Method::GET => ok(&web.get_site(seg(1), seg(3), seg(7))?, incoming),
-                Method::DELETE => {
-                    let delete_plan = !incoming
-                        .query("deleteEmptyServerFarm")
-                        .is_some_and(|v| v.eq_ignore_ascii_case("false"));
-                    Ok(deleted(web.delete_site(seg(1), seg(3), seg(7), delete_plan)?))
-                }
-                other => Err(ArmError::MethodNotAllowed(other.to_string())),
+        (
+            method,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "sites",
+                _,
+            ],
+        ) => match method {
+            Method::PUT => {
+                let (site, _) = web.put_site(ctx, seg(1), seg(3), seg(7), decode(incoming)?)?;
+                ok(&site, incoming)
             }
-        }
+            Method::PATCH => {
+                let patch: Value = decode(incoming)?;
+                ok(&web.patch_site(seg(1), seg(3), seg(7), patch)?, incoming)
+            }
+            Method::GET => ok(&web.get_site(seg(1), seg(3), seg(7))?, incoming),
+            Method::DELETE => {
+                let delete_plan = !incoming
+                    .query("deleteEmptyServerFarm")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("false"));
+                Ok(deleted(web.delete_site(
+                    seg(1),
+                    seg(3),
+                    seg(7),
+                    delete_plan,
+                )?))
+            }
+            other => Err(ArmError::MethodNotAllowed(other.to_string())),
+        },
         (
             method,
             [
@@ -211,10 +253,7 @@ pub fn arm_route(
                 _,
                 "listkeys",
             ],
-        ) => ok(
-            &web.get_function(seg(1), seg(3), seg(7), seg(9))?,
-            incoming,
-        ),
+        ) => ok(&web.get_function(seg(1), seg(3), seg(7), seg(9))?, incoming),
         _ => Err(ArmError::NotImplemented(format!(
             "{} /{}",
             incoming.method,

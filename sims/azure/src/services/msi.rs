@@ -178,9 +178,7 @@ impl ManagedIdentities {
             record.identity.tags = Some(tags);
         }
         if let Some(data) = record.identity.system_data.as_mut() {
-            data.last_modified_at = Some(crate::time::arm_timestamp(
-                self.kit.clock().now_millis(),
-            ));
+            data.last_modified_at = Some(crate::time::arm_timestamp(self.kit.clock().now_millis()));
         }
         self.identities
             .insert(&key(subscription, group, name), record.clone())?;

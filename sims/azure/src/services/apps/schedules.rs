@@ -199,7 +199,9 @@ mod tests {
         assert_eq!(every_minute.trigger_type.as_deref(), Some("Schedule"));
         assert_eq!(
             every_minute.schedule_trigger_config,
-            Some(json!({"cronExpression": "* * * * *", "parallelism": 1, "replicaCompletionCount": 1}))
+            Some(
+                json!({"cronExpression": "* * * * *", "parallelism": 1, "replicaCompletionCount": 1})
+            )
         );
         assert_eq!(every_minute.manual_trigger_config, None);
         let mut hourly = configuration(
@@ -226,7 +228,10 @@ mod tests {
             normalise_trigger(&mut missing, NOW_MS),
             Err(ArmError::MissingRequiredProperty(p)) if p == "properties.configuration.scheduleTriggerConfig"
         ));
-        let mut zero = configuration("Schedule", json!({"cronExpression": "* * * * *", "parallelism": 0}));
+        let mut zero = configuration(
+            "Schedule",
+            json!({"cronExpression": "* * * * *", "parallelism": 0}),
+        );
         assert!(matches!(
             normalise_trigger(&mut zero, NOW_MS),
             Err(ArmError::InvalidValue { .. })

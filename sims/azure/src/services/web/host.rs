@@ -184,7 +184,12 @@ async fn run(web: Arc<WebApps>, key: String, mut stopped: watch::Receiver<bool>)
         let sink = Arc::new(FnSink(move |line: LogLine| {
             tracing::debug!(site = %site, line = %line.text, "function app output");
         }));
-        match web.kit.runner().start(spec(&web, &record, &image), sink).await {
+        match web
+            .kit
+            .runner()
+            .start(spec(&web, &record, &image), sink)
+            .await
+        {
             Ok(workload) => {
                 tokio::select! {
                     _ = workload.wait() => {}

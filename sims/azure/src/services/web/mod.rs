@@ -261,7 +261,10 @@ impl WebApps {
             ("isXenon", json!(false)),
             ("hyperV", json!(false)),
             ("zoneRedundant", json!(false)),
-            ("kind", json!(request.kind.clone().unwrap_or_else(|| "app".into()))),
+            (
+                "kind",
+                json!(request.kind.clone().unwrap_or_else(|| "app".into())),
+            ),
         ] {
             properties.insert(field.into(), value);
         }
@@ -329,9 +332,7 @@ impl WebApps {
     ) -> Result<AppServicePlan, ArmError> {
         let record = self.plan_record(subscription, group, name)?;
         let mut plan = record.plan;
-        let sites = self
-            .sites_on_plan(subscription, &record.group, name)
-            .len();
+        let sites = self.sites_on_plan(subscription, &record.group, name).len();
         if let Some(Value::Object(properties)) = plan.properties.as_mut() {
             properties.insert("numberOfSites".into(), json!(sites));
         }
@@ -357,7 +358,12 @@ impl WebApps {
     }
 
     /// `DELETE`: refused while sites use the plan; `false` when there was none.
-    pub fn delete_plan(&self, subscription: &str, group: &str, name: &str) -> Result<bool, ArmError> {
+    pub fn delete_plan(
+        &self,
+        subscription: &str,
+        group: &str,
+        name: &str,
+    ) -> Result<bool, ArmError> {
         let record = match self.plan_record(subscription, group, name) {
             Ok(record) => record,
             Err(ArmError::ResourceNotFound { .. }) => return Ok(false),
@@ -449,10 +455,12 @@ impl WebApps {
             .and_then(Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| ArmError::MissingRequiredProperty("properties.serverFarmId".into()))?;
-        let plan = self.plan_by_id(&farm_id).ok_or_else(|| ArmError::InvalidValue {
-            property: "properties.serverFarmId".into(),
-            value: farm_id.clone(),
-        })?;
+        let plan = self
+            .plan_by_id(&farm_id)
+            .ok_or_else(|| ArmError::InvalidValue {
+                property: "properties.serverFarmId".into(),
+                value: farm_id.clone(),
+            })?;
         let existing = self.sites.get(&key);
         let mut config = existing
             .as_ref()
@@ -502,7 +510,15 @@ impl WebApps {
             ("repositorySiteName", json!(name)),
             ("usageState", json!("Normal")),
             ("availabilityState", json!("Normal")),
-            ("enabled", json!(asked.get("enabled").and_then(Value::as_bool).unwrap_or(true))),
+            (
+                "enabled",
+                json!(
+                    asked
+                        .get("enabled")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(true)
+                ),
+            ),
             (
                 "hostNameSslStates",
                 json!([
@@ -517,7 +533,15 @@ impl WebApps {
             ("hyperV", json!(false)),
             ("lastModifiedTimeUtc", json!(now)),
             ("resourceGroup", json!(group_name)),
-            ("httpsOnly", json!(asked.get("httpsOnly").and_then(Value::as_bool).unwrap_or(false))),
+            (
+                "httpsOnly",
+                json!(
+                    asked
+                        .get("httpsOnly")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                ),
+            ),
             ("clientAffinityEnabled", json!(false)),
             ("clientCertEnabled", json!(false)),
             ("hostNamesDisabled", json!(false)),
@@ -582,10 +606,12 @@ impl WebApps {
 
     /// The site named `name` in any group (site names are global).
     fn site_by_name(&self, name: &str) -> Option<(String, SiteRecord)> {
-        self.sites
-            .all()
-            .into_iter()
-            .find(|(_, r)| r.site.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.sites.all().into_iter().find(|(_, r)| {
+            r.site
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
     }
 
     fn site_record(
@@ -733,7 +759,11 @@ impl WebApps {
         name: &str,
     ) -> Result<Value, ArmError> {
         let record = self.site_record(subscription, group, name)?;
-        Ok(config_resource(&record, "web", Value::Object(record.config.clone())))
+        Ok(config_resource(
+            &record,
+            "web",
+            Value::Object(record.config.clone()),
+        ))
     }
 
     /// `PUT` (replace) or `PATCH` (merge) `sites/NAME/config/web`; restarts the site.
@@ -768,7 +798,11 @@ impl WebApps {
         }
         self.sites.insert(&key, record.clone())?;
         self.restart(&key);
-        Ok(config_resource(&record, "web", Value::Object(record.config.clone())))
+        Ok(config_resource(
+            &record,
+            "web",
+            Value::Object(record.config.clone()),
+        ))
     }
 
     /// `POST sites/NAME/config/appsettings/list`.
@@ -858,11 +892,13 @@ fn name_value_pairs(pairs: &[Value]) -> Result<BTreeMap<String, String>, ArmErro
     pairs
         .iter()
         .map(|pair| {
-            let name = pair
-                .get("name")
+            let name = pair.get("name").and_then(Value::as_str).ok_or_else(|| {
+                ArmError::MissingRequiredProperty("siteConfig.appSettings.name".into())
+            })?;
+            let value = pair
+                .get("value")
                 .and_then(Value::as_str)
-                .ok_or_else(|| ArmError::MissingRequiredProperty("siteConfig.appSettings.name".into()))?;
-            let value = pair.get("value").and_then(Value::as_str).unwrap_or_default();
+                .unwrap_or_default();
             Ok((name.to_string(), value.to_string()))
         })
         .collect()
@@ -917,7 +953,12 @@ impl ResourceProvider for WebApps {
                 name: r.plan.name,
                 r#type: r.plan.r#type,
                 kind: r.plan.kind,
-                location: r.plan.location.as_deref().and_then(normalise_location).map(str::to_string),
+                location: r
+                    .plan
+                    .location
+                    .as_deref()
+                    .and_then(normalise_location)
+                    .map(str::to_string),
                 tags: r.plan.tags,
                 ..Default::default()
             });
@@ -931,7 +972,12 @@ impl ResourceProvider for WebApps {
                 name: r.site.name,
                 r#type: r.site.r#type,
                 kind: r.site.kind,
-                location: r.site.location.as_deref().and_then(normalise_location).map(str::to_string),
+                location: r
+                    .site
+                    .location
+                    .as_deref()
+                    .and_then(normalise_location)
+                    .map(str::to_string),
                 tags: r.site.tags,
                 ..Default::default()
             });
