@@ -22,7 +22,9 @@ const SPECS: &[(&str, &str)] = &[
     ("types-v2.json", "types_v2"),
     ("types-v3.json", "types_v3"),
     ("managedidentity-v3.json", "managedidentity_v3"),
+    ("types-v4.json", "types_v4"),
     ("types-v5.json", "types_v5"),
+    ("msi.json", "msi"),
     ("resources.json", "resources"),
     ("subscriptions.json", "subscriptions"),
     ("storage-common.json", "storage_common"),
@@ -34,6 +36,8 @@ const SPECS: &[(&str, &str)] = &[
     ("app-jobs.json", "app_jobs"),
     ("app-containerapps.json", "app_containerapps"),
     ("app-revisions.json", "app_revisions"),
+    ("web-common.json", "web_common"),
+    ("web-apps.json", "web_apps"),
     (
         "operationalinsights-common.json",
         "operationalinsights_common",

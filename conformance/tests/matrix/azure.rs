@@ -197,6 +197,37 @@ fn container_apps_jobs_sdk() {
     );
 }
 
+/// A `* * * * *` job survives a crash of the simulator and its schedule still starts an
+/// execution (at most a minute of waiting: the kit's clock has no admin advance).
+#[test]
+fn container_apps_schedule_sdk() {
+    let _cell = Cell::new(
+        "workloads",
+        "azure",
+        "container-apps-schedule",
+        "azure-mgmt-appcontainers",
+    );
+    let state = tempfile::tempdir().expect("state dir");
+    let state_dir = state.path().join("state");
+    let state_arg = state_dir.to_str().expect("UTF-8 path");
+    let saved = state.path().join("saved.json");
+    let saved = saved.to_str().expect("UTF-8 path");
+    let (mut server, dir) = start(Some(state_arg));
+    let sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    run(
+        &sandbox,
+        "sdk_container_apps_schedule.py",
+        &["write", saved],
+    );
+    server.signal_and_wait(
+        nix::sys::signal::Signal::SIGKILL,
+        std::time::Duration::from_secs(10),
+    );
+    let (server, dir) = start(Some(state_arg));
+    let sandbox = azure_sandbox(&server, &dir.path().join("ca.pem"));
+    run(&sandbox, "sdk_container_apps_schedule.py", &["read", saved]);
+}
+
 #[test]
 fn container_apps_ingress_sdk() {
     scenario(
@@ -214,6 +245,31 @@ fn container_apps_ingress_cli() {
         "container-apps-ingress",
         "az CLI",
         "az_container_apps_ingress.py",
+    );
+}
+
+#[test]
+fn functions_sdk() {
+    scenario(
+        "workloads",
+        "functions",
+        "azure-mgmt-web",
+        "sdk_functions.py",
+    );
+}
+
+#[test]
+fn functions_cli() {
+    scenario("cloud-cli", "functions", "az CLI", "az_functions.py");
+}
+
+#[test]
+fn identities_cli() {
+    scenario(
+        "cloud-cli",
+        "managed-identities",
+        "az CLI",
+        "az_identity.py",
     );
 }
 

@@ -40,7 +40,7 @@ pub fn next_run(
     now: std::time::SystemTime,
 ) -> Option<String> {
     let cron = Cron::parse(cron).ok()?;
-    let zone = CronZone::parse(zone)?;
+    let zone = crate::cron::zone(zone)?;
     let now = OffsetDateTime::from(now);
     let ideal = cron.next_after(now, &zone)?;
     let utc = CronZone::utc();

@@ -114,6 +114,15 @@ pub enum ArmError {
     JobExecutionNotFound(String),
     #[error("ContainerAppOperationError")]
     JobTriggerNotServed(String),
+    #[error("InvalidCronExpression")]
+    InvalidCronExpression(String),
+    #[error("Conflict")]
+    WebsiteNameTaken(String),
+    /// The Functions host does not know the function (its name is not in the message).
+    #[error("NotFound")]
+    FunctionNotFound(String),
+    #[error("Conflict")]
+    ServerFarmInUse { plan: String, sites: String },
     #[error("Throttled")]
     Throttled,
     #[error("InternalServerError")]
@@ -379,7 +388,31 @@ impl ArmError {
                 StatusCode::NOT_IMPLEMENTED,
                 "NotImplemented",
                 format!(
-                    "The simulator does not implement Container Apps jobs with triggerType '{trigger}': only 'Manual' jobs run (start them with POST .../start)."
+                    "The simulator does not implement Container Apps jobs with triggerType '{trigger}': only 'Manual' and 'Schedule' jobs run."
+                ),
+            ),
+            FunctionNotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "Error retrieving function.".to_string(),
+            ),
+            WebsiteNameTaken(name) => (
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("Website with given name {name} already exists."),
+            ),
+            ServerFarmInUse { plan, sites } => (
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!(
+                    "Server farm '{plan}' cannot be deleted because it has web app(s) {sites} assigned to it."
+                ),
+            ),
+            InvalidCronExpression(expression) => (
+                StatusCode::BAD_REQUEST,
+                "InvalidCronExpression",
+                format!(
+                    "Given CRON expression - '{expression}' is not valid, please visit https://learn.microsoft.com/en-us/rest/api/containerapps/preview/jobs/create-or-update?tabs=HTTP#scheduletriggerconfig for more information."
                 ),
             ),
             Throttled => (

@@ -42,8 +42,10 @@ use crate::identity::Identity;
 use crate::services::acr::ContainerRegistries;
 use crate::services::apps::ContainerApps;
 use crate::services::loganalytics::LogAnalytics;
+use crate::services::msi::ManagedIdentities;
 use crate::services::resources::Resources;
 use crate::services::storage::Storage;
+use crate::services::web::WebApps;
 
 /// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
 pub use simkit::ServerBuilder;
@@ -101,6 +103,8 @@ pub struct Azure {
     pub(crate) apps: Arc<ContainerApps>,
     pub(crate) log_analytics: Arc<LogAnalytics>,
     pub(crate) acr: Arc<ContainerRegistries>,
+    pub(crate) web: Arc<WebApps>,
+    pub(crate) identities: Arc<ManagedIdentities>,
     pub(crate) ingress: protocol::ingress::IngressClient,
 }
 
@@ -134,7 +138,14 @@ impl Azure {
         )?;
         resources.add_provider(acr.clone());
         apps.connect_registry(acr.clone());
+        let web = WebApps::new(kit.clone(), resources.clone())?;
+        resources.add_provider(web.clone());
+        web.connect_registry(acr.clone());
+        web.resume_sites();
+        let identities = ManagedIdentities::new(kit.clone(), resources.clone())?;
+        resources.add_provider(identities.clone());
         apps.resume_revisions();
+        apps.run_schedules();
         let identity_header = config
             .identity_header
             .clone()
@@ -149,6 +160,8 @@ impl Azure {
             apps,
             log_analytics,
             acr,
+            web,
+            identities,
             ingress: protocol::ingress::IngressClient::default(),
         })
     }
@@ -230,10 +243,11 @@ impl simkit::server::ErrorRenderer for ArmKitErrors {
     /// Put Blob and Put Block bodies stream to disk, up to Azure's own limits; registry
     /// uploads (`/v2/`) up to the registry's.
     fn streaming_limit(&self, request: &http::request::Parts) -> Option<u64> {
-        // A container app's requests stream to its replica, whatever their size.
-        if protocol::ingress::request_host(request)
-            .is_some_and(|h| protocol::ingress::is_app_host(&h))
-        {
+        // A container app's (or function app's) requests stream to its process, whatever
+        // their size.
+        if protocol::ingress::request_host(request).is_some_and(|h| {
+            protocol::ingress::is_app_host(&h) || services::web::host::is_site_host(&h)
+        }) {
             return Some(u64::MAX);
         }
         if request.uri.path().starts_with("/v2/") {

@@ -36,6 +36,7 @@ pub mod body;
 pub mod builder;
 pub mod clock;
 pub mod context;
+pub mod cron;
 pub mod faults;
 pub mod git;
 pub mod ids;

@@ -129,7 +129,7 @@ fn validate(schedule: &PipelineSchedule) -> Result<()> {
     } else if crate::cron::Cron::parse(&schedule.cron).is_err() {
         problems.push(("cron".to_string(), " is invalid syntax".to_string()));
     }
-    if crate::cron::CronZone::parse(&schedule.cron_timezone).is_none() {
+    if crate::cron::zone(&schedule.cron_timezone).is_none() {
         problems.push((
             "cron_timezone".to_string(),
             " is invalid syntax".to_string(),

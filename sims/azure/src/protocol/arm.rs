@@ -321,6 +321,41 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
                 ..,
             ],
         ) => super::acr::arm_route(azure, incoming, &ctx, &lower),
+        (
+            _,
+            [
+                "subscriptions",
+                _,
+                "providers",
+                "microsoft.managedidentity",
+                ..,
+            ],
+        )
+        | (
+            _,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.managedidentity",
+                ..,
+            ],
+        ) => super::msi::arm_route(azure, incoming, &ctx, &lower),
+        (_, ["subscriptions", _, "providers", "microsoft.web", ..])
+        | (
+            _,
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.web",
+                ..,
+            ],
+        ) => super::web::arm_route(azure, incoming, &ctx, &lower),
         (_, ["subscriptions", _, "providers", "microsoft.storage", ..])
         | (
             _,

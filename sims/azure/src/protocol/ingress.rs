@@ -10,7 +10,10 @@
 //! `X-Request-Id`, as Container Apps' Envoy adds them. A name no app answers (no such app, no
 //! ingress, or no active revision) gets Container Apps' 404 page; a replica that does not
 //! accept the connection gets Envoy's 503.
-//! What this module must not do: proxy anywhere but `127.0.0.1:targetPort` of an app the
+//! A function app's default host name (`NAME.azurewebsites.net`) is proxied the same way to
+//! its process's `WEBSITES_PORT`.
+//!
+//! What this module must not do: proxy anywhere but `127.0.0.1:PORT` of an app or site the
 //! simulator holds.
 
 use axum::body::Body;
@@ -81,7 +84,7 @@ const HOP_BY_HOP: &[&str] = &[
 pub async fn proxy(
     azure: &Azure,
     host: &str,
-    mut parts: http::request::Parts,
+    parts: http::request::Parts,
     body: Body,
     context: RequestContext,
 ) -> Response {
@@ -91,14 +94,52 @@ pub async fn proxy(
     let (true, Some(port)) = (target.reachable, target.target_port) else {
         return not_found();
     };
+    forward(azure, host, port, parts, body, context)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::debug!(%error, app = target.app, port, "a replica did not answer");
+            upstream_failure()
+        })
+}
+
+/// Proxies the request to the function app `host` (`NAME.azurewebsites.net`) names: App
+/// Service's 404 page when no running site has that name, its 503 when the process does not
+/// answer.
+pub async fn proxy_site(
+    azure: &Azure,
+    host: &str,
+    parts: http::request::Parts,
+    body: Body,
+    context: RequestContext,
+) -> Response {
+    let Some(port) = azure.web.site_port_for_host(host) else {
+        return site_not_found();
+    };
+    forward(azure, host, port, parts, body, context)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::debug!(%error, host, port, "a function app did not answer");
+            site_unavailable()
+        })
+}
+
+/// Sends the request to `127.0.0.1:port` with the forwarding headers, streaming both ways.
+async fn forward(
+    azure: &Azure,
+    host: &str,
+    port: u16,
+    mut parts: http::request::Parts,
+    body: Body,
+    context: RequestContext,
+) -> Result<Response, hyper_util::client::legacy::Error> {
     let path = parts
         .uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    let Ok(uri) = format!("http://127.0.0.1:{port}{path}").parse::<http::Uri>() else {
-        return not_found();
-    };
+    let uri = format!("http://127.0.0.1:{port}{path}")
+        .parse::<http::Uri>()
+        .unwrap_or_else(|_| http::Uri::from_static("http://127.0.0.1/"));
     for name in HOP_BY_HOP {
         parts.headers.remove(*name);
     }
@@ -123,19 +164,36 @@ pub async fn proxy(
     *request.method_mut() = parts.method;
     *request.uri_mut() = uri;
     *request.headers_mut() = parts.headers;
-    match azure.ingress.0.request(request).await {
-        Ok(response) => {
-            let (mut parts, body) = response.into_parts();
-            for name in HOP_BY_HOP {
-                parts.headers.remove(*name);
-            }
-            Response::from_parts(parts, Body::new(body))
-        }
-        Err(error) => {
-            tracing::debug!(%error, app = target.app, port, "a replica did not answer");
-            upstream_failure()
-        }
+    let response = azure.ingress.0.request(request).await?;
+    let (mut parts, body) = response.into_parts();
+    for name in HOP_BY_HOP {
+        parts.headers.remove(*name);
     }
+    Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+/// App Service's page for a host name no running site answers.
+fn site_not_found() -> Response {
+    let page = "<!DOCTYPE html><html><head><title>404 Web Site not found.</title></head>\
+        <body><h1>404 Web Site not found.</h1></body></html>";
+    let mut response = (StatusCode::NOT_FOUND, page).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// App Service's answer while a site's process does not accept connections.
+fn site_unavailable() -> Response {
+    let page = "<!DOCTYPE html><html><head><title>Application Error</title></head>\
+        <body><h1>:( Application Error</h1></body></html>";
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
 }
 
 /// Container Apps' answer for a name no running app serves.

@@ -9,7 +9,9 @@
 //! | [`blob`] | the blob service at each storage account's blob endpoint (host or Azurite's path form) |
 //! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces and the Log Analytics query API |
 //! | [`identity`] | `/metadata/endpoints`, Entra ID discovery and token endpoints, managed identity |
-//! | [`ingress`] | container apps' host names, proxied to their replicas |
+//! | [`ingress`] | container apps' and function apps' host names, proxied to their processes |
+//! | [`msi`] | `Microsoft.ManagedIdentity` user-assigned identities |
+//! | [`web`] | `Microsoft.Web`: App Service plans, function apps, their config, settings and keys |
 //!
 //! Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's,
 //! when it sent one), as ARM's do.
@@ -21,6 +23,8 @@ pub mod blob;
 pub mod identity;
 pub mod ingress;
 pub mod loganalytics;
+pub mod msi;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -87,6 +91,14 @@ pub async fn handle(State(azure): State<Arc<Azure>>, request: Request) -> Respon
     // A container app's host name: proxied with its body streamed.
     if let Some(host) = context.host.clone().filter(|h| ingress::is_app_host(h)) {
         return ingress::proxy(&azure, &host, parts, body, context).await;
+    }
+    // A function app's default host name, likewise.
+    if let Some(host) = context
+        .host
+        .clone()
+        .filter(|h| crate::services::web::host::is_site_host(h))
+    {
+        return ingress::proxy_site(&azure, &host, parts, body, context).await;
     }
     // The blob data plane streams its bodies: it is recognised before the body is read.
     if let Some(target) = blob::target(&azure, &parts, &context) {

@@ -9,6 +9,8 @@
 //! | [`apps`] | `Microsoft.App` managed environments, jobs and their executions |
 //! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces, their tables, KQL |
 //! | [`blob`] | the blob service's data plane: containers and block blobs |
+//! | [`msi`] | `Microsoft.ManagedIdentity` user-assigned identities |
+//! | [`web`] | `Microsoft.Web` App Service plans and function apps, whose custom containers run |
 //! | [`acr`] | `Microsoft.ContainerRegistry` registries, their login servers' auth and tokens |
 //!
 //! A resource provider joins resource groups through [`ResourceProvider`]: listing what a group
@@ -18,8 +20,10 @@ pub mod acr;
 pub mod apps;
 pub mod blob;
 pub mod loganalytics;
+pub mod msi;
 pub mod resources;
 pub mod storage;
+pub mod web;
 
 use crate::error::ArmError;
 use crate::shapes::resources::GenericResourceExpanded;

@@ -93,6 +93,8 @@ pub const SERVED_NAMESPACES: &[&str] = &[
     "Microsoft.App",
     "Microsoft.OperationalInsights",
     "Microsoft.ContainerRegistry",
+    "Microsoft.Web",
+    "Microsoft.ManagedIdentity",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

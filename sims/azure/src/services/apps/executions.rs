@@ -24,8 +24,7 @@ use simkit::runner::{ExitReason, WorkloadImage, WorkloadSpec};
 use simkit::store::Collection;
 
 use super::{
-    ContainerApps, EXECUTION_TYPE, ExecutionRecord, JobProperties, ManualTrigger, Started,
-    execution_key,
+    ContainerApps, EXECUTION_TYPE, ExecutionRecord, JobProperties, Started, execution_key,
 };
 use crate::error::ArmError;
 use crate::shapes::app_common::{EnvironmentVar, Secret};
@@ -121,10 +120,7 @@ impl ContainerApps {
             .unwrap_or_else(|| job_name.to_string());
         let template = properties.template.unwrap_or_default();
         let configuration = properties.configuration.unwrap_or_default();
-        let manual: Option<ManualTrigger> = configuration
-            .manual_trigger_config
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok());
+        let (parallelism, completions) = super::schedules::trigger_counts(&configuration);
         let from_job = |containers: &Option<Vec<Box<crate::shapes::app_common::Container>>>| {
             containers
                 .iter()
@@ -235,14 +231,8 @@ impl ContainerApps {
                 u64::try_from(configuration.replica_timeout.unwrap_or(1800)).unwrap_or(1800),
             ),
             retry_limit: configuration.replica_retry_limit.unwrap_or(0).max(0),
-            parallelism: usize::try_from(manual.and_then(|m| m.parallelism).unwrap_or(1))
-                .unwrap_or(1)
-                .max(1),
-            completions: usize::try_from(
-                manual.and_then(|m| m.replica_completion_count).unwrap_or(1),
-            )
-            .unwrap_or(1)
-            .max(1),
+            parallelism: usize::try_from(parallelism).unwrap_or(1).max(1),
+            completions: usize::try_from(completions).unwrap_or(1).max(1),
         };
         self.running
             .lock()

@@ -12,13 +12,16 @@
 //! are case-insensitive); executions are keyed under their job. An execution still `Running`
 //! when the process stopped is `Failed` after a restart: its replicas are gone.
 //!
-//! Not served (ARM's `NotImplemented`, or `JobTriggerNotServed`): `Schedule` and `Event` triggers, PATCH of jobs and environments,
+//! `Schedule` jobs start executions by themselves (`schedules`).
+//!
+//! Not served (ARM's `NotImplemented`, or `JobTriggerNotServed`): `Event` triggers, PATCH of jobs and environments,
 //! certificates, Dapr components, storages, workload profiles' states, detectors.
 //! What this module must not do: read HTTP or JSON text (handlers take and return shapes).
 
 pub mod containerapps;
 mod executions;
 pub mod replicas;
+mod schedules;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -63,6 +66,9 @@ pub struct JobRecord {
     pub group: String,
     /// The secrets with their values.
     pub secrets: Vec<Secret>,
+    /// When a `Schedule` job next starts an execution (milliseconds since the epoch).
+    #[serde(default)]
+    pub next_run_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,14 +113,6 @@ struct JobProperties {
     environment_id: Option<String>,
     configuration: Option<JobConfiguration>,
     template: Option<JobTemplate>,
-}
-
-/// `manualTriggerConfig`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ManualTrigger {
-    replica_completion_count: Option<i64>,
-    parallelism: Option<i64>,
 }
 
 pub struct ContainerApps {
@@ -479,13 +477,8 @@ impl ContainerApps {
             .configuration
             .clone()
             .ok_or_else(|| ArmError::MissingRequiredProperty("properties.configuration".into()))?;
-        let trigger = configuration.trigger_type.clone().ok_or_else(|| {
-            ArmError::MissingRequiredProperty("properties.configuration.triggerType".into())
-        })?;
-        if !trigger.eq_ignore_ascii_case("Manual") {
-            return Err(ArmError::JobTriggerNotServed(trigger));
-        }
-        configuration.trigger_type = Some("Manual".into());
+        let next_run_ms =
+            schedules::normalise_trigger(&mut configuration, self.kit.clock().now_millis())?;
         let timeout = configuration.replica_timeout.ok_or_else(|| {
             ArmError::MissingRequiredProperty("properties.configuration.replicaTimeout".into())
         })?;
@@ -496,29 +489,6 @@ impl ContainerApps {
             });
         }
         configuration.replica_retry_limit = Some(configuration.replica_retry_limit.unwrap_or(0));
-        let manual: Option<ManualTrigger> = configuration
-            .manual_trigger_config
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|error| ArmError::InvalidRequestContent(error.to_string()))?;
-        let parallelism = manual.and_then(|m| m.parallelism).unwrap_or(1);
-        let completions = manual.and_then(|m| m.replica_completion_count).unwrap_or(1);
-        for (property, value) in [
-            ("parallelism", parallelism),
-            ("replicaCompletionCount", completions),
-        ] {
-            if value < 1 {
-                return Err(ArmError::InvalidValue {
-                    property: format!("properties.configuration.manualTriggerConfig.{property}"),
-                    value: value.to_string(),
-                });
-            }
-        }
-        configuration.manual_trigger_config = Some(json!({
-            "parallelism": parallelism,
-            "replicaCompletionCount": completions,
-        }));
         let template = properties
             .template
             .clone()
@@ -584,6 +554,7 @@ impl ContainerApps {
                 subscription: subscription.to_string(),
                 group: group_name,
                 secrets,
+                next_run_ms,
             },
         )?;
         let this = self.clone();
@@ -931,6 +902,20 @@ fn job_environment(job: &Job) -> Option<String> {
         .get("environmentId")?
         .as_str()
         .map(str::to_string)
+}
+
+fn provisioning_state(job: &Job) -> Option<&str> {
+    job.properties.as_ref()?.get("provisioningState")?.as_str()
+}
+
+/// A stored job's `properties.configuration`.
+fn job_configuration(job: &Job) -> JobConfiguration {
+    job.properties
+        .as_ref()
+        .and_then(|p| p.get("configuration"))
+        .cloned()
+        .and_then(|c| serde_json::from_value(c).ok())
+        .unwrap_or_default()
 }
 
 fn execution_start(execution: &JobExecution) -> String {
