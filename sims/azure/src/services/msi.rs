@@ -107,7 +107,6 @@ impl ManagedIdentities {
                     tenant_id: Some(self.resources.tenant_id().to_string()),
                     principal_id: Some(self.kit.ids().uuid()),
                     client_id: Some(self.kit.ids().uuid()),
-                    ..Default::default()
                 })
             });
         let created_at = existing
