@@ -626,6 +626,18 @@ fn served_namespace(namespace: &str) -> Result<&'static str, ArmError> {
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+/// Whether a record of `record_subscription` and `record_group` is in a listing of
+/// `subscription`, narrowed to `group` when one is given (ARM compares names case-insensitively).
+pub fn in_scope(
+    record_subscription: &str,
+    record_group: &str,
+    subscription: &str,
+    group: Option<&str>,
+) -> bool {
+    record_subscription.eq_ignore_ascii_case(subscription)
+        && group.is_none_or(|g| record_group.eq_ignore_ascii_case(g))
+}
+
 pub fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5

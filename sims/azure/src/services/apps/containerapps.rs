@@ -25,10 +25,10 @@ use serde_json::{Map, Value, json};
 use simkit::operations::Outcome;
 
 use super::{
-    ContainerApps, Deleting, Provisioning, in_scope, key, set_provisioning_state, system_data,
-    valid_app_name,
+    ContainerApps, Deleting, Provisioning, key, set_provisioning_state, system_data, valid_app_name,
 };
 use crate::error::ArmError;
+use crate::services::resources::in_scope;
 use crate::shapes::app_common::Secret;
 use crate::shapes::app_containerapps::ContainerApp;
 use crate::shapes::app_revisions::{Replica, Revision};

@@ -33,7 +33,7 @@ use simkit::operations::Outcome;
 use simkit::runner::Workload;
 use simkit::store::Collection;
 
-use super::resources::{LOCATIONS, Resources, normalise_location};
+use super::resources::{LOCATIONS, Resources, in_scope, normalise_location};
 use super::{Caller, Ctx, ResourceProvider};
 use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
@@ -884,16 +884,6 @@ fn check_template(template: &JobTemplate, secrets: &[Secret]) -> Result<(), ArmE
         }
     }
     Ok(())
-}
-
-fn in_scope(
-    record_subscription: &str,
-    record_group: &str,
-    subscription: &str,
-    group: Option<&str>,
-) -> bool {
-    record_subscription.eq_ignore_ascii_case(subscription)
-        && group.is_none_or(|g| record_group.eq_ignore_ascii_case(g))
 }
 
 fn job_environment(job: &Job) -> Option<String> {

@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use simkit::Kit;
 use simkit::store::Collection;
 
-use super::resources::{LOCATIONS, REGIONS, Resources, normalise_location};
+use super::resources::{LOCATIONS, REGIONS, Resources, in_scope, normalise_location};
 use super::{Ctx, ResourceProvider};
 use crate::error::ArmError;
 use crate::shapes::resources::GenericResourceExpanded;
@@ -925,16 +925,6 @@ fn settings_dictionary(record: &SiteRecord) -> StringDictionary {
         kind: None,
         properties: Some(record.app_settings.clone()),
     }
-}
-
-fn in_scope(
-    record_subscription: &str,
-    record_group: &str,
-    subscription: &str,
-    group: Option<&str>,
-) -> bool {
-    record_subscription.eq_ignore_ascii_case(subscription)
-        && group.is_none_or(|g| record_group.eq_ignore_ascii_case(g))
 }
 
 impl ResourceProvider for WebApps {
