@@ -626,6 +626,57 @@ fn served_namespace(namespace: &str) -> Result<&'static str, ArmError> {
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+/// The store key of a group-scoped resource: ARM's names are case-insensitive.
+pub fn scoped_key(subscription: &str, group: &str, name: &str) -> String {
+    format!("{subscription}\0{group}\0{name}").to_ascii_lowercase()
+}
+
+impl Resources {
+    /// The record of `name` in `group`, after the subscription and group checks ARM makes
+    /// first; `ResourceNotFound` naming `resource_type` when there is none.
+    pub fn record_in_group<V: simkit::store::Record>(
+        &self,
+        records: &Collection<V>,
+        resource_type: &str,
+        subscription: &str,
+        group: &str,
+        name: &str,
+    ) -> Result<V, ArmError> {
+        self.check_subscription(subscription)?;
+        self.get_group(subscription, group)?;
+        records
+            .get(&scoped_key(subscription, group, name))
+            .ok_or_else(|| ArmError::ResourceNotFound {
+                resource_type: resource_type.into(),
+                name: name.to_string(),
+                group: group.to_string(),
+            })
+    }
+
+    /// The records in `subscription`, narrowed to `group` when one is given, after ARM's
+    /// checks of both; `scope` reads a record's subscription and group.
+    pub fn records_in_scope<V: simkit::store::Record>(
+        &self,
+        records: &Collection<V>,
+        subscription: &str,
+        group: Option<&str>,
+        scope: impl Fn(&V) -> (&str, &str),
+    ) -> Result<Vec<(String, V)>, ArmError> {
+        self.check_subscription(subscription)?;
+        if let Some(group) = group {
+            self.get_group(subscription, group)?;
+        }
+        Ok(records
+            .all()
+            .into_iter()
+            .filter(|(_, record)| {
+                let (record_subscription, record_group) = scope(record);
+                in_scope(record_subscription, record_group, subscription, group)
+            })
+            .collect())
+    }
+}
+
 /// Whether a record of `record_subscription` and `record_group` is in a listing of
 /// `subscription`, narrowed to `group` when one is given (ARM compares names case-insensitively).
 pub fn in_scope(

@@ -605,15 +605,8 @@ impl ContainerApps {
         group: &str,
         name: &str,
     ) -> Result<JobRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.jobs
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: JOB_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources
+            .record_in_group(&self.jobs, JOB_TYPE, subscription, group, name)
     }
 
     pub fn get_job(&self, subscription: &str, group: &str, name: &str) -> Result<Job, ArmError> {
@@ -625,15 +618,12 @@ impl ContainerApps {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, Job)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .jobs
-            .all()
+            .resources
+            .records_in_scope(&self.jobs, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| in_scope(&r.subscription, &r.group, subscription, group))
             .map(|(key, r)| (key, r.job))
             .collect())
     }

@@ -313,15 +313,8 @@ impl WebApps {
         group: &str,
         name: &str,
     ) -> Result<PlanRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.plans
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: PLAN_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources
+            .record_in_group(&self.plans, PLAN_TYPE, subscription, group, name)
     }
 
     pub fn get_plan(
@@ -344,15 +337,12 @@ impl WebApps {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, AppServicePlan)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .plans
-            .all()
+            .resources
+            .records_in_scope(&self.plans, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| in_scope(r.subscription.as_str(), &r.group, subscription, group))
             .map(|(key, r)| (key, r.plan))
             .collect())
     }
@@ -620,15 +610,8 @@ impl WebApps {
         group: &str,
         name: &str,
     ) -> Result<SiteRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.sites
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: SITE_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources
+            .record_in_group(&self.sites, SITE_TYPE, subscription, group, name)
     }
 
     pub fn get_site(&self, subscription: &str, group: &str, name: &str) -> Result<Site, ArmError> {
@@ -640,15 +623,12 @@ impl WebApps {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, Site)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .sites
-            .all()
+            .resources
+            .records_in_scope(&self.sites, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| in_scope(&r.subscription, &r.group, subscription, group))
             .map(|(key, r)| (key, r.site))
             .collect())
     }
