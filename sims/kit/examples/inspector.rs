@@ -9,6 +9,13 @@
 //!
 //! Prints one JSON line: nanoseconds per request with and without, and the difference.
 //! The budget is 2 µs per request.
+//!
+//!     inspector count on|off ITERATIONS
+//!
+//! runs ITERATIONS requests on one thread after filling the ring, and prints nothing: for a
+//! counting tool (valgrind's cachegrind), whose instruction counts do not depend on what else
+//! the machine is doing. `scripts/bench` runs it at two lengths and takes the difference, so
+//! what happens once (starting, filling the ring) cancels out.
 
 // A benchmark measures wall time.
 #![allow(clippy::disallowed_methods)]
@@ -71,7 +78,6 @@ async fn one(inspector: &Inspector, client: std::net::SocketAddr) {
             started,
             "0f3c2a8e-4d57-4b0c-9a53-1f2b7c9d8e61",
             Some(client),
-            None,
             &mut answer,
             Duration::from_micros(20),
         );
@@ -118,7 +124,32 @@ fn measure(inspector: Arc<Inspector>, iterations: u32) -> f64 {
     spent.as_nanos() as f64 / f64::from(iterations)
 }
 
+/// `count on|off ITERATIONS`: requests on this thread only, for an instruction counter.
+fn count(recording: bool, iterations: u32) {
+    let inspector = Inspector::new(if recording {
+        simkit::inspector::DEFAULT_SIZE
+    } else {
+        0
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let client = "127.0.0.1:50000".parse().expect("an address");
+    runtime.block_on(async {
+        // Fill the ring, so every counted request also evicts one.
+        for _ in 0..2 * simkit::inspector::DEFAULT_SIZE + iterations as usize {
+            one(&inspector, client).await;
+        }
+    });
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("count") {
+        let recording = args.get(2).map(String::as_str) == Some("on");
+        let iterations = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        return count(recording, iterations);
+    }
     let iterations: u32 = std::env::args()
         .nth(1)
         .and_then(|n| n.parse().ok())

@@ -687,13 +687,6 @@ async fn middleware(
         .kit
         .inspector()
         .begin(&mut request, state.kit.clock().now(), started);
-    // Servers that name no operation are shown by the route that matched.
-    let route = recording.as_ref().and_then(|_| {
-        request
-            .extensions()
-            .get::<axum::extract::MatchedPath>()
-            .cloned()
-    });
     let outcome = std::panic::AssertUnwindSafe(next.run(request).instrument(span.clone()))
         .catch_unwind()
         .await;
@@ -720,7 +713,6 @@ async fn middleware(
             recording,
             &context.id,
             context.peer,
-            route,
             &mut response,
             elapsed,
         );

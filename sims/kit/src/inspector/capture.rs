@@ -57,9 +57,7 @@ where
             && let Some(data) = frame.data_ref()
         {
             let side = self.side;
-            self.recording
-                .ring
-                .write(self.recording.id, |slot| match side {
+            self.recording.write(|slot| match side {
                     Side::Request => slot.request_body.append(data),
                     Side::Response => slot.response_body.append(data),
                 });

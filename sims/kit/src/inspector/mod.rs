@@ -78,10 +78,25 @@ impl Ring {
 }
 
 /// Where a request in flight writes what becomes known about it. Cheap to clone.
+///
+/// One allocation per request holds the ring's handle: the annotation and the two body
+/// wrappers clone this request's own count, not the ring's, which every request on every
+/// thread shares (its cache line would move between cores at each clone and drop).
 #[derive(Debug, Clone)]
-pub struct Recording {
+pub struct Recording(Arc<Target>);
+
+/// The slot a request writes into: the ring and the request's ID.
+#[derive(Debug)]
+struct Target {
     ring: Arc<Ring>,
     id: u64,
+}
+
+impl Recording {
+    /// Runs `write` on the request's slot, unless a newer request has taken it.
+    fn write(&self, write: impl FnOnce(&mut Slot)) {
+        self.0.ring.write(self.0.id, write);
+    }
 }
 
 /// What a server says about a request while it handles it, found in the request's extensions
@@ -93,13 +108,12 @@ impl Annotation {
     /// Names the service and operation the request called (`ecs`, `RunTask`).
     pub fn operation(&self, service: &str, operation: &str) {
         self.0
-            .ring
-            .write(self.0.id, |slot| slot.name_operation(service, operation));
+            .write(|slot| slot.name_operation(service, operation));
     }
 
     /// Names the provider's error code the request was answered with.
     pub fn error_code(&self, code: &str) {
-        self.0.ring.write(self.0.id, |slot| slot.name_error(code));
+        self.0.write(|slot| slot.name_error(code));
     }
 
     /// The annotation of a request, when the inspector is on.
@@ -209,13 +223,19 @@ impl Inspector {
         let head = Head {
             method: request.method(),
             uri: request.uri(),
+            // Copied as text: cloning the route would count on an `Arc` every request to the
+            // same route shares.
+            route: request
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|route| route.as_str()),
             headers: request.headers(),
         };
         lock(self.ring.slot(id)).start(id, time, at, &head);
-        let recording = Recording {
+        let recording = Recording(Arc::new(Target {
             ring: self.ring.clone(),
             id,
-        };
+        }));
         request
             .extensions_mut()
             .insert(Annotation(recording.clone()));
@@ -235,7 +255,6 @@ impl Inspector {
         started: Started,
         request_id: &str,
         client: Option<SocketAddr>,
-        route: Option<axum::extract::MatchedPath>,
         response: &mut axum::response::Response,
         latency: Duration,
     ) {
@@ -243,21 +262,20 @@ impl Inspector {
         let answer = Answer {
             request_id,
             client,
-            route,
             status: response.status().as_u16(),
             latency,
             headers: response.headers(),
         };
         let note = response.extensions().get::<ResponseNote>();
-        recording.ring.write(recording.id, |slot| {
+        recording.write(|slot| {
             slot.answer(answer);
             if let Some(note) = note {
-                if slot.operation.is_empty()
+                if slot.operation().is_empty()
                     && let Some(operation) = &note.operation
                 {
                     slot.name_operation(note.service.as_deref().unwrap_or(""), operation);
                 }
-                if slot.error_code.is_empty()
+                if slot.error_code().is_empty()
                     && let Some(code) = &note.error_code
                 {
                     slot.name_error(code);
@@ -355,18 +373,18 @@ impl Filter {
             return false;
         }
         if let Some(service) = &self.service
-            && !slot.service.eq_ignore_ascii_case(service)
+            && !slot.service().eq_ignore_ascii_case(service)
         {
             return false;
         }
         if let Some(wanted) = &self.operation {
             let wanted = wanted.to_ascii_lowercase();
             let named = exchange::display_operation(
-                &slot.service,
-                &slot.operation,
+                slot.service(),
+                slot.operation(),
                 &slot.method,
-                slot.route.as_ref().map(|route| route.as_str()),
-                &slot.target,
+                slot.route(),
+                slot.target(),
             )
             .to_ascii_lowercase();
             if !named.contains(&wanted) {

@@ -116,7 +116,7 @@ fn exchange(inspector: &Inspector, status: u16, operation: &str) {
         .operation("ecs", operation);
     let mut response = axum::response::Response::new(axum::body::Body::empty());
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
-    inspector.finish(started, "rid", None, None, &mut response, Duration::ZERO);
+    inspector.finish(started, "rid", None, &mut response, Duration::ZERO);
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn a_large_body_gives_its_memory_back_when_its_slot_is_reused() {
         .ring
         .write(1, |slot| slot.request_body.append(&vec![b'x'; BODY_CAP]));
     let mut response = axum::response::Response::new(axum::body::Body::empty());
-    inspector.finish(started, "rid", None, None, &mut response, Duration::ZERO);
+    inspector.finish(started, "rid", None, &mut response, Duration::ZERO);
     assert_eq!(
         inspector.get(1).expect("held").request_body.total,
         BODY_CAP as u64
@@ -259,7 +259,7 @@ fn a_request_evicted_while_in_flight_writes_nothing_into_its_successor() {
     late.operation("ecs", "Slow");
     late.error_code("Late");
     let mut response = axum::response::Response::new(axum::body::Body::empty());
-    inspector.finish(slow, "rid", None, None, &mut response, Duration::ZERO);
+    inspector.finish(slow, "rid", None, &mut response, Duration::ZERO);
     let listed = inspector.list(&Filter::default());
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].display_operation(), "ecs:Fast");
@@ -307,8 +307,42 @@ fn a_response_note_names_what_the_annotation_did_not() {
         error_code: Some("notFound".into()),
     }
     .attach(&mut response);
-    inspector.finish(started, "rid", None, None, &mut response, Duration::ZERO);
+    inspector.finish(started, "rid", None, &mut response, Duration::ZERO);
     let shown = inspector.list(&Filter::default());
     assert_eq!(shown[0].display_operation(), "storage:buckets.get");
     assert_eq!(shown[0].error_code.as_deref(), Some("notFound"));
+}
+
+#[tokio::test]
+async fn the_route_that_matched_is_shown_when_no_operation_is_named() {
+    use tower::ServiceExt;
+    let inspector = Arc::new(Inspector::new(4));
+    let recorder = inspector.clone();
+    let router = axum::Router::new()
+        .route("/repos/{owner}/{repo}", axum::routing::get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn(
+            move |mut request: axum::extract::Request, next: axum::middleware::Next| {
+                let inspector = recorder.clone();
+                async move {
+                    let now = crate::clock::SystemClock.monotonic();
+                    let started = inspector.begin(&mut request, SystemTime::UNIX_EPOCH, now);
+                    let mut response = next.run(request).await;
+                    if let Some(started) = started {
+                        inspector.finish(started, "rid", None, &mut response, Duration::ZERO);
+                    }
+                    response
+                }
+            },
+        ));
+    let request = axum::extract::Request::get("/repos/octo/hello?per_page=1")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let shown = inspector.list(&Filter::default());
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].route.as_deref(), Some("/repos/{owner}/{repo}"));
+    assert_eq!(shown[0].display_operation(), "GET /repos/{owner}/{repo}");
+    assert_eq!(shown[0].target, "/repos/octo/hello?per_page=1");
+    assert_eq!(shown[0].request_id, "rid");
 }
