@@ -709,13 +709,10 @@ async fn middleware(
         .saturating_duration_since(started);
     tracing::debug!(parent: &span, status = response.status().as_u16(), ?elapsed, "answered");
     if let Some(recording) = recording {
-        state.kit.inspector().finish(
-            recording,
-            &context.id,
-            context.peer,
-            &mut response,
-            elapsed,
-        );
+        state
+            .kit
+            .inspector()
+            .finish(recording, &context.id, context.peer, &mut response, elapsed);
     }
     response
 }

@@ -58,9 +58,9 @@ where
         {
             let side = self.side;
             self.recording.write(|slot| match side {
-                    Side::Request => slot.request_body.append(data),
-                    Side::Response => slot.response_body.append(data),
-                });
+                Side::Request => slot.request_body.append(data),
+                Side::Response => slot.response_body.append(data),
+            });
         }
         polled
     }

@@ -107,8 +107,7 @@ pub struct Annotation(Recording);
 impl Annotation {
     /// Names the service and operation the request called (`ecs`, `RunTask`).
     pub fn operation(&self, service: &str, operation: &str) {
-        self.0
-            .write(|slot| slot.name_operation(service, operation));
+        self.0.write(|slot| slot.name_operation(service, operation));
     }
 
     /// Names the provider's error code the request was answered with.

@@ -319,7 +319,10 @@ async fn the_route_that_matched_is_shown_when_no_operation_is_named() {
     let inspector = Arc::new(Inspector::new(4));
     let recorder = inspector.clone();
     let router = axum::Router::new()
-        .route("/repos/{owner}/{repo}", axum::routing::get(|| async { "ok" }))
+        .route(
+            "/repos/{owner}/{repo}",
+            axum::routing::get(|| async { "ok" }),
+        )
         .layer(axum::middleware::from_fn(
             move |mut request: axum::extract::Request, next: axum::middleware::Next| {
                 let inspector = recorder.clone();
