@@ -3,7 +3,9 @@
 //! docker-compose 1.29 bringing up a two-service project whose services reach each other by
 //! service name, then `ps`, `logs` and `down`, and testcontainers-python 4.15 (Ryuk disabled)
 //! waiting on a log message and reaching a published port, and act 0.2.89 running a workflow
-//! with a job container. Both on the memory and the docker backend.
+//! with a job container, and gitlab-ci-local 4.73 running a pipeline with its docker executor
+//! (stages, variables, `needs`, `rules`, `allow_failure`, `parallel:matrix`). Both
+//! on the memory and the docker backend.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -45,6 +47,18 @@ mod testcontainers_python {
     #[test]
     fn docker() {
         super::testcontainers_python(super::Target::Docker);
+    }
+}
+
+mod gitlab_ci_local_pipeline {
+    #[test]
+    fn memory() {
+        super::gitlab_ci_local_pipeline(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::gitlab_ci_local_pipeline(super::Target::Docker);
     }
 }
 
@@ -241,4 +255,109 @@ fn docker_compose_two_services(target: Target) {
             .lines()
             .any(|n| n == format!("{project_name}_default"))
     );
+}
+
+/// gitlab-ci-local from its npm prefix (scripts/setup), with rsync it needs.
+fn gitlab_ci_local() -> PathBuf {
+    clients::find("rsync");
+    let program = clients::root()
+        .join("gitlab-ci-local")
+        .join("node_modules")
+        .join(".bin")
+        .join("gitlab-ci-local");
+    assert!(
+        program.exists(),
+        "client gitlab-ci-local missing: run scripts/setup"
+    );
+    program
+}
+
+fn gitlab_ci_local_pipeline(target: Target) {
+    let _cell = Cell::new(
+        "gitlab-ci-local",
+        target.cell(),
+        "pipeline",
+        "gitlab-ci-local",
+    );
+    let program = gitlab_ci_local();
+    let git = clients::find("git");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    let repo = engine.sandbox.path().join("project");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::copy(
+        engine_clients_dir()
+            .join("gitlab-ci-local")
+            .join("gitlab-ci.yml"),
+        repo.join(".gitlab-ci.yml"),
+    )
+    .expect("copy .gitlab-ci.yml");
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://gitlab.example.com/group/project.git",
+        ],
+        &["add", "."],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "ci",
+        ],
+    ] {
+        let output = engine
+            .sandbox
+            .command(&git)
+            .current_dir(&repo)
+            .args(args)
+            .output()
+            .expect("git");
+        assert_success(&format!("git {}", args.join(" ")), &output);
+    }
+    let output = engine
+        .sandbox
+        .command(&program)
+        .current_dir(&repo)
+        .args([
+            "--helper-image",
+            "localhost/busybox",
+            "--no-color",
+            "--home",
+            engine.sandbox.path().to_str().expect("UTF-8"),
+        ])
+        .output()
+        .expect("run gitlab-ci-local");
+    let said = text(&output.stdout);
+    assert_success("gitlab-ci-local", &output);
+    for line in [
+        "built in /builds/group/project",
+        "hello from build",
+        "after build",
+        "job variable own",
+        "leg one",
+        "leg two",
+        "about to fail",
+    ] {
+        assert!(said.contains(line), "{line} in:\n{said}");
+    }
+    assert!(!said.contains("must not run"), "{said}");
+    // The failed job that may fail is reported as a warning, the pipeline as passed.
+    assert!(
+        said.lines().any(|l| l.starts_with(" WARN  flaky")),
+        "{said}"
+    );
+    for job in ["build", "test", "legs: [one]", "legs: [two]"] {
+        assert!(
+            said.lines()
+                .any(|l| l.starts_with(&format!(" PASS  {job}"))),
+            "{job} passed in:\n{said}"
+        );
+    }
 }

@@ -57,6 +57,196 @@ mod docker_memory_limit_kills {
     }
 }
 
+mod docker_pause_top_stats_update {
+    #[test]
+    fn memory() {
+        super::docker_pause_top_stats_update(super::Target::Memory);
+    }
+
+    #[test]
+    fn docker() {
+        super::docker_pause_top_stats_update(super::Target::Docker);
+    }
+}
+
+/// A running container's processes and resources through the docker CLI: `pause` freezes it
+/// (`paused` in inspect and `ps`, exec refused), `unpause` thaws it, `top` lists its
+/// processes, `stats --no-stream` samples its cgroups, `update` changes its restart policy;
+/// each with Docker's conflicts when the container is in the wrong state.
+fn docker_pause_top_stats_update(target: Target) {
+    let _cell = Cell::new(
+        "docker-cli",
+        target.cell(),
+        "pause-top-stats-update",
+        "docker",
+    );
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "box",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "while true; do echo tick >> /tmp/ticks; sleep 0.05; done",
+    ]);
+    wait_for(10, "box running", || {
+        let seen = inspect(&engine, "{{.State.Running}} {{.State.Pid}}", "box");
+        (
+            (seen.starts_with("true") && !seen.ends_with(" 0")).then_some(()),
+            seen,
+        )
+    });
+    // Top: `ps -ef`'s columns, the container's processes only.
+    let top = engine.ok(&["top", "box"]);
+    let mut lines = top.lines();
+    let header = lines.next().unwrap_or_default().to_string();
+    assert!(header.contains("PID"), "{top}");
+    assert!(top.contains("while true"), "{top}");
+    assert!(!top.contains("sockerless"), "{top}");
+    if !target.podman() {
+        assert_eq!(
+            header.split_whitespace().collect::<Vec<_>>(),
+            ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"],
+            "{top}"
+        );
+    }
+    // Stats: one sample with its processes counted.
+    let stats = engine.ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.PIDs}} {{.MemUsage}}",
+        "box",
+    ]);
+    let fields: Vec<&str> = stats.split_whitespace().collect();
+    assert_eq!(fields.first(), Some(&"box"), "{stats}");
+    let pids: u32 = fields.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    assert!(pids >= 1, "{stats}");
+    assert!(!stats.contains("0B / 0B"), "{stats}");
+    // Pause: frozen, shown as paused, exec refused, a second pause a conflict.
+    assert_eq!(engine.ok(&["pause", "box"]).trim(), "box");
+    assert_eq!(
+        inspect(
+            &engine,
+            "{{.State.Status}} {{.State.Paused}} {{.State.Running}}",
+            "box"
+        ),
+        "paused true true"
+    );
+    assert_eq!(
+        engine
+            .ok(&[
+                "ps",
+                "--filter",
+                "status=paused",
+                "--format",
+                "{{.Names}} {{.State}}"
+            ])
+            .trim(),
+        "box paused"
+    );
+    let frozen = engine.run(&["exec", "box", "true"]);
+    assert_eq!(frozen.status.code(), Some(1), "{}", text(&frozen.stderr));
+    let again = engine.run(&["pause", "box"]);
+    assert_eq!(again.status.code(), Some(1));
+    let id = inspect(&engine, "{{.Id}}", "box");
+    if !target.podman() {
+        assert_eq!(
+            text(&frozen.stderr).trim(),
+            format!(
+                "Error response from daemon: container {id} is paused, unpause the container before exec"
+            )
+        );
+        assert_eq!(
+            text(&again.stderr).trim(),
+            format!("Error response from daemon: container {id} is already paused")
+        );
+    }
+    // Unpause: running again and its loop going on; a second unpause a conflict.
+    assert_eq!(engine.ok(&["unpause", "box"]).trim(), "box");
+    assert_eq!(
+        inspect(&engine, "{{.State.Status}} {{.State.Paused}}", "box"),
+        "running false"
+    );
+    let count = |engine: &Engine| {
+        engine
+            .ok(&["exec", "box", "wc", "-l", "/tmp/ticks"])
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let before = count(&engine);
+    wait_for(10, "ticks after unpause", || {
+        let now = count(&engine);
+        ((now > before).then_some(()), format!("{before} then {now}"))
+    });
+    let again = engine.run(&["unpause", "box"]);
+    assert_eq!(again.status.code(), Some(1));
+    if !target.podman() {
+        assert_eq!(
+            text(&again.stderr).trim(),
+            format!("Error response from daemon: container {id} is not paused")
+        );
+    }
+    // Update: the restart policy changes in place.
+    assert_eq!(
+        engine
+            .ok(&["update", "--restart", "on-failure:3", "box"])
+            .trim(),
+        "box"
+    );
+    assert_eq!(
+        inspect(
+            &engine,
+            "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+            "box"
+        ),
+        "on-failure 3"
+    );
+    // The API's one-shot sample, and Docker's 400 for streaming one-shot.
+    if !target.podman() {
+        let (status, body) = engine.curl(
+            "GET",
+            "/v1.47/containers/box/stats?stream=false&one-shot=true",
+        );
+        assert_eq!(status, "200", "{body}");
+        assert!(body.contains("\"name\":\"/box\""), "{body}");
+        assert!(body.contains("\"pids_stats\":{\"current\":"), "{body}");
+        let (status, body) = engine.curl(
+            "GET",
+            "/v1.47/containers/box/stats?stream=true&one-shot=true",
+        );
+        assert_eq!(status, "400", "{body}");
+        assert_eq!(
+            body.trim(),
+            r#"{"message":"cannot have stream=true and one-shot=true"}"#
+        );
+    }
+    // A paused container is still removed by force; top on a stopped one is a conflict.
+    engine.ok(&["pause", "box"]);
+    engine.ok(&["rm", "-f", "box"]);
+    engine.ok(&["run", "--name", "done", "localhost/busybox", "true"]);
+    let stopped = engine.run(&["top", "done"]);
+    assert_eq!(stopped.status.code(), Some(1));
+    let stopped_pause = engine.run(&["pause", "done"]);
+    assert_eq!(stopped_pause.status.code(), Some(1));
+    if !target.podman() {
+        let id = inspect(&engine, "{{.Id}}", "done");
+        assert_eq!(
+            text(&stopped.stderr).trim(),
+            format!("Error response from daemon: container {id} is not running")
+        );
+        assert_eq!(
+            text(&stopped_pause.stderr).trim(),
+            format!("Error response from daemon: container {id} is not running")
+        );
+    }
+}
+
 fn docker_restart_policies_restart(target: Target) {
     let _cell = Cell::new("docker-cli", target.cell(), "restart-policies", "docker");
     let engine = Engine::start(target);

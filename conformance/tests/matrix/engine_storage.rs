@@ -5,7 +5,7 @@
 //! paths, `--mount`, read-only mounts, Docker's filters and errors, `rm -v`, prune), and
 //! `docker commit` (an image of a container's changes, with `--change`, `--message` and
 //! `--author`), `docker history`, `image prune`/`container prune`, and `docker save` loaded
-//! back.
+//! back; `docker import` of an exported root (plain and gzip) and `docker system df`.
 
 use conformance::Cell;
 
@@ -34,6 +34,7 @@ on_every_backend!(
     docker_writable_layer_outlives_the_process,
     docker_volumes_persist_across_containers,
     docker_commit_makes_an_image,
+    docker_import_and_system_df,
 );
 
 fn lines(output: &str) -> Vec<&str> {
@@ -479,4 +480,89 @@ fn docker_commit_makes_an_image(target: Target) {
     );
     assert_eq!(engine.ok(&["run", "--rm", "localhost/committed:1"]), "hi\n");
     engine.ok(&["rmi", "localhost/committed:1"]);
+}
+
+/// `docker import` of what `docker export` wrote (plain and gzip, with `--change` and
+/// `--message`), run as an image; an archive that is not a tar refused; `docker system df`
+/// counting images, containers and volumes with what uses them.
+fn docker_import_and_system_df(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "import-df", "docker");
+    let engine = Engine::start(target);
+    engine.load_busybox();
+    engine.ok(&[
+        "run",
+        "--name",
+        "source",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo hi > /greeting",
+    ]);
+    let rootfs = engine.sandbox.path().join("rootfs.tar");
+    let rootfs_text = rootfs.to_str().expect("UTF-8");
+    engine.ok(&["export", "-o", rootfs_text, "source"]);
+    let id = engine.ok(&[
+        "import",
+        "--change",
+        "CMD [\"cat\", \"/greeting\"]",
+        "--message",
+        "from export",
+        rootfs_text,
+        "localhost/imported:1",
+    ]);
+    let id = id.trim();
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    assert_eq!(hex.len(), 64, "{id}");
+    assert_eq!(engine.ok(&["run", "--rm", "localhost/imported:1"]), "hi\n");
+    let history = engine.ok(&[
+        "history",
+        "--format",
+        "{{.Comment}}",
+        "localhost/imported:1",
+    ]);
+    assert_eq!(history.trim(), "from export");
+    // Gzip-compressed, read from stdin.
+    let gzipped = engine.sandbox.path().join("rootfs.tgz");
+    let compressed = std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(&rootfs)
+        .output()
+        .expect("gzip");
+    assert!(compressed.status.success(), "gzip");
+    std::fs::write(&gzipped, compressed.stdout).expect("write tgz");
+    engine.ok(&[
+        "import",
+        gzipped.to_str().expect("UTF-8"),
+        "localhost/imported:gz",
+    ]);
+    assert_eq!(
+        engine.ok(&["run", "--rm", "localhost/imported:gz", "cat", "/greeting"]),
+        "hi\n"
+    );
+    let bad = engine.sandbox.path().join("bad.tar");
+    std::fs::write(&bad, b"this is not a tar archive").expect("write");
+    let refused = engine.run(&["import", bad.to_str().expect("UTF-8"), "localhost/bad"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+    // Disk usage: three images (busybox used by `source`), one stopped container.
+    engine.ok(&["volume", "create", "data"]);
+    let usage = engine.ok(&[
+        "system",
+        "df",
+        "--format",
+        "{{.Type}}|{{.TotalCount}}|{{.Active}}",
+    ]);
+    if target.podman() {
+        assert!(usage.starts_with("Images|"), "{usage}");
+    } else {
+        assert_eq!(
+            lines(&usage),
+            [
+                "Images|3|1",
+                "Containers|1|0",
+                "Local Volumes|1|0",
+                "Build Cache|0|0"
+            ],
+            "{usage}"
+        );
+    }
 }

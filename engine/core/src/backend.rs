@@ -92,6 +92,18 @@ pub trait Backend: Send + Sync + 'static {
         Err(EngineError::not_supported(self.name(), "pulling images"))
     }
 
+    /// Makes a one-layer image of the root file system tar spooled at `archive` (plain,
+    /// gzip, bzip2 or xz) with `options` (`docker import`); reports the image's ID.
+    async fn image_import(
+        &self,
+        archive: PathBuf,
+        options: ImportOptions,
+        progress: Progress,
+    ) -> Result<()> {
+        let _ = (archive, options, progress);
+        Err(EngineError::not_supported(self.name(), "docker import"))
+    }
+
     // Containers.
 
     async fn container_create(
@@ -138,6 +150,54 @@ pub trait Backend: Send + Sync + 'static {
         Err(EngineError::not_supported(
             self.name(),
             "resizing a container's TTY",
+        ))
+    }
+
+    /// Freezes the container's processes (`docker pause`).
+    async fn container_pause(&self, id: &str) -> Result<()> {
+        let _ = id;
+        Err(EngineError::not_supported(
+            self.name(),
+            "pausing containers",
+        ))
+    }
+    /// Thaws a paused container (`docker unpause`).
+    async fn container_unpause(&self, id: &str) -> Result<()> {
+        let _ = id;
+        Err(EngineError::not_supported(
+            self.name(),
+            "pausing containers",
+        ))
+    }
+    /// The container's processes as `ps` with `ps_args` (`-ef` when empty) shows them.
+    async fn container_top(&self, id: &str, ps_args: &str) -> Result<ContainerTop> {
+        let _ = (id, ps_args);
+        Err(EngineError::not_supported(
+            self.name(),
+            "listing a container's processes",
+        ))
+    }
+    /// The container's resource use: one sample (`stream` false; `one_shot` without waiting
+    /// for a second sample to fill `precpu_stats`), or one a second until it stops.
+    async fn container_stats(
+        &self,
+        id: &str,
+        stream: bool,
+        one_shot: bool,
+    ) -> Result<BoxStream<'static, ContainerStats>> {
+        let _ = (id, stream, one_shot);
+        Err(EngineError::not_supported(self.name(), "container stats"))
+    }
+    /// Changes a container's resources and restart policy (`docker update`).
+    async fn container_update(
+        &self,
+        id: &str,
+        update: ContainerUpdate,
+    ) -> Result<ContainerUpdateResponse> {
+        let _ = (id, update);
+        Err(EngineError::not_supported(
+            self.name(),
+            "updating containers",
         ))
     }
 
@@ -222,6 +282,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn image_history(&self, name: &str) -> Result<Vec<HistoryItem>> {
         let _ = name;
         Err(EngineError::not_supported(self.name(), "image history"))
+    }
+
+    /// What images, containers and volumes take on disk (`docker system df`).
+    async fn system_df(&self) -> Result<SystemDf> {
+        Err(EngineError::not_supported(self.name(), "disk usage"))
     }
 
     // Volumes.

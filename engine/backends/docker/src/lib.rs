@@ -310,6 +310,39 @@ impl Backend for DockerBackend {
         relay_progress(response.into_body(), &progress).await
     }
 
+    async fn image_import(
+        &self,
+        archive: PathBuf,
+        options: ImportOptions,
+        progress: Progress,
+    ) -> Result<()> {
+        let mut pairs = vec![("fromSrc", "-".to_string())];
+        for (name, value) in [
+            ("repo", options.repo),
+            ("tag", options.tag),
+            ("message", options.message),
+        ] {
+            if !value.is_empty() {
+                pairs.push((name, value));
+            }
+        }
+        for change in options.changes {
+            pairs.push(("changes", change));
+        }
+        self.relay.ready().await;
+        let body = file_body(&archive).await?;
+        let response = self
+            .upstream
+            .open(
+                Method::POST,
+                &format!("/images/create{}", query(&pairs)),
+                body,
+                &[("Content-Type", "application/x-tar".into())],
+            )
+            .await?;
+        relay_progress(response.into_body(), &progress).await
+    }
+
     async fn image_pull(
         &self,
         image: &str,
@@ -461,6 +494,95 @@ impl Backend for DockerBackend {
             &Self::container_path(id, &format!("/rename{}", query(&[("name", name.into())]))),
         )
         .await
+    }
+
+    async fn system_df(&self) -> Result<SystemDf> {
+        self.relay.ready().await;
+        self.upstream
+            .json(Method::GET, "/system/df", None, shapes::system_df)
+            .await
+    }
+
+    async fn container_pause(&self, id: &str) -> Result<()> {
+        self.act(Method::POST, &Self::container_path(id, "/pause"))
+            .await
+    }
+
+    async fn container_unpause(&self, id: &str) -> Result<()> {
+        self.act(Method::POST, &Self::container_path(id, "/unpause"))
+            .await
+    }
+
+    async fn container_top(&self, id: &str, ps_args: &str) -> Result<ContainerTop> {
+        let mut pairs = Vec::new();
+        if !ps_args.is_empty() {
+            pairs.push(("ps_args", ps_args.to_string()));
+        }
+        self.upstream
+            .json(
+                Method::GET,
+                &Self::container_path(id, &format!("/top{}", query(&pairs))),
+                None,
+                |value| {
+                    // An upstream may answer `null` for a container with no rows.
+                    if value
+                        .get("Processes")
+                        .is_some_and(serde_json::Value::is_null)
+                    {
+                        value["Processes"] = serde_json::json!([]);
+                    }
+                },
+            )
+            .await
+    }
+
+    async fn container_stats(
+        &self,
+        id: &str,
+        stream: bool,
+        one_shot: bool,
+    ) -> Result<futures_util::stream::BoxStream<'static, ContainerStats>> {
+        let mut pairs = vec![("stream", flag(stream))];
+        if one_shot {
+            pairs.push(("one-shot", flag(true)));
+        }
+        let response = self
+            .upstream
+            .open(
+                Method::GET,
+                &Self::container_path(id, &format!("/stats{}", query(&pairs))),
+                upstream::empty(),
+                &[],
+            )
+            .await?;
+        // Each sample as the upstream sent it, in Docker's shape (fields it leaves out are
+        // zero, as Docker's own empty sample has them).
+        let samples = relay::json_values(response.into_body())
+            .filter_map(|value| async move { serde_json::from_value(value).ok() });
+        Ok(Box::pin(samples))
+    }
+
+    async fn container_update(
+        &self,
+        id: &str,
+        update: ContainerUpdate,
+    ) -> Result<ContainerUpdateResponse> {
+        let body = serde_json::to_value(&update).map_err(EngineError::internal)?;
+        self.upstream
+            .json(
+                Method::POST,
+                &Self::container_path(id, "/update"),
+                Some(body),
+                |value| {
+                    if value
+                        .get("Warnings")
+                        .is_some_and(serde_json::Value::is_null)
+                    {
+                        value["Warnings"] = serde_json::json!([]);
+                    }
+                },
+            )
+            .await
     }
 
     async fn container_inspect(&self, id: &str) -> Result<ContainerInspect> {

@@ -34,6 +34,8 @@ use crate::mounts::{MountRecord, VolumeSource};
 use crate::names;
 use crate::volumes::Volumes;
 
+mod resources;
+
 /// One container, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ContainerRecord {
@@ -71,6 +73,21 @@ pub struct StateRecord {
     /// `docker stop` or `kill` ended its last run: its restart policy does not apply.
     #[serde(default)]
     pub manually_stopped: bool,
+    /// Its processes are frozen (`docker pause`); `status` stays `running`, as Docker's
+    /// `Running` does.
+    #[serde(default)]
+    pub paused: bool,
+}
+
+impl StateRecord {
+    /// The status Docker shows: `paused` for a frozen running container.
+    pub fn shown_status(&self) -> &str {
+        if self.paused && self.status == "running" {
+            "paused"
+        } else {
+            &self.status
+        }
+    }
 }
 
 /// What `wait` hears.
@@ -986,6 +1003,7 @@ impl Containers {
                 finished_nanos: r.state.finished_nanos,
                 oom_killed: false,
                 manually_stopped: false,
+                paused: false,
             };
         })?;
         self.lock_running()
@@ -1049,6 +1067,7 @@ impl Containers {
         self.execs.forget_container(id);
         let updated = self.records.update(id, |r| {
             r.state.status = "exited".into();
+            r.state.paused = false;
             r.state.exit_code = code;
             r.state.pid = 0;
             r.state.finished_nanos = Some(finished);
@@ -1164,6 +1183,7 @@ impl Containers {
         } else {
             Duration::from_secs(timeout as u64)
         };
+        self.thaw(&record, &workload).await;
         let notices = self.notices.subscribe();
         self.publish(&record, "kill", &[("signal", (signal as i32).to_string())]);
         if signal == nix::sys::signal::Signal::SIGTERM {
@@ -1180,6 +1200,18 @@ impl Containers {
         self.exit_recorded(&record.id, notices).await;
         self.publish(&record, "stop", &[]);
         Ok(())
+    }
+
+    /// Thaws a paused container before it is stopped or killed: a frozen process cannot act
+    /// on a signal, so Docker unpauses it too (without an `unpause` event).
+    async fn thaw(&self, record: &ContainerRecord, workload: &Workload) {
+        if !record.state.paused {
+            return;
+        }
+        if let Err(error) = workload.resume().await {
+            tracing::warn!(container = %record.id, %error, "thawing before a stop failed");
+        }
+        let _ = self.records.update(&record.id, |r| r.state.paused = false);
     }
 
     /// Waits until the exit of the container's workload is in its record: the monitor task
@@ -1229,6 +1261,7 @@ impl Containers {
         let notices = self.notices.subscribe();
         self.publish(&record, "kill", &[("signal", (signal as i32).to_string())]);
         if signal == nix::sys::signal::Signal::SIGKILL {
+            self.thaw(&record, &workload).await;
             workload.kill();
             self.exit_recorded(&record.id, notices).await;
         } else {
@@ -1295,6 +1328,7 @@ impl Containers {
                     record.name
                 )));
             }
+            self.thaw(&record, &workload).await;
             let notices = self.notices.subscribe();
             self.publish(&record, "kill", &[("signal", "9".into())]);
             workload.kill();
@@ -1477,9 +1511,9 @@ impl Containers {
             path: record.path.clone(),
             args: record.args.clone(),
             state: ContainerState {
-                status: state.status.clone(),
+                status: state.shown_status().to_string(),
                 running: state.status == "running",
-                paused: false,
+                paused: state.paused,
                 restarting: state.status == "restarting",
                 oom_killed: state.oom_killed,
                 dead: state.status == "dead",
@@ -1523,7 +1557,8 @@ impl Containers {
                     Some(status) => format!(" ({status})"),
                     None => String::new(),
                 };
-                format!("Up {}{health}", since(record.state.started_nanos))
+                let paused = if record.state.paused { " (Paused)" } else { "" };
+                format!("Up {}{health}{paused}", since(record.state.started_nanos))
             }
             "exited" => format!(
                 "Exited ({}) {} ago",
@@ -1564,7 +1599,7 @@ impl Containers {
                         "invalid filter 'status={value}'"
                     )));
                 }
-                record.state.status == value
+                record.state.shown_status() == value
             }
             "label" => {
                 let labels = record.config.labels.clone().unwrap_or_default();
@@ -1661,7 +1696,7 @@ impl Containers {
                 created: record.created_nanos / 1_000_000_000,
                 ports: self.summary_ports(&record),
                 labels: record.config.labels.clone().unwrap_or_default(),
-                state: record.state.status.clone(),
+                state: record.state.shown_status().to_string(),
                 status: self.status_text(&record),
                 host_config: serde_json::json!({ "NetworkMode": record.host_config.network_mode }),
                 network_settings: serde_json::json!({ "Networks": self.network_settings(&record)["Networks"] }),
@@ -1738,10 +1773,21 @@ impl Containers {
         })
     }
 
-    pub fn counts(&self) -> (u64, u64, u64) {
+    /// All, running (not paused), paused and stopped containers, as `GET /info` counts them.
+    pub fn counts(&self) -> (u64, u64, u64, u64) {
         let all = self.all();
-        let running = all.iter().filter(|r| r.state.status == "running").count() as u64;
-        (all.len() as u64, running, all.len() as u64 - running)
+        let count = |status: &str| {
+            all.iter()
+                .filter(|r| r.state.shown_status() == status)
+                .count() as u64
+        };
+        let (running, paused) = (count("running"), count("paused"));
+        (
+            all.len() as u64,
+            running,
+            paused,
+            all.len() as u64 - running - paused,
+        )
     }
 
     /// A container that uses image `id`, if any.

@@ -82,6 +82,12 @@ impl Execs {
         config: ExecConfig,
     ) -> Result<String, EngineError> {
         let (record, _) = containers.running(container)?;
+        if record.state.paused {
+            return Err(EngineError::Conflict(format!(
+                "container {} is paused, unpause the container before exec",
+                record.id
+            )));
+        }
         let id = containers.new_id();
         let command = config.cmd.clone().unwrap_or_default().join(" ");
         self.lock().insert(

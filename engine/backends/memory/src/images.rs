@@ -691,6 +691,46 @@ impl Images {
         )
     }
 
+    /// `docker import`: a one-layer image of `layer` (an uncompressed tar of a root file
+    /// system) with `run_config` as its config, the history entry Docker writes
+    /// (`comment` only), tagged `tag` (a full reference) when given. Returns its ID.
+    pub async fn import(
+        &self,
+        layer: &[u8],
+        run_config: Value,
+        comment: &str,
+        tag: Option<String>,
+    ) -> Result<String, EngineError> {
+        let digest = self.put(layer).await?;
+        let created = engine_core::api::rfc3339_nanos(self.clock.now());
+        let config = serde_json::json!({
+            "architecture": crate::platform_architecture(),
+            "os": "linux",
+            "created": created,
+            "config": run_config,
+            "rootfs": { "type": "layers", "diff_ids": [digest.as_str()] },
+            "history": [{ "created": created, "comment": comment }],
+        });
+        let config_bytes = serde_json::to_vec(&config).map_err(EngineError::internal)?;
+        let config_digest = self.put(&config_bytes).await?;
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": { "mediaType": OCI_CONFIG, "digest": config_digest.as_str(), "size": config_bytes.len() },
+            "layers": [{ "mediaType": OCI_LAYER, "digest": digest.as_str(), "size": layer.len() }],
+        });
+        let manifest_bytes = serde_json::to_vec(&manifest).map_err(EngineError::internal)?;
+        let manifest_digest = self.put(&manifest_bytes).await?;
+        let tags: Vec<String> = tag.into_iter().collect();
+        self.record(
+            manifest_digest.as_str(),
+            config_digest.as_str(),
+            layer.len() as i64,
+            &tags,
+            None,
+        )
+    }
+
     /// `docker load`: reads the archive's entries, stores its blobs and records its images.
     pub async fn load(&self, archive: &Path, progress: &Progress) -> Result<(), EngineError> {
         let path = archive.to_path_buf();

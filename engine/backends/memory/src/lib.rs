@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`reference`] | image references, normalized as Docker does |
 //! | [`images`] | the image store: load, tag, remove, the runner's `ImageStore` |
+//! | [`import`] | `docker import`: a root file system's tar, decompressed and checked |
 //! | [`pull`] | pulls from a registry over the distribution API |
 //! | [`archive`] | `docker cp` and `export`: stat, tar and untar a container's files |
 //! | [`layer`] | a container's writable layer, and its files while no process runs |
@@ -22,9 +23,10 @@
 //! | [`policy`] | resource limits and restart policies |
 //! | [`prune`] | the filters `container prune` and `image prune` share |
 //! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
+//! | [`usage`] | `system df`: what images, containers and volumes take on disk |
 //!
 //! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
-//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal), no pause; volumes of the `local` driver only; tmpfs mounts
+//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal); volumes of the `local` driver only; tmpfs mounts
 //! are private directories, not memory; the embedded DNS server answers over UDP only ([`dns`]).
 
 pub mod archive;
@@ -34,6 +36,7 @@ pub mod endpoints;
 pub mod exec;
 pub mod health;
 pub mod images;
+pub mod import;
 pub mod layer;
 pub mod logs;
 pub mod mounts;
@@ -44,6 +47,7 @@ pub mod prune;
 pub mod pull;
 pub mod reference;
 pub mod stdin;
+pub mod usage;
 pub mod volumes;
 
 use std::path::PathBuf;
@@ -118,12 +122,12 @@ impl Backend for MemoryBackend {
     }
 
     async fn info(&self) -> BackendInfo {
-        let (containers, running, stopped) = self.containers.counts();
+        let (containers, running, paused, stopped) = self.containers.counts();
         let isolation = self.kit.runner().isolation();
         BackendInfo {
             containers,
             running,
-            paused: 0,
+            paused,
             stopped,
             images: self.images.count() as u64,
             driver: "overlay2".into(),
@@ -253,6 +257,51 @@ impl Backend for MemoryBackend {
         self.images.load(&archive, &progress).await
     }
 
+    async fn image_import(
+        &self,
+        archive: PathBuf,
+        options: ImportOptions,
+        progress: Progress,
+    ) -> Result<()> {
+        let tag = if options.repo.is_empty() {
+            None
+        } else {
+            let text = if options.tag.is_empty() {
+                options.repo.clone()
+            } else {
+                format!("{}:{}", options.repo, options.tag)
+            };
+            let parsed = reference::ImageRef::parse(&text)?;
+            if parsed.digest.is_some() {
+                return Err(EngineError::InvalidParameter(
+                    "refusing to create a tag with a digest reference".into(),
+                ));
+            }
+            parsed.full_tagged()
+        };
+        let run_config = engine_core::changes::apply(
+            &serde_json::Value::Object(Default::default()),
+            &options.changes,
+        )?;
+        let layer = blocking(move || import::layer_tar(&archive)).await?;
+        let comment = if options.message.is_empty() {
+            "Imported from -".to_string()
+        } else {
+            options.message
+        };
+        let id = self
+            .images
+            .import(&layer, run_config, &comment, tag.clone())
+            .await?;
+        let mut attributes = std::collections::BTreeMap::new();
+        if let Some(tag) = &tag {
+            attributes.insert("name".into(), reference::familiar(tag));
+        }
+        self.events.publish("image", "import", &id, attributes);
+        let _ = progress.send(ProgressMessage::status(id)).await;
+        Ok(())
+    }
+
     async fn image_pull(
         &self,
         image: &str,
@@ -330,6 +379,41 @@ impl Backend for MemoryBackend {
 
     async fn container_rename(&self, id: &str, name: &str) -> Result<()> {
         self.containers.rename(id, name)
+    }
+
+    async fn system_df(&self) -> Result<SystemDf> {
+        let containers = self.containers.clone();
+        let images = self.images.clone();
+        blocking(move || usage::system_df(&containers, &images)).await
+    }
+
+    async fn container_pause(&self, id: &str) -> Result<()> {
+        self.containers.pause(id).await
+    }
+
+    async fn container_unpause(&self, id: &str) -> Result<()> {
+        self.containers.unpause(id).await
+    }
+
+    async fn container_top(&self, id: &str, ps_args: &str) -> Result<ContainerTop> {
+        self.containers.top(id, ps_args).await
+    }
+
+    async fn container_stats(
+        &self,
+        id: &str,
+        stream: bool,
+        one_shot: bool,
+    ) -> Result<futures_util::stream::BoxStream<'static, ContainerStats>> {
+        self.containers.stats(id, stream, one_shot).await
+    }
+
+    async fn container_update(
+        &self,
+        id: &str,
+        update: ContainerUpdate,
+    ) -> Result<ContainerUpdateResponse> {
+        self.containers.update(id, update).await
     }
 
     async fn container_inspect(&self, id: &str) -> Result<ContainerInspect> {

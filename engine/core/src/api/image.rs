@@ -171,3 +171,15 @@ pub struct HistoryItem {
     #[serde(rename = "Comment")]
     pub comment: String,
 }
+
+/// `POST /images/create?fromSrc=-` options.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The repository to tag the image with (empty: untagged), with its `tag` (default `latest`).
+    pub repo: String,
+    pub tag: String,
+    /// The history entry's comment (default `Imported from -`).
+    pub message: String,
+    /// Dockerfile instructions applied to the image's config (`--change`).
+    pub changes: Vec<String>,
+}

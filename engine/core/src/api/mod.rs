@@ -9,6 +9,7 @@ pub mod container;
 pub mod exec;
 pub mod image;
 pub mod network;
+pub mod resources;
 pub mod system;
 pub mod volume;
 
@@ -16,6 +17,7 @@ pub use container::*;
 pub use exec::*;
 pub use image::*;
 pub use network::*;
+pub use resources::*;
 pub use system::*;
 pub use volume::*;
 

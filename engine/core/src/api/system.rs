@@ -118,3 +118,51 @@ pub struct AuthResponse {
     #[serde(rename = "IdentityToken", default)]
     pub identity_token: String,
 }
+
+/// `GET /system/df`: what images, containers and volumes take on disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SystemDf {
+    #[serde(rename = "LayersSize")]
+    pub layers_size: i64,
+    #[serde(rename = "Images")]
+    pub images: Vec<super::ImageSummary>,
+    #[serde(rename = "Containers")]
+    pub containers: Vec<DfContainer>,
+    #[serde(rename = "Volumes")]
+    pub volumes: Vec<DfVolume>,
+    /// Always empty: no backend builds images.
+    #[serde(rename = "BuildCache")]
+    pub build_cache: Vec<serde_json::Value>,
+}
+
+/// A container in `system df`: its listing with its sizes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DfContainer {
+    #[serde(flatten)]
+    pub summary: super::ContainerSummary,
+    /// The bytes its writable layer holds.
+    #[serde(rename = "SizeRw")]
+    pub size_rw: i64,
+    /// Its image's bytes and its own.
+    #[serde(rename = "SizeRootFs")]
+    pub size_root_fs: i64,
+}
+
+/// A volume in `system df`: its inspect with its usage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DfVolume {
+    #[serde(flatten)]
+    pub volume: super::Volume,
+    #[serde(rename = "UsageData")]
+    pub usage_data: VolumeUsage,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VolumeUsage {
+    /// Bytes used; -1 when not computed.
+    #[serde(rename = "Size")]
+    pub size: i64,
+    /// Containers that refer to it; -1 when not computed.
+    #[serde(rename = "RefCount")]
+    pub ref_count: i64,
+}

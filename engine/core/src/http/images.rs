@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::query::Query;
 use super::{Daemon, HandlerResult, json};
-use crate::api::{ImageDeleted, ProgressMessage};
+use crate::api::{ImageDeleted, ImportOptions, ProgressMessage};
 use crate::backend::Progress;
 use crate::error::EngineError;
 
@@ -120,6 +120,19 @@ where
 /// `POST /images/load`: the body (a tar) is spooled to a file, then loaded.
 pub async fn load(daemon: &Arc<Daemon>, query: &Query, body: Body) -> HandlerResult {
     let _quiet = query.bool("quiet");
+    let path = spool(daemon, body).await?;
+    let backend = daemon.backend.clone();
+    progress_response(move |progress| async move {
+        // The temporary path lives until the load is over.
+        let outcome = backend.image_load(path.to_path_buf(), progress).await;
+        drop(path);
+        outcome
+    })
+    .await
+}
+
+/// Writes a request's body to a temporary file in the spool directory.
+async fn spool(daemon: &Arc<Daemon>, body: Body) -> Result<tempfile::TempPath, EngineError> {
     std::fs::create_dir_all(&daemon.spool_dir).map_err(EngineError::internal)?;
     let spooled =
         tempfile::NamedTempFile::new_in(&daemon.spool_dir).map_err(EngineError::internal)?;
@@ -136,28 +149,54 @@ pub async fn load(daemon: &Arc<Daemon>, query: &Query, body: Body) -> HandlerRes
     }
     file.flush().await.map_err(EngineError::internal)?;
     drop(file);
+    Ok(path)
+}
+
+/// `POST /images/create?fromSrc=-`: the body (a root file system's tar, compressed or not)
+/// becomes a one-layer image (`docker import`). A URL source would mean a download, which an
+/// offline engine does not make: Docker's 400 for a source that is not `-` or a URL, and this
+/// backend's "not supported" for a URL.
+async fn import(daemon: &Arc<Daemon>, query: &Query, source: &str, body: Body) -> HandlerResult {
+    if source != "-" {
+        if source.starts_with("http://") || source.starts_with("https://") {
+            return Err(EngineError::not_supported(
+                daemon.backend.name(),
+                "importing from a URL",
+            ));
+        }
+        return Err(EngineError::InvalidParameter(format!(
+            "invalid source: {source}"
+        )));
+    }
+    let text = |name: &str| query.get(name).unwrap_or_default().to_string();
+    let options = ImportOptions {
+        repo: text("repo"),
+        tag: text("tag"),
+        message: text("message"),
+        changes: query.all("changes"),
+    };
+    let path = spool(daemon, body).await?;
     let backend = daemon.backend.clone();
     progress_response(move |progress| async move {
-        // The temporary path lives until the load is over.
-        let outcome = backend.image_load(path.to_path_buf(), progress).await;
+        let outcome = backend
+            .image_import(path.to_path_buf(), options, progress)
+            .await;
         drop(path);
         outcome
     })
     .await
 }
 
-/// `POST /images/create`: a pull (`fromImage`); imports (`fromSrc`) are not served yet.
+/// `POST /images/create`: a pull (`fromImage`) or an import (`fromSrc`).
 pub async fn create(
     daemon: &Arc<Daemon>,
     parts: &http::request::Parts,
     query: &Query,
+    body: Body,
 ) -> HandlerResult {
     let Some(image) = query.get("fromImage").filter(|i| !i.is_empty()) else {
-        if query.get("fromSrc").is_some() {
-            return Err(EngineError::not_supported(
-                daemon.backend.name(),
-                "docker import",
-            ));
+        if let Some(source) = query.get("fromSrc").filter(|s| !s.is_empty()) {
+            return import(daemon, query, source, body).await;
         }
         return Err(EngineError::InvalidParameter(
             "invalid reference format".into(),

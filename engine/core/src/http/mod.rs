@@ -19,6 +19,7 @@ pub mod exec;
 pub mod images;
 pub mod networks;
 pub mod query;
+pub mod resources;
 pub mod route;
 pub mod stream;
 pub mod system;
@@ -121,7 +122,7 @@ async fn dispatch(
         ImageTag(name) => images::tag(daemon, &name, &query).await,
         ImageRemove(name) => images::remove(daemon, &name, &query).await,
         ImageLoad => images::load(daemon, &query, body).await,
-        ImageCreate => images::create(daemon, parts, &query).await,
+        ImageCreate => images::create(daemon, parts, &query, body).await,
         ContainerCreate => containers::create(daemon, parts, &query, body).await,
         ContainerList => containers::list(daemon, &query).await,
         ContainerInspect(id) => containers::inspect(daemon, &id).await,
@@ -135,6 +136,11 @@ async fn dispatch(
         ContainerLogs(id) => containers::logs(daemon, &id, &query).await,
         ContainerAttach(id) => containers::attach(daemon, &id, &query, parts).await,
         ContainerResize(id) => containers::resize(daemon, &id, &query).await,
+        ContainerPause(id) => resources::pause(daemon, &id).await,
+        ContainerUnpause(id) => resources::unpause(daemon, &id).await,
+        ContainerTop(id) => resources::top(daemon, &id, &query).await,
+        ContainerStats(id) => resources::stats(daemon, &id, &query).await,
+        ContainerUpdate(id) => resources::update(daemon, &id, parts, body).await,
         NetworkList => networks::list(daemon, &query).await,
         NetworkCreate => networks::create(daemon, parts, body).await,
         NetworkPrune => networks::prune(daemon, &query).await,
@@ -158,6 +164,7 @@ async fn dispatch(
         ExecResize(id) => exec::resize(daemon, &id, &query).await,
         Commit => containers::commit(daemon, parts, &query, body).await,
         Auth => system::auth(daemon, parts, body).await,
+        SystemDf => system::df(daemon).await,
         ContainerPrune => containers::prune(daemon, &query).await,
         ImagePrune => images::prune(daemon, &query).await,
         ImageHistory(name) => images::history(daemon, &name).await,

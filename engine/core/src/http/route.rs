@@ -36,6 +36,11 @@ pub enum Route {
     ContainerLogs(String),
     ContainerAttach(String),
     ContainerResize(String),
+    ContainerPause(String),
+    ContainerUnpause(String),
+    ContainerTop(String),
+    ContainerStats(String),
+    ContainerUpdate(String),
     NetworkList,
     NetworkCreate,
     NetworkPrune,
@@ -64,6 +69,7 @@ pub enum Route {
     /// `GET /images/get` (names in the query) or `GET /images/{name}/get` (the name given).
     ImageSave(Option<String>),
     Auth,
+    SystemDf,
     /// A route of Docker's API this engine does not serve yet: answered with Docker's
     /// "not implemented" error naming the backend, never a 404 that reads as a typo.
     Unbuilt(&'static str),
@@ -72,15 +78,10 @@ pub enum Route {
 /// Docker API routes not served yet, by their first segment(s): what each does, for the error.
 fn unbuilt(segments: &[&str], method: &Method) -> Option<&'static str> {
     let what = match segments {
-        ["containers", _, "pause" | "unpause"] => "pausing containers",
-        ["containers", _, "update"] => "updating containers",
-        ["containers", _, "top"] => "listing a container's processes",
-        ["containers", _, "stats"] => "container stats",
         ["containers", _, "attach", "ws"] => "attaching over a websocket",
         ["images", "search"] => "searching registries",
         ["images", .., "push"] if *method == Method::POST => "pushing images",
         ["build" | "build/prune", ..] => "building images",
-        ["system", "df"] => "disk usage",
         ["session"] => "build sessions",
         ["distribution", ..] => "registry distribution lookups",
         _ => return None,
@@ -203,6 +204,11 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
                 ("archive", true, _) => Route::ArchiveGet(id),
                 ("changes", true, _) => Route::ContainerChanges(id),
                 ("export", true, _) => Route::ContainerExport(id),
+                ("pause", _, true) => Route::ContainerPause(id),
+                ("unpause", _, true) => Route::ContainerUnpause(id),
+                ("top", true, _) => Route::ContainerTop(id),
+                ("stats", true, _) => Route::ContainerStats(id),
+                ("update", _, true) => Route::ContainerUpdate(id),
                 _ => {
                     return unbuilt(&segments, method)
                         .map(Route::Unbuilt)
@@ -212,6 +218,7 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, EngineError> {
         }
         (["commit"], _) if post => Route::Commit,
         (["auth"], _) if post => Route::Auth,
+        (["system", "df"], _) if get => Route::SystemDf,
         (["exec", id, "start"], _) if post => Route::ExecStart(id.to_string()),
         (["exec", id, "json"], _) if get => Route::ExecInspect(id.to_string()),
         (["exec", id, "resize"], _) if post => Route::ExecResize(id.to_string()),

@@ -299,3 +299,9 @@ pub async fn auth(
     let answer = daemon.backend.auth(config).await?;
     Ok(super::json(http::StatusCode::OK, &answer))
 }
+
+/// `GET /system/df`.
+pub async fn df(daemon: &Arc<Daemon>) -> HandlerResult {
+    let usage = daemon.backend.system_df().await?;
+    Ok(json(http::StatusCode::OK, &usage))
+}

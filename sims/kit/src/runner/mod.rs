@@ -499,4 +499,71 @@ impl Workload {
     pub fn kill(&self) {
         let _ = self.inner.control.send(Control::Kill);
     }
+
+    /// Runs the container runtime's `args` (`pause ID`, `ps ID`) against this workload's
+    /// container and answers its standard output, or its error in the runtime's words. An
+    /// error for a workload no runtime started (runners without images).
+    async fn runtime_command(&self, args: &[&str]) -> Result<Vec<u8>, String> {
+        let Some(target) = self.exec_target() else {
+            return Err(format!(
+                "the {} runner runs no container runtime",
+                self.runner()
+            ));
+        };
+        let output = tokio::process::Command::new(&target.runtime)
+            .arg("--root")
+            .arg(&target.state_root)
+            .args(args)
+            .arg(&target.container_id)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .map_err(|error| format!("{}: {error}", target.runtime.display()))?;
+        if output.status.success() {
+            return Ok(output.stdout);
+        }
+        let said = String::from_utf8_lossy(&output.stderr);
+        // runc logs JSON-ish `time=… level=error msg="…"` lines; the last says why.
+        let line = said.lines().last().unwrap_or_default();
+        let message = line
+            .split_once("msg=\"")
+            .map(|(_, rest)| rest.trim_end_matches('"'))
+            .unwrap_or(line);
+        Err(message.replace("\\\"", "\""))
+    }
+
+    /// Freezes every process of the container (the cgroup freezer, through the runtime).
+    pub async fn pause(&self) -> Result<(), String> {
+        self.runtime_command(&["pause"]).await.map(|_| ())
+    }
+
+    /// Thaws what [`Workload::pause`] froze.
+    pub async fn resume(&self) -> Result<(), String> {
+        self.runtime_command(&["resume"]).await.map(|_| ())
+    }
+
+    /// The host PIDs of the container's processes (its cgroup's).
+    pub async fn processes(&self) -> Result<Vec<u32>, String> {
+        let output = self.runtime_command(&["ps", "--format", "json"]).await?;
+        let pids: Option<Vec<u32>> = serde_json::from_slice(&output)
+            .map_err(|error| format!("the runtime's process list: {error}"))?;
+        Ok(pids.unwrap_or_default())
+    }
+
+    /// The container's cgroup statistics as the runtime reports them (`runc events --stats`:
+    /// `{"type":"stats","data":{"cpu":…,"memory":…,"pids":…,"blkio":…}}`), its `data` part.
+    pub async fn cgroup_stats(&self) -> Result<serde_json::Value, String> {
+        let output = self.runtime_command(&["events", "--stats"]).await?;
+        let event: serde_json::Value = serde_json::from_slice(&output)
+            .map_err(|error| format!("the runtime's statistics: {error}"))?;
+        Ok(event.get("data").cloned().unwrap_or_default())
+    }
+
+    /// Changes the container's cgroup limits in place (`runc update`); `args` are the
+    /// runtime's flags (`--memory 64m`, `--pids-limit 10`).
+    pub async fn update_resources(&self, args: &[String]) -> Result<(), String> {
+        let mut all: Vec<&str> = vec!["update"];
+        all.extend(args.iter().map(String::as_str));
+        self.runtime_command(&all).await.map(|_| ())
+    }
 }
