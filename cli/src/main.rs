@@ -190,13 +190,27 @@ struct CommonArgs {
     #[arg(long, num_args = 0.., value_name = "LAYOUT_DIR")]
     seed_images: Option<Vec<PathBuf>>,
     /// Pull workload images no registry of the server holds through this registry
-    /// (`http://HOST[:PORT][/PREFIX]`): Docker Hub images (as a mirror, PREFIX put before the
+    /// (`http[s]://HOST[:PORT][/PREFIX]`): Docker Hub images (as a mirror, PREFIX put before the
     /// repository) and images naming HOST:PORT; cached in the server's registry.
     #[arg(long, env = "SOCKERLESS_REGISTRY_UPSTREAM", value_name = "URL", value_parser = upstream_url)]
     registry_upstream: Option<simkit::registry::upstream::UpstreamConfig>,
     /// USER:PASSWORD for the upstream registry (sent as Basic, or to its token endpoint).
     #[arg(long, env = "SOCKERLESS_REGISTRY_UPSTREAM_CREDENTIALS", hide_env_values = true, value_name = "USER:PASSWORD", value_parser = upstream_credentials)]
     registry_upstream_credentials: Option<String>,
+    /// A PEM file of CA certificates an `https://` upstream registry is trusted by, besides the
+    /// system's bundle.
+    #[arg(long, env = "SOCKERLESS_REGISTRY_UPSTREAM_CA", value_name = "FILE", value_parser = upstream_ca)]
+    registry_upstream_ca: Option<UpstreamCa>,
+}
+
+/// The certificates of `--registry-upstream-ca`, read (and checked) when the server starts.
+#[derive(Debug, Clone)]
+struct UpstreamCa(Vec<Vec<u8>>);
+
+fn upstream_ca(path: &str) -> Result<UpstreamCa, String> {
+    let mut probe = simkit::registry::upstream::UpstreamConfig::parse("https://ca.check", None)?;
+    probe.trust_ca_file(std::path::Path::new(path))?;
+    Ok(UpstreamCa(probe.extra_roots))
 }
 
 fn upstream_credentials(pair: &str) -> Result<String, String> {
@@ -481,6 +495,9 @@ fn apply_common(
             .as_deref()
             .and_then(|pair| pair.split_once(':'))
             .map(|(user, password)| (user.to_string(), password.to_string()));
+        if let Some(ca) = &common.registry_upstream_ca {
+            upstream.extra_roots = ca.0.clone();
+        }
         upstream
     });
     match authority {

@@ -1,6 +1,7 @@
 """ECS tasks in an image seeded at start (`--workloads oci --seed-images LAYOUT`): the busybox
 layout scripts/images wrote is named `localhost/sockerless/busybox:TAG` with no push (no skopeo,
-no ECR repository); a task naming it runs in it (its own /etc/os-release), while a tag that was
+no ECR repository); a task naming it runs in it (its own /etc/os-release), in the awsvpc
+task's own network namespace (its `eth0` holds the ENI's private address), while a tag that was
 not seeded fails the task with ECS's CannotPullContainerError, in the words ECS gives for a
 registry that cannot be reached."""
 import json
@@ -24,12 +25,12 @@ execution_role = client("iam").create_role(RoleName=unique("seeded-execution"),
 subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]["SubnetId"]
 
 
-def run(image):
+def run(image, command=("grep", "^ID=", "/etc/os-release")):
     family = unique("seeded")
     ecs.register_task_definition(
         family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
         executionRoleArn=execution_role,
-        containerDefinitions=[{"name": "app", "image": image, "command": ["grep", "^ID=", "/etc/os-release"],
+        containerDefinitions=[{"name": "app", "image": image, "command": list(command),
                                "logConfiguration": {"logDriver": "awslogs", "options": {
                                    "awslogs-group": group, "awslogs-region": ecs.meta.region_name,
                                    "awslogs-stream-prefix": "seeded"}}}])
@@ -45,6 +46,14 @@ check(task["containers"][0].get("exitCode") == 0, f"the seeded image's task: {ta
 printed = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=f"seeded/app/{task_id}",
                                                      startFromHead=True)["events"]]
 check(printed == ["ID=sockerless-busybox"], f"the seeded image's own file: {printed}")
+
+# The task's network namespace holds its ENI's address, as for an image from ECR.
+task, task_id = run(image, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"])
+address = next(d["value"] for a in task["attachments"] for d in a["details"] if d["name"] == "privateIPv4Address")
+printed = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=f"seeded/app/{task_id}",
+                                                     startFromHead=True)["events"]]
+check(task["containers"][0].get("exitCode") == 0 and any(f"inet {address}/" in line for line in printed),
+      f"the seeded image's task on its ENI's address {address}: {printed} {task}")
 
 missing = "localhost/sockerless/busybox:never-seeded"
 task, _ = run(missing)

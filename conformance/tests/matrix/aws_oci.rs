@@ -378,6 +378,112 @@ fn ecs_task_pulls_its_image_through_the_upstream_registry() {
     sandbox.run_script("aws/ecs_oci_upstream.py", &["cached"]);
 }
 
+/// A second Sockerless serving Artifact Registry as an upstream registry, seeded by
+/// `aws/upstream_seed.py` with `sockerless-test/probe:v1` under its prefix
+/// `us-central1-docker.pkg.dev/p/images` (an image whose file `/opt/probe/marker.txt` only it
+/// has, and `cat` of it as its command).
+pub(crate) struct SeededUpstream {
+    _server: Sockerless,
+    address: String,
+    ca: String,
+    /// What the image's file holds.
+    pub marker: String,
+}
+
+impl SeededUpstream {
+    pub(crate) fn start(sandbox: &mut Sandbox) -> Self {
+        let skopeo = clients::find("skopeo");
+        let ca = sandbox.path().join("upstream-ca.pem").display().to_string();
+        let server = Sockerless::start(&["sim", "gcp", "--port", "0", "--ca-out", &ca], &["gcp"]);
+        let url = server.url("gcp").trim_end_matches('/').to_string();
+        let address = url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, address)| address)
+            .to_string();
+        sandbox.set("SOCKERLESS_UPSTREAM", &url);
+        sandbox.set("SOCKERLESS_SKOPEO", skopeo.to_str().expect("UTF-8 path"));
+        let (layout, tag) = busybox_layout(sandbox);
+        sandbox.set("SOCKERLESS_BUSYBOX_LAYOUT", &layout);
+        sandbox.set("SOCKERLESS_BUSYBOX_TAG", &tag);
+        let seeded = sandbox.run_script("aws/upstream_seed.py", &[]);
+        let marker = String::from_utf8_lossy(&seeded.stdout).trim().to_string();
+        Self {
+            _server: server,
+            address,
+            ca,
+            marker,
+        }
+    }
+
+    /// The flags that make a server pull through it over HTTPS, trusting its CA.
+    pub(crate) fn flags(&self) -> Vec<String> {
+        vec![
+            "--registry-upstream".into(),
+            format!(
+                "https://{}/us-central1-docker.pkg.dev/p/images",
+                self.address
+            ),
+            "--registry-upstream-ca".into(),
+            self.ca.clone(),
+            "--registry-upstream-credentials".into(),
+            "oauth2accesstoken:ya29.sockerless-upstream".into(),
+        ]
+    }
+}
+
+/// `docker pull` of a Docker Hub name through the engine reaches the server's upstream registry
+/// (HTTPS, trusted through `--registry-upstream-ca`) as a mirror, and the pulled image runs;
+/// a tag the upstream lacks is Docker's `manifest … not found`, and a registry the upstream
+/// does not stand for is not reached (`pull access denied`).
+#[test]
+fn engine_pulls_docker_hub_names_through_the_upstream_registry() {
+    let _cell = Cell::new(
+        "workloads",
+        "engine-memory",
+        "engine-oci-upstream",
+        "docker",
+    );
+    let docker = clients::find("docker");
+    clients::find("runc");
+    let mut sandbox = Sandbox::new();
+    let upstream = SeededUpstream::start(&mut sandbox);
+    let socket = sandbox.path().join("docker.sock").display().to_string();
+    let host = format!("unix://{socket}");
+    let flags = upstream.flags();
+    let mut args = vec!["engine", "-H", &host];
+    args.extend(flags.iter().map(String::as_str));
+    let _server = Sockerless::start(&args, &["engine"]);
+    sandbox.set("DOCKER_HOST", &host);
+    let config = sandbox.path().join("docker-config").display().to_string();
+    sandbox.set("DOCKER_CONFIG", &config);
+    let docker = |args: &[&str]| {
+        sandbox
+            .command(&docker)
+            .args(args)
+            .output()
+            .expect("run docker")
+    };
+    let pulled = docker(&["pull", "sockerless-test/probe:v1"]);
+    conformance::assert_success("docker pull", &pulled);
+    let ran = docker(&["run", "--rm", "sockerless-test/probe:v1"]);
+    conformance::assert_success("docker run", &ran);
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        format!("{}\n", upstream.marker)
+    );
+    let missing = docker(&["pull", "sockerless-test/probe:never-pushed"]);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("manifest for sockerless-test/probe:never-pushed not found"),
+        "{stderr}"
+    );
+    let elsewhere = docker(&["pull", "quay.io/sockerless-test/probe:v1"]);
+    assert!(!elsewhere.status.success());
+    let stderr = String::from_utf8_lossy(&elsewhere.stderr);
+    assert!(stderr.contains("pull access denied"), "{stderr}");
+}
+
 /// The engine's memory backend lists and runs the images seeded at start under their
 /// `localhost/` names (docker CLI): no load, no push, no pull.
 #[test]

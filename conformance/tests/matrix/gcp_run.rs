@@ -90,6 +90,36 @@ fn run_jobs_auto_in_image_or_on_host() {
     run_jobs_in_images("run-jobs-oci-auto", "auto", "auto");
 }
 
+/// A Cloud Run job whose image is a Docker Hub name runs in it, pulled through the server's
+/// upstream registry over HTTPS (a second Sockerless serving Artifact Registry, trusted through
+/// `--registry-upstream-ca`); a tag the upstream lacks fails with Cloud Run's message.
+#[test]
+fn run_jobs_pull_their_image_through_the_upstream_registry() {
+    let _cell = Cell::new(
+        "workloads",
+        "gcp",
+        "run-jobs-oci-upstream",
+        "google-cloud-run+skopeo",
+    );
+    let python = clients::gcp_python();
+    clients::find("runc");
+    let mut sandbox = Sandbox::new();
+    let upstream = crate::aws_oci::SeededUpstream::start(&mut sandbox);
+    let flags = upstream.flags();
+    let mut args = vec!["sim", "gcp", "--port", "0", "--workloads", "oci"];
+    args.extend(flags.iter().map(String::as_str));
+    let server = Sockerless::start(&args, &["gcp"]);
+    sandbox.set("RUN_ENDPOINT", server.url("gcp"));
+    sandbox.set("SOCKERLESS_MARKER", &upstream.marker);
+    let output = sandbox
+        .command(python)
+        .arg(clients_dir().join("gcp/run_jobs_upstream.py"))
+        .output()
+        .expect("run python");
+    assert_success("run_jobs_upstream.py", &output);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
+
 /// Cloud Run services driven by google-cloud-run over REST: the user's HTTP server answers at
 /// the service's URL through the simulator as a proxy; revisions, traffic, startup failures,
 /// and the requests and output read back with google-cloud-logging.

@@ -211,13 +211,11 @@ impl Aws {
             s3,
         ];
         let images = ecr.clone();
-        ecs.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
-        let images = ecr.clone();
-        ecs.connect_image_puller(Arc::new(move |image: String| {
+        ecs.connect_image_finder(Arc::new(move |image: String| {
             let images = images.clone();
-            let pulled: services::ecs::PulledImage =
-                Box::pin(async move { images.pull_through_image(&image).await });
-            pulled
+            let found: services::ecs::FoundImage =
+                Box::pin(async move { images.workload_image(&image).await });
+            found
         }));
         let images = ecr.clone();
         lambda.connect_image_locator(Arc::new(move |image| images.locate_image(image)));

@@ -118,7 +118,12 @@ impl Builder {
         // One operations store serves every API's `operations.get`.
         let artifact_registry = ArtifactRegistry::new(kit.clone(), run.long_running.clone())?;
         let images = artifact_registry.clone();
-        run.connect_image_locator(Arc::new(move |image| images.locate_image(image)));
+        run.connect_image_locator(Arc::new(move |image: String| {
+            let images = images.clone();
+            let found: services::run::FoundImage =
+                Box::pin(async move { images.find_image(&image).await });
+            found
+        }));
         let registry_router = simkit::registry::http::router(artifact_registry.registry().clone());
         let storage = Storage::new(kit.clone())?;
         let functions = Functions::new(kit.clone(), run.clone(), storage.clone())?;

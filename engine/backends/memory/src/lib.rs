@@ -318,7 +318,14 @@ impl Backend for MemoryBackend {
             format!("{image}:{tag}")
         };
         let parsed = reference::ImageRef::parse(&reference)?;
-        let id = pull::pull(&self.images, &parsed, credentials, &progress).await?;
+        let id = pull::pull(
+            &self.images,
+            &parsed,
+            credentials,
+            self.kit.registry_upstream(),
+            &progress,
+        )
+        .await?;
         let mut attributes = std::collections::BTreeMap::new();
         attributes.insert("name".into(), parsed.familiar());
         self.events

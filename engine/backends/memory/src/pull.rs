@@ -3,8 +3,12 @@
 //! credentials of `X-Registry-Auth` or `docker login` (Basic, or Bearer tokens fetched from
 //! the challenge's realm). Every blob is digest-checked as it streams to disk.
 //!
+//! With `--registry-upstream`, references to Docker Hub and to the upstream's own host are
+//! pulled from the upstream (as Docker's registry mirrors stand in for Docker Hub), over
+//! simkit's upstream client (`http` or `https`, the configured credentials).
+//!
 //! A reference no registry here can serve fails with Docker's error (`pull access denied…`,
-//! `manifest … not found`); nothing is invented. Registries beyond this machine are not
+//! `manifest … not found`); nothing is invented. Other registries beyond this machine are not
 //! reached.
 
 use std::sync::Arc;
@@ -69,6 +73,32 @@ fn denied(reference: &ImageRef) -> EngineError {
         "pull access denied for {}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
         reference.familiar_repository()
     ))
+}
+
+/// Where a pull reads from: a registry on this machine, or the server's upstream (with the
+/// repository name the upstream serves the reference under, its token scope).
+enum Source {
+    Local(Registry),
+    Upstream {
+        client: simkit::registry::upstream::Client,
+        name: String,
+    },
+}
+
+impl Source {
+    async fn get(
+        &mut self,
+        path: &str,
+        accept: Option<&str>,
+    ) -> Result<http::Response<hyper::body::Incoming>, EngineError> {
+        match self {
+            Source::Local(registry) => registry.get(path, accept).await,
+            Source::Upstream { client, name } => client
+                .get(path, name, accept)
+                .await
+                .map_err(|error| EngineError::Internal(error.to_string())),
+        }
+    }
 }
 
 /// A small client for one registry, holding the token it was given.
@@ -255,24 +285,44 @@ pub async fn login(server: &str, credentials: Credentials) -> Result<(), EngineE
     }
 }
 
-/// Pulls `reference` into `images`; returns the image ID.
+/// Pulls `reference` into `images`; returns the image ID. `upstream` is the server's
+/// `--registry-upstream`, if any.
 pub async fn pull(
     images: &Arc<Images>,
     reference: &ImageRef,
     credentials: Option<Credentials>,
+    upstream: Option<&simkit::registry::upstream::UpstreamConfig>,
     progress: &Progress,
 ) -> Result<String, EngineError> {
-    if !is_local(&reference.domain) {
-        // Only registries on this machine are reached; Docker Hub and the rest are not.
-        return Err(denied(reference));
-    }
-    let mut registry = Registry::new(&reference.domain, credentials);
     let wanted = reference
         .digest
         .clone()
         .or(reference.tag.clone())
         .unwrap_or_else(|| "latest".into());
-    let path = &reference.path;
+    let (mut registry, path) = if is_local(&reference.domain) {
+        (
+            Source::Local(Registry::new(&reference.domain, credentials)),
+            reference.path.clone(),
+        )
+    } else {
+        // Beyond this machine only the upstream is reached, for the registries it stands for.
+        let routed = upstream.and_then(|upstream| {
+            let (name, _) = upstream.route(&format!("{}/{}", reference.domain, reference.path))?;
+            Some((upstream, name))
+        });
+        let Some((upstream, name)) = routed else {
+            return Err(denied(reference));
+        };
+        let client = simkit::registry::upstream::Client::new(upstream);
+        (
+            Source::Upstream {
+                client,
+                name: name.clone(),
+            },
+            name,
+        )
+    };
+    let path = &path;
     let response = registry
         .get(&format!("/v2/{path}/manifests/{wanted}"), Some(ACCEPT))
         .await?;

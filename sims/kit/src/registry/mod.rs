@@ -13,6 +13,13 @@
 //! | [`http`] | the axum routes |
 //! | [`upstream`] | pull-through from an upstream registry (`--registry-upstream`) into a cache namespace |
 //!
+//! Pull-through: a registry opened in a kit that has an upstream (`--registry-upstream`) holds
+//! an [`upstream::PullThrough`]. A provider finds a workload's image in its own namespaces
+//! first and hands the outcome to [`Registry::locate_or_pull`]: a reference it does not hold
+//! that the upstream stands for (Docker Hub names, the upstream's own host) is pulled into
+//! this registry's [`upstream::CACHE_NAMESPACE`] and run from there, every provider alike;
+//! the provider only words the failure as its cloud does.
+//!
 //! State: blobs are files under `<data dir>/registry/blobs/sha256/ab/abcd…` (the state
 //! directory, or in memory mode the kit's temporary directory, removed with it); repositories'
 //! manifests, tags, blob links and uploads are store records (`registry.*` collections) keyed
@@ -161,6 +168,8 @@ pub struct Registry {
     tags: Arc<Collection<TagRecord>>,
     links: Arc<Collection<BlobLink>>,
     uploads: Arc<Collection<UploadRecord>>,
+    /// Pulls references this registry lacks through the kit's upstream, if it has one.
+    pull_through: Option<upstream::PullThrough>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +201,9 @@ impl Registry {
             uploads: store.collection("registry.uploads")?,
             blobs: blobs.clone(),
             provider,
+            pull_through: kit
+                .registry_upstream()
+                .map(|config| upstream::PullThrough::new(config.clone())),
             kit: kit.clone(),
         });
         kit.on_reset(move || blobs.clear());
@@ -200,6 +212,69 @@ impl Registry {
 
     pub fn provider(&self) -> &Arc<dyn Provider> {
         &self.provider
+    }
+
+    /// `image` pulled through the kit's upstream registry into this registry's cache (see
+    /// [`upstream`]); `None` when the kit has no upstream or it does not stand for `image`'s
+    /// registry.
+    pub async fn pull_through(
+        self: &Arc<Self>,
+        image: &str,
+    ) -> Option<Result<crate::runner::LocatedImage, upstream::PullError>> {
+        self.pull_through.as_ref()?.pull(self, image).await
+    }
+
+    /// The image seeded at start (`--seed-images`) that `image` names (`localhost/NAME:TAG` or
+    /// `localhost/NAME@DIGEST`), found here so a provider knows before it starts a workload
+    /// that it runs in an image (an ECS task's network namespace depends on it).
+    fn seeded(&self, image: &str) -> Option<crate::runner::LocatedImage> {
+        let parts = reference::split_image(image);
+        if parts.host != Some("localhost") {
+            return None;
+        }
+        let repository = format!("localhost/{}:", parts.name);
+        let tagged = format!("{repository}{}", parts.reference);
+        self.kit
+            .runner()
+            .seeded_images()
+            .into_iter()
+            .find(|(name, located)| {
+                *name == tagged
+                    || (name.starts_with(&repository) && located.manifest_digest == parts.reference)
+            })
+            .map(|(_, located)| located)
+    }
+
+    /// Where a workload's `image` is: `own`, what the provider found in its own namespaces,
+    /// or, when that failed, an image seeded at start of that name, or the image pulled through
+    /// the upstream, with a failure worded by
+    /// `word` (the provider's message for a pull that failed). Nothing is pulled for a runner
+    /// that runs host processes (it uses no image), nor for a registry the upstream does not
+    /// stand for: the provider's own reason stands then.
+    pub async fn locate_or_pull(
+        self: &Arc<Self>,
+        image: &str,
+        own: Result<crate::runner::LocatedImage, String>,
+        word: impl FnOnce(upstream::PullError) -> String,
+    ) -> Result<crate::runner::LocatedImage, String> {
+        let why = match own {
+            Ok(located) => return Ok(located),
+            Err(why) => why,
+        };
+        if self.kit.runner().isolation().runner == "process" {
+            return Err(why);
+        }
+        if let Some(located) = self.seeded(image) {
+            return Ok(located);
+        }
+        match self.pull_through(image).await {
+            None => Err(why),
+            Some(Ok(located)) => Ok(located),
+            Some(Err(error)) => {
+                tracing::info!(image, %error, "the upstream registry could not give the image");
+                Err(word(error))
+            }
+        }
     }
 
     pub fn blobs(&self) -> &blobs::Blobs {

@@ -18,20 +18,27 @@
 //! entry for this machine's platform (`linux/amd64` here). Every manifest and blob is hashed
 //! and compared with the digest that names it before it is stored.
 //!
-//! Limits: plain HTTP upstreams only (an `https://` URL is refused when the server starts,
-//! saying so); blobs are fetched one at a time; the cache is never pruned.
+//! Transport: `http://` or `https://` upstreams (and token realms and blob redirects of either
+//! scheme), one connection per request (HTTP/1.1 over hyper; rustls with the ring provider for
+//! TLS). HTTPS trusts the system's CA bundle (`SSL_CERT_FILE`, else Debian's
+//! `/etc/ssl/certs/ca-certificates.crt`) and the certificates of `--registry-upstream-ca FILE`
+//! (a PEM file, read when the server starts; a file with no certificate is refused then).
+//!
+//! Limits: blobs are fetched one at a time; the cache is never pruned; no client certificates.
 //! What this module must not do: store a byte that does not match its digest, or reach any
 //! host but the configured upstream (and the token realm it names).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use base64::Engine as _;
 use http_body_util::BodyExt;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
 
 use super::reference::{Digest, Reference, split_image};
@@ -46,50 +53,60 @@ pub const CACHE_NAMESPACE: &str = "upstream-cache";
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
 
 /// The upstream a server pulls through (`--registry-upstream URL`,
-/// `--registry-upstream-credentials USER:PASSWORD`).
+/// `--registry-upstream-credentials USER:PASSWORD`, `--registry-upstream-ca FILE`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct UpstreamConfig {
+    /// Whether the upstream is reached over TLS (`https://`).
+    pub https: bool,
     /// `host[:port]`, as image references name it.
     pub authority: String,
     /// The path prefix of the URL, without slashes at either end (empty when none): put in
     /// front of Docker Hub repository names.
     pub prefix: String,
     pub credentials: Option<(String, String)>,
+    /// Certificates (DER) trusted for HTTPS besides the system's bundle.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for UpstreamConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpstreamConfig")
+            .field("https", &self.https)
             .field("authority", &self.authority)
             .field("prefix", &self.prefix)
             .field(
                 "credentials",
                 &self.credentials.as_ref().map(|(user, _)| user),
             )
+            .field("extra_roots", &self.extra_roots.len())
             .finish()
     }
 }
 
+/// Every certificate of PEM `bytes` (DER), skipping other sections.
+fn pem_certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
+    CertificateDer::pem_slice_iter(bytes)
+        .filter_map(Result::ok)
+        .map(|certificate| certificate.as_ref().to_vec())
+        .collect()
+}
+
 impl UpstreamConfig {
-    /// Parses `http://HOST[:PORT][/PREFIX]`; an `https://` URL is refused (not supported yet).
+    /// Parses `http[s]://HOST[:PORT][/PREFIX]`.
     pub fn parse(url: &str, credentials: Option<&str>) -> Result<Self, String> {
-        let rest = if let Some(rest) = url.strip_prefix("http://") {
-            rest
-        } else if url.starts_with("https://") {
-            return Err(format!(
-                "registry upstream {url}: only http:// upstreams are supported (Sockerless has no TLS client for registries yet)"
-            ));
+        let malformed =
+            || format!("registry upstream {url}: expected http[s]://HOST[:PORT][/PREFIX]");
+        let (https, rest) = if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
         } else {
-            return Err(format!(
-                "registry upstream {url}: expected http://HOST[:PORT][/PREFIX]"
-            ));
+            return Err(malformed());
         };
         let (authority, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if authority.is_empty() || authority.contains(['@', '?', '#']) || rest.contains(['?', '#'])
         {
-            return Err(format!(
-                "registry upstream {url}: expected http://HOST[:PORT][/PREFIX]"
-            ));
+            return Err(malformed());
         }
         let credentials = match credentials {
             None => None,
@@ -101,10 +118,28 @@ impl UpstreamConfig {
             }
         };
         Ok(Self {
+            https,
             authority: authority.to_ascii_lowercase(),
             prefix: prefix.trim_matches('/').to_string(),
             credentials,
+            extra_roots: Vec::new(),
         })
+    }
+
+    /// Adds the certificates of PEM file `path` to those HTTPS trusts; an error when it cannot
+    /// be read or holds none.
+    pub fn trust_ca_file(&mut self, path: &Path) -> Result<(), String> {
+        let bytes = std::fs::read(path)
+            .map_err(|error| format!("registry upstream CA {}: {error}", path.display()))?;
+        let certificates = pem_certificates(&bytes);
+        if certificates.is_empty() {
+            return Err(format!(
+                "registry upstream CA {}: no PEM certificate in it",
+                path.display()
+            ));
+        }
+        self.extra_roots.extend(certificates);
+        Ok(())
     }
 
     /// The upstream repository and reference (tag or digest) that serve `image`, or `None`
@@ -167,11 +202,9 @@ impl From<RegistryError> for PullError {
     }
 }
 
-type Connection = HyperClient<HttpConnector, Body>;
-
 /// A distribution API client for one upstream, holding the tokens it was given by scope.
 pub struct Client {
-    http: Connection,
+    tls: Result<Arc<rustls::ClientConfig>, String>,
     base: String,
     credentials: Option<(String, String)>,
     tokens: tokio::sync::Mutex<HashMap<String, String>>,
@@ -183,6 +216,63 @@ impl std::fmt::Debug for Client {
             .field("base", &self.base)
             .finish_non_exhaustive()
     }
+}
+
+/// The TLS client configuration: the system's CA bundle and `extra_roots`, HTTP/1.1 by ALPN.
+fn tls_config(extra_roots: &[Vec<u8>]) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    let bundle = std::env::var_os("SSL_CERT_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
+    // A machine without a bundle trusts only the configured CA file.
+    let system = std::fs::read(bundle).map(|bytes| pem_certificates(&bytes));
+    let (_added, _ignored) = roots.add_parsable_certificates(
+        system
+            .unwrap_or_default()
+            .into_iter()
+            .chain(extra_roots.iter().cloned())
+            .map(CertificateDer::from),
+    );
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| format!("no TLS client for the upstream: {error}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The innermost cause of `error` (the connection's own: refused, reset).
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        reason = cause.to_string();
+        source = cause.source();
+    }
+    reason
+}
+
+/// Sends `request` over a new HTTP/1.1 connection on `io`.
+async fn exchange<T>(
+    io: T,
+    request: http::Request<Body>,
+) -> Result<http::Response<hyper::body::Incoming>, String>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|error| innermost(&error))?;
+    // The connection lives while the response's body is read.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    sender
+        .send_request(request)
+        .await
+        .map_err(|error| innermost(&error))
 }
 
 /// A parsed `WWW-Authenticate` challenge.
@@ -241,12 +331,10 @@ fn percent(text: &str) -> String {
 
 impl Client {
     pub fn new(config: &UpstreamConfig) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.enforce_http(true);
-        connector.set_connect_timeout(Some(std::time::Duration::from_secs(10)));
+        let scheme = if config.https { "https" } else { "http" };
         Self {
-            http: HyperClient::builder(TokioExecutor::new()).build(connector),
-            base: format!("http://{}", config.authority),
+            tls: tls_config(&config.extra_roots),
+            base: format!("{scheme}://{}", config.authority),
             credentials: config.credentials.clone(),
             tokens: tokio::sync::Mutex::default(),
         }
@@ -273,7 +361,26 @@ impl Client {
             url: url.to_string(),
             reason,
         };
-        let mut request = http::Request::builder().method(method).uri(url);
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|error: http::uri::InvalidUri| unreachable(error.to_string()))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(unreachable("unsupported protocol scheme".into())),
+        };
+        let (Some(host), Some(authority)) = (uri.host(), uri.authority()) else {
+            return Err(unreachable("no host in the URL".into()));
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(uri.path_and_query().map_or("/", |path| path.as_str()))
+            .header(http::header::HOST, authority.as_str());
         if let Some(accept) = accept {
             request = request.header(http::header::ACCEPT, accept);
         }
@@ -283,21 +390,36 @@ impl Client {
         let request = request
             .body(Body::empty())
             .map_err(|error| unreachable(error.to_string()))?;
-        self.http.request(request).await.map_err(|error| {
-            // The connection's own error (refused, reset) is the useful part.
-            let mut reason = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                reason = cause.to_string();
-                source = cause.source();
-            }
-            unreachable(reason)
-        })
+        let tcp = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio::net::TcpStream::connect((host.as_str(), port)),
+        )
+        .await
+        .map_err(|_| unreachable(format!("dial tcp {host}:{port}: i/o timeout")))?
+        .map_err(|error| unreachable(error.to_string()))?;
+        let answered = if https {
+            let name = ServerName::try_from(host.clone())
+                .map_err(|error| unreachable(error.to_string()))?;
+            let config = self.tls.clone().map_err(unreachable)?;
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .map_err(|error| unreachable(format!("tls: {}", innermost(&error))))?;
+            exchange(tls, request).await
+        } else {
+            exchange(tcp, request).await
+        };
+        answered.map_err(unreachable)
+    }
+
+    /// The upstream's base URL (`https://HOST:PORT`), for messages.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// GET `path` (`/v2/...`) with authentication: answers one challenge, then keeps the token
     /// for `scope` (the repository).
-    async fn get(
+    pub async fn get(
         &self,
         path: &str,
         scope: &str,
@@ -342,9 +464,9 @@ impl Client {
         params: &[(String, String)],
         scope: &str,
     ) -> Result<String, PullError> {
-        if !realm.starts_with("http://") {
+        if !realm.starts_with("http://") && !realm.starts_with("https://") {
             return Err(PullError::Invalid(format!(
-                "the upstream's token realm {realm} is not reachable over plain HTTP"
+                "the upstream's token realm {realm} is not an http or https URL"
             )));
         }
         let mut query: Vec<String> = params
@@ -399,11 +521,12 @@ fn server_message(body: &[u8], status: u16) -> String {
     }
 }
 
-/// Pulls images through an upstream into a [`Registry`] (see the module's docs).
+/// Pulls images through an upstream into a [`Registry`] (see the module's docs). Each
+/// registry holds its own, made from the kit's `--registry-upstream` when it opens
+/// ([`Registry::pull_through`]).
 pub struct PullThrough {
     config: UpstreamConfig,
     client: Client,
-    registry: Arc<Registry>,
 }
 
 impl std::fmt::Debug for PullThrough {
@@ -425,11 +548,10 @@ fn platform() -> (&'static str, &'static str) {
 }
 
 impl PullThrough {
-    pub fn new(config: UpstreamConfig, registry: Arc<Registry>) -> Self {
+    pub fn new(config: UpstreamConfig) -> Self {
         Self {
             client: Client::new(&config),
             config,
-            registry,
         }
     }
 
@@ -442,10 +564,10 @@ impl PullThrough {
         format!("{}/{upstream_name}", self.config.authority)
     }
 
-    fn located(&self, cache_name: String, digest: &Digest) -> LocatedImage {
+    fn located(registry: &Arc<Registry>, cache_name: String, digest: &Digest) -> LocatedImage {
         LocatedImage {
             store: Arc::new(RegistryImages {
-                registry: self.registry.clone(),
+                registry: registry.clone(),
                 namespace: CACHE_NAMESPACE.to_string(),
                 name: cache_name,
             }),
@@ -458,15 +580,21 @@ impl PullThrough {
         self.config.route(image).is_some()
     }
 
-    /// `image`, from the cache when it is pinned by a digest the cache holds, else pulled from
-    /// the upstream and cached. `None` when the upstream does not serve its registry.
-    pub async fn pull(&self, image: &str) -> Option<Result<LocatedImage, PullError>> {
+    /// `image`, from `registry`'s cache when it is pinned by a digest the cache holds, else
+    /// pulled from the upstream and cached there. `None` when the upstream does not serve its
+    /// registry.
+    pub async fn pull(
+        &self,
+        registry: &Arc<Registry>,
+        image: &str,
+    ) -> Option<Result<LocatedImage, PullError>> {
         let (name, reference) = self.config.route(image)?;
-        Some(self.pull_routed(image, &name, &reference).await)
+        Some(self.pull_routed(registry, image, &name, &reference).await)
     }
 
     async fn pull_routed(
         &self,
+        registry: &Arc<Registry>,
         image: &str,
         name: &str,
         reference: &str,
@@ -479,8 +607,7 @@ impl PullThrough {
             )));
         }
         if let Some(digest) = &pinned
-            && self
-                .registry
+            && registry
                 .resolve(
                     CACHE_NAMESPACE,
                     &cache_name,
@@ -488,7 +615,7 @@ impl PullThrough {
                 )
                 .is_some()
         {
-            return Ok(self.located(cache_name, digest));
+            return Ok(Self::located(registry, cache_name, digest));
         }
         let (bytes, media_type) = self
             .manifest(image, name, reference, pinned.as_ref())
@@ -523,14 +650,13 @@ impl PullThrough {
             let (child, child_type) = self
                 .manifest(image, name, chosen.as_str(), Some(&chosen))
                 .await?;
-            self.store_image(image, &cache_name, name, &child).await?;
-            self.store_manifest(&cache_name, &chosen, &child_type, &child)
+            self.store_image(registry, image, &cache_name, name, &child)
                 .await?;
+            Self::store_manifest(registry, &cache_name, &chosen, &child_type, &child).await?;
             // The tag is cached on an index of the one platform fetched: a stored index
             // references only what its repository holds.
             let single = single_entry_index(&parsed, &chosen, &media_type)?;
-            let digest = self
-                .registry
+            let digest = registry
                 .put_manifest(
                     CACHE_NAMESPACE,
                     &cache_name,
@@ -539,15 +665,15 @@ impl PullThrough {
                     &single,
                 )
                 .await?;
-            return Ok(self.located(cache_name, &digest));
+            return Ok(Self::located(registry, cache_name, &digest));
         }
-        self.store_image(image, &cache_name, name, &bytes).await?;
+        self.store_image(registry, image, &cache_name, name, &bytes)
+            .await?;
         let reference = match &pinned {
             Some(digest) => Reference::Digest(digest.clone()),
             None => Reference::Tag(reference.to_string()),
         };
-        let digest = self
-            .registry
+        let digest = registry
             .put_manifest(
                 CACHE_NAMESPACE,
                 &cache_name,
@@ -556,7 +682,7 @@ impl PullThrough {
                 &bytes,
             )
             .await?;
-        Ok(self.located(cache_name, &digest))
+        Ok(Self::located(registry, cache_name, &digest))
     }
 
     /// The manifest `reference` of upstream repository `name`, checked against `pinned` (or
@@ -619,6 +745,7 @@ impl PullThrough {
     /// them into the cached repository.
     async fn store_image(
         &self,
+        registry: &Arc<Registry>,
         image: &str,
         cache_name: &str,
         name: &str,
@@ -644,25 +771,29 @@ impl PullThrough {
                         "the upstream's manifest for {image} names a blob without a valid digest"
                     ))
                 })?;
-            if self
-                .registry
+            if registry
                 .blob_size(CACHE_NAMESPACE, cache_name, &digest)
                 .is_some()
             {
                 continue;
             }
-            let size = match self.registry.blobs().size(&digest) {
+            let size = match registry.blobs().size(&digest) {
                 // Content-addressed: a blob pushed or pulled before is the same bytes.
                 Some(size) => size,
-                None => self.fetch_blob(image, name, &digest).await?,
+                None => self.fetch_blob(registry, image, name, &digest).await?,
             };
-            self.registry
-                .link_blob(CACHE_NAMESPACE, cache_name, &digest, size)?;
+            registry.link_blob(CACHE_NAMESPACE, cache_name, &digest, size)?;
         }
         Ok(())
     }
 
-    async fn fetch_blob(&self, image: &str, name: &str, digest: &Digest) -> Result<u64, PullError> {
+    async fn fetch_blob(
+        &self,
+        registry: &Registry,
+        image: &str,
+        name: &str,
+        digest: &Digest,
+    ) -> Result<u64, PullError> {
         let path = format!("/v2/{name}/blobs/{}", digest.as_str());
         let mut response = self.client.get(&path, name, None).await?;
         // Registries may send blobs from elsewhere (a redirect to storage): follow a few.
@@ -683,9 +814,9 @@ impl PullThrough {
             } else {
                 location
             };
-            if !url.starts_with("http://") {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
                 return Err(PullError::Invalid(format!(
-                    "the upstream sends blob {} from {url}, which is not plain HTTP",
+                    "the upstream sends blob {} from {url}, which is not an http or https URL",
                     digest.as_str()
                 )));
             }
@@ -707,7 +838,7 @@ impl PullThrough {
                 });
             }
         }
-        self.registry
+        registry
             .blobs()
             .put_stream(Body::new(response.into_body()), digest)
             .await
@@ -723,13 +854,13 @@ impl PullThrough {
 
     /// Stores manifest `bytes` (already checked) in the cache by its digest.
     async fn store_manifest(
-        &self,
+        registry: &Registry,
         cache_name: &str,
         digest: &Digest,
         media_type: &str,
         bytes: &[u8],
     ) -> Result<(), PullError> {
-        self.registry
+        registry
             .put_manifest(
                 CACHE_NAMESPACE,
                 cache_name,

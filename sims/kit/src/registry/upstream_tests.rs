@@ -17,7 +17,7 @@ use crate::runner::oci::image;
 use crate::{Kit, KitConfig};
 
 #[test]
-fn upstream_urls_parse_and_https_is_refused() {
+fn upstream_urls_parse_and_ca_files_are_checked() {
     let config = UpstreamConfig::parse(
         "http://127.0.0.1:4567/us-central1-docker.pkg.dev/p/images/",
         Some("oauth2accesstoken:secret"),
@@ -30,11 +30,30 @@ fn upstream_urls_parse_and_https_is_refused() {
         Some(("oauth2accesstoken".into(), "secret".into()))
     );
     assert!(!format!("{config:?}").contains("secret"));
+    assert!(!config.https);
+    let mut secure = UpstreamConfig::parse("https://Registry.local:5443/hub", None).unwrap();
+    assert!(secure.https);
+    assert_eq!(secure.authority, "registry.local:5443");
+    // A CA file must hold a certificate: a key or garbage is refused when the server starts.
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
     assert!(
-        UpstreamConfig::parse("https://registry-1.docker.io", None)
+        secure
+            .trust_ca_file(&not_pem)
             .unwrap_err()
-            .contains("only http:// upstreams")
+            .contains("no PEM certificate")
     );
+    assert!(
+        secure
+            .trust_ca_file(&dir.path().join("absent.pem"))
+            .is_err()
+    );
+    let ca = dir.path().join("ca.pem");
+    let authority = crate::tls::Authority::generate().unwrap();
+    std::fs::write(&ca, authority.ca_pem()).unwrap();
+    secure.trust_ca_file(&ca).unwrap();
+    assert_eq!(secure.extra_roots.len(), 1);
     assert!(UpstreamConfig::parse("registry:5000", None).is_err());
     assert!(UpstreamConfig::parse("http://user@host", None).is_err());
     assert!(UpstreamConfig::parse("http://host", Some("no-colon")).is_err());
@@ -292,13 +311,20 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
     );
     let upstream = Arc::new(upstream);
     let (host, server) = serve(upstream.clone()).await;
-    let kit = Kit::new(KitConfig::new("upstream-test")).unwrap();
-    let registry = Registry::open(kit.clone(), Arc::new(Open)).unwrap();
     let config = UpstreamConfig::parse(&format!("http://{host}/mirror"), Some("user:pw")).unwrap();
-    let pull = PullThrough::new(config, registry.clone());
+    let mut kit_config = KitConfig::new("upstream-test");
+    kit_config.registry_upstream = Some(config.clone());
+    let kit = Kit::new(kit_config).unwrap();
+    // The registry pulls through the kit's upstream itself.
+    let registry = Registry::open(kit.clone(), Arc::new(Open)).unwrap();
+    let pull = PullThrough::new(config);
 
     // Docker Hub's name, through the mirror's prefix: the token flow, the platform's manifest.
-    let located = pull.pull("docker.io/team/app:v1").await.unwrap().unwrap();
+    let located = registry
+        .pull_through("docker.io/team/app:v1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         upstream.scopes.lock().unwrap().as_slice(),
         ["repository:mirror/team/app:pull"]
@@ -316,9 +342,17 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
         ["v1"]
     );
 
+    // A host-process runner uses no image: the provider's own reason stands, nothing pulled.
+    let own = registry
+        .locate_or_pull("docker.io/team/app:v1", Err("own".into()), |error| {
+            error.to_string()
+        })
+        .await;
+    assert_eq!(own.err().as_deref(), Some("own"));
+
     // A corrupt layer is refused and never stored; a missing image is not found.
     let error = pull
-        .pull(&format!("{host}/mirror/team/bad:v1"))
+        .pull(&registry, &format!("{host}/mirror/team/bad:v1"))
         .await
         .unwrap()
         .err()
@@ -330,7 +364,7 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
     let served_bad = resolved_layer_digest(&upstream, "mirror/team/bad", &bad);
     assert_eq!(registry.blobs().size(&served_bad), None);
     let error = pull
-        .pull(&format!("{host}/mirror/team/none:v1"))
+        .pull(&registry, &format!("{host}/mirror/team/none:v1"))
         .await
         .unwrap()
         .err()
@@ -340,7 +374,7 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
         format!("{host}/mirror/team/none:v1: not found")
     );
     // Another registry is not the upstream's to serve.
-    assert!(pull.pull("quay.io/team/app:v1").await.is_none());
+    assert!(pull.pull(&registry, "quay.io/team/app:v1").await.is_none());
 
     // Pinned by the platform manifest's digest, the image comes from the cache with the
     // upstream gone; a tag needs the upstream.
@@ -349,13 +383,12 @@ async fn images_are_pulled_through_with_tokens_checked_and_cached() {
     // A new client: the old one's pooled connection would outlive the listener.
     let gone = PullThrough::new(
         UpstreamConfig::parse(&format!("http://{host}/mirror"), Some("user:pw")).unwrap(),
-        registry.clone(),
     );
     let by_digest = format!("{host}/mirror/team/app@{}", pinned.as_str());
-    let located = gone.pull(&by_digest).await.unwrap().unwrap();
+    let located = gone.pull(&registry, &by_digest).await.unwrap().unwrap();
     assert_eq!(located.manifest_digest, pinned.as_str());
     let error = gone
-        .pull(&format!("{host}/mirror/team/app:v1"))
+        .pull(&registry, &format!("{host}/mirror/team/app:v1"))
         .await
         .unwrap()
         .err()

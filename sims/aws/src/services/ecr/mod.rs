@@ -271,8 +271,6 @@ pub struct Ecr {
     pub(crate) templates: Arc<Collection<registry::TemplateRecord>>,
     /// Where the simulator listens, for download URLs; set once it does.
     endpoint: OnceLock<String>,
-    /// Pulls images of other registries through `--registry-upstream` into this registry.
-    pub(crate) pull_through: Option<simkit::registry::upstream::PullThrough>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -294,11 +292,7 @@ impl Ecr {
             region,
         ));
         let registry = Registry::open(kit.clone(), access.clone())?;
-        let pull_through = kit.registry_upstream().map(|upstream| {
-            simkit::registry::upstream::PullThrough::new(upstream.clone(), registry.clone())
-        });
         Ok(Arc::new(Self {
-            pull_through,
             registries: kit.store().collection("ecr.registries")?,
             cache_rules: kit.store().collection("ecr.cache_rules")?,
             templates: kit.store().collection("ecr.templates")?,

@@ -6,7 +6,7 @@
 //! Any other registry is out of reach (the simulator does not go online): such an image
 //! cannot be had, and the reason says so in containerd's words, as ECS reports pull failures.
 //! With `--registry-upstream`, images of Docker Hub and of the upstream's own host are pulled
-//! through it into this registry's cache namespace ([`Ecr::pull_through_image`]), and their
+//! through it by the kit's registry into its cache namespace ([`Ecr::workload_image`]), and their
 //! failures are worded the same way.
 
 use std::sync::Arc;
@@ -83,18 +83,17 @@ impl Ecr {
 }
 
 impl Ecr {
-    /// `image` pulled through the server's upstream registry (`--registry-upstream`), or why it
-    /// could not be (the tail of ECS's `CannotPullContainerError`); `None` when there is no
-    /// upstream, or it does not stand for `image`'s registry.
-    pub async fn pull_through_image(&self, image: &str) -> Option<Result<LocatedImage, String>> {
-        let pull_through = self.pull_through.as_ref()?;
-        let pulled = pull_through.pull(image).await?;
-        Some(pulled.map_err(|error| {
-            tracing::info!(image, %error, "the upstream registry could not give the image");
-            format!(
-                "pull image manifest has been retried 5 time(s): failed to resolve ref {image}: {error}"
-            )
-        }))
+    /// Where a task's `image` is: in ECR ([`Ecr::locate_image`]), else pulled through the
+    /// server's upstream registry by the kit's registry (`--registry-upstream`), or why it
+    /// cannot be had (the tail of ECS's `CannotPullContainerError`).
+    pub async fn workload_image(&self, image: &str) -> Result<LocatedImage, String> {
+        self.registry
+            .locate_or_pull(image, self.locate_image(image), |error| {
+                format!(
+                    "pull image manifest has been retried 5 time(s): failed to resolve ref {image}: {error}"
+                )
+            })
+            .await
     }
 }
 

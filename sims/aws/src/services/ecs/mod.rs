@@ -300,23 +300,18 @@ pub struct Ecs {
     lifecycle_ended: tokio::sync::Notify,
     /// Where container `secrets` are read from (see [`secrets`]).
     secret_sources: OnceLock<secrets::SecretSources>,
-    /// Where task containers' images are found (ECR), for runners that run images.
-    image_locator: OnceLock<ImageLocator>,
-    /// Pulls images of other registries through the server's upstream registry, if any.
-    image_puller: OnceLock<ImagePuller>,
+    /// Where task containers' images are found (ECR, and the upstream the kit's registry pulls
+    /// through), for runners that run images.
+    image_finder: OnceLock<ImageFinder>,
 }
 
-/// Pulls an image the locator cannot find through an upstream registry: `None` when no
-/// upstream stands for its registry, else the image or why it cannot be had (the tail of
+/// Finds a task container's image: the image, or why it cannot be had (the tail of
 /// `CannotPullContainerError`).
-pub type ImagePuller = Arc<dyn Fn(String) -> PulledImage + Send + Sync>;
+pub type ImageFinder = Arc<dyn Fn(String) -> FoundImage + Send + Sync>;
 
-/// What an [`ImagePuller`] answers, once the pull is done.
-pub type PulledImage = std::pin::Pin<
-    Box<
-        dyn std::future::Future<Output = Option<Result<simkit::runner::LocatedImage, String>>>
-            + Send,
-    >,
+/// What an [`ImageFinder`] answers, once any pull is done.
+pub type FoundImage = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<simkit::runner::LocatedImage, String>> + Send>,
 >;
 
 /// Finds an image by its reference, or says why it cannot be had (the tail of
@@ -377,8 +372,7 @@ impl Ecs {
             endpoint: OnceLock::new(),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
             secret_sources: OnceLock::new(),
-            image_locator: OnceLock::new(),
-            image_puller: OnceLock::new(),
+            image_finder: OnceLock::new(),
             lifecycle_ended: tokio::sync::Notify::new(),
         });
         ecs.abandon_tasks_of_a_previous_run()?;

@@ -54,40 +54,19 @@ fn json_value(text: &str, key: &str) -> Option<String> {
 }
 
 impl Ecs {
-    /// Connects the registry task containers' images are found in.
-    pub fn connect_image_locator(&self, locator: super::ImageLocator) {
-        let _ = self.image_locator.set(locator);
+    /// Connects where task containers' images are found (ECR, pulling through the upstream).
+    pub fn connect_image_finder(&self, finder: super::ImageFinder) {
+        let _ = self.image_finder.set(finder);
     }
 
-    /// Connects the upstream registry images of other registries are pulled through.
-    pub fn connect_image_puller(&self, puller: super::ImagePuller) {
-        let _ = self.image_puller.set(puller);
-    }
-
-    /// Where `image` is: in ECR, else pulled through the upstream registry when the runner
-    /// runs workloads in their images (a host process needs no image), else why it cannot be
-    /// had.
+    /// Where `image` is (in ECR, else pulled through the upstream registry when the runner runs
+    /// workloads in their images), or why it cannot be had.
     pub(super) async fn find_image(
         &self,
         image: &str,
     ) -> Result<simkit::runner::LocatedImage, String> {
-        let why = match self.locate_image(image) {
-            Ok(located) => return Ok(located),
-            Err(why) => why,
-        };
-        let Some(puller) = self.image_puller.get() else {
-            return Err(why);
-        };
-        if self.kit.runner().isolation().runner == "process" {
-            return Err(why);
-        }
-        puller(image.to_string()).await.unwrap_or(Err(why))
-    }
-
-    /// Where `image` is, or why it cannot be had.
-    pub(super) fn locate_image(&self, image: &str) -> Result<simkit::runner::LocatedImage, String> {
-        match self.image_locator.get() {
-            Some(locate) => locate(image),
+        match self.image_finder.get() {
+            Some(find) => find(image.to_string()).await,
             None => Err(format!(
                 "pull image manifest has been retried 5 time(s): failed to resolve ref {image}: no registry is connected"
             )),

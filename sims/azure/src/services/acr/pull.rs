@@ -3,7 +3,9 @@
 //! repository REPO in registry NAME.
 //!
 //! Any other registry is out of reach (the simulator does not go online): such an image cannot
-//! be had, and the reason says so in the words Container Apps uses for a failed pull.
+//! be had, and the reason says so in the words Container Apps uses for a failed pull. With
+//! `--registry-upstream`, the kit's registry pulls Docker Hub names and the upstream's own host
+//! through it ([`ContainerRegistries::find_image`]).
 
 use std::sync::Arc;
 
@@ -14,7 +16,34 @@ use simkit::runner::oci::image::RegistryImages;
 
 use super::{ContainerRegistries, registry_of_host};
 
+/// Where a workload's `image` is: in one of `registry`'s ACRs, else pulled through the
+/// server's upstream registry; or Container Apps' reason it cannot be had. `None` for
+/// `registry` is a simulator whose ACR is not connected.
+pub async fn find_image(
+    registry: Option<&ContainerRegistries>,
+    image: &str,
+) -> Result<LocatedImage, String> {
+    match registry {
+        Some(registry) => registry.find_image(image).await,
+        None => Err(format!(
+            "Failed to pull image \"{image}\": no registry is connected"
+        )),
+    }
+}
+
 impl ContainerRegistries {
+    /// Where a workload's `image` is: in one of the simulator's registries
+    /// ([`ContainerRegistries::locate_image`]), else pulled through the server's upstream
+    /// registry by the kit's registry (`--registry-upstream`: Docker Hub names and the
+    /// upstream's own host), or why it cannot be had, in Container Apps' words.
+    pub async fn find_image(&self, image: &str) -> Result<LocatedImage, String> {
+        self.registry
+            .locate_or_pull(image, self.locate_image(image), |error| {
+                format!("Failed to pull image \"{image}\": {error}")
+            })
+            .await
+    }
+
     /// Where `image` is, or why it cannot be had.
     pub fn locate_image(&self, image: &str) -> Result<LocatedImage, String> {
         let parts = split_image(image);

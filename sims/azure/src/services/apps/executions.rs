@@ -378,6 +378,8 @@ async fn run_container(
     env.insert("CONTAINER_APP_REPLICA_NAME".into(), replica.to_string());
     let mut argv = container.command.clone().unwrap_or_default();
     argv.extend(container.args.clone().unwrap_or_default());
+    let located =
+        crate::services::acr::pull::find_image(apps.registry.get().map(Arc::as_ref), &image).await;
     let spec = WorkloadSpec {
         name: format!("containerapps-job/{}/{replica}/{name}", plan.job),
         argv,
@@ -387,12 +389,7 @@ async fn run_container(
         hostname: Some(replica.to_string()),
         image: Some(WorkloadImage {
             reference: image.clone(),
-            located: match apps.registry.get() {
-                Some(registry) => registry.locate_image(&image),
-                None => Err(format!(
-                    "Failed to pull image \"{image}\": no registry is connected"
-                )),
-            },
+            located,
             entrypoint: container.command.clone(),
             command: container.args.clone(),
             working_dir: None,

@@ -30,6 +30,7 @@ use super::ContainerApps;
 use super::executions::ConsoleLine;
 use crate::error::ArmError;
 use crate::services::acr::ContainerRegistries;
+use crate::services::acr::pull::find_image;
 use crate::shapes::app_common::{EnvironmentVar, Secret};
 
 /// One container of a template, as the replica runs it.
@@ -304,7 +305,12 @@ async fn run_replica(
     stopped: watch::Receiver<bool>,
 ) {
     for init in &containers.init {
-        let spec = container_spec(registry.as_ref(), &plan, init);
+        let located = find_image(
+            registry.as_deref(),
+            init.image.as_deref().unwrap_or_default(),
+        )
+        .await;
+        let spec = container_spec(located, &plan, init);
         let sink = console_sink(console.clone(), &plan, init);
         let Ok(workload) = kit.runner().start(spec, sink).await else {
             return;
@@ -374,7 +380,12 @@ async fn supervise(
         if *stopped.borrow() {
             return;
         }
-        let spec = container_spec(registry.as_ref(), &plan, &container);
+        let located = find_image(
+            registry.as_deref(),
+            container.image.as_deref().unwrap_or_default(),
+        )
+        .await;
+        let spec = container_spec(located, &plan, &container);
         let sink = console_sink(console.clone(), &plan, &container);
         let workload = match kit.runner().start(spec, sink).await {
             Ok(workload) => workload,
@@ -420,7 +431,7 @@ async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
 }
 
 fn container_spec(
-    registry: Option<&Arc<ContainerRegistries>>,
+    located: Result<simkit::runner::LocatedImage, String>,
     plan: &ReplicaPlan,
     container: &TemplateContainer,
 ) -> WorkloadSpec {
@@ -464,12 +475,7 @@ fn container_spec(
         hostname: Some(plan.replica.clone()),
         image: Some(WorkloadImage {
             reference: image.clone(),
-            located: match registry {
-                Some(registry) => registry.locate_image(&image),
-                None => Err(format!(
-                    "Failed to pull image \"{image}\": no registry is connected"
-                )),
-            },
+            located,
             entrypoint: container.command.clone(),
             command: container.args.clone(),
             working_dir: None,

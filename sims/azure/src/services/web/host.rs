@@ -118,7 +118,11 @@ pub fn is_site_host(host: &str) -> bool {
     host.to_ascii_lowercase().ends_with(SITES_DOMAIN)
 }
 
-fn spec(web: &WebApps, record: &SiteRecord, image: &str) -> WorkloadSpec {
+fn spec(
+    record: &SiteRecord,
+    image: &str,
+    located: Result<simkit::runner::LocatedImage, String>,
+) -> WorkloadSpec {
     let name = record.site.name.clone().unwrap_or_default();
     let mut env: BTreeMap<String, String> = record.app_settings.clone();
     let port = port(record).to_string();
@@ -153,12 +157,7 @@ fn spec(web: &WebApps, record: &SiteRecord, image: &str) -> WorkloadSpec {
         hostname: Some(name),
         image: Some(WorkloadImage {
             reference: image.to_string(),
-            located: match web.registry.get() {
-                Some(registry) => registry.locate_image(image),
-                None => Err(format!(
-                    "Failed to pull image \"{image}\": no registry is connected"
-                )),
-            },
+            located,
             entrypoint: command_line.as_ref().map(|_| argv.clone()),
             command: command_line.as_ref().map(|_| Vec::new()),
             working_dir: None,
@@ -184,10 +183,13 @@ async fn run(web: Arc<WebApps>, key: String, mut stopped: watch::Receiver<bool>)
         let sink = Arc::new(FnSink(move |line: LogLine| {
             tracing::debug!(site = %site, line = %line.text, "function app output");
         }));
+        let located =
+            crate::services::acr::pull::find_image(web.registry.get().map(Arc::as_ref), &image)
+                .await;
         match web
             .kit
             .runner()
-            .start(spec(&web, &record, &image), sink)
+            .start(spec(&record, &image, located), sink)
             .await
         {
             Ok(workload) => {

@@ -2,9 +2,11 @@
 //! `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE[:TAG|@DIGEST]` (also in the path form,
 //! behind the simulator's own address) names that manifest of that docker repository. Any
 //! other registry is out of reach (the simulator does not go online), so such an image cannot
-//! be had, and the reason is worded as Cloud Run words an image it cannot find.
+//! be had, and the reason is worded as Cloud Run words an image it cannot find; with
+//! `--registry-upstream`, the kit's registry pulls Docker Hub names and the upstream's own
+//! host through it ([`ArtifactRegistry::find_image`]).
 //!
-//! Must not: go online; read anything but the registry.
+//! Must not: go online, but to the configured upstream; read anything but the registry.
 
 use std::sync::Arc;
 
@@ -65,6 +67,22 @@ pub fn split_image(image: &str) -> ImageName<'_> {
 }
 
 impl ArtifactRegistry {
+    /// Where a workload's `image` is: in Artifact Registry ([`ArtifactRegistry::locate_image`]),
+    /// else pulled through the server's upstream registry by the kit's registry
+    /// (`--registry-upstream`: Docker Hub names and the upstream's own host), or Cloud Run's
+    /// reason it cannot be had (`Image '…' not found.`, with the pull's own reason after it
+    /// when the upstream failed otherwise than not finding it).
+    pub async fn find_image(&self, image: &str) -> Result<LocatedImage, String> {
+        self.registry
+            .locate_or_pull(image, self.locate_image(image), |error| match error {
+                simkit::registry::upstream::PullError::NotFound(_) => {
+                    format!("Image '{image}' not found.")
+                }
+                other => format!("Image '{image}' not found. {other}"),
+            })
+            .await
+    }
+
     /// Where `image` is, or Cloud Run's reason it cannot be had.
     pub fn locate_image(&self, image: &str) -> Result<LocatedImage, String> {
         let parts = split_image(image);

@@ -423,7 +423,7 @@ async fn run_task(run: &Arc<Run>, context: &TaskContext, task_name: &str, index:
         let mut argv: Vec<String> = context.container.command.clone().unwrap_or_default();
         argv.extend(context.container.args.clone().unwrap_or_default());
         let image = context.container.image.clone().unwrap_or_default();
-        let located = run.locate_image(&image);
+        let located = run.locate_image(&image).await;
         let image_problem = located.as_ref().err().cloned();
         let spec = WorkloadSpec {
             name: format!("run/{}/{index}/{attempt}", context.execution_id),

@@ -113,9 +113,14 @@ pub struct RunDependencies {
     pub metadata: Arc<Metadata>,
 }
 
-/// Where an image is, or Cloud Run's reason it cannot be had.
-pub type ImageLocator =
-    Arc<dyn Fn(&str) -> Result<simkit::runner::LocatedImage, String> + Send + Sync>;
+/// Where an image is (Artifact Registry, or pulled through the upstream registry), or Cloud
+/// Run's reason it cannot be had.
+pub type ImageLocator = Arc<dyn Fn(String) -> FoundImage + Send + Sync>;
+
+/// What an [`ImageLocator`] answers, once any pull is done.
+pub type FoundImage = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<simkit::runner::LocatedImage, String>> + Send>,
+>;
 
 /// `projects/P/locations/L/jobs/J` split.
 #[derive(Debug, Clone)]
@@ -265,9 +270,12 @@ impl Run {
     }
 
     /// Where `image` is, or why it cannot be had.
-    pub(crate) fn locate_image(&self, image: &str) -> Result<simkit::runner::LocatedImage, String> {
+    pub(crate) async fn locate_image(
+        &self,
+        image: &str,
+    ) -> Result<simkit::runner::LocatedImage, String> {
         match self.image_locator.get() {
-            Some(locate) => locate(image),
+            Some(locate) => locate(image.to_string()).await,
             None => Err(format!("Image '{image}' not found.")),
         }
     }

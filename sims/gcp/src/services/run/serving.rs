@@ -154,14 +154,19 @@ impl Serving {
                 .map(String::as_str)
                 == Some(crate::services::functions::MANAGED_BY_LABEL.1)
         });
+        let located = if managed_by_functions {
+            None
+        } else {
+            Some(run.locate_image(&image).await)
+        };
         let spec = WorkloadSpec {
             name: format!("run/{}/{revision_id}", service.service),
             argv,
             env,
             stop_grace: Duration::from_secs(10),
-            image: (!managed_by_functions).then(|| WorkloadImage {
+            image: located.map(|located| WorkloadImage {
                 reference: image.clone(),
-                located: run.locate_image(&image),
+                located,
                 entrypoint: container.command.clone(),
                 command: container.args.clone(),
                 working_dir: container.working_dir.clone(),

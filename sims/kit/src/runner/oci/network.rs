@@ -4,10 +4,15 @@
 //! host that holds the subnet's router address (its first address, which AWS reserves for the
 //! VPC router). The host reaches the group at its address through that bridge.
 //!
-//! The namespace is held by a `sleep` process that `unshare --net` started, run under the
-//! process runner's supervision in the runner's cgroup ([`GroupNetwork`]): when the group ends
-//! (drop), or the simulator dies (the watchdog kills the runner's cgroup), the holder dies, the
-//! namespace with it, and the kernel deletes both ends of the veth pair. The bridges (one per
+//! The namespace is made by a thread of the simulator that unshares its own network namespace
+//! and opens it ([`new_namespace`]); the open file holds it ([`GroupNetwork`], at
+//! `/proc/PID/fd/N`, the path runc and the engine's threads enter), and the thread ends, so no
+//! other thread leaves the host's namespace. Two `ip -batch` runs configure it: one started
+//! from a thread inside the namespace makes the veth pair (its `eth0` inside, its other end
+//! moved to the simulator's namespace), the address, `lo` and the default route; one on the host
+//! puts the other end in the subnet's bridge. When the group ends (drop) the file is closed, and
+//! once its containers are gone (or the simulator dies and the watchdog kills the runner's
+//! cgroup) the kernel deletes the namespace and both ends of the veth pair. The bridges (one per
 //! subnet CIDR, shared by every simulator on the host) hold no state of a group: a bridge
 //! nothing is attached to is removed when its subnet is deleted ([`remove_subnet_bridge`]) and
 //! by the watchdog when the simulator ends; a group that finds its bridge gone makes it again.
@@ -18,21 +23,19 @@
 //! its cloud back at the addresses it would use outside and in the cloud.
 //!
 //! Limits: IPv4 only; subnets of different VPCs with overlapping CIDRs share a bridge; there
-//! is no routing between subnets (the host does not forward). Needs root and iproute2 (`ip`,
-//! `unshare`, `nsenter`). What this module must not do: change the host's existing interfaces
+//! is no routing between subnets (the host does not forward). Needs root and iproute2 (`ip`). What this module must not do: change the host's existing interfaces
 //! or routes (it adds bridges named `slbr…` and veths named `s…h`), or leave a group's veth
 //! behind when the group's holder is gone.
 
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::os::fd::AsRawFd as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::AsyncWriteExt;
 
-use crate::logs::DiscardSink;
-use crate::runner::Workload;
-use crate::runner::process::{Launch, ProcessRunner};
+use crate::runner::process::ProcessRunner;
 
 /// What a group's network is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +57,10 @@ pub struct Forward {
     pub target: SocketAddr,
 }
 
-/// A group's namespace: dropping it ends the holder, which removes the namespace and its veth.
+/// A group's namespace: dropping it closes the file that holds it, so the kernel removes the
+/// namespace and its veth once no container is left in it.
 pub struct GroupNetwork {
-    holder: Workload,
+    holder: std::fs::File,
     namespace: PathBuf,
     address: Ipv4Addr,
     forwarders: Vec<tokio::task::JoinHandle<()>>,
@@ -99,34 +103,22 @@ impl GroupNetwork {
         prefix_len: u8,
         mac: Option<&str>,
     ) -> Result<(), String> {
-        let pid = self
-            .holder
-            .pid()
-            .ok_or("the network namespace's holder has ended")?;
         let router = router_of(address, prefix_len);
         let bridge = bridge_name(router, prefix_len);
         ensure_bridge(&bridge, router, prefix_len).await?;
-        let number = NEXT_VETH.fetch_add(1, Ordering::Relaxed);
-        let host_end = format!("s{:x}x{number:x}", std::process::id());
-        let inside_end = format!("{host_end}c");
-        let host_end = format!("{host_end}h");
-        ip_batch(
-            None,
-            &format!(
-                "link add {host_end} type veth peer name {inside_end} netns {pid}\nlink set {host_end} master {bridge}\nlink set {host_end} up\n"
-            ),
-        )
-        .await?;
+        let host_end = host_end_name();
         let mac = mac
             .map(|mac| format!("link set {interface} address {mac}\n"))
             .unwrap_or_default();
         ip_batch(
             Some(&self.namespace),
             &format!(
-                "link set {inside_end} name {interface}\n{mac}addr add {address}/{prefix_len} dev {interface}\nlink set {interface} up\n"
+                "link add {interface} type veth peer name {host_end} netns {}\n{mac}addr add {address}/{prefix_len} dev {interface}\nlink set {interface} up\n",
+                std::process::id()
             ),
         )
-        .await
+        .await?;
+        attach_to_bridge(&host_end, &bridge, router, prefix_len).await
     }
 
     /// Removes an interface from the namespace (the kernel removes its veth's other end).
@@ -140,7 +132,9 @@ impl Drop for GroupNetwork {
         for forwarder in &self.forwarders {
             forwarder.abort();
         }
-        self.holder.kill();
+        // The file (`holder`) closes after this: the namespace's last reference outside its
+        // containers.
+        tracing::debug!(namespace = %self.namespace.display(), fd = self.holder.as_raw_fd(), "the group's network is released");
     }
 }
 
@@ -221,18 +215,24 @@ static NEXT_VETH: AtomicU64 = AtomicU64::new(0);
 /// Bridges are made once; two groups of one subnet must not race to make the same one.
 static BRIDGES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// A veth end's name on the host: `s`, this process's ID, `x`, a counter, `h`.
+fn host_end_name() -> String {
+    let number = NEXT_VETH.fetch_add(1, Ordering::Relaxed);
+    format!("s{:x}x{number:x}h", std::process::id())
+}
+
+/// Runs `ip -batch` with `commands`, on the host, or inside `namespace`: started from a thread
+/// of its own that enters the namespace first (a child is made in its parent thread's network
+/// namespace), so no `nsenter` is needed and the simulator's other threads stay on the host.
 async fn ip_batch(namespace: Option<&std::path::Path>, commands: &str) -> Result<(), String> {
-    let mut command = match namespace {
-        Some(namespace) => {
-            let mut command = tokio::process::Command::new("nsenter");
-            command
-                .arg(format!("--net={}", namespace.display()))
-                .arg("ip");
-            command
-        }
-        None => tokio::process::Command::new("ip"),
-    };
-    let mut child = command
+    if let Some(namespace) = namespace {
+        let namespace = namespace.to_path_buf();
+        let commands = commands.to_string();
+        return tokio::task::spawn_blocking(move || ip_batch_inside(namespace, commands))
+            .await
+            .map_err(|error| error.to_string())?;
+    }
+    let mut child = tokio::process::Command::new("ip")
         .args(["-batch", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
@@ -249,6 +249,10 @@ async fn ip_batch(namespace: Option<&std::path::Path>, commands: &str) -> Result
         .wait_with_output()
         .await
         .map_err(|error| format!("ip did not finish: {error}"))?;
+    ip_outcome(&output)
+}
+
+fn ip_outcome(output: &std::process::Output) -> Result<(), String> {
     if output.status.success() {
         Ok(())
     } else {
@@ -257,6 +261,65 @@ async fn ip_batch(namespace: Option<&std::path::Path>, commands: &str) -> Result
             String::from_utf8_lossy(&output.stderr).trim()
         ))
     }
+}
+
+/// [`ip_batch`] inside `namespace`, blocking: a new thread enters it and runs `ip` from there.
+fn ip_batch_inside(namespace: PathBuf, commands: String) -> Result<(), String> {
+    std::thread::spawn(move || -> Result<(), String> {
+        let file = std::fs::File::open(&namespace)
+            .map_err(|error| format!("cannot open {}: {error}", namespace.display()))?;
+        nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET)
+            .map_err(|errno| format!("cannot enter the group's network namespace: {errno}"))?;
+        let mut child = std::process::Command::new("ip")
+            .args(["-batch", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot run ip: {error}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(commands.as_bytes())
+                .map_err(|error| format!("cannot talk to ip: {error}"))?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|error| format!("ip did not finish: {error}"))?;
+        ip_outcome(&output)
+    })
+    .join()
+    .map_err(|_| "the thread running ip in the namespace panicked".to_string())?
+}
+
+/// A new network namespace, held by the file returned: a thread of its own unshares its
+/// network namespace and opens it, then ends (the simulator's other threads never leave the
+/// host's namespace).
+fn new_namespace() -> Result<std::fs::File, String> {
+    std::thread::spawn(|| -> Result<std::fs::File, String> {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+            .map_err(|errno| format!("cannot make a network namespace: {errno}"))?;
+        std::fs::File::open("/proc/thread-self/ns/net")
+            .map_err(|error| format!("cannot open the new network namespace: {error}"))
+    })
+    .join()
+    .map_err(|_| "the thread making the network namespace panicked".to_string())?
+}
+
+/// Puts the host end `host_end` of a group's veth in `bridge` and brings it up; makes the
+/// bridge again, once, if it went between making and attaching (another simulator on this
+/// host removed it as unused).
+async fn attach_to_bridge(
+    host_end: &str,
+    bridge: &str,
+    router: Ipv4Addr,
+    prefix_len: u8,
+) -> Result<(), String> {
+    let attach = format!("link set {host_end} master {bridge}\nlink set {host_end} up\n");
+    if ip_batch(None, &attach).await.is_err() {
+        ensure_bridge(bridge, router, prefix_len).await?;
+        ip_batch(None, &attach).await?;
+    }
+    Ok(())
 }
 
 async fn ensure_bridge(bridge: &str, router: Ipv4Addr, prefix_len: u8) -> Result<(), String> {
@@ -348,57 +411,15 @@ fn forward(
 impl ProcessRunner {
     /// Makes a group's network namespace (see the module's docs).
     pub(crate) async fn group_network(&self, spec: &NetworkSpec) -> Result<GroupNetwork, String> {
-        let prepared = self
-            .prepare(None)
+        let holder = tokio::task::spawn_blocking(new_namespace)
             .await
-            .map_err(|error| error.to_string())?;
-        let launch = Launch {
-            name: format!("{}/network", spec.name),
-            program: "unshare".into(),
-            args: vec![
-                "--net".into(),
-                "--".into(),
-                "sleep".into(),
-                "infinity".into(),
-            ],
-            env: vec![(
-                "PATH".into(),
-                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-            )],
-            cwd: prepared.scratch.clone(),
-            timeout: None,
-            stop_grace: std::time::Duration::ZERO,
-            user: None,
-            read_only_root: false,
-            overlay: None,
-            runner: "oci",
-            oom_probe: None,
-            stdin: None,
-        };
-        let holder = self.launch(prepared, launch, Arc::new(DiscardSink)).await;
-        let Some(pid) = holder.pid() else {
-            return Err("cannot start the network namespace's holder (unshare)".into());
-        };
-        let namespace = PathBuf::from(format!("/proc/{pid}/ns/net"));
-        // `unshare` makes the namespace, then executes `sleep` in the same process.
-        let own = std::fs::read_link("/proc/self/ns/net").ok();
-        let mut entered = false;
-        for _ in 0..2000 {
-            if holder.exit_status().is_some() {
-                break;
-            }
-            let current = std::fs::read_link(&namespace).ok();
-            if current.is_some() && current != own {
-                entered = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        }
-        if !entered {
-            holder.kill();
-            return Err("the network namespace's holder (unshare --net) did not start".into());
-        }
-        let network = GroupNetwork {
+            .map_err(|error| error.to_string())??;
+        let namespace = PathBuf::from(format!(
+            "/proc/{}/fd/{}",
+            std::process::id(),
+            holder.as_raw_fd()
+        ));
+        let mut network = GroupNetwork {
             holder,
             namespace: namespace.clone(),
             address: spec.address,
@@ -407,32 +428,20 @@ impl ProcessRunner {
         let router = router_of(spec.address, spec.prefix_len);
         let bridge = bridge_name(router, spec.prefix_len);
         ensure_bridge(&bridge, router, spec.prefix_len).await?;
-        let number = NEXT_VETH.fetch_add(1, Ordering::Relaxed);
-        let host_end = format!("s{:x}x{number:x}", std::process::id());
-        let inside_end = format!("{host_end}c");
-        let host_end = format!("{host_end}h");
-        ip_batch(
-            None,
-            &format!("link add {host_end} type veth peer name {inside_end} netns {pid}\n"),
-        )
-        .await?;
-        let attach = format!("link set {host_end} master {bridge}\nlink set {host_end} up\n");
-        if ip_batch(None, &attach).await.is_err() {
-            // The bridge went between making and attaching (another simulator on this host
-            // removed it as unused): make it again, once.
-            ensure_bridge(&bridge, router, spec.prefix_len).await?;
-            ip_batch(None, &attach).await?;
-        }
+        let host_end = host_end_name();
         let address = spec.address;
         let prefix_len = spec.prefix_len;
+        // The veth pair is made from inside, its other end moved to the simulator's namespace
+        // (`netns PID`: the namespace of this process's main thread, the host's).
         ip_batch(
             Some(&namespace),
             &format!(
-                "link set {inside_end} name eth0\naddr add {address}/{prefix_len} dev eth0\nlink set eth0 up\nlink set lo up\nroute add default via {router}\naddr add 169.254.170.2/32 dev lo\n"
+                "link add eth0 type veth peer name {host_end} netns {}\naddr add {address}/{prefix_len} dev eth0\nlink set eth0 up\nlink set lo up\nroute add default via {router}\naddr add 169.254.170.2/32 dev lo\n",
+                std::process::id()
             ),
         )
         .await?;
-        let mut network = network;
+        attach_to_bridge(&host_end, &bridge, router, spec.prefix_len).await?;
         for wanted in &spec.forwards {
             let listener = {
                 let namespace = namespace.clone();
