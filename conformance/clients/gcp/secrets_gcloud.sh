@@ -21,10 +21,13 @@ gcloud secrets describe db-password --format=json > described.json
 grep -q '"automatic": {}' described.json || fail "describe: $(cat described.json)"
 [ "$(gcloud secrets describe db-password --format='value(labels.team)')" = blue ] || fail "describe labels: $(cat described.json)"
 [ "$(gcloud secrets list --format='value(name.basename())')" = db-password ] || fail "list: $(gcloud secrets list --format=json)"
+# Secret Manager names the project by number, though gcloud sent its ID.
+number=$(gcloud secrets describe db-password --format='value(name)' | cut -d/ -f2)
+case "$number" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) ;; *) fail "project number: $number" ;; esac
 # States: a disabled latest cannot be accessed; destroyed is final.
 gcloud secrets versions disable 2 --secret=db-password 2> disable.err || fail "disable: $(cat disable.err)"
 if gcloud secrets versions access latest --secret=db-password 2> disabled.err; then fail "a disabled version was accessed"; fi
-grep -q "Secret Version \[projects/p/secrets/db-password/versions/2\] is in DISABLED state." disabled.err \
+grep -q "Secret Version \[projects/$number/secrets/db-password/versions/2\] is in DISABLED state." disabled.err \
   || fail "disabled: $(cat disabled.err)"
 gcloud secrets versions enable 2 --secret=db-password 2> enable.err || fail "enable: $(cat enable.err)"
 gcloud secrets versions destroy 1 --secret=db-password --quiet 2> destroy.err || fail "destroy: $(cat destroy.err)"
@@ -44,5 +47,5 @@ if gcloud secrets versions access latest --secret=missing 2> missing.err; then f
 grep -q "NOT_FOUND" missing.err || fail "missing: $(cat missing.err)"
 gcloud secrets delete db-password --quiet 2> delete.err || fail "delete: $(cat delete.err)"
 if gcloud secrets describe db-password 2> gone.err; then fail "a deleted secret was described"; fi
-grep -q "Secret \[projects/p/secrets/db-password\] not found." gone.err || fail "gone: $(cat gone.err)"
+grep -q "Secret \[projects/$number/secrets/db-password\] not found." gone.err || fail "gone: $(cat gone.err)"
 echo ok

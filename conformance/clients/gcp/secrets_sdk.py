@@ -42,19 +42,23 @@ def expect(error_type, call, message=None, status=None):
 automatic = {"automatic": {}}
 secret = client.create_secret(request={"parent": PROJECT, "secret_id": "db-password",
                                        "secret": {"replication": automatic, "labels": {"team": "blue"}}})
-assert secret.name == "projects/p/secrets/db-password", secret.name
+# Secret Manager answers with the project's number, though the request named its ID.
+NUMBERED = secret.name.split("/")[1]
+assert NUMBERED.isdigit() and len(NUMBERED) == 12, secret.name
+assert secret.name == f"projects/{NUMBERED}/secrets/db-password", secret.name
+assert client.get_secret(name=f"projects/{NUMBERED}/secrets/db-password") == client.get_secret(name="projects/p/secrets/db-password")
 assert secret.create_time and secret.etag and secret.labels["team"] == "blue", secret
 expect(exceptions.Conflict, lambda: client.create_secret(request={"parent": PROJECT, "secret_id": "db-password", "secret": {"replication": automatic}}),
-       "Secret [projects/p/secrets/db-password] already exists.", "ALREADY_EXISTS")
+       f"Secret [projects/{NUMBERED}/secrets/db-password] already exists.", "ALREADY_EXISTS")
 expect(exceptions.BadRequest, lambda: client.create_secret(request={"parent": PROJECT, "secret_id": "bad.id", "secret": {"replication": automatic}}))
 expect(exceptions.BadRequest, lambda: client.create_secret(request={"parent": PROJECT, "secret_id": "no-replication", "secret": {}}))
-expect(exceptions.NotFound, lambda: client.get_secret(name="projects/p/secrets/missing"), "Secret [projects/p/secrets/missing] not found.")
+expect(exceptions.NotFound, lambda: client.get_secret(name="projects/p/secrets/missing"), f"Secret [projects/{NUMBERED}/secrets/missing] not found.")
 expect(exceptions.NotFound, lambda: client.access_secret_version(name="projects/p/secrets/db-password/versions/latest"),
-       "Secret [projects/p/secrets/db-password] not found or has no versions.")
+       f"Secret [projects/{NUMBERED}/secrets/db-password] not found or has no versions.")
 
 # Versions: numbered from 1; a checksum sent with a payload must match it.
 first = client.add_secret_version(request={"parent": secret.name, "payload": {"data": b"hunter2", "data_crc32c": crc32c(b"hunter2")}})
-assert first.name == "projects/p/secrets/db-password/versions/1", first.name
+assert first.name == f"projects/{NUMBERED}/secrets/db-password/versions/1", first.name
 assert first.state == State.ENABLED and first.client_specified_payload_checksum, first
 expect(exceptions.BadRequest, lambda: client.add_secret_version(request={"parent": secret.name, "payload": {"data": b"x", "data_crc32c": crc32c(b"y")}}))
 expect(exceptions.BadRequest, lambda: client.add_secret_version(request={"parent": secret.name, "payload": {"data": b"x" * (64 * 1024 + 1)}}))
@@ -66,13 +70,13 @@ assert latest.name == second.name, latest.name
 assert latest.payload.data == binary and latest.payload.data_crc32c == crc32c(binary), latest.payload.data_crc32c
 assert client.access_secret_version(name=first.name).payload.data == b"hunter2"
 expect(exceptions.NotFound, lambda: client.access_secret_version(name=f"{secret.name}/versions/9"),
-       "Secret Version [projects/p/secrets/db-password/versions/9] not found.")
+       f"Secret Version [projects/{NUMBERED}/secrets/db-password/versions/9] not found.")
 
 # States: latest is the newest version whatever its state; DESTROYED is final.
 disabled = client.disable_secret_version(request={"name": second.name})
 assert disabled.state == State.DISABLED and disabled.etag != second.etag, disabled
 expect(exceptions.BadRequest, lambda: client.access_secret_version(name=f"{secret.name}/versions/latest"),
-       "Secret Version [projects/p/secrets/db-password/versions/2] is in DISABLED state.", "FAILED_PRECONDITION")
+       f"Secret Version [projects/{NUMBERED}/secrets/db-password/versions/2] is in DISABLED state.", "FAILED_PRECONDITION")
 expect(exceptions.Conflict, lambda: client.enable_secret_version(request={"name": second.name, "etag": second.etag}), status="ABORTED")
 assert client.enable_secret_version(request={"name": second.name, "etag": disabled.etag}).state == State.ENABLED
 destroyed = client.destroy_secret_version(request={"name": first.name})
@@ -145,7 +149,7 @@ failed = jobs.run_job(name=missing.name).result(timeout=60)
 assert failed.failed_count == 1, failed
 task = next(iter(tasks.list_tasks(parent=failed.name)))
 message = task.last_attempt_result.status.message
-assert "secret_key_ref" in message and "Secret [projects/p/secrets/nope] not found." in message, message
+assert "secret_key_ref" in message and f"Secret [projects/{NUMBERED}/secrets/nope] not found." in message, message
 
 # Deleting a secret takes its versions and policy with it.
 expect(exceptions.Conflict, lambda: client.delete_secret(request={"name": secret.name, "etag": secret.etag}), status="ABORTED")

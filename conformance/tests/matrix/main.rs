@@ -27,6 +27,7 @@ mod gcp_functions;
 mod gcp_logging;
 mod gcp_run;
 mod gcp_secrets;
+mod gcp_services;
 mod gcp_storage;
 mod github;
 mod github_actions;

@@ -25,6 +25,7 @@ const TYPED: &[&str] = &[
     "artifactregistry.v1",
     "iam.v1",
     "secretmanager.v1",
+    "serviceusage.v1",
 ];
 
 fn main() {
@@ -228,6 +229,36 @@ fn type_name(text: &str) -> String {
     out
 }
 
+/// A schema's type name. Schemas named like the prelude's types (serviceusage.v1 has `Option`,
+/// the protobuf option message) would shadow them in the generated code: they get a `_`.
+fn schema_name(text: &str) -> String {
+    let mut out = type_name(text);
+    if PRELUDE.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+/// Type names the generated code uses unqualified.
+const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Box",
+    "Vec",
+    "String",
+    "Default",
+    "Clone",
+    "Copy",
+    "Debug",
+    "PartialEq",
+    "Serialize",
+    "Deserialize",
+];
+
 impl Types {
     fn generate(document: &Value) -> String {
         let empty = Map::new();
@@ -235,12 +266,12 @@ impl Types {
         let mut types = Types {
             code: String::from("use serde::{Deserialize, Serialize};\n\n"),
             edges: BTreeMap::new(),
-            taken: schemas.keys().map(|name| type_name(name)).collect(),
+            taken: schemas.keys().map(|name| schema_name(name)).collect(),
             structs: Vec::new(),
         };
         // Type aliases for schemas that are not objects with properties; structs for the rest.
         for (name, schema) in schemas {
-            let rust = type_name(name);
+            let rust = schema_name(name);
             if schema.get("properties").is_some()
                 || schema["type"] == "object" && schema.get("additionalProperties").is_none()
             {
@@ -361,7 +392,7 @@ impl Types {
         direct: &mut Vec<String>,
     ) -> String {
         if let Some(reference) = schema["$ref"].as_str() {
-            let name = type_name(reference);
+            let name = schema_name(reference);
             direct.push(name.clone());
             return name;
         }

@@ -62,6 +62,11 @@ impl GcpError {
         Self::new(409, "ABORTED", "conflict", message)
     }
 
+    /// 403 `PERMISSION_DENIED`: what Google answers where it will not say whether a thing exists.
+    pub fn permission_denied(message: impl Into<String>) -> Self {
+        Self::new(403, "PERMISSION_DENIED", "forbidden", message)
+    }
+
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(400, "INVALID_ARGUMENT", "invalid", message)
     }

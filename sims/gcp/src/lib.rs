@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`protocol`] | routing, parameters, partial responses, paging, error rendering |
 //! | [`dispatch`] | the HTTP handler; Cloud Storage's media protocols |
-//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs and services (v2 and v1), Cloud Functions (v2), Secret Manager, resource IAM policies, Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
+//! | [`services`] | Cloud Storage, Cloud Logging, Cloud Run jobs and services (v2 and v1), Cloud Functions (v2), Secret Manager, Service Usage, resource IAM policies, Artifact Registry (repositories, its docker registry, packages, versions, tags, docker images), long-running operations |
 //! | [`error`] | [`error::GcpError`], the error handlers return |
 //! | [`time`] | RFC 3339 timestamps |
 //! | [`project`] | project numbers, derived from project IDs |
@@ -42,6 +42,7 @@ use crate::services::logging::Logging;
 use crate::services::metadata::Metadata;
 use crate::services::run::{Run, RunDependencies};
 use crate::services::secretmanager::SecretManager;
+use crate::services::serviceusage::ServiceUsage;
 use crate::services::storage::Storage;
 
 /// The common builder setters (`port`, `bind`, `announce`, `state_dir`).
@@ -68,6 +69,7 @@ pub struct Gcp {
     pub(crate) artifact_registry: Arc<ArtifactRegistry>,
     pub(crate) functions: Arc<Functions>,
     pub(crate) secret_manager: Arc<SecretManager>,
+    pub(crate) service_usage: Arc<ServiceUsage>,
     pub(crate) metadata: Arc<Metadata>,
     /// simkit's distribution API over Artifact Registry's docker repositories.
     pub(crate) registry_router: Router,
@@ -127,8 +129,10 @@ impl Builder {
         let registry_router = simkit::registry::http::router(artifact_registry.registry().clone());
         let storage = Storage::new(kit.clone())?;
         let functions = Functions::new(kit.clone(), run.clone(), storage.clone())?;
+        let service_usage = ServiceUsage::new(kit.clone())?;
         let gcp = Arc::new(Gcp {
             storage,
+            service_usage,
             functions,
             secret_manager,
             metadata,

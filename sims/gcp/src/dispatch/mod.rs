@@ -13,6 +13,7 @@ pub mod multipart;
 pub mod run;
 pub mod run_app;
 pub mod secretmanager;
+pub mod serviceusage;
 pub mod storage;
 
 use std::sync::Arc;
@@ -181,6 +182,7 @@ pub async fn handle(State(gcp): State<Arc<Gcp>>, request: Request) -> Response {
         }
         "cloudfunctions" => functions::handle(&gcp.functions, call, body, limit, &links).await,
         "secretmanager" => secretmanager::handle(&gcp.secret_manager, call, body, limit).await,
+        "serviceusage" => serviceusage::handle(&gcp.service_usage, call, body, limit).await,
         // The policy methods have one ID and one shape under v1 and v2.
         "run" if run::is_iam_method(operation) => {
             run::handle_iam(&gcp.run, call, body, limit).await

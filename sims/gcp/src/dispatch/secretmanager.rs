@@ -17,7 +17,7 @@ use sim_gcp_shapes::secretmanager_v1::{
 use super::run::collect;
 use crate::error::{ErrorStyle, GcpError};
 use crate::protocol::{Call, json_response, render_error};
-use crate::services::secretmanager::SecretManager;
+use crate::services::secretmanager::{SecretManager, canonical_name};
 
 pub async fn handle(
     secrets: &Arc<SecretManager>,
@@ -37,9 +37,10 @@ async fn serve(
     body: Body,
     limit: usize,
 ) -> Result<Response, GcpError> {
-    let name = call.path("name");
-    let parent = call.path("parent");
-    let resource = call.path("resource");
+    // Secret Manager answers with the project's number, whichever the caller named.
+    let name = &canonical_name(call.path("name"));
+    let parent = &canonical_name(call.path("parent"));
+    let resource = &canonical_name(call.path("resource"));
     let page_size = call.query_i64("pageSize");
     let page_token = call.query("pageToken");
     let filter = call.query("filter");

@@ -9,4 +9,5 @@ pub mod metadata;
 pub mod operations;
 pub mod run;
 pub mod secretmanager;
+pub mod serviceusage;
 pub mod storage;

@@ -16,8 +16,11 @@
 //! (409 `ABORTED` when stale); listings page with `pageSize`/`pageToken` and report
 //! `totalSize` when unfiltered.
 //!
-//! Limitations: resource names keep the project as the caller wrote it (Google answers with the
-//! project number); Pub/Sub `topics`, `rotation` and customer-managed encryption keys are
+//! Names carry the project's number, as Google answers them: a request may name the project
+//! by ID or number ([`canonical_name`] turns the one into the other before the store is asked),
+//! and every answer and message says `projects/NUMBER/...`.
+//!
+//! Limitations: Pub/Sub `topics`, `rotation` and customer-managed encryption keys are
 //! refused with INVALID_ARGUMENT (no Pub/Sub or KMS here); `filter` understands `name:`,
 //! `labels.KEY:`/`=`, and `state:`/`=` for versions, ANDed, and refuses anything else;
 //! `locations` and rotation methods answer UNIMPLEMENTED.
@@ -64,6 +67,26 @@ pub(crate) struct VersionRecord {
     /// The payload, base64 as on the wire; gone once the version is destroyed.
     pub secret_payload: Option<String>,
     pub crc32c: i64,
+}
+
+/// A name as Secret Manager answers it: `projects/ID/...` becomes `projects/NUMBER/...`; a
+/// name that already has the number, or is no project name, stays as it is.
+pub fn canonical_name(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("projects/") else {
+        return name.to_string();
+    };
+    let (project, tail) = match rest.split_once('/') {
+        Some((project, tail)) => (project, Some(tail)),
+        None => (rest, None),
+    };
+    if project.is_empty() || project.bytes().all(|b| b.is_ascii_digit()) {
+        return name.to_string();
+    }
+    let number = crate::project::number(project);
+    match tail {
+        Some(tail) => format!("projects/{number}/{tail}"),
+        None => format!("projects/{number}"),
+    }
 }
 
 /// Secret Manager's state.
@@ -890,11 +913,11 @@ impl SecretManager {
         secret: &str,
         version: Option<&str>,
     ) -> Result<Vec<u8>, GcpError> {
-        let secret_name = if secret.starts_with("projects/") {
+        let secret_name = canonical_name(&if secret.starts_with("projects/") {
             secret.to_string()
         } else {
             format!("projects/{project}/secrets/{secret}")
-        };
+        });
         let version = version.filter(|v| !v.is_empty()).unwrap_or("latest");
         let response = self.access_version(&format!("{secret_name}/versions/{version}"))?;
         let data = response.payload.and_then(|p| p.data).unwrap_or_default();

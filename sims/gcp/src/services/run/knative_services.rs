@@ -39,6 +39,7 @@ const SERVICE_LABEL: &str = "serving.knative.dev/service";
 const CONFIGURATION_LABEL: &str = "serving.knative.dev/configuration";
 const CREATOR: &str = "serving.knative.dev/creator";
 const LAST_MODIFIER: &str = "serving.knative.dev/lastModifier";
+const NONCE: &str = "client.knative.dev/nonce";
 
 fn serving_link(namespace: &str, kind: &str, id: &str) -> String {
     format!("/apis/{SERVING_API_VERSION}/namespaces/{namespace}/{kind}/{id}")
@@ -109,7 +110,7 @@ fn v2_service(service: &v1::Service) -> Result<GoogleCloudRunV2Service, GcpError
         client_version: annotations.and_then(|a| a.get(CLIENT_VERSION)).cloned(),
         template: Some(GoogleCloudRunV2RevisionTemplate {
             revision: template_metadata.name.clone().filter(|n| !n.is_empty()),
-            labels: user_entries(template_metadata.labels.as_ref()),
+            labels: template_labels(template_metadata.labels.as_ref()),
             annotations: user_entries(template_annotations),
             containers: Some(v2_containers(revision_spec.containers.as_ref())?),
             max_instance_request_concurrency: revision_spec.container_concurrency,
@@ -125,6 +126,17 @@ fn v2_service(service: &v1::Service) -> Result<GoogleCloudRunV2Service, GcpError
         traffic: (!traffic.is_empty()).then_some(traffic),
         ..Default::default()
     })
+}
+
+/// A template's labels as the revision keeps them: the user's, and gcloud's nonce
+/// (`client.knative.dev/nonce`), which `gcloud run deploy` changes to force a new revision and
+/// then finds that revision by (a label selector on the revisions).
+fn template_labels(labels: Option<&BTreeMap<String, String>>) -> Option<BTreeMap<String, String>> {
+    let mut kept = user_entries(labels).unwrap_or_default();
+    if let Some(nonce) = labels.and_then(|l| l.get(NONCE)) {
+        kept.insert(NONCE.into(), nonce.clone());
+    }
+    (!kept.is_empty()).then_some(kept)
 }
 
 fn generation(value: Option<i64>) -> Option<i32> {
