@@ -63,7 +63,8 @@ az("rest", "--method", "put", "--url",
    f"{URL}{group_scope}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}?api-version=2022-04-01",
    "--body", json.dumps({"properties": {"roleDefinitionId": at_group["roleDefinitionId"], "principalId": principal,
                                         "principalType": "ServicePrincipal"}}),
-   expect_error=f"(RoleAssignmentExists) The role assignment already exists. The ID of the existing role assignment is {at_group['name']}.")
+   expect_error='"code":"RoleAssignmentExists","message":"The role assignment already exists. '
+                f'The ID of the existing role assignment is {at_group["name"]}."')
 same = az("rest", "--method", "put", "--url",
           f"{URL}{at_group['id']}?api-version=2022-04-01",
           "--body", json.dumps({"properties": {"roleDefinitionId": at_group["roleDefinitionId"], "principalId": principal}}))
@@ -92,11 +93,11 @@ az("role", "assignment", "create", "--assignee-object-id", principal, "--assigne
    expect_error="(ResourceGroupNotFound)")
 az("rest", "--method", "get", "--url",
    f"{URL}{subscription}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=roleDefinitionId eq 'x'",
-   expect_error="(UnsupportedQuery) The filter 'roleDefinitionId eq 'x'' is not supported.")
+   expect_error='"code":"UnsupportedQuery","message":"The filter \'roleDefinitionId eq \'x\'\' is not supported.')
 az("rest", "--method", "put", "--url",
    f"{URL}{group_scope}/providers/Microsoft.Authorization/roleAssignments/not-a-guid?api-version=2022-04-01",
    "--body", f'{{"properties": {{"roleDefinitionId": "{READER}", "principalId": "{principal}"}}}}',
-   expect_error="(InvalidRoleAssignmentId)")
+   expect_error='"code":"InvalidRoleAssignmentId"')
 
 az("role", "assignment", "delete", "--assignee-object-id", principal, "--role", "Reader", "--scope", subscription)
 check(len(listed("--assignee-object-id", principal, "--all")) == 2, "deleted at the subscription")
