@@ -2,7 +2,8 @@
 Container Apps environment sending its logs there, a job whose execution runs
 `echo out; echo err >&2; exit 2` and ends Failed, and azure-monitor-query 2.0's LogsQueryClient
 (endpoint = the simulator) finding exactly those two lines with the right Stream_s and typed
-columns, through where/project/order/take/count/summarize, with the timespan applied; syntax
+columns, through where/project/order/take/count/summarize, with the timespan applied; a
+diagnostic setting on the environment sending the same lines to ContainerAppConsoleLogs; syntax
 and semantic errors in the query API's error shape, an unknown workspace refused."""
 import re
 import time
@@ -44,6 +45,15 @@ env = apps.managed_environments.begin_create_or_update(
     group, "logs-env", m.ManagedEnvironment(location="westeurope", app_logs_configuration=logs_config)).result()
 check(env.properties.app_logs_configuration.log_analytics_configuration.customer_id == customer_id, f"env: {env}")
 check(env.properties.app_logs_configuration.log_analytics_configuration.shared_key is None, "the shared key is not read back")
+# A diagnostic setting on the environment also sends its console lines to the resource-specific
+# ContainerAppConsoleLogs table; the system logs category is not produced, and says so.
+setting_url = f"{URL}{env.id}/providers/Microsoft.Insights/diagnosticSettings/console?api-version=2021-05-01-preview"
+setting = requests.put(setting_url, headers=headers, json={"properties": {
+    "workspaceId": workspace["id"], "logs": [{"category": "ContainerAppConsoleLogs", "enabled": True}]}})
+check(setting.status_code == 200 and setting.json()["properties"]["workspaceId"] == workspace["id"], f"setting: {setting.text}")
+system = requests.put(setting_url.replace("/console?", "/system?"), headers=headers, json={"properties": {
+    "workspaceId": workspace["id"], "logs": [{"category": "ContainerAppSystemLogs", "enabled": True}]}})
+check(system.status_code == 501 and system.json()["error"]["code"] == "NotImplemented", f"system logs: {system.text}")
 
 job = m.Job(location="westeurope", properties=m.JobProperties(
     environment_id=env.id,
@@ -71,6 +81,11 @@ lines = sorted((row[1], row[2], row[3]) for row in table.rows)
 check(lines == [("stderr", "err", "worker"), ("stdout", "out", "worker")], f"rows: {lines}")
 check(all(hasattr(row[0], "year") for row in table.rows), "TimeGenerated comes back as a datetime")
 
+dedicated = client.query_workspace(customer_id, 'ContainerAppConsoleLogs | where JobName == "logjob" '
+                                   '| project Stream, Log, ContainerName, EnvironmentName, _ResourceId', timespan=None)
+check(sorted(tuple(r) for r in dedicated.tables[0].rows)
+      == [("stderr", "err", "worker", "logs-env", env.id.upper()), ("stdout", "out", "worker", "logs-env", env.id.upper())],
+      f"ContainerAppConsoleLogs: {dedicated.tables[0].rows}")
 count = client.query_workspace(customer_id, 'ContainerAppConsoleLogs_CL | where Log_s has "err" | count', timespan=None)
 check(count.tables[0].rows[0][0] == 1 and count.tables[0].columns_types[0] == "long", f"count: {count.tables[0].rows}")
 grouped = client.query_workspace(customer_id, "ContainerAppConsoleLogs_CL | summarize count() by Stream_s", timespan=None)

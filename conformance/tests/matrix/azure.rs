@@ -264,6 +264,16 @@ fn functions_cli() {
 }
 
 #[test]
+fn functions_logs_cli() {
+    scenario(
+        "workloads",
+        "functions-logs",
+        "az CLI+azure-monitor-query",
+        "az_functions_logs.py",
+    );
+}
+
+#[test]
 fn identities_cli() {
     scenario(
         "cloud-cli",
@@ -271,6 +281,11 @@ fn identities_cli() {
         "az CLI",
         "az_identity.py",
     );
+}
+
+#[test]
+fn role_assignments_cli() {
+    scenario("cloud-cli", "role-assignments", "az CLI", "az_role.py");
 }
 
 #[test]

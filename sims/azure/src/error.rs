@@ -79,6 +79,7 @@ pub enum ArmError {
     ResourceGroupBeingDeleted(String),
     #[error("InvalidResourceLocation")]
     InvalidResourceLocation {
+        resource_type: String,
         location: String,
         available: Vec<&'static str>,
     },
@@ -98,6 +99,34 @@ pub enum ArmError {
     MissingRequiredProperty(String),
     #[error("InvalidValue")]
     InvalidValue { property: String, value: String },
+    #[error("RoleAssignmentNotFound")]
+    RoleAssignmentNotFound(String),
+    /// A role definition that is not one of the built-in roles; `in_request` when a role
+    /// assignment named it (400) rather than the path (404).
+    #[error("RoleDefinitionDoesNotExist")]
+    RoleDefinitionDoesNotExist { id: String, in_request: bool },
+    #[error("RoleAssignmentExists")]
+    RoleAssignmentExists(String),
+    #[error("InvalidRoleAssignmentId")]
+    InvalidRoleAssignmentId(String),
+    #[error("InvalidPrincipalId")]
+    InvalidPrincipalId,
+    #[error("RoleAssignmentUpdateNotPermitted")]
+    RoleAssignmentUpdateNotPermitted,
+    #[error("UnsupportedQuery")]
+    UnsupportedRoleAssignmentFilter(String),
+    #[error("InvalidResourceId")]
+    InvalidScope(String),
+    #[error("ResourceTypeNotSupported")]
+    ResourceTypeNotSupported(String),
+    #[error("BadRequest")]
+    DiagnosticCategoryNotSupported(String),
+    #[error("BadRequest")]
+    DiagnosticSettingWithoutDestination,
+    #[error("BadRequest")]
+    DiagnosticWorkspaceNotFound(String),
+    #[error("ResourceNotFound")]
+    DiagnosticSettingNotFound(String),
     #[error("NotImplemented")]
     NotImplemented(String),
     #[error("MethodNotAllowed")]
@@ -285,13 +314,14 @@ impl ArmError {
                 ),
             ),
             InvalidResourceLocation {
+                resource_type,
                 location,
                 available,
             } => (
                 StatusCode::BAD_REQUEST,
                 "LocationNotAvailableForResourceType",
                 format!(
-                    "The provided location '{location}' is not available for resource type 'Microsoft.Storage/storageAccounts'. List of available regions for the resource type is '{}'.",
+                    "The provided location '{location}' is not available for resource type '{resource_type}'. List of available regions for the resource type is '{}'.",
                     available.join(",")
                 ),
             ),
@@ -346,6 +376,76 @@ impl ArmError {
                 StatusCode::BAD_REQUEST,
                 "InvalidValuesForRequestParameters",
                 format!("Values for request parameters are invalid: {property}='{value}'."),
+            ),
+            RoleAssignmentNotFound(name) => (
+                StatusCode::NOT_FOUND,
+                "RoleAssignmentNotFound",
+                format!("The role assignment '{name}' is not found."),
+            ),
+            RoleDefinitionDoesNotExist { id, in_request } => (
+                if *in_request {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                "RoleDefinitionDoesNotExist",
+                format!("The specified role definition with ID '{id}' does not exist."),
+            ),
+            RoleAssignmentExists(existing) => (
+                StatusCode::CONFLICT,
+                "RoleAssignmentExists",
+                format!("The role assignment already exists. The ID of the existing role assignment is {existing}."),
+            ),
+            InvalidRoleAssignmentId(name) => (
+                StatusCode::BAD_REQUEST,
+                "InvalidRoleAssignmentId",
+                format!("The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID."),
+            ),
+            InvalidPrincipalId => (
+                StatusCode::BAD_REQUEST,
+                "InvalidPrincipalId",
+                "A valid principal ID must be provided for role assignment.".to_string(),
+            ),
+            RoleAssignmentUpdateNotPermitted => (
+                StatusCode::CONFLICT,
+                "RoleAssignmentUpdateNotPermitted",
+                "Tenant ID, application ID, principal ID, and scope are not allowed to be updated."
+                    .to_string(),
+            ),
+            UnsupportedRoleAssignmentFilter(filter) => (
+                StatusCode::BAD_REQUEST,
+                "UnsupportedQuery",
+                format!("The filter '{filter}' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{{value}}' or assignedTo('{{value}}')'."),
+            ),
+            InvalidScope(scope) => (
+                StatusCode::BAD_REQUEST,
+                "InvalidResourceId",
+                format!("The resource ID '{scope}' is not a valid scope for a role assignment."),
+            ),
+            ResourceTypeNotSupported(kind) => (
+                StatusCode::BAD_REQUEST,
+                "ResourceTypeNotSupported",
+                format!("The resource type '{kind}' does not support diagnostic settings."),
+            ),
+            DiagnosticCategoryNotSupported(category) => (
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("Category '{category}' is not supported."),
+            ),
+            DiagnosticSettingWithoutDestination => (
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "At least one of storage account, event hub, log analytics workspace or partner resource must be specified.".to_string(),
+            ),
+            DiagnosticWorkspaceNotFound(workspace) => (
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("The Log Analytics workspace '{workspace}' could not be found."),
+            ),
+            DiagnosticSettingNotFound(name) => (
+                StatusCode::NOT_FOUND,
+                "ResourceNotFound",
+                format!("The diagnostic setting '{name}' doesn't exist."),
             ),
             NotImplemented(what) => (
                 StatusCode::NOT_IMPLEMENTED,

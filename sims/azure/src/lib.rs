@@ -11,7 +11,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`protocol`] | the wire: ARM and the identity endpoints |
-//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs and container apps, `Microsoft.ContainerRegistry` registries (and their OCI registry under `/v2/`) |
+//! | [`services`] | typed handlers: `Microsoft.Resources`, `Microsoft.Storage` accounts, `Microsoft.App` jobs and container apps, `Microsoft.ContainerRegistry` registries (and their OCI registry under `/v2/`), `Microsoft.Web`, `Microsoft.ManagedIdentity`, `Microsoft.Authorization` |
 //! | [`identity`] | the directory, token signing and verification |
 //! | [`async_ops`] | ARM's asynchronous operations |
 //! | [`paging`] | the one pager |
@@ -41,6 +41,8 @@ use crate::async_ops::AsyncOperations;
 use crate::identity::Identity;
 use crate::services::acr::ContainerRegistries;
 use crate::services::apps::ContainerApps;
+use crate::services::authorization::Authorization;
+use crate::services::insights::Insights;
 use crate::services::loganalytics::LogAnalytics;
 use crate::services::msi::ManagedIdentities;
 use crate::services::resources::Resources;
@@ -105,6 +107,8 @@ pub struct Azure {
     pub(crate) acr: Arc<ContainerRegistries>,
     pub(crate) web: Arc<WebApps>,
     pub(crate) identities: Arc<ManagedIdentities>,
+    pub(crate) authorization: Arc<Authorization>,
+    pub(crate) insights: Arc<Insights>,
     pub(crate) ingress: protocol::ingress::IngressClient,
 }
 
@@ -129,7 +133,11 @@ impl Azure {
         resources.add_provider(apps.clone());
         let log_analytics = LogAnalytics::new(kit.clone(), resources.clone())?;
         resources.add_provider(log_analytics.clone());
-        apps.connect_console_logs(log_analytics.clone());
+        // Console lines go through diagnostic settings first, then to the environment's
+        // `appLogsConfiguration` workspace.
+        let insights = Insights::new(kit.clone(), resources.clone(), log_analytics.clone())?;
+        resources.add_provider(insights.clone());
+        apps.connect_console_logs(insights.clone());
         let acr = ContainerRegistries::new(
             kit.clone(),
             resources.clone(),
@@ -141,9 +149,12 @@ impl Azure {
         let web = WebApps::new(kit.clone(), resources.clone())?;
         resources.add_provider(web.clone());
         web.connect_registry(acr.clone());
-        web.resume_sites();
         let identities = ManagedIdentities::new(kit.clone(), resources.clone())?;
         resources.add_provider(identities.clone());
+        let authorization = Authorization::new(kit.clone(), resources.clone())?;
+        resources.add_provider(authorization.clone());
+        web.connect_resource_logs(insights.clone());
+        web.resume_sites();
         apps.resume_revisions();
         apps.run_schedules();
         let identity_header = config
@@ -162,6 +173,8 @@ impl Azure {
             acr,
             web,
             identities,
+            authorization,
+            insights,
             ingress: protocol::ingress::IngressClient::default(),
         })
     }

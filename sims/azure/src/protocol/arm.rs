@@ -46,82 +46,102 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
     let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
     let seg = |i: usize| incoming.segments[i].as_str();
     let method = &incoming.method;
+    // An extension resource (a role assignment, a diagnostic setting) is addressed by the last
+    // provider in its path, whatever scope comes before it.
+    let extension = super::extensions::extension(&incoming.segments);
     // Which (namespace, resource type) the request addresses decides its api-versions.
-    let (namespace, resource_type) = match lower.as_slice() {
-        ["subscriptions"] | ["subscriptions", _] => {
-            (ARM_NAMESPACE.to_string(), "subscriptions".to_string())
-        }
-        ["tenants"] => (ARM_NAMESPACE.to_string(), "tenants".to_string()),
-        ["subscriptions", _, "locations"] => (ARM_NAMESPACE.to_string(), "locations".to_string()),
-        ["subscriptions", _, "providers"]
-        | ["subscriptions", _, "providers", _]
-        | [
-            "subscriptions",
-            _,
-            "providers",
-            _,
-            "register" | "unregister",
-        ] => (ARM_NAMESPACE.to_string(), "providers".to_string()),
-        // A provider's own subscription-level routes: the async-operation URLs are polled with
-        // the api-version of the request that started them.
-        [
-            "subscriptions",
-            _,
-            "providers",
-            namespace,
-            "locations",
-            _,
-            "asyncoperations",
-            _,
-        ] => (
-            namespace_of(namespace, &incoming.segments[3])?,
-            "storageAccounts".to_string(),
-        ),
-        // Any provider's operation-status and operation-result URLs
-        // (`locations/{loc}/managedEnvironmentOperationStatuses/{id}` and the like).
-        [
-            "subscriptions",
-            _,
-            "providers",
-            namespace,
-            "locations",
-            _,
-            kind,
-            _,
-        ] if is_status_kind(kind) || is_result_kind(kind) => (
-            namespace_of(namespace, &incoming.segments[3])?,
-            OPERATION_URLS.to_string(),
-        ),
-        ["subscriptions", _, "providers", namespace, rest @ ..] => (
-            namespace_of(namespace, &incoming.segments[3])?,
-            type_path(rest),
-        ),
-        [
-            "subscriptions",
-            _,
-            "resourcegroups",
-            _,
-            "providers",
-            namespace,
-            rest @ ..,
-        ] if !rest.is_empty() => (
-            namespace_of(namespace, &incoming.segments[5])?,
-            type_path(rest),
-        ),
-        ["subscriptions", _, "resourcegroups", ..] => match lower.get(4) {
-            Some(&"resources") => (ARM_NAMESPACE.to_string(), "resources".to_string()),
-            _ => (ARM_NAMESPACE.to_string(), "resourceGroups".to_string()),
-        },
-        ["subscriptions", _, "resources"] => (ARM_NAMESPACE.to_string(), "resources".to_string()),
-        ["subscriptions", _, "operationresults", _] => {
-            (ARM_NAMESPACE.to_string(), "resourceGroups".to_string())
-        }
-        _ => {
-            return Err(ArmError::NotImplemented(format!(
-                "{} /{}",
-                method,
-                incoming.segments.join("/")
-            )));
+    let (namespace, resource_type) = if let Some(extension) = &extension {
+        let rest: Vec<String> = extension
+            .rest
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+        (
+            namespace_of(&extension.namespace, &extension.namespace)?,
+            type_path(&rest),
+        )
+    } else {
+        match lower.as_slice() {
+            ["subscriptions"] | ["subscriptions", _] => {
+                (ARM_NAMESPACE.to_string(), "subscriptions".to_string())
+            }
+            ["tenants"] => (ARM_NAMESPACE.to_string(), "tenants".to_string()),
+            ["subscriptions", _, "locations"] => {
+                (ARM_NAMESPACE.to_string(), "locations".to_string())
+            }
+            ["subscriptions", _, "providers"]
+            | ["subscriptions", _, "providers", _]
+            | [
+                "subscriptions",
+                _,
+                "providers",
+                _,
+                "register" | "unregister",
+            ] => (ARM_NAMESPACE.to_string(), "providers".to_string()),
+            // A provider's own subscription-level routes: the async-operation URLs are polled with
+            // the api-version of the request that started them.
+            [
+                "subscriptions",
+                _,
+                "providers",
+                namespace,
+                "locations",
+                _,
+                "asyncoperations",
+                _,
+            ] => (
+                namespace_of(namespace, &incoming.segments[3])?,
+                "storageAccounts".to_string(),
+            ),
+            // Any provider's operation-status and operation-result URLs
+            // (`locations/{loc}/managedEnvironmentOperationStatuses/{id}` and the like).
+            [
+                "subscriptions",
+                _,
+                "providers",
+                namespace,
+                "locations",
+                _,
+                kind,
+                _,
+            ] if is_status_kind(kind) || is_result_kind(kind) => (
+                namespace_of(namespace, &incoming.segments[3])?,
+                OPERATION_URLS.to_string(),
+            ),
+            ["subscriptions", _, "providers", namespace, rest @ ..] => (
+                namespace_of(namespace, &incoming.segments[3])?,
+                type_path(rest),
+            ),
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                namespace,
+                rest @ ..,
+            ] if !rest.is_empty() => (
+                namespace_of(namespace, &incoming.segments[5])?,
+                type_path(rest),
+            ),
+            ["subscriptions", _, "resourcegroups", ..] => match lower.get(4) {
+                Some(&"resources") => (ARM_NAMESPACE.to_string(), "resources".to_string()),
+                _ => (ARM_NAMESPACE.to_string(), "resourceGroups".to_string()),
+            },
+            ["subscriptions", _, "resources"] => {
+                (ARM_NAMESPACE.to_string(), "resources".to_string())
+            }
+            ["subscriptions", _, "operationresults", _] => {
+                (ARM_NAMESPACE.to_string(), "resourceGroups".to_string())
+            }
+            _ => {
+                return Err(ArmError::NotImplemented(format!(
+                    "{} /{}",
+                    method,
+                    incoming.segments.join("/")
+                )));
+            }
         }
     };
     let location = lower
@@ -148,6 +168,9 @@ pub async fn route(azure: &Azure, incoming: &Incoming) -> Result<Response, ArmEr
         },
         api_version: api_version.clone(),
     };
+    if let Some(extension) = &extension {
+        return super::extensions::route(azure, incoming, &ctx, extension);
+    }
     let resources = &azure.resources;
     match (method.clone(), lower.as_slice()) {
         (Method::GET, ["subscriptions"]) => {

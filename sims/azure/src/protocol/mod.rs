@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`acr`] | `Microsoft.ContainerRegistry` registries and a login server's token, catalog and tag routes |
 //! | [`apps`] | `Microsoft.App`: managed environments, jobs and their executions |
+//! | [`extensions`] | extension resources under any scope: `Microsoft.Authorization` role assignments and definitions, `Microsoft.Insights` diagnostic settings |
 //! | [`arm`] | Azure Resource Manager: `/subscriptions/...`, `/tenants`, api-version checks, bearer tokens, async-operation URLs, paging |
 //! | [`blob`] | the blob service at each storage account's blob endpoint (host or Azurite's path form) |
 //! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces and the Log Analytics query API |
@@ -20,6 +21,7 @@ pub mod acr;
 pub mod apps;
 pub mod arm;
 pub mod blob;
+pub mod extensions;
 pub mod identity;
 pub mod ingress;
 pub mod loganalytics;

@@ -10,6 +10,8 @@
 //! | [`loganalytics`] | `Microsoft.OperationalInsights` workspaces, their tables, KQL |
 //! | [`blob`] | the blob service's data plane: containers and block blobs |
 //! | [`msi`] | `Microsoft.ManagedIdentity` user-assigned identities |
+//! | [`insights`] | `Microsoft.Insights` diagnostic settings, routing a function app's output to Log Analytics |
+//! | [`authorization`] | `Microsoft.Authorization` built-in role definitions and role assignments at any scope |
 //! | [`web`] | `Microsoft.Web` App Service plans and function apps, whose custom containers run |
 //! | [`acr`] | `Microsoft.ContainerRegistry` registries, their login servers' auth and tokens |
 //!
@@ -18,7 +20,9 @@
 
 pub mod acr;
 pub mod apps;
+pub mod authorization;
 pub mod blob;
+pub mod insights;
 pub mod loganalytics;
 pub mod msi;
 pub mod resources;

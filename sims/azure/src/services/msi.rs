@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use simkit::Kit;
 use simkit::store::Collection;
 
-use super::resources::{LOCATIONS, Resources, normalise_location};
+use super::resources::{Resources, in_scope, resource_location, scoped_key};
 use super::{Caller, ResourceProvider};
 use crate::error::ArmError;
 use crate::shapes::msi::{Identity, IdentityUpdate, UserAssignedIdentityProperties};
@@ -40,10 +40,6 @@ impl std::fmt::Debug for ManagedIdentities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ManagedIdentities").finish_non_exhaustive()
     }
-}
-
-fn key(subscription: &str, group: &str, name: &str) -> String {
-    format!("{subscription}\0{group}\0{name}").to_ascii_lowercase()
 }
 
 /// Azure's rule for identity names: 3 to 128 letters, digits, hyphens and underscores,
@@ -77,26 +73,17 @@ impl ManagedIdentities {
         name: &str,
         request: Identity,
     ) -> Result<(Identity, bool), ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
         let group_name = self
             .resources
-            .usable_group(subscription, group)?
-            .name
-            .unwrap_or_else(|| group.to_string());
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_name(name) {
             return Err(ArmError::InvalidValue {
                 property: "resourceName".into(),
                 value: name.to_string(),
             });
         }
-        let requested = request.location.clone().ok_or(ArmError::LocationRequired)?;
-        let location =
-            normalise_location(&requested).ok_or_else(|| ArmError::InvalidResourceLocation {
-                location: requested.clone(),
-                available: LOCATIONS.to_vec(),
-            })?;
-        let key = key(subscription, group, name);
+        let location = resource_location(IDENTITY_TYPE, request.location.as_deref())?;
+        let key = scoped_key(subscription, group, name);
         let existing = self.identities.get(&key);
         let now = crate::time::arm_timestamp(self.kit.clock().now_millis());
         let properties = existing
@@ -149,15 +136,8 @@ impl ManagedIdentities {
         group: &str,
         name: &str,
     ) -> Result<IdentityRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.identities
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: IDENTITY_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources
+            .record_in_group(&self.identities, IDENTITY_TYPE, subscription, group, name)
     }
 
     pub fn get(&self, subscription: &str, group: &str, name: &str) -> Result<Identity, ArmError> {
@@ -180,7 +160,7 @@ impl ManagedIdentities {
             data.last_modified_at = Some(crate::time::arm_timestamp(self.kit.clock().now_millis()));
         }
         self.identities
-            .insert(&key(subscription, group, name), record.clone())?;
+            .insert(&scoped_key(subscription, group, name), record.clone())?;
         Ok(record.identity)
     }
 
@@ -189,18 +169,12 @@ impl ManagedIdentities {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, Identity)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .identities
-            .all()
+            .resources
+            .records_in_scope(&self.identities, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| {
-                r.subscription.eq_ignore_ascii_case(subscription)
-                    && group.is_none_or(|g| r.group.eq_ignore_ascii_case(g))
-            })
             .map(|(key, r)| (key, r.identity))
             .collect())
     }
@@ -210,7 +184,7 @@ impl ManagedIdentities {
         match self.record(subscription, group, name) {
             Ok(_) => Ok(self
                 .identities
-                .remove(&key(subscription, group, name))?
+                .remove(&scoped_key(subscription, group, name))?
                 .is_some()),
             Err(ArmError::ResourceNotFound { .. }) => Ok(false),
             Err(error) => Err(error),
@@ -227,10 +201,7 @@ impl ResourceProvider for ManagedIdentities {
         self.identities
             .all()
             .into_iter()
-            .filter(|(_, r)| {
-                r.subscription.eq_ignore_ascii_case(subscription)
-                    && r.group.eq_ignore_ascii_case(group)
-            })
+            .filter(|(_, r)| in_scope(&r.subscription, &r.group, subscription, Some(group)))
             .map(|(_, r)| GenericResourceExpanded {
                 id: r.identity.id,
                 name: r.identity.name,
@@ -243,7 +214,7 @@ impl ResourceProvider for ManagedIdentities {
     }
 
     fn delete_group_contents(&self, subscription: &str, group: &str) -> Result<(), ArmError> {
-        let prefix = format!("{subscription}\0{group}\0").to_ascii_lowercase();
+        let prefix = super::resources::group_prefix(subscription, group);
         for (key, _) in self.identities.scan_prefix(&prefix) {
             self.identities.remove(&key)?;
         }

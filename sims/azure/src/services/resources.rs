@@ -95,6 +95,8 @@ pub const SERVED_NAMESPACES: &[&str] = &[
     "Microsoft.ContainerRegistry",
     "Microsoft.Web",
     "Microsoft.ManagedIdentity",
+    "Microsoft.Authorization",
+    "Microsoft.Insights",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -459,6 +461,24 @@ impl Resources {
             .ok_or_else(|| ArmError::ResourceGroupNotFound(name.to_string()))
     }
 
+    /// ARM's checks before a resource of `namespace` is created or replaced in `group`, in
+    /// the order ARM makes them: the subscription, the provider's registration, then the
+    /// group, which must exist and not be being deleted. Returns the group's name as it was
+    /// created (resource IDs spell it so, whatever case the request used).
+    pub fn group_for_create(
+        &self,
+        subscription: &str,
+        namespace: &str,
+        group: &str,
+    ) -> Result<String, ArmError> {
+        self.check_subscription(subscription)?;
+        self.check_registered(subscription, namespace)?;
+        Ok(self
+            .usable_group(subscription, group)?
+            .name
+            .unwrap_or_else(|| group.to_string()))
+    }
+
     /// A group that exists and is not being deleted: where new resources may go.
     pub fn usable_group(&self, subscription: &str, name: &str) -> Result<ResourceGroup, ArmError> {
         let record = self
@@ -606,6 +626,21 @@ fn record_deleting(record: &GroupRecord) -> bool {
         == Some("Deleting")
 }
 
+/// A new resource's (of `resource_type`) `location`, normalised (`East US` → `eastus`): ARM's
+/// `LocationRequired` when it is missing, `LocationNotAvailableForResourceType` when the
+/// simulator offers no such region.
+pub fn resource_location(
+    resource_type: &str,
+    requested: Option<&str>,
+) -> Result<&'static str, ArmError> {
+    let requested = requested.ok_or(ArmError::LocationRequired)?;
+    normalise_location(requested).ok_or_else(|| ArmError::InvalidResourceLocation {
+        resource_type: resource_type.to_string(),
+        location: requested.to_string(),
+        available: LOCATIONS.to_vec(),
+    })
+}
+
 /// `eastus` → `East US`: how providers' `locations` lists spell regions.
 fn display_location(location: &str) -> String {
     REGIONS
@@ -631,6 +666,11 @@ pub fn scoped_key(subscription: &str, group: &str, name: &str) -> String {
     format!("{subscription}\0{group}\0{name}").to_ascii_lowercase()
 }
 
+/// The prefix every [`scoped_key`] in `group` starts with: what a group's delete scans.
+pub fn group_prefix(subscription: &str, group: &str) -> String {
+    format!("{subscription}\0{group}\0").to_ascii_lowercase()
+}
+
 impl Resources {
     /// The record of `name` in `group`, after the subscription and group checks ARM makes
     /// first; `ResourceNotFound` naming `resource_type` when there is none.
@@ -651,6 +691,49 @@ impl Resources {
                 name: name.to_string(),
                 group: group.to_string(),
             })
+    }
+
+    /// ARM's checks of the scope an extension resource (a role assignment, a diagnostic
+    /// setting) is put under: the subscription, the group, the resource (a child resource's
+    /// scope needs its top-level resource). `/` is the directory's root.
+    pub fn check_scope(&self, scope: &str) -> Result<(), ArmError> {
+        let parts: Vec<&str> = scope.split('/').filter(|s| !s.is_empty()).collect();
+        let lower: Vec<String> = parts.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+        match lower.as_slice() {
+            [] => Ok(()),
+            ["subscriptions", _] => self.check_subscription(parts[1]),
+            ["subscriptions", _, "resourcegroups", _] => {
+                self.get_group(parts[1], parts[3]).map(|_| ())
+            }
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                _,
+                _,
+                ..,
+            ] => {
+                let top = format!("/{}", parts[..8].join("/"));
+                let held = self
+                    .resources_in_group(parts[1], parts[3])?
+                    .into_iter()
+                    .any(|r| r.id.is_some_and(|id| id.eq_ignore_ascii_case(&top)));
+                if held {
+                    Ok(())
+                } else {
+                    Err(ArmError::ResourceNotFound {
+                        resource_type: format!("{}/{}", parts[5], parts[6]),
+                        name: parts[7].to_string(),
+                        group: parts[3].to_string(),
+                    })
+                }
+            }
+            _ => Err(ArmError::InvalidScope(scope.to_string())),
+        }
     }
 
     /// The records in `subscription`, narrowed to `group` when one is given, after ARM's

@@ -20,7 +20,7 @@ use simkit::operations::Outcome;
 use simkit::store::Collection;
 
 use super::blob::{Blobs, DEV_ACCOUNT, DEV_ACCOUNT_KEY};
-use super::resources::{LOCATIONS, Resources, normalise_location};
+use super::resources::{Resources, resource_location};
 use super::{Ctx, ResourceProvider};
 use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
@@ -189,9 +189,9 @@ impl Storage {
         name: &str,
         request: StorageAccountCreateParameters,
     ) -> Result<CreateOutcome, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
-        let group_record = self.resources.usable_group(subscription, group)?;
+        // Storage and ACR spell the group in IDs as the request does.
+        self.resources
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_account_name(name) {
             return Err(ArmError::AccountNameInvalid(name.to_string()));
         }
@@ -219,13 +219,8 @@ impl Storage {
                     property: "kind".into(),
                     value: kind.clone(),
                 })?;
-        let requested = request.location.clone().ok_or(ArmError::LocationRequired)?;
-        let location =
-            normalise_location(&requested).ok_or_else(|| ArmError::InvalidResourceLocation {
-                location: requested.clone(),
-                available: LOCATIONS.to_vec(),
-            })?;
-        let _ = (ctx, group_record);
+        let location = resource_location(TYPE, request.location.as_deref())?;
+        let _ = ctx;
         let group_name = group.to_string();
         let properties = request.properties.clone().unwrap_or_default();
         let now = self.now();

@@ -26,7 +26,7 @@ use simkit::operations::Outcome;
 use simkit::registry::Registry as OciRegistry;
 use simkit::store::Collection;
 
-use super::resources::{LOCATIONS, Resources, normalise_location};
+use super::resources::{Resources, resource_location};
 use super::{Ctx, ResourceProvider};
 use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
@@ -232,9 +232,9 @@ impl ContainerRegistries {
         name: &str,
         request: Registry,
     ) -> Result<Provisioned, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
-        self.resources.usable_group(subscription, group)?;
+        // Storage and ACR spell the group in IDs as the request does.
+        self.resources
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_registry_name(name) {
             return Err(ArmError::InvalidRegistryName(name.to_string()));
         }
@@ -244,12 +244,7 @@ impl ContainerRegistries {
             .and_then(|s| s.name.clone())
             .ok_or_else(|| ArmError::MissingRequiredProperty("sku".into()))?;
         let sku = Self::sku(&sku_name)?;
-        let requested = request.location.clone().ok_or(ArmError::LocationRequired)?;
-        let location =
-            normalise_location(&requested).ok_or_else(|| ArmError::InvalidResourceLocation {
-                location: requested.clone(),
-                available: LOCATIONS.to_vec(),
-            })?;
+        let location = resource_location(TYPE, request.location.as_deref())?;
         let asked = request.properties.clone().unwrap_or_default();
         let now = self.now();
         let key = name.to_ascii_lowercase();

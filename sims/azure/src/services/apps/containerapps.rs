@@ -25,10 +25,10 @@ use serde_json::{Map, Value, json};
 use simkit::operations::Outcome;
 
 use super::{
-    ContainerApps, Deleting, Provisioning, key, set_provisioning_state, system_data, valid_app_name,
+    ContainerApps, Deleting, Provisioning, set_provisioning_state, system_data, valid_app_name,
 };
 use crate::error::ArmError;
-use crate::services::resources::in_scope;
+use crate::services::resources::{resource_location, scoped_key};
 use crate::shapes::app_common::Secret;
 use crate::shapes::app_containerapps::ContainerApp;
 use crate::shapes::app_revisions::{Replica, Revision};
@@ -108,15 +108,13 @@ impl ContainerApps {
         name: &str,
         request: ContainerApp,
     ) -> Result<Provisioning<ContainerApp>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources
-            .check_registered(subscription, super::NAMESPACE)?;
-        let group_record = self.resources.usable_group(subscription, group)?;
-        let group_name = group_record.name.unwrap_or_else(|| group.to_string());
+        let group_name = self
+            .resources
+            .group_for_create(subscription, super::NAMESPACE, group)?;
         if !valid_app_name(name) {
             return Err(ArmError::ContainerAppJobInvalidName(name.to_string()));
         }
-        let location = Self::location(request.location.as_deref())?;
+        let location = resource_location(APP_TYPE, request.location.as_deref())?;
         let properties = properties_object(request.properties.as_ref())?;
         self.provision_app(
             ctx,
@@ -165,7 +163,7 @@ impl ContainerApps {
         let request: ContainerApp = serde_json::from_value(merged)
             .map_err(|error| ArmError::InvalidRequestContent(error.to_string()))?;
         let properties = properties_object(request.properties.as_ref())?;
-        let location = Self::location(request.location.as_deref())?;
+        let location = resource_location(APP_TYPE, request.location.as_deref())?;
         self.provision_app(
             ctx,
             subscription,
@@ -293,7 +291,7 @@ impl ContainerApps {
             }
             app_fqdn = Some(fqdn);
         }
-        let app_key = key(subscription, group_name, name);
+        let app_key = scoped_key(subscription, group_name, name);
         let existing = self.container_apps.get(&app_key);
         let previous_template = existing.as_ref().and_then(|r| {
             r.app
@@ -477,15 +475,8 @@ impl ContainerApps {
         group: &str,
         name: &str,
     ) -> Result<AppRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.container_apps
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: APP_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources
+            .record_in_group(&self.container_apps, APP_TYPE, subscription, group, name)
     }
 
     pub fn get_app(
@@ -502,15 +493,12 @@ impl ContainerApps {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, ContainerApp)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .container_apps
-            .all()
+            .resources
+            .records_in_scope(&self.container_apps, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| in_scope(&r.subscription, &r.group, subscription, group))
             .map(|(key, r)| (key, r.app))
             .collect())
     }
@@ -537,7 +525,7 @@ impl ContainerApps {
             Err(ArmError::ResourceNotFound { .. }) => return Ok(None),
             Err(error) => return Err(error),
         };
-        let app_key = key(subscription, group, name);
+        let app_key = scoped_key(subscription, group, name);
         self.container_apps.update(&app_key, |record| {
             set_provisioning_state(&mut record.app.properties, "Deleting");
         })?;
@@ -577,7 +565,7 @@ impl ContainerApps {
         app: &str,
     ) -> Result<Vec<(String, Revision)>, ArmError> {
         self.app_record(subscription, group, app)?;
-        let prefix = format!("{}\0", key(subscription, group, app));
+        let prefix = format!("{}\0", scoped_key(subscription, group, app));
         let mut revisions: Vec<(i64, String, Revision)> = self
             .revisions
             .scan_prefix(&prefix)
@@ -600,7 +588,7 @@ impl ContainerApps {
         revision: &str,
     ) -> Result<(String, RevisionRecord), ArmError> {
         self.app_record(subscription, group, app)?;
-        let revision_key = revision_key(&key(subscription, group, app), revision);
+        let revision_key = revision_key(&scoped_key(subscription, group, app), revision);
         self.revisions
             .get(&revision_key)
             .map(|record| (revision_key, record))
@@ -650,7 +638,7 @@ impl ContainerApps {
         revision: &str,
     ) -> Result<(), ArmError> {
         let (_, record) = self.revision_record(subscription, group, app, revision)?;
-        let app_key = key(subscription, group, app);
+        let app_key = scoped_key(subscription, group, app);
         let name = record.revision.name.unwrap_or_default();
         self.activate(&app_key, &name).await;
         self.refresh_traffic(&app_key);
@@ -669,7 +657,7 @@ impl ContainerApps {
         self.revisions.update(&revision_key, |record| {
             record.active = false;
         })?;
-        self.refresh_traffic(&key(subscription, group, app));
+        self.refresh_traffic(&scoped_key(subscription, group, app));
         Ok(())
     }
 
@@ -689,7 +677,7 @@ impl ContainerApps {
             });
         }
         self.stop_replica(&revision_key).await;
-        self.start_replica(&key(subscription, group, app), &revision_key)
+        self.start_replica(&scoped_key(subscription, group, app), &revision_key)
             .await;
         Ok(())
     }

@@ -35,8 +35,10 @@ use crate::shapes::app_jobs::{
 /// One line of a container's output, as Log Analytics records it.
 #[derive(Debug, Clone)]
 pub struct ConsoleLine {
-    /// The workspace the environment sends its logs to.
-    pub customer_id: String,
+    /// The workspace the environment's `appLogsConfiguration` sends its logs to, if any.
+    pub customer_id: Option<String>,
+    /// The managed environment's resource ID, whose diagnostic settings may route the line.
+    pub environment_id: String,
     pub time_ms: i64,
     /// `stdout` or `stderr`.
     pub stream: &'static str,
@@ -64,6 +66,7 @@ struct Plan {
     job: String,
     execution: String,
     environment: String,
+    environment_id: String,
     customer_id: Option<String>,
     init_containers: Vec<JobExecutionContainer>,
     containers: Vec<JobExecutionContainer>,
@@ -222,6 +225,10 @@ impl ContainerApps {
             environment: environment
                 .as_ref()
                 .and_then(|e| e.environment.name.clone())
+                .unwrap_or_default(),
+            environment_id: environment
+                .as_ref()
+                .and_then(|e| e.environment.id.clone())
                 .unwrap_or_default(),
             customer_id: environment.and_then(|e| e.log_analytics_customer_id),
             init_containers,
@@ -396,10 +403,9 @@ async fn run_container(
         }),
         ..Default::default()
     };
-    let console = plan
-        .customer_id
-        .clone()
-        .and_then(|customer_id| apps.console.get().cloned().map(|sink| (customer_id, sink)));
+    let console = apps.console.get().cloned();
+    let customer_id = plan.customer_id.clone();
+    let environment_id = plan.environment_id.clone();
     let line_context = (
         plan.environment.clone(),
         plan.job.clone(),
@@ -409,12 +415,13 @@ async fn run_container(
         image.clone(),
     );
     let sink = Arc::new(FnSink(move |line: LogLine| {
-        let Some((customer_id, sink)) = &console else {
+        let Some(sink) = &console else {
             return;
         };
         let (environment, job, execution, replica, container, image) = &line_context;
         sink.append(ConsoleLine {
             customer_id: customer_id.clone(),
+            environment_id: environment_id.clone(),
             time_ms: simkit::clock::millis_since_epoch(line.time),
             stream: match line.stream {
                 Stream::Stdout => "stdout",

@@ -33,7 +33,7 @@ use simkit::operations::Outcome;
 use simkit::runner::Workload;
 use simkit::store::Collection;
 
-use super::resources::{LOCATIONS, Resources, in_scope, normalise_location};
+use super::resources::{Resources, in_scope, resource_location, scoped_key};
 use super::{Caller, Ctx, ResourceProvider};
 use crate::async_ops::AsyncOperations;
 use crate::error::ArmError;
@@ -140,10 +140,6 @@ impl std::fmt::Debug for ContainerApps {
     }
 }
 
-fn key(subscription: &str, group: &str, name: &str) -> String {
-    format!("{subscription}\0{group}\0{name}").to_ascii_lowercase()
-}
-
 fn execution_key(subscription: &str, group: &str, job: &str, execution: &str) -> String {
     format!("{subscription}\0{group}\0{job}\0{execution}").to_ascii_lowercase()
 }
@@ -217,14 +213,6 @@ impl ContainerApps {
         crate::time::arm_timestamp(self.kit.clock().now_millis())
     }
 
-    fn location(requested: Option<&str>) -> Result<&'static str, ArmError> {
-        let requested = requested.ok_or(ArmError::LocationRequired)?;
-        normalise_location(requested).ok_or_else(|| ArmError::InvalidResourceLocation {
-            location: requested.to_string(),
-            available: LOCATIONS.to_vec(),
-        })
-    }
-
     // --- managed environments ---
 
     pub fn create_environment(
@@ -235,17 +223,16 @@ impl ContainerApps {
         name: &str,
         request: ManagedEnvironment,
     ) -> Result<Provisioning<ManagedEnvironment>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
-        let group_record = self.resources.usable_group(subscription, group)?;
-        let group_name = group_record.name.unwrap_or_else(|| group.to_string());
+        let group_name = self
+            .resources
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_environment_name(name) {
             return Err(ArmError::InvalidValue {
                 property: "name".into(),
                 value: name.to_string(),
             });
         }
-        let location = Self::location(request.location.as_deref())?;
+        let location = resource_location(ENVIRONMENT_TYPE, request.location.as_deref())?;
         let mut properties = match request.properties.clone() {
             Some(Value::Object(map)) => map,
             None | Some(Value::Null) => serde_json::Map::new(),
@@ -269,7 +256,7 @@ impl ContainerApps {
             config.remove("sharedKey");
         }
         let now = self.now();
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         let existing = self.environments.get(&key);
         let domain_word = existing
             .as_ref()
@@ -346,15 +333,13 @@ impl ContainerApps {
         group: &str,
         name: &str,
     ) -> Result<EnvironmentRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.environments
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: ENVIRONMENT_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources.record_in_group(
+            &self.environments,
+            ENVIRONMENT_TYPE,
+            subscription,
+            group,
+            name,
+        )
     }
 
     pub fn get_environment(
@@ -373,15 +358,12 @@ impl ContainerApps {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, ManagedEnvironment)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .environments
-            .all()
+            .resources
+            .records_in_scope(&self.environments, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| in_scope(&r.subscription, &r.group, subscription, group))
             .map(|(key, r)| (key, r.environment))
             .collect())
     }
@@ -426,7 +408,7 @@ impl ContainerApps {
                 ),
             });
         }
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         set_provisioning_state_env(&self.environments, &key, "Deleting")?;
         let this = self.clone();
         let operation = self.operations.start(
@@ -454,14 +436,13 @@ impl ContainerApps {
         name: &str,
         request: Job,
     ) -> Result<Provisioning<Job>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
-        let group_record = self.resources.usable_group(subscription, group)?;
-        let group_name = group_record.name.unwrap_or_else(|| group.to_string());
+        let group_name = self
+            .resources
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_app_name(name) {
             return Err(ArmError::ContainerAppJobInvalidName(name.to_string()));
         }
-        let location = Self::location(request.location.as_deref())?;
+        let location = resource_location(JOB_TYPE, request.location.as_deref())?;
         let raw_properties = request
             .properties
             .clone()
@@ -546,7 +527,7 @@ impl ContainerApps {
             properties: Some(Value::Object(stored)),
             system_data: serde_json::from_value(system_data(&ctx.caller, &now)).ok(),
         };
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         let previous = self.jobs.insert(
             &key,
             JobRecord {
@@ -592,7 +573,7 @@ impl ContainerApps {
                 && kind.eq_ignore_ascii_case("managedEnvironments") =>
             {
                 self.environments
-                    .get(&key(subscription, group, name))
+                    .get(&scoped_key(subscription, group, name))
                     .ok_or_else(|| ArmError::ManagedEnvironmentNotFound(id.to_string()))
             }
             _ => Err(ArmError::ManagedEnvironmentNotFound(id.to_string())),
@@ -650,7 +631,7 @@ impl ContainerApps {
             Err(ArmError::ResourceNotFound { .. }) => return Ok(None),
             Err(error) => return Err(error),
         };
-        let job_key = key(subscription, group, name);
+        let job_key = scoped_key(subscription, group, name);
         self.jobs.update(&job_key, |record| {
             set_provisioning_state(&mut record.job.properties, "Deleting");
         })?;
@@ -687,7 +668,7 @@ impl ContainerApps {
         job: &str,
     ) -> Result<Vec<(String, JobExecution)>, ArmError> {
         self.job_record(subscription, group, job)?;
-        let prefix = format!("{}\0", key(subscription, group, job));
+        let prefix = format!("{}\0", scoped_key(subscription, group, job));
         let mut executions: Vec<(String, JobExecution)> = self
             .executions
             .scan_prefix(&prefix)
@@ -755,7 +736,7 @@ impl ContainerApps {
         job: &str,
     ) -> Result<Deleting, ArmError> {
         let record = self.job_record(subscription, group, job)?;
-        let prefix = format!("{}\0", key(subscription, group, job));
+        let prefix = format!("{}\0", scoped_key(subscription, group, job));
         let this = self.clone();
         let operation = self.operations.start(
             json!({"kind": "jobStop", "job": record.job.id}),
@@ -1002,7 +983,7 @@ impl ResourceProvider for ContainerApps {
     }
 
     fn delete_group_contents(&self, subscription: &str, group: &str) -> Result<(), ArmError> {
-        let prefix = format!("{subscription}\0{group}\0").to_ascii_lowercase();
+        let prefix = super::resources::group_prefix(subscription, group);
         self.stop_prefix(&prefix);
         for (key, _) in self.executions.scan_prefix(&prefix) {
             self.executions.remove(&key)?;

@@ -124,6 +124,7 @@ struct ReplicaPlan {
     revision: String,
     replica: String,
     environment: String,
+    environment_id: String,
     domain: String,
     customer_id: Option<String>,
     target_port: Option<u16>,
@@ -221,6 +222,17 @@ impl ContainerApps {
             revision: revision_name,
             replica: replica.clone(),
             environment: app.environment_name.clone(),
+            environment_id: app
+                .app
+                .properties
+                .as_ref()
+                .and_then(|p| {
+                    p.get("managedEnvironmentId")
+                        .or_else(|| p.get("environmentId"))
+                })
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             domain: app.domain.clone(),
             customer_id: app.log_analytics_customer_id.clone(),
             target_port,
@@ -489,16 +501,16 @@ fn console_sink(
     plan: &Arc<ReplicaPlan>,
     container: &TemplateContainer,
 ) -> Arc<FnSink<impl Fn(LogLine) + Send + Sync + 'static>> {
-    let target = plan.customer_id.clone().zip(console);
     let plan = plan.clone();
     let container_name = container.name.clone().unwrap_or_default();
     let image = container.image.clone().unwrap_or_default();
     Arc::new(FnSink(move |line: LogLine| {
-        let Some((customer_id, sink)) = &target else {
+        let Some(sink) = &console else {
             return;
         };
         sink.append(ConsoleLine {
-            customer_id: customer_id.clone(),
+            customer_id: plan.customer_id.clone(),
+            environment_id: plan.environment_id.clone(),
             time_ms: simkit::clock::millis_since_epoch(line.time),
             stream: match line.stream {
                 Stream::Stdout => "stdout",

@@ -2,7 +2,9 @@
 //! get, list, delete, `sharedKeys`), the rows workloads write into a workspace's tables, and
 //! the query API's engine ([`kql`]).
 //!
-//! Tables: `ContainerAppConsoleLogs_CL`, one row per line a Container Apps job's container
+//! Tables: `FunctionAppLogs`, one row per line a function app's process prints when a
+//! diagnostic setting sends its `FunctionAppLogs` category here (`services::insights`);
+//! `ContainerAppConsoleLogs_CL`, one row per line a Container Apps job's container
 //! prints, with the columns Azure gives it (`TimeGenerated`, `ContainerJobName_s`,
 //! `ContainerGroupName_s` = the replica, `ContainerName_s`, `ContainerImage_s`,
 //! `EnvironmentName_s`, `Stream_s` = `stdout`/`stderr`, `Log_s`, ...). Rows are store records
@@ -26,7 +28,7 @@ use simkit::Kit;
 use simkit::store::Collection;
 
 use super::apps::{ConsoleLine, ConsoleLogs};
-use super::resources::{LOCATIONS, Resources, normalise_location};
+use super::resources::{Resources, resource_location, scoped_key};
 use super::{Ctx, ResourceProvider};
 use crate::error::ArmError;
 use crate::shapes::operationalinsights_workspaces::{
@@ -56,6 +58,51 @@ const CONSOLE_COLUMNS: &[(&str, ColumnType)] = &[
     ("Type", ColumnType::String),
 ];
 
+/// `FunctionAppLogs`: what a function app's diagnostic setting sends (one row per line its
+/// process prints), with the columns Azure gives it that the simulator fills.
+pub const FUNCTION_TABLE: &str = "FunctionAppLogs";
+const FUNCTION_COLUMNS: &[(&str, ColumnType)] = &[
+    ("TenantId", ColumnType::String),
+    ("TimeGenerated", ColumnType::DateTime),
+    ("Category", ColumnType::String),
+    ("AppName", ColumnType::String),
+    ("FunctionName", ColumnType::String),
+    ("HostInstanceId", ColumnType::String),
+    ("Level", ColumnType::String),
+    ("Message", ColumnType::String),
+    ("RoleInstance", ColumnType::String),
+    ("_ResourceId", ColumnType::String),
+    ("Type", ColumnType::String),
+];
+
+/// `ContainerAppConsoleLogs`: what a managed environment's diagnostic setting sends (its
+/// `ContainerAppConsoleLogs` category), one row per line a container prints, with the columns
+/// of Azure's resource-specific table that the simulator fills.
+pub const CONSOLE_DEDICATED_TABLE: &str = "ContainerAppConsoleLogs";
+const CONSOLE_DEDICATED_COLUMNS: &[(&str, ColumnType)] = &[
+    ("TenantId", ColumnType::String),
+    ("TimeGenerated", ColumnType::DateTime),
+    ("ContainerAppName", ColumnType::String),
+    ("RevisionName", ColumnType::String),
+    ("ContainerGroupName", ColumnType::String),
+    ("ContainerName", ColumnType::String),
+    ("ContainerImage", ColumnType::String),
+    ("EnvironmentName", ColumnType::String),
+    ("JobName", ColumnType::String),
+    ("ExecutionName", ColumnType::String),
+    ("Stream", ColumnType::String),
+    ("Log", ColumnType::String),
+    ("_ResourceId", ColumnType::String),
+    ("Type", ColumnType::String),
+];
+
+/// The tables a workspace has, with their columns.
+const TABLES: &[(&str, &[(&str, ColumnType)])] = &[
+    (CONSOLE_TABLE, CONSOLE_COLUMNS),
+    (CONSOLE_DEDICATED_TABLE, CONSOLE_DEDICATED_COLUMNS),
+    (FUNCTION_TABLE, FUNCTION_COLUMNS),
+];
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkspaceRecord {
     pub workspace: Workspace,
@@ -82,10 +129,6 @@ impl std::fmt::Debug for LogAnalytics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogAnalytics").finish_non_exhaustive()
     }
-}
-
-fn key(subscription: &str, group: &str, name: &str) -> String {
-    format!("{subscription}\0{group}\0{name}").to_ascii_lowercase()
 }
 
 /// Workspace names: 4 to 63 letters, digits and hyphens, starting and ending alphanumeric.
@@ -125,27 +168,18 @@ impl LogAnalytics {
         name: &str,
         request: Workspace,
     ) -> Result<(Workspace, bool), ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
         let group_name = self
             .resources
-            .usable_group(subscription, group)?
-            .name
-            .unwrap_or_else(|| group.to_string());
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_workspace_name(name) {
             return Err(ArmError::InvalidValue {
                 property: "workspaceName".into(),
                 value: name.to_string(),
             });
         }
-        let requested = request.location.clone().ok_or(ArmError::LocationRequired)?;
-        let location =
-            normalise_location(&requested).ok_or_else(|| ArmError::InvalidResourceLocation {
-                location: requested.clone(),
-                available: LOCATIONS.to_vec(),
-            })?;
+        let location = resource_location(WORKSPACE_TYPE, request.location.as_deref())?;
         let now = crate::time::arm_timestamp(self.kit.clock().now_millis());
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         let existing = self.workspaces.get(&key);
         let asked = request.properties.clone().unwrap_or_default();
         let (customer_id, created_date, keys) = match &existing {
@@ -235,15 +269,8 @@ impl LogAnalytics {
         group: &str,
         name: &str,
     ) -> Result<WorkspaceRecord, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.get_group(subscription, group)?;
-        self.workspaces
-            .get(&key(subscription, group, name))
-            .ok_or_else(|| ArmError::ResourceNotFound {
-                resource_type: WORKSPACE_TYPE.into(),
-                name: name.to_string(),
-                group: group.to_string(),
-            })
+        self.resources
+            .record_in_group(&self.workspaces, WORKSPACE_TYPE, subscription, group, name)
     }
 
     pub fn get(&self, subscription: &str, group: &str, name: &str) -> Result<Workspace, ArmError> {
@@ -255,18 +282,12 @@ impl LogAnalytics {
         subscription: &str,
         group: Option<&str>,
     ) -> Result<Vec<(String, Workspace)>, ArmError> {
-        self.resources.check_subscription(subscription)?;
-        if let Some(group) = group {
-            self.resources.get_group(subscription, group)?;
-        }
         Ok(self
-            .workspaces
-            .all()
+            .resources
+            .records_in_scope(&self.workspaces, subscription, group, |r| {
+                (r.subscription.as_str(), r.group.as_str())
+            })?
             .into_iter()
-            .filter(|(_, r)| {
-                r.subscription.eq_ignore_ascii_case(subscription)
-                    && group.is_none_or(|g| r.group.eq_ignore_ascii_case(g))
-            })
             .map(|(key, r)| (key, r.workspace))
             .collect())
     }
@@ -286,7 +307,7 @@ impl LogAnalytics {
     pub fn delete(&self, subscription: &str, group: &str, name: &str) -> Result<bool, ArmError> {
         match self.record(subscription, group, name) {
             Ok(record) => {
-                self.remove(&key(subscription, group, name), &record)?;
+                self.remove(&scoped_key(subscription, group, name), &record)?;
                 Ok(true)
             }
             Err(ArmError::ResourceNotFound { .. }) => Ok(false),
@@ -328,7 +349,8 @@ impl LogAnalytics {
         window: Option<(i64, i64)>,
     ) -> Result<Table, QueryError> {
         let parsed = kql::parse(query)?;
-        if parsed.table != CONSOLE_TABLE {
+        let Some((table_name, columns)) = TABLES.iter().find(|(name, _)| *name == parsed.table)
+        else {
             return Err(QueryError::Unresolved {
                 operator: parsed
                     .operators
@@ -338,9 +360,9 @@ impl LogAnalytics {
                     .to_string(),
                 name: parsed.table,
             });
-        }
+        };
         let customer_id = customer_id.to_ascii_lowercase();
-        let prefix = format!("{customer_id}\0{CONSOLE_TABLE}\0");
+        let prefix = format!("{customer_id}\0{table_name}\0");
         let tenant = self.resources.tenant_id().to_string();
         let rows = self
             .rows
@@ -350,20 +372,20 @@ impl LogAnalytics {
                 window.is_none_or(|(from, to)| row.time_ms >= from && row.time_ms <= to)
             })
             .map(|(_, row)| {
-                CONSOLE_COLUMNS
+                columns
                     .iter()
                     .map(|(name, _)| match *name {
                         "TenantId" => Value::Str(tenant.clone()),
                         "TimeGenerated" => Value::DateTime(row.time_ms),
                         "_timestamp_d" => Value::Real(row.time_ms as f64 / 1000.0),
-                        "Type" => Value::Str(CONSOLE_TABLE.into()),
+                        "Type" => Value::Str((*table_name).into()),
                         other => Value::Str(row.columns.get(other).cloned().unwrap_or_default()),
                     })
                     .collect()
             })
             .collect();
         let table = Table {
-            columns: CONSOLE_COLUMNS
+            columns: columns
                 .iter()
                 .map(|(name, kind)| ((*name).to_string(), *kind))
                 .collect(),
@@ -387,18 +409,44 @@ fn operator_name(operator: &kql::Operator) -> &'static str {
     }
 }
 
-impl ConsoleLogs for LogAnalytics {
-    fn append(&self, line: ConsoleLine) {
-        let customer_id = line.customer_id.to_ascii_lowercase();
+impl LogAnalytics {
+    /// The customer ID of the workspace whose ARM ID is `workspace_id`, if it exists.
+    pub fn customer_for_workspace(&self, workspace_id: &str) -> Option<String> {
+        self.workspaces.all().into_iter().find_map(|(_, r)| {
+            r.workspace
+                .id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(workspace_id))
+                .then(|| r.workspace.properties.and_then(|p| p.customer_id))
+                .flatten()
+        })
+    }
+
+    /// Appends a row to `table` of the workspace `customer_id` (dropped, as Azure drops it,
+    /// when there is no such workspace).
+    pub fn append_row(
+        &self,
+        customer_id: &str,
+        table: &str,
+        time_ms: i64,
+        columns: BTreeMap<String, String>,
+    ) {
+        let customer_id = customer_id.to_ascii_lowercase();
         if !self.knows_customer(&customer_id) {
-            // Azure drops what is sent to a workspace that does not exist.
             return;
         }
         let key = format!(
-            "{customer_id}\0{CONSOLE_TABLE}\0{:016}\0{}",
-            line.time_ms,
+            "{customer_id}\0{table}\0{time_ms:016}\0{}",
             self.kit.ids().hex(12)
         );
+        if let Err(error) = self.rows.insert(&key, RowRecord { time_ms, columns }) {
+            tracing::error!(%error, table, "could not store a log row");
+        }
+    }
+}
+
+impl ConsoleLogs for LogAnalytics {
+    fn append(&self, line: ConsoleLine) {
         let columns = BTreeMap::from([
             ("ContainerAppName_s".to_string(), line.app),
             ("ContainerJobName_s".to_string(), line.job),
@@ -410,15 +458,10 @@ impl ConsoleLogs for LogAnalytics {
             ("Stream_s".to_string(), line.stream.to_string()),
             ("Log_s".to_string(), line.log),
         ]);
-        let _ = line.execution;
-        if let Err(error) = self.rows.insert(
-            &key,
-            RowRecord {
-                time_ms: line.time_ms,
-                columns,
-            },
-        ) {
-            tracing::error!(%error, "could not store a console log row");
+        let _ = (line.execution, line.environment_id);
+        // Azure drops what is sent to a workspace that does not exist; so does `append_row`.
+        if let Some(customer_id) = &line.customer_id {
+            self.append_row(customer_id, CONSOLE_TABLE, line.time_ms, columns);
         }
     }
 }
@@ -444,7 +487,7 @@ impl ResourceProvider for LogAnalytics {
     }
 
     fn delete_group_contents(&self, subscription: &str, group: &str) -> Result<(), ArmError> {
-        let prefix = format!("{subscription}\0{group}\0").to_ascii_lowercase();
+        let prefix = super::resources::group_prefix(subscription, group);
         for (key, record) in self.workspaces.scan_prefix(&prefix) {
             self.remove(&key, &record)?;
         }

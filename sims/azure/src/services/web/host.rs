@@ -6,6 +6,9 @@
 //! `FUNCTIONS_EXTENSION_VERSION` when set). It listens on `WEBSITES_PORT` (80 unless the settings
 //! say otherwise) on the host network, where `NAME.azurewebsites.net` is proxied.
 //!
+//! Each line it prints goes to the simulator's own log and, through the site's diagnostic
+//! settings (`services::insights`), to `FunctionAppLogs` in their workspaces.
+//!
 //! A process that exits is started again after a back-off (1 s, doubling to 30 s), as App
 //! Service restarts a container. Changing the settings or the config restarts it; a stopped,
 //! disabled or deleted site has none. Process state lives in memory; running sites are started
@@ -16,11 +19,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use simkit::logs::{FnSink, LogLine};
+use simkit::logs::{FnSink, LogLine, Stream};
 use simkit::runner::{WorkloadImage, WorkloadSpec};
 use tokio::sync::watch;
 
 use super::{SITES_DOMAIN, SiteRecord, WebApps};
+use crate::services::insights::ResourceLogLine;
 
 /// The port a site listens on unless `WEBSITES_PORT` says otherwise.
 const DEFAULT_PORT: u16 = 80;
@@ -180,8 +184,19 @@ async fn run(web: Arc<WebApps>, key: String, mut stopped: watch::Receiver<bool>)
             return;
         };
         let site = record.site.name.clone().unwrap_or_default();
+        let resource_id = record.site.id.clone().unwrap_or_default();
+        let routed = web.resource_logs.get().cloned();
         let sink = Arc::new(FnSink(move |line: LogLine| {
             tracing::debug!(site = %site, line = %line.text, "function app output");
+            if let Some(routed) = &routed {
+                routed.function_app_line(ResourceLogLine {
+                    resource_id: resource_id.clone(),
+                    app_name: site.clone(),
+                    time_ms: simkit::clock::millis_since_epoch(line.time),
+                    stderr: line.stream == Stream::Stderr,
+                    text: line.text,
+                });
+            }
         }));
         let located =
             crate::services::acr::pull::find_image(web.registry.get().map(Arc::as_ref), &image)

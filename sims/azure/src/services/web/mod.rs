@@ -27,7 +27,9 @@ use serde_json::{Map, Value, json};
 use simkit::Kit;
 use simkit::store::Collection;
 
-use super::resources::{LOCATIONS, REGIONS, Resources, in_scope, normalise_location};
+use super::resources::{
+    REGIONS, Resources, in_scope, normalise_location, resource_location, scoped_key,
+};
 use super::{Ctx, ResourceProvider};
 use crate::error::ArmError;
 use crate::shapes::resources::GenericResourceExpanded;
@@ -69,16 +71,14 @@ pub struct WebApps {
     /// Each running site's process, by site key.
     running: Mutex<BTreeMap<String, host::Running>>,
     pub(crate) registry: std::sync::OnceLock<Arc<crate::services::acr::ContainerRegistries>>,
+    /// Where sites' output goes beyond the simulator's own log (diagnostic settings).
+    pub(crate) resource_logs: std::sync::OnceLock<Arc<dyn crate::services::insights::ResourceLogs>>,
 }
 
 impl std::fmt::Debug for WebApps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebApps").finish_non_exhaustive()
     }
-}
-
-fn key(subscription: &str, group: &str, name: &str) -> String {
-    format!("{subscription}\0{group}\0{name}").to_ascii_lowercase()
 }
 
 /// App Service's names for plans and sites: 2 to 60 letters, digits and hyphens, not starting
@@ -97,14 +97,6 @@ fn display_location(location: &str) -> String {
         .find(|(name, _, _)| *name == location)
         .map(|(_, display, _)| (*display).to_string())
         .unwrap_or_else(|| location.to_string())
-}
-
-fn location(requested: Option<&str>) -> Result<&'static str, ArmError> {
-    let requested = requested.ok_or(ArmError::LocationRequired)?;
-    normalise_location(requested).ok_or_else(|| ArmError::InvalidResourceLocation {
-        location: requested.to_string(),
-        available: LOCATIONS.to_vec(),
-    })
 }
 
 fn object(value: Option<&Value>) -> Map<String, Value> {
@@ -186,12 +178,18 @@ impl WebApps {
             resources,
             running: Mutex::default(),
             registry: std::sync::OnceLock::new(),
+            resource_logs: std::sync::OnceLock::new(),
         }))
     }
 
     /// Connects where custom containers' images are found (the simulator's ACR).
     pub fn connect_registry(&self, registry: Arc<crate::services::acr::ContainerRegistries>) {
         let _ = self.registry.set(registry);
+    }
+
+    /// Connects where sites' output is routed by their diagnostic settings.
+    pub fn connect_resource_logs(&self, logs: Arc<dyn crate::services::insights::ResourceLogs>) {
+        let _ = self.resource_logs.set(logs);
     }
 
     fn now(&self) -> String {
@@ -208,21 +206,17 @@ impl WebApps {
         name: &str,
         request: AppServicePlan,
     ) -> Result<(AppServicePlan, bool), ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
         let group_name = self
             .resources
-            .usable_group(subscription, group)?
-            .name
-            .unwrap_or_else(|| group.to_string());
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_name(name) {
             return Err(ArmError::InvalidValue {
                 property: "name".into(),
                 value: name.to_string(),
             });
         }
-        let location = location(request.location.as_deref())?;
-        let key = key(subscription, group, name);
+        let location = resource_location(PLAN_TYPE, request.location.as_deref())?;
+        let key = scoped_key(subscription, group, name);
         let existing = self.plans.get(&key);
         let sku_name = request
             .sku
@@ -366,7 +360,7 @@ impl WebApps {
                 sites: sites.join(", "),
             });
         }
-        self.plans.remove(&key(subscription, group, name))?;
+        self.plans.remove(&scoped_key(subscription, group, name))?;
         Ok(true)
     }
 
@@ -401,7 +395,7 @@ impl WebApps {
             ] if namespace.eq_ignore_ascii_case(NAMESPACE)
                 && kind.eq_ignore_ascii_case("serverfarms") =>
             {
-                self.plans.get(&key(subscription, group, name))
+                self.plans.get(&scoped_key(subscription, group, name))
             }
             _ => None,
         }
@@ -419,26 +413,22 @@ impl WebApps {
         name: &str,
         request: Site,
     ) -> Result<(Site, bool), ArmError> {
-        self.resources.check_subscription(subscription)?;
-        self.resources.check_registered(subscription, NAMESPACE)?;
         let group_name = self
             .resources
-            .usable_group(subscription, group)?
-            .name
-            .unwrap_or_else(|| group.to_string());
+            .group_for_create(subscription, NAMESPACE, group)?;
         if !valid_name(name) {
             return Err(ArmError::InvalidValue {
                 property: "name".into(),
                 value: name.to_string(),
             });
         }
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         if let Some((_, other)) = self.site_by_name(name)
             && !key.eq_ignore_ascii_case(&site_key(&other))
         {
             return Err(ArmError::WebsiteNameTaken(name.to_string()));
         }
-        let location = location(request.location.as_deref())?;
+        let location = resource_location(SITE_TYPE, request.location.as_deref())?;
         let asked = object(request.properties.as_ref());
         let farm_id = asked
             .get("serverFarmId")
@@ -642,7 +632,7 @@ impl WebApps {
         name: &str,
         patch: Value,
     ) -> Result<Site, ArmError> {
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         let mut record = self.site_record(subscription, group, name)?;
         if let Some(Value::Object(tags)) = patch.get("tags") {
             record.site.tags = Some(
@@ -693,7 +683,7 @@ impl WebApps {
             Err(ArmError::ResourceNotFound { .. }) => return Ok(false),
             Err(error) => return Err(error),
         };
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         self.stop(&key);
         self.sites.remove(&key)?;
         if delete_empty_server_farm
@@ -705,7 +695,7 @@ impl WebApps {
                 .is_empty()
             {
                 self.plans
-                    .remove(&self::key(&plan.subscription, &plan.group, &plan_name))?;
+                    .remove(&scoped_key(&plan.subscription, &plan.group, &plan_name))?;
             }
         }
         Ok(true)
@@ -755,7 +745,7 @@ impl WebApps {
         request: Value,
         replace: bool,
     ) -> Result<Value, ArmError> {
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         let mut record = self.site_record(subscription, group, name)?;
         let asked = object(request.get("properties"));
         let mut config = if replace {
@@ -805,7 +795,7 @@ impl WebApps {
         name: &str,
         request: StringDictionary,
     ) -> Result<StringDictionary, ArmError> {
-        let key = key(subscription, group, name);
+        let key = scoped_key(subscription, group, name);
         let mut record = self.site_record(subscription, group, name)?;
         record.app_settings = request.properties.clone().unwrap_or_default();
         self.sites.insert(&key, record.clone())?;
@@ -856,7 +846,7 @@ impl WebApps {
 }
 
 fn site_key(record: &SiteRecord) -> String {
-    key(
+    scoped_key(
         &record.subscription,
         &record.group,
         record.site.name.as_deref().unwrap_or_default(),
@@ -955,7 +945,7 @@ impl ResourceProvider for WebApps {
     }
 
     fn delete_group_contents(&self, subscription: &str, group: &str) -> Result<(), ArmError> {
-        let prefix = format!("{subscription}\0{group}\0").to_ascii_lowercase();
+        let prefix = super::resources::group_prefix(subscription, group);
         for (key, _) in self.sites.scan_prefix(&prefix) {
             self.stop(&key);
             self.sites.remove(&key)?;
