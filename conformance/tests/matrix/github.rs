@@ -1138,6 +1138,48 @@ fn github_collaborators_topics_milestones_pygithub() {
     assert!(out.trim_end().ends_with("ok"), "{out}");
 }
 
+/// Review comments anchored to a pull request's real diff (lines on either side, ranges, whole
+/// files, positions), GitHub's 422s for anchors off the diff, replies, reviews made with
+/// comments and refused whole, the three listings, edits and deletes: PyGithub.
+#[test]
+fn github_review_comments_pygithub() {
+    let _cell = Cell::new("forge-sdk", "github", "review-comments", "PyGithub");
+    let server = start(&[]);
+    let out = scenario(&server, "review_comments.py");
+    assert!(out.trim_end().ends_with("ok"), "{out}");
+}
+
+/// Stars and watching: counts on the repository, stargazers with dates, a person's starred and
+/// watched repositories, the creator watching, private repositories hidden: PyGithub.
+#[test]
+fn github_stars_and_watching_pygithub() {
+    let _cell = Cell::new("forge-sdk", "github", "stars", "PyGithub");
+    let server = start(&[]);
+    let out = scenario(&server, "stars.py");
+    assert!(out.trim_end().ends_with("ok"), "{out}");
+}
+
+/// Forks: branches and tags copied by git, `parent`/`source`, one fork per owner, `name-1`,
+/// `default_branch_only`, organizations, the forks listed, pushes to a fork staying there:
+/// PyGithub + git.
+#[test]
+fn github_forks_pygithub_and_git() {
+    let _cell = Cell::new("forge-sdk", "github", "forks", "PyGithub + git");
+    let server = start(&[]);
+    let out = scenario(&server, "forks.py");
+    assert!(out.trim_end().ends_with("ok"), "{out}");
+}
+
+/// Search: repositories, issues and pull requests, users, with GitHub's qualifiers, envelope,
+/// pages and 422: PyGithub.
+#[test]
+fn github_search_pygithub() {
+    let _cell = Cell::new("forge-sdk", "github", "search", "PyGithub");
+    let server = start(&[]);
+    let out = scenario(&server, "search.py");
+    assert!(out.trim_end().ends_with("ok"), "{out}");
+}
+
 /// `gh auth login --web` through the OAuth device flow: gh asks for a device code, prints the
 /// user code, and polls; the user approves the code (the admin API stands in for the browser);
 /// gh stores the `gho_` token it is given, and `gh api user` then answers as that user with the

@@ -12,6 +12,9 @@
 //! | `github.labels` | `repoID/name`, name lower-cased | [`Label`] |
 //! | `github.pulls` | `repoID/number`, zero-padded | [`Pull`] |
 //! | `github.reviews` | `repoID/reviewID`, zero-padded | [`Review`] |
+//! | `github.stars` | `repoID/login`, login lower-cased | [`Star`] |
+//! | `github.subscriptions` | `repoID/login`, login lower-cased | [`Subscription`] |
+//! | `github.review_comments` | `repoID/commentID`, zero-padded | [`ReviewComment`] |
 //! | `github.protections` | `repoID/branch` | [`BranchProtection`] |
 //! | `github.counters` | what is counted | the last ID given |
 //! | `github.releases` | `repoID/releaseID`, zero-padded | [`Release`] |
@@ -136,6 +139,36 @@ pub struct Repo {
     pub created_at: i64,
     pub updated_at: i64,
     pub pushed_at: Option<i64>,
+    /// Kept with the stars and subscriptions that change them, in one transaction.
+    #[serde(default)]
+    pub stargazers: u64,
+    #[serde(default)]
+    pub subscribers: u64,
+    #[serde(default)]
+    pub forks: u64,
+    /// The repository this one was forked from.
+    #[serde(default)]
+    pub parent: Option<u64>,
+}
+
+/// A person's star on a repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Star {
+    pub repo_id: u64,
+    pub login: String,
+    pub starred_at: i64,
+    /// Orders stars given in the same millisecond.
+    pub seq: u64,
+}
+
+/// A person's watching settings for a repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub repo_id: u64,
+    pub login: String,
+    pub subscribed: bool,
+    pub ignored: bool,
+    pub created_at: i64,
 }
 
 impl Repo {
@@ -202,6 +235,37 @@ pub struct Review {
     pub state: String,
     pub commit_id: String,
     pub submitted_at: Option<i64>,
+}
+
+/// A review comment: a remark on a line (or a range of lines, or a whole file) of a pull
+/// request's diff, always part of a review (a comment made on its own gets a review of its own,
+/// as on GitHub).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewComment {
+    pub id: u64,
+    pub repo_id: u64,
+    pub number: u64,
+    pub review_id: u64,
+    pub user: String,
+    pub body: String,
+    pub path: String,
+    pub commit_id: String,
+    pub original_commit_id: String,
+    /// The hunk's header through the line commented on.
+    pub diff_hunk: String,
+    /// `None` for a comment on the whole file.
+    pub line: Option<u64>,
+    /// `LEFT` (the base) or `RIGHT` (the head).
+    pub side: String,
+    pub start_line: Option<u64>,
+    pub start_side: Option<String>,
+    /// The line's place in the file's diff, counted from the line after the first `@@`.
+    pub position: Option<u64>,
+    pub in_reply_to: Option<u64>,
+    /// `line` or `file`.
+    pub subject_type: String,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -483,6 +547,9 @@ pub struct State {
     pub protections: Arc<Collection<BranchProtection>>,
     pub pulls: Arc<Collection<Pull>>,
     pub reviews: Arc<Collection<Review>>,
+    pub review_comments: Arc<Collection<ReviewComment>>,
+    pub stars: Arc<Collection<Star>>,
+    pub subscriptions: Arc<Collection<Subscription>>,
     pub counters: Arc<Collection<u64>>,
     pub releases: Arc<Collection<Release>>,
     pub assets: Arc<Collection<ReleaseAsset>>,
@@ -518,6 +585,9 @@ impl State {
             protections: store.collection("github.protections")?,
             pulls: store.collection("github.pulls")?,
             reviews: store.collection("github.reviews")?,
+            review_comments: store.collection("github.review_comments")?,
+            stars: store.collection("github.stars")?,
+            subscriptions: store.collection("github.subscriptions")?,
             counters: store.collection("github.counters")?,
             releases: store.collection("github.releases")?,
             assets: store.collection("github.release_assets")?,

@@ -37,10 +37,13 @@ use crate::spec::{self, Matched, Op};
 mod apps;
 mod checks;
 mod collab;
+mod forks;
 mod hooks;
 mod pulls;
 mod releases;
 mod repo_git;
+mod search;
+mod stars;
 
 pub fn router(hub: Arc<Hub>) -> Router {
     Router::new().fallback(handle).with_state(hub)
@@ -135,7 +138,7 @@ impl Call<'_> {
         }
     }
 
-    fn since(&self) -> Result<Option<i64>, GitHubError> {
+    pub(crate) fn since(&self) -> Result<Option<i64>, GitHubError> {
         self.query("since")
             .map(|text| {
                 time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
@@ -164,7 +167,11 @@ fn accepted_scopes(op: Op) -> &'static str {
             "admin:org, read:org, repo, user, write:org"
         }
         Op::OrgsSetMembershipForUser | Op::OrgsRemoveMembershipForUser => "admin:org",
-        Op::ReposCreateForAuthenticatedUser | Op::ReposCreateInOrg => "public_repo, repo",
+        Op::ReposCreateForAuthenticatedUser | Op::ReposCreateInOrg | Op::ReposCreateFork => {
+            "public_repo, repo"
+        }
+        Op::ReposListForks => "",
+        Op::SearchIssuesAndPullRequests | Op::SearchRepos | Op::SearchUsers => "",
         Op::ReposDelete => "delete_repo",
         Op::ReposListWebhooks
         | Op::ReposGetWebhook
@@ -220,6 +227,20 @@ fn accepted_scopes(op: Op) -> &'static str {
         | Op::TeamsRemoveMembershipForUserInOrg
         | Op::TeamsAddOrUpdateRepoPermissionsInOrg
         | Op::TeamsRemoveRepoInOrg => "admin:org, repo",
+        // Reading stars and watchers needs no scope; changing them needs a repository scope.
+        Op::ActivityListStargazersForRepo
+        | Op::ActivityGetStargazerCountForRepo
+        | Op::ActivityListReposStarredByAuthenticatedUser
+        | Op::ActivityListReposStarredByUser
+        | Op::ActivityCheckRepoIsStarredByAuthenticatedUser
+        | Op::ActivityListWatchersForRepo
+        | Op::ActivityGetRepoSubscription
+        | Op::ActivityListWatchedReposForAuthenticatedUser
+        | Op::ActivityListReposWatchedByUser => "",
+        Op::ActivityStarRepoForAuthenticatedUser
+        | Op::ActivityUnstarRepoForAuthenticatedUser
+        | Op::ActivitySetRepoSubscription
+        | Op::ActivityDeleteRepoSubscription => "public_repo, repo",
         _ => "repo",
     }
 }
@@ -654,7 +675,13 @@ fn repo_filters(call: &Call<'_>) -> repos::ListRepos {
 fn render_repo(ctx: &Ctx<'_>, urls: &Urls, repo: &crate::model::Repo, full: bool) -> Value {
     let owner = render::account_or_ghost(&ctx.hub.state, &repo.owner);
     let permissions = ctx.caller.as_ref().map(|_| ctx.permissions(repo));
-    render::repo(urls, repo, &owner, permissions, full)
+    let mut body = render::repo(urls, repo, &owner, permissions, full);
+    // A fork's full form names its parent and the root of its network.
+    if full && let Some((parent, source)) = crate::services::forks::lineage(ctx, repo) {
+        body["parent"] = render_repo(ctx, urls, &parent, false);
+        body["source"] = render_repo(ctx, urls, &source, false);
+    }
+    body
 }
 
 /// Calls the operation's handler and renders what it returns.
@@ -920,7 +947,15 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::PullsSubmitReview
         | Op::PullsListRequestedReviewers
         | Op::PullsRequestReviewers
-        | Op::PullsRemoveRequestedReviewers => pulls::dispatch(ctx, call)?,
+        | Op::PullsRemoveRequestedReviewers
+        | Op::PullsListReviewComments
+        | Op::PullsListReviewCommentsForRepo
+        | Op::PullsListCommentsForReview
+        | Op::PullsCreateReviewComment
+        | Op::PullsCreateReplyForReviewComment
+        | Op::PullsGetReviewComment
+        | Op::PullsUpdateReviewComment
+        | Op::PullsDeleteReviewComment => pulls::dispatch(ctx, call)?,
         Op::ActionsListRepoWorkflows
         | Op::ActionsGetWorkflow
         | Op::ActionsDisableWorkflow
@@ -1057,6 +1092,23 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::TeamsCheckPermissionsForRepoInOrg
         | Op::TeamsAddOrUpdateRepoPermissionsInOrg
         | Op::TeamsRemoveRepoInOrg => collab::dispatch(ctx, call)?,
+        Op::ActivityListStargazersForRepo
+        | Op::ActivityGetStargazerCountForRepo
+        | Op::ActivityListReposStarredByAuthenticatedUser
+        | Op::ActivityListReposStarredByUser
+        | Op::ActivityCheckRepoIsStarredByAuthenticatedUser
+        | Op::ActivityStarRepoForAuthenticatedUser
+        | Op::ActivityUnstarRepoForAuthenticatedUser
+        | Op::ActivityListWatchersForRepo
+        | Op::ActivityGetRepoSubscription
+        | Op::ActivitySetRepoSubscription
+        | Op::ActivityDeleteRepoSubscription
+        | Op::ActivityListWatchedReposForAuthenticatedUser
+        | Op::ActivityListReposWatchedByUser => stars::dispatch(ctx, call)?,
+        Op::ReposListForks | Op::ReposCreateFork => forks::dispatch(ctx, call)?,
+        Op::SearchIssuesAndPullRequests | Op::SearchRepos | Op::SearchUsers => {
+            search::dispatch(ctx, call)?
+        }
     })
 }
 

@@ -271,7 +271,7 @@ pub fn repo(
         "owner": simple_user(urls, owner),
         "html_url": html_url,
         "description": repo.description,
-        "fork": false,
+        "fork": repo.parent.is_some(),
         "url": url,
         "forks_url": format!("{url}/forks"),
         "keys_url": format!("{url}/keys{{/key_id}}"),
@@ -318,8 +318,8 @@ pub fn repo(
         "svn_url": html_url,
         "homepage": repo.homepage,
         "size": 0,
-        "stargazers_count": 0,
-        "watchers_count": 0,
+        "stargazers_count": repo.stargazers,
+        "watchers_count": repo.stargazers,
         "language": null,
         "has_issues": repo.has_issues,
         "has_projects": repo.has_projects,
@@ -327,7 +327,7 @@ pub fn repo(
         "has_wiki": repo.has_wiki,
         "has_pages": false,
         "has_discussions": repo.has_discussions,
-        "forks_count": 0,
+        "forks_count": repo.forks,
         "mirror_url": null,
         "archived": repo.archived,
         "disabled": false,
@@ -338,9 +338,9 @@ pub fn repo(
         "web_commit_signoff_required": false,
         "topics": repo.topics,
         "visibility": repo.visibility,
-        "forks": 0,
+        "forks": repo.forks,
         "open_issues": repo.open_issues,
-        "watchers": 0,
+        "watchers": repo.stargazers,
         "default_branch": repo.default_branch,
     });
     if let Some(permissions) = permissions {
@@ -372,7 +372,7 @@ pub fn repo(
     }
     if full {
         body["network_count"] = 0.into();
-        body["subscribers_count"] = 0.into();
+        body["subscribers_count"] = repo.subscribers.into();
         if owner.kind == AccountKind::Organization {
             body["organization"] = simple_user(urls, owner);
         }
@@ -485,7 +485,7 @@ pub fn comment(urls: &Urls, state: &State, repo: &Repo, comment: &Comment) -> Va
     })
 }
 
-fn association(repo: &Repo, login: &str) -> &'static str {
+pub(crate) fn association(repo: &Repo, login: &str) -> &'static str {
     if repo.owner.eq_ignore_ascii_case(login) {
         "OWNER"
     } else {
@@ -493,7 +493,7 @@ fn association(repo: &Repo, login: &str) -> &'static str {
     }
 }
 
-fn reactions(url: &str) -> Value {
+pub(crate) fn reactions(url: &str) -> Value {
     json!({
         "url": format!("{url}/reactions"),
         "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,

@@ -112,6 +112,14 @@ fn is_user_operation(op: Op) -> bool {
             | Op::OrgsUpdateMembershipForAuthenticatedUser
             | Op::ReposListForAuthenticatedUser
             | Op::ReposCreateForAuthenticatedUser
+            | Op::ActivityListReposStarredByAuthenticatedUser
+            | Op::ActivityCheckRepoIsStarredByAuthenticatedUser
+            | Op::ActivityStarRepoForAuthenticatedUser
+            | Op::ActivityUnstarRepoForAuthenticatedUser
+            | Op::ActivityListWatchedReposForAuthenticatedUser
+            | Op::ActivityGetRepoSubscription
+            | Op::ActivitySetRepoSubscription
+            | Op::ActivityDeleteRepoSubscription
     )
 }
 
@@ -126,7 +134,11 @@ pub fn required(operation_id: &str, method: &str) -> Option<(&'static str, Level
     };
     let (family, name) = operation_id.split_once('/')?;
     let permission = match family {
-        "meta" | "rate-limit" | "apps" | "users" => return None,
+        "meta" | "rate-limit" | "apps" | "users" | "search" => return None,
+        // Starring and watching are the user's own (GitHub's `starring` and `watching` user
+        // permissions), which bleephub does not narrow; listings need the repository's metadata.
+        "activity" if method != "GET" || name.contains("authenticated-user") => return None,
+        "activity" => return Some(("metadata", Level::Read)),
         "checks" => "checks",
         "pulls" => "pull_requests",
         "issues" => "issues",

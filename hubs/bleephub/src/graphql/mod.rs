@@ -385,7 +385,7 @@ fn repositories_of(
             Some(RepositoryPrivacy::Private) => repo.private,
             None => true,
         })
-        .filter(|_| is_fork != Some(true))
+        .filter(|repo| is_fork.is_none_or(|fork| repo.parent.is_some() == fork))
         .collect();
     list.sort_by(|a, b| {
         b.pushed_at
@@ -717,7 +717,7 @@ impl Repository {
         self.0.archived
     }
     async fn is_fork(&self) -> bool {
-        false
+        self.0.parent.is_some()
     }
     async fn is_mirror(&self) -> bool {
         false
@@ -732,8 +732,10 @@ impl Repository {
         let git = request(ctx).hub.git.open(&self.0.id.to_string())?;
         Ok(git.is_empty()?)
     }
-    async fn parent(&self) -> Option<Repository> {
-        None
+    async fn parent(&self, ctx: &Context<'_>) -> Option<Repository> {
+        let service = request(ctx).ctx();
+        let (parent, _) = crate::services::forks::lineage(&service, &self.0)?;
+        service.can_read(&parent).then_some(Repository(parent))
     }
     async fn created_at(&self) -> DateTime {
         DateTime(timestamp(self.0.created_at))
@@ -769,10 +771,10 @@ impl Repository {
         self.0.delete_branch_on_merge
     }
     async fn stargazer_count(&self) -> i32 {
-        0
+        i32::try_from(self.0.stargazers).unwrap_or(i32::MAX)
     }
     async fn fork_count(&self) -> i32 {
-        0
+        i32::try_from(self.0.forks).unwrap_or(i32::MAX)
     }
     async fn viewer_permission(&self, ctx: &Context<'_>) -> Option<RepositoryPermission> {
         let service = request(ctx).ctx();

@@ -1096,6 +1096,7 @@ impl PullRequestMutation {
                 commit_id: input.commit_oid,
                 body: input.body,
                 event: event.map(String::from),
+                comments: None,
             },
         )
         .map_err(|e| graphql_error(e, String::new))?;

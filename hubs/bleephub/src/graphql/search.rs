@@ -3,7 +3,8 @@
 //! qualifiers (`repo:`, `user:`/`org:`, `is:`/`type:`, `state:`, `author:`, `assignee:`,
 //! `review-requested:`, `label:`, `head:`, `base:`, `in:`; `@me` is the caller) or words that
 //! must all appear in the title or body. Only repositories the caller may read are searched.
-//! Results are newest first; `issueCount` counts every match.
+//! Results are newest first; `issueCount` counts every match. The syntax is
+//! `services::search`'s, which REST's `/search/issues` shares.
 //!
 //! What this module must not do: search repositories, users or code (those `type`s answer
 //! GitHub's error for an unsupported search here), or rank by relevance (GitHub's "best match"
@@ -15,7 +16,7 @@ use async_graphql::{Context, Enum, SimpleObject, Union};
 use super::connection::{Window, paginate_with};
 use super::pulls::PullRequest;
 use super::{Issue, request};
-use crate::model::{Issue as IssueRecord, Repo};
+use crate::services::search::{matches_issue as matches, parse};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum SearchType {
@@ -40,115 +41,6 @@ pub struct SearchCounts {
 }
 
 pub type SearchResults = Connection<String, SearchResultItem, SearchCounts, EmptyFields>;
-
-/// One parsed query: qualifiers that must all hold, and words.
-#[derive(Debug, Default, PartialEq)]
-struct Query {
-    qualifiers: Vec<(String, String)>,
-    words: Vec<String>,
-    /// An operator not built yet (`OR`, `NOT`): the search answers an error naming it.
-    unsupported: Option<String>,
-}
-
-/// Splits on spaces outside double quotes; `key:value` is a qualifier, anything else a word.
-fn parse(text: &str) -> Query {
-    let mut terms = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            // Parentheses group terms in advanced search (gh wraps `--search` in them); with
-            // AND the only operator here, grouping changes nothing.
-            c if (c.is_whitespace() || c == '(' || c == ')') && !quoted => {
-                if !current.is_empty() {
-                    terms.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        terms.push(current);
-    }
-    let mut query = Query::default();
-    for term in terms {
-        match term.as_str() {
-            "AND" => continue,
-            "OR" | "NOT" => {
-                query.unsupported = Some(term);
-                continue;
-            }
-            _ => {}
-        }
-        match term.split_once(':') {
-            Some((key, value)) if !key.is_empty() && !value.is_empty() => query
-                .qualifiers
-                .push((key.to_ascii_lowercase(), value.to_string())),
-            _ => query.words.push(term.to_lowercase()),
-        }
-    }
-    query
-}
-
-/// Whether one record matches every qualifier and word.
-fn matches(
-    query: &Query,
-    me: &str,
-    repo: &Repo,
-    issue: &IssueRecord,
-    pull: Option<&crate::model::Pull>,
-) -> bool {
-    let user = |value: &str| {
-        if value == "@me" {
-            me.to_string()
-        } else {
-            value.to_string()
-        }
-    };
-    let all = query.qualifiers.iter().all(|(key, value)| {
-        let value_lower = value.to_ascii_lowercase();
-        match key.as_str() {
-            "repo" => repo.full_name().eq_ignore_ascii_case(value),
-            "user" | "org" | "owner" => repo.owner.eq_ignore_ascii_case(value),
-            "is" | "type" => match value_lower.as_str() {
-                "pr" | "pull-request" => pull.is_some(),
-                "issue" => pull.is_none(),
-                "open" => issue.state == "open",
-                "closed" => issue.state == "closed",
-                "merged" => pull.is_some_and(|p| p.merged_at.is_some()),
-                "unmerged" => pull.is_some_and(|p| p.merged_at.is_none()),
-                "draft" => pull.is_some_and(|p| p.draft),
-                "public" => !repo.private,
-                "private" => repo.private,
-                _ => false,
-            },
-            "state" => issue.state == value_lower,
-            "author" => issue.user.eq_ignore_ascii_case(&user(value)),
-            "assignee" => issue
-                .assignees
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(&user(value))),
-            "review-requested" => pull.is_some_and(|p| {
-                p.requested_reviewers
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case(&user(value)))
-            }),
-            "label" => issue.labels.iter().any(|l| l.eq_ignore_ascii_case(value)),
-            "head" => pull.is_some_and(|p| p.head_ref == *value),
-            "base" => pull.is_some_and(|p| p.base_ref == *value),
-            // Where words are looked for: titles and bodies are both searched here.
-            "in" | "sort" => true,
-            _ => false,
-        }
-    });
-    let text = format!(
-        "{}\n{}",
-        issue.title.to_lowercase(),
-        issue.body.as_deref().unwrap_or_default().to_lowercase()
-    );
-    all && query.words.iter().all(|word| text.contains(word.as_str()))
-}
 
 pub fn search(
     ctx: &Context<'_>,
@@ -209,26 +101,4 @@ pub fn search(
     paginate_with(items, window, |total| SearchCounts {
         issue_count: total as i32,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn queries_split_into_qualifiers_and_words() {
-        let query = parse(r#"( fix ) repo:o/r AND state:open is:pr author:@me "two words""#);
-        assert_eq!(
-            query.qualifiers,
-            vec![
-                ("repo".to_string(), "o/r".to_string()),
-                ("state".into(), "open".into()),
-                ("is".into(), "pr".into()),
-                ("author".into(), "@me".into()),
-            ]
-        );
-        assert_eq!(query.words, vec!["fix".to_string(), "two words".into()]);
-        assert_eq!(query.unsupported, None);
-        assert_eq!(parse("a OR b").unsupported.as_deref(), Some("OR"));
-    }
 }

@@ -9,7 +9,7 @@ use crate::model::Repo;
 use crate::render::pulls::{self as shapes, RepoContext};
 use crate::render::{self, git as git_shapes};
 use crate::services::Ctx;
-use crate::services::pulls;
+use crate::services::{pulls, review_comments};
 use crate::spec::Op;
 
 fn context<'a>(
@@ -145,11 +145,89 @@ pub(super) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
                 Reply::ok(body)
             }
         }
+        Op::PullsListReviewComments
+        | Op::PullsListReviewCommentsForRepo
+        | Op::PullsListCommentsForReview
+        | Op::PullsCreateReviewComment
+        | Op::PullsCreateReplyForReviewComment
+        | Op::PullsGetReviewComment
+        | Op::PullsUpdateReviewComment
+        | Op::PullsDeleteReviewComment => review_comment_dispatch(ctx, call)?,
         other => {
             // The top-level dispatcher sends only the operations above here.
             tracing::error!(
                 ?other,
                 "operation routed to the pulls dispatcher by mistake"
+            );
+            return Err(GitHubError::Internal);
+        }
+    })
+}
+
+fn comment_filters(call: &Call<'_>) -> Result<review_comments::ListComments, GitHubError> {
+    Ok(review_comments::ListComments {
+        sort: call.query("sort"),
+        direction: call.query("direction"),
+        since: call.since()?,
+    })
+}
+
+fn review_comment_dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubError> {
+    let urls = &call.urls;
+    let state = &ctx.hub.state;
+    let owner = call.param("owner");
+    let name = call.param("repo");
+    let number = call.param("pull_number");
+    let id = call.param("comment_id");
+    let render = |repo: &Repo, comment: &crate::model::ReviewComment| {
+        shapes::review_comment(urls, state, repo, comment)
+    };
+    Ok(match call.matched.op {
+        Op::PullsListReviewComments => {
+            let (repo, list) =
+                review_comments::list(ctx, owner, name, number, comment_filters(call)?)?;
+            call.page(list, |comment| render(&repo, comment))
+        }
+        Op::PullsListReviewCommentsForRepo => {
+            let (repo, list) =
+                review_comments::list_for_repo(ctx, owner, name, comment_filters(call)?)?;
+            call.page(list, |comment| render(&repo, comment))
+        }
+        Op::PullsListCommentsForReview => {
+            let (repo, list) = review_comments::list_for_review(
+                ctx,
+                owner,
+                name,
+                number,
+                call.param("review_id"),
+            )?;
+            call.page(list, |comment| render(&repo, comment))
+        }
+        Op::PullsCreateReviewComment => {
+            let (repo, comment) = review_comments::create(ctx, owner, name, number, call.input()?)?;
+            Reply::created(render(&repo, &comment))
+        }
+        Op::PullsCreateReplyForReviewComment => {
+            let (repo, comment) =
+                review_comments::create_reply(ctx, owner, name, number, id, call.input()?)?;
+            Reply::created(render(&repo, &comment))
+        }
+        Op::PullsGetReviewComment => {
+            let (repo, comment) = review_comments::get(ctx, owner, name, id)?;
+            Reply::ok(render(&repo, &comment))
+        }
+        Op::PullsUpdateReviewComment => {
+            let (repo, comment) = review_comments::update(ctx, owner, name, id, call.input()?)?;
+            Reply::ok(render(&repo, &comment))
+        }
+        Op::PullsDeleteReviewComment => {
+            review_comments::delete(ctx, owner, name, id)?;
+            Reply::no_content()
+        }
+        other => {
+            tracing::error!(
+                ?other,
+                "operation routed to the review comments dispatcher by mistake"
             );
             return Err(GitHubError::Internal);
         }

@@ -1,5 +1,6 @@
 //! Pull requests in GitHub's shapes: `pull-request-simple` (listings), `pull-request` (one,
-//! with mergeability and the size of the change), `pull-request-review`, the requested
+//! with mergeability and the size of the change), `pull-request-review`,
+//! `pull-request-review-comment`, the requested
 //! reviewers, and the `pull_request` member issues carry.
 //!
 //! What this module must not do: run git or decide access.
@@ -7,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::{Urls, account_or_ghost, node_id, simple_user, timestamp};
-use crate::model::{Account, Pull, Repo, Review, State};
+use crate::model::{Account, Pull, Repo, Review, ReviewComment, State};
 use crate::services::pulls::{PullStats, PullView};
 
 fn optional_time(millis: Option<i64>) -> Value {
@@ -183,4 +184,54 @@ pub fn requested(urls: &Urls, state: &State, reviewers: &[String]) -> Value {
         "users": reviewers.iter().map(|login| simple_user(urls, &account_or_ghost(state, login))).collect::<Vec<_>>(),
         "teams": [],
     })
+}
+
+/// `pull-request-review-comment`.
+pub fn review_comment(urls: &Urls, state: &State, repo: &Repo, comment: &ReviewComment) -> Value {
+    let repo_url = format!("{}/repos/{}", urls.api, repo.full_name());
+    let url = format!("{repo_url}/pulls/comments/{}", comment.id);
+    let pull_url = format!("{repo_url}/pulls/{}", comment.number);
+    let html = format!(
+        "{}/{}/pull/{}#discussion_r{}",
+        urls.html,
+        repo.full_name(),
+        comment.number,
+        comment.id
+    );
+    let mut body = json!({
+        "url": url,
+        "pull_request_review_id": comment.review_id,
+        "id": comment.id,
+        "node_id": node_id("PullRequestReviewComment", comment.id),
+        "diff_hunk": comment.diff_hunk,
+        "path": comment.path,
+        "position": comment.position,
+        "original_position": comment.position,
+        "commit_id": comment.commit_id,
+        "original_commit_id": comment.original_commit_id,
+        "user": simple_user(urls, &account_or_ghost(state, &comment.user)),
+        "body": comment.body,
+        "created_at": timestamp(comment.created_at),
+        "updated_at": timestamp(comment.updated_at),
+        "html_url": html,
+        "pull_request_url": pull_url,
+        "author_association": super::association(repo, &comment.user),
+        "_links": {
+            "self": {"href": url},
+            "html": {"href": html},
+            "pull_request": {"href": pull_url},
+        },
+        "start_line": comment.start_line,
+        "original_start_line": comment.start_line,
+        "start_side": comment.start_side,
+        "line": comment.line,
+        "original_line": comment.line,
+        "side": comment.side,
+        "subject_type": comment.subject_type,
+        "reactions": super::reactions(&url),
+    });
+    if let Some(parent) = comment.in_reply_to {
+        body["in_reply_to_id"] = parent.into();
+    }
+    body
 }

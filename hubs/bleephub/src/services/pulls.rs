@@ -96,7 +96,7 @@ fn branch_head(git: &simkit::git::Repo, branch: &str) -> Result<Option<String>, 
 
 /// The repository for opening and changing pull requests: readable, a token that may write,
 /// not archived.
-fn open_repo(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<Repo, GitHubError> {
+pub(crate) fn open_repo(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<Repo, GitHubError> {
     let repo = ctx.readable_repo(owner, name)?;
     ctx.require_caller()?;
     if !ctx.write_scope(&repo) {
@@ -268,7 +268,7 @@ fn store_pull(ctx: &Ctx<'_>, pull: &Pull) -> Result<(), GitHubError> {
 
 /// The pull request `number` with its branches followed: an open one's head and base SHAs
 /// track their branches (and its refs and test merge follow).
-fn load(ctx: &Ctx<'_>, repo: &Repo, number: &str) -> Result<PullView, GitHubError> {
+pub(crate) fn load(ctx: &Ctx<'_>, repo: &Repo, number: &str) -> Result<PullView, GitHubError> {
     let number: u64 = number.parse().map_err(|_| GitHubError::NotFound)?;
     let state = &ctx.hub.state;
     let key = issue_key(repo.id, number);
@@ -680,6 +680,8 @@ pub struct CreateReview {
     pub commit_id: Option<String>,
     pub body: Option<String>,
     pub event: Option<String>,
+    /// Draft review comments, anchored to the diff.
+    pub comments: Option<Vec<super::review_comments::CreateComment>>,
 }
 
 /// `POST .../reviews/{id}/events`.
@@ -732,12 +734,30 @@ pub fn create_review(
     let caller = ctx.require_caller()?.login().to_string();
     let view = load(ctx, &repo, number)?;
     let own = view.issue.user.eq_ignore_ascii_case(&caller);
+    // A review made of comments needs no body of its own.
+    let has_comments = input.comments.as_ref().is_some_and(|c| !c.is_empty());
+    let body = match (input.body.as_deref(), has_comments) {
+        (None | Some(""), true) => Some("comments"),
+        (body, _) => body,
+    };
     let state = match input.event.as_deref() {
         None | Some("") | Some("PENDING") => "PENDING",
-        Some(event) => review_state(event, own, input.body.as_deref())?,
+        Some(event) => review_state(event, own, body)?,
     };
+    let commit_id = input
+        .commit_id
+        .clone()
+        .unwrap_or_else(|| view.pull.head_sha.clone());
+    let comments = super::review_comments::prepare_for_review(
+        ctx,
+        &repo,
+        &view,
+        &commit_id,
+        input.comments.as_deref().unwrap_or_default(),
+    )?;
     let now = ctx.now;
     let store = &ctx.hub.state;
+    let mut comments = Some(comments);
     let review = store.store.transaction(|txn| {
         let id = model::next_id(txn, &store.counters, "review")?;
         let review = Review {
@@ -747,13 +767,18 @@ pub fn create_review(
             user: caller.clone(),
             body: input.body.clone().unwrap_or_default(),
             state: state.to_string(),
-            commit_id: input
-                .commit_id
-                .clone()
-                .unwrap_or_else(|| view.pull.head_sha.clone()),
+            commit_id: commit_id.clone(),
             submitted_at: (state != "PENDING").then_some(now),
         };
         txn.insert(&store.reviews, &issue_key(repo.id, id), review.clone())?;
+        super::review_comments::store_for_review(
+            ctx,
+            txn,
+            &repo,
+            &view,
+            &review,
+            comments.take().unwrap_or_default(),
+        )?;
         // A review from a requested reviewer answers the request.
         let key = issue_key(repo.id, view.issue.number);
         if state != "PENDING"

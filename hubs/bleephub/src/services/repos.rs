@@ -124,6 +124,24 @@ fn visibility_of(
 }
 
 pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Repo, GitHubError> {
+    create_inner(ctx, org, input, None)
+}
+
+/// What a fork copies from its parent.
+pub(crate) struct ForkOf<'a> {
+    pub parent: &'a Repo,
+    pub default_branch_only: bool,
+}
+
+/// Creates a repository, or with `fork_of` a fork: it keeps its parent's visibility and default
+/// branch, takes the next free name (`name-1`, `name-2`, ... as GitHub does) when the owner
+/// already has a repository of that name, and starts with the parent's branches and tags.
+pub(crate) fn create_inner(
+    ctx: &Ctx<'_>,
+    org: Option<&str>,
+    input: CreateRepo,
+    fork_of: Option<ForkOf<'_>>,
+) -> Result<Repo, GitHubError> {
     let caller = ctx.require_caller()?;
     let owner = match org {
         Some(org) => {
@@ -143,10 +161,20 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
     if let Some(problem) = name_problem(&name) {
         return Err(GitHubError::ValidationFailed(vec![problem]));
     }
+    let caller_login = caller.login().to_string();
     let state = &ctx.hub.state;
     let now = ctx.now;
     let repo = state.store.transaction(|txn| {
-        let name_key = repo_name_key(&owner, &name);
+        let mut name = name.clone();
+        let mut name_key = repo_name_key(&owner, &name);
+        if fork_of.is_some() {
+            let mut suffix = 0;
+            while txn.contains(&state.repo_names, &name_key)? {
+                suffix += 1;
+                name = format!("{}-{suffix}", normalize_name(&input.name));
+                name_key = repo_name_key(&owner, &name);
+            }
+        }
         if txn.contains(&state.repo_names, &name_key)? {
             return Err(GitHubError::ValidationFailed(vec![FieldError::custom(
                 "Repository",
@@ -163,7 +191,9 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
             homepage: input.homepage,
             private,
             visibility,
-            default_branch: "main".into(),
+            default_branch: fork_of
+                .as_ref()
+                .map_or_else(|| "main".to_string(), |f| f.parent.default_branch.clone()),
             has_issues: input.has_issues.unwrap_or(true),
             has_projects: input.has_projects.unwrap_or(true),
             has_wiki: input.has_wiki.unwrap_or(true),
@@ -181,9 +211,34 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
             created_at: now,
             updated_at: now,
             pushed_at: None,
+            stargazers: 0,
+            subscribers: 0,
+            forks: 0,
+            parent: fork_of.as_ref().map(|f| f.parent.id),
         };
+        if let Some(fork_of) = &fork_of
+            && let Some(mut parent) = txn.get(&state.repos, &id_key(fork_of.parent.id))?
+        {
+            parent.forks += 1;
+            txn.insert(&state.repos, &id_key(parent.id), parent)?;
+        }
         txn.insert(&state.repo_names, &name_key, id)?;
         txn.insert(&state.repos, &id_key(id), repo.clone())?;
+        // Whoever creates a repository watches it, as on GitHub.
+        super::stars::put_subscription(
+            txn,
+            state,
+            &repo,
+            Some(crate::model::Subscription {
+                repo_id: id,
+                login: caller_login.clone(),
+                subscribed: true,
+                ignored: false,
+                created_at: now,
+            }),
+            &caller_login,
+        )?;
+        let repo = txn.get(&state.repos, &id_key(id))?.unwrap_or(repo);
         for (label_name, color, description) in DEFAULT_LABELS {
             let label_id = model::next_id(txn, &state.counters, "label")?;
             txn.insert(
@@ -201,6 +256,18 @@ pub fn create(ctx: &Ctx<'_>, org: Option<&str>, input: CreateRepo) -> Result<Rep
         }
         Ok(repo)
     })?;
+    if let Some(fork_of) = &fork_of {
+        ctx.hub
+            .git
+            .fork(
+                &fork_of.parent.id.to_string(),
+                &repo.id.to_string(),
+                &repo.default_branch,
+                fork_of.default_branch_only,
+            )
+            .map_err(super::git::internal)?;
+        return Ok(repo);
+    }
     let git = ctx
         .hub
         .git
@@ -513,6 +580,12 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError>
     state.store.transaction(|txn| {
         txn.remove(&state.repo_names, &repo_name_key(&repo.owner, &repo.name))?;
         txn.remove(&state.repos, &id_key(repo.id))?;
+        if let Some(parent_id) = repo.parent
+            && let Some(mut parent) = txn.get(&state.repos, &id_key(parent_id))?
+        {
+            parent.forks = parent.forks.saturating_sub(1);
+            txn.insert(&state.repos, &id_key(parent_id), parent)?;
+        }
         let prefix = repo_prefix(repo.id);
         txn.remove_prefix(&state.issues, &prefix)?;
         txn.remove_prefix(&state.comments, &prefix)?;
@@ -520,6 +593,9 @@ pub fn delete(ctx: &Ctx<'_>, owner: &str, name: &str) -> Result<(), GitHubError>
         txn.remove_prefix(&state.protections, &prefix)?;
         txn.remove_prefix(&state.pulls, &prefix)?;
         txn.remove_prefix(&state.reviews, &prefix)?;
+        txn.remove_prefix(&state.review_comments, &prefix)?;
+        txn.remove_prefix(&state.stars, &prefix)?;
+        txn.remove_prefix(&state.subscriptions, &prefix)?;
         txn.remove_prefix(&state.collaborators, &prefix)?;
         txn.remove_prefix(&state.milestones, &prefix)?;
         txn.remove_prefix(&state.issue_milestones, &prefix)?;

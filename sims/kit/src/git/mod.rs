@@ -107,6 +107,45 @@ impl GitRepos {
         Ok(repo)
     }
 
+    /// Creates `to` as a copy of `from`'s branches and tags (a forge's fork): a new bare
+    /// repository whose HEAD names `default_branch`, filled by a local fetch, so objects are
+    /// shared through git's own transfer rather than by copying files. With
+    /// `default_branch_only`, only that branch (and no tags) is copied.
+    pub fn fork(
+        &self,
+        from: &str,
+        to: &str,
+        default_branch: &str,
+        default_branch_only: bool,
+    ) -> Result<Repo, GitError> {
+        let source = self.open(from)?;
+        let target = self.create(to, default_branch)?;
+        let refspecs: Vec<String> = if default_branch_only {
+            vec![format!(
+                "refs/heads/{default_branch}:refs/heads/{default_branch}"
+            )]
+        } else {
+            vec![
+                "refs/heads/*:refs/heads/*".into(),
+                "refs/tags/*:refs/tags/*".into(),
+            ]
+        };
+        let mut fetch = target.git();
+        fetch
+            .args(["fetch", "--quiet", "--no-tags"])
+            .arg(source.path())
+            .args(&refspecs);
+        if let Err(error) = command::run(fetch, "fetch") {
+            // An empty source has nothing to fetch; anything else leaves no half-made fork.
+            if source.is_empty()? {
+                return Ok(target);
+            }
+            let _ = std::fs::remove_dir_all(target.path());
+            return Err(error);
+        }
+        Ok(target)
+    }
+
     /// Opens an existing repository.
     pub fn open(&self, key: &str) -> Result<Repo, GitError> {
         let path = self.path_of(key)?;
