@@ -120,6 +120,16 @@ pub(crate) fn start_runner(
     repo: &str,
     registration: &str,
 ) -> StartedRunner {
+    start_runner_with(server, repo, registration, &[])
+}
+
+/// [`start_runner`] with variables of its own (`DOCKER_HOST`).
+pub(crate) fn start_runner_with(
+    server: &conformance::Sockerless,
+    repo: &str,
+    registration: &str,
+    env: &[(&str, &str)],
+) -> StartedRunner {
     // Its work directory must be reachable by `nobody`, whom steps run as under root.
     let runner_env = Sandbox::new();
     std::fs::set_permissions(runner_env.path(), std::fs::Permissions::from_mode(0o755))
@@ -149,6 +159,7 @@ pub(crate) fn start_runner(
             "PATH",
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         )
+        .envs(env.iter().copied())
         .stdout(Stdio::from(log.try_clone().expect("log")))
         .stderr(Stdio::from(log))
         .spawn()

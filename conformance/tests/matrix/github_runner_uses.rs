@@ -52,13 +52,25 @@ inputs:
     required: true
 runs:
   using: node20
+  pre: pre.js
   main: index.js
+  post: post.js
+  post-if: success()
 "#;
 
 const NODE_MAIN: &str = r#"const fs = require('fs');
 const name = process.env.INPUT_NAME;
-console.log(`node says ${name}`);
+console.log(`node says ${name} after ${process.env.STATE_from_pre}`);
 fs.appendFileSync(process.env.GITHUB_OUTPUT, `shout=${name.toUpperCase()}\n`);
+fs.appendFileSync(process.env.GITHUB_STATE, `from_main=main-saved\n`);
+"#;
+
+const NODE_PRE: &str = r#"const fs = require('fs');
+console.log(`pre for ${process.env.INPUT_NAME}`);
+fs.appendFileSync(process.env.GITHUB_STATE, `from_pre=pre-saved\n`);
+"#;
+
+const NODE_POST: &str = r#"console.log(`post sees ${process.env.STATE_from_pre} ${process.env.STATE_from_main} ${process.env.INPUT_NAME}`);
 "#;
 
 const LOCAL_ACTION: &str = r#"name: Local
@@ -101,6 +113,13 @@ jobs:
     steps:
       - run: echo never runs
       - uses: octo/tools@v9
+  post-skipped:
+    runs-on: [self-hosted, sockerless]
+    steps:
+      - uses: octo/tools@v1
+        with:
+          name: failing
+      - run: exit 1
 "#;
 
 const SECRETS: &str = r#"name: Secrets
@@ -124,7 +143,7 @@ jobs:
 "#;
 
 /// The first run of `workflow` in `repo` once it completes.
-fn completed_run(
+pub(crate) fn completed_run(
     gh_env: &Sandbox,
     gh: &std::path::Path,
     repo: &str,
@@ -154,7 +173,7 @@ fn completed_run(
     (id, view)
 }
 
-fn registration(gh_env: &Sandbox, gh: &std::path::Path, repo: &str) -> String {
+pub(crate) fn registration(gh_env: &Sandbox, gh: &std::path::Path, repo: &str) -> String {
     ok(
         gh_env,
         gh,
@@ -171,7 +190,7 @@ fn registration(gh_env: &Sandbox, gh: &std::path::Path, repo: &str) -> String {
     .to_string()
 }
 
-fn remote(server: &conformance::Sockerless, token: &str, repo: &str) -> String {
+pub(crate) fn remote(server: &conformance::Sockerless, token: &str, repo: &str) -> String {
     server
         .url("github")
         .replacen("http://", &format!("http://x-access-token:{token}@"), 1)
@@ -179,7 +198,7 @@ fn remote(server: &conformance::Sockerless, token: &str, repo: &str) -> String {
 }
 
 /// Whether gh printed `text` on a line of `job`'s step `step`.
-fn logged(log: &str, job: &str, step: &str, text: &str) -> bool {
+pub(crate) fn logged(log: &str, job: &str, step: &str, text: &str) -> bool {
     let prefix = format!("{job}\t{step}\t");
     log.lines()
         .any(|l| l.starts_with(&prefix) && l.contains(text))
@@ -225,6 +244,8 @@ fn github_actions_runner_uses_actions() {
             ("greet/action.yml", GREET),
             ("action.yml", NODE_ACTION),
             ("index.js", NODE_MAIN),
+            ("pre.js", NODE_PRE),
+            ("post.js", NODE_POST),
         ],
         "Add the actions",
         &remote(&server, &token, "octo/tools"),
@@ -255,7 +276,7 @@ fn github_actions_runner_uses_actions() {
         &["-tzf", tarball.to_str().expect("UTF-8")],
     );
     let folder = format!("octo-tools-{}/", &sha.trim()[..7]);
-    for entry in ["action.yml", "greet/action.yml", "index.js"] {
+    for entry in ["action.yml", "greet/action.yml", "index.js", "post.js"] {
         assert!(
             listing.lines().any(|l| l == format!("{folder}{entry}")),
             "{entry} under {folder}: {listing}"
@@ -312,11 +333,13 @@ fn github_actions_runner_uses_actions() {
         steps_of(job("use")),
         [
             ("Set up job".to_string(), "success".to_string()),
+            ("Pre Run octo/tools@v1".into(), "success".into()),
             ("Run actions/checkout@v4".into(), "success".into()),
             ("Run octo/tools/greet@v1".into(), "success".into()),
             ("Run octo/tools@v1".into(), "success".into()),
             ("Run ./local".into(), "success".into()),
             ("Outputs".into(), "success".into()),
+            ("Post Run octo/tools@v1".into(), "success".into()),
             ("Complete job".into(), "success".into()),
         ],
         "{context}"
@@ -324,7 +347,12 @@ fn github_actions_runner_uses_actions() {
     for (step, text) in [
         ("Run octo/tools/greet@v1", "Hello octocat! from greet"),
         ("Run octo/tools/greet@v1", "composite env sees the step env"),
-        ("Run octo/tools@v1", "node says node-input"),
+        ("Pre Run octo/tools@v1", "pre for node-input"),
+        ("Run octo/tools@v1", "node says node-input after pre-saved"),
+        (
+            "Post Run octo/tools@v1",
+            "post sees pre-saved main-saved node-input",
+        ),
         ("Run ./local", "data from the checkout"),
         ("Outputs", "outputs hello-octocat NODE-INPUT local-out"),
     ] {
@@ -365,6 +393,18 @@ fn github_actions_runner_uses_actions() {
     );
     assert!(
         !logged(&log, "missing", "Run echo never runs", "never runs"),
+        "{context}"
+    );
+    // `post-if: success()` does not hold after a failed step: no post step, as on GitHub.
+    assert_eq!(
+        steps_of(job("post-skipped")),
+        [
+            ("Set up job".to_string(), "success".to_string()),
+            ("Pre Run octo/tools@v1".into(), "success".into()),
+            ("Run octo/tools@v1".into(), "success".into()),
+            ("Run exit 1".into(), "failure".into()),
+            ("Complete job".into(), "success".into()),
+        ],
         "{context}"
     );
     assert_eq!(view["conclusion"], "failure", "{context}");

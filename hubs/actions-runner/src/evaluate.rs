@@ -4,8 +4,10 @@
 //! through `actions::expr`, with the step's status answering `success()`/`failure()`/
 //! `always()`/`cancelled()`.
 //!
-//! What this module must not do: touch the file system (`hashFiles` is refused with the
-//! runner's wording until the workspace is hashed here), or panic on any message.
+//! `hashFiles` reads the workspace ([`hash_files`]) where a step's values are evaluated.
+//!
+//! What this module must not do: touch the file system beyond `hashFiles`' reads of the
+//! workspace, or panic on any message.
 
 use actions::expr::{Contexts, EvalError, Expression, Function, Host, Status, Value};
 use serde_json::{Map, Value as Json};
@@ -62,6 +64,9 @@ pub fn context_data(value: &Json) -> Json {
 /// The status the step's (or job's) condition sees, as a [`Host`].
 pub struct StepHost {
     pub status: Status,
+    /// The workspace `hashFiles` reads (`None` where the runner has none yet: job-level
+    /// values, which GitHub evaluates before any workspace exists).
+    pub workspace: Option<std::path::PathBuf>,
 }
 
 impl Host for StepHost {
@@ -75,11 +80,86 @@ impl Host for StepHost {
         }
     }
 
-    fn hash_files(&self, _patterns: &[String]) -> Result<String, EvalError> {
-        Err(EvalError {
-            message: "hashFiles is not supported by this runner yet".into(),
-        })
+    fn hash_files(&self, patterns: &[String]) -> Result<String, EvalError> {
+        match &self.workspace {
+            Some(workspace) => hash_files(workspace, patterns),
+            None => Err(EvalError {
+                message:
+                    "hashFiles is only available in a step's values (there is no workspace here)"
+                        .into(),
+            }),
+        }
     }
+}
+
+/// `hashFiles(patterns)` over `workspace`, as the runner's `hashFiles` script computes it:
+/// the files (not directories) under the workspace whose path relative to it the patterns
+/// include (the last matching pattern decides; `!` excludes), in path order, each hashed
+/// with SHA-256, and those digests hashed together; an empty string when none match.
+pub fn hash_files(workspace: &std::path::Path, patterns: &[String]) -> Result<String, EvalError> {
+    use sha2::{Digest, Sha256};
+    let shown = patterns
+        .iter()
+        .map(|p| format!("'{p}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let failed = |why: String| EvalError {
+        message: format!(
+            "hashFiles({shown}) failed. Fail to hash files under directory '{}': {why}",
+            workspace.display()
+        ),
+    };
+    // Patterns may be given relative to the workspace or under its absolute path.
+    let prefix = format!("{}/", workspace.display());
+    let relative: Vec<String> = patterns
+        .iter()
+        .flat_map(|p| p.lines())
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.starts_with('#'))
+        .map(|p| {
+            let (negative, body) = p.strip_prefix('!').map_or((false, p), |b| (true, b));
+            let body = body.strip_prefix(&prefix).unwrap_or(body);
+            let body = body.strip_prefix("./").unwrap_or(body);
+            format!("{}{body}", if negative { "!" } else { "" })
+        })
+        .collect();
+    let list = actions::workflow::glob::PatternList::parse(&relative)
+        .map_err(|e| failed(e.to_string()))?;
+    let mut files = Vec::new();
+    let mut pending = vec![workspace.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| failed(e.to_string()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| failed(e.to_string()))?.path();
+            // Symbolic links are followed, as the runner's globber does; `metadata` answers
+            // for the target.
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let Ok(rel) = path.strip_prefix(workspace) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().to_string();
+            if meta.is_dir() {
+                // A linked directory is not walked, so a link loop cannot hold the step.
+                if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink()) {
+                    pending.push(path);
+                }
+            } else if list.includes(&rel) {
+                files.push((rel, path));
+            }
+        }
+    }
+    if files.is_empty() {
+        return Ok(String::new());
+    }
+    files.sort();
+    let mut all = Sha256::new();
+    for (_, path) in &files {
+        let bytes = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
+        all.update(Sha256::digest(&bytes));
+    }
+    Ok(all.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Why a token could not be evaluated.
@@ -228,6 +308,7 @@ mod tests {
     fn tokens_evaluate_their_expressions() {
         let host = StepHost {
             status: Status::Success,
+            workspace: None,
         };
         let made = json!({"type": 2, "map": [
             {"key": "A", "value": {"type": 3, "expr": "format('on {0}', matrix.os)"}},
@@ -245,15 +326,46 @@ mod tests {
     }
 
     #[test]
+    fn hash_files_hashes_the_matching_files_in_path_order() {
+        use sha2::{Digest, Sha256};
+        let dir = std::env::temp_dir().join(format!("hash-files-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub/deep")).unwrap();
+        std::fs::write(dir.join("a.lock"), "one").unwrap();
+        std::fs::write(dir.join("sub/deep/b.lock"), "two").unwrap();
+        std::fs::write(dir.join("sub/c.txt"), "three").unwrap();
+        let expected = {
+            let mut all = Sha256::new();
+            all.update(Sha256::digest(b"one"));
+            all.update(Sha256::digest(b"two"));
+            all.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        assert_eq!(hash_files(&dir, &["**/*.lock".into()]).unwrap(), expected);
+        assert_eq!(
+            hash_files(&dir, &["**/*.lock".into(), "!sub/**".into()]).unwrap(),
+            hash_files(&dir, &["a.lock".into()]).unwrap()
+        );
+        assert_eq!(hash_files(&dir, &["nothing/**".into()]).unwrap(), "");
+        let absolute = format!("{}/**/*.lock", dir.display());
+        assert_eq!(hash_files(&dir, &[absolute]).unwrap(), expected);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn conditions_follow_the_job_status() {
         let ok = StepHost {
             status: Status::Success,
+            workspace: None,
         };
         let failed = StepHost {
             status: Status::Failure,
+            workspace: None,
         };
         let cancelled = StepHost {
             status: Status::Cancelled,
+            workspace: None,
         };
         let c = contexts();
         assert!(condition("success()", &c, &ok).unwrap());

@@ -4,7 +4,9 @@
 //! step, then the job's outputs, `JobCompleted` and the result.
 //!
 //! Steps run through [`crate::step`]; `uses:` actions are downloaded before the first step
-//! ([`crate::uses`]). Job containers and services are refused with an error naming why.
+//! ([`crate::uses`]). A job with `container:` or `services:` gets "Initialize containers" and
+//! "Stop containers" steps around its own ([`crate::containers`]), and its steps run in the job
+//! container.
 //!
 //! What this module must not do: let a step's output reach a log unmasked, or let a failure of
 //! one step stop the job from reporting its result.
@@ -17,6 +19,8 @@ use actions::expr::{Contexts, Status};
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
+use crate::containers;
+use crate::docker::Engine;
 use crate::evaluate::{self, StepHost};
 use crate::output::Masks;
 use crate::step::{self, StepContext};
@@ -67,6 +71,12 @@ pub(crate) struct JobState {
     pub(crate) steps_context: Map<String, Value>,
     /// The directory of the composite action whose steps are running (`GITHUB_ACTION_PATH`).
     pub(crate) action_path: Option<PathBuf>,
+    /// `job.container` and `job.services`, once the job's containers are up.
+    pub(crate) job_context: Map<String, Value>,
+    /// JavaScript actions' `post:` scripts queued as their steps ran.
+    pub(crate) post_steps: Vec<uses::Phase>,
+    /// What each action step saved with `GITHUB_STATE`, by its context name.
+    pub(crate) action_states: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl JobState {
@@ -92,7 +102,9 @@ impl JobState {
             Status::Failure => "failure",
             Status::Cancelled => "cancelled",
         };
-        evaluate::set_context(&mut self.contexts, "job", &json!({"status": status}));
+        let mut job = self.job_context.clone();
+        job.insert("status".into(), Value::String(status.into()));
+        evaluate::set_context(&mut self.contexts, "job", &Value::Object(job));
     }
 }
 
@@ -150,6 +162,7 @@ pub async fn run(
     // Workflow and job `env`, each layer seeing the ones before it.
     let host = StepHost {
         status: Status::Success,
+        workspace: None,
     };
     let mut setup_failed = None;
     for layer in message["environmentVariables"]
@@ -167,14 +180,14 @@ pub async fn run(
             Err(error) => setup_failed = Some(error.to_string()),
         }
     }
-    for (what, key) in [
-        ("job containers", "jobContainer"),
-        ("service containers", "jobServiceContainers"),
-    ] {
-        if !message[key].is_null() {
-            setup_failed = Some(format!(
-                "this runner does not run {what} yet (it has no Docker Engine API client)"
-            ));
+    // `container:` and `services:` evaluated now (they may use `matrix`, `vars`, `secrets`),
+    // their engine found; the containers start after "Set up job", as on GitHub.
+    let mut wanted = None;
+    if setup_failed.is_none() {
+        state.refresh_contexts(false);
+        match wanted_containers(&message, &state, &host) {
+            Ok(found) => wanted = found,
+            Err(error) => setup_failed = Some(error),
         }
     }
     if let Some(error) = &setup_failed {
@@ -189,6 +202,7 @@ pub async fn run(
         directories: &directories,
         defaults: &defaults,
         cancel: cancel.clone(),
+        container: None,
     };
     let mut downloads = Downloads::default();
     if setup_failed.is_none() {
@@ -225,17 +239,97 @@ pub async fn run(
     };
     reporter.update(&[&setup_record]).await?;
     let mut step_records: Vec<Record> = vec![setup_record];
+    let mut order = 2;
+    let mut made = None;
+    if let Some((engine, job, services)) = wanted {
+        let mut lines = Vec::new();
+        let start = iso(shared.clock.now());
+        let request = containers::Request {
+            job,
+            services,
+            work: &shared.work,
+            workspace: &directories.workspace,
+            runner_name: &shared.name,
+            id: shared.ids.uuid().replace('-', ""),
+        };
+        let (started, outcome) = containers::start(engine, request, &mut lines).await;
+        if let Err(why) = &outcome {
+            lines.push(format!("##[error]{why}"));
+            state.failed = true;
+            setup_failed = Some(why.clone());
+        }
+        state.job_context = started.context.clone();
+        let record = finished_record(
+            &shared,
+            &reporter,
+            "Initialize containers",
+            "__init_containers",
+            order,
+            start,
+            if outcome.is_ok() {
+                Outcome::Succeeded
+            } else {
+                Outcome::Failed
+            },
+            stamped(&shared, &lines, &state.masks),
+        )
+        .await?;
+        step_records.push(record);
+        order += 1;
+        made = Some(started);
+    }
+    let cx = StepContext {
+        container: made.as_ref().and_then(|m| m.target.as_ref()),
+        ..cx
+    };
+    if setup_failed.is_none() {
+        for phase in uses::pre_phases(&cx, &mut state, &steps, &downloads) {
+            let display = format!("Pre {}", phase.display);
+            if let Some(record) = run_phase_record(&cx, &mut state, &phase, display, order).await? {
+                step_records.push(record);
+                order += 1;
+            }
+        }
+    }
     for (index, step) in steps.iter().enumerate() {
         let record = run_step(
             &cx,
             &mut state,
             step,
             index,
+            order,
             &downloads,
             setup_failed.is_some(),
         )
         .await?;
         step_records.push(record);
+        order += 1;
+    }
+    let posts = std::mem::take(&mut state.post_steps);
+    for phase in posts.iter().rev() {
+        let display = format!("Post {}", phase.display);
+        if let Some(record) = run_phase_record(&cx, &mut state, phase, display, order).await? {
+            step_records.push(record);
+            order += 1;
+        }
+    }
+    if let Some(made) = &made {
+        let mut lines = Vec::new();
+        let start = iso(shared.clock.now());
+        containers::stop(made, &mut lines).await;
+        let record = finished_record(
+            &shared,
+            &reporter,
+            "Stop containers",
+            "__stop_containers",
+            order,
+            start,
+            Outcome::Succeeded,
+            stamped(&shared, &lines, &state.masks),
+        )
+        .await?;
+        step_records.push(record);
+        order += 1;
     }
     let mut complete_lines = vec!["Cleaning up orphan processes".to_string()];
 
@@ -263,7 +357,7 @@ pub async fn run(
         kind: "Task",
         name: "Complete job".into(),
         ref_name: Some("__complete".into()),
-        order: steps.len() as u64 + 2,
+        order,
         state: "completed",
         result: Some(Outcome::Succeeded.name()),
         start: Some(complete_start.clone()),
@@ -338,6 +432,9 @@ fn initial_state(message: &Value) -> JobState {
         failed: false,
         steps_context: Map::new(),
         action_path: None,
+        job_context: Map::new(),
+        post_steps: Vec::new(),
+        action_states: BTreeMap::new(),
     }
 }
 
@@ -453,6 +550,7 @@ fn run_defaults(message: &Value) -> (Option<String>, Option<String>) {
     let (mut shell, mut directory) = (None, None);
     let host = StepHost {
         status: Status::Success,
+        workspace: None,
     };
     for layer in message["defaults"].as_array().into_iter().flatten() {
         if let Ok(Value::Object(map)) = evaluate::token(layer, &Contexts::new(), &host)
@@ -485,6 +583,7 @@ async fn run_step(
     state: &mut JobState,
     step: &Value,
     index: usize,
+    order: u64,
     downloads: &Downloads,
     setup_failed: bool,
 ) -> Result<Record, RunnerError> {
@@ -501,8 +600,7 @@ async fn run_step(
         kind: "Task",
         name: prepared.name.clone(),
         ref_name: Some(prepared.context_name.clone()),
-        // "Set up job" is the first.
-        order: index as u64 + 2,
+        order,
         state: "inProgress",
         result: None,
         start: Some(iso(shared.clock.now())),
@@ -536,4 +634,110 @@ async fn run_step(
     record.finish = Some(iso(shared.clock.now()));
     reporter.update(&[&record]).await?;
     Ok(record)
+}
+
+/// The job container and services a job asks for, evaluated, with the engine to run them on;
+/// `None` when it asks for neither. No engine is an error naming why.
+#[allow(clippy::type_complexity)] // Read once, where it is made.
+fn wanted_containers(
+    message: &Value,
+    state: &JobState,
+    host: &StepHost,
+) -> Result<
+    Option<(
+        Engine,
+        Option<containers::Spec>,
+        Vec<(String, containers::Spec)>,
+    )>,
+    String,
+> {
+    let evaluated = |token: &Value, what: &str| {
+        evaluate::token(token, &state.contexts, host).map_err(|e| format!("{what}: {e}"))
+    };
+    let job = containers::spec_of(
+        &evaluated(&message["jobContainer"], "container")?,
+        "container",
+    )?;
+    let mut services = Vec::new();
+    if let Value::Object(map) = evaluated(&message["jobServiceContainers"], "services")? {
+        for (label, value) in map {
+            if let Some(spec) = containers::spec_of(&value, &format!("services.{label}"))? {
+                services.push((label, spec));
+            }
+        }
+    }
+    if job.is_none() && services.is_empty() {
+        return Ok(None);
+    }
+    let engine = Engine::locate(std::env::var("DOCKER_HOST").ok().as_deref())
+        .map_err(|why| format!("Container operations need a Docker Engine API: {why}"))?;
+    Ok(Some((engine, job, services)))
+}
+
+/// A step of the runner's own (containers started or stopped), reported finished with its log.
+#[allow(clippy::too_many_arguments)] // A record's fields, given once each.
+async fn finished_record(
+    shared: &Shared,
+    reporter: &Reporter<'_>,
+    name: &str,
+    ref_name: &str,
+    order: u64,
+    start: String,
+    outcome: Outcome,
+    log: String,
+) -> Result<Record, RunnerError> {
+    let id = shared.ids.uuid();
+    let record = Record {
+        id: id.clone(),
+        parent: Some(reporter.plan.job_id.clone()),
+        kind: "Task",
+        name: name.into(),
+        ref_name: Some(ref_name.into()),
+        order,
+        state: "completed",
+        result: Some(outcome.name()),
+        start: Some(start),
+        finish: Some(iso(shared.clock.now())),
+        log: Some(reporter.upload_log(&id, log).await?),
+    };
+    reporter.update(&[&record]).await?;
+    Ok(record)
+}
+
+/// A `pre:`/`post:` script as a step with its record; `None` when its condition did not hold
+/// (the runner leaves no record for it then).
+async fn run_phase_record(
+    cx: &StepContext<'_>,
+    state: &mut JobState,
+    phase: &uses::Phase,
+    display: String,
+    order: u64,
+) -> Result<Option<Record>, RunnerError> {
+    let shared = cx.shared;
+    let start = iso(shared.clock.now());
+    let mut lines = Vec::new();
+    let Some(outcome) = step::execute_phase(cx, state, phase, &mut lines).await? else {
+        return Ok(None);
+    };
+    let masked = display.clone();
+    let record = finished_record(
+        shared,
+        cx.reporter,
+        &state.masks.apply(&masked),
+        &format!(
+            "{}_{}",
+            if display.starts_with("Pre ") {
+                "__pre"
+            } else {
+                "__post"
+            },
+            phase.context_name
+        ),
+        order,
+        start,
+        outcome,
+        stamped(shared, &lines, &state.masks),
+    )
+    .await?;
+    Ok(Some(record))
 }

@@ -15,16 +15,20 @@
 //!   tokens and context data through `actions::expr`; [`timeline`] what is reported back.
 //! - [`client`]: plain-HTTP JSON requests.
 //!
+//! - [`containers`]: job `container:` and `services:` on the Docker Engine API of [`docker`].
+//!
 //! It is not a replacement for the official runner: it runs `run:` steps, checkout, composite
-//! and JavaScript actions, not container actions, job containers or services (each refused
-//! with a step error naming why).
+//! and JavaScript actions, job containers and services, not container actions (refused with a
+//! step error naming why).
 //!
 //! What this crate must not do: depend on the server's crates (it speaks only the wire), or
 //! run a step as root (as root, steps run as `nobody` through the process runner).
 
 pub mod checkout;
 pub mod client;
+pub mod containers;
 pub mod crypto;
+pub mod docker;
 pub mod evaluate;
 pub mod identity;
 pub mod job;

@@ -23,6 +23,7 @@ use actions::expr::Contexts;
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
+use crate::containers::ContainerTarget;
 use crate::evaluate::{self, StepHost};
 use crate::job::{Directories, JobState, Outcome, github_field};
 use crate::output::{CommandReader, Masks, Printed, read_key_values};
@@ -39,6 +40,8 @@ pub(crate) struct StepContext<'a> {
     /// `defaults.run`: shell, working directory.
     pub defaults: &'a (Option<String>, Option<String>),
     pub cancel: watch::Receiver<bool>,
+    /// The job container steps run in, for a `container:` job.
+    pub container: Option<&'a ContainerTarget>,
 }
 
 /// What a step runs.
@@ -69,6 +72,26 @@ pub(crate) struct Prepared {
     pub lines: Vec<String>,
     timeout: Option<Duration>,
     continue_on_error: bool,
+}
+
+impl Prepared {
+    /// A `uses:` action's directory and how the log names it.
+    pub(crate) fn action_dir(&self) -> Option<(PathBuf, String)> {
+        match &self.action {
+            Action::Uses { shown, dir } => Some((dir.clone(), shown.clone())),
+            _ => None,
+        }
+    }
+
+    /// `with:`, evaluated.
+    pub(crate) fn inputs(&self) -> &Map<String, Value> {
+        &self.inputs
+    }
+
+    /// The step's env over the job's, evaluated.
+    pub(crate) fn env(&self) -> &Map<String, Value> {
+        &self.env
+    }
 }
 
 /// What a step came to.
@@ -172,6 +195,7 @@ pub(crate) fn prepare(
     state.refresh_contexts(cancelled);
     let host = StepHost {
         status: state.status(cancelled),
+        workspace: Some(cx.directories.workspace.clone()),
     };
     let mut action = action_of(step, cx.directories, downloads);
     // The step's env first: its own inputs see it in the `env` context.
@@ -371,42 +395,69 @@ pub(crate) async fn execute(
                 );
             }
             lines.push("##[endgroup]".into());
-            match process::resolve_shell(shell.as_deref(), &path, shared.step_owner.is_some()) {
-                Err(error) => Ended::NotStarted(error.0),
-                Ok(resolved) => {
-                    let script_path = cx.directories.temp.join(format!(
-                        "{}{}",
-                        shared.ids.uuid(),
-                        resolved.extension
-                    ));
-                    shared.write_step_file(&script_path, script)?;
-                    let argv = resolved
-                        .argv
-                        .iter()
-                        .map(|a| a.replace("{0}", &script_path.display().to_string()))
-                        .collect();
-                    let working_directory = match &directory {
-                        Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
-                        Some(d) => cx.directories.workspace.join(d),
-                        None => cx.directories.workspace.clone(),
-                    };
-                    let launch = Launch {
-                        name: format!("step/{context_name}"),
-                        argv,
-                        working_directory,
-                        env: step_env,
+            if let Some(target) = cx.container {
+                let script_path = cx
+                    .directories
+                    .temp
+                    .join(format!("{}.sh", shared.ids.uuid()));
+                shared.write_step_file(&script_path, script)?;
+                let working_directory = match &directory {
+                    Some(d) if Path::new(d).is_absolute() => d.clone(),
+                    Some(d) => cx.directories.workspace.join(d).display().to_string(),
+                    None => cx.directories.workspace.display().to_string(),
+                };
+                let ended = target
+                    .exec_script(
+                        shell.as_deref(),
+                        &script_path,
+                        &step_env,
+                        &state.path_additions,
+                        &working_directory,
                         timeout,
-                        user: None,
-                    };
-                    let ended = process::run(
-                        shared.processes.as_ref(),
-                        launch,
                         cx.cancel.clone(),
                         on_line.clone(),
                     )
                     .await;
-                    let _ = std::fs::remove_file(&script_path);
-                    ended
+                let _ = std::fs::remove_file(&script_path);
+                ended
+            } else {
+                match process::resolve_shell(shell.as_deref(), &path, shared.step_owner.is_some()) {
+                    Err(error) => Ended::NotStarted(error.0),
+                    Ok(resolved) => {
+                        let script_path = cx.directories.temp.join(format!(
+                            "{}{}",
+                            shared.ids.uuid(),
+                            resolved.extension
+                        ));
+                        shared.write_step_file(&script_path, script)?;
+                        let argv = resolved
+                            .argv
+                            .iter()
+                            .map(|a| a.replace("{0}", &script_path.display().to_string()))
+                            .collect();
+                        let working_directory = match &directory {
+                            Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+                            Some(d) => cx.directories.workspace.join(d),
+                            None => cx.directories.workspace.clone(),
+                        };
+                        let launch = Launch {
+                            name: format!("step/{context_name}"),
+                            argv,
+                            working_directory,
+                            env: step_env,
+                            timeout,
+                            user: None,
+                        };
+                        let ended = process::run(
+                            shared.processes.as_ref(),
+                            launch,
+                            cx.cancel.clone(),
+                            on_line.clone(),
+                        )
+                        .await;
+                        let _ = std::fs::remove_file(&script_path);
+                        ended
+                    }
                 }
             }
         }
@@ -445,6 +496,7 @@ pub(crate) async fn execute(
         Action::Uses { shown, dir } => {
             let call = uses::Call {
                 shown,
+                display: &name,
                 dir,
                 inputs: &inputs,
                 env: &env,
@@ -492,6 +544,9 @@ pub(crate) async fn execute(
         }
     };
 
+    if matches!(action, Action::Uses { .. }) {
+        files.read_state(state, &context_name);
+    }
     // Environment files, read back whatever the outcome (GitHub does too).
     if let Err(error) = files.read_back(state, &mut outputs) {
         lines.push(format!(
@@ -592,9 +647,86 @@ impl StepFiles {
         Ok(())
     }
 
+    /// `GITHUB_STATE` into the action's saved state, which its later scripts get as
+    /// `STATE_*`.
+    pub(crate) fn read_state(&self, state: &mut JobState, context_name: &str) {
+        let text = std::fs::read_to_string(&self.state).unwrap_or_default();
+        if let Ok(pairs) = read_key_values(&text) {
+            state
+                .action_states
+                .entry(context_name.to_string())
+                .or_default()
+                .extend(pairs);
+        }
+    }
+
     pub(crate) fn remove(&self) {
         for path in self.all() {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// Runs a JavaScript action's `pre:` or `post:` script as a step of its own under its
+/// condition; its lines go to `lines`. `None` when its condition did not hold.
+pub(crate) async fn execute_phase(
+    cx: &StepContext<'_>,
+    state: &mut JobState,
+    phase: &uses::Phase,
+    lines: &mut Vec<String>,
+) -> Result<Option<Outcome>, RunnerError> {
+    let cancelled = *cx.cancel.borrow();
+    state.refresh_contexts(cancelled);
+    let host = StepHost {
+        status: state.status(cancelled),
+        workspace: None,
+    };
+    match evaluate::condition(&phase.condition, &state.contexts, &host) {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(error) => {
+            lines.push(format!(
+                "##[error]The step's condition could not be evaluated: {error}"
+            ));
+            return Ok(Some(Outcome::Failed));
+        }
+    }
+    let shared = cx.shared;
+    let files = StepFiles::make(shared, &cx.directories.temp, &shared.ids.uuid())?;
+    let (step_env, path) = step_environment(cx, state, &phase.env, &files, &phase.context_name);
+    let (collected, on_line) = collector(&state.masks);
+    lines.push(format!("##[group]Run {}", phase.shown));
+    if !phase.inputs.is_empty() {
+        lines.push("with:".into());
+        for (k, v) in &phase.inputs {
+            lines.push(format!("  {k}: {}", v.as_str().unwrap_or_default()));
+        }
+    }
+    lines.push("##[endgroup]".into());
+    let ended = uses::run_phase(cx, state, phase, step_env, &path, on_line).await;
+    let (printed, masks, _) =
+        std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
+    for value in masks.values() {
+        state.masks.add(value);
+    }
+    lines.extend(printed);
+    files.read_state(state, &phase.context_name);
+    files.remove();
+    let outcome = match ended {
+        Ended::Exited(0) => Outcome::Succeeded,
+        Ended::Exited(code) => {
+            lines.push(format!("##[error]Process completed with exit code {code}."));
+            Outcome::Failed
+        }
+        Ended::TimedOut => Outcome::Failed,
+        Ended::Cancelled => Outcome::Canceled,
+        Ended::NotStarted(message) => {
+            lines.push(format!("##[error]{message}"));
+            Outcome::Failed
+        }
+    };
+    if outcome == Outcome::Failed {
+        state.failed = true;
+    }
+    Ok(Some(outcome))
 }

@@ -13,8 +13,10 @@
 //!   actions fail naming why (this runner has no Docker Engine API client).
 //!
 //! `actions/checkout` is not downloaded: the runner does it natively ([`crate::checkout`]).
-//! Not reproduced yet: `pre:`/`post:` of JavaScript actions (the log says they were not run),
-//! and container actions.
+//! JavaScript actions' `pre:` scripts run as "Pre NAME" steps before the job's first step and
+//! their `post:` scripts as "Post NAME" steps after its last (reverse order), each under its
+//! `pre-if`/`post-if` (`always()` when absent), with `STATE_*` from `GITHUB_STATE`. Not
+//! reproduced yet: container actions.
 //!
 //! What this module must not do: unpack outside the actions directory, or let a `./path`
 //! climb out of the workspace.
@@ -245,8 +247,10 @@ pub enum Definition {
     Node {
         using: String,
         main: String,
-        has_pre: bool,
-        has_post: bool,
+        /// `runs.pre` and `runs.pre-if` (absent: `always()`).
+        pre: Option<(String, String)>,
+        /// `runs.post` and `runs.post-if` (absent: `always()`).
+        post: Option<(String, String)>,
     },
     Composite {
         steps: Vec<Value>,
@@ -296,8 +300,8 @@ pub fn load(dir: &Path) -> Result<Loaded, String> {
             Some(main) => Definition::Node {
                 using,
                 main: main.to_string(),
-                has_pre: runs.get("pre").is_some(),
-                has_post: runs.get("post").is_some(),
+                pre: phase(runs, "pre"),
+                post: phase(runs, "post"),
             },
             None => {
                 return Err(format!(
@@ -325,6 +329,17 @@ pub fn load(dir: &Path) -> Result<Loaded, String> {
         outputs: mapping("outputs"),
         definition,
     })
+}
+
+/// `runs.pre`/`runs.post` with its condition (`pre-if`/`post-if`, `always()` when absent).
+fn phase(runs: &Value, name: &str) -> Option<(String, String)> {
+    let file = runs[name].as_str()?.to_string();
+    let condition = match &runs[format!("{name}-if")] {
+        Value::String(c) if !c.trim().is_empty() => c.clone(),
+        Value::Bool(b) => b.to_string(),
+        _ => "always()".to_string(),
+    };
+    Some((file, condition))
 }
 
 /// A YAML value as a template token (strings with `${{ }}` become expressions), as the
@@ -405,9 +420,129 @@ fn message_step(step: &Value, index: usize) -> Result<Value, String> {
     Ok(out)
 }
 
+/// A JavaScript action's `pre:` or `post:` script, queued to run as a step of its own
+/// ("Pre NAME", "Post NAME") with the inputs and env its step had.
+#[derive(Debug, Clone)]
+pub(crate) struct Phase {
+    pub context_name: String,
+    pub shown: String,
+    pub dir: PathBuf,
+    pub file: String,
+    /// `pre-if`/`post-if`.
+    pub condition: String,
+    pub inputs: Map<String, Value>,
+    pub env: Map<String, Value>,
+    /// The step's display name.
+    pub display: String,
+}
+
+/// The `pre:` scripts of the JavaScript actions among a job's steps, in step order, with
+/// their step's inputs and env as they evaluate before any step runs.
+pub(crate) fn pre_phases(
+    cx: &StepContext<'_>,
+    state: &mut JobState,
+    steps: &[Value],
+    downloads: &Downloads,
+) -> Vec<Phase> {
+    let mut phases = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        let prepared = step::prepare(cx, state, step, index, downloads, false);
+        let Some((dir, shown)) = prepared.action_dir() else {
+            continue;
+        };
+        let Ok(Loaded {
+            definition:
+                Definition::Node {
+                    pre: Some((file, condition)),
+                    ..
+                },
+            inputs: declared,
+            outputs,
+        }) = load(&dir)
+        else {
+            continue;
+        };
+        let loaded = Loaded {
+            inputs: declared,
+            outputs,
+            definition: Definition::Refused(String::new()),
+        };
+        let mut ignored = Vec::new();
+        let inputs = action_inputs(state, &loaded, prepared.inputs(), &mut ignored);
+        phases.push(Phase {
+            context_name: prepared.context_name.clone(),
+            shown,
+            dir,
+            file,
+            condition,
+            inputs,
+            env: prepared.env().clone(),
+            display: prepared.name.clone(),
+        });
+    }
+    phases
+}
+
+/// Runs a `pre:`/`post:` script with the host's node: `INPUT_*`, `STATE_*` (what the action
+/// saved with `GITHUB_STATE`), `GITHUB_ACTION_PATH`.
+pub(crate) async fn run_phase(
+    cx: &StepContext<'_>,
+    state: &JobState,
+    phase: &Phase,
+    step_env: BTreeMap<String, String>,
+    path: &str,
+    on_line: Arc<dyn Fn(String) + Send + Sync>,
+) -> Ended {
+    let Some(script) = inside(&phase.dir, &phase.file) else {
+        return Ended::NotStarted(format!(
+            "{}: the script climbs out of the action",
+            phase.shown
+        ));
+    };
+    let Some(node) = process::which("node", path, cx.shared.step_owner.is_some()) else {
+        return Ended::NotStarted(format!(
+            "{}: node: command not found (this runner runs JavaScript actions with the host's node)",
+            phase.shown
+        ));
+    };
+    let mut env = step_env;
+    for (name, value) in &phase.inputs {
+        env.insert(
+            format!("INPUT_{}", name.replace(' ', "_").to_ascii_uppercase()),
+            value.as_str().unwrap_or_default().to_string(),
+        );
+    }
+    for (name, value) in state
+        .action_states
+        .get(&phase.context_name)
+        .into_iter()
+        .flatten()
+    {
+        env.insert(format!("STATE_{name}"), value.clone());
+    }
+    env.insert("GITHUB_ACTION_PATH".into(), phase.dir.display().to_string());
+    let launch = Launch {
+        name: format!("step/{}", phase.context_name),
+        argv: vec![node.display().to_string(), script.display().to_string()],
+        working_directory: cx.directories.workspace.clone(),
+        env,
+        timeout: None,
+        user: None,
+    };
+    process::run(
+        cx.shared.processes.as_ref(),
+        launch,
+        cx.cancel.clone(),
+        on_line,
+    )
+    .await
+}
+
 /// A `uses:` step being run.
 pub(crate) struct Call<'a> {
     pub shown: &'a str,
+    /// The step's display name (its post script's step is "Post NAME").
+    pub display: &'a str,
     pub dir: &'a Path,
     /// `with:`, evaluated.
     pub inputs: &'a Map<String, Value>,
@@ -431,6 +566,7 @@ fn action_inputs(
 ) -> Map<String, Value> {
     let host = StepHost {
         status: state.status(false),
+        workspace: None,
     };
     let mut inputs = Map::new();
     for (name, declared) in &loaded.inputs {
@@ -499,8 +635,8 @@ pub(crate) fn run<'a>(
             Definition::Node {
                 using,
                 main,
-                has_pre,
-                has_post,
+                pre: _,
+                post,
             } => {
                 let Some(script) = inside(call.dir, main) else {
                     return Ok(Ended::NotStarted(format!(
@@ -515,11 +651,19 @@ pub(crate) fn run<'a>(
                         call.shown
                     )));
                 };
-                if *has_pre || *has_post {
-                    lines.push(format!(
-                        "##[warning]{}: this runner does not run the action's pre: and post: scripts yet",
-                        call.shown
-                    ));
+                if let Some((file, condition)) = post {
+                    // The runner queues the post script when the main one runs, whatever
+                    // its result; it runs after the job's steps, in reverse order.
+                    state.post_steps.push(Phase {
+                        context_name: call.context_name.to_string(),
+                        shown: call.shown.to_string(),
+                        dir: call.dir.to_path_buf(),
+                        file: file.clone(),
+                        condition: condition.clone(),
+                        inputs: inputs.clone(),
+                        env: call.env.clone(),
+                        display: call.display.to_string(),
+                    });
                 }
                 let mut env = call.step_env;
                 for (name, value) in &inputs {
@@ -529,6 +673,14 @@ pub(crate) fn run<'a>(
                     );
                 }
                 env.insert("GITHUB_ACTION_PATH".into(), call.dir.display().to_string());
+                for (name, value) in state
+                    .action_states
+                    .get(call.context_name)
+                    .into_iter()
+                    .flatten()
+                {
+                    env.insert(format!("STATE_{name}"), value.clone());
+                }
                 let launch = Launch {
                     name: format!("step/{}", call.context_name),
                     argv: vec![node.display().to_string(), script.display().to_string()],
@@ -617,6 +769,7 @@ async fn composite(
     state.refresh_contexts(false);
     let host = StepHost {
         status: state.status(false),
+        workspace: None,
     };
     for (name, output) in &loaded.outputs {
         let value = output.get("value").cloned().unwrap_or(Value::Null);
@@ -692,8 +845,8 @@ mod tests {
         .unwrap();
         let loaded = load(&dir).unwrap();
         assert!(matches!(
-            loaded.definition,
-            Definition::Node { has_post: true, .. }
+            &loaded.definition,
+            Definition::Node { post: Some((file, condition)), .. } if file == "post.js" && condition == "always()"
         ));
         assert_eq!(loaded.inputs["who"]["default"], "world");
         std::fs::write(dir.join("action.yml"), "runs:\n  using: node99\n").unwrap();

@@ -219,6 +219,7 @@ pub fn create_run(
             None,
         ),
     };
+    let mut cancels_in_progress = false;
     let run = state.store.transaction(|txn| {
         let id = next_id(txn, &state.counters, "run")?;
         let run_number = next_id(txn, &state.counters, &format!("run_number/{}", record.id))?;
@@ -245,6 +246,7 @@ pub fn create_run(
             created_at: now,
             updated_at: now,
             run_started_at: now,
+            concurrency_group: None,
         };
         run.display_title = display_title(
             &run,
@@ -252,16 +254,133 @@ pub fn create_run(
             &trigger.inputs,
             repo,
         );
+        if let Ok((parsed, _)) = &workflow
+            && let Some((group, cancel_in_progress)) =
+                concurrency_of(&run, parsed, &trigger.inputs, repo)
+        {
+            run.concurrency_group = Some(group);
+            cancels_in_progress = cancel_in_progress;
+        }
         txn.insert(&records.runs, &run_key(repo.id, id), run.clone())?;
         if let Some(source) = &source {
             txn.insert(&hub.actions.sources, &run_key(repo.id, id), source.clone())?;
         }
         Ok::<_, GitHubError>(run)
     })?;
-    if workflow.is_ok() {
+    if workflow.is_ok() && !wait_for_group(hub, repo, &run, cancels_in_progress, now)? {
         advance(hub, repo, run.id, now)?;
     }
     Ok(records.run(repo.id, run.id).unwrap_or(run))
+}
+
+/// The workflow's `concurrency` evaluated for `run`: its group and whether it cancels what is
+/// in progress (`None` without one, or when the group evaluates empty).
+fn concurrency_of(
+    run: &RunRecord,
+    workflow: &Workflow,
+    inputs: &Map<String, Value>,
+    repo: &Repo,
+) -> Option<(String, bool)> {
+    let concurrency = workflow.concurrency.as_ref()?;
+    let contexts = contexts(run, repo, inputs, &Map::new());
+    let evaluate = |text: &str| -> Option<expr::Value> {
+        let source = if ::actions::expr::template::has_expression(text) {
+            ::actions::expr::template::split(text)
+                .map(|segments| ::actions::expr::template::to_expression_source(&segments))
+                .ok()?
+        } else {
+            format!("'{}'", text.replace('\'', "''"))
+        };
+        Expression::parse(&source, workflow::contexts::WORKFLOW_CONCURRENCY, &[])
+            .ok()?
+            .evaluate(&contexts, &StatusHost(Status::Success))
+            .ok()
+    };
+    let group = evaluate(&concurrency.group)?.to_display_string();
+    if group.is_empty() {
+        return None;
+    }
+    let cancel_in_progress = match &concurrency.cancel_in_progress {
+        Value::Bool(b) => *b,
+        Value::String(text) => evaluate(text).is_some_and(|v| v.is_truthy()),
+        _ => false,
+    };
+    Some((group, cancel_in_progress))
+}
+
+/// GitHub's concurrency rule for a new run of a group: at most one run in progress and one
+/// pending. With `cancel-in-progress` every unfinished run of the group is cancelled; without,
+/// only a pending one is (the newer request wins), and the new run waits (`pending`) while one
+/// is in progress. Answers whether the new run waits.
+fn wait_for_group(
+    hub: &Hub,
+    repo: &Repo,
+    run: &RunRecord,
+    cancel_in_progress: bool,
+    now: i64,
+) -> Result<bool, GitHubError> {
+    let Some(group) = &run.concurrency_group else {
+        return Ok(false);
+    };
+    let records = &hub.actions.records;
+    let others = |records: &super::model::Records| {
+        records
+            .runs_of(repo.id)
+            .into_iter()
+            .filter(|r| {
+                r.id != run.id
+                    && r.status != "completed"
+                    && r.concurrency_group.as_ref() == Some(group)
+            })
+            .collect::<Vec<_>>()
+    };
+    for other in others(records) {
+        if cancel_in_progress || other.status == "pending" {
+            cancel(hub, repo, other.id, now)?;
+        }
+    }
+    if others(records).is_empty() {
+        return Ok(false);
+    }
+    records.runs.update(&run_key(repo.id, run.id), |r| {
+        r.status = "pending".into();
+        r.updated_at = now;
+    })?;
+    Ok(true)
+}
+
+/// When a run of a concurrency group completes, the group's pending run (if nothing else of
+/// the group is unfinished) is queued and its jobs created.
+fn release_group(
+    hub: &Hub,
+    repo: &Repo,
+    finished: &RunRecord,
+    now: i64,
+) -> Result<(), GitHubError> {
+    let Some(group) = &finished.concurrency_group else {
+        return Ok(());
+    };
+    let records = &hub.actions.records;
+    let unfinished: Vec<RunRecord> = records
+        .runs_of(repo.id)
+        .into_iter()
+        .filter(|r| {
+            r.id != finished.id
+                && r.status != "completed"
+                && r.concurrency_group.as_ref() == Some(group)
+        })
+        .collect();
+    if unfinished.iter().any(|r| r.status != "pending") {
+        return Ok(());
+    }
+    if let Some(next) = unfinished.iter().min_by_key(|r| r.id) {
+        records.runs.update(&run_key(repo.id, next.id), |r| {
+            r.status = "queued".into();
+            r.updated_at = now;
+        })?;
+        advance(hub, repo, next.id, now)?;
+    }
+    Ok(())
 }
 
 /// `run-name` evaluated over `github` and `inputs`, else what GitHub shows by event: the head
@@ -674,6 +793,9 @@ fn settle(hub: &Hub, repo: &Repo, run_id: u64, now: i64) -> Result<(), GitHubErr
             r.conclusion = conclusion.clone();
             r.updated_at = now;
         })?;
+        if status == "completed" {
+            release_group(hub, repo, &run, now)?;
+        }
     }
     Ok(())
 }
@@ -705,6 +827,7 @@ pub fn cancel(hub: &Hub, repo: &Repo, run_id: u64, now: i64) -> Result<(), GitHu
         r.conclusion = Some("cancelled".into());
         r.updated_at = now;
     })?;
+    release_group(hub, repo, &run, now)?;
     hub.actions.jobs_changed.notify_waiters();
     Ok(())
 }

@@ -62,7 +62,7 @@ pub struct RunRecord {
     pub run_number: u64,
     pub run_attempt: u64,
     pub event: String,
-    /// `queued`, `in_progress` or `completed`.
+    /// `queued`, `pending` (waiting for its concurrency group), `in_progress` or `completed`.
     pub status: String,
     /// `success`, `failure`, `cancelled`, `skipped`, ... once completed.
     pub conclusion: Option<String>,
@@ -80,6 +80,9 @@ pub struct RunRecord {
     pub created_at: i64,
     pub updated_at: i64,
     pub run_started_at: i64,
+    /// The workflow's `concurrency` group as evaluated when the run was created.
+    #[serde(default)]
+    pub concurrency_group: Option<String>,
 }
 
 /// One step of a job, as the job's `steps` show it.
