@@ -129,4 +129,30 @@ assert lint_errors("  - local: nowhere/*.yml") == []
 lint = project.ci_lint.create({"content": "include:\n  - local: ci/extra/**/*.yml\n"})
 assert lint.valid is True, lint.errors
 assert "extra-deep:" in lint.merged_yaml and "extra-a:" in lint.merged_yaml, lint.merged_yaml
+# `include: component`: a component project's templates at a tag, with inputs, addressed
+# through `$CI_SERVER_FQDN`; GitLab's messages for what cannot be fetched.
+components = gl.projects.create({"name": "components"})
+components.files.create({"file_path": "templates/greet.yml", "branch": "main", "commit_message": "greet", "content": (
+    "spec:\n  inputs:\n    who:\n      default: world\n---\n"
+    "\"greet-$[[ inputs.who ]]\":\n  script:\n    - echo hello $[[ inputs.who ]]\n")})
+components.files.create({"file_path": "templates/scan/template.yml", "branch": "main", "commit_message": "scan", "content": "scan:\n  script: [echo scan]\n"})
+components.tags.create({"tag_name": "1.0", "ref": "main"})
+fqdn = URL.split("://", 1)[1].rstrip("/")
+lint = project.ci_lint.create({"content": (
+    "include:\n  - component: $CI_SERVER_FQDN/root/components/greet@1.0\n    inputs: {who: team}\n"
+    f"  - component: {fqdn}/root/components/scan@main\n")})
+assert lint.valid is True, lint.errors
+assert "greet-team:" in lint.merged_yaml and "scan:" in lint.merged_yaml, lint.merged_yaml
+for address, message in [
+    (f"{fqdn}/root/components/greet@2.0", f"Component '{fqdn}/root/components/greet@2.0' - content not found"),
+    (f"{fqdn}/root/components/absent@1.0", f"Component '{fqdn}/root/components/absent@1.0' - content not found"),
+    (f"{fqdn}/root/components/greet@~latest", f"Component '{fqdn}/root/components/greet@~latest' - The ~latest version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead."),
+    ("gitlab.com/root/components/greet@1.0", "Component 'gitlab.com/root/components/greet@1.0' - the component path is not supported"),
+]:
+    assert lint_errors(f"  - component: {address}") == [message], (address, lint_errors(f"  - component: {address}"))
+# A pushed pipeline gets the component's job.
+consumer = gl.projects.create({"name": "consumer"})
+push_files(consumer, {".gitlab-ci.yml": "include:\n  - component: $CI_SERVER_FQDN/root/components/greet@1.0\n    inputs: {who: ci}\n"})
+pipeline = wait_until(lambda: consumer.pipelines.list(get_all=True), what="consumer pipeline")[0]
+assert [j.name for j in pipeline.jobs.list(get_all=True)] == ["greet-ci"], pipeline.attributes
 print("includes with rules and inputs: ok")

@@ -311,3 +311,16 @@ fn includes_with_rules_and_inputs() {
         &[],
     );
 }
+
+/// Issues, labels and milestones as python-gitlab's functional tests use them: GitLab's
+/// errors and paging, system notes, time tracking, and the issue and note events hooks get.
+#[test]
+fn issues_labels_and_milestones() {
+    scenario(
+        "forge-api",
+        "issues",
+        "python-gitlab",
+        "gitlab/issues.py",
+        &[],
+    );
+}

@@ -228,6 +228,7 @@ impl Gitlab {
             ("CI_SERVER_URL".into(), base.clone()),
             ("CI_SERVER_HOST".into(), host.clone()),
             ("CI_SERVER_PORT".into(), port.clone()),
+            ("CI_SERVER_FQDN".into(), self.server_fqdn()),
             ("CI_SERVER_PROTOCOL".into(), protocol.clone()),
             ("CI_SERVER_NAME".into(), "GitLab".into()),
             ("CI_SERVER_VERSION".into(), crate::GITLAB_VERSION.into()),
@@ -1213,6 +1214,19 @@ fn spec_of(def: &JobDef) -> JobSpec {
 }
 
 /// (`host`, `port`, `protocol`) of a base URL such as `http://127.0.0.1:5556`.
+impl Gitlab {
+    /// The instance's host, with its port unless it is the protocol's own (GitLab's
+    /// `server_fqdn`, `CI_SERVER_FQDN`).
+    pub fn server_fqdn(&self) -> String {
+        let (host, port, protocol) = split_url(&self.external_url());
+        if (protocol == "http" && port == "80") || (protocol == "https" && port == "443") {
+            host
+        } else {
+            format!("{host}:{port}")
+        }
+    }
+}
+
 fn split_url(base: &str) -> (String, String, String) {
     let (protocol, rest) = base.split_once("://").unwrap_or(("http", base));
     let authority = rest.split('/').next().unwrap_or(rest);

@@ -23,6 +23,9 @@ pub enum GitlabError {
     /// ActiveRecord's `RecordNotFound` as GitLab's API rescues it: `{"message": "404 Not found"}`.
     #[error("404 Not found")]
     RecordNotFound,
+    /// `render_api_error!(message, 404)`: `{"message": "<text>"}` with 404.
+    #[error("404 {0}")]
+    NotFoundMessage(String),
     /// A route that does not exist: `{"error":"404 Not Found"}`.
     #[error("no such route")]
     NoRoute,
@@ -100,7 +103,9 @@ impl GitlabError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound(_) | Self::NoRoute | Self::RecordNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NoRoute | Self::RecordNotFound | Self::NotFoundMessage(_) => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
@@ -125,6 +130,7 @@ impl GitlabError {
             Self::NotFound(Some(what)) => json!({"message": format!("404 {what} Not Found")}),
             Self::NotFound(None) => json!({"message": "404 Not Found"}),
             Self::NoRoute => json!({"error": "404 Not Found"}),
+            Self::NotFoundMessage(text) => json!({"message": text}),
             Self::RecordNotFound => json!({"message": "404 Not found"}),
             Self::MethodNotAllowed => json!({"error": "405 Method Not Allowed"}),
             Self::Unauthorized => json!({"message": "401 Unauthorized"}),

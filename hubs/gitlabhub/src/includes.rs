@@ -7,7 +7,9 @@
 //! include reach a project its user could not clone.
 
 use crate::auth::Caller;
-use crate::ci::config::{ConfigError, Place, Sources, project_not_found, project_ref_not_found};
+use crate::ci::config::{
+    ComponentProject, ConfigError, Place, Sources, project_not_found, project_ref_not_found,
+};
 use crate::model::{User, access};
 use crate::repository::read_text;
 use crate::state::Gitlab;
@@ -68,6 +70,38 @@ impl Sources for RepositorySources<'_> {
 
     fn changed_files(&self) -> Option<Vec<String>> {
         self.changed_files.clone()
+    }
+
+    fn component_project(&self, path: &str, version: &str) -> ComponentProject {
+        let Some(project) = self.gitlab.find_project(path) else {
+            return ComponentProject::Missing;
+        };
+        // GitLab's `download_code` on the component's project, for the pipeline's user.
+        let readable = self.user.is_some_and(|user| {
+            let caller = Caller::User(user.clone());
+            self.gitlab
+                .visible_project(&caller, path)
+                .is_ok_and(|(project, level)| {
+                    project.visibility != "private" || level >= access::REPORTER
+                })
+        });
+        if !readable {
+            return ComponentProject::Denied;
+        }
+        let Ok(repo) = self.gitlab.repo(&project) else {
+            return ComponentProject::Missing;
+        };
+        let sha = match simkit::git::names::check_revision(version) {
+            Ok(()) => repo.resolve(version).ok().flatten(),
+            Err(_) => None,
+        };
+        match sha {
+            Some(sha) => ComponentProject::Found(Place::Project {
+                path: project.path_with_namespace,
+                sha,
+            }),
+            None => ComponentProject::Missing,
+        }
     }
 
     fn project(&self, path: &str, git_ref: Option<&str>) -> Result<Place, ConfigError> {

@@ -3,7 +3,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, pipeline schedules, triggers, lint, jobs, runners, protected branches and tags |
+//! | `api` | REST v4 under `/api/v4`: users, tokens, groups, projects, members, variables, repository, compare, merge requests, pipelines, pipeline schedules, triggers, lint, jobs, runners, protected branches and tags, labels, milestones, issues |
 //! | `runner_api` | the protocol runners speak: registration, job requests (long poll), state, traces, artifacts |
 //! | `repository` | projects' git repositories (`simkit::git`) and git over smart HTTP |
 //! | `ci` | the pipeline engine's pure part: `.gitlab-ci.yml`, the expression language, planning |
@@ -16,6 +16,7 @@
 //! | `cron`, `schedules` | pipeline schedules: cron expressions, and the timer that runs them |
 //! | `dotenv` | `reports: dotenv` files, read as GitLab reads them |
 //! | `downstream` | bridges: child and multi-project pipelines, `strategy: depend` |
+//! | `issues` | issues as records: notes, time tracking durations, issue and note events |
 //! | `merge_requests` | merge requests as records: diff refs, mergeability, merging, their pipelines |
 //! | `protection` | protected branches and tags, and the checks every ref change passes |
 //! | `auth`, `params`, `paging`, `error`, `present` | GitLab's conventions: tokens, Grape parameters, offset pagination, error bodies, entities |
@@ -45,6 +46,7 @@ mod environments;
 mod error;
 mod hooks;
 mod includes;
+mod issues;
 mod merge_requests;
 mod model;
 mod paging;

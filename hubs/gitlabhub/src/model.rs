@@ -547,3 +547,72 @@ pub struct Deployment {
     /// The job that stops the environment afterwards (`environment:on_stop`).
     pub on_stop: Option<String>,
 }
+
+/// A label of a project or a group. A project sees its own labels and its groups' labels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Label {
+    pub id: u64,
+    pub name: String,
+    /// `#RRGGBB`, as GitLab stores it (CSS names are converted when given).
+    pub color: String,
+    pub description: Option<String>,
+    /// A project's priority for the label (`None`: not prioritized).
+    pub priority: Option<i64>,
+    pub archived: bool,
+    pub created_at: String,
+}
+
+/// A milestone of a project or a group (`state` `active` or `closed`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Milestone {
+    pub id: u64,
+    /// Numbered per project or group.
+    pub iid: u64,
+    pub title: String,
+    pub description: Option<String>,
+    pub state: String,
+    pub due_date: Option<String>,
+    pub start_date: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An issue of a project (`state` `opened` or `closed`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: u64,
+    pub iid: u64,
+    pub project_id: u64,
+    pub title: String,
+    pub description: Option<String>,
+    pub state: String,
+    pub author_id: u64,
+    pub assignee_ids: Vec<u64>,
+    /// Label names, in the order GitLab shows them (by title).
+    pub labels: Vec<String>,
+    pub milestone_id: Option<u64>,
+    pub confidential: bool,
+    pub discussion_locked: Option<bool>,
+    pub due_date: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<u64>,
+    /// Seconds, as `/time_estimate` and `/add_spent_time` record them.
+    pub time_estimate: i64,
+    pub total_time_spent: i64,
+}
+
+/// A link between two issues (`relates_to`, `blocks`, `is_blocked_by`), kept once from its
+/// source's side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssueLink {
+    pub id: u64,
+    pub source_project_id: u64,
+    pub source_iid: u64,
+    pub target_project_id: u64,
+    pub target_iid: u64,
+    pub link_type: String,
+    pub created_at: String,
+    pub updated_at: String,
+}

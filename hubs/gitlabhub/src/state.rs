@@ -12,9 +12,9 @@ use simkit::store::{Collection, StoreError};
 
 use crate::error::{GitlabError, Result};
 use crate::model::{
-    AccessToken, Deployment, Environment, Group, Job, Member, MergeRequest, Note, Owner, Pipeline,
-    PipelineSchedule, Project, ProtectedBranch, ProtectedTag, Runner, Trigger, User, Variable,
-    access, key,
+    AccessToken, Deployment, Environment, Group, Issue, IssueLink, Job, Label, Member,
+    MergeRequest, Milestone, Note, Owner, Pipeline, PipelineSchedule, Project, ProtectedBranch,
+    ProtectedTag, Runner, Trigger, User, Variable, access, key,
 };
 
 /// Every collection, opened once.
@@ -54,6 +54,15 @@ pub struct Collections {
     pub deployments: Arc<Collection<Deployment>>,
     /// Keyed `project/<id>/<hook-id>` or `group/<id>/<hook-id>`.
     pub hooks: Arc<Collection<crate::hooks::Hook>>,
+    /// Keyed `project/<id>/<label-id>` or `group/<id>/<label-id>`.
+    pub labels: Arc<Collection<Label>>,
+    /// Keyed `project/<id>/<milestone-id>` or `group/<id>/<milestone-id>`.
+    pub milestones: Arc<Collection<Milestone>>,
+    /// Keyed `project/iid`.
+    pub issues: Arc<Collection<Issue>>,
+    /// Keyed `project/issue-iid/note-id`.
+    pub issue_notes: Arc<Collection<Note>>,
+    pub issue_links: Arc<Collection<IssueLink>>,
     pub sequences: Arc<Collection<u64>>,
 }
 
@@ -87,6 +96,11 @@ impl Collections {
             environments: store.collection("gitlab.environments")?,
             deployments: store.collection("gitlab.deployments")?,
             hooks: store.collection("gitlab.hooks")?,
+            labels: store.collection("gitlab.labels")?,
+            milestones: store.collection("gitlab.milestones")?,
+            issues: store.collection("gitlab.issues")?,
+            issue_notes: store.collection("gitlab.issue_notes")?,
+            issue_links: store.collection("gitlab.issue_links")?,
             sequences: store.collection("gitlab.sequences")?,
         })
     }

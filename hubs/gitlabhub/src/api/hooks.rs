@@ -361,7 +361,19 @@ fn test_data(
             Ok((Event::TagPush, gitlab.push_payload(project, user, &update)))
         }
         "issues_events" | "confidential_issues_events" => {
-            Err(none("Ensure the project has issues."))
+            let issue = gitlab
+                .project_issues(project.id)
+                .into_iter()
+                .next_back()
+                .ok_or_else(|| none("Ensure the project has issues."))?;
+            let event = if issue.confidential {
+                Event::ConfidentialIssue
+            } else {
+                Event::Issue
+            };
+            let payload =
+                gitlab.issue_payload(project, &issue, user, "open", serde_json::json!({}));
+            Ok((event, payload))
         }
         "wiki_page_events" => Err(none("Ensure the wiki is enabled and has pages.")),
         "releases_events" => Err(none("Ensure the project has releases.")),

@@ -40,7 +40,11 @@ fn lint(
         user: caller.user(),
         repo,
         sha,
-        variables: Default::default(),
+        // The instance's own variables are there for a lint too (`$CI_SERVER_FQDN` in a
+        // component's address).
+        variables: [("CI_SERVER_FQDN".to_string(), gitlab.server_fqdn())]
+            .into_iter()
+            .collect(),
         changed_files: None,
     };
     let merged = config::merged_yaml(source, &sources);

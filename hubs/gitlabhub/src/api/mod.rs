@@ -21,10 +21,13 @@ mod compare;
 mod environments;
 mod groups;
 mod hooks;
+mod issues;
 mod jobs;
+pub(crate) mod labels;
 mod lint;
 mod members;
 mod merge_requests;
+pub(crate) mod milestones;
 mod pipelines;
 mod projects;
 mod protected;
@@ -54,6 +57,9 @@ pub fn router() -> Router<Arc<Gitlab>> {
         .merge(lint::routes())
         .merge(environments::routes())
         .merge(hooks::routes())
+        .merge(labels::routes())
+        .merge(milestones::routes())
+        .merge(issues::routes())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestUrl {

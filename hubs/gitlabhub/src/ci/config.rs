@@ -207,6 +207,21 @@ pub trait Sources {
     fn changed_files(&self) -> Option<Vec<String>> {
         None
     }
+    /// The project of an `include: component` at `version` (a tag, branch or commit SHA).
+    fn component_project(&self, _project: &str, _version: &str) -> ComponentProject {
+        ComponentProject::Missing
+    }
+}
+
+/// What a component's project path and version lead to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComponentProject {
+    /// The project at the version's commit.
+    Found(Place),
+    /// No such project, or no such version: GitLab's `content not found`.
+    Missing,
+    /// A project the pipeline's user may not read.
+    Denied,
 }
 
 impl<F: Fn(&str) -> Option<String>> Sources for F {

@@ -145,12 +145,15 @@ pub fn hook_key(owner: HookOwner, id: u64) -> String {
 }
 
 /// The events this fake sends hooks: the flag that enables each and its `X-Gitlab-Event`.
-/// (Issues, wiki pages and releases do not exist here, so their events never happen.)
+/// (Wiki pages and releases do not exist here, so their events never happen.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     Push,
     TagPush,
+    Issue,
+    ConfidentialIssue,
     Note,
+    ConfidentialNote,
     MergeRequest,
     Pipeline,
     Job,
@@ -162,7 +165,10 @@ impl Event {
         match self {
             Self::Push => "push_events",
             Self::TagPush => "tag_push_events",
+            Self::Issue => "issues_events",
+            Self::ConfidentialIssue => "confidential_issues_events",
             Self::Note => "note_events",
+            Self::ConfidentialNote => "confidential_note_events",
             Self::MergeRequest => "merge_requests_events",
             Self::Pipeline => "pipeline_events",
             Self::Job => "job_events",
@@ -174,7 +180,10 @@ impl Event {
         match self {
             Self::Push => "Push Hook",
             Self::TagPush => "Tag Push Hook",
+            Self::Issue => "Issue Hook",
+            Self::ConfidentialIssue => "Confidential Issue Hook",
             Self::Note => "Note Hook",
+            Self::ConfidentialNote => "Confidential Note Hook",
             Self::MergeRequest => "Merge Request Hook",
             Self::Pipeline => "Pipeline Hook",
             Self::Job => "Job Hook",

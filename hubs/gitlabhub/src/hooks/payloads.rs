@@ -62,7 +62,7 @@ fn commit_timestamp(seconds: i64, offset_minutes: i32) -> String {
 }
 
 impl Gitlab {
-    fn ssh_url(&self, project: &Project) -> String {
+    pub(crate) fn ssh_url(&self, project: &Project) -> String {
         let base = self.external_url();
         let host = base
             .split_once("://")

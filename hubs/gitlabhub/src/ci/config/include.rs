@@ -1,6 +1,7 @@
 //! `include:` as GitLab's external-file mapper reads it: each entry's location (`local`, with
-//! `*`/`**` wildcards; `project` with `ref` and file lists; `remote`, `template` and
-//! `component`, which answer GitLab's errors), its `rules` (`if`, `exists`, `changes`, `when`)
+//! `*`/`**` wildcards; `project` with `ref` and file lists; `component`, read from the
+//! component's project at its version; `remote` and `template`, which answer GitLab's
+//! errors), its `rules` (`if`, `exists`, `changes`, `when`)
 //! deciding whether it is included, and its `inputs` filling the included file's `spec:
 //! inputs:` header; included files merged under the file that includes them, nested includes
 //! read from the place of the file that holds them, at most `MAX_INCLUDES` in all.
@@ -238,6 +239,51 @@ fn include_location(entry: &Value) -> Result<Include, ConfigError> {
     ))
 }
 
+/// Where a component's address leads (`Ci::Components::FetchService` with its `InstancePath`):
+/// `<CI_SERVER_FQDN>/<project path>/<name>@<version>`, read from the project at the version as
+/// `templates/<name>.yml` or `templates/<name>/template.yml`. There is no CI/CD catalog here,
+/// so `~latest` is refused as GitLab refuses it for projects that are not catalog resources.
+fn component_place(
+    address: &str,
+    sources: &dyn Sources,
+) -> Result<(Place, Vec<String>), ConfigError> {
+    let prefix = sources
+        .variables()
+        .get("CI_SERVER_FQDN")
+        .map(|fqdn| format!("{fqdn}/"));
+    let rest = prefix
+        .as_deref()
+        .and_then(|prefix| address.strip_prefix(prefix))
+        .filter(|_| address.contains('@'));
+    let Some((path, version)) = rest.and_then(|rest| rest.split_once('@')) else {
+        return fail(format!(
+            "Component '{address}' - the component path is not supported"
+        ));
+    };
+    let not_found = || fail(format!("Component '{address}' - content not found"));
+    let Some((project, name)) = path.rsplit_once('/') else {
+        return not_found();
+    };
+    if version == "~latest" {
+        return fail(format!(
+            "Component '{address}' - The ~latest version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead."
+        ));
+    }
+    match sources.component_project(project, version) {
+        super::ComponentProject::Found(place) => Ok((
+            place,
+            vec![
+                format!("templates/{name}.yml"),
+                format!("templates/{name}/template.yml"),
+            ],
+        )),
+        super::ComponentProject::Missing => not_found(),
+        super::ComponentProject::Denied => fail(format!(
+            "Component '{address}' - project does not exist or you don't have sufficient permissions"
+        )),
+    }
+}
+
 fn has_yaml_extension(path: &str) -> bool {
     path.ends_with(".yml") || path.ends_with(".yaml")
 }
@@ -380,11 +426,18 @@ pub(super) fn resolve_includes(
                     "Included file `{name}` is empty or does not exist!"
                 ));
             }
-            Include::Component(path) => {
+            Include::Component(address) => {
                 count(included)?;
-                return fail(format!(
-                    "Component `{path}` could not be fetched: this GitLab fake has no CI/CD catalog"
-                ));
+                let address = crate::ci::plan::expand(&address, &sources.variables());
+                let (place, candidates) = component_place(&address, sources)?;
+                let found = candidates
+                    .into_iter()
+                    .find_map(|path| sources.local(&place, &path).map(|text| (path, text)));
+                let Some((path, text)) = found else {
+                    return fail(format!("Component '{address}' - content not found"));
+                };
+                let document = include_file(&text, sources, &place, included, &inputs, &path)?;
+                deep_merge(&mut merged, &Value::Mapping(document));
             }
         }
     }

@@ -411,12 +411,97 @@ fn include_errors_are_gitlabs() {
             "{source}"
         );
     }
-    assert!(
+    assert_eq!(
         parse("include: {component: gitlab.com/a/b@1}\n", &TwoProjects)
             .expect_err("component")
-            .0
-            .starts_with("Component `gitlab.com/a/b@1`")
+            .0,
+        "Component 'gitlab.com/a/b@1' - the component path is not supported"
     );
+}
+
+/// The instance `h:1`, with components in `grp/comps` at tag `1.0` and a project the
+/// pipeline's user may not read.
+struct Components;
+
+impl Sources for Components {
+    fn local(&self, place: &Place, path: &str) -> Option<String> {
+        let text = match (place, path) {
+            (Place::Project { sha, .. }, "templates/lint.yml") if sha == "sha-1.0" => {
+                "spec:\n  inputs:\n    level:\n      default: low\n---\nlint-$[[ inputs.level ]]:\n  script: [echo lint]\n"
+            }
+            (Place::Project { .. }, "templates/scan/template.yml") => {
+                "scan:\n  script: [echo scan]\n"
+            }
+            _ => return None,
+        };
+        Some(text.to_string())
+    }
+
+    fn project(&self, project: &str, _git_ref: Option<&str>) -> Result<Place, ConfigError> {
+        Err(project_not_found(project))
+    }
+
+    fn variables(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([("CI_SERVER_FQDN".to_string(), "h:1".to_string())])
+    }
+
+    fn component_project(&self, project: &str, version: &str) -> ComponentProject {
+        match (project, version) {
+            ("grp/secret", _) => ComponentProject::Denied,
+            ("grp/comps", "1.0") => ComponentProject::Found(Place::Project {
+                path: "grp/comps".into(),
+                sha: "sha-1.0".into(),
+            }),
+            _ => ComponentProject::Missing,
+        }
+    }
+}
+
+#[test]
+fn components_come_from_their_projects_at_a_version() {
+    let merged = merged_yaml(
+        "include:\n  - component: $CI_SERVER_FQDN/grp/comps/lint@1.0\n    inputs: {level: high}\n  - component: h:1/grp/comps/scan@1.0\n",
+        &Components,
+    )
+    .expect("merged");
+    assert!(
+        merged.contains("lint-high:") && merged.contains("scan:"),
+        "{merged}"
+    );
+    let cases = [
+        (
+            "h:1/grp/comps/lint@2.0",
+            "Component 'h:1/grp/comps/lint@2.0' - content not found",
+        ),
+        (
+            "h:1/grp/comps/nothing@1.0",
+            "Component 'h:1/grp/comps/nothing@1.0' - content not found",
+        ),
+        (
+            "h:1/grp/comps/lint@~latest",
+            "Component 'h:1/grp/comps/lint@~latest' - The ~latest version reference is not supported for non-catalog resources. Use a tag, branch, or commit SHA instead.",
+        ),
+        (
+            "h:1/grp/secret/lint@1.0",
+            "Component 'h:1/grp/secret/lint@1.0' - project does not exist or you don't have sufficient permissions",
+        ),
+        (
+            "elsewhere.com/grp/comps/lint@1.0",
+            "Component 'elsewhere.com/grp/comps/lint@1.0' - the component path is not supported",
+        ),
+        (
+            "h:1/grp/comps/lint",
+            "Component 'h:1/grp/comps/lint' - the component path is not supported",
+        ),
+    ];
+    for (address, message) in cases {
+        let source = format!("include: {{component: \"{address}\"}}\n");
+        assert_eq!(
+            merged_yaml(&source, &Components).expect_err(address).0,
+            message,
+            "{address}"
+        );
+    }
 }
 
 #[test]
