@@ -298,6 +298,37 @@ pub fn network_list(value: &mut Value) {
     each(value, network);
 }
 
+/// `GET /system/df`: each part's entries in the shapes their own listings take, and the
+/// sizes an upstream leaves out as Docker's "not computed" (-1).
+pub fn system_df(value: &mut Value) {
+    for (key, fix) in [
+        ("Images", image_summary as fn(&mut Value)),
+        ("Containers", container_summary),
+        ("Volumes", volume),
+    ] {
+        match value.get_mut(key) {
+            Some(Value::Array(entries)) => entries.iter_mut().for_each(fix),
+            _ => value[key] = Value::Array(Vec::new()),
+        }
+    }
+    for container in value["Containers"].as_array_mut().into_iter().flatten() {
+        for size in ["SizeRw", "SizeRootFs"] {
+            if !container.get(size).is_some_and(Value::is_i64) {
+                container[size] = Value::from(-1);
+            }
+        }
+    }
+    for volume in value["Volumes"].as_array_mut().into_iter().flatten() {
+        if !volume.get("UsageData").is_some_and(Value::is_object) {
+            volume["UsageData"] = serde_json::json!({"Size": -1, "RefCount": -1});
+        }
+    }
+    if !value.get("LayersSize").is_some_and(Value::is_i64) {
+        value["LayersSize"] = Value::from(0);
+    }
+    value["BuildCache"] = Value::Array(Vec::new());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,35 +384,4 @@ mod tests {
             "Podman's empty Health is no health check"
         );
     }
-}
-
-/// `GET /system/df`: each part's entries in the shapes their own listings take, and the
-/// sizes an upstream leaves out as Docker's "not computed" (-1).
-pub fn system_df(value: &mut Value) {
-    for (key, fix) in [
-        ("Images", image_summary as fn(&mut Value)),
-        ("Containers", container_summary),
-        ("Volumes", volume),
-    ] {
-        match value.get_mut(key) {
-            Some(Value::Array(entries)) => entries.iter_mut().for_each(fix),
-            _ => value[key] = Value::Array(Vec::new()),
-        }
-    }
-    for container in value["Containers"].as_array_mut().into_iter().flatten() {
-        for size in ["SizeRw", "SizeRootFs"] {
-            if !container.get(size).is_some_and(Value::is_i64) {
-                container[size] = Value::from(-1);
-            }
-        }
-    }
-    for volume in value["Volumes"].as_array_mut().into_iter().flatten() {
-        if !volume.get("UsageData").is_some_and(Value::is_object) {
-            volume["UsageData"] = serde_json::json!({"Size": -1, "RefCount": -1});
-        }
-    }
-    if !value.get("LayersSize").is_some_and(Value::is_i64) {
-        value["LayersSize"] = Value::from(0);
-    }
-    value["BuildCache"] = Value::Array(Vec::new());
 }

@@ -249,7 +249,7 @@ async fn list_milestones(
     });
     // GitLab lists milestones by due date, then title (`sort_by_attribute('due_date_asc')`
     // with its ID tiebreak); newest first is how the API has always answered.
-    milestones.sort_by(|a, b| b.id.cmp(&a.id));
+    milestones.sort_by_key(|milestone| std::cmp::Reverse(milestone.id));
     let items = milestones
         .iter()
         .map(|m| gitlab.milestone_json(m))
