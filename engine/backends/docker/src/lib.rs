@@ -681,20 +681,9 @@ impl Backend for DockerBackend {
                 &format!("/attach{}", query(&pairs)),
             ))
             .await?;
-        let (reader, mut writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+        let (reader, writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
         let stdin = if options.stdin {
-            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
-            tokio::spawn(async move {
-                while let Some(bytes) = receiver.recv().await {
-                    if writer.write_all(&bytes).await.is_err() {
-                        return;
-                    }
-                    let _ = writer.flush().await;
-                }
-                // The client closed its stdin: close the upstream's, as the CLI would.
-                let _ = writer.shutdown().await;
-            });
-            Some(sender)
+            Some(relay_stdin(writer))
         } else {
             None
         };
@@ -731,20 +720,9 @@ impl Backend for DockerBackend {
         let made = self.exec_inspect(id).await?;
         let tty = made.process_config.tty;
         let (upgraded, _content_type) = self.upstream.hijack_with(&path, Some(body)).await?;
-        let (reader, mut writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+        let (reader, writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
         let stdin = if made.open_stdin {
-            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
-            tokio::spawn(async move {
-                while let Some(bytes) = receiver.recv().await {
-                    if writer.write_all(&bytes).await.is_err() {
-                        return;
-                    }
-                    let _ = writer.flush().await;
-                }
-                // The client closed its stdin: close the exec's, as the CLI would.
-                let _ = writer.shutdown().await;
-            });
-            Some(sender)
+            Some(relay_stdin(writer))
         } else {
             None
         };
@@ -1048,6 +1026,25 @@ impl Backend for DockerBackend {
     ) -> Result<()> {
         files::put(&self.upstream, id, path, archive, options).await
     }
+}
+
+/// Feeds what the client sends on stdin to an upgraded upstream stream (an attach or an exec),
+/// one write and flush per chunk; when the client closes its stdin, the upstream's is closed
+/// too, as the docker CLI does.
+fn relay_stdin(
+    mut writer: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
+) -> tokio::sync::mpsc::Sender<Bytes> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Bytes>(16);
+    tokio::spawn(async move {
+        while let Some(bytes) = receiver.recv().await {
+            if writer.write_all(&bytes).await.is_err() {
+                return;
+            }
+            let _ = writer.flush().await;
+        }
+        let _ = writer.shutdown().await;
+    });
+    sender
 }
 
 #[cfg(test)]
