@@ -481,11 +481,23 @@ impl Backend for DockerBackend {
     }
 
     async fn container_remove(&self, id: &str, force: bool, volumes: bool) -> Result<()> {
-        self.act(
-            Method::DELETE,
-            &Self::container_path(id, &query(&[("force", flag(force)), ("v", flag(volumes))])),
-        )
-        .await
+        let path =
+            Self::container_path(id, &query(&[("force", flag(force)), ("v", flag(volumes))]));
+        let mut attempts = 0;
+        loop {
+            match self.act(Method::DELETE, &path).await {
+                // Podman's forced removal races its own restart policy: a container
+                // between two runs answers "container state improper" to the SIGKILL
+                // it sends first. Docker removes such a container, so ask again.
+                Err(EngineError::Internal(message))
+                    if force && message.contains("container state improper") && attempts < 50 =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                answer => return answer,
+            }
+        }
     }
 
     async fn container_rename(&self, id: &str, name: &str) -> Result<()> {
