@@ -8,9 +8,9 @@
 //! Each is made once, by one maker at a time, and never changed afterwards: workloads see a root
 //! only through their own overlay or copy. It is made in a temporary directory beside its final
 //! place and renamed there when complete, so a crash mid-way leaves nothing half made under a
-//! real name (the temporary ones are removed when the cache opens). Each layer blob is checked
-//! against its digest as it is unpacked. The cache is not pruned: it grows with the distinct
-//! layers and images run.
+//! real name (a temporary one whose maker process is gone is removed when the cache opens).
+//! Each layer blob is checked against its digest as it is unpacked. The cache is not pruned: it
+//! grows with the distinct layers and images run.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ impl RootfsCache {
         for part in [LAYERS, ROOTS] {
             if let Ok(entries) = std::fs::read_dir(dir.join(part)) {
                 for entry in entries.flatten() {
-                    if entry.file_name().to_string_lossy().starts_with("tmp-") {
+                    if abandoned(&entry.file_name().to_string_lossy()) {
                         let _ = std::fs::remove_dir_all(entry.path());
                     }
                 }
@@ -179,6 +179,23 @@ impl RootfsCache {
     }
 }
 
+/// Whether `name` is a temporary tree whose maker is gone. A temporary is named
+/// `tmp-NAME-PID`; while process PID lives it may still be writing there (several simulators,
+/// or the test cells' many servers, share one cache), so only a dead maker's is removed.
+fn abandoned(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("tmp-") else {
+        return false;
+    };
+    match rest
+        .rsplit('-')
+        .next()
+        .and_then(|pid| pid.parse::<u32>().ok())
+    {
+        Some(pid) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
+        None => true,
+    }
+}
+
 fn list(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
@@ -189,4 +206,19 @@ fn list(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abandoned;
+
+    #[test]
+    fn only_a_dead_makers_temporary_is_abandoned() {
+        assert!(!abandoned("0123abcd"), "a finished tree is kept");
+        assert!(!abandoned(&format!("tmp-0123abcd-{}", std::process::id())));
+        // PID 1 is always alive.
+        assert!(!abandoned("tmp-0123abcd-1"));
+        assert!(abandoned("tmp-0123abcd-4294967295"));
+        assert!(abandoned("tmp-without-a-pid"));
+    }
 }
