@@ -471,9 +471,7 @@ impl Runner for WasmRunner {
             .or(config.working_dir.filter(|dir| !dir.is_empty()))
             .unwrap_or_else(|| "/".into());
         // The runtime makes a working directory the image lacks, as runc does.
-        let made = root
-            .resolve(&cwd, true)
-            .and_then(|dir| std::fs::create_dir_all(dir));
+        let made = root.resolve(&cwd, true).and_then(std::fs::create_dir_all);
         made.map_err(RunnerError::Scratch)?;
         let (workload, stop) = self
             .launch(

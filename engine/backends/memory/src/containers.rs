@@ -1935,28 +1935,6 @@ fn send_signal(workload: &Workload, signal: nix::sys::signal::Signal) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signals_by_docker_names() {
-        assert_eq!(
-            parse_signal("SIGTERM").unwrap(),
-            nix::sys::signal::Signal::SIGTERM
-        );
-        assert_eq!(
-            parse_signal("kill").unwrap(),
-            nix::sys::signal::Signal::SIGKILL
-        );
-        assert_eq!(parse_signal("2").unwrap(), nix::sys::signal::Signal::SIGINT);
-        assert_eq!(
-            parse_signal("NOPE").unwrap_err().to_string(),
-            "Invalid signal: NOPE"
-        );
-    }
-}
-
 /// The runtime a container runs on (`runc` for records from before runtimes were kept).
 pub(crate) fn runtime_of(record: &ContainerRecord) -> &str {
     record
@@ -1978,4 +1956,26 @@ fn refuse_copied_layer(record: &ContainerRecord, what: &str) -> Result<(), Engin
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_by_docker_names() {
+        assert_eq!(
+            parse_signal("SIGTERM").unwrap(),
+            nix::sys::signal::Signal::SIGTERM
+        );
+        assert_eq!(
+            parse_signal("kill").unwrap(),
+            nix::sys::signal::Signal::SIGKILL
+        );
+        assert_eq!(parse_signal("2").unwrap(), nix::sys::signal::Signal::SIGINT);
+        assert_eq!(
+            parse_signal("NOPE").unwrap_err().to_string(),
+            "Invalid signal: NOPE"
+        );
+    }
 }
