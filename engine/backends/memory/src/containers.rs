@@ -1055,7 +1055,13 @@ impl Containers {
                 EngineError::Internal(message)
             });
         }
-        let pid = workload.container_pid().await.unwrap_or(0);
+        // A wasm container has no host process (`State.Pid` 0): waiting for one would spend
+        // the kit's whole 5 s pid poll on every start.
+        let pid = if on_wasm {
+            0
+        } else {
+            workload.container_pid().await.unwrap_or(0)
+        };
         let started = nanos(workload.started_at());
         self.records.update(&record.id, |r| {
             r.state = StateRecord {
