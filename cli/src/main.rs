@@ -118,8 +118,26 @@ struct EngineArgs {
         required_if_eq("backend", "docker")
     )]
     upstream: Option<String>,
+    /// The memory backend's default runtime: `oci` (runc, each container in its image), `wasm`
+    /// (the in-process wasmtime sandbox: our shell and WASI utilities over the image's files),
+    /// `auto` (oci where runc works here, else wasm). Either can be asked for per container
+    /// with `docker run --runtime runc|wasm`.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "oci",
+        env = "SOCKERLESS_ENGINE_RUNTIME"
+    )]
+    runtime: EngineRuntime,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineRuntime {
+    Oci,
+    Wasm,
+    Auto,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -376,7 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Engine(args) => {
             let make_backend = match (args.backend, args.upstream.clone()) {
                 (EngineBackend::Docker, Some(upstream)) => docker_backend(upstream),
-                _ => engine_backend(),
+                _ => engine_backend(args.runtime),
             };
             let engine = engine_builder(&args.hosts, &args.common, None, None)?
                 .start(make_backend)
@@ -687,11 +705,53 @@ fn engine_builder(
     Ok(builder)
 }
 
-fn engine_backend() -> engine_core::MakeBackend {
-    Box::new(|kit, events| {
-        backend_memory::MemoryBackend::open(kit, events)
+fn engine_backend(runtime: EngineRuntime) -> engine_core::MakeBackend {
+    Box::new(move |kit, events| {
+        let runc = kit.runner().clone();
+        let wasm = wasm_runner(kit);
+        let wasm_default = match runtime {
+            EngineRuntime::Oci => false,
+            EngineRuntime::Wasm => {
+                if let Err(why) = &wasm {
+                    return Err(format!("--runtime wasm: {why}"));
+                }
+                true
+            }
+            // runc works here when the runner reports its own isolation, not the host
+            // process runner it falls back to.
+            EngineRuntime::Auto => wasm.is_ok() && runc.isolation().runner == "process",
+        };
+        let runtimes = backend_memory::runtimes::Runtimes::with_wasm(runc, wasm, wasm_default);
+        backend_memory::MemoryBackend::open_with_runtimes(kit, events, runtimes)
             .map(|backend| backend as Arc<dyn engine_core::Backend>)
     })
+}
+
+/// The wasm runtime: the WASI userland `scripts/setup` installs, compiled modules cached on
+/// disk, image trees copied from the kit's runner's cache. Compiling (or loading) the modules
+/// starts at once on a thread of its own, so the first container does not wait for all of it.
+fn wasm_runner(kit: &simkit::Kit) -> Result<Arc<dyn simkit::runner::Runner>, String> {
+    let dir = sandbox::default_userland_dir();
+    if !dir.join("coreutils.wasm").is_file() {
+        return Err(format!(
+            "the WASI userland is missing from {}: run scripts/setup",
+            dir.display()
+        ));
+    }
+    let userland = sandbox::Userland::new(dir, Some(sandbox::default_cache_dir()))
+        .map_err(|error| error.to_string())?;
+    let warming = userland.clone();
+    let _ = std::thread::Builder::new()
+        .name("wasm-warm".into())
+        .spawn(move || {
+            if let Err(error) = warming.warm() {
+                tracing::warn!(%error, "the WASI userland could not be compiled");
+            }
+        });
+    let scratch = std::env::temp_dir().join(format!("sockerless-wasm-{}", std::process::id()));
+    let runner = sandbox::WasmRunner::new(kit.clock().clone(), userland, scratch)
+        .with_images(kit.runner().clone());
+    Ok(Arc::new(runner))
 }
 
 fn docker_backend(upstream: String) -> engine_core::MakeBackend {
@@ -848,7 +908,7 @@ async fn up(mut args: UpArgs, signals: &mut Signals) -> anyhow::Result<()> {
         Some((authority.clone(), ca_path.clone())),
     )?
     .port(port_of("engine", args.engine_port))
-    .start(engine_backend())
+    .start(engine_backend(EngineRuntime::Oci))
     .await
     .context("starting the engine")?;
 

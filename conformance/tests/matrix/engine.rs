@@ -5,7 +5,10 @@
 //!
 //! - `engine-memory`: the memory backend (containers on runc, no daemon);
 //! - `engine-docker`: the docker backend passing through to a private Podman 4.3 service, the
-//!   reference daemon.
+//!   reference daemon;
+//! - `engine-wasm`: the memory backend with `--runtime wasm` (the in-process wasmtime
+//!   sandbox: our shell and WASI utilities over the image's files), asserting what `oci`
+//!   asserts except where the sandbox says it cannot (other users).
 //!
 //! The same assertions hold on both, except where Podman deviates from Docker; each deviation
 //! is asserted as Podman behaves (so a change in either is noticed) and named in
@@ -26,6 +29,8 @@ pub(crate) enum Target {
     Memory,
     /// The docker backend over Podman.
     Docker,
+    /// The memory backend, its containers on the wasm runtime.
+    Wasm,
 }
 
 impl Target {
@@ -33,6 +38,7 @@ impl Target {
         match self {
             Self::Memory => "engine-memory",
             Self::Docker => "engine-docker",
+            Self::Wasm => "engine-wasm",
         }
     }
 
@@ -42,8 +48,8 @@ impl Target {
     }
 }
 
-/// A scenario as one cell per target.
-macro_rules! on_every_backend {
+/// A scenario as one cell per target, the wasm runtime included.
+macro_rules! on_every_runtime {
     ($($scenario:ident),* $(,)?) => {
         $(
             mod $scenario {
@@ -56,12 +62,18 @@ macro_rules! on_every_backend {
                 fn docker() {
                     super::$scenario(super::Target::Docker);
                 }
+
+                #[test]
+                fn wasm() {
+                    super::$scenario(super::Target::Wasm);
+                }
             }
         )*
     };
 }
+pub(crate) use on_every_runtime;
 
-on_every_backend!(
+on_every_runtime!(
     docker_version_and_info_negotiate,
     docker_load_tag_inspect_remove,
     docker_run_keeps_streams_apart_and_exit_code,
@@ -91,6 +103,9 @@ impl Engine {
         let upstream = podman.as_ref().map(Podman::docker_host);
         if let Some(upstream) = &upstream {
             args.extend(["--backend", "docker", "--upstream", upstream]);
+        }
+        if target == Target::Wasm {
+            args.extend(["--runtime", "wasm"]);
         }
         let server = Sockerless::start(&args, &["engine"]);
         sandbox.set("DOCKER_HOST", &host);
@@ -387,23 +402,11 @@ fn docker_run_keeps_streams_apart_and_exit_code(target: Target) {
     // --rm removed it.
     let all = engine.ok(&["ps", "-a", "-q"]);
     assert_eq!(all.trim(), "");
-    // Env, working directory, user and entrypoint reach the process.
-    let output = engine.ok(&[
-        "run",
-        "--rm",
-        "-e",
-        "GREETING=hi",
-        "-w",
-        "/tmp/work",
-        "-u",
-        "65534",
-        "--entrypoint",
-        "sh",
-        "localhost/busybox",
-        "-c",
-        "echo $GREETING $(pwd) $(id -u) $(hostname | wc -c)",
-    ]);
-    assert_eq!(output.trim(), "hi /tmp/work 65534 13");
+    if target == Target::Wasm {
+        wasm_env_workdir_and_users(&engine);
+    } else {
+        env_workdir_user_and_entrypoint(&engine);
+    }
     // A command that does not exist: 127, as Docker. Podman fails it when attach prepares the
     // container (409), and the CLI exits 1 with the failed upgrade.
     let missing = engine.run(&["run", "--rm", "localhost/busybox", "no-such-command"]);
@@ -422,6 +425,59 @@ fn docker_run_keeps_streams_apart_and_exit_code(target: Target) {
         text(&missing.stderr).contains(says),
         "{}",
         text(&missing.stderr)
+    );
+}
+
+/// Env, working directory, user and entrypoint reach the process.
+fn env_workdir_user_and_entrypoint(engine: &Engine) {
+    let output = engine.ok(&[
+        "run",
+        "--rm",
+        "-e",
+        "GREETING=hi",
+        "-w",
+        "/tmp/work",
+        "-u",
+        "65534",
+        "--entrypoint",
+        "sh",
+        "localhost/busybox",
+        "-c",
+        "echo $GREETING $(pwd) $(id -u) $(hostname | wc -c)",
+    ]);
+    assert_eq!(output.trim(), "hi /tmp/work 65534 13");
+}
+
+/// On wasm: env, working directory and entrypoint reach the shell as on oci; a user other
+/// than root is refused naming the runtime (the sandbox has no other users), never run as root.
+fn wasm_env_workdir_and_users(engine: &Engine) {
+    let output = engine.ok(&[
+        "run",
+        "--rm",
+        "-e",
+        "GREETING=hi",
+        "-w",
+        "/tmp/work",
+        "--entrypoint",
+        "sh",
+        "localhost/busybox",
+        "-c",
+        "echo $GREETING $(pwd) $HOSTNAME | wc -w; cat /etc/hostname | wc -c",
+    ]);
+    assert_eq!(output.split_whitespace().collect::<Vec<_>>(), ["3", "13"]);
+    let refused = engine.run(&["run", "--rm", "-u", "65534", "localhost/busybox", "true"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(125),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        text(&refused.stderr).contains(
+            "the wasm runtime cannot run this container: the wasm runner runs everything as root"
+        ),
+        "{}",
+        text(&refused.stderr)
     );
 }
 

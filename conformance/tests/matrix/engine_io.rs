@@ -1,7 +1,7 @@
 //! The engine's input and output paths, driven by the docker CLI 28.2 on the memory backend:
 //! stdin into containers (`run -i`, an open stdin that blocks `cat`), and exec (attached with
 //! and without stdin, detached, with `-w/-e/-u`, exit codes, Docker's errors; on both
-//! backends).
+//! backends). Stdin and `docker cp` also run on the wasm runtime.
 
 use std::io::Write;
 use std::process::Stdio;
@@ -43,10 +43,22 @@ fn state(engine: &Engine, name: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn docker_run_interactive_stdin() {
-    let _cell = Cell::new("docker-cli", "engine-memory", "run-i-stdin", "docker");
-    let engine = Engine::start(Target::Memory);
+/// Stdin on the memory backend, on runc and on the wasm runtime.
+mod docker_run_interactive_stdin {
+    #[test]
+    fn memory() {
+        super::docker_run_interactive_stdin(super::Target::Memory);
+    }
+
+    #[test]
+    fn wasm() {
+        super::docker_run_interactive_stdin(super::Target::Wasm);
+    }
+}
+
+fn docker_run_interactive_stdin(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "run-i-stdin", "docker");
+    let engine = Engine::start(target);
     engine.load_busybox();
     // What the client sends reaches the process; closing it is the process's end of file.
     let (code, stdout, stderr) = run_with_input(
@@ -334,10 +346,22 @@ fn docker_bad_input_is_refused_or_contained(target: Target) {
     engine.ok(&["rm", "-f", "box", "loud"]);
 }
 
-#[test]
-fn docker_cp_both_ways() {
-    let _cell = Cell::new("docker-cli", "engine-memory", "cp", "docker");
-    let engine = Engine::start(Target::Memory);
+/// `docker cp` on the memory backend, on runc and on the wasm runtime.
+mod docker_cp_both_ways {
+    #[test]
+    fn memory() {
+        super::docker_cp_both_ways(super::Target::Memory);
+    }
+
+    #[test]
+    fn wasm() {
+        super::docker_cp_both_ways(super::Target::Wasm);
+    }
+}
+
+fn docker_cp_both_ways(target: Target) {
+    let _cell = Cell::new("docker-cli", target.cell(), "cp", "docker");
+    let engine = Engine::start(target);
     engine.load_busybox();
     engine.ok(&[
         "run",

@@ -9,7 +9,7 @@
 
 use conformance::Cell;
 
-use super::engine::{Engine, Target, text};
+use super::engine::{Engine, Target, on_every_runtime, text};
 
 /// A scenario as one cell per target.
 macro_rules! on_every_backend {
@@ -30,10 +30,10 @@ macro_rules! on_every_backend {
     };
 }
 
-on_every_backend!(
+// The writable layer and volumes on the wasm runtime too: its copy of the image is the layer.
+on_every_runtime!(
     docker_writable_layer_outlives_the_process,
     docker_volumes_persist_across_containers,
-    docker_commit_makes_an_image,
 );
 
 mod docker_import_and_system_df {
@@ -48,6 +48,9 @@ mod docker_import_and_system_df {
         super::docker_import_and_system_df(super::Target::Docker);
     }
 }
+
+// A wasm container's copy of its image has no upper directory to commit (refused).
+on_every_backend!(docker_commit_makes_an_image);
 
 fn lines(output: &str) -> Vec<&str> {
     output.lines().collect()
@@ -228,6 +231,25 @@ fn docker_volumes_persist_across_containers(target: Target) {
         "{}",
         text(&read_only.stderr)
     );
+    // On wasm the shell's own redirection is refused too, not only a utility's write.
+    if target == Target::Wasm {
+        let redirected = engine.run(&[
+            "run",
+            "--rm",
+            "-v",
+            "data:/data:ro",
+            "localhost/busybox",
+            "sh",
+            "-c",
+            "echo x > /data/other",
+        ]);
+        assert_ne!(redirected.status.code(), Some(0));
+        assert!(
+            text(&redirected.stderr).contains("Read-only file system"),
+            "{}",
+            text(&redirected.stderr)
+        );
+    }
     // --mount of the same volume, and a tmpfs.
     assert_eq!(
         engine.ok(&[

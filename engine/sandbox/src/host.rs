@@ -34,8 +34,10 @@ pub struct Container {
     pub root: Root,
     pub userland: Arc<Userland>,
     pub handle: tokio::runtime::Handle,
-    /// Set to the status to end with (143, 137) when the container is stopped.
+    /// Set to the status to end with (137, or 143 at a timeout) when the container is ended.
     pub stop: watch::Receiver<Option<i32>>,
+    /// Set when `docker stop` delivers SIGTERM; the shell that sees it first takes it.
+    pub term: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The host of one shell: the container, and where that shell's own stdio goes.
@@ -162,6 +164,7 @@ impl SandboxHost {
             argv: &argv,
             env: &env,
             root: self.container.root.host_path(),
+            mounts: self.container.root.mounts(),
             stdin: self.input(invocation.stdin.clone()),
             stdout: stdout.clone(),
             stderr: instance_stderr,
@@ -331,6 +334,44 @@ impl SandboxHost {
 
     /// Runs a top-level command (a container's argv, an exec): a shell, a utility, a script.
     /// Errors are `(status, message)` for a command that cannot be started.
+    /// Whether `command` names something this container can start: Docker's 127 (not found)
+    /// or 126 (not executable: a file that is not a shell script, since there is no loader for
+    /// host binaries) with the runtime's words, before anything runs.
+    pub fn check_command(
+        &mut self,
+        command: &str,
+        env: &[(String, String)],
+        cwd: &str,
+    ) -> Result<(), (i32, String)> {
+        let path = env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        match self.lookup(command, path, cwd) {
+            None => Err((
+                127,
+                format!("exec: \"{command}\": executable file not found in $PATH"),
+            )),
+            Some(Target::File(path, executable)) => {
+                let head = self.container.root.read(&path).unwrap_or_default();
+                if !executable {
+                    Err((126, format!("exec: \"{command}\": permission denied")))
+                } else if head.starts_with(b"\x7fELF") {
+                    Err((
+                        126,
+                        format!(
+                            "exec {path}: exec format error (the wasm runtime has no loader for host binaries)"
+                        ),
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
     pub fn run_argv(
         &mut self,
         argv: &[String],
@@ -498,5 +539,11 @@ impl shell::Host for SandboxHost {
 
     fn interrupted(&mut self) -> Option<i32> {
         self.stopped()
+    }
+
+    fn take_term(&mut self) -> bool {
+        self.container
+            .term
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
     }
 }

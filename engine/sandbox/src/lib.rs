@@ -7,6 +7,7 @@
 //! This is the only crate that depends on wasmtime. It spawns no host process: a command that
 //! is neither a builtin, a utility nor a shell script exits 127 with `sh: NAME: not found`.
 
+pub mod erofs;
 pub mod host;
 pub mod root;
 pub mod runner;

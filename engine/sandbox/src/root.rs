@@ -8,6 +8,11 @@
 //! in the instant between resolving and opening is the one race left, and only processes of the
 //! same container can make it.
 //!
+//! Binds and volumes are [`Bound`] directories laid over container paths, as a mount would
+//! be: a path under a bound destination resolves into its source, `..` from it goes back to
+//! the container's parent, and symlinks in it resolve in the container's view. A write under a
+//! read-only one fails with `EROFS`, as the kernel's read-only bind does.
+//!
 //! What it must not do: join a user's path onto the host root without walking it.
 
 use std::io;
@@ -16,14 +21,85 @@ use std::path::{Path, PathBuf};
 /// How many symlinks one resolution may follow (Linux's limit).
 const MAX_SYMLINKS: usize = 40;
 
+/// Linux's errno for a write on a read-only file system.
+const EROFS: i32 = 30;
+
 #[derive(Debug, Clone)]
 pub struct Root {
     host: PathBuf,
+    mounts: std::sync::Arc<Vec<Bound>>,
+}
+
+/// A host directory bound over a container path (a bind mount or a volume).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// The container path, as components below `/`.
+    pub destination: Vec<String>,
+    pub source: PathBuf,
+    pub read_only: bool,
+}
+
+impl Bound {
+    /// `destination` as the container names it (`/data`).
+    pub fn new(destination: &str, source: impl Into<PathBuf>, read_only: bool) -> Self {
+        Self {
+            destination: destination
+                .split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .map(str::to_string)
+                .collect(),
+            source: source.into(),
+            read_only,
+        }
+    }
+
+    /// The destination as an absolute container path.
+    pub fn path(&self) -> String {
+        format!("/{}", self.destination.join("/"))
+    }
 }
 
 impl Root {
     pub fn new(host: impl Into<PathBuf>) -> Self {
-        Self { host: host.into() }
+        Self {
+            host: host.into(),
+            mounts: std::sync::Arc::new(Vec::new()),
+        }
+    }
+
+    /// A root with `mounts` laid over it (a later mount over an earlier one wins, as mounts
+    /// made in order do).
+    pub fn with_mounts(host: impl Into<PathBuf>, mounts: Vec<Bound>) -> Self {
+        Self {
+            host: host.into(),
+            mounts: std::sync::Arc::new(mounts),
+        }
+    }
+
+    /// The directories bound into the root.
+    pub fn mounts(&self) -> &[Bound] {
+        &self.mounts
+    }
+
+    /// The mount that holds container path `parts`, if any: the deepest destination that is
+    /// a prefix of it, the last made among equals.
+    fn mount_of(&self, parts: &[String]) -> Option<&Bound> {
+        self.mounts
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| parts.starts_with(&m.destination))
+            .max_by_key(|(index, m)| (m.destination.len(), *index))
+            .map(|(_, m)| m)
+    }
+
+    /// `EROFS` for a write under a read-only mount.
+    fn check_writable(&self, path: &str) -> io::Result<()> {
+        let mut budget = MAX_SYMLINKS;
+        let parts = self.resolve_from(Vec::new(), path, true, &mut budget)?;
+        if self.mount_of(&parts).is_some_and(|m| m.read_only) {
+            return Err(io::Error::from_raw_os_error(EROFS));
+        }
+        Ok(())
     }
 
     /// The root's directory on the host.
@@ -42,8 +118,11 @@ impl Root {
     }
 
     fn join(&self, parts: &[String]) -> PathBuf {
-        let mut host = self.host.clone();
-        for part in parts {
+        let (mut host, rest) = match self.mount_of(parts) {
+            Some(mount) => (mount.source.clone(), &parts[mount.destination.len()..]),
+            None => (self.host.clone(), parts),
+        };
+        for part in rest {
             host.push(part);
         }
         host
@@ -122,6 +201,7 @@ impl Root {
         if path == "/dev/null" {
             return Ok(());
         }
+        self.check_writable(path)?;
         let host = self.resolve(path, true)?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
@@ -137,6 +217,7 @@ impl Root {
         let host = if path == "/dev/null" {
             PathBuf::from("/dev/null")
         } else {
+            self.check_writable(path)?;
             self.resolve(path, true)?
         };
         std::fs::OpenOptions::new()
@@ -163,6 +244,55 @@ impl Root {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mounts_lie_over_the_root_and_read_only_ones_refuse_writes() {
+        let outer = tempfile::tempdir().expect("tempdir");
+        let root_dir = outer.path().join("root");
+        let data = outer.path().join("data");
+        let config = outer.path().join("config");
+        for dir in [root_dir.join("mnt/data"), data.clone(), config.clone()] {
+            std::fs::create_dir_all(dir).expect("mkdir");
+        }
+        std::fs::write(root_dir.join("mnt/data/hidden"), "under the mount\n").expect("write");
+        std::fs::write(config.join("app.conf"), "conf\n").expect("write");
+        std::os::unix::fs::symlink("/etc-outside", data.join("up")).expect("link");
+        let root = Root::with_mounts(
+            &root_dir,
+            vec![
+                Bound::new("/mnt/data", &data, false),
+                Bound::new("/mnt/data/config", &config, true),
+            ],
+        );
+        root.write("/mnt/data/new", b"written\n", false)
+            .expect("rw mount");
+        assert_eq!(
+            std::fs::read(data.join("new")).expect("in source"),
+            b"written\n"
+        );
+        assert!(
+            root.read("/mnt/data/hidden").is_err(),
+            "the mount hides what is under it"
+        );
+        assert_eq!(
+            root.read("/mnt/data/config/app.conf").expect("ro read"),
+            b"conf\n"
+        );
+        let refused = root
+            .write("/mnt/data/config/app.conf", b"x", false)
+            .expect_err("read-only");
+        assert_eq!(refused.raw_os_error(), Some(EROFS));
+        assert!(root.open_append("/mnt/data/config/new").is_err());
+        // `..` from a mount is the container's parent; a symlink in it resolves in the root.
+        assert_eq!(
+            root.resolve("/mnt/data/../data/new", true).expect("dotdot"),
+            data.join("new")
+        );
+        assert_eq!(
+            root.resolve("/mnt/data/up", true).expect("link"),
+            root_dir.join("etc-outside")
+        );
+    }
 
     fn setup() -> (tempfile::TempDir, Root) {
         let outer = tempfile::tempdir().expect("tempdir");

@@ -84,6 +84,9 @@ pub struct Launch<'a> {
     pub argv: &'a [String],
     pub env: &'a [(String, String)],
     pub root: &'a Path,
+    /// Binds and volumes, each preopened at its container path (wasi-libc gives a path to
+    /// the preopen with the longest matching prefix, as a mount table would).
+    pub mounts: &'a [crate::root::Bound],
     pub stdin: InputSource,
     pub stdout: OutputTarget,
     pub stderr: OutputTarget,
@@ -109,6 +112,8 @@ impl Userland {
         let engine = Engine::new(&config).map_err(|e| UserlandError::Wasmtime(e.to_string()))?;
         let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |ctx| ctx)
+            .map_err(|e| UserlandError::Wasmtime(e.to_string()))?;
+        crate::erofs::remap_read_only(&mut linker)
             .map_err(|e| UserlandError::Wasmtime(e.to_string()))?;
         let ticker_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         {
@@ -219,6 +224,7 @@ impl Userland {
                         argv: &argv,
                         env: &[],
                         root: &empty_root,
+                        mounts: &[],
                         stdin: InputSource::empty(),
                         stdout: listing.clone(),
                         stderr: OutputTarget::Closed,
@@ -269,6 +275,17 @@ impl Userland {
         builder
             .preopened_dir(launch.root, "/", FsPerms::ReadWrite)
             .map_err(|e| format!("cannot open the container's root: {e}"))?;
+        for mount in launch.mounts {
+            // A read-only one refuses writes (EROFS, as the kernel's: see `erofs`).
+            let perms = if mount.read_only {
+                FsPerms::ReadOnly
+            } else {
+                FsPerms::ReadWrite
+            };
+            builder
+                .preopened_dir(&mount.source, mount.path(), perms)
+                .map_err(|e| format!("cannot open the mount at {}: {e}", mount.path()))?;
+        }
         let ctx = builder.build_p1();
         let mut store = Store::new(&self.engine, ctx);
         store.set_epoch_deadline(1);

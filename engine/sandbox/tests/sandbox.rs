@@ -116,6 +116,60 @@ async fn missing_commands_are_127() {
     );
 }
 
+/// A read-only mount refuses a utility's write and the shell's alike with EROFS, as the
+/// kernel's read-only bind does; a read-write one takes both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_mounts_refuse_writes_with_erofs() {
+    let fixture = fixture();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let (ro, rw) = (outside.path().join("ro"), outside.path().join("rw"));
+    std::fs::create_dir_all(&ro).expect("mkdir");
+    std::fs::create_dir_all(&rw).expect("mkdir");
+    std::fs::write(ro.join("kept"), "kept\n").expect("write");
+    let mut spec = spec(&[
+        "sh",
+        "-c",
+        "cat /ro/kept; touch /ro/new || echo refused; echo x > /ro/other || echo refused; \
+         touch /rw/new && echo y > /rw/other && cat /rw/other",
+    ]);
+    spec.mounts = vec![
+        simkit::runner::WorkloadMount {
+            source: ro.clone(),
+            destination: "/ro".into(),
+            read_only: true,
+        },
+        simkit::runner::WorkloadMount {
+            source: rw.clone(),
+            destination: "/rw".into(),
+            read_only: false,
+        },
+    ];
+    let sink = Arc::new(MemorySink::default());
+    let workload = fixture
+        .runner
+        .start(spec, sink.clone())
+        .await
+        .expect("started");
+    let status = tokio::time::timeout(Duration::from_secs(60), workload.wait())
+        .await
+        .expect("ends");
+    assert_eq!(status.code, 0);
+    assert_eq!(
+        sink.texts(Stream::Stdout),
+        ["kept", "refused", "refused", "y"]
+    );
+    let errors = sink.texts(Stream::Stderr);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|line| line.contains("Read-only file system")),
+        "{errors:?}"
+    );
+    assert!(!ro.join("new").exists() && !ro.join("other").exists());
+    assert!(rw.join("new").exists());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_files_are_unreachable() {
     let fixture = fixture();
@@ -148,17 +202,42 @@ async fn host_files_are_unreachable() {
 async fn stop_kill_and_timeout() {
     let fixture = fixture();
     let sink = Arc::new(MemorySink::default());
+    // A shell with a TERM trap runs it once its foreground command ends.
     let workload = fixture
         .runner
-        .start(spec(&["sh", "-c", "echo started; sleep 100"]), sink.clone())
+        .start(
+            spec(&[
+                "sh",
+                "-c",
+                "trap 'echo trapped; exit 143' TERM; echo started; while :; do sleep 0.1; done",
+            ]),
+            sink.clone(),
+        )
         .await
         .expect("start");
     wait_for_line(&sink, "started").await;
-    workload.stop(Duration::from_secs(1));
+    workload.stop(Duration::from_secs(30));
     let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
         .await
-        .expect("stops");
+        .expect("stops before the grace period ends");
     assert_eq!((status.code, status.reason), (143, ExitReason::Stopped));
+    assert!(sink.texts(Stream::Stdout).contains(&"trapped".to_string()));
+
+    // Without a trap, PID 1 ignores SIGTERM: killed when the grace period ends.
+    let workload = fixture
+        .runner
+        .start(
+            spec(&["sh", "-c", "echo started2; sleep 100"]),
+            sink.clone(),
+        )
+        .await
+        .expect("start");
+    wait_for_line(&sink, "started2").await;
+    workload.stop(Duration::from_millis(300));
+    let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
+        .await
+        .expect("killed after the grace period");
+    assert_eq!((status.code, status.reason), (137, ExitReason::Stopped));
 
     let workload = fixture
         .runner
@@ -190,11 +269,11 @@ async fn stop_kill_and_timeout() {
         .await
         .expect("start");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    workload.stop(Duration::from_secs(1));
+    workload.stop(Duration::from_millis(100));
     let status = tokio::time::timeout(Duration::from_secs(10), workload.wait())
         .await
         .expect("stops");
-    assert_eq!(status.code, 143);
+    assert_eq!(status.code, 137);
 }
 
 async fn wait_for_line(sink: &MemorySink, text: &str) {

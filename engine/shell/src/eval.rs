@@ -552,10 +552,18 @@ impl<H: Host> Shell<H> {
     // ---- running ---------------------------------------------------------------------------
 
     pub(crate) fn check_stop(&mut self) -> Result<(), Unwind> {
-        match self.host_stop() {
-            Some(code) => Err(Unwind::Exit(code)),
-            None => Ok(()),
+        if let Some(code) = self.host_stop() {
+            return Err(Unwind::Exit(code));
         }
+        if self.host.take_term()
+            && let Some(action) = self.traps.get("TERM").filter(|a| !a.is_empty()).cloned()
+        {
+            // The trap runs in the shell's own context; `$?` is kept across it, as POSIX says.
+            let status = self.status;
+            self.eval_string(&action)?;
+            self.status = status;
+        }
+        Ok(())
     }
 
     fn host_stop(&mut self) -> Option<i32> {
@@ -1484,6 +1492,7 @@ pub(crate) fn io_message(error: &std::io::Error) -> &'static str {
         std::io::ErrorKind::NotFound => "Directory nonexistent",
         std::io::ErrorKind::PermissionDenied => "Permission denied",
         std::io::ErrorKind::IsADirectory => "Is a directory",
+        std::io::ErrorKind::ReadOnlyFilesystem => "Read-only file system",
         _ => "I/O error",
     }
 }

@@ -114,6 +114,14 @@ pub trait Host {
         None
     }
 
+    /// Whether a SIGTERM was delivered since the last call (`docker stop`). The interpreter
+    /// checks between commands, as a shell runs a trap once its foreground command is done:
+    /// with a `TERM` trap it runs the trap; without one it carries on, as a container's PID 1
+    /// does, since the kernel delivers it no signal it has no handler for.
+    fn take_term(&mut self) -> bool {
+        false
+    }
+
     /// The shell's process ID, as `$$` shows it.
     fn pid(&self) -> u32 {
         1

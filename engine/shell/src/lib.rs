@@ -8,7 +8,8 @@
 //! subshells, groups, `if`/`for`/`while`/`until`/`case`, functions), every parameter expansion
 //! form, command substitution, arithmetic, field splitting, globbing, redirections,
 //! `set -e/-u/-x/-f -o pipefail`, `trap ... EXIT`, and the usual builtins. What it does not:
-//! job control, signals other than a stop request ([`Host::interrupted`]), aliases, and
+//! job control, signals other than a stop request ([`Host::interrupted`]) and a `TERM` trap
+//! ([`Host::take_term`]), aliases, and
 //! concurrent pipeline stages (see [`eval`]).
 
 pub mod arith;

@@ -120,6 +120,8 @@ pub struct Containers {
     /// One lock per container over its writable layer, held while it starts and while its
     /// files are looked at with no process running, so its overlay is never mounted twice.
     layer_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The runtimes containers run on (`HostConfig.Runtime`).
+    runtimes: crate::runtimes::Runtimes,
 }
 
 impl std::fmt::Debug for Containers {
@@ -180,6 +182,7 @@ impl Containers {
         images: Arc<Images>,
         volumes: Arc<Volumes>,
         networks: Arc<crate::networks::Networks>,
+        runtimes: crate::runtimes::Runtimes,
     ) -> Result<Arc<Self>, String> {
         let records: Arc<Collection<ContainerRecord>> = kit
             .store()
@@ -215,6 +218,7 @@ impl Containers {
             execs: Default::default(),
             health: Default::default(),
             layer_locks: Mutex::default(),
+            runtimes,
         });
         let on_reset = Arc::downgrade(&containers);
         kit.on_reset(move || {
@@ -443,8 +447,22 @@ impl Containers {
         self.kit.ids().hex(64)
     }
 
-    pub(crate) fn runner(&self) -> Arc<dyn simkit::runner::Runner> {
-        self.kit.runner().clone()
+    /// The runner a running workload belongs to (exec and health checks).
+    pub(crate) fn runner_of(&self, workload: &Workload) -> Arc<dyn simkit::runner::Runner> {
+        self.runtimes.runner_of(workload)
+    }
+
+    /// The runner of the container's runtime.
+    pub(crate) fn runner_for(
+        &self,
+        record: &ContainerRecord,
+    ) -> Result<Arc<dyn simkit::runner::Runner>, EngineError> {
+        self.runtimes.runner(runtime_of(record))
+    }
+
+    /// The runtimes this engine has.
+    pub(crate) fn runtimes(&self) -> &crate::runtimes::Runtimes {
+        &self.runtimes
     }
 
     /// Docker's 409 for an operation that needs a running container.
@@ -572,8 +590,7 @@ impl Containers {
         }
         let image = self.workload_image(&record)?;
         let lower = self
-            .kit
-            .runner()
+            .runner_for(&record)?
             .image_root(&image)
             .await
             .map_err(|problem| {
@@ -584,7 +601,10 @@ impl Containers {
             })?;
         let mounts = self.bound_mounts(&record);
         let layer = self.layer_dir(&record.id);
-        crate::blocking(move || crate::layer::with_stopped_root(layer, lower, mounts, work)).await
+        // A wasm container's root is a copy in its layer, the same while it runs.
+        let copied = runtime_of(&record) == crate::runtimes::WASM;
+        crate::blocking(move || crate::layer::with_stopped_root(layer, lower, mounts, copied, work))
+            .await
     }
 
     /// What the container changed in its file system (`docker diff`).
@@ -592,8 +612,7 @@ impl Containers {
         let record = self.find(reference)?;
         let image = self.workload_image(&record)?;
         let lower = self
-            .kit
-            .runner()
+            .runner_for(&record)?
             .image_root(&image)
             .await
             .map_err(|problem| {
@@ -603,7 +622,15 @@ impl Containers {
                 )
             })?;
         let layer = self.layer_dir(&record.id);
-        crate::blocking(move || Ok(crate::layer::changes(&layer, &lower))).await
+        let copied = runtime_of(&record) == crate::runtimes::WASM;
+        crate::blocking(move || {
+            Ok(if copied {
+                crate::layer::copy_changes(&layer.join("rootfs"), &lower)
+            } else {
+                crate::layer::changes(&layer, &lower)
+            })
+        })
+        .await
     }
 
     /// `docker commit`: an image of the container's image and its writable layer, with its
@@ -615,6 +642,7 @@ impl Containers {
         options: CommitOptions,
     ) -> Result<String, EngineError> {
         let record = self.find(reference)?;
+        refuse_copied_layer(&record, "docker commit")?;
         let tag = if options.repo.is_empty() {
             if !options.tag.is_empty() {
                 return Err(EngineError::InvalidParameter(
@@ -796,6 +824,19 @@ impl Containers {
                 serde_json::json!({ "Type": "json-file", "Config": {} }),
             );
         }
+        let runtime = match host_config.extra.get("Runtime") {
+            None | Some(Value::Null) => "",
+            Some(Value::String(name)) => name.as_str(),
+            Some(_) => {
+                return Err(EngineError::InvalidParameter(
+                    "json: cannot unmarshal into Go struct field HostConfig.HostConfig.Runtime of type string".into(),
+                ));
+            }
+        };
+        let runtime = self.runtimes.validate(runtime)?;
+        host_config
+            .extra
+            .insert("Runtime".into(), Value::String(runtime.into()));
         crate::policy::validate_restart(&host_config)?;
         crate::policy::resources(&host_config)?;
         let endpoints = crate::endpoints::resolve(
@@ -881,8 +922,21 @@ impl Containers {
         }
         env.entry("HOSTNAME".into())
             .or_insert_with(|| record.config.hostname.clone());
+        let runner = self.runner_for(&record)?;
+        let on_wasm = runtime_of(&record) == crate::runtimes::WASM;
+        if on_wasm && !crate::endpoints::port_bindings(&record)?.is_empty() {
+            return Err(EngineError::InvalidParameter(
+                "the wasm runtime gives containers no network: ports cannot be published".into(),
+            ));
+        }
         let mut mounts = self.start_mounts(&record, &image).await?;
-        let sandbox = match self.make_sandbox(&record).await {
+        // A wasm container has no network namespace to make (instances have no sockets).
+        let made = if on_wasm {
+            Ok(None)
+        } else {
+            self.make_sandbox(&record).await
+        };
+        let sandbox = match made {
             Ok(sandbox) => sandbox,
             Err(error) => {
                 // Docker removes an auto-remove container whose start failed; `run --rm`
@@ -960,18 +1014,28 @@ impl Containers {
             };
             sink_book.append(stream, &line.text, line.time);
         }));
-        let workload = self
-            .kit
-            .runner()
-            .start(spec, sink)
-            .await
-            .map_err(EngineError::internal)?;
+        let workload = match runner.start(spec, sink).await {
+            Ok(workload) => workload,
+            Err(simkit::runner::RunnerError::Unsupported(what)) => {
+                logbook.ended();
+                if record.host_config.auto_remove {
+                    drop(_layer);
+                    let _ = self.remove(&record.id, true, false).await;
+                }
+                return Err(EngineError::InvalidParameter(format!(
+                    "the {} runtime cannot run this container: {what}",
+                    runtime_of(&record)
+                )));
+            }
+            Err(error) => return Err(EngineError::internal(error)),
+        };
         if let Some(status) = workload.exit_status()
             && let ExitReason::SpawnFailed { message } | ExitReason::PullFailed { message } =
                 &status.reason
         {
             let message = format!(
-                "failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {message}: unknown"
+                "failed to create task for container: failed to create shim task: OCI runtime create failed: {} create failed: unable to start container process: {message}: unknown",
+                runtime_of(&record)
             );
             let code = status.code;
             self.records.update(&record.id, |r| {
@@ -991,7 +1055,13 @@ impl Containers {
                 EngineError::Internal(message)
             });
         }
-        let pid = workload.container_pid().await.unwrap_or(0);
+        // A wasm container has no host process (`State.Pid` 0): waiting for one would spend
+        // the kit's whole 5 s pid poll on every start.
+        let pid = if on_wasm {
+            0
+        } else {
+            workload.container_pid().await.unwrap_or(0)
+        };
         let started = nanos(workload.started_at());
         self.records.update(&record.id, |r| {
             r.state = StateRecord {
@@ -1471,7 +1541,7 @@ impl Containers {
                         .unwrap_or(false);
                     if mount.copy_up && empty {
                         if lower.is_none() {
-                            lower = self.kit.runner().image_root(image).await.ok();
+                            lower = self.runner_for(record)?.image_root(image).await.ok();
                         }
                         if let Some(lower) = &lower {
                             let (lower, data, destination) =
@@ -1869,6 +1939,29 @@ fn send_signal(workload: &Workload, signal: nix::sys::signal::Signal) {
     if let Some(pid) = workload.pid() {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
     }
+}
+
+/// The runtime a container runs on (`runc` for records from before runtimes were kept).
+pub(crate) fn runtime_of(record: &ContainerRecord) -> &str {
+    record
+        .host_config
+        .extra
+        .get("Runtime")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .unwrap_or(crate::runtimes::RUNC)
+}
+
+/// A wasm container keeps a full copy of its image, with no upper directory to make a layer
+/// of: `commit` says so rather than commit an empty layer.
+fn refuse_copied_layer(record: &ContainerRecord, what: &str) -> Result<(), EngineError> {
+    if runtime_of(record) == crate::runtimes::WASM {
+        return Err(EngineError::not_supported(
+            "memory",
+            &format!("{what} of a container on the wasm runtime"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

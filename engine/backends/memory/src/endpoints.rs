@@ -256,7 +256,9 @@ pub fn exposed_ports(record: &ContainerRecord) -> Vec<String> {
 }
 
 /// `HostConfig.PortBindings`: port key → (host IP, host port; 0 for one the kernel picks).
-fn port_bindings(record: &ContainerRecord) -> Result<Vec<(String, String, u16)>, EngineError> {
+pub(crate) fn port_bindings(
+    record: &ContainerRecord,
+) -> Result<Vec<(String, String, u16)>, EngineError> {
     let mut out = Vec::new();
     let bindings = record.host_config.extra.get("PortBindings");
     if let Some(bindings) = bindings.and_then(Value::as_object) {
@@ -344,7 +346,7 @@ impl Containers {
         if mode == "host" {
             return Ok(None);
         }
-        let runner = self.runner();
+        let runner = self.runner_for(record)?;
         let mut sandbox = Sandbox {
             network: None,
             ports: Vec::new(),

@@ -166,7 +166,11 @@ impl Execs {
             stdin: feed,
         };
         self.update(id, |r| r.running = true);
-        let process = match containers.runner().exec(&workload, spec, sink).await {
+        let process = match containers
+            .runner_of(&workload)
+            .exec(&workload, spec, sink)
+            .await
+        {
             Ok(process) => process,
             Err(error) => {
                 self.update(id, |r| r.running = false);

@@ -195,7 +195,11 @@ async fn probe(containers: &Containers, workload: &Workload, check: &Check) -> O
         working_dir: None,
         stdin: None,
     };
-    let (code, note) = match containers.runner().exec(workload, spec, sink).await {
+    let (code, note) = match containers
+        .runner_of(workload)
+        .exec(workload, spec, sink)
+        .await
+    {
         Ok(process) => match tokio::time::timeout(check.timeout, process.wait()).await {
             Ok(status) => (i64::from(status.code), None),
             Err(_) => {

@@ -39,15 +39,17 @@ fn overlayfs_available() -> bool {
 }
 
 /// Runs `work` with the root of a container whose process is not running: the merged view of
-/// `lower` (the image's unpacked tree) and `layer`, with `mounts` bound in. Blocking: call it
-/// from a blocking task.
+/// `lower` (the image's unpacked tree) and `layer`, with `mounts` bound in; with `copied`
+/// (the wasm runtime's scheme, and where overlayfs is missing), the copy of the image kept in
+/// `layer/rootfs`. Blocking: call it from a blocking task.
 pub fn with_stopped_root<T: Send + 'static>(
     layer: PathBuf,
     lower: PathBuf,
     mounts: Vec<WorkloadMount>,
+    copied: bool,
     work: impl FnOnce(&Path) -> Result<T, EngineError> + Send + 'static,
 ) -> Result<T, EngineError> {
-    if !overlayfs_available() {
+    if copied || !overlayfs_available() {
         let kept = layer.join("rootfs");
         if !kept.is_dir() {
             // The runner's own scheme: a copy made once, under a temporary name.
@@ -165,6 +167,103 @@ pub fn changes(layer: &Path, lower: &Path) -> Vec<Change> {
     walk(&top, lower, &mut Vec::new(), &mut out);
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// What a container that keeps a full copy of its image (`layer/rootfs`: the wasm runtime,
+/// and runc where overlayfs is missing) changed, found by comparing the copy with the image:
+/// an entry the image lacks is an addition (and everything under it), one whose type, mode,
+/// size or bytes differ a modification, one the copy lacks a deletion; a directory with a
+/// change below it is itself modified, as overlay's copy-up makes it. The files the runtime
+/// writes over the image's at each start (`/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`)
+/// are left out, as Docker leaves out its own. Sorted as [`changes`] sorts them. Blocking.
+pub fn copy_changes(rootfs: &Path, lower: &Path) -> Vec<Change> {
+    let mut out = Vec::new();
+    compare(rootfs, lower, "", &mut out);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Compares directory `copy` with `image` (both the container path `prefix`); whether
+/// anything differs below.
+fn compare(copy: &Path, image: &Path, prefix: &str, out: &mut Vec<Change>) -> bool {
+    let mut changed = false;
+    let names = |dir: &Path| -> Vec<OsString> {
+        std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default()
+    };
+    for name in names(copy) {
+        let path = format!("{prefix}/{}", name.to_string_lossy());
+        if matches!(
+            path.as_str(),
+            "/etc/hosts" | "/etc/hostname" | "/etc/resolv.conf"
+        ) {
+            continue;
+        }
+        let (ours, theirs) = (copy.join(&name), image.join(&name));
+        let Ok(meta) = ours.symlink_metadata() else {
+            continue;
+        };
+        match theirs.symlink_metadata() {
+            Err(_) => {
+                changed = true;
+                added(&ours, &meta, path, out);
+            }
+            Ok(original) => {
+                let same_kind =
+                    meta.file_type() == original.file_type() && meta.mode() == original.mode();
+                if same_kind && meta.is_dir() {
+                    if compare(&ours, &theirs, &path, out) {
+                        changed = true;
+                        out.push(Change { path, kind: 0 });
+                    }
+                } else if !same_kind || !same_contents(&ours, &theirs, &meta, &original) {
+                    changed = true;
+                    out.push(Change { path, kind: 0 });
+                }
+            }
+        }
+    }
+    for name in names(image) {
+        if copy.join(&name).symlink_metadata().is_err() {
+            changed = true;
+            out.push(Change {
+                path: format!("{prefix}/{}", name.to_string_lossy()),
+                kind: 2,
+            });
+        }
+    }
+    changed
+}
+
+fn added(host: &Path, meta: &std::fs::Metadata, path: String, out: &mut Vec<Change>) {
+    if meta.is_dir()
+        && let Ok(entries) = std::fs::read_dir(host)
+    {
+        for entry in entries.flatten() {
+            if let Ok(child) = entry.path().symlink_metadata() {
+                let child_path = format!("{path}/{}", entry.file_name().to_string_lossy());
+                added(&entry.path(), &child, child_path, out);
+            }
+        }
+    }
+    out.push(Change { path, kind: 1 });
+}
+
+fn same_contents(
+    ours: &Path,
+    theirs: &Path,
+    meta: &std::fs::Metadata,
+    original: &std::fs::Metadata,
+) -> bool {
+    if meta.file_type().is_symlink() {
+        return std::fs::read_link(ours).ok() == std::fs::read_link(theirs).ok();
+    }
+    if !meta.is_file() {
+        return meta.rdev() == original.rdev();
+    }
+    meta.len() == original.len()
+        && matches!((std::fs::read(ours), std::fs::read(theirs)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Whether an entry of the upper directory is only the mount point the runtime made for the
@@ -315,6 +414,39 @@ fn walk(dir: &Path, lower: &Path, parts: &mut Vec<OsString>, out: &mut Vec<Chang
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_of_the_image_is_compared_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (image, copy) = (dir.path().join("image"), dir.path().join("copy"));
+        for root in [&image, &copy] {
+            std::fs::create_dir_all(root.join("etc")).unwrap();
+            std::fs::create_dir_all(root.join("bin")).unwrap();
+            std::fs::write(root.join("etc/passwd"), "root\n").unwrap();
+            std::fs::write(root.join("etc/hostname"), "image\n").unwrap();
+            std::fs::write(root.join("bin/gone"), "x").unwrap();
+        }
+        std::fs::write(copy.join("etc/passwd"), "root\nme\n").unwrap();
+        std::fs::write(copy.join("etc/hostname"), "written at start\n").unwrap();
+        std::fs::remove_file(copy.join("bin/gone")).unwrap();
+        std::fs::create_dir_all(copy.join("work")).unwrap();
+        std::fs::write(copy.join("work/data.txt"), "new").unwrap();
+        let listed: Vec<(String, u8)> = copy_changes(&copy, &image)
+            .into_iter()
+            .map(|c| (c.path, c.kind))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("/bin".to_string(), 0),
+                ("/bin/gone".to_string(), 2),
+                ("/etc".to_string(), 0),
+                ("/etc/passwd".to_string(), 0),
+                ("/work".to_string(), 1),
+                ("/work/data.txt".to_string(), 1),
+            ]
+        );
+    }
 
     #[test]
     fn a_layer_tar_carries_files_and_whiteouts_as_oci_names_them() {

@@ -23,6 +23,7 @@
 //! | [`policy`] | resource limits and restart policies |
 //! | [`prune`] | the filters `container prune` and `image prune` share |
 //! | [`stdin`] | containers' stdin pipes (`OpenStdin`, `StdinOnce`) |
+//! | [`runtimes`] | the runtimes `--runtime` names: `runc` (the kit's runner) and `wasm` |
 //! | [`usage`] | `system df`: what images, containers and volumes take on disk |
 //!
 //! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
@@ -46,6 +47,7 @@ pub mod policy;
 pub mod prune;
 pub mod pull;
 pub mod reference;
+pub mod runtimes;
 pub mod stdin;
 pub mod usage;
 pub mod volumes;
@@ -94,8 +96,21 @@ impl std::fmt::Debug for MemoryBackend {
 }
 
 impl MemoryBackend {
-    /// The backend over `kit` (its store, files directory and runner).
+    /// The backend over `kit` (its store, files directory and runner), with runc only.
     pub fn open(kit: &Kit, events: &Events) -> std::result::Result<Arc<Self>, String> {
+        Self::open_with_runtimes(
+            kit,
+            events,
+            runtimes::Runtimes::runc_only(kit.runner().clone()),
+        )
+    }
+
+    /// The backend over `kit`, its containers run on `runtimes`.
+    pub fn open_with_runtimes(
+        kit: &Kit,
+        events: &Events,
+        runtimes: runtimes::Runtimes,
+    ) -> std::result::Result<Arc<Self>, String> {
         let images = Arc::new(Images::open(kit)?);
         // Images seeded at start (`--seed-images`) are listed and run under their own names.
         for (reference, located) in kit.runner().seeded_images() {
@@ -105,7 +120,8 @@ impl MemoryBackend {
         }
         let volumes = Arc::new(volumes::Volumes::open(kit, events)?);
         let networks = Arc::new(networks::Networks::open(kit, events)?);
-        let containers = Containers::open(kit, events, images.clone(), volumes, networks)?;
+        let containers =
+            Containers::open(kit, events, images.clone(), volumes, networks, runtimes)?;
         Ok(Arc::new(Self {
             kit: kit.clone(),
             events: events.clone(),
@@ -132,8 +148,8 @@ impl Backend for MemoryBackend {
             images: self.images.count() as u64,
             driver: "overlay2".into(),
             driver_status: vec![["Runner".into(), isolation.runner.clone()]],
-            runtimes: vec![("runc".into(), "runc".into())],
-            default_runtime: "runc".into(),
+            runtimes: self.containers.runtimes().listed(),
+            default_runtime: self.containers.runtimes().default_name().into(),
             root_dir: self.kit.files_dir().join("engine").display().to_string(),
         }
     }
