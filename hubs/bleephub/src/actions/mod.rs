@@ -6,6 +6,7 @@
 //! | [`model`] | the records (workflows, runs, jobs, logs) in the kit's store |
 //! | [`engine`] | events into runs, ready jobs into records, jobs' ends into the run's conclusion |
 //! | [`rest`] | the `/repos/{o}/{r}/actions/…` operations and `POST /repos/{o}/{r}/dispatches` |
+//! | [`artifacts`] | the results service's artifacts (Twirp), their signed blob URLs and REST listings |
 //! | [`settings`] | secrets and variables of repositories and organizations, and what a job gets of them |
 //! | [`runner`] | the runner service (`/_apis/…`) the official runner registers with and takes jobs from |
 //!
@@ -15,6 +16,7 @@
 //! What this module must not do: read the clock (the request's time is passed in), or start
 //! a job on anything but a runner that asked for one.
 
+pub mod artifacts;
 pub mod engine;
 pub mod model;
 pub mod rest;
@@ -47,6 +49,8 @@ pub struct Actions {
     pub runner: runner::RunnerService,
     /// Secrets and configuration variables.
     pub settings: settings::Settings,
+    /// Artifacts uploaded through the results service.
+    pub artifacts: Arc<Collection<artifacts::ArtifactRecord>>,
 }
 
 impl Actions {
@@ -58,6 +62,7 @@ impl Actions {
             log_secret: kit.ids().hex(64),
             runner: runner::RunnerService::open(kit)?,
             settings: settings::Settings::open(kit)?,
+            artifacts: artifacts::open(kit)?,
         })
     }
 }
