@@ -6,12 +6,18 @@
 //! and Put Block List to the signed URL, `FinalizeArtifact`), a job that `needs:` it downloads
 //! it (`ListArtifacts`, `GetSignedArtifactURL`, GET), then gh 2.103 lists the run's artifacts
 //! over REST, `gh run download` reads the file back, and a REST delete removes it.
+//!
+//! The cache likewise, as `actions/cache@v4` (`@actions/cache` 6.3.0, cache service v2) saves
+//! and restores it: a first run misses and saves `deps-1`, a second run on the branch restores
+//! it through the `deps-` restore key and saves `deps-2`.
 
-use conformance::{Cell, Sandbox, clients};
+use std::time::Duration;
+
+use conformance::{Cell, Sandbox, clients, wait_until};
 
 use crate::github::{gh, gh_sandbox, ok, start, user_with_token};
 use crate::github_actions::{commit_and_push, json};
-use crate::github_runner::start_runner;
+use crate::github_runner::{start_runner, wait_for_run};
 use crate::github_runner_uses::{completed_run, logged, registration, remote};
 
 const WORKFLOW: &str = r#"name: Artifacts
@@ -232,5 +238,175 @@ fn github_actions_artifacts_upload_download() {
     assert!(
         String::from_utf8_lossy(&gone.stderr).contains("Not Found (HTTP 404)"),
         "{gone:?}"
+    );
+}
+
+const CACHE_WORKFLOW: &str = r#"name: Cache
+on: push
+jobs:
+  deps:
+    runs-on: [self-hosted, sockerless]
+    steps:
+      - uses: actions/checkout@v4
+      - name: Cache
+        uses: ./cache
+        with:
+          toolkit: TOOLKIT
+          key: deps-${{ github.run_number }}
+"#;
+
+const CACHE_ACTION: &str = r#"name: cache
+inputs:
+  toolkit:
+    required: true
+  key:
+    required: true
+runs:
+  using: node20
+  main: index.mjs
+"#;
+
+/// Restores `deps` with the run's key or the `deps-` prefix, then saves it under the run's key,
+/// as actions/cache does around a job (the same GitHub-host note as the artifact scripts).
+const CACHE_MAIN: &str = r#"import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+process.env.GITHUB_SERVER_URL = 'https://github.com';
+const cache = await import(`${process.env.INPUT_TOOLKIT}/node_modules/@actions/cache/lib/cache.js`);
+const key = process.env.INPUT_KEY;
+const hit = await cache.restoreCache(['deps'], key, ['deps-']);
+if (hit) {
+  console.log(`restored ${hit}: ${readFileSync('deps/marker.txt', 'utf8').trim()}`);
+} else {
+  console.log('cache miss');
+}
+mkdirSync('deps', { recursive: true });
+writeFileSync('deps/marker.txt', `saved by ${key}\n`);
+const id = await cache.saveCache(['deps'], key);
+console.log(`saved ${key} as entry ${id}`);
+"#;
+
+#[test]
+fn github_actions_cache_restore_keys() {
+    let _cell = Cell::new(
+        "forge-runner",
+        "github",
+        "actions-cache",
+        "sockerless runner github + @actions/cache 6.3.0 (node) + gh 2.103 + git",
+    );
+    let toolkit = clients::root().join("actions-toolkit");
+    if !toolkit
+        .join("node_modules/@actions/cache/package.json")
+        .exists()
+    {
+        panic!("client @actions/cache missing: run scripts/setup");
+    }
+    let toolkit = toolkit.to_str().expect("UTF-8").to_string();
+    let server = start(&[]);
+    let gh = gh();
+    let git = clients::find("git");
+    let token = user_with_token(&server, "octo", &["repo", "workflow", "read:org"]);
+    let gh_env = gh_sandbox(&server, &token);
+    let git_env = Sandbox::new();
+    ok(
+        &gh_env,
+        &gh,
+        &["api", "-X", "POST", "user/repos", "-f", "name=app"],
+    );
+    let started = start_runner(&server, "octo/app", &registration(&gh_env, &gh, "octo/app"));
+    let app = git_env.path().join("app");
+    ok(
+        &git_env,
+        &git,
+        &["init", "-q", "-b", "main", app.to_str().expect("UTF-8")],
+    );
+    let workflow = CACHE_WORKFLOW.replace("TOOLKIT", &toolkit);
+    let remote_url = remote(&server, &token, "octo/app");
+    commit_and_push(
+        &git_env,
+        &git,
+        &app,
+        &[
+            (".github/workflows/cache.yml", &workflow),
+            ("cache/action.yml", CACHE_ACTION),
+            ("cache/index.mjs", CACHE_MAIN),
+        ],
+        "Cache",
+        &remote_url,
+    );
+    let (first, view) = completed_run(&gh_env, &gh, "octo/app", "Cache");
+    let log = |id: &str| {
+        ok(
+            &gh_env,
+            &gh,
+            &["run", "view", id, "-R", "octo/app", "--log"],
+        )
+    };
+    let first_log = log(&first);
+    let runner_log = || std::fs::read_to_string(&started.log).unwrap_or_default();
+    assert_eq!(
+        view["conclusion"],
+        "success",
+        "{view}\n{first_log}\n{}",
+        runner_log()
+    );
+    assert!(
+        logged(&first_log, "deps", "Cache", "cache miss"),
+        "{first_log}"
+    );
+    assert!(
+        logged(&first_log, "deps", "Cache", "saved deps-1 as entry"),
+        "{first_log}"
+    );
+
+    // A second run on the branch restores the first run's entry through the `deps-` prefix.
+    commit_and_push(
+        &git_env,
+        &git,
+        &app,
+        &[("README.md", "again\n")],
+        "Again",
+        &remote_url,
+    );
+    let second = wait_until(Duration::from_secs(30), || {
+        let runs = json(&ok(
+            &gh_env,
+            &gh,
+            &["run", "list", "-R", "octo/app", "--json", "databaseId"],
+        ));
+        runs.as_array()?
+            .iter()
+            .filter_map(|r| r["databaseId"].as_u64())
+            .map(|id| id.to_string())
+            .find(|id| *id != first)
+    })
+    .expect("a second run");
+    let view = wait_for_run(&gh_env, &gh, "octo/app", &second);
+    let second_log = log(&second);
+    assert_eq!(
+        view["conclusion"],
+        "success",
+        "{view}\n{second_log}\n{}",
+        runner_log()
+    );
+    assert!(
+        logged(
+            &second_log,
+            "deps",
+            "Cache",
+            "Cache hit for restore-key: deps-1"
+        ),
+        "{second_log}"
+    );
+    assert!(
+        logged(
+            &second_log,
+            "deps",
+            "Cache",
+            "restored deps-1: saved by deps-1"
+        ),
+        "{second_log}"
+    );
+    assert!(
+        logged(&second_log, "deps", "Cache", "saved deps-2 as entry"),
+        "{second_log}"
     );
 }

@@ -227,6 +227,7 @@ impl Builder {
                     }
                     services::releases::clear_files(&hub.kit);
                     crate::actions::artifacts::clear_files(&hub.kit);
+                    crate::actions::caches::clear_files(&hub.kit);
                     hub.limits.clear();
                 }
             });

@@ -293,14 +293,13 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         let query = parts.uri.query().unwrap_or_default();
         return crate::services::archives::serve_codeload(&hub, parts.uri.path(), query, now);
     }
-    if let Some(method) = parts
+    if let Some(rest) = parts
         .uri
         .path()
         .strip_prefix("/twirp/")
-        .and_then(|rest| rest.strip_prefix(crate::actions::artifacts::SERVICE))
-        .and_then(|rest| rest.strip_prefix('/'))
         .filter(|_| parts.method == Method::POST)
     {
+        let (service, method) = rest.rsplit_once('/').unwrap_or((rest, ""));
         let body = match simkit::body::collect(body, 1024 * 1024).await {
             Ok(bytes) => bytes,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
@@ -310,12 +309,32 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
             .headers
             .get(http::header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok());
-        return crate::actions::artifacts::serve_twirp(
+        return match service {
+            crate::actions::artifacts::SERVICE => crate::actions::artifacts::serve_twirp(
+                &hub,
+                method,
+                authorization,
+                &body,
+                &urls,
+                now,
+            ),
+            crate::actions::caches::SERVICE => {
+                crate::actions::caches::serve_twirp(&hub, method, authorization, &body, &urls, now)
+            }
+            _ => crate::actions::artifacts::bad_route(rest),
+        };
+    }
+    if parts.uri.path().starts_with("/_results/caches/") {
+        let body = match simkit::body::collect(body, 256 * 1024 * 1024).await {
+            Ok(bytes) => bytes,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        return crate::actions::caches::serve_blob(
             &hub,
-            method,
-            authorization,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query().unwrap_or_default(),
             &body,
-            &urls,
             now,
         );
     }

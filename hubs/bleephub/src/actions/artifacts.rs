@@ -105,14 +105,14 @@ pub fn results_scope(repo_id: u64, run_id: u64, job_id: u64) -> String {
 
 /// A Twirp error: its code, HTTP status and message.
 #[derive(Debug)]
-pub struct TwirpError {
+pub(crate) struct TwirpError {
     code: &'static str,
     status: StatusCode,
     msg: String,
 }
 
 impl TwirpError {
-    fn new(code: &'static str, msg: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, msg: impl Into<String>) -> Self {
         let status = match code {
             "invalid_argument" | "malformed" | "out_of_range" => StatusCode::BAD_REQUEST,
             "unauthenticated" => StatusCode::UNAUTHORIZED,
@@ -130,7 +130,7 @@ impl TwirpError {
         }
     }
 
-    fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         (
             self.status,
             [(http::header::CONTENT_TYPE, "application/json")],
@@ -147,13 +147,26 @@ impl From<StoreError> for TwirpError {
     }
 }
 
-/// The job a results-service call acts for, from its bearer token.
-struct Caller {
-    job: JobRecord,
-    run: RunRecord,
+/// Twirp's answer for a service or method this hub does not serve.
+pub fn bad_route(path: &str) -> Response {
+    TwirpError::new(
+        "bad_route",
+        format!("no handler for path \"/twirp/{path}\""),
+    )
+    .into_response()
 }
 
-fn caller(hub: &Hub, authorization: Option<&str>, now: i64) -> Result<Caller, TwirpError> {
+/// The job a results-service call acts for, from its bearer token.
+pub(crate) struct Caller {
+    pub job: JobRecord,
+    pub run: RunRecord,
+}
+
+pub(crate) fn caller(
+    hub: &Hub,
+    authorization: Option<&str>,
+    now: i64,
+) -> Result<Caller, TwirpError> {
     let unauthenticated = || TwirpError::new("unauthenticated", "invalid or missing token");
     let token = authorization
         .and_then(|h| {
@@ -489,7 +502,7 @@ pub fn download_url(hub: &Hub, urls: &Urls, record: &ArtifactRecord, now: i64) -
 
 const AUTH_FAILED: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.</Message></Error>";
 
-fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = if code == "AuthenticationFailed" {
         AUTH_FAILED.to_string()
     } else {

@@ -230,6 +230,8 @@ pub fn job_request(input: &JobMessageInput<'_>, ids: &dyn simkit::ids::IdGen) ->
             "system.phaseDisplayName": plain(input.display_name.to_string()),
             "system.runner.lowdiskspacethreshold": plain("100".into()),
             "DistributedTask.NewActionMetadata": plain("true".into()),
+            // The cache lives in the results service (v2), as on GitHub today.
+            "actions_uses_cache_service_v2": plain("true".into()),
         },
         "mask": [{"type": "regex", "value": input.github_token}],
         "steps": steps,
