@@ -32,6 +32,7 @@ mod gcp_services;
 mod gcp_storage;
 mod github;
 mod github_actions;
+mod github_artifacts;
 mod github_concurrency;
 mod github_runner;
 mod github_runner_containers;

@@ -543,6 +543,45 @@ fn github_environment(
     github["workspace"] = Value::String(directories.workspace.display().to_string());
     evaluate::set_context(&mut state.contexts, "github", &github);
     *shared.base_env.lock().unwrap_or_else(|p| p.into_inner()) = base;
+    *shared.action_env.lock().unwrap_or_else(|p| p.into_inner()) = action_environment(message);
+}
+
+/// The variables the runner gives JavaScript actions from the job's `SystemVssConnection`
+/// (its handlers' `ACTIONS_RUNTIME_URL`, `ACTIONS_RUNTIME_TOKEN`, `ACTIONS_RESULTS_URL`,
+/// `ACTIONS_CACHE_URL`, and `ACTIONS_CACHE_SERVICE_V2` when the job's variables ask for it).
+fn action_environment(message: &Value) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    let Some(connection) = message["resources"]["endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["name"] == "SystemVssConnection")
+    else {
+        return env;
+    };
+    let mut put = |name: &str, value: &Value| {
+        if let Some(text) = value.as_str().filter(|t| !t.is_empty()) {
+            env.insert(name.to_string(), text.to_string());
+        }
+    };
+    put("ACTIONS_RUNTIME_URL", &connection["url"]);
+    put(
+        "ACTIONS_RUNTIME_TOKEN",
+        &connection["authorization"]["parameters"]["AccessToken"],
+    );
+    put("ACTIONS_CACHE_URL", &connection["data"]["CacheServerUrl"]);
+    put(
+        "ACTIONS_RESULTS_URL",
+        &connection["data"]["ResultsServiceUrl"],
+    );
+    let cache_v2 = &message["variables"]["actions_uses_cache_service_v2"]["value"];
+    if cache_v2
+        .as_str()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        env.insert("ACTIONS_CACHE_SERVICE_V2".into(), "True".into());
+    }
+    env
 }
 
 /// `defaults.run` of the workflow then the job (the job's wins).

@@ -106,6 +106,10 @@ pub struct Shared {
     pub step_owner: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
     /// The job's `GITHUB_*`/`RUNNER_*` variables (one job at a time).
     pub base_env: Mutex<BTreeMap<String, String>>,
+    /// What JavaScript actions see beyond that: `ACTIONS_RUNTIME_URL`/`_TOKEN` and
+    /// `ACTIONS_RESULTS_URL` from the message's `SystemVssConnection`, as the runner sets them
+    /// for node actions only (run steps do not get the job's token).
+    pub action_env: Mutex<BTreeMap<String, String>>,
 }
 
 impl Shared {
@@ -200,6 +204,7 @@ pub async fn run(config: Config, shutdown: watch::Receiver<bool>) -> Result<(), 
         host_path: std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
         step_owner,
         base_env: Mutex::default(),
+        action_env: Mutex::default(),
     });
     let listener = Arc::new(listener::Listener {
         shared,

@@ -506,6 +506,13 @@ pub(crate) async fn run_phase(
         ));
     };
     let mut env = step_env;
+    env.extend(
+        cx.shared
+            .action_env
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+    );
     for (name, value) in &phase.inputs {
         env.insert(
             format!("INPUT_{}", name.replace(' ', "_").to_ascii_uppercase()),
@@ -666,6 +673,13 @@ pub(crate) fn run<'a>(
                     });
                 }
                 let mut env = call.step_env;
+                env.extend(
+                    cx.shared
+                        .action_env
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone(),
+                );
                 for (name, value) in &inputs {
                     env.insert(
                         format!("INPUT_{}", name.replace(' ', "_").to_ascii_uppercase()),

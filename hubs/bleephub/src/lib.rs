@@ -226,6 +226,8 @@ impl Builder {
                         tracing::error!(%error, "clearing git repositories");
                     }
                     services::releases::clear_files(&hub.kit);
+                    crate::actions::artifacts::clear_files(&hub.kit);
+                    crate::actions::caches::clear_files(&hub.kit);
                     hub.limits.clear();
                 }
             });

@@ -245,6 +245,25 @@ fn accepted_scopes(op: Op) -> &'static str {
     }
 }
 
+/// The URLs a results-service caller reached the hub by (its signed blob URLs use them).
+fn results_urls(parts: &http::request::Parts, context: Option<&RequestContext>) -> Urls {
+    let authority = match context {
+        Some(RequestContext {
+            host: Some(host),
+            port,
+            ..
+        }) => port.map_or_else(|| host.clone(), |p| format!("{host}:{p}")),
+        _ => parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_string(),
+    };
+    let scheme = context.map_or("http", |c| c.scheme.as_str());
+    Urls::new(scheme, &authority, false)
+}
+
 async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     let context = request.extensions().get::<RequestContext>().cloned();
     let request_id = context
@@ -273,6 +292,66 @@ async fn handle(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     if parts.uri.path().starts_with("/_codeload/") && parts.method == Method::GET {
         let query = parts.uri.query().unwrap_or_default();
         return crate::services::archives::serve_codeload(&hub, parts.uri.path(), query, now);
+    }
+    if let Some(rest) = parts
+        .uri
+        .path()
+        .strip_prefix("/twirp/")
+        .filter(|_| parts.method == Method::POST)
+    {
+        let (service, method) = rest.rsplit_once('/').unwrap_or((rest, ""));
+        let body = match simkit::body::collect(body, 1024 * 1024).await {
+            Ok(bytes) => bytes,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        let urls = results_urls(&parts, context.as_ref());
+        let authorization = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok());
+        return match service {
+            crate::actions::artifacts::SERVICE => crate::actions::artifacts::serve_twirp(
+                &hub,
+                method,
+                authorization,
+                &body,
+                &urls,
+                now,
+            ),
+            crate::actions::caches::SERVICE => {
+                crate::actions::caches::serve_twirp(&hub, method, authorization, &body, &urls, now)
+            }
+            _ => crate::actions::artifacts::bad_route(rest),
+        };
+    }
+    if parts.uri.path().starts_with("/_results/caches/") {
+        let body = match simkit::body::collect(body, 256 * 1024 * 1024).await {
+            Ok(bytes) => bytes,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        return crate::actions::caches::serve_blob(
+            &hub,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query().unwrap_or_default(),
+            &body,
+            now,
+        );
+    }
+    if parts.uri.path().starts_with("/_results/blobs/") {
+        // Blocks are at most what the toolkit stages (8 MiB); a single Put Blob as large.
+        let body = match simkit::body::collect(body, 256 * 1024 * 1024).await {
+            Ok(bytes) => bytes,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        return crate::actions::artifacts::serve_blob(
+            &hub,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query().unwrap_or_default(),
+            &body,
+            now,
+        );
     }
     if parts.uri.path().starts_with("/_actions/") {
         return crate::actions::serve(&hub, &parts, body, now).await;
@@ -975,6 +1054,10 @@ fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>, quota: &Quota) -> Result<Reply, GitH
         | Op::ActionsDownloadJobLogsForWorkflowRun
         | Op::ActionsDownloadWorkflowRunLogs
         | Op::ActionsListWorkflowRunArtifacts
+        | Op::ActionsListArtifactsForRepo
+        | Op::ActionsGetArtifact
+        | Op::ActionsDeleteArtifact
+        | Op::ActionsDownloadArtifact
         | Op::ChecksListAnnotations
         | Op::ActionsCreateRegistrationTokenForRepo
         | Op::ReposCreateDispatchEvent => crate::actions::rest::dispatch(ctx, call)?,

@@ -6,6 +6,8 @@
 //! | [`model`] | the records (workflows, runs, jobs, logs) in the kit's store |
 //! | [`engine`] | events into runs, ready jobs into records, jobs' ends into the run's conclusion |
 //! | [`rest`] | the `/repos/{o}/{r}/actions/…` operations and `POST /repos/{o}/{r}/dispatches` |
+//! | [`artifacts`] | the results service's artifacts (Twirp), their signed blob URLs and REST listings |
+//! | [`caches`] | the results service's cache entries (Twirp), matched by key, restore keys and ref scope |
 //! | [`settings`] | secrets and variables of repositories and organizations, and what a job gets of them |
 //! | [`runner`] | the runner service (`/_apis/…`) the official runner registers with and takes jobs from |
 //!
@@ -15,6 +17,8 @@
 //! What this module must not do: read the clock (the request's time is passed in), or start
 //! a job on anything but a runner that asked for one.
 
+pub mod artifacts;
+pub mod caches;
 pub mod engine;
 pub mod model;
 pub mod rest;
@@ -47,6 +51,10 @@ pub struct Actions {
     pub runner: runner::RunnerService,
     /// Secrets and configuration variables.
     pub settings: settings::Settings,
+    /// Artifacts uploaded through the results service.
+    pub artifacts: Arc<Collection<artifacts::ArtifactRecord>>,
+    /// Cache entries saved through the results service.
+    pub caches: Arc<Collection<caches::CacheEntry>>,
 }
 
 impl Actions {
@@ -58,6 +66,8 @@ impl Actions {
             log_secret: kit.ids().hex(64),
             runner: runner::RunnerService::open(kit)?,
             settings: settings::Settings::open(kit)?,
+            artifacts: artifacts::open(kit)?,
+            caches: caches::open(kit)?,
         })
     }
 }

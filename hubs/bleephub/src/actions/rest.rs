@@ -15,6 +15,7 @@ use http::StatusCode;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::artifacts;
 use super::engine;
 use super::model::{JobRecord, RunRecord, WorkflowRecord};
 use crate::error::GitHubError;
@@ -509,13 +510,60 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, call: &Call<'_>) -> Result<Reply, GitHubEr
                 ..Reply::ok(json!({"token": token, "expires_at": timestamp(expires_at)}))
             }
         }
-        Op::ActionsListWorkflowRunArtifacts => {
+        Op::ActionsListWorkflowRunArtifacts | Op::ActionsListArtifactsForRepo => {
             let repo = ctx.readable_repo(owner, name)?;
-            records
-                .run(repo.id, number(call.param("run_id"))?)
+            let run_id = match call.matched.op {
+                Op::ActionsListWorkflowRunArtifacts => Some(
+                    records
+                        .run(repo.id, number(call.param("run_id"))?)
+                        .ok_or(GitHubError::NotFound)?
+                        .id,
+                ),
+                _ => None,
+            };
+            let name_filter = call.query("name");
+            let all = artifacts::listed(hub, repo.id, run_id, name_filter.as_deref());
+            let total = all.len();
+            wrap(
+                call.page(all, |a| {
+                    let run = records.run(repo.id, a.run_id);
+                    artifacts::render(urls, &repo, run.as_ref(), a, ctx.now)
+                }),
+                total,
+                "artifacts",
+            )
+        }
+        Op::ActionsGetArtifact => {
+            let repo = ctx.readable_repo(owner, name)?;
+            let record = artifacts::get(hub, repo.id, number(call.param("artifact_id"))?)
                 .ok_or(GitHubError::NotFound)?;
-            // No artifact service exists yet, so no run has uploaded any.
-            wrap(call.page(Vec::<Value>::new(), Clone::clone), 0, "artifacts")
+            let run = records.run(repo.id, record.run_id);
+            Reply::ok(artifacts::render(
+                urls,
+                &repo,
+                run.as_ref(),
+                &record,
+                ctx.now,
+            ))
+        }
+        Op::ActionsDeleteArtifact => {
+            let repo = ctx.writable_repo(owner, name)?;
+            let record = artifacts::get(hub, repo.id, number(call.param("artifact_id"))?)
+                .ok_or(GitHubError::NotFound)?;
+            artifacts::delete(hub, &record)?;
+            Reply::no_content()
+        }
+        Op::ActionsDownloadArtifact => {
+            let repo = ctx.readable_repo(owner, name)?;
+            let record = artifacts::get(hub, repo.id, number(call.param("artifact_id"))?)
+                .ok_or(GitHubError::NotFound)?;
+            if call.param("archive_format") != "zip" {
+                return Err(GitHubError::NotFound);
+            }
+            if record.expires_at <= ctx.now {
+                return Err(GitHubError::Gone("Artifact has expired".into()));
+            }
+            Reply::found(artifacts::download_url(hub, urls, &record, ctx.now))
         }
         Op::ChecksListAnnotations => {
             let repo = ctx.readable_repo(owner, name)?;

@@ -325,9 +325,16 @@ fn assign(
     let (plan_id, timeline_id, job_guid, scope_id) =
         (ids.uuid(), ids.uuid(), ids.uuid(), ids.uuid());
     let locked_until = request.now + LOCK_MILLIS;
-    let job_token = request
-        .service()
-        .issue(&hub.kit, &Grant::Job { request_id: job.id }, 6 * 3600);
+    let job_token = request.service().issue_scoped(
+        &hub.kit,
+        &Grant::Job { request_id: job.id },
+        6 * 3600,
+        Some(&crate::actions::artifacts::results_scope(
+            job.repo_id,
+            job.run_id,
+            job.id,
+        )),
+    );
     let github_token = crate::auth::new_token(ids.as_ref(), crate::model::TokenKind::Classic);
 
     let mut github = engine::github_context(&run, &repo);
@@ -393,6 +400,7 @@ fn assign(
             locked_until: &time(locked_until),
             service_url: &request.base_url,
             job_access_token: &job_token,
+            html_url: &request.html_url,
             github_token: &github_token,
             secrets: &secrets,
             contexts,

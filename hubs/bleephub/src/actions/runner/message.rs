@@ -141,6 +141,8 @@ pub struct JobMessageInput<'a> {
     /// The base URL of the runner service (`SystemVssConnection`).
     pub service_url: &'a str,
     pub job_access_token: &'a str,
+    /// The hub's web origin, where the results service answers.
+    pub html_url: &'a str,
     pub github_token: &'a str,
     /// The repository's secrets (its organization's under them), sent as secret variables.
     pub secrets: &'a std::collections::BTreeMap<String, String>,
@@ -213,7 +215,8 @@ pub fn job_request(input: &JobMessageInput<'_>, ids: &dyn simkit::ids::IdGen) ->
                 "type": "ExternalConnection",
                 "url": input.service_url,
                 "authorization": {"scheme": "OAuth", "parameters": {"AccessToken": input.job_access_token}},
-                "data": {},
+                // The results service (artifacts, caches) is this hub's own origin.
+                "data": {"ResultsServiceUrl": format!("{}/", input.html_url)},
                 "isShared": false,
                 "isReady": true,
             }],
@@ -227,6 +230,8 @@ pub fn job_request(input: &JobMessageInput<'_>, ids: &dyn simkit::ids::IdGen) ->
             "system.phaseDisplayName": plain(input.display_name.to_string()),
             "system.runner.lowdiskspacethreshold": plain("100".into()),
             "DistributedTask.NewActionMetadata": plain("true".into()),
+            // The cache lives in the results service (v2), as on GitHub today.
+            "actions_uses_cache_service_v2": plain("true".into()),
         },
         "mask": [{"type": "regex", "value": input.github_token}],
         "steps": steps,

@@ -97,6 +97,18 @@ impl RunnerService {
     }
 
     pub fn issue(&self, kit: &Kit, grant: &Grant, lifetime_seconds: i64) -> String {
+        self.issue_scoped(kit, grant, lifetime_seconds, None)
+    }
+
+    /// A token with an `scp` claim: a job's carries `Actions.Results:RUN:JOB`, which the
+    /// toolkit's artifact and cache clients read their backend IDs from.
+    pub fn issue_scoped(
+        &self,
+        kit: &Kit,
+        grant: &Grant,
+        lifetime_seconds: i64,
+        scope: Option<&str>,
+    ) -> String {
         let now = kit.clock().now_millis() / 1000;
         token::issue(
             &self.signing_key,
@@ -104,10 +116,11 @@ impl RunnerService {
             now,
             lifetime_seconds,
             &kit.ids().uuid(),
+            scope,
         )
     }
 
-    fn verify(&self, token: &str, now_seconds: i64) -> Option<Grant> {
+    pub(crate) fn verify(&self, token: &str, now_seconds: i64) -> Option<Grant> {
         token::verify_issued(&self.signing_key, token, now_seconds)
     }
 }

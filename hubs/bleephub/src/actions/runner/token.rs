@@ -194,19 +194,21 @@ pub fn issue(
     now_seconds: i64,
     lifetime_seconds: i64,
     jti: &str,
+    scope: Option<&str>,
 ) -> String {
     let header = URL_SAFE_NO_PAD.encode(json!({"typ": "JWT", "alg": "HS256"}).to_string());
-    let claims = URL_SAFE_NO_PAD.encode(
-        json!({
-            "sub": grant.subject(),
-            "iss": "bleephub",
-            "aud": "vso:runner",
-            "nbf": now_seconds,
-            "exp": now_seconds + lifetime_seconds,
-            "jti": jti,
-        })
-        .to_string(),
-    );
+    let mut claims = json!({
+        "sub": grant.subject(),
+        "iss": "bleephub",
+        "aud": "vso:runner",
+        "nbf": now_seconds,
+        "exp": now_seconds + lifetime_seconds,
+        "jti": jti,
+    });
+    if let Some(scope) = scope {
+        claims["scp"] = Value::String(scope.to_string());
+    }
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
     let signed = format!("{header}.{claims}");
     let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), signed.as_bytes());
     format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
@@ -237,7 +239,7 @@ mod tests {
     #[test]
     fn issued_tokens_round_trip_and_refuse_tampering() {
         let key = b"0123456789abcdef";
-        let token = issue(key, &Grant::Agent { agent_id: 7 }, 1000, 60, "j");
+        let token = issue(key, &Grant::Agent { agent_id: 7 }, 1000, 60, "j", None);
         assert_eq!(
             verify_issued(key, &token, 1010),
             Some(Grant::Agent { agent_id: 7 })
