@@ -11,6 +11,9 @@
 # Exits non-zero on the first difference. Environment: PYTHON (the venv's python),
 # RUN_V2_ENDPOINT, PROXY (the simulator's URL).
 set -eu
+# gcloud prints names in bold (ANSI escapes) when TERM names a capable terminal, even into a
+# file; the checks below read plain text.
+export TERM=dumb
 fail() { echo "FAIL: $*" >&2; exit 1; }
 R="--region us-central1"
 SERVER='import http.server, os
@@ -81,7 +84,7 @@ grep -q "revision \[hello-00002-...\] has been deployed and is serving 100 perce
 answer=$(get "$url")
 case "$answer" in "howdy from hello-00002-"???) ;; *) fail "answer after redeploy: $answer" ;; esac
 revisions=$(gcloud run revisions list --service hello $R --format='value(metadata.name)' | sort | tr '\n' ' ')
-case "$revisions" in "hello-00001-??? hello-00002-??? ") ;; *) fail "revisions: $revisions" ;; esac
+case "$revisions" in hello-00001-???" "hello-00002-???" ") ;; *) fail "revisions: $revisions" ;; esac
 # A container that never listens: the deploy fails with Cloud Run's message.
 if gcloud run deploy broken $R --image us-docker.pkg.dev/p/repo/hello --command sh --args=-c,'exit 3' 2> broken.err; then
   fail "a service whose container never listens was deployed"

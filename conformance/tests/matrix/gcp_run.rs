@@ -145,7 +145,6 @@ fn run_services_sdk() {
 /// get-iam-policy/add-iam-policy-binding/remove-iam-policy-binding/set-iam-policy` through v1
 /// `services:getIamPolicy/setIamPolicy/testIamPermissions`.
 #[test]
-#[ignore = "the redeploy now makes hello-00002 through v1 replaceService (gcloud's nonce is kept), but the service still reports Ready from the old revision while the new one starts, so gcloud stops waiting and names hello-00001 (issue 18)"]
 fn run_services_gcloud() {
     let _cell = Cell::new("cloud-cli", "gcp", "run-services", "gcloud");
     let python = clients::gcp_python();

@@ -371,6 +371,32 @@ pub(crate) fn serving_revisions(
         .collect()
 }
 
+/// Marks a service as rolling out its current generation, as Knative serving reports it from
+/// the moment the new spec is observed: `Ready`, `ConfigurationsReady` and `RoutesReady` are
+/// `Unknown` (v2 `CONDITION_RECONCILING`) until the deploy settles. The previous revision keeps
+/// serving meanwhile (`latestReadyRevision` moves only when the new one is ready), and gcloud
+/// waits for `Ready` to leave `Unknown` before it reports which revision serves.
+fn start_reconciling(service: &mut GoogleCloudRunV2Service, now: &str) {
+    service.reconciling = Some(true);
+    service.terminal_condition = Some(condition(
+        "Ready",
+        GoogleCloudRunV2ConditionState::ConditionReconciling,
+        now,
+    ));
+    service.conditions = Some(vec![
+        condition(
+            "RoutesReady",
+            GoogleCloudRunV2ConditionState::ConditionReconciling,
+            now,
+        ),
+        condition(
+            "ConfigurationsReady",
+            GoogleCloudRunV2ConditionState::ConditionReconciling,
+            now,
+        ),
+    ]);
+}
+
 fn set_condition(
     conditions: &mut Vec<GoogleCloudRunV2Condition>,
     kind: &str,
@@ -527,24 +553,7 @@ impl Run {
         );
         // On create only the revision being made can be named.
         check_traffic(service.traffic.as_deref().unwrap_or_default(), &[first])?;
-        service.reconciling = Some(true);
-        service.terminal_condition = Some(condition(
-            "Ready",
-            GoogleCloudRunV2ConditionState::ConditionReconciling,
-            &now,
-        ));
-        service.conditions = Some(vec![
-            condition(
-                "RoutesReady",
-                GoogleCloudRunV2ConditionState::ConditionReconciling,
-                &now,
-            ),
-            condition(
-                "ConfigurationsReady",
-                GoogleCloudRunV2ConditionState::ConditionReconciling,
-                &now,
-            ),
-        ]);
+        start_reconciling(&mut service, &now);
         if validate_only {
             let metadata = as_any(&service, SERVICE_TYPE);
             return Ok(GoogleLongrunningOperation {
@@ -697,19 +706,23 @@ impl Run {
                 ready.reason = Some(GoogleCloudRunV2ConditionReason::RevisionFailed);
             }
             service.terminal_condition = Some(ready);
+            // A route with a ready revision keeps serving it; one with none fails with
+            // Knative's message. The configuration comes first, as Knative lists them (gcloud
+            // fails its stages in this order and reports the first).
+            let has_ready = service.latest_ready_revision.is_some();
+            let (route_state, route_message) = if has_ready {
+                (GoogleCloudRunV2ConditionState::ConditionSucceeded, None)
+            } else {
+                let id = short(service_key);
+                (
+                    state,
+                    failure
+                        .map(|_| format!("Configuration '{id}' does not have any ready Revision.")),
+                )
+            };
             let conditions = service.conditions.get_or_insert_with(Vec::new);
-            set_condition(
-                conditions,
-                "RoutesReady",
-                if service.latest_ready_revision.is_some() {
-                    GoogleCloudRunV2ConditionState::ConditionSucceeded
-                } else {
-                    state
-                },
-                &now,
-                None,
-            );
             set_condition(conditions, "ConfigurationsReady", state, &now, message);
+            set_condition(conditions, "RoutesReady", route_state, &now, route_message);
             Ok(service.clone())
         })?;
         let serving: Vec<String> = serving_revisions(&service)
@@ -850,9 +863,10 @@ impl Run {
         let generation = service.generation.unwrap_or(1) + 1;
         service.generation = Some(generation);
         service.observed_generation = Some(generation);
-        service.update_time = Some(self.now());
+        let now = self.now();
+        service.update_time = Some(now.clone());
         service.etag = Some(self.etag());
-        service.reconciling = Some(true);
+        start_reconciling(service, &now);
         if validate_only {
             let metadata = as_any(&record.service, SERVICE_TYPE);
             return Ok(GoogleLongrunningOperation {
