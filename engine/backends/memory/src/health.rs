@@ -194,6 +194,7 @@ async fn probe(containers: &Containers, workload: &Workload, check: &Check) -> O
         user: None,
         working_dir: None,
         stdin: None,
+        terminal: None,
     };
     let (code, note) = match containers.runner().exec(workload, spec, sink).await {
         Ok(process) => match tokio::time::timeout(check.timeout, process.wait()).await {
