@@ -43,7 +43,6 @@ mod docker_import_and_system_df {
     }
 
     #[test]
-    #[ignore = "through the docker backend, Podman's import answers an ID the cell does not take as Docker's (issue 24)"]
     fn docker() {
         super::docker_import_and_system_df(super::Target::Docker);
     }

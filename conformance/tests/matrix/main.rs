@@ -21,6 +21,7 @@ mod engine_io;
 mod engine_network;
 mod engine_runtime;
 mod engine_storage;
+mod engine_tty;
 mod engine_wasm;
 mod foundation;
 mod gcp_artifacts;

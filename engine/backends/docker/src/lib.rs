@@ -105,8 +105,18 @@ fn filters_json(filters: &Filters) -> Result<String> {
 /// sent it, its in-stream errors included (the CLI prints them and exits 1), so the client sees
 /// the upstream's stream unchanged.
 async fn relay_progress(body: hyper::body::Incoming, progress: &Progress) -> Result<()> {
+    relay_progress_shaped(body, progress, shapes::unchanged).await
+}
+
+/// [`relay_progress`], each message brought into Docker's shape by `shape` first.
+async fn relay_progress_shaped(
+    body: hyper::body::Incoming,
+    progress: &Progress,
+    shape: fn(&mut serde_json::Value),
+) -> Result<()> {
     let mut messages = relay::json_values(body);
-    while let Some(value) = messages.next().await {
+    while let Some(mut value) = messages.next().await {
+        shape(&mut value);
         if let Ok(message) = serde_json::from_value::<ProgressMessage>(value) {
             let _ = progress.send(message).await;
         }
@@ -340,7 +350,7 @@ impl Backend for DockerBackend {
                 &[("Content-Type", "application/x-tar".into())],
             )
             .await?;
-        relay_progress(response.into_body(), &progress).await
+        relay_progress_shaped(response.into_body(), &progress, shapes::import_message).await
     }
 
     async fn image_pull(
@@ -567,10 +577,12 @@ impl Backend for DockerBackend {
                 &[],
             )
             .await?;
-        // Each sample as the upstream sent it, in Docker's shape (fields it leaves out are
-        // zero, as Docker's own empty sample has them).
-        let samples = relay::json_values(response.into_body())
-            .filter_map(|value| async move { serde_json::from_value(value).ok() });
+        // Each sample in Docker's shape: the name with its slash, fields the upstream leaves
+        // out zero, as Docker's own empty sample has them.
+        let samples = relay::json_values(response.into_body()).filter_map(|mut value| async move {
+            shapes::stats_sample(&mut value);
+            serde_json::from_value(value).ok()
+        });
         Ok(Box::pin(samples))
     }
 
@@ -754,6 +766,18 @@ impl Backend for DockerBackend {
                 shapes::exec_inspect,
             )
             .await
+    }
+
+    async fn container_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        let pairs = [("h", height.to_string()), ("w", width.to_string())];
+        self.upstream
+            .call(
+                Method::POST,
+                &Self::container_path(id, &format!("/resize{}", query(&pairs))),
+                None,
+            )
+            .await
+            .map(|_| ())
     }
 
     async fn exec_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {

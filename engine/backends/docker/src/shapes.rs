@@ -329,10 +329,71 @@ pub fn system_df(value: &mut Value) {
     value["BuildCache"] = Value::Array(Vec::new());
 }
 
+/// One `GET /containers/{id}/stats` sample: Docker names the container with its leading slash
+/// (`/box`), as in inspect, and the CLI cuts the first character off; Podman sends `box`, which
+/// the CLI would print as `ox`.
+pub fn stats_sample(value: &mut Value) {
+    if let Some(Value::String(name)) = value.get_mut("name")
+        && !name.is_empty()
+        && !name.starts_with('/')
+    {
+        name.insert(0, '/');
+    }
+}
+
+/// The message `POST /images/create?fromSrc=` ends with. Docker's is `{"status":"sha256:HEX"}`
+/// (the CLI prints the status as the new image's ID); Podman 4.3 sends the bare hex as both
+/// `status` and `id`, which the CLI prints as `HEX: HEX`. Any other message passes unchanged.
+pub fn import_message(value: &mut Value) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    let bare_hex = |text: &str| text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
+    let digest = |key: &str| {
+        let text = object.get(key).and_then(Value::as_str).unwrap_or("");
+        text.strip_prefix("sha256:").unwrap_or(text).to_string()
+    };
+    let (status, id) = (digest("status"), digest("id"));
+    let (status, id) = (status.as_str(), id.as_str());
+    let hex = if bare_hex(status) {
+        status.to_string()
+    } else if status.is_empty() && bare_hex(id) {
+        id.to_string()
+    } else {
+        return;
+    };
+    if !id.is_empty() && id != hex {
+        return;
+    }
+    object.clear();
+    object.insert("status".into(), Value::String(format!("sha256:{hex}")));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use engine_core::api::{ContainerInspect, ContainerSummary, ImageSummary};
+
+    #[test]
+    fn podman_stats_and_import_take_docker_shapes() {
+        let mut sample = json!({"name": "box", "id": "abc"});
+        stats_sample(&mut sample);
+        assert_eq!(sample["name"], "/box");
+        stats_sample(&mut sample);
+        assert_eq!(sample["name"], "/box");
+        let hex = "a".repeat(64);
+        for mut podman in [
+            json!({"status": hex, "progress": "", "progressDetail": {}, "id": hex}),
+            json!({"status": format!("sha256:{hex}"), "id": format!("sha256:{hex}")}),
+            json!({"status": format!("sha256:{hex}")}),
+        ] {
+            import_message(&mut podman);
+            assert_eq!(podman, json!({"status": format!("sha256:{hex}")}));
+        }
+        let mut other = json!({"status": "Importing", "id": "layer"});
+        import_message(&mut other);
+        assert_eq!(other, json!({"status": "Importing", "id": "layer"}));
+    }
 
     #[test]
     fn podman_listing_decodes_with_docker_empties() {

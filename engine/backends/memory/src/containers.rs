@@ -108,6 +108,8 @@ pub struct Containers {
     /// Running containers' networks (namespace, ports, addresses), dropped when they exit.
     sandboxes: Mutex<HashMap<String, crate::endpoints::Sandbox>>,
     running: Mutex<HashMap<String, Workload>>,
+    /// The terminals of running containers created with `Tty`, for resizes.
+    terminals: Mutex<HashMap<String, simkit::runner::terminal::Terminal>>,
     logbooks: Mutex<HashMap<String, Arc<LogBook>>>,
     notices: broadcast::Sender<Notice>,
     /// Held while a name is checked and taken, so two creates (or renames) cannot share one.
@@ -127,6 +129,21 @@ pub struct Containers {
 impl std::fmt::Debug for Containers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Containers")
+    }
+}
+
+/// A `[height, width]` console size (`HostConfig.ConsoleSize`, an exec's `ConsoleSize`, a
+/// resize's `h` and `w`) as a window size; none for a missing or zero one, which leaves the
+/// terminal as it is.
+pub(crate) fn window_size(size: Option<&[u32]>) -> Option<simkit::runner::terminal::WindowSize> {
+    match size? {
+        [height, width] if *height > 0 && *width > 0 => {
+            Some(simkit::runner::terminal::WindowSize {
+                rows: u16::try_from(*height).unwrap_or(u16::MAX),
+                columns: u16::try_from(*width).unwrap_or(u16::MAX),
+            })
+        }
+        _ => None,
     }
 }
 
@@ -210,6 +227,7 @@ impl Containers {
             records,
             sandboxes: Mutex::default(),
             running: Mutex::default(),
+            terminals: Mutex::default(),
             logbooks: Mutex::default(),
             notices,
             naming: Mutex::default(),
@@ -471,6 +489,28 @@ impl Containers {
     }
 
     /// The container `reference` names and its running workload, or Docker's 409.
+    /// Sets the window size of a running container's terminal (`stty size` inside shows it).
+    /// A container without one has nothing to size, and is accepted as Docker accepts it: a
+    /// client resizes any container it attaches to.
+    pub(crate) fn resize(
+        &self,
+        reference: &str,
+        height: u32,
+        width: u32,
+    ) -> Result<(), EngineError> {
+        let (record, _) = self.running(reference)?;
+        let terminal = self
+            .terminals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&record.id)
+            .cloned();
+        match (terminal, window_size(Some(&[height, width]))) {
+            (Some(terminal), Some(size)) => terminal.resize(size).map_err(EngineError::internal),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn running(
         &self,
         reference: &str,
@@ -1004,7 +1044,21 @@ impl Containers {
                 .open_stdin
                 .then(|| self.stdin.start(&record.id)),
             writable_layer: Some(self.layer_dir(&record.id)),
+            terminal: record.config.tty.then(|| {
+                let size: Option<Vec<u32>> = record
+                    .host_config
+                    .extra
+                    .get("ConsoleSize")
+                    .and_then(|size| serde_json::from_value(size.clone()).ok());
+                simkit::runner::terminal::Terminal::new(window_size(size.as_deref()))
+            }),
         };
+        if let Some(terminal) = &spec.terminal {
+            self.terminals
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(record.id.clone(), terminal.clone());
+        }
         let logbook = self.logbook(&record.id);
         let sink_book = logbook.clone();
         let sink = Arc::new(FnSink(move |line: LogLine| {
@@ -1117,6 +1171,10 @@ impl Containers {
     /// Folds a workload's end into the record, tells waiters and removes an auto-remove one.
     async fn exited(self: &Arc<Self>, id: &str, code: i32, finished: i64, oom: bool) {
         self.lock_running().remove(id);
+        self.terminals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         let sandbox = self.lock_sandboxes().remove(id);
         if let Some(sandbox) = sandbox {
             drop(sandbox);

@@ -18,6 +18,7 @@ use engine_core::api::{
 use engine_core::backend::Attached;
 use futures_util::StreamExt;
 use simkit::logs::{FnSink, LogLine, Stream};
+use simkit::runner::terminal::Terminal;
 use simkit::runner::{ExecSpec, ExitReason, RunnerError, StdinFeed};
 use tokio::sync::mpsc;
 
@@ -32,6 +33,8 @@ struct ExecRecord {
     running: bool,
     exit_code: Option<i32>,
     pid: u32,
+    /// The instance's terminal once started with `Tty`, for resizes.
+    terminal: Option<Terminal>,
 }
 
 /// The exec instances of one backend, by ID.
@@ -99,6 +102,7 @@ impl Execs {
                 running: false,
                 exit_code: None,
                 pid: 0,
+                terminal: None,
             },
         );
         containers.publish_event(
@@ -157,6 +161,15 @@ impl Execs {
             }
         }));
         let argv = config.cmd.clone().unwrap_or_default();
+        // The size the start asks for, else the create's (the CLI sends both).
+        let terminal = config.tty.then(|| {
+            Terminal::new(crate::containers::window_size(
+                start
+                    .console_size
+                    .as_deref()
+                    .or(config.console_size.as_deref()),
+            ))
+        });
         let spec = ExecSpec {
             name: format!("exec/{}", &id[..12.min(id.len())]),
             argv: argv.clone(),
@@ -164,8 +177,12 @@ impl Execs {
             user: (!config.user.is_empty()).then(|| config.user.clone()),
             working_dir: (!config.working_dir.is_empty()).then(|| config.working_dir.clone()),
             stdin: feed,
+            terminal: terminal.clone(),
         };
-        self.update(id, |r| r.running = true);
+        self.update(id, |r| {
+            r.running = true;
+            r.terminal = terminal;
+        });
         let process = match containers
             .runner_of(&workload)
             .exec(&workload, spec, sink)
@@ -267,10 +284,17 @@ impl Execs {
         })
     }
 
-    /// Accepted for an instance that exists: its process has pipes, not a terminal, so there
-    /// is no window size to change.
-    pub fn resize(&self, id: &str) -> Result<(), EngineError> {
-        self.get(id).map(|_| ())
+    /// Sets the window size of an instance's terminal (`stty size` inside shows it). An
+    /// instance without one has nothing to size, and is accepted as Docker accepts it.
+    pub fn resize(&self, id: &str, height: u32, width: u32) -> Result<(), EngineError> {
+        let exec = self.get(id)?;
+        match (
+            exec.terminal,
+            crate::containers::window_size(Some(&[height, width])),
+        ) {
+            (Some(terminal), Some(size)) => terminal.resize(size).map_err(EngineError::internal),
+            _ => Ok(()),
+        }
     }
 }
 

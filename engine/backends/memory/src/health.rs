@@ -194,6 +194,7 @@ async fn probe(containers: &Containers, workload: &Workload, check: &Check) -> O
         user: None,
         working_dir: None,
         stdin: None,
+        terminal: None,
     };
     let (code, note) = match containers
         .runner_of(workload)

@@ -26,8 +26,11 @@
 //! | [`runtimes`] | the runtimes `--runtime` names: `runc` (the kit's runner) and `wasm` |
 //! | [`usage`] | `system df`: what images, containers and volumes take on disk |
 //!
-//! Limits (each answers Docker's error naming the backend, never a silent success): no TTY
-//! (a `-t` container or exec gets Docker's raw stream but pipes, not a terminal); volumes of the `local` driver only; tmpfs mounts
+//! A `Tty` container or exec runs on a terminal of its own (the kit's `runner::terminal`),
+//! kept here by ID so `resize` reaches it.
+//!
+//! Limits (each answers Docker's error naming the backend, never a silent success): a
+//! terminal's output reaches clients a line at a time; volumes of the `local` driver only; tmpfs mounts
 //! are private directories, not memory; the embedded DNS server answers over UDP only ([`dns`]).
 
 pub mod archive;
@@ -455,10 +458,8 @@ impl Backend for MemoryBackend {
         self.containers.attach(id, options)
     }
 
-    async fn container_resize(&self, id: &str, _height: u32, _width: u32) -> Result<()> {
-        // Containers have pipes, not a terminal: there is no window size to change, but a
-        // client resizes any running container it attaches to.
-        self.containers.running(id).map(|_| ())
+    async fn container_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        self.containers.resize(id, height, width)
     }
 
     async fn exec_create(&self, container: &str, config: ExecConfig) -> Result<String> {
@@ -478,8 +479,8 @@ impl Backend for MemoryBackend {
         self.containers.execs.inspect(id)
     }
 
-    async fn exec_resize(&self, id: &str, _height: u32, _width: u32) -> Result<()> {
-        self.containers.execs.resize(id)
+    async fn exec_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        self.containers.execs.resize(id, height, width)
     }
 
     async fn volume_create(&self, create: VolumeCreate) -> Result<Volume> {

@@ -10,6 +10,7 @@
 
 pub mod oci;
 pub mod process;
+pub mod terminal;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -102,6 +103,10 @@ pub struct WorkloadSpec {
     /// scratch directory, and are left in place when the workload ends. Docker's containers
     /// keep their files until they are removed; the engine passes one per container.
     pub writable_layer: Option<std::path::PathBuf>,
+    /// A terminal for the first process (`docker run -t`): its input, output and error are
+    /// the terminal's, so output comes as the terminal printed it (`\r\n` line ends, one stream)
+    /// and `stdin` is typed into it. Pipes when absent.
+    pub terminal: Option<terminal::Terminal>,
 }
 
 /// A workload's standard input: the bytes sent on the channel [`StdinFeed::channel`] gives,
@@ -153,6 +158,8 @@ pub struct ExecSpec {
     pub working_dir: Option<String>,
     /// The process's standard input; `/dev/null` when absent.
     pub stdin: Option<StdinFeed>,
+    /// A terminal for the process (`docker exec -t`), as [`WorkloadSpec::terminal`].
+    pub terminal: Option<terminal::Terminal>,
 }
 
 /// What a workload may use. A runner with images applies these through the runtime's cgroups

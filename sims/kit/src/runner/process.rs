@@ -196,6 +196,10 @@ pub(crate) struct Launch {
     pub oom_probe: Option<Box<dyn FnOnce() -> bool + Send>>,
     /// The command's standard input; `/dev/null` when absent.
     pub stdin: Option<super::StdinFeed>,
+    /// A terminal for the command's standard streams, its controlling terminal ([`terminal`]).
+    ///
+    /// [`terminal`]: super::terminal
+    pub terminal: Option<super::terminal::Terminal>,
 }
 
 /// What [`ProcessRunner::prepare`] made for one workload: its number, scratch directory (owned
@@ -283,22 +287,53 @@ impl ProcessRunner {
         } = prepared;
         let program = launch.program.clone();
         let launch_runner = launch.runner;
-        let stdin_feed = launch.stdin.as_ref().and_then(super::StdinFeed::take);
+        let mut stdin_feed = launch.stdin.as_ref().and_then(super::StdinFeed::take);
+        let terminal = match launch.terminal.as_ref().map(|t| (t, t.open())) {
+            None => None,
+            Some((handle, Ok(opened))) => Some((handle.clone(), opened)),
+            Some((_, Err(error))) => {
+                if let Some(cgroup) = cgroup {
+                    cgroup.end().await;
+                }
+                let _ = tokio::fs::remove_dir_all(&scratch).await;
+                return self.refused(format!("could not open a terminal: {error}"));
+            }
+        };
         let mut command = tokio::process::Command::new(&launch.program);
         command
             .args(&launch.args)
             .env_clear()
             .envs(launch.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&launch.cwd)
-            .stdin(if stdin_feed.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
             .kill_on_drop(true);
+        match &terminal {
+            Some((_, opened)) => {
+                let slave = |opened: &super::terminal::Opened| {
+                    opened
+                        .slave
+                        .try_clone()
+                        .map(Stdio::from)
+                        .unwrap_or(Stdio::null())
+                };
+                // The session of its own (setsid, in the confinement) is also its process
+                // group, so no `process_group` here: setsid refuses a group leader.
+                command
+                    .stdin(slave(opened))
+                    .stdout(slave(opened))
+                    .stderr(slave(opened));
+            }
+            None => {
+                command
+                    .stdin(if stdin_feed.is_some() {
+                        Stdio::piped()
+                    } else {
+                        Stdio::null()
+                    })
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .process_group(0);
+            }
+        }
         confine::apply(
             &mut command,
             Confinement {
@@ -307,9 +342,21 @@ impl ProcessRunner {
                 user: launch.user,
                 parent: Pid::this(),
                 overlay: launch.overlay.clone(),
+                controlling_terminal: terminal.is_some(),
             },
         );
-        let mut child = match command.spawn() {
+        let spawned = command.spawn();
+        // The slave's copies close here, in the parent: the master reads its end once the
+        // command's copies are closed too.
+        drop(command);
+        let (terminal, master) = match terminal {
+            Some((handle, opened)) => {
+                drop(opened.slave);
+                (Some(handle), Some(opened.master))
+            }
+            None => (None, None),
+        };
+        let mut child = match spawned {
             Ok(child) => child,
             Err(error) => {
                 if let Some(cgroup) = cgroup {
@@ -344,19 +391,42 @@ impl ProcessRunner {
                 },
             );
         }
-        if let (Some(feed), Some(pipe)) = (stdin_feed, child.stdin.take()) {
+        if let Some(pipe) = child.stdin.take()
+            && let Some(feed) = stdin_feed.take()
+        {
             spawn_stdin_writer(feed, pipe);
         }
-        let readers = [
-            child
-                .stdout
-                .take()
-                .map(|out| spawn_reader(out, Stream::Stdout, sink.clone(), self.clock.clone())),
-            child
-                .stderr
-                .take()
-                .map(|err| spawn_reader(err, Stream::Stderr, sink, self.clock.clone())),
-        ];
+        let readers = match master {
+            // One stream, as the terminal printed it; what is typed goes into the terminal.
+            Some(master) => {
+                let typed = master
+                    .try_clone()
+                    .map(|fd| tokio::fs::File::from_std(fd.into()));
+                if let (Some(feed), Ok(typed)) = (stdin_feed.take(), typed) {
+                    spawn_stdin_writer(feed, typed);
+                }
+                let output = tokio::fs::File::from_std(master.into());
+                [
+                    Some(spawn_reader(
+                        output,
+                        Stream::Stdout,
+                        sink,
+                        self.clock.clone(),
+                    )),
+                    None,
+                ]
+            }
+            None => [
+                child
+                    .stdout
+                    .take()
+                    .map(|out| spawn_reader(out, Stream::Stdout, sink.clone(), self.clock.clone())),
+                child
+                    .stderr
+                    .take()
+                    .map(|err| spawn_reader(err, Stream::Stderr, sink, self.clock.clone())),
+            ],
+        };
 
         let (control_tx, mut control) = mpsc::unbounded_channel();
         let (exit_tx, exit) = watch::channel(None);
@@ -421,6 +491,9 @@ impl ProcessRunner {
             };
             // The workload ends with its first process.
             kill_tree();
+            if let Some(terminal) = &terminal {
+                terminal.close();
+            }
             for reader in readers.into_iter().flatten() {
                 let _ = tokio::time::timeout(DRAIN_LIMIT, reader).await;
             }
@@ -503,6 +576,7 @@ impl Runner for ProcessRunner {
             runner: "process",
             oom_probe: None,
             stdin: spec.stdin.clone(),
+            terminal: spec.terminal.clone(),
         };
         Ok(self.launch(prepared, launch, sink).await)
     }
@@ -566,7 +640,7 @@ impl Runner for ProcessRunner {
 /// sender is gone, or stops when the process no longer reads it.
 fn spawn_stdin_writer(
     mut feed: mpsc::Receiver<bytes::Bytes>,
-    mut pipe: tokio::process::ChildStdin,
+    mut pipe: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
 ) {
     use tokio::io::AsyncWriteExt;
     tokio::spawn(async move {

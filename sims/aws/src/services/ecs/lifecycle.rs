@@ -360,6 +360,7 @@ impl Ecs {
                     .map(|network| network.namespace().to_path_buf()),
                 stdin: None,
                 writable_layer: None,
+                terminal: None,
             };
             let failure = match self.kit.runner().start(spec, sink).await {
                 Ok(workload) => {

@@ -548,6 +548,7 @@ impl Environments {
             network_namespace: None,
             stdin: None,
             writable_layer: None,
+            terminal: None,
         };
         let sink_for_runner: Arc<dyn LogSink> = sink.clone();
         let workload = self

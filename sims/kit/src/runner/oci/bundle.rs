@@ -195,6 +195,8 @@ pub struct BundleConfig {
     pub resources: WorkloadResources,
     /// The network namespace to join; the host's when absent.
     pub network_namespace: Option<String>,
+    /// Whether the process gets a terminal (`process.terminal`), and its size from the start.
+    pub terminal: Option<Option<crate::runner::terminal::WindowSize>>,
 }
 
 /// The runtime's `linux.resources` for `resources`, or `None` when nothing is limited. Swap is
@@ -280,7 +282,7 @@ pub fn config_json(config: &BundleConfig) -> Value {
     let mut document = json!({
         "ociVersion": "1.0.2",
         "process": {
-            "terminal": false,
+            "terminal": config.terminal.is_some(),
             "user": {"uid": config.user.uid, "gid": config.user.gid, "additionalGids": config.user.additional_gids},
             "args": config.args,
             "env": config.env,
@@ -299,6 +301,11 @@ pub fn config_json(config: &BundleConfig) -> Value {
     });
     if !rlimits.is_empty() {
         document["process"]["rlimits"] = json!(rlimits);
+    }
+    if let Some(Some(size)) = config.terminal {
+        // runc sizes the container's console before the first process runs, so the process
+        // never sees the 0x0 a later resize would race with.
+        document["process"]["consoleSize"] = json!({"height": size.rows, "width": size.columns});
     }
     document
 }

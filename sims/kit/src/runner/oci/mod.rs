@@ -468,6 +468,7 @@ impl OciRunner {
                 .network_namespace
                 .as_ref()
                 .map(|path| path.display().to_string()),
+            terminal: spec.terminal.as_ref().map(super::terminal::Terminal::size),
         };
         let written = serde_json::to_vec_pretty(&bundle::config_json(&config))
             .map_err(std::io::Error::other)
@@ -525,6 +526,7 @@ impl OciRunner {
                 Box::new(move || limits::oom_killed(&path)) as Box<dyn FnOnce() -> bool + Send>
             }),
             stdin: spec.stdin.clone(),
+            terminal: spec.terminal.clone(),
         };
         let state_root = scratch_state(&launch.cwd);
         let workload = self.process.launch(prepared, launch, sink).await;
@@ -586,6 +588,10 @@ impl OciRunner {
                 }
             }
         }
+        if spec.terminal.is_some() {
+            // runc in the foreground makes the process's console and copies it to ours.
+            args.push("--tty".into());
+        }
         if let Some(cwd) = spec.working_dir.as_deref().filter(|d| !d.is_empty()) {
             args.push("--cwd".into());
             args.push(cwd.to_string());
@@ -627,6 +633,7 @@ impl OciRunner {
             runner: "oci",
             oom_probe: None,
             stdin: spec.stdin.clone(),
+            terminal: spec.terminal.clone(),
         };
         Ok(self.process.launch(prepared, launch, sink).await)
     }

@@ -41,6 +41,9 @@ pub(crate) struct Confinement {
     pub parent: Pid,
     /// An overlay to mount, in a mount namespace of the process's own.
     pub overlay: Option<std::sync::Arc<Overlay>>,
+    /// Standard input is a terminal to make the process's controlling terminal, in a session
+    /// of its own, so the terminal's SIGWINCH reaches it.
+    pub controlling_terminal: bool,
 }
 
 /// An overlay mount, its strings made before `fork` so the child only passes pointers.
@@ -180,6 +183,15 @@ pub(crate) fn apply(command: &mut tokio::process::Command, confinement: Confinem
 }
 
 fn enter(confinement: &Confinement) -> io::Result<()> {
+    if confinement.controlling_terminal {
+        // A new session (and process group, whose ID is the process's own, as the runner's
+        // `killpg` expects), then the terminal on standard input as its controlling terminal.
+        nix::unistd::setsid()?;
+        // SAFETY: descriptor 0 is open in the child: the runner set it to the terminal.
+        #[allow(unsafe_code)]
+        let terminal = unsafe { BorrowedFd::borrow_raw(0) };
+        rustix::process::ioctl_tiocsctty(terminal)?;
+    }
     if let Some(procs) = confinement.cgroup_procs {
         // SAFETY: the parent keeps the descriptor open until the child has executed, and a
         // forked child holds a copy of it.
