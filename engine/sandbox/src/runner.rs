@@ -14,7 +14,8 @@
 //! instances at their container paths; a read-only one refuses writes.
 //!
 //! What it cannot do, and says so with [`RunnerError::Unsupported`]: binds of single files,
-//! a read-only root, other users, and networks (instances have no sockets at all).
+//! a read-only root, other users, terminals (`-t`), and networks (instances have no sockets at
+//! all).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -228,6 +229,9 @@ impl WasmRunner {
         }
         if spec.network_namespace.is_some() {
             return Some("the wasm runner gives workloads no network".into());
+        }
+        if spec.terminal.is_some() {
+            return Some("the wasm runner has no terminals (run without -t)".into());
         }
         None
     }
@@ -552,6 +556,11 @@ impl Runner for WasmRunner {
         {
             return Err(RunnerError::Unsupported(
                 "the wasm runner runs everything as root; it has no other users".into(),
+            ));
+        }
+        if spec.terminal.is_some() {
+            return Err(RunnerError::Unsupported(
+                "the wasm runner has no terminals (exec without -t)".into(),
             ));
         }
         for entry in &spec.env {
