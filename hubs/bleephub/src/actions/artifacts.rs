@@ -140,6 +140,44 @@ impl TwirpError {
     }
 }
 
+/// The HTTP answer to a Twirp call: its JSON result, or its error.
+pub(crate) fn twirp_response(answer: Result<Value, TwirpError>) -> Response {
+    match answer {
+        Ok(value) => (
+            StatusCode::OK,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            value.to_string(),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `Ok` when `method` is one of `methods`, which `service` serves; else Twirp's `bad_route`.
+pub(crate) fn known_method(
+    service: &str,
+    method: &str,
+    methods: &[&str],
+) -> Result<(), TwirpError> {
+    if methods.contains(&method) {
+        return Ok(());
+    }
+    Err(TwirpError::new(
+        "bad_route",
+        format!("no handler for path \"/twirp/{service}/{method}\""),
+    ))
+}
+
+/// A Twirp request body as JSON, else Twirp's `malformed`.
+pub(crate) fn decode(body: &[u8]) -> Result<Value, TwirpError> {
+    serde_json::from_slice(body).map_err(|e| {
+        TwirpError::new(
+            "malformed",
+            format!("the json request could not be decoded: {e}"),
+        )
+    })
+}
+
 impl From<StoreError> for TwirpError {
     fn from(error: StoreError) -> Self {
         tracing::error!(%error, "artifacts store");
@@ -249,15 +287,7 @@ pub fn serve_twirp(
     urls: &Urls,
     now: i64,
 ) -> Response {
-    match twirp(hub, method, authorization, body, urls, now) {
-        Ok(value) => (
-            StatusCode::OK,
-            [(http::header::CONTENT_TYPE, "application/json")],
-            value.to_string(),
-        )
-            .into_response(),
-        Err(error) => error.into_response(),
-    }
+    twirp_response(twirp(hub, method, authorization, body, urls, now))
 }
 
 fn twirp(
@@ -268,28 +298,21 @@ fn twirp(
     urls: &Urls,
     now: i64,
 ) -> Result<Value, TwirpError> {
-    if !matches!(
+    known_method(
+        SERVICE,
         method,
-        "CreateArtifact"
-            | "FinalizeArtifact"
-            | "ListArtifacts"
-            | "GetSignedArtifactURL"
-            | "DeleteArtifact"
-            | "MigrateArtifact"
-            | "FinalizeMigratedArtifact"
-    ) {
-        return Err(TwirpError::new(
-            "bad_route",
-            format!("no handler for path \"/twirp/{SERVICE}/{method}\""),
-        ));
-    }
+        &[
+            "CreateArtifact",
+            "FinalizeArtifact",
+            "ListArtifacts",
+            "GetSignedArtifactURL",
+            "DeleteArtifact",
+            "MigrateArtifact",
+            "FinalizeMigratedArtifact",
+        ],
+    )?;
     let caller = caller(hub, authorization, now)?;
-    let body: Value = serde_json::from_slice(body).map_err(|e| {
-        TwirpError::new(
-            "malformed",
-            format!("the json request could not be decoded: {e}"),
-        )
-    })?;
+    let body = decode(body)?;
     check_ids(
         hub,
         &caller,

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use simkit::store::{Collection, StoreError};
 
-use super::artifacts::{Caller, TwirpError, caller};
+use super::artifacts::{Caller, TwirpError, caller, decode, known_method, twirp_response};
 use crate::Hub;
 use crate::render::Urls;
 
@@ -84,15 +84,7 @@ pub fn serve_twirp(
     urls: &Urls,
     now: i64,
 ) -> Response {
-    match twirp(hub, method, authorization, body, urls, now) {
-        Ok(value) => (
-            StatusCode::OK,
-            [(http::header::CONTENT_TYPE, "application/json")],
-            value.to_string(),
-        )
-            .into_response(),
-        Err(error) => error.into_response(),
-    }
+    twirp_response(twirp(hub, method, authorization, body, urls, now))
 }
 
 fn twirp(
@@ -103,22 +95,17 @@ fn twirp(
     urls: &Urls,
     now: i64,
 ) -> Result<Value, TwirpError> {
-    if !matches!(
+    known_method(
+        SERVICE,
         method,
-        "CreateCacheEntry" | "FinalizeCacheEntryUpload" | "GetCacheEntryDownloadURL"
-    ) {
-        return Err(TwirpError::new(
-            "bad_route",
-            format!("no handler for path \"/twirp/{SERVICE}/{method}\""),
-        ));
-    }
+        &[
+            "CreateCacheEntry",
+            "FinalizeCacheEntryUpload",
+            "GetCacheEntryDownloadURL",
+        ],
+    )?;
     let Caller { run, .. } = caller(hub, authorization, now)?;
-    let body: Value = serde_json::from_slice(body).map_err(|e| {
-        TwirpError::new(
-            "malformed",
-            format!("the json request could not be decoded: {e}"),
-        )
-    })?;
+    let body = decode(body)?;
     let cache_key = body["key"].as_str().unwrap_or_default();
     let version = body["version"].as_str().unwrap_or_default();
     if cache_key.is_empty() || cache_key.len() > 512 || cache_key.contains(',') {
