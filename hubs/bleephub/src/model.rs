@@ -656,7 +656,21 @@ pub fn issue_key(repo_id: u64, number: u64) -> String {
 }
 
 pub fn comment_key(repo_id: u64, id: u64) -> String {
+    repo_record_key(repo_id, id)
+}
+
+/// The key of a repository's record numbered `id` (comments, artifacts, caches).
+pub fn repo_record_key(repo_id: u64, id: u64) -> String {
     format!("{repo_id:012}/{id:012}")
+}
+
+/// Removes the kit's files directory `name` (a reset empties the records that name its files).
+pub fn remove_files_dir(kit: &simkit::Kit, name: &str) {
+    if let Err(error) = std::fs::remove_dir_all(kit.files_dir().join(name))
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::error!(%error, dir = name, "clearing files");
+    }
 }
 
 pub fn label_key(repo_id: u64, name: &str) -> String {

@@ -69,7 +69,7 @@ pub fn open(kit: &simkit::Kit) -> Result<Arc<Collection<ArtifactRecord>>, StoreE
 }
 
 fn key(repo_id: u64, id: u64) -> String {
-    format!("{repo_id:012}/{id:012}")
+    crate::model::repo_record_key(repo_id, id)
 }
 
 fn files(hub: &Hub) -> PathBuf {
@@ -78,11 +78,7 @@ fn files(hub: &Hub) -> PathBuf {
 
 /// Removes every artifact's bytes (a reset empties the records).
 pub fn clear_files(kit: &simkit::Kit) {
-    if let Err(error) = std::fs::remove_dir_all(kit.files_dir().join("github-artifacts"))
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::error!(%error, "clearing artifacts");
-    }
+    crate::model::remove_files_dir(kit, "github-artifacts");
 }
 
 /// The backend IDs the results service knows a run and a job by (UUID-shaped, as GitHub's).

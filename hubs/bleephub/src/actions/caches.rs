@@ -50,7 +50,7 @@ pub fn open(kit: &simkit::Kit) -> Result<Arc<Collection<CacheEntry>>, StoreError
 }
 
 fn key(repo_id: u64, id: u64) -> String {
-    format!("{repo_id:012}/{id:012}")
+    crate::model::repo_record_key(repo_id, id)
 }
 
 fn files(hub: &Hub) -> PathBuf {
@@ -59,11 +59,7 @@ fn files(hub: &Hub) -> PathBuf {
 
 /// Removes every cache archive (a reset empties the records).
 pub fn clear_files(kit: &simkit::Kit) {
-    if let Err(error) = std::fs::remove_dir_all(kit.files_dir().join("github-caches"))
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::error!(%error, "clearing caches");
-    }
+    crate::model::remove_files_dir(kit, "github-caches");
 }
 
 fn entries(hub: &Hub, repo_id: u64) -> Vec<CacheEntry> {

@@ -59,12 +59,7 @@ fn field_error(field: &str, code: &str) -> GitHubError {
 
 /// Removes every asset's bytes (a reset empties the records).
 pub fn clear_files(kit: &simkit::Kit) {
-    let dir = kit.files_dir().join("github-assets");
-    if let Err(error) = std::fs::remove_dir_all(&dir)
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::error!(%error, "clearing release assets");
-    }
+    crate::model::remove_files_dir(kit, "github-assets");
 }
 
 /// Where asset `id`'s bytes live.
